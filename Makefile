@@ -1,0 +1,58 @@
+# saasguard - the two commands of the quick start are `make run` and `make test`.
+# Everything else here is what they are made of.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 20
+STATE      ?= .state
+EXAMPLE    ?= examples/payroll-cloud.yaml
+
+.PHONY: all deps build asan fuzz-build run test unit integration fuzz bench fmt fmt-check clean
+
+all: build
+
+deps:
+	@tools/deps.sh
+	@tools/node-deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD)
+
+$(ASAN_BUILD)/build.ninja:
+	CC=clang meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dbuildtype=debug
+
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Db_lundef=false -Dbuildtype=debug
+
+build: deps $(BUILD)/build.ninja
+	meson compile -C $(BUILD)
+
+asan: deps $(ASAN_BUILD)/build.ninja
+	meson compile -C $(ASAN_BUILD)
+
+fuzz-build: deps $(FUZZ_BUILD)/build.ninja
+	meson compile -C $(FUZZ_BUILD)
+
+# The main job on the bundled example, with the embedded SQLite store.
+run: build
+	@tools/run-example.sh $(BUILD)/saasguard $(EXAMPLE) $(STATE)
+
+# Every test: unit (cmocka) and integration in a normal and an ASan+UBSan
+# build, then each fuzz target for FUZZ_SECONDS. Ends with "N passed, N failed".
+test: build asan fuzz-build
+	@/usr/bin/python3 tests/run.py --build $(BUILD) --asan-build $(ASAN_BUILD) \
+		--fuzz-build $(FUZZ_BUILD) --fuzz-seconds $(FUZZ_SECONDS)
+
+bench: build
+	@bench/run.sh $(BUILD)
+
+fmt:
+	clang-format -i src/*.c src/*.h src/cli/*.c src/cli/*.h tests/unit/*.c tests/fuzz/*.c tools/*.c
+
+fmt-check:
+	clang-format --dry-run --Werror src/*.c src/*.h src/cli/*.c src/cli/*.h tests/unit/*.c tests/fuzz/*.c tools/*.c
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,148 @@
+/*
+ * cli - shared command-line plumbing; see cli.h.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+
+#include "cli.h"
+#include "fileio.h"
+#include "banned.h"
+
+const struct catalog *cli_catalog(struct cli *cli)
+{
+	struct sg_error err;
+
+	if (cli->catalog)
+		return cli->catalog;
+	cli_error_init(cli, &err);
+	if (catalog_load(&cli->catalog, &err)) {
+		cli_report(cli, &err);
+		exit(2);
+	}
+	return cli->catalog;
+}
+
+void cli_error_init(struct cli *cli, struct sg_error *err)
+{
+	memset(err, 0, sizeof(*err));
+	err->lang = (int)cli->lang;
+}
+
+int cli_report(struct cli *cli, const struct sg_error *err)
+{
+	const char *label = TR(cli->lang, "エラー", "error");
+
+	if (err->code == SG_ERR_VERIFY)
+		label = TR(cli->lang, "検証失敗", "verification failed");
+	if (err->file[0] && err->line)
+		fprintf(stderr, "saasguard: %s:%d:%d: %s: %s\n", err->file, err->line,
+		        err->col ? err->col : 1, label, err->msg);
+	else if (err->file[0])
+		fprintf(stderr, "saasguard: %s: %s: %s\n", err->file, label, err->msg);
+	else
+		fprintf(stderr, "saasguard: %s: %s\n", label, err->msg);
+	if (err->hint[0])
+		fprintf(stderr, "  %s: %s\n", TR(cli->lang, "ヒント", "hint"), err->hint);
+	return sg_code_exit_status(err->code);
+}
+
+int cli_usage_error(struct cli *cli, const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "saasguard %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	fprintf(stderr,
+	        TR(cli->lang, "使い方は 'saasguard %s --help' を参照してください。\n",
+	           "See 'saasguard %s --help'.\n"),
+	        cmd);
+	return 2;
+}
+
+int cli_choice(struct cli *cli, const char *cmd, const char *option, const char *arg,
+               const char *const *names)
+{
+	struct dynbuf list = DYNBUF_INIT;
+
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(arg, names[i]))
+			return i;
+	for (int i = 0; names[i]; i++)
+		dynbuf_printf(&list, "%s%s", i ? ", " : "", names[i]);
+	cli_usage_error(cli, cmd,
+	                TR(cli->lang,
+	                   "%s に '%s' は指定できません。次のいずれかを指定してください: %s",
+	                   "%s does not take '%s'; use one of: %s"),
+	                option, arg, dynbuf_ptr(&list));
+	dynbuf_release(&list);
+	return -1;
+}
+
+int cli_int(struct cli *cli, const char *cmd, const char *option, const char *arg, int lo, int hi,
+            long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < lo || v > hi) {
+		cli_usage_error(cli, cmd,
+		                TR(cli->lang,
+		                   "%s には %d から %d の整数を指定してください ('%s' は不可)",
+		                   "%s takes a whole number from %d to %d, not '%s'"),
+		                option, lo, hi, arg);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int cli_emit(struct cli *cli, const char *path, const struct dynbuf *out)
+{
+	struct sg_error err;
+
+	cli_error_init(cli, &err);
+	if (!path)
+		path = "-";
+	if (fileio_write_atomic(path, dynbuf_ptr(out), dynbuf_len(out), 0644, 0, &err))
+		return cli_report(cli, &err);
+	return 0;
+}
+
+int cli_help(const char *text)
+{
+	fputs(text, stdout);
+	return 0;
+}
+
+void cli_getopt_reset(void)
+{
+	optind = 0; /* glibc: 0 re-initialises getopt completely */
+	opterr = 0;
+}
+
+int cli_dispatch_sub(struct cli *cli, const char *cmd, const struct cli_sub *subs,
+                     const char *usage, int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		if (argc < 2) {
+			fputs(usage, stderr);
+			return 2;
+		}
+		return cli_help(usage);
+	}
+	for (int i = 0; subs[i].name; i++)
+		if (!strcmp(argv[1], subs[i].name))
+			return subs[i].run(cli, argc - 1, argv + 1);
+	return cli_usage_error(
+	    cli, cmd,
+	    TR(cli->lang, "'%s' というサブコマンドはありません", "there is no subcommand '%s'"),
+	    argv[1]);
+}

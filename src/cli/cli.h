@@ -1,0 +1,80 @@
+/*
+ * cli - what every command shares: the user's language, the catalog (loaded
+ * on first use), error and usage reporting with the exit-status convention
+ * (0 success, 1 finding, 2 usage or input error), output format selection and
+ * writing results to standard output or atomically to a file.
+ *
+ * The commands are thin: parse arguments, call a module, pick a writer.
+ */
+#ifndef SG_CLI_H
+#define SG_CLI_H
+
+#include <stdio.h>
+
+#include "catalog.h"
+#include "dynbuf.h"
+#include "error.h"
+#include "i18n.h"
+
+struct cli {
+	enum sg_lang lang;
+	int color; /* standard output is a terminal */
+	struct catalog *catalog;
+};
+
+struct cli_command {
+	const char *name;
+	int (*run)(struct cli *cli, int argc, char **argv);
+	const char *summary_ja;
+	const char *summary_en;
+};
+
+/* The table of commands, defined in main.c. */
+extern const struct cli_command cli_commands[];
+
+/* The catalog; loads it on first call. Exits with status 2 if the embedded
+ * data is broken (a build defect). */
+const struct catalog *cli_catalog(struct cli *cli);
+
+/* An error object ready to pass down, in the user's language. */
+void cli_error_init(struct cli *cli, struct sg_error *err);
+
+/* Prints err for a person and returns its exit status. */
+int cli_report(struct cli *cli, const struct sg_error *err);
+
+/* Prints "saasguard CMD: MESSAGE" and a pointer to --help; returns 2. */
+int cli_usage_error(struct cli *cli, const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Index of arg in the NULL-terminated names, or -1 after reporting a usage
+ * error naming the allowed values. */
+int cli_choice(struct cli *cli, const char *cmd, const char *option, const char *arg,
+               const char *const *names);
+
+/* Parses an integer in [lo, hi]; -1 after a usage error. */
+int cli_int(struct cli *cli, const char *cmd, const char *option, const char *arg, int lo, int hi,
+            long *out);
+
+/* Writes out to path (atomically, mode 0644) or standard output (NULL or
+ * "-"); returns 0 or an exit status after reporting. */
+int cli_emit(struct cli *cli, const char *path, const struct dynbuf *out);
+
+/* Prints a usage text (already in the right language) to standard output. */
+int cli_help(const char *text);
+
+/* getopt_long setup shared by commands: resets getopt for a subcommand. */
+void cli_getopt_reset(void);
+
+/* Dispatches "CMD SUB ..." for commands that have subcommands. */
+struct cli_sub {
+	const char *name;
+	int (*run)(struct cli *cli, int argc, char **argv);
+};
+int cli_dispatch_sub(struct cli *cli, const char *cmd, const struct cli_sub *subs,
+                     const char *usage, int argc, char **argv);
+
+/* Command entry points. */
+int cmd_catalog(struct cli *cli, int argc, char **argv);
+int cmd_classify(struct cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * main - the saasguard entry point: language selection and command dispatch.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "banned.h"
+
+const struct cli_command cli_commands[] = {
+    {"catalog", cmd_catalog, "ガイドラインの対策項目・評価項目を表示・出力する",
+     "list, show and export the guideline's countermeasures"},
+    {"classify", cmd_classify, "サービスのパターン（1〜6）を判定する",
+     "find a service's pattern (1-6)"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static void usage(struct cli *cli, FILE *f)
+{
+	fprintf(f, "%s",
+	        TR(cli->lang,
+	           "使い方: saasguard [--lang ja|en] <コマンド> [<引数>]\n\n"
+	           "総務省「ASP・SaaS における情報セキュリティ対策ガイドライン」への対応を\n"
+	           "評価・計測・証跡化するツールです。\n\nコマンド:\n",
+	           "usage: saasguard [--lang ja|en] <command> [<args>]\n\n"
+	           "Assesses, measures and keeps evidence of a SaaS service's conformance\n"
+	           "to the MIC ASP/SaaS information security guideline.\n\nCommands:\n"));
+	for (const struct cli_command *c = cli_commands; c->name; c++)
+		fprintf(f, "  %-12s %s\n", c->name, TR(cli->lang, c->summary_ja, c->summary_en));
+	fprintf(f, "%s",
+	        TR(cli->lang,
+	           "\n各コマンドの詳細は 'saasguard <コマンド> --help' を参照してください。\n",
+	           "\nSee 'saasguard <command> --help' for each command.\n"));
+}
+
+/* Takes --lang wherever it stands, so every command accepts it. */
+static int take_lang(struct cli *cli, int *argc, char **argv)
+{
+	int out = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		const char *v = NULL;
+		if (!strcmp(argv[i], "--lang") && i + 1 < *argc)
+			v = argv[++i];
+		else if (!strncmp(argv[i], "--lang=", 7))
+			v = argv[i] + 7;
+		else if (!strcmp(argv[i], "--lang")) {
+			fprintf(stderr, "saasguard: --lang needs ja or en\n");
+			return -1;
+		} else {
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (i18n_lang_parse(v) < 0) {
+			fprintf(stderr, "saasguard: --lang takes ja or en, not '%s'\n", v);
+			return -1;
+		}
+		cli->lang = (enum sg_lang)i18n_lang_parse(v);
+	}
+	*argc = out;
+	argv[out] = NULL;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli;
+	int rc;
+
+	i18n_setup();
+	memset(&cli, 0, sizeof(cli));
+	cli.lang = i18n_lang_from_env();
+	cli.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	if (take_lang(&cli, &argc, argv))
+		return 2;
+	if (argc < 2) {
+		usage(&cli, stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(&cli, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("saasguard %s\n", SAASGUARD_VERSION);
+		return 0;
+	}
+	for (const struct cli_command *c = cli_commands; c->name; c++) {
+		if (strcmp(argv[1], c->name))
+			continue;
+		rc = c->run(&cli, argc - 1, argv + 1);
+		catalog_free(cli.catalog);
+		fflush(stdout);
+		return rc;
+	}
+	fprintf(stderr,
+	        TR(cli.lang, "saasguard: '%s' というコマンドはありません。\n",
+	           "saasguard: '%s' is not a command.\n"),
+	        argv[1]);
+	for (const struct cli_command *c = cli_commands; c->name; c++)
+		if (sg_edit_distance(argv[1], c->name) <= 2)
+			fprintf(stderr, TR(cli.lang, "もしかして: %s\n", "Did you mean: %s\n"),
+			        c->name);
+	return 2;
+}

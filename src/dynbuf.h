@@ -1,0 +1,60 @@
+/*
+ * dynbuf - a growable, always NUL-terminated byte buffer (after curl's dynbuf
+ * and git's strbuf), with a hard size limit so hostile input cannot make it
+ * grow without bound.
+ *
+ * Ownership: a struct dynbuf owns its buffer. dynbuf_release() frees it and
+ * leaves an empty, reusable buffer; dynbuf_detach() hands the buffer to the
+ * caller, who frees it with free(). dynbuf_ptr() stays valid until the next
+ * call that changes the buffer.
+ */
+#ifndef SG_DYNBUF_H
+#define SG_DYNBUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "error.h"
+
+#define DYNBUF_DEFAULT_MAX ((size_t)1 << 30)
+
+struct dynbuf {
+	char *buf;
+	size_t len;
+	size_t cap;
+	size_t max; /* adding beyond this fails with SG_ERR_NOMEM */
+};
+
+#define DYNBUF_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0, DYNBUF_DEFAULT_MAX                                                     \
+	}
+
+void dynbuf_init(struct dynbuf *d, size_t max);
+void dynbuf_release(struct dynbuf *d);
+void dynbuf_reset(struct dynbuf *d); /* length 0, keeps the memory */
+char *dynbuf_detach(struct dynbuf *d, size_t *len);
+
+enum sg_code dynbuf_add(struct dynbuf *d, const void *mem, size_t len);
+enum sg_code dynbuf_addstr(struct dynbuf *d, const char *s);
+enum sg_code dynbuf_addch(struct dynbuf *d, char c);
+enum sg_code dynbuf_printf(struct dynbuf *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+enum sg_code dynbuf_vprintf(struct dynbuf *d, const char *fmt, va_list ap);
+void dynbuf_setlen(struct dynbuf *d, size_t len); /* len <= current length */
+
+/* Appends s with JSON string escaping (no quotes), or HTML escaping. */
+enum sg_code dynbuf_add_json_escaped(struct dynbuf *d, const char *s);
+enum sg_code dynbuf_add_html_escaped(struct dynbuf *d, const char *s);
+
+static inline const char *dynbuf_ptr(const struct dynbuf *d)
+{
+	return d->buf ? d->buf : "";
+}
+
+static inline size_t dynbuf_len(const struct dynbuf *d)
+{
+	return d->len;
+}
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * store - the SQLite database that holds everything saasguard measures and
+ * records, and the only place that speaks SQL. The core (this file) opens the
+ * database (created 0600 in a 0700 directory, WAL mode, foreign keys on,
+ * synchronous=FULL so a committed transaction survives power loss and
+ * kill -9), runs each module's versioned migrations, and wraps transactions.
+ * Each module's queries live in store_MODULE.c (store_monitor.c,
+ * store_ledger.c ...) and are declared in store_MODULE.h.
+ *
+ * Ownership: store_open() returns a store the caller closes with
+ * store_close(). Statements prepared by store functions never escape them.
+ */
+#ifndef SG_STORE_H
+#define SG_STORE_H
+
+#include <sqlite3.h>
+
+#include "error.h"
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int in_tx; /* nesting depth of store_begin() */
+};
+
+struct store_migration {
+	int version; /* 1, 2, 3 ... in order */
+	const char *sql;
+};
+
+/* A module's schema: its name and migrations, applied in order once each. */
+struct store_schema {
+	const char *module;
+	const struct store_migration *migrations;
+	int count;
+};
+
+enum store_flags {
+	STORE_READONLY = 1, /* fail if the database does not exist; no writes */
+};
+
+/* The database path when none is given: $SAASGUARD_DB, else
+ * $SAASGUARD_STATE_DIR/saasguard.db, else /var/lib/saasguard/saasguard.db for
+ * root and $XDG_STATE_HOME (~/.local/state)/saasguard/saasguard.db otherwise.
+ * Returns a string the caller frees. */
+char *store_default_path(void);
+
+enum sg_code store_open(const char *path, int flags, struct store **out, struct sg_error *err);
+void store_close(struct store *s);
+
+/* Transactions nest: only the outermost begin/commit touch the database. */
+enum sg_code store_begin(struct store *s, struct sg_error *err);
+enum sg_code store_commit(struct store *s, struct sg_error *err);
+void store_rollback(struct store *s);
+
+/* Runs SQL with no results (several statements allowed). */
+enum sg_code store_exec(struct store *s, const char *sql, struct sg_error *err);
+
+/* Prepares a statement; on failure sets err with SQLite's message. */
+enum sg_code store_prepare(struct store *s, const char *sql, sqlite3_stmt **st,
+                           struct sg_error *err);
+/* Reports a failed step of st (and finalizes nothing). */
+enum sg_code store_fail(struct store *s, struct sg_error *err, const char *what);
+
+/* The schema version a module is at (0: none). */
+int store_schema_version(struct store *s, const char *module);
+
+#endif

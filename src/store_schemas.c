@@ -1,0 +1,14 @@
+/*
+ * store_schemas - the schemas store_open() migrates; see store_schemas.h.
+ */
+#include <stddef.h>
+
+#include "store_schemas.h"
+#include "banned.h"
+
+const struct store_schema *const store_schemas[] = {
+    &store_ledger_schema,
+    &store_monitor_schema,
+    &store_collect_schema,
+    NULL,
+};

@@ -1,0 +1,122 @@
+/* Unit tests for fileio: atomic writes, no-clobber, modes, reads. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "fileio.h"
+
+static char dir[] = "/tmp/sg-fileio-XXXXXX";
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static void test_write_read(void **state)
+{
+	char path[256];
+	struct dynbuf b = DYNBUF_INIT;
+	struct stat st;
+	(void)state;
+	snprintf(path, sizeof(path), "%s/a.txt", dir);
+	assert_int_equal(fileio_write_atomic(path, "hello", 5, 0600, 0, NULL), SG_OK);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(fileio_read(path, 0, &b, NULL), SG_OK);
+	assert_string_equal(dynbuf_ptr(&b), "hello");
+	/* Overwrite replaces the whole content. */
+	assert_int_equal(fileio_write_atomic(path, "bye", 3, 0644, 0, NULL), SG_OK);
+	dynbuf_reset(&b);
+	fileio_read(path, 0, &b, NULL);
+	assert_string_equal(dynbuf_ptr(&b), "bye");
+	dynbuf_release(&b);
+}
+
+static void test_no_clobber(void **state)
+{
+	char path[256];
+	struct sg_error err;
+	struct dynbuf b = DYNBUF_INIT;
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	snprintf(path, sizeof(path), "%s/b.txt", dir);
+	assert_int_equal(fileio_write_atomic(path, "one", 3, 0600, FILEIO_NO_CLOBBER, &err), SG_OK);
+	assert_int_equal(fileio_write_atomic(path, "two", 3, 0600, FILEIO_NO_CLOBBER, &err),
+	                 SG_ERR_EXISTS);
+	fileio_read(path, 0, &b, NULL);
+	assert_string_equal(dynbuf_ptr(&b), "one");
+	dynbuf_release(&b);
+}
+
+static void test_read_limits(void **state)
+{
+	char path[256];
+	struct sg_error err;
+	struct dynbuf b = DYNBUF_INIT;
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	snprintf(path, sizeof(path), "%s/missing", dir);
+	assert_int_equal(fileio_read(path, 0, &b, &err), SG_ERR_NOT_FOUND);
+	snprintf(path, sizeof(path), "%s/a.txt", dir);
+	assert_int_equal(fileio_read(path, 2, &b, &err), SG_ERR_INPUT);
+	dynbuf_release(&b);
+}
+
+static void test_sha256(void **state)
+{
+	char path[256], hex[65];
+	(void)state;
+	snprintf(path, sizeof(path), "%s/c.txt", dir);
+	fileio_write_atomic(path, "abc", 3, 0600, 0, NULL);
+	assert_int_equal(fileio_sha256_hex(path, hex, NULL), SG_OK);
+	assert_string_equal(hex,
+	                    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+static void test_mkdirs(void **state)
+{
+	char path[256];
+	struct stat st;
+	(void)state;
+	snprintf(path, sizeof(path), "%s/x/y/z", dir);
+	assert_int_equal(fileio_mkdirs(path, 0700, NULL), SG_OK);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+}
+
+static int teardown(void **state)
+{
+	char cmd[512];
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "%s/x/y/z", dir);
+	rmdir(cmd);
+	snprintf(cmd, sizeof(cmd), "%s/x/y", dir);
+	rmdir(cmd);
+	snprintf(cmd, sizeof(cmd), "%s/x", dir);
+	rmdir(cmd);
+	const char *files[] = {"a.txt", "b.txt", "c.txt"};
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(cmd, sizeof(cmd), "%s/%s", dir, files[i]);
+		unlink(cmd);
+	}
+	rmdir(dir);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_write_read),  cmocka_unit_test(test_no_clobber),
+	    cmocka_unit_test(test_read_limits), cmocka_unit_test(test_sha256),
+	    cmocka_unit_test(test_mkdirs),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,142 @@
+/* Unit tests for store and ledger_append: file modes, migrations, nested
+ * transactions, append-only triggers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "ledger.h"
+#include "store.h"
+
+static char dir[] = "/tmp/sg-store-XXXXXX";
+static char path[300];
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/sub/db.sqlite", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char p[400];
+	const char *sfx[] = {"", "-wal", "-shm"};
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
+		unlink(p);
+	}
+	snprintf(p, sizeof(p), "%s/sub", dir);
+	rmdir(p);
+	rmdir(dir);
+	return 0;
+}
+
+static void test_open_private(void **state)
+{
+	struct store *s;
+	struct stat st;
+	char sub[320];
+	(void)state;
+	assert_int_equal(store_open(path, 0, &s, NULL), SG_OK);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	assert_int_equal(stat(sub, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_true(store_schema_version(s, "ledger") >= 1);
+	assert_true(store_schema_version(s, "monitor") >= 1);
+	assert_true(store_schema_version(s, "collect") >= 1);
+	store_close(s);
+	/* Opening again runs no migration twice. */
+	assert_int_equal(store_open(path, 0, &s, NULL), SG_OK);
+	store_close(s);
+}
+
+static void test_readonly_missing(void **state)
+{
+	struct store *s;
+	char p[320];
+	(void)state;
+	snprintf(p, sizeof(p), "%s/none.db", dir);
+	assert_int_equal(store_open(p, STORE_READONLY, &s, NULL), SG_ERR_NOT_FOUND);
+	assert_int_not_equal(access(p, F_OK), 0);
+}
+
+static void test_ledger_append_only(void **state)
+{
+	struct store *s;
+	struct sg_error err;
+	long long seq = -1;
+	json_t *payload = json_pack("{s:s}", "note", "テスト");
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(store_open(path, 0, &s, &err), SG_OK);
+	assert_int_equal(ledger_append(s, "attestation", payload, &seq, &err), SG_OK);
+	assert_int_equal(seq, 0);
+	assert_int_equal(ledger_append(s, "attestation", payload, &seq, &err), SG_OK);
+	assert_int_equal(seq, 1);
+	assert_int_equal(store_exec(s, "UPDATE ledger_entries SET type = 'x'", &err), SG_ERR_DB);
+	assert_non_null(strstr(err.msg, "append-only"));
+	assert_int_equal(store_exec(s, "DELETE FROM ledger_entries", &err), SG_ERR_DB);
+	json_decref(payload);
+	store_close(s);
+}
+
+static void test_nested_transactions(void **state)
+{
+	struct store *s;
+	struct sg_error err;
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(store_open(path, 0, &s, &err), SG_OK);
+	assert_int_equal(store_begin(s, &err), SG_OK);
+	assert_int_equal(ledger_append(s, "a", NULL, NULL, &err), SG_OK);
+	store_rollback(s);
+	/* The inner append was part of the rolled-back outer transaction. */
+	sqlite3_stmt *st;
+	assert_int_equal(
+	    store_prepare(s, "SELECT COUNT(*) FROM ledger_entries WHERE type = 'a'", &st, &err),
+	    SG_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 0);
+	sqlite3_finalize(st);
+	/* A commit with no transaction is an error, not a silent success. */
+	assert_int_equal(store_commit(s, &err), SG_ERR_DB);
+	store_close(s);
+}
+
+static void test_entry_text_canonical(void **state)
+{
+	json_t *p = json_pack("{s:i,s:s}", "z", 1, "a", "x");
+	char *t = ledger_entry_text(3, 1000, "t", p);
+	unsigned char h[32];
+	(void)state;
+	assert_string_equal(
+	    t, "{\"at\":1000,\"payload\":{\"a\":\"x\",\"z\":1},\"seq\":3,\"type\":\"t\"}");
+	ledger_leaf_hash("", 0, h);
+	/* SHA-256 of the single byte 0x00 (RFC 6962 empty leaf). */
+	assert_int_equal(h[0], 0x6e);
+	assert_int_equal(h[1], 0x34);
+	free(t);
+	json_decref(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_open_private),         cmocka_unit_test(test_readonly_missing),
+	    cmocka_unit_test(test_ledger_append_only),   cmocka_unit_test(test_nested_transactions),
+	    cmocka_unit_test(test_entry_text_canonical),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,141 @@
+/* Unit tests for ydoc: positions, refusals (duplicates, aliases), readers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ydoc.h"
+
+static struct ydoc *parse_ok(const char *text)
+{
+	struct ydoc *d = NULL;
+	struct sg_error err;
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(ydoc_parse(text, strlen(text), "t.yaml", &d, &err), SG_OK);
+	return d;
+}
+
+static void test_positions(void **state)
+{
+	struct ydoc *d = parse_ok("service:\n  name: x\n  pattern: 7\n");
+	struct ydoc_node *svc = ydoc_get(d->root, "service");
+	struct ydoc_node *p = ydoc_get(svc, "pattern");
+	struct sg_error err;
+	long long v;
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	assert_non_null(p);
+	assert_int_equal(p->line, 3);
+	assert_int_equal(p->col, 12);
+	assert_int_equal(ydoc_int(d, p, "service.pattern", 1, 6, &v, &err), SG_ERR_INPUT);
+	assert_string_equal(err.file, "t.yaml");
+	assert_int_equal(err.line, 3);
+	assert_int_equal(err.col, 12);
+	ydoc_free(d);
+}
+
+static void test_duplicate_key(void **state)
+{
+	const char *t = "a: 1\nb: 2\na: 3\n";
+	struct ydoc *d;
+	struct sg_error err;
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	err.lang = 1;
+	assert_int_equal(ydoc_parse(t, strlen(t), "t.yaml", &d, &err), SG_ERR_INPUT);
+	assert_null(d);
+	assert_int_equal(err.line, 3);
+	assert_non_null(strstr(err.msg, "duplicate key 'a'"));
+}
+
+static void test_alias_refused(void **state)
+{
+	const char *t = "a: &x [1, 2]\nb: *x\n";
+	struct ydoc *d;
+	struct sg_error err;
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(ydoc_parse(t, strlen(t), "t.yaml", &d, &err), SG_ERR_INPUT);
+	assert_int_equal(err.line, 2);
+}
+
+static void test_syntax_error_position(void **state)
+{
+	const char *t = "a: 1\n b: 2\n";
+	struct ydoc *d;
+	struct sg_error err;
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(ydoc_parse(t, strlen(t), "t.yaml", &d, &err), SG_ERR_INPUT);
+	assert_int_equal(err.line, 2);
+	assert_true(err.hint[0] != '\0');
+}
+
+static void test_unknown_key_suggestion(void **state)
+{
+	static const char *const allowed[] = {"name", "pattern", "classification", NULL};
+	struct ydoc *d = parse_ok("name: x\npatern: 1\n");
+	struct sg_error err;
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	err.lang = 1;
+	assert_int_equal(ydoc_check_keys(d, d->root, allowed, "service", &err), SG_ERR_INPUT);
+	assert_int_equal(err.line, 2);
+	assert_string_equal(err.hint, "did you mean 'pattern'?");
+	ydoc_free(d);
+}
+
+static void test_values(void **state)
+{
+	struct ydoc *d = parse_ok("a: 5m\nb: [password, ic_card]\nc: 5 minutes\nd: [tls, bogus]\n"
+	                          "e: 2026-12-01T02:00+09:00\nf: yes\ng:\n");
+	struct value v;
+	struct sg_error err;
+	long long t;
+	int b;
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	err.lang = 1;
+	assert_int_equal(ydoc_value(d, ydoc_get(d->root, "a"), "a", &v, &err), SG_OK);
+	assert_int_equal(v.type, VALUE_DURATION);
+	assert_int_equal(ydoc_value(d, ydoc_get(d->root, "b"), "b", &v, &err), SG_OK);
+	assert_int_equal(v.set, SET_AUTH);
+	assert_int_equal(v.members, AUTH_PASSWORD | AUTH_IC_CARD);
+	assert_int_equal(ydoc_value(d, ydoc_get(d->root, "c"), "c", &v, &err), SG_ERR_INPUT);
+	assert_string_equal(err.hint, "use 5m");
+	assert_int_equal(err.line, 3);
+	assert_int_equal(ydoc_value(d, ydoc_get(d->root, "d"), "d", &v, &err), SG_ERR_INPUT);
+	assert_int_equal(err.line, 4);
+	assert_int_equal(ydoc_time(d, ydoc_get(d->root, "e"), "e", &t, &err), SG_OK);
+	assert_int_equal(t, 1796058000); /* 2026-11-30T17:00:00Z */
+	assert_int_equal(ydoc_bool(d, ydoc_get(d->root, "f"), "f", &b, &err), SG_OK);
+	assert_true(b);
+	assert_true(ydoc_is_null(ydoc_get(d->root, "g")));
+	ydoc_free(d);
+}
+
+static void test_deep_nesting_refused(void **state)
+{
+	char t[400];
+	struct ydoc *d;
+	(void)state;
+	memset(t, '[', 100);
+	t[100] = '\0';
+	assert_int_equal(ydoc_parse(t, strlen(t), "t.yaml", &d, NULL), SG_ERR_INPUT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_positions),
+	    cmocka_unit_test(test_duplicate_key),
+	    cmocka_unit_test(test_alias_refused),
+	    cmocka_unit_test(test_syntax_error_position),
+	    cmocka_unit_test(test_unknown_key_suggestion),
+	    cmocka_unit_test(test_values),
+	    cmocka_unit_test(test_deep_nesting_refused),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
