@@ -1,0 +1,45 @@
+/*
+ * measured - values measured rather than declared: what the monitor and the
+ * host collectors found for an evaluation item (III.1.1.1.a ...), ready for
+ * the assessment to judge against the reference value with provenance
+ * `measured`.
+ *
+ * Ownership: a struct measured_set owns its array; measured_set_release()
+ * frees it. Entries are plain values (no pointers).
+ */
+#ifndef SG_MEASURED_H
+#define SG_MEASURED_H
+
+#include <stddef.h>
+
+#include "value.h"
+
+struct measured_value {
+	char item_id[32];   /* "III.1.1.1.a" */
+	struct value value; /* comparable with the item's reference value */
+	char text[96];	    /* as a person reads it: "5m", "99.82%", "3 generations" */
+	char source[96];    /* "monitor:web", "collector:backup:/srv/backup" */
+	double at;	    /* when measured (for a period: its end) */
+	char detail[256];   /* how it was measured, or what it rests on */
+};
+
+struct measured_set {
+	struct measured_value *v;
+	size_t n;
+	size_t alloc;
+};
+
+#define MEASURED_SET_INIT {NULL, 0, 0}
+
+/* Appends a copy of mv. */
+void measured_set_add(struct measured_set *s, const struct measured_value *mv);
+/* The entry for item_id, or NULL. When several sources measured one item,
+ * the one worst for the provider (the assessment judges the worst). For
+ * durations larger_is_better says which way is worse: 0 for intervals,
+ * delays and ages, 1 for retention and capacity. Percentages and counts: the
+ * lowest; booleans: false; otherwise the newest. */
+const struct measured_value *measured_set_find(const struct measured_set *s, const char *item_id,
+					       int larger_is_better);
+void measured_set_release(struct measured_set *s);
+
+#endif

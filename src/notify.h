@@ -1,0 +1,97 @@
+/*
+ * notify - telling people, per the guideline, within its deadlines.
+ *
+ * Owns the profile's `notify:` section (SMTP server, recipients by audience),
+ * the Japanese/English message templates, the durable outbox (every message
+ * is stored in `notifications` before it is sent, retried with backoff,
+ * survives restarts and kill -9, and records when it was delivered), the
+ * channels (SMTP through libcurl, webhooks through libcurl, both on the
+ * caller's libuv loop), follow-up reports (III.1.1.8), and the watchdogs that
+ * alert managers when a first notice is at risk of missing its deadline or a
+ * follow-up is overdue.
+ *
+ * Who is told (III.1.1.1-3, III.3.2.5): an outage goes to all_users (everyone
+ * who uses the service); faults, degradations and follow-ups to
+ * admin_contacts only; external-network failures and internal alerts to
+ * managers.
+ *
+ * Ownership: notify_config_load() returns a config freed with
+ * notify_config_free(); notifier_start() returns a notifier freed with
+ * notifier_free() after notifier_stop()'s callback ran. Strings passed in
+ * structs are borrowed for the duration of the call.
+ */
+#ifndef SG_NOTIFY_H
+#define SG_NOTIFY_H
+
+#include <uv.h>
+
+#include "error.h"
+#include "measured.h"
+#include "profile.h"
+#include "store.h"
+
+struct notify_config;
+
+enum sg_code notify_config_load(const struct profile *p, struct notify_config **out,
+				struct sg_error *err);
+void notify_config_free(struct notify_config *cfg);
+
+enum notify_purpose {
+	NOTIFY_INCIDENT_OPEN,	  /* 速報: an incident was detected */
+	NOTIFY_INCIDENT_RESOLVED, /* recovery */
+	NOTIFY_FOLLOWUP,	  /* III.1.1.8 follow-up report (text from the operator) */
+	NOTIFY_DEADLINE_RISK,	  /* to managers: a first notice may miss its deadline */
+	NOTIFY_FOLLOWUP_OVERDUE,  /* to managers: a follow-up is overdue */
+	NOTIFY_INTERNAL,	  /* to managers: anything else the operators must know */
+};
+
+/* What a message is about. Times are wall-clock seconds since the epoch;
+ * resolved_at is 0 while open. */
+struct notify_incident {
+	long long id;
+	const char *service;
+	int pattern;
+	const char *kind; /* outage | fault | degradation | external_network */
+	const char *check_name;
+	const char *target; /* the URL or host:port checked */
+	const char *item_id;
+	double started_at;  /* first failed probe */
+	double detected_at; /* confirmed: the incident opened */
+	double resolved_at;
+	const char *summary;	  /* what is known: "HTTP 503", "connection refused" */
+	double notify_deadline_s; /* the pattern's first-notice deadline, 0: none */
+	double followup_deadline_s;
+};
+
+/* Renders and stores one message per recipient of the purpose's audience, in
+ * the caller's transaction if one is open, and records each in the ledger.
+ * message: the follow-up or internal text (NULL otherwise). */
+enum sg_code notify_enqueue(struct store *s, const struct notify_config *cfg,
+			    enum notify_purpose purpose, const struct notify_incident *inc,
+			    const char *message, struct sg_error *err);
+
+/* A report to mail (issue 7): subject, body and a file to attach. */
+enum sg_code notify_enqueue_report(struct store *s, const struct notify_config *cfg,
+				   const char *audience, const char *subject, const char *body,
+				   const char *attachment_path, struct sg_error *err);
+
+struct notifier;
+
+/* Starts delivering due messages on loop (and watching deadlines). */
+enum sg_code notifier_start(uv_loop_t *loop, struct store *s, const struct notify_config *cfg,
+			    struct notifier **out, struct sg_error *err);
+/* Looks at the outbox now instead of at the next timer (call after enqueue). */
+void notifier_kick(struct notifier *n);
+/* Number of messages neither delivered nor given up. */
+long long notifier_pending(struct notifier *n);
+/* Stops taking new work, lets in-flight deliveries finish, then calls done. */
+void notifier_stop(struct notifier *n, void (*done)(void *arg), void *arg);
+void notifier_free(struct notifier *n);
+
+/* Measured values from the outbox for the assessment over [from, to):
+ * III.1.1.1.b, III.1.1.2.b, III.1.1.3.b (worst detection -> first delivery)
+ * and III.1.1.8.a (worst detection -> follow-up). */
+enum sg_code notify_measured(struct store *s, const char *service, double from, double to,
+			     struct measured_set *out, struct sg_error *err);
+
+#endif
