@@ -16,14 +16,14 @@ void measured_set_add(struct measured_set *s, const struct measured_value *mv)
 
 /* Which of two measurements of one item is worse for the provider. */
 static int worse(const struct measured_value *a, const struct measured_value *b,
-		 int larger_is_better)
+                 int larger_is_better)
 {
 	if (a->value.type != b->value.type)
 		return 0;
 	switch (a->value.type) {
 	case VALUE_DURATION:
 		return larger_is_better ? a->value.seconds < b->value.seconds
-					: a->value.seconds > b->value.seconds;
+		                        : a->value.seconds > b->value.seconds;
 	case VALUE_PERCENT:
 		return a->value.percent < b->value.percent;
 	case VALUE_COUNT:
@@ -36,7 +36,7 @@ static int worse(const struct measured_value *a, const struct measured_value *b,
 }
 
 const struct measured_value *measured_set_find(const struct measured_set *s, const char *item_id,
-					       int larger_is_better)
+                                               int larger_is_better)
 {
 	const struct measured_value *best = NULL;
 

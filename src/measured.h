@@ -17,9 +17,9 @@
 struct measured_value {
 	char item_id[32];   /* "III.1.1.1.a" */
 	struct value value; /* comparable with the item's reference value */
-	char text[96];	    /* as a person reads it: "5m", "99.82%", "3 generations" */
+	char text[96];      /* as a person reads it: "5m", "99.82%", "3 generations" */
 	char source[96];    /* "monitor:web", "collector:backup:/srv/backup" */
-	double at;	    /* when measured (for a period: its end) */
+	double at;          /* when measured (for a period: its end) */
 	char detail[256];   /* how it was measured, or what it rests on */
 };
 
@@ -29,7 +29,10 @@ struct measured_set {
 	size_t alloc;
 };
 
-#define MEASURED_SET_INIT {NULL, 0, 0}
+#define MEASURED_SET_INIT                                                                          \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 /* Appends a copy of mv. */
 void measured_set_add(struct measured_set *s, const struct measured_value *mv);
@@ -39,7 +42,7 @@ void measured_set_add(struct measured_set *s, const struct measured_value *mv);
  * delays and ages, 1 for retention and capacity. Percentages and counts: the
  * lowest; booleans: false; otherwise the newest. */
 const struct measured_value *measured_set_find(const struct measured_set *s, const char *item_id,
-					       int larger_is_better);
+                                               int larger_is_better);
 void measured_set_release(struct measured_set *s);
 
 #endif

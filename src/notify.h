@@ -33,16 +33,16 @@
 struct notify_config;
 
 enum sg_code notify_config_load(const struct profile *p, struct notify_config **out,
-				struct sg_error *err);
+                                struct sg_error *err);
 void notify_config_free(struct notify_config *cfg);
 
 enum notify_purpose {
-	NOTIFY_INCIDENT_OPEN,	  /* 速報: an incident was detected */
+	NOTIFY_INCIDENT_OPEN,     /* 速報: an incident was detected */
 	NOTIFY_INCIDENT_RESOLVED, /* recovery */
-	NOTIFY_FOLLOWUP,	  /* III.1.1.8 follow-up report (text from the operator) */
-	NOTIFY_DEADLINE_RISK,	  /* to managers: a first notice may miss its deadline */
+	NOTIFY_FOLLOWUP,          /* III.1.1.8 follow-up report (text from the operator) */
+	NOTIFY_DEADLINE_RISK,     /* to managers: a first notice may miss its deadline */
 	NOTIFY_FOLLOWUP_OVERDUE,  /* to managers: a follow-up is overdue */
-	NOTIFY_INTERNAL,	  /* to managers: anything else the operators must know */
+	NOTIFY_INTERNAL,          /* to managers: anything else the operators must know */
 };
 
 /* What a message is about. Times are wall-clock seconds since the epoch;
@@ -58,7 +58,7 @@ struct notify_incident {
 	double started_at;  /* first failed probe */
 	double detected_at; /* confirmed: the incident opened */
 	double resolved_at;
-	const char *summary;	  /* what is known: "HTTP 503", "connection refused" */
+	const char *summary;      /* what is known: "HTTP 503", "connection refused" */
 	double notify_deadline_s; /* the pattern's first-notice deadline, 0: none */
 	double followup_deadline_s;
 };
@@ -67,19 +67,19 @@ struct notify_incident {
  * the caller's transaction if one is open, and records each in the ledger.
  * message: the follow-up or internal text (NULL otherwise). */
 enum sg_code notify_enqueue(struct store *s, const struct notify_config *cfg,
-			    enum notify_purpose purpose, const struct notify_incident *inc,
-			    const char *message, struct sg_error *err);
+                            enum notify_purpose purpose, const struct notify_incident *inc,
+                            const char *message, struct sg_error *err);
 
 /* A report to mail (issue 7): subject, body and a file to attach. */
 enum sg_code notify_enqueue_report(struct store *s, const struct notify_config *cfg,
-				   const char *audience, const char *subject, const char *body,
-				   const char *attachment_path, struct sg_error *err);
+                                   const char *audience, const char *subject, const char *body,
+                                   const char *attachment_path, struct sg_error *err);
 
 struct notifier;
 
 /* Starts delivering due messages on loop (and watching deadlines). */
 enum sg_code notifier_start(uv_loop_t *loop, struct store *s, const struct notify_config *cfg,
-			    struct notifier **out, struct sg_error *err);
+                            struct notifier **out, struct sg_error *err);
 /* Looks at the outbox now instead of at the next timer (call after enqueue). */
 void notifier_kick(struct notifier *n);
 /* Number of messages neither delivered nor given up. */
@@ -92,6 +92,6 @@ void notifier_free(struct notifier *n);
  * III.1.1.1.b, III.1.1.2.b, III.1.1.3.b (worst detection -> first delivery)
  * and III.1.1.8.a (worst detection -> follow-up). */
 enum sg_code notify_measured(struct store *s, const char *service, double from, double to,
-			     struct measured_set *out, struct sg_error *err);
+                             struct measured_set *out, struct sg_error *err);
 
 #endif

@@ -24,16 +24,16 @@
 #include "ydoc.h"
 
 /* Top-level sections of a profile file and the module that reads each. */
-#define PROFILE_SECTIONS                                                                        \
-	"service", "controls", "monitor", "notify", "service_hours", "maintenance", "collectors", \
-		"ledger", "reports"
+#define PROFILE_SECTIONS                                                                           \
+	"service", "controls", "monitor", "notify", "service_hours", "maintenance", "collectors",  \
+	    "ledger", "reports"
 
 struct profile_service {
 	const char *name;
-	int pattern; /* 1..6, given or from the classification */
-	int classified; /* the pattern came from classification */
+	int pattern;                             /* 1..6, given or from the classification */
+	int classified;                          /* the pattern came from classification */
 	int personal_information, trade_secrets; /* -1 when not given */
-	const char *availability;		  /* "high" | "medium" | "low" | NULL */
+	const char *availability;                /* "high" | "medium" | "low" | NULL */
 	const struct ydoc_node *node;
 };
 
@@ -47,10 +47,10 @@ struct profile {
 /* Reads and validates path against the catalog. Bad input: SG_ERR_INPUT with
  * file:line:column and a hint in err. */
 enum sg_code profile_load(const char *path, const struct catalog *cat, struct profile **out,
-			  struct sg_error *err);
+                          struct sg_error *err);
 /* As profile_load() from memory; `name` is used in messages. */
 enum sg_code profile_parse(const char *text, size_t len, const char *name,
-			   const struct catalog *cat, struct profile **out, struct sg_error *err);
+                           const struct catalog *cat, struct profile **out, struct sg_error *err);
 void profile_free(struct profile *p);
 
 /* A top-level section's node, or NULL when the file has none. */

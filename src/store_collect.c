@@ -1,7 +1,10 @@
 /*
  * store_collect - the collectors' schema and queries; see store_collect.h.
  */
+#include <math.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "store_collect.h"
 #include "store_schemas.h"
@@ -32,3 +35,125 @@ const struct store_schema store_collect_schema = {
     migrations,
     (int)(sizeof(migrations) / sizeof(migrations[0])),
 };
+
+const char *measurement_status_name(enum measurement_status st)
+{
+	switch (st) {
+	case MEASUREMENT_OK:
+		return "ok";
+	case MEASUREMENT_FINDING:
+		return "finding";
+	case MEASUREMENT_UNAVAILABLE:
+		return "unavailable";
+	case MEASUREMENT_ERROR:
+		return "error";
+	}
+	return "error";
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+enum sg_code store_collect_insert(struct store *s, const struct measurement *m, long long *id,
+                                  struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "INSERT INTO measurements(service, collector, item_id, "
+	                                "subject, status, value_text, value_num, unit, evidence, "
+	                                "detail, measured_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+	                                &st, err);
+
+	if (rc)
+		return rc;
+	bind_text_or_null(st, 1, m->service);
+	bind_text_or_null(st, 2, m->collector);
+	bind_text_or_null(st, 3, m->item_id);
+	bind_text_or_null(st, 4, m->subject);
+	sqlite3_bind_text(st, 5, measurement_status_name(m->status), -1, SQLITE_STATIC);
+	bind_text_or_null(st, 6, m->value_text);
+	if (isnan(m->value_num))
+		sqlite3_bind_null(st, 7);
+	else
+		sqlite3_bind_double(st, 7, m->value_num);
+	bind_text_or_null(st, 8, m->unit);
+	bind_text_or_null(st, 9, m->evidence);
+	bind_text_or_null(st, 10, m->detail);
+	sqlite3_bind_double(st, 11, m->measured_at);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = store_fail(s, err, "insert measurement");
+	else if (id)
+		*id = sqlite3_last_insert_rowid(s->db);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum sg_code store_collect_latest(struct store *s, const char *service, struct measured_set *out,
+                                  struct sg_error *err)
+{
+	/* The newest row per (item, collector, subject): each source's latest word. */
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(
+	    s,
+	    "SELECT m.item_id, m.collector, COALESCE(m.subject, ''), m.value_text, "
+	    "m.measured_at, COALESCE(m.evidence, '') FROM measurements m "
+	    "JOIN (SELECT item_id, collector, COALESCE(subject, '') AS subj, "
+	    "MAX(measured_at) AS at FROM measurements WHERE service = ?1 AND item_id IS NOT NULL "
+	    "AND status IN ('ok', 'finding') AND value_text IS NOT NULL "
+	    "GROUP BY item_id, collector, subj) l ON l.item_id = m.item_id AND "
+	    "l.collector = m.collector AND l.subj = COALESCE(m.subject, '') AND "
+	    "l.at = m.measured_at WHERE m.service = ?1 AND m.status IN ('ok', 'finding') "
+	    "AND m.value_text IS NOT NULL ORDER BY m.item_id, m.id",
+	    &st, err);
+	int step;
+
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct measured_value mv;
+		const char *text = (const char *)sqlite3_column_text(st, 3);
+
+		memset(&mv, 0, sizeof(mv));
+		if (value_parse(text, &mv.value, NULL))
+			continue; /* a value this version cannot judge */
+		snprintf(mv.item_id, sizeof(mv.item_id), "%s", sqlite3_column_text(st, 0));
+		snprintf(mv.text, sizeof(mv.text), "%s", text);
+		snprintf(mv.source, sizeof(mv.source), "%s:%s", sqlite3_column_text(st, 1),
+		         sqlite3_column_text(st, 2));
+		mv.at = sqlite3_column_double(st, 4);
+		snprintf(mv.detail, sizeof(mv.detail), "%s", sqlite3_column_text(st, 5));
+		measured_set_add(out, &mv);
+	}
+	if (step != SQLITE_DONE)
+		rc = store_fail(s, err, "read measurements");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum sg_code store_collect_first_seen(struct store *s, const char *key, double now, double *first,
+                                      struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "INSERT INTO first_seen(key, first_seen_at) VALUES (?, ?) "
+	                                "ON CONFLICT(key) DO UPDATE SET key = key "
+	                                "RETURNING first_seen_at",
+	                                &st, err);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, now);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*first = sqlite3_column_double(st, 0);
+	else
+		rc = store_fail(s, err, "first seen");
+	sqlite3_finalize(st);
+	return rc;
+}

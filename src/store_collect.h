@@ -1,10 +1,52 @@
 /*
- * store_collect - the host collectors' measurements, and when saasguard
- * first saw a thing (a pending patch), which is how long it has waited.
+ * store_collect - measurements: what the host collectors and the monitor
+ * measured for a guideline evaluation item, one row per result. This table
+ * is how measured values reach the assessment: `assess --db` reads the
+ * latest measurement of each item (store_collect_latest()).
+ *
+ * Also `first_seen`: when saasguard first saw a thing (a pending security
+ * update), which is how long it has waited.
  */
 #ifndef SG_STORE_COLLECT_H
 #define SG_STORE_COLLECT_H
 
+#include "measured.h"
 #include "store.h"
+
+enum measurement_status {
+	MEASUREMENT_OK = 0,
+	MEASUREMENT_FINDING,
+	MEASUREMENT_UNAVAILABLE,
+	MEASUREMENT_ERROR,
+};
+
+struct measurement {
+	const char *service;
+	const char *collector; /* "backup", "tls", ... or "monitor" */
+	const char *item_id;   /* "III.2.3.1.a", or NULL when it maps to none */
+	const char *subject;   /* what was measured: a URL, a path, a check name */
+	enum measurement_status status;
+	const char *value_text; /* in the value grammar ("26h", "99.82%", "[tls]") or NULL */
+	double value_num;       /* the same as a number in `unit` (NAN when none) */
+	const char *unit;       /* "s", "%", "count", ... */
+	const char *evidence;   /* what was read, for a person */
+	const char *detail;     /* why: a finding's or an error's explanation */
+	double measured_at;
+};
+
+const char *measurement_status_name(enum measurement_status s);
+
+/* Inserts one measurement (joins the caller's transaction). */
+enum sg_code store_collect_insert(struct store *s, const struct measurement *m, long long *id,
+                                  struct sg_error *err);
+
+/* Adds to out the latest measurement with status ok or finding of every item
+ * of the service that has a value_text; its source is "COLLECTOR:SUBJECT". */
+enum sg_code store_collect_latest(struct store *s, const char *service, struct measured_set *out,
+                                  struct sg_error *err);
+
+/* When key was first seen; records now (and returns it) on the first call. */
+enum sg_code store_collect_first_seen(struct store *s, const char *key, double now, double *first,
+                                      struct sg_error *err);
 
 #endif

@@ -11,7 +11,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <math.h>
+
 #include "ledger.h"
+#include "store_collect.h"
 #include "store.h"
 
 static char dir[] = "/tmp/sg-store-XXXXXX";
@@ -129,6 +132,42 @@ static void test_entry_text_canonical(void **state)
 	assert_int_equal(h[1], 0x34);
 	free(t);
 	json_decref(p);
+}
+
+static void test_measurements_latest(void **state)
+{
+	struct store *s;
+	struct sg_error err;
+	struct measured_set set = MEASURED_SET_INIT;
+	struct measurement m = {"svc",          "backup", "III.2.3.1.a", "/srv/b",
+	                        MEASUREMENT_OK, "26h",    NAN,           "s",
+	                        "ls /srv/b",    NULL,     1000};
+	double first = 0;
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(store_open(path, 0, &s, &err), SG_OK);
+	assert_int_equal(store_collect_insert(s, &m, NULL, &err), SG_OK);
+	m.value_text = "20h";
+	m.measured_at = 2000;
+	assert_int_equal(store_collect_insert(s, &m, NULL, &err), SG_OK);
+	m.value_text = "90h"; /* an error row never counts */
+	m.status = MEASUREMENT_ERROR;
+	m.measured_at = 3000;
+	assert_int_equal(store_collect_insert(s, &m, NULL, &err), SG_OK);
+	m.service = "other";
+	m.status = MEASUREMENT_OK;
+	assert_int_equal(store_collect_insert(s, &m, NULL, &err), SG_OK);
+	assert_int_equal(store_collect_latest(s, "svc", &set, &err), SG_OK);
+	assert_int_equal(set.n, 1);
+	assert_string_equal(set.v[0].text, "20h");
+	assert_float_equal(set.v[0].value.seconds, 20 * 3600, 1e-9);
+	assert_string_equal(set.v[0].source, "backup:/srv/b");
+	measured_set_release(&set);
+	assert_int_equal(store_collect_first_seen(s, "pkg:openssl", 500, &first, &err), SG_OK);
+	assert_float_equal(first, 500, 1e-9);
+	assert_int_equal(store_collect_first_seen(s, "pkg:openssl", 900, &first, &err), SG_OK);
+	assert_float_equal(first, 500, 1e-9);
+	store_close(s);
 }
 
 int main(void)
