@@ -99,12 +99,18 @@ static void judge_item(const struct assess_result *r, const struct profile_contr
 	if (pi->has_value) {
 		ai->has_declared = 1;
 		ai->declared = pi->value;
-		format_into(&pi->value, ai->declared_text, sizeof(ai->declared_text));
+		if (pi->value_text)
+			snprintf(ai->declared_text, sizeof(ai->declared_text), "%s", pi->value_text);
+		else
+			format_into(&pi->value, ai->declared_text, sizeof(ai->declared_text));
 	}
 	if (pi->has_target) {
 		ai->has_target = 1;
 		ai->target = pi->target;
-		format_into(&pi->target, ai->target_text, sizeof(ai->target_text));
+		if (pi->target_text)
+			snprintf(ai->target_text, sizeof(ai->target_text), "%s", pi->target_text);
+		else
+			format_into(&pi->target, ai->target_text, sizeof(ai->target_text));
 	}
 	if (pi->has_target) {
 		ai->has_threshold = 1;

@@ -35,6 +35,41 @@ static size_t dur_unit(double seconds, double *q)
 	return n - 1;
 }
 
+static void duration_en(double seconds, struct dynbuf *out);
+
+/* "24h" -> "24時間" / "24 hours", keeping the unit the text was written in;
+ * other texts (Japanese already, or none) fall back to seconds. */
+static void duration_words(const char *text, double seconds, int lang, struct dynbuf *out)
+{
+	static const struct {
+		const char *unit;
+		size_t idx;
+	} map[] = {{"y", 0}, {"mo", 1}, {"w", 2}, {"d", 3}, {"h", 4}, {"m", 5}, {"s", 6}};
+	const char *p = text ? text : "";
+	size_t digits;
+
+	if (!strncmp(p, "service+", 8))
+		p += 8;
+	digits = strspn(p, "0123456789");
+	if (digits && digits < 12) {
+		for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+			if (strcmp(p + digits, map[i].unit))
+				continue;
+			long n = strtol(p, NULL, 10);
+			if (lang == SG_LANG_EN)
+				dynbuf_printf(out, "%ld %s%s", n, dur_units[map[i].idx].en,
+				              n == 1 ? "" : "s");
+			else
+				dynbuf_printf(out, "%ld%s", n, dur_units[map[i].idx].ja);
+			return;
+		}
+	}
+	if (lang == SG_LANG_EN)
+		duration_en(seconds, out);
+	else
+		sla_duration_ja(seconds, out);
+}
+
 void sla_duration_ja(double seconds, struct dynbuf *out)
 {
 	double q;
@@ -95,19 +130,15 @@ static void members(const struct value *v, int lang, int all, struct dynbuf *out
 }
 
 /* The clause for an item whose committed value is v of kind k. */
-static void clause(const struct assess_item *ai, const struct value *v, int lang,
-                   struct dynbuf *out)
+static void clause(const struct assess_item *ai, const struct value *v, const char *text,
+                   int lang, struct dynbuf *out)
 {
 	const char *name = lang == SG_LANG_EN ? ai->item->name_en : ai->item->name_ja;
 	int en = lang == SG_LANG_EN;
 	struct dynbuf d = DYNBUF_INIT;
 
-	if (v->type == VALUE_DURATION || v->type == VALUE_SERVICE_PLUS) {
-		if (en)
-			duration_en(v->seconds, &d);
-		else
-			sla_duration_ja(v->seconds, &d);
-	}
+	if (v->type == VALUE_DURATION || v->type == VALUE_SERVICE_PLUS)
+		duration_words(text, v->seconds, lang, &d);
 	switch (ai->kind) {
 	case REF_MAX_INTERVAL:
 		dynbuf_printf(out, en ? "%s: at least once every %s." : "%sは、%sに1回以上とする。",
@@ -130,8 +161,8 @@ static void clause(const struct assess_item *ai, const struct value *v, int lang
 		              dynbuf_ptr(&d));
 		break;
 	case REF_MIN_COUNT:
-		dynbuf_printf(out, en ? "%s: at least %lld." : "%sは、%lld以上とする。", name,
-		              v->count);
+		dynbuf_printf(out, en ? "%s: at least %lld." : "%sは、%lld%s以上とする。", name,
+		              v->count, en || !strstr(name, "世代") ? "" : "世代");
 		break;
 	case REF_SERVICE_PLUS:
 		dynbuf_printf(out,
@@ -159,7 +190,22 @@ static void clause(const struct assess_item *ai, const struct value *v, int lang
 		dynbuf_addstr(out, en ? "." : "による。");
 		break;
 	case REF_DONE:
-		dynbuf_printf(out, en ? "%s: in place." : "%sを実施する。", name);
+		if (en) {
+			dynbuf_printf(out, "%s: in place.", name);
+		} else {
+			/* "複数給電の実施" -> "複数給電を実施する。" */
+			size_t n = strlen(name);
+			const char *verb = "を実施する";
+			if (n > 9 && !strcmp(name + n - 9, "の設置"))
+				verb = "を設置する";
+			if (n > 9 && (!strcmp(name + n - 9, "の実施") || !strcmp(name + n - 9, "の設置")))
+				n -= 9;
+			dynbuf_add(out, name, n);
+			dynbuf_addstr(out, verb);
+			if (strcmp(ai->ref->text_ja, "実施") && strcmp(ai->ref->text_ja, "-"))
+				dynbuf_printf(out, "（%s）", ai->ref->text_ja);
+			dynbuf_addstr(out, "。");
+		}
 		break;
 	case REF_24X7:
 		dynbuf_printf(out, en ? "%s: around the clock, all year." : "%sは、365日24時間とする。",
@@ -175,6 +221,7 @@ struct commitment {
 	const struct assess_control *ac;
 	const struct assess_item *ai;
 	const struct value *committed; /* NULL: none */
+	const char *text;              /* as written (target) or in the data (reference) */
 	const char *from;              /* "target" | "reference" | NULL */
 	int applicable;
 };
@@ -187,12 +234,15 @@ static void commitment_of(const struct assess_control *ac, const struct assess_i
 	c->applicable = ac->verdict != CONTROL_NOT_APPLICABLE;
 	if (ai->has_target) {
 		c->committed = &ai->target;
+		c->text = ai->target_text;
 		c->from = "target";
 	} else if (ai->ref->kind != REF_NONE) {
 		c->committed = &ai->ref->quantity;
+		c->text = ai->ref->quantity_text;
 		c->from = "reference";
 	} else {
 		c->committed = NULL;
+		c->text = NULL;
 		c->from = NULL;
 	}
 }
@@ -204,11 +254,25 @@ static void committed_text(const struct commitment *c, int lang, struct dynbuf *
 		                      "to be agreed (no reference value in the guideline)"));
 		return;
 	}
-	if (c->committed->type == VALUE_NONE) { /* kinds without a quantity */
-		clause(c->ai, c->committed, lang, out);
+	clause(c->ai, c->committed, c->text, lang, out);
+}
+
+/* The committed value in the value grammar, as written where possible. */
+static void committed_value(const struct commitment *c, struct dynbuf *out)
+{
+	const struct value *v = c->committed;
+
+	if (!v)
 		return;
-	}
-	clause(c->ai, c->committed, lang, out);
+	if (v->type == VALUE_NONE) /* kinds without a quantity: done, 24x7, every_backup */
+		dynbuf_addstr(out, c->ai->kind == REF_DONE       ? "true"
+		                   : c->ai->kind == REF_24X7     ? "24x7"
+		                   : c->ai->kind == REF_EVERY_BACKUP ? "every_backup"
+		                                                 : "");
+	else if (c->text && *c->text && v->type != VALUE_SET)
+		dynbuf_addstr(out, c->text);
+	else
+		value_format(v, out);
 }
 
 json_t *sla_to_json(const struct assess_result *r)
@@ -226,10 +290,7 @@ json_t *sla_to_json(const struct assess_result *r)
 			commitment_of(ac, &ac->items[k], &c);
 			committed_text(&c, SG_LANG_JA, &ja);
 			committed_text(&c, SG_LANG_EN, &en);
-			if (c.committed && c.committed->type != VALUE_NONE)
-				value_format(c.committed, &val);
-			else if (c.committed)
-				dynbuf_addstr(&val, ref_kind_name(c.ai->kind));
+			committed_value(&c, &val);
 			json_array_append_new(
 			    list,
 			    json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:o,s:o,s:b,s:s,s:s}", "id",
@@ -337,10 +398,8 @@ enum sg_code sla_write(const struct assess_result *r, enum sla_format fmt, int l
 			struct dynbuf ref = DYNBUF_INIT, val = DYNBUF_INIT, cl = DYNBUF_INIT;
 			commitment_of(ac, &ac->items[k], &c);
 			dynbuf_printf(&ref, "%s%s", c.ai->ref->text_ja, c.ai->ref->required ? "*" : "");
-			if (c.committed && c.committed->type != VALUE_NONE)
-				value_format(c.committed, &val);
-			else if (c.committed)
-				dynbuf_addstr(&val, "✓");
+			if (c.committed)
+				committed_value(&c, &val);
 			else
 				dynbuf_addstr(&val, "-");
 			if (c.from && !strcmp(c.from, "target"))
