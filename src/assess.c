@@ -392,14 +392,14 @@ static json_t *evidence_json(const struct assess_control *ac)
 {
 	const struct profile_control *pc = ac->declared;
 	json_t *a = json_array();
+	size_t next = 0; /* issues are in evidence order */
 
 	for (size_t e = 0; e < pc->nevidence; e++) {
 		const struct profile_evidence *ev = &pc->evidence[e];
 		const struct assess_evidence_issue *is = NULL;
 		json_t *j;
-		for (size_t k = 0; k < ac->nevidence_issues; k++)
-			if (ac->evidence_issues[k].evidence == ev)
-				is = &ac->evidence_issues[k];
+		if (next < ac->nevidence_issues && ac->evidence_issues[next].evidence == ev)
+			is = &ac->evidence_issues[next++];
 		j = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:b,s:s}", "title", ev->title, "path",
 		              str_or_null(ev->path), "url", str_or_null(ev->url), "sha256",
 		              str_or_null(ev->sha256), "collected", time_or_null(ev->collected),

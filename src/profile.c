@@ -331,7 +331,7 @@ static enum sg_code parse_item_values(struct profile *p, struct profile_control 
 			                  ETR(err, "%s の%sが重複しています",
 			                      "%s is given twice in %s"),
 			                  it->id, section);
-		snprintf(iwhat, sizeof(iwhat), "%s.%s", section, it->id);
+		snprintf(iwhat, sizeof(iwhat), "%s.%s.%c", ctl->id, section, it->letter);
 		if ((rc = ydoc_value(doc, n, iwhat, &v, err)))
 			return rc;
 		ref = &it->refs[p->service.pattern - 1];
