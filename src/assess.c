@@ -12,8 +12,8 @@
 
 static const char *const item_names[] = {"meets", "falls_short", "no_value", "no_reference",
                                          "not_applicable"};
-static const char *const control_names[] = {"compliant", "gap", "not_applicable",
-                                            "accepted_risk", "not_assessed"};
+static const char *const control_names[] = {"compliant", "gap", "not_applicable", "accepted_risk",
+                                            "not_assessed"};
 static const char *const severity_names[] = {"", "medium", "high", "critical"};
 
 const char *item_verdict_name(enum item_verdict v)
@@ -61,9 +61,9 @@ const char *severity_label(enum severity s, int lang)
 
 const char *control_status_label(enum control_status s, int lang)
 {
-	static const char *const ja[] = {"未記入", "実施済み", "一部実施", "計画中",
+	static const char *const ja[] = {"未記入", "実施済み", "一部実施",  "計画中",
 	                                 "未実施", "対象外",   "リスク受容"};
-	static const char *const en[] = {"not declared", "implemented",    "partial",
+	static const char *const en[] = {"not declared", "implemented",     "partial",
 	                                 "planned",      "not implemented", "not applicable",
 	                                 "accepted risk"};
 	return (size_t)s < sizeof(ja) / sizeof(ja[0]) ? (lang == 1 ? en[s] : ja[s]) : "";
@@ -100,7 +100,8 @@ static void judge_item(const struct assess_result *r, const struct profile_contr
 		ai->has_declared = 1;
 		ai->declared = pi->value;
 		if (pi->value_text)
-			snprintf(ai->declared_text, sizeof(ai->declared_text), "%s", pi->value_text);
+			snprintf(ai->declared_text, sizeof(ai->declared_text), "%s",
+			         pi->value_text);
 		else
 			format_into(&pi->value, ai->declared_text, sizeof(ai->declared_text));
 	}
@@ -210,7 +211,8 @@ static void judge_control(struct assess_result *r, const struct profile_control 
 				ac->severity = s;
 		}
 	}
-	ac->evidence_issues = xcalloc(pc->nevidence ? pc->nevidence : 1, sizeof(*ac->evidence_issues));
+	ac->evidence_issues =
+	    xcalloc(pc->nevidence ? pc->nevidence : 1, sizeof(*ac->evidence_issues));
 	for (size_t e = 0; e < pc->nevidence; e++) {
 		const struct profile_evidence *ev = &pc->evidence[e];
 		struct assess_evidence_issue is = {ev, ev->expires && (double)ev->expires <= r->now,
@@ -270,8 +272,8 @@ static void summarise(struct assess_result *r)
 }
 
 enum sg_code assess_run(const struct catalog *cat, const struct profile *profile,
-                        const struct measured_set *measured, double now,
-                        struct assess_result **out, struct sg_error *err)
+                        const struct measured_set *measured, double now, struct assess_result **out,
+                        struct sg_error *err)
 {
 	struct assess_result *r;
 
@@ -365,23 +367,23 @@ static json_t *item_json(const struct assess_item *ai)
 	}
 	json_object_set_new(j, "kind", json_string(ref_kind_name(ai->kind)));
 	json_object_set_new(j, "required", json_boolean(ai->ref->required));
-	json_object_set_new(j, "value",
-	                    ai->provenance ? json_string(ai->value_text) : json_null());
+	json_object_set_new(j, "value", ai->provenance ? json_string(ai->value_text) : json_null());
 	json_object_set_new(j, "provenance",
 	                    ai->provenance ? json_string(provenance_name(ai->provenance))
 	                                   : json_null());
 	json_object_set_new(j, "declared",
 	                    ai->has_declared ? json_string(ai->declared_text) : json_null());
-	json_object_set_new(j, "target", ai->has_target ? json_string(ai->target_text) : json_null());
+	json_object_set_new(j, "target",
+	                    ai->has_target ? json_string(ai->target_text) : json_null());
 	json_object_set_new(j, "verdict", json_string(item_verdict_name(ai->verdict)));
 	json_object_set_new(j, "severity",
 	                    ai->severity ? json_string(severity_name(ai->severity)) : json_null());
 	json_object_set_new(j, "disagreement", json_boolean(ai->disagreement));
 	if (ai->provenance == PROVENANCE_MEASURED) {
 		json_object_set_new(j, "measured",
-		                    json_pack("{s:s,s:s,s:f,s:s}", "value", ai->value_text, "source",
-		                              ai->measured_source, "at", ai->measured_at, "detail",
-		                              ai->measured_detail));
+		                    json_pack("{s:s,s:s,s:f,s:s}", "value", ai->value_text,
+		                              "source", ai->measured_source, "at", ai->measured_at,
+		                              "detail", ai->measured_detail));
 	}
 	if (ai->ignored_measurement)
 		json_object_set_new(j, "ignored_measurement", json_true());
@@ -405,11 +407,11 @@ static json_t *evidence_json(const struct assess_control *ac)
 		              str_or_null(ev->sha256), "collected", time_or_null(ev->collected),
 		              "expires", time_or_null(ev->expires), "expired", is && is->expired,
 		              "file",
-		              ev->file == EVIDENCE_OK               ? "ok"
-		              : ev->file == EVIDENCE_MISSING        ? "missing"
-		              : ev->file == EVIDENCE_HASH_MISMATCH  ? "hash_mismatch"
-		              : ev->file == EVIDENCE_NO_FILE        ? "none"
-		                                                    : "unchecked");
+		              ev->file == EVIDENCE_OK              ? "ok"
+		              : ev->file == EVIDENCE_MISSING       ? "missing"
+		              : ev->file == EVIDENCE_HASH_MISMATCH ? "hash_mismatch"
+		              : ev->file == EVIDENCE_NO_FILE       ? "none"
+		                                                   : "unchecked");
 		json_array_append_new(a, j);
 	}
 	return a;
@@ -494,9 +496,9 @@ json_t *assess_to_json(const struct assess_result *r)
 		                    pc->status ? json_string(control_status_name(pc->status))
 		                               : json_null());
 		json_object_set_new(c, "verdict", json_string(control_verdict_name(ac->verdict)));
-		json_object_set_new(c, "severity", ac->severity
-		                                       ? json_string(severity_name(ac->severity))
-		                                       : json_null());
+		json_object_set_new(c, "severity",
+		                    ac->severity ? json_string(severity_name(ac->severity))
+		                                 : json_null());
 		json_object_set_new(c, "reasons", reasons_json(ac->reasons));
 		json_object_set_new(c, "owner", str_or_null(pc->owner));
 		json_object_set_new(c, "reason", str_or_null(pc->reason));

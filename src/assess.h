@@ -47,8 +47,8 @@ enum control_verdict {
 
 enum severity {
 	SEVERITY_NONE = 0,
-	SEVERITY_MEDIUM, /* a recommended control */
-	SEVERITY_HIGH,   /* a basic control */
+	SEVERITY_MEDIUM,   /* a recommended control */
+	SEVERITY_HIGH,     /* a basic control */
 	SEVERITY_CRITICAL, /* a reference value marked * */
 	SEVERITIES
 };
@@ -61,11 +61,11 @@ enum provenance {
 
 /* Why a control is a gap (bits of assess_control.reasons). */
 enum gap_reason {
-	GAP_STATUS = 1u << 0,          /* partial, planned or not_implemented */
-	GAP_FALLS_SHORT = 1u << 1,     /* an item falls short */
-	GAP_NO_VALUE = 1u << 2,        /* an item with a reference has no value */
-	GAP_RISK_EXPIRED = 1u << 3,    /* accepted_risk past its expires */
-	GAP_NOT_ASSESSED = 1u << 4,    /* not in the profile */
+	GAP_STATUS = 1u << 0,       /* partial, planned or not_implemented */
+	GAP_FALLS_SHORT = 1u << 1,  /* an item falls short */
+	GAP_NO_VALUE = 1u << 2,     /* an item with a reference has no value */
+	GAP_RISK_EXPIRED = 1u << 3, /* accepted_risk past its expires */
+	GAP_NOT_ASSESSED = 1u << 4, /* not in the profile */
 };
 
 struct assess_item {
@@ -91,7 +91,7 @@ struct assess_item {
 	char measured_source[96];
 	double measured_at;
 	char measured_detail[256];
-	int disagreement; /* the measurement is worse than the declared value */
+	int disagreement;        /* the measurement is worse than the declared value */
 	int ignored_measurement; /* a measurement of the wrong type was left out */
 	enum item_verdict verdict;
 	enum severity severity; /* for falls_short and no_value */
@@ -99,9 +99,9 @@ struct assess_item {
 
 struct assess_evidence_issue {
 	const struct profile_evidence *evidence;
-	int expired;     /* expires <= now */
-	int missing;     /* the file is not there */
-	int mismatch;    /* the file's SHA-256 differs */
+	int expired;  /* expires <= now */
+	int missing;  /* the file is not there */
+	int mismatch; /* the file's SHA-256 differs */
 };
 
 struct assess_control {
@@ -144,8 +144,8 @@ struct assess_result {
 /* Judges every control and item. measured may be NULL. Fails only with
  * SG_ERR_INTERNAL on a profile not loaded with this catalog. */
 enum sg_code assess_run(const struct catalog *cat, const struct profile *profile,
-                        const struct measured_set *measured, double now,
-                        struct assess_result **out, struct sg_error *err);
+                        const struct measured_set *measured, double now, struct assess_result **out,
+                        struct sg_error *err);
 void assess_free(struct assess_result *r);
 
 /* 0 when the service passes (strict: recommended controls count too), 1

@@ -12,7 +12,7 @@
 #include "xalloc.h"
 #include "banned.h"
 
-const char *const assess_format_names[] = {"table", "json", "markdown", "html",
+const char *const assess_format_names[] = {"table", "json",  "markdown", "html",
                                            "csv",   "oscal", NULL};
 
 #define L(o, ja, en) ((o)->lang == SG_LANG_EN ? (en) : (ja))
@@ -48,8 +48,9 @@ static void item_gap_line(const struct assess_item *ai, int lang, struct dynbuf 
 		dynbuf_addstr(out, TR(lang, "値が未記入（", "no value given ("));
 	} else {
 		dynbuf_printf(out, "%s%s", ai->value_text,
-		              ai->provenance == PROVENANCE_MEASURED ? TR(lang, "［計測］", " [measured]")
-		                                                    : "");
+		              ai->provenance == PROVENANCE_MEASURED
+		                  ? TR(lang, "［計測］", " [measured]")
+		                  : "");
 		dynbuf_addstr(out, TR(lang, "（", " ("));
 	}
 	if (ai->threshold_is_target) {
@@ -78,8 +79,8 @@ void assess_gap_text(const struct assess_result *r, const struct assess_control 
 			dynbuf_addstr(out, sep);                                                   \
 	} while (0)
 	if (ac->reasons & GAP_NOT_ASSESSED)
-		dynbuf_addstr(out, TR(lang, "プロファイルに記載がありません",
-		                      "not in the profile"));
+		dynbuf_addstr(out,
+		              TR(lang, "プロファイルに記載がありません", "not in the profile"));
 	if (ac->reasons & GAP_STATUS) {
 		SEP();
 		dynbuf_printf(out, TR(lang, "状況: %s", "status: %s"),
@@ -153,37 +154,37 @@ static void summary_line(const struct assess_result *r, int lang, struct dynbuf 
 {
 	const struct assess_summary *s = &r->summary;
 
-	dynbuf_printf(out,
-	              TR(lang,
-	                 "対策項目 %zu: 適合 %zu、不適合 %zu、対象外 %zu、リスク受容 %zu、未評価 %zu"
-	                 "（基本 %zu 中 適合 %zu）\n"
-	                 "評価項目 %zu: 達成 %zu、未達 %zu、値なし %zu、参照値なし %zu、対象外 %zu"
-	                 "（* 付き %zu 中 達成 %zu、計測値 %zu）\n",
-	                 "%zu controls: %zu compliant, %zu gap, %zu not applicable, %zu accepted "
-	                 "risk, %zu not assessed (basic: %zu compliant of %zu)\n"
-	                 "%zu evaluation items: %zu meet, %zu fall short, %zu no value, %zu no "
-	                 "reference, %zu not applicable (* items: %zu of %zu meet; %zu measured)\n"),
-	              s->controls, s->control_verdicts[CONTROL_COMPLIANT],
-	              s->control_verdicts[CONTROL_GAP], s->control_verdicts[CONTROL_NOT_APPLICABLE],
-	              s->control_verdicts[CONTROL_ACCEPTED_RISK],
-	              s->control_verdicts[CONTROL_NOT_ASSESSED],
-	              lang == SG_LANG_EN ? s->basic_verdicts[CONTROL_COMPLIANT]
-	                                 : s->basic_verdicts[CONTROL_COMPLIANT] +
-	                                       s->basic_verdicts[CONTROL_GAP] +
-	                                       s->basic_verdicts[CONTROL_NOT_APPLICABLE] +
-	                                       s->basic_verdicts[CONTROL_ACCEPTED_RISK] +
-	                                       s->basic_verdicts[CONTROL_NOT_ASSESSED],
-	              lang == SG_LANG_EN ? s->basic_verdicts[CONTROL_COMPLIANT] +
-	                                       s->basic_verdicts[CONTROL_GAP] +
-	                                       s->basic_verdicts[CONTROL_NOT_APPLICABLE] +
-	                                       s->basic_verdicts[CONTROL_ACCEPTED_RISK] +
-	                                       s->basic_verdicts[CONTROL_NOT_ASSESSED]
-	                                 : s->basic_verdicts[CONTROL_COMPLIANT],
-	              s->items, s->item_verdicts[ITEM_MEETS], s->item_verdicts[ITEM_FALLS_SHORT],
-	              s->item_verdicts[ITEM_NO_VALUE], s->item_verdicts[ITEM_NO_REFERENCE],
-	              s->item_verdicts[ITEM_NOT_APPLICABLE],
-	              lang == SG_LANG_EN ? s->required_met : s->required_items,
-	              lang == SG_LANG_EN ? s->required_items : s->required_met, s->measured_items);
+	dynbuf_printf(
+	    out,
+	    TR(lang,
+	       "対策項目 %zu: 適合 %zu、不適合 %zu、対象外 %zu、リスク受容 %zu、未評価 %zu"
+	       "（基本 %zu 中 適合 %zu）\n"
+	       "評価項目 %zu: 達成 %zu、未達 %zu、値なし %zu、参照値なし %zu、対象外 %zu"
+	       "（* 付き %zu 中 達成 %zu、計測値 %zu）\n",
+	       "%zu controls: %zu compliant, %zu gap, %zu not applicable, %zu accepted "
+	       "risk, %zu not assessed (basic: %zu compliant of %zu)\n"
+	       "%zu evaluation items: %zu meet, %zu fall short, %zu no value, %zu no "
+	       "reference, %zu not applicable (* items: %zu of %zu meet; %zu measured)\n"),
+	    s->controls, s->control_verdicts[CONTROL_COMPLIANT], s->control_verdicts[CONTROL_GAP],
+	    s->control_verdicts[CONTROL_NOT_APPLICABLE], s->control_verdicts[CONTROL_ACCEPTED_RISK],
+	    s->control_verdicts[CONTROL_NOT_ASSESSED],
+	    lang == SG_LANG_EN
+	        ? s->basic_verdicts[CONTROL_COMPLIANT]
+	        : s->basic_verdicts[CONTROL_COMPLIANT] + s->basic_verdicts[CONTROL_GAP] +
+	              s->basic_verdicts[CONTROL_NOT_APPLICABLE] +
+	              s->basic_verdicts[CONTROL_ACCEPTED_RISK] +
+	              s->basic_verdicts[CONTROL_NOT_ASSESSED],
+	    lang == SG_LANG_EN
+	        ? s->basic_verdicts[CONTROL_COMPLIANT] + s->basic_verdicts[CONTROL_GAP] +
+	              s->basic_verdicts[CONTROL_NOT_APPLICABLE] +
+	              s->basic_verdicts[CONTROL_ACCEPTED_RISK] +
+	              s->basic_verdicts[CONTROL_NOT_ASSESSED]
+	        : s->basic_verdicts[CONTROL_COMPLIANT],
+	    s->items, s->item_verdicts[ITEM_MEETS], s->item_verdicts[ITEM_FALLS_SHORT],
+	    s->item_verdicts[ITEM_NO_VALUE], s->item_verdicts[ITEM_NO_REFERENCE],
+	    s->item_verdicts[ITEM_NOT_APPLICABLE],
+	    lang == SG_LANG_EN ? s->required_met : s->required_items,
+	    lang == SG_LANG_EN ? s->required_items : s->required_met, s->measured_items);
 }
 
 static const char *verdict_line(const struct assess_result *r, int lang, int strict)
@@ -191,13 +192,17 @@ static const char *verdict_line(const struct assess_result *r, int lang, int str
 	int ok = strict ? r->summary.passed_strict : r->summary.passed;
 
 	if (ok)
-		return strict ? TR(lang, "判定: 合格（推奨を含むすべての対策項目が適合・対象外・リスク受容）",
-		                   "Result: pass (every control, recommended too, is compliant, not "
-		                   "applicable or an accepted risk)")
-		              : TR(lang, "判定: 合格（基本対策項目がすべて適合・対象外・リスク受容で、"
-		                         "* の評価項目をすべて達成）",
-		                   "Result: pass (every basic control is compliant, not applicable "
-		                   "or an accepted risk, and every * item meets)");
+		return strict
+		           ? TR(lang,
+		                "判定: "
+		                "合格（推奨を含むすべての対策項目が適合・対象外・リスク受容）",
+		                "Result: pass (every control, recommended too, is compliant, not "
+		                "applicable or an accepted risk)")
+		           : TR(lang,
+		                "判定: 合格（基本対策項目がすべて適合・対象外・リスク受容で、"
+		                "* の評価項目をすべて達成）",
+		                "Result: pass (every basic control is compliant, not applicable "
+		                "or an accepted risk, and every * item meets)");
 	return strict ? TR(lang, "判定: 不合格（適合していない対策項目があります）",
 	                   "Result: fail (some controls are not compliant)")
 	              : TR(lang, "判定: 不合格（基本対策項目か * の評価項目に未達があります）",
@@ -213,22 +218,28 @@ static void issues_text(const struct assess_result *r, int lang, const char *bul
 		for (size_t e = 0; e < ac->nevidence_issues; e++) {
 			const struct assess_evidence_issue *is = &ac->evidence_issues[e];
 			if (!*any_evidence)
-				dynbuf_addstr(out, TR(lang, "\n証跡の問題:\n", "\nEvidence issues:\n"));
+				dynbuf_addstr(out,
+				              TR(lang, "\n証跡の問題:\n", "\nEvidence issues:\n"));
 			*any_evidence = 1;
-			dynbuf_printf(out, "%s%s %s: ", bullet, ac->control->id, is->evidence->title);
+			dynbuf_printf(out, "%s%s %s: ", bullet, ac->control->id,
+			              is->evidence->title);
 			if (is->expired) {
 				dynbuf_addstr(out, TR(lang, "有効期限切れ（", "expired ("));
 				date_text(is->evidence->expires, out);
 				dynbuf_addstr(out, TR(lang, "）", ")"));
 			}
 			if (is->missing)
-				dynbuf_printf(out, TR(lang, "%sファイルがありません（%s）",
-				                      "%sfile not found (%s)"),
-				              is->expired ? TR(lang, "、", ", ") : "", is->evidence->path);
+				dynbuf_printf(out,
+				              TR(lang, "%sファイルがありません（%s）",
+				                 "%sfile not found (%s)"),
+				              is->expired ? TR(lang, "、", ", ") : "",
+				              is->evidence->path);
 			if (is->mismatch)
-				dynbuf_printf(out, TR(lang, "%sSHA-256 が記載と異なります（%s）",
-				                      "%sSHA-256 differs from the declared one (%s)"),
-				              is->expired ? TR(lang, "、", ", ") : "", is->evidence->path);
+				dynbuf_printf(out,
+				              TR(lang, "%sSHA-256 が記載と異なります（%s）",
+				                 "%sSHA-256 differs from the declared one (%s)"),
+				              is->expired ? TR(lang, "、", ", ") : "",
+				              is->evidence->path);
 			dynbuf_addch(out, '\n');
 		}
 	}
@@ -245,8 +256,8 @@ static void issues_text(const struct assess_result *r, int lang, const char *bul
 			dynbuf_printf(out,
 			              TR(lang, "%s%s %s: 申告 %s、計測 %s（%s）\n",
 			                 "%s%s %s: declared %s, measured %s (%s)\n"),
-			              bullet, ai->item->id, item_name(ai->item, lang), ai->declared_text,
-			              ai->value_text, ai->measured_source);
+			              bullet, ai->item->id, item_name(ai->item, lang),
+			              ai->declared_text, ai->value_text, ai->measured_source);
 		}
 	}
 }
@@ -317,7 +328,8 @@ static enum sg_code write_table(const struct assess_result *r, const struct asse
 	dynbuf_release(&tb);
 	gaps = assess_gap_order(r, &ngaps);
 	if (ngaps)
-		dynbuf_addstr(out, L(o, "\nギャップ（重要度順）:\n", "\nGaps (most severe first):\n"));
+		dynbuf_addstr(out,
+		              L(o, "\nギャップ（重要度順）:\n", "\nGaps (most severe first):\n"));
 	for (size_t g = 0; g < ngaps; g++) {
 		const struct assess_control *ac = &r->controls[gaps[g]];
 		char sev[32];
@@ -511,9 +523,11 @@ static enum sg_code write_report(const struct assess_result *r, const struct ass
 	heading(&w, 2, L(o, "概要", "Summary"));
 	para(&w, ok ? "verdict pass" : "verdict fail", verdict_line(r, o->lang, o->strict));
 	{
-		const char *cols_ja[] = {"", "適合", "不適合", "対象外", "リスク受容", "未評価", "計"};
-		const char *cols_en[] = {"",   "compliant", "gap", "not applicable", "accepted risk",
-		                         "not assessed", "total"};
+		const char *cols_ja[] = {"",           "適合",   "不適合", "対象外",
+		                         "リスク受容", "未評価", "計"};
+		const char *cols_en[] = {
+		    "",     "compliant", "gap", "not applicable", "accepted risk", "not assessed",
+		    "total"};
 		const size_t *rows[] = {s->basic_verdicts, s->recommended_verdicts,
 		                        s->control_verdicts};
 		const char *names_ja[] = {"基本", "推奨", "計"};
@@ -528,7 +542,12 @@ static enum sg_code write_report(const struct assess_result *r, const struct ass
 			}
 			snprintf(c[5], sizeof(c[5]), "%zu", sum);
 			const char *cells[] = {o->lang == SG_LANG_EN ? names_en[k] : names_ja[k],
-			                       c[0], c[1], c[2], c[3], c[4], c[5]};
+			                       c[0],
+			                       c[1],
+			                       c[2],
+			                       c[3],
+			                       c[4],
+			                       c[5]};
 			table_row(&w, NULL, cells, 7);
 		}
 		table_end(&w);
@@ -556,9 +575,10 @@ static enum sg_code write_report(const struct assess_result *r, const struct ass
 	if (!ngaps) {
 		para(&w, NULL, L(o, "ギャップはありません。", "No gaps."));
 	} else {
-		const char *cols_ja[] = {"重要度", "項番", "対策項目", "区分", "状況", "内容", "担当"};
-		const char *cols_en[] = {"severity", "id", "control", "level", "status", "what",
-		                         "owner"};
+		const char *cols_ja[] = {"重要度", "項番", "対策項目", "区分",
+		                         "状況",   "内容", "担当"};
+		const char *cols_en[] = {"severity", "id",   "control", "level",
+		                         "status",   "what", "owner"};
 		table_start(&w, o->lang == SG_LANG_EN ? cols_en : cols_ja, 7);
 		for (size_t g = 0; g < ngaps; g++) {
 			const struct assess_control *ac = &r->controls[gaps[g]];
@@ -600,11 +620,13 @@ static enum sg_code write_report(const struct assess_result *r, const struct ass
 		}
 		dynbuf_release(&iss);
 	}
-	heading(&w, 2, L(o, "評価項目（パターンの対策参照値との照合）",
-	                 "Evaluation items against the pattern's reference values"));
+	heading(&w, 2,
+	        L(o, "評価項目（パターンの対策参照値との照合）",
+	          "Evaluation items against the pattern's reference values"));
 	{
-		const char *cols_ja[] = {"評価項目", "名称", "対策参照値", "目標", "値", "出所", "判定"};
-		const char *cols_en[] = {"item",   "name",   "reference value", "target",
+		const char *cols_ja[] = {"評価項目", "名称", "対策参照値", "目標",
+		                         "値",       "出所", "判定"};
+		const char *cols_en[] = {"item",  "name",   "reference value", "target",
 		                         "value", "source", "verdict"};
 		table_start(&w, o->lang == SG_LANG_EN ? cols_en : cols_ja, 7);
 		for (size_t i = 0; i < r->ncontrols; i++) {
@@ -619,13 +641,13 @@ static enum sg_code write_report(const struct assess_result *r, const struct ass
 				    dynbuf_ptr(&ref),
 				    ai->has_target ? ai->target_text : "",
 				    ai->provenance ? ai->value_text : "",
-				    ai->provenance == PROVENANCE_MEASURED
-				        ? ai->measured_source
-				        : ai->provenance ? L(o, "申告", "declared") : "",
+				    ai->provenance == PROVENANCE_MEASURED ? ai->measured_source
+				    : ai->provenance ? L(o, "申告", "declared")
+				                     : "",
 				    item_verdict_label(ai->verdict, o->lang),
 				};
-				table_row(&w, ai->severity ? severity_name(ai->severity) : NULL, cells,
-				          7);
+				table_row(&w, ai->severity ? severity_name(ai->severity) : NULL,
+				          cells, 7);
 				dynbuf_release(&ref);
 			}
 		}
@@ -668,14 +690,16 @@ static void evidence_cell(const struct profile_control *pc, struct dynbuf *out)
 static enum sg_code write_csv(const struct assess_result *r, const struct assess_write_opts *o,
                               struct dynbuf *out)
 {
-	const char *hdr_ja[] = {"一覧表",   "項番",   "評価項目番号", "対策項目", "区分",
-	                        "評価項目", "対策参照値", "目標",     "値",       "値の出所",
-	                        "評価項目の判定", "実施チェック", "状況", "担当", "証跡",
-	                        "理由・備考"};
-	const char *hdr_en[] = {"annex",    "id",        "item",    "control", "level",
-	                        "evaluation item", "reference value", "target", "value",
-	                        "source",   "item verdict", "implemented", "status", "owner",
-	                        "evidence", "reason / notes"};
+	const char *hdr_ja[] = {"一覧表", "項番",     "評価項目番号",   "対策項目",
+	                        "区分",   "評価項目", "対策参照値",     "目標",
+	                        "値",     "値の出所", "評価項目の判定", "実施チェック",
+	                        "状況",   "担当",     "証跡",           "理由・備考"};
+	const char *hdr_en[] = {"annex",           "id",           "item",
+	                        "control",         "level",        "evaluation item",
+	                        "reference value", "target",       "value",
+	                        "source",          "item verdict", "implemented",
+	                        "status",          "owner",        "evidence",
+	                        "reason / notes"};
 	struct table t;
 	enum sg_code rc;
 
@@ -687,7 +711,8 @@ static enum sg_code write_csv(const struct assess_result *r, const struct assess
 		size_t rows = ac->nitems ? ac->nitems : 1;
 
 		if (o->lang == SG_LANG_EN)
-			dynbuf_printf(&ctl, "%s: %s", ac->control->title_en, ac->control->summary_en);
+			dynbuf_printf(&ctl, "%s: %s", ac->control->title_en,
+			              ac->control->summary_en);
 		else
 			dynbuf_addstr(&ctl, ac->control->text_ja);
 		evidence_cell(pc, &ev);
@@ -726,9 +751,9 @@ static enum sg_code write_csv(const struct assess_result *r, const struct assess
 			    dynbuf_ptr(&ref),
 			    ai && ai->has_target ? ai->target_text : "",
 			    ai && ai->provenance ? ai->value_text : "",
-			    ai && ai->provenance == PROVENANCE_MEASURED
-			        ? ai->measured_source
-			        : ai && ai->provenance ? L(o, "申告", "declared") : "",
+			    ai && ai->provenance == PROVENANCE_MEASURED ? ai->measured_source
+			    : ai && ai->provenance                      ? L(o, "申告", "declared")
+			                                                : "",
 			    ai ? item_verdict_label(ai->verdict, o->lang) : "",
 			    check_mark(ac->verdict, o->lang),
 			    control_status_label(pc->status, o->lang),
@@ -773,7 +798,7 @@ enum sg_code assess_oscal(const struct assess_result *r, json_t **out, struct sg
 {
 	const struct profile *p = r->profile;
 	json_t *doc, *ar, *res, *sel, *obs = json_array(), *findings = json_array(),
-	                                 *risks = json_array();
+	                              *risks = json_array();
 	char sha[65], uuid[37], start[32], name[256];
 
 	(void)err;
@@ -782,14 +807,16 @@ enum sg_code assess_oscal(const struct assess_result *r, json_t **out, struct sg
 	oscal_time((long long)r->now, start);
 	sel = json_array();
 	for (size_t i = 0; i < r->ncontrols; i++)
-		json_array_append_new(sel, json_pack("{s:s}", "control-id", r->controls[i].control->id));
+		json_array_append_new(sel,
+		                      json_pack("{s:s}", "control-id", r->controls[i].control->id));
 	for (size_t i = 0; i < r->ncontrols; i++) {
 		const struct assess_control *ac = &r->controls[i];
 		const struct profile_control *pc = ac->declared;
 		json_t *f, *target, *status, *related = json_array(), *rrisks = NULL;
 		struct dynbuf desc = DYNBUF_INIT;
 		const char *impl = impl_state(pc->status);
-		int satisfied = ac->verdict == CONTROL_COMPLIANT || ac->verdict == CONTROL_NOT_APPLICABLE;
+		int satisfied =
+		    ac->verdict == CONTROL_COMPLIANT || ac->verdict == CONTROL_NOT_APPLICABLE;
 
 		for (size_t k = 0; k < ac->nitems; k++) {
 			const struct assess_item *ai = &ac->items[k];
@@ -798,58 +825,63 @@ enum sg_code assess_oscal(const struct assess_result *r, json_t **out, struct sg
 			char ouuid[37], collected[32];
 			if (!ai->provenance)
 				continue;
-			snprintf(name, sizeof(name), "%s/%s/%s/observation", sha, start, ai->item->id);
+			snprintf(name, sizeof(name), "%s/%s/%s/observation", sha, start,
+			         ai->item->id);
 			oscal_uuid(name, ouuid);
-			dynbuf_printf(&d, "%s %s: %s", ai->item->id, ai->item->name_ja, ai->value_text);
+			dynbuf_printf(&d, "%s %s: %s", ai->item->id, ai->item->name_ja,
+			              ai->value_text);
 			dynbuf_addstr(&d, "（対策参照値 ");
 			ref_text(ai, &d);
 			if (ai->has_target)
 				dynbuf_printf(&d, "、目標 %s", ai->target_text);
 			dynbuf_printf(&d, "）: %s", item_verdict_label(ai->verdict, 0));
-			oscal_time(ai->provenance == PROVENANCE_MEASURED ? (long long)ai->measured_at
-			                                                 : (long long)r->now,
+			oscal_time(ai->provenance == PROVENANCE_MEASURED
+			               ? (long long)ai->measured_at
+			               : (long long)r->now,
 			           collected);
 			props = json_array();
-			json_array_append_new(props, oscal_prop("evaluation-item", ai->item->id, NULL));
+			json_array_append_new(props,
+			                      oscal_prop("evaluation-item", ai->item->id, NULL));
 			json_array_append_new(props, oscal_prop("value", ai->value_text, NULL));
-			json_array_append_new(props,
-			                      oscal_prop("provenance", provenance_name(ai->provenance),
-			                                 NULL));
-			json_array_append_new(props,
-			                      oscal_prop("verdict", item_verdict_name(ai->verdict), NULL));
+			json_array_append_new(
+			    props, oscal_prop("provenance", provenance_name(ai->provenance), NULL));
+			json_array_append_new(
+			    props, oscal_prop("verdict", item_verdict_name(ai->verdict), NULL));
 			o = json_pack("{s:s,s:s,s:s,s:[s],s:[s],s:s,s:o}", "uuid", ouuid, "title",
 			              ai->item->id, "description", dynbuf_ptr(&d), "methods",
 			              ai->provenance == PROVENANCE_MEASURED ? "TEST" : "EXAMINE",
 			              "types", "control-objective", "collected", collected, "props",
 			              props);
 			if (ai->provenance == PROVENANCE_MEASURED)
-				json_object_set_new(o, "remarks",
-				                    json_string(ai->measured_source));
+				json_object_set_new(o, "remarks", json_string(ai->measured_source));
 			json_array_append_new(obs, o);
-			json_array_append_new(related, json_pack("{s:s}", "observation-uuid", ouuid));
+			json_array_append_new(related,
+			                      json_pack("{s:s}", "observation-uuid", ouuid));
 			dynbuf_release(&d);
 		}
 		for (size_t e = 0; e < pc->nevidence; e++) {
 			const struct profile_evidence *ev = &pc->evidence[e];
 			json_t *o, *evj;
 			char ouuid[37], collected[32];
-			snprintf(name, sizeof(name), "%s/%s/%s/evidence/%zu", sha, start, ac->control->id,
-			         e);
+			snprintf(name, sizeof(name), "%s/%s/%s/evidence/%zu", sha, start,
+			         ac->control->id, e);
 			oscal_uuid(name, ouuid);
 			oscal_time(ev->collected ? ev->collected : (long long)r->now, collected);
 			evj = json_pack("{s:s}", "description", ev->title);
 			if (ev->path || ev->url)
-				json_object_set_new(evj, "href", json_string(ev->url ? ev->url : ev->path));
-			o = json_pack("{s:s,s:s,s:s,s:[s],s:s,s:[o]}", "uuid", ouuid, "title", ev->title,
-			              "description", ev->title, "methods", "EXAMINE", "collected",
-			              collected, "relevant-evidence", evj);
+				json_object_set_new(evj, "href",
+				                    json_string(ev->url ? ev->url : ev->path));
+			o = json_pack("{s:s,s:s,s:s,s:[s],s:s,s:[o]}", "uuid", ouuid, "title",
+			              ev->title, "description", ev->title, "methods", "EXAMINE",
+			              "collected", collected, "relevant-evidence", evj);
 			if (ev->expires) {
 				char exp[32];
 				oscal_time(ev->expires, exp);
 				json_object_set_new(o, "expires", json_string(exp));
 			}
 			json_array_append_new(obs, o);
-			json_array_append_new(related, json_pack("{s:s}", "observation-uuid", ouuid));
+			json_array_append_new(related,
+			                      json_pack("{s:s}", "observation-uuid", ouuid));
 		}
 		dynbuf_printf(&desc, "%s %s: %s", ac->control->id, ac->control->title_ja,
 		              control_verdict_label(ac->verdict, 0));
@@ -877,15 +909,14 @@ enum sg_code assess_oscal(const struct assess_result *r, json_t **out, struct sg
 		json_object_set_new(f, "props", json_array());
 		{
 			json_t *props = json_object_get(f, "props");
-			json_array_append_new(props, oscal_prop("level", level_name(ac->control->level),
-			                                        NULL));
-			json_array_append_new(props,
-			                      oscal_prop("verdict", control_verdict_name(ac->verdict),
-			                                 NULL));
+			json_array_append_new(
+			    props, oscal_prop("level", level_name(ac->control->level), NULL));
+			json_array_append_new(
+			    props, oscal_prop("verdict", control_verdict_name(ac->verdict), NULL));
 			if (ac->severity)
-				json_array_append_new(props,
-				                      oscal_prop("severity", severity_name(ac->severity),
-				                                 NULL));
+				json_array_append_new(
+				    props,
+				    oscal_prop("severity", severity_name(ac->severity), NULL));
 		}
 		if (json_array_size(related))
 			json_object_set_new(f, "related-observations", related);
@@ -896,15 +927,14 @@ enum sg_code assess_oscal(const struct assess_result *r, json_t **out, struct sg
 			json_t *risk;
 			snprintf(name, sizeof(name), "%s/%s/%s/risk", sha, start, ac->control->id);
 			oscal_uuid(name, ruuid);
-			risk = json_pack("{s:s,s:s,s:s,s:s,s:s}", "uuid", ruuid, "title",
-			                 ac->control->title_ja, "description", dynbuf_ptr(&desc),
-			                 "statement",
-			                 ac->verdict == CONTROL_ACCEPTED_RISK && pc->reason
-			                     ? pc->reason
-			                     : ac->control->text_ja,
-			                 "status",
-			                 ac->verdict == CONTROL_ACCEPTED_RISK ? "deviation-approved"
-			                                                      : "open");
+			risk = json_pack(
+			    "{s:s,s:s,s:s,s:s,s:s}", "uuid", ruuid, "title", ac->control->title_ja,
+			    "description", dynbuf_ptr(&desc), "statement",
+			    ac->verdict == CONTROL_ACCEPTED_RISK && pc->reason
+			        ? pc->reason
+			        : ac->control->text_ja,
+			    "status",
+			    ac->verdict == CONTROL_ACCEPTED_RISK ? "deviation-approved" : "open");
 			if (ac->verdict == CONTROL_ACCEPTED_RISK) {
 				char dl[32];
 				oscal_time(pc->expires, dl);
@@ -913,8 +943,9 @@ enum sg_code assess_oscal(const struct assess_result *r, json_t **out, struct sg
 			if (ac->severity)
 				json_object_set_new(
 				    risk, "props",
-				    json_pack("[o]", oscal_prop("severity", severity_name(ac->severity),
-				                                NULL)));
+				    json_pack(
+				        "[o]",
+				        oscal_prop("severity", severity_name(ac->severity), NULL)));
 			json_array_append_new(risks, risk);
 			rrisks = json_pack("[{s:s}]", "risk-uuid", ruuid);
 			json_object_set_new(f, "related-risks", rrisks);
@@ -930,20 +961,21 @@ enum sg_code assess_oscal(const struct assess_result *r, json_t **out, struct sg
 		              "「%s」（パターン %d）の ASP・SaaS における情報セキュリティ対策"
 		              "ガイドラインに基づく評価。%s",
 		              p->service.name, r->pattern, verdict_line(r, 0, 0));
-		res = json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:[{s:o}]},s:o,s:o}", "uuid", uuid, "title",
-		                "saasguard assessment", "description", dynbuf_ptr(&d), "start", start,
-		                "end", start, "reviewed-controls", "control-selections",
-		                "include-controls", sel, "observations", obs, "findings", findings);
+		res =
+		    json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:[{s:o}]},s:o,s:o}", "uuid", uuid, "title",
+		              "saasguard assessment", "description", dynbuf_ptr(&d), "start", start,
+		              "end", start, "reviewed-controls", "control-selections",
+		              "include-controls", sel, "observations", obs, "findings", findings);
 		dynbuf_release(&d);
 	}
 	{
 		char pat[8];
 		snprintf(pat, sizeof(pat), "%d", r->pattern);
-		json_object_set_new(res, "props",
-		                    json_pack("[o,o,o]", oscal_prop("pattern", pat, NULL),
-		                              oscal_prop("profile-sha256", sha, NULL),
-		                              oscal_prop("passed", r->summary.passed ? "true" : "false",
-		                                         NULL)));
+		json_object_set_new(
+		    res, "props",
+		    json_pack("[o,o,o]", oscal_prop("pattern", pat, NULL),
+		              oscal_prop("profile-sha256", sha, NULL),
+		              oscal_prop("passed", r->summary.passed ? "true" : "false", NULL)));
 	}
 	if (json_array_size(risks))
 		json_object_set_new(res, "risks", risks);
@@ -956,11 +988,13 @@ enum sg_code assess_oscal(const struct assess_result *r, json_t **out, struct sg
 	{
 		struct dynbuf title = DYNBUF_INIT;
 		dynbuf_printf(&title, "saasguard 評価結果: %s", p->service.name);
-		ar = json_pack("{s:s,s:o,s:{s:s,s:s},s:[o]}", "uuid", uuid, "metadata",
-		               oscal_metadata(dynbuf_ptr(&title), SAASGUARD_VERSION), "import-ap",
-		               "href", p->path, "remarks",
-		               "saasguard profile file; the assessment plan is the guideline pattern's "
-		               "reference values", "results", res);
+		ar = json_pack(
+		    "{s:s,s:o,s:{s:s,s:s},s:[o]}", "uuid", uuid, "metadata",
+		    oscal_metadata(dynbuf_ptr(&title), SAASGUARD_VERSION), "import-ap", "href",
+		    p->path, "remarks",
+		    "saasguard profile file; the assessment plan is the guideline pattern's "
+		    "reference values",
+		    "results", res);
 		dynbuf_release(&title);
 	}
 	doc = json_pack("{s:o}", "assessment-results", ar);

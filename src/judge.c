@@ -151,8 +151,9 @@ const char *judge_expected(enum ref_kind kind, const struct value *model, int la
 	case REF_ANY_OF:
 	case REF_ALL_OF:
 		if (model && model->set == SET_AUTH)
-			return T("認証方式のリスト（password, ic_card, biometric, certificate）",
-			         "a list of methods from password, ic_card, biometric, certificate");
+			return T(
+			    "認証方式のリスト（password, ic_card, biometric, certificate）",
+			    "a list of methods from password, ic_card, biometric, certificate");
 		if (model && model->set == SET_ENCRYPTION)
 			return T("暗号化方式のリスト（tls, ipsec）", "a list from tls, ipsec");
 		return T("原本性確認の方式のリスト（timestamp, signature, print_digitization）",

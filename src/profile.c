@@ -129,8 +129,7 @@ const struct profile_control *profile_control(const struct profile *p, const str
 }
 
 static enum sg_code parse_status(struct profile *p, struct profile_control *pc,
-                                 const struct ydoc_node *n, const char *what,
-                                 struct sg_error *err)
+                                 const struct ydoc_node *n, const char *what, struct sg_error *err)
 {
 	const char *v;
 	enum sg_code rc = ydoc_str(p->doc, n, what, &v, err);
@@ -180,7 +179,7 @@ static int is_hex64(const char *s)
 static enum sg_code parse_evidence(struct profile *p, struct profile_control *pc,
                                    const struct ydoc_node *list, struct sg_error *err)
 {
-	static const char *const keys[] = {"title", "path", "url",     "sha256",
+	static const char *const keys[] = {"title",     "path",    "url", "sha256",
 	                                   "collected", "expires", NULL};
 	const struct ydoc *doc = p->doc;
 	char what[96];
@@ -202,9 +201,11 @@ static enum sg_code parse_evidence(struct profile *p, struct profile_control *pc
 			return ydoc_missing(doc, e, "title", what, err);
 		if ((rc = ydoc_str(doc, n, "evidence.title", &ev->title, err)))
 			return rc;
-		if ((n = ydoc_get(e, "path")) && (rc = ydoc_str(doc, n, "evidence.path", &ev->path, err)))
+		if ((n = ydoc_get(e, "path")) &&
+		    (rc = ydoc_str(doc, n, "evidence.path", &ev->path, err)))
 			return rc;
-		if ((n = ydoc_get(e, "url")) && (rc = ydoc_str(doc, n, "evidence.url", &ev->url, err)))
+		if ((n = ydoc_get(e, "url")) &&
+		    (rc = ydoc_str(doc, n, "evidence.url", &ev->url, err)))
 			return rc;
 		if ((n = ydoc_get(e, "sha256"))) {
 			if ((rc = ydoc_str(doc, n, "evidence.sha256", &ev->sha256, err)))
@@ -213,9 +214,10 @@ static enum sg_code parse_evidence(struct profile *p, struct profile_control *pc
 				ydoc_error(doc, n, err, "%s",
 				           ETR(err, "sha256 は16進数64桁です",
 				               "sha256 is 64 hexadecimal digits"));
-				sg_error_hint(err, "%s",
-				              ETR(err, "sha256sum ファイル名 の出力の先頭を貼ってください",
-				                  "paste the first field of `sha256sum FILE`"));
+				sg_error_hint(
+				    err, "%s",
+				    ETR(err, "sha256sum ファイル名 の出力の先頭を貼ってください",
+				        "paste the first field of `sha256sum FILE`"));
 				return SG_ERR_INPUT;
 			}
 			if (!ev->path) {
@@ -265,7 +267,8 @@ static enum sg_code check_range(const struct ydoc *doc, const struct ydoc_node *
 	if (v->type == VALUE_DURATION && v->seconds <= 0 &&
 	    (kind == REF_MAX_INTERVAL || kind == REF_EVERY_BACKUP)) {
 		ydoc_error(doc, n, err,
-		           ETR(err, "%s: 間隔 0 はありえません", "%s: an interval of zero is out of range"),
+		           ETR(err, "%s: 間隔 0 はありえません",
+		               "%s: an interval of zero is out of range"),
 		           what);
 		sg_error_hint(err, "%s",
 		              ETR(err, "実施の間隔を書いてください（例: 5m）",
@@ -273,9 +276,9 @@ static enum sg_code check_range(const struct ydoc *doc, const struct ydoc_node *
 		return SG_ERR_INPUT;
 	}
 	if (v->type == VALUE_COUNT && v->count > 1000000)
-		return ydoc_error(doc, n, err,
-		                  ETR(err, "%s: 個数が大きすぎます", "%s: the count is out of range"),
-		                  what);
+		return ydoc_error(
+		    doc, n, err,
+		    ETR(err, "%s: 個数が大きすぎます", "%s: the count is out of range"), what);
 	return SG_OK;
 }
 
@@ -310,27 +313,26 @@ static enum sg_code parse_item_values(struct profile *p, struct profile_control 
 				           ETR(err, "%s には評価項目がありません",
 				               "%s has no evaluation items"),
 				           ctl->id);
-				sg_error_hint(err, ETR(err, "%s: を削除してください",
-				                       "remove %s:"),
+				sg_error_hint(err, ETR(err, "%s: を削除してください", "remove %s:"),
 				              section);
 			} else {
 				ydoc_error(doc, k, err,
 				           ETR(err, "%s に評価項目 '%s' はありません",
 				               "%s has no evaluation item '%s'"),
 				           ctl->id, k->scalar);
-				sg_error_hint(err,
-				              ETR(err, "%s の評価項目: %s", "the items of %s are: %s"),
-				              ctl->id, dynbuf_ptr(&l));
+				sg_error_hint(
+				    err, ETR(err, "%s の評価項目: %s", "the items of %s are: %s"),
+				    ctl->id, dynbuf_ptr(&l));
 			}
 			dynbuf_release(&l);
 			return SG_ERR_INPUT;
 		}
 		pi = &pc->items[it - ctl->items];
 		if ((targets && pi->has_target) || (!targets && pi->has_value))
-			return ydoc_error(doc, k, err,
-			                  ETR(err, "%s の%sが重複しています",
-			                      "%s is given twice in %s"),
-			                  it->id, section);
+			return ydoc_error(
+			    doc, k, err,
+			    ETR(err, "%s の%sが重複しています", "%s is given twice in %s"), it->id,
+			    section);
 		snprintf(iwhat, sizeof(iwhat), "%s.%s.%c", ctl->id, section, it->letter);
 		if ((rc = ydoc_value(doc, n, iwhat, &v, err)))
 			return rc;
@@ -344,16 +346,19 @@ static enum sg_code parse_item_values(struct profile *p, struct profile_control 
 			               "%s: '%s' does not fit this item (%s)"),
 			           iwhat, dynbuf_ptr(&got),
 			           sg_error_lang(err) == 1 ? it->name_en : it->name_ja);
-			sg_error_hint(err, ETR(err, "%sを書いてください（対策参照値: %s）",
-			                       "write %s (reference value: %s)"),
-			              judge_expected(model->kind, &model->quantity, sg_error_lang(err)),
-			              ref->text_ja);
+			sg_error_hint(
+			    err,
+			    ETR(err, "%sを書いてください（対策参照値: %s）",
+			        "write %s (reference value: %s)"),
+			    judge_expected(model->kind, &model->quantity, sg_error_lang(err)),
+			    ref->text_ja);
 			dynbuf_release(&got);
 			return SG_ERR_INPUT;
 		}
 		if ((rc = check_range(doc, n, model->kind, &v, iwhat, err)))
 			return rc;
-		if (targets && ref->kind != REF_NONE && !judge_meets(ref->kind, &ref->quantity, &v)) {
+		if (targets && ref->kind != REF_NONE &&
+		    !judge_meets(ref->kind, &ref->quantity, &v)) {
 			struct dynbuf got = DYNBUF_INIT;
 			value_format(&v, &got);
 			ydoc_error(doc, n, err,
@@ -361,11 +366,12 @@ static enum sg_code parse_item_values(struct profile *p, struct profile_control 
 			               "%s: 目標 %s は対策参照値「%s」より緩く設定されています",
 			               "%s: the target %s is looser than the reference value %s"),
 			           iwhat, dynbuf_ptr(&got), ref->text_ja);
-			sg_error_hint(err, ETR(err,
-			                       "目標は参照値より厳しい値だけ書けます（参照値は %s）。"
-			                       "不要なら削除してください",
-			                       "a target can only be stricter than the reference "
-			                       "(%s); remove it otherwise"),
+			sg_error_hint(err,
+			              ETR(err,
+			                  "目標は参照値より厳しい値だけ書けます（参照値は %s）。"
+			                  "不要なら削除してください",
+			                  "a target can only be stricter than the reference "
+			                  "(%s); remove it otherwise"),
 			              ref->quantity_text);
 			dynbuf_release(&got);
 			return SG_ERR_INPUT;
@@ -389,8 +395,8 @@ static enum sg_code parse_control(struct profile *p, const struct catalog *cat,
                                   struct profile_control *pc, const struct ydoc_node *m,
                                   struct sg_error *err)
 {
-	static const char *const keys[] = {"status", "owner",  "evidence", "values", "targets",
-	                                   "reason", "expires", "notes",   NULL};
+	static const char *const keys[] = {"status", "owner",   "evidence", "values", "targets",
+	                                   "reason", "expires", "notes",    NULL};
 	const struct ydoc *doc = p->doc;
 	const char *id = pc->control->id;
 	const struct ydoc_node *n;
@@ -405,8 +411,7 @@ static enum sg_code parse_control(struct profile *p, const struct catalog *cat,
 	if (!(n = ydoc_get(m, "status"))) {
 		ydoc_missing(doc, m, "status", id, err);
 		sg_error_hint(err, "%s",
-		              ETR(err,
-		                  "status: implemented（実施済み）などを書いてください",
+		              ETR(err, "status: implemented（実施済み）などを書いてください",
 		                  "write status: implemented (or partial, planned, "
 		                  "not_implemented, not_applicable, accepted_risk)"));
 		return SG_ERR_INPUT;
@@ -429,7 +434,8 @@ static enum sg_code parse_control(struct profile *p, const struct catalog *cat,
 	if ((n = ydoc_get(m, "expires")) && !ydoc_is_null(n)) {
 		if (pc->status != STATUS_ACCEPTED_RISK)
 			return ydoc_error(doc, n, err, "%s",
-			                  ETR(err, "expires は status: accepted_risk のときだけ書けます",
+			                  ETR(err,
+			                      "expires は status: accepted_risk のときだけ書けます",
 			                      "expires belongs to status: accepted_risk"));
 		if ((rc = ydoc_time(doc, n, "expires", &pc->expires, err)))
 			return rc;
@@ -437,8 +443,9 @@ static enum sg_code parse_control(struct profile *p, const struct catalog *cat,
 	if ((pc->status == STATUS_NOT_APPLICABLE || pc->status == STATUS_ACCEPTED_RISK) &&
 	    !pc->reason) {
 		ydoc_missing(doc, m, "reason", id, err);
-		sg_error_hint(err, ETR(err, "status: %s には reason: （理由）が必要です",
-		                       "status: %s needs a reason:"),
+		sg_error_hint(err,
+		              ETR(err, "status: %s には reason: （理由）が必要です",
+		                  "status: %s needs a reason:"),
 		              control_status_name(pc->status));
 		return SG_ERR_INPUT;
 	}
@@ -473,8 +480,8 @@ static enum sg_code parse_controls(struct profile *p, const struct catalog *cat,
 	for (size_t i = 0; i < cat->ncontrols; i++) {
 		struct profile_control *pc = &p->controls[i];
 		pc->control = &cat->controls[i];
-		pc->items = xcalloc(pc->control->nitems ? pc->control->nitems : 1,
-		                    sizeof(*pc->items));
+		pc->items =
+		    xcalloc(pc->control->nitems ? pc->control->nitems : 1, sizeof(*pc->items));
 		for (size_t k = 0; k < pc->control->nitems; k++)
 			pc->items[k].item = &pc->control->items[k];
 	}
@@ -492,8 +499,7 @@ static enum sg_code parse_controls(struct profile *p, const struct catalog *cat,
 			struct profile_control *pc = &p->controls[ctl - cat->controls];
 			if (pc->node)
 				return ydoc_error(doc, k, err,
-				                  ETR(err,
-				                      "%s が重複しています（最初は %d 行目）",
+				                  ETR(err, "%s が重複しています（最初は %d 行目）",
 				                      "%s is listed twice (first at line %d)"),
 				                  ctl->id, pc->node->line);
 			if ((rc = parse_control(p, cat, pc, map->pairs[i].value, err)))
@@ -517,8 +523,9 @@ static enum sg_code parse_controls(struct profile *p, const struct catalog *cat,
 				           ETR(err, "%s は評価項目で、対策項目ではありません",
 				               "%s is an evaluation item, not a countermeasure"),
 				           it->id);
-				sg_error_hint(err, ETR(err, "%s の values: に %c: として書いてください",
-				                       "under values: of %s, write it as %c:"),
+				sg_error_hint(err,
+				              ETR(err, "%s の values: に %c: として書いてください",
+				                  "under values: of %s, write it as %c:"),
 				              it->control->id, it->letter);
 				return SG_ERR_INPUT;
 			}
@@ -537,7 +544,8 @@ static enum sg_code parse_controls(struct profile *p, const struct catalog *cat,
 				              dynbuf_ptr(&l));
 			else
 				sg_error_hint(err, "%s",
-				              ETR(err, "saasguard catalog list で ID を確認できます",
+				              ETR(err,
+				                  "saasguard catalog list で ID を確認できます",
 				                  "saasguard catalog list shows the ids"));
 			dynbuf_release(&l);
 			return SG_ERR_INPUT;
@@ -567,7 +575,8 @@ enum sg_code profile_check_evidence(struct profile *p, struct sg_error *err)
 				ev->file = EVIDENCE_NO_FILE;
 				continue;
 			}
-			full = ev->path[0] == '/' ? xstrdup(ev->path) : xasprintf("%s%s", dir, ev->path);
+			full = ev->path[0] == '/' ? xstrdup(ev->path)
+			                          : xasprintf("%s%s", dir, ev->path);
 			memset(&ignored, 0, sizeof(ignored));
 			if (access(full, R_OK))
 				ev->file = EVIDENCE_MISSING;

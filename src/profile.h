@@ -59,9 +59,9 @@ enum evidence_file {
 
 struct profile_evidence {
 	const char *title;
-	const char *path;   /* NULL when not given; relative to the profile's directory */
-	const char *url;    /* NULL when not given */
-	const char *sha256; /* 64 lowercase hex digits, or NULL */
+	const char *path;             /* NULL when not given; relative to the profile's directory */
+	const char *url;              /* NULL when not given */
+	const char *sha256;           /* 64 lowercase hex digits, or NULL */
 	long long collected, expires; /* seconds since the epoch; 0 when not given */
 	enum evidence_file file;
 	const struct ydoc_node *node;

@@ -105,23 +105,25 @@ enum sg_code profile_starter(const struct catalog *cat, const struct starter_opt
 
 	if (o->pattern < 1 || o->pattern > CATALOG_PATTERNS)
 		return sg_error_set(err, SG_ERR_USAGE, "pattern %d", o->pattern);
-	dynbuf_printf(out,
-	              en ? "# saasguard profile (written by `saasguard init`): one file per service.\n"
-	                   "# The MIC ASP/SaaS information security guideline, pattern %d.\n"
-	                   "# For each countermeasure set status: implemented | partial | planned |\n"
-	                   "# not_implemented | not_applicable | accepted_risk; add owner, evidence\n"
-	                   "# ({title, path, sha256, collected, expires}) and the values of its\n"
-	                   "# evaluation items. not_applicable and accepted_risk need reason:, and\n"
-	                   "# accepted_risk needs expires:. Then run: saasguard assess FILE\n"
-	                 : "# saasguard プロファイル（saasguard init で作成）: サービスごとに1ファイル。\n"
-	                   "# 総務省「ASP・SaaS における情報セキュリティ対策ガイドライン」パターン %d。\n"
-	                   "# 対策項目ごとに status: implemented（実施済み）| partial（一部実施）|\n"
-	                   "# planned（計画中）| not_implemented（未実施）| not_applicable（対象外）|\n"
-	                   "# accepted_risk（リスク受容）を書き、owner（担当）、evidence（証跡: title,\n"
-	                   "# path, sha256, collected, expires）、評価項目の values を記入します。\n"
-	                   "# not_applicable と accepted_risk には reason:、accepted_risk には expires: が必要です。\n"
-	                   "# 記入後: saasguard assess ファイル名\n",
-	              o->pattern);
+	dynbuf_printf(
+	    out,
+	    en ? "# saasguard profile (written by `saasguard init`): one file per service.\n"
+	         "# The MIC ASP/SaaS information security guideline, pattern %d.\n"
+	         "# For each countermeasure set status: implemented | partial | planned |\n"
+	         "# not_implemented | not_applicable | accepted_risk; add owner, evidence\n"
+	         "# ({title, path, sha256, collected, expires}) and the values of its\n"
+	         "# evaluation items. not_applicable and accepted_risk need reason:, and\n"
+	         "# accepted_risk needs expires:. Then run: saasguard assess FILE\n"
+	       : "# saasguard プロファイル（saasguard init で作成）: サービスごとに1ファイル。\n"
+	         "# 総務省「ASP・SaaS における情報セキュリティ対策ガイドライン」パターン %d。\n"
+	         "# 対策項目ごとに status: implemented（実施済み）| partial（一部実施）|\n"
+	         "# planned（計画中）| not_implemented（未実施）| not_applicable（対象外）|\n"
+	         "# accepted_risk（リスク受容）を書き、owner（担当）、evidence（証跡: title,\n"
+	         "# path, sha256, collected, expires）、評価項目の values を記入します。\n"
+	         "# not_applicable と accepted_risk には reason:、accepted_risk には expires: "
+	         "が必要です。\n"
+	         "# 記入後: saasguard assess ファイル名\n",
+	    o->pattern);
 	dynbuf_addstr(out, "service:\n  name: ");
 	yaml_quoted(out, o->name ? o->name : (en ? "(service name)" : "（サービス名）"));
 	dynbuf_addch(out, '\n');
@@ -147,7 +149,8 @@ enum sg_code profile_starter(const struct catalog *cat, const struct starter_opt
 		dynbuf_printf(out, "\n  # %s %s【%s】\n", c->id, en ? c->title_en : c->title_ja,
 		              en ? level_name(c->level) : level_name_ja(c->level));
 		comment(out, "  ", en ? c->summary_en : c->text_ja);
-		dynbuf_printf(out, "  %s:\n    status: not_implemented\n    owner:\n    evidence: []\n",
+		dynbuf_printf(out,
+		              "  %s:\n    status: not_implemented\n    owner:\n    evidence: []\n",
 		              c->id);
 		if (!c->nitems)
 			continue;
@@ -160,19 +163,21 @@ enum sg_code profile_starter(const struct catalog *cat, const struct starter_opt
 			struct dynbuf ex = DYNBUF_INIT;
 			example(it, o->pattern, &ex);
 			if (r->kind == REF_NONE)
-				dynbuf_printf(out,
-				              en ? "      # %c: %-14s # %s — reference: - (none for "
-				                   "this pattern; set targets: %c: to commit to one)\n"
-				                 : "      # %c: %-14s # %s — 対策参照値: -（このパターン"
-				                   "には参照値なし。targets: %c: で目標を定められます）\n",
-				              it->letter, dynbuf_ptr(&ex), en ? it->name_en : it->name_ja,
-				              it->letter);
+				dynbuf_printf(
+				    out,
+				    en ? "      # %c: %-14s # %s — reference: - (none for "
+				         "this pattern; set targets: %c: to commit to one)\n"
+				       : "      # %c: %-14s # %s — 対策参照値: -（このパターン"
+				         "には参照値なし。targets: %c: で目標を定められます）\n",
+				    it->letter, dynbuf_ptr(&ex), en ? it->name_en : it->name_ja,
+				    it->letter);
 			else
 				dynbuf_printf(out,
 				              en ? "      # %c: %-14s # %s — reference: %s%s\n"
 				                 : "      # %c: %-14s # %s — 対策参照値: %s%s\n",
-				              it->letter, dynbuf_ptr(&ex), en ? it->name_en : it->name_ja,
-				              r->text_ja, r->required ? "*" : "");
+				              it->letter, dynbuf_ptr(&ex),
+				              en ? it->name_en : it->name_ja, r->text_ja,
+				              r->required ? "*" : "");
 			dynbuf_release(&ex);
 		}
 	}

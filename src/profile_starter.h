@@ -15,9 +15,9 @@
 #include "error.h"
 
 struct starter_opts {
-	const char *name;  /* the service's name; NULL: a placeholder */
-	int pattern;       /* 1..6 */
-	int classified;    /* write the classification instead of the pattern */
+	const char *name; /* the service's name; NULL: a placeholder */
+	int pattern;      /* 1..6 */
+	int classified;   /* write the classification instead of the pattern */
 	int personal_information, trade_secrets;
 	const char *availability; /* "high" | "medium" | "low" */
 	int lang;                 /* comments in Japanese (0) or English (1) */

@@ -16,9 +16,12 @@ static const struct {
 	const char *ja, *en;
 	double seconds;
 } dur_units[] = {
-    {"年", "year", VALUE_YEAR_SECONDS}, {"ヶ月", "month", VALUE_MONTH_SECONDS},
-    {"週間", "week", 7 * 86400},        {"日", "day", 86400},
-    {"時間", "hour", 3600},             {"分", "minute", 60},
+    {"年", "year", VALUE_YEAR_SECONDS},
+    {"ヶ月", "month", VALUE_MONTH_SECONDS},
+    {"週間", "week", 7 * 86400},
+    {"日", "day", 86400},
+    {"時間", "hour", 3600},
+    {"分", "minute", 60},
     {"秒", "second", 1},
 };
 
@@ -94,8 +97,11 @@ static const char *member_ja(enum value_set set, unsigned bit)
 		       : bit == AUTH_BIOMETRIC ? "生体認証"
 		                               : "デジタル証明書による認証";
 	if (set == SET_ENCRYPTION)
-		return bit == ENC_TLS ? "HTTP暗号通信（SSL（TLS）等）" : "IP暗号通信（VPN（IPsec）等）";
-	return bit == ORIG_TIMESTAMP ? "時刻認証" : bit == ORIG_SIGNATURE ? "署名" : "印刷データ電子化・管理";
+		return bit == ENC_TLS ? "HTTP暗号通信（SSL（TLS）等）"
+		                      : "IP暗号通信（VPN（IPsec）等）";
+	return bit == ORIG_TIMESTAMP   ? "時刻認証"
+	       : bit == ORIG_SIGNATURE ? "署名"
+	                               : "印刷データ電子化・管理";
 }
 
 static const char *member_en(enum value_set set, unsigned bit)
@@ -107,8 +113,9 @@ static const char *member_en(enum value_set set, unsigned bit)
 		                               : "digital certificate";
 	if (set == SET_ENCRYPTION)
 		return bit == ENC_TLS ? "HTTPS (TLS)" : "IPsec VPN";
-	return bit == ORIG_TIMESTAMP ? "time-stamping" : bit == ORIG_SIGNATURE ? "signature"
-	                                                                        : "print digitization";
+	return bit == ORIG_TIMESTAMP   ? "time-stamping"
+	       : bit == ORIG_SIGNATURE ? "signature"
+	                               : "print digitization";
 }
 
 static void members(const struct value *v, int lang, int all, struct dynbuf *out)
@@ -130,8 +137,8 @@ static void members(const struct value *v, int lang, int all, struct dynbuf *out
 }
 
 /* The clause for an item whose committed value is v of kind k. */
-static void clause(const struct assess_item *ai, const struct value *v, const char *text,
-                   int lang, struct dynbuf *out)
+static void clause(const struct assess_item *ai, const struct value *v, const char *text, int lang,
+                   struct dynbuf *out)
 {
 	const char *name = lang == SG_LANG_EN ? ai->item->name_en : ai->item->name_ja;
 	int en = lang == SG_LANG_EN;
@@ -171,7 +178,8 @@ static void clause(const struct assess_item *ai, const struct value *v, const ch
 		              name, dynbuf_ptr(&d));
 		break;
 	case REF_EVERY_BACKUP:
-		dynbuf_printf(out, en ? "%s: at every backup." : "%sは、バックアップ実施の都度とする。",
+		dynbuf_printf(out,
+		              en ? "%s: at every backup." : "%sは、バックアップ実施の都度とする。",
 		              name);
 		break;
 	case REF_STANDBY:
@@ -180,7 +188,8 @@ static void clause(const struct assess_item *ai, const struct value *v, const ch
 		                  ? (en ? "%s: possible with a hot standby."
 		                        : "%sは、ホットスタンバイにより可能とする。")
 		                  : (en ? "%s: possible with a cold (or hot) standby."
-		                        : "%sは、コールドスタンバイ（又はホットスタンバイ）により可能とする。"),
+		                        : "%sは、コールドスタンバイ（又はホットスタンバイ）により可"
+		                          "能とする。"),
 		              name);
 		break;
 	case REF_ANY_OF:
@@ -198,7 +207,8 @@ static void clause(const struct assess_item *ai, const struct value *v, const ch
 			const char *verb = "を実施する";
 			if (n > 9 && !strcmp(name + n - 9, "の設置"))
 				verb = "を設置する";
-			if (n > 9 && (!strcmp(name + n - 9, "の実施") || !strcmp(name + n - 9, "の設置")))
+			if (n > 9 &&
+			    (!strcmp(name + n - 9, "の実施") || !strcmp(name + n - 9, "の設置")))
 				n -= 9;
 			dynbuf_add(out, name, n);
 			dynbuf_addstr(out, verb);
@@ -208,7 +218,8 @@ static void clause(const struct assess_item *ai, const struct value *v, const ch
 		}
 		break;
 	case REF_24X7:
-		dynbuf_printf(out, en ? "%s: around the clock, all year." : "%sは、365日24時間とする。",
+		dynbuf_printf(out,
+		              en ? "%s: around the clock, all year." : "%sは、365日24時間とする。",
 		              name);
 		break;
 	case REF_NONE:
@@ -265,10 +276,10 @@ static void committed_value(const struct commitment *c, struct dynbuf *out)
 	if (!v)
 		return;
 	if (v->type == VALUE_NONE) /* kinds without a quantity: done, 24x7, every_backup */
-		dynbuf_addstr(out, c->ai->kind == REF_DONE       ? "true"
-		                   : c->ai->kind == REF_24X7     ? "24x7"
+		dynbuf_addstr(out, c->ai->kind == REF_DONE           ? "true"
+		                   : c->ai->kind == REF_24X7         ? "24x7"
 		                   : c->ai->kind == REF_EVERY_BACKUP ? "every_backup"
-		                                                 : "");
+		                                                     : "");
 	else if (c->text && *c->text && v->type != VALUE_SET)
 		dynbuf_addstr(out, c->text);
 	else
@@ -279,9 +290,9 @@ json_t *sla_to_json(const struct assess_result *r)
 {
 	json_t *j = json_object(), *list = json_array();
 
-	json_object_set_new(j, "service",
-	                    json_pack("{s:s,s:i}", "name", r->profile->service.name, "pattern",
-	                              r->pattern));
+	json_object_set_new(
+	    j, "service",
+	    json_pack("{s:s,s:i}", "name", r->profile->service.name, "pattern", r->pattern));
 	for (size_t i = 0; i < r->ncontrols; i++) {
 		const struct assess_control *ac = &r->controls[i];
 		for (size_t k = 0; k < ac->nitems; k++) {
@@ -296,8 +307,9 @@ json_t *sla_to_json(const struct assess_result *r)
 			    json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:o,s:o,s:b,s:s,s:s}", "id",
 			              c.ai->item->id, "control", ac->control->id, "name_ja",
 			              c.ai->item->name_ja, "name_en", c.ai->item->name_en, "level",
-			              level_name(ac->control->level), "required", c.ai->ref->required,
-			              "reference_ja", c.ai->ref->text_ja, "committed",
+			              level_name(ac->control->level), "required",
+			              c.ai->ref->required, "reference_ja", c.ai->ref->text_ja,
+			              "committed",
 			              c.committed ? json_string(dynbuf_ptr(&val)) : json_null(),
 			              "committed_from", c.from ? json_string(c.from) : json_null(),
 			              "applicable", c.applicable, "clause_ja", dynbuf_ptr(&ja),
@@ -332,7 +344,7 @@ enum sg_code sla_write(const struct assess_result *r, enum sla_format fmt, int l
                        struct dynbuf *out, struct sg_error *err)
 {
 	const char *cols_ja[] = {"項番", "評価項目", "区分", "対策参照値", "約定値", "条項"};
-	const char *cols_en[] = {"item", "evaluation item", "level", "reference value",
+	const char *cols_en[] = {"item",      "evaluation item", "level", "reference value",
 	                         "committed", "clause"};
 	const char *const *cols = lang == SG_LANG_EN ? cols_en : cols_ja;
 	int html = fmt == SLA_HTML;
@@ -348,13 +360,15 @@ enum sg_code sla_write(const struct assess_result *r, enum sla_format fmt, int l
 		json_decref(j);
 		return SG_OK;
 	}
-	dynbuf_printf(&title, TR(lang, "サービスレベル合意（SLA）の約定値: %s", "SLA commitments: %s"),
+	dynbuf_printf(&title,
+	              TR(lang, "サービスレベル合意（SLA）の約定値: %s", "SLA commitments: %s"),
 	              r->profile->service.name);
 	if (html) {
-		dynbuf_printf(out,
-		              "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
-		              "<title>",
-		              lang == SG_LANG_EN ? "en" : "ja");
+		dynbuf_printf(
+		    out,
+		    "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+		    "<title>",
+		    lang == SG_LANG_EN ? "en" : "ja");
 		dynbuf_add_html_escaped(out, dynbuf_ptr(&title));
 		dynbuf_addstr(out,
 		              "</title>\n<style>\nbody{font-family:\"Noto Sans CJK JP\",sans-serif;"
@@ -370,16 +384,17 @@ enum sg_code sla_write(const struct assess_result *r, enum sla_format fmt, int l
 	} else {
 		dynbuf_printf(out, "# %s\n\n", dynbuf_ptr(&title));
 	}
-	dynbuf_printf(out,
-	              TR(lang,
-	                 "総務省「ASP・SaaS における情報セキュリティ対策ガイドライン」パターン %d の"
-	                 "評価項目について、当社が約定する値を示します。目標を定めた項目は、"
-	                 "対策参照値より厳しい当社の目標値を約定値とします。* は特に達成が必要な値です。",
-	                 "The values committed to for each evaluation item of pattern %d of the MIC "
-	                 "ASP/SaaS information security guideline. Where the provider set a stricter "
-	                 "target, the target is the commitment. * marks a value that must especially "
-	                 "be met."),
-	              r->pattern);
+	dynbuf_printf(
+	    out,
+	    TR(lang,
+	       "総務省「ASP・SaaS における情報セキュリティ対策ガイドライン」パターン %d の"
+	       "評価項目について、当社が約定する値を示します。目標を定めた項目は、"
+	       "対策参照値より厳しい当社の目標値を約定値とします。* は特に達成が必要な値です。",
+	       "The values committed to for each evaluation item of pattern %d of the MIC "
+	       "ASP/SaaS information security guideline. Where the provider set a stricter "
+	       "target, the target is the commitment. * marks a value that must especially "
+	       "be met."),
+	    r->pattern);
 	dynbuf_addstr(out, html ? "</p>\n<table>\n<thead><tr>" : "\n\n");
 	for (int i = 0; i < 6; i++) {
 		if (html) {
@@ -397,7 +412,8 @@ enum sg_code sla_write(const struct assess_result *r, enum sla_format fmt, int l
 			struct commitment c;
 			struct dynbuf ref = DYNBUF_INIT, val = DYNBUF_INIT, cl = DYNBUF_INIT;
 			commitment_of(ac, &ac->items[k], &c);
-			dynbuf_printf(&ref, "%s%s", c.ai->ref->text_ja, c.ai->ref->required ? "*" : "");
+			dynbuf_printf(&ref, "%s%s", c.ai->ref->text_ja,
+			              c.ai->ref->required ? "*" : "");
 			if (c.committed)
 				committed_value(&c, &val);
 			else
@@ -409,9 +425,11 @@ enum sg_code sla_write(const struct assess_result *r, enum sla_format fmt, int l
 				              ac->declared->reason ? ac->declared->reason : "");
 			else
 				committed_text(&c, lang, &cl);
-			dynbuf_addstr(out, html ? (c.applicable ? "<tr>" : "<tr class=\"na\">") : "");
+			dynbuf_addstr(out,
+			              html ? (c.applicable ? "<tr>" : "<tr class=\"na\">") : "");
 			cell(out, c.ai->item->id, html);
-			cell(out, lang == SG_LANG_EN ? c.ai->item->name_en : c.ai->item->name_ja, html);
+			cell(out, lang == SG_LANG_EN ? c.ai->item->name_en : c.ai->item->name_ja,
+			     html);
 			cell(out,
 			     lang == SG_LANG_EN ? level_name(ac->control->level)
 			                        : level_name_ja(ac->control->level),

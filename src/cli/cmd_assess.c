@@ -67,9 +67,9 @@ static enum sg_code record(struct store *s, const struct assess_result *r, struc
 
 	for (int i = 0; i < 32; i++)
 		snprintf(sha + 2 * i, 3, "%02x", p->sha256[i]);
-	payload = json_pack("{s:s,s:s,s:s,s:i,s:o}", "profile", p->path, "profile_sha256", sha,
-	                    "service", p->service.name, "pattern", r->pattern, "summary",
-	                    assess_summary_json(r));
+	payload =
+	    json_pack("{s:s,s:s,s:s,s:i,s:o}", "profile", p->path, "profile_sha256", sha, "service",
+	              p->service.name, "pattern", r->pattern, "summary", assess_summary_json(r));
 	if (!(rc = store_begin(s, err))) {
 		rc = ledger_append(s, "assessment", payload, NULL, err);
 		if (!rc)
@@ -140,7 +140,8 @@ int cmd_assess(struct cli *cli, int argc, char **argv)
 			             db);
 			sg_error_hint(&err, "%s",
 			              TR(cli->lang,
-			                 "監視（saasguard monitor）や収集が作るデータベースを指定してください",
+			                 "監視（saasguard "
+			                 "monitor）や収集が作るデータベースを指定してください",
 			                 "name the database the monitor and the collectors write"));
 			status = cli_report(cli, &err);
 			goto done;

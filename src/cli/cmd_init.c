@@ -60,8 +60,8 @@ int cmd_init(struct cli *cli, int argc, char **argv)
 				return 2;
 			break;
 		case OPT_PI:
-			if ((pi = cli_choice(cli, "init", "--personal-information", optarg, yesno)) <
-			    0)
+			if ((pi = cli_choice(cli, "init", "--personal-information", optarg,
+			                     yesno)) < 0)
 				return 2;
 			break;
 		case OPT_TS:
@@ -88,19 +88,21 @@ int cmd_init(struct cli *cli, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(
-		    cli, "init", TR(cli->lang, "余分な引数 '%s' があります", "unexpected argument '%s'"),
+		    cli, "init",
+		    TR(cli->lang, "余分な引数 '%s' があります", "unexpected argument '%s'"),
 		    argv[optind]);
 	if (pattern && (pi >= 0 || ts >= 0 || av >= 0))
-		return cli_usage_error(cli, "init", "%s",
-		                       TR(cli->lang,
-		                          "--pattern と分類のオプションはどちらか一方を指定してください",
-		                          "give --pattern or the classification options, not both"));
+		return cli_usage_error(
+		    cli, "init", "%s",
+		    TR(cli->lang, "--pattern と分類のオプションはどちらか一方を指定してください",
+		       "give --pattern or the classification options, not both"));
 	if (!pattern && (pi < 0 || ts < 0 || av < 0))
 		return cli_usage_error(
 		    cli, "init", "%s",
 		    TR(cli->lang,
 		       "--pattern N か、--personal-information・--trade-secrets・--availability の"
-		       "3つすべてを指定してください（パターンは saasguard classify でも判定できます）",
+		       "3つすべてを指定してください（パターンは saasguard classify "
+		       "でも判定できます）",
 		       "give --pattern N, or all of --personal-information, --trade-secrets and "
 		       "--availability (saasguard classify helps find the pattern)"));
 	o.lang = (int)cli->lang;
@@ -111,25 +113,29 @@ int cmd_init(struct cli *cli, int argc, char **argv)
 		o.personal_information = pi == 0;
 		o.trade_secrets = ts == 0;
 		o.availability = avail[av];
-		o.pattern = catalog_pattern_for(cli_catalog(cli), pi == 0 || ts == 0 ? "high" : "low",
-		                                "high", o.availability);
+		o.pattern = catalog_pattern_for(
+		    cli_catalog(cli), pi == 0 || ts == 0 ? "high" : "low", "high", o.availability);
 	}
 	cli_error_init(cli, &err);
 	if (profile_starter(cli_catalog(cli), &o, &out, &err) ||
-	    fileio_write_atomic(output, dynbuf_ptr(&out), dynbuf_len(&out), 0644,
-	                        FILEIO_NO_CLOBBER, &err)) {
+	    fileio_write_atomic(output, dynbuf_ptr(&out), dynbuf_len(&out), 0644, FILEIO_NO_CLOBBER,
+	                        &err)) {
 		if (err.code == SG_ERR_EXISTS)
-			sg_error_hint(&err, "%s",
-			              TR(cli->lang, "別の名前を --output で指定するか、既存のファイルを移動してください",
-			                 "choose another name with --output, or move the file away"));
+			sg_error_hint(
+			    &err, "%s",
+			    TR(cli->lang,
+			       "別の名前を --output で指定するか、既存のファイルを移動してください",
+			       "choose another name with --output, or move the file away"));
 		rc = cli_report(cli, &err);
 	} else {
 		rc = 0;
 		if (strcmp(output, "-"))
-			fprintf(stderr,
-			        TR(cli->lang, "%s を作成しました（パターン %d）。記入後: saasguard assess %s\n",
-			           "wrote %s (pattern %d). When filled in: saasguard assess %s\n"),
-			        output, o.pattern, output);
+			fprintf(
+			    stderr,
+			    TR(cli->lang,
+			       "%s を作成しました（パターン %d）。記入後: saasguard assess %s\n",
+			       "wrote %s (pattern %d). When filled in: saasguard assess %s\n"),
+			    output, o.pattern, output);
 	}
 	dynbuf_release(&out);
 	return rc;

@@ -49,8 +49,8 @@ int cmd_sla(struct cli *cli, int argc, char **argv)
 		case OPT_HELP:
 			return cli_help(TR(cli->lang, usage_ja, usage_en));
 		case OPT_FORMAT:
-			if ((format = cli_choice(cli, "sla", "--format", optarg, sla_format_names)) <
-			    0)
+			if ((format =
+			         cli_choice(cli, "sla", "--format", optarg, sla_format_names)) < 0)
 				return 2;
 			break;
 		case OPT_OUTPUT:

@@ -73,7 +73,8 @@ static void expect(int pattern, const struct eval_item *it, const char *value, c
 	if (got != (int)want)
 		print_error("%s pattern %d value '%s' target '%s': want %s, got %s\n", it->id,
 		            pattern, value ? value : "(none)", target ? target : "(none)",
-		            item_verdict_name(want), got < 0 ? "load error" : item_verdict_name(got));
+		            item_verdict_name(want),
+		            got < 0 ? "load error" : item_verdict_name(got));
 	assert_int_equal(got, want);
 	boundary_checks++;
 }
@@ -145,7 +146,8 @@ static void boundaries(int pattern, const struct eval_item *it, enum ref_kind k,
 			int listed = (q->members & b) != 0, meets;
 			if (q->set == SET_AUTH)
 				/* listed, or at least as strong as the weakest listed */
-				meets = listed || b != AUTH_PASSWORD || (q->members & AUTH_PASSWORD);
+				meets =
+				    listed || b != AUTH_PASSWORD || (q->members & AUTH_PASSWORD);
 			else
 				meets = listed;
 			set_text(q->set, b, in, sizeof(in));
@@ -305,18 +307,18 @@ static const struct assess_control *ctl(const struct assess_result *r, const cha
 
 static void test_control_verdicts(void **state)
 {
-	struct profile *p = load(
-	    "service: {name: s, pattern: 1}\n"
-	    "controls:\n"
-	    "  III.1.1.1: {status: implemented, values: {a: 5m, b: 20m}}\n"
-	    "  III.1.1.2: {status: implemented, values: {a: 10m}}\n"              /* b no value */
-	    "  III.1.1.3: {status: implemented, values: {a: 30m, b: 20m}}\n"      /* a short */
-	    "  II.3.1.1: {status: not_applicable, reason: 連携なし}\n"
-	    "  II.3.1.2: {status: accepted_risk, reason: 来期, expires: 2030-01-01}\n"
-	    "  II.2.1.1: {status: accepted_risk, reason: 期限切れ, expires: 2020-01-01}\n"
-	    "  II.5.2.1: {status: partial}\n"
-	    "  III.2.1.1: {status: implemented, values: {a: 99%}}\n"             /* * short */
-	    "  III.3.2.5: {status: implemented, targets: {a: 30m}, values: {a: 45m}}\n");
+	struct profile *p =
+	    load("service: {name: s, pattern: 1}\n"
+	         "controls:\n"
+	         "  III.1.1.1: {status: implemented, values: {a: 5m, b: 20m}}\n"
+	         "  III.1.1.2: {status: implemented, values: {a: 10m}}\n"         /* b no value */
+	         "  III.1.1.3: {status: implemented, values: {a: 30m, b: 20m}}\n" /* a short */
+	         "  II.3.1.1: {status: not_applicable, reason: 連携なし}\n"
+	         "  II.3.1.2: {status: accepted_risk, reason: 来期, expires: 2030-01-01}\n"
+	         "  II.2.1.1: {status: accepted_risk, reason: 期限切れ, expires: 2020-01-01}\n"
+	         "  II.5.2.1: {status: partial}\n"
+	         "  III.2.1.1: {status: implemented, values: {a: 99%}}\n" /* * short */
+	         "  III.3.2.5: {status: implemented, targets: {a: 30m}, values: {a: 45m}}\n");
 	struct assess_result *r;
 	const struct assess_control *c;
 	(void)state;
@@ -448,7 +450,8 @@ static void test_measured(void **state)
 			assert_true(json_is_true(json_object_get(it, "disagreement")));
 		}
 		assert_int_equal(
-		    json_integer_value(json_object_get(json_object_get(j, "service"), "pattern")), 1);
+		    json_integer_value(json_object_get(json_object_get(j, "service"), "pattern")),
+		    1);
 		json_decref(j);
 	}
 	assess_free(r);
@@ -458,11 +461,11 @@ static void test_measured(void **state)
 
 static void test_evidence_expiry(void **state)
 {
-	struct profile *p = load(
-	    "service: {name: s, pattern: 3}\ncontrols:\n"
-	    "  II.1.1.1:\n    status: implemented\n    evidence:\n"
-	    "      - {title: old, collected: 2020-01-01, expires: 2021-01-01}\n"
-	    "      - {title: new, collected: 2026-01-01, expires: 2030-01-01}\n");
+	struct profile *p =
+	    load("service: {name: s, pattern: 3}\ncontrols:\n"
+	         "  II.1.1.1:\n    status: implemented\n    evidence:\n"
+	         "      - {title: old, collected: 2020-01-01, expires: 2021-01-01}\n"
+	         "      - {title: new, collected: 2026-01-01, expires: 2030-01-01}\n");
 	struct assess_result *r;
 	const struct assess_control *c;
 	(void)state;

@@ -46,7 +46,8 @@ static const struct bad bad[] = {
     {HEAD "  III.1.1.99: {status: implemented}\n", 3, 3, "not a countermeasure", "III.1.1.9"},
     {HEAD "  III.1.1.1.a: {status: implemented}\n", 3, 3, "is an evaluation item", "values"},
     {HEAD "  III.1.1.1: {status: done}\n", 3, 23, "not a status", "implemented"},
-    {HEAD "  III.1.1.1: {status: implemnted}\n", 3, 23, "not a status", "did you mean 'implemented'"},
+    {HEAD "  III.1.1.1: {status: implemnted}\n", 3, 23, "not a status",
+     "did you mean 'implemented'"},
     {HEAD "  III.1.1.1: {owner: x}\n", 3, 14, "needs 'status'", NULL},
     {HEAD "  II.3.1.1: {status: not_applicable}\n", 3, 13, "needs 'reason'", "reason"},
     {HEAD "  II.3.1.1: {status: accepted_risk, reason: r}\n", 3, 13, "needs 'expires'", "expires"},
@@ -98,8 +99,9 @@ static void test_bad_input(void **state)
 		rc = profile_parse(bad[i].yaml, strlen(bad[i].yaml), "p.yaml", cat, &p, &err);
 		if (rc != SG_ERR_INPUT || err.line != bad[i].line || err.col != bad[i].col ||
 		    !strstr(err.msg, bad[i].msg) || (bad[i].hint && !strstr(err.hint, bad[i].hint)))
-			fail_msg("case %zu: got %s %s:%d:%d: %s (hint: %s)\n%s", i, sg_code_name(rc),
-			         err.file, err.line, err.col, err.msg, err.hint, bad[i].yaml);
+			fail_msg("case %zu: got %s %s:%d:%d: %s (hint: %s)\n%s", i,
+			         sg_code_name(rc), err.file, err.line, err.col, err.msg, err.hint,
+			         bad[i].yaml);
 		assert_null(p);
 		assert_string_equal(err.file, "p.yaml");
 	}
@@ -135,7 +137,8 @@ static void test_controls_parsed(void **state)
 	    "  III.3.2.5:\n    status: implemented\n    targets: {a: 45m}\n    values: {a: 45m}\n"
 	    "  III.3.1.3:\n    status: implemented\n    values:\n      a:\n        - ic_card\n"
 	    "        - biometric\n"
-	    "  II.8.1.1:\n    status: not_applicable\n    reason: 連携ASP・SaaS事業者を利用していない\n";
+	    "  II.8.1.1:\n    status: not_applicable\n    reason: "
+	    "連携ASP・SaaS事業者を利用していない\n";
 	struct profile *p = NULL;
 	const struct profile_control *pc;
 	struct sg_error err;
