@@ -461,9 +461,10 @@ static void para(struct report *w, const char *klass, const char *text)
 		esc(w, text);
 		dynbuf_addstr(w->out, "</p>\n");
 	} else {
-		dynbuf_addstr(w->out, klass && !strcmp(klass, "verdict") ? "**" : "");
+		int bold = klass && !strncmp(klass, "verdict", 7);
+		dynbuf_addstr(w->out, bold ? "**" : "");
 		esc(w, text);
-		dynbuf_addstr(w->out, klass && !strcmp(klass, "verdict") ? "**\n\n" : "\n\n");
+		dynbuf_addstr(w->out, bold ? "**\n\n" : "\n\n");
 	}
 }
 
@@ -477,7 +478,7 @@ static const char html_head[] =
     "h2{font-size:1.2em;margin-top:1.6em;border-left:4px solid #345;padding-left:.4em}\n"
     "table{border-collapse:collapse;width:100%%;font-size:.9em;margin:.5em 0}\n"
     "th,td{border:1px solid #bbb;padding:.25em .45em;vertical-align:top;text-align:left}\n"
-    "th{background:#eef1f5}\n"
+    "th{background:#eef1f5;white-space:nowrap}\n"
     "tr.critical td:first-child{background:#b00020;color:#fff;font-weight:bold}\n"
     "tr.high td:first-child{background:#e65100;color:#fff}\n"
     "tr.medium td:first-child{background:#f9a825}\n"
