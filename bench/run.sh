@@ -1,10 +1,13 @@
 #!/bin/sh
-# `make bench`: runs every benchmark script under bench/ against the build in $1.
+# `make bench`: runs every benchmark under bench/ against a build: each
+# bench/*.sh and each bench/*/run.sh.
+# usage: bench/run.sh BUILD_DIR
 set -eu
 build=${1:-build}
 dir=$(dirname "$0")
-for b in "$dir"/*/run.sh; do
-	[ -x "$b" ] || continue
+for b in "$dir"/*.sh "$dir"/*/run.sh; do
+	[ -f "$b" ] || continue
+	[ "$b" = "$dir/run.sh" ] && continue
 	echo "== $b"
-	"$b" "$build"
+	sh "$b" "$build"
 done

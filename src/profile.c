@@ -3,10 +3,13 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
 #include "fileio.h"
+#include "judge.h"
 #include "profile.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -111,6 +114,486 @@ static enum sg_code parse_service(struct profile *p, const struct catalog *cat,
 	return SG_OK;
 }
 
+static const char *const status_names[] = {
+    "", "implemented", "partial", "planned", "not_implemented", "not_applicable", "accepted_risk",
+};
+
+const char *control_status_name(enum control_status st)
+{
+	return (size_t)st < sizeof(status_names) / sizeof(status_names[0]) ? status_names[st] : "";
+}
+
+const struct profile_control *profile_control(const struct profile *p, const struct control *ctl)
+{
+	return &p->controls[ctl - p->controls[0].control];
+}
+
+static enum sg_code parse_status(struct profile *p, struct profile_control *pc,
+                                 const struct ydoc_node *n, const char *what, struct sg_error *err)
+{
+	const char *v;
+	enum sg_code rc = ydoc_str(p->doc, n, what, &v, err);
+	size_t best = 0, bestd = (size_t)-1;
+
+	if (rc)
+		return rc;
+	for (size_t i = 1; i < sizeof(status_names) / sizeof(status_names[0]); i++) {
+		size_t d;
+		if (!strcmp(v, status_names[i])) {
+			pc->status = (enum control_status)i;
+			return SG_OK;
+		}
+		d = sg_edit_distance(v, status_names[i]);
+		if (d < bestd) {
+			bestd = d;
+			best = i;
+		}
+	}
+	ydoc_error(p->doc, n, err,
+	           ETR(err, "%s: '%s' という状況はありません", "%s: '%s' is not a status"), what,
+	           v);
+	if (bestd <= 3)
+		sg_error_hint(err, ETR(err, "'%s' のことですか?", "did you mean '%s'?"),
+		              status_names[best]);
+	else
+		sg_error_hint(err, "%s",
+		              ETR(err,
+		                  "implemented, partial, planned, not_implemented, not_applicable, "
+		                  "accepted_risk のいずれかです",
+		                  "use one of implemented, partial, planned, not_implemented, "
+		                  "not_applicable, accepted_risk"));
+	return SG_ERR_INPUT;
+}
+
+static int is_hex64(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+		      (s[i] >= 'A' && s[i] <= 'F')))
+			return 0;
+	return i == 64;
+}
+
+static enum sg_code parse_evidence(struct profile *p, struct profile_control *pc,
+                                   const struct ydoc_node *list, struct sg_error *err)
+{
+	static const char *const keys[] = {"title",     "path",    "url", "sha256",
+	                                   "collected", "expires", NULL};
+	const struct ydoc *doc = p->doc;
+	char what[96];
+	enum sg_code rc;
+
+	snprintf(what, sizeof(what), "%s.evidence", pc->control->id);
+	if ((rc = ydoc_want(doc, list, YDOC_SEQ, what, err)))
+		return rc;
+	pc->evidence = xcalloc(list->nitems ? list->nitems : 1, sizeof(*pc->evidence));
+	for (size_t i = 0; i < list->nitems; i++) {
+		const struct ydoc_node *e = list->items[i], *n;
+		struct profile_evidence *ev = &pc->evidence[pc->nevidence];
+
+		if ((rc = ydoc_want(doc, e, YDOC_MAP, what, err)) ||
+		    (rc = ydoc_check_keys(doc, e, keys, what, err)))
+			return rc;
+		ev->node = e;
+		if (!(n = ydoc_get(e, "title")))
+			return ydoc_missing(doc, e, "title", what, err);
+		if ((rc = ydoc_str(doc, n, "evidence.title", &ev->title, err)))
+			return rc;
+		if ((n = ydoc_get(e, "path")) &&
+		    (rc = ydoc_str(doc, n, "evidence.path", &ev->path, err)))
+			return rc;
+		if ((n = ydoc_get(e, "url")) &&
+		    (rc = ydoc_str(doc, n, "evidence.url", &ev->url, err)))
+			return rc;
+		if ((n = ydoc_get(e, "sha256"))) {
+			if ((rc = ydoc_str(doc, n, "evidence.sha256", &ev->sha256, err)))
+				return rc;
+			if (!is_hex64(ev->sha256)) {
+				ydoc_error(doc, n, err, "%s",
+				           ETR(err, "sha256 は16進数64桁です",
+				               "sha256 is 64 hexadecimal digits"));
+				sg_error_hint(
+				    err, "%s",
+				    ETR(err, "sha256sum ファイル名 の出力の先頭を貼ってください",
+				        "paste the first field of `sha256sum FILE`"));
+				return SG_ERR_INPUT;
+			}
+			if (!ev->path) {
+				ydoc_error(doc, n, err, "%s",
+				           ETR(err, "sha256 には path が必要です",
+				               "sha256 needs a path to check it against"));
+				return SG_ERR_INPUT;
+			}
+		}
+		if ((n = ydoc_get(e, "collected")) &&
+		    (rc = ydoc_time(doc, n, "evidence.collected", &ev->collected, err)))
+			return rc;
+		if ((n = ydoc_get(e, "expires")) &&
+		    (rc = ydoc_time(doc, n, "evidence.expires", &ev->expires, err)))
+			return rc;
+		if (ev->collected && ev->expires && ev->expires <= ev->collected)
+			return ydoc_error(doc, n, err, "%s",
+			                  ETR(err, "expires が collected より前です",
+			                      "expires is not after collected"));
+		pc->nevidence++;
+	}
+	return SG_OK;
+}
+
+/* The item of ctl named by a key of values/targets ("a", or the full id). */
+static const struct eval_item *item_by_key(const struct control *ctl, const char *key)
+{
+	for (size_t k = 0; k < ctl->nitems; k++) {
+		const struct eval_item *it = &ctl->items[k];
+		if ((key[0] == it->letter && !key[1]) || !strcmp(key, it->id))
+			return it;
+	}
+	return NULL;
+}
+
+/* Values range: no interval of zero, nothing beyond a century. */
+static enum sg_code check_range(const struct ydoc *doc, const struct ydoc_node *n,
+                                enum ref_kind kind, const struct value *v, const char *what,
+                                struct sg_error *err)
+{
+	if ((v->type == VALUE_DURATION || v->type == VALUE_SERVICE_PLUS) &&
+	    v->seconds > 100 * VALUE_YEAR_SECONDS)
+		return ydoc_error(doc, n, err,
+		                  ETR(err, "%s: 100年を超える期間は扱えません",
+		                      "%s: a duration beyond 100 years is out of range"),
+		                  what);
+	if (v->type == VALUE_DURATION && v->seconds <= 0 &&
+	    (kind == REF_MAX_INTERVAL || kind == REF_EVERY_BACKUP)) {
+		ydoc_error(doc, n, err,
+		           ETR(err, "%s: 間隔 0 はありえません",
+		               "%s: an interval of zero is out of range"),
+		           what);
+		sg_error_hint(err, "%s",
+		              ETR(err, "実施の間隔を書いてください（例: 5m）",
+		                  "write how often it happens, e.g. 5m"));
+		return SG_ERR_INPUT;
+	}
+	if (v->type == VALUE_COUNT && v->count > 1000000)
+		return ydoc_error(
+		    doc, n, err,
+		    ETR(err, "%s: 個数が大きすぎます", "%s: the count is out of range"), what);
+	return SG_OK;
+}
+
+/* values: or targets: of one control. */
+static enum sg_code parse_item_values(struct profile *p, struct profile_control *pc,
+                                      const struct ydoc_node *map, int targets,
+                                      struct sg_error *err)
+{
+	const struct ydoc *doc = p->doc;
+	const struct control *ctl = pc->control;
+	const char *section = targets ? "targets" : "values";
+	char what[96];
+	enum sg_code rc;
+
+	snprintf(what, sizeof(what), "%s.%s", ctl->id, section);
+	if ((rc = ydoc_want(doc, map, YDOC_MAP, what, err)))
+		return rc;
+	for (size_t i = 0; i < map->npairs; i++) {
+		const struct ydoc_node *k = map->pairs[i].key, *n = map->pairs[i].value;
+		const struct eval_item *it = item_by_key(ctl, k->scalar);
+		const struct reference_value *ref, *model;
+		struct profile_item *pi;
+		struct value v;
+		char iwhat[96];
+
+		if (!it) {
+			struct dynbuf l = DYNBUF_INIT;
+			for (size_t m = 0; m < ctl->nitems; m++)
+				dynbuf_printf(&l, "%s%c", m ? ", " : "", ctl->items[m].letter);
+			if (!ctl->nitems) {
+				ydoc_error(doc, k, err,
+				           ETR(err, "%s には評価項目がありません",
+				               "%s has no evaluation items"),
+				           ctl->id);
+				sg_error_hint(err, ETR(err, "%s: を削除してください", "remove %s:"),
+				              section);
+			} else {
+				ydoc_error(doc, k, err,
+				           ETR(err, "%s に評価項目 '%s' はありません",
+				               "%s has no evaluation item '%s'"),
+				           ctl->id, k->scalar);
+				sg_error_hint(
+				    err, ETR(err, "%s の評価項目: %s", "the items of %s are: %s"),
+				    ctl->id, dynbuf_ptr(&l));
+			}
+			dynbuf_release(&l);
+			return SG_ERR_INPUT;
+		}
+		pi = &pc->items[it - ctl->items];
+		if ((targets && pi->has_target) || (!targets && pi->has_value))
+			return ydoc_error(
+			    doc, k, err,
+			    ETR(err, "%s の%sが重複しています", "%s is given twice in %s"), it->id,
+			    section);
+		snprintf(iwhat, sizeof(iwhat), "%s.%s.%c", ctl->id, section, it->letter);
+		if ((rc = ydoc_value(doc, n, iwhat, &v, err)))
+			return rc;
+		ref = &it->refs[p->service.pattern - 1];
+		model = judge_model(it, p->service.pattern);
+		if (!judge_fits(model->kind, &model->quantity, &v)) {
+			struct dynbuf got = DYNBUF_INIT;
+			value_format(&v, &got);
+			ydoc_error(doc, n, err,
+			           ETR(err, "%s: '%s' はこの評価項目（%s）の値になりません",
+			               "%s: '%s' does not fit this item (%s)"),
+			           iwhat, dynbuf_ptr(&got),
+			           sg_error_lang(err) == 1 ? it->name_en : it->name_ja);
+			sg_error_hint(
+			    err,
+			    ETR(err, "%sを書いてください（対策参照値: %s）",
+			        "write %s (reference value: %s)"),
+			    judge_expected(model->kind, &model->quantity, sg_error_lang(err)),
+			    ref->text_ja);
+			dynbuf_release(&got);
+			return SG_ERR_INPUT;
+		}
+		if ((rc = check_range(doc, n, model->kind, &v, iwhat, err)))
+			return rc;
+		if (targets && ref->kind != REF_NONE &&
+		    !judge_meets(ref->kind, &ref->quantity, &v)) {
+			struct dynbuf got = DYNBUF_INIT;
+			value_format(&v, &got);
+			ydoc_error(doc, n, err,
+			           ETR(err,
+			               "%s: 目標 %s は対策参照値「%s」より緩く設定されています",
+			               "%s: the target %s is looser than the reference value %s"),
+			           iwhat, dynbuf_ptr(&got), ref->text_ja);
+			sg_error_hint(err,
+			              ETR(err,
+			                  "目標は参照値より厳しい値だけ書けます（参照値は %s）。"
+			                  "不要なら削除してください",
+			                  "a target can only be stricter than the reference "
+			                  "(%s); remove it otherwise"),
+			              ref->quantity_text);
+			dynbuf_release(&got);
+			return SG_ERR_INPUT;
+		}
+		if (targets) {
+			pi->has_target = 1;
+			pi->target = v;
+			pi->target_text = n->type == YDOC_SCALAR ? n->scalar : NULL;
+			pi->target_node = n;
+		} else {
+			pi->has_value = 1;
+			pi->value = v;
+			pi->value_text = n->type == YDOC_SCALAR ? n->scalar : NULL;
+			pi->value_node = n;
+		}
+	}
+	return SG_OK;
+}
+
+static enum sg_code parse_control(struct profile *p, const struct catalog *cat,
+                                  struct profile_control *pc, const struct ydoc_node *m,
+                                  struct sg_error *err)
+{
+	static const char *const keys[] = {"status", "owner",   "evidence", "values", "targets",
+	                                   "reason", "expires", "notes",    NULL};
+	const struct ydoc *doc = p->doc;
+	const char *id = pc->control->id;
+	const struct ydoc_node *n;
+	char what[96];
+	enum sg_code rc;
+
+	(void)cat;
+	if ((rc = ydoc_want(doc, m, YDOC_MAP, id, err)) ||
+	    (rc = ydoc_check_keys(doc, m, keys, id, err)))
+		return rc;
+	pc->node = m;
+	if (!(n = ydoc_get(m, "status"))) {
+		ydoc_missing(doc, m, "status", id, err);
+		sg_error_hint(err, "%s",
+		              ETR(err, "status: implemented（実施済み）などを書いてください",
+		                  "write status: implemented (or partial, planned, "
+		                  "not_implemented, not_applicable, accepted_risk)"));
+		return SG_ERR_INPUT;
+	}
+	snprintf(what, sizeof(what), "%s.status", id);
+	if ((rc = parse_status(p, pc, n, what, err)))
+		return rc;
+	if ((n = ydoc_get(m, "owner")) && !ydoc_is_null(n) &&
+	    (rc = ydoc_str(doc, n, "owner", &pc->owner, err)))
+		return rc;
+	if ((n = ydoc_get(m, "notes")) && !ydoc_is_null(n) &&
+	    (rc = ydoc_str(doc, n, "notes", &pc->notes, err)))
+		return rc;
+	if ((n = ydoc_get(m, "reason")) && !ydoc_is_null(n)) {
+		if ((rc = ydoc_str(doc, n, "reason", &pc->reason, err)))
+			return rc;
+		if (!*pc->reason)
+			pc->reason = NULL;
+	}
+	if ((n = ydoc_get(m, "expires")) && !ydoc_is_null(n)) {
+		if (pc->status != STATUS_ACCEPTED_RISK)
+			return ydoc_error(doc, n, err, "%s",
+			                  ETR(err,
+			                      "expires は status: accepted_risk のときだけ書けます",
+			                      "expires belongs to status: accepted_risk"));
+		if ((rc = ydoc_time(doc, n, "expires", &pc->expires, err)))
+			return rc;
+	}
+	if ((pc->status == STATUS_NOT_APPLICABLE || pc->status == STATUS_ACCEPTED_RISK) &&
+	    !pc->reason) {
+		ydoc_missing(doc, m, "reason", id, err);
+		sg_error_hint(err,
+		              ETR(err, "status: %s には reason: （理由）が必要です",
+		                  "status: %s needs a reason:"),
+		              control_status_name(pc->status));
+		return SG_ERR_INPUT;
+	}
+	if (pc->status == STATUS_ACCEPTED_RISK && !pc->expires) {
+		ydoc_missing(doc, m, "expires", id, err);
+		sg_error_hint(err, "%s",
+		              ETR(err, "リスク受容には期限が必要です（例: expires: 2027-03-31）",
+		                  "an accepted risk needs an end date, e.g. expires: 2027-03-31"));
+		return SG_ERR_INPUT;
+	}
+	if ((n = ydoc_get(m, "evidence")) && !ydoc_is_null(n) &&
+	    (rc = parse_evidence(p, pc, n, err)))
+		return rc;
+	if ((n = ydoc_get(m, "values")) && !ydoc_is_null(n) &&
+	    (rc = parse_item_values(p, pc, n, 0, err)))
+		return rc;
+	if ((n = ydoc_get(m, "targets")) && !ydoc_is_null(n) &&
+	    (rc = parse_item_values(p, pc, n, 1, err)))
+		return rc;
+	return SG_OK;
+}
+
+static enum sg_code parse_controls(struct profile *p, const struct catalog *cat,
+                                   struct sg_error *err)
+{
+	const struct ydoc *doc = p->doc;
+	const struct ydoc_node *map = ydoc_get(doc->root, "controls");
+	enum sg_code rc;
+
+	p->ncontrols = cat->ncontrols;
+	p->controls = xcalloc(cat->ncontrols ? cat->ncontrols : 1, sizeof(*p->controls));
+	for (size_t i = 0; i < cat->ncontrols; i++) {
+		struct profile_control *pc = &p->controls[i];
+		pc->control = &cat->controls[i];
+		pc->items =
+		    xcalloc(pc->control->nitems ? pc->control->nitems : 1, sizeof(*pc->items));
+		for (size_t k = 0; k < pc->control->nitems; k++)
+			pc->items[k].item = &pc->control->items[k];
+	}
+	if (!map || ydoc_is_null(map))
+		return SG_OK;
+	if ((rc = ydoc_want(doc, map, YDOC_MAP, "controls", err)))
+		return rc;
+	for (size_t i = 0; i < map->npairs; i++) {
+		const struct ydoc_node *k = map->pairs[i].key;
+		const struct control *ctl;
+		char id[64];
+
+		if (catalog_normalize_id(k->scalar, id, sizeof(id), NULL) == SG_OK &&
+		    (ctl = catalog_control(cat, id))) {
+			struct profile_control *pc = &p->controls[ctl - cat->controls];
+			if (pc->node)
+				return ydoc_error(doc, k, err,
+				                  ETR(err, "%s が重複しています（最初は %d 行目）",
+				                      "%s is listed twice (first at line %d)"),
+				                  ctl->id, pc->node->line);
+			if ((rc = parse_control(p, cat, pc, map->pairs[i].value, err)))
+				return rc;
+			if (!pc->node) /* an empty map has no position of its own */
+				pc->node = map->pairs[i].value;
+			p->nlisted++;
+			continue;
+		}
+		{
+			const struct eval_item *it =
+			    catalog_normalize_id(k->scalar, id, sizeof(id), NULL) == SG_OK
+			        ? catalog_item(cat, id)
+			        : NULL;
+			const char *near[5];
+			size_t nn;
+			struct dynbuf l = DYNBUF_INIT;
+
+			if (it) {
+				ydoc_error(doc, k, err,
+				           ETR(err, "%s は評価項目で、対策項目ではありません",
+				               "%s is an evaluation item, not a countermeasure"),
+				           it->id);
+				sg_error_hint(err,
+				              ETR(err, "%s の values: に %c: として書いてください",
+				                  "under values: of %s, write it as %c:"),
+				              it->control->id, it->letter);
+				return SG_ERR_INPUT;
+			}
+			nn = catalog_suggest(cat, k->scalar, near, 5);
+			for (size_t j = 0, shown = 0; j < nn; j++) {
+				if (!catalog_control(cat, near[j]))
+					continue;
+				dynbuf_printf(&l, "%s%s", shown++ ? ", " : "", near[j]);
+			}
+			ydoc_error(doc, k, err,
+			           ETR(err, "'%s' はガイドラインの対策項目ではありません",
+			               "'%s' is not a countermeasure of the guideline"),
+			           k->scalar);
+			if (l.len)
+				sg_error_hint(err, ETR(err, "近い ID: %s", "nearest ids: %s"),
+				              dynbuf_ptr(&l));
+			else
+				sg_error_hint(err, "%s",
+				              ETR(err,
+				                  "saasguard catalog list で ID を確認できます",
+				                  "saasguard catalog list shows the ids"));
+			dynbuf_release(&l);
+			return SG_ERR_INPUT;
+		}
+	}
+	return SG_OK;
+}
+
+enum sg_code profile_check_evidence(struct profile *p, struct sg_error *err)
+{
+	char *dir = xstrdup(p->path), *slash = strrchr(dir, '/');
+
+	(void)err;
+	if (slash)
+		slash[1] = '\0';
+	else
+		dir[0] = '\0';
+	for (size_t i = 0; i < p->ncontrols; i++) {
+		struct profile_control *pc = &p->controls[i];
+		for (size_t e = 0; e < pc->nevidence; e++) {
+			struct profile_evidence *ev = &pc->evidence[e];
+			char *full;
+			char hex[65];
+			struct sg_error ignored;
+
+			if (!ev->path) {
+				ev->file = EVIDENCE_NO_FILE;
+				continue;
+			}
+			full = ev->path[0] == '/' ? xstrdup(ev->path)
+			                          : xasprintf("%s%s", dir, ev->path);
+			memset(&ignored, 0, sizeof(ignored));
+			if (access(full, R_OK))
+				ev->file = EVIDENCE_MISSING;
+			else if (!ev->sha256)
+				ev->file = EVIDENCE_OK;
+			else if (fileio_sha256_hex(full, hex, &ignored))
+				ev->file = EVIDENCE_MISSING;
+			else
+				ev->file = strcasecmp(hex, ev->sha256) ? EVIDENCE_HASH_MISMATCH
+				                                       : EVIDENCE_OK;
+			free(full);
+		}
+	}
+	free(dir);
+	return SG_OK;
+}
+
 enum sg_code profile_parse(const char *text, size_t len, const char *name,
                            const struct catalog *cat, struct profile **out, struct sg_error *err)
 {
@@ -136,7 +619,7 @@ enum sg_code profile_parse(const char *text, size_t len, const char *name,
 	                    err)) ||
 	    (rc = ydoc_check_keys(p->doc, p->doc->root, sections,
 	                          ETR(err, "プロファイル", "the profile"), err)) ||
-	    (rc = parse_service(p, cat, err)))
+	    (rc = parse_service(p, cat, err)) || (rc = parse_controls(p, cat, err)))
 		goto fail;
 	*out = p;
 	return SG_OK;
@@ -161,6 +644,11 @@ void profile_free(struct profile *p)
 {
 	if (!p)
 		return;
+	for (size_t i = 0; i < p->ncontrols; i++) {
+		free(p->controls[i].evidence);
+		free(p->controls[i].items);
+	}
+	free(p->controls);
 	ydoc_free(p->doc);
 	free(p->path);
 	free(p);

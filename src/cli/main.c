@@ -14,6 +14,11 @@ const struct cli_command cli_commands[] = {
      "list, show and export the guideline's countermeasures"},
     {"classify", cmd_classify, "サービスのパターン（1〜6）を判定する",
      "find a service's pattern (1-6)"},
+    {"init", cmd_init, "プロファイルの雛形（全対策項目）を作る",
+     "write a starter profile listing every countermeasure"},
+    {"assess", cmd_assess, "プロファイルを評価する（ギャップ、チェックリスト、OSCAL）",
+     "assess a profile (gaps, checklists, OSCAL)"},
+    {"sla", cmd_sla, "SLA の約定値の一覧を作る", "list the SLA commitments"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -1,0 +1,515 @@
+/*
+ * assess - verdicts for every control and evaluation item; see assess.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "assess.h"
+#include "judge.h"
+#include "timeutil.h"
+#include "xalloc.h"
+#include "banned.h"
+
+static const char *const item_names[] = {"meets", "falls_short", "no_value", "no_reference",
+                                         "not_applicable"};
+static const char *const control_names[] = {"compliant", "gap", "not_applicable", "accepted_risk",
+                                            "not_assessed"};
+static const char *const severity_names[] = {"", "medium", "high", "critical"};
+
+const char *item_verdict_name(enum item_verdict v)
+{
+	return v < ITEM_VERDICTS ? item_names[v] : "";
+}
+
+const char *control_verdict_name(enum control_verdict v)
+{
+	return v < CONTROL_VERDICTS ? control_names[v] : "";
+}
+
+const char *severity_name(enum severity s)
+{
+	return s < SEVERITIES ? severity_names[s] : "";
+}
+
+const char *provenance_name(enum provenance p)
+{
+	return p == PROVENANCE_MEASURED ? "measured" : p == PROVENANCE_DECLARED ? "declared" : "";
+}
+
+const char *item_verdict_label(enum item_verdict v, int lang)
+{
+	static const char *const ja[] = {"達成", "未達", "値なし", "参照値なし", "対象外"};
+	static const char *const en[] = {"meets", "falls short", "no value", "no reference",
+	                                 "not applicable"};
+	return v < ITEM_VERDICTS ? (lang == 1 ? en[v] : ja[v]) : "";
+}
+
+const char *control_verdict_label(enum control_verdict v, int lang)
+{
+	static const char *const ja[] = {"適合", "不適合", "対象外", "リスク受容", "未評価"};
+	static const char *const en[] = {"compliant", "gap", "not applicable", "accepted risk",
+	                                 "not assessed"};
+	return v < CONTROL_VERDICTS ? (lang == 1 ? en[v] : ja[v]) : "";
+}
+
+const char *severity_label(enum severity s, int lang)
+{
+	static const char *const ja[] = {"", "中", "高", "重大"};
+	static const char *const en[] = {"", "medium", "high", "critical"};
+	return s < SEVERITIES ? (lang == 1 ? en[s] : ja[s]) : "";
+}
+
+const char *control_status_label(enum control_status s, int lang)
+{
+	static const char *const ja[] = {"未記入", "実施済み", "一部実施",  "計画中",
+	                                 "未実施", "対象外",   "リスク受容"};
+	static const char *const en[] = {"not declared", "implemented",     "partial",
+	                                 "planned",      "not implemented", "not applicable",
+	                                 "accepted risk"};
+	return (size_t)s < sizeof(ja) / sizeof(ja[0]) ? (lang == 1 ? en[s] : ja[s]) : "";
+}
+
+static void format_into(const struct value *v, char *out, size_t n)
+{
+	struct dynbuf b = DYNBUF_INIT;
+
+	value_format(v, &b);
+	snprintf(out, n, "%s", dynbuf_ptr(&b));
+	dynbuf_release(&b);
+}
+
+static enum severity item_severity(const struct eval_item *it, const struct reference_value *ref)
+{
+	if (ref->required)
+		return SEVERITY_CRITICAL;
+	return it->control->level == LEVEL_BASIC ? SEVERITY_HIGH : SEVERITY_MEDIUM;
+}
+
+static void judge_item(const struct assess_result *r, const struct profile_control *pc,
+                       const struct profile_item *pi, const struct measured_set *measured,
+                       struct assess_item *ai)
+{
+	const struct eval_item *it = pi->item;
+	const struct reference_value *model = judge_model(it, r->pattern);
+	const struct measured_value *mv = NULL;
+
+	ai->item = it;
+	ai->ref = &it->refs[r->pattern - 1];
+	ai->kind = model->kind;
+	if (pi->has_value) {
+		ai->has_declared = 1;
+		ai->declared = pi->value;
+		if (pi->value_text)
+			snprintf(ai->declared_text, sizeof(ai->declared_text), "%s",
+			         pi->value_text);
+		else
+			format_into(&pi->value, ai->declared_text, sizeof(ai->declared_text));
+	}
+	if (pi->has_target) {
+		ai->has_target = 1;
+		ai->target = pi->target;
+		if (pi->target_text)
+			snprintf(ai->target_text, sizeof(ai->target_text), "%s", pi->target_text);
+		else
+			format_into(&pi->target, ai->target_text, sizeof(ai->target_text));
+	}
+	if (pi->has_target) {
+		ai->has_threshold = 1;
+		ai->threshold = pi->target;
+		ai->threshold_is_target = 1;
+	} else if (ai->ref->kind != REF_NONE) {
+		ai->has_threshold = 1;
+		ai->threshold = ai->ref->quantity;
+	}
+	if (measured) {
+		mv = measured_set_find(measured, it->id, judge_larger_is_better(ai->kind));
+		if (mv && !judge_fits(ai->kind, &model->quantity, &mv->value)) {
+			ai->ignored_measurement = 1;
+			mv = NULL;
+		}
+	}
+	if (mv) {
+		ai->provenance = PROVENANCE_MEASURED;
+		ai->value = mv->value;
+		snprintf(ai->value_text, sizeof(ai->value_text), "%s", mv->text);
+		snprintf(ai->measured_source, sizeof(ai->measured_source), "%s", mv->source);
+		snprintf(ai->measured_detail, sizeof(ai->measured_detail), "%s", mv->detail);
+		ai->measured_at = mv->at;
+		if (ai->has_declared && !judge_meets(ai->kind, &ai->declared, &mv->value))
+			ai->disagreement = 1;
+	} else if (ai->has_declared) {
+		ai->provenance = PROVENANCE_DECLARED;
+		ai->value = ai->declared;
+		snprintf(ai->value_text, sizeof(ai->value_text), "%s", ai->declared_text);
+	}
+	if (pc->status == STATUS_NOT_APPLICABLE)
+		ai->verdict = ITEM_NOT_APPLICABLE;
+	else if (!ai->has_threshold)
+		ai->verdict = ITEM_NO_REFERENCE;
+	else if (ai->provenance == PROVENANCE_NONE)
+		ai->verdict = ITEM_NO_VALUE;
+	else
+		ai->verdict = judge_meets(ai->kind, &ai->threshold, &ai->value) ? ITEM_MEETS
+		                                                                : ITEM_FALLS_SHORT;
+	if (ai->verdict == ITEM_FALLS_SHORT || ai->verdict == ITEM_NO_VALUE)
+		ai->severity = item_severity(it, ai->ref);
+}
+
+static void judge_control(struct assess_result *r, const struct profile_control *pc,
+                          const struct measured_set *measured, struct assess_control *ac)
+{
+	const struct control *ctl = pc->control;
+	enum severity base = ctl->level == LEVEL_BASIC ? SEVERITY_HIGH : SEVERITY_MEDIUM;
+
+	ac->control = ctl;
+	ac->declared = pc;
+	ac->nitems = ctl->nitems;
+	ac->items = xcalloc(ctl->nitems ? ctl->nitems : 1, sizeof(*ac->items));
+	for (size_t k = 0; k < ctl->nitems; k++) {
+		judge_item(r, pc, &pc->items[k], measured, &ac->items[k]);
+		if (ac->items[k].verdict == ITEM_FALLS_SHORT)
+			ac->reasons |= GAP_FALLS_SHORT;
+		else if (ac->items[k].verdict == ITEM_NO_VALUE)
+			ac->reasons |= GAP_NO_VALUE;
+	}
+	switch (pc->status) {
+	case STATUS_UNSET:
+		ac->verdict = CONTROL_NOT_ASSESSED;
+		ac->reasons = GAP_NOT_ASSESSED;
+		break;
+	case STATUS_NOT_APPLICABLE:
+		ac->verdict = CONTROL_NOT_APPLICABLE;
+		ac->reasons = 0;
+		break;
+	case STATUS_ACCEPTED_RISK:
+		if ((double)pc->expires > r->now) {
+			ac->verdict = CONTROL_ACCEPTED_RISK;
+			ac->reasons = 0;
+		} else {
+			ac->verdict = CONTROL_GAP;
+			ac->reasons = GAP_RISK_EXPIRED | (ac->reasons & GAP_FALLS_SHORT);
+		}
+		break;
+	case STATUS_IMPLEMENTED:
+		ac->verdict = ac->reasons ? CONTROL_GAP : CONTROL_COMPLIANT;
+		break;
+	case STATUS_PARTIAL:
+	case STATUS_PLANNED:
+	case STATUS_NOT_IMPLEMENTED:
+		ac->verdict = CONTROL_GAP;
+		ac->reasons |= GAP_STATUS;
+		break;
+	}
+	if (ac->verdict == CONTROL_GAP || ac->verdict == CONTROL_NOT_ASSESSED) {
+		ac->severity = base;
+		for (size_t k = 0; k < ac->nitems; k++) {
+			const struct assess_item *ai = &ac->items[k];
+			enum severity s = ai->severity;
+			if (ac->verdict == CONTROL_NOT_ASSESSED && ai->ref->required)
+				s = SEVERITY_CRITICAL;
+			if (s > ac->severity)
+				ac->severity = s;
+		}
+	}
+	ac->evidence_issues =
+	    xcalloc(pc->nevidence ? pc->nevidence : 1, sizeof(*ac->evidence_issues));
+	for (size_t e = 0; e < pc->nevidence; e++) {
+		const struct profile_evidence *ev = &pc->evidence[e];
+		struct assess_evidence_issue is = {ev, ev->expires && (double)ev->expires <= r->now,
+		                                   ev->file == EVIDENCE_MISSING,
+		                                   ev->file == EVIDENCE_HASH_MISMATCH};
+		if (is.expired || is.missing || is.mismatch)
+			ac->evidence_issues[ac->nevidence_issues++] = is;
+	}
+}
+
+static void summarise(struct assess_result *r)
+{
+	struct assess_summary *s = &r->summary;
+
+	memset(s, 0, sizeof(*s));
+	s->passed = s->passed_strict = 1;
+	s->controls = r->ncontrols;
+	for (size_t i = 0; i < r->ncontrols; i++) {
+		const struct assess_control *ac = &r->controls[i];
+		int basic = ac->control->level == LEVEL_BASIC;
+		int exempt =
+		    ac->verdict == CONTROL_NOT_APPLICABLE || ac->verdict == CONTROL_ACCEPTED_RISK;
+		int ok = ac->verdict == CONTROL_COMPLIANT || exempt;
+
+		s->control_verdicts[ac->verdict]++;
+		if (basic)
+			s->basic_verdicts[ac->verdict]++;
+		else
+			s->recommended_verdicts[ac->verdict]++;
+		if (ac->verdict == CONTROL_GAP || ac->verdict == CONTROL_NOT_ASSESSED)
+			s->gaps_by_severity[ac->severity]++;
+		if (!ok) {
+			s->passed_strict = 0;
+			if (basic)
+				s->passed = 0;
+		}
+		s->evidence += ac->declared->nevidence;
+		for (size_t e = 0; e < ac->nevidence_issues; e++) {
+			s->evidence_expired += ac->evidence_issues[e].expired;
+			s->evidence_missing += ac->evidence_issues[e].missing;
+			s->evidence_mismatch += ac->evidence_issues[e].mismatch;
+		}
+		for (size_t k = 0; k < ac->nitems; k++) {
+			const struct assess_item *ai = &ac->items[k];
+			s->items++;
+			s->item_verdicts[ai->verdict]++;
+			s->measured_items += ai->provenance == PROVENANCE_MEASURED;
+			s->disagreements += ai->disagreement;
+			if (ai->ref->required) {
+				s->required_items++;
+				s->required_met += ai->verdict == ITEM_MEETS;
+				if (!exempt && ai->verdict != ITEM_MEETS)
+					s->passed = s->passed_strict = 0;
+			}
+		}
+	}
+}
+
+enum sg_code assess_run(const struct catalog *cat, const struct profile *profile,
+                        const struct measured_set *measured, double now, struct assess_result **out,
+                        struct sg_error *err)
+{
+	struct assess_result *r;
+
+	*out = NULL;
+	if (profile->ncontrols != cat->ncontrols ||
+	    (cat->ncontrols && profile->controls[0].control != &cat->controls[0]))
+		return sg_error_set(err, SG_ERR_INTERNAL, "%s",
+		                    ETR(err, "プロファイルが別のカタログで読み込まれています",
+		                        "the profile was loaded with another catalog"));
+	r = xcalloc(1, sizeof(*r));
+	r->catalog = cat;
+	r->profile = profile;
+	r->pattern = profile->service.pattern;
+	r->now = now;
+	r->ncontrols = cat->ncontrols;
+	r->controls = xcalloc(cat->ncontrols ? cat->ncontrols : 1, sizeof(*r->controls));
+	for (size_t i = 0; i < cat->ncontrols; i++)
+		judge_control(r, &profile->controls[i], measured, &r->controls[i]);
+	summarise(r);
+	*out = r;
+	return SG_OK;
+}
+
+void assess_free(struct assess_result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->ncontrols; i++) {
+		free(r->controls[i].items);
+		free(r->controls[i].evidence_issues);
+	}
+	free(r->controls);
+	free(r);
+}
+
+int assess_exit_status(const struct assess_result *r, int strict)
+{
+	return (strict ? r->summary.passed_strict : r->summary.passed) ? 0 : 1;
+}
+
+/* ---- JSON ---- */
+
+static json_t *time_or_null(long long t)
+{
+	char buf[32];
+
+	if (!t)
+		return json_null();
+	sg_time_utc(t, buf);
+	return json_string(buf);
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *reasons_json(unsigned reasons)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {{GAP_STATUS, "status"},
+	             {GAP_FALLS_SHORT, "falls_short"},
+	             {GAP_NO_VALUE, "no_value"},
+	             {GAP_RISK_EXPIRED, "accepted_risk_expired"},
+	             {GAP_NOT_ASSESSED, "not_assessed"}};
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (reasons & names[i].bit)
+			json_array_append_new(a, json_string(names[i].name));
+	return a;
+}
+
+static json_t *item_json(const struct assess_item *ai)
+{
+	json_t *j = json_object();
+	char ref[64];
+
+	json_object_set_new(j, "id", json_string(ai->item->id));
+	json_object_set_new(j, "name_ja", json_string(ai->item->name_ja));
+	json_object_set_new(j, "name_en", json_string(ai->item->name_en));
+	json_object_set_new(j, "reference_ja", json_string(ai->ref->text_ja));
+	if (ai->ref->kind != REF_NONE) {
+		format_into(&ai->ref->quantity, ref, sizeof(ref));
+		json_object_set_new(j, "reference",
+		                    json_string(ai->ref->quantity.type ? ref : ai->ref->kind_name));
+	} else {
+		json_object_set_new(j, "reference", json_null());
+	}
+	json_object_set_new(j, "kind", json_string(ref_kind_name(ai->kind)));
+	json_object_set_new(j, "required", json_boolean(ai->ref->required));
+	json_object_set_new(j, "value", ai->provenance ? json_string(ai->value_text) : json_null());
+	json_object_set_new(j, "provenance",
+	                    ai->provenance ? json_string(provenance_name(ai->provenance))
+	                                   : json_null());
+	json_object_set_new(j, "declared",
+	                    ai->has_declared ? json_string(ai->declared_text) : json_null());
+	json_object_set_new(j, "target",
+	                    ai->has_target ? json_string(ai->target_text) : json_null());
+	json_object_set_new(j, "verdict", json_string(item_verdict_name(ai->verdict)));
+	json_object_set_new(j, "severity",
+	                    ai->severity ? json_string(severity_name(ai->severity)) : json_null());
+	json_object_set_new(j, "disagreement", json_boolean(ai->disagreement));
+	if (ai->provenance == PROVENANCE_MEASURED) {
+		json_object_set_new(j, "measured",
+		                    json_pack("{s:s,s:s,s:f,s:s}", "value", ai->value_text,
+		                              "source", ai->measured_source, "at", ai->measured_at,
+		                              "detail", ai->measured_detail));
+	}
+	if (ai->ignored_measurement)
+		json_object_set_new(j, "ignored_measurement", json_true());
+	return j;
+}
+
+static json_t *evidence_json(const struct assess_control *ac)
+{
+	const struct profile_control *pc = ac->declared;
+	json_t *a = json_array();
+	size_t next = 0; /* issues are in evidence order */
+
+	for (size_t e = 0; e < pc->nevidence; e++) {
+		const struct profile_evidence *ev = &pc->evidence[e];
+		const struct assess_evidence_issue *is = NULL;
+		json_t *j;
+		if (next < ac->nevidence_issues && ac->evidence_issues[next].evidence == ev)
+			is = &ac->evidence_issues[next++];
+		j = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:b,s:s}", "title", ev->title, "path",
+		              str_or_null(ev->path), "url", str_or_null(ev->url), "sha256",
+		              str_or_null(ev->sha256), "collected", time_or_null(ev->collected),
+		              "expires", time_or_null(ev->expires), "expired", is && is->expired,
+		              "file",
+		              ev->file == EVIDENCE_OK              ? "ok"
+		              : ev->file == EVIDENCE_MISSING       ? "missing"
+		              : ev->file == EVIDENCE_HASH_MISMATCH ? "hash_mismatch"
+		              : ev->file == EVIDENCE_NO_FILE       ? "none"
+		                                                   : "unchecked");
+		json_array_append_new(a, j);
+	}
+	return a;
+}
+
+static json_t *counts_json(const size_t *counts, const char *(*name)(int), int n)
+{
+	json_t *j = json_object();
+
+	for (int i = 0; i < n; i++)
+		json_object_set_new(j, name(i), json_integer((json_int_t)counts[i]));
+	return j;
+}
+
+static const char *cv_name(int i)
+{
+	return control_verdict_name((enum control_verdict)i);
+}
+static const char *iv_name(int i)
+{
+	return item_verdict_name((enum item_verdict)i);
+}
+
+json_t *assess_summary_json(const struct assess_result *r)
+{
+	const struct assess_summary *s = &r->summary;
+	json_t *j = json_object();
+
+	json_object_set_new(j, "controls", json_integer((json_int_t)s->controls));
+	json_object_set_new(j, "control_verdicts",
+	                    counts_json(s->control_verdicts, cv_name, CONTROL_VERDICTS));
+	json_object_set_new(j, "basic", counts_json(s->basic_verdicts, cv_name, CONTROL_VERDICTS));
+	json_object_set_new(j, "recommended",
+	                    counts_json(s->recommended_verdicts, cv_name, CONTROL_VERDICTS));
+	json_object_set_new(j, "evaluation_items", json_integer((json_int_t)s->items));
+	json_object_set_new(j, "item_verdicts",
+	                    counts_json(s->item_verdicts, iv_name, ITEM_VERDICTS));
+	json_object_set_new(j, "gaps",
+	                    json_pack("{s:I,s:I,s:I}", "critical",
+	                              (json_int_t)s->gaps_by_severity[SEVERITY_CRITICAL], "high",
+	                              (json_int_t)s->gaps_by_severity[SEVERITY_HIGH], "medium",
+	                              (json_int_t)s->gaps_by_severity[SEVERITY_MEDIUM]));
+	json_object_set_new(j, "required_items", json_integer((json_int_t)s->required_items));
+	json_object_set_new(j, "required_met", json_integer((json_int_t)s->required_met));
+	json_object_set_new(j, "measured_items", json_integer((json_int_t)s->measured_items));
+	json_object_set_new(j, "disagreements", json_integer((json_int_t)s->disagreements));
+	json_object_set_new(j, "evidence",
+	                    json_pack("{s:I,s:I,s:I,s:I}", "total", (json_int_t)s->evidence,
+	                              "expired", (json_int_t)s->evidence_expired, "missing",
+	                              (json_int_t)s->evidence_missing, "hash_mismatch",
+	                              (json_int_t)s->evidence_mismatch));
+	json_object_set_new(j, "passed", json_boolean(s->passed));
+	json_object_set_new(j, "passed_strict", json_boolean(s->passed_strict));
+	return j;
+}
+
+json_t *assess_to_json(const struct assess_result *r)
+{
+	const struct profile *p = r->profile;
+	json_t *j = json_object(), *controls = json_array();
+	char sha[65], at[32];
+
+	for (int i = 0; i < 32; i++)
+		snprintf(sha + 2 * i, 3, "%02x", p->sha256[i]);
+	sg_time_utc((long long)r->now, at);
+	json_object_set_new(j, "service",
+	                    json_pack("{s:s,s:i,s:b,s:s,s:s}", "name", p->service.name, "pattern",
+	                              r->pattern, "classified", p->service.classified, "profile",
+	                              p->path, "profile_sha256", sha));
+	json_object_set_new(j, "assessed_at", json_string(at));
+	json_object_set_new(j, "summary", assess_summary_json(r));
+	for (size_t i = 0; i < r->ncontrols; i++) {
+		const struct assess_control *ac = &r->controls[i];
+		const struct profile_control *pc = ac->declared;
+		json_t *c = json_object(), *items = json_array();
+
+		json_object_set_new(c, "id", json_string(ac->control->id));
+		json_object_set_new(c, "level", json_string(level_name(ac->control->level)));
+		json_object_set_new(c, "title_ja", json_string(ac->control->title_ja));
+		json_object_set_new(c, "title_en", json_string(ac->control->title_en));
+		json_object_set_new(c, "status",
+		                    pc->status ? json_string(control_status_name(pc->status))
+		                               : json_null());
+		json_object_set_new(c, "verdict", json_string(control_verdict_name(ac->verdict)));
+		json_object_set_new(c, "severity",
+		                    ac->severity ? json_string(severity_name(ac->severity))
+		                                 : json_null());
+		json_object_set_new(c, "reasons", reasons_json(ac->reasons));
+		json_object_set_new(c, "owner", str_or_null(pc->owner));
+		json_object_set_new(c, "reason", str_or_null(pc->reason));
+		json_object_set_new(c, "notes", str_or_null(pc->notes));
+		json_object_set_new(c, "expires", time_or_null(pc->expires));
+		json_object_set_new(c, "evidence", evidence_json(ac));
+		for (size_t k = 0; k < ac->nitems; k++)
+			json_array_append_new(items, item_json(&ac->items[k]));
+		json_object_set_new(c, "evaluation_items", items);
+		json_array_append_new(controls, c);
+	}
+	json_object_set_new(j, "controls", controls);
+	return j;
+}

@@ -1,0 +1,55 @@
+/*
+ * assess_write - renders an assessment result (assess.h) for people and
+ * tools: a terminal table (coloured only when asked), JSON, a gap report in
+ * Markdown or self-contained HTML (ordered by severity then id, summary on
+ * top, prints well), the Annex 2 and Annex 3 checklists as CSV (UTF-8 with a
+ * BOM) and OSCAL 1.1.3 assessment results.
+ *
+ * Writers only append to the caller's dynbuf; nothing is printed or written
+ * to a file here.
+ */
+#ifndef SG_ASSESS_WRITE_H
+#define SG_ASSESS_WRITE_H
+
+#include <jansson.h>
+
+#include "assess.h"
+#include "dynbuf.h"
+#include "error.h"
+
+enum assess_format {
+	ASSESS_TABLE = 0,
+	ASSESS_JSON,
+	ASSESS_MARKDOWN,
+	ASSESS_HTML,
+	ASSESS_CSV,
+	ASSESS_OSCAL,
+};
+
+/* The names of the formats in enum order, NULL-terminated (for --format). */
+extern const char *const assess_format_names[];
+
+struct assess_write_opts {
+	int lang;   /* enum sg_lang */
+	int color;  /* table: ANSI colours */
+	int strict; /* the verdict line counts recommended controls */
+};
+
+enum sg_code assess_write(const struct assess_result *r, enum assess_format fmt,
+                          const struct assess_write_opts *o, struct dynbuf *out,
+                          struct sg_error *err);
+
+/* OSCAL 1.1.3 assessment-results for the result; the caller owns it. */
+enum sg_code assess_oscal(const struct assess_result *r, json_t **out, struct sg_error *err);
+
+/* One line per reason a control is a gap, in the language asked for
+ * ("a 死活監視インターバル（応答確認）: 10m（対策参照値 1回以上／5分*）"),
+ * joined by sep. */
+void assess_gap_text(const struct assess_result *r, const struct assess_control *ac, int lang,
+                     const char *sep, struct dynbuf *out);
+
+/* Indexes of the controls that are gaps or not assessed, ordered by severity
+ * (critical first) then catalog id; *n receives the count. Caller frees. */
+size_t *assess_gap_order(const struct assess_result *r, size_t *n);
+
+#endif

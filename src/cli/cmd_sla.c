@@ -1,0 +1,84 @@
+/*
+ * cmd_sla - `saasguard sla FILE`: the SLA commitments table of a service,
+ * every evaluation item of its pattern with the value committed to.
+ */
+#include <getopt.h>
+#include <string.h>
+
+#include "assess.h"
+#include "cli.h"
+#include "profile.h"
+#include "sla.h"
+#include "timeutil.h"
+#include "banned.h"
+
+static const char usage_ja[] =
+    "使い方: saasguard sla ファイル [--format markdown|html|json] [--output パス]\n\n"
+    "パターンのすべての評価項目について、約定する値（targets: でより厳しい目標を定めた\n"
+    "項目はその目標）を契約書に添付できる文言で一覧にします（I.8.4: 評価項目は SLA の\n"
+    "項目として使えます）。\n";
+static const char usage_en[] =
+    "usage: saasguard sla FILE [--format markdown|html|json] [--output PATH]\n\n"
+    "Lists every evaluation item of the pattern with the value committed to (the stricter\n"
+    "targets: where given) in contract wording, ready to attach to a contract (I.8.4: the\n"
+    "evaluation items are meant as SLA terms).\n";
+
+enum { OPT_FORMAT = 256, OPT_OUTPUT, OPT_HELP };
+
+static const struct option long_opts[] = {
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"output", required_argument, NULL, OPT_OUTPUT},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+int cmd_sla(struct cli *cli, int argc, char **argv)
+{
+	const struct catalog *cat;
+	const char *output = NULL;
+	int format = SLA_MARKDOWN, c, status;
+	struct sg_error err;
+	struct profile *p = NULL;
+	struct assess_result *r = NULL;
+	struct dynbuf out = DYNBUF_INIT;
+
+	cli_getopt_reset();
+	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+		case OPT_HELP:
+			return cli_help(TR(cli->lang, usage_ja, usage_en));
+		case OPT_FORMAT:
+			if ((format =
+			         cli_choice(cli, "sla", "--format", optarg, sla_format_names)) < 0)
+				return 2;
+			break;
+		case OPT_OUTPUT:
+			output = optarg;
+			break;
+		default:
+			return cli_usage_error(cli, "sla",
+			                       TR(cli->lang,
+			                          "'%s' は使えないオプションか、値がありません",
+			                          "'%s' is not an option here, or lacks its value"),
+			                       argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error(cli, "sla", "%s",
+		                       TR(cli->lang, "プロファイルのファイルを1つ指定してください",
+		                          "give one profile file"));
+	cat = cli_catalog(cli);
+	cli_error_init(cli, &err);
+	if (profile_load(argv[optind], cat, &p, &err))
+		return cli_report(cli, &err);
+	if (assess_run(cat, p, NULL, sg_now(), &r, &err) ||
+	    sla_write(r, (enum sla_format)format, (int)cli->lang, &out, &err))
+		status = cli_report(cli, &err);
+	else
+		status = cli_emit(cli, output, &out);
+	dynbuf_release(&out);
+	assess_free(r);
+	profile_free(p);
+	return status;
+}

@@ -1,0 +1,376 @@
+"""saasguard assess / sla / init: the bundled examples, every output format,
+OSCAL validation, exit codes, bad input, measurements from the store (SQL
+through the sqlite3 CLI) with the ledger entry, the starter profile, and a
+10 MB profile."""
+import csv
+import hashlib
+import io
+import json
+import os
+import pty
+import resource
+import select
+import subprocess
+import time
+import unittest
+
+import sg
+
+PAYROLL = os.path.join(sg.EXAMPLES, "payroll-cloud.yaml")
+NEWS = os.path.join(sg.EXAMPLES, "news-portal.yaml")
+NOW = {"SAASGUARD_NOW": "1795600000"}  # 2026-11-25
+
+
+def write(path, text):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return path
+
+
+class Examples(unittest.TestCase):
+    def test_payroll_has_gaps_and_exits_1(self):
+        r = sg.run("assess", PAYROLL, env=NOW)
+        self.assertEqual(r.code, 1, repr(r))
+        self.assertIn("給与計算クラウド", r.out)
+        self.assertIn("III.2.3.1", r.out)
+        self.assertIn("判定: 不合格", r.out)
+        self.assertNotIn("\033[", r.out)  # no colour into a pipe
+        # expired evidence is reported
+        self.assertIn("有効期限切れ", r.out)
+
+    def test_news_passes_but_not_strict(self):
+        r = sg.run("assess", NEWS, env=NOW)
+        self.assertEqual(r.code, 0, repr(r))
+        r = sg.run("assess", NEWS, "--strict", env=NOW)
+        self.assertEqual(r.code, 1, repr(r))
+
+    def test_json_shape(self):
+        r = sg.run("assess", PAYROLL, "--format", "json", env=NOW)
+        self.assertEqual(r.code, 1, repr(r))
+        j = r.json()
+        self.assertEqual(j["service"]["name"], "給与計算クラウド")
+        self.assertEqual(j["service"]["pattern"], 1)
+        self.assertEqual(len(j["controls"]), 68)
+        self.assertEqual(sum(len(c["evaluation_items"]) for c in j["controls"]), 37)
+        s = j["summary"]
+        self.assertEqual(sum(s["control_verdicts"].values()), 68)
+        self.assertFalse(s["passed"])
+        c = next(c for c in j["controls"] if c["id"] == "III.2.3.1")
+        self.assertEqual((c["level"], c["status"], c["verdict"]), ("basic", "implemented", "gap"))
+        b = c["evaluation_items"][1]
+        for k in ("id", "reference_ja", "required", "value", "target", "verdict", "severity"):
+            self.assertIn(k, b)
+        self.assertEqual((b["id"], b["value"], b["verdict"], b["severity"]),
+                         ("III.2.3.1.b", "3", "falls_short", "high"))
+        self.assertEqual(b["reference_ja"], "5世代")
+        na = next(c for c in j["controls"] if c["id"] == "II.3.1.1")
+        self.assertEqual(na["verdict"], "not_applicable")
+        ar = next(c for c in j["controls"] if c["id"] == "III.5.1.1")
+        self.assertEqual(ar["verdict"], "accepted_risk")
+        t = next(c for c in j["controls"] if c["id"] == "III.3.2.5")["evaluation_items"][0]
+        self.assertEqual((t["target"], t["verdict"]), ("30m", "meets"))
+
+    def test_english(self):
+        r = sg.run("--lang", "en", "assess", PAYROLL, env=NOW)
+        self.assertEqual(r.code, 1)
+        self.assertIn("Result: fail", r.out)
+        self.assertIn("Gaps (most severe first)", r.out)
+
+
+class Formats(unittest.TestCase):
+    def test_markdown_gap_report_ordered_by_severity(self):
+        d = sg.scratch(self)
+        p = write(os.path.join(d, "p.yaml"),
+                  "service: {name: 順序, pattern: 1}\ncontrols:\n"
+                  "  III.1.1.3: {status: partial}\n"                           # medium
+                  "  II.1.1.1: {status: planned}\n"                            # high
+                  "  III.2.1.1: {status: implemented, values: {a: 98%}}\n")    # critical
+        r = sg.run("assess", p, "--format", "markdown", env=NOW)
+        self.assertEqual(r.code, 1, repr(r))
+        self.assertTrue(r.out.startswith("# ギャップレポート: 順序"), r.out[:200])
+        summary = r.out.index("## 概要")
+        gaps = r.out.index("## ギャップ")
+        self.assertLess(summary, gaps)
+        crit = r.out.index("| 重大 | III.2.1.1")
+        high = r.out.index("| 高 | II.1.1.1")
+        med = r.out.index("| 中 | III.1.1.3")
+        self.assertLess(crit, high)
+        self.assertLess(high, med)
+
+    def test_html_self_contained_and_printable(self):
+        d = sg.scratch(self)
+        out = os.path.join(d, "gap.html")
+        r = sg.run("assess", PAYROLL, "--format", "html", "--output", out, env=NOW)
+        self.assertEqual(r.code, 1, repr(r))
+        self.assertEqual(r.out, "")
+        with open(out, encoding="utf-8") as f:
+            h = f.read()
+        self.assertTrue(h.startswith("<!DOCTYPE html>"))
+        self.assertIn("@media print", h)
+        self.assertIn("<style>", h)
+        for ext in ("<link", "<script", "src=", "@import"):
+            self.assertNotIn(ext, h)
+        self.assertIn("III.3.1.3", h)
+        self.assertEqual(sorted(os.listdir(d)), ["gap.html"])  # no temp files left
+
+    def test_csv_checklists(self):
+        r = sg.run("assess", PAYROLL, "--format", "csv", env=NOW)
+        self.assertEqual(r.code, 1, repr(r))
+        self.assertTrue(r.out.startswith("\ufeff"))
+        rows = list(csv.reader(io.StringIO(r.out[1:])))
+        head = rows[0]
+        for col in ("項番", "対策項目", "区分", "評価項目", "対策参照値", "値", "実施チェック"):
+            self.assertIn(col, head)
+        body = rows[1:]
+        annex2 = [x for x in body if x[0] == "Annex 2"]
+        annex3 = [x for x in body if x[0] == "Annex 3"]
+        self.assertEqual(len(annex2), 22)
+        self.assertEqual(len({x[1] for x in annex3}), 46)
+        self.assertEqual(sum(1 for x in annex3 if x[2] not in ("", "-")), 37)
+        row = next(x for x in annex3 if x[1] == "III.1.1.1" and x[2] == "a")
+        self.assertEqual(row[head.index("対策参照値")], "1回以上／5分*")
+        self.assertEqual(row[head.index("値")], "1m")
+        self.assertEqual(row[head.index("実施チェック")], "○")
+        gap = next(x for x in annex3 if x[1] == "III.2.3.1" and x[2] == "b")
+        self.assertEqual(gap[head.index("実施チェック")], "×")
+
+    def test_oscal_validates(self):
+        d = sg.scratch(self)
+        for name, path in (("p", PAYROLL), ("n", NEWS)):
+            out = os.path.join(d, name + ".json")
+            r = sg.run("assess", path, "--format", "oscal", "--output", out, env=NOW)
+            self.assertIn(r.code, (0, 1), repr(r))
+            sg.validate_oscal(self, out, "oscal_assessment-results_schema.json")
+        with open(os.path.join(d, "p.json"), encoding="utf-8") as f:
+            doc = json.load(f)["assessment-results"]
+        res = doc["results"][0]
+        self.assertEqual(len(res["reviewed-controls"]["control-selections"][0]
+                             ["include-controls"]), 68)
+        self.assertEqual(len(res["findings"]), 68)
+        f = next(x for x in res["findings"] if x["target"]["target-id"] == "III.2.3.1")
+        self.assertEqual(f["target"]["status"]["state"], "not-satisfied")
+        ok = next(x for x in res["findings"] if x["target"]["target-id"] == "III.1.1.1")
+        self.assertEqual(ok["target"]["status"]["state"], "satisfied")
+        self.assertTrue(any(x["status"] == "deviation-approved" for x in res["risks"]))
+
+    def test_colour_only_on_a_tty(self):
+        pid, fd = pty.fork()
+        if pid == 0:
+            env = dict(os.environ, LANG="C.UTF-8", **NOW)
+            env.pop("NO_COLOR", None)
+            os.execve(sg.binary(), [sg.binary(), "assess", PAYROLL], env)
+        out = b""
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            r, _, _ = select.select([fd], [], [], 1)
+            if not r:
+                continue
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        _, status = os.waitpid(pid, 0)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 1)
+        self.assertIn(b"\033[31m", out)
+
+
+class BadInput(unittest.TestCase):
+    def test_invalid_profile_exits_2_with_position_and_hint(self):
+        d = sg.scratch(self)
+        p = write(os.path.join(d, "bad.yaml"),
+                  "service: {name: x, pattern: 1}\ncontrols:\n  III.1.1.1:\n"
+                  "    status: implemented\n    values: {a: 5 minutes}\n")
+        r = sg.run("assess", p)
+        self.assertEqual(r.code, 2, repr(r))
+        self.assertIn("bad.yaml:5:17:", r.err)
+        self.assertIn("5m", r.err)
+        r = sg.run("--lang", "en", "assess", p)
+        self.assertIn("use 5m", r.err)
+
+    def test_unknown_control_suggests(self):
+        d = sg.scratch(self)
+        p = write(os.path.join(d, "bad.yaml"),
+                  "service: {name: x, pattern: 1}\ncontrols:\n  III.1.1.10: {status: planned}\n")
+        r = sg.run("--lang", "en", "assess", p)
+        self.assertEqual(r.code, 2, repr(r))
+        self.assertIn("bad.yaml:3:3:", r.err)
+        self.assertIn("III.1.1.1", r.err)
+
+    def test_missing_file_and_bad_args(self):
+        self.assertEqual(sg.run("assess", "/nonexistent/p.yaml").code, 2)
+        self.assertEqual(sg.run("assess").code, 2)
+        r = sg.run("assess", PAYROLL, "--format", "pdf")
+        self.assertEqual(r.code, 2)
+        self.assertIn("oscal", r.err)
+        r = sg.run("assess", PAYROLL, "--db", "/nonexistent/x.db")
+        self.assertEqual(r.code, 2)
+
+    def test_not_utf8_and_binary(self):
+        d = sg.scratch(self)
+        p = os.path.join(d, "bin.yaml")
+        with open(p, "wb") as f:
+            f.write(b"service: {name: \xff\xfe, pattern: 1}\n\x00\x01")
+        r = sg.run("assess", p)
+        self.assertEqual(r.code, 2, repr(r))
+
+
+class Store(unittest.TestCase):
+    def sql(self, db, q):
+        p = subprocess.run(["sqlite3", db, q], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return p.stdout
+
+    def test_measured_values_and_ledger(self):
+        d = sg.scratch(self)
+        db = os.path.join(d, "sg.db")
+        fd = os.open(db, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+        r = sg.run("assess", PAYROLL, "--db", db, "--format", "json", env=NOW)
+        self.assertEqual(r.code, 1, repr(r))
+        # what the monitor and the collectors write
+        self.sql(db, "INSERT INTO measurements(service, collector, item_id, subject, status, "
+                     "value_text, measured_at) VALUES "
+                     "('給与計算クラウド', 'monitor', 'III.2.1.1.a', 'web', 'finding', "
+                     "'99.2%', 1795500000),"
+                     "('給与計算クラウド', 'monitor', 'III.2.1.1.a', 'web', 'ok', "
+                     "'99.95%', 1795400000),"  # older: superseded
+                     "('給与計算クラウド', 'backup', 'III.2.3.1.b', '/srv/backup', 'ok', "
+                     "'7', 1795500000),"
+                     "('別サービス', 'monitor', 'III.1.1.1.a', 'web', 'ok', '30m', 1795500000)")
+        r = sg.run("assess", PAYROLL, "--db", db, "--format", "json", env=NOW)
+        self.assertEqual(r.code, 1, repr(r))
+        j = r.json()
+        items = {i["id"]: i for c in j["controls"] for i in c["evaluation_items"]}
+        a = items["III.2.1.1.a"]
+        self.assertEqual((a["provenance"], a["value"], a["declared"], a["verdict"]),
+                         ("measured", "99.2%", "99.9%", "falls_short"))
+        self.assertTrue(a["disagreement"])
+        self.assertEqual(a["measured"]["source"], "monitor:web")
+        b = items["III.2.3.1.b"]
+        self.assertEqual((b["provenance"], b["verdict"]), ("measured", "meets"))
+        self.assertEqual(items["III.1.1.1.a"]["provenance"], "declared")
+        self.assertEqual(j["summary"]["disagreements"], 1)
+        r = sg.run("assess", PAYROLL, "--db", db, env=NOW)
+        self.assertIn("計測値と申告値の相違", r.out)
+        # every run with --db is in the ledger, with the profile's hash
+        with open(PAYROLL, "rb") as f:
+            sha = hashlib.sha256(f.read()).hexdigest()
+        rows = self.sql(db, "SELECT entry FROM ledger_entries WHERE type = 'assessment' "
+                            "ORDER BY seq").splitlines()
+        self.assertEqual(len(rows), 3)
+        e = json.loads(rows[-1])["payload"]
+        self.assertEqual((e["profile_sha256"], e["pattern"]), (sha, 1))
+        self.assertEqual(e["summary"]["controls"], 68)
+        self.assertFalse(e["summary"]["passed"])
+
+
+class Init(unittest.TestCase):
+    def test_starter_profile_loads_assesses_and_is_not_overwritten(self):
+        d = sg.scratch(self)
+        out = os.path.join(d, "p.yaml")
+        r = sg.run("init", "--pattern", "3", "--output", out)
+        self.assertEqual(r.code, 0, repr(r))
+        with open(out, encoding="utf-8") as f:
+            text = f.read()
+        for cid in ("II.1.1.1", "II.8.1.1", "III.1.1.1", "III.5.3.2"):
+            self.assertIn(f"\n  {cid}:\n", text)
+        self.assertEqual(text.count("    status: not_implemented\n"), 68)
+        self.assertIn("1回以上／20分*", text)  # pattern 3's reference value
+        r = sg.run("assess", out, "--format", "json")
+        self.assertEqual(r.code, 1, repr(r))
+        self.assertEqual(r.json()["service"]["pattern"], 3)
+        # refuses to overwrite
+        with open(out, "a", encoding="utf-8") as f:
+            f.write("# mine\n")
+        r = sg.run("init", "--pattern", "1", "--output", out)
+        self.assertEqual(r.code, 2, repr(r))
+        with open(out, encoding="utf-8") as f:
+            self.assertTrue(f.read().endswith("# mine\n"))
+
+    def test_classification_and_english(self):
+        d = sg.scratch(self)
+        out = os.path.join(d, "p.yaml")
+        r = sg.run("--lang", "en", "init", "--personal-information", "no", "--trade-secrets",
+                   "no", "--availability", "medium", "--name", 'A "quoted" name',
+                   "--output", out)
+        self.assertEqual(r.code, 0, repr(r))
+        with open(out, encoding="utf-8") as f:
+            text = f.read()
+        self.assertIn("availability: medium", text)
+        self.assertIn("Liveness monitoring", text)
+        r = sg.run("assess", out, "--format", "json")
+        self.assertEqual(r.code, 1, repr(r))
+        self.assertEqual(r.json()["service"]["pattern"], 5)
+        self.assertEqual(r.json()["service"]["name"], 'A "quoted" name')
+
+    def test_usage_errors(self):
+        self.assertEqual(sg.run("init", "--output", "-").code, 2)
+        self.assertEqual(sg.run("init", "--pattern", "7", "--output", "-").code, 2)
+        self.assertEqual(sg.run("init", "--pattern", "1", "--availability", "high").code, 2)
+        r = sg.run("init", "--pattern", "2", "--output", "-")
+        self.assertEqual(r.code, 0)
+        self.assertIn("pattern: 2", r.out)
+
+
+class Sla(unittest.TestCase):
+    def test_markdown_json_html(self):
+        r = sg.run("sla", PAYROLL)
+        self.assertEqual(r.code, 0, repr(r))
+        self.assertIn("死活監視インターバル（応答確認）は、5分に1回以上とする。", r.out)
+        self.assertIn("ASP・SaaS サービスの稼働率は、99.5%以上とする。", r.out)
+        self.assertIn("世代バックアップは、5世代以上とする。", r.out)
+        r = sg.run("sla", PAYROLL, "--format", "json")
+        self.assertEqual(r.code, 0, repr(r))
+        c = {x["id"]: x for x in r.json()["commitments"]}
+        self.assertEqual(len(c), 37)
+        self.assertEqual((c["III.3.2.5.a"]["committed"], c["III.3.2.5.a"]["committed_from"]),
+                         ("30m", "target"))
+        self.assertEqual(c["III.1.1.6.a"]["committed"], "24h")
+        self.assertIn("24時間以内", c["III.1.1.6.a"]["clause_ja"])
+        r = sg.run("sla", NEWS, "--format", "json")
+        c = {x["id"]: x for x in r.json()["commitments"]}
+        self.assertIsNone(c["III.3.2.5.a"]["committed"])  # "-" and no target
+        self.assertEqual(c["III.2.1.3.c"]["committed"], "cold")  # "-" with a target
+        r = sg.run("sla", PAYROLL, "--format", "html")
+        self.assertTrue(r.out.startswith("<!DOCTYPE html>"))
+        self.assertIn("@media print", r.out)
+
+
+class Large(unittest.TestCase):
+    def test_ten_megabyte_profile(self):
+        d = sg.scratch(self)
+        p = os.path.join(d, "big.yaml")
+        with open(PAYROLL, encoding="utf-8") as f:
+            base = f.read()
+        lines = ["service: {name: 大きな台帳, pattern: 1}", "controls:", "  II.1.1.1:",
+                 "    status: implemented", "    evidence:"]
+        size = sum(len(x) + 1 for x in lines)
+        n = 0
+        while size < 10 * 1024 * 1024:
+            line = (f"      - {{title: 証跡 {n} 監視記録, path: evidence/{n:07d}.pdf, "
+                    f"collected: 2026-01-01, expires: 2030-01-01}}")
+            lines.append(line)
+            size += len(line.encode()) + 1
+            n += 1
+        with open(p, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+        self.assertGreater(os.path.getsize(p), 10 * 1024 * 1024)
+        self.assertIn("controls", base)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        t0 = time.monotonic()
+        r = sg.run("assess", p, "--format", "json", timeout=300)
+        elapsed = time.monotonic() - t0
+        rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        self.assertEqual(r.code, 1, repr(r)[:2000])
+        j = r.json()
+        self.assertEqual(j["summary"]["evidence"]["total"], n)
+        self.assertEqual(j["summary"]["evidence"]["missing"], n)
+        self.assertLess(elapsed, 120, f"{elapsed:.1f}s for {n} evidence entries")
+        self.assertLess(rss_mb, 1536, f"max RSS {rss_mb:.0f} MB (before: {before / 1024:.0f})")
+
+
+if __name__ == "__main__":
+    unittest.main()
