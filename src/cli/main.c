@@ -14,6 +14,8 @@ const struct cli_command cli_commands[] = {
      "list, show and export the guideline's countermeasures"},
     {"classify", cmd_classify, "サービスのパターン（1〜6）を判定する",
      "find a service's pattern (1-6)"},
+    {"report", cmd_report, "利用者向け定期報告書・管理責任者向け総括報告書を作成する",
+     "write the periodic customer report or the manager summary"},
     {NULL, NULL, NULL, NULL},
 };
 
