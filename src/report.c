@@ -674,51 +674,77 @@ static void sla_measured(struct report_sla_row *row, enum ref_kind kind, const s
 		return;
 	}
 	(void)lang;
-	if (larger_is_worse(kind) || (kind == REF_NONE && commit->type == VALUE_DURATION &&
-	                              row->item->refs[0].kind == REF_MAX_DELAY))
+	/* A provider's target where the guideline has "-": judged the way the
+	 * item is judged for the other patterns. */
+	for (int p = 0; kind == REF_NONE && p < CATALOG_PATTERNS; p++)
+		kind = row->item->refs[p].kind;
+	if (larger_is_worse(kind))
 		row->verdict = num <= c + 1e-9 ? SLA_MET : SLA_MISSED;
 	else
 		row->verdict = num + 1e-9 >= c ? SLA_MET : SLA_MISSED;
 }
 
-static double worst_notice_delay(const struct report *r, const char *kind, double now)
+/* Delays of one kind of incident (NULL: follow-ups of every incident). */
+struct delays {
+	size_t incidents; /* incidents counted */
+	size_t unsent;    /* nothing sent and the deadline has passed */
+	double worst;     /* the worst delay of what was sent; NAN when none */
+};
+
+static struct delays incident_delays(const struct report *r, const char *kind)
 {
-	double worst = NAN;
+	struct delays d = {0, 0, NAN};
 
 	for (size_t i = 0; i < r->nincidents; i++) {
 		const struct report_incident *in = &r->incidents[i];
-		double d;
-		if (strcmp(in->kind, kind))
+		double done = kind ? in->first_notice : in->nfollowups ? in->followups[0] : NAN;
+		enum report_deadline dl = kind ? in->notice : in->followup;
+		if (kind && strcmp(in->kind, kind))
 			continue;
-		if (!isnan(in->first_notice))
-			d = in->first_notice - in->detected;
-		else if (in->notice == DEADLINE_MISSED)
-			d = now - in->detected;
-		else
+		d.incidents++;
+		if (isnan(done)) {
+			d.unsent += dl == DEADLINE_MISSED;
 			continue;
-		if (isnan(worst) || d > worst)
-			worst = d;
+		}
+		if (isnan(d.worst) || done - in->detected > d.worst)
+			d.worst = done - in->detected;
 	}
-	return worst;
+	return d;
 }
 
-static double worst_followup_delay(const struct report *r, double now)
+/* Fills an SLA row of a delay the monitor measures. Returns 0 when the
+ * service has no check that could have measured it. */
+static int sla_delay(struct build *b, struct report_sla_row *row, const char *kind,
+                     int monitored, const struct value *commit, int have_commit)
 {
-	double worst = NAN;
+	struct report *r = b->r;
+	struct delays d = incident_delays(r, kind);
+	enum sg_lang lang = b->req->lang;
 
-	for (size_t i = 0; i < r->nincidents; i++) {
-		const struct report_incident *in = &r->incidents[i];
-		double d;
-		if (in->nfollowups)
-			d = in->followups[0] - in->detected;
-		else if (in->followup == DEADLINE_MISSED)
-			d = now - in->detected;
-		else
-			continue;
-		if (isnan(worst) || d > worst)
-			worst = d;
+	if (!monitored)
+		return 0;
+	row->source = xstrdup("monitor");
+	if (!d.incidents) {
+		row->achieved = xstrdup(TR(lang, "該当なし（インシデントなし）", "none (no incidents)"));
+		row->verdict = have_commit ? SLA_MET : SLA_NO_COMMITMENT;
+		return 1;
 	}
-	return worst;
+	if (d.unsent) {
+		struct dynbuf t = DYNBUF_INIT;
+		dynbuf_printf(&t, TR(lang, "期限内に未送付 %zu 件", "%zu not sent in time"), d.unsent);
+		if (!isnan(d.worst)) {
+			char *w = report_doc_measure_text(row->item, REF_MAX_DELAY, commit, d.worst,
+			                                  lang);
+			dynbuf_printf(&t, TR(lang, "、送付分の最大 %s", "; worst sent %s"), w);
+			free(w);
+		}
+		row->achieved = dynbuf_detach(&t, NULL);
+		row->verdict = have_commit ? SLA_MISSED : SLA_NO_COMMITMENT;
+		return 1;
+	}
+	row->achieved = report_doc_measure_text(row->item, REF_MAX_DELAY, commit, d.worst, lang);
+	sla_measured(row, REF_MAX_DELAY, commit, have_commit, d.worst, 0, lang);
+	return 1;
 }
 
 static enum sg_code build_sla(struct build *b, struct sg_error *err)
@@ -782,17 +808,25 @@ static enum sg_code build_sla(struct build *b, struct sg_error *err)
 				num = b->max_gap[1], src = "monitor";
 			else if (!strcmp(it->id, "III.1.1.3.a") && b->max_gap[2] >= 0)
 				num = b->max_gap[2], src = "monitor";
-			else if (!strcmp(it->id, "III.1.1.1.b"))
-				num = worst_notice_delay(r, "outage", req->now), src = "monitor";
-			else if (!strcmp(it->id, "III.1.1.2.b"))
-				num = worst_notice_delay(r, "fault", req->now), src = "monitor";
-			else if (!strcmp(it->id, "III.1.1.3.b"))
-				num = worst_notice_delay(r, "degradation", req->now), src = "monitor";
-			else if (!strcmp(it->id, "III.3.2.5.a"))
-				num = worst_notice_delay(r, "external_network", req->now),
-				src = "monitor";
-			else if (!strcmp(it->id, "III.1.1.8.a"))
-				num = worst_followup_delay(r, req->now), src = "monitor";
+			else if (!strcmp(it->id, "III.1.1.1.b") &&
+			         sla_delay(b, row, "outage", r->checks.liveness > 0, &commit,
+			                   have_commit))
+				continue;
+			else if (!strcmp(it->id, "III.1.1.2.b") &&
+			         sla_delay(b, row, "fault", r->checks.fault > 0, &commit,
+			                   have_commit))
+				continue;
+			else if (!strcmp(it->id, "III.1.1.3.b") &&
+			         sla_delay(b, row, "degradation", r->checks.performance > 0,
+			                   &commit, have_commit))
+				continue;
+			else if (!strcmp(it->id, "III.3.2.5.a") &&
+			         sla_delay(b, row, "external_network",
+			                   r->checks.external_network > 0, &commit, have_commit))
+				continue;
+			else if (!strcmp(it->id, "III.1.1.8.a") &&
+			         sla_delay(b, row, NULL, r->checks.checks > 0, &commit, have_commit))
+				continue;
 			else if (!strcmp(it->id, "III.2.1.1.a"))
 				num = r->availability.achieved, src = "monitor";
 			else if (!strcmp(it->id, "III.1.1.7.a"))

@@ -119,9 +119,11 @@ static void chart_avail(struct dynbuf *o, const struct report *r, enum sg_lang l
 		dynbuf_printf(o,
 		              "<line x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f' stroke='#b9770e' "
 		              "stroke-width='1.5' stroke-dasharray='6 4'/>"
+		              "<rect x='%.1f' y='%.1f' width='96' height='14' fill='#fff'/>"
 		              "<text x='%.1f' y='%.1f' font-size='10' text-anchor='end' "
 		              "fill='#b9770e'>%s %g%%</text>",
-		              L, y, CW - R, y, CW - R, y - 4, TR(lang, "目標", "committed"),
+		              L, y, CW - R, y, CW - R - 98, y + 2, CW - R - 2, y + 13,
+		              TR(lang, "目標", "committed"),
 		              a->committed);
 	}
 	axis_labels(o, r, pw, n);

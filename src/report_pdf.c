@@ -399,7 +399,15 @@ static void chart_avail(struct pdf *p, const struct report *r)
 		cairo_set_dash(p->cr, NULL, 0, 0);
 		snprintf(buf, sizeof(buf), "%s %g%%", TR(r->lang, "目標", "committed"),
 		         a->committed);
-		small_text(p, buf, x0 + pw, y - 6, -1, C_WARN);
+		{
+			PangoLayout *l = text_layout(p, buf, 7, 0, 0);
+			double w = layout_w(l) + 6, h = layout_h(l);
+			cairo_set_source_rgb(p->cr, 1, 1, 1);
+			cairo_rectangle(p->cr, x0 + pw - w - 2, y + 2, w, h);
+			cairo_fill(p->cr);
+			show(p, l, x0 + pw - w + 1, y + 2, C_WARN);
+			g_object_unref(l);
+		}
 	}
 	day_axis(p, r, x0, pw, base, n);
 }
