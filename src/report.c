@@ -197,8 +197,8 @@ void report_availability_release(struct report_availability *a)
 
 struct avail_ctx {
 	struct report_availability *a;
-	double lo, hi;   /* the counted window */
-	double cs, ce;   /* the merged span being built */
+	double lo, hi; /* the counted window */
+	double cs, ce; /* the merged span being built */
 	int have;
 };
 
@@ -240,7 +240,8 @@ static int avail_span(double s, double e, void *p)
 static enum sg_code read_maintenance(const struct report_request *req,
                                      struct report_availability *a, struct sg_error *err)
 {
-	const struct ydoc_node *m = req->profile ? profile_section(req->profile, "maintenance") : NULL;
+	const struct ydoc_node *m =
+	    req->profile ? profile_section(req->profile, "maintenance") : NULL;
 	const struct ydoc *doc = req->profile ? req->profile->doc : NULL;
 	size_t alloc = 0;
 	enum sg_code rc;
@@ -310,9 +311,8 @@ enum sg_code report_availability_simple(struct store *s, const struct report_req
 		    d->measured_s > 0 ? 100.0 * (d->measured_s - d->down_s) / d->measured_s : NAN;
 		out->measured_s += d->measured_s;
 	}
-	out->achieved = out->measured_s > 0
-	                    ? 100.0 * (out->measured_s - out->down_s) / out->measured_s
-	                    : NAN;
+	out->achieved =
+	    out->measured_s > 0 ? 100.0 * (out->measured_s - out->down_s) / out->measured_s : NAN;
 	if ((rc = read_maintenance(req, out, err)))
 		goto fail;
 	out->method_ja = xstrdup(
@@ -388,8 +388,7 @@ struct build {
 
 static int kind_index(const char *kind)
 {
-	static const char *const kinds[] = {"liveness", "fault", "performance",
-	                                    "external_network"};
+	static const char *const kinds[] = {"liveness", "fault", "performance", "external_network"};
 	for (int i = 0; i < 4; i++)
 		if (kind && !strcmp(kind, kinds[i]))
 			return i;
@@ -440,7 +439,7 @@ static int daily_cb(const struct store_report_daily *row, void *p)
 
 static const char *notify_item_of(const char *kind)
 {
-	switch (kind_index(kind == NULL ? NULL
+	switch (kind_index(kind == NULL                   ? NULL
 	                   : !strcmp(kind, "outage")      ? "liveness"
 	                   : !strcmp(kind, "fault")       ? "fault"
 	                   : !strcmp(kind, "degradation") ? "performance"
@@ -534,8 +533,8 @@ static void judge_incidents(struct build *b)
 		struct report_incident *in = &r->incidents[i];
 		double fu = in->nfollowups ? in->followups[0] : NAN;
 
-		in->notice = judge(in->detected, in->first_notice, in->notify_deadline_s,
-		                   b->req->now);
+		in->notice =
+		    judge(in->detected, in->first_notice, in->notify_deadline_s, b->req->now);
 		in->followup = judge(in->detected, fu, in->followup_deadline_s, b->req->now);
 		r->notices_met += in->notice == DEADLINE_MET;
 		r->notices_missed += in->notice == DEADLINE_MISSED;
@@ -560,10 +559,10 @@ static void judge_incidents(struct build *b)
 struct measured_worst {
 	char item[32];
 	int have;
-	double num;    /* in the item's comparison unit: s, %, count */
-	char *text;    /* as measured */
-	char *source;  /* "collector:NAME" */
-	int finding;   /* a non-numeric measurement that is a finding */
+	double num;   /* in the item's comparison unit: s, %, count */
+	char *text;   /* as measured */
+	char *source; /* "collector:NAME" */
+	int finding;  /* a non-numeric measurement that is a finding */
 };
 
 struct msr_ctx {
@@ -607,7 +606,8 @@ static int measurement_cb(const struct store_report_measurement *row, void *p)
 			num = (double)v.count;
 	}
 	if (!w->have ||
-	    (!isnan(num) && (isnan(w->num) || (larger_is_worse(kind) ? num > w->num : num < w->num))) ||
+	    (!isnan(num) &&
+	     (isnan(w->num) || (larger_is_worse(kind) ? num > w->num : num < w->num))) ||
 	    (isnan(num) && isnan(w->num))) {
 		free(w->text);
 		free(w->source);
@@ -714,8 +714,8 @@ static struct delays incident_delays(const struct report *r, const char *kind)
 
 /* Fills an SLA row of a delay the monitor measures. Returns 0 when the
  * service has no check that could have measured it. */
-static int sla_delay(struct build *b, struct report_sla_row *row, const char *kind,
-                     int monitored, const struct value *commit, int have_commit)
+static int sla_delay(struct build *b, struct report_sla_row *row, const char *kind, int monitored,
+                     const struct value *commit, int have_commit)
 {
 	struct report *r = b->r;
 	struct delays d = incident_delays(r, kind);
@@ -725,13 +725,15 @@ static int sla_delay(struct build *b, struct report_sla_row *row, const char *ki
 		return 0;
 	row->source = xstrdup("monitor");
 	if (!d.incidents) {
-		row->achieved = xstrdup(TR(lang, "該当なし（インシデントなし）", "none (no incidents)"));
+		row->achieved =
+		    xstrdup(TR(lang, "該当なし（インシデントなし）", "none (no incidents)"));
 		row->verdict = have_commit ? SLA_MET : SLA_NO_COMMITMENT;
 		return 1;
 	}
 	if (d.unsent) {
 		struct dynbuf t = DYNBUF_INIT;
-		dynbuf_printf(&t, TR(lang, "期限内に未送付 %zu 件", "%zu not sent in time"), d.unsent);
+		dynbuf_printf(&t, TR(lang, "期限内に未送付 %zu 件", "%zu not sent in time"),
+		              d.unsent);
 		if (!isnan(d.worst)) {
 			char *w = report_doc_measure_text(row->item, REF_MAX_DELAY, commit, d.worst,
 			                                  lang);
@@ -825,7 +827,8 @@ static enum sg_code build_sla(struct build *b, struct sg_error *err)
 			                   r->checks.external_network > 0, &commit, have_commit))
 				continue;
 			else if (!strcmp(it->id, "III.1.1.8.a") &&
-			         sla_delay(b, row, NULL, r->checks.checks > 0, &commit, have_commit))
+			         sla_delay(b, row, NULL, r->checks.checks > 0, &commit,
+			                   have_commit))
 				continue;
 			else if (!strcmp(it->id, "III.2.1.1.a"))
 				num = r->availability.achieved, src = "monitor";
@@ -855,10 +858,10 @@ static enum sg_code build_sla(struct build *b, struct sg_error *err)
 				const char *v = json_string_value(json_object_get(aj, "verdict"));
 				row->achieved = text;
 				row->source = xstrdup("declared");
-				row->verdict = !have_commit                         ? SLA_NO_COMMITMENT
-				               : v && !strcmp(v, "meets")          ? SLA_MET
-				               : v && !strcmp(v, "falls_short")    ? SLA_MISSED
-				                                                    : SLA_NO_DATA;
+				row->verdict = !have_commit                     ? SLA_NO_COMMITMENT
+				               : v && !strcmp(v, "meets")       ? SLA_MET
+				               : v && !strcmp(v, "falls_short") ? SLA_MISSED
+				                                                : SLA_NO_DATA;
 				continue;
 			}
 			row->verdict = have_commit ? SLA_NO_DATA : SLA_NO_COMMITMENT;
@@ -973,8 +976,8 @@ enum sg_code report_build(struct store *s, const struct report_request *req, str
 	struct build b;
 	struct report *r = out;
 	const struct sg_period *p = &req->period;
-	report_availability_fn avail = req->availability ? req->availability
-	                                                 : report_availability_simple;
+	report_availability_fn avail =
+	    req->availability ? req->availability : report_availability_simple;
 	char day_to[11];
 	enum sg_code rc;
 
@@ -1045,8 +1048,8 @@ enum sg_code report_build(struct store *s, const struct report_request *req, str
 		struct dctx dc = {r, req->now};
 		if (req->assessment)
 			build_assessment(r, req->assessment);
-		if ((rc = store_report_measurements(s, r->service, (double)p->start,
-		                                    (double)p->end, 1, finding_cb, r, err)) ||
+		if ((rc = store_report_measurements(s, r->service, (double)p->start, (double)p->end,
+		                                    1, finding_cb, r, err)) ||
 		    (rc = store_report_deliveries_at_risk(s, r->service, (double)p->start,
 		                                          (double)p->end, req->now, delivery_cb,
 		                                          &dc, err)))

@@ -43,7 +43,7 @@ enum report_format {
 /* Whether a deadline was kept. */
 enum report_deadline {
 	DEADLINE_MET = 0,
-	DEADLINE_MISSED, /* done late, or not done and the deadline has passed */
+	DEADLINE_MISSED,  /* done late, or not done and the deadline has passed */
 	DEADLINE_PENDING, /* not done yet, the deadline still ahead */
 	DEADLINE_NONE,    /* no deadline applies */
 };
@@ -66,11 +66,11 @@ enum report_ledger_status {
 /* ---- availability: what the pluggable computation returns ---- */
 
 struct report_avail_day {
-	char day[11];        /* local date "2026-11-03" */
+	char day[11];         /* local date "2026-11-03" */
 	long long start, end; /* the day's bounds (epoch seconds) */
-	double measured_s;   /* seconds counted (0: the day is in the future) */
-	double down_s;       /* seconds counted as down */
-	double achieved;     /* percent; NAN when measured_s is 0 */
+	double measured_s;    /* seconds counted (0: the day is in the future) */
+	double down_s;        /* seconds counted as down */
+	double achieved;      /* percent; NAN when measured_s is 0 */
 };
 
 struct report_maintenance {
@@ -118,8 +118,8 @@ struct report_request {
 	const char *tz; /* the zone days and dates are in ("Asia/Tokyo") */
 	enum report_audience audience;
 	enum sg_lang lang;
-	double now;                  /* generation time (sg_now()) */
-	const json_t *assessment;    /* `assess --format json` output, or NULL: section left out */
+	double now;               /* generation time (sg_now()) */
+	const json_t *assessment; /* `assess --format json` output, or NULL: section left out */
 	report_availability_fn availability; /* NULL: report_availability_simple */
 	enum report_ledger_status ledger_status;
 	const char *ledger_detail; /* a line for the reader, or NULL */
@@ -153,7 +153,7 @@ struct report_incident {
 	double resolved;     /* NAN while open */
 	double first_notice; /* first delivered incident_open notice; NAN when none */
 	double notify_deadline_s, followup_deadline_s; /* NAN when none */
-	double *followups; /* sent_at of each follow-up, in order */
+	double *followups;                             /* sent_at of each follow-up, in order */
 	size_t nfollowups;
 	enum report_deadline notice, followup;
 };
@@ -195,7 +195,7 @@ struct report_delivery {
 	char *purpose, *audience, *channel, *recipient, *last_error;
 	long long attempts;
 	double created, deadline, delivered; /* NAN when none */
-	char *state; /* "failing" | "late" | "pending_overdue" */
+	char *state;                         /* "failing" | "late" | "pending_overdue" */
 };
 
 struct report_checks {

@@ -33,9 +33,9 @@ void report_doc_time(struct dynbuf *out, double t, const char *tz, enum sg_lang 
 		              tm.tm_mday, tm.tm_hour, tm.tm_min);
 }
 
-static const char *const months_en[] = {"January", "February", "March",     "April",
-                                        "May",     "June",     "July",      "August",
-                                        "September", "October", "November", "December"};
+static const char *const months_en[] = {"January",   "February", "March",    "April",
+                                        "May",       "June",     "July",     "August",
+                                        "September", "October",  "November", "December"};
 
 void report_doc_period(struct dynbuf *out, const struct sg_period *p, const char *tz,
                        enum sg_lang lang)
@@ -60,8 +60,8 @@ void report_doc_period(struct dynbuf *out, const struct sg_period *p, const char
 	if (months == 1)
 		dynbuf_printf(out, "%d年%d月", a.tm_year + 1900, a.tm_mon + 1);
 	else if (months == 3)
-		dynbuf_printf(out, "%d年第%d四半期（%d月〜%d月）", a.tm_year + 1900, a.tm_mon / 3 + 1,
-		              a.tm_mon + 1, b.tm_mon + 1);
+		dynbuf_printf(out, "%d年第%d四半期（%d月〜%d月）", a.tm_year + 1900,
+		              a.tm_mon / 3 + 1, a.tm_mon + 1, b.tm_mon + 1);
 	else
 		dynbuf_printf(out, "%d年%s期（%d月〜%d月）", a.tm_year + 1900,
 		              a.tm_mon < 6 ? "上" : "下", a.tm_mon + 1, b.tm_mon + 1);
@@ -72,7 +72,8 @@ void report_doc_duration(struct dynbuf *out, double seconds, enum sg_lang lang)
 	static const struct {
 		double s;
 		const char *ja, *en;
-	} units[] = {{86400, "日", " d"}, {3600, "時間", " h"}, {60, "分", " min"}, {1, "秒", " s"}};
+	} units[] = {
+	    {86400, "日", " d"}, {3600, "時間", " h"}, {60, "分", " min"}, {1, "秒", " s"}};
 	long long left = llround(seconds < 0 ? 0 : seconds);
 	int shown = 0;
 
@@ -448,9 +449,9 @@ static void sla(struct rdoc *d, struct dynbuf *t)
 {
 	const struct report *r = d->r;
 	static const double w[] = {1.15, 3.2, 1.9, 1.5, 0.8, 0.9};
-	const char *h[] = {T("評価項目", "Item"),   T("内容", "Description"),
+	const char *h[] = {T("評価項目", "Item"),    T("内容", "Description"),
 	                   T("約束値", "Committed"), T("実績", "Achieved"),
-	                   T("根拠", "Source"),     T("判定", "Result")};
+	                   T("根拠", "Source"),      T("判定", "Result")};
 	struct rdoc_block *b;
 	size_t met = 0, missed = 0;
 
@@ -726,13 +727,15 @@ static void managers(struct rdoc *d, struct dynbuf *t)
 
 	heading(d, &sec, "送達にリスクのある通知", "Notification deliveries at risk");
 	if (!r->ndeliveries) {
-		para(d, "%s",
-		     T("送達にリスクのある通知はありません。", "No delivery is at risk."));
+		para(d, "%s", T("送達にリスクのある通知はありません。", "No delivery is at risk."));
 	} else {
 		static const double w[] = {0.6, 1.1, 1.9, 0.7, 1.6, 1, 2};
-		const char *h[] = {T("ID", "ID"),        T("用途", "Purpose"),
-		                   T("宛先", "Recipient"), T("試行", "Tries"),
-		                   T("期限", "Deadline"),  T("状態", "State"),
+		const char *h[] = {T("ID", "ID"),
+		                   T("用途", "Purpose"),
+		                   T("宛先", "Recipient"),
+		                   T("試行", "Tries"),
+		                   T("期限", "Deadline"),
+		                   T("状態", "State"),
 		                   T("最後のエラー", "Last error")};
 		struct rdoc_block *b = add_table(d, 7, h, w);
 		for (size_t i = 0; i < r->ndeliveries; i++) {
@@ -744,7 +747,7 @@ static void managers(struct rdoc *d, struct dynbuf *t)
 			report_doc_time(t, v->deadline, r->tz, d->lang);
 			add_cell_buf(b, TONE_NONE, t);
 			add_cell(b, !strcmp(v->state, "failing") ? TONE_WARN : TONE_BAD, "%s",
-			         !strcmp(v->state, "late")      ? T("期限後に送達", "delivered late")
+			         !strcmp(v->state, "late") ? T("期限後に送達", "delivered late")
 			         : !strcmp(v->state, "overdue") ? T("期限超過・未送達", "overdue")
 			                                        : T("再送中", "retrying"));
 			add_cell(b, TONE_NONE, "%s", v->last_error ? v->last_error : "");
@@ -777,11 +780,11 @@ void report_doc_build(const struct report *r, struct rdoc *d)
 	                         ? T("監視結果総括報告書", "monitoring summary for management")
 	                         : T("サービス稼働状況報告書", "service report"));
 	d->footer = xstrdup(d->title);
-	b = add_block(d, RDOC_TITLE,
-	              r->audience == REPORT_MANAGERS
-	                  ? T("監視結果総括報告書（管理責任者向け）",
-	                      "Monitoring summary for management")
-	                  : T("サービス稼働状況 定期報告書", "Periodic service report"));
+	b = add_block(
+	    d, RDOC_TITLE,
+	    r->audience == REPORT_MANAGERS
+	        ? T("監視結果総括報告書（管理責任者向け）", "Monitoring summary for management")
+	        : T("サービス稼働状況 定期報告書", "Periodic service report"));
 	dynbuf_printf(&sub, "%s\n", r->service);
 	dynbuf_printf(&sub, T("対象期間：%s\n", "Period: %s\n"), dynbuf_ptr(&t));
 	dynbuf_reset(&t);

@@ -90,8 +90,10 @@ static void chart_avail(struct dynbuf *o, const struct report *r, enum sg_lang l
 	double lo = report_doc_avail_floor(r), pw = CW - L - R, ph = CH - TP - B;
 	size_t n = a->ndays;
 
-	dynbuf_printf(o, "<svg viewBox='0 0 %.0f %.0f' xmlns='http://www.w3.org/2000/svg' "
-	                 "role='img'>", CW, CH);
+	dynbuf_printf(o,
+	              "<svg viewBox='0 0 %.0f %.0f' xmlns='http://www.w3.org/2000/svg' "
+	              "role='img'>",
+	              CW, CH);
 	for (int k = 0; k <= 4; k++) {
 		double v = lo + (100.0 - lo) * k / 4.0, y = TP + ph - ph * k / 4.0;
 		dynbuf_printf(o,
@@ -111,7 +113,7 @@ static void chart_avail(struct dynbuf *o, const struct report *r, enum sg_lang l
 		              "<title>%s %.3f%%</title></rect>",
 		              x, TP + ph - h, bw * 0.7, h < 0.5 ? 0.5 : h,
 		              !isnan(a->committed) && v + 1e-9 < a->committed ? "#c0392b"
-		                                                               : "#2e86c1",
+		                                                              : "#2e86c1",
 		              a->days[i].day, v);
 	}
 	if (!isnan(a->committed) && a->committed >= lo) {
@@ -123,16 +125,14 @@ static void chart_avail(struct dynbuf *o, const struct report *r, enum sg_lang l
 		              "<text x='%.1f' y='%.1f' font-size='10' text-anchor='end' "
 		              "fill='#b9770e'>%s %g%%</text>",
 		              L, y, CW - R, y, CW - R - 98, y + 2, CW - R - 2, y + 13,
-		              TR(lang, "目標", "committed"),
-		              a->committed);
+		              TR(lang, "目標", "committed"), a->committed);
 	}
 	axis_labels(o, r, pw, n);
 	dynbuf_printf(o,
 	              "<line x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f' stroke='#445'/>"
 	              "<text x='%.1f' y='%.1f' font-size='10' text-anchor='middle' "
 	              "fill='#445'>%s</text></svg>",
-	              L, TP + ph, CW - R, TP + ph, L + pw / 2, CH - 4,
-	              TR(lang, "日", "day"));
+	              L, TP + ph, CW - R, TP + ph, L + pw / 2, CH - 4, TR(lang, "日", "day"));
 }
 
 static void chart_perf(struct dynbuf *o, const struct report *r, enum sg_lang lang)
@@ -143,8 +143,10 @@ static void chart_perf(struct dynbuf *o, const struct report *r, enum sg_lang la
 	double hi = report_doc_perf_ceiling(r, &ticks), pw = CW - L - R, ph = CH - TP - B;
 	size_t n = r->nperf;
 
-	dynbuf_printf(o, "<svg viewBox='0 0 %.0f %.0f' xmlns='http://www.w3.org/2000/svg' "
-	                 "role='img'>", CW, CH);
+	dynbuf_printf(o,
+	              "<svg viewBox='0 0 %.0f %.0f' xmlns='http://www.w3.org/2000/svg' "
+	              "role='img'>",
+	              CW, CH);
 	for (int k = 0; k <= ticks; k++) {
 		double y = TP + ph - ph * k / ticks;
 		dynbuf_printf(o,
@@ -166,10 +168,11 @@ static void chart_perf(struct dynbuf *o, const struct report *r, enum sg_lang la
 				continue;
 			}
 			if (!open)
-				dynbuf_printf(o,
-				              "<polyline fill='none' stroke='%s' stroke-width='1.8' "
-				              "points='",
-				              colors[s]);
+				dynbuf_printf(
+				    o,
+				    "<polyline fill='none' stroke='%s' stroke-width='1.8' "
+				    "points='",
+				    colors[s]);
 			dynbuf_printf(o, "%.1f,%.1f ", x, TP + ph - ph * v / hi);
 			open = 1;
 		}

@@ -1,5 +1,6 @@
 /*
- * report_html - writes a report model (report.h) as one self-contained HTML file with inline CSS and SVG charts, laid out for A4 printing.
+ * report_html - writes a report model (report.h) as one self-contained HTML file with inline CSS
+ * and SVG charts, laid out for A4 printing.
  *
  * Ownership: appends to the caller's buffer; keeps nothing.
  */

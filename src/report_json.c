@@ -101,19 +101,18 @@ static json_t *incidents(const struct report *r)
 			json_array_append_new(fu, when(in->followups[f], r->tz));
 		json_array_append_new(
 		    items,
-		    json_pack("{s:I,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:s,s:o,s:o}",
-		              "id", (json_int_t)in->id, "kind", in->kind, "check",
-		              str(in->check_name), "item_id", str(in->item_id), "summary",
-		              str(in->summary), "started", when(in->started, r->tz), "detected",
-		              when(in->detected, r->tz), "first_notice",
-		              when(in->first_notice, r->tz), "notice_delay_s",
-		              num(in->first_notice - in->detected, 3), "notify_deadline_s",
-		              num(in->notify_deadline_s, 3), "notice",
-		              report_deadline_name(in->notice), "followups", fu,
-		              "followup_deadline_s", num(in->followup_deadline_s, 3), "followup",
-		              report_deadline_name(in->followup), "resolved",
-		              when(in->resolved, r->tz), "duration_s",
-		              num(in->resolved - in->started, 3)));
+		    json_pack(
+		        "{s:I,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:s,s:o,s:o}", "id",
+		        (json_int_t)in->id, "kind", in->kind, "check", str(in->check_name),
+		        "item_id", str(in->item_id), "summary", str(in->summary), "started",
+		        when(in->started, r->tz), "detected", when(in->detected, r->tz),
+		        "first_notice", when(in->first_notice, r->tz), "notice_delay_s",
+		        num(in->first_notice - in->detected, 3), "notify_deadline_s",
+		        num(in->notify_deadline_s, 3), "notice", report_deadline_name(in->notice),
+		        "followups", fu, "followup_deadline_s", num(in->followup_deadline_s, 3),
+		        "followup", report_deadline_name(in->followup), "resolved",
+		        when(in->resolved, r->tz), "duration_s",
+		        num(in->resolved - in->started, 3)));
 	}
 	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:o}", "count", (json_int_t)r->nincidents,
 	                 "notices_met", (json_int_t)r->notices_met, "notices_missed",
@@ -134,8 +133,8 @@ static json_t *performance(const struct report *r)
 		                                      "p99_ms", num(p->p99, 3)));
 	}
 	return json_pack("{s:I,s:o,s:o,s:o,s:o}", "probes", (json_int_t)r->perf_n, "p50_ms",
-	                 num(r->p50, 3), "p95_ms", num(r->p95, 3), "p99_ms", num(r->p99, 3),
-	                 "days", days);
+	                 num(r->p50, 3), "p95_ms", num(r->p95, 3), "p99_ms", num(r->p99, 3), "days",
+	                 days);
 }
 
 static void managers(const struct report *r, json_t *root)
@@ -147,27 +146,28 @@ static void managers(const struct report *r, json_t *root)
 		for (size_t i = 0; i < r->nshort_items; i++) {
 			const struct report_short_item *s = &r->short_items[i];
 			json_array_append_new(shorts,
-			                      json_pack("{s:s,s:o,s:o,s:s}", "id", s->id, "reference_ja",
-			                                str(s->reference), "value", str(s->value),
-			                                "severity", s->severity));
+			                      json_pack("{s:s,s:o,s:o,s:s}", "id", s->id,
+			                                "reference_ja", str(s->reference), "value",
+			                                str(s->value), "severity", s->severity));
 		}
-		json_object_set_new(
-		    root, "assessment",
-		    json_pack("{s:I,s:I,s:I,s:{s:I,s:I,s:I},s:o}", "controls",
-		              (json_int_t)r->controls_total, "controls_compliant",
-		              (json_int_t)r->controls_compliant, "controls_gap",
-		              (json_int_t)r->controls_gap, "gaps_by_severity", "critical",
-		              (json_int_t)r->gaps_critical, "high", (json_int_t)r->gaps_high,
-		              "medium", (json_int_t)r->gaps_medium, "required_items_short", shorts));
+		json_object_set_new(root, "assessment",
+		                    json_pack("{s:I,s:I,s:I,s:{s:I,s:I,s:I},s:o}", "controls",
+		                              (json_int_t)r->controls_total, "controls_compliant",
+		                              (json_int_t)r->controls_compliant, "controls_gap",
+		                              (json_int_t)r->controls_gap, "gaps_by_severity",
+		                              "critical", (json_int_t)r->gaps_critical, "high",
+		                              (json_int_t)r->gaps_high, "medium",
+		                              (json_int_t)r->gaps_medium, "required_items_short",
+		                              shorts));
 	}
 	arr = json_array();
 	for (size_t i = 0; i < r->noverdue; i++) {
 		const struct report_overdue *o = &r->overdue[i];
-		json_array_append_new(arr, json_pack("{s:I,s:s,s:o,s:o,s:o}", "incident_id",
-		                                     (json_int_t)o->incident_id, "kind", o->kind,
-		                                     "detected", when(o->detected, r->tz), "due",
-		                                     when(o->due, r->tz), "sent",
-		                                     when(o->sent, r->tz)));
+		json_array_append_new(arr,
+		                      json_pack("{s:I,s:s,s:o,s:o,s:o}", "incident_id",
+		                                (json_int_t)o->incident_id, "kind", o->kind,
+		                                "detected", when(o->detected, r->tz), "due",
+		                                when(o->due, r->tz), "sent", when(o->sent, r->tz)));
 	}
 	json_object_set_new(root, "overdue_followups", arr);
 	arr = json_array();
@@ -184,16 +184,15 @@ static void managers(const struct report *r, json_t *root)
 	for (size_t i = 0; i < r->ndeliveries; i++) {
 		const struct report_delivery *d = &r->deliveries[i];
 		json_array_append_new(
-		    arr, json_pack("{s:I,s:o,s:s,s:s,s:s,s:s,s:I,s:o,s:o,s:o,s:o,s:s}", "id",
-		                   (json_int_t)d->id,
-		                   "incident_id",
-		                   d->incident_id ? json_integer(d->incident_id) : json_null(),
-		                   "purpose", d->purpose, "audience", d->audience, "channel",
-		                   d->channel, "recipient", d->recipient, "attempts",
-		                   (json_int_t)d->attempts, "created", when(d->created, r->tz),
-		                   "deadline", when(d->deadline, r->tz), "delivered",
-		                   when(d->delivered, r->tz), "last_error", str(d->last_error),
-		                   "state", d->state));
+		    arr,
+		    json_pack("{s:I,s:o,s:s,s:s,s:s,s:s,s:I,s:o,s:o,s:o,s:o,s:s}", "id",
+		              (json_int_t)d->id, "incident_id",
+		              d->incident_id ? json_integer(d->incident_id) : json_null(),
+		              "purpose", d->purpose, "audience", d->audience, "channel", d->channel,
+		              "recipient", d->recipient, "attempts", (json_int_t)d->attempts,
+		              "created", when(d->created, r->tz), "deadline",
+		              when(d->deadline, r->tz), "delivered", when(d->delivered, r->tz),
+		              "last_error", str(d->last_error), "state", d->state));
 	}
 	json_object_set_new(root, "deliveries_at_risk", arr);
 	json_object_set_new(root, "ledger",

@@ -1,5 +1,6 @@
 /*
- * report_json - writes a report model (report.h) as JSON: every number a number, availability rounded to 3 decimals, times as local RFC 3339 strings.
+ * report_json - writes a report model (report.h) as JSON: every number a number, availability
+ * rounded to 3 decimals, times as local RFC 3339 strings.
  *
  * Ownership: appends to the caller's buffer; keeps nothing.
  */

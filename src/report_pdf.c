@@ -332,8 +332,7 @@ static void block_table(struct pdf *p, const struct rdoc_block *b)
 #define CL      44.0 /* left axis room */
 #define CB      20.0 /* bottom axis room */
 
-static void small_text(struct pdf *p, const char *s, double x, double y, int align,
-                       struct rgb c)
+static void small_text(struct pdf *p, const char *s, double x, double y, int align, struct rgb c)
 {
 	PangoLayout *l = text_layout(p, s, 7, 0, 0);
 	double w = layout_w(l), h = layout_h(l);
@@ -373,8 +372,7 @@ static void chart_avail(struct pdf *p, const struct report *r)
 		cairo_move_to(p->cr, x0, y);
 		cairo_line_to(p->cr, x0 + pw, y);
 		cairo_stroke(p->cr);
-		snprintf(buf, sizeof(buf), "%.*f%%", lo >= 99 ? 2 : 1,
-		         lo + (100.0 - lo) * k / 4.0);
+		snprintf(buf, sizeof(buf), "%.*f%%", lo >= 99 ? 2 : 1, lo + (100.0 - lo) * k / 4.0);
 		small_text(p, buf, x0 - 4, y, -1, C_MUTED);
 	}
 	for (size_t i = 0; i < n; i++) {

@@ -1,5 +1,7 @@
 /*
- * report_pdf - writes a report model (report.h) as an A4 PDF drawn with cairo and pango in Noto Sans CJK: real text, vector charts, page numbers, table headers repeated where a table breaks across pages.
+ * report_pdf - writes a report model (report.h) as an A4 PDF drawn with cairo and pango in Noto
+ * Sans CJK: real text, vector charts, page numbers, table headers repeated where a table breaks
+ * across pages.
  *
  * Ownership: appends to the caller's buffer; keeps nothing.
  */

@@ -115,8 +115,8 @@ static int span_row(sqlite3_stmt *st, void *p)
 }
 
 enum sg_code store_report_down_spans(struct store *s, const char *service, const char *kind,
-                                     double start, double end, double now,
-                                     store_report_span_cb cb, void *ctx, struct sg_error *err)
+                                     double start, double end, double now, store_report_span_cb cb,
+                                     void *ctx, struct sg_error *err)
 {
 	struct cbctx c = {(void *)cb, ctx};
 	sqlite3_stmt *st;
@@ -142,8 +142,8 @@ enum sg_code store_report_down_spans(struct store *s, const char *service, const
 	return walk(s, st, span_row, &c, "read state intervals", err);
 }
 
-enum sg_code store_report_has_kind(struct store *s, const char *service, const char *kind,
-                                   int *has, struct sg_error *err)
+enum sg_code store_report_has_kind(struct store *s, const char *service, const char *kind, int *has,
+                                   struct sg_error *err)
 {
 	sqlite3_stmt *st;
 	enum sg_code rc = store_prepare(
@@ -164,7 +164,7 @@ enum sg_code store_report_has_kind(struct store *s, const char *service, const c
 /* The incidents a report covers: detected before the end, not resolved
  * before the start. */
 #define INCIDENT_SCOPE                                                                             \
-	"i.service = ?1 AND i.detected_at < ?3 AND (i.resolved_at IS NULL OR "                    \
+	"i.service = ?1 AND i.detected_at < ?3 AND (i.resolved_at IS NULL OR "                     \
 	"i.resolved_at >= ?2)"
 
 static int incident_row(sqlite3_stmt *st, void *p)
@@ -217,18 +217,17 @@ static int followup_row(sqlite3_stmt *st, void *p)
 	                                         sqlite3_column_double(st, 1), c->ctx);
 }
 
-enum sg_code store_report_followups(struct store *s, const char *service, double start,
-                                    double end, store_report_followup_cb cb, void *ctx,
-                                    struct sg_error *err)
+enum sg_code store_report_followups(struct store *s, const char *service, double start, double end,
+                                    store_report_followup_cb cb, void *ctx, struct sg_error *err)
 {
 	struct cbctx c = {(void *)cb, ctx};
 	sqlite3_stmt *st;
-	enum sg_code rc = store_prepare(s,
-	                                "SELECT f.incident_id, f.sent_at FROM followups f "
-	                                "JOIN incidents i ON i.id = f.incident_id "
-	                                "WHERE " INCIDENT_SCOPE
-	                                " ORDER BY f.incident_id, f.sent_at, f.id",
-	                                &st, err);
+	enum sg_code rc =
+	    store_prepare(s,
+	                  "SELECT f.incident_id, f.sent_at FROM followups f "
+	                  "JOIN incidents i ON i.id = f.incident_id "
+	                  "WHERE " INCIDENT_SCOPE " ORDER BY f.incident_id, f.sent_at, f.id",
+	                  &st, err);
 
 	if (rc)
 		return rc;
@@ -258,9 +257,8 @@ static int delivery_row(sqlite3_stmt *st, void *p)
 }
 
 enum sg_code store_report_deliveries_at_risk(struct store *s, const char *service, double start,
-                                             double end, double now,
-                                             store_report_delivery_cb cb, void *ctx,
-                                             struct sg_error *err)
+                                             double end, double now, store_report_delivery_cb cb,
+                                             void *ctx, struct sg_error *err)
 {
 	struct cbctx c = {(void *)cb, ctx};
 	sqlite3_stmt *st;
@@ -316,7 +314,8 @@ enum sg_code store_report_measurements(struct store *s, const char *service, dou
 	if (findings_only)
 		rc = store_prepare(
 		    s,
-		    "SELECT m.collector, m.item_id, m.subject, m.status, m.value_text, m.value_num, "
+		    "SELECT m.collector, m.item_id, m.subject, m.status, m.value_text, "
+		    "m.value_num, "
 		    "m.unit, m.detail, m.measured_at FROM measurements m "
 		    "JOIN (SELECT collector, COALESCE(item_id, '') AS it, COALESCE(subject, '') AS "
 		    " sj, MAX(measured_at) AS at FROM measurements WHERE service = ?1 AND "
@@ -327,13 +326,14 @@ enum sg_code store_report_measurements(struct store *s, const char *service, dou
 		    "ORDER BY COALESCE(m.item_id, ''), m.measured_at, m.id",
 		    &st, err);
 	else
-		rc = store_prepare(s,
-		                   "SELECT collector, item_id, subject, status, value_text, "
-		                   "value_num, unit, detail, measured_at FROM measurements "
-		                   "WHERE service = ?1 AND item_id IS NOT NULL AND measured_at >= ?2 "
-		                   "AND measured_at < ?3 AND status IN ('ok', 'finding') "
-		                   "ORDER BY item_id, measured_at, id",
-		                   &st, err);
+		rc = store_prepare(
+		    s,
+		    "SELECT collector, item_id, subject, status, value_text, "
+		    "value_num, unit, detail, measured_at FROM measurements "
+		    "WHERE service = ?1 AND item_id IS NOT NULL AND measured_at >= ?2 "
+		    "AND measured_at < ?3 AND status IN ('ok', 'finding') "
+		    "ORDER BY item_id, measured_at, id",
+		    &st, err);
 	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);

@@ -45,31 +45,29 @@ typedef int (*store_report_span_cb)(double start, double end, void *ctx);
  * every kind) overlapping [start, end), ordered by start; an open interval
  * ends at `now`. */
 enum sg_code store_report_down_spans(struct store *s, const char *service, const char *kind,
-                                     double start, double end, double now,
-                                     store_report_span_cb cb, void *ctx, struct sg_error *err);
+                                     double start, double end, double now, store_report_span_cb cb,
+                                     void *ctx, struct sg_error *err);
 /* Whether the service has a check of the kind. */
-enum sg_code store_report_has_kind(struct store *s, const char *service, const char *kind,
-                                   int *has, struct sg_error *err);
+enum sg_code store_report_has_kind(struct store *s, const char *service, const char *kind, int *has,
+                                   struct sg_error *err);
 
 struct store_report_incident {
 	long long id;
 	const char *kind, *check_name, *item_id, *summary; /* the last three may be NULL */
-	double started, detected, resolved;                 /* resolved NAN while open */
-	double notify_deadline_s, followup_deadline_s;      /* NAN when none */
+	double started, detected, resolved;                /* resolved NAN while open */
+	double notify_deadline_s, followup_deadline_s;     /* NAN when none */
 	double first_notice; /* first delivered incident_open notification; NAN */
 };
 typedef int (*store_report_incident_cb)(const struct store_report_incident *row, void *ctx);
 /* Incidents of the service detected before end and not resolved before
  * start, ordered by detection. */
 enum sg_code store_report_incidents(struct store *s, const char *service, double start, double end,
-                                    store_report_incident_cb cb, void *ctx,
-                                    struct sg_error *err);
+                                    store_report_incident_cb cb, void *ctx, struct sg_error *err);
 
 typedef int (*store_report_followup_cb)(long long incident_id, double sent_at, void *ctx);
 /* Follow-ups of the same incidents, ordered by incident and time. */
-enum sg_code store_report_followups(struct store *s, const char *service, double start,
-                                    double end, store_report_followup_cb cb, void *ctx,
-                                    struct sg_error *err);
+enum sg_code store_report_followups(struct store *s, const char *service, double start, double end,
+                                    store_report_followup_cb cb, void *ctx, struct sg_error *err);
 
 struct store_report_delivery {
 	long long id, incident_id; /* incident_id 0 when none */
@@ -82,17 +80,15 @@ typedef int (*store_report_delivery_cb)(const struct store_report_delivery *row,
  * none) that were delivered after their deadline, are still undelivered
  * after a failed attempt, or are undelivered past their deadline at `now`. */
 enum sg_code store_report_deliveries_at_risk(struct store *s, const char *service, double start,
-                                             double end, double now,
-                                             store_report_delivery_cb cb, void *ctx,
-                                             struct sg_error *err);
+                                             double end, double now, store_report_delivery_cb cb,
+                                             void *ctx, struct sg_error *err);
 
 struct store_report_measurement {
 	const char *collector, *item_id, *subject, *status, *value_text, *unit, *detail;
 	double value_num; /* NAN when none */
 	double measured_at;
 };
-typedef int (*store_report_measurement_cb)(const struct store_report_measurement *row,
-                                           void *ctx);
+typedef int (*store_report_measurement_cb)(const struct store_report_measurement *row, void *ctx);
 /* Measurements of the service taken in [start, end). findings_only: only the
  * latest row per (collector, item, subject) whose status is not ok. Ordered
  * by item, then time. */

@@ -68,8 +68,8 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 			period = optarg;
 			break;
 		case OPT_AUDIENCE:
-			if ((audience = cli_choice(cli, "report", "--audience", optarg,
-			                           audiences)) < 0)
+			if ((audience =
+			         cli_choice(cli, "report", "--audience", optarg, audiences)) < 0)
 				return 2;
 			break;
 		case OPT_FORMAT:
@@ -85,10 +85,9 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 		case OPT_HELP:
 			return cli_help(TR(cli->lang, usage_ja, usage_en));
 		case ':':
-			return cli_usage_error(cli, "report",
-			                       TR(cli->lang, "%s には値が必要です",
-			                          "%s needs a value"),
-			                       argv[optind - 1]);
+			return cli_usage_error(
+			    cli, "report", TR(cli->lang, "%s には値が必要です", "%s needs a value"),
+			    argv[optind - 1]);
 		default:
 			return cli_usage_error(cli, "report",
 			                       TR(cli->lang, "'%s' というオプションはありません",
@@ -127,13 +126,15 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 	}
 	dbpath = db ? xstrdup(db) : store_default_path();
 	if (access(dbpath, F_OK)) {
-		sg_error_set(&err, SG_ERR_NOT_FOUND,
-		             TR(cli->lang, "データベース %s がありません", "there is no database %s"),
-		             dbpath);
-		sg_error_hint(&err, "%s",
-		              TR(cli->lang,
-		                 "監視（saasguard monitor）が使うデータベースを --db で指定してください",
-		                 "give the database the monitor (saasguard monitor) uses with --db"));
+		sg_error_set(
+		    &err, SG_ERR_NOT_FOUND,
+		    TR(cli->lang, "データベース %s がありません", "there is no database %s"),
+		    dbpath);
+		sg_error_hint(
+		    &err, "%s",
+		    TR(cli->lang,
+		       "監視（saasguard monitor）が使うデータベースを --db で指定してください",
+		       "give the database the monitor (saasguard monitor) uses with --db"));
 		rc = cli_report(cli, &err);
 		goto out;
 	}
