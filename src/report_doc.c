@@ -448,7 +448,7 @@ static void availability(struct rdoc *d, struct dynbuf *t)
 static void sla(struct rdoc *d, struct dynbuf *t)
 {
 	const struct report *r = d->r;
-	static const double w[] = {1.15, 3.2, 1.9, 1.5, 0.8, 0.9};
+	static const double w[] = {1.15, 3.0, 1.9, 1.5, 0.75, 1.15};
 	const char *h[] = {T("評価項目", "Item"),    T("内容", "Description"),
 	                   T("約束値", "Committed"), T("実績", "Achieved"),
 	                   T("根拠", "Source"),      T("判定", "Result")};

@@ -14,6 +14,7 @@
 
 #include <cairo-pdf.h>
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 #include <pango/pangocairo.h>
 
 #include "report_doc.h"
@@ -550,3 +551,27 @@ enum sg_code report_pdf_write(const struct report *r, struct dynbuf *out, struct
 		                        "cairo could not draw the PDF"));
 	return SG_OK;
 }
+
+void report_pdf_shutdown(void)
+{
+	pango_cairo_font_map_set_default(NULL);
+	cairo_debug_reset_static_data();
+	FcFini();
+}
+
+/* cairo 1.16 (Debian 12) leaks 768 bytes in its CFF font subsetter each time
+ * a PDF with a CID font is finished (inside cairo_surface_finish). It cannot
+ * be freed from outside, so sanitizer builds tell LeakSanitizer to ignore
+ * allocations made inside libcairo, and nothing else. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SG_REPORT_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(SG_REPORT_ASAN)
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libcairo.so\n";
+}
+#endif

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "profile.h"
 #include "report.h"
+#include "report_pdf.h"
 #include "store.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -149,6 +150,8 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 		           "Wrote %s (period %s, SHA-256 %s)\n"),
 		        output, req.period.label, sha);
 out:
+	if (format == REPORT_FORMAT_PDF)
+		report_pdf_shutdown();
 	store_close(store);
 	free(dbpath);
 	profile_free(prof);

@@ -16,6 +16,7 @@
 #include "profile.h"
 #include "report.h"
 #include "report_doc.h"
+#include "report_pdf.h"
 #include "store.h"
 
 /* 2026-11-01T00:00+09:00 */
@@ -188,5 +189,8 @@ int main(void)
 	    cmocka_unit_test(test_interval),
 	    cmocka_unit_test(test_build),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+
+	report_pdf_shutdown();
+	return rc;
 }
