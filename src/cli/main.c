@@ -19,6 +19,8 @@ const struct cli_command cli_commands[] = {
     {"assess", cmd_assess, "プロファイルを評価する（ギャップ、チェックリスト、OSCAL）",
      "assess a profile (gaps, checklists, OSCAL)"},
     {"sla", cmd_sla, "SLA の約定値の一覧を作る", "list the SLA commitments"},
+    {"report", cmd_report, "利用者向け定期報告書・管理責任者向け総括報告書を作成する",
+     "write the periodic customer report or the manager summary"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -1,0 +1,1183 @@
+/*
+ * report - the report model and its builder; see report.h. All SQL is in
+ * store_report.c; the writers are report_json.c, report_html.c and
+ * report_pdf.c (through report_doc.c, the wording shared by HTML and PDF).
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "fileio.h"
+#include "ledger.h"
+#include "report.h"
+#include "report_doc.h"
+#include "report_html.h"
+#include "report_json.h"
+#include "report_pdf.h"
+#include "store_report.h"
+#include "value.h"
+#include "xalloc.h"
+#include "banned.h"
+
+#define DEFAULT_TZ "Asia/Tokyo"
+
+const char *report_format_name(enum report_format f)
+{
+	switch (f) {
+	case REPORT_FORMAT_HTML:
+		return "html";
+	case REPORT_FORMAT_PDF:
+		return "pdf";
+	case REPORT_FORMAT_JSON:
+		return "json";
+	}
+	return "json";
+}
+
+const char *report_audience_name(enum report_audience a)
+{
+	return a == REPORT_MANAGERS ? "managers" : "users";
+}
+
+const char *report_deadline_name(enum report_deadline d)
+{
+	switch (d) {
+	case DEADLINE_MET:
+		return "met";
+	case DEADLINE_MISSED:
+		return "missed";
+	case DEADLINE_PENDING:
+		return "pending";
+	case DEADLINE_NONE:
+		return "none";
+	}
+	return "none";
+}
+
+const char *report_sla_verdict_name(enum report_sla_verdict v)
+{
+	switch (v) {
+	case SLA_MET:
+		return "met";
+	case SLA_MISSED:
+		return "missed";
+	case SLA_NO_DATA:
+		return "no_data";
+	case SLA_NO_COMMITMENT:
+		return "no_commitment";
+	}
+	return "no_data";
+}
+
+const char *report_ledger_status_name(enum report_ledger_status s)
+{
+	switch (s) {
+	case REPORT_LEDGER_NOT_CHECKED:
+		return "not_checked";
+	case REPORT_LEDGER_VERIFIED:
+		return "verified";
+	case REPORT_LEDGER_FAILED:
+		return "failed";
+	}
+	return "not_checked";
+}
+
+/* ---- request, zone, period ---- */
+
+const char *report_profile_tz(const struct profile *p)
+{
+	const struct ydoc_node *sh = p ? profile_section(p, "service_hours") : NULL;
+	const struct ydoc_node *tz = sh ? ydoc_get(sh, "timezone") : NULL;
+
+	if (tz && tz->type == YDOC_SCALAR && tz->scalar && sg_tz_valid(tz->scalar))
+		return tz->scalar;
+	return DEFAULT_TZ;
+}
+
+void report_request_init(struct report_request *req, const struct catalog *cat,
+                         const struct profile *p)
+{
+	memset(req, 0, sizeof(*req));
+	req->catalog = cat;
+	req->profile = p;
+	req->tz = report_profile_tz(p);
+	req->audience = REPORT_USERS;
+	req->lang = SG_LANG_JA;
+	req->now = sg_now();
+	req->availability = report_availability_simple;
+	req->ledger_status = REPORT_LEDGER_NOT_CHECKED;
+}
+
+int report_interval_months(const struct catalog *cat, int pattern)
+{
+	const struct eval_item *it = catalog_item(cat, "III.1.1.7.a");
+	double s;
+
+	if (!it || pattern < 1 || pattern > CATALOG_PATTERNS)
+		return 1;
+	s = it->refs[pattern - 1].quantity.seconds;
+	if (s >= 5.5 * VALUE_MONTH_SECONDS)
+		return 6;
+	if (s >= 2.5 * VALUE_MONTH_SECONDS)
+		return 3;
+	return 1;
+}
+
+enum sg_code report_period(const struct catalog *cat, int pattern, const char *s, const char *tz,
+                           double now, struct sg_period *out, struct sg_error *err)
+{
+	struct sg_period cur;
+
+	if (s)
+		return sg_period_parse(s, tz, out, err);
+	/* The last complete period: the one containing the day before the
+	 * current period began. */
+	sg_period_containing((long long)now, report_interval_months(cat, pattern), tz, &cur);
+	sg_period_containing(cur.start - 1, report_interval_months(cat, pattern), tz, out);
+	return SG_OK;
+}
+
+/* ---- days of a period ---- */
+
+static void local_day(long long t, const char *tz, char out[11])
+{
+	struct tm tm;
+
+	sg_localtime(t, tz, &tm);
+	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)(tm.tm_year + 1900) % 10000u,
+	         (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u);
+}
+
+/* Local days of [start, end), each with its bounds. */
+static size_t period_days(const struct sg_period *p, const char *tz, struct report_avail_day **out)
+{
+	struct report_avail_day *d = NULL;
+	size_t n = 0, alloc = 0;
+	long long t = p->start;
+
+	while (t < p->end && n < 400) {
+		struct tm tm;
+
+		ALLOC_GROW(d, n, alloc);
+		memset(&d[n], 0, sizeof(d[n]));
+		sg_localtime(t, tz, &tm);
+		snprintf(d[n].day, sizeof(d[n].day), "%04u-%02u-%02u",
+		         (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
+		         (unsigned)tm.tm_mday % 100u);
+		tm.tm_mday++;
+		tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+		d[n].start = t;
+		d[n].end = sg_mktime(&tm, tz);
+		if (d[n].end > p->end || d[n].end <= t)
+			d[n].end = p->end;
+		d[n].achieved = NAN;
+		t = d[n].end;
+		n++;
+	}
+	*out = d;
+	return n;
+}
+
+/* ---- availability ---- */
+
+void report_availability_release(struct report_availability *a)
+{
+	for (size_t i = 0; i < a->nmaintenance; i++)
+		free(a->maintenance[i].note);
+	free(a->maintenance);
+	free(a->days);
+	free(a->method_ja);
+	free(a->method_en);
+	memset(a, 0, sizeof(*a));
+}
+
+struct avail_ctx {
+	struct report_availability *a;
+	double lo, hi; /* the counted window */
+	double cs, ce; /* the merged span being built */
+	int have;
+};
+
+static void add_down(struct avail_ctx *c, double s, double e)
+{
+	if (s < c->lo)
+		s = c->lo;
+	if (e > c->hi)
+		e = c->hi;
+	if (e <= s)
+		return;
+	c->a->down_s += e - s;
+	for (size_t i = 0; i < c->a->ndays; i++) {
+		struct report_avail_day *d = &c->a->days[i];
+		double a = s > d->start ? s : (double)d->start;
+		double b = e < d->end ? e : (double)d->end;
+		if (b > a)
+			d->down_s += b - a;
+	}
+}
+
+static int avail_span(double s, double e, void *p)
+{
+	struct avail_ctx *c = p;
+
+	if (c->have && s <= c->ce) {
+		if (e > c->ce)
+			c->ce = e;
+		return 0;
+	}
+	if (c->have)
+		add_down(c, c->cs, c->ce);
+	c->cs = s;
+	c->ce = e;
+	c->have = 1;
+	return 0;
+}
+
+static enum sg_code read_maintenance(const struct report_request *req,
+                                     struct report_availability *a, struct sg_error *err)
+{
+	const struct ydoc_node *m =
+	    req->profile ? profile_section(req->profile, "maintenance") : NULL;
+	const struct ydoc *doc = req->profile ? req->profile->doc : NULL;
+	size_t alloc = 0;
+	enum sg_code rc;
+
+	if (!m || ydoc_is_null(m))
+		return SG_OK;
+	if ((rc = ydoc_want(doc, m, YDOC_SEQ, "maintenance", err)))
+		return rc;
+	for (size_t i = 0; i < m->nitems; i++) {
+		const struct ydoc_node *w = m->items[i], *n;
+		long long start, end, announced = 0;
+		const char *note = NULL;
+
+		if ((rc = ydoc_want(doc, w, YDOC_MAP, "maintenance[]", err)))
+			return rc;
+		if (!ydoc_get(w, "start"))
+			return ydoc_missing(doc, w, "start", "maintenance[]", err);
+		if (!ydoc_get(w, "end"))
+			return ydoc_missing(doc, w, "end", "maintenance[]", err);
+		if ((rc = ydoc_time(doc, ydoc_get(w, "start"), "maintenance.start", &start, err)) ||
+		    (rc = ydoc_time(doc, ydoc_get(w, "end"), "maintenance.end", &end, err)))
+			return rc;
+		if ((n = ydoc_get(w, "announced")) &&
+		    (rc = ydoc_time(doc, n, "maintenance.announced", &announced, err)))
+			return rc;
+		if ((n = ydoc_get(w, "note")) && n->type == YDOC_SCALAR)
+			note = n->scalar;
+		if (end <= req->period.start || start >= req->period.end)
+			continue;
+		ALLOC_GROW(a->maintenance, a->nmaintenance, alloc);
+		a->maintenance[a->nmaintenance].start = start;
+		a->maintenance[a->nmaintenance].end = end;
+		a->maintenance[a->nmaintenance].announced = announced;
+		a->maintenance[a->nmaintenance].note = note ? xstrdup(note) : NULL;
+		a->nmaintenance++;
+	}
+	return SG_OK;
+}
+
+enum sg_code report_availability_simple(struct store *s, const struct report_request *req,
+                                        struct report_availability *out, struct sg_error *err)
+{
+	struct avail_ctx c;
+	const char *svc = req->profile->service.name;
+	const struct eval_item *it = catalog_item(req->catalog, "III.2.1.1.a");
+	int live = 0;
+	enum sg_code rc;
+
+	memset(out, 0, sizeof(*out));
+	out->ndays = period_days(&req->period, req->tz, &out->days);
+	out->committed = it ? it->refs[req->profile->service.pattern - 1].quantity.percent : NAN;
+	memset(&c, 0, sizeof(c));
+	c.a = out;
+	c.lo = (double)req->period.start;
+	c.hi = req->now < (double)req->period.end ? req->now : (double)req->period.end;
+	if ((rc = store_report_has_kind(s, svc, "liveness", &live, err)) ||
+	    (rc = store_report_down_spans(s, svc, live ? "liveness" : NULL, c.lo, c.hi, req->now,
+	                                  avail_span, &c, err)))
+		goto fail;
+	if (c.have)
+		add_down(&c, c.cs, c.ce);
+	for (size_t i = 0; i < out->ndays; i++) {
+		struct report_avail_day *d = &out->days[i];
+		double a = d->start, b = d->end < c.hi ? d->end : c.hi;
+		d->measured_s = b > a ? b - a : 0;
+		d->achieved =
+		    d->measured_s > 0 ? 100.0 * (d->measured_s - d->down_s) / d->measured_s : NAN;
+		out->measured_s += d->measured_s;
+	}
+	out->achieved =
+	    out->measured_s > 0 ? 100.0 * (out->measured_s - out->down_s) / out->measured_s : NAN;
+	if ((rc = read_maintenance(req, out, err)))
+		goto fail;
+	out->method_ja = xstrdup(
+	    "稼働率は、期間の開始から終了（期間中に作成する場合は作成時点）までの時間に対する、"
+	    "稼働していた時間の割合です。死活監視のいずれかが停止を確認（confirm 回連続の失敗）"
+	    "していた時間を停止時間とし、複数の監視が同時に停止した時間は一度だけ数えます。"
+	    "性能低下、未確認の失敗、監視データのない時間は稼働として数え、計画保守を含め"
+	    "除外する時間はありません。");
+	out->method_en = xstrdup(
+	    "Availability is the share of the time from the start of the period to its end (or "
+	    "to when the report was made, during the period) that the service was up. Time during "
+	    "which any liveness check was confirmed down (confirm consecutive failures) counts as "
+	    "down; overlapping outages count once. Degraded performance, unconfirmed failures and "
+	    "time without data count as up, and no time is excluded, planned maintenance "
+	    "included.");
+	return SG_OK;
+fail:
+	report_availability_release(out);
+	return rc;
+}
+
+/* ---- histograms ---- */
+
+double report_hist_percentile(const unsigned long long hist[64], double q)
+{
+	unsigned long long total = 0, cum = 0;
+	double rank;
+
+	for (int i = 0; i < 64; i++)
+		total += hist[i];
+	if (!total)
+		return NAN;
+	rank = q * (double)total;
+	if (rank < 1)
+		rank = 1;
+	for (int i = 0; i < 64; i++) {
+		double lo, hi, f;
+		if (!hist[i] || (double)(cum + hist[i]) < rank) {
+			cum += hist[i];
+			continue;
+		}
+		hi = pow(2.0, i / 4.0);
+		lo = i ? pow(2.0, (i - 1) / 4.0) : 0.0;
+		f = (rank - (double)cum) / (double)hist[i];
+		if (i == 0)
+			return hi * f;
+		return lo * pow(hi / lo, f);
+	}
+	return pow(2.0, 63 / 4.0);
+}
+
+static void hist_add(unsigned long long acc[64], const unsigned char *blob, size_t len)
+{
+	if (!blob)
+		return;
+	for (size_t i = 0; i < 64 && (i + 1) * 4 <= len; i++)
+		acc[i] += (uint32_t)blob[i * 4] | (uint32_t)blob[i * 4 + 1] << 8 |
+		          (uint32_t)blob[i * 4 + 2] << 16 | (uint32_t)blob[i * 4 + 3] << 24;
+}
+
+/* ---- building ---- */
+
+struct build {
+	struct report *r;
+	const struct report_request *req;
+	struct store *s;
+	/* daily */
+	unsigned long long (*day_hist)[64];
+	unsigned long long all_hist[64];
+	double max_gap[4]; /* liveness, fault, performance, external_network; -1: none */
+	size_t incidents_alloc;
+};
+
+static int kind_index(const char *kind)
+{
+	static const char *const kinds[] = {"liveness", "fault", "performance", "external_network"};
+	for (int i = 0; i < 4; i++)
+		if (kind && !strcmp(kind, kinds[i]))
+			return i;
+	return -1;
+}
+
+static int check_cb(const struct store_report_check *row, void *p)
+{
+	struct build *b = p;
+
+	b->r->checks.checks++;
+	switch (kind_index(row->kind)) {
+	case 0:
+		b->r->checks.liveness++;
+		break;
+	case 1:
+		b->r->checks.fault++;
+		break;
+	case 2:
+		b->r->checks.performance++;
+		break;
+	case 3:
+		b->r->checks.external_network++;
+		break;
+	}
+	return 0;
+}
+
+static int daily_cb(const struct store_report_daily *row, void *p)
+{
+	struct build *b = p;
+	struct report *r = b->r;
+	int k = kind_index(row->kind);
+
+	for (size_t i = 0; i < r->nperf; i++) {
+		if (strcmp(r->perf[i].day, row->day))
+			continue;
+		hist_add(b->day_hist[i], row->hist, row->hist_len);
+		break;
+	}
+	hist_add(b->all_hist, row->hist, row->hist_len);
+	r->checks.probes += (unsigned long long)row->n;
+	r->checks.failures += (unsigned long long)row->n_fail;
+	if (k >= 0 && row->n > 0 && row->max_gap_s > b->max_gap[k])
+		b->max_gap[k] = row->max_gap_s;
+	return 0;
+}
+
+static const char *notify_item_of(const char *kind)
+{
+	switch (kind_index(kind == NULL                   ? NULL
+	                   : !strcmp(kind, "outage")      ? "liveness"
+	                   : !strcmp(kind, "fault")       ? "fault"
+	                   : !strcmp(kind, "degradation") ? "performance"
+	                                                  : "external_network")) {
+	case 0:
+		return "III.1.1.1.b";
+	case 1:
+		return "III.1.1.2.b";
+	case 2:
+		return "III.1.1.3.b";
+	default:
+		return "III.3.2.5.a";
+	}
+}
+
+/* The reference quantity in seconds of an item for the pattern; NAN. */
+static double ref_seconds(const struct report_request *req, const char *item_id)
+{
+	const struct eval_item *it = catalog_item(req->catalog, item_id);
+	const struct reference_value *rv;
+
+	if (!it)
+		return NAN;
+	rv = &it->refs[req->profile->service.pattern - 1];
+	return rv->quantity.type == VALUE_DURATION ? rv->quantity.seconds : NAN;
+}
+
+static enum report_deadline judge(double detected, double done, double deadline, double now)
+{
+	if (isnan(deadline))
+		return DEADLINE_NONE;
+	if (!isnan(done))
+		return done - detected <= deadline + 1e-6 ? DEADLINE_MET : DEADLINE_MISSED;
+	return now > detected + deadline ? DEADLINE_MISSED : DEADLINE_PENDING;
+}
+
+static char *dupn(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static int incident_cb(const struct store_report_incident *row, void *p)
+{
+	struct build *b = p;
+	struct report *r = b->r;
+	struct report_incident *in;
+
+	ALLOC_GROW(r->incidents, r->nincidents, b->incidents_alloc);
+	in = &r->incidents[r->nincidents++];
+	memset(in, 0, sizeof(*in));
+	in->id = row->id;
+	in->kind = xstrdup(row->kind);
+	in->check_name = dupn(row->check_name);
+	in->item_id = dupn(row->item_id);
+	in->summary = dupn(row->summary);
+	in->started = row->started;
+	in->detected = row->detected;
+	in->resolved = row->resolved;
+	in->first_notice = row->first_notice;
+	in->notify_deadline_s = isnan(row->notify_deadline_s)
+	                            ? ref_seconds(b->req, notify_item_of(row->kind))
+	                            : row->notify_deadline_s;
+	in->followup_deadline_s = isnan(row->followup_deadline_s)
+	                              ? ref_seconds(b->req, "III.1.1.8.a")
+	                              : row->followup_deadline_s;
+	return 0;
+}
+
+static int followup_cb(long long incident_id, double sent_at, void *p)
+{
+	struct build *b = p;
+	struct report *r = b->r;
+
+	for (size_t i = 0; i < r->nincidents; i++) {
+		struct report_incident *in = &r->incidents[i];
+		if (in->id != incident_id)
+			continue;
+		in->followups =
+		    xreallocarray(in->followups, in->nfollowups + 1, sizeof(*in->followups));
+		in->followups[in->nfollowups++] = sent_at;
+		break;
+	}
+	return 0;
+}
+
+static void judge_incidents(struct build *b)
+{
+	struct report *r = b->r;
+
+	for (size_t i = 0; i < r->nincidents; i++) {
+		struct report_incident *in = &r->incidents[i];
+		double fu = in->nfollowups ? in->followups[0] : NAN;
+
+		in->notice =
+		    judge(in->detected, in->first_notice, in->notify_deadline_s, b->req->now);
+		in->followup = judge(in->detected, fu, in->followup_deadline_s, b->req->now);
+		r->notices_met += in->notice == DEADLINE_MET;
+		r->notices_missed += in->notice == DEADLINE_MISSED;
+		r->followups_met += in->followup == DEADLINE_MET;
+		r->followups_missed += in->followup == DEADLINE_MISSED;
+		if (r->audience == REPORT_MANAGERS && in->followup == DEADLINE_MISSED) {
+			struct report_overdue *o;
+			r->overdue =
+			    xreallocarray(r->overdue, r->noverdue + 1, sizeof(*r->overdue));
+			o = &r->overdue[r->noverdue++];
+			o->incident_id = in->id;
+			o->kind = xstrdup(in->kind);
+			o->detected = in->detected;
+			o->due = in->detected + in->followup_deadline_s;
+			o->sent = fu;
+		}
+	}
+}
+
+/* ---- the SLA table ---- */
+
+struct measured_worst {
+	char item[32];
+	int have;
+	double num;   /* in the item's comparison unit: s, %, count */
+	char *text;   /* as measured */
+	char *source; /* "collector:NAME" */
+	int finding;  /* a non-numeric measurement that is a finding */
+};
+
+struct msr_ctx {
+	struct build *b;
+	struct measured_worst *w;
+	size_t n, alloc;
+};
+
+static int larger_is_worse(enum ref_kind k)
+{
+	return k == REF_MAX_INTERVAL || k == REF_MAX_DELAY;
+}
+
+static int measurement_cb(const struct store_report_measurement *row, void *p)
+{
+	struct msr_ctx *c = p;
+	const struct eval_item *it = catalog_item(c->b->req->catalog, row->item_id);
+	struct measured_worst *w = NULL;
+	enum ref_kind kind;
+	struct value v;
+	double num = row->value_num;
+
+	if (!it)
+		return 0;
+	kind = it->refs[c->b->req->profile->service.pattern - 1].kind;
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->w[i].item, it->id))
+			w = &c->w[i];
+	if (!w) {
+		ALLOC_GROW(c->w, c->n, c->alloc);
+		w = &c->w[c->n++];
+		memset(w, 0, sizeof(*w));
+		snprintf(w->item, sizeof(w->item), "%s", it->id);
+	}
+	if (row->value_text && !value_parse(row->value_text, &v, NULL)) {
+		if (v.type == VALUE_DURATION)
+			num = v.seconds;
+		else if (v.type == VALUE_PERCENT)
+			num = v.percent;
+		else if (v.type == VALUE_COUNT)
+			num = (double)v.count;
+	}
+	if (!w->have ||
+	    (!isnan(num) &&
+	     (isnan(w->num) || (larger_is_worse(kind) ? num > w->num : num < w->num))) ||
+	    (isnan(num) && isnan(w->num))) {
+		free(w->text);
+		free(w->source);
+		w->have = 1;
+		w->num = num;
+		w->text = xstrdup(row->value_text ? row->value_text : "");
+		w->source = xasprintf("collector:%s", row->collector);
+		w->finding = !strcmp(row->status, "finding");
+	}
+	return 0;
+}
+
+/* The assessment's evaluation item object for id, or NULL. */
+static const json_t *assessed_item(const json_t *a, const char *id)
+{
+	const json_t *controls = a ? json_object_get(a, "controls") : NULL;
+	size_t i, j;
+	const json_t *c, *it;
+
+	json_array_foreach(controls, i, c)
+	{
+		json_array_foreach(json_object_get(c, "evaluation_items"), j, it)
+		{
+			const char *iid = json_string_value(json_object_get(it, "id"));
+			if (iid && !strcmp(iid, id))
+				return it;
+		}
+	}
+	return NULL;
+}
+
+static char *json_text(const json_t *v)
+{
+	if (json_is_string(v) && *json_string_value(v))
+		return xstrdup(json_string_value(v));
+	if (json_is_integer(v))
+		return xasprintf("%lld", (long long)json_integer_value(v));
+	if (json_is_real(v))
+		return xasprintf("%g", json_real_value(v));
+	if (json_is_true(v))
+		return xstrdup("true");
+	if (json_is_false(v))
+		return xstrdup("false");
+	return NULL;
+}
+
+static void sla_measured(struct report_sla_row *row, enum ref_kind kind, const struct value *commit,
+                         int have_commit, double num, int finding, enum sg_lang lang)
+{
+	double c = NAN;
+
+	if (!have_commit) {
+		row->verdict = SLA_NO_COMMITMENT;
+		return;
+	}
+	if (commit->type == VALUE_DURATION)
+		c = commit->seconds;
+	else if (commit->type == VALUE_PERCENT)
+		c = commit->percent;
+	else if (commit->type == VALUE_COUNT)
+		c = (double)commit->count;
+	if (isnan(num) || isnan(c)) {
+		row->verdict = finding ? SLA_MISSED : SLA_MET;
+		return;
+	}
+	(void)lang;
+	/* A provider's target where the guideline has "-": judged the way the
+	 * item is judged for the other patterns. */
+	for (int p = 0; kind == REF_NONE && p < CATALOG_PATTERNS; p++)
+		kind = row->item->refs[p].kind;
+	if (larger_is_worse(kind))
+		row->verdict = num <= c + 1e-9 ? SLA_MET : SLA_MISSED;
+	else
+		row->verdict = num + 1e-9 >= c ? SLA_MET : SLA_MISSED;
+}
+
+/* Delays of one kind of incident (NULL: follow-ups of every incident). */
+struct delays {
+	size_t incidents; /* incidents counted */
+	size_t unsent;    /* nothing sent and the deadline has passed */
+	double worst;     /* the worst delay of what was sent; NAN when none */
+};
+
+static struct delays incident_delays(const struct report *r, const char *kind)
+{
+	struct delays d = {0, 0, NAN};
+
+	for (size_t i = 0; i < r->nincidents; i++) {
+		const struct report_incident *in = &r->incidents[i];
+		double done = kind ? in->first_notice : in->nfollowups ? in->followups[0] : NAN;
+		enum report_deadline dl = kind ? in->notice : in->followup;
+		if (kind && strcmp(in->kind, kind))
+			continue;
+		d.incidents++;
+		if (isnan(done)) {
+			d.unsent += dl == DEADLINE_MISSED;
+			continue;
+		}
+		if (isnan(d.worst) || done - in->detected > d.worst)
+			d.worst = done - in->detected;
+	}
+	return d;
+}
+
+/* Fills an SLA row of a delay the monitor measures. Returns 0 when the
+ * service has no check that could have measured it. */
+static int sla_delay(struct build *b, struct report_sla_row *row, const char *kind, int monitored,
+                     const struct value *commit, int have_commit)
+{
+	struct report *r = b->r;
+	struct delays d = incident_delays(r, kind);
+	enum sg_lang lang = b->req->lang;
+
+	if (!monitored)
+		return 0;
+	row->source = xstrdup("monitor");
+	if (!d.incidents) {
+		row->achieved =
+		    xstrdup(TR(lang, "該当なし（インシデントなし）", "none (no incidents)"));
+		row->verdict = have_commit ? SLA_MET : SLA_NO_COMMITMENT;
+		return 1;
+	}
+	if (d.unsent) {
+		struct dynbuf t = DYNBUF_INIT;
+		dynbuf_printf(&t, TR(lang, "期限内に未送付 %zu 件", "%zu not sent in time"),
+		              d.unsent);
+		if (!isnan(d.worst)) {
+			char *w = report_doc_measure_text(row->item, REF_MAX_DELAY, commit, d.worst,
+			                                  lang);
+			dynbuf_printf(&t, TR(lang, "、送付分の最大 %s", "; worst sent %s"), w);
+			free(w);
+		}
+		row->achieved = dynbuf_detach(&t, NULL);
+		row->verdict = have_commit ? SLA_MISSED : SLA_NO_COMMITMENT;
+		return 1;
+	}
+	row->achieved = report_doc_measure_text(row->item, REF_MAX_DELAY, commit, d.worst, lang);
+	sla_measured(row, REF_MAX_DELAY, commit, have_commit, d.worst, 0, lang);
+	return 1;
+}
+
+static enum sg_code build_sla(struct build *b, struct sg_error *err)
+{
+	struct report *r = b->r;
+	const struct report_request *req = b->req;
+	const struct catalog *cat = req->catalog;
+	int pat = r->pattern;
+	struct msr_ctx mc;
+	size_t alloc = 0;
+	enum sg_code rc;
+
+	memset(&mc, 0, sizeof(mc));
+	mc.b = b;
+	if ((rc = store_report_measurements(b->s, r->service, (double)req->period.start,
+	                                    (double)req->period.end, 0, measurement_cb, &mc, err)))
+		goto out;
+	for (size_t ci = 0; ci < cat->ncontrols; ci++) {
+		const struct control *ctl = &cat->controls[ci];
+		for (size_t ii = 0; ii < ctl->nitems; ii++) {
+			const struct eval_item *it = &ctl->items[ii];
+			const struct reference_value *rv = &it->refs[pat - 1];
+			const json_t *aj = assessed_item(req->assessment, it->id);
+			char *target = aj ? json_text(json_object_get(aj, "target")) : NULL;
+			struct report_sla_row *row;
+			struct value commit;
+			int have_commit = 0;
+			double num = NAN;
+			const char *src = NULL;
+			char *text = NULL;
+			int finding = 0;
+
+			memset(&commit, 0, sizeof(commit));
+			ALLOC_GROW(r->sla, r->nsla, alloc);
+			row = &r->sla[r->nsla++];
+			memset(row, 0, sizeof(*row));
+			row->item = it;
+			row->required = rv->required;
+			if (target && !value_parse(target, &commit, NULL)) {
+				have_commit = 1;
+				row->committed = target;
+				target = NULL;
+			} else if (rv->kind != REF_NONE) {
+				have_commit = 1;
+				commit = rv->quantity;
+				if (req->lang == SG_LANG_EN && rv->quantity_text[0])
+					row->committed = xstrdup(rv->quantity_text);
+				else if (req->lang == SG_LANG_EN)
+					row->committed = xstrdup(rv->kind_name);
+				else
+					row->committed = xstrdup(rv->text_ja);
+			} else {
+				row->committed = xstrdup("-");
+			}
+			free(target);
+
+			/* What the period shows, measured first. */
+			if (!strcmp(it->id, "III.1.1.1.a") && b->max_gap[0] >= 0)
+				num = b->max_gap[0], src = "monitor";
+			else if (!strcmp(it->id, "III.1.1.2.a") && b->max_gap[1] >= 0)
+				num = b->max_gap[1], src = "monitor";
+			else if (!strcmp(it->id, "III.1.1.3.a") && b->max_gap[2] >= 0)
+				num = b->max_gap[2], src = "monitor";
+			else if (!strcmp(it->id, "III.1.1.1.b") &&
+			         sla_delay(b, row, "outage", r->checks.liveness > 0, &commit,
+			                   have_commit))
+				continue;
+			else if (!strcmp(it->id, "III.1.1.2.b") &&
+			         sla_delay(b, row, "fault", r->checks.fault > 0, &commit,
+			                   have_commit))
+				continue;
+			else if (!strcmp(it->id, "III.1.1.3.b") &&
+			         sla_delay(b, row, "degradation", r->checks.performance > 0,
+			                   &commit, have_commit))
+				continue;
+			else if (!strcmp(it->id, "III.3.2.5.a") &&
+			         sla_delay(b, row, "external_network",
+			                   r->checks.external_network > 0, &commit, have_commit))
+				continue;
+			else if (!strcmp(it->id, "III.1.1.8.a") &&
+			         sla_delay(b, row, NULL, r->checks.checks > 0, &commit,
+			                   have_commit))
+				continue;
+			else if (!strcmp(it->id, "III.2.1.1.a"))
+				num = r->availability.achieved, src = "monitor";
+			else if (!strcmp(it->id, "III.1.1.7.a"))
+				num = r->interval_months * VALUE_MONTH_SECONDS, src = "report";
+			if (isnan(num))
+				src = NULL;
+			for (size_t m = 0; !src && m < mc.n; m++) {
+				if (strcmp(mc.w[m].item, it->id))
+					continue;
+				num = mc.w[m].num;
+				src = mc.w[m].source;
+				finding = mc.w[m].finding;
+				text = isnan(num) ? xstrdup(mc.w[m].text) : NULL;
+			}
+			if (src) {
+				if (!text)
+					text = report_doc_measure_text(it, rv->kind, &commit, num,
+					                               req->lang);
+				row->achieved = text;
+				row->source = xstrdup(src);
+				sla_measured(row, rv->kind, &commit, have_commit, num, finding,
+				             req->lang);
+				continue;
+			}
+			if (aj && (text = json_text(json_object_get(aj, "value")))) {
+				const char *v = json_string_value(json_object_get(aj, "verdict"));
+				row->achieved = text;
+				row->source = xstrdup("declared");
+				row->verdict = !have_commit                     ? SLA_NO_COMMITMENT
+				               : v && !strcmp(v, "meets")       ? SLA_MET
+				               : v && !strcmp(v, "falls_short") ? SLA_MISSED
+				                                                : SLA_NO_DATA;
+				continue;
+			}
+			row->verdict = have_commit ? SLA_NO_DATA : SLA_NO_COMMITMENT;
+		}
+	}
+out:
+	for (size_t m = 0; m < mc.n; m++) {
+		free(mc.w[m].text);
+		free(mc.w[m].source);
+	}
+	free(mc.w);
+	return rc;
+}
+
+/* ---- managers: assessment, findings, deliveries ---- */
+
+static void build_assessment(struct report *r, const json_t *a)
+{
+	size_t i, j, alloc = 0;
+	const json_t *c, *it;
+
+	r->has_assessment = 1;
+	json_array_foreach(json_object_get(a, "controls"), i, c)
+	{
+		const char *cv = json_string_value(json_object_get(c, "verdict"));
+		r->controls_total++;
+		if (cv && !strcmp(cv, "gap"))
+			r->controls_gap++;
+		else if (cv && !strcmp(cv, "compliant"))
+			r->controls_compliant++;
+		json_array_foreach(json_object_get(c, "evaluation_items"), j, it)
+		{
+			const char *v = json_string_value(json_object_get(it, "verdict"));
+			const char *sev = json_string_value(json_object_get(it, "severity"));
+			struct report_short_item *s;
+			if (!v || strcmp(v, "falls_short"))
+				continue;
+			if (sev && !strcmp(sev, "critical"))
+				r->gaps_critical++;
+			else if (sev && !strcmp(sev, "high"))
+				r->gaps_high++;
+			else
+				r->gaps_medium++;
+			if (!json_is_true(json_object_get(it, "required")))
+				continue;
+			ALLOC_GROW(r->short_items, r->nshort_items, alloc);
+			s = &r->short_items[r->nshort_items++];
+			s->id = dupn(json_string_value(json_object_get(it, "id")));
+			if (!s->id)
+				s->id = xstrdup("?");
+			s->reference = json_text(json_object_get(it, "reference_ja"));
+			s->value = json_text(json_object_get(it, "value"));
+			s->severity = xstrdup(sev ? sev : "critical");
+			s->required = 1;
+		}
+	}
+}
+
+static int finding_cb(const struct store_report_measurement *row, void *p)
+{
+	struct report *r = p;
+	struct report_finding *f;
+
+	r->findings = xreallocarray(r->findings, r->nfindings + 1, sizeof(*r->findings));
+	f = &r->findings[r->nfindings++];
+	f->collector = xstrdup(row->collector);
+	f->item_id = dupn(row->item_id);
+	f->subject = dupn(row->subject);
+	f->status = xstrdup(row->status);
+	f->value = dupn(row->value_text);
+	f->detail = dupn(row->detail);
+	f->measured_at = row->measured_at;
+	return 0;
+}
+
+struct dctx {
+	struct report *r;
+	double now;
+};
+
+static int delivery_cb(const struct store_report_delivery *row, void *p)
+{
+	struct dctx *c = p;
+	struct report *r = c->r;
+	struct report_delivery *d;
+
+	r->deliveries = xreallocarray(r->deliveries, r->ndeliveries + 1, sizeof(*r->deliveries));
+	d = &r->deliveries[r->ndeliveries++];
+	d->id = row->id;
+	d->incident_id = row->incident_id;
+	d->purpose = xstrdup(row->purpose);
+	d->audience = xstrdup(row->audience);
+	d->channel = xstrdup(row->channel);
+	d->recipient = xstrdup(row->recipient);
+	d->last_error = dupn(row->last_error);
+	d->attempts = row->attempts;
+	d->created = row->created;
+	d->deadline = row->deadline;
+	d->delivered = row->delivered;
+	if (!isnan(row->delivered))
+		d->state = xstrdup("late");
+	else if (!isnan(row->deadline) && row->deadline < c->now)
+		d->state = xstrdup("overdue");
+	else
+		d->state = xstrdup("failing");
+	return 0;
+}
+
+enum sg_code report_build(struct store *s, const struct report_request *req, struct report *out,
+                          struct sg_error *err)
+{
+	struct build b;
+	struct report *r = out;
+	const struct sg_period *p = &req->period;
+	report_availability_fn avail =
+	    req->availability ? req->availability : report_availability_simple;
+	char day_to[11];
+	enum sg_code rc;
+
+	memset(r, 0, sizeof(*r));
+	memset(&b, 0, sizeof(b));
+	b.r = r;
+	b.req = req;
+	b.s = s;
+	for (int i = 0; i < 4; i++)
+		b.max_gap[i] = -1;
+	r->service = xstrdup(req->profile->service.name);
+	r->pattern = req->profile->service.pattern;
+	r->audience = req->audience;
+	r->lang = req->lang;
+	r->period = *p;
+	r->tz = xstrdup(req->tz);
+	r->interval_months = report_interval_months(req->catalog, r->pattern);
+	r->generated_at = req->now;
+	r->ledger_status = req->ledger_status;
+	r->ledger_detail = dupn(req->ledger_detail);
+
+	if ((rc = avail(s, req, &r->availability, err)))
+		goto fail;
+	/* Per-day performance over the same days. */
+	r->nperf = r->availability.ndays;
+	r->perf = xcalloc(r->nperf ? r->nperf : 1, sizeof(*r->perf));
+	b.day_hist = xcalloc(r->nperf ? r->nperf : 1, sizeof(*b.day_hist));
+	for (size_t i = 0; i < r->nperf; i++)
+		memcpy(r->perf[i].day, r->availability.days[i].day, sizeof(r->perf[i].day));
+	local_day(p->end, req->tz, day_to);
+	if ((rc = store_report_checks(s, r->service, (double)p->start, (double)p->end, check_cb, &b,
+	                              err)) ||
+	    (rc = store_report_daily(s, r->service, r->nperf ? r->perf[0].day : day_to, day_to,
+	                             daily_cb, &b, err)))
+		goto fail;
+	for (size_t i = 0; i < r->nperf; i++) {
+		struct report_perf_day *d = &r->perf[i];
+		for (int k = 0; k < 64; k++)
+			d->n += b.day_hist[i][k];
+		d->p50 = report_hist_percentile(b.day_hist[i], 0.50);
+		d->p95 = report_hist_percentile(b.day_hist[i], 0.95);
+		d->p99 = report_hist_percentile(b.day_hist[i], 0.99);
+	}
+	for (int k = 0; k < 64; k++)
+		r->perf_n += b.all_hist[k];
+	r->p50 = report_hist_percentile(b.all_hist, 0.50);
+	r->p95 = report_hist_percentile(b.all_hist, 0.95);
+	r->p99 = report_hist_percentile(b.all_hist, 0.99);
+
+	if ((rc = store_report_incidents(s, r->service, (double)p->start, (double)p->end,
+	                                 incident_cb, &b, err)) ||
+	    (rc = store_report_followups(s, r->service, (double)p->start, (double)p->end,
+	                                 followup_cb, &b, err)))
+		goto fail;
+	judge_incidents(&b);
+	/* The provider's own availability target, when the assessment has one. */
+	{
+		const json_t *aj = assessed_item(req->assessment, "III.2.1.1.a");
+		char *t = aj ? json_text(json_object_get(aj, "target")) : NULL;
+		struct value v;
+		if (t && !value_parse(t, &v, NULL) && v.type == VALUE_PERCENT)
+			r->availability.committed = v.percent;
+		free(t);
+	}
+	if ((rc = build_sla(&b, err)))
+		goto fail;
+	if (r->audience == REPORT_MANAGERS) {
+		struct dctx dc = {r, req->now};
+		if (req->assessment)
+			build_assessment(r, req->assessment);
+		if ((rc = store_report_measurements(s, r->service, (double)p->start, (double)p->end,
+		                                    1, finding_cb, r, err)) ||
+		    (rc = store_report_deliveries_at_risk(s, r->service, (double)p->start,
+		                                          (double)p->end, req->now, delivery_cb,
+		                                          &dc, err)))
+			goto fail;
+	}
+	free(b.day_hist);
+	return SG_OK;
+fail:
+	free(b.day_hist);
+	report_release(r);
+	return rc;
+}
+
+void report_release(struct report *r)
+{
+	free(r->service);
+	free(r->tz);
+	report_availability_release(&r->availability);
+	for (size_t i = 0; i < r->nsla; i++) {
+		free(r->sla[i].committed);
+		free(r->sla[i].achieved);
+		free(r->sla[i].source);
+	}
+	free(r->sla);
+	for (size_t i = 0; i < r->nincidents; i++) {
+		struct report_incident *in = &r->incidents[i];
+		free(in->kind);
+		free(in->check_name);
+		free(in->item_id);
+		free(in->summary);
+		free(in->followups);
+	}
+	free(r->incidents);
+	free(r->perf);
+	for (size_t i = 0; i < r->nshort_items; i++) {
+		free(r->short_items[i].id);
+		free(r->short_items[i].reference);
+		free(r->short_items[i].value);
+		free(r->short_items[i].severity);
+	}
+	free(r->short_items);
+	for (size_t i = 0; i < r->noverdue; i++)
+		free(r->overdue[i].kind);
+	free(r->overdue);
+	for (size_t i = 0; i < r->nfindings; i++) {
+		struct report_finding *f = &r->findings[i];
+		free(f->collector);
+		free(f->item_id);
+		free(f->subject);
+		free(f->status);
+		free(f->value);
+		free(f->detail);
+	}
+	free(r->findings);
+	for (size_t i = 0; i < r->ndeliveries; i++) {
+		struct report_delivery *d = &r->deliveries[i];
+		free(d->purpose);
+		free(d->audience);
+		free(d->channel);
+		free(d->recipient);
+		free(d->last_error);
+		free(d->state);
+	}
+	free(r->deliveries);
+	free(r->ledger_detail);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- rendering and the whole job ---- */
+
+enum sg_code report_render(const struct report *r, enum report_format fmt, struct dynbuf *out,
+                           struct sg_error *err)
+{
+	switch (fmt) {
+	case REPORT_FORMAT_JSON:
+		return report_json_write(r, out, err);
+	case REPORT_FORMAT_HTML:
+		return report_html_write(r, out, err);
+	case REPORT_FORMAT_PDF:
+		return report_pdf_write(r, out, err);
+	}
+	return sg_error_set(err, SG_ERR_INTERNAL, "unknown report format");
+}
+
+enum sg_code report_generate(struct store *s, const struct report_request *req,
+                             enum report_format fmt, const char *path, char sha256_hex[65],
+                             struct sg_error *err)
+{
+	struct report r;
+	struct dynbuf out = DYNBUF_INIT;
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	char hex[65];
+	json_t *payload;
+	enum sg_code rc;
+
+	if ((rc = report_build(s, req, &r, err)))
+		return rc;
+	rc = report_render(&r, fmt, &out, err);
+	if (rc)
+		goto out;
+	EVP_Digest(dynbuf_ptr(&out), dynbuf_len(&out), md, &mdlen, EVP_sha256(), NULL);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	payload = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:I}", "service", r.service, "pattern",
+	                    r.pattern, "period", r.period.label, "audience",
+	                    report_audience_name(r.audience), "format", report_format_name(fmt),
+	                    "path", path, "sha256", hex, "bytes", (json_int_t)dynbuf_len(&out));
+	json_object_set_new(payload, "lang", json_string(r.lang == SG_LANG_EN ? "en" : "ja"));
+	if ((rc = store_begin(s, err)))
+		goto out_payload;
+	if ((rc = ledger_append(s, "report", payload, NULL, err)) ||
+	    (rc = fileio_write_atomic(path, dynbuf_ptr(&out), dynbuf_len(&out), 0644, 0, err))) {
+		store_rollback(s);
+		goto out_payload;
+	}
+	if ((rc = store_commit(s, err))) {
+		/* The ledger does not record it, so the file must not stand. */
+		if (strcmp(path, "-"))
+			unlink(path);
+		goto out_payload;
+	}
+	if (sha256_hex)
+		memcpy(sha256_hex, hex, 65);
+out_payload:
+	json_decref(payload);
+out:
+	dynbuf_release(&out);
+	report_release(&r);
+	return rc;
+}

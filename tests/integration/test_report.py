@@ -1,0 +1,240 @@
+"""`saasguard report`: the customer report and the manager summary, generated
+from a store filled with a scripted month (report_fill.scripted_month), in
+JSON, PDF (checked with poppler's pdftotext, pdffonts, pdfinfo, pdftoppm) and
+HTML (rendered by headless Chromium)."""
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import tempfile
+import unittest
+
+import report_fill
+import sg
+
+
+def tool(*args, timeout=120):
+    p = subprocess.run(list(args), capture_output=True, text=True, timeout=timeout)
+    if p.returncode != 0:
+        raise AssertionError(f"{args[0]} failed: {p.stderr}")
+    return p.stdout
+
+
+class ReportTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="sg-report-")
+        cls.db = os.path.join(cls.dir, "db.sqlite")
+        cls.profile = os.path.join(cls.dir, "payroll.yaml")
+        cls.expect = report_fill.scripted_month(cls.db)
+        report_fill.write_profile(cls.profile)
+        cls.env = {"SAASGUARD_NOW": str(report_fill.NOW)}
+
+    @classmethod
+    def tearDownClass(cls):
+        subprocess.run(["rm", "-rf", cls.dir])
+
+    def report(self, fmt, audience="users", lang="ja", period="2026-11", name=None, extra=()):
+        out = os.path.join(self.dir, name or f"{audience}-{lang}.{fmt}")
+        args = ["report", self.profile, "--format", fmt, "--audience", audience,
+                "--output", out, "--db", self.db, *extra]
+        if period:
+            args += ["--period", period]
+        if lang == "en":
+            args = ["--lang", "en", *args]
+        r = sg.run(*args, env=self.env, lang=lang)
+        self.assertEqual(r.code, 0, r)
+        return out
+
+    def test_json_numbers(self):
+        j = json.load(open(self.report("json")))
+        e = self.expect
+        self.assertEqual(j["report"]["guideline_control"], "III.1.1.7")
+        self.assertEqual(j["service"], {"name": "給与計算クラウド", "pattern": 1})
+        self.assertEqual(j["period"]["start"], "2026-11-01T00:00:00+09:00")
+        self.assertEqual(j["period"]["end"], "2026-12-01T00:00:00+09:00")
+        self.assertEqual(j["availability"]["achieved"], e["availability"])
+        self.assertEqual(j["availability"]["committed"], 99.5)
+        self.assertIs(j["availability"]["met"], True)
+        self.assertEqual(j["availability"]["down_s"], 8220)
+        days = {d["day"]: d for d in j["availability"]["days"]}
+        self.assertEqual(len(days), 30)
+        self.assertEqual(days["2026-11-18"]["achieved"], e["day18"])
+        self.assertEqual(days["2026-11-05"]["achieved"], 96.736)
+        self.assertEqual(days["2026-11-22"]["achieved"], 100.0)  # unconfirmed: not down
+        inc = j["incidents"]
+        self.assertEqual(inc["count"], e["incidents"])
+        self.assertEqual(inc["notices_met"], e["notices_met"])
+        self.assertEqual(inc["notices_missed"], e["notices_missed"])
+        self.assertEqual(inc["followups_met"], e["followups_met"])
+        self.assertEqual(inc["followups_missed"], e["followups_missed"])
+        by_id = {i["summary"] or i["kind"] + str(i["notice_delay_s"]): i for i in inc["items"]}
+        first = by_id["ロードバランサの設定誤りによる停止"]
+        self.assertEqual(first["detected"], "2026-11-05T10:02:00+09:00")
+        self.assertEqual(first["first_notice"], "2026-11-05T10:12:00+09:00")
+        self.assertEqual(first["notify_deadline_s"], 1200)
+        self.assertEqual(first["followup_deadline_s"], 3600)
+        self.assertEqual((first["notice"], first["followup"]), ("met", "met"))
+        self.assertEqual(first["followups"], ["2026-11-05T10:55:00+09:00"])
+        kinds = sorted((i["kind"], i["notice"], i["followup"]) for i in inc["items"])
+        self.assertEqual(kinds, [("degradation", "met", "missed"), ("fault", "met", "met"),
+                                 ("outage", "met", "met"), ("outage", "missed", "missed")])
+        sla = {s["id"]: s for s in j["sla"]}
+        self.assertEqual(len(sla), 37)
+        self.assertEqual(sla["III.2.1.1.a"]["achieved"], "99.683%")
+        self.assertEqual(sla["III.2.1.1.a"]["verdict"], "met")
+        self.assertEqual(sla["III.1.1.1.a"]["verdict"], "missed")  # a 7-minute gap
+        self.assertEqual(sla["III.1.1.1.b"]["achieved"], "38分")
+        self.assertEqual(sla["III.1.1.1.b"]["verdict"], "missed")
+        self.assertEqual(sla["III.1.1.2.b"]["verdict"], "met")
+        self.assertEqual(sla["III.2.3.1.a"]["verdict"], "missed")  # the worst backup gap: 26h
+        self.assertEqual(sla["III.2.3.1.b"]["verdict"], "met")
+        self.assertEqual(sla["III.4.4.1.a"]["verdict"], "no_data")
+        perf = j["performance"]
+        self.assertEqual(len(perf["days"]), 30)
+        d15 = perf["days"][14]
+        self.assertEqual(d15["day"], "2026-11-15")
+        self.assertGreater(d15["p99_ms"], 1000)
+        self.assertLess(perf["days"][0]["p50_ms"], 48)
+        self.assertGreater(perf["days"][0]["p50_ms"], 30)
+        self.assertEqual(len(j["availability"]["maintenance"]), 1)
+        self.assertNotIn("assessment", j)
+        self.assertNotIn("deliveries_at_risk", j)
+
+    def test_json_managers(self):
+        j = json.load(open(self.report("json", "managers")))
+        self.assertEqual(j["report"]["guideline_control"], "III.1.1.4")
+        self.assertNotIn("assessment", j)  # no assessment passed: left out
+        overdue = j["overdue_followups"]
+        self.assertEqual(len(overdue), 2)
+        self.assertEqual(sorted(o["kind"] for o in overdue), ["degradation", "outage"])
+        self.assertEqual([o["sent"] for o in overdue if o["kind"] == "degradation"], [None])
+        states = sorted((d["recipient"], d["state"]) for d in j["deliveries_at_risk"])
+        self.assertEqual(states, [("it@customer.example.jp", "overdue"),
+                                  ("users@customer.example.jp", "late")])
+        findings = sorted((f["collector"], f["item_id"]) for f in j["collector_findings"])
+        self.assertEqual(findings, [("backup", "III.2.3.1.a"), ("patch", "III.1.1.6.a")])
+        self.assertEqual(j["ledger"]["status"], "not_checked")
+
+    def test_pdf_text_size_fonts(self):
+        pdf = self.report("pdf")
+        info = tool("pdfinfo", pdf)
+        self.assertIn("(A4)", info)
+        pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+        self.assertGreaterEqual(pages, 3)
+        fonts = tool("pdffonts", pdf)
+        cjk = [l for l in fonts.splitlines() if "NotoSansCJK" in l]
+        self.assertTrue(cjk, fonts)
+        for line in cjk:
+            self.assertRegex(line, r"\syes\s+yes\s+yes\s", "the CJK font must be embedded")
+        text = tool("pdftotext", "-layout", pdf, "-")
+        self.assertIn("サービス稼働状況 定期報告書", text)
+        self.assertIn("2026年11月", text)
+        self.assertIn("99.683%", text)
+        self.assertRegex(text, r"4\s*件")
+        self.assertRegex(text, r"3\s*/\s*4")  # first notices on time
+        self.assertRegex(text, r"2\s*/\s*4")  # follow-ups on time
+        self.assertIn("期限超過", text)
+        self.assertIn("期限内", text)
+        self.assertRegex(tool("pdftotext", pdf, "-"), r"2026年11月18日\s+03:02")
+        self.assertRegex(text, rf"\b1\s*/\s*{pages}\n")  # page numbers
+        self.assertRegex(text, rf"\b{pages}\s*/\s*{pages}\n")
+        # the SLA table breaks across pages: its header is repeated
+        self.assertGreaterEqual(text.count("評価項目"), 3)
+        # the first page renders
+        png = os.path.join(self.dir, "page")
+        tool("pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", pdf, png)
+        self.assertTrue(any(f.startswith("page") and f.endswith(".png")
+                            for f in os.listdir(self.dir)))
+
+    def test_pdf_english_managers(self):
+        pdf = self.report("pdf", "managers", "en")
+        text = tool("pdftotext", "-layout", pdf, "-")
+        self.assertIn("Monitoring summary for management", text)
+        self.assertIn("November 2026", text)
+        self.assertIn("99.683%", text)
+        self.assertIn("Overdue follow-ups", text)
+        self.assertIn("Notification deliveries at risk", text)
+        self.assertIn("it@customer.example.jp", text)
+        self.assertIn("Evidence ledger verification", text)
+        self.assertNotIn("稼働率", text)
+
+    def test_html_self_contained(self):
+        html = open(self.report("html"), encoding="utf-8").read()
+        self.assertTrue(html.startswith("<!DOCTYPE html>"))
+        self.assertIn("<html lang='ja'>", html)
+        self.assertEqual(html.count("<svg"), 2)
+        self.assertIn("99.683%", html)
+        self.assertIn("@page{size:A4", html)
+        self.assertIn("thead{display:table-header-group}", html)
+        self.assertNotRegex(html, r"(src|href)=['\"]?(https?:)?//")
+        self.assertNotIn("<script", html)
+        # a day below the commitment is drawn red
+        self.assertRegex(html, r"fill='#c0392b'><title>2026-11-18 93\.750%")
+
+    def test_html_chromium_screenshot(self):
+        html = self.report("html", name="shot.html")
+        shot = os.path.join(self.dir, "shot.png")
+        profile = tempfile.mkdtemp(prefix="sg-chromium-")
+        self.addCleanup(subprocess.run, ["rm", "-rf", profile])
+        subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                        "--disable-quic", "--no-first-run", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync",
+                        f"--user-data-dir={profile}", "--window-size=900,1400",
+                        f"--screenshot={shot}", "file://" + html],
+                       capture_output=True, timeout=120)
+        with open(shot, "rb") as f:
+            head = f.read(24)
+        self.assertEqual(head[:8], b"\x89PNG\r\n\x1a\n")
+        width = int.from_bytes(head[16:20], "big")
+        self.assertEqual(width, 900)
+
+    def test_ledger_records_sha256(self):
+        out = self.report("json", name="ledger.json")
+        digest = hashlib.sha256(open(out, "rb").read()).hexdigest()
+        db = sqlite3.connect(self.db)
+        rows = [json.loads(e) for (e,) in db.execute(
+            "SELECT entry FROM ledger_entries WHERE type = 'report'")]
+        db.close()
+        mine = [r for r in rows if r["payload"]["path"] == out]
+        self.assertEqual(len(mine), 1)
+        p = mine[0]["payload"]
+        self.assertEqual(p["sha256"], digest)
+        self.assertEqual((p["period"], p["format"], p["audience"]), ("2026-11", "json", "users"))
+
+    def test_quarter_and_default_period(self):
+        j = json.load(open(self.report("json", period="2026-Q4", name="q4.json")))
+        self.assertEqual(j["period"]["label"], "2026-Q4")
+        self.assertEqual(len(j["availability"]["days"]), 92)
+        self.assertEqual(j["incidents"]["count"], 5)  # with October's
+        # October's outage left no state intervals; December has no data yet
+        self.assertEqual(j["availability"]["down_s"], 8220)
+        # without --period: the last complete month (pattern 1 reports monthly)
+        j = json.load(open(self.report("json", period=None, name="default.json")))
+        self.assertEqual(j["period"]["label"], "2026-11")
+        self.assertEqual(j["period"]["interval_months"], 1)
+
+    def test_bad_input(self):
+        r = sg.run("report", self.profile, "--period", "2026-13", "--format", "json",
+                   "--db", self.db, env=self.env)
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("2026-Q4", r.err)
+        r = sg.run("report", self.profile, "--format", "docx", "--db", self.db)
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("html, pdf, json", r.err)
+        missing = os.path.join(self.dir, "nope.sqlite")
+        r = sg.run("report", self.profile, "--format", "json", "--db", missing)
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("--db", r.err)
+        self.assertFalse(os.path.exists(missing))
+        out = os.path.join(self.dir, "nodir", "x.json")
+        r = sg.run("report", self.profile, "--format", "json", "--db", self.db,
+                   "--output", out, "--period", "2026-11", env=self.env)
+        self.assertNotEqual(r.code, 0, r)
+        self.assertFalse(os.path.exists(out))
+
+
+if __name__ == "__main__":
+    unittest.main()
