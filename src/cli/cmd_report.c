@@ -10,11 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "assess.h"
 #include "cli.h"
 #include "profile.h"
 #include "report.h"
 #include "report_pdf.h"
 #include "store.h"
+#include "store_collect.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -52,6 +54,25 @@ static const struct option long_opts[] = {
 static const char *const audiences[] = {"users", "managers", NULL};
 static const char *const formats[] = {"html", "pdf", "json", NULL};
 
+/* The assessment the SLA table and the manager summary show: the profile's
+ * declarations judged together with the latest measurements in the store. */
+static enum sg_code assess_with_measurements(struct store *store, const struct profile *prof,
+					     const struct catalog *cat, double now, json_t **out,
+					     struct sg_error *err)
+{
+	struct measured_set measured = MEASURED_SET_INIT;
+	struct assess_result *r = NULL;
+	enum sg_code rc = store_collect_latest(store, prof->service.name, &measured, err);
+
+	if (!rc)
+		rc = assess_run(cat, prof, &measured, now, &r, err);
+	if (!rc)
+		*out = assess_to_json(r);
+	assess_free(r);
+	measured_set_release(&measured);
+	return rc;
+}
+
 int cmd_report(struct cli *cli, int argc, char **argv)
 {
 	const char *period = NULL, *output = "-", *db = NULL;
@@ -61,6 +82,7 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 	struct store *store = NULL;
 	struct sg_error err;
 	char *dbpath = NULL, sha[65];
+	json_t *assessment = NULL;
 
 	cli_getopt_reset();
 	while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
@@ -116,9 +138,6 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 	/* The swap point for the integrator: the monitor's service-hours and
 	 * maintenance-aware availability replaces the simple computation here. */
 	req.availability = report_availability_simple;
-	/* Filled by the assessment (`assess --format json`) and the ledger's
-	 * verification once those modules are merged; left out until then. */
-	req.assessment = NULL;
 	req.ledger_status = REPORT_LEDGER_NOT_CHECKED;
 	if (report_period(req.catalog, prof->service.pattern, period, req.tz, req.now, &req.period,
 	                  &err)) {
@@ -140,7 +159,12 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (store_open(dbpath, 0, &store, &err) ||
-	    report_generate(store, &req, (enum report_format)format, output, sha, &err)) {
+	    assess_with_measurements(store, prof, req.catalog, req.now, &assessment, &err)) {
+		rc = cli_report(cli, &err);
+		goto out;
+	}
+	req.assessment = assessment;
+	if (report_generate(store, &req, (enum report_format)format, output, sha, &err)) {
 		rc = cli_report(cli, &err);
 		goto out;
 	}
@@ -150,6 +174,7 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 		           "Wrote %s (period %s, SHA-256 %s)\n"),
 		        output, req.period.label, sha);
 out:
+	json_decref(assessment);
 	if (format == REPORT_FORMAT_PDF)
 		report_pdf_shutdown();
 	store_close(store);

@@ -106,7 +106,14 @@ class ReportTest(unittest.TestCase):
     def test_json_managers(self):
         j = json.load(open(self.report("json", "managers")))
         self.assertEqual(j["report"]["guideline_control"], "III.1.1.4")
-        self.assertNotIn("assessment", j)  # no assessment passed: left out
+        # The assessment judges the profile with the store's latest measurements:
+        # the patch collector measured a 30 h wait against pattern 1's 24 h (*).
+        a = j["assessment"]
+        self.assertEqual(a["controls"], 68)
+        short = {i["id"]: i for i in a["required_items_short"]}
+        self.assertIn("III.1.1.6.a", short)
+        self.assertEqual(short["III.1.1.6.a"]["value"], "30h")
+        self.assertEqual(short["III.1.1.6.a"]["severity"], "critical")
         overdue = j["overdue_followups"]
         self.assertEqual(len(overdue), 2)
         self.assertEqual(sorted(o["kind"] for o in overdue), ["degradation", "outage"])
