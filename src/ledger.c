@@ -342,7 +342,7 @@ int ledger_head_parse(const char *text, long long *size, unsigned char root[LEDG
 	                             "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ\nkey %64[0-9a-f]\n%n",
 	           size, hex, &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
 	           &tm.tm_sec, &ms, key, &used) != 10 ||
-	    !used || text[used] || *size < 0)
+	    !used || text[used] || *size < 0 || strlen(key) != 64)
 		return -1;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
