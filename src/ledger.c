@@ -11,6 +11,7 @@
 
 #include <openssl/evp.h>
 
+#include "dynbuf.h"
 #include "ledger.h"
 #include "ledger_key.h"
 #include "ledger_tsa.h"
@@ -175,6 +176,7 @@ enum sg_code ledger_each(struct store *s, const char *type, long long from_ms, l
 {
 	struct store_ledger_cursor *c;
 	struct store_ledger_row row;
+	struct dynbuf text = DYNBUF_INIT;
 	enum sg_code rc = store_ledger_cursor_open(s, 0, -1, from_ms, to_ms, type, &c, err);
 	int r;
 
@@ -190,7 +192,9 @@ enum sg_code ledger_each(struct store *s, const char *type, long long from_ms, l
 			                  row.seq);
 			break;
 		}
-		stop = cb(e, row.entry, ctx);
+		dynbuf_reset(&text);
+		dynbuf_add(&text, row.entry, row.entry_len);
+		stop = cb(e, dynbuf_ptr(&text), ctx);
 		json_decref(e);
 		if (stop)
 			break;
@@ -198,6 +202,7 @@ enum sg_code ledger_each(struct store *s, const char *type, long long from_ms, l
 	if (r < 0)
 		rc = SG_ERR_DB;
 	store_ledger_cursor_close(c);
+	dynbuf_release(&text);
 	return rc;
 }
 

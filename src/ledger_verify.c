@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,154 +144,331 @@ static const char *find_seq(const char *text, size_t len)
 	return NULL;
 }
 
+/* A non-negative decimal number at p; *end after it (== p when none). */
+static long long digits(const char *p, const char **end)
+{
+	long long v = 0;
+	const char *q = p;
+
+	while (*q >= '0' && *q <= '9' && q - p < 18)
+		v = v * 10 + (*q++ - '0');
+	*end = q;
+	return v;
+}
+
 /* Checks that an entry's text agrees with its row: 0 when it does, 1 when
  * the text claims another seq (*claimed), 2 when the time or type differ,
  * 3 when the text is not an entry at all. */
 static int text_agrees(const struct store_ledger_row *row, long long *claimed)
 {
-	const char *p = find_seq(row->entry, row->entry_len), *t;
-	char *end;
+	const char *p = find_seq(row->entry, row->entry_len), *t, *end;
 	long long at;
 	size_t tl;
 
 	if (!p || strncmp(row->entry, "{\"at\":", 6))
 		return 3;
-	*claimed = strtoll(p, &end, 10);
+	*claimed = digits(p, &end);
 	if (end == p || strncmp(end, ",\"type\":\"", 9))
 		return 3;
 	if (*claimed != row->seq)
 		return 1;
 	t = end + 9;
 	tl = strlen(row->type);
-	at = strtoll(row->entry + 6, &end, 10);
-	if (*end != ',' || at != row->at_ms || strncmp(t, row->type, tl) || strcmp(t + tl, "\"}"))
+	at = digits(row->entry + 6, &end);
+	if (*end != ',' || at != row->at_ms ||
+	    row->entry_len != (size_t)(t - row->entry) + tl + 2 || strncmp(t, row->type, tl) ||
+	    memcmp(t + tl, "\"}", 2))
 		return 2;
 	return 0;
+}
+
+/*
+ * Verification runs as a two-stage pipeline: this thread steps through the
+ * entries in SQLite and copies batches of rows; a worker thread recomputes
+ * each leaf, checks it, and folds it into the streaming tree, checking every
+ * head's root as the tree reaches its size. Reading and hashing so overlap.
+ */
+#define BATCH_ROWS 4096
+#define NBATCHES 3
+
+struct vrow {
+	long long seq, at_ms;
+	size_t off, len; /* of the entry text in the batch's text buffer */
+	size_t type_off, type_len;
+	unsigned char leaf[32];
+	int leaf_ok; /* the stored hash was 32 bytes */
+};
+
+struct vbatch {
+	struct vrow rows[BATCH_ROWS];
+	size_t n;
+	struct dynbuf text;
+	int full;
+};
+
+struct vstate {
+	/* shared, under mu */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct vbatch b[NBATCHES];
+	int done;   /* the reader has no more batches */
+	int failed; /* the worker found a problem */
+	/* the worker's own */
+	const struct ledger_verify_opts *o;
+	struct ledger_verify_report *r;
+	struct store_ledger_head *heads;
+	size_t nheads, hi;
+	long long want, prev_good;
+	struct merkle_hasher *h;
+	struct merkle_stream ms;
+	struct sg_error err;
+	enum sg_code rc;
+};
+
+/* Checks the heads whose size the tree has reached. */
+static int check_roots(struct vstate *v)
+{
+	unsigned char root[32];
+	struct sg_error *err = &v->err;
+
+	while (v->hi < v->nheads && v->heads[v->hi].tree_size == v->want) {
+		const struct store_ledger_head *hd = &v->heads[v->hi];
+		merkle_stream_root(&v->ms, root);
+		if (memcmp(root, hd->root, 32)) {
+			v->rc = fail(err,
+			             ETR(err,
+			                 "ツリーヘッド #%lld (サイズ %lld): エントリから計算したルートが"
+			                 "署名されたルートと一致しません。エントリ %lld〜%lld のいずれかが"
+			                 "署名後に変更・挿入・削除・並べ替えされています",
+			                 "tree head #%lld (size %lld): the entries do not hash to its "
+			                 "signed root: an entry in seq %lld-%lld was changed, inserted, "
+			                 "removed or reordered after it was signed"),
+			             hd->id, hd->tree_size, v->prev_good, hd->tree_size - 1);
+			return -1;
+		}
+		v->prev_good = hd->tree_size;
+		v->r->sealed = hd->tree_size;
+		v->r->last_head_ms = hd->at_ms;
+		v->hi++;
+	}
+	return 0;
+}
+
+static int check_row(struct vstate *v, const struct vrow *vr, const char *text)
+{
+	struct sg_error *err = &v->err;
+	struct store_ledger_row row;
+	unsigned char leaf[32];
+	long long claimed = -1;
+	char type[65];
+	int t;
+
+	if (check_roots(v))
+		return -1;
+	if (vr->seq != v->want) {
+		v->rc = fail(err,
+		             ETR(err,
+		                 "エントリ %lld がありません (削除されています)。次にあるのはエントリ "
+		                 "%lld です",
+		                 "entry %lld is missing (deleted); the next entry present is %lld"),
+		             v->want, vr->seq);
+		return -1;
+	}
+	if (vr->at_ms >= v->o->from_ms && vr->at_ms < v->o->to_ms) {
+		memcpy(type, text + vr->len + 1, vr->type_len);
+		type[vr->type_len] = '\0';
+		row.seq = vr->seq;
+		row.at_ms = vr->at_ms;
+		row.type = type;
+		row.entry = text;
+		row.entry_len = vr->len;
+		t = vr->type_len > 64 ? 2 : text_agrees(&row, &claimed);
+		merkle_leaf(v->h, text, vr->len, leaf);
+		if (!vr->leaf_ok || memcmp(leaf, vr->leaf, 32)) {
+			v->rc = fail(err,
+			             ETR(err,
+			                 "エントリ %lld: 本文が記録されたハッシュと一致しません "
+			                 "(書き込み後に変更されています)",
+			                 "entry %lld: its text does not match its recorded hash (it "
+			                 "was changed after it was written)"),
+			             vr->seq);
+			return -1;
+		}
+		if (t == 1) {
+			v->rc = fail(err,
+			             ETR(err,
+			                 "エントリ %lld の位置にエントリ %lld の内容があります "
+			                 "(並べ替えまたは挿入されています)",
+			                 "entry %lld holds the text of entry %lld (entries were "
+			                 "reordered or one was inserted)"),
+			             vr->seq, claimed);
+			return -1;
+		}
+		if (t) {
+			v->rc = fail(err,
+			             ETR(err,
+			                 "エントリ %lld: 保存された時刻・種別が本文と異なるか、"
+			                 "本文が台帳のエントリではありません",
+			                 "entry %lld: its stored time or type differ from its text, "
+			                 "or the text is not a ledger entry"),
+			             vr->seq);
+			return -1;
+		}
+		v->r->recomputed++;
+		merkle_stream_push(&v->ms, leaf);
+	} else {
+		if (!vr->leaf_ok) {
+			v->rc = fail(err,
+			             ETR(err, "エントリ %lld: 記録されたハッシュが壊れています",
+			                 "entry %lld: its recorded hash is damaged"),
+			             vr->seq);
+			return -1;
+		}
+		merkle_stream_push(&v->ms, vr->leaf);
+	}
+	v->want++;
+	return 0;
+}
+
+static void *worker(void *arg)
+{
+	struct vstate *v = arg;
+	int next = 0;
+
+	for (;;) {
+		struct vbatch *b = &v->b[next];
+		pthread_mutex_lock(&v->mu);
+		while (!b->full && !v->done)
+			pthread_cond_wait(&v->cv, &v->mu);
+		if (!b->full) {
+			pthread_mutex_unlock(&v->mu);
+			break;
+		}
+		pthread_mutex_unlock(&v->mu);
+		for (size_t i = 0; i < b->n && !v->failed; i++)
+			if (check_row(v, &b->rows[i], b->text.buf + b->rows[i].off)) {
+				pthread_mutex_lock(&v->mu);
+				v->failed = 1;
+				pthread_mutex_unlock(&v->mu);
+			}
+		pthread_mutex_lock(&v->mu);
+		b->full = 0;
+		pthread_cond_broadcast(&v->cv);
+		pthread_mutex_unlock(&v->mu);
+		if (v->failed)
+			break;
+		next = (next + 1) % NBATCHES;
+	}
+	if (!v->failed && check_roots(v) == 0)
+		v->r->entries = v->want;
+	return NULL;
+}
+
+/* Reads every entry into the batches; returns nonzero on a read error. */
+static int read_entries(struct vstate *v, struct store_ledger_cursor *c, struct sg_error *err)
+{
+	struct store_ledger_row row;
+	int next = 0, r = 1;
+
+	while (r == 1) {
+		struct vbatch *b = &v->b[next];
+		pthread_mutex_lock(&v->mu);
+		while (b->full && !v->failed)
+			pthread_cond_wait(&v->cv, &v->mu);
+		if (v->failed) {
+			pthread_mutex_unlock(&v->mu);
+			return 0;
+		}
+		pthread_mutex_unlock(&v->mu);
+		b->n = 0;
+		dynbuf_reset(&b->text);
+		while (b->n < BATCH_ROWS && (r = store_ledger_cursor_next(c, &row, err)) == 1) {
+			struct vrow *vr = &b->rows[b->n++];
+			vr->seq = row.seq;
+			vr->at_ms = row.at_ms;
+			vr->off = b->text.len;
+			vr->len = row.entry_len;
+			vr->type_len = strlen(row.type);
+			vr->leaf_ok = row.leaf_hash_len == 32;
+			if (vr->leaf_ok)
+				memcpy(vr->leaf, row.leaf_hash, 32);
+			/* text NUL type NUL */
+			dynbuf_add(&b->text, row.entry, row.entry_len);
+			dynbuf_addch(&b->text, '\0');
+			dynbuf_add(&b->text, row.type, vr->type_len + 1);
+		}
+		if (r < 0)
+			break;
+		pthread_mutex_lock(&v->mu);
+		b->full = b->n > 0;
+		pthread_cond_broadcast(&v->cv);
+		pthread_mutex_unlock(&v->mu);
+		next = (next + 1) % NBATCHES;
+	}
+	pthread_mutex_lock(&v->mu);
+	v->done = 1;
+	pthread_cond_broadcast(&v->cv);
+	pthread_mutex_unlock(&v->mu);
+	return r < 0;
 }
 
 enum sg_code ledger_verify(struct store *s, const struct ledger_verify_opts *o,
                            struct ledger_verify_report *r, struct sg_error *err)
 {
-	struct store_ledger_head *heads = NULL;
 	struct store_ledger_cursor *c = NULL;
-	struct store_ledger_row row;
-	struct merkle_hasher *h = merkle_hasher_new();
-	struct merkle_stream ms;
-	unsigned char leaf[32], root[32];
-	size_t nheads = 0, hi = 0;
-	long long want = 0, prev_good = 0;
-	int rr;
+	struct vstate *v = xcalloc(1, sizeof(*v));
+	pthread_t th;
+	int read_failed;
 	enum sg_code rc;
 
 	memset(r, 0, sizeof(*r));
 	r->chains_checked = o->tsa_ca_file != NULL;
-	if ((rc = store_ledger_heads(s, &heads, &nheads, err)) ||
-	    (rc = check_heads(heads, nheads, o, r, err)) ||
+	v->o = o;
+	v->r = r;
+	v->err.lang = err ? err->lang : 0;
+	if ((rc = store_ledger_prepare_scan(s, err)) ||
+	    (rc = store_ledger_heads(s, &v->heads, &v->nheads, err)) ||
+	    (rc = check_heads(v->heads, v->nheads, o, r, err)) ||
 	    (rc = store_ledger_cursor_open(s, 0, -1, LLONG_MIN, LLONG_MAX, NULL, &c, err)))
 		goto out;
-	merkle_stream_init(&ms, h);
-	for (;;) {
-		/* Every head of the size reached so far must have this root. */
-		while (hi < nheads && heads[hi].tree_size == want) {
-			merkle_stream_root(&ms, root);
-			if (memcmp(root, heads[hi].root, 32)) {
-				rc = fail(err,
-				          ETR(err,
-				              "ツリーヘッド #%lld (サイズ %lld): エントリから計算したルートが"
-				              "署名されたルートと一致しません。エントリ %lld〜%lld のいずれかが"
-				              "署名後に変更・挿入・削除・並べ替えされています",
-				              "tree head #%lld (size %lld): the entries do not hash to its "
-				              "signed root: an entry in seq %lld-%lld was changed, inserted, "
-				              "removed or reordered after it was signed"),
-				          heads[hi].id, heads[hi].tree_size, prev_good,
-				          heads[hi].tree_size - 1);
-				goto out;
-			}
-			prev_good = heads[hi].tree_size;
-			r->sealed = heads[hi].tree_size;
-			r->last_head_ms = heads[hi].at_ms;
-			hi++;
-		}
-		rr = store_ledger_cursor_next(c, &row, err);
-		if (rr < 0) {
-			rc = SG_ERR_DB;
-			goto out;
-		}
-		if (rr == 0)
-			break;
-		if (row.seq != want) {
-			rc = fail(err,
-			          ETR(err,
-			              "エントリ %lld がありません (削除されています)。次にあるのはエントリ "
-			              "%lld です",
-			              "entry %lld is missing (deleted); the next entry present is %lld"),
-			          want, row.seq);
-			goto out;
-		}
-		if (row.at_ms >= o->from_ms && row.at_ms < o->to_ms) {
-			long long claimed = -1;
-			int t = text_agrees(&row, &claimed);
-			merkle_leaf(h, row.entry, row.entry_len, leaf);
-			if (row.leaf_hash_len != 32 || memcmp(leaf, row.leaf_hash, 32)) {
-				rc = fail(err,
-				          ETR(err,
-				              "エントリ %lld: 本文が記録されたハッシュと一致しません "
-				              "(書き込み後に変更されています)",
-				              "entry %lld: its text does not match its recorded hash (it "
-				              "was changed after it was written)"),
-				          row.seq);
-				goto out;
-			}
-			if (t == 1) {
-				rc = fail(err,
-				          ETR(err,
-				              "エントリ %lld の位置にエントリ %lld の内容があります "
-				              "(並べ替えまたは挿入されています)",
-				              "entry %lld holds the text of entry %lld (entries were "
-				              "reordered or one was inserted)"),
-				          row.seq, claimed);
-				goto out;
-			}
-			if (t) {
-				rc = fail(err,
-				          ETR(err,
-				              "エントリ %lld: 保存された時刻・種別が本文と異なるか、"
-				              "本文が台帳のエントリではありません",
-				              "entry %lld: its stored time or type differ from its text, "
-				              "or the text is not a ledger entry"),
-				          row.seq);
-				goto out;
-			}
-			r->recomputed++;
-			merkle_stream_push(&ms, leaf);
-		} else {
-			if (row.leaf_hash_len != 32) {
-				rc = fail(err,
-				          ETR(err, "エントリ %lld: 記録されたハッシュが壊れています",
-				              "entry %lld: its recorded hash is damaged"),
-				          row.seq);
-				goto out;
-			}
-			merkle_stream_push(&ms, row.leaf_hash);
-		}
-		want++;
+	v->h = merkle_hasher_new();
+	merkle_stream_init(&v->ms, v->h);
+	for (int i = 0; i < NBATCHES; i++)
+		dynbuf_init(&v->b[i].text, DYNBUF_DEFAULT_MAX);
+	pthread_mutex_init(&v->mu, NULL);
+	pthread_cond_init(&v->cv, NULL);
+	if (pthread_create(&th, NULL, worker, v)) {
+		rc = sg_error_set(err, SG_ERR_INTERNAL, "cannot start a thread");
+		goto out_sync;
 	}
-	r->entries = want;
-	if (hi < nheads) {
+	read_failed = read_entries(v, c, err);
+	pthread_join(th, NULL);
+	if (read_failed) {
+		rc = SG_ERR_DB;
+	} else if (v->rc) {
+		rc = v->rc;
+		if (err)
+			*err = v->err;
+	} else if (v->hi < v->nheads) {
+		const struct store_ledger_head *hd = &v->heads[v->hi];
 		rc = fail(err,
 		          ETR(err,
 		              "台帳はエントリ %lld で終わっていますが、ツリーヘッド #%lld はエントリ "
 		              "%lld 件を含みます。エントリ %lld〜%lld が削除されています (末尾の切り詰め)",
 		              "the ledger ends at entry %lld, but tree head #%lld covers %lld entries: "
 		              "entries %lld-%lld were removed (the tail was truncated)"),
-		          want - 1, heads[hi].id, heads[hi].tree_size, want,
-		          heads[hi].tree_size - 1);
-		goto out;
+		          v->want - 1, hd->id, hd->tree_size, v->want, hd->tree_size - 1);
 	}
+out_sync:
+	pthread_mutex_destroy(&v->mu);
+	pthread_cond_destroy(&v->cv);
+	for (int i = 0; i < NBATCHES; i++)
+		dynbuf_release(&v->b[i].text);
 out:
 	store_ledger_cursor_close(c);
-	store_ledger_heads_free(heads, nheads);
-	merkle_hasher_free(h);
+	store_ledger_heads_free(v->heads, v->nheads);
+	merkle_hasher_free(v->h);
+	free(v);
 	return rc;
 }
 

@@ -200,7 +200,8 @@ int store_ledger_cursor_next(struct store_ledger_cursor *c, struct store_ledger_
 	row->seq = sqlite3_column_int64(c->st, 0);
 	row->at_ms = sqlite3_column_int64(c->st, 1);
 	row->type = (const char *)sqlite3_column_text(c->st, 2);
-	row->entry = (const char *)sqlite3_column_text(c->st, 3);
+	/* As a blob: the text column would be copied to add a NUL. */
+	row->entry = (const char *)sqlite3_column_blob(c->st, 3);
 	row->entry_len = (size_t)sqlite3_column_bytes(c->st, 3);
 	row->leaf_hash = sqlite3_column_blob(c->st, 4);
 	row->leaf_hash_len = (size_t)sqlite3_column_bytes(c->st, 4);
@@ -368,4 +369,10 @@ enum sg_code store_ledger_head_insert(struct store *s, const struct store_ledger
 		*id = sqlite3_last_insert_rowid(s->db);
 	sqlite3_finalize(st);
 	return rc;
+}
+
+enum sg_code store_ledger_prepare_scan(struct store *s, struct sg_error *err)
+{
+	/* Read pages through a memory map instead of a copy per page. */
+	return store_exec(s, "PRAGMA mmap_size = 4294967296", err);
 }

@@ -34,7 +34,7 @@ struct store_ledger_row {
 	long long seq;
 	long long at_ms;
 	const char *type;
-	const char *entry;
+	const char *entry; /* entry_len bytes, not NUL-terminated */
 	size_t entry_len;
 	const unsigned char *leaf_hash;
 	size_t leaf_hash_len;
@@ -50,6 +50,10 @@ enum sg_code store_ledger_cursor_open(struct store *s, long long from_seq, long 
 int store_ledger_cursor_next(struct store_ledger_cursor *c, struct store_ledger_row *row,
                              struct sg_error *err);
 void store_ledger_cursor_close(struct store_ledger_cursor *c);
+
+/* Sets the connection up for reading the whole ledger fast (memory-mapped
+ * pages). */
+enum sg_code store_ledger_prepare_scan(struct store *s, struct sg_error *err);
 
 /* The first and one-past-the-last seq of entries with at_ms in [from_ms,
  * to_ms); *first = *end = 0 when there are none. */
