@@ -302,10 +302,11 @@ enum sg_code ledger_config_load(struct ledger_config *c, const struct ydoc *doc,
 	    (rc = ydoc_duration(doc, n, "ledger.tsa_timeout", &c->tsa_timeout, err)))
 		return rc;
 	if (c->tsa_url && !c->tsa_ca_file) {
-		ydoc_error(doc, ydoc_get(section, "tsa_url"), err,
-		           ETR(err,
-		               "ledger.tsa_url にはタイムスタンプ局の CA 証明書 (tsa_ca_file) が必要です",
-		               "ledger.tsa_url needs the TSA's CA certificate (tsa_ca_file)"));
+		ydoc_error(
+		    doc, ydoc_get(section, "tsa_url"), err,
+		    ETR(err,
+		        "ledger.tsa_url にはタイムスタンプ局の CA 証明書 (tsa_ca_file) が必要です",
+		        "ledger.tsa_url needs the TSA's CA certificate (tsa_ca_file)"));
 		sg_error_hint(err, "tsa_ca_file: /etc/saasguard/tsa-ca.pem");
 		return SG_ERR_INPUT;
 	}
@@ -382,8 +383,7 @@ static enum sg_code root_of(struct store *s, long long size, unsigned char root[
 		if (row.seq != want || row.leaf_hash_len != LEDGER_HASH_LEN) {
 			rc = sg_error_set(
 			    err, SG_ERR_VERIFY,
-			    ETR(err,
-			        "台帳のエントリ %lld が欠けているか壊れています。封印しません",
+			    ETR(err, "台帳のエントリ %lld が欠けているか壊れています。封印しません",
 			        "ledger entry %lld is missing or damaged; not sealing"),
 			    want);
 			sg_error_hint(err, "saasguard ledger verify");

@@ -33,7 +33,7 @@
 #include "store.h"
 #include "ydoc.h"
 
-#define LEDGER_HASH_LEN 32
+#define LEDGER_HASH_LEN   32
 #define LEDGER_HEAD_MAGIC "saasguard-ledger-head v1"
 
 /* Appends one entry; *seq (may be NULL) receives its sequence number (0-based
@@ -67,12 +67,12 @@ enum sg_code ledger_each(struct store *s, const char *type, long long from_ms, l
 
 /* The profile's `ledger:` section. */
 struct ledger_config {
-	char *key_path;          /* private key; default ledger_default_key_path() */
-	char *tsa_url;           /* RFC 3161 TSA; NULL: heads are not timestamped */
-	char *tsa_ca_file;       /* CA certificates the TSA chains to */
+	char *key_path;               /* private key; default ledger_default_key_path() */
+	char *tsa_url;                /* RFC 3161 TSA; NULL: heads are not timestamped */
+	char *tsa_ca_file;            /* CA certificates the TSA chains to */
 	long long seal_every_entries; /* seal after this many new entries (default 1000) */
-	double seal_every;       /* ... or this many seconds after the last head (600) */
-	double tsa_timeout;      /* seconds (30) */
+	double seal_every;            /* ... or this many seconds after the last head (600) */
+	double tsa_timeout;           /* seconds (30) */
 };
 
 #define LEDGER_CONFIG_KEYS                                                                         \
@@ -92,11 +92,11 @@ void ledger_config_release(struct ledger_config *c);
 char *ledger_default_key_path(void);
 
 struct ledger_seal_result {
-	int sealed;            /* a head was written */
-	long long tree_size;   /* its size (or the ledger's size when nothing was new) */
+	int sealed;          /* a head was written */
+	long long tree_size; /* its size (or the ledger's size when nothing was new) */
 	long long head_id;
-	int timestamped;       /* it carries a token */
-	char tsa_error[512];   /* why not, when a TSA is configured but failed */
+	int timestamped;     /* it carries a token */
+	char tsa_error[512]; /* why not, when a TSA is configured but failed */
 };
 
 /* Signs a head over every entry now in the ledger (if any entry is newer than

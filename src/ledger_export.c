@@ -75,9 +75,9 @@ static enum sg_code dir_empty_or_new(const char *dir, struct sg_error *err)
 		             ETR(err, "%s: ディレクトリが空ではありません。上書きしません",
 		                 "%s: the directory is not empty; not overwriting it"),
 		             dir);
-		sg_error_hint(err, "%s",
-		              ETR(err, "新しいディレクトリを指定してください",
-		                  "give a new directory"));
+		sg_error_hint(
+		    err, "%s",
+		    ETR(err, "新しいディレクトリを指定してください", "give a new directory"));
 		return SG_ERR_EXISTS;
 	}
 	return SG_OK;
@@ -135,8 +135,7 @@ enum sg_code ledger_export(struct store *s, const struct ledger_key *pub, const 
 	struct store_ledger_cursor *c = NULL;
 	struct store_ledger_row row;
 	struct exporter x;
-	struct dynbuf entries = DYNBUF_INIT, sums = DYNBUF_INIT, md = DYNBUF_INIT,
-	              ca = DYNBUF_INIT;
+	struct dynbuf entries = DYNBUF_INIT, sums = DYNBUF_INIT, md = DYNBUF_INIT, ca = DYNBUF_INIT;
 	unsigned char(*leaves)[32] = NULL, h[32];
 	json_t *proof = NULL;
 	char *pem = NULL, sfirst[32], slast[32], ssize[32], scount[32], when[40];
@@ -158,13 +157,14 @@ enum sg_code ledger_export(struct store *s, const struct ledger_key *pub, const 
 		goto out;
 	}
 	if (strcmp(head.key_id, pub->id)) {
-		rc = sg_error_set(err, SG_ERR_VERIFY,
-		                  ETR(err,
-		                      "最新のツリーヘッドは鍵 %.16s… で署名されていますが、公開鍵は "
-		                      "%.16s… です",
-		                      "the latest tree head is signed by key %.16s…, but the public "
-		                      "key is %.16s…"),
-		                  head.key_id, pub->id);
+		rc =
+		    sg_error_set(err, SG_ERR_VERIFY,
+		                 ETR(err,
+		                     "最新のツリーヘッドは鍵 %.16s… で署名されていますが、公開鍵は "
+		                     "%.16s… です",
+		                     "the latest tree head is signed by key %.16s…, but the public "
+		                     "key is %.16s…"),
+		                 head.key_id, pub->id);
 		sg_error_hint(err, "--public-key FILE");
 		goto out;
 	}
@@ -177,12 +177,13 @@ enum sg_code ledger_export(struct store *s, const struct ledger_key *pub, const 
 		goto out;
 	}
 	if (head.token && !tsa_ca_file) {
-		rc = sg_error_set(err, SG_ERR_USAGE,
-		                  ETR(err,
-		                      "ツリーヘッドにタイムスタンプがあります。検証に使うタイムスタンプ局の "
-		                      "CA 証明書を指定してください",
-		                      "the tree head is timestamped; give the TSA's CA certificate so "
-		                      "the export can be checked"));
+		rc = sg_error_set(
+		    err, SG_ERR_USAGE,
+		    ETR(err,
+		        "ツリーヘッドにタイムスタンプがあります。検証に使うタイムスタンプ局の "
+		        "CA 証明書を指定してください",
+		        "the tree head is timestamped; give the TSA's CA certificate so "
+		        "the export can be checked"));
 		sg_error_hint(err, "--tsa-ca FILE");
 		goto out;
 	}
@@ -193,16 +194,19 @@ enum sg_code ledger_export(struct store *s, const struct ledger_key *pub, const 
 	if (end > head.tree_size)
 		end = head.tree_size;
 	if (first >= end) {
-		rc = sg_error_set(err, SG_ERR_NOT_FOUND,
-		                  ETR(err,
-		                      "その期間に封印済みのエントリがありません (最新のツリーヘッドは "
-		                      "%lld 件を含みます)",
-		                      "no sealed entries in that period (the latest tree head covers "
-		                      "%lld entries)"),
-		                  head.tree_size);
-		sg_error_hint(err, "%s",
-		              ETR(err, "新しいエントリは saasguard ledger seal で封印してから書き出してください",
-		                  "seal new entries first: saasguard ledger seal"));
+		rc = sg_error_set(
+		    err, SG_ERR_NOT_FOUND,
+		    ETR(err,
+		        "その期間に封印済みのエントリがありません (最新のツリーヘッドは "
+		        "%lld 件を含みます)",
+		        "no sealed entries in that period (the latest tree head covers "
+		        "%lld entries)"),
+		    head.tree_size);
+		sg_error_hint(
+		    err, "%s",
+		    ETR(err,
+		        "新しいエントリは saasguard ledger seal で封印してから書き出してください",
+		        "seal new entries first: saasguard ledger seal"));
 		goto out;
 	}
 	/* The leaves of the whole head, checked against its root. */
@@ -232,11 +236,12 @@ enum sg_code ledger_export(struct store *s, const struct ledger_key *pub, const 
 	if (n == head.tree_size)
 		merkle_subtree(x.h, (const unsigned char(*)[32])leaves, 0, (uint64_t)n, h);
 	if (n != head.tree_size || memcmp(h, head.root, 32)) {
-		rc = sg_error_set(err, SG_ERR_VERIFY,
-		                  ETR(err, "台帳が最新のツリーヘッド (#%lld) と一致しません (エントリ %lld)",
-		                      "the ledger does not match its latest tree head (#%lld) (entry "
-		                      "%lld)"),
-		                  head.id, n);
+		rc = sg_error_set(
+		    err, SG_ERR_VERIFY,
+		    ETR(err, "台帳が最新のツリーヘッド (#%lld) と一致しません (エントリ %lld)",
+		        "the ledger does not match its latest tree head (#%lld) (entry "
+		        "%lld)"),
+		    head.id, n);
 		sg_error_hint(err, "saasguard ledger verify");
 		goto out;
 	}
@@ -268,18 +273,26 @@ enum sg_code ledger_export(struct store *s, const struct ledger_key *pub, const 
 	}
 	{
 		const char *pairs[] = {
-		    "@FIRST@",     sfirst,
-		    "@LAST@",      slast,
-		    "@SIZE@",      ssize,
-		    "@COUNT@",     scount,
-		    "@HEADTIME@",  when,
-		    "@KEYID@",     head.key_id,
+		    "@FIRST@",
+		    sfirst,
+		    "@LAST@",
+		    slast,
+		    "@SIZE@",
+		    ssize,
+		    "@COUNT@",
+		    scount,
+		    "@HEADTIME@",
+		    when,
+		    "@KEYID@",
+		    head.key_id,
 		    "@FILES@",
-		    head.token ? "| `head.tst`, `tsa-ca.pem` | RFC 3161 タイムスタンプトークンと時刻認証局の "
+		    head.token ? "| `head.tst`, `tsa-ca.pem` | RFC 3161 "
+		                 "タイムスタンプトークンと時刻認証局の "
 		                 "CA 証明書 / the RFC 3161 time-stamp token and the TSA's CA "
 		                 "certificate |\n"
 		               : "",
-		    "@TIMESTAMP@", head.token ? ledger_verify_tsa_md : ledger_verify_notsa_md,
+		    "@TIMESTAMP@",
+		    head.token ? ledger_verify_tsa_md : ledger_verify_notsa_md,
 		    NULL,
 		};
 		replace(&md, ledger_verify_md, pairs);

@@ -128,16 +128,15 @@ static enum sg_code read_pem(const char *path, const char *label, int private_ke
 	ssize_t n;
 
 	if (fd < 0)
-		return sg_error_set(err, errno == ENOENT ? SG_ERR_NOT_FOUND : SG_ERR_IO,
-		                    ETR(err, "%s: 鍵ファイルを開けません: %s",
-		                        "%s: cannot open the key file: %s"),
-		                    path, strerror(errno));
+		return sg_error_set(
+		    err, errno == ENOENT ? SG_ERR_NOT_FOUND : SG_ERR_IO,
+		    ETR(err, "%s: 鍵ファイルを開けません: %s", "%s: cannot open the key file: %s"),
+		    path, strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return sg_error_set(err, SG_ERR_INPUT,
-		                    ETR(err, "%s: 通常のファイルではありません",
-		                        "%s: not a regular file"),
-		                    path);
+		return sg_error_set(
+		    err, SG_ERR_INPUT,
+		    ETR(err, "%s: 通常のファイルではありません", "%s: not a regular file"), path);
 	}
 	if (private_key && (st.st_mode & 077)) {
 		close(fd);
@@ -158,12 +157,13 @@ static enum sg_code read_pem(const char *path, const char *label, int private_ke
 	if (!b || !e ||
 	    sodium_base642bin(der, cap, b + strlen(begin), (size_t)(e - b - strlen(begin)),
 	                      " \t\r\n", len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
-		rc = sg_error_set(err, SG_ERR_INPUT,
-		                  ETR(err, "%s: PEM 形式の %s がありません",
-		                      "%s: no PEM %s in the file"),
-		                  path, label);
+		rc = sg_error_set(
+		    err, SG_ERR_INPUT,
+		    ETR(err, "%s: PEM 形式の %s がありません", "%s: no PEM %s in the file"), path,
+		    label);
 		sg_error_hint(err, "%s",
-		              ETR(err, "saasguard ledger keygen で作成した Ed25519 鍵を指定してください",
+		              ETR(err,
+		                  "saasguard ledger keygen で作成した Ed25519 鍵を指定してください",
 		                  "give an Ed25519 key made by `saasguard ledger keygen`"));
 	}
 	sodium_memzero(text.buf, text.cap);
@@ -181,8 +181,7 @@ static enum sg_code not_ed25519(const char *path, struct sg_error *err)
 	return SG_ERR_INPUT;
 }
 
-enum sg_code ledger_key_load_private(const char *path, struct ledger_key *out,
-                                     struct sg_error *err)
+enum sg_code ledger_key_load_private(const char *path, struct ledger_key *out, struct sg_error *err)
 {
 	unsigned char der[128];
 	size_t len = 0;
@@ -204,8 +203,7 @@ enum sg_code ledger_key_load_private(const char *path, struct ledger_key *out,
 	return SG_OK;
 }
 
-enum sg_code ledger_key_load_public(const char *path, struct ledger_key *out,
-                                    struct sg_error *err)
+enum sg_code ledger_key_load_public(const char *path, struct ledger_key *out, struct sg_error *err)
 {
 	unsigned char der[128];
 	size_t len = 0;

@@ -30,8 +30,7 @@ struct ledger_key {
 enum sg_code ledger_key_generate(const char *path, struct ledger_key *out, struct sg_error *err);
 enum sg_code ledger_key_load_private(const char *path, struct ledger_key *out,
                                      struct sg_error *err);
-enum sg_code ledger_key_load_public(const char *path, struct ledger_key *out,
-                                    struct sg_error *err);
+enum sg_code ledger_key_load_public(const char *path, struct ledger_key *out, struct sg_error *err);
 /* The public key as PEM text (caller frees). */
 char *ledger_key_public_pem(const struct ledger_key *k);
 

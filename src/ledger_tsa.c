@@ -118,7 +118,8 @@ static enum sg_code post(const char *url, double timeout_s, const unsigned char 
 		                  url, status);
 	else if (!ctype || strncmp(ctype, "application/timestamp-reply", 27))
 		rc = sg_error_set(err, SG_ERR_NETWORK,
-		                  ETR(err, "%s: 応答が application/timestamp-reply ではありません (%s)",
+		                  ETR(err,
+		                      "%s: 応答が application/timestamp-reply ではありません (%s)",
 		                      "%s: the reply is not application/timestamp-reply (%s)"),
 		                  url, ctype ? ctype : "none");
 out:
@@ -231,9 +232,8 @@ static enum sg_code bad_token(struct sg_error *err, const char *why)
 	return sg_error_set(err, SG_ERR_VERIFY, "%s", why);
 }
 
-enum sg_code ledger_tsa_check(const unsigned char *token, size_t len, const void *data,
-                              size_t dlen, const char *ca_file, long long *gen_time,
-                              struct sg_error *err)
+enum sg_code ledger_tsa_check(const unsigned char *token, size_t len, const void *data, size_t dlen,
+                              const char *ca_file, long long *gen_time, struct sg_error *err)
 {
 	const unsigned char *p = token;
 	PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)len);
@@ -250,11 +250,11 @@ enum sg_code ledger_tsa_check(const unsigned char *token, size_t len, const void
 		                        "the time-stamp token does not parse"));
 		goto out;
 	}
-	nid = OBJ_obj2nid(
-	    TS_MSG_IMPRINT_get_algo(TS_TST_INFO_get_msg_imprint(info))->algorithm);
+	nid = OBJ_obj2nid(TS_MSG_IMPRINT_get_algo(TS_TST_INFO_get_msg_imprint(info))->algorithm);
 	if (nid != NID_sha256 && nid != NID_sha384 && nid != NID_sha512) {
-		rc = bad_token(err, ETR(err, "タイムスタンプトークンのハッシュ関数が SHA-2 ではありません",
-		                        "the time-stamp token's hash is not SHA-2"));
+		rc = bad_token(
+		    err, ETR(err, "タイムスタンプトークンのハッシュ関数が SHA-2 ではありません",
+		             "the time-stamp token's hash is not SHA-2"));
 		goto out;
 	}
 	vctx = TS_VERIFY_CTX_new();
@@ -269,10 +269,11 @@ enum sg_code ledger_tsa_check(const unsigned char *token, size_t len, const void
 		TS_VERIFY_CTX_add_flags(vctx, TS_VFY_SIGNATURE);
 	}
 	if (TS_RESP_verify_token(vctx, p7) != 1) {
-		snprintf(msg, sizeof(msg), "%s: %s",
-		         ETR(err, "タイムスタンプトークンが一致しないか、署名を検証できません",
-		             "the time-stamp token does not match or its signature does not verify"),
-		         ossl_reason(buf, sizeof(buf)));
+		snprintf(
+		    msg, sizeof(msg), "%s: %s",
+		    ETR(err, "タイムスタンプトークンが一致しないか、署名を検証できません",
+		        "the time-stamp token does not match or its signature does not verify"),
+		    ossl_reason(buf, sizeof(buf)));
 		rc = bad_token(err, msg);
 		goto out;
 	}

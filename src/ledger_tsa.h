@@ -27,8 +27,7 @@ enum sg_code ledger_tsa_stamp(const char *url, const char *ca_file, double timeo
 /* Checks a token (DER) over data: version, imprint (SHA-2 only), and with
  * ca_file the signature and the TSA's chain. *gen_time (may be NULL) receives
  * the token's time, seconds since the epoch. A bad token: SG_ERR_VERIFY. */
-enum sg_code ledger_tsa_check(const unsigned char *token, size_t len, const void *data,
-                              size_t dlen, const char *ca_file, long long *gen_time,
-                              struct sg_error *err);
+enum sg_code ledger_tsa_check(const unsigned char *token, size_t len, const void *data, size_t dlen,
+                              const char *ca_file, long long *gen_time, struct sg_error *err);
 
 #endif

@@ -48,8 +48,8 @@ static const struct ledger_key *find_key(const struct ledger_verify_opts *o, con
 /* Checks every head on its own: text, columns, key, signature, token, and
  * the order of sizes. */
 static enum sg_code check_heads(const struct store_ledger_head *h, size_t n,
-                                const struct ledger_verify_opts *o,
-                                struct ledger_verify_report *r, struct sg_error *err)
+                                const struct ledger_verify_opts *o, struct ledger_verify_report *r,
+                                struct sg_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char root[32];
@@ -65,65 +65,74 @@ static enum sg_code check_heads(const struct store_ledger_head *h, size_t n,
 			            h[i].id);
 		if (size != h[i].tree_size || h[i].root_len != 32 || memcmp(root, h[i].root, 32) ||
 		    at_ms != h[i].at_ms || strcmp(key_id, h[i].key_id))
-			return fail(err,
-			            ETR(err,
-			                "ツリーヘッド #%lld: 保存された値 (サイズ・ルート・時刻・鍵) "
-			                "が署名された本文と異なります",
-			                "tree head #%lld: its stored size, root, time or key differ "
-			                "from its signed text"),
-			            h[i].id);
+			return fail(
+			    err,
+			    ETR(err,
+			        "ツリーヘッド #%lld: 保存された値 (サイズ・ルート・時刻・鍵) "
+			        "が署名された本文と異なります",
+			        "tree head #%lld: its stored size, root, time or key differ "
+			        "from its signed text"),
+			    h[i].id);
 		k = find_key(o, key_id);
 		if (!k)
-			return fail(err,
-			            ETR(err,
-			                "ツリーヘッド #%lld (サイズ %lld) は鍵 %.16s… で署名されていますが、"
-			                "検証に使う公開鍵は %.16s… です。鍵が差し替えられたか、"
-			                "以前の公開鍵を --public-key で指定する必要があります",
-			                "tree head #%lld (size %lld) is signed by key %.16s…, but the "
-			                "public key is %.16s…: the key was replaced, or give the earlier "
-			                "public key with --public-key"),
-			            h[i].id, size, key_id, o->nkeys ? o->keys[0].id : "-");
+			return fail(
+			    err,
+			    ETR(err,
+			        "ツリーヘッド #%lld (サイズ %lld) は鍵 %.16s… "
+			        "で署名されていますが、"
+			        "検証に使う公開鍵は %.16s… です。鍵が差し替えられたか、"
+			        "以前の公開鍵を --public-key で指定する必要があります",
+			        "tree head #%lld (size %lld) is signed by key %.16s…, but the "
+			        "public key is %.16s…: the key was replaced, or give the earlier "
+			        "public key with --public-key"),
+			    h[i].id, size, key_id, o->nkeys ? o->keys[0].id : "-");
 		if (h[i].signature_len != LEDGER_SIG_LEN ||
 		    !ledger_key_verify(k, h[i].head, strlen(h[i].head), h[i].signature))
-			return fail(err,
-			            ETR(err, "ツリーヘッド #%lld (サイズ %lld): 署名が一致しません",
-			                "tree head #%lld (size %lld): the signature does not verify"),
-			            h[i].id, size);
+			return fail(
+			    err,
+			    ETR(err, "ツリーヘッド #%lld (サイズ %lld): 署名が一致しません",
+			        "tree head #%lld (size %lld): the signature does not verify"),
+			    h[i].id, size);
 		if (h[i].token) {
 			memset(&terr, 0, sizeof(terr));
 			terr.lang = err ? err->lang : 0;
 			if (ledger_tsa_check(h[i].token, h[i].token_len, h[i].head,
 			                     strlen(h[i].head), o->tsa_ca_file, &gen, &terr))
-				return fail(err,
-				            ETR(err, "ツリーヘッド #%lld (サイズ %lld): タイムスタンプ: %s",
-				                "tree head #%lld (size %lld): time-stamp: %s"),
-				            h[i].id, size, terr.msg);
+				return fail(
+				    err,
+				    ETR(err, "ツリーヘッド #%lld (サイズ %lld): タイムスタンプ: %s",
+				        "tree head #%lld (size %lld): time-stamp: %s"),
+				    h[i].id, size, terr.msg);
 			if (gen * 1000 < at_ms - TOKEN_SKEW_S * 1000LL)
-				return fail(err,
-				            ETR(err,
-				                "ツリーヘッド #%lld: タイムスタンプの時刻がヘッドの時刻より前です",
-				                "tree head #%lld: the time-stamp is older than the head"),
-				            h[i].id);
+				return fail(
+				    err,
+				    ETR(err,
+				        "ツリーヘッド #%lld: "
+				        "タイムスタンプの時刻がヘッドの時刻より前です",
+				        "tree head #%lld: the time-stamp is older than the head"),
+				    h[i].id);
 			r->heads_timestamped++;
 			if (gen > r->last_token_time)
 				r->last_token_time = gen;
 		}
 		if (i && size < h[i - 1].tree_size)
-			return fail(err,
-			            ETR(err,
-			                "ツリーヘッド #%lld (サイズ %lld) が先のヘッド #%lld (サイズ %lld) "
-			                "より小さくなっています。台帳が切り詰められ、書き直されています",
-			                "tree head #%lld (size %lld) is smaller than the earlier head "
-			                "#%lld (size %lld): the ledger was truncated and rewritten"),
-			            h[i].id, size, h[i - 1].id, h[i - 1].tree_size);
+			return fail(
+			    err,
+			    ETR(err,
+			        "ツリーヘッド #%lld (サイズ %lld) が先のヘッド #%lld (サイズ %lld) "
+			        "より小さくなっています。台帳が切り詰められ、書き直されています",
+			        "tree head #%lld (size %lld) is smaller than the earlier head "
+			        "#%lld (size %lld): the ledger was truncated and rewritten"),
+			    h[i].id, size, h[i - 1].id, h[i - 1].tree_size);
 		if (i && size == h[i - 1].tree_size && memcmp(h[i].root, h[i - 1].root, 32))
-			return fail(err,
-			            ETR(err,
-			                "同じサイズ %lld に異なるツリーヘッドが 2 つあります (#%lld と "
-			                "#%lld)。台帳が分岐しています",
-			                "two different tree heads for size %lld (#%lld and #%lld): the "
-			                "ledger forked"),
-			            size, h[i - 1].id, h[i].id);
+			return fail(
+			    err,
+			    ETR(err,
+			        "同じサイズ %lld に異なるツリーヘッドが 2 つあります (#%lld と "
+			        "#%lld)。台帳が分岐しています",
+			        "two different tree heads for size %lld (#%lld and #%lld): the "
+			        "ledger forked"),
+			    size, h[i - 1].id, h[i].id);
 		r->heads++;
 	}
 	return SG_OK;
@@ -189,7 +198,7 @@ static int text_agrees(const struct store_ledger_row *row, long long *claimed)
  * head's root as the tree reaches its size. Reading and hashing so overlap.
  */
 #define BATCH_ROWS 4096
-#define NBATCHES 3
+#define NBATCHES   3
 
 struct vrow {
 	long long seq, at_ms;
@@ -235,15 +244,16 @@ static int check_roots(struct vstate *v)
 		const struct store_ledger_head *hd = &v->heads[v->hi];
 		merkle_stream_root(&v->ms, root);
 		if (memcmp(root, hd->root, 32)) {
-			v->rc = fail(err,
-			             ETR(err,
-			                 "ツリーヘッド #%lld (サイズ %lld): エントリから計算したルートが"
-			                 "署名されたルートと一致しません。エントリ %lld〜%lld のいずれかが"
-			                 "署名後に変更・挿入・削除・並べ替えされています",
-			                 "tree head #%lld (size %lld): the entries do not hash to its "
-			                 "signed root: an entry in seq %lld-%lld was changed, inserted, "
-			                 "removed or reordered after it was signed"),
-			             hd->id, hd->tree_size, v->prev_good, hd->tree_size - 1);
+			v->rc = fail(
+			    err,
+			    ETR(err,
+			        "ツリーヘッド #%lld (サイズ %lld): エントリから計算したルートが"
+			        "署名されたルートと一致しません。エントリ %lld〜%lld のいずれかが"
+			        "署名後に変更・挿入・削除・並べ替えされています",
+			        "tree head #%lld (size %lld): the entries do not hash to its "
+			        "signed root: an entry in seq %lld-%lld was changed, inserted, "
+			        "removed or reordered after it was signed"),
+			    hd->id, hd->tree_size, v->prev_good, hd->tree_size - 1);
 			return -1;
 		}
 		v->prev_good = hd->tree_size;
@@ -266,12 +276,13 @@ static int check_row(struct vstate *v, const struct vrow *vr, const char *text)
 	if (check_roots(v))
 		return -1;
 	if (vr->seq != v->want) {
-		v->rc = fail(err,
-		             ETR(err,
-		                 "エントリ %lld がありません (削除されています)。次にあるのはエントリ "
-		                 "%lld です",
-		                 "entry %lld is missing (deleted); the next entry present is %lld"),
-		             v->want, vr->seq);
+		v->rc =
+		    fail(err,
+		         ETR(err,
+		             "エントリ %lld がありません (削除されています)。次にあるのはエントリ "
+		             "%lld です",
+		             "entry %lld is missing (deleted); the next entry present is %lld"),
+		         v->want, vr->seq);
 		return -1;
 	}
 	if (vr->at_ms >= v->o->from_ms && vr->at_ms < v->o->to_ms) {
@@ -285,13 +296,14 @@ static int check_row(struct vstate *v, const struct vrow *vr, const char *text)
 		t = vr->type_len > 64 ? 2 : text_agrees(&row, &claimed);
 		merkle_leaf(v->h, text, vr->len, leaf);
 		if (!vr->leaf_ok || memcmp(leaf, vr->leaf, 32)) {
-			v->rc = fail(err,
-			             ETR(err,
-			                 "エントリ %lld: 本文が記録されたハッシュと一致しません "
-			                 "(書き込み後に変更されています)",
-			                 "entry %lld: its text does not match its recorded hash (it "
-			                 "was changed after it was written)"),
-			             vr->seq);
+			v->rc =
+			    fail(err,
+			         ETR(err,
+			             "エントリ %lld: 本文が記録されたハッシュと一致しません "
+			             "(書き込み後に変更されています)",
+			             "entry %lld: its text does not match its recorded hash (it "
+			             "was changed after it was written)"),
+			         vr->seq);
 			return -1;
 		}
 		if (t == 1) {
@@ -305,13 +317,14 @@ static int check_row(struct vstate *v, const struct vrow *vr, const char *text)
 			return -1;
 		}
 		if (t) {
-			v->rc = fail(err,
-			             ETR(err,
-			                 "エントリ %lld: 保存された時刻・種別が本文と異なるか、"
-			                 "本文が台帳のエントリではありません",
-			                 "entry %lld: its stored time or type differ from its text, "
-			                 "or the text is not a ledger entry"),
-			             vr->seq);
+			v->rc =
+			    fail(err,
+			         ETR(err,
+			             "エントリ %lld: 保存された時刻・種別が本文と異なるか、"
+			             "本文が台帳のエントリではありません",
+			             "entry %lld: its stored time or type differ from its text, "
+			             "or the text is not a ledger entry"),
+			         vr->seq);
 			return -1;
 		}
 		v->r->recomputed++;
@@ -451,13 +464,15 @@ enum sg_code ledger_verify(struct store *s, const struct ledger_verify_opts *o,
 			*err = v->err;
 	} else if (v->hi < v->nheads) {
 		const struct store_ledger_head *hd = &v->heads[v->hi];
-		rc = fail(err,
-		          ETR(err,
-		              "台帳はエントリ %lld で終わっていますが、ツリーヘッド #%lld はエントリ "
-		              "%lld 件を含みます。エントリ %lld〜%lld が削除されています (末尾の切り詰め)",
-		              "the ledger ends at entry %lld, but tree head #%lld covers %lld entries: "
-		              "entries %lld-%lld were removed (the tail was truncated)"),
-		          v->want - 1, hd->id, hd->tree_size, v->want, hd->tree_size - 1);
+		rc = fail(
+		    err,
+		    ETR(err,
+		        "台帳はエントリ %lld で終わっていますが、ツリーヘッド #%lld はエントリ "
+		        "%lld 件を含みます。エントリ %lld〜%lld が削除されています "
+		        "(末尾の切り詰め)",
+		        "the ledger ends at entry %lld, but tree head #%lld covers %lld entries: "
+		        "entries %lld-%lld were removed (the tail was truncated)"),
+		    v->want - 1, hd->id, hd->tree_size, v->want, hd->tree_size - 1);
 	}
 out_sync:
 	pthread_mutex_destroy(&v->mu);
@@ -511,8 +526,7 @@ static enum sg_code load_sealed(struct store *s, struct store_ledger_head *head,
 	merkle_hasher_free(h);
 	if (n != head->tree_size || memcmp(root, head->root, 32)) {
 		sg_error_set(err, SG_ERR_VERIFY,
-		             ETR(err,
-		                 "台帳が最新のツリーヘッド (#%lld) と一致しません",
+		             ETR(err, "台帳が最新のツリーヘッド (#%lld) と一致しません",
 		                 "the ledger does not match its latest tree head (#%lld)"),
 		             head->id);
 		sg_error_hint(err, "saasguard ledger verify");
@@ -560,13 +574,14 @@ enum sg_code ledger_inclusion_proof(struct store *s, long long seq, json_t **out
 	if ((rc = load_sealed(s, &head, &leaves, err)))
 		goto done;
 	if (seq < 0 || seq >= head.tree_size) {
-		rc = sg_error_set(err, SG_ERR_NOT_FOUND,
-		                  ETR(err,
-		                      "エントリ %lld は最新のツリーヘッド (サイズ %lld) に含まれていません",
-		                      "entry %lld is not covered by the latest tree head (size %lld)"),
-		                  seq, head.tree_size);
+		rc = sg_error_set(
+		    err, SG_ERR_NOT_FOUND,
+		    ETR(err, "エントリ %lld は最新のツリーヘッド (サイズ %lld) に含まれていません",
+		        "entry %lld is not covered by the latest tree head (size %lld)"),
+		    seq, head.tree_size);
 		sg_error_hint(err, "%s",
-		              ETR(err, "新しいエントリなら saasguard ledger seal で封印してください",
+		              ETR(err,
+		                  "新しいエントリなら saasguard ledger seal で封印してください",
 		                  "if the entry is new, seal it first: saasguard ledger seal"));
 		goto done;
 	}

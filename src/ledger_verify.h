@@ -24,16 +24,16 @@
 struct ledger_verify_opts {
 	const struct ledger_key *keys; /* trusted public keys */
 	size_t nkeys;
-	const char *tsa_ca_file; /* NULL: token chains are not checked */
+	const char *tsa_ca_file;  /* NULL: token chains are not checked */
 	long long from_ms, to_ms; /* entries recomputed: at_ms in [from_ms, to_ms) */
 };
 
 struct ledger_verify_report {
-	long long entries;         /* in the ledger */
-	long long recomputed;      /* whose leaf was recomputed from the text */
-	long long heads;           /* checked */
+	long long entries;    /* in the ledger */
+	long long recomputed; /* whose leaf was recomputed from the text */
+	long long heads;      /* checked */
 	long long heads_timestamped;
-	long long sealed;          /* entries covered by the latest head */
+	long long sealed; /* entries covered by the latest head */
 	long long last_head_ms;
 	long long last_token_time; /* seconds, 0 when none */
 	int chains_checked;        /* tokens were checked against a CA file */

@@ -127,8 +127,9 @@ static size_t path_rec(struct merkle_hasher *h, const unsigned char (*leaves)[ME
 	return len + 1;
 }
 
-size_t merkle_inclusion_path(struct merkle_hasher *h, const unsigned char (*leaves)[MERKLE_HASH_LEN],
-                             uint64_t n, uint64_t m, unsigned char (*path)[MERKLE_HASH_LEN])
+size_t merkle_inclusion_path(struct merkle_hasher *h,
+                             const unsigned char (*leaves)[MERKLE_HASH_LEN], uint64_t n, uint64_t m,
+                             unsigned char (*path)[MERKLE_HASH_LEN])
 {
 	return path_rec(h, leaves, 0, n, m, path, 0);
 }

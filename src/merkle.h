@@ -50,8 +50,9 @@ void merkle_subtree(struct merkle_hasher *h, const unsigned char (*leaves)[MERKL
 
 /* PATH(m, leaves[0:n]) into path (MERKLE_MAX_PATH slots); returns its length.
  * Requires m < n. */
-size_t merkle_inclusion_path(struct merkle_hasher *h, const unsigned char (*leaves)[MERKLE_HASH_LEN],
-                             uint64_t n, uint64_t m, unsigned char (*path)[MERKLE_HASH_LEN]);
+size_t merkle_inclusion_path(struct merkle_hasher *h,
+                             const unsigned char (*leaves)[MERKLE_HASH_LEN], uint64_t n, uint64_t m,
+                             unsigned char (*path)[MERKLE_HASH_LEN]);
 /* PROOF(m, leaves[0:n]); returns its length. Requires 0 < m <= n. */
 size_t merkle_consistency_proof(struct merkle_hasher *h,
                                 const unsigned char (*leaves)[MERKLE_HASH_LEN], uint64_t n,

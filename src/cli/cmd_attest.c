@@ -94,11 +94,13 @@ int cmd_attest(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (first >= argc)
 		return cli_usage_error(cli, "attest", "%s",
-		                       TR(cli->lang, "対策項目の ID (例: III.1.1.1) を指定してください",
+		                       TR(cli->lang,
+		                          "対策項目の ID (例: III.1.1.1) を指定してください",
 		                          "give a countermeasure id, such as III.1.1.1"));
 	if (first + 1 < argc)
 		return cli_usage_error(
-		    cli, "attest", TR(cli->lang, "余分な引数 '%s' があります", "unexpected argument '%s'"),
+		    cli, "attest",
+		    TR(cli->lang, "余分な引数 '%s' があります", "unexpected argument '%s'"),
 		    argv[first + 1]);
 	if (!o.note || !*o.note)
 		return cli_usage_error(cli, "attest", "%s",
@@ -121,9 +123,9 @@ int cmd_attest(struct cli *cli, int argc, char **argv)
 				sg_error_set(&err, SG_ERR_IO, "%s: cannot read", o.files[i]);
 			return cli_report(cli, &err);
 		}
-		json_array_append_new(files, json_pack("{s:s,s:s,s:I}", "file", o.files[i],
-		                                       "sha256", hex, "bytes",
-		                                       (json_int_t)st.st_size));
+		json_array_append_new(files,
+		                      json_pack("{s:s,s:s,s:I}", "file", o.files[i], "sha256", hex,
+		                                "bytes", (json_int_t)st.st_size));
 	}
 	json_object_set_new(payload, "evidence", files);
 	if ((rc = cli_ledger_config(cli, &o, &cfg))) {

@@ -140,7 +140,8 @@ int cli_ledger_opts(struct cli *cli, const char *cmd, const char *usage, int arg
 		case OPT_EVIDENCE:
 			if (o->nfiles >= sizeof(o->files) / sizeof(o->files[0]))
 				return cli_usage_error(cli, cmd, "%s",
-				                       TR(cli->lang, "ファイルが多すぎます (64 まで)",
+				                       TR(cli->lang,
+				                          "ファイルが多すぎます (64 まで)",
 				                          "too many files (at most 64)"));
 			o->files[o->nfiles++] = optarg;
 			break;
@@ -157,7 +158,8 @@ int cli_ledger_opts(struct cli *cli, const char *cmd, const char *usage, int arg
 				return cli_usage_error(
 				    cli, cmd,
 				    TR(cli->lang,
-				       "--%s には 2026-11-01 や 2026-11-01T09:00+09:00 の形で日時を指定して"
+				       "--%s には 2026-11-01 や 2026-11-01T09:00+09:00 "
+				       "の形で日時を指定して"
 				       "ください ('%s' は不可)",
 				       "--%s takes a date or time such as 2026-11-01 or "
 				       "2026-11-01T09:00+09:00, not '%s'"),
@@ -181,7 +183,8 @@ int cli_ledger_opts(struct cli *cli, const char *cmd, const char *usage, int arg
 			if (*end || end == optarg || o->consistency < 1)
 				return cli_usage_error(
 				    cli, cmd,
-				    TR(cli->lang, "--consistency には 1 以上の整数を指定してください",
+				    TR(cli->lang,
+				       "--consistency には 1 以上の整数を指定してください",
 				       "--consistency takes a whole number of at least 1"));
 			break;
 		}
@@ -241,7 +244,8 @@ static int no_args(struct cli *cli, const char *cmd, int first, int argc, char *
 {
 	if (first < argc)
 		return cli_usage_error(
-		    cli, cmd, TR(cli->lang, "余分な引数 '%s' があります", "unexpected argument '%s'"),
+		    cli, cmd,
+		    TR(cli->lang, "余分な引数 '%s' があります", "unexpected argument '%s'"),
 		    argv[first]);
 	return -1;
 }
@@ -256,13 +260,14 @@ void cli_ledger_print_seal(struct cli *cli, const struct ledger_config *cfg,
 	       r->head_id, r->tree_size,
 	       r->timestamped ? TR(cli->lang, "、タイムスタンプ付き", ", time-stamped") : "");
 	if (cfg->tsa_url && !r->timestamped)
-		fprintf(stderr,
-		        TR(cli->lang,
-		           "saasguard: 警告: タイムスタンプを取得できませんでした: %s\n"
-		           "  このヘッドはタイムスタンプなしで保存しました。次の封印で再試行します\n",
-		           "saasguard: warning: no time-stamp: %s\n"
-		           "  the head was kept without one; the next seal tries again\n"),
-		        r->tsa_error);
+		fprintf(
+		    stderr,
+		    TR(cli->lang,
+		       "saasguard: 警告: タイムスタンプを取得できませんでした: %s\n"
+		       "  このヘッドはタイムスタンプなしで保存しました。次の封印で再試行します\n",
+		       "saasguard: warning: no time-stamp: %s\n"
+		       "  the head was kept without one; the next seal tries again\n"),
+		    r->tsa_error);
 }
 
 static int ledger_keygen(struct cli *cli, int argc, char **argv)
@@ -283,13 +288,14 @@ static int ledger_keygen(struct cli *cli, int argc, char **argv)
 		ledger_config_release(&cfg);
 		return cli_report(cli, &err);
 	}
-	printf(TR(cli->lang,
-	          "署名鍵を作成しました\n  秘密鍵: %s (0600)\n  公開鍵: %s.pub\n  鍵 ID (公開鍵 DER "
-	          "の SHA-256): %s\n公開鍵と鍵 ID は監査人に別経路で渡してください。\n",
-	          "made the signing key\n  private key: %s (0600)\n  public key:  %s.pub\n  key id "
-	          "(SHA-256 of the public key DER): %s\nGive the public key and its id to your "
-	          "auditors through another channel.\n"),
-	       cfg.key_path, cfg.key_path, key.id);
+	printf(
+	    TR(cli->lang,
+	       "署名鍵を作成しました\n  秘密鍵: %s (0600)\n  公開鍵: %s.pub\n  鍵 ID (公開鍵 DER "
+	       "の SHA-256): %s\n公開鍵と鍵 ID は監査人に別経路で渡してください。\n",
+	       "made the signing key\n  private key: %s (0600)\n  public key:  %s.pub\n  key id "
+	       "(SHA-256 of the public key DER): %s\nGive the public key and its id to your "
+	       "auditors through another channel.\n"),
+	    cfg.key_path, cfg.key_path, key.id);
 	ledger_key_wipe(&key);
 	ledger_config_release(&cfg);
 	return 0;
@@ -312,10 +318,11 @@ static int show_one(json_t *entry, const char *text, void *ctx)
 		json_array_append(c->arr, entry);
 		return 0;
 	}
-	snprintf(seq, sizeof(seq), "%lld", (long long)json_integer_value(json_object_get(entry, "seq")));
+	snprintf(seq, sizeof(seq), "%lld",
+	         (long long)json_integer_value(json_object_get(entry, "seq")));
 	sg_time_local(at / 1000, "Asia/Tokyo", 1, when);
-	payload = json_dumps(json_object_get(entry, "payload"), JSON_COMPACT | JSON_SORT_KEYS |
-	                                                            JSON_ENCODE_ANY);
+	payload = json_dumps(json_object_get(entry, "payload"),
+	                     JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 	{
 		const char *row[] = {seq, when, json_string_value(json_object_get(entry, "type")),
 		                     payload ? payload : ""};
@@ -394,9 +401,11 @@ static int ledger_seal(struct cli *cli, int argc, char **argv)
 	if (ledger_seal_now(s, &cfg, &r, &err)) {
 		rc = cli_report(cli, &err);
 	} else if (!r.sealed) {
-		printf(TR(cli->lang, "新しいエントリはありません (ツリーヘッドはエントリ %lld 件まで署名済み)\n",
-		          "nothing new to seal (the tree heads cover all %lld entries)\n"),
-		       r.tree_size);
+		printf(
+		    TR(cli->lang,
+		       "新しいエントリはありません (ツリーヘッドはエントリ %lld 件まで署名済み)\n",
+		       "nothing new to seal (the tree heads cover all %lld entries)\n"),
+		    r.tree_size);
 	} else {
 		cli_ledger_print_seal(cli, &cfg, &r);
 		rc = cfg.tsa_url && !r.timestamped ? 1 : 0;
@@ -408,8 +417,7 @@ static int ledger_seal(struct cli *cli, int argc, char **argv)
 
 /* The trusted public keys: --public-key files, else the key's .pub. */
 static int load_public_keys(struct cli *cli, const struct cli_ledger_opts *o,
-                            const struct ledger_config *cfg, struct ledger_key *keys,
-                            size_t *n)
+                            const struct ledger_config *cfg, struct ledger_key *keys, size_t *n)
 {
 	struct sg_error err;
 
@@ -473,56 +481,62 @@ static int ledger_verify_cmd(struct cli *cli, int argc, char **argv)
 		printf(TR(cli->lang, "検証失敗: %s\n", "VERIFICATION FAILED: %s\n"), err.msg);
 		return cli_report(cli, &err);
 	}
-	printf(TR(cli->lang,
-	          "台帳を検証しました: エントリ %lld 件 (本文から再計算 %lld 件)、ツリーヘッド %lld "
-	          "件 (署名はすべて有効、鍵 %.16s…)\n",
-	          "ledger verified: %lld entries (%lld recomputed from their text), %lld tree heads "
-	          "(every signature valid, key %.16s…)\n"),
-	       r.entries, r.recomputed, r.heads, keys[0].id);
+	printf(
+	    TR(cli->lang,
+	       "台帳を検証しました: エントリ %lld 件 (本文から再計算 %lld 件)、ツリーヘッド %lld "
+	       "件 (署名はすべて有効、鍵 %.16s…)\n",
+	       "ledger verified: %lld entries (%lld recomputed from their text), %lld tree heads "
+	       "(every signature valid, key %.16s…)\n"),
+	    r.entries, r.recomputed, r.heads, keys[0].id);
 	if (r.heads) {
 		sg_time_utc(r.last_head_ms / 1000, when);
 		printf(TR(cli->lang, "最新のツリーヘッド: エントリ %lld 件、%s\n",
 		          "latest tree head: %lld entries, %s\n"),
 		       r.sealed, when);
 	} else {
-		printf("%s", TR(cli->lang,
-		                "警告: 署名済みのツリーヘッドがありません。エントリは署名で保護されて"
-		                "いません (saasguard ledger seal)\n",
-		                "warning: there is no signed tree head; no entry is protected by a "
-		                "signature yet (saasguard ledger seal)\n"));
+		printf("%s",
+		       TR(cli->lang,
+		          "警告: 署名済みのツリーヘッドがありません。エントリは署名で保護されて"
+		          "いません (saasguard ledger seal)\n",
+		          "warning: there is no signed tree head; no entry is protected by a "
+		          "signature yet (saasguard ledger seal)\n"));
 	}
 	if (r.heads_timestamped) {
 		sg_time_utc(r.last_token_time, when);
-		printf(TR(cli->lang,
-		          "タイムスタンプ: ツリーヘッド %lld 件中 %lld 件に RFC 3161 タイムスタンプ "
-		          "(最新 %s)、%s\n",
-		          "time-stamps: %lld of %lld tree heads carry an RFC 3161 time-stamp (latest "
-		          "%s); %s\n"),
-		       r.heads_timestamped, r.heads, when,
-		       r.chains_checked
-		           ? TR(cli->lang, "時刻認証局の証明書チェーンも検証済み",
-		                "the TSA's certificate chain was checked")
-		           : TR(cli->lang,
-		                "時刻認証局の証明書チェーンは未検証 (--tsa-ca FILE で CA を指定)",
-		                "the TSA's certificate chain was NOT checked (give --tsa-ca FILE)"));
+		printf(
+		    TR(cli->lang,
+		       "タイムスタンプ: ツリーヘッド %lld 件中 %lld 件に RFC 3161 タイムスタンプ "
+		       "(最新 %s)、%s\n",
+		       "time-stamps: %lld of %lld tree heads carry an RFC 3161 time-stamp (latest "
+		       "%s); %s\n"),
+		    r.heads_timestamped, r.heads, when,
+		    r.chains_checked
+		        ? TR(cli->lang, "時刻認証局の証明書チェーンも検証済み",
+		             "the TSA's certificate chain was checked")
+		        : TR(cli->lang,
+		             "時刻認証局の証明書チェーンは未検証 (--tsa-ca FILE で CA を指定)",
+		             "the TSA's certificate chain was NOT checked (give --tsa-ca FILE)"));
 		if (r.heads_timestamped < r.heads)
 			printf(TR(cli->lang, "  タイムスタンプのないツリーヘッド: %lld 件\n",
 			          "  tree heads without a time-stamp: %lld\n"),
 			       r.heads - r.heads_timestamped);
 	} else if (r.heads) {
-		printf("%s", TR(cli->lang,
-		                "タイムスタンプ: なし (ツリーヘッドは署名済みですが、RFC 3161 "
-		                "タイムスタンプはありません。プロファイルの ledger.tsa_url で設定できます)\n",
-		                "time-stamps: none (the tree heads are signed but not time-stamped; "
-		                "set ledger.tsa_url in the profile)\n"));
+		printf("%s",
+		       TR(cli->lang,
+		          "タイムスタンプ: なし (ツリーヘッドは署名済みですが、RFC 3161 "
+		          "タイムスタンプはありません。プロファイルの ledger.tsa_url "
+		          "で設定できます)\n",
+		          "time-stamps: none (the tree heads are signed but not time-stamped; "
+		          "set ledger.tsa_url in the profile)\n"));
 	}
 	if (r.entries > r.sealed)
-		printf(TR(cli->lang,
-		          "未封印のエントリ: %lld 件 (最新のツリーヘッドより後。saasguard ledger seal "
-		          "で封印できます)\n",
-		          "unsealed entries: %lld (after the latest tree head; saasguard ledger seal "
-		          "seals them)\n"),
-		       r.entries - r.sealed);
+		printf(
+		    TR(cli->lang,
+		       "未封印のエントリ: %lld 件 (最新のツリーヘッドより後。saasguard ledger seal "
+		       "で封印できます)\n",
+		       "unsealed entries: %lld (after the latest tree head; saasguard ledger seal "
+		       "seals them)\n"),
+		    r.entries - r.sealed);
 	return 0;
 }
 
@@ -594,7 +608,8 @@ static int ledger_export_cmd(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (first + 1 != argc)
 		return cli_usage_error(cli, "ledger export", "%s",
-		                       TR(cli->lang, "書き出し先のディレクトリ DIR を 1 つ指定してください",
+		                       TR(cli->lang,
+		                          "書き出し先のディレクトリ DIR を 1 つ指定してください",
 		                          "give one directory DIR to export to"));
 	if ((rc = cli_ledger_config(cli, &o, &cfg)))
 		return rc;
@@ -613,8 +628,8 @@ static int ledger_export_cmd(struct cli *cli, int argc, char **argv)
 	}
 	if ((rc = load_public_keys(cli, &o, &cfg, keys, &nkeys)))
 		goto out;
-	code = ledger_export(s, &keys[0], cfg.tsa_ca_file, o.from_ms, o.to_ms, argv[first], &r,
-	                     &err);
+	code =
+	    ledger_export(s, &keys[0], cfg.tsa_ca_file, o.from_ms, o.to_ms, argv[first], &r, &err);
 	if (code) {
 		rc = cli_report(cli, &err);
 		goto out;
@@ -637,8 +652,12 @@ out:
 int cmd_ledger(struct cli *cli, int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-	    {"keygen", ledger_keygen}, {"show", ledger_show},     {"seal", ledger_seal},
-	    {"verify", ledger_verify_cmd}, {"proof", ledger_proof}, {"export", ledger_export_cmd},
+	    {"keygen", ledger_keygen},
+	    {"show", ledger_show},
+	    {"seal", ledger_seal},
+	    {"verify", ledger_verify_cmd},
+	    {"proof", ledger_proof},
+	    {"export", ledger_export_cmd},
 	    {NULL, NULL},
 	};
 

@@ -166,9 +166,8 @@ static void test_head_text(void **state)
 	assert_non_null(strstr(t, "time 2026-11-25T"));
 	assert_int_equal(ledger_head_parse(t, &size, r2, &at, id), -1); /* short key id */
 	free(t);
-	t = ledger_head_text(
-	    42, root, 1795643476325LL,
-	    "572309de19225fa6d49858395f569f8211262738c91c1cedb4df138e1b497dc0");
+	t = ledger_head_text(42, root, 1795643476325LL,
+	                     "572309de19225fa6d49858395f569f8211262738c91c1cedb4df138e1b497dc0");
 	assert_int_equal(ledger_head_parse(t, &size, r2, &at, id), 0);
 	assert_int_equal(size, 42);
 	assert_int_equal(at, 1795643476325LL);
@@ -328,10 +327,8 @@ static void test_forged_heads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_config),
-	    cmocka_unit_test(test_keys),
-	    cmocka_unit_test(test_head_text),
-	    cmocka_unit_test(test_seal_and_verify),
+	    cmocka_unit_test(test_config),       cmocka_unit_test(test_keys),
+	    cmocka_unit_test(test_head_text),    cmocka_unit_test(test_seal_and_verify),
 	    cmocka_unit_test(test_forged_heads),
 	};
 

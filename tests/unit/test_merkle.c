@@ -45,9 +45,14 @@ static void make_leaves(unsigned char (*leaves)[32], int n)
 static void test_ct_vectors(void **state)
 {
 	/* The inputs and roots of certificate-transparency's merkle tree tests. */
-	static const char *inputs[] = {"",         "00",       "10",
-	                               "2021",     "3031",     "40414243",
-	                               "5051525354555657", "606162636465666768696a6b6c6d6e6f"};
+	static const char *inputs[] = {"",
+	                               "00",
+	                               "10",
+	                               "2021",
+	                               "3031",
+	                               "40414243",
+	                               "5051525354555657",
+	                               "606162636465666768696a6b6c6d6e6f"};
 	static const char *roots[] = {
 	    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
 	    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
@@ -66,7 +71,8 @@ static void test_ct_vectors(void **state)
 	merkle_stream_init(&s, H);
 	merkle_stream_root(&s, root);
 	merkle_hex(root, hex);
-	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	assert_string_equal(hex,
+	                    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	for (int i = 0; i < 8; i++) {
 		unsigned char bytes[16];
 		size_t n = strlen(inputs[i]) / 2;
@@ -116,9 +122,8 @@ static void test_inclusion(void **state)
 		for (uint64_t m = 0; m < n; m++) {
 			size_t len = merkle_inclusion_path(H, (const unsigned char(*)[32])leaves, n,
 			                                   m, path);
-			assert_true(merkle_verify_inclusion(H, leaves[m], m, n,
-			                                    (const unsigned char(*)[32])path, len,
-			                                    root));
+			assert_true(merkle_verify_inclusion(
+			    H, leaves[m], m, n, (const unsigned char(*)[32])path, len, root));
 			/* Another leaf, index or size does not verify. */
 			assert_false(merkle_verify_inclusion(H, leaves[(m + 1) % 40], m, n,
 			                                     (const unsigned char(*)[32])path, len,
@@ -134,7 +139,8 @@ static void test_inclusion(void **state)
 				memcpy(bad, path[len - 1], 32);
 				path[len - 1][0] ^= 1;
 				assert_false(merkle_verify_inclusion(
-				    H, leaves[m], m, n, (const unsigned char(*)[32])path, len, root));
+				    H, leaves[m], m, n, (const unsigned char(*)[32])path, len,
+				    root));
 				memcpy(path[len - 1], bad, 32);
 				assert_false(merkle_verify_inclusion(
 				    H, leaves[m], m, n, (const unsigned char(*)[32])path, len - 1,
@@ -158,15 +164,13 @@ static void test_consistency(void **state)
 			size_t len = merkle_consistency_proof(H, (const unsigned char(*)[32])leaves,
 			                                      n, m, proof);
 			ref_mth(leaves, m, r1);
-			assert_true(merkle_verify_consistency(H, m, n, r1, r2,
-			                                      (const unsigned char(*)[32])proof,
-			                                      len));
+			assert_true(merkle_verify_consistency(
+			    H, m, n, r1, r2, (const unsigned char(*)[32])proof, len));
 			/* A different old root (a forked history) does not verify. */
 			memcpy(other, r1, 32);
 			other[5] ^= 0x40;
-			assert_false(merkle_verify_consistency(H, m, n, other, r2,
-			                                       (const unsigned char(*)[32])proof,
-			                                       len));
+			assert_false(merkle_verify_consistency(
+			    H, m, n, other, r2, (const unsigned char(*)[32])proof, len));
 			if (len) {
 				proof[0][0] ^= 1;
 				assert_false(merkle_verify_consistency(
