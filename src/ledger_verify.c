@@ -197,7 +197,7 @@ static int text_agrees(const struct store_ledger_row *row, long long *claimed)
  * each leaf, checks it, and folds it into the streaming tree, checking every
  * head's root as the tree reaches its size. Reading and hashing so overlap.
  */
-#define BATCH_ROWS 4096
+#define BATCH_ROWS 1024
 #define NBATCHES   3
 
 struct vrow {
