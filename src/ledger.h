@@ -103,7 +103,8 @@ struct ledger_seal_result {
  * the last head, or there is no head yet), with a token when a TSA is
  * configured. A TSA failure does not fail the seal: the head is kept
  * untimestamped, out->tsa_error says why, and the next head's token covers
- * these entries too. */
+ * these entries too. Call it outside a transaction: it may wait for the TSA
+ * (tsa_timeout), and holds no lock meanwhile. */
 enum sg_code ledger_seal_now(struct store *s, const struct ledger_config *c,
                              struct ledger_seal_result *out, struct sg_error *err);
 /* As ledger_seal_now() when seal_every_entries entries or seal_every seconds

@@ -137,7 +137,6 @@ enum sg_code ledger_export(struct store *s, const struct ledger_key *pub, const 
 	struct exporter x;
 	struct dynbuf entries = DYNBUF_INIT, sums = DYNBUF_INIT, md = DYNBUF_INIT, ca = DYNBUF_INIT;
 	unsigned char(*leaves)[32] = NULL, h[32];
-	json_t *proof = NULL;
 	char *pem = NULL, sfirst[32], slast[32], ssize[32], scount[32], when[40];
 	long long first, end, n = 0;
 	int found, r;
@@ -318,7 +317,6 @@ out:
 	dynbuf_release(&sums);
 	dynbuf_release(&md);
 	dynbuf_release(&ca);
-	json_decref(proof);
 	free(leaves);
 	free(pem);
 	free(head.head);
