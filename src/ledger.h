@@ -1,16 +1,28 @@
 /*
- * ledger - saasguard's evidence: an append-only, RFC 6962-style Merkle log of
+ * ledger - saasguard's evidence: an append-only, RFC 6962 Merkle log of
  * everything it does (assessments, check state changes, incidents,
- * notifications, follow-ups, measurements, attestations, reports).
+ * notifications, follow-ups, measurements, attestations, reports), sealed by
+ * signed tree heads (Ed25519, see ledger_key.h) that can carry RFC 3161
+ * time-stamp tokens (ledger_tsa.h). Verification, proofs and export for
+ * auditors live in ledger_verify.h; docs/internals/ledger.md has the formats.
  *
  * An entry is the canonical JSON text {"at":MS,"payload":{...},"seq":N,
  * "type":"..."} (keys sorted, no white space, UTF-8); its leaf hash is
  * SHA-256(0x00 || entry). Callers record an event with ledger_append() inside
  * the same store transaction as the event itself, so the two commit or
- * vanish together.
+ * vanish together; long-running programs call ledger_maybe_seal() after
+ * their work (an assessment, a round of checks) and ledger_seal_now() at
+ * shutdown.
+ *
+ * A tree head is the text
+ *   saasguard-ledger-head v1\n size N\n root HEX\n time ISO8601\n key KEYID\n
+ * (one item per line, no leading spaces); its signature is Ed25519 over
+ * exactly those bytes, and its token's imprint is their SHA-256.
  *
  * Ownership: ledger_append() borrows payload (the caller keeps its
- * reference).
+ * reference). A ledger_config owns its strings (ledger_config_release()).
+ * A writer is closed with ledger_writer_close(). Returned texts are freed by
+ * the caller with free().
  */
 #ifndef SG_LEDGER_H
 #define SG_LEDGER_H
@@ -19,13 +31,24 @@
 
 #include "error.h"
 #include "store.h"
+#include "ydoc.h"
 
-#define LEDGER_HASH_LEN 32
+#define LEDGER_HASH_LEN   32
+#define LEDGER_HEAD_MAGIC "saasguard-ledger-head v1"
 
 /* Appends one entry; *seq (may be NULL) receives its sequence number (0-based
- * leaf index). Joins the caller's transaction if one is open. */
+ * leaf index). Joins the caller's transaction if one is open. type is 1-64
+ * characters of [A-Za-z0-9_.:-]. */
 enum sg_code ledger_append(struct store *s, const char *type, json_t *payload, long long *seq,
                            struct sg_error *err);
+
+/* Many appends with prepared statements kept between calls (bulk imports,
+ * the benchmark). Wrap a batch in store_begin()/store_commit(). */
+struct ledger_writer;
+enum sg_code ledger_writer_open(struct store *s, struct ledger_writer **out, struct sg_error *err);
+enum sg_code ledger_writer_append(struct ledger_writer *w, const char *type, json_t *payload,
+                                  long long *seq, struct sg_error *err);
+void ledger_writer_close(struct ledger_writer *w);
 
 /* The canonical text of an entry (caller frees). */
 char *ledger_entry_text(long long seq, long long at_ms, const char *type, json_t *payload);
@@ -34,5 +57,66 @@ char *ledger_entry_text(long long seq, long long at_ms, const char *type, json_t
 void ledger_leaf_hash(const void *data, size_t len, unsigned char out[LEDGER_HASH_LEN]);
 void ledger_node_hash(const unsigned char *left, const unsigned char *right,
                       unsigned char out[LEDGER_HASH_LEN]);
+
+/* Reads entries in seq order: of type (NULL: any), at_ms in [from_ms, to_ms).
+ * cb gets the parsed entry ({"at","payload","seq","type"}, borrowed) and
+ * its text; a nonzero return stops the walk. */
+typedef int (*ledger_entry_fn)(json_t *entry, const char *text, void *ctx);
+enum sg_code ledger_each(struct store *s, const char *type, long long from_ms, long long to_ms,
+                         ledger_entry_fn cb, void *ctx, struct sg_error *err);
+
+/* The profile's `ledger:` section. */
+struct ledger_config {
+	char *key_path;               /* private key; default ledger_default_key_path() */
+	char *tsa_url;                /* RFC 3161 TSA; NULL: heads are not timestamped */
+	char *tsa_ca_file;            /* CA certificates the TSA chains to */
+	long long seal_every_entries; /* seal after this many new entries (default 1000) */
+	double seal_every;            /* ... or this many seconds after the last head (600) */
+	double tsa_timeout;           /* seconds (30) */
+};
+
+#define LEDGER_CONFIG_KEYS                                                                         \
+	"key", "tsa_url", "tsa_ca_file", "seal_every_entries", "seal_every", "tsa_timeout"
+
+/* Defaults, with key_path = ledger_default_key_path(). */
+void ledger_config_init(struct ledger_config *c);
+/* Reads a `ledger:` map (section may be NULL: defaults stay). Relative paths
+ * are taken relative to base_dir (the profile's directory; NULL: as given).
+ * Errors name file:line:column. */
+enum sg_code ledger_config_load(struct ledger_config *c, const struct ydoc *doc,
+                                const struct ydoc_node *section, const char *base_dir,
+                                struct sg_error *err);
+void ledger_config_release(struct ledger_config *c);
+
+/* $SAASGUARD_LEDGER_KEY, else ledger.key beside the default database. */
+char *ledger_default_key_path(void);
+
+struct ledger_seal_result {
+	int sealed;          /* a head was written */
+	long long tree_size; /* its size (or the ledger's size when nothing was new) */
+	long long head_id;
+	int timestamped;     /* it carries a token */
+	char tsa_error[512]; /* why not, when a TSA is configured but failed */
+};
+
+/* Signs a head over every entry now in the ledger (if any entry is newer than
+ * the last head, or there is no head yet), with a token when a TSA is
+ * configured. A TSA failure does not fail the seal: the head is kept
+ * untimestamped, out->tsa_error says why, and the next head's token covers
+ * these entries too. Call it outside a transaction: it may wait for the TSA
+ * (tsa_timeout), and holds no lock meanwhile. */
+enum sg_code ledger_seal_now(struct store *s, const struct ledger_config *c,
+                             struct ledger_seal_result *out, struct sg_error *err);
+/* As ledger_seal_now() when seal_every_entries entries or seal_every seconds
+ * have passed since the last head; otherwise out->sealed = 0. */
+enum sg_code ledger_maybe_seal(struct store *s, const struct ledger_config *c,
+                               struct ledger_seal_result *out, struct sg_error *err);
+
+/* The head text for these values (caller frees). */
+char *ledger_head_text(long long size, const unsigned char root[LEDGER_HASH_LEN], long long at_ms,
+                       const char *key_id);
+/* Parses a head text made by ledger_head_text(); -1 if it is not one. */
+int ledger_head_parse(const char *text, long long *size, unsigned char root[LEDGER_HASH_LEN],
+                      long long *at_ms, char key_id[65]);
 
 #endif

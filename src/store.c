@@ -187,7 +187,8 @@ enum sg_code store_open(const char *path, int flags, struct store **out, struct 
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
-	if (sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
+	                    NULL) != SQLITE_OK) {
 		rc = store_fail(s, err, "open");
 		store_close(s);
 		return rc;

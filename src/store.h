@@ -7,6 +7,9 @@
  * Each module's queries live in store_MODULE.c (store_monitor.c,
  * store_ledger.c ...) and are declared in store_MODULE.h.
  *
+ * A store is used by one thread at a time (it is opened without SQLite's
+ * per-call mutex); threads that need the database open their own store.
+ *
  * Ownership: store_open() returns a store the caller closes with
  * store_close(). Statements prepared by store functions never escape them.
  */

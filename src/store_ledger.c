@@ -2,8 +2,12 @@
  * store_ledger - the ledger's schema and queries; see store_ledger.h.
  */
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "store_ledger.h"
+#include "xalloc.h"
 #include "store_schemas.h"
 #include "banned.h"
 
@@ -78,4 +82,297 @@ enum sg_code store_ledger_insert(struct store *s, long long seq, long long at_ms
 		rc = store_fail(s, err, "ledger append");
 	sqlite3_finalize(st);
 	return rc;
+}
+
+struct store_ledger_inserter {
+	struct store *s;
+	sqlite3_stmt *next;
+	sqlite3_stmt *insert;
+};
+
+enum sg_code store_ledger_inserter_new(struct store *s, struct store_ledger_inserter **out,
+                                       struct sg_error *err)
+{
+	struct store_ledger_inserter *ins = xcalloc(1, sizeof(*ins));
+	enum sg_code rc;
+
+	ins->s = s;
+	if ((rc = store_prepare(s, "SELECT COALESCE(MAX(seq) + 1, 0) FROM ledger_entries",
+	                        &ins->next, err)) ||
+	    (rc = store_prepare(s,
+	                        "INSERT INTO ledger_entries(seq, at_ms, type, entry, leaf_hash) "
+	                        "VALUES (?, ?, ?, ?, ?)",
+	                        &ins->insert, err))) {
+		store_ledger_inserter_free(ins);
+		*out = NULL;
+		return rc;
+	}
+	*out = ins;
+	return SG_OK;
+}
+
+enum sg_code store_ledger_inserter_next_seq(struct store_ledger_inserter *ins, long long *seq,
+                                            struct sg_error *err)
+{
+	enum sg_code rc = SG_OK;
+
+	if (sqlite3_step(ins->next) == SQLITE_ROW)
+		*seq = sqlite3_column_int64(ins->next, 0);
+	else
+		rc = store_fail(ins->s, err, "ledger sequence");
+	sqlite3_reset(ins->next);
+	return rc;
+}
+
+enum sg_code store_ledger_inserter_insert(struct store_ledger_inserter *ins, long long seq,
+                                          long long at_ms, const char *type, const char *entry,
+                                          size_t entry_len, const unsigned char *leaf_hash,
+                                          struct sg_error *err)
+{
+	sqlite3_stmt *st = ins->insert;
+	enum sg_code rc = SG_OK;
+
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_int64(st, 2, at_ms);
+	sqlite3_bind_text(st, 3, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, entry, (int)entry_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, leaf_hash, 32, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = store_fail(ins->s, err, "ledger append");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+void store_ledger_inserter_free(struct store_ledger_inserter *ins)
+{
+	if (!ins)
+		return;
+	sqlite3_finalize(ins->next);
+	sqlite3_finalize(ins->insert);
+	free(ins);
+}
+
+struct store_ledger_cursor {
+	struct store *s;
+	sqlite3_stmt *st;
+};
+
+enum sg_code store_ledger_cursor_open(struct store *s, long long from_seq, long long to_seq,
+                                      long long from_ms, long long to_ms, const char *type,
+                                      struct store_ledger_cursor **out, struct sg_error *err)
+{
+	struct store_ledger_cursor *c = xcalloc(1, sizeof(*c));
+	enum sg_code rc;
+
+	c->s = s;
+	rc = store_prepare(s,
+	                   "SELECT seq, at_ms, type, entry, leaf_hash FROM ledger_entries"
+	                   " WHERE seq >= ?1 AND (?2 < 0 OR seq < ?2) AND at_ms >= ?3"
+	                   " AND at_ms < ?4 AND (?5 IS NULL OR type = ?5) ORDER BY seq",
+	                   &c->st, err);
+	if (rc) {
+		free(c);
+		*out = NULL;
+		return rc;
+	}
+	sqlite3_bind_int64(c->st, 1, from_seq);
+	sqlite3_bind_int64(c->st, 2, to_seq);
+	sqlite3_bind_int64(c->st, 3, from_ms);
+	sqlite3_bind_int64(c->st, 4, to_ms);
+	if (type)
+		sqlite3_bind_text(c->st, 5, type, -1, SQLITE_TRANSIENT);
+	*out = c;
+	return SG_OK;
+}
+
+int store_ledger_cursor_next(struct store_ledger_cursor *c, struct store_ledger_row *row,
+                             struct sg_error *err)
+{
+	int r = sqlite3_step(c->st);
+
+	if (r == SQLITE_DONE)
+		return 0;
+	if (r != SQLITE_ROW) {
+		store_fail(c->s, err, "ledger read");
+		return -1;
+	}
+	row->seq = sqlite3_column_int64(c->st, 0);
+	row->at_ms = sqlite3_column_int64(c->st, 1);
+	row->type = (const char *)sqlite3_column_text(c->st, 2);
+	/* As a blob: the text column would be copied to add a NUL. */
+	row->entry = (const char *)sqlite3_column_blob(c->st, 3);
+	row->entry_len = (size_t)sqlite3_column_bytes(c->st, 3);
+	row->leaf_hash = sqlite3_column_blob(c->st, 4);
+	row->leaf_hash_len = (size_t)sqlite3_column_bytes(c->st, 4);
+	if (!row->type)
+		row->type = "";
+	if (!row->entry)
+		row->entry = "";
+	return 1;
+}
+
+void store_ledger_cursor_close(struct store_ledger_cursor *c)
+{
+	if (!c)
+		return;
+	sqlite3_finalize(c->st);
+	free(c);
+}
+
+enum sg_code store_ledger_seq_range(struct store *s, long long from_ms, long long to_ms,
+                                    long long *first, long long *end, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT MIN(seq), MAX(seq) + 1 FROM ledger_entries"
+	                                " WHERE at_ms >= ? AND at_ms < ?",
+	                                &st, err);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, from_ms);
+	sqlite3_bind_int64(st, 2, to_ms);
+	*first = *end = 0;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = store_fail(s, err, "ledger range");
+	} else if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*first = sqlite3_column_int64(st, 0);
+		*end = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+#define HEAD_COLUMNS "id, tree_size, root_hash, at_ms, key_id, head, signature, tsa_token"
+
+static void read_head(sqlite3_stmt *st, struct store_ledger_head *h)
+{
+	const void *b;
+	size_t n;
+	const char *t;
+
+	memset(h, 0, sizeof(*h));
+	h->id = sqlite3_column_int64(st, 0);
+	h->tree_size = sqlite3_column_int64(st, 1);
+	b = sqlite3_column_blob(st, 2);
+	n = (size_t)sqlite3_column_bytes(st, 2);
+	h->root_len = n;
+	if (b)
+		memcpy(h->root, b, n < 32 ? n : 32);
+	h->at_ms = sqlite3_column_int64(st, 3);
+	t = (const char *)sqlite3_column_text(st, 4);
+	snprintf(h->key_id, sizeof(h->key_id), "%s", t ? t : "");
+	t = (const char *)sqlite3_column_text(st, 5);
+	h->head = xstrdup(t ? t : "");
+	b = sqlite3_column_blob(st, 6);
+	n = (size_t)sqlite3_column_bytes(st, 6);
+	h->signature_len = n;
+	if (b)
+		memcpy(h->signature, b, n < 64 ? n : 64);
+	b = sqlite3_column_blob(st, 7);
+	n = (size_t)sqlite3_column_bytes(st, 7);
+	if (b && n) {
+		h->token = xmalloc(n);
+		memcpy(h->token, b, n);
+		h->token_len = n;
+	}
+}
+
+enum sg_code store_ledger_heads(struct store *s, struct store_ledger_head **out, size_t *n,
+                                struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	struct store_ledger_head *v = NULL;
+	size_t nr = 0, alloc = 0;
+	int r;
+	enum sg_code rc =
+	    store_prepare(s, "SELECT " HEAD_COLUMNS " FROM ledger_heads ORDER BY id", &st, err);
+
+	*out = NULL;
+	*n = 0;
+	if (rc)
+		return rc;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		ALLOC_GROW(v, nr, alloc);
+		read_head(st, &v[nr++]);
+	}
+	if (r != SQLITE_DONE) {
+		rc = store_fail(s, err, "ledger heads");
+		store_ledger_heads_free(v, nr);
+		v = NULL;
+		nr = 0;
+	}
+	sqlite3_finalize(st);
+	*out = v;
+	*n = nr;
+	return rc;
+}
+
+void store_ledger_heads_free(struct store_ledger_head *h, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(h[i].head);
+		free(h[i].token);
+	}
+	free(h);
+}
+
+enum sg_code store_ledger_last_head(struct store *s, struct store_ledger_head *out, int *found,
+                                    struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+	enum sg_code rc = store_prepare(
+	    s, "SELECT " HEAD_COLUMNS " FROM ledger_heads ORDER BY id DESC LIMIT 1", &st, err);
+
+	*found = 0;
+	memset(out, 0, sizeof(*out));
+	if (rc)
+		return rc;
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		read_head(st, out);
+		*found = 1;
+	} else if (r != SQLITE_DONE) {
+		rc = store_fail(s, err, "ledger heads");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum sg_code store_ledger_head_insert(struct store *s, const struct store_ledger_head *h,
+                                      long long *id, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "INSERT INTO ledger_heads(tree_size, root_hash, at_ms, "
+	                                "key_id, head, signature, tsa_token) VALUES (?, ?, ?, ?, "
+	                                "?, ?, ?)",
+	                                &st, err);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, h->tree_size);
+	sqlite3_bind_blob(st, 2, h->root, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, h->at_ms);
+	sqlite3_bind_text(st, 4, h->key_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, h->head, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, h->signature, 64, SQLITE_STATIC);
+	if (h->token)
+		sqlite3_bind_blob(st, 7, h->token, (int)h->token_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 7);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = store_fail(s, err, "ledger head");
+	else if (id)
+		*id = sqlite3_last_insert_rowid(s->db);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum sg_code store_ledger_prepare_scan(struct store *s, struct sg_error *err)
+{
+	/* Read pages through a memory map instead of a copy per page. */
+	return store_exec(s, "PRAGMA mmap_size = 4294967296", err);
 }

@@ -6,6 +6,8 @@
 #ifndef SG_STORE_LEDGER_H
 #define SG_STORE_LEDGER_H
 
+#include <stddef.h>
+
 #include "store.h"
 
 /* The next sequence number (the number of entries). */
@@ -13,5 +15,74 @@ enum sg_code store_ledger_next_seq(struct store *s, long long *seq, struct sg_er
 enum sg_code store_ledger_insert(struct store *s, long long seq, long long at_ms, const char *type,
                                  const char *entry, const unsigned char *leaf_hash,
                                  struct sg_error *err);
+
+/* A prepared INSERT and next-sequence query kept for many appends (the
+ * ledger's bulk writer); freed with store_ledger_inserter_free(). */
+struct store_ledger_inserter;
+enum sg_code store_ledger_inserter_new(struct store *s, struct store_ledger_inserter **out,
+                                       struct sg_error *err);
+enum sg_code store_ledger_inserter_next_seq(struct store_ledger_inserter *ins, long long *seq,
+                                            struct sg_error *err);
+enum sg_code store_ledger_inserter_insert(struct store_ledger_inserter *ins, long long seq,
+                                          long long at_ms, const char *type, const char *entry,
+                                          size_t entry_len, const unsigned char *leaf_hash,
+                                          struct sg_error *err);
+void store_ledger_inserter_free(struct store_ledger_inserter *ins);
+
+/* One entry row as read; the pointers stay valid until the next step. */
+struct store_ledger_row {
+	long long seq;
+	long long at_ms;
+	const char *type;
+	const char *entry; /* entry_len bytes, not NUL-terminated */
+	size_t entry_len;
+	const unsigned char *leaf_hash;
+	size_t leaf_hash_len;
+};
+
+/* Entries in seq order, seq in [from_seq, to_seq) (to_seq < 0: no end),
+ * at_ms in [from_ms, to_ms) and of type (NULL: any). */
+struct store_ledger_cursor;
+enum sg_code store_ledger_cursor_open(struct store *s, long long from_seq, long long to_seq,
+                                      long long from_ms, long long to_ms, const char *type,
+                                      struct store_ledger_cursor **out, struct sg_error *err);
+/* 1 with a row, 0 at the end, -1 on error (err set). */
+int store_ledger_cursor_next(struct store_ledger_cursor *c, struct store_ledger_row *row,
+                             struct sg_error *err);
+void store_ledger_cursor_close(struct store_ledger_cursor *c);
+
+/* Sets the connection up for reading the whole ledger fast (memory-mapped
+ * pages). */
+enum sg_code store_ledger_prepare_scan(struct store *s, struct sg_error *err);
+
+/* The first and one-past-the-last seq of entries with at_ms in [from_ms,
+ * to_ms); *first = *end = 0 when there are none. */
+enum sg_code store_ledger_seq_range(struct store *s, long long from_ms, long long to_ms,
+                                    long long *first, long long *end, struct sg_error *err);
+
+/* A tree head as stored. */
+struct store_ledger_head {
+	long long id;
+	long long tree_size;
+	unsigned char root[32];
+	size_t root_len; /* 32 unless the row was damaged */
+	long long at_ms;
+	char key_id[65];
+	char *head; /* the signed text */
+	unsigned char signature[64];
+	size_t signature_len;
+	unsigned char *token; /* RFC 3161 token (DER) or NULL */
+	size_t token_len;
+};
+
+/* Every head in id order; free with store_ledger_heads_free(). */
+enum sg_code store_ledger_heads(struct store *s, struct store_ledger_head **out, size_t *n,
+                                struct sg_error *err);
+void store_ledger_heads_free(struct store_ledger_head *h, size_t n);
+/* The newest head (largest id); *found = 0 when there is none. */
+enum sg_code store_ledger_last_head(struct store *s, struct store_ledger_head *out, int *found,
+                                    struct sg_error *err);
+enum sg_code store_ledger_head_insert(struct store *s, const struct store_ledger_head *h,
+                                      long long *id, struct sg_error *err);
 
 #endif

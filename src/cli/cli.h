@@ -74,11 +74,37 @@ int cli_dispatch_sub(struct cli *cli, const char *cmd, const struct cli_sub *sub
                      const char *usage, int argc, char **argv);
 
 /* Command entry points. */
+int cmd_attest(struct cli *cli, int argc, char **argv);
 int cmd_catalog(struct cli *cli, int argc, char **argv);
 int cmd_classify(struct cli *cli, int argc, char **argv);
 int cmd_init(struct cli *cli, int argc, char **argv);
 int cmd_assess(struct cli *cli, int argc, char **argv);
 int cmd_sla(struct cli *cli, int argc, char **argv);
 int cmd_report(struct cli *cli, int argc, char **argv);
+int cmd_ledger(struct cli *cli, int argc, char **argv);
+
+/* Options of the ledger commands and attest (cmd_ledger.c). */
+struct cli_ledger_opts {
+	const char *db, *key, *profile, *tsa_ca, *type, *note;
+	const char *files[64]; /* --public-key or --evidence, in order */
+	size_t nfiles;
+	long long from_ms, to_ms; /* LLONG_MIN / LLONG_MAX when not given */
+	long long consistency;
+	int format; /* 0 table, 1 json */
+};
+struct ledger_config;
+struct ledger_seal_result;
+struct store;
+/* Parses options; `allowed` lists the long option names this command takes,
+ * each surrounded by spaces. Returns -1 to go on, or an exit status. */
+int cli_ledger_opts(struct cli *cli, const char *cmd, const char *usage, int argc, char **argv,
+                    const char *allowed, struct cli_ledger_opts *o, int *first);
+/* The ledger configuration from --profile, --key and --tsa-ca; 0 or an exit
+ * status after reporting. */
+int cli_ledger_config(struct cli *cli, const struct cli_ledger_opts *o, struct ledger_config *cfg);
+/* Opens --db (or the default database). */
+int cli_ledger_open(struct cli *cli, const struct cli_ledger_opts *o, int flags, struct store **s);
+void cli_ledger_print_seal(struct cli *cli, const struct ledger_config *cfg,
+                           const struct ledger_seal_result *r);
 
 #endif

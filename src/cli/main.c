@@ -10,6 +10,8 @@
 #include "banned.h"
 
 const struct cli_command cli_commands[] = {
+    {"attest", cmd_attest, "手作業の確認・訓練・承認を証跡台帳に記録する",
+     "record a manual attestation (a review, a drill, an approval) in the ledger"},
     {"catalog", cmd_catalog, "ガイドラインの対策項目・評価項目を表示・出力する",
      "list, show and export the guideline's countermeasures"},
     {"classify", cmd_classify, "サービスのパターン（1〜6）を判定する",
@@ -21,6 +23,8 @@ const struct cli_command cli_commands[] = {
     {"sla", cmd_sla, "SLA の約定値の一覧を作る", "list the SLA commitments"},
     {"report", cmd_report, "利用者向け定期報告書・管理責任者向け総括報告書を作成する",
      "write the periodic customer report or the manager summary"},
+    {"ledger", cmd_ledger, "証跡台帳の鍵作成・表示・封印・検証・証明・書き出し",
+     "the evidence ledger: keygen, show, seal, verify, proof, export"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -1,0 +1,325 @@
+/*
+ * ledger_export - an auditor's copy of part of the ledger that checks with
+ * openssl and sha256sum alone; see ledger_verify.h (ledger_export()) and the
+ * template data/ledger/VERIFY.md.in.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "dynbuf.h"
+#include "fileio.h"
+#include "ledger.h"
+#include "ledger_verify.h"
+#include "merkle.h"
+#include "store_ledger.h"
+#include "timeutil.h"
+#include "xalloc.h"
+#include "banned.h"
+
+extern const char ledger_verify_md[];
+extern const char ledger_verify_tsa_md[];
+extern const char ledger_verify_notsa_md[];
+
+struct exporter {
+	const unsigned char (*leaves)[32];
+	long long first, end;
+	struct merkle_hasher *h;
+	struct dynbuf nodes;
+};
+
+/* Mirrors mth() in VERIFY.md: a subtree outside [first, end) is written to
+ * nodes.txt whole; one inside is split down to its leaves. */
+static void walk(struct exporter *x, long long lo, long long hi)
+{
+	long long k = 1;
+
+	if (hi <= x->first || lo >= x->end) {
+		unsigned char hash[32];
+		char hex[65];
+		merkle_subtree(x->h, x->leaves, (uint64_t)lo, (uint64_t)hi, hash);
+		merkle_hex(hash, hex);
+		dynbuf_printf(&x->nodes, "%lld %lld %s\n", lo, hi, hex);
+		return;
+	}
+	if (hi - lo == 1)
+		return;
+	while (k * 2 < hi - lo)
+		k *= 2;
+	walk(x, lo, lo + k);
+	walk(x, lo + k, hi);
+}
+
+static enum sg_code dir_empty_or_new(const char *dir, struct sg_error *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int used = 0;
+
+	if (!d) {
+		if (errno == ENOENT)
+			return fileio_mkdirs(dir, 0755, err);
+		return sg_error_set(err, SG_ERR_IO, "%s: %s", dir, strerror(errno));
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			used = 1;
+	closedir(d);
+	if (used) {
+		sg_error_set(err, SG_ERR_EXISTS,
+		             ETR(err, "%s: ディレクトリが空ではありません。上書きしません",
+		                 "%s: the directory is not empty; not overwriting it"),
+		             dir);
+		sg_error_hint(
+		    err, "%s",
+		    ETR(err, "新しいディレクトリを指定してください", "give a new directory"));
+		return SG_ERR_EXISTS;
+	}
+	return SG_OK;
+}
+
+static enum sg_code put(const char *dir, const char *name, const void *data, size_t len,
+                        struct dynbuf *sums, struct sg_error *err)
+{
+	char *path = xasprintf("%s/%s", dir, name), hex[65];
+	unsigned char h[32];
+	enum sg_code rc = fileio_write_atomic(path, data, len, 0644, 0, err);
+
+	free(path);
+	if (rc)
+		return rc;
+	EVP_Digest(data, len, h, NULL, EVP_sha256(), NULL);
+	merkle_hex(h, hex);
+	dynbuf_printf(sums, "%s  %s\n", hex, name);
+	return SG_OK;
+}
+
+static void replace(struct dynbuf *out, const char *tmpl, const char *const *pairs)
+{
+	const char *p = tmpl;
+
+	while (*p) {
+		const char *at = strchr(p, '@');
+		int done = 0;
+		if (!at) {
+			dynbuf_addstr(out, p);
+			return;
+		}
+		dynbuf_add(out, p, (size_t)(at - p));
+		for (size_t i = 0; pairs[i]; i += 2) {
+			size_t n = strlen(pairs[i]);
+			if (!strncmp(at, pairs[i], n)) {
+				dynbuf_addstr(out, pairs[i + 1]);
+				p = at + n;
+				done = 1;
+				break;
+			}
+		}
+		if (!done) {
+			dynbuf_addch(out, '@');
+			p = at + 1;
+		}
+	}
+}
+
+enum sg_code ledger_export(struct store *s, const struct ledger_key *pub, const char *tsa_ca_file,
+                           long long from_ms, long long to_ms, const char *dir,
+                           struct ledger_export_result *res, struct sg_error *err)
+{
+	struct store_ledger_head head;
+	struct store_ledger_cursor *c = NULL;
+	struct store_ledger_row row;
+	struct exporter x;
+	struct dynbuf entries = DYNBUF_INIT, sums = DYNBUF_INIT, md = DYNBUF_INIT, ca = DYNBUF_INIT;
+	unsigned char(*leaves)[32] = NULL, h[32];
+	char *pem = NULL, sfirst[32], slast[32], ssize[32], scount[32], when[40];
+	long long first, end, n = 0;
+	int found, r;
+	enum sg_code rc;
+
+	memset(res, 0, sizeof(*res));
+	memset(&x, 0, sizeof(x));
+	memset(&head, 0, sizeof(head));
+	dynbuf_init(&x.nodes, DYNBUF_DEFAULT_MAX);
+	if ((rc = store_ledger_last_head(s, &head, &found, err)))
+		goto out;
+	if (!found) {
+		rc = sg_error_set(err, SG_ERR_NOT_FOUND,
+		                  ETR(err, "署名済みのツリーヘッドがまだありません",
+		                      "there is no signed tree head yet"));
+		sg_error_hint(err, "saasguard ledger seal");
+		goto out;
+	}
+	if (strcmp(head.key_id, pub->id)) {
+		rc =
+		    sg_error_set(err, SG_ERR_VERIFY,
+		                 ETR(err,
+		                     "最新のツリーヘッドは鍵 %.16s… で署名されていますが、公開鍵は "
+		                     "%.16s… です",
+		                     "the latest tree head is signed by key %.16s…, but the public "
+		                     "key is %.16s…"),
+		                 head.key_id, pub->id);
+		sg_error_hint(err, "--public-key FILE");
+		goto out;
+	}
+	if (!ledger_key_verify(pub, head.head, strlen(head.head), head.signature)) {
+		rc = sg_error_set(err, SG_ERR_VERIFY,
+		                  ETR(err, "最新のツリーヘッド #%lld の署名が一致しません",
+		                      "the latest tree head #%lld does not verify"),
+		                  head.id);
+		sg_error_hint(err, "saasguard ledger verify");
+		goto out;
+	}
+	if (head.token && !tsa_ca_file) {
+		rc = sg_error_set(
+		    err, SG_ERR_USAGE,
+		    ETR(err,
+		        "ツリーヘッドにタイムスタンプがあります。検証に使うタイムスタンプ局の "
+		        "CA 証明書を指定してください",
+		        "the tree head is timestamped; give the TSA's CA certificate so "
+		        "the export can be checked"));
+		sg_error_hint(err, "--tsa-ca FILE");
+		goto out;
+	}
+	if (head.token && (rc = fileio_read(tsa_ca_file, 0, &ca, err)))
+		goto out;
+	if ((rc = store_ledger_seq_range(s, from_ms, to_ms, &first, &end, err)))
+		goto out;
+	if (end > head.tree_size)
+		end = head.tree_size;
+	if (first >= end) {
+		rc = sg_error_set(
+		    err, SG_ERR_NOT_FOUND,
+		    ETR(err,
+		        "その期間に封印済みのエントリがありません (最新のツリーヘッドは "
+		        "%lld 件を含みます)",
+		        "no sealed entries in that period (the latest tree head covers "
+		        "%lld entries)"),
+		    head.tree_size);
+		sg_error_hint(
+		    err, "%s",
+		    ETR(err,
+		        "新しいエントリは saasguard ledger seal で封印してから書き出してください",
+		        "seal new entries first: saasguard ledger seal"));
+		goto out;
+	}
+	/* The leaves of the whole head, checked against its root. */
+	leaves = xreallocarray(NULL, (size_t)head.tree_size, 32);
+	x.h = merkle_hasher_new();
+	if ((rc = store_ledger_cursor_open(s, 0, head.tree_size, LLONG_MIN, LLONG_MAX, NULL, &c,
+	                                   err)))
+		goto out;
+	while ((r = store_ledger_cursor_next(c, &row, err)) == 1) {
+		if (row.seq != n || row.leaf_hash_len != 32)
+			break;
+		if (row.seq >= first && row.seq < end) {
+			if (memchr(row.entry, '\n', row.entry_len))
+				break;
+			merkle_leaf(x.h, row.entry, row.entry_len, h);
+			if (memcmp(h, row.leaf_hash, 32))
+				break;
+			dynbuf_add(&entries, row.entry, row.entry_len);
+			dynbuf_addch(&entries, '\n');
+		}
+		memcpy(leaves[n++], row.leaf_hash, 32);
+	}
+	if (r < 0) {
+		rc = SG_ERR_DB;
+		goto out;
+	}
+	if (n == head.tree_size)
+		merkle_subtree(x.h, (const unsigned char(*)[32])leaves, 0, (uint64_t)n, h);
+	if (n != head.tree_size || memcmp(h, head.root, 32)) {
+		rc = sg_error_set(
+		    err, SG_ERR_VERIFY,
+		    ETR(err, "台帳が最新のツリーヘッド (#%lld) と一致しません (エントリ %lld)",
+		        "the ledger does not match its latest tree head (#%lld) (entry "
+		        "%lld)"),
+		    head.id, n);
+		sg_error_hint(err, "saasguard ledger verify");
+		goto out;
+	}
+	x.leaves = (const unsigned char(*)[32])leaves;
+	x.first = first;
+	x.end = end;
+	walk(&x, 0, head.tree_size);
+	if ((rc = dir_empty_or_new(dir, err)))
+		goto out;
+	pem = ledger_key_public_pem(pub);
+	if ((rc = put(dir, "entries.jsonl", entries.buf, entries.len, &sums, err)) ||
+	    (rc = put(dir, "nodes.txt", x.nodes.buf, x.nodes.len, &sums, err)) ||
+	    (rc = put(dir, "head.txt", head.head, strlen(head.head), &sums, err)) ||
+	    (rc = put(dir, "head.sig", head.signature, 64, &sums, err)) ||
+	    (rc = put(dir, "ledger.pub", pem, strlen(pem), &sums, err)))
+		goto out;
+	if (head.token && ((rc = put(dir, "head.tst", head.token, head.token_len, &sums, err)) ||
+	                   (rc = put(dir, "tsa-ca.pem", ca.buf, ca.len, &sums, err))))
+		goto out;
+	snprintf(sfirst, sizeof(sfirst), "%lld", first);
+	snprintf(slast, sizeof(slast), "%lld", end - 1);
+	snprintf(ssize, sizeof(ssize), "%lld", head.tree_size);
+	snprintf(scount, sizeof(scount), "%lld", end - first);
+	{
+		long long t = head.at_ms / 1000;
+		char iso[32];
+		sg_time_utc(t, iso);
+		snprintf(when, sizeof(when), "%s", iso);
+	}
+	{
+		const char *pairs[] = {
+		    "@FIRST@",
+		    sfirst,
+		    "@LAST@",
+		    slast,
+		    "@SIZE@",
+		    ssize,
+		    "@COUNT@",
+		    scount,
+		    "@HEADTIME@",
+		    when,
+		    "@KEYID@",
+		    head.key_id,
+		    "@FILES@",
+		    head.token ? "| `head.tst`, `tsa-ca.pem` | RFC 3161 "
+		                 "タイムスタンプトークンと時刻認証局の "
+		                 "CA 証明書 / the RFC 3161 time-stamp token and the TSA's CA "
+		                 "certificate |\n"
+		               : "",
+		    "@TIMESTAMP@",
+		    head.token ? ledger_verify_tsa_md : ledger_verify_notsa_md,
+		    NULL,
+		};
+		replace(&md, ledger_verify_md, pairs);
+	}
+	if ((rc = put(dir, "VERIFY.md", md.buf, md.len, &sums, err)))
+		goto out;
+	{
+		char *path = xasprintf("%s/SHA256SUMS", dir);
+		rc = fileio_write_atomic(path, sums.buf, sums.len, 0644, 0, err);
+		free(path);
+		if (rc)
+			goto out;
+	}
+	res->first_seq = first;
+	res->end_seq = end;
+	res->tree_size = head.tree_size;
+	res->timestamped = head.token != NULL;
+out:
+	store_ledger_cursor_close(c);
+	merkle_hasher_free(x.h);
+	dynbuf_release(&x.nodes);
+	dynbuf_release(&entries);
+	dynbuf_release(&sums);
+	dynbuf_release(&md);
+	dynbuf_release(&ca);
+	free(leaves);
+	free(pem);
+	free(head.head);
+	free(head.token);
+	return rc;
+}

@@ -1,0 +1,663 @@
+/*
+ * ledger_verify - verification, proofs and export of the ledger; see
+ * ledger_verify.h.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "dynbuf.h"
+#include "fileio.h"
+#include "ledger.h"
+#include "ledger_tsa.h"
+#include "ledger_verify.h"
+#include "merkle.h"
+#include "store_ledger.h"
+#include "xalloc.h"
+#include "banned.h"
+
+/* Clock skew allowed between a head's own time and its token's. */
+#define TOKEN_SKEW_S 300
+
+static enum sg_code fail(struct sg_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static enum sg_code fail(struct sg_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sg_error_vset(err, SG_ERR_VERIFY, fmt, ap);
+	va_end(ap);
+	return SG_ERR_VERIFY;
+}
+
+static const struct ledger_key *find_key(const struct ledger_verify_opts *o, const char *id)
+{
+	for (size_t i = 0; i < o->nkeys; i++)
+		if (!strcmp(o->keys[i].id, id))
+			return &o->keys[i];
+	return NULL;
+}
+
+/* Checks every head on its own: text, columns, key, signature, token, and
+ * the order of sizes. */
+static enum sg_code check_heads(const struct store_ledger_head *h, size_t n,
+                                const struct ledger_verify_opts *o, struct ledger_verify_report *r,
+                                struct sg_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char root[32];
+		long long size, at_ms, gen = 0;
+		char key_id[65];
+		const struct ledger_key *k;
+		struct sg_error terr;
+
+		if (ledger_head_parse(h[i].head, &size, root, &at_ms, key_id))
+			return fail(err,
+			            ETR(err, "ツリーヘッド #%lld: 署名された本文が壊れています",
+			                "tree head #%lld: its signed text is damaged"),
+			            h[i].id);
+		if (size != h[i].tree_size || h[i].root_len != 32 || memcmp(root, h[i].root, 32) ||
+		    at_ms != h[i].at_ms || strcmp(key_id, h[i].key_id))
+			return fail(
+			    err,
+			    ETR(err,
+			        "ツリーヘッド #%lld: 保存された値 (サイズ・ルート・時刻・鍵) "
+			        "が署名された本文と異なります",
+			        "tree head #%lld: its stored size, root, time or key differ "
+			        "from its signed text"),
+			    h[i].id);
+		k = find_key(o, key_id);
+		if (!k)
+			return fail(
+			    err,
+			    ETR(err,
+			        "ツリーヘッド #%lld (サイズ %lld) は鍵 %.16s… "
+			        "で署名されていますが、"
+			        "検証に使う公開鍵は %.16s… です。鍵が差し替えられたか、"
+			        "以前の公開鍵を --public-key で指定する必要があります",
+			        "tree head #%lld (size %lld) is signed by key %.16s…, but the "
+			        "public key is %.16s…: the key was replaced, or give the earlier "
+			        "public key with --public-key"),
+			    h[i].id, size, key_id, o->nkeys ? o->keys[0].id : "-");
+		if (h[i].signature_len != LEDGER_SIG_LEN ||
+		    !ledger_key_verify(k, h[i].head, strlen(h[i].head), h[i].signature))
+			return fail(
+			    err,
+			    ETR(err, "ツリーヘッド #%lld (サイズ %lld): 署名が一致しません",
+			        "tree head #%lld (size %lld): the signature does not verify"),
+			    h[i].id, size);
+		if (h[i].token) {
+			memset(&terr, 0, sizeof(terr));
+			terr.lang = err ? err->lang : 0;
+			if (ledger_tsa_check(h[i].token, h[i].token_len, h[i].head,
+			                     strlen(h[i].head), o->tsa_ca_file, &gen, &terr))
+				return fail(
+				    err,
+				    ETR(err, "ツリーヘッド #%lld (サイズ %lld): タイムスタンプ: %s",
+				        "tree head #%lld (size %lld): time-stamp: %s"),
+				    h[i].id, size, terr.msg);
+			if (gen * 1000 < at_ms - TOKEN_SKEW_S * 1000LL)
+				return fail(
+				    err,
+				    ETR(err,
+				        "ツリーヘッド #%lld: "
+				        "タイムスタンプの時刻がヘッドの時刻より前です",
+				        "tree head #%lld: the time-stamp is older than the head"),
+				    h[i].id);
+			r->heads_timestamped++;
+			if (gen > r->last_token_time)
+				r->last_token_time = gen;
+		}
+		if (i && size < h[i - 1].tree_size)
+			return fail(
+			    err,
+			    ETR(err,
+			        "ツリーヘッド #%lld (サイズ %lld) が先のヘッド #%lld (サイズ %lld) "
+			        "より小さくなっています。台帳が切り詰められ、書き直されています",
+			        "tree head #%lld (size %lld) is smaller than the earlier head "
+			        "#%lld (size %lld): the ledger was truncated and rewritten"),
+			    h[i].id, size, h[i - 1].id, h[i - 1].tree_size);
+		if (i && size == h[i - 1].tree_size && memcmp(h[i].root, h[i - 1].root, 32))
+			return fail(
+			    err,
+			    ETR(err,
+			        "同じサイズ %lld に異なるツリーヘッドが 2 つあります (#%lld と "
+			        "#%lld)。台帳が分岐しています",
+			        "two different tree heads for size %lld (#%lld and #%lld): the "
+			        "ledger forked"),
+			    size, h[i - 1].id, h[i].id);
+		r->heads++;
+	}
+	return SG_OK;
+}
+
+/* The position of the top-level "seq" value in an entry text: after the last
+ * `,"seq":` (the type that follows cannot contain quotes). */
+static const char *find_seq(const char *text, size_t len)
+{
+	static const char key[] = ",\"seq\":";
+	const size_t kl = sizeof(key) - 1;
+
+	if (len < kl)
+		return NULL;
+	for (size_t i = len - kl + 1; i-- > 0;)
+		if (text[i] == ',' && !memcmp(text + i, key, kl))
+			return text + i + kl;
+	return NULL;
+}
+
+/* A non-negative decimal number at p; *end after it (== p when none). */
+static long long digits(const char *p, const char **end)
+{
+	long long v = 0;
+	const char *q = p;
+
+	while (*q >= '0' && *q <= '9' && q - p < 18)
+		v = v * 10 + (*q++ - '0');
+	*end = q;
+	return v;
+}
+
+/* Checks that an entry's text agrees with its row: 0 when it does, 1 when
+ * the text claims another seq (*claimed), 2 when the time or type differ,
+ * 3 when the text is not an entry at all. */
+static int text_agrees(const struct store_ledger_row *row, long long *claimed)
+{
+	const char *p = find_seq(row->entry, row->entry_len), *t, *end;
+	long long at;
+	size_t tl;
+
+	if (!p || strncmp(row->entry, "{\"at\":", 6))
+		return 3;
+	*claimed = digits(p, &end);
+	if (end == p || strncmp(end, ",\"type\":\"", 9))
+		return 3;
+	if (*claimed != row->seq)
+		return 1;
+	t = end + 9;
+	tl = strlen(row->type);
+	at = digits(row->entry + 6, &end);
+	if (*end != ',' || at != row->at_ms ||
+	    row->entry_len != (size_t)(t - row->entry) + tl + 2 || strncmp(t, row->type, tl) ||
+	    memcmp(t + tl, "\"}", 2))
+		return 2;
+	return 0;
+}
+
+/*
+ * Verification runs as a two-stage pipeline: this thread steps through the
+ * entries in SQLite and copies batches of rows; a worker thread recomputes
+ * each leaf, checks it, and folds it into the streaming tree, checking every
+ * head's root as the tree reaches its size. Reading and hashing so overlap.
+ */
+#define BATCH_ROWS 1024
+#define NBATCHES   3
+
+struct vrow {
+	long long seq, at_ms;
+	size_t off, len; /* of the entry text in the batch's text buffer */
+	size_t type_off, type_len;
+	unsigned char leaf[32];
+	int leaf_ok; /* the stored hash was 32 bytes */
+};
+
+struct vbatch {
+	struct vrow rows[BATCH_ROWS];
+	size_t n;
+	struct dynbuf text;
+	int full;
+};
+
+struct vstate {
+	/* shared, under mu */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct vbatch b[NBATCHES];
+	int done;   /* the reader has no more batches */
+	int failed; /* the worker found a problem */
+	/* the worker's own */
+	const struct ledger_verify_opts *o;
+	struct ledger_verify_report *r;
+	struct store_ledger_head *heads;
+	size_t nheads, hi;
+	long long want, prev_good;
+	struct merkle_hasher *h;
+	struct merkle_stream ms;
+	struct sg_error err;
+	enum sg_code rc;
+};
+
+/* Checks the heads whose size the tree has reached. */
+static int check_roots(struct vstate *v)
+{
+	unsigned char root[32];
+	struct sg_error *err = &v->err;
+
+	while (v->hi < v->nheads && v->heads[v->hi].tree_size == v->want) {
+		const struct store_ledger_head *hd = &v->heads[v->hi];
+		merkle_stream_root(&v->ms, root);
+		if (memcmp(root, hd->root, 32)) {
+			v->rc = fail(
+			    err,
+			    ETR(err,
+			        "ツリーヘッド #%lld (サイズ %lld): エントリから計算したルートが"
+			        "署名されたルートと一致しません。エントリ %lld〜%lld のいずれかが"
+			        "署名後に変更・挿入・削除・並べ替えされています",
+			        "tree head #%lld (size %lld): the entries do not hash to its "
+			        "signed root: an entry in seq %lld-%lld was changed, inserted, "
+			        "removed or reordered after it was signed"),
+			    hd->id, hd->tree_size, v->prev_good, hd->tree_size - 1);
+			return -1;
+		}
+		v->prev_good = hd->tree_size;
+		v->r->sealed = hd->tree_size;
+		v->r->last_head_ms = hd->at_ms;
+		v->hi++;
+	}
+	return 0;
+}
+
+static int check_row(struct vstate *v, const struct vrow *vr, const char *text)
+{
+	struct sg_error *err = &v->err;
+	struct store_ledger_row row;
+	unsigned char leaf[32];
+	long long claimed = -1;
+	char type[65];
+	int t;
+
+	if (check_roots(v))
+		return -1;
+	if (vr->seq != v->want) {
+		v->rc =
+		    fail(err,
+		         ETR(err,
+		             "エントリ %lld がありません (削除されています)。次にあるのはエントリ "
+		             "%lld です",
+		             "entry %lld is missing (deleted); the next entry present is %lld"),
+		         v->want, vr->seq);
+		return -1;
+	}
+	if (vr->at_ms >= v->o->from_ms && vr->at_ms < v->o->to_ms) {
+		memcpy(type, text + vr->len + 1, vr->type_len);
+		type[vr->type_len] = '\0';
+		row.seq = vr->seq;
+		row.at_ms = vr->at_ms;
+		row.type = type;
+		row.entry = text;
+		row.entry_len = vr->len;
+		t = vr->type_len > 64 ? 2 : text_agrees(&row, &claimed);
+		merkle_leaf(v->h, text, vr->len, leaf);
+		if (!vr->leaf_ok || memcmp(leaf, vr->leaf, 32)) {
+			v->rc =
+			    fail(err,
+			         ETR(err,
+			             "エントリ %lld: 本文が記録されたハッシュと一致しません "
+			             "(書き込み後に変更されています)",
+			             "entry %lld: its text does not match its recorded hash (it "
+			             "was changed after it was written)"),
+			         vr->seq);
+			return -1;
+		}
+		if (t == 1) {
+			v->rc = fail(err,
+			             ETR(err,
+			                 "エントリ %lld の位置にエントリ %lld の内容があります "
+			                 "(並べ替えまたは挿入されています)",
+			                 "entry %lld holds the text of entry %lld (entries were "
+			                 "reordered or one was inserted)"),
+			             vr->seq, claimed);
+			return -1;
+		}
+		if (t) {
+			v->rc =
+			    fail(err,
+			         ETR(err,
+			             "エントリ %lld: 保存された時刻・種別が本文と異なるか、"
+			             "本文が台帳のエントリではありません",
+			             "entry %lld: its stored time or type differ from its text, "
+			             "or the text is not a ledger entry"),
+			         vr->seq);
+			return -1;
+		}
+		v->r->recomputed++;
+		merkle_stream_push(&v->ms, leaf);
+	} else {
+		if (!vr->leaf_ok) {
+			v->rc = fail(err,
+			             ETR(err, "エントリ %lld: 記録されたハッシュが壊れています",
+			                 "entry %lld: its recorded hash is damaged"),
+			             vr->seq);
+			return -1;
+		}
+		merkle_stream_push(&v->ms, vr->leaf);
+	}
+	v->want++;
+	return 0;
+}
+
+static void *worker(void *arg)
+{
+	struct vstate *v = arg;
+	int next = 0;
+
+	for (;;) {
+		struct vbatch *b = &v->b[next];
+		pthread_mutex_lock(&v->mu);
+		while (!b->full && !v->done)
+			pthread_cond_wait(&v->cv, &v->mu);
+		if (!b->full) {
+			pthread_mutex_unlock(&v->mu);
+			break;
+		}
+		pthread_mutex_unlock(&v->mu);
+		for (size_t i = 0; i < b->n && !v->failed; i++)
+			if (check_row(v, &b->rows[i], b->text.buf + b->rows[i].off)) {
+				pthread_mutex_lock(&v->mu);
+				v->failed = 1;
+				pthread_mutex_unlock(&v->mu);
+			}
+		pthread_mutex_lock(&v->mu);
+		b->full = 0;
+		pthread_cond_broadcast(&v->cv);
+		pthread_mutex_unlock(&v->mu);
+		if (v->failed)
+			break;
+		next = (next + 1) % NBATCHES;
+	}
+	if (!v->failed && check_roots(v) == 0)
+		v->r->entries = v->want;
+	return NULL;
+}
+
+/* Reads every entry into the batches; returns nonzero on a read error. */
+static int read_entries(struct vstate *v, struct store_ledger_cursor *c, struct sg_error *err)
+{
+	struct store_ledger_row row;
+	int next = 0, r = 1;
+
+	while (r == 1) {
+		struct vbatch *b = &v->b[next];
+		pthread_mutex_lock(&v->mu);
+		while (b->full && !v->failed)
+			pthread_cond_wait(&v->cv, &v->mu);
+		if (v->failed) {
+			pthread_mutex_unlock(&v->mu);
+			return 0;
+		}
+		pthread_mutex_unlock(&v->mu);
+		b->n = 0;
+		dynbuf_reset(&b->text);
+		while (b->n < BATCH_ROWS && (r = store_ledger_cursor_next(c, &row, err)) == 1) {
+			struct vrow *vr = &b->rows[b->n++];
+			vr->seq = row.seq;
+			vr->at_ms = row.at_ms;
+			vr->off = b->text.len;
+			vr->len = row.entry_len;
+			vr->type_len = strlen(row.type);
+			vr->leaf_ok = row.leaf_hash_len == 32;
+			if (vr->leaf_ok)
+				memcpy(vr->leaf, row.leaf_hash, 32);
+			/* text NUL type NUL */
+			dynbuf_add(&b->text, row.entry, row.entry_len);
+			dynbuf_addch(&b->text, '\0');
+			dynbuf_add(&b->text, row.type, vr->type_len + 1);
+		}
+		if (r < 0)
+			break;
+		pthread_mutex_lock(&v->mu);
+		b->full = b->n > 0;
+		pthread_cond_broadcast(&v->cv);
+		pthread_mutex_unlock(&v->mu);
+		next = (next + 1) % NBATCHES;
+	}
+	pthread_mutex_lock(&v->mu);
+	v->done = 1;
+	pthread_cond_broadcast(&v->cv);
+	pthread_mutex_unlock(&v->mu);
+	return r < 0;
+}
+
+enum sg_code ledger_verify(struct store *s, const struct ledger_verify_opts *o,
+                           struct ledger_verify_report *r, struct sg_error *err)
+{
+	struct store_ledger_cursor *c = NULL;
+	struct vstate *v = xcalloc(1, sizeof(*v));
+	pthread_t th;
+	int read_failed;
+	enum sg_code rc;
+
+	memset(r, 0, sizeof(*r));
+	r->chains_checked = o->tsa_ca_file != NULL;
+	v->o = o;
+	v->r = r;
+	v->err.lang = err ? err->lang : 0;
+	if ((rc = store_ledger_prepare_scan(s, err)) ||
+	    (rc = store_ledger_heads(s, &v->heads, &v->nheads, err)) ||
+	    (rc = check_heads(v->heads, v->nheads, o, r, err)) ||
+	    (rc = store_ledger_cursor_open(s, 0, -1, LLONG_MIN, LLONG_MAX, NULL, &c, err)))
+		goto out;
+	v->h = merkle_hasher_new();
+	merkle_stream_init(&v->ms, v->h);
+	for (int i = 0; i < NBATCHES; i++)
+		dynbuf_init(&v->b[i].text, DYNBUF_DEFAULT_MAX);
+	pthread_mutex_init(&v->mu, NULL);
+	pthread_cond_init(&v->cv, NULL);
+	if (pthread_create(&th, NULL, worker, v)) {
+		rc = sg_error_set(err, SG_ERR_INTERNAL, "cannot start a thread");
+		goto out_sync;
+	}
+	read_failed = read_entries(v, c, err);
+	pthread_join(th, NULL);
+	if (read_failed) {
+		rc = SG_ERR_DB;
+	} else if (v->rc) {
+		rc = v->rc;
+		if (err)
+			*err = v->err;
+	} else if (v->hi < v->nheads) {
+		const struct store_ledger_head *hd = &v->heads[v->hi];
+		rc = fail(
+		    err,
+		    ETR(err,
+		        "台帳はエントリ %lld で終わっていますが、ツリーヘッド #%lld はエントリ "
+		        "%lld 件を含みます。エントリ %lld〜%lld が削除されています "
+		        "(末尾の切り詰め)",
+		        "the ledger ends at entry %lld, but tree head #%lld covers %lld entries: "
+		        "entries %lld-%lld were removed (the tail was truncated)"),
+		    v->want - 1, hd->id, hd->tree_size, v->want, hd->tree_size - 1);
+	}
+out_sync:
+	pthread_mutex_destroy(&v->mu);
+	pthread_cond_destroy(&v->cv);
+	for (int i = 0; i < NBATCHES; i++)
+		dynbuf_release(&v->b[i].text);
+out:
+	store_ledger_cursor_close(c);
+	store_ledger_heads_free(v->heads, v->nheads);
+	merkle_hasher_free(v->h);
+	free(v);
+	return rc;
+}
+
+/* The latest head and the leaf hashes of the entries it covers, checked
+ * against its root. */
+static enum sg_code load_sealed(struct store *s, struct store_ledger_head *head,
+                                unsigned char (**leaves)[32], struct sg_error *err)
+{
+	struct store_ledger_cursor *c;
+	struct store_ledger_row row;
+	struct merkle_hasher *h;
+	unsigned char root[32];
+	long long n = 0;
+	int found, r;
+	enum sg_code rc;
+
+	*leaves = NULL;
+	if ((rc = store_ledger_last_head(s, head, &found, err)))
+		return rc;
+	if (!found) {
+		sg_error_set(err, SG_ERR_NOT_FOUND,
+		             ETR(err, "署名済みのツリーヘッドがまだありません",
+		                 "there is no signed tree head yet"));
+		sg_error_hint(err, "saasguard ledger seal");
+		return SG_ERR_NOT_FOUND;
+	}
+	*leaves = xreallocarray(NULL, (size_t)(head->tree_size ? head->tree_size : 1), 32);
+	if ((rc = store_ledger_cursor_open(s, 0, head->tree_size, LLONG_MIN, LLONG_MAX, NULL, &c,
+	                                   err)))
+		return rc;
+	while ((r = store_ledger_cursor_next(c, &row, err)) == 1 && row.seq == n &&
+	       row.leaf_hash_len == 32)
+		memcpy((*leaves)[n++], row.leaf_hash, 32);
+	store_ledger_cursor_close(c);
+	if (r < 0)
+		return SG_ERR_DB;
+	h = merkle_hasher_new();
+	if (n == head->tree_size)
+		merkle_subtree(h, (const unsigned char(*)[32]) * leaves, 0, (uint64_t)n, root);
+	merkle_hasher_free(h);
+	if (n != head->tree_size || memcmp(root, head->root, 32)) {
+		sg_error_set(err, SG_ERR_VERIFY,
+		             ETR(err, "台帳が最新のツリーヘッド (#%lld) と一致しません",
+		                 "the ledger does not match its latest tree head (#%lld)"),
+		             head->id);
+		sg_error_hint(err, "saasguard ledger verify");
+		return SG_ERR_VERIFY;
+	}
+	return SG_OK;
+}
+
+static json_t *hex_json(const unsigned char *hash)
+{
+	char hex[65];
+
+	merkle_hex(hash, hex);
+	return json_string(hex);
+}
+
+static json_t *head_json(json_t *o, const struct store_ledger_head *head)
+{
+	char b64[128];
+
+	sodium_bin2base64(b64, sizeof(b64), head->signature, 64, sodium_base64_VARIANT_ORIGINAL);
+	json_object_set_new(o, "tree_size", json_integer(head->tree_size));
+	json_object_set_new(o, "root", hex_json(head->root));
+	json_object_set_new(o, "head", json_string(head->head));
+	json_object_set_new(o, "signature", json_string(b64));
+	json_object_set_new(o, "key_id", json_string(head->key_id));
+	json_object_set_new(o, "timestamped", json_boolean(head->token != NULL));
+	return o;
+}
+
+enum sg_code ledger_inclusion_proof(struct store *s, long long seq, json_t **out,
+                                    struct sg_error *err)
+{
+	struct store_ledger_head head;
+	unsigned char(*leaves)[32] = NULL, path[MERKLE_MAX_PATH][32];
+	struct store_ledger_cursor *c;
+	struct store_ledger_row row;
+	struct merkle_hasher *h;
+	size_t len;
+	json_t *o, *arr;
+	enum sg_code rc;
+
+	*out = NULL;
+	memset(&head, 0, sizeof(head));
+	if ((rc = load_sealed(s, &head, &leaves, err)))
+		goto done;
+	if (seq < 0 || seq >= head.tree_size) {
+		rc = sg_error_set(
+		    err, SG_ERR_NOT_FOUND,
+		    ETR(err, "エントリ %lld は最新のツリーヘッド (サイズ %lld) に含まれていません",
+		        "entry %lld is not covered by the latest tree head (size %lld)"),
+		    seq, head.tree_size);
+		sg_error_hint(err, "%s",
+		              ETR(err,
+		                  "新しいエントリなら saasguard ledger seal で封印してください",
+		                  "if the entry is new, seal it first: saasguard ledger seal"));
+		goto done;
+	}
+	h = merkle_hasher_new();
+	len = merkle_inclusion_path(h, (const unsigned char(*)[32])leaves, (uint64_t)head.tree_size,
+	                            (uint64_t)seq, path);
+	if (!merkle_verify_inclusion(h, leaves[seq], (uint64_t)seq, (uint64_t)head.tree_size,
+	                             (const unsigned char(*)[32])path, len, head.root)) {
+		merkle_hasher_free(h);
+		rc = sg_error_set(err, SG_ERR_INTERNAL, "inclusion proof does not verify");
+		goto done;
+	}
+	merkle_hasher_free(h);
+	o = json_object();
+	json_object_set_new(o, "seq", json_integer(seq));
+	if (!store_ledger_cursor_open(s, seq, seq + 1, LLONG_MIN, LLONG_MAX, NULL, &c, NULL)) {
+		if (store_ledger_cursor_next(c, &row, NULL) == 1)
+			json_object_set_new(o, "entry", json_stringn(row.entry, row.entry_len));
+		store_ledger_cursor_close(c);
+	}
+	json_object_set_new(o, "leaf_hash", hex_json(leaves[seq]));
+	arr = json_array();
+	for (size_t i = 0; i < len; i++)
+		json_array_append_new(arr, hex_json(path[i]));
+	json_object_set_new(o, "path", arr);
+	*out = head_json(o, &head);
+done:
+	free(leaves);
+	free(head.head);
+	free(head.token);
+	return rc;
+}
+
+enum sg_code ledger_consistency_proof(struct store *s, long long old_size, json_t **out,
+                                      struct sg_error *err)
+{
+	struct store_ledger_head head;
+	unsigned char(*leaves)[32] = NULL, proof[MERKLE_MAX_PATH][32], old_root[32];
+	struct merkle_hasher *h;
+	size_t len;
+	json_t *o, *arr;
+	enum sg_code rc;
+
+	*out = NULL;
+	memset(&head, 0, sizeof(head));
+	if ((rc = load_sealed(s, &head, &leaves, err)))
+		goto done;
+	if (old_size < 1 || old_size > head.tree_size) {
+		rc = sg_error_set(err, SG_ERR_USAGE,
+		                  ETR(err, "古いサイズは 1〜%lld で指定してください",
+		                      "the old size must be 1 to %lld"),
+		                  head.tree_size);
+		goto done;
+	}
+	h = merkle_hasher_new();
+	merkle_subtree(h, (const unsigned char(*)[32])leaves, 0, (uint64_t)old_size, old_root);
+	len = merkle_consistency_proof(h, (const unsigned char(*)[32])leaves,
+	                               (uint64_t)head.tree_size, (uint64_t)old_size, proof);
+	if (!merkle_verify_consistency(h, (uint64_t)old_size, (uint64_t)head.tree_size, old_root,
+	                               head.root, (const unsigned char(*)[32])proof, len)) {
+		merkle_hasher_free(h);
+		rc = sg_error_set(err, SG_ERR_INTERNAL, "consistency proof does not verify");
+		goto done;
+	}
+	merkle_hasher_free(h);
+	o = json_object();
+	json_object_set_new(o, "old_size", json_integer(old_size));
+	json_object_set_new(o, "old_root", hex_json(old_root));
+	arr = json_array();
+	for (size_t i = 0; i < len; i++)
+		json_array_append_new(arr, hex_json(proof[i]));
+	json_object_set_new(o, "proof", arr);
+	*out = head_json(o, &head);
+done:
+	free(leaves);
+	free(head.head);
+	free(head.token);
+	return rc;
+}

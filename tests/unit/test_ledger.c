@@ -1,0 +1,336 @@
+/* Unit tests for the ledger: the profile's ledger: section, Ed25519 key
+ * files, sealing (when and what), head texts, verification of a good ledger
+ * and of ledgers altered behind saasguard's back, proofs and the bulk
+ * writer. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "ledger.h"
+#include "ledger_key.h"
+#include "ledger_verify.h"
+#include "store.h"
+#include "ydoc.h"
+
+static char dir[] = "/tmp/sg-ledger-XXXXXX";
+static char db[300], key[300], pub[300];
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(db, sizeof(db), "%s/db.sqlite", dir);
+	snprintf(key, sizeof(key), "%s/k/ledger.key", dir);
+	snprintf(pub, sizeof(pub), "%s/k/ledger.key.pub", dir);
+	return 0;
+}
+
+static void rm(const char *p)
+{
+	unlink(p);
+}
+
+static int teardown(void **state)
+{
+	char p[400];
+	const char *sfx[] = {"", "-wal", "-shm"};
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s%s", db, sfx[i]);
+		rm(p);
+	}
+	rm(key);
+	rm(pub);
+	snprintf(p, sizeof(p), "%s/k", dir);
+	rmdir(p);
+	snprintf(p, sizeof(p), "%s/other.key", dir);
+	rm(p);
+	snprintf(p, sizeof(p), "%s/other.key.pub", dir);
+	rm(p);
+	rmdir(dir);
+	return 0;
+}
+
+static enum sg_code load_cfg(const char *yaml, struct ledger_config *c, struct sg_error *err)
+{
+	struct ydoc *doc;
+	enum sg_code rc = ydoc_parse(yaml, strlen(yaml), "p.yaml", &doc, err);
+
+	ledger_config_init(c);
+	if (!rc)
+		rc = ledger_config_load(c, doc, ydoc_get(doc->root, "ledger"), "/etc/sg", err);
+	ydoc_free(doc);
+	return rc;
+}
+
+static void test_config(void **state)
+{
+	struct ledger_config c;
+	struct sg_error err;
+	(void)state;
+
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(load_cfg("ledger:\n  key: keys/l.key\n  tsa_url: https://tsa.example/\n"
+	                          "  tsa_ca_file: /x/ca.pem\n  seal_every_entries: 50\n"
+	                          "  seal_every: 10m\n",
+	                          &c, &err),
+	                 SG_OK);
+	assert_string_equal(c.key_path, "/etc/sg/keys/l.key");
+	assert_string_equal(c.tsa_url, "https://tsa.example/");
+	assert_string_equal(c.tsa_ca_file, "/x/ca.pem");
+	assert_int_equal(c.seal_every_entries, 50);
+	assert_true(c.seal_every == 600.0);
+	ledger_config_release(&c);
+
+	/* Defaults without a section. */
+	assert_int_equal(load_cfg("service: {}\n", &c, &err), SG_OK);
+	assert_int_equal(c.seal_every_entries, 1000);
+	assert_null(c.tsa_url);
+	ledger_config_release(&c);
+
+	/* An unknown key names the nearest one, at its position. */
+	assert_int_equal(load_cfg("ledger:\n  seal_evry: 10m\n", &c, &err), SG_ERR_INPUT);
+	assert_int_equal(err.line, 2);
+	assert_non_null(strstr(err.hint, "seal_every"));
+	ledger_config_release(&c);
+
+	/* A TSA needs its CA; URLs are http(s); durations are checked. */
+	memset(&err, 0, sizeof(err));
+	err.lang = 1;
+	assert_int_equal(load_cfg("ledger:\n  tsa_url: https://tsa.example/\n", &c, &err),
+	                 SG_ERR_INPUT);
+	assert_non_null(strstr(err.msg, "tsa_ca_file"));
+	ledger_config_release(&c);
+	assert_int_equal(load_cfg("ledger:\n  tsa_url: ftp://x\n  tsa_ca_file: a\n", &c, &err),
+	                 SG_ERR_INPUT);
+	ledger_config_release(&c);
+	assert_int_equal(load_cfg("ledger:\n  seal_every: soon\n", &c, &err), SG_ERR_INPUT);
+	assert_int_equal(err.line, 2);
+	ledger_config_release(&c);
+	assert_int_equal(load_cfg("ledger:\n  seal_every_entries: 0\n", &c, &err), SG_ERR_INPUT);
+	ledger_config_release(&c);
+}
+
+static void test_keys(void **state)
+{
+	struct ledger_key k, p, q;
+	struct sg_error err;
+	struct stat st;
+	unsigned char sig[64];
+	(void)state;
+
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(ledger_key_generate(key, &k, &err), SG_OK);
+	assert_int_equal(stat(key, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(ledger_key_generate(key, &q, &err), SG_ERR_EXISTS);
+	assert_int_equal(ledger_key_load_public(pub, &p, &err), SG_OK);
+	assert_string_equal(p.id, k.id);
+	assert_false(p.has_secret);
+	ledger_key_sign(&k, "abc", 3, sig);
+	assert_true(ledger_key_verify(&p, "abc", 3, sig));
+	assert_false(ledger_key_verify(&p, "abd", 3, sig));
+	assert_int_equal(ledger_key_load_private(key, &q, &err), SG_OK);
+	assert_memory_equal(q.sk, k.sk, 64);
+	/* A private key others can read is refused, with the fix as hint. */
+	chmod(key, 0640);
+	assert_int_equal(ledger_key_load_private(key, &q, &err), SG_ERR_INPUT);
+	assert_non_null(strstr(err.hint, "chmod 600"));
+	chmod(key, 0600);
+	/* The public key is not a private key, and vice versa. */
+	assert_int_equal(ledger_key_load_private(pub, &q, &err), SG_ERR_INPUT);
+	assert_int_equal(ledger_key_load_public(key, &q, &err), SG_ERR_INPUT);
+	assert_int_equal(ledger_key_load_public("/nonexistent/x.pub", &q, &err), SG_ERR_NOT_FOUND);
+	ledger_key_wipe(&k);
+	ledger_key_wipe(&q);
+}
+
+static void test_head_text(void **state)
+{
+	unsigned char root[32], r2[32];
+	long long size, at;
+	char id[65], *t;
+	(void)state;
+
+	memset(root, 0xab, 32);
+	t = ledger_head_text(42, root, 1795643476325LL, "00ff");
+	assert_non_null(strstr(t, "size 42\n"));
+	assert_non_null(strstr(t, "time 2026-11-25T"));
+	assert_int_equal(ledger_head_parse(t, &size, r2, &at, id), -1); /* short key id */
+	free(t);
+	t = ledger_head_text(42, root, 1795643476325LL,
+	                     "572309de19225fa6d49858395f569f8211262738c91c1cedb4df138e1b497dc0");
+	assert_int_equal(ledger_head_parse(t, &size, r2, &at, id), 0);
+	assert_int_equal(size, 42);
+	assert_int_equal(at, 1795643476325LL);
+	assert_memory_equal(r2, root, 32);
+	t[strlen(t) - 1] = ' ';
+	assert_int_equal(ledger_head_parse(t, &size, r2, &at, id), -1);
+	free(t);
+}
+
+static int count_cb(json_t *e, const char *text, void *ctx)
+{
+	(void)text;
+	if (!strcmp(json_string_value(json_object_get(e, "type")), "b"))
+		(*(int *)ctx)++;
+	return 0;
+}
+
+static enum sg_code verify(struct store *s, struct ledger_verify_report *r, struct sg_error *err)
+{
+	struct ledger_key p;
+	struct ledger_verify_opts o;
+
+	assert_int_equal(ledger_key_load_public(pub, &p, NULL), SG_OK);
+	memset(&o, 0, sizeof(o));
+	o.keys = &p;
+	o.nkeys = 1;
+	o.from_ms = INT64_MIN;
+	o.to_ms = INT64_MAX;
+	memset(err, 0, sizeof(*err));
+	err->lang = 1;
+	return ledger_verify(s, &o, r, err);
+}
+
+static void test_seal_and_verify(void **state)
+{
+	struct store *s;
+	struct ledger_config c;
+	struct ledger_seal_result sr;
+	struct ledger_verify_report r;
+	struct ledger_writer *w;
+	struct sg_error err;
+	json_t *p = json_pack("{s:i}", "n", 1), *proof;
+	long long seq;
+	int nb = 0;
+	(void)state;
+
+	assert_int_equal(store_open(db, 0, &s, NULL), SG_OK);
+	ledger_config_init(&c);
+	free(c.key_path);
+	c.key_path = strdup(key);
+	c.seal_every_entries = 5;
+	c.seal_every = 3600;
+	/* Nothing to seal in an empty ledger until asked. */
+	assert_int_equal(ledger_maybe_seal(s, &c, &sr, NULL), SG_OK);
+	assert_false(sr.sealed);
+	assert_int_equal(ledger_append(s, "a", p, &seq, NULL), SG_OK);
+	assert_int_equal(seq, 0);
+	assert_int_equal(ledger_append(s, "bad type", p, &seq, NULL), SG_ERR_INTERNAL);
+	assert_int_equal(ledger_maybe_seal(s, &c, &sr, NULL), SG_OK); /* first head */
+	assert_true(sr.sealed);
+	assert_int_equal(sr.tree_size, 1);
+	assert_false(sr.timestamped);
+	/* Bulk appends in one transaction. */
+	assert_int_equal(ledger_writer_open(s, &w, NULL), SG_OK);
+	assert_int_equal(store_begin(s, NULL), SG_OK);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(ledger_writer_append(w, "b", p, &seq, NULL), SG_OK);
+	assert_int_equal(store_commit(s, NULL), SG_OK);
+	ledger_writer_close(w);
+	assert_int_equal(seq, 3);
+	assert_int_equal(ledger_maybe_seal(s, &c, &sr, NULL), SG_OK);
+	assert_false(sr.sealed); /* 3 new < 5, and not an hour yet */
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(ledger_append(s, "b", p, NULL, NULL), SG_OK);
+	assert_int_equal(ledger_maybe_seal(s, &c, &sr, NULL), SG_OK);
+	assert_true(sr.sealed);
+	assert_int_equal(sr.tree_size, 6);
+	assert_int_equal(ledger_seal_now(s, &c, &sr, NULL), SG_OK);
+	assert_false(sr.sealed); /* nothing new */
+	assert_int_equal(ledger_append(s, "c", NULL, NULL, NULL), SG_OK);
+	assert_int_equal(ledger_each(s, "b", INT64_MIN, INT64_MAX, count_cb, &nb, NULL), SG_OK);
+	assert_int_equal(nb, 5);
+
+	assert_int_equal(verify(s, &r, &err), SG_OK);
+	assert_int_equal(r.entries, 7);
+	assert_int_equal(r.recomputed, 7);
+	assert_int_equal(r.heads, 2);
+	assert_int_equal(r.sealed, 6);
+	assert_int_equal(r.heads_timestamped, 0);
+
+	assert_int_equal(ledger_inclusion_proof(s, 3, &proof, NULL), SG_OK);
+	assert_int_equal(json_integer_value(json_object_get(proof, "tree_size")), 6);
+	json_decref(proof);
+	assert_int_equal(ledger_inclusion_proof(s, 6, &proof, &err), SG_ERR_NOT_FOUND);
+	assert_int_equal(ledger_consistency_proof(s, 1, &proof, NULL), SG_OK);
+	json_decref(proof);
+
+	/* Behind saasguard's back: change one byte of entry 2. */
+	assert_int_equal(store_exec(s,
+	                            "DROP TRIGGER ledger_entries_no_update;"
+	                            "UPDATE ledger_entries SET entry = replace(entry, '\"n\":1', "
+	                            "'\"n\":2') WHERE seq = 2",
+	                            NULL),
+	                 SG_OK);
+	assert_int_equal(verify(s, &r, &err), SG_ERR_VERIFY);
+	assert_non_null(strstr(err.msg, "entry 2: its text does not match"));
+	/* ... and its recorded hash too: the signed root catches it. */
+	assert_int_equal(store_exec(s,
+	                            "UPDATE ledger_entries SET leaf_hash = (SELECT leaf_hash FROM "
+	                            "ledger_entries WHERE seq = 2) WHERE seq = 2",
+	                            NULL),
+	                 SG_OK);
+	json_decref(p);
+	ledger_config_release(&c);
+	store_close(s);
+}
+
+static void test_forged_heads(void **state)
+{
+	struct store *s;
+	struct ledger_verify_report r;
+	struct sg_error err;
+	char other[300];
+	struct ledger_key k;
+	(void)state;
+
+	/* The database of the previous test, rebuilt cleanly. */
+	teardown(NULL);
+	setup(NULL);
+	assert_int_equal(store_open(db, 0, &s, NULL), SG_OK);
+	{
+		struct ledger_config c;
+		struct ledger_seal_result sr;
+		ledger_config_init(&c);
+		free(c.key_path);
+		c.key_path = strdup(key);
+		assert_int_equal(ledger_key_generate(key, &k, NULL), SG_OK);
+		for (int i = 0; i < 4; i++)
+			assert_int_equal(ledger_append(s, "x", NULL, NULL, NULL), SG_OK);
+		assert_int_equal(ledger_seal_now(s, &c, &sr, NULL), SG_OK);
+		/* A head signed by another key. */
+		snprintf(other, sizeof(other), "%s/other.key", dir);
+		assert_int_equal(ledger_key_generate(other, &k, NULL), SG_OK);
+		free(c.key_path);
+		c.key_path = strdup(other);
+		assert_int_equal(ledger_append(s, "x", NULL, NULL, NULL), SG_OK);
+		assert_int_equal(ledger_seal_now(s, &c, &sr, NULL), SG_OK);
+		ledger_config_release(&c);
+	}
+	assert_int_equal(verify(s, &r, &err), SG_ERR_VERIFY);
+	assert_non_null(strstr(err.msg, "tree head #2 (size 5) is signed by key"));
+	assert_non_null(strstr(err.msg, "replaced"));
+	store_close(s);
+	ledger_key_wipe(&k);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_config),       cmocka_unit_test(test_keys),
+	    cmocka_unit_test(test_head_text),    cmocka_unit_test(test_seal_and_verify),
+	    cmocka_unit_test(test_forged_heads),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
