@@ -106,5 +106,12 @@ int cli_ledger_config(struct cli *cli, const struct cli_ledger_opts *o, struct l
 int cli_ledger_open(struct cli *cli, const struct cli_ledger_opts *o, int flags, struct store **s);
 void cli_ledger_print_seal(struct cli *cli, const struct ledger_config *cfg,
                            const struct ledger_seal_result *r);
+struct profile;
+/* The profile's `ledger:` configuration (paths relative to the profile); 0
+ * or an exit status after reporting. */
+int cli_ledger_load_for(struct cli *cli, const struct profile *p, struct ledger_config *cfg);
+/* After appending on behalf of a profile: seals when its interval says so
+ * (nothing without a signing key). 0 or an exit status after reporting. */
+int cli_ledger_seal_for(struct cli *cli, struct store *s, const struct profile *p);
 
 #endif

@@ -160,6 +160,8 @@ int cmd_assess(struct cli *cli, int argc, char **argv)
 		status = cli_report(cli, &err);
 		goto done;
 	}
+	if (store && (status = cli_ledger_seal_for(cli, store, p)))
+		goto done;
 	memset(&wo, 0, sizeof(wo));
 	wo.lang = (int)cli->lang;
 	wo.color = cli->color && format == ASSESS_TABLE && (!output || !strcmp(output, "-"));

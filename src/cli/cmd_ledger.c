@@ -663,3 +663,42 @@ int cmd_ledger(struct cli *cli, int argc, char **argv)
 
 	return cli_dispatch_sub(cli, "ledger", subs, USAGE(cli), argc, argv);
 }
+
+int cli_ledger_load_for(struct cli *cli, const struct profile *p, struct ledger_config *cfg)
+{
+	struct sg_error err;
+	char *copy = xstrdup(p->path);
+	enum sg_code rc;
+
+	ledger_config_init(cfg);
+	cli_error_init(cli, &err);
+	rc = ledger_config_load(cfg, p->doc, profile_section(p, "ledger"), dirname(copy), &err);
+	free(copy);
+	if (rc) {
+		ledger_config_release(cfg);
+		return cli_report(cli, &err);
+	}
+	return 0;
+}
+
+int cli_ledger_seal_for(struct cli *cli, struct store *s, const struct profile *p)
+{
+	struct ledger_config cfg;
+	struct ledger_seal_result sr;
+	struct sg_error err;
+	struct stat st;
+	int rc = cli_ledger_load_for(cli, p, &cfg);
+
+	if (rc)
+		return rc;
+	cli_error_init(cli, &err);
+	/* Without a key the entries wait, unsealed, for the first head. */
+	if (stat(cfg.key_path, &st) == 0) {
+		if (ledger_maybe_seal(s, &cfg, &sr, &err))
+			rc = cli_report(cli, &err);
+		else if (sr.sealed)
+			cli_ledger_print_seal(cli, &cfg, &sr);
+	}
+	ledger_config_release(&cfg);
+	return rc;
+}

@@ -10,7 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <limits.h>
+#include <stdio.h>
+
 #include "assess.h"
+#include "ledger.h"
+#include "ledger_key.h"
+#include "ledger_verify.h"
 #include "cli.h"
 #include "profile.h"
 #include "report.h"
@@ -57,8 +63,8 @@ static const char *const formats[] = {"html", "pdf", "json", NULL};
 /* The assessment the SLA table and the manager summary show: the profile's
  * declarations judged together with the latest measurements in the store. */
 static enum sg_code assess_with_measurements(struct store *store, const struct profile *prof,
-					     const struct catalog *cat, double now, json_t **out,
-					     struct sg_error *err)
+                                             const struct catalog *cat, double now, json_t **out,
+                                             struct sg_error *err)
 {
 	struct measured_set measured = MEASURED_SET_INIT;
 	struct assess_result *r = NULL;
@@ -73,6 +79,50 @@ static enum sg_code assess_with_measurements(struct store *store, const struct p
 	return rc;
 }
 
+/* The manager summary states whether the evidence ledger verified, with the
+ * public half of the profile's signing key. */
+static void ledger_status(struct cli *cli, struct store *store, const struct profile *prof,
+                          struct report_request *req, char *detail, size_t n)
+{
+	struct ledger_config cfg;
+	struct ledger_key pub;
+	struct ledger_verify_opts vo;
+	struct ledger_verify_report vr;
+	struct sg_error err;
+	char *pubpath;
+
+	if (cli_ledger_load_for(cli, prof, &cfg))
+		return;
+	pubpath = xasprintf("%s.pub", cfg.key_path);
+	cli_error_init(cli, &err);
+	memset(&vo, 0, sizeof(vo));
+	vo.from_ms = LLONG_MIN;
+	vo.to_ms = LLONG_MAX;
+	vo.tsa_ca_file = cfg.tsa_ca_file;
+	if (ledger_key_load_public(pubpath, &pub, &err)) {
+		snprintf(detail, n, "%s: %s", pubpath, err.msg);
+	} else {
+		vo.keys = &pub;
+		vo.nkeys = 1;
+		if (ledger_verify(store, &vo, &vr, &err)) {
+			req->ledger_status = REPORT_LEDGER_FAILED;
+			snprintf(detail, n, "%s", err.msg);
+		} else {
+			req->ledger_status = REPORT_LEDGER_VERIFIED;
+			snprintf(detail, n,
+			         TR(cli->lang,
+			            "エントリ %lld 件、署名付きツリーヘッド %lld "
+			            "件（うちタイムスタンプ付き %lld 件）を検証",
+			            "%lld entries and %lld signed tree heads (%lld timestamped) "
+			            "verified"),
+			         vr.entries, vr.heads, vr.heads_timestamped);
+		}
+	}
+	req->ledger_detail = detail;
+	free(pubpath);
+	ledger_config_release(&cfg);
+}
+
 int cmd_report(struct cli *cli, int argc, char **argv)
 {
 	const char *period = NULL, *output = "-", *db = NULL;
@@ -81,7 +131,7 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 	struct profile *prof = NULL;
 	struct store *store = NULL;
 	struct sg_error err;
-	char *dbpath = NULL, sha[65];
+	char *dbpath = NULL, sha[65], ledger_detail[600];
 	json_t *assessment = NULL;
 
 	cli_getopt_reset();
@@ -164,10 +214,14 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	req.assessment = assessment;
+	if (req.audience == REPORT_MANAGERS)
+		ledger_status(cli, store, prof, &req, ledger_detail, sizeof(ledger_detail));
 	if (report_generate(store, &req, (enum report_format)format, output, sha, &err)) {
 		rc = cli_report(cli, &err);
 		goto out;
 	}
+	if ((rc = cli_ledger_seal_for(cli, store, prof)))
+		goto out;
 	if (strcmp(output, "-"))
 		fprintf(stderr,
 		        TR(cli->lang, "報告書を作成しました: %s（期間 %s、SHA-256 %s）\n",

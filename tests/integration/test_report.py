@@ -7,6 +7,7 @@ import json
 import os
 import re
 import sqlite3
+import sqlite3
 import subprocess
 import tempfile
 import unittest
@@ -245,3 +246,43 @@ class ReportTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ReportLedgerStatus(unittest.TestCase):
+    """The manager summary states whether the evidence ledger verifies."""
+
+    def test_verified_then_failed(self):
+        d = sg.scratch(self)
+        db = os.path.join(d, "db.sqlite")
+        profile = os.path.join(d, "payroll.yaml")
+        report_fill.scripted_month(db)
+        report_fill.write_profile(profile)
+        key = os.path.join(d, "ledger.key")
+        env = {"SAASGUARD_NOW": str(report_fill.NOW), "SAASGUARD_LEDGER_KEY": key}
+        r = sg.run("ledger", "keygen", "--key", key)
+        self.assertEqual(r.code, 0, repr(r))
+        r = sg.run("attest", "III.1.1.4", "--note", "月次レビュー実施", "--db", db, "--key", key)
+        self.assertEqual(r.code, 0, repr(r))
+        r = sg.run("ledger", "seal", "--db", db, "--key", key)
+        self.assertEqual(r.code, 0, repr(r))
+        out = os.path.join(d, "m.json")
+        args = ["report", profile, "--period", "2026-11", "--audience", "managers",
+                "--format", "json", "--output", out, "--db", db]
+        r = sg.run(*args, env=env)
+        self.assertEqual(r.code, 0, repr(r))
+        with open(out, encoding="utf-8") as f:
+            ledger = json.load(f)["ledger"]
+        self.assertEqual(ledger["status"], "verified", ledger)
+        self.assertIn("検証", ledger["detail"])
+        # Rewrite an entry's text behind saasguard's back: the next summary says so.
+        con = sqlite3.connect(db)
+        con.execute("DROP TRIGGER ledger_entries_no_update")
+        con.execute("UPDATE ledger_entries SET entry = replace(entry, '月次', '週次') "
+                    "WHERE type = 'attestation'")
+        con.commit()
+        con.close()
+        r = sg.run(*args, env=env)
+        self.assertEqual(r.code, 0, repr(r))
+        with open(out, encoding="utf-8") as f:
+            ledger = json.load(f)["ledger"]
+        self.assertEqual(ledger["status"], "failed", ledger)
