@@ -7,7 +7,6 @@ import json
 import os
 import re
 import sqlite3
-import sqlite3
 import subprocess
 import tempfile
 import unittest
