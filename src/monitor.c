@@ -1011,7 +1011,14 @@ static void notifier_stopped(void *arg)
 	struct monitor *m = arg;
 
 	finalize(m);
-	uv_walk(&m->loop, close_walk, NULL);
+	/* Close what keeps the loop alive; the notifier and curl driver close
+	 * their own handles in notifier_free() / curluv_free(). */
+	uv_timer_stop(&m->sched);
+	uv_timer_stop(&m->flush);
+	uv_timer_stop(&m->hourly);
+	uv_close((uv_handle_t *)&m->sigterm, NULL);
+	uv_close((uv_handle_t *)&m->sigint, NULL);
+	uv_close((uv_handle_t *)&m->sighup, NULL);
 }
 
 static void maybe_finish(struct monitor *m)

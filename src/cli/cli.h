@@ -76,5 +76,8 @@ int cli_dispatch_sub(struct cli *cli, const char *cmd, const struct cli_sub *sub
 /* Command entry points. */
 int cmd_catalog(struct cli *cli, int argc, char **argv);
 int cmd_classify(struct cli *cli, int argc, char **argv);
+int cmd_monitor(struct cli *cli, int argc, char **argv);
+int cmd_availability(struct cli *cli, int argc, char **argv);
+int cmd_incident(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -14,6 +14,12 @@ const struct cli_command cli_commands[] = {
      "list, show and export the guideline's countermeasures"},
     {"classify", cmd_classify, "サービスのパターン（1〜6）を判定する",
      "find a service's pattern (1-6)"},
+    {"monitor", cmd_monitor, "死活・障害・性能監視を実行し、期限内に通知する",
+     "run the liveness, fault and performance checks and notify in time"},
+    {"availability", cmd_availability, "サービス時間帯の稼働率（III.2.1.1）を計算する",
+     "availability over the service hours (III.2.1.1)"},
+    {"incident", cmd_incident, "インシデントの一覧・詳細・続報（III.1.1.8）",
+     "list and show incidents, send follow-ups (III.1.1.8)"},
     {NULL, NULL, NULL, NULL},
 };
 
