@@ -49,6 +49,8 @@ struct check_rt {
 	long long incident_id;
 	double first_fail_at;
 	double last_at; /* wall clock of the last probe (gap) */
+	long long resume_id; /* an interval left open by an earlier run */
+	char resume_state[16];
 };
 
 struct result {
@@ -82,7 +84,7 @@ struct monitor {
 	size_t nbuf, abuf;
 	EVP_MD_CTX *digest;
 	long long digest_count, digest_fail, digest_first, digest_last;
-	double last_digest, last_beat;
+	double last_digest, last_beat, prev_seen;
 	/* the local day of records, cached */
 	double day_start, day_end;
 	char day[40];
@@ -404,6 +406,28 @@ static enum sg_code on_outcome(struct monitor *m, struct check_rt *c, const stru
 	enum sg_code rc = SG_OK;
 	int change = 0;
 
+	if (before == RT_NONE && c->resume_id) {
+		/* An earlier run left this check's interval open. If the check
+		 * kept its schedule across the restart (its last probe is within
+		 * two intervals) and its state is the same, the interval goes on;
+		 * otherwise it ends at that run's last heartbeat and the time
+		 * since is unknown. */
+		long long rid = c->resume_id;
+		int same = res->ok ? !strcmp(c->resume_state, "up")
+		                   : (c->incident_id && !strcmp(c->resume_state, state_of(d, 0)));
+		c->resume_id = 0;
+		if (same && c->last_at > 0 &&
+		    res->at - c->last_at <= 2 * d->interval_s + m->cfg->retry_s) {
+			c->interval_id = rid;
+			c->state = res->ok ? RT_UP : RT_CONFIRMED;
+			c->fails = res->ok ? 0 : d->confirm;
+			return SG_OK;
+		}
+		if ((rc = store_monitor_interval_close(m->s, rid,
+		                                       m->prev_seen > 0 ? m->prev_seen : c->last_at,
+		                                       err)))
+			return rc;
+	}
 	if (res->ok) {
 		c->fails = 0;
 		change = before != RT_UP;
@@ -889,11 +913,17 @@ static enum sg_code install(struct monitor *m, struct monitor_config *cfg, struc
 			rt[i].incident_id = old->incident_id;
 			rt[i].first_fail_at = old->first_fail_at;
 			rt[i].last_at = old->last_at;
+			rt[i].resume_id = old->resume_id;
+			memcpy(rt[i].resume_state, old->resume_state, sizeof(rt[i].resume_state));
 			old->interval_id = 0;
+			old->resume_id = 0;
 		} else {
+			int conf;
 			if ((rc = store_monitor_last_result(m->s, rt[i].id, &rt[i].last_at, err)) ||
 			    (rc = store_monitor_incident_open_for(m->s, rt[i].id, &rt[i].incident_id,
-			                                          err)))
+			                                          err)) ||
+			    (rc = store_monitor_open_interval(m->s, rt[i].id, &rt[i].resume_id,
+			                                      rt[i].resume_state, &conf, err)))
 				goto rollback;
 		}
 		rt[i].due = mono + (m->opts->once ? 0
@@ -902,8 +932,10 @@ static enum sg_code install(struct monitor *m, struct monitor_config *cfg, struc
 	}
 	/* Checks that went away: their state ends now. */
 	for (size_t k = 0; k < m->nrt; k++)
-		if (m->rt[k].interval_id &&
-		    (rc = store_monitor_interval_close(m->s, m->rt[k].interval_id, now, err)))
+		if ((m->rt[k].interval_id &&
+		     (rc = store_monitor_interval_close(m->s, m->rt[k].interval_id, now, err))) ||
+		    (m->rt[k].resume_id &&
+		     (rc = store_monitor_interval_close(m->s, m->rt[k].resume_id, now, err))))
 			goto rollback;
 	if ((rc = store_commit(m->s, err)))
 		goto fail;
@@ -990,8 +1022,9 @@ static void finalize(struct monitor *m)
 		goto bad;
 	j = json_pack("{s:I,s:s,s:I}", "run", (json_int_t)m->run_id, "service", m->cfg->service,
 	              "probes", (json_int_t)m->probes);
+	/* Open intervals stay open: availability ends them at this run's last
+	 * heartbeat, and the next run continues them if it keeps the schedule. */
 	if (write_digest(m, now, &err) ||
-	    store_monitor_close_open_intervals(m->s, m->cfg->service, now, &err) ||
 	    store_monitor_run_stop(m->s, m->run_id, now, &err) ||
 	    ledger_append(m->s, "monitor_stopped", j, NULL, &err) || store_commit(m->s, &err)) {
 		json_decref(j);
@@ -1143,11 +1176,10 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	uv_loop_init(&m->loop);
 	if ((rc = load_config(m, &m->profile, &m->cfg, &m->ncfg, err)))
 		goto out;
-	/* A previous run that died left intervals open: they end at its last
-	 * heartbeat, so the time since is unknown rather than up. */
+	/* A previous run left intervals open: each check's first probe decides
+	 * whether its interval continues or ends at that run's last heartbeat
+	 * (on_outcome). */
 	if ((rc = store_begin(s, err)) || (rc = store_monitor_last_seen(s, 0, &prev_seen, err)) ||
-	    (rc = store_monitor_close_open_intervals(s, m->cfg->service, prev_seen ? prev_seen : now,
-	                                             err)) ||
 	    (rc = store_monitor_run_start(s, now, (long long)getpid(), &m->run_id, err))) {
 		store_rollback(s);
 		goto out;
@@ -1164,6 +1196,7 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 		goto out;
 	}
 	m->last_beat = now;
+	m->prev_seen = prev_seen;
 	if ((rc = install(m, m->cfg, err)))
 		goto out;
 	mlog(m, "monitoring %s (pattern %d): %zu checks", m->cfg->service, m->cfg->pattern, m->nrt);

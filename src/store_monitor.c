@@ -5,6 +5,7 @@
  * incident with a NULL end is still open.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1053,4 +1054,27 @@ enum sg_code store_monitor_worst_followup_delay(struct store *s, const char *ser
 	}
 	sqlite3_finalize(st);
 	return rc;
+}
+
+enum sg_code store_monitor_open_interval(struct store *s, long long check_id, long long *id,
+                                         char state[16], int *confirmed, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT id, state, confirmed FROM state_intervals WHERE "
+	                                "check_id = ? AND end_at IS NULL ORDER BY id DESC LIMIT 1",
+	                                &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, check_id);
+	*id = 0;
+	state[0] = 0;
+	*confirmed = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		snprintf(state, 16, "%s", (const char *)sqlite3_column_text(st, 1));
+		*confirmed = sqlite3_column_int(st, 2);
+	}
+	sqlite3_finalize(st);
+	return SG_OK;
 }

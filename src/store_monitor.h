@@ -64,6 +64,10 @@ enum sg_code store_monitor_interval_open(struct store *s, long long check_id, co
 enum sg_code store_monitor_interval_close(struct store *s, long long id, double end,
                                           struct sg_error *err);
 enum sg_code store_monitor_interval_confirm(struct store *s, long long id, struct sg_error *err);
+/* The check's open interval (*id 0 when none), its state ("up" ...) in
+ * state[16] and whether it is confirmed. */
+enum sg_code store_monitor_open_interval(struct store *s, long long check_id, long long *id,
+                                         char state[16], int *confirmed, struct sg_error *err);
 /* Closes every open interval of the service's checks at `at` (never before
  * its start). */
 enum sg_code store_monitor_close_open_intervals(struct store *s, const char *service, double at,
