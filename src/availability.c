@@ -85,8 +85,8 @@ static int in_any(const double (*w)[2], size_t n, double t)
 }
 
 void availability_compute(const struct service_hours *sh, const struct maintenance_window *m,
-                          size_t nm, const struct avail_check *checks, size_t nchecks,
-                          double from, double to, struct availability *out)
+                          size_t nm, const struct avail_check *checks, size_t nchecks, double from,
+                          double to, struct availability *out)
 {
 	size_t maxw = (size_t)((to - from) / 86400.0) + 8, nw, nb = 0, nbounds;
 	double(*win)[2] = xcalloc(maxw, sizeof(*win));
@@ -199,9 +199,8 @@ void availability_compute(const struct service_hours *sh, const struct maintenan
 		prev_overrun = overrun;
 		prev_end = e;
 	}
-	out->percent = out->up_s + out->down_s > 0
-	                   ? 100.0 * out->up_s / (out->up_s + out->down_s)
-	                   : -1;
+	out->percent =
+	    out->up_s + out->down_s > 0 ? 100.0 * out->up_s / (out->up_s + out->down_s) : -1;
 	out->percent_worst = out->counted_s > 0 ? 100.0 * out->up_s / out->counted_s : -1;
 	free(b);
 	free(pos);
@@ -221,9 +220,9 @@ void availability_format(double percent, char out[16])
 	snprintf(out, 16, "%.2f%%", t);
 }
 
-enum sg_code availability_for_period(struct store *s, const struct monitor_config *cfg,
-                                     double from, double to, double now,
-                                     struct availability *out, struct sg_error *err)
+enum sg_code availability_for_period(struct store *s, const struct monitor_config *cfg, double from,
+                                     double to, double now, struct availability *out,
+                                     struct sg_error *err)
 {
 	long long *ids = NULL;
 	size_t nids = 0;

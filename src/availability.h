@@ -52,18 +52,18 @@ struct avail_check {
 
 struct availability {
 	double from, to;
-	double service_s;      /* contracted service time in the period */
-	double maintenance_s;  /* excluded: announced maintenance within service hours */
-	double counted_s;      /* service_s - maintenance_s */
-	double up_s, down_s;   /* known time */
-	double unknown_s;      /* no record: the monitor was not running */
-	double unconfirmed_s;  /* failing but never confirmed: counted as up */
-	double degraded_s;     /* up but slow (performance is not availability) */
-	double overrun_s;      /* downtime past the end of an excluded window */
+	double service_s;          /* contracted service time in the period */
+	double maintenance_s;      /* excluded: announced maintenance within service hours */
+	double counted_s;          /* service_s - maintenance_s */
+	double up_s, down_s;       /* known time */
+	double unknown_s;          /* no record: the monitor was not running */
+	double unconfirmed_s;      /* failing but never confirmed: counted as up */
+	double degraded_s;         /* up but slow (performance is not availability) */
+	double overrun_s;          /* downtime past the end of an excluded window */
 	double late_maintenance_s; /* maintenance not announced in advance: counted */
-	double percent;        /* up / (up + down) * 100; -1 when nothing known */
-	double percent_worst;  /* up / counted * 100 (unknown as down); -1 if none */
-	int incidents;         /* confirmed down stretches that began in the period */
+	double percent;            /* up / (up + down) * 100; -1 when nothing known */
+	double percent_worst;      /* up / counted * 100 (unknown as down); -1 if none */
+	int incidents;             /* confirmed down stretches that began in the period */
 };
 
 /* Service-hours windows [start, end) intersecting [from, to), clipped,
@@ -72,15 +72,15 @@ size_t availability_windows(const struct service_hours *sh, double from, double 
                             double (*out)[2], size_t max);
 
 void availability_compute(const struct service_hours *sh, const struct maintenance_window *m,
-                          size_t nm, const struct avail_check *checks, size_t nchecks,
-                          double from, double to, struct availability *out);
+                          size_t nm, const struct avail_check *checks, size_t nchecks, double from,
+                          double to, struct availability *out);
 
 /* Reads the liveness checks' intervals of cfg's service from the store and
  * computes [from, to). Open intervals end at min(now, last heartbeat of the
  * running monitor). */
-enum sg_code availability_for_period(struct store *s, const struct monitor_config *cfg,
-                                     double from, double to, double now,
-                                     struct availability *out, struct sg_error *err);
+enum sg_code availability_for_period(struct store *s, const struct monitor_config *cfg, double from,
+                                     double to, double now, struct availability *out,
+                                     struct sg_error *err);
 
 /* "99.82%" (two decimals, truncated toward the worse so 99.499 is not
  * shown as 99.50%). out holds 16 bytes. */

@@ -48,7 +48,7 @@ struct check_rt {
 	long long interval_id;
 	long long incident_id;
 	double first_fail_at;
-	double last_at; /* wall clock of the last probe (gap) */
+	double last_at;      /* wall clock of the last probe (gap) */
 	long long resume_id; /* an interval left open by an earlier run */
 	char resume_state[16];
 };
@@ -215,8 +215,8 @@ static enum sg_code write_digest(struct monitor *m, double now, struct sg_error 
 	for (int i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	j = json_pack("{s:s,s:I,s:I,s:I,s:I,s:s,s:f}", "service", m->cfg->service, "first_result",
-	              (json_int_t)m->digest_first, "last_result", (json_int_t)m->digest_last, "count",
-	              (json_int_t)m->digest_count, "failures", (json_int_t)m->digest_fail,
+	              (json_int_t)m->digest_first, "last_result", (json_int_t)m->digest_last,
+	              "count", (json_int_t)m->digest_count, "failures", (json_int_t)m->digest_fail,
 	              "sha256", hex, "at", now);
 	rc = ledger_append(m->s, "check_results_digest", j, NULL, err);
 	json_decref(j);
@@ -242,8 +242,8 @@ static enum sg_code flush_results(struct monitor *m, struct sg_error *err)
 		long long id = 0;
 		char line[320];
 		int n;
-		rc = store_monitor_result_insert(m->s, c->id, r->at, r->ok, r->latency_ms, r->status,
-		                                 r->ok ? NULL : r->error, &id, err);
+		rc = store_monitor_result_insert(m->s, c->id, r->at, r->ok, r->latency_ms,
+		                                 r->status, r->ok ? NULL : r->error, &id, err);
 		if (!rc)
 			rc = store_monitor_daily_add(m->s, c->id, local_day(m, r->at), r->ok,
 			                             r->latency_ms, gap > 0 ? gap : 0, err);
@@ -304,7 +304,8 @@ static double ref_seconds(const struct catalog *cat, const char *item, int patte
 static int muted_now(const struct monitor_config *cfg, double now)
 {
 	for (size_t i = 0; i < cfg->nmaint; i++)
-		if (cfg->maint[i].mute_alerts && now >= cfg->maint[i].start && now < cfg->maint[i].end)
+		if (cfg->maint[i].mute_alerts && now >= cfg->maint[i].start &&
+		    now < cfg->maint[i].end)
 			return 1;
 	return 0;
 }
@@ -347,8 +348,9 @@ static enum sg_code open_incident(struct monitor *m, struct check_rt *c, double 
 	r.started_at = c->first_fail_at;
 	r.detected_at = now;
 	r.notify_deadline_s = ref_seconds(m->cat, r.item_id, m->cfg->pattern);
-	r.followup_deadline_s =
-	    d->kind == CHECK_EXTERNAL_NETWORK ? 0 : ref_seconds(m->cat, "III.1.1.8.a", m->cfg->pattern);
+	r.followup_deadline_s = d->kind == CHECK_EXTERNAL_NETWORK
+	                            ? 0
+	                            : ref_seconds(m->cat, "III.1.1.8.a", m->cfg->pattern);
 	r.summary = (char *)summary;
 	r.muted = muted_now(m->cfg, now);
 	if ((rc = store_monitor_incident_open(m->s, &r, err)))
@@ -382,8 +384,7 @@ static enum sg_code resolve_incident(struct monitor *m, struct check_rt *c, doub
 	    (rc = store_monitor_incident_get(m->s, c->incident_id, &r, err)))
 		return rc;
 	j = json_pack("{s:I,s:s,s:s,s:f,s:f}", "incident", (json_int_t)r.id, "service", r.service,
-	              "check", r.check_name, "resolved_at", now, "duration_s",
-	              now - r.started_at);
+	              "check", r.check_name, "resolved_at", now, "duration_s", now - r.started_at);
 	rc = ledger_append(m->s, "incident_resolved", j, NULL, err);
 	json_decref(j);
 	if (!rc && !r.muted && m->ncfg) {
@@ -423,9 +424,8 @@ static enum sg_code on_outcome(struct monitor *m, struct check_rt *c, const stru
 			c->fails = res->ok ? 0 : d->confirm;
 			return SG_OK;
 		}
-		if ((rc = store_monitor_interval_close(m->s, rid,
-		                                       m->prev_seen > 0 ? m->prev_seen : c->last_at,
-		                                       err)))
+		if ((rc = store_monitor_interval_close(
+		         m->s, rid, m->prev_seen > 0 ? m->prev_seen : c->last_at, err)))
 			return rc;
 	}
 	if (res->ok) {
@@ -444,13 +444,13 @@ static enum sg_code on_outcome(struct monitor *m, struct check_rt *c, const stru
 		if (c->interval_id)
 			rc = store_monitor_interval_close(m->s, c->interval_id, res->at, err);
 		if (!rc)
-			rc = store_monitor_interval_open(m->s, c->id, "up", 1, res->at, &c->interval_id,
-			                                 err);
+			rc = store_monitor_interval_open(m->s, c->id, "up", 1, res->at,
+			                                 &c->interval_id, err);
 		if (!rc)
 			rc = ledger_state(m, c,
-			                  before == RT_NONE       ? "unknown"
-			                  : before == RT_FAILING  ? "failing"
-			                                          : state_of(d, 0),
+			                  before == RT_NONE      ? "unknown"
+			                  : before == RT_FAILING ? "failing"
+			                                         : state_of(d, 0),
 			                  "up", 1, res->at, NULL, err);
 		if (!rc && c->incident_id)
 			rc = resolve_incident(m, c, res->at, err);
@@ -460,7 +460,8 @@ static enum sg_code on_outcome(struct monitor *m, struct check_rt *c, const stru
 		rc = store_monitor_interval_open(m->s, c->id, state_of(d, 0), 1, res->at,
 		                                 &c->interval_id, err);
 		if (!rc)
-			rc = ledger_state(m, c, "unknown", state_of(d, 0), 1, res->at, res->error, err);
+			rc = ledger_state(m, c, "unknown", state_of(d, 0), 1, res->at, res->error,
+			                  err);
 		c->state = RT_CONFIRMED;
 		c->fails = d->confirm;
 	} else if (before == RT_NONE || before == RT_UP) {
@@ -480,7 +481,8 @@ static enum sg_code on_outcome(struct monitor *m, struct check_rt *c, const stru
 	confirm:
 		rc = store_monitor_interval_confirm(m->s, c->interval_id, err);
 		if (!rc)
-			rc = ledger_state(m, c, "failing", state_of(d, 0), 1, res->at, res->error, err);
+			rc = ledger_state(m, c, "failing", state_of(d, 0), 1, res->at, res->error,
+			                  err);
 		if (!rc)
 			rc = open_incident(m, c, res->at, res->error, err);
 		c->state = RT_CONFIRMED;
@@ -583,7 +585,8 @@ static void http_done(CURL *e, CURLcode res, void *arg)
 		snprintf(p->res.error, sizeof(p->res.error), "HTTP %ld", code);
 	} else if (d->expect_body && !d->body_regex &&
 	           !strstr(dynbuf_ptr(&p->body), d->expect_body)) {
-		snprintf(p->res.error, sizeof(p->res.error), "body lacks \"%.100s\"", d->expect_body);
+		snprintf(p->res.error, sizeof(p->res.error), "body lacks \"%.100s\"",
+		         d->expect_body);
 	} else if (d->expect_body && d->body_regex &&
 	           regexec(&d->re, dynbuf_ptr(&p->body), 0, NULL, 0)) {
 		snprintf(p->res.error, sizeof(p->res.error), "body does not match /%.100s/",
@@ -856,13 +859,14 @@ static enum sg_code load_config(struct monitor *m, struct profile **p, struct mo
 	for (size_t i = 0; i < (*cfg)->nchecks; i++)
 		if ((*cfg)->checks[i].type == CHECK_ICMP && !monitor_icmp_allowed()) {
 			const struct check_def *d = &(*cfg)->checks[i];
-			rc = sg_error_at(err, SG_ERR_INPUT, m->path, d->line, d->col,
-			                 ETR(err,
-			                     "チェック '%s' (icmp): この環境では特権なしの ICMP ソケットを"
-			                     "開けません",
-			                     "check '%s' (icmp): this machine does not allow "
-			                     "unprivileged ICMP sockets"),
-			                 d->name);
+			rc = sg_error_at(
+			    err, SG_ERR_INPUT, m->path, d->line, d->col,
+			    ETR(err,
+			        "チェック '%s' (icmp): この環境では特権なしの ICMP ソケットを"
+			        "開けません",
+			        "check '%s' (icmp): this machine does not allow "
+			        "unprivileged ICMP sockets"),
+			    d->name);
 			sg_error_hint(err, "%s",
 			              ETR(err,
 			                  "sysctl -w net.ipv4.ping_group_range=\"0 2147483647\" "
@@ -898,10 +902,10 @@ static enum sg_code install(struct monitor *m, struct monitor_config *cfg, struc
 		const struct check_def *d = &cfg->checks[i];
 		struct check_rt *old = NULL;
 		rt[i].def = d;
-		if ((rc = store_monitor_check_upsert(m->s, cfg->service, d->name,
-		                                     check_kind_name(d->kind), check_type_name(d->type),
-		                                     d->target, d->interval_s, d->item_id, now,
-		                                     &rt[i].id, err)))
+		if ((rc = store_monitor_check_upsert(
+		         m->s, cfg->service, d->name, check_kind_name(d->kind),
+		         check_type_name(d->type), d->target, d->interval_s, d->item_id, now,
+		         &rt[i].id, err)))
 			goto rollback;
 		for (size_t k = 0; k < m->nrt; k++)
 			if (m->rt[k].id == rt[i].id)
@@ -920,8 +924,8 @@ static enum sg_code install(struct monitor *m, struct monitor_config *cfg, struc
 		} else {
 			int conf;
 			if ((rc = store_monitor_last_result(m->s, rt[i].id, &rt[i].last_at, err)) ||
-			    (rc = store_monitor_incident_open_for(m->s, rt[i].id, &rt[i].incident_id,
-			                                          err)) ||
+			    (rc = store_monitor_incident_open_for(m->s, rt[i].id,
+			                                          &rt[i].incident_id, err)) ||
 			    (rc = store_monitor_open_interval(m->s, rt[i].id, &rt[i].resume_id,
 			                                      rt[i].resume_state, &conf, err)))
 				goto rollback;
@@ -967,7 +971,8 @@ static void do_reload(struct monitor *m)
 	err.lang = m->err.lang;
 	if (load_config(m, &p, &cfg, &ncfg, &err) || install(m, cfg, &err)) {
 		if (err.file[0] && err.line)
-			mlog(m, "reload failed, keeping the running configuration: %s:%d:%d: %s%s%s",
+			mlog(m,
+			     "reload failed, keeping the running configuration: %s:%d:%d: %s%s%s",
 			     err.file, err.line, err.col, err.msg, err.hint[0] ? " hint: " : "",
 			     err.hint);
 		else
@@ -1024,8 +1029,7 @@ static void finalize(struct monitor *m)
 	              "probes", (json_int_t)m->probes);
 	/* Open intervals stay open: availability ends them at this run's last
 	 * heartbeat, and the next run continues them if it keeps the schedule. */
-	if (write_digest(m, now, &err) ||
-	    store_monitor_run_stop(m->s, m->run_id, now, &err) ||
+	if (write_digest(m, now, &err) || store_monitor_run_stop(m->s, m->run_id, now, &err) ||
 	    ledger_append(m->s, "monitor_stopped", j, NULL, &err) || store_commit(m->s, &err)) {
 		json_decref(j);
 		store_rollback(m->s);
@@ -1122,7 +1126,8 @@ static void on_hourly(uv_timer_t *t)
 	struct sg_error err;
 
 	memset(&err, 0, sizeof(err));
-	if (flush_results(m, &err) || monitor_write_measurements(m->s, m->cfg, m->cat, sg_now(), &err))
+	if (flush_results(m, &err) ||
+	    monitor_write_measurements(m->s, m->cfg, m->cat, sg_now(), &err))
 		mlog(m, "measurements: %s", err.msg);
 }
 
@@ -1297,8 +1302,8 @@ static enum sg_code put(struct store *s, const struct monitor_config *cfg,
 		me.unit = "s";
 	}
 	if (have) {
-		me.status = judge(cat, item, cfg->pattern, percent ? floor(value * 100) / 100 : value,
-		                  percent);
+		me.status = judge(cat, item, cfg->pattern,
+		                  percent ? floor(value * 100) / 100 : value, percent);
 		me.value_text = dynbuf_ptr(&text);
 	}
 	rc = store_collect_insert(s, &me, NULL, err);
@@ -1309,8 +1314,7 @@ static enum sg_code put(struct store *s, const struct monitor_config *cfg,
 }
 
 enum sg_code monitor_write_measurements(struct store *s, const struct monitor_config *cfg,
-                                        const struct catalog *cat, double now,
-                                        struct sg_error *err)
+                                        const struct catalog *cat, double now, struct sg_error *err)
 {
 	static const enum check_kind kinds[] = {CHECK_LIVENESS, CHECK_FAULT, CHECK_PERFORMANCE};
 	double from = now - cfg->measure_window;
@@ -1338,8 +1342,8 @@ enum sg_code monitor_write_measurements(struct store *s, const struct monitor_co
 				have_checks++;
 		if (!have_checks)
 			continue;
-		if ((rc = store_monitor_max_gap(s, cfg->service, kind, from_day, to_day, &gap, &probes,
-		                                err)))
+		if ((rc = store_monitor_max_gap(s, cfg->service, kind, from_day, to_day, &gap,
+		                                &probes, err)))
 			break;
 		snprintf(ev, sizeof(ev),
 		         gap > 0 ? "largest gap between consecutive probes of %d %s check(s), "
@@ -1350,28 +1354,29 @@ enum sg_code monitor_write_measurements(struct store *s, const struct monitor_co
 		         log, err);
 		if (!rc)
 			rc = store_monitor_worst_notify_delay(s, cfg->service,
-			                                      check_incident_kind(kinds[k]), from, now,
-			                                      now, &worst, &n, err);
+			                                      check_incident_kind(kinds[k]), from,
+			                                      now, now, &worst, &n, err);
 		if (rc)
 			break;
 		snprintf(ev, sizeof(ev),
 		         "worst detection -> delivery of the first notice over %lld %s "
 		         "incident(s) in the last %.0f days",
 		         n, check_incident_kind(kinds[k]), cfg->measure_window / 86400);
-		rc = put(s, cfg, cat, check_notify_item(kinds[k]), kind, worst, 0, n > 0 && worst >= 0,
-		         ev, now, log, err);
+		rc = put(s, cfg, cat, check_notify_item(kinds[k]), kind, worst, 0,
+		         n > 0 && worst >= 0, ev, now, log, err);
 	}
 	for (size_t i = 0; i < cfg->nchecks && !rc; i++)
 		if (cfg->checks[i].kind == CHECK_EXTERNAL_NETWORK) {
 			double worst = -1;
 			long long n = 0;
-			rc = store_monitor_worst_notify_delay(s, cfg->service, "external_network", from,
-			                                      now, now, &worst, &n, err);
-			snprintf(ev, sizeof(ev),
-			         n ? "worst failure -> report to managers over %lld external network "
-			             "incident(s)"
-			           : "no external network incidents (%lld) in the window",
-			         n);
+			rc = store_monitor_worst_notify_delay(s, cfg->service, "external_network",
+			                                      from, now, now, &worst, &n, err);
+			snprintf(
+			    ev, sizeof(ev),
+			    n ? "worst failure -> report to managers over %lld external network "
+			        "incident(s)"
+			      : "no external network incidents (%lld) in the window",
+			    n);
 			if (!rc)
 				rc = put(s, cfg, cat, "III.3.2.5.a", "external_network", worst, 0,
 				         n > 0 && worst >= 0, ev, now, log, err);
@@ -1387,23 +1392,24 @@ enum sg_code monitor_write_measurements(struct store *s, const struct monitor_co
 		           : "no incidents with a follow-up due (%lld)",
 		         n);
 		if (!rc)
-			rc = put(s, cfg, cat, "III.1.1.8.a", "followup", worst, 0, n > 0 && worst >= 0, ev,
-			         now, log, err);
+			rc = put(s, cfg, cat, "III.1.1.8.a", "followup", worst, 0,
+			         n > 0 && worst >= 0, ev, now, log, err);
 	}
 	if (!rc && cfg->nchecks) {
 		rc = availability_for_period(s, cfg, from, now, now, &av, err);
-		snprintf(ev, sizeof(ev),
-		         "time-weighted over service hours, last %.0f days: up %.0f s, down %.0f s, "
-		         "unknown (monitor not running) %.0f s, maintenance excluded %.0f s",
-		         cfg->measure_window / 86400, av.up_s, av.down_s, av.unknown_s,
-		         av.maintenance_s);
+		snprintf(
+		    ev, sizeof(ev),
+		    "time-weighted over service hours, last %.0f days: up %.0f s, down %.0f s, "
+		    "unknown (monitor not running) %.0f s, maintenance excluded %.0f s",
+		    cfg->measure_window / 86400, av.up_s, av.down_s, av.unknown_s,
+		    av.maintenance_s);
 		if (!rc)
 			rc = put(s, cfg, cat, "III.2.1.1.a", "availability", av.percent, 1,
 			         av.percent >= 0, ev, now, log, err);
 	}
 	if (!rc) {
-		json_t *j = json_pack("{s:s,s:f,s:f,s:O}", "service", cfg->service, "from", from, "to",
-		                      now, "values", log);
+		json_t *j = json_pack("{s:s,s:f,s:f,s:O}", "service", cfg->service, "from", from,
+		                      "to", now, "values", log);
 		rc = ledger_append(s, "monitor_measurements", j, NULL, err);
 		json_decref(j);
 	}

@@ -17,8 +17,7 @@
 
 const char *check_kind_name(enum check_kind k)
 {
-	static const char *const names[] = {"liveness", "fault", "performance",
-	                                    "external_network"};
+	static const char *const names[] = {"liveness", "fault", "performance", "external_network"};
 	return names[k];
 }
 
@@ -217,7 +216,8 @@ static enum sg_code parse_http(const struct ydoc *doc, const struct ydoc_node *m
 				                  ETR(err, "ヘッダーに改行やコロンは書けません",
 				                      "a header cannot contain a line break or a "
 				                      "colon in its name"));
-			c->headers[c->nheaders++] = xasprintf("%s: %s", n->pairs[i].key->scalar, hv);
+			c->headers[c->nheaders++] =
+			    xasprintf("%s: %s", n->pairs[i].key->scalar, hv);
 		}
 	}
 	if ((n = ydoc_get(m, "expect_status"))) {
@@ -243,17 +243,17 @@ static enum sg_code parse_http(const struct ydoc *doc, const struct ydoc_node *m
 			free(c->expect_body);
 			c->expect_body = NULL;
 			c->body_regex = 0;
-			ydoc_error(doc, n, err,
-			           ETR(err, "正規表現として読めません: %s", "not a valid regex: %s"),
-			           buf);
+			ydoc_error(
+			    doc, n, err,
+			    ETR(err, "正規表現として読めません: %s", "not a valid regex: %s"), buf);
 			sg_error_hint(err, "%s",
 			              ETR(err, "POSIX 拡張正規表現で書いてください（例: ^OK$）",
 			                  "write a POSIX extended regex, e.g. ^OK$"));
 			return SG_ERR_INPUT;
 		}
 	}
-	if ((n = ydoc_get(m, "tls_verify")) && (rc = ydoc_bool(doc, n, "tls_verify",
-	                                                        &c->tls_verify, err)))
+	if ((n = ydoc_get(m, "tls_verify")) &&
+	    (rc = ydoc_bool(doc, n, "tls_verify", &c->tls_verify, err)))
 		return rc;
 	return SG_OK;
 }
@@ -287,12 +287,24 @@ static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *
                                 struct monitor_config *cfg, const struct catalog *cat,
                                 struct check_def *c, struct sg_error *err)
 {
-	static const char *const keys[] = {
-	    "name",         "kind",           "type",        "url",
-	    "method",       "headers",        "expect_status", "expect_body",
-	    "expect_body_regex", "tls_verify", "timeout",     "host",
-	    "port",         "interval",       "below_reference_reason", "max_response_time",
-	    "confirm",      NULL};
+	static const char *const keys[] = {"name",
+	                                   "kind",
+	                                   "type",
+	                                   "url",
+	                                   "method",
+	                                   "headers",
+	                                   "expect_status",
+	                                   "expect_body",
+	                                   "expect_body_regex",
+	                                   "tls_verify",
+	                                   "timeout",
+	                                   "host",
+	                                   "port",
+	                                   "interval",
+	                                   "below_reference_reason",
+	                                   "max_response_time",
+	                                   "confirm",
+	                                   NULL};
 	static const char *const kinds[] = {"liveness", "fault", "performance", "external_network",
 	                                    NULL};
 	static const char *const types[] = {"http", "tcp", "icmp", NULL};
@@ -330,7 +342,8 @@ static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *
 			return rc;
 		if ((k = pick(s, names)) < 0) {
 			ydoc_error(doc, n, err,
-			           ETR(err, "%s に '%s' は書けません", "%s cannot be '%s'"), key, s);
+			           ETR(err, "%s に '%s' は書けません", "%s cannot be '%s'"), key,
+			           s);
 			sg_error_hint(err, "%s",
 			              f ? "http, tcp, icmp"
 			                : "liveness, fault, performance, external_network");
@@ -348,13 +361,15 @@ static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *
 	if (rc)
 		return rc;
 	if (c->type != CHECK_HTTP) {
-		static const char *const http_only[] = {"url", "method", "headers", "expect_status",
+		static const char *const http_only[] = {"url",         "method",
+		                                        "headers",     "expect_status",
 		                                        "expect_body", "expect_body_regex",
-		                                        "tls_verify", NULL};
+		                                        "tls_verify",  NULL};
 		for (int i = 0; http_only[i]; i++)
 			if ((n = ydoc_get(m, http_only[i])))
 				return ydoc_error(doc, n, err,
-				                  ETR(err, "%s は type: http のチェックにだけ書けます",
+				                  ETR(err,
+				                      "%s は type: http のチェックにだけ書けます",
 				                      "%s only applies to type: http checks"),
 				                  http_only[i]);
 	} else if ((n = ydoc_get(m, "host")) || (n = ydoc_get(m, "port"))) {
@@ -381,12 +396,14 @@ static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *
 		                      "timeout must be between 1ms and 5m"));
 	if ((n = ydoc_get(m, "max_response_time")) && c->kind != CHECK_PERFORMANCE)
 		return ydoc_error(doc, n, err, "%s",
-		                  ETR(err, "max_response_time は kind: performance のチェックに書きます",
+		                  ETR(err,
+		                      "max_response_time は kind: performance のチェックに書きます",
 		                      "max_response_time belongs to kind: performance checks"));
 	if (c->kind == CHECK_PERFORMANCE && c->max_response_s <= 0) {
 		ydoc_missing(doc, m, "max_response_time", what, err);
-		sg_error_hint(err, "%s",
-		              ETR(err, "例: max_response_time: 800ms", "e.g. max_response_time: 800ms"));
+		sg_error_hint(
+		    err, "%s",
+		    ETR(err, "例: max_response_time: 800ms", "e.g. max_response_time: 800ms"));
 		return SG_ERR_INPUT;
 	}
 	/* The interval: the pattern's reference value unless given. External
@@ -416,20 +433,22 @@ static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *
 		    !c->below_reference_reason) {
 			struct dynbuf ref = DYNBUF_INIT;
 			value_format_duration(c->reference_s, &ref);
-			ydoc_error(doc, n, err,
-			           ETR(err,
-			               "interval がパターン %d の %s の基準値（%s 以内、必須 *）より"
-			               "長いため開始できません",
-			               "interval is longer than pattern %d's required (*) reference "
-			               "value for %s (at most %s), so the monitor will not start"),
-			           cfg->pattern, c->item_id, dynbuf_ptr(&ref));
-			sg_error_hint(err,
-			              ETR(err,
-			                  "interval: %s 以下にするか、below_reference_reason: で理由を"
-			                  "書いてください",
-			                  "use interval: %s or less, or say why in "
-			                  "below_reference_reason:"),
-			              dynbuf_ptr(&ref));
+			ydoc_error(
+			    doc, n, err,
+			    ETR(err,
+			        "interval がパターン %d の %s の基準値（%s 以内、必須 *）より"
+			        "長いため開始できません",
+			        "interval is longer than pattern %d's required (*) reference "
+			        "value for %s (at most %s), so the monitor will not start"),
+			    cfg->pattern, c->item_id, dynbuf_ptr(&ref));
+			sg_error_hint(
+			    err,
+			    ETR(err,
+			        "interval: %s 以下にするか、below_reference_reason: で理由を"
+			        "書いてください",
+			        "use interval: %s or less, or say why in "
+			        "below_reference_reason:"),
+			    dynbuf_ptr(&ref));
 			dynbuf_release(&ref);
 			return SG_ERR_INPUT;
 		}
@@ -443,8 +462,8 @@ static enum sg_code parse_monitor(const struct ydoc *doc, const struct ydoc_node
                                   struct monitor_config *cfg, const struct catalog *cat,
                                   struct sg_error *err)
 {
-	static const char *const keys[] = {"checks", "confirm", "retry_interval", "digest_interval",
-	                                   "measure_window", NULL};
+	static const char *const keys[] = {"checks",          "confirm",        "retry_interval",
+	                                   "digest_interval", "measure_window", NULL};
 	const struct ydoc_node *n, *checks;
 	enum sg_code rc;
 	long long v;
@@ -515,9 +534,10 @@ static enum sg_code parse_hours(const struct ydoc *doc, const struct ydoc_node *
 		if ((rc = ydoc_str(doc, n, key, &s, err)))
 			return rc;
 		if ((v = service_time_parse(s)) < 0) {
-			ydoc_error(doc, n, err,
-			           ETR(err, "%s '%s' を時刻として読めません", "%s '%s' is not a time"),
-			           key, s);
+			ydoc_error(
+			    doc, n, err,
+			    ETR(err, "%s '%s' を時刻として読めません", "%s '%s' is not a time"),
+			    key, s);
 			sg_error_hint(err, "\"09:00\", \"24:00\"");
 			return SG_ERR_INPUT;
 		}
@@ -546,8 +566,8 @@ static enum sg_code parse_hours(const struct ydoc *doc, const struct ydoc_node *
 static enum sg_code parse_maintenance(const struct ydoc *doc, const struct ydoc_node *seq,
                                       struct monitor_config *cfg, struct sg_error *err)
 {
-	static const char *const keys[] = {"start", "end", "announced", "mute_alerts",
-	                                   "exclude_from_availability", "note", NULL};
+	static const char *const keys[] = {
+	    "start", "end", "announced", "mute_alerts", "exclude_from_availability", "note", NULL};
 	enum sg_code rc;
 
 	if ((rc = ydoc_want(doc, seq, YDOC_SEQ, "maintenance", err)))

@@ -94,17 +94,19 @@ static enum sg_code read_password(const struct ydoc *doc, const struct ydoc_node
 	if (fd < 0 || fstat(fd, &st)) {
 		if (fd >= 0)
 			close(fd);
-		return ydoc_error(doc, n, err,
-		                  ETR(err, "password_file '%s' を開けません",
-		                      "cannot open password_file '%s'"),
-		                  path);
+		return ydoc_error(
+		    doc, n, err,
+		    ETR(err, "password_file '%s' を開けません", "cannot open password_file '%s'"),
+		    path);
 	}
 	close(fd);
 	if (!S_ISREG(st.st_mode) || (st.st_mode & 077)) {
-		ydoc_error(doc, n, err,
-		           ETR(err, "password_file '%s' は所有者だけが読めるようにしてください（現在 %03o）",
-		               "password_file '%s' must be readable by its owner only (it is %03o)"),
-		           path, (unsigned)(st.st_mode & 0777));
+		ydoc_error(
+		    doc, n, err,
+		    ETR(err,
+		        "password_file '%s' は所有者だけが読めるようにしてください（現在 %03o）",
+		        "password_file '%s' must be readable by its owner only (it is %03o)"),
+		    path, (unsigned)(st.st_mode & 0777));
 		sg_error_hint(err, "chmod 600 %s", path);
 		return SG_ERR_INPUT;
 	}
@@ -162,11 +164,13 @@ static enum sg_code parse_smtp(const struct ydoc *doc, const struct ydoc_node *m
 		goto out;
 	}
 	if (!strchr(c->from, '@') || strpbrk(c->from, "<>\r\n ")) {
-		rc = ydoc_error(doc, ydoc_get(m, "from"), err, "%s",
-		                ETR(err, "from はメールアドレスです", "from must be an email address"));
+		rc = ydoc_error(
+		    doc, ydoc_get(m, "from"), err, "%s",
+		    ETR(err, "from はメールアドレスです", "from must be an email address"));
 		goto out;
 	}
-	if ((n = ydoc_get(m, "starttls")) && (rc = ydoc_bool(doc, n, "starttls", &c->starttls, err)))
+	if ((n = ydoc_get(m, "starttls")) &&
+	    (rc = ydoc_bool(doc, n, "starttls", &c->starttls, err)))
 		goto out;
 	if ((n = ydoc_get(m, "tls_verify")) &&
 	    (rc = ydoc_bool(doc, n, "tls_verify", &c->smtp_tls_verify, err)))
@@ -206,7 +210,8 @@ static enum sg_code parse_recipients(const struct ydoc *doc, const struct ydoc_n
 			ydoc_error(doc, m, err, "%s",
 			           ETR(err, "受信者には email か webhook のどちらか一方を書きます",
 			               "a recipient has either email or webhook"));
-			sg_error_hint(err, "{email: \"ops@example.jp\"} / {webhook: \"https://...\"}");
+			sg_error_hint(err,
+			              "{email: \"ops@example.jp\"} / {webhook: \"https://...\"}");
 			return SG_ERR_INPUT;
 		}
 		if (r->email && (!strchr(r->email, '@') || strpbrk(r->email, "<>\r\n ,")))
@@ -223,7 +228,8 @@ static enum sg_code parse_recipients(const struct ydoc *doc, const struct ydoc_n
 			ydoc_error(doc, m, err, "%s",
 			           ETR(err, "メールの受信者がいますが notify.smtp がありません",
 			               "there is an email recipient but no notify.smtp"));
-			sg_error_hint(err, "smtp: {url: \"smtp://127.0.0.1:25\", from: \"noreply@...\"}");
+			sg_error_hint(
+			    err, "smtp: {url: \"smtp://127.0.0.1:25\", from: \"noreply@...\"}");
 			return SG_ERR_INPUT;
 		}
 		if (r->lang && strcmp(r->lang, "ja") && strcmp(r->lang, "en"))
@@ -241,9 +247,9 @@ static enum sg_code parse_recipients(const struct ydoc *doc, const struct ydoc_n
 enum sg_code notify_config_load(const struct profile *p, struct notify_config **out,
                                 struct sg_error *err)
 {
-	static const char *const keys[] = {"smtp",     "all_users", "admin_contacts", "managers",
-	                                   "retry",    "risk_at",   "timezone",       "status_url",
-	                                   "timeout",  NULL};
+	static const char *const keys[] = {"smtp",    "all_users", "admin_contacts", "managers",
+	                                   "retry",   "risk_at",   "timezone",       "status_url",
+	                                   "timeout", NULL};
 	struct notify_config *c = xcalloc(1, sizeof(*c));
 	const struct ydoc *doc = p->doc;
 	const struct ydoc_node *m = profile_section(p, "notify"), *n;
@@ -282,9 +288,10 @@ enum sg_code notify_config_load(const struct profile *p, struct notify_config **
 		    (rc = ydoc_duration(doc, v, "notify.retry.max", &c->retry_max, err)))
 			goto done;
 		if (c->retry_initial < 0.1 || c->retry_max < c->retry_initial) {
-			rc = ydoc_error(doc, n, err, "%s",
-			                ETR(err, "retry は initial ≥ 100ms、max ≥ initial にしてください",
-			                    "retry needs initial >= 100ms and max >= initial"));
+			rc = ydoc_error(
+			    doc, n, err, "%s",
+			    ETR(err, "retry は initial ≥ 100ms、max ≥ initial にしてください",
+			        "retry needs initial >= 100ms and max >= initial"));
 			goto done;
 		}
 	}
@@ -307,9 +314,10 @@ enum sg_code notify_config_load(const struct profile *p, struct notify_config **
 	    (rc = get_str(doc, m, "status_url", &c->status_url, err)))
 		goto done;
 	if (!sg_tz_valid(c->timezone))
-		rc = ydoc_error(doc, ydoc_get(m, "timezone"), err,
-		                ETR(err, "タイムゾーン '%s' が見つかりません", "unknown time zone '%s'"),
-		                c->timezone);
+		rc = ydoc_error(
+		    doc, ydoc_get(m, "timezone"), err,
+		    ETR(err, "タイムゾーン '%s' が見つかりません", "unknown time zone '%s'"),
+		    c->timezone);
 done:
 	if (rc) {
 		notify_config_free(c);
@@ -321,8 +329,8 @@ done:
 
 const char *notify_purpose_name(enum notify_purpose p)
 {
-	static const char *const names[] = {"incident_open",    "incident_resolved", "followup",
-	                                    "deadline_risk",    "followup_overdue",  "internal"};
+	static const char *const names[] = {"incident_open", "incident_resolved", "followup",
+	                                    "deadline_risk", "followup_overdue",  "internal"};
 	return names[p];
 }
 
@@ -385,22 +393,23 @@ void notify_render(enum notify_purpose p, const struct notify_incident *inc, con
 		if (inc->resolved_at > 0)
 			sg_time_local((long long)inc->resolved_at, tz, 1, res);
 		if (inc->followup_deadline_s > 0)
-			sg_time_local((long long)(inc->detected_at + inc->followup_deadline_s), tz, 0,
-			              due);
+			sg_time_local((long long)(inc->detected_at + inc->followup_deadline_s), tz,
+			              0, due);
 	}
 	switch (p) {
 	case NOTIFY_INCIDENT_OPEN:
-		dynbuf_printf(subj, en ? "[%s] %s: %s is failing" : "【%s】%s: %s で異常を検知しました",
+		dynbuf_printf(subj,
+		              en ? "[%s] %s: %s is failing" : "【%s】%s: %s で異常を検知しました",
 		              kl, svc, inc->check_name);
 		dynbuf_printf(body,
 		              en ? "saasguard detected a %s of %s.\n\n"
 		                   "What: the check %s (%s) failed several times in a row.\n"
 		                   "Since: %s (%s), detected %s\n"
 		                   "What is known: %s\n"
-		                   : "%2$s で%1$sを検知しました。\n\n"
-		                     "内容: 監視「%3$s」（%4$s）が続けて失敗しています。\n"
-		                     "発生: %5$s（%6$s）から。検知 %7$s\n"
-		                     "わかっていること: %8$s\n",
+		                 : "%2$s で%1$sを検知しました。\n\n"
+		                   "内容: 監視「%3$s」（%4$s）が続けて失敗しています。\n"
+		                   "発生: %5$s（%6$s）から。検知 %7$s\n"
+		                   "わかっていること: %8$s\n",
 		              kl, svc, inc->check_name, inc->target, since, tz, det,
 		              inc->summary && *inc->summary ? inc->summary : "-");
 		if (due[0])
@@ -412,22 +421,25 @@ void notify_render(enum notify_purpose p, const struct notify_incident *inc, con
 	case NOTIFY_INCIDENT_RESOLVED:
 		dynbuf_printf(subj, en ? "[Recovered] %s: %s" : "【復旧】%s: %s", svc,
 		              inc->check_name);
-		dynbuf_printf(body,
-		              en ? "The %s of %s has ended.\n\nWhat: %s (%s)\nFrom %s to %s (%s)\n"
-		                   "Duration: "
-		                 : "%2$s の%1$sは復旧しました。\n\n内容: %3$s（%4$s）\n期間: %5$s から "
-		                   "%6$s まで（%7$s）\n継続時間: ",
-		              kl, svc, inc->check_name, inc->target, since, res, tz);
+		dynbuf_printf(
+		    body,
+		    en ? "The %s of %s has ended.\n\nWhat: %s (%s)\nFrom %s to %s (%s)\n"
+		         "Duration: "
+		       : "%2$s の%1$sは復旧しました。\n\n内容: %3$s（%4$s）\n期間: %5$s から "
+		         "%6$s まで（%7$s）\n継続時間: ",
+		    kl, svc, inc->check_name, inc->target, since, res, tz);
 		fmt_dur(inc->resolved_at - inc->started_at, en, body);
 		dynbuf_addstr(body, "\n");
 		break;
 	case NOTIFY_FOLLOWUP:
-		dynbuf_printf(subj, en ? "[Follow-up] %s: %s since %s" : "【続報】%s: %s（%s から）",
-		              svc, kl, since);
-		dynbuf_printf(body,
-		              en ? "Follow-up report on the %s of %s detected %s (incident %lld).\n\n"
-		                 : "%2$s で %3$s に検知した%1$s（インシデント %4$lld）の続報です。\n\n",
-		              kl, svc, det, inc->id);
+		dynbuf_printf(subj,
+		              en ? "[Follow-up] %s: %s since %s" : "【続報】%s: %s（%s から）", svc,
+		              kl, since);
+		dynbuf_printf(
+		    body,
+		    en ? "Follow-up report on the %s of %s detected %s (incident %lld).\n\n"
+		       : "%2$s で %3$s に検知した%1$s（インシデント %4$lld）の続報です。\n\n",
+		    kl, svc, det, inc->id);
 		dynbuf_addstr(body, message ? message : "");
 		if (dynbuf_len(body) && body->buf[body->len - 1] != '\n')
 			dynbuf_addch(body, '\n');
@@ -437,33 +449,36 @@ void notify_render(enum notify_purpose p, const struct notify_incident *inc, con
 		              en ? "[Action needed] %s: first notice of incident %lld not delivered"
 		                 : "【要対応】%s: インシデント %lld の第一報が届いていません",
 		              svc, inc->id);
-		dynbuf_printf(body,
-		              en ? "The first notice of the %s detected %s (%s, %s) has not been "
-		                   "delivered to every recipient, and the guideline's deadline of "
-		                 : "%2$s に検知した%1$s（%3$s、%4$s）の第一報がまだ全員に届いていません。"
-		                   "ガイドラインの期限（",
-		              kl, det, inc->check_name, inc->target);
+		dynbuf_printf(
+		    body,
+		    en ? "The first notice of the %s detected %s (%s, %s) has not been "
+		         "delivered to every recipient, and the guideline's deadline of "
+		       : "%2$s に検知した%1$s（%3$s、%4$s）の第一報がまだ全員に届いていません。"
+		         "ガイドラインの期限（",
+		    kl, det, inc->check_name, inc->target);
 		fmt_dur(inc->notify_deadline_s, en, body);
 		dynbuf_addstr(body, en ? " is at risk. Check the mail server and webhooks "
 		                         "(saasguard incident show).\n"
 		                       : "）に間に合わない恐れがあります。メールサーバーと webhook "
-		                       "を確認し、必要なら別の手段で連絡してください"
-		                       "（saasguard incident show）。\n");
+		                         "を確認し、必要なら別の手段で連絡してください"
+		                         "（saasguard incident show）。\n");
 		dynbuf_printf(body, en ? "Incident: %lld\n" : "インシデント: %lld\n", inc->id);
 		break;
 	case NOTIFY_FOLLOWUP_OVERDUE:
-		dynbuf_printf(subj,
-		              en ? "[Action needed] %s: follow-up report of incident %lld is overdue"
-		                 : "【要対応】%s: インシデント %lld の続報が期限を過ぎています",
-		              svc, inc->id);
-		dynbuf_printf(body,
-		              en ? "No follow-up report has been sent for the %s detected %s (%s). It "
-		                   "was due by %s.\nSend one with: saasguard incident followup %lld "
-		                   "--message-file FILE\n"
-		                 : "%2$s に検知した%1$s（%3$s）の続報が送られていません。期限は %4$s "
-		                   "でした。\n送信: saasguard incident followup %5$lld --message-file "
-		                   "ファイル\n",
-		              kl, det, inc->check_name, due, inc->id);
+		dynbuf_printf(
+		    subj,
+		    en ? "[Action needed] %s: follow-up report of incident %lld is overdue"
+		       : "【要対応】%s: インシデント %lld の続報が期限を過ぎています",
+		    svc, inc->id);
+		dynbuf_printf(
+		    body,
+		    en ? "No follow-up report has been sent for the %s detected %s (%s). It "
+		         "was due by %s.\nSend one with: saasguard incident followup %lld "
+		         "--message-file FILE\n"
+		       : "%2$s に検知した%1$s（%3$s）の続報が送られていません。期限は %4$s "
+		         "でした。\n送信: saasguard incident followup %5$lld --message-file "
+		         "ファイル\n",
+		    kl, det, inc->check_name, due, inc->id);
 		break;
 	case NOTIFY_INTERNAL:
 		dynbuf_printf(subj, en ? "[saasguard] %s" : "【saasguard】%s", svc);
@@ -476,10 +491,11 @@ void notify_render(enum notify_purpose p, const struct notify_incident *inc, con
 	else if (inc && inc->target && p != NOTIFY_INTERNAL)
 		dynbuf_printf(body, en ? "Where to look: %s\n" : "確認先: %s\n", inc->target);
 	if (inc && inc->item_id)
-		dynbuf_printf(body,
-		              en ? "\n-- saasguard (MIC ASP/SaaS guideline %s)\n"
-		                 : "\n-- saasguard（ASP・SaaS 情報セキュリティ対策ガイドライン %s）\n",
-		              inc->item_id);
+		dynbuf_printf(
+		    body,
+		    en ? "\n-- saasguard (MIC ASP/SaaS guideline %s)\n"
+		       : "\n-- saasguard（ASP・SaaS 情報セキュリティ対策ガイドライン %s）\n",
+		    inc->item_id);
 }
 
 double notify_backoff(int attempts, double initial, double max, double r)
@@ -575,9 +591,10 @@ enum sg_code notify_mime(const char *from, const char *to, const char *subject, 
 		if (rc)
 			return rc;
 		base = base ? base + 1 : attachment_path;
-		dynbuf_printf(out, "\r\n--%s\r\nContent-Type: application/octet-stream\r\n"
-		                   "Content-Transfer-Encoding: base64\r\nContent-Disposition: "
-		                   "attachment; filename=\"",
+		dynbuf_printf(out,
+		              "\r\n--%s\r\nContent-Type: application/octet-stream\r\n"
+		              "Content-Transfer-Encoding: base64\r\nContent-Disposition: "
+		              "attachment; filename=\"",
 		              boundary);
 		for (const char *c = base; *c; c++)
 			if (*c != '"' && *c != '\r' && *c != '\n' && *c != '\\')
@@ -664,10 +681,10 @@ enum sg_code notify_enqueue_report(struct store *s, const struct notify_config *
 	enum sg_code rc;
 
 	if (a < 0)
-		return sg_error_set(err, SG_ERR_USAGE,
-		                    ETR(err, "'%s' という宛先グループはありません",
-		                        "there is no audience '%s'"),
-		                    audience);
+		return sg_error_set(
+		    err, SG_ERR_USAGE,
+		    ETR(err, "'%s' という宛先グループはありません", "there is no audience '%s'"),
+		    audience);
 	if ((rc = store_begin(s, err)))
 		return rc;
 	for (size_t i = 0; i < cfg->n[a] && !rc; i++)
@@ -796,11 +813,11 @@ static void record_attempt(struct notifier *n, struct delivery *d, int ok, const
 		logf_(n, "notify: cannot record attempt %lld: %s", d->row.id, err.msg);
 	} else {
 		if (ok) {
-			json_t *k = json_pack("{s:I,s:I,s:s,s:s,s:f,s:f}", "notification",
-			                      (json_int_t)d->row.id, "incident",
-			                      (json_int_t)d->row.incident_id, "purpose", d->row.purpose,
-			                      "recipient", d->row.recipient, "delivered_at", now,
-			                      "since_created_s", now - d->row.created_at);
+			json_t *k = json_pack(
+			    "{s:I,s:I,s:s,s:s,s:f,s:f}", "notification", (json_int_t)d->row.id,
+			    "incident", (json_int_t)d->row.incident_id, "purpose", d->row.purpose,
+			    "recipient", d->row.recipient, "delivered_at", now, "since_created_s",
+			    now - d->row.created_at);
 			if (ledger_append(n->s, "notification_delivered", k, NULL, &err))
 				logf_(n, "notify: ledger: %s", err.msg);
 			json_decref(k);
@@ -839,7 +856,8 @@ static void on_delivered(CURL *e, CURLcode res, void *arg)
 		ok = 0;
 		snprintf(msg, sizeof(msg), "HTTP %ld", code);
 	} else {
-		snprintf(msg, sizeof(msg), "%s", d->errbuf[0] ? d->errbuf : curl_easy_strerror(res));
+		snprintf(msg, sizeof(msg), "%s",
+		         d->errbuf[0] ? d->errbuf : curl_easy_strerror(res));
 	}
 	curl_easy_cleanup(e);
 	record_attempt(n, d, ok, msg);
@@ -903,17 +921,19 @@ static void start_delivery(struct notifier *n, struct notification_row *row)
 	} else {
 		json_t *j = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s}", "source", "saasguard",
 		                      "incident", (json_int_t)d->row.incident_id, "purpose",
-		                      d->row.purpose, "audience", d->row.audience, "lang", d->row.lang,
-		                      "subject", d->row.subject, "text", d->row.body);
+		                      d->row.purpose, "audience", d->row.audience, "lang",
+		                      d->row.lang, "subject", d->row.subject, "text", d->row.body);
 		char *txt = json_dumps(j, JSON_COMPACT);
 		dynbuf_addstr(&d->payload, txt);
 		free(txt);
 		json_decref(j);
-		d->headers = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
+		d->headers =
+		    curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
 		curl_easy_setopt(e, CURLOPT_URL, d->row.recipient);
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, d->headers);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, dynbuf_ptr(&d->payload));
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)dynbuf_len(&d->payload));
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+		                 (curl_off_t)dynbuf_len(&d->payload));
 		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard_cb);
 		curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, r ? (long)r->tls_verify : 1L);
@@ -977,15 +997,17 @@ static void watch(struct notifier *n)
 			                   pass ? NOTIFY_FOLLOWUP_OVERDUE : NOTIFY_DEADLINE_RISK,
 			                   incident_view(&r, &v), NULL, &err) ||
 			    (pass ? store_monitor_followup_reminded(n->s, r.id, now, &err)
-			          : store_monitor_notifications_risk_alerted(n->s, r.id, now, &err)) ||
+			          : store_monitor_notifications_risk_alerted(n->s, r.id, now,
+			                                                     &err)) ||
 			    store_commit(n->s, &err)) {
 				store_rollback(n->s);
 				logf_(n, "notify: watchdog: %s", err.msg);
 			} else {
-				logf_(n, pass ? "notify: follow-up of incident %lld is overdue; "
-				                "managers reminded"
-				              : "notify: first notice of incident %lld may miss its "
-				                "deadline; managers alerted",
+				logf_(n,
+				      pass ? "notify: follow-up of incident %lld is overdue; "
+				             "managers reminded"
+				           : "notify: first notice of incident %lld may miss its "
+				             "deadline; managers alerted",
 				      r.id);
 			}
 			incident_row_release(&r);

@@ -156,7 +156,8 @@ enum sg_code store_monitor_retire_all(struct store *s, const char *service, doub
 {
 	sqlite3_stmt *st;
 	enum sg_code rc = store_prepare(
-	    s, "UPDATE checks SET retired_at = ? WHERE service = ? AND retired_at IS NULL", &st, err);
+	    s, "UPDATE checks SET retired_at = ? WHERE service = ? AND retired_at IS NULL", &st,
+	    err);
 	if (rc)
 		return rc;
 	sqlite3_bind_double(st, 1, now);
@@ -290,8 +291,8 @@ enum sg_code store_monitor_daily_add(struct store *s, long long check_id, const 
 	enum sg_code rc;
 
 	memset(hist, 0, sizeof(hist));
-	if ((rc = store_prepare(s, "SELECT lat_hist FROM check_daily WHERE check_id = ? AND day = ?",
-	                        &st, err)))
+	if ((rc = store_prepare(
+	         s, "SELECT lat_hist FROM check_daily WHERE check_id = ? AND day = ?", &st, err)))
 		return rc;
 	sqlite3_bind_int64(st, 1, check_id);
 	bind_text(st, 2, day);
@@ -306,12 +307,13 @@ enum sg_code store_monitor_daily_add(struct store *s, long long check_id, const 
 		for (int k = 0; k < 4; k++)
 			hist[b * 4 + k] = (unsigned char)(v >> (8 * k));
 	}
-	if ((rc = store_prepare(s,
-	                        "INSERT INTO check_daily(check_id, day, n, n_fail, max_gap_s, "
-	                        "lat_hist) VALUES (?1, ?2, 1, ?3, ?4, ?5) ON CONFLICT(check_id, day) "
-	                        "DO UPDATE SET n = n + 1, n_fail = n_fail + ?3, "
-	                        "max_gap_s = MAX(max_gap_s, ?4), lat_hist = ?5",
-	                        &st, err)))
+	if ((rc = store_prepare(
+	         s,
+	         "INSERT INTO check_daily(check_id, day, n, n_fail, max_gap_s, "
+	         "lat_hist) VALUES (?1, ?2, 1, ?3, ?4, ?5) ON CONFLICT(check_id, day) "
+	         "DO UPDATE SET n = n + 1, n_fail = n_fail + ?3, "
+	         "max_gap_s = MAX(max_gap_s, ?4), lat_hist = ?5",
+	         &st, err)))
 		return rc;
 	sqlite3_bind_int64(st, 1, check_id);
 	bind_text(st, 2, day);
@@ -349,7 +351,8 @@ enum sg_code store_monitor_daily_sum(struct store *s, long long check_id, const 
 		if (h && sqlite3_column_bytes(st, 3) == LAT_BUCKETS * 4)
 			for (int i = 0; i < LAT_BUCKETS; i++)
 				hist[i] += (uint32_t)h[i * 4] | (uint32_t)h[i * 4 + 1] << 8 |
-				           (uint32_t)h[i * 4 + 2] << 16 | (uint32_t)h[i * 4 + 3] << 24;
+				           (uint32_t)h[i * 4 + 2] << 16 |
+				           (uint32_t)h[i * 4 + 3] << 24;
 	}
 	sqlite3_finalize(st);
 	return r == SQLITE_DONE ? SG_OK : store_fail(s, err, "read daily rollups");
@@ -440,7 +443,8 @@ enum sg_code store_monitor_interval_close(struct store *s, long long id, double 
 {
 	sqlite3_stmt *st;
 	enum sg_code rc = store_prepare(
-	    s, "UPDATE state_intervals SET end_at = MAX(start_at, ?) WHERE id = ? AND end_at IS NULL",
+	    s,
+	    "UPDATE state_intervals SET end_at = MAX(start_at, ?) WHERE id = ? AND end_at IS NULL",
 	    &st, err);
 	if (rc)
 		return rc;
@@ -531,8 +535,7 @@ enum sg_code store_monitor_intervals(struct store *s, long long check_id, double
 	return SG_OK;
 }
 
-enum sg_code store_monitor_close_time(struct store *s, double now, double *at,
-                                      struct sg_error *err)
+enum sg_code store_monitor_close_time(struct store *s, double now, double *at, struct sg_error *err)
 {
 	sqlite3_stmt *st;
 	enum sg_code rc = store_prepare(
@@ -585,16 +588,15 @@ static enum sg_code run_set(struct store *s, const char *sql, long long id, doub
 	return step_done(s, st, "update run", err);
 }
 
-enum sg_code store_monitor_run_beat(struct store *s, long long id, double now,
-                                    struct sg_error *err)
+enum sg_code store_monitor_run_beat(struct store *s, long long id, double now, struct sg_error *err)
 {
 	return run_set(s, "UPDATE monitor_runs SET last_seen_at = ? WHERE id = ?", id, now, err);
 }
 
-enum sg_code store_monitor_run_stop(struct store *s, long long id, double now,
-                                    struct sg_error *err)
+enum sg_code store_monitor_run_stop(struct store *s, long long id, double now, struct sg_error *err)
 {
-	return run_set(s, "UPDATE monitor_runs SET last_seen_at = ?1, stopped_at = ?1 WHERE id = ?2",
+	return run_set(s,
+	               "UPDATE monitor_runs SET last_seen_at = ?1, stopped_at = ?1 WHERE id = ?2",
 	               id, now, err);
 }
 
@@ -659,7 +661,8 @@ enum sg_code store_monitor_incident_open(struct store *s, struct incident_row *r
 enum sg_code store_monitor_incident_resolve(struct store *s, long long id, double at,
                                             struct sg_error *err)
 {
-	return run_set(s, "UPDATE incidents SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL",
+	return run_set(s,
+	               "UPDATE incidents SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL",
 	               id, at, err);
 }
 
@@ -667,10 +670,11 @@ enum sg_code store_monitor_incident_open_for(struct store *s, long long check_id
                                              struct sg_error *err)
 {
 	sqlite3_stmt *st;
-	enum sg_code rc = store_prepare(s,
-	                                "SELECT id FROM incidents WHERE check_id = ? AND resolved_at "
-	                                "IS NULL ORDER BY id DESC LIMIT 1",
-	                                &st, err);
+	enum sg_code rc =
+	    store_prepare(s,
+	                  "SELECT id FROM incidents WHERE check_id = ? AND resolved_at "
+	                  "IS NULL ORDER BY id DESC LIMIT 1",
+	                  &st, err);
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, check_id);
@@ -681,7 +685,7 @@ enum sg_code store_monitor_incident_open_for(struct store *s, long long check_id
 
 #define INCIDENT_COLS                                                                              \
 	"i.id, i.service, COALESCE(i.check_id, 0), i.check_name, i.target, i.kind, i.item_id, "    \
-	"COALESCE(i.pattern, 0), i.started_at, i.detected_at, COALESCE(i.resolved_at, 0), "       \
+	"COALESCE(i.pattern, 0), i.started_at, i.detected_at, COALESCE(i.resolved_at, 0), "        \
 	"COALESCE(i.notify_deadline_s, 0), COALESCE(i.followup_deadline_s, 0), i.summary, "        \
 	"i.muted, COALESCE(i.followup_reminded_at, 0), "                                           \
 	"(SELECT COALESCE(MIN(delivered_at), 0) FROM notifications n WHERE n.incident_id = i.id "  \
@@ -726,9 +730,9 @@ enum sg_code store_monitor_incident_get(struct store *s, long long id, struct in
 	if (sqlite3_step(st) == SQLITE_ROW)
 		incident_from(st, r);
 	else
-		rc = sg_error_set(err, SG_ERR_NOT_FOUND,
-		                  ETR(err, "インシデント %lld はありません", "there is no incident %lld"),
-		                  id);
+		rc = sg_error_set(
+		    err, SG_ERR_NOT_FOUND,
+		    ETR(err, "インシデント %lld はありません", "there is no incident %lld"), id);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -740,11 +744,12 @@ enum sg_code store_monitor_incident_list(struct store *s, const char *service, d
 	sqlite3_stmt *st;
 	size_t alloc = 0;
 	int r;
-	enum sg_code rc = store_prepare(s,
-	                                "SELECT " INCIDENT_COLS " FROM incidents i WHERE "
-	                                "(?1 IS NULL OR i.service = ?1) AND i.detected_at >= ?2 AND "
-	                                "i.detected_at < ?3 ORDER BY i.detected_at DESC, i.id DESC",
-	                                &st, err);
+	enum sg_code rc =
+	    store_prepare(s,
+	                  "SELECT " INCIDENT_COLS " FROM incidents i WHERE "
+	                  "(?1 IS NULL OR i.service = ?1) AND i.detected_at >= ?2 AND "
+	                  "i.detected_at < ?3 ORDER BY i.detected_at DESC, i.id DESC",
+	                  &st, err);
 	*rows = NULL;
 	*n = 0;
 	if (rc)
@@ -779,12 +784,12 @@ enum sg_code store_monitor_followups_overdue(struct store *s, double now, long l
 enum sg_code store_monitor_followup_reminded(struct store *s, long long id, double at,
                                              struct sg_error *err)
 {
-	return run_set(s, "UPDATE incidents SET followup_reminded_at = ? WHERE id = ?", id, at, err);
+	return run_set(s, "UPDATE incidents SET followup_reminded_at = ? WHERE id = ?", id, at,
+	               err);
 }
 
 enum sg_code store_monitor_followup_insert(struct store *s, long long incident_id, double at,
-                                           const char *message, long long *id,
-                                           struct sg_error *err)
+                                           const char *message, long long *id, struct sg_error *err)
 {
 	sqlite3_stmt *st;
 	enum sg_code rc = store_prepare(
@@ -896,11 +901,12 @@ enum sg_code store_monitor_notifications_due(struct store *s, double now, size_t
                                              struct sg_error *err)
 {
 	sqlite3_stmt *st;
-	enum sg_code rc = store_prepare(s,
-	                                "SELECT " NOTIF_COLS " FROM notifications WHERE delivered_at "
-	                                "IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, "
-	                                "id LIMIT ?",
-	                                &st, err);
+	enum sg_code rc =
+	    store_prepare(s,
+	                  "SELECT " NOTIF_COLS " FROM notifications WHERE delivered_at "
+	                  "IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, "
+	                  "id LIMIT ?",
+	                  &st, err);
 	*rows = NULL;
 	*n = 0;
 	if (rc)
@@ -927,8 +933,8 @@ enum sg_code store_monitor_notifications_of(struct store *s, long long incident_
 	return collect_notifications(s, st, rows, n, err);
 }
 
-enum sg_code store_monitor_notification_attempted(struct store *s, long long id, double at,
-                                                  int ok, const char *error, double next_at,
+enum sg_code store_monitor_notification_attempted(struct store *s, long long id, double at, int ok,
+                                                  const char *error, double next_at,
                                                   struct sg_error *err)
 {
 	sqlite3_stmt *st;
@@ -967,8 +973,7 @@ enum sg_code store_monitor_notification_next(struct store *s, double *at, long l
 }
 
 enum sg_code store_monitor_notifications_at_risk(struct store *s, double now, double fraction,
-                                                 long long **ids, size_t *n,
-                                                 struct sg_error *err)
+                                                 long long **ids, size_t *n, struct sg_error *err)
 {
 	sqlite3_stmt *st;
 	enum sg_code rc = store_prepare(
@@ -993,15 +998,15 @@ enum sg_code store_monitor_notifications_risk_alerted(struct store *s, long long
 }
 
 enum sg_code store_monitor_worst_notify_delay(struct store *s, const char *service,
-                                              const char *kind, double from, double to,
-                                              double now, double *worst, long long *n,
-                                              struct sg_error *err)
+                                              const char *kind, double from, double to, double now,
+                                              double *worst, long long *n, struct sg_error *err)
 {
 	sqlite3_stmt *st;
 	enum sg_code rc = store_prepare(
 	    s,
 	    "SELECT COALESCE(MAX(COALESCE(n.delivered_at, ?5) - i.detected_at), -1), "
-	    "COUNT(DISTINCT i.id) FROM incidents i JOIN notifications n ON n.incident_id = i.id AND "
+	    "COUNT(DISTINCT i.id) FROM incidents i JOIN notifications n ON n.incident_id = i.id "
+	    "AND "
 	    "n.purpose = 'incident_open' WHERE i.service = ?1 AND i.kind = ?2 AND i.muted = 0 AND "
 	    "i.detected_at >= ?3 AND i.detected_at < ?4",
 	    &st, err);
@@ -1023,8 +1028,8 @@ enum sg_code store_monitor_worst_notify_delay(struct store *s, const char *servi
 }
 
 enum sg_code store_monitor_worst_followup_delay(struct store *s, const char *service, double from,
-                                                double to, double now, double *worst,
-                                                long long *n, struct sg_error *err)
+                                                double to, double now, double *worst, long long *n,
+                                                struct sg_error *err)
 {
 	sqlite3_stmt *st;
 	/* Per incident: the first delivered follow-up; none yet counts until now

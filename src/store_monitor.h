@@ -156,8 +156,8 @@ enum sg_code store_monitor_notifications_due(struct store *s, double now, size_t
 enum sg_code store_monitor_notifications_of(struct store *s, long long incident_id,
                                             struct notification_row **rows, size_t *n,
                                             struct sg_error *err);
-enum sg_code store_monitor_notification_attempted(struct store *s, long long id, double at,
-                                                  int ok, const char *error, double next_at,
+enum sg_code store_monitor_notification_attempted(struct store *s, long long id, double at, int ok,
+                                                  const char *error, double next_at,
                                                   struct sg_error *err);
 /* The earliest next attempt of an undelivered message (0: none). */
 enum sg_code store_monitor_notification_next(struct store *s, double *at, long long *pending,
@@ -165,8 +165,7 @@ enum sg_code store_monitor_notification_next(struct store *s, double *at, long l
 /* First notices still undelivered past `fraction` of their deadline and not
  * yet alerted: their incident ids (one per incident). */
 enum sg_code store_monitor_notifications_at_risk(struct store *s, double now, double fraction,
-                                                 long long **ids, size_t *n,
-                                                 struct sg_error *err);
+                                                 long long **ids, size_t *n, struct sg_error *err);
 enum sg_code store_monitor_notifications_risk_alerted(struct store *s, long long incident_id,
                                                       double at, struct sg_error *err);
 
@@ -175,11 +174,10 @@ enum sg_code store_monitor_notifications_risk_alerted(struct store *s, long long
  * recipient (undelivered ones count until now), and the worst detection ->
  * follow-up (overdue ones count until now). *n: incidents considered. */
 enum sg_code store_monitor_worst_notify_delay(struct store *s, const char *service,
-                                              const char *kind, double from, double to,
-                                              double now, double *worst, long long *n,
-                                              struct sg_error *err);
+                                              const char *kind, double from, double to, double now,
+                                              double *worst, long long *n, struct sg_error *err);
 enum sg_code store_monitor_worst_followup_delay(struct store *s, const char *service, double from,
-                                                double to, double now, double *worst,
-                                                long long *n, struct sg_error *err);
+                                                double to, double now, double *worst, long long *n,
+                                                struct sg_error *err);
 
 #endif

@@ -61,7 +61,8 @@ static int drop_privileges(struct cli *cli, const char *user)
 			        user);
 			return 2;
 		}
-		if (getuid() == 0 && (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid))) {
+		if (getuid() == 0 &&
+		    (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid))) {
 			perror("saasguard monitor: setuid");
 			return 2;
 		}
@@ -120,15 +121,16 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 		case OPT_HELP:
 			return cli_help(TR(cli->lang, usage_ja, usage_en));
 		default:
-			return cli_usage_error(cli, "monitor",
-			                       TR(cli->lang, "不明なオプション: %s", "unknown option: %s"),
-			                       argv[optind - 1]);
+			return cli_usage_error(
+			    cli, "monitor",
+			    TR(cli->lang, "不明なオプション: %s", "unknown option: %s"),
+			    argv[optind - 1]);
 		}
 	}
 	if (optind + 1 != argc)
-		return cli_usage_error(cli, "monitor", "%s",
-		                       TR(cli->lang, "プロファイルを1つ指定してください",
-		                          "give one profile file"));
+		return cli_usage_error(
+		    cli, "monitor", "%s",
+		    TR(cli->lang, "プロファイルを1つ指定してください", "give one profile file"));
 	if ((rc = open_store(cli, db, 0, &s)))
 		return rc;
 	if ((rc = drop_privileges(cli, user))) {
@@ -195,15 +197,17 @@ int cmd_availability(struct cli *cli, int argc, char **argv)
 			month = optarg;
 			break;
 		case OPT_FORMAT:
-			if ((fmt = cli_choice(cli, "availability", "--format", optarg, formats)) < 0)
+			if ((fmt = cli_choice(cli, "availability", "--format", optarg, formats)) <
+			    0)
 				return 2;
 			break;
 		case OPT_HELP:
 			return cli_help(TR(cli->lang, usage_ja, usage_en));
 		default:
-			return cli_usage_error(cli, "availability",
-			                       TR(cli->lang, "不明なオプション: %s", "unknown option: %s"),
-			                       argv[optind - 1]);
+			return cli_usage_error(
+			    cli, "availability",
+			    TR(cli->lang, "不明なオプション: %s", "unknown option: %s"),
+			    argv[optind - 1]);
 		}
 	}
 	if (optind + 1 != argc || !month)
@@ -228,25 +232,28 @@ int cmd_availability(struct cli *cli, int argc, char **argv)
 	availability_format(av.percent_worst, worst);
 	it = catalog_item(cli_catalog(cli), "III.2.1.1.a");
 	const struct reference_value *ref = it ? &it->refs[cfg->pattern - 1] : NULL;
-	int meets = ref && av.percent >= 0 && floor(av.percent * 100) / 100 >= ref->quantity.percent;
+	int meets =
+	    ref && av.percent >= 0 && floor(av.percent * 100) / 100 >= ref->quantity.percent;
 	if (fmt == 1) {
 		json_t *j = json_pack(
-		    "{s:s,s:s,s:i,s:s,s:f,s:f,s:s?,s:f,s:s,s:s,s:{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,"
+		    "{s:s,s:s,s:i,s:s,s:f,s:f,s:s?,s:f,s:s,s:s,s:{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,"
+		    "s:f,"
 		    "s:f},s:i,s:s?,s:b,s:[s,s,s,s,s]}",
 		    "service", cfg->service, "period", per.label, "pattern", cfg->pattern, "item",
 		    "III.2.1.1.a", "from", (double)per.start, "to", (double)per.end, "availability",
-		    av.percent >= 0 ? pct : NULL, "availability_num",
-		    av.percent, "availability_if_unknown_were_down", worst,
-		    "timezone", cfg->hours.timezone, "seconds", "service_hours", av.service_s,
-		    "maintenance_excluded", av.maintenance_s, "counted", av.counted_s, "up", av.up_s,
-		    "down", av.down_s, "unknown", av.unknown_s, "unconfirmed_failures",
-		    av.unconfirmed_s, "degraded", av.degraded_s, "maintenance_overrun", av.overrun_s,
+		    av.percent >= 0 ? pct : NULL, "availability_num", av.percent,
+		    "availability_if_unknown_were_down", worst, "timezone", cfg->hours.timezone,
+		    "seconds", "service_hours", av.service_s, "maintenance_excluded",
+		    av.maintenance_s, "counted", av.counted_s, "up", av.up_s, "down", av.down_s,
+		    "unknown", av.unknown_s, "unconfirmed_failures", av.unconfirmed_s, "degraded",
+		    av.degraded_s, "maintenance_overrun", av.overrun_s,
 		    "late_announced_maintenance", av.late_maintenance_s, "outages", av.incidents,
 		    "reference", ref ? ref->quantity_text : NULL, "meets_reference", meets, "rules",
 		    "only contracted service hours count",
 		    "maintenance announced before it starts is excluded; late or unannounced "
 		    "maintenance counts",
-		    "time without records (the monitor was not running) is unknown: left out of the "
+		    "time without records (the monitor was not running) is unknown: left out of "
+		    "the "
 		    "percentage and shown separately",
 		    "failures that never reached confirm count as up",
 		    "downtime past the end of a maintenance window (overrun) counts as downtime");
@@ -265,33 +272,34 @@ int cmd_availability(struct cli *cli, int argc, char **argv)
 		hms(av.overrun_s, f);
 		hms(av.unconfirmed_s, g);
 		hms(av.late_maintenance_s, h);
-		dynbuf_printf(&out,
-		              en ? "%s — availability %s (III.2.1.1.a, pattern %d reference %s): %s\n"
-		                 : "%s — %s のサービス稼働率（III.2.1.1.a、パターン %d の基準値 %s）: "
-		                   "%s\n",
-		              cfg->service, per.label, cfg->pattern, ref ? ref->quantity_text : "-",
-		              pct);
+		dynbuf_printf(
+		    &out,
+		    en ? "%s — availability %s (III.2.1.1.a, pattern %d reference %s): %s\n"
+		       : "%s — %s のサービス稼働率（III.2.1.1.a、パターン %d の基準値 %s）: "
+		         "%s\n",
+		    cfg->service, per.label, cfg->pattern, ref ? ref->quantity_text : "-", pct);
 		dynbuf_printf(&out, en ? "  verdict: %s\n" : "  判定: %s\n",
 		              av.percent < 0 ? (en ? "no records" : "記録なし")
-		              : meets        ? (en ? "meets the reference" : "基準値を満たす")
-		                             : (en ? "below the reference" : "基準値を下回る"));
-		dynbuf_printf(&out,
-		              en ? "  counted service time %s: up %s, down %s (%d outage(s))\n"
-		                   "  unknown (monitor not running) %s — if all of it were down: %s\n"
-		                   "  excluded: maintenance announced in advance %s\n"
-		                   "  counted as down: maintenance overrun %s\n"
-		                   "  counted as up: unconfirmed failures %s\n"
-		                   "  counted normally: maintenance announced late %s\n"
-		                   "  service hours: %s (%s)\n"
-		                 : "  対象時間 %s: 稼働 %s、停止 %s（%d 件）\n"
-		                   "  不明（監視が動いていなかった時間）%s — すべて停止だった場合: %s\n"
-		                   "  除外: 事前告知した保守 %s\n"
-		                   "  停止に算入: 保守の延長分 %s\n"
-		                   "  稼働に算入: 確認回数に達しなかった失敗 %s\n"
-		                   "  通常どおり算入: 事前告知のなかった保守 %s\n"
-		                   "  サービス時間帯: %s（%s）\n",
-		              a, b, c2, av.incidents, d, worst, e, f, g, h,
-		              en ? "as contracted" : "契約どおり", cfg->hours.timezone);
+		              : meets ? (en ? "meets the reference" : "基準値を満たす")
+		                      : (en ? "below the reference" : "基準値を下回る"));
+		dynbuf_printf(
+		    &out,
+		    en ? "  counted service time %s: up %s, down %s (%d outage(s))\n"
+		         "  unknown (monitor not running) %s — if all of it were down: %s\n"
+		         "  excluded: maintenance announced in advance %s\n"
+		         "  counted as down: maintenance overrun %s\n"
+		         "  counted as up: unconfirmed failures %s\n"
+		         "  counted normally: maintenance announced late %s\n"
+		         "  service hours: %s (%s)\n"
+		       : "  対象時間 %s: 稼働 %s、停止 %s（%d 件）\n"
+		         "  不明（監視が動いていなかった時間）%s — すべて停止だった場合: %s\n"
+		         "  除外: 事前告知した保守 %s\n"
+		         "  停止に算入: 保守の延長分 %s\n"
+		         "  稼働に算入: 確認回数に達しなかった失敗 %s\n"
+		         "  通常どおり算入: 事前告知のなかった保守 %s\n"
+		         "  サービス時間帯: %s（%s）\n",
+		    a, b, c2, av.incidents, d, worst, e, f, g, h,
+		    en ? "as contracted" : "契約どおり", cfg->hours.timezone);
 	}
 	rc = cli_emit(cli, NULL, &out);
 	if (!rc && av.percent >= 0 && !meets)
@@ -309,8 +317,7 @@ out:
 static const char *db_opt;
 static const char *profile_opt;
 
-static int incident_opts(struct cli *cli, int argc, char **argv, const char **msgfile,
-                         int *json)
+static int incident_opts(struct cli *cli, int argc, char **argv, const char **msgfile, int *json)
 {
 	enum { OPT_DB = 256, OPT_MSG, OPT_FORMAT, OPT_PROFILE };
 	static const struct option opts[] = {{"db", required_argument, NULL, OPT_DB},
@@ -345,7 +352,8 @@ static int incident_opts(struct cli *cli, int argc, char **argv, const char **ms
 	}
 	return optind;
 bad:
-	cli_usage_error(cli, "incident", TR(cli->lang, "不明なオプション: %s", "unknown option: %s"),
+	cli_usage_error(cli, "incident",
+	                TR(cli->lang, "不明なオプション: %s", "unknown option: %s"),
 	                argv[optind - 1]);
 	return -1;
 }
@@ -360,17 +368,17 @@ static void when(double t, char out[40])
 
 static json_t *incident_json(const struct incident_row *r)
 {
-	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:o?,s:f,s:f,s:s,s:b,s:o?,s:o?,s:I}", "id",
-	                 (json_int_t)r->id, "service", r->service, "kind", r->kind, "check",
+	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:o?,s:f,s:f,s:s,s:b,s:o?,s:o?,s:I}",
+	                 "id", (json_int_t)r->id, "service", r->service, "kind", r->kind, "check",
 	                 r->check_name, "target", r->target, "item", r->item_id, "started_at",
 	                 r->started_at, "detected_at", r->detected_at, "resolved_at",
-	                 r->resolved_at > 0 ? json_real(r->resolved_at) : NULL,
-	                 "notify_deadline_s", r->notify_deadline_s, "followup_deadline_s",
-	                 r->followup_deadline_s, "summary", r->summary, "muted", r->muted,
-	                 "first_notice_delivered_at",
+	                 r->resolved_at > 0 ? json_real(r->resolved_at) : NULL, "notify_deadline_s",
+	                 r->notify_deadline_s, "followup_deadline_s", r->followup_deadline_s,
+	                 "summary", r->summary, "muted", r->muted, "first_notice_delivered_at",
 	                 r->first_delivered_at > 0 ? json_real(r->first_delivered_at) : NULL,
-	                 "followup_delivered_at", r->followup_at > 0 ? json_real(r->followup_at) : NULL,
-	                 "followups", (json_int_t)r->nfollowups);
+	                 "followup_delivered_at",
+	                 r->followup_at > 0 ? json_real(r->followup_at) : NULL, "followups",
+	                 (json_int_t)r->nfollowups);
 }
 
 static int incident_list(struct cli *cli, int argc, char **argv)
@@ -402,8 +410,8 @@ static int incident_list(struct cli *cli, int argc, char **argv)
 	} else {
 		struct table t;
 		const char *hdr_ja[] = {"ID", "種類", "チェック", "検知", "復旧", "第一報", "続報"};
-		const char *hdr_en[] = {"ID", "kind", "check", "detected", "resolved", "first notice",
-		                        "follow-up"};
+		const char *hdr_en[] = {"ID",       "kind",         "check",    "detected",
+		                        "resolved", "first notice", "follow-up"};
 		table_init(&t, 7, cli->lang == SG_LANG_EN ? hdr_en : hdr_ja);
 		for (size_t k = 0; k < n; k++) {
 			char id[24], det[40], res[40], fn[40], fu[40];
@@ -412,7 +420,8 @@ static int incident_list(struct cli *cli, int argc, char **argv)
 			when(rows[k].resolved_at, res);
 			when(rows[k].first_delivered_at, fn);
 			when(rows[k].followup_at, fu);
-			const char *cells[] = {id, rows[k].kind, rows[k].check_name, det, res, fn, fu};
+			const char *cells[] = {id, rows[k].kind, rows[k].check_name, det, res, fn,
+			                       fu};
 			table_add_row(&t, cells);
 		}
 		table_render(&t, TABLE_TEXT, &out);
@@ -453,9 +462,11 @@ static int incident_show(struct cli *cli, int argc, char **argv)
 
 	if (i < 0 || i + 1 != argc)
 		return i < 0 ? 2
-		             : cli_usage_error(cli, "incident", "%s",
-		                               TR(cli->lang, "ID を1つ指定してください", "give one ID"));
-	if ((rc = parse_id(cli, argv[i], &id)) || (rc = open_store(cli, db_opt, STORE_READONLY, &s)))
+		             : cli_usage_error(
+		                   cli, "incident", "%s",
+		                   TR(cli->lang, "ID を1つ指定してください", "give one ID"));
+	if ((rc = parse_id(cli, argv[i], &id)) ||
+	    (rc = open_store(cli, db_opt, STORE_READONLY, &s)))
 		return rc;
 	cli_error_init(cli, &err);
 	memset(&r, 0, sizeof(r));
@@ -468,13 +479,14 @@ static int incident_show(struct cli *cli, int argc, char **argv)
 		json_t *j = incident_json(&r), *a = json_array();
 		for (size_t k = 0; k < n; k++)
 			json_array_append_new(
-			    a, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:f,s:i,s:o?,s:s?}", "id",
-			                 (json_int_t)nr[k].id, "purpose", nr[k].purpose, "audience",
-			                 nr[k].audience, "channel", nr[k].channel, "recipient",
-			                 nr[k].recipient, "subject", nr[k].subject, "created_at",
-			                 nr[k].created_at, "attempts", nr[k].attempts, "delivered_at",
-			                 nr[k].delivered_at > 0 ? json_real(nr[k].delivered_at) : NULL,
-			                 "last_error", nr[k].last_error));
+			    a,
+			    json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:f,s:i,s:o?,s:s?}", "id",
+			              (json_int_t)nr[k].id, "purpose", nr[k].purpose, "audience",
+			              nr[k].audience, "channel", nr[k].channel, "recipient",
+			              nr[k].recipient, "subject", nr[k].subject, "created_at",
+			              nr[k].created_at, "attempts", nr[k].attempts, "delivered_at",
+			              nr[k].delivered_at > 0 ? json_real(nr[k].delivered_at) : NULL,
+			              "last_error", nr[k].last_error));
 		json_object_set_new(j, "notifications", a);
 		char *t = json_dumps(j, JSON_INDENT(2));
 		dynbuf_printf(&out, "%s\n", t);
@@ -486,16 +498,17 @@ static int incident_show(struct cli *cli, int argc, char **argv)
 		when(r.started_at, a);
 		when(r.detected_at, b);
 		when(r.resolved_at, c);
-		dynbuf_printf(&out,
-		              en ? "incident %lld: %s of %s (%s)\n  started %s, detected %s, resolved "
-		                   "%s\n  known: %s\n  guideline item %s; first notice within %.0f "
-		                   "min, follow-up within %.0f min%s\n\nnotifications:\n"
-		                 : "インシデント %lld: %s — %s（%s）\n  発生 %s、検知 %s、復旧 %s\n"
-		                   "  内容: %s\n  評価項目 %s、第一報の期限 %.0f 分、続報の期限 %.0f "
-		                   "分%s\n\n通知:\n",
-		              r.id, r.kind, r.check_name, r.target, a, b, c, r.summary, r.item_id,
-		              r.notify_deadline_s / 60, r.followup_deadline_s / 60,
-		              r.muted ? (en ? " (muted: maintenance)" : "（保守中のため通知なし）") : "");
+		dynbuf_printf(
+		    &out,
+		    en ? "incident %lld: %s of %s (%s)\n  started %s, detected %s, resolved "
+		         "%s\n  known: %s\n  guideline item %s; first notice within %.0f "
+		         "min, follow-up within %.0f min%s\n\nnotifications:\n"
+		       : "インシデント %lld: %s — %s（%s）\n  発生 %s、検知 %s、復旧 %s\n"
+		         "  内容: %s\n  評価項目 %s、第一報の期限 %.0f 分、続報の期限 %.0f "
+		         "分%s\n\n通知:\n",
+		    r.id, r.kind, r.check_name, r.target, a, b, c, r.summary, r.item_id,
+		    r.notify_deadline_s / 60, r.followup_deadline_s / 60,
+		    r.muted ? (en ? " (muted: maintenance)" : "（保守中のため通知なし）") : "");
 		for (size_t k = 0; k < n; k++) {
 			char d[40];
 			when(nr[k].delivered_at, d);
@@ -552,8 +565,9 @@ static int incident_followup(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (!dynbuf_len(&msg)) {
-		rc = cli_usage_error(cli, "incident", "%s",
-		                     TR(cli->lang, "続報の本文が空です", "the follow-up text is empty"));
+		rc = cli_usage_error(
+		    cli, "incident", "%s",
+		    TR(cli->lang, "続報の本文が空です", "the follow-up text is empty"));
 		goto out;
 	}
 	if ((rc = open_store(cli, db_opt, 0, &s)))

@@ -139,8 +139,8 @@ static void test_two_checks_any_down(void **state)
 {
 	struct service_hours sh = all_day("UTC");
 	struct avail_interval a1[] = {{0, 100, AVAIL_UP, 1}};
-	struct avail_interval a2[] = {{0, 40, AVAIL_UP, 1}, {40, 50, AVAIL_DOWN, 1},
-	                              {50, 100, AVAIL_DEGRADED, 1}};
+	struct avail_interval a2[] = {
+	    {0, 40, AVAIL_UP, 1}, {40, 50, AVAIL_DOWN, 1}, {50, 100, AVAIL_DEGRADED, 1}};
 	struct avail_check c[] = {{a1, 1}, {a2, 3}};
 	struct availability a;
 	(void)state;
@@ -195,9 +195,19 @@ static void test_backoff(void **state)
 
 static void test_templates(void **state)
 {
-	struct notify_incident inc = {7,    "給与計算クラウド", 1,   "outage",
-	                              "web", "https://app.example.jp/healthz", "III.1.1.1.b",
-	                              NOV1_JST + 3600, NOV1_JST + 3700, 0, "HTTP 503", 1200, 3600};
+	struct notify_incident inc = {7,
+	                              "給与計算クラウド",
+	                              1,
+	                              "outage",
+	                              "web",
+	                              "https://app.example.jp/healthz",
+	                              "III.1.1.1.b",
+	                              NOV1_JST + 3600,
+	                              NOV1_JST + 3700,
+	                              0,
+	                              "HTTP 503",
+	                              1200,
+	                              3600};
 	struct dynbuf s = DYNBUF_INIT, b = DYNBUF_INIT;
 	(void)state;
 	notify_render(NOTIFY_INCIDENT_OPEN, &inc, NULL, "ja", "Asia/Tokyo", NULL, &s, &b);
@@ -209,8 +219,8 @@ static void test_templates(void **state)
 	dynbuf_reset(&s);
 	dynbuf_reset(&b);
 	inc.kind = "degradation";
-	notify_render(NOTIFY_INCIDENT_OPEN, &inc, NULL, "en", "Asia/Tokyo", "https://status.example.jp",
-	              &s, &b);
+	notify_render(NOTIFY_INCIDENT_OPEN, &inc, NULL, "en", "Asia/Tokyo",
+	              "https://status.example.jp", &s, &b);
 	assert_non_null(strstr(dynbuf_ptr(&s), "[performance degradation]"));
 	assert_non_null(strstr(dynbuf_ptr(&b), "Details: https://status.example.jp"));
 	dynbuf_release(&s);
