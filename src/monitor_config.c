@@ -187,6 +187,8 @@ static enum sg_code parse_http(const struct ydoc *doc, const struct ydoc_node *m
 		return ydoc_missing(doc, m, "url", what, err);
 	if ((rc = opt_str(doc, m, "url", what, &c->url, err)))
 		return rc;
+	if (!c->url)
+		return ydoc_missing(doc, m, "url", what, err);
 	if (strncmp(c->url, "http://", 7) && strncmp(c->url, "https://", 8))
 		return ydoc_error(doc, ydoc_get(m, "url"), err, "%s",
 		                  ETR(err, "url は http:// か https:// で始めてください",
@@ -270,6 +272,8 @@ static enum sg_code parse_host(const struct ydoc *doc, const struct ydoc_node *m
 		return ydoc_missing(doc, m, "host", what, err);
 	if ((rc = opt_str(doc, m, "host", what, &c->host, err)))
 		return rc;
+	if (!c->host)
+		return ydoc_missing(doc, m, "host", what, err);
 	if (need_port) {
 		if (!(n = ydoc_get(m, "port")))
 			return ydoc_missing(doc, m, "port", what, err);
@@ -326,6 +330,8 @@ static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *
 		return ydoc_missing(doc, m, "name", "monitor.checks[]", err);
 	if ((rc = opt_str(doc, m, "name", "monitor.checks[]", &c->name, err)))
 		return rc;
+	if (!c->name)
+		return ydoc_missing(doc, m, "name", "monitor.checks[]", err);
 	snprintf(what, sizeof(what), "monitor.checks[%s]", c->name);
 	for (size_t i = 0; i < (size_t)(c - cfg->checks); i++)
 		if (!strcmp(cfg->checks[i].name, c->name))
