@@ -66,7 +66,8 @@ struct monitor {
 	const struct catalog *cat;
 	const char *path;
 	const struct monitor_opts *opts;
-	struct profile *profile;
+	struct profile *profile; /* NULL once loaded: see load_config() */
+	unsigned char profile_sha256[32];
 	struct monitor_config *cfg;
 	struct notify_config *ncfg;
 	struct notifier *notifier;
@@ -82,6 +83,7 @@ struct monitor {
 	int stopping, reload_pending, finishing, failed;
 	struct result *buf;
 	size_t nbuf, abuf;
+	struct store_monitor_writer w;
 	EVP_MD_CTX *digest;
 	long long digest_count, digest_fail, digest_first, digest_last;
 	double last_digest, last_beat, prev_seen;
@@ -875,6 +877,11 @@ static enum sg_code load_config(struct monitor *m, struct profile **p, struct mo
 			                  "2147483647\", or check reachability with type: tcp"));
 			goto fail;
 		}
+	/* Everything needed is copied: the YAML tree (large for thousands of
+	 * checks) goes now. */
+	memcpy(m->profile_sha256, (*p)->sha256, sizeof(m->profile_sha256));
+	profile_free(*p);
+	*p = NULL;
 	return SG_OK;
 fail:
 	notify_config_free(*ncfg);
@@ -980,7 +987,6 @@ static void do_reload(struct monitor *m)
 		if (cfg) {
 			notify_config_free(ncfg);
 			monitor_config_free(cfg);
-			profile_free(p);
 		}
 		/* The old runtime goes on: put its checks back on the schedule. */
 		m->nheap = 0;
@@ -1179,7 +1185,8 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	m->day_start = m->day_end = 0;
 	srand((unsigned)(getpid() ^ (unsigned)now));
 	uv_loop_init(&m->loop);
-	if ((rc = load_config(m, &m->profile, &m->cfg, &m->ncfg, err)))
+	if ((rc = load_config(m, &m->profile, &m->cfg, &m->ncfg, err)) ||
+	    (rc = store_monitor_writer_open(s, &m->w, err)))
 		goto out;
 	/* A previous run left intervals open: each check's first probe decides
 	 * whether its interval continues or ends at that run's last heartbeat
@@ -1190,7 +1197,7 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 		goto out;
 	}
 	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", m->profile->sha256[i]);
+		snprintf(hex + 2 * i, 3, "%02x", m->profile_sha256[i]);
 	j = json_pack("{s:I,s:s,s:s,s:s,s:i,s:I,s:b}", "run", (json_int_t)m->run_id, "service",
 	              m->cfg->service, "profile", profile_path, "profile_sha256", hex, "pattern",
 	              m->cfg->pattern, "checks", (json_int_t)m->cfg->nchecks, "once", opts->once);
@@ -1241,6 +1248,7 @@ out:
 	uv_walk(&m->loop, close_walk, NULL);
 	uv_run(&m->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&m->loop);
+	store_monitor_writer_close(&m->w);
 	EVP_MD_CTX_free(m->digest);
 	notify_config_free(m->ncfg);
 	monitor_config_free(m->cfg);

@@ -1083,3 +1083,86 @@ enum sg_code store_monitor_open_interval(struct store *s, long long check_id, lo
 	sqlite3_finalize(st);
 	return SG_OK;
 }
+
+enum sg_code store_monitor_writer_open(struct store *s, struct store_monitor_writer *w,
+                                       struct sg_error *err)
+{
+	enum sg_code rc;
+
+	memset(w, 0, sizeof(*w));
+	if ((rc = store_prepare(s,
+	                        "INSERT INTO check_results(check_id, at, ok, latency_ms, "
+	                        "status_code, error) VALUES (?,?,?,?,?,?)",
+	                        &w->ins, err)) ||
+	    (rc = store_prepare(s, "SELECT lat_hist FROM check_daily WHERE check_id = ? AND day = ?",
+	                        &w->sel, err)) ||
+	    (rc = store_prepare(s,
+	                        "INSERT INTO check_daily(check_id, day, n, n_fail, max_gap_s, "
+	                        "lat_hist) VALUES (?1, ?2, 1, ?3, ?4, ?5) ON CONFLICT(check_id, day) "
+	                        "DO UPDATE SET n = n + 1, n_fail = n_fail + ?3, "
+	                        "max_gap_s = MAX(max_gap_s, ?4), lat_hist = ?5",
+	                        &w->ups, err)))
+		store_monitor_writer_close(w);
+	return rc;
+}
+
+void store_monitor_writer_close(struct store_monitor_writer *w)
+{
+	sqlite3_finalize(w->ins);
+	sqlite3_finalize(w->sel);
+	sqlite3_finalize(w->ups);
+	memset(w, 0, sizeof(*w));
+}
+
+enum sg_code store_monitor_write_result(struct store *s, struct store_monitor_writer *w,
+                                        long long check_id, double at, int ok, double latency_ms,
+                                        int status_code, const char *error, const char *day,
+                                        double gap_s, long long *id, struct sg_error *err)
+{
+	unsigned char hist[LAT_BUCKETS * 4];
+	enum sg_code rc = SG_OK;
+
+	sqlite3_reset(w->ins);
+	sqlite3_bind_int64(w->ins, 1, check_id);
+	sqlite3_bind_double(w->ins, 2, at);
+	sqlite3_bind_int(w->ins, 3, ok);
+	if (latency_ms >= 0)
+		sqlite3_bind_double(w->ins, 4, latency_ms);
+	else
+		sqlite3_bind_null(w->ins, 4);
+	if (status_code > 0)
+		sqlite3_bind_int(w->ins, 5, status_code);
+	else
+		sqlite3_bind_null(w->ins, 5);
+	bind_text(w->ins, 6, error);
+	if (sqlite3_step(w->ins) != SQLITE_DONE)
+		return store_fail(s, err, "insert result");
+	if (id)
+		*id = sqlite3_last_insert_rowid(s->db);
+	memset(hist, 0, sizeof(hist));
+	sqlite3_reset(w->sel);
+	sqlite3_bind_int64(w->sel, 1, check_id);
+	bind_text(w->sel, 2, day);
+	if (sqlite3_step(w->sel) == SQLITE_ROW && sqlite3_column_bytes(w->sel, 0) == (int)sizeof(hist))
+		memcpy(hist, sqlite3_column_blob(w->sel, 0), sizeof(hist));
+	sqlite3_reset(w->sel);
+	if (latency_ms >= 0) {
+		int b = lat_bucket(latency_ms);
+		uint32_t v = (uint32_t)hist[b * 4] | (uint32_t)hist[b * 4 + 1] << 8 |
+		             (uint32_t)hist[b * 4 + 2] << 16 | (uint32_t)hist[b * 4 + 3] << 24;
+		v++;
+		for (int k = 0; k < 4; k++)
+			hist[b * 4 + k] = (unsigned char)(v >> (8 * k));
+	}
+	sqlite3_reset(w->ups);
+	sqlite3_bind_int64(w->ups, 1, check_id);
+	bind_text(w->ups, 2, day);
+	sqlite3_bind_int(w->ups, 3, !ok);
+	sqlite3_bind_double(w->ups, 4, gap_s > 0 ? gap_s : 0);
+	sqlite3_bind_blob(w->ups, 5, hist, sizeof(hist), SQLITE_TRANSIENT);
+	if (sqlite3_step(w->ups) != SQLITE_DONE)
+		rc = store_fail(s, err, "update daily rollup");
+	sqlite3_reset(w->ups);
+	sqlite3_reset(w->ins);
+	return rc;
+}

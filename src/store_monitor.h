@@ -48,6 +48,18 @@ enum sg_code store_monitor_daily_sum(struct store *s, long long check_id, const 
 /* The latency at quantile q (0..1) of a histogram (the bucket's upper
  * bound), or -1 when it is empty. */
 double lat_quantile(const uint64_t hist[LAT_BUCKETS], double q);
+/* A writer for the hot path: one result and its daily rollup with
+ * statements prepared once (the monitor writes hundreds per second). */
+struct store_monitor_writer {
+	sqlite3_stmt *ins, *sel, *ups;
+};
+enum sg_code store_monitor_writer_open(struct store *s, struct store_monitor_writer *w,
+                                       struct sg_error *err);
+void store_monitor_writer_close(struct store_monitor_writer *w);
+enum sg_code store_monitor_write_result(struct store *s, struct store_monitor_writer *w,
+                                        long long check_id, double at, int ok, double latency_ms,
+                                        int status_code, const char *error, const char *day,
+                                        double gap_s, long long *id, struct sg_error *err);
 /* The time of the check's last probe (0: none). */
 enum sg_code store_monitor_last_result(struct store *s, long long check_id, double *at,
                                        struct sg_error *err);

@@ -167,8 +167,8 @@ def main():
         out["max"] = run_monitor(a.saasguard, profile(d, t, 1), f"{d}/b.db", a.seconds)
         # 3. memory per target: RSS with N targets vs 100, same interval (idle
         #    except for their probes).
-        small = run_monitor(a.saasguard, profile(d, t[:100], 3600), f"{d}/c.db", 5)
-        big = run_monitor(a.saasguard, profile(d, t, 3600), f"{d}/e.db", 5)
+        small = run_monitor(a.saasguard, profile(d, t[:100], 1200), f"{d}/c.db", 5)
+        big = run_monitor(a.saasguard, profile(d, t, 1200), f"{d}/e.db", 5)
         out["rss_kib_100"] = small["rss_kib"]
         out["rss_kib_n"] = big["rss_kib"]
         out["bytes_per_target"] = (big["rss_kib"] - small["rss_kib"]) * 1024 / (a.targets - 100)
