@@ -81,6 +81,7 @@ struct monitor {
 	uv_signal_t sigterm, sigint, sighup;
 	long long run_id;
 	int stopping, reload_pending, finishing, failed;
+	int in_batch; /* a write transaction is open until the next flush */
 	struct result *buf;
 	size_t nbuf, abuf;
 	struct store_monitor_writer w;
@@ -228,6 +229,21 @@ static enum sg_code write_digest(struct monitor *m, double now, struct sg_error 
 	return rc;
 }
 
+/* State changes that open or close no incident, and raw results, share one
+ * write transaction per second (a commit is an fsync); incidents commit at
+ * once. */
+static enum sg_code batch_begin(struct monitor *m, struct sg_error *err)
+{
+	enum sg_code rc;
+
+	if (m->in_batch)
+		return SG_OK;
+	if ((rc = store_begin(m->s, err)))
+		return rc;
+	m->in_batch = 1;
+	return SG_OK;
+}
+
 /* Writes buffered results, their rollups and (when due) the heartbeat and
  * the digest. Joins the caller's transaction. */
 static enum sg_code flush_results(struct monitor *m, struct sg_error *err)
@@ -235,7 +251,7 @@ static enum sg_code flush_results(struct monitor *m, struct sg_error *err)
 	double now = sg_now();
 	enum sg_code rc;
 
-	if ((rc = store_begin(m->s, err)))
+	if ((rc = batch_begin(m, err)))
 		return rc;
 	for (size_t i = 0; i < m->nbuf && !rc; i++) {
 		struct result *r = &m->buf[i];
@@ -266,6 +282,7 @@ static enum sg_code flush_results(struct monitor *m, struct sg_error *err)
 	}
 	if (!rc && now - m->last_digest >= m->cfg->digest_s)
 		rc = write_digest(m, now, err);
+	m->in_batch = 0;
 	if (rc) {
 		store_rollback(m->s);
 		return rc;
@@ -440,8 +457,9 @@ static enum sg_code on_outcome(struct monitor *m, struct check_rt *c, const stru
 	}
 	if (!change && !(before == RT_NONE))
 		return SG_OK;
-	if ((rc = flush_results(m, err)) || (rc = store_begin(m->s, err)))
+	if ((rc = batch_begin(m, err)))
 		return rc;
+	long long incident_before = c->incident_id;
 	if (res->ok) {
 		if (c->interval_id)
 			rc = store_monitor_interval_close(m->s, c->interval_id, res->at, err);
@@ -491,12 +509,16 @@ static enum sg_code on_outcome(struct monitor *m, struct check_rt *c, const stru
 	}
 	if (rc) {
 		store_rollback(m->s);
+		m->in_batch = 0;
 		return rc;
 	}
-	if ((rc = store_commit(m->s, err)))
-		return rc;
-	if (m->notifier)
-		notifier_kick(m->notifier);
+	if (c->incident_id != incident_before) {
+		/* An incident opened or closed: commit now and tell people. */
+		if ((rc = flush_results(m, err)))
+			return rc;
+		if (m->notifier)
+			notifier_kick(m->notifier);
+	}
 	return SG_OK;
 }
 
