@@ -127,7 +127,7 @@ static enum sg_code get_str(const struct ydoc *doc, const struct ydoc_node *m, c
 	const char *v;
 	enum sg_code rc;
 
-	if (!n)
+	if (!n || ydoc_is_null(n))
 		return SG_OK;
 	if ((rc = ydoc_str(doc, n, key, &v, err)))
 		return rc;
@@ -157,6 +157,10 @@ static enum sg_code parse_smtp(const struct ydoc *doc, const struct ydoc_node *m
 	    (rc = get_str(doc, m, "username", &c->username, err)) ||
 	    (rc = get_str(doc, m, "password_file", &pw_path, err)))
 		goto out;
+	if (!c->smtp_url || !c->from) {
+		rc = ydoc_missing(doc, m, c->smtp_url ? "from" : "url", "notify.smtp", err);
+		goto out;
+	}
 	if (strncmp(c->smtp_url, "smtp://", 7) && strncmp(c->smtp_url, "smtps://", 8)) {
 		rc = ydoc_error(doc, ydoc_get(m, "url"), err, "%s",
 		                ETR(err, "url は smtp:// か smtps:// で始めてください",
@@ -310,6 +314,10 @@ enum sg_code notify_config_load(const struct profile *p, struct notify_config **
 	if ((n = ydoc_get(m, "timeout")) &&
 	    (rc = ydoc_duration(doc, n, "notify.timeout", &c->timeout, err)))
 		goto done;
+	if ((n = ydoc_get(m, "timezone")) && ydoc_is_null(n)) {
+		rc = ydoc_missing(doc, m, "timezone", "notify", err);
+		goto done;
+	}
 	if ((rc = get_str(doc, m, "timezone", &c->timezone, err)) ||
 	    (rc = get_str(doc, m, "status_url", &c->status_url, err)))
 		goto done;

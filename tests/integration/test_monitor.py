@@ -172,7 +172,7 @@ class Outbox(unittest.TestCase):
                 if attempts >= 2:
                     break
         mon.kill()  # kill -9
-        mon.wait()
+        mon.communicate()
         self.assertGreaterEqual(attempts, 2, "the outbox did not retry")
         pending = query(db, "SELECT COUNT(*) FROM notifications WHERE delivered_at IS NULL")[0][0]
         self.assertGreater(pending, 0)
