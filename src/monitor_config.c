@@ -239,9 +239,9 @@ static enum sg_code parse_http(const struct ydoc *doc, const struct ydoc_node *m
 		if ((rc = opt_str(doc, m, "expect_body_regex", what, &c->expect_body, err)))
 			return rc;
 		if (!c->expect_body)
-			return ydoc_error(doc, n, err, "%s",
-			                  ETR(err, "expect_body_regex が空です",
-			                      "expect_body_regex is empty"));
+			return ydoc_error(
+			    doc, n, err, "%s",
+			    ETR(err, "expect_body_regex が空です", "expect_body_regex is empty"));
 		c->body_regex = 1;
 		if ((e = regcomp(&c->re, c->expect_body, REG_EXTENDED | REG_NOSUB))) {
 			char buf[128];

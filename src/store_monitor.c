@@ -1094,14 +1094,16 @@ enum sg_code store_monitor_writer_open(struct store *s, struct store_monitor_wri
 	                        "INSERT INTO check_results(check_id, at, ok, latency_ms, "
 	                        "status_code, error) VALUES (?,?,?,?,?,?)",
 	                        &w->ins, err)) ||
-	    (rc = store_prepare(s, "SELECT lat_hist FROM check_daily WHERE check_id = ? AND day = ?",
-	                        &w->sel, err)) ||
-	    (rc = store_prepare(s,
-	                        "INSERT INTO check_daily(check_id, day, n, n_fail, max_gap_s, "
-	                        "lat_hist) VALUES (?1, ?2, 1, ?3, ?4, ?5) ON CONFLICT(check_id, day) "
-	                        "DO UPDATE SET n = n + 1, n_fail = n_fail + ?3, "
-	                        "max_gap_s = MAX(max_gap_s, ?4), lat_hist = ?5",
-	                        &w->ups, err)))
+	    (rc =
+	         store_prepare(s, "SELECT lat_hist FROM check_daily WHERE check_id = ? AND day = ?",
+	                       &w->sel, err)) ||
+	    (rc = store_prepare(
+	         s,
+	         "INSERT INTO check_daily(check_id, day, n, n_fail, max_gap_s, "
+	         "lat_hist) VALUES (?1, ?2, 1, ?3, ?4, ?5) ON CONFLICT(check_id, day) "
+	         "DO UPDATE SET n = n + 1, n_fail = n_fail + ?3, "
+	         "max_gap_s = MAX(max_gap_s, ?4), lat_hist = ?5",
+	         &w->ups, err)))
 		store_monitor_writer_close(w);
 	return rc;
 }
@@ -1143,7 +1145,8 @@ enum sg_code store_monitor_write_result(struct store *s, struct store_monitor_wr
 	sqlite3_reset(w->sel);
 	sqlite3_bind_int64(w->sel, 1, check_id);
 	bind_text(w->sel, 2, day);
-	if (sqlite3_step(w->sel) == SQLITE_ROW && sqlite3_column_bytes(w->sel, 0) == (int)sizeof(hist))
+	if (sqlite3_step(w->sel) == SQLITE_ROW &&
+	    sqlite3_column_bytes(w->sel, 0) == (int)sizeof(hist))
 		memcpy(hist, sqlite3_column_blob(w->sel, 0), sizeof(hist));
 	sqlite3_reset(w->sel);
 	if (latency_ms >= 0) {
