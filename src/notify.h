@@ -26,15 +26,20 @@
 #include <uv.h>
 
 #include "error.h"
-#include "measured.h"
+#include "dynbuf.h"
 #include "profile.h"
 #include "store.h"
 
 struct notify_config;
 
+/* Reads the `notify:` section (a profile without one gives a config with no
+ * recipients). The SMTP password is read from password_file, which must be
+ * mode 0600 (or stricter). */
 enum sg_code notify_config_load(const struct profile *p, struct notify_config **out,
                                 struct sg_error *err);
 void notify_config_free(struct notify_config *cfg);
+/* Recipients of an audience ("all_users" ...). */
+size_t notify_config_recipients(const struct notify_config *cfg, const char *audience);
 
 enum notify_purpose {
 	NOTIFY_INCIDENT_OPEN,     /* 速報: an incident was detected */
@@ -77,21 +82,38 @@ enum sg_code notify_enqueue_report(struct store *s, const struct notify_config *
 
 struct notifier;
 
-/* Starts delivering due messages on loop (and watching deadlines). */
+/* Starts delivering due messages on loop (and watching deadlines). Errors
+ * of the store while running are passed to log (may be NULL). */
 enum sg_code notifier_start(uv_loop_t *loop, struct store *s, const struct notify_config *cfg,
+                            void (*log)(void *arg, const char *line), void *log_arg,
                             struct notifier **out, struct sg_error *err);
+/* Replaces the configuration (SIGHUP); cfg must outlive the notifier. */
+void notifier_set_config(struct notifier *n, const struct notify_config *cfg);
 /* Looks at the outbox now instead of at the next timer (call after enqueue). */
 void notifier_kick(struct notifier *n);
 /* Number of messages neither delivered nor given up. */
 long long notifier_pending(struct notifier *n);
-/* Stops taking new work, lets in-flight deliveries finish, then calls done. */
-void notifier_stop(struct notifier *n, void (*done)(void *arg), void *arg);
+/* Stops taking new work, lets in-flight deliveries finish, then calls done.
+ * With drain, it first delivers (tries once) every message due now. */
+void notifier_stop(struct notifier *n, int drain, void (*done)(void *arg), void *arg);
 void notifier_free(struct notifier *n);
 
-/* Measured values from the outbox for the assessment over [from, to):
- * III.1.1.1.b, III.1.1.2.b, III.1.1.3.b (worst detection -> first delivery)
- * and III.1.1.8.a (worst detection -> follow-up). */
-enum sg_code notify_measured(struct store *s, const char *service, double from, double to,
-                             struct measured_set *out, struct sg_error *err);
+/* The audience of a purpose for an incident kind, per the guideline. */
+const char *notify_audience(enum notify_purpose purpose, const char *kind);
+const char *notify_purpose_name(enum notify_purpose purpose);
+
+/* Renders a message: subject and body (caller releases both buffers).
+ * lang: "ja" or "en"; tz: the zone times are shown in. */
+void notify_render(enum notify_purpose purpose, const struct notify_incident *inc,
+                   const char *message, const char *lang, const char *tz, const char *status_url,
+                   struct dynbuf *subject, struct dynbuf *body);
+/* A full RFC 5322 message: UTF-8 subject (RFC 2047), base64 UTF-8 body,
+ * an optional attachment (multipart/mixed). */
+enum sg_code notify_mime(const char *from, const char *to, const char *subject, const char *body,
+                         const char *attachment_path, double date, struct dynbuf *out,
+                         struct sg_error *err);
+/* Seconds until the next attempt after `attempts` failed ones: initial *
+ * 2^(attempts-1), at most max, spread by +-10% with r in [0, 1). */
+double notify_backoff(int attempts, double initial, double max, double r);
 
 #endif

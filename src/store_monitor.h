@@ -2,11 +2,194 @@
  * store_monitor - the monitor's tables: checks, raw results, daily rollups,
  * state intervals (the basis of time-weighted availability), the monitor's
  * own run heartbeats, incidents, the notification outbox and follow-ups.
- * docs/internals/store.md describes every column.
+ * docs/internals/store.md describes every column; docs/internals/monitor.md
+ * how they are used.
+ *
+ * Ownership: arrays returned through ** parameters are the caller's to
+ * free() (and, for rows with strings, with the matching _free function).
+ * Every function joins the caller's transaction if one is open.
  */
 #ifndef SG_STORE_MONITOR_H
 #define SG_STORE_MONITOR_H
 
+#include <stdint.h>
+
+#include "availability.h"
 #include "store.h"
+
+#define LAT_BUCKETS 64
+
+/* checks */
+enum sg_code store_monitor_retire_all(struct store *s, const char *service, double now,
+                                      struct sg_error *err);
+enum sg_code store_monitor_check_upsert(struct store *s, const char *service, const char *name,
+                                        const char *kind, const char *type, const char *target,
+                                        double interval_s, const char *item_id, double now,
+                                        long long *id, struct sg_error *err);
+/* Ids of the service's checks of kind (NULL: every kind), retired or not. */
+enum sg_code store_monitor_check_ids(struct store *s, const char *service, const char *kind,
+                                     long long **ids, size_t *n, struct sg_error *err);
+
+/* results and daily rollups */
+enum sg_code store_monitor_result_insert(struct store *s, long long check_id, double at, int ok,
+                                         double latency_ms, int status_code, const char *error,
+                                         long long *id, struct sg_error *err);
+/* The latency bucket of ms: bucket i holds latencies below 2^(i/4) ms. */
+int lat_bucket(double ms);
+/* Upper bound of bucket i in ms. */
+double lat_bucket_upper(int i);
+enum sg_code store_monitor_daily_add(struct store *s, long long check_id, const char *day, int ok,
+                                     double latency_ms, double gap_s, struct sg_error *err);
+/* Sums a check's daily histograms over days [from_day, to_day] (YYYY-MM-DD)
+ * into hist; n and n_fail receive the totals; max_gap the largest gap. */
+enum sg_code store_monitor_daily_sum(struct store *s, long long check_id, const char *from_day,
+                                     const char *to_day, uint64_t hist[LAT_BUCKETS], long long *n,
+                                     long long *n_fail, double *max_gap, struct sg_error *err);
+/* The latency at quantile q (0..1) of a histogram (the bucket's upper
+ * bound), or -1 when it is empty. */
+double lat_quantile(const uint64_t hist[LAT_BUCKETS], double q);
+/* A writer for the hot path: one result and its daily rollup with
+ * statements prepared once (the monitor writes hundreds per second). */
+struct store_monitor_writer {
+	sqlite3_stmt *ins, *sel, *ups;
+};
+enum sg_code store_monitor_writer_open(struct store *s, struct store_monitor_writer *w,
+                                       struct sg_error *err);
+void store_monitor_writer_close(struct store_monitor_writer *w);
+enum sg_code store_monitor_write_result(struct store *s, struct store_monitor_writer *w,
+                                        long long check_id, double at, int ok, double latency_ms,
+                                        int status_code, const char *error, const char *day,
+                                        double gap_s, long long *id, struct sg_error *err);
+/* The time of the check's last probe (0: none). */
+enum sg_code store_monitor_last_result(struct store *s, long long check_id, double *at,
+                                       struct sg_error *err);
+/* Largest gap between probes of the service's checks of kind, over the
+ * local days [from_day, to_day]; *nprobes the number of probes. */
+enum sg_code store_monitor_max_gap(struct store *s, const char *service, const char *kind,
+                                   const char *from_day, const char *to_day, double *gap,
+                                   long long *nprobes, struct sg_error *err);
+
+/* state intervals */
+enum sg_code store_monitor_interval_open(struct store *s, long long check_id, const char *state,
+                                         int confirmed, double start, long long *id,
+                                         struct sg_error *err);
+enum sg_code store_monitor_interval_close(struct store *s, long long id, double end,
+                                          struct sg_error *err);
+enum sg_code store_monitor_interval_confirm(struct store *s, long long id, struct sg_error *err);
+/* The check's open interval (*id 0 when none), its state ("up" ...) in
+ * state[16] and whether it is confirmed. */
+enum sg_code store_monitor_open_interval(struct store *s, long long check_id, long long *id,
+                                         char state[16], int *confirmed, struct sg_error *err);
+/* Closes every open interval of the service's checks at `at` (never before
+ * its start). */
+enum sg_code store_monitor_close_open_intervals(struct store *s, const char *service, double at,
+                                                struct sg_error *err);
+/* Intervals of a check that overlap [from, to), open ones ending at
+ * close_at. */
+enum sg_code store_monitor_intervals(struct store *s, long long check_id, double from, double to,
+                                     double close_at, struct avail_interval **out, size_t *n,
+                                     struct sg_error *err);
+/* Where open intervals end for availability: now while a monitor runs
+ * (its heartbeat is recent), else the last heartbeat. */
+enum sg_code store_monitor_close_time(struct store *s, double now, double *at,
+                                      struct sg_error *err);
+
+/* runs */
+enum sg_code store_monitor_run_start(struct store *s, double now, long long pid, long long *id,
+                                     struct sg_error *err);
+enum sg_code store_monitor_run_beat(struct store *s, long long id, double now,
+                                    struct sg_error *err);
+enum sg_code store_monitor_run_stop(struct store *s, long long id, double now,
+                                    struct sg_error *err);
+/* The last heartbeat of any earlier run (0: none). */
+enum sg_code store_monitor_last_seen(struct store *s, long long except_run, double *at,
+                                     struct sg_error *err);
+
+/* incidents */
+struct incident_row {
+	long long id;
+	char *service;
+	long long check_id;
+	char *check_name;
+	char *target;
+	char *kind;
+	char *item_id;
+	int pattern;
+	double started_at, detected_at, resolved_at; /* resolved_at 0 while open */
+	double notify_deadline_s, followup_deadline_s;
+	char *summary;
+	int muted;
+	double followup_reminded_at;
+	/* filled by store_monitor_incident_get(): */
+	double first_delivered_at; /* of the first notice (0: none yet) */
+	double followup_at;        /* first follow-up delivered (0: none) */
+	long long nfollowups;
+};
+void incident_row_release(struct incident_row *r);
+enum sg_code store_monitor_incident_open(struct store *s, struct incident_row *r,
+                                         struct sg_error *err);
+enum sg_code store_monitor_incident_resolve(struct store *s, long long id, double at,
+                                            struct sg_error *err);
+/* The open incident of a check, *id 0 when none. */
+enum sg_code store_monitor_incident_open_for(struct store *s, long long check_id, long long *id,
+                                             struct sg_error *err);
+enum sg_code store_monitor_incident_get(struct store *s, long long id, struct incident_row *r,
+                                        struct sg_error *err);
+/* Incidents of service (NULL: all) detected in [from, to), newest first. */
+enum sg_code store_monitor_incident_list(struct store *s, const char *service, double from,
+                                         double to, struct incident_row **rows, size_t *n,
+                                         struct sg_error *err);
+/* Incidents whose follow-up is overdue at now and not yet reminded. */
+enum sg_code store_monitor_followups_overdue(struct store *s, double now, long long **ids,
+                                             size_t *n, struct sg_error *err);
+enum sg_code store_monitor_followup_reminded(struct store *s, long long id, double at,
+                                             struct sg_error *err);
+enum sg_code store_monitor_followup_insert(struct store *s, long long incident_id, double at,
+                                           const char *message, long long *id,
+                                           struct sg_error *err);
+
+/* notifications (the outbox) */
+struct notification_row {
+	long long id;
+	long long incident_id; /* 0: none */
+	char *purpose, *audience, *channel, *recipient, *lang, *subject, *body, *attachment;
+	double created_at, deadline_at, next_attempt_at, delivered_at;
+	int attempts;
+	char *last_error;
+};
+void notification_row_release(struct notification_row *r);
+enum sg_code store_monitor_notification_insert(struct store *s, const struct notification_row *r,
+                                               long long *id, struct sg_error *err);
+/* Up to max undelivered messages due at now, oldest first. */
+enum sg_code store_monitor_notifications_due(struct store *s, double now, size_t max,
+                                             struct notification_row **rows, size_t *n,
+                                             struct sg_error *err);
+/* Of an incident (0: all), oldest first. */
+enum sg_code store_monitor_notifications_of(struct store *s, long long incident_id,
+                                            struct notification_row **rows, size_t *n,
+                                            struct sg_error *err);
+enum sg_code store_monitor_notification_attempted(struct store *s, long long id, double at, int ok,
+                                                  const char *error, double next_at,
+                                                  struct sg_error *err);
+/* The earliest next attempt of an undelivered message (0: none). */
+enum sg_code store_monitor_notification_next(struct store *s, double *at, long long *pending,
+                                             struct sg_error *err);
+/* First notices still undelivered past `fraction` of their deadline and not
+ * yet alerted: their incident ids (one per incident). */
+enum sg_code store_monitor_notifications_at_risk(struct store *s, double now, double fraction,
+                                                 long long **ids, size_t *n, struct sg_error *err);
+enum sg_code store_monitor_notifications_risk_alerted(struct store *s, long long incident_id,
+                                                      double at, struct sg_error *err);
+
+/* Measured delays over incidents detected in [from, to) of an incident kind,
+ * not muted: the worst detection -> delivery of the first notice to each
+ * recipient (undelivered ones count until now), and the worst detection ->
+ * follow-up (overdue ones count until now). *n: incidents considered. */
+enum sg_code store_monitor_worst_notify_delay(struct store *s, const char *service,
+                                              const char *kind, double from, double to, double now,
+                                              double *worst, long long *n, struct sg_error *err);
+enum sg_code store_monitor_worst_followup_delay(struct store *s, const char *service, double from,
+                                                double to, double now, double *worst, long long *n,
+                                                struct sg_error *err);
 
 #endif

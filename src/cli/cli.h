@@ -113,5 +113,8 @@ int cli_ledger_load_for(struct cli *cli, const struct profile *p, struct ledger_
 /* After appending on behalf of a profile: seals when its interval says so
  * (nothing without a signing key). 0 or an exit status after reporting. */
 int cli_ledger_seal_for(struct cli *cli, struct store *s, const struct profile *p);
+int cmd_monitor(struct cli *cli, int argc, char **argv);
+int cmd_availability(struct cli *cli, int argc, char **argv);
+int cmd_incident(struct cli *cli, int argc, char **argv);
 
 #endif

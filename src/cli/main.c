@@ -25,6 +25,12 @@ const struct cli_command cli_commands[] = {
      "write the periodic customer report or the manager summary"},
     {"ledger", cmd_ledger, "証跡台帳の鍵作成・表示・封印・検証・証明・書き出し",
      "the evidence ledger: keygen, show, seal, verify, proof, export"},
+    {"monitor", cmd_monitor, "死活・障害・性能監視を実行し、期限内に通知する",
+     "run the liveness, fault and performance checks and notify in time"},
+    {"availability", cmd_availability, "サービス時間帯の稼働率（III.2.1.1）を計算する",
+     "availability over the service hours (III.2.1.1)"},
+    {"incident", cmd_incident, "インシデントの一覧・詳細・続報（III.1.1.8）",
+     "list and show incidents, send follow-ups (III.1.1.8)"},
     {NULL, NULL, NULL, NULL},
 };
 

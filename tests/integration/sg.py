@@ -74,3 +74,16 @@ def validate_oscal(test, doc_path, schema_name):
                        timeout=300)
     test.assertEqual(p.returncode, 0, f"{doc_path} does not validate against {schema_name}:\n"
                      f"{p.stdout[-4000:]}\n{p.stderr[-4000:]}")
+
+
+def wait_port(port, timeout=10.0):
+    """Waits until something accepts connections on 127.0.0.1:port."""
+    import time
+    end = time.time() + timeout
+    while time.time() < end:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.settimeout(0.2)
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")

@@ -1,0 +1,256 @@
+/*
+ * availability - time-weighted availability over service hours; see
+ * availability.h.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "availability.h"
+#include "store_monitor.h"
+#include "timeutil.h"
+#include "xalloc.h"
+#include "banned.h"
+
+static long long local_at(const struct tm *day, int plus_days, int minutes, const char *tz)
+{
+	struct tm t = *day;
+
+	t.tm_mday += plus_days;
+	t.tm_hour = minutes / 60;
+	t.tm_min = minutes % 60;
+	t.tm_sec = 0;
+	return sg_mktime(&t, tz);
+}
+
+size_t availability_windows(const struct service_hours *sh, double from, double to,
+                            double (*out)[2], size_t max)
+{
+	const char *tz = sh->timezone ? sh->timezone : "UTC";
+	struct tm first;
+	size_t n = 0;
+
+	if (to <= from || !max)
+		return 0;
+	sg_localtime((long long)floor(from) - 2 * 86400, tz, &first);
+	for (int i = 0;; i++) {
+		long long day0 = local_at(&first, i, 0, tz), a, b;
+		struct tm wd;
+		int bit;
+
+		if ((double)day0 > to)
+			break;
+		sg_localtime(day0 + 12 * 3600, tz, &wd);
+		bit = (wd.tm_wday + 6) % 7;
+		if (!(sh->days & (1u << bit)))
+			continue;
+		a = local_at(&first, i, sh->from_min, tz);
+		b = sh->to_min > sh->from_min ? local_at(&first, i, sh->to_min, tz)
+		                              : local_at(&first, i + 1, sh->to_min, tz);
+		if ((double)b <= from || (double)a >= to)
+			continue;
+		double wa = fmax((double)a, from), wb = fmin((double)b, to);
+		if (n && wa <= out[n - 1][1]) {
+			if (wb > out[n - 1][1])
+				out[n - 1][1] = wb;
+			continue;
+		}
+		if (n == max)
+			break;
+		out[n][0] = wa;
+		out[n][1] = wb;
+		n++;
+	}
+	return n;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int announced_in_advance(const struct maintenance_window *w)
+{
+	return w->announced > 0 && w->announced < w->start;
+}
+
+static int in_any(const double (*w)[2], size_t n, double t)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t >= w[i][0] && t < w[i][1])
+			return 1;
+	return 0;
+}
+
+void availability_compute(const struct service_hours *sh, const struct maintenance_window *m,
+                          size_t nm, const struct avail_check *checks, size_t nchecks, double from,
+                          double to, struct availability *out)
+{
+	size_t maxw = (size_t)((to - from) / 86400.0) + 8, nw, nb = 0, nbounds;
+	double(*win)[2] = xcalloc(maxw, sizeof(*win));
+	double(*excl)[2] = xcalloc(nm + 1, sizeof(*excl));
+	double(*late)[2] = xcalloc(nm + 1, sizeof(*late));
+	size_t nex = 0, nlate = 0, *pos = xcalloc(nchecks + 1, sizeof(size_t));
+	double *b, prev_end = -1;
+	int prev_down = 0, prev_overrun = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->from = from;
+	out->to = to;
+	nw = availability_windows(sh, from, to, win, maxw);
+	for (size_t i = 0; i < nm; i++) {
+		if (!m[i].exclude)
+			continue;
+		if (announced_in_advance(&m[i])) {
+			excl[nex][0] = m[i].start;
+			excl[nex++][1] = m[i].end;
+		} else {
+			late[nlate][0] = m[i].start;
+			late[nlate++][1] = m[i].end;
+		}
+	}
+	nbounds = 2 + 2 * nw + 2 * nm;
+	for (size_t c = 0; c < nchecks; c++)
+		nbounds += 2 * checks[c].n;
+	b = xcalloc(nbounds, sizeof(double));
+	b[nb++] = from;
+	b[nb++] = to;
+	for (size_t i = 0; i < nw; i++) {
+		b[nb++] = win[i][0];
+		b[nb++] = win[i][1];
+	}
+	for (size_t i = 0; i < nex; i++) {
+		b[nb++] = excl[i][0];
+		b[nb++] = excl[i][1];
+	}
+	for (size_t i = 0; i < nlate; i++) {
+		b[nb++] = late[i][0];
+		b[nb++] = late[i][1];
+	}
+	for (size_t c = 0; c < nchecks; c++)
+		for (size_t i = 0; i < checks[c].n; i++) {
+			b[nb++] = checks[c].iv[i].start;
+			b[nb++] = checks[c].iv[i].end;
+		}
+	qsort(b, nb, sizeof(double), cmp_double);
+	for (size_t k = 0; k + 1 < nb; k++) {
+		double a = b[k], e = b[k + 1], len, mid;
+		int down = 0, unknown = 0, unconfirmed = 0, degraded = 0, overrun = 0;
+
+		if (a < from)
+			a = from;
+		if (e > to)
+			e = to;
+		if (e <= a)
+			continue;
+		len = e - a;
+		mid = a + len / 2;
+		if (!in_any(win, nw, mid))
+			continue;
+		out->service_s += len;
+		if (in_any(excl, nex, mid)) {
+			out->maintenance_s += len;
+			continue;
+		}
+		out->counted_s += len;
+		if (in_any(late, nlate, mid))
+			out->late_maintenance_s += len;
+		if (!nchecks)
+			unknown = 1;
+		for (size_t c = 0; c < nchecks; c++) {
+			const struct avail_check *ck = &checks[c];
+			const struct avail_interval *hit = NULL;
+			while (pos[c] < ck->n && ck->iv[pos[c]].end <= mid)
+				pos[c]++;
+			if (pos[c] < ck->n && ck->iv[pos[c]].start <= mid)
+				hit = &ck->iv[pos[c]];
+			if (!hit || hit->state == AVAIL_UNKNOWN)
+				unknown = 1;
+			else if (hit->state == AVAIL_DOWN && hit->confirmed)
+				down = 1;
+			else if (hit->state == AVAIL_DOWN)
+				unconfirmed = 1;
+			else if (hit->state == AVAIL_DEGRADED)
+				degraded = 1;
+		}
+		if (down) {
+			out->down_s += len;
+			for (size_t i = 0; i < nex; i++)
+				if (fabs(excl[i][1] - a) < 1e-6)
+					overrun = 1;
+			if (prev_overrun && prev_down && fabs(prev_end - a) < 1e-6)
+				overrun = 1;
+			if (overrun)
+				out->overrun_s += len;
+			if (!(prev_down && fabs(prev_end - a) < 1e-6))
+				out->incidents++;
+		} else if (unknown) {
+			out->unknown_s += len;
+		} else {
+			out->up_s += len;
+			if (unconfirmed)
+				out->unconfirmed_s += len;
+			if (degraded)
+				out->degraded_s += len;
+		}
+		prev_down = down;
+		prev_overrun = overrun;
+		prev_end = e;
+	}
+	out->percent =
+	    out->up_s + out->down_s > 0 ? 100.0 * out->up_s / (out->up_s + out->down_s) : -1;
+	out->percent_worst = out->counted_s > 0 ? 100.0 * out->up_s / out->counted_s : -1;
+	free(b);
+	free(pos);
+	free(win);
+	free(excl);
+	free(late);
+}
+
+void availability_format(double percent, char out[16])
+{
+	if (percent < 0) {
+		snprintf(out, 16, "-");
+		return;
+	}
+	/* Truncate to two decimals: never round a miss up to a pass. */
+	double t = floor(percent * 100.0 + 1e-9) / 100.0;
+	snprintf(out, 16, "%.2f%%", t);
+}
+
+enum sg_code availability_for_period(struct store *s, const struct monitor_config *cfg, double from,
+                                     double to, double now, struct availability *out,
+                                     struct sg_error *err)
+{
+	long long *ids = NULL;
+	size_t nids = 0;
+	struct avail_check *checks;
+	struct avail_interval **ivs;
+	double close_at = now;
+	enum sg_code rc;
+
+	if ((rc = store_monitor_check_ids(s, cfg->service, "liveness", &ids, &nids, err)))
+		return rc;
+	if ((rc = store_monitor_close_time(s, now, &close_at, err))) {
+		free(ids);
+		return rc;
+	}
+	checks = xcalloc(nids + 1, sizeof(*checks));
+	ivs = xcalloc(nids + 1, sizeof(*ivs));
+	for (size_t i = 0; i < nids && !rc; i++) {
+		rc = store_monitor_intervals(s, ids[i], from, to, close_at, &ivs[i], &checks[i].n,
+		                             err);
+		checks[i].iv = ivs[i];
+	}
+	if (!rc)
+		availability_compute(&cfg->hours, cfg->maint, cfg->nmaint, checks, nids, from, to,
+		                     out);
+	for (size_t i = 0; i < nids; i++)
+		free(ivs[i]);
+	free(ivs);
+	free(checks);
+	free(ids);
+	return rc;
+}

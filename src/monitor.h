@@ -1,0 +1,55 @@
+/*
+ * monitor - the monitoring engine: one libuv loop runs every check (HTTP
+ * through libcurl multi, TCP connects, unprivileged ICMP echo), on
+ * schedules spread with jitter and kept on the monotonic clock; records
+ * results in wall-clock time; turns `confirm` consecutive failures into an
+ * incident and a recovery into its end; writes state intervals, daily
+ * rollups and its own heartbeat; hands notifications to the notifier's
+ * durable outbox; and writes the measured values the assessment reads
+ * (III.1.1.1.a ... III.2.1.1.a, III.3.2.5.a) through store_collect_insert().
+ *
+ * Ledger events (each in the same transaction as what it records):
+ * monitor_started, monitor_stopped, check_state, check_results_digest,
+ * incident_opened, incident_resolved, monitor_measurements (notify adds
+ * notification_queued, notification_attempt, notification_delivered).
+ *
+ * Ownership: monitor_run() owns everything it creates and frees it before
+ * returning; the store and catalog are borrowed.
+ */
+#ifndef SG_MONITOR_H
+#define SG_MONITOR_H
+
+#include "catalog.h"
+#include "error.h"
+#include "monitor_config.h"
+#include "store.h"
+
+struct monitor_opts {
+	int once;  /* run every check once (confirming failures), deliver, measure, exit */
+	int stats; /* log scheduling statistics at exit */
+	void (*log)(void *arg, const char *line);
+	void *log_arg;
+};
+
+/* Runs until SIGTERM/SIGINT (or, with once, until done). SIGHUP reloads
+ * profile_path; a bad file keeps the running configuration and logs why. */
+enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, struct store *s,
+                         const struct monitor_opts *opts, struct sg_error *err);
+
+/* Writes the measured values of cfg's service over the rolling window
+ * ending at now (collector "monitor"). */
+enum sg_code monitor_write_measurements(struct store *s, const struct monitor_config *cfg,
+                                        const struct catalog *cat, double now,
+                                        struct sg_error *err);
+
+/* Whether this process may open an unprivileged ICMP socket. */
+int monitor_icmp_allowed(void);
+
+/* When a check is first due after start: spread over its interval by r in
+ * [0, 1) so checks do not fire together. Milliseconds after start. */
+double monitor_first_due(double interval_s, double r);
+/* The next due time after a probe that was due at `due` and ran at `now`
+ * (both monotonic ms): keeps the phase, skips missed slots. */
+double monitor_next_due(double due, double now, double interval_s);
+
+#endif

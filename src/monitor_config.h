@@ -1,0 +1,120 @@
+/*
+ * monitor_config - the profile's `monitor:`, `service_hours:` and
+ * `maintenance:` sections: the checks (kind -> guideline item, interval
+ * defaulting to the pattern's reference value, http/tcp/icmp targets and
+ * expectations), `confirm`, the contracted service hours and the announced
+ * maintenance windows. Every error names file:line:column and what to write
+ * instead. Validation that needs the machine (an unprivileged ICMP socket)
+ * belongs to the engine, not here.
+ *
+ * Ownership: monitor_config_load() returns a config freed with
+ * monitor_config_free(); every string and compiled regex inside belongs to
+ * it. It copies what it keeps, so the profile may be freed first.
+ */
+#ifndef SG_MONITOR_CONFIG_H
+#define SG_MONITOR_CONFIG_H
+
+#include <regex.h>
+#include <stddef.h>
+
+#include "catalog.h"
+#include "error.h"
+#include "profile.h"
+
+enum check_kind {
+	CHECK_LIVENESS = 0,
+	CHECK_FAULT,
+	CHECK_PERFORMANCE,
+	CHECK_EXTERNAL_NETWORK,
+};
+
+enum check_type {
+	CHECK_HTTP = 0,
+	CHECK_TCP,
+	CHECK_ICMP,
+};
+
+struct check_def {
+	char *name;
+	enum check_kind kind;
+	enum check_type type;
+	char *target; /* the URL, "host:port" or host: what the records show */
+	/* http */
+	char *url;
+	char *method;   /* "GET" unless given */
+	char **headers; /* "Name: value", nheaders of them */
+	size_t nheaders;
+	int expect_status; /* 0: any 2xx or 3xx */
+	char *expect_body; /* a substring, or a regex when body_regex */
+	int body_regex;
+	regex_t re;
+	int tls_verify; /* 1 unless `tls_verify: false` */
+	/* tcp and icmp */
+	char *host;
+	int port;
+	/* timing, seconds */
+	double interval_s;
+	double reference_s; /* the pattern's reference interval (0: none) */
+	int reference_required;
+	double timeout_s;
+	double max_response_s; /* performance: slower than this is degraded (0: none) */
+	int confirm;           /* consecutive failures before an incident */
+	char *below_reference_reason;
+	const char *item_id; /* "III.1.1.1.a" ... (static) */
+	int line, col;       /* where the check is written */
+};
+
+/* days: bit 0 Monday ... bit 6 Sunday. Minutes after local midnight; to_min
+ * <= from_min means the window runs past midnight; 24:00 is 1440. */
+struct service_hours {
+	int given;
+	unsigned days;
+	int from_min, to_min;
+	char *timezone;
+};
+
+struct maintenance_window {
+	double start, end, announced; /* announced: 0 when not given */
+	int mute_alerts;              /* no notifications while it runs (default 1) */
+	int exclude;                  /* excluded from availability (default 1; only
+	                               * when announced before start) */
+	char *note;
+};
+
+struct monitor_config {
+	char *service;
+	int pattern;
+	struct check_def *checks;
+	size_t nchecks;
+	int confirm;
+	double retry_s;        /* how soon a failed check is probed again */
+	double digest_s;       /* ledger digest of raw results */
+	double measure_window; /* rolling window of the measured values */
+	struct service_hours hours;
+	struct maintenance_window *maint;
+	size_t nmaint;
+};
+
+const char *check_kind_name(enum check_kind k);
+const char *check_type_name(enum check_type t);
+/* The incident kind a check's failures open: outage, fault, degradation,
+ * external_network. */
+const char *check_incident_kind(enum check_kind k);
+/* The guideline item of a check kind's interval ("III.1.1.1.a") and of its
+ * notification delay ("III.1.1.1.b"; external_network "III.3.2.5.a"). */
+const char *check_interval_item(enum check_kind k);
+const char *check_notify_item(enum check_kind k);
+
+/* Reads the monitor, service_hours and maintenance sections. A profile with
+ * no monitor section gives a config with no checks. */
+enum sg_code monitor_config_load(const struct profile *p, const struct catalog *cat,
+                                 struct monitor_config **out, struct sg_error *err);
+void monitor_config_free(struct monitor_config *cfg);
+
+/* Parses "mon-fri", "mon,wed,sat", "mon-sun", "sat-mon" into day bits;
+ * -1 when it is not a day list. */
+int service_days_parse(const char *s);
+/* "09:00" -> 540, "24:00" -> 1440; -1 when malformed. */
+int service_time_parse(const char *s);
+
+#endif

@@ -1,0 +1,359 @@
+/* Unit tests for the monitor: availability arithmetic (service hours across
+ * midnight and zones, maintenance announced late, monitor downtime,
+ * overruns), schedule and jitter, notification templates, MIME, backoff,
+ * latency buckets and configuration parsing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "availability.h"
+#include "monitor.h"
+#include "monitor_config.h"
+#include "notify.h"
+#include "store_monitor.h"
+#include "timeutil.h"
+
+/* 2026-11-01T00:00+09:00 */
+#define NOV1_JST 1793458800.0
+#define DAY      86400.0
+
+static struct service_hours all_day(const char *tz)
+{
+	struct service_hours sh = {1, 0x7f, 0, 1440, (char *)tz};
+	return sh;
+}
+
+static void test_full_month_up(void **state)
+{
+	struct service_hours sh = all_day("Asia/Tokyo");
+	struct avail_interval iv[] = {{NOV1_JST, NOV1_JST + 30 * DAY, AVAIL_UP, 1}};
+	struct avail_check c = {iv, 1};
+	struct availability a;
+	(void)state;
+	availability_compute(&sh, NULL, 0, &c, 1, NOV1_JST, NOV1_JST + 30 * DAY, &a);
+	assert_true(a.service_s == 30 * DAY);
+	assert_true(a.percent == 100.0);
+	assert_true(a.unknown_s == 0);
+}
+
+static void test_downtime_and_unknown(void **state)
+{
+	struct service_hours sh = all_day("Asia/Tokyo");
+	/* 1 h down (confirmed), 10 min unconfirmed failure, then the monitor
+	 * was not running for 2 h (no interval), then up. */
+	double t = NOV1_JST;
+	struct avail_interval iv[] = {
+	    {t, t + 10 * 3600, AVAIL_UP, 1},
+	    {t + 10 * 3600, t + 11 * 3600, AVAIL_DOWN, 1},
+	    {t + 11 * 3600, t + 12 * 3600, AVAIL_UP, 1},
+	    {t + 12 * 3600, t + 12 * 3600 + 600, AVAIL_DOWN, 0},
+	    {t + 12 * 3600 + 600, t + 20 * 3600, AVAIL_UP, 1},
+	    {t + 22 * 3600, t + 30 * DAY, AVAIL_UP, 1},
+	};
+	struct avail_check c = {iv, 6};
+	struct availability a;
+	char txt[16];
+	(void)state;
+	availability_compute(&sh, NULL, 0, &c, 1, t, t + 30 * DAY, &a);
+	assert_true(a.down_s == 3600);
+	assert_true(a.unknown_s == 7200);
+	assert_true(a.unconfirmed_s == 600);
+	assert_int_equal(a.incidents, 1);
+	assert_true(a.up_s == 30 * DAY - 3600 - 7200);
+	availability_format(a.percent, txt);
+	/* 1 - 3600 / (30 d - 2 h) = 99.8610...% */
+	assert_string_equal(txt, "99.86%");
+	assert_true(a.percent_worst < a.percent);
+}
+
+static void test_service_hours_across_midnight(void **state)
+{
+	/* 22:00-06:00 JST on weekdays (Mon-Fri starts). */
+	struct service_hours sh = {1, 0x1f, 22 * 60, 6 * 60, "Asia/Tokyo"};
+	double w[64][2];
+	size_t n;
+	(void)state;
+	/* 2026-11-02 is a Monday. Week of Mon 2 .. Sun 8. */
+	n = availability_windows(&sh, NOV1_JST + DAY, NOV1_JST + 8 * DAY, w, 64);
+	assert_int_equal(n, 5);
+	assert_true(w[0][0] == NOV1_JST + DAY + 22 * 3600);
+	assert_true(w[0][1] == NOV1_JST + 2 * DAY + 6 * 3600);
+	/* Sunday 1 Nov starts no window, but nothing of it leaks into Monday. */
+	n = availability_windows(&sh, NOV1_JST, NOV1_JST + DAY, w, 64);
+	assert_int_equal(n, 0);
+}
+
+static void test_service_hours_zone(void **state)
+{
+	/* 09:00-18:00 in UTC vs in Tokyo over one JST day. */
+	struct service_hours utc = {1, 0x7f, 9 * 60, 18 * 60, "UTC"};
+	struct service_hours jst = {1, 0x7f, 9 * 60, 18 * 60, "Asia/Tokyo"};
+	double w[8][2];
+	size_t n;
+	(void)state;
+	n = availability_windows(&jst, NOV1_JST, NOV1_JST + DAY, w, 8);
+	assert_int_equal(n, 1);
+	assert_true(w[0][0] == NOV1_JST + 9 * 3600);
+	n = availability_windows(&utc, NOV1_JST, NOV1_JST + DAY, w, 8);
+	/* The JST day holds the end of 31 Oct's UTC window (00:00-03:00 JST)
+	 * and the start of 1 Nov's (18:00-24:00 JST, clipped). */
+	assert_int_equal(n, 2);
+	assert_true(w[0][0] == NOV1_JST && w[0][1] == NOV1_JST + 3 * 3600);
+	assert_true(w[1][0] == NOV1_JST + 18 * 3600);
+	assert_true(w[1][1] == NOV1_JST + DAY);
+}
+
+static void test_maintenance_announced_late_and_overrun(void **state)
+{
+	struct service_hours sh = all_day("Asia/Tokyo");
+	double t = NOV1_JST;
+	struct maintenance_window m[] = {
+	    /* announced a week ahead: excluded; the outage overruns it by 30 min */
+	    {t + 2 * 3600, t + 4 * 3600, t - 7 * DAY, 1, 1, NULL},
+	    /* announced after it started: counts */
+	    {t + 10 * 3600, t + 11 * 3600, t + 10 * 3600 + 60, 1, 1, NULL},
+	};
+	struct avail_interval iv[] = {
+	    {t, t + 2 * 3600, AVAIL_UP, 1},
+	    {t + 2 * 3600, t + 4 * 3600 + 1800, AVAIL_DOWN, 1},
+	    {t + 4 * 3600 + 1800, t + 10 * 3600, AVAIL_UP, 1},
+	    {t + 10 * 3600, t + 11 * 3600, AVAIL_DOWN, 1},
+	    {t + 11 * 3600, t + DAY, AVAIL_UP, 1},
+	};
+	struct avail_check c = {iv, 5};
+	struct availability a;
+	(void)state;
+	availability_compute(&sh, m, 2, &c, 1, t, t + DAY, &a);
+	assert_true(a.maintenance_s == 7200);
+	assert_true(a.counted_s == DAY - 7200);
+	assert_true(a.overrun_s == 1800);
+	assert_true(a.late_maintenance_s == 3600);
+	assert_true(a.down_s == 1800 + 3600);
+}
+
+static void test_two_checks_any_down(void **state)
+{
+	struct service_hours sh = all_day("UTC");
+	struct avail_interval a1[] = {{0, 100, AVAIL_UP, 1}};
+	struct avail_interval a2[] = {
+	    {0, 40, AVAIL_UP, 1}, {40, 50, AVAIL_DOWN, 1}, {50, 100, AVAIL_DEGRADED, 1}};
+	struct avail_check c[] = {{a1, 1}, {a2, 3}};
+	struct availability a;
+	(void)state;
+	availability_compute(&sh, NULL, 0, c, 2, 0, 100, &a);
+	assert_true(a.down_s == 10);
+	assert_true(a.degraded_s == 50);
+	assert_true(a.percent == 90.0);
+}
+
+static void test_format_truncates(void **state)
+{
+	char t[16];
+	(void)state;
+	availability_format(99.4999, t);
+	assert_string_equal(t, "99.49%");
+	availability_format(100, t);
+	assert_string_equal(t, "100.00%");
+	availability_format(-1, t);
+	assert_string_equal(t, "-");
+}
+
+static void test_schedule(void **state)
+{
+	(void)state;
+	assert_true(monitor_first_due(60, 0) == 0);
+	assert_true(monitor_first_due(60, 0.5) == 30000);
+	/* keeps the phase */
+	assert_true(monitor_next_due(1000, 1200, 1) == 2000);
+	/* skips missed slots instead of bursting */
+	assert_true(monitor_next_due(1000, 5500, 1) == 6000);
+	/* spread: 1000 checks with uniform jitter cover the interval */
+	double lo = 1e9, hi = -1;
+	srand(1);
+	for (int i = 0; i < 1000; i++) {
+		double d = monitor_first_due(300, (double)rand() / RAND_MAX);
+		lo = d < lo ? d : lo;
+		hi = d > hi ? d : hi;
+	}
+	assert_true(lo < 3000 && hi > 297000 && hi <= 300000);
+}
+
+static void test_backoff(void **state)
+{
+	(void)state;
+	assert_true(notify_backoff(1, 10, 600, 0.5) == 10);
+	assert_true(notify_backoff(2, 10, 600, 0.5) == 20);
+	assert_true(notify_backoff(4, 10, 600, 0.5) == 80);
+	assert_true(notify_backoff(30, 10, 600, 0.5) == 600);
+	assert_true(notify_backoff(1, 10, 600, 0) == 9);
+	assert_true(notify_backoff(1, 10, 600, 0.999) < 11.0);
+}
+
+static void test_templates(void **state)
+{
+	struct notify_incident inc = {7,
+	                              "給与計算クラウド",
+	                              1,
+	                              "outage",
+	                              "web",
+	                              "https://app.example.jp/healthz",
+	                              "III.1.1.1.b",
+	                              NOV1_JST + 3600,
+	                              NOV1_JST + 3700,
+	                              0,
+	                              "HTTP 503",
+	                              1200,
+	                              3600};
+	struct dynbuf s = DYNBUF_INIT, b = DYNBUF_INIT;
+	(void)state;
+	notify_render(NOTIFY_INCIDENT_OPEN, &inc, NULL, "ja", "Asia/Tokyo", NULL, &s, &b);
+	assert_non_null(strstr(dynbuf_ptr(&s), "【稼働停止】給与計算クラウド"));
+	assert_non_null(strstr(dynbuf_ptr(&b), "2026-11-01 01:00:00（Asia/Tokyo）から"));
+	assert_non_null(strstr(dynbuf_ptr(&b), "わかっていること: HTTP 503"));
+	assert_non_null(strstr(dynbuf_ptr(&b), "確認先: https://app.example.jp/healthz"));
+	assert_non_null(strstr(dynbuf_ptr(&b), "2026-11-01 02:01"));
+	dynbuf_reset(&s);
+	dynbuf_reset(&b);
+	inc.kind = "degradation";
+	notify_render(NOTIFY_INCIDENT_OPEN, &inc, NULL, "en", "Asia/Tokyo",
+	              "https://status.example.jp", &s, &b);
+	assert_non_null(strstr(dynbuf_ptr(&s), "[performance degradation]"));
+	assert_non_null(strstr(dynbuf_ptr(&b), "Details: https://status.example.jp"));
+	dynbuf_release(&s);
+	dynbuf_release(&b);
+	assert_string_equal(notify_audience(NOTIFY_INCIDENT_OPEN, "outage"), "all_users");
+	assert_string_equal(notify_audience(NOTIFY_INCIDENT_OPEN, "fault"), "admin_contacts");
+	assert_string_equal(notify_audience(NOTIFY_INCIDENT_OPEN, "degradation"), "admin_contacts");
+	assert_string_equal(notify_audience(NOTIFY_INCIDENT_OPEN, "external_network"), "managers");
+	assert_string_equal(notify_audience(NOTIFY_FOLLOWUP, "outage"), "admin_contacts");
+	assert_string_equal(notify_audience(NOTIFY_DEADLINE_RISK, "outage"), "managers");
+}
+
+static void test_mime(void **state)
+{
+	struct dynbuf m = DYNBUF_INIT;
+	(void)state;
+	assert_int_equal(notify_mime("a@b.jp", "c@d.jp", "【稼働停止】テスト", "本文です\n", NULL,
+	                             NOV1_JST, &m, NULL),
+	                 SG_OK);
+	assert_non_null(strstr(dynbuf_ptr(&m), "Subject: =?UTF-8?B?"));
+	assert_non_null(strstr(dynbuf_ptr(&m), "charset=UTF-8"));
+	assert_non_null(strstr(dynbuf_ptr(&m), "Content-Transfer-Encoding: base64"));
+	assert_null(strstr(dynbuf_ptr(&m), "本文"));
+	dynbuf_release(&m);
+}
+
+static void test_latency_buckets(void **state)
+{
+	uint64_t h[LAT_BUCKETS];
+	(void)state;
+	assert_int_equal(lat_bucket(0.5), 0);
+	assert_int_equal(lat_bucket(1.0), 1);
+	assert_true(lat_bucket(100) > lat_bucket(50));
+	assert_true(100 < lat_bucket_upper(lat_bucket(100)));
+	assert_true(100 >= lat_bucket_upper(lat_bucket(100) - 1));
+	memset(h, 0, sizeof(h));
+	assert_true(lat_quantile(h, 0.5) < 0);
+	h[lat_bucket(10)] = 99;
+	h[lat_bucket(1000)] = 1;
+	assert_true(lat_quantile(h, 0.5) < 20);
+	assert_true(lat_quantile(h, 1.0) > 1000);
+}
+
+static void test_days_and_times(void **state)
+{
+	(void)state;
+	assert_int_equal(service_days_parse("mon-sun"), 0x7f);
+	assert_int_equal(service_days_parse("mon-fri"), 0x1f);
+	assert_int_equal(service_days_parse("sat-mon"), 0x61);
+	assert_int_equal(service_days_parse("mon,wed"), 0x05);
+	assert_int_equal(service_days_parse("monday"), -1);
+	assert_int_equal(service_time_parse("24:00"), 1440);
+	assert_int_equal(service_time_parse("09:30"), 570);
+	assert_int_equal(service_time_parse("24:01"), -1);
+	assert_int_equal(service_time_parse("9:30"), -1);
+}
+
+static enum sg_code load(const char *yaml, struct monitor_config **cfg, struct sg_error *err)
+{
+	struct catalog *cat = NULL;
+	struct profile *p = NULL;
+	enum sg_code rc = catalog_load(&cat, err);
+	if (!rc)
+		rc = profile_parse(yaml, strlen(yaml), "p.yaml", cat, &p, err);
+	if (!rc)
+		rc = monitor_config_load(p, cat, cfg, err);
+	profile_free(p);
+	catalog_free(cat);
+	return rc;
+}
+
+static void test_config(void **state)
+{
+	struct monitor_config *cfg = NULL;
+	struct sg_error err;
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(load("service: {name: s, pattern: 2}\nmonitor:\n  checks:\n"
+	                      "    - {name: a, kind: liveness, type: http, url: 'http://x/'}\n"
+	                      "    - {name: b, kind: performance, type: http, url: 'http://x/', "
+	                      "max_response_time: 800ms}\n"
+	                      "    - {name: c, kind: fault, type: http, url: 'http://x/', "
+	                      "expect_body_regex: '^OK$', interval: 1h}\n",
+	                      &cfg, &err),
+	                 SG_OK);
+	assert_int_equal(cfg->nchecks, 3);
+	assert_true(cfg->checks[0].interval_s == 600); /* pattern 2: 10m */
+	assert_string_equal(cfg->checks[0].item_id, "III.1.1.1.a");
+	assert_true(cfg->checks[1].max_response_s == 0.8);
+	assert_true(cfg->checks[2].interval_s == 3600); /* not a * reference: allowed */
+	assert_int_equal(cfg->checks[2].body_regex, 1);
+	assert_int_equal(cfg->checks[0].tls_verify, 1);
+	monitor_config_free(cfg);
+	cfg = NULL;
+	assert_int_equal(load("service: {name: s, pattern: 1}\nmonitor:\n  checks:\n"
+	                      "    - {name: a, kind: fault, type: http, url: 'http://x/', "
+	                      "expect_body_regex: '(('}\n",
+	                      &cfg, &err),
+	                 SG_ERR_INPUT);
+	assert_int_equal(err.line, 4);
+	assert_int_equal(load("service: {name: s, pattern: 1}\nmonitor:\n  checks:\n"
+	                      "    - {name: a, kind: liveness, type: http, url: 'http://x/', "
+	                      "interval: 500ms}\n",
+	                      &cfg, &err),
+	                 SG_ERR_INPUT);
+	assert_int_equal(load("service: {name: s, pattern: 1}\nservice_hours: {days: mon-fri, "
+	                      "from: '09:00', to: '18:00', timezone: Mars/Base}\n",
+	                      &cfg, &err),
+	                 SG_ERR_INPUT);
+	assert_int_equal(err.line, 2);
+	assert_int_equal(load("service: {name: s, pattern: 1}\nmaintenance:\n"
+	                      "  - {start: 2026-12-01T04:00+09:00, end: 2026-12-01T02:00+09:00}\n",
+	                      &cfg, &err),
+	                 SG_ERR_INPUT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_full_month_up),
+	    cmocka_unit_test(test_downtime_and_unknown),
+	    cmocka_unit_test(test_service_hours_across_midnight),
+	    cmocka_unit_test(test_service_hours_zone),
+	    cmocka_unit_test(test_maintenance_announced_late_and_overrun),
+	    cmocka_unit_test(test_two_checks_any_down),
+	    cmocka_unit_test(test_format_truncates),
+	    cmocka_unit_test(test_schedule),
+	    cmocka_unit_test(test_backoff),
+	    cmocka_unit_test(test_templates),
+	    cmocka_unit_test(test_mime),
+	    cmocka_unit_test(test_latency_buckets),
+	    cmocka_unit_test(test_days_and_times),
+	    cmocka_unit_test(test_config),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
