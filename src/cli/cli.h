@@ -76,5 +76,6 @@ int cli_dispatch_sub(struct cli *cli, const char *cmd, const struct cli_sub *sub
 /* Command entry points. */
 int cmd_catalog(struct cli *cli, int argc, char **argv);
 int cmd_classify(struct cli *cli, int argc, char **argv);
+int cmd_check(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -14,6 +14,8 @@ const struct cli_command cli_commands[] = {
      "list, show and export the guideline's countermeasures"},
     {"classify", cmd_classify, "サービスのパターン（1〜6）を判定する",
      "find a service's pattern (1-6)"},
+    {"check", cmd_check, "サーバ上で計測する（時刻同期・パッチ・バックアップ・TLS など）",
+     "measure on this server (time sync, patches, backups, TLS ...)"},
     {NULL, NULL, NULL, NULL},
 };
 
