@@ -388,7 +388,9 @@ static void judge(const struct collect_ctx *ctx, struct collect_result *r)
 	if (ctx->lang)
 		d = xasprintf("%s%sshort of pattern %d's reference value %s", r->detail ? r->detail : "",
 		              r->detail ? "; " : "", ctx->pattern,
-		              it->refs[ctx->pattern - 1].quantity_text);
+		              it->refs[ctx->pattern - 1].quantity_text[0]
+		                  ? it->refs[ctx->pattern - 1].quantity_text
+		                  : it->refs[ctx->pattern - 1].kind_name);
 	else
 		d = xasprintf("%s%sパターン %d の基準値「%s」を満たしません",
 		              r->detail ? r->detail : "", r->detail ? "。" : "", ctx->pattern,
