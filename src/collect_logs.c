@@ -290,8 +290,8 @@ static void journal_source(const struct log_source *src, const struct collect_ct
 		r = sd_journal_seek_head(j);
 	if (r >= 0)
 		r = sd_journal_next(j);
-	if (r > 0)
-		r = sd_journal_get_realtime_usec(j, &usec);
+	if (r > 0 && (r = sd_journal_get_realtime_usec(j, &usec)) == 0)
+		r = 1; /* an entry and its time */
 	if (j)
 		sd_journal_close(j);
 	if (r <= 0) {

@@ -209,7 +209,6 @@ class Fixtures(unittest.TestCase):
         for secret in ("oldsalt", "DDDDDDDD", "abJnggxhB", "AAAAAAAA", "Zq1cX0Lx"):
             self.assertNotIn(secret, dump)
 
-    @unittest.skipIf(False, "")
     def test_passwords_unreadable_is_unavailable(self):
         d = sg.scratch(self)
         shadow = os.path.join(d, "shadow")
@@ -408,3 +407,297 @@ class Cli(unittest.TestCase):
         self.assertEqual(r.code, 2, r)
         self.assertIn("time", r.err)
         self.assertFalse(os.path.exists(db))
+
+
+def utc(t):
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(t))
+
+
+class Restic(unittest.TestCase):
+    def setUp(self):
+        self.d = sg.scratch(self)
+        self.src = os.path.join(self.d, "src")
+        os.makedirs(self.src)
+        for i in range(4):
+            with open(os.path.join(self.src, f"file{i}.bin"), "wb") as f:
+                f.write(os.urandom(3000 + i * 1000))
+        self.pw = os.path.join(self.d, "restic.pass")
+        with open(self.pw, "w") as f:
+            f.write("correct horse battery staple\n")
+        os.chmod(self.pw, 0o600)
+
+    def restic(self, repo, *args):
+        env = {**os.environ, "RESTIC_REPOSITORY": repo, "RESTIC_PASSWORD_FILE": self.pw,
+               "TZ": "UTC", "RESTIC_CACHE_DIR": os.path.join(self.d, "cache")}
+        p = subprocess.run(["restic", "-q", *args], env=env, capture_output=True, text=True,
+                           timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return p.stdout
+
+    def repo(self, name, ages):
+        repo = os.path.join(self.d, name)
+        self.restic(repo, "init")
+        for age in ages:
+            self.restic(repo, "backup", "--time", utc(NOW - age), self.src)
+        return repo
+
+    def cfg(self, repo, pw=None):
+        return (f"  backup: {{restic_repo: {repo}, password_file: {pw or self.pw}, "
+                f"read_data_subset: 100%, max_verify: 10, sample_files: 2}}\n")
+
+    def test_daily_snapshots_verified_then_a_broken_pack(self):
+        repo = self.repo("daily", [12 * 3600 + k * 86400 for k in range(5, -1, -1)])
+        r, db = check(self, self.cfg(repo), "backup")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(one(self, r, "III.2.3.1.a", repo)["value"], "1d")
+        self.assertEqual(one(self, r, "III.2.3.1.b", repo)["value"], "6")
+        x = one(self, r, "III.2.3.2.a", repo)
+        self.assertEqual(x["value"], "every_backup")
+        self.assertIn("restic check --read-data-subset=100%: no errors", x["evidence"])
+        per = [y for y in results(self, r, "III.2.3.2.a") if "#" in y["subject"]]
+        self.assertEqual(len(per), 6)
+        self.assertTrue(all(y["status"] == "ok" for y in per))
+        self.assertIn("(= live file)", per[0]["evidence"])
+        self.assertIn("sha256", per[0]["evidence"])
+        self.assertNotIn("correct horse", r.out)
+        # break a pack file: check and restore now fail
+        packs = []
+        for root, _, files in os.walk(os.path.join(repo, "data")):
+            packs += [os.path.join(root, f) for f in files]
+        self.assertTrue(packs)
+        for p in packs:
+            os.chmod(p, 0o644)
+            data = bytearray(open(p, "rb").read())
+            for i in range(len(data) // 4, len(data) // 2):
+                data[i] ^= 0x5A
+            open(p, "wb").write(bytes(data))
+        path, _ = profile(self, self.cfg(repo))
+        r = sg.run(*["check", path, "--only", "backup", "--db", db, "--format", "json"],
+                   env={"SAASGUARD_NOW": str(NOW)}, lang="en")
+        self.assertEqual(r.code, 1, r)
+        x = one(self, r, "III.2.3.2.a", repo)
+        self.assertEqual((x["status"], x["value"]), ("finding", "false"))
+        self.assertIn("restic check --read-data-subset=100% failed", x["evidence"])
+        per = [y for y in results(self, r, "III.2.3.2.a") if "#" in y["subject"]]
+        self.assertTrue(per and all(y["status"] == "finding" for y in per))
+
+    def test_sparse_snapshots_fall_short(self):
+        repo = self.repo("sparse", [7 * 86400, 4 * 86400, 86400])
+        r, _ = check(self, self.cfg(repo), "backup")
+        self.assertEqual(r.code, 1, r)
+        gap = one(self, r, "III.2.3.1.a", repo)
+        self.assertEqual((gap["status"], gap["value"]), ("finding", "3d"))
+        gen = one(self, r, "III.2.3.1.b", repo)
+        self.assertEqual((gen["status"], gen["value"]), ("finding", "3"))
+        self.assertEqual(one(self, r, "III.2.3.2.a", repo)["value"], "every_backup")
+        # pattern 2 asks weekly backups and 2 generations
+        r, _ = check(self, self.cfg(repo), "backup", pattern=2)
+        self.assertEqual(r.code, 0, r)
+
+    def test_password_file_must_be_private(self):
+        repo = self.repo("perm", [3600])
+        os.chmod(self.pw, 0o644)
+        r, _ = check(self, self.cfg(repo), "backup")
+        x = one(self, r, "III.2.3.1.a", repo)
+        self.assertEqual(x["status"], "error")
+        self.assertIn("0600", x["detail"])
+
+
+class Journal(unittest.TestCase):
+    def test_oldest_journal_entry(self):
+        d = sg.scratch(self)
+        jdir = os.path.join(d, "journal")
+        os.makedirs(jdir)
+        entries = ""
+        for age in (40 * 86400, 86400):
+            entries += (f"__REALTIME_TIMESTAMP={(NOW - age) * 1000000}\n"
+                        f"__MONOTONIC_TIMESTAMP={age}\n"
+                        "_BOOT_ID=0123456789abcdef0123456789abcdef\n"
+                        "_HOSTNAME=web1\nMESSAGE=login ok\n\n")
+        p = subprocess.run(["/lib/systemd/systemd-journal-remote", "-o",
+                            os.path.join(jdir, "remote.journal"), "-"], input=entries,
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        cfg = f"  logs: [{{journal: {jdir}, item: III.2.1.3.a}}]\n"
+        r, _ = check(self, cfg, "logs", pattern=2)  # 1mo
+        self.assertEqual(r.code, 0, r)
+        x = one(self, r, "III.2.1.3.a", jdir)
+        self.assertEqual((x["status"], x["value"]), ("ok", "40d"))
+        self.assertIn("sd-journal: first entry 2026-12-06T08:00:00Z", x["evidence"])
+        r, _ = check(self, cfg, "logs", pattern=1)  # 3mo
+        self.assertEqual(r.code, 1, r)
+        self.assertEqual(one(self, r, "III.2.1.3.a", jdir)["status"], "finding")
+
+
+NGINX_CONF = """
+daemon off;
+master_process off;
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/error.log;
+events {{ worker_connections 64; }}
+http {{
+  access_log off;
+  client_body_temp_path {d}/tmp;
+  proxy_temp_path {d}/tmp;
+  fastcgi_temp_path {d}/tmp;
+  uwsgi_temp_path {d}/tmp;
+  scgi_temp_path {d}/tmp;
+  {servers}
+}}
+"""
+
+SERVER = """
+  server {{
+    listen 127.0.0.1:{port} ssl;
+    ssl_certificate {d}/{cert}.pem;
+    ssl_certificate_key {d}/{cert}.key;
+    ssl_protocols {protocols};
+    ssl_ciphers "{ciphers}";
+    location / {{ {hsts} return 200 "ok\\n"; }}
+  }}
+"""
+
+
+class Tls(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        import tempfile
+        cls.d = d = tempfile.mkdtemp(prefix="sg-tls-")
+        os.makedirs(os.path.join(d, "tmp"))
+
+        def ossl(*args):
+            p = subprocess.run(["openssl", *args], cwd=d, capture_output=True, text=True,
+                               timeout=60)
+            assert p.returncode == 0, p.stderr
+
+        ossl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+             "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "365", "-subj",
+             "/CN=saasguard test CA")
+
+        def leaf(name, san, days):
+            ossl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out",
+                 f"{name}.csr", "-subj", "/CN=" + san.split(":")[1].split(",")[0])
+            with open(os.path.join(d, f"{name}.ext"), "w") as f:
+                f.write(f"subjectAltName={san}\n")
+            ossl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                 "-days", str(days), "-extfile", f"{name}.ext", "-out", f"{name}.pem")
+        leaf("good", "DNS:localhost,IP:127.0.0.1", 90)
+        leaf("short", "DNS:localhost,IP:127.0.0.1", 10)
+        leaf("wrong", "DNS:other.example", 90)
+        leaf("expired", "DNS:localhost,IP:127.0.0.1", -1)
+        hsts = 'add_header Strict-Transport-Security "max-age=31536000" always;'
+        modern = "ECDHE+AESGCM:ECDHE+CHACHA20"
+        cls.ports = {}
+        servers = ""
+        for name, cert, protocols, ciphers, h in [
+                ("good", "good", "TLSv1.2 TLSv1.3", modern, hsts),
+                ("short", "short", "TLSv1.2 TLSv1.3", modern, hsts),
+                ("wrong", "wrong", "TLSv1.2 TLSv1.3", modern, hsts),
+                ("expired", "expired", "TLSv1.2 TLSv1.3", modern, hsts),
+                ("tls10", "good", "TLSv1", "DEFAULT:@SECLEVEL=0", ""),
+                ("weak", "good", "TLSv1.2", "ECDHE+AESGCM:AES128-GCM-SHA256", "")]:
+            port = sg.free_port()
+            cls.ports[name] = port
+            servers += SERVER.format(port=port, d=d, cert=cert, protocols=protocols,
+                                     ciphers=ciphers, hsts=h)
+        with open(os.path.join(d, "nginx.conf"), "w") as f:
+            f.write(NGINX_CONF.format(d=d, servers=servers))
+        cls.nginx = subprocess.Popen(["nginx", "-p", d, "-c", os.path.join(d, "nginx.conf")],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        import socket
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", cls.ports["weak"]), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.nginx.terminate()
+        cls.nginx.wait(10)
+        shutil.rmtree(cls.d, True)
+
+    def run_tls(self, name, host="127.0.0.1", pattern=1):
+        url = f"https://{host}:{self.ports[name]}/"
+        cfg = f"  tls: [{{url: '{url}', ca_file: {self.d}/ca.pem}}]\n"
+        r, _ = check(self, cfg, "tls", pattern=pattern, now=None)
+        return r, url
+
+    def test_good_server(self):
+        r, url = self.run_tls("good")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(one(self, r, "III.3.2.2.a", url)["value"], "[tls]")
+        p = one(self, r, "III.3.2.2", url + "#protocols")
+        self.assertEqual((p["status"], p["evidence"]), ("ok", "TLSv1.2, TLSv1.3"))
+        c = one(self, r, "III.3.2.2", url + "#ciphers")
+        self.assertEqual(c["status"], "ok")
+        self.assertIn("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", c["evidence"])
+        self.assertIn("TLS_AES_256_GCM_SHA384", c["evidence"])
+        self.assertEqual(one(self, r, "III.3.2.3", url + "#certificate")["value"], "true")
+        e = one(self, r, "III.3.2.3", url + "#expiry")
+        self.assertEqual(e["status"], "ok")
+        self.assertIn(e["value"], ("89d", "90d"))  # issued within the last second
+        self.assertIn("max-age=31536000", one(self, r, "III.3.2.2", url + "#hsts")["evidence"])
+        # localhost by name matches too
+        r, url = self.run_tls("good", host="localhost")
+        self.assertEqual(one(self, r, "III.3.2.3", url + "#certificate")["value"], "true")
+
+    def test_untrusted_without_the_ca(self):
+        url = f"https://127.0.0.1:{self.ports['good']}/"
+        r, _ = check(self, f"  tls: ['{url}']\n", "tls", now=None)
+        self.assertEqual(r.code, 1, r)
+        x = one(self, r, "III.3.2.3", url + "#certificate")
+        self.assertEqual(x["status"], "finding")
+        self.assertIn("does not verify", x["detail"])
+
+    def test_wrong_host(self):
+        r, url = self.run_tls("wrong")
+        self.assertEqual(r.code, 1, r)
+        x = one(self, r, "III.3.2.3", url + "#certificate")
+        self.assertEqual(x["status"], "finding")
+        self.assertIn("does not match the host name 127.0.0.1", x["detail"])
+
+    def test_expired_and_expiring(self):
+        r, url = self.run_tls("expired")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("expired", one(self, r, "III.3.2.3", url + "#certificate")["detail"])
+        e = one(self, r, "III.3.2.3", url + "#expiry")
+        self.assertEqual((e["status"], e["value"]), ("finding", "0s"))
+        r, url = self.run_tls("short")
+        self.assertEqual(r.code, 1, r)
+        e = one(self, r, "III.3.2.3", url + "#expiry")
+        self.assertEqual(e["status"], "finding")
+        self.assertIn(e["value"], ("9d", "10d"))
+        self.assertRegex(e["detail"], "expires in (9|10) days")
+
+    def test_tls10_only_server(self):
+        r, url = self.run_tls("tls10")
+        self.assertEqual(r.code, 1, r)
+        self.assertEqual(one(self, r, "III.3.2.2.a", url)["value"], "[tls]")
+        p = one(self, r, "III.3.2.2", url + "#protocols")
+        self.assertEqual((p["status"], p["evidence"]), ("finding", "TLSv1.0"))
+        self.assertIn("TLSv1.0", p["detail"])
+        self.assertEqual(one(self, r, "III.3.2.2", url + "#hsts")["status"], "finding")
+
+    def test_cipher_outside_cryptrec(self):
+        r, url = self.run_tls("weak")
+        self.assertEqual(r.code, 1, r)
+        c = one(self, r, "III.3.2.2", url + "#ciphers")
+        self.assertEqual((c["status"], c["value"]), ("finding", "false"))
+        self.assertIn("TLS_RSA_WITH_AES_128_GCM_SHA256", c["detail"])
+        self.assertIn("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", c["evidence"].split(";")[0])
+        self.assertEqual(one(self, r, "III.3.2.2", url + "#protocols")["status"], "ok")
+
+    def test_http_url_is_a_finding_and_refused_port_an_error(self):
+        port = sg.free_port()
+        r, _ = check(self, f"  tls: ['http://127.0.0.1:{port}/', 'https://127.0.0.1:{port}/']\n",
+                     "tls", now=None)
+        self.assertEqual(r.code, 1, r)
+        self.assertEqual(one(self, r, "III.3.2.2.a", f"http://127.0.0.1:{port}/")["status"],
+                         "finding")
+        x = one(self, r, "III.3.2.2.a", f"https://127.0.0.1:{port}/")
+        self.assertEqual(x["status"], "error")
+        self.assertIn("refused", x["detail"])
