@@ -441,21 +441,23 @@ class Restic(unittest.TestCase):
             self.restic(repo, "backup", "--time", utc(NOW - age), self.src)
         return repo
 
-    def cfg(self, repo, pw=None):
-        return (f"  backup: {{restic_repo: {repo}, password_file: {pw or self.pw}, "
-                f"read_data_subset: 100%, max_verify: 10, sample_files: 2}}\n")
+    def cfg(self, repo, verify="true", max_verify=10):
+        return (f"  backup: {{restic_repo: {repo}, password_file: {self.pw}, verify: {verify}, "
+                f"read_data_subset: 100%, max_verify: {max_verify}, sample_files: 2}}\n")
 
     def test_daily_snapshots_verified_then_a_broken_pack(self):
-        repo = self.repo("daily", [12 * 3600 + k * 86400 for k in range(5, -1, -1)])
-        r, db = check(self, self.cfg(repo), "backup")
+        # restic derives its key anew for every command (about half a second),
+        # so this test keeps the number of snapshots and runs small.
+        repo = self.repo("daily", [12 * 3600 + k * 86400 for k in range(2, -1, -1)])
+        r, db = check(self, self.cfg(repo), "backup", pattern=2)  # 1w, 2 generations
         self.assertEqual(r.code, 0, r)
         self.assertEqual(one(self, r, "III.2.3.1.a", repo)["value"], "1d")
-        self.assertEqual(one(self, r, "III.2.3.1.b", repo)["value"], "6")
+        self.assertEqual(one(self, r, "III.2.3.1.b", repo)["value"], "3")
         x = one(self, r, "III.2.3.2.a", repo)
         self.assertEqual(x["value"], "every_backup")
         self.assertIn("restic check --read-data-subset=100%: no errors", x["evidence"])
         per = [y for y in results(self, r, "III.2.3.2.a") if "#" in y["subject"]]
-        self.assertEqual(len(per), 6)
+        self.assertEqual(len(per), 3)
         self.assertTrue(all(y["status"] == "ok" for y in per))
         self.assertIn("(= live file)", per[0]["evidence"])
         self.assertIn("sha256", per[0]["evidence"])
@@ -471,7 +473,7 @@ class Restic(unittest.TestCase):
             for i in range(len(data) // 4, len(data) // 2):
                 data[i] ^= 0x5A
             open(p, "wb").write(bytes(data))
-        path, _ = profile(self, self.cfg(repo))
+        path, _ = profile(self, self.cfg(repo, max_verify=1), pattern=2)
         r = sg.run(*["check", path, "--only", "backup", "--db", db, "--format", "json"],
                    env={"SAASGUARD_NOW": str(NOW)}, lang="en")
         self.assertEqual(r.code, 1, r)
@@ -479,23 +481,24 @@ class Restic(unittest.TestCase):
         self.assertEqual((x["status"], x["value"]), ("finding", "false"))
         self.assertIn("restic check --read-data-subset=100% failed", x["evidence"])
         per = [y for y in results(self, r, "III.2.3.2.a") if "#" in y["subject"]]
-        self.assertTrue(per and all(y["status"] == "finding" for y in per))
+        self.assertEqual(len(per), 1)
+        self.assertEqual(per[0]["status"], "finding")
+        self.assertIn("ciphertext verification failed", per[0]["evidence"])
 
     def test_sparse_snapshots_fall_short(self):
-        repo = self.repo("sparse", [7 * 86400, 4 * 86400, 86400])
-        r, _ = check(self, self.cfg(repo), "backup")
+        repo = self.repo("sparse", [4 * 86400, 86400])
+        r, _ = check(self, self.cfg(repo, verify="false"), "backup")
         self.assertEqual(r.code, 1, r)
         gap = one(self, r, "III.2.3.1.a", repo)
         self.assertEqual((gap["status"], gap["value"]), ("finding", "3d"))
         gen = one(self, r, "III.2.3.1.b", repo)
-        self.assertEqual((gen["status"], gen["value"]), ("finding", "3"))
-        self.assertEqual(one(self, r, "III.2.3.2.a", repo)["value"], "every_backup")
+        self.assertEqual((gen["status"], gen["value"]), ("finding", "2"))
         # pattern 2 asks weekly backups and 2 generations
-        r, _ = check(self, self.cfg(repo), "backup", pattern=2)
+        r, _ = check(self, self.cfg(repo, verify="false"), "backup", pattern=2)
         self.assertEqual(r.code, 0, r)
 
     def test_password_file_must_be_private(self):
-        repo = self.repo("perm", [3600])
+        repo = os.path.join(self.d, "never-opened")  # refused before restic runs
         os.chmod(self.pw, 0o644)
         r, _ = check(self, self.cfg(repo), "backup")
         x = one(self, r, "III.2.3.1.a", repo)
