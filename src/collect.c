@@ -18,10 +18,11 @@
 #include "banned.h"
 
 const struct collector *const collectors[] = {
-    &collector_time,    &collector_patches, &collector_antivirus,
-    &collector_ids,     &collector_backup,  &collector_logs,
-    &collector_tls,     &collector_firewall, &collector_passwords,
-    NULL,
+    &collector_time,      &collector_patches,
+    &collector_antivirus, &collector_ids,
+    &collector_backup,    &collector_logs,
+    &collector_tls,       &collector_firewall,
+    &collector_passwords, NULL,
 };
 
 const struct collector *collector_find(const char *name)
@@ -75,14 +76,20 @@ void collect_results_release(struct collect_results *r)
 char *collect_duration_text(double seconds, int round_up)
 {
 	struct dynbuf b = DYNBUF_INIT;
-	double minutes = seconds / 60.0;
+	double unit = 60;
 
 	if (seconds < 0)
 		seconds = 0;
-	minutes = round_up ? ceil(minutes - 1e-9) : floor(minutes + 1e-9);
-	if (minutes < 0)
-		minutes = 0;
-	value_format_duration(minutes * 60.0, &b);
+	/* Whole minutes for short spans, coarser for long ones so a person can
+	 * read them ("46h", "519d"); always rounded the conservative way. */
+	if (round_up && seconds > 86400)
+		unit = 3600;
+	else if (!round_up && seconds >= 2 * 86400)
+		unit = 86400;
+	else if (!round_up && seconds >= 3600)
+		unit = 3600;
+	seconds = (round_up ? ceil(seconds / unit - 1e-9) : floor(seconds / unit + 1e-9)) * unit;
+	value_format_duration(seconds, &b);
 	return dynbuf_detach(&b, NULL);
 }
 
@@ -93,8 +100,7 @@ double collect_parse_rfc3339(const char *s, size_t *used)
 	const char *z;
 	double frac = 0;
 
-	if (sscanf(s, "%4d-%2d-%2d%*1[T ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
-	    !n)
+	if (sscanf(s, "%4d-%2d-%2d%*1[T ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || !n)
 		return -1;
 	z = s + n;
 	if (*z == '.') {
@@ -163,8 +169,7 @@ enum sg_code collect_cfg_duration(const struct ydoc *doc, const struct ydoc_node
 }
 
 enum sg_code collect_cfg_strlist(const struct ydoc *doc, const struct ydoc_node *n,
-                                 const char *what, char ***out, size_t *nout,
-                                 struct sg_error *err)
+                                 const char *what, char ***out, size_t *nout, struct sg_error *err)
 {
 	const char *s;
 	enum sg_code rc;
@@ -270,7 +275,8 @@ enum sg_code collect_plan_load(const struct profile *p, const char *only, struct
 			goto fail;
 		if (plan->timeout_s <= 0 || plan->timeout_s > 3600) {
 			rc = ydoc_error(doc, ydoc_get(sec, "timeout"), err,
-			                ETR(err, "collectors.timeout は 1s から 1h の間にしてください",
+			                ETR(err,
+			                    "collectors.timeout は 1s から 1h の間にしてください",
 			                    "collectors.timeout must be between 1s and 1h"));
 			goto fail;
 		}
@@ -386,8 +392,8 @@ static void judge(const struct collect_ctx *ctx, struct collect_result *r)
 		return;
 	it = catalog_item(ctx->cat, r->item_id);
 	if (ctx->lang)
-		d = xasprintf("%s%sshort of pattern %d's reference value %s", r->detail ? r->detail : "",
-		              r->detail ? "; " : "", ctx->pattern,
+		d = xasprintf("%s%sshort of pattern %d's reference value %s",
+		              r->detail ? r->detail : "", r->detail ? "; " : "", ctx->pattern,
 		              it->refs[ctx->pattern - 1].quantity_text[0]
 		                  ? it->refs[ctx->pattern - 1].quantity_text
 		                  : it->refs[ctx->pattern - 1].kind_name);
@@ -415,8 +421,7 @@ enum sg_code collect_run(const struct collect_plan *plan, const struct collect_c
 }
 
 enum sg_code collect_store(struct store *s, const char *service, int pattern,
-                           struct collect_results *res, long long *ledger_seq,
-                           struct sg_error *err)
+                           struct collect_results *res, long long *ledger_seq, struct sg_error *err)
 {
 	json_t *payload, *arr = json_array();
 	enum sg_code rc = store_begin(s, err);
@@ -428,8 +433,8 @@ enum sg_code collect_store(struct store *s, const char *service, int pattern,
 	for (size_t i = 0; i < res->n && !rc; i++) {
 		struct collect_result *r = &res->v[i];
 		struct measurement m = {
-		    service,     r->collector, r->item_id, r->subject, r->status, r->value_text,
-		    r->value_num, r->unit,     r->evidence, r->detail,  r->at,
+		    service,      r->collector, r->item_id,  r->subject, r->status, r->value_text,
+		    r->value_num, r->unit,      r->evidence, r->detail,  r->at,
 		};
 		json_t *o;
 
@@ -449,7 +454,8 @@ enum sg_code collect_store(struct store *s, const char *service, int pattern,
 		json_decref(arr);
 		return rc;
 	}
-	payload = json_pack("{s:s,s:i,s:o}", "service", service, "pattern", pattern, "results", arr);
+	payload =
+	    json_pack("{s:s,s:i,s:o}", "service", service, "pattern", pattern, "results", arr);
 	rc = ledger_append(s, "measurements", payload, ledger_seq, err);
 	json_decref(payload);
 	if (rc) {

@@ -51,12 +51,12 @@ struct collect_results {
 /* What a collector may use while it runs. */
 struct collect_ctx {
 	const struct catalog *cat;
-	int pattern;       /* 1..6 */
+	int pattern;         /* 1..6 */
 	struct store *store; /* may be NULL (first_seen then counts from now) */
-	double now;        /* sg_now() at the start of the run */
-	double timeout_s;  /* per program run or network connection */
-	const char *root;  /* prefix for default system paths ("" for /) */
-	int lang;          /* enum sg_lang for detail texts */
+	double now;          /* sg_now() at the start of the run */
+	double timeout_s;    /* per program run or network connection */
+	const char *root;    /* prefix for default system paths ("" for /) */
+	int lang;            /* enum sg_lang for detail texts */
 };
 
 struct collector {
@@ -138,13 +138,11 @@ enum sg_code collect_cfg_duration(const struct ydoc *doc, const struct ydoc_node
                                   struct sg_error *err);
 /* A string or a list of strings; appends copies to *out (n entries). */
 enum sg_code collect_cfg_strlist(const struct ydoc *doc, const struct ydoc_node *n,
-                                 const char *what, char ***out, size_t *nout,
-                                 struct sg_error *err);
+                                 const char *what, char ***out, size_t *nout, struct sg_error *err);
 void collect_strlist_free(char **v, size_t n);
 
 /* The collectors (collect_NAME.c). */
-extern const struct collector collector_time, collector_patches, collector_antivirus,
-    collector_ids, collector_backup, collector_logs, collector_tls, collector_firewall,
-    collector_passwords;
+extern const struct collector collector_time, collector_patches, collector_antivirus, collector_ids,
+    collector_backup, collector_logs, collector_tls, collector_firewall, collector_passwords;
 
 #endif

@@ -129,9 +129,8 @@ static int has_suffix(const char *s, const char *suf)
 	return a >= b && !strcmp(s + a - b, suf);
 }
 
-static void add_both(struct collect_results *out, const char *subject,
-                     enum measurement_status st, const char *value, double num,
-                     const char *evidence, const char *detail)
+static void add_both(struct collect_results *out, const char *subject, enum measurement_status st,
+                     const char *value, double num, const char *evidence, const char *detail)
 {
 	collect_add(out, "antivirus", "III.2.2.1.a", subject, st, value, num, value ? "s" : NULL,
 	            evidence, detail);
@@ -178,7 +177,8 @@ static enum sg_code av_run(void *p, const struct collect_ctx *ctx, struct collec
 		t = cvd_build_time(path, version, sizeof(version));
 		free(path);
 		if (t < 0) {
-			dynbuf_printf(&ev, "%s%s: no ClamAV header", ev.len ? "; " : "", de->d_name);
+			dynbuf_printf(&ev, "%s%s: no ClamAV header", ev.len ? "; " : "",
+			              de->d_name);
 			continue;
 		}
 		char when[32];
@@ -192,9 +192,10 @@ static enum sg_code av_run(void *p, const struct collect_ctx *ctx, struct collec
 		closedir(d);
 	if (newest < 0) {
 		add_both(out, dir, MEASUREMENT_FINDING, NULL, NAN, ev.len ? dynbuf_ptr(&ev) : NULL,
-		         ctx->lang ? "ClamAV is not installed (no .cvd/.cld signature database)"
-		                   : "ClamAV がインストールされていません（.cvd/.cld の定義ファイルが"
-		                     "ありません）");
+		         ctx->lang
+		             ? "ClamAV is not installed (no .cvd/.cld signature database)"
+		             : "ClamAV がインストールされていません（.cvd/.cld の定義ファイルが"
+		               "ありません）");
 	} else {
 		char *age = collect_duration_text(ctx->now - newest, 1);
 		add_both(out, dir, MEASUREMENT_OK, age, ctx->now - newest, dynbuf_ptr(&ev), NULL);

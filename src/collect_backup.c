@@ -60,10 +60,9 @@ struct backup_cfg {
 static enum sg_code parse_target(const struct ydoc *doc, const struct ydoc_node *n,
                                  struct backup_target *t, struct sg_error *err)
 {
-	static const char *const keys[] = {"restic_repo",  "password_file",    "directory",
-	                                   "pattern",      "window",           "verify",
-	                                   "sample_files", "read_data_subset", "max_verify",
-	                                   "restic",       NULL};
+	static const char *const keys[] = {
+	    "restic_repo",  "password_file",    "directory",  "pattern", "window", "verify",
+	    "sample_files", "read_data_subset", "max_verify", "restic",  NULL};
 	const struct ydoc_node *k;
 	enum sg_code rc;
 
@@ -93,11 +92,13 @@ static enum sg_code parse_target(const struct ydoc *doc, const struct ydoc_node 
 		return rc;
 	if (!!t->restic_repo == !!t->directory) {
 		rc = ydoc_error(doc, n, err, "%s",
-		                ETR(err, "バックアップ先には restic_repo か directory のどちらか一方を"
-		                         "書きます",
+		                ETR(err,
+		                    "バックアップ先には restic_repo か directory のどちらか一方を"
+		                    "書きます",
 		                    "a backup target has either restic_repo or directory"));
-		sg_error_hint(err, "%s",
-		              "{restic_repo: /srv/restic, password_file: /etc/saasguard/restic.pass}");
+		sg_error_hint(
+		    err, "%s",
+		    "{restic_repo: /srv/restic, password_file: /etc/saasguard/restic.pass}");
 		return rc;
 	}
 	if (t->restic_repo && !t->password_file)
@@ -105,9 +106,9 @@ static enum sg_code parse_target(const struct ydoc *doc, const struct ydoc_node 
 	if (t->read_data_subset) {
 		const char *s = t->read_data_subset;
 		size_t d = strspn(s, "0123456789.");
-		int ok = d && ((s[d] == '%' && !s[d + 1]) || (s[d] == '/' && strspn(s + d + 1,
-		                                                                  "0123456789") &&
-		                                            !s[d + 1 + strspn(s + d + 1, "0123456789")]));
+		int ok = d && ((s[d] == '%' && !s[d + 1]) ||
+		               (s[d] == '/' && strspn(s + d + 1, "0123456789") &&
+		                !s[d + 1 + strspn(s + d + 1, "0123456789")]));
 		if (!ok)
 			return ydoc_error(doc, ydoc_get(n, "read_data_subset"), err, "%s",
 			                  ETR(err, "read_data_subset は 10% や 1/5 の形で書きます",
@@ -259,7 +260,8 @@ static int verify_restic_snapshot(const struct backup_target *t, const struct co
 					paths = xreallocarray(paths, npaths + 1, sizeof(*paths));
 					sizes = xreallocarray(sizes, npaths + 1, sizeof(*sizes));
 					paths[npaths] = xstrdup(path);
-					sizes[npaths] = json_integer_value(json_object_get(o, "size"));
+					sizes[npaths] =
+					    json_integer_value(json_object_get(o, "size"));
 					npaths++;
 				}
 				k++;
@@ -302,12 +304,12 @@ static int verify_restic_snapshot(const struct backup_target *t, const struct co
 			              stat(restored, &rs) ? -1LL : (long long)rs.st_size, sizes[i]);
 			rc = -1;
 		} else if (fileio_sha256_hex(restored, sha, NULL)) {
-			dynbuf_printf(ev, "%s%s: cannot read the restored file", ev->len ? "; " : "",
-			              paths[i]);
+			dynbuf_printf(ev, "%s%s: cannot read the restored file",
+			              ev->len ? "; " : "", paths[i]);
 			rc = -1;
 		} else if (!stat(paths[i], &ls) && ls.st_size == rs.st_size &&
-		           ls.st_mtime == rs.st_mtime && !fileio_sha256_hex(paths[i], live_sha, NULL) &&
-		           strcmp(sha, live_sha)) {
+		           ls.st_mtime == rs.st_mtime &&
+		           !fileio_sha256_hex(paths[i], live_sha, NULL) && strcmp(sha, live_sha)) {
 			dynbuf_printf(ev, "%s%s: SHA-256 differs from the unchanged live file",
 			              ev->len ? "; " : "", paths[i]);
 			rc = -1;
@@ -355,7 +357,8 @@ static int verify_file(const char *path, struct dynbuf *ev)
 		while (gz && (n = gzread(gz, buf, sizeof(buf))) > 0)
 			total += n;
 		if (gz && n == 0 && gzclose(gz) == Z_OK) {
-			dynbuf_printf(ev, "gzip stream intact (%lld bytes), sha256 %.16s…", total, sha);
+			dynbuf_printf(ev, "gzip stream intact (%lld bytes), sha256 %.16s…", total,
+			              sha);
 			rc = 0;
 		} else {
 			dynbuf_addstr(ev, "gzip stream is corrupt");
@@ -380,7 +383,8 @@ static enum sg_code judge_backups(const struct backup_target *t, const char *sub
 	newest = n ? s[n - 1].t : 0;
 	if (!n) {
 		collect_add(out, "backup", "III.2.3.1.a", subject, MEASUREMENT_FINDING, NULL, NAN,
-		            NULL, evidence, ctx->lang ? "no backups found" : "バックアップがありません");
+		            NULL, evidence,
+		            ctx->lang ? "no backups found" : "バックアップがありません");
 		collect_add(out, "backup", "III.2.3.1.b", subject, MEASUREMENT_FINDING, "0", 0,
 		            "count", evidence, NULL);
 		return SG_OK;
@@ -402,9 +406,8 @@ static enum sg_code judge_backups(const struct backup_target *t, const char *sub
 /* Verifies up to max_verify unverified backups in the window (newest
  * first) and records the target's every_backup verdict. verify_one returns 0
  * when the backup checks out. */
-static enum sg_code verify_all(const struct backup_target *t, const char *subject,
-                               struct snap *s, size_t n, const struct collect_ctx *ctx,
-                               struct collect_results *out,
+static enum sg_code verify_all(const struct backup_target *t, const char *subject, struct snap *s,
+                               size_t n, const struct collect_ctx *ctx, struct collect_results *out,
                                int (*verify_one)(const struct backup_target *,
                                                  const struct collect_ctx *, const char *,
                                                  struct dynbuf *),
@@ -453,8 +456,9 @@ static enum sg_code verify_all(const struct backup_target *t, const char *subjec
 		free(subj);
 	}
 	{
-		char *ev = xasprintf("%zu verified, %zu failed, %zu not yet verified in the window; %s",
-		                     verified, failed, unverified, check_ev ? check_ev : "");
+		char *ev =
+		    xasprintf("%zu verified, %zu failed, %zu not yet verified in the window; %s",
+		              verified, failed, unverified, check_ev ? check_ev : "");
 		char *d = NULL;
 		if (failed)
 			d = xasprintf(ctx->lang ? "verification failed: %s" : "検証に失敗: %s",
@@ -463,8 +467,8 @@ static enum sg_code verify_all(const struct backup_target *t, const char *subjec
 			d = xasprintf("%s", ctx->lang ? "not every backup has been verified"
 			                              : "検証されていないバックアップがあります");
 		collect_add(out, "backup", "III.2.3.2.a", subject,
-		            d ? MEASUREMENT_FINDING : MEASUREMENT_OK, d ? "false" : "every_backup", NAN,
-		            NULL, ev, d);
+		            d ? MEASUREMENT_FINDING : MEASUREMENT_OK, d ? "false" : "every_backup",
+		            NAN, NULL, ev, d);
 		free(d);
 		free(ev);
 	}
@@ -500,10 +504,11 @@ static enum sg_code run_restic(const struct backup_target *t, const struct colle
 
 	memset(&r, 0, sizeof(r));
 	if (stat(t->password_file, &st) || !S_ISREG(st.st_mode) || (st.st_mode & 077)) {
-		collect_add(out, "backup", "III.2.3.1.a", t->restic_repo, MEASUREMENT_ERROR, NULL, NAN,
-		            NULL, NULL,
-		            ctx->lang ? "the restic password file must exist with mode 0600"
-		                      : "restic のパスワードファイルはモード 0600 で置いてください");
+		collect_add(out, "backup", "III.2.3.1.a", t->restic_repo, MEASUREMENT_ERROR, NULL,
+		            NAN, NULL, NULL,
+		            ctx->lang
+		                ? "the restic password file must exist with mode 0600"
+		                : "restic のパスワードファイルはモード 0600 で置いてください");
 		return SG_OK;
 	}
 	rv = restic(t, ctx, snap_args, &r, &why);
@@ -575,8 +580,8 @@ static enum sg_code run_directory(const struct backup_target *t, const struct co
 	enum sg_code rc = SG_OK;
 
 	if (!d) {
-		collect_add(out, "backup", "III.2.3.1.a", t->directory, MEASUREMENT_ERROR, NULL, NAN,
-		            NULL, NULL,
+		collect_add(out, "backup", "III.2.3.1.a", t->directory, MEASUREMENT_ERROR, NULL,
+		            NAN, NULL, NULL,
 		            ctx->lang ? "cannot open the backup directory"
 		                      : "バックアップのディレクトリを開けません");
 		return SG_OK;
@@ -609,8 +614,8 @@ static enum sg_code run_directory(const struct backup_target *t, const struct co
 	return rc;
 }
 
-static enum sg_code backup_run(void *p, const struct collect_ctx *ctx,
-                               struct collect_results *out, struct sg_error *err)
+static enum sg_code backup_run(void *p, const struct collect_ctx *ctx, struct collect_results *out,
+                               struct sg_error *err)
 {
 	struct backup_cfg *c = p;
 	enum sg_code rc = SG_OK;

@@ -204,16 +204,17 @@ static void policy(struct fw_cfg *c, const struct collect_ctx *ctx, struct colle
 		char *d = xasprintf(ctx->lang ? "no packet filter could be read (nft, iptables): %s"
 		                              : "パケットフィルタ（nft, iptables）を読めません: %s",
 		                    dynbuf_ptr(&why));
-		collect_add(out, "firewall", "III.3.1.4", "input-policy", MEASUREMENT_FINDING, "false",
-		            0, "bool", NULL, d);
+		collect_add(out, "firewall", "III.3.1.4", "input-policy", MEASUREMENT_FINDING,
+		            "false", 0, "bool", NULL, d);
 		free(d);
 	} else if (v4 && v6) {
-		collect_add(out, "firewall", "III.3.1.4", subject, MEASUREMENT_OK, "true", 1, "bool",
-		            dynbuf_ptr(&ev), NULL);
+		collect_add(out, "firewall", "III.3.1.4", subject, MEASUREMENT_OK, "true", 1,
+		            "bool", dynbuf_ptr(&ev), NULL);
 	} else {
-		char *d = xasprintf(ctx->lang ? "incoming traffic is not dropped by default (%s%s%s)"
-		                              : "受信通信を既定で破棄していません（%s%s%s）",
-		                    v4 ? "" : "IPv4", !v4 && !v6 ? ", " : "", v6 ? "" : "IPv6");
+		char *d =
+		    xasprintf(ctx->lang ? "incoming traffic is not dropped by default (%s%s%s)"
+		                        : "受信通信を既定で破棄していません（%s%s%s）",
+		              v4 ? "" : "IPv4", !v4 && !v6 ? ", " : "", v6 ? "" : "IPv6");
 		collect_add(out, "firewall", "III.3.1.4", subject, MEASUREMENT_FINDING, "false", 0,
 		            "bool", dynbuf_ptr(&ev), d);
 		free(d);
@@ -248,7 +249,8 @@ static int parse_addr(const char *s, int v6, char *buf, size_t bsz, int *loopbac
 		inet_ntop(AF_INET, a, addr, sizeof(addr));
 		snprintf(buf, bsz, "%s:%u", addr, port);
 	} else {
-		static const unsigned char lo[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+		static const unsigned char lo[16] = {0, 0, 0, 0, 0, 0, 0, 0,
+		                                     0, 0, 0, 0, 0, 0, 0, 1};
 		static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 		*loopback = !memcmp(a, lo, 16) || (!memcmp(a, mapped, 12) && a[12] == 127);
 		inet_ntop(AF_INET6, a, addr, sizeof(addr));
@@ -257,8 +259,7 @@ static int parse_addr(const char *s, int v6, char *buf, size_t bsz, int *loopbac
 	return 0;
 }
 
-static void listening(struct fw_cfg *c, const struct collect_ctx *ctx,
-                      struct collect_results *out)
+static void listening(struct fw_cfg *c, const struct collect_ctx *ctx, struct collect_results *out)
 {
 	static const struct {
 		const char *file, *proto;
@@ -296,15 +297,16 @@ static void listening(struct fw_cfg *c, const struct collect_ctx *ctx,
 			    !parse_addr(local, files[f].v6, shown, sizeof(shown), &lo) && !lo) {
 				exposed++;
 				if (ev.len < 1500)
-					dynbuf_printf(&ev, "%s%s %s", ev.len ? ", " : "", files[f].proto,
-					              shown);
+					dynbuf_printf(&ev, "%s%s %s", ev.len ? ", " : "",
+					              files[f].proto, shown);
 			}
 			line += strcspn(line, "\n");
 		}
 	}
 	if (!read_any) {
 		collect_add(out, "firewall", "III.3.1.4", dir, MEASUREMENT_ERROR, NULL, NAN, NULL,
-		            NULL, ctx->lang ? "cannot read /proc/net/tcp" : "/proc/net/tcp を読めません");
+		            NULL,
+		            ctx->lang ? "cannot read /proc/net/tcp" : "/proc/net/tcp を読めません");
 	} else {
 		snprintf(num, sizeof(num), "%d", exposed);
 		collect_add(out, "firewall", "III.3.1.4", "listening", MEASUREMENT_OK, num, exposed,

@@ -114,9 +114,10 @@ static enum sg_code ids_run(void *p, const struct collect_ctx *ctx, struct colle
 	if (newest < 0) {
 		collect_add(out, "ids", "III.3.1.5.a", dynbuf_ptr(&subj), MEASUREMENT_UNAVAILABLE,
 		            NULL, NAN, NULL, NULL,
-		            ctx->lang ? "not installed: no IDS signature files (Suricata rules) found"
-		                      : "未導入: IDS のシグネチャファイル（Suricata のルール）が"
-		                        "見つかりません");
+		            ctx->lang
+		                ? "not installed: no IDS signature files (Suricata rules) found"
+		                : "未導入: IDS のシグネチャファイル（Suricata のルール）が"
+		                  "見つかりません");
 	} else {
 		char when[32], *age = collect_duration_text(ctx->now - newest, 1), *ev;
 		sg_time_utc((long long)newest, when);

@@ -45,8 +45,8 @@ struct logs_cfg {
 	size_t n;
 };
 
-static void add_source(struct logs_cfg *c, const char *path, const char *journal,
-                       const char *item, int is_default)
+static void add_source(struct logs_cfg *c, const char *path, const char *journal, const char *item,
+                       int is_default)
 {
 	c->v = xreallocarray(c->v, c->n + 1, sizeof(*c->v));
 	c->v[c->n].path = path ? xstrdup(path) : NULL;
@@ -95,7 +95,8 @@ static enum sg_code logs_parse(const struct ydoc *doc, const struct ydoc_node *n
 		}
 		if (!!path == !!(journal || ydoc_get(s, "journal"))) {
 			rc = ydoc_error(doc, s, err, "%s",
-			                ETR(err, "ログ源には path か journal のどちらか一方を書きます",
+			                ETR(err,
+			                    "ログ源には path か journal のどちらか一方を書きます",
 			                    "a log source has either path or journal"));
 			sg_error_hint(err, "%s",
 			              "{path: /var/log/nginx/access.log*, item: III.2.1.3.a}");
@@ -110,12 +111,13 @@ static enum sg_code logs_parse(const struct ydoc *doc, const struct ydoc_node *n
 			                ETR(err, "item '%s' はログ保存の評価項目ではありません",
 			                    "item '%s' is not a log retention item"),
 			                item);
-			sg_error_hint(err, "%s",
-			              ETR(err,
-			                  "利用記録は III.2.1.3.a、例外・セキュリティ事象の記録は "
-			                  "III.2.1.3.b",
-			                  "III.2.1.3.a for usage records, III.2.1.3.b for exception "
-			                  "and security event records"));
+			sg_error_hint(
+			    err, "%s",
+			    ETR(err,
+			        "利用記録は III.2.1.3.a、例外・セキュリティ事象の記録は "
+			        "III.2.1.3.b",
+			        "III.2.1.3.a for usage records, III.2.1.3.b for exception "
+			        "and security event records"));
 			return rc;
 		}
 		if (path || journal)
@@ -163,8 +165,8 @@ static double line_time(const char *line, double mtime)
 			return t;
 	}
 	/* CLF: [14/Mar/2026:10:00:00 +0900] */
-	if ((br = strchr(line, '[')) && sscanf(br, "[%2d/%3s/%4d:%2d:%2d:%2d", &d, mon, &y, &h, &mi,
-	                                       &s) == 6 &&
+	if ((br = strchr(line, '[')) &&
+	    sscanf(br, "[%2d/%3s/%4d:%2d:%2d:%2d", &d, mon, &y, &h, &mi, &s) == 6 &&
 	    month_of(mon) >= 0) {
 		const char *z = strchr(br, ' ');
 		int zone = 0;
@@ -255,8 +257,8 @@ static void file_source(const struct log_source *src, const struct collect_ctx *
 	}
 	if (oldest < 0) {
 		if (!src->is_default)
-			collect_add(out, "logs", src->item, src->path, MEASUREMENT_FINDING, NULL, NAN,
-			            NULL, NULL,
+			collect_add(out, "logs", src->item, src->path, MEASUREMENT_FINDING, NULL,
+			            NAN, NULL, NULL,
 			            ctx->lang ? "no log entries found at this path"
 			                      : "このパスにログが見つかりません");
 	} else {
@@ -265,8 +267,8 @@ static void file_source(const struct log_source *src, const struct collect_ctx *
 		dynbuf_printf(&ev, "%d file(s); oldest entry %s in %s%s", files, when, oldest_file,
 		              by_mtime ? " (some files without timestamps: modification time used)"
 		                       : "");
-		collect_add(out, "logs", src->item, src->path, MEASUREMENT_OK, age, ctx->now - oldest,
-		            "s", dynbuf_ptr(&ev), NULL);
+		collect_add(out, "logs", src->item, src->path, MEASUREMENT_OK, age,
+		            ctx->now - oldest, "s", dynbuf_ptr(&ev), NULL);
 		free(age);
 	}
 	globfree(&g);
@@ -295,18 +297,19 @@ static void journal_source(const struct log_source *src, const struct collect_ct
 	if (j)
 		sd_journal_close(j);
 	if (r <= 0) {
-		if (!src->is_default || *src->journal)
+		if (*src->journal || (r < 0 && !src->is_default))
 			collect_add(out, "logs", src->item, subject,
-			            r == 0 ? MEASUREMENT_FINDING : MEASUREMENT_ERROR, NULL, NAN, NULL,
-			            NULL,
+			            r == 0 ? MEASUREMENT_FINDING : MEASUREMENT_ERROR, NULL, NAN,
+			            NULL, NULL,
 			            r == 0 ? (ctx->lang ? "the journal has no entries"
 			                                : "ジャーナルにエントリがありません")
 			                   : strerror(-r));
 		else
 			collect_add(out, "logs", src->item, subject, MEASUREMENT_UNAVAILABLE, NULL,
 			            NAN, NULL, NULL,
-			            ctx->lang ? "no systemd journal on this host"
-			                      : "この環境には systemd ジャーナルがありません");
+			            ctx->lang ? "no systemd journal on this host (no journal files)"
+			                      : "この環境には systemd ジャーナルがありません"
+			                        "（ジャーナルファイルなし）");
 		return;
 	}
 	sg_time_utc((long long)(usec / 1000000), when);
@@ -318,8 +321,9 @@ static void journal_source(const struct log_source *src, const struct collect_ct
 	free(age);
 #else
 	collect_add(out, "logs", src->item, subject, MEASUREMENT_UNAVAILABLE, NULL, NAN, NULL, NULL,
-	            ctx->lang ? "this saasguard was built without libsystemd (sd-journal)"
-	                      : "この saasguard は libsystemd（sd-journal）なしでビルドされています");
+	            ctx->lang
+	                ? "this saasguard was built without libsystemd (sd-journal)"
+	                : "この saasguard は libsystemd（sd-journal）なしでビルドされています");
 #endif
 }
 
@@ -337,10 +341,11 @@ static enum sg_code logs_run(void *p, const struct collect_ctx *ctx, struct coll
 			journal_source(&c->v[i], ctx, out);
 	}
 	if (out->n == before)
-		collect_add(out, "logs", "III.2.1.3.a", NULL, MEASUREMENT_UNAVAILABLE, NULL, NAN, NULL,
-		            NULL,
-		            ctx->lang ? "no log source found; configure collectors.logs"
-		                      : "ログ源が見つかりません。collectors.logs を設定してください");
+		collect_add(out, "logs", "III.2.1.3.a", NULL, MEASUREMENT_UNAVAILABLE, NULL, NAN,
+		            NULL, NULL,
+		            ctx->lang
+		                ? "no log source found; configure collectors.logs"
+		                : "ログ源が見つかりません。collectors.logs を設定してください");
 	return SG_OK;
 }
 

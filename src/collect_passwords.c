@@ -39,7 +39,8 @@ static enum sg_code pw_parse(const struct ydoc *doc, const struct ydoc_node *n, 
 		return SG_OK;
 	if ((rc = ydoc_want(doc, n, YDOC_MAP, "collectors.passwords", err)) ||
 	    (rc = ydoc_check_keys(doc, n, keys, "collectors.passwords", err)) ||
-	    (rc = collect_cfg_str(doc, n, "shadow", "collectors.passwords.shadow", &c->shadow, err)))
+	    (rc =
+	         collect_cfg_str(doc, n, "shadow", "collectors.passwords.shadow", &c->shadow, err)))
 		return rc;
 	return SG_OK;
 }
@@ -51,8 +52,22 @@ static void pw_free(void *p)
 	free(c);
 }
 
-enum scheme { S_LOCKED, S_EMPTY, S_YESCRYPT, S_GOST_YESCRYPT, S_SCRYPT, S_BCRYPT, S_SHA512,
-	      S_SHA256, S_MD5, S_SHA1, S_BSDI, S_DES, S_UNKNOWN, S_COUNT };
+enum scheme {
+	S_LOCKED,
+	S_EMPTY,
+	S_YESCRYPT,
+	S_GOST_YESCRYPT,
+	S_SCRYPT,
+	S_BCRYPT,
+	S_SHA512,
+	S_SHA256,
+	S_MD5,
+	S_SHA1,
+	S_BSDI,
+	S_DES,
+	S_UNKNOWN,
+	S_COUNT
+};
 
 static const struct {
 	const char *name;
@@ -123,13 +138,14 @@ static enum sg_code pw_run(void *p, const struct collect_ctx *ctx, struct collec
 		int denied = fd < 0 && (open_errno == EACCES || open_errno == EPERM);
 		if (fd < 0 && !denied)
 			snprintf(e2.msg, sizeof(e2.msg), "%s: %s", path, strerror(open_errno));
-		collect_add(out, "passwords", "III.3.1.3", path,
-		            denied ? MEASUREMENT_UNAVAILABLE : MEASUREMENT_ERROR, NULL, NAN, NULL, NULL,
-		            denied ? (ctx->lang ? "needs root: cannot read the shadow file; run "
-		                                  "saasguard check as root for this collector"
-		                                : "root 権限が必要です: shadow ファイルを読めません。"
-		                                  "この収集器は root で実行してください")
-		                   : e2.msg);
+		collect_add(
+		    out, "passwords", "III.3.1.3", path,
+		    denied ? MEASUREMENT_UNAVAILABLE : MEASUREMENT_ERROR, NULL, NAN, NULL, NULL,
+		    denied ? (ctx->lang ? "needs root: cannot read the shadow file; run "
+		                          "saasguard check as root for this collector"
+		                        : "root 権限が必要です: shadow ファイルを読めません。"
+		                          "この収集器は root で実行してください")
+		           : e2.msg);
 		goto done;
 	}
 	line = dynbuf_ptr(&text);

@@ -261,12 +261,12 @@ static double release_date(const char *path)
 	return t;
 }
 
-static enum sg_code patches_run(void *p, const struct collect_ctx *ctx,
-                                struct collect_results *out, struct sg_error *err)
+static enum sg_code patches_run(void *p, const struct collect_ctx *ctx, struct collect_results *out,
+                                struct sg_error *err)
 {
 	struct patches_cfg *c = p;
-	char *status = c->dpkg_status ? xstrdup(c->dpkg_status)
-	                               : collect_path(ctx, "/var/lib/dpkg/status");
+	char *status =
+	    c->dpkg_status ? xstrdup(c->dpkg_status) : collect_path(ctx, "/var/lib/dpkg/status");
 	char *lists = c->lists ? xstrdup(c->lists) : collect_path(ctx, "/var/lib/apt/lists");
 	const char *match = c->suite_match ? c->suite_match : "security";
 	struct dynbuf text = DYNBUF_INIT, ev = DYNBUF_INIT, idx = DYNBUF_INIT;
@@ -283,10 +283,10 @@ static enum sg_code patches_run(void *p, const struct collect_ctx *ctx,
 		                              "system?)"
 		                            : "未導入: dpkg の status ファイルがありません（Debian "
 		                              "系ではない？）";
-		collect_add(out, "patches", "III.1.1.6.a", status, MEASUREMENT_UNAVAILABLE, NULL, NAN,
-		            NULL, NULL, why);
-		collect_add(out, "patches", "III.5.2.1.b", status, MEASUREMENT_UNAVAILABLE, NULL, NAN,
-		            NULL, NULL, why);
+		collect_add(out, "patches", "III.1.1.6.a", status, MEASUREMENT_UNAVAILABLE, NULL,
+		            NAN, NULL, NULL, why);
+		collect_add(out, "patches", "III.5.2.1.b", status, MEASUREMENT_UNAVAILABLE, NULL,
+		            NAN, NULL, NULL, why);
 		goto done;
 	}
 	stanzas(dynbuf_ptr(&text), add_installed, &st);
@@ -336,14 +336,15 @@ static enum sg_code patches_run(void *p, const struct collect_ctx *ctx,
 		closedir(d);
 	if (!indexes) {
 		const char *why =
-		    ctx->lang ? "no security suite in the APT lists: security updates cannot arrive "
-		                "(add the -security archive and run apt update)"
-		              : "APT のリストにセキュリティスイートがありません: セキュリティ更新が"
-		                "届きません（-security を sources に加えて apt update してください）";
-		collect_add(out, "patches", "III.1.1.6.a", lists, MEASUREMENT_FINDING, NULL, NAN, NULL,
-		            NULL, why);
-		collect_add(out, "patches", "III.5.2.1.b", lists, MEASUREMENT_FINDING, NULL, NAN, NULL,
-		            NULL, why);
+		    ctx->lang
+		        ? "no security suite in the APT lists: security updates cannot arrive "
+		          "(add the -security archive and run apt update)"
+		        : "APT のリストにセキュリティスイートがありません: セキュリティ更新が"
+		          "届きません（-security を sources に加えて apt update してください）";
+		collect_add(out, "patches", "III.1.1.6.a", lists, MEASUREMENT_FINDING, NULL, NAN,
+		            NULL, NULL, why);
+		collect_add(out, "patches", "III.5.2.1.b", lists, MEASUREMENT_FINDING, NULL, NAN,
+		            NULL, NULL, why);
 		goto done;
 	}
 	for (size_t i = 0; i < st.npend; i++) {
@@ -367,9 +368,10 @@ static enum sg_code patches_run(void *p, const struct collect_ctx *ctx,
 	}
 	{
 		char *val = collect_duration_text(oldest, 1);
-		char *head = xasprintf("%zu installed packages, %d security index(es)%s; %zu pending%s",
-		                       st.ninst, indexes, unreadable ? " (some unreadable)" : "",
-		                       st.npend, st.npend ? ": " : "");
+		char *head =
+		    xasprintf("%zu installed packages, %d security index(es)%s; %zu pending%s",
+		              st.ninst, indexes, unreadable ? " (some unreadable)" : "", st.npend,
+		              st.npend ? ": " : "");
 		struct dynbuf full = DYNBUF_INIT;
 		dynbuf_addstr(&full, head);
 		dynbuf_addstr(&full, dynbuf_ptr(&ev));

@@ -47,8 +47,8 @@ static enum sg_code time_parse(const struct ydoc *doc, const struct ydoc_node *n
 	                               &c->max_offset, err)) ||
 	    (rc = collect_cfg_str(doc, n, "chronyc", "collectors.time.chronyc", &c->chronyc, err)))
 		return rc;
-	if ((k = ydoc_get(n, "kernel")) && (rc = ydoc_bool(doc, k, "collectors.time.kernel",
-	                                                   &c->kernel, err)))
+	if ((k = ydoc_get(n, "kernel")) &&
+	    (rc = ydoc_bool(doc, k, "collectors.time.kernel", &c->kernel, err)))
 		return rc;
 	if (c->max_offset <= 0)
 		return ydoc_error(doc, ydoc_get(n, "max_offset"), err, "%s",
@@ -85,8 +85,8 @@ static void kernel(struct time_cfg *c, const struct collect_ctx *ctx, struct col
 	         state == TIME_ERROR ? " (TIME_ERROR)" : "", (unsigned)tx.status,
 	         (tx.status & STA_UNSYNC) ? " (STA_UNSYNC)" : "", est, maxe);
 	if (state == TIME_ERROR || (tx.status & STA_UNSYNC)) {
-		collect_add(out, "time", "III.1.1.5", "kernel", MEASUREMENT_FINDING, "false", est, "s",
-		            ev,
+		collect_add(out, "time", "III.1.1.5", "kernel", MEASUREMENT_FINDING, "false", est,
+		            "s", ev,
 		            ctx->lang ? "the kernel clock is not synchronised (no NTP daemon "
 		                        "disciplines it)"
 		                      : "カーネルの時計が同期されていません（NTP デーモンが"
@@ -95,12 +95,12 @@ static void kernel(struct time_cfg *c, const struct collect_ctx *ctx, struct col
 		char *d = xasprintf(ctx->lang ? "estimated error %.3fs exceeds the limit %.3fs"
 		                              : "推定誤差 %.3f 秒が上限 %.3f 秒を超えています",
 		                    est, c->max_offset);
-		collect_add(out, "time", "III.1.1.5", "kernel", MEASUREMENT_FINDING, "false", est, "s",
-		            ev, d);
+		collect_add(out, "time", "III.1.1.5", "kernel", MEASUREMENT_FINDING, "false", est,
+		            "s", ev, d);
 		free(d);
 	} else {
-		collect_add(out, "time", "III.1.1.5", "kernel", MEASUREMENT_OK, "true", est, "s", ev,
-		            NULL);
+		collect_add(out, "time", "III.1.1.5", "kernel", MEASUREMENT_OK, "true", est, "s",
+		            ev, NULL);
 	}
 }
 
@@ -161,20 +161,20 @@ static void chrony(struct time_cfg *c, const struct collect_ctx *ctx, struct col
 		         "root delay %.6fs, root dispersion %.6fs, leap %s",
 		         f[1], f[2], offset, delay, disp, f[13]);
 		if (!strcmp(f[13], "Not synchronised") || !strcmp(f[2], "0")) {
-			collect_add(out, "time", "III.1.1.5", "chrony", MEASUREMENT_FINDING, "false",
-			            offset, "s", ev,
+			collect_add(out, "time", "III.1.1.5", "chrony", MEASUREMENT_FINDING,
+			            "false", offset, "s", ev,
 			            ctx->lang ? "chrony is not synchronised"
 			                      : "chrony が同期していません");
 		} else if (offset > c->max_offset) {
 			d = xasprintf(ctx->lang ? "offset %.3fs exceeds the limit %.3fs"
 			                        : "時刻のずれ %.3f 秒が上限 %.3f 秒を超えています",
 			              offset, c->max_offset);
-			collect_add(out, "time", "III.1.1.5", "chrony", MEASUREMENT_FINDING, "false",
-			            offset, "s", ev, d);
+			collect_add(out, "time", "III.1.1.5", "chrony", MEASUREMENT_FINDING,
+			            "false", offset, "s", ev, d);
 		} else {
-			struct collect_result *x = collect_add(out, "time", "III.1.1.5", "chrony",
-			                                       MEASUREMENT_OK, "true", offset, "s", ev,
-			                                       NULL);
+			struct collect_result *x =
+			    collect_add(out, "time", "III.1.1.5", "chrony", MEASUREMENT_OK, "true",
+			                offset, "s", ev, NULL);
 			if (bound > c->max_offset)
 				x->detail = xasprintf(ctx->lang ? "worst-case error bound %.3fs"
 				                                : "最大誤差の見積り %.3f 秒",

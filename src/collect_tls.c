@@ -77,7 +77,8 @@ static enum sg_code tls_parse(const struct ydoc *doc, const struct ydoc_node *n,
 			if ((rc = ydoc_want(doc, e, YDOC_MAP, "collectors.tls[]", err)) ||
 			    (rc = ydoc_check_keys(doc, e, keys, "collectors.tls[]", err)) ||
 			    (rc = collect_cfg_str(doc, e, "url", "url", &t->url, err)) ||
-			    (rc = collect_cfg_str(doc, e, "ca_file", "ca_file", &t->ca_file, err)) ||
+			    (rc =
+			         collect_cfg_str(doc, e, "ca_file", "ca_file", &t->ca_file, err)) ||
 			    (rc = collect_cfg_str(doc, e, "server_name", "server_name",
 			                          &t->server_name, err)))
 				return rc;
@@ -165,7 +166,8 @@ static int tcp_connect(const struct url *u, double timeout, char *why, size_t ws
 		struct pollfd pfd;
 		int soerr = 0;
 		socklen_t sl = sizeof(soerr);
-		struct timeval tv = {(time_t)timeout, (suseconds_t)((timeout - floor(timeout)) * 1e6)};
+		struct timeval tv = {(time_t)timeout,
+		                     (suseconds_t)((timeout - floor(timeout)) * 1e6)};
 		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (fd < 0)
 			continue;
@@ -181,7 +183,8 @@ static int tcp_connect(const struct url *u, double timeout, char *why, size_t ws
 				snprintf(why, wsz, "connect %.100s:%s: %.100s", u->host, u->port,
 				         soerr ? strerror(soerr) : "timed out");
 		} else if (r) {
-			snprintf(why, wsz, "connect %.100s:%s: %.100s", u->host, u->port, strerror(errno));
+			snprintf(why, wsz, "connect %.100s:%s: %.100s", u->host, u->port,
+			         strerror(errno));
 		}
 		if (!r) {
 			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
@@ -205,8 +208,8 @@ struct probe {
 
 /* One handshake. version 0: any. ciphers/suites may be NULL. On success
  * returns the SSL (caller frees it with its ctx and fd) or NULL. */
-static SSL *handshake(const struct probe *pr, int version, const char *ciphers,
-                      const char *suites, int verify, SSL_CTX **ctx_out, int *fd_out)
+static SSL *handshake(const struct probe *pr, int version, const char *ciphers, const char *suites,
+                      int verify, SSL_CTX **ctx_out, int *fd_out)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 	SSL *ssl = NULL;
@@ -325,7 +328,8 @@ static void accepted_ciphers(const struct probe *pr, int version, struct dynbuf 
 			while (*p) {
 				size_t n = strcspn(p, ":");
 				if (strlen(iana) != n || strncmp(p, iana, n))
-					dynbuf_printf(&next, "%s%.*s", next.len ? ":" : "", (int)n, p);
+					dynbuf_printf(&next, "%s%.*s", next.len ? ":" : "", (int)n,
+					              p);
 				p += n;
 				if (*p)
 					p++;
@@ -345,9 +349,10 @@ static int hsts(SSL *ssl, const struct url *u, char *hdr, size_t hsz)
 	char req[1400], buf[16384];
 	int n, len = 0;
 
-	snprintf(req, sizeof(req),
-	         "HEAD %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: saasguard\r\nConnection: close\r\n\r\n",
-	         u->path, u->host);
+	snprintf(
+	    req, sizeof(req),
+	    "HEAD %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: saasguard\r\nConnection: close\r\n\r\n",
+	    u->path, u->host);
 	if (SSL_write(ssl, req, (int)strlen(req)) <= 0)
 		return -1;
 	while (len < (int)sizeof(buf) - 1 &&
@@ -432,9 +437,9 @@ static void probe_url(const struct tls_target *t, const struct collect_ctx *ctx,
 			accepted_ciphers(&pr, versions[i].v, &ok, &bad, &nok, &nbad);
 	}
 	if (!any) {
-		collect_add(out, "tls", "III.3.2.2.a", t->url, MEASUREMENT_FINDING, NULL, NAN, NULL,
-		            NULL,
-		            ctx->lang ? "no TLS handshake succeeded" : "TLS のハンドシェイクができません");
+		collect_add(
+		    out, "tls", "III.3.2.2.a", t->url, MEASUREMENT_FINDING, NULL, NAN, NULL, NULL,
+		    ctx->lang ? "no TLS handshake succeeded" : "TLS のハンドシェイクができません");
 		goto out;
 	}
 	collect_add(out, "tls", "III.3.2.2.a", t->url, MEASUREMENT_OK, "[tls]", NAN, NULL,
@@ -457,15 +462,16 @@ static void probe_url(const struct tls_target *t, const struct collect_ctx *ctx,
 		char *ev = xasprintf("recommended: %s; outside CRYPTREC: %s", ok.len ? ok.buf : "-",
 		                     bad.len ? bad.buf : "-");
 		if (nbad) {
-			char *d = xasprintf(ctx->lang ? "%d cipher suite(s) outside the CRYPTREC list: %s"
-			                              : "CRYPTREC の推奨リスト外の暗号スイート %d 件: %s",
-			                    nbad, dynbuf_ptr(&bad));
+			char *d =
+			    xasprintf(ctx->lang ? "%d cipher suite(s) outside the CRYPTREC list: %s"
+			                        : "CRYPTREC の推奨リスト外の暗号スイート %d 件: %s",
+			              nbad, dynbuf_ptr(&bad));
 			collect_add(out, "tls", "III.3.2.2", s, MEASUREMENT_FINDING, "false", nbad,
 			            "count", ev, d);
 			free(d);
 		} else {
-			collect_add(out, "tls", "III.3.2.2", s, MEASUREMENT_OK, "true", 0, "count", ev,
-			            NULL);
+			collect_add(out, "tls", "III.3.2.2", s, MEASUREMENT_OK, "true", 0, "count",
+			            ev, NULL);
 		}
 		free(ev);
 	}
@@ -474,8 +480,8 @@ static void probe_url(const struct tls_target *t, const struct collect_ctx *ctx,
 	/* certificate and HSTS over a default handshake */
 	ssl = handshake(&pr, 0, NULL, NULL, 1, &sctx, &fd);
 	if (!ssl) {
-		collect_add(out, "tls", "III.3.2.3", t->url, MEASUREMENT_ERROR, NULL, NAN, NULL, NULL,
-		            "handshake failed");
+		collect_add(out, "tls", "III.3.2.3", t->url, MEASUREMENT_ERROR, NULL, NAN, NULL,
+		            NULL, "handshake failed");
 	} else {
 		X509 *cert = SSL_get1_peer_certificate(ssl);
 		long vr = SSL_get_verify_result(ssl);
@@ -486,7 +492,8 @@ static void probe_url(const struct tls_target *t, const struct collect_ctx *ctx,
 
 		if (cert) {
 			X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof(subject));
-			if (inet_pton(AF_INET, pr.sni, &a4) == 1 || inet_pton(AF_INET6, pr.sni, &a6) == 1)
+			if (inet_pton(AF_INET, pr.sni, &a4) == 1 ||
+			    inet_pton(AF_INET6, pr.sni, &a6) == 1)
 				host_ok = X509_check_ip_asc(cert, pr.sni, 0) == 1;
 			else
 				host_ok = X509_check_host(cert, pr.sni, 0, 0, NULL) == 1;
@@ -513,7 +520,8 @@ static void probe_url(const struct tls_target *t, const struct collect_ctx *ctx,
 		free(ev);
 		if (cert) {
 			double left = pday * 86400.0 + psec;
-			char *val = collect_duration_text(left > 0 ? floor(left / 86400) * 86400 : 0, 0);
+			char *val =
+			    collect_duration_text(left > 0 ? floor(left / 86400) * 86400 : 0, 0);
 			char when[32];
 			long long days = (long long)floor(left / 86400);
 			d = NULL;
@@ -527,8 +535,9 @@ static void probe_url(const struct tls_target *t, const struct collect_ctx *ctx,
 			sg_time_utc((long long)(ctx->now + left), when);
 			ev = xasprintf("notAfter %s", when);
 			s = subj(t->url, "expiry");
-			collect_add(out, "tls", "III.3.2.3", s, d ? MEASUREMENT_FINDING : MEASUREMENT_OK,
-			            val, left / 86400, "d", ev, d);
+			collect_add(out, "tls", "III.3.2.3", s,
+			            d ? MEASUREMENT_FINDING : MEASUREMENT_OK, val, left / 86400,
+			            "d", ev, d);
 			free(s);
 			free(ev);
 			free(d);
@@ -538,17 +547,17 @@ static void probe_url(const struct tls_target *t, const struct collect_ctx *ctx,
 		s = subj(t->url, "hsts");
 		switch (hsts(ssl, &pr.u, hdr, sizeof(hdr))) {
 		case 1:
-			collect_add(out, "tls", "III.3.2.2", s, MEASUREMENT_OK, "true", NAN, NULL, hdr,
-			            NULL);
+			collect_add(out, "tls", "III.3.2.2", s, MEASUREMENT_OK, "true", NAN, NULL,
+			            hdr, NULL);
 			break;
 		case 0:
-			collect_add(out, "tls", "III.3.2.2", s, MEASUREMENT_FINDING, "false", NAN, NULL,
-			            "no Strict-Transport-Security header",
+			collect_add(out, "tls", "III.3.2.2", s, MEASUREMENT_FINDING, "false", NAN,
+			            NULL, "no Strict-Transport-Security header",
 			            ctx->lang ? "no HSTS header" : "HSTS ヘッダがありません");
 			break;
 		default:
-			collect_add(out, "tls", "III.3.2.2", s, MEASUREMENT_ERROR, NULL, NAN, NULL, NULL,
-			            "no HTTP response");
+			collect_add(out, "tls", "III.3.2.2", s, MEASUREMENT_ERROR, NULL, NAN, NULL,
+			            NULL, "no HTTP response");
 		}
 		free(s);
 	}
@@ -567,8 +576,8 @@ static enum sg_code tls_run(void *p, const struct collect_ctx *ctx, struct colle
 
 	(void)err;
 	if (!c->n)
-		collect_add(out, "tls", "III.3.2.2.a", NULL, MEASUREMENT_UNAVAILABLE, NULL, NAN, NULL,
-		            NULL,
+		collect_add(out, "tls", "III.3.2.2.a", NULL, MEASUREMENT_UNAVAILABLE, NULL, NAN,
+		            NULL, NULL,
 		            ctx->lang ? "no service URL configured (collectors.tls)"
 		                      : "サービスの URL が設定されていません（collectors.tls）");
 	for (size_t i = 0; i < c->n; i++)

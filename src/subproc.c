@@ -65,8 +65,8 @@ enum sg_code spawn_run(const char *const *argv, const struct spawn_opts *opts,
 	double timeout = opts && opts->timeout_s > 0 ? opts->timeout_s : 30;
 	size_t max = opts && opts->max_output ? opts->max_output : (size_t)16 << 20;
 	char *prog = spawn_which(argv[0]);
-	const char *base_env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-	                          "LC_ALL=C", NULL};
+	const char *base_env[] = {
+	    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
 	const char **envp;
 	size_t nenv = 0, k = 0;
 	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, devnull;
@@ -79,10 +79,9 @@ enum sg_code spawn_run(const char *const *argv, const struct spawn_opts *opts,
 	dynbuf_init(&res->out, DYNBUF_DEFAULT_MAX);
 	dynbuf_init(&res->err, DYNBUF_DEFAULT_MAX);
 	if (!prog)
-		return sg_error_set(err, SG_ERR_NOT_FOUND,
-		                    ETR(err, "%s がインストールされていません",
-		                        "%s is not installed"),
-		                    argv[0]);
+		return sg_error_set(
+		    err, SG_ERR_NOT_FOUND,
+		    ETR(err, "%s がインストールされていません", "%s is not installed"), argv[0]);
 	for (const char *const *e = opts ? opts->env : NULL; e && *e; e++)
 		nenv++;
 	envp = xcalloc(nenv + 4, sizeof(*envp));

@@ -17,10 +17,10 @@
 #include "error.h"
 
 struct spawn_result {
-	int exited;      /* the child exited (rather than being killed) */
-	int status;      /* exit status when exited */
-	int timed_out;   /* killed at the deadline */
-	int truncated;   /* output beyond max_output was dropped */
+	int exited;        /* the child exited (rather than being killed) */
+	int status;        /* exit status when exited */
+	int timed_out;     /* killed at the deadline */
+	int truncated;     /* output beyond max_output was dropped */
 	struct dynbuf out; /* standard output */
 	struct dynbuf err; /* standard error */
 };

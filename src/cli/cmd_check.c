@@ -79,12 +79,15 @@ static void render_table(struct cli *cli, const struct profile *p, struct collec
 		                      r->subject ? r->subject : "-",
 		                      status_label(cli, r->status),
 		                      r->value_text ? r->value_text : "-",
-		                      r->detail ? r->detail : r->evidence ? r->evidence : ""};
+		                      r->detail     ? r->detail
+		                      : r->evidence ? r->evidence
+		                                    : ""};
 		counts[r->status]++;
 		table_add_row(&t, row);
 	}
-	dynbuf_printf(out, TR(cli->lang, "%s（パターン %d）のホスト計測\n",
-	                      "Host measurements of %s (pattern %d)\n"),
+	dynbuf_printf(out,
+	              TR(cli->lang, "%s（パターン %d）のホスト計測\n",
+	                 "Host measurements of %s (pattern %d)\n"),
 	              p->service.name, p->service.pattern);
 	table_render(&t, TABLE_TEXT, out);
 	dynbuf_printf(out,
@@ -104,11 +107,12 @@ static void render_json(const struct profile *p, struct collect_results *res, do
 
 	for (size_t i = 0; i < res->n; i++) {
 		struct collect_result *r = &res->v[i];
-		json_t *o = json_pack("{s:s,s:s?,s:s?,s:s,s:s?,s:s?,s:s?,s:s?,s:f,s:I}", "collector",
-		                      r->collector, "item", r->item_id, "subject", r->subject,
-		                      "status", measurement_status_name(r->status), "value",
-		                      r->value_text, "unit", r->unit, "evidence", r->evidence,
-		                      "detail", r->detail, "at", r->at, "measurement", r->id);
+		json_t *o =
+		    json_pack("{s:s,s:s?,s:s?,s:s,s:s?,s:s?,s:s?,s:s?,s:f,s:I}", "collector",
+		              r->collector, "item", r->item_id, "subject", r->subject, "status",
+		              measurement_status_name(r->status), "value", r->value_text, "unit",
+		              r->unit, "evidence", r->evidence, "detail", r->detail, "at", r->at,
+		              "measurement", r->id);
 		json_object_set_new(o, "value_num",
 		                    isnan(r->value_num) ? json_null() : json_real(r->value_num));
 		json_array_append_new(arr, o);
@@ -158,14 +162,15 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		case OPT_HELP:
 			return cli_help(TR(cli->lang, usage_ja, usage_en));
 		default:
-			return cli_usage_error(cli, "check", "%s",
-			                       TR(cli->lang, "不明なオプションです",
-			                          "unknown option"));
+			return cli_usage_error(
+			    cli, "check", "%s",
+			    TR(cli->lang, "不明なオプションです", "unknown option"));
 		}
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error(cli, "check", "%s",
-		                       TR(cli->lang, "プロファイルのファイルを 1 つ指定してください",
+		                       TR(cli->lang,
+		                          "プロファイルのファイルを 1 つ指定してください",
 		                          "give one profile file"));
 	file = argv[optind];
 	cli_error_init(cli, &err);

@@ -94,8 +94,7 @@ static void test_rfc3339(void **state)
 {
 	size_t used = 0;
 	(void)state;
-	assert_true(fabs(collect_parse_rfc3339("2027-01-15T08:00:00Z", &used) - 1800000000) <
-	            1e-6);
+	assert_true(fabs(collect_parse_rfc3339("2027-01-15T08:00:00Z", &used) - 1800000000) < 1e-6);
 	assert_int_equal(used, 20);
 	assert_true(fabs(collect_parse_rfc3339("2027-01-15T17:00:00+09:00", NULL) - 1800000000) <
 	            1e-6);
@@ -115,8 +114,7 @@ static enum sg_code plan_of(const char *section, const char *only, struct collec
 	struct profile *p = NULL;
 	enum sg_code rc;
 
-	snprintf(text, sizeof(text), "service:\n  name: t\n  pattern: 1\ncollectors:\n%s",
-	         section);
+	snprintf(text, sizeof(text), "service:\n  name: t\n  pattern: 1\ncollectors:\n%s", section);
 	memset(err, 0, sizeof(*err));
 	err->lang = 1;
 	rc = profile_parse(text, strlen(text), "p.yaml", cat, &p, err);
@@ -134,18 +132,18 @@ static void test_plan_errors(void **state)
 	struct sg_error err;
 	(void)state;
 
-	assert_int_equal(plan_of("  time: {max_offset: 100ms}\n  tls: [https://x/]\n", NULL, &plan,
-	                         &err),
-	                 SG_OK);
+	assert_int_equal(
+	    plan_of("  time: {max_offset: 100ms}\n  tls: [https://x/]\n", NULL, &plan, &err),
+	    SG_OK);
 	assert_int_equal(plan_of("  time: {max_offset: 100 ms}\n", NULL, &plan, &err),
 	                 SG_ERR_INPUT);
 	assert_int_equal(err.line, 5);
 	assert_int_equal(plan_of("  backup: {directory: /b, restic_repo: /r}\n", NULL, &plan, &err),
 	                 SG_ERR_INPUT);
 	assert_non_null(strstr(err.msg, "either restic_repo or directory"));
-	assert_int_equal(plan_of("  backup: {directory: /b, read_data_subset: lots}\n", NULL, &plan,
-	                         &err),
-	                 SG_ERR_INPUT);
+	assert_int_equal(
+	    plan_of("  backup: {directory: /b, read_data_subset: lots}\n", NULL, &plan, &err),
+	    SG_ERR_INPUT);
 	assert_int_equal(err.col, 45);
 	assert_int_equal(plan_of("  logs: [{path: /x}]\n", NULL, &plan, &err), SG_ERR_INPUT);
 	assert_non_null(strstr(err.msg, "item"));

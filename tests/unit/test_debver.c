@@ -28,7 +28,7 @@ static const struct ccase cases[] = {
     {"1.0~~", "1.0~", -1},
     {"1.0~~a", "1.0~~", 1},
     {"1.0~", "1.0", -1},
-    {"1.0a", "1.0", 1},  /* letters sort after the end */
+    {"1.0a", "1.0", 1},   /* letters sort after the end */
     {"1.0a", "1.0+", -1}, /* and before other characters */
     {"1.0+", "1.0.", -1}, /* '+' before '.' by ASCII */
     {"1.10", "1.9", 1},   /* digits compare as numbers */
@@ -72,11 +72,11 @@ static void test_valid(void **state)
 	assert_true(debver_valid("3.0.15-1~deb12u1"));
 	assert_true(debver_valid("1.2-3-4"));
 	assert_false(debver_valid(""));
-	assert_false(debver_valid("a1.0"));   /* upstream starts with a digit */
-	assert_false(debver_valid(":1.0"));   /* empty epoch */
-	assert_false(debver_valid("x:1.0"));  /* non-numeric epoch */
-	assert_false(debver_valid("1.0-"));   /* empty revision */
-	assert_false(debver_valid("1.0 2"));  /* space inside */
+	assert_false(debver_valid("a1.0"));    /* upstream starts with a digit */
+	assert_false(debver_valid(":1.0"));    /* empty epoch */
+	assert_false(debver_valid("x:1.0"));   /* non-numeric epoch */
+	assert_false(debver_valid("1.0-"));    /* empty revision */
+	assert_false(debver_valid("1.0 2"));   /* space inside */
 	assert_false(debver_valid("1.0-a_b")); /* '_' is not allowed */
 }
 
