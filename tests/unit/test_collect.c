@@ -73,8 +73,11 @@ static void test_duration_text(void **state)
 	s = collect_duration_text(26 * 3600, 1);
 	assert_string_equal(s, "26h");
 	free(s);
-	s = collect_duration_text(26 * 3600 + 1, 1); /* ages round up */
-	assert_string_equal(s, "1561m");
+	s = collect_duration_text(26 * 3600 + 1, 1); /* ages round up, whole hours past a day */
+	assert_string_equal(s, "27h");
+	free(s);
+	s = collect_duration_text(3600 + 1, 1); /* whole minutes under a day */
+	assert_string_equal(s, "61m");
 	free(s);
 	s = collect_duration_text(26 * 3600 + 59, 0); /* retention rounds down */
 	assert_string_equal(s, "26h");

@@ -175,7 +175,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_open_private),         cmocka_unit_test(test_readonly_missing),
 	    cmocka_unit_test(test_ledger_append_only),   cmocka_unit_test(test_nested_transactions),
-	    cmocka_unit_test(test_entry_text_canonical), cmocka_unit_test(test_measurements_latest),
+	    cmocka_unit_test(test_entry_text_canonical),
+	    cmocka_unit_test(test_measurements_latest),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
