@@ -302,8 +302,12 @@ enum sg_code collect_plan_load(const struct profile *p, const char *only, struct
 		if (n && ydoc_is_null(n))
 			n = NULL;
 		plan->v[plan->n].c = c;
-		if ((rc = c->parse(doc, n, &plan->v[plan->n].cfg, err)))
+		if ((rc = c->parse(doc, n, &plan->v[plan->n].cfg, err))) {
+			if (plan->v[plan->n].cfg)
+				c->free_cfg(plan->v[plan->n].cfg);
+			plan->v[plan->n].cfg = NULL;
 			goto fail;
+		}
 		plan->n++;
 	}
 	return SG_OK;

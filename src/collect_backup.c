@@ -356,7 +356,8 @@ static int verify_file(const char *path, struct dynbuf *ev)
 		long long total = 0;
 		while (gz && (n = gzread(gz, buf, sizeof(buf))) > 0)
 			total += n;
-		if (gz && n == 0 && gzclose(gz) == Z_OK) {
+		int closed = gz ? gzclose(gz) : Z_ERRNO;
+		if (gz && n == 0 && closed == Z_OK) {
 			dynbuf_printf(ev, "gzip stream intact (%lld bytes), sha256 %.16s…", total,
 			              sha);
 			rc = 0;

@@ -28,6 +28,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -532,7 +533,7 @@ static void probe_url(const struct tls_target *t, const struct collect_ctx *ctx,
 				d = xasprintf(ctx->lang ? "the certificate expires in %lld days"
 				                        : "証明書の有効期限まで残り %lld 日です",
 				              days);
-			sg_time_utc((long long)(ctx->now + left), when);
+			sg_time_utc((long long)time(NULL) + (long long)left, when);
 			ev = xasprintf("notAfter %s", when);
 			s = subj(t->url, "expiry");
 			collect_add(out, "tls", "III.3.2.3", s,
