@@ -289,10 +289,15 @@ static void listening(struct fw_cfg *c, const struct collect_ctx *ctx, struct co
 		line = dynbuf_ptr(&text);
 		line += strcspn(line, "\n"); /* header */
 		while (*line) {
-			char local[80], rem[80], st[8], shown[80];
+			char one[256], local[80], rem[80], st[8], shown[80];
+			size_t n;
 			int lo;
 			line++;
-			if (sscanf(line, "%*s %79s %79s %7s", local, rem, st) == 3 &&
+			/* sscanf on a copy of the line: on the whole buffer it would
+			 * measure the rest of the file for every line */
+			n = strcspn(line, "\n");
+			snprintf(one, sizeof(one), "%.*s", (int)(n < 255 ? n : 255), line);
+			if (sscanf(one, "%*s %79s %79s %7s", local, rem, st) == 3 &&
 			    !strcmp(st, files[f].state) &&
 			    !parse_addr(local, files[f].v6, shown, sizeof(shown), &lo) && !lo) {
 				exposed++;

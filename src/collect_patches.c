@@ -347,6 +347,9 @@ static enum sg_code patches_run(void *p, const struct collect_ctx *ctx, struct c
 		            NULL, NULL, why);
 		goto done;
 	}
+	/* one transaction for every first_seen row, not one fsync each */
+	if (ctx->store && (rc = store_begin(ctx->store, err)))
+		goto done;
 	for (size_t i = 0; i < st.npend; i++) {
 		struct pending *pd = &st.pend[i];
 		char *key = xasprintf("patch:%s:%s:%s", pd->name, pd->arch, pd->to);
@@ -354,6 +357,7 @@ static enum sg_code patches_run(void *p, const struct collect_ctx *ctx, struct c
 		if (ctx->store &&
 		    (rc = store_collect_first_seen(ctx->store, key, ctx->now, &first, err))) {
 			free(key);
+			store_rollback(ctx->store);
 			goto done;
 		}
 		free(key);
@@ -366,6 +370,8 @@ static enum sg_code patches_run(void *p, const struct collect_ctx *ctx, struct c
 			dynbuf_printf(&ev, "%s%s %s -> %s (%.1fh)", ev.len ? ", " : "", pd->name,
 			              pd->from, pd->to, wait / 3600);
 	}
+	if (ctx->store && (rc = store_commit(ctx->store, err)))
+		goto done;
 	{
 		char *val = collect_duration_text(oldest, 1);
 		char *head =
