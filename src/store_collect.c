@@ -157,3 +157,29 @@ enum sg_code store_collect_first_seen(struct store *s, const char *key, double n
 	sqlite3_finalize(st);
 	return rc;
 }
+
+enum sg_code store_collect_has_ok(struct store *s, const char *collector, const char *item_id,
+                                  const char *subject, int *found, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT 1 FROM measurements WHERE collector = ? AND "
+	                                "item_id = ? AND subject = ? AND status = 'ok' LIMIT 1",
+	                                &st, err);
+	int step;
+
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, collector, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, item_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, subject, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		*found = 1;
+	else if (step == SQLITE_DONE)
+		*found = 0;
+	else
+		rc = store_fail(s, err, "read verifications");
+	sqlite3_finalize(st);
+	return rc;
+}

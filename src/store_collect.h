@@ -49,4 +49,9 @@ enum sg_code store_collect_latest(struct store *s, const char *service, struct m
 enum sg_code store_collect_first_seen(struct store *s, const char *key, double now, double *first,
                                       struct sg_error *err);
 
+/* Whether a measurement of collector with this exact subject and status ok
+ * exists for item_id (e.g. a backup already verified): *found 1 or 0. */
+enum sg_code store_collect_has_ok(struct store *s, const char *collector, const char *item_id,
+                                  const char *subject, int *found, struct sg_error *err);
+
 #endif

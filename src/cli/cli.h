@@ -116,5 +116,6 @@ int cli_ledger_seal_for(struct cli *cli, struct store *s, const struct profile *
 int cmd_monitor(struct cli *cli, int argc, char **argv);
 int cmd_availability(struct cli *cli, int argc, char **argv);
 int cmd_incident(struct cli *cli, int argc, char **argv);
+int cmd_check(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -31,6 +31,8 @@ const struct cli_command cli_commands[] = {
      "availability over the service hours (III.2.1.1)"},
     {"incident", cmd_incident, "インシデントの一覧・詳細・続報（III.1.1.8）",
      "list and show incidents, send follow-ups (III.1.1.8)"},
+    {"check", cmd_check, "サーバ上で計測する（時刻同期・パッチ・バックアップ・TLS など）",
+     "measure on this server (time sync, patches, backups, TLS ...)"},
     {NULL, NULL, NULL, NULL},
 };
 
