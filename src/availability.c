@@ -231,6 +231,12 @@ enum sg_code availability_for_period(struct store *s, const struct monitor_confi
 	double close_at = now;
 	enum sg_code rc;
 
+	/* Only time that has passed is counted: the rest of a current month is
+	 * neither up nor unknown yet. */
+	if (to > now)
+		to = now;
+	if (from > to)
+		from = to;
 	if ((rc = store_monitor_check_ids(s, cfg->service, "liveness", &ids, &nids, err)))
 		return rc;
 	if ((rc = store_monitor_close_time(s, now, &close_at, err))) {

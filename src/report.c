@@ -13,6 +13,8 @@
 
 #include "fileio.h"
 #include "ledger.h"
+#include "availability.h"
+#include "monitor_config.h"
 #include "report.h"
 #include "report_doc.h"
 #include "report_html.h"
@@ -108,7 +110,7 @@ void report_request_init(struct report_request *req, const struct catalog *cat,
 	req->audience = REPORT_USERS;
 	req->lang = SG_LANG_JA;
 	req->now = sg_now();
-	req->availability = report_availability_simple;
+	req->availability = report_availability_monitor;
 	req->ledger_status = REPORT_LEDGER_NOT_CHECKED;
 }
 
@@ -195,141 +197,75 @@ void report_availability_release(struct report_availability *a)
 	memset(a, 0, sizeof(*a));
 }
 
-struct avail_ctx {
-	struct report_availability *a;
-	double lo, hi; /* the counted window */
-	double cs, ce; /* the merged span being built */
-	int have;
-};
-
-static void add_down(struct avail_ctx *c, double s, double e)
+/* The monitor's accounting (src/availability.h): service hours, maintenance
+ * announced in advance excluded, time without monitoring data left out and
+ * shown, overruns counted as down. The same numbers `saasguard availability`
+ * prints, per local day and over the period up to now. */
+enum sg_code report_availability_monitor(struct store *s, const struct report_request *req,
+                                         struct report_availability *out, struct sg_error *err)
 {
-	if (s < c->lo)
-		s = c->lo;
-	if (e > c->hi)
-		e = c->hi;
-	if (e <= s)
-		return;
-	c->a->down_s += e - s;
-	for (size_t i = 0; i < c->a->ndays; i++) {
-		struct report_avail_day *d = &c->a->days[i];
-		double a = s > d->start ? s : (double)d->start;
-		double b = e < d->end ? e : (double)d->end;
-		if (b > a)
-			d->down_s += b - a;
-	}
-}
-
-static int avail_span(double s, double e, void *p)
-{
-	struct avail_ctx *c = p;
-
-	if (c->have && s <= c->ce) {
-		if (e > c->ce)
-			c->ce = e;
-		return 0;
-	}
-	if (c->have)
-		add_down(c, c->cs, c->ce);
-	c->cs = s;
-	c->ce = e;
-	c->have = 1;
-	return 0;
-}
-
-static enum sg_code read_maintenance(const struct report_request *req,
-                                     struct report_availability *a, struct sg_error *err)
-{
-	const struct ydoc_node *m =
-	    req->profile ? profile_section(req->profile, "maintenance") : NULL;
-	const struct ydoc *doc = req->profile ? req->profile->doc : NULL;
+	const struct eval_item *it = catalog_item(req->catalog, "III.2.1.1.a");
+	struct monitor_config *cfg = NULL;
+	struct availability av;
+	double hi = req->now < (double)req->period.end ? req->now : (double)req->period.end;
 	size_t alloc = 0;
 	enum sg_code rc;
 
-	if (!m || ydoc_is_null(m))
-		return SG_OK;
-	if ((rc = ydoc_want(doc, m, YDOC_SEQ, "maintenance", err)))
-		return rc;
-	for (size_t i = 0; i < m->nitems; i++) {
-		const struct ydoc_node *w = m->items[i], *n;
-		long long start, end, announced = 0;
-		const char *note = NULL;
-
-		if ((rc = ydoc_want(doc, w, YDOC_MAP, "maintenance[]", err)))
-			return rc;
-		if (!ydoc_get(w, "start"))
-			return ydoc_missing(doc, w, "start", "maintenance[]", err);
-		if (!ydoc_get(w, "end"))
-			return ydoc_missing(doc, w, "end", "maintenance[]", err);
-		if ((rc = ydoc_time(doc, ydoc_get(w, "start"), "maintenance.start", &start, err)) ||
-		    (rc = ydoc_time(doc, ydoc_get(w, "end"), "maintenance.end", &end, err)))
-			return rc;
-		if ((n = ydoc_get(w, "announced")) &&
-		    (rc = ydoc_time(doc, n, "maintenance.announced", &announced, err)))
-			return rc;
-		if ((n = ydoc_get(w, "note")) && n->type == YDOC_SCALAR)
-			note = n->scalar;
-		if (end <= req->period.start || start >= req->period.end)
-			continue;
-		ALLOC_GROW(a->maintenance, a->nmaintenance, alloc);
-		a->maintenance[a->nmaintenance].start = start;
-		a->maintenance[a->nmaintenance].end = end;
-		a->maintenance[a->nmaintenance].announced = announced;
-		a->maintenance[a->nmaintenance].note = note ? xstrdup(note) : NULL;
-		a->nmaintenance++;
-	}
-	return SG_OK;
-}
-
-enum sg_code report_availability_simple(struct store *s, const struct report_request *req,
-                                        struct report_availability *out, struct sg_error *err)
-{
-	struct avail_ctx c;
-	const char *svc = req->profile->service.name;
-	const struct eval_item *it = catalog_item(req->catalog, "III.2.1.1.a");
-	int live = 0;
-	enum sg_code rc;
-
 	memset(out, 0, sizeof(*out));
+	if ((rc = monitor_config_load(req->profile, req->catalog, &cfg, err)))
+		return rc;
 	out->ndays = period_days(&req->period, req->tz, &out->days);
 	out->committed = it ? it->refs[req->profile->service.pattern - 1].quantity.percent : NAN;
-	memset(&c, 0, sizeof(c));
-	c.a = out;
-	c.lo = (double)req->period.start;
-	c.hi = req->now < (double)req->period.end ? req->now : (double)req->period.end;
-	if ((rc = store_report_has_kind(s, svc, "liveness", &live, err)) ||
-	    (rc = store_report_down_spans(s, svc, live ? "liveness" : NULL, c.lo, c.hi, req->now,
-	                                  avail_span, &c, err)))
-		goto fail;
-	if (c.have)
-		add_down(&c, c.cs, c.ce);
 	for (size_t i = 0; i < out->ndays; i++) {
 		struct report_avail_day *d = &out->days[i];
-		double a = d->start, b = d->end < c.hi ? d->end : c.hi;
-		d->measured_s = b > a ? b - a : 0;
-		d->achieved =
-		    d->measured_s > 0 ? 100.0 * (d->measured_s - d->down_s) / d->measured_s : NAN;
-		out->measured_s += d->measured_s;
+		if ((double)d->start >= hi)
+			break;
+		if ((rc = availability_for_period(s, cfg, (double)d->start, (double)d->end,
+		                                  req->now, &av, err)))
+			goto fail;
+		d->measured_s = av.up_s + av.down_s;
+		d->down_s = av.down_s;
+		d->achieved = av.percent >= 0 ? av.percent : NAN;
 	}
-	out->achieved =
-	    out->measured_s > 0 ? 100.0 * (out->measured_s - out->down_s) / out->measured_s : NAN;
-	if ((rc = read_maintenance(req, out, err)))
+	if ((rc = availability_for_period(s, cfg, (double)req->period.start,
+	                                  (double)req->period.end, req->now, &av, err)))
 		goto fail;
-	out->method_ja = xstrdup(
-	    "稼働率は、期間の開始から終了（期間中に作成する場合は作成時点）までの時間に対する、"
+	out->measured_s = av.up_s + av.down_s;
+	out->down_s = av.down_s;
+	out->achieved = av.percent >= 0 ? av.percent : NAN;
+	for (size_t i = 0; i < cfg->nmaint; i++) {
+		const struct maintenance_window *m = &cfg->maint[i];
+		if (m->end <= (double)req->period.start || m->start >= (double)req->period.end)
+			continue;
+		ALLOC_GROW(out->maintenance, out->nmaintenance, alloc);
+		out->maintenance[out->nmaintenance].start = (long long)m->start;
+		out->maintenance[out->nmaintenance].end = (long long)m->end;
+		out->maintenance[out->nmaintenance].announced = (long long)m->announced;
+		out->maintenance[out->nmaintenance].note = m->note ? xstrdup(m->note) : NULL;
+		out->nmaintenance++;
+	}
+	out->method_ja = xasprintf(
+	    "稼働率は、契約したサービス時間帯（%"
+	    "s）のうち事前に告知した計画保守を除いた時間について、"
 	    "稼働していた時間の割合です。死活監視のいずれかが停止を確認（confirm 回連続の失敗）"
 	    "していた時間を停止時間とし、複数の監視が同時に停止した時間は一度だけ数えます。"
-	    "性能低下、未確認の失敗、監視データのない時間は稼働として数え、計画保守を含め"
-	    "除外する時間はありません。");
-	out->method_en = xstrdup(
-	    "Availability is the share of the time from the start of the period to its end (or "
-	    "to when the report was made, during the period) that the service was up. Time during "
-	    "which any liveness check was confirmed down (confirm consecutive failures) counts as "
-	    "down; overlapping outages count once. Degraded performance, unconfirmed failures and "
-	    "time without data count as up, and no time is excluded, planned maintenance "
-	    "included.");
+	    "確認回数に達しなかった失敗と性能低下は稼働として数えます。監視が動いていなかった"
+	    "時間は分母から除き、別に示します（この期間 %.0f 分）。保守の予定時間を超えた停止は"
+	    "停止として数え、事前告知のなかった保守は通常の時間として数えます。",
+	    cfg->hours.timezone ? cfg->hours.timezone : "Asia/Tokyo", av.unknown_s / 60.0);
+	out->method_en = xasprintf(
+	    "Availability is the share of the contracted service hours (%s), less maintenance "
+	    "announced in advance, during which the service was up. Time during which any "
+	    "liveness check was confirmed down (confirm consecutive failures) counts as down; "
+	    "overlapping outages count once. Unconfirmed failures and degraded performance count "
+	    "as up. Time the monitor was not running is left out and shown separately (%.0f "
+	    "minutes in this period). Downtime past the end of a maintenance window counts as "
+	    "down; maintenance not announced in advance counts as ordinary time.",
+	    cfg->hours.timezone ? cfg->hours.timezone : "Asia/Tokyo", av.unknown_s / 60.0);
+	monitor_config_free(cfg);
 	return SG_OK;
 fail:
+	monitor_config_free(cfg);
 	report_availability_release(out);
 	return rc;
 }
@@ -977,7 +913,7 @@ enum sg_code report_build(struct store *s, const struct report_request *req, str
 	struct report *r = out;
 	const struct sg_period *p = &req->period;
 	report_availability_fn avail =
-	    req->availability ? req->availability : report_availability_simple;
+	    req->availability ? req->availability : report_availability_monitor;
 	char day_to[11];
 	enum sg_code rc;
 

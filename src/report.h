@@ -6,10 +6,10 @@
  *
  * report_build() fills a struct report; every string and array in it belongs
  * to the report and is freed by report_release(). The availability series is
- * computed by a pluggable function (struct report_request.availability):
- * report_availability_simple() is time-weighted over confirmed 'down' state
- * intervals of the liveness checks, excluding nothing; the monitor's service-
- * hours and maintenance-aware computation replaces it with one assignment.
+ * computed by a pluggable function (struct report_request.availability),
+ * by default report_availability_monitor(): the monitor's service-hours and
+ * maintenance-aware accounting, so a report and `saasguard availability`
+ * always agree.
  * report_generate() is the whole job in one call (build, render, write the
  * file atomically and record its SHA-256 in the ledger in one transaction),
  * for the command and for the daemon when a period closes.
@@ -101,13 +101,12 @@ typedef enum sg_code (*report_availability_fn)(struct store *s, const struct rep
                                                struct report_availability *out,
                                                struct sg_error *err);
 
-/* Time-weighted over the whole period up to now: down is the union of the
- * confirmed 'down' intervals of the service's liveness checks (all checks if
- * it has none); degraded, unknown and unconfirmed time count as up; nothing
- * is excluded. Maintenance windows of the profile that fall in the period are
- * listed (not excluded). Committed is the pattern's III.2.1.1.a reference. */
-enum sg_code report_availability_simple(struct store *s, const struct report_request *req,
-                                        struct report_availability *out, struct sg_error *err);
+/* The monitor's service-hours and maintenance-aware accounting
+ * (availability_for_period()), per local day and over the period up to now;
+ * the maintenance windows of the profile that fall in the period are listed.
+ * Committed is the pattern's III.2.1.1.a reference. */
+enum sg_code report_availability_monitor(struct store *s, const struct report_request *req,
+                                         struct report_availability *out, struct sg_error *err);
 
 /* ---- the request ---- */
 
@@ -120,7 +119,7 @@ struct report_request {
 	enum sg_lang lang;
 	double now;               /* generation time (sg_now()) */
 	const json_t *assessment; /* `assess --format json` output, or NULL: section left out */
-	report_availability_fn availability; /* NULL: report_availability_simple */
+	report_availability_fn availability; /* NULL: report_availability_monitor */
 	enum report_ledger_status ledger_status;
 	const char *ledger_detail; /* a line for the reader, or NULL */
 };

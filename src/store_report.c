@@ -106,61 +106,6 @@ enum sg_code store_report_daily(struct store *s, const char *service, const char
 	return walk(s, st, daily_row, &c, "read daily rollups", err);
 }
 
-static int span_row(sqlite3_stmt *st, void *p)
-{
-	struct cbctx *c = p;
-
-	return ((store_report_span_cb)c->cb)(sqlite3_column_double(st, 0),
-	                                     sqlite3_column_double(st, 1), c->ctx);
-}
-
-enum sg_code store_report_down_spans(struct store *s, const char *service, const char *kind,
-                                     double start, double end, double now, store_report_span_cb cb,
-                                     void *ctx, struct sg_error *err)
-{
-	struct cbctx c = {(void *)cb, ctx};
-	sqlite3_stmt *st;
-	enum sg_code rc = store_prepare(
-	    s,
-	    "SELECT i.start_at, COALESCE(i.end_at, ?5) FROM checks c "
-	    "JOIN state_intervals i ON i.check_id = c.id "
-	    "WHERE c.service = ?1 AND (?2 IS NULL OR c.kind = ?2) AND i.state = 'down' "
-	    "AND i.confirmed = 1 AND i.start_at < ?4 AND COALESCE(i.end_at, ?5) > ?3 "
-	    "ORDER BY i.start_at",
-	    &st, err);
-
-	if (rc)
-		return rc;
-	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
-	if (kind)
-		sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 2);
-	sqlite3_bind_double(st, 3, start);
-	sqlite3_bind_double(st, 4, end);
-	sqlite3_bind_double(st, 5, now);
-	return walk(s, st, span_row, &c, "read state intervals", err);
-}
-
-enum sg_code store_report_has_kind(struct store *s, const char *service, const char *kind, int *has,
-                                   struct sg_error *err)
-{
-	sqlite3_stmt *st;
-	enum sg_code rc = store_prepare(
-	    s, "SELECT EXISTS (SELECT 1 FROM checks WHERE service = ?1 AND kind = ?2)", &st, err);
-
-	if (rc)
-		return rc;
-	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*has = sqlite3_column_int(st, 0);
-	else
-		rc = store_fail(s, err, "read checks");
-	sqlite3_finalize(st);
-	return rc;
-}
-
 /* The incidents a report covers: detected before the end, not resolved
  * before the start. */
 #define INCIDENT_SCOPE                                                                             \

@@ -40,17 +40,6 @@ enum sg_code store_report_daily(struct store *s, const char *service, const char
                                 const char *day_to, store_report_daily_cb cb, void *ctx,
                                 struct sg_error *err);
 
-typedef int (*store_report_span_cb)(double start, double end, void *ctx);
-/* Confirmed 'down' intervals of the service's checks of one kind (NULL: of
- * every kind) overlapping [start, end), ordered by start; an open interval
- * ends at `now`. */
-enum sg_code store_report_down_spans(struct store *s, const char *service, const char *kind,
-                                     double start, double end, double now, store_report_span_cb cb,
-                                     void *ctx, struct sg_error *err);
-/* Whether the service has a check of the kind. */
-enum sg_code store_report_has_kind(struct store *s, const char *service, const char *kind, int *has,
-                                   struct sg_error *err);
-
 struct store_report_incident {
 	long long id;
 	const char *kind, *check_name, *item_id, *summary; /* the last three may be NULL */

@@ -185,9 +185,6 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 	report_request_init(&req, cli_catalog(cli), prof);
 	req.audience = (enum report_audience)audience;
 	req.lang = cli->lang;
-	/* The swap point for the integrator: the monitor's service-hours and
-	 * maintenance-aware availability replaces the simple computation here. */
-	req.availability = report_availability_simple;
 	req.ledger_status = REPORT_LEDGER_NOT_CHECKED;
 	if (report_period(req.catalog, prof->service.pattern, period, req.tz, req.now, &req.period,
 	                  &err)) {

@@ -83,7 +83,7 @@ class ReportTest(unittest.TestCase):
                                  ("outage", "met", "met"), ("outage", "missed", "missed")])
         sla = {s["id"]: s for s in j["sla"]}
         self.assertEqual(len(sla), 37)
-        self.assertEqual(sla["III.2.1.1.a"]["achieved"], "99.683%")
+        self.assertEqual(sla["III.2.1.1.a"]["achieved"], "99.682%")
         self.assertEqual(sla["III.2.1.1.a"]["verdict"], "met")
         self.assertEqual(sla["III.1.1.1.a"]["verdict"], "missed")  # a 7-minute gap
         self.assertEqual(sla["III.1.1.1.b"]["achieved"], "38分")
@@ -139,7 +139,7 @@ class ReportTest(unittest.TestCase):
         text = tool("pdftotext", "-layout", pdf, "-")
         self.assertIn("サービス稼働状況 定期報告書", text)
         self.assertIn("2026年11月", text)
-        self.assertIn("99.683%", text)
+        self.assertIn("99.682%", text)
         self.assertRegex(text, r"4\s*件")
         self.assertRegex(text, r"3\s*/\s*4")  # first notices on time
         self.assertRegex(text, r"2\s*/\s*4")  # follow-ups on time
@@ -161,7 +161,7 @@ class ReportTest(unittest.TestCase):
         text = tool("pdftotext", "-layout", pdf, "-")
         self.assertIn("Monitoring summary for management", text)
         self.assertIn("November 2026", text)
-        self.assertIn("99.683%", text)
+        self.assertIn("99.682%", text)
         self.assertIn("Overdue follow-ups", text)
         self.assertIn("Notification deliveries at risk", text)
         self.assertIn("it@customer.example.jp", text)
@@ -173,7 +173,7 @@ class ReportTest(unittest.TestCase):
         self.assertTrue(html.startswith("<!DOCTYPE html>"))
         self.assertIn("<html lang='ja'>", html)
         self.assertEqual(html.count("<svg"), 2)
-        self.assertIn("99.683%", html)
+        self.assertIn("99.682%", html)
         self.assertIn("@page{size:A4", html)
         self.assertIn("thead{display:table-header-group}", html)
         self.assertNotRegex(html, r"(src|href)=['\"]?(https?:)?//")

@@ -96,7 +96,7 @@ static const char profile_text[] = "service:\n  name: svc\n  pattern: 1\n"
 
 static void test_build(void **state)
 {
-	char dir[] = "/tmp/sg-report-XXXXXX", path[300], sql[2048];
+	char dir[] = "/tmp/sg-report-XXXXXX", path[300], sql[4096];
 	struct catalog *cat;
 	struct profile *prof;
 	struct store *s;
@@ -119,15 +119,27 @@ static void test_build(void **state)
 	         "INSERT INTO checks VALUES (2,'svc','b','liveness','http','x',60,NULL,0,NULL);"
 	         "INSERT INTO checks VALUES (3,'svc','c','fault','http','x',60,NULL,0,NULL);"
 	         "INSERT INTO state_intervals(check_id,state,confirmed,start_at,end_at) VALUES"
-	         " (1,'down',1,%.0f,%.0f),(2,'down',1,%.0f,%.0f),(1,'down',0,%.0f,%.0f),"
-	         " (3,'down',1,%.0f,%.0f),(2,'down',1,%.0f,NULL);"
+	         " (1,'up',1,%.0f,%.0f),(1,'down',1,%.0f,%.0f),(1,'up',1,%.0f,%.0f),"
+	         " (1,'down',0,%.0f,%.0f),(1,'up',1,%.0f,NULL),"
+	         " (2,'up',1,%.0f,%.0f),(2,'down',1,%.0f,%.0f),(2,'up',1,%.0f,%.0f),"
+	         " (2,'down',1,%.0f,NULL),(3,'down',1,%.0f,%.0f);"
+	         "INSERT INTO monitor_runs(started_at,last_seen_at,stopped_at,pid) VALUES"
+	         " (%.0f,%.0f,NULL,1);"
 	         "INSERT INTO incidents(id,service,check_id,kind,started_at,detected_at,"
 	         "resolved_at) VALUES (1,'svc',1,'outage',%.0f,%.0f,%.0f);"
 	         "INSERT INTO notifications(incident_id,purpose,audience,channel,recipient,body,"
 	         "created_at,next_attempt_at,delivered_at) VALUES"
 	         " (1,'incident_open','all_users','email','u@x','b',%.0f,%.0f,%.0f);",
-	         NOV + 3600, NOV + 4200, NOV + 3900, NOV + 4500, NOV + 7200, NOV + 7300, NOV + 9000,
-	         NOV + 12000, NOV + 29 * 86400 + 86000, NOV + 3600, NOV + 3720, NOV + 4500,
+	         /* check a */
+	         NOV - 86400, NOV + 3600, NOV + 3600, NOV + 4200, NOV + 4200, NOV + 7200,
+	         NOV + 7200, NOV + 7300, NOV + 7300,
+	         /* check b */
+	         NOV - 86400, NOV + 3900, NOV + 3900, NOV + 4500, NOV + 4500,
+	         NOV + 29 * 86400 + 86000, NOV + 29 * 86400 + 86000,
+	         /* check c (fault) */
+	         NOV + 9000, NOV + 12000,
+	         /* the monitor ran throughout */
+	         NOV - 86400, NOV + 30 * 86400 + 3600, NOV + 3600, NOV + 3720, NOV + 4500,
 	         NOV + 3720, NOV + 3720, NOV + 3720 + 1500);
 	assert_int_equal(store_exec(s, sql, NULL), SG_OK);
 
