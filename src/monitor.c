@@ -329,24 +329,6 @@ static int muted_now(const struct monitor_config *cfg, double now)
 	return 0;
 }
 
-static void view_of(const struct incident_row *r, struct notify_incident *v)
-{
-	memset(v, 0, sizeof(*v));
-	v->id = r->id;
-	v->service = r->service;
-	v->pattern = r->pattern;
-	v->kind = r->kind;
-	v->check_name = r->check_name;
-	v->target = r->target;
-	v->item_id = r->item_id;
-	v->started_at = r->started_at;
-	v->detected_at = r->detected_at;
-	v->resolved_at = r->resolved_at;
-	v->summary = r->summary;
-	v->notify_deadline_s = r->notify_deadline_s;
-	v->followup_deadline_s = r->followup_deadline_s;
-}
-
 static enum sg_code open_incident(struct monitor *m, struct check_rt *c, double now,
                                   const char *summary, struct sg_error *err)
 {
@@ -383,7 +365,7 @@ static enum sg_code open_incident(struct monitor *m, struct check_rt *c, double 
 	rc = ledger_append(m->s, "incident_opened", j, NULL, err);
 	json_decref(j);
 	if (!rc && !r.muted && m->ncfg) {
-		view_of(&r, &v);
+		notify_incident_of(&r, &v);
 		rc = notify_enqueue(m->s, m->ncfg, NOTIFY_INCIDENT_OPEN, &v, NULL, err);
 	}
 	mlog(m, "incident %lld opened: %s %s (%s)%s", r.id, r.kind, d->name, summary,
@@ -407,7 +389,7 @@ static enum sg_code resolve_incident(struct monitor *m, struct check_rt *c, doub
 	rc = ledger_append(m->s, "incident_resolved", j, NULL, err);
 	json_decref(j);
 	if (!rc && !r.muted && m->ncfg) {
-		view_of(&r, &v);
+		notify_incident_of(&r, &v);
 		rc = notify_enqueue(m->s, m->ncfg, NOTIFY_INCIDENT_RESOLVED, &v, NULL, err);
 	}
 	mlog(m, "incident %lld resolved: %s after %.0f s", r.id, r.check_name, now - r.started_at);

@@ -957,8 +957,7 @@ static void start_delivery(struct notifier *n, struct notification_row *row)
 	}
 }
 
-static struct notify_incident *incident_view(const struct incident_row *r,
-                                             struct notify_incident *v)
+struct notify_incident *notify_incident_of(const struct incident_row *r, struct notify_incident *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->id = r->id;
@@ -1003,7 +1002,7 @@ static void watch(struct notifier *n)
 			if (store_begin(n->s, &err) ||
 			    notify_enqueue(n->s, n->cfg,
 			                   pass ? NOTIFY_FOLLOWUP_OVERDUE : NOTIFY_DEADLINE_RISK,
-			                   incident_view(&r, &v), NULL, &err) ||
+			                   notify_incident_of(&r, &v), NULL, &err) ||
 			    (pass ? store_monitor_followup_reminded(n->s, r.id, now, &err)
 			          : store_monitor_notifications_risk_alerted(n->s, r.id, now,
 			                                                     &err)) ||

@@ -68,6 +68,10 @@ struct notify_incident {
 	double followup_deadline_s;
 };
 
+struct incident_row;
+/* Fills v from a stored incident; v's strings point into r. Returns v. */
+struct notify_incident *notify_incident_of(const struct incident_row *r, struct notify_incident *v);
+
 /* Renders and stores one message per recipient of the purpose's audience, in
  * the caller's transaction if one is open, and records each in the ledger.
  * message: the follow-up or internal text (NULL otherwise). */
