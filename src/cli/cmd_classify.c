@@ -234,52 +234,56 @@ static int ask(struct cli *cli, const char *q, const char *const *choices)
 	}
 }
 
+/* Asks the I.7.1 criteria as the catalog states them (patterns.json
+ * "questions"): each answer sets its property's level, or (null) passes to
+ * the next criterion of the same property; a decided property is not asked
+ * again. Integrity is always high. */
 static int interactive(struct cli *cli, int json)
 {
-	int pi, ts, a, b;
-	const char *avail;
+	const struct catalog *cat = cli_catalog(cli);
+	json_t *qs = json_object_get(cat->doc, "questions"), *q;
+	const char *conf = NULL, *avail = NULL;
+	int pi = 0, ts = 0, n = 0;
+	size_t i;
 
 	puts(TR(cli->lang, "I.7.1 の考え方に沿ってパターンを判定します。",
 	        "Finding the pattern by the I.7.1 criteria."));
-	if ((pi = ask(cli,
-	              TR(cli->lang,
-	                 "1. 利用者やその顧客の個人情報（特定の個人を識別できる情報）を扱いますか? "
-	                 "[yes/no] ",
-	                 "1. Does the service handle personal information of users or their "
-	                 "customers? [yes/no] "),
-	              yesno)) < 0 ||
-	    (ts = ask(cli,
-	              TR(cli->lang,
-	                 "2. "
-	                 "営業秘密情報（秘密として管理され公然と知られていない技術上・営業上の情報"
-	                 "）を扱いますか? [yes/no] ",
-	                 "2. Does it handle trade secrets (information managed as secret and not "
-	                 "publicly known)? [yes/no] "),
-	              yesno)) < 0 ||
-	    (a = ask(cli,
-	             TR(cli->lang,
-	                "3. "
-	                "運用時間中は原則として必ず稼働させておくことが求められるか、停止で利用者に"
-	                "多大な経済的損失や人命危害が生じる恐れがありますか? [yes/no] ",
-	                "3. Must it run throughout its service hours, or could a stop cause users "
-	                "great economic loss or harm to life? [yes/no] "),
-	             yesno)) < 0)
-		return 2;
-	if (a == 0) {
-		avail = "high";
-	} else {
-		if ((b = ask(cli,
-		             TR(cli->lang,
-		                "4. "
-		                "停止で利用者に部分的な経済的損失が生じるか、基幹業務に明確な影響を"
-		                "及ぼしますか? [yes/no] ",
-		                "4. Would a stop cause users partial economic loss or clearly "
-		                "affect their core business? [yes/no] "),
-		             yesno)) < 0)
+	json_array_foreach(qs, i, q)
+	{
+		const char *prop = json_string_value(json_object_get(q, "property"));
+		const char *id = json_string_value(json_object_get(q, "id"));
+		const char **level = prop && !strcmp(prop, "availability") ? &avail : &conf;
+		json_t *to;
+		struct dynbuf prompt = DYNBUF_INIT;
+		int a;
+
+		if (*level || !id)
+			continue;
+		if (cli->lang == SG_LANG_EN)
+			dynbuf_printf(&prompt, "%d. %s [yes/no] ", ++n,
+			              json_string_value(json_object_get(q, "text_en")));
+		else
+			dynbuf_printf(&prompt, "%d. %s\n%s\nこれに当たりますか? [yes/no] ", ++n,
+			              json_string_value(json_object_get(q, "criterion_ja")),
+			              json_string_value(json_object_get(q, "text_ja")));
+		a = ask(cli, dynbuf_ptr(&prompt), yesno);
+		dynbuf_release(&prompt);
+		if (a < 0)
 			return 2;
-		avail = b == 0 ? "medium" : "low";
+		if (!strcmp(id, "personal_information"))
+			pi = a == 0;
+		if (!strcmp(id, "trade_secrets"))
+			ts = a == 0;
+		to = json_object_get(q, a == 0 ? "yes" : "no");
+		if (json_is_string(to))
+			*level = json_string_value(to);
 	}
-	return by_levels(cli, json, pi == 0, ts == 0, avail);
+	if (!conf || !avail) {
+		fprintf(stderr, "saasguard classify: the catalog's I.7.1 questions leave a level "
+		                "undecided\n");
+		return 2;
+	}
+	return by_levels(cli, json, pi, ts, avail);
 }
 
 int cmd_classify(struct cli *cli, int argc, char **argv)
