@@ -263,13 +263,6 @@ class ConfigErrors(unittest.TestCase):
         n = query(os.path.join(d, "db"), "SELECT COUNT(*) FROM check_results WHERE ok = 0")[0][0]
         self.assertEqual(n, 2)  # confirm: 2 consecutive failures
 
-    def test_icmp_refused_with_clear_message(self):
-        d, p = self.write("monitor:\n  checks:\n    - {name: isp, kind: external_network, "
-                          "type: icmp, host: 127.0.0.1}\n")
-        r = sg.run("monitor", p, "--db", os.path.join(d, "db"), "--once", lang="en")
-        self.assertEqual(r.code, 2, r)
-        self.assertIn("ping_group_range", r.err)
-
     def test_password_file_mode(self):
         d, p = self.write("")
         pw = os.path.join(d, "pw")
