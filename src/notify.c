@@ -609,8 +609,9 @@ enum sg_code notify_mime(const char *from, const char *to, const char *subject, 
 		              "Content-Transfer-Encoding: base64\r\nContent-Disposition: "
 		              "attachment; ",
 		              boundary,
-		              blen > 4 && !strcmp(base + blen - 4, ".pdf") ? "application/pdf"
-		                                                           : "application/octet-stream");
+		              blen > 4 && !strcmp(base + blen - 4, ".pdf")
+		                  ? "application/pdf"
+		                  : "application/octet-stream");
 		if (ascii) {
 			dynbuf_addstr(out, "filename=\"");
 			for (const char *c = base; *c; c++)
