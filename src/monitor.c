@@ -1378,7 +1378,9 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	uv_timer_start(&m->flush, on_flush, 1000, 1000);
 	uv_timer_init(&m->loop, &m->hourly);
 	m->hourly.data = m;
-	uv_timer_start(&m->hourly, on_hourly, 3600 * 1000, 3600 * 1000);
+	/* First a minute after start (a period that closed while the daemon was
+	 * down gets its reports soon after it comes back), then hourly. */
+	uv_timer_start(&m->hourly, on_hourly, 60 * 1000, 3600 * 1000);
 	uv_signal_t *sigs[] = {&m->sigterm, &m->sigint, &m->sighup};
 	int signums[] = {SIGTERM, SIGINT, SIGHUP};
 	for (int i = 0; i < 3; i++) {
