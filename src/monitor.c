@@ -2,6 +2,7 @@
  * monitor - the event-driven monitoring engine; see monitor.h.
  */
 #include <errno.h>
+#include <libgen.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +23,8 @@
 #include "ledger.h"
 #include "monitor.h"
 #include "notify.h"
+#include "report_job.h"
+#include "report_pdf.h"
 #include "store_collect.h"
 #include "store_monitor.h"
 #include "timeutil.h"
@@ -70,6 +74,10 @@ struct monitor {
 	unsigned char profile_sha256[32];
 	struct monitor_config *cfg;
 	struct notify_config *ncfg;
+	struct report_config rcfg; /* the profile's reports: section */
+	struct ledger_config lcfg; /* its ledger: section */
+	int said_no_key;           /* "no signing key" was logged */
+	int drew_pdf;              /* pango/cairo caches to free at exit */
 	struct notifier *notifier;
 	struct curluv *cu;
 	struct check_rt *rt;
@@ -851,16 +859,23 @@ static void schedule_arm(struct monitor *m)
 /* ---- configuration (start and SIGHUP) ---- */
 
 static enum sg_code load_config(struct monitor *m, struct profile **p, struct monitor_config **cfg,
-                                struct notify_config **ncfg, struct sg_error *err)
+                                struct notify_config **ncfg, struct report_config *rcfg,
+                                struct ledger_config *lcfg, struct sg_error *err)
 {
+	char *copy = xstrdup(m->path);
+	const char *base = dirname(copy);
 	enum sg_code rc;
 
 	*p = NULL;
 	*cfg = NULL;
 	*ncfg = NULL;
+	report_config_init(rcfg, m->s->path);
+	ledger_config_init(lcfg);
 	if ((rc = profile_load(m->path, m->cat, p, err)) ||
 	    (rc = monitor_config_load(*p, m->cat, cfg, err)) ||
-	    (rc = notify_config_load(*p, ncfg, err)))
+	    (rc = notify_config_load(*p, ncfg, err)) ||
+	    (rc = report_config_load(rcfg, (*p)->doc, profile_section(*p, "reports"), base, err)) ||
+	    (rc = ledger_config_load(lcfg, (*p)->doc, profile_section(*p, "ledger"), base, err)))
 		goto fail;
 	for (size_t i = 0; i < (*cfg)->nchecks; i++)
 		if ((*cfg)->checks[i].type == CHECK_ICMP && !monitor_icmp_allowed()) {
@@ -886,8 +901,12 @@ static enum sg_code load_config(struct monitor *m, struct profile **p, struct mo
 	memcpy(m->profile_sha256, (*p)->sha256, sizeof(m->profile_sha256));
 	profile_free(*p);
 	*p = NULL;
+	free(copy);
 	return SG_OK;
 fail:
+	free(copy);
+	report_config_release(rcfg);
+	ledger_config_release(lcfg);
 	notify_config_free(*ncfg);
 	monitor_config_free(*cfg);
 	profile_free(*p);
@@ -975,12 +994,14 @@ static void do_reload(struct monitor *m)
 	struct profile *p;
 	struct monitor_config *cfg;
 	struct notify_config *ncfg;
+	struct report_config rcfg;
+	struct ledger_config lcfg;
 	struct sg_error err;
 
 	m->reload_pending = 0;
 	memset(&err, 0, sizeof(err));
 	err.lang = m->err.lang;
-	if (load_config(m, &p, &cfg, &ncfg, &err) || install(m, cfg, &err)) {
+	if (load_config(m, &p, &cfg, &ncfg, &rcfg, &lcfg, &err) || install(m, cfg, &err)) {
 		if (err.file[0] && err.line)
 			mlog(m,
 			     "reload failed, keeping the running configuration: %s:%d:%d: %s%s%s",
@@ -991,6 +1012,8 @@ static void do_reload(struct monitor *m)
 		if (cfg) {
 			notify_config_free(ncfg);
 			monitor_config_free(cfg);
+			report_config_release(&rcfg);
+			ledger_config_release(&lcfg);
 		}
 		/* The old runtime goes on: put its checks back on the schedule. */
 		m->nheap = 0;
@@ -1005,11 +1028,113 @@ static void do_reload(struct monitor *m)
 	notify_config_free(m->ncfg);
 	monitor_config_free(m->cfg);
 	profile_free(m->profile);
+	report_config_release(&m->rcfg);
+	ledger_config_release(&m->lcfg);
 	m->profile = p;
 	m->cfg = cfg;
 	m->ncfg = ncfg;
+	m->rcfg = rcfg;
+	m->lcfg = lcfg;
+	m->said_no_key = 0;
 	mlog(m, "reloaded %s: %zu checks", m->path, m->nrt);
 	schedule_arm(m);
+}
+
+/* ---- ledger sealing and periodic reports ---- */
+
+/* Signs a tree head over the new entries: when ledger_maybe_seal() says so
+ * (seal_every_entries / seal_every), or at once (shutdown, the end of
+ * --once). Runs outside any transaction. Without a signing key the entries
+ * wait, unsealed, for the first head, and the log says so once. */
+static void seal(struct monitor *m, int now)
+{
+	struct ledger_seal_result r;
+	struct sg_error err;
+	struct stat st;
+
+	if (m->s->in_tx || !m->lcfg.key_path)
+		return;
+	if (stat(m->lcfg.key_path, &st)) {
+		if (!m->said_no_key)
+			mlog(m,
+			     "ledger: no signing key at %s: tree heads are not signed (make one "
+			     "with "
+			     "saasguard ledger keygen --key %s)",
+			     m->lcfg.key_path, m->lcfg.key_path);
+		m->said_no_key = 1;
+		return;
+	}
+	memset(&err, 0, sizeof(err));
+	err.lang = m->err.lang;
+	if ((now ? ledger_seal_now : ledger_maybe_seal)(m->s, &m->lcfg, &r, &err)) {
+		if (m->said_no_key != 2)
+			mlog(m, "ledger: cannot seal: %s%s%s", err.msg,
+			     err.hint[0] ? " hint: " : "", err.hint);
+		m->said_no_key = 2; /* said once until a seal works */
+		return;
+	}
+	m->said_no_key = 0;
+	if (!r.sealed)
+		return;
+	mlog(m, "ledger: signed tree head #%lld (%lld entries)%s", r.head_id, r.tree_size,
+	     r.timestamped ? ", time-stamped" : "");
+	if (m->lcfg.tsa_url && !r.timestamped)
+		mlog(m, "ledger: no time-stamp: %s (the next head tries again)", r.tsa_error);
+}
+
+/* When the last complete reporting period has reports not yet delivered:
+ * generate, keep and mail them (report_deliver()). Decided from the store,
+ * so a restart never mails twice. Runs outside any transaction. */
+static void run_reports(struct monitor *m)
+{
+	struct sg_period per;
+	struct report_delivered done[2];
+	struct profile *p = NULL;
+	struct sg_error err;
+	unsigned pending = 0;
+	size_t n = 0;
+	double now = sg_now();
+	enum sg_code rc;
+
+	if (m->s->in_tx)
+		return;
+	memset(&err, 0, sizeof(err));
+	err.lang = m->err.lang;
+	if (report_due(m->s, m->cat, m->cfg->service, m->cfg->pattern, m->cfg->hours.timezone,
+	               &m->rcfg, now, &per, &pending, &err)) {
+		mlog(m, "reports: %s", err.msg);
+		return;
+	}
+	if (!pending)
+		return;
+	/* The YAML tree went after loading: read the file again. */
+	if (profile_load(m->path, m->cat, &p, &err)) {
+		if (err.file[0] && err.line)
+			mlog(m, "reports: %s:%d:%d: %s", err.file, err.line, err.col, err.msg);
+		else
+			mlog(m, "reports: %s", err.msg);
+		return;
+	}
+	if (strcmp(p->service.name, m->cfg->service)) {
+		mlog(m, "reports: %s now names service '%s', not '%s': send SIGHUP to reload it",
+		     m->path, p->service.name, m->cfg->service);
+		profile_free(p);
+		return;
+	}
+	m->drew_pdf = 1;
+	rc = report_deliver(m->s, m->cat, p, &m->rcfg, &m->lcfg, m->ncfg, &per, pending, now, done,
+	                    &n, &err);
+	for (size_t i = 0; i < n; i++)
+		mlog(m,
+		     "report %s (%s) written to %s, SHA-256 %s; queued for %lld recipient(s) (%s)",
+		     per.label, report_audience_name(done[i].audience), done[i].path,
+		     done[i].sha256, done[i].recipients,
+		     done[i].audience == REPORT_USERS ? "admin_contacts" : "managers");
+	if (rc)
+		mlog(m, "reports: %s", err.msg);
+	profile_free(p);
+	if (n && m->notifier)
+		notifier_kick(m->notifier);
 }
 
 /* ---- stopping ---- */
@@ -1046,6 +1171,7 @@ static void finalize(struct monitor *m)
 		goto bad;
 	}
 	json_decref(j);
+	seal(m, 1);
 	return;
 bad:
 	mlog(m, "store: %s", err.msg);
@@ -1094,6 +1220,8 @@ static void maybe_finish(struct monitor *m)
 		memset(&err, 0, sizeof(err));
 		if (flush_results(m, &err))
 			mlog(m, "store: %s", err.msg);
+		else if (m->opts->once)
+			run_reports(m); /* before the outbox drains */
 	}
 	if (m->notifier)
 		notifier_stop(m->notifier, m->opts->once, notifier_stopped, m);
@@ -1128,6 +1256,8 @@ static void on_flush(uv_timer_t *t)
 	memset(&err, 0, sizeof(err));
 	if (flush_results(m, &err))
 		mlog(m, "store: %s", err.msg);
+	else
+		seal(m, 0);
 }
 
 static void on_hourly(uv_timer_t *t)
@@ -1137,8 +1267,12 @@ static void on_hourly(uv_timer_t *t)
 
 	memset(&err, 0, sizeof(err));
 	if (flush_results(m, &err) ||
-	    monitor_write_measurements(m->s, m->cfg, m->cat, sg_now(), &err))
+	    monitor_write_measurements(m->s, m->cfg, m->cat, sg_now(), &err)) {
 		mlog(m, "measurements: %s", err.msg);
+		return;
+	}
+	run_reports(m);
+	seal(m, 0);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -1189,7 +1323,7 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	m->day_start = m->day_end = 0;
 	srand((unsigned)(getpid() ^ (unsigned)now));
 	uv_loop_init(&m->loop);
-	if ((rc = load_config(m, &m->profile, &m->cfg, &m->ncfg, err)) ||
+	if ((rc = load_config(m, &m->profile, &m->cfg, &m->ncfg, &m->rcfg, &m->lcfg, err)) ||
 	    (rc = store_monitor_writer_open(s, &m->w, err)))
 		goto out;
 	/* A previous run left intervals open: each check's first probe decides
@@ -1226,7 +1360,9 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	uv_timer_start(&m->flush, on_flush, 1000, 1000);
 	uv_timer_init(&m->loop, &m->hourly);
 	m->hourly.data = m;
-	uv_timer_start(&m->hourly, on_hourly, 3600 * 1000, 3600 * 1000);
+	/* First a minute after start (a period that closed while the daemon was
+	 * down gets its reports soon after it comes back), then hourly. */
+	uv_timer_start(&m->hourly, on_hourly, 60 * 1000, 3600 * 1000);
 	uv_signal_t *sigs[] = {&m->sigterm, &m->sigint, &m->sighup};
 	int signums[] = {SIGTERM, SIGINT, SIGHUP};
 	for (int i = 0; i < 3; i++) {
@@ -1254,8 +1390,12 @@ out:
 	uv_loop_close(&m->loop);
 	store_monitor_writer_close(&m->w);
 	EVP_MD_CTX_free(m->digest);
+	if (m->drew_pdf)
+		report_pdf_shutdown();
 	notify_config_free(m->ncfg);
 	monitor_config_free(m->cfg);
+	report_config_release(&m->rcfg);
+	ledger_config_release(&m->lcfg);
 	profile_free(m->profile);
 	free(m->rt);
 	free(m->heap);

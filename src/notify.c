@@ -599,15 +599,36 @@ enum sg_code notify_mime(const char *from, const char *to, const char *subject, 
 		if (rc)
 			return rc;
 		base = base ? base + 1 : attachment_path;
-		dynbuf_printf(out,
-		              "\r\n--%s\r\nContent-Type: application/octet-stream\r\n"
-		              "Content-Transfer-Encoding: base64\r\nContent-Disposition: "
-		              "attachment; filename=\"",
-		              boundary);
+		size_t blen = strlen(base);
+		int ascii = 1;
 		for (const char *c = base; *c; c++)
-			if (*c != '"' && *c != '\r' && *c != '\n' && *c != '\\')
-				dynbuf_addch(out, *c);
-		dynbuf_addstr(out, "\"\r\n\r\n");
+			if ((unsigned char)*c >= 0x80)
+				ascii = 0;
+		dynbuf_printf(out,
+		              "\r\n--%s\r\nContent-Type: %s\r\n"
+		              "Content-Transfer-Encoding: base64\r\nContent-Disposition: "
+		              "attachment; ",
+		              boundary,
+		              blen > 4 && !strcmp(base + blen - 4, ".pdf")
+		                  ? "application/pdf"
+		                  : "application/octet-stream");
+		if (ascii) {
+			dynbuf_addstr(out, "filename=\"");
+			for (const char *c = base; *c; c++)
+				if (*c != '"' && *c != '\r' && *c != '\n' && *c != '\\')
+					dynbuf_addch(out, *c);
+			dynbuf_addstr(out, "\"\r\n\r\n");
+		} else {
+			/* RFC 2231: a UTF-8 file name, percent-encoded. */
+			dynbuf_addstr(out, "filename*=UTF-8''");
+			for (const unsigned char *c = (const unsigned char *)base; *c; c++)
+				if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+				    (*c >= '0' && *c <= '9') || *c == '-' || *c == '.' || *c == '_')
+					dynbuf_addch(out, (char)*c);
+				else
+					dynbuf_printf(out, "%%%02X", *c);
+			dynbuf_addstr(out, "\r\n\r\n");
+		}
 		add_b64(out, (const unsigned char *)dynbuf_ptr(&f), dynbuf_len(&f), 1);
 		dynbuf_printf(out, "\r\n--%s--\r\n", boundary);
 		dynbuf_release(&f);

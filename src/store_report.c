@@ -5,7 +5,26 @@
 #include <stddef.h>
 
 #include "store_report.h"
+#include "store_schemas.h"
 #include "banned.h"
+
+static const struct store_migration migrations[] = {
+    {1, "CREATE TABLE report_deliveries("
+        " service TEXT NOT NULL,"
+        " period TEXT NOT NULL,"
+        " audience TEXT NOT NULL CHECK (audience IN ('users','managers')),"
+        " path TEXT NOT NULL,"
+        " sha256 TEXT NOT NULL,"
+        " recipients INTEGER NOT NULL,"
+        " delivered_at REAL NOT NULL,"
+        " PRIMARY KEY (service, period, audience));"},
+};
+
+const struct store_schema store_report_schema = {
+    "report",
+    migrations,
+    (int)(sizeof(migrations) / sizeof(migrations[0])),
+};
 
 static const char *col_text(sqlite3_stmt *st, int i)
 {
@@ -285,4 +304,76 @@ enum sg_code store_report_measurements(struct store *s, const char *service, dou
 	sqlite3_bind_double(st, 2, start);
 	sqlite3_bind_double(st, 3, end);
 	return walk(s, st, measurement_row, &c, "read measurements", err);
+}
+
+enum sg_code store_report_delivered(struct store *s, const char *service, const char *period,
+                                    const char *audience, int *done, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT 1 FROM report_deliveries WHERE service = ?1 AND "
+	                                "period = ?2 AND audience = ?3",
+	                                &st, err);
+	int step;
+
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, period, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, audience, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	*done = step == SQLITE_ROW;
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = store_fail(s, err, "read report_deliveries");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum sg_code store_report_delivered_add(struct store *s, const struct store_report_delivery_rec *r,
+                                        struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "INSERT INTO report_deliveries(service, period, audience, "
+	                                "path, sha256, recipients, delivered_at) "
+	                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	                                &st, err);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, r->service, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->period, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->audience, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, r->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, r->recipients);
+	sqlite3_bind_double(st, 7, r->at);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = store_fail(s, err, "record a report delivery");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum sg_code store_report_monitored(struct store *s, const char *service, const char *day_from,
+                                    const char *day_to, int *has, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT 1 FROM check_daily d JOIN checks c ON c.id = "
+	                                "d.check_id WHERE c.service = ?1 AND d.day >= ?2 AND "
+	                                "d.day < ?3 LIMIT 1",
+	                                &st, err);
+	int step;
+
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, day_from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, day_to, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	*has = step == SQLITE_ROW;
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = store_fail(s, err, "read check_daily");
+	sqlite3_finalize(st);
+	return rc;
 }

@@ -1,8 +1,11 @@
 /*
  * store_report - the queries reports run over the monitor's and the
- * collectors' tables (the report has no tables of its own). Each function
- * streams rows to a callback; the row's strings are valid only during the
- * call. Reports read the daily rollups (check_daily), never check_results.
+ * collectors' tables, and the report's one table of its own,
+ * report_deliveries: which report (service, period, audience) the daemon
+ * has generated and queued for mail, so a restart never mails it twice.
+ * Each walking function streams rows to a callback; the row's strings are
+ * valid only during the call. Reports read the daily rollups (check_daily),
+ * never check_results.
  *
  * A callback returning non-zero stops the walk; the function then returns
  * SG_OK.
@@ -85,5 +88,28 @@ enum sg_code store_report_measurements(struct store *s, const char *service, dou
                                        double end, int findings_only,
                                        store_report_measurement_cb cb, void *ctx,
                                        struct sg_error *err);
+
+/* ---- report_deliveries: what the daemon mailed ---- */
+
+/* *done = 1 when the report of (service, period, audience) is recorded as
+ * delivered (generated and queued for mail). */
+enum sg_code store_report_delivered(struct store *s, const char *service, const char *period,
+                                    const char *audience, int *done, struct sg_error *err);
+
+struct store_report_delivery_rec {
+	const char *service, *period, *audience, *path, *sha256;
+	long long recipients; /* messages queued */
+	double at;
+};
+/* Records a delivery; joins the caller's transaction (where the mail is
+ * queued and the ledger entry written). Recording one twice is an error. */
+enum sg_code store_report_delivered_add(struct store *s, const struct store_report_delivery_rec *r,
+                                        struct sg_error *err);
+
+/* *has = 1 when the monitor recorded a daily rollup of one of the service's
+ * checks with day_from <= day < day_to (local dates): the period was
+ * monitored, so it has a report to send. */
+enum sg_code store_report_monitored(struct store *s, const char *service, const char *day_from,
+                                    const char *day_to, int *has, struct sg_error *err);
 
 #endif

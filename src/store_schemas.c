@@ -10,5 +10,6 @@ const struct store_schema *const store_schemas[] = {
     &store_ledger_schema,
     &store_monitor_schema,
     &store_collect_schema,
+    &store_report_schema, /* report_deliveries (the daemon's mailed reports) */
     NULL,
 };

@@ -199,6 +199,8 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		rc = cli_report(cli, &err);
 		goto done;
 	}
+	if ((rc = cli_ledger_seal_for(cli, st, p)))
+		goto done;
 	if (format == 1)
 		render_json(p, &res, ctx.now, seq, &out);
 	else

@@ -697,7 +697,20 @@ int cli_ledger_seal_for(struct cli *cli, struct store *s, const struct profile *
 		if (ledger_maybe_seal(s, &cfg, &sr, &err))
 			rc = cli_report(cli, &err);
 		else if (sr.sealed)
-			cli_ledger_print_seal(cli, &cfg, &sr);
+			/* A side note: stdout carries the command's own output
+			 * (JSON, a report). */
+			fprintf(
+			    stderr,
+			    TR(cli->lang,
+			       "saasguard: 証跡台帳のツリーヘッド #%lld に署名しました (エントリ "
+			       "%lld 件)%s%s\n",
+			       "saasguard: signed ledger tree head #%lld (%lld entries)%s%s\n"),
+			    sr.head_id, sr.tree_size,
+			    sr.timestamped ? TR(cli->lang, "、タイムスタンプ付き", ", time-stamped")
+			    : cfg.tsa_url
+			        ? TR(cli->lang, "、タイムスタンプなし: ", ", no time-stamp: ")
+			        : "",
+			    !sr.timestamped && cfg.tsa_url ? sr.tsa_error : "");
 	}
 	ledger_config_release(&cfg);
 	return rc;

@@ -13,16 +13,13 @@
 #include <limits.h>
 #include <stdio.h>
 
-#include "assess.h"
-#include "ledger.h"
-#include "ledger_key.h"
-#include "ledger_verify.h"
 #include "cli.h"
+#include "ledger.h"
 #include "profile.h"
 #include "report.h"
+#include "report_job.h"
 #include "report_pdf.h"
 #include "store.h"
-#include "store_collect.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -60,69 +57,6 @@ static const struct option long_opts[] = {
 static const char *const audiences[] = {"users", "managers", NULL};
 static const char *const formats[] = {"html", "pdf", "json", NULL};
 
-/* The assessment the SLA table and the manager summary show: the profile's
- * declarations judged together with the latest measurements in the store. */
-static enum sg_code assess_with_measurements(struct store *store, const struct profile *prof,
-                                             const struct catalog *cat, double now, json_t **out,
-                                             struct sg_error *err)
-{
-	struct measured_set measured = MEASURED_SET_INIT;
-	struct assess_result *r = NULL;
-	enum sg_code rc = store_collect_latest(store, prof->service.name, &measured, err);
-
-	if (!rc)
-		rc = assess_run(cat, prof, &measured, now, &r, err);
-	if (!rc)
-		*out = assess_to_json(r);
-	assess_free(r);
-	measured_set_release(&measured);
-	return rc;
-}
-
-/* The manager summary states whether the evidence ledger verified, with the
- * public half of the profile's signing key. */
-static void ledger_status(struct cli *cli, struct store *store, const struct profile *prof,
-                          struct report_request *req, char *detail, size_t n)
-{
-	struct ledger_config cfg;
-	struct ledger_key pub;
-	struct ledger_verify_opts vo;
-	struct ledger_verify_report vr;
-	struct sg_error err;
-	char *pubpath;
-
-	if (cli_ledger_load_for(cli, prof, &cfg))
-		return;
-	pubpath = xasprintf("%s.pub", cfg.key_path);
-	cli_error_init(cli, &err);
-	memset(&vo, 0, sizeof(vo));
-	vo.from_ms = LLONG_MIN;
-	vo.to_ms = LLONG_MAX;
-	vo.tsa_ca_file = cfg.tsa_ca_file;
-	if (ledger_key_load_public(pubpath, &pub, &err)) {
-		snprintf(detail, n, "%s: %s", pubpath, err.msg);
-	} else {
-		vo.keys = &pub;
-		vo.nkeys = 1;
-		if (ledger_verify(store, &vo, &vr, &err)) {
-			req->ledger_status = REPORT_LEDGER_FAILED;
-			snprintf(detail, n, "%s", err.msg);
-		} else {
-			req->ledger_status = REPORT_LEDGER_VERIFIED;
-			snprintf(detail, n,
-			         TR(cli->lang,
-			            "エントリ %lld 件、署名付きツリーヘッド %lld "
-			            "件（うちタイムスタンプ付き %lld 件）を検証",
-			            "%lld entries and %lld signed tree heads (%lld timestamped) "
-			            "verified"),
-			         vr.entries, vr.heads, vr.heads_timestamped);
-		}
-	}
-	req->ledger_detail = detail;
-	free(pubpath);
-	ledger_config_release(&cfg);
-}
-
 int cmd_report(struct cli *cli, int argc, char **argv)
 {
 	const char *period = NULL, *output = "-", *db = NULL;
@@ -131,8 +65,10 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 	struct profile *prof = NULL;
 	struct store *store = NULL;
 	struct sg_error err;
-	char *dbpath = NULL, sha[65], ledger_detail[600];
-	json_t *assessment = NULL;
+	char *dbpath = NULL, sha[65];
+	struct report_inputs in = {0};
+	struct ledger_config lc;
+	int have_lc = 0;
 
 	cli_getopt_reset();
 	while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
@@ -205,14 +141,16 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 		rc = cli_report(cli, &err);
 		goto out;
 	}
+	/* The manager summary states whether the evidence ledger verified,
+	 * with the public half of the profile's signing key. */
+	if ((rc = cli_ledger_load_for(cli, prof, &lc)))
+		goto out;
+	have_lc = 1;
 	if (store_open(dbpath, 0, &store, &err) ||
-	    assess_with_measurements(store, prof, req.catalog, req.now, &assessment, &err)) {
+	    report_inputs_load(&req, store, &lc, &in, &err)) {
 		rc = cli_report(cli, &err);
 		goto out;
 	}
-	req.assessment = assessment;
-	if (req.audience == REPORT_MANAGERS)
-		ledger_status(cli, store, prof, &req, ledger_detail, sizeof(ledger_detail));
 	if (report_generate(store, &req, (enum report_format)format, output, sha, &err)) {
 		rc = cli_report(cli, &err);
 		goto out;
@@ -225,7 +163,9 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 		           "Wrote %s (period %s, SHA-256 %s)\n"),
 		        output, req.period.label, sha);
 out:
-	json_decref(assessment);
+	report_inputs_release(&in);
+	if (have_lc)
+		ledger_config_release(&lc);
 	if (format == REPORT_FORMAT_PDF)
 		report_pdf_shutdown();
 	store_close(store);

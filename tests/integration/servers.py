@@ -13,7 +13,7 @@ import time
 import sg
 
 SMTP_SINK = r'''
-import asyncio, email, email.policy, json, os, sys, time
+import asyncio, email, email.policy, hashlib, json, os, sys, time
 from aiosmtpd.controller import Controller
 out = sys.argv[2]
 class H:
@@ -22,8 +22,12 @@ class H:
         parts = [p for p in msg.walk() if not p.is_multipart()]
         body = parts[0].get_content() if parts else ""
         att = [p.get_filename() for p in parts[1:]]
+        att_sha = [hashlib.sha256(p.get_payload(decode=True) or b"").hexdigest()
+                   for p in parts[1:]]
+        att_type = [p.get_content_type() for p in parts[1:]]
         rec = {"from": envelope.mail_from, "to": envelope.rcpt_tos, "subject": str(msg["subject"]),
-               "body": body, "attachments": att, "received_at": time.time()}
+               "body": body, "attachments": att, "attachment_sha256": att_sha,
+               "attachment_types": att_type, "received_at": time.time()}
         name = os.path.join(out, "%.6f-%d.json" % (time.time(), os.getpid()))
         with open(name + ".tmp", "w", encoding="utf-8") as f:
             json.dump(rec, f, ensure_ascii=False)

@@ -16,6 +16,7 @@
 #include "profile.h"
 #include "report.h"
 #include "report_doc.h"
+#include "report_job.h"
 #include "report_pdf.h"
 #include "store.h"
 
@@ -193,12 +194,54 @@ static void test_build(void **state)
 	rmdir(dir);
 }
 
+static void test_config_and_names(void **state)
+{
+	static const char yaml[] = "reports:\n  dir: out\n  audiences: [managers]\n"
+	                           "  format: pdf\n  enabled: false\n";
+	static const char bad[] = "reports:\n  audiences: [users, boss]\n";
+	struct report_config c;
+	struct ydoc *doc = NULL;
+	struct sg_error err;
+	char *name;
+	(void)state;
+
+	report_config_init(&c, "/var/lib/saasguard/saasguard.db");
+	assert_string_equal(c.dir, "/var/lib/saasguard/reports");
+	assert_int_equal(c.enabled, 1);
+	assert_int_equal(c.audiences, 3u);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(ydoc_parse(yaml, sizeof(yaml) - 1, "p.yaml", &doc, &err), SG_OK);
+	assert_int_equal(
+	    report_config_load(&c, doc, ydoc_get(doc->root, "reports"), "/etc/sg", &err), SG_OK);
+	assert_string_equal(c.dir, "/etc/sg/out");
+	assert_int_equal(c.audiences, 1u << REPORT_MANAGERS);
+	assert_int_equal(c.enabled, 0);
+	report_config_release(&c);
+	ydoc_free(doc);
+
+	report_config_init(&c, "sg.db");
+	assert_string_equal(c.dir, "reports");
+	assert_int_equal(ydoc_parse(bad, sizeof(bad) - 1, "p.yaml", &doc, &err), SG_OK);
+	assert_int_equal(report_config_load(&c, doc, ydoc_get(doc->root, "reports"), NULL, &err),
+	                 SG_ERR_INPUT);
+	assert_int_equal(err.line, 2);
+	assert_int_equal(err.col, 22);
+	report_config_release(&c);
+	ydoc_free(doc);
+
+	name = report_file_name("a/b\nc", "2026-11", REPORT_USERS);
+	assert_string_equal(name, "a_b_c-2026-11-users.pdf");
+	free(name);
+	name = report_file_name(".hidden", "2026-Q4", REPORT_MANAGERS);
+	assert_string_equal(name, "_hidden-2026-Q4-managers.pdf");
+	free(name);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_percentile),
-	    cmocka_unit_test(test_wording),
-	    cmocka_unit_test(test_interval),
+	    cmocka_unit_test(test_percentile), cmocka_unit_test(test_config_and_names),
+	    cmocka_unit_test(test_wording),    cmocka_unit_test(test_interval),
 	    cmocka_unit_test(test_build),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

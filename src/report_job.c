@@ -1,0 +1,403 @@
+/*
+ * report_job - reports on behalf of a profile (the command and the daemon);
+ * see report_job.h.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "assess.h"
+#include "fileio.h"
+#include "ledger_key.h"
+#include "ledger_verify.h"
+#include "measured.h"
+#include "report_doc.h"
+#include "report_job.h"
+#include "store_collect.h"
+#include "store_report.h"
+#include "xalloc.h"
+#include "banned.h"
+
+/* ---- inputs ---- */
+
+static void ledger_status(struct report_request *req, struct store *s,
+                          const struct ledger_config *lc, struct report_inputs *in)
+{
+	struct ledger_key pub;
+	struct ledger_verify_opts vo;
+	struct ledger_verify_report vr;
+	struct sg_error err;
+	char *pubpath = xasprintf("%s.pub", lc->key_path);
+
+	memset(&err, 0, sizeof(err));
+	err.lang = (int)req->lang;
+	memset(&vo, 0, sizeof(vo));
+	vo.from_ms = LLONG_MIN;
+	vo.to_ms = LLONG_MAX;
+	vo.tsa_ca_file = lc->tsa_ca_file;
+	if (ledger_key_load_public(pubpath, &pub, &err)) {
+		snprintf(in->ledger_detail, sizeof(in->ledger_detail), "%s: %s", pubpath, err.msg);
+	} else {
+		vo.keys = &pub;
+		vo.nkeys = 1;
+		if (ledger_verify(s, &vo, &vr, &err)) {
+			req->ledger_status = REPORT_LEDGER_FAILED;
+			snprintf(in->ledger_detail, sizeof(in->ledger_detail), "%s", err.msg);
+		} else {
+			req->ledger_status = REPORT_LEDGER_VERIFIED;
+			snprintf(in->ledger_detail, sizeof(in->ledger_detail),
+			         TR(req->lang,
+			            "エントリ %lld 件、署名付きツリーヘッド %lld "
+			            "件（うちタイムスタンプ付き %lld 件）を検証",
+			            "%lld entries and %lld signed tree heads (%lld timestamped) "
+			            "verified"),
+			         vr.entries, vr.heads, vr.heads_timestamped);
+		}
+	}
+	req->ledger_detail = in->ledger_detail;
+	free(pubpath);
+}
+
+enum sg_code report_inputs_load(struct report_request *req, struct store *s,
+                                const struct ledger_config *lc, struct report_inputs *in,
+                                struct sg_error *err)
+{
+	struct measured_set measured = MEASURED_SET_INIT;
+	struct assess_result *r = NULL;
+	enum sg_code rc;
+
+	memset(in, 0, sizeof(*in));
+	rc = store_collect_latest(s, req->profile->service.name, &measured, err);
+	if (!rc)
+		rc = assess_run(req->catalog, req->profile, &measured, req->now, &r, err);
+	if (!rc)
+		in->assessment = assess_to_json(r);
+	assess_free(r);
+	measured_set_release(&measured);
+	if (rc)
+		return rc;
+	req->assessment = in->assessment;
+	req->ledger_status = REPORT_LEDGER_NOT_CHECKED;
+	req->ledger_detail = NULL;
+	if (req->audience == REPORT_MANAGERS && lc)
+		ledger_status(req, s, lc, in);
+	return SG_OK;
+}
+
+void report_inputs_release(struct report_inputs *in)
+{
+	json_decref(in->assessment);
+	in->assessment = NULL;
+}
+
+/* ---- the `reports:` section ---- */
+
+void report_config_init(struct report_config *c, const char *db_path)
+{
+	const char *slash = db_path ? strrchr(db_path, '/') : NULL;
+
+	memset(c, 0, sizeof(*c));
+	c->enabled = 1;
+	c->audiences = 1u << REPORT_USERS | 1u << REPORT_MANAGERS;
+	if (slash)
+		c->dir = xasprintf("%.*s/reports", (int)(slash - db_path), db_path);
+	else
+		c->dir = xstrdup("reports");
+}
+
+void report_config_release(struct report_config *c)
+{
+	free(c->dir);
+	c->dir = NULL;
+}
+
+enum sg_code report_config_load(struct report_config *c, const struct ydoc *doc,
+                                const struct ydoc_node *section, const char *base_dir,
+                                struct sg_error *err)
+{
+	static const char *const keys[] = {REPORT_CONFIG_KEYS, NULL};
+	const struct ydoc_node *n;
+	const char *str;
+	enum sg_code rc;
+
+	if (!section || ydoc_is_null(section))
+		return SG_OK;
+	if ((rc = ydoc_want(doc, section, YDOC_MAP, "reports", err)) ||
+	    (rc = ydoc_check_keys(doc, section, keys, "reports", err)))
+		return rc;
+	if ((n = ydoc_get(section, "enabled")) &&
+	    (rc = ydoc_bool(doc, n, "reports.enabled", &c->enabled, err)))
+		return rc;
+	if ((n = ydoc_get(section, "dir"))) {
+		if ((rc = ydoc_str(doc, n, "reports.dir", &str, err)))
+			return rc;
+		if (!*str) {
+			ydoc_error(doc, n, err, "%s",
+			           ETR(err, "reports.dir が空です", "reports.dir is empty"));
+			sg_error_hint(err, "%s",
+			              ETR(err,
+			                  "報告書を保存するディレクトリを書いてください（例: "
+			                  "dir: /var/lib/saasguard/reports）",
+			                  "write the directory reports are kept in (e.g. dir: "
+			                  "/var/lib/saasguard/reports)"));
+			return SG_ERR_INPUT;
+		}
+		free(c->dir);
+		c->dir = str[0] == '/' || !base_dir || !*base_dir
+		             ? xstrdup(str)
+		             : xasprintf("%s/%s", base_dir, str);
+	}
+	if ((n = ydoc_get(section, "format"))) {
+		if ((rc = ydoc_str(doc, n, "reports.format", &str, err)))
+			return rc;
+		if (strcmp(str, "pdf")) {
+			ydoc_error(doc, n, err,
+			           ETR(err, "reports.format は pdf だけです（'%s' は使えません）",
+			               "reports.format can only be pdf (not '%s')"),
+			           str);
+			sg_error_hint(
+			    err, "%s",
+			    ETR(err,
+			        "報告書は PDF を添付してメールで送ります。format: pdf "
+			        "と書くか、この行を削除してください。HTML や JSON は "
+			        "saasguard report --format で作成できます",
+			        "reports are mailed as an attached PDF: write format: pdf "
+			        "or remove the line; saasguard report --format makes HTML "
+			        "or JSON"));
+			return SG_ERR_INPUT;
+		}
+	}
+	if ((n = ydoc_get(section, "audiences"))) {
+		unsigned mask = 0;
+		if ((rc = ydoc_want(doc, n, YDOC_SEQ, "reports.audiences", err)))
+			return rc;
+		for (size_t i = 0; i < n->nitems; i++) {
+			const struct ydoc_node *it = n->items[i];
+			if ((rc = ydoc_str(doc, it, "reports.audiences", &str, err)))
+				return rc;
+			if (!strcmp(str, "users")) {
+				mask |= 1u << REPORT_USERS;
+			} else if (!strcmp(str, "managers")) {
+				mask |= 1u << REPORT_MANAGERS;
+			} else {
+				ydoc_error(doc, it, err,
+				           ETR(err, "'%s' という報告書の読み手はありません",
+				               "there is no report audience '%s'"),
+				           str);
+				sg_error_hint(err, "%s",
+				              ETR(err,
+				                  "users（利用者向け定期報告書、III.1.1.7）又は "
+				                  "managers（管理責任者向け総括報告書、III.1.1.4）"
+				                  "と書いてください",
+				                  "write users (the customer report, III.1.1.7) or "
+				                  "managers (the manager summary, III.1.1.4)"));
+				return SG_ERR_INPUT;
+			}
+		}
+		c->audiences = mask;
+	}
+	return SG_OK;
+}
+
+/* ---- the daemon's job ---- */
+
+static void local_date(long long t, const char *tz, char out[16])
+{
+	struct tm tm;
+
+	sg_localtime(t, tz, &tm);
+	snprintf(out, 16, "%04d-%02d-%02d", (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100,
+	         tm.tm_mday % 100);
+}
+
+enum sg_code report_due(struct store *s, const struct catalog *cat, const char *service,
+                        int pattern, const char *tz, const struct report_config *c, double now,
+                        struct sg_period *period, unsigned *pending, struct sg_error *err)
+{
+	char from[16], to[16];
+	int has = 0;
+	enum sg_code rc;
+
+	*pending = 0;
+	if (!c->enabled || !c->audiences)
+		return SG_OK;
+	if ((rc = report_period(cat, pattern, NULL, tz, now, period, err)))
+		return rc;
+	local_date(period->start, tz, from);
+	local_date(period->end, tz, to);
+	if ((rc = store_report_monitored(s, service, from, to, &has, err)) || !has)
+		return rc;
+	for (int a = REPORT_USERS; a <= REPORT_MANAGERS; a++) {
+		int done = 0;
+		if (!(c->audiences & 1u << a))
+			continue;
+		if ((rc = store_report_delivered(s, service, period->label,
+		                                 report_audience_name((enum report_audience)a),
+		                                 &done, err)))
+			return rc;
+		if (!done)
+			*pending |= 1u << a;
+	}
+	return SG_OK;
+}
+
+char *report_file_name(const char *service, const char *period, enum report_audience a)
+{
+	char *name = xasprintf("%s-%s-%s.pdf", service, period, report_audience_name(a));
+
+	for (char *p = name; *p && p < name + strlen(service); p++)
+		if (*p == '/' || (unsigned char)*p < 0x20 || *p == 0x7f || (p == name && *p == '.'))
+			*p = '_';
+	return name;
+}
+
+static void date_ja(long long t, const char *tz, struct dynbuf *out)
+{
+	struct tm tm;
+
+	sg_localtime(t, tz, &tm);
+	dynbuf_printf(out, "%d年%d月%d日", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+/* The mail: formal Japanese, the period, what the PDF holds, its SHA-256. */
+static void compose(const struct profile *p, const struct sg_period *period, const char *tz,
+                    enum report_audience a, const char *file, const char *sha,
+                    struct dynbuf *subject, struct dynbuf *body)
+{
+	const char *svc = p->service.name;
+	struct dynbuf per = DYNBUF_INIT, span = DYNBUF_INIT;
+
+	report_doc_period(&per, period, tz, SG_LANG_JA);
+	date_ja(period->start, tz, &span);
+	dynbuf_addstr(&span, "〜");
+	date_ja(period->end - 1, tz, &span);
+	if (a == REPORT_USERS) {
+		dynbuf_printf(subject, "%s サービス稼働状況報告書（%s）", svc, dynbuf_ptr(&per));
+		dynbuf_printf(
+		    body,
+		    "%s をご利用のお客様 ご担当者様\n\n"
+		    "平素より「%s」をご利用いただき、誠にありがとうございます。\n"
+		    "%s（%s）のサービス稼働状況につきまして、定期報告書を添付のとおり"
+		    "お送りいたします。\n\n"
+		    "報告書には、サービス稼働率の実績と目標値、SLA の各項目の達成状況、"
+		    "障害の経過と通知期限の遵守状況、応答時間の推移、実施した保守を記載して"
+		    "おります。\n\n"
+		    "添付ファイル: %s\n"
+		    "SHA-256: %s\n"
+		    "（添付ファイルのハッシュ値が上記と一致することで、送付後に変更されて"
+		    "いないことをご確認いただけます。）\n\n"
+		    "本報告は「ASP・SaaS における情報セキュリティ対策ガイドライン」III.1.1.7 "
+		    "に基づき、定期的にお送りしているものです。\n"
+		    "ご不明な点がございましたら、弊社サポート窓口までお問い合わせください。\n"
+		    "今後とも変わらぬお引き立てを賜りますよう、よろしくお願い申し上げます。\n",
+		    svc, svc, dynbuf_ptr(&per), dynbuf_ptr(&span), file, sha);
+	} else {
+		dynbuf_printf(subject, "%s 監視結果総括報告書（%s）", svc, dynbuf_ptr(&per));
+		dynbuf_printf(
+		    body,
+		    "管理責任者各位\n\n"
+		    "「%s」（パターン %d）の %s（%s）の監視結果総括報告書を添付のとおり"
+		    "お送りいたします。\n\n"
+		    "報告書には、サービス稼働率と SLA の達成状況、障害と通知期限の遵守状況に"
+		    "加え、評価結果（基準値に満たない項目）、期限を過ぎた続報、収集器の指摘、"
+		    "期限内に届かなかったおそれのある通知、証跡台帳の検証結果を記載して"
+		    "おります。ご確認のうえ、必要な対策のご指示をお願いいたします。\n\n"
+		    "添付ファイル: %s\n"
+		    "SHA-256: %s\n"
+		    "（この値は証跡台帳にも記録しております。）\n\n"
+		    "本報告は「ASP・SaaS における情報セキュリティ対策ガイドライン」III.1.1.4 "
+		    "に基づくものです。\n",
+		    svc, p->service.pattern, dynbuf_ptr(&per), dynbuf_ptr(&span), file, sha);
+	}
+	dynbuf_release(&per);
+	dynbuf_release(&span);
+}
+
+static enum sg_code deliver_one(struct store *s, const struct catalog *cat, const struct profile *p,
+                                const struct report_config *c, const struct ledger_config *lc,
+                                const struct notify_config *nc, const struct sg_period *period,
+                                enum report_audience a, double now, struct report_delivered *out,
+                                struct sg_error *err)
+{
+	const char *group = a == REPORT_USERS ? "admin_contacts" : "managers";
+	struct report_request req;
+	struct report_inputs in;
+	struct dynbuf subject = DYNBUF_INIT, body = DYNBUF_INIT;
+	struct store_report_delivery_rec rec;
+	char *name = report_file_name(p->service.name, period->label, a);
+	enum sg_code rc;
+	json_t *j;
+
+	memset(out, 0, sizeof(*out));
+	out->audience = a;
+	snprintf(out->path, sizeof(out->path), "%s/%s", c->dir, name);
+	report_request_init(&req, cat, p);
+	req.period = *period;
+	req.audience = a;
+	req.lang = SG_LANG_JA;
+	req.now = now;
+	if ((rc = report_inputs_load(&req, s, lc, &in, err)))
+		goto out;
+	rc = report_generate(s, &req, REPORT_FORMAT_PDF, out->path, out->sha256, err);
+	report_inputs_release(&in);
+	if (rc)
+		goto out;
+	compose(p, period, req.tz, a, name, out->sha256, &subject, &body);
+	out->recipients = nc ? (long long)notify_config_recipients(nc, group) : 0;
+	memset(&rec, 0, sizeof(rec));
+	rec.service = p->service.name;
+	rec.period = period->label;
+	rec.audience = report_audience_name(a);
+	rec.path = out->path;
+	rec.sha256 = out->sha256;
+	rec.recipients = out->recipients;
+	rec.at = now;
+	j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s}", "service", p->service.name, "period",
+	              period->label, "audience", report_audience_name(a), "recipients_group", group,
+	              "path", out->path, "sha256", out->sha256, "recipients",
+	              (json_int_t)out->recipients, "subject", dynbuf_ptr(&subject));
+	if ((rc = store_begin(s, err)))
+		goto out_j;
+	if ((nc && (rc = notify_enqueue_report(s, nc, group, dynbuf_ptr(&subject),
+	                                       dynbuf_ptr(&body), out->path, err))) ||
+	    (rc = store_report_delivered_add(s, &rec, err)) ||
+	    (rc = ledger_append(s, "report_mailed", j, NULL, err))) {
+		store_rollback(s);
+		goto out_j;
+	}
+	rc = store_commit(s, err);
+out_j:
+	json_decref(j);
+out:
+	dynbuf_release(&subject);
+	dynbuf_release(&body);
+	free(name);
+	return rc;
+}
+
+enum sg_code report_deliver(struct store *s, const struct catalog *cat, const struct profile *p,
+                            const struct report_config *c, const struct ledger_config *lc,
+                            const struct notify_config *nc, const struct sg_period *period,
+                            unsigned pending, double now, struct report_delivered out[2],
+                            size_t *nout, struct sg_error *err)
+{
+	enum sg_code rc;
+
+	*nout = 0;
+	if (!pending)
+		return SG_OK;
+	if ((rc = fileio_mkdirs(c->dir, 0750, err)))
+		return rc;
+	for (int a = REPORT_USERS; a <= REPORT_MANAGERS; a++) {
+		if (!(pending & 1u << a))
+			continue;
+		if ((rc = deliver_one(s, cat, p, c, lc, nc, period, (enum report_audience)a, now,
+		                      &out[*nout], err)))
+			return rc;
+		(*nout)++;
+	}
+	return SG_OK;
+}
