@@ -77,7 +77,14 @@ struct monitor {
 	struct report_config rcfg; /* the profile's reports: section */
 	struct ledger_config lcfg; /* its ledger: section */
 	int said_no_key;           /* "no signing key" was logged */
-	int drew_pdf;              /* pango/cairo caches to free at exit */
+	/* A periodic seal runs on libuv's thread pool with its own connection,
+	 * so a slow TSA never holds up the probes. */
+	uv_work_t seal_work;
+	int sealing;
+	enum sg_code seal_rc;
+	struct ledger_seal_result seal_r;
+	struct sg_error seal_err;
+	int drew_pdf; /* pango/cairo caches to free at exit */
 	struct notifier *notifier;
 	struct curluv *cu;
 	struct check_rt *rt;
@@ -1042,44 +1049,85 @@ static void do_reload(struct monitor *m)
 
 /* ---- ledger sealing and periodic reports ---- */
 
-/* Signs a tree head over the new entries: when ledger_maybe_seal() says so
- * (seal_every_entries / seal_every), or at once (shutdown, the end of
- * --once). Runs outside any transaction. Without a signing key the entries
- * wait, unsealed, for the first head, and the log says so once. */
+/* Logs a seal's outcome; "cannot seal" once until a seal works again. */
+static void seal_done(struct monitor *m, enum sg_code rc, const struct ledger_seal_result *r,
+                      const struct sg_error *err)
+{
+	if (rc) {
+		if (m->said_no_key != 2)
+			mlog(m, "ledger: cannot seal: %s%s%s", err->msg,
+			     err->hint[0] ? " hint: " : "", err->hint);
+		m->said_no_key = 2;
+		return;
+	}
+	m->said_no_key = 0;
+	if (!r->sealed)
+		return;
+	mlog(m, "ledger: signed tree head #%lld (%lld entries)%s", r->head_id, r->tree_size,
+	     r->timestamped ? ", time-stamped" : "");
+	if (m->lcfg.tsa_url && !r->timestamped)
+		mlog(m, "ledger: no time-stamp: %s (the next head tries again)", r->tsa_error);
+}
+
+/* The thread-pool half: its own store connection (WAL lets it read while the
+ * loop writes), ledger_maybe_seal(), which may wait for the TSA. */
+static void seal_worker(uv_work_t *w)
+{
+	struct monitor *m = w->data;
+	struct store *s = NULL;
+
+	memset(&m->seal_r, 0, sizeof(m->seal_r));
+	m->seal_rc = store_open(m->s->path, 0, &s, &m->seal_err);
+	if (!m->seal_rc)
+		m->seal_rc = ledger_maybe_seal(s, &m->lcfg, &m->seal_r, &m->seal_err);
+	store_close(s);
+}
+
+static void seal_after(uv_work_t *w, int status)
+{
+	struct monitor *m = w->data;
+
+	m->sealing = 0;
+	if (status == 0)
+		seal_done(m, m->seal_rc, &m->seal_r, &m->seal_err);
+}
+
+/* Signs a tree head over the new entries: in the background when
+ * ledger_maybe_seal() says so (seal_every_entries / seal_every), or at once
+ * (shutdown, the end of --once). Runs outside any transaction. Without a
+ * signing key the entries wait, unsealed, for the first head, and the log
+ * says so once. */
 static void seal(struct monitor *m, int now)
 {
 	struct ledger_seal_result r;
 	struct sg_error err;
 	struct stat st;
+	enum sg_code rc;
 
-	if (m->s->in_tx || !m->lcfg.key_path)
+	if (m->s->in_tx || !m->lcfg.key_path || (m->sealing && !now))
 		return;
 	if (stat(m->lcfg.key_path, &st)) {
 		if (!m->said_no_key)
 			mlog(m,
 			     "ledger: no signing key at %s: tree heads are not signed (make one "
-			     "with "
-			     "saasguard ledger keygen --key %s)",
+			     "with saasguard ledger keygen --key %s)",
 			     m->lcfg.key_path, m->lcfg.key_path);
 		m->said_no_key = 1;
 		return;
 	}
+	if (!now) {
+		memset(&m->seal_err, 0, sizeof(m->seal_err));
+		m->seal_err.lang = m->err.lang;
+		m->seal_work.data = m;
+		if (uv_queue_work(&m->loop, &m->seal_work, seal_worker, seal_after) == 0) {
+			m->sealing = 1;
+			return;
+		}
+	}
 	memset(&err, 0, sizeof(err));
 	err.lang = m->err.lang;
-	if ((now ? ledger_seal_now : ledger_maybe_seal)(m->s, &m->lcfg, &r, &err)) {
-		if (m->said_no_key != 2)
-			mlog(m, "ledger: cannot seal: %s%s%s", err.msg,
-			     err.hint[0] ? " hint: " : "", err.hint);
-		m->said_no_key = 2; /* said once until a seal works */
-		return;
-	}
-	m->said_no_key = 0;
-	if (!r.sealed)
-		return;
-	mlog(m, "ledger: signed tree head #%lld (%lld entries)%s", r.head_id, r.tree_size,
-	     r.timestamped ? ", time-stamped" : "");
-	if (m->lcfg.tsa_url && !r.timestamped)
-		mlog(m, "ledger: no time-stamp: %s (the next head tries again)", r.tsa_error);
+	rc = (now ? ledger_seal_now : ledger_maybe_seal)(m->s, &m->lcfg, &r, &err);
+	seal_done(m, rc, &r, &err);
 }
 
 /* When the last complete reporting period has reports not yet delivered:
