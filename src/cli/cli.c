@@ -65,6 +65,20 @@ int cli_usage_error(struct cli *cli, const char *cmd, const char *fmt, ...)
 	return 2;
 }
 
+int cli_bad_option(struct cli *cli, const char *cmd, const char *arg)
+{
+	return cli_usage_error(cli, cmd,
+	                       TR(cli->lang, "'%s' は使えないオプションか、値がありません",
+	                          "'%s' is not an option here, or lacks its value"),
+	                       arg);
+}
+
+int cli_extra_argument(struct cli *cli, const char *cmd, const char *arg)
+{
+	return cli_usage_error(
+	    cli, cmd, TR(cli->lang, "余分な引数 '%s' があります", "unexpected argument '%s'"), arg);
+}
+
 int cli_choice(struct cli *cli, const char *cmd, const char *option, const char *arg,
                const char *const *names)
 {

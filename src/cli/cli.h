@@ -46,6 +46,11 @@ int cli_report(struct cli *cli, const struct sg_error *err);
 int cli_usage_error(struct cli *cli, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The two usage errors every command has: an unknown option (or one
+ * without its value) and an argument too many. Return 2. */
+int cli_bad_option(struct cli *cli, const char *cmd, const char *arg);
+int cli_extra_argument(struct cli *cli, const char *cmd, const char *arg);
+
 /* Index of arg in the NULL-terminated names, or -1 after reporting a usage
  * error naming the allowed values. */
 int cli_choice(struct cli *cli, const char *cmd, const char *option, const char *arg,

@@ -115,11 +115,7 @@ int cmd_assess(struct cli *cli, int argc, char **argv)
 			db = optarg;
 			break;
 		default:
-			return cli_usage_error(cli, "assess",
-			                       TR(cli->lang,
-			                          "'%s' は使えないオプションか、値がありません",
-			                          "'%s' is not an option here, or lacks its value"),
-			                       argv[optind - 1]);
+			return cli_bad_option(cli, "assess", argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)

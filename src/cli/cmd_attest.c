@@ -98,10 +98,7 @@ int cmd_attest(struct cli *cli, int argc, char **argv)
 		                          "対策項目の ID (例: III.1.1.1) を指定してください",
 		                          "give a countermeasure id, such as III.1.1.1"));
 	if (first + 1 < argc)
-		return cli_usage_error(
-		    cli, "attest",
-		    TR(cli->lang, "余分な引数 '%s' があります", "unexpected argument '%s'"),
-		    argv[first + 1]);
+		return cli_extra_argument(cli, "attest", argv[first + 1]);
 	if (!o.note || !*o.note)
 		return cli_usage_error(cli, "attest", "%s",
 		                       TR(cli->lang,

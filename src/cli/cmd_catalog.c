@@ -157,10 +157,7 @@ static int catalog_list(struct cli *cli, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (first < argc)
-		return cli_usage_error(
-		    cli, "catalog list",
-		    TR(cli->lang, "余分な引数 '%s' があります", "unexpected argument '%s'"),
-		    argv[first]);
+		return cli_extra_argument(cli, "catalog list", argv[first]);
 	cat = cli_catalog(cli);
 	if (o.format == 1) {
 		json_t *arr = json_array();
@@ -383,10 +380,7 @@ static int catalog_export(struct cli *cli, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (first < argc)
-		return cli_usage_error(
-		    cli, "catalog export",
-		    TR(cli->lang, "余分な引数 '%s' があります", "unexpected argument '%s'"),
-		    argv[first]);
+		return cli_extra_argument(cli, "catalog export", argv[first]);
 	if (o.pattern && o.format != 1)
 		return cli_usage_error(cli, "catalog export",
 		                       TR(cli->lang, "--pattern は --format oscal と組み合わせます",

@@ -321,18 +321,11 @@ int cmd_classify(struct cli *cli, int argc, char **argv)
 		case OPT_HELP:
 			return cli_help(TR(cli->lang, usage_ja, usage_en));
 		default:
-			return cli_usage_error(cli, "classify",
-			                       TR(cli->lang,
-			                          "'%s' は使えないオプションか、値がありません",
-			                          "'%s' is not an option here, or lacks its value"),
-			                       argv[optind - 1]);
+			return cli_bad_option(cli, "classify", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return cli_usage_error(
-		    cli, "classify",
-		    TR(cli->lang, "余分な引数 '%s' があります", "unexpected argument '%s'"),
-		    argv[optind]);
+		return cli_extra_argument(cli, "classify", argv[optind]);
 	if (type && (pi >= 0 || ts >= 0 || av >= 0))
 		return cli_usage_error(
 		    cli, "classify",

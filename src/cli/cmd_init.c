@@ -79,18 +79,11 @@ int cmd_init(struct cli *cli, int argc, char **argv)
 			output = optarg;
 			break;
 		default:
-			return cli_usage_error(cli, "init",
-			                       TR(cli->lang,
-			                          "'%s' は使えないオプションか、値がありません",
-			                          "'%s' is not an option here, or lacks its value"),
-			                       argv[optind - 1]);
+			return cli_bad_option(cli, "init", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return cli_usage_error(
-		    cli, "init",
-		    TR(cli->lang, "余分な引数 '%s' があります", "unexpected argument '%s'"),
-		    argv[optind]);
+		return cli_extra_argument(cli, "init", argv[optind]);
 	if (pattern && (pi >= 0 || ts >= 0 || av >= 0))
 		return cli_usage_error(
 		    cli, "init", "%s",

@@ -57,11 +57,7 @@ int cmd_sla(struct cli *cli, int argc, char **argv)
 			output = optarg;
 			break;
 		default:
-			return cli_usage_error(cli, "sla",
-			                       TR(cli->lang,
-			                          "'%s' は使えないオプションか、値がありません",
-			                          "'%s' is not an option here, or lacks its value"),
-			                       argv[optind - 1]);
+			return cli_bad_option(cli, "sla", argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
