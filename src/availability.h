@@ -82,6 +82,10 @@ enum sg_code availability_for_period(struct store *s, const struct monitor_confi
                                      double to, double now, struct availability *out,
                                      struct sg_error *err);
 
+/* Below this share of the counted time with monitoring records, an
+ * availability verdict is shown as provisional. */
+#define AVAILABILITY_MIN_COVERAGE 0.9
+
 /* "99.82%" (two decimals, truncated toward the worse so 99.499 is not
  * shown as 99.50%). out holds 16 bytes. */
 void availability_format(double percent, char out[16]);

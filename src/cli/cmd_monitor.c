@@ -234,6 +234,10 @@ int cmd_availability(struct cli *cli, int argc, char **argv)
 	const struct reference_value *ref = it ? &it->refs[cfg->pattern - 1] : NULL;
 	int meets =
 	    ref && av.percent >= 0 && floor(av.percent * 100) / 100 >= ref->quantity.percent;
+	/* Share of the counted time the monitor has records for: a verdict on
+	 * a small share is provisional, and says so. */
+	double coverage = av.counted_s > 0 ? (av.up_s + av.down_s) / av.counted_s : 0;
+	int provisional = av.percent >= 0 && coverage < AVAILABILITY_MIN_COVERAGE;
 	if (fmt == 1) {
 		json_t *j = json_pack(
 		    "{s:s,s:s,s:i,s:s,s:f,s:f,s:s?,s:f,s:s,s:s,s:{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,"
@@ -257,6 +261,8 @@ int cmd_availability(struct cli *cli, int argc, char **argv)
 		    "percentage and shown separately",
 		    "failures that never reached confirm count as up",
 		    "downtime past the end of a maintenance window (overrun) counts as downtime");
+		json_object_set_new(j, "coverage", json_real(coverage));
+		json_object_set_new(j, "provisional", json_boolean(provisional));
 		char *txt = json_dumps(j, JSON_INDENT(2));
 		dynbuf_printf(&out, "%s\n", txt);
 		free(txt);
@@ -282,6 +288,13 @@ int cmd_availability(struct cli *cli, int argc, char **argv)
 		              av.percent < 0 ? (en ? "no records" : "記録なし")
 		              : meets ? (en ? "meets the reference" : "基準値を満たす")
 		                      : (en ? "below the reference" : "基準値を下回る"));
+		if (provisional)
+			dynbuf_printf(
+			    &out,
+			    en ? "  provisional: the monitor has records for only %.1f%% of "
+			         "the counted time\n"
+			       : "  参考値: 監視の記録があるのは対象時間の %.1f%% だけです\n",
+			    coverage * 100);
 		dynbuf_printf(
 		    &out,
 		    en ? "  counted service time %s: up %s, down %s (%d outage(s))\n"

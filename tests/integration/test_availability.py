@@ -1,0 +1,48 @@
+"""`saasguard availability`: the figure over a scripted month agrees with the
+report's, and a verdict resting on little monitoring is marked provisional."""
+import datetime
+import os
+import socket
+import unittest
+
+import report_fill
+import sg
+
+
+class Availability(unittest.TestCase):
+    def test_full_month_is_not_provisional(self):
+        d = sg.scratch(self)
+        db, prof = os.path.join(d, "db"), os.path.join(d, "p.yaml")
+        report_fill.scripted_month(db)
+        report_fill.write_profile(prof)
+        r = sg.run("availability", prof, "--month", "2026-11", "--db", db, "--format", "json",
+                   env={"SAASGUARD_NOW": str(report_fill.NOW)})
+        self.assertEqual(r.code, 0, repr(r))
+        j = r.json()
+        self.assertEqual(j["availability"], "99.68%")  # the report's 99.682 %, truncated
+        self.assertFalse(j["provisional"])
+        self.assertGreater(j["coverage"], 0.99)
+
+    def test_one_run_is_provisional(self):
+        d = sg.scratch(self)
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        self.addCleanup(listener.close)
+        prof = os.path.join(d, "p.yaml")
+        with open(prof, "w", encoding="utf-8") as f:
+            f.write("service: {name: once, pattern: 1}\nmonitor:\n  checks:\n"
+                    "    - {name: db, kind: liveness, type: tcp, host: 127.0.0.1, port: %d}\n"
+                    % listener.getsockname()[1])
+        db = os.path.join(d, "db")
+        r = sg.run("monitor", prof, "--db", db, "--once", lang="en")
+        self.assertEqual(r.code, 0, repr(r))
+        month = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=9)))
+        month = month.strftime("%Y-%m")
+        r = sg.run("availability", prof, "--month", month, "--db", db, "--format", "json")
+        self.assertEqual(r.code, 0, repr(r))
+        j = r.json()
+        self.assertTrue(j["provisional"], j)
+        self.assertLess(j["coverage"], 0.9)
+        r = sg.run("availability", prof, "--month", month, "--db", db)
+        self.assertIn("参考値", r.out, repr(r))
