@@ -134,7 +134,7 @@ double collect_parse_rfc3339(const char *s, size_t *used)
 char *collect_path(const struct collect_ctx *ctx, const char *path)
 {
 	if (ctx->root && *ctx->root && path[0] == '/')
-		return xasprintf("%s%s", ctx->root, path);
+		return xstrfmt("%s%s", ctx->root, path);
 	return xstrdup(path);
 }
 
@@ -396,15 +396,15 @@ static void judge(const struct collect_ctx *ctx, struct collect_result *r)
 		return;
 	it = catalog_item(ctx->cat, r->item_id);
 	if (ctx->lang)
-		d = xasprintf("%s%sshort of pattern %d's reference value %s",
-		              r->detail ? r->detail : "", r->detail ? "; " : "", ctx->pattern,
-		              it->refs[ctx->pattern - 1].quantity_text[0]
-		                  ? it->refs[ctx->pattern - 1].quantity_text
-		                  : it->refs[ctx->pattern - 1].kind_name);
+		d = xstrfmt("%s%sshort of pattern %d's reference value %s",
+		            r->detail ? r->detail : "", r->detail ? "; " : "", ctx->pattern,
+		            it->refs[ctx->pattern - 1].quantity_text[0]
+		                ? it->refs[ctx->pattern - 1].quantity_text
+		                : it->refs[ctx->pattern - 1].kind_name);
 	else
-		d = xasprintf("%s%sパターン %d の基準値「%s」を満たしません",
-		              r->detail ? r->detail : "", r->detail ? "。" : "", ctx->pattern,
-		              it->refs[ctx->pattern - 1].text_ja);
+		d = xstrfmt("%s%sパターン %d の基準値「%s」を満たしません",
+		            r->detail ? r->detail : "", r->detail ? "。" : "", ctx->pattern,
+		            it->refs[ctx->pattern - 1].text_ja);
 	free(r->detail);
 	r->detail = d;
 	r->status = MEASUREMENT_FINDING;

@@ -173,7 +173,7 @@ static enum sg_code av_run(void *p, const struct collect_ctx *ctx, struct collec
 		double t;
 		if (!has_suffix(de->d_name, ".cvd") && !has_suffix(de->d_name, ".cld"))
 			continue;
-		path = xasprintf("%s/%s", dir, de->d_name);
+		path = xstrfmt("%s/%s", dir, de->d_name);
 		t = cvd_build_time(path, version, sizeof(version));
 		free(path);
 		if (t < 0) {

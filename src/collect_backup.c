@@ -182,8 +182,8 @@ static int restic(const struct backup_target *t, const struct collect_ctx *ctx,
                   const char *const *args, struct spawn_result *r, struct dynbuf *why)
 {
 	const char *argv[64];
-	char *repo_env = xasprintf("RESTIC_REPOSITORY=%s", t->restic_repo);
-	char *pw_env = xasprintf("RESTIC_PASSWORD_FILE=%s", t->password_file);
+	char *repo_env = xstrfmt("RESTIC_REPOSITORY=%s", t->restic_repo);
+	char *pw_env = xstrfmt("RESTIC_PASSWORD_FILE=%s", t->password_file);
 	const char *env[] = {repo_env, pw_env, "RESTIC_PROGRESS_FPS=0", NULL};
 	struct spawn_opts o = {ctx->timeout_s, 64u << 20, env, NULL};
 	struct sg_error e;
@@ -295,7 +295,7 @@ static int verify_restic_snapshot(const struct backup_target *t, const struct co
 	}
 	rc = 0;
 	for (size_t i = 0; i < npaths; i++) {
-		char *restored = xasprintf("%s%s", tmpl, paths[i]);
+		char *restored = xstrfmt("%s%s", tmpl, paths[i]);
 		struct stat rs, ls;
 		char sha[65] = "", live_sha[65] = "";
 		if (stat(restored, &rs) || rs.st_size != sizes[i]) {
@@ -333,7 +333,7 @@ out:
 
 static int verify_file(const char *path, struct dynbuf *ev)
 {
-	char *side = xasprintf("%s.sha256", path);
+	char *side = xstrfmt("%s.sha256", path);
 	struct dynbuf b = DYNBUF_INIT;
 	char sha[65];
 	int rc = -1;
@@ -423,7 +423,7 @@ static enum sg_code verify_all(const struct backup_target *t, const char *subjec
 		enum sg_code rc;
 		if (s[i].t < ctx->now - t->window)
 			break;
-		subj = xasprintf("%s#%s", subject, s[i].id);
+		subj = xstrfmt("%s#%s", subject, s[i].id);
 		if (ctx->store && (rc = store_collect_has_ok(ctx->store, "backup", "III.2.3.2.a",
 		                                             subj, &found, err))) {
 			free(subj);
@@ -458,15 +458,15 @@ static enum sg_code verify_all(const struct backup_target *t, const char *subjec
 	}
 	{
 		char *ev =
-		    xasprintf("%zu verified, %zu failed, %zu not yet verified in the window; %s",
-		              verified, failed, unverified, check_ev ? check_ev : "");
+		    xstrfmt("%zu verified, %zu failed, %zu not yet verified in the window; %s",
+		            verified, failed, unverified, check_ev ? check_ev : "");
 		char *d = NULL;
 		if (failed)
-			d = xasprintf(ctx->lang ? "verification failed: %s" : "検証に失敗: %s",
-			              dynbuf_ptr(&why));
+			d = xstrfmt(ctx->lang ? "verification failed: %s" : "検証に失敗: %s",
+			            dynbuf_ptr(&why));
 		else if (unverified || !verified)
-			d = xasprintf("%s", ctx->lang ? "not every backup has been verified"
-			                              : "検証されていないバックアップがあります");
+			d = xstrfmt("%s", ctx->lang ? "not every backup has been verified"
+			                            : "検証されていないバックアップがあります");
 		collect_add(out, "backup", "III.2.3.2.a", subject,
 		            d ? MEASUREMENT_FINDING : MEASUREMENT_OK, d ? "false" : "every_backup",
 		            NAN, NULL, ev, d);
@@ -480,7 +480,7 @@ static enum sg_code verify_all(const struct backup_target *t, const char *subjec
 static int verify_file_cb(const struct backup_target *t, const struct collect_ctx *ctx,
                           const char *id, struct dynbuf *ev)
 {
-	char *path = xasprintf("%s/%s", t->directory, id);
+	char *path = xstrfmt("%s/%s", t->directory, id);
 	int rc;
 	(void)ctx;
 	rc = verify_file(path, ev);
@@ -543,15 +543,15 @@ static enum sg_code run_restic(const struct backup_target *t, const struct colle
 	judge_backups(t, t->restic_repo, s, n, ctx, out, dynbuf_ptr(&ev));
 	if (t->verify && n) {
 		const char *subset = t->read_data_subset ? t->read_data_subset : "10%";
-		char *arg = xasprintf("--read-data-subset=%s", subset);
+		char *arg = xstrfmt("--read-data-subset=%s", subset);
 		const char *check_args[] = {"check", arg, NULL};
 		spawn_result_release(&r);
 		dynbuf_reset(&why);
 		if (restic(t, ctx, check_args, &r, &why)) {
 			check_failed = 1;
-			check_ev = xasprintf("restic check %s failed: %s", arg, dynbuf_ptr(&why));
+			check_ev = xstrfmt("restic check %s failed: %s", arg, dynbuf_ptr(&why));
 		} else {
-			check_ev = xasprintf("restic check %s: no errors", arg);
+			check_ev = xstrfmt("restic check %s: no errors", arg);
 		}
 		free(arg);
 		rc = verify_all(t, t->restic_repo, s, n, ctx, out, verify_restic_snapshot,
@@ -594,7 +594,7 @@ static enum sg_code run_directory(const struct backup_target *t, const struct co
 		if (de->d_name[0] == '.' || fnmatch(pattern, de->d_name, 0) ||
 		    (l > 7 && !strcmp(de->d_name + l - 7, ".sha256")))
 			continue;
-		path = xasprintf("%s/%s", t->directory, de->d_name);
+		path = xstrfmt("%s/%s", t->directory, de->d_name);
 		if (!stat(path, &st) && S_ISREG(st.st_mode)) {
 			s = xreallocarray(s, n + 1, sizeof(*s));
 			s[n].id = xstrdup(de->d_name);
@@ -604,7 +604,7 @@ static enum sg_code run_directory(const struct backup_target *t, const struct co
 		free(path);
 	}
 	closedir(d);
-	ev = xasprintf("%zu file(s) matching %s", n, pattern);
+	ev = xstrfmt("%zu file(s) matching %s", n, pattern);
 	judge_backups(t, t->directory, s, n, ctx, out, ev);
 	if (t->verify && n)
 		rc = verify_all(t, t->directory, s, n, ctx, out, verify_file_cb, 0, NULL, err);

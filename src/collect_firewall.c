@@ -201,9 +201,9 @@ static void policy(struct fw_cfg *c, const struct collect_ctx *ctx, struct colle
 		}
 	}
 	if (!got) {
-		char *d = xasprintf(ctx->lang ? "no packet filter could be read (nft, iptables): %s"
-		                              : "パケットフィルタ（nft, iptables）を読めません: %s",
-		                    dynbuf_ptr(&why));
+		char *d = xstrfmt(ctx->lang ? "no packet filter could be read (nft, iptables): %s"
+		                            : "パケットフィルタ（nft, iptables）を読めません: %s",
+		                  dynbuf_ptr(&why));
 		collect_add(out, "firewall", "III.3.1.4", "input-policy", MEASUREMENT_FINDING,
 		            "false", 0, "bool", NULL, d);
 		free(d);
@@ -211,10 +211,9 @@ static void policy(struct fw_cfg *c, const struct collect_ctx *ctx, struct colle
 		collect_add(out, "firewall", "III.3.1.4", subject, MEASUREMENT_OK, "true", 1,
 		            "bool", dynbuf_ptr(&ev), NULL);
 	} else {
-		char *d =
-		    xasprintf(ctx->lang ? "incoming traffic is not dropped by default (%s%s%s)"
-		                        : "受信通信を既定で破棄していません（%s%s%s）",
-		              v4 ? "" : "IPv4", !v4 && !v6 ? ", " : "", v6 ? "" : "IPv6");
+		char *d = xstrfmt(ctx->lang ? "incoming traffic is not dropped by default (%s%s%s)"
+		                            : "受信通信を既定で破棄していません（%s%s%s）",
+		                  v4 ? "" : "IPv4", !v4 && !v6 ? ", " : "", v6 ? "" : "IPv6");
 		collect_add(out, "firewall", "III.3.1.4", subject, MEASUREMENT_FINDING, "false", 0,
 		            "bool", dynbuf_ptr(&ev), d);
 		free(d);
@@ -277,7 +276,7 @@ static void listening(struct fw_cfg *c, const struct collect_ctx *ctx, struct co
 	char num[16];
 
 	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
-		char *path = xasprintf("%s/%s", dir, files[f].file);
+		char *path = xstrfmt("%s/%s", dir, files[f].file);
 		const char *line;
 		dynbuf_reset(&text);
 		if (fileio_read(path, 16u << 20, &text, NULL)) {

@@ -74,7 +74,7 @@ static void scan(const char *path, double *newest, int *files, const char **newe
 	while ((de = readdir(d))) {
 		size_t l = strlen(de->d_name);
 		if (l > 6 && !strcmp(de->d_name + l - 6, ".rules")) {
-			char *f = xasprintf("%s/%s", path, de->d_name);
+			char *f = xstrfmt("%s/%s", path, de->d_name);
 			struct stat fs;
 			if (!stat(f, &fs) && S_ISREG(fs.st_mode))
 				scan(f, newest, files, newest_path, keep);
@@ -121,7 +121,7 @@ static enum sg_code ids_run(void *p, const struct collect_ctx *ctx, struct colle
 	} else {
 		char when[32], *age = collect_duration_text(ctx->now - newest, 1), *ev;
 		sg_time_utc((long long)newest, when);
-		ev = xasprintf("%d rule file(s); newest %s modified %s", files, newest_path, when);
+		ev = xstrfmt("%d rule file(s); newest %s modified %s", files, newest_path, when);
 		collect_add(out, "ids", "III.3.1.5.a", dynbuf_ptr(&subj), MEASUREMENT_OK, age,
 		            ctx->now - newest, "s", ev, NULL);
 		free(ev);

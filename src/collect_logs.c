@@ -314,7 +314,7 @@ static void journal_source(const struct log_source *src, const struct collect_ct
 	}
 	sg_time_utc((long long)(usec / 1000000), when);
 	age = collect_duration_text(ctx->now - (double)usec / 1e6, 0);
-	ev = xasprintf("sd-journal: first entry %s", when);
+	ev = xstrfmt("sd-journal: first entry %s", when);
 	collect_add(out, "logs", src->item, subject, MEASUREMENT_OK, age,
 	            ctx->now - (double)usec / 1e6, "s", ev, NULL);
 	free(ev);

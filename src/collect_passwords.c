@@ -172,9 +172,9 @@ static enum sg_code pw_run(void *p, const struct collect_ctx *ctx, struct collec
 		if (counts[i])
 			dynbuf_printf(&ev, " %s %d", schemes[i].name, counts[i]);
 	if (weak) {
-		char *d = xasprintf(ctx->lang ? "weak or no password hash: %s"
-		                              : "弱いハッシュ方式またはパスワードなし: %s",
-		                    dynbuf_ptr(&bad));
+		char *d = xstrfmt(ctx->lang ? "weak or no password hash: %s"
+		                            : "弱いハッシュ方式またはパスワードなし: %s",
+		                  dynbuf_ptr(&bad));
 		collect_add(out, "passwords", "III.3.1.3", path, MEASUREMENT_FINDING, "false", weak,
 		            "count", dynbuf_ptr(&ev), d);
 		free(d);

@@ -298,7 +298,7 @@ static enum sg_code patches_run(void *p, const struct collect_ctx *ctx, struct c
 		int r;
 		if (!strstr(name, match) || !strstr(name, "_Packages"))
 			continue;
-		path = xasprintf("%s/%s", lists, name);
+		path = xstrfmt("%s/%s", lists, name);
 		dynbuf_reset(&idx);
 		if (has_suffix(name, "_Packages"))
 			r = fileio_read(path, INDEX_MAX, &idx, NULL) ? -1 : 0;
@@ -313,13 +313,13 @@ static enum sg_code patches_run(void *p, const struct collect_ctx *ctx, struct c
 		if ((cut = strstr(name, "_dists_"))) {
 			const char *suite = cut + 7;
 			size_t sl = strcspn(suite, "_");
-			rel = xasprintf("%s/%.*s%.*s_InRelease", lists, (int)(cut + 7 - name), name,
-			                (int)sl, suite);
+			rel = xstrfmt("%s/%.*s%.*s_InRelease", lists, (int)(cut + 7 - name), name,
+			              (int)sl, suite);
 			st.release_date = release_date(rel);
 			if (st.release_date < 0) {
 				free(rel);
-				rel = xasprintf("%s/%.*s%.*s_Release", lists, (int)(cut + 7 - name),
-				                name, (int)sl, suite);
+				rel = xstrfmt("%s/%.*s%.*s_Release", lists, (int)(cut + 7 - name),
+				              name, (int)sl, suite);
 				st.release_date = release_date(rel);
 			}
 		}
@@ -352,7 +352,7 @@ static enum sg_code patches_run(void *p, const struct collect_ctx *ctx, struct c
 		goto done;
 	for (size_t i = 0; i < st.npend; i++) {
 		struct pending *pd = &st.pend[i];
-		char *key = xasprintf("patch:%s:%s:%s", pd->name, pd->arch, pd->to);
+		char *key = xstrfmt("patch:%s:%s:%s", pd->name, pd->arch, pd->to);
 		double first = ctx->now, wait;
 		if (ctx->store &&
 		    (rc = store_collect_first_seen(ctx->store, key, ctx->now, &first, err))) {
@@ -375,9 +375,9 @@ static enum sg_code patches_run(void *p, const struct collect_ctx *ctx, struct c
 	{
 		char *val = collect_duration_text(oldest, 1);
 		char *head =
-		    xasprintf("%zu installed packages, %d security index(es)%s; %zu pending%s",
-		              st.ninst, indexes, unreadable ? " (some unreadable)" : "", st.npend,
-		              st.npend ? ": " : "");
+		    xstrfmt("%zu installed packages, %d security index(es)%s; %zu pending%s",
+		            st.ninst, indexes, unreadable ? " (some unreadable)" : "", st.npend,
+		            st.npend ? ": " : "");
 		struct dynbuf full = DYNBUF_INIT;
 		dynbuf_addstr(&full, head);
 		dynbuf_addstr(&full, dynbuf_ptr(&ev));

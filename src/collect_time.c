@@ -92,9 +92,9 @@ static void kernel(struct time_cfg *c, const struct collect_ctx *ctx, struct col
 		                      : "カーネルの時計が同期されていません（NTP デーモンが"
 		                        "時刻を合わせていません）");
 	} else if (est > c->max_offset) {
-		char *d = xasprintf(ctx->lang ? "estimated error %.3fs exceeds the limit %.3fs"
-		                              : "推定誤差 %.3f 秒が上限 %.3f 秒を超えています",
-		                    est, c->max_offset);
+		char *d = xstrfmt(ctx->lang ? "estimated error %.3fs exceeds the limit %.3fs"
+		                            : "推定誤差 %.3f 秒が上限 %.3f 秒を超えています",
+		                  est, c->max_offset);
 		collect_add(out, "time", "III.1.1.5", "kernel", MEASUREMENT_FINDING, "false", est,
 		            "s", ev, d);
 		free(d);
@@ -127,9 +127,9 @@ static void chrony(struct time_cfg *c, const struct collect_ctx *ctx, struct col
 		return;
 	}
 	if (!r.exited || r.status) {
-		d = xasprintf(ctx->lang ? "chronyd is not answering: %.200s"
-		                        : "chronyd が応答しません: %.200s",
-		              r.timed_out ? "timed out" : dynbuf_ptr(&r.err));
+		d = xstrfmt(ctx->lang ? "chronyd is not answering: %.200s"
+		                      : "chronyd が応答しません: %.200s",
+		            r.timed_out ? "timed out" : dynbuf_ptr(&r.err));
 		collect_add(out, "time", "III.1.1.5", "chrony", MEASUREMENT_FINDING, "false", NAN,
 		            NULL, NULL, d);
 		goto done;
@@ -166,9 +166,9 @@ static void chrony(struct time_cfg *c, const struct collect_ctx *ctx, struct col
 			            ctx->lang ? "chrony is not synchronised"
 			                      : "chrony が同期していません");
 		} else if (offset > c->max_offset) {
-			d = xasprintf(ctx->lang ? "offset %.3fs exceeds the limit %.3fs"
-			                        : "時刻のずれ %.3f 秒が上限 %.3f 秒を超えています",
-			              offset, c->max_offset);
+			d = xstrfmt(ctx->lang ? "offset %.3fs exceeds the limit %.3fs"
+			                      : "時刻のずれ %.3f 秒が上限 %.3f 秒を超えています",
+			            offset, c->max_offset);
 			collect_add(out, "time", "III.1.1.5", "chrony", MEASUREMENT_FINDING,
 			            "false", offset, "s", ev, d);
 		} else {
@@ -176,9 +176,9 @@ static void chrony(struct time_cfg *c, const struct collect_ctx *ctx, struct col
 			    collect_add(out, "time", "III.1.1.5", "chrony", MEASUREMENT_OK, "true",
 			                offset, "s", ev, NULL);
 			if (bound > c->max_offset)
-				x->detail = xasprintf(ctx->lang ? "worst-case error bound %.3fs"
-				                                : "最大誤差の見積り %.3f 秒",
-				                      bound);
+				x->detail = xstrfmt(ctx->lang ? "worst-case error bound %.3fs"
+				                              : "最大誤差の見積り %.3f 秒",
+				                    bound);
 		}
 	}
 done:

@@ -377,7 +377,7 @@ static int hsts(SSL *ssl, const struct url *u, char *hdr, size_t hsz)
 
 static char *subj(const char *url, const char *what)
 {
-	return xasprintf("%s#%s", url, what);
+	return xstrfmt("%s#%s", url, what);
 }
 
 static void probe_url(const struct tls_target *t, const struct collect_ctx *ctx,
@@ -447,9 +447,9 @@ static void probe_url(const struct tls_target *t, const struct collect_ctx *ctx,
 	            dynbuf_ptr(&offered), NULL);
 	s = subj(t->url, "protocols");
 	if (old.len || !modern) {
-		char *d = xasprintf(ctx->lang ? "accepts old protocol versions: %s"
-		                              : "古いプロトコルを受け付けます: %s",
-		                    old.len ? dynbuf_ptr(&old) : "(no TLS 1.2 or 1.3)");
+		char *d = xstrfmt(ctx->lang ? "accepts old protocol versions: %s"
+		                            : "古いプロトコルを受け付けます: %s",
+		                  old.len ? dynbuf_ptr(&old) : "(no TLS 1.2 or 1.3)");
 		collect_add(out, "tls", "III.3.2.2", s, MEASUREMENT_FINDING, "false", NAN, NULL,
 		            dynbuf_ptr(&offered), d);
 		free(d);
@@ -460,13 +460,13 @@ static void probe_url(const struct tls_target *t, const struct collect_ctx *ctx,
 	free(s);
 	s = subj(t->url, "ciphers");
 	{
-		char *ev = xasprintf("recommended: %s; outside CRYPTREC: %s", ok.len ? ok.buf : "-",
-		                     bad.len ? bad.buf : "-");
+		char *ev = xstrfmt("recommended: %s; outside CRYPTREC: %s", ok.len ? ok.buf : "-",
+		                   bad.len ? bad.buf : "-");
 		if (nbad) {
 			char *d =
-			    xasprintf(ctx->lang ? "%d cipher suite(s) outside the CRYPTREC list: %s"
-			                        : "CRYPTREC の推奨リスト外の暗号スイート %d 件: %s",
-			              nbad, dynbuf_ptr(&bad));
+			    xstrfmt(ctx->lang ? "%d cipher suite(s) outside the CRYPTREC list: %s"
+			                      : "CRYPTREC の推奨リスト外の暗号スイート %d 件: %s",
+			            nbad, dynbuf_ptr(&bad));
 			collect_add(out, "tls", "III.3.2.2", s, MEASUREMENT_FINDING, "false", nbad,
 			            "count", ev, d);
 			free(d);
@@ -500,19 +500,19 @@ static void probe_url(const struct tls_target *t, const struct collect_ctx *ctx,
 				host_ok = X509_check_host(cert, pr.sni, 0, 0, NULL) == 1;
 			ASN1_TIME_diff(&pday, &psec, NULL, X509_get0_notAfter(cert));
 		}
-		ev = xasprintf("subject %s; chain: %s; host %s %s", subject,
-		               X509_verify_cert_error_string(vr), pr.sni,
-		               host_ok ? "matches" : "does not match");
+		ev = xstrfmt("subject %s; chain: %s; host %s %s", subject,
+		             X509_verify_cert_error_string(vr), pr.sni,
+		             host_ok ? "matches" : "does not match");
 		if (!cert)
-			d = xasprintf("%s", ctx->lang ? "no certificate" : "証明書がありません");
+			d = xstrfmt("%s", ctx->lang ? "no certificate" : "証明書がありません");
 		else if (vr != X509_V_OK)
-			d = xasprintf(ctx->lang ? "certificate does not verify: %s"
-			                        : "証明書を検証できません: %s",
-			              X509_verify_cert_error_string(vr));
+			d = xstrfmt(ctx->lang ? "certificate does not verify: %s"
+			                      : "証明書を検証できません: %s",
+			            X509_verify_cert_error_string(vr));
 		else if (!host_ok)
-			d = xasprintf(ctx->lang ? "certificate does not match the host name %s"
-			                        : "証明書がホスト名 %s に一致しません",
-			              pr.sni);
+			d = xstrfmt(ctx->lang ? "certificate does not match the host name %s"
+			                      : "証明書がホスト名 %s に一致しません",
+			            pr.sni);
 		s = subj(t->url, "certificate");
 		collect_add(out, "tls", "III.3.2.3", s, d ? MEASUREMENT_FINDING : MEASUREMENT_OK,
 		            d ? "false" : "true", NAN, NULL, ev, d);
@@ -527,14 +527,14 @@ static void probe_url(const struct tls_target *t, const struct collect_ctx *ctx,
 			long long days = (long long)floor(left / 86400);
 			d = NULL;
 			if (left <= 0)
-				d = xasprintf("%s", ctx->lang ? "the certificate has expired"
-				                              : "証明書の有効期限が切れています");
+				d = xstrfmt("%s", ctx->lang ? "the certificate has expired"
+				                            : "証明書の有効期限が切れています");
 			else if (days < t->warn_days)
-				d = xasprintf(ctx->lang ? "the certificate expires in %lld days"
-				                        : "証明書の有効期限まで残り %lld 日です",
-				              days);
+				d = xstrfmt(ctx->lang ? "the certificate expires in %lld days"
+				                      : "証明書の有効期限まで残り %lld 日です",
+				            days);
 			sg_time_utc((long long)time(NULL) + (long long)left, when);
-			ev = xasprintf("notAfter %s", when);
+			ev = xstrfmt("notAfter %s", when);
 			s = subj(t->url, "expiry");
 			collect_add(out, "tls", "III.3.2.3", s,
 			            d ? MEASUREMENT_FINDING : MEASUREMENT_OK, val, left / 86400,

@@ -90,7 +90,7 @@ enum sg_code fileio_write_atomic(const char *path, const void *data, size_t len,
 	if ((flags & FILEIO_NO_CLOBBER) && lstat(path, &st) == 0)
 		return sg_error_set(err, SG_ERR_EXISTS, "%s: already exists; not overwriting it",
 		                    path);
-	tmp = xasprintf("%s.tmp.XXXXXX", path);
+	tmp = xstrfmt("%s.tmp.XXXXXX", path);
 	fd = mkstemp(tmp);
 	if (fd < 0) {
 		int e = errno;

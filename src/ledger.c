@@ -215,7 +215,7 @@ char *ledger_default_key_path(void)
 		return xstrdup(env);
 	db = store_default_path();
 	dir = dirname(db);
-	out = xasprintf("%s/ledger.key", dir);
+	out = xstrfmt("%s/ledger.key", dir);
 	free(db);
 	return out;
 }
@@ -241,7 +241,7 @@ static char *resolve(const char *base_dir, const char *path)
 {
 	if (path[0] == '/' || !base_dir || !*base_dir)
 		return xstrdup(path);
-	return xasprintf("%s/%s", base_dir, path);
+	return xstrfmt("%s/%s", base_dir, path);
 }
 
 enum sg_code ledger_config_load(struct ledger_config *c, const struct ydoc *doc,
@@ -331,8 +331,8 @@ char *ledger_head_text(long long size, const unsigned char root[LEDGER_HASH_LEN]
 
 	merkle_hex(root, hex);
 	time_text(at_ms, when);
-	return xasprintf(LEDGER_HEAD_MAGIC "\nsize %lld\nroot %s\ntime %s\nkey %s\n", size, hex,
-	                 when, key_id);
+	return xstrfmt(LEDGER_HEAD_MAGIC "\nsize %lld\nroot %s\ntime %s\nkey %s\n", size, hex, when,
+	               key_id);
 }
 
 int ledger_head_parse(const char *text, long long *size, unsigned char root[LEDGER_HASH_LEN],

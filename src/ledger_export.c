@@ -86,7 +86,7 @@ static enum sg_code dir_empty_or_new(const char *dir, struct sg_error *err)
 static enum sg_code put(const char *dir, const char *name, const void *data, size_t len,
                         struct dynbuf *sums, struct sg_error *err)
 {
-	char *path = xasprintf("%s/%s", dir, name), hex[65];
+	char *path = xstrfmt("%s/%s", dir, name), hex[65];
 	unsigned char h[32];
 	enum sg_code rc = fileio_write_atomic(path, data, len, 0644, 0, err);
 
@@ -299,7 +299,7 @@ enum sg_code ledger_export(struct store *s, const struct ledger_key *pub, const 
 	if ((rc = put(dir, "VERIFY.md", md.buf, md.len, &sums, err)))
 		goto out;
 	{
-		char *path = xasprintf("%s/SHA256SUMS", dir);
+		char *path = xstrfmt("%s/SHA256SUMS", dir);
 		rc = fileio_write_atomic(path, sums.buf, sums.len, 0644, 0, err);
 		free(path);
 		if (rc)

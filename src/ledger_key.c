@@ -57,7 +57,7 @@ char *ledger_key_public_pem(const struct ledger_key *k)
 enum sg_code ledger_key_generate(const char *path, struct ledger_key *out, struct sg_error *err)
 {
 	unsigned char seed[32], der[48];
-	char *pub_path = xasprintf("%s.pub", path), *priv = NULL, *pub = NULL, *dir, *slash;
+	char *pub_path = xstrfmt("%s.pub", path), *priv = NULL, *pub = NULL, *dir, *slash;
 	struct stat st;
 	enum sg_code rc;
 

@@ -218,8 +218,7 @@ static enum sg_code parse_http(const struct ydoc *doc, const struct ydoc_node *m
 				                  ETR(err, "ヘッダーに改行やコロンは書けません",
 				                      "a header cannot contain a line break or a "
 				                      "colon in its name"));
-			c->headers[c->nheaders++] =
-			    xasprintf("%s: %s", n->pairs[i].key->scalar, hv);
+			c->headers[c->nheaders++] = xstrfmt("%s: %s", n->pairs[i].key->scalar, hv);
 		}
 	}
 	if ((n = ydoc_get(m, "expect_status"))) {
@@ -284,7 +283,7 @@ static enum sg_code parse_host(const struct ydoc *doc, const struct ydoc_node *m
 		if ((rc = ydoc_int(doc, n, "port", 1, 65535, &v, err)))
 			return rc;
 		c->port = (int)v;
-		c->target = xasprintf(strchr(c->host, ':') ? "[%s]:%d" : "%s:%d", c->host, c->port);
+		c->target = xstrfmt(strchr(c->host, ':') ? "[%s]:%d" : "%s:%d", c->host, c->port);
 	} else {
 		c->target = xstrdup(c->host);
 	}

@@ -575,8 +575,8 @@ enum sg_code profile_check_evidence(struct profile *p, struct sg_error *err)
 				ev->file = EVIDENCE_NO_FILE;
 				continue;
 			}
-			full = ev->path[0] == '/' ? xstrdup(ev->path)
-			                          : xasprintf("%s%s", dir, ev->path);
+			full =
+			    ev->path[0] == '/' ? xstrdup(ev->path) : xstrfmt("%s%s", dir, ev->path);
 			memset(&ignored, 0, sizeof(ignored));
 			if (access(full, R_OK))
 				ev->file = EVIDENCE_MISSING;

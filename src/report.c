@@ -244,7 +244,7 @@ enum sg_code report_availability_monitor(struct store *s, const struct report_re
 		out->maintenance[out->nmaintenance].note = m->note ? xstrdup(m->note) : NULL;
 		out->nmaintenance++;
 	}
-	out->method_ja = xasprintf(
+	out->method_ja = xstrfmt(
 	    "稼働率は、契約したサービス時間帯（%"
 	    "s）のうち事前に告知した計画保守を除いた時間について、"
 	    "稼働していた時間の割合です。死活監視のいずれかが停止を確認（confirm 回連続の失敗）"
@@ -253,7 +253,7 @@ enum sg_code report_availability_monitor(struct store *s, const struct report_re
 	    "時間は分母から除き、別に示します（この期間 %.0f 分）。保守の予定時間を超えた停止は"
 	    "停止として数え、事前告知のなかった保守は通常の時間として数えます。",
 	    cfg->hours.timezone ? cfg->hours.timezone : "Asia/Tokyo", av.unknown_s / 60.0);
-	out->method_en = xasprintf(
+	out->method_en = xstrfmt(
 	    "Availability is the share of the contracted service hours (%s), less maintenance "
 	    "announced in advance, during which the service was up. Time during which any "
 	    "liveness check was confirmed down (confirm consecutive failures) counts as down; "
@@ -550,7 +550,7 @@ static int measurement_cb(const struct store_report_measurement *row, void *p)
 		w->have = 1;
 		w->num = num;
 		w->text = xstrdup(row->value_text ? row->value_text : "");
-		w->source = xasprintf("collector:%s", row->collector);
+		w->source = xstrfmt("collector:%s", row->collector);
 		w->finding = !strcmp(row->status, "finding");
 	}
 	return 0;
@@ -580,9 +580,9 @@ static char *json_text(const json_t *v)
 	if (json_is_string(v) && *json_string_value(v))
 		return xstrdup(json_string_value(v));
 	if (json_is_integer(v))
-		return xasprintf("%lld", (long long)json_integer_value(v));
+		return xstrfmt("%lld", (long long)json_integer_value(v));
 	if (json_is_real(v))
-		return xasprintf("%g", json_real_value(v));
+		return xstrfmt("%g", json_real_value(v));
 	if (json_is_true(v))
 		return xstrdup("true");
 	if (json_is_false(v))

@@ -239,7 +239,7 @@ static void para(struct rdoc *d, const char *fmt, ...)
 static void heading(struct rdoc *d, int *sec, const char *ja, const char *en)
 {
 	struct rdoc_block *b = add_block(d, RDOC_HEADING, NULL);
-	b->text = xasprintf("%d. %s", (*sec)++, T(ja, en));
+	b->text = xstrfmt("%d. %s", (*sec)++, T(ja, en));
 }
 
 static void note(struct rdoc *d, const char *text)
@@ -775,10 +775,10 @@ void report_doc_build(const struct report *r, struct rdoc *d)
 	d->r = r;
 	d->lang = r->lang;
 	report_doc_period(&t, &r->period, r->tz, d->lang);
-	d->title = xasprintf("%s %s %s", r->service, dynbuf_ptr(&t),
-	                     r->audience == REPORT_MANAGERS
-	                         ? T("監視結果総括報告書", "monitoring summary for management")
-	                         : T("サービス稼働状況報告書", "service report"));
+	d->title = xstrfmt("%s %s %s", r->service, dynbuf_ptr(&t),
+	                   r->audience == REPORT_MANAGERS
+	                       ? T("監視結果総括報告書", "monitoring summary for management")
+	                       : T("サービス稼働状況報告書", "service report"));
 	d->footer = xstrdup(d->title);
 	b = add_block(
 	    d, RDOC_TITLE,

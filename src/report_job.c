@@ -30,7 +30,7 @@ static void ledger_status(struct report_request *req, struct store *s,
 	struct ledger_verify_opts vo;
 	struct ledger_verify_report vr;
 	struct sg_error err;
-	char *pubpath = xasprintf("%s.pub", lc->key_path);
+	char *pubpath = xstrfmt("%s.pub", lc->key_path);
 
 	memset(&err, 0, sizeof(err));
 	err.lang = (int)req->lang;
@@ -103,7 +103,7 @@ void report_config_init(struct report_config *c, const char *db_path)
 	c->enabled = 1;
 	c->audiences = 1u << REPORT_USERS | 1u << REPORT_MANAGERS;
 	if (slash)
-		c->dir = xasprintf("%.*s/reports", (int)(slash - db_path), db_path);
+		c->dir = xstrfmt("%.*s/reports", (int)(slash - db_path), db_path);
 	else
 		c->dir = xstrdup("reports");
 }
@@ -146,9 +146,8 @@ enum sg_code report_config_load(struct report_config *c, const struct ydoc *doc,
 			return SG_ERR_INPUT;
 		}
 		free(c->dir);
-		c->dir = str[0] == '/' || !base_dir || !*base_dir
-		             ? xstrdup(str)
-		             : xasprintf("%s/%s", base_dir, str);
+		c->dir = str[0] == '/' || !base_dir || !*base_dir ? xstrdup(str)
+		                                                  : xstrfmt("%s/%s", base_dir, str);
 	}
 	if ((n = ydoc_get(section, "format"))) {
 		if ((rc = ydoc_str(doc, n, "reports.format", &str, err)))
@@ -246,7 +245,7 @@ enum sg_code report_due(struct store *s, const struct catalog *cat, const char *
 
 char *report_file_name(const char *service, const char *period, enum report_audience a)
 {
-	char *name = xasprintf("%s-%s-%s.pdf", service, period, report_audience_name(a));
+	char *name = xstrfmt("%s-%s-%s.pdf", service, period, report_audience_name(a));
 
 	for (char *p = name; *p && p < name + strlen(service); p++)
 		if (*p == '/' || (unsigned char)*p < 0x20 || *p == 0x7f || (p == name && *p == '.'))

@@ -23,12 +23,12 @@ char *store_default_path(void)
 	if (db && *db)
 		return xstrdup(db);
 	if (dir && *dir)
-		return xasprintf("%s/saasguard.db", dir);
+		return xstrfmt("%s/saasguard.db", dir);
 	if (geteuid() == 0)
 		return xstrdup("/var/lib/saasguard/saasguard.db");
 	if (xdg && *xdg)
-		return xasprintf("%s/saasguard/saasguard.db", xdg);
-	return xasprintf("%s/.local/state/saasguard/saasguard.db", home ? home : ".");
+		return xstrfmt("%s/saasguard/saasguard.db", xdg);
+	return xstrfmt("%s/.local/state/saasguard/saasguard.db", home ? home : ".");
 }
 
 enum sg_code store_fail(struct store *s, struct sg_error *err, const char *what)

@@ -31,7 +31,7 @@ char *spawn_which(const char *prog)
 		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 	while (*path) {
 		size_t n = strcspn(path, ":");
-		char *cand = xasprintf("%.*s/%s", (int)n, path, prog);
+		char *cand = xstrfmt("%.*s/%s", (int)n, path, prog);
 		if (n && access(cand, X_OK) == 0 && !stat(cand, &st) && S_ISREG(st.st_mode))
 			return cand;
 		free(cand);

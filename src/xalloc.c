@@ -65,7 +65,7 @@ char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
-char *xasprintf(const char *fmt, ...)
+char *xstrfmt(const char *fmt, ...)
 {
 	va_list ap, ap2;
 	int n;

@@ -17,7 +17,7 @@ void *xreallocarray(void *p, size_t nmemb, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* Allocates a formatted string. */
-char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xstrfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Grows *arr (with *alloc slots) so that index nr is valid. */
 #define ALLOC_GROW(arr, nr, alloc)                                                                 \

@@ -79,6 +79,13 @@ int cli_extra_argument(struct cli *cli, const char *cmd, const char *arg)
 	    cli, cmd, TR(cli->lang, "余分な引数 '%s' があります", "unexpected argument '%s'"), arg);
 }
 
+int cli_need_one_profile(struct cli *cli, const char *cmd)
+{
+	return cli_usage_error(cli, cmd, "%s",
+	                       TR(cli->lang, "プロファイルのファイルを 1 つ指定してください",
+	                          "give one profile file"));
+}
+
 int cli_choice(struct cli *cli, const char *cmd, const char *option, const char *arg,
                const char *const *names)
 {

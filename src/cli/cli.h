@@ -50,6 +50,8 @@ int cli_usage_error(struct cli *cli, const char *cmd, const char *fmt, ...)
  * without its value) and an argument too many. Return 2. */
 int cli_bad_option(struct cli *cli, const char *cmd, const char *arg);
 int cli_extra_argument(struct cli *cli, const char *cmd, const char *arg);
+/* A command that takes exactly one profile FILE got none or several. */
+int cli_need_one_profile(struct cli *cli, const char *cmd);
 
 /* Index of arg in the NULL-terminated names, or -1 after reporting a usage
  * error naming the allowed values. */

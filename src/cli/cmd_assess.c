@@ -119,9 +119,7 @@ int cmd_assess(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1)
-		return cli_usage_error(cli, "assess", "%s",
-		                       TR(cli->lang, "プロファイルのファイルを1つ指定してください",
-		                          "give one profile file"));
+		return cli_need_one_profile(cli, "assess");
 	file = argv[optind];
 	cat = cli_catalog(cli);
 	cli_error_init(cli, &err);

@@ -168,10 +168,7 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (optind + 1 != argc)
-		return cli_usage_error(cli, "check", "%s",
-		                       TR(cli->lang,
-		                          "プロファイルのファイルを 1 つ指定してください",
-		                          "give one profile file"));
+		return cli_need_one_profile(cli, "check");
 	file = argv[optind];
 	cli_error_init(cli, &err);
 	if (profile_load(file, cli_catalog(cli), &p, &err))

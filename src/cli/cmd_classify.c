@@ -158,10 +158,10 @@ static int by_type(struct cli *cli, int json, const char *name)
 		hit = NULL;
 	if (hit && hit->pattern) {
 		const struct pattern *p = catalog_pattern(cat, hit->pattern);
-		char *ja = xasprintf("図表2で「%s」はパターン %d に分類されています。",
-		                     hit->name_ja, hit->pattern);
+		char *ja = xstrfmt("図表2で「%s」はパターン %d に分類されています。", hit->name_ja,
+		                   hit->pattern);
 		char *en =
-		    xasprintf("Table 2 puts \"%s\" in pattern %d.", hit->name_en, hit->pattern);
+		    xstrfmt("Table 2 puts \"%s\" in pattern %d.", hit->name_en, hit->pattern);
 		int rc = emit_result(cli, json, hit->pattern, !strcmp(p->confidentiality, "high"),
 		                     0, p->availability, ja, en);
 		free(ja);

@@ -424,7 +424,7 @@ static int load_public_keys(struct cli *cli, const struct cli_ledger_opts *o,
 	cli_error_init(cli, &err);
 	*n = 0;
 	if (!o->nfiles) {
-		char *pub = xasprintf("%s.pub", cfg->key_path);
+		char *pub = xstrfmt("%s.pub", cfg->key_path);
 		enum sg_code rc = ledger_key_load_public(pub, &keys[0], &err);
 		free(pub);
 		if (rc) {

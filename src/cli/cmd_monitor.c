@@ -128,9 +128,7 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (optind + 1 != argc)
-		return cli_usage_error(
-		    cli, "monitor", "%s",
-		    TR(cli->lang, "プロファイルを1つ指定してください", "give one profile file"));
+		return cli_need_one_profile(cli, "monitor");
 	if ((rc = open_store(cli, db, 0, &s)))
 		return rc;
 	if ((rc = drop_privileges(cli, user))) {

@@ -105,9 +105,7 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (optind + 1 != argc)
-		return cli_usage_error(cli, "report", "%s",
-		                       TR(cli->lang, "プロファイル FILE を 1 つ指定してください",
-		                          "give one profile FILE"));
+		return cli_need_one_profile(cli, "report");
 	if (format == REPORT_FORMAT_PDF && !strcmp(output, "-") && isatty(STDOUT_FILENO))
 		return cli_usage_error(cli, "report", "%s",
 		                       TR(cli->lang,

@@ -61,9 +61,7 @@ int cmd_sla(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1)
-		return cli_usage_error(cli, "sla", "%s",
-		                       TR(cli->lang, "プロファイルのファイルを1つ指定してください",
-		                          "give one profile file"));
+		return cli_need_one_profile(cli, "sla");
 	cat = cli_catalog(cli);
 	cli_error_init(cli, &err);
 	if (profile_load(argv[optind], cat, &p, &err))
