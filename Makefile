@@ -26,22 +26,26 @@ $(ASAN_BUILD)/build.ninja:
 $(FUZZ_BUILD)/build.ninja:
 	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Db_lundef=false -Dbuildtype=debug
 
-build: deps $(BUILD)/build.ninja
+# Plain compiles never reach for apt or npm: dependencies are installed by
+# `make deps`, which `make run` and `make test` call first.
+build: $(BUILD)/build.ninja
 	meson compile -C $(BUILD)
 
-asan: deps $(ASAN_BUILD)/build.ninja
+asan: $(ASAN_BUILD)/build.ninja
 	meson compile -C $(ASAN_BUILD)
 
-fuzz-build: deps $(FUZZ_BUILD)/build.ninja
+fuzz-build: $(FUZZ_BUILD)/build.ninja
 	meson compile -C $(FUZZ_BUILD)
 
 # The main job on the bundled example, with the embedded SQLite store.
-run: build
+run: deps
+	@$(MAKE) --no-print-directory build
 	@tools/run-example.sh $(BUILD)/saasguard $(EXAMPLE) $(STATE)
 
 # Every test: unit (cmocka) and integration in a normal and an ASan+UBSan
 # build, then each fuzz target for FUZZ_SECONDS. Ends with "N passed, N failed".
-test: build asan fuzz-build
+test: deps
+	@$(MAKE) --no-print-directory build asan fuzz-build
 	@/usr/bin/python3 tests/run.py --build $(BUILD) --asan-build $(ASAN_BUILD) \
 		--fuzz-build $(FUZZ_BUILD) --fuzz-seconds $(FUZZ_SECONDS)
 

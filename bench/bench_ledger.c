@@ -45,7 +45,7 @@ static int append(const char *db, long long n, long long batch, int forever)
 	memset(&err, 0, sizeof(err));
 	if (store_open(db, 0, &s, &err) || ledger_writer_open(s, &w, &err))
 		return die("open", &err);
-	t0 = sg_monotonic_ms();
+	t0 = timeutil_monotonic_ms();
 	for (long long i = 0; forever || i < n; i += batch) {
 		if (store_begin(s, &err))
 			return die("begin", &err);
@@ -64,7 +64,7 @@ static int append(const char *db, long long n, long long batch, int forever)
 	}
 	printf("appends_per_second %.0f entries/s (%lld entries, %lld per commit, "
 	       "synchronous=FULL)\n",
-	       (double)n / ((sg_monotonic_ms() - t0) / 1000.0), n, batch);
+	       (double)n / ((timeutil_monotonic_ms() - t0) / 1000.0), n, batch);
 	ledger_writer_close(w);
 	store_close(s);
 	return 0;
@@ -91,10 +91,10 @@ static int verify(const char *db, const char *key)
 	ledger_config_init(&c);
 	free(c.key_path);
 	c.key_path = strdup(key);
-	t0 = sg_monotonic_ms();
+	t0 = timeutil_monotonic_ms();
 	if (ledger_seal_now(s, &c, &sr, &err))
 		return die("seal", &err);
-	printf("seal_ms %.1f ms (root over %lld entries)\n", sg_monotonic_ms() - t0, sr.tree_size);
+	printf("seal_ms %.1f ms (root over %lld entries)\n", timeutil_monotonic_ms() - t0, sr.tree_size);
 	ledger_config_release(&c);
 	if (!(pub = malloc(strlen(key) + 5)))
 		return 1;
@@ -107,10 +107,10 @@ static int verify(const char *db, const char *key)
 	o.nkeys = 1;
 	o.from_ms = INT64_MIN;
 	o.to_ms = INT64_MAX;
-	t0 = sg_monotonic_ms();
+	t0 = timeutil_monotonic_ms();
 	if (ledger_verify(s, &o, &r, &err))
 		return die("verify", &err);
-	t = (sg_monotonic_ms() - t0) / 1000.0;
+	t = (timeutil_monotonic_ms() - t0) / 1000.0;
 	printf("verified_entries_per_second %.0f entries/s (%lld entries, %lld heads, %.3f s)\n",
 	       (double)r.entries / t, r.entries, r.heads, t);
 	printf("verify_seconds %.3f s\n", t);

@@ -16,27 +16,27 @@ static const char *const control_names[] = {"compliant", "gap", "not_applicable"
                                             "not_assessed"};
 static const char *const severity_names[] = {"", "medium", "high", "critical"};
 
-const char *item_verdict_name(enum item_verdict v)
+const char *assess_item_verdict_name(enum item_verdict v)
 {
 	return v < ITEM_VERDICTS ? item_names[v] : "";
 }
 
-const char *control_verdict_name(enum control_verdict v)
+const char *assess_control_verdict_name(enum control_verdict v)
 {
 	return v < CONTROL_VERDICTS ? control_names[v] : "";
 }
 
-const char *severity_name(enum severity s)
+const char *assess_severity_name(enum severity s)
 {
 	return s < SEVERITIES ? severity_names[s] : "";
 }
 
-const char *provenance_name(enum provenance p)
+const char *assess_provenance_name(enum provenance p)
 {
 	return p == PROVENANCE_MEASURED ? "measured" : p == PROVENANCE_DECLARED ? "declared" : "";
 }
 
-const char *item_verdict_label(enum item_verdict v, int lang)
+const char *assess_item_verdict_label(enum item_verdict v, int lang)
 {
 	static const char *const ja[] = {"達成", "未達", "値なし", "参照値なし", "対象外"};
 	static const char *const en[] = {"meets", "falls short", "no value", "no reference",
@@ -44,7 +44,7 @@ const char *item_verdict_label(enum item_verdict v, int lang)
 	return v < ITEM_VERDICTS ? (lang == 1 ? en[v] : ja[v]) : "";
 }
 
-const char *control_verdict_label(enum control_verdict v, int lang)
+const char *assess_control_verdict_label(enum control_verdict v, int lang)
 {
 	static const char *const ja[] = {"適合", "不適合", "対象外", "リスク受容", "未評価"};
 	static const char *const en[] = {"compliant", "gap", "not applicable", "accepted risk",
@@ -52,14 +52,14 @@ const char *control_verdict_label(enum control_verdict v, int lang)
 	return v < CONTROL_VERDICTS ? (lang == 1 ? en[v] : ja[v]) : "";
 }
 
-const char *severity_label(enum severity s, int lang)
+const char *assess_severity_label(enum severity s, int lang)
 {
 	static const char *const ja[] = {"", "中", "高", "重大"};
 	static const char *const en[] = {"", "medium", "high", "critical"};
 	return s < SEVERITIES ? (lang == 1 ? en[s] : ja[s]) : "";
 }
 
-const char *control_status_label(enum control_status s, int lang)
+const char *assess_control_status_label(enum control_status s, int lang)
 {
 	static const char *const ja[] = {"未記入", "実施済み", "一部実施",  "計画中",
 	                                 "未実施", "対象外",   "リスク受容"};
@@ -322,7 +322,7 @@ static json_t *time_or_null(long long t)
 
 	if (!t)
 		return json_null();
-	sg_time_utc(t, buf);
+	timeutil_utc(t, buf);
 	return json_string(buf);
 }
 
@@ -365,19 +365,20 @@ static json_t *item_json(const struct assess_item *ai)
 	} else {
 		json_object_set_new(j, "reference", json_null());
 	}
-	json_object_set_new(j, "kind", json_string(ref_kind_name(ai->kind)));
+	json_object_set_new(j, "kind", json_string(catalog_ref_kind_name(ai->kind)));
 	json_object_set_new(j, "required", json_boolean(ai->ref->required));
 	json_object_set_new(j, "value", ai->provenance ? json_string(ai->value_text) : json_null());
 	json_object_set_new(j, "provenance",
-	                    ai->provenance ? json_string(provenance_name(ai->provenance))
+	                    ai->provenance ? json_string(assess_provenance_name(ai->provenance))
 	                                   : json_null());
 	json_object_set_new(j, "declared",
 	                    ai->has_declared ? json_string(ai->declared_text) : json_null());
 	json_object_set_new(j, "target",
 	                    ai->has_target ? json_string(ai->target_text) : json_null());
-	json_object_set_new(j, "verdict", json_string(item_verdict_name(ai->verdict)));
+	json_object_set_new(j, "verdict", json_string(assess_item_verdict_name(ai->verdict)));
 	json_object_set_new(j, "severity",
-	                    ai->severity ? json_string(severity_name(ai->severity)) : json_null());
+	                    ai->severity ? json_string(assess_severity_name(ai->severity))
+	                                 : json_null());
 	json_object_set_new(j, "disagreement", json_boolean(ai->disagreement));
 	if (ai->provenance == PROVENANCE_MEASURED) {
 		json_object_set_new(j, "measured",
@@ -428,11 +429,11 @@ static json_t *counts_json(const size_t *counts, const char *(*name)(int), int n
 
 static const char *cv_name(int i)
 {
-	return control_verdict_name((enum control_verdict)i);
+	return assess_control_verdict_name((enum control_verdict)i);
 }
 static const char *iv_name(int i)
 {
-	return item_verdict_name((enum item_verdict)i);
+	return assess_item_verdict_name((enum item_verdict)i);
 }
 
 json_t *assess_summary_json(const struct assess_result *r)
@@ -476,7 +477,7 @@ json_t *assess_to_json(const struct assess_result *r)
 
 	for (int i = 0; i < 32; i++)
 		snprintf(sha + 2 * i, 3, "%02x", p->sha256[i]);
-	sg_time_utc((long long)r->now, at);
+	timeutil_utc((long long)r->now, at);
 	json_object_set_new(j, "service",
 	                    json_pack("{s:s,s:i,s:b,s:s,s:s}", "name", p->service.name, "pattern",
 	                              r->pattern, "classified", p->service.classified, "profile",
@@ -489,15 +490,18 @@ json_t *assess_to_json(const struct assess_result *r)
 		json_t *c = json_object(), *items = json_array();
 
 		json_object_set_new(c, "id", json_string(ac->control->id));
-		json_object_set_new(c, "level", json_string(level_name(ac->control->level)));
+		json_object_set_new(c, "level",
+		                    json_string(catalog_level_name(ac->control->level)));
 		json_object_set_new(c, "title_ja", json_string(ac->control->title_ja));
 		json_object_set_new(c, "title_en", json_string(ac->control->title_en));
 		json_object_set_new(c, "status",
-		                    pc->status ? json_string(control_status_name(pc->status))
-		                               : json_null());
-		json_object_set_new(c, "verdict", json_string(control_verdict_name(ac->verdict)));
+		                    pc->status
+		                        ? json_string(profile_control_status_name(pc->status))
+		                        : json_null());
+		json_object_set_new(c, "verdict",
+		                    json_string(assess_control_verdict_name(ac->verdict)));
 		json_object_set_new(c, "severity",
-		                    ac->severity ? json_string(severity_name(ac->severity))
+		                    ac->severity ? json_string(assess_severity_name(ac->severity))
 		                                 : json_null());
 		json_object_set_new(c, "reasons", reasons_json(ac->reasons));
 		json_object_set_new(c, "owner", str_or_null(pc->owner));

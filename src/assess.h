@@ -164,14 +164,14 @@ json_t *assess_to_json(const struct assess_result *r);
 /* Only the "summary" object of assess_to_json() (for the ledger entry). */
 json_t *assess_summary_json(const struct assess_result *r);
 
-const char *item_verdict_name(enum item_verdict v);       /* "meets" ... */
-const char *control_verdict_name(enum control_verdict v); /* "compliant" ... */
-const char *severity_name(enum severity s);               /* "critical" ... ("" for none) */
-const char *provenance_name(enum provenance p);           /* "declared" | "measured" */
+const char *assess_item_verdict_name(enum item_verdict v);       /* "meets" ... */
+const char *assess_control_verdict_name(enum control_verdict v); /* "compliant" ... */
+const char *assess_severity_name(enum severity s);               /* "critical" ... ("" for none) */
+const char *assess_provenance_name(enum provenance p);           /* "declared" | "measured" */
 /* Japanese labels: 適合, 不適合 ... */
-const char *item_verdict_label(enum item_verdict v, int lang);
-const char *control_verdict_label(enum control_verdict v, int lang);
-const char *severity_label(enum severity s, int lang);
-const char *control_status_label(enum control_status s, int lang);
+const char *assess_item_verdict_label(enum item_verdict v, int lang);
+const char *assess_control_verdict_label(enum control_verdict v, int lang);
+const char *assess_severity_label(enum severity s, int lang);
+const char *assess_control_status_label(enum control_status s, int lang);
 
 #endif

@@ -36,7 +36,7 @@ static void date_text(long long t, struct dynbuf *out)
 {
 	char buf[40];
 
-	sg_time_local(t, "Asia/Tokyo", 0, buf);
+	timeutil_local(t, "Asia/Tokyo", 0, buf);
 	buf[10] = '\0';
 	dynbuf_addstr(out, buf);
 }
@@ -84,7 +84,7 @@ void assess_gap_text(const struct assess_result *r, const struct assess_control 
 	if (ac->reasons & GAP_STATUS) {
 		SEP();
 		dynbuf_printf(out, TR(lang, "状況: %s", "status: %s"),
-		              control_status_label(pc->status, lang));
+		              assess_control_status_label(pc->status, lang));
 	}
 	if (ac->reasons & GAP_RISK_EXPIRED) {
 		SEP();
@@ -291,11 +291,11 @@ static enum sg_code write_table(const struct assess_result *r, const struct asse
 		items_cell(ac, &items);
 		const char *row[] = {
 		    ac->control->id,
-		    o->lang == SG_LANG_EN ? level_name(ac->control->level)
-		                          : level_name_ja(ac->control->level),
+		    o->lang == SG_LANG_EN ? catalog_level_name(ac->control->level)
+		                          : catalog_level_name_ja(ac->control->level),
 		    title_of(ac->control, o->lang),
-		    control_status_label(ac->declared->status, o->lang),
-		    control_verdict_label(ac->verdict, o->lang),
+		    assess_control_status_label(ac->declared->status, o->lang),
+		    assess_control_verdict_label(ac->verdict, o->lang),
 		    dynbuf_ptr(&items),
 		};
 		table_add_row(&t, row);
@@ -333,7 +333,7 @@ static enum sg_code write_table(const struct assess_result *r, const struct asse
 	for (size_t g = 0; g < ngaps; g++) {
 		const struct assess_control *ac = &r->controls[gaps[g]];
 		char sev[32];
-		snprintf(sev, sizeof(sev), "[%s]", severity_label(ac->severity, o->lang));
+		snprintf(sev, sizeof(sev), "[%s]", assess_severity_label(ac->severity, o->lang));
 		dynbuf_addstr(out, "  ");
 		color_wrap(out, ac->severity == SEVERITY_CRITICAL ? "1;31" : "31", sev,
 		           o->color && ac->severity >= SEVERITY_HIGH);
@@ -356,11 +356,12 @@ static enum sg_code write_json(const struct assess_result *r, struct dynbuf *out
 {
 	json_t *j = assess_to_json(r);
 	char *s = json_dumps(j, JSON_INDENT(2));
-	enum sg_code rc = dynbuf_addstr(out, s);
 
+	dynbuf_addstr(out, s);
+	dynbuf_addch(out, '\n');
 	free(s);
 	json_decref(j);
-	return rc ? rc : dynbuf_addch(out, '\n');
+	return dynbuf_status(out);
 }
 
 /* ---- Markdown and HTML gap reports ---- */
@@ -505,7 +506,7 @@ static enum sg_code write_report(const struct assess_result *r, const struct ass
 
 	for (int i = 0; i < 32; i++)
 		snprintf(sha + 2 * i, 3, "%02x", p->sha256[i]);
-	sg_time_local((long long)r->now, "Asia/Tokyo", 0, at);
+	timeutil_local((long long)r->now, "Asia/Tokyo", 0, at);
 	dynbuf_printf(&t, L(o, "ギャップレポート: %s", "Gap report: %s"), p->service.name);
 	if (html) {
 		struct dynbuf title = DYNBUF_INIT;
@@ -586,16 +587,16 @@ static enum sg_code write_report(const struct assess_result *r, const struct ass
 			struct dynbuf what = DYNBUF_INIT;
 			assess_gap_text(r, ac, o->lang, html ? "\n" : "; ", &what);
 			const char *cells[] = {
-			    severity_label(ac->severity, o->lang),
+			    assess_severity_label(ac->severity, o->lang),
 			    ac->control->id,
 			    title_of(ac->control, o->lang),
-			    o->lang == SG_LANG_EN ? level_name(ac->control->level)
-			                          : level_name_ja(ac->control->level),
-			    control_status_label(ac->declared->status, o->lang),
+			    o->lang == SG_LANG_EN ? catalog_level_name(ac->control->level)
+			                          : catalog_level_name_ja(ac->control->level),
+			    assess_control_status_label(ac->declared->status, o->lang),
 			    dynbuf_ptr(&what),
 			    ac->declared->owner ? ac->declared->owner : "",
 			};
-			table_row(&w, severity_name(ac->severity), cells, 7);
+			table_row(&w, assess_severity_name(ac->severity), cells, 7);
 			dynbuf_release(&what);
 		}
 		table_end(&w);
@@ -645,9 +646,10 @@ static enum sg_code write_report(const struct assess_result *r, const struct ass
 				    ai->provenance == PROVENANCE_MEASURED ? ai->measured_source
 				    : ai->provenance ? L(o, "申告", "declared")
 				                     : "",
-				    item_verdict_label(ai->verdict, o->lang),
+				    assess_item_verdict_label(ai->verdict, o->lang),
 				};
-				table_row(&w, ai->severity ? severity_name(ai->severity) : NULL,
+				table_row(&w,
+				          ai->severity ? assess_severity_name(ai->severity) : NULL,
 				          cells, 7);
 				dynbuf_release(&ref);
 			}
@@ -746,8 +748,8 @@ static enum sg_code write_csv(const struct assess_result *r, const struct assess
 			    ac->control->id,
 			    ac->control->part == 2 ? "" : letter,
 			    dynbuf_ptr(&ctl),
-			    o->lang == SG_LANG_EN ? level_name(ac->control->level)
-			                          : level_name_ja(ac->control->level),
+			    o->lang == SG_LANG_EN ? catalog_level_name(ac->control->level)
+			                          : catalog_level_name_ja(ac->control->level),
 			    ai ? item_name(ai->item, o->lang) : "",
 			    dynbuf_ptr(&ref),
 			    ai && ai->has_target ? ai->target_text : "",
@@ -755,9 +757,9 @@ static enum sg_code write_csv(const struct assess_result *r, const struct assess
 			    ai && ai->provenance == PROVENANCE_MEASURED ? ai->measured_source
 			    : ai && ai->provenance                      ? L(o, "申告", "declared")
 			                                                : "",
-			    ai ? item_verdict_label(ai->verdict, o->lang) : "",
+			    ai ? assess_item_verdict_label(ai->verdict, o->lang) : "",
 			    check_mark(ac->verdict, o->lang),
-			    control_status_label(pc->status, o->lang),
+			    assess_control_status_label(pc->status, o->lang),
 			    pc->owner ? pc->owner : "",
 			    dynbuf_ptr(&ev),
 			    dynbuf_ptr(&notes),
@@ -835,7 +837,7 @@ enum sg_code assess_oscal(const struct assess_result *r, json_t **out, struct sg
 			ref_text(ai, &d);
 			if (ai->has_target)
 				dynbuf_printf(&d, "、目標 %s", ai->target_text);
-			dynbuf_printf(&d, "）: %s", item_verdict_label(ai->verdict, 0));
+			dynbuf_printf(&d, "）: %s", assess_item_verdict_label(ai->verdict, 0));
 			oscal_time(ai->provenance == PROVENANCE_MEASURED
 			               ? (long long)ai->measured_at
 			               : (long long)r->now,
@@ -845,9 +847,11 @@ enum sg_code assess_oscal(const struct assess_result *r, json_t **out, struct sg
 			                      oscal_prop("evaluation-item", ai->item->id, NULL));
 			json_array_append_new(props, oscal_prop("value", ai->value_text, NULL));
 			json_array_append_new(
-			    props, oscal_prop("provenance", provenance_name(ai->provenance), NULL));
+			    props,
+			    oscal_prop("provenance", assess_provenance_name(ai->provenance), NULL));
 			json_array_append_new(
-			    props, oscal_prop("verdict", item_verdict_name(ai->verdict), NULL));
+			    props,
+			    oscal_prop("verdict", assess_item_verdict_name(ai->verdict), NULL));
 			o = json_pack("{s:s,s:s,s:s,s:[s],s:[s],s:s,s:o}", "uuid", ouuid, "title",
 			              ai->item->id, "description", dynbuf_ptr(&d), "methods",
 			              ai->provenance == PROVENANCE_MEASURED ? "TEST" : "EXAMINE",
@@ -885,7 +889,7 @@ enum sg_code assess_oscal(const struct assess_result *r, json_t **out, struct sg
 			                      json_pack("{s:s}", "observation-uuid", ouuid));
 		}
 		dynbuf_printf(&desc, "%s %s: %s", ac->control->id, ac->control->title_ja,
-		              control_verdict_label(ac->verdict, 0));
+		              assess_control_verdict_label(ac->verdict, 0));
 		if (ac->verdict == CONTROL_GAP || ac->verdict == CONTROL_NOT_ASSESSED) {
 			dynbuf_addstr(&desc, "（");
 			assess_gap_text(r, ac, 0, "; ", &desc);
@@ -911,13 +915,15 @@ enum sg_code assess_oscal(const struct assess_result *r, json_t **out, struct sg
 		{
 			json_t *props = json_object_get(f, "props");
 			json_array_append_new(
-			    props, oscal_prop("level", level_name(ac->control->level), NULL));
+			    props,
+			    oscal_prop("level", catalog_level_name(ac->control->level), NULL));
 			json_array_append_new(
-			    props, oscal_prop("verdict", control_verdict_name(ac->verdict), NULL));
+			    props,
+			    oscal_prop("verdict", assess_control_verdict_name(ac->verdict), NULL));
 			if (ac->severity)
 				json_array_append_new(
-				    props,
-				    oscal_prop("severity", severity_name(ac->severity), NULL));
+				    props, oscal_prop("severity",
+				                      assess_severity_name(ac->severity), NULL));
 		}
 		if (json_array_size(related))
 			json_object_set_new(f, "related-observations", related);
@@ -944,9 +950,9 @@ enum sg_code assess_oscal(const struct assess_result *r, json_t **out, struct sg
 			if (ac->severity)
 				json_object_set_new(
 				    risk, "props",
-				    json_pack(
-				        "[o]",
-				        oscal_prop("severity", severity_name(ac->severity), NULL)));
+				    json_pack("[o]", oscal_prop("severity",
+				                                assess_severity_name(ac->severity),
+				                                NULL)));
 			json_array_append_new(risks, risk);
 			rrisks = json_pack("[{s:s}]", "risk-uuid", ruuid);
 			json_object_set_new(f, "related-risks", rrisks);
@@ -1025,10 +1031,11 @@ enum sg_code assess_write(const struct assess_result *r, enum assess_format fmt,
 		if (rc)
 			return rc;
 		s = json_dumps(j, JSON_INDENT(2));
-		rc = dynbuf_addstr(out, s);
+		dynbuf_addstr(out, s);
+		dynbuf_addch(out, '\n');
 		free(s);
 		json_decref(j);
-		return rc ? rc : dynbuf_addch(out, '\n');
+		return dynbuf_status(out);
 	}
 	}
 	return sg_error_set(err, SG_ERR_INTERNAL, "unknown format");

@@ -21,7 +21,7 @@ static long long local_at(const struct tm *day, int plus_days, int minutes, cons
 	t.tm_hour = minutes / 60;
 	t.tm_min = minutes % 60;
 	t.tm_sec = 0;
-	return sg_mktime(&t, tz);
+	return timeutil_mktime(&t, tz);
 }
 
 size_t availability_windows(const struct service_hours *sh, double from, double to,
@@ -33,7 +33,7 @@ size_t availability_windows(const struct service_hours *sh, double from, double 
 
 	if (to <= from || !max)
 		return 0;
-	sg_localtime((long long)floor(from) - 2 * 86400, tz, &first);
+	timeutil_localtime((long long)floor(from) - 2 * 86400, tz, &first);
 	for (int i = 0;; i++) {
 		long long day0 = local_at(&first, i, 0, tz), a, b;
 		struct tm wd;
@@ -41,7 +41,7 @@ size_t availability_windows(const struct service_hours *sh, double from, double 
 
 		if ((double)day0 > to)
 			break;
-		sg_localtime(day0 + 12 * 3600, tz, &wd);
+		timeutil_localtime(day0 + 12 * 3600, tz, &wd);
 		bit = (wd.tm_wday + 6) % 7;
 		if (!(sh->days & (1u << bit)))
 			continue;

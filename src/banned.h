@@ -1,7 +1,7 @@
 /*
  * banned.h - functions saasguard never calls.
  *
- * Included last by every .c file (through sg.h). Each banned name becomes a
+ * Included last by every .c file in src/. Each banned name becomes a
  * reference to an undeclared identifier, so a use fails to compile. Use
  * dynbuf_printf()/snprintf() and dynbuf_add*() instead; never run a shell.
  */

@@ -7,6 +7,7 @@
 
 #include "catalog.h"
 #include "dynbuf.h"
+#include "i18n.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -31,12 +32,12 @@ static const char *const kind_names[] = {
     [REF_24X7] = "24x7",
 };
 
-const char *ref_kind_name(enum ref_kind k)
+const char *catalog_ref_kind_name(enum ref_kind k)
 {
 	return (size_t)k < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[k] : "none";
 }
 
-int ref_kind_parse(const char *name)
+int catalog_ref_kind_parse(const char *name)
 {
 	for (size_t i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
 		if (!strcmp(kind_names[i], name))
@@ -44,12 +45,12 @@ int ref_kind_parse(const char *name)
 	return -1;
 }
 
-const char *level_name(enum level l)
+const char *catalog_level_name(enum level l)
 {
 	return l == LEVEL_BASIC ? "basic" : "recommended";
 }
 
-const char *level_name_ja(enum level l)
+const char *catalog_level_name_ja(enum level l)
 {
 	return l == LEVEL_BASIC ? "基本" : "推奨";
 }
@@ -168,7 +169,7 @@ static enum sg_code load_item(struct catalog *c, struct control *ctl, struct eva
 	{
 		struct reference_value *rv = &it->refs[i];
 		json_t *v = json_object_get(r, "value");
-		int k = ref_kind_parse(str(v, "kind"));
+		int k = catalog_ref_kind_parse(str(v, "kind"));
 		enum sg_code rc;
 
 		rv->pattern = (int)json_integer_value(json_object_get(r, "pattern"));
@@ -179,7 +180,7 @@ static enum sg_code load_item(struct catalog *c, struct control *ctl, struct eva
 		if (k < 0)
 			return bad(err, it->id, "unknown value kind");
 		rv->kind = (enum ref_kind)k;
-		rv->kind_name = ref_kind_name(rv->kind);
+		rv->kind_name = catalog_ref_kind_name(rv->kind);
 		rc = load_quantity(rv, v, it->id, err);
 		if (rc)
 			return rc;
@@ -480,29 +481,6 @@ int catalog_pattern_for(const struct catalog *c, const char *conf, const char *i
 	return 0;
 }
 
-size_t sg_edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t *row = xcalloc(lb + 1, sizeof(*row)), d;
-
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t prev = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t cur = row[j];
-			size_t sub = prev + (a[i - 1] != b[j - 1]);
-			size_t del = row[j] + 1, ins = row[j - 1] + 1;
-			row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-			prev = cur;
-		}
-	}
-	d = row[lb];
-	free(row);
-	return d;
-}
-
 size_t catalog_suggest(const struct catalog *c, const char *id, const char **out, size_t max)
 {
 	char n[64];
@@ -514,7 +492,7 @@ size_t catalog_suggest(const struct catalog *c, const char *id, const char **out
 	for (size_t i = 0; i < c->ncontrols; i++) {
 		for (size_t k = 0; k <= c->controls[i].nitems; k++) {
 			const char *cand = k ? c->controls[i].items[k - 1].id : c->controls[i].id;
-			size_t d = sg_edit_distance(q, cand), pos;
+			size_t d = i18n_edit_distance(q, cand), pos;
 			if (d > 3)
 				continue;
 			for (pos = count; pos > 0 && best[pos - 1] > d; pos--)

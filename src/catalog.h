@@ -138,12 +138,9 @@ size_t catalog_suggest(const struct catalog *c, const char *id, const char **out
 int catalog_pattern_for(const struct catalog *c, const char *confidentiality, const char *integrity,
                         const char *availability);
 
-const char *level_name(enum level l);       /* "basic" | "recommended" */
-const char *level_name_ja(enum level l);    /* "基本" | "推奨" */
-const char *ref_kind_name(enum ref_kind k); /* "max_interval" ... */
-int ref_kind_parse(const char *name);       /* -1 when unknown */
-
-/* Edit distance in characters, used for suggestions across the project. */
-size_t sg_edit_distance(const char *a, const char *b);
+const char *catalog_level_name(enum level l);       /* "basic" | "recommended" */
+const char *catalog_level_name_ja(enum level l);    /* "基本" | "推奨" */
+const char *catalog_ref_kind_name(enum ref_kind k); /* "max_interval" ... */
+int catalog_ref_kind_parse(const char *name);       /* -1 when unknown */
 
 #endif

@@ -53,7 +53,7 @@ struct collect_result *collect_add(struct collect_results *out, const char *coll
 	r->unit = unit ? xstrdup(unit) : NULL;
 	r->evidence = evidence ? xstrdup(evidence) : NULL;
 	r->detail = detail ? xstrdup(detail) : NULL;
-	r->at = sg_now();
+	r->at = timeutil_now();
 	return r;
 }
 
@@ -128,7 +128,7 @@ double collect_parse_rfc3339(const char *s, size_t *used)
 	tm.tm_sec = sec;
 	if (used)
 		*used = (size_t)(z - s);
-	return (double)(sg_mktime(&tm, NULL) - sign * (zh * 3600 + zm * 60)) + frac;
+	return (double)(timeutil_mktime(&tm, NULL) - sign * (zh * 3600 + zm * 60)) + frac;
 }
 
 char *collect_path(const struct collect_ctx *ctx, const char *path)
@@ -447,8 +447,8 @@ enum sg_code collect_store(struct store *s, const char *service, int pattern,
 			break;
 		o = json_pack("{s:I,s:s,s:s?,s:s?,s:s,s:s?,s:s?,s:f}", "measurement", r->id,
 		              "collector", r->collector, "item", r->item_id, "subject", r->subject,
-		              "status", measurement_status_name(r->status), "value", r->value_text,
-		              "unit", r->unit, "at", r->at);
+		              "status", store_collect_status_name(r->status), "value",
+		              r->value_text, "unit", r->unit, "at", r->at);
 		if (r->evidence)
 			json_object_set_new(o, "evidence", json_string(r->evidence));
 		json_array_append_new(arr, o);

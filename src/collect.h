@@ -53,7 +53,7 @@ struct collect_ctx {
 	const struct catalog *cat;
 	int pattern;         /* 1..6 */
 	struct store *store; /* may be NULL (first_seen then counts from now) */
-	double now;          /* sg_now() at the start of the run */
+	double now;          /* timeutil_now() at the start of the run */
 	double timeout_s;    /* per program run or network connection */
 	const char *root;    /* prefix for default system paths ("" for /) */
 	int lang;            /* enum sg_lang for detail texts */

@@ -79,7 +79,7 @@ static double parse_build_time(const char *s)
 	tm.tm_mday = day;
 	tm.tm_hour = hh;
 	tm.tm_min = mm;
-	t = sg_mktime(&tm, NULL);
+	t = timeutil_mktime(&tm, NULL);
 	t -= (sign == '-' ? -1 : 1) * ((zone / 100) * 3600 + (zone % 100) * 60);
 	return (double)t;
 }
@@ -182,7 +182,7 @@ static enum sg_code av_run(void *p, const struct collect_ctx *ctx, struct collec
 			continue;
 		}
 		char when[32];
-		sg_time_utc((long long)t, when);
+		timeutil_utc((long long)t, when);
 		dynbuf_printf(&ev, "%s%s: version %s built %s", ev.len ? "; " : "", de->d_name,
 		              version, when);
 		if (t > newest)

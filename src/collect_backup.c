@@ -179,13 +179,13 @@ static void rm_tree(const char *dir)
 
 /* Runs restic with the repository and password file; 0 when it exited 0. */
 static int restic(const struct backup_target *t, const struct collect_ctx *ctx,
-                  const char *const *args, struct spawn_result *r, struct dynbuf *why)
+                  const char *const *args, struct subproc_result *r, struct dynbuf *why)
 {
 	const char *argv[64];
 	char *repo_env = xstrfmt("RESTIC_REPOSITORY=%s", t->restic_repo);
 	char *pw_env = xstrfmt("RESTIC_PASSWORD_FILE=%s", t->password_file);
 	const char *env[] = {repo_env, pw_env, "RESTIC_PROGRESS_FPS=0", NULL};
-	struct spawn_opts o = {ctx->timeout_s, 64u << 20, env, NULL};
+	struct subproc_opts o = {ctx->timeout_s, 64u << 20, env};
 	struct sg_error e;
 	size_t n = 0;
 	int ok = -1;
@@ -198,7 +198,7 @@ static int restic(const struct backup_target *t, const struct collect_ctx *ctx,
 	for (size_t i = 0; args[i] && n < 63; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	if (spawn_run(argv, &o, r, &e)) {
+	if (subproc_run(argv, &o, r, &e)) {
 		dynbuf_addstr(why, e.msg);
 		ok = e.code == SG_ERR_NOT_FOUND ? -2 : -1;
 	} else if (!r->exited || r->status) {
@@ -220,7 +220,7 @@ static int verify_restic_snapshot(const struct backup_target *t, const struct co
                                   const char *id, struct dynbuf *ev)
 {
 	const char *ls_args[] = {"ls", "--json", id, NULL};
-	struct spawn_result r;
+	struct subproc_result r;
 	struct dynbuf why = DYNBUF_INIT;
 	char **paths = NULL;
 	long long *sizes = NULL;
@@ -276,7 +276,7 @@ static int verify_restic_snapshot(const struct backup_target *t, const struct co
 	{
 		const char *args[48];
 		size_t n = 0;
-		spawn_result_release(&r);
+		subproc_result_release(&r);
 		args[n++] = "restore";
 		args[n++] = id;
 		args[n++] = "--target";
@@ -327,7 +327,7 @@ out:
 	free(paths);
 	free(sizes);
 	dynbuf_release(&why);
-	spawn_result_release(&r);
+	subproc_result_release(&r);
 	return rc;
 }
 
@@ -492,7 +492,7 @@ static enum sg_code run_restic(const struct backup_target *t, const struct colle
                                struct collect_results *out, struct sg_error *err)
 {
 	const char *snap_args[] = {"snapshots", "--json", NULL};
-	struct spawn_result r;
+	struct subproc_result r;
 	struct dynbuf why = DYNBUF_INIT, ev = DYNBUF_INIT;
 	struct stat st;
 	struct snap *s = NULL;
@@ -536,8 +536,8 @@ static enum sg_code run_restic(const struct backup_target *t, const struct colle
 	if (n) {
 		char first[32], last[32];
 		qsort(s, n, sizeof(*s), snap_cmp);
-		sg_time_utc((long long)s[0].t, first);
-		sg_time_utc((long long)s[n - 1].t, last);
+		timeutil_utc((long long)s[0].t, first);
+		timeutil_utc((long long)s[n - 1].t, last);
 		dynbuf_printf(&ev, ", oldest %s, newest %s", first, last);
 	}
 	judge_backups(t, t->restic_repo, s, n, ctx, out, dynbuf_ptr(&ev));
@@ -545,7 +545,7 @@ static enum sg_code run_restic(const struct backup_target *t, const struct colle
 		const char *subset = t->read_data_subset ? t->read_data_subset : "10%";
 		char *arg = xstrfmt("--read-data-subset=%s", subset);
 		const char *check_args[] = {"check", arg, NULL};
-		spawn_result_release(&r);
+		subproc_result_release(&r);
 		dynbuf_reset(&why);
 		if (restic(t, ctx, check_args, &r, &why)) {
 			check_failed = 1;
@@ -565,7 +565,7 @@ out:
 	free(s);
 	dynbuf_release(&why);
 	dynbuf_release(&ev);
-	spawn_result_release(&r);
+	subproc_result_release(&r);
 	return rc;
 }
 

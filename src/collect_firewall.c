@@ -72,8 +72,8 @@ static int obtain(const char *file, const char *const *argv, const struct collec
                   struct dynbuf *out, struct dynbuf *why)
 {
 	struct sg_error e;
-	struct spawn_opts o = {ctx->timeout_s, 8u << 20, NULL, NULL};
-	struct spawn_result r;
+	struct subproc_opts o = {ctx->timeout_s, 8u << 20, NULL};
+	struct subproc_result r;
 
 	memset(&e, 0, sizeof(e));
 	e.lang = ctx->lang;
@@ -84,19 +84,19 @@ static int obtain(const char *file, const char *const *argv, const struct collec
 		}
 		return 0;
 	}
-	if (spawn_run(argv, &o, &r, &e)) {
+	if (subproc_run(argv, &o, &r, &e)) {
 		dynbuf_addstr(why, e.msg);
-		spawn_result_release(&r);
+		subproc_result_release(&r);
 		return e.code == SG_ERR_NOT_FOUND ? 1 : -1;
 	}
 	if (!r.exited || r.status) {
 		dynbuf_printf(why, "%s: %s%.200s", argv[0], r.timed_out ? "timed out " : "",
 		              dynbuf_ptr(&r.err));
-		spawn_result_release(&r);
+		subproc_result_release(&r);
 		return -1;
 	}
 	dynbuf_add(out, dynbuf_ptr(&r.out), dynbuf_len(&r.out));
-	spawn_result_release(&r);
+	subproc_result_release(&r);
 	return 0;
 }
 

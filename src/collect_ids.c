@@ -120,7 +120,7 @@ static enum sg_code ids_run(void *p, const struct collect_ctx *ctx, struct colle
 		                  "見つかりません");
 	} else {
 		char when[32], *age = collect_duration_text(ctx->now - newest, 1), *ev;
-		sg_time_utc((long long)newest, when);
+		timeutil_utc((long long)newest, when);
 		ev = xstrfmt("%d rule file(s); newest %s modified %s", files, newest_path, when);
 		collect_add(out, "ids", "III.3.1.5.a", dynbuf_ptr(&subj), MEASUREMENT_OK, age,
 		            ctx->now - newest, "s", ev, NULL);

@@ -179,7 +179,7 @@ static double line_time(const char *line, double mtime)
 		tm.tm_hour = h;
 		tm.tm_min = mi;
 		tm.tm_sec = s;
-		t = sg_mktime(&tm, NULL) - ((zone / 100) * 3600 + (zone % 100) * 60);
+		t = timeutil_mktime(&tm, NULL) - ((zone / 100) * 3600 + (zone % 100) * 60);
 		return (double)t;
 	}
 	/* syslog: Mar 14 10:00:00 (local time; year from the file) */
@@ -263,7 +263,7 @@ static void file_source(const struct log_source *src, const struct collect_ctx *
 			                      : "このパスにログが見つかりません");
 	} else {
 		char when[32], *age = collect_duration_text(ctx->now - oldest, 0);
-		sg_time_utc((long long)oldest, when);
+		timeutil_utc((long long)oldest, when);
 		dynbuf_printf(&ev, "%d file(s); oldest entry %s in %s%s", files, when, oldest_file,
 		              by_mtime ? " (some files without timestamps: modification time used)"
 		                       : "");
@@ -312,7 +312,7 @@ static void journal_source(const struct log_source *src, const struct collect_ct
 			                        "（ジャーナルファイルなし）");
 		return;
 	}
-	sg_time_utc((long long)(usec / 1000000), when);
+	timeutil_utc((long long)(usec / 1000000), when);
 	age = collect_duration_text(ctx->now - (double)usec / 1e6, 0);
 	ev = xstrfmt("sd-journal: first entry %s", when);
 	collect_add(out, "logs", src->item, subject, MEASUREMENT_OK, age,

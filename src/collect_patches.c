@@ -75,8 +75,10 @@ static int read_gz(const char *path, struct dynbuf *out)
 	if (!gz)
 		return -1;
 	while ((n = gzread(gz, buf, sizeof(buf))) > 0)
-		if (out->len + (size_t)n > INDEX_MAX || dynbuf_add(out, buf, (size_t)n))
+		if (out->len + (size_t)n > INDEX_MAX)
 			break;
+		else
+			dynbuf_add(out, buf, (size_t)n);
 	gzclose(gz);
 	return n < 0 ? -1 : 0;
 }
@@ -254,7 +256,7 @@ static double release_date(const char *path)
 		memset(&tm, 0, sizeof(tm));
 		end = strptime(p + 5, " %a, %d %b %Y %H:%M:%S", &tm);
 		if (end)
-			t = (double)sg_mktime(&tm, NULL);
+			t = (double)timeutil_mktime(&tm, NULL);
 		break;
 	}
 	dynbuf_release(&b);

@@ -108,8 +108,8 @@ static void chrony(struct time_cfg *c, const struct collect_ctx *ctx, struct col
 {
 	const char *prog = c->chronyc ? c->chronyc : "chronyc";
 	const char *argv[] = {prog, "-c", "tracking", NULL};
-	struct spawn_opts o = {ctx->timeout_s, 1u << 20, NULL, NULL};
-	struct spawn_result r;
+	struct subproc_opts o = {ctx->timeout_s, 1u << 20, NULL};
+	struct subproc_result r;
 	struct sg_error e;
 	char *f[16], *line, *d = NULL;
 	size_t nf = 0;
@@ -117,13 +117,13 @@ static void chrony(struct time_cfg *c, const struct collect_ctx *ctx, struct col
 
 	memset(&e, 0, sizeof(e));
 	e.lang = ctx->lang;
-	if (spawn_run(argv, &o, &r, &e)) {
+	if (subproc_run(argv, &o, &r, &e)) {
 		if (e.code != SG_ERR_NOT_FOUND || c->chronyc)
 			collect_add(out, "time", "III.1.1.5", "chrony",
 			            e.code == SG_ERR_NOT_FOUND ? MEASUREMENT_UNAVAILABLE
 			                                       : MEASUREMENT_ERROR,
 			            NULL, NAN, NULL, NULL, e.msg);
-		spawn_result_release(&r);
+		subproc_result_release(&r);
 		return;
 	}
 	if (!r.exited || r.status) {
@@ -183,7 +183,7 @@ static void chrony(struct time_cfg *c, const struct collect_ctx *ctx, struct col
 	}
 done:
 	free(d);
-	spawn_result_release(&r);
+	subproc_result_release(&r);
 }
 
 static enum sg_code time_run(void *p, const struct collect_ctx *ctx, struct collect_results *out,

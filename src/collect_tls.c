@@ -533,7 +533,7 @@ static void probe_url(const struct tls_target *t, const struct collect_ctx *ctx,
 				d = xstrfmt(ctx->lang ? "the certificate expires in %lld days"
 				                      : "証明書の有効期限まで残り %lld 日です",
 				            days);
-			sg_time_utc((long long)time(NULL) + (long long)left, when);
+			timeutil_utc((long long)time(NULL) + (long long)left, when);
 			ev = xstrfmt("notAfter %s", when);
 			s = subj(t->url, "expiry");
 			collect_add(out, "tls", "III.3.2.3", s,

@@ -2,7 +2,7 @@
  * curluv - libcurl's multi interface driven by a libuv loop: the documented
  * curl_multi_socket_action() pattern with one uv_poll_t per socket curl
  * watches and one uv_timer_t for curl's timeouts. The monitor's HTTP probes
- * and the notifier's SMTP and webhook deliveries all run on it, in one
+ * and the notify's SMTP and webhook deliveries all run on it, in one
  * thread, with no process or thread per transfer.
  *
  * Ownership: curluv_new() returns a driver freed with curluv_free() after

@@ -1,5 +1,5 @@
 /*
- * dynbuf - growable NUL-terminated buffer; see dynbuf.h.
+ * dynbuf - growable NUL-terminated buffer with sticky failure; see dynbuf.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +14,7 @@ void dynbuf_init(struct dynbuf *d, size_t max)
 	d->buf = NULL;
 	d->len = d->cap = 0;
 	d->max = max ? max : DYNBUF_DEFAULT_MAX;
+	d->status = SG_OK;
 }
 
 void dynbuf_release(struct dynbuf *d)
@@ -21,11 +22,13 @@ void dynbuf_release(struct dynbuf *d)
 	free(d->buf);
 	d->buf = NULL;
 	d->len = d->cap = 0;
+	d->status = SG_OK;
 }
 
 void dynbuf_reset(struct dynbuf *d)
 {
 	d->len = 0;
+	d->status = SG_OK;
 	if (d->buf)
 		d->buf[0] = '\0';
 }
@@ -38,77 +41,79 @@ char *dynbuf_detach(struct dynbuf *d, size_t *len)
 		*len = d->len;
 	d->buf = NULL;
 	d->len = d->cap = 0;
+	d->status = SG_OK;
 	return p;
 }
 
-static enum sg_code grow(struct dynbuf *d, size_t extra)
+/* Makes room for extra more bytes; 0 when the buffer is failed or would pass its limit. */
+static int grow(struct dynbuf *d, size_t extra)
 {
 	size_t need, cap;
 
-	if (extra > d->max || d->len > d->max - extra)
-		return SG_ERR_NOMEM;
+	if (d->status)
+		return 0;
+	if (extra > d->max || d->len > d->max - extra) {
+		d->status = SG_ERR_NOMEM;
+		return 0;
+	}
 	need = d->len + extra + 1;
 	if (need <= d->cap)
-		return SG_OK;
+		return 1;
 	cap = d->cap ? d->cap : 64;
 	while (cap < need)
 		cap = cap > ((size_t)-1) / 2 ? need : cap * 2;
 	d->buf = xrealloc(d->buf, cap);
 	d->cap = cap;
-	return SG_OK;
+	return 1;
 }
 
-enum sg_code dynbuf_add(struct dynbuf *d, const void *mem, size_t len)
+void dynbuf_add(struct dynbuf *d, const void *mem, size_t len)
 {
-	enum sg_code rc = grow(d, len);
-
-	if (rc)
-		return rc;
+	if (!grow(d, len))
+		return;
 	if (len)
 		memcpy(d->buf + d->len, mem, len);
 	d->len += len;
 	d->buf[d->len] = '\0';
-	return SG_OK;
 }
 
-enum sg_code dynbuf_addstr(struct dynbuf *d, const char *s)
+void dynbuf_addstr(struct dynbuf *d, const char *s)
 {
-	return dynbuf_add(d, s, strlen(s));
+	dynbuf_add(d, s, strlen(s));
 }
 
-enum sg_code dynbuf_addch(struct dynbuf *d, char c)
+void dynbuf_addch(struct dynbuf *d, char c)
 {
-	return dynbuf_add(d, &c, 1);
+	dynbuf_add(d, &c, 1);
 }
 
-enum sg_code dynbuf_vprintf(struct dynbuf *d, const char *fmt, va_list ap)
+void dynbuf_vprintf(struct dynbuf *d, const char *fmt, va_list ap)
 {
 	va_list ap2;
 	int n;
-	enum sg_code rc;
 
+	if (d->status)
+		return;
 	va_copy(ap2, ap);
 	n = vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
-	if (n < 0)
-		return SG_ERR_INTERNAL;
-	rc = grow(d, (size_t)n);
-	if (rc)
-		return rc;
+	if (n < 0) {
+		d->status = SG_ERR_INTERNAL;
+		return;
+	}
+	if (!grow(d, (size_t)n))
+		return;
 	vsnprintf(d->buf + d->len, (size_t)n + 1, fmt, ap);
 	d->len += (size_t)n;
-	return SG_OK;
 }
 
-enum sg_code dynbuf_printf(struct dynbuf *d, const char *fmt, ...)
+void dynbuf_printf(struct dynbuf *d, const char *fmt, ...)
 {
 	va_list ap;
-	enum sg_code rc;
 
 	va_start(ap, fmt);
-	rc = dynbuf_vprintf(d, fmt, ap);
+	dynbuf_vprintf(d, fmt, ap);
 	va_end(ap);
-	return rc;
 }
 
 void dynbuf_setlen(struct dynbuf *d, size_t len)
@@ -119,62 +124,27 @@ void dynbuf_setlen(struct dynbuf *d, size_t len)
 	}
 }
 
-enum sg_code dynbuf_add_json_escaped(struct dynbuf *d, const char *s)
+void dynbuf_add_html_escaped(struct dynbuf *d, const char *s)
 {
-	enum sg_code rc = SG_OK;
-
-	for (; *s && !rc; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '"':
-			rc = dynbuf_addstr(d, "\\\"");
-			break;
-		case '\\':
-			rc = dynbuf_addstr(d, "\\\\");
-			break;
-		case '\n':
-			rc = dynbuf_addstr(d, "\\n");
-			break;
-		case '\r':
-			rc = dynbuf_addstr(d, "\\r");
-			break;
-		case '\t':
-			rc = dynbuf_addstr(d, "\\t");
-			break;
-		default:
-			if (c < 0x20)
-				rc = dynbuf_printf(d, "\\u%04x", c);
-			else
-				rc = dynbuf_addch(d, (char)c);
-		}
-	}
-	return rc;
-}
-
-enum sg_code dynbuf_add_html_escaped(struct dynbuf *d, const char *s)
-{
-	enum sg_code rc = SG_OK;
-
-	for (; *s && !rc; s++) {
+	for (; *s; s++) {
 		switch (*s) {
 		case '<':
-			rc = dynbuf_addstr(d, "&lt;");
+			dynbuf_addstr(d, "&lt;");
 			break;
 		case '>':
-			rc = dynbuf_addstr(d, "&gt;");
+			dynbuf_addstr(d, "&gt;");
 			break;
 		case '&':
-			rc = dynbuf_addstr(d, "&amp;");
+			dynbuf_addstr(d, "&amp;");
 			break;
 		case '"':
-			rc = dynbuf_addstr(d, "&quot;");
+			dynbuf_addstr(d, "&quot;");
 			break;
 		case '\'':
-			rc = dynbuf_addstr(d, "&#39;");
+			dynbuf_addstr(d, "&#39;");
 			break;
 		default:
-			rc = dynbuf_addch(d, *s);
+			dynbuf_addch(d, *s);
 		}
 	}
-	return rc;
 }

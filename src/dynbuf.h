@@ -3,6 +3,12 @@
  * and git's strbuf), with a hard size limit so hostile input cannot make it
  * grow without bound.
  *
+ * Failure is sticky, as in curl: an append that would pass the limit (or a
+ * printf that fails) leaves the buffer unchanged and marks it failed; every
+ * later append is then a no-op, so a producer appends freely and checks
+ * dynbuf_status() once, where the result is used. dynbuf_reset() and
+ * dynbuf_release() clear the mark.
+ *
  * Ownership: a struct dynbuf owns its buffer. dynbuf_release() frees it and
  * leaves an empty, reusable buffer; dynbuf_detach() hands the buffer to the
  * caller, who frees it with free(). dynbuf_ptr() stays valid until the next
@@ -22,12 +28,13 @@ struct dynbuf {
 	char *buf;
 	size_t len;
 	size_t cap;
-	size_t max; /* adding beyond this fails with SG_ERR_NOMEM */
+	size_t max;          /* adding beyond this fails with SG_ERR_NOMEM */
+	enum sg_code status; /* SG_OK until an append fails; then sticky */
 };
 
 #define DYNBUF_INIT                                                                                \
 	{                                                                                          \
-		NULL, 0, 0, DYNBUF_DEFAULT_MAX                                                     \
+		NULL, 0, 0, DYNBUF_DEFAULT_MAX, SG_OK                                              \
 	}
 
 void dynbuf_init(struct dynbuf *d, size_t max);
@@ -35,17 +42,21 @@ void dynbuf_release(struct dynbuf *d);
 void dynbuf_reset(struct dynbuf *d); /* length 0, keeps the memory */
 char *dynbuf_detach(struct dynbuf *d, size_t *len);
 
-enum sg_code dynbuf_add(struct dynbuf *d, const void *mem, size_t len);
-enum sg_code dynbuf_addstr(struct dynbuf *d, const char *s);
-enum sg_code dynbuf_addch(struct dynbuf *d, char c);
-enum sg_code dynbuf_printf(struct dynbuf *d, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-enum sg_code dynbuf_vprintf(struct dynbuf *d, const char *fmt, va_list ap);
+void dynbuf_add(struct dynbuf *d, const void *mem, size_t len);
+void dynbuf_addstr(struct dynbuf *d, const char *s);
+void dynbuf_addch(struct dynbuf *d, char c);
+void dynbuf_printf(struct dynbuf *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dynbuf_vprintf(struct dynbuf *d, const char *fmt, va_list ap);
 void dynbuf_setlen(struct dynbuf *d, size_t len); /* len <= current length */
 
-/* Appends s with JSON string escaping (no quotes), or HTML escaping. */
-enum sg_code dynbuf_add_json_escaped(struct dynbuf *d, const char *s);
-enum sg_code dynbuf_add_html_escaped(struct dynbuf *d, const char *s);
+/* SG_OK, or the code of the first append that failed since the last reset. */
+__attribute__((warn_unused_result)) static inline enum sg_code dynbuf_status(const struct dynbuf *d)
+{
+	return d->status;
+}
+
+/* Appends s with HTML escaping (& < > " '), safe in text and quoted attributes. */
+void dynbuf_add_html_escaped(struct dynbuf *d, const char *s);
 
 static inline const char *dynbuf_ptr(const struct dynbuf *d)
 {

@@ -46,7 +46,9 @@ enum sg_code fileio_read(const char *path, size_t max, struct dynbuf *out, struc
 		if (n == 0)
 			break;
 		total += (size_t)n;
-		if (total > max || dynbuf_add(out, chunk, (size_t)n)) {
+		if (total <= max)
+			dynbuf_add(out, chunk, (size_t)n);
+		if (total > max || dynbuf_status(out)) {
 			if (fd != STDIN_FILENO)
 				close(fd);
 			return sg_error_set(err, SG_ERR_INPUT, "%s: larger than %zu bytes", path,

@@ -7,6 +7,7 @@
 #include <wchar.h>
 
 #include "i18n.h"
+#include "xalloc.h"
 #include "banned.h"
 
 void i18n_setup(void)
@@ -82,4 +83,27 @@ size_t i18n_fit_bytes(const char *s, size_t max_cols)
 		used += n;
 	}
 	return used;
+}
+
+size_t i18n_edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t *row = xcalloc(lb + 1, sizeof(*row)), d;
+
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cur = row[j];
+			size_t sub = prev + (a[i - 1] != b[j - 1]);
+			size_t del = row[j] + 1, ins = row[j - 1] + 1;
+			row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+			prev = cur;
+		}
+	}
+	d = row[lb];
+	free(row);
+	return d;
 }

@@ -33,4 +33,7 @@ size_t i18n_display_width(const char *s);
 /* Bytes of s that fit in max_cols columns without splitting a character. */
 size_t i18n_fit_bytes(const char *s, size_t max_cols);
 
+/* Levenshtein distance in bytes, for "did you mean" suggestions (ASCII names and ids). */
+size_t i18n_edit_distance(const char *a, const char *b);
+
 #endif

@@ -113,7 +113,7 @@ enum sg_code ledger_writer_append(struct ledger_writer *w, const char *type, jso
                                   long long *seq, struct sg_error *err)
 {
 	unsigned char leaf[LEDGER_HASH_LEN];
-	long long n, at_ms = (long long)(sg_now() * 1000.0);
+	long long n, at_ms = (long long)(timeutil_now() * 1000.0);
 	char *text;
 	enum sg_code rc;
 
@@ -442,7 +442,7 @@ enum sg_code ledger_seal_now(struct store *s, const struct ledger_config *c,
 		return rc;
 	}
 	head.root_len = LEDGER_HASH_LEN;
-	head.at_ms = (long long)(sg_now() * 1000.0);
+	head.at_ms = (long long)(timeutil_now() * 1000.0);
 	snprintf(head.key_id, sizeof(head.key_id), "%s", key.id);
 	head.head = ledger_head_text(size, head.root, head.at_ms, key.id);
 	ledger_key_sign(&key, head.head, strlen(head.head), head.signature);
@@ -474,7 +474,7 @@ enum sg_code ledger_maybe_seal(struct store *s, const struct ledger_config *c,
                                struct ledger_seal_result *out, struct sg_error *err)
 {
 	struct store_ledger_head last;
-	long long size, now_ms = (long long)(sg_now() * 1000.0);
+	long long size, now_ms = (long long)(timeutil_now() * 1000.0);
 	int found;
 	enum sg_code rc;
 

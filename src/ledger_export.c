@@ -267,7 +267,7 @@ enum sg_code ledger_export(struct store *s, const struct ledger_key *pub, const 
 	{
 		long long t = head.at_ms / 1000;
 		char iso[32];
-		sg_time_utc(t, iso);
+		timeutil_utc(t, iso);
 		snprintf(when, sizeof(when), "%s", iso);
 	}
 	{

@@ -68,7 +68,10 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 {
 	struct dynbuf *b = ctx;
 
-	if (b->len + size * n > TSA_MAX_REPLY || dynbuf_add(b, p, size * n))
+	if (b->len + size * n > TSA_MAX_REPLY)
+		return 0;
+	dynbuf_add(b, p, size * n);
+	if (dynbuf_status(b))
 		return 0;
 	return size * n;
 }

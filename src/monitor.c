@@ -74,9 +74,9 @@ struct monitor {
 	unsigned char profile_sha256[32];
 	struct monitor_config *cfg;
 	struct notify_config *ncfg;
-	struct report_config rcfg; /* the profile's reports: section */
-	struct ledger_config lcfg; /* its ledger: section */
-	int said_no_key;           /* "no signing key" was logged */
+	struct report_job_config rcfg; /* the profile's reports: section */
+	struct ledger_config lcfg;     /* its ledger: section */
+	int said_no_key;               /* "no signing key" was logged */
 	/* A periodic seal runs on libuv's thread pool with its own connection,
 	 * so a slow TSA never holds up the probes. */
 	uv_work_t seal_work;
@@ -85,7 +85,7 @@ struct monitor {
 	struct ledger_seal_result seal_r;
 	struct sg_error seal_err;
 	int drew_pdf; /* pango/cairo caches to free at exit */
-	struct notifier *notifier;
+	struct notify *notify;
 	struct curluv *cu;
 	struct check_rt *rt;
 	size_t nrt;
@@ -208,13 +208,13 @@ static const char *local_day(struct monitor *m, double at)
 	if (at < m->day_start || at >= m->day_end) {
 		const char *tz = m->cfg->hours.timezone;
 		struct tm tm;
-		sg_localtime((long long)floor(at), tz, &tm);
+		timeutil_localtime((long long)floor(at), tz, &tm);
 		snprintf(m->day, sizeof(m->day), "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
 		         tm.tm_mday);
 		tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-		m->day_start = (double)sg_mktime(&tm, tz);
+		m->day_start = (double)timeutil_mktime(&tm, tz);
 		tm.tm_mday++;
-		m->day_end = (double)sg_mktime(&tm, tz);
+		m->day_end = (double)timeutil_mktime(&tm, tz);
 	}
 	return m->day;
 }
@@ -263,7 +263,7 @@ static enum sg_code batch_begin(struct monitor *m, struct sg_error *err)
  * the digest. Joins the caller's transaction. */
 static enum sg_code flush_results(struct monitor *m, struct sg_error *err)
 {
-	double now = sg_now();
+	double now = timeutil_now();
 	enum sg_code rc;
 
 	if ((rc = batch_begin(m, err)))
@@ -318,8 +318,8 @@ static enum sg_code ledger_state(struct monitor *m, struct check_rt *c, const ch
 {
 	json_t *j = json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:b,s:f,s:s}", "service", m->cfg->service,
 	                      "check", c->def->name, "check_id", (json_int_t)c->id, "kind",
-	                      check_kind_name(c->def->kind), "from", from, "to", to, "confirmed",
-	                      confirmed, "at", at, "detail", why ? why : "");
+	                      monitor_config_kind_name(c->def->kind), "from", from, "to", to,
+	                      "confirmed", confirmed, "at", at, "detail", why ? why : "");
 	enum sg_code rc = ledger_append(m->s, "check_state", j, NULL, err);
 	json_decref(j);
 	return rc;
@@ -358,8 +358,8 @@ static enum sg_code open_incident(struct monitor *m, struct check_rt *c, double 
 	r.check_id = c->id;
 	r.check_name = d->name;
 	r.target = d->target;
-	r.kind = (char *)check_incident_kind(d->kind);
-	r.item_id = (char *)check_notify_item(d->kind);
+	r.kind = (char *)monitor_config_incident_kind(d->kind);
+	r.item_id = (char *)monitor_config_notify_item(d->kind);
 	r.pattern = m->cfg->pattern;
 	r.started_at = c->first_fail_at;
 	r.detected_at = now;
@@ -408,7 +408,7 @@ static enum sg_code resolve_incident(struct monitor *m, struct check_rt *c, doub
 		rc = notify_enqueue(m->s, m->ncfg, NOTIFY_INCIDENT_RESOLVED, &v, NULL, err);
 	}
 	mlog(m, "incident %lld resolved: %s after %.0f s", r.id, r.check_name, now - r.started_at);
-	incident_row_release(&r);
+	store_monitor_incident_row_release(&r);
 	c->incident_id = 0;
 	return rc;
 }
@@ -513,8 +513,8 @@ static enum sg_code on_outcome(struct monitor *m, struct check_rt *c, const stru
 		/* An incident opened or closed: commit now and tell people. */
 		if ((rc = flush_results(m, err)))
 			return rc;
-		if (m->notifier)
-			notifier_kick(m->notifier);
+		if (m->notify)
+			notify_kick(m->notify);
 	}
 	return SG_OK;
 }
@@ -549,7 +549,7 @@ static void probe_complete(struct probe *p)
 {
 	struct monitor *m = p->m;
 	struct check_rt *c = &m->rt[p->idx];
-	double now = sg_monotonic_ms();
+	double now = timeutil_monotonic_ms();
 	struct sg_error err;
 
 	memset(&err, 0, sizeof(err));
@@ -666,7 +666,7 @@ static void net_finish(struct probe *p, int ok, const char *error)
 		return;
 	p->finished = 1;
 	p->res.ok = ok;
-	p->res.latency_ms = sg_monotonic_ms() - p->t0;
+	p->res.latency_ms = timeutil_monotonic_ms() - p->t0;
 	if (!ok)
 		snprintf(p->res.error, sizeof(p->res.error), "%s", error);
 	uv_timer_stop(&p->timer);
@@ -800,14 +800,14 @@ static void start_probe(struct monitor *m, size_t idx)
 	struct check_rt *c = &m->rt[idx];
 	const struct check_def *d = c->def;
 	struct probe *p = xcalloc(1, sizeof(*p));
-	double now = sg_monotonic_ms();
+	double now = timeutil_monotonic_ms();
 
 	p->m = m;
 	p->idx = idx;
 	p->t0 = now;
 	p->fd = -1;
 	p->res.idx = idx;
-	p->res.at = sg_now();
+	p->res.at = timeutil_now();
 	p->res.latency_ms = -1;
 	c->busy = 1;
 	m->inflight++;
@@ -843,7 +843,7 @@ static void start_probe(struct monitor *m, size_t idx)
 static void on_sched(uv_timer_t *t)
 {
 	struct monitor *m = t->data;
-	double now = sg_monotonic_ms();
+	double now = timeutil_monotonic_ms();
 
 	while (m->nheap && m->inflight < MAX_INFLIGHT && !m->stopping && !m->reload_pending &&
 	       m->rt[m->heap[0]].due <= now + 0.5)
@@ -859,14 +859,14 @@ static void schedule_arm(struct monitor *m)
 		uv_timer_stop(&m->sched);
 		return;
 	}
-	wait = m->rt[m->heap[0]].due - sg_monotonic_ms();
+	wait = m->rt[m->heap[0]].due - timeutil_monotonic_ms();
 	uv_timer_start(&m->sched, on_sched, wait > 0 ? (uint64_t)ceil(wait) : 0, 0);
 }
 
 /* ---- configuration (start and SIGHUP) ---- */
 
 static enum sg_code load_config(struct monitor *m, struct profile **p, struct monitor_config **cfg,
-                                struct notify_config **ncfg, struct report_config *rcfg,
+                                struct notify_config **ncfg, struct report_job_config *rcfg,
                                 struct ledger_config *lcfg, struct sg_error *err)
 {
 	char *copy = xstrdup(m->path);
@@ -876,12 +876,13 @@ static enum sg_code load_config(struct monitor *m, struct profile **p, struct mo
 	*p = NULL;
 	*cfg = NULL;
 	*ncfg = NULL;
-	report_config_init(rcfg, m->s->path);
+	report_job_config_init(rcfg, m->s->path);
 	ledger_config_init(lcfg);
 	if ((rc = profile_load(m->path, m->cat, p, err)) ||
 	    (rc = monitor_config_load(*p, m->cat, cfg, err)) ||
 	    (rc = notify_config_load(*p, ncfg, err)) ||
-	    (rc = report_config_load(rcfg, (*p)->doc, profile_section(*p, "reports"), base, err)) ||
+	    (rc = report_job_config_load(rcfg, (*p)->doc, profile_section(*p, "reports"), base,
+	                                 err)) ||
 	    (rc = ledger_config_load(lcfg, (*p)->doc, profile_section(*p, "ledger"), base, err)))
 		goto fail;
 	for (size_t i = 0; i < (*cfg)->nchecks; i++)
@@ -912,7 +913,7 @@ static enum sg_code load_config(struct monitor *m, struct profile **p, struct mo
 	return SG_OK;
 fail:
 	free(copy);
-	report_config_release(rcfg);
+	report_job_config_release(rcfg);
 	ledger_config_release(lcfg);
 	notify_config_free(*ncfg);
 	monitor_config_free(*cfg);
@@ -928,7 +929,7 @@ fail:
 static enum sg_code install(struct monitor *m, struct monitor_config *cfg, struct sg_error *err)
 {
 	struct check_rt *rt = xcalloc(cfg->nchecks + 1, sizeof(*rt));
-	double now = sg_now(), mono = sg_monotonic_ms();
+	double now = timeutil_now(), mono = timeutil_monotonic_ms();
 	enum sg_code rc;
 
 	if ((rc = flush_results(m, err)) || (rc = store_begin(m->s, err)))
@@ -940,9 +941,9 @@ static enum sg_code install(struct monitor *m, struct monitor_config *cfg, struc
 		struct check_rt *old = NULL;
 		rt[i].def = d;
 		if ((rc = store_monitor_check_upsert(
-		         m->s, cfg->service, d->name, check_kind_name(d->kind),
-		         check_type_name(d->type), d->target, d->interval_s, d->item_id, now,
-		         &rt[i].id, err)))
+		         m->s, cfg->service, d->name, monitor_config_kind_name(d->kind),
+		         monitor_config_type_name(d->type), d->target, d->interval_s, d->item_id,
+		         now, &rt[i].id, err)))
 			goto rollback;
 		for (size_t k = 0; k < m->nrt; k++)
 			if (m->rt[k].id == rt[i].id)
@@ -1001,7 +1002,7 @@ static void do_reload(struct monitor *m)
 	struct profile *p;
 	struct monitor_config *cfg;
 	struct notify_config *ncfg;
-	struct report_config rcfg;
+	struct report_job_config rcfg;
 	struct ledger_config lcfg;
 	struct sg_error err;
 
@@ -1019,7 +1020,7 @@ static void do_reload(struct monitor *m)
 		if (cfg) {
 			notify_config_free(ncfg);
 			monitor_config_free(cfg);
-			report_config_release(&rcfg);
+			report_job_config_release(&rcfg);
 			ledger_config_release(&lcfg);
 		}
 		/* The old runtime goes on: put its checks back on the schedule. */
@@ -1030,12 +1031,12 @@ static void do_reload(struct monitor *m)
 		schedule_arm(m);
 		return;
 	}
-	if (m->notifier)
-		notifier_set_config(m->notifier, ncfg);
+	if (m->notify)
+		notify_set_config(m->notify, ncfg);
 	notify_config_free(m->ncfg);
 	monitor_config_free(m->cfg);
 	profile_free(m->profile);
-	report_config_release(&m->rcfg);
+	report_job_config_release(&m->rcfg);
 	ledger_config_release(&m->lcfg);
 	m->profile = p;
 	m->cfg = cfg;
@@ -1131,25 +1132,25 @@ static void seal(struct monitor *m, int now)
 }
 
 /* When the last complete reporting period has reports not yet delivered:
- * generate, keep and mail them (report_deliver()). Decided from the store,
+ * generate, keep and mail them (report_job_deliver()). Decided from the store,
  * so a restart never mails twice. Runs outside any transaction. */
 static void run_reports(struct monitor *m)
 {
-	struct sg_period per;
+	struct timeutil_period per;
 	struct report_delivered done[2];
 	struct profile *p = NULL;
 	struct sg_error err;
 	unsigned pending = 0;
 	size_t n = 0;
-	double now = sg_now();
+	double now = timeutil_now();
 	enum sg_code rc;
 
 	if (m->s->in_tx)
 		return;
 	memset(&err, 0, sizeof(err));
 	err.lang = m->err.lang;
-	if (report_due(m->s, m->cat, m->cfg->service, m->cfg->pattern, m->cfg->hours.timezone,
-	               &m->rcfg, now, &per, &pending, &err)) {
+	if (report_job_due(m->s, m->cat, m->cfg->service, m->cfg->pattern, m->cfg->hours.timezone,
+	                   &m->rcfg, now, &per, &pending, &err)) {
 		mlog(m, "reports: %s", err.msg);
 		return;
 	}
@@ -1170,8 +1171,8 @@ static void run_reports(struct monitor *m)
 		return;
 	}
 	m->drew_pdf = 1;
-	rc = report_deliver(m->s, m->cat, p, &m->rcfg, &m->lcfg, m->ncfg, &per, pending, now, done,
-	                    &n, &err);
+	rc = report_job_deliver(m->s, m->cat, p, &m->rcfg, &m->lcfg, m->ncfg, &per, pending, now,
+	                        done, &n, &err);
 	for (size_t i = 0; i < n; i++)
 		mlog(m,
 		     "report %s (%s) written to %s, SHA-256 %s; queued for %lld recipient(s) (%s)",
@@ -1181,8 +1182,8 @@ static void run_reports(struct monitor *m)
 	if (rc)
 		mlog(m, "reports: %s", err.msg);
 	profile_free(p);
-	if (n && m->notifier)
-		notifier_kick(m->notifier);
+	if (n && m->notify)
+		notify_kick(m->notify);
 }
 
 /* ---- stopping ---- */
@@ -1197,7 +1198,7 @@ static void close_walk(uv_handle_t *h, void *arg)
 static void finalize(struct monitor *m)
 {
 	struct sg_error err;
-	double now = sg_now();
+	double now = timeutil_now();
 	json_t *j;
 
 	memset(&err, 0, sizeof(err));
@@ -1232,8 +1233,8 @@ static void notifier_stopped(void *arg)
 	struct monitor *m = arg;
 
 	finalize(m);
-	/* Close what keeps the loop alive; the notifier and curl driver close
-	 * their own handles in notifier_free() / curluv_free(). */
+	/* Close what keeps the loop alive; the notify and curl driver close
+	 * their own handles in notify_free() / curluv_free(). */
 	uv_timer_stop(&m->sched);
 	uv_timer_stop(&m->flush);
 	uv_timer_stop(&m->hourly);
@@ -1271,8 +1272,8 @@ static void maybe_finish(struct monitor *m)
 		else if (m->opts->once)
 			run_reports(m); /* before the outbox drains */
 	}
-	if (m->notifier)
-		notifier_stop(m->notifier, m->opts->once, notifier_stopped, m);
+	if (m->notify)
+		notify_stop(m->notify, m->opts->once, notifier_stopped, m);
 	else
 		notifier_stopped(m);
 }
@@ -1315,7 +1316,7 @@ static void on_hourly(uv_timer_t *t)
 
 	memset(&err, 0, sizeof(err));
 	if (flush_results(m, &err) ||
-	    monitor_write_measurements(m->s, m->cfg, m->cat, sg_now(), &err)) {
+	    monitor_write_measurements(m->s, m->cfg, m->cat, timeutil_now(), &err)) {
 		mlog(m, "measurements: %s", err.msg);
 		return;
 	}
@@ -1355,7 +1356,7 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
                          const struct monitor_opts *opts, struct sg_error *err)
 {
 	struct monitor *m = xcalloc(1, sizeof(*m));
-	double now = sg_now(), prev_seen = 0, t0 = sg_monotonic_ms();
+	double now = timeutil_now(), prev_seen = 0, t0 = timeutil_monotonic_ms();
 	enum sg_code rc;
 	json_t *j;
 	char hex[65];
@@ -1399,7 +1400,7 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 		goto out;
 	mlog(m, "monitoring %s (pattern %d): %zu checks", m->cfg->service, m->cfg->pattern, m->nrt);
 	m->cu = curluv_new(&m->loop);
-	if ((rc = notifier_start(&m->loop, s, m->ncfg, notifier_log, m, &m->notifier, err)))
+	if ((rc = notify_start(&m->loop, s, m->ncfg, notifier_log, m, &m->notify, err)))
 		goto out;
 	uv_timer_init(&m->loop, &m->sched);
 	m->sched.data = m;
@@ -1422,15 +1423,15 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	maybe_finish(m); /* --once with no checks */
 	uv_run(&m->loop, UV_RUN_DEFAULT);
 	if (opts->stats)
-		log_stats(m, (sg_monotonic_ms() - t0) / 1000.0);
+		log_stats(m, (timeutil_monotonic_ms() - t0) / 1000.0);
 	if (m->failed) {
 		if (err)
 			*err = m->err;
 		rc = SG_ERR_DB;
 	}
 out:
-	if (m->notifier)
-		notifier_free(m->notifier);
+	if (m->notify)
+		notify_free(m->notify);
 	if (m->cu)
 		curluv_free(m->cu);
 	uv_walk(&m->loop, close_walk, NULL);
@@ -1442,7 +1443,7 @@ out:
 		report_pdf_shutdown();
 	notify_config_free(m->ncfg);
 	monitor_config_free(m->cfg);
-	report_config_release(&m->rcfg);
+	report_job_config_release(&m->rcfg);
 	ledger_config_release(&m->lcfg);
 	profile_free(m->profile);
 	free(m->rt);
@@ -1524,16 +1525,16 @@ enum sg_code monitor_write_measurements(struct store *s, const struct monitor_co
 	json_t *log = json_object();
 	struct availability av;
 
-	sg_localtime((long long)from, cfg->hours.timezone, &tm);
+	timeutil_localtime((long long)from, cfg->hours.timezone, &tm);
 	snprintf(from_day, sizeof(from_day), "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
 	         tm.tm_mday);
-	sg_localtime((long long)now, cfg->hours.timezone, &tm);
+	timeutil_localtime((long long)now, cfg->hours.timezone, &tm);
 	snprintf(to_day, sizeof(to_day), "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
 	         tm.tm_mday);
 	if ((rc = store_begin(s, err)))
 		goto out;
 	for (size_t k = 0; k < 3 && !rc; k++) {
-		const char *kind = check_kind_name(kinds[k]);
+		const char *kind = monitor_config_kind_name(kinds[k]);
 		int have_checks = 0;
 		double gap = 0, worst = -1;
 		long long probes = 0, n = 0;
@@ -1550,19 +1551,19 @@ enum sg_code monitor_write_measurements(struct store *s, const struct monitor_co
 		                   "%lld probes, %s..%s"
 		                 : "only one probe per %d %s check(s) so far (%lld probes, %s..%s)",
 		         have_checks, kind, probes, from_day, to_day);
-		rc = put(s, cfg, cat, check_interval_item(kinds[k]), kind, gap, 0, gap > 0, ev, now,
-		         log, err);
+		rc = put(s, cfg, cat, monitor_config_interval_item(kinds[k]), kind, gap, 0, gap > 0,
+		         ev, now, log, err);
 		if (!rc)
-			rc = store_monitor_worst_notify_delay(s, cfg->service,
-			                                      check_incident_kind(kinds[k]), from,
-			                                      now, now, &worst, &n, err);
+			rc = store_monitor_worst_notify_delay(
+			    s, cfg->service, monitor_config_incident_kind(kinds[k]), from, now, now,
+			    &worst, &n, err);
 		if (rc)
 			break;
 		snprintf(ev, sizeof(ev),
 		         "worst detection -> delivery of the first notice over %lld %s "
 		         "incident(s) in the last %.0f days",
-		         n, check_incident_kind(kinds[k]), cfg->measure_window / 86400);
-		rc = put(s, cfg, cat, check_notify_item(kinds[k]), kind, worst, 0,
+		         n, monitor_config_incident_kind(kinds[k]), cfg->measure_window / 86400);
+		rc = put(s, cfg, cat, monitor_config_notify_item(kinds[k]), kind, worst, 0,
 		         n > 0 && worst >= 0, ev, now, log, err);
 	}
 	for (size_t i = 0; i < cfg->nchecks && !rc; i++)

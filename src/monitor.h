@@ -4,7 +4,7 @@
  * schedules spread with jitter and kept on the monotonic clock; records
  * results in wall-clock time; turns `confirm` consecutive failures into an
  * incident and a recovery into its end; writes state intervals, daily
- * rollups and its own heartbeat; hands notifications to the notifier's
+ * rollups and its own heartbeat; hands notifications to the notify's
  * durable outbox; and writes the measured values the assessment reads
  * (III.1.1.1.a ... III.2.1.1.a, III.3.2.5.a) through store_collect_insert().
  *

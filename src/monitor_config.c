@@ -15,31 +15,31 @@
 
 #define MIN_INTERVAL_S 1.0
 
-const char *check_kind_name(enum check_kind k)
+const char *monitor_config_kind_name(enum check_kind k)
 {
 	static const char *const names[] = {"liveness", "fault", "performance", "external_network"};
 	return names[k];
 }
 
-const char *check_type_name(enum check_type t)
+const char *monitor_config_type_name(enum check_type t)
 {
 	static const char *const names[] = {"http", "tcp", "icmp"};
 	return names[t];
 }
 
-const char *check_incident_kind(enum check_kind k)
+const char *monitor_config_incident_kind(enum check_kind k)
 {
 	static const char *const names[] = {"outage", "fault", "degradation", "external_network"};
 	return names[k];
 }
 
-const char *check_interval_item(enum check_kind k)
+const char *monitor_config_interval_item(enum check_kind k)
 {
 	static const char *const ids[] = {"III.1.1.1.a", "III.1.1.2.a", "III.1.1.3.a", NULL};
 	return ids[k];
 }
 
-const char *check_notify_item(enum check_kind k)
+const char *monitor_config_notify_item(enum check_kind k)
 {
 	static const char *const ids[] = {"III.1.1.1.b", "III.1.1.2.b", "III.1.1.3.b",
 	                                  "III.3.2.5.a"};
@@ -56,7 +56,7 @@ static int day_index(const char *s, size_t len)
 	return -1;
 }
 
-int service_days_parse(const char *s)
+int monitor_config_days_parse(const char *s)
 {
 	unsigned bits = 0;
 	const char *p = s;
@@ -90,7 +90,7 @@ int service_days_parse(const char *s)
 	return bits ? (int)bits : -1;
 }
 
-int service_time_parse(const char *s)
+int monitor_config_time_parse(const char *s)
 {
 	int h, m;
 
@@ -417,7 +417,7 @@ static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *
 	}
 	/* The interval: the pattern's reference value unless given. External
 	 * network checks have no interval item; they default to the liveness one. */
-	c->item_id = check_interval_item(c->kind);
+	c->item_id = monitor_config_interval_item(c->kind);
 	{
 		const struct eval_item *it =
 		    catalog_item(cat, c->item_id ? c->item_id : "III.1.1.1.a");
@@ -526,7 +526,7 @@ static enum sg_code parse_hours(const struct ydoc *doc, const struct ydoc_node *
 	if ((n = ydoc_get(h, "days"))) {
 		if ((rc = ydoc_str(doc, n, "service_hours.days", &s, err)))
 			return rc;
-		if ((v = service_days_parse(s)) < 0) {
+		if ((v = monitor_config_days_parse(s)) < 0) {
 			ydoc_error(doc, n, err,
 			           ETR(err, "days '%s' を曜日として読めません",
 			               "days '%s' is not a list of days"),
@@ -542,7 +542,7 @@ static enum sg_code parse_hours(const struct ydoc *doc, const struct ydoc_node *
 			continue;
 		if ((rc = ydoc_str(doc, n, key, &s, err)))
 			return rc;
-		if ((v = service_time_parse(s)) < 0) {
+		if ((v = monitor_config_time_parse(s)) < 0) {
 			ydoc_error(
 			    doc, n, err,
 			    ETR(err, "%s '%s' を時刻として読めません", "%s '%s' is not a time"),
@@ -558,7 +558,7 @@ static enum sg_code parse_hours(const struct ydoc *doc, const struct ydoc_node *
 	if ((n = ydoc_get(h, "timezone"))) {
 		if ((rc = ydoc_str(doc, n, "service_hours.timezone", &s, err)))
 			return rc;
-		if (!sg_tz_valid(s)) {
+		if (!timeutil_tz_valid(s)) {
 			ydoc_error(doc, n, err,
 			           ETR(err, "タイムゾーン '%s' が見つかりません",
 			               "time zone '%s' is unknown"),

@@ -95,15 +95,15 @@ struct monitor_config {
 	size_t nmaint;
 };
 
-const char *check_kind_name(enum check_kind k);
-const char *check_type_name(enum check_type t);
+const char *monitor_config_kind_name(enum check_kind k);
+const char *monitor_config_type_name(enum check_type t);
 /* The incident kind a check's failures open: outage, fault, degradation,
  * external_network. */
-const char *check_incident_kind(enum check_kind k);
+const char *monitor_config_incident_kind(enum check_kind k);
 /* The guideline item of a check kind's interval ("III.1.1.1.a") and of its
  * notification delay ("III.1.1.1.b"; external_network "III.3.2.5.a"). */
-const char *check_interval_item(enum check_kind k);
-const char *check_notify_item(enum check_kind k);
+const char *monitor_config_interval_item(enum check_kind k);
+const char *monitor_config_notify_item(enum check_kind k);
 
 /* Reads the monitor, service_hours and maintenance sections. A profile with
  * no monitor section gives a config with no checks. */
@@ -113,8 +113,8 @@ void monitor_config_free(struct monitor_config *cfg);
 
 /* Parses "mon-fri", "mon,wed,sat", "mon-sun", "sat-mon" into day bits;
  * -1 when it is not a day list. */
-int service_days_parse(const char *s);
+int monitor_config_days_parse(const char *s);
 /* "09:00" -> 540, "24:00" -> 1440; -1 when malformed. */
-int service_time_parse(const char *s);
+int monitor_config_time_parse(const char *s);
 
 #endif

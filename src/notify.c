@@ -321,7 +321,7 @@ enum sg_code notify_config_load(const struct profile *p, struct notify_config **
 	if ((rc = get_str(doc, m, "timezone", &c->timezone, err)) ||
 	    (rc = get_str(doc, m, "status_url", &c->status_url, err)))
 		goto done;
-	if (!sg_tz_valid(c->timezone))
+	if (!timeutil_tz_valid(c->timezone))
 		rc = ydoc_error(
 		    doc, ydoc_get(m, "timezone"), err,
 		    ETR(err, "タイムゾーン '%s' が見つかりません", "unknown time zone '%s'"),
@@ -396,13 +396,13 @@ void notify_render(enum notify_purpose p, const struct notify_incident *inc, con
 
 	since[0] = det[0] = res[0] = due[0] = 0;
 	if (inc) {
-		sg_time_local((long long)inc->started_at, tz, 1, since);
-		sg_time_local((long long)inc->detected_at, tz, 1, det);
+		timeutil_local((long long)inc->started_at, tz, 1, since);
+		timeutil_local((long long)inc->detected_at, tz, 1, det);
 		if (inc->resolved_at > 0)
-			sg_time_local((long long)inc->resolved_at, tz, 1, res);
+			timeutil_local((long long)inc->resolved_at, tz, 1, res);
 		if (inc->followup_deadline_s > 0)
-			sg_time_local((long long)(inc->detected_at + inc->followup_deadline_s), tz,
-			              0, due);
+			timeutil_local((long long)(inc->detected_at + inc->followup_deadline_s), tz,
+			               0, due);
 	}
 	switch (p) {
 	case NOTIFY_INCIDENT_OPEN:
@@ -677,7 +677,7 @@ enum sg_code notify_enqueue(struct store *s, const struct notify_config *cfg,
 {
 	const char *aud = notify_audience(purpose, inc ? inc->kind : NULL);
 	int a = audience_index(aud);
-	double now = sg_now(), deadline = 0;
+	double now = timeutil_now(), deadline = 0;
 	enum sg_code rc;
 
 	if (purpose == NOTIFY_INCIDENT_OPEN && inc && inc->notify_deadline_s > 0)
@@ -706,7 +706,7 @@ enum sg_code notify_enqueue_report(struct store *s, const struct notify_config *
                                    const char *attachment_path, struct sg_error *err)
 {
 	int a = audience_index(audience);
-	double now = sg_now();
+	double now = timeutil_now();
 	enum sg_code rc;
 
 	if (a < 0)
@@ -729,7 +729,7 @@ enum sg_code notify_enqueue_report(struct store *s, const struct notify_config *
 /* ---- delivery ---- */
 
 struct delivery {
-	struct notifier *n;
+	struct notify *n;
 	struct notification_row row;
 	struct dynbuf payload;
 	size_t off;
@@ -738,7 +738,7 @@ struct delivery {
 	double started;
 };
 
-struct notifier {
+struct notify {
 	uv_loop_t *loop;
 	struct store *s;
 	const struct notify_config *cfg;
@@ -753,8 +753,8 @@ struct notifier {
 	void *log_arg;
 };
 
-static void logf_(struct notifier *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void logf_(struct notifier *n, const char *fmt, ...)
+static void logf_(struct notify *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(struct notify *n, const char *fmt, ...)
 {
 	struct dynbuf b = DYNBUF_INIT;
 	va_list ap;
@@ -802,7 +802,7 @@ static const struct recipient *find_recipient(const struct notify_config *cfg,
 	return NULL;
 }
 
-static int is_inflight(struct notifier *n, long long id)
+static int is_inflight(struct notify *n, long long id)
 {
 	for (size_t i = 0; i < n->ninflight; i++)
 		if (n->inflight[i] == id)
@@ -810,7 +810,7 @@ static int is_inflight(struct notifier *n, long long id)
 	return 0;
 }
 
-static void drop_inflight(struct notifier *n, long long id)
+static void drop_inflight(struct notify *n, long long id)
 {
 	for (size_t i = 0; i < n->ninflight; i++)
 		if (n->inflight[i] == id) {
@@ -819,13 +819,13 @@ static void drop_inflight(struct notifier *n, long long id)
 		}
 }
 
-static void schedule(struct notifier *n);
-static void maybe_done(struct notifier *n);
+static void schedule(struct notify *n);
+static void maybe_done(struct notify *n);
 
-static void record_attempt(struct notifier *n, struct delivery *d, int ok, const char *error)
+static void record_attempt(struct notify *n, struct delivery *d, int ok, const char *error)
 {
 	struct sg_error err;
-	double now = sg_now();
+	double now = timeutil_now();
 	double next = now + notify_backoff(d->row.attempts + 1, n->cfg->retry_initial,
 	                                   n->cfg->retry_max, (double)rand() / RAND_MAX);
 	json_t *j;
@@ -865,7 +865,7 @@ static void record_attempt(struct notifier *n, struct delivery *d, int ok, const
 
 static void delivery_free(struct delivery *d)
 {
-	notification_row_release(&d->row);
+	store_monitor_notification_row_release(&d->row);
 	dynbuf_release(&d->payload);
 	curl_slist_free_all(d->rcpt);
 	curl_slist_free_all(d->headers);
@@ -875,7 +875,7 @@ static void delivery_free(struct delivery *d)
 static void on_delivered(CURL *e, CURLcode res, void *arg)
 {
 	struct delivery *d = arg;
-	struct notifier *n = d->n;
+	struct notify *n = d->n;
 	long code = 0;
 	int ok = res == CURLE_OK;
 	char msg[CURL_ERROR_SIZE + 64];
@@ -896,7 +896,7 @@ static void on_delivered(CURL *e, CURLcode res, void *arg)
 	maybe_done(n);
 }
 
-static void start_delivery(struct notifier *n, struct notification_row *row)
+static void start_delivery(struct notify *n, struct notification_row *row)
 {
 	const struct notify_config *cfg = n->cfg;
 	const struct recipient *r = find_recipient(cfg, row);
@@ -909,7 +909,7 @@ static void start_delivery(struct notifier *n, struct notification_row *row)
 	d->n = n;
 	d->row = *row;
 	memset(row, 0, sizeof(*row));
-	d->started = sg_now();
+	d->started = timeutil_now();
 	dynbuf_init(&d->payload, DYNBUF_DEFAULT_MAX);
 	if (!strcmp(d->row.channel, "email") && !cfg->smtp_url) {
 		record_attempt(n, d, 0, "no notify.smtp configured");
@@ -998,12 +998,12 @@ struct notify_incident *notify_incident_of(const struct incident_row *r, struct 
 }
 
 /* Deadline watchdogs: first notices at risk, overdue follow-ups. */
-static void watch(struct notifier *n)
+static void watch(struct notify *n)
 {
 	struct sg_error err;
 	long long *ids = NULL;
 	size_t k = 0;
-	double now = sg_now();
+	double now = timeutil_now();
 
 	memset(&err, 0, sizeof(err));
 	err.lang = 1;
@@ -1038,14 +1038,14 @@ static void watch(struct notifier *n)
 				             "deadline; managers alerted",
 				      r.id);
 			}
-			incident_row_release(&r);
+			store_monitor_incident_row_release(&r);
 		}
 		free(ids);
 		ids = NULL;
 	}
 }
 
-static void pump(struct notifier *n)
+static void pump(struct notify *n)
 {
 	struct notification_row *rows = NULL;
 	size_t k = 0;
@@ -1057,14 +1057,14 @@ static void pump(struct notifier *n)
 		return;
 	if (!n->stopping)
 		watch(n);
-	if (store_monitor_notifications_due(n->s, sg_now(), 64, &rows, &k, &err)) {
+	if (store_monitor_notifications_due(n->s, timeutil_now(), 64, &rows, &k, &err)) {
 		logf_(n, "notify: %s", err.msg);
 		return;
 	}
 	for (size_t i = 0; i < k; i++) {
 		if (!is_inflight(n, rows[i].id) && n->ninflight < 32)
 			start_delivery(n, &rows[i]);
-		notification_row_release(&rows[i]);
+		store_monitor_notification_row_release(&rows[i]);
 	}
 	free(rows);
 	if (n->drain)
@@ -1073,16 +1073,16 @@ static void pump(struct notifier *n)
 
 static void on_timer(uv_timer_t *t)
 {
-	struct notifier *n = t->data;
+	struct notify *n = t->data;
 	pump(n);
 	schedule(n);
 	maybe_done(n);
 }
 
-static void schedule(struct notifier *n)
+static void schedule(struct notify *n)
 {
 	struct sg_error err;
-	double next = 0, now = sg_now(), wait;
+	double next = 0, now = timeutil_now(), wait;
 	long long pending = 0;
 
 	memset(&err, 0, sizeof(err));
@@ -1097,7 +1097,7 @@ static void schedule(struct notifier *n)
 	uv_timer_start(&n->timer, on_timer, (uint64_t)(wait * 1000), 0);
 }
 
-static void maybe_done(struct notifier *n)
+static void maybe_done(struct notify *n)
 {
 	if (n->stopping && !n->drain && !n->ninflight && n->done) {
 		void (*done)(void *) = n->done;
@@ -1107,11 +1107,11 @@ static void maybe_done(struct notifier *n)
 	}
 }
 
-enum sg_code notifier_start(uv_loop_t *loop, struct store *s, const struct notify_config *cfg,
-                            void (*log)(void *arg, const char *line), void *log_arg,
-                            struct notifier **out, struct sg_error *err)
+enum sg_code notify_start(uv_loop_t *loop, struct store *s, const struct notify_config *cfg,
+                          void (*log)(void *arg, const char *line), void *log_arg,
+                          struct notify **out, struct sg_error *err)
 {
-	struct notifier *n = xcalloc(1, sizeof(*n));
+	struct notify *n = xcalloc(1, sizeof(*n));
 
 	(void)err;
 	n->loop = loop;
@@ -1127,18 +1127,18 @@ enum sg_code notifier_start(uv_loop_t *loop, struct store *s, const struct notif
 	return SG_OK;
 }
 
-void notifier_set_config(struct notifier *n, const struct notify_config *cfg)
+void notify_set_config(struct notify *n, const struct notify_config *cfg)
 {
 	n->cfg = cfg;
 }
 
-void notifier_kick(struct notifier *n)
+void notify_kick(struct notify *n)
 {
 	if (!n->stopping)
 		uv_timer_start(&n->timer, on_timer, 0, 0);
 }
 
-long long notifier_pending(struct notifier *n)
+long long notify_pending(struct notify *n)
 {
 	struct sg_error err;
 	double next;
@@ -1149,7 +1149,7 @@ long long notifier_pending(struct notifier *n)
 	return pending;
 }
 
-void notifier_stop(struct notifier *n, int drain, void (*done)(void *arg), void *arg)
+void notify_stop(struct notify *n, int drain, void (*done)(void *arg), void *arg)
 {
 	n->done = done;
 	n->done_arg = arg;
@@ -1163,12 +1163,12 @@ void notifier_stop(struct notifier *n, int drain, void (*done)(void *arg), void 
 
 static void free_notifier(uv_handle_t *h)
 {
-	struct notifier *n = h->data;
+	struct notify *n = h->data;
 	free(n->inflight);
 	free(n);
 }
 
-void notifier_free(struct notifier *n)
+void notify_free(struct notify *n)
 {
 	if (!n)
 		return;

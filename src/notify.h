@@ -16,8 +16,8 @@
  * managers.
  *
  * Ownership: notify_config_load() returns a config freed with
- * notify_config_free(); notifier_start() returns a notifier freed with
- * notifier_free() after notifier_stop()'s callback ran. Strings passed in
+ * notify_config_free(); notify_start() returns a notify freed with
+ * notify_free() after notify_stop()'s callback ran. Strings passed in
  * structs are borrowed for the duration of the call.
  */
 #ifndef SG_NOTIFY_H
@@ -84,23 +84,23 @@ enum sg_code notify_enqueue_report(struct store *s, const struct notify_config *
                                    const char *audience, const char *subject, const char *body,
                                    const char *attachment_path, struct sg_error *err);
 
-struct notifier;
+struct notify;
 
 /* Starts delivering due messages on loop (and watching deadlines). Errors
  * of the store while running are passed to log (may be NULL). */
-enum sg_code notifier_start(uv_loop_t *loop, struct store *s, const struct notify_config *cfg,
-                            void (*log)(void *arg, const char *line), void *log_arg,
-                            struct notifier **out, struct sg_error *err);
-/* Replaces the configuration (SIGHUP); cfg must outlive the notifier. */
-void notifier_set_config(struct notifier *n, const struct notify_config *cfg);
+enum sg_code notify_start(uv_loop_t *loop, struct store *s, const struct notify_config *cfg,
+                          void (*log)(void *arg, const char *line), void *log_arg,
+                          struct notify **out, struct sg_error *err);
+/* Replaces the configuration (SIGHUP); cfg must outlive the notify. */
+void notify_set_config(struct notify *n, const struct notify_config *cfg);
 /* Looks at the outbox now instead of at the next timer (call after enqueue). */
-void notifier_kick(struct notifier *n);
+void notify_kick(struct notify *n);
 /* Number of messages neither delivered nor given up. */
-long long notifier_pending(struct notifier *n);
+long long notify_pending(struct notify *n);
 /* Stops taking new work, lets in-flight deliveries finish, then calls done.
  * With drain, it first delivers (tries once) every message due now. */
-void notifier_stop(struct notifier *n, int drain, void (*done)(void *arg), void *arg);
-void notifier_free(struct notifier *n);
+void notify_stop(struct notify *n, int drain, void (*done)(void *arg), void *arg);
+void notify_free(struct notify *n);
 
 /* The audience of a purpose for an incident kind, per the guideline. */
 const char *notify_audience(enum notify_purpose purpose, const char *kind);

@@ -142,7 +142,7 @@ static json_t *control_for(const struct control *ctl)
 	json_t *props = json_array(), *parts = json_array();
 	char pid[64];
 
-	json_array_append_new(props, oscal_prop("level", level_name(ctl->level), NULL));
+	json_array_append_new(props, oscal_prop("level", catalog_level_name(ctl->level), NULL));
 	json_array_append_new(props, oscal_prop("title-en", ctl->title_en, NULL));
 	json_array_append_new(props, json_pack("{s:s,s:s}", "name", "label", "value", ctl->id));
 	json_object_set_new(c, "props", props);

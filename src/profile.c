@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "fileio.h"
+#include "i18n.h"
 #include "judge.h"
 #include "profile.h"
 #include "xalloc.h"
@@ -118,7 +119,7 @@ static const char *const status_names[] = {
     "", "implemented", "partial", "planned", "not_implemented", "not_applicable", "accepted_risk",
 };
 
-const char *control_status_name(enum control_status st)
+const char *profile_control_status_name(enum control_status st)
 {
 	return (size_t)st < sizeof(status_names) / sizeof(status_names[0]) ? status_names[st] : "";
 }
@@ -143,7 +144,7 @@ static enum sg_code parse_status(struct profile *p, struct profile_control *pc,
 			pc->status = (enum control_status)i;
 			return SG_OK;
 		}
-		d = sg_edit_distance(v, status_names[i]);
+		d = i18n_edit_distance(v, status_names[i]);
 		if (d < bestd) {
 			bestd = d;
 			best = i;
@@ -446,7 +447,7 @@ static enum sg_code parse_control(struct profile *p, const struct catalog *cat,
 		sg_error_hint(err,
 		              ETR(err, "status: %s には reason: （理由）が必要です",
 		                  "status: %s needs a reason:"),
-		              control_status_name(pc->status));
+		              profile_control_status_name(pc->status));
 		return SG_ERR_INPUT;
 	}
 	if (pc->status == STATUS_ACCEPTED_RISK && !pc->expires) {

@@ -125,7 +125,7 @@ const struct profile_control *profile_control(const struct profile *p, const str
  * the file not existing. */
 enum sg_code profile_check_evidence(struct profile *p, struct sg_error *err);
 
-const char *control_status_name(enum control_status s); /* "implemented" ... */
+const char *profile_control_status_name(enum control_status s); /* "implemented" ... */
 
 /* A top-level section's node, or NULL when the file has none. */
 const struct ydoc_node *profile_section(const struct profile *p, const char *name);

@@ -147,7 +147,7 @@ enum sg_code profile_starter(const struct catalog *cat, const struct starter_opt
 			              sec ? (en ? sec->title_en : sec->title_ja) : "");
 		}
 		dynbuf_printf(out, "\n  # %s %s【%s】\n", c->id, en ? c->title_en : c->title_ja,
-		              en ? level_name(c->level) : level_name_ja(c->level));
+		              en ? catalog_level_name(c->level) : catalog_level_name_ja(c->level));
 		comment(out, "  ", en ? c->summary_en : c->text_ja);
 		dynbuf_printf(out,
 		              "  %s:\n    status: not_implemented\n    owner:\n    evidence: []\n",

@@ -95,7 +95,7 @@ const char *report_profile_tz(const struct profile *p)
 	const struct ydoc_node *sh = p ? profile_section(p, "service_hours") : NULL;
 	const struct ydoc_node *tz = sh ? ydoc_get(sh, "timezone") : NULL;
 
-	if (tz && tz->type == YDOC_SCALAR && tz->scalar && sg_tz_valid(tz->scalar))
+	if (tz && tz->type == YDOC_SCALAR && tz->scalar && timeutil_tz_valid(tz->scalar))
 		return tz->scalar;
 	return DEFAULT_TZ;
 }
@@ -109,7 +109,7 @@ void report_request_init(struct report_request *req, const struct catalog *cat,
 	req->tz = report_profile_tz(p);
 	req->audience = REPORT_USERS;
 	req->lang = SG_LANG_JA;
-	req->now = sg_now();
+	req->now = timeutil_now();
 	req->availability = report_availability_monitor;
 	req->ledger_status = REPORT_LEDGER_NOT_CHECKED;
 }
@@ -130,16 +130,16 @@ int report_interval_months(const struct catalog *cat, int pattern)
 }
 
 enum sg_code report_period(const struct catalog *cat, int pattern, const char *s, const char *tz,
-                           double now, struct sg_period *out, struct sg_error *err)
+                           double now, struct timeutil_period *out, struct sg_error *err)
 {
-	struct sg_period cur;
+	struct timeutil_period cur;
 
 	if (s)
-		return sg_period_parse(s, tz, out, err);
+		return timeutil_period_parse(s, tz, out, err);
 	/* The last complete period: the one containing the day before the
 	 * current period began. */
-	sg_period_containing((long long)now, report_interval_months(cat, pattern), tz, &cur);
-	sg_period_containing(cur.start - 1, report_interval_months(cat, pattern), tz, out);
+	timeutil_period_containing((long long)now, report_interval_months(cat, pattern), tz, &cur);
+	timeutil_period_containing(cur.start - 1, report_interval_months(cat, pattern), tz, out);
 	return SG_OK;
 }
 
@@ -149,13 +149,14 @@ static void local_day(long long t, const char *tz, char out[11])
 {
 	struct tm tm;
 
-	sg_localtime(t, tz, &tm);
+	timeutil_localtime(t, tz, &tm);
 	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)(tm.tm_year + 1900) % 10000u,
 	         (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u);
 }
 
 /* Local days of [start, end), each with its bounds. */
-static size_t period_days(const struct sg_period *p, const char *tz, struct report_avail_day **out)
+static size_t period_days(const struct timeutil_period *p, const char *tz,
+                          struct report_avail_day **out)
 {
 	struct report_avail_day *d = NULL;
 	size_t n = 0, alloc = 0;
@@ -166,14 +167,14 @@ static size_t period_days(const struct sg_period *p, const char *tz, struct repo
 
 		ALLOC_GROW(d, n, alloc);
 		memset(&d[n], 0, sizeof(d[n]));
-		sg_localtime(t, tz, &tm);
+		timeutil_localtime(t, tz, &tm);
 		snprintf(d[n].day, sizeof(d[n].day), "%04u-%02u-%02u",
 		         (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
 		         (unsigned)tm.tm_mday % 100u);
 		tm.tm_mday++;
 		tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
 		d[n].start = t;
-		d[n].end = sg_mktime(&tm, tz);
+		d[n].end = timeutil_mktime(&tm, tz);
 		if (d[n].end > p->end || d[n].end <= t)
 			d[n].end = p->end;
 		d[n].achieved = NAN;
@@ -911,7 +912,7 @@ enum sg_code report_build(struct store *s, const struct report_request *req, str
 {
 	struct build b;
 	struct report *r = out;
-	const struct sg_period *p = &req->period;
+	const struct timeutil_period *p = &req->period;
 	report_availability_fn avail =
 	    req->availability ? req->availability : report_availability_monitor;
 	char day_to[11];

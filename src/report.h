@@ -113,11 +113,11 @@ enum sg_code report_availability_monitor(struct store *s, const struct report_re
 struct report_request {
 	const struct catalog *catalog;
 	const struct profile *profile;
-	struct sg_period period;
+	struct timeutil_period period;
 	const char *tz; /* the zone days and dates are in ("Asia/Tokyo") */
 	enum report_audience audience;
 	enum sg_lang lang;
-	double now;               /* generation time (sg_now()) */
+	double now;               /* generation time (timeutil_now()) */
 	const json_t *assessment; /* `assess --format json` output, or NULL: section left out */
 	report_availability_fn availability; /* NULL: report_availability_monitor */
 	enum report_ledger_status ledger_status;
@@ -138,7 +138,7 @@ int report_interval_months(const struct catalog *cat, int pattern);
 /* Parses --period (or, when s is NULL, the last complete period of the
  * pattern's interval before now). */
 enum sg_code report_period(const struct catalog *cat, int pattern, const char *s, const char *tz,
-                           double now, struct sg_period *out, struct sg_error *err);
+                           double now, struct timeutil_period *out, struct sg_error *err);
 
 /* ---- the model ---- */
 
@@ -208,7 +208,7 @@ struct report {
 	int pattern;
 	enum report_audience audience;
 	enum sg_lang lang;
-	struct sg_period period;
+	struct timeutil_period period;
 	char *tz;
 	int interval_months; /* the pattern's reporting interval */
 	double generated_at;

@@ -24,7 +24,7 @@ void report_doc_time(struct dynbuf *out, double t, const char *tz, enum sg_lang 
 		dynbuf_addstr(out, lang == SG_LANG_EN ? "-" : "－");
 		return;
 	}
-	sg_localtime((long long)floor(t), tz, &tm);
+	timeutil_localtime((long long)floor(t), tz, &tm);
 	if (lang == SG_LANG_EN)
 		dynbuf_printf(out, "%04d-%02d-%02d %02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
 		              tm.tm_mday, tm.tm_hour, tm.tm_min);
@@ -37,14 +37,14 @@ static const char *const months_en[] = {"January",   "February", "March",    "Ap
                                         "May",       "June",     "July",     "August",
                                         "September", "October",  "November", "December"};
 
-void report_doc_period(struct dynbuf *out, const struct sg_period *p, const char *tz,
+void report_doc_period(struct dynbuf *out, const struct timeutil_period *p, const char *tz,
                        enum sg_lang lang)
 {
 	struct tm a, b;
 	int months;
 
-	sg_localtime(p->start, tz, &a);
-	sg_localtime(p->end - 1, tz, &b);
+	timeutil_localtime(p->start, tz, &a);
+	timeutil_localtime(p->end - 1, tz, &b);
 	months = (b.tm_year - a.tm_year) * 12 + b.tm_mon - a.tm_mon + 1;
 	if (lang == SG_LANG_EN) {
 		if (months == 1)

@@ -68,7 +68,7 @@ void report_doc_release(struct rdoc *d);
 /* "2026年11月3日 10:05" / "2026-11-03 10:05" in the zone; "－" for NAN. */
 void report_doc_time(struct dynbuf *out, double t, const char *tz, enum sg_lang lang);
 /* "2026年11月" / "November 2026"; quarters and halves with their months. */
-void report_doc_period(struct dynbuf *out, const struct sg_period *p, const char *tz,
+void report_doc_period(struct dynbuf *out, const struct timeutil_period *p, const char *tz,
                        enum sg_lang lang);
 /* "1時間5分" / "1 h 5 min" (two largest units, whole seconds). */
 void report_doc_duration(struct dynbuf *out, double seconds, enum sg_lang lang);

@@ -24,7 +24,7 @@
 /* ---- inputs ---- */
 
 static void ledger_status(struct report_request *req, struct store *s,
-                          const struct ledger_config *lc, struct report_inputs *in)
+                          const struct ledger_config *lc, struct report_job_inputs *in)
 {
 	struct ledger_key pub;
 	struct ledger_verify_opts vo;
@@ -61,9 +61,9 @@ static void ledger_status(struct report_request *req, struct store *s,
 	free(pubpath);
 }
 
-enum sg_code report_inputs_load(struct report_request *req, struct store *s,
-                                const struct ledger_config *lc, struct report_inputs *in,
-                                struct sg_error *err)
+enum sg_code report_job_inputs_load(struct report_request *req, struct store *s,
+                                    const struct ledger_config *lc, struct report_job_inputs *in,
+                                    struct sg_error *err)
 {
 	struct measured_set measured = MEASURED_SET_INIT;
 	struct assess_result *r = NULL;
@@ -87,7 +87,7 @@ enum sg_code report_inputs_load(struct report_request *req, struct store *s,
 	return SG_OK;
 }
 
-void report_inputs_release(struct report_inputs *in)
+void report_job_inputs_release(struct report_job_inputs *in)
 {
 	json_decref(in->assessment);
 	in->assessment = NULL;
@@ -95,7 +95,7 @@ void report_inputs_release(struct report_inputs *in)
 
 /* ---- the `reports:` section ---- */
 
-void report_config_init(struct report_config *c, const char *db_path)
+void report_job_config_init(struct report_job_config *c, const char *db_path)
 {
 	const char *slash = db_path ? strrchr(db_path, '/') : NULL;
 
@@ -108,15 +108,15 @@ void report_config_init(struct report_config *c, const char *db_path)
 		c->dir = xstrdup("reports");
 }
 
-void report_config_release(struct report_config *c)
+void report_job_config_release(struct report_job_config *c)
 {
 	free(c->dir);
 	c->dir = NULL;
 }
 
-enum sg_code report_config_load(struct report_config *c, const struct ydoc *doc,
-                                const struct ydoc_node *section, const char *base_dir,
-                                struct sg_error *err)
+enum sg_code report_job_config_load(struct report_job_config *c, const struct ydoc *doc,
+                                    const struct ydoc_node *section, const char *base_dir,
+                                    struct sg_error *err)
 {
 	static const char *const keys[] = {REPORT_CONFIG_KEYS, NULL};
 	const struct ydoc_node *n;
@@ -207,14 +207,15 @@ static void local_date(long long t, const char *tz, char out[16])
 {
 	struct tm tm;
 
-	sg_localtime(t, tz, &tm);
+	timeutil_localtime(t, tz, &tm);
 	snprintf(out, 16, "%04d-%02d-%02d", (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100,
 	         tm.tm_mday % 100);
 }
 
-enum sg_code report_due(struct store *s, const struct catalog *cat, const char *service,
-                        int pattern, const char *tz, const struct report_config *c, double now,
-                        struct sg_period *period, unsigned *pending, struct sg_error *err)
+enum sg_code report_job_due(struct store *s, const struct catalog *cat, const char *service,
+                            int pattern, const char *tz, const struct report_job_config *c,
+                            double now, struct timeutil_period *period, unsigned *pending,
+                            struct sg_error *err)
 {
 	char from[16], to[16];
 	int has = 0;
@@ -243,7 +244,7 @@ enum sg_code report_due(struct store *s, const struct catalog *cat, const char *
 	return SG_OK;
 }
 
-char *report_file_name(const char *service, const char *period, enum report_audience a)
+char *report_job_file_name(const char *service, const char *period, enum report_audience a)
 {
 	char *name = xstrfmt("%s-%s-%s.pdf", service, period, report_audience_name(a));
 
@@ -257,12 +258,12 @@ static void date_ja(long long t, const char *tz, struct dynbuf *out)
 {
 	struct tm tm;
 
-	sg_localtime(t, tz, &tm);
+	timeutil_localtime(t, tz, &tm);
 	dynbuf_printf(out, "%d年%d月%d日", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
 /* The mail: formal Japanese, the period, what the PDF holds, its SHA-256. */
-static void compose(const struct profile *p, const struct sg_period *period, const char *tz,
+static void compose(const struct profile *p, const struct timeutil_period *period, const char *tz,
                     enum report_audience a, const char *file, const char *sha,
                     struct dynbuf *subject, struct dynbuf *body)
 {
@@ -316,17 +317,17 @@ static void compose(const struct profile *p, const struct sg_period *period, con
 }
 
 static enum sg_code deliver_one(struct store *s, const struct catalog *cat, const struct profile *p,
-                                const struct report_config *c, const struct ledger_config *lc,
-                                const struct notify_config *nc, const struct sg_period *period,
-                                enum report_audience a, double now, struct report_delivered *out,
-                                struct sg_error *err)
+                                const struct report_job_config *c, const struct ledger_config *lc,
+                                const struct notify_config *nc,
+                                const struct timeutil_period *period, enum report_audience a,
+                                double now, struct report_delivered *out, struct sg_error *err)
 {
 	const char *group = a == REPORT_USERS ? "admin_contacts" : "managers";
 	struct report_request req;
-	struct report_inputs in;
+	struct report_job_inputs in;
 	struct dynbuf subject = DYNBUF_INIT, body = DYNBUF_INIT;
 	struct store_report_delivery_rec rec;
-	char *name = report_file_name(p->service.name, period->label, a);
+	char *name = report_job_file_name(p->service.name, period->label, a);
 	enum sg_code rc;
 	json_t *j;
 
@@ -338,10 +339,10 @@ static enum sg_code deliver_one(struct store *s, const struct catalog *cat, cons
 	req.audience = a;
 	req.lang = SG_LANG_JA;
 	req.now = now;
-	if ((rc = report_inputs_load(&req, s, lc, &in, err)))
+	if ((rc = report_job_inputs_load(&req, s, lc, &in, err)))
 		goto out;
 	rc = report_generate(s, &req, REPORT_FORMAT_PDF, out->path, out->sha256, err);
-	report_inputs_release(&in);
+	report_job_inputs_release(&in);
 	if (rc)
 		goto out;
 	compose(p, period, req.tz, a, name, out->sha256, &subject, &body);
@@ -377,11 +378,11 @@ out:
 	return rc;
 }
 
-enum sg_code report_deliver(struct store *s, const struct catalog *cat, const struct profile *p,
-                            const struct report_config *c, const struct ledger_config *lc,
-                            const struct notify_config *nc, const struct sg_period *period,
-                            unsigned pending, double now, struct report_delivered out[2],
-                            size_t *nout, struct sg_error *err)
+enum sg_code report_job_deliver(struct store *s, const struct catalog *cat, const struct profile *p,
+                                const struct report_job_config *c, const struct ledger_config *lc,
+                                const struct notify_config *nc,
+                                const struct timeutil_period *period, unsigned pending, double now,
+                                struct report_delivered out[2], size_t *nout, struct sg_error *err)
 {
 	enum sg_code rc;
 

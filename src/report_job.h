@@ -9,8 +9,8 @@
  * -> managers) and record the delivery in the store and the ledger in one
  * transaction, so a restart never mails a report twice.
  *
- * Ownership: report_inputs_release() frees what report_inputs_load() put in
- * the request; report_config_release() frees a config's strings. Profiles,
+ * Ownership: report_job_inputs_release() frees what report_job_inputs_load() put in
+ * the request; report_job_config_release() frees a config's strings. Profiles,
  * stores and configs passed in are borrowed.
  */
 #ifndef SG_REPORT_JOB_H
@@ -30,7 +30,7 @@
 
 /* ---- the inputs of a report ---- */
 
-struct report_inputs {
+struct report_job_inputs {
 	json_t *assessment;
 	char ledger_detail[600];
 };
@@ -41,14 +41,14 @@ struct report_inputs {
  * public half of lc's signing key (lc NULL: not checked; no public key:
  * not checked, and the detail says why). req must have its profile,
  * catalog, audience, lang and now set. */
-enum sg_code report_inputs_load(struct report_request *req, struct store *s,
-                                const struct ledger_config *lc, struct report_inputs *in,
-                                struct sg_error *err);
-void report_inputs_release(struct report_inputs *in);
+enum sg_code report_job_inputs_load(struct report_request *req, struct store *s,
+                                    const struct ledger_config *lc, struct report_job_inputs *in,
+                                    struct sg_error *err);
+void report_job_inputs_release(struct report_job_inputs *in);
 
 /* ---- the profile's `reports:` section ---- */
 
-struct report_config {
+struct report_job_config {
 	int enabled;        /* `enabled:` (default true) */
 	char *dir;          /* `dir:`; default `reports` beside the database */
 	unsigned audiences; /* bits (1u << enum report_audience); default both */
@@ -57,15 +57,15 @@ struct report_config {
 #define REPORT_CONFIG_KEYS "enabled", "dir", "audiences", "format"
 
 /* Defaults; the directory is `reports` beside db_path. */
-void report_config_init(struct report_config *c, const char *db_path);
+void report_job_config_init(struct report_job_config *c, const char *db_path);
 /* Reads a `reports:` map (section may be NULL: the defaults stay). A
  * relative dir is taken relative to base_dir (the profile's directory).
  * `format:` may only say pdf (what is mailed). Errors name
  * file:line:column. */
-enum sg_code report_config_load(struct report_config *c, const struct ydoc *doc,
-                                const struct ydoc_node *section, const char *base_dir,
-                                struct sg_error *err);
-void report_config_release(struct report_config *c);
+enum sg_code report_job_config_load(struct report_job_config *c, const struct ydoc *doc,
+                                    const struct ydoc_node *section, const char *base_dir,
+                                    struct sg_error *err);
+void report_job_config_release(struct report_job_config *c);
 
 /* ---- the daemon's job when a period closes ---- */
 
@@ -74,9 +74,10 @@ void report_config_release(struct report_config *c);
  * it: *pending is a mask of (1u << audience), 0 when reports are off, the
  * period was not monitored at all (no daily rollup of the service's checks
  * in it) or everything was delivered. Reads only the store. */
-enum sg_code report_due(struct store *s, const struct catalog *cat, const char *service,
-                        int pattern, const char *tz, const struct report_config *c, double now,
-                        struct sg_period *period, unsigned *pending, struct sg_error *err);
+enum sg_code report_job_due(struct store *s, const struct catalog *cat, const char *service,
+                            int pattern, const char *tz, const struct report_job_config *c,
+                            double now, struct timeutil_period *period, unsigned *pending,
+                            struct sg_error *err);
 
 struct report_delivered {
 	enum report_audience audience;
@@ -93,15 +94,15 @@ struct report_delivered {
  * ledger entry. out[] (2 entries) and *nout say what was done; a failure
  * stops at that audience (the ones before stay delivered). Call outside a
  * transaction. */
-enum sg_code report_deliver(struct store *s, const struct catalog *cat, const struct profile *p,
-                            const struct report_config *c, const struct ledger_config *lc,
-                            const struct notify_config *nc, const struct sg_period *period,
-                            unsigned pending, double now, struct report_delivered out[2],
-                            size_t *nout, struct sg_error *err);
+enum sg_code report_job_deliver(struct store *s, const struct catalog *cat, const struct profile *p,
+                                const struct report_job_config *c, const struct ledger_config *lc,
+                                const struct notify_config *nc,
+                                const struct timeutil_period *period, unsigned pending, double now,
+                                struct report_delivered out[2], size_t *nout, struct sg_error *err);
 
 /* The file name of a delivered report inside the reports directory:
  * SERVICE-PERIOD-AUDIENCE.pdf, with '/', control characters and a leading
  * '.' of the service name replaced by '_'. Caller frees. */
-char *report_file_name(const char *service, const char *period, enum report_audience a);
+char *report_job_file_name(const char *service, const char *period, enum report_audience a);
 
 #endif

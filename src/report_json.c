@@ -36,7 +36,7 @@ static json_t *when(double t, const char *tz)
 
 	if (isnan(t))
 		return json_null();
-	sg_localtime((long long)floor(t), tz, &tm);
+	timeutil_localtime((long long)floor(t), tz, &tm);
 	off = tm.tm_gmtoff;
 	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld",
 	         (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100, tm.tm_mday % 100,
@@ -205,7 +205,6 @@ enum sg_code report_json_write(const struct report *r, struct dynbuf *out, struc
 {
 	json_t *root;
 	char *text;
-	enum sg_code rc;
 
 	root = json_pack(
 	    "{s:{s:s,s:s,s:s,s:s,s:o},s:{s:s,s:i},s:{s:s,s:o,s:o,s:s,s:i},"
@@ -235,9 +234,8 @@ enum sg_code report_json_write(const struct report *r, struct dynbuf *out, struc
 	json_decref(root);
 	if (!text)
 		return sg_error_set(err, SG_ERR_NOMEM, "report: cannot write JSON");
-	rc = dynbuf_addstr(out, text);
-	if (!rc)
-		rc = dynbuf_addch(out, '\n');
+	dynbuf_addstr(out, text);
+	dynbuf_addch(out, '\n');
 	free(text);
-	return rc;
+	return dynbuf_status(out);
 }

@@ -480,7 +480,8 @@ static cairo_status_t to_dynbuf(void *closure, const unsigned char *data, unsign
 
 	if (!out)
 		return CAIRO_STATUS_SUCCESS;
-	return dynbuf_add(out, data, len) ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
+	dynbuf_add(out, data, len);
+	return dynbuf_status(out) ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
 }
 
 /* One pass; returns the number of pages, or -1 when cairo failed. */

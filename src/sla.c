@@ -307,7 +307,7 @@ json_t *sla_to_json(const struct assess_result *r)
 			    json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:o,s:o,s:b,s:s,s:s}", "id",
 			              c.ai->item->id, "control", ac->control->id, "name_ja",
 			              c.ai->item->name_ja, "name_en", c.ai->item->name_en, "level",
-			              level_name(ac->control->level), "required",
+			              catalog_level_name(ac->control->level), "required",
 			              c.ai->ref->required, "reference_ja", c.ai->ref->text_ja,
 			              "committed",
 			              c.committed ? json_string(dynbuf_ptr(&val)) : json_null(),
@@ -431,8 +431,8 @@ enum sg_code sla_write(const struct assess_result *r, enum sla_format fmt, int l
 			cell(out, lang == SG_LANG_EN ? c.ai->item->name_en : c.ai->item->name_ja,
 			     html);
 			cell(out,
-			     lang == SG_LANG_EN ? level_name(ac->control->level)
-			                        : level_name_ja(ac->control->level),
+			     lang == SG_LANG_EN ? catalog_level_name(ac->control->level)
+			                        : catalog_level_name_ja(ac->control->level),
 			     html);
 			cell(out, dynbuf_ptr(&ref), html);
 			cell(out, dynbuf_ptr(&val), html);

@@ -36,7 +36,7 @@ const struct store_schema store_collect_schema = {
     (int)(sizeof(migrations) / sizeof(migrations[0])),
 };
 
-const char *measurement_status_name(enum measurement_status st)
+const char *store_collect_status_name(enum measurement_status st)
 {
 	switch (st) {
 	case MEASUREMENT_OK:
@@ -75,7 +75,7 @@ enum sg_code store_collect_insert(struct store *s, const struct measurement *m, 
 	bind_text_or_null(st, 2, m->collector);
 	bind_text_or_null(st, 3, m->item_id);
 	bind_text_or_null(st, 4, m->subject);
-	sqlite3_bind_text(st, 5, measurement_status_name(m->status), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, store_collect_status_name(m->status), -1, SQLITE_STATIC);
 	bind_text_or_null(st, 6, m->value_text);
 	if (isnan(m->value_num))
 		sqlite3_bind_null(st, 7);

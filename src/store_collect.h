@@ -34,7 +34,7 @@ struct measurement {
 	double measured_at;
 };
 
-const char *measurement_status_name(enum measurement_status s);
+const char *store_collect_status_name(enum measurement_status s);
 
 /* Inserts one measurement (joins the caller's transaction). */
 enum sg_code store_collect_insert(struct store *s, const struct measurement *m, long long *id,

@@ -614,7 +614,7 @@ enum sg_code store_monitor_last_seen(struct store *s, long long except_run, doub
 	return SG_OK;
 }
 
-void incident_row_release(struct incident_row *r)
+void store_monitor_incident_row_release(struct incident_row *r)
 {
 	free(r->service);
 	free(r->check_name);
@@ -807,7 +807,7 @@ enum sg_code store_monitor_followup_insert(struct store *s, long long incident_i
 	return rc;
 }
 
-void notification_row_release(struct notification_row *r)
+void store_monitor_notification_row_release(struct notification_row *r)
 {
 	free(r->purpose);
 	free(r->audience);

@@ -125,7 +125,7 @@ struct incident_row {
 	double followup_at;        /* first follow-up delivered (0: none) */
 	long long nfollowups;
 };
-void incident_row_release(struct incident_row *r);
+void store_monitor_incident_row_release(struct incident_row *r);
 enum sg_code store_monitor_incident_open(struct store *s, struct incident_row *r,
                                          struct sg_error *err);
 enum sg_code store_monitor_incident_resolve(struct store *s, long long id, double at,
@@ -157,7 +157,7 @@ struct notification_row {
 	int attempts;
 	char *last_error;
 };
-void notification_row_release(struct notification_row *r);
+void store_monitor_notification_row_release(struct notification_row *r);
 enum sg_code store_monitor_notification_insert(struct store *s, const struct notification_row *r,
                                                long long *id, struct sg_error *err);
 /* Up to max undelivered messages due at now, oldest first. */

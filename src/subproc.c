@@ -18,7 +18,7 @@
 #include "xalloc.h"
 #include "banned.h"
 
-char *spawn_which(const char *prog)
+char *subproc_which(const char *prog)
 {
 	const char *path = getenv("PATH");
 	struct stat st;
@@ -59,12 +59,12 @@ static void drain(int fd, struct dynbuf *b, size_t max, int *truncated, int *ope
 	}
 }
 
-enum sg_code spawn_run(const char *const *argv, const struct spawn_opts *opts,
-                       struct spawn_result *res, struct sg_error *err)
+enum sg_code subproc_run(const char *const *argv, const struct subproc_opts *opts,
+                         struct subproc_result *res, struct sg_error *err)
 {
 	double timeout = opts && opts->timeout_s > 0 ? opts->timeout_s : 30;
 	size_t max = opts && opts->max_output ? opts->max_output : (size_t)16 << 20;
-	char *prog = spawn_which(argv[0]);
+	char *prog = subproc_which(argv[0]);
 	const char *base_env[] = {
 	    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
 	const char **envp;
@@ -118,10 +118,10 @@ enum sg_code spawn_run(const char *const *argv, const struct spawn_opts *opts,
 	}
 	fcntl(outp[0], F_SETFL, O_NONBLOCK);
 	fcntl(errp[0], F_SETFL, O_NONBLOCK);
-	deadline = sg_monotonic_ms() + timeout * 1000;
+	deadline = timeutil_monotonic_ms() + timeout * 1000;
 	while (out_open || err_open) {
 		struct pollfd pfd[2];
-		int np = 0, left = (int)(deadline - sg_monotonic_ms());
+		int np = 0, left = (int)(deadline - timeutil_monotonic_ms());
 		if (left <= 0) {
 			kill(pid, SIGKILL);
 			killed = 1;
@@ -149,7 +149,7 @@ enum sg_code spawn_run(const char *const *argv, const struct spawn_opts *opts,
 			break;
 		if (w < 0 && errno != EINTR)
 			break;
-		if (sg_monotonic_ms() > deadline) {
+		if (timeutil_monotonic_ms() > deadline) {
 			kill(pid, SIGKILL);
 			killed = 1;
 			break;
@@ -175,7 +175,7 @@ out:
 	return rc;
 }
 
-void spawn_result_release(struct spawn_result *res)
+void subproc_result_release(struct subproc_result *res)
 {
 	dynbuf_release(&res->out);
 	dynbuf_release(&res->err);

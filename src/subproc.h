@@ -5,7 +5,7 @@
  * variables added to a minimal environment, and a deadline after which the
  * child is killed. Collectors use it for every program they run.
  *
- * Ownership: struct spawn_result owns its two buffers; spawn_result_release()
+ * Ownership: struct subproc_result owns its two buffers; subproc_result_release()
  * frees them.
  */
 #ifndef SG_SUBPROC_H
@@ -16,7 +16,7 @@
 #include "dynbuf.h"
 #include "error.h"
 
-struct spawn_result {
+struct subproc_result {
 	int exited;        /* the child exited (rather than being killed) */
 	int status;        /* exit status when exited */
 	int timed_out;     /* killed at the deadline */
@@ -25,22 +25,21 @@ struct spawn_result {
 	struct dynbuf err; /* standard error */
 };
 
-struct spawn_opts {
+struct subproc_opts {
 	double timeout_s;       /* 0: 30 s */
 	size_t max_output;      /* bytes kept of each stream; 0: 16 MiB */
 	const char *const *env; /* extra NAME=value entries (NULL-terminated) or NULL */
-	const char *cwd;        /* not supported by posix_spawn portably: must be NULL */
 };
 
 /* Finds prog in PATH (or takes it as is when it contains a '/'); returns a
  * string the caller frees, or NULL when there is no such executable. */
-char *spawn_which(const char *prog);
+char *subproc_which(const char *prog);
 
 /* Runs argv[0] (a path or a name looked up in PATH) with argv. Returns SG_OK
  * when the program ran (whatever its exit status); SG_ERR_NOT_FOUND when it
  * is not installed; SG_ERR_IO when it could not be started. */
-enum sg_code spawn_run(const char *const *argv, const struct spawn_opts *opts,
-                       struct spawn_result *res, struct sg_error *err);
-void spawn_result_release(struct spawn_result *res);
+enum sg_code subproc_run(const char *const *argv, const struct subproc_opts *opts,
+                         struct subproc_result *res, struct sg_error *err);
+void subproc_result_release(struct subproc_result *res);
 
 #endif

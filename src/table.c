@@ -37,16 +37,19 @@ void table_release(struct table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-enum sg_code table_csv_field(struct dynbuf *out, const char *s)
+void table_csv_field(struct dynbuf *out, const char *s)
 {
-	enum sg_code rc;
-
-	if (!strpbrk(s, ",\"\r\n"))
-		return dynbuf_addstr(out, s);
-	rc = dynbuf_addch(out, '"');
-	for (; *s && !rc; s++)
-		rc = *s == '"' ? dynbuf_addstr(out, "\"\"") : dynbuf_addch(out, *s);
-	return rc ? rc : dynbuf_addch(out, '"');
+	if (!strpbrk(s, ",\"\r\n")) {
+		dynbuf_addstr(out, s);
+		return;
+	}
+	dynbuf_addch(out, '"');
+	for (; *s; s++)
+		if (*s == '"')
+			dynbuf_addstr(out, "\"\"");
+		else
+			dynbuf_addch(out, *s);
+	dynbuf_addch(out, '"');
 }
 
 /* Text cells are one line: newlines become spaces. */
@@ -60,11 +63,10 @@ static char *one_line(const char *s)
 	return p;
 }
 
-static enum sg_code render_text(const struct table *t, struct dynbuf *out)
+static void render_text(const struct table *t, struct dynbuf *out)
 {
 	size_t maxw = t->max_width ? t->max_width : 60;
 	size_t *w = xcalloc(t->ncols, sizeof(*w));
-	enum sg_code rc = SG_OK;
 
 	for (size_t r = 0; r < t->nrows; r++)
 		for (size_t c = 0; c < t->ncols; c++) {
@@ -76,109 +78,110 @@ static enum sg_code render_text(const struct table *t, struct dynbuf *out)
 			if (cw > w[c])
 				w[c] = cw;
 		}
-	for (size_t r = 0; r < t->nrows && !rc; r++) {
-		for (size_t c = 0; c < t->ncols && !rc; c++) {
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (size_t c = 0; c < t->ncols; c++) {
 			char *cell = one_line(t->cells[r * t->ncols + c]);
 			size_t cw = i18n_display_width(cell);
 			int last = c + 1 == t->ncols;
 			if (cw > w[c]) {
 				size_t b = i18n_fit_bytes(cell, w[c] - 1);
-				rc = dynbuf_add(out, cell, b);
-				if (!rc)
-					rc = dynbuf_addstr(out, "…");
+				dynbuf_add(out, cell, b);
+				dynbuf_addstr(out, "…");
 				cw = i18n_display_width(cell) - i18n_display_width(cell + b) + 1;
 			} else {
-				rc = dynbuf_addstr(out, cell);
+				dynbuf_addstr(out, cell);
 			}
 			free(cell);
 			if (!last)
-				for (size_t k = cw; k < w[c] + 2 && !rc; k++)
-					rc = dynbuf_addch(out, ' ');
+				for (size_t k = cw; k < w[c] + 2; k++)
+					dynbuf_addch(out, ' ');
 		}
-		if (!rc)
-			rc = dynbuf_addch(out, '\n');
-		if (r == 0 && !rc) {
-			for (size_t c = 0; c < t->ncols && !rc; c++) {
-				for (size_t k = 0; k < w[c] && !rc; k++)
-					rc = dynbuf_addch(out, '-');
+		dynbuf_addch(out, '\n');
+		if (r == 0) {
+			for (size_t c = 0; c < t->ncols; c++) {
+				for (size_t k = 0; k < w[c]; k++)
+					dynbuf_addch(out, '-');
 				if (c + 1 < t->ncols)
-					rc = dynbuf_addstr(out, "  ");
+					dynbuf_addstr(out, "  ");
 			}
-			if (!rc)
-				rc = dynbuf_addch(out, '\n');
+			dynbuf_addch(out, '\n');
 		}
 	}
 	free(w);
-	return rc;
 }
 
-static enum sg_code render_csv(const struct table *t, struct dynbuf *out)
+static void render_csv(const struct table *t, struct dynbuf *out)
 {
-	enum sg_code rc = dynbuf_addstr(out, "\xEF\xBB\xBF");
-
-	for (size_t r = 0; r < t->nrows && !rc; r++) {
-		for (size_t c = 0; c < t->ncols && !rc; c++) {
+	dynbuf_addstr(out, "\xEF\xBB\xBF");
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (size_t c = 0; c < t->ncols; c++) {
 			if (c)
-				rc = dynbuf_addch(out, ',');
-			if (!rc)
-				rc = table_csv_field(out, t->cells[r * t->ncols + c]);
+				dynbuf_addch(out, ',');
+			table_csv_field(out, t->cells[r * t->ncols + c]);
 		}
-		if (!rc)
-			rc = dynbuf_addstr(out, "\r\n");
+		dynbuf_addstr(out, "\r\n");
 	}
-	return rc;
 }
 
-static enum sg_code md_cell(struct dynbuf *out, const char *s)
+/* A Markdown cell is also HTML to most renderers: markup characters are escaped. */
+static void md_cell(struct dynbuf *out, const char *s)
 {
-	enum sg_code rc = SG_OK;
-
-	for (; *s && !rc; s++) {
-		if (*s == '|')
-			rc = dynbuf_addstr(out, "\\|");
-		else if (*s == '\n')
-			rc = dynbuf_addstr(out, "<br>");
-		else
-			rc = dynbuf_addch(out, *s);
+	for (; *s; s++) {
+		switch (*s) {
+		case '|':
+			dynbuf_addstr(out, "\\|");
+			break;
+		case '\n':
+			dynbuf_addstr(out, "<br>");
+			break;
+		case '<':
+			dynbuf_addstr(out, "&lt;");
+			break;
+		case '>':
+			dynbuf_addstr(out, "&gt;");
+			break;
+		case '&':
+			dynbuf_addstr(out, "&amp;");
+			break;
+		default:
+			dynbuf_addch(out, *s);
+		}
 	}
-	return rc;
 }
 
-static enum sg_code render_markdown(const struct table *t, struct dynbuf *out)
+static void render_markdown(const struct table *t, struct dynbuf *out)
 {
-	enum sg_code rc = SG_OK;
-
-	for (size_t r = 0; r < t->nrows && !rc; r++) {
-		rc = dynbuf_addch(out, '|');
-		for (size_t c = 0; c < t->ncols && !rc; c++) {
-			rc = dynbuf_addch(out, ' ');
-			if (!rc)
-				rc = md_cell(out, t->cells[r * t->ncols + c]);
-			if (!rc)
-				rc = dynbuf_addstr(out, " |");
+	for (size_t r = 0; r < t->nrows; r++) {
+		dynbuf_addch(out, '|');
+		for (size_t c = 0; c < t->ncols; c++) {
+			dynbuf_addch(out, ' ');
+			md_cell(out, t->cells[r * t->ncols + c]);
+			dynbuf_addstr(out, " |");
 		}
-		if (!rc)
-			rc = dynbuf_addch(out, '\n');
-		if (r == 0 && !rc) {
-			rc = dynbuf_addch(out, '|');
-			for (size_t c = 0; c < t->ncols && !rc; c++)
-				rc = dynbuf_addstr(out, "---|");
-			if (!rc)
-				rc = dynbuf_addch(out, '\n');
+		dynbuf_addch(out, '\n');
+		if (r == 0) {
+			dynbuf_addch(out, '|');
+			for (size_t c = 0; c < t->ncols; c++)
+				dynbuf_addstr(out, "---|");
+			dynbuf_addch(out, '\n');
 		}
 	}
-	return rc;
 }
 
 enum sg_code table_render(const struct table *t, enum table_format fmt, struct dynbuf *out)
 {
 	switch (fmt) {
 	case TABLE_TEXT:
-		return render_text(t, out);
+		render_text(t, out);
+		break;
 	case TABLE_CSV:
-		return render_csv(t, out);
+		render_csv(t, out);
+		break;
 	case TABLE_MARKDOWN:
-		return render_markdown(t, out);
+		render_markdown(t, out);
+		break;
+	default:
+		return SG_ERR_INTERNAL;
 	}
-	return SG_ERR_INTERNAL;
+	return dynbuf_status(out);
 }

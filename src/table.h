@@ -32,6 +32,6 @@ void table_release(struct table *t);
 enum sg_code table_render(const struct table *t, enum table_format fmt, struct dynbuf *out);
 
 /* One CSV field, quoted when it needs to be (RFC 4180). */
-enum sg_code table_csv_field(struct dynbuf *out, const char *s);
+void table_csv_field(struct dynbuf *out, const char *s);
 
 #endif

@@ -10,7 +10,7 @@
 #include "xalloc.h"
 #include "banned.h"
 
-double sg_now(void)
+double timeutil_now(void)
 {
 	struct timespec ts;
 	const char *fake = getenv("SAASGUARD_NOW");
@@ -21,7 +21,7 @@ double sg_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-double sg_monotonic_ms(void)
+double timeutil_monotonic_ms(void)
 {
 	struct timespec ts;
 
@@ -55,7 +55,7 @@ static void tz_leave(struct tzswap *s)
 	free(s->old);
 }
 
-void sg_localtime(long long t, const char *tz, struct tm *out)
+void timeutil_localtime(long long t, const char *tz, struct tm *out)
 {
 	time_t tt = (time_t)t;
 	struct tzswap s;
@@ -69,7 +69,7 @@ void sg_localtime(long long t, const char *tz, struct tm *out)
 	tz_leave(&s);
 }
 
-long long sg_mktime(const struct tm *tm, const char *tz)
+long long timeutil_mktime(const struct tm *tm, const char *tz)
 {
 	struct tm copy = *tm;
 	struct tzswap s;
@@ -84,7 +84,7 @@ long long sg_mktime(const struct tm *tm, const char *tz)
 	return (long long)t;
 }
 
-int sg_tz_valid(const char *tz)
+int timeutil_tz_valid(const char *tz)
 {
 	char path[512];
 	FILE *f;
@@ -114,7 +114,7 @@ static int digits(const char *s, int n, int *out)
 	return 0;
 }
 
-enum sg_code sg_time_parse(const char *s, long long *out, struct sg_error *err)
+enum sg_code timeutil_parse(const char *s, long long *out, struct sg_error *err)
 {
 	struct tm tm;
 	int y, mo, d, h = 0, mi = 0, sec = 0, off = 0;
@@ -193,7 +193,7 @@ bad:
 	return SG_ERR_INPUT;
 }
 
-void sg_time_utc(long long t, char out[32])
+void timeutil_utc(long long t, char out[32])
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -202,15 +202,16 @@ void sg_time_utc(long long t, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-void sg_time_local(long long t, const char *tz, int seconds, char out[40])
+void timeutil_local(long long t, const char *tz, int seconds, char out[40])
 {
 	struct tm tm;
 
-	sg_localtime(t, tz, &tm);
+	timeutil_localtime(t, tz, &tm);
 	strftime(out, 40, seconds ? "%Y-%m-%d %H:%M:%S" : "%Y-%m-%d %H:%M", &tm);
 }
 
-static void period_of(int year, int first_month, int months, const char *tz, struct sg_period *out)
+static void period_of(int year, int first_month, int months, const char *tz,
+                      struct timeutil_period *out)
 {
 	struct tm a, b;
 
@@ -220,8 +221,8 @@ static void period_of(int year, int first_month, int months, const char *tz, str
 	a.tm_mday = 1;
 	b = a;
 	b.tm_mon += months;
-	out->start = sg_mktime(&a, tz);
-	out->end = sg_mktime(&b, tz);
+	out->start = timeutil_mktime(&a, tz);
+	out->end = timeutil_mktime(&b, tz);
 	if (months == 1)
 		snprintf(out->label, sizeof(out->label), "%04d-%02d", year, first_month);
 	else if (months == 3)
@@ -230,8 +231,8 @@ static void period_of(int year, int first_month, int months, const char *tz, str
 		snprintf(out->label, sizeof(out->label), "%04d-H%d", year, first_month > 6 ? 2 : 1);
 }
 
-enum sg_code sg_period_parse(const char *s, const char *tz, struct sg_period *out,
-                             struct sg_error *err)
+enum sg_code timeutil_period_parse(const char *s, const char *tz, struct timeutil_period *out,
+                                   struct sg_error *err)
 {
 	int y, n;
 
@@ -256,12 +257,13 @@ enum sg_code sg_period_parse(const char *s, const char *tz, struct sg_period *ou
 	return SG_ERR_INPUT;
 }
 
-void sg_period_containing(long long t, int months, const char *tz, struct sg_period *out)
+void timeutil_period_containing(long long t, int months, const char *tz,
+                                struct timeutil_period *out)
 {
 	struct tm tm;
 	int first;
 
-	sg_localtime(t, tz, &tm);
+	timeutil_localtime(t, tz, &tm);
 	if (months != 3 && months != 6)
 		months = 1;
 	first = (tm.tm_mon / months) * months + 1;

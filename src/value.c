@@ -217,18 +217,16 @@ const char *value_set_members_list(enum value_set set)
 enum sg_code value_set_format(enum value_set set, unsigned bits, struct dynbuf *out)
 {
 	int first = 1;
-	enum sg_code rc = SG_OK;
 
-	for (size_t i = 0; i < sizeof(members) / sizeof(members[0]) && !rc; i++) {
+	for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
 		if (members[i].set != set || !(bits & members[i].bit))
 			continue;
 		if (!first)
-			rc = dynbuf_addstr(out, ", ");
-		if (!rc)
-			rc = dynbuf_addstr(out, members[i].name);
+			dynbuf_addstr(out, ", ");
+		dynbuf_addstr(out, members[i].name);
 		first = 0;
 	}
-	return rc;
+	return dynbuf_status(out);
 }
 
 /* "[a, b]" (p just after the bracket): members of one set. */
@@ -363,49 +361,62 @@ enum sg_code value_format_duration(double seconds, struct dynbuf *out)
 	    {"s", 1},
 	};
 
-	if (seconds == 0)
-		return dynbuf_addstr(out, "0s");
+	if (seconds == 0) {
+		dynbuf_addstr(out, "0s");
+		return dynbuf_status(out);
+	}
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		double q = seconds / order[i].seconds;
-		if (q >= 1 && fabs(q - round(q)) < 1e-9)
-			return dynbuf_printf(out, "%.0f%s", round(q), order[i].name);
+		if (q >= 1 && fabs(q - round(q)) < 1e-9) {
+			dynbuf_printf(out, "%.0f%s", round(q), order[i].name);
+			return dynbuf_status(out);
+		}
 	}
 	if (seconds < 1)
-		return dynbuf_printf(out, "%.0fms", seconds * 1000);
-	return dynbuf_printf(out, "%.0fs", seconds);
+		dynbuf_printf(out, "%.0fms", seconds * 1000);
+	else
+		dynbuf_printf(out, "%.0fs", seconds);
+	return dynbuf_status(out);
 }
 
 enum sg_code value_format(const struct value *v, struct dynbuf *out)
 {
-	enum sg_code rc;
-
 	switch (v->type) {
 	case VALUE_NONE:
-		return dynbuf_addstr(out, "-");
+		dynbuf_addstr(out, "-");
+		break;
 	case VALUE_DURATION:
 		return value_format_duration(v->seconds, out);
 	case VALUE_PERCENT:
-		return dynbuf_printf(out, "%g%%", v->percent);
+		dynbuf_printf(out, "%g%%", v->percent);
+		break;
 	case VALUE_COUNT:
-		return dynbuf_printf(out, "%lld", v->count);
+		dynbuf_printf(out, "%lld", v->count);
+		break;
 	case VALUE_BOOL:
-		return dynbuf_addstr(out, v->boolean ? "true" : "false");
+		dynbuf_addstr(out, v->boolean ? "true" : "false");
+		break;
 	case VALUE_24X7:
-		return dynbuf_addstr(out, "24x7");
+		dynbuf_addstr(out, "24x7");
+		break;
 	case VALUE_EVERY_BACKUP:
-		return dynbuf_addstr(out, "every_backup");
+		dynbuf_addstr(out, "every_backup");
+		break;
 	case VALUE_SERVICE_PLUS:
-		rc = dynbuf_addstr(out, "service+");
-		return rc ? rc : value_format_duration(v->seconds, out);
+		dynbuf_addstr(out, "service+");
+		return value_format_duration(v->seconds, out);
 	case VALUE_STANDBY:
-		return dynbuf_addstr(out, v->standby == STANDBY_HOT    ? "hot"
-		                          : v->standby == STANDBY_COLD ? "cold"
-		                                                       : "none");
+		dynbuf_addstr(out, v->standby == STANDBY_HOT    ? "hot"
+		                   : v->standby == STANDBY_COLD ? "cold"
+		                                                : "none");
+		break;
 	case VALUE_SET:
-		rc = dynbuf_addch(out, '[');
-		if (!rc)
-			rc = value_set_format(v->set, v->members, out);
-		return rc ? rc : dynbuf_addch(out, ']');
+		dynbuf_addch(out, '[');
+		(void)value_set_format(v->set, v->members, out);
+		dynbuf_addch(out, ']');
+		break;
+	default:
+		return SG_ERR_INTERNAL;
 	}
-	return SG_ERR_INTERNAL;
+	return dynbuf_status(out);
 }

@@ -12,7 +12,7 @@
 void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);
-/* Grows an array of nmemb elements of size to hold at least need. */
+/* Resizes p to nmemb elements of size bytes each, aborting on overflow. */
 void *xreallocarray(void *p, size_t nmemb, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);

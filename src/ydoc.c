@@ -8,7 +8,7 @@
 
 #include <yaml.h>
 
-#include "catalog.h"
+#include "i18n.h"
 #include "timeutil.h"
 #include "xalloc.h"
 #include "ydoc.h"
@@ -364,7 +364,7 @@ enum sg_code ydoc_check_keys(const struct ydoc *doc, const struct ydoc_node *map
 				ok = 1;
 				break;
 			}
-			d = sg_edit_distance(allowed[a], k->scalar);
+			d = i18n_edit_distance(allowed[a], k->scalar);
 			if (d < bestd) {
 				bestd = d;
 				best = allowed[a];
@@ -538,7 +538,7 @@ enum sg_code ydoc_time(const struct ydoc *doc, const struct ydoc_node *n, const 
 
 	if (rc)
 		return rc;
-	rc = sg_time_parse(n->scalar, out, err);
+	rc = timeutil_parse(n->scalar, out, err);
 	if (rc) {
 		sg_error_prefix(err, "%s: ", what);
 		position(doc, n, err);

@@ -146,7 +146,7 @@ int cmd_assess(struct cli *cli, int argc, char **argv)
 			goto done;
 		}
 	}
-	if (assess_run(cat, p, db ? &measured : NULL, sg_now(), &r, &err)) {
+	if (assess_run(cat, p, db ? &measured : NULL, timeutil_now(), &r, &err)) {
 		status = cli_report(cli, &err);
 		goto done;
 	}

@@ -187,8 +187,8 @@ static int catalog_list(struct cli *cli, int argc, char **argv)
 				refs_for_pattern(ctl, (int)o.pattern, &refs);
 			const char *row[] = {
 			    ctl->id,
-			    cli->lang == SG_LANG_EN ? level_name(ctl->level)
-			                            : level_name_ja(ctl->level),
+			    cli->lang == SG_LANG_EN ? catalog_level_name(ctl->level)
+			                            : catalog_level_name_ja(ctl->level),
 			    cli->lang == SG_LANG_EN ? ctl->title_en : ctl->title_ja,
 			    n,
 			    dynbuf_ptr(&refs),
@@ -249,7 +249,8 @@ static void show_control_text(struct cli *cli, const struct catalog *cat, const 
 
 	dynbuf_printf(out, md ? "## %s %s【%s】\n\n" : "%s  %s  【%s】\n", ctl->id,
 	              cli->lang == SG_LANG_EN ? ctl->title_en : ctl->title_ja,
-	              cli->lang == SG_LANG_EN ? level_name(ctl->level) : level_name_ja(ctl->level));
+	              cli->lang == SG_LANG_EN ? catalog_level_name(ctl->level)
+	                                      : catalog_level_name_ja(ctl->level));
 	if (sec)
 		dynbuf_printf(out, md ? "%s: %s %s\n\n" : "%s: %s %s\n",
 		              TR(cli->lang, "節", "section"), sec->id,
@@ -357,8 +358,8 @@ static int catalog_show(struct cli *cli, int argc, char **argv)
 			dynbuf_printf(&out,
 			              o.format == 2 ? "- %s %s【%s】\n" : "  %s  %s  【%s】\n",
 			              c->id, cli->lang == SG_LANG_EN ? c->title_en : c->title_ja,
-			              cli->lang == SG_LANG_EN ? level_name(c->level)
-			                                      : level_name_ja(c->level));
+			              cli->lang == SG_LANG_EN ? catalog_level_name(c->level)
+			                                      : catalog_level_name_ja(c->level));
 		}
 	}
 	rc = cli_emit(cli, NULL, &out);

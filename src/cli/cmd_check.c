@@ -110,7 +110,7 @@ static void render_json(const struct profile *p, struct collect_results *res, do
 		json_t *o =
 		    json_pack("{s:s,s:s?,s:s?,s:s,s:s?,s:s?,s:s?,s:s?,s:f,s:I}", "collector",
 		              r->collector, "item", r->item_id, "subject", r->subject, "status",
-		              measurement_status_name(r->status), "value", r->value_text, "unit",
+		              store_collect_status_name(r->status), "value", r->value_text, "unit",
 		              r->unit, "evidence", r->evidence, "detail", r->detail, "at", r->at,
 		              "measurement", r->id);
 		json_object_set_new(o, "value_num",
@@ -119,9 +119,9 @@ static void render_json(const struct profile *p, struct collect_results *res, do
 		counts[r->status]++;
 	}
 	for (int i = 0; i < 4; i++)
-		json_object_set_new(summary, measurement_status_name((enum measurement_status)i),
+		json_object_set_new(summary, store_collect_status_name((enum measurement_status)i),
 		                    json_integer(counts[i]));
-	sg_time_utc((long long)at, when);
+	timeutil_utc((long long)at, when);
 	root = json_pack("{s:s,s:i,s:s,s:I,s:o,s:o}", "service", p->service.name, "pattern",
 	                 p->service.pattern, "measured_at", when, "ledger_seq", seq, "summary",
 	                 summary, "results", arr);
@@ -187,7 +187,7 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 	ctx.cat = cli_catalog(cli);
 	ctx.pattern = p->service.pattern;
 	ctx.store = st;
-	ctx.now = sg_now();
+	ctx.now = timeutil_now();
 	ctx.timeout_s = plan.timeout_s;
 	ctx.root = plan.root ? plan.root : "";
 	ctx.lang = cli->lang;

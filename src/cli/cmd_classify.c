@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -192,8 +193,8 @@ static int by_type(struct cli *cli, int json, const char *name)
 		for (size_t d = 0; d <= 6 && shown < 5; d++)
 			for (size_t i = 0; i < cat->nservice_types && shown < 5; i++) {
 				const struct service_type *st = &cat->service_types[i];
-				size_t dj = sg_edit_distance(name, st->name_ja);
-				size_t de = sg_edit_distance(name, st->name_en);
+				size_t dj = i18n_edit_distance(name, st->name_ja);
+				size_t de = i18n_edit_distance(name, st->name_en);
 				if ((dj < de ? dj : de) != d)
 					continue;
 				if (!shown)

@@ -154,7 +154,7 @@ int cli_ledger_opts(struct cli *cli, const char *cmd, const char *usage, int arg
 		case OPT_FROM:
 		case OPT_TO:
 			cli_error_init(cli, &err);
-			if (sg_time_parse(optarg, &t, &err))
+			if (timeutil_parse(optarg, &t, &err))
 				return cli_usage_error(
 				    cli, cmd,
 				    TR(cli->lang,
@@ -320,7 +320,7 @@ static int show_one(json_t *entry, const char *text, void *ctx)
 	}
 	snprintf(seq, sizeof(seq), "%lld",
 	         (long long)json_integer_value(json_object_get(entry, "seq")));
-	sg_time_local(at / 1000, "Asia/Tokyo", 1, when);
+	timeutil_local(at / 1000, "Asia/Tokyo", 1, when);
 	payload = json_dumps(json_object_get(entry, "payload"),
 	                     JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 	{
@@ -489,7 +489,7 @@ static int ledger_verify_cmd(struct cli *cli, int argc, char **argv)
 	       "(every signature valid, key %.16s…)\n"),
 	    r.entries, r.recomputed, r.heads, keys[0].id);
 	if (r.heads) {
-		sg_time_utc(r.last_head_ms / 1000, when);
+		timeutil_utc(r.last_head_ms / 1000, when);
 		printf(TR(cli->lang, "最新のツリーヘッド: エントリ %lld 件、%s\n",
 		          "latest tree head: %lld entries, %s\n"),
 		       r.sealed, when);
@@ -502,7 +502,7 @@ static int ledger_verify_cmd(struct cli *cli, int argc, char **argv)
 		          "signature yet (saasguard ledger seal)\n"));
 	}
 	if (r.heads_timestamped) {
-		sg_time_utc(r.last_token_time, when);
+		timeutil_utc(r.last_token_time, when);
 		printf(
 		    TR(cli->lang,
 		       "タイムスタンプ: ツリーヘッド %lld 件中 %lld 件に RFC 3161 タイムスタンプ "

@@ -32,7 +32,7 @@ static void log_line(void *arg, const char *line)
 {
 	char ts[32];
 	(void)arg;
-	sg_time_utc((long long)sg_now(), ts);
+	timeutil_utc((long long)timeutil_now(), ts);
 	fprintf(stderr, "%s saasguard monitor: %s\n", ts, line);
 	fflush(stderr);
 }
@@ -179,7 +179,7 @@ int cmd_availability(struct cli *cli, int argc, char **argv)
 	struct monitor_config *cfg = NULL;
 	struct store *s = NULL;
 	struct sg_error err;
-	struct sg_period per;
+	struct timeutil_period per;
 	struct availability av;
 	struct dynbuf out = DYNBUF_INIT;
 	const struct eval_item *it;
@@ -215,13 +215,13 @@ int cmd_availability(struct cli *cli, int argc, char **argv)
 	cli_error_init(cli, &err);
 	if (profile_load(argv[optind], cli_catalog(cli), &p, &err) ||
 	    monitor_config_load(p, cli_catalog(cli), &cfg, &err) ||
-	    sg_period_parse(month, cfg->hours.timezone, &per, &err)) {
+	    timeutil_period_parse(month, cfg->hours.timezone, &per, &err)) {
 		rc = cli_report(cli, &err);
 		goto out;
 	}
 	if ((rc = open_store(cli, db, STORE_READONLY, &s)))
 		goto out;
-	if (availability_for_period(s, cfg, (double)per.start, (double)per.end, sg_now(), &av,
+	if (availability_for_period(s, cfg, (double)per.start, (double)per.end, timeutil_now(), &av,
 	                            &err)) {
 		rc = cli_report(cli, &err);
 		goto out;
@@ -374,7 +374,7 @@ static void when(double t, char out[40])
 	if (t <= 0)
 		snprintf(out, 40, "-");
 	else
-		sg_time_local((long long)t, "Asia/Tokyo", 1, out);
+		timeutil_local((long long)t, "Asia/Tokyo", 1, out);
 }
 
 static json_t *incident_json(const struct incident_row *r)
@@ -441,7 +441,7 @@ static int incident_list(struct cli *cli, int argc, char **argv)
 	rc = cli_emit(cli, NULL, &out);
 out:
 	for (size_t k = 0; k < n; k++)
-		incident_row_release(&rows[k]);
+		store_monitor_incident_row_release(&rows[k]);
 	free(rows);
 	dynbuf_release(&out);
 	store_close(s);
@@ -534,9 +534,9 @@ static int incident_show(struct cli *cli, int argc, char **argv)
 	rc = cli_emit(cli, NULL, &out);
 out:
 	for (size_t k = 0; k < n; k++)
-		notification_row_release(&nr[k]);
+		store_monitor_notification_row_release(&nr[k]);
 	free(nr);
-	incident_row_release(&r);
+	store_monitor_incident_row_release(&r);
 	dynbuf_release(&out);
 	store_close(s);
 	return rc;
@@ -601,10 +601,10 @@ static int incident_followup(struct cli *cli, int argc, char **argv)
 	v.summary = r.summary;
 	v.followup_deadline_s = r.followup_deadline_s;
 	j = json_pack("{s:I,s:s,s:f,s:I}", "incident", (json_int_t)id, "message", dynbuf_ptr(&msg),
-	              "delay_s", sg_now() - r.detected_at, "recipients",
+	              "delay_s", timeutil_now() - r.detected_at, "recipients",
 	              (json_int_t)notify_config_recipients(ncfg, "admin_contacts"));
 	if (store_begin(s, &err) ||
-	    store_monitor_followup_insert(s, id, sg_now(), dynbuf_ptr(&msg), &fid, &err) ||
+	    store_monitor_followup_insert(s, id, timeutil_now(), dynbuf_ptr(&msg), &fid, &err) ||
 	    ledger_append(s, "followup_recorded", j, NULL, &err) ||
 	    notify_enqueue(s, ncfg, NOTIFY_FOLLOWUP, &v, dynbuf_ptr(&msg), &err) ||
 	    store_commit(s, &err)) {
@@ -621,7 +621,7 @@ static int incident_followup(struct cli *cli, int argc, char **argv)
 	          "contact(s).\nsaasguard monitor delivers it (--once works too).\n"),
 	       id, notify_config_recipients(ncfg, "admin_contacts"));
 out:
-	incident_row_release(&r);
+	store_monitor_incident_row_release(&r);
 	dynbuf_release(&msg);
 	notify_config_free(ncfg);
 	profile_free(p);

@@ -66,7 +66,7 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 	struct store *store = NULL;
 	struct sg_error err;
 	char *dbpath = NULL, sha[65];
-	struct report_inputs in = {0};
+	struct report_job_inputs in = {0};
 	struct ledger_config lc;
 	int have_lc = 0;
 
@@ -145,7 +145,7 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 		goto out;
 	have_lc = 1;
 	if (store_open(dbpath, 0, &store, &err) ||
-	    report_inputs_load(&req, store, &lc, &in, &err)) {
+	    report_job_inputs_load(&req, store, &lc, &in, &err)) {
 		rc = cli_report(cli, &err);
 		goto out;
 	}
@@ -161,7 +161,7 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 		           "Wrote %s (period %s, SHA-256 %s)\n"),
 		        output, req.period.label, sha);
 out:
-	report_inputs_release(&in);
+	report_job_inputs_release(&in);
 	if (have_lc)
 		ledger_config_release(&lc);
 	if (format == REPORT_FORMAT_PDF)

@@ -66,7 +66,7 @@ int cmd_sla(struct cli *cli, int argc, char **argv)
 	cli_error_init(cli, &err);
 	if (profile_load(argv[optind], cat, &p, &err))
 		return cli_report(cli, &err);
-	if (assess_run(cat, p, NULL, sg_now(), &r, &err) ||
+	if (assess_run(cat, p, NULL, timeutil_now(), &r, &err) ||
 	    sla_write(r, (enum sla_format)format, (int)cli->lang, &out, &err))
 		status = cli_report(cli, &err);
 	else

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "banned.h"
 
 const struct cli_command cli_commands[] = {
@@ -120,7 +121,7 @@ int main(int argc, char **argv)
 	           "saasguard: '%s' is not a command.\n"),
 	        argv[1]);
 	for (const struct cli_command *c = cli_commands; c->name; c++)
-		if (sg_edit_distance(argv[1], c->name) <= 2)
+		if (i18n_edit_distance(argv[1], c->name) <= 2)
 			fprintf(stderr, TR(cli.lang, "もしかして: %s\n", "Did you mean: %s\n"),
 			        c->name);
 	return 2;

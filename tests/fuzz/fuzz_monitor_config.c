@@ -1,6 +1,6 @@
 /* libFuzzer target: the monitor, notify, service_hours, maintenance and
  * reports sections of a profile (monitor_config_load, notify_config_load,
- * report_config_load). */
+ * report_job_config_load). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct profile *p = NULL;
 	struct monitor_config *mc = NULL;
 	struct notify_config *nc = NULL;
-	struct report_config rc;
+	struct report_job_config rc;
 	struct sg_error err;
 
 	memset(&err, 0, sizeof(err));
@@ -31,12 +31,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (notify_config_load(p, &nc, &err) == SG_OK)
 			notify_config_free(nc);
-		report_config_init(&rc, "/var/lib/saasguard/saasguard.db");
-		if (report_config_load(&rc, p->doc, profile_section(p, "reports"), "/etc", &err) ==
-		        SG_OK &&
+		report_job_config_init(&rc, "/var/lib/saasguard/saasguard.db");
+		if (report_job_config_load(&rc, p->doc, profile_section(p, "reports"), "/etc",
+		                           &err) == SG_OK &&
 		    (!rc.dir || rc.audiences > 3u))
 			abort();
-		report_config_release(&rc);
+		report_job_config_release(&rc);
 	}
 	profile_free(p);
 	return 0;

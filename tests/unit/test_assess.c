@@ -73,8 +73,8 @@ static void expect(int pattern, const struct eval_item *it, const char *value, c
 	if (got != (int)want)
 		print_error("%s pattern %d value '%s' target '%s': want %s, got %s\n", it->id,
 		            pattern, value ? value : "(none)", target ? target : "(none)",
-		            item_verdict_name(want),
-		            got < 0 ? "load error" : item_verdict_name(got));
+		            assess_item_verdict_name(want),
+		            got < 0 ? "load error" : assess_item_verdict_name(got));
 	assert_int_equal(got, want);
 	boundary_checks++;
 }

@@ -89,8 +89,9 @@ static void test_controls_table(void **state)
 		ctl = catalog_control(cat, f[0]);
 		if (!ctl)
 			fail_msg("controls.tsv: %s missing from the catalog", f[0]);
-		if (strcmp(level_name(ctl->level), f[1]))
-			fail_msg("%s: level %s, table says %s", f[0], level_name(ctl->level), f[1]);
+		if (strcmp(catalog_level_name(ctl->level), f[1]))
+			fail_msg("%s: level %s, table says %s", f[0],
+			         catalog_level_name(ctl->level), f[1]);
 		if (ctl->nbest_practices != (size_t)atoi(f[2]))
 			fail_msg("%s: %zu best practices, table says %s", f[0],
 			         ctl->nbest_practices, f[2]);
@@ -120,7 +121,7 @@ static void test_reference_values_table(void **state)
 		if (!it)
 			fail_msg("reference_values.tsv: %s missing from the catalog", f[2]);
 		assert_string_equal(it->control->id, f[0]);
-		assert_string_equal(level_name(it->control->level), f[1]);
+		assert_string_equal(catalog_level_name(it->control->level), f[1]);
 		p = atoi(f[3]);
 		assert_in_range(p, 1, 6);
 		r = &it->refs[p - 1];

@@ -15,7 +15,8 @@ static void test_grow_and_printf(void **state)
 	(void)state;
 	assert_string_equal(dynbuf_ptr(&b), "");
 	for (int i = 0; i < 1000; i++)
-		assert_int_equal(dynbuf_printf(&b, "%d,", i), SG_OK);
+		dynbuf_printf(&b, "%d,", i);
+	assert_int_equal(dynbuf_status(&b), SG_OK);
 	assert_int_equal(strncmp(dynbuf_ptr(&b), "0,1,2,", 6), 0);
 	assert_int_equal(dynbuf_len(&b), strlen(dynbuf_ptr(&b)));
 	dynbuf_setlen(&b, 2);
@@ -29,9 +30,20 @@ static void test_limit(void **state)
 	struct dynbuf b;
 	(void)state;
 	dynbuf_init(&b, 8);
-	assert_int_equal(dynbuf_addstr(&b, "12345678"), SG_OK);
-	assert_int_equal(dynbuf_addch(&b, '9'), SG_ERR_NOMEM);
+	dynbuf_addstr(&b, "12345678");
+	assert_int_equal(dynbuf_status(&b), SG_OK);
+	dynbuf_addch(&b, '9');
+	assert_int_equal(dynbuf_status(&b), SG_ERR_NOMEM);
 	assert_string_equal(dynbuf_ptr(&b), "12345678");
+	/* Sticky: a later append that would fit is refused too, so no silent gap. */
+	dynbuf_setlen(&b, 4);
+	dynbuf_addch(&b, 'x');
+	assert_string_equal(dynbuf_ptr(&b), "1234");
+	assert_int_equal(dynbuf_status(&b), SG_ERR_NOMEM);
+	dynbuf_reset(&b);
+	assert_int_equal(dynbuf_status(&b), SG_OK);
+	dynbuf_addch(&b, 'y');
+	assert_string_equal(dynbuf_ptr(&b), "y");
 	dynbuf_release(&b);
 }
 
@@ -39,9 +51,6 @@ static void test_escape(void **state)
 {
 	struct dynbuf b = DYNBUF_INIT;
 	(void)state;
-	dynbuf_add_json_escaped(&b, "a\"b\\c\n\x01日本");
-	assert_string_equal(dynbuf_ptr(&b), "a\\\"b\\\\c\\n\\u0001日本");
-	dynbuf_reset(&b);
 	dynbuf_add_html_escaped(&b, "<a href='x'>&</a>");
 	assert_string_equal(dynbuf_ptr(&b), "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;");
 	dynbuf_release(&b);

@@ -267,15 +267,15 @@ static void test_latency_buckets(void **state)
 static void test_days_and_times(void **state)
 {
 	(void)state;
-	assert_int_equal(service_days_parse("mon-sun"), 0x7f);
-	assert_int_equal(service_days_parse("mon-fri"), 0x1f);
-	assert_int_equal(service_days_parse("sat-mon"), 0x61);
-	assert_int_equal(service_days_parse("mon,wed"), 0x05);
-	assert_int_equal(service_days_parse("monday"), -1);
-	assert_int_equal(service_time_parse("24:00"), 1440);
-	assert_int_equal(service_time_parse("09:30"), 570);
-	assert_int_equal(service_time_parse("24:01"), -1);
-	assert_int_equal(service_time_parse("9:30"), -1);
+	assert_int_equal(monitor_config_days_parse("mon-sun"), 0x7f);
+	assert_int_equal(monitor_config_days_parse("mon-fri"), 0x1f);
+	assert_int_equal(monitor_config_days_parse("sat-mon"), 0x61);
+	assert_int_equal(monitor_config_days_parse("mon,wed"), 0x05);
+	assert_int_equal(monitor_config_days_parse("monday"), -1);
+	assert_int_equal(monitor_config_time_parse("24:00"), 1440);
+	assert_int_equal(monitor_config_time_parse("09:30"), 570);
+	assert_int_equal(monitor_config_time_parse("24:01"), -1);
+	assert_int_equal(monitor_config_time_parse("9:30"), -1);
 }
 
 static enum sg_code load(const char *yaml, struct monitor_config **cfg, struct sg_error *err)

@@ -42,7 +42,7 @@ static void test_percentile(void **state)
 static void test_wording(void **state)
 {
 	struct dynbuf b = DYNBUF_INIT;
-	struct sg_period q;
+	struct timeutil_period q;
 	(void)state;
 	report_doc_duration(&b, 2820, SG_LANG_JA);
 	assert_string_equal(dynbuf_ptr(&b), "47分");
@@ -56,7 +56,7 @@ static void test_wording(void **state)
 	report_doc_duration(&b, 0, SG_LANG_JA);
 	assert_string_equal(dynbuf_ptr(&b), "0秒");
 	dynbuf_reset(&b);
-	assert_int_equal(sg_period_parse("2026-Q4", "Asia/Tokyo", &q, NULL), SG_OK);
+	assert_int_equal(timeutil_period_parse("2026-Q4", "Asia/Tokyo", &q, NULL), SG_OK);
 	report_doc_period(&b, &q, "Asia/Tokyo", SG_LANG_JA);
 	assert_string_equal(dynbuf_ptr(&b), "2026年第4四半期（10月〜12月）");
 	dynbuf_reset(&b);
@@ -80,7 +80,7 @@ static void test_interval(void **state)
 	assert_int_equal(report_interval_months(cat, 5), 3);
 	assert_int_equal(report_interval_months(cat, 6), 6);
 	{
-		struct sg_period p;
+		struct timeutil_period p;
 		/* 2026-12-15 in Japan, pattern 5: the last complete quarter is Q3 */
 		assert_int_equal(
 		    report_period(cat, 5, NULL, "Asia/Tokyo", NOV + 44 * 86400, &p, NULL), SG_OK);
@@ -145,7 +145,7 @@ static void test_build(void **state)
 	assert_int_equal(store_exec(s, sql, NULL), SG_OK);
 
 	report_request_init(&req, cat, prof);
-	assert_int_equal(sg_period_parse("2026-11", req.tz, &req.period, NULL), SG_OK);
+	assert_int_equal(timeutil_period_parse("2026-11", req.tz, &req.period, NULL), SG_OK);
 	req.now = NOV + 30 * 86400 + 3600;
 	req.audience = REPORT_MANAGERS;
 	assert_int_equal(report_build(s, &req, &r, &err), SG_OK);
@@ -199,40 +199,42 @@ static void test_config_and_names(void **state)
 	static const char yaml[] = "reports:\n  dir: out\n  audiences: [managers]\n"
 	                           "  format: pdf\n  enabled: false\n";
 	static const char bad[] = "reports:\n  audiences: [users, boss]\n";
-	struct report_config c;
+	struct report_job_config c;
 	struct ydoc *doc = NULL;
 	struct sg_error err;
 	char *name;
 	(void)state;
 
-	report_config_init(&c, "/var/lib/saasguard/saasguard.db");
+	report_job_config_init(&c, "/var/lib/saasguard/saasguard.db");
 	assert_string_equal(c.dir, "/var/lib/saasguard/reports");
 	assert_int_equal(c.enabled, 1);
 	assert_int_equal(c.audiences, 3u);
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(ydoc_parse(yaml, sizeof(yaml) - 1, "p.yaml", &doc, &err), SG_OK);
 	assert_int_equal(
-	    report_config_load(&c, doc, ydoc_get(doc->root, "reports"), "/etc/sg", &err), SG_OK);
+	    report_job_config_load(&c, doc, ydoc_get(doc->root, "reports"), "/etc/sg", &err),
+	    SG_OK);
 	assert_string_equal(c.dir, "/etc/sg/out");
 	assert_int_equal(c.audiences, 1u << REPORT_MANAGERS);
 	assert_int_equal(c.enabled, 0);
-	report_config_release(&c);
+	report_job_config_release(&c);
 	ydoc_free(doc);
 
-	report_config_init(&c, "sg.db");
+	report_job_config_init(&c, "sg.db");
 	assert_string_equal(c.dir, "reports");
 	assert_int_equal(ydoc_parse(bad, sizeof(bad) - 1, "p.yaml", &doc, &err), SG_OK);
-	assert_int_equal(report_config_load(&c, doc, ydoc_get(doc->root, "reports"), NULL, &err),
-	                 SG_ERR_INPUT);
+	assert_int_equal(
+	    report_job_config_load(&c, doc, ydoc_get(doc->root, "reports"), NULL, &err),
+	    SG_ERR_INPUT);
 	assert_int_equal(err.line, 2);
 	assert_int_equal(err.col, 22);
-	report_config_release(&c);
+	report_job_config_release(&c);
 	ydoc_free(doc);
 
-	name = report_file_name("a/b\nc", "2026-11", REPORT_USERS);
+	name = report_job_file_name("a/b\nc", "2026-11", REPORT_USERS);
 	assert_string_equal(name, "a_b_c-2026-11-users.pdf");
 	free(name);
-	name = report_file_name(".hidden", "2026-Q4", REPORT_MANAGERS);
+	name = report_job_file_name(".hidden", "2026-Q4", REPORT_MANAGERS);
 	assert_string_equal(name, "_hidden-2026-Q4-managers.pdf");
 	free(name);
 }
