@@ -54,7 +54,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	static const char usage_ja[] =
 	    "使い方: saasguard serve プロファイル.yaml... [--db パス] [--listen 127.0.0.1:8080]\n"
 	    "                        [--tls-cert F --tls-key F] [--trusted-proxy CIDR]...\n"
-	    "                        [--threads N] [--max-per-address N] [--max-connections N]\n\n"
+	    "                        [--threads N] [--max-per-address N] [--max-connections N]\n"
+	    "                        [--idle-timeout 秒]\n\n"
 	    "指定したすべてのサービスの公開稼働状況ページ（/status/）を配信します\n"
 	    "（フォアグラウンドで動作）。\n"
 	    "  --listen           待ち受けるアドレスとポート（既定 127.0.0.1:8080）\n"
@@ -63,11 +64,13 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	    "  --threads          作業スレッド数（既定 4）\n"
 	    "  --max-per-address  1 つのアドレスからの同時接続数の上限（既定 64）\n"
 	    "  --max-connections  同時接続数の上限（既定 4096）\n"
+	    "  --idle-timeout     無通信の接続を閉じるまでの秒数（既定 30）\n"
 	    "SIGTERM で処理中のリクエストを終えて終了、SIGHUP でプロファイルを再読み込みします。\n";
 	static const char usage_en[] =
 	    "usage: saasguard serve PROFILE.yaml... [--db PATH] [--listen 127.0.0.1:8080]\n"
 	    "                       [--tls-cert F --tls-key F] [--trusted-proxy CIDR]...\n"
-	    "                       [--threads N] [--max-per-address N] [--max-connections N]\n\n"
+	    "                       [--threads N] [--max-per-address N] [--max-connections N]\n"
+	    "                       [--idle-timeout SECONDS]\n\n"
 	    "Serves the public status pages (/status/) of every service given, in the\n"
 	    "foreground.\n"
 	    "  --listen           address and port (default 127.0.0.1:8080)\n"
@@ -76,6 +79,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	    "  --threads          worker threads (default 4)\n"
 	    "  --max-per-address  concurrent connections from one address (default 64)\n"
 	    "  --max-connections  concurrent connections in total (default 4096)\n"
+	    "  --idle-timeout     seconds before an idle connection is closed (default 30)\n"
 	    "SIGTERM finishes running requests and exits; SIGHUP reloads the profiles.\n";
 	enum {
 		OPT_DB = 256,
@@ -86,6 +90,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 		OPT_THREADS,
 		OPT_PER_ADDR,
 		OPT_MAX_CONN,
+		OPT_TIMEOUT,
 		OPT_HELP
 	};
 	static const struct option opts[] = {
@@ -97,6 +102,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	    {"threads", required_argument, NULL, OPT_THREADS},
 	    {"max-per-address", required_argument, NULL, OPT_PER_ADDR},
 	    {"max-connections", required_argument, NULL, OPT_MAX_CONN},
+	    {"idle-timeout", required_argument, NULL, OPT_TIMEOUT},
 	    {"help", no_argument, NULL, OPT_HELP},
 	    {NULL, 0, NULL, 0}};
 	struct web_options o;
@@ -152,6 +158,11 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 			if (cli_int(cli, "serve", "--max-connections", optarg, 1, 1000000, &v) < 0)
 				return 2;
 			o.max_connections = (unsigned)v;
+			break;
+		case OPT_TIMEOUT:
+			if (cli_int(cli, "serve", "--idle-timeout", optarg, 1, 3600, &v) < 0)
+				return 2;
+			o.timeout_s = (unsigned)v;
 			break;
 		case OPT_HELP:
 			return cli_help(TR(cli->lang, usage_ja, usage_en));
