@@ -1,8 +1,11 @@
 /*
  * store_web - the web server's queries; see store_web.h.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "store_schemas.h"
 #include "store_web.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -88,4 +91,421 @@ void store_web_followups_free(struct store_web_followup *f, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(f[i].message);
 	free(f);
+}
+
+static const struct store_migration migrations[] = {
+    {1, "CREATE TABLE web_users("
+        " id INTEGER PRIMARY KEY,"
+        " name TEXT NOT NULL UNIQUE,"
+        " role TEXT NOT NULL CHECK (role IN ('admin','operator','viewer')),"
+        " password_hash TEXT NOT NULL,"
+        " created_at REAL NOT NULL);"
+        "CREATE TABLE web_sessions("
+        " id_hash BLOB PRIMARY KEY,"
+        " user_id INTEGER NOT NULL REFERENCES web_users(id) ON DELETE CASCADE,"
+        " csrf TEXT NOT NULL,"
+        " created_at REAL NOT NULL,"
+        " last_seen_at REAL NOT NULL,"
+        " expires_at REAL NOT NULL);"
+        "CREATE INDEX web_sessions_by_user ON web_sessions(user_id);"
+        "CREATE TABLE web_tokens("
+        " id INTEGER PRIMARY KEY,"
+        " name TEXT NOT NULL,"
+        " role TEXT NOT NULL CHECK (role IN ('admin','operator','viewer')),"
+        " token_hash BLOB NOT NULL UNIQUE,"
+        " created_at REAL NOT NULL,"
+        " revoked_at REAL,"
+        " last_used_at REAL);"
+        "CREATE UNIQUE INDEX web_tokens_live_name ON web_tokens(name) WHERE revoked_at IS NULL;"
+        "CREATE TABLE web_login_failures("
+        " key TEXT NOT NULL,"
+        " at REAL NOT NULL);"
+        "CREATE INDEX web_login_failures_by_key ON web_login_failures(key, at);"},
+};
+
+const struct store_schema store_web_schema = {
+    "web",
+    migrations,
+    (int)(sizeof(migrations) / sizeof(migrations[0])),
+};
+
+static char *dup_col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return xstrdup(t ? (const char *)t : "");
+}
+
+static enum sg_code step_done(struct store *s, sqlite3_stmt *st, const char *what,
+                              struct sg_error *err)
+{
+	int r = sqlite3_step(st);
+	enum sg_code rc = SG_OK;
+
+	if (r == SQLITE_CONSTRAINT)
+		rc = sg_error_set(err, SG_ERR_EXISTS, "%s", what);
+	else if (r != SQLITE_DONE)
+		rc = store_fail(s, err, what);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void store_web_user_release(struct store_web_user *u)
+{
+	free(u->name);
+	if (u->password_hash) {
+		explicit_bzero(u->password_hash, strlen(u->password_hash));
+		free(u->password_hash);
+	}
+	memset(u, 0, sizeof(*u));
+}
+
+enum sg_code store_web_user_add(struct store *s, const char *name, const char *role,
+                                const char *hash, double now, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "INSERT INTO web_users(name, role, password_hash, "
+	                                "created_at) VALUES (?,?,?,?)",
+	                                &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, now);
+	return step_done(s, st, "web_users", err);
+}
+
+static void user_from(sqlite3_stmt *st, int col, struct store_web_user *u)
+{
+	u->id = sqlite3_column_int64(st, col);
+	u->name = dup_col(st, col + 1);
+	snprintf(u->role, sizeof(u->role), "%s", (const char *)sqlite3_column_text(st, col + 2));
+	u->password_hash = dup_col(st, col + 3);
+	u->created_at = sqlite3_column_double(st, col + 4);
+}
+
+enum sg_code store_web_user_get(struct store *s, const char *name, struct store_web_user *u,
+                                int *found, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT id, name, role, password_hash, created_at FROM "
+	                                "web_users WHERE name = ?",
+	                                &st, err);
+	int r;
+
+	memset(u, 0, sizeof(*u));
+	*found = 0;
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		user_from(st, 0, u);
+		*found = 1;
+	} else if (r != SQLITE_DONE) {
+		rc = store_fail(s, err, "web_users");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum sg_code store_web_user_list(struct store *s, struct store_web_user **out, size_t *n,
+                                 struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(
+	    s, "SELECT id, name, role, '', created_at FROM web_users ORDER BY name", &st, err);
+	size_t alloc = 0;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if (rc)
+		return rc;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		ALLOC_GROW(*out, *n, alloc);
+		user_from(st, 0, &(*out)[(*n)++]);
+	}
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? SG_OK : store_fail(s, err, "web_users");
+}
+
+static enum sg_code changes(struct store *s, sqlite3_stmt *st, const char *what, int *found,
+                            struct sg_error *err)
+{
+	int r = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return store_fail(s, err, what);
+	*found = sqlite3_changes(s->db) > 0;
+	return SG_OK;
+}
+
+enum sg_code store_web_user_passwd(struct store *s, const char *name, const char *hash,
+                                   int *found, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc;
+
+	if ((rc = store_begin(s, err)))
+		return rc;
+	if ((rc = store_prepare(s, "UPDATE web_users SET password_hash = ? WHERE name = ?", &st,
+	                        err)))
+		goto fail;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	if ((rc = changes(s, st, "web_users", found, err)))
+		goto fail;
+	if ((rc = store_prepare(s,
+	                        "DELETE FROM web_sessions WHERE user_id = (SELECT id FROM "
+	                        "web_users WHERE name = ?)",
+	                        &st, err)))
+		goto fail;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if ((rc = step_done(s, st, "web_sessions", err)))
+		goto fail;
+	return store_commit(s, err);
+fail:
+	store_rollback(s);
+	return rc;
+}
+
+enum sg_code store_web_user_remove(struct store *s, const char *name, int *found,
+                                   struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s, "DELETE FROM web_users WHERE name = ?", &st, err);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	return changes(s, st, "web_users", found, err);
+}
+
+enum sg_code store_web_session_add(struct store *s, const unsigned char id_hash[32],
+                                   long long user_id, const char *csrf, double now,
+                                   double expires, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "INSERT INTO web_sessions(id_hash, user_id, csrf, "
+	                                "created_at, last_seen_at, expires_at) VALUES "
+	                                "(?,?,?,?,?,?)",
+	                                &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_blob(st, 1, id_hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, user_id);
+	sqlite3_bind_text(st, 3, csrf, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, now);
+	sqlite3_bind_double(st, 5, now);
+	sqlite3_bind_double(st, 6, expires);
+	return step_done(s, st, "web_sessions", err);
+}
+
+enum sg_code store_web_session_get(struct store *s, const unsigned char id_hash[32], double now,
+                                   struct store_web_user *u, char csrf[65], int *found,
+                                   struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT u.id, u.name, u.role, '', u.created_at, s.csrf "
+	                                "FROM web_sessions s JOIN web_users u ON u.id = s.user_id "
+	                                "WHERE s.id_hash = ? AND s.expires_at > ?",
+	                                &st, err);
+	int r;
+
+	memset(u, 0, sizeof(*u));
+	*found = 0;
+	csrf[0] = 0;
+	if (rc)
+		return rc;
+	sqlite3_bind_blob(st, 1, id_hash, 32, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, now);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		user_from(st, 0, u);
+		snprintf(csrf, 65, "%s", (const char *)sqlite3_column_text(st, 5));
+		*found = 1;
+	} else if (r != SQLITE_DONE) {
+		rc = store_fail(s, err, "web_sessions");
+	}
+	sqlite3_finalize(st);
+	if (rc || !*found)
+		return rc;
+	if ((rc = store_prepare(s, "UPDATE web_sessions SET last_seen_at = ? WHERE id_hash = ?",
+	                        &st, err)))
+		return rc;
+	sqlite3_bind_double(st, 1, now);
+	sqlite3_bind_blob(st, 2, id_hash, 32, SQLITE_STATIC);
+	return step_done(s, st, "web_sessions", err);
+}
+
+enum sg_code store_web_session_end(struct store *s, const unsigned char id_hash[32],
+                                   struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s, "DELETE FROM web_sessions WHERE id_hash = ?", &st, err);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_blob(st, 1, id_hash, 32, SQLITE_STATIC);
+	return step_done(s, st, "web_sessions", err);
+}
+
+void store_web_token_release(struct store_web_token *t)
+{
+	free(t->name);
+	memset(t, 0, sizeof(*t));
+}
+
+enum sg_code store_web_token_add(struct store *s, const char *name, const char *role,
+                                 const unsigned char hash[32], double now, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "INSERT INTO web_tokens(name, role, token_hash, "
+	                                "created_at) VALUES (?,?,?,?)",
+	                                &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, now);
+	return step_done(s, st, "web_tokens", err);
+}
+
+static void token_from(sqlite3_stmt *st, struct store_web_token *t)
+{
+	t->id = sqlite3_column_int64(st, 0);
+	t->name = dup_col(st, 1);
+	snprintf(t->role, sizeof(t->role), "%s", (const char *)sqlite3_column_text(st, 2));
+	t->created_at = sqlite3_column_double(st, 3);
+	t->revoked_at = sqlite3_column_double(st, 4);
+	t->last_used_at = sqlite3_column_double(st, 5);
+}
+
+enum sg_code store_web_token_list(struct store *s, struct store_web_token **out, size_t *n,
+                                  struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT id, name, role, created_at, revoked_at, "
+	                                "last_used_at FROM web_tokens ORDER BY name, id",
+	                                &st, err);
+	size_t alloc = 0;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if (rc)
+		return rc;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		ALLOC_GROW(*out, *n, alloc);
+		token_from(st, &(*out)[(*n)++]);
+	}
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? SG_OK : store_fail(s, err, "web_tokens");
+}
+
+enum sg_code store_web_token_revoke(struct store *s, const char *name, double now, int *found,
+                                    struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "UPDATE web_tokens SET revoked_at = ? WHERE name = ? AND "
+	                                "revoked_at IS NULL",
+	                                &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_double(st, 1, now);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	return changes(s, st, "web_tokens", found, err);
+}
+
+enum sg_code store_web_token_find(struct store *s, const unsigned char hash[32], double now,
+                                  struct store_web_token *t, int *found, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT id, name, role, created_at, revoked_at, "
+	                                "last_used_at FROM web_tokens WHERE token_hash = ? AND "
+	                                "revoked_at IS NULL",
+	                                &st, err);
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	*found = 0;
+	if (rc)
+		return rc;
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		token_from(st, t);
+		*found = 1;
+	} else if (r != SQLITE_DONE) {
+		rc = store_fail(s, err, "web_tokens");
+	}
+	sqlite3_finalize(st);
+	if (rc || !*found)
+		return rc;
+	if ((rc = store_prepare(s, "UPDATE web_tokens SET last_used_at = ? WHERE id = ?", &st,
+	                        err)))
+		return rc;
+	sqlite3_bind_double(st, 1, now);
+	sqlite3_bind_int64(st, 2, t->id);
+	return step_done(s, st, "web_tokens", err);
+}
+
+enum sg_code store_web_login_failed(struct store *s, const char *key, double now,
+                                    struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc =
+	    store_prepare(s, "INSERT INTO web_login_failures(key, at) VALUES (?,?)", &st, err);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, now);
+	return step_done(s, st, "web_login_failures", err);
+}
+
+enum sg_code store_web_login_failures(struct store *s, const char *key, double since,
+                                      long long *n, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT count(*) FROM web_login_failures WHERE key = ? "
+	                                "AND at >= ?",
+	                                &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, since);
+	*n = 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	else
+		rc = store_fail(s, err, "web_login_failures");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum sg_code store_web_login_clear(struct store *s, const char *key, double before,
+                                   struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "DELETE FROM web_login_failures WHERE key = ? OR at < ?",
+	                                &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, before);
+	return step_done(s, st, "web_login_failures", err);
 }
