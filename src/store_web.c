@@ -244,8 +244,8 @@ static enum sg_code changes(struct store *s, sqlite3_stmt *st, const char *what,
 	return SG_OK;
 }
 
-enum sg_code store_web_user_passwd(struct store *s, const char *name, const char *hash,
-                                   int *found, struct sg_error *err)
+enum sg_code store_web_user_passwd(struct store *s, const char *name, const char *hash, int *found,
+                                   struct sg_error *err)
 {
 	sqlite3_stmt *st;
 	enum sg_code rc;
@@ -286,8 +286,8 @@ enum sg_code store_web_user_remove(struct store *s, const char *name, int *found
 }
 
 enum sg_code store_web_session_add(struct store *s, const unsigned char id_hash[32],
-                                   long long user_id, const char *csrf, double now,
-                                   double expires, struct sg_error *err)
+                                   long long user_id, const char *csrf, double now, double expires,
+                                   struct sg_error *err)
 {
 	sqlite3_stmt *st;
 	enum sg_code rc = store_prepare(s,
@@ -453,8 +453,8 @@ enum sg_code store_web_token_find(struct store *s, const unsigned char hash[32],
 	sqlite3_finalize(st);
 	if (rc || !*found)
 		return rc;
-	if ((rc = store_prepare(s, "UPDATE web_tokens SET last_used_at = ? WHERE id = ?", &st,
-	                        err)))
+	if ((rc =
+	         store_prepare(s, "UPDATE web_tokens SET last_used_at = ? WHERE id = ?", &st, err)))
 		return rc;
 	sqlite3_bind_double(st, 1, now);
 	sqlite3_bind_int64(st, 2, t->id);
@@ -475,8 +475,8 @@ enum sg_code store_web_login_failed(struct store *s, const char *key, double now
 	return step_done(s, st, "web_login_failures", err);
 }
 
-enum sg_code store_web_login_failures(struct store *s, const char *key, double since,
-                                      long long *n, struct sg_error *err)
+enum sg_code store_web_login_failures(struct store *s, const char *key, double since, long long *n,
+                                      struct sg_error *err)
 {
 	sqlite3_stmt *st;
 	enum sg_code rc = store_prepare(s,
@@ -500,12 +500,53 @@ enum sg_code store_web_login_clear(struct store *s, const char *key, double befo
                                    struct sg_error *err)
 {
 	sqlite3_stmt *st;
-	enum sg_code rc = store_prepare(s,
-	                                "DELETE FROM web_login_failures WHERE key = ? OR at < ?",
-	                                &st, err);
+	enum sg_code rc =
+	    store_prepare(s, "DELETE FROM web_login_failures WHERE key = ? OR at < ?", &st, err);
 	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 2, before);
 	return step_done(s, st, "web_login_failures", err);
+}
+
+enum sg_code store_web_outbox(struct store *s, long long *pending, double *oldest,
+                              struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT count(*), COALESCE(min(created_at), 0) FROM "
+	                                "notifications WHERE delivered_at IS NULL",
+	                                &st, err);
+	if (rc)
+		return rc;
+	*pending = 0;
+	*oldest = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*pending = sqlite3_column_int64(st, 0);
+		*oldest = sqlite3_column_double(st, 1);
+	} else {
+		rc = store_fail(s, err, "notifications");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum sg_code store_web_open_incidents(struct store *s, const char *service, long long *n,
+                                      struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT count(*) FROM incidents WHERE service = ? AND "
+	                                "resolved_at IS NULL",
+	                                &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
+	*n = 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	else
+		rc = store_fail(s, err, "incidents");
+	sqlite3_finalize(st);
+	return rc;
 }

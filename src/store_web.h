@@ -33,6 +33,14 @@ enum sg_code store_web_followups(struct store *s, long long incident_id,
                                  struct store_web_followup **out, size_t *n, struct sg_error *err);
 void store_web_followups_free(struct store_web_followup *f, size_t n);
 
+/* Undelivered messages in the notify outbox and the creation time of the
+ * oldest (0: none). */
+enum sg_code store_web_outbox(struct store *s, long long *pending, double *oldest,
+                              struct sg_error *err);
+/* Open incidents of a service. */
+enum sg_code store_web_open_incidents(struct store *s, const char *service, long long *n,
+                                      struct sg_error *err);
+
 /* users */
 struct store_web_user {
 	long long id;
@@ -51,16 +59,16 @@ enum sg_code store_web_user_get(struct store *s, const char *name, struct store_
 enum sg_code store_web_user_list(struct store *s, struct store_web_user **out, size_t *n,
                                  struct sg_error *err);
 /* Replaces the hash and ends every session of the user; *found 0: none. */
-enum sg_code store_web_user_passwd(struct store *s, const char *name, const char *hash,
-                                   int *found, struct sg_error *err);
+enum sg_code store_web_user_passwd(struct store *s, const char *name, const char *hash, int *found,
+                                   struct sg_error *err);
 /* Removes the user and its sessions; *found 0: none. */
 enum sg_code store_web_user_remove(struct store *s, const char *name, int *found,
                                    struct sg_error *err);
 
 /* sessions (id_hash: SHA-256 of the session id, 32 bytes) */
 enum sg_code store_web_session_add(struct store *s, const unsigned char id_hash[32],
-                                   long long user_id, const char *csrf, double now,
-                                   double expires, struct sg_error *err);
+                                   long long user_id, const char *csrf, double now, double expires,
+                                   struct sg_error *err);
 /* The live session's user and CSRF token (csrf: 64 bytes); *found 0 when
  * the session is unknown or expired. Slides last_seen_at. */
 enum sg_code store_web_session_get(struct store *s, const unsigned char id_hash[32], double now,
@@ -92,8 +100,8 @@ enum sg_code store_web_token_find(struct store *s, const unsigned char hash[32],
 enum sg_code store_web_login_failed(struct store *s, const char *key, double now,
                                     struct sg_error *err);
 /* Failures of key since `since`. */
-enum sg_code store_web_login_failures(struct store *s, const char *key, double since,
-                                      long long *n, struct sg_error *err);
+enum sg_code store_web_login_failures(struct store *s, const char *key, double since, long long *n,
+                                      struct sg_error *err);
 /* Forgets a key's failures (after a successful login) and anything older
  * than `before`. */
 enum sg_code store_web_login_clear(struct store *s, const char *key, double before,

@@ -21,7 +21,9 @@
 #include "timeutil.h"
 #include "web.h"
 #include "web_site.h"
+#include "web_req.h"
 #include "web_status.h"
+#include "store_web.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -55,8 +57,7 @@ struct web {
 
 	pthread_mutex_t cache_lock;
 	pthread_cond_t cache_cond;
-	struct cache_slot *cache;   /* one per service of site */
-	pthread_mutex_t build_lock; /* the time-zone functions are process-wide */
+	struct cache_slot *cache; /* one per service of site */
 
 	pthread_mutex_t stores_lock;
 	struct store **stores; /* every per-thread connection, closed at stop */
@@ -68,7 +69,7 @@ struct web {
 static _Thread_local struct store *thread_store;
 
 struct request {
-	size_t body;
+	struct dynbuf body; /* POST bodies, up to WEB_MAX_FORM */
 	int refused;
 };
 
@@ -148,9 +149,7 @@ static struct view_ref *get_view(struct web *w, struct store *s, size_t i)
 	pthread_mutex_unlock(&w->cache_lock);
 
 	memset(&err, 0, sizeof(err));
-	pthread_mutex_lock(&w->build_lock);
 	rc = web_status_build(s, w->cat, &w->site->svc[i], now, &v, &err);
-	pthread_mutex_unlock(&w->build_lock);
 	if (rc)
 		wlog(w, "status %s: %s", w->site->svc[i].slug, err.msg);
 
@@ -406,18 +405,23 @@ static void add_headers(struct web *w, struct MHD_Response *resp, const struct w
 	if (w->tls)
 		MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
 	MHD_add_response_header(resp, "Cache-Control",
-	                        !strncmp(r->type, "text/css", 8) ? "public, max-age=3600"
-	                        : r->embeddable                  ? "public, max-age=60"
-	                                                         : "no-cache");
+	                        r->no_store                        ? "no-store"
+	                        : !strncmp(r->type, "text/css", 8) ? "public, max-age=3600"
+	                        : r->embeddable                    ? "public, max-age=60"
+	                                                           : "no-cache");
 	if (!strncmp(r->type, "text/html", 9) || !strncmp(r->type, "application/atom", 16))
 		MHD_add_response_header(resp, "Vary", "Accept-Language");
 	if (r->location)
 		MHD_add_response_header(resp, "Location", r->location);
 	if (r->status == 405)
-		MHD_add_response_header(resp, "Allow", "GET, HEAD");
+		MHD_add_response_header(resp, "Allow",
+		                        r->allow == WEB_M_POST                 ? "POST"
+		                        : r->allow == (WEB_M_GET | WEB_M_POST) ? "GET, HEAD, POST"
+		                                                               : "GET, HEAD");
 }
 
-static enum MHD_Result send_reply(struct web *w, struct MHD_Connection *c, struct web_reply *r)
+static enum MHD_Result send_reply(struct web *w, struct MHD_Connection *c, struct web_reply *r,
+                                  const struct web_req *q, int private_page)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
@@ -435,10 +439,177 @@ static enum MHD_Result send_reply(struct web *w, struct MHD_Connection *c, struc
 	    MHD_create_response_from_buffer(len, body ? body : xstrdup(""), MHD_RESPMEM_MUST_FREE);
 	if (!resp)
 		return MHD_NO;
+	r->no_store = private_page;
 	add_headers(w, resp, r);
+	for (int i = 0; i < 2; i++)
+		if (q->set_cookie[i][0])
+			MHD_add_response_header(resp, "Set-Cookie", q->set_cookie[i]);
+	if (r->www_authenticate)
+		MHD_add_response_header(resp, "WWW-Authenticate", r->www_authenticate);
 	ret = MHD_queue_response(c, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+/* The client's address: the peer, or the nearest address a trusted proxy
+ * put in X-Forwarded-For. */
+static void client_address(struct web *w, struct MHD_Connection *c, int trusted, char *out,
+                           size_t n)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	const char *xff;
+
+	snprintf(out, n, "-");
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)n);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+		          (socklen_t)n);
+	(void)w;
+	if (trusted && (xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For"))) {
+		const char *last = strrchr(xff, ',');
+		struct web_cidr tmp;
+		char cand[64];
+		last = last ? last + 1 : xff;
+		while (*last == ' ')
+			last++;
+		snprintf(cand, sizeof(cand), "%s", last);
+		if (web_cidr_parse(cand, &tmp) == 0 && !strchr(cand, '/'))
+			snprintf(out, n, "%s", cand);
+	}
+}
+
+/* Who is asking: a session cookie (pages) or a bearer token (API).
+ * Returns 429 when the address has failed too often, else 0. */
+static int identify(struct web *w, struct MHD_Connection *c, struct store *s, struct web_req *q)
+{
+	const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "sg_session");
+	const char *login = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "sg_login");
+	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	struct sg_error err;
+	double now = timeutil_now();
+	int found = 0;
+	char akey[96];
+
+	(void)w;
+	memset(&err, 0, sizeof(err));
+	if (login && strlen(login) < sizeof(q->login_csrf))
+		snprintf(q->login_csrf, sizeof(q->login_csrf), "%s", login);
+	if (auth && !strncasecmp(auth, "Bearer ", 7)) {
+		struct store_web_token t;
+		unsigned char h[32];
+		long long fails = 0;
+		snprintf(akey, sizeof(akey), "addr:%.80s", q->address);
+		if (store_web_login_failures(s, akey, now - WEB_AUTH_WINDOW_S, &fails, &err) ==
+		        SG_OK &&
+		    fails >= WEB_AUTH_MAX_ADDR_FAILS)
+			return 429;
+		web_auth_hash_text(auth + 7, h);
+		if (store_web_token_find(s, h, now, &t, &found, &err) == SG_OK && found) {
+			q->role = (enum web_role)web_auth_role_parse(t.role);
+			q->via_token = 1;
+			snprintf(q->user, sizeof(q->user), "token:%s", t.name);
+		} else {
+			store_web_login_failed(s, akey, now, &err);
+		}
+		store_web_token_release(&t);
+		return 0;
+	}
+	if (cookie && strlen(cookie) <= WEB_AUTH_SECRET_LEN) {
+		struct store_web_user u;
+		char csrf[65];
+		web_auth_hash_text(cookie, q->session_hash);
+		if (store_web_session_get(s, q->session_hash, now, &u, csrf, &found, &err) ==
+		        SG_OK &&
+		    found) {
+			q->role = (enum web_role)web_auth_role_parse(u.role);
+			q->has_session = 1;
+			snprintf(q->user, sizeof(q->user), "%s", u.name);
+			snprintf(q->csrf, sizeof(q->csrf), "%s", csrf);
+		}
+		store_web_user_release(&u);
+	}
+	return 0;
+}
+
+static int is_dash(enum web_route_id id)
+{
+	return id >= WEB_R_LOGIN && id <= WEB_R_CHART;
+}
+
+static int is_api(enum web_route_id id)
+{
+	return id >= WEB_R_API_OPENAPI && id <= WEB_R_METRICS;
+}
+
+/* Operator pages and the API: identity, the POST body, then the writers. */
+static void dispatch_private(struct web *w, struct MHD_Connection *c, const struct web_route *rt,
+                             enum sg_lang lang, struct request *rq, struct web_req *q,
+                             struct web_reply *r)
+{
+	struct store *s = get_store(w);
+	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	struct web_form form;
+	int trusted = w->o.nproxies && peer_trusted(w, c), have_form = 0;
+	char base[320], addr[64];
+	struct view_ref *vr = NULL;
+	const char *proto;
+
+	if (!s) {
+		error_page(r, 503, lang);
+		return;
+	}
+	base_url(w, c, base, sizeof(base));
+	client_address(w, c, trusted, addr, sizeof(addr));
+	proto =
+	    trusted ? MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Proto") : NULL;
+	q->rt = rt;
+	q->lang = lang;
+	q->s = s;
+	q->cat = w->cat;
+	q->site = w->site;
+	q->base = base;
+	q->address = addr;
+	q->secure = w->tls || (proto && !strcmp(proto, "https"));
+	q->loopback = w->loopback;
+	q->q_month = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "month");
+	if (identify(w, c, s, q) == 429) {
+		r->status = 429;
+		r->type = "application/json";
+		dynbuf_addstr(&r->body,
+		              "{\"error\": \"too many failed attempts; wait 15 minutes\"}\n");
+		return;
+	}
+	if (rt->is_post && is_dash(rt->id)) {
+		/* A form from another origin is refused even before its CSRF token. */
+		if (origin && strcmp(origin, base) && strcmp(origin, "null")) {
+			error_page(r, 403, lang);
+			return;
+		}
+		if (ct && !strncasecmp(ct, "application/x-www-form-urlencoded", 33) &&
+		    web_form_parse(dynbuf_ptr(&rq->body), dynbuf_len(&rq->body), &form, NULL) ==
+		        SG_OK)
+			have_form = 1;
+		q->form = have_form ? &form : NULL;
+	}
+	q->body = dynbuf_ptr(&rq->body);
+	q->body_len = dynbuf_len(&rq->body);
+	if (rt->id == WEB_R_API_SERVICE && q->role) {
+		for (size_t i = 0; i < w->site->n; i++)
+			if (!strcmp(w->site->svc[i].slug, rt->slug))
+				vr = get_view(w, s, i);
+		q->view = vr ? vr->v : NULL;
+	}
+	if (is_dash(rt->id))
+		web_dash_handle(q, r);
+	else
+		web_api_handle(q, r);
+	if (have_form)
+		web_form_release(&form);
+	ref_put(w, vr);
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
@@ -449,24 +620,29 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	struct request *rq = *con_cls;
 	struct web_route rt;
 	struct web_reply r;
+	struct web_req q;
 	enum sg_lang lang;
 	enum MHD_Result ret;
 
 	(void)version;
-	(void)upload;
 	if (!rq) {
-		*con_cls = xcalloc(1, sizeof(*rq));
+		rq = xcalloc(1, sizeof(*rq));
+		dynbuf_init(&rq->body, WEB_MAX_FORM);
+		*con_cls = rq;
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		rq->body += *upload_size;
+		if (!rq->refused) {
+			dynbuf_add(&rq->body, upload, *upload_size);
+			if (dynbuf_status(&rq->body))
+				rq->refused = 413;
+		}
 		*upload_size = 0;
-		if (rq->body > WEB_MAX_BODY)
-			rq->refused = 413;
 		return MHD_YES;
 	}
 	atomic_fetch_add(&w->active, 1);
 	memset(&r, 0, sizeof(r));
+	memset(&q, 0, sizeof(q));
 	dynbuf_init(&r.body, 64 << 20);
 	lang =
 	    web_lang_negotiate(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang"),
@@ -476,12 +652,16 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		error_page(&r, rq->refused, lang);
 	} else if (rt.id != WEB_R_NOT_FOUND && !rt.method_ok) {
 		error_page(&r, 405, lang);
+		r.allow = rt.allowed;
 	} else {
 		pthread_rwlock_rdlock(&w->site_lock);
-		dispatch(w, c, &rt, lang, &r);
+		if (is_dash(rt.id) || is_api(rt.id))
+			dispatch_private(w, c, &rt, lang, rq, &q, &r);
+		else
+			dispatch(w, c, &rt, lang, &r);
 		pthread_rwlock_unlock(&w->site_lock);
 	}
-	ret = send_reply(w, c, &r);
+	ret = send_reply(w, c, &r, &q, is_dash(rt.id) || is_api(rt.id));
 	dynbuf_release(&r.body);
 	atomic_fetch_sub(&w->active, 1);
 	return ret;
@@ -493,7 +673,12 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)cls;
 	(void)c;
 	(void)toe;
-	free(*con_cls);
+	struct request *rq = *con_cls;
+
+	if (rq) {
+		dynbuf_release(&rq->body);
+		free(rq);
+	}
 	*con_cls = NULL;
 }
 
@@ -610,7 +795,6 @@ enum sg_code web_start(const struct web_options *o, const struct catalog *cat, c
 	pthread_rwlock_init(&w->site_lock, NULL);
 	pthread_mutex_init(&w->cache_lock, NULL);
 	pthread_cond_init(&w->cache_cond, NULL);
-	pthread_mutex_init(&w->build_lock, NULL);
 	pthread_mutex_init(&w->stores_lock, NULL);
 	if ((rc = parse_listen(o->listen ? o->listen : "127.0.0.1:8080", &ss, &w->loopback, err)))
 		goto fail;
@@ -743,7 +927,6 @@ void web_stop(struct web *w, double drain_s)
 	pthread_rwlock_destroy(&w->site_lock);
 	pthread_mutex_destroy(&w->cache_lock);
 	pthread_cond_destroy(&w->cache_cond);
-	pthread_mutex_destroy(&w->build_lock);
 	pthread_mutex_destroy(&w->stores_lock);
 	free(w);
 }

@@ -36,7 +36,8 @@ enum sg_code web_auth_hash_password(const char *password, char out[crypto_pwhash
 	    crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
 	                      crypto_pwhash_MEMLIMIT_INTERACTIVE))
 		return sg_error_set(err, SG_ERR_NOMEM, "%s",
-		                    ETR(err, "パスワードのハッシュを計算できませんでした（メモリ不足）",
+		                    ETR(err,
+		                        "パスワードのハッシュを計算できませんでした（メモリ不足）",
 		                        "could not hash the password (out of memory)"));
 	return SG_OK;
 }
@@ -80,7 +81,8 @@ static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
 static void dummy_init(void)
 {
 	if (crypto_pwhash_str(dummy, "saasguard-dummy-password", 24,
-	                      crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE))
+	                      crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	                      crypto_pwhash_MEMLIMIT_INTERACTIVE))
 		dummy[0] = 0;
 }
 
@@ -119,8 +121,10 @@ enum sg_code web_auth_login(struct store *s, const char *name, const char *passw
 	           : (web_auth_password_matches(dummy_hash(), password), 0);
 	if (!ok) {
 		store_web_user_release(u);
-		if ((rc = store_begin(s, err)) || (rc = store_web_login_failed(s, ukey, now, err)) ||
-		    (rc = store_web_login_failed(s, akey, now, err)) || (rc = store_commit(s, err))) {
+		if ((rc = store_begin(s, err)) ||
+		    (rc = store_web_login_failed(s, ukey, now, err)) ||
+		    (rc = store_web_login_failed(s, akey, now, err)) ||
+		    (rc = store_commit(s, err))) {
 			store_rollback(s);
 			return rc;
 		}

@@ -186,31 +186,106 @@ static enum web_route_id route_status(char **seg, int n, int trailing, struct we
 	return WEB_R_NOT_FOUND;
 }
 
+static enum web_route_id route_dash(char **seg, int n, int trailing, struct web_route *r)
+{
+	if (n == 1 && trailing)
+		return WEB_R_DASHBOARD;
+	if (trailing)
+		return WEB_R_NOT_FOUND;
+	if (n == 3 && !strcmp(seg[1], "incidents") && !parse_num(seg[2], &r->seq))
+		return WEB_R_DASH_INCIDENT;
+	if (n == 4 && !strcmp(seg[1], "incidents") && !parse_num(seg[2], &r->seq) &&
+	    !strcmp(seg[3], "followup"))
+		return WEB_R_DASH_FOLLOWUP;
+	if (n == 3 && !set_slug(r, seg[1]) && !strcmp(seg[2], "checks"))
+		return WEB_R_DASH_CHECKS;
+	if (n == 5 && !set_slug(r, seg[1]) && !strcmp(seg[2], "checks") &&
+	    !parse_num(seg[3], &r->seq) && !strcmp(seg[4], "chart.svg"))
+		return WEB_R_CHART;
+	return WEB_R_NOT_FOUND;
+}
+
+static enum web_route_id route_api(char **seg, int n, int trailing, struct web_route *r)
+{
+	if (trailing || n < 3 || strcmp(seg[1], "v1"))
+		return WEB_R_NOT_FOUND;
+	if (n == 3 && !strcmp(seg[2], "openapi.json"))
+		return WEB_R_API_OPENAPI;
+	if (n == 3 && !strcmp(seg[2], "services"))
+		return WEB_R_API_SERVICES;
+	if (n == 3 && !strcmp(seg[2], "users"))
+		return WEB_R_API_USERS;
+	if (!strcmp(seg[2], "services") && n >= 4 && !set_slug(r, seg[3])) {
+		if (n == 4)
+			return WEB_R_API_SERVICE;
+		if (n == 5 && !strcmp(seg[4], "incidents"))
+			return WEB_R_API_INCIDENTS;
+		if (n == 5 && !strcmp(seg[4], "availability"))
+			return WEB_R_API_AVAIL;
+		if (n == 5 && !strcmp(seg[4], "checks"))
+			return WEB_R_API_CHECKS;
+		return WEB_R_NOT_FOUND;
+	}
+	if (!strcmp(seg[2], "incidents") && n >= 4 && !parse_num(seg[3], &r->seq)) {
+		if (n == 4)
+			return WEB_R_API_INCIDENT;
+		if (n == 5 && !strcmp(seg[4], "followups"))
+			return WEB_R_API_FOLLOWUP;
+		return WEB_R_NOT_FOUND;
+	}
+	if (!strcmp(seg[2], "ledger") && n == 4 && !strcmp(seg[3], "head"))
+		return WEB_R_API_LEDGER_HEAD;
+	if (!strcmp(seg[2], "ledger") && n == 5 && !strcmp(seg[3], "proofs") &&
+	    !parse_num(seg[4], &r->seq))
+		return WEB_R_API_LEDGER_PROOF;
+	return WEB_R_NOT_FOUND;
+}
+
 void web_route_match(const char *method, const char *path, struct web_route *out)
 {
 	char buf[WEB_MAX_PATH + 1];
 	char *seg[8];
-	int n, trailing, get;
+	int n, trailing, get, post;
 
 	memset(out, 0, sizeof(*out));
 	get = method && (!strcmp(method, "GET") || !strcmp(method, "HEAD"));
+	post = method && !strcmp(method, "POST");
+	out->is_post = post;
 	if (!path || (n = split(path, buf, seg, 8, &trailing)) < 0)
 		return;
-	out->method_ok = get;
+	out->allowed = WEB_M_GET;
 	if (n == 0)
 		out->id = WEB_R_ROOT;
 	else if (n == 2 && !trailing && !strcmp(seg[0], "assets") && !strcmp(seg[1], "style.css"))
 		out->id = WEB_R_STYLESHEET;
 	else if (n == 1 && !trailing && !strcmp(seg[0], "healthz"))
 		out->id = WEB_R_HEALTH;
-	else if (!strcmp(seg[0], "status"))
+	else if (n == 1 && !trailing && !strcmp(seg[0], "metrics"))
+		out->id = WEB_R_METRICS;
+	else if (n == 1 && !trailing && !strcmp(seg[0], "login")) {
+		out->id = WEB_R_LOGIN;
+		out->allowed = WEB_M_GET | WEB_M_POST;
+	} else if (n == 1 && !trailing && !strcmp(seg[0], "logout")) {
+		out->id = WEB_R_LOGOUT;
+		out->allowed = WEB_M_POST;
+	} else if (!strcmp(seg[0], "status"))
 		out->id = route_status(seg, n, trailing, out);
+	else if (!strcmp(seg[0], "dashboard"))
+		out->id = route_dash(seg, n, trailing, out);
+	else if (!strcmp(seg[0], "api"))
+		out->id = route_api(seg, n, trailing, out);
 	else if (n == 3 && !trailing && !strcmp(seg[0], "badge") && !set_slug(out, seg[1]))
 		out->id = !strcmp(seg[2], "status.svg")         ? WEB_R_BADGE_STATUS
 		          : !strcmp(seg[2], "availability.svg") ? WEB_R_BADGE_AVAIL
 		                                                : WEB_R_NOT_FOUND;
+	if (out->id == WEB_R_DASH_FOLLOWUP)
+		out->allowed = WEB_M_POST;
+	if (out->id == WEB_R_API_FOLLOWUP)
+		out->allowed = WEB_M_GET | WEB_M_POST;
 	if (out->id == WEB_R_NOT_FOUND)
-		out->method_ok = 0;
+		out->allowed = 0;
+	out->method_ok =
+	    (get && (out->allowed & WEB_M_GET)) || (post && (out->allowed & WEB_M_POST));
 }
 
 enum sg_code web_form_parse(const char *src, size_t len, struct web_form *out, struct sg_error *err)

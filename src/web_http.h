@@ -39,7 +39,32 @@ enum web_route_id {
 	WEB_R_LEDGER_PUB,    /* /status/SLUG/ledger.pub */
 	WEB_R_BADGE_STATUS,  /* /badge/SLUG/status.svg */
 	WEB_R_BADGE_AVAIL,   /* /badge/SLUG/availability.svg */
+	/* operators (session cookie) */
+	WEB_R_LOGIN,         /* /login (GET form, POST) */
+	WEB_R_LOGOUT,        /* /logout (POST) */
+	WEB_R_DASHBOARD,     /* /dashboard/ */
+	WEB_R_DASH_INCIDENT, /* /dashboard/incidents/ID */
+	WEB_R_DASH_FOLLOWUP, /* /dashboard/incidents/ID/followup (POST) */
+	WEB_R_DASH_CHECKS,   /* /dashboard/SLUG/checks */
+	WEB_R_CHART,         /* /dashboard/SLUG/checks/ID/chart.svg */
+	/* REST API (bearer token or session) */
+	WEB_R_API_OPENAPI,      /* /api/v1/openapi.json */
+	WEB_R_API_SERVICES,     /* /api/v1/services */
+	WEB_R_API_SERVICE,      /* /api/v1/services/SLUG */
+	WEB_R_API_INCIDENTS,    /* /api/v1/services/SLUG/incidents */
+	WEB_R_API_AVAIL,        /* /api/v1/services/SLUG/availability?month= */
+	WEB_R_API_CHECKS,       /* /api/v1/services/SLUG/checks */
+	WEB_R_API_INCIDENT,     /* /api/v1/incidents/ID */
+	WEB_R_API_FOLLOWUP,     /* /api/v1/incidents/ID/followups (POST) */
+	WEB_R_API_LEDGER_HEAD,  /* /api/v1/ledger/head */
+	WEB_R_API_LEDGER_PROOF, /* /api/v1/ledger/proofs/SEQ */
+	WEB_R_API_USERS,        /* /api/v1/users (admin) */
+	WEB_R_METRICS,          /* /metrics */
 };
+
+/* Methods a route takes. */
+#define WEB_M_GET  1u /* and HEAD */
+#define WEB_M_POST 2u
 
 enum web_proof_file {
 	WEB_PROOF_ENTRY = 0, /* entry.txt */
@@ -50,9 +75,11 @@ enum web_proof_file {
 
 struct web_route {
 	enum web_route_id id;
-	int method_ok; /* the method is allowed on the route (GET or HEAD) */
+	int method_ok;    /* the method is one the route takes */
+	unsigned allowed; /* WEB_M_ bits the route takes */
+	int is_post;
 	char slug[WEB_MAX_SLUG + 1];
-	long long seq;  /* proof routes */
+	long long seq;  /* proof routes; incident and check ids */
 	long long size; /* WEB_R_PROOF_FILE */
 	enum web_proof_file file;
 };

@@ -6,6 +6,7 @@
  */
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,35 @@ struct web_status {
 	long long *cited;
 	size_t ncited, acited;
 };
+
+static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void web_status_tz_lock(void)
+{
+	pthread_mutex_lock(&tz_lock);
+}
+
+void web_status_tz_unlock(void)
+{
+	pthread_mutex_unlock(&tz_lock);
+}
+
+void web_status_local_time(double t, const char *tz, char out[40])
+{
+	pthread_mutex_lock(&tz_lock);
+	timeutil_local((long long)t, tz, 0, out);
+	pthread_mutex_unlock(&tz_lock);
+}
+
+void web_status_local_day(double t, const char *tz, char out[16])
+{
+	struct tm tm;
+
+	pthread_mutex_lock(&tz_lock);
+	timeutil_localtime((long long)t, tz, &tm);
+	pthread_mutex_unlock(&tz_lock);
+	strftime(out, 16, "%Y-%m-%d", &tm);
+}
 
 static const char *const state_class[] = {"up", "unknown", "degraded", "down"};
 
@@ -474,6 +504,7 @@ enum sg_code web_status_build(struct store *s, const struct catalog *cat,
 	int found = 0;
 	enum sg_code rc;
 
+	pthread_mutex_lock(&tz_lock);
 	snprintf(v->slug, sizeof(v->slug), "%s", svc->slug);
 	v->name = xstrdup(svc->name);
 	v->built = now;
@@ -498,9 +529,11 @@ enum sg_code web_status_build(struct store *s, const struct catalog *cat,
 	}
 	free(h.head);
 	free(h.token);
+	pthread_mutex_unlock(&tz_lock);
 	*out = v;
 	return SG_OK;
 fail:
+	pthread_mutex_unlock(&tz_lock);
 	web_status_free(v);
 	return rc;
 }

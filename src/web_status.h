@@ -38,6 +38,10 @@ struct web_reply {
 	struct dynbuf body;
 	int embeddable;       /* may be shown by other origins (badges) */
 	const char *location; /* redirect target (static or owned by the caller) */
+	char location_buf[128];
+	const char *www_authenticate; /* 401 challenge */
+	unsigned allow;               /* 405: the methods the route takes (WEB_M_ bits) */
+	int no_store;                 /* a page for one user: caches must not keep it */
 };
 
 enum sg_code web_status_build(struct store *s, const struct catalog *cat,
@@ -71,6 +75,15 @@ void web_status_proof(struct store *s, const struct web_status *v, long long seq
                       const char *base, int as_json, struct web_reply *r);
 void web_status_proof_file(struct store *s, const struct web_status *v, long long seq,
                            long long size, enum web_proof_file f, struct web_reply *r);
+/* Local time ("2026-11-25 21:00") and local day ("2026-11-25") in zone tz,
+ * serialised with view building (the zone functions swap TZ, which is
+ * process-wide). out holds 40 and 16 bytes. */
+void web_status_local_time(double t, const char *tz, char out[40]);
+void web_status_local_day(double t, const char *tz, char out[16]);
+/* Held around any other call that uses a zone (availability, periods). */
+void web_status_tz_lock(void);
+void web_status_tz_unlock(void);
+
 /* The service's ledger public key (PEM) as a reply. */
 void web_status_public_key(const struct web_service *svc, struct web_reply *r);
 

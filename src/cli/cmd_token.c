@@ -14,7 +14,6 @@
 #include "web_auth.h"
 #include "banned.h"
 
-
 static int token_add(struct cli *cli, int argc, char **argv)
 {
 	struct cli_account_opts o;
@@ -27,10 +26,10 @@ static int token_add(struct cli *cli, int argc, char **argv)
 	if (i < 0)
 		return 2;
 	if (i + 1 != argc || !o.role)
-		return cli_usage_error(cli, "token", "%s",
-		                       TR(cli->lang,
-		                          "使い方: saasguard token add 名前 --role admin|operator|viewer",
-		                          "usage: saasguard token add NAME --role admin|operator|viewer"));
+		return cli_usage_error(
+		    cli, "token", "%s",
+		    TR(cli->lang, "使い方: saasguard token add 名前 --role admin|operator|viewer",
+		       "usage: saasguard token add NAME --role admin|operator|viewer"));
 	if (cli_account_name_ok(cli, "token", argv[i]))
 		return 2;
 	if ((rc = cli_account_open(cli, &o, &s)))
@@ -47,15 +46,17 @@ static int token_add(struct cli *cli, int argc, char **argv)
 			             argv[i]);
 		rc = cli_report(cli, &err);
 	} else if ((rc = cli_account_record(cli, s, "web_token_added",
-	                        json_pack("{s:s,s:s,s:s}", "token", argv[i], "role", o.role, "by",
-	                                  cli_account_actor())))) {
+	                                    json_pack("{s:s,s:s,s:s}", "token", argv[i], "role",
+	                                              o.role, "by", cli_account_actor())))) {
 		store_rollback(s);
 	} else if (store_commit(s, &err)) {
 		rc = cli_report(cli, &err);
 	} else {
 		fprintf(stderr, "%s",
 		        TR(cli->lang,
-		           "API トークンです。この一度しか表示しません（保存されるのはハッシュだけです）:\n",
+		           "API "
+		           "トークンです。この一度しか表示しません（保存されるのはハッシュだけです"
+		           "）:\n",
 		           "The API token, shown this once only (only its hash is stored):\n"));
 		printf("%s\n", text);
 	}
@@ -107,23 +108,26 @@ static int token_revoke(struct cli *cli, int argc, char **argv)
 	if (i < 0)
 		return 2;
 	if (i + 1 != argc)
-		return cli_usage_error(cli, "token", "%s",
-		                       TR(cli->lang, "トークン名を 1 つ指定してください",
-		                          "give one token name"));
+		return cli_usage_error(
+		    cli, "token", "%s",
+		    TR(cli->lang, "トークン名を 1 つ指定してください", "give one token name"));
 	if ((rc = cli_account_open(cli, &o, &s)))
 		return rc;
 	cli_error_init(cli, &err);
-	if (store_begin(s, &err) || store_web_token_revoke(s, argv[i], timeutil_now(), &found, &err)) {
+	if (store_begin(s, &err) ||
+	    store_web_token_revoke(s, argv[i], timeutil_now(), &found, &err)) {
 		store_rollback(s);
 		rc = cli_report(cli, &err);
 	} else if (!found) {
 		store_rollback(s);
-		sg_error_set(&err, SG_ERR_NOT_FOUND,
-		             TR(cli->lang, "有効なトークン %s はありません", "there is no active token %s"),
-		             argv[i]);
+		sg_error_set(
+		    &err, SG_ERR_NOT_FOUND,
+		    TR(cli->lang, "有効なトークン %s はありません", "there is no active token %s"),
+		    argv[i]);
 		rc = cli_report(cli, &err);
-	} else if ((rc = cli_account_record(cli, s, "web_token_revoked",
-	                        json_pack("{s:s,s:s}", "token", argv[i], "by", cli_account_actor())))) {
+	} else if ((rc = cli_account_record(
+	                cli, s, "web_token_revoked",
+	                json_pack("{s:s,s:s}", "token", argv[i], "by", cli_account_actor())))) {
 		store_rollback(s);
 	} else if (store_commit(s, &err)) {
 		rc = cli_report(cli, &err);

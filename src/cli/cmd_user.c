@@ -26,7 +26,8 @@
 
 /* Parses --db, --role, --password-file; returns the index of the first
  * operand or -1 after a usage error. */
-int cli_account_opts(struct cli *cli, const char *cmd, int argc, char **argv, struct cli_account_opts *o)
+int cli_account_opts(struct cli *cli, const char *cmd, int argc, char **argv,
+                     struct cli_account_opts *o)
 {
 	enum { OPT_DB = 256, OPT_ROLE, OPT_PWFILE };
 	static const struct option opts[] = {{"db", required_argument, NULL, OPT_DB},
@@ -44,11 +45,12 @@ int cli_account_opts(struct cli *cli, const char *cmd, int argc, char **argv, st
 			break;
 		case OPT_ROLE:
 			if (web_auth_role_parse(optarg) < 0) {
-				cli_usage_error(cli, cmd,
-				                TR(cli->lang,
-				                   "--role は admin、operator、viewer のいずれかです: %s",
-				                   "--role is admin, operator or viewer, not %s"),
-				                optarg);
+				cli_usage_error(
+				    cli, cmd,
+				    TR(cli->lang,
+				       "--role は admin、operator、viewer のいずれかです: %s",
+				       "--role is admin, operator or viewer, not %s"),
+				    optarg);
 				return -1;
 			}
 			o->role = optarg;
@@ -89,8 +91,7 @@ int cli_account_name_ok(struct cli *cli, const char *cmd, const char *name)
 	if (n && n <= 64)
 		return 0;
 	cli_usage_error(cli, cmd,
-	                TR(cli->lang,
-	                   "名前 '%s' には英数字と - _ . @ だけを 64 文字まで使えます",
+	                TR(cli->lang, "名前 '%s' には英数字と - _ . @ だけを 64 文字まで使えます",
 	                   "the name '%s' may use letters, digits and - _ . @ (up to 64)"),
 	                name);
 	return -1;
@@ -121,8 +122,8 @@ static int read_tty_line(const char *prompt, char *buf, size_t n)
 }
 
 /* The new password from --password-file (0600, first line) or the terminal. */
-static int get_password(struct cli *cli, const char *cmd, const struct cli_account_opts *o, char *pw,
-                        size_t n)
+static int get_password(struct cli *cli, const char *cmd, const struct cli_account_opts *o,
+                        char *pw, size_t n)
 {
 	struct sg_error err;
 
@@ -133,7 +134,8 @@ static int get_password(struct cli *cli, const char *cmd, const struct cli_accou
 		cli_error_init(cli, &err);
 		if (stat(o->password_file, &st) == 0 && (st.st_mode & 077)) {
 			sg_error_set(&err, SG_ERR_INPUT,
-			             TR(cli->lang, "%s: パスワードのファイルを他のユーザーが読めます",
+			             TR(cli->lang,
+			                "%s: パスワードのファイルを他のユーザーが読めます",
 			                "%s: other users can read the password file"),
 			             o->password_file);
 			sg_error_hint(&err, "chmod 600 %s", o->password_file);
@@ -149,10 +151,11 @@ static int get_password(struct cli *cli, const char *cmd, const struct cli_accou
 		return 0;
 	}
 	if (!isatty(STDIN_FILENO))
-		return cli_usage_error(cli, cmd, "%s",
-		                       TR(cli->lang,
-		                          "端末から実行するか、--password-file（モード 0600）を指定してください",
-		                          "run it on a terminal or give --password-file (mode 0600)"));
+		return cli_usage_error(
+		    cli, cmd, "%s",
+		    TR(cli->lang,
+		       "端末から実行するか、--password-file（モード 0600）を指定してください",
+		       "run it on a terminal or give --password-file (mode 0600)"));
 	char again[256];
 	if (read_tty_line(TR(cli->lang, "新しいパスワード: ", "New password: "), pw, n) ||
 	    read_tty_line(TR(cli->lang, "もう一度: ", "Again: "), again, sizeof(again)))
@@ -198,12 +201,13 @@ static int user_add(struct cli *cli, int argc, char **argv)
 	if (i < 0)
 		return 2;
 	if (i + 1 != argc || !o.role)
-		return cli_usage_error(cli, "user", "%s",
-		                       TR(cli->lang,
-		                          "使い方: saasguard user add 名前 --role admin|operator|viewer "
-		                          "[--password-file F] [--db パス]",
-		                          "usage: saasguard user add NAME --role admin|operator|viewer "
-		                          "[--password-file F] [--db PATH]"));
+		return cli_usage_error(
+		    cli, "user", "%s",
+		    TR(cli->lang,
+		       "使い方: saasguard user add 名前 --role admin|operator|viewer "
+		       "[--password-file F] [--db パス]",
+		       "usage: saasguard user add NAME --role admin|operator|viewer "
+		       "[--password-file F] [--db PATH]"));
 	if (cli_account_name_ok(cli, "user", argv[i]))
 		return 2;
 	if ((rc = get_password(cli, "user", &o, pw, sizeof(pw))))
@@ -225,8 +229,8 @@ static int user_add(struct cli *cli, int argc, char **argv)
 			             argv[i]);
 		rc = cli_report(cli, &err);
 	} else if (!(rc = cli_account_record(cli, s, "web_user_added",
-	                         json_pack("{s:s,s:s,s:s}", "user", argv[i], "role", o.role, "by",
-	                                   cli_account_actor())))) {
+	                                     json_pack("{s:s,s:s,s:s}", "user", argv[i], "role",
+	                                               o.role, "by", cli_account_actor())))) {
 		if (store_commit(s, &err))
 			rc = cli_report(cli, &err);
 		else
@@ -280,9 +284,9 @@ static int user_change(struct cli *cli, int argc, char **argv, int remove)
 	if (i < 0)
 		return 2;
 	if (i + 1 != argc)
-		return cli_usage_error(cli, "user", "%s",
-		                       TR(cli->lang, "ユーザー名を 1 つ指定してください",
-		                          "give one user name"));
+		return cli_usage_error(
+		    cli, "user", "%s",
+		    TR(cli->lang, "ユーザー名を 1 つ指定してください", "give one user name"));
 	cli_error_init(cli, &err);
 	if (!remove) {
 		if ((rc = get_password(cli, "user", &o, pw, sizeof(pw))))
@@ -309,16 +313,21 @@ static int user_change(struct cli *cli, int argc, char **argv, int remove)
 		rc = cli_report(cli, &err);
 		goto out;
 	}
-	if ((rc = cli_account_record(cli, s, remove ? "web_user_removed" : "web_user_password_changed",
-	                 json_pack("{s:s,s:s}", "user", argv[i], "by", cli_account_actor())))) {
+	if ((rc = cli_account_record(
+	         cli, s, remove ? "web_user_removed" : "web_user_password_changed",
+	         json_pack("{s:s,s:s}", "user", argv[i], "by", cli_account_actor())))) {
 		store_rollback(s);
 		goto out;
 	}
 	if (store_commit(s, &err))
 		rc = cli_report(cli, &err);
 	else
-		printf(remove ? TR(cli->lang, "ユーザー %s を削除しました。\n", "Removed the user %s.\n")
-		              : TR(cli->lang, "ユーザー %s のパスワードを変更しました（ログイン中のセッションは終了しました）。\n",
+		printf(remove ? TR(cli->lang, "ユーザー %s を削除しました。\n",
+		                   "Removed the user %s.\n")
+		              : TR(cli->lang,
+		                   "ユーザー %s "
+		                   "のパスワードを変更しました（ログイン中のセッションは終了しまし"
+		                   "た）。\n",
 		                   "Changed the password of %s (its sessions were ended).\n"),
 		       argv[i]);
 out:
@@ -361,4 +370,3 @@ int cmd_user(struct cli *cli, int argc, char **argv)
 	    "or given in a mode-0600 file (12 characters or more, stored as Argon2id).\n";
 	return cli_dispatch_sub(cli, "user", subs, TR(cli->lang, usage_ja, usage_en), argc, argv);
 }
-

@@ -40,7 +40,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (r.id == WEB_R_NOT_FOUND && r.method_ok)
 			abort();
-		if (r.method_ok && (!methods[m] || !strcmp(methods[m], "POST")))
+		if (r.method_ok && !methods[m])
+			abort();
+		if (r.method_ok && !strcmp(methods[m], "POST") && !(r.allowed & WEB_M_POST))
 			abort();
 	}
 	if (web_form_parse(s, strlen(s), &f, NULL) == 0) {
