@@ -252,6 +252,10 @@ static void error_page(struct web_reply *r, int status, enum sg_lang l)
 		ja = "ページが見つかりません";
 		en = "Page not found";
 		break;
+	case 403:
+		ja = "この操作は受け付けられません";
+		en = "Forbidden";
+		break;
 	case 405:
 		ja = "この操作には対応しておりません";
 		en = "Method not allowed";
@@ -428,7 +432,7 @@ static enum MHD_Result send_reply(struct web *w, struct MHD_Connection *c, struc
 	size_t len = 0;
 	char *body;
 
-	if (dynbuf_status(&r->body)) {
+	if (dynbuf_status(&r->body) || r->status < 100) {
 		dynbuf_release(&r->body);
 		r->status = 500;
 		r->type = "text/plain; charset=utf-8";

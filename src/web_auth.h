@@ -29,7 +29,7 @@ int web_auth_role_parse(const char *name);
 const char *web_auth_role_name(enum web_role r);
 
 #define WEB_AUTH_MIN_PASSWORD   12
-#define WEB_AUTH_SECRET_LEN     44 /* "sg_" + 43 base64url characters of 32 bytes */
+#define WEB_AUTH_SECRET_LEN     46 /* "sg_" + 43 base64url characters of 32 bytes */
 #define WEB_AUTH_SESSION_S      (8 * 3600.0)
 #define WEB_AUTH_WINDOW_S       (15 * 60.0)
 #define WEB_AUTH_MAX_USER_FAILS 5  /* failed logins for one name per window */

@@ -516,6 +516,7 @@ static void chart(struct web_req *q, struct web_reply *r, const struct web_servi
 		}
 	}
 	top = pow(10, ceil(log10(top))); /* a round scale */
+	r->status = 200;
 	r->type = "image/svg+xml";
 	html_fmt(
 	    d,

@@ -110,7 +110,10 @@ class Server:
         c.request(method, path, body=body, headers=headers or {})
         r = c.getresponse()
         data = r.read()
-        hdrs = {k.lower(): v for k, v in r.getheaders()}
+        hdrs = {}
+        for k, v in r.getheaders():
+            k = k.lower()
+            hdrs[k] = hdrs[k] + "\n" + v if k in hdrs else v
         c.close()
         return r.status, hdrs, data
 
