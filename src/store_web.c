@@ -121,6 +121,18 @@ static const struct store_migration migrations[] = {
         " key TEXT NOT NULL,"
         " at REAL NOT NULL);"
         "CREATE INDEX web_login_failures_by_key ON web_login_failures(key, at);"},
+    /* v2: maintenance announced from the web (shown on the status page and
+     * mailed to the users; the profile's maintenance: stays the input of
+     * the availability accounting). */
+    {2, "CREATE TABLE web_maintenance("
+        " id INTEGER PRIMARY KEY,"
+        " service TEXT NOT NULL,"
+        " start_at REAL NOT NULL,"
+        " end_at REAL NOT NULL CHECK (end_at > start_at),"
+        " note TEXT NOT NULL,"
+        " announced_at REAL NOT NULL,"
+        " announced_by TEXT NOT NULL);"
+        "CREATE INDEX web_maintenance_by_service ON web_maintenance(service, end_at);"},
 };
 
 const struct store_schema store_web_schema = {
@@ -549,4 +561,70 @@ enum sg_code store_web_open_incidents(struct store *s, const char *service, long
 		rc = store_fail(s, err, "incidents");
 	sqlite3_finalize(st);
 	return rc;
+}
+
+void store_web_maintenance_free(struct store_web_maintenance *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(m[i].note);
+		free(m[i].announced_by);
+	}
+	free(m);
+}
+
+enum sg_code store_web_maintenance_add(struct store *s, const char *service,
+                                       const struct store_web_maintenance *m, long long *id,
+                                       struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "INSERT INTO web_maintenance(service, start_at, end_at, "
+	                                "note, announced_at, announced_by) VALUES (?,?,?,?,?,?)",
+	                                &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, m->start);
+	sqlite3_bind_double(st, 3, m->end);
+	sqlite3_bind_text(st, 4, m->note, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 5, m->announced);
+	sqlite3_bind_text(st, 6, m->announced_by, -1, SQLITE_STATIC);
+	rc = step_done(s, st, "web_maintenance", err);
+	if (!rc && id)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+enum sg_code store_web_maintenance_list(struct store *s, const char *service, double ending_after,
+                                        struct store_web_maintenance **out, size_t *n,
+                                        struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT id, start_at, end_at, note, announced_at, "
+	                                "announced_by FROM web_maintenance WHERE service = ? AND "
+	                                "end_at > ? ORDER BY start_at, id",
+	                                &st, err);
+	size_t alloc = 0;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, ending_after);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_web_maintenance *m;
+		ALLOC_GROW(*out, *n, alloc);
+		m = &(*out)[(*n)++];
+		m->id = sqlite3_column_int64(st, 0);
+		m->start = sqlite3_column_double(st, 1);
+		m->end = sqlite3_column_double(st, 2);
+		m->note = dup_col(st, 3);
+		m->announced = sqlite3_column_double(st, 4);
+		m->announced_by = dup_col(st, 5);
+	}
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? SG_OK : store_fail(s, err, "web_maintenance");
 }

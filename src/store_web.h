@@ -3,7 +3,8 @@
  * (web_users: name, role, Argon2id hash), login sessions (web_sessions,
  * keyed by the SHA-256 of the session id, never the id), API tokens
  * (web_tokens: SHA-256 of the token only), failed logins for throttling
- * (web_login_failures), and the reads the status page needs from the
+ * (web_login_failures), maintenance announced from the web
+ * (web_maintenance), and the reads the status page needs from the
  * monitor's tables (a check's id by name, an incident's follow-ups).
  *
  * Ownership: arrays returned through ** parameters are the caller's, freed
@@ -40,6 +41,22 @@ enum sg_code store_web_outbox(struct store *s, long long *pending, double *oldes
 /* Open incidents of a service. */
 enum sg_code store_web_open_incidents(struct store *s, const char *service, long long *n,
                                       struct sg_error *err);
+
+/* maintenance announced from the web */
+struct store_web_maintenance {
+	long long id;
+	double start, end, announced;
+	char *note;
+	char *announced_by;
+};
+void store_web_maintenance_free(struct store_web_maintenance *m, size_t n);
+enum sg_code store_web_maintenance_add(struct store *s, const char *service,
+                                       const struct store_web_maintenance *m, long long *id,
+                                       struct sg_error *err);
+/* The service's windows that end after ending_after, by start. */
+enum sg_code store_web_maintenance_list(struct store *s, const char *service, double ending_after,
+                                        struct store_web_maintenance **out, size_t *n,
+                                        struct sg_error *err);
 
 /* users */
 struct store_web_user {

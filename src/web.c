@@ -306,6 +306,10 @@ static void dispatch(struct web *w, struct MHD_Connection *c, const struct web_r
 		dynbuf_add(&r->body, css, len);
 		return;
 	}
+	case WEB_R_FAVICON:
+		r->status = 204;
+		r->type = "image/x-icon";
+		return;
 	case WEB_R_HEALTH:
 		r->type = "text/plain; charset=utf-8";
 		dynbuf_addstr(&r->body, "ok\n");

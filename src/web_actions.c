@@ -1,7 +1,13 @@
 /*
  * web_actions - operator actions from the web; see web_actions.h.
  */
+#include <stdio.h>
 #include <string.h>
+
+#include "dynbuf.h"
+#include "store_web.h"
+#include "timeutil.h"
+#include "web_status.h"
 
 #include "ledger.h"
 #include "notify.h"
@@ -45,6 +51,67 @@ enum sg_code web_action_followup(struct store *s, const struct profile *p, long 
 	json_decref(j);
 out:
 	store_monitor_incident_row_release(&r);
+	notify_config_free(ncfg);
+	return rc;
+}
+
+enum sg_code web_action_maintenance(struct store *s, const struct profile *p, const char *tz,
+                                    double start, double end, const char *note, const char *user,
+                                    double now, size_t *recipients, struct sg_error *err)
+{
+	struct notify_config *ncfg = NULL;
+	struct store_web_maintenance m;
+	struct dynbuf body = DYNBUF_INIT;
+	char a[40], b[40], subject[256];
+	enum sg_code rc;
+	json_t *j;
+
+	*recipients = 0;
+	if (!(start > now) || !(end > start) || start > now + 366 * 86400.0)
+		return sg_error_set(
+		    err, SG_ERR_INPUT, "%s",
+		    ETR(err, "開始は今より後（1 年以内）、終了は開始より後にしてください",
+		        "the start must be in the future (within a year) and the end "
+		        "after the start"));
+	if (!note || !*note || strlen(note) > 2000)
+		return sg_error_set(err, SG_ERR_INPUT, "%s",
+		                    ETR(err, "作業内容を 1〜2000 バイトで書いてください",
+		                        "describe the work in 1 to 2,000 bytes"));
+	if ((rc = notify_config_load(p, &ncfg, err)))
+		return rc;
+	web_status_local_time(start, tz, a);
+	web_status_local_time(end, tz, b);
+	snprintf(subject, sizeof(subject), "【保守作業のお知らせ】%s %s〜%s", p->service.name, a,
+	         b);
+	dynbuf_printf(&body,
+	              "%s をご利用の皆様\n\n"
+	              "平素より %s をご利用いただき、誠にありがとうございます。\n"
+	              "下記の日時に保守作業を実施いたします。作業中はサービスをご利用いただけない、"
+	              "または応答が遅くなる場合がございます。\n\n"
+	              "日時: %s から %s まで（%s）\n作業内容: %s\n\n"
+	              "ご不便をおかけいたしますが、何卒ご理解を賜りますようお願い申し上げます。\n",
+	              p->service.name, p->service.name, a, b, tz, note);
+	memset(&m, 0, sizeof(m));
+	m.start = start;
+	m.end = end;
+	m.announced = now;
+	m.note = (char *)note;
+	m.announced_by = (char *)user;
+	*recipients = notify_config_recipients(ncfg, "all_users");
+	j = json_pack("{s:s,s:f,s:f,s:s,s:s,s:I}", "service", p->service.name, "start", start,
+	              "end", end, "note", note, "by", user, "recipients", (json_int_t)*recipients);
+	if (dynbuf_status(&body)) {
+		rc = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	} else if ((rc = store_begin(s, err)) ||
+	           (rc = store_web_maintenance_add(s, p->service.name, &m, NULL, err)) ||
+	           (rc = ledger_append(s, "maintenance_announced", j, NULL, err)) ||
+	           (*recipients && (rc = notify_enqueue_report(s, ncfg, "all_users", subject,
+	                                                       dynbuf_ptr(&body), NULL, err))) ||
+	           (rc = store_commit(s, err))) {
+		store_rollback(s);
+	}
+	json_decref(j);
+	dynbuf_release(&body);
 	notify_config_free(ncfg);
 	return rc;
 }

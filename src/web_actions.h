@@ -27,4 +27,13 @@ enum sg_code web_action_followup(struct store *s, const struct profile *p, long 
                                  const char *message, const char *user, double now,
                                  size_t *recipients, struct sg_error *err);
 
+/* Announces maintenance of the service [start, end) (start in the future,
+ * at most a year ahead, end after start, note 1-2,000 bytes): stored,
+ * recorded in the ledger (maintenance_announced, with the user) and mailed
+ * to the service's users (all_users) in formal Japanese. SG_ERR_INPUT for
+ * bad values. */
+enum sg_code web_action_maintenance(struct store *s, const struct profile *p, const char *tz,
+                                    double start, double end, const char *note, const char *user,
+                                    double now, size_t *recipients, struct sg_error *err);
+
 #endif

@@ -206,12 +206,15 @@ static void service_overview(struct web_req *q, struct web_reply *r, const struc
 	const struct reference_value *ref = it ? &it->refs[svc->mcfg->pattern - 1] : NULL;
 
 	memset(&err, 0, sizeof(err));
-	html_fmt(d,
-	         "<section>\n<h2>%s</h2>\n<p>%r %d · <a href=\"/status/%s\">%r</a> · "
-	         "<a href=\"/dashboard/%s/checks\">%r</a></p>\n",
-	         svc->name, EN(q) ? "Pattern" : "パターン", svc->mcfg->pattern, svc->slug,
-	         EN(q) ? "public status page" : "公開稼働状況ページ", svc->slug,
-	         EN(q) ? "checks and response times" : "監視項目と応答時間");
+	html_fmt(
+	    d,
+	    "<section>\n<h2>%s</h2>\n<p>%r %d · <a href=\"/status/%s\">%r</a> · "
+	    "<a href=\"/dashboard/%s/checks\">%r</a> · <a href=\"/dashboard/%s/maintenance\">%r"
+	    "</a></p>\n",
+	    svc->name, EN(q) ? "Pattern" : "パターン", svc->mcfg->pattern, svc->slug,
+	    EN(q) ? "public status page" : "公開稼働状況ページ", svc->slug,
+	    EN(q) ? "checks and response times" : "監視項目と応答時間", svc->slug,
+	    EN(q) ? "maintenance" : "保守作業");
 	web_status_tz_lock();
 	timeutil_period_containing((long long)now, 1, svc->mcfg->hours.timezone, &per);
 	if (availability_for_period(q->s, svc->mcfg, (double)per.start, (double)per.end, now, &av,
@@ -249,7 +252,14 @@ static void service_overview(struct web_req *q, struct web_reply *r, const struc
 		         EN(q) ? "Kind" : "種別", EN(q) ? "Check" : "監視項目",
 		         EN(q) ? "Detected" : "検知", EN(q) ? "Duration" : "継続時間");
 		for (size_t i = 0; i < n && i < 20; i++) {
-			char t[40], dur[32];
+			char t[40], dur[32], *name = NULL;
+			/* incidents recorded before check names were kept name their check by id */
+			if (!*rows[i].check_name && rows[i].check_id &&
+			    store_web_check_name(q->s, rows[i].check_id, &name, &err) == SG_OK &&
+			    name) {
+				free(rows[i].check_name);
+				rows[i].check_name = name;
+			}
 			web_status_local_time(rows[i].detected_at, svc->mcfg->hours.timezone, t);
 			fmt_dur((rows[i].resolved_at > 0 ? rows[i].resolved_at : now) -
 			            rows[i].started_at,
@@ -547,6 +557,142 @@ static void chart(struct web_req *q, struct web_reply *r, const struct web_servi
 	dynbuf_addstr(d, "</svg>\n");
 }
 
+/* ---- maintenance ---- */
+
+/* "2026-12-10T02:00" in zone tz -> seconds; -1 when malformed. */
+static double parse_local(const char *v, const char *tz)
+{
+	struct tm tm;
+	int y, mo, d, h, mi;
+	char tail;
+	double t;
+
+	if (!v || sscanf(v, "%4d-%2d-%2dT%2d:%2d%c", &y, &mo, &d, &h, &mi, &tail) != 5 || mo < 1 ||
+	    mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || y < 2000 || y > 2200)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	web_status_tz_lock();
+	t = (double)timeutil_mktime(&tm, tz);
+	web_status_tz_unlock();
+	return t;
+}
+
+static void maintenance_page(struct web_req *q, struct web_reply *r, const struct web_service *svc,
+                             const char *notice, int ok)
+{
+	struct html_page pg;
+	struct store_web_maintenance *m = NULL;
+	size_t n = 0;
+	struct sg_error err;
+	char title[200], a[40], b[40];
+	double now = timeutil_now();
+	const char *tz = svc->mcfg->hours.timezone;
+
+	memset(&err, 0, sizeof(err));
+	snprintf(title, sizeof(title), EN(q) ? "%s — maintenance" : "%s 保守作業", svc->name);
+	begin(q, r, &pg, title);
+	html_fmt(&r->body, "<h1>%s</h1>\n", title);
+	if (notice)
+		html_fmt(&r->body, "<p class=\"banner %r\" role=\"status\">%s</p>\n",
+		         ok ? "up" : "down", notice);
+	html_fmt(&r->body, "<h2>%r</h2>\n<ul>\n", EN(q) ? "Scheduled" : "予定と実績");
+	for (size_t i = 0; i < svc->mcfg->nmaint; i++) {
+		const struct maintenance_window *w = &svc->mcfg->maint[i];
+		if (w->end < now - 90 * 86400.0)
+			continue;
+		web_status_local_time(w->start, tz, a);
+		web_status_local_time(w->end, tz, b);
+		html_fmt(&r->body, "<li>%s – %s %s（%r）</li>\n", a, b, w->note ? w->note : "",
+		         EN(q) ? "profile" : "プロファイル");
+	}
+	if (store_web_maintenance_list(q->s, svc->mcfg->service, now - 90 * 86400.0, &m, &n,
+	                               &err) == SG_OK)
+		for (size_t i = 0; i < n; i++) {
+			web_status_local_time(m[i].start, tz, a);
+			web_status_local_time(m[i].end, tz, b);
+			html_fmt(&r->body, "<li>%s – %s %s（%r %s）</li>\n", a, b, m[i].note,
+			         EN(q) ? "announced from the web by" : "Web から告知:",
+			         m[i].announced_by);
+		}
+	store_web_maintenance_free(m, n);
+	dynbuf_addstr(&r->body, "</ul>\n");
+	if (q->role >= WEB_ROLE_OPERATOR)
+		html_fmt(&r->body,
+		         "<h2>%r</h2>\n<p>%r</p>\n"
+		         "<form method=\"post\" action=\"/dashboard/%s/maintenance\">\n"
+		         "<p><label for=\"start\">%r（%s）</label><br><input id=\"start\" "
+		         "name=\"start\" "
+		         "type=\"datetime-local\" required></p>\n"
+		         "<p><label for=\"end\">%r（%s）</label><br><input id=\"end\" name=\"end\" "
+		         "type=\"datetime-local\" required></p>\n"
+		         "<p><label for=\"note\">%r</label><br><textarea id=\"note\" name=\"note\" "
+		         "rows=\"3\" cols=\"70\" required maxlength=\"2000\"></textarea></p>\n"
+		         "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n"
+		         "<p><button type=\"submit\">%r</button></p>\n</form>\n",
+		         EN(q) ? "Announce maintenance" : "保守作業を告知する",
+		         EN(q)
+		             ? "Mailed to every user now and shown on the status page. To exclude "
+		               "it from "
+		               "the availability figure, also add it to the profile's maintenance: "
+		               "section (the availability accounting reads the profile)."
+		             : "利用者全員にただちにメールで告知し、稼働状況ページに掲載します。稼"
+		               "働率の計算から"
+		               "除外するには、プロファイルの maintenance: "
+		               "にも追記してください（稼働率の計算は"
+		               "プロファイルを読みます）。",
+		         svc->slug, EN(q) ? "Start" : "開始", tz, EN(q) ? "End" : "終了", tz,
+		         EN(q) ? "Work (shown to users)" : "作業内容（利用者に表示されます）",
+		         q->csrf, EN(q) ? "Announce" : "告知する");
+	html_page_end(&r->body, &pg, NULL);
+}
+
+static void maintenance_post(struct web_req *q, struct web_reply *r, const struct web_service *svc)
+{
+	const char *tz = svc->mcfg->hours.timezone;
+	double start, end;
+	struct sg_error err;
+	size_t n = 0;
+	char note[160];
+
+	if (!form_csrf_ok(q, q->csrf)) {
+		message_page(q, r, 403,
+		             "この操作は受け付けられません（CSRF トークンが一致しません）",
+		             "Refused: the CSRF token does not match");
+		return;
+	}
+	if (q->role < WEB_ROLE_OPERATOR) {
+		message_page(q, r, 403, "この操作の権限がありません（operator 以上が必要です）",
+		             "Forbidden: this needs the operator role");
+		return;
+	}
+	memset(&err, 0, sizeof(err));
+	err.lang = q->lang;
+	start = parse_local(web_form_get(q->form, "start"), tz);
+	end = parse_local(web_form_get(q->form, "end"), tz);
+	if (start < 0 || end < 0 ||
+	    web_action_maintenance(q->s, svc->profile, tz, start, end,
+	                           web_form_get(q->form, "note"), q->user, timeutil_now(), &n,
+	                           &err)) {
+		r->status = 400;
+		maintenance_page(q, r, svc,
+		                 err.msg[0] ? err.msg
+		                            : (EN(q) ? "Give the start and end as date and time."
+		                                     : "開始と終了を日時で指定してください。"),
+		                 0);
+		return;
+	}
+	snprintf(note, sizeof(note),
+	         EN(q) ? "Announced; the mail is queued for %zu user address(es)."
+	               : "告知しました。利用者 %zu 件宛てにメールを送信待ちにしました。",
+	         n);
+	maintenance_page(q, r, svc, note, 1);
+}
+
 /* ---- dispatch ---- */
 
 void web_dash_handle(struct web_req *q, struct web_reply *r)
@@ -587,6 +733,16 @@ void web_dash_handle(struct web_req *q, struct web_reply *r)
 			return;
 		}
 		followup_post(q, r);
+		return;
+	case WEB_R_DASH_MAINT:
+		if (!(svc = web_req_service(q, q->rt->slug))) {
+			message_page(q, r, 404, "サービスが見つかりません", "No such service");
+			return;
+		}
+		if (q->rt->is_post)
+			maintenance_post(q, r, svc);
+		else
+			maintenance_page(q, r, svc, NULL, 0);
 		return;
 	case WEB_R_DASH_CHECKS:
 	case WEB_R_CHART:

@@ -199,6 +199,8 @@ static enum web_route_id route_dash(char **seg, int n, int trailing, struct web_
 		return WEB_R_DASH_FOLLOWUP;
 	if (n == 3 && !set_slug(r, seg[1]) && !strcmp(seg[2], "checks"))
 		return WEB_R_DASH_CHECKS;
+	if (n == 3 && !set_slug(r, seg[1]) && !strcmp(seg[2], "maintenance"))
+		return WEB_R_DASH_MAINT;
 	if (n == 5 && !set_slug(r, seg[1]) && !strcmp(seg[2], "checks") &&
 	    !parse_num(seg[3], &r->seq) && !strcmp(seg[4], "chart.svg"))
 		return WEB_R_CHART;
@@ -260,6 +262,8 @@ void web_route_match(const char *method, const char *path, struct web_route *out
 		out->id = WEB_R_STYLESHEET;
 	else if (n == 1 && !trailing && !strcmp(seg[0], "healthz"))
 		out->id = WEB_R_HEALTH;
+	else if (n == 1 && !trailing && !strcmp(seg[0], "favicon.ico"))
+		out->id = WEB_R_FAVICON;
 	else if (n == 1 && !trailing && !strcmp(seg[0], "metrics"))
 		out->id = WEB_R_METRICS;
 	else if (n == 1 && !trailing && !strcmp(seg[0], "login")) {
@@ -280,7 +284,7 @@ void web_route_match(const char *method, const char *path, struct web_route *out
 		                                                : WEB_R_NOT_FOUND;
 	if (out->id == WEB_R_DASH_FOLLOWUP)
 		out->allowed = WEB_M_POST;
-	if (out->id == WEB_R_API_FOLLOWUP)
+	if (out->id == WEB_R_API_FOLLOWUP || out->id == WEB_R_DASH_MAINT)
 		out->allowed = WEB_M_GET | WEB_M_POST;
 	if (out->id == WEB_R_NOT_FOUND)
 		out->allowed = 0;

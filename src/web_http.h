@@ -27,6 +27,7 @@ enum web_route_id {
 	WEB_R_ROOT,          /* /  -> /status/ */
 	WEB_R_STYLESHEET,    /* /assets/style.css */
 	WEB_R_HEALTH,        /* /healthz */
+	WEB_R_FAVICON,       /* /favicon.ico: 204, so browsers stop asking */
 	WEB_R_STATUS_INDEX,  /* /status/ */
 	WEB_R_STATUS,        /* /status/SLUG */
 	WEB_R_STATUS_JSON,   /* /status/SLUG.json */
@@ -46,6 +47,7 @@ enum web_route_id {
 	WEB_R_DASH_INCIDENT, /* /dashboard/incidents/ID */
 	WEB_R_DASH_FOLLOWUP, /* /dashboard/incidents/ID/followup (POST) */
 	WEB_R_DASH_CHECKS,   /* /dashboard/SLUG/checks */
+	WEB_R_DASH_MAINT,    /* /dashboard/SLUG/maintenance (GET, POST) */
 	WEB_R_CHART,         /* /dashboard/SLUG/checks/ID/chart.svg */
 	/* REST API (bearer token or session) */
 	WEB_R_API_OPENAPI,      /* /api/v1/openapi.json */

@@ -467,26 +467,42 @@ static enum sg_code build_incidents(struct store *s, const struct web_service *s
 	return rc;
 }
 
-static void build_maintenance(const struct web_service *svc, struct web_status *v, double now,
-                              double from)
+static void add_window(struct web_status *v, const char *tz, double start, double end,
+                       const char *note, double now)
+{
+	struct sv_maint *x = &v->maint[v->nmaint++];
+
+	timeutil_local((long long)start, tz, 0, x->start);
+	timeutil_local((long long)end, tz, 0, x->end);
+	x->note = note ? xstrdup(note) : NULL;
+	x->upcoming = start > now;
+	x->running = start <= now && now < end;
+	if (x->running)
+		v->in_maintenance = 1;
+}
+
+static enum sg_code build_maintenance(struct store *s, const struct web_service *svc,
+                                      struct web_status *v, double now, double from,
+                                      struct sg_error *err)
 {
 	const struct monitor_config *m = svc->mcfg;
+	struct store_web_maintenance *wm = NULL;
+	size_t nw = 0;
+	enum sg_code rc;
 
-	v->maint = xcalloc(m->nmaint + 1, sizeof(*v->maint));
+	if ((rc = store_web_maintenance_list(s, m->service, from, &wm, &nw, err)))
+		return rc;
+	v->maint = xcalloc(m->nmaint + nw + 1, sizeof(*v->maint));
+	for (size_t i = 0; i < nw; i++)
+		add_window(v, m->hours.timezone, wm[i].start, wm[i].end, wm[i].note, now);
+	store_web_maintenance_free(wm, nw);
 	for (size_t i = 0; i < m->nmaint; i++) {
 		const struct maintenance_window *w = &m->maint[i];
-		struct sv_maint *x;
 		if (w->end < from)
 			continue;
-		x = &v->maint[v->nmaint++];
-		timeutil_local((long long)w->start, m->hours.timezone, 0, x->start);
-		timeutil_local((long long)w->end, m->hours.timezone, 0, x->end);
-		x->note = w->note ? xstrdup(w->note) : NULL;
-		x->upcoming = w->start > now;
-		x->running = w->start <= now && now < w->end;
-		if (x->running)
-			v->in_maintenance = 1;
+		add_window(v, m->hours.timezone, w->start, w->end, w->note, now);
 	}
+	return SG_OK;
 }
 
 static void hex(const unsigned char *b, size_t n, char *out)
@@ -516,7 +532,8 @@ enum sg_code web_status_build(struct store *s, const struct catalog *cat,
 	if ((rc = build_months(s, cat, svc, v, now, from, err)) ||
 	    (rc = build_incidents(s, svc, v, now, from, err)))
 		goto fail;
-	build_maintenance(svc, v, now, from);
+	if ((rc = build_maintenance(s, svc, v, now, from, err)))
+		goto fail;
 	memset(&h, 0, sizeof(h));
 	if ((rc = store_ledger_last_head(s, &h, &found, err)))
 		goto fail;
