@@ -17,7 +17,21 @@ static enum sg_code read_slug(struct web_service *w, struct sg_error *err)
 	enum sg_code rc;
 
 	if (!n) {
-		web_slug_from_name(w->name, w->slug);
+		/* A name with no ASCII letters or digits (most Japanese names) gives
+		 * its slug from the file name instead: payroll-cloud.yaml -> payroll-cloud. */
+		int ascii = 0;
+		for (const char *p = w->name; *p; p++)
+			ascii |= (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			         (*p >= '0' && *p <= '9');
+		if (ascii) {
+			web_slug_from_name(w->name, w->slug);
+		} else {
+			char *copy = xstrdup(w->profile->path), *base = basename(copy), *dot;
+			if ((dot = strrchr(base, '.')))
+				*dot = 0;
+			web_slug_from_name(base, w->slug);
+			free(copy);
+		}
 		return SG_OK;
 	}
 	if ((rc = ydoc_str(doc, n, "service.slug", &s, err)))

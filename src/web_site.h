@@ -1,7 +1,8 @@
 /*
  * web_site - the services one `saasguard serve` process shows: each given
  * profile loaded with its monitor and ledger configuration, its URL slug
- * (`service.slug:` or derived from the name) and, per check, whether the
+ * (`service.slug:`, else derived from the name, else from the file name
+ * when the name has no ASCII letters or digits) and, per check, whether the
  * public status page may show it (`public: false` hides it, name and all)
  * and the group it is shown under (`group:`, default its name). A reload
  * builds a new site and swaps it in whole, so a bad file keeps the old one.
