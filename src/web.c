@@ -584,6 +584,9 @@ static void dispatch_private(struct web *w, struct MHD_Connection *c, const stru
 	q->secure = w->tls || (proto && !strcmp(proto, "https"));
 	q->loopback = w->loopback;
 	q->q_month = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "month");
+	q->q_section = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "section");
+	q->q_level = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "level");
+	q->q_verdict = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "verdict");
 	if (identify(w, c, s, q) == 429) {
 		r->status = 429;
 		r->type = "application/json";

@@ -9,7 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assess.h"
+#include "assess_write.h"
 #include "availability.h"
+#include "measured.h"
+#include "store_collect.h"
 #include "ledger_verify.h"
 #include "store_ledger.h"
 #include "store_monitor.h"
@@ -337,6 +341,68 @@ static void users(struct web_req *q, struct web_reply *r)
 	reply_json(r, 200, json_pack("{s:o}", "users", a));
 }
 
+json_t *web_req_assessment(const struct web_req *q, const struct web_service *svc)
+{
+	struct measured_set ms;
+	struct assess_result *res = NULL;
+	struct assess_write_opts o = {q->lang, 0, 0};
+	struct dynbuf out = DYNBUF_INIT;
+	struct sg_error err;
+	json_t *j = NULL;
+
+	memset(&ms, 0, sizeof(ms));
+	memset(&err, 0, sizeof(err));
+	/* The shared profile is only read: evidence files are not re-checked here. */
+	web_status_tz_lock();
+	if (store_collect_latest(q->s, svc->profile->service.name, &ms, &err) == SG_OK &&
+	    assess_run(q->cat, svc->profile, &ms, timeutil_now(), &res, &err) == SG_OK &&
+	    assess_write(res, ASSESS_JSON, &o, &out, &err) == SG_OK && !dynbuf_status(&out))
+		j = json_loadb(dynbuf_ptr(&out), dynbuf_len(&out), 0, NULL);
+	web_status_tz_unlock();
+	assess_free(res);
+	measured_set_release(&ms);
+	dynbuf_release(&out);
+	return j;
+}
+
+int web_req_control_matches(const struct web_req *q, json_t *c)
+{
+	const char *id = json_string_value(json_object_get(c, "id"));
+	const char *level = json_string_value(json_object_get(c, "level"));
+	const char *verdict = json_string_value(json_object_get(c, "verdict"));
+
+	if (q->q_section && *q->q_section &&
+	    (!id || strncmp(id, q->q_section, strlen(q->q_section)) ||
+	     (id[strlen(q->q_section)] && id[strlen(q->q_section)] != '.')))
+		return 0;
+	if (q->q_level && *q->q_level && (!level || strcmp(level, q->q_level)))
+		return 0;
+	if (q->q_verdict && *q->q_verdict && (!verdict || strcmp(verdict, q->q_verdict)))
+		return 0;
+	return 1;
+}
+
+static void assessment(struct web_req *q, struct web_reply *r, const struct web_service *svc,
+                       int controls_only)
+{
+	json_t *j = web_req_assessment(q, svc), *a, *c;
+	size_t i;
+
+	if (!j) {
+		error_json(r, 500, "the assessment could not be made");
+		return;
+	}
+	if (!controls_only) {
+		reply_json(r, 200, j);
+		return;
+	}
+	a = json_array();
+	json_array_foreach(json_object_get(j, "controls"), i, c) if (web_req_control_matches(q, c))
+	    json_array_append(a, c);
+	reply_json(r, 200, json_pack("{s:s,s:o}", "service", svc->slug, "controls", a));
+	json_decref(j);
+}
+
 /* ---- metrics ---- */
 
 static void label(struct dynbuf *d, const char *s)
@@ -500,6 +566,10 @@ void web_api_handle(struct web_req *q, struct web_reply *r)
 		break;
 	case WEB_R_API_CHECKS:
 		checks(q, r, svc);
+		break;
+	case WEB_R_API_ASSESSMENT:
+	case WEB_R_API_CONTROLS:
+		assessment(q, r, svc, q->rt->id == WEB_R_API_CONTROLS);
 		break;
 	case WEB_R_API_INCIDENT:
 		if (q->rt->is_post)

@@ -192,6 +192,116 @@ static void fmt_dur(double s, char out[32])
 	snprintf(out, 32, "%lldh%02lldm", m / 60, m % 60);
 }
 
+/* "compliant 62 · gap 3 …" from an object of counts. */
+static void counts(struct dynbuf *d, json_t *o)
+{
+	const char *k;
+	json_t *v;
+	int first = 1;
+
+	json_object_foreach(o, k, v)
+	{
+		html_fmt(d, "%r%s %lld", first ? "" : " · ", k, (long long)json_integer_value(v));
+		first = 0;
+	}
+}
+
+static void summary_line(struct web_req *q, struct dynbuf *d, const struct web_service *svc)
+{
+	json_t *a = web_req_assessment(q, svc), *s;
+
+	if (!a)
+		return;
+	s = json_object_get(a, "summary");
+	html_fmt(d, "<p><a href=\"/dashboard/%s/controls\">%r</a>: ", svc->slug,
+	         EN(q) ? "Assessment" : "評価");
+	counts(d, json_object_get(s, "control_verdicts"));
+	html_fmt(d, "<br>%r: ", EN(q) ? "basic controls" : "基本の対策項目");
+	counts(d, json_object_get(s, "basic"));
+	html_fmt(d, "<br>%r: ", EN(q) ? "gaps by severity" : "重大度別のギャップ");
+	counts(d, json_object_get(s, "gaps"));
+	html_fmt(d, "<br>%r %lld / %lld</p>\n", EN(q) ? "* items met:" : "* の評価項目の達成:",
+	         (long long)json_integer_value(json_object_get(s, "required_met")),
+	         (long long)json_integer_value(json_object_get(s, "required_items")));
+	json_decref(a);
+}
+
+static void controls_page(struct web_req *q, struct web_reply *r, const struct web_service *svc)
+{
+	json_t *a = web_req_assessment(q, svc), *c, *it;
+	struct html_page pg;
+	char title[200];
+	size_t i, k, shown = 0;
+	static const char *const levels[] = {"", "basic", "recommended", NULL};
+	static const char *const verdicts[] = {
+	    "", "compliant", "gap", "not_applicable", "accepted_risk", "not_assessed", NULL};
+
+	if (!a) {
+		message_page(q, r, 500, "評価できませんでした", "The assessment could not be made");
+		return;
+	}
+	snprintf(title, sizeof(title), EN(q) ? "%s — controls" : "%s 対策項目", svc->name);
+	begin(q, r, &pg, title);
+	html_fmt(&r->body,
+	         "<h1>%s</h1>\n<form method=\"get\" action=\"/dashboard/%s/controls\">"
+	         "<p><label for=\"section\">%r</label> <input id=\"section\" name=\"section\" "
+	         "value=\"%s\" size=\"10\" placeholder=\"III.1\"> "
+	         "<label for=\"level\">%r</label> <select id=\"level\" name=\"level\">",
+	         title, svc->slug, EN(q) ? "Section" : "節", q->q_section ? q->q_section : "",
+	         EN(q) ? "Level" : "区分");
+	for (i = 0; levels[i]; i++)
+		html_fmt(&r->body, "<option value=\"%s\"%r>%s</option>", levels[i],
+		         q->q_level && !strcmp(q->q_level, levels[i]) ? " selected" : "",
+		         levels[i][0] ? levels[i] : "-");
+	html_fmt(&r->body,
+	         "</select> <label for=\"verdict\">%r</label> <select id=\"verdict\" "
+	         "name=\"verdict\">",
+	         EN(q) ? "Verdict" : "判定");
+	for (i = 0; verdicts[i]; i++)
+		html_fmt(&r->body, "<option value=\"%s\"%r>%s</option>", verdicts[i],
+		         q->q_verdict && !strcmp(q->q_verdict, verdicts[i]) ? " selected" : "",
+		         verdicts[i][0] ? verdicts[i] : "-");
+	html_fmt(&r->body, "</select> <button type=\"submit\">%r</button></p></form>\n",
+	         EN(q) ? "Filter" : "絞り込む");
+	html_fmt(&r->body,
+	         "<table>\n<thead><tr><th scope=\"col\">%r</th><th scope=\"col\">%r</th>"
+	         "<th scope=\"col\">%r</th><th scope=\"col\">%r</th><th scope=\"col\">%r"
+	         "</th></tr></thead>\n<tbody>\n",
+	         EN(q) ? "Control" : "対策項目", EN(q) ? "Level" : "区分",
+	         EN(q) ? "Declared" : "申告", EN(q) ? "Verdict" : "判定",
+	         EN(q) ? "Evaluation items (value, provenance, verdict)"
+	               : "評価項目（値・出所・判定）");
+	json_array_foreach(json_object_get(a, "controls"), i, c)
+	{
+		if (!web_req_control_matches(q, c))
+			continue;
+		shown++;
+		html_fmt(&r->body, "<tr><td>%s %s</td><td>%s</td><td>%s</td><td>%s%r%s</td><td>",
+		         json_string_value(json_object_get(c, "id")),
+		         json_string_value(json_object_get(c, EN(q) ? "title_en" : "title_ja")),
+		         json_string_value(json_object_get(c, "level")),
+		         json_string_value(json_object_get(c, "status")),
+		         json_string_value(json_object_get(c, "verdict")),
+		         json_string_value(json_object_get(c, "severity")) ? " / " : "",
+		         json_string_value(json_object_get(c, "severity")));
+		json_array_foreach(json_object_get(c, "evaluation_items"), k, it)
+		    html_fmt(&r->body, "%s: %s（%s、%r %s）%s<br>",
+		             json_string_value(json_object_get(it, "id")),
+		             json_string_value(json_object_get(it, "value"))
+		                 ? json_string_value(json_object_get(it, "value"))
+		                 : "-",
+		             json_string_value(json_object_get(it, "provenance")),
+		             EN(q) ? "reference" : "参照値",
+		             json_string_value(json_object_get(it, "reference")),
+		             json_string_value(json_object_get(it, "verdict")));
+		dynbuf_addstr(&r->body, "</td></tr>\n");
+	}
+	html_fmt(&r->body, "</tbody>\n</table>\n<p>%zu %r</p>\n", shown,
+	         EN(q) ? "control(s)" : "件");
+	html_page_end(&r->body, &pg, NULL);
+	json_decref(a);
+}
+
 static void service_overview(struct web_req *q, struct web_reply *r, const struct web_service *svc,
                              double now)
 {
@@ -224,6 +334,7 @@ static void service_overview(struct web_req *q, struct web_reply *r, const struc
 	web_status_tz_unlock();
 	html_fmt(d, "<p>%r %s: %s（%r %s）</p>\n", EN(q) ? "Availability" : "稼働率", per.label,
 	         pct, EN(q) ? "committed" : "約定値", ref ? ref->quantity_text : "-");
+	summary_line(q, d, svc);
 	if (store_monitor_incident_list(q->s, svc->mcfg->service, now - 90 * 86400.0, now + 1,
 	                                &rows, &n, &err) == SG_OK) {
 		for (size_t i = 0; i < n; i++) {
@@ -733,6 +844,13 @@ void web_dash_handle(struct web_req *q, struct web_reply *r)
 			return;
 		}
 		followup_post(q, r);
+		return;
+	case WEB_R_DASH_CONTROLS:
+		if (!(svc = web_req_service(q, q->rt->slug))) {
+			message_page(q, r, 404, "サービスが見つかりません", "No such service");
+			return;
+		}
+		controls_page(q, r, svc);
 		return;
 	case WEB_R_DASH_MAINT:
 		if (!(svc = web_req_service(q, q->rt->slug))) {

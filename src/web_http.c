@@ -201,6 +201,8 @@ static enum web_route_id route_dash(char **seg, int n, int trailing, struct web_
 		return WEB_R_DASH_CHECKS;
 	if (n == 3 && !set_slug(r, seg[1]) && !strcmp(seg[2], "maintenance"))
 		return WEB_R_DASH_MAINT;
+	if (n == 3 && !set_slug(r, seg[1]) && !strcmp(seg[2], "controls"))
+		return WEB_R_DASH_CONTROLS;
 	if (n == 5 && !set_slug(r, seg[1]) && !strcmp(seg[2], "checks") &&
 	    !parse_num(seg[3], &r->seq) && !strcmp(seg[4], "chart.svg"))
 		return WEB_R_CHART;
@@ -226,6 +228,10 @@ static enum web_route_id route_api(char **seg, int n, int trailing, struct web_r
 			return WEB_R_API_AVAIL;
 		if (n == 5 && !strcmp(seg[4], "checks"))
 			return WEB_R_API_CHECKS;
+		if (n == 5 && !strcmp(seg[4], "assessment"))
+			return WEB_R_API_ASSESSMENT;
+		if (n == 5 && !strcmp(seg[4], "controls"))
+			return WEB_R_API_CONTROLS;
 		return WEB_R_NOT_FOUND;
 	}
 	if (!strcmp(seg[2], "incidents") && n >= 4 && !parse_num(seg[3], &r->seq)) {

@@ -48,6 +48,7 @@ enum web_route_id {
 	WEB_R_DASH_FOLLOWUP, /* /dashboard/incidents/ID/followup (POST) */
 	WEB_R_DASH_CHECKS,   /* /dashboard/SLUG/checks */
 	WEB_R_DASH_MAINT,    /* /dashboard/SLUG/maintenance (GET, POST) */
+	WEB_R_DASH_CONTROLS, /* /dashboard/SLUG/controls?section=&level=&verdict= */
 	WEB_R_CHART,         /* /dashboard/SLUG/checks/ID/chart.svg */
 	/* REST API (bearer token or session) */
 	WEB_R_API_OPENAPI,      /* /api/v1/openapi.json */
@@ -56,6 +57,8 @@ enum web_route_id {
 	WEB_R_API_INCIDENTS,    /* /api/v1/services/SLUG/incidents */
 	WEB_R_API_AVAIL,        /* /api/v1/services/SLUG/availability?month= */
 	WEB_R_API_CHECKS,       /* /api/v1/services/SLUG/checks */
+	WEB_R_API_ASSESSMENT,   /* /api/v1/services/SLUG/assessment */
+	WEB_R_API_CONTROLS,     /* /api/v1/services/SLUG/controls?section=&level=&verdict= */
 	WEB_R_API_INCIDENT,     /* /api/v1/incidents/ID */
 	WEB_R_API_FOLLOWUP,     /* /api/v1/incidents/ID/followups (POST) */
 	WEB_R_API_LEDGER_HEAD,  /* /api/v1/ledger/head */

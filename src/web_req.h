@@ -10,6 +10,8 @@
 #ifndef SG_WEB_REQ_H
 #define SG_WEB_REQ_H
 
+#include <jansson.h>
+
 #include "catalog.h"
 #include "store.h"
 #include "web_auth.h"
@@ -43,6 +45,7 @@ struct web_req {
 	const struct web_status *view;
 	/* query string values (NULL when absent) */
 	const char *q_month;
+	const char *q_section, *q_level, *q_verdict; /* control filters */
 	/* reply extras */
 	char set_cookie[2][256];
 };
@@ -51,6 +54,13 @@ struct web_req {
 void web_dash_handle(struct web_req *q, struct web_reply *r);
 /* REST API and /metrics (web_api.c). */
 void web_api_handle(struct web_req *q, struct web_reply *r);
+
+/* The assessment of a service (assess_run() with the store's latest
+ * measured values, as `saasguard assess --db`) as the JSON of `assess
+ * --format json`, its controls filtered by section prefix, level and
+ * verdict (each NULL or "": any). Caller decrefs; NULL on failure. */
+json_t *web_req_assessment(const struct web_req *q, const struct web_service *svc);
+int web_req_control_matches(const struct web_req *q, json_t *control);
 
 /* Shared by both: the service of a slug (NULL: none). */
 const struct web_service *web_req_service(const struct web_req *q, const char *slug);

@@ -117,6 +117,8 @@ class Api(unittest.TestCase):
                      "/api/v1/services/payroll/availability?month=2026-11",
                      "/api/v1/services/payroll/availability",
                      "/api/v1/services/payroll/checks", "/api/v1/incidents/1",
+                     "/api/v1/services/payroll/assessment",
+                     "/api/v1/services/payroll/controls?section=III.1&level=basic",
                      "/api/v1/ledger/head", "/api/v1/ledger/proofs/0"):
             status, j = self.call(path, t)
             self.assertEqual(status, 200, (path, j))
@@ -124,6 +126,12 @@ class Api(unittest.TestCase):
         r = sg.run("availability", self.prof, "--month", "2026-11", "--db", self.db, "--format",
                    "json", env=webserve.ENV)
         self.assertEqual(j["availability"], r.json()["availability"])
+        status, j = self.call("/api/v1/services/payroll/controls?section=III.1&level=basic", t)
+        ids = [c["id"] for c in j["controls"]]
+        self.assertTrue(ids and all(i.startswith("III.1.") and c["level"] == "basic"
+                                    for i, c in zip(ids, j["controls"])), ids)
+        status, a = self.call("/api/v1/services/payroll/assessment", t)
+        self.assertEqual(len(a["controls"]), 68)
         status, j = self.call("/api/v1/services/payroll/checks", t)
         self.assertIn("api-latency", [c["name"] for c in j["checks"]])  # operators see all
         for path in ("/api/v1/services/nosuch", "/api/v1/incidents/999",
@@ -363,6 +371,17 @@ class Browserless(unittest.TestCase):
         for t in ("web_user_added", "web_user_password_changed", "web_user_removed"):
             self.assertIn(t, types)
         self.assertTrue(all(h.startswith("$argon2id$") for h in hashes), hashes)
+
+    def test_control_browser(self):
+        cookie = self.session("vic")
+        status, _, page = self.srv.get("/dashboard/payroll/controls?section=III.1&level=basic",
+                                       headers={"Cookie": cookie})
+        self.assertEqual(status, 200)
+        rows = re.findall(r"<tr><td>((?:II|III)\.[0-9.]+) ", page)
+        self.assertTrue(rows and all(r.startswith("III.1.") for r in rows), rows)
+        self.assertIn("III.1.1.1.a", page)
+        status, _, page = self.srv.get("/dashboard/", headers={"Cookie": cookie})
+        self.assertIn("重大度別のギャップ", page)
 
     def test_checks_page_and_chart(self):
         cookie = self.session("vic")
