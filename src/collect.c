@@ -93,44 +93,6 @@ char *collect_duration_text(double seconds, int round_up)
 	return dynbuf_detach(&b, NULL);
 }
 
-double collect_parse_rfc3339(const char *s, size_t *used)
-{
-	struct tm tm;
-	int y, mo, d, h, mi, sec, n = 0, sign = 0, zh = 0, zm = 0;
-	const char *z;
-	double frac = 0;
-
-	if (sscanf(s, "%4d-%2d-%2d%*1[T ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || !n)
-		return -1;
-	z = s + n;
-	if (*z == '.') {
-		double scale = 0.1;
-		for (z++; *z >= '0' && *z <= '9'; z++, scale /= 10)
-			frac += (*z - '0') * scale;
-	}
-	if (*z == 'Z' || *z == 'z') {
-		z++;
-	} else if (*z == '+' || *z == '-') {
-		sign = *z == '-' ? -1 : 1;
-		if (sscanf(z + 1, "%2d:%2d", &zh, &zm) == 2)
-			z += 6;
-		else if (sscanf(z + 1, "%2d%2d", &zh, &zm) == 2)
-			z += 5;
-		else
-			sign = 0;
-	}
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	if (used)
-		*used = (size_t)(z - s);
-	return (double)(timeutil_mktime(&tm, NULL) - sign * (zh * 3600 + zm * 60)) + frac;
-}
-
 char *collect_path(const struct collect_ctx *ctx, const char *path)
 {
 	if (ctx->root && *ctx->root && path[0] == '/')

@@ -123,10 +123,6 @@ void collect_results_release(struct collect_results *r);
  * ages and waits, down for retention, in the largest exact unit ("26h"). */
 char *collect_duration_text(double seconds, int round_up);
 
-/* RFC 3339 at the start of s ("2026-03-14T10:00:00.123+09:00", 'Z', or a
- * space for 'T'): epoch seconds, or -1. *used (may be NULL) gets the length. */
-double collect_parse_rfc3339(const char *s, size_t *used);
-
 /* root + path when path is a default system path; path as is otherwise. */
 char *collect_path(const struct collect_ctx *ctx, const char *path);
 

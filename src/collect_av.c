@@ -63,8 +63,6 @@ static double parse_build_time(const char *s)
 {
 	int day, year, hh, mm, zone, mon = -1;
 	char mname[4], sign;
-	struct tm tm;
-	long long t;
 
 	if (sscanf(s, "%d %3s %d %d-%d %c%4d", &day, mname, &year, &hh, &mm, &sign, &zone) != 7)
 		return -1;
@@ -73,15 +71,9 @@ static double parse_build_time(const char *s)
 			mon = i;
 	if (mon < 0 || day < 1 || day > 31 || hh > 23 || mm > 59 || (sign != '+' && sign != '-'))
 		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = year - 1900;
-	tm.tm_mon = mon;
-	tm.tm_mday = day;
-	tm.tm_hour = hh;
-	tm.tm_min = mm;
-	t = timeutil_mktime(&tm, NULL);
-	t -= (sign == '-' ? -1 : 1) * ((zone / 100) * 3600 + (zone % 100) * 60);
-	return (double)t;
+	return (double)timeutil_civil(year, mon + 1, day, hh, mm, 0,
+	                              (sign == '-' ? -1 : 1) *
+	                                  ((zone / 100) * 3600 + (zone % 100) * 60));
 }
 
 /* Reads the header of a .cvd/.cld; returns the build time or -1. */
