@@ -15,6 +15,7 @@
 #include "ledger.h"
 #include "availability.h"
 #include "monitor_config.h"
+#include "hex.h"
 #include "report.h"
 #include "report_doc.h"
 #include "report_html.h"
@@ -1089,8 +1090,7 @@ enum sg_code report_generate(struct store *s, const struct report_request *req,
 	if (rc)
 		goto out;
 	EVP_Digest(dynbuf_ptr(&out), dynbuf_len(&out), md, &mdlen, EVP_sha256(), NULL);
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex_encode(md, 32, hex);
 	payload = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:I}", "service", r.service, "pattern",
 	                    r.pattern, "period", r.period.label, "audience",
 	                    report_audience_name(r.audience), "format", report_format_name(fmt),

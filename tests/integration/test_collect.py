@@ -39,8 +39,12 @@ def check(test, collectors, only, pattern=1, env=None, now=NOW, extra=()):
 
 
 def results(test, r, item=None, subject=None):
+    """The results of a check run, after asserting its exit status: 1 exactly
+    when some result is a finding, 0 otherwise (never "0 or 1")."""
     test.assertIn(r.code, (0, 1), r)
     out = r.json()["results"]
+    findings = [x for x in out if x["status"] == "finding"]
+    test.assertEqual(r.code, 1 if findings else 0, r)
     if item:
         out = [x for x in out if x["item"] == item]
     if subject is not None:
