@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -56,6 +57,66 @@ enum sg_code store_prepare(struct store *s, const char *sql, sqlite3_stmt **st,
 		return store_fail(s, err, "prepare");
 	}
 	return SG_OK;
+}
+
+void store_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+void store_bind_real(sqlite3_stmt *st, int i, double v)
+{
+	if (isnan(v))
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_double(st, i, v);
+}
+
+const char *store_col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+char *store_col_dup(sqlite3_stmt *st, int i)
+{
+	const char *t = store_col_text(st, i);
+
+	return xstrdup(t ? t : "");
+}
+
+double store_col_real(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+enum sg_code store_each(struct store *s, sqlite3_stmt *st, int (*row)(sqlite3_stmt *, void *),
+                        void *ctx, const char *what, struct sg_error *err)
+{
+	enum sg_code rc = SG_OK;
+	int step;
+
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if (row(st, ctx))
+			break;
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = store_fail(s, err, what);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum sg_code store_step_done(struct store *s, sqlite3_stmt *st, const char *what,
+                             struct sg_error *err)
+{
+	enum sg_code rc = SG_OK;
+	int r = sqlite3_step(st);
+
+	if (r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = store_fail(s, err, what);
+	sqlite3_finalize(st);
+	return rc;
 }
 
 enum sg_code store_begin(struct store *s, struct sg_error *err)
