@@ -29,22 +29,9 @@
 #include "store_collect.h"
 #include "ydoc.h"
 
-struct collect_result {
-	char *collector;
-	char *item_id; /* evaluation item ("III.2.3.1.a") or control ("III.1.1.5") */
-	char *subject; /* what was measured: a path, a URL, a repository */
-	enum measurement_status status;
-	char *value_text; /* in the value grammar, or NULL */
-	double value_num; /* NAN when none */
-	char *unit;
-	char *evidence; /* what was read */
-	char *detail;   /* why: the finding, the reason it is unavailable */
-	double at;
-	long long id; /* the measurement's row once stored */
-};
-
+/* The measurements of one run; owns every string they point to. */
 struct collect_results {
-	struct collect_result *v;
+	struct measurement *v;
 	size_t n, alloc;
 };
 
@@ -112,11 +99,11 @@ int collect_judge(const struct catalog *cat, int pattern, const char *item_id,
 
 /* Result helpers for collectors. add() copies the strings (any may be
  * NULL); it returns the new result so a collector can adjust it. */
-struct collect_result *collect_add(struct collect_results *out, const char *collector,
-                                   const char *item_id, const char *subject,
-                                   enum measurement_status status, const char *value_text,
-                                   double value_num, const char *unit, const char *evidence,
-                                   const char *detail);
+struct measurement *collect_add(struct collect_results *out, const char *collector,
+                                const char *item_id, const char *subject,
+                                enum measurement_status status, const char *value_text,
+                                double value_num, const char *unit, const char *evidence,
+                                const char *detail);
 void collect_results_release(struct collect_results *r);
 
 /* A duration for a value_text: rounded up to whole minutes ("ceil") for
