@@ -26,18 +26,6 @@ struct store {
 	int in_tx; /* nesting depth of store_begin() */
 };
 
-struct store_migration {
-	int version; /* 1, 2, 3 ... in order */
-	const char *sql;
-};
-
-/* A module's schema: its name and migrations, applied in order once each. */
-struct store_schema {
-	const char *module;
-	const struct store_migration *migrations;
-	int count;
-};
-
 enum store_flags {
 	STORE_READONLY = 1, /* fail if the database does not exist; no writes */
 };
