@@ -25,7 +25,7 @@ const struct collector *const collectors[] = {
     &collector_passwords, NULL,
 };
 
-const struct collector *collector_find(const char *name)
+static const struct collector *collector_find(const char *name)
 {
 	for (size_t i = 0; collectors[i]; i++)
 		if (!strcmp(collectors[i]->name, name))

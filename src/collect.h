@@ -62,7 +62,6 @@ struct collector {
 
 /* Every collector, in the order a run uses. NULL-terminated. */
 extern const struct collector *const collectors[];
-const struct collector *collector_find(const char *name);
 
 /* The collectors chosen for a run and their configuration. */
 struct collect_plan {

@@ -287,7 +287,8 @@ enum sg_code ydoc_parse(const char *text, size_t len, const char *file, struct y
 	return SG_OK;
 }
 
-const struct ydoc_pair *ydoc_pair(const struct ydoc_node *map, const char *key)
+/* The pair of key (for the key's position), or NULL. */
+static const struct ydoc_pair *pair_of(const struct ydoc_node *map, const char *key)
 {
 	if (!map || map->type != YDOC_MAP)
 		return NULL;
@@ -299,7 +300,7 @@ const struct ydoc_pair *ydoc_pair(const struct ydoc_node *map, const char *key)
 
 struct ydoc_node *ydoc_get(const struct ydoc_node *map, const char *key)
 {
-	const struct ydoc_pair *p = ydoc_pair(map, key);
+	const struct ydoc_pair *p = pair_of(map, key);
 	return p ? p->value : NULL;
 }
 
