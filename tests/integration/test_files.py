@@ -107,5 +107,46 @@ class Output(unittest.TestCase):
         self.assertEqual(stat.S_IMODE(os.stat(out).st_mode), 0o644)
 
 
+class LogLines(unittest.TestCase):
+    """CR/LF in names never reach a log line unescaped (issue 16): a key in
+    an error message, a check name in the daemon's log."""
+
+    FORGED = "2026-01-01T00:00:00Z saasguard monitor: forged"
+
+    def assert_one_line_each(self, err):
+        for line in err.splitlines():
+            self.assertFalse(line.startswith(self.FORGED[:20]) and "forged" in line, err)
+            self.assertNotIn("\r", line)
+
+    def test_error_message_escapes_control_characters(self):
+        d = sg.scratch(self)
+        path = os.path.join(d, "p.yaml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write('service: {name: x, pattern: 1}\ncontrols:\n'
+                    f'  "II.1.1.1\\r\\n{self.FORGED}\\u001b[2J": {{status: implemented}}\n')
+        r = sg.run("assess", path, lang="en")
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("II.1.1.1\\r\\n" + self.FORGED + "\\x1b[2J", r.err)
+        self.assertNotIn("\x1b", r.err)
+        self.assert_one_line_each(r.err)
+
+    def test_daemon_log_escapes_check_names(self):
+        d = sg.scratch(self)
+        path = os.path.join(d, "p.yaml")
+        port = sg.free_port()  # nothing listens: the check fails, an incident opens
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(f"""service: {{name: x, pattern: 1}}
+monitor:
+  confirm: 1
+  checks:
+    - {{name: "web\\r\\n{self.FORGED}", kind: liveness, type: http, url: "http://127.0.0.1:{port}/", interval: 1s, timeout: 1s}}
+service_hours: {{days: mon-sun, from: "00:00", to: "24:00", timezone: Asia/Tokyo}}
+""")
+        r = sg.run("monitor", path, "--db", os.path.join(d, "db"), "--once", timeout=60)
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("web\\r\\n" + self.FORGED, r.err)
+        self.assert_one_line_each(r.err)
+
+
 if __name__ == "__main__":
     unittest.main()
