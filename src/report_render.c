@@ -26,7 +26,8 @@ enum sg_code report_render(const struct report *r, enum report_format fmt, struc
 	case REPORT_FORMAT_PDF:
 		return report_pdf_write(r, out, err);
 	}
-	return sg_error_set(err, SG_ERR_INTERNAL, "unknown report format");
+	return sg_error_set(err, SG_ERR_INTERNAL,
+	                    ETR(err, "報告書の形式が不明です", "unknown report format"));
 }
 
 enum sg_code report_render_generate(struct store *s, const struct report_request *req,

@@ -34,7 +34,10 @@ char *store_default_path(void)
 
 enum sg_code store_fail(struct store *s, struct sg_error *err, const char *what)
 {
-	return sg_error_set(err, SG_ERR_DB, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+	return sg_error_set(
+	    err, SG_ERR_DB,
+	    ETR(err, "%s: データベースの処理（%s）に失敗しました: %s", "%s: %s: %s"), s->path, what,
+	    sqlite3_errmsg(s->db));
 }
 
 enum sg_code store_exec(struct store *s, const char *sql, struct sg_error *err)
@@ -42,7 +45,9 @@ enum sg_code store_exec(struct store *s, const char *sql, struct sg_error *err)
 	char *msg = NULL;
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		sg_error_set(err, SG_ERR_DB, "%s: %s", s->path, msg ? msg : "failed");
+		sg_error_set(err, SG_ERR_DB,
+		             ETR(err, "%s: データベースの処理に失敗しました: %s", "%s: %s"),
+		             s->path, msg ? msg : ETR(err, "原因不明", "failed"));
 		sqlite3_free(msg);
 		return SG_ERR_DB;
 	}
@@ -135,7 +140,12 @@ enum sg_code store_commit(struct store *s, struct sg_error *err)
 	if (!s->in_tx)
 		return sg_error_set(
 		    err, SG_ERR_DB,
-		    "%s: commit without a transaction (an inner step rolled it back)", s->path);
+		    ETR(err,
+		        "%s: "
+		        "トランザクションがないのにコミットしようとしました（内側の処理が取り消しま"
+		        "した）",
+		        "%s: commit without a transaction (an inner step rolled it back)"),
+		    s->path);
 	if (--s->in_tx)
 		return SG_OK;
 	if (store_exec(s, "COMMIT", err)) {
@@ -186,7 +196,9 @@ static enum sg_code migrate(struct store *s, const struct store_schema *sc, stru
 		                  "version = excluded.version, applied_at = excluded.applied_at",
 		                  &st, err)) {
 			store_rollback(s);
-			sg_error_prefix(err, "migration %s v%d: ", sc->module, m->version);
+			sg_error_prefix(err,
+			                ETR(err, "スキーマ移行 %s v%d: ", "migration %s v%d: "),
+			                sc->module, m->version);
 			return SG_ERR_DB;
 		}
 		sqlite3_bind_text(st, 1, sc->module, -1, SQLITE_STATIC);
@@ -201,11 +213,15 @@ static enum sg_code migrate(struct store *s, const struct store_schema *sc, stru
 			return SG_ERR_DB;
 	}
 	if (have > sc->migrations[sc->count - 1].version)
-		return sg_error_set(err, SG_ERR_DB,
-		                    "%s: the %s schema is at version %d, newer than this saasguard "
-		                    "knows (%d); use a newer saasguard",
-		                    s->path, sc->module, have,
-		                    sc->migrations[sc->count - 1].version);
+		return sg_error_set(
+		    err, SG_ERR_DB,
+		    ETR(err,
+		        "%s: %s のスキーマはバージョン %d で、この saasguard "
+		        "が扱える版（%d）より新しいです。新しい saasguard を使ってください",
+		        "%s: the %s schema is at version %d, newer than this saasguard knows (%d); "
+		        "use "
+		        "a newer saasguard"),
+		    s->path, sc->module, have, sc->migrations[sc->count - 1].version);
 	return SG_OK;
 }
 
@@ -224,7 +240,9 @@ static enum sg_code create_private(const char *path, struct sg_error *err)
 		return rc;
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
-		return sg_error_set(err, SG_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+		return sg_error_set(err, SG_ERR_IO,
+		                    ETR(err, "%s: 作成できません: %s", "%s: cannot create: %s"),
+		                    path, strerror(errno));
 	close(fd);
 	return SG_OK;
 }

@@ -302,7 +302,9 @@ enum sg_code ydoc_parse(const char *text, size_t len, const char *file, struct y
 	doc->file = xstrdup(file);
 	if (!yaml_parser_initialize(&b.parser)) {
 		ydoc_free(doc);
-		return sg_error_set(err, SG_ERR_NOMEM, "libyaml could not start");
+		return sg_error_set(
+		    err, SG_ERR_NOMEM,
+		    ETR(err, "YAML の読み取りを開始できません", "libyaml could not start"));
 	}
 	yaml_parser_set_input_string(&b.parser, (const unsigned char *)text, len);
 	yaml_parser_set_encoding(&b.parser, YAML_UTF8_ENCODING);
