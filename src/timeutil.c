@@ -301,7 +301,9 @@ void timeutil_utc(long long t, char out[32])
 	struct tm tm;
 
 	gmtime_r(&tt, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* %04d, not strftime's %Y, so year 226 prints as 0226 and parses back. */
+	snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 void timeutil_local(long long t, const char *tz, int seconds, char out[40])
