@@ -299,11 +299,13 @@ void timeutil_utc(long long t, char out[32])
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
+	char buf[80]; /* room for any int fields; the real text is 20 bytes */
 
 	gmtime_r(&tt, &tm);
 	/* %04d, not strftime's %Y, so year 226 prints as 0226 and parses back. */
-	snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	snprintf(out, 32, "%s", buf);
 }
 
 void timeutil_local(long long t, const char *tz, int seconds, char out[40])
