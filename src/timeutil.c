@@ -300,12 +300,15 @@ void timeutil_utc(long long t, char out[32])
 	time_t tt = (time_t)t;
 	struct tm tm;
 	char buf[80]; /* room for any int fields; the real text is 20 bytes */
+	size_t n;
 
 	gmtime_r(&tt, &tm);
 	/* %04d, not strftime's %Y, so year 226 prints as 0226 and parses back. */
 	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
 	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	snprintf(out, 32, "%s", buf);
+	n = strlen(buf) < 31 ? strlen(buf) : 31;
+	memcpy(out, buf, n);
+	out[n] = '\0';
 }
 
 void timeutil_local(long long t, const char *tz, int seconds, char out[40])
