@@ -32,10 +32,11 @@ enum fileio_flags {
 	FILEIO_NO_CLOBBER = 1, /* fail with SG_ERR_EXISTS if path exists */
 };
 
-/* Writes data to path atomically with the given mode (e.g. 0600, 0644) less
- * the umask. The target must be a new path or a regular file: a symlink, a
- * FIFO, a device or a directory there is refused with SG_ERR_INPUT and left
- * alone. path "-" writes to standard output instead. */
+/* Writes data to path atomically with the given mode less the umask: 0666
+ * for output a person asked for (the umask decides, as for any new file),
+ * 0600 for secrets and keys (the umask can only make it stricter). The target must be a new path or
+ * a regular file: a symlink, a FIFO, a device or a directory there is refused with SG_ERR_INPUT and
+ * left alone. path "-" writes to standard output instead. */
 enum sg_code fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                                  int flags, struct sg_error *err);
 

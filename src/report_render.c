@@ -57,7 +57,7 @@ enum sg_code report_render_generate(struct store *s, const struct report_request
 	if ((rc = store_begin(s, err)))
 		goto out_payload;
 	if ((rc = ledger_append(s, "report", payload, NULL, err)) ||
-	    (rc = fileio_write_atomic(path, dynbuf_ptr(&out), dynbuf_len(&out), 0644, 0, err))) {
+	    (rc = fileio_write_atomic(path, dynbuf_ptr(&out), dynbuf_len(&out), 0666, 0, err))) {
 		store_rollback(s);
 		goto out_payload;
 	}

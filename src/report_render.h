@@ -18,7 +18,7 @@
 enum sg_code report_render(const struct report *r, enum report_format fmt, struct dynbuf *out,
                            struct sg_error *err);
 
-/* The whole job: build, render, write path atomically (0644 less the umask)
+/* The whole job: build, render, write path atomically (0666 less the umask, like any new file)
  * and append a "report" ledger entry with the file's SHA-256, in one store
  * transaction. sha256_hex (may be NULL) receives the digest. */
 enum sg_code report_render_generate(struct store *s, const struct report_request *req,

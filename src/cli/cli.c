@@ -168,7 +168,7 @@ int cli_emit(struct cli *cli, const char *path, const struct dynbuf *out)
 	cli_error_init(cli, &err);
 	if (!path)
 		path = "-";
-	if (fileio_write_atomic(path, dynbuf_ptr(out), dynbuf_len(out), 0644, 0, &err))
+	if (fileio_write_atomic(path, dynbuf_ptr(out), dynbuf_len(out), 0666, 0, &err))
 		return cli_report(cli, &err);
 	return 0;
 }
