@@ -347,8 +347,8 @@ static void dispatch(struct web *w, struct MHD_Connection *c, const struct web_r
 		error_page(r, 404, lang);
 		return;
 	}
-	if (rt->id == WEB_R_LEDGER_PUB) {
-		web_status_public_key(svc, r);
+	if (rt->id == WEB_R_LEDGER_PUB || rt->id == WEB_R_TSA_CA) {
+		web_status_public_key(svc, rt->id == WEB_R_TSA_CA, r);
 		if (r->status != 200)
 			error_page(r, r->status, lang);
 		return;

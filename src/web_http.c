@@ -143,7 +143,8 @@ static int set_slug(struct web_route *r, const char *s)
 
 static enum web_route_id route_status(char **seg, int n, int trailing, struct web_route *r)
 {
-	static const char *const files[] = {"entry.txt", "path.txt", "head.txt", "head.sig"};
+	static const char *const files[] = {"entry.txt", "path.txt", "head.txt", "head.sig",
+	                                    "head.tst"};
 	size_t l;
 	char slug[WEB_MAX_SLUG + 8];
 
@@ -166,6 +167,8 @@ static enum web_route_id route_status(char **seg, int n, int trailing, struct we
 		return WEB_R_STATUS_VERIFY;
 	if (n == 3 && !strcmp(seg[2], "ledger.pub"))
 		return WEB_R_LEDGER_PUB;
+	if (n == 3 && !strcmp(seg[2], "tsa-ca.pem"))
+		return WEB_R_TSA_CA;
 	if (strcmp(seg[2], "proof") || n < 4)
 		return WEB_R_NOT_FOUND;
 	if (n == 4) {

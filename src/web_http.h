@@ -38,6 +38,7 @@ enum web_route_id {
 	WEB_R_PROOF_FILE,    /* /status/SLUG/proof/SEQ/SIZE/FILE (entry.txt path.txt head.txt
 	                        head.sig) */
 	WEB_R_LEDGER_PUB,    /* /status/SLUG/ledger.pub */
+	WEB_R_TSA_CA,        /* /status/SLUG/tsa-ca.pem */
 	WEB_R_BADGE_STATUS,  /* /badge/SLUG/status.svg */
 	WEB_R_BADGE_AVAIL,   /* /badge/SLUG/availability.svg */
 	/* operators (session cookie) */
@@ -76,6 +77,7 @@ enum web_proof_file {
 	WEB_PROOF_PATH,      /* path.txt */
 	WEB_PROOF_HEAD,      /* head.txt */
 	WEB_PROOF_SIG,       /* head.sig */
+	WEB_PROOF_TST,       /* head.tst: the head's RFC 3161 token, when it has one */
 };
 
 struct web_route {

@@ -1044,7 +1044,7 @@ static const char check_path[] =
     "echo OK\n";
 
 static void steps(struct dynbuf *d, const char *base, const char *slug, const char *seq,
-                  const char *size, enum sg_lang l)
+                  const char *size, int timestamped, enum sg_lang l)
 {
 	int en = EN(l);
 
@@ -1078,6 +1078,23 @@ static void steps(struct dynbuf *d, const char *base, const char *slug, const ch
 	              "2.1.3.2 節の手順）、署名されたルートと一致することを確かめます。bash、sed、"
 	              "cut と openssl だけで実行できます。",
 	         check_path);
+	if (timestamped)
+		html_fmt(
+		    d,
+		    "<h2>%r</h2>\n<p>%r</p>\n<pre><code>curl -fsS -o head.tst "
+		    "\"%s/status/%s/proof/%s/%s/head.tst\"\ncurl -fsS -o tsa-ca.pem "
+		    "\"%s/status/%s/tsa-ca.pem\"\nopenssl ts -verify -data head.txt -in head.tst "
+		    "-token_in -CAfile tsa-ca.pem\n</code></pre>\n",
+		    en ? "5. The time-stamp" : "5. タイムスタンプの確認",
+		    en ? "This tree head carries an RFC 3161 time-stamp by a third party: the "
+		         "head, and "
+		         "every entry before it, existed no later than the stamped time."
+		       : "このツリーヘッドには第三者の時刻認証局による RFC 3161 "
+		         "タイムスタンプが付いて"
+		         "おり、ツリーヘッドとそれ以前のすべての記録が、その時刻には存在していたこ"
+		         "とを"
+		         "確認できます。",
+		    base, slug, seq, size, base, slug);
 }
 
 void web_status_verify_html(const struct web_status *v, enum sg_lang l, const char *base,
@@ -1129,7 +1146,7 @@ void web_status_verify_html(const struct web_status *v, enum sg_lang l, const ch
 	            : "以下のコマンドの記録番号とツリーの大きさは、確認する記録の包含証明ページに"
 	              "記載のものに置き換えてください。この例では次のとおりです。",
 	         seq, size);
-	steps(d, base, v->slug, seq, size, l);
+	steps(d, base, v->slug, seq, size, 0, l);
 	html_fmt(
 	    d, "<p>%r</p>\n",
 	    en ? "If every step ends without an error and the last prints OK, the entry is "
@@ -1204,7 +1221,8 @@ void web_status_proof(struct store *s, const struct web_status *v, long long seq
 	json_array_foreach(path, i, x)
 	    html_fmt(&r->body, "<li><code>%s</code></li>", json_string_value(x));
 	dynbuf_addstr(&r->body, "</ol></dd>\n</dl>\n");
-	steps(&r->body, base, v->slug, seqs, sizes, l);
+	steps(&r->body, base, v->slug, seqs, sizes, json_is_true(json_object_get(p, "timestamped")),
+	      l);
 	html_fmt(&r->body,
 	         "<p><a href=\"/status/%s/verify\">%r</a> · <a href=\"/status/%s/proof/"
 	         "%lld.json\">JSON</a></p>\n",
@@ -1240,6 +1258,23 @@ void web_status_proof_file(struct store *s, const struct web_status *v, long lon
 	case WEB_PROOF_HEAD:
 		dynbuf_addstr(&r->body, json_string_value(json_object_get(p, "head")));
 		break;
+	case WEB_PROOF_TST: {
+		struct store_ledger_head h;
+		struct sg_error err;
+		int found = 0;
+		memset(&h, 0, sizeof(h));
+		memset(&err, 0, sizeof(err));
+		r->type = "application/timestamp-reply";
+		/* the token of the head the proof is against (same size) */
+		if (store_ledger_last_head(s, &h, &found, &err) || !found || h.tree_size != size ||
+		    !h.token)
+			r->status = 404;
+		else
+			dynbuf_add(&r->body, h.token, h.token_len);
+		free(h.head);
+		free(h.token);
+		break;
+	}
 	case WEB_PROOF_SIG: {
 		unsigned char sig[64];
 		size_t len = 0;
@@ -1257,13 +1292,14 @@ void web_status_proof_file(struct store *s, const struct web_status *v, long lon
 	json_decref(p);
 }
 
-void web_status_public_key(const struct web_service *svc, struct web_reply *r)
+void web_status_public_key(const struct web_service *svc, int tsa_ca, struct web_reply *r)
 {
-	char *path = xstrfmt("%s.pub", svc->lcfg.key_path);
+	char *path = tsa_ca ? (svc->lcfg.tsa_ca_file ? xstrdup(svc->lcfg.tsa_ca_file) : NULL)
+	                    : xstrfmt("%s.pub", svc->lcfg.key_path);
 	struct sg_error err;
 
 	memset(&err, 0, sizeof(err));
-	if (fileio_read(path, 64 * 1024, &r->body, &err)) {
+	if (!path || fileio_read(path, 256 * 1024, &r->body, &err)) {
 		dynbuf_reset(&r->body);
 		r->status = 404;
 	} else {

@@ -84,7 +84,8 @@ void web_status_local_day(double t, const char *tz, char out[16]);
 void web_status_tz_lock(void);
 void web_status_tz_unlock(void);
 
-/* The service's ledger public key (PEM) as a reply. */
-void web_status_public_key(const struct web_service *svc, struct web_reply *r);
+/* The service's ledger public key (PEM), or with tsa_ca the CA
+ * certificates its time-stamps chain to (tsa_ca_file), as a reply. */
+void web_status_public_key(const struct web_service *svc, int tsa_ca, struct web_reply *r);
 
 #endif

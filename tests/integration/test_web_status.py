@@ -304,6 +304,36 @@ class Process(unittest.TestCase):
         r = sg.run("serve", "--db", db)
         self.assertEqual(r.code, 2, repr(r))
 
+    def test_timestamped_head_is_checked_with_openssl_ts(self):
+        import tsa_server
+        ca_dir = sg.scratch(self)
+        ca = tsa_server.make_ca(os.path.join(ca_dir, "tsa"))
+        tsa = tsa_server.TsaServer(os.path.join(ca_dir, "tsa"))
+        self.addCleanup(tsa.stop)
+        d, db, prof = webserve.fixture(self, followups=(("1", "時刻証明つきの続報です。"),))
+        with open(prof, encoding="utf-8") as f:
+            text = f.read()
+        key = os.path.join(d, "ledger.key")
+        text = text.replace(f"ledger: {{key: {key}}}",
+                            f"ledger: {{key: {key}, tsa_url: \"{tsa.url}\", tsa_ca_file: {ca}}}")
+        with open(prof, "w", encoding="utf-8") as f:
+            f.write(text)
+        r = sg.run("attest", "III.1.1.3", "--note", "封印のための記録", "--db", db, "--key", key,
+                   env=webserve.ENV)
+        r = sg.run("ledger", "seal", "--db", db, "--profile", prof, env=webserve.ENV)
+        self.assertEqual(r.code, 0, repr(r))
+        srv = webserve.Server(self, prof, "--db", db)
+        j = json.loads(srv.get("/status/payroll.json")[2])
+        seq = j["incidents"][-2]["followups"][-1]["ledger_seq"]
+        status, _, proof = srv.get(f"/status/payroll/proof/{seq}")
+        steps = code_blocks(proof)[2:]
+        self.assertEqual(len(steps), 5, "no time-stamp step")
+        work = sg.scratch(self)
+        p = subprocess.run(["bash", "-e", "-c", "\n".join(steps)], cwd=work, capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("Verification: OK", p.stdout)
+
     def test_https(self):
         import ssl
         d, db, prof = webserve.fixture(self, followups=())
