@@ -37,7 +37,7 @@ struct view_ref {
 
 struct cache_slot {
 	struct view_ref *ref;
-	double built_at;
+	double built_at; /* monotonic ms (SAASGUARD_NOW may freeze the wall clock in tests) */
 	int building;
 };
 
@@ -129,13 +129,13 @@ static struct view_ref *get_view(struct web *w, struct store *s, size_t i)
 	struct view_ref *r = NULL, *old;
 	struct web_status *v = NULL;
 	struct sg_error err;
-	double now = timeutil_now();
+	double now = timeutil_now(), mono = timeutil_monotonic_ms();
 	enum sg_code rc;
 
 	pthread_mutex_lock(&w->cache_lock);
 	c = &w->cache[i];
 	for (;;) {
-		if (c->ref && (c->building || now - c->built_at < w->o.cache_s)) {
+		if (c->ref && (c->building || mono - c->built_at < w->o.cache_s * 1000)) {
 			r = c->ref;
 			r->refs++;
 			pthread_mutex_unlock(&w->cache_lock);
@@ -161,7 +161,7 @@ static struct view_ref *get_view(struct web *w, struct store *s, size_t i)
 		r->refs = 1; /* the cache's */
 		old = c->ref;
 		c->ref = r;
-		c->built_at = now;
+		c->built_at = mono;
 	}
 	c->building = 0;
 	pthread_cond_broadcast(&w->cache_cond);

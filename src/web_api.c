@@ -362,6 +362,77 @@ static void assessment(struct web_req *q, struct web_reply *r, const struct web_
 	json_decref(j);
 }
 
+static void maintenance(struct web_req *q, struct web_reply *r, const struct web_service *svc)
+{
+	struct store_web_maintenance *m = NULL;
+	size_t n = 0;
+	struct sg_error err;
+	double now = timeutil_now();
+	json_t *a;
+
+	memset(&err, 0, sizeof(err));
+	err.lang = SG_LANG_EN;
+	if (q->rt->is_post) {
+		json_error_t jerr;
+		json_t *in;
+		const char *start, *end, *note;
+		long long s0 = 0, e0 = 0;
+		size_t recipients = 0;
+		if (q->role < WEB_ROLE_OPERATOR) {
+			error_json(r, 403, "this needs the operator role");
+			return;
+		}
+		in = json_loadb(q->body ? q->body : "", q->body_len, JSON_REJECT_DUPLICATES, &jerr);
+		start = json_string_value(json_object_get(in, "start"));
+		end = json_string_value(json_object_get(in, "end"));
+		note = json_string_value(json_object_get(in, "note"));
+		if (!start || !end || !note || timeutil_parse(start, &s0, &err) ||
+		    timeutil_parse(end, &e0, &err)) {
+			json_decref(in);
+			error_json(
+			    r, 400,
+			    "send {\"start\": \"2026-12-10T02:00+09:00\", \"end\": ..., \"note\": "
+			    "\"...\"} as application/json");
+			return;
+		}
+		if (web_action_maintenance(q->s, svc->profile, svc->mcfg->hours.timezone,
+		                           (double)s0, (double)e0, note, q->user, now, &recipients,
+		                           &err)) {
+			json_decref(in);
+			error_json(r, err.code == SG_ERR_INPUT ? 400 : 500, err.msg);
+			return;
+		}
+		json_decref(in);
+		reply_json(r, 201,
+		           json_pack("{s:s,s:o,s:o,s:I,s:s}", "service", svc->slug, "start",
+		                     utc_json((double)s0), "end", utc_json((double)e0),
+		                     "recipients", (json_int_t)recipients, "recorded_by", q->user));
+		return;
+	}
+	a = json_array();
+	for (size_t i = 0; i < svc->mcfg->nmaint; i++) {
+		const struct maintenance_window *w = &svc->mcfg->maint[i];
+		json_array_append_new(
+		    a,
+		    json_pack("{s:s,s:o,s:o,s:s?,s:o,s:b,s:b}", "source", "profile", "start",
+		              utc_json(w->start), "end", utc_json(w->end), "note", w->note,
+		              "announced_at", utc_json(w->announced), "excluded_from_availability",
+		              w->exclude && w->announced > 0 && w->announced < w->start,
+		              "mute_alerts", w->mute_alerts));
+	}
+	if (store_web_maintenance_list(q->s, svc->mcfg->service, 0, &m, &n, &err) == SG_OK)
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(
+			    a,
+			    json_pack("{s:s,s:o,s:o,s:s,s:o,s:s,s:b,s:b}", "source", "web", "start",
+			              utc_json(m[i].start), "end", utc_json(m[i].end), "note",
+			              m[i].note, "announced_at", utc_json(m[i].announced),
+			              "announced_by", m[i].announced_by,
+			              "excluded_from_availability", 0, "mute_alerts", 0));
+	store_web_maintenance_free(m, n);
+	reply_json(r, 200, json_pack("{s:s,s:o}", "service", svc->slug, "maintenance", a));
+}
+
 /* ---- metrics ---- */
 
 static void label(struct dynbuf *d, const char *s)
@@ -525,6 +596,9 @@ void web_api_handle(struct web_req *q, struct web_reply *r)
 		break;
 	case WEB_R_API_CHECKS:
 		checks(q, r, svc);
+		break;
+	case WEB_R_API_MAINT:
+		maintenance(q, r, svc);
 		break;
 	case WEB_R_API_ASSESSMENT:
 	case WEB_R_API_CONTROLS:

@@ -235,6 +235,8 @@ static enum web_route_id route_api(char **seg, int n, int trailing, struct web_r
 			return WEB_R_API_ASSESSMENT;
 		if (n == 5 && !strcmp(seg[4], "controls"))
 			return WEB_R_API_CONTROLS;
+		if (n == 5 && !strcmp(seg[4], "maintenance"))
+			return WEB_R_API_MAINT;
 		return WEB_R_NOT_FOUND;
 	}
 	if (!strcmp(seg[2], "incidents") && n >= 4 && !parse_num(seg[3], &r->seq)) {
@@ -293,7 +295,8 @@ void web_route_match(const char *method, const char *path, struct web_route *out
 		                                                : WEB_R_NOT_FOUND;
 	if (out->id == WEB_R_DASH_FOLLOWUP)
 		out->allowed = WEB_M_POST;
-	if (out->id == WEB_R_API_FOLLOWUP || out->id == WEB_R_DASH_MAINT)
+	if (out->id == WEB_R_API_FOLLOWUP || out->id == WEB_R_DASH_MAINT ||
+	    out->id == WEB_R_API_MAINT)
 		out->allowed = WEB_M_GET | WEB_M_POST;
 	if (out->id == WEB_R_NOT_FOUND)
 		out->allowed = 0;

@@ -60,6 +60,7 @@ enum web_route_id {
 	WEB_R_API_CHECKS,       /* /api/v1/services/SLUG/checks */
 	WEB_R_API_ASSESSMENT,   /* /api/v1/services/SLUG/assessment */
 	WEB_R_API_CONTROLS,     /* /api/v1/services/SLUG/controls?section=&level=&verdict= */
+	WEB_R_API_MAINT,        /* /api/v1/services/SLUG/maintenance (GET, POST) */
 	WEB_R_API_INCIDENT,     /* /api/v1/incidents/ID */
 	WEB_R_API_FOLLOWUP,     /* /api/v1/incidents/ID/followups (POST) */
 	WEB_R_API_LEDGER_HEAD,  /* /api/v1/ledger/head */

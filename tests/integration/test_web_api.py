@@ -188,6 +188,26 @@ class Api(unittest.TestCase):
                               {"text": "wrong field"})
         self.assertEqual(status, 400)
 
+    def test_maintenance_through_the_api(self):
+        body = {"start": "2026-12-10T02:00+09:00", "end": "2026-12-10T03:30+09:00",
+                "note": "ストレージの増設作業"}
+        status, _ = self.call("/api/v1/services/payroll/maintenance", self.tok["viewer"], "POST",
+                              body)
+        self.assertEqual(status, 403)
+        status, j = self.call("/api/v1/services/payroll/maintenance", self.tok["operator"],
+                              "POST", dict(body, start="2026-12-10 02:00"))
+        self.assertEqual(status, 400)  # a time without a zone is refused
+        status, j = self.call("/api/v1/services/payroll/maintenance", self.tok["operator"],
+                              "POST", body)
+        self.assertEqual(status, 201, j)
+        self.assertEqual(j["start"], "2026-12-09T17:00:00Z")
+        status, j = self.call("/api/v1/services/payroll/maintenance", self.tok["viewer"])
+        web = [m for m in j["maintenance"] if m["source"] == "web"]
+        self.assertEqual([m["note"] for m in web], ["ストレージの増設作業"])
+        self.assertEqual(web[0]["announced_by"], "token:t-operator")
+        self.assertTrue(webserve.wait_for(
+            lambda: "ストレージの増設作業" in self.srv.get("/status/payroll")[2], 10))
+
     def test_metrics_on_loopback(self):
         status, h, body = self.srv.get("/metrics")
         self.assertEqual(status, 200)
