@@ -62,7 +62,7 @@ enum sg_code web_action_maintenance(struct store *s, const struct profile *p, co
 	struct notify_config *ncfg = NULL;
 	struct store_web_maintenance m;
 	struct dynbuf body = DYNBUF_INIT;
-	char a[40], b[40], subject[256];
+	char a[64], b[64], subject[256];
 	enum sg_code rc;
 	json_t *j;
 
@@ -79,8 +79,8 @@ enum sg_code web_action_maintenance(struct store *s, const struct profile *p, co
 		                        "describe the work in 1 to 2,000 bytes"));
 	if ((rc = notify_config_load(p, &ncfg, err)))
 		return rc;
-	web_status_local_time(start, tz, a);
-	web_status_local_time(end, tz, b);
+	web_status_local_text(start, tz, a);
+	web_status_local_text(end, tz, b);
 	snprintf(subject, sizeof(subject), "【保守作業のお知らせ】%s %s〜%s", p->service.name, a,
 	         b);
 	dynbuf_printf(&body,
@@ -88,9 +88,10 @@ enum sg_code web_action_maintenance(struct store *s, const struct profile *p, co
 	              "平素より %s をご利用いただき、誠にありがとうございます。\n"
 	              "下記の日時に保守作業を実施いたします。作業中はサービスをご利用いただけない、"
 	              "または応答が遅くなる場合がございます。\n\n"
-	              "日時: %s から %s まで（%s）\n作業内容: %s\n\n"
+	              "日時: %sから%sまで（%s）\n作業内容: %s\n\n"
 	              "ご不便をおかけいたしますが、何卒ご理解を賜りますようお願い申し上げます。\n",
-	              p->service.name, p->service.name, a, b, tz, note);
+	              p->service.name, p->service.name, a, b,
+	              strcmp(tz, "Asia/Tokyo") ? tz : "日本時間", note);
 	memset(&m, 0, sizeof(m));
 	m.start = start;
 	m.end = end;

@@ -41,12 +41,20 @@ struct sv_month {
 	char pct[16];
 	double percent;
 	int meets, provisional;
-	long long seq; /* -1: no measurement entry in the month */
+	double coverage; /* share of the counted time with monitoring records */
+	long long seq;   /* -1: no measurement entry in the month */
 	char seq_at[40];
 };
 
+/* A time as JSON shows it ("2026-11-05 10:00", local) and as people read it:
+ * text[0] Japanese ("2026年11月5日（木）10時00分"), text[1] English. */
+struct sv_time {
+	char iso[40];
+	char text[2][64];
+};
+
 struct sv_event {
-	char at[40];
+	struct sv_time at;
 	char *message; /* follow-ups */
 	long long seq;
 };
@@ -55,7 +63,7 @@ struct sv_incident {
 	long long id;
 	char kind[24];
 	char *group;
-	char started[40], detected[40], notice[40], resolved[40]; /* "" when none */
+	struct sv_time started, detected, notice, resolved; /* iso "" when none */
 	char updated_utc[32], started_utc[32];
 	long long minutes;
 	int open;
@@ -65,7 +73,7 @@ struct sv_incident {
 };
 
 struct sv_maint {
-	char start[40], end[40];
+	struct sv_time start, end;
 	char *note;
 	int upcoming, running;
 };
@@ -116,6 +124,18 @@ void web_status_local_time(double t, const char *tz, char out[40])
 	pthread_mutex_unlock(&tz_lock);
 }
 
+static void stamp(double t, const char *tz, struct sv_time *out);
+
+void web_status_local_text(double t, const char *tz, char out[64])
+{
+	struct sv_time x;
+
+	pthread_mutex_lock(&tz_lock);
+	stamp(t, tz, &x);
+	pthread_mutex_unlock(&tz_lock);
+	memcpy(out, x.text[0], 64);
+}
+
 void web_status_local_day(double t, const char *tz, char out[16])
 {
 	struct tm tm;
@@ -134,6 +154,27 @@ static const char *state_label(enum sv_state s, enum sg_lang l)
 	static const char *const en[] = {"Operational", "Unknown", "Degraded", "Down"};
 	return l == SG_LANG_EN ? en[s] : ja[s];
 }
+
+/* Called while building (the zone lock is held). */
+static void stamp(double t, const char *tz, struct sv_time *out)
+{
+	static const char *const wd_ja[] = {"日", "月", "火", "水", "木", "金", "土"};
+	static const char *const wd_en[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	struct tm tm;
+
+	timeutil_localtime((long long)t, tz, &tm);
+	strftime(out->iso, sizeof(out->iso), "%Y-%m-%d %H:%M", &tm);
+	snprintf(out->text[0], sizeof(out->text[0]), "%d年%d月%d日（%s）%02d時%02d分",
+	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, wd_ja[tm.tm_wday % 7], tm.tm_hour,
+	         tm.tm_min);
+	snprintf(out->text[1], sizeof(out->text[1]), "%s %d %s %d, %02d:%02d",
+	         wd_en[tm.tm_wday % 7], tm.tm_mday, mon[tm.tm_mon % 12], tm.tm_year + 1900,
+	         tm.tm_hour, tm.tm_min);
+}
+
+#define TX(t, l) ((t).text[(l) == SG_LANG_EN])
 
 static void cite(struct web_status *v, long long seq)
 {
@@ -347,6 +388,7 @@ static enum sg_code build_months(struct store *s, const struct catalog *cat,
 			availability_format(av.percent, m->pct);
 		coverage = av.counted_s > 0 ? (av.up_s + av.down_s) / av.counted_s : 0;
 		m->provisional = av.percent >= 0 && coverage < AVAILABILITY_MIN_COVERAGE;
+		m->coverage = coverage;
 		m->meets = v->has_ref && av.percent >= 0 &&
 		           floor(av.percent * 100) / 100 >= ref->quantity.percent;
 		if ((rc = ledger_each(s, "monitor_measurements", per.start * 1000LL,
@@ -424,15 +466,15 @@ static enum sg_code build_incidents(struct store *s, const struct web_service *s
 		x->id = full.id;
 		snprintf(x->kind, sizeof(x->kind), "%s", full.kind);
 		x->group = xstrdup(c->group);
-		timeutil_local((long long)full.started_at, tz, 0, x->started);
-		timeutil_local((long long)full.detected_at, tz, 0, x->detected);
+		stamp(full.started_at, tz, &x->started);
+		stamp(full.detected_at, tz, &x->detected);
 		timeutil_utc((long long)full.started_at, x->started_utc);
 		if (full.first_delivered_at > 0)
-			timeutil_local((long long)full.first_delivered_at, tz, 0, x->notice);
+			stamp(full.first_delivered_at, tz, &x->notice);
 		x->open = !(full.resolved_at > 0);
 		last = full.detected_at;
 		if (!x->open) {
-			timeutil_local((long long)full.resolved_at, tz, 0, x->resolved);
+			stamp(full.resolved_at, tz, &x->resolved);
 			x->minutes = (long long)((full.resolved_at - full.started_at) / 60 + 0.5);
 			last = full.resolved_at;
 		}
@@ -447,7 +489,7 @@ static enum sg_code build_incidents(struct store *s, const struct web_service *s
 		x->nfollowups = nfu;
 		used = xcalloc(nfu + 1, sizeof(*used));
 		for (size_t k = 0; k < nfu; k++) {
-			timeutil_local((long long)fu[k].sent_at, tz, 0, x->followups[k].at);
+			stamp(fu[k].sent_at, tz, &x->followups[k].at);
 			x->followups[k].message = xstrdup(fu[k].message);
 			x->followups[k].seq = seq_of(s, "followup_recorded", x->id,
 			                             full.detected_at, fu[k].message, used, k, err);
@@ -472,8 +514,8 @@ static void add_window(struct web_status *v, const char *tz, double start, doubl
 {
 	struct sv_maint *x = &v->maint[v->nmaint++];
 
-	timeutil_local((long long)start, tz, 0, x->start);
-	timeutil_local((long long)end, tz, 0, x->end);
+	stamp(start, tz, &x->start);
+	stamp(end, tz, &x->end);
 	x->note = note ? xstrdup(note) : NULL;
 	x->upcoming = start > now;
 	x->running = start <= now && now < end;
@@ -597,32 +639,33 @@ static void incident_html(struct dynbuf *d, const struct web_status *v, const st
 	if (!strcmp(x->kind, "outage"))
 		html_fmt(d,
 		         en ? "<li>From about %s, %s could not be used.</li>\n"
-		            : "<li>%s 頃から、%s をご利用いただけない状態となりました。</li>\n",
-		         x->started, x->group);
+		            : "<li>%s頃から、%sをご利用いただけない状態となりました。</li>\n",
+		         TX(x->started, l), x->group);
 	else if (!strcmp(x->kind, "degradation"))
 		html_fmt(d,
 		         en ? "<li>From about %s, %s responded slowly.</li>\n"
-		            : "<li>%s 頃から、%s の応答に遅延が発生いたしました。</li>\n",
-		         x->started, x->group);
+		            : "<li>%s頃から、%sの画面の表示に時間がかかる状態となりました。</li>\n",
+		         TX(x->started, l), x->group);
 	else
 		html_fmt(d,
 		         en ? "<li>From about %s, a fault occurred in %s.</li>\n"
-		            : "<li>%s 頃から、%s において障害が発生いたしました。</li>\n",
-		         x->started, x->group);
+		            : "<li>%s頃から、%"
+		              "sにおいて一部の機能がご利用いただけない状態となりました。</li>\n",
+		         TX(x->started, l), x->group);
 	html_fmt(d,
 	         en ? "<li>%s: detected by our monitoring."
-	            : "<li>%s に当社の監視により検知いたしました。",
-	         x->detected);
+	            : "<li>%sに当社の監視により検知いたしました。",
+	         TX(x->detected, l));
 	proof_link(d, v, x->seq_opened, l);
 	dynbuf_addstr(d, "</li>\n");
-	if (x->notice[0])
+	if (x->notice.iso[0])
 		html_fmt(d,
 		         en ? "<li>%s: we sent the first notice to our users.</li>\n"
-		            : "<li>%s に利用者の皆様へ第一報をお送りいたしました。</li>\n",
-		         x->notice);
+		            : "<li>%sに利用者の皆様へ第一報をお知らせいたしました。</li>\n",
+		         TX(x->notice, l));
 	for (size_t k = 0; k < x->nfollowups; k++) {
 		html_fmt(d, en ? "<li>%s: follow-up report: %s" : "<li>%s 続報: %s",
-		         x->followups[k].at, x->followups[k].message);
+		         TX(x->followups[k].at, l), x->followups[k].message);
 		proof_link(d, v, x->followups[k].seq, l);
 		dynbuf_addstr(d, "</li>\n");
 	}
@@ -633,15 +676,16 @@ static void incident_html(struct dynbuf *d, const struct web_status *v, const st
 	} else {
 		html_fmt(d,
 		         en ? "<li>%s: restored (about %lld minute(s) affected)."
-		            : "<li>%s に復旧いたしました（影響時間 約 %lld 分）。",
-		         x->resolved, x->minutes);
+		            : "<li>%sに復旧いたしました（影響時間 約%lld分）。",
+		         TX(x->resolved, l), x->minutes);
 		proof_link(d, v, x->seq_resolved, l);
 		dynbuf_addstr(d, "</li>\n");
 	}
 	dynbuf_addstr(d, "</ol>\n");
-	if (!x->open && !en)
-		dynbuf_addstr(d, "<p>ご利用の皆様には多大なご迷惑をおかけいたしましたことを、"
-		                 "深くお詫び申し上げます。</p>\n");
+	if (!en)
+		html_fmt(d, "<p>%r</p>\n",
+		         x->open ? "ご迷惑をおかけしておりますことを深くお詫び申し上げます。"
+		                 : "ご迷惑をおかけしましたことを深くお詫び申し上げます。");
 	dynbuf_addstr(d, "</article>\n");
 }
 
@@ -726,9 +770,12 @@ void web_status_html(const struct web_status *v, enum sg_lang l, struct dynbuf *
 		             : (en ? " (below the commitment)" : "（約定値を下回っております）"));
 		if (m->provisional)
 			html_fmt(
-			    d, "<br><span class=\"muted\">%r</span>",
-			    en ? "provisional: monitoring records cover only part of the period"
-			       : "参考値（監視記録が期間の一部に限られます）");
+			    d,
+			    en ? "<br><span class=\"muted\">provisional: monitoring records cover "
+			         "%.1f%% of the period</span>"
+			       : "<br><span class=\"muted\">暫定値: 監視記録は期間の %.1f%% "
+			         "のみ</span>",
+			    m->coverage * 100);
 		html_fmt(d, "</td><td>%s</td><td>", v->has_ref ? v->ref_text : "-");
 		if (m->seq >= 0) {
 			html_fmt(d, "%r", en ? "latest measurement record" : "最新の計測記録");
@@ -747,11 +794,13 @@ void web_status_html(const struct web_status *v, enum sg_lang l, struct dynbuf *
 		            : "予定されている保守作業はございません。");
 	for (size_t i = 0; i < v->nmaint; i++) {
 		const struct sv_maint *m = &v->maint[i];
-		html_fmt(d, en ? "<p>%s – %s: %r" : "<p>%s から %s まで、保守作業を%r", m->start,
-		         m->end,
+		html_fmt(d, en ? "<p>%s – %s: %r" : "<p>%sから%sまで、保守作業を%r",
+		         TX(m->start, l), TX(m->end, l),
 		         m->running ? (en ? "maintenance in progress." : "実施しております。")
-		         : m->upcoming ? (en ? "scheduled maintenance." : "実施いたします。")
-		                       : (en ? "maintenance carried out." : "実施いたしました。"));
+		         : m->upcoming
+		             ? (en ? "scheduled maintenance."
+		                   : "実施いたします。ご理解とご協力をお願い申し上げます。")
+		             : (en ? "maintenance carried out." : "実施いたしました。"));
 		if (m->note)
 			html_fmt(d, "<br>%s", m->note);
 		dynbuf_addstr(d, "</p>\n");
@@ -794,8 +843,9 @@ void web_status_html(const struct web_status *v, enum sg_lang l, struct dynbuf *
 		char note[128];
 		snprintf(note, sizeof(note),
 		         en ? "Updated %s (UTC). Times are in %s."
-		            : "%s (UTC) 時点の情報です。時刻は %s で表示しております。",
-		         v->built_utc, v->tz);
+		            : "%s（協定世界時）時点の情報です。時刻は%sで表示しております。",
+		         v->built_utc,
+		         !strcmp(v->tz, "Asia/Tokyo") ? (en ? "Japan time" : "日本時間") : v->tz);
 		html_page_end(d, &pg, note);
 	}
 }
@@ -872,24 +922,24 @@ void web_status_json(const struct web_status *v, struct dynbuf *d)
 		json_t *f = json_array();
 		for (size_t k = 0; k < x->nfollowups; k++)
 			json_array_append_new(f, json_pack("{s:s,s:s,s:o}", "at",
-			                                   x->followups[k].at, "message",
+			                                   x->followups[k].at.iso, "message",
 			                                   x->followups[k].message, "ledger_seq",
 			                                   seq_json(x->followups[k].seq)));
 		json_array_append_new(
 		    a, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s?,s:s?,s:o,s:o,s:o}", "id",
 		                 (json_int_t)x->id, "kind", x->kind, "component", x->group,
-		                 "started_at", x->started, "detected_at", x->detected,
-		                 "first_notice_at", x->notice[0] ? x->notice : NULL, "resolved_at",
-		                 x->resolved[0] ? x->resolved : NULL, "followups", f, "ledger_seq",
-		                 seq_json(x->seq_opened), "resolved_ledger_seq",
-		                 seq_json(x->seq_resolved)));
+		                 "started_at", x->started.iso, "detected_at", x->detected.iso,
+		                 "first_notice_at", x->notice.iso[0] ? x->notice.iso : NULL,
+		                 "resolved_at", x->resolved.iso[0] ? x->resolved.iso : NULL,
+		                 "followups", f, "ledger_seq", seq_json(x->seq_opened),
+		                 "resolved_ledger_seq", seq_json(x->seq_resolved)));
 	}
 	json_object_set_new(o, "incidents", a);
 	a = json_array();
 	for (size_t i = 0; i < v->nmaint; i++)
 		json_array_append_new(
-		    a, json_pack("{s:s,s:s,s:s?,s:b,s:b}", "start", v->maint[i].start, "end",
-		                 v->maint[i].end, "note", v->maint[i].note, "upcoming",
+		    a, json_pack("{s:s,s:s,s:s?,s:b,s:b}", "start", v->maint[i].start.iso, "end",
+		                 v->maint[i].end.iso, "note", v->maint[i].note, "upcoming",
 		                 v->maint[i].upcoming, "in_progress", v->maint[i].running));
 	json_object_set_new(o, "maintenance", a);
 	json_object_set_new(o, "ledger_head",
@@ -933,17 +983,18 @@ void web_status_atom(const struct web_status *v, enum sg_lang l, const char *bas
 		    x->started_utc, base, v->slug, x->id);
 		html_fmt(d,
 		         en ? "From about %s. Detected %s."
-		            : "%s 頃から発生。%s に検知いたしました。",
-		         x->started, x->detected);
+		            : "%s頃から発生し、%sに検知いたしました。",
+		         TX(x->started, l), TX(x->detected, l));
 		for (size_t k = 0; k < x->nfollowups; k++)
-			html_fmt(d, en ? " Follow-up %s: %s" : " 続報 %s: %s", x->followups[k].at,
-			         x->followups[k].message);
+			html_fmt(d, en ? " Follow-up %s: %s" : " 続報 %s: %s",
+			         TX(x->followups[k].at, l), x->followups[k].message);
 		if (x->open)
 			html_fmt(d, "%r",
 			         en ? " We are working to restore the service."
 			            : " 現在、復旧に向けて対応しております。");
 		else
-			html_fmt(d, en ? " Restored %s." : " %s に復旧いたしました。", x->resolved);
+			html_fmt(d, en ? " Restored %s." : " %sに復旧いたしました。",
+			         TX(x->resolved, l));
 		dynbuf_addstr(d, "</content>\n</entry>\n");
 	}
 	dynbuf_addstr(d, "</feed>\n");

@@ -80,6 +80,8 @@ void web_status_proof_file(struct store *s, const struct web_status *v, long lon
  * process-wide). out holds 40 and 16 bytes. */
 void web_status_local_time(double t, const char *tz, char out[40]);
 void web_status_local_day(double t, const char *tz, char out[16]);
+/* "2026年12月10日（木）02時00分" in zone tz (out holds 64 bytes). */
+void web_status_local_text(double t, const char *tz, char out[64]);
 /* Held around any other call that uses a zone (availability, periods). */
 void web_status_tz_lock(void);
 void web_status_tz_unlock(void);

@@ -101,17 +101,25 @@ class StatusPage(unittest.TestCase):
         _, _, page = self.srv.get("/status/payroll")
         art = page[page.index('id="incident-1"'):]
         art = art[:art.index("</article>")]
-        self.assertIn("2026-11-05 10:00 頃から、Web 画面 をご利用いただけない状態となりました。", art)
-        self.assertIn("2026-11-05 10:02 に当社の監視により検知いたしました。", art)
-        self.assertIn("2026-11-05 10:12 に利用者の皆様へ第一報をお送りいたしました。", art)
+        self.assertIn("2026年11月5日（木）10時00分頃から、Web 画面をご利用いただけない状態と"
+                      "なりました。", art)
+        self.assertIn("2026年11月5日（木）10時02分に当社の監視により検知いたしました。", art)
+        self.assertIn("2026年11月5日（木）10時12分に利用者の皆様へ第一報をお知らせいたしました。", art)
         self.assertIn("続報: 原因は設定の誤りでした。", art)
-        self.assertIn("2026-11-05 10:47 に復旧いたしました（影響時間 約 47 分）。", art)
-        self.assertIn("深くお詫び申し上げます", art)
+        self.assertIn("2026年11月5日（木）10時47分に復旧いたしました（影響時間 約47分）。", art)
+        self.assertIn("ご迷惑をおかけしましたことを深くお詫び申し上げます。", art)
+        # no internal words or machine formats in what customers read
+        for word in ("Asia/Tokyo", "III.1.1", "https://app.example.jp", "2026-11-05"):
+            self.assertNotIn(word, art)
+        _, _, en = self.srv.get("/status/payroll?lang=en")
+        self.assertIn("Thu 5 Nov 2026, 10:47: restored", en)
         self.assertIn("包含証明", art)
 
     def test_maintenance_and_escaping(self):
         _, _, page = self.srv.get("/status/payroll")
-        self.assertIn("2026-12-08 02:00 から 2026-12-08 03:00 まで、保守作業を実施いたします。", page)
+        self.assertIn("2026年12月8日（火）02時00分から2026年12月8日（火）03時00分まで、"
+                      "保守作業を実施いたします。ご理解とご協力をお願い申し上げます。", page)
+        self.assertIn("時刻は日本時間で表示しております", page)
         self.assertIn("&lt;script&gt;alert(1)&lt;/script&gt;", page)
         self.assertNotIn("<script>", page)
 
