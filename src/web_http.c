@@ -298,8 +298,10 @@ void web_route_match(const char *method, const char *path, struct web_route *out
 	if (out->id == WEB_R_API_FOLLOWUP || out->id == WEB_R_DASH_MAINT ||
 	    out->id == WEB_R_API_MAINT)
 		out->allowed = WEB_M_GET | WEB_M_POST;
-	if (out->id == WEB_R_NOT_FOUND)
+	if (out->id == WEB_R_NOT_FOUND) {
 		out->allowed = 0;
+		out->slug[0] = 0; /* nothing half-parsed leaks out of a miss */
+	}
 	out->method_ok =
 	    (get && (out->allowed & WEB_M_GET)) || (post && (out->allowed & WEB_M_POST));
 }
