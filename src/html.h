@@ -21,8 +21,8 @@
 #include "dynbuf.h"
 #include "i18n.h"
 
-/* Appends s escaped for HTML text and quoted attribute values. NULL appends
- * nothing. */
+/* Appends s escaped for HTML text and quoted attribute values (through
+ * dynbuf_add_html_escaped(), the one implementation). NULL appends nothing. */
 void html_text(struct dynbuf *d, const char *s);
 
 /* printf for markup. Conversions: %s (data: escaped with html_text), %r
