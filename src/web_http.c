@@ -148,8 +148,8 @@ static enum web_route_id route_status(char **seg, int n, int trailing, struct we
 	size_t l;
 	char slug[WEB_MAX_SLUG + 8];
 
-	if (n == 1 && trailing)
-		return WEB_R_STATUS_INDEX;
+	if (n == 1)
+		return WEB_R_STATUS_INDEX; /* /status and /status/ */
 	if (n == 2 && !trailing) {
 		l = strlen(seg[1]);
 		if (l > 5 && l < sizeof(slug) && !strcmp(seg[1] + l - 5, ".json")) {
@@ -191,8 +191,8 @@ static enum web_route_id route_status(char **seg, int n, int trailing, struct we
 
 static enum web_route_id route_dash(char **seg, int n, int trailing, struct web_route *r)
 {
-	if (n == 1 && trailing)
-		return WEB_R_DASHBOARD;
+	if (n == 1)
+		return WEB_R_DASHBOARD; /* /dashboard and /dashboard/ */
 	if (trailing)
 		return WEB_R_NOT_FOUND;
 	if (n == 3 && !strcmp(seg[1], "incidents") && !parse_num(seg[2], &r->seq))
