@@ -68,10 +68,52 @@ struct web {
 
 static _Thread_local struct store *thread_store;
 
+/* Evidence files attached to an attestation may be this large. */
+#define WEB_MAX_UPLOAD (10 * 1024 * 1024)
+
 struct request {
 	struct dynbuf body; /* POST bodies, up to WEB_MAX_FORM */
 	int refused;
+	/* multipart/form-data (the attestation form), parsed by libmicrohttpd */
+	struct MHD_PostProcessor *pp;
+	struct web_form fields;
+	struct dynbuf file;
+	char file_name[256];
 };
+
+static enum MHD_Result post_field(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *filename, const char *content_type,
+                                  const char *transfer_encoding, const char *data, uint64_t off,
+                                  size_t size)
+{
+	struct request *rq = cls;
+
+	(void)kind;
+	(void)content_type;
+	(void)transfer_encoding;
+	if (filename) {
+		if (!off)
+			snprintf(rq->file_name, sizeof(rq->file_name), "%s", filename);
+		dynbuf_add(&rq->file, data, size);
+		return dynbuf_status(&rq->file) ? MHD_NO : MHD_YES;
+	}
+	/* a field arrives in pieces: append to the last value of the same key */
+	if (off && rq->fields.n && !strcmp(rq->fields.key[rq->fields.n - 1], key)) {
+		char **v = &rq->fields.value[rq->fields.n - 1];
+		size_t have = strlen(*v);
+		if (have + size > 8192)
+			return MHD_NO;
+		*v = xrealloc(*v, have + size + 1);
+		memcpy(*v + have, data, size);
+		(*v)[have + size] = 0;
+		return MHD_YES;
+	}
+	if (rq->fields.n == WEB_MAX_PAIRS || size > 8192 || memchr(data, 0, size))
+		return MHD_NO;
+	rq->fields.key[rq->fields.n] = xstrdup(key);
+	rq->fields.value[rq->fields.n++] = xstrndup(data, size);
+	return MHD_YES;
+}
 
 static void wlog(struct web *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void wlog(struct web *w, const char *fmt, ...)
@@ -251,6 +293,10 @@ static void error_page(struct web_reply *r, int status, enum sg_lang l)
 	case 404:
 		ja = "ページが見つかりません";
 		en = "Page not found";
+		break;
+	case 400:
+		ja = "リクエストの形式が正しくありません";
+		en = "Bad request";
 		break;
 	case 403:
 		ja = "この操作は受け付けられません";
@@ -605,6 +651,11 @@ static void dispatch_private(struct web *w, struct MHD_Connection *c, const stru
 		        SG_OK)
 			have_form = 1;
 		q->form = have_form ? &form : NULL;
+		if (rq->pp) {
+			q->form = &rq->fields;
+			q->upload = dynbuf_len(&rq->file) ? &rq->file : NULL;
+			q->upload_name = rq->file_name;
+		}
 	}
 	q->body = dynbuf_ptr(&rq->body);
 	q->body_len = dynbuf_len(&rq->body);
@@ -637,9 +688,21 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 
 	(void)version;
 	if (!rq) {
+		const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 		rq = xcalloc(1, sizeof(*rq));
 		dynbuf_init(&rq->body, WEB_MAX_FORM);
+		dynbuf_init(&rq->file, WEB_MAX_UPLOAD);
+		web_route_match(method, url, &rt);
+		if (rt.id == WEB_R_DASH_ATTEST && rt.method_ok && ct &&
+		    !strncasecmp(ct, "multipart/form-data", 19))
+			rq->pp = MHD_create_post_processor(c, 16 * 1024, post_field, rq);
 		*con_cls = rq;
+		return MHD_YES;
+	}
+	if (*upload_size && rq->pp) {
+		if (!rq->refused && MHD_post_process(rq->pp, upload, *upload_size) != MHD_YES)
+			rq->refused = dynbuf_status(&rq->file) ? 413 : 400;
+		*upload_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -687,6 +750,10 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct request *rq = *con_cls;
 
 	if (rq) {
+		if (rq->pp)
+			MHD_destroy_post_processor(rq->pp);
+		web_form_release(&rq->fields);
+		dynbuf_release(&rq->file);
 		dynbuf_release(&rq->body);
 		free(rq);
 	}

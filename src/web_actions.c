@@ -1,10 +1,16 @@
 /*
  * web_actions - operator actions from the web; see web_actions.h.
  */
+#include <libgen.h>
+#include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "dynbuf.h"
+#include "fileio.h"
+#include "xalloc.h"
 #include "store_web.h"
 #include "timeutil.h"
 #include "web_status.h"
@@ -114,5 +120,67 @@ enum sg_code web_action_maintenance(struct store *s, const struct profile *p, co
 	json_decref(j);
 	dynbuf_release(&body);
 	notify_config_free(ncfg);
+	return rc;
+}
+
+enum sg_code web_action_attest(struct store *s, const struct catalog *cat, const char *control,
+                               const char *note, const void *file, size_t len,
+                               const char *file_name, const char *user, long long *seq,
+                               char sha256[65], struct sg_error *err)
+{
+	char id[64], safe[96];
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char *dir = NULL, *path = NULL, *copy;
+	json_t *j, *ev = json_array();
+	enum sg_code rc;
+	size_t n = 0;
+
+	sha256[0] = 0;
+	if ((rc = catalog_normalize_id(control ? control : "", id, sizeof(id), err)))
+		goto out;
+	if (!catalog_control(cat, id) && !catalog_item(cat, id)) {
+		rc = sg_error_set(err, SG_ERR_NOT_FOUND,
+		                  ETR(err, "%s という対策項目・評価項目はありません",
+		                      "there is no countermeasure or evaluation item %s"),
+		                  id);
+		goto out;
+	}
+	if (!note || !*note || strlen(note) > 2000) {
+		rc = sg_error_set(err, SG_ERR_INPUT, "%s",
+		                  ETR(err, "確認の内容を 1〜2000 バイトで書いてください",
+		                      "write the note in 1 to 2,000 bytes"));
+		goto out;
+	}
+	if (file && len) {
+		crypto_hash_sha256(h, file, len);
+		sodium_bin2hex(sha256, 65, h, sizeof(h));
+		/* the stored name: its hash, then the browser's name reduced to [A-Za-z0-9._-] */
+		for (const char *p = file_name ? file_name : ""; *p && n < sizeof(safe) - 1; p++)
+			safe[n++] = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			                    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'
+			                ? *p
+			                : '_';
+		safe[n] = 0;
+		copy = xstrdup(s->path);
+		dir = xstrfmt("%s/evidence", dirname(copy));
+		free(copy);
+		path = xstrfmt("%s/%s-%s", dir, sha256, n ? safe : "evidence");
+		if ((rc = fileio_mkdirs(dir, 0700, err)) ||
+		    (rc = fileio_write_atomic(path, file, len, 0600, 0, err)))
+			goto out;
+		json_array_append_new(ev, json_pack("{s:s,s:s,s:I,s:s}", "file", path, "sha256",
+		                                    sha256, "bytes", (json_int_t)len, "name",
+		                                    file_name ? file_name : ""));
+	}
+	j = json_pack("{s:s,s:s,s:s,s:O,s:s}", "control", id, "note", note, "by", user, "evidence",
+	              ev, "via", "web");
+	if ((rc = store_begin(s, err)) || (rc = ledger_append(s, "attestation", j, seq, err)) ||
+	    (rc = store_commit(s, err)))
+		store_rollback(s);
+	json_decref(j);
+out:
+	json_decref(ev);
+	free(dir);
+	free(path);
 	return rc;
 }

@@ -36,4 +36,17 @@ enum sg_code web_action_maintenance(struct store *s, const struct profile *p, co
                                     double start, double end, const char *note, const char *user,
                                     double now, size_t *recipients, struct sg_error *err);
 
+/* Records an attestation of control (a countermeasure or evaluation item
+ * id, normalised as `saasguard attest` does) with a note and an optional
+ * evidence file: the file is kept in the `evidence/` directory beside the
+ * database (0600, named by its SHA-256), and the ledger entry
+ * "attestation" carries control, note, by (the user) and evidence
+ * [{file, sha256, bytes, name}] — the CLI's payload plus the stored copy.
+ * *seq receives the entry's number, sha256 the file's hash ("" without one). */
+struct catalog;
+enum sg_code web_action_attest(struct store *s, const struct catalog *cat, const char *control,
+                               const char *note, const void *file, size_t len,
+                               const char *file_name, const char *user, long long *seq,
+                               char sha256[65], struct sg_error *err);
+
 #endif

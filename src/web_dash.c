@@ -298,6 +298,37 @@ static void controls_page(struct web_req *q, struct web_reply *r, const struct w
 	}
 	html_fmt(&r->body, "</tbody>\n</table>\n<p>%zu %r</p>\n", shown,
 	         EN(q) ? "control(s)" : "件");
+	if (q->role >= WEB_ROLE_OPERATOR) {
+		html_fmt(
+		    &r->body,
+		    "<h2 id=\"attest\">%r</h2>\n<form method=\"post\" "
+		    "action=\"/dashboard/%s/attest\" "
+		    "enctype=\"multipart/form-data\">\n<p><label for=\"control\">%r</label><br>"
+		    "<select id=\"control\" name=\"control\">",
+		    EN(q) ? "Attest a control" : "対策の確認を記録する", svc->slug,
+		    EN(q) ? "Control or evaluation item" : "対策項目・評価項目");
+		json_array_foreach(json_object_get(a, "controls"), i, c)
+		{
+			html_fmt(&r->body, "<option>%s</option>",
+			         json_string_value(json_object_get(c, "id")));
+			json_array_foreach(json_object_get(c, "evaluation_items"), k, it)
+			    html_fmt(&r->body, "<option>%s</option>",
+			             json_string_value(json_object_get(it, "id")));
+		}
+		html_fmt(
+		    &r->body,
+		    "</select></p>\n<p><label for=\"note\">%r</label><br><textarea id=\"note\" "
+		    "name=\"note\" rows=\"3\" cols=\"70\" required "
+		    "maxlength=\"2000\"></textarea></p>\n"
+		    "<p><label for=\"evidence\">%r</label><br><input id=\"evidence\" "
+		    "name=\"evidence\" "
+		    "type=\"file\"></p>\n<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n"
+		    "<p><button type=\"submit\">%r</button></p>\n</form>\n",
+		    EN(q) ? "What was checked, by whom, with what result" : "確認した内容・結果",
+		    EN(q) ? "Evidence file (kept, hashed into the ledger; up to 10 MB)"
+		          : "証拠ファイル（保管し、SHA-256 を証跡台帳に記録。10 MB まで）",
+		    q->csrf, EN(q) ? "Record" : "記録する");
+	}
 	html_page_end(&r->body, &pg, NULL);
 	json_decref(a);
 }
@@ -804,6 +835,50 @@ static void maintenance_post(struct web_req *q, struct web_reply *r, const struc
 	maintenance_page(q, r, svc, note, 1);
 }
 
+static void attest_post(struct web_req *q, struct web_reply *r, const struct web_service *svc)
+{
+	struct sg_error err;
+	long long seq = -1;
+	char sha[65], note[256];
+	struct html_page pg;
+
+	if (!form_csrf_ok(q, q->csrf)) {
+		message_page(q, r, 403,
+		             "この操作は受け付けられません（CSRF トークンが一致しません）",
+		             "Refused: the CSRF token does not match");
+		return;
+	}
+	if (q->role < WEB_ROLE_OPERATOR) {
+		message_page(q, r, 403, "この操作の権限がありません（operator 以上が必要です）",
+		             "Forbidden: this needs the operator role");
+		return;
+	}
+	memset(&err, 0, sizeof(err));
+	err.lang = q->lang;
+	if (web_action_attest(
+	        q->s, q->cat, web_form_get(q->form, "control"), web_form_get(q->form, "note"),
+	        q->upload ? dynbuf_ptr(q->upload) : NULL, q->upload ? dynbuf_len(q->upload) : 0,
+	        q->upload_name, q->user, &seq, sha, &err)) {
+		r->status = err.code == SG_ERR_INPUT || err.code == SG_ERR_NOT_FOUND ? 400 : 500;
+		begin(q, r, &pg, EN(q) ? "Attestation" : "確認の記録");
+		html_fmt(&r->body, "<h1>%r</h1>\n<p class=\"banner down\" role=\"alert\">%s</p>\n",
+		         EN(q) ? "Not recorded" : "記録できませんでした", err.msg);
+		html_page_end(&r->body, &pg, NULL);
+		return;
+	}
+	snprintf(note, sizeof(note),
+	         EN(q) ? "Recorded in the evidence ledger as entry %lld%s%s."
+	               : "証跡台帳に記録しました（記録 %lld%s%s）。",
+	         seq, sha[0] ? ", SHA-256 " : "", sha);
+	begin(q, r, &pg, EN(q) ? "Attestation" : "確認の記録");
+	html_fmt(&r->body,
+	         "<h1>%r</h1>\n<p class=\"banner up\" role=\"status\">%s</p>\n"
+	         "<p><a href=\"/dashboard/%s/controls\">%r</a></p>\n",
+	         EN(q) ? "Attestation" : "確認の記録", note, svc->slug,
+	         EN(q) ? "Back to the controls" : "対策項目へ戻る");
+	html_page_end(&r->body, &pg, NULL);
+}
+
 /* ---- dispatch ---- */
 
 void web_dash_handle(struct web_req *q, struct web_reply *r)
@@ -846,11 +921,15 @@ void web_dash_handle(struct web_req *q, struct web_reply *r)
 		followup_post(q, r);
 		return;
 	case WEB_R_DASH_CONTROLS:
+	case WEB_R_DASH_ATTEST:
 		if (!(svc = web_req_service(q, q->rt->slug))) {
 			message_page(q, r, 404, "サービスが見つかりません", "No such service");
 			return;
 		}
-		controls_page(q, r, svc);
+		if (q->rt->id == WEB_R_DASH_ATTEST)
+			attest_post(q, r, svc);
+		else
+			controls_page(q, r, svc);
 		return;
 	case WEB_R_DASH_MAINT:
 		if (!(svc = web_req_service(q, q->rt->slug))) {

@@ -206,6 +206,8 @@ static enum web_route_id route_dash(char **seg, int n, int trailing, struct web_
 		return WEB_R_DASH_MAINT;
 	if (n == 3 && !set_slug(r, seg[1]) && !strcmp(seg[2], "controls"))
 		return WEB_R_DASH_CONTROLS;
+	if (n == 3 && !set_slug(r, seg[1]) && !strcmp(seg[2], "attest"))
+		return WEB_R_DASH_ATTEST;
 	if (n == 5 && !set_slug(r, seg[1]) && !strcmp(seg[2], "checks") &&
 	    !parse_num(seg[3], &r->seq) && !strcmp(seg[4], "chart.svg"))
 		return WEB_R_CHART;
@@ -293,7 +295,7 @@ void web_route_match(const char *method, const char *path, struct web_route *out
 		out->id = !strcmp(seg[2], "status.svg")         ? WEB_R_BADGE_STATUS
 		          : !strcmp(seg[2], "availability.svg") ? WEB_R_BADGE_AVAIL
 		                                                : WEB_R_NOT_FOUND;
-	if (out->id == WEB_R_DASH_FOLLOWUP)
+	if (out->id == WEB_R_DASH_FOLLOWUP || out->id == WEB_R_DASH_ATTEST)
 		out->allowed = WEB_M_POST;
 	if (out->id == WEB_R_API_FOLLOWUP || out->id == WEB_R_DASH_MAINT ||
 	    out->id == WEB_R_API_MAINT)

@@ -38,7 +38,9 @@ struct web_req {
 	int has_session;
 	char login_csrf[80]; /* the sg_login cookie (login form before a session) */
 	/* POST */
-	const struct web_form *form; /* urlencoded body, or NULL */
+	const struct web_form *form; /* urlencoded body (or multipart fields), or NULL */
+	const struct dynbuf *upload; /* multipart: the file part's bytes, or NULL */
+	const char *upload_name;     /* its file name as the browser sent it */
 	const char *body;            /* raw body (JSON for the API) */
 	size_t body_len;
 	/* the service's status view (routes with a slug), or NULL */

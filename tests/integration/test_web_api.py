@@ -403,6 +403,58 @@ class Browserless(unittest.TestCase):
         status, _, page = self.srv.get("/dashboard/", headers={"Cookie": cookie})
         self.assertIn("重大度別のギャップ", page)
 
+    def multipart(self, cookie, fields, file=None):
+        b = "----sgboundary7"
+        parts = []
+        for k, v in fields.items():
+            parts.append(f'--{b}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+                         .encode())
+        if file:
+            name, data = file
+            parts.append(f'--{b}\r\nContent-Disposition: form-data; name="evidence"; '
+                         f'filename="{name}"\r\nContent-Type: application/pdf\r\n\r\n'.encode()
+                         + data + b"\r\n")
+        body = b"".join(parts) + f"--{b}--\r\n".encode()
+        return self.srv.request("/dashboard/payroll/attest", method="POST", body=body,
+                                headers={"Cookie": cookie,
+                                         "Content-Type": f"multipart/form-data; boundary={b}"})
+
+    def test_attest_with_evidence(self):
+        import hashlib
+        import stat
+        cookie = self.session("olga")
+        status, _, page = self.srv.get("/dashboard/payroll/controls", headers={"Cookie": cookie})
+        self.assertIn('enctype="multipart/form-data"', page)
+        csrf = form_of(page)["csrf"]
+        data = b"%PDF-1.4\n" + bytes(range(256)) * 400 + b"\n%%EOF\n"
+        status, _, page = self.multipart(cookie, {"control": "iii.1.1.1", "note": "監視手順書を確認",
+                                                  "csrf": "sg_forged"}, ("a.pdf", data))
+        self.assertEqual(status, 403)
+        status, _, page = self.multipart(cookie, {"control": "IX.9", "note": "x", "csrf": csrf})
+        self.assertEqual(status, 400)
+        status, _, page = self.multipart(
+            cookie, {"control": "iii.1.1.1", "note": "監視手順書を確認", "csrf": csrf},
+            ("手順書 v1.pdf", data))
+        self.assertEqual(status, 200, page)
+        sha = hashlib.sha256(data).hexdigest()
+        self.assertIn(sha, page.decode())
+        with sqlite3.connect(self.db) as c:
+            e = [json.loads(x[0]) for x in c.execute(
+                "SELECT entry FROM ledger_entries WHERE type = 'attestation'")][-1]["payload"]
+        self.assertEqual((e["control"], e["note"], e["by"]), ("III.1.1.1", "監視手順書を確認", "olga"))
+        ev = e["evidence"][0]
+        self.assertEqual((ev["sha256"], ev["bytes"], ev["name"]), (sha, len(data), "手順書 v1.pdf"))
+        with open(ev["file"], "rb") as f:
+            self.assertEqual(f.read(), data)
+        self.assertEqual(stat.S_IMODE(os.stat(ev["file"]).st_mode), 0o600)
+        self.assertTrue(os.path.basename(ev["file"]).startswith(sha + "-"))
+        vcookie = self.session("vic")
+        status, _, page = self.srv.get("/dashboard/payroll/controls", headers={"Cookie": vcookie})
+        self.assertNotIn('enctype="multipart/form-data"', page)
+        status, _, _ = self.multipart(vcookie, {"control": "III.1.1.1", "note": "x",
+                                                "csrf": form_of(page)["csrf"]})
+        self.assertEqual(status, 403)
+
     def test_checks_page_and_chart(self):
         cookie = self.session("vic")
         status, _, page = self.srv.get("/dashboard/payroll/checks", headers={"Cookie": cookie})
