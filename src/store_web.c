@@ -628,3 +628,47 @@ enum sg_code store_web_maintenance_list(struct store *s, const char *service, do
 	sqlite3_finalize(st);
 	return r == SQLITE_DONE ? SG_OK : store_fail(s, err, "web_maintenance");
 }
+
+enum sg_code store_web_reports(struct store *s, const char *service, struct store_web_report **out,
+                               size_t *n, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT rowid, period, audience, path, sha256, recipients, "
+	                                "delivered_at FROM report_deliveries WHERE service = ? "
+	                                "ORDER BY delivered_at DESC",
+	                                &st, err);
+	size_t alloc = 0;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_web_report *x;
+		ALLOC_GROW(*out, *n, alloc);
+		x = &(*out)[(*n)++];
+		x->rowid = sqlite3_column_int64(st, 0);
+		x->period = dup_col(st, 1);
+		x->audience = dup_col(st, 2);
+		x->path = dup_col(st, 3);
+		x->sha256 = dup_col(st, 4);
+		x->recipients = sqlite3_column_int64(st, 5);
+		x->delivered_at = sqlite3_column_double(st, 6);
+	}
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? SG_OK : store_fail(s, err, "report_deliveries");
+}
+
+void store_web_reports_free(struct store_web_report *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(r[i].period);
+		free(r[i].audience);
+		free(r[i].path);
+		free(r[i].sha256);
+	}
+	free(r);
+}

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "availability.h"
+#include "fileio.h"
 #include "html.h"
 #include "ledger.h"
 #include "notify.h"
@@ -356,6 +357,8 @@ static void service_overview(struct web_req *q, struct web_reply *r, const struc
 	    EN(q) ? "public status page" : "公開稼働状況ページ", svc->slug,
 	    EN(q) ? "checks and response times" : "監視項目と応答時間", svc->slug,
 	    EN(q) ? "maintenance" : "保守作業");
+	html_fmt(d, "<p><a href=\"/dashboard/%s/reports\">%r</a></p>\n", svc->slug,
+	         EN(q) ? "Reports mailed" : "送付した報告書");
 	web_status_tz_lock();
 	timeutil_period_containing((long long)now, 1, svc->mcfg->hours.timezone, &per);
 	if (availability_for_period(q->s, svc->mcfg, (double)per.start, (double)per.end, now, &av,
@@ -879,6 +882,74 @@ static void attest_post(struct web_req *q, struct web_reply *r, const struct web
 	html_page_end(&r->body, &pg, NULL);
 }
 
+/* ---- reports ---- */
+
+static void reports_page(struct web_req *q, struct web_reply *r, const struct web_service *svc)
+{
+	struct store_web_report *x = NULL;
+	size_t n = 0;
+	struct sg_error err;
+	struct html_page pg;
+	char title[200], t[40];
+
+	memset(&err, 0, sizeof(err));
+	if (store_web_reports(q->s, svc->mcfg->service, &x, &n, &err)) {
+		message_page(q, r, 500, "報告書の一覧を読めませんでした",
+		             "Could not read the reports");
+		return;
+	}
+	if (q->rt->seq > 0) { /* a download: only a file the store lists, unchanged since */
+		struct dynbuf f = DYNBUF_INIT;
+		char hex[65] = "";
+		for (size_t i = 0; i < n; i++)
+			if (x[i].rowid == q->rt->seq &&
+			    fileio_sha256_hex(x[i].path, hex, &err) == SG_OK &&
+			    !strcmp(hex, x[i].sha256) &&
+			    fileio_read(x[i].path, 64u << 20, &f, &err) == SG_OK) {
+				const char *dot = strrchr(x[i].path, '.');
+				r->status = 200;
+				r->type = dot && !strcmp(dot, ".pdf") ? "application/pdf"
+				          : dot && !strcmp(dot, ".json")
+				              ? "application/json"
+				              : "text/html; charset=utf-8";
+				dynbuf_add(&r->body, dynbuf_ptr(&f), dynbuf_len(&f));
+			}
+		dynbuf_release(&f);
+		store_web_reports_free(x, n);
+		if (r->status != 200)
+			message_page(q, r, 404, "報告書が見つからないか、送付後に変更されています",
+			             "No such report, or it changed after it was mailed");
+		return;
+	}
+	snprintf(title, sizeof(title), EN(q) ? "%s — reports" : "%s 報告書", svc->name);
+	begin(q, r, &pg, title);
+	html_fmt(
+	    &r->body,
+	    "<h1>%s</h1>\n<p>%r</p>\n<table>\n<thead><tr><th scope=\"col\">%r</th>"
+	    "<th scope=\"col\">%r</th><th scope=\"col\">%r</th><th scope=\"col\">"
+	    "SHA-256</th></tr></thead>\n<tbody>\n",
+	    title,
+	    EN(q) ? "Reports the monitor wrote and mailed when a period closed (saasguard report "
+	            "writes others on demand)."
+	          : "監視デーモンが期間の締めに作成し送付した報告書です（任意の期間は saasguard "
+	            "report で作成できます）。",
+	    EN(q) ? "Period" : "期間", EN(q) ? "Audience" : "宛先", EN(q) ? "Mailed" : "送付");
+	for (size_t i = 0; i < n; i++) {
+		web_status_local_time(x[i].delivered_at, svc->mcfg->hours.timezone, t);
+		html_fmt(&r->body,
+		         "<tr><td><a href=\"/dashboard/%s/reports/%lld\">%s</a></td><td>%s</td>"
+		         "<td>%s（%lld）</td><td><code>%s</code></td></tr>\n",
+		         svc->slug, x[i].rowid, x[i].period, x[i].audience, t, x[i].recipients,
+		         x[i].sha256);
+	}
+	if (!n)
+		html_fmt(&r->body, "<tr><td colspan=\"4\">%r</td></tr>\n",
+		         EN(q) ? "None yet." : "まだありません。");
+	dynbuf_addstr(&r->body, "</tbody>\n</table>\n");
+	html_page_end(&r->body, &pg, NULL);
+	store_web_reports_free(x, n);
+}
+
 /* ---- dispatch ---- */
 
 void web_dash_handle(struct web_req *q, struct web_reply *r)
@@ -919,6 +990,13 @@ void web_dash_handle(struct web_req *q, struct web_reply *r)
 			return;
 		}
 		followup_post(q, r);
+		return;
+	case WEB_R_DASH_REPORTS:
+		if (!(svc = web_req_service(q, q->rt->slug))) {
+			message_page(q, r, 404, "サービスが見つかりません", "No such service");
+			return;
+		}
+		reports_page(q, r, svc);
 		return;
 	case WEB_R_DASH_CONTROLS:
 	case WEB_R_DASH_ATTEST:

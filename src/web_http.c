@@ -208,6 +208,11 @@ static enum web_route_id route_dash(char **seg, int n, int trailing, struct web_
 		return WEB_R_DASH_CONTROLS;
 	if (n == 3 && !set_slug(r, seg[1]) && !strcmp(seg[2], "attest"))
 		return WEB_R_DASH_ATTEST;
+	if (n == 3 && !set_slug(r, seg[1]) && !strcmp(seg[2], "reports"))
+		return WEB_R_DASH_REPORTS;
+	if (n == 4 && !set_slug(r, seg[1]) && !strcmp(seg[2], "reports") &&
+	    !parse_num(seg[3], &r->seq) && r->seq > 0)
+		return WEB_R_DASH_REPORTS;
 	if (n == 5 && !set_slug(r, seg[1]) && !strcmp(seg[2], "checks") &&
 	    !parse_num(seg[3], &r->seq) && !strcmp(seg[4], "chart.svg"))
 		return WEB_R_CHART;

@@ -51,6 +51,7 @@ enum web_route_id {
 	WEB_R_DASH_MAINT,    /* /dashboard/SLUG/maintenance (GET, POST) */
 	WEB_R_DASH_CONTROLS, /* /dashboard/SLUG/controls?section=&level=&verdict= */
 	WEB_R_DASH_ATTEST,   /* /dashboard/SLUG/attest (POST multipart: control, note, evidence) */
+	WEB_R_DASH_REPORTS,  /* /dashboard/SLUG/reports, /dashboard/SLUG/reports/N (download) */
 	WEB_R_CHART,         /* /dashboard/SLUG/checks/ID/chart.svg */
 	/* REST API (bearer token or session) */
 	WEB_R_API_OPENAPI,      /* /api/v1/openapi.json */

@@ -455,6 +455,28 @@ class Browserless(unittest.TestCase):
                                                 "csrf": form_of(page)["csrf"]})
         self.assertEqual(status, 403)
 
+    def test_reports_list_and_download(self):
+        import hashlib
+        rep = os.path.join(self.dir, "report-2026-11.pdf")
+        data = b"%PDF-1.4 report\n"
+        with open(rep, "wb") as f:
+            f.write(data)
+        with sqlite3.connect(self.db) as c:
+            c.execute("INSERT INTO report_deliveries(service, period, audience, path, sha256,"
+                      " recipients, delivered_at) VALUES (?,?,?,?,?,?,?)",
+                      ("給与計算クラウド", "2026-11", "users", rep,
+                       hashlib.sha256(data).hexdigest(), 3, 1796083200))
+        cookie = self.session("vic")
+        status, _, page = self.srv.get("/dashboard/payroll/reports", headers={"Cookie": cookie})
+        self.assertEqual(status, 200)
+        m = re.search(r'href="(/dashboard/payroll/reports/\d+)">2026-11<', page)
+        status, h, body = self.srv.request(m.group(1), headers={"Cookie": cookie})
+        self.assertEqual((status, h["content-type"], body), (200, "application/pdf", data))
+        self.assertEqual(self.srv.get(m.group(1))[0], 303)  # not without a session
+        with open(rep, "ab") as f:
+            f.write(b"changed")
+        self.assertEqual(self.srv.get(m.group(1), headers={"Cookie": cookie})[0], 404)
+
     def test_checks_page_and_chart(self):
         cookie = self.session("vic")
         status, _, page = self.srv.get("/dashboard/payroll/checks", headers={"Cookie": cookie})
