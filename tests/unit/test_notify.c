@@ -1,0 +1,315 @@
+/*
+ * Unit tests of notify: every template in both languages against reviewed
+ * golden files (tests/data/templates/), what customers never read, the
+ * template language, redaction, the channels' requests and MIME.
+ * SG_UPDATE_GOLDEN=1 rewrites the golden files (then review the diff).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "catalog.h"
+#include "fileio.h"
+#include "notify.h"
+#include "notify_channels.h"
+#include "notify_template.h"
+#include "profile.h"
+
+#define NOV1_JST 1793458800.0 /* 2026-11-01 00:00 JST, a Sunday */
+
+static const char *const PROFILE =
+    "service: {name: 給与クラウド, pattern: 1}\n"
+    "provider:\n"
+    "  name: {ja: 株式会社サンプル, en: Sample K.K.}\n"
+    "  desk: {ja: サポートデスク, en: Support Desk}\n"
+    "  email: support@provider.example.jp\n"
+    "  phone: 03-1234-5678\n"
+    "  hours: {ja: 平日 9時〜18時, en: weekdays 9:00-18:00 JST}\n"
+    "  status_url: https://status.provider.example.jp\n"
+    "  service_name: {ja: 給与クラウド, en: Kyuyo Cloud}\n"
+    "monitor:\n"
+    "  checks:\n"
+    "    - {name: web, label: {ja: 給与計算画面, en: the payroll screen}, kind: liveness, "
+    "type: http, url: \"http://127.0.0.1:1/healthz?token=abc\"}\n"
+    "notify:\n"
+    "  smtp: {url: \"smtp://127.0.0.1:25\", from: \"noreply@provider.example.jp\"}\n"
+    "  all_users: [{email: users@customer.example.jp}]\n"
+    "  admin_contacts: [{email: it@customer.example.jp, name: 株式会社顧客 情報システム部 "
+    "ご担当者様}]\n"
+    "  managers: [{email: ops@provider.example.jp}]\n";
+
+struct fixture {
+	struct catalog *cat;
+	struct profile *p;
+	struct notify_config *cfg;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct sg_error err;
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(catalog_load(&f->cat, &err), SG_OK);
+	assert_int_equal(profile_parse(PROFILE, strlen(PROFILE), "p.yaml", f->cat, &f->p, &err),
+	                 SG_OK);
+	if (notify_config_load(f->p, &f->cfg, &err))
+		fail_msg("%s", err.msg);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	notify_config_free(f->cfg);
+	profile_free(f->p);
+	catalog_free(f->cat);
+	free(f);
+	return 0;
+}
+
+static struct notify_incident incident(const char *kind, int resolved)
+{
+	struct notify_incident inc = {12,
+	                              "給与クラウド",
+	                              1,
+	                              kind,
+	                              "web",
+	                              "http://127.0.0.1:1/healthz?token=abc",
+	                              "III.1.1.1.b",
+	                              NOV1_JST + 9 * 3600 + 38 * 60 + 5, /* 09:38:05 */
+	                              NOV1_JST + 9 * 3600 + 39 * 60,
+	                              resolved ? NOV1_JST + 10 * 3600 + 1 * 60 + 30 : 0,
+	                              "Failed to connect to 127.0.0.1 port 1 after 0 ms: "
+	                              "Couldn't connect to server",
+	                              1200,
+	                              3600};
+	return inc;
+}
+
+/* Compares with the golden file, or writes it under SG_UPDATE_GOLDEN. */
+static void golden(const char *name, const char *lang, const char *audience, const struct dynbuf *s,
+                   const struct dynbuf *b)
+{
+	char path[512];
+	struct dynbuf want = DYNBUF_INIT, got = DYNBUF_INIT;
+	struct sg_error err;
+
+	memset(&err, 0, sizeof(err));
+	snprintf(path, sizeof(path), "%s/tests/data/templates/%s/%s.%s.txt", SG_SOURCE_ROOT, lang,
+	         name, audience);
+	dynbuf_printf(&got, "Subject: %s\n\n%s", dynbuf_ptr(s), dynbuf_ptr(b));
+	if (getenv("SG_UPDATE_GOLDEN")) {
+		assert_int_equal(
+		    fileio_write_atomic(path, dynbuf_ptr(&got), dynbuf_len(&got), 0644, 0, &err),
+		    SG_OK);
+	} else {
+		if (fileio_read(path, 1 << 20, &want, &err))
+			fail_msg("%s: %s", path, err.msg);
+		if (strcmp(dynbuf_ptr(&want), dynbuf_ptr(&got)))
+			fail_msg("%s differs; got:\n%s", path, dynbuf_ptr(&got));
+	}
+	dynbuf_release(&want);
+	dynbuf_release(&got);
+}
+
+/* What a customer reads holds no check name, URL, library text or ID. */
+static void customer_clean(const struct dynbuf *s, const struct dynbuf *b)
+{
+	static const char *const banned[] = {"web",     "127.0.0.1", "healthz",    "Couldn't",
+	                                     "III.1",   "saasguard", "Asia/Tokyo", "token",
+	                                     "confirm", NULL};
+	for (const char *const *w = banned; *w; w++) {
+		if (strstr(dynbuf_ptr(s), *w) || strstr(dynbuf_ptr(b), *w))
+			fail_msg("customer text holds '%s':\n%s\n%s", *w, dynbuf_ptr(s),
+			         dynbuf_ptr(b));
+	}
+}
+
+static void test_incident_templates(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		enum notify_purpose p;
+		const char *kind, *name, *audience;
+		int resolved;
+	} cases[] = {
+	    {NOTIFY_INCIDENT_OPEN, "outage", "outage_open", "all_users", 0},
+	    {NOTIFY_INCIDENT_OPEN, "outage", "outage_open", "managers", 0},
+	    {NOTIFY_INCIDENT_OPEN, "fault", "fault_open", "admin_contacts", 0},
+	    {NOTIFY_INCIDENT_OPEN, "degradation", "degradation_open", "admin_contacts", 0},
+	    {NOTIFY_INCIDENT_OPEN, "external_network", "external_network_open", "managers", 0},
+	    {NOTIFY_INCIDENT_RESOLVED, "outage", "recovered", "all_users", 1},
+	    {NOTIFY_FOLLOWUP, "outage", "followup", "admin_contacts", 1},
+	    {NOTIFY_DEADLINE_RISK, "outage", "deadline_risk", "managers", 0},
+	    {NOTIFY_FOLLOWUP_OVERDUE, "outage", "followup_overdue", "managers", 0},
+	    {NOTIFY_INTERNAL, NULL, "internal", "managers", 0},
+	};
+	static const char *const langs[] = {"ja", "en"};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		for (int l = 0; l < 2; l++) {
+			struct notify_incident inc = incident(cases[i].kind, cases[i].resolved);
+			struct dynbuf s = DYNBUF_INIT, b = DYNBUF_INIT;
+			const char *msg =
+			    cases[i].p == NOTIFY_FOLLOWUP
+			        ? (l ? "The cause was a failed load balancer; it has "
+			               "been replaced."
+			             : "原因はロードバランサーの故障でした。交換を完了"
+			               "いたしました。")
+			    : cases[i].p == NOTIFY_INTERNAL ? (l ? "The ledger key was rotated."
+			                                         : "証跡台帳の鍵を更新しました。")
+			                                    : NULL;
+			notify_render(f->cfg, cases[i].p, cases[i].kind ? &inc : NULL, msg,
+			              cases[i].audience, langs[l], &s, &b);
+			golden(cases[i].name, langs[l], cases[i].audience, &s, &b);
+			if (!strcmp(cases[i].audience, "all_users"))
+				customer_clean(&s, &b);
+			dynbuf_release(&s);
+			dynbuf_release(&b);
+		}
+	for (int l = 0; l < 2; l++) {
+		struct notify_incident inc = incident("outage", 1);
+		struct dynbuf s = DYNBUF_INIT, b = DYNBUF_INIT;
+		notify_render_merged(f->cfg, &inc, "all_users", langs[l], &s, &b);
+		golden("recovered_merged", langs[l], "all_users", &s, &b);
+		customer_clean(&s, &b);
+		dynbuf_release(&s);
+		dynbuf_release(&b);
+	}
+}
+
+static void test_maintenance_templates(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const names[] = {"maintenance_announce", "maintenance_reminder",
+	                                    "maintenance_start", "maintenance_end"};
+	static const char *const langs[] = {"ja", "en"};
+	struct notify_maintenance mw = {NOV1_JST + 5 * 86400 + 2 * 3600,
+	                                NOV1_JST + 5 * 86400 + 4 * 3600,
+	                                NOV1_JST + 5 * 86400 + 2 * 3600 + 60,
+	                                NOV1_JST + 5 * 86400 + 3 * 3600 + 50 * 60,
+	                                NULL,
+	                                NULL};
+	for (size_t i = 0; i < 4; i++)
+		for (int l = 0; l < 2; l++) {
+			struct dynbuf s = DYNBUF_INIT, b = DYNBUF_INIT;
+			mw.note = l ? "Database server upgrade" : "データベースサーバーの更新";
+			notify_render_maintenance(f->cfg, names[i], &mw, "all_users", langs[l], &s,
+			                          &b);
+			golden(names[i], langs[l], "all_users", &s, &b);
+			customer_clean(&s, &b);
+			assert_null(strstr(dynbuf_ptr(&b), "お詫び"));
+			dynbuf_release(&s);
+			dynbuf_release(&b);
+		}
+}
+
+static void test_register(void **state)
+{
+	struct fixture *f = *state;
+	struct notify_incident inc = incident("outage", 0);
+	struct dynbuf s = DYNBUF_INIT, b = DYNBUF_INIT;
+
+	notify_render(f->cfg, NOTIFY_INCIDENT_OPEN, &inc, NULL, "all_users", "ja", &s, &b);
+	assert_string_equal(dynbuf_ptr(&s),
+	                    "【障害発生】給与クラウド ご利用いただけない事象について（第一報）");
+	assert_non_null(strstr(dynbuf_ptr(&b), "2026年11月1日（日）9時38分頃"));
+	assert_non_null(strstr(dynbuf_ptr(&b), "給与計算画面をご利用いただけない状態"));
+	assert_non_null(strstr(dynbuf_ptr(&b), "お知らせいたします"));
+	assert_non_null(strstr(dynbuf_ptr(&b), "深くお詫び申し上げます"));
+	assert_non_null(strstr(dynbuf_ptr(&b), "株式会社サンプル"));
+	assert_null(strstr(dynbuf_ptr(&b), " で"));
+	dynbuf_reset(&s);
+	dynbuf_reset(&b);
+	/* The admin contact reads the technical detail, translated. */
+	inc.kind = "fault";
+	notify_render(f->cfg, NOTIFY_INCIDENT_OPEN, &inc, NULL, "admin_contacts", "ja", &s, &b);
+	assert_non_null(strstr(dynbuf_ptr(&b), "接続が拒否されました"));
+	assert_null(strstr(dynbuf_ptr(&b), "Couldn't"));
+	assert_null(strstr(dynbuf_ptr(&b), "token"));
+	dynbuf_release(&s);
+	dynbuf_release(&b);
+}
+
+static void test_template_language(void **state)
+{
+	struct notify_vars v;
+	struct dynbuf s = DYNBUF_INIT, b = DYNBUF_INIT;
+	struct sg_error err;
+	(void)state;
+
+	memset(&v, 0, sizeof(v));
+	memset(&err, 0, sizeof(err));
+	notify_vars_set(&v, "service", "S");
+	notify_vars_set(&v, "detail", "");
+	notify_template_render("Subject: a {{service}}\n\nx\n{{#detail}}\nD {{detail}}\n{{/detail}}"
+	                       "{{^detail}}none{{/detail}} {{service}}\n",
+	                       &v, &s, &b);
+	assert_string_equal(dynbuf_ptr(&s), "a S");
+	assert_string_equal(dynbuf_ptr(&b), "x\nnone S\n");
+	assert_int_equal(notify_template_check("Subject: x\n\n{{nosuch}}\n", "t.txt", &err),
+	                 SG_ERR_INPUT);
+	assert_non_null(strstr(err.msg, "t.txt:3:1"));
+	assert_int_equal(notify_template_check("Subject: x\n\n{{#detail}}\n", "t.txt", &err),
+	                 SG_ERR_INPUT);
+	assert_int_equal(notify_template_check("no subject", "t.txt", &err), SG_ERR_INPUT);
+	for (const char *const *n = notify_template_names; *n; n++) {
+		assert_int_equal(notify_template_check(notify_template_text(NULL, *n, 0), *n, &err),
+		                 SG_OK);
+		assert_int_equal(notify_template_check(notify_template_text(NULL, *n, 1), *n, &err),
+		                 SG_OK);
+	}
+	dynbuf_release(&s);
+	dynbuf_release(&b);
+}
+
+static void test_redact(void **state)
+{
+	char *r;
+	(void)state;
+	r = notify_channel_redact_url("https://u:p@hook.example.jp/x?token=s3cret&room=1");
+	assert_non_null(r);
+	assert_null(strstr(r, "s3cret"));
+	assert_null(strstr(r, "u:p"));
+	assert_non_null(strstr(r, "room=1"));
+	assert_non_null(strstr(r, "token=REDACTED"));
+	free(r);
+	r = notify_channel_redact_url("https://hook.example.jp/x?room=1");
+	assert_string_equal(r, "https://hook.example.jp/x?room=1");
+	free(r);
+}
+
+static void test_mime(void **state)
+{
+	struct dynbuf m = DYNBUF_INIT;
+	(void)state;
+	assert_int_equal(notify_mime("株式会社サンプル", "noreply@provider.example.jp", "c@d.jp",
+	                             "【障害発生】テスト", "本文です\n", NULL, NOV1_JST, &m, NULL),
+	                 SG_OK);
+	assert_non_null(strstr(dynbuf_ptr(&m), "Subject: =?UTF-8?B?"));
+	assert_non_null(strstr(dynbuf_ptr(&m), "From: =?UTF-8?B?"));
+	assert_non_null(strstr(dynbuf_ptr(&m), " <noreply@provider.example.jp>"));
+	assert_non_null(strstr(dynbuf_ptr(&m), "@provider.example.jp>\r\nMIME-Version"));
+	assert_null(strstr(dynbuf_ptr(&m), "saasguard"));
+	assert_null(strstr(dynbuf_ptr(&m), "本文"));
+	dynbuf_release(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_incident_templates, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_maintenance_templates, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_register, setup, teardown),
+	    cmocka_unit_test(test_template_language),
+	    cmocka_unit_test(test_redact),
+	    cmocka_unit_test(test_mime),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
