@@ -969,7 +969,14 @@ static void render_named(const struct notify_config *cfg, const char *tmpl,
 	provider_vars(cfg, en, audience, name, copy, &v, &x);
 	if (inc)
 		incident_vars(cfg, inc, en, audience, &v, &x);
-	notify_vars_set(&v, "message", message);
+	if (message) {
+		/* the operator's text, without the blank lines it may end with */
+		struct dynbuf *m = slot(&x);
+		dynbuf_addstr(m, message);
+		while (dynbuf_len(m) && (m->buf[m->len - 1] == '\n' || m->buf[m->len - 1] == ' '))
+			dynbuf_setlen(m, m->len - 1);
+		notify_vars_set(&v, "message", dynbuf_ptr(m));
+	}
 	notify_template_render(notify_template_text(cfg->tmpl, tmpl, en), &v, subj, body);
 	ctx_release(&x);
 }

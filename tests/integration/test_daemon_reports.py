@@ -48,7 +48,7 @@ class DaemonReports(unittest.TestCase):
         notify = ""
         if smtp_port:
             notify = f"""notify:
-  smtp: {{url: "smtp://127.0.0.1:{smtp_port}", from: "noreply@provider.example.jp"}}
+  smtp: {{url: "smtp://127.0.0.1:{smtp_port}", from: "noreply@provider.example.jp", starttls: "off"}}
   retry: {{initial: 1s, max: 2s}}
   all_users: [{{email: "users@customer.example.jp"}}]
   admin_contacts: [{{email: "it@customer.example.jp"}}]
