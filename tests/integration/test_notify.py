@@ -58,6 +58,8 @@ def query(db, sql, *args):
     c = sqlite3.connect(db)
     try:
         return c.execute(sql, args).fetchall()
+    except sqlite3.OperationalError:  # the daemon has not created the tables yet
+        return []
     finally:
         c.close()
 
@@ -185,9 +187,10 @@ class Ordering(unittest.TestCase):
         self.assertIsNotNone(first[2])
         self.assertGreater(first[3], 1)
         self.assertEqual(rec[4], "merged into #%d" % first[5])
-        ledger = [json.loads(r[0]) for r in query(
+        ledger = [json.loads(r[0])["payload"] for r in query(
             db, "SELECT entry FROM ledger_entries WHERE type = 'notification_delivered'")]
-        self.assertTrue(any(e.get("merged") == [rec[5]] for e in ledger), ledger)
+        self.assertTrue(any(e["merged"] == [rec[5]] and e["notification"] == first[5]
+                            for e in ledger), ledger)
         r = sg.run("incident", "list", "--db", db, "--format", "json")
         self.assertEqual(r.code, 0, r)
         inc = r.json()[0]
@@ -206,7 +209,7 @@ class Shares(unittest.TestCase):
         hook.start()
         prof, db = os.path.join(d, "p.yaml"), os.path.join(d, "sg.db")
         mails = "\n".join(f'    - {{email: "u{i}@customer.example.jp"}}' for i in range(40))
-        write_profile(prof, "http://127.0.0.1:1/", f"""  timeout: 60s
+        write_profile(prof, "http://127.0.0.1:1/", f"""  timeout: 20s
   smtp: {{url: "smtp://127.0.0.1:{silent.getsockname()[1]}", from: "noreply@provider.example.jp", starttls: "off"}}
   admin_contacts:
 {mails}
@@ -323,7 +326,7 @@ class Channels(unittest.TestCase):
                        b"hmac-shared-secret"):
             self.assertNotIn(secret, data)
             self.assertNotIn(secret.decode(), err)
-        chans = {json.loads(r[0])["channel"] for r in query(
+        chans = {json.loads(r[0])["payload"]["channel"] for r in query(
             db, "SELECT entry FROM ledger_entries WHERE type = 'notification_queued'")}
         self.assertEqual(chans, {"slack", "teams", "line", "chatwork", "webhook"})
 
