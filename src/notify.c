@@ -311,6 +311,85 @@ static enum sg_code parse_api_channel(const struct ydoc *doc, const struct ydoc_
 	return SG_OK;
 }
 
+/* lineworks: {bot, channel | user, client_id, client_secret_file,
+ * service_account, private_key_file, token_url, api}. */
+static enum sg_code parse_lineworks(const struct ydoc *doc, const struct ydoc_node *v,
+                                    struct notify_recipient *r, struct sg_error *err)
+{
+	static const char *const keys[] = {"bot",
+	                                   "channel",
+	                                   "user",
+	                                   "client_id",
+	                                   "client_secret_file",
+	                                   "service_account",
+	                                   "private_key_file",
+	                                   "token_url",
+	                                   "api",
+	                                   NULL};
+	static const char *const need[] = {
+	    "bot", "client_id", "client_secret_file", "service_account", "private_key_file", NULL};
+	struct dynbuf b = DYNBUF_INIT;
+	char *path = NULL, *probe = NULL;
+	enum sg_code rc;
+
+	if ((rc = ydoc_want(doc, v, YDOC_MAP, "lineworks", err)) ||
+	    (rc = ydoc_check_keys(doc, v, keys, "lineworks", err)))
+		return rc;
+	for (const char *const *k = need; *k; k++)
+		if (!ydoc_get(v, *k))
+			return ydoc_missing(doc, v, *k, "lineworks", err);
+	if (!ydoc_get(v, "channel") == !ydoc_get(v, "user")) {
+		ydoc_error(doc, v, err, "%s",
+		           ETR(err, "lineworks には channel か user のどちらか一方を書きます",
+		               "lineworks has either channel or user"));
+		return SG_ERR_INPUT;
+	}
+	r->to_user = ydoc_get(v, "user") != NULL;
+	if ((rc = get_str(doc, v, "bot", &r->bot, err)) ||
+	    (rc = get_str(doc, v, r->to_user ? "user" : "channel", &r->to, err)) ||
+	    (rc = get_str(doc, v, "client_id", &r->client_id, err)) ||
+	    (rc = get_str(doc, v, "service_account", &r->service_account, err)) ||
+	    (rc = get_str(doc, v, "token_url", &r->token_url, err)) ||
+	    (rc = get_str(doc, v, "api", &r->url, err)) ||
+	    (rc = get_secret(doc, v, "client_secret_file", &r->client_secret, err)))
+		return rc;
+	/* The key file: mode and type checked by read_secret(), then read whole
+	 * (a PEM key is longer than a token). */
+	if (!(rc = get_str(doc, v, "private_key_file", &path, err)) &&
+	    !(rc = read_secret(doc, ydoc_get(v, "private_key_file"), path, &probe, err)))
+		rc = fileio_read(path, 64 * 1024, &b, err);
+	if (probe) {
+		memset(probe, 0, strlen(probe));
+		free(probe);
+	}
+	free(path);
+	if (rc) {
+		dynbuf_release(&b);
+		return rc;
+	}
+	r->private_key = dynbuf_detach(&b, NULL);
+	if (!r->private_key || !strstr(r->private_key, "PRIVATE KEY"))
+		return ydoc_error(doc, ydoc_get(v, "private_key_file"), err, "%s",
+		                  ETR(err, "private_key_file は PEM の秘密鍵です",
+		                      "private_key_file is a PEM private key"));
+	if (!r->bot || !*r->bot || strpbrk(r->bot, "/?#&\r\n ") || !r->to || !*r->to ||
+	    strpbrk(r->to, "/?#&\r\n ") || !r->client_id || !r->service_account)
+		return ydoc_error(
+		    doc, v, err, "%s",
+		    ETR(err, "bot と channel/user は ID です", "bot and channel/user are ids"));
+	if (!r->token_url)
+		r->token_url = xstrdup("https://auth.worksmobile.com/oauth2/v2.0/token");
+	if (!r->url)
+		r->url = xstrdup("https://www.worksapis.com/v1.0");
+	while (strlen(r->url) > 8 && r->url[strlen(r->url) - 1] == '/')
+		r->url[strlen(r->url) - 1] = 0;
+	if (!is_http_url(r->url) || !is_http_url(r->token_url))
+		return ydoc_error(doc, v, err, "%s",
+		                  ETR(err, "api と token_url は http:// か https:// の URL です",
+		                      "api and token_url must be http:// or https:// URLs"));
+	return SG_OK;
+}
+
 static enum sg_code parse_events(const struct ydoc *doc, const struct ydoc_node *seq, unsigned *out,
                                  struct sg_error *err)
 {
@@ -344,11 +423,11 @@ static enum sg_code parse_events(const struct ydoc *doc, const struct ydoc_node 
 static enum sg_code parse_recipients(const struct ydoc *doc, const struct ydoc_node *seq, int a,
                                      struct notify_config *c, struct sg_error *err)
 {
-	static const char *const keys[] = {"email", "webhook",  "slack", "teams",
-	                                   "line",  "chatwork", "lang",  "tls_verify",
-	                                   "name",  "events",   NULL};
-	static const char *const chans[] = {"email", "webhook",  "slack", "teams",
-	                                    "line",  "chatwork", NULL};
+	static const char *const keys[] = {"email",      "webhook",  "slack",     "teams",
+	                                   "line",       "chatwork", "lineworks", "lang",
+	                                   "tls_verify", "name",     "events",    NULL};
+	static const char *const chans[] = {"email", "webhook",  "slack",     "teams",
+	                                    "line",  "chatwork", "lineworks", NULL};
 	enum sg_code rc;
 	char what[64];
 
@@ -378,10 +457,11 @@ static enum sg_code parse_recipients(const struct ydoc *doc, const struct ydoc_n
 			ydoc_error(
 			    doc, m, err, "%s",
 			    ETR(err,
-			        "受信者には email, webhook, slack, teams, line, chatwork "
+			        "受信者には email, webhook, slack, teams, line, chatwork, "
+			        "lineworks "
 			        "のどれか一つを書きます",
 			        "a recipient has exactly one of email, webhook, slack, teams, "
-			        "line, chatwork"));
+			        "line, chatwork, lineworks"));
 			sg_error_hint(
 			    err, "{email: \"ops@example.jp\"} / {slack: \"https://hooks...\"}");
 			return SG_ERR_INPUT;
@@ -414,6 +494,10 @@ static enum sg_code parse_recipients(const struct ydoc *doc, const struct ydoc_n
 		case NOTIFY_CH_LINE:
 		case NOTIFY_CH_CHATWORK:
 			if ((rc = parse_api_channel(doc, v, chans[r->ch], r, err)))
+				return rc;
+			break;
+		case NOTIFY_CH_LINEWORKS:
+			if ((rc = parse_lineworks(doc, v, r, err)))
 				return rc;
 			break;
 		}
@@ -1299,7 +1383,9 @@ struct delivery {
 	struct notify_http http;
 	char errbuf[CURL_ERROR_SIZE];
 	char *route;
-	long long *merged; /* recovery notices this one carries */
+	int token_stage;      /* lineworks: this transfer asks for an access token */
+	struct dynbuf answer; /* lineworks: the token response */
+	long long *merged;    /* recovery notices this one carries */
 	size_t nmerged;
 	double started;
 };
@@ -1307,6 +1393,12 @@ struct delivery {
 struct inflight {
 	long long id;
 	char *route;
+};
+
+/* LINE WORKS access tokens by recipient key, reused until they expire. */
+struct lw_token {
+	char *key, *token;
+	double expires;
 };
 
 struct notify {
@@ -1317,6 +1409,8 @@ struct notify {
 	uv_timer_t timer;
 	struct inflight *inflight;
 	size_t ninflight, alloc;
+	struct lw_token *tokens;
+	size_t ntokens, tokalloc;
 	int stopping, drain;
 	void (*done)(void *);
 	void *done_arg;
@@ -1356,6 +1450,43 @@ static size_t discard_cb(char *p, size_t size, size_t n, void *arg)
 	(void)p;
 	(void)arg;
 	return size * n;
+}
+
+static size_t keep_cb(char *p, size_t size, size_t n, void *arg)
+{
+	struct dynbuf *b = arg;
+	if (dynbuf_len(b) + size * n > 64 * 1024)
+		return 0; /* a token response is small */
+	dynbuf_add(b, p, size * n);
+	return size * n;
+}
+
+static struct lw_token *token_of(struct notify *n, const char *key)
+{
+	for (size_t i = 0; i < n->ntokens; i++)
+		if (!strcmp(n->tokens[i].key, key))
+			return &n->tokens[i];
+	return NULL;
+}
+
+static void token_drop(struct notify *n, const char *key)
+{
+	struct lw_token *t = token_of(n, key);
+	if (!t)
+		return;
+	free(t->key);
+	memset(t->token, 0, strlen(t->token));
+	free(t->token);
+	*t = n->tokens[--n->ntokens];
+}
+
+static void token_set(struct notify *n, const char *key, char *token, double expires)
+{
+	token_drop(n, key);
+	ALLOC_GROW(n->tokens, n->ntokens, n->tokalloc);
+	n->tokens[n->ntokens].key = xstrdup(key);
+	n->tokens[n->ntokens].token = token;
+	n->tokens[n->ntokens++].expires = expires;
 }
 
 static const struct notify_recipient *find_recipient(const struct notify_config *cfg,
@@ -1454,10 +1585,13 @@ static void delivery_free(struct delivery *d)
 	dynbuf_release(&d->payload);
 	curl_slist_free_all(d->rcpt);
 	notify_http_release(&d->http);
+	dynbuf_release(&d->answer);
 	free(d->route);
 	free(d->merged);
 	free(d);
 }
+
+static int start_http(struct notify *n, struct delivery *d, const struct notify_recipient *r);
 
 static void on_delivered(CURL *e, CURLcode res, void *arg)
 {
@@ -1465,9 +1599,45 @@ static void on_delivered(CURL *e, CURLcode res, void *arg)
 	struct notify *n = d->n;
 	long code = 0;
 	int ok = res == CURLE_OK;
-	char msg[CURL_ERROR_SIZE + 64];
+	char msg[CURL_ERROR_SIZE + 600];
 
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+	if (d->token_stage) {
+		const struct notify_recipient *r = find_recipient(n->cfg, &d->row);
+		struct sg_error err;
+		char *token = NULL;
+		double ttl = 0;
+
+		memset(&err, 0, sizeof(err));
+		err.lang = 1;
+		curl_easy_cleanup(e);
+		d->token_stage = 0;
+		if (!ok)
+			snprintf(msg, sizeof(msg), "token: %s",
+			         d->errbuf[0] ? d->errbuf : curl_easy_strerror(res));
+		else if (code < 200 || code > 299)
+			snprintf(msg, sizeof(msg), "token: HTTP %ld", code);
+		else if (!r)
+			snprintf(msg, sizeof(msg), "recipient no longer configured");
+		else if (notify_channel_token_parse(dynbuf_ptr(&d->answer), dynbuf_len(&d->answer),
+		                                    &token, &ttl, &err))
+			snprintf(msg, sizeof(msg), "token: %s", err.msg);
+		else {
+			token_set(n, d->row.recipient, token, timeutil_now() + ttl);
+			notify_http_release(&d->http);
+			if (!start_http(n, d, r))
+				return; /* the message itself is on its way */
+			snprintf(msg, sizeof(msg), "%s", d->errbuf);
+		}
+		record_attempt(n, d, 0, msg);
+		drop_inflight(n, d->row.id);
+		delivery_free(d);
+		schedule(n);
+		maybe_done(n);
+		return;
+	}
+	if (code == 401)
+		token_drop(n, d->row.recipient); /* expired or revoked: ask again next time */
 	if (ok && strcmp(d->row.channel, "email") && (code < 200 || code > 299)) {
 		ok = 0;
 		snprintf(msg, sizeof(msg), "HTTP %ld", code);
@@ -1518,6 +1688,69 @@ static void merge_if_recovered(struct notify *n, struct delivery *d,
 	dynbuf_release(&subj);
 	dynbuf_release(&body);
 	store_monitor_incident_row_release(&ir);
+}
+
+/* Starts the HTTP transfer of d to r: for LINE WORKS without a valid token,
+ * first the token request (on_delivered() then starts the message). Returns
+ * non-zero, with d->errbuf set, when nothing was started. */
+static int start_http(struct notify *n, struct delivery *d, const struct notify_recipient *r)
+{
+	const struct notify_config *cfg = n->cfg;
+	struct sg_error err;
+	struct lw_token *tok = NULL;
+	double now = timeutil_now();
+	CURL *e;
+	enum sg_code rc;
+
+	memset(&err, 0, sizeof(err));
+	err.lang = 1;
+	if (r->ch == NOTIFY_CH_LINEWORKS) {
+		tok = token_of(n, d->row.recipient);
+		if (tok && tok->expires - 60 < now) {
+			token_drop(n, d->row.recipient);
+			tok = NULL;
+		}
+	}
+	if (r->ch == NOTIFY_CH_LINEWORKS && !tok) {
+		d->token_stage = 1;
+		dynbuf_release(&d->answer);
+		dynbuf_init(&d->answer, 64 * 1024);
+		rc = notify_channel_token_request(r, now, &d->http, &err);
+	} else {
+		struct notify_message msg = {
+		    d->row.id,   d->row.incident_id, d->row.purpose, d->row.audience,
+		    d->row.lang, d->row.subject,     d->row.body,    tok ? tok->token : NULL};
+		rc = notify_channel_request(r, &msg, d->started, &d->http, &err);
+	}
+	if (rc) {
+		snprintf(d->errbuf, sizeof(d->errbuf), "%.200s", err.msg);
+		return -1;
+	}
+	e = curl_easy_init();
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, d->errbuf);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(cfg->timeout * 1000));
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(cfg->timeout * 1000));
+	curl_easy_setopt(e, CURLOPT_URL, d->http.url);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, d->http.headers);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, dynbuf_ptr(&d->http.body));
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)dynbuf_len(&d->http.body));
+	if (d->token_stage) {
+		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, keep_cb);
+		curl_easy_setopt(e, CURLOPT_WRITEDATA, &d->answer);
+	} else {
+		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard_cb);
+	}
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, (long)r->tls_verify);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, r->tls_verify ? 2L : 0L);
+	d->errbuf[0] = 0;
+	if (curluv_add(n->cu, e, on_delivered, d)) {
+		curl_easy_cleanup(e);
+		snprintf(d->errbuf, sizeof(d->errbuf), "cannot start transfer");
+		return -1;
+	}
+	return 0;
 }
 
 static void start_delivery(struct notify *n, struct notification_row *row,
@@ -1594,24 +1827,16 @@ static void start_delivery(struct notify *n, struct notification_row *row,
 		else
 			curl_easy_setopt(e, CURLOPT_USE_SSL, (long)CURLUSESSL_NONE);
 	} else {
-		struct notify_message msg = {d->row.id,       d->row.incident_id, d->row.purpose,
-		                             d->row.audience, d->row.lang,        d->row.subject,
-		                             d->row.body};
-		if (notify_channel_request(r, &msg, d->started, &d->http, &err)) {
-			curl_easy_cleanup(e);
-			record_attempt(n, d, 0, err.msg);
+		curl_easy_cleanup(e);
+		ALLOC_GROW(n->inflight, n->ninflight, n->alloc);
+		n->inflight[n->ninflight].id = d->row.id;
+		n->inflight[n->ninflight++].route = xstrdup(route);
+		if (start_http(n, d, r)) {
+			drop_inflight(n, d->row.id);
+			record_attempt(n, d, 0, d->errbuf[0] ? d->errbuf : "cannot start transfer");
 			delivery_free(d);
-			return;
 		}
-		curl_easy_setopt(e, CURLOPT_URL, d->http.url);
-		curl_easy_setopt(e, CURLOPT_HTTPHEADER, d->http.headers);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, dynbuf_ptr(&d->http.body));
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-		                 (curl_off_t)dynbuf_len(&d->http.body));
-		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard_cb);
-		curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, (long)r->tls_verify);
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, r->tls_verify ? 2L : 0L);
+		return;
 	}
 	ALLOC_GROW(n->inflight, n->ninflight, n->alloc);
 	n->inflight[n->ninflight].id = d->row.id;
@@ -1821,6 +2046,9 @@ static void free_notifier(uv_handle_t *h)
 	for (size_t i = 0; i < n->ninflight; i++)
 		free(n->inflight[i].route);
 	free(n->inflight);
+	while (n->ntokens)
+		token_drop(n, n->tokens[0].key);
+	free(n->tokens);
 	free(n);
 }
 

@@ -7,8 +7,10 @@
 #include <strings.h>
 
 #include <jansson.h>
+#include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
 #include <openssl/sha.h>
 
 #include "notify_channels.h"
@@ -24,6 +26,18 @@ void notify_recipient_release(struct notify_recipient *r)
 		free(r->secret);
 	}
 	free(r->to);
+	free(r->bot);
+	free(r->client_id);
+	free(r->service_account);
+	free(r->token_url);
+	if (r->client_secret) {
+		memset(r->client_secret, 0, strlen(r->client_secret));
+		free(r->client_secret);
+	}
+	if (r->private_key) {
+		memset(r->private_key, 0, strlen(r->private_key));
+		free(r->private_key);
+	}
 	free(r->key);
 	free(r->route);
 	free(r->lang);
@@ -33,7 +47,8 @@ void notify_recipient_release(struct notify_recipient *r)
 
 const char *notify_channel_name(enum notify_channel ch)
 {
-	static const char *const n[] = {"email", "webhook", "slack", "teams", "line", "chatwork"};
+	static const char *const n[] = {"email", "webhook",  "slack",    "teams",
+	                                "line",  "chatwork", "lineworks"};
 	return n[ch];
 }
 
@@ -158,6 +173,10 @@ void notify_channel_identify(struct notify_recipient *r)
 		break;
 	case NOTIFY_CH_CHATWORK:
 		r->key = xstrfmt("chatwork:room/%s", r->to);
+		break;
+	case NOTIFY_CH_LINEWORKS:
+		r->key = xstrfmt("lineworks:bot/%s/%s/%s", r->bot, r->to_user ? "user" : "channel",
+		                 r->to);
 		break;
 	}
 	host = host_of(r->url);
@@ -347,6 +366,145 @@ static void webhook(const struct notify_recipient *r, const struct notify_messag
 	}
 }
 
+static void lineworks(const struct notify_recipient *r, const struct notify_message *m,
+                      struct notify_http *out)
+{
+	struct dynbuf t = DYNBUF_INIT;
+	char *hdr;
+	json_t *j;
+
+	dynbuf_printf(&t, "%s\n\n%s", m->subject, m->text);
+	j = json_pack("{s:{s:s,s:s}}", "content", "type", "text", "text", dynbuf_ptr(&t));
+	add_json(out, j);
+	dynbuf_release(&t);
+	hdr = xstrfmt("Authorization: Bearer %s", m->access_token ? m->access_token : "");
+	out->headers = curl_slist_append(out->headers, hdr);
+	memset(hdr, 0, strlen(hdr));
+	free(hdr);
+	out->url = xstrfmt("%s/bots/%s/%s/%s/messages", r->url, r->bot,
+	                   r->to_user ? "users" : "channels", r->to);
+}
+
+static void b64url(struct dynbuf *out, const unsigned char *p, size_t n)
+{
+	unsigned char *buf = xmalloc(4 * ((n + 2) / 3) + 1);
+	int k = EVP_EncodeBlock(buf, p, (int)n);
+
+	while (k > 0 && buf[k - 1] == '=')
+		k--;
+	for (int i = 0; i < k; i++)
+		dynbuf_addch(out, buf[i] == '+' ? '-' : buf[i] == '/' ? '_' : (char)buf[i]);
+	free(buf);
+}
+
+enum sg_code notify_channel_jwt(const struct notify_recipient *r, double now, char **out,
+                                struct sg_error *err)
+{
+	struct dynbuf b = DYNBUF_INIT;
+	BIO *bio = BIO_new_mem_buf(r->private_key, -1);
+	EVP_PKEY *key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char sig[1024];
+	size_t siglen = sizeof(sig);
+	json_t *claims;
+	char *c;
+	enum sg_code rc = SG_OK;
+	static const char header[] = "{\"alg\":\"RS256\",\"typ\":\"JWT\"}";
+
+	*out = NULL;
+	BIO_free(bio);
+	if (!key || !ctx || EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) {
+		rc = sg_error_set(err, SG_ERR_CRYPTO, "%s",
+		                  ETR(err, "LINE WORKS の秘密鍵（RSA、PEM）を読めません",
+		                      "cannot read the LINE WORKS private key (RSA, PEM)"));
+		goto out;
+	}
+	claims = json_pack("{s:s,s:s,s:I,s:I}", "iss", r->client_id, "sub", r->service_account,
+	                   "iat", (json_int_t)now, "exp", (json_int_t)now + 3600);
+	c = json_dumps(claims, JSON_COMPACT);
+	json_decref(claims);
+	b64url(&b, (const unsigned char *)header, strlen(header));
+	dynbuf_addch(&b, '.');
+	b64url(&b, (const unsigned char *)c, strlen(c));
+	free(c);
+	if (EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key) != 1 ||
+	    EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)dynbuf_ptr(&b),
+	                   dynbuf_len(&b)) != 1) {
+		rc = sg_error_set(err, SG_ERR_CRYPTO, "%s",
+		                  ETR(err, "JWT に署名できません", "cannot sign the JWT"));
+		goto out;
+	}
+	dynbuf_addch(&b, '.');
+	b64url(&b, sig, siglen);
+	*out = dynbuf_detach(&b, NULL);
+out:
+	dynbuf_release(&b);
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+static void form_field(struct dynbuf *b, const char *name, const char *value)
+{
+	char *enc = curl_easy_escape(NULL, value ? value : "", 0);
+	if (dynbuf_len(b))
+		dynbuf_addch(b, '&');
+	dynbuf_printf(b, "%s=%s", name, enc ? enc : "");
+	curl_free(enc);
+}
+
+enum sg_code notify_channel_token_request(const struct notify_recipient *r, double now,
+                                          struct notify_http *out, struct sg_error *err)
+{
+	char *jwt = NULL;
+	enum sg_code rc;
+
+	memset(out, 0, sizeof(*out));
+	dynbuf_init(&out->body, 1 << 20);
+	if ((rc = notify_channel_jwt(r, now, &jwt, err)))
+		return rc;
+	form_field(&out->body, "assertion", jwt);
+	form_field(&out->body, "grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer");
+	form_field(&out->body, "client_id", r->client_id);
+	form_field(&out->body, "client_secret", r->client_secret);
+	form_field(&out->body, "scope", "bot");
+	free(jwt);
+	out->headers =
+	    curl_slist_append(out->headers, "Content-Type: application/x-www-form-urlencoded");
+	out->url = xstrdup(r->token_url);
+	return SG_OK;
+}
+
+enum sg_code notify_channel_token_parse(const char *body, size_t len, char **token,
+                                        double *expires_in, struct sg_error *err)
+{
+	json_error_t je;
+	json_t *j = json_loadb(body, len, 0, &je), *t, *e;
+	enum sg_code rc = SG_OK;
+
+	*token = NULL;
+	*expires_in = 3600;
+	t = j ? json_object_get(j, "access_token") : NULL;
+	if (!json_is_string(t) || !json_string_length(t) || json_string_length(t) > 4096 ||
+	    strpbrk(json_string_value(t), "\r\n")) {
+		rc = sg_error_set(err, SG_ERR_NETWORK, "%s",
+		                  ETR(err, "LINE WORKS のトークン応答に access_token がありません",
+		                      "the LINE WORKS token response has no access_token"));
+		goto out;
+	}
+	*token = xstrdup(json_string_value(t));
+	e = json_object_get(j, "expires_in");
+	if (json_is_integer(e))
+		*expires_in = (double)json_integer_value(e);
+	else if (json_is_string(e))
+		*expires_in = atof(json_string_value(e));
+	if (!(*expires_in > 60) || *expires_in > 86400 * 2)
+		*expires_in = 3600;
+out:
+	json_decref(j);
+	return rc;
+}
+
 enum sg_code notify_channel_request(const struct notify_recipient *r,
                                     const struct notify_message *m, double now,
                                     struct notify_http *out, struct sg_error *err)
@@ -368,6 +526,9 @@ enum sg_code notify_channel_request(const struct notify_recipient *r,
 		break;
 	case NOTIFY_CH_CHATWORK:
 		chatwork(r, m, out);
+		break;
+	case NOTIFY_CH_LINEWORKS:
+		lineworks(r, m, out);
 		break;
 	case NOTIFY_CH_EMAIL:
 		return sg_error_set(err, SG_ERR_INTERNAL, "mail is not an HTTP channel");

@@ -83,11 +83,15 @@ class H(http.server.BaseHTTPRequestHandler):
         with open(name + ".tmp", "w", encoding="utf-8") as f:
             json.dump(rec, f, ensure_ascii=False)
         os.rename(name + ".tmp", name)
+        # an OAuth token endpoint (LINE WORKS) answers with a token
+        answer = (b'{"access_token":"AT-lineworks-123","token_type":"Bearer",'
+                  b'"expires_in":"86400","scope":"bot"}' if self.path.endswith("/token")
+                  else b"{}")
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", "2")
+        self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
-        self.wfile.write(b"{}")
+        self.wfile.write(answer)
     def log_message(self, *a):
         pass
 s = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H)

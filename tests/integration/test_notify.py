@@ -4,6 +4,7 @@ STARTTLS (aiosmtpd), the order of one incident's notices after an SMTP outage
 that must not delay webhooks, webhook tokens kept out of logs and the store,
 and every typed channel's exact request (Slack, Teams, LINE, Chatwork, the
 signed webhook)."""
+import base64
 import hashlib
 import hmac
 import json
@@ -250,6 +251,14 @@ class Channels(unittest.TestCase):
         cw_tok = secret_file(d, "cw.token", "CW-API-TOKEN")
         hmac_key = secret_file(d, "hook.key", "hmac-shared-secret")
         slack_url = secret_file(d, "slack.url", f"{base}/services/T000/B000/XXXXSECRET")
+        lw_secret = secret_file(d, "lw.secret", "LW-CLIENT-SECRET")
+        lw_key = os.path.join(d, "lw.key")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
+                        "rsa_keygen_bits:2048", "-out", lw_key], check=True, capture_output=True)
+        os.chmod(lw_key, 0o600)
+        lw_pub = os.path.join(d, "lw.pub")
+        subprocess.run(["openssl", "pkey", "-in", lw_key, "-pubout", "-out", lw_pub], check=True,
+                       capture_output=True)
         prof, db = os.path.join(d, "p.yaml"), os.path.join(d, "sg.db")
         write_profile(prof, "http://127.0.0.1:1/", f"""  admin_contacts:
     - {{slack: {{url_file: "{slack_url}"}}}}
@@ -257,10 +266,11 @@ class Channels(unittest.TestCase):
     - {{line: {{to: "U0123456789abcdef0123456789abcdef", token_file: "{line_tok}", api: "{base}"}}}}
     - {{chatwork: {{room: "123456", token_file: "{cw_tok}", api: "{base}/v2"}}}}
     - {{webhook: {{url: "{base}/signed", secret_file: "{hmac_key}"}}, lang: en}}
+    - {{lineworks: {{bot: "2000001", channel: "753449a5-7716-39e4-3de9-770a97f1a5f5", client_id: "CLIENT-ID", client_secret_file: "{lw_secret}", service_account: "abc.serviceaccount@example.com", private_key_file: "{lw_key}", token_url: "{base}/oauth2/v2.0/token", api: "{base}/v1.0"}}}}
 """, kind="fault")
         mon = start_monitor(prof, db)
         try:
-            reqs = wait_for(lambda: rec.messages() if len(rec.messages()) >= 5 else None, 20)
+            reqs = wait_for(lambda: rec.messages() if len(rec.messages()) >= 7 else None, 20)
         finally:
             err = stop_monitor(self, mon)
         self.assertTrue(reqs, err)
@@ -319,16 +329,46 @@ class Channels(unittest.TestCase):
         body = json.loads(w["body"])
         self.assertEqual(body["purpose"], "incident_open")
         self.assertIn("[Incident]", body["subject"])
+        # LINE WORKS: a service-account JWT (RS256) for a token, then the Bot API
+        tk = by["/oauth2/v2.0/token"][0]
+        self.assertEqual(tk["headers"]["Content-Type"], "application/x-www-form-urlencoded")
+        form = urllib.parse.parse_qs(tk["body"])
+        self.assertEqual(form["grant_type"], ["urn:ietf:params:oauth:grant-type:jwt-bearer"])
+        self.assertEqual(form["client_id"], ["CLIENT-ID"])
+        self.assertEqual(form["client_secret"], ["LW-CLIENT-SECRET"])
+        self.assertEqual(form["scope"], ["bot"])
+        h64, c64, s64 = form["assertion"][0].split(".")
+        unb64 = lambda x: base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+        self.assertEqual(json.loads(unb64(h64)), {"alg": "RS256", "typ": "JWT"})
+        claims = json.loads(unb64(c64))
+        self.assertEqual(claims["iss"], "CLIENT-ID")
+        self.assertEqual(claims["sub"], "abc.serviceaccount@example.com")
+        self.assertEqual(claims["exp"] - claims["iat"], 3600)
+        self.assertLess(abs(claims["iat"] - tk["received_at"]), 300)
+        with open(os.path.join(d, "jwt.data"), "wb") as f:
+            f.write((h64 + "." + c64).encode())
+        with open(os.path.join(d, "jwt.sig"), "wb") as f:
+            f.write(unb64(s64))
+        v = subprocess.run(["openssl", "dgst", "-sha256", "-verify", lw_pub, "-signature",
+                            os.path.join(d, "jwt.sig"), os.path.join(d, "jwt.data")],
+                           capture_output=True, text=True)
+        self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+        lw = by["/v1.0/bots/2000001/channels/753449a5-7716-39e4-3de9-770a97f1a5f5/messages"][0]
+        self.assertGreater(lw["received_at"], tk["received_at"])
+        self.assertEqual(lw["headers"]["Authorization"], "Bearer AT-lineworks-123")
+        body = json.loads(lw["body"])
+        self.assertEqual(body["content"]["type"], "text")
+        self.assertIn("【障害発生】", body["content"]["text"])
         # Secrets stay out of the store and the log.
         with open(db, "rb") as f:
             data = f.read()
         for secret in (b"LINE-CHANNEL-TOKEN", b"CW-API-TOKEN", b"XXXXSECRET", b"TEAMSSIG",
-                       b"hmac-shared-secret"):
+                       b"hmac-shared-secret", b"LW-CLIENT-SECRET", b"AT-lineworks-123"):
             self.assertNotIn(secret, data)
             self.assertNotIn(secret.decode(), err)
         chans = {json.loads(r[0])["payload"]["channel"] for r in query(
             db, "SELECT entry FROM ledger_entries WHERE type = 'notification_queued'")}
-        self.assertEqual(chans, {"slack", "teams", "line", "chatwork", "webhook"})
+        self.assertEqual(chans, {"slack", "teams", "line", "chatwork", "webhook", "lineworks"})
 
     def test_secret_file_mode(self):
         d = sg.scratch(self)
