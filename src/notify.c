@@ -1332,11 +1332,31 @@ enum sg_code notify_enqueue(struct store *s, const struct notify_config *cfg,
 	return store_commit(s, err);
 }
 
-enum sg_code notify_enqueue_report(struct store *s, const struct notify_config *cfg,
-                                   const char *audience, const char *subject, const char *body,
-                                   const char *attachment_path, struct sg_error *err)
+void notify_render_report(const struct notify_config *cfg, const struct notify_report *r,
+                          const char *lang, const char *name, struct dynbuf *subj,
+                          struct dynbuf *body)
 {
-	int a = audience_index(audience);
+	int en = lang && !strcmp(lang, "en");
+	struct notify_vars v;
+	struct render_ctx x;
+
+	memset(&v, 0, sizeof(v));
+	x.used = 0;
+	provider_vars(cfg, en, r->audience, name, 0, &v, &x);
+	notify_vars_set(&v, "period", r->period[en]);
+	notify_vars_set(&v, "period_span", r->span[en]);
+	notify_vars_set(&v, "file", r->file);
+	notify_vars_set(&v, "sha256", r->sha256);
+	notify_template_render(
+	    notify_template_text(cfg->tmpl, r->managers ? "report_managers" : "report_users", en),
+	    &v, subj, body);
+	ctx_release(&x);
+}
+
+enum sg_code notify_enqueue_report(struct store *s, const struct notify_config *cfg,
+                                   const struct notify_report *rep, struct sg_error *err)
+{
+	int a = audience_index(rep->audience);
 	double now = timeutil_now();
 	enum sg_code rc;
 
@@ -1344,24 +1364,15 @@ enum sg_code notify_enqueue_report(struct store *s, const struct notify_config *
 		return sg_error_set(
 		    err, SG_ERR_USAGE,
 		    ETR(err, "'%s' という宛先グループはありません", "there is no audience '%s'"),
-		    audience);
+		    rep->audience);
 	if ((rc = store_begin(s, err)))
 		return rc;
 	for (size_t i = 0; i < cfg->n[a] && !rc; i++) {
 		const struct notify_recipient *r = &cfg->r[a][i];
 		struct dynbuf sj = DYNBUF_INIT, bd = DYNBUF_INIT;
-		struct notify_vars v;
-		struct render_ctx x;
-		/* The report's own text, in the provider's frame (contact, signature). */
-		memset(&v, 0, sizeof(v));
-		x.used = 0;
-		provider_vars(cfg, 0, audience, r->name, 0, &v, &x);
-		notify_vars_set(&v, "subject", subject);
-		notify_vars_set(&v, "message", body);
-		notify_template_render(notify_template_text(cfg->tmpl, "report", 0), &v, &sj, &bd);
-		ctx_release(&x);
-		rc = enqueue_one(s, 0, "report", audience, r, dynbuf_ptr(&sj), dynbuf_ptr(&bd),
-		                 attachment_path, now, 0, err);
+		notify_render_report(cfg, rep, r->lang, r->name, &sj, &bd);
+		rc = enqueue_one(s, 0, "report", rep->audience, r, dynbuf_ptr(&sj), dynbuf_ptr(&bd),
+		                 rep->attachment_path, now, 0, err);
 		dynbuf_release(&sj);
 		dynbuf_release(&bd);
 	}

@@ -97,10 +97,22 @@ enum sg_code notify_enqueue(struct store *s, const struct notify_config *cfg,
                             enum notify_purpose purpose, const struct notify_incident *inc,
                             const char *message, struct sg_error *err);
 
-/* A report to mail (issue 7): subject, body and a file to attach. */
+/* A periodic report to mail with its PDF attached: the customer report
+ * (report_users) or the manager summary (report_managers), in each
+ * recipient's language. Strings are borrowed; [0] Japanese, [1] English. */
+struct notify_report {
+	const char *audience; /* "admin_contacts" | "managers" ... */
+	int managers;         /* the manager summary */
+	const char *period[2], *span[2];
+	const char *file, *sha256, *attachment_path;
+};
 enum sg_code notify_enqueue_report(struct store *s, const struct notify_config *cfg,
-                                   const char *audience, const char *subject, const char *body,
-                                   const char *attachment_path, struct sg_error *err);
+                                   const struct notify_report *r, struct sg_error *err);
+/* Renders the report mail for one recipient (name: its 宛名, NULL: by
+ * audience). */
+void notify_render_report(const struct notify_config *cfg, const struct notify_report *r,
+                          const char *lang, const char *name, struct dynbuf *subject,
+                          struct dynbuf *body);
 
 struct notify;
 

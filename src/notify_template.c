@@ -28,17 +28,24 @@ const char *const notify_template_names[] = {"outage_open",
                                              "deadline_risk",
                                              "followup_overdue",
                                              "internal",
-                                             "report",
+                                             "report_users",
+                                             "report_managers",
                                              NULL};
-#define NTEMPL 15
+#define NTEMPL 16
 
-const char *const notify_template_vars[] = {
-    "service",    "provider",       "desk",          "email",          "phone",      "hours",
-    "status_url", "contact",        "signature",     "salutation",     "event",      "occurrence",
-    "affected",   "affected_short", "affected_past", "label",          "kind_label", "started",
-    "detected",   "resolved",       "duration",      "next_report",    "notice_due", "deadline",
-    "zone",       "incident_no",    "detail",        "message",        "subject",    "maint_start",
-    "maint_end",  "maint_started",  "maint_ended",   "maint_affected", "maint_note", NULL};
+const char *const notify_template_vars[] = {"service",       "provider",       "desk",
+                                            "email",         "phone",          "hours",
+                                            "status_url",    "contact",        "signature",
+                                            "salutation",    "event",          "occurrence",
+                                            "affected",      "affected_short", "affected_past",
+                                            "label",         "kind_label",     "started",
+                                            "detected",      "resolved",       "duration",
+                                            "next_report",   "notice_due",     "deadline",
+                                            "zone",          "incident_no",    "detail",
+                                            "message",       "maint_start",    "maint_end",
+                                            "maint_started", "maint_ended",    "maint_affected",
+                                            "maint_note",    "period",         "period_span",
+                                            "file",          "sha256",         NULL};
 
 extern const char notify_tmpl_ja_outage_open[];
 extern const char notify_tmpl_ja_fault_open[];
@@ -54,7 +61,8 @@ extern const char notify_tmpl_ja_maintenance_end[];
 extern const char notify_tmpl_ja_deadline_risk[];
 extern const char notify_tmpl_ja_followup_overdue[];
 extern const char notify_tmpl_ja_internal[];
-extern const char notify_tmpl_ja_report[];
+extern const char notify_tmpl_ja_report_users[];
+extern const char notify_tmpl_ja_report_managers[];
 extern const char notify_tmpl_en_outage_open[];
 extern const char notify_tmpl_en_fault_open[];
 extern const char notify_tmpl_en_degradation_open[];
@@ -69,7 +77,8 @@ extern const char notify_tmpl_en_maintenance_end[];
 extern const char notify_tmpl_en_deadline_risk[];
 extern const char notify_tmpl_en_followup_overdue[];
 extern const char notify_tmpl_en_internal[];
-extern const char notify_tmpl_en_report[];
+extern const char notify_tmpl_en_report_users[];
+extern const char notify_tmpl_en_report_managers[];
 static const char *const builtin[][2] = {
     {notify_tmpl_ja_outage_open, notify_tmpl_en_outage_open},
     {notify_tmpl_ja_fault_open, notify_tmpl_en_fault_open},
@@ -85,7 +94,8 @@ static const char *const builtin[][2] = {
     {notify_tmpl_ja_deadline_risk, notify_tmpl_en_deadline_risk},
     {notify_tmpl_ja_followup_overdue, notify_tmpl_en_followup_overdue},
     {notify_tmpl_ja_internal, notify_tmpl_en_internal},
-    {notify_tmpl_ja_report, notify_tmpl_en_report},
+    {notify_tmpl_ja_report_users, notify_tmpl_en_report_users},
+    {notify_tmpl_ja_report_managers, notify_tmpl_en_report_managers},
 };
 
 struct notify_template_set {

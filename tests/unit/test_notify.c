@@ -210,6 +210,34 @@ static void test_maintenance_templates(void **state)
 		}
 }
 
+static void test_report_templates(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const langs[] = {"ja", "en"};
+	struct notify_report r = {
+	    "admin_contacts",
+	    0,
+	    {"2026年11月", "November 2026"},
+	    {"2026年11月1日〜2026年11月30日", "1 November 2026 to 30 November 2026"},
+	    "給与クラウド_2026-11_users.pdf",
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	    NULL};
+	for (int m = 0; m < 2; m++)
+		for (int l = 0; l < 2; l++) {
+			struct dynbuf s = DYNBUF_INIT, b = DYNBUF_INIT;
+			r.managers = m;
+			r.audience = m ? "managers" : "admin_contacts";
+			notify_render_report(f->cfg, &r, langs[l], NULL, &s, &b);
+			golden(m ? "report_managers" : "report_users", langs[l], r.audience, &s,
+			       &b);
+			assert_non_null(strstr(dynbuf_ptr(&b), r.sha256));
+			if (!m)
+				customer_clean(&s, &b);
+			dynbuf_release(&s);
+			dynbuf_release(&b);
+		}
+}
+
 static void test_register(void **state)
 {
 	struct fixture *f = *state;
@@ -306,6 +334,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_incident_templates, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_maintenance_templates, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_report_templates, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_register, setup, teardown),
 	    cmocka_unit_test(test_template_language),
 	    cmocka_unit_test(test_redact),
