@@ -1197,7 +1197,25 @@ enum sg_code notify_mime(const char *from_name, const char *from, const char *to
 	         rnd[2], rnd[3], rnd[4], rnd[5], (unsigned long)t);
 	dynbuf_printf(out, "Date: %s\r\nFrom: ", datebuf);
 	if (from_name && *from_name) {
-		add_encoded_header(out, from_name);
+		if (strpbrk(from_name, "()<>@,;:\\\".[]") && !strpbrk(from_name, "\r\n")) {
+			/* RFC 5322 specials: a quoted-string (non-ASCII is encoded anyway) */
+			int ascii = 1;
+			for (const char *c = from_name; *c; c++)
+				ascii &= (unsigned char)*c < 0x80;
+			if (ascii) {
+				dynbuf_addch(out, '"');
+				for (const char *c = from_name; *c; c++) {
+					if (*c == '"' || *c == '\\')
+						dynbuf_addch(out, '\\');
+					dynbuf_addch(out, *c);
+				}
+				dynbuf_addch(out, '"');
+			} else {
+				add_encoded_header(out, from_name);
+			}
+		} else {
+			add_encoded_header(out, from_name);
+		}
 		dynbuf_printf(out, " <%s>", from);
 	} else {
 		dynbuf_addstr(out, from);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "catalog.h"
@@ -19,6 +20,7 @@
 #include "notify_channels.h"
 #include "notify_template.h"
 #include "profile.h"
+#include "xalloc.h"
 
 #define NOV1_JST 1793458800.0 /* 2026-11-01 00:00 JST, a Sunday */
 
@@ -326,7 +328,62 @@ static void test_mime(void **state)
 	assert_non_null(strstr(dynbuf_ptr(&m), "@provider.example.jp>\r\nMIME-Version"));
 	assert_null(strstr(dynbuf_ptr(&m), "saasguard"));
 	assert_null(strstr(dynbuf_ptr(&m), "本文"));
+	dynbuf_reset(&m);
+	assert_int_equal(notify_mime("Sample, K.K.", "noreply@provider.example.jp", "c@d.jp", "x",
+	                             "y\n", NULL, NOV1_JST, &m, NULL),
+	                 SG_OK);
+	assert_non_null(strstr(dynbuf_ptr(&m), "From: \"Sample, K.K.\" <noreply@"));
 	dynbuf_release(&m);
+}
+
+/* A provider's templates directory overrides built-ins, checked at load. */
+static void test_override(void **state)
+{
+	char dir[] = "/tmp/sg-tmpl-XXXXXX", path[256], *yaml;
+	struct catalog *cat;
+	struct profile *p;
+	struct notify_config *cfg;
+	struct sg_error err;
+	struct notify_incident inc = incident("outage", 0);
+	struct dynbuf s = DYNBUF_INIT, b = DYNBUF_INIT;
+	static const char custom[] =
+	    "Subject: 【障害】{{service}}\n\n{{salutation}}\n独自の文面です。\n";
+	static const char bad[] = "Subject: x\n\n{{servce}}\n";
+	(void)state;
+
+	memset(&err, 0, sizeof(err));
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ja", dir);
+	assert_int_equal(fileio_mkdirs(path, 0700, &err), SG_OK);
+	snprintf(path, sizeof(path), "%s/ja/outage_open.txt", dir);
+	assert_int_equal(fileio_write_atomic(path, custom, strlen(custom), 0600, 0, &err), SG_OK);
+	assert_int_equal(catalog_load(&cat, &err), SG_OK);
+	yaml = xstrfmt("service: {name: S, pattern: 1}\nnotify:\n  templates: \"%s\"\n", dir);
+	assert_int_equal(profile_parse(yaml, strlen(yaml), "p.yaml", cat, &p, &err), SG_OK);
+	assert_int_equal(notify_config_load(p, &cfg, &err), SG_OK);
+	notify_render(cfg, NOTIFY_INCIDENT_OPEN, &inc, NULL, "all_users", "ja", &s, &b);
+	assert_string_equal(dynbuf_ptr(&s), "【障害】S");
+	assert_non_null(strstr(dynbuf_ptr(&b), "独自の文面です。"));
+	dynbuf_reset(&s);
+	dynbuf_reset(&b);
+	/* English is still the built-in */
+	notify_render(cfg, NOTIFY_INCIDENT_OPEN, &inc, NULL, "all_users", "en", &s, &b);
+	assert_non_null(strstr(dynbuf_ptr(&s), "[Incident]"));
+	notify_config_free(cfg);
+	/* a typo is an error naming the file, line and column */
+	assert_int_equal(fileio_write_atomic(path, bad, strlen(bad), 0600, 0, &err), SG_OK);
+	assert_int_equal(notify_config_load(p, &cfg, &err), SG_ERR_INPUT);
+	assert_non_null(strstr(err.msg, "outage_open.txt:3:1"));
+	assert_non_null(strstr(err.msg, "servce"));
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/ja", dir);
+	rmdir(path);
+	rmdir(dir);
+	profile_free(p);
+	catalog_free(cat);
+	free(yaml);
+	dynbuf_release(&s);
+	dynbuf_release(&b);
 }
 
 int main(void)
@@ -339,6 +396,7 @@ int main(void)
 	    cmocka_unit_test(test_template_language),
 	    cmocka_unit_test(test_redact),
 	    cmocka_unit_test(test_mime),
+	    cmocka_unit_test(test_override),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
