@@ -1,10 +1,12 @@
 /* libFuzzer target: the notification template language (an override file
  * from a provider's templates directory): notify_template_check, and
- * rendering whatever it accepts with every variable set or empty. */
+ * rendering whatever it accepts with every variable set or empty; and the
+ * LINE WORKS token response (hostile input from the network). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "notify_channels.h"
 #include "notify_template.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -25,6 +27,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		notify_template_render(text, &v, &s, &b);
 		if (strchr(dynbuf_ptr(&s), '\n') || !dynbuf_len(&b))
 			abort(); /* a subject is one line; a body ends with a newline */
+	}
+	{
+		char *token = NULL;
+		double ttl = 0;
+		if (notify_channel_token_parse((const char *)data, size, &token, &ttl, &err) ==
+		        SG_OK &&
+		    (!token || !*token || strpbrk(token, "\r\n") || !(ttl > 60) || ttl > 172800))
+			abort();
+		free(token);
 	}
 	dynbuf_release(&s);
 	dynbuf_release(&b);
