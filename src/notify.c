@@ -1034,10 +1034,37 @@ static void ctx_release(struct render_ctx *x)
 		dynbuf_release(&x->b[i]);
 }
 
+/* 第二報, 第三報 … (the first notice is 第一報) / "update 2". */
+static void report_no(long long n, int en, struct dynbuf *out)
+{
+	static const char *const kan[] = {"一", "二", "三", "四", "五",
+	                                  "六", "七", "八", "九", "十"};
+	if (en)
+		dynbuf_printf(out, "update %lld", n - 1);
+	else if (n >= 1 && n <= 10)
+		dynbuf_printf(out, "第%s報", kan[n - 1]);
+	else
+		dynbuf_printf(out, "第%lld報", n);
+}
+
+static void render_named_no(const struct notify_config *cfg, const char *tmpl,
+                            const struct notify_incident *inc, const char *message,
+                            const char *audience, const char *lang, const char *name, long long no,
+                            struct dynbuf *subj, struct dynbuf *body);
+
 static void render_named(const struct notify_config *cfg, const char *tmpl,
                          const struct notify_incident *inc, const char *message,
                          const char *audience, const char *lang, const char *name,
                          struct dynbuf *subj, struct dynbuf *body)
+{
+	render_named_no(cfg, tmpl, inc, message, audience, lang, name, 2, subj, body);
+}
+
+/* no: which report this is to the recipient (2: the first follow-up). */
+static void render_named_no(const struct notify_config *cfg, const char *tmpl,
+                            const struct notify_incident *inc, const char *message,
+                            const char *audience, const char *lang, const char *name, long long no,
+                            struct dynbuf *subj, struct dynbuf *body)
 {
 	/* Managers reading a customer notice are told it is a copy. */
 	int copy = audience && !strcmp(audience, "managers") &&
@@ -1053,6 +1080,11 @@ static void render_named(const struct notify_config *cfg, const char *tmpl,
 	provider_vars(cfg, en, audience, name, copy, &v, &x);
 	if (inc)
 		incident_vars(cfg, inc, en, audience, &v, &x);
+	if (!strcmp(tmpl, "followup")) {
+		struct dynbuf *rn = slot(&x);
+		report_no(no, en, rn);
+		notify_vars_set(&v, "report_no", dynbuf_ptr(rn));
+	}
 	if (message) {
 		/* the operator's text, without the blank lines it may end with */
 		struct dynbuf *m = slot(&x);
@@ -1329,10 +1361,15 @@ enum sg_code notify_enqueue(struct store *s, const struct notify_config *cfg,
 		for (size_t i = 0; i < cfg->n[a] && !rc; i++) {
 			const struct notify_recipient *r = &cfg->r[a][i];
 			struct dynbuf subj = DYNBUF_INIT, body = DYNBUF_INIT;
+			long long no = 0;
 			if (!notify_wants(cfg, audiences[a], i, purpose, kind))
 				continue;
-			render_named(cfg, template_of(purpose, kind, 0), inc, message, audiences[a],
-			             r->lang, r->name, &subj, &body);
+			/* the n-th follow-up to this recipient is report n+1 */
+			if (purpose == NOTIFY_FOLLOWUP && inc &&
+			    (rc = store_notify_count(s, inc->id, r->key, "followup", &no, err)))
+				break;
+			render_named_no(cfg, template_of(purpose, kind, 0), inc, message,
+			                audiences[a], r->lang, r->name, no + 2, &subj, &body);
 			rc = enqueue_one(
 			    s, inc ? inc->id : 0, notify_purpose_name(purpose), audiences[a], r,
 			    dynbuf_ptr(&subj), dynbuf_ptr(&body), NULL, now,

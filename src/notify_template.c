@@ -33,19 +33,15 @@ const char *const notify_template_names[] = {"outage_open",
                                              NULL};
 #define NTEMPL 16
 
-const char *const notify_template_vars[] = {"service",       "provider",       "desk",
-                                            "email",         "phone",          "hours",
-                                            "status_url",    "contact",        "signature",
-                                            "salutation",    "event",          "occurrence",
-                                            "affected",      "affected_short", "affected_past",
-                                            "label",         "kind_label",     "started",
-                                            "detected",      "resolved",       "duration",
-                                            "next_report",   "notice_due",     "deadline",
-                                            "zone",          "incident_no",    "detail",
-                                            "message",       "maint_start",    "maint_end",
-                                            "maint_started", "maint_ended",    "maint_affected",
-                                            "maint_note",    "period",         "period_span",
-                                            "file",          "sha256",         NULL};
+const char *const notify_template_vars[] = {
+    "service",       "provider",    "desk",           "email",          "phone",
+    "hours",         "status_url",  "contact",        "signature",      "salutation",
+    "event",         "occurrence",  "affected",       "affected_short", "affected_past",
+    "label",         "kind_label",  "started",        "detected",       "resolved",
+    "duration",      "next_report", "notice_due",     "deadline",       "zone",
+    "incident_no",   "detail",      "message",        "maint_start",    "maint_end",
+    "maint_started", "maint_ended", "maint_affected", "maint_note",     "period",
+    "period_span",   "file",        "sha256",         "report_no",      NULL};
 
 extern const char notify_tmpl_ja_outage_open[];
 extern const char notify_tmpl_ja_fault_open[];

@@ -138,3 +138,25 @@ enum sg_code store_notify_merged(struct store *s, long long id, long long into, 
 	sqlite3_finalize(st);
 	return rc;
 }
+
+enum sg_code store_notify_count(struct store *s, long long incident_id, const char *recipient,
+                                const char *purpose, long long *n, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT COUNT(*) FROM notifications WHERE incident_id = ?1 "
+	                                "AND recipient = ?2 AND purpose = ?3",
+	                                &st, err);
+	*n = 0;
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, incident_id);
+	sqlite3_bind_text(st, 2, recipient, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, purpose, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	else
+		rc = store_fail(s, err, "count notifications");
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -26,6 +26,10 @@ enum sg_code store_notify_rewrite(struct store *s, long long id, const char *sub
 enum sg_code store_notify_pending_ids(struct store *s, long long incident_id, const char *recipient,
                                       const char *purpose, long long **ids, size_t *n,
                                       struct sg_error *err);
+/* How many messages of a purpose about an incident were queued for a
+ * recipient (delivered or not). */
+enum sg_code store_notify_count(struct store *s, long long incident_id, const char *recipient,
+                                const char *purpose, long long *n, struct sg_error *err);
 /* Closes a message that went out as part of another: delivered with it at
  * `at`, last_error naming the message it was merged into. */
 enum sg_code store_notify_merged(struct store *s, long long id, long long into, double at,

@@ -215,6 +215,7 @@ class Outbox(unittest.TestCase):
         # the admin contacts (English) and the managers' copy; never all users
         self.assertEqual({m["to"][0] for m in fu},
                          {"it@customer.example.jp", "ops@provider.example.jp"}, fu)
+        self.assertTrue(all("第二報" in m["subject"] or "update 1" in m["subject"] for m in fu), fu)
         self.assertIn("ロードバランサー", fu[0]["body"])
         v = query(db, "SELECT value_text FROM measurements WHERE item_id = 'III.1.1.8.a' "
                   "AND status IN ('ok','finding') ORDER BY id DESC LIMIT 1")
