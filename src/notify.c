@@ -1997,7 +1997,8 @@ static void pump(struct notify *n)
 	/* Each recipient gets its share of the batch and each route (the SMTP
 	 * server, one webhook host) its share of the transfers in flight, so a
 	 * dead or silent route never holds back another. */
-	if (store_notify_due(n->s, timeutil_now(), n->cfg->route_share, 1024, &rows, &k, &err)) {
+	if (store_notify_due(n->s, timeutil_now(), 8 * n->cfg->route_share, 1024, &rows, &k,
+	                     &err)) {
 		logf_(n, "notify: %s", err.msg);
 		return;
 	}

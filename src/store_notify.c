@@ -27,15 +27,18 @@ enum sg_code store_notify_due(struct store *s, double now, size_t share, size_t 
 	size_t alloc = 0;
 	int r;
 	/* The NOT EXISTS keeps one incident's messages in order per recipient;
-	 * the window gives every recipient its share so that one dead route
-	 * (all mail behind one SMTP server) cannot fill the batch. */
+	 * the window gives every route (all mail is one, each other recipient
+	 * one) at most `share` rows of the batch, so a dead SMTP server with
+	 * thousands of messages behind it cannot fill the batch and hide a
+	 * webhook's message beyond the LIMIT. */
 	enum sg_code rc = store_prepare(
 	    s,
-	    "SELECT " NOTIF_COLS " FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY recipient "
-	    "ORDER BY next_attempt_at, id) AS k FROM notifications n WHERE delivered_at IS NULL "
-	    "AND next_attempt_at <= ?1 AND NOT EXISTS (SELECT 1 FROM notifications p WHERE "
-	    "p.delivered_at IS NULL AND p.incident_id = n.incident_id AND p.recipient = "
-	    "n.recipient AND p.id < n.id)) WHERE k <= ?2 ORDER BY next_attempt_at, id LIMIT ?3",
+	    "SELECT " NOTIF_COLS " FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY CASE WHEN "
+	    "channel = 'email' THEN '' ELSE recipient END ORDER BY next_attempt_at, id) AS k FROM "
+	    "notifications n WHERE delivered_at IS NULL AND next_attempt_at <= ?1 AND NOT EXISTS "
+	    "(SELECT 1 FROM notifications p WHERE p.delivered_at IS NULL AND p.incident_id = "
+	    "n.incident_id AND p.recipient = n.recipient AND p.id < n.id)) WHERE k <= ?2 ORDER BY "
+	    "k, next_attempt_at, id LIMIT ?3",
 	    &st, err);
 
 	*rows = NULL;

@@ -15,8 +15,9 @@
 #include "store_monitor.h"
 
 /* Undelivered messages due at now whose every earlier message to the same
- * recipient about the same incident has been delivered, at most `share` per
- * recipient (oldest first), `max` in all. */
+ * recipient about the same incident has been delivered: at most `share` per
+ * route (all mail is one route, every other recipient one), the oldest of
+ * each route first, `max` in all. */
 enum sg_code store_notify_due(struct store *s, double now, size_t share, size_t max,
                               struct notification_row **rows, size_t *n, struct sg_error *err);
 /* Replaces subject and body of an undelivered message. */

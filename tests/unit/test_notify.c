@@ -20,6 +20,8 @@
 #include "notify_channels.h"
 #include "notify_template.h"
 #include "profile.h"
+#include "store_monitor.h"
+#include "store_notify.h"
 #include "xalloc.h"
 
 #define NOV1_JST 1793458800.0 /* 2026-11-01 00:00 JST, a Sunday */
@@ -386,6 +388,100 @@ static void test_override(void **state)
 	dynbuf_release(&b);
 }
 
+static long long queue(struct store *st, long long inc, const char *purpose, const char *channel,
+                       const char *recipient, double at)
+{
+	struct notification_row r;
+	long long id = 0;
+	memset(&r, 0, sizeof(r));
+	r.incident_id = inc;
+	r.purpose = (char *)purpose;
+	r.audience = "all_users";
+	r.channel = (char *)channel;
+	r.recipient = (char *)recipient;
+	r.lang = "ja";
+	r.subject = "s";
+	r.body = "b";
+	r.created_at = r.next_attempt_at = at;
+	assert_int_equal(store_monitor_notification_insert(st, &r, &id, NULL), SG_OK);
+	return id;
+}
+
+static int due_has(struct notification_row *rows, size_t n, long long id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].id == id)
+			return 1;
+	return 0;
+}
+
+static void due_free(struct notification_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_monitor_notification_row_release(&rows[i]);
+	free(rows);
+}
+
+/* The outbox's due query: one incident's messages in order per recipient,
+ * a share per route so a mass of mail cannot hide a webhook's message. */
+static void test_due_order_and_shares(void **state)
+{
+	char dir[] = "/tmp/sg-notify-XXXXXX", path[256];
+	struct store *st;
+	struct notification_row *rows;
+	struct incident_row ir;
+	size_t n;
+	long long open1, rec1, hook, other;
+	struct sg_error err;
+	(void)state;
+
+	memset(&err, 0, sizeof(err));
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/sg.db", dir);
+	assert_int_equal(store_open(path, 0, &st, &err), SG_OK);
+	memset(&ir, 0, sizeof(ir));
+	ir.service = "S";
+	ir.kind = "outage";
+	ir.check_name = "web";
+	ir.started_at = ir.detected_at = 1000;
+	assert_int_equal(store_monitor_check_upsert(st, "S", "web", "liveness", "http", "http://x/",
+	                                            60, "III.1.1.1.a", 1000, &ir.check_id, &err),
+	                 SG_OK);
+	assert_int_equal(store_monitor_incident_open(st, &ir, &err), SG_OK);
+	open1 = queue(st, ir.id, "incident_open", "email", "a@x.jp", 1000);
+	rec1 = queue(st, ir.id, "incident_resolved", "email", "a@x.jp", 1001);
+	other = queue(st, ir.id, "incident_resolved", "email", "b@x.jp", 1001);
+	for (int i = 0; i < 100; i++) {
+		char who[32];
+		snprintf(who, sizeof(who), "u%d@x.jp", i);
+		queue(st, 0, "report", "email", who, 900);
+	}
+	hook = queue(st, ir.id, "incident_open", "webhook", "https://h.example.jp/x", 1002);
+	assert_int_equal(store_notify_due(st, 2000, 8, 9, &rows, &n, &err), SG_OK);
+	/* the webhook's message is in a batch of 9 despite 103 older mails */
+	assert_int_equal(n, 9);
+	assert_true(due_has(rows, n, hook));
+	due_free(rows, n);
+	assert_int_equal(store_notify_due(st, 2000, 1000, 1000, &rows, &n, &err), SG_OK);
+	/* the recovery waits for its first notice to the same recipient only */
+	assert_true(due_has(rows, n, open1));
+	assert_false(due_has(rows, n, rec1));
+	assert_true(due_has(rows, n, other));
+	due_free(rows, n);
+	assert_int_equal(store_monitor_notification_attempted(st, open1, 2000, 1, NULL, 0, &err),
+	                 SG_OK);
+	assert_int_equal(store_notify_due(st, 2000, 1000, 1000, &rows, &n, &err), SG_OK);
+	assert_true(due_has(rows, n, rec1));
+	due_free(rows, n);
+	store_close(st);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/sg.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/sg.db-shm", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +493,7 @@ int main(void)
 	    cmocka_unit_test(test_redact),
 	    cmocka_unit_test(test_mime),
 	    cmocka_unit_test(test_override),
+	    cmocka_unit_test(test_due_order_and_shares),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
