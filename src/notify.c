@@ -1737,19 +1737,39 @@ static void merge_if_recovered(struct notify *n, struct delivery *d,
 	if (ir.resolved_at > 0 &&
 	    !store_notify_pending_ids(n->s, ir.id, d->row.recipient, "incident_resolved",
 	                              &d->merged, &d->nmerged, &err)) {
+		json_t *j = NULL;
+		int same;
 		render_named(n->cfg, "recovered_merged", notify_incident_of(&ir, &v), NULL,
 		             d->row.audience, d->row.lang, r ? r->name : NULL, &subj, &body);
-		if (!store_notify_rewrite(n->s, d->row.id, dynbuf_ptr(&subj), dynbuf_ptr(&body),
-		                          &err)) {
+		same = d->row.subject && d->row.body &&
+		       !strcmp(d->row.subject, dynbuf_ptr(&subj)) &&
+		       !strcmp(d->row.body, dynbuf_ptr(&body));
+		/* The rewrite is recorded: an auditor sees what went out and why. */
+		if (!same)
+			j = json_pack("{s:I,s:I,s:s,s:s}", "notification", (json_int_t)d->row.id,
+			              "incident", (json_int_t)ir.id, "reason",
+			              "recovered before the first notice was delivered", "subject",
+			              dynbuf_ptr(&subj));
+		if (same) {
+			/* rewritten by an earlier attempt */
+		} else if (!store_begin(n->s, &err) &&
+		           !store_notify_rewrite(n->s, d->row.id, dynbuf_ptr(&subj),
+		                                 dynbuf_ptr(&body), &err) &&
+		           !ledger_append(n->s, "notification_rewritten", j, NULL, &err) &&
+		           !store_commit(n->s, &err)) {
 			free(d->row.subject);
 			free(d->row.body);
 			d->row.subject = dynbuf_detach(&subj, NULL);
 			d->row.body = dynbuf_detach(&body, NULL);
 		} else {
+			store_rollback(n->s);
+			logf_(n, "notify: cannot merge #%lld with its recovery: %s", d->row.id,
+			      err.msg);
 			free(d->merged);
 			d->merged = NULL;
 			d->nmerged = 0;
 		}
+		json_decref(j);
 	}
 	dynbuf_release(&subj);
 	dynbuf_release(&body);

@@ -192,6 +192,10 @@ class Ordering(unittest.TestCase):
             db, "SELECT entry FROM ledger_entries WHERE type = 'notification_delivered'")]
         self.assertTrue(any(e["merged"] == [rec[5]] and e["notification"] == first[5]
                             for e in ledger), ledger)
+        rewritten = [json.loads(r[0])["payload"] for r in query(
+            db, "SELECT entry FROM ledger_entries WHERE type = 'notification_rewritten'")]
+        self.assertIn(first[5], [e["notification"] for e in rewritten])
+        self.assertTrue(all("発生と復旧" in e["subject"] for e in rewritten), rewritten)
         r = sg.run("incident", "list", "--db", db, "--format", "json")
         self.assertEqual(r.code, 0, r)
         inc = r.json()[0]
