@@ -202,15 +202,16 @@ static void add_json(struct notify_http *out, json_t *j)
 	    curl_slist_append(out->headers, "Content-Type: application/json; charset=utf-8");
 }
 
-/* Cuts s to at most max bytes at a UTF-8 character boundary. */
+/* Cuts s to at most max characters (UTF-8 code points: the services count
+ * characters, and a Japanese character is three bytes). */
 static json_t *cut(const char *s, size_t max)
 {
-	size_t n = strlen(s);
-	if (n <= max)
-		return json_string(s);
-	while (max && ((unsigned char)s[max] & 0xc0) == 0x80)
-		max--;
-	return json_stringn(s, max);
+	size_t chars = 0, i = 0;
+
+	for (; s[i]; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && chars++ == max)
+			return json_stringn(s, i);
+	return json_string(s);
 }
 
 /* Slack's mrkdwn treats &, < and > as markup. */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "catalog.h"
 #include "fileio.h"
@@ -482,6 +483,62 @@ static void test_due_order_and_shares(void **state)
 	rmdir(dir);
 }
 
+/* The chat requests: limits counted in characters, escaping, idempotency. */
+static void test_channel_requests(void **state)
+{
+	struct notify_recipient r;
+	struct notify_http h;
+	struct dynbuf subj = DYNBUF_INIT;
+	struct notify_message m = {7,    3,    "incident_open", "all_users",
+	                           "ja", NULL, "本文 <a> & b",  NULL};
+	json_error_t je;
+	json_t *j;
+	char key1[64];
+	(void)state;
+
+	for (int i = 0; i < 60; i++)
+		dynbuf_addstr(&subj, "障");
+	m.subject = dynbuf_ptr(&subj);
+	memset(&r, 0, sizeof(r));
+	r.ch = NOTIFY_CH_SLACK;
+	r.url = "http://127.0.0.1:9/services/x";
+	assert_int_equal(notify_channel_request(&r, &m, 1000, &h, NULL), SG_OK);
+	j = json_loads(dynbuf_ptr(&h.body), 0, &je);
+	assert_non_null(j);
+	/* 60 characters fit Slack's 150-character header whole */
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_object_get(json_array_get(json_object_get(j, "blocks"), 0), "text"), "text")),
+	    m.subject);
+	assert_non_null(strstr(
+	    json_string_value(json_object_get(
+	        json_object_get(json_array_get(json_object_get(j, "blocks"), 1), "text"), "text")),
+	    "&lt;a&gt; &amp; b"));
+	json_decref(j);
+	notify_http_release(&h);
+	/* LINE: the same message always carries the same retry key */
+	r.ch = NOTIFY_CH_LINE;
+	r.url = "http://127.0.0.1:9";
+	r.to = "U1";
+	r.secret = "tok";
+	assert_int_equal(notify_channel_request(&r, &m, 1000, &h, NULL), SG_OK);
+	for (struct curl_slist *x = h.headers; x; x = x->next)
+		if (!strncmp(x->data, "X-Line-Retry-Key: ", 18))
+			snprintf(key1, sizeof(key1), "%s", x->data + 18);
+	notify_http_release(&h);
+	assert_int_equal(notify_channel_request(&r, &m, 2000, &h, NULL), SG_OK);
+	{
+		int found = 0;
+		for (struct curl_slist *x = h.headers; x; x = x->next)
+			found |= !strncmp(x->data, "X-Line-Retry-Key: ", 18) &&
+			         !strcmp(x->data + 18, key1);
+		assert_true(found);
+	}
+	assert_string_equal(h.url, "http://127.0.0.1:9/v2/bot/message/push");
+	notify_http_release(&h);
+	dynbuf_release(&subj);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -494,6 +551,7 @@ int main(void)
 	    cmocka_unit_test(test_mime),
 	    cmocka_unit_test(test_override),
 	    cmocka_unit_test(test_due_order_and_shares),
+	    cmocka_unit_test(test_channel_requests),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
