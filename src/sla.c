@@ -5,12 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assess_xlsx.h"
 #include "i18n.h"
 #include "sla.h"
 #include "timeutil.h"
 #include "banned.h"
 
-const char *const sla_format_names[] = {"markdown", "html", "json", NULL};
+const char *const sla_format_names[] = {"markdown", "html", "json", "xlsx", NULL};
 
 static const struct {
 	const char *ja, *en;
@@ -350,7 +351,8 @@ enum sg_code sla_write(const struct assess_result *r, enum sla_format fmt, int l
 	int html = fmt == SLA_HTML;
 	struct dynbuf title = DYNBUF_INIT;
 
-	(void)err;
+	if (fmt == SLA_XLSX)
+		return sla_xlsx(r, lang, out, err);
 	if (fmt == SLA_JSON) {
 		json_t *j = sla_to_json(r);
 		char *s = json_dumps(j, JSON_INDENT(2));

@@ -21,6 +21,7 @@ enum sla_format {
 	SLA_MARKDOWN = 0,
 	SLA_HTML,
 	SLA_JSON,
+	SLA_XLSX, /* a workbook (assess_xlsx.h) */
 };
 
 extern const char *const sla_format_names[];
