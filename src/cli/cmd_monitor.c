@@ -22,6 +22,7 @@
 #include "ledger.h"
 #include "monitor.h"
 #include "notify.h"
+#include "sdnotify.h"
 #include "store_monitor.h"
 #include "table.h"
 #include "timeutil.h"
@@ -32,6 +33,11 @@ static void log_line(void *arg, const char *line)
 {
 	char ts[32];
 	(void)arg;
+	if (sdnotify_stderr_is_journal()) { /* the journal stamps the time */
+		fprintf(stderr, "<%d>%s\n", (int)sdnotify_classify(line), line);
+		fflush(stderr);
+		return;
+	}
 	sg_time_utc((long long)sg_now(), ts);
 	fprintf(stderr, "%s saasguard monitor: %s\n", ts, line);
 	fflush(stderr);
