@@ -34,6 +34,8 @@ const struct cli_command cli_commands[] = {
      "record a manual attestation (a review, a drill, an approval) in the ledger"},
     {"ledger", cmd_ledger, "証跡台帳の鍵作成・表示・封印・検証・証明・書き出し",
      "the evidence ledger: keygen, show, seal, verify, proof, export"},
+    {"import", cmd_import, "チェックリスト（xlsx・CSV）からプロファイルの雛形を作る",
+     "make a starter profile from a checklist (xlsx, CSV)"},
     {"store", cmd_store, "データベースのバックアップ・復元（証跡台帳を検証可能なまま）",
      "back up and restore the database (the ledger stays verifiable)"},
     {NULL, NULL, NULL, NULL},
