@@ -34,6 +34,8 @@ const struct cli_command cli_commands[] = {
      "record a manual attestation (a review, a drill, an approval) in the ledger"},
     {"ledger", cmd_ledger, "証跡台帳の鍵作成・表示・封印・検証・証明・書き出し",
      "the evidence ledger: keygen, show, seal, verify, proof, export"},
+    {"doctor", cmd_doctor, "このホストの設定（権限・鍵・SMTP・ICMP・TSA・時刻・容量）を確かめる",
+     "check this host's set-up (permissions, key, SMTP, ICMP, TSA, clock, disk)"},
     {"import", cmd_import, "チェックリスト（xlsx・CSV）からプロファイルの雛形を作る",
      "make a starter profile from a checklist (xlsx, CSV)"},
     {"store", cmd_store, "データベースのバックアップ・復元（証跡台帳を検証可能なまま）",
