@@ -345,17 +345,16 @@ static void check_icmp(const struct doctor_opts *o, struct doctor_report *r)
 		MSG(f,
 		    DL(o,
 		       "ICMP の監視がありますが、グループ %u は ping_group_range（%ld〜%ld）に"
-		       "入っておらず CAP_NET_RAW もありません",
+		       "入っていません（ping ソケットを開けません）",
 		       "the profile has ICMP checks, but group %u is outside ping_group_range "
-		       "(%ld-%ld) and there is no CAP_NET_RAW"),
+		       "(%ld-%ld), so no ping socket can be opened"),
 		    (unsigned)gid, lo, hi);
 		FIX(f,
 		    DL(o,
-		       "sysctl -w net.ipv4.ping_group_range='%u %u' を /etc/sysctl.d/ に書くか、"
-		       "saasguard-monitor@.service（AmbientCapabilities=CAP_NET_"
-		       "RAW）で動かしてください",
-		       "add net.ipv4.ping_group_range = %u %u to /etc/sysctl.d/, or run it as "
-		       "saasguard-monitor@.service (AmbientCapabilities=CAP_NET_RAW)"),
+		       "/etc/sysctl.d/60-saasguard.conf に net.ipv4.ping_group_range = %u %u と"
+		       "書き、sysctl --system を実行してください",
+		       "write net.ipv4.ping_group_range = %u %u to /etc/sysctl.d/60-saasguard.conf "
+		       "and run sysctl --system"),
 		    (unsigned)gid, (unsigned)gid);
 	}
 }

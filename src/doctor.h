@@ -3,9 +3,9 @@
  * finding (`saasguard doctor [FILE]`): the store's permissions (database
  * 0600, directory 0700, owned by the user that runs saasguard), the ledger's
  * signing key (present, 0600), the SMTP server (reachable and greeting; a
- * test mail only when asked), ICMP (net.ipv4.ping_group_range or
- * CAP_NET_RAW, when the profile has ICMP checks), the TSA (a real RFC 3161
- * request), the clock (synchronised per the kernel's adjtimex), and free
+ * test mail only when asked), ICMP (the group inside
+ * net.ipv4.ping_group_range, when the profile has ICMP checks), the TSA (a
+ * real RFC 3161 request), the clock (synchronised per the kernel's adjtimex), and free
  * disk space beside the store.
  *
  * Network checks go only where the caller's configuration points. Nothing is

@@ -23,7 +23,7 @@ static const char usage_ja[] =
     "                         [--timeout 秒] [--format table|json]\n\n"
     "このホストの設定を確かめ、問題ごとに直し方を示します: データベースの権限（0600、\n"
     "ディレクトリ 0700）、証跡台帳の署名鍵（あり・0600）、SMTP サーバ（応答。--test-mail で\n"
-    "テストメールを送る）、ICMP（ping_group_range か CAP_NET_RAW）、TSA（実際にタイム\n"
+    "テストメールを送る）、ICMP（ping_group_range）、TSA（実際にタイム\n"
     "スタンプを取得）、時刻同期、空き容量。ファイルを指定するとそのプロファイルの notify:・\n"
     "ledger:・monitor: の設定で確かめます。ホストは変更しません。\n"
     "終了コード: 0 問題なし、1 問題または注意あり、2 引数・プロファイルの誤り。\n";
@@ -32,7 +32,7 @@ static const char usage_en[] =
     "                        [--timeout SECONDS] [--format table|json]\n\n"
     "Checks this host's set-up and says how to fix each finding: the database's permissions\n"
     "(0600, directory 0700), the ledger's signing key (present, 0600), the SMTP server\n"
-    "(answers; --test-mail sends a test mail), ICMP (ping_group_range or CAP_NET_RAW), the\n"
+    "(answers; --test-mail sends a test mail), ICMP (ping_group_range), the\n"
     "TSA (a real time-stamp request), clock synchronisation and free disk space. With FILE,\n"
     "the profile's notify:, ledger: and monitor: settings are checked. Changes nothing.\n"
     "Exit status: 0 no finding, 1 a problem or warning, 2 bad arguments or profile.\n";

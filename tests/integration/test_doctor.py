@@ -102,7 +102,7 @@ class Doctor(unittest.TestCase):
         self.assertIn("ledger.tsa_url", f["tsa"]["fix"])
         self.assertEqual(f["icmp"]["status"], "problem")
         self.assertIn("ping_group_range", f["icmp"]["fix"])
-        self.assertIn("CAP_NET_RAW", f["icmp"]["fix"])
+        self.assertIn("sysctl --system", f["icmp"]["fix"])
         # A key readable by others.
         sg.run("ledger", "keygen", "--key", self.key)
         os.chmod(self.key, 0o644)
