@@ -873,10 +873,21 @@ static void evidence_cell(struct decl *d, const char *text)
 		d->ev_ref = xreallocarray(d->ev_ref, d->nev + 1, sizeof(char *));
 		d->ev_ref[d->nev] = NULL;
 		len = strlen(t);
-		if (t[len - 1] == ')' && (open = strstr(t, " ("))) {
-			char *last;
-			while ((last = strstr(open + 2, " (")))
-				open = last;
+		/* "title (path)": the parenthesis that closes at the end, so a path
+		 * with parentheses of its own stays whole. */
+		open = NULL;
+		if (t[len - 1] == ')') {
+			int depth = 0;
+			for (size_t i = len; i-- > 0;) {
+				depth += t[i] == ')' ? 1 : t[i] == '(' ? -1 : 0;
+				if (!depth) {
+					if (i > 0 && t[i - 1] == ' ')
+						open = t + i - 1;
+					break;
+				}
+			}
+		}
+		if (open) {
 			t[len - 1] = '\0';
 			*open = '\0';
 			d->ev_ref[d->nev] = xstrfmt("%s:%s",
@@ -1045,7 +1056,7 @@ static void checklist_rows(struct importer *im, const struct grid *g, size_t h,
 			char *st = trimmed(fc[F_STATUS] ? cell(g, r, fc[F_STATUS]) : "");
 			char *mk = trimmed(fc[F_MARK] ? cell(g, r, fc[F_MARK]) : "");
 			d->seen = 1;
-			if (*st && parse_status(st, &d->status))
+			if (*st && parse_status(st, &d->status) && parse_mark(st, &d->status))
 				issue(im, g, r, fc[F_STATUS],
 				      IL(im,
 				         "状況 '%s' "
@@ -1075,8 +1086,22 @@ static void checklist_rows(struct importer *im, const struct grid *g, size_t h,
 			if (fc[F_NOTES])
 				notes_cell(d, cell(g, r, fc[F_NOTES]));
 		}
-		if (!it || it - ctl->items >= MAX_ITEMS)
+		if (!it || it - ctl->items >= MAX_ITEMS) {
+			static const enum field vf[] = {F_VALUE, F_TARGET};
+			for (size_t k = 0; k < 2; k++)
+				if (fc[vf[k]] && *cell(g, r, fc[vf[k]]))
+					issue(im, g, r, fc[vf[k]],
+					      IL(im,
+					         "%s "
+					         "のどの評価項目の値かわかりません（評価項目番号の"
+					         "列か "
+					         "%s.a のような項番が必要です）",
+					         "which evaluation item of %s this is for is not "
+					         "known (give "
+					         "an item column, or an id such as %s.a)"),
+					      ctl->id, ctl->id);
 			continue;
+		}
 		if (fc[F_REF])
 			pattern_hint(im, it, cell(g, r, fc[F_REF]));
 		if (fc[F_VALUE]) {
