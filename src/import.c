@@ -1007,13 +1007,23 @@ static void checklist_rows(struct importer *im, const struct grid *g, size_t h,
 		      IMPORT_MAX_COLS);
 	for (size_t r = h + 1; r <= g->nrows; r++) {
 		char *id = trimmed(cell(g, r, fc[F_ID]));
-		char norm[64];
+		char norm[64], letter;
 		const struct control *ctl;
 		const struct eval_item *it = NULL;
 		struct decl *d;
 		struct sg_error e;
 
 		memset(&e, 0, sizeof(e));
+		letter = 0;
+		/* The guideline's own Annex 3 writes "Ⅲ. 1. 1. 1 a" and "Ⅲ. 1. 1. 4 -". */
+		if (*id && catalog_normalize_id(id, norm, sizeof(norm), &e)) {
+			char *sp = strrchr(id, ' ');
+			if (sp && sp[1] && !sp[2] &&
+			    (sp[1] == '-' || (sp[1] >= 'a' && sp[1] <= 'z'))) {
+				letter = sp[1] == '-' ? 0 : sp[1];
+				*sp = '\0';
+			}
+		}
 		if (!*id || catalog_normalize_id(id, norm, sizeof(norm), &e)) {
 			if (*id)
 				issue(im, g, r, fc[F_ID],
@@ -1026,6 +1036,9 @@ static void checklist_rows(struct importer *im, const struct grid *g, size_t h,
 		ctl = catalog_control(im->cat, norm);
 		if (!ctl && (it = catalog_item(im->cat, norm)))
 			ctl = it->control;
+		for (size_t k = 0; ctl && !it && letter && k < ctl->nitems; k++)
+			if (ctl->items[k].letter == letter)
+				it = &ctl->items[k];
 		if (!ctl) {
 			if (!catalog_section(im->cat, norm)) /* section headings are fine */
 				issue(im, g, r, fc[F_ID],

@@ -101,6 +101,23 @@ static void test_unmapped_cells_have_positions(void **state)
 	import_result_release(&r);
 }
 
+static void test_guideline_annex3_ids(void **state)
+{
+	/* The guideline's Annex 3 writes the item letter after the id. */
+	static const char csv[] = "対策項目番号,状況,値\n"
+	                          "Ⅲ. 1. 1. 1 a,実施済み,1m\n"
+	                          "Ⅲ. 1. 1. 4 -,一部実施,\n";
+	struct import_result r;
+	struct sg_error err;
+	(void)state;
+	assert_int_equal(run(csv, 0, 1, &r, &err), SG_OK);
+	assert_int_equal(r.nissues, 0);
+	assert_non_null(strstr(dynbuf_ptr(&r.yaml), "III.1.1.1:\n    status: implemented\n"
+	                                            "    values: {a: \"1m\"}\n"));
+	assert_non_null(strstr(dynbuf_ptr(&r.yaml), "III.1.1.4:\n    status: partial\n"));
+	import_result_release(&r);
+}
+
 static void test_cp932(void **state)
 {
 	/* "項番,状況\nII.1.1.1,実施済み\n" in Shift_JIS */
@@ -167,6 +184,7 @@ int main(void)
 	    cmocka_unit_test(test_csv_quoting),
 	    cmocka_unit_test(test_english_headers_and_item_ids),
 	    cmocka_unit_test(test_unmapped_cells_have_positions),
+	    cmocka_unit_test(test_guideline_annex3_ids),
 	    cmocka_unit_test(test_cp932),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_pattern_from_references),
