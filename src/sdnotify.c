@@ -58,7 +58,7 @@ int sdnotify_stderr_is_journal(void)
 enum sdnotify_priority sdnotify_classify(const char *line)
 {
 	static const char *const err[] = {"failed", "cannot", "error", "store:", NULL};
-	static const char *const warn[] = {"warning", "refused", "retry", "keeping", "SIG", NULL};
+	static const char *const warn[] = {"warning", "refused", "retry", "keeping", NULL};
 
 	for (size_t i = 0; err[i]; i++)
 		if (strstr(line, err[i]))
