@@ -245,17 +245,7 @@ static enum sg_code parse_csv(const char *file, const char *data, size_t len, st
 			}
 			continue;
 		}
-		if (c == '"') {
-			rc = sg_error_at(err, SG_ERR_INPUT, file, (int)line, (int)col, "%s",
-			                 ETR(err, "引用符（\"）がフィールドの途中にあります",
-			                     "a quote (\") in the middle of a field"));
-			sg_error_hint(
-			    err, "%s",
-			    ETR(err,
-			        "フィールド全体を \"…\" で囲み、中の \" は \"\" と書いてください",
-			        "quote the whole field and write \"\" for a quote inside"));
-			goto out;
-		}
+		/* A quote inside an unquoted field is literal, as Excel reads it. */
 		dynbuf_addch(&f, c);
 	}
 	(void)row;
