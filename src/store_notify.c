@@ -14,18 +14,43 @@
 	"body, attachment_path, created_at, COALESCE(deadline_at, 0), next_attempt_at, "           \
 	"COALESCE(delivered_at, 0), attempts, last_error"
 
-static char *col_dup(sqlite3_stmt *st, int i)
+struct rows {
+	struct notification_row *v;
+	size_t n, alloc;
+};
+
+static int row_of(sqlite3_stmt *st, void *ctx)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return xstrdup(t ? (const char *)t : "");
+	struct rows *r = ctx;
+	struct notification_row *x;
+
+	ALLOC_GROW(r->v, r->n, r->alloc);
+	x = &r->v[r->n++];
+	memset(x, 0, sizeof(*x));
+	x->id = sqlite3_column_int64(st, 0);
+	x->incident_id = sqlite3_column_int64(st, 1);
+	x->purpose = store_col_dup(st, 2);
+	x->audience = store_col_dup(st, 3);
+	x->channel = store_col_dup(st, 4);
+	x->recipient = store_col_dup(st, 5);
+	x->lang = store_col_dup(st, 6);
+	x->subject = store_col_dup(st, 7);
+	x->body = store_col_dup(st, 8);
+	x->attachment = store_col_text(st, 9) ? store_col_dup(st, 9) : NULL;
+	x->created_at = store_col_real(st, 10);
+	x->deadline_at = store_col_real(st, 11);
+	x->next_attempt_at = store_col_real(st, 12);
+	x->delivered_at = store_col_real(st, 13);
+	x->attempts = sqlite3_column_int(st, 14);
+	x->last_error = store_col_text(st, 15) ? store_col_dup(st, 15) : NULL;
+	return 0;
 }
 
 enum sg_code store_notify_due(struct store *s, double now, size_t share, size_t max,
                               struct notification_row **rows, size_t *n, struct sg_error *err)
 {
 	sqlite3_stmt *st;
-	size_t alloc = 0;
-	int r;
+	struct rows r = {NULL, 0, 0};
 	/* The NOT EXISTS keeps one incident's messages in order per recipient;
 	 * the window gives every route (all mail is one, each other recipient
 	 * one) at most `share` rows of the batch, so a dead SMTP server with
@@ -45,33 +70,13 @@ enum sg_code store_notify_due(struct store *s, double now, size_t share, size_t 
 	*n = 0;
 	if (rc)
 		return rc;
-	sqlite3_bind_double(st, 1, now);
+	store_bind_real(st, 1, now);
 	sqlite3_bind_int64(st, 2, (long long)share);
 	sqlite3_bind_int64(st, 3, (long long)max);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		struct notification_row *x;
-		ALLOC_GROW(*rows, *n, alloc);
-		x = &(*rows)[(*n)++];
-		memset(x, 0, sizeof(*x));
-		x->id = sqlite3_column_int64(st, 0);
-		x->incident_id = sqlite3_column_int64(st, 1);
-		x->purpose = col_dup(st, 2);
-		x->audience = col_dup(st, 3);
-		x->channel = col_dup(st, 4);
-		x->recipient = col_dup(st, 5);
-		x->lang = col_dup(st, 6);
-		x->subject = col_dup(st, 7);
-		x->body = col_dup(st, 8);
-		x->attachment = sqlite3_column_type(st, 9) == SQLITE_NULL ? NULL : col_dup(st, 9);
-		x->created_at = sqlite3_column_double(st, 10);
-		x->deadline_at = sqlite3_column_double(st, 11);
-		x->next_attempt_at = sqlite3_column_double(st, 12);
-		x->delivered_at = sqlite3_column_double(st, 13);
-		x->attempts = sqlite3_column_int(st, 14);
-		x->last_error = sqlite3_column_type(st, 15) == SQLITE_NULL ? NULL : col_dup(st, 15);
-	}
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? SG_OK : store_fail(s, err, "read due notifications");
+	rc = store_each(s, st, row_of, &r, "read due notifications", err);
+	*rows = r.v;
+	*n = r.n;
+	return rc;
 }
 
 enum sg_code store_notify_rewrite(struct store *s, long long id, const char *subject,
@@ -84,13 +89,23 @@ enum sg_code store_notify_rewrite(struct store *s, long long id, const char *sub
 	                                &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, subject, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, body, -1, SQLITE_TRANSIENT);
+	store_bind_text(st, 1, subject);
+	store_bind_text(st, 2, body);
 	sqlite3_bind_int64(st, 3, id);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, err, "rewrite notification");
-	sqlite3_finalize(st);
-	return rc;
+	return store_step_done(s, st, "rewrite notification", err);
+}
+
+struct ids {
+	long long *v;
+	size_t n, alloc;
+};
+
+static int id_of(sqlite3_stmt *st, void *ctx)
+{
+	struct ids *r = ctx;
+	ALLOC_GROW(r->v, r->n, r->alloc);
+	r->v[r->n++] = sqlite3_column_int64(st, 0);
+	return 0;
 }
 
 enum sg_code store_notify_pending_ids(struct store *s, long long incident_id, const char *recipient,
@@ -98,8 +113,7 @@ enum sg_code store_notify_pending_ids(struct store *s, long long incident_id, co
                                       struct sg_error *err)
 {
 	sqlite3_stmt *st;
-	size_t alloc = 0;
-	int r;
+	struct ids r = {NULL, 0, 0};
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT id FROM notifications WHERE incident_id = ?1 AND "
 	                                "recipient = ?2 AND purpose = ?3 AND delivered_at IS NULL "
@@ -110,14 +124,12 @@ enum sg_code store_notify_pending_ids(struct store *s, long long incident_id, co
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, incident_id);
-	sqlite3_bind_text(st, 2, recipient, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, purpose, -1, SQLITE_TRANSIENT);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		ALLOC_GROW(*ids, *n, alloc);
-		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? SG_OK : store_fail(s, err, "read pending notifications");
+	store_bind_text(st, 2, recipient);
+	store_bind_text(st, 3, purpose);
+	rc = store_each(s, st, id_of, &r, "read pending notifications", err);
+	*ids = r.v;
+	*n = r.n;
+	return rc;
 }
 
 enum sg_code store_notify_merged(struct store *s, long long id, long long into, double at,
@@ -133,13 +145,16 @@ enum sg_code store_notify_merged(struct store *s, long long id, long long into, 
 	if (rc)
 		return rc;
 	snprintf(note, sizeof(note), "merged into #%lld", into);
-	sqlite3_bind_double(st, 1, at);
-	sqlite3_bind_text(st, 2, note, -1, SQLITE_TRANSIENT);
+	store_bind_real(st, 1, at);
+	store_bind_text(st, 2, note);
 	sqlite3_bind_int64(st, 3, id);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, err, "merge notification");
-	sqlite3_finalize(st);
-	return rc;
+	return store_step_done(s, st, "merge notification", err);
+}
+
+static int count_of(sqlite3_stmt *st, void *ctx)
+{
+	*(long long *)ctx = sqlite3_column_int64(st, 0);
+	return 1;
 }
 
 enum sg_code store_notify_count(struct store *s, long long incident_id, const char *recipient,
@@ -154,12 +169,7 @@ enum sg_code store_notify_count(struct store *s, long long incident_id, const ch
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, incident_id);
-	sqlite3_bind_text(st, 2, recipient, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, purpose, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	else
-		rc = store_fail(s, err, "count notifications");
-	sqlite3_finalize(st);
-	return rc;
+	store_bind_text(st, 2, recipient);
+	store_bind_text(st, 3, purpose);
+	return store_each(s, st, count_of, n, "count notifications", err);
 }
