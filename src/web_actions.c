@@ -67,8 +67,7 @@ enum sg_code web_action_maintenance(struct store *s, const struct profile *p, co
 {
 	struct notify_config *ncfg = NULL;
 	struct store_web_maintenance m;
-	struct dynbuf body = DYNBUF_INIT;
-	char a[64], b[64], subject[256];
+	struct notify_maintenance mw;
 	enum sg_code rc;
 	json_t *j;
 
@@ -85,19 +84,11 @@ enum sg_code web_action_maintenance(struct store *s, const struct profile *p, co
 		                        "describe the work in 1 to 2,000 bytes"));
 	if ((rc = notify_config_load(p, &ncfg, err)))
 		return rc;
-	web_status_local_text(start, tz, a);
-	web_status_local_text(end, tz, b);
-	snprintf(subject, sizeof(subject), "【保守作業のお知らせ】%s %s〜%s", p->service.name, a,
-	         b);
-	dynbuf_printf(&body,
-	              "%s をご利用の皆様\n\n"
-	              "平素より %s をご利用いただき、誠にありがとうございます。\n"
-	              "下記の日時に保守作業を実施いたします。作業中はサービスをご利用いただけない、"
-	              "または応答が遅くなる場合がございます。\n\n"
-	              "日時: %sから%sまで（%s）\n作業内容: %s\n\n"
-	              "ご不便をおかけいたしますが、何卒ご理解を賜りますようお願い申し上げます。\n",
-	              p->service.name, p->service.name, a, b,
-	              strcmp(tz, "Asia/Tokyo") ? tz : "日本時間", note);
+	(void)tz; /* the notices give times in notify's `timezone:` */
+	memset(&mw, 0, sizeof(mw));
+	mw.start = start;
+	mw.end = end;
+	mw.note = note;
 	memset(&m, 0, sizeof(m));
 	m.start = start;
 	m.end = end;
@@ -107,18 +98,16 @@ enum sg_code web_action_maintenance(struct store *s, const struct profile *p, co
 	*recipients = notify_config_recipients(ncfg, "all_users");
 	j = json_pack("{s:s,s:f,s:f,s:s,s:s,s:I}", "service", p->service.name, "start", start,
 	              "end", end, "note", note, "by", user, "recipients", (json_int_t)*recipients);
-	if (dynbuf_status(&body)) {
-		rc = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-	} else if ((rc = store_begin(s, err)) ||
-	           (rc = store_web_maintenance_add(s, p->service.name, &m, NULL, err)) ||
-	           (rc = ledger_append(s, "maintenance_announced", j, NULL, err)) ||
-	           (*recipients && (rc = notify_enqueue_report(s, ncfg, "all_users", subject,
-	                                                       dynbuf_ptr(&body), NULL, err))) ||
-	           (rc = store_commit(s, err))) {
+	/* rendering the notice converts times: the zone lock is process-wide */
+	web_status_tz_lock();
+	if ((rc = store_begin(s, err)) ||
+	    (rc = store_web_maintenance_add(s, p->service.name, &m, NULL, err)) ||
+	    (rc = ledger_append(s, "maintenance_announced", j, NULL, err)) ||
+	    (rc = notify_enqueue_maintenance(s, ncfg, &mw, err)) || (rc = store_commit(s, err))) {
 		store_rollback(s);
 	}
+	web_status_tz_unlock();
 	json_decref(j);
-	dynbuf_release(&body);
 	notify_config_free(ncfg);
 	return rc;
 }

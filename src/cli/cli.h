@@ -151,5 +151,8 @@ int cli_account_name_ok(struct cli *cli, const char *cmd, const char *name);
 int cli_account_record(struct cli *cli, struct store *s, const char *type, json_t *payload);
 /* Who ran the command ($USER). */
 const char *cli_account_actor(void);
+int cmd_store(struct cli *cli, int argc, char **argv);
+int cmd_import(struct cli *cli, int argc, char **argv);
+int cmd_doctor(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -33,7 +33,7 @@ class Browser(unittest.TestCase):
         text = text.replace('url: "https://app.example.jp/login"', f'url: "http://127.0.0.1:{port}/healthz"')
         text = text.replace('url: "https://app.example.jp/api"', f'url: "http://127.0.0.1:{port}/healthz"')
         text = text.replace("    - {name: isp-uplink, kind: external_network, type: icmp, host: 192.0.2.1}\n", "")
-        text += (f'notify:\n  smtp: {{url: "smtp://127.0.0.1:{smtp.port}", from: "noreply@provider.example.jp"}}\n'
+        text += (f'notify:\n  smtp: {{url: "smtp://127.0.0.1:{smtp.port}", from: "noreply@provider.example.jp", starttls: "off"}}\n'
                  '  all_users: [{email: "users@customer.example.jp"}]\n'
                  '  admin_contacts: [{email: "it@customer.example.jp"}]\n'
                  '  managers: [{email: "ops@provider.example.jp"}]\n')
@@ -92,9 +92,9 @@ class Browser(unittest.TestCase):
         self.assertIn(r.code, (0, 1), repr(r))
         fu = smtp.wait(lambda m: "ブラウザから送信した続報です" in m["body"], 20)
         self.assertTrue(fu, smtp.messages())
-        self.assertEqual(fu[0]["to"], ["it@customer.example.jp"])
+        self.assertIn(["it@customer.example.jp"], [m["to"] for m in fu])
         self.assertNotIn("CSRF を偽った続報", json.dumps(smtp.messages(), ensure_ascii=False))
-        mt = smtp.wait(lambda m: "保守作業のお知らせ" in m["subject"], 20)
+        mt = smtp.wait(lambda m: "メンテナンスのお知らせ" in m["subject"], 20)
         self.assertTrue(mt, smtp.messages())
         self.assertEqual(mt[0]["to"], ["users@customer.example.jp"])
         self.assertIn("ネットワーク機器の交換作業", mt[0]["body"])
