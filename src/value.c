@@ -142,6 +142,8 @@ enum sg_code value_parse_duration(const char *in, double *seconds, struct sg_err
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		size_t ul = strlen(units[i].name);
 		if (!strncmp(end, units[i].name, ul) && *skip_space(end + ul) == '\0') {
+			if (!isfinite(n * units[i].seconds))
+				break; /* 1e300h overflows: not a duration (found by fuzz_value) */
 			*seconds = n * units[i].seconds;
 			free(s);
 			return SG_OK;
