@@ -313,7 +313,9 @@ enum sg_code value_parse(const char *in, struct value *v, struct sg_error *err)
 				        "in % (99.5%)"));
 			}
 			v->type = VALUE_COUNT;
-			v->count = (long long)n;
+			/* Only a whole number up to 1e15 fits; 1e62 would be undefined
+			 * behaviour (found by fuzz_value). */
+			v->count = rc ? 0 : (long long)n;
 		} else {
 			v->type = VALUE_DURATION;
 			rc = value_parse_duration(p, &v->seconds, err);

@@ -169,6 +169,11 @@ static void test_duration_overflow(void **state)
 	assert_int_equal(value_parse_duration("1e306h", &sec, NULL), SG_ERR_INPUT);
 	assert_int_equal(value_parse_duration("1e300s", &sec, NULL), SG_OK);
 	assert_int_equal(value_parse_duration("1e306y", &sec, NULL), SG_ERR_INPUT);
+	/* A count beyond 1e15 is an error, and no undefined cast happens (UBSan). */
+	{
+		struct value v;
+		assert_int_equal(value_parse("1e62", &v, NULL), SG_ERR_INPUT);
+	}
 }
 
 int main(void)
