@@ -489,8 +489,12 @@ enum sg_code ledger_signer_seal(struct ledger_signer *sg, struct store *s,
 		sg_error_hint(err, "saasguard ledger verify");
 		goto out;
 	}
-	if (found && size == base.info.size)
-		goto out; /* nothing new */
+	if (found && size == base.info.size) {
+		/* Nothing new; but say so only if nothing was rewritten. */
+		unsigned char root[LEDGER_HASH_LEN];
+		rc = root_of(s, size, size, base.info.root, root, err);
+		goto out;
+	}
 	rc = sign_head(sg, s, c, found ? &base : NULL, size, out, err);
 out:
 	ledger_checkpoint_release(&base);

@@ -224,7 +224,14 @@ enum sg_code store_ledger_seq_range(struct store *s, long long from_ms, long lon
 	return rc;
 }
 
-#define HEAD_COLUMNS "id, tree_size, root_hash, at_ms, key_id, head, signature, tsa_token, number"
+#define HEAD_COLUMNS "id, tree_size, root_hash, at_ms, key_id, head, signature, tsa_token, "
+
+/* A store opened read-only is not migrated: one from before v2 has no
+ * number column. */
+static const char *head_number_column(struct store *s)
+{
+	return store_schema_version(s, "ledger") >= 2 ? "number" : "NULL";
+}
 
 static void read_head(sqlite3_stmt *st, struct store_ledger_head *h)
 {
@@ -267,9 +274,11 @@ enum sg_code store_ledger_heads(struct store *s, struct store_ledger_head **out,
 	struct store_ledger_head *v = NULL;
 	size_t nr = 0, alloc = 0;
 	int r;
-	enum sg_code rc =
-	    store_prepare(s, "SELECT " HEAD_COLUMNS " FROM ledger_heads ORDER BY id", &st, err);
+	char *sql = xstrfmt("SELECT " HEAD_COLUMNS "%s FROM ledger_heads ORDER BY id",
+	                    head_number_column(s));
+	enum sg_code rc = store_prepare(s, sql, &st, err);
 
+	free(sql);
 	*out = NULL;
 	*n = 0;
 	if (rc)
@@ -304,9 +313,11 @@ enum sg_code store_ledger_last_head(struct store *s, struct store_ledger_head *o
 {
 	sqlite3_stmt *st;
 	int r;
-	enum sg_code rc = store_prepare(
-	    s, "SELECT " HEAD_COLUMNS " FROM ledger_heads ORDER BY id DESC LIMIT 1", &st, err);
+	char *sql = xstrfmt("SELECT " HEAD_COLUMNS "%s FROM ledger_heads ORDER BY id DESC LIMIT 1",
+	                    head_number_column(s));
+	enum sg_code rc = store_prepare(s, sql, &st, err);
 
+	free(sql);
 	*found = 0;
 	memset(out, 0, sizeof(*out));
 	if (rc)
