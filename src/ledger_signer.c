@@ -4,7 +4,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include <sodium.h>
 
 #include "dynbuf.h"
+#include "fileio.h"
 #include "ledger.h"
 #include "ledger_signer.h"
 #include "ledger_tsa.h"
@@ -22,6 +25,7 @@
 #include "store_ledger.h"
 #include "timeutil.h"
 #include "xalloc.h"
+#include "ydoc.h"
 #include "banned.h"
 
 /* A checkpoint is far smaller; a record is read from its last bytes. */
@@ -31,6 +35,7 @@ struct ledger_signer {
 	struct ledger_key key;
 	int fd; /* the record, O_APPEND */
 	char *record_path;
+	pthread_mutex_t mu; /* flock() does not exclude threads sharing fd */
 };
 
 /* ---- checkpoints ---- */
@@ -184,6 +189,7 @@ enum sg_code ledger_signer_open(const char *key_path, struct ledger_signer **out
 		free(sg);
 		return rc;
 	}
+	pthread_mutex_init(&sg->mu, NULL);
 	sg->record_path = ledger_signer_record_path(key_path);
 	sg->fd = open(sg->record_path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (sg->fd < 0) {
@@ -206,7 +212,35 @@ void ledger_signer_free(struct ledger_signer *sg)
 	if (sg->fd >= 0)
 		close(sg->fd);
 	free(sg->record_path);
+	pthread_mutex_destroy(&sg->mu);
 	free(sg);
+}
+
+enum sg_code ledger_signer_open_for(const char *profile_path, const char *db_path,
+                                    struct ledger_signer **out, struct sg_error *err)
+{
+	struct ledger_config c;
+	struct dynbuf text = DYNBUF_INIT;
+	struct ydoc *doc = NULL;
+	struct stat st;
+	char *base = xstrdup(profile_path);
+	enum sg_code rc;
+
+	*out = NULL;
+	ledger_config_init(&c);
+	if (!(rc = fileio_read(profile_path, 0, &text, err)) &&
+	    !(rc = ydoc_parse(dynbuf_ptr(&text), text.len, profile_path, &doc, err)) &&
+	    !(rc =
+	          ledger_config_load(&c, doc, ydoc_get(doc->root, "ledger"), dirname(base), err))) {
+		ledger_config_set_db(&c, db_path);
+		if (stat(c.key_path, &st) == 0)
+			rc = ledger_signer_open(c.key_path, out, err);
+	}
+	ydoc_free(doc);
+	dynbuf_release(&text);
+	ledger_config_release(&c);
+	free(base);
+	return rc;
 }
 
 /* The last head in the signer's record; *found = 0 when it is empty. A
@@ -471,8 +505,11 @@ enum sg_code ledger_signer_seal(struct ledger_signer *sg, struct store *s,
 
 	memset(out, 0, sizeof(*out));
 	memset(&base, 0, sizeof(base));
-	if (flock(sg->fd, LOCK_EX))
+	pthread_mutex_lock(&sg->mu);
+	if (flock(sg->fd, LOCK_EX)) {
+		pthread_mutex_unlock(&sg->mu);
 		return sg_error_set(err, SG_ERR_IO, "%s: %s", sg->record_path, strerror(errno));
+	}
 	if ((rc = find_base(sg, s, &base, &found, err)) ||
 	    (rc = store_ledger_next_seq(s, &size, err)))
 		goto out;
@@ -499,6 +536,7 @@ enum sg_code ledger_signer_seal(struct ledger_signer *sg, struct store *s,
 out:
 	ledger_checkpoint_release(&base);
 	flock(sg->fd, LOCK_UN);
+	pthread_mutex_unlock(&sg->mu);
 	return rc;
 }
 

@@ -60,6 +60,13 @@ char *ledger_signer_record_path(const char *key_path);
 enum sg_code ledger_signer_open(const char *key_path, struct ledger_signer **out,
                                 struct sg_error *err);
 void ledger_signer_free(struct ledger_signer *sg);
+/* For a daemon that gives up its privileges: the signer of profile_path's
+ * `ledger:` section (key beside db_path unless the section or
+ * $SAASGUARD_LEDGER_KEY says otherwise), opened now. *out = NULL with SG_OK
+ * when there is no key file: the daemon then runs without signing. Set
+ * ledger_config.signer to it; one signer serves every thread (it locks). */
+enum sg_code ledger_signer_open_for(const char *profile_path, const char *db_path,
+                                    struct ledger_signer **out, struct sg_error *err);
 
 /* What ledger_seal_now() does with a signer: see ledger.h. Refuses
  * (SG_ERR_VERIFY) a ledger that does not extend the last recorded head. */

@@ -165,6 +165,44 @@ class KeyBesideTheDatabase(unittest.TestCase):
                          0o600)
 
 
+@unittest.skipUnless(os.geteuid() == 0, "needs root to switch users")
+class MonitorUser(unittest.TestCase):
+    def test_monitor_user_still_seals_with_a_key_only_root_reads(self):
+        import pwd
+        import socket
+        nobody = pwd.getpwnam("nobody")
+        d = sg.scratch(self)
+        os.chmod(d, 0o755)
+        keys = os.path.join(d, "keys")
+        os.mkdir(keys, 0o700)
+        key = os.path.join(keys, "ledger.key")
+        self.assertEqual(sg.run("ledger", "keygen", "--key", key).code, 0)
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        self.addCleanup(listener.close)
+        prof = os.path.join(d, "p.yaml")
+        with open(prof, "w", encoding="utf-8") as f:
+            f.write("service: {name: user-test, pattern: 1}\n"
+                    "monitor:\n  checks:\n"
+                    "    - {name: db, kind: liveness, type: tcp, host: 127.0.0.1, "
+                    f"port: {listener.getsockname()[1]}, interval: 1s}}\n"
+                    f"ledger: {{key: '{key}'}}\n")
+        os.chmod(prof, 0o644)
+        data = os.path.join(d, "data")
+        os.mkdir(data, 0o700)
+        os.chown(data, nobody.pw_uid, nobody.pw_gid)
+        db = os.path.join(data, "sg.db")
+        p = subprocess.run([sg.binary(), "monitor", prof, "--db", db, "--once", "--user",
+                            "nobody"], capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ, LANG="C.UTF-8"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertNotIn("cannot seal", p.stderr)
+        r = sg.run("ledger", "verify", "--db", db, "--key", key, lang="en")
+        self.assertEqual(r.code, 0, repr(r))
+        self.assertRegex(r.out, r"[1-9]\d* tree heads")
+
+
 class OldHeads(LedgerBase):
     def test_heads_from_before_the_chain_still_verify_and_chain_on(self):
         self.build()
