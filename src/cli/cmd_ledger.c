@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "ledger.h"
 #include "ledger_key.h"
+#include "ledger_events.h"
 #include "ledger_signer.h"
 #include "ledger_verify.h"
 #include "store_ledger.h"
@@ -36,7 +37,8 @@ static const char usage_ja[] =
     "共通: [--db PATH] [--key PATH] [--profile PATH] (プロファイルの ledger: 節を使う)\n"
     "鍵の既定はデータベースと同じディレクトリの ledger.key\n\n"
     "  keygen  署名用 Ed25519 鍵を作成 (PATH は 0600、公開鍵は PATH.pub)。上書きしません\n"
-    "  show    エントリの一覧 (--type で種別、--from/--to で期間を絞り込み)\n"
+    "  show    監査向けの索引: 番号・日時 (現地時刻)・種別・概要 (--type で種別、--from/--to\n"
+    "          で期間を絞り込み、--format json で全内容)\n"
     "  seal    新しいエントリを含むツリーヘッドに署名し、設定があればタイムスタンプを付与\n"
     "  verify  全エントリと木を再計算し、すべてのヘッドの署名とタイムスタンプを検証。\n"
     "          改ざんがあれば最初の不正なエントリを示して終了ステータス 1。ヘッドの連鎖が\n"
@@ -63,7 +65,8 @@ static const char usage_en[] =
     "the key defaults to ledger.key beside the database\n\n"
     "  keygen  make the Ed25519 signing key (PATH mode 0600, public key PATH.pub); never "
     "overwrites\n"
-    "  show    list entries (--type, --from/--to narrow them)\n"
+    "  show    an index for auditors: seq, local time, type, summary (--type, --from/--to\n"
+    "          narrow it; --format json gives every field)\n"
     "  seal    sign a tree head over the new entries, time-stamped when a TSA is configured\n"
     "  verify  recompute every entry and the tree, check every head's signature and token;\n"
     "          exit 1 naming the first bad entry when anything was altered; the heads must\n"
@@ -333,12 +336,14 @@ struct show_ctx {
 	struct cli *cli;
 	json_t *arr;
 	struct table *t;
+	const char *tz;
 };
 
 static int show_one(json_t *entry, const char *text, void *ctx)
 {
 	struct show_ctx *c = ctx;
-	char seq[24], when[40], *payload;
+	char seq[24], when[40], *summary;
+	const char *type = json_string_value(json_object_get(entry, "type"));
 	long long at = (long long)json_integer_value(json_object_get(entry, "at"));
 
 	(void)text;
@@ -346,36 +351,60 @@ static int show_one(json_t *entry, const char *text, void *ctx)
 		json_array_append(c->arr, entry);
 		return 0;
 	}
+	if (!type)
+		type = "";
 	snprintf(seq, sizeof(seq), "%lld",
 	         (long long)json_integer_value(json_object_get(entry, "seq")));
-	timeutil_local(at / 1000, "Asia/Tokyo", 1, when);
-	payload = json_dumps(json_object_get(entry, "payload"),
-	                     JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	timeutil_local(at / 1000, c->tz, 1, when);
+	summary = ledger_events_summary(type, json_object_get(entry, "payload"), c->cli->lang);
 	{
-		const char *row[] = {seq, when, json_string_value(json_object_get(entry, "type")),
-		                     payload ? payload : ""};
+		const char *row[] = {seq, when, ledger_events_label(type, c->cli->lang), summary};
 		table_add_row(c->t, row);
 	}
-	free(payload);
+	free(summary);
 	return 0;
+}
+
+/* --type names one of the types saasguard records; 0 or an exit status. */
+static int known_type(struct cli *cli, const char *type)
+{
+	struct dynbuf list = DYNBUF_INIT;
+	int rc;
+
+	if (!type || ledger_events_type_known(type))
+		return 0;
+	for (size_t i = 0; ledger_events_types[i]; i++)
+		dynbuf_printf(&list, "%s%s (%s)", i ? ", " : "", ledger_events_types[i],
+		              ledger_events_label(ledger_events_types[i], cli->lang));
+	rc = cli_usage_error(cli, "ledger show",
+	                     TR(cli->lang, "--type '%s' は台帳の種別ではありません。種別: %s",
+	                        "--type '%s' is not a ledger entry type; the types: %s"),
+	                     type, dynbuf_ptr(&list));
+	dynbuf_release(&list);
+	return rc;
 }
 
 static int ledger_show(struct cli *cli, int argc, char **argv)
 {
-	static const char *const hdr_ja[] = {"番号", "日時 (JST)", "種別", "内容"};
-	static const char *const hdr_en[] = {"seq", "time (JST)", "type", "payload"};
+	static const char *const hdr_ja[] = {"番号", "日時", "種別", "内容"};
+	static const char *const hdr_en[] = {"seq", "time", "type", "summary"};
 	struct cli_ledger_opts o;
 	struct store *s;
 	struct sg_error err;
 	struct dynbuf out = DYNBUF_INIT;
 	struct table t;
-	struct show_ctx ctx = {cli, NULL, NULL};
+	struct show_ctx ctx = {cli, NULL, NULL, "Asia/Tokyo"};
+	const char *tz = getenv("TZ");
 	int first, rc = cli_ledger_opts(cli, "ledger show", USAGE(cli), argc, argv,
 	                                " db type from to format ", &o, &first);
 	enum sg_code code;
 
-	if (rc >= 0 || (rc = no_args(cli, "ledger show", first, argc, argv)) >= 0)
+	if (rc >= 0 || (rc = no_args(cli, "ledger show", first, argc, argv)) >= 0 ||
+	    (rc = known_type(cli, o.type)))
 		return rc;
+	/* Local time: the zone in $TZ, else Japan's. */
+	if (tz && *tz && timeutil_tz_valid(tz[0] == ':' ? tz + 1 : tz))
+		ctx.tz = tz[0] == ':' ? tz + 1 : tz;
 	if ((rc = cli_ledger_open(cli, &o, STORE_READONLY, &s)))
 		return rc;
 	cli_error_init(cli, &err);
@@ -383,7 +412,7 @@ static int ledger_show(struct cli *cli, int argc, char **argv)
 		ctx.arr = json_array();
 	} else {
 		table_init(&t, 4, cli->lang == SG_LANG_EN ? hdr_en : hdr_ja);
-		t.max_width = 70;
+		t.max_width = 80;
 		ctx.t = &t;
 	}
 	code = ledger_each(s, o.type, o.from_ms, o.to_ms, show_one, &ctx, &err);
@@ -395,6 +424,7 @@ static int ledger_show(struct cli *cli, int argc, char **argv)
 			dynbuf_addch(&out, '\n');
 			free(j);
 		} else {
+			dynbuf_printf(&out, TR(cli->lang, "時刻は %s\n", "times in %s\n"), ctx.tz);
 			table_render(&t, TABLE_TEXT, &out);
 		}
 	}

@@ -165,6 +165,26 @@ class KeyBesideTheDatabase(unittest.TestCase):
                          0o600)
 
 
+class Show(LedgerBase):
+    def test_show_is_an_index_and_refuses_unknown_types(self):
+        self.ok(self.sg("ledger", "keygen"))
+        self.attest(1)
+        r = self.ok(self.sg("ledger", "show", "--db", self.db))
+        self.assertIn("attestation", r.out)
+        self.assertIn("III.1.1.1: review 1 (by ", r.out)
+        self.assertNotIn('"payload"', r.out)
+        r = self.ok(self.sg("ledger", "show", "--db", self.db, lang="ja"))
+        self.assertIn("実施記録", r.out)
+        self.assertIn("時刻は", r.out)
+        r = self.ok(self.sg("ledger", "show", "--type", "foo", "--db", self.db), 2)
+        self.assertIn("--type 'foo' is not a ledger entry type", r.err)
+        self.assertIn("attestation (attestation)", r.err)
+        self.assertIn("incident_opened", r.err)
+        r = self.ok(self.sg("ledger", "show", "--type", "attestation", "--format", "json",
+                            "--db", self.db))
+        self.assertEqual(r.json()[0]["payload"]["note"], "review 1")
+
+
 @unittest.skipUnless(os.geteuid() == 0, "needs root to switch users")
 class MonitorUser(unittest.TestCase):
     def test_monitor_user_still_seals_with_a_key_only_root_reads(self):
