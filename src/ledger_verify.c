@@ -331,7 +331,7 @@ struct vrow {
 	long long seq, at_ms;
 	size_t off, len; /* of the entry text in the batch's text buffer */
 	size_t type_off, type_len;
-	unsigned char leaf[32];
+	unsigned char leaf[LEDGER_HASH_LEN];
 	int leaf_ok; /* the stored hash was 32 bytes */
 };
 
@@ -400,9 +400,9 @@ static int check_row(struct vstate *v, const struct vrow *vr, const char *text)
 {
 	struct sg_error *err = &v->err;
 	struct store_ledger_row row;
-	unsigned char leaf[32];
+	unsigned char leaf[LEDGER_HASH_LEN];
 	long long claimed = -1;
-	char type[65];
+	char type[65]; /* the longest type (64) and a NUL */
 	int t;
 
 	if (check_roots(v))
@@ -429,7 +429,7 @@ static int check_row(struct vstate *v, const struct vrow *vr, const char *text)
 		row.entry_len = vr->len;
 		t = vr->type_len >= sizeof(type) ? 2 : text_agrees(&row, &claimed);
 		merkle_leaf(v->h, text, vr->len, leaf);
-		if (!vr->leaf_ok || memcmp(leaf, vr->leaf, 32)) {
+		if (!vr->leaf_ok || memcmp(leaf, vr->leaf, LEDGER_HASH_LEN)) {
 			v->rc =
 			    fail(err,
 			         ETR(err,
@@ -536,9 +536,9 @@ static int read_entries(struct vstate *v, struct store_ledger_cursor *c, struct 
 			vr->off = b->text.len;
 			vr->len = row.entry_len;
 			vr->type_len = strlen(row.type);
-			vr->leaf_ok = row.leaf_hash_len == 32;
+			vr->leaf_ok = row.leaf_hash_len == LEDGER_HASH_LEN;
 			if (vr->leaf_ok)
-				memcpy(vr->leaf, row.leaf_hash, 32);
+				memcpy(vr->leaf, row.leaf_hash, LEDGER_HASH_LEN);
 			/* text NUL type NUL */
 			dynbuf_add(&b->text, row.entry, row.entry_len);
 			dynbuf_addch(&b->text, '\0');
@@ -727,7 +727,7 @@ static enum sg_code load_sealed(struct store *s, const struct ledger_key *keys, 
 
 static json_t *hex_json(const unsigned char *hash)
 {
-	char hex[65];
+	char hex[2 * LEDGER_HASH_LEN + 1];
 
 	merkle_hex(hash, hex);
 	return json_string(hex);
@@ -752,7 +752,7 @@ enum sg_code ledger_inclusion_proof(struct store *s, const struct ledger_key *ke
                                     long long seq, json_t **out, struct sg_error *err)
 {
 	struct store_ledger_head head;
-	unsigned char(*leaves)[32] = NULL, path[MERKLE_MAX_PATH][32];
+	unsigned char(*leaves)[LEDGER_HASH_LEN] = NULL, path[MERKLE_MAX_PATH][LEDGER_HASH_LEN];
 	struct store_ledger_cursor *c;
 	struct store_ledger_row row;
 	struct merkle_hasher *h;
@@ -777,10 +777,11 @@ enum sg_code ledger_inclusion_proof(struct store *s, const struct ledger_key *ke
 		goto done;
 	}
 	h = merkle_hasher_new();
-	len = merkle_inclusion_path(h, (const unsigned char(*)[32])leaves, (uint64_t)head.tree_size,
-	                            (uint64_t)seq, path);
+	len = merkle_inclusion_path(h, (const unsigned char(*)[LEDGER_HASH_LEN])leaves,
+	                            (uint64_t)head.tree_size, (uint64_t)seq, path);
 	if (!merkle_verify_inclusion(h, leaves[seq], (uint64_t)seq, (uint64_t)head.tree_size,
-	                             (const unsigned char(*)[32])path, len, head.root)) {
+	                             (const unsigned char(*)[LEDGER_HASH_LEN])path, len,
+	                             head.root)) {
 		merkle_hasher_free(h);
 		rc = sg_error_set(err, SG_ERR_INTERNAL, "inclusion proof does not verify");
 		goto done;
@@ -810,7 +811,8 @@ enum sg_code ledger_consistency_proof(struct store *s, const struct ledger_key *
                                       long long old_size, json_t **out, struct sg_error *err)
 {
 	struct store_ledger_head head;
-	unsigned char(*leaves)[32] = NULL, proof[MERKLE_MAX_PATH][32], old_root[32];
+	unsigned char(*leaves)[LEDGER_HASH_LEN] = NULL, proof[MERKLE_MAX_PATH][LEDGER_HASH_LEN],
+	         old_root[LEDGER_HASH_LEN];
 	struct merkle_hasher *h;
 	size_t len;
 	json_t *o, *arr;
@@ -828,11 +830,13 @@ enum sg_code ledger_consistency_proof(struct store *s, const struct ledger_key *
 		goto done;
 	}
 	h = merkle_hasher_new();
-	merkle_subtree(h, (const unsigned char(*)[32])leaves, 0, (uint64_t)old_size, old_root);
-	len = merkle_consistency_proof(h, (const unsigned char(*)[32])leaves,
+	merkle_subtree(h, (const unsigned char(*)[LEDGER_HASH_LEN])leaves, 0, (uint64_t)old_size,
+	               old_root);
+	len = merkle_consistency_proof(h, (const unsigned char(*)[LEDGER_HASH_LEN])leaves,
 	                               (uint64_t)head.tree_size, (uint64_t)old_size, proof);
 	if (!merkle_verify_consistency(h, (uint64_t)old_size, (uint64_t)head.tree_size, old_root,
-	                               head.root, (const unsigned char(*)[32])proof, len)) {
+	                               head.root, (const unsigned char(*)[LEDGER_HASH_LEN])proof,
+	                               len)) {
 		merkle_hasher_free(h);
 		rc = sg_error_set(err, SG_ERR_INTERNAL, "consistency proof does not verify");
 		goto done;

@@ -13,7 +13,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "i18n.h"
 #include "ledger.h"
+#include "ledger_events.h"
 #include "ledger_key.h"
 #include "ledger_verify.h"
 #include "store.h"
@@ -358,12 +360,66 @@ static void test_forged_heads(void **state)
 	ledger_key_wipe(&k);
 }
 
+static int first_text(json_t *e, const char *text, void *ctx)
+{
+	(void)e;
+	*(char **)ctx = strdup(text);
+	return 1;
+}
+
+static void test_events(void **state)
+{
+	struct store *s;
+	struct ledger_events_evidence ev = {"minutes.pdf", "ab12", 42};
+	unsigned char sha[LEDGER_HASH_LEN];
+	char *text = NULL, *sum;
+	json_t *p;
+	long long seq = -1;
+	(void)state;
+
+	teardown(NULL);
+	setup(NULL);
+	assert_int_equal(store_open(db, 0, &s, NULL), SG_OK);
+	assert_int_equal(
+	    ledger_events_attestation(s, "III.1.1.1", "drill", "alice", &ev, 1, &seq, NULL), SG_OK);
+	assert_int_equal(seq, 0);
+	memset(sha, 0xcd, sizeof(sha));
+	assert_int_equal(ledger_events_report(s, "svc", 3, "2026-11", "customer", "pdf", "r.pdf",
+	                                      sha, 1000, "ja", NULL),
+	                 SG_OK);
+	assert_int_equal(
+	    ledger_each(s, "attestation", INT64_MIN, INT64_MAX, first_text, &text, NULL), SG_OK);
+	/* The payload auditors read, byte for byte (docs/internals/ledger.md). */
+	assert_non_null(strstr(text, "\"payload\":{\"by\":\"alice\",\"control\":\"III.1.1.1\","
+	                             "\"evidence\":[{\"bytes\":42,\"file\":\"minutes.pdf\","
+	                             "\"sha256\":\"ab12\"}],\"note\":\"drill\"}"));
+	free(text);
+	text = NULL;
+	assert_int_equal(ledger_each(s, "report", INT64_MIN, INT64_MAX, first_text, &text, NULL),
+	                 SG_OK);
+	assert_non_null(strstr(text, "\"sha256\":\"cdcdcdcd"));
+	free(text);
+	assert_true(ledger_events_type_known("incident_opened"));
+	assert_false(ledger_events_type_known("foo"));
+	p = json_pack("{s:I,s:s,s:s,s:s}", "incident", (json_int_t)7, "kind", "down", "check",
+	              "web", "summary", "HTTP 503");
+	sum = ledger_events_summary("incident_opened", p, SG_LANG_EN);
+	assert_string_equal(sum, "incident 7 opened: down web (HTTP 503)");
+	free(sum);
+	sum = ledger_events_summary("incident_opened", p, SG_LANG_JA);
+	assert_string_equal(sum, "インシデント 7 発生: down web（HTTP 503）");
+	free(sum);
+	json_decref(p);
+	assert_string_equal(ledger_events_label("attestation", SG_LANG_JA), "実施記録");
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_config),       cmocka_unit_test(test_keys),
 	    cmocka_unit_test(test_head_text),    cmocka_unit_test(test_seal_and_verify),
-	    cmocka_unit_test(test_forged_heads),
+	    cmocka_unit_test(test_forged_heads), cmocka_unit_test(test_events),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
