@@ -112,16 +112,20 @@ char *ledger_default_key_path(const char *db_path);
 struct ledger_seal_result {
 	int sealed;          /* a head was written */
 	long long tree_size; /* its size (or the ledger's size when nothing was new) */
-	long long head_id;
+	long long head_id;   /* its number in the chain (never reused) */
 	int timestamped;     /* it carries a token */
 	char tsa_error[512]; /* why not, when a TSA is configured but failed */
 };
 
-/* (Implemented in ledger_signer.c.) Signs a head over every entry now in the ledger (if any entry
- * is newer than the last head, or there is no head yet), with a token when a TSA is configured. A
- * TSA failure does not fail the seal: the head is kept untimestamped, out->tsa_error says why, and
- * the next head's token covers these entries too. Call it outside a transaction: it may wait for
- * the TSA (tsa_timeout), and holds no lock meanwhile. */
+/* (Implemented in ledger_signer.c.) Signs the next head of the chain over
+ * every entry now in the ledger, if any entry is newer than the last head the
+ * signer recorded (or there is none yet), with a token when a TSA is
+ * configured. Refuses (SG_ERR_VERIFY) a ledger whose entries no longer hash
+ * to that head's root or that is shorter than it, also when nothing is new.
+ * A TSA failure does not fail the seal: the head is kept untimestamped,
+ * out->tsa_error says why, and the next head's token covers these entries
+ * too. Call it outside a transaction: it may wait for the TSA (tsa_timeout),
+ * holding no store lock meanwhile (the signer's record stays locked). */
 enum sg_code ledger_seal_now(struct store *s, const struct ledger_config *c,
                              struct ledger_seal_result *out, struct sg_error *err);
 /* As ledger_seal_now() when seal_every_entries entries or seal_every seconds
