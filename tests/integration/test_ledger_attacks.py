@@ -165,6 +165,48 @@ class KeyBesideTheDatabase(unittest.TestCase):
                          0o600)
 
 
+class Record(LedgerBase):
+    """The signer's record survives a crash at any point of a seal."""
+
+    def setUp(self):
+        super().setUp()
+        self.build()
+
+    def record_lines(self):
+        with open(self.key + ".heads") as f:
+            return f.read().splitlines(True)
+
+    def test_torn_last_line_is_ignored(self):
+        with open(self.key + ".heads", "a") as f:
+            f.write('{"head": "saasguard-ledger-he')
+        self.attest(20, sec=700)
+        r = self.ok(self.sg("ledger", "seal", "--db", self.db))
+        self.assertIn("#4", r.out)
+        self.verify(code=0)
+
+    def test_head_stored_but_not_recorded_is_caught_up(self):
+        lines = self.record_lines()
+        self.assertEqual(len(lines), 3)
+        with open(self.key + ".heads", "w") as f:
+            f.writelines(lines[:2])  # the crash came before head #3 was recorded
+        self.attest(20, sec=700)
+        r = self.ok(self.sg("ledger", "seal", "--db", self.db))
+        self.assertIn("#4", r.out)
+        self.assertEqual(len(self.record_lines()), 4)
+        self.verify(code=0)
+
+    def test_edited_record_is_refused(self):
+        lines = self.record_lines()
+        cp = json.loads(lines[-1])
+        cp["head"] = cp["head"].replace("size 10", "size 9")
+        with open(self.key + ".heads", "w") as f:
+            f.writelines(lines[:-1] + [json.dumps(cp) + "\n"])
+        self.attest(20, sec=700)
+        r = self.ok(self.sg("ledger", "seal", "--db", self.db), 1)
+        self.assertIn("not signed by this key", r.err)
+        self.assertEqual(os.stat(self.key + ".heads").st_mode & 0o777, 0o600)
+
+
 class Show(LedgerBase):
     def test_show_is_an_index_and_refuses_unknown_types(self):
         self.ok(self.sg("ledger", "keygen"))
