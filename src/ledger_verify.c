@@ -324,8 +324,9 @@ static int text_agrees(const struct store_ledger_row *row, long long *claimed)
  * each leaf, checks it, and folds it into the streaming tree, checking every
  * head's root as the tree reaches its size. Reading and hashing so overlap.
  */
-#define BATCH_ROWS 1024
-#define NBATCHES   3
+#define BATCH_ROWS  1024
+#define BATCH_BYTES ((size_t)64 << 20) /* a batch ends after this much text */
+#define NBATCHES    3
 
 struct vrow {
 	long long seq, at_ms;
@@ -529,7 +530,8 @@ static int read_entries(struct vstate *v, struct store_ledger_cursor *c, struct 
 		pthread_mutex_unlock(&v->mu);
 		b->n = 0;
 		dynbuf_reset(&b->text);
-		while (b->n < BATCH_ROWS && (r = store_ledger_cursor_next(c, &row, err)) == 1) {
+		while (b->n < BATCH_ROWS && b->text.len < BATCH_BYTES &&
+		       (r = store_ledger_cursor_next(c, &row, err)) == 1) {
 			struct vrow *vr = &b->rows[b->n++];
 			vr->seq = row.seq;
 			vr->at_ms = row.at_ms;
@@ -543,6 +545,16 @@ static int read_entries(struct vstate *v, struct store_ledger_cursor *c, struct 
 			dynbuf_add(&b->text, row.entry, row.entry_len);
 			dynbuf_addch(&b->text, '\0');
 			dynbuf_add(&b->text, row.type, vr->type_len + 1);
+			if (dynbuf_status(&b->text)) {
+				/* Stored texts are hostile: one too large to hold
+				 * is an error, never a short buffer. */
+				sg_error_set(err, SG_ERR_VERIFY,
+				             ETR(err, "エントリ %lld が大きすぎて検証できません",
+				                 "entry %lld is too large to verify"),
+				             row.seq);
+				r = -1;
+				break;
+			}
 		}
 		if (r < 0)
 			break;
@@ -591,7 +603,7 @@ enum sg_code ledger_verify(struct store *s, const struct ledger_verify_opts *o,
 	read_failed = read_entries(v, c, err);
 	pthread_join(th, NULL);
 	if (read_failed) {
-		rc = SG_ERR_DB;
+		rc = err && err->code ? err->code : SG_ERR_DB;
 	} else if (v->rc) {
 		rc = v->rc;
 		if (err)

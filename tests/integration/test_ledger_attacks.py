@@ -60,6 +60,14 @@ class Attacks(LedgerBase):
         r = self.verify()
         self.assertIn("entry 3: its stored time or type differ", r.err)
 
+    def test_huge_entry_text_is_reported(self):
+        # Larger than one verification batch (64 MiB): read on its own, checked.
+        c = unlocked(self.db)
+        c.execute("UPDATE ledger_entries SET entry = ? WHERE seq = 4", ("x" * (70 << 20),))
+        c.commit()
+        r = self.verify()
+        self.assertIn("entry 4: its text does not match its recorded hash", r.err)
+
     def test_bogus_unsigned_heads_do_not_stop_proof_export_or_sealing(self):
         for size in (1 << 40, -5):
             with self.subTest(size=size):
