@@ -29,17 +29,21 @@ extern const char ledger_verify_notsa_md[];
 struct exporter {
 	const unsigned char (*leaves)[LEDGER_HASH_LEN];
 	long long first, end;
+	long long split; /* no node spans it: the start head's size (0: none) */
 	struct merkle_hasher *h;
 	struct dynbuf nodes;
 };
 
 /* Mirrors mth() in VERIFY.md: a subtree outside [first, end) is written to
- * nodes.txt whole; one inside is split down to its leaves. */
+ * nodes.txt whole; one inside is split down to its leaves. A subtree that
+ * spans the start head's size is split too, so mth(0, that size) can be
+ * computed from the same nodes (RFC 6962 subtrees are aligned: every piece
+ * that MTH of the shorter tree needs is one of them or made of them). */
 static void walk(struct exporter *x, long long lo, long long hi)
 {
 	long long k = 1;
 
-	if (hi <= x->first || lo >= x->end) {
+	if ((hi <= x->first || lo >= x->end) && !(lo < x->split && x->split < hi)) {
 		unsigned char hash[LEDGER_HASH_LEN];
 		char hex[2 * LEDGER_HASH_LEN + 1];
 		merkle_subtree(x->h, x->leaves, (uint64_t)lo, (uint64_t)hi, hash);
@@ -151,6 +155,38 @@ static enum sg_code export_head(struct store *s, const struct ledger_key *pub,
 	return head->token ? fileio_read(tsa_ca_file, 0, ca, err) : SG_OK;
 }
 
+/* The start head: the newest head pub signed whose entries all come before
+ * the period (size <= first, > 0); out->head == NULL when there is none. */
+static enum sg_code export_start_head(struct store *s, const struct ledger_key *pub,
+                                      long long first, const struct store_ledger_head *end,
+                                      struct store_ledger_head *out, struct sg_error *err)
+{
+	struct store_ledger_head *heads;
+	struct ledger_head_info info;
+	size_t n;
+	enum sg_code rc = store_ledger_heads(s, &heads, &n, err);
+
+	memset(out, 0, sizeof(*out));
+	if (rc)
+		return rc;
+	for (size_t i = n; i-- > 0;) {
+		if (ledger_head_parse(heads[i].head, &info) || info.size > first || info.size < 1 ||
+		    info.size > end->tree_size || strcmp(info.key_id, pub->id) ||
+		    heads[i].signature_len != LEDGER_SIG_LEN ||
+		    !ledger_key_verify(pub, heads[i].head, strlen(heads[i].head),
+		                       heads[i].signature))
+			continue;
+		*out = heads[i];
+		out->tree_size = info.size;
+		memcpy(out->root, info.root, LEDGER_HASH_LEN);
+		heads[i].head = NULL;
+		heads[i].token = NULL;
+		break;
+	}
+	store_ledger_heads_free(heads, n);
+	return SG_OK;
+}
+
 /* Reads the leaves the head covers (checked against its root) and the texts
  * of entries [x->first, x->end) into lines. */
 static enum sg_code export_read(struct store *s, const struct store_ledger_head *head,
@@ -260,7 +296,7 @@ enum sg_code ledger_export(struct store *s, const struct ledger_key *pub, const 
                            long long from_ms, long long to_ms, const char *dir,
                            struct ledger_export_result *res, struct sg_error *err)
 {
-	struct store_ledger_head head;
+	struct store_ledger_head head, start;
 	struct exporter x;
 	struct dynbuf entries = DYNBUF_INIT, sums = DYNBUF_INIT, md = DYNBUF_INIT, ca = DYNBUF_INIT,
 	              period = DYNBUF_INIT;
@@ -272,6 +308,7 @@ enum sg_code ledger_export(struct store *s, const struct ledger_key *pub, const 
 	memset(res, 0, sizeof(*res));
 	memset(&x, 0, sizeof(x));
 	memset(&head, 0, sizeof(head));
+	memset(&start, 0, sizeof(start));
 	dynbuf_init(&x.nodes, DYNBUF_DEFAULT_MAX);
 	if ((rc = export_head(s, pub, tsa_ca_file, &head, &ca, err)) ||
 	    (rc = store_ledger_seq_range(s, from_ms, to_ms, &first, &end, err)))
@@ -299,8 +336,10 @@ enum sg_code ledger_export(struct store *s, const struct ledger_key *pub, const 
 	x.first = first > 0 ? first - 1 : 0;
 	x.end = end < head.tree_size ? end + 1 : end;
 	x.h = merkle_hasher_new();
-	if ((rc = export_read(s, &head, &x, &leaves, &entries, err)))
+	if ((rc = export_start_head(s, pub, first, &head, &start, err)) ||
+	    (rc = export_read(s, &head, &x, &leaves, &entries, err)))
 		goto out;
+	x.split = start.head ? start.tree_size : 0;
 	x.leaves = (const unsigned char(*)[LEDGER_HASH_LEN])leaves;
 	walk(&x, 0, head.tree_size);
 	dynbuf_printf(&period, "from %lld\nto %lld\n", from_ms == LLONG_MIN ? 0 : from_ms, to_ms);
@@ -313,6 +352,10 @@ enum sg_code ledger_export(struct store *s, const struct ledger_key *pub, const 
 	    (rc = put(dir, "head.txt", head.head, strlen(head.head), &sums, err)) ||
 	    (rc = put(dir, "head.sig", head.signature, LEDGER_SIG_LEN, &sums, err)) ||
 	    (rc = put(dir, "ledger.pub", pem, strlen(pem), &sums, err)))
+		goto out;
+	if (start.head &&
+	    ((rc = put(dir, "start-head.txt", start.head, strlen(start.head), &sums, err)) ||
+	     (rc = put(dir, "start-head.sig", start.signature, LEDGER_SIG_LEN, &sums, err))))
 		goto out;
 	if (head.token && ((rc = put(dir, "head.tst", head.token, head.token_len, &sums, err)) ||
 	                   (rc = put(dir, "tsa-ca.pem", ca.buf, ca.len, &sums, err))))
@@ -340,5 +383,7 @@ out:
 	free(path);
 	free(head.head);
 	free(head.token);
+	free(start.head);
+	free(start.token);
 	return rc;
 }

@@ -450,6 +450,11 @@ class Timestamped(LedgerBase):
         self.assertIn("Signature Verified Successfully", v.stdout)
         self.assertIn("OK: 5 entries", v.stdout)  # 3 and the two around them
         self.assertIn("OK: the period is complete (seq 1-5 of 7)", v.stdout)
+        # The newest head before the period (#2, size 2) goes along, and the
+        # same nodes prove its tree a prefix of the exported head's.
+        with open(os.path.join(out, "start-head.txt")) as f:
+            self.assertIn("number 2\nsize 2\n", f.read())
+        self.assertIn("OK: the start head's tree is a prefix of head.txt's", v.stdout)
         self.assertEqual(os.listdir(out).count("nodes.txt"), 1)
         with open(os.path.join(out, "nodes.txt")) as f:
             self.assertTrue(f.read().strip(), "a partial export needs subtree hashes")
@@ -510,6 +515,14 @@ class Timestamped(LedgerBase):
             with open(p, "w") as f:
                 f.write(re.sub(r"size \d+", "size 99", t))
         variant("head", head, "Signature Verification Failure")
+
+        def start_head(d):
+            p = os.path.join(d, "start-head.txt")
+            with open(p) as f:
+                t = f.read()
+            with open(p, "w") as f:
+                f.write(re.sub(r"root [0-9a-f]{4}", "root 0000", t))
+        variant("start-head", start_head, "Signature Verification Failure")
 
         def token(d):
             other = os.path.join(self.d, "other-token")
