@@ -324,7 +324,10 @@ static const char *str(json_t *p, const char *key)
 
 static long long num(json_t *p, const char *key)
 {
-	return (long long)json_number_value(json_object_get(p, key));
+	double v = json_number_value(json_object_get(p, key));
+
+	/* Payloads read back are hostile: no cast of an out-of-range double. */
+	return v > -9e18 && v < 9e18 ? (long long)v : 0;
 }
 
 char *ledger_events_summary(const char *type, json_t *p, int lang)

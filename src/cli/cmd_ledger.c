@@ -355,7 +355,11 @@ static int show_one(json_t *entry, const char *text, void *ctx)
 		type = "";
 	snprintf(seq, sizeof(seq), "%lld",
 	         (long long)json_integer_value(json_object_get(entry, "seq")));
-	timeutil_local(at / 1000, c->tz, 1, when);
+	/* Stored times are hostile: only years 1970-9999 are shown. */
+	if (at >= 0 && at <= 253402300799999LL)
+		timeutil_local(at / 1000, c->tz, 1, when);
+	else
+		snprintf(when, sizeof(when), "-");
 	summary = ledger_events_summary(type, json_object_get(entry, "payload"), c->cli->lang);
 	{
 		const char *row[] = {seq, when, ledger_events_label(type, c->cli->lang), summary};
