@@ -3,8 +3,8 @@
  * bytes; each input is a list of mutations applied to a fresh in-memory copy
  * with SQL — (table, row, column, value) where a value is an integer, a text,
  * a blob, NULL, or "delete the row" / "copy the row" — and then verify,
- * proofs and the latest-head lookup run over it. None may crash, hang, leak or
- * allocate by a size a head merely claims. */
+ * proofs, the latest-head lookup and `ledger show`'s summaries run over it. None may crash, hang,
+ * leak or allocate by a size a head merely claims. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +13,9 @@
 
 #include <sqlite3.h>
 
+#include "i18n.h"
 #include "ledger.h"
+#include "ledger_events.h"
 #include "ledger_signer.h"
 #include "ledger_verify.h"
 #include "store.h"
@@ -133,6 +135,19 @@ static size_t mutate(sqlite3 *db, const uint8_t *d, size_t n)
 	return used;
 }
 
+/* What `ledger show` does with each entry. */
+static int summarise(json_t *e, const char *text, void *ctx)
+{
+	const char *type = json_string_value(json_object_get(e, "type"));
+	char *sum =
+	    ledger_events_summary(type ? type : "", json_object_get(e, "payload"), SG_LANG_EN);
+
+	(void)text;
+	(void)ctx;
+	free(sum);
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct store s = {0};
@@ -174,6 +189,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_decref(proof);
 	if (!ledger_consistency_proof(&s, &pub, 1, 2, &proof, NULL))
 		json_decref(proof);
+	ledger_each(&s, NULL, INT64_MIN, INT64_MAX, summarise, NULL, NULL);
 	sqlite3_close(s.db);
 	return 0;
 }
