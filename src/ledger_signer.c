@@ -110,14 +110,43 @@ static int read_tail(int fd, struct dynbuf *out)
 	return n < 0 || dynbuf_status(out) ? -1 : 0;
 }
 
+/* An export directory: head.txt and its raw signature head.sig. */
+static enum sg_code checkpoint_from_export(const char *dir, struct ledger_checkpoint *cp,
+                                           struct sg_error *err)
+{
+	struct dynbuf head = DYNBUF_INIT, sig = DYNBUF_INIT;
+	char *hp = xstrfmt("%s/head.txt", dir), *sp = xstrfmt("%s/head.sig", dir);
+	enum sg_code rc;
+
+	if (!(rc = fileio_read(hp, 4096, &head, err)) && !(rc = fileio_read(sp, 4096, &sig, err))) {
+		if (sig.len != LEDGER_SIG_LEN || ledger_head_parse(dynbuf_ptr(&head), &cp->info)) {
+			rc = sg_error_set(err, SG_ERR_INPUT,
+			                  ETR(err, "%s: 書き出しのツリーヘッドが読めません",
+			                      "%s: the export's tree head cannot be read"),
+			                  dir);
+		} else {
+			cp->head = xstrdup(dynbuf_ptr(&head));
+			memcpy(cp->signature, sig.buf, LEDGER_SIG_LEN);
+		}
+	}
+	dynbuf_release(&head);
+	dynbuf_release(&sig);
+	free(hp);
+	free(sp);
+	return rc;
+}
+
 enum sg_code ledger_checkpoint_read(const char *path, struct ledger_checkpoint *cp,
                                     struct sg_error *err)
 {
 	struct dynbuf text = DYNBUF_INIT;
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), r;
+	int fd, r;
 
 	memset(cp, 0, sizeof(*cp));
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return checkpoint_from_export(path, cp, err);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return sg_error_set(err, errno == ENOENT ? SG_ERR_NOT_FOUND : SG_ERR_IO, "%s: %s",
 		                    path, strerror(errno));

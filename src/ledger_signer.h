@@ -40,8 +40,8 @@ struct ledger_checkpoint {
 };
 
 /* Reads a checkpoint file: one checkpoint JSON, or a signer's record (the
- * last line that parses). Checks the text parses as a head, not the
- * signature (ledger_checkpoint_verify()). SG_ERR_NOT_FOUND when the file is
+ * last line that parses), or an export directory (its head.txt, head.sig). Checks the text parses
+ * as a head, not the signature (ledger_checkpoint_verify()). SG_ERR_NOT_FOUND when the file is
  * absent; SG_ERR_INPUT, naming the file, when it holds no checkpoint. */
 enum sg_code ledger_checkpoint_read(const char *path, struct ledger_checkpoint *cp,
                                     struct sg_error *err);

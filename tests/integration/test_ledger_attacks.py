@@ -89,6 +89,9 @@ class Attacks(LedgerBase):
 
     def test_delete_newest_head_and_rewrite_is_refused_and_caught(self):
         saved, _ = self.checkpoint()
+        self.export_dir = os.path.join(self.d, "last-month")
+        self.ok(self.sg("ledger", "export", "--db", self.db, self.export_dir))
+        self.verify("--checkpoint", self.export_dir, code=0)
         c = unlocked(self.db)
         c.execute("DELETE FROM ledger_heads WHERE id = 3")
         self.rewrite_after(c, 6)
@@ -102,6 +105,9 @@ class Attacks(LedgerBase):
         # the checkpoint they saved catches it.
         shutil.move(self.key + ".heads", self.key + ".heads.away")
         r = self.verify("--checkpoint", saved)
+        self.assertIn("no longer holds tree head #3 (size 10)", r.err)
+        # So does an earlier export (its head.txt and head.sig).
+        r = self.verify("--checkpoint", self.export_dir)
         self.assertIn("no longer holds tree head #3 (size 10)", r.err)
 
     def test_delete_a_middle_head_breaks_the_chain(self):
