@@ -62,12 +62,43 @@ static int checkpoint_from_json(json_t *j, struct ledger_checkpoint *cp)
 	return 0;
 }
 
-/* The checkpoint in text: the whole text as one JSON value, else its last
- * line that is one. */
+/* `ledger head` as text: the head, then "signature BASE64". */
+static int checkpoint_from_head_text(const char *text, size_t len, struct ledger_checkpoint *cp)
+{
+	const char *sig = memmem(text, len, "\nsignature ", 11);
+	char *head;
+	size_t n = 0, sl;
+	int r;
+
+	if (!sig)
+		return -1;
+	sig += 11;
+	sl = (size_t)(text + len - sig);
+	while (sl && (sig[sl - 1] == '\n' || sig[sl - 1] == '\r'))
+		sl--;
+	head = xstrndup(text, (size_t)(sig - 10 - text));
+	r = sodium_base642bin(cp->signature, sizeof(cp->signature), sig, sl, NULL, &n, NULL,
+	                      sodium_base64_VARIANT_ORIGINAL) ||
+	            n != LEDGER_SIG_LEN || ledger_head_parse(head, &cp->info)
+	        ? -1
+	        : 0;
+	if (r)
+		free(head);
+	else
+		cp->head = head;
+	return r;
+}
+
+/* The checkpoint in text: `ledger head`'s text form, the whole text as one
+ * JSON value, else its last line that is one. */
 static int checkpoint_from_text(const char *text, size_t len, struct ledger_checkpoint *cp)
 {
-	json_t *j = json_loadb(text, len, 0, NULL);
+	json_t *j;
 	size_t end = len;
+
+	if (len > 22 && !memcmp(text, "saasguard-ledger-head ", 22))
+		return checkpoint_from_head_text(text, len, cp);
+	j = json_loadb(text, len, 0, NULL);
 
 	if (j) {
 		int r = checkpoint_from_json(j, cp);

@@ -229,6 +229,16 @@ static enum sg_code check_heads(const struct store_ledger_head *h, size_t n,
 	for (size_t i = 0; i < o->ncheckpoints; i++) {
 		const struct ledger_checkpoint *cp = &o->checkpoints[i];
 		int held = cp->info.version == 1;
+		if (find_key(o, cp->info.key_id) &&
+		    !ledger_checkpoint_verify(cp, o->keys, o->nkeys))
+			return fail(
+			    err,
+			    ETR(err,
+			        "チェックポイント (ツリーヘッド #%lld、サイズ %lld) の署名が"
+			        "一致しません。チェックポイントが書き換えられています",
+			        "the checkpoint (tree head #%lld, size %lld): the signature does "
+			        "not verify: the checkpoint was edited"),
+			    cp->info.number, cp->info.size);
 		if (!ledger_checkpoint_verify(cp, o->keys, o->nkeys))
 			return fail(
 			    err,

@@ -46,6 +46,17 @@ class Attacks(LedgerBase):
                       (new, leaf(new), seq))
 
     def test_head_checkpoint_verifies(self):
+        # The text form of `ledger head` is a checkpoint as well.
+        t = os.path.join(self.d, "head.txt")
+        with open(t, "w") as f:
+            f.write(self.ok(self.sg("ledger", "head", "--db", self.db)).out)
+        self.verify("--checkpoint", t, code=0)
+        with open(t) as f:
+            forged = f.read().replace("size 10", "size 11")
+        with open(t, "w") as f:
+            f.write(forged)
+        r = self.verify("--checkpoint", t)
+        self.assertIn("the signature does not verify: the checkpoint was edited", r.err)
         p, cp = self.checkpoint()
         self.assertEqual((cp["number"], cp["tree_size"]), (3, 10))
         self.assertIn("prev-size 6\n", cp["head"])
