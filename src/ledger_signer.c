@@ -239,6 +239,7 @@ enum sg_code ledger_signer_open(const char *key_path, struct ledger_signer **out
                                 struct sg_error *err)
 {
 	struct ledger_signer *sg = xcalloc(1, sizeof(*sg));
+	struct stat st;
 	enum sg_code rc;
 
 	*out = NULL;
@@ -257,6 +258,17 @@ enum sg_code ledger_signer_open(const char *key_path, struct ledger_signer **out
 		                  ETR(err, "%s: 署名者の記録を開けません: %s",
 		                      "%s: cannot open the signer's record: %s"),
 		                  sg->record_path, strerror(errno));
+		ledger_signer_free(sg);
+		return rc;
+	}
+	/* Others who could write it could cut its last lines, and so have a
+	 * rewritten history signed. */
+	if (fstat(sg->fd, &st) || !S_ISREG(st.st_mode) || (st.st_mode & 022)) {
+		rc = sg_error_set(err, SG_ERR_INPUT,
+		                  ETR(err, "%s: 署名者の記録を他のユーザーが書き換えられます",
+		                      "%s: the signer's record is writable by others"),
+		                  sg->record_path);
+		sg_error_hint(err, "chmod 600 %s", sg->record_path);
 		ledger_signer_free(sg);
 		return rc;
 	}
@@ -318,11 +330,13 @@ static enum sg_code record_last(struct ledger_signer *sg, struct ledger_checkpoi
 		dynbuf_release(&text);
 		return sg_error_set(err, SG_ERR_IO, "%s: %s", sg->record_path, strerror(errno));
 	}
-	r = text.len ? checkpoint_from_text(text.buf, text.len, cp) : 1;
+	/* Nothing that parses (empty, or only a line torn by a crash during
+	 * the first seal): no record yet. */
+	r = checkpoint_from_text(text.buf ? text.buf : "", text.len, cp);
 	dynbuf_release(&text);
-	if (r == 1)
+	if (r)
 		return SG_OK;
-	if (r || !ledger_checkpoint_verify(cp, &sg->key, 1)) {
+	if (!ledger_checkpoint_verify(cp, &sg->key, 1)) {
 		ledger_checkpoint_release(cp);
 		sg_error_set(
 		    err, SG_ERR_VERIFY,

@@ -231,6 +231,20 @@ class Record(LedgerBase):
         self.assertIn("not signed by this key", r.err)
         self.assertEqual(os.stat(self.key + ".heads").st_mode & 0o777, 0o600)
 
+    def test_record_writable_by_others_is_refused(self):
+        os.chmod(self.key + ".heads", 0o666)
+        self.attest(20, sec=700)
+        r = self.ok(self.sg("ledger", "seal", "--db", self.db), 2)
+        self.assertIn("writable by others", r.err)
+        self.assertIn("chmod 600", r.err)
+
+    def test_only_a_torn_line_is_no_record(self):
+        with open(self.key + ".heads", "w") as f:
+            f.write('{"head": "saasguard-ledger-he')
+        self.attest(20, sec=700)
+        r = self.ok(self.sg("ledger", "seal", "--db", self.db))
+        self.assertIn("#4", r.out)
+
 
 class Show(LedgerBase):
     def test_show_is_an_index_and_refuses_unknown_types(self):
