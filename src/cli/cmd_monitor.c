@@ -23,6 +23,7 @@
 #include "ledger_signer.h"
 #include "monitor.h"
 #include "notify.h"
+#include "sdnotify.h"
 #include "store_monitor.h"
 #include "table.h"
 #include "timeutil.h"
