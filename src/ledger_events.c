@@ -26,11 +26,13 @@ const char *const ledger_events_types[] = {
     "notification_queued",
     "notification_attempt",
     "notification_delivered",
+    "notification_rewritten",
     "report",
     "report_mailed",
     NULL,
 };
 
+/* Names for people, in the order of ledger_events_types. */
 /* Names for people, in the order of ledger_events_types. */
 static const char *const labels_ja[] = {
     "評価",
@@ -47,6 +49,7 @@ static const char *const labels_ja[] = {
     "通知の登録",
     "通知の送信",
     "通知の配信",
+    "通知の書き換え",
     "報告書",
     "報告書の送付",
 };
@@ -65,9 +68,16 @@ static const char *const labels_en[] = {
     "notification queued",
     "notification attempt",
     "notification delivered",
+    "notification rewritten",
     "report",
     "report mailed",
 };
+_Static_assert(sizeof(labels_ja) / sizeof(labels_ja[0]) ==
+                   sizeof(ledger_events_types) / sizeof(ledger_events_types[0]) - 1,
+               "a Japanese name for every type");
+_Static_assert(sizeof(labels_en) / sizeof(labels_en[0]) ==
+                   sizeof(ledger_events_types) / sizeof(ledger_events_types[0]) - 1,
+               "an English name for every type");
 
 const char *ledger_events_label(const char *type, int lang)
 {
@@ -277,13 +287,28 @@ enum sg_code ledger_events_notification_attempt(struct store *s, long long id, l
 enum sg_code ledger_events_notification_delivered(struct store *s, long long id, long long incident,
                                                   const char *purpose, const char *recipient,
                                                   double delivered_at, double since_created_s,
+                                                  const long long *merged, size_t nmerged,
                                                   struct sg_error *err)
 {
+	json_t *m = json_array();
+
+	for (size_t i = 0; i < nmerged; i++)
+		json_array_append_new(m, json_integer((json_int_t)merged[i]));
 	return put(s, "notification_delivered",
-	           json_pack("{s:I,s:I,s:s,s:s,s:f,s:f}", "notification", (json_int_t)id,
+	           json_pack("{s:I,s:I,s:s,s:s,s:f,s:f,s:o}", "notification", (json_int_t)id,
 	                     "incident", (json_int_t)incident, "purpose", purpose, "recipient",
 	                     recipient, "delivered_at", delivered_at, "since_created_s",
-	                     since_created_s),
+	                     since_created_s, "merged", m),
+	           NULL, err);
+}
+
+enum sg_code ledger_events_notification_rewritten(struct store *s, long long id, long long incident,
+                                                  const char *reason, const char *subject,
+                                                  struct sg_error *err)
+{
+	return put(s, "notification_rewritten",
+	           json_pack("{s:I,s:I,s:s,s:s}", "notification", (json_int_t)id, "incident",
+	                     (json_int_t)incident, "reason", reason, "subject", subject),
 	           NULL, err);
 }
 
@@ -392,6 +417,10 @@ char *ledger_events_summary(const char *type, json_t *p, int lang)
 	if (!strcmp(type, "notification_delivered"))
 		return xstrfmt(en ? "notification %lld delivered to %s" : "通知 %lld を %s に配信",
 		               num(p, "notification"), str(p, "recipient"));
+	if (!strcmp(type, "notification_rewritten"))
+		return xstrfmt(en ? "notification %lld rewritten: %s (%s)"
+		                  : "通知 %lld を書き換え: %s（%s）",
+		               num(p, "notification"), str(p, "subject"), str(p, "reason"));
 	if (!strcmp(type, "report"))
 		return xstrfmt(en ? "report %s for %s (%s, %s)" : "報告書 %s（%s 向け、%s、%s）",
 		               str(p, "period"), str(p, "audience"), str(p, "format"),

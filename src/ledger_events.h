@@ -94,7 +94,8 @@ enum sg_code ledger_events_followup_recorded(struct store *s, long long incident
                                              const char *message, double delay_s,
                                              long long recipients, struct sg_error *err);
 
-/* Notifications (notify.c). error may be NULL. */
+/* Notifications (notify.c). error may be NULL; channel is email, webhook or
+ * a chat channel's name. */
 enum sg_code ledger_events_notification_queued(struct store *s, long long id, long long incident,
                                                const char *purpose, const char *audience,
                                                const char *channel, const char *recipient,
@@ -102,9 +103,15 @@ enum sg_code ledger_events_notification_queued(struct store *s, long long id, lo
 enum sg_code ledger_events_notification_attempt(struct store *s, long long id, long long attempt,
                                                 int ok, const char *error, double seconds,
                                                 struct sg_error *err);
+/* merged: the ids of earlier notices this one replaced (may be NULL). */
 enum sg_code ledger_events_notification_delivered(struct store *s, long long id, long long incident,
                                                   const char *purpose, const char *recipient,
                                                   double delivered_at, double since_created_s,
+                                                  const long long *merged, size_t nmerged,
+                                                  struct sg_error *err);
+/* A first notice rewritten into the merged one before it went out. */
+enum sg_code ledger_events_notification_rewritten(struct store *s, long long id, long long incident,
+                                                  const char *reason, const char *subject,
                                                   struct sg_error *err);
 
 /* Reports. lang is "ja" or "en". */
