@@ -13,6 +13,7 @@
 #include "assess_xlsx.h"
 #include "cli.h"
 #include "ledger.h"
+#include "ledger_events.h"
 #include "profile.h"
 #include "store.h"
 #include "store_collect.h"
@@ -64,24 +65,9 @@ static const struct option long_opts[] = {
 static enum sg_code record(struct store *s, const struct assess_result *r, struct sg_error *err)
 {
 	const struct profile *p = r->profile;
-	char sha[65];
-	json_t *payload;
-	enum sg_code rc;
 
-	for (int i = 0; i < 32; i++)
-		snprintf(sha + 2 * i, 3, "%02x", p->sha256[i]);
-	payload =
-	    json_pack("{s:s,s:s,s:s,s:i,s:o}", "profile", p->path, "profile_sha256", sha, "service",
-	              p->service.name, "pattern", r->pattern, "summary", assess_summary_json(r));
-	if (!(rc = store_begin(s, err))) {
-		rc = ledger_append(s, "assessment", payload, NULL, err);
-		if (!rc)
-			rc = store_commit(s, err);
-		else
-			store_rollback(s);
-	}
-	json_decref(payload);
-	return rc;
+	return ledger_events_assessment(s, p->path, p->sha256, p->service.name, r->pattern,
+	                                assess_summary_json(r), err);
 }
 
 int cmd_assess(struct cli *cli, int argc, char **argv)

@@ -145,6 +145,7 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 	if ((rc = cli_ledger_load_for(cli, prof, &lc)))
 		goto out;
 	have_lc = 1;
+	ledger_config_set_db(&lc, dbpath);
 	if (store_open(dbpath, 0, &store, &err) ||
 	    report_job_inputs_load(&req, store, &lc, &in, &err)) {
 		rc = cli_report(cli, &err);

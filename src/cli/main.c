@@ -33,8 +33,8 @@ const struct cli_command cli_commands[] = {
 
     {"attest", cmd_attest, "手作業の確認・訓練・承認を証跡台帳に記録する",
      "record a manual attestation (a review, a drill, an approval) in the ledger"},
-    {"ledger", cmd_ledger, "証跡台帳の鍵作成・表示・封印・検証・証明・書き出し",
-     "the evidence ledger: keygen, show, seal, verify, proof, export"},
+    {"ledger", cmd_ledger, "証跡台帳の鍵作成・表示・封印・検証・証明・チェックポイント・書き出し",
+     "the evidence ledger: keygen, show, seal, verify, proof, head, export"},
     {"doctor", cmd_doctor, "このホストの設定（権限・鍵・SMTP・ICMP・TSA・時刻・容量）を確かめる",
      "check this host's set-up (permissions, key, SMTP, ICMP, TSA, clock, disk)"},
     {"import", cmd_import, "チェックリスト（xlsx・CSV）からプロファイルの雛形を作る",
