@@ -77,6 +77,13 @@ void report_doc_duration(struct dynbuf *out, double seconds, enum sg_lang lang);
 char *report_doc_measure_text(const struct eval_item *it, enum ref_kind kind,
                               const struct value *commit, double num, enum sg_lang lang);
 
+/* A monitor's or a mail server's raw error ("Couldn't connect to server",
+ * "HTTP 404", "421 4.7.0 try again later") said in lang for the managers'
+ * report; an unknown one is quoted after a phrase in lang. NULL for NULL or
+ * "". Caller frees. Never for customer texts: they say what users
+ * experienced instead. */
+char *report_doc_error_text(const char *raw, enum sg_lang lang);
+
 /* Chart scales: the availability axis runs from the returned floor to 100;
  * the response-time axis from 0 to the returned ceiling (ms), with `ticks`
  * equal steps. */
