@@ -430,6 +430,10 @@ char *report_doc_error_text(const char *raw, enum sg_lang lang)
 
 	if (!raw || !*raw)
 		return NULL;
+	/* Already written for people (a Japanese summary): kept as is. */
+	for (const unsigned char *c = (const unsigned char *)raw; *c; c++)
+		if (*c >= 0x80)
+			return xstrdup(raw);
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (!strncmp(raw, known[i].prefix, strlen(known[i].prefix)))
 			return xstrdup(TR(lang, known[i].ja, known[i].en));
