@@ -889,11 +889,15 @@ static void managers(struct rdoc *d, struct dynbuf *t)
 		struct rdoc_block *c;
 		heading(d, &sec, "評価結果（ギャップ）", "Assessment gaps");
 		para(d,
-		     T("対策項目 %lld 件のうち適合 %lld 件、ギャップ %lld 件です。"
-		       "未達の評価項目を重要度別に示します。",
-		       "Of %lld countermeasures, %lld are compliant and %lld have gaps. Evaluation "
-		       "items falling short, by severity:"),
-		     r->controls_total, r->controls_compliant, r->controls_gap);
+		     T("対策項目 %lld 件のうち適合 %lld 件、ギャップ %lld 件、その他（未評価・"
+		       "対象外・リスク受容）%lld 件です。未達の評価項目を重要度別に示します。"
+		       "当該期間に監視で計測した項目は、当該期間の実績で判定しています。",
+		       "Of %lld countermeasures, %lld are compliant, %lld have gaps and %lld are "
+		       "otherwise (not assessed, not applicable, risk accepted). Evaluation items "
+		       "falling short, by severity; items the monitor measured are judged on this "
+		       "period's figures:"),
+		     r->controls_total, r->controls_compliant, r->controls_gap,
+		     r->controls_total - r->controls_compliant - r->controls_gap);
 		c = add_block(d, RDOC_CARDS, NULL);
 		add_cell(c, TONE_NONE, "%s", T("重大（＊項目）", "Critical (*)"));
 		add_cell(c, r->gaps_critical ? TONE_BAD : TONE_OK, "%lld", r->gaps_critical);

@@ -24,7 +24,7 @@ static const char usage_ja[] =
     "プロファイル（YAML）の申告をサービスのパターンの対策参照値と照合し、対策項目ごとに\n"
     "適合・不適合・対象外・リスク受容・未評価を、評価項目ごとに達成・未達などを判定します。\n"
     "  --format    table（端末）、json、markdown・html（ギャップレポート）、\n"
-    "              csv（Annex 2・3 のチェックリスト）、oscal（OSCAL 1.1.3 assessment-results）\n"
+    "              csv（別紙 2・3 のチェックリスト）、oscal（OSCAL 1.1.3 assessment-results）\n"
     "  --output    ファイルに書き出す（一時ファイル経由で置き換え）\n"
     "  --strict    推奨の対策項目も合否に含める\n"
     "  --db        監視・収集の計測値があるデータベース。計測値は申告値より優先して判定し、\n"
