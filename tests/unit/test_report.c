@@ -239,12 +239,52 @@ static void test_config_and_names(void **state)
 	free(name);
 }
 
+/* Raw errors in the managers' language: a table of what the monitor and the
+ * mail servers write and what the summary prints. */
+static void test_error_text(void **state)
+{
+	static const struct {
+		const char *raw, *ja, *en;
+	} cases[] = {
+	    {"Couldn't connect to server", "サーバに接続できませんでした",
+	     "could not connect to the server"},
+	    {"Timeout was reached", "応答が時間内にありませんでした（タイムアウト）",
+	     "no response in time (timeout)"},
+	    {"Could not resolve host: app.example.jp", "ホスト名を解決できませんでした（DNS）",
+	     "the host name did not resolve (DNS)"},
+	    {"HTTP 404", "サーバがエラーを返しました（HTTP ステータス 404）",
+	     "the server answered with an error (HTTP status 404)"},
+	    {"slow: 2500 ms > 1000 ms", "応答の遅延: 2500 ミリ秒（しきい値 1000 ミリ秒）",
+	     "slow response: 2500 ms against a limit of 1000 ms"},
+	    {"421 4.7.0 try again later", "メールサーバが一時的に受け付けませんでした（421）",
+	     "the mail server deferred the message (421)"},
+	    {"SMTP 550", "メールサーバが受け付けを拒否しました（550）",
+	     "the mail server refused the message (550)"},
+	    {"body lacks \"ok\"", "応答の本文に期待した内容がありませんでした",
+	     "the response lacked the expected content"},
+	    {"frobnicated", "その他のエラー（原文:「frobnicated」）",
+	     "other error (\"frobnicated\")"},
+	    {"ロードバランサの設定誤り", "ロードバランサの設定誤り", "ロードバランサの設定誤り"},
+	};
+	(void)state;
+	assert_null(report_doc_error_text(NULL, SG_LANG_JA));
+	assert_null(report_doc_error_text("", SG_LANG_EN));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *ja = report_doc_error_text(cases[i].raw, SG_LANG_JA);
+		char *en = report_doc_error_text(cases[i].raw, SG_LANG_EN);
+		assert_string_equal(ja, cases[i].ja);
+		assert_string_equal(en, cases[i].en);
+		free(ja);
+		free(en);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_percentile), cmocka_unit_test(test_config_and_names),
 	    cmocka_unit_test(test_wording),    cmocka_unit_test(test_interval),
-	    cmocka_unit_test(test_build),
+	    cmocka_unit_test(test_build),      cmocka_unit_test(test_error_text),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
