@@ -9,6 +9,7 @@
 
 #include "report_doc.h"
 #include "timeutil.h"
+#include "value.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -460,6 +461,23 @@ char *report_doc_error_text(const char *raw, enum sg_lang lang)
 	 * the engineer as a quotation. */
 	return lang == SG_LANG_EN ? xstrfmt("other error (\"%s\")", raw)
 	                          : xstrfmt("その他のエラー（原文:「%s」）", raw);
+}
+
+/* A measured value token ("30h") as the reader writes it ("1日6時間");
+ * other kinds as measured. Written into t. */
+static void value_words(const struct rdoc *d, struct dynbuf *t, const char *raw)
+{
+	struct value v;
+
+	if (!raw) {
+		dynbuf_addstr(t, "-");
+		return;
+	}
+	memset(&v, 0, sizeof(v));
+	if (!value_parse(raw, &v, NULL) && v.type == VALUE_DURATION)
+		report_doc_duration(t, v.seconds, d->lang);
+	else
+		dynbuf_addstr(t, raw);
 }
 
 static const char *zone_label(const struct rdoc *d, const char *tz)
@@ -915,7 +933,8 @@ static void managers(struct rdoc *d, struct dynbuf *t)
 				const struct report_short_item *s = &r->short_items[i];
 				add_cell(b, TONE_NONE, "%s", s->id);
 				add_cell(b, TONE_NONE, "%s", s->reference ? s->reference : "-");
-				add_cell(b, TONE_BAD, "%s", s->value ? s->value : "-");
+				value_words(d, t, s->value);
+				add_cell_buf(b, TONE_BAD, t);
 				add_cell(b, TONE_BAD, "%s", severity_label(d, s->severity));
 			}
 		} else {
@@ -966,7 +985,8 @@ static void managers(struct rdoc *d, struct dynbuf *t)
 			add_cell(b, TONE_NONE, "%s", f->subject ? f->subject : "-");
 			add_cell(b, !strcmp(f->status, "finding") ? TONE_BAD : TONE_WARN, "%s",
 			         status_label(d, f->status));
-			add_cell(b, TONE_NONE, "%s", f->value ? f->value : "-");
+			value_words(d, t, f->value);
+			add_cell_buf(b, TONE_NONE, t);
 			add_cell(b, TONE_NONE, "%s", f->detail ? f->detail : "");
 		}
 	}
