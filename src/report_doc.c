@@ -595,7 +595,7 @@ static void summary(struct rdoc *d, struct dynbuf *t)
 	add_cell_buf(c, TONE_NONE, t);
 	add_cell(c, TONE_NONE, "%s", T("障害・インシデント", "Incidents"));
 	add_cell(c, r->nincidents ? TONE_WARN : TONE_OK, T("%zu 件", "%zu"), r->nincidents);
-	add_cell(c, TONE_NONE, "%s", T("初報の期限遵守", "First notices on time"));
+	add_cell(c, TONE_NONE, "%s", T("第一報の期限遵守", "First notices on time"));
 	add_cell(c, r->notices_missed ? TONE_BAD : TONE_OK, "%zu / %zu", r->notices_met,
 	         r->notices_met + r->notices_missed);
 	add_cell(c, TONE_NONE, "%s", T("追加報告の期限遵守", "Follow-ups on time"));
@@ -729,8 +729,8 @@ static void incidents(struct rdoc *d, struct dynbuf *t)
 	const char *h[] = {T("No.", "No."),
 	                   mgr ? T("種別・監視項目", "Kind, checks") : T("事象", "Event"),
 	                   T("検知", "Detected"),
-	                   T("初報送達", "First notice"),
-	                   T("初報期限", "Notice deadline"),
+	                   T("第一報の送付", "First notice"),
+	                   T("第一報の期限", "Notice deadline"),
 	                   T("追加報告", "Follow-ups"),
 	                   T("追加報告期限", "Follow-up deadline"),
 	                   T("復旧", "Resolved")};
