@@ -519,6 +519,17 @@ static void avail_figure(const struct rdoc *d, struct dynbuf *t)
 		dynbuf_addstr(t, T("（暫定値）", " (provisional)"));
 }
 
+/* The committed availability, written one way everywhere: "99.5% 以上". */
+static void committed_figure(const struct rdoc *d, struct dynbuf *t)
+{
+	const struct report_availability *a = &d->r->availability;
+
+	if (isnan(a->committed))
+		dynbuf_addstr(t, "-");
+	else
+		dynbuf_printf(t, T("%g%% 以上", "at least %g%%"), a->committed);
+}
+
 /* Why this period, whether it has data, and whether its figure is final. */
 static void period_choice_note(struct rdoc *d, struct dynbuf *t)
 {
@@ -588,10 +599,7 @@ static void summary(struct rdoc *d, struct dynbuf *t)
 		                                            : TONE_BAD;
 	add_cell_buf(c, tone, t);
 	add_cell(c, TONE_NONE, "%s", T("稼働率の約定値", "Committed availability"));
-	if (isnan(a->committed))
-		dynbuf_addstr(t, "-");
-	else
-		dynbuf_printf(t, T("%g%% 以上", "at least %g%%"), a->committed);
+	committed_figure(d, t);
 	add_cell_buf(c, TONE_NONE, t);
 	add_cell(c, TONE_NONE, "%s", T("障害・インシデント", "Incidents"));
 	add_cell(c, r->nincidents ? TONE_WARN : TONE_OK, T("%zu 件", "%zu"), r->nincidents);
@@ -662,7 +670,7 @@ static void availability(struct rdoc *d, struct dynbuf *t)
 	                                                       : TONE_BAD,
 	             t);
 	add_cell(b, TONE_NONE, "%s", T("稼働率（約定値）", "Availability committed"));
-	pct(t, a->committed);
+	committed_figure(d, t);
 	add_cell_buf(b, TONE_NONE, t);
 	add_cell(b, TONE_NONE, "%s", T("停止時間の合計", "Total downtime"));
 	report_doc_duration(t, a->down_s, d->lang);
