@@ -8,8 +8,8 @@
 
 #include <jansson.h>
 
-#include "report_doc.h"
 #include "report_json.h"
+#include "report_text.h"
 #include "timeutil.h"
 #include "banned.h"
 
@@ -121,7 +121,7 @@ static json_t *incidents(const struct report *r)
 		/* Check names and the monitor's raw error are internal: the
 		 * managers' report only. */
 		if (r->audience == REPORT_MANAGERS) {
-			char *e = report_doc_error_text(in->summary, r->lang);
+			char *e = report_text_error(in->summary, r->lang);
 			json_object_set_new(it, "checks", str(in->check_name));
 			json_object_set_new(it, "error", str(in->summary));
 			json_object_set_new(it, "error_text", str(e));
@@ -240,7 +240,9 @@ enum sg_code report_json_write(const struct report *r, struct dynbuf *out, struc
 	    (json_int_t)r->checks.external_network, "probes", (json_int_t)r->checks.probes,
 	    "failures", (json_int_t)r->checks.failures);
 	if (!root)
-		return sg_error_set(err, SG_ERR_INTERNAL, "report: cannot build JSON");
+		return sg_error_set(
+		    err, SG_ERR_INTERNAL,
+		    ETR(err, "報告書の JSON を組み立てられません", "report: cannot build JSON"));
 	json_object_set_new(root, "availability", availability(r));
 	json_object_set_new(root, "sla", sla(r));
 	json_object_set_new(root, "incidents", incidents(r));
@@ -250,7 +252,9 @@ enum sg_code report_json_write(const struct report *r, struct dynbuf *out, struc
 	text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(15) | JSON_PRESERVE_ORDER);
 	json_decref(root);
 	if (!text)
-		return sg_error_set(err, SG_ERR_NOMEM, "report: cannot write JSON");
+		return sg_error_set(
+		    err, SG_ERR_NOMEM,
+		    ETR(err, "報告書の JSON を書き出せません", "report: cannot write JSON"));
 	dynbuf_addstr(out, text);
 	dynbuf_addch(out, '\n');
 	free(text);

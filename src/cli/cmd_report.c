@@ -17,6 +17,7 @@
 #include "ledger.h"
 #include "profile.h"
 #include "report.h"
+#include "report_render.h"
 #include "report_job.h"
 #include "report_pdf.h"
 #include "store.h"
@@ -172,7 +173,7 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 		             "Period: %s, the current period so far: no complete period has "
 		             "monitoring records\n"),
 		    req.period.label);
-	if (report_generate(store, &req, (enum report_format)format, output, sha, &err)) {
+	if (report_render_generate(store, &req, (enum report_format)format, output, sha, &err)) {
 		rc = cli_report(cli, &err);
 		goto out;
 	}

@@ -15,6 +15,8 @@
 #include "catalog.h"
 #include "profile.h"
 #include "report.h"
+#include "report_render.h"
+#include "report_text.h"
 #include "report_doc.h"
 #include "report_job.h"
 #include "report_pdf.h"
@@ -44,16 +46,16 @@ static void test_wording(void **state)
 	struct dynbuf b = DYNBUF_INIT;
 	struct timeutil_period q;
 	(void)state;
-	report_doc_duration(&b, 2820, SG_LANG_JA);
+	report_text_duration(&b, 2820, SG_LANG_JA);
 	assert_string_equal(dynbuf_ptr(&b), "47分");
 	dynbuf_reset(&b);
-	report_doc_duration(&b, 5400, SG_LANG_JA);
+	report_text_duration(&b, 5400, SG_LANG_JA);
 	assert_string_equal(dynbuf_ptr(&b), "1時間30分");
 	dynbuf_reset(&b);
-	report_doc_duration(&b, 5400, SG_LANG_EN);
+	report_text_duration(&b, 5400, SG_LANG_EN);
 	assert_string_equal(dynbuf_ptr(&b), "1 h 30 min");
 	dynbuf_reset(&b);
-	report_doc_duration(&b, 0, SG_LANG_JA);
+	report_text_duration(&b, 0, SG_LANG_JA);
 	assert_string_equal(dynbuf_ptr(&b), "0秒");
 	dynbuf_reset(&b);
 	assert_int_equal(timeutil_period_parse("2026-Q4", "Asia/Tokyo", &q, NULL), SG_OK);
@@ -267,11 +269,11 @@ static void test_error_text(void **state)
 	    {"ロードバランサの設定誤り", "ロードバランサの設定誤り", "ロードバランサの設定誤り"},
 	};
 	(void)state;
-	assert_null(report_doc_error_text(NULL, SG_LANG_JA));
-	assert_null(report_doc_error_text("", SG_LANG_EN));
+	assert_null(report_text_error(NULL, SG_LANG_JA));
+	assert_null(report_text_error("", SG_LANG_EN));
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *ja = report_doc_error_text(cases[i].raw, SG_LANG_JA);
-		char *en = report_doc_error_text(cases[i].raw, SG_LANG_EN);
+		char *ja = report_text_error(cases[i].raw, SG_LANG_JA);
+		char *en = report_text_error(cases[i].raw, SG_LANG_EN);
 		assert_string_equal(ja, cases[i].ja);
 		assert_string_equal(en, cases[i].en);
 		free(ja);
