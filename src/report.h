@@ -178,7 +178,7 @@ struct report_incident {
 	                     (managers only: never in a customer text) */
 	char *item_id;    /* may be NULL */
 	char *summary;    /* the monitor's raw error; may be NULL (managers only,
-	                     translated by report_doc_error_text()) */
+	                     translated by report_text_error()) */
 	double started, detected;
 	double resolved;     /* NAN while open */
 	double first_notice; /* first delivered incident_open notice; NAN when none */
