@@ -15,6 +15,7 @@
 #include "ledger.h"
 #include "availability.h"
 #include "monitor_config.h"
+#include "notify.h"
 #include "report.h"
 #include "report_text.h"
 #include "store_report.h"
@@ -387,7 +388,8 @@ struct build {
 	/* daily */
 	unsigned long long (*day_hist)[64];
 	unsigned long long all_hist[64];
-	double max_gap[4]; /* liveness, fault, performance, external_network; -1: none */
+	struct notify_config *notify; /* for the checks' labels; NULL: none */
+	double max_gap[4];            /* liveness, fault, performance, external_network; -1: none */
 	size_t incidents_alloc;
 };
 
@@ -498,6 +500,8 @@ static int incident_cb(const struct store_report_incident *row, void *p)
 	in->id = row->id;
 	in->kind = xstrdup(row->kind);
 	in->check_name = dupn(row->check_name);
+	in->label =
+	    dupn(notify_config_label(b->notify, row->check_name, b->req->lang == SG_LANG_EN));
 	in->item_id = dupn(row->item_id);
 	in->summary = dupn(row->summary);
 	in->started = row->started;
@@ -565,6 +569,7 @@ static void incident_free(struct report_incident *in)
 	free(in->ids);
 	free(in->kind);
 	free(in->check_name);
+	free(in->label);
 	free(in->item_id);
 	free(in->summary);
 	free(in->followups);
@@ -580,6 +585,12 @@ static void event_add(struct report_incident *ev, struct report_incident *src)
 		                         : xstrdup(src->check_name);
 		free(ev->check_name);
 		ev->check_name = j;
+	}
+	if (src->label && (!ev->label || !strstr(ev->label, src->label))) {
+		char *j =
+		    ev->label ? xstrfmt("%s・%s", ev->label, src->label) : xstrdup(src->label);
+		free(ev->label);
+		ev->label = j;
 	}
 	if (kind_rank(src->kind) < kind_rank(ev->kind)) {
 		free(ev->kind);
@@ -634,6 +645,7 @@ static void merge_events(struct report *r)
 			e->nids = 0;
 			e->kind = xstrdup(in->kind);
 			e->check_name = NULL;
+			e->label = NULL;
 			e->item_id = in->item_id ? xstrdup(in->item_id) : NULL;
 			e->summary = in->summary ? xstrdup(in->summary) : NULL;
 			e->followups = NULL;
@@ -1198,6 +1210,15 @@ enum sg_code report_build(struct store *s, const struct report_request *req, str
 	r->p95 = report_hist_percentile(b.all_hist, 0.95);
 	r->p99 = report_hist_percentile(b.all_hist, 0.99);
 
+	/* The checks' customer-facing labels come with the notify config; a
+	 * profile whose notify section cannot be loaded here (a secret file
+	 * unreadable to this user) still gets its report, with neutral words. */
+	{
+		struct sg_error ignored;
+		memset(&ignored, 0, sizeof(ignored));
+		if (notify_config_load(req->profile, &b.notify, &ignored))
+			b.notify = NULL;
+	}
 	if ((rc = store_report_incidents(s, r->service, (double)p->start, (double)p->end,
 	                                 incident_cb, &b, err)) ||
 	    (rc = store_report_followups(s, r->service, (double)p->start, (double)p->end,
@@ -1228,9 +1249,11 @@ enum sg_code report_build(struct store *s, const struct report_request *req, str
 			goto fail;
 	}
 	free(b.day_hist);
+	notify_config_free(b.notify);
 	return SG_OK;
 fail:
 	free(b.day_hist);
+	notify_config_free(b.notify);
 	report_release(r);
 	return rc;
 }

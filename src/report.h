@@ -177,6 +177,8 @@ struct report_incident {
 	char *check_name; /* the checks' internal names, ", "-joined; may be NULL
 	                     (managers only: never in a customer text) */
 	char *item_id;    /* may be NULL */
+	char *label;      /* the checks' customer-facing labels (`label:`), "・"-joined;
+	                     NULL when none has one */
 	char *summary;    /* the monitor's raw error; may be NULL (managers only,
 	                     translated by report_text_error()) */
 	double started, detected;

@@ -670,8 +670,13 @@ static void incidents(struct rdoc *d, struct dynbuf *t)
 		} else {
 			/* What users experienced: never a check's name or URL. */
 			add_cell(b, TONE_NONE, "%zu", i + 1);
-			add_cell(b, TONE_NONE, "%s\n%s", kind_label(d, in->kind),
-			         experience(d, in->kind));
+			if (in->label)
+				add_cell(b, TONE_NONE, T("%s\n%s\n（%s）", "%s\n%s\n(%s)"),
+				         kind_label(d, in->kind), experience(d, in->kind),
+				         in->label);
+			else
+				add_cell(b, TONE_NONE, "%s\n%s", kind_label(d, in->kind),
+				         experience(d, in->kind));
 		}
 		dynbuf_addstr(t, "");
 		report_doc_time(t, in->detected, r->tz, d->lang);

@@ -118,6 +118,7 @@ static json_t *incidents(const struct report *r)
 		    "followups", fu, "followup_deadline_s", num(in->followup_deadline_s, 3),
 		    "followup", report_deadline_name(in->followup), "resolved",
 		    when(in->resolved, r->tz), "duration_s", num(in->resolved - in->started, 3));
+		json_object_set_new(it, "label", str(in->label));
 		/* Check names and the monitor's raw error are internal: the
 		 * managers' report only. */
 		if (r->audience == REPORT_MANAGERS) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "notify_template.h"
 #include "report_text.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -62,36 +63,9 @@ char *report_text_measure(const struct eval_item *it, enum ref_kind kind,
 
 char *report_text_error(const char *raw, enum sg_lang lang)
 {
-	static const struct {
-		const char *prefix, *ja, *en;
-	} known[] = {
-	    {"Couldn't connect to server", "サーバに接続できませんでした",
-	     "could not connect to the server"},
-	    {"Could not connect to server", "サーバに接続できませんでした",
-	     "could not connect to the server"},
-	    {"Timeout was reached", "応答が時間内にありませんでした（タイムアウト）",
-	     "no response in time (timeout)"},
-	    {"Couldn't resolve host", "ホスト名を解決できませんでした（DNS）",
-	     "the host name did not resolve (DNS)"},
-	    {"Could not resolve host", "ホスト名を解決できませんでした（DNS）",
-	     "the host name did not resolve (DNS)"},
-	    {"SSL", "TLS の接続又は証明書の検証に失敗しました",
-	     "the TLS connection or certificate check failed"},
-	    {"Server returned nothing", "サーバから応答がありませんでした",
-	     "the server sent no response"},
-	    {"Failure when receiving data", "サーバからの受信に失敗しました",
-	     "receiving from the server failed"},
-	    {"Failed sending data", "サーバへの送信に失敗しました", "sending to the server failed"},
-	    {"Weird server reply", "サーバの応答が不正でした", "the server's reply was invalid"},
-	    {"body lacks", "応答の本文に期待した内容がありませんでした",
-	     "the response lacked the expected content"},
-	    {"body does not match", "応答の本文が期待した形式と一致しませんでした",
-	     "the response did not match the expected content"},
-	    {"cannot start transfer", "通信を開始できませんでした",
-	     "the request could not be started"},
-	};
+	int en = lang == SG_LANG_EN;
 	unsigned code = 0;
-	double a = 0, b = 0;
+	struct dynbuf b = DYNBUF_INIT;
 
 	if (!raw || !*raw)
 		return NULL;
@@ -99,30 +73,25 @@ char *report_text_error(const char *raw, enum sg_lang lang)
 	for (const unsigned char *c = (const unsigned char *)raw; *c; c++)
 		if (*c >= 0x80)
 			return xstrdup(raw);
-	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (!strncmp(raw, known[i].prefix, strlen(known[i].prefix)))
-			return xstrdup(TR(lang, known[i].ja, known[i].en));
-	if (sscanf(raw, "HTTP %u", &code) == 1)
-		return lang == SG_LANG_EN
-		           ? xstrfmt("the server answered with an error (HTTP status %u)", code)
-		           : xstrfmt("サーバがエラーを返しました（HTTP ステータス %u）", code);
-	if (sscanf(raw, "slow: %lf ms > %lf ms", &a, &b) == 2)
-		return lang == SG_LANG_EN
-		           ? xstrfmt("slow response: %.0f ms against a limit of %.0f ms", a, b)
-		           : xstrfmt("応答の遅延: %.0f ミリ秒（しきい値 %.0f ミリ秒）", a, b);
-	if (sscanf(raw, "SMTP %u", &code) == 1 || sscanf(raw, "%u", &code) == 1) {
-		if (code >= 400 && code < 500)
-			return lang == SG_LANG_EN
-			           ? xstrfmt("the mail server deferred the message (%u)", code)
-			           : xstrfmt("メールサーバが一時的に受け付けませんでした（%u）",
-			                     code);
-		if (code >= 500 && code < 600)
-			return lang == SG_LANG_EN
-			           ? xstrfmt("the mail server refused the message (%u)", code)
-			           : xstrfmt("メールサーバが受け付けを拒否しました（%u）", code);
+	/* A mail server's reply ("421 4.7.0 try again later", "SMTP 550"). */
+	if ((sscanf(raw, "SMTP %u", &code) == 1 || sscanf(raw, "%u", &code) == 1) && code >= 400 &&
+	    code < 600) {
+		if (code < 500)
+			return en ? xstrfmt("the mail server deferred the message (%u)", code)
+			          : xstrfmt("メールサーバが一時的に受け付けませんでした（%u）",
+			                    code);
+		return en ? xstrfmt("the mail server refused the message (%u)", code)
+		          : xstrfmt("メールサーバが受け付けを拒否しました（%u）", code);
 	}
-	/* Anything else: said in the reader's language, the raw text kept for
-	 * the engineer as a quotation. */
-	return lang == SG_LANG_EN ? xstrfmt("other error (\"%s\")", raw)
-	                          : xstrfmt("その他のエラー（原文:「%s」）", raw);
+	/* A probe's result: the words the incident mail uses, so a manager
+	 * reads one explanation in the mail and in the report. */
+	notify_template_explain(raw, en, &b);
+	if (!strcmp(dynbuf_ptr(&b), en ? "the check failed" : "監視で異常を検知しました")) {
+		/* Unknown: said in the reader's language, the raw text quoted
+		 * for the engineer. */
+		dynbuf_release(&b);
+		return en ? xstrfmt("other error (\"%s\")", raw)
+		          : xstrfmt("その他のエラー（原文:「%s」）", raw);
+	}
+	return dynbuf_detach(&b, NULL);
 }

@@ -22,7 +22,8 @@ char *report_text_measure(const struct eval_item *it, enum ref_kind kind,
 
 /* A monitor's or a mail server's raw error ("Couldn't connect to server",
  * "HTTP 404", "421 4.7.0 try again later") said in lang for the managers'
- * report; an unknown one is quoted after a phrase in lang. NULL for NULL or
+ * report (a probe's in the incident mail's words, notify_template_explain());
+ * an unknown one is quoted after a phrase in lang. NULL for NULL or
  * "", the text itself when it is not ASCII (already written for people).
  * Caller frees. Never for customer texts: they say what users
  * experienced instead. */

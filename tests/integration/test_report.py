@@ -351,7 +351,7 @@ class ReportTest(unittest.TestCase):
         self.assertIn("約定値", text)
         # the technical detail is there, translated
         flat = re.sub(r"\s+", "", tool("pdftotext", pdf, "-"))
-        self.assertIn("サーバに接続できませんでした", flat)
+        self.assertIn("接続が拒否されました", flat)
         self.assertIn("メールサーバが一時的に受け付けませんでした", flat)
         self.assertIn("重大", text)
         self.assertIn("指摘", text)
@@ -362,7 +362,7 @@ class ReportTest(unittest.TestCase):
         for ja in ("約束値", "約定値", "稼働率", "達成", "未達", "重大", "指摘", "メール",
                    "障害の第一報", "期限内", "監視"):
             self.assertNotIn(ja, text)
-        self.assertIn("could not connect to the server", text)
+        self.assertIn("the connection was refused", re.sub(r"\s+", " ", text))
 
     def test_bad_input(self):
         r = sg.run("report", self.profile, "--period", "2026-13", "--format", "json",
@@ -429,6 +429,30 @@ class ReportProvisional(unittest.TestCase):
         text = tool("pdftotext", self.report("pdf", "managers", "en"), "-")
         self.assertRegex(text, r"83\.333%\s*\(provisional\)")
 
+    def test_customer_report_names_what_users_know(self):
+        # With `label:` on the checks, the customer report says which part of the
+        # service was affected, in the provider's words; never the check's name.
+        prof = os.path.join(self.dir, "labelled.yaml")
+        with open(prof, "w", encoding="utf-8") as f:
+            f.write(report_fill.PROFILE + """monitor:
+  checks:
+    - {name: web, label: 給与計算画面, kind: liveness, type: http, url: "http://127.0.0.1:9/healthz"}
+    - {name: login, label: ログイン画面, kind: fault, type: http, url: "http://127.0.0.1:9/login"}
+""")
+        out = os.path.join(self.dir, "labelled.pdf")
+        r = sg.run("report", prof, "--period", "2026-11", "--format", "pdf", "--output", out,
+                   "--db", self.db, env=self.env)
+        self.assertEqual(r.code, 0, r)
+        flat = re.sub(r"\s+", "", tool("pdftotext", out, "-"))
+        self.assertIn("（給与計算画面・ログイン画面）", flat)
+        self.assertNotRegex(flat, r"web|login|127\.0\.0\.1")
+        out = os.path.join(self.dir, "labelled.json")
+        r = sg.run("report", prof, "--period", "2026-11", "--format", "json", "--output", out,
+                   "--db", self.db, env=self.env)
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(json.load(open(out))["incidents"]["items"][0]["label"],
+                         "給与計算画面・ログイン画面")
+
     def test_overlapping_incidents_are_one_event(self):
         j = json.load(open(self.report("json", "managers")))
         inc = j["incidents"]
@@ -439,7 +463,8 @@ class ReportProvisional(unittest.TestCase):
         self.assertEqual(ev["detected"], "2026-11-30T23:31:00+09:00")
         self.assertEqual(ev["resolved"], "2026-11-30T23:45:00+09:00")
         self.assertEqual(ev["checks"], "web, login")
-        self.assertEqual(ev["error_text"], "サーバに接続できませんでした")
+        self.assertEqual(ev["error_text"],
+                         "接続が拒否されました（サーバーが接続を受け付けていません）")
         users = json.load(open(self.report("json")))
         self.assertEqual(users["incidents"]["count"], 1)
         text = tool("pdftotext", self.report("pdf"), "-")
