@@ -1179,6 +1179,17 @@ enum sg_code report_build(struct store *s, const struct report_request *req, str
 	r->ledger_status = req->ledger_status;
 	r->ledger_detail = dupn(req->ledger_detail);
 	r->period_choice = req->period_choice;
+	/* The provider's name and the checks' customer-facing labels come with
+	 * the notify config; a profile whose notify section cannot be loaded
+	 * here (a secret file unreadable to this user) still gets its report,
+	 * with the service's name and neutral words. */
+	{
+		struct sg_error ignored;
+		memset(&ignored, 0, sizeof(ignored));
+		if (notify_config_load(req->profile, &b.notify, &ignored))
+			b.notify = NULL;
+		r->provider = dupn(notify_config_provider_name(b.notify, req->lang == SG_LANG_EN));
+	}
 	if ((rc = period_has_data(s, r->service, p, req->tz, &r->has_data, err)))
 		goto fail;
 
@@ -1210,15 +1221,6 @@ enum sg_code report_build(struct store *s, const struct report_request *req, str
 	r->p95 = report_hist_percentile(b.all_hist, 0.95);
 	r->p99 = report_hist_percentile(b.all_hist, 0.99);
 
-	/* The checks' customer-facing labels come with the notify config; a
-	 * profile whose notify section cannot be loaded here (a secret file
-	 * unreadable to this user) still gets its report, with neutral words. */
-	{
-		struct sg_error ignored;
-		memset(&ignored, 0, sizeof(ignored));
-		if (notify_config_load(req->profile, &b.notify, &ignored))
-			b.notify = NULL;
-	}
 	if ((rc = store_report_incidents(s, r->service, (double)p->start, (double)p->end,
 	                                 incident_cb, &b, err)) ||
 	    (rc = store_report_followups(s, r->service, (double)p->start, (double)p->end,
@@ -1261,6 +1263,7 @@ fail:
 void report_release(struct report *r)
 {
 	free(r->service);
+	free(r->provider);
 	free(r->tz);
 	report_availability_release(&r->availability);
 	for (size_t i = 0; i < r->nsla; i++) {

@@ -238,6 +238,7 @@ struct report_checks {
 struct report {
 	/* what it is */
 	char *service;
+	char *provider; /* the provider's name (`provider.name`), else NULL */
 	int pattern;
 	enum report_audience audience;
 	enum sg_lang lang;

@@ -970,8 +970,8 @@ void report_doc_build(const struct report *r, struct rdoc *d)
 	dynbuf_printf(&sub, T("対象期間：%s\n", "Period: %s\n"), dynbuf_ptr(&t));
 	dynbuf_reset(&t);
 	report_doc_time(&t, r->generated_at, r->tz, d->lang);
-	dynbuf_printf(&sub, T("発行：%s　発行日時：%s", "Issued by %s on %s"), r->service,
-	              dynbuf_ptr(&t));
+	dynbuf_printf(&sub, T("発行：%s　発行日時：%s", "Issued by %s on %s"),
+	              r->provider ? r->provider : r->service, dynbuf_ptr(&t));
 	if (r->audience == REPORT_MANAGERS)
 		dynbuf_printf(&sub, T("　パターン %d", ", pattern %d"), r->pattern);
 	b->sub = dynbuf_detach(&sub, NULL);

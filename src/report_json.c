@@ -244,6 +244,7 @@ enum sg_code report_json_write(const struct report *r, struct dynbuf *out, struc
 		return sg_error_set(
 		    err, SG_ERR_INTERNAL,
 		    ETR(err, "報告書の JSON を組み立てられません", "report: cannot build JSON"));
+	json_object_set_new(json_object_get(root, "service"), "provider", str(r->provider));
 	json_object_set_new(root, "availability", availability(r));
 	json_object_set_new(root, "sla", sla(r));
 	json_object_set_new(root, "incidents", incidents(r));

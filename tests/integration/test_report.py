@@ -52,7 +52,7 @@ class ReportTest(unittest.TestCase):
         j = json.load(open(self.report("json")))
         e = self.expect
         self.assertEqual(j["report"]["guideline_control"], "III.1.1.7")
-        self.assertEqual(j["service"], {"name": "給与計算クラウド", "pattern": 1})
+        self.assertEqual(j["service"], {"name": "給与計算クラウド", "pattern": 1, "provider": None})
         self.assertEqual(j["period"]["start"], "2026-11-01T00:00:00+09:00")
         self.assertEqual(j["period"]["end"], "2026-12-01T00:00:00+09:00")
         self.assertEqual(j["availability"]["achieved"], e["availability"])
@@ -434,7 +434,8 @@ class ReportProvisional(unittest.TestCase):
         # service was affected, in the provider's words; never the check's name.
         prof = os.path.join(self.dir, "labelled.yaml")
         with open(prof, "w", encoding="utf-8") as f:
-            f.write(report_fill.PROFILE + """monitor:
+            f.write(report_fill.PROFILE + """provider: {name: 株式会社サンプル給与}
+monitor:
   checks:
     - {name: web, label: 給与計算画面, kind: liveness, type: http, url: "http://127.0.0.1:9/healthz"}
     - {name: login, label: ログイン画面, kind: fault, type: http, url: "http://127.0.0.1:9/login"}
@@ -445,13 +446,15 @@ class ReportProvisional(unittest.TestCase):
         self.assertEqual(r.code, 0, r)
         flat = re.sub(r"\s+", "", tool("pdftotext", out, "-"))
         self.assertIn("（給与計算画面・ログイン画面）", flat)
+        self.assertIn("発行：株式会社サンプル給与", flat)  # the provider's voice
         self.assertNotRegex(flat, r"web|login|127\.0\.0\.1")
         out = os.path.join(self.dir, "labelled.json")
         r = sg.run("report", prof, "--period", "2026-11", "--format", "json", "--output", out,
                    "--db", self.db, env=self.env)
         self.assertEqual(r.code, 0, r)
-        self.assertEqual(json.load(open(out))["incidents"]["items"][0]["label"],
-                         "給与計算画面・ログイン画面")
+        j = json.load(open(out))
+        self.assertEqual(j["incidents"]["items"][0]["label"], "給与計算画面・ログイン画面")
+        self.assertEqual(j["service"]["provider"], "株式会社サンプル給与")
 
     def test_overlapping_incidents_are_one_event(self):
         j = json.load(open(self.report("json", "managers")))
