@@ -94,7 +94,7 @@ static void judge_item(const struct assess_result *r, const struct profile_contr
 	const struct measured_value *mv = NULL;
 
 	ai->item = it;
-	ai->ref = &it->refs[r->pattern - 1];
+	ai->ref = catalog_item_ref(it, r->pattern);
 	ai->kind = model->kind;
 	if (pi->has_value) {
 		ai->has_declared = 1;

@@ -2,6 +2,7 @@
  * judge - values against reference values; see judge.h.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "judge.h"
@@ -12,14 +13,14 @@
 
 const struct reference_value *judge_model(const struct eval_item *it, int pattern)
 {
-	const struct reference_value *r = &it->refs[pattern - 1];
+	const struct reference_value *r = catalog_item_ref(it, pattern);
 
-	if (r->kind != REF_NONE)
+	if (r && r->kind != REF_NONE)
 		return r;
-	for (int p = 0; p < CATALOG_PATTERNS; p++)
-		if (it->refs[p].kind != REF_NONE)
-			return &it->refs[p];
-	return r;
+	for (int p = 1; p <= CATALOG_PATTERNS; p++)
+		if (catalog_item_ref(it, p)->kind != REF_NONE)
+			return catalog_item_ref(it, p);
+	return r ? r : catalog_item_ref(it, 1);
 }
 
 int judge_fits(enum ref_kind kind, const struct value *model, const struct value *v)
@@ -54,22 +55,26 @@ int judge_fits(enum ref_kind kind, const struct value *model, const struct value
 	return 0;
 }
 
-/* password < ic_card = biometric = certificate */
+/* password < totp < ic_card = biometric = certificate = fido2. A TOTP code
+ * adds a second factor to a password but is not a token held exclusively by
+ * the user as an IC card is (it can be phished or copied with its seed);
+ * FIDO2/WebAuthn keys are hardware-bound like an IC card. See
+ * docs/internals/assess.md. */
 static int auth_strength(unsigned bit)
 {
-	return bit == AUTH_PASSWORD ? 1 : 2;
+	return bit == AUTH_PASSWORD ? 1 : bit == AUTH_TOTP ? 2 : 3;
 }
 
 static int auth_meets(unsigned listed, unsigned given)
 {
-	int weakest = 3;
+	int weakest = 4;
 
 	if (listed & given)
 		return 1;
-	for (unsigned b = 1; b <= AUTH_CERTIFICATE; b <<= 1)
+	for (unsigned b = 1; b <= AUTH_FIDO2; b <<= 1)
 		if ((listed & b) && auth_strength(b) < weakest)
 			weakest = auth_strength(b);
-	for (unsigned b = 1; b <= AUTH_CERTIFICATE; b <<= 1)
+	for (unsigned b = 1; b <= AUTH_FIDO2; b <<= 1)
 		if ((given & b) && auth_strength(b) >= weakest)
 			return 1;
 	return 0;
@@ -152,8 +157,10 @@ const char *judge_expected(enum ref_kind kind, const struct value *model, int la
 	case REF_ALL_OF:
 		if (model && model->set == SET_AUTH)
 			return T(
-			    "認証方式のリスト（password, ic_card, biometric, certificate）",
-			    "a list of methods from password, ic_card, biometric, certificate");
+			    "認証方式のリスト（password, totp, fido2, ic_card, biometric, "
+			    "certificate）",
+			    "a list of methods from password, totp, fido2, ic_card, biometric, "
+			    "certificate");
 		if (model && model->set == SET_ENCRYPTION)
 			return T("暗号化方式のリスト（tls, ipsec）", "a list from tls, ipsec");
 		return T("原本性確認の方式のリスト（timestamp, signature, print_digitization）",
@@ -165,4 +172,174 @@ const char *judge_expected(enum ref_kind kind, const struct value *model, int la
 	}
 	return "?";
 #undef T
+}
+
+static const struct {
+	const char *ja, *en;
+	double seconds;
+} dur_units[] = {
+    {"年", "year", VALUE_YEAR_SECONDS},
+    {"ヶ月", "month", VALUE_MONTH_SECONDS},
+    {"週間", "week", 7 * 86400},
+    {"日", "day", 86400},
+    {"時間", "hour", 3600},
+    {"分", "minute", 60},
+    {"秒", "second", 1},
+};
+
+static void unit_words(long long n, size_t u, int lang, struct dynbuf *out)
+{
+	if (lang == 1)
+		dynbuf_printf(out, "%lld %s%s", n, dur_units[u].en, n == 1 ? "" : "s");
+	else
+		dynbuf_printf(out, "%lld%s", n, dur_units[u].ja);
+}
+
+void judge_duration_words(double seconds, int lang, struct dynbuf *out)
+{
+	size_t n = sizeof(dur_units) / sizeof(dur_units[0]);
+	long long left;
+	int any = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		double q = seconds / dur_units[i].seconds;
+		if (q >= 1 && fabs(q - round(q)) < 1e-6) {
+			unit_words((long long)round(q), i, lang, out);
+			return;
+		}
+	}
+	/* no single unit: days, hours, minutes, seconds ("2日3時間", "12時間41分1秒") */
+	left = (long long)round(seconds);
+	for (size_t i = 3; i < n; i++) {
+		long long u = (long long)dur_units[i].seconds, k = left / u;
+		if (!k)
+			continue;
+		if (any && lang == 1)
+			dynbuf_addch(out, ' ');
+		unit_words(k, i, lang, out);
+		left -= k * u;
+		any = 1;
+	}
+	if (!any)
+		unit_words(0, n - 1, lang, out);
+}
+
+const char *judge_member_words(enum value_set set, unsigned bit, int lang)
+{
+	static const struct {
+		enum value_set set;
+		unsigned bit;
+		const char *ja, *en;
+	} m[] = {
+	    {SET_AUTH, AUTH_PASSWORD, "ID・パスワード", "ID and password"},
+	    {SET_AUTH, AUTH_IC_CARD, "ICカード", "IC card"},
+	    {SET_AUTH, AUTH_BIOMETRIC, "生体認証", "biometric authentication"},
+	    {SET_AUTH, AUTH_CERTIFICATE, "デジタル証明書による認証", "digital certificate"},
+	    {SET_AUTH, AUTH_TOTP, "ワンタイムパスワード（TOTP）", "one-time password (TOTP)"},
+	    {SET_AUTH, AUTH_FIDO2, "FIDO2（WebAuthn）認証器", "FIDO2 (WebAuthn) authenticator"},
+	    {SET_ENCRYPTION, ENC_TLS, "HTTP暗号通信（SSL（TLS）等）", "HTTPS (TLS) or equivalent"},
+	    {SET_ENCRYPTION, ENC_IPSEC, "IP暗号通信（VPN（IPsec）等）", "IPsec VPN or equivalent"},
+	    {SET_ORIGINALITY, ORIG_TIMESTAMP, "時刻認証", "time-stamping"},
+	    {SET_ORIGINALITY, ORIG_SIGNATURE, "署名", "signature"},
+	    {SET_ORIGINALITY, ORIG_PRINT_DIGITIZATION, "印刷データ電子化・管理",
+	     "digitisation and management of printed data"},
+	};
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if (m[i].set == set && m[i].bit == bit)
+			return lang == 1 ? m[i].en : m[i].ja;
+	return "";
+}
+
+static void members_words(const struct value *v, int lang, int all, struct dynbuf *out)
+{
+	unsigned bits[8];
+	size_t n = 0;
+
+	for (unsigned b = 1; b <= AUTH_FIDO2 && n < 8; b <<= 1)
+		if (v->members & b)
+			bits[n++] = b;
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			dynbuf_addstr(out, lang == 1
+			                       ? (i + 1 == n ? (all ? " and " : " or ") : ", ")
+			                       : (i + 1 == n ? (all ? "及び" : "又は") : "、"));
+		dynbuf_addstr(out, judge_member_words(v->set, bits[i], lang));
+	}
+	if (!n)
+		dynbuf_addstr(out, lang == 1 ? "none" : "なし");
+}
+
+void judge_value_words(const struct value *v, enum ref_kind kind, int lang, struct dynbuf *out)
+{
+	int en = lang == 1;
+
+	switch (v->type) {
+	case VALUE_DURATION:
+		judge_duration_words(v->seconds, lang, out);
+		return;
+	case VALUE_SERVICE_PLUS:
+		dynbuf_addstr(out, en ? "the service period plus " : "サービス提供期間＋");
+		judge_duration_words(v->seconds, lang, out);
+		return;
+	case VALUE_PERCENT:
+		dynbuf_printf(out, "%g%%", v->percent);
+		return;
+	case VALUE_COUNT:
+		dynbuf_printf(out, "%lld", v->count);
+		return;
+	case VALUE_BOOL:
+		dynbuf_addstr(out, v->boolean ? (en ? "in place" : "実施")
+		                              : (en ? "not in place" : "未実施"));
+		return;
+	case VALUE_24X7:
+		dynbuf_addstr(out, en ? "around the clock, all year" : "365日24時間");
+		return;
+	case VALUE_EVERY_BACKUP:
+		dynbuf_addstr(out, en ? "at every backup" : "バックアップ実施の都度");
+		return;
+	case VALUE_STANDBY:
+		dynbuf_addstr(
+		    out, v->standby == STANDBY_HOT ? (en ? "hot standby" : "ホットスタンバイ")
+		         : v->standby == STANDBY_COLD ? (en ? "cold standby" : "コールドスタンバイ")
+		                                      : (en ? "no standby" : "スタンバイ機なし"));
+		return;
+	case VALUE_SET:
+		members_words(v, lang, kind == REF_ALL_OF, out);
+		return;
+	case VALUE_NONE:
+		break;
+	}
+	/* kinds whose reference carries no quantity */
+	dynbuf_addstr(out, kind == REF_DONE   ? (en ? "in place" : "実施")
+	                   : kind == REF_24X7 ? (en ? "around the clock, all year" : "365日24時間")
+	                   : kind == REF_EVERY_BACKUP
+	                       ? (en ? "at every backup" : "バックアップ実施の都度")
+	                       : "-");
+}
+
+int judge_token_words(const char *token, int lang, struct dynbuf *out)
+{
+	static const struct {
+		const char *unit;
+		size_t idx;
+	} map[] = {{"y", 0}, {"mo", 1}, {"w", 2}, {"d", 3}, {"h", 4}, {"m", 5}, {"s", 6}};
+	const char *p = token ? token : "";
+	int plus = !strncmp(p, "service+", 8);
+	size_t digits;
+
+	if (plus)
+		p += 8;
+	digits = strspn(p, "0123456789");
+	if (!digits || digits > 9)
+		return 0;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (strcmp(p + digits, map[i].unit))
+			continue;
+		if (plus)
+			dynbuf_addstr(out, lang == 1 ? "the service period plus "
+			                             : "サービス提供期間＋");
+		unit_words(strtoll(p, NULL, 10), map[i].idx, lang, out);
+		return 1;
+	}
+	return 0;
 }

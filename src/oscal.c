@@ -110,7 +110,7 @@ static json_t *param_for(const struct eval_item *it)
 
 	json_array_append_new(props, oscal_prop("label-en", it->name_en, NULL));
 	for (int k = 0; k < CATALOG_PATTERNS; k++) {
-		const struct reference_value *r = &it->refs[k];
+		const struct reference_value *r = catalog_item_ref(it, k + 1);
 		char cls[16];
 		struct dynbuf q = DYNBUF_INIT;
 
@@ -265,7 +265,7 @@ enum sg_code oscal_profile(const struct catalog *c, int pattern, json_t **out, s
 	for (size_t i = 0; i < c->ncontrols; i++) {
 		const struct control *ctl = &c->controls[i];
 		for (size_t k = 0; k < ctl->nitems; k++) {
-			const struct reference_value *r = &ctl->items[k].refs[pattern - 1];
+			const struct reference_value *r = catalog_item_ref(&ctl->items[k], pattern);
 			json_t *sp = json_pack("{s:s}", "param-id", ctl->items[k].id);
 			json_t *props = json_array();
 			struct dynbuf q = DYNBUF_INIT, d = DYNBUF_INIT;

@@ -337,7 +337,7 @@ static enum sg_code parse_item_values(struct profile *p, struct profile_control 
 		snprintf(iwhat, sizeof(iwhat), "%s.%s.%c", ctl->id, section, it->letter);
 		if ((rc = ydoc_value(doc, n, iwhat, &v, err)))
 			return rc;
-		ref = &it->refs[p->service.pattern - 1];
+		ref = catalog_item_ref(it, p->service.pattern);
 		model = judge_model(it, p->service.pattern);
 		if (!judge_fits(model->kind, &model->quantity, &v)) {
 			struct dynbuf got = DYNBUF_INIT;

@@ -159,7 +159,7 @@ enum sg_code profile_starter(const struct catalog *cat, const struct starter_opt
 		                 : "   # * は特に達成が必要な値");
 		for (size_t k = 0; k < c->nitems; k++) {
 			const struct eval_item *it = &c->items[k];
-			const struct reference_value *r = &it->refs[o->pattern - 1];
+			const struct reference_value *r = catalog_item_ref(it, o->pattern);
 			struct dynbuf ex = DYNBUF_INIT;
 			example(it, o->pattern, &ex);
 			if (r->kind == REF_NONE)

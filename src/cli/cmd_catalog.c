@@ -121,7 +121,7 @@ static int control_matches(const struct control *ctl, const struct opts *o)
 static void refs_for_pattern(const struct control *ctl, int pattern, struct dynbuf *out)
 {
 	for (size_t k = 0; k < ctl->nitems; k++) {
-		const struct reference_value *r = &ctl->items[k].refs[pattern - 1];
+		const struct reference_value *r = catalog_item_ref(&ctl->items[k], pattern);
 		dynbuf_printf(out, "%s%c: %s%s", k ? "; " : "", ctl->items[k].letter, r->text_ja,
 		              r->required ? "*" : "");
 	}
@@ -222,7 +222,7 @@ static void show_item_text(struct cli *cli, const struct eval_item *it, int patt
 		              TR(cli->lang, "| パターン | 対策参照値 | 種別 |\n|---|---|---|\n",
 		                 "| pattern | reference value | kind |\n|---|---|---|\n"));
 	for (int p = 1; p <= CATALOG_PATTERNS; p++) {
-		const struct reference_value *r = &it->refs[p - 1];
+		const struct reference_value *r = catalog_item_ref(it, p);
 		struct dynbuf q = DYNBUF_INIT;
 		if (pattern && p != pattern)
 			continue;

@@ -71,6 +71,21 @@ int cmd_sla(struct cli *cli, int argc, char **argv)
 		status = cli_report(cli, &err);
 	else
 		status = cli_emit(cli, output, &out);
+	if (!status && r) {
+		/* for the provider, not the contract: what falls short of the reference */
+		struct dynbuf warn = DYNBUF_INIT;
+		if (sla_shortfalls(r, (int)cli->lang, &warn))
+			fprintf(
+			    stderr, "%s%s",
+			    TR(cli->lang,
+			       "注意（事業者向け・契約書には含まれません）: "
+			       "次の約定値は対策参照値に"
+			       "達しません。\n",
+			       "Note (for the provider; not part of the contract): these committed "
+			       "values fall short of the reference values.\n"),
+			    dynbuf_ptr(&warn));
+		dynbuf_release(&warn);
+	}
 	dynbuf_release(&out);
 	assess_free(r);
 	profile_free(p);

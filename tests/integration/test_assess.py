@@ -319,9 +319,17 @@ class Sla(unittest.TestCase):
     def test_markdown_json_html(self):
         r = sg.run("sla", PAYROLL)
         self.assertEqual(r.code, 0, repr(r))
-        self.assertIn("死活監視インターバル（応答確認）は、5分に1回以上とする。", r.out)
-        self.assertIn("ASP・SaaS サービスの稼働率は、99.5%以上とする。", r.out)
-        self.assertIn("世代バックアップは、5世代以上とする。", r.out)
+        # 約定値 is what the provider declared (1m, 99.9 %, 3 generations) ...
+        self.assertIn("死活監視インターバル（応答確認）は、1分に1回以上とする。", r.out)
+        self.assertIn("ASP・SaaS サービスの稼働率は、99.9%以上とする。", r.out)
+        self.assertIn("世代バックアップは、3世代以上とする。", r.out)
+        self.assertIn("利用者のアクセス認証方法は、ID・パスワードによる。", r.out)
+        self.assertNotIn("ICカード又は生体認証による", r.out)
+        # ... and what falls short is told to the provider, not put in the contract
+        self.assertIn("III.2.3.1.b", r.err)
+        self.assertIn("III.3.1.3.a", r.err)
+        self.assertNotIn("III.2.1.1.a", r.err)
+        self.assertNotIn("達しません", r.out)
         r = sg.run("sla", PAYROLL, "--format", "json")
         self.assertEqual(r.code, 0, repr(r))
         c = {x["id"]: x for x in r.json()["commitments"]}
@@ -329,7 +337,7 @@ class Sla(unittest.TestCase):
         self.assertEqual((c["III.3.2.5.a"]["committed"], c["III.3.2.5.a"]["committed_from"]),
                          ("30m", "target"))
         self.assertEqual(c["III.1.1.6.a"]["committed"], "24h")
-        self.assertIn("24時間以内", c["III.1.1.6.a"]["clause_ja"])
+        self.assertIn("ベンダリリースから24時間以内", c["III.1.1.6.a"]["clause_ja"])
         r = sg.run("sla", NEWS, "--format", "json")
         c = {x["id"]: x for x in r.json()["commitments"]}
         self.assertIsNone(c["III.3.2.5.a"]["committed"])  # "-" and no target
