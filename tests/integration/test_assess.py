@@ -84,6 +84,32 @@ class Examples(unittest.TestCase):
         self.assertNotIn("【", r.out)
 
 
+class GuidelineTerms(unittest.TestCase):
+    """I.8.1: countermeasures are indicators, not certification criteria."""
+
+    def test_no_pass_fail_words_in_any_output(self):
+        for fmt in ("table", "json", "markdown", "html", "csv", "oscal"):
+            for lang in ("ja", "en"):
+                r = sg.run("assess", PAYROLL, "--format", fmt, lang=lang)
+                self.assertEqual(r.code, 1, repr(r))
+                for word in ("不合格", "不適合", "適合", "合格"):
+                    self.assertNotIn(word, r.out, f"{fmt}/{lang}")
+                if fmt in ("markdown", "html"):
+                    self.assertIn("I.8.1", r.out, f"{fmt}/{lang}")
+        for fmt in ("markdown", "html", "json"):
+            r = sg.run("sla", PAYROLL, "--format", fmt)
+            for word in ("不合格", "不適合", "約束値"):
+                self.assertNotIn(word, r.out, fmt)
+
+    def test_summary_separates_star_items_basic_and_the_rest(self):
+        r = sg.run("assess", PAYROLL)
+        self.assertIn("* の評価項目（特に達成が必要な値）8 件: 参照値を満たす 8", r.out)
+        self.assertIn("基本の対策項目 50 件", r.out)
+        self.assertIn("推奨の対策項目 18 件", r.out)
+        # all * items meet, yet exit 1: two basic countermeasures fall short (policy)
+        self.assertEqual(r.code, 1)
+
+
 class Formats(unittest.TestCase):
     def test_markdown_gap_report_ordered_by_severity(self):
         d = sg.scratch(self)
