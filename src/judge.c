@@ -237,8 +237,8 @@ const char *judge_member_words(enum value_set set, unsigned bit, int lang)
 	    {SET_AUTH, AUTH_CERTIFICATE, "デジタル証明書による認証", "digital certificate"},
 	    {SET_AUTH, AUTH_TOTP, "ワンタイムパスワード（TOTP）", "one-time password (TOTP)"},
 	    {SET_AUTH, AUTH_FIDO2, "FIDO2（WebAuthn）認証器", "FIDO2 (WebAuthn) authenticator"},
-	    {SET_ENCRYPTION, ENC_TLS, "HTTP暗号通信（SSL（TLS）等）", "HTTPS (TLS) or equivalent"},
-	    {SET_ENCRYPTION, ENC_IPSEC, "IP暗号通信（VPN（IPsec）等）", "IPsec VPN or equivalent"},
+	    {SET_ENCRYPTION, ENC_TLS, "HTTP暗号通信（SSL（TLS）等）", "HTTPS (TLS)"},
+	    {SET_ENCRYPTION, ENC_IPSEC, "IP暗号通信（VPN（IPsec）等）", "IPsec VPN"},
 	    {SET_ORIGINALITY, ORIG_TIMESTAMP, "時刻認証", "time-stamping"},
 	    {SET_ORIGINALITY, ORIG_SIGNATURE, "署名", "signature"},
 	    {SET_ORIGINALITY, ORIG_PRINT_DIGITIZATION, "印刷データ電子化・管理",
@@ -267,6 +267,8 @@ static void members_words(const struct value *v, int lang, int all, struct dynbu
 	}
 	if (!n)
 		dynbuf_addstr(out, lang == 1 ? "none" : "なし");
+	else if (lang == 1 && v->set == SET_ENCRYPTION)
+		dynbuf_addstr(out, ", or equivalent"); /* the guideline's 等 */
 }
 
 void judge_value_words(const struct value *v, enum ref_kind kind, int lang, struct dynbuf *out)

@@ -18,6 +18,18 @@ void sla_duration_ja(double seconds, struct dynbuf *out)
 	judge_duration_words(seconds, SG_LANG_JA, out);
 }
 
+/* "1 month" -> "monthly" (never "at least once every 1 month"); NULL otherwise. */
+static const char *every_one(const char *words)
+{
+	static const char *const map[][2] = {{"1 year", "yearly"}, {"1 month", "monthly"},
+	                                     {"1 week", "weekly"}, {"1 day", "daily"},
+	                                     {"1 hour", "hourly"}};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(words, map[i][0]))
+			return map[i][1];
+	return NULL;
+}
+
 /* The clause for an item whose committed value is v: the item's name, the
  * point the time is measured from where the reference names one (catalog
  * data: 「ベンダリリースから」「検知後」), and the value in words. */
@@ -42,8 +54,12 @@ static void clause(const struct assess_item *ai, const struct value *v, const ch
 		kind = REF_MAX_INTERVAL; /* verified at an interval, not at every backup */
 	switch (kind) {
 	case REF_MAX_INTERVAL:
-		dynbuf_printf(out, en ? "%s: at least once every %s." : "%sは、%sに1回以上とする。",
-		              name, dynbuf_ptr(&w));
+		if (en && every_one(dynbuf_ptr(&w)))
+			dynbuf_printf(out, "%s: at least %s.", name, every_one(dynbuf_ptr(&w)));
+		else
+			dynbuf_printf(out,
+			              en ? "%s: at least once every %s." : "%sは、%sに1回以上とする。",
+			              name, dynbuf_ptr(&w));
 		break;
 	case REF_MAX_DELAY:
 		if (en)
@@ -63,8 +79,14 @@ static void clause(const struct assess_item *ai, const struct value *v, const ch
 		              dynbuf_ptr(&w));
 		break;
 	case REF_MIN_COUNT:
-		dynbuf_printf(out, en ? "%s: at least %s." : "%sは、%s%s以上とする。", name,
-		              dynbuf_ptr(&w), en || !strstr(name, "世代") ? "" : "世代");
+		if (en)
+			dynbuf_printf(out, "%s: at least %s%s.", name, dynbuf_ptr(&w),
+			              !strstr(it->name_ja, "世代") ? ""
+			              : v->count == 1              ? " generation"
+			                                           : " generations");
+		else
+			dynbuf_printf(out, "%sは、%s%s以上とする。", name, dynbuf_ptr(&w),
+			              !strstr(name, "世代") ? "" : "世代");
 		break;
 	case REF_SERVICE_PLUS:
 		dynbuf_printf(out,
@@ -164,8 +186,10 @@ static void commitment_of(const struct assess_control *ac, const struct assess_i
 static void committed_text(const struct commitment *c, int lang, struct dynbuf *out)
 {
 	if (!c->committed) {
-		dynbuf_addstr(out, TR(lang, "個別に定める（ガイドラインの参照値なし）",
-		                      "to be agreed (no reference value in the guideline)"));
+		dynbuf_printf(out,
+		              TR(lang, "%sは、個別に定める（ガイドラインの対策参照値なし）。",
+		                 "%s: to be agreed (no reference value in the guideline)."),
+		              lang == SG_LANG_EN ? c->ai->item->name_en : c->ai->item->name_ja);
 		return;
 	}
 	clause(c->ai, c->committed, c->token, lang, out);

@@ -382,6 +382,83 @@ class Sla(unittest.TestCase):
         self.assertIn("@media print", r.out)
 
 
+class SlaGolden(unittest.TestCase):
+    """All 37 clauses for each pattern in both languages, reviewed against the body."""
+
+    def test_clauses_of_every_pattern(self):
+        d = sg.scratch(self)
+        golden = os.path.join(sg.ROOT, "tests", "data", "sla-golden")
+        for pattern in range(1, 7):
+            p = write(os.path.join(d, f"p{pattern}.yaml"),
+                      f"service: {{name: 参照値のみ, pattern: {pattern}}}\ncontrols: {{}}\n")
+            r = sg.run("sla", p, "--format", "json")
+            self.assertEqual(r.code, 0, repr(r))
+            got = {c["id"]: c for c in r.json()["commitments"]}
+            self.assertEqual(len(got), 37)
+            for lang in ("ja", "en"):
+                with open(os.path.join(golden, f"pattern-{pattern}.{lang}.tsv"),
+                          encoding="utf-8") as f:
+                    want = dict(line.rstrip("\n").split("\t", 1) for line in f
+                                if not line.startswith("#"))
+                self.assertEqual(len(want), 37)
+                for item, clause in want.items():
+                    self.assertEqual(got[item]["clause_" + lang], clause,
+                                     f"pattern {pattern} {lang} {item}")
+                for c in got.values():  # no value tokens in a contract
+                    for token in ("1mo", "service+", "24x7", "every_backup", "12h"):
+                        self.assertNotIn(token, c["clause_" + lang])
+
+    def test_starting_points_are_kept(self):
+        with open(os.path.join(sg.ROOT, "tests", "data", "sla-golden", "pattern-1.ja.tsv"),
+                  encoding="utf-8") as f:
+            text = f.read()
+        self.assertIn("III.1.1.6.a\tOS、その他ソフトウェアに対するパッチ更新作業の着手までの時間は、"
+                      "ベンダリリースから24時間以内とする。", text)
+        self.assertIn("III.2.2.1.a\tパターンファイルの更新間隔は、ベンダリリースから24時間以内とする。",
+                      text)
+        self.assertIn("発見後1時間以内とする。", text)
+        self.assertIn("検知後60分以内とする。", text)
+
+
+class SlaFromProfile(unittest.TestCase):
+    """約定値 is what the provider declared or targets (issue 12 §5)."""
+
+    def test_values_above_and_below_the_reference(self):
+        d = sg.scratch(self)
+        p = write(os.path.join(d, "p.yaml"),
+                  "service: {name: 上下, pattern: 1}\ncontrols:\n"
+                  "  III.2.1.1: {status: implemented, values: {a: 99.9%}}\n"        # above
+                  "  III.3.1.3: {status: implemented, values: {a: [password], b: [fido2]}}\n"
+                  "  III.2.1.3: {status: implemented, values: {a: 1mo, b: 5y, c: cold}}\n"
+                  "  III.4.4.2: {status: implemented, values: {a: 24x7, b: 1w}}\n"
+                  "  III.1.1.6: {status: implemented, values: {a: 51h}}\n")
+        r = sg.run("sla", p)
+        self.assertEqual(r.code, 0, repr(r))
+        self.assertIn("ASP・SaaS サービスの稼働率は、99.9%以上とする。", r.out)
+        self.assertIn("利用者のアクセス認証方法は、ID・パスワードによる。", r.out)
+        self.assertIn("利用者の利用状況の記録（ログ等）の保存期間は、1ヶ月以上とする。", r.out)
+        self.assertIn("スタンバイ機による運転再開は、コールドスタンバイ", r.out)
+        self.assertIn("ベンダリリースから51時間以内とする。", r.out)  # the unit as written
+        self.assertIn("| 365日24時間 |", r.out)
+        for token in ("1mo", "24x7", "51h", "cold", "password", "fido2"):
+            self.assertNotIn(token, r.out)
+        # below the reference: told to the provider on stderr, never in the contract
+        for below in ("III.3.1.3.a", "III.2.1.3.a", "III.2.1.3.c", "III.4.4.2.b",
+                      "III.1.1.6.a"):
+            self.assertIn(below, r.err)
+        for met in ("III.2.1.1.a", "III.3.1.3.b", "III.2.1.3.b", "III.4.4.2.a"):
+            self.assertNotIn(met, r.err)
+        self.assertNotIn("達しません", r.out)
+        j = {c["id"]: c for c in sg.run("sla", p, "--format", "json").json()["commitments"]}
+        self.assertEqual((j["III.2.1.1.a"]["committed"], j["III.2.1.1.a"]["short_of_reference"]),
+                         ("99.9%", False))
+        self.assertEqual(j["III.3.1.3.a"]["committed_ja"], "ID・パスワード")
+        self.assertTrue(j["III.3.1.3.a"]["short_of_reference"])
+        self.assertEqual(j["III.3.1.3.b"]["committed_ja"], "FIDO2（WebAuthn）認証器")
+        self.assertFalse(j["III.3.1.3.b"]["short_of_reference"])  # as strong as an IC card
+        self.assertEqual(j["III.1.1.6.a"]["committed_ja"], "51時間")
+
+
 class Large(unittest.TestCase):
     def test_ten_megabyte_profile(self):
         d = sg.scratch(self)
