@@ -200,6 +200,18 @@ static void control_finding(const struct control *ctl, const struct measured_set
 	ac->finding_at = mv->at;
 }
 
+/* Whether the profile's partners: (or the control itself) make a control
+ * apply that the profile calls not_applicable. */
+static int partners_apply(const struct profile *p, const struct control *ctl)
+{
+	size_t any = p->npartners, asp = 0;
+
+	for (size_t i = 0; i < p->npartners; i++)
+		asp += p->partners[i].role == PARTNER_ASP_SAAS;
+	return ctl->partners == PARTNERS_ALWAYS || (ctl->partners == PARTNERS_PARTNER && asp) ||
+	       (ctl->partners == PARTNERS_ANY && any);
+}
+
 static void judge_control(struct assess_result *r, const struct profile_control *pc,
                           const struct measured_set *measured, struct assess_control *ac)
 {
@@ -226,6 +238,10 @@ static void judge_control(struct assess_result *r, const struct profile_control 
 	case STATUS_NOT_APPLICABLE:
 		ac->verdict = CONTROL_NOT_APPLICABLE;
 		ac->reasons = 0;
+		if (partners_apply(r->profile, ctl)) {
+			ac->verdict = CONTROL_GAP;
+			ac->reasons = GAP_PARTNERS;
+		}
 		break;
 	case STATUS_ACCEPTED_RISK:
 		if ((double)pc->expires > r->now) {
@@ -446,7 +462,8 @@ static json_t *reasons_json(unsigned reasons)
 	             {GAP_NO_VALUE, "no_value"},
 	             {GAP_RISK_EXPIRED, "accepted_risk_expired"},
 	             {GAP_NOT_ASSESSED, "not_assessed"},
-	             {GAP_MEASURED, "measured_finding"}};
+	             {GAP_MEASURED, "measured_finding"},
+	             {GAP_PARTNERS, "applies_with_partners"}};
 	json_t *a = json_array();
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -617,6 +634,18 @@ json_t *assess_to_json(const struct assess_result *r)
 	                    json_pack("{s:s,s:i,s:b,s:s,s:s}", "name", p->service.name, "pattern",
 	                              r->pattern, "classified", p->service.classified, "profile",
 	                              p->path, "profile_sha256", sha));
+	{
+		json_t *pl = json_array();
+		for (size_t i = 0; i < p->npartners; i++) {
+			const struct profile_partner *pp = &p->partners[i];
+			json_array_append_new(pl,
+			                      json_pack("{s:s,s:s,s:o,s:o}", "name", pp->name,
+			                                "role", profile_partner_role_name(pp->role),
+			                                "provides", str_or_null(pp->provides),
+			                                "contract", str_or_null(pp->contract)));
+		}
+		json_object_set_new(json_object_get(j, "service"), "partners", pl);
+	}
 	json_object_set_new(j, "assessed_at", json_string(at));
 	json_object_set_new(j, "summary", assess_summary_json(r));
 	for (size_t i = 0; i < r->ncontrols; i++) {

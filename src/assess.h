@@ -67,6 +67,7 @@ enum gap_reason {
 	GAP_RISK_EXPIRED = 1u << 3, /* accepted_risk past its expires */
 	GAP_NOT_ASSESSED = 1u << 4, /* not in the profile */
 	GAP_MEASURED = 1u << 5,     /* a collector found a shortfall (clock, firewall) */
+	GAP_PARTNERS = 1u << 6, /* not_applicable, but partners: (or II.8.1.1) says it applies */
 };
 
 struct assess_item {

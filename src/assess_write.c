@@ -98,6 +98,21 @@ void assess_gap_text(const struct assess_result *r, const struct assess_control 
 		dynbuf_printf(out, TR(lang, "状況: %s", "status: %s"),
 		              assess_control_status_label(pc->status, lang));
 	}
+	if (ac->reasons & GAP_PARTNERS) {
+		SEP();
+		dynbuf_addstr(
+		    out, ac->control->partners == PARTNERS_ALWAYS
+		             ? TR(lang,
+		                  "対象外にはできません（連携 ASP・SaaS 事業者の有無にかかわらず、"
+		                  "利用者と契約する事業者が一元的に実施）",
+		                  "cannot be not applicable (the provider contracting with users "
+		                  "does this whether or not partner services are used)")
+		             : TR(lang,
+		                  "対象外にはできません（プロファイルの partners: に連携 ASP・SaaS "
+		                  "事業者・外部委託先があります）",
+		                  "cannot be not applicable (partners: in the profile lists "
+		                  "partner services or contractors)"));
+	}
 	if (ac->reasons & GAP_MEASURED) {
 		SEP();
 		dynbuf_printf(out,
@@ -453,8 +468,8 @@ static enum sg_code write_table(const struct assess_result *r, const struct asse
 	dynbuf_release(&tb);
 	gaps = assess_gap_order(r, &ngaps);
 	if (ngaps)
-		dynbuf_addstr(out,
-		              L(o, "\n要対応（重要度順）:\n", "\nTo be addressed (most severe first):\n"));
+		dynbuf_addstr(out, L(o, "\n要対応（重要度順）:\n",
+		                     "\nTo be addressed (most severe first):\n"));
 	for (size_t g = 0; g < ngaps; g++) {
 		const struct assess_control *ac = &r->controls[gaps[g]];
 		char sev[32];
@@ -646,6 +661,21 @@ static void report_head(struct report *w, struct dynbuf *t)
 	              r->pattern, at, p->path, sha);
 	para(w, "meta", dynbuf_ptr(t));
 	para(w, "caveat", assess_caveat_text(o->lang));
+	for (size_t i = 0; i < p->npartners; i++) {
+		const struct profile_partner *pp = &p->partners[i];
+		dynbuf_reset(t);
+		dynbuf_printf(
+		    t, "%s%s（%s）",
+		    i ? "" : L(o, "連携 ASP・SaaS・外部委託: ", "Partners and contractors: "),
+		    pp->name,
+		    pp->role == PARTNER_OUTSOURCING ? L(o, "外部委託", "outsourcing")
+		                                    : L(o, "連携 ASP・SaaS", "partner ASP/SaaS"));
+		if (pp->provides)
+			dynbuf_printf(t, L(o, " 提供: %s", "; provides: %s"), pp->provides);
+		if (pp->contract)
+			dynbuf_printf(t, L(o, " 契約: %s", "; contract: %s"), pp->contract);
+		para(w, "partners", dynbuf_ptr(t));
+	}
 	para(w, "scope", assess_scope_text(o->lang));
 }
 

@@ -247,6 +247,11 @@ static enum sg_code load_controls(struct catalog *c, json_t *arr, struct sg_erro
 		ctl->best_practices_ja = xcalloc(ctl->nbest_practices + 1, sizeof(char *));
 		json_array_foreach(bps, k, x) ctl->best_practices_ja[k] = str_or_empty(x);
 		ctl->footnotes = load_footnotes(json_object_get(j, "footnotes"), &ctl->nfootnotes);
+		lv = str(j, "partners");
+		ctl->partners = !strcmp(lv, "partner")  ? PARTNERS_PARTNER
+		                : !strcmp(lv, "any")    ? PARTNERS_ANY
+		                : !strcmp(lv, "always") ? PARTNERS_ALWAYS
+		                                        : PARTNERS_NONE;
 		ctl->nitems = json_array_size(items);
 		ctl->items = xcalloc(ctl->nitems + 1, sizeof(*ctl->items));
 		json_array_foreach(items, k, x)

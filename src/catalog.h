@@ -111,6 +111,11 @@ struct control {
 	size_t nitems;
 	struct footnote *footnotes;
 	size_t nfootnotes;
+	/* How a profile's partners: bear on it (II.2.2, II.3, II.8.1.1): it cannot
+	 * be not_applicable when a partner ASP/SaaS (PARTNERS_PARTNER) or any
+	 * partner or contractor (PARTNERS_ANY) is listed, or at all
+	 * (PARTNERS_ALWAYS: II.8.1.1's unified user support). */
+	enum { PARTNERS_NONE = 0, PARTNERS_PARTNER, PARTNERS_ANY, PARTNERS_ALWAYS } partners;
 	json_t *json; /* the control's object in the merged document */
 };
 

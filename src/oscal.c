@@ -148,7 +148,8 @@ static void footnote_parts(const char *ctl_id, const char *item_id, const struct
 		json_t *props = json_array();
 		snprintf(id, sizeof(id), "%s_fn%d", ctl_id, f[i].number);
 		snprintf(label, sizeof(label), "注%d", f[i].number);
-		json_array_append_new(props, json_pack("{s:s,s:s}", "name", "label", "value", label));
+		json_array_append_new(props,
+		                      json_pack("{s:s,s:s}", "name", "label", "value", label));
 		if (item_id)
 			json_array_append_new(props, oscal_prop("evaluation-item", item_id, NULL));
 		json_array_append_new(parts, json_pack("{s:s,s:s,s:s,s:o,s:s}", "id", id, "name",
@@ -166,10 +167,10 @@ static json_t *glossary_group(const struct catalog *c)
 		const struct glossary_term *g = &c->glossary[i];
 		char id[40];
 		snprintf(id, sizeof(id), "%s_%s", g->section, g->number);
-		json_array_append_new(
-		    parts, json_pack("{s:s,s:s,s:s,s:[o],s:s}", "id", id, "name", "definition",
-		                     "title", g->term_ja, "props",
-		                     oscal_prop("term-en", g->term_en, NULL), "prose", g->text_ja));
+		json_array_append_new(parts, json_pack("{s:s,s:s,s:s,s:[o],s:s}", "id", id, "name",
+		                                       "definition", "title", g->term_ja, "props",
+		                                       oscal_prop("term-en", g->term_en, NULL),
+		                                       "prose", g->text_ja));
 	}
 	return json_pack("{s:s,s:s,s:s,s:o}", "id", "I.9", "class", "glossary", "title",
 	                 "用語の定義", "parts", parts);
@@ -208,8 +209,8 @@ static json_t *control_for(const struct control *ctl)
 			json_array_append_new(
 			    json_object_get(g, "parts"),
 			    json_pack("{s:s,s:s,s:[o],s:o}", "id", iid, "name", "item", "props",
-			              json_pack("{s:s,s:s}", "name", "label", "value", label), "prose",
-			              nonempty(ctl->best_practices_ja[i])));
+			              json_pack("{s:s,s:s}", "name", "label", "value", label),
+			              "prose", nonempty(ctl->best_practices_ja[i])));
 		}
 		json_array_append_new(parts, g);
 	}

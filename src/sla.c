@@ -21,8 +21,10 @@ void sla_duration_ja(double seconds, struct dynbuf *out)
 /* "1 month" -> "monthly" (never "at least once every 1 month"); NULL otherwise. */
 static const char *every_one(const char *words)
 {
-	static const char *const map[][2] = {{"1 year", "yearly"}, {"1 month", "monthly"},
-	                                     {"1 week", "weekly"}, {"1 day", "daily"},
+	static const char *const map[][2] = {{"1 year", "yearly"},
+	                                     {"1 month", "monthly"},
+	                                     {"1 week", "weekly"},
+	                                     {"1 day", "daily"},
 	                                     {"1 hour", "hourly"}};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (!strcmp(words, map[i][0]))
@@ -57,9 +59,9 @@ static void clause(const struct assess_item *ai, const struct value *v, const ch
 		if (en && every_one(dynbuf_ptr(&w)))
 			dynbuf_printf(out, "%s: at least %s.", name, every_one(dynbuf_ptr(&w)));
 		else
-			dynbuf_printf(out,
-			              en ? "%s: at least once every %s." : "%sは、%sに1回以上とする。",
-			              name, dynbuf_ptr(&w));
+			dynbuf_printf(
+			    out, en ? "%s: at least once every %s." : "%sは、%sに1回以上とする。",
+			    name, dynbuf_ptr(&w));
 		break;
 	case REF_MAX_DELAY:
 		if (en)

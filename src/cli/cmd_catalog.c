@@ -221,11 +221,12 @@ static void show_footnotes(struct cli *cli, const struct footnote *f, size_t n, 
 {
 	if (!n)
 		return;
-	dynbuf_printf(out, md ? "\n**%s**\n\n" : "\n  %s\n",
-	              TR(cli->lang, "脚注（ガイドラインの定義）", "footnotes (the guideline's definitions)"));
+	dynbuf_printf(
+	    out, md ? "\n**%s**\n\n" : "\n  %s\n",
+	    TR(cli->lang, "脚注（ガイドラインの定義）", "footnotes (the guideline's definitions)"));
 	for (size_t i = 0; i < n; i++)
-		dynbuf_printf(out, md ? "- 注%d %s: %s\n" : "    注%d %s: %s\n", f[i].number, f[i].term_ja,
-		              f[i].text_ja);
+		dynbuf_printf(out, md ? "- 注%d %s: %s\n" : "    注%d %s: %s\n", f[i].number,
+		              f[i].term_ja, f[i].text_ja);
 }
 
 static void show_item_text(struct cli *cli, const struct eval_item *it, int pattern,
@@ -269,8 +270,7 @@ static void show_control_text(struct cli *cli, const struct catalog *cat, const 
 	dynbuf_printf(out,
 	              cli->lang == SG_LANG_EN ? (md ? "## %s %s [%s]\n\n" : "%s  %s  [%s]\n")
 	                                      : (md ? "## %s %s【%s】\n\n" : "%s  %s  【%s】\n"),
-	              ctl->id,
-	              cli->lang == SG_LANG_EN ? ctl->title_en : ctl->title_ja,
+	              ctl->id, cli->lang == SG_LANG_EN ? ctl->title_en : ctl->title_ja,
 	              cli->lang == SG_LANG_EN ? catalog_level_name(ctl->level)
 	                                      : catalog_level_name_ja(ctl->level));
 	if (sec)
@@ -388,13 +388,14 @@ static int catalog_show(struct cli *cli, int argc, char **argv)
 			if (strncmp(c->id, sec->id, strlen(sec->id)) ||
 			    c->id[strlen(sec->id)] != '.')
 				continue;
-			dynbuf_printf(&out,
-			              cli->lang == SG_LANG_EN
-			                  ? (o.format == 2 ? "- %s %s [%s]\n" : "  %s  %s  [%s]\n")
-			                  : (o.format == 2 ? "- %s %s【%s】\n" : "  %s  %s  【%s】\n"),
-			              c->id, cli->lang == SG_LANG_EN ? c->title_en : c->title_ja,
-			              cli->lang == SG_LANG_EN ? catalog_level_name(c->level)
-			                                      : catalog_level_name_ja(c->level));
+			dynbuf_printf(
+			    &out,
+			    cli->lang == SG_LANG_EN
+			        ? (o.format == 2 ? "- %s %s [%s]\n" : "  %s  %s  [%s]\n")
+			        : (o.format == 2 ? "- %s %s【%s】\n" : "  %s  %s  【%s】\n"),
+			    c->id, cli->lang == SG_LANG_EN ? c->title_en : c->title_ja,
+			    cli->lang == SG_LANG_EN ? catalog_level_name(c->level)
+			                            : catalog_level_name_ja(c->level));
 		}
 	}
 	rc = cli_emit(cli, NULL, &out);
@@ -459,8 +460,8 @@ static int catalog_glossary(struct cli *cli, int argc, char **argv)
 	const struct glossary_term *one = NULL;
 	struct opts o;
 	struct dynbuf out = DYNBUF_INIT;
-	int first, rc = parse_opts(cli, "catalog glossary", argc, argv, "format", formats, &o,
-	                           &first);
+	int first,
+	    rc = parse_opts(cli, "catalog glossary", argc, argv, "format", formats, &o, &first);
 
 	if (rc >= 0)
 		return rc;
@@ -480,9 +481,9 @@ static int catalog_glossary(struct cli *cli, int argc, char **argv)
 		return cli_report(cli, &err);
 	}
 	if (o.format == 1) {
-		json_t *j = one ? json_pack("{s:s,s:s,s:s,s:s,s:s}", "section", one->section, "number",
-		                            one->number, "term_ja", one->term_ja, "term_en",
-		                            one->term_en, "text_ja", one->text_ja)
+		json_t *j = one ? json_pack("{s:s,s:s,s:s,s:s,s:s}", "section", one->section,
+		                            "number", one->number, "term_ja", one->term_ja,
+		                            "term_en", one->term_en, "text_ja", one->text_ja)
 		                : json_incref(json_object_get(cat->doc, "glossary"));
 		char *s = json_dumps(j, JSON_INDENT(2));
 		dynbuf_printf(&out, "%s\n", s);
@@ -493,8 +494,9 @@ static int catalog_glossary(struct cli *cli, int argc, char **argv)
 			const struct glossary_term *g = &cat->glossary[i];
 			if (one && g != one)
 				continue;
-			dynbuf_printf(&out, o.format == 2 ? "- **%s** (%s, %s %s.): %s\n"
-			                                  : "%s (%s, %s %s.)\n  %s\n",
+			dynbuf_printf(&out,
+			              o.format == 2 ? "- **%s** (%s, %s %s.): %s\n"
+			                            : "%s (%s, %s %s.)\n  %s\n",
 			              g->term_ja, g->term_en, g->section, g->number, g->text_ja);
 		}
 	}
@@ -506,11 +508,8 @@ static int catalog_glossary(struct cli *cli, int argc, char **argv)
 int cmd_catalog(struct cli *cli, int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-	    {"list", catalog_list},
-	    {"show", catalog_show},
-	    {"export", catalog_export},
-	    {"glossary", catalog_glossary},
-	    {NULL, NULL},
+	    {"list", catalog_list},         {"show", catalog_show}, {"export", catalog_export},
+	    {"glossary", catalog_glossary}, {NULL, NULL},
 	};
 
 	return cli_dispatch_sub(cli, "catalog", subs, USAGE(cli), argc, argv);

@@ -325,6 +325,52 @@ class Init(unittest.TestCase):
         with open(out, encoding="utf-8") as f:
             self.assertTrue(f.read().endswith("# mine\n"))
 
+    def test_every_section_with_guidance_in_i86_order(self):
+        d = sg.scratch(self)
+        out = os.path.join(d, "p.yaml")
+        r = sg.run("init", "--pattern", "1", "--output", out)
+        self.assertEqual(r.code, 0, repr(r))
+        with open(out, encoding="utf-8") as f:
+            text = f.read()
+        for section in ("partners:", "monitor:", "notify:", "service_hours:", "collectors:",
+                        "ledger:", "reports:", "controls:"):
+            self.assertIn("\n" + section, text)
+        self.assertIn("# provider:", text)  # commented out: filled in by the provider
+        self.assertIn("事業者（provider:）", text)
+        # I.8.6: II first, then III basic, then III recommended
+        ii, basic, rec = (text.index("\n  II.1.1.1:"), text.index("\n  III.1.1.1:"),
+                          text.index("\n  III.1.1.3:"))
+        self.assertLess(ii, basic)
+        self.assertLess(basic, text.index("\n  III.5.3.2:"))  # a basic one of the last section
+        self.assertLess(text.index("\n  III.5.3.2:"), rec)     # before the first recommended
+        # it loads for every command that reads a section
+        self.assertEqual(sg.run("assess", out).code, 1)
+        self.assertEqual(sg.run("sla", out).code, 0)
+        r = sg.run("check", out, "--only", "time")
+        self.assertNotEqual(r.code, 2, repr(r))
+
+    def test_status_accepts_the_japanese_labels_the_tool_prints(self):
+        d = sg.scratch(self)
+        p = write(os.path.join(d, "p.yaml"),
+                  "service: {name: ラベル, pattern: 6}\ncontrols:\n"
+                  "  II.1.1.1: {status: 実施済み}\n  II.1.1.2: {status: 一部実施}\n"
+                  "  II.2.1.1: {status: 計画中}\n  II.2.1.2: {status: 未実施}\n"
+                  "  II.2.1.3: {status: 対象外, reason: 該当なし}\n"
+                  "  II.4.1.1: {status: リスク受容, reason: 検討中, expires: 2099-01-01}\n")
+        r = sg.run("assess", p, "--format", "json")
+        self.assertNotEqual(r.code, 2, repr(r))
+        st = {c["id"]: c["status"] for c in r.json()["controls"]}
+        self.assertEqual([st[i] for i in ("II.1.1.1", "II.1.1.2", "II.2.1.1", "II.2.1.2",
+                                          "II.2.1.3", "II.4.1.1")],
+                         ["implemented", "partial", "planned", "not_implemented",
+                          "not_applicable", "accepted_risk"])
+        bad = write(os.path.join(d, "bad.yaml"),
+                    "service: {name: ラベル, pattern: 6}\ncontrols:\n  II.1.1.1: {status: 済}\n")
+        r = sg.run("assess", bad)
+        self.assertEqual(r.code, 2)
+        self.assertIn("実施済み", r.err)
+
+
     def test_classification_and_english(self):
         d = sg.scratch(self)
         out = os.path.join(d, "p.yaml")
@@ -381,6 +427,38 @@ class Sla(unittest.TestCase):
         self.assertTrue(r.out.startswith("<!DOCTYPE html>"))
         self.assertIn("@media print", r.out)
 
+
+class Partners(unittest.TestCase):
+    """連携 ASP・SaaS and 外部委託 (issue 11 §5)."""
+
+    def test_partners_make_their_controls_apply(self):
+        d = sg.scratch(self)
+        base = ("service: {name: 連携, pattern: 6}\ncontrols:\n"
+                "  II.3.1.1: {status: not_applicable, reason: 連携なし}\n"
+                "  II.2.2.1: {status: not_applicable, reason: 委託なし}\n"
+                "  II.8.1.1: {status: not_applicable, reason: 連携なし}\n")
+        p = write(os.path.join(d, "none.yaml"), base)
+        c = {x["id"]: x for x in sg.run("assess", p, "--format", "json").json()["controls"]}
+        self.assertEqual(c["II.3.1.1"]["verdict"], "not_applicable")
+        self.assertEqual(c["II.2.2.1"]["verdict"], "not_applicable")
+        # II.8.1.1: unified user support is required in any case
+        self.assertEqual(c["II.8.1.1"]["verdict"], "gap")
+        self.assertIn("applies_with_partners", c["II.8.1.1"]["reasons"])
+        p = write(os.path.join(d, "with.yaml"), base +
+                  "partners:\n  - {name: 決済代行, role: partner, provides: カード決済, "
+                  "contract: SLA 99.9%}\n")
+        r = sg.run("assess", p, "--format", "json")
+        j = r.json()
+        c = {x["id"]: x for x in j["controls"]}
+        self.assertEqual(c["II.3.1.1"]["verdict"], "gap")
+        self.assertEqual(c["II.2.2.1"]["verdict"], "gap")
+        self.assertEqual(j["service"]["partners"][0]["name"], "決済代行")
+        md = sg.run("assess", p, "--format", "markdown").out
+        self.assertIn("決済代行（連携 ASP・SaaS） 提供: カード決済 契約: SLA 99.9%", md)
+        bad = write(os.path.join(d, "bad.yaml"), base + "partners:\n  - {name: x, role: vendor}\n")
+        r = sg.run("assess", bad)
+        self.assertEqual(r.code, 2)
+        self.assertIn("bad.yaml:7:21:", r.err)
 
 class SlaGolden(unittest.TestCase):
     """All 37 clauses for each pattern in both languages, reviewed against the body."""
