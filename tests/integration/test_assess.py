@@ -302,6 +302,62 @@ class Store(unittest.TestCase):
         self.assertFalse(e["summary"]["passed"])
 
 
+    def test_findings_without_a_value_are_measured_shortfalls(self):
+        """A collector's finding (clock not synchronised, antivirus missing,
+        firewall unreadable) is never "meets" (issue 12 §6)."""
+        d = sg.scratch(self)
+        db = os.path.join(d, "sg.db")
+        os.close(os.open(db, os.O_CREAT | os.O_WRONLY, 0o600))
+        self.assertEqual(sg.run("assess", PAYROLL, "--db", db, env=NOW).code, 1)
+        self.sql(db, "INSERT INTO measurements(service, collector, item_id, subject, status, "
+                     "value_text, detail, measured_at) VALUES "
+                     "('給与計算クラウド', 'time', 'III.1.1.5', 'chrony', 'finding', 'false', "
+                     "'時刻が同期していません', 1795500000),"
+                     "('給与計算クラウド', 'antivirus', 'III.2.2.1.a', 'clamav', 'finding', NULL, "
+                     "'ウイルス対策ソフトが見つかりません', 1795500000),"
+                     "('給与計算クラウド', 'firewall', 'III.3.1.4', 'input-policy', 'finding', "
+                     "'false', 'パケットフィルタを読めません', 1795500000)")
+        r = sg.run("assess", PAYROLL, "--db", db, "--format", "json", env=NOW)
+        j = r.json()
+        c = {x["id"]: x for x in j["controls"]}
+        items = {i["id"]: i for x in j["controls"] for i in x["evaluation_items"]}
+        av = items["III.2.2.1.a"]
+        self.assertEqual((av["provenance"], av["verdict"]), ("measured", "falls_short"))
+        self.assertTrue(av["measured_finding"])
+        self.assertEqual(av["measured"]["detail"], "ウイルス対策ソフトが見つかりません")
+        for cid in ("III.1.1.5", "III.3.1.4", "III.2.2.1"):
+            self.assertEqual(c[cid]["verdict"], "gap", cid)
+        self.assertIn("measured_finding", c["III.1.1.5"]["reasons"])
+        self.assertEqual(c["III.3.1.4"]["finding"]["source"], "firewall:input-policy")
+        for fmt in ("table", "markdown", "html", "csv"):
+            out = sg.run("assess", PAYROLL, "--db", db, "--format", fmt, env=NOW).out
+            self.assertIn("時刻が同期していません", out, fmt)
+            self.assertIn("計測で指摘あり", out, fmt)
+
+    def test_attestations_show_in_every_format(self):
+        d = sg.scratch(self)
+        db = os.path.join(d, "sg.db")
+        os.close(os.open(db, os.O_CREAT | os.O_WRONLY, 0o600))
+        ev = write(os.path.join(d, "drill.txt"), "BCP 訓練記録\n")
+        with open(ev, "rb") as f:
+            sha = hashlib.sha256(f.read()).hexdigest()
+        r = sg.run("attest", "II.6.1.1", "--note", "2026年度 BCP 訓練を実施", "--evidence", ev,
+                   "--db", db, env=NOW)
+        self.assertEqual(r.code, 0, repr(r))
+        r = sg.run("assess", PAYROLL, "--db", db, "--format", "json", env=NOW)
+        c = {x["id"]: x for x in r.json()["controls"]}
+        a = c["II.6.1.1"]["attestations"]
+        self.assertEqual(len(a), 1)
+        self.assertEqual((a[0]["note"], a[0]["files"][0]["sha256"]),
+                         ("2026年度 BCP 訓練を実施", sha))
+        self.assertTrue(a[0]["by"])
+        self.assertGreater(a[0]["at"], 0)
+        for fmt in ("table", "markdown", "html", "csv", "oscal"):
+            out = sg.run("assess", PAYROLL, "--db", db, "--format", fmt, env=NOW).out
+            self.assertIn("2026年度 BCP 訓練を実施", out, fmt)
+            self.assertIn(sha, out, fmt)
+
+
 class Init(unittest.TestCase):
     def test_starter_profile_loads_assesses_and_is_not_overwritten(self):
         d = sg.scratch(self)
