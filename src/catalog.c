@@ -667,11 +667,53 @@ static int list_depth(const char *line)
 	return 0;
 }
 
+/* HTML: paragraphs and nested <ul> lists. */
+static void text_render_html(const char *text, struct dynbuf *out)
+{
+	const char *p = text ? text : "";
+	int depth = 0;
+
+	while (*p) {
+		size_t len = strcspn(p, "\n");
+		char *line = xstrndup(p, len);
+		int d = list_depth(line);
+		if (d) {
+			for (; depth < d; depth++)
+				dynbuf_addstr(out, "<ul>");
+			for (; depth > d; depth--)
+				dynbuf_addstr(out, "</ul>");
+			dynbuf_addstr(out, "<li>");
+			dynbuf_add_html_escaped(out, line);
+			dynbuf_addstr(out, "</li>\n");
+		} else if (depth) {
+			dynbuf_addstr(out, "<li class=\"cont\">");
+			dynbuf_add_html_escaped(out, line);
+			dynbuf_addstr(out, "</li>\n");
+		} else {
+			dynbuf_addstr(out, "<p>");
+			dynbuf_add_html_escaped(out, line);
+			dynbuf_addstr(out, "</p>\n");
+		}
+		free(line);
+		p += len;
+		if (*p)
+			p++;
+	}
+	for (; depth > 0; depth--)
+		dynbuf_addstr(out, "</ul>");
+	if (text && strchr(text, ')'))
+		dynbuf_addch(out, '\n');
+}
+
 void catalog_text_render(const char *text, int md, int indent, struct dynbuf *out)
 {
 	const char *p = text ? text : "";
 	int in_list = 0;
 
+	if (md == CATALOG_TEXT_HTML) {
+		text_render_html(text, out);
+		return;
+	}
 	while (*p) {
 		size_t len = strcspn(p, "\n");
 		char *line = xstrndup(p, len);

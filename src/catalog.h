@@ -206,8 +206,10 @@ const struct glossary_term *catalog_glossary_find(const struct catalog *c, const
 void catalog_roman(size_t n, char *buf, size_t bufsz);
 
 /* Appends a text of the guideline (paragraphs joined by \n, "a) …" items and
- * nested "1) …" items) as a list: Markdown (md) or indented plain text.
- * indent is the first level's indentation in spaces. */
+ * nested "1) …" items) as nested lists: CATALOG_TEXT_PLAIN (indented),
+ * CATALOG_TEXT_MARKDOWN or CATALOG_TEXT_HTML (<p> and nested <ul>, escaped).
+ * indent is the first level's indentation in spaces (plain, Markdown). */
+enum { CATALOG_TEXT_PLAIN = 0, CATALOG_TEXT_MARKDOWN = 1, CATALOG_TEXT_HTML = 2 };
 void catalog_text_render(const char *text, int md, int indent, struct dynbuf *out);
 
 const char *catalog_level_name(enum level l);       /* "basic" | "recommended" */

@@ -201,9 +201,12 @@ void judge_duration_words(double seconds, int lang, struct dynbuf *out)
 	long long left;
 	int any = 0;
 
+	/* one unit where it is exact and reads naturally: 「1年」「3週間」「5時間」, but
+	 * 「2日3時間」 rather than 「51時間」 and 「12時間41分1秒」 rather than seconds */
+	static const double below[] = {0, 0, 0, 0, 24, 60, 60}; /* 0: no limit */
 	for (size_t i = 0; i < n; i++) {
 		double q = seconds / dur_units[i].seconds;
-		if (q >= 1 && fabs(q - round(q)) < 1e-6) {
+		if (q >= 1 && fabs(q - round(q)) < 1e-6 && (!below[i] || q < below[i])) {
 			unit_words((long long)round(q), i, lang, out);
 			return;
 		}
