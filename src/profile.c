@@ -169,8 +169,9 @@ static enum sg_code parse_status(struct profile *p, struct profile_control *pc,
 		        "implemented（実施済み）, partial（一部実施）, planned（計画中）, "
 		        "not_implemented（未実施）, not_applicable（対象外）, "
 		        "accepted_risk（リスク受容）のいずれかです",
-		        "use one of implemented, partial, planned, not_implemented, "
-		        "not_applicable, accepted_risk"));
+		        "use one of implemented (実施済み), partial (一部実施), planned (計画中), "
+		        "not_implemented (未実施), not_applicable (対象外), accepted_risk "
+		        "(リスク受容)"));
 	return SG_ERR_INPUT;
 }
 

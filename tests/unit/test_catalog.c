@@ -310,8 +310,8 @@ static void test_numbering_footnotes_glossary(void **state)
 	struct dynbuf b = DYNBUF_INIT;
 	const struct control *c = catalog_control(cat, "III.5.1.1");
 	const struct eval_item *it = catalog_item(cat, "III.2.1.3.c");
-	const char *expect[] = {"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi",
-	                        "xiv", "xvii"};
+	const char *expect[] = {"i",    "ii", "iii", "iv", "v",   "vi",  "vii",
+	                        "viii", "ix", "x",   "xi", "xiv", "xvii"};
 	const size_t nums[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 14, 17};
 	(void)state;
 
