@@ -846,19 +846,50 @@ static void report_items(struct report *w)
 	table_end(w);
 }
 
+/* HTML: the I.9 definitions of the guideline's terms the report uses. */
+static void report_glossary(struct report *w, size_t from)
+{
+	const struct catalog *cat = w->r->catalog;
+	int any = 0;
+
+	for (size_t i = 0; i < cat->nglossary; i++) {
+		const struct glossary_term *g = &cat->glossary[i];
+		const char *term = w->o->lang == SG_LANG_EN ? g->term_en : g->term_ja;
+		if (!strstr(dynbuf_ptr(w->out) + from, term))
+			continue;
+		if (!any) {
+			heading(w, 2, L(w->o, "用語の定義（ガイドライン I.9）", "Terms (guideline I.9)"));
+			dynbuf_addstr(w->out, "<dl class=\"glossary\">\n");
+		}
+		any = 1;
+		dynbuf_printf(w->out, "<dt id=\"glossary-%s-%s\">", g->section, g->number);
+		dynbuf_add_html_escaped(w->out, g->term_ja);
+		dynbuf_addstr(w->out, " (");
+		dynbuf_add_html_escaped(w->out, g->term_en);
+		dynbuf_addstr(w->out, ")</dt><dd>");
+		dynbuf_add_html_escaped(w->out, g->text_ja);
+		dynbuf_addstr(w->out, "</dd>\n");
+	}
+	if (any)
+		dynbuf_addstr(w->out, "</dl>\n");
+}
+
 static enum sg_code write_report(const struct assess_result *r, const struct assess_write_opts *o,
                                  struct dynbuf *out, int html)
 {
 	struct report w = {r, o, out, html};
 	struct dynbuf t = DYNBUF_INIT;
+	size_t from = out->len;
 
 	report_head(&w, &t);
 	report_summary(&w, &t);
 	report_gaps(&w);
 	report_evidence(&w);
 	report_items(&w);
-	if (html)
+	if (html) {
+		report_glossary(&w, from);
 		dynbuf_addstr(out, "</body>\n</html>\n");
+	}
 	dynbuf_release(&t);
 	return dynbuf_status(out);
 }

@@ -101,6 +101,12 @@ class GuidelineTerms(unittest.TestCase):
             for word in ("不合格", "不適合", "約束値"):
                 self.assertNotIn(word, r.out, fmt)
 
+    def test_html_defines_the_guideline_terms_it_uses(self):
+        r = sg.run("assess", PAYROLL, "--format", "html")
+        self.assertIn('<dl class="glossary">', r.out)
+        self.assertIn('<dt id="glossary-I.9.2-iv">利用者 (user)</dt>', r.out)
+        self.assertIn("ASP・SaaS サービスを利用する法人又は個人。", r.out)
+
     def test_summary_separates_star_items_basic_and_the_rest(self):
         r = sg.run("assess", PAYROLL)
         self.assertIn("* の評価項目（特に達成が必要な値）8 件: 参照値を満たす 8", r.out)
