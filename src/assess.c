@@ -90,6 +90,9 @@ void assess_item_words(const struct assess_item *ai, enum assess_value_which whi
 	}
 	if (!judge_token_words(token, lang, out))
 		judge_value_words(v, ai->kind, lang, out);
+	if (v->type == VALUE_COUNT && strstr(ai->item->name_ja, "世代")) /* 5世代 */
+		dynbuf_addstr(out, lang == 1 ? (v->count == 1 ? " generation" : " generations")
+		                             : "世代");
 }
 
 static void format_into(const struct value *v, char *out, size_t n)

@@ -202,6 +202,11 @@ static void committed_value(const struct commitment *c, int lang, struct dynbuf 
 {
 	if (c->committed && !judge_token_words(c->token, lang, out))
 		judge_value_words(c->committed, c->ai->kind, lang, out);
+	if (c->committed && c->committed->type == VALUE_COUNT &&
+	    strstr(c->ai->item->name_ja, "世代")) /* 「3世代」 */
+		dynbuf_addstr(out, lang == SG_LANG_EN
+		                       ? (c->committed->count == 1 ? " generation" : " generations")
+		                       : "世代");
 }
 
 /* The committed value in the value grammar, for machines (JSON). */
