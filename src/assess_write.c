@@ -863,7 +863,8 @@ static void report_glossary(struct report *w, size_t from)
 		if (!strstr(dynbuf_ptr(w->out) + from, term))
 			continue;
 		if (!any) {
-			heading(w, 2, L(w->o, "用語の定義（ガイドライン I.9）", "Terms (guideline I.9)"));
+			heading(w, 2,
+			        L(w->o, "用語の定義（ガイドライン I.9）", "Terms (guideline I.9)"));
 			dynbuf_addstr(w->out, "<dl class=\"glossary\">\n");
 		}
 		any = 1;

@@ -14,14 +14,17 @@
 
 static const char usage_ja[] =
     "使い方: saasguard sla ファイル [--format markdown|html|json] [--output パス]\n\n"
-    "パターンのすべての評価項目について、約定する値（targets: でより厳しい目標を定めた\n"
-    "項目はその目標）を契約書に添付できる文言で一覧にします（I.8.4: 評価項目は SLA の\n"
-    "項目として使えます）。\n";
+    "パターンのすべての評価項目について、約定値（targets: の目標値、なければ values: の\n"
+    "申告値、どちらもなければ対策参照値）を契約書に添付できる文言で一覧にします（I.8.4:\n"
+    "評価項目は SLA の項目として使えます）。約定値が対策参照値に達しない項目は、契約書には\n"
+    "含めず標準エラーに示します（事業者の確認用）。\n";
 static const char usage_en[] =
     "usage: saasguard sla FILE [--format markdown|html|json] [--output PATH]\n\n"
-    "Lists every evaluation item of the pattern with the value committed to (the stricter\n"
-    "targets: where given) in contract wording, ready to attach to a contract (I.8.4: the\n"
-    "evaluation items are meant as SLA terms).\n";
+    "Lists every evaluation item of the pattern with the value committed to (the target in\n"
+    "targets:, else the value declared in values:, else the reference value) in contract\n"
+    "wording, ready to attach to a contract (I.8.4: the evaluation items are meant as SLA\n"
+    "terms). Committed values short of the reference value are listed on stderr for the\n"
+    "provider, not in the contract.\n";
 
 enum { OPT_FORMAT = 256, OPT_OUTPUT, OPT_HELP };
 
