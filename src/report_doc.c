@@ -401,7 +401,7 @@ static void sla(struct rdoc *d, struct dynbuf *t)
 	const struct report *r = d->r;
 	static const double w[] = {1.15, 3.0, 1.9, 1.5, 0.75, 1.15};
 	const char *h[] = {T("評価項目", "Item"),    T("内容", "Description"),
-	                   T("約束値", "Committed"), T("実績", "Achieved"),
+	                   T("約定値", "Committed"), T("実績", "Achieved"),
 	                   T("根拠", "Source"),      T("判定", "Result")};
 	struct rdoc_block *b;
 	size_t met = 0, missed = 0;
@@ -412,7 +412,7 @@ static void sla(struct rdoc *d, struct dynbuf *t)
 		missed += r->sla[i].verdict == SLA_MISSED;
 	}
 	para(d,
-	     T("評価項目 %zu 件のうち、達成 %zu 件、未達 %zu 件です。約束値は当社の目標値"
+	     T("評価項目 %zu 件のうち、達成 %zu 件、未達 %zu 件です。約定値は当社の目標値"
 	       "（設定のない項目はガイドラインのパターン %d の対策参照値）、実績は当該期間の"
 	       "計測値（監視・収集）又は申告値です。＊は特に達成すべき項目です。",
 	       "Of %zu evaluation items, %zu were met and %zu missed. The committed value is "
