@@ -71,6 +71,20 @@ const char *assess_control_status_label(enum control_status s, int lang)
 	return (size_t)s < sizeof(ja) / sizeof(ja[0]) ? (lang == 1 ? en[s] : ja[s]) : "";
 }
 
+void assess_reference_words(const struct assess_item *ai, int lang, struct dynbuf *out)
+{
+	if (lang != 1 || ai->ref->kind == REF_NONE) {
+		dynbuf_addstr(out, ai->ref->text_ja);
+		return;
+	}
+	if (!judge_token_words(ai->ref->quantity_text, lang, out))
+		judge_value_words(&ai->ref->quantity, ai->ref->kind, lang, out);
+	if (ai->item->starts_en)
+		dynbuf_printf(out, " %s", ai->item->starts_en); /* the point it is measured from */
+	if (ai->ref->quantity.type == VALUE_COUNT && strstr(ai->item->name_ja, "世代"))
+		dynbuf_addstr(out, ai->ref->quantity.count == 1 ? " generation" : " generations");
+}
+
 void assess_item_words(const struct assess_item *ai, enum assess_value_which which, int lang,
                        struct dynbuf *out)
 {

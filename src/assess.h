@@ -208,6 +208,11 @@ enum assess_value_which {
 void assess_item_words(const struct assess_item *ai, enum assess_value_which which, int lang,
                        struct dynbuf *out);
 
+/* The pattern's reference value for people: the guideline's own text in
+ * Japanese (「ベンダリリースから 24 時間以内」), in words in English ("24 hours
+ * after the vendor's release"); without the "*". */
+void assess_reference_words(const struct assess_item *ai, int lang, struct dynbuf *out);
+
 /* Labels in the guideline's terms (I.8.1: countermeasures are indicators,
  * not certification criteria; I.8.5: reference values are guides):
  * 参照値を満たす / 参照値に達しない / 値なし …, 対策済み / 要対応 … */

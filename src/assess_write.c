@@ -28,18 +28,9 @@ static const char *item_name(const struct eval_item *it, int lang)
 	return lang == SG_LANG_EN ? it->name_en : it->name_ja;
 }
 
-/* The reference value: the guideline's own text in Japanese, in words in English. */
 static void ref_text_lang(const struct assess_item *ai, int lang, struct dynbuf *out)
 {
-	if (lang != SG_LANG_EN || ai->ref->kind == REF_NONE)
-		dynbuf_addstr(out, ai->ref->text_ja);
-	else if (!judge_token_words(ai->ref->quantity_text, lang, out))
-		judge_value_words(&ai->ref->quantity, ai->ref->kind, lang, out);
-	if (lang == SG_LANG_EN && ai->ref->kind != REF_NONE && ai->item->starts_en)
-		dynbuf_printf(out, " %s", ai->item->starts_en); /* the point it is measured from */
-	if (lang == SG_LANG_EN && ai->ref->quantity.type == VALUE_COUNT &&
-	    strstr(ai->item->name_ja, "世代"))
-		dynbuf_addstr(out, ai->ref->quantity.count == 1 ? " generation" : " generations");
+	assess_reference_words(ai, lang, out);
 	dynbuf_addstr(out, ai->ref->required ? "*" : "");
 }
 

@@ -281,11 +281,12 @@ size_t sla_shortfalls(const struct assess_result *r, int lang, struct dynbuf *ou
 		const struct assess_control *ac = &r->controls[i];
 		for (size_t k = 0; k < ac->nitems; k++) {
 			struct commitment c;
-			struct dynbuf v = DYNBUF_INIT;
+			struct dynbuf v = DYNBUF_INIT, ref = DYNBUF_INIT;
 			commitment_of(ac, &ac->items[k], &c);
 			if (!c.applicable || !c.short_of_reference)
 				continue;
 			committed_value(&c, lang, &v);
+			assess_reference_words(c.ai, lang, &ref);
 			dynbuf_printf(
 			    out,
 			    TR(lang, "%s %s: 約定値「%s」は対策参照値「%s」%sに達しません。\n",
@@ -293,11 +294,12 @@ size_t sla_shortfalls(const struct assess_result *r, int lang, struct dynbuf *ou
 			       "reference value \"%s\"%s.\n"),
 			    c.ai->item->id,
 			    lang == SG_LANG_EN ? c.ai->item->name_en : c.ai->item->name_ja,
-			    dynbuf_ptr(&v), c.ai->ref->text_ja,
+			    dynbuf_ptr(&v), dynbuf_ptr(&ref),
 			    c.ai->ref->required ? TR(lang, "（* 特に達成が必要な値）",
 			                             " (* a value to be met especially)")
 			                        : "");
 			dynbuf_release(&v);
+			dynbuf_release(&ref);
 			n++;
 		}
 	}
@@ -372,7 +374,8 @@ static void write_row(const struct assess_control *ac, const struct assess_item 
 	struct dynbuf ref = DYNBUF_INIT, val = DYNBUF_INIT, cl = DYNBUF_INIT;
 
 	commitment_of(ac, ai, &c);
-	dynbuf_printf(&ref, "%s%s", c.ai->ref->text_ja, c.ai->ref->required ? "*" : "");
+	assess_reference_words(c.ai, lang, &ref);
+	dynbuf_addstr(&ref, c.ai->ref->required ? "*" : "");
 	if (c.committed)
 		committed_value(&c, lang, &val);
 	else
