@@ -125,12 +125,23 @@ static void control_entry(const struct catalog *cat, const struct control *c, in
 			                   "には参照値なし。targets: %c: で目標を定められます）\n",
 			              it->letter, dynbuf_ptr(&ex), en ? it->name_en : it->name_ja,
 			              it->letter);
-		else
+		else {
+			/* English: the reference in words (the Japanese keeps the guideline's text)
+			 */
+			struct dynbuf ref = DYNBUF_INIT;
+			if (!en)
+				dynbuf_addstr(&ref, r->text_ja);
+			else if (!judge_token_words(r->quantity_text, 1, &ref))
+				judge_value_words(&r->quantity, r->kind, 1, &ref);
+			if (en && it->starts_en)
+				dynbuf_printf(&ref, " %s", it->starts_en);
 			dynbuf_printf(out,
 			              en ? "      # %c: %-14s # %s — reference: %s%s\n"
 			                 : "      # %c: %-14s # %s — 対策参照値: %s%s\n",
 			              it->letter, dynbuf_ptr(&ex), en ? it->name_en : it->name_ja,
-			              r->text_ja, r->required ? "*" : "");
+			              dynbuf_ptr(&ref), r->required ? "*" : "");
+			dynbuf_release(&ref);
+		}
 		dynbuf_release(&ex);
 	}
 }
