@@ -1,9 +1,13 @@
 /*
- * assess - the assessment of one service (issue 3): a verdict for every
- * countermeasure and every evaluation item of the service's pattern, from
- * what its profile declares and, where the monitor or the collectors
- * measured something, from the measurement (provenance "measured"; a
- * measurement worse than the declared value is reported as a disagreement).
+ * assess - the assessment of one service: a verdict for every
+ * countermeasure and every evaluation item of the service's pattern, in the
+ * guideline's terms (I.8.1, I.8.5: 参照値を満たす / 参照値に達しない / 値なし;
+ * 対策済み / 要対応 …, never pass or fail), from what its profile declares
+ * (with its partners:) and, where the monitor or the collectors measured
+ * something, from the measurement (provenance "measured"; a measurement
+ * worse than the declared value is reported as a disagreement; a finding
+ * without a value is a shortfall). Attestations from the ledger are
+ * attached to their controls as evidence (assess_attach_attestation()).
  *
  * assess_run() is a pure function of (catalog, profile, measured values,
  * now): it reads no file and no clock. The writers in assess_write.c (table,
