@@ -225,8 +225,11 @@ static void show_footnotes(struct cli *cli, const struct footnote *f, size_t n, 
 	    out, md ? "\n**%s**\n\n" : "\n  %s\n",
 	    TR(cli->lang, "脚注（ガイドラインの定義）", "footnotes (the guideline's definitions)"));
 	for (size_t i = 0; i < n; i++)
-		dynbuf_printf(out, md ? "- 注%d %s: %s\n" : "    注%d %s: %s\n", f[i].number,
-		              f[i].term_ja, f[i].text_ja);
+		dynbuf_printf(out,
+		              cli->lang == SG_LANG_EN
+		                  ? (md ? "- note %d %s: %s\n" : "    note %d %s: %s\n")
+		                  : (md ? "- 注%d %s: %s\n" : "    注%d %s: %s\n"),
+		              f[i].number, f[i].term_ja, f[i].text_ja);
 }
 
 static void show_item_text(struct cli *cli, const struct eval_item *it, int pattern,
