@@ -671,13 +671,14 @@ static int list_depth(const char *line)
 static void text_render_html(const char *text, struct dynbuf *out)
 {
 	const char *p = text ? text : "";
-	int depth = 0;
+	int depth = 0, listed = 0;
 
 	while (*p) {
 		size_t len = strcspn(p, "\n");
 		char *line = xstrndup(p, len);
 		int d = list_depth(line);
 		if (d) {
+			listed = 1;
 			for (; depth < d; depth++)
 				dynbuf_addstr(out, "<ul>");
 			for (; depth > d; depth--)
@@ -701,7 +702,7 @@ static void text_render_html(const char *text, struct dynbuf *out)
 	}
 	for (; depth > 0; depth--)
 		dynbuf_addstr(out, "</ul>");
-	if (text && strchr(text, ')'))
+	if (listed)
 		dynbuf_addch(out, '\n');
 }
 

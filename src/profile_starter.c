@@ -97,10 +97,8 @@ static void example(const struct eval_item *it, int pattern, struct dynbuf *out)
 	}
 }
 
-static void control_entry(const struct catalog *cat, const struct control *c, int pattern, int en,
-                          struct dynbuf *out)
+static void control_entry(const struct control *c, int pattern, int en, struct dynbuf *out)
 {
-	(void)cat;
 	dynbuf_printf(out, en ? "\n  # %s %s [%s]\n" : "\n  # %s %s【%s】\n", c->id,
 	              en ? c->title_en : c->title_ja,
 	              en ? catalog_level_name(c->level) : catalog_level_name_ja(c->level));
@@ -181,7 +179,7 @@ static void controls_block(const struct catalog *cat, int pattern, int en, struc
 				              sec ? sec->id : c->section,
 				              sec ? (en ? sec->title_en : sec->title_ja) : "");
 			}
-			control_entry(cat, c, pattern, en, out);
+			control_entry(c, pattern, en, out);
 		}
 	}
 }
