@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "judge.h"
+#include "xalloc.h"
 #include "banned.h"
 
 /* Durations compare with a tolerance of a millisecond, so 12mo equals 1y. */
@@ -337,6 +338,11 @@ int judge_token_words(const char *token, int lang, struct dynbuf *out)
 	digits = strspn(p, "0123456789");
 	if (!digits || digits > 9)
 		return 0;
+	for (size_t i = 0; i < sizeof(dur_units) / sizeof(dur_units[0]) && !plus; i++)
+		if (!strcmp(p + digits, dur_units[i].ja)) { /* as written in Japanese: 「24時間」 */
+			unit_words(strtoll(p, NULL, 10), i, lang, out);
+			return 1;
+		}
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		if (strcmp(p + digits, map[i].unit))
 			continue;
@@ -347,4 +353,183 @@ int judge_token_words(const char *token, int lang, struct dynbuf *out)
 		return 1;
 	}
 	return 0;
+}
+
+/* "2日3時間", "12 hours 41 minutes 1 second", "1ヶ月": number-unit pairs. */
+static int duration_words_parse_unit(const char *s, double *seconds, size_t *unit, int *nparts);
+
+static int duration_words_parse(const char *s, double *seconds)
+{
+	return duration_words_parse_unit(s, seconds, NULL, NULL);
+}
+
+/* As duration_words_parse(); *unit is the last unit's index, *nparts the pairs. */
+static int duration_words_parse_unit(const char *s, double *seconds, size_t *unit, int *nparts)
+{
+	size_t n = sizeof(dur_units) / sizeof(dur_units[0]);
+	const char *p = s;
+	int parts = 0;
+
+	*seconds = 0;
+	while (*p) {
+		char *end;
+		double q;
+		size_t best = n, bestlen = 0;
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		if (*p < '0' || *p > '9')
+			return -1;
+		q = strtod(p, &end);
+		p = end;
+		while (*p == ' ')
+			p++;
+		for (size_t i = 0; i < n; i++) {
+			const char *names[] = {dur_units[i].ja, dur_units[i].en};
+			for (size_t k = 0; k < 2; k++) {
+				size_t l = strlen(names[k]);
+				if (strncmp(p, names[k], l) || l <= bestlen)
+					continue;
+				best = i;
+				bestlen = l;
+			}
+		}
+		if (best == n)
+			return -1;
+		p += bestlen;
+		if (*p == 's') /* "hours" */
+			p++;
+		*seconds += q * dur_units[best].seconds;
+		parts++;
+		if (unit)
+			*unit = best;
+	}
+	if (nparts)
+		*nparts = parts;
+	return parts ? 0 : -1;
+}
+
+/* Members joined by 又は / 及び / 、 / " or " / " and " / ", ". */
+static int members_words_parse(const char *s, struct value *v)
+{
+	static const char *const seps[] = {"又は", "及び",  "、", ", or ", ", and ",
+	                                   " or ", " and ", ", ", NULL};
+	static const enum value_set sets[] = {SET_AUTH, SET_ENCRYPTION, SET_ORIGINALITY};
+	char *copy = xstrdup(s), *suffix = strstr(copy, ", or equivalent");
+
+	if (suffix)
+		*suffix = '\0';
+	for (size_t k = 0; k < sizeof(sets) / sizeof(sets[0]); k++) {
+		const char *p = copy;
+		unsigned bits = 0;
+		int ok = 1;
+		while (*p && ok) {
+			size_t best = 0;
+			unsigned bit = 0;
+			for (unsigned b = 1; b <= AUTH_FIDO2; b <<= 1)
+				for (int lang = 0; lang < 2; lang++) {
+					const char *w = judge_member_words(sets[k], b, lang);
+					size_t l = strlen(w);
+					if (l && l > best && !strncmp(p, w, l)) {
+						best = l;
+						bit = b;
+					}
+				}
+			if (!bit) {
+				ok = 0;
+				break;
+			}
+			bits |= bit;
+			p += best;
+			for (size_t i = 0; seps[i]; i++)
+				if (!strncmp(p, seps[i], strlen(seps[i]))) {
+					p += strlen(seps[i]);
+					break;
+				}
+		}
+		if (ok && bits) {
+			memset(v, 0, sizeof(*v));
+			v->type = VALUE_SET;
+			v->set = sets[k];
+			v->members = bits;
+			free(copy);
+			return 0;
+		}
+	}
+	free(copy);
+	return -1;
+}
+
+int judge_words_parse(const char *s, struct value *v)
+{
+	static const struct {
+		const char *ja, *en;
+		enum value_type type;
+		int arg;
+	} fixed[] = {
+	    {"365日24時間", "around the clock, all year", VALUE_24X7, 0},
+	    {"バックアップ実施の都度", "at every backup", VALUE_EVERY_BACKUP, 0},
+	    {"ホットスタンバイ", "hot standby", VALUE_STANDBY, STANDBY_HOT},
+	    {"コールドスタンバイ", "cold standby", VALUE_STANDBY, STANDBY_COLD},
+	    {"スタンバイ機なし", "no standby", VALUE_STANDBY, STANDBY_NONE},
+	    {"実施", "in place", VALUE_BOOL, 1},
+	    {"未実施", "not in place", VALUE_BOOL, 0},
+	};
+	size_t len = strlen(s);
+	char *end;
+
+	memset(v, 0, sizeof(*v));
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (!strcmp(s, fixed[i].ja) || !strcmp(s, fixed[i].en)) {
+			v->type = fixed[i].type;
+			v->standby = (enum value_standby)fixed[i].arg;
+			v->boolean = fixed[i].arg;
+			return 0;
+		}
+	if (!strncmp(s, "サービス提供期間＋", strlen("サービス提供期間＋")) ||
+	    !strncmp(s, "the service period plus ", 24)) {
+		const char *rest = s + (s[0] == 't' ? 24 : strlen("サービス提供期間＋"));
+		if (duration_words_parse(rest, &v->seconds))
+			return -1;
+		v->type = VALUE_SERVICE_PLUS;
+		return 0;
+	}
+	/* "5世代", "3 generations" */
+	v->count = strtoll(s, &end, 10);
+	if (end != s &&
+	    (!strcmp(end, "世代") || !strcmp(end, " generations") || !strcmp(end, " generation"))) {
+		v->type = VALUE_COUNT;
+		return 0;
+	}
+	if (len && s[len - 1] == '%')
+		return -1; /* the value grammar's own */
+	if (!duration_words_parse(s, &v->seconds)) {
+		v->type = VALUE_DURATION;
+		return 0;
+	}
+	return members_words_parse(s, v);
+}
+
+int judge_words_token(const char *s, struct dynbuf *token)
+{
+	static const char *const toks[] = {"y", "mo", "w", "d", "h", "m", "s"};
+	struct value v;
+	const char *d = s;
+	double sec;
+	size_t unit = 0;
+	int parts = 0;
+
+	if (judge_words_parse(s, &v))
+		return -1;
+	if (v.type == VALUE_SERVICE_PLUS)
+		d = s + (s[0] == 't' ? 24 : strlen("サービス提供期間＋"));
+	/* one number and unit: keep the unit ("24時間" -> 24h, not 1d) */
+	if ((v.type == VALUE_DURATION || v.type == VALUE_SERVICE_PLUS) &&
+	    !duration_words_parse_unit(d, &sec, &unit, &parts) && parts == 1) {
+		dynbuf_printf(token, "%s%.0f%s", v.type == VALUE_SERVICE_PLUS ? "service+" : "",
+		              sec / dur_units[unit].seconds, toks[unit]);
+		return dynbuf_status(token) ? -1 : 0;
+	}
+	return value_format(&v, token) ? -1 : 0;
 }

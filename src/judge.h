@@ -50,6 +50,14 @@ void judge_duration_words(double seconds, int lang, struct dynbuf *out);
 /* A duration token as written ("24h", "service+1y") in words keeping its
  * unit (「24時間」, not 「1日」); 0 (nothing appended) for any other text. */
 int judge_token_words(const char *token, int lang, struct dynbuf *out);
+/* The inverse of judge_value_words() (Japanese or English words, as the
+ * checklists print them) into a value: 0, or -1 when s is not such words.
+ * For `saasguard import`, which reads its own checklists back. */
+int judge_words_parse(const char *s, struct value *v);
+/* judge_words_parse() written as the value grammar's token, keeping a
+ * single unit as written ("24時間" -> "24h", "サービス提供期間＋1年" ->
+ * "service+1y", 「ホットスタンバイ」 -> "hot"); 0, or -1 for other text. */
+int judge_words_token(const char *s, struct dynbuf *token);
 /* A set member in the guideline's words (「ICカード」, "IC card"). */
 const char *judge_member_words(enum value_set set, unsigned bit, int lang);
 

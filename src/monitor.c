@@ -22,6 +22,7 @@
 #include "curluv.h"
 #include "ledger.h"
 #include "monitor.h"
+#include "sdnotify.h"
 #include "notify.h"
 #include "report_job.h"
 #include "report_pdf.h"
@@ -1303,6 +1304,7 @@ static void on_flush(uv_timer_t *t)
 	struct sg_error err;
 
 	memset(&err, 0, sizeof(err));
+	sdnotify_watchdog(); /* the loop turns: systemd's WatchdogSec= */
 	if (flush_results(m, &err))
 		mlog(m, "store: %s", err.msg);
 	else
@@ -1421,6 +1423,7 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	}
 	schedule_arm(m);
 	maybe_finish(m); /* --once with no checks */
+	sdnotify_ready("monitoring");
 	uv_run(&m->loop, UV_RUN_DEFAULT);
 	if (opts->stats)
 		log_stats(m, (timeutil_monotonic_ms() - t0) / 1000.0);

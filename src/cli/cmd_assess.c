@@ -11,6 +11,7 @@
 
 #include "assess.h"
 #include "assess_write.h"
+#include "assess_xlsx.h"
 #include "cli.h"
 #include "ledger.h"
 #include "profile.h"
@@ -20,14 +21,15 @@
 #include "banned.h"
 
 static const char usage_ja[] =
-    "使い方: saasguard assess ファイル [--format table|json|markdown|html|csv|oscal]\n"
+    "使い方: saasguard assess ファイル [--format table|json|markdown|html|csv|oscal|xlsx]\n"
     "                         [--output パス] [--strict] [--db パス]\n\n"
     "プロファイル（YAML）の申告をサービスのパターンの対策参照値と照合し、評価項目ごとに\n"
     "参照値を満たす・参照値に達しない・値なしなどを、対策項目ごとに対策済み・要対応・\n"
     "対象外・リスク受容・未評価を示します。対策項目は認証基準ではなく指標、対策参照値は\n"
     "目安です（I.8.1、I.8.5）。\n"
     "  --format    table（端末）、json、markdown・html（報告書）、\n"
-    "              csv（Annex 2・3 のチェックリスト）、oscal（OSCAL 1.1.3 assessment-results）\n"
+    "              csv（Annex 2・3 のチェックリスト）、oscal（OSCAL 1.1.3 assessment-results）、\n"
+    "              xlsx（監査用の Excel: 概要、Annex 2、Annex 3 の3シート。端末には出力しない）\n"
     "  --output    ファイルに書き出す（一時ファイル経由で置き換え）\n"
     "  --strict    推奨の対策項目も終了コードに含める\n"
     "  --db        監視・収集の計測値があるデータベース。計測値は申告値より優先して判定し\n"
@@ -36,7 +38,7 @@ static const char usage_ja[] =
     "終了コード（saasguard の方針）: 0 基本の対策項目がすべて対策済み・対象外・リスク受容で\n"
     "* の評価項目がすべて参照値を満たす、1 それ以外、2 プロファイルが読めない・不正。\n";
 static const char usage_en[] =
-    "usage: saasguard assess FILE [--format table|json|markdown|html|csv|oscal]\n"
+    "usage: saasguard assess FILE [--format table|json|markdown|html|csv|oscal|xlsx]\n"
     "                             [--output PATH] [--strict] [--db PATH]\n\n"
     "Compares what a profile (YAML) declares with its pattern's reference values: each\n"
     "evaluation item meets the reference value, falls short of it, has no value ...; each\n"
@@ -44,7 +46,8 @@ static const char usage_en[] =
     "The countermeasures are indicators, not certification criteria, and reference values\n"
     "are guides (I.8.1, I.8.5).\n"
     "  --format    table (terminal), json, markdown or html (report), csv (the Annex 2\n"
-    "              and 3 checklists), oscal (OSCAL 1.1.3 assessment-results)\n"
+    "              and 3 checklists), oscal (OSCAL 1.1.3 assessment-results), xlsx (an\n"
+    "              Excel workbook for auditors: summary, Annex 2, Annex 3; not to a terminal)\n"
     "  --output    write to a file (atomically)\n"
     "  --strict    recommended countermeasures count for the exit status too\n"
     "  --db        the database with the monitor's and collectors' measurements; measured\n"
@@ -135,6 +138,11 @@ int cmd_assess(struct cli *cli, int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_need_one_profile(cli, "assess");
+	if (format == ASSESS_XLSX && (!output || !strcmp(output, "-")) && isatty(STDOUT_FILENO))
+		return cli_usage_error(cli, "assess", "%s",
+		                       TR(cli->lang,
+		                          "xlsx は --output でファイルに書き出してください",
+		                          "write xlsx to a file with --output"));
 	file = argv[optind];
 	cat = cli_catalog(cli);
 	cli_error_init(cli, &err);
@@ -180,7 +188,8 @@ int cmd_assess(struct cli *cli, int argc, char **argv)
 	wo.lang = (int)cli->lang;
 	wo.color = cli->color && format == ASSESS_TABLE && (!output || !strcmp(output, "-"));
 	wo.strict = strict;
-	if (assess_write(r, (enum assess_format)format, &wo, &out, &err)) {
+	if (format == ASSESS_XLSX ? assess_xlsx(r, &wo, &out, &err)
+	                          : assess_write(r, (enum assess_format)format, &wo, &out, &err)) {
 		status = cli_report(cli, &err);
 		goto done;
 	}

@@ -22,6 +22,7 @@
 #include "ledger.h"
 #include "monitor.h"
 #include "notify.h"
+#include "sdnotify.h"
 #include "store_monitor.h"
 #include "table.h"
 #include "timeutil.h"

@@ -500,6 +500,54 @@ static void test_value_words(void **state)
 	dynbuf_release(&b);
 }
 
+/* The words read back (saasguard import): every kind, both languages. */
+static void test_words_read_back(void **state)
+{
+	static const char *const tokens[] = {"5m",           "24h",
+	                                     "1mo",          "service+1y",
+	                                     "hot",          "cold",
+	                                     "24x7",         "every_backup",
+	                                     "true",         "[ic_card, biometric]",
+	                                     "[tls, ipsec]", "[timestamp, signature]",
+	                                     "51h"};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++)
+		for (int lang = 0; lang < 2; lang++) {
+			struct value v, back;
+			struct dynbuf w = DYNBUF_INIT, t1 = DYNBUF_INIT, t2 = DYNBUF_INIT;
+			assert_int_equal(value_parse(tokens[i], &v, NULL), SG_OK);
+			judge_value_words(&v,
+			                  v.type == VALUE_SET && v.set == SET_ORIGINALITY
+			                      ? REF_ALL_OF
+			                      : REF_ANY_OF,
+			                  lang, &w);
+			if (judge_words_parse(dynbuf_ptr(&w), &back))
+				fail_msg("'%s' (%s) does not read back", dynbuf_ptr(&w), tokens[i]);
+			value_format(&v, &t1);
+			value_format(&back, &t2);
+			assert_string_equal(dynbuf_ptr(&t1), dynbuf_ptr(&t2));
+			dynbuf_release(&w);
+			dynbuf_release(&t1);
+			dynbuf_release(&t2);
+		}
+	{
+		struct dynbuf t = DYNBUF_INIT;
+		assert_int_equal(judge_words_token("24時間", &t), 0);
+		assert_string_equal(dynbuf_ptr(&t), "24h"); /* the unit as written */
+		dynbuf_reset(&t);
+		assert_int_equal(judge_words_token("サービス提供期間＋6ヶ月", &t), 0);
+		assert_string_equal(dynbuf_ptr(&t), "service+6mo");
+		dynbuf_reset(&t);
+		assert_int_equal(judge_words_token("3世代", &t), 0);
+		assert_string_equal(dynbuf_ptr(&t), "3");
+		dynbuf_reset(&t);
+		assert_int_equal(judge_words_token("5 mins", &t), -1);
+		assert_int_equal(judge_words_token("たぶん", &t), -1);
+		dynbuf_release(&t);
+	}
+}
+
 /* III.3.1.3's reference values against the methods providers use today. */
 static void test_auth_methods(void **state)
 {
@@ -612,6 +660,7 @@ int main(void)
 	    cmocka_unit_test(test_measured),
 	    cmocka_unit_test(test_evidence_expiry),
 	    cmocka_unit_test(test_value_words),
+	    cmocka_unit_test(test_words_read_back),
 	    cmocka_unit_test(test_auth_methods),
 	    cmocka_unit_test(test_findings_and_attestations),
 	};
