@@ -188,12 +188,12 @@ static const struct {
     {"秒", "second", 1},
 };
 
-static void unit_words(long long n, size_t u, int lang, struct dynbuf *out)
+static void unit_words(double n, size_t u, int lang, struct dynbuf *out)
 {
 	if (lang == 1)
-		dynbuf_printf(out, "%lld %s%s", n, dur_units[u].en, n == 1 ? "" : "s");
+		dynbuf_printf(out, "%.0f %s%s", n, dur_units[u].en, n == 1 ? "" : "s");
 	else
-		dynbuf_printf(out, "%lld%s", n, dur_units[u].ja);
+		dynbuf_printf(out, "%.0f%s", n, dur_units[u].ja);
 }
 
 void judge_duration_words(double seconds, int lang, struct dynbuf *out)
@@ -204,11 +204,15 @@ void judge_duration_words(double seconds, int lang, struct dynbuf *out)
 
 	/* one unit where it is exact and reads naturally: 「1年」「3週間」「5時間」, but
 	 * 「2日3時間」 rather than 「51時間」 and 「12時間41分1秒」 rather than seconds */
-	static const double below[] = {0, 0, 0, 0, 24, 60, 60}; /* 0: no limit */
+	static const double below[] = {0, 0, 0, 0, 24, 60, 60};    /* 0: no limit */
+	if (!isfinite(seconds) || seconds < 0 || seconds > 1e15) { /* nothing real; no overflow */
+		unit_words(round(seconds / dur_units[n - 1].seconds), n - 1, lang, out);
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		double q = seconds / dur_units[i].seconds;
 		if (q >= 1 && fabs(q - round(q)) < 1e-6 && (!below[i] || q < below[i])) {
-			unit_words((long long)round(q), i, lang, out);
+			unit_words(round(q), i, lang, out);
 			return;
 		}
 	}
@@ -220,7 +224,7 @@ void judge_duration_words(double seconds, int lang, struct dynbuf *out)
 			continue;
 		if (any && lang == 1)
 			dynbuf_addch(out, ' ');
-		unit_words(k, i, lang, out);
+		unit_words((double)k, i, lang, out);
 		left -= k * u;
 		any = 1;
 	}
@@ -340,7 +344,7 @@ int judge_token_words(const char *token, int lang, struct dynbuf *out)
 		return 0;
 	for (size_t i = 0; i < sizeof(dur_units) / sizeof(dur_units[0]) && !plus; i++)
 		if (!strcmp(p + digits, dur_units[i].ja)) { /* as written in Japanese: 「24時間」 */
-			unit_words(strtoll(p, NULL, 10), i, lang, out);
+			unit_words((double)strtoll(p, NULL, 10), i, lang, out);
 			return 1;
 		}
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
@@ -349,7 +353,7 @@ int judge_token_words(const char *token, int lang, struct dynbuf *out)
 		if (plus)
 			dynbuf_addstr(out, lang == 1 ? "the service period plus "
 			                             : "サービス提供期間＋");
-		unit_words(strtoll(p, NULL, 10), map[i].idx, lang, out);
+		unit_words((double)strtoll(p, NULL, 10), map[i].idx, lang, out);
 		return 1;
 	}
 	return 0;
@@ -382,6 +386,8 @@ static int duration_words_parse_unit(const char *s, double *seconds, size_t *uni
 		if (*p < '0' || *p > '9')
 			return -1;
 		q = strtod(p, &end);
+		if (!isfinite(q) || q < 0 || q > 1e9)
+			return -1;
 		p = end;
 		while (*p == ' ')
 			p++;
@@ -407,7 +413,8 @@ static int duration_words_parse_unit(const char *s, double *seconds, size_t *uni
 	}
 	if (nparts)
 		*nparts = parts;
-	return parts ? 0 : -1;
+	/* nothing the guideline talks about lasts longer than a century */
+	return parts && *seconds <= 100 * VALUE_YEAR_SECONDS ? 0 : -1;
 }
 
 /* Members joined by 又は / 及び / 、 / " or " / " and " / ", ". */
@@ -497,8 +504,9 @@ int judge_words_parse(const char *s, struct value *v)
 	}
 	/* "5世代", "3 generations" */
 	v->count = strtoll(s, &end, 10);
-	if (end != s &&
-	    (!strcmp(end, "世代") || !strcmp(end, " generations") || !strcmp(end, " generation"))) {
+	if (end != s && s[0] >= '0' && s[0] <= '9' && v->count <= 1000000 &&
+	    (!*end || !strcmp(end, "世代") || !strcmp(end, " generations") ||
+	     !strcmp(end, " generation"))) {
 		v->type = VALUE_COUNT;
 		return 0;
 	}

@@ -317,7 +317,7 @@ enum sg_code value_parse(const char *in, struct value *v, struct sg_error *err)
 				        "in % (99.5%)"));
 			}
 			v->type = VALUE_COUNT;
-			v->count = (long long)n;
+			v->count = rc ? 0 : (long long)n; /* no cast of an out-of-range count */
 		} else {
 			v->type = VALUE_DURATION;
 			rc = value_parse_duration(p, &v->seconds, err);
