@@ -40,6 +40,8 @@ struct doctor_opts {
 	const char *smtp_from;          /* for the test mail */
 	const char *smtp_username;      /* NULL: no authentication */
 	const char *smtp_password_file; /* must be 0600 */
+	const char *smtp_starttls;      /* "required" (NULL), "off", "opportunistic" */
+	int smtp_no_verify;             /* notify.smtp.tls_verify: false */
 	const char *test_mail_to;       /* send a test mail to this address; NULL: do not */
 	const char *tsa_url;            /* NULL: not configured */
 	const char *tsa_ca_file;

@@ -144,6 +144,9 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 			o.smtp_url = scalar(smtp, "url");
 			o.smtp_from = scalar(smtp, "from");
 			o.smtp_username = scalar(smtp, "username");
+			o.smtp_starttls = scalar(smtp, "starttls");
+			o.smtp_no_verify = scalar(smtp, "tls_verify") &&
+			                   !strcmp(scalar(smtp, "tls_verify"), "false");
 			pwfile = rel(p, scalar(smtp, "password_file"));
 			o.smtp_password_file = pwfile;
 		}

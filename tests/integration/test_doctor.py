@@ -36,16 +36,17 @@ class Doctor(unittest.TestCase):
         self.smtp = servers.Receiver(self, "smtp")
         self.smtp.start()
 
-    def profile(self, smtp_port=None, tsa=True, icmp=False):
+    def profile(self, smtp_port=None, tsa=True, icmp=False, starttls="off"):
         p = os.path.join(self.d, "profile.yaml")
         with open(p, "w") as f:
             f.write("service:\n  name: 給与計算クラウド\n  pattern: 1\n")
             if icmp:
                 f.write("monitor:\n  checks:\n    - {name: gw, kind: liveness, type: icmp, "
                         "host: 127.0.0.1}\n")
-            f.write("notify:\n  smtp: {url: \"smtp://127.0.0.1:%d\", from: noreply@example.jp}\n"
+            f.write("notify:\n  smtp: {url: \"smtp://127.0.0.1:%d\", from: noreply@example.jp%s}\n"
                     "  all_users: [{email: users@example.jp}]\n"
-                    % (smtp_port or self.smtp.port))
+                    % (smtp_port or self.smtp.port,
+                       ", starttls: \"%s\"" % starttls if starttls else ""))
             f.write(f"ledger:\n  key: {self.key}\n")
             if tsa:
                 f.write(f"  tsa_url: {self.tsa.url}\n  tsa_ca_file: {self.ca}\n")
@@ -111,6 +112,16 @@ class Doctor(unittest.TestCase):
         f, _ = self.findings(self.profile())
         self.assertEqual(f["key"]["fix"], f"chmod 600 {self.key}")
         self.assertEqual(f["store"]["fix"], f"chmod 700 {self.state}")
+
+    def test_starttls_required_as_the_daemon_requires_it(self):
+        """A server without STARTTLS passes with starttls: off but not by
+        default: doctor judges SMTP the way the daemon will send."""
+        self.healthy()
+        f, _ = self.findings(self.profile(starttls=None))
+        self.assertEqual(f["smtp"]["status"], "problem", f["smtp"])
+        self.assertIn("notify.smtp.starttls: off", f["smtp"]["fix"])
+        f, _ = self.findings(self.profile())
+        self.assertEqual(f["smtp"]["status"], "ok", f["smtp"])
 
     def test_test_mail_on_request(self):
         self.healthy()
