@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assess_write.h"
 #include "report_doc.h"
 #include "report_text.h"
 #include "timeutil.h"
@@ -801,17 +802,19 @@ static void managers(struct rdoc *d, struct dynbuf *t)
 
 	if (r->has_assessment) {
 		struct rdoc_block *c;
-		heading(d, &sec, "評価結果（ギャップ）", "Assessment gaps");
+		heading(d, &sec, "評価結果（要対応の対策項目）", "Assessment: to be addressed");
+		/* the guideline's terms, never pass/fail (I.8.1, I.8.5; issue 11) */
 		para(d,
-		     T("対策項目 %lld 件のうち適合 %lld 件、ギャップ %lld 件、その他（未評価・"
-		       "対象外・リスク受容）%lld 件です。未達の評価項目を重要度別に示します。"
+		     T("対策項目 %lld 件のうち対策済み %lld 件、要対応 %lld 件、その他（未評価・"
+		       "対象外・リスク受容）%lld 件です。参照値に達しない評価項目を重要度別に示します。"
 		       "当該期間に監視で計測した項目は、当該期間の実績で判定しています。",
-		       "Of %lld countermeasures, %lld are compliant, %lld have gaps and %lld are "
-		       "otherwise (not assessed, not applicable, risk accepted). Evaluation items "
-		       "falling short, by severity; items the monitor measured are judged on this "
-		       "period's figures:"),
+		       "Of %lld countermeasures, %lld are in place, %lld are to be addressed and %lld "
+		       "are otherwise (not assessed, not applicable, risk accepted). Evaluation items "
+		       "short of the reference value, by severity; items the monitor measured are "
+		       "judged on this period's figures:"),
 		     r->controls_total, r->controls_compliant, r->controls_gap,
 		     r->controls_total - r->controls_compliant - r->controls_gap);
+		para(d, "%s", assess_caveat_text(d->lang));
 		c = add_block(d, RDOC_CARDS, NULL);
 		add_cell(c, TONE_NONE, "%s", T("重大（＊項目）", "Critical (*)"));
 		add_cell(c, r->gaps_critical ? TONE_BAD : TONE_OK, "%lld", r->gaps_critical);

@@ -22,14 +22,16 @@ static const char usage_ja[] =
     "                        [--profile PATH]\n\n"
     "手作業で行った対策 (レビューの実施、訓練、文書の承認など) を証跡台帳に記録します。\n"
     "CONTROL は対策項目か評価項目の ID (III.1.1.1、III.1.1.1.a)。--evidence で添えたファイルは\n"
-    "SHA-256 を記録します (ファイル自体は保管しません)。記録は評価 (assess) に反映されます。\n";
+    "SHA-256 を記録します (ファイル自体は保管しません)。記録 (誰が・いつ・内容・SHA-256) は\n"
+    "saasguard assess --db の証跡としてすべての形式に表示されます。\n";
 static const char usage_en[] =
     "usage: saasguard attest CONTROL --note TEXT [--evidence FILE ...] [--db PATH] [--key PATH]\n"
     "                        [--profile PATH]\n\n"
     "Records a manual attestation (a review done, a drill held, a document approved) in the\n"
     "evidence ledger. CONTROL is a countermeasure or evaluation item id (III.1.1.1,\n"
     "III.1.1.1.a). Each --evidence file's SHA-256 is recorded (the file itself is not kept).\n"
-    "Attestations show in the assessment.\n";
+    "Attestations (who, when, the note, each SHA-256) show with the evidence of\n"
+    "saasguard assess --db in every format.\n";
 
 static const char *who(void)
 {
