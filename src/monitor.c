@@ -886,6 +886,8 @@ static enum sg_code load_config(struct monitor *m, struct profile **p, struct mo
 	                                 err)) ||
 	    (rc = ledger_config_load(lcfg, (*p)->doc, profile_section(*p, "ledger"), base, err)))
 		goto fail;
+	ledger_config_set_db(lcfg, m->s->path);
+	lcfg->signer = m->opts->signer;
 	for (size_t i = 0; i < (*cfg)->nchecks; i++)
 		if ((*cfg)->checks[i].type == CHECK_ICMP && !monitor_icmp_allowed()) {
 			const struct check_def *d = &(*cfg)->checks[i];
@@ -1108,7 +1110,7 @@ static void seal(struct monitor *m, int now)
 
 	if (m->s->in_tx || !m->lcfg.key_path || (m->sealing && !now))
 		return;
-	if (stat(m->lcfg.key_path, &st)) {
+	if (!m->lcfg.signer && stat(m->lcfg.key_path, &st)) {
 		if (!m->said_no_key)
 			mlog(m,
 			     "ledger: no signing key at %s: tree heads are not signed (make one "

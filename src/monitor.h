@@ -29,6 +29,9 @@ struct monitor_opts {
 	int stats; /* log scheduling statistics at exit */
 	void (*log)(void *arg, const char *line);
 	void *log_arg;
+	/* Opened before privileges were given up (ledger_signer_open_for());
+	 * NULL: sealing opens the key file each time. */
+	struct ledger_signer *signer;
 };
 
 /* Runs until SIGTERM/SIGINT (or, with once, until done). SIGHUP reloads

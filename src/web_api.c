@@ -288,7 +288,15 @@ static void ledger_head(struct web_req *q, struct web_reply *r)
 
 	memset(&err, 0, sizeof(err));
 	memset(&h, 0, sizeof(h));
-	if (store_ledger_last_head(q->s, &h, &found, &err) || !found) {
+	struct ledger_key keys[16];
+	size_t nk = 0;
+
+	/* the newest head one of the services' keys signed (as the proofs use) */
+	for (size_t i = 0; i < q->site->n && nk < 16; i++)
+		if (q->site->svc[i].has_pub)
+			keys[nk++] = q->site->svc[i].pub;
+	found = nk && ledger_verify_latest_head(q->s, keys, nk, &h, &err) == SG_OK;
+	if (!found) {
 		error_json(r, 404, "no signed tree head yet");
 		return;
 	}
@@ -310,7 +318,13 @@ static void ledger_proof(struct web_req *q, struct web_reply *r)
 
 	memset(&err, 0, sizeof(err));
 	err.lang = SG_LANG_EN;
-	if (ledger_inclusion_proof(q->s, q->rt->seq, &p, &err)) {
+	struct ledger_key keys[16];
+	size_t nk = 0;
+
+	for (size_t i = 0; i < q->site->n && nk < 16; i++)
+		if (q->site->svc[i].has_pub)
+			keys[nk++] = q->site->svc[i].pub;
+	if (ledger_inclusion_proof(q->s, keys, nk, q->rt->seq, &p, &err)) {
 		error_json(r, err.code == SG_ERR_NOT_FOUND ? 404 : 500, err.msg);
 		return;
 	}

@@ -126,6 +126,14 @@ static enum sg_code load_one(const char *file, const struct catalog *cat, struct
 	free(dir);
 	if (rc || (rc = read_slug(w, err)) || (rc = read_checks(w, err)))
 		return rc;
+	/* Without the public key there are no proofs (the pages say so), not an error. */
+	{
+		char *pub = xstrfmt("%s.pub", w->lcfg.key_path);
+		struct sg_error e2;
+		memset(&e2, 0, sizeof(e2));
+		w->has_pub = ledger_key_load_public(pub, &w->pub, &e2) == SG_OK;
+		free(pub);
+	}
 	return SG_OK;
 }
 

@@ -18,6 +18,7 @@
 #include "catalog.h"
 #include "error.h"
 #include "ledger.h"
+#include "ledger_key.h"
 #include "monitor_config.h"
 #include "profile.h"
 #include "web_http.h"
@@ -34,6 +35,8 @@ struct web_service {
 	struct profile *profile;
 	struct monitor_config *mcfg;
 	struct ledger_config lcfg;
+	struct ledger_key pub; /* the ledger's public key (KEY.pub) that proofs are checked with */
+	int has_pub;
 	struct web_check *checks; /* mcfg->nchecks of them */
 	char **groups;            /* distinct groups of public checks, in file order */
 	size_t ngroups;

@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "fileio.h"
 #include "ledger.h"
+#include "ledger_signer.h"
 #include "monitor.h"
 #include "notify.h"
 #include "sdnotify.h"
@@ -129,13 +130,19 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 		return cli_need_one_profile(cli, "monitor");
 	if ((rc = open_store(cli, db, 0, &s)))
 		return rc;
-	if ((rc = drop_privileges(cli, user))) {
+	cli_error_init(cli, &err);
+	/* The key is read now: after --user it may be unreadable. */
+	if (ledger_signer_open_for(argv[optind], s->path, &mo.signer, &err) ||
+	    (rc = drop_privileges(cli, user))) {
+		rc = rc ? rc : cli_report(cli, &err);
+		ledger_signer_free(mo.signer);
 		store_close(s);
 		return rc;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	cli_error_init(cli, &err);
 	rc = monitor_run(argv[optind], cli_catalog(cli), s, &mo, &err) ? cli_report(cli, &err) : 0;
+	ledger_signer_free(mo.signer);
 	store_close(s);
 	curl_global_cleanup();
 	return rc;
