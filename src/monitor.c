@@ -48,6 +48,7 @@ struct check_rt {
 	enum rt_state state;
 	int fails;
 	int busy;
+	int resolving; /* a name lookup of this check has not returned yet */
 	int done_once;
 	long long interval_id;
 	long long incident_id;
@@ -60,6 +61,9 @@ struct check_rt {
 struct result {
 	size_t idx;
 	double at, latency_ms;
+	/* http phases, ms from the start (-1: not reached or not http): name
+	 * lookup done, TCP connected, TLS handshake done, first response byte */
+	double dns_ms, connect_ms, tls_ms, ttfb_ms;
 	int ok, status;
 	char error[160];
 };
@@ -528,7 +532,7 @@ struct probe {
 	struct result res;
 	/* http */
 	struct dynbuf body;
-	struct curl_slist *hdr;
+	struct curl_slist *hdr, *connect_to;
 	/* tcp and icmp */
 	uv_tcp_t tcp;
 	uv_connect_t conn;
@@ -539,6 +543,12 @@ struct probe {
 	int open_handles;
 	int tcp_open;
 	int finished;
+	/* A name lookup runs on libuv's thread pool and may outlive the probe's
+	 * timeout (a resolver that never answers): the probe's memory stays
+	 * until its callback has run, even after the result is recorded. */
+	int gai_pending;
+	int completed;
+	long long check_id;
 	unsigned short echo_seq;
 };
 
@@ -574,7 +584,9 @@ static void probe_complete(struct probe *p)
 		heap_push(m, p->idx);
 	dynbuf_release(&p->body);
 	curl_slist_free_all(p->hdr);
-	free(p);
+	p->completed = 1;
+	if (!p->gai_pending)
+		free(p);
 	schedule_arm(m);
 	maybe_finish(m);
 }
@@ -589,16 +601,34 @@ static size_t body_cb(char *ptr, size_t size, size_t n, void *arg)
 	return len;
 }
 
+static void handle_closed(uv_handle_t *h);
+
+/* A curl phase as ms from the probe's start (after our own name lookup). */
+static double phase_ms(CURL *e, CURLINFO what, double dns_ms)
+{
+	curl_off_t us = 0;
+
+	if (curl_easy_getinfo(e, what, &us) != CURLE_OK || us <= 0)
+		return -1;
+	return dns_ms + (double)us / 1000.0;
+}
+
 static void http_done(CURL *e, CURLcode res, void *arg)
 {
 	struct probe *p = arg;
 	const struct check_def *d = p->m->rt[p->idx].def;
+	double dns = p->res.dns_ms > 0 ? p->res.dns_ms : 0;
 	long code = 0;
 	double total = 0;
 
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_getinfo(e, CURLINFO_TOTAL_TIME, &total);
 	p->res.status = (int)code;
+	p->res.connect_ms = phase_ms(e, CURLINFO_CONNECT_TIME_T, dns);
+	p->res.tls_ms =
+	    !strncmp(d->url, "https:", 6) ? phase_ms(e, CURLINFO_APPCONNECT_TIME_T, dns) : -1;
+	p->res.ttfb_ms = phase_ms(e, CURLINFO_STARTTRANSFER_TIME_T, dns);
+	total = dns / 1000.0 + total;
 	p->res.latency_ms = total * 1000.0;
 	if (res != CURLE_OK) {
 		snprintf(p->res.error, sizeof(p->res.error), "%s", curl_easy_strerror(res));
@@ -619,18 +649,45 @@ static void http_done(CURL *e, CURLcode res, void *arg)
 		p->res.ok = 1;
 	}
 	curl_easy_cleanup(e);
+	curl_slist_free_all(p->connect_to);
+	p->connect_to = NULL;
+	if (p->open_handles) {
+		/* The lookup's timer is still open: complete once it closes. */
+		p->finished = 1;
+		uv_close((uv_handle_t *)&p->timer, handle_closed);
+		return;
+	}
 	probe_complete(p);
 }
 
-static void start_http(struct monitor *m, struct probe *p, const struct check_def *d)
+/* Starts the transfer; addr is the address our own lookup found (NULL: the
+ * URL names an address). curl never resolves a name itself: its threaded
+ * resolver joins a lookup that never returns on cleanup, which would block
+ * the loop. */
+static void start_http(struct monitor *m, struct probe *p, const struct check_def *d,
+                       const char *addr)
 {
 	CURL *e = curl_easy_init();
+	double left = d->timeout_s * 1000 - (p->res.dns_ms > 0 ? p->res.dns_ms : 0);
 
 	dynbuf_init(&p->body, BODY_MAX + CURL_MAX_WRITE_SIZE);
 	curl_easy_setopt(e, CURLOPT_URL, d->url);
+	if (addr) {
+		char *ct = xstrfmt(strchr(addr, ':') ? "%s:%d:[%s]:%d" : "%s:%d:%s:%d", d->host,
+		                   d->port, addr, d->port);
+		p->connect_to = curl_slist_append(NULL, ct);
+		free(ct);
+		curl_easy_setopt(e, CURLOPT_CONNECT_TO, p->connect_to);
+	}
+	if (!d->reuse_connection) {
+		/* What a user's browser does: a new connection, so a full accept
+		 * queue or a broken handshake shows. */
+		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+	}
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(d->timeout_s * 1000));
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(left > 1 ? left : 1));
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "saasguard-monitor/" SAASGUARD_VERSION);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, body_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, p);
@@ -647,7 +704,14 @@ static void start_http(struct monitor *m, struct probe *p, const struct check_de
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, p->hdr);
 	if (curluv_add(m->cu, e, http_done, p)) {
 		curl_easy_cleanup(e);
+		curl_slist_free_all(p->connect_to);
+		p->connect_to = NULL;
 		snprintf(p->res.error, sizeof(p->res.error), "cannot start transfer");
+		if (p->open_handles) {
+			p->finished = 1;
+			uv_close((uv_handle_t *)&p->timer, handle_closed);
+			return;
+		}
 		probe_complete(p);
 	}
 }
@@ -669,6 +733,8 @@ static void net_finish(struct probe *p, int ok, const char *error)
 	p->res.latency_ms = timeutil_monotonic_ms() - p->t0;
 	if (!ok)
 		snprintf(p->res.error, sizeof(p->res.error), "%s", error);
+	if (p->gai_pending)
+		uv_cancel((uv_req_t *)&p->gai); /* if not yet running: ECANCELED */
 	uv_timer_stop(&p->timer);
 	uv_close((uv_handle_t *)&p->timer, handle_closed);
 	if (p->tcp_open)
@@ -682,7 +748,7 @@ static void net_finish(struct probe *p, int ok, const char *error)
 static void on_net_timeout(uv_timer_t *t)
 {
 	struct probe *p = t->data;
-	net_finish(p, 0, "timeout");
+	net_finish(p, 0, p->gai_pending ? "DNS timeout" : "timeout");
 }
 
 static void on_connect(uv_connect_t *req, int status)
@@ -710,9 +776,17 @@ static void tcp_connect_to(struct probe *p, const struct sockaddr *sa)
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 {
 	struct probe *p = req->data;
+	struct monitor *m = p->m;
 
+	p->gai_pending = 0;
+	/* The check may have moved in rt since (a reload after the probe). */
+	for (size_t i = 0; i < m->nrt; i++)
+		if (m->rt[i].id == p->check_id)
+			m->rt[i].resolving = 0;
 	if (p->finished) {
 		uv_freeaddrinfo(res);
+		if (p->completed)
+			free(p);
 		return;
 	}
 	if (status || !res) {
@@ -722,6 +796,15 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 		memcpy(&ss, res->ai_addr, res->ai_addrlen);
 		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)p->m->rt[p->idx].def->port);
 		tcp_connect_to(p, (struct sockaddr *)&ss);
+	} else {
+		char addr[INET6_ADDRSTRLEN];
+		p->res.dns_ms = timeutil_monotonic_ms() - p->t0;
+		uv_timer_stop(&p->timer); /* curl keeps the rest of the timeout */
+		if (res->ai_family == AF_INET6)
+			uv_ip6_name((struct sockaddr_in6 *)res->ai_addr, addr, sizeof(addr));
+		else
+			uv_ip4_name((struct sockaddr_in *)res->ai_addr, addr, sizeof(addr));
+		start_http(p->m, p, p->m->rt[p->idx].def, addr);
 	}
 	uv_freeaddrinfo(res);
 }
@@ -795,6 +878,12 @@ static void start_icmp(struct monitor *m, struct probe *p, const struct check_de
 		net_finish(p, 0, strerror(errno));
 }
 
+static int is_address(const char *host)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	return uv_inet_pton(AF_INET, host, buf) == 0 || uv_inet_pton(AF_INET6, host, buf) == 0;
+}
+
 static void start_probe(struct monitor *m, size_t idx)
 {
 	struct check_rt *c = &m->rt[idx];
@@ -809,14 +898,15 @@ static void start_probe(struct monitor *m, size_t idx)
 	p->res.idx = idx;
 	p->res.at = timeutil_now();
 	p->res.latency_ms = -1;
+	p->res.dns_ms = p->res.connect_ms = p->res.tls_ms = p->res.ttfb_ms = -1;
 	c->busy = 1;
 	m->inflight++;
 	if (m->opts->stats) {
 		ALLOC_GROW(m->late, m->nlate, m->alate);
 		m->late[m->nlate++] = now - c->due;
 	}
-	if (d->type == CHECK_HTTP) {
-		start_http(m, p, d);
+	if (d->type == CHECK_HTTP && is_address(d->host)) {
+		start_http(m, p, d, NULL);
 		return;
 	}
 	uv_timer_init(&m->loop, &p->timer);
@@ -828,15 +918,27 @@ static void start_probe(struct monitor *m, size_t idx)
 	} else {
 		struct sockaddr_storage ss;
 		char port[8];
-		if (!uv_ip4_addr(d->host, d->port, (struct sockaddr_in *)&ss) ||
-		    !uv_ip6_addr(d->host, d->port, (struct sockaddr_in6 *)&ss)) {
+		if (d->type == CHECK_TCP &&
+		    (!uv_ip4_addr(d->host, d->port, (struct sockaddr_in *)&ss) ||
+		     !uv_ip6_addr(d->host, d->port, (struct sockaddr_in6 *)&ss))) {
 			tcp_connect_to(p, (struct sockaddr *)&ss);
+			return;
+		}
+		if (c->resolving) {
+			/* One lookup per check at a time: a resolver that never
+			 * answers must not fill the thread pool with lookups. */
+			net_finish(p, 0, "DNS timeout (the previous lookup has not returned)");
 			return;
 		}
 		snprintf(port, sizeof(port), "%d", d->port);
 		p->gai.data = p;
-		if (uv_getaddrinfo(&m->loop, &p->gai, on_resolved, d->host, port, NULL))
+		p->check_id = c->id;
+		if (uv_getaddrinfo(&m->loop, &p->gai, on_resolved, d->host, port, NULL)) {
 			net_finish(p, 0, "cannot resolve");
+			return;
+		}
+		p->gai_pending = 1;
+		c->resolving = 1;
 	}
 }
 
@@ -951,6 +1053,7 @@ static enum sg_code install(struct monitor *m, struct monitor_config *cfg, struc
 		if (old) {
 			rt[i].state = old->state;
 			rt[i].fails = old->fails;
+			rt[i].resolving = old->resolving;
 			rt[i].interval_id = old->interval_id;
 			rt[i].incident_id = old->incident_id;
 			rt[i].first_fail_at = old->first_fail_at;

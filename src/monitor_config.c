@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <curl/curl.h>
+
 #include "monitor_config.h"
 #include "timeutil.h"
 #include "xalloc.h"
@@ -175,6 +177,30 @@ static enum sg_code opt_duration(const struct ydoc *doc, const struct ydoc_node 
 	return ydoc_duration(doc, n, w, out, err);
 }
 
+/* The URL's host (without IPv6 brackets) and port (the scheme's default
+ * when none is written): the monitor resolves the name itself. */
+static int url_host_port(struct check_def *c)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL;
+	int bad = curl_url_set(u, CURLUPART_URL, c->url, 0) ||
+	          curl_url_get(u, CURLUPART_HOST, &host, 0) ||
+	          curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
+
+	if (!bad) {
+		size_t n = strlen(host);
+		if (n > 2 && host[0] == '[' && host[n - 1] == ']')
+			c->host = xstrndup(host + 1, n - 2);
+		else
+			c->host = xstrdup(host);
+		c->port = atoi(port);
+	}
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return bad;
+}
+
 static enum sg_code parse_http(const struct ydoc *doc, const struct ydoc_node *m,
                                struct check_def *c, const char *what, struct sg_error *err)
 {
@@ -194,6 +220,14 @@ static enum sg_code parse_http(const struct ydoc *doc, const struct ydoc_node *m
 		                  ETR(err, "url は http:// か https:// で始めてください",
 		                      "url must start with http:// or https://"));
 	c->target = xstrdup(c->url);
+	if (url_host_port(c)) {
+		ydoc_error(doc, ydoc_get(m, "url"), err, "%s",
+		           ETR(err, "url を URL として読めません", "url is not a valid URL"));
+		sg_error_hint(err, "%s",
+		              ETR(err, "例: https://app.example.jp/healthz",
+		                  "for example https://app.example.jp/healthz"));
+		return SG_ERR_INPUT;
+	}
 	if ((rc = opt_str(doc, m, "method", what, &c->method, err)))
 		return rc;
 	if (!c->method)
@@ -257,6 +291,9 @@ static enum sg_code parse_http(const struct ydoc *doc, const struct ydoc_node *m
 			return SG_ERR_INPUT;
 		}
 	}
+	if ((n = ydoc_get(m, "reuse_connection")) &&
+	    (rc = ydoc_bool(doc, n, "reuse_connection", &c->reuse_connection, err)))
+		return rc;
 	if ((n = ydoc_get(m, "tls_verify")) &&
 	    (rc = ydoc_bool(doc, n, "tls_verify", &c->tls_verify, err)))
 		return rc;
@@ -304,6 +341,7 @@ static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *
 	                                   "expect_body",
 	                                   "expect_body_regex",
 	                                   "tls_verify",
+	                                   "reuse_connection",
 	                                   "timeout",
 	                                   "host",
 	                                   "port",
@@ -370,10 +408,10 @@ static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *
 	if (rc)
 		return rc;
 	if (c->type != CHECK_HTTP) {
-		static const char *const http_only[] = {"url",         "method",
-		                                        "headers",     "expect_status",
-		                                        "expect_body", "expect_body_regex",
-		                                        "tls_verify",  NULL};
+		static const char *const http_only[] = {
+		    "url",           "method",           "headers",
+		    "expect_status", "expect_body",      "expect_body_regex",
+		    "tls_verify",    "reuse_connection", NULL};
 		for (int i = 0; http_only[i]; i++)
 			if ((n = ydoc_get(m, http_only[i])))
 				return ydoc_error(doc, n, err,

@@ -48,8 +48,9 @@ struct check_def {
 	char *expect_body; /* a substring, or a regex when body_regex */
 	int body_regex;
 	regex_t re;
-	int tls_verify; /* 1 unless `tls_verify: false` */
-	/* tcp and icmp */
+	int tls_verify;       /* 1 unless `tls_verify: false` */
+	int reuse_connection; /* 0: a fresh connection per probe, as a user's browser */
+	/* tcp and icmp; for http the URL's host and port (resolved by the monitor) */
 	char *host;
 	int port;
 	/* timing, seconds */
