@@ -32,6 +32,10 @@
 #include "banned.h"
 
 #define MAX_INFLIGHT 1024
+/* Results waiting for the store (a full disk, a lock held elsewhere): kept
+ * and retried every second; beyond this many the newest are dropped and
+ * counted (logged, and recorded in monitor_stopped). */
+#define MAX_BUFFERED 65536
 #define BODY_MAX     (256 * 1024)
 
 enum rt_state {
@@ -54,12 +58,15 @@ struct check_rt {
 	long long incident_id;
 	double first_fail_at;
 	double last_at;      /* wall clock of the last probe (gap) */
+	double resume_at;    /* the last probe of an earlier run (restart rule) */
 	long long resume_id; /* an interval left open by an earlier run */
 	char resume_state[16];
 };
 
 struct result {
 	size_t idx;
+	long long check_id;
+	double gap_s; /* since the check's previous probe (0: first) */
 	double at, latency_ms;
 	/* http phases, ms from the start (-1: not reached or not http): name
 	 * lookup done, TCP connected, TLS handshake done, first response byte */
@@ -100,11 +107,17 @@ struct monitor {
 	uv_signal_t sigterm, sigint, sighup;
 	long long run_id;
 	int stopping, reload_pending, finishing, failed;
-	int in_batch; /* a write transaction is open until the next flush */
-	struct result *buf;
+	struct result *buf; /* results not yet in the store */
 	size_t nbuf, abuf;
+	/* Outcomes whose state change could not be written yet, in order; the
+	 * check's runtime state is as it was before each of them. */
+	struct result *pend;
+	size_t npend, apend;
+	long long lost, lost_logged; /* results dropped because buf was full */
+	int store_down;              /* the last write failed (logged once) */
+	struct dynbuf said;          /* what to log once the transaction commits */
 	struct store_monitor_writer w;
-	EVP_MD_CTX *digest;
+	EVP_MD_CTX *digest, *digest_save;
 	long long digest_count, digest_fail, digest_first, digest_last;
 	double last_digest, last_beat, prev_seen;
 	/* the local day of records, cached */
@@ -248,45 +261,54 @@ static enum sg_code write_digest(struct monitor *m, double now, struct sg_error 
 	return rc;
 }
 
-/* State changes that open or close no incident, and raw results, share one
- * write transaction per second (a commit is an fsync); incidents commit at
- * once. */
-static enum sg_code batch_begin(struct monitor *m, struct sg_error *err)
+static void store_trouble(struct monitor *m, const struct sg_error *err)
 {
-	enum sg_code rc;
-
-	if (m->in_batch)
-		return SG_OK;
-	if ((rc = store_begin(m->s, err)))
-		return rc;
-	m->in_batch = 1;
-	return SG_OK;
+	if (!m->store_down)
+		mlog(m, "store: %s (kept in memory, retried every second)", err->msg);
+	m->store_down = 1;
 }
 
-/* Writes buffered results, their rollups and (when due) the heartbeat and
- * the digest. Joins the caller's transaction. */
+static void store_fine(struct monitor *m)
+{
+	if (m->store_down)
+		mlog(m, "store: writing again; nothing waiting was lost");
+	m->store_down = 0;
+}
+
+/* Writes buffered results (statements prepared once), their rollups and
+ * (when due) the heartbeat and the digest, in one transaction. On failure
+ * the buffer, the digest and the heartbeat time stay as they were, so the
+ * next flush writes the same rows again. */
 static enum sg_code flush_results(struct monitor *m, struct sg_error *err)
 {
-	double now = timeutil_now();
+	double now = timeutil_now(), beat = m->last_beat, dig = m->last_digest;
+	long long cnt = m->digest_count, fail = m->digest_fail, first = m->digest_first,
+	          last = m->digest_last;
 	enum sg_code rc;
 
-	if ((rc = batch_begin(m, err)))
+	if ((rc = store_begin(m->s, err)))
 		return rc;
+	EVP_MD_CTX_copy_ex(m->digest_save, m->digest);
 	for (size_t i = 0; i < m->nbuf && !rc; i++) {
 		struct result *r = &m->buf[i];
-		struct check_rt *c = &m->rt[r->idx];
-		double gap = c->last_at > 0 ? r->at - c->last_at : 0;
+		struct store_monitor_result w = {r->check_id,
+		                                 r->at,
+		                                 r->latency_ms,
+		                                 r->dns_ms,
+		                                 r->connect_ms,
+		                                 r->tls_ms,
+		                                 r->ttfb_ms,
+		                                 r->gap_s,
+		                                 r->ok,
+		                                 r->status,
+		                                 r->ok ? NULL : r->error,
+		                                 local_day(m, r->at)};
 		long long id = 0;
 		char line[320];
 		int n;
-		rc = store_monitor_result_insert(m->s, c->id, r->at, r->ok, r->latency_ms,
-		                                 r->status, r->ok ? NULL : r->error, &id, err);
-		if (!rc)
-			rc = store_monitor_daily_add(m->s, c->id, local_day(m, r->at), r->ok,
-			                             r->latency_ms, gap > 0 ? gap : 0, err);
-		c->last_at = r->at;
-		n = snprintf(line, sizeof(line), "%lld|%lld|%.3f|%d|%.3f|%d|%s\n", id, c->id, r->at,
-		             r->ok, r->latency_ms, r->status, r->ok ? "" : r->error);
+		rc = store_monitor_write_result(m->s, &m->w, &w, &id, err);
+		n = snprintf(line, sizeof(line), "%lld|%lld|%.3f|%d|%.3f|%d|%s\n", id, r->check_id,
+		             r->at, r->ok, r->latency_ms, r->status, r->ok ? "" : r->error);
 		EVP_DigestUpdate(m->digest, line, (size_t)(n < (int)sizeof(line) ? n : 319));
 		if (!m->digest_count)
 			m->digest_first = id;
@@ -294,19 +316,35 @@ static enum sg_code flush_results(struct monitor *m, struct sg_error *err)
 		m->digest_count++;
 		m->digest_fail += !r->ok;
 	}
-	m->nbuf = 0;
 	if (!rc && now - m->last_beat >= 5) {
 		rc = store_monitor_run_beat(m->s, m->run_id, now, err);
 		m->last_beat = now;
 	}
 	if (!rc && now - m->last_digest >= m->cfg->digest_s)
 		rc = write_digest(m, now, err);
-	m->in_batch = 0;
-	if (rc) {
+	if (!rc)
+		rc = store_commit(m->s, err);
+	else
 		store_rollback(m->s);
+	if (rc) {
+		EVP_MD_CTX_copy_ex(m->digest, m->digest_save);
+		m->digest_count = cnt;
+		m->digest_fail = fail;
+		m->digest_first = first;
+		m->digest_last = last;
+		m->last_beat = beat;
+		m->last_digest = dig;
 		return rc;
 	}
-	return store_commit(m->s, err);
+	m->nbuf = 0;
+	if (m->lost > m->lost_logged) {
+		mlog(m,
+		     "store: %lld results were dropped while the store could not be written "
+		     "(more than %d waiting)",
+		     m->lost - m->lost_logged, MAX_BUFFERED);
+		m->lost_logged = m->lost;
+	}
+	return SG_OK;
 }
 
 static const char *state_of(const struct check_def *d, int ok)
@@ -387,8 +425,8 @@ static enum sg_code open_incident(struct monitor *m, struct check_rt *c, double 
 		notify_incident_of(&r, &v);
 		rc = notify_enqueue(m->s, m->ncfg, NOTIFY_INCIDENT_OPEN, &v, NULL, err);
 	}
-	mlog(m, "incident %lld opened: %s %s (%s)%s", r.id, r.kind, d->name, summary,
-	     r.muted ? " [muted: maintenance]" : "");
+	dynbuf_printf(&m->said, "incident %lld opened: %s %s (%s)%s", r.id, r.kind, d->name,
+	              summary, r.muted ? " [muted: maintenance]" : "");
 	return rc;
 }
 
@@ -411,16 +449,23 @@ static enum sg_code resolve_incident(struct monitor *m, struct check_rt *c, doub
 		notify_incident_of(&r, &v);
 		rc = notify_enqueue(m->s, m->ncfg, NOTIFY_INCIDENT_RESOLVED, &v, NULL, err);
 	}
-	mlog(m, "incident %lld resolved: %s after %.0f s", r.id, r.check_name, now - r.started_at);
+	dynbuf_printf(&m->said, "incident %lld resolved: %s after %.0f s", r.id, r.check_name,
+	              now - r.started_at);
 	store_monitor_incident_row_release(&r);
 	c->incident_id = 0;
 	return rc;
 }
 
-/* A probe's outcome: the state machine. State changes commit at once,
- * with the results buffered before them. */
-static enum sg_code on_outcome(struct monitor *m, struct check_rt *c, const struct result *res,
-                               struct sg_error *err)
+/* Opens the outcome's transaction unless it is open. */
+static enum sg_code tx(struct monitor *m, struct sg_error *err)
+{
+	return m->s->in_tx ? SG_OK : store_begin(m->s, err);
+}
+
+/* A probe's outcome: the state machine. Writes join one transaction that
+ * on_outcome() commits. */
+static enum sg_code outcome_apply(struct monitor *m, struct check_rt *c, const struct result *res,
+                                  struct sg_error *err)
 {
 	const struct check_def *d = c->def;
 	enum rt_state before = c->state;
@@ -437,15 +482,16 @@ static enum sg_code on_outcome(struct monitor *m, struct check_rt *c, const stru
 		int same = res->ok ? !strcmp(c->resume_state, "up")
 		                   : (c->incident_id && !strcmp(c->resume_state, state_of(d, 0)));
 		c->resume_id = 0;
-		if (same && c->last_at > 0 &&
-		    res->at - c->last_at <= 2 * d->interval_s + m->cfg->retry_s) {
+		if (same && c->resume_at > 0 &&
+		    res->at - c->resume_at <= 2 * d->interval_s + m->cfg->retry_s) {
 			c->interval_id = rid;
 			c->state = res->ok ? RT_UP : RT_CONFIRMED;
 			c->fails = res->ok ? 0 : d->confirm;
 			return SG_OK;
 		}
-		if ((rc = store_monitor_interval_close(
-		         m->s, rid, m->prev_seen > 0 ? m->prev_seen : c->last_at, err)))
+		if ((rc = tx(m, err)) ||
+		    (rc = store_monitor_interval_close(
+		         m->s, rid, m->prev_seen > 0 ? m->prev_seen : c->resume_at, err)))
 			return rc;
 	}
 	if (res->ok) {
@@ -458,9 +504,8 @@ static enum sg_code on_outcome(struct monitor *m, struct check_rt *c, const stru
 	}
 	if (!change && !(before == RT_NONE))
 		return SG_OK;
-	if ((rc = batch_begin(m, err)))
+	if ((rc = tx(m, err)))
 		return rc;
-	long long incident_before = c->incident_id;
 	if (res->ok) {
 		if (c->interval_id)
 			rc = store_monitor_interval_close(m->s, c->interval_id, res->at, err);
@@ -508,19 +553,54 @@ static enum sg_code on_outcome(struct monitor *m, struct check_rt *c, const stru
 			rc = open_incident(m, c, res->at, res->error, err);
 		c->state = RT_CONFIRMED;
 	}
+	return rc;
+}
+
+/* Applies an outcome and commits it. On failure the check's runtime state
+ * is put back as it was, so memory and store agree and the same outcome
+ * can be applied again later. */
+static enum sg_code on_outcome(struct monitor *m, struct check_rt *c, const struct result *res,
+                               struct sg_error *err)
+{
+	struct check_rt saved = *c;
+	enum sg_code rc;
+
+	dynbuf_reset(&m->said);
+	rc = outcome_apply(m, c, res, err);
+	if (m->s->in_tx) {
+		if (rc)
+			store_rollback(m->s);
+		else
+			rc = store_commit(m->s, err);
+	}
 	if (rc) {
-		store_rollback(m->s);
-		m->in_batch = 0;
+		*c = saved;
 		return rc;
 	}
-	if (c->incident_id != incident_before) {
-		/* An incident opened or closed: commit now and tell people. */
-		if ((rc = flush_results(m, err)))
-			return rc;
-		if (m->notify)
-			notify_kick(m->notify);
-	}
+	if (dynbuf_len(&m->said))
+		mlog(m, "%s", dynbuf_ptr(&m->said));
+	if (c->incident_id != saved.incident_id && m->notify)
+		notify_kick(m->notify); /* an incident opened or closed: tell people */
 	return SG_OK;
+}
+
+/* Applies the outcomes waiting for the store, oldest first; stops at the
+ * first that still cannot be written. */
+static enum sg_code apply_pending(struct monitor *m, struct sg_error *err)
+{
+	size_t done = 0;
+	enum sg_code rc = SG_OK;
+
+	while (done < m->npend) {
+		struct result *r = &m->pend[done];
+		if (r->idx < m->nrt && m->rt[r->idx].id == r->check_id &&
+		    (rc = on_outcome(m, &m->rt[r->idx], r, err)))
+			break;
+		done++;
+	}
+	memmove(m->pend, m->pend + done, (m->npend - done) * sizeof(*m->pend));
+	m->npend -= done;
+	return rc;
 }
 
 /* ---- probes ---- */
@@ -567,11 +647,21 @@ static void probe_complete(struct probe *p)
 	c->busy = 0;
 	m->inflight--;
 	m->probes++;
-	ALLOC_GROW(m->buf, m->nbuf, m->abuf);
-	m->buf[m->nbuf++] = p->res;
-	if (on_outcome(m, c, &p->res, &err)) {
-		mlog(m, "store: %s", err.msg);
-		m->failed = 1;
+	p->res.check_id = c->id;
+	p->res.gap_s = c->last_at > 0 && p->res.at > c->last_at ? p->res.at - c->last_at : 0;
+	c->last_at = p->res.at;
+	if (m->nbuf < MAX_BUFFERED) {
+		ALLOC_GROW(m->buf, m->nbuf, m->abuf);
+		m->buf[m->nbuf++] = p->res;
+	} else {
+		m->lost++;
+	}
+	/* Outcomes apply in order: behind any still waiting for the store. */
+	if (m->npend || on_outcome(m, c, &p->res, &err)) {
+		if (!m->npend)
+			store_trouble(m, &err);
+		ALLOC_GROW(m->pend, m->npend, m->apend);
+		m->pend[m->npend++] = p->res;
 	}
 	/* Next due: quick retry while failing and not yet confirmed. */
 	if (c->state == RT_FAILING)
@@ -684,6 +774,10 @@ static void start_http(struct monitor *m, struct probe *p, const struct check_de
 		 * queue or a broken handshake shows. */
 		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+	}
+	if (d->username) {
+		curl_easy_setopt(e, CURLOPT_USERNAME, d->username);
+		curl_easy_setopt(e, CURLOPT_PASSWORD, d->password ? d->password : "");
 	}
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -1058,6 +1152,7 @@ static enum sg_code install(struct monitor *m, struct monitor_config *cfg, struc
 			rt[i].incident_id = old->incident_id;
 			rt[i].first_fail_at = old->first_fail_at;
 			rt[i].last_at = old->last_at;
+			rt[i].resume_at = old->resume_at;
 			rt[i].resume_id = old->resume_id;
 			memcpy(rt[i].resume_state, old->resume_state, sizeof(rt[i].resume_state));
 			old->interval_id = 0;
@@ -1065,6 +1160,7 @@ static enum sg_code install(struct monitor *m, struct monitor_config *cfg, struc
 		} else {
 			int conf;
 			if ((rc = store_monitor_last_result(m->s, rt[i].id, &rt[i].last_at, err)) ||
+			    (rt[i].resume_at = rt[i].last_at, 0) ||
 			    (rc = store_monitor_incident_open_for(m->s, rt[i].id,
 			                                          &rt[i].incident_id, err)) ||
 			    (rc = store_monitor_open_interval(m->s, rt[i].id, &rt[i].resume_id,
@@ -1092,6 +1188,18 @@ static enum sg_code install(struct monitor *m, struct monitor_config *cfg, struc
 	m->nheap = 0;
 	for (size_t i = 0; i < m->nrt; i++)
 		heap_push(m, i);
+	/* Outcomes still waiting for the store follow their check to its new
+	 * place; those of checks that went away go. */
+	for (size_t k = 0, j = 0; k < m->npend; k++) {
+		for (size_t i = 0; i < m->nrt; i++)
+			if (m->rt[i].id == m->pend[k].check_id) {
+				m->pend[k].idx = i;
+				m->pend[j++] = m->pend[k];
+				break;
+			}
+		if (k + 1 == m->npend)
+			m->npend = j;
+	}
 	return SG_OK;
 rollback:
 	store_rollback(m->s);
@@ -1306,14 +1414,28 @@ static void finalize(struct monitor *m)
 
 	memset(&err, 0, sizeof(err));
 	err.lang = m->err.lang;
-	if (flush_results(m, &err))
+	/* What still waits for the store gets a few more tries; after that the
+	 * daemon cannot finish its records and says so. */
+	for (int i = 0; i < 10; i++) {
+		if (!apply_pending(m, &err) && !flush_results(m, &err))
+			break;
+		store_trouble(m, &err);
+		sleep(1);
+	}
+	if (m->npend || m->nbuf) {
+		sg_error_set(
+		    &err, SG_ERR_DB,
+		    ETR(&err, "%zu 件の結果と %zu 件の状態変化をデータベースに書けませんでした: %s",
+		        "%zu results and %zu state changes could not be written: %s"),
+		    m->nbuf, m->npend, m->err.msg[0] ? m->err.msg : err.msg);
 		goto bad;
+	}
 	if (monitor_write_measurements(m->s, m->cfg, m->cat, now, &err))
 		goto bad;
 	if (store_begin(m->s, &err))
 		goto bad;
-	j = json_pack("{s:I,s:s,s:I}", "run", (json_int_t)m->run_id, "service", m->cfg->service,
-	              "probes", (json_int_t)m->probes);
+	j = json_pack("{s:I,s:s,s:I,s:I}", "run", (json_int_t)m->run_id, "service", m->cfg->service,
+	              "probes", (json_int_t)m->probes, "lost_results", (json_int_t)m->lost);
 	/* Open intervals stay open: availability ends them at this run's last
 	 * heartbeat, and the next run continues them if it keeps the schedule. */
 	if (write_digest(m, now, &err) || store_monitor_run_stop(m->s, m->run_id, now, &err) ||
@@ -1406,10 +1528,13 @@ static void on_flush(uv_timer_t *t)
 	struct sg_error err;
 
 	memset(&err, 0, sizeof(err));
-	if (flush_results(m, &err))
-		mlog(m, "store: %s", err.msg);
-	else
-		seal(m, 0);
+	err.lang = m->err.lang;
+	if (apply_pending(m, &err) || flush_results(m, &err)) {
+		store_trouble(m, &err);
+		return;
+	}
+	store_fine(m);
+	seal(m, 0);
 }
 
 static void on_hourly(uv_timer_t *t)
@@ -1470,6 +1595,11 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	m->opts = opts;
 	m->err.lang = err ? err->lang : 0;
 	m->digest = EVP_MD_CTX_new();
+	m->digest_save = EVP_MD_CTX_new();
+	dynbuf_init(&m->said, 4096);
+	/* The loop never waits long for a lock: a write that finds the store
+	 * busy fails, stays in memory and is retried on the next flush. */
+	sqlite3_busy_timeout(s->db, 200);
 	EVP_DigestInit_ex(m->digest, EVP_sha256(), NULL);
 	m->last_digest = now;
 	m->day_start = m->day_end = 0;
@@ -1542,6 +1672,9 @@ out:
 	uv_loop_close(&m->loop);
 	store_monitor_writer_close(&m->w);
 	EVP_MD_CTX_free(m->digest);
+	EVP_MD_CTX_free(m->digest_save);
+	dynbuf_release(&m->said);
+	free(m->pend);
 	if (m->drew_pdf)
 		report_pdf_shutdown();
 	notify_config_free(m->ncfg);

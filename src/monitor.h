@@ -42,6 +42,12 @@ enum sg_code monitor_write_measurements(struct store *s, const struct monitor_co
                                         const struct catalog *cat, double now,
                                         struct sg_error *err);
 
+/* Takes the store's monitor lock: an fcntl write lock on DB_PATH.monitor.lock
+ * (created 0600), held while *fd stays open (close it to release; it also
+ * goes with the process). A second monitor on the same store gets
+ * SG_ERR_EXISTS with a message naming the running one's pid. */
+enum sg_code monitor_lock(const char *db_path, int *fd, struct sg_error *err);
+
 /* Whether this process may open an unprivileged ICMP socket. */
 int monitor_icmp_allowed(void);
 

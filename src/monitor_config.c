@@ -3,6 +3,9 @@
  * monitor_config.h.
  */
 #include <ctype.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +13,9 @@
 
 #include <curl/curl.h>
 
+#include "fileio.h"
 #include "monitor_config.h"
+#include "redact.h"
 #include "timeutil.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -119,6 +124,11 @@ static void check_release(struct check_def *c)
 		regfree(&c->re);
 	free(c->expect_body);
 	free(c->host);
+	free(c->username);
+	if (c->password) {
+		explicit_bzero(c->password, strlen(c->password));
+		free(c->password);
+	}
 	free(c->below_reference_reason);
 }
 
@@ -128,6 +138,9 @@ void monitor_config_free(struct monitor_config *cfg)
 		return;
 	for (size_t i = 0; i < cfg->nchecks; i++)
 		check_release(&cfg->checks[i]);
+	for (size_t i = 0; cfg->secret_params && cfg->secret_params[i]; i++)
+		free(cfg->secret_params[i]);
+	free(cfg->secret_params);
 	free(cfg->checks);
 	for (size_t i = 0; i < cfg->nmaint; i++)
 		free(cfg->maint[i].note);
@@ -177,6 +190,94 @@ static enum sg_code opt_duration(const struct ydoc *doc, const struct ydoc_node 
 	return ydoc_duration(doc, n, w, out, err);
 }
 
+/* A credential file: a regular file only its owner can read (0600 or
+ * stricter), at most 16 KiB; trailing line breaks go. */
+static enum sg_code read_secret(const struct ydoc *doc, const struct ydoc_node *n, const char *key,
+                                const char *path, char **out, struct sg_error *err)
+{
+	struct stat st;
+	struct dynbuf b = DYNBUF_INIT;
+	enum sg_code rc;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	if (fd < 0 || fstat(fd, &st)) {
+		if (fd >= 0)
+			close(fd);
+		return ydoc_error(doc, n, err,
+		                  ETR(err, "%s '%s' を開けません", "cannot open %s '%s'"), key,
+		                  path);
+	}
+	close(fd);
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 077)) {
+		ydoc_error(doc, n, err,
+		           ETR(err, "%s '%s' は所有者だけが読めるようにしてください（現在 %03o）",
+		               "%s '%s' must be a file readable by its owner only (it is %03o)"),
+		           key, path, (unsigned)(st.st_mode & 0777));
+		sg_error_hint(err, "chmod 600 %s", path);
+		return SG_ERR_INPUT;
+	}
+	if ((rc = fileio_read(path, 16384, &b, err)))
+		return rc;
+	while (dynbuf_len(&b) && (b.buf[b.len - 1] == '\n' || b.buf[b.len - 1] == '\r'))
+		dynbuf_setlen(&b, b.len - 1);
+	*out = dynbuf_detach(&b, NULL);
+	if (!*out)
+		*out = xstrdup("");
+	return SG_OK;
+}
+
+/* username / password_file / headers_file: credentials kept out of the
+ * profile (and so out of the URL, the records and the ledger). */
+static enum sg_code parse_credentials(const struct ydoc *doc, const struct ydoc_node *m,
+                                      struct check_def *c, const char *what, struct sg_error *err)
+{
+	const struct ydoc_node *n;
+	char *path = NULL, *text = NULL;
+	enum sg_code rc;
+
+	if ((rc = opt_str(doc, m, "username", what, &c->username, err)) ||
+	    (rc = opt_str(doc, m, "password_file", what, &path, err)))
+		return rc;
+	if (path) {
+		rc = read_secret(doc, ydoc_get(m, "password_file"), "password_file", path,
+		                 &c->password, err);
+		free(path);
+		path = NULL;
+		if (rc)
+			return rc;
+		if (!c->username)
+			return ydoc_missing(doc, m, "username", what, err);
+	}
+	if ((rc = opt_str(doc, m, "headers_file", what, &path, err)) || !path)
+		return rc;
+	n = ydoc_get(m, "headers_file");
+	rc = read_secret(doc, n, "headers_file", path, &text, err);
+	free(path);
+	if (rc)
+		return rc;
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		if (*line && line[strlen(line) - 1] == '\r')
+			line[strlen(line) - 1] = 0;
+		if (!*line)
+			continue;
+		if (!strchr(line, ':') || line[0] == ':') {
+			free(text);
+			return ydoc_error(doc, n, err, "%s",
+			                  ETR(err,
+			                      "headers_file は「名前: 値」の行で書いてください",
+			                      "headers_file holds lines of \"Name: value\""));
+		}
+		c->headers = xrealloc(c->headers, (c->nheaders + 2) * sizeof(char *));
+		c->headers[c->nheaders++] = xstrdup(line);
+		c->headers[c->nheaders] = NULL;
+	}
+	free(text);
+	return SG_OK;
+}
+
 /* The URL's host (without IPv6 brackets) and port (the scheme's default
  * when none is written): the monitor resolves the name itself. */
 static int url_host_port(struct check_def *c)
@@ -202,7 +303,8 @@ static int url_host_port(struct check_def *c)
 }
 
 static enum sg_code parse_http(const struct ydoc *doc, const struct ydoc_node *m,
-                               struct check_def *c, const char *what, struct sg_error *err)
+                               struct check_def *c, const char *what, char **secret_params,
+                               struct sg_error *err)
 {
 	static const char *const methods[] = {"GET", "HEAD", "POST", "PUT", "OPTIONS", NULL};
 	const struct ydoc_node *n;
@@ -219,7 +321,7 @@ static enum sg_code parse_http(const struct ydoc *doc, const struct ydoc_node *m
 		return ydoc_error(doc, ydoc_get(m, "url"), err, "%s",
 		                  ETR(err, "url は http:// か https:// で始めてください",
 		                      "url must start with http:// or https://"));
-	c->target = xstrdup(c->url);
+	c->target = redact_url(c->url, (const char *const *)secret_params);
 	if (url_host_port(c)) {
 		ydoc_error(doc, ydoc_get(m, "url"), err, "%s",
 		           ETR(err, "url を URL として読めません", "url is not a valid URL"));
@@ -342,6 +444,9 @@ static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *
 	                                   "expect_body_regex",
 	                                   "tls_verify",
 	                                   "reuse_connection",
+	                                   "username",
+	                                   "password_file",
+	                                   "headers_file",
 	                                   "timeout",
 	                                   "host",
 	                                   "port",
@@ -402,7 +507,9 @@ static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *
 			c->kind = (enum check_kind)k;
 	}
 	if (c->type == CHECK_HTTP)
-		rc = parse_http(doc, m, c, what, err);
+		rc = parse_http(doc, m, c, what, cfg->secret_params, err);
+	if (!rc && c->type == CHECK_HTTP)
+		rc = parse_credentials(doc, m, c, what, err);
 	else
 		rc = parse_host(doc, m, c, what, c->type == CHECK_TCP, err);
 	if (rc)
@@ -509,8 +616,9 @@ static enum sg_code parse_monitor(const struct ydoc *doc, const struct ydoc_node
                                   struct monitor_config *cfg, const struct catalog *cat,
                                   struct sg_error *err)
 {
-	static const char *const keys[] = {"checks",          "confirm",        "retry_interval",
-	                                   "digest_interval", "measure_window", NULL};
+	static const char *const keys[] = {
+	    "checks",        "confirm", "retry_interval", "digest_interval", "measure_window",
+	    "secret_params", NULL};
 	const struct ydoc_node *n, *checks;
 	enum sg_code rc;
 	long long v;
@@ -534,6 +642,17 @@ static enum sg_code parse_monitor(const struct ydoc *doc, const struct ydoc_node
 		                      "measure_window は 1h 以上にしてください",
 		                      "retry_interval must be at least 100ms, digest_interval at "
 		                      "least 1s and measure_window at least 1h"));
+	if ((n = ydoc_get(mon, "secret_params"))) {
+		if ((rc = ydoc_want(doc, n, YDOC_SEQ, "monitor.secret_params", err)))
+			return rc;
+		cfg->secret_params = xcalloc(n->nitems + 1, sizeof(char *));
+		for (size_t i = 0; i < n->nitems; i++) {
+			const char *name;
+			if ((rc = ydoc_str(doc, n->items[i], "monitor.secret_params", &name, err)))
+				return rc;
+			cfg->secret_params[i] = xstrdup(name);
+		}
+	}
 	if (!(checks = ydoc_get(mon, "checks")))
 		return ydoc_missing(doc, mon, "checks", "monitor", err);
 	if ((rc = ydoc_want(doc, checks, YDOC_SEQ, "monitor.checks", err)))

@@ -38,7 +38,8 @@ struct check_def {
 	char *name;
 	enum check_kind kind;
 	enum check_type type;
-	char *target; /* the URL, "host:port" or host: what the records show */
+	char *target; /* what the records show: the URL with credentials redacted
+	               * (redact.h), "host:port" or host */
 	/* http */
 	char *url;
 	char *method;   /* "GET" unless given */
@@ -50,6 +51,8 @@ struct check_def {
 	regex_t re;
 	int tls_verify;       /* 1 unless `tls_verify: false` */
 	int reuse_connection; /* 0: a fresh connection per probe, as a user's browser */
+	char *username;       /* with password (from password_file, 0600): HTTP auth */
+	char *password;
 	/* tcp and icmp; for http the URL's host and port (resolved by the monitor) */
 	char *host;
 	int port;
@@ -94,6 +97,9 @@ struct monitor_config {
 	struct service_hours hours;
 	struct maintenance_window *maint;
 	size_t nmaint;
+	/* query parameters redacted from check URLs besides redact.h's list
+	 * (NULL-terminated; NULL: none) */
+	char **secret_params;
 };
 
 const char *monitor_config_kind_name(enum check_kind k);

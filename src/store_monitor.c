@@ -115,6 +115,12 @@ static const struct store_migration migrations[] = {
         "CREATE INDEX state_intervals_open ON state_intervals(end_at) WHERE end_at IS NULL;"
         "CREATE INDEX notifications_by_incident ON notifications(incident_id);"
         "CREATE INDEX followups_by_incident ON followups(incident_id);"},
+    /* v3: where an HTTP probe's time went, ms from its start: name lookup
+     * done, connected, TLS handshake done, first response byte. */
+    {3, "ALTER TABLE check_results ADD COLUMN dns_ms REAL;"
+        "ALTER TABLE check_results ADD COLUMN connect_ms REAL;"
+        "ALTER TABLE check_results ADD COLUMN tls_ms REAL;"
+        "ALTER TABLE check_results ADD COLUMN ttfb_ms REAL;"},
 };
 
 const struct store_schema store_monitor_schema = {
@@ -232,37 +238,6 @@ enum sg_code store_monitor_check_ids(struct store *s, const char *service, const
 	return collect_ids(s, st, ids, n, err);
 }
 
-enum sg_code store_monitor_result_insert(struct store *s, long long check_id, double at, int ok,
-                                         double latency_ms, int status_code, const char *error,
-                                         long long *id, struct sg_error *err)
-{
-	sqlite3_stmt *st;
-	enum sg_code rc = store_prepare(s,
-	                                "INSERT INTO check_results(check_id, at, ok, latency_ms, "
-	                                "status_code, error) VALUES (?,?,?,?,?,?)",
-	                                &st, err);
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(st, 1, check_id);
-	sqlite3_bind_double(st, 2, at);
-	sqlite3_bind_int(st, 3, ok);
-	if (latency_ms >= 0)
-		sqlite3_bind_double(st, 4, latency_ms);
-	else
-		sqlite3_bind_null(st, 4);
-	if (status_code > 0)
-		sqlite3_bind_int(st, 5, status_code);
-	else
-		sqlite3_bind_null(st, 5);
-	bind_text(st, 6, error);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, err, "insert result");
-	else if (id)
-		*id = sqlite3_last_insert_rowid(s->db);
-	sqlite3_finalize(st);
-	return rc;
-}
-
 int lat_bucket(double ms)
 {
 	int b;
@@ -281,46 +256,6 @@ int lat_bucket(double ms)
 double lat_bucket_upper(int i)
 {
 	return pow(2.0, i / 4.0);
-}
-
-enum sg_code store_monitor_daily_add(struct store *s, long long check_id, const char *day, int ok,
-                                     double latency_ms, double gap_s, struct sg_error *err)
-{
-	unsigned char hist[LAT_BUCKETS * 4];
-	sqlite3_stmt *st;
-	enum sg_code rc;
-
-	memset(hist, 0, sizeof(hist));
-	if ((rc = store_prepare(
-	         s, "SELECT lat_hist FROM check_daily WHERE check_id = ? AND day = ?", &st, err)))
-		return rc;
-	sqlite3_bind_int64(st, 1, check_id);
-	bind_text(st, 2, day);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == (int)sizeof(hist))
-		memcpy(hist, sqlite3_column_blob(st, 0), sizeof(hist));
-	sqlite3_finalize(st);
-	if (latency_ms >= 0) {
-		int b = lat_bucket(latency_ms);
-		uint32_t v = (uint32_t)hist[b * 4] | (uint32_t)hist[b * 4 + 1] << 8 |
-		             (uint32_t)hist[b * 4 + 2] << 16 | (uint32_t)hist[b * 4 + 3] << 24;
-		v++;
-		for (int k = 0; k < 4; k++)
-			hist[b * 4 + k] = (unsigned char)(v >> (8 * k));
-	}
-	if ((rc = store_prepare(
-	         s,
-	         "INSERT INTO check_daily(check_id, day, n, n_fail, max_gap_s, "
-	         "lat_hist) VALUES (?1, ?2, 1, ?3, ?4, ?5) ON CONFLICT(check_id, day) "
-	         "DO UPDATE SET n = n + 1, n_fail = n_fail + ?3, "
-	         "max_gap_s = MAX(max_gap_s, ?4), lat_hist = ?5",
-	         &st, err)))
-		return rc;
-	sqlite3_bind_int64(st, 1, check_id);
-	bind_text(st, 2, day);
-	sqlite3_bind_int(st, 3, !ok);
-	sqlite3_bind_double(st, 4, gap_s);
-	sqlite3_bind_blob(st, 5, hist, sizeof(hist), SQLITE_TRANSIENT);
-	return step_done(s, st, "update daily rollup", err);
 }
 
 enum sg_code store_monitor_daily_sum(struct store *s, long long check_id, const char *from_day,
@@ -1092,7 +1027,8 @@ enum sg_code store_monitor_writer_open(struct store *s, struct store_monitor_wri
 	memset(w, 0, sizeof(*w));
 	if ((rc = store_prepare(s,
 	                        "INSERT INTO check_results(check_id, at, ok, latency_ms, "
-	                        "status_code, error) VALUES (?,?,?,?,?,?)",
+	                        "status_code, error, dns_ms, connect_ms, tls_ms, ttfb_ms) "
+	                        "VALUES (?,?,?,?,?,?,?,?,?,?)",
 	                        &w->ins, err)) ||
 	    (rc =
 	         store_prepare(s, "SELECT lat_hist FROM check_daily WHERE check_id = ? AND day = ?",
@@ -1116,29 +1052,44 @@ void store_monitor_writer_close(struct store_monitor_writer *w)
 	memset(w, 0, sizeof(*w));
 }
 
+static void bind_ms(sqlite3_stmt *st, int i, double ms)
+{
+	if (ms >= 0)
+		sqlite3_bind_double(st, i, ms);
+	else
+		sqlite3_bind_null(st, i);
+}
+
 enum sg_code store_monitor_write_result(struct store *s, struct store_monitor_writer *w,
-                                        long long check_id, double at, int ok, double latency_ms,
-                                        int status_code, const char *error, const char *day,
-                                        double gap_s, long long *id, struct sg_error *err)
+                                        const struct store_monitor_result *r, long long *id,
+                                        struct sg_error *err)
 {
 	unsigned char hist[LAT_BUCKETS * 4];
 	enum sg_code rc = SG_OK;
+	long long check_id = r->check_id;
+	const char *day = r->day;
+	double latency_ms = r->latency_ms, gap_s = r->gap_s;
+	int ok = r->ok;
 
 	sqlite3_reset(w->ins);
 	sqlite3_bind_int64(w->ins, 1, check_id);
-	sqlite3_bind_double(w->ins, 2, at);
+	sqlite3_bind_double(w->ins, 2, r->at);
 	sqlite3_bind_int(w->ins, 3, ok);
-	if (latency_ms >= 0)
-		sqlite3_bind_double(w->ins, 4, latency_ms);
-	else
-		sqlite3_bind_null(w->ins, 4);
-	if (status_code > 0)
-		sqlite3_bind_int(w->ins, 5, status_code);
+	bind_ms(w->ins, 4, latency_ms);
+	if (r->status_code > 0)
+		sqlite3_bind_int(w->ins, 5, r->status_code);
 	else
 		sqlite3_bind_null(w->ins, 5);
-	bind_text(w->ins, 6, error);
-	if (sqlite3_step(w->ins) != SQLITE_DONE)
-		return store_fail(s, err, "insert result");
+	bind_text(w->ins, 6, r->error);
+	bind_ms(w->ins, 7, r->dns_ms);
+	bind_ms(w->ins, 8, r->connect_ms);
+	bind_ms(w->ins, 9, r->tls_ms);
+	bind_ms(w->ins, 10, r->ttfb_ms);
+	if (sqlite3_step(w->ins) != SQLITE_DONE) {
+		rc = store_fail(s, err, "insert result");
+		sqlite3_reset(w->ins);
+		return rc;
+	}
 	if (id)
 		*id = sqlite3_last_insert_rowid(s->db);
 	memset(hist, 0, sizeof(hist));

@@ -31,15 +31,10 @@ enum sg_code store_monitor_check_ids(struct store *s, const char *service, const
                                      long long **ids, size_t *n, struct sg_error *err);
 
 /* results and daily rollups */
-enum sg_code store_monitor_result_insert(struct store *s, long long check_id, double at, int ok,
-                                         double latency_ms, int status_code, const char *error,
-                                         long long *id, struct sg_error *err);
 /* The latency bucket of ms: bucket i holds latencies below 2^(i/4) ms. */
 int lat_bucket(double ms);
 /* Upper bound of bucket i in ms. */
 double lat_bucket_upper(int i);
-enum sg_code store_monitor_daily_add(struct store *s, long long check_id, const char *day, int ok,
-                                     double latency_ms, double gap_s, struct sg_error *err);
 /* Sums a check's daily histograms over days [from_day, to_day] (YYYY-MM-DD)
  * into hist; n and n_fail receive the totals; max_gap the largest gap. */
 enum sg_code store_monitor_daily_sum(struct store *s, long long check_id, const char *from_day,
@@ -49,17 +44,26 @@ enum sg_code store_monitor_daily_sum(struct store *s, long long check_id, const 
  * bound), or -1 when it is empty. */
 double lat_quantile(const uint64_t hist[LAT_BUCKETS], double q);
 /* A writer for the hot path: one result and its daily rollup with
- * statements prepared once (the monitor writes hundreds per second). */
+ * statements prepared once (the monitor writes hundreds per second). The
+ * statements belong to the store they were prepared on; close the writer
+ * before the store. */
 struct store_monitor_writer {
 	sqlite3_stmt *ins, *sel, *ups;
 };
 enum sg_code store_monitor_writer_open(struct store *s, struct store_monitor_writer *w,
                                        struct sg_error *err);
 void store_monitor_writer_close(struct store_monitor_writer *w);
+/* One probe's result: times in seconds (at, gap_s) and ms (-1: none). */
+struct store_monitor_result {
+	long long check_id;
+	double at, latency_ms, dns_ms, connect_ms, tls_ms, ttfb_ms, gap_s;
+	int ok, status_code;
+	const char *error; /* NULL when ok */
+	const char *day;   /* the local day of at, YYYY-MM-DD (the rollup's day) */
+};
 enum sg_code store_monitor_write_result(struct store *s, struct store_monitor_writer *w,
-                                        long long check_id, double at, int ok, double latency_ms,
-                                        int status_code, const char *error, const char *day,
-                                        double gap_s, long long *id, struct sg_error *err);
+                                        const struct store_monitor_result *r, long long *id,
+                                        struct sg_error *err);
 /* The time of the check's last probe (0: none). */
 enum sg_code store_monitor_last_result(struct store *s, long long check_id, double *at,
                                        struct sg_error *err);

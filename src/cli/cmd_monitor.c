@@ -99,7 +99,7 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 	struct monitor_opts mo;
 	struct store *s = NULL;
 	struct sg_error err;
-	int c, rc;
+	int c, rc, lock = -1;
 
 	memset(&mo, 0, sizeof(mo));
 	mo.log = log_line;
@@ -131,14 +131,20 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 		return cli_need_one_profile(cli, "monitor");
 	if ((rc = open_store(cli, db, 0, &s)))
 		return rc;
+	cli_error_init(cli, &err);
+	if (monitor_lock(s->path, &lock, &err)) {
+		store_close(s);
+		return cli_report(cli, &err);
+	}
 	if ((rc = drop_privileges(cli, user))) {
 		store_close(s);
+		close(lock);
 		return rc;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	cli_error_init(cli, &err);
 	rc = monitor_run(argv[optind], cli_catalog(cli), s, &mo, &err) ? cli_report(cli, &err) : 0;
 	store_close(s);
+	close(lock);
 	curl_global_cleanup();
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include "monitor.h"
 #include "monitor_config.h"
 #include "notify.h"
+#include "redact.h"
 #include "store_monitor.h"
 #include "timeutil.h"
 
@@ -25,6 +26,28 @@ static struct service_hours all_day(const char *tz)
 {
 	struct service_hours sh = {1, 0x7f, 0, 1440, (char *)tz};
 	return sh;
+}
+
+static void expect_redacted(const char *in, const char *const *extra, const char *want)
+{
+	char *got = redact_url(in, extra);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_redact(void **state)
+{
+	static const char *const extra[] = {"X-Sig", NULL};
+	(void)state;
+	expect_redacted("https://user:pa%40ss@app.example.jp:8443/a?b=1&api_key=s3&Token=t#f", NULL,
+	                "https://***@app.example.jp:8443/a?b=1&api_key=***&Token=***#f");
+	expect_redacted("http://app.example.jp/healthz", NULL, "http://app.example.jp/healthz");
+	expect_redacted("http://h/x?x%2Dsig=1&x-sig&keep=key", extra,
+	                "http://h/x?x%2dsig=***&x-sig=***&keep=key");
+	expect_redacted("https://hooks.example.jp/x?token=abc", NULL,
+	                "https://hooks.example.jp/x?token=***");
+	expect_redacted("not a url", NULL, "[URL]");
+	expect_redacted("http://user@h/", NULL, "http://***@h/");
 }
 
 static void test_full_month_up(void **state)
@@ -354,6 +377,7 @@ int main(void)
 	    cmocka_unit_test(test_latency_buckets),
 	    cmocka_unit_test(test_days_and_times),
 	    cmocka_unit_test(test_config),
+	    cmocka_unit_test(test_redact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
