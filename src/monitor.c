@@ -22,6 +22,7 @@
 #include "curluv.h"
 #include "ledger.h"
 #include "monitor.h"
+#include "monitor_writer.h"
 #include "notify.h"
 #include "report_job.h"
 #include "report_pdf.h"
@@ -32,10 +33,6 @@
 #include "banned.h"
 
 #define MAX_INFLIGHT 1024
-/* Results waiting for the store (a full disk, a lock held elsewhere): kept
- * and retried every second; beyond this many the newest are dropped and
- * counted (logged, and recorded in monitor_stopped). */
-#define MAX_BUFFERED 65536
 #define BODY_MAX     (256 * 1024)
 
 enum rt_state {
@@ -107,19 +104,15 @@ struct monitor {
 	uv_signal_t sigterm, sigint, sighup;
 	long long run_id;
 	int stopping, reload_pending, finishing, failed;
-	struct result *buf; /* results not yet in the store */
-	size_t nbuf, abuf;
+	struct monitor_writer *writer; /* results go to the store from here */
 	/* Outcomes whose state change could not be written yet, in order; the
 	 * check's runtime state is as it was before each of them. */
 	struct result *pend;
 	size_t npend, apend;
-	long long lost, lost_logged; /* results dropped because buf was full */
-	int store_down;              /* the last write failed (logged once) */
-	struct dynbuf said;          /* what to log once the transaction commits */
-	struct store_monitor_writer w;
-	EVP_MD_CTX *digest, *digest_save;
-	long long digest_count, digest_fail, digest_first, digest_last;
-	double last_digest, last_beat, prev_seen;
+	long long lost;     /* results the writer dropped or could not write */
+	int store_down;     /* the last write failed (logged once) */
+	struct dynbuf said; /* what to log once the transaction commits */
+	double prev_seen;
 	/* the local day of records, cached */
 	double day_start, day_end;
 	char day[40];
@@ -236,115 +229,18 @@ static const char *local_day(struct monitor *m, double at)
 	return m->day;
 }
 
-static enum sg_code write_digest(struct monitor *m, double now, struct sg_error *err)
-{
-	unsigned char md[32];
-	char hex[65];
-	unsigned int len = 0;
-	json_t *j;
-	enum sg_code rc;
-
-	if (!m->digest_count)
-		return SG_OK;
-	EVP_DigestFinal_ex(m->digest, md, &len);
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	j = json_pack("{s:s,s:I,s:I,s:I,s:I,s:s,s:f}", "service", m->cfg->service, "first_result",
-	              (json_int_t)m->digest_first, "last_result", (json_int_t)m->digest_last,
-	              "count", (json_int_t)m->digest_count, "failures", (json_int_t)m->digest_fail,
-	              "sha256", hex, "at", now);
-	rc = ledger_append(m->s, "check_results_digest", j, NULL, err);
-	json_decref(j);
-	EVP_DigestInit_ex(m->digest, EVP_sha256(), NULL);
-	m->digest_count = m->digest_fail = 0;
-	m->last_digest = now;
-	return rc;
-}
-
 static void store_trouble(struct monitor *m, const struct sg_error *err)
 {
 	if (!m->store_down)
-		mlog(m, "store: %s (kept in memory, retried every second)", err->msg);
+		mlog(m, "store: %s (state changes kept in memory, retried every second)", err->msg);
 	m->store_down = 1;
 }
 
 static void store_fine(struct monitor *m)
 {
 	if (m->store_down)
-		mlog(m, "store: writing again; nothing waiting was lost");
+		mlog(m, "store: state changes written again");
 	m->store_down = 0;
-}
-
-/* Writes buffered results (statements prepared once), their rollups and
- * (when due) the heartbeat and the digest, in one transaction. On failure
- * the buffer, the digest and the heartbeat time stay as they were, so the
- * next flush writes the same rows again. */
-static enum sg_code flush_results(struct monitor *m, struct sg_error *err)
-{
-	double now = timeutil_now(), beat = m->last_beat, dig = m->last_digest;
-	long long cnt = m->digest_count, fail = m->digest_fail, first = m->digest_first,
-	          last = m->digest_last;
-	enum sg_code rc;
-
-	if ((rc = store_begin(m->s, err)))
-		return rc;
-	EVP_MD_CTX_copy_ex(m->digest_save, m->digest);
-	for (size_t i = 0; i < m->nbuf && !rc; i++) {
-		struct result *r = &m->buf[i];
-		struct store_monitor_result w = {r->check_id,
-		                                 r->at,
-		                                 r->latency_ms,
-		                                 r->dns_ms,
-		                                 r->connect_ms,
-		                                 r->tls_ms,
-		                                 r->ttfb_ms,
-		                                 r->gap_s,
-		                                 r->ok,
-		                                 r->status,
-		                                 r->ok ? NULL : r->error,
-		                                 local_day(m, r->at)};
-		long long id = 0;
-		char line[320];
-		int n;
-		rc = store_monitor_write_result(m->s, &m->w, &w, &id, err);
-		n = snprintf(line, sizeof(line), "%lld|%lld|%.3f|%d|%.3f|%d|%s\n", id, r->check_id,
-		             r->at, r->ok, r->latency_ms, r->status, r->ok ? "" : r->error);
-		EVP_DigestUpdate(m->digest, line, (size_t)(n < (int)sizeof(line) ? n : 319));
-		if (!m->digest_count)
-			m->digest_first = id;
-		m->digest_last = id;
-		m->digest_count++;
-		m->digest_fail += !r->ok;
-	}
-	if (!rc && now - m->last_beat >= 5) {
-		rc = store_monitor_run_beat(m->s, m->run_id, now, err);
-		m->last_beat = now;
-	}
-	if (!rc && now - m->last_digest >= m->cfg->digest_s)
-		rc = write_digest(m, now, err);
-	if (!rc)
-		rc = store_commit(m->s, err);
-	else
-		store_rollback(m->s);
-	if (rc) {
-		EVP_MD_CTX_copy_ex(m->digest, m->digest_save);
-		m->digest_count = cnt;
-		m->digest_fail = fail;
-		m->digest_first = first;
-		m->digest_last = last;
-		m->last_beat = beat;
-		m->last_digest = dig;
-		return rc;
-	}
-	m->nbuf = 0;
-	if (m->lost > m->lost_logged) {
-		mlog(m,
-		     "store: %lld results were dropped while the store could not be written "
-		     "(more than %d waiting)",
-		     m->lost - m->lost_logged, MAX_BUFFERED);
-		m->lost_logged = m->lost;
-	}
-	return SG_OK;
 }
 
 static const char *state_of(const struct check_def *d, int ok)
@@ -635,6 +531,20 @@ struct probe {
 static void schedule_arm(struct monitor *m);
 static void maybe_finish(struct monitor *m);
 
+/* Hands a result to the writer thread. */
+static void record(struct monitor *m, const struct result *r)
+{
+	struct monitor_record rec = {
+	    r->check_id, r->at,      r->latency_ms, r->dns_ms, r->connect_ms,
+	    r->tls_ms,   r->ttfb_ms, r->gap_s,      r->ok,     r->status,
+	    "",          ""};
+
+	snprintf(rec.day, sizeof(rec.day), "%s", local_day(m, r->at));
+	if (!r->ok)
+		memcpy(rec.error, r->error, sizeof(rec.error));
+	monitor_writer_add(m->writer, &rec);
+}
+
 static void probe_complete(struct probe *p)
 {
 	struct monitor *m = p->m;
@@ -650,12 +560,7 @@ static void probe_complete(struct probe *p)
 	p->res.check_id = c->id;
 	p->res.gap_s = c->last_at > 0 && p->res.at > c->last_at ? p->res.at - c->last_at : 0;
 	c->last_at = p->res.at;
-	if (m->nbuf < MAX_BUFFERED) {
-		ALLOC_GROW(m->buf, m->nbuf, m->abuf);
-		m->buf[m->nbuf++] = p->res;
-	} else {
-		m->lost++;
-	}
+	record(m, &p->res);
 	/* Outcomes apply in order: behind any still waiting for the store. */
 	if (m->npend || on_outcome(m, c, &p->res, &err)) {
 		if (!m->npend)
@@ -1128,7 +1033,7 @@ static enum sg_code install(struct monitor *m, struct monitor_config *cfg, struc
 	double now = timeutil_now(), mono = timeutil_monotonic_ms();
 	enum sg_code rc;
 
-	if ((rc = flush_results(m, err)) || (rc = store_begin(m->s, err)))
+	if ((rc = store_begin(m->s, err)))
 		goto fail;
 	if ((rc = store_monitor_retire_all(m->s, cfg->service, now, err)))
 		goto rollback;
@@ -1408,28 +1313,39 @@ static void close_walk(uv_handle_t *h, void *arg)
 
 static void finalize(struct monitor *m)
 {
-	struct sg_error err;
+	struct sg_error err, werr;
 	double now = timeutil_now();
 	json_t *j;
 
 	memset(&err, 0, sizeof(err));
-	err.lang = m->err.lang;
+	memset(&werr, 0, sizeof(werr));
+	err.lang = werr.lang = m->err.lang;
 	/* What still waits for the store gets a few more tries; after that the
 	 * daemon cannot finish its records and says so. */
 	for (int i = 0; i < 10; i++) {
-		if (!apply_pending(m, &err) && !flush_results(m, &err))
+		if (!apply_pending(m, &err))
 			break;
 		store_trouble(m, &err);
 		sleep(1);
 	}
-	if (m->npend || m->nbuf) {
+	if (m->writer) {
+		enum sg_code wrc = monitor_writer_stop(m->writer, 10, &m->lost, &werr);
+		m->writer = NULL;
+		if (wrc)
+			err = werr;
+	}
+	if (m->npend || werr.code) {
 		sg_error_set(
 		    &err, SG_ERR_DB,
-		    ETR(&err, "%zu 件の結果と %zu 件の状態変化をデータベースに書けませんでした: %s",
-		        "%zu results and %zu state changes could not be written: %s"),
-		    m->nbuf, m->npend, m->err.msg[0] ? m->err.msg : err.msg);
+		    ETR(&err,
+		        "%lld 件の結果と %zu 件の状態変化をデータベースに書けませんでした: %s",
+		        "%lld results and %zu state changes could not be written: %s"),
+		    m->lost, m->npend, werr.code ? werr.msg : err.msg);
 		goto bad;
 	}
+	if (m->lost)
+		mlog(m, "store: %lld results were lost while the store could not be written",
+		     m->lost);
 	if (monitor_write_measurements(m->s, m->cfg, m->cat, now, &err))
 		goto bad;
 	if (store_begin(m->s, &err))
@@ -1438,7 +1354,7 @@ static void finalize(struct monitor *m)
 	              "probes", (json_int_t)m->probes, "lost_results", (json_int_t)m->lost);
 	/* Open intervals stay open: availability ends them at this run's last
 	 * heartbeat, and the next run continues them if it keeps the schedule. */
-	if (write_digest(m, now, &err) || store_monitor_run_stop(m->s, m->run_id, now, &err) ||
+	if (store_monitor_run_stop(m->s, m->run_id, now, &err) ||
 	    ledger_append(m->s, "monitor_stopped", j, NULL, &err) || store_commit(m->s, &err)) {
 		json_decref(j);
 		store_rollback(m->s);
@@ -1489,14 +1405,8 @@ static void maybe_finish(struct monitor *m)
 	uv_timer_stop(&m->flush);
 	uv_timer_stop(&m->hourly);
 	uv_signal_stop(&m->sighup);
-	{
-		struct sg_error err;
-		memset(&err, 0, sizeof(err));
-		if (flush_results(m, &err))
-			mlog(m, "store: %s", err.msg);
-		else if (m->opts->once)
-			run_reports(m); /* before the outbox drains */
-	}
+	if (m->opts->once)
+		run_reports(m); /* before the outbox drains */
 	if (m->notify)
 		notify_stop(m->notify, m->opts->once, notifier_stopped, m);
 	else
@@ -1529,7 +1439,7 @@ static void on_flush(uv_timer_t *t)
 
 	memset(&err, 0, sizeof(err));
 	err.lang = m->err.lang;
-	if (apply_pending(m, &err) || flush_results(m, &err)) {
+	if (apply_pending(m, &err)) {
 		store_trouble(m, &err);
 		return;
 	}
@@ -1543,8 +1453,7 @@ static void on_hourly(uv_timer_t *t)
 	struct sg_error err;
 
 	memset(&err, 0, sizeof(err));
-	if (flush_results(m, &err) ||
-	    monitor_write_measurements(m->s, m->cfg, m->cat, timeutil_now(), &err)) {
+	if (monitor_write_measurements(m->s, m->cfg, m->cat, timeutil_now(), &err)) {
 		mlog(m, "measurements: %s", err.msg);
 		return;
 	}
@@ -1594,19 +1503,14 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	m->path = profile_path;
 	m->opts = opts;
 	m->err.lang = err ? err->lang : 0;
-	m->digest = EVP_MD_CTX_new();
-	m->digest_save = EVP_MD_CTX_new();
 	dynbuf_init(&m->said, 4096);
 	/* The loop never waits long for a lock: a write that finds the store
 	 * busy fails, stays in memory and is retried on the next flush. */
 	sqlite3_busy_timeout(s->db, 200);
-	EVP_DigestInit_ex(m->digest, EVP_sha256(), NULL);
-	m->last_digest = now;
 	m->day_start = m->day_end = 0;
 	srand((unsigned)(getpid() ^ (unsigned)now));
 	uv_loop_init(&m->loop);
-	if ((rc = load_config(m, &m->profile, &m->cfg, &m->ncfg, &m->rcfg, &m->lcfg, err)) ||
-	    (rc = store_monitor_writer_open(s, &m->w, err)))
+	if ((rc = load_config(m, &m->profile, &m->cfg, &m->ncfg, &m->rcfg, &m->lcfg, err)))
 		goto out;
 	/* A previous run left intervals open: each check's first probe decides
 	 * whether its interval continues or ends at that run's last heartbeat
@@ -1627,8 +1531,10 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 		store_rollback(s);
 		goto out;
 	}
-	m->last_beat = now;
 	m->prev_seen = prev_seen;
+	if ((rc = monitor_writer_start(s->path, m->run_id, m->cfg->service, m->cfg->digest_s,
+	                               m->opts->log, m->opts->log_arg, &m->writer, err)))
+		goto out;
 	if ((rc = install(m, m->cfg, err)))
 		goto out;
 	mlog(m, "monitoring %s (pattern %d): %zu checks", m->cfg->service, m->cfg->pattern, m->nrt);
@@ -1670,9 +1576,10 @@ out:
 	uv_walk(&m->loop, close_walk, NULL);
 	uv_run(&m->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&m->loop);
-	store_monitor_writer_close(&m->w);
-	EVP_MD_CTX_free(m->digest);
-	EVP_MD_CTX_free(m->digest_save);
+	if (m->writer) {
+		long long lost;
+		monitor_writer_stop(m->writer, 0, &lost, NULL);
+	}
 	dynbuf_release(&m->said);
 	free(m->pend);
 	if (m->drew_pdf)
@@ -1684,7 +1591,6 @@ out:
 	profile_free(m->profile);
 	free(m->rt);
 	free(m->heap);
-	free(m->buf);
 	free(m->late);
 	free(m);
 	return rc;
