@@ -4,6 +4,8 @@
  * Included last by every .c file in src/. Each banned name becomes a
  * reference to an undeclared identifier, so a use fails to compile. Use
  * dynbuf_printf()/snprintf() and dynbuf_add*() instead; never run a shell.
+ * The environment is read-only: changing it races getenv() on other threads
+ * (the seal worker), so zones go through timeutil and children get an envp.
  */
 #ifndef SG_BANNED_H
 #define SG_BANNED_H
@@ -30,5 +32,11 @@
 #define popen(x, y) BANNED(popen)
 #undef strtok
 #define strtok(x, y) BANNED(strtok)
+#undef setenv
+#define setenv(x, y, z) BANNED(setenv)
+#undef putenv
+#define putenv(x) BANNED(putenv)
+#undef unsetenv
+#define unsetenv(x) BANNED(unsetenv)
 
 #endif

@@ -25,7 +25,7 @@ const struct collector *const collectors[] = {
     &collector_passwords, NULL,
 };
 
-const struct collector *collector_find(const char *name)
+static const struct collector *collector_find(const char *name)
 {
 	for (size_t i = 0; collectors[i]; i++)
 		if (!strcmp(collectors[i]->name, name))
@@ -33,13 +33,13 @@ const struct collector *collector_find(const char *name)
 	return NULL;
 }
 
-struct collect_result *collect_add(struct collect_results *out, const char *collector,
-                                   const char *item_id, const char *subject,
-                                   enum measurement_status status, const char *value_text,
-                                   double value_num, const char *unit, const char *evidence,
-                                   const char *detail)
+struct measurement *collect_add(struct collect_results *out, const char *collector,
+                                const char *item_id, const char *subject,
+                                enum measurement_status status, const char *value_text,
+                                double value_num, const char *unit, const char *evidence,
+                                const char *detail)
 {
-	struct collect_result *r;
+	struct measurement *r;
 
 	ALLOC_GROW(out->v, out->n, out->alloc);
 	r = &out->v[out->n++];
@@ -53,21 +53,21 @@ struct collect_result *collect_add(struct collect_results *out, const char *coll
 	r->unit = unit ? xstrdup(unit) : NULL;
 	r->evidence = evidence ? xstrdup(evidence) : NULL;
 	r->detail = detail ? xstrdup(detail) : NULL;
-	r->at = timeutil_now();
+	r->measured_at = timeutil_now();
 	return r;
 }
 
 void collect_results_release(struct collect_results *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
-		struct collect_result *x = &r->v[i];
-		free(x->collector);
-		free(x->item_id);
-		free(x->subject);
-		free(x->value_text);
-		free(x->unit);
-		free(x->evidence);
-		free(x->detail);
+		struct measurement *x = &r->v[i];
+		free((char *)x->collector);
+		free((char *)x->item_id);
+		free((char *)x->subject);
+		free((char *)x->value_text);
+		free((char *)x->unit);
+		free((char *)x->evidence);
+		free((char *)x->detail);
 	}
 	free(r->v);
 	memset(r, 0, sizeof(*r));
@@ -91,44 +91,6 @@ char *collect_duration_text(double seconds, int round_up)
 	seconds = (round_up ? ceil(seconds / unit - 1e-9) : floor(seconds / unit + 1e-9)) * unit;
 	value_format_duration(seconds, &b);
 	return dynbuf_detach(&b, NULL);
-}
-
-double collect_parse_rfc3339(const char *s, size_t *used)
-{
-	struct tm tm;
-	int y, mo, d, h, mi, sec, n = 0, sign = 0, zh = 0, zm = 0;
-	const char *z;
-	double frac = 0;
-
-	if (sscanf(s, "%4d-%2d-%2d%*1[T ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || !n)
-		return -1;
-	z = s + n;
-	if (*z == '.') {
-		double scale = 0.1;
-		for (z++; *z >= '0' && *z <= '9'; z++, scale /= 10)
-			frac += (*z - '0') * scale;
-	}
-	if (*z == 'Z' || *z == 'z') {
-		z++;
-	} else if (*z == '+' || *z == '-') {
-		sign = *z == '-' ? -1 : 1;
-		if (sscanf(z + 1, "%2d:%2d", &zh, &zm) == 2)
-			z += 6;
-		else if (sscanf(z + 1, "%2d%2d", &zh, &zm) == 2)
-			z += 5;
-		else
-			sign = 0;
-	}
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	if (used)
-		*used = (size_t)(z - s);
-	return (double)(timeutil_mktime(&tm, NULL) - sign * (zh * 3600 + zm * 60)) + frac;
 }
 
 char *collect_path(const struct collect_ctx *ctx, const char *path)
@@ -380,7 +342,7 @@ int collect_judge(const struct catalog *cat, int pattern, const char *item_id,
 }
 
 /* Judges r against the reference; a collector's own finding stays. */
-static void judge(const struct collect_ctx *ctx, struct collect_result *r)
+static void judge(const struct collect_ctx *ctx, struct measurement *r)
 {
 	struct value v;
 	const struct eval_item *it;
@@ -405,7 +367,7 @@ static void judge(const struct collect_ctx *ctx, struct collect_result *r)
 		d = xstrfmt("%s%sパターン %d の基準値「%s」を満たしません",
 		            r->detail ? r->detail : "", r->detail ? "。" : "", ctx->pattern,
 		            it->refs[ctx->pattern - 1].text_ja);
-	free(r->detail);
+	free((char *)r->detail);
 	r->detail = d;
 	r->status = MEASUREMENT_FINDING;
 }
@@ -435,20 +397,18 @@ enum sg_code collect_store(struct store *s, const char *service, int pattern,
 		return rc;
 	}
 	for (size_t i = 0; i < res->n && !rc; i++) {
-		struct collect_result *r = &res->v[i];
-		struct measurement m = {
-		    service,      r->collector, r->item_id,  r->subject, r->status, r->value_text,
-		    r->value_num, r->unit,      r->evidence, r->detail,  r->at,
-		};
+		struct measurement *r = &res->v[i];
+		struct measurement m = *r;
 		json_t *o;
 
+		m.service = service;
 		rc = store_collect_insert(s, &m, &r->id, err);
 		if (rc)
 			break;
 		o = json_pack("{s:I,s:s,s:s?,s:s?,s:s,s:s?,s:s?,s:f}", "measurement", r->id,
 		              "collector", r->collector, "item", r->item_id, "subject", r->subject,
 		              "status", store_collect_status_name(r->status), "value",
-		              r->value_text, "unit", r->unit, "at", r->at);
+		              r->value_text, "unit", r->unit, "at", r->measured_at);
 		if (r->evidence)
 			json_object_set_new(o, "evidence", json_string(r->evidence));
 		json_array_append_new(arr, o);

@@ -29,22 +29,9 @@
 #include "store_collect.h"
 #include "ydoc.h"
 
-struct collect_result {
-	char *collector;
-	char *item_id; /* evaluation item ("III.2.3.1.a") or control ("III.1.1.5") */
-	char *subject; /* what was measured: a path, a URL, a repository */
-	enum measurement_status status;
-	char *value_text; /* in the value grammar, or NULL */
-	double value_num; /* NAN when none */
-	char *unit;
-	char *evidence; /* what was read */
-	char *detail;   /* why: the finding, the reason it is unavailable */
-	double at;
-	long long id; /* the measurement's row once stored */
-};
-
+/* The measurements of one run; owns every string they point to. */
 struct collect_results {
-	struct collect_result *v;
+	struct measurement *v;
 	size_t n, alloc;
 };
 
@@ -75,7 +62,6 @@ struct collector {
 
 /* Every collector, in the order a run uses. NULL-terminated. */
 extern const struct collector *const collectors[];
-const struct collector *collector_find(const char *name);
 
 /* The collectors chosen for a run and their configuration. */
 struct collect_plan {
@@ -112,20 +98,16 @@ int collect_judge(const struct catalog *cat, int pattern, const char *item_id,
 
 /* Result helpers for collectors. add() copies the strings (any may be
  * NULL); it returns the new result so a collector can adjust it. */
-struct collect_result *collect_add(struct collect_results *out, const char *collector,
-                                   const char *item_id, const char *subject,
-                                   enum measurement_status status, const char *value_text,
-                                   double value_num, const char *unit, const char *evidence,
-                                   const char *detail);
+struct measurement *collect_add(struct collect_results *out, const char *collector,
+                                const char *item_id, const char *subject,
+                                enum measurement_status status, const char *value_text,
+                                double value_num, const char *unit, const char *evidence,
+                                const char *detail);
 void collect_results_release(struct collect_results *r);
 
 /* A duration for a value_text: rounded up to whole minutes ("ceil") for
  * ages and waits, down for retention, in the largest exact unit ("26h"). */
 char *collect_duration_text(double seconds, int round_up);
-
-/* RFC 3339 at the start of s ("2026-03-14T10:00:00.123+09:00", 'Z', or a
- * space for 'T'): epoch seconds, or -1. *used (may be NULL) gets the length. */
-double collect_parse_rfc3339(const char *s, size_t *used);
 
 /* root + path when path is a default system path; path as is otherwise. */
 char *collect_path(const struct collect_ctx *ctx, const char *path);

@@ -58,49 +58,41 @@ static void av_free(void *p)
 static const char *month_names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-/* "14 Mar 2024 08-24 -0400" -> epoch seconds, or -1. */
+/* "14 Mar 2024 08-24 -0400" -> epoch seconds, or NAN (no value). */
 static double parse_build_time(const char *s)
 {
 	int day, year, hh, mm, zone, mon = -1;
 	char mname[4], sign;
-	struct tm tm;
-	long long t;
 
 	if (sscanf(s, "%d %3s %d %d-%d %c%4d", &day, mname, &year, &hh, &mm, &sign, &zone) != 7)
-		return -1;
+		return NAN;
 	for (int i = 0; i < 12; i++)
 		if (!strcmp(mname, month_names[i]))
 			mon = i;
 	if (mon < 0 || day < 1 || day > 31 || hh > 23 || mm > 59 || (sign != '+' && sign != '-'))
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = year - 1900;
-	tm.tm_mon = mon;
-	tm.tm_mday = day;
-	tm.tm_hour = hh;
-	tm.tm_min = mm;
-	t = timeutil_mktime(&tm, NULL);
-	t -= (sign == '-' ? -1 : 1) * ((zone / 100) * 3600 + (zone % 100) * 60);
-	return (double)t;
+		return NAN;
+	return (double)timeutil_civil(year, mon + 1, day, hh, mm, 0,
+	                              (sign == '-' ? -1 : 1) *
+	                                  ((zone / 100) * 3600 + (zone % 100) * 60));
 }
 
-/* Reads the header of a .cvd/.cld; returns the build time or -1. */
+/* Reads the header of a .cvd/.cld; returns the build time or NAN. */
 static double cvd_build_time(const char *path, char *version, size_t vsz)
 {
 	struct dynbuf b = DYNBUF_INIT;
 	char hdr[513], *f[10];
 	size_t nf = 0;
-	double t = -1;
+	double t = NAN;
 	FILE *fp = fopen(path, "rb");
 	size_t n;
 
 	if (!fp)
-		return -1;
+		return NAN;
 	n = fread(hdr, 1, 512, fp);
 	fclose(fp);
 	dynbuf_release(&b);
 	if (n < 12 || memcmp(hdr, "ClamAV-VDB:", 11))
-		return -1;
+		return NAN;
 	hdr[n] = '\0';
 	while (n > 0 && (hdr[n - 1] == ' ' || hdr[n - 1] == '\0'))
 		hdr[--n] = '\0';
@@ -118,7 +110,7 @@ static double cvd_build_time(const char *path, char *version, size_t vsz)
 		if (end != f[8] && st > 0)
 			t = st;
 	}
-	if (t < 0 && nf >= 2)
+	if (isnan(t) && nf >= 2)
 		t = parse_build_time(f[1]);
 	return t;
 }
@@ -143,7 +135,7 @@ static enum sg_code av_run(void *p, const struct collect_ctx *ctx, struct collec
 {
 	struct av_cfg *c = p;
 	struct dynbuf ev = DYNBUF_INIT;
-	double newest = -1;
+	double newest = NAN; /* no value yet */
 	char *dir;
 	DIR *d;
 	struct dirent *de;
@@ -176,7 +168,7 @@ static enum sg_code av_run(void *p, const struct collect_ctx *ctx, struct collec
 		path = xstrfmt("%s/%s", dir, de->d_name);
 		t = cvd_build_time(path, version, sizeof(version));
 		free(path);
-		if (t < 0) {
+		if (isnan(t)) {
 			dynbuf_printf(&ev, "%s%s: no ClamAV header", ev.len ? "; " : "",
 			              de->d_name);
 			continue;
@@ -185,12 +177,12 @@ static enum sg_code av_run(void *p, const struct collect_ctx *ctx, struct collec
 		timeutil_utc((long long)t, when);
 		dynbuf_printf(&ev, "%s%s: version %s built %s", ev.len ? "; " : "", de->d_name,
 		              version, when);
-		if (t > newest)
+		if (isnan(newest) || t > newest)
 			newest = t;
 	}
 	if (d)
 		closedir(d);
-	if (newest < 0) {
+	if (isnan(newest)) {
 		add_both(out, dir, MEASUREMENT_FINDING, NULL, NAN, ev.len ? dynbuf_ptr(&ev) : NULL,
 		         ctx->lang
 		             ? "ClamAV is not installed (no .cvd/.cld signature database)"

@@ -524,8 +524,8 @@ static enum sg_code run_restic(const struct backup_target *t, const struct colle
 	{
 		const char *id = json_string_value(json_object_get(o, "short_id"));
 		const char *time = json_string_value(json_object_get(o, "time"));
-		double tt = time ? collect_parse_rfc3339(time, NULL) : -1;
-		if (!id || tt < 0)
+		double tt;
+		if (!id || !time || timeutil_parse_prefix(time, NULL, &tt, NULL))
 			continue;
 		s = xreallocarray(s, n + 1, sizeof(*s));
 		s[n].id = xstrdup(id);

@@ -148,66 +148,52 @@ static int month_of(const char *s)
 	return -1;
 }
 
-/* The timestamp at the start of a log line (or in its [CLF] field); -1 if
- * none. mtime supplies the year of a traditional syslog stamp. */
-static double line_time(const char *line, double mtime)
+/* The timestamp at the start of a log line (or in its [CLF] field) into *t;
+ * -1 if none. mtime supplies the year of a traditional syslog stamp, which
+ * is in the host's zone. */
+static int line_time(const char *line, double mtime, double *t)
 {
-	struct tm tm;
 	const char *br;
-	int y, d, h, mi, s;
-	char mon[4];
+	int y, d, h, mi, s, mon;
+	char name[4];
 
-	memset(&tm, 0, sizeof(tm));
 	/* RFC 3339: 2026-03-14T10:00:00[.frac](Z|+09:00) */
-	if (line[0] >= '0' && line[0] <= '9') {
-		double t = collect_parse_rfc3339(line, NULL);
-		if (t >= 0)
-			return t;
-	}
+	if (line[0] >= '0' && line[0] <= '9' && !timeutil_parse_prefix(line, NULL, t, NULL))
+		return 0;
 	/* CLF: [14/Mar/2026:10:00:00 +0900] */
 	if ((br = strchr(line, '[')) &&
-	    sscanf(br, "[%2d/%3s/%4d:%2d:%2d:%2d", &d, mon, &y, &h, &mi, &s) == 6 &&
-	    month_of(mon) >= 0) {
+	    sscanf(br, "[%2d/%3s/%4d:%2d:%2d:%2d", &d, name, &y, &h, &mi, &s) == 6 &&
+	    (mon = month_of(name)) >= 0) {
 		const char *z = strchr(br, ' ');
 		int zone = 0;
-		long long t;
 		if (z)
 			sscanf(z + 1, "%5d", &zone);
-		tm.tm_year = y - 1900;
-		tm.tm_mon = month_of(mon);
-		tm.tm_mday = d;
-		tm.tm_hour = h;
-		tm.tm_min = mi;
-		tm.tm_sec = s;
-		t = timeutil_mktime(&tm, NULL) - ((zone / 100) * 3600 + (zone % 100) * 60);
-		return (double)t;
+		*t = (double)timeutil_civil(y, mon + 1, d, h, mi, s,
+		                            (zone / 100) * 3600 + (zone % 100) * 60);
+		return 0;
 	}
 	/* syslog: Mar 14 10:00:00 (local time; year from the file) */
-	if (sscanf(line, "%3s %2d %2d:%2d:%2d", mon, &d, &h, &mi, &s) == 5 && month_of(mon) >= 0) {
-		struct tm mt;
-		time_t mt_t = (time_t)mtime;
-		long long t;
-		localtime_r(&mt_t, &mt);
-		tm.tm_year = mt.tm_year;
-		tm.tm_mon = month_of(mon);
+	if (sscanf(line, "%3s %2d %2d:%2d:%2d", name, &d, &h, &mi, &s) == 5 &&
+	    (mon = month_of(name)) >= 0) {
+		struct tm tm;
+		timeutil_localtime((long long)mtime, TIMEUTIL_HOST_ZONE, &tm);
+		tm.tm_mon = mon;
 		tm.tm_mday = d;
 		tm.tm_hour = h;
 		tm.tm_min = mi;
 		tm.tm_sec = s;
-		tm.tm_isdst = -1;
-		t = (long long)mktime(&tm);
-		if ((double)t > mtime + 86400) { /* December's entries in a January file */
+		*t = (double)timeutil_mktime(&tm, TIMEUTIL_HOST_ZONE);
+		if (*t > mtime + 86400) { /* December's entries in a January file */
 			tm.tm_year--;
-			tm.tm_isdst = -1;
-			t = (long long)mktime(&tm);
+			*t = (double)timeutil_mktime(&tm, TIMEUTIL_HOST_ZONE);
 		}
-		return (double)t;
+		return 0;
 	}
 	return -1;
 }
 
-/* The first line's time of a (possibly gzip'd) file; -1 when none. */
-static double first_entry(const char *path, double mtime)
+/* The first line's time of a (possibly gzip'd) file into *t; -1 when none. */
+static int first_entry(const char *path, double mtime, double *t)
 {
 	gzFile gz = gzopen(path, "rb"); /* reads plain files too */
 	char line[4096];
@@ -219,7 +205,7 @@ static double first_entry(const char *path, double mtime)
 		return -1;
 	}
 	gzclose(gz);
-	return line_time(line, mtime);
+	return line_time(line, mtime, t);
 }
 
 static void file_source(const struct log_source *src, const struct collect_ctx *ctx,
@@ -227,7 +213,7 @@ static void file_source(const struct log_source *src, const struct collect_ctx *
 {
 	char *pattern = collect_path(ctx, src->path);
 	glob_t g;
-	double oldest = -1;
+	double oldest = NAN; /* no value yet */
 	const char *oldest_file = NULL;
 	int files = 0, by_mtime = 0;
 	struct dynbuf ev = DYNBUF_INIT;
@@ -244,18 +230,19 @@ static void file_source(const struct log_source *src, const struct collect_ctx *
 			if (stat(g.gl_pathv[i], &st) || !S_ISREG(st.st_mode))
 				continue;
 			files++;
-			t = st.st_size ? first_entry(g.gl_pathv[i], (double)st.st_mtime) : -1;
-			if (t < 0 && st.st_size) {
+			if (!st.st_size)
+				t = NAN;
+			else if (first_entry(g.gl_pathv[i], (double)st.st_mtime, &t)) {
 				t = (double)st.st_mtime;
 				by_mtime++;
 			}
-			if (t >= 0 && (oldest < 0 || t < oldest)) {
+			if (!isnan(t) && (isnan(oldest) || t < oldest)) {
 				oldest = t;
 				oldest_file = g.gl_pathv[i];
 			}
 		}
 	}
-	if (oldest < 0) {
+	if (isnan(oldest)) {
 		if (!src->is_default)
 			collect_add(out, "logs", src->item, src->path, MEASUREMENT_FINDING, NULL,
 			            NAN, NULL, NULL,

@@ -170,7 +170,7 @@ struct installed {
 
 struct pending {
 	char *name, *arch, *from, *to;
-	double since;
+	double since; /* the suite's Release date; NAN when unknown */
 };
 
 struct state {
@@ -229,7 +229,8 @@ static void check_candidate(const struct stanza *s, void *arg)
 				free(p->to);
 				p->to = xstrdup(ver);
 			}
-			if (st->release_date > 0 && (p->since <= 0 || st->release_date < p->since))
+			if (!isnan(st->release_date) &&
+			    (isnan(p->since) || st->release_date < p->since))
 				p->since = st->release_date;
 			return;
 		}
@@ -244,10 +245,10 @@ static double release_date(const char *path)
 {
 	struct dynbuf b = DYNBUF_INIT;
 	const char *p;
-	double t = -1;
+	double t = NAN; /* no value */
 
 	if (fileio_read(path, 64u << 20, &b, NULL))
-		return -1;
+		return NAN;
 	for (p = dynbuf_ptr(&b); *p; p += strcspn(p, "\n"), p += *p ? 1 : 0) {
 		struct tm tm;
 		char *end;
@@ -311,14 +312,14 @@ static enum sg_code patches_run(void *p, const struct collect_ctx *ctx, struct c
 		else
 			r = -2; /* .xz and others: not read */
 		/* the suite's Release date: X_dists_SUITE_InRelease for X_dists_SUITE_... */
-		st.release_date = -1;
+		st.release_date = NAN;
 		if ((cut = strstr(name, "_dists_"))) {
 			const char *suite = cut + 7;
 			size_t sl = strcspn(suite, "_");
 			rel = xstrfmt("%s/%.*s%.*s_InRelease", lists, (int)(cut + 7 - name), name,
 			              (int)sl, suite);
 			st.release_date = release_date(rel);
-			if (st.release_date < 0) {
+			if (isnan(st.release_date)) {
 				free(rel);
 				rel = xstrfmt("%s/%.*s%.*s_Release", lists, (int)(cut + 7 - name),
 				              name, (int)sl, suite);
@@ -363,7 +364,7 @@ static enum sg_code patches_run(void *p, const struct collect_ctx *ctx, struct c
 			goto done;
 		}
 		free(key);
-		if (pd->since > 0 && pd->since < first)
+		if (!isnan(pd->since) && pd->since < first)
 			first = pd->since;
 		wait = ctx->now - first;
 		if (wait > oldest)

@@ -172,7 +172,7 @@ static void chrony(struct time_cfg *c, const struct collect_ctx *ctx, struct col
 			collect_add(out, "time", "III.1.1.5", "chrony", MEASUREMENT_FINDING,
 			            "false", offset, "s", ev, d);
 		} else {
-			struct collect_result *x =
+			struct measurement *x =
 			    collect_add(out, "time", "III.1.1.5", "chrony", MEASUREMENT_OK, "true",
 			                offset, "s", ev, NULL);
 			if (bound > c->max_offset)

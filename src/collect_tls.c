@@ -380,6 +380,94 @@ static char *subj(const char *url, const char *what)
 	return xstrfmt("%s#%s", url, what);
 }
 
+/* The certificate of a default handshake: chain, host name and expiry. */
+static void check_certificate(SSL *ssl, const struct probe *pr, const struct tls_target *t,
+                              const struct collect_ctx *ctx, struct collect_results *out)
+{
+	X509 *cert = SSL_get1_peer_certificate(ssl);
+	long vr = SSL_get_verify_result(ssl);
+	int host_ok = 0, pday = 0, psec = 0;
+	char subject[256] = "", *ev, *s, *d = NULL;
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (cert) {
+		X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof(subject));
+		if (inet_pton(AF_INET, pr->sni, &a4) == 1 || inet_pton(AF_INET6, pr->sni, &a6) == 1)
+			host_ok = X509_check_ip_asc(cert, pr->sni, 0) == 1;
+		else
+			host_ok = X509_check_host(cert, pr->sni, 0, 0, NULL) == 1;
+		ASN1_TIME_diff(&pday, &psec, NULL, X509_get0_notAfter(cert));
+	}
+	ev =
+	    xstrfmt("subject %s; chain: %s; host %s %s", subject, X509_verify_cert_error_string(vr),
+	            pr->sni, host_ok ? "matches" : "does not match");
+	if (!cert)
+		d = xstrfmt("%s", ctx->lang ? "no certificate" : "証明書がありません");
+	else if (vr != X509_V_OK)
+		d = xstrfmt(ctx->lang ? "certificate does not verify: %s"
+		                      : "証明書を検証できません: %s",
+		            X509_verify_cert_error_string(vr));
+	else if (!host_ok)
+		d = xstrfmt(ctx->lang ? "certificate does not match the host name %s"
+		                      : "証明書がホスト名 %s に一致しません",
+		            pr->sni);
+	s = subj(t->url, "certificate");
+	collect_add(out, "tls", "III.3.2.3", s, d ? MEASUREMENT_FINDING : MEASUREMENT_OK,
+	            d ? "false" : "true", NAN, NULL, ev, d);
+	free(s);
+	free(d);
+	free(ev);
+	if (cert) {
+		double left = pday * 86400.0 + psec;
+		char *val = collect_duration_text(left > 0 ? floor(left / 86400) * 86400 : 0, 0);
+		char when[32];
+		long long days = (long long)floor(left / 86400);
+		d = NULL;
+		if (left <= 0)
+			d = xstrfmt("%s", ctx->lang ? "the certificate has expired"
+			                            : "証明書の有効期限が切れています");
+		else if (days < t->warn_days)
+			d = xstrfmt(ctx->lang ? "the certificate expires in %lld days"
+			                      : "証明書の有効期限まで残り %lld 日です",
+			            days);
+		timeutil_utc((long long)time(NULL) + (long long)left, when);
+		ev = xstrfmt("notAfter %s", when);
+		s = subj(t->url, "expiry");
+		collect_add(out, "tls", "III.3.2.3", s, d ? MEASUREMENT_FINDING : MEASUREMENT_OK,
+		            val, left / 86400, "d", ev, d);
+		free(s);
+		free(ev);
+		free(d);
+		free(val);
+		X509_free(cert);
+	}
+}
+
+/* The cipher suites the server accepted, against the CRYPTREC list. */
+static void report_ciphers(const struct tls_target *t, const struct collect_ctx *ctx,
+                           const struct dynbuf *ok, const struct dynbuf *bad, int nbad,
+                           struct collect_results *out)
+{
+	char *s = subj(t->url, "ciphers");
+	char *ev = xstrfmt("recommended: %s; outside CRYPTREC: %s", ok->len ? ok->buf : "-",
+	                   bad->len ? bad->buf : "-");
+
+	if (nbad) {
+		char *d = xstrfmt(ctx->lang ? "%d cipher suite(s) outside the CRYPTREC list: %s"
+		                            : "CRYPTREC の推奨リスト外の暗号スイート %d 件: %s",
+		                  nbad, bad->buf);
+		collect_add(out, "tls", "III.3.2.2", s, MEASUREMENT_FINDING, "false", nbad, "count",
+		            ev, d);
+		free(d);
+	} else {
+		collect_add(out, "tls", "III.3.2.2", s, MEASUREMENT_OK, "true", 0, "count", ev,
+		            NULL);
+	}
+	free(ev);
+	free(s);
+}
+
 static void probe_url(const struct tls_target *t, const struct collect_ctx *ctx,
                       struct collect_results *out)
 {
@@ -405,7 +493,7 @@ static void probe_url(const struct tls_target *t, const struct collect_ctx *ctx,
 	pr.timeout = ctx->timeout_s > 10 ? 10 : ctx->timeout_s;
 	if (parse_url(t->url, &pr.u)) {
 		collect_add(out, "tls", "III.3.2.2.a", t->url, MEASUREMENT_ERROR, NULL, NAN, NULL,
-		            NULL, "bad URL");
+		            NULL, ctx->lang ? "bad URL" : "URL の形式が正しくありません");
 		return;
 	}
 	pr.sni = t->server_name ? t->server_name : pr.u.host;
@@ -458,93 +546,17 @@ static void probe_url(const struct tls_target *t, const struct collect_ctx *ctx,
 		            dynbuf_ptr(&offered), NULL);
 	}
 	free(s);
-	s = subj(t->url, "ciphers");
-	{
-		char *ev = xstrfmt("recommended: %s; outside CRYPTREC: %s", ok.len ? ok.buf : "-",
-		                   bad.len ? bad.buf : "-");
-		if (nbad) {
-			char *d =
-			    xstrfmt(ctx->lang ? "%d cipher suite(s) outside the CRYPTREC list: %s"
-			                      : "CRYPTREC の推奨リスト外の暗号スイート %d 件: %s",
-			            nbad, dynbuf_ptr(&bad));
-			collect_add(out, "tls", "III.3.2.2", s, MEASUREMENT_FINDING, "false", nbad,
-			            "count", ev, d);
-			free(d);
-		} else {
-			collect_add(out, "tls", "III.3.2.2", s, MEASUREMENT_OK, "true", 0, "count",
-			            ev, NULL);
-		}
-		free(ev);
-	}
-	free(s);
+	report_ciphers(t, ctx, &ok, &bad, nbad, out);
 
 	/* certificate and HSTS over a default handshake */
 	ssl = handshake(&pr, 0, NULL, NULL, 1, &sctx, &fd);
 	if (!ssl) {
 		collect_add(out, "tls", "III.3.2.3", t->url, MEASUREMENT_ERROR, NULL, NAN, NULL,
-		            NULL, "handshake failed");
+		            NULL,
+		            ctx->lang ? "handshake failed" : "TLS のハンドシェイクに失敗しました");
 	} else {
-		X509 *cert = SSL_get1_peer_certificate(ssl);
-		long vr = SSL_get_verify_result(ssl);
-		int host_ok = 0, pday = 0, psec = 0;
-		char subject[256] = "", hdr[256] = "", *ev, *d = NULL;
-		struct in6_addr a6;
-		struct in_addr a4;
-
-		if (cert) {
-			X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof(subject));
-			if (inet_pton(AF_INET, pr.sni, &a4) == 1 ||
-			    inet_pton(AF_INET6, pr.sni, &a6) == 1)
-				host_ok = X509_check_ip_asc(cert, pr.sni, 0) == 1;
-			else
-				host_ok = X509_check_host(cert, pr.sni, 0, 0, NULL) == 1;
-			ASN1_TIME_diff(&pday, &psec, NULL, X509_get0_notAfter(cert));
-		}
-		ev = xstrfmt("subject %s; chain: %s; host %s %s", subject,
-		             X509_verify_cert_error_string(vr), pr.sni,
-		             host_ok ? "matches" : "does not match");
-		if (!cert)
-			d = xstrfmt("%s", ctx->lang ? "no certificate" : "証明書がありません");
-		else if (vr != X509_V_OK)
-			d = xstrfmt(ctx->lang ? "certificate does not verify: %s"
-			                      : "証明書を検証できません: %s",
-			            X509_verify_cert_error_string(vr));
-		else if (!host_ok)
-			d = xstrfmt(ctx->lang ? "certificate does not match the host name %s"
-			                      : "証明書がホスト名 %s に一致しません",
-			            pr.sni);
-		s = subj(t->url, "certificate");
-		collect_add(out, "tls", "III.3.2.3", s, d ? MEASUREMENT_FINDING : MEASUREMENT_OK,
-		            d ? "false" : "true", NAN, NULL, ev, d);
-		free(s);
-		free(d);
-		free(ev);
-		if (cert) {
-			double left = pday * 86400.0 + psec;
-			char *val =
-			    collect_duration_text(left > 0 ? floor(left / 86400) * 86400 : 0, 0);
-			char when[32];
-			long long days = (long long)floor(left / 86400);
-			d = NULL;
-			if (left <= 0)
-				d = xstrfmt("%s", ctx->lang ? "the certificate has expired"
-				                            : "証明書の有効期限が切れています");
-			else if (days < t->warn_days)
-				d = xstrfmt(ctx->lang ? "the certificate expires in %lld days"
-				                      : "証明書の有効期限まで残り %lld 日です",
-				            days);
-			timeutil_utc((long long)time(NULL) + (long long)left, when);
-			ev = xstrfmt("notAfter %s", when);
-			s = subj(t->url, "expiry");
-			collect_add(out, "tls", "III.3.2.3", s,
-			            d ? MEASUREMENT_FINDING : MEASUREMENT_OK, val, left / 86400,
-			            "d", ev, d);
-			free(s);
-			free(ev);
-			free(d);
-			free(val);
-			X509_free(cert);
-		}
+		char hdr[256] = "";
+		check_certificate(ssl, &pr, t, ctx, out);
 		s = subj(t->url, "hsts");
 		switch (hsts(ssl, &pr.u, hdr, sizeof(hdr))) {
 		case 1:
@@ -558,7 +570,8 @@ static void probe_url(const struct tls_target *t, const struct collect_ctx *ctx,
 			break;
 		default:
 			collect_add(out, "tls", "III.3.2.2", s, MEASUREMENT_ERROR, NULL, NAN, NULL,
-			            NULL, "no HTTP response");
+			            NULL,
+			            ctx->lang ? "no HTTP response" : "HTTP の応答がありません");
 		}
 		free(s);
 	}

@@ -124,6 +124,28 @@ void dynbuf_setlen(struct dynbuf *d, size_t len)
 	}
 }
 
+void dynbuf_add_line_escaped(struct dynbuf *d, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++) {
+		if (*p == '\n')
+			dynbuf_addstr(d, "\\n");
+		else if (*p == '\r')
+			dynbuf_addstr(d, "\\r");
+		else if (*p == '\t')
+			dynbuf_addstr(d, "\\t");
+		else if (*p == '\\')
+			dynbuf_addstr(d, "\\\\");
+		else if (*p < 0x20 || *p == 0x7f)
+			dynbuf_printf(d, "\\x%02x", *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) /* U+0080..U+009F */
+			dynbuf_printf(d, "\\xc2\\x%02x", *++p);
+		else
+			dynbuf_addch(d, (char)*p);
+	}
+}
+
 void dynbuf_add_html_escaped(struct dynbuf *d, const char *s)
 {
 	for (; *s; s++) {

@@ -57,6 +57,11 @@ __attribute__((warn_unused_result)) static inline enum sg_code dynbuf_status(con
 
 /* Appends s with HTML escaping (& < > " '), safe in text and quoted attributes. */
 void dynbuf_add_html_escaped(struct dynbuf *d, const char *s);
+/* Appends s with every control character escaped (\n \r \t \\ and \xNN for
+ * C0, DEL and the UTF-8 encoded C1 controls), so a name from a profile or a
+ * peer can never start a new log line or move the cursor; other UTF-8 (日本語)
+ * is kept. */
+void dynbuf_add_line_escaped(struct dynbuf *d, const char *s);
 
 static inline const char *dynbuf_ptr(const struct dynbuf *d)
 {

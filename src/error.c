@@ -7,17 +7,6 @@
 #include "error.h"
 #include "banned.h"
 
-void sg_error_clear(struct sg_error *e)
-{
-	int lang;
-
-	if (!e)
-		return;
-	lang = e->lang;
-	memset(e, 0, sizeof(*e));
-	e->lang = lang;
-}
-
 enum sg_code sg_error_vset(struct sg_error *e, enum sg_code code, const char *fmt, va_list ap)
 {
 	if (!e)
@@ -85,37 +74,6 @@ void sg_error_prefix(struct sg_error *e, const char *fmt, ...)
 	memcpy(e->msg, pre, n);
 	memcpy(e->msg + n, old, sizeof(e->msg) - n - 1);
 	e->msg[sizeof(e->msg) - 1] = '\0';
-}
-
-const char *sg_code_name(enum sg_code code)
-{
-	switch (code) {
-	case SG_OK:
-		return "ok";
-	case SG_ERR_USAGE:
-		return "usage";
-	case SG_ERR_INPUT:
-		return "input";
-	case SG_ERR_NOT_FOUND:
-		return "not_found";
-	case SG_ERR_EXISTS:
-		return "exists";
-	case SG_ERR_IO:
-		return "io";
-	case SG_ERR_NOMEM:
-		return "nomem";
-	case SG_ERR_DB:
-		return "db";
-	case SG_ERR_CRYPTO:
-		return "crypto";
-	case SG_ERR_NETWORK:
-		return "network";
-	case SG_ERR_VERIFY:
-		return "verify";
-	case SG_ERR_INTERNAL:
-		return "internal";
-	}
-	return "unknown";
 }
 
 int sg_code_exit_status(enum sg_code code)

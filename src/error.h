@@ -45,9 +45,6 @@ static inline int sg_error_lang(const struct sg_error *e)
 	return e ? e->lang : 0;
 }
 
-/* Empties e but keeps the language. */
-void sg_error_clear(struct sg_error *e);
-
 /* Sets code and message; returns code so callers can `return sg_error_set(...)`.
  * e may be NULL, then only the code is returned. */
 enum sg_code sg_error_set(struct sg_error *e, enum sg_code code, const char *fmt, ...)
@@ -64,8 +61,6 @@ void sg_error_hint(struct sg_error *e, const char *fmt, ...) __attribute__((form
 /* Prefixes the message, e.g. with the file being read: "profile.yaml: ...". */
 void sg_error_prefix(struct sg_error *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-
-const char *sg_code_name(enum sg_code code);
 
 /* Exit status for a command that failed with this code: 2 for usage and
  * input errors (and anything unexpected), 1 for a verification finding. */

@@ -4,8 +4,14 @@
  * the assessment to judge against the reference value with provenance
  * `measured`.
  *
- * Ownership: a struct measured_set owns its array; measured_set_release()
- * frees it. Entries are plain values (no pointers).
+ * struct measurement is the one record of a measurement: a collector's
+ * result, the monitor's figure and a row of the store's measurements table
+ * are the same struct. struct measured_value is what the assessment reads
+ * back: the latest measurement of an item with its value parsed.
+ *
+ * Ownership: a struct measurement borrows its strings (a collect_results
+ * owns those of the measurements it holds). A struct measured_set owns its
+ * array; measured_set_release() frees it. Its entries are plain values.
  */
 #ifndef SG_MEASURED_H
 #define SG_MEASURED_H
@@ -13,6 +19,28 @@
 #include <stddef.h>
 
 #include "value.h"
+
+enum measurement_status {
+	MEASUREMENT_OK = 0,
+	MEASUREMENT_FINDING,
+	MEASUREMENT_UNAVAILABLE,
+	MEASUREMENT_ERROR,
+};
+
+struct measurement {
+	const char *service;
+	const char *collector; /* "backup", "tls", ... or "monitor" */
+	const char *item_id;   /* "III.2.3.1.a" or a control, or NULL when it maps to none */
+	const char *subject;   /* what was measured: a URL, a path, a check name */
+	enum measurement_status status;
+	const char *value_text; /* in the value grammar ("26h", "99.82%", "[tls]") or NULL */
+	double value_num;       /* the same as a number in `unit` (NAN when none) */
+	const char *unit;       /* "s", "%", "count", ... */
+	const char *evidence;   /* what was read, for a person */
+	const char *detail;     /* why: a finding's or an error's explanation */
+	double measured_at;
+	long long id; /* the row once stored; 0 before */
+};
 
 struct measured_value {
 	char item_id[32];   /* "III.1.1.1.a" */

@@ -16,10 +16,7 @@
 #include "availability.h"
 #include "monitor_config.h"
 #include "report.h"
-#include "report_doc.h"
-#include "report_html.h"
-#include "report_json.h"
-#include "report_pdf.h"
+#include "report_text.h"
 #include "store_report.h"
 #include "value.h"
 #include "xalloc.h"
@@ -672,8 +669,8 @@ static int sla_delay(struct build *b, struct report_sla_row *row, const char *ki
 		dynbuf_printf(&t, TR(lang, "期限内に未送付 %zu 件", "%zu not sent in time"),
 		              d.unsent);
 		if (!isnan(d.worst)) {
-			char *w = report_doc_measure_text(row->item, REF_MAX_DELAY, commit, d.worst,
-			                                  lang);
+			char *w =
+			    report_text_measure(row->item, REF_MAX_DELAY, commit, d.worst, lang);
 			dynbuf_printf(&t, TR(lang, "、送付分の最大 %s", "; worst sent %s"), w);
 			free(w);
 		}
@@ -681,7 +678,7 @@ static int sla_delay(struct build *b, struct report_sla_row *row, const char *ki
 		row->verdict = have_commit ? SLA_MISSED : SLA_NO_COMMITMENT;
 		return 1;
 	}
-	row->achieved = report_doc_measure_text(row->item, REF_MAX_DELAY, commit, d.worst, lang);
+	row->achieved = report_text_measure(row->item, REF_MAX_DELAY, commit, d.worst, lang);
 	sla_measured(row, REF_MAX_DELAY, commit, have_commit, d.worst, 0, lang);
 	return 1;
 }
@@ -783,8 +780,8 @@ static enum sg_code build_sla(struct build *b, struct sg_error *err)
 			}
 			if (src) {
 				if (!text)
-					text = report_doc_measure_text(it, rv->kind, &commit, num,
-					                               req->lang);
+					text = report_text_measure(it, rv->kind, &commit, num,
+					                           req->lang);
 				row->achieved = text;
 				row->source = xstrdup(src);
 				sla_measured(row, rv->kind, &commit, have_commit, num, finding,
@@ -1053,72 +1050,4 @@ void report_release(struct report *r)
 	free(r->deliveries);
 	free(r->ledger_detail);
 	memset(r, 0, sizeof(*r));
-}
-
-/* ---- rendering and the whole job ---- */
-
-enum sg_code report_render(const struct report *r, enum report_format fmt, struct dynbuf *out,
-                           struct sg_error *err)
-{
-	switch (fmt) {
-	case REPORT_FORMAT_JSON:
-		return report_json_write(r, out, err);
-	case REPORT_FORMAT_HTML:
-		return report_html_write(r, out, err);
-	case REPORT_FORMAT_PDF:
-		return report_pdf_write(r, out, err);
-	}
-	return sg_error_set(err, SG_ERR_INTERNAL, "unknown report format");
-}
-
-enum sg_code report_generate(struct store *s, const struct report_request *req,
-                             enum report_format fmt, const char *path, char sha256_hex[65],
-                             struct sg_error *err)
-{
-	struct report r;
-	struct dynbuf out = DYNBUF_INIT;
-	unsigned char md[32];
-	unsigned int mdlen = 0;
-	char hex[65];
-	json_t *payload;
-	enum sg_code rc;
-
-	if ((rc = report_build(s, req, &r, err)))
-		return rc;
-	rc = report_render(&r, fmt, &out, err);
-	if (rc)
-		goto out;
-	EVP_Digest(dynbuf_ptr(&out), dynbuf_len(&out), md, &mdlen, EVP_sha256(), NULL);
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	payload = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:I}", "service", r.service, "pattern",
-	                    r.pattern, "period", r.period.label, "audience",
-	                    report_audience_name(r.audience), "format", report_format_name(fmt),
-	                    "path", path, "sha256", hex, "bytes", (json_int_t)dynbuf_len(&out));
-	json_object_set_new(payload, "lang", json_string(r.lang == SG_LANG_EN ? "en" : "ja"));
-	/* The write transaction never waits on the output: a file is written
-	 * (atomically) before it, standard output after it — a slow reader of a
-	 * pipe must not hold the store's write lock and stall the monitor. */
-	if (strcmp(path, "-") &&
-	    (rc = fileio_write_atomic(path, dynbuf_ptr(&out), dynbuf_len(&out), 0644, 0, err)))
-		goto out_payload;
-	if ((rc = store_begin(s, err)) || (rc = ledger_append(s, "report", payload, NULL, err)) ||
-	    (rc = store_commit(s, err))) {
-		store_rollback(s);
-		/* The ledger does not record it, so the file must not stand. */
-		if (strcmp(path, "-"))
-			unlink(path);
-		goto out_payload;
-	}
-	if (!strcmp(path, "-") &&
-	    (rc = fileio_write_atomic(path, dynbuf_ptr(&out), dynbuf_len(&out), 0644, 0, err)))
-		goto out_payload;
-	if (sha256_hex)
-		memcpy(sha256_hex, hex, 65);
-out_payload:
-	json_decref(payload);
-out:
-	dynbuf_release(&out);
-	report_release(&r);
-	return rc;
 }

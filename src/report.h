@@ -2,7 +2,9 @@
  * report - the periodic customer report (III.1.1.7) and the manager summary
  * (III.1.1.4): a model of one service over one period (a month, quarter or
  * half), built from the store, the assessment and an availability series,
- * and written as JSON, HTML or PDF by report_json/report_html/report_pdf.
+ * and written as JSON, HTML or PDF by report_json/report_html/report_pdf
+ * (chosen by report_render, which sits above the model: the model knows
+ * nothing of its writers).
  *
  * report_build() fills a struct report; every string and array in it belongs
  * to the report and is freed by report_release(). The availability series is
@@ -10,9 +12,6 @@
  * by default report_availability_monitor(): the monitor's service-hours and
  * maintenance-aware accounting, so a report and `saasguard availability`
  * always agree.
- * report_generate() is the whole job in one call (build, render, write the
- * file atomically and record its SHA-256 in the ledger in one transaction),
- * for the command and for the daemon when a period closes.
  */
 #ifndef SG_REPORT_H
 #define SG_REPORT_H
@@ -253,17 +252,6 @@ void report_release(struct report *r);
  * latencies below 2^(i/4) ms and at least 2^((i-1)/4) ms), interpolated
  * log-linearly inside the bucket. NAN when the histogram is empty. */
 double report_hist_percentile(const unsigned long long hist[64], double q);
-
-/* Renders r in a format into out (bytes: UTF-8 text or a PDF). */
-enum sg_code report_render(const struct report *r, enum report_format fmt, struct dynbuf *out,
-                           struct sg_error *err);
-
-/* The whole job: build, render, write path atomically (0644) and append a
- * "report" ledger entry with the file's SHA-256, in one store transaction.
- * sha256_hex (may be NULL) receives the digest. */
-enum sg_code report_generate(struct store *s, const struct report_request *req,
-                             enum report_format fmt, const char *path, char sha256_hex[65],
-                             struct sg_error *err);
 
 const char *report_format_name(enum report_format f);
 const char *report_audience_name(enum report_audience a);

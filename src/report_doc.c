@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "report_doc.h"
+#include "report_text.h"
 #include "timeutil.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -65,57 +66,6 @@ void report_doc_period(struct dynbuf *out, const struct timeutil_period *p, cons
 	else
 		dynbuf_printf(out, "%d年%s期（%d月〜%d月）", a.tm_year + 1900,
 		              a.tm_mon < 6 ? "上" : "下", a.tm_mon + 1, b.tm_mon + 1);
-}
-
-void report_doc_duration(struct dynbuf *out, double seconds, enum sg_lang lang)
-{
-	static const struct {
-		double s;
-		const char *ja, *en;
-	} units[] = {
-	    {86400, "日", " d"}, {3600, "時間", " h"}, {60, "分", " min"}, {1, "秒", " s"}};
-	long long left = llround(seconds < 0 ? 0 : seconds);
-	int shown = 0;
-
-	for (size_t i = 0; i < 4 && shown < 2; i++) {
-		long long n = left / (long long)units[i].s;
-		if (!n && !(i == 3 && !shown))
-			continue;
-		if (shown && lang == SG_LANG_EN)
-			dynbuf_addch(out, ' ');
-		dynbuf_printf(out, "%lld%s", n, lang == SG_LANG_EN ? units[i].en : units[i].ja);
-		left -= n * (long long)units[i].s;
-		shown++;
-		if (!left)
-			break;
-		/* the second unit must be the next one down, or stop */
-		if (shown == 1 && i < 3 && left < (long long)units[i + 1].s)
-			break;
-	}
-}
-
-char *report_doc_measure_text(const struct eval_item *it, enum ref_kind kind,
-                              const struct value *commit, double num, enum sg_lang lang)
-{
-	struct dynbuf b = DYNBUF_INIT;
-	enum value_type t = commit ? commit->type : VALUE_NONE;
-
-	(void)kind;
-	for (int p = 0; t == VALUE_NONE && p < CATALOG_PATTERNS; p++)
-		t = it->refs[p].quantity.type;
-	if (isnan(num))
-		dynbuf_addstr(&b, "-");
-	else if (t == VALUE_PERCENT)
-		dynbuf_printf(&b, "%.3f%%", num);
-	else if (t == VALUE_COUNT)
-		dynbuf_printf(&b, "%.0f", num);
-	else if (t == VALUE_DURATION && num >= 28 * 86400.0 &&
-	         fabs(num / VALUE_MONTH_SECONDS - round(num / VALUE_MONTH_SECONDS)) < 0.01)
-		dynbuf_printf(&b, lang == SG_LANG_EN ? "%.0f mo" : "%.0fヶ月",
-		              round(num / VALUE_MONTH_SECONDS));
-	else
-		report_doc_duration(&b, num, lang);
-	return dynbuf_detach(&b, NULL);
 }
 
 double report_doc_avail_floor(const struct report *r)
@@ -435,10 +385,10 @@ static void availability(struct rdoc *d, struct dynbuf *t)
 	pct(t, a->committed);
 	add_cell_buf(b, TONE_NONE, t);
 	add_cell(b, TONE_NONE, "%s", T("停止時間の合計", "Total downtime"));
-	report_doc_duration(t, a->down_s, d->lang);
+	report_text_duration(t, a->down_s, d->lang);
 	add_cell_buf(b, TONE_NONE, t);
 	add_cell(b, TONE_NONE, "%s", T("集計対象時間", "Time counted"));
-	report_doc_duration(t, a->measured_s, d->lang);
+	report_text_duration(t, a->measured_s, d->lang);
 	add_cell_buf(b, TONE_NONE, t);
 	add_block(d, RDOC_HEADING, T("稼働率の算定方法", "How availability is counted"))->sub =
 	    xstrdup("minor");
@@ -535,14 +485,14 @@ static void incidents(struct rdoc *d, struct dynbuf *t)
 		report_doc_time(t, in->first_notice, r->tz, d->lang);
 		if (!isnan(in->first_notice)) {
 			dynbuf_addstr(t, T("\n（検知後 ", "\n("));
-			report_doc_duration(t, in->first_notice - in->detected, d->lang);
+			report_text_duration(t, in->first_notice - in->detected, d->lang);
 			dynbuf_addstr(t, T("）", " after)"));
 		}
 		add_cell_buf(b, TONE_NONE, t);
 		l = deadline_label(d, in->notice, &tone);
 		if (!isnan(in->notify_deadline_s)) {
 			dynbuf_printf(t, "%s\n(", l);
-			report_doc_duration(t, in->notify_deadline_s, d->lang);
+			report_text_duration(t, in->notify_deadline_s, d->lang);
 			dynbuf_addstr(t, ")");
 			add_cell_buf(b, tone, t);
 		} else {
@@ -559,7 +509,7 @@ static void incidents(struct rdoc *d, struct dynbuf *t)
 		l = deadline_label(d, in->followup, &tone);
 		if (!isnan(in->followup_deadline_s)) {
 			dynbuf_printf(t, "%s\n(", l);
-			report_doc_duration(t, in->followup_deadline_s, d->lang);
+			report_text_duration(t, in->followup_deadline_s, d->lang);
 			dynbuf_addstr(t, ")");
 			add_cell_buf(b, tone, t);
 		} else {
@@ -570,7 +520,7 @@ static void incidents(struct rdoc *d, struct dynbuf *t)
 		} else {
 			report_doc_time(t, in->resolved, r->tz, d->lang);
 			dynbuf_addstr(t, T("\n（継続 ", "\n(lasted "));
-			report_doc_duration(t, in->resolved - in->started, d->lang);
+			report_text_duration(t, in->resolved - in->started, d->lang);
 			dynbuf_addstr(t, T("）", ")"));
 			add_cell_buf(b, TONE_NONE, t);
 		}

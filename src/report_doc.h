@@ -3,8 +3,8 @@
  * blocks (title, headings, paragraphs, summary cards, tables, charts) in the
  * report's language, so the HTML and PDF writers lay out the same document
  * and differ only in drawing. Also the formatting both use: dates
- * (2026年11月3日 10:05), periods (2026年11月, 2026年第4四半期), durations
- * (1時間5分) and the scales of the two charts.
+ * (2026年11月3日 10:05), periods (2026年11月, 2026年第4四半期) and the scales
+ * of the two charts (durations are report_text's).
  *
  * Ownership: report_doc_build() fills a struct rdoc that owns every string;
  * report_doc_release() frees them. The rdoc borrows the report (charts read
@@ -70,12 +70,6 @@ void report_doc_time(struct dynbuf *out, double t, const char *tz, enum sg_lang 
 /* "2026年11月" / "November 2026"; quarters and halves with their months. */
 void report_doc_period(struct dynbuf *out, const struct timeutil_period *p, const char *tz,
                        enum sg_lang lang);
-/* "1時間5分" / "1 h 5 min" (two largest units, whole seconds). */
-void report_doc_duration(struct dynbuf *out, double seconds, enum sg_lang lang);
-/* A measured number of item as text for the SLA table (duration, percent
- * or count, by the committed value's type). Caller frees. */
-char *report_doc_measure_text(const struct eval_item *it, enum ref_kind kind,
-                              const struct value *commit, double num, enum sg_lang lang);
 
 /* Chart scales: the availability axis runs from the returned floor to 100;
  * the response-time axis from 0 to the returned ceiling (ms), with `ticks`

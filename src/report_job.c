@@ -16,6 +16,7 @@
 #include "measured.h"
 #include "report_doc.h"
 #include "report_job.h"
+#include "report_render.h"
 #include "store_collect.h"
 #include "store_report.h"
 #include "xalloc.h"
@@ -341,7 +342,7 @@ static enum sg_code deliver_one(struct store *s, const struct catalog *cat, cons
 	req.now = now;
 	if ((rc = report_job_inputs_load(&req, s, lc, &in, err)))
 		goto out;
-	rc = report_generate(s, &req, REPORT_FORMAT_PDF, out->path, out->sha256, err);
+	rc = report_render_generate(s, &req, REPORT_FORMAT_PDF, out->path, out->sha256, err);
 	report_job_inputs_release(&in);
 	if (rc)
 		goto out;

@@ -87,7 +87,7 @@ struct report_delivered {
 };
 
 /* For each audience in `pending`: builds the report of the period as PDF
- * (report_generate(): the file is written atomically and a "report" ledger
+ * (report_render_generate(): the file is written atomically and a "report" ledger
  * entry records its SHA-256), then in one transaction queues it by mail in
  * Japanese with the PDF attached (notify_enqueue_report()), records the
  * delivery (store_report_delivered_add()) and appends a "report_mailed"

@@ -223,7 +223,9 @@ enum sg_code report_json_write(const struct report *r, struct dynbuf *out, struc
 	    (json_int_t)r->checks.external_network, "probes", (json_int_t)r->checks.probes,
 	    "failures", (json_int_t)r->checks.failures);
 	if (!root)
-		return sg_error_set(err, SG_ERR_INTERNAL, "report: cannot build JSON");
+		return sg_error_set(
+		    err, SG_ERR_INTERNAL,
+		    ETR(err, "報告書の JSON を組み立てられません", "report: cannot build JSON"));
 	json_object_set_new(root, "availability", availability(r));
 	json_object_set_new(root, "sla", sla(r));
 	json_object_set_new(root, "incidents", incidents(r));
@@ -233,7 +235,9 @@ enum sg_code report_json_write(const struct report *r, struct dynbuf *out, struc
 	text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(15) | JSON_PRESERVE_ORDER);
 	json_decref(root);
 	if (!text)
-		return sg_error_set(err, SG_ERR_NOMEM, "report: cannot write JSON");
+		return sg_error_set(
+		    err, SG_ERR_NOMEM,
+		    ETR(err, "報告書の JSON を書き出せません", "report: cannot write JSON"));
 	dynbuf_addstr(out, text);
 	dynbuf_addch(out, '\n');
 	free(text);

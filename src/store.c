@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -33,7 +34,10 @@ char *store_default_path(void)
 
 enum sg_code store_fail(struct store *s, struct sg_error *err, const char *what)
 {
-	return sg_error_set(err, SG_ERR_DB, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+	return sg_error_set(
+	    err, SG_ERR_DB,
+	    ETR(err, "%s: データベースの処理（%s）に失敗しました: %s", "%s: %s: %s"), s->path, what,
+	    sqlite3_errmsg(s->db));
 }
 
 enum sg_code store_exec(struct store *s, const char *sql, struct sg_error *err)
@@ -41,7 +45,9 @@ enum sg_code store_exec(struct store *s, const char *sql, struct sg_error *err)
 	char *msg = NULL;
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		sg_error_set(err, SG_ERR_DB, "%s: %s", s->path, msg ? msg : "failed");
+		sg_error_set(err, SG_ERR_DB,
+		             ETR(err, "%s: データベースの処理に失敗しました: %s", "%s: %s"),
+		             s->path, msg ? msg : ETR(err, "原因不明", "failed"));
 		sqlite3_free(msg);
 		return SG_ERR_DB;
 	}
@@ -56,6 +62,66 @@ enum sg_code store_prepare(struct store *s, const char *sql, sqlite3_stmt **st,
 		return store_fail(s, err, "prepare");
 	}
 	return SG_OK;
+}
+
+void store_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+void store_bind_real(sqlite3_stmt *st, int i, double v)
+{
+	if (isnan(v))
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_double(st, i, v);
+}
+
+const char *store_col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+char *store_col_dup(sqlite3_stmt *st, int i)
+{
+	const char *t = store_col_text(st, i);
+
+	return xstrdup(t ? t : "");
+}
+
+double store_col_real(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+enum sg_code store_each(struct store *s, sqlite3_stmt *st, int (*row)(sqlite3_stmt *, void *),
+                        void *ctx, const char *what, struct sg_error *err)
+{
+	enum sg_code rc = SG_OK;
+	int step;
+
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if (row(st, ctx))
+			break;
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = store_fail(s, err, what);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum sg_code store_step_done(struct store *s, sqlite3_stmt *st, const char *what,
+                             struct sg_error *err)
+{
+	enum sg_code rc = SG_OK;
+	int r = sqlite3_step(st);
+
+	if (r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = store_fail(s, err, what);
+	sqlite3_finalize(st);
+	return rc;
 }
 
 enum sg_code store_begin(struct store *s, struct sg_error *err)
@@ -74,7 +140,12 @@ enum sg_code store_commit(struct store *s, struct sg_error *err)
 	if (!s->in_tx)
 		return sg_error_set(
 		    err, SG_ERR_DB,
-		    "%s: commit without a transaction (an inner step rolled it back)", s->path);
+		    ETR(err,
+		        "%s: "
+		        "トランザクションがないのにコミットしようとしました（内側の処理が取り消しま"
+		        "した）",
+		        "%s: commit without a transaction (an inner step rolled it back)"),
+		    s->path);
 	if (--s->in_tx)
 		return SG_OK;
 	if (store_exec(s, "COMMIT", err)) {
@@ -125,7 +196,9 @@ static enum sg_code migrate(struct store *s, const struct store_schema *sc, stru
 		                  "version = excluded.version, applied_at = excluded.applied_at",
 		                  &st, err)) {
 			store_rollback(s);
-			sg_error_prefix(err, "migration %s v%d: ", sc->module, m->version);
+			sg_error_prefix(err,
+			                ETR(err, "スキーマ移行 %s v%d: ", "migration %s v%d: "),
+			                sc->module, m->version);
 			return SG_ERR_DB;
 		}
 		sqlite3_bind_text(st, 1, sc->module, -1, SQLITE_STATIC);
@@ -140,11 +213,15 @@ static enum sg_code migrate(struct store *s, const struct store_schema *sc, stru
 			return SG_ERR_DB;
 	}
 	if (have > sc->migrations[sc->count - 1].version)
-		return sg_error_set(err, SG_ERR_DB,
-		                    "%s: the %s schema is at version %d, newer than this saasguard "
-		                    "knows (%d); use a newer saasguard",
-		                    s->path, sc->module, have,
-		                    sc->migrations[sc->count - 1].version);
+		return sg_error_set(
+		    err, SG_ERR_DB,
+		    ETR(err,
+		        "%s: %s のスキーマはバージョン %d で、この saasguard "
+		        "が扱える版（%d）より新しいです。新しい saasguard を使ってください",
+		        "%s: the %s schema is at version %d, newer than this saasguard knows (%d); "
+		        "use "
+		        "a newer saasguard"),
+		    s->path, sc->module, have, sc->migrations[sc->count - 1].version);
 	return SG_OK;
 }
 
@@ -163,7 +240,9 @@ static enum sg_code create_private(const char *path, struct sg_error *err)
 		return rc;
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
-		return sg_error_set(err, SG_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+		return sg_error_set(err, SG_ERR_IO,
+		                    ETR(err, "%s: 作成できません: %s", "%s: cannot create: %s"),
+		                    path, strerror(errno));
 	close(fd);
 	return SG_OK;
 }

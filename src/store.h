@@ -26,18 +26,6 @@ struct store {
 	int in_tx; /* nesting depth of store_begin() */
 };
 
-struct store_migration {
-	int version; /* 1, 2, 3 ... in order */
-	const char *sql;
-};
-
-/* A module's schema: its name and migrations, applied in order once each. */
-struct store_schema {
-	const char *module;
-	const struct store_migration *migrations;
-	int count;
-};
-
 enum store_flags {
 	STORE_READONLY = 1, /* fail if the database does not exist; no writes */
 };
@@ -64,6 +52,28 @@ enum sg_code store_prepare(struct store *s, const char *sql, sqlite3_stmt **st,
                            struct sg_error *err);
 /* Reports a failed step of st (and finalizes nothing). */
 enum sg_code store_fail(struct store *s, struct sg_error *err, const char *what);
+
+/*
+ * Statement helpers, the one set every store_MODULE.c uses. "No value" in
+ * the database is SQL NULL; in C it is NULL for text and NAN for reals.
+ */
+/* Binds text (copied), or SQL NULL for a NULL pointer. */
+void store_bind_text(sqlite3_stmt *st, int i, const char *v);
+/* Binds a real, or SQL NULL for NAN. */
+void store_bind_real(sqlite3_stmt *st, int i, double v);
+/* A column's text, NULL for SQL NULL; valid until the next step. */
+const char *store_col_text(sqlite3_stmt *st, int i);
+/* A column's text copied (SQL NULL -> ""); the caller frees it. */
+char *store_col_dup(sqlite3_stmt *st, int i);
+/* A column's real, NAN for SQL NULL. */
+double store_col_real(sqlite3_stmt *st, int i);
+/* The one way to read rows: steps st to the end calling row(st, ctx) for
+ * each row (a non-zero return stops early), then finalizes st. */
+enum sg_code store_each(struct store *s, sqlite3_stmt *st, int (*row)(sqlite3_stmt *, void *),
+                        void *ctx, const char *what, struct sg_error *err);
+/* Runs st once (no rows wanted, or only the first), then finalizes it. */
+enum sg_code store_step_done(struct store *s, sqlite3_stmt *st, const char *what,
+                             struct sg_error *err);
 
 /* The schema version a module is at (0: none). */
 int store_schema_version(struct store *s, const char *module);

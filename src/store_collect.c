@@ -51,14 +51,6 @@ const char *store_collect_status_name(enum measurement_status st)
 	return "error";
 }
 
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
-}
-
 enum sg_code store_collect_insert(struct store *s, const struct measurement *m, long long *id,
                                   struct sg_error *err)
 {
@@ -71,26 +63,39 @@ enum sg_code store_collect_insert(struct store *s, const struct measurement *m, 
 
 	if (rc)
 		return rc;
-	bind_text_or_null(st, 1, m->service);
-	bind_text_or_null(st, 2, m->collector);
-	bind_text_or_null(st, 3, m->item_id);
-	bind_text_or_null(st, 4, m->subject);
+	store_bind_text(st, 1, m->service);
+	store_bind_text(st, 2, m->collector);
+	store_bind_text(st, 3, m->item_id);
+	store_bind_text(st, 4, m->subject);
 	sqlite3_bind_text(st, 5, store_collect_status_name(m->status), -1, SQLITE_STATIC);
-	bind_text_or_null(st, 6, m->value_text);
-	if (isnan(m->value_num))
-		sqlite3_bind_null(st, 7);
-	else
-		sqlite3_bind_double(st, 7, m->value_num);
-	bind_text_or_null(st, 8, m->unit);
-	bind_text_or_null(st, 9, m->evidence);
-	bind_text_or_null(st, 10, m->detail);
+	store_bind_text(st, 6, m->value_text);
+	store_bind_real(st, 7, m->value_num);
+	store_bind_text(st, 8, m->unit);
+	store_bind_text(st, 9, m->evidence);
+	store_bind_text(st, 10, m->detail);
 	sqlite3_bind_double(st, 11, m->measured_at);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, err, "insert measurement");
-	else if (id)
+	rc = store_step_done(s, st, "insert measurement", err);
+	if (!rc && id)
 		*id = sqlite3_last_insert_rowid(s->db);
-	sqlite3_finalize(st);
 	return rc;
+}
+
+static int latest_row(sqlite3_stmt *st, void *p)
+{
+	struct measured_value mv;
+	const char *text = store_col_text(st, 3);
+
+	memset(&mv, 0, sizeof(mv));
+	if (value_parse(text, &mv.value, NULL))
+		return 0; /* a value this version cannot judge */
+	snprintf(mv.item_id, sizeof(mv.item_id), "%s", store_col_text(st, 0));
+	snprintf(mv.text, sizeof(mv.text), "%s", text);
+	snprintf(mv.source, sizeof(mv.source), "%s:%s", store_col_text(st, 1),
+	         store_col_text(st, 2));
+	mv.at = sqlite3_column_double(st, 4);
+	snprintf(mv.detail, sizeof(mv.detail), "%s", store_col_text(st, 5));
+	measured_set_add(p, &mv);
+	return 0;
 }
 
 enum sg_code store_collect_latest(struct store *s, const char *service, struct measured_set *out,
@@ -110,30 +115,11 @@ enum sg_code store_collect_latest(struct store *s, const char *service, struct m
 	    "l.at = m.measured_at WHERE m.service = ?1 AND m.status IN ('ok', 'finding') "
 	    "AND m.value_text IS NOT NULL ORDER BY m.item_id, m.id",
 	    &st, err);
-	int step;
 
 	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		struct measured_value mv;
-		const char *text = (const char *)sqlite3_column_text(st, 3);
-
-		memset(&mv, 0, sizeof(mv));
-		if (value_parse(text, &mv.value, NULL))
-			continue; /* a value this version cannot judge */
-		snprintf(mv.item_id, sizeof(mv.item_id), "%s", sqlite3_column_text(st, 0));
-		snprintf(mv.text, sizeof(mv.text), "%s", text);
-		snprintf(mv.source, sizeof(mv.source), "%s:%s", sqlite3_column_text(st, 1),
-		         sqlite3_column_text(st, 2));
-		mv.at = sqlite3_column_double(st, 4);
-		snprintf(mv.detail, sizeof(mv.detail), "%s", sqlite3_column_text(st, 5));
-		measured_set_add(out, &mv);
-	}
-	if (step != SQLITE_DONE)
-		rc = store_fail(s, err, "read measurements");
-	sqlite3_finalize(st);
-	return rc;
+	return store_each(s, st, latest_row, out, "read measurements", err);
 }
 
 enum sg_code store_collect_first_seen(struct store *s, const char *key, double now, double *first,
@@ -158,6 +144,13 @@ enum sg_code store_collect_first_seen(struct store *s, const char *key, double n
 	return rc;
 }
 
+static int found_row(sqlite3_stmt *st, void *p)
+{
+	(void)st;
+	*(int *)p = 1;
+	return 1;
+}
+
 enum sg_code store_collect_has_ok(struct store *s, const char *collector, const char *item_id,
                                   const char *subject, int *found, struct sg_error *err)
 {
@@ -166,20 +159,12 @@ enum sg_code store_collect_has_ok(struct store *s, const char *collector, const 
 	                                "SELECT 1 FROM measurements WHERE collector = ? AND "
 	                                "item_id = ? AND subject = ? AND status = 'ok' LIMIT 1",
 	                                &st, err);
-	int step;
 
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, collector, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, item_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, subject, -1, SQLITE_STATIC);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW)
-		*found = 1;
-	else if (step == SQLITE_DONE)
-		*found = 0;
-	else
-		rc = store_fail(s, err, "read verifications");
-	sqlite3_finalize(st);
-	return rc;
+	store_bind_text(st, 1, collector);
+	store_bind_text(st, 2, item_id);
+	store_bind_text(st, 3, subject);
+	*found = 0;
+	return store_each(s, st, found_row, found, "read verifications", err);
 }

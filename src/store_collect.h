@@ -13,27 +13,6 @@
 #include "measured.h"
 #include "store.h"
 
-enum measurement_status {
-	MEASUREMENT_OK = 0,
-	MEASUREMENT_FINDING,
-	MEASUREMENT_UNAVAILABLE,
-	MEASUREMENT_ERROR,
-};
-
-struct measurement {
-	const char *service;
-	const char *collector; /* "backup", "tls", ... or "monitor" */
-	const char *item_id;   /* "III.2.3.1.a", or NULL when it maps to none */
-	const char *subject;   /* what was measured: a URL, a path, a check name */
-	enum measurement_status status;
-	const char *value_text; /* in the value grammar ("26h", "99.82%", "[tls]") or NULL */
-	double value_num;       /* the same as a number in `unit` (NAN when none) */
-	const char *unit;       /* "s", "%", "count", ... */
-	const char *evidence;   /* what was read, for a person */
-	const char *detail;     /* why: a finding's or an error's explanation */
-	double measured_at;
-};
-
 const char *store_collect_status_name(enum measurement_status s);
 
 /* Inserts one measurement (joins the caller's transaction). */

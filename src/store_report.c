@@ -26,32 +26,6 @@ const struct store_schema store_report_schema = {
     (int)(sizeof(migrations) / sizeof(migrations[0])),
 };
 
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-	return (const char *)sqlite3_column_text(st, i);
-}
-
-static double col_real(sqlite3_stmt *st, int i)
-{
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
-}
-
-/* Steps st to the end, calling row() on each row; finalizes st. */
-static enum sg_code walk(struct store *s, sqlite3_stmt *st, int (*row)(sqlite3_stmt *, void *),
-                         void *ctx, const char *what, struct sg_error *err)
-{
-	enum sg_code rc = SG_OK;
-	int step;
-
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		if (row(st, ctx))
-			break;
-	if (step != SQLITE_ROW && step != SQLITE_DONE)
-		rc = store_fail(s, err, what);
-	sqlite3_finalize(st);
-	return rc;
-}
-
 struct cbctx {
 	void *cb;
 	void *ctx;
@@ -63,8 +37,8 @@ static int check_row(sqlite3_stmt *st, void *p)
 	struct store_report_check r;
 
 	r.id = sqlite3_column_int64(st, 0);
-	r.name = col_text(st, 1);
-	r.kind = col_text(st, 2);
+	r.name = store_col_text(st, 1);
+	r.kind = store_col_text(st, 2);
 	r.interval_s = sqlite3_column_double(st, 3);
 	return ((store_report_check_cb)c->cb)(&r, c->ctx);
 }
@@ -85,7 +59,7 @@ enum sg_code store_report_checks(struct store *s, const char *service, double st
 	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 2, start);
 	sqlite3_bind_double(st, 3, end);
-	return walk(s, st, check_row, &c, "read checks", err);
+	return store_each(s, st, check_row, &c, "read checks", err);
 }
 
 static int daily_row(sqlite3_stmt *st, void *p)
@@ -93,9 +67,9 @@ static int daily_row(sqlite3_stmt *st, void *p)
 	struct cbctx *c = p;
 	struct store_report_daily r;
 
-	r.day = col_text(st, 0);
+	r.day = store_col_text(st, 0);
 	r.check_id = sqlite3_column_int64(st, 1);
-	r.kind = col_text(st, 2);
+	r.kind = store_col_text(st, 2);
 	r.n = sqlite3_column_int64(st, 3);
 	r.n_fail = sqlite3_column_int64(st, 4);
 	r.max_gap_s = sqlite3_column_double(st, 5);
@@ -122,7 +96,7 @@ enum sg_code store_report_daily(struct store *s, const char *service, const char
 	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, day_from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, day_to, -1, SQLITE_STATIC);
-	return walk(s, st, daily_row, &c, "read daily rollups", err);
+	return store_each(s, st, daily_row, &c, "read daily rollups", err);
 }
 
 /* The incidents a report covers: detected before the end, not resolved
@@ -137,16 +111,16 @@ static int incident_row(sqlite3_stmt *st, void *p)
 	struct store_report_incident r;
 
 	r.id = sqlite3_column_int64(st, 0);
-	r.kind = col_text(st, 1);
-	r.check_name = col_text(st, 2);
-	r.item_id = col_text(st, 3);
-	r.summary = col_text(st, 4);
+	r.kind = store_col_text(st, 1);
+	r.check_name = store_col_text(st, 2);
+	r.item_id = store_col_text(st, 3);
+	r.summary = store_col_text(st, 4);
 	r.started = sqlite3_column_double(st, 5);
 	r.detected = sqlite3_column_double(st, 6);
-	r.resolved = col_real(st, 7);
-	r.notify_deadline_s = col_real(st, 8);
-	r.followup_deadline_s = col_real(st, 9);
-	r.first_notice = col_real(st, 10);
+	r.resolved = store_col_real(st, 7);
+	r.notify_deadline_s = store_col_real(st, 8);
+	r.followup_deadline_s = store_col_real(st, 9);
+	r.first_notice = store_col_real(st, 10);
 	return ((store_report_incident_cb)c->cb)(&r, c->ctx);
 }
 
@@ -170,7 +144,7 @@ enum sg_code store_report_incidents(struct store *s, const char *service, double
 	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 2, start);
 	sqlite3_bind_double(st, 3, end);
-	return walk(s, st, incident_row, &c, "read incidents", err);
+	return store_each(s, st, incident_row, &c, "read incidents", err);
 }
 
 static int followup_row(sqlite3_stmt *st, void *p)
@@ -198,7 +172,7 @@ enum sg_code store_report_followups(struct store *s, const char *service, double
 	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 2, start);
 	sqlite3_bind_double(st, 3, end);
-	return walk(s, st, followup_row, &c, "read follow-ups", err);
+	return store_each(s, st, followup_row, &c, "read follow-ups", err);
 }
 
 static int delivery_row(sqlite3_stmt *st, void *p)
@@ -208,15 +182,15 @@ static int delivery_row(sqlite3_stmt *st, void *p)
 
 	r.id = sqlite3_column_int64(st, 0);
 	r.incident_id = sqlite3_column_int64(st, 1);
-	r.purpose = col_text(st, 2);
-	r.audience = col_text(st, 3);
-	r.channel = col_text(st, 4);
-	r.recipient = col_text(st, 5);
-	r.last_error = col_text(st, 6);
+	r.purpose = store_col_text(st, 2);
+	r.audience = store_col_text(st, 3);
+	r.channel = store_col_text(st, 4);
+	r.recipient = store_col_text(st, 5);
+	r.last_error = store_col_text(st, 6);
 	r.attempts = sqlite3_column_int64(st, 7);
 	r.created = sqlite3_column_double(st, 8);
-	r.deadline = col_real(st, 9);
-	r.delivered = col_real(st, 10);
+	r.deadline = store_col_real(st, 9);
+	r.delivered = store_col_real(st, 10);
 	return ((store_report_delivery_cb)c->cb)(&r, c->ctx);
 }
 
@@ -246,7 +220,7 @@ enum sg_code store_report_deliveries_at_risk(struct store *s, const char *servic
 	sqlite3_bind_double(st, 2, start);
 	sqlite3_bind_double(st, 3, end);
 	sqlite3_bind_double(st, 4, now);
-	return walk(s, st, delivery_row, &c, "read notifications", err);
+	return store_each(s, st, delivery_row, &c, "read notifications", err);
 }
 
 static int measurement_row(sqlite3_stmt *st, void *p)
@@ -254,14 +228,14 @@ static int measurement_row(sqlite3_stmt *st, void *p)
 	struct cbctx *c = p;
 	struct store_report_measurement r;
 
-	r.collector = col_text(st, 0);
-	r.item_id = col_text(st, 1);
-	r.subject = col_text(st, 2);
-	r.status = col_text(st, 3);
-	r.value_text = col_text(st, 4);
-	r.value_num = col_real(st, 5);
-	r.unit = col_text(st, 6);
-	r.detail = col_text(st, 7);
+	r.collector = store_col_text(st, 0);
+	r.item_id = store_col_text(st, 1);
+	r.subject = store_col_text(st, 2);
+	r.status = store_col_text(st, 3);
+	r.value_text = store_col_text(st, 4);
+	r.value_num = store_col_real(st, 5);
+	r.unit = store_col_text(st, 6);
+	r.detail = store_col_text(st, 7);
 	r.measured_at = sqlite3_column_double(st, 8);
 	return ((store_report_measurement_cb)c->cb)(&r, c->ctx);
 }
@@ -303,7 +277,15 @@ enum sg_code store_report_measurements(struct store *s, const char *service, dou
 	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 2, start);
 	sqlite3_bind_double(st, 3, end);
-	return walk(s, st, measurement_row, &c, "read measurements", err);
+	return store_each(s, st, measurement_row, &c, "read measurements", err);
+}
+
+/* A row exists: sets the flag and stops. */
+static int found_row(sqlite3_stmt *st, void *p)
+{
+	(void)st;
+	*(int *)p = 1;
+	return 1;
 }
 
 enum sg_code store_report_delivered(struct store *s, const char *service, const char *period,
@@ -314,19 +296,14 @@ enum sg_code store_report_delivered(struct store *s, const char *service, const 
 	                                "SELECT 1 FROM report_deliveries WHERE service = ?1 AND "
 	                                "period = ?2 AND audience = ?3",
 	                                &st, err);
-	int step;
 
 	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, period, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, audience, -1, SQLITE_STATIC);
-	step = sqlite3_step(st);
-	*done = step == SQLITE_ROW;
-	if (step != SQLITE_ROW && step != SQLITE_DONE)
-		rc = store_fail(s, err, "read report_deliveries");
-	sqlite3_finalize(st);
-	return rc;
+	*done = 0;
+	return store_each(s, st, found_row, done, "read report_deliveries", err);
 }
 
 enum sg_code store_report_delivered_add(struct store *s, const struct store_report_delivery_rec *r,
@@ -348,10 +325,7 @@ enum sg_code store_report_delivered_add(struct store *s, const struct store_repo
 	sqlite3_bind_text(st, 5, r->sha256, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, r->recipients);
 	sqlite3_bind_double(st, 7, r->at);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, err, "record a report delivery");
-	sqlite3_finalize(st);
-	return rc;
+	return store_step_done(s, st, "record a report delivery", err);
 }
 
 enum sg_code store_report_monitored(struct store *s, const char *service, const char *day_from,
@@ -363,17 +337,12 @@ enum sg_code store_report_monitored(struct store *s, const char *service, const 
 	                                "d.check_id WHERE c.service = ?1 AND d.day >= ?2 AND "
 	                                "d.day < ?3 LIMIT 1",
 	                                &st, err);
-	int step;
 
 	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, day_from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, day_to, -1, SQLITE_STATIC);
-	step = sqlite3_step(st);
-	*has = step == SQLITE_ROW;
-	if (step != SQLITE_ROW && step != SQLITE_DONE)
-		rc = store_fail(s, err, "read check_daily");
-	sqlite3_finalize(st);
-	return rc;
+	*has = 0;
+	return store_each(s, st, found_row, has, "read check_daily", err);
 }

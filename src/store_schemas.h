@@ -1,11 +1,25 @@
 /*
- * store_schemas - the list of every module's schema that store_open()
- * migrates. A module with tables adds its store_MODULE_schema here.
+ * store_schemas - what a module's tables look like to the store: the schema
+ * type and the list of every module's schema that store_open() migrates. A
+ * module with tables defines its store_MODULE_schema in store_MODULE.c and
+ * adds it here. This header knows nothing of struct store, so the core
+ * (store.c) includes it and not the other way round. Everything here is
+ * static data; nothing is owned or freed.
  */
 #ifndef SG_STORE_SCHEMAS_H
 #define SG_STORE_SCHEMAS_H
 
-#include "store.h"
+struct store_migration {
+	int version; /* 1, 2, 3 ... in order */
+	const char *sql;
+};
+
+/* A module's schema: its name and migrations, applied in order once each. */
+struct store_schema {
+	const char *module;
+	const struct store_migration *migrations;
+	int count;
+};
 
 extern const struct store_schema store_ledger_schema;
 extern const struct store_schema store_monitor_schema;

@@ -18,27 +18,41 @@
 #include "xalloc.h"
 #include "banned.h"
 
+/* Where programs are looked for when the caller's PATH is not trusted. */
+static const char *const fixed_dirs[] = {"/usr/sbin", "/usr/bin", "/sbin", "/bin", NULL};
+
+static char *executable(char *cand)
+{
+	struct stat st;
+
+	if (access(cand, X_OK) == 0 && !stat(cand, &st) && S_ISREG(st.st_mode))
+		return cand;
+	free(cand);
+	return NULL;
+}
+
 char *subproc_which(const char *prog)
 {
 	const char *path = getenv("PATH");
-	struct stat st;
+	/* Root (or a set-id process) must not run whatever the caller's PATH
+	 * names first: a directory an attacker can write would own the host. */
+	int trusted_path = geteuid() != 0 && geteuid() == getuid() && path && *path;
+	char *found;
 
 	if (strchr(prog, '/'))
-		return access(prog, X_OK) == 0 && !stat(prog, &st) && S_ISREG(st.st_mode)
-		           ? xstrdup(prog)
-		           : NULL;
-	if (!path || !*path)
-		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	while (*path) {
+		return prog[0] == '/' ? executable(xstrdup(prog)) : NULL;
+	while (trusted_path && *path) {
 		size_t n = strcspn(path, ":");
-		char *cand = xstrfmt("%.*s/%s", (int)n, path, prog);
-		if (n && access(cand, X_OK) == 0 && !stat(cand, &st) && S_ISREG(st.st_mode))
-			return cand;
-		free(cand);
+		if (n && path[0] == '/' &&
+		    (found = executable(xstrfmt("%.*s/%s", (int)n, path, prog))))
+			return found;
 		path += n;
 		if (*path == ':')
 			path++;
 	}
+	for (size_t i = 0; fixed_dirs[i]; i++)
+		if ((found = executable(xstrfmt("%s/%s", fixed_dirs[i], prog))))
+			return found;
 	return NULL;
 }
 
@@ -65,8 +79,7 @@ enum sg_code subproc_run(const char *const *argv, const struct subproc_opts *opt
 	double timeout = opts && opts->timeout_s > 0 ? opts->timeout_s : 30;
 	size_t max = opts && opts->max_output ? opts->max_output : (size_t)16 << 20;
 	char *prog = subproc_which(argv[0]);
-	const char *base_env[] = {
-	    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
+	const char *base_env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
 	const char **envp;
 	size_t nenv = 0, k = 0;
 	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, devnull;
@@ -94,7 +107,9 @@ enum sg_code subproc_run(const char *const *argv, const struct subproc_opts *opt
 	envp[k] = NULL;
 
 	if (pipe2(outp, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
-		rc = sg_error_set(err, SG_ERR_IO, "pipe: %s", strerror(errno));
+		rc =
+		    sg_error_set(err, SG_ERR_IO, ETR(err, "パイプを作成できません: %s", "pipe: %s"),
+		                 strerror(errno));
 		goto out;
 	}
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);

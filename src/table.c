@@ -37,7 +37,8 @@ void table_release(struct table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-void table_csv_field(struct dynbuf *out, const char *s)
+/* One CSV field, quoted when it needs to be (RFC 4180). */
+static void csv_field(struct dynbuf *out, const char *s)
 {
 	if (!strpbrk(s, ",\"\r\n")) {
 		dynbuf_addstr(out, s);
@@ -117,7 +118,7 @@ static void render_csv(const struct table *t, struct dynbuf *out)
 		for (size_t c = 0; c < t->ncols; c++) {
 			if (c)
 				dynbuf_addch(out, ',');
-			table_csv_field(out, t->cells[r * t->ncols + c]);
+			csv_field(out, t->cells[r * t->ncols + c]);
 		}
 		dynbuf_addstr(out, "\r\n");
 	}

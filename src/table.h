@@ -31,7 +31,4 @@ void table_add_row(struct table *t, const char *const *cells);
 void table_release(struct table *t);
 enum sg_code table_render(const struct table *t, enum table_format fmt, struct dynbuf *out);
 
-/* One CSV field, quoted when it needs to be (RFC 4180). */
-void table_csv_field(struct dynbuf *out, const char *s);
-
 #endif

@@ -184,21 +184,6 @@ enum value_set value_set_of(const char *name)
 	return SET_NONE;
 }
 
-const char *value_set_name(enum value_set set)
-{
-	switch (set) {
-	case SET_AUTH:
-		return "auth";
-	case SET_ENCRYPTION:
-		return "encryption";
-	case SET_ORIGINALITY:
-		return "originality";
-	case SET_NONE:
-		break;
-	}
-	return "none";
-}
-
 const char *value_set_members_list(enum value_set set)
 {
 	switch (set) {

@@ -80,7 +80,6 @@ enum sg_code value_parse(const char *s, struct value *v, struct sg_error *err);
  * value_set_of() tells which set a member name belongs to. */
 unsigned value_set_member(enum value_set set, const char *name);
 enum value_set value_set_of(const char *member);
-const char *value_set_name(enum value_set set);
 /* Comma-separated known member names of a set, for hints. */
 const char *value_set_members_list(enum value_set set);
 /* Adds the member names in bits to out as "a, b". */

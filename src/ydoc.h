@@ -60,8 +60,6 @@ void ydoc_free(struct ydoc *doc);
 
 /* The value of key in a map, or NULL (also when map is not a map). */
 struct ydoc_node *ydoc_get(const struct ydoc_node *map, const char *key);
-/* The pair of key (for the key's position), or NULL. */
-const struct ydoc_pair *ydoc_pair(const struct ydoc_node *map, const char *key);
 
 /* A null scalar: `~`, `null`, or nothing after the colon. */
 int ydoc_is_null(const struct ydoc_node *n);

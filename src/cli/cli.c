@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "fileio.h"
+#include "timeutil.h"
 #include "banned.h"
 
 const struct catalog *cli_catalog(struct cli *cli)
@@ -31,6 +32,32 @@ void cli_error_init(struct cli *cli, struct sg_error *err)
 	err->lang = (int)cli->lang;
 }
 
+/* Writes one line to standard error with the control characters of every
+ * argument escaped: messages quote file names, keys and peers' words, and a
+ * CR or LF in them must not forge a line of their own. */
+static void put_line(const char *fmt, ...)
+{
+	struct dynbuf b = DYNBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	for (const char *f = fmt; *f; f++) {
+		if (*f == '%' && f[1] == 's') {
+			dynbuf_add_line_escaped(&b, va_arg(ap, const char *));
+			f++;
+		} else if (*f == '%' && f[1] == 'd') {
+			dynbuf_printf(&b, "%d", va_arg(ap, int));
+			f++;
+		} else {
+			dynbuf_addch(&b, *f);
+		}
+	}
+	va_end(ap);
+	dynbuf_addch(&b, '\n');
+	fputs(dynbuf_status(&b) ? "saasguard: (message too long)\n" : dynbuf_ptr(&b), stderr);
+	dynbuf_release(&b);
+}
+
 int cli_report(struct cli *cli, const struct sg_error *err)
 {
 	const char *label = TR(cli->lang, "エラー", "error");
@@ -38,15 +65,24 @@ int cli_report(struct cli *cli, const struct sg_error *err)
 	if (err->code == SG_ERR_VERIFY)
 		label = TR(cli->lang, "検証失敗", "verification failed");
 	if (err->file[0] && err->line)
-		fprintf(stderr, "saasguard: %s:%d:%d: %s: %s\n", err->file, err->line,
-		        err->col ? err->col : 1, label, err->msg);
+		put_line("saasguard: %s:%d:%d: %s: %s", err->file, err->line,
+		         err->col ? err->col : 1, label, err->msg);
 	else if (err->file[0])
-		fprintf(stderr, "saasguard: %s: %s: %s\n", err->file, label, err->msg);
+		put_line("saasguard: %s: %s: %s", err->file, label, err->msg);
 	else
-		fprintf(stderr, "saasguard: %s: %s\n", label, err->msg);
+		put_line("saasguard: %s: %s", label, err->msg);
 	if (err->hint[0])
-		fprintf(stderr, "  %s: %s\n", TR(cli->lang, "ヒント", "hint"), err->hint);
+		put_line("  %s: %s", TR(cli->lang, "ヒント", "hint"), err->hint);
 	return sg_code_exit_status(err->code);
+}
+
+void cli_log_line(const char *who, const char *line)
+{
+	char ts[32];
+
+	timeutil_utc((long long)timeutil_now(), ts);
+	put_line("%s saasguard %s: %s", ts, who, line);
+	fflush(stderr);
 }
 
 int cli_usage_error(struct cli *cli, const char *cmd, const char *fmt, ...)
@@ -132,7 +168,7 @@ int cli_emit(struct cli *cli, const char *path, const struct dynbuf *out)
 	cli_error_init(cli, &err);
 	if (!path)
 		path = "-";
-	if (fileio_write_atomic(path, dynbuf_ptr(out), dynbuf_len(out), 0644, 0, &err))
+	if (fileio_write_atomic(path, dynbuf_ptr(out), dynbuf_len(out), 0666, 0, &err))
 		return cli_report(cli, &err);
 	return 0;
 }

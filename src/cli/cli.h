@@ -39,8 +39,14 @@ const struct catalog *cli_catalog(struct cli *cli);
 /* An error object ready to pass down, in the user's language. */
 void cli_error_init(struct cli *cli, struct sg_error *err);
 
-/* Prints err for a person and returns its exit status. */
+/* Prints err for a person and returns its exit status. Control characters
+ * in the message (a CR or LF in a quoted name) are escaped. */
 int cli_report(struct cli *cli, const struct sg_error *err);
+
+/* The daemon's log: "TIME saasguard WHO: LINE" on standard error, one line
+ * whatever line contains (control characters escaped here, once, for every
+ * module that logs through a callback). */
+void cli_log_line(const char *who, const char *line);
 
 /* Prints "saasguard CMD: MESSAGE" and a pointer to --help; returns 2. */
 int cli_usage_error(struct cli *cli, const char *cmd, const char *fmt, ...)

@@ -73,7 +73,7 @@ static void render_table(struct cli *cli, const struct profile *p, struct collec
 	table_init(&t, 6, cli->lang == SG_LANG_EN ? hdr_en : hdr_ja);
 	t.max_width = 70;
 	for (size_t i = 0; i < res->n; i++) {
-		struct collect_result *r = &res->v[i];
+		struct measurement *r = &res->v[i];
 		const char *row[6] = {r->collector,
 		                      r->item_id ? r->item_id : "-",
 		                      r->subject ? r->subject : "-",
@@ -106,13 +106,13 @@ static void render_json(const struct profile *p, struct collect_results *res, do
 	char *s;
 
 	for (size_t i = 0; i < res->n; i++) {
-		struct collect_result *r = &res->v[i];
+		struct measurement *r = &res->v[i];
 		json_t *o =
 		    json_pack("{s:s,s:s?,s:s?,s:s,s:s?,s:s?,s:s?,s:s?,s:f,s:I}", "collector",
 		              r->collector, "item", r->item_id, "subject", r->subject, "status",
 		              store_collect_status_name(r->status), "value", r->value_text, "unit",
-		              r->unit, "evidence", r->evidence, "detail", r->detail, "at", r->at,
-		              "measurement", r->id);
+		              r->unit, "evidence", r->evidence, "detail", r->detail, "at",
+		              r->measured_at, "measurement", r->id);
 		json_object_set_new(o, "value_num",
 		                    isnan(r->value_num) ? json_null() : json_real(r->value_num));
 		json_array_append_new(arr, o);

@@ -30,11 +30,8 @@
 
 static void log_line(void *arg, const char *line)
 {
-	char ts[32];
 	(void)arg;
-	timeutil_utc((long long)timeutil_now(), ts);
-	fprintf(stderr, "%s saasguard monitor: %s\n", ts, line);
-	fflush(stderr);
+	cli_log_line("monitor", line); /* escapes control characters */
 }
 
 static int open_store(struct cli *cli, const char *db, int flags, struct store **s)

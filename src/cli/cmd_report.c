@@ -17,6 +17,7 @@
 #include "ledger.h"
 #include "profile.h"
 #include "report.h"
+#include "report_render.h"
 #include "report_job.h"
 #include "report_pdf.h"
 #include "store.h"
@@ -149,7 +150,7 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 		rc = cli_report(cli, &err);
 		goto out;
 	}
-	if (report_generate(store, &req, (enum report_format)format, output, sha, &err)) {
+	if (report_render_generate(store, &req, (enum report_format)format, output, sha, &err)) {
 		rc = cli_report(cli, &err);
 		goto out;
 	}

@@ -68,14 +68,20 @@ static int take_lang(struct cli *cli, int *argc, char **argv)
 		else if (!strncmp(argv[i], "--lang=", 7))
 			v = argv[i] + 7;
 		else if (!strcmp(argv[i], "--lang")) {
-			fprintf(stderr, "saasguard: --lang needs ja or en\n");
+			fputs(TR(cli->lang, "saasguard: --lang には ja か en を指定してください\n",
+			         "saasguard: --lang needs ja or en\n"),
+			      stderr);
 			return -1;
 		} else {
 			argv[out++] = argv[i];
 			continue;
 		}
 		if (i18n_lang_parse(v) < 0) {
-			fprintf(stderr, "saasguard: --lang takes ja or en, not '%s'\n", v);
+			fprintf(stderr,
+			        TR(cli->lang,
+			           "saasguard: --lang は ja か en です（'%s' ではありません）\n",
+			           "saasguard: --lang takes ja or en, not '%s'\n"),
+			        v);
 			return -1;
 		}
 		cli->lang = (enum sg_lang)i18n_lang_parse(v);

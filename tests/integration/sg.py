@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+OSCAL_SCHEMAS = os.path.join(ROOT, "tests", "data", "oscal")  # vendored, see its README
 EXAMPLES = os.path.join(ROOT, "examples")
 
 
@@ -67,7 +67,7 @@ def ajv():
 
 def validate_oscal(test, doc_path, schema_name):
     """Validates a JSON file against one of the OSCAL 1.1.3 schemas."""
-    schema = os.path.join(SHARED, "schemas", "oscal-1.1.3", schema_name)
+    schema = os.path.join(OSCAL_SCHEMAS, schema_name)
     p = subprocess.run([ajv(), "validate", "--spec=draft7", "-c", "ajv-formats",
                         "--strict=false", "--all-errors", "-s", schema, "-d", doc_path],
                        capture_output=True, text=True, cwd=os.path.join(ROOT, "tests"),

@@ -39,8 +39,12 @@ def check(test, collectors, only, pattern=1, env=None, now=NOW, extra=()):
 
 
 def results(test, r, item=None, subject=None):
+    """The results of a check run, after asserting its exit status: 1 exactly
+    when some result is a finding, 0 otherwise (never "0 or 1")."""
     test.assertIn(r.code, (0, 1), r)
     out = r.json()["results"]
+    findings = [x for x in out if x["status"] == "finding"]
+    test.assertEqual(r.code, 1 if findings else 0, r)
     if item:
         out = [x for x in out if x["item"] == item]
     if subject is not None:
@@ -289,6 +293,33 @@ class Fixtures(unittest.TestCase):
         self.assertEqual(r.code, 0, r)
         r, _ = check(self, cfg(fake("0.0", "Not synchronised")), "time")
         self.assertEqual(one(self, r, "III.1.1.5", "chrony")["status"], "finding")
+
+    def test_root_never_runs_a_tool_planted_on_path(self):
+        # issue 16: `check` ran the first chronyc on the caller's $PATH. As
+        # root only /usr/sbin, /usr/bin, /sbin and /bin (or a configured
+        # absolute path) are used, so the planted one never runs.
+        self.assertFalse(os.path.exists("/usr/sbin/chronyc") or
+                         os.path.exists("/usr/bin/chronyc") or os.path.exists("/sbin/chronyc") or
+                         os.path.exists("/bin/chronyc"), "a real chronyc is installed")
+        d = sg.scratch(self)
+        marker = os.path.join(d, "ran")
+        prog = os.path.join(d, "chronyc")
+        with open(prog, "w") as f:
+            f.write(f"#!/bin/sh\ntouch {marker}\n"
+                    "echo C0A80001,192.168.0.1,3,1800000000.0,0.0001,0.0001,0.0002,"
+                    "-12.5,0.001,0.02,0.004,0.001,64.5,Normal\n")
+        os.chmod(prog, 0o755)
+        r, _ = check(self, "  time: {kernel: false}\n", "time",
+                     env={"PATH": d + ":" + os.environ.get("PATH", "")})
+        if os.geteuid() == 0:
+            self.assertFalse(os.path.exists(marker), r)
+            self.assertNotIn("stratum 3", r.out)
+        else:  # an ordinary user's PATH is theirs to choose
+            self.assertTrue(os.path.exists(marker), r)
+            os.unlink(marker)
+        # The same program configured by its absolute path is run.
+        r, _ = check(self, f"  time: {{chronyc: {prog}, kernel: false}}\n", "time")
+        self.assertTrue(os.path.exists(marker), r)
 
     def test_time_kernel_state_is_reported(self):
         r, _ = check(self, "  time: {chronyc: /nonexistent/chronyc}\n", "time")

@@ -1,4 +1,4 @@
-"""OSCAL exports validate against the NIST OSCAL 1.1.3 schemas in ../shared."""
+"""OSCAL exports validate against the NIST OSCAL 1.1.3 schemas vendored in tests/data/oscal."""
 import json
 import os
 import unittest

@@ -93,22 +93,6 @@ static void test_duration_text(void **state)
 	free(s);
 }
 
-static void test_rfc3339(void **state)
-{
-	size_t used = 0;
-	(void)state;
-	assert_true(fabs(collect_parse_rfc3339("2027-01-15T08:00:00Z", &used) - 1800000000) < 1e-6);
-	assert_int_equal(used, 20);
-	assert_true(fabs(collect_parse_rfc3339("2027-01-15T17:00:00+09:00", NULL) - 1800000000) <
-	            1e-6);
-	assert_true(fabs(collect_parse_rfc3339("2027-01-15 08:00:00.25Z", NULL) - 1800000000.25) <
-	            1e-6);
-	assert_true(fabs(collect_parse_rfc3339("2027-01-15T03:00:00-0500", NULL) - 1800000000) <
-	            1e-6);
-	assert_true(collect_parse_rfc3339("Jan 15 08:00:00", NULL) < 0);
-	assert_true(collect_parse_rfc3339("", NULL) < 0);
-}
-
 /* Loads a profile text and the plan; returns the code and fills err. */
 static enum sg_code plan_of(const char *section, const char *only, struct collect_plan *plan,
                             struct sg_error *err)
@@ -204,8 +188,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_judge_both_sides), cmocka_unit_test(test_duration_text),
-	    cmocka_unit_test(test_rfc3339),          cmocka_unit_test(test_plan_errors),
-	    cmocka_unit_test(test_plan_selection),   cmocka_unit_test(test_path_prefix),
+	    cmocka_unit_test(test_plan_errors),      cmocka_unit_test(test_plan_selection),
+	    cmocka_unit_test(test_path_prefix),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -73,12 +73,23 @@ static void test_detach(void **state)
 	free(p);
 }
 
+/* Control characters never survive into a log line; Japanese text does. */
+static void test_line_escaped(void **state)
+{
+	struct dynbuf b = DYNBUF_INIT;
+	(void)state;
+	dynbuf_add_line_escaped(&b, "a\r\nb\tc\\d\x1b[2J\x7f\xc2\x85"
+	                            "e 給与");
+	assert_int_equal(dynbuf_status(&b), SG_OK);
+	assert_string_equal(dynbuf_ptr(&b), "a\\r\\nb\\tc\\\\d\\x1b[2J\\x7f\\xc2\\x85e 給与");
+	dynbuf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_grow_and_printf),
-	    cmocka_unit_test(test_limit),
-	    cmocka_unit_test(test_escape),
+	    cmocka_unit_test(test_line_escaped), cmocka_unit_test(test_grow_and_printf),
+	    cmocka_unit_test(test_limit),        cmocka_unit_test(test_escape),
 	    cmocka_unit_test(test_detach),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -99,9 +99,8 @@ static void test_bad_input(void **state)
 		rc = profile_parse(bad[i].yaml, strlen(bad[i].yaml), "p.yaml", cat, &p, &err);
 		if (rc != SG_ERR_INPUT || err.line != bad[i].line || err.col != bad[i].col ||
 		    !strstr(err.msg, bad[i].msg) || (bad[i].hint && !strstr(err.hint, bad[i].hint)))
-			fail_msg("case %zu: got %s %s:%d:%d: %s (hint: %s)\n%s", i,
-			         sg_code_name(rc), err.file, err.line, err.col, err.msg, err.hint,
-			         bad[i].yaml);
+			fail_msg("case %zu: got code %d %s:%d:%d: %s (hint: %s)\n%s", i, (int)rc,
+			         err.file, err.line, err.col, err.msg, err.hint, bad[i].yaml);
 		assert_null(p);
 		assert_string_equal(err.file, "p.yaml");
 	}

@@ -15,6 +15,8 @@
 #include "catalog.h"
 #include "profile.h"
 #include "report.h"
+#include "report_render.h"
+#include "report_text.h"
 #include "report_doc.h"
 #include "report_job.h"
 #include "report_pdf.h"
@@ -44,16 +46,16 @@ static void test_wording(void **state)
 	struct dynbuf b = DYNBUF_INIT;
 	struct timeutil_period q;
 	(void)state;
-	report_doc_duration(&b, 2820, SG_LANG_JA);
+	report_text_duration(&b, 2820, SG_LANG_JA);
 	assert_string_equal(dynbuf_ptr(&b), "47分");
 	dynbuf_reset(&b);
-	report_doc_duration(&b, 5400, SG_LANG_JA);
+	report_text_duration(&b, 5400, SG_LANG_JA);
 	assert_string_equal(dynbuf_ptr(&b), "1時間30分");
 	dynbuf_reset(&b);
-	report_doc_duration(&b, 5400, SG_LANG_EN);
+	report_text_duration(&b, 5400, SG_LANG_EN);
 	assert_string_equal(dynbuf_ptr(&b), "1 h 30 min");
 	dynbuf_reset(&b);
-	report_doc_duration(&b, 0, SG_LANG_JA);
+	report_text_duration(&b, 0, SG_LANG_JA);
 	assert_string_equal(dynbuf_ptr(&b), "0秒");
 	dynbuf_reset(&b);
 	assert_int_equal(timeutil_period_parse("2026-Q4", "Asia/Tokyo", &q, NULL), SG_OK);

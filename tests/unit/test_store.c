@@ -118,6 +118,55 @@ static void test_nested_transactions(void **state)
 	store_close(s);
 }
 
+/* The shared statement helpers: NULL and NAN are SQL NULL both ways,
+ * store_each stops when the row callback asks and reports a failed step. */
+static int collect_row(sqlite3_stmt *st, void *p)
+{
+	int *n = p;
+	char *t = store_col_dup(st, 0);
+	if (*n == 0)
+		assert_string_equal(t, "a");
+	else
+		assert_string_equal(t, ""); /* SQL NULL */
+	if (*n == 1)
+		assert_true(isnan(store_col_real(st, 1)));
+	free(t);
+	return ++*n == 2;
+}
+
+static void test_helpers(void **state)
+{
+	struct store *s;
+	struct sg_error err;
+	sqlite3_stmt *st;
+	int n = 0;
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(store_open(path, 0, &s, &err), SG_OK);
+	assert_int_equal(store_exec(s, "CREATE TEMP TABLE h(t TEXT, r REAL)", &err), SG_OK);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(store_prepare(s, "INSERT INTO h VALUES (?, ?)", &st, &err), SG_OK);
+		store_bind_text(st, 1, i == 0 ? "a" : NULL);
+		store_bind_real(st, 2, i == 1 ? NAN : 1.5);
+		assert_int_equal(store_step_done(s, st, "insert", &err), SG_OK);
+	}
+	assert_int_equal(store_prepare(s, "SELECT t, r FROM h ORDER BY rowid", &st, &err), SG_OK);
+	assert_int_equal(store_each(s, st, collect_row, &n, "read", &err), SG_OK);
+	assert_int_equal(n, 2); /* stopped after the second of three rows */
+	assert_int_equal(
+	    store_prepare(s, "SELECT t FROM h WHERE t IS NULL AND r IS NULL", &st, &err), SG_OK);
+	n = 1;
+	assert_int_equal(store_each(s, st, collect_row, &n, "read", &err), SG_OK);
+	assert_int_equal(n, 2);
+	/* A step that fails is an error naming what was done. */
+	assert_int_equal(store_prepare(s, "SELECT abs(-9223372036854775807 - 1)", &st, &err),
+	                 SG_OK);
+	n = 0;
+	assert_int_equal(store_each(s, st, collect_row, &n, "overflow", &err), SG_ERR_DB);
+	assert_non_null(strstr(err.msg, "overflow"));
+	store_close(s);
+}
+
 static void test_entry_text_canonical(void **state)
 {
 	json_t *p = json_pack("{s:i,s:s}", "z", 1, "a", "x");
@@ -173,9 +222,13 @@ static void test_measurements_latest(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_open_private),         cmocka_unit_test(test_readonly_missing),
-	    cmocka_unit_test(test_ledger_append_only),   cmocka_unit_test(test_nested_transactions),
-	    cmocka_unit_test(test_entry_text_canonical), cmocka_unit_test(test_measurements_latest),
+	    cmocka_unit_test(test_open_private),
+	    cmocka_unit_test(test_readonly_missing),
+	    cmocka_unit_test(test_ledger_append_only),
+	    cmocka_unit_test(test_nested_transactions),
+	    cmocka_unit_test(test_entry_text_canonical),
+	    cmocka_unit_test(test_measurements_latest),
+	    cmocka_unit_test(test_helpers),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

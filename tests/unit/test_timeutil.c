@@ -1,4 +1,6 @@
 /* Unit tests for timeutil: ISO 8601, zones, periods. */
+#include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +26,112 @@ static void test_parse(void **state)
 	assert_int_equal(timeutil_parse("2026-02-31", &t, NULL), SG_ERR_INPUT);
 	assert_int_equal(timeutil_parse("2026-13-01", &t, NULL), SG_ERR_INPUT);
 	assert_int_equal(timeutil_parse("yesterday", &t, NULL), SG_ERR_INPUT);
+}
+
+/* The one parser, at the start of a log line: seconds and a zone required,
+ * a fraction kept, a malformed offset refused rather than dropped. */
+static void test_parse_prefix(void **state)
+{
+	const char *end = NULL;
+	double t;
+	long long u;
+	(void)state;
+	assert_int_equal(timeutil_parse_prefix("2027-01-15T08:00:00Z app", &end, &t, NULL), SG_OK);
+	assert_true(fabs(t - 1800000000) < 1e-6);
+	assert_string_equal(end, " app");
+	assert_int_equal(timeutil_parse_prefix("2027-01-15T17:00:00+09:00", NULL, &t, NULL), SG_OK);
+	assert_true(fabs(t - 1800000000) < 1e-6);
+	assert_int_equal(timeutil_parse_prefix("2027-01-15 08:00:00.25Z", NULL, &t, NULL), SG_OK);
+	assert_true(fabs(t - 1800000000.25) < 1e-6);
+	assert_int_equal(timeutil_parse_prefix("2027-01-15T03:00:00-0500", NULL, &t, NULL), SG_OK);
+	assert_true(fabs(t - 1800000000) < 1e-6);
+	assert_int_equal(timeutil_parse_prefix("2027-01-15T03:00:00-05", NULL, &t, NULL), SG_OK);
+	assert_true(fabs(t - 1800000000) < 1e-6);
+	/* Bad or missing zones are errors, never UTC. */
+	assert_int_equal(timeutil_parse_prefix("2027-01-15T08:00:00", NULL, &t, NULL),
+	                 SG_ERR_INPUT);
+	assert_int_equal(timeutil_parse_prefix("2027-01-15T08:00:00+9:00", NULL, &t, NULL),
+	                 SG_ERR_INPUT);
+	assert_int_equal(timeutil_parse_prefix("2027-01-15T08:00:00+09:0", NULL, &t, NULL),
+	                 SG_ERR_INPUT);
+	assert_int_equal(timeutil_parse_prefix("2027-01-15T08:00:00+09:", NULL, &t, NULL),
+	                 SG_ERR_INPUT);
+	assert_int_equal(timeutil_parse_prefix("2027-01-15T08:00Z", NULL, &t, NULL), SG_ERR_INPUT);
+	assert_int_equal(timeutil_parse_prefix("Jan 15 08:00:00", NULL, &t, NULL), SG_ERR_INPUT);
+	assert_int_equal(timeutil_parse_prefix("", NULL, &t, NULL), SG_ERR_INPUT);
+	assert_int_equal(timeutil_parse("2026-12-01T02:00+09:", &u, NULL), SG_ERR_INPUT);
+	assert_int_equal(timeutil_parse("2026-12-01T02:00+0900x", &u, NULL), SG_ERR_INPUT);
+	assert_int_equal(timeutil_parse("2026-12-01T02:00+15:00", &u, NULL), SG_ERR_INPUT);
+}
+
+static void test_civil(void **state)
+{
+	(void)state;
+	assert_int_equal(timeutil_civil(1970, 1, 1, 0, 0, 0, 0), 0);
+	assert_int_equal(timeutil_civil(2027, 1, 15, 17, 0, 0, 9 * 3600), 1800000000);
+	/* Out-of-range months carry into years, both ways. */
+	assert_int_equal(timeutil_civil(2026, 13, 1, 0, 0, 0, 0),
+	                 timeutil_civil(2027, 1, 1, 0, 0, 0, 0));
+	assert_int_equal(timeutil_civil(2027, 0, 1, 0, 0, 0, 0),
+	                 timeutil_civil(2026, 12, 1, 0, 0, 0, 0));
+	assert_int_equal(timeutil_civil(1969, 12, 31, 23, 59, 59, 0), -1);
+}
+
+/* A zone with daylight saving time: gaps move forward, offsets follow. */
+static void test_dst(void **state)
+{
+	struct tm tm;
+	(void)state;
+	/* 2026-03-08T10:00Z is 03:00 EDT in New York (the gap is 02:00-03:00). */
+	timeutil_localtime(1772964000, "America/New_York", &tm);
+	assert_int_equal(tm.tm_hour, 6);
+	assert_int_equal(tm.tm_gmtoff, -4 * 3600);
+	assert_int_equal(tm.tm_isdst, 1);
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = 126;
+	tm.tm_mon = 0;
+	tm.tm_mday = 15;
+	tm.tm_hour = 12;
+	assert_int_equal(timeutil_mktime(&tm, "America/New_York"), 1768496400);
+	/* An unknown zone is UTC, as TZ=unknown is for the C library. */
+	assert_int_equal(timeutil_mktime(&tm, "Mars/Olympus"), 1768478400);
+}
+
+/* The header promises conversion from several threads at once (the seal
+ * worker beside the loop). Two threads convert in different zones and
+ * check every answer; under the old setenv("TZ") scheme they read each
+ * other's zone (and TSan/ASan flag the environment race). */
+struct conv_job {
+	const char *tz;
+	int offset;
+	int bad;
+};
+
+static void *convert_many(void *arg)
+{
+	struct conv_job *j = arg;
+
+	for (int i = 0; i < 20000; i++) {
+		long long t = 1790812800LL + (long long)i * 3607;
+		struct tm tm;
+		timeutil_localtime(t, j->tz, &tm);
+		if (tm.tm_gmtoff != j->offset || timeutil_mktime(&tm, j->tz) != t)
+			j->bad++;
+	}
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	struct conv_job a = {"Asia/Tokyo", 9 * 3600, 0}, b = {"Asia/Kolkata", 19800, 0};
+	pthread_t ta, tb;
+	(void)state;
+	assert_int_equal(pthread_create(&ta, NULL, convert_many, &a), 0);
+	assert_int_equal(pthread_create(&tb, NULL, convert_many, &b), 0);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	assert_int_equal(a.bad, 0);
+	assert_int_equal(b.bad, 0);
 }
 
 static void test_periods(void **state)
@@ -58,8 +166,9 @@ static void test_local(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse),
-	    cmocka_unit_test(test_periods),
+	    cmocka_unit_test(test_parse),   cmocka_unit_test(test_parse_prefix),
+	    cmocka_unit_test(test_civil),   cmocka_unit_test(test_dst),
+	    cmocka_unit_test(test_threads), cmocka_unit_test(test_periods),
 	    cmocka_unit_test(test_local),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,82 @@
+/*
+ * report_render - a report in a format, and the whole job; see report_render.h.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "fileio.h"
+#include "hex.h"
+#include "ledger.h"
+#include "report_html.h"
+#include "report_json.h"
+#include "report_pdf.h"
+#include "report_render.h"
+#include "banned.h"
+
+enum sg_code report_render(const struct report *r, enum report_format fmt, struct dynbuf *out,
+                           struct sg_error *err)
+{
+	switch (fmt) {
+	case REPORT_FORMAT_JSON:
+		return report_json_write(r, out, err);
+	case REPORT_FORMAT_HTML:
+		return report_html_write(r, out, err);
+	case REPORT_FORMAT_PDF:
+		return report_pdf_write(r, out, err);
+	}
+	return sg_error_set(err, SG_ERR_INTERNAL,
+	                    ETR(err, "報告書の形式が不明です", "unknown report format"));
+}
+
+enum sg_code report_render_generate(struct store *s, const struct report_request *req,
+                                    enum report_format fmt, const char *path, char sha256_hex[65],
+                                    struct sg_error *err)
+{
+	struct report r;
+	struct dynbuf out = DYNBUF_INIT;
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	char hex[65];
+	json_t *payload;
+	enum sg_code rc;
+
+	if ((rc = report_build(s, req, &r, err)))
+		return rc;
+	rc = report_render(&r, fmt, &out, err);
+	if (rc)
+		goto out;
+	EVP_Digest(dynbuf_ptr(&out), dynbuf_len(&out), md, &mdlen, EVP_sha256(), NULL);
+	hex_encode(md, 32, hex);
+	payload = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:I}", "service", r.service, "pattern",
+	                    r.pattern, "period", r.period.label, "audience",
+	                    report_audience_name(r.audience), "format", report_format_name(fmt),
+	                    "path", path, "sha256", hex, "bytes", (json_int_t)dynbuf_len(&out));
+	json_object_set_new(payload, "lang", json_string(r.lang == SG_LANG_EN ? "en" : "ja"));
+	/* The write transaction never waits on the output: a file is written
+	 * (atomically) before it, standard output after it, so a slow reader of
+	 * a pipe never holds the store's write lock and stalls the monitor. */
+	if (strcmp(path, "-") &&
+	    (rc = fileio_write_atomic(path, dynbuf_ptr(&out), dynbuf_len(&out), 0666, 0, err)))
+		goto out_payload;
+	if ((rc = store_begin(s, err)) || (rc = ledger_append(s, "report", payload, NULL, err)) ||
+	    (rc = store_commit(s, err))) {
+		store_rollback(s);
+		/* The ledger does not record it, so the file must not stand. */
+		if (strcmp(path, "-"))
+			unlink(path);
+		goto out_payload;
+	}
+	if (!strcmp(path, "-") &&
+	    (rc = fileio_write_atomic(path, dynbuf_ptr(&out), dynbuf_len(&out), 0666, 0, err)))
+		goto out_payload;
+	if (sha256_hex)
+		memcpy(sha256_hex, hex, 65);
+out_payload:
+	json_decref(payload);
+out:
+	dynbuf_release(&out);
+	report_release(&r);
+	return rc;
+}
