@@ -30,19 +30,7 @@
 #include "error.h"
 #include "monitor_config.h"
 #include "store.h"
-
-enum avail_state {
-	AVAIL_UP = 0,
-	AVAIL_DOWN,
-	AVAIL_DEGRADED,
-	AVAIL_UNKNOWN,
-};
-
-struct avail_interval {
-	double start, end; /* end: the caller closes open intervals (e.g. at now) */
-	enum avail_state state;
-	int confirmed;
-};
+#include "store_monitor.h" /* struct avail_interval: the stored row */
 
 /* One check's intervals, sorted by start and not overlapping. */
 struct avail_check {

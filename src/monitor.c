@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 #include <uv.h>
 
+#include "availability.h"
 #include "curluv.h"
 #include "ledger.h"
 #include "monitor.h"

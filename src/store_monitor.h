@@ -14,8 +14,22 @@
 
 #include <stdint.h>
 
-#include "availability.h"
 #include "store.h"
+
+/* A check's state over a stretch of time, as stored in state_intervals
+ * (availability.h computes with these). */
+enum avail_state {
+	AVAIL_UP = 0,
+	AVAIL_DOWN,
+	AVAIL_DEGRADED,
+	AVAIL_UNKNOWN,
+};
+
+struct avail_interval {
+	double start, end; /* end: the caller closes open intervals (e.g. at now) */
+	enum avail_state state;
+	int confirmed;
+};
 
 #define LAT_BUCKETS 64
 
