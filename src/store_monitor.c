@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "histogram.h"
 #include "store_monitor.h"
 #include "xalloc.h"
 #include "store_schemas.h"
@@ -236,77 +237,6 @@ enum sg_code store_monitor_check_ids(struct store *s, const char *service, const
 	bind_text(st, 1, service);
 	bind_text(st, 2, kind);
 	return collect_ids(s, st, ids, n, err);
-}
-
-int lat_bucket(double ms)
-{
-	int b;
-
-	if (!(ms > 0))
-		return 0;
-	/* smallest i with ms < 2^(i/4) */
-	b = (int)floor(4.0 * log2(ms)) + 1;
-	if (b < 0)
-		b = 0;
-	if (b >= LAT_BUCKETS)
-		b = LAT_BUCKETS - 1;
-	return b;
-}
-
-double lat_bucket_upper(int i)
-{
-	return pow(2.0, i / 4.0);
-}
-
-enum sg_code store_monitor_daily_sum(struct store *s, long long check_id, const char *from_day,
-                                     const char *to_day, uint64_t hist[LAT_BUCKETS], long long *n,
-                                     long long *n_fail, double *max_gap, struct sg_error *err)
-{
-	sqlite3_stmt *st;
-	enum sg_code rc = store_prepare(s,
-	                                "SELECT n, n_fail, max_gap_s, lat_hist FROM check_daily "
-	                                "WHERE check_id = ? AND day BETWEEN ? AND ?",
-	                                &st, err);
-	int r;
-
-	if (rc)
-		return rc;
-	memset(hist, 0, sizeof(uint64_t) * LAT_BUCKETS);
-	*n = *n_fail = 0;
-	*max_gap = 0;
-	sqlite3_bind_int64(st, 1, check_id);
-	bind_text(st, 2, from_day);
-	bind_text(st, 3, to_day);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *h = sqlite3_column_blob(st, 3);
-		*n += sqlite3_column_int64(st, 0);
-		*n_fail += sqlite3_column_int64(st, 1);
-		if (sqlite3_column_double(st, 2) > *max_gap)
-			*max_gap = sqlite3_column_double(st, 2);
-		if (h && sqlite3_column_bytes(st, 3) == LAT_BUCKETS * 4)
-			for (int i = 0; i < LAT_BUCKETS; i++)
-				hist[i] += (uint32_t)h[i * 4] | (uint32_t)h[i * 4 + 1] << 8 |
-				           (uint32_t)h[i * 4 + 2] << 16 |
-				           (uint32_t)h[i * 4 + 3] << 24;
-	}
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? SG_OK : store_fail(s, err, "read daily rollups");
-}
-
-double lat_quantile(const uint64_t hist[LAT_BUCKETS], double q)
-{
-	uint64_t total = 0, seen = 0;
-
-	for (int i = 0; i < LAT_BUCKETS; i++)
-		total += hist[i];
-	if (!total)
-		return -1;
-	for (int i = 0; i < LAT_BUCKETS; i++) {
-		seen += hist[i];
-		if ((double)seen >= q * (double)total)
-			return lat_bucket_upper(i);
-	}
-	return lat_bucket_upper(LAT_BUCKETS - 1);
 }
 
 enum sg_code store_monitor_last_result(struct store *s, long long check_id, double *at,
@@ -1064,7 +994,8 @@ enum sg_code store_monitor_write_result(struct store *s, struct store_monitor_wr
                                         const struct store_monitor_result *r, long long *id,
                                         struct sg_error *err)
 {
-	unsigned char hist[LAT_BUCKETS * 4];
+	unsigned long long hist[HISTOGRAM_BUCKETS];
+	unsigned char blob[HISTOGRAM_BLOB];
 	enum sg_code rc = SG_OK;
 	long long check_id = r->check_id;
 	const char *day = r->day;
@@ -1096,24 +1027,19 @@ enum sg_code store_monitor_write_result(struct store *s, struct store_monitor_wr
 	sqlite3_reset(w->sel);
 	sqlite3_bind_int64(w->sel, 1, check_id);
 	bind_text(w->sel, 2, day);
-	if (sqlite3_step(w->sel) == SQLITE_ROW &&
-	    sqlite3_column_bytes(w->sel, 0) == (int)sizeof(hist))
-		memcpy(hist, sqlite3_column_blob(w->sel, 0), sizeof(hist));
+	if (sqlite3_step(w->sel) == SQLITE_ROW)
+		histogram_decode_add(hist, sqlite3_column_blob(w->sel, 0),
+		                     (size_t)sqlite3_column_bytes(w->sel, 0));
 	sqlite3_reset(w->sel);
-	if (latency_ms >= 0) {
-		int b = lat_bucket(latency_ms);
-		uint32_t v = (uint32_t)hist[b * 4] | (uint32_t)hist[b * 4 + 1] << 8 |
-		             (uint32_t)hist[b * 4 + 2] << 16 | (uint32_t)hist[b * 4 + 3] << 24;
-		v++;
-		for (int k = 0; k < 4; k++)
-			hist[b * 4 + k] = (unsigned char)(v >> (8 * k));
-	}
+	if (latency_ms >= 0)
+		hist[histogram_bucket(latency_ms)]++;
+	histogram_encode(hist, blob);
 	sqlite3_reset(w->ups);
 	sqlite3_bind_int64(w->ups, 1, check_id);
 	bind_text(w->ups, 2, day);
 	sqlite3_bind_int(w->ups, 3, !ok);
 	sqlite3_bind_double(w->ups, 4, gap_s > 0 ? gap_s : 0);
-	sqlite3_bind_blob(w->ups, 5, hist, sizeof(hist), SQLITE_TRANSIENT);
+	sqlite3_bind_blob(w->ups, 5, blob, sizeof(blob), SQLITE_TRANSIENT);
 	if (sqlite3_step(w->ups) != SQLITE_DONE)
 		rc = store_fail(s, err, "update daily rollup");
 	sqlite3_reset(w->ups);

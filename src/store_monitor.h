@@ -31,8 +31,6 @@ struct avail_interval {
 	int confirmed;
 };
 
-#define LAT_BUCKETS 64
-
 /* checks */
 enum sg_code store_monitor_retire_all(struct store *s, const char *service, double now,
                                       struct sg_error *err);
@@ -45,18 +43,6 @@ enum sg_code store_monitor_check_ids(struct store *s, const char *service, const
                                      long long **ids, size_t *n, struct sg_error *err);
 
 /* results and daily rollups */
-/* The latency bucket of ms: bucket i holds latencies below 2^(i/4) ms. */
-int lat_bucket(double ms);
-/* Upper bound of bucket i in ms. */
-double lat_bucket_upper(int i);
-/* Sums a check's daily histograms over days [from_day, to_day] (YYYY-MM-DD)
- * into hist; n and n_fail receive the totals; max_gap the largest gap. */
-enum sg_code store_monitor_daily_sum(struct store *s, long long check_id, const char *from_day,
-                                     const char *to_day, uint64_t hist[LAT_BUCKETS], long long *n,
-                                     long long *n_fail, double *max_gap, struct sg_error *err);
-/* The latency at quantile q (0..1) of a histogram (the bucket's upper
- * bound), or -1 when it is empty. */
-double lat_quantile(const uint64_t hist[LAT_BUCKETS], double q);
 /* A writer for the hot path: one result and its daily rollup with
  * statements prepared once (the monitor writes hundreds per second). The
  * statements belong to the store they were prepared on; close the writer

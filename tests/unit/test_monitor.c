@@ -10,7 +10,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <math.h>
+
 #include "availability.h"
+#include "histogram.h"
 #include "monitor.h"
 #include "monitor_config.h"
 #include "notify.h"
@@ -272,19 +275,31 @@ static void test_mime(void **state)
 
 static void test_latency_buckets(void **state)
 {
-	uint64_t h[LAT_BUCKETS];
+	unsigned long long h[HISTOGRAM_BUCKETS], back[HISTOGRAM_BUCKETS];
+	unsigned char blob[HISTOGRAM_BLOB];
 	(void)state;
-	assert_int_equal(lat_bucket(0.5), 0);
-	assert_int_equal(lat_bucket(1.0), 1);
-	assert_true(lat_bucket(100) > lat_bucket(50));
-	assert_true(100 < lat_bucket_upper(lat_bucket(100)));
-	assert_true(100 >= lat_bucket_upper(lat_bucket(100) - 1));
+	assert_int_equal(histogram_bucket(0.5), 0);
+	assert_int_equal(histogram_bucket(1.0), 1);
+	assert_int_equal(histogram_bucket(-3), 0);
+	assert_int_equal(histogram_bucket(1e30), HISTOGRAM_BUCKETS - 1);
+	assert_true(histogram_bucket(100) > histogram_bucket(50));
+	assert_true(100 < histogram_upper(histogram_bucket(100)));
+	assert_true(100 >= histogram_upper(histogram_bucket(100) - 1));
 	memset(h, 0, sizeof(h));
-	assert_true(lat_quantile(h, 0.5) < 0);
-	h[lat_bucket(10)] = 99;
-	h[lat_bucket(1000)] = 1;
-	assert_true(lat_quantile(h, 0.5) < 20);
-	assert_true(lat_quantile(h, 1.0) > 1000);
+	assert_true(isnan(histogram_quantile(h, 0.5)));
+	h[histogram_bucket(10)] = 99;
+	h[histogram_bucket(1000)] = 1;
+	assert_true(histogram_quantile(h, 0.5) < 20);
+	assert_true(histogram_quantile(h, 1.0) > 1000);
+	/* the stored form round-trips; a short blob adds only what it has */
+	h[5] = 5000000000ULL; /* saturates at 2^32-1 */
+	histogram_encode(h, blob);
+	memset(back, 0, sizeof(back));
+	histogram_decode_add(back, blob, sizeof(blob));
+	assert_true(back[histogram_bucket(10)] == 99 && back[5] == 4294967295ULL);
+	histogram_decode_add(back, blob, 7);
+	assert_true(back[0] == 0 && back[1] == 0 && back[histogram_bucket(10)] == 99);
+	histogram_decode_add(back, NULL, 256);
 }
 
 static void test_days_and_times(void **state)
