@@ -74,6 +74,20 @@ enum sg_code availability_for_period(struct store *s, const struct monitor_confi
  * availability verdict is shown as provisional. */
 #define AVAILABILITY_MIN_COVERAGE 0.9
 
+/* The verdict on an availability against the pattern's reference
+ * (III.2.1.1.a): meets when the figure, truncated to two decimals, is at
+ * least the reference; provisional when the monitor has records for less
+ * than AVAILABILITY_MIN_COVERAGE of the counted time. */
+struct availability_verdict {
+	int known;             /* some time is known (av.percent >= 0) */
+	int meets;             /* known and at or above the reference (no reference: 0) */
+	int provisional;       /* known, on too little coverage */
+	double coverage;       /* (up + down) / counted, 0 when nothing is counted */
+	const char *reference; /* "99.5%" from the catalog (borrowed), or NULL */
+};
+void availability_verdict(const struct availability *av, const struct catalog *cat, int pattern,
+                          struct availability_verdict *out);
+
 /* "99.82%" (two decimals, truncated toward the worse so 99.499 is not
  * shown as 99.50%). out holds 16 bytes. */
 void availability_format(double percent, char out[16]);
