@@ -36,26 +36,10 @@ struct monitor_opts {
 enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, struct store *s,
                          const struct monitor_opts *opts, struct sg_error *err);
 
-/* Writes the measured values of cfg's service over the rolling window
- * ending at now (collector "monitor"). */
-enum sg_code monitor_write_measurements(struct store *s, const struct monitor_config *cfg,
-                                        const struct catalog *cat, double now,
-                                        struct sg_error *err);
-
 /* Takes the store's monitor lock: an fcntl write lock on DB_PATH.monitor.lock
  * (created 0600), held while *fd stays open (close it to release; it also
  * goes with the process). A second monitor on the same store gets
  * SG_ERR_EXISTS with a message naming the running one's pid. */
 enum sg_code monitor_lock(const char *db_path, int *fd, struct sg_error *err);
-
-/* Whether this process may open an unprivileged ICMP socket. */
-int monitor_icmp_allowed(void);
-
-/* When a check is first due after start: spread over its interval by r in
- * [0, 1) so checks do not fire together. Milliseconds after start. */
-double monitor_first_due(double interval_s, double r);
-/* The next due time after a probe that was due at `due` and ran at `now`
- * (both monotonic ms): keeps the phase, skips missed slots. */
-double monitor_next_due(double due, double now, double interval_s);
 
 #endif

@@ -15,6 +15,7 @@
 #include "availability.h"
 #include "histogram.h"
 #include "monitor.h"
+#include "monitor_engine.h"
 #include "monitor_config.h"
 #include "notify.h"
 #include "redact.h"
@@ -191,17 +192,17 @@ static void test_format_truncates(void **state)
 static void test_schedule(void **state)
 {
 	(void)state;
-	assert_true(monitor_first_due(60, 0) == 0);
-	assert_true(monitor_first_due(60, 0.5) == 30000);
+	assert_true(monitor_schedule_first_due(60, 0) == 0);
+	assert_true(monitor_schedule_first_due(60, 0.5) == 30000);
 	/* keeps the phase */
-	assert_true(monitor_next_due(1000, 1200, 1) == 2000);
+	assert_true(monitor_schedule_next_due(1000, 1200, 1) == 2000);
 	/* skips missed slots instead of bursting */
-	assert_true(monitor_next_due(1000, 5500, 1) == 6000);
+	assert_true(monitor_schedule_next_due(1000, 5500, 1) == 6000);
 	/* spread: 1000 checks with uniform jitter cover the interval */
 	double lo = 1e9, hi = -1;
 	srand(1);
 	for (int i = 0; i < 1000; i++) {
-		double d = monitor_first_due(300, (double)rand() / RAND_MAX);
+		double d = monitor_schedule_first_due(300, (double)rand() / RAND_MAX);
 		lo = d < lo ? d : lo;
 		hi = d > hi ? d : hi;
 	}
