@@ -129,6 +129,7 @@ static void notifier_stopped(void *arg)
 	 * their own handles in notify_free() / curluv_free(). */
 	uv_timer_stop(&m->sched);
 	uv_timer_stop(&m->flush);
+	uv_check_stop(&m->apply);
 	uv_timer_stop(&m->hourly);
 	uv_close((uv_handle_t *)&m->sigterm, NULL);
 	uv_close((uv_handle_t *)&m->sigint, NULL);
@@ -154,6 +155,7 @@ void monitor_maybe_finish(struct monitor *m)
 	m->finishing = 1;
 	uv_timer_stop(&m->sched);
 	uv_timer_stop(&m->flush);
+	uv_check_stop(&m->apply);
 	uv_timer_stop(&m->hourly);
 	uv_signal_stop(&m->sighup);
 	if (m->opts->once)
@@ -181,6 +183,21 @@ static void on_signal(uv_signal_t *h, int signum)
 	m->stopping = 1;
 	uv_timer_stop(&m->sched);
 	monitor_maybe_finish(m);
+}
+
+void monitor_on_apply(uv_check_t *h)
+{
+	struct monitor *m = h->data;
+	struct sg_error err;
+
+	memset(&err, 0, sizeof(err));
+	err.lang = m->err.lang;
+	/* Once at the end of the iteration; a failure waits for on_flush. */
+	uv_check_stop(&m->apply);
+	if (monitor_record_pending(m, &err))
+		monitor_record_trouble(m, &err);
+	else
+		monitor_record_fine(m);
 }
 
 static void on_flush(uv_timer_t *t)
@@ -297,6 +314,8 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	m->sched.data = m;
 	uv_timer_init(&m->loop, &m->flush);
 	m->flush.data = m;
+	uv_check_init(&m->loop, &m->apply);
+	m->apply.data = m;
 	uv_timer_start(&m->flush, on_flush, 1000, 1000);
 	uv_timer_init(&m->loop, &m->hourly);
 	m->hourly.data = m;

@@ -48,6 +48,7 @@ struct check_rt {
 	int busy;
 	int resolving; /* a name lookup of this check has not returned yet */
 	int done_once;
+	int sched_fails; /* consecutive failures as the schedule sees them */
 	long long interval_id;
 	long long incident_id;
 	double first_fail_at;
@@ -98,6 +99,7 @@ struct monitor {
 	size_t nheap;
 	int inflight;
 	uv_timer_t sched, flush, hourly;
+	uv_check_t apply; /* applies the loop iteration's outcomes at its end */
 	uv_signal_t sigterm, sigint, sighup;
 	long long run_id;
 	int stopping, reload_pending, finishing, failed;
@@ -148,6 +150,8 @@ struct probe {
 };
 
 void monitor_log(struct monitor *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The uv_check callback: applies the iteration's outcomes (m->pend). */
+void monitor_on_apply(uv_check_t *h);
 /* Finishes a stop, a reload or --once once nothing is in flight. */
 void monitor_maybe_finish(struct monitor *m);
 

@@ -50,10 +50,8 @@ static void probe_complete(struct probe *p)
 	struct monitor *m = p->m;
 	struct check_rt *c = &m->rt[p->idx];
 	double now = timeutil_monotonic_ms();
-	struct sg_error err;
+	int failing;
 
-	memset(&err, 0, sizeof(err));
-	err.lang = 1;
 	c->busy = 0;
 	m->inflight--;
 	m->probes++;
@@ -61,19 +59,22 @@ static void probe_complete(struct probe *p)
 	p->res.gap_s = c->last_at > 0 && p->res.at > c->last_at ? p->res.at - c->last_at : 0;
 	c->last_at = p->res.at;
 	record(m, &p->res);
-	/* Outcomes apply in order: behind any still waiting for the store. */
-	if (m->npend || monitor_record_outcome(m, c, &p->res, &err)) {
-		if (!m->npend)
-			monitor_record_trouble(m, &err);
-		ALLOC_GROW(m->pend, m->npend, m->apend);
-		m->pend[m->npend++] = p->res;
-	}
-	/* Next due: quick retry while failing and not yet confirmed. */
-	if (c->state == RT_FAILING)
+	/* The outcome joins the queue the loop applies in one transaction at the
+	 * end of this iteration (monitor.c, on_apply). */
+	ALLOC_GROW(m->pend, m->npend + 1, m->apend);
+	m->pend[m->npend++] = p->res;
+	if (!uv_is_active((uv_handle_t *)&m->apply))
+		uv_check_start(&m->apply, monitor_on_apply);
+	/* Next due: quick retry while failing and not yet confirmed (the state
+	 * machine's rule, counted here so the schedule never waits on the
+	 * store). */
+	c->sched_fails = p->res.ok ? 0 : c->sched_fails + 1;
+	failing = !p->res.ok && c->sched_fails < c->def->confirm;
+	if (failing)
 		c->due = now + fmin(m->cfg->retry_s, c->def->interval_s) * 1000.0;
 	else
 		c->due = monitor_schedule_next_due(c->due, now, c->def->interval_s);
-	if (m->opts->once && c->state != RT_FAILING)
+	if (m->opts->once && !failing)
 		c->done_once = 1;
 	if (!m->stopping && !m->reload_pending && !c->done_once)
 		monitor_schedule_push(m, p->idx);

@@ -255,17 +255,34 @@ static enum sg_code outcome_apply(struct monitor *m, struct check_rt *c, const s
 	return rc;
 }
 
-/* Applies an outcome and commits it. On failure the check's runtime state
- * is put back as it was, so memory and store agree and the same outcome
- * can be applied again later. */
-enum sg_code monitor_record_outcome(struct monitor *m, struct check_rt *c, const struct result *res,
-                                    struct sg_error *err)
+/* Applies the outcomes waiting for the store, oldest first, in one
+ * transaction (a burst of state changes costs one commit). On failure every
+ * check's runtime state is put back as it was and the outcomes stay queued,
+ * so memory and store agree and the same outcomes apply again later. */
+enum sg_code monitor_record_pending(struct monitor *m, struct sg_error *err)
 {
-	struct check_rt saved = *c;
-	enum sg_code rc;
+	size_t n = m->npend < 4096 ? m->npend : 4096, done;
+	struct check_rt *saved;
+	int changed = 0;
+	enum sg_code rc = SG_OK;
 
+	if (!n)
+		return SG_OK;
+	saved = xcalloc(n, sizeof(*saved));
 	dynbuf_reset(&m->said);
-	rc = outcome_apply(m, c, res, err);
+	for (done = 0; done < n && !rc; done++) {
+		struct result *r = &m->pend[done];
+		struct check_rt *c;
+		size_t before = dynbuf_len(&m->said);
+		if (r->idx >= m->nrt || m->rt[r->idx].id != r->check_id)
+			continue; /* the check went away in a reload */
+		c = &m->rt[r->idx];
+		saved[done] = *c;
+		rc = outcome_apply(m, c, r, err);
+		if (dynbuf_len(&m->said) > before)
+			dynbuf_addch(&m->said, '\n');
+		changed |= c->incident_id != saved[done].incident_id;
+	}
 	if (m->s->in_tx) {
 		if (rc)
 			store_rollback(m->s);
@@ -273,31 +290,22 @@ enum sg_code monitor_record_outcome(struct monitor *m, struct check_rt *c, const
 			rc = store_commit(m->s, err);
 	}
 	if (rc) {
-		*c = saved;
+		while (done-- > 0) {
+			struct result *r = &m->pend[done];
+			if (r->idx < m->nrt && m->rt[r->idx].id == r->check_id)
+				m->rt[r->idx] = saved[done];
+		}
+		free(saved);
 		return rc;
 	}
-	if (dynbuf_len(&m->said))
-		monitor_log(m, "%s", dynbuf_ptr(&m->said));
-	if (c->incident_id != saved.incident_id && m->notify)
-		notify_kick(m->notify); /* an incident opened or closed: tell people */
-	return SG_OK;
-}
-
-/* Applies the outcomes waiting for the store, oldest first; stops at the
- * first that still cannot be written. */
-enum sg_code monitor_record_pending(struct monitor *m, struct sg_error *err)
-{
-	size_t done = 0;
-	enum sg_code rc = SG_OK;
-
-	while (done < m->npend) {
-		struct result *r = &m->pend[done];
-		if (r->idx < m->nrt && m->rt[r->idx].id == r->check_id &&
-		    (rc = monitor_record_outcome(m, &m->rt[r->idx], r, err)))
-			break;
-		done++;
+	free(saved);
+	memmove(m->pend, m->pend + n, (m->npend - n) * sizeof(*m->pend));
+	m->npend -= n;
+	for (const char *line = dynbuf_ptr(&m->said), *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		monitor_log(m, "%.*s", (int)(nl - line), line);
 	}
-	memmove(m->pend, m->pend + done, (m->npend - done) * sizeof(*m->pend));
-	m->npend -= done;
-	return rc;
+	if (changed && m->notify)
+		notify_kick(m->notify); /* an incident opened or closed: tell people */
+	return m->npend ? monitor_record_pending(m, err) : SG_OK;
 }
