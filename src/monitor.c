@@ -26,7 +26,6 @@
 #include "monitor_engine.h"
 #include "monitor_writer.h"
 #include "notify.h"
-#include "report_pdf.h"
 #include "store_monitor.h"
 #include "timeutil.h"
 #include "xalloc.h"
@@ -159,7 +158,7 @@ void monitor_maybe_finish(struct monitor *m)
 	uv_timer_stop(&m->hourly);
 	uv_signal_stop(&m->sighup);
 	if (m->opts->once)
-		monitor_jobs_reports(m); /* before the outbox drains */
+		monitor_jobs_run(m); /* before the outbox drains */
 	if (m->notify)
 		notify_stop(m->notify, m->opts->once, notifier_stopped, m);
 	else
@@ -225,7 +224,7 @@ static void on_hourly(uv_timer_t *t)
 		monitor_log(m, "measurements: %s", err.msg);
 		return;
 	}
-	monitor_jobs_reports(m);
+	monitor_jobs_run(m);
 	monitor_jobs_seal(m, 0);
 }
 
@@ -265,6 +264,7 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	enum sg_code rc;
 	json_t *j;
 	char hex[65];
+	void *jobcfg = NULL;
 
 	m->s = s;
 	m->cat = cat;
@@ -278,8 +278,10 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	m->day_start = m->day_end = 0;
 	srand((unsigned)(getpid() ^ (unsigned)now));
 	uv_loop_init(&m->loop);
-	if ((rc = monitor_reload_load(m, &m->profile, &m->cfg, &m->ncfg, &m->rcfg, &m->lcfg, err)))
+	if ((rc = monitor_reload_load(m, &m->profile, &m->cfg, &m->ncfg, &jobcfg, &m->lcfg, err)))
 		goto out;
+	if (opts->job)
+		opts->job->swap(opts->job->arg, jobcfg);
 	/* A previous run left intervals open: each check's first probe decides
 	 * whether its interval continues or ends at that run's last heartbeat
 	 * (on_outcome). */
@@ -353,11 +355,10 @@ out:
 	}
 	dynbuf_release(&m->said);
 	free(m->pend);
-	if (m->drew_pdf)
-		report_pdf_shutdown();
+	if (opts->job)
+		opts->job->shutdown(opts->job->arg);
 	notify_config_free(m->ncfg);
 	monitor_config_free(m->cfg);
-	report_job_config_release(&m->rcfg);
 	ledger_config_release(&m->lcfg);
 	profile_free(m->profile);
 	free(m->rt);

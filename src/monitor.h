@@ -24,11 +24,49 @@
 #include "monitor_config.h"
 #include "store.h"
 
+struct profile;
+struct notify_config;
+struct ledger_config;
+
+/* What a job beside probing sees when it runs: the loop's store connection
+ * (outside any transaction) and the running configuration, all borrowed. */
+struct monitor_job_ctx {
+	struct store *s;
+	const struct catalog *cat;
+	const char *profile_path;
+	const struct monitor_config *cfg;
+	const struct notify_config *ncfg;
+	const struct ledger_config *lcfg;
+	double now;
+	int lang;
+	void (*log)(void *arg, const char *line);
+	void *log_arg;
+	const struct monitor_job *job; /* NULL: none */
+};
+
+/* A job the daemon runs beside probing (the period-close reports:
+ * daemon_reports.h). The engine knows nothing of what it does: it loads the
+ * job's configuration with the profile (start and SIGHUP: load() returns a
+ * new configuration, handed to swap() once the whole profile loaded or to
+ * drop() when it did not), runs it hourly (first a minute after start) and
+ * at the end of --once before the outbox drains, and calls shutdown() at
+ * the end. run() returns 1 when it queued messages (the outbox is kicked). */
+struct monitor_job {
+	enum sg_code (*load)(void *arg, const struct profile *p, const char *base, void **cfg,
+	                     struct sg_error *err);
+	void (*swap)(void *arg, void *cfg);
+	void (*drop)(void *arg, void *cfg);
+	int (*run)(void *arg, const struct monitor_job_ctx *ctx);
+	void (*shutdown)(void *arg);
+	void *arg;
+};
+
 struct monitor_opts {
 	int once;  /* run every check once (confirming failures), deliver, measure, exit */
 	int stats; /* log scheduling statistics at exit */
 	void (*log)(void *arg, const char *line);
 	void *log_arg;
+	const struct monitor_job *job; /* NULL: none */
 };
 
 /* Runs until SIGTERM/SIGINT (or, with once, until done). SIGHUP reloads

@@ -5,7 +5,7 @@
  * stop), monitor_schedule.c (due times, heap, timer), monitor_probe.c
  * (HTTP/TCP/ICMP probes), monitor_record.c (the state machine, incidents),
  * monitor_writer.c (results to the store on a thread), monitor_reload.c
- * (configuration, SIGHUP), monitor_jobs.c (sealing, period-close reports)
+ * (configuration, SIGHUP), monitor_jobs.c (sealing, the job beside probing)
  * and monitor_measure.c (measured values for the assessment).
  *
  * Ownership: struct monitor is created and freed by monitor_run(); every
@@ -24,7 +24,6 @@
 #include "ledger.h"
 #include "monitor_config.h"
 #include "notify.h"
-#include "report_job.h"
 #include "store.h"
 
 struct monitor_opts; /* monitor.h */
@@ -80,9 +79,8 @@ struct monitor {
 	unsigned char profile_sha256[32];
 	struct monitor_config *cfg;
 	struct notify_config *ncfg;
-	struct report_job_config rcfg; /* the profile's reports: section */
-	struct ledger_config lcfg;     /* its ledger: section */
-	int said_no_key;               /* "no signing key" was logged */
+	struct ledger_config lcfg; /* its ledger: section */
+	int said_no_key;           /* "no signing key" was logged */
 	/* A periodic seal runs on libuv's thread pool with its own connection,
 	 * so a slow TSA never holds up the probes. */
 	uv_work_t seal_work;
@@ -90,7 +88,6 @@ struct monitor {
 	enum sg_code seal_rc;
 	struct ledger_seal_result seal_r;
 	struct sg_error seal_err;
-	int drew_pdf; /* pango/cairo caches to free at exit */
 	struct notify *notify;
 	struct curluv *cu;
 	struct check_rt *rt;
@@ -186,7 +183,7 @@ void monitor_record_fine(struct monitor *m);
 
 /* monitor_reload.c */
 enum sg_code monitor_reload_load(struct monitor *m, struct profile **p, struct monitor_config **cfg,
-                                 struct notify_config **ncfg, struct report_job_config *rcfg,
+                                 struct notify_config **ncfg, void **jobcfg,
                                  struct ledger_config *lcfg, struct sg_error *err);
 /* Registers cfg's checks and builds the runtime, carrying over the state
  * of checks that keep their name. */
@@ -197,8 +194,8 @@ void monitor_reload_now(struct monitor *m);
 /* monitor_jobs.c */
 /* Signs a tree head: in the background when due, or at once (now). */
 void monitor_jobs_seal(struct monitor *m, int now);
-/* Makes and mails the reports of a closed period not yet delivered. */
-void monitor_jobs_reports(struct monitor *m);
+/* Runs the job beside probing (monitor_opts.job), outside any transaction. */
+void monitor_jobs_run(struct monitor *m);
 
 /* monitor_measure.c */
 enum sg_code monitor_measure_write(struct store *s, const struct monitor_config *cfg,

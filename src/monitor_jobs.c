@@ -1,12 +1,12 @@
 /*
- * monitor_jobs - the daemon's jobs beside probing: sealing the ledger, period-close reports; see
+ * monitor_jobs - beside probing: sealing the ledger, and running the job of
+ * monitor_opts.job (the CLI passes the period-close reports); see
  * monitor_engine.h.
  */
 #include <string.h>
 #include <sys/stat.h>
 
 #include "notify.h"
-#include "report_job.h"
 #include "timeutil.h"
 #include "monitor.h"
 #include "monitor_engine.h"
@@ -96,60 +96,16 @@ void monitor_jobs_seal(struct monitor *m, int now)
 	seal_done(m, rc, &r, &err);
 }
 
-/* When the last complete reporting period has reports not yet delivered:
- * generate, keep and mail them (report_job_deliver()). Decided from the store,
- * so a restart never mails twice. Runs outside any transaction. */
-void monitor_jobs_reports(struct monitor *m)
+/* Runs the job beside probing (the period-close reports) outside any
+ * transaction; kicks the outbox when it queued messages. */
+void monitor_jobs_run(struct monitor *m)
 {
-	struct timeutil_period per;
-	struct report_delivered done[2];
-	struct profile *p = NULL;
-	struct sg_error err;
-	unsigned pending = 0;
-	size_t n = 0;
-	double now = timeutil_now();
-	enum sg_code rc;
+	struct monitor_job_ctx ctx = {m->s,         m->cat,          m->path,        m->cfg,
+	                              m->ncfg,      &m->lcfg,        timeutil_now(), m->err.lang,
+	                              m->opts->log, m->opts->log_arg};
 
-	if (m->s->in_tx)
+	if (!m->opts->job || m->s->in_tx)
 		return;
-	memset(&err, 0, sizeof(err));
-	err.lang = m->err.lang;
-	if (report_job_due(m->s, m->cat, m->cfg->service, m->cfg->pattern, m->cfg->hours.timezone,
-	                   &m->rcfg, now, &per, &pending, &err)) {
-		monitor_log(m, "reports: %s", err.msg);
-		return;
-	}
-	if (!pending)
-		return;
-	/* The YAML tree went after loading: read the file again. */
-	if (profile_load(m->path, m->cat, &p, &err)) {
-		if (err.file[0] && err.line)
-			monitor_log(m, "reports: %s:%d:%d: %s", err.file, err.line, err.col,
-			            err.msg);
-		else
-			monitor_log(m, "reports: %s", err.msg);
-		return;
-	}
-	if (strcmp(p->service.name, m->cfg->service)) {
-		monitor_log(
-		    m, "reports: %s now names service '%s', not '%s': send SIGHUP to reload it",
-		    m->path, p->service.name, m->cfg->service);
-		profile_free(p);
-		return;
-	}
-	m->drew_pdf = 1;
-	rc = report_job_deliver(m->s, m->cat, p, &m->rcfg, &m->lcfg, m->ncfg, &per, pending, now,
-	                        done, &n, &err);
-	for (size_t i = 0; i < n; i++)
-		monitor_log(
-		    m,
-		    "report %s (%s) written to %s, SHA-256 %s; queued for %lld recipient(s) (%s)",
-		    per.label, report_audience_name(done[i].audience), done[i].path, done[i].sha256,
-		    done[i].recipients,
-		    done[i].audience == REPORT_USERS ? "admin_contacts" : "managers");
-	if (rc)
-		monitor_log(m, "reports: %s", err.msg);
-	profile_free(p);
-	if (n && m->notify)
+	if (m->opts->job->run(m->opts->job->arg, &ctx) && m->notify)
 		notify_kick(m->notify);
 }

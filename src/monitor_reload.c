@@ -14,7 +14,7 @@
 #include "banned.h"
 
 enum sg_code monitor_reload_load(struct monitor *m, struct profile **p, struct monitor_config **cfg,
-                                 struct notify_config **ncfg, struct report_job_config *rcfg,
+                                 struct notify_config **ncfg, void **jobcfg,
                                  struct ledger_config *lcfg, struct sg_error *err)
 {
 	char *copy = xstrdup(m->path);
@@ -24,13 +24,12 @@ enum sg_code monitor_reload_load(struct monitor *m, struct profile **p, struct m
 	*p = NULL;
 	*cfg = NULL;
 	*ncfg = NULL;
-	report_job_config_init(rcfg, m->s->path);
+	*jobcfg = NULL;
 	ledger_config_init(lcfg);
 	if ((rc = profile_load(m->path, m->cat, p, err)) ||
 	    (rc = monitor_config_load(*p, m->cat, cfg, err)) ||
 	    (rc = notify_config_load(*p, ncfg, err)) ||
-	    (rc = report_job_config_load(rcfg, (*p)->doc, profile_section(*p, "reports"), base,
-	                                 err)) ||
+	    (m->opts->job && (rc = m->opts->job->load(m->opts->job->arg, *p, base, jobcfg, err))) ||
 	    (rc = ledger_config_load(lcfg, (*p)->doc, profile_section(*p, "ledger"), base, err)))
 		goto fail;
 	for (size_t i = 0; i < (*cfg)->nchecks; i++)
@@ -61,7 +60,9 @@ enum sg_code monitor_reload_load(struct monitor *m, struct profile **p, struct m
 	return SG_OK;
 fail:
 	free(copy);
-	report_job_config_release(rcfg);
+	if (*jobcfg)
+		m->opts->job->drop(m->opts->job->arg, *jobcfg);
+	*jobcfg = NULL;
 	ledger_config_release(lcfg);
 	notify_config_free(*ncfg);
 	monitor_config_free(*cfg);
@@ -166,14 +167,14 @@ void monitor_reload_now(struct monitor *m)
 	struct profile *p;
 	struct monitor_config *cfg;
 	struct notify_config *ncfg;
-	struct report_job_config rcfg;
+	void *jobcfg = NULL;
 	struct ledger_config lcfg;
 	struct sg_error err;
 
 	m->reload_pending = 0;
 	memset(&err, 0, sizeof(err));
 	err.lang = m->err.lang;
-	if (monitor_reload_load(m, &p, &cfg, &ncfg, &rcfg, &lcfg, &err) ||
+	if (monitor_reload_load(m, &p, &cfg, &ncfg, &jobcfg, &lcfg, &err) ||
 	    monitor_reload_install(m, cfg, &err)) {
 		if (err.file[0] && err.line)
 			monitor_log(
@@ -186,7 +187,8 @@ void monitor_reload_now(struct monitor *m)
 		if (cfg) {
 			notify_config_free(ncfg);
 			monitor_config_free(cfg);
-			report_job_config_release(&rcfg);
+			if (jobcfg)
+				m->opts->job->drop(m->opts->job->arg, jobcfg);
 			ledger_config_release(&lcfg);
 		}
 		/* The old runtime goes on: put its checks back on the schedule. */
@@ -202,12 +204,12 @@ void monitor_reload_now(struct monitor *m)
 	notify_config_free(m->ncfg);
 	monitor_config_free(m->cfg);
 	profile_free(m->profile);
-	report_job_config_release(&m->rcfg);
 	ledger_config_release(&m->lcfg);
 	m->profile = p;
 	m->cfg = cfg;
 	m->ncfg = ncfg;
-	m->rcfg = rcfg;
+	if (m->opts->job)
+		m->opts->job->swap(m->opts->job->arg, jobcfg);
 	m->lcfg = lcfg;
 	m->said_no_key = 0;
 	monitor_log(m, "reloaded %s: %zu checks", m->path, m->nrt);

@@ -6,6 +6,7 @@
 
 #include "monitor.h"
 #include "monitor_engine.h"
+#include "timeutil.h"
 #include "xalloc.h"
 #include "banned.h"
 

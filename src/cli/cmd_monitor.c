@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 
 #include "cli.h"
+#include "daemon_reports.h"
 #include "monitor.h"
 #include "banned.h"
 
@@ -73,6 +74,8 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 	struct store *s = NULL;
 	struct sg_error err;
 	int c, rc, lock = -1;
+	struct daemon_reports *reports;
+	struct monitor_job job;
 
 	memset(&mo, 0, sizeof(mo));
 	mo.log = log_line;
@@ -115,7 +118,12 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 		return rc;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	/* The period-close reports run as the daemon's job beside probing. */
+	reports = daemon_reports_new(s->path);
+	daemon_reports_job(reports, &job);
+	mo.job = &job;
 	rc = monitor_run(argv[optind], cli_catalog(cli), s, &mo, &err) ? cli_report(cli, &err) : 0;
+	daemon_reports_free(reports);
 	store_close(s);
 	close(lock);
 	curl_global_cleanup();
