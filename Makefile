@@ -8,7 +8,7 @@ FUZZ_SECONDS ?= 20
 STATE      ?= .state
 EXAMPLE    ?= examples/payroll-cloud.yaml
 
-.PHONY: all deps build asan fuzz-build run test unit integration fuzz bench fmt fmt-check modgraph clean
+.PHONY: all deps build asan fuzz-build run test unit integration fuzz bench fmt fmt-check modgraph clean deb
 
 all: build
 
@@ -48,6 +48,12 @@ test: deps
 	@$(MAKE) --no-print-directory build asan fuzz-build
 	@/usr/bin/python3 tests/run.py --build $(BUILD) --asan-build $(ASAN_BUILD) \
 		--fuzz-build $(FUZZ_BUILD) --fuzz-seconds $(FUZZ_SECONDS)
+
+# The Debian package: ../saasguard_VERSION-REV_ARCH.deb (docs/packaging.md).
+# DEB_BUILD_OPTIONS=nocheck skips the unit tests the package build runs.
+deb: deps
+	dpkg-buildpackage -us -uc -b
+	lintian --tag-display-limit 0 ../saasguard_*.deb
 
 bench: build
 	@bench/run.sh $(BUILD)

@@ -13,7 +13,7 @@
 #include "banned.h"
 
 const char *const assess_format_names[] = {"table", "json",  "markdown", "html",
-                                           "csv",   "oscal", NULL};
+                                           "csv",   "oscal", "xlsx",     NULL};
 
 #define L(o, ja, en) ((o)->lang == SG_LANG_EN ? (en) : (ja))
 
@@ -690,8 +690,8 @@ static void evidence_cell(const struct profile_control *pc, struct dynbuf *out)
 	}
 }
 
-static enum sg_code write_csv(const struct assess_result *r, const struct assess_write_opts *o,
-                              struct dynbuf *out)
+void assess_checklist_table(const struct assess_result *r, const struct assess_write_opts *o,
+                            struct table *t_out)
 {
 	const char *hdr_ja[] = {"一覧表", "項番",     "評価項目番号",   "対策項目",
 	                        "区分",   "評価項目", "対策参照値",     "目標",
@@ -703,10 +703,9 @@ static enum sg_code write_csv(const struct assess_result *r, const struct assess
 	                        "source",          "item verdict", "implemented",
 	                        "status",          "owner",        "evidence",
 	                        "reason / notes"};
-	struct table t;
-	enum sg_code rc;
+	struct table *t = t_out;
 
-	table_init(&t, 16, o->lang == SG_LANG_EN ? hdr_en : hdr_ja);
+	table_init(t, ASSESS_CHECKLIST_COLUMNS, o->lang == SG_LANG_EN ? hdr_en : hdr_ja);
 	for (size_t i = 0; i < r->ncontrols; i++) {
 		const struct assess_control *ac = &r->controls[i];
 		const struct profile_control *pc = ac->declared;
@@ -764,13 +763,22 @@ static enum sg_code write_csv(const struct assess_result *r, const struct assess
 			    dynbuf_ptr(&ev),
 			    dynbuf_ptr(&notes),
 			};
-			table_add_row(&t, row);
+			table_add_row(t, row);
 			dynbuf_release(&ref);
 		}
 		dynbuf_release(&ctl);
 		dynbuf_release(&ev);
 		dynbuf_release(&notes);
 	}
+}
+
+static enum sg_code write_csv(const struct assess_result *r, const struct assess_write_opts *o,
+                              struct dynbuf *out)
+{
+	struct table t;
+	enum sg_code rc;
+
+	assess_checklist_table(r, o, &t);
 	rc = table_render(&t, TABLE_CSV, out);
 	table_release(&t);
 	return rc;
@@ -1024,6 +1032,8 @@ enum sg_code assess_write(const struct assess_result *r, enum assess_format fmt,
 		return write_report(r, o, out, 1);
 	case ASSESS_CSV:
 		return write_csv(r, o, out);
+	case ASSESS_XLSX:
+		break; /* assess_xlsx() writes it */
 	case ASSESS_OSCAL: {
 		json_t *j;
 		char *s;

@@ -16,6 +16,7 @@
 #include "assess.h"
 #include "dynbuf.h"
 #include "error.h"
+#include "table.h"
 
 enum assess_format {
 	ASSESS_TABLE = 0,
@@ -24,6 +25,7 @@ enum assess_format {
 	ASSESS_HTML,
 	ASSESS_CSV,
 	ASSESS_OSCAL,
+	ASSESS_XLSX, /* written by assess_xlsx() (assess_xlsx.h), not assess_write() */
 };
 
 /* The names of the formats in enum order, NULL-terminated (for --format). */
@@ -38,6 +40,21 @@ struct assess_write_opts {
 enum sg_code assess_write(const struct assess_result *r, enum assess_format fmt,
                           const struct assess_write_opts *o, struct dynbuf *out,
                           struct sg_error *err);
+
+/* The Annex 2 and Annex 3 checklist rows the CSV and the xlsx workbook show:
+ * one row per evaluation item (one per countermeasure without items), the
+ * columns named in the user's language:
+ *   0 annex ("Annex 2"/"Annex 3"), 1 id, 2 item letter, 3 control text,
+ *   4 level, 5 evaluation item, 6 reference value, 7 target, 8 value,
+ *   9 value source ("申告"/"declared" or the measurement's source),
+ *   10 item verdict, 11 implemented mark (○ × － △), 12 status,
+ *   13 owner, 14 evidence ("title (path or url)" per line),
+ *   15 reason / notes (reason, "（期限 DATE）", notes, "ギャップ: ...").
+ * `saasguard import` reads these columns back by their header names.
+ * Initialises t; the caller releases it with table_release(). */
+#define ASSESS_CHECKLIST_COLUMNS 16
+void assess_checklist_table(const struct assess_result *r, const struct assess_write_opts *o,
+                            struct table *t);
 
 /* OSCAL 1.1.3 assessment-results for the result; the caller owns it. */
 enum sg_code assess_oscal(const struct assess_result *r, json_t **out, struct sg_error *err);

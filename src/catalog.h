@@ -21,6 +21,11 @@
 
 #define CATALOG_PATTERNS 6
 
+/* The edition of the guideline the compiled-in data transcribes (--version,
+ * the OSCAL catalog's version "2008"). */
+#define CATALOG_EDITION_JA "ASP・SaaS における情報セキュリティ対策ガイドライン 2008年（最終案）"
+#define CATALOG_EDITION_EN "MIC ASP/SaaS information security guideline, 2008 (final draft)"
+
 enum level {
 	LEVEL_BASIC = 0,   /* 基本 */
 	LEVEL_RECOMMENDED, /* 推奨 */

@@ -26,6 +26,7 @@
 #include "monitor_engine.h"
 #include "monitor_writer.h"
 #include "notify.h"
+#include "sdnotify.h"
 #include "store_monitor.h"
 #include "timeutil.h"
 #include "xalloc.h"
@@ -184,6 +185,15 @@ static void on_signal(uv_signal_t *h, int signum)
 	monitor_maybe_finish(m);
 }
 
+int monitor_icmp_allowed(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_ICMP);
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
 void monitor_on_apply(uv_check_t *h)
 {
 	struct monitor *m = h->data;
@@ -206,6 +216,7 @@ static void on_flush(uv_timer_t *t)
 
 	memset(&err, 0, sizeof(err));
 	err.lang = m->err.lang;
+	sdnotify_watchdog(); /* the loop turns: systemd's WatchdogSec= */
 	if (monitor_record_pending(m, &err)) {
 		monitor_record_trouble(m, &err);
 		return;
@@ -333,6 +344,7 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	}
 	monitor_schedule_arm(m);
 	monitor_maybe_finish(m); /* --once with no checks */
+	sdnotify_ready("monitoring");
 	uv_run(&m->loop, UV_RUN_DEFAULT);
 	if (opts->stats)
 		log_stats(m, (timeutil_monotonic_ms() - t0) / 1000.0);

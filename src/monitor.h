@@ -74,6 +74,10 @@ struct monitor_opts {
 enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, struct store *s,
                          const struct monitor_opts *opts, struct sg_error *err);
 
+/* Whether this process may open an unprivileged ICMP socket (the kernel's
+ * net.ipv4.ping_group_range includes its group). */
+int monitor_icmp_allowed(void);
+
 /* Takes the store's monitor lock: an fcntl write lock on DB_PATH.monitor.lock
  * (created 0600), held while *fd stays open (close it to release; it also
  * goes with the process). A second monitor on the same store gets

@@ -434,6 +434,7 @@ static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *
                                 struct check_def *c, struct sg_error *err)
 {
 	static const char *const keys[] = {"name",
+	                                   "label", /* customer-facing; read by notify */
 	                                   "kind",
 	                                   "type",
 	                                   "url",

@@ -165,8 +165,6 @@ void monitor_schedule_arm(struct monitor *m);
 
 /* monitor_probe.c */
 void monitor_probe_start(struct monitor *m, size_t idx);
-/* Whether this process may open an unprivileged ICMP socket. */
-int monitor_probe_icmp_allowed(void);
 
 /* monitor_record.c */
 /* The local day (YYYY-MM-DD, service hours' zone) of wall-clock time at. */

@@ -22,15 +22,6 @@
 #include "xalloc.h"
 #include "banned.h"
 
-int monitor_probe_icmp_allowed(void)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_ICMP);
-	if (fd < 0)
-		return 0;
-	close(fd);
-	return 1;
-}
-
 /* Hands a result to the writer thread. */
 static void record(struct monitor *m, const struct result *r)
 {

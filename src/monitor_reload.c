@@ -33,7 +33,7 @@ enum sg_code monitor_reload_load(struct monitor *m, struct profile **p, struct m
 	    (rc = ledger_config_load(lcfg, (*p)->doc, profile_section(*p, "ledger"), base, err)))
 		goto fail;
 	for (size_t i = 0; i < (*cfg)->nchecks; i++)
-		if ((*cfg)->checks[i].type == CHECK_ICMP && !monitor_probe_icmp_allowed()) {
+		if ((*cfg)->checks[i].type == CHECK_ICMP && !monitor_icmp_allowed()) {
 			const struct check_def *d = &(*cfg)->checks[i];
 			rc = sg_error_at(
 			    err, SG_ERR_INPUT, m->path, d->line, d->col,

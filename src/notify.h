@@ -1,19 +1,25 @@
 /*
  * notify - telling people, per the guideline, within its deadlines.
  *
- * Owns the profile's `notify:` section (SMTP server, recipients by audience),
- * the Japanese/English message templates, the durable outbox (every message
- * is stored in `notifications` before it is sent, retried with backoff,
- * survives restarts and kill -9, and records when it was delivered), the
- * channels (SMTP through libcurl, webhooks through libcurl, both on the
- * caller's libuv loop), follow-up reports (III.1.1.8), and the watchdogs that
- * alert managers when a first notice is at risk of missing its deadline or a
- * follow-up is overdue.
+ * Owns the profile's `notify:` and `provider:` sections (SMTP server,
+ * recipients by audience on any channel, the provider as its customers know
+ * it), rendering through the templates (notify_template.h: the provider's
+ * voice, no internal names in what customers read), the durable outbox
+ * (every message is stored in `notifications` before it is sent, retried
+ * with backoff, survives restarts and kill -9, records when it was
+ * delivered, and keeps one incident's messages in order per recipient; a
+ * first notice overtaken by its recovery goes out as one merged message),
+ * the channels (SMTP with STARTTLS required by default, and the HTTP
+ * channels of notify_channels.h, on the caller's libuv loop, each route with
+ * its own share of transfers in flight), follow-up reports (III.1.1.8), and
+ * the watchdogs that alert managers when a first notice is at risk of
+ * missing its deadline or a follow-up is overdue.
  *
  * Who is told (III.1.1.1-3, III.3.2.5): an outage goes to all_users (everyone
  * who uses the service); faults, degradations and follow-ups to
- * admin_contacts only; external-network failures and internal alerts to
- * managers.
+ * admin_contacts; external-network failures and internal alerts to
+ * managers, who also hear of every outage and fault (and, when subscribed
+ * with `events:`, degradations).
  *
  * Ownership: notify_config_load() returns a config freed with
  * notify_config_free(); notify_start() returns a notify freed with
@@ -32,15 +38,6 @@
 
 struct notify_config;
 
-/* Reads the `notify:` section (a profile without one gives a config with no
- * recipients). The SMTP password is read from password_file, which must be
- * mode 0600 (or stricter). */
-enum sg_code notify_config_load(const struct profile *p, struct notify_config **out,
-                                struct sg_error *err);
-void notify_config_free(struct notify_config *cfg);
-/* Recipients of an audience ("all_users" ...). */
-size_t notify_config_recipients(const struct notify_config *cfg, const char *audience);
-
 enum notify_purpose {
 	NOTIFY_INCIDENT_OPEN,     /* 速報: an incident was detected */
 	NOTIFY_INCIDENT_RESOLVED, /* recovery */
@@ -49,6 +46,27 @@ enum notify_purpose {
 	NOTIFY_FOLLOWUP_OVERDUE,  /* to managers: a follow-up is overdue */
 	NOTIFY_INTERNAL,          /* to managers: anything else the operators must know */
 };
+
+enum notify_starttls {
+	NOTIFY_STARTTLS_REQUIRED = 0, /* the default: no STARTTLS, no mail */
+	NOTIFY_STARTTLS_OFF,
+	NOTIFY_STARTTLS_OPPORTUNISTIC,
+};
+
+/* Reads the `notify:` and `provider:` sections and the checks' `label:`
+ * (a profile without them gives a config with no recipients). Secrets (the
+ * SMTP password, tokens, HMAC keys, URLs that are credentials) are read from
+ * files that must be mode 0600 (or stricter). */
+enum sg_code notify_config_load(const struct profile *p, struct notify_config **out,
+                                struct sg_error *err);
+void notify_config_free(struct notify_config *cfg);
+/* Recipients of an audience ("all_users" ...). */
+size_t notify_config_recipients(const struct notify_config *cfg, const char *audience);
+/* A check's customer-facing label (NULL: none given). */
+const char *notify_config_label(const struct notify_config *cfg, const char *check, int en);
+/* Whether recipient i of audience gets a purpose's message about kind. */
+int notify_wants(const struct notify_config *cfg, const char *audience, size_t i,
+                 enum notify_purpose purpose, const char *kind);
 
 /* What a message is about. Times are wall-clock seconds since the epoch;
  * resolved_at is 0 while open. */
@@ -79,10 +97,22 @@ enum sg_code notify_enqueue(struct store *s, const struct notify_config *cfg,
                             enum notify_purpose purpose, const struct notify_incident *inc,
                             const char *message, struct sg_error *err);
 
-/* A report to mail (issue 7): subject, body and a file to attach. */
+/* A periodic report to mail with its PDF attached: the customer report
+ * (report_users) or the manager summary (report_managers), in each
+ * recipient's language. Strings are borrowed; [0] Japanese, [1] English. */
+struct notify_report {
+	const char *audience; /* "admin_contacts" | "managers" ... */
+	int managers;         /* the manager summary */
+	const char *period[2], *span[2];
+	const char *file, *sha256, *attachment_path;
+};
 enum sg_code notify_enqueue_report(struct store *s, const struct notify_config *cfg,
-                                   const char *audience, const char *subject, const char *body,
-                                   const char *attachment_path, struct sg_error *err);
+                                   const struct notify_report *r, struct sg_error *err);
+/* Renders the report mail for one recipient (name: its 宛名, NULL: by
+ * audience). */
+void notify_render_report(const struct notify_config *cfg, const struct notify_report *r,
+                          const char *lang, const char *name, struct dynbuf *subject,
+                          struct dynbuf *body);
 
 struct notify;
 
@@ -106,16 +136,34 @@ void notify_free(struct notify *n);
 const char *notify_audience(enum notify_purpose purpose, const char *kind);
 const char *notify_purpose_name(enum notify_purpose purpose);
 
-/* Renders a message: subject and body (caller releases both buffers).
- * lang: "ja" or "en"; tz: the zone times are shown in. */
-void notify_render(enum notify_purpose purpose, const struct notify_incident *inc,
-                   const char *message, const char *lang, const char *tz, const char *status_url,
-                   struct dynbuf *subject, struct dynbuf *body);
-/* A full RFC 5322 message: UTF-8 subject (RFC 2047), base64 UTF-8 body,
- * an optional attachment (multipart/mixed). */
-enum sg_code notify_mime(const char *from, const char *to, const char *subject, const char *body,
-                         const char *attachment_path, double date, struct dynbuf *out,
-                         struct sg_error *err);
+/* Renders a message for a recipient of audience: subject and body
+ * (appended; the caller releases both buffers). lang: "ja" or "en". */
+void notify_render(const struct notify_config *cfg, enum notify_purpose purpose,
+                   const struct notify_incident *inc, const char *message, const char *audience,
+                   const char *lang, struct dynbuf *subject, struct dynbuf *body);
+/* The one message that replaces a first notice overtaken by its recovery. */
+void notify_render_merged(const struct notify_config *cfg, const struct notify_incident *inc,
+                          const char *audience, const char *lang, struct dynbuf *subject,
+                          struct dynbuf *body);
+
+/* A maintenance window as its notices describe it (times: epoch seconds;
+ * started_at/ended_at 0 until known; note and affected may be NULL). */
+struct notify_maintenance {
+	double start, end, started_at, ended_at;
+	const char *note, *affected;
+};
+/* Renders maintenance_announce, maintenance_reminder, maintenance_start or
+ * maintenance_end. (The outbox's purposes do not include maintenance yet:
+ * the monitor enqueues them once the schema allows.) */
+void notify_render_maintenance(const struct notify_config *cfg, const char *tmpl,
+                               const struct notify_maintenance *mw, const char *audience,
+                               const char *lang, struct dynbuf *subject, struct dynbuf *body);
+/* A full RFC 5322 message: From with the provider's name, Message-ID in the
+ * From address's domain, UTF-8 subject (RFC 2047), base64 UTF-8 body, an
+ * optional attachment (multipart/mixed). */
+enum sg_code notify_mime(const char *from_name, const char *from, const char *to,
+                         const char *subject, const char *body, const char *attachment_path,
+                         double date, struct dynbuf *out, struct sg_error *err);
 /* Seconds until the next attempt after `attempts` failed ones: initial *
  * 2^(attempts-1), at most max, spread by +-10% with r in [0, 1). */
 double notify_backoff(int attempts, double initial, double max, double r);

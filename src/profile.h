@@ -26,7 +26,7 @@
 /* Top-level sections of a profile file and the module that reads each. */
 #define PROFILE_SECTIONS                                                                           \
 	"service", "controls", "monitor", "notify", "service_hours", "maintenance", "collectors",  \
-	    "ledger", "reports"
+	    "ledger", "reports", "provider"
 
 struct profile_service {
 	const char *name;

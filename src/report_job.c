@@ -263,58 +263,15 @@ static void date_ja(long long t, const char *tz, struct dynbuf *out)
 	dynbuf_printf(out, "%d年%d月%d日", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-/* The mail: formal Japanese, the period, what the PDF holds, its SHA-256. */
-static void compose(const struct profile *p, const struct timeutil_period *period, const char *tz,
-                    enum report_audience a, const char *file, const char *sha,
-                    struct dynbuf *subject, struct dynbuf *body)
+static void date_en(long long t, const char *tz, struct dynbuf *out)
 {
-	const char *svc = p->service.name;
-	struct dynbuf per = DYNBUF_INIT, span = DYNBUF_INIT;
+	static const char *const mon[] = {"January",   "February", "March",    "April",
+	                                  "May",       "June",     "July",     "August",
+	                                  "September", "October",  "November", "December"};
+	struct tm tm;
 
-	report_doc_period(&per, period, tz, SG_LANG_JA);
-	date_ja(period->start, tz, &span);
-	dynbuf_addstr(&span, "〜");
-	date_ja(period->end - 1, tz, &span);
-	if (a == REPORT_USERS) {
-		dynbuf_printf(subject, "%s サービス稼働状況報告書（%s）", svc, dynbuf_ptr(&per));
-		dynbuf_printf(
-		    body,
-		    "%s をご利用のお客様 ご担当者様\n\n"
-		    "平素より「%s」をご利用いただき、誠にありがとうございます。\n"
-		    "%s（%s）のサービス稼働状況につきまして、定期報告書を添付のとおり"
-		    "お送りいたします。\n\n"
-		    "報告書には、サービス稼働率の実績と目標値、SLA の各項目の達成状況、"
-		    "障害の経過と通知期限の遵守状況、応答時間の推移、実施した保守を記載して"
-		    "おります。\n\n"
-		    "添付ファイル: %s\n"
-		    "SHA-256: %s\n"
-		    "（添付ファイルのハッシュ値が上記と一致することで、送付後に変更されて"
-		    "いないことをご確認いただけます。）\n\n"
-		    "本報告は「ASP・SaaS における情報セキュリティ対策ガイドライン」III.1.1.7 "
-		    "に基づき、定期的にお送りしているものです。\n"
-		    "ご不明な点がございましたら、弊社サポート窓口までお問い合わせください。\n"
-		    "今後とも変わらぬお引き立てを賜りますよう、よろしくお願い申し上げます。\n",
-		    svc, svc, dynbuf_ptr(&per), dynbuf_ptr(&span), file, sha);
-	} else {
-		dynbuf_printf(subject, "%s 監視結果総括報告書（%s）", svc, dynbuf_ptr(&per));
-		dynbuf_printf(
-		    body,
-		    "管理責任者各位\n\n"
-		    "「%s」（パターン %d）の %s（%s）の監視結果総括報告書を添付のとおり"
-		    "お送りいたします。\n\n"
-		    "報告書には、サービス稼働率と SLA の達成状況、障害と通知期限の遵守状況に"
-		    "加え、評価結果（基準値に満たない項目）、期限を過ぎた続報、収集器の指摘、"
-		    "期限内に届かなかったおそれのある通知、証跡台帳の検証結果を記載して"
-		    "おります。ご確認のうえ、必要な対策のご指示をお願いいたします。\n\n"
-		    "添付ファイル: %s\n"
-		    "SHA-256: %s\n"
-		    "（この値は証跡台帳にも記録しております。）\n\n"
-		    "本報告は「ASP・SaaS における情報セキュリティ対策ガイドライン」III.1.1.4 "
-		    "に基づくものです。\n",
-		    svc, p->service.pattern, dynbuf_ptr(&per), dynbuf_ptr(&span), file, sha);
-	}
-	dynbuf_release(&per);
-	dynbuf_release(&span);
+	timeutil_localtime(t, tz, &tm);
+	dynbuf_printf(out, "%d %s %d", tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900);
 }
 
 static enum sg_code deliver_one(struct store *s, const struct catalog *cat, const struct profile *p,
@@ -327,6 +284,8 @@ static enum sg_code deliver_one(struct store *s, const struct catalog *cat, cons
 	struct report_request req;
 	struct report_job_inputs in;
 	struct dynbuf subject = DYNBUF_INIT, body = DYNBUF_INIT;
+	struct dynbuf per[2] = {DYNBUF_INIT, DYNBUF_INIT}, span[2] = {DYNBUF_INIT, DYNBUF_INIT};
+	struct notify_report nr;
 	struct store_report_delivery_rec rec;
 	char *name = report_job_file_name(p->service.name, period->label, a);
 	enum sg_code rc;
@@ -346,7 +305,28 @@ static enum sg_code deliver_one(struct store *s, const struct catalog *cat, cons
 	report_job_inputs_release(&in);
 	if (rc)
 		goto out;
-	compose(p, period, req.tz, a, name, out->sha256, &subject, &body);
+	/* The mail's text is notify's (templates report_users, report_managers),
+	 * in each recipient's language; the ledger keeps the Japanese subject. */
+	report_doc_period(&per[0], period, req.tz, SG_LANG_JA);
+	report_doc_period(&per[1], period, req.tz, SG_LANG_EN);
+	date_ja(period->start, req.tz, &span[0]);
+	dynbuf_addstr(&span[0], "〜");
+	date_ja(period->end - 1, req.tz, &span[0]);
+	date_en(period->start, req.tz, &span[1]);
+	dynbuf_addstr(&span[1], " to ");
+	date_en(period->end - 1, req.tz, &span[1]);
+	memset(&nr, 0, sizeof(nr));
+	nr.audience = group;
+	nr.managers = a != REPORT_USERS;
+	for (int l = 0; l < 2; l++) {
+		nr.period[l] = dynbuf_ptr(&per[l]);
+		nr.span[l] = dynbuf_ptr(&span[l]);
+	}
+	nr.file = name;
+	nr.sha256 = out->sha256;
+	nr.attachment_path = out->path;
+	if (nc)
+		notify_render_report(nc, &nr, "ja", NULL, &subject, &body);
 	out->recipients = nc ? (long long)notify_config_recipients(nc, group) : 0;
 	memset(&rec, 0, sizeof(rec));
 	rec.service = p->service.name;
@@ -362,8 +342,7 @@ static enum sg_code deliver_one(struct store *s, const struct catalog *cat, cons
 	              (json_int_t)out->recipients, "subject", dynbuf_ptr(&subject));
 	if ((rc = store_begin(s, err)))
 		goto out_j;
-	if ((nc && (rc = notify_enqueue_report(s, nc, group, dynbuf_ptr(&subject),
-	                                       dynbuf_ptr(&body), out->path, err))) ||
+	if ((nc && (rc = notify_enqueue_report(s, nc, &nr, err))) ||
 	    (rc = store_report_delivered_add(s, &rec, err)) ||
 	    (rc = ledger_append(s, "report_mailed", j, NULL, err))) {
 		store_rollback(s);
@@ -375,6 +354,10 @@ out_j:
 out:
 	dynbuf_release(&subject);
 	dynbuf_release(&body);
+	for (int l = 0; l < 2; l++) {
+		dynbuf_release(&per[l]);
+		dynbuf_release(&span[l]);
+	}
 	free(name);
 	return rc;
 }

@@ -87,9 +87,10 @@ struct report_delivered {
 };
 
 /* For each audience in `pending`: builds the report of the period as PDF
- * (report_render_generate(): the file is written atomically and a "report" ledger
- * entry records its SHA-256), then in one transaction queues it by mail in
- * Japanese with the PDF attached (notify_enqueue_report()), records the
+ * (report_render_generate(): the file is written atomically and a "report"
+ * ledger entry records its SHA-256), then in one transaction queues it by
+ * mail with the PDF attached, in each recipient's language from notify's
+ * report templates (notify_enqueue_report()), records the
  * delivery (store_report_delivered_add()) and appends a "report_mailed"
  * ledger entry. out[] (2 entries) and *nout say what was done; a failure
  * stops at that audience (the ones before stay delivered). Call outside a

@@ -10,7 +10,7 @@
 #include "timeutil.h"
 #include "banned.h"
 
-const char *const sla_format_names[] = {"markdown", "html", "json", NULL};
+const char *const sla_format_names[] = {"markdown", "html", "json", "xlsx", NULL};
 
 static const struct {
 	const char *ja, *en;
@@ -350,7 +350,9 @@ enum sg_code sla_write(const struct assess_result *r, enum sla_format fmt, int l
 	int html = fmt == SLA_HTML;
 	struct dynbuf title = DYNBUF_INIT;
 
-	(void)err;
+	if (fmt == SLA_XLSX)
+		return sg_error_set(err, SG_ERR_INTERNAL, "sla_write: xlsx is sla_xlsx()'s");
+
 	if (fmt == SLA_JSON) {
 		json_t *j = sla_to_json(r);
 		char *s = json_dumps(j, JSON_INDENT(2));

@@ -21,6 +21,7 @@ enum sla_format {
 	SLA_MARKDOWN = 0,
 	SLA_HTML,
 	SLA_JSON,
+	SLA_XLSX, /* written by sla_xlsx() (assess_xlsx.h), not sla_write() */
 };
 
 extern const char *const sla_format_names[];

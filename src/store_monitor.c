@@ -548,13 +548,16 @@ enum sg_code store_monitor_incident_open_for(struct store *s, long long check_id
 	return SG_OK;
 }
 
+/* Managers receive copies of customer notices (notify); the first notice
+ * is the customers', so a copy never counts as it. */
+#define NOT_A_COPY "AND (n.audience != 'managers' OR i.kind = 'external_network')"
 #define INCIDENT_COLS                                                                              \
 	"i.id, i.service, COALESCE(i.check_id, 0), i.check_name, i.target, i.kind, i.item_id, "    \
 	"COALESCE(i.pattern, 0), i.started_at, i.detected_at, COALESCE(i.resolved_at, 0), "        \
 	"COALESCE(i.notify_deadline_s, 0), COALESCE(i.followup_deadline_s, 0), i.summary, "        \
 	"i.muted, COALESCE(i.followup_reminded_at, 0), "                                           \
 	"(SELECT COALESCE(MIN(delivered_at), 0) FROM notifications n WHERE n.incident_id = i.id "  \
-	" AND n.purpose = 'incident_open' AND n.delivered_at IS NOT NULL), "                       \
+	" AND n.purpose = 'incident_open' AND n.delivered_at IS NOT NULL " NOT_A_COPY "), "        \
 	"(SELECT COALESCE(MIN(delivered_at), 0) FROM notifications n WHERE n.incident_id = i.id "  \
 	" AND n.purpose = 'followup' AND n.delivered_at IS NOT NULL), "                            \
 	"(SELECT COUNT(*) FROM followups f WHERE f.incident_id = i.id)"
@@ -872,7 +875,8 @@ enum sg_code store_monitor_worst_notify_delay(struct store *s, const char *servi
 	    "SELECT COALESCE(MAX(COALESCE(n.delivered_at, ?5) - i.detected_at), -1), "
 	    "COUNT(DISTINCT i.id) FROM incidents i JOIN notifications n ON n.incident_id = i.id "
 	    "AND "
-	    "n.purpose = 'incident_open' WHERE i.service = ?1 AND i.kind = ?2 AND i.muted = 0 AND "
+	    "n.purpose = 'incident_open' " NOT_A_COPY " WHERE i.service = ?1 AND i.kind = ?2 AND "
+	    "i.muted = 0 AND "
 	    "i.detected_at >= ?3 AND i.detected_at < ?4",
 	    &st, err);
 	if (rc)

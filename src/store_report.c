@@ -134,7 +134,8 @@ enum sg_code store_report_incidents(struct store *s, const char *service, double
 	    "SELECT i.id, i.kind, c.name, i.item_id, i.summary, i.started_at, i.detected_at, "
 	    "i.resolved_at, i.notify_deadline_s, i.followup_deadline_s, "
 	    "(SELECT MIN(n.delivered_at) FROM notifications n WHERE n.incident_id = i.id "
-	    " AND n.purpose = 'incident_open') "
+	    " AND n.purpose = 'incident_open' AND (n.audience != 'managers' OR "
+	    " i.kind = 'external_network')) " /* managers' copies are not the notice */
 	    "FROM incidents i LEFT JOIN checks c ON c.id = i.check_id "
 	    "WHERE " INCIDENT_SCOPE " ORDER BY i.detected_at, i.id",
 	    &st, err);

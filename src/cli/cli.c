@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "fileio.h"
+#include "sdnotify.h"
 #include "store.h"
 #include "xalloc.h"
 #include "timeutil.h"
@@ -82,6 +83,12 @@ void cli_log_line(const char *who, const char *line)
 {
 	char ts[32];
 
+	if (sdnotify_stderr_is_journal()) { /* the journal stamps the time */
+		(void)who; /* the unit names the process */
+		put_line("<%d>%s", (int)sdnotify_classify(line), line);
+		fflush(stderr);
+		return;
+	}
 	timeutil_utc((long long)timeutil_now(), ts);
 	put_line("%s saasguard %s: %s", ts, who, line);
 	fflush(stderr);

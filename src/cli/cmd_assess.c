@@ -10,6 +10,7 @@
 
 #include "assess.h"
 #include "assess_write.h"
+#include "assess_xlsx.h"
 #include "cli.h"
 #include "ledger.h"
 #include "profile.h"
@@ -19,12 +20,13 @@
 #include "banned.h"
 
 static const char usage_ja[] =
-    "使い方: saasguard assess ファイル [--format table|json|markdown|html|csv|oscal]\n"
+    "使い方: saasguard assess ファイル [--format table|json|markdown|html|csv|oscal|xlsx]\n"
     "                         [--output パス] [--strict] [--db パス]\n\n"
     "プロファイル（YAML）の申告をサービスのパターンの対策参照値と照合し、対策項目ごとに\n"
     "適合・不適合・対象外・リスク受容・未評価を、評価項目ごとに達成・未達などを判定します。\n"
     "  --format    table（端末）、json、markdown・html（ギャップレポート）、\n"
-    "              csv（Annex 2・3 のチェックリスト）、oscal（OSCAL 1.1.3 assessment-results）\n"
+    "              csv（Annex 2・3 のチェックリスト）、oscal（OSCAL 1.1.3 assessment-results）、\n"
+    "              xlsx（監査用の Excel: 概要、Annex 2、Annex 3 の3シート。端末には出力しない）\n"
     "  --output    ファイルに書き出す（一時ファイル経由で置き換え）\n"
     "  --strict    推奨の対策項目も合否に含める\n"
     "  --db        監視・収集の計測値があるデータベース。計測値は申告値より優先して判定し、\n"
@@ -32,13 +34,14 @@ static const char usage_ja[] =
     "終了コード: 0 合格（基本の対策項目がすべて適合・対象外・リスク受容で * の評価項目を\n"
     "すべて達成）、1 不合格、2 プロファイルが読めない・不正。\n";
 static const char usage_en[] =
-    "usage: saasguard assess FILE [--format table|json|markdown|html|csv|oscal]\n"
+    "usage: saasguard assess FILE [--format table|json|markdown|html|csv|oscal|xlsx]\n"
     "                             [--output PATH] [--strict] [--db PATH]\n\n"
     "Judges what a profile (YAML) declares against its pattern's reference values: each\n"
     "countermeasure compliant, gap, not applicable, accepted risk or not assessed; each\n"
     "evaluation item meets, falls short, no value, no reference or not applicable.\n"
     "  --format    table (terminal), json, markdown or html (gap report), csv (the Annex 2\n"
-    "              and 3 checklists), oscal (OSCAL 1.1.3 assessment-results)\n"
+    "              and 3 checklists), oscal (OSCAL 1.1.3 assessment-results), xlsx (an\n"
+    "              Excel workbook for auditors: summary, Annex 2, Annex 3; not to a terminal)\n"
     "  --output    write to a file (atomically)\n"
     "  --strict    recommended countermeasures count too\n"
     "  --db        the database with the monitor's and collectors' measurements; measured\n"
@@ -120,6 +123,11 @@ int cmd_assess(struct cli *cli, int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_need_one_profile(cli, "assess");
+	if (format == ASSESS_XLSX && (!output || !strcmp(output, "-")) && isatty(STDOUT_FILENO))
+		return cli_usage_error(cli, "assess", "%s",
+		                       TR(cli->lang,
+		                          "xlsx は --output でファイルに書き出してください",
+		                          "write xlsx to a file with --output"));
 	file = argv[optind];
 	cat = cli_catalog(cli);
 	cli_error_init(cli, &err);
@@ -160,7 +168,8 @@ int cmd_assess(struct cli *cli, int argc, char **argv)
 	wo.lang = (int)cli->lang;
 	wo.color = cli->color && format == ASSESS_TABLE && (!output || !strcmp(output, "-"));
 	wo.strict = strict;
-	if (assess_write(r, (enum assess_format)format, &wo, &out, &err)) {
+	if (format == ASSESS_XLSX ? assess_xlsx(r, &wo, &out, &err)
+	                          : assess_write(r, (enum assess_format)format, &wo, &out, &err)) {
 		status = cli_report(cli, &err);
 		goto done;
 	}

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "daemon_reports.h"
 #include "monitor.h"
+#include "sdnotify.h"
 #include "banned.h"
 
 static void log_line(void *arg, const char *line)

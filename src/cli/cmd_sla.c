@@ -4,8 +4,10 @@
  */
 #include <getopt.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "assess.h"
+#include "assess_xlsx.h"
 #include "cli.h"
 #include "profile.h"
 #include "sla.h"
@@ -13,15 +15,17 @@
 #include "banned.h"
 
 static const char usage_ja[] =
-    "使い方: saasguard sla ファイル [--format markdown|html|json] [--output パス]\n\n"
+    "使い方: saasguard sla ファイル [--format markdown|html|json|xlsx] [--output パス]\n\n"
     "パターンのすべての評価項目について、約定する値（targets: でより厳しい目標を定めた\n"
     "項目はその目標）を契約書に添付できる文言で一覧にします（I.8.4: 評価項目は SLA の\n"
-    "項目として使えます）。\n";
+    "項目として使えます）。xlsx は監査用の Excel ファイル（概要と約定値の2シート。--output "
+    "で書き出す）です。\n";
 static const char usage_en[] =
-    "usage: saasguard sla FILE [--format markdown|html|json] [--output PATH]\n\n"
+    "usage: saasguard sla FILE [--format markdown|html|json|xlsx] [--output PATH]\n\n"
     "Lists every evaluation item of the pattern with the value committed to (the stricter\n"
     "targets: where given) in contract wording, ready to attach to a contract (I.8.4: the\n"
-    "evaluation items are meant as SLA terms).\n";
+    "evaluation items are meant as SLA terms). xlsx is an Excel workbook for auditors\n"
+    "(a summary sheet and the commitments; written with --output, not to a terminal).\n";
 
 enum { OPT_FORMAT = 256, OPT_OUTPUT, OPT_HELP };
 
@@ -62,12 +66,18 @@ int cmd_sla(struct cli *cli, int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_need_one_profile(cli, "sla");
+	if (format == SLA_XLSX && (!output || !strcmp(output, "-")) && isatty(STDOUT_FILENO))
+		return cli_usage_error(cli, "sla", "%s",
+		                       TR(cli->lang,
+		                          "xlsx は --output でファイルに書き出してください",
+		                          "write xlsx to a file with --output"));
 	cat = cli_catalog(cli);
 	cli_error_init(cli, &err);
 	if (profile_load(argv[optind], cat, &p, &err))
 		return cli_report(cli, &err);
 	if (assess_run(cat, p, NULL, timeutil_now(), &r, &err) ||
-	    sla_write(r, (enum sla_format)format, (int)cli->lang, &out, &err))
+	    (format == SLA_XLSX ? sla_xlsx(r, (int)cli->lang, &out, &err)
+	                        : sla_write(r, (enum sla_format)format, (int)cli->lang, &out, &err)))
 		status = cli_report(cli, &err);
 	else
 		status = cli_emit(cli, output, &out);

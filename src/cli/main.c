@@ -35,6 +35,12 @@ const struct cli_command cli_commands[] = {
      "record a manual attestation (a review, a drill, an approval) in the ledger"},
     {"ledger", cmd_ledger, "証跡台帳の鍵作成・表示・封印・検証・証明・書き出し",
      "the evidence ledger: keygen, show, seal, verify, proof, export"},
+    {"doctor", cmd_doctor, "このホストの設定（権限・鍵・SMTP・ICMP・TSA・時刻・容量）を確かめる",
+     "check this host's set-up (permissions, key, SMTP, ICMP, TSA, clock, disk)"},
+    {"import", cmd_import, "チェックリスト（xlsx・CSV）からプロファイルの雛形を作る",
+     "make a starter profile from a checklist (xlsx, CSV)"},
+    {"store", cmd_store, "データベースのバックアップ・復元（証跡台帳を検証可能なまま）",
+     "back up and restore the database (the ledger stays verifiable)"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -54,6 +60,24 @@ static void usage(struct cli *cli, FILE *f)
 	        TR(cli->lang,
 	           "\n各コマンドの詳細は 'saasguard <コマンド> --help' を参照してください。\n",
 	           "\nSee 'saasguard <command> --help' for each command.\n"));
+}
+
+/* The program's and the catalog's edition, with the catalog's counts so a
+ * reader can tell which transcription the binary carries. */
+static int version(struct cli *cli)
+{
+	const struct catalog *cat = cli_catalog(cli);
+	size_t nitems = 0;
+
+	for (size_t i = 0; i < cat->ncontrols; i++)
+		nitems += cat->controls[i].nitems;
+	printf("saasguard %s\n", SAASGUARD_VERSION);
+	printf(TR(cli->lang, "カタログ: %s（対策項目 %zu、評価項目 %zu）\n",
+	          "catalog: %s (%zu countermeasures, %zu evaluation items)\n"),
+	       TR(cli->lang, CATALOG_EDITION_JA, CATALOG_EDITION_EN), cat->ncontrols, nitems);
+	catalog_free(cli->catalog);
+	cli->catalog = NULL;
+	return 0;
 }
 
 /* Takes --lang wherever it stands, so every command accepts it. */
@@ -110,10 +134,8 @@ int main(int argc, char **argv)
 		usage(&cli, stdout);
 		return 0;
 	}
-	if (!strcmp(argv[1], "--version")) {
-		printf("saasguard %s\n", SAASGUARD_VERSION);
-		return 0;
-	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))
+		return version(&cli);
 	for (const struct cli_command *c = cli_commands; c->name; c++) {
 		if (strcmp(argv[1], c->name))
 			continue;

@@ -33,7 +33,13 @@ class H:
             json.dump(rec, f, ensure_ascii=False)
         os.rename(name + ".tmp", name)
         return "250 OK"
-c = Controller(H(), hostname="127.0.0.1", port=int(sys.argv[1]))
+kw = {}
+if len(sys.argv) > 4:  # cert key: offer STARTTLS and require it
+    import ssl
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(sys.argv[3], sys.argv[4])
+    kw = {"tls_context": ctx, "require_starttls": True}
+c = Controller(H(), hostname="127.0.0.1", port=int(sys.argv[1]), **kw)
 c.start()
 print("ready", flush=True)
 try:
@@ -59,6 +65,36 @@ class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 s = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+print("ready", flush=True)
+s.serve_forever()
+'''
+
+
+RECORDER = r'''
+import http.server, json, os, sys, time
+out = sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", 0))
+        body = self.rfile.read(n).decode("utf-8")
+        rec = {"method": "POST", "path": self.path, "headers": dict(self.headers.items()),
+               "body": body, "received_at": time.time()}
+        name = os.path.join(out, "%.6f.json" % time.time())
+        with open(name + ".tmp", "w", encoding="utf-8") as f:
+            json.dump(rec, f, ensure_ascii=False)
+        os.rename(name + ".tmp", name)
+        # an OAuth token endpoint (LINE WORKS) answers with a token
+        answer = (b'{"access_token":"AT-lineworks-123","token_type":"Bearer",'
+                  b'"expires_in":"86400","scope":"bot"}' if self.path.endswith("/token")
+                  else b"{}")
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+    def log_message(self, *a):
+        pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H)
 print("ready", flush=True)
 s.serve_forever()
 '''
@@ -125,18 +161,24 @@ http {{
 
 
 class Receiver:
-    """An SMTP (kind="smtp") or webhook (kind="webhook") receiver."""
+    """An SMTP (kind="smtp"; with tls=(cert, key) it requires STARTTLS), webhook
+    (kind="webhook") or raw HTTP request recorder (kind="recorder": method, path,
+    headers and body of every POST) receiver."""
 
-    def __init__(self, test, kind, port=None):
+    def __init__(self, test, kind, port=None, tls=None):
         self.dir = sg.scratch(test)
         self.port = port or sg.free_port()
         self.kind = kind
+        self.tls = tls
         self.proc = None
         test.addCleanup(self.stop)
 
     def start(self):
-        code = SMTP_SINK if self.kind == "smtp" else WEBHOOK
-        self.proc = subprocess.Popen(["/usr/bin/python3", "-c", code, str(self.port), self.dir],
+        code = {"smtp": SMTP_SINK, "webhook": WEBHOOK, "recorder": RECORDER}[self.kind]
+        argv = ["/usr/bin/python3", "-c", code, str(self.port), self.dir]
+        if self.tls:
+            argv += list(self.tls)
+        self.proc = subprocess.Popen(argv,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         _wait_ready(self.proc)
         sg.wait_port(self.port)

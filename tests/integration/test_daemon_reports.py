@@ -16,8 +16,8 @@ import report_fill
 import sg
 from servers import Nginx, Receiver
 
-USERS_SUBJECT = "給与計算クラウド サービス稼働状況報告書（2026年11月）"
-MANAGERS_SUBJECT = "給与計算クラウド 監視結果総括報告書（2026年11月）"
+USERS_SUBJECT = "【ご報告】給与計算クラウド サービス稼働状況報告書（2026年11月）"
+MANAGERS_SUBJECT = "【社内報告】給与計算クラウド 監視結果総括報告書（2026年11月）"
 COLLECT_DATA = os.path.join(sg.ROOT, "tests", "data", "collect")
 
 
@@ -48,7 +48,7 @@ class DaemonReports(unittest.TestCase):
         notify = ""
         if smtp_port:
             notify = f"""notify:
-  smtp: {{url: "smtp://127.0.0.1:{smtp_port}", from: "noreply@provider.example.jp"}}
+  smtp: {{url: "smtp://127.0.0.1:{smtp_port}", from: "noreply@provider.example.jp", starttls: "off"}}
   retry: {{initial: 1s, max: 2s}}
   all_users: [{{email: "users@customer.example.jp"}}]
   admin_contacts: [{{email: "it@customer.example.jp"}}]
@@ -106,7 +106,8 @@ class DaemonReports(unittest.TestCase):
         self.assertEqual(um["attachment_sha256"], [sha256(users)])
         self.assertEqual(mm["attachment_sha256"], [sha256(managers)])
         self.assertIn("2026年11月1日〜2026年11月30日", um["body"])
-        self.assertIn("III.1.1.7", um["body"])
+        self.assertNotIn("III.1.1", um["body"])  # no item IDs in what customers read
+        self.assertIn("お問い合わせ", um["body"])
         self.assertIn(sha256(users), um["body"])
         self.assertIn("III.1.1.4", mm["body"])
         # nobody else gets a report

@@ -19,7 +19,7 @@ def profile(path, nginx_url, smtp_port=None, hook_port=None, extra_checks="", mo
     notify = ""
     if smtp_port:
         notify = f"""notify:
-  smtp: {{url: "smtp://127.0.0.1:{smtp_port}", from: "noreply@provider.example.jp"}}
+  smtp: {{url: "smtp://127.0.0.1:{smtp_port}", from: "noreply@provider.example.jp", starttls: "off"}}
   retry: {{initial: 1s, max: 2s}}
   all_users: [{{email: "users@customer.example.jp"}}]
   admin_contacts:
@@ -82,25 +82,30 @@ class MonitorOutage(unittest.TestCase):
             got = smtp.wait(lambda m: "users@customer.example.jp" in m["to"], 15)
             self.assertTrue(got, "no outage notice to all_users")
             m = got[0]
-            self.assertIn("稼働停止", m["subject"])
+            self.assertIn("【障害発生】", m["subject"])
             self.assertIn("給与計算クラウド", m["subject"])
-            self.assertIn("わかっていること", m["body"])
-            self.assertIn("確認先", m["body"])
-            self.assertIn(ng.url(), m["body"])
+            self.assertIn("ご利用いただけない", m["body"])
+            self.assertIn("お詫び申し上げます", m["body"])
+            # customers never read the check's URL, name or libcurl's words
+            self.assertNotIn("127.0.0.1", m["body"])
+            self.assertNotIn("connect", m["body"])
             self.assertLess(m["received_at"] - t_stop, 20 * 60)
             # The fault (login) goes to admin contacts only: English mail + webhook.
             fault = smtp.wait(lambda m: "it@customer.example.jp" in m["to"], 10)
             self.assertTrue(fault)
-            self.assertTrue(any("[fault]" in x["subject"] for x in fault), fault)
+            self.assertTrue(any("[Incident]" in x["subject"] for x in fault), fault)
             hooks = hook.wait(lambda m: m["purpose"] == "incident_open", 10)
             self.assertTrue(hooks)
             self.assertEqual(hooks[0]["audience"], "admin_contacts")
-            self.assertIn("障害", hooks[0]["subject"])
-            # all_users never gets the fault notice; managers get nothing here.
+            self.assertIn("一部の機能", hooks[0]["subject"])
+            # all_users never gets the fault notice; managers get a copy of both.
             for x in smtp.messages():
                 if "users@customer.example.jp" in x["to"]:
-                    self.assertNotIn("障害", x["subject"].replace("稼働停止", ""))
-                self.assertNotIn("ops@provider.example.jp", x["to"])
+                    self.assertNotIn("一部の機能", x["subject"])
+            mgr = smtp.wait(lambda m: "ops@provider.example.jp" in m["to"]
+                            and "一部の機能" in m["subject"], 10)
+            self.assertTrue(mgr, "managers hear of the fault")
+            self.assertIn("接続が拒否されました", mgr[0]["body"])
             ng.start()
             rec = smtp.wait(lambda m: "users@customer.example.jp" in m["to"]
                             and "復旧" in m["subject"], 15)
@@ -122,7 +127,7 @@ class MonitorOutage(unittest.TestCase):
         self.assertEqual(r.code, 0, r)
         ns = r.json()["notifications"]
         self.assertTrue(all(n["delivered_at"] for n in ns), ns)
-        self.assertEqual({n["audience"] for n in ns}, {"all_users"})
+        self.assertEqual({n["audience"] for n in ns}, {"all_users", "managers"})
         # Availability is time-weighted from the state intervals.
         month = time.strftime("%Y-%m", time.localtime())
         r = sg.run("availability", prof, "--month", month, "--db", db, "--format", "json",
@@ -209,9 +214,12 @@ class Outbox(unittest.TestCase):
         self.assertEqual(r.code, 0, r)
         r = sg.run("monitor", prof, "--db", db, "--once")
         self.assertEqual(r.code, 0, r)
-        fu = smtp.wait(lambda m: "Follow-up" in m["subject"] or "続報" in m["subject"], 5)
+        fu = smtp.wait(lambda m: "[Update]" in m["subject"] or "【続報】" in m["subject"], 5)
         self.assertTrue(fu)
-        self.assertTrue(all(m["to"] == ["it@customer.example.jp"] for m in fu), fu)
+        # the admin contacts (English) and the managers' copy; never all users
+        self.assertEqual({m["to"][0] for m in fu},
+                         {"it@customer.example.jp", "ops@provider.example.jp"}, fu)
+        self.assertTrue(all("第二報" in m["subject"] or "update 1" in m["subject"] for m in fu), fu)
         self.assertIn("ロードバランサー", fu[0]["body"])
         v = query(db, "SELECT value_text FROM measurements WHERE item_id = 'III.1.1.8.a' "
                   "AND status IN ('ok','finding') ORDER BY id DESC LIMIT 1")

@@ -220,60 +220,6 @@ static void test_backoff(void **state)
 	assert_true(notify_backoff(1, 10, 600, 0.999) < 11.0);
 }
 
-static void test_templates(void **state)
-{
-	struct notify_incident inc = {7,
-	                              "給与計算クラウド",
-	                              1,
-	                              "outage",
-	                              "web",
-	                              "https://app.example.jp/healthz",
-	                              "III.1.1.1.b",
-	                              NOV1_JST + 3600,
-	                              NOV1_JST + 3700,
-	                              0,
-	                              "HTTP 503",
-	                              1200,
-	                              3600};
-	struct dynbuf s = DYNBUF_INIT, b = DYNBUF_INIT;
-	(void)state;
-	notify_render(NOTIFY_INCIDENT_OPEN, &inc, NULL, "ja", "Asia/Tokyo", NULL, &s, &b);
-	assert_non_null(strstr(dynbuf_ptr(&s), "【稼働停止】給与計算クラウド"));
-	assert_non_null(strstr(dynbuf_ptr(&b), "2026-11-01 01:00:00（Asia/Tokyo）から"));
-	assert_non_null(strstr(dynbuf_ptr(&b), "わかっていること: HTTP 503"));
-	assert_non_null(strstr(dynbuf_ptr(&b), "確認先: https://app.example.jp/healthz"));
-	assert_non_null(strstr(dynbuf_ptr(&b), "2026-11-01 02:01"));
-	dynbuf_reset(&s);
-	dynbuf_reset(&b);
-	inc.kind = "degradation";
-	notify_render(NOTIFY_INCIDENT_OPEN, &inc, NULL, "en", "Asia/Tokyo",
-	              "https://status.example.jp", &s, &b);
-	assert_non_null(strstr(dynbuf_ptr(&s), "[performance degradation]"));
-	assert_non_null(strstr(dynbuf_ptr(&b), "Details: https://status.example.jp"));
-	dynbuf_release(&s);
-	dynbuf_release(&b);
-	assert_string_equal(notify_audience(NOTIFY_INCIDENT_OPEN, "outage"), "all_users");
-	assert_string_equal(notify_audience(NOTIFY_INCIDENT_OPEN, "fault"), "admin_contacts");
-	assert_string_equal(notify_audience(NOTIFY_INCIDENT_OPEN, "degradation"), "admin_contacts");
-	assert_string_equal(notify_audience(NOTIFY_INCIDENT_OPEN, "external_network"), "managers");
-	assert_string_equal(notify_audience(NOTIFY_FOLLOWUP, "outage"), "admin_contacts");
-	assert_string_equal(notify_audience(NOTIFY_DEADLINE_RISK, "outage"), "managers");
-}
-
-static void test_mime(void **state)
-{
-	struct dynbuf m = DYNBUF_INIT;
-	(void)state;
-	assert_int_equal(notify_mime("a@b.jp", "c@d.jp", "【稼働停止】テスト", "本文です\n", NULL,
-	                             NOV1_JST, &m, NULL),
-	                 SG_OK);
-	assert_non_null(strstr(dynbuf_ptr(&m), "Subject: =?UTF-8?B?"));
-	assert_non_null(strstr(dynbuf_ptr(&m), "charset=UTF-8"));
-	assert_non_null(strstr(dynbuf_ptr(&m), "Content-Transfer-Encoding: base64"));
-	assert_null(strstr(dynbuf_ptr(&m), "本文"));
-	dynbuf_release(&m);
-}
-
 static void test_latency_buckets(void **state)
 {
 	unsigned long long h[HISTOGRAM_BUCKETS], back[HISTOGRAM_BUCKETS];
@@ -388,8 +334,6 @@ int main(void)
 	    cmocka_unit_test(test_format_truncates),
 	    cmocka_unit_test(test_schedule),
 	    cmocka_unit_test(test_backoff),
-	    cmocka_unit_test(test_templates),
-	    cmocka_unit_test(test_mime),
 	    cmocka_unit_test(test_latency_buckets),
 	    cmocka_unit_test(test_days_and_times),
 	    cmocka_unit_test(test_config),

@@ -1,0 +1,175 @@
+/*
+ * store_notify - outbox queries for notify; see store_notify.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_notify.h"
+#include "xalloc.h"
+#include "banned.h"
+
+#define NOTIF_COLS                                                                                 \
+	"id, COALESCE(incident_id, 0), purpose, audience, channel, recipient, lang, subject, "     \
+	"body, attachment_path, created_at, COALESCE(deadline_at, 0), next_attempt_at, "           \
+	"COALESCE(delivered_at, 0), attempts, last_error"
+
+struct rows {
+	struct notification_row *v;
+	size_t n, alloc;
+};
+
+static int row_of(sqlite3_stmt *st, void *ctx)
+{
+	struct rows *r = ctx;
+	struct notification_row *x;
+
+	ALLOC_GROW(r->v, r->n, r->alloc);
+	x = &r->v[r->n++];
+	memset(x, 0, sizeof(*x));
+	x->id = sqlite3_column_int64(st, 0);
+	x->incident_id = sqlite3_column_int64(st, 1);
+	x->purpose = store_col_dup(st, 2);
+	x->audience = store_col_dup(st, 3);
+	x->channel = store_col_dup(st, 4);
+	x->recipient = store_col_dup(st, 5);
+	x->lang = store_col_dup(st, 6);
+	x->subject = store_col_dup(st, 7);
+	x->body = store_col_dup(st, 8);
+	x->attachment = store_col_text(st, 9) ? store_col_dup(st, 9) : NULL;
+	x->created_at = store_col_real(st, 10);
+	x->deadline_at = store_col_real(st, 11);
+	x->next_attempt_at = store_col_real(st, 12);
+	x->delivered_at = store_col_real(st, 13);
+	x->attempts = sqlite3_column_int(st, 14);
+	x->last_error = store_col_text(st, 15) ? store_col_dup(st, 15) : NULL;
+	return 0;
+}
+
+enum sg_code store_notify_due(struct store *s, double now, size_t share, size_t max,
+                              struct notification_row **rows, size_t *n, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	struct rows r = {NULL, 0, 0};
+	/* The NOT EXISTS keeps one incident's messages in order per recipient;
+	 * the window gives every route (all mail is one, each other recipient
+	 * one) at most `share` rows of the batch, so a dead SMTP server with
+	 * thousands of messages behind it cannot fill the batch and hide a
+	 * webhook's message beyond the LIMIT. */
+	enum sg_code rc = store_prepare(
+	    s,
+	    "SELECT " NOTIF_COLS " FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY CASE WHEN "
+	    "channel = 'email' THEN '' ELSE recipient END ORDER BY next_attempt_at, id) AS k FROM "
+	    "notifications n WHERE delivered_at IS NULL AND next_attempt_at <= ?1 AND NOT EXISTS "
+	    "(SELECT 1 FROM notifications p WHERE p.delivered_at IS NULL AND p.incident_id = "
+	    "n.incident_id AND p.recipient = n.recipient AND p.id < n.id)) WHERE k <= ?2 ORDER BY "
+	    "k, next_attempt_at, id LIMIT ?3",
+	    &st, err);
+
+	*rows = NULL;
+	*n = 0;
+	if (rc)
+		return rc;
+	store_bind_real(st, 1, now);
+	sqlite3_bind_int64(st, 2, (long long)share);
+	sqlite3_bind_int64(st, 3, (long long)max);
+	rc = store_each(s, st, row_of, &r, "read due notifications", err);
+	*rows = r.v;
+	*n = r.n;
+	return rc;
+}
+
+enum sg_code store_notify_rewrite(struct store *s, long long id, const char *subject,
+                                  const char *body, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "UPDATE notifications SET subject = ?1, body = ?2 WHERE "
+	                                "id = ?3 AND delivered_at IS NULL",
+	                                &st, err);
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, subject);
+	store_bind_text(st, 2, body);
+	sqlite3_bind_int64(st, 3, id);
+	return store_step_done(s, st, "rewrite notification", err);
+}
+
+struct ids {
+	long long *v;
+	size_t n, alloc;
+};
+
+static int id_of(sqlite3_stmt *st, void *ctx)
+{
+	struct ids *r = ctx;
+	ALLOC_GROW(r->v, r->n, r->alloc);
+	r->v[r->n++] = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+enum sg_code store_notify_pending_ids(struct store *s, long long incident_id, const char *recipient,
+                                      const char *purpose, long long **ids, size_t *n,
+                                      struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	struct ids r = {NULL, 0, 0};
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT id FROM notifications WHERE incident_id = ?1 AND "
+	                                "recipient = ?2 AND purpose = ?3 AND delivered_at IS NULL "
+	                                "ORDER BY id",
+	                                &st, err);
+	*ids = NULL;
+	*n = 0;
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, incident_id);
+	store_bind_text(st, 2, recipient);
+	store_bind_text(st, 3, purpose);
+	rc = store_each(s, st, id_of, &r, "read pending notifications", err);
+	*ids = r.v;
+	*n = r.n;
+	return rc;
+}
+
+enum sg_code store_notify_merged(struct store *s, long long id, long long into, double at,
+                                 struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	char note[64];
+	enum sg_code rc = store_prepare(s,
+	                                "UPDATE notifications SET delivered_at = ?1, last_error = "
+	                                "?2, next_attempt_at = ?1 WHERE id = ?3 AND delivered_at "
+	                                "IS NULL",
+	                                &st, err);
+	if (rc)
+		return rc;
+	snprintf(note, sizeof(note), "merged into #%lld", into);
+	store_bind_real(st, 1, at);
+	store_bind_text(st, 2, note);
+	sqlite3_bind_int64(st, 3, id);
+	return store_step_done(s, st, "merge notification", err);
+}
+
+static int count_of(sqlite3_stmt *st, void *ctx)
+{
+	*(long long *)ctx = sqlite3_column_int64(st, 0);
+	return 1;
+}
+
+enum sg_code store_notify_count(struct store *s, long long incident_id, const char *recipient,
+                                const char *purpose, long long *n, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT COUNT(*) FROM notifications WHERE incident_id = ?1 "
+	                                "AND recipient = ?2 AND purpose = ?3",
+	                                &st, err);
+	*n = 0;
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, incident_id);
+	store_bind_text(st, 2, recipient);
+	store_bind_text(st, 3, purpose);
+	return store_each(s, st, count_of, n, "count notifications", err);
+}
