@@ -2104,17 +2104,6 @@ void notify_kick(struct notify *n)
 		uv_timer_start(&n->timer, on_timer, 0, 0);
 }
 
-long long notify_pending(struct notify *n)
-{
-	struct sg_error err;
-	double next;
-	long long pending = 0;
-
-	memset(&err, 0, sizeof(err));
-	store_monitor_notification_next(n->s, &next, &pending, &err);
-	return pending;
-}
-
 void notify_stop(struct notify *n, int drain, void (*done)(void *arg), void *arg)
 {
 	n->done = done;

@@ -125,8 +125,6 @@ enum sg_code notify_start(uv_loop_t *loop, struct store *s, const struct notify_
 void notify_set_config(struct notify *n, const struct notify_config *cfg);
 /* Looks at the outbox now instead of at the next timer (call after enqueue). */
 void notify_kick(struct notify *n);
-/* Number of messages neither delivered nor given up. */
-long long notify_pending(struct notify *n);
 /* Stops taking new work, lets in-flight deliveries finish, then calls done.
  * With drain, it first delivers (tries once) every message due now. */
 void notify_stop(struct notify *n, int drain, void (*done)(void *arg), void *arg);

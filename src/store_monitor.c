@@ -329,22 +329,6 @@ enum sg_code store_monitor_interval_confirm(struct store *s, long long id, struc
 	return step_done(s, st, "confirm interval", err);
 }
 
-enum sg_code store_monitor_close_open_intervals(struct store *s, const char *service, double at,
-                                                struct sg_error *err)
-{
-	sqlite3_stmt *st;
-	enum sg_code rc = store_prepare(
-	    s,
-	    "UPDATE state_intervals SET end_at = MAX(start_at, ?1) WHERE end_at IS NULL AND "
-	    "check_id IN (SELECT id FROM checks WHERE service = ?2)",
-	    &st, err);
-	if (rc)
-		return rc;
-	sqlite3_bind_double(st, 1, at);
-	bind_text(st, 2, service);
-	return step_done(s, st, "close open intervals", err);
-}
-
 static enum avail_state state_parse(const char *s)
 {
 	if (!strcmp(s, "up"))

@@ -84,10 +84,6 @@ enum sg_code store_monitor_interval_confirm(struct store *s, long long id, struc
  * state[16] and whether it is confirmed. */
 enum sg_code store_monitor_open_interval(struct store *s, long long check_id, long long *id,
                                          char state[16], int *confirmed, struct sg_error *err);
-/* Closes every open interval of the service's checks at `at` (never before
- * its start). */
-enum sg_code store_monitor_close_open_intervals(struct store *s, const char *service, double at,
-                                                struct sg_error *err);
 /* Intervals of a check that overlap [from, to), open ones ending at
  * close_at. */
 enum sg_code store_monitor_intervals(struct store *s, long long check_id, double from, double to,
