@@ -429,6 +429,65 @@ static enum sg_code parse_host(const struct ydoc *doc, const struct ydoc_node *m
 	return SG_OK;
 }
 
+/* The interval: the pattern's reference value unless given; looser than a
+ * required (*) reference only with below_reference_reason. */
+static enum sg_code parse_interval(const struct ydoc *doc, const struct ydoc_node *m,
+                                   const struct monitor_config *cfg, const struct catalog *cat,
+                                   struct check_def *c, struct sg_error *err)
+{
+	const struct ydoc_node *n;
+	enum sg_code rc;
+
+	/* External network checks have no interval item; they default to the
+	 * liveness one. */
+	c->item_id = monitor_config_interval_item(c->kind);
+	{
+		const struct eval_item *it =
+		    catalog_item(cat, c->item_id ? c->item_id : "III.1.1.1.a");
+		const struct reference_value *ref = it ? &it->refs[cfg->pattern - 1] : NULL;
+		if (ref && ref->kind == REF_MAX_INTERVAL) {
+			c->reference_s = ref->quantity.seconds;
+			c->reference_required = ref->required && c->item_id;
+		}
+	}
+	c->interval_s = c->reference_s > 0 ? c->reference_s : 300;
+	if ((n = ydoc_get(m, "interval"))) {
+		if ((rc = ydoc_duration(doc, n, "interval", &c->interval_s, err)))
+			return rc;
+		if (c->interval_s < MIN_INTERVAL_S) {
+			ydoc_error(doc, n, err, "%s",
+			           ETR(err, "interval は 1s 以上にしてください",
+			               "interval must be at least 1s"));
+			sg_error_hint(err, "interval: 1s");
+			return SG_ERR_INPUT;
+		}
+		if (c->reference_required && c->interval_s > c->reference_s &&
+		    !c->below_reference_reason) {
+			struct dynbuf ref = DYNBUF_INIT;
+			value_format_duration(c->reference_s, &ref);
+			ydoc_error(
+			    doc, n, err,
+			    ETR(err,
+			        "interval がパターン %d の %s の基準値（%s 以内、必須 *）より"
+			        "長いため開始できません",
+			        "interval is longer than pattern %d's required (*) reference "
+			        "value for %s (at most %s), so the monitor will not start"),
+			    cfg->pattern, c->item_id, dynbuf_ptr(&ref));
+			sg_error_hint(
+			    err,
+			    ETR(err,
+			        "interval: %s 以下にするか、below_reference_reason: で理由を"
+			        "書いてください",
+			        "use interval: %s or less, or say why in "
+			        "below_reference_reason:"),
+			    dynbuf_ptr(&ref));
+			dynbuf_release(&ref);
+			return SG_ERR_INPUT;
+		}
+	}
+	return SG_OK;
+}
+
 static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *m,
                                 struct monitor_config *cfg, const struct catalog *cat,
                                 struct check_def *c, struct sg_error *err)
@@ -561,53 +620,8 @@ static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *
 		    ETR(err, "例: max_response_time: 800ms", "e.g. max_response_time: 800ms"));
 		return SG_ERR_INPUT;
 	}
-	/* The interval: the pattern's reference value unless given. External
-	 * network checks have no interval item; they default to the liveness one. */
-	c->item_id = monitor_config_interval_item(c->kind);
-	{
-		const struct eval_item *it =
-		    catalog_item(cat, c->item_id ? c->item_id : "III.1.1.1.a");
-		const struct reference_value *ref = it ? &it->refs[cfg->pattern - 1] : NULL;
-		if (ref && ref->kind == REF_MAX_INTERVAL) {
-			c->reference_s = ref->quantity.seconds;
-			c->reference_required = ref->required && c->item_id;
-		}
-	}
-	c->interval_s = c->reference_s > 0 ? c->reference_s : 300;
-	if ((n = ydoc_get(m, "interval"))) {
-		if ((rc = ydoc_duration(doc, n, "interval", &c->interval_s, err)))
-			return rc;
-		if (c->interval_s < MIN_INTERVAL_S) {
-			ydoc_error(doc, n, err, "%s",
-			           ETR(err, "interval は 1s 以上にしてください",
-			               "interval must be at least 1s"));
-			sg_error_hint(err, "interval: 1s");
-			return SG_ERR_INPUT;
-		}
-		if (c->reference_required && c->interval_s > c->reference_s &&
-		    !c->below_reference_reason) {
-			struct dynbuf ref = DYNBUF_INIT;
-			value_format_duration(c->reference_s, &ref);
-			ydoc_error(
-			    doc, n, err,
-			    ETR(err,
-			        "interval がパターン %d の %s の基準値（%s 以内、必須 *）より"
-			        "長いため開始できません",
-			        "interval is longer than pattern %d's required (*) reference "
-			        "value for %s (at most %s), so the monitor will not start"),
-			    cfg->pattern, c->item_id, dynbuf_ptr(&ref));
-			sg_error_hint(
-			    err,
-			    ETR(err,
-			        "interval: %s 以下にするか、below_reference_reason: で理由を"
-			        "書いてください",
-			        "use interval: %s or less, or say why in "
-			        "below_reference_reason:"),
-			    dynbuf_ptr(&ref));
-			dynbuf_release(&ref);
-			return SG_ERR_INPUT;
-		}
-	}
+	if ((rc = parse_interval(doc, m, cfg, cat, c, err)))
+		return rc;
 	if (c->timeout_s > c->interval_s)
 		c->timeout_s = c->interval_s;
 	return SG_OK;
