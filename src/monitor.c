@@ -314,6 +314,7 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	}
 	m->prev_seen = prev_seen;
 	if ((rc = monitor_writer_start(s->path, m->run_id, m->cfg->service, m->cfg->digest_s,
+	                               m->cfg->retention_ok_s, m->cfg->retention_fail_s,
 	                               m->opts->log, m->opts->log_arg, &m->writer, err)))
 		goto out;
 	if ((rc = monitor_reload_install(m, m->cfg, err)))

@@ -631,9 +631,15 @@ static enum sg_code parse_monitor(const struct ydoc *doc, const struct ydoc_node
                                   struct monitor_config *cfg, const struct catalog *cat,
                                   struct sg_error *err)
 {
-	static const char *const keys[] = {
-	    "checks",        "confirm", "retry_interval", "digest_interval", "measure_window",
-	    "secret_params", NULL};
+	static const char *const keys[] = {"checks",
+	                                   "confirm",
+	                                   "retry_interval",
+	                                   "digest_interval",
+	                                   "measure_window",
+	                                   "secret_params",
+	                                   "retention",
+	                                   "retention_failures",
+	                                   NULL};
 	const struct ydoc_node *n, *checks;
 	enum sg_code rc;
 	long long v;
@@ -648,8 +654,16 @@ static enum sg_code parse_monitor(const struct ydoc *doc, const struct ydoc_node
 	}
 	if ((rc = opt_duration(doc, mon, "retry_interval", "monitor", &cfg->retry_s, err)) ||
 	    (rc = opt_duration(doc, mon, "digest_interval", "monitor", &cfg->digest_s, err)) ||
-	    (rc = opt_duration(doc, mon, "measure_window", "monitor", &cfg->measure_window, err)))
+	    (rc = opt_duration(doc, mon, "measure_window", "monitor", &cfg->measure_window, err)) ||
+	    (rc = opt_duration(doc, mon, "retention", "monitor", &cfg->retention_ok_s, err)) ||
+	    (rc = opt_duration(doc, mon, "retention_failures", "monitor", &cfg->retention_fail_s,
+	                       err)))
 		return rc;
+	if (cfg->retention_ok_s < 86400 || cfg->retention_fail_s < 86400)
+		return ydoc_error(doc, mon, err, "%s",
+		                  ETR(err,
+		                      "retention と retention_failures は 1d 以上にしてください",
+		                      "retention and retention_failures must be at least 1d"));
 	if (cfg->retry_s < 0.1 || cfg->digest_s < 1 || cfg->measure_window < 3600)
 		return ydoc_error(doc, mon, err, "%s",
 		                  ETR(err,
@@ -792,6 +806,17 @@ static enum sg_code parse_maintenance(const struct ydoc *doc, const struct ydoc_
 	return SG_OK;
 }
 
+static double log_reference(const struct catalog *cat, const char *item, int pattern,
+                            double fallback)
+{
+	const struct eval_item *it = catalog_item(cat, item);
+	const struct reference_value *r =
+	    it && pattern >= 1 && pattern <= CATALOG_PATTERNS ? &it->refs[pattern - 1] : NULL;
+
+	return r && r->kind == REF_MIN_RETENTION && r->quantity.seconds > 0 ? r->quantity.seconds
+	                                                                    : fallback;
+}
+
 enum sg_code monitor_config_load(const struct profile *p, const struct catalog *cat,
                                  struct monitor_config **out, struct sg_error *err)
 {
@@ -806,6 +831,12 @@ enum sg_code monitor_config_load(const struct profile *p, const struct catalog *
 	cfg->retry_s = 5;
 	cfg->digest_s = 3600;
 	cfg->measure_window = 30 * 86400.0;
+	/* Raw results are kept as long as the guideline's log items require:
+	 * successful probes as a record of use (III.2.1.3.a), failures as a
+	 * record of exceptions (III.2.1.3.b); rollups, intervals and incidents
+	 * are kept for good. */
+	cfg->retention_ok_s = log_reference(cat, "III.2.1.3.a", cfg->pattern, 90 * 86400.0);
+	cfg->retention_fail_s = log_reference(cat, "III.2.1.3.b", cfg->pattern, 5 * 365 * 86400.0);
 	cfg->hours.days = 0x7f;
 	cfg->hours.from_min = 0;
 	cfg->hours.to_min = 1440;

@@ -94,6 +94,9 @@ struct monitor_config {
 	double retry_s;        /* how soon a failed check is probed again */
 	double digest_s;       /* ledger digest of raw results */
 	double measure_window; /* rolling window of the measured values */
+	/* how long raw results are kept (seconds): successful ones and failures;
+	 * defaults: the pattern's III.2.1.3.a and III.2.1.3.b reference values */
+	double retention_ok_s, retention_fail_s;
 	struct service_hours hours;
 	struct maintenance_window *maint;
 	size_t nmaint;

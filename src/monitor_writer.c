@@ -35,6 +35,7 @@ struct monitor_writer {
 	long long run_id;
 	char *service;
 	double digest_s, last_beat, last_digest;
+	double retention_ok_s, retention_fail_s, last_expire;
 	EVP_MD_CTX *digest, *digest_save;
 	long long digest_count, digest_fail, digest_first, digest_last;
 	long long dropped_logged;
@@ -160,6 +161,33 @@ static void take_queue(struct monitor_writer *w)
 	w->nq = 0;
 }
 
+/* Raw results past their retention go, a batch per transaction so the
+ * write lock is never held long; at most once an hour. */
+static void expire(struct monitor_writer *w)
+{
+	double now = timeutil_now();
+	long long n = 0, total = 0;
+	struct sg_error err;
+
+	if (now - w->last_expire < 3600)
+		return;
+	w->last_expire = now;
+	memset(&err, 0, sizeof(err));
+	do {
+		if (store_begin(w->s, &err) ||
+		    store_monitor_results_expire(w->s, now - w->retention_ok_s,
+		                                 now - w->retention_fail_s, 10000, &n, &err) ||
+		    store_commit(w->s, &err)) {
+			store_rollback(w->s);
+			wlog(w, "store: expiring old results: %s", err.msg);
+			return;
+		}
+		total += n;
+	} while (n == 10000);
+	if (total)
+		wlog(w, "store: %lld results past their retention removed (rollups kept)", total);
+}
+
 static void *writer_main(void *arg)
 {
 	struct monitor_writer *w = arg;
@@ -189,6 +217,7 @@ static void *writer_main(void *arg)
 			if (w->failing)
 				wlog(w, "store: writing again; no waiting result was lost");
 			w->failing = 0;
+			expire(w);
 			if (dropped > w->dropped_logged) {
 				wlog(w,
 				     "store: %lld results were dropped while the store could not "
@@ -204,7 +233,8 @@ static void *writer_main(void *arg)
 }
 
 enum sg_code monitor_writer_start(const char *db_path, long long run_id, const char *service,
-                                  double digest_s, void (*log)(void *, const char *), void *log_arg,
+                                  double digest_s, double retention_ok_s, double retention_fail_s,
+                                  void (*log)(void *, const char *), void *log_arg,
                                   struct monitor_writer **out, struct sg_error *err)
 {
 	struct monitor_writer *w = xcalloc(1, sizeof(*w));
@@ -223,6 +253,8 @@ enum sg_code monitor_writer_start(const char *db_path, long long run_id, const c
 	w->run_id = run_id;
 	w->service = xstrdup(service);
 	w->digest_s = digest_s;
+	w->retention_ok_s = retention_ok_s;
+	w->retention_fail_s = retention_fail_s;
 	w->last_beat = w->last_digest = timeutil_now();
 	w->digest = EVP_MD_CTX_new();
 	w->digest_save = EVP_MD_CTX_new();
@@ -279,6 +311,8 @@ enum sg_code monitor_writer_stop(struct monitor_writer *w, double patience, long
 		struct timespec ts = {0, 250 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
+	if (!rc)
+		expire(w); /* --once from cron expires too */
 	*lost = w->dropped + (rc ? (long long)w->nbatch : 0);
 	if (rc && err)
 		*err = e;

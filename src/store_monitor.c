@@ -1034,3 +1034,26 @@ enum sg_code store_monitor_write_result(struct store *s, struct store_monitor_wr
 	sqlite3_reset(w->ins);
 	return rc;
 }
+
+enum sg_code store_monitor_results_expire(struct store *s, double ok_before, double fail_before,
+                                          int limit, long long *deleted, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(
+	    s,
+	    "DELETE FROM check_results WHERE id IN (SELECT id FROM check_results WHERE "
+	    "(ok = 1 AND at < ?1) OR (ok = 0 AND at < ?2) LIMIT ?3)",
+	    &st, err);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_double(st, 1, ok_before);
+	sqlite3_bind_double(st, 2, fail_before);
+	sqlite3_bind_int(st, 3, limit);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = store_fail(s, err, "expire results");
+	else
+		*deleted = sqlite3_changes(s->db);
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -64,6 +64,10 @@ struct store_monitor_result {
 enum sg_code store_monitor_write_result(struct store *s, struct store_monitor_writer *w,
                                         const struct store_monitor_result *r, long long *id,
                                         struct sg_error *err);
+/* Deletes at most limit raw results older than their retention: successful
+ * ones before ok_before, failures before fail_before (rollups stay). */
+enum sg_code store_monitor_results_expire(struct store *s, double ok_before, double fail_before,
+                                          int limit, long long *deleted, struct sg_error *err);
 /* The time of the check's last probe (0: none). */
 enum sg_code store_monitor_last_result(struct store *s, long long check_id, double *at,
                                        struct sg_error *err);

@@ -44,6 +44,46 @@ def stop(test, p):
     return err
 
 
+class Retention(unittest.TestCase):
+    def test_raw_results_past_retention_go_rollups_stay(self):
+        d = sg.scratch(self)
+        ng = Nginx(self)
+        ng.start()
+        prof, db = os.path.join(d, "p.yaml"), os.path.join(d, "sg.db")
+        write_profile(prof, ng.url())
+        with open(prof, encoding="utf-8") as f:
+            text = f.read()
+        with open(prof, "w", encoding="utf-8") as f:
+            f.write(text.replace("  confirm: 2\n", "  confirm: 2\n  retention: 30d\n"
+                                 "  retention_failures: 400d\n"))
+        r = sg.run("monitor", prof, "--db", db, "--once", timeout=60)
+        self.assertEqual(r.code, 0, r)
+        now = time.time()
+        c = sqlite3.connect(db)
+        with c:
+            cid = c.execute("SELECT id FROM checks").fetchone()[0]
+            rows = [(cid, now - 40 * 86400, 1), (cid, now - 40 * 86400, 0),
+                    (cid, now - 401 * 86400, 0), (cid, now - 20 * 86400, 1)]
+            c.executemany("INSERT INTO check_results(check_id, at, ok, latency_ms) "
+                          "VALUES (?, ?, ?, 1.0)", rows)
+            daily = c.execute("SELECT COUNT(*) FROM check_daily").fetchone()[0]
+        c.close()
+        r = sg.run("monitor", prof, "--db", db, "--once", timeout=60)
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("past their retention removed", r.err)
+        c = sqlite3.connect(db)
+        try:
+            old = c.execute("SELECT ok, ROUND((? - at) / 86400) FROM check_results "
+                            "WHERE at < ? ORDER BY at", (now, now - 86400)).fetchall()
+            daily_after = c.execute("SELECT COUNT(*) FROM check_daily").fetchone()[0]
+        finally:
+            c.close()
+        # A failure of 40 days stays (400 days for failures), a success of 20
+        # days stays; a success of 40 days and a failure of 401 days go.
+        self.assertEqual(old, [(0, 40.0), (1, 20.0)])
+        self.assertGreaterEqual(daily_after, daily)
+
+
 class SecondMonitor(unittest.TestCase):
     def test_refused_naming_the_running_one(self):
         d = sg.scratch(self)
