@@ -38,17 +38,19 @@ const char *assess_provenance_name(enum provenance p)
 
 const char *assess_item_verdict_label(enum item_verdict v, int lang)
 {
-	static const char *const ja[] = {"達成", "未達", "値なし", "参照値なし", "対象外"};
-	static const char *const en[] = {"meets", "falls short", "no value", "no reference",
-	                                 "not applicable"};
+	static const char *const ja[] = {"参照値を満たす", "参照値に達しない", "値なし",
+	                                 "参照値なし", "対象外"};
+	static const char *const en[] = {"meets the reference value",
+	                                 "short of the reference value", "no value",
+	                                 "no reference value", "not applicable"};
 	return v < ITEM_VERDICTS ? (lang == 1 ? en[v] : ja[v]) : "";
 }
 
 const char *assess_control_verdict_label(enum control_verdict v, int lang)
 {
-	static const char *const ja[] = {"適合", "不適合", "対象外", "リスク受容", "未評価"};
-	static const char *const en[] = {"compliant", "gap", "not applicable", "accepted risk",
-	                                 "not assessed"};
+	static const char *const ja[] = {"対策済み", "要対応", "対象外", "リスク受容", "未評価"};
+	static const char *const en[] = {"in place", "to be addressed", "not applicable",
+	                                 "accepted risk", "not assessed"};
 	return v < CONTROL_VERDICTS ? (lang == 1 ? en[v] : ja[v]) : "";
 }
 
@@ -67,6 +69,44 @@ const char *assess_control_status_label(enum control_status s, int lang)
 	                                 "planned",      "not implemented", "not applicable",
 	                                 "accepted risk"};
 	return (size_t)s < sizeof(ja) / sizeof(ja[0]) ? (lang == 1 ? en[s] : ja[s]) : "";
+}
+
+void assess_reference_words(const struct assess_item *ai, int lang, struct dynbuf *out)
+{
+	if (lang != 1 || ai->ref->kind == REF_NONE) {
+		dynbuf_addstr(out, ai->ref->text_ja);
+		return;
+	}
+	if (!judge_token_words(ai->ref->quantity_text, lang, out))
+		judge_value_words(&ai->ref->quantity, ai->ref->kind, lang, out);
+	if (ai->item->starts_en)
+		dynbuf_printf(out, " %s", ai->item->starts_en); /* the point it is measured from */
+	if (ai->ref->quantity.type == VALUE_COUNT && strstr(ai->item->name_ja, "世代"))
+		dynbuf_addstr(out, ai->ref->quantity.count == 1 ? " generation" : " generations");
+}
+
+void assess_item_words(const struct assess_item *ai, enum assess_value_which which, int lang,
+                       struct dynbuf *out)
+{
+	const struct value *v = which == ASSESS_TARGET ? (ai->has_target ? &ai->target : NULL)
+	                        : which == ASSESS_DECLARED
+	                            ? (ai->has_declared ? &ai->declared : NULL)
+	                            : (ai->provenance ? &ai->value : NULL);
+	const char *token = which == ASSESS_TARGET     ? ai->target_text
+	                    : which == ASSESS_DECLARED ? ai->declared_text
+	                                               : ai->value_text;
+
+	if (!v)
+		return;
+	if (v->type == VALUE_NONE) { /* a collector's finding without a value */
+		dynbuf_addstr(out, lang == 1 ? "finding (no value)" : "計測で指摘あり（値なし）");
+		return;
+	}
+	if (!judge_token_words(token, lang, out))
+		judge_value_words(v, ai->kind, lang, out);
+	if (v->type == VALUE_COUNT && strstr(ai->item->name_ja, "世代")) /* 5世代 */
+		dynbuf_addstr(out, lang == 1 ? (v->count == 1 ? " generation" : " generations")
+		                             : "世代");
 }
 
 static void format_into(const struct value *v, char *out, size_t n)
@@ -94,7 +134,7 @@ static void judge_item(const struct assess_result *r, const struct profile_contr
 	const struct measured_value *mv = NULL;
 
 	ai->item = it;
-	ai->ref = &it->refs[r->pattern - 1];
+	ai->ref = catalog_item_ref(it, r->pattern);
 	ai->kind = model->kind;
 	if (pi->has_value) {
 		ai->has_declared = 1;
@@ -123,7 +163,9 @@ static void judge_item(const struct assess_result *r, const struct profile_contr
 	}
 	if (measured) {
 		mv = measured_set_find(measured, it->id, judge_larger_is_better(ai->kind));
-		if (mv && !judge_fits(ai->kind, &model->quantity, &mv->value)) {
+		if (mv && mv->value.type == VALUE_NONE && mv->finding) {
+			ai->measured_finding = 1; /* judged below: a measured shortfall */
+		} else if (mv && !judge_fits(ai->kind, &model->quantity, &mv->value)) {
 			ai->ignored_measurement = 1;
 			mv = NULL;
 		}
@@ -135,7 +177,8 @@ static void judge_item(const struct assess_result *r, const struct profile_contr
 		snprintf(ai->measured_source, sizeof(ai->measured_source), "%s", mv->source);
 		snprintf(ai->measured_detail, sizeof(ai->measured_detail), "%s", mv->detail);
 		ai->measured_at = mv->at;
-		if (ai->has_declared && !judge_meets(ai->kind, &ai->declared, &mv->value))
+		if (ai->has_declared &&
+		    (ai->measured_finding || !judge_meets(ai->kind, &ai->declared, &mv->value)))
 			ai->disagreement = 1;
 	} else if (ai->has_declared) {
 		ai->provenance = PROVENANCE_DECLARED;
@@ -148,11 +191,42 @@ static void judge_item(const struct assess_result *r, const struct profile_contr
 		ai->verdict = ITEM_NO_REFERENCE;
 	else if (ai->provenance == PROVENANCE_NONE)
 		ai->verdict = ITEM_NO_VALUE;
+	else if (ai->measured_finding)
+		ai->verdict = ITEM_FALLS_SHORT;
 	else
 		ai->verdict = judge_meets(ai->kind, &ai->threshold, &ai->value) ? ITEM_MEETS
 		                                                                : ITEM_FALLS_SHORT;
 	if (ai->verdict == ITEM_FALLS_SHORT || ai->verdict == ITEM_NO_VALUE)
 		ai->severity = item_severity(it, ai->ref);
+}
+
+/* A measurement recorded against the control itself (no evaluation item):
+ * a finding (false, or no value) makes the control a gap like an item that
+ * falls short. */
+static void control_finding(const struct control *ctl, const struct measured_set *measured,
+                            struct assess_control *ac)
+{
+	const struct measured_value *mv = measured_set_find(measured, ctl->id, 0);
+
+	if (!mv || !(mv->finding || (mv->value.type == VALUE_BOOL && !mv->value.boolean)))
+		return;
+	ac->has_finding = 1;
+	ac->reasons |= GAP_MEASURED;
+	snprintf(ac->finding_source, sizeof(ac->finding_source), "%s", mv->source);
+	snprintf(ac->finding_detail, sizeof(ac->finding_detail), "%s", mv->detail);
+	ac->finding_at = mv->at;
+}
+
+/* Whether the profile's partners: (or the control itself) make a control
+ * apply that the profile calls not_applicable. */
+static int partners_apply(const struct profile *p, const struct control *ctl)
+{
+	size_t any = p->npartners, asp = 0;
+
+	for (size_t i = 0; i < p->npartners; i++)
+		asp += p->partners[i].role == PARTNER_ASP_SAAS;
+	return ctl->partners == PARTNERS_ALWAYS || (ctl->partners == PARTNERS_PARTNER && asp) ||
+	       (ctl->partners == PARTNERS_ANY && any);
 }
 
 static void judge_control(struct assess_result *r, const struct profile_control *pc,
@@ -172,6 +246,7 @@ static void judge_control(struct assess_result *r, const struct profile_control 
 		else if (ac->items[k].verdict == ITEM_NO_VALUE)
 			ac->reasons |= GAP_NO_VALUE;
 	}
+	control_finding(ctl, measured, ac);
 	switch (pc->status) {
 	case STATUS_UNSET:
 		ac->verdict = CONTROL_NOT_ASSESSED;
@@ -180,6 +255,10 @@ static void judge_control(struct assess_result *r, const struct profile_control 
 	case STATUS_NOT_APPLICABLE:
 		ac->verdict = CONTROL_NOT_APPLICABLE;
 		ac->reasons = 0;
+		if (partners_apply(r->profile, ctl)) {
+			ac->verdict = CONTROL_GAP;
+			ac->reasons = GAP_PARTNERS;
+		}
 		break;
 	case STATUS_ACCEPTED_RISK:
 		if ((double)pc->expires > r->now) {
@@ -187,7 +266,8 @@ static void judge_control(struct assess_result *r, const struct profile_control 
 			ac->reasons = 0;
 		} else {
 			ac->verdict = CONTROL_GAP;
-			ac->reasons = GAP_RISK_EXPIRED | (ac->reasons & GAP_FALLS_SHORT);
+			ac->reasons =
+			    GAP_RISK_EXPIRED | (ac->reasons & (GAP_FALLS_SHORT | GAP_MEASURED));
 		}
 		break;
 	case STATUS_IMPLEMENTED:
@@ -302,11 +382,69 @@ void assess_free(struct assess_result *r)
 	if (!r)
 		return;
 	for (size_t i = 0; i < r->ncontrols; i++) {
-		free(r->controls[i].items);
-		free(r->controls[i].evidence_issues);
+		struct assess_control *ac = &r->controls[i];
+		for (size_t a = 0; a < ac->nattestations; a++) {
+			struct assess_attestation *at = &ac->attestations[a];
+			for (size_t f = 0; f < at->nfiles; f++) {
+				free(at->files[f]);
+				free(at->sha256[f]);
+			}
+			free(at->files);
+			free(at->sha256);
+			free(at->item);
+			free(at->by);
+			free(at->note);
+		}
+		free(ac->attestations);
+		free(ac->items);
+		free(ac->evidence_issues);
 	}
 	free(r->controls);
 	free(r);
+}
+
+static char *jstr(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return xstrdup(s ? s : "");
+}
+
+void assess_attach_attestation(struct assess_result *r, json_t *entry)
+{
+	json_t *p = json_object_get(entry, "payload"), *ev = json_object_get(p, "evidence"), *f;
+	const char *id = json_string_value(json_object_get(p, "control"));
+	const struct eval_item *it;
+	const struct control *ctl;
+	struct assess_control *ac = NULL;
+	struct assess_attestation *at;
+	size_t i;
+
+	if (!id)
+		return;
+	it = catalog_item(r->catalog, id);
+	ctl = it ? it->control : catalog_control(r->catalog, id);
+	for (i = 0; ctl && i < r->ncontrols && !ac; i++)
+		if (r->controls[i].control == ctl)
+			ac = &r->controls[i];
+	if (!ac)
+		return;
+	ac->attestations =
+	    xrealloc(ac->attestations, (ac->nattestations + 1) * sizeof(*ac->attestations));
+	at = &ac->attestations[ac->nattestations++];
+	memset(at, 0, sizeof(*at));
+	at->seq = (long long)json_integer_value(json_object_get(entry, "seq"));
+	at->at = (double)json_integer_value(json_object_get(entry, "at")) / 1000.0;
+	at->item = xstrdup(id);
+	at->by = jstr(p, "by");
+	at->note = jstr(p, "note");
+	at->nfiles = json_array_size(ev);
+	at->files = xcalloc(at->nfiles + 1, sizeof(char *));
+	at->sha256 = xcalloc(at->nfiles + 1, sizeof(char *));
+	json_array_foreach(ev, i, f)
+	{
+		at->files[i] = jstr(f, "file");
+		at->sha256[i] = jstr(f, "sha256");
+	}
 }
 
 int assess_exit_status(const struct assess_result *r, int strict)
@@ -340,7 +478,9 @@ static json_t *reasons_json(unsigned reasons)
 	             {GAP_FALLS_SHORT, "falls_short"},
 	             {GAP_NO_VALUE, "no_value"},
 	             {GAP_RISK_EXPIRED, "accepted_risk_expired"},
-	             {GAP_NOT_ASSESSED, "not_assessed"}};
+	             {GAP_NOT_ASSESSED, "not_assessed"},
+	             {GAP_MEASURED, "measured_finding"},
+	             {GAP_PARTNERS, "applies_with_partners"}};
 	json_t *a = json_array();
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -368,6 +508,17 @@ static json_t *item_json(const struct assess_item *ai)
 	json_object_set_new(j, "kind", json_string(catalog_ref_kind_name(ai->kind)));
 	json_object_set_new(j, "required", json_boolean(ai->ref->required));
 	json_object_set_new(j, "value", ai->provenance ? json_string(ai->value_text) : json_null());
+	if (ai->provenance) {
+		struct dynbuf w = DYNBUF_INIT;
+		assess_item_words(ai, ASSESS_VALUE, 0, &w);
+		json_object_set_new(j, "value_ja", json_string(dynbuf_ptr(&w)));
+		dynbuf_reset(&w);
+		assess_item_words(ai, ASSESS_VALUE, 1, &w);
+		json_object_set_new(j, "value_en", json_string(dynbuf_ptr(&w)));
+		dynbuf_release(&w);
+	}
+	if (ai->measured_finding)
+		json_object_set_new(j, "measured_finding", json_true());
 	json_object_set_new(j, "provenance",
 	                    ai->provenance ? json_string(assess_provenance_name(ai->provenance))
 	                                   : json_null());
@@ -389,6 +540,24 @@ static json_t *item_json(const struct assess_item *ai)
 	if (ai->ignored_measurement)
 		json_object_set_new(j, "ignored_measurement", json_true());
 	return j;
+}
+
+static json_t *attestations_json(const struct assess_control *ac)
+{
+	json_t *a = json_array();
+
+	for (size_t k = 0; k < ac->nattestations; k++) {
+		const struct assess_attestation *at = &ac->attestations[k];
+		json_t *files = json_array();
+		for (size_t f = 0; f < at->nfiles; f++)
+			json_array_append_new(files, json_pack("{s:s,s:s}", "file", at->files[f],
+			                                       "sha256", at->sha256[f]));
+		json_array_append_new(a,
+		                      json_pack("{s:I,s:s,s:f,s:s,s:s,s:o}", "ledger_seq",
+		                                (json_int_t)at->seq, "id", at->item, "at", at->at,
+		                                "by", at->by, "note", at->note, "files", files));
+	}
+	return a;
 }
 
 static json_t *evidence_json(const struct assess_control *ac)
@@ -482,6 +651,18 @@ json_t *assess_to_json(const struct assess_result *r)
 	                    json_pack("{s:s,s:i,s:b,s:s,s:s}", "name", p->service.name, "pattern",
 	                              r->pattern, "classified", p->service.classified, "profile",
 	                              p->path, "profile_sha256", sha));
+	{
+		json_t *pl = json_array();
+		for (size_t i = 0; i < p->npartners; i++) {
+			const struct profile_partner *pp = &p->partners[i];
+			json_array_append_new(pl,
+			                      json_pack("{s:s,s:s,s:o,s:o}", "name", pp->name,
+			                                "role", profile_partner_role_name(pp->role),
+			                                "provides", str_or_null(pp->provides),
+			                                "contract", str_or_null(pp->contract)));
+		}
+		json_object_set_new(json_object_get(j, "service"), "partners", pl);
+	}
 	json_object_set_new(j, "assessed_at", json_string(at));
 	json_object_set_new(j, "summary", assess_summary_json(r));
 	for (size_t i = 0; i < r->ncontrols; i++) {
@@ -509,6 +690,12 @@ json_t *assess_to_json(const struct assess_result *r)
 		json_object_set_new(c, "notes", str_or_null(pc->notes));
 		json_object_set_new(c, "expires", time_or_null(pc->expires));
 		json_object_set_new(c, "evidence", evidence_json(ac));
+		json_object_set_new(c, "attestations", attestations_json(ac));
+		if (ac->has_finding)
+			json_object_set_new(c, "finding",
+			                    json_pack("{s:s,s:s,s:f}", "source", ac->finding_source,
+			                              "detail", ac->finding_detail, "at",
+			                              ac->finding_at));
 		for (size_t k = 0; k < ac->nitems; k++)
 			json_array_append_new(items, item_json(&ac->items[k]));
 		json_object_set_new(c, "evaluation_items", items);

@@ -1,9 +1,13 @@
 /*
- * assess - the assessment of one service (issue 3): a verdict for every
- * countermeasure and every evaluation item of the service's pattern, from
- * what its profile declares and, where the monitor or the collectors
- * measured something, from the measurement (provenance "measured"; a
- * measurement worse than the declared value is reported as a disagreement).
+ * assess - the assessment of one service: a verdict for every
+ * countermeasure and every evaluation item of the service's pattern, in the
+ * guideline's terms (I.8.1, I.8.5: 参照値を満たす / 参照値に達しない / 値なし;
+ * 対策済み / 要対応 …, never pass or fail), from what its profile declares
+ * (with its partners:) and, where the monitor or the collectors measured
+ * something, from the measurement (provenance "measured"; a measurement
+ * worse than the declared value is reported as a disagreement; a finding
+ * without a value is a shortfall). Attestations from the ledger are
+ * attached to their controls as evidence (assess_attach_attestation()).
  *
  * assess_run() is a pure function of (catalog, profile, measured values,
  * now): it reads no file and no clock. The writers in assess_write.c (table,
@@ -66,6 +70,8 @@ enum gap_reason {
 	GAP_NO_VALUE = 1u << 2,     /* an item with a reference has no value */
 	GAP_RISK_EXPIRED = 1u << 3, /* accepted_risk past its expires */
 	GAP_NOT_ASSESSED = 1u << 4, /* not in the profile */
+	GAP_MEASURED = 1u << 5,     /* a collector found a shortfall (clock, firewall) */
+	GAP_PARTNERS = 1u << 6, /* not_applicable, but partners: (or II.8.1.1) says it applies */
 };
 
 struct assess_item {
@@ -92,6 +98,7 @@ struct assess_item {
 	double measured_at;
 	char measured_detail[256];
 	int disagreement;        /* the measurement is worse than the declared value */
+	int measured_finding;    /* a collector's finding without a value: falls short */
 	int ignored_measurement; /* a measurement of the wrong type was left out */
 	enum item_verdict verdict;
 	enum severity severity; /* for falls_short and no_value */
@@ -104,6 +111,19 @@ struct assess_evidence_issue {
 	int mismatch; /* the file's SHA-256 differs */
 };
 
+/* A manual attestation from the evidence ledger (`saasguard attest`), shown
+ * with the control's evidence. Owned (copied) by the result. */
+struct assess_attestation {
+	long long seq; /* ledger entry */
+	double at;     /* when recorded (Unix seconds) */
+	char *item;    /* the id attested (control or item) */
+	char *by;      /* who */
+	char *note;    /* what was done */
+	char **files;  /* evidence files and their SHA-256 (hex) */
+	char **sha256;
+	size_t nfiles;
+};
+
 struct assess_control {
 	const struct control *control;
 	const struct profile_control *declared; /* never NULL; status UNSET when not listed */
@@ -114,6 +134,14 @@ struct assess_control {
 	size_t nitems;
 	struct assess_evidence_issue *evidence_issues;
 	size_t nevidence_issues;
+	/* A collector's finding for the control itself (III.1.1.5 clock not
+	 * synchronised, III.3.1.4 firewall unreadable): the worst, copied. */
+	struct assess_attestation *attestations;
+	size_t nattestations;
+	int has_finding;
+	char finding_source[96];
+	char finding_detail[256];
+	double finding_at;
 };
 
 struct assess_summary {
@@ -148,6 +176,11 @@ enum sg_code assess_run(const struct catalog *cat, const struct profile *profile
                         struct sg_error *err);
 void assess_free(struct assess_result *r);
 
+/* Attaches a ledger "attestation" entry ({"seq","at" (ms),"payload":{"control",
+ * "note","by","evidence":[{"file","sha256"}]}}) to its control; entries for
+ * ids outside the result are ignored. Strings are copied. */
+void assess_attach_attestation(struct assess_result *r, json_t *entry);
+
 /* 0 when the service passes (strict: recommended controls count too), 1
  * otherwise: the exit status of `saasguard assess`. */
 int assess_exit_status(const struct assess_result *r, int strict);
@@ -168,7 +201,25 @@ const char *assess_item_verdict_name(enum item_verdict v);       /* "meets" ... 
 const char *assess_control_verdict_name(enum control_verdict v); /* "compliant" ... */
 const char *assess_severity_name(enum severity s);               /* "critical" ... ("" for none) */
 const char *assess_provenance_name(enum provenance p);           /* "declared" | "measured" */
-/* Japanese labels: 適合, 不適合 ... */
+/* Which value of an item assess_item_words() renders. */
+enum assess_value_which {
+	ASSESS_VALUE = 0, /* the value judged */
+	ASSESS_DECLARED,
+	ASSESS_TARGET,
+};
+/* The value in words for people (「24時間」「ホットスタンバイ」), never a token;
+ * appends nothing when the item has no such value. */
+void assess_item_words(const struct assess_item *ai, enum assess_value_which which, int lang,
+                       struct dynbuf *out);
+
+/* The pattern's reference value for people: the guideline's own text in
+ * Japanese (「ベンダリリースから 24 時間以内」), in words in English ("24 hours
+ * after the vendor's release"); without the "*". */
+void assess_reference_words(const struct assess_item *ai, int lang, struct dynbuf *out);
+
+/* Labels in the guideline's terms (I.8.1: countermeasures are indicators,
+ * not certification criteria; I.8.5: reference values are guides):
+ * 参照値を満たす / 参照値に達しない / 値なし …, 対策済み / 要対応 … */
 const char *assess_item_verdict_label(enum item_verdict v, int lang);
 const char *assess_control_verdict_label(enum control_verdict v, int lang);
 const char *assess_severity_label(enum severity s, int lang);

@@ -41,6 +41,13 @@ enum sg_code assess_write(const struct assess_result *r, enum assess_format fmt,
                           const struct assess_write_opts *o, struct dynbuf *out,
                           struct sg_error *err);
 
+/* I.8.1's caveat (countermeasures are indicators, not certification
+ * criteria; reference values are guides), for every gap report, HTML and PDF. */
+const char *assess_caveat_text(int lang);
+/* I.3's scope, I.4's "not exhaustive" and I.8.6's who reads what, for the
+ * introduction of an assessment. */
+const char *assess_scope_text(int lang);
+
 /* The Annex 2 and Annex 3 checklist rows the CSV and the xlsx workbook show:
  * one row per evaluation item (one per countermeasure without items), the
  * columns named in the user's language:

@@ -70,10 +70,16 @@ static void summary_table(const struct assess_result *r, int lang, struct table 
 	add_pair(t, L(lang, "プロファイル", "profile"), base ? base + 1 : r->profile->path);
 	timeutil_local((long long)r->now, "Asia/Tokyo", 0, when);
 	add_pair(t, L(lang, "評価日時", "assessed at"), when);
-	add_pair(t, L(lang, "判定", "result"),
-	         s->passed ? L(lang, "合格（基本の対策項目と * の評価項目をすべて満たす）",
-	                       "pass (every basic countermeasure and * item met)")
-	                   : L(lang, "不合格", "fail"));
+	/* the guideline's terms, never pass/fail (I.8.1, I.8.5) */
+	add_pair(t, L(lang, "概況", "overview"),
+	         s->passed ? L(lang,
+	                       "基本の対策項目は全て対策済み・対象外・リスク受容で、* の評価項目は"
+	                       "全て参照値を満たしています",
+	                       "every basic countermeasure is in place, not applicable or an "
+	                       "accepted risk, and every * item meets its reference value")
+	                   : L(lang, "基本の対策項目か * の評価項目に要対応のものがあります",
+	                       "some basic countermeasures or * items are to be addressed"));
+	add_pair(t, L(lang, "注記", "note"), assess_caveat_text(lang));
 	verdict_counts(s->basic_verdicts, lang, &b);
 	add_pair(t, L(lang, "基本の対策項目", "basic countermeasures"), dynbuf_ptr(&b));
 	dynbuf_reset(&b);
@@ -86,7 +92,7 @@ static void summary_table(const struct assess_result *r, int lang, struct table 
 		              s->item_verdicts[i]);
 	add_pair(t, L(lang, "評価項目", "evaluation items"), dynbuf_ptr(&b));
 	add_pairf(t, L(lang, "* の評価項目", "* items"),
-	          L(lang, "%zu 件中 %zu 件達成", "%zu met of %zu"),
+	          L(lang, "%zu 件中 %zu 件が参照値を満たす", "%zu of %zu meet the reference value"),
 	          lang == SG_LANG_EN ? s->required_met : s->required_items,
 	          lang == SG_LANG_EN ? s->required_items : s->required_met);
 	add_pairf(t, L(lang, "計測値で判定した評価項目", "items judged on measurements"), "%zu",
@@ -94,9 +100,9 @@ static void summary_table(const struct assess_result *r, int lang, struct table 
 	add_pair(t, L(lang, "ガイドライン", "guideline"),
 	         L(lang, CATALOG_EDITION_JA, CATALOG_EDITION_EN));
 	add_pair(t, L(lang, "凡例（実施チェック）", "legend (implemented)"),
-	         L(lang, "○ 適合　× 不適合・未評価　－ 対象外　△ リスク受容",
-	           "yes compliant, no gap or not assessed, n/a not applicable, accepted: accepted "
-	           "risk"));
+	         L(lang, "○ 対策済み　× 要対応・未評価　－ 対象外　△ リスク受容",
+	           "yes in place, no to be addressed or not assessed, n/a not applicable, "
+	           "accepted: accepted risk"));
 	add_pairf(t, L(lang, "作成", "written by"), "saasguard %s", SAASGUARD_VERSION);
 	dynbuf_release(&b);
 }
@@ -195,8 +201,12 @@ enum sg_code sla_xlsx(const struct assess_result *r, int lang, struct dynbuf *ou
 		    : !strcmp(level, "basic") ? "基本"
 		                              : "推奨",
 		    dynbuf_ptr(&ref),
-		    json_is_string(json_object_get(c, "committed")) ? jstr(c, "committed") : "-",
+		    /* in words (「1ヶ月」), never the token */
+		    json_is_string(json_object_get(c, "committed"))
+		        ? L(lang, jstr(c, "committed_ja"), jstr(c, "committed_en"))
+		        : "-",
 		    !strcmp(from, "target")      ? L(lang, "当社の目標", "own target")
+		    : !strcmp(from, "declared")  ? L(lang, "当社の申告", "declared")
 		    : !strcmp(from, "reference") ? L(lang, "対策参照値", "reference value")
 		                                 : "",
 		    L(lang, jstr(c, "clause_ja"), jstr(c, "clause_en")),
@@ -220,12 +230,13 @@ enum sg_code sla_xlsx(const struct assess_result *r, int lang, struct dynbuf *ou
 		    &note, "%s",
 		    L(lang,
 		      "総務省「ASP・SaaS における情報セキュリティ対策ガイドライン」の評価項目"
-		      "について、当社が約定する値を示します。目標を定めた項目は、対策参照値"
-		      "より厳しい当社の目標値を約定値とします。* は特に達成が必要な値です。",
+		      "について、当社が約定する値（約定値）を示します。約定値は当社の目標値、目標が"
+		      "ない項目は当社の申告値、いずれもない項目は対策参照値です。* は特に達成が"
+		      "必要な値です。",
 		      "The values committed to for each evaluation item of the MIC ASP/SaaS "
-		      "information security guideline. Where the provider set a stricter "
-		      "target, the target is the commitment. * marks a value that must "
-		      "especially be met."));
+		      "information security guideline: the provider's target, else the value it "
+		      "declared, else the reference value. * marks a value that must especially "
+		      "be met."));
 		add_pair(&sum, L(lang, "説明", "about"), dynbuf_ptr(&note));
 		add_pair(&sum, L(lang, "ガイドライン", "guideline"),
 		         L(lang, CATALOG_EDITION_JA, CATALOG_EDITION_EN));

@@ -2,6 +2,7 @@
  * catalog - loads the compiled-in guideline data; see catalog.h.
  */
 #include <ctype.h>
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,6 +148,25 @@ static enum sg_code load_quantity(struct reference_value *r, json_t *v, const ch
 	return SG_OK;
 }
 
+static struct footnote *load_footnotes(json_t *arr, size_t *n)
+{
+	struct footnote *f;
+	json_t *x;
+	size_t i;
+
+	*n = json_array_size(arr);
+	if (!*n)
+		return NULL;
+	f = xcalloc(*n, sizeof(*f));
+	json_array_foreach(arr, i, x)
+	{
+		f[i].number = (int)json_integer_value(json_object_get(x, "number"));
+		f[i].term_ja = str(x, "term_ja");
+		f[i].text_ja = str(x, "text_ja");
+	}
+	return f;
+}
+
 static enum sg_code load_item(struct catalog *c, struct control *ctl, struct eval_item *it,
                               json_t *j, struct sg_error *err)
 {
@@ -159,6 +179,11 @@ static enum sg_code load_item(struct catalog *c, struct control *ctl, struct eva
 	it->name_ja = str(j, "name_ja");
 	it->name_en = str(j, "name_en");
 	it->control = ctl;
+	it->starts_ja = json_string_value(json_object_get(j, "starts_ja"));
+	it->starts_en = json_string_value(json_object_get(j, "starts_en"));
+	if (!it->starts_ja != !it->starts_en)
+		return bad(err, it->id, "starts_ja and starts_en go together");
+	it->footnotes = load_footnotes(json_object_get(j, "footnotes"), &it->nfootnotes);
 	idlen = strlen(it->id);
 	if (idlen < 3 || strncmp(it->id, ctl->id, strlen(ctl->id)) || it->id[idlen - 2] != '.')
 		return bad(err, it->id, "item id does not extend its control's id");
@@ -221,6 +246,12 @@ static enum sg_code load_controls(struct catalog *c, json_t *arr, struct sg_erro
 		ctl->nbest_practices = json_array_size(bps);
 		ctl->best_practices_ja = xcalloc(ctl->nbest_practices + 1, sizeof(char *));
 		json_array_foreach(bps, k, x) ctl->best_practices_ja[k] = str_or_empty(x);
+		ctl->footnotes = load_footnotes(json_object_get(j, "footnotes"), &ctl->nfootnotes);
+		lv = str(j, "partners");
+		ctl->partners = !strcmp(lv, "partner")  ? PARTNERS_PARTNER
+		                : !strcmp(lv, "any")    ? PARTNERS_ANY
+		                : !strcmp(lv, "always") ? PARTNERS_ALWAYS
+		                                        : PARTNERS_NONE;
 		ctl->nitems = json_array_size(items);
 		ctl->items = xcalloc(ctl->nitems + 1, sizeof(*ctl->items));
 		json_array_foreach(items, k, x)
@@ -268,6 +299,10 @@ enum sg_code catalog_load_from(struct catalog **out, const char *part2, const ch
 	json_object_set(c->doc, "levels", json_object_get(pt, "levels"));
 	json_object_set(c->doc, "service_types", json_object_get(pt, "service_types"));
 	json_object_set(c->doc, "questions", json_object_get(pt, "questions"));
+	json_object_set(c->doc, "glossary", json_object_get(pt, "glossary"));
+	json_object_set(c->doc, "table2_note", json_object_get(pt, "table2_note"));
+	if (!json_object_get(c->doc, "glossary"))
+		json_object_set_new(c->doc, "glossary", json_array());
 	if (!json_object_get(c->doc, "questions"))
 		json_object_del(c->doc, "questions");
 
@@ -314,6 +349,18 @@ enum sg_code catalog_load_from(struct catalog **out, const char *part2, const ch
 		st->note_ja = str(j, "note_ja");
 	}
 	c->nservice_types = n;
+	n = json_array_size(json_object_get(c->doc, "glossary"));
+	c->glossary = xcalloc(n + 1, sizeof(*c->glossary));
+	json_array_foreach(json_object_get(c->doc, "glossary"), i, j)
+	{
+		struct glossary_term *g = &c->glossary[i];
+		g->section = str(j, "section");
+		g->number = str(j, "number");
+		g->term_ja = str(j, "term_ja");
+		g->term_en = str(j, "term_en");
+		g->text_ja = str(j, "text_ja");
+	}
+	c->nglossary = n;
 	json_decref(p2);
 	json_decref(p3);
 	json_decref(pt);
@@ -338,9 +385,13 @@ void catalog_free(struct catalog *c)
 	if (!c)
 		return;
 	for (size_t i = 0; i < c->ncontrols; i++) {
+		for (size_t k = 0; k < c->controls[i].nitems; k++)
+			free(c->controls[i].items[k].footnotes);
+		free(c->controls[i].footnotes);
 		free(c->controls[i].best_practices_ja);
 		free(c->controls[i].items);
 	}
+	free(c->glossary);
 	free(c->controls);
 	free(c->sections);
 	free(c->service_types);
@@ -479,6 +530,212 @@ int catalog_pattern_for(const struct catalog *c, const char *conf, const char *i
 		    !strcmp(c->patterns[i].availability, avail))
 			return c->patterns[i].pattern;
 	return 0;
+}
+
+enum sg_code catalog_classify(const struct catalog *c, int pi, int ts, const char *avail,
+                              int *pattern, struct sg_error *err)
+{
+	*pattern = catalog_pattern_for(c, pi || ts ? "high" : "low", "high", avail);
+	if (!*pattern)
+		return sg_error_set(
+		    err, SG_ERR_INTERNAL,
+		    ETR(err, "図表1にこの組合せ（可用性「%s」）のパターンがありません",
+		        "Table 1 has no pattern for these levels (availability %s)"),
+		    avail);
+	return SG_OK;
+}
+
+const struct reference_value *catalog_item_ref(const struct eval_item *it, int pattern)
+{
+	if (!it || pattern < 1 || pattern > CATALOG_PATTERNS)
+		return NULL;
+	return &it->refs[pattern - 1];
+}
+
+char *catalog_fold(const char *s)
+{
+	gchar *nfkc = g_utf8_normalize(s ? s : "", -1, G_NORMALIZE_NFKC);
+	gchar *low = nfkc ? g_utf8_casefold(nfkc, -1) : NULL;
+	struct dynbuf b = DYNBUF_INIT;
+
+	for (const gchar *p = low ? low : ""; *p; p = g_utf8_next_char(p)) {
+		gunichar u = g_utf8_get_char(p);
+		if (g_unichar_isspace(u) || u == 0x3000)
+			continue;
+		dynbuf_add(&b, p, (size_t)(g_utf8_next_char(p) - p));
+	}
+	g_free(nfkc);
+	g_free(low);
+	return dynbuf_detach(&b, NULL);
+}
+
+/* The folded name before its first parenthesis: "検索サービス（一般向け）" -> "検索サービス". */
+static char *short_name(const char *name)
+{
+	char *f = catalog_fold(name);
+	char *paren = strchr(f, '(');
+
+	if (paren)
+		*paren = '\0';
+	return f;
+}
+
+enum catalog_type_match catalog_service_type_find(const struct catalog *c, const char *name,
+                                                  const struct service_type **out, size_t max,
+                                                  size_t *n)
+{
+	char *q = catalog_fold(name);
+	enum catalog_type_match m = CATALOG_TYPE_NONE;
+
+	*n = 0;
+	for (size_t i = 0; i < c->nservice_types && *q && !*n; i++) {
+		char *ja = catalog_fold(c->service_types[i].name_ja);
+		char *en = catalog_fold(c->service_types[i].name_en);
+		if (!strcmp(q, ja) || !strcmp(q, en)) {
+			out[(*n)++] = &c->service_types[i];
+			m = CATALOG_TYPE_FOUND;
+		}
+		free(ja);
+		free(en);
+	}
+	for (size_t pass = 0; pass < 2 && *q && !*n; pass++) {
+		for (size_t i = 0; i < c->nservice_types; i++) {
+			char *ja = pass ? catalog_fold(c->service_types[i].name_ja)
+			                : short_name(c->service_types[i].name_ja);
+			int hit = pass ? strstr(ja, q) != NULL : !strcmp(ja, q);
+			free(ja);
+			if (!hit)
+				continue;
+			if (*n < max)
+				out[*n] = &c->service_types[i];
+			(*n)++;
+		}
+		if (*n)
+			m = pass      ? CATALOG_TYPE_CANDIDATES
+			    : *n == 1 ? CATALOG_TYPE_FOUND
+			              : CATALOG_TYPE_AMBIGUOUS;
+	}
+	if (*n > max)
+		*n = max;
+	free(q);
+	return m;
+}
+
+const struct glossary_term *catalog_glossary_find(const struct catalog *c, const char *term)
+{
+	char *q = catalog_fold(term);
+	const struct glossary_term *hit = NULL;
+
+	for (size_t i = 0; i < c->nglossary && !hit; i++) {
+		char *ja = catalog_fold(c->glossary[i].term_ja);
+		char *en = catalog_fold(c->glossary[i].term_en);
+		if (*q && (!strcmp(q, ja) || !strcmp(q, en)))
+			hit = &c->glossary[i];
+		free(ja);
+		free(en);
+	}
+	free(q);
+	return hit;
+}
+
+void catalog_roman(size_t n, char *buf, size_t bufsz)
+{
+	static const struct {
+		size_t v;
+		const char *s;
+	} r[] = {{10, "x"}, {9, "ix"}, {5, "v"}, {4, "iv"}, {1, "i"}};
+	struct dynbuf b = DYNBUF_INIT;
+
+	if (n >= 40) {
+		snprintf(buf, bufsz, "%zu", n);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+		for (; n >= r[i].v; n -= r[i].v)
+			dynbuf_addstr(&b, r[i].s);
+	snprintf(buf, bufsz, "%s", dynbuf_ptr(&b));
+	dynbuf_release(&b);
+}
+
+/* 1 for "a) …", 2 for "1) …", 0 for a paragraph. */
+static int list_depth(const char *line)
+{
+	if (line[0] >= 'a' && line[0] <= 'z' && line[1] == ')')
+		return 1;
+	if (isdigit((unsigned char)line[0]) && line[1] == ')')
+		return 2;
+	return 0;
+}
+
+/* HTML: paragraphs and nested <ul> lists. */
+static void text_render_html(const char *text, struct dynbuf *out)
+{
+	const char *p = text ? text : "";
+	int depth = 0, listed = 0;
+
+	while (*p) {
+		size_t len = strcspn(p, "\n");
+		char *line = xstrndup(p, len);
+		int d = list_depth(line);
+		if (d) {
+			listed = 1;
+			for (; depth < d; depth++)
+				dynbuf_addstr(out, "<ul>");
+			for (; depth > d; depth--)
+				dynbuf_addstr(out, "</ul>");
+			dynbuf_addstr(out, "<li>");
+			dynbuf_add_html_escaped(out, line);
+			dynbuf_addstr(out, "</li>\n");
+		} else if (depth) {
+			dynbuf_addstr(out, "<li class=\"cont\">");
+			dynbuf_add_html_escaped(out, line);
+			dynbuf_addstr(out, "</li>\n");
+		} else {
+			dynbuf_addstr(out, "<p>");
+			dynbuf_add_html_escaped(out, line);
+			dynbuf_addstr(out, "</p>\n");
+		}
+		free(line);
+		p += len;
+		if (*p)
+			p++;
+	}
+	for (; depth > 0; depth--)
+		dynbuf_addstr(out, "</ul>");
+	if (listed)
+		dynbuf_addch(out, '\n');
+}
+
+void catalog_text_render(const char *text, int md, int indent, struct dynbuf *out)
+{
+	const char *p = text ? text : "";
+	int in_list = 0;
+
+	if (md == CATALOG_TEXT_HTML) {
+		text_render_html(text, out);
+		return;
+	}
+	while (*p) {
+		size_t len = strcspn(p, "\n");
+		char *line = xstrndup(p, len);
+		int d = list_depth(line);
+		if (d) {
+			if (md && !in_list)
+				dynbuf_addch(out, '\n');
+			dynbuf_printf(out, "%*s%s%s\n", indent + (d - 1) * (md ? 4 : 3), "",
+			              md ? "- " : "", line);
+			in_list = 1;
+		} else if (md && in_list) {
+			/* a line under a list item (II.7.1.1's a) … then its sources) */
+			dynbuf_printf(out, "%*s%s\n", indent + 2, "", line);
+		} else {
+			dynbuf_printf(out, "%*s%s\n", indent, "", line);
+		}
+		free(line);
+		p += len;
+		if (*p)
+			p++;
+	}
 }
 
 size_t catalog_suggest(const struct catalog *c, const char *id, const char **out, size_t max)

@@ -1,9 +1,10 @@
 /*
  * catalog - the guideline as data: sections, the 68 countermeasures
  * (controls), their 37 evaluation items with a typed reference value for each
- * of the six patterns, Table 1 (patterns), Table 2 (service types) and the
- * I.7.1 criteria. Compiled in from the JSON files in data/catalog; read-only; knows
- * nothing about any service.
+ * of the six patterns, Table 1 (patterns), Table 2 (service types and how a
+ * name is looked up in it), the I.7.1 criteria, the footnotes that define
+ * terms and reference values, and the I.9 glossary. Compiled in from the JSON
+ * files in data/catalog; read-only; knows nothing about any service.
  *
  * Ownership: catalog_load() returns a catalog the caller frees with
  * catalog_free(). Every pointer inside (strings, arrays, the JSON document)
@@ -16,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "dynbuf.h"
 #include "error.h"
 #include "value.h"
 
@@ -61,12 +63,35 @@ struct reference_value {
 
 struct control;
 
+/* A footnote of the guideline that defines a term or a reference value
+ * (¹⁵ ホットスタンバイ …), carried with its control or item. */
+struct footnote {
+	int number;
+	const char *term_ja;
+	const char *text_ja;
+};
+
+/* An I.9 glossary entry (I.9.1: from JIS Q 27001; I.9.2: the guideline's own). */
+struct glossary_term {
+	const char *section; /* "I.9.1" | "I.9.2" */
+	const char *number;  /* "iv" */
+	const char *term_ja;
+	const char *term_en;
+	const char *text_ja;
+};
+
 struct eval_item {
 	const char *id; /* "III.1.1.1.a" */
 	char letter;    /* 'a' */
 	const char *name_ja;
 	const char *name_en;
-	struct reference_value refs[CATALOG_PATTERNS]; /* refs[p - 1] */
+	struct reference_value refs[CATALOG_PATTERNS]; /* use catalog_item_ref() */
+	/* The point the time is measured from, when the reference value names
+	 * one ("ベンダリリースから", "検知後"); NULL otherwise. */
+	const char *starts_ja;
+	const char *starts_en;
+	struct footnote *footnotes;
+	size_t nfootnotes;
 	const struct control *control;
 };
 
@@ -89,6 +114,13 @@ struct control {
 	size_t nbest_practices;
 	struct eval_item *items;
 	size_t nitems;
+	struct footnote *footnotes;
+	size_t nfootnotes;
+	/* How a profile's partners: bear on it (II.2.2, II.3, II.8.1.1): it cannot
+	 * be not_applicable when a partner ASP/SaaS (PARTNERS_PARTNER) or any
+	 * partner or contractor (PARTNERS_ANY) is listed, or at all
+	 * (PARTNERS_ALWAYS: II.8.1.1's unified user support). */
+	enum { PARTNERS_NONE = 0, PARTNERS_PARTNER, PARTNERS_ANY, PARTNERS_ALWAYS } partners;
 	json_t *json; /* the control's object in the merged document */
 };
 
@@ -115,6 +147,8 @@ struct catalog {
 	struct pattern patterns[CATALOG_PATTERNS];
 	struct service_type *service_types;
 	size_t nservice_types;
+	struct glossary_term *glossary; /* I.9, in the guideline's order */
+	size_t nglossary;
 	json_t *levels; /* the I.7.1 criteria, as in patterns.json */
 	json_t *doc;    /* {"sections","controls","patterns","levels","service_types"} */
 };
@@ -142,6 +176,46 @@ size_t catalog_suggest(const struct catalog *c, const char *id, const char **out
 /* Table 1: the pattern for C/I/A levels, or 0 when none matches. */
 int catalog_pattern_for(const struct catalog *c, const char *confidentiality, const char *integrity,
                         const char *availability);
+/* I.7.1 applied: personal information or trade secrets make confidentiality
+ * high, integrity is always high; then Table 1. SG_ERR_INTERNAL (with a
+ * message in both languages) when the catalog's Table 1 has no such row. */
+enum sg_code catalog_classify(const struct catalog *c, int personal_information, int trade_secrets,
+                              const char *availability, int *pattern, struct sg_error *err);
+
+/* The reference value of an item for a pattern; NULL when pattern is not 1..6. */
+const struct reference_value *catalog_item_ref(const struct eval_item *it, int pattern);
+
+/* Text folded for comparing names: Unicode NFKC (glib), case-folded, white
+ * space removed, so "ＥＲＰ（財務会計等）" and "ERP(財務会計等)" compare equal. Caller frees. */
+char *catalog_fold(const char *s);
+
+/* Table 2 lookup that never guesses. A name equal (after catalog_fold) to a
+ * type's Japanese or English name, or to exactly one type's name before its
+ * parenthesis, is FOUND (out[0]). Several types sharing that short name are
+ * AMBIGUOUS; types whose Japanese name merely contains the text are
+ * CANDIDATES; all of them are listed in out (up to max). */
+enum catalog_type_match {
+	CATALOG_TYPE_NONE = 0,
+	CATALOG_TYPE_FOUND,
+	CATALOG_TYPE_AMBIGUOUS,
+	CATALOG_TYPE_CANDIDATES,
+};
+enum catalog_type_match catalog_service_type_find(const struct catalog *c, const char *name,
+                                                  const struct service_type **out, size_t max,
+                                                  size_t *n);
+
+/* The I.9 entry whose term (Japanese or English, folded) is term; NULL when none. */
+const struct glossary_term *catalog_glossary_find(const struct catalog *c, const char *term);
+
+/* The guideline numbers best practices i., ii., iii. …: 1 -> "i", 4 -> "iv". */
+void catalog_roman(size_t n, char *buf, size_t bufsz);
+
+/* Appends a text of the guideline (paragraphs joined by \n, "a) …" items and
+ * nested "1) …" items) as nested lists: CATALOG_TEXT_PLAIN (indented),
+ * CATALOG_TEXT_MARKDOWN or CATALOG_TEXT_HTML (<p> and nested <ul>, escaped).
+ * indent is the first level's indentation in spaces (plain, Markdown). */
+enum { CATALOG_TEXT_PLAIN = 0, CATALOG_TEXT_MARKDOWN = 1, CATALOG_TEXT_HTML = 2 };
+void catalog_text_render(const char *text, int md, int indent, struct dynbuf *out);
 
 const char *catalog_level_name(enum level l);       /* "basic" | "recommended" */
 const char *catalog_level_name_ja(enum level l);    /* "基本" | "推奨" */

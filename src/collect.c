@@ -12,6 +12,7 @@
 #include "collect.h"
 #include "dynbuf.h"
 #include "ledger.h"
+#include "ledger_events.h"
 #include "timeutil.h"
 #include "value.h"
 #include "xalloc.h"
@@ -389,7 +390,7 @@ enum sg_code collect_run(const struct collect_plan *plan, const struct collect_c
 enum sg_code collect_store(struct store *s, const char *service, int pattern,
                            struct collect_results *res, long long *ledger_seq, struct sg_error *err)
 {
-	json_t *payload, *arr = json_array();
+	json_t *arr = json_array();
 	enum sg_code rc = store_begin(s, err);
 
 	if (rc) {
@@ -399,29 +400,22 @@ enum sg_code collect_store(struct store *s, const char *service, int pattern,
 	for (size_t i = 0; i < res->n && !rc; i++) {
 		struct measurement *r = &res->v[i];
 		struct measurement m = *r;
-		json_t *o;
 
 		m.service = service;
 		rc = store_collect_insert(s, &m, &r->id, err);
 		if (rc)
 			break;
-		o = json_pack("{s:I,s:s,s:s?,s:s?,s:s,s:s?,s:s?,s:f}", "measurement", r->id,
-		              "collector", r->collector, "item", r->item_id, "subject", r->subject,
-		              "status", store_collect_status_name(r->status), "value",
-		              r->value_text, "unit", r->unit, "at", r->measured_at);
-		if (r->evidence)
-			json_object_set_new(o, "evidence", json_string(r->evidence));
-		json_array_append_new(arr, o);
+		json_array_append_new(arr, ledger_events_measurement(
+		                               r->id, r->collector, r->item_id, r->subject,
+		                               store_collect_status_name(r->status), r->value_text,
+		                               r->unit, r->measured_at, r->evidence));
 	}
 	if (rc) {
 		store_rollback(s);
 		json_decref(arr);
 		return rc;
 	}
-	payload =
-	    json_pack("{s:s,s:i,s:o}", "service", service, "pattern", pattern, "results", arr);
-	rc = ledger_append(s, "measurements", payload, ledger_seq, err);
-	json_decref(payload);
+	rc = ledger_events_measurements(s, service, pattern, arr, ledger_seq, err);
 	if (rc) {
 		store_rollback(s);
 		return rc;

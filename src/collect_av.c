@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -83,11 +84,15 @@ static double cvd_build_time(const char *path, char *version, size_t vsz)
 	char hdr[513], *f[10];
 	size_t nf = 0;
 	double t = NAN;
-	FILE *fp = fopen(path, "rb");
+	int fd = fileio_open_regular(path, 0, NULL); /* a FIFO named *.cvd must not block */
+	FILE *fp = fd >= 0 ? fdopen(fd, "rb") : NULL;
 	size_t n;
 
-	if (!fp)
+	if (!fp) {
+		if (fd >= 0)
+			close(fd);
 		return NAN;
+	}
 	n = fread(hdr, 1, 512, fp);
 	fclose(fp);
 	dynbuf_release(&b);

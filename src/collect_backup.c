@@ -350,13 +350,16 @@ static int verify_file(const char *path, struct dynbuf *ev)
 			dynbuf_printf(ev, "sha256 %.16s… does not match the .sha256 file", sha);
 		}
 	} else if (l > 3 && !strcmp(path + l - 3, ".gz")) {
-		gzFile gz = gzopen(path, "rb");
+		int fd = fileio_open_regular(path, 0, NULL);
+		gzFile gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
 		char buf[65536];
 		int n = 0;
 		long long total = 0;
 		while (gz && (n = gzread(gz, buf, sizeof(buf))) > 0)
 			total += n;
 		int closed = gz ? gzclose(gz) : Z_ERRNO;
+		if (!gz && fd >= 0)
+			close(fd);
 		if (gz && n == 0 && closed == Z_OK) {
 			dynbuf_printf(ev, "gzip stream intact (%lld bytes), sha256 %.16s…", total,
 			              sha);

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <zlib.h>
 #ifdef HAVE_SD_JOURNAL
@@ -29,6 +30,7 @@
 #endif
 
 #include "collect.h"
+#include "fileio.h"
 #include "timeutil.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -195,11 +197,15 @@ static int line_time(const char *line, double mtime, double *t)
 /* The first line's time of a (possibly gzip'd) file into *t; -1 when none. */
 static int first_entry(const char *path, double mtime, double *t)
 {
-	gzFile gz = gzopen(path, "rb"); /* reads plain files too */
+	int fd = fileio_open_regular(path, 0, NULL);    /* never block on a FIFO */
+	gzFile gz = fd >= 0 ? gzdopen(fd, "rb") : NULL; /* reads plain files too */
 	char line[4096];
 
-	if (!gz)
+	if (!gz) {
+		if (fd >= 0)
+			close(fd);
 		return -1;
+	}
 	if (!gzgets(gz, line, sizeof(line))) {
 		gzclose(gz);
 		return -1;

@@ -131,7 +131,9 @@ static enum sg_code pw_run(void *p, const struct collect_ctx *ctx, struct collec
 	(void)err;
 	memset(&e2, 0, sizeof(e2));
 	e2.lang = ctx->lang;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), open_errno = errno;
+	/* O_NONBLOCK: a FIFO configured as the shadow file must not hang check
+	 * (fileio_read then refuses it as not a regular file). */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), open_errno = errno;
 	if (fd >= 0)
 		close(fd);
 	if (fd < 0 || fileio_read(path, 64u << 20, &text, &e2)) {

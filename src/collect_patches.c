@@ -18,6 +18,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <lz4frame.h>
@@ -68,12 +69,16 @@ static void patches_free(void *p)
 
 static int read_gz(const char *path, struct dynbuf *out)
 {
-	gzFile gz = gzopen(path, "rb");
+	int fd = fileio_open_regular(path, 0, NULL); /* never block on a FIFO */
+	gzFile gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
 	char buf[65536];
 	int n;
 
-	if (!gz)
+	if (!gz) {
+		if (fd >= 0)
+			close(fd);
 		return -1;
+	}
 	while ((n = gzread(gz, buf, sizeof(buf))) > 0)
 		if (out->len + (size_t)n > INDEX_MAX)
 			break;

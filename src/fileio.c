@@ -61,13 +61,20 @@ static int open_regular(const char *path, off_t max, struct sg_error *err, enum 
 		*rc = not_regular(path, err);
 		return -1;
 	}
-	if (st.st_size > max) {
+	if (max && st.st_size > max) {
 		close(fd);
 		*rc = too_large(path, (unsigned long long)max, err);
 		return -1;
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	return fd;
+}
+
+int fileio_open_regular(const char *path, off_t max, struct sg_error *err)
+{
+	enum sg_code rc;
+
+	return open_regular(path, max, err, &rc);
 }
 
 enum sg_code fileio_read(const char *path, size_t max, struct dynbuf *out, struct sg_error *err)

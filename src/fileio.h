@@ -40,6 +40,12 @@ enum fileio_flags {
 enum sg_code fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                                  int flags, struct sg_error *err);
 
+/* Opens path for reading like fileio_read() does: without blocking on a
+ * FIFO, refusing anything but a regular file of at most max bytes (0: no
+ * size limit). Returns a blocking descriptor the caller closes, or -1 with
+ * err set. For readers that stream (gzdopen, fdopen). */
+int fileio_open_regular(const char *path, off_t max, struct sg_error *err);
+
 /* mkdir -p with mode for the directories it creates. */
 enum sg_code fileio_mkdirs(const char *path, mode_t mode, struct sg_error *err);
 

@@ -14,6 +14,7 @@
 #include "assess.h"
 #include "i18n.h"
 #include "import.h"
+#include "judge.h"
 #include "profile.h"
 #include "timeutil.h"
 #include "value.h"
@@ -818,7 +819,8 @@ static void notes_cell(struct decl *d, const char *text)
 		char *one = xstrndup(line, len);
 		line += len + (nl ? 1 : 0);
 		if (!strncmp(one, "ギャップ: ", strlen("ギャップ: ")) ||
-		    !strncmp(one, "gap: ", 5)) {
+		    !strncmp(one, "要対応: ", strlen("要対応: ")) ||
+		    !strncmp(one, "to be addressed: ", 17) || !strncmp(one, "gap: ", 5)) {
 			free(one);
 			continue;
 		}
@@ -935,6 +937,21 @@ static int check_value(const char *v, struct dynbuf *why)
 	return 0;
 }
 
+/* The checklists print values in words (「ホットスタンバイ」「3世代」, judge.h):
+ * *v becomes the value grammar's token for them; 0 when it did. */
+static int words_to_token(char **v)
+{
+	struct dynbuf tok = DYNBUF_INIT;
+
+	if (judge_words_token(*v, &tok)) {
+		dynbuf_release(&tok);
+		return -1;
+	}
+	free(*v);
+	*v = dynbuf_detach(&tok, NULL);
+	return 0;
+}
+
 static void item_cell(struct importer *im, const struct grid *g, size_t row, size_t col,
                       const struct eval_item *it, char **slot, int target)
 {
@@ -945,7 +962,11 @@ static void item_cell(struct importer *im, const struct grid *g, size_t row, siz
 		free(v);
 		return;
 	}
-	if (check_value(v, &why)) {
+	int bad;
+
+	words_to_token(&v); /* 「24時間」 -> 24h; other text stays as written */
+	bad = check_value(v, &why);
+	if (bad) {
 		issue(im, g, row, col,
 		      IL(im, "%s の%s '%s' を値として読めません（%s）",
 		         "%s: the %s '%s' is not a value (%s)"),

@@ -36,4 +36,29 @@ int judge_larger_is_better(enum ref_kind kind);
 /* What to write for a value of kind, for hints: "a duration such as 5m". */
 const char *judge_expected(enum ref_kind kind, const struct value *model, int lang);
 
+/* A value in words for people, never a token (one rendering for the SLA,
+ * the assessment and the reports): 1mo -> 「1ヶ月」, service+1y ->
+ * 「サービス提供期間＋1年」, hot -> 「ホットスタンバイ」, 24x7 -> 「365日24時間」,
+ * every_backup -> 「バックアップ実施の都度」, 51h -> 「2日3時間」, [ic_card,
+ * biometric] -> 「ICカード又は生体認証」 (及び for all_of). kind tells the words
+ * for values without a quantity (done, 24x7, every_backup) and the
+ * connective of a set. lang: 0 Japanese, 1 English. Appends to out. */
+void judge_value_words(const struct value *v, enum ref_kind kind, int lang, struct dynbuf *out);
+/* A duration in words: one unit where exact (「1年」「3週間」), else days,
+ * hours, minutes and seconds (「12時間41分1秒」). */
+void judge_duration_words(double seconds, int lang, struct dynbuf *out);
+/* A duration token as written ("24h", "service+1y") in words keeping its
+ * unit (「24時間」, not 「1日」); 0 (nothing appended) for any other text. */
+int judge_token_words(const char *token, int lang, struct dynbuf *out);
+/* The inverse of judge_value_words() (Japanese or English words, as the
+ * checklists print them) into a value: 0, or -1 when s is not such words.
+ * For `saasguard import`, which reads its own checklists back. */
+int judge_words_parse(const char *s, struct value *v);
+/* judge_words_parse() written as the value grammar's token, keeping a
+ * single unit as written ("24時間" -> "24h", "サービス提供期間＋1年" ->
+ * "service+1y", 「ホットスタンバイ」 -> "hot"); 0, or -1 for other text. */
+int judge_words_token(const char *s, struct dynbuf *token);
+/* A set member in the guideline's words (「ICカード」, "IC card"). */
+const char *judge_member_words(enum value_set set, unsigned bit, int lang);
+
 #endif

@@ -7,14 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/evp.h>
 
 #include "dynbuf.h"
 #include "ledger.h"
-#include "ledger_key.h"
-#include "ledger_tsa.h"
 #include "merkle.h"
 #include "store_ledger.h"
 #include "timeutil.h"
@@ -206,24 +203,34 @@ enum sg_code ledger_each(struct store *s, const char *type, long long from_ms, l
 	return rc;
 }
 
-char *ledger_default_key_path(void)
+char *ledger_default_key_path(const char *db_path)
 {
 	const char *env = getenv("SAASGUARD_LEDGER_KEY");
-	char *db, *dir, *out;
+	char *db, *out;
 
 	if (env && *env)
 		return xstrdup(env);
-	db = store_default_path();
-	dir = dirname(db);
-	out = xstrfmt("%s/ledger.key", dir);
+	db = db_path ? xstrdup(db_path) : store_default_path();
+	out = xstrfmt("%s/ledger.key", dirname(db));
 	free(db);
 	return out;
 }
 
+void ledger_config_set_db(struct ledger_config *c, const char *db_path)
+{
+	if (!c->key_path_default || !db_path)
+		return;
+	free(c->key_path);
+	c->key_path = ledger_default_key_path(db_path);
+}
+
 void ledger_config_init(struct ledger_config *c)
 {
+	const char *env = getenv("SAASGUARD_LEDGER_KEY");
+
 	memset(c, 0, sizeof(*c));
-	c->key_path = ledger_default_key_path();
+	c->key_path = ledger_default_key_path(NULL);
+	c->key_path_default = !(env && *env);
 	c->seal_every_entries = 1000;
 	c->seal_every = 600;
 	c->tsa_timeout = 30;
@@ -263,6 +270,7 @@ enum sg_code ledger_config_load(struct ledger_config *c, const struct ydoc *doc,
 			return rc;
 		free(c->key_path);
 		c->key_path = resolve(base_dir, str);
+		c->key_path_default = 0;
 	}
 	if ((n = ydoc_get(section, "tsa_url"))) {
 		if ((rc = ydoc_str(doc, n, "ledger.tsa_url", &str, err)))
@@ -313,185 +321,115 @@ enum sg_code ledger_config_load(struct ledger_config *c, const struct ydoc *doc,
 	return SG_OK;
 }
 
+/* "2026-11-25T12:00:00.123Z" */
 static void time_text(long long at_ms, char out[40])
 {
-	time_t t = (time_t)(at_ms / 1000);
-	struct tm tm;
-	char buf[32];
+	long long sec = at_ms >= 0 ? at_ms / 1000 : (at_ms - 999) / 1000;
+	char iso[32];
 
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, 40, "%s.%03lldZ", buf, at_ms % 1000);
+	timeutil_utc(sec, iso);
+	iso[strlen(iso) - 1] = '\0'; /* the Z */
+	snprintf(out, 40, "%s.%03lldZ", iso, at_ms - sec * 1000);
 }
 
-char *ledger_head_text(long long size, const unsigned char root[LEDGER_HASH_LEN], long long at_ms,
-                       const char *key_id)
+char *ledger_head_text(const struct ledger_head_info *h)
 {
-	char hex[65], when[40];
+	char root[2 * LEDGER_HASH_LEN + 1], prev[2 * LEDGER_HASH_LEN + 1], when[40];
 
-	merkle_hex(root, hex);
-	time_text(at_ms, when);
-	return xstrfmt(LEDGER_HEAD_MAGIC "\nsize %lld\nroot %s\ntime %s\nkey %s\n", size, hex, when,
-	               key_id);
+	merkle_hex(h->root, root);
+	time_text(h->at_ms, when);
+	if (h->version == 1)
+		return xstrfmt(LEDGER_HEAD_MAGIC_V1 "\nsize %lld\nroot %s\ntime %s\nkey %s\n",
+		               h->size, root, when, h->key_id);
+	merkle_hex(h->prev_head, prev);
+	return xstrfmt(LEDGER_HEAD_MAGIC "\nnumber %lld\nsize %lld\nroot %s\ntime %s\nkey "
+	                                 "%s\nprev-size %lld\nprev-head %s\n",
+	               h->number, h->size, root, when, h->key_id, h->prev_size, prev);
 }
 
-int ledger_head_parse(const char *text, long long *size, unsigned char root[LEDGER_HASH_LEN],
-                      long long *at_ms, char key_id[65])
+/* The value of line "NAME VALUE\n" at *p, advancing *p past it; NULL when
+ * the line is not there. The value is copied into buf (cap bytes). */
+static const char *head_line(const char **p, const char *name, char *buf, size_t cap)
 {
-	char hex[65], key[65], *again;
-	struct tm tm;
-	int ms, used = 0;
+	size_t n = strlen(name);
+	const char *v, *nl;
 
-	memset(&tm, 0, sizeof(tm));
-	if (sscanf(text,
-	           LEDGER_HEAD_MAGIC "\nsize %lld\nroot %64[0-9a-f]\ntime "
-	                             "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ\nkey %64[0-9a-f]\n%n",
-	           size, hex, &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-	           &tm.tm_sec, &ms, key, &used) != 10 ||
-	    !used || text[used] || *size < 0 || strlen(key) != 64)
+	if (strncmp(*p, name, n) || (*p)[n] != ' ')
+		return NULL;
+	v = *p + n + 1;
+	nl = strchr(v, '\n');
+	if (!nl || (size_t)(nl - v) >= cap || nl == v)
+		return NULL;
+	memcpy(buf, v, (size_t)(nl - v));
+	buf[nl - v] = '\0';
+	*p = nl + 1;
+	return buf;
+}
+
+static int head_number(const char *s, long long *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9' || strlen(s) > 18)
 		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	if (merkle_unhex(hex, root))
+	*out = strtoll(s, &end, 10);
+	return *end ? -1 : 0;
+}
+
+/* "2026-11-25T12:00:00.123Z" to milliseconds. */
+static int head_time(const char *s, long long *at_ms)
+{
+	char sec[32];
+	long long t;
+
+	if (strlen(s) != 24 || s[19] != '.' || s[23] != 'Z' || s[20] < '0' || s[20] > '9' ||
+	    s[21] < '0' || s[21] > '9' || s[22] < '0' || s[22] > '9')
 		return -1;
-	*at_ms = (long long)timegm(&tm) * 1000 + ms;
-	snprintf(key_id, 65, "%s", key);
+	memcpy(sec, s, 19);
+	memcpy(sec + 19, "Z", 2);
+	if (timeutil_parse(sec, &t, NULL))
+		return -1;
+	*at_ms = t * 1000 + (s[20] - '0') * 100 + (s[21] - '0') * 10 + (s[22] - '0');
+	return 0;
+}
+
+int ledger_head_parse(const char *text, struct ledger_head_info *h)
+{
+	char buf[80], *again;
+	const char *p = text;
+	int bad;
+
+	memset(h, 0, sizeof(*h));
+	if (!strncmp(p, LEDGER_HEAD_MAGIC "\n", sizeof(LEDGER_HEAD_MAGIC)))
+		h->version = 2;
+	else if (!strncmp(p, LEDGER_HEAD_MAGIC_V1 "\n", sizeof(LEDGER_HEAD_MAGIC_V1)))
+		h->version = 1;
+	else
+		return -1;
+	p += sizeof(LEDGER_HEAD_MAGIC); /* both magics have one length */
+	if (h->version == 2 && (!head_line(&p, "number", buf, sizeof(buf)) ||
+	                        head_number(buf, &h->number) || h->number < 1))
+		return -1;
+	if (!head_line(&p, "size", buf, sizeof(buf)) || head_number(buf, &h->size) ||
+	    !head_line(&p, "root", buf, sizeof(buf)) || merkle_unhex(buf, h->root) ||
+	    !head_line(&p, "time", buf, sizeof(buf)) || head_time(buf, &h->at_ms) ||
+	    !head_line(&p, "key", buf, sizeof(buf)) || strlen(buf) != LEDGER_KEY_ID_LEN)
+		return -1;
+	memcpy(h->key_id, buf, LEDGER_KEY_ID_LEN + 1);
+	if (h->version == 2 &&
+	    (!head_line(&p, "prev-size", buf, sizeof(buf)) || head_number(buf, &h->prev_size) ||
+	     !head_line(&p, "prev-head", buf, sizeof(buf)) || merkle_unhex(buf, h->prev_head)))
+		return -1;
+	if (*p)
+		return -1;
 	/* Only the exact text ledger_head_text() makes is a head. */
-	again = ledger_head_text(*size, root, *at_ms, key_id);
-	used = strcmp(again, text);
+	again = ledger_head_text(h);
+	bad = strcmp(again, text);
 	free(again);
-	return used ? -1 : 0;
+	return bad ? -1 : 0;
 }
 
-/* MTH of the first `size` entries, from the stored leaf hashes. */
-static enum sg_code root_of(struct store *s, long long size, unsigned char root[LEDGER_HASH_LEN],
-                            struct sg_error *err)
+void ledger_head_hash(const char *text, unsigned char out[LEDGER_HASH_LEN])
 {
-	struct store_ledger_cursor *c;
-	struct store_ledger_row row;
-	struct merkle_hasher *h;
-	struct merkle_stream ms;
-	long long want = 0;
-	enum sg_code rc = store_ledger_cursor_open(s, 0, size, 0, LLONG_MAX, NULL, &c, err);
-	int r;
-
-	if (rc)
-		return rc;
-	h = merkle_hasher_new();
-	merkle_stream_init(&ms, h);
-	while ((r = store_ledger_cursor_next(c, &row, err)) == 1) {
-		if (row.seq != want || row.leaf_hash_len != LEDGER_HASH_LEN) {
-			rc = sg_error_set(
-			    err, SG_ERR_VERIFY,
-			    ETR(err, "台帳のエントリ %lld が欠けているか壊れています。封印しません",
-			        "ledger entry %lld is missing or damaged; not sealing"),
-			    want);
-			sg_error_hint(err, "saasguard ledger verify");
-			break;
-		}
-		merkle_stream_push(&ms, row.leaf_hash);
-		want++;
-	}
-	if (r < 0)
-		rc = SG_ERR_DB;
-	if (!rc && want != size)
-		rc = sg_error_set(err, SG_ERR_VERIFY,
-		                  ETR(err, "台帳のエントリ %lld が欠けています。封印しません",
-		                      "ledger entry %lld is missing; not sealing"),
-		                  want);
-	if (!rc)
-		merkle_stream_root(&ms, root);
-	store_ledger_cursor_close(c);
-	merkle_hasher_free(h);
-	return rc;
-}
-
-static enum sg_code ledger_size(struct store *s, long long *size, struct sg_error *err)
-{
-	return store_ledger_next_seq(s, size, err);
-}
-
-enum sg_code ledger_seal_now(struct store *s, const struct ledger_config *c,
-                             struct ledger_seal_result *out, struct sg_error *err)
-{
-	struct store_ledger_head last, head;
-	struct ledger_key key;
-	struct sg_error terr;
-	long long size;
-	int found;
-	enum sg_code rc;
-
-	memset(out, 0, sizeof(*out));
-	if ((rc = ledger_size(s, &size, err)) ||
-	    (rc = store_ledger_last_head(s, &last, &found, err)))
-		return rc;
-	free(last.head);
-	free(last.token);
-	out->tree_size = size;
-	if (found && last.tree_size >= size)
-		return SG_OK;
-	if ((rc = ledger_key_load_private(c->key_path, &key, err))) {
-		if (rc == SG_ERR_NOT_FOUND)
-			sg_error_hint(err, "saasguard ledger keygen --key %s", c->key_path);
-		return rc;
-	}
-	memset(&head, 0, sizeof(head));
-	head.tree_size = size;
-	if ((rc = root_of(s, size, head.root, err))) {
-		ledger_key_wipe(&key);
-		return rc;
-	}
-	head.root_len = LEDGER_HASH_LEN;
-	head.at_ms = (long long)(timeutil_now() * 1000.0);
-	snprintf(head.key_id, sizeof(head.key_id), "%s", key.id);
-	head.head = ledger_head_text(size, head.root, head.at_ms, key.id);
-	ledger_key_sign(&key, head.head, strlen(head.head), head.signature);
-	head.signature_len = LEDGER_SIG_LEN;
-	ledger_key_wipe(&key);
-	if (c->tsa_url) {
-		memset(&terr, 0, sizeof(terr));
-		terr.lang = err ? err->lang : 0;
-		if (ledger_tsa_stamp(c->tsa_url, c->tsa_ca_file, c->tsa_timeout, head.head,
-		                     strlen(head.head), &head.token, &head.token_len, &terr))
-			snprintf(out->tsa_error, sizeof(out->tsa_error), "%s", terr.msg);
-	}
-	if (!(rc = store_begin(s, err))) {
-		if ((rc = store_ledger_head_insert(s, &head, &out->head_id, err)))
-			store_rollback(s);
-		else
-			rc = store_commit(s, err);
-	}
-	if (!rc) {
-		out->sealed = 1;
-		out->timestamped = head.token != NULL;
-	}
-	free(head.head);
-	free(head.token);
-	return rc;
-}
-
-enum sg_code ledger_maybe_seal(struct store *s, const struct ledger_config *c,
-                               struct ledger_seal_result *out, struct sg_error *err)
-{
-	struct store_ledger_head last;
-	long long size, now_ms = (long long)(timeutil_now() * 1000.0);
-	int found;
-	enum sg_code rc;
-
-	memset(out, 0, sizeof(*out));
-	if ((rc = ledger_size(s, &size, err)) ||
-	    (rc = store_ledger_last_head(s, &last, &found, err)))
-		return rc;
-	free(last.head);
-	free(last.token);
-	out->tree_size = size;
-	if (!found) {
-		if (size == 0)
-			return SG_OK;
-	} else if (size <= last.tree_size ||
-	           (size - last.tree_size < c->seal_every_entries &&
-	            (double)(now_ms - last.at_ms) < c->seal_every * 1000.0)) {
-		return SG_OK;
-	}
-	return ledger_seal_now(s, c, out, err);
+	EVP_Digest(text, strlen(text), out, NULL, EVP_sha256(), NULL);
 }

@@ -27,10 +27,10 @@ static const unsigned char spki_prefix[12] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03
 
 static void set_id(struct ledger_key *k)
 {
-	unsigned char der[44], h[32];
+	unsigned char der[44], h[MERKLE_HASH_LEN];
 
 	memcpy(der, spki_prefix, sizeof(spki_prefix));
-	memcpy(der + 12, k->pk, 32);
+	memcpy(der + 12, k->pk, LEDGER_PK_LEN);
 	EVP_Digest(der, sizeof(der), h, NULL, EVP_sha256(), NULL);
 	merkle_hex(h, k->id);
 }
@@ -50,13 +50,13 @@ char *ledger_key_public_pem(const struct ledger_key *k)
 	unsigned char der[44];
 
 	memcpy(der, spki_prefix, sizeof(spki_prefix));
-	memcpy(der + 12, k->pk, 32);
+	memcpy(der + 12, k->pk, LEDGER_PK_LEN);
 	return pem("PUBLIC KEY", der, sizeof(der));
 }
 
 enum sg_code ledger_key_generate(const char *path, struct ledger_key *out, struct sg_error *err)
 {
-	unsigned char seed[32], der[48];
+	unsigned char seed[LEDGER_PK_LEN], der[48];
 	char *pub_path = xstrfmt("%s.pub", path), *priv = NULL, *pub = NULL, *dir, *slash;
 	struct stat st;
 	enum sg_code rc;
@@ -94,7 +94,7 @@ enum sg_code ledger_key_generate(const char *path, struct ledger_key *out, struc
 	out->has_secret = 1;
 	set_id(out);
 	memcpy(der, pkcs8_prefix, sizeof(pkcs8_prefix));
-	memcpy(der + 16, seed, 32);
+	memcpy(der + 16, seed, sizeof(seed));
 	priv = pem("PRIVATE KEY", der, sizeof(der));
 	sodium_memzero(seed, sizeof(seed));
 	sodium_memzero(der, sizeof(der));
@@ -216,7 +216,7 @@ enum sg_code ledger_key_load_public(const char *path, struct ledger_key *out, st
 		return rc;
 	if (len != 44 || memcmp(der, spki_prefix, sizeof(spki_prefix)))
 		return not_ed25519(path, err);
-	memcpy(out->pk, der + 12, 32);
+	memcpy(out->pk, der + 12, LEDGER_PK_LEN);
 	set_id(out);
 	return SG_OK;
 }

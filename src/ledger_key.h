@@ -17,13 +17,15 @@
 
 #include "error.h"
 
-#define LEDGER_SIG_LEN 64
+#define LEDGER_SIG_LEN    64
+#define LEDGER_PK_LEN     32
+#define LEDGER_KEY_ID_LEN 64 /* hex characters of a key id */
 
 struct ledger_key {
-	unsigned char pk[32];
+	unsigned char pk[LEDGER_PK_LEN];
 	unsigned char sk[64]; /* libsodium's secret key (seed || pk); valid if has_secret */
 	int has_secret;
-	char id[65];
+	char id[LEDGER_KEY_ID_LEN + 1];
 };
 
 /* Creates PATH (0600) and PATH.pub (0644); refuses to overwrite either. */

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <openssl/ts.h>
 #include <openssl/x509.h>
 
@@ -35,7 +36,7 @@ static const char *ossl_reason(char *buf, size_t len)
 
 static TS_REQ *make_request(const void *data, size_t len)
 {
-	unsigned char digest[32], nonce_bytes[8];
+	unsigned char digest[SHA256_DIGEST_LENGTH], nonce_bytes[8];
 	TS_REQ *req = TS_REQ_new();
 	TS_MSG_IMPRINT *mi = TS_MSG_IMPRINT_new();
 	X509_ALGOR *alg = X509_ALGOR_new();
@@ -50,7 +51,8 @@ static TS_REQ *make_request(const void *data, size_t len)
 	nonce = bn ? BN_to_ASN1_INTEGER(bn, NULL) : NULL;
 	ok = req && mi && alg && nonce && TS_REQ_set_version(req, 1) &&
 	     X509_ALGOR_set0(alg, OBJ_nid2obj(NID_sha256), V_ASN1_NULL, NULL) &&
-	     TS_MSG_IMPRINT_set_algo(mi, alg) && TS_MSG_IMPRINT_set_msg(mi, digest, 32) &&
+	     TS_MSG_IMPRINT_set_algo(mi, alg) &&
+	     TS_MSG_IMPRINT_set_msg(mi, digest, sizeof(digest)) &&
 	     TS_REQ_set_msg_imprint(req, mi) && TS_REQ_set_nonce(req, nonce) &&
 	     TS_REQ_set_cert_req(req, 1);
 	BN_free(bn);

@@ -45,86 +45,168 @@ static const struct ledger_key *find_key(const struct ledger_verify_opts *o, con
 	return NULL;
 }
 
-/* Checks every head on its own: text, columns, key, signature, token, and
- * the order of sizes. */
+/* A size at which the streaming tree's root must be known: a head's or a
+ * checkpoint's. */
+struct vtarget {
+	long long size;
+	unsigned char root[LEDGER_HASH_LEN];
+	long long number; /* the head's number (v1: its row id) */
+	int checkpoint;
+	size_t order;
+};
+
+static int target_cmp(const void *a, const void *b)
+{
+	const struct vtarget *x = a, *y = b;
+
+	if (x->size != y->size)
+		return x->size < y->size ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* One head on its own: text, columns, key, signature, token. */
+static enum sg_code check_head(const struct store_ledger_head *h, struct ledger_head_info *info,
+                               const struct ledger_verify_opts *o, struct ledger_verify_report *r,
+                               struct sg_error *err)
+{
+	const struct ledger_key *k;
+	struct sg_error terr;
+	long long gen = 0;
+
+	if (ledger_head_parse(h->head, info))
+		return fail(err,
+		            ETR(err, "ツリーヘッド #%lld: 署名された本文が壊れています",
+		                "tree head #%lld: its signed text is damaged"),
+		            h->id);
+	if (info->size != h->tree_size || h->root_len != LEDGER_HASH_LEN ||
+	    memcmp(info->root, h->root, LEDGER_HASH_LEN) || info->at_ms != h->at_ms ||
+	    strcmp(info->key_id, h->key_id) || (info->version == 2 ? info->number : 0) != h->number)
+		return fail(
+		    err,
+		    ETR(err,
+		        "ツリーヘッド #%lld: 保存された値 (番号・サイズ・ルート・時刻・鍵) "
+		        "が署名された本文と異なります",
+		        "tree head #%lld: its stored number, size, root, time or key differ "
+		        "from its signed text"),
+		    h->id);
+	if (info->version == 1)
+		info->number = h->id;
+	k = find_key(o, info->key_id);
+	if (!k)
+		return fail(
+		    err,
+		    ETR(err,
+		        "ツリーヘッド #%lld (サイズ %lld) は鍵 %.16s… で署名されていますが、"
+		        "検証に使う公開鍵は %.16s… です。鍵が差し替えられたか、"
+		        "以前の公開鍵を --public-key で指定する必要があります",
+		        "tree head #%lld (size %lld) is signed by key %.16s…, but the "
+		        "public key is %.16s…: the key was replaced, or give the earlier "
+		        "public key with --public-key"),
+		    info->number, info->size, info->key_id, o->nkeys ? o->keys[0].id : "-");
+	if (h->signature_len != LEDGER_SIG_LEN ||
+	    !ledger_key_verify(k, h->head, strlen(h->head), h->signature))
+		return fail(err,
+		            ETR(err, "ツリーヘッド #%lld (サイズ %lld): 署名が一致しません",
+		                "tree head #%lld (size %lld): the signature does not verify"),
+		            info->number, info->size);
+	if (!h->token)
+		return SG_OK;
+	memset(&terr, 0, sizeof(terr));
+	terr.lang = err ? err->lang : 0;
+	if (ledger_tsa_check(h->token, h->token_len, h->head, strlen(h->head), o->tsa_ca_file, &gen,
+	                     &terr))
+		return fail(err,
+		            ETR(err, "ツリーヘッド #%lld (サイズ %lld): タイムスタンプ: %s",
+		                "tree head #%lld (size %lld): time-stamp: %s"),
+		            info->number, info->size, terr.msg);
+	if (gen * 1000 < info->at_ms - TOKEN_SKEW_S * 1000LL)
+		return fail(err,
+		            ETR(err,
+		                "ツリーヘッド #%lld: タイムスタンプの時刻がヘッドの時刻より前です",
+		                "tree head #%lld: the time-stamp is older than the head"),
+		            info->number);
+	r->heads_timestamped++;
+	if (gen > r->last_token_time)
+		r->last_token_time = gen;
+	return SG_OK;
+}
+
+/* Head i follows head i-1 (prev is NULL for the first): v2 heads name their
+ * predecessor, so a deleted or replaced head breaks the chain. */
+static enum sg_code check_link(const struct store_ledger_head *prev,
+                               const struct ledger_head_info *pi, const struct ledger_head_info *hi,
+                               struct sg_error *err)
+{
+	static const unsigned char zero[LEDGER_HASH_LEN];
+	unsigned char ph[LEDGER_HASH_LEN];
+
+	if (hi->version == 1) {
+		if (prev && pi->version == 2)
+			return fail(
+			    err,
+			    ETR(err,
+			        "ツリーヘッド #%lld は連鎖のない旧形式ですが、連鎖の始まった後に"
+			        "あります。ヘッドが差し込まれています",
+			        "tree head #%lld is of the old, unchained form but comes after "
+			        "the chain began: a head was inserted"),
+			    hi->number);
+		return SG_OK;
+	}
+	if (!prev) {
+		if (hi->number == 1 && hi->prev_size == 0 &&
+		    !memcmp(hi->prev_head, zero, sizeof(zero)))
+			return SG_OK;
+		return fail(err,
+		            ETR(err,
+		                "最初のツリーヘッドは #%lld で、ツリーヘッド #%lld (サイズ %lld) "
+		                "に続くものです。それ以前のヘッドが削除されています",
+		                "the first tree head is #%lld, which follows tree head #%lld (size "
+		                "%lld): the heads before it were deleted"),
+		            hi->number, hi->number - 1, hi->prev_size);
+	}
+	ledger_head_hash(prev->head, ph);
+	if (memcmp(ph, hi->prev_head, sizeof(ph)) || pi->size != hi->prev_size ||
+	    (pi->version == 2 && pi->number + 1 != hi->number))
+		return fail(
+		    err,
+		    ETR(err,
+		        "ツリーヘッド #%lld の前はツリーヘッド #%lld (サイズ %lld) のはずですが、"
+		        "台帳にあるのは #%lld (サイズ %lld) です。ヘッドが削除されたか、"
+		        "書き換えられています",
+		        "tree head #%lld follows tree head #%lld (size %lld), but the "
+		        "ledger holds #%lld (size %lld) before it: heads were deleted or "
+		        "rewritten"),
+		    hi->number, hi->number - 1, hi->prev_size, pi->number, pi->size);
+	return SG_OK;
+}
+
+/* Checks every head (on its own and its link to the one before), then the
+ * checkpoints, and lists the sizes whose roots the entries must give. */
 static enum sg_code check_heads(const struct store_ledger_head *h, size_t n,
                                 const struct ledger_verify_opts *o, struct ledger_verify_report *r,
-                                struct sg_error *err)
+                                struct vtarget **targets, size_t *ntargets, struct sg_error *err)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char root[32];
-		long long size, at_ms, gen = 0;
-		char key_id[65];
-		const struct ledger_key *k;
-		struct sg_error terr;
+	struct ledger_head_info prev, info;
+	struct vtarget *t = xcalloc(n + o->ncheckpoints + 1, sizeof(*t));
+	size_t nt = 0;
+	enum sg_code rc;
 
-		if (ledger_head_parse(h[i].head, &size, root, &at_ms, key_id))
-			return fail(err,
-			            ETR(err, "ツリーヘッド #%lld: 署名された本文が壊れています",
-			                "tree head #%lld: its signed text is damaged"),
-			            h[i].id);
-		if (size != h[i].tree_size || h[i].root_len != 32 || memcmp(root, h[i].root, 32) ||
-		    at_ms != h[i].at_ms || strcmp(key_id, h[i].key_id))
+	*targets = t;
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = check_head(&h[i], &info, o, r, err)) ||
+		    (rc = check_link(i ? &h[i - 1] : NULL, &prev, &info, err)))
+			return rc;
+		if (i && info.size < prev.size)
 			return fail(
 			    err,
 			    ETR(err,
-			        "ツリーヘッド #%lld: 保存された値 (サイズ・ルート・時刻・鍵) "
-			        "が署名された本文と異なります",
-			        "tree head #%lld: its stored size, root, time or key differ "
-			        "from its signed text"),
-			    h[i].id);
-		k = find_key(o, key_id);
-		if (!k)
-			return fail(
-			    err,
-			    ETR(err,
-			        "ツリーヘッド #%lld (サイズ %lld) は鍵 %.16s… "
-			        "で署名されていますが、"
-			        "検証に使う公開鍵は %.16s… です。鍵が差し替えられたか、"
-			        "以前の公開鍵を --public-key で指定する必要があります",
-			        "tree head #%lld (size %lld) is signed by key %.16s…, but the "
-			        "public key is %.16s…: the key was replaced, or give the earlier "
-			        "public key with --public-key"),
-			    h[i].id, size, key_id, o->nkeys ? o->keys[0].id : "-");
-		if (h[i].signature_len != LEDGER_SIG_LEN ||
-		    !ledger_key_verify(k, h[i].head, strlen(h[i].head), h[i].signature))
-			return fail(
-			    err,
-			    ETR(err, "ツリーヘッド #%lld (サイズ %lld): 署名が一致しません",
-			        "tree head #%lld (size %lld): the signature does not verify"),
-			    h[i].id, size);
-		if (h[i].token) {
-			memset(&terr, 0, sizeof(terr));
-			terr.lang = err ? err->lang : 0;
-			if (ledger_tsa_check(h[i].token, h[i].token_len, h[i].head,
-			                     strlen(h[i].head), o->tsa_ca_file, &gen, &terr))
-				return fail(
-				    err,
-				    ETR(err, "ツリーヘッド #%lld (サイズ %lld): タイムスタンプ: %s",
-				        "tree head #%lld (size %lld): time-stamp: %s"),
-				    h[i].id, size, terr.msg);
-			if (gen * 1000 < at_ms - TOKEN_SKEW_S * 1000LL)
-				return fail(
-				    err,
-				    ETR(err,
-				        "ツリーヘッド #%lld: "
-				        "タイムスタンプの時刻がヘッドの時刻より前です",
-				        "tree head #%lld: the time-stamp is older than the head"),
-				    h[i].id);
-			r->heads_timestamped++;
-			if (gen > r->last_token_time)
-				r->last_token_time = gen;
-		}
-		if (i && size < h[i - 1].tree_size)
-			return fail(
-			    err,
-			    ETR(err,
-			        "ツリーヘッド #%lld (サイズ %lld) が先のヘッド #%lld (サイズ %lld) "
-			        "より小さくなっています。台帳が切り詰められ、書き直されています",
+			        "ツリーヘッド #%lld (サイズ %lld) が先のヘッド #%lld (サイズ "
+			        "%lld) より小さくなっています。台帳が切り詰められ、"
+			        "書き直されています",
 			        "tree head #%lld (size %lld) is smaller than the earlier head "
 			        "#%lld (size %lld): the ledger was truncated and rewritten"),
-			    h[i].id, size, h[i - 1].id, h[i - 1].tree_size);
-		if (i && size == h[i - 1].tree_size && memcmp(h[i].root, h[i - 1].root, 32))
+			    info.number, info.size, prev.number, prev.size);
+		if (i && info.size == prev.size && memcmp(info.root, prev.root, LEDGER_HASH_LEN))
 			return fail(
 			    err,
 			    ETR(err,
@@ -132,9 +214,64 @@ static enum sg_code check_heads(const struct store_ledger_head *h, size_t n,
 			        "#%lld)。台帳が分岐しています",
 			        "two different tree heads for size %lld (#%lld and #%lld): the "
 			        "ledger forked"),
-			    size, h[i - 1].id, h[i].id);
+			    info.size, prev.number, info.number);
+		if (info.version == 1)
+			r->legacy_heads++;
+		t[nt].size = info.size;
+		memcpy(t[nt].root, info.root, LEDGER_HASH_LEN);
+		t[nt].number = info.number;
+		t[nt].order = nt;
+		nt++;
 		r->heads++;
+		r->last_head_ms = info.at_ms;
+		prev = info;
 	}
+	for (size_t i = 0; i < o->ncheckpoints; i++) {
+		const struct ledger_checkpoint *cp = &o->checkpoints[i];
+		int held = cp->info.version == 1;
+		if (find_key(o, cp->info.key_id) &&
+		    !ledger_checkpoint_verify(cp, o->keys, o->nkeys))
+			return fail(
+			    err,
+			    ETR(err,
+			        "チェックポイント (ツリーヘッド #%lld、サイズ %lld) の署名が"
+			        "一致しません。チェックポイントが書き換えられています",
+			        "the checkpoint (tree head #%lld, size %lld): the signature does "
+			        "not verify: the checkpoint was edited"),
+			    cp->info.number, cp->info.size);
+		if (!ledger_checkpoint_verify(cp, o->keys, o->nkeys))
+			return fail(
+			    err,
+			    ETR(err,
+			        "チェックポイント (ツリーヘッド #%lld、サイズ %lld) は鍵 %.16s… "
+			        "の署名ですが、検証に使う公開鍵 (%.16s…) では検証できません。"
+			        "鍵が差し替えられています",
+			        "the checkpoint (tree head #%lld, size %lld) is signed by key "
+			        "%.16s…, which the public key (%.16s…) does not verify: the key "
+			        "was replaced"),
+			    cp->info.number, cp->info.size, cp->info.key_id,
+			    o->nkeys ? o->keys[0].id : "-");
+		for (size_t j = 0; j < n && !held; j++)
+			held = !strcmp(h[j].head, cp->head);
+		if (!held)
+			return fail(
+			    err,
+			    ETR(err,
+			        "チェックポイントのツリーヘッド #%lld (サイズ %lld) "
+			        "が台帳にありません。台帳が書き換えられています",
+			        "the ledger no longer holds tree head #%lld (size %lld) that "
+			        "the checkpoint saved: the ledger was rewritten"),
+			    cp->info.number, cp->info.size);
+		t[nt].size = cp->info.size;
+		memcpy(t[nt].root, cp->info.root, LEDGER_HASH_LEN);
+		t[nt].number = cp->info.number;
+		t[nt].checkpoint = 1;
+		t[nt].order = nt;
+		nt++;
+		r->checkpoints++;
+	}
+	qsort(t, nt, sizeof(*t), target_cmp);
+	*ntargets = nt;
 	return SG_OK;
 }
 
@@ -197,14 +334,15 @@ static int text_agrees(const struct store_ledger_row *row, long long *claimed)
  * each leaf, checks it, and folds it into the streaming tree, checking every
  * head's root as the tree reaches its size. Reading and hashing so overlap.
  */
-#define BATCH_ROWS 1024
-#define NBATCHES   3
+#define BATCH_ROWS  1024
+#define BATCH_BYTES ((size_t)64 << 20) /* a batch ends after this much text */
+#define NBATCHES    3
 
 struct vrow {
 	long long seq, at_ms;
 	size_t off, len; /* of the entry text in the batch's text buffer */
 	size_t type_off, type_len;
-	unsigned char leaf[32];
+	unsigned char leaf[LEDGER_HASH_LEN];
 	int leaf_ok; /* the stored hash was 32 bytes */
 };
 
@@ -226,7 +364,9 @@ struct vstate {
 	const struct ledger_verify_opts *o;
 	struct ledger_verify_report *r;
 	struct store_ledger_head *heads;
-	size_t nheads, hi;
+	size_t nheads;
+	struct vtarget *targets;
+	size_t ntargets, hi;
 	long long want, prev_good;
 	struct merkle_hasher *h;
 	struct merkle_stream ms;
@@ -234,31 +374,34 @@ struct vstate {
 	enum sg_code rc;
 };
 
-/* Checks the heads whose size the tree has reached. */
+/* Checks the heads and checkpoints whose size the tree has reached. */
 static int check_roots(struct vstate *v)
 {
-	unsigned char root[32];
+	unsigned char root[LEDGER_HASH_LEN];
 	struct sg_error *err = &v->err;
 
-	while (v->hi < v->nheads && v->heads[v->hi].tree_size == v->want) {
-		const struct store_ledger_head *hd = &v->heads[v->hi];
+	while (v->hi < v->ntargets && v->targets[v->hi].size == v->want) {
+		const struct vtarget *t = &v->targets[v->hi];
 		merkle_stream_root(&v->ms, root);
-		if (memcmp(root, hd->root, 32)) {
+		if (memcmp(root, t->root, LEDGER_HASH_LEN)) {
 			v->rc = fail(
 			    err,
 			    ETR(err,
-			        "ツリーヘッド #%lld (サイズ %lld): エントリから計算したルートが"
+			        "%sツリーヘッド #%lld (サイズ %lld): エントリから計算したルートが"
 			        "署名されたルートと一致しません。エントリ %lld〜%lld のいずれかが"
 			        "署名後に変更・挿入・削除・並べ替えされています",
-			        "tree head #%lld (size %lld): the entries do not hash to its "
+			        "%stree head #%lld (size %lld): the entries do not hash to its "
 			        "signed root: an entry in seq %lld-%lld was changed, inserted, "
 			        "removed or reordered after it was signed"),
-			    hd->id, hd->tree_size, v->prev_good, hd->tree_size - 1);
+			    t->checkpoint ? ETR(err, "チェックポイントの", "the checkpoint's ")
+			                  : "",
+			    t->number, t->size, t->checkpoint ? 0 : v->prev_good, t->size - 1);
 			return -1;
 		}
-		v->prev_good = hd->tree_size;
-		v->r->sealed = hd->tree_size;
-		v->r->last_head_ms = hd->at_ms;
+		if (!t->checkpoint) {
+			v->prev_good = t->size;
+			v->r->sealed = t->size;
+		}
 		v->hi++;
 	}
 	return 0;
@@ -268,9 +411,9 @@ static int check_row(struct vstate *v, const struct vrow *vr, const char *text)
 {
 	struct sg_error *err = &v->err;
 	struct store_ledger_row row;
-	unsigned char leaf[32];
+	unsigned char leaf[LEDGER_HASH_LEN];
 	long long claimed = -1;
-	char type[65];
+	char type[65]; /* the longest type (64) and a NUL */
 	int t;
 
 	if (check_roots(v))
@@ -286,16 +429,18 @@ static int check_row(struct vstate *v, const struct vrow *vr, const char *text)
 		return -1;
 	}
 	if (vr->at_ms >= v->o->from_ms && vr->at_ms < v->o->to_ms) {
-		memcpy(type, text + vr->len + 1, vr->type_len);
-		type[vr->type_len] = '\0';
+		/* The stored type is hostile: longer than any type is a mismatch. */
+		if (vr->type_len < sizeof(type))
+			memcpy(type, text + vr->len + 1, vr->type_len);
+		type[vr->type_len < sizeof(type) ? vr->type_len : 0] = '\0';
 		row.seq = vr->seq;
 		row.at_ms = vr->at_ms;
 		row.type = type;
 		row.entry = text;
 		row.entry_len = vr->len;
-		t = vr->type_len > 64 ? 2 : text_agrees(&row, &claimed);
+		t = vr->type_len >= sizeof(type) ? 2 : text_agrees(&row, &claimed);
 		merkle_leaf(v->h, text, vr->len, leaf);
-		if (!vr->leaf_ok || memcmp(leaf, vr->leaf, 32)) {
+		if (!vr->leaf_ok || memcmp(leaf, vr->leaf, LEDGER_HASH_LEN)) {
 			v->rc =
 			    fail(err,
 			         ETR(err,
@@ -395,20 +540,31 @@ static int read_entries(struct vstate *v, struct store_ledger_cursor *c, struct 
 		pthread_mutex_unlock(&v->mu);
 		b->n = 0;
 		dynbuf_reset(&b->text);
-		while (b->n < BATCH_ROWS && (r = store_ledger_cursor_next(c, &row, err)) == 1) {
+		while (b->n < BATCH_ROWS && b->text.len < BATCH_BYTES &&
+		       (r = store_ledger_cursor_next(c, &row, err)) == 1) {
 			struct vrow *vr = &b->rows[b->n++];
 			vr->seq = row.seq;
 			vr->at_ms = row.at_ms;
 			vr->off = b->text.len;
 			vr->len = row.entry_len;
 			vr->type_len = strlen(row.type);
-			vr->leaf_ok = row.leaf_hash_len == 32;
+			vr->leaf_ok = row.leaf_hash_len == LEDGER_HASH_LEN;
 			if (vr->leaf_ok)
-				memcpy(vr->leaf, row.leaf_hash, 32);
+				memcpy(vr->leaf, row.leaf_hash, LEDGER_HASH_LEN);
 			/* text NUL type NUL */
 			dynbuf_add(&b->text, row.entry, row.entry_len);
 			dynbuf_addch(&b->text, '\0');
 			dynbuf_add(&b->text, row.type, vr->type_len + 1);
+			if (dynbuf_status(&b->text)) {
+				/* Stored texts are hostile: one too large to hold
+				 * is an error, never a short buffer. */
+				sg_error_set(err, SG_ERR_VERIFY,
+				             ETR(err, "エントリ %lld が大きすぎて検証できません",
+				                 "entry %lld is too large to verify"),
+				             row.seq);
+				r = -1;
+				break;
+			}
 		}
 		if (r < 0)
 			break;
@@ -441,7 +597,7 @@ enum sg_code ledger_verify(struct store *s, const struct ledger_verify_opts *o,
 	v->err.lang = err ? err->lang : 0;
 	if ((rc = store_ledger_prepare_scan(s, err)) ||
 	    (rc = store_ledger_heads(s, &v->heads, &v->nheads, err)) ||
-	    (rc = check_heads(v->heads, v->nheads, o, r, err)) ||
+	    (rc = check_heads(v->heads, v->nheads, o, r, &v->targets, &v->ntargets, err)) ||
 	    (rc = store_ledger_cursor_open(s, 0, -1, LLONG_MIN, LLONG_MAX, NULL, &c, err)))
 		goto out;
 	v->h = merkle_hasher_new();
@@ -457,22 +613,33 @@ enum sg_code ledger_verify(struct store *s, const struct ledger_verify_opts *o,
 	read_failed = read_entries(v, c, err);
 	pthread_join(th, NULL);
 	if (read_failed) {
-		rc = SG_ERR_DB;
+		rc = err && err->code ? err->code : SG_ERR_DB;
 	} else if (v->rc) {
 		rc = v->rc;
 		if (err)
 			*err = v->err;
-	} else if (v->hi < v->nheads) {
-		const struct store_ledger_head *hd = &v->heads[v->hi];
+	} else if (v->hi < v->ntargets) {
+		const struct vtarget *t = &v->targets[v->hi];
 		rc = fail(
 		    err,
 		    ETR(err,
-		        "台帳はエントリ %lld で終わっていますが、ツリーヘッド #%lld はエントリ "
+		        "台帳はエントリ %lld で終わっていますが、%sツリーヘッド #%lld はエントリ "
 		        "%lld 件を含みます。エントリ %lld〜%lld が削除されています "
 		        "(末尾の切り詰め)",
-		        "the ledger ends at entry %lld, but tree head #%lld covers %lld entries: "
+		        "the ledger ends at entry %lld, but %stree head #%lld covers %lld entries: "
 		        "entries %lld-%lld were removed (the tail was truncated)"),
-		    v->want - 1, hd->id, hd->tree_size, v->want, hd->tree_size - 1);
+		    v->want - 1,
+		    t->checkpoint ? ETR(err, "チェックポイントの", "the checkpoint's ") : "",
+		    t->number, t->size, v->want, t->size - 1);
+	} else if (v->nheads == 0 && r->entries > 0) {
+		rc = fail(err,
+		          ETR(err,
+		              "台帳にはエントリが %lld 件ありますが、署名済みのツリーヘッドが 1 "
+		              "つもありません。どのエントリも検証できません",
+		              "the ledger holds %lld entries but no signed tree head: no entry can "
+		              "be verified"),
+		          r->entries);
+		sg_error_hint(err, "saasguard ledger seal");
 	}
 out_sync:
 	pthread_mutex_destroy(&v->mu);
@@ -482,53 +649,98 @@ out_sync:
 out:
 	store_ledger_cursor_close(c);
 	store_ledger_heads_free(v->heads, v->nheads);
+	free(v->targets);
 	merkle_hasher_free(v->h);
 	free(v);
 	return rc;
 }
 
-/* The latest head and the leaf hashes of the entries it covers, checked
- * against its root. */
-static enum sg_code load_sealed(struct store *s, struct store_ledger_head *head,
-                                unsigned char (**leaves)[32], struct sg_error *err)
+/* The newest head a trusted key signed, whose size the ledger can hold. A
+ * head's claimed size is hostile until its signature is checked: nothing is
+ * allocated by it before. */
+enum sg_code ledger_verify_latest_head(struct store *s, const struct ledger_key *keys, size_t nkeys,
+                                       struct store_ledger_head *out, struct sg_error *err)
+{
+	struct store_ledger_head *heads;
+	struct ledger_head_info info;
+	size_t n, i;
+	long long entries;
+	enum sg_code rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = store_ledger_next_seq(s, &entries, err)) ||
+	    (rc = store_ledger_heads(s, &heads, &n, err)))
+		return rc;
+	for (i = n; i-- > 0;) {
+		const struct ledger_key *k = NULL;
+		if (ledger_head_parse(heads[i].head, &info) || info.size > entries ||
+		    heads[i].signature_len != LEDGER_SIG_LEN)
+			continue;
+		for (size_t j = 0; j < nkeys && !k; j++)
+			if (!strcmp(keys[j].id, info.key_id))
+				k = &keys[j];
+		if (k &&
+		    ledger_key_verify(k, heads[i].head, strlen(heads[i].head), heads[i].signature))
+			break;
+	}
+	if (i == (size_t)-1) {
+		store_ledger_heads_free(heads, n);
+		sg_error_set(err, SG_ERR_NOT_FOUND,
+		             ETR(err, "公開鍵で検証できるツリーヘッドがまだありません",
+		                 "there is no tree head the public key verifies yet"));
+		sg_error_hint(err, "saasguard ledger seal; saasguard ledger verify");
+		return SG_ERR_NOT_FOUND;
+	}
+	*out = heads[i];
+	/* The signed text is what counts; the columns are copies. */
+	out->number = info.version == 2 ? info.number : heads[i].id;
+	out->tree_size = info.size;
+	memcpy(out->root, info.root, LEDGER_HASH_LEN);
+	out->at_ms = info.at_ms;
+	memcpy(out->key_id, info.key_id, sizeof(out->key_id));
+	heads[i].head = NULL;
+	heads[i].token = NULL;
+	store_ledger_heads_free(heads, n);
+	return SG_OK;
+}
+
+/* The latest trusted head and the leaf hashes of the entries it covers,
+ * checked against its root. */
+static enum sg_code load_sealed(struct store *s, const struct ledger_key *keys, size_t nkeys,
+                                struct store_ledger_head *head,
+                                unsigned char (**leaves)[LEDGER_HASH_LEN], struct sg_error *err)
 {
 	struct store_ledger_cursor *c;
 	struct store_ledger_row row;
 	struct merkle_hasher *h;
-	unsigned char root[32];
-	long long n = 0;
-	int found, r;
+	unsigned char root[LEDGER_HASH_LEN];
+	size_t n = 0, alloc = 0;
+	int r;
 	enum sg_code rc;
 
 	*leaves = NULL;
-	if ((rc = store_ledger_last_head(s, head, &found, err)))
+	if ((rc = ledger_verify_latest_head(s, keys, nkeys, head, err)))
 		return rc;
-	if (!found) {
-		sg_error_set(err, SG_ERR_NOT_FOUND,
-		             ETR(err, "署名済みのツリーヘッドがまだありません",
-		                 "there is no signed tree head yet"));
-		sg_error_hint(err, "saasguard ledger seal");
-		return SG_ERR_NOT_FOUND;
-	}
-	*leaves = xreallocarray(NULL, (size_t)(head->tree_size ? head->tree_size : 1), 32);
 	if ((rc = store_ledger_cursor_open(s, 0, head->tree_size, LLONG_MIN, LLONG_MAX, NULL, &c,
 	                                   err)))
 		return rc;
-	while ((r = store_ledger_cursor_next(c, &row, err)) == 1 && row.seq == n &&
-	       row.leaf_hash_len == 32)
-		memcpy((*leaves)[n++], row.leaf_hash, 32);
+	while ((r = store_ledger_cursor_next(c, &row, err)) == 1 && row.seq == (long long)n &&
+	       row.leaf_hash_len == LEDGER_HASH_LEN) {
+		ALLOC_GROW(*leaves, n + 1, alloc);
+		memcpy((*leaves)[n++], row.leaf_hash, LEDGER_HASH_LEN);
+	}
 	store_ledger_cursor_close(c);
 	if (r < 0)
 		return SG_ERR_DB;
 	h = merkle_hasher_new();
-	if (n == head->tree_size)
-		merkle_subtree(h, (const unsigned char(*)[32]) * leaves, 0, (uint64_t)n, root);
+	if ((long long)n == head->tree_size)
+		merkle_subtree(h, (const unsigned char(*)[LEDGER_HASH_LEN]) * leaves, 0, n, root);
 	merkle_hasher_free(h);
-	if (n != head->tree_size || memcmp(root, head->root, 32)) {
+	if ((long long)n != head->tree_size || memcmp(root, head->root, LEDGER_HASH_LEN)) {
 		sg_error_set(err, SG_ERR_VERIFY,
 		             ETR(err, "台帳が最新のツリーヘッド (#%lld) と一致しません",
 		                 "the ledger does not match its latest tree head (#%lld)"),
-		             head->id);
+		             head->number);
 		sg_error_hint(err, "saasguard ledger verify");
 		return SG_ERR_VERIFY;
 	}
@@ -537,7 +749,7 @@ static enum sg_code load_sealed(struct store *s, struct store_ledger_head *head,
 
 static json_t *hex_json(const unsigned char *hash)
 {
-	char hex[65];
+	char hex[2 * LEDGER_HASH_LEN + 1];
 
 	merkle_hex(hash, hex);
 	return json_string(hex);
@@ -548,6 +760,7 @@ static json_t *head_json(json_t *o, const struct store_ledger_head *head)
 	char b64[128];
 
 	sodium_bin2base64(b64, sizeof(b64), head->signature, 64, sodium_base64_VARIANT_ORIGINAL);
+	json_object_set_new(o, "number", json_integer(head->number));
 	json_object_set_new(o, "tree_size", json_integer(head->tree_size));
 	json_object_set_new(o, "root", hex_json(head->root));
 	json_object_set_new(o, "head", json_string(head->head));
@@ -557,11 +770,11 @@ static json_t *head_json(json_t *o, const struct store_ledger_head *head)
 	return o;
 }
 
-enum sg_code ledger_inclusion_proof(struct store *s, long long seq, json_t **out,
-                                    struct sg_error *err)
+enum sg_code ledger_inclusion_proof(struct store *s, const struct ledger_key *keys, size_t nkeys,
+                                    long long seq, json_t **out, struct sg_error *err)
 {
 	struct store_ledger_head head;
-	unsigned char(*leaves)[32] = NULL, path[MERKLE_MAX_PATH][32];
+	unsigned char(*leaves)[LEDGER_HASH_LEN] = NULL, path[MERKLE_MAX_PATH][LEDGER_HASH_LEN];
 	struct store_ledger_cursor *c;
 	struct store_ledger_row row;
 	struct merkle_hasher *h;
@@ -571,7 +784,7 @@ enum sg_code ledger_inclusion_proof(struct store *s, long long seq, json_t **out
 
 	*out = NULL;
 	memset(&head, 0, sizeof(head));
-	if ((rc = load_sealed(s, &head, &leaves, err)))
+	if ((rc = load_sealed(s, keys, nkeys, &head, &leaves, err)))
 		goto done;
 	if (seq < 0 || seq >= head.tree_size) {
 		rc = sg_error_set(
@@ -586,10 +799,11 @@ enum sg_code ledger_inclusion_proof(struct store *s, long long seq, json_t **out
 		goto done;
 	}
 	h = merkle_hasher_new();
-	len = merkle_inclusion_path(h, (const unsigned char(*)[32])leaves, (uint64_t)head.tree_size,
-	                            (uint64_t)seq, path);
+	len = merkle_inclusion_path(h, (const unsigned char(*)[LEDGER_HASH_LEN])leaves,
+	                            (uint64_t)head.tree_size, (uint64_t)seq, path);
 	if (!merkle_verify_inclusion(h, leaves[seq], (uint64_t)seq, (uint64_t)head.tree_size,
-	                             (const unsigned char(*)[32])path, len, head.root)) {
+	                             (const unsigned char(*)[LEDGER_HASH_LEN])path, len,
+	                             head.root)) {
 		merkle_hasher_free(h);
 		rc = sg_error_set(err, SG_ERR_INTERNAL, "inclusion proof does not verify");
 		goto done;
@@ -615,11 +829,12 @@ done:
 	return rc;
 }
 
-enum sg_code ledger_consistency_proof(struct store *s, long long old_size, json_t **out,
-                                      struct sg_error *err)
+enum sg_code ledger_consistency_proof(struct store *s, const struct ledger_key *keys, size_t nkeys,
+                                      long long old_size, json_t **out, struct sg_error *err)
 {
 	struct store_ledger_head head;
-	unsigned char(*leaves)[32] = NULL, proof[MERKLE_MAX_PATH][32], old_root[32];
+	unsigned char(*leaves)[LEDGER_HASH_LEN] = NULL, proof[MERKLE_MAX_PATH][LEDGER_HASH_LEN],
+	         old_root[LEDGER_HASH_LEN];
 	struct merkle_hasher *h;
 	size_t len;
 	json_t *o, *arr;
@@ -627,7 +842,7 @@ enum sg_code ledger_consistency_proof(struct store *s, long long old_size, json_
 
 	*out = NULL;
 	memset(&head, 0, sizeof(head));
-	if ((rc = load_sealed(s, &head, &leaves, err)))
+	if ((rc = load_sealed(s, keys, nkeys, &head, &leaves, err)))
 		goto done;
 	if (old_size < 1 || old_size > head.tree_size) {
 		rc = sg_error_set(err, SG_ERR_USAGE,
@@ -637,11 +852,13 @@ enum sg_code ledger_consistency_proof(struct store *s, long long old_size, json_
 		goto done;
 	}
 	h = merkle_hasher_new();
-	merkle_subtree(h, (const unsigned char(*)[32])leaves, 0, (uint64_t)old_size, old_root);
-	len = merkle_consistency_proof(h, (const unsigned char(*)[32])leaves,
+	merkle_subtree(h, (const unsigned char(*)[LEDGER_HASH_LEN])leaves, 0, (uint64_t)old_size,
+	               old_root);
+	len = merkle_consistency_proof(h, (const unsigned char(*)[LEDGER_HASH_LEN])leaves,
 	                               (uint64_t)head.tree_size, (uint64_t)old_size, proof);
 	if (!merkle_verify_consistency(h, (uint64_t)old_size, (uint64_t)head.tree_size, old_root,
-	                               head.root, (const unsigned char(*)[32])proof, len)) {
+	                               head.root, (const unsigned char(*)[LEDGER_HASH_LEN])proof,
+	                               len)) {
 		merkle_hasher_free(h);
 		rc = sg_error_set(err, SG_ERR_INTERNAL, "consistency proof does not verify");
 		goto done;

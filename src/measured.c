@@ -18,6 +18,8 @@ void measured_set_add(struct measured_set *s, const struct measured_value *mv)
 static int worse(const struct measured_value *a, const struct measured_value *b,
                  int larger_is_better)
 {
+	if (a->finding && a->value.type == VALUE_NONE)
+		return !(b->finding && b->value.type == VALUE_NONE) || a->at > b->at;
 	if (a->value.type != b->value.type)
 		return 0;
 	switch (a->value.type) {

@@ -48,7 +48,10 @@ struct measured_value {
 	char text[96];      /* as a person reads it: "5m", "99.82%", "3 generations" */
 	char source[96];    /* "monitor:web", "collector:backup:/srv/backup" */
 	double at;          /* when measured (for a period: its end) */
-	char detail[256];   /* how it was measured, or what it rests on */
+	char detail[256];   /* how it was measured, or what it rests on; a finding's why */
+	int finding;        /* the collector reported a finding (a shortfall); with
+	                     * value.type VALUE_NONE when it has no value at all
+	                     * (antivirus missing, clock not synchronised) */
 };
 
 struct measured_set {
@@ -68,7 +71,8 @@ void measured_set_add(struct measured_set *s, const struct measured_value *mv);
  * the one worst for the provider (the assessment judges the worst). For
  * durations larger_is_better says which way is worse: 0 for intervals,
  * delays and ages, 1 for retention and capacity. Percentages and counts: the
- * lowest; booleans: false; otherwise the newest. */
+ * lowest; booleans: false; otherwise the newest. A finding without a value
+ * is worse than any value. */
 const struct measured_value *measured_set_find(const struct measured_set *s, const char *item_id,
                                                int larger_is_better);
 void measured_set_release(struct measured_set *s);

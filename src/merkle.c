@@ -11,6 +11,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
 
+#include "hex.h"
 #include "merkle.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -248,13 +249,7 @@ int merkle_verify_consistency(struct merkle_hasher *h, uint64_t m, uint64_t n,
 
 void merkle_hex(const unsigned char hash[MERKLE_HASH_LEN], char out[2 * MERKLE_HASH_LEN + 1])
 {
-	static const char digits[] = "0123456789abcdef";
-
-	for (int i = 0; i < MERKLE_HASH_LEN; i++) {
-		out[2 * i] = digits[hash[i] >> 4];
-		out[2 * i + 1] = digits[hash[i] & 15];
-	}
-	out[2 * MERKLE_HASH_LEN] = '\0';
+	hex_encode(hash, MERKLE_HASH_LEN, out);
 }
 
 static int nibble(char c)

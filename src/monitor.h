@@ -27,6 +27,7 @@
 struct profile;
 struct notify_config;
 struct ledger_config;
+struct ledger_signer;
 
 /* What a job beside probing sees when it runs: the loop's store connection
  * (outside any transaction) and the running configuration, all borrowed. */
@@ -41,7 +42,6 @@ struct monitor_job_ctx {
 	int lang;
 	void (*log)(void *arg, const char *line);
 	void *log_arg;
-	const struct monitor_job *job; /* NULL: none */
 };
 
 /* A job the daemon runs beside probing (the period-close reports:
@@ -67,6 +67,9 @@ struct monitor_opts {
 	void (*log)(void *arg, const char *line);
 	void *log_arg;
 	const struct monitor_job *job; /* NULL: none */
+	/* Opened before privileges were given up (ledger_signer_open_for());
+	 * NULL: sealing opens the key file each time. */
+	struct ledger_signer *signer;
 };
 
 /* Runs until SIGTERM/SIGINT (or, with once, until done). SIGHUP reloads

@@ -71,7 +71,7 @@ void monitor_jobs_seal(struct monitor *m, int now)
 
 	if (m->s->in_tx || !m->lcfg.key_path || (m->sealing && !now))
 		return;
-	if (stat(m->lcfg.key_path, &st)) {
+	if (!m->lcfg.signer && stat(m->lcfg.key_path, &st)) {
 		if (!m->said_no_key)
 			monitor_log(
 			    m,

@@ -32,6 +32,8 @@ enum sg_code monitor_reload_load(struct monitor *m, struct profile **p, struct m
 	    (m->opts->job && (rc = m->opts->job->load(m->opts->job->arg, *p, base, jobcfg, err))) ||
 	    (rc = ledger_config_load(lcfg, (*p)->doc, profile_section(*p, "ledger"), base, err)))
 		goto fail;
+	ledger_config_set_db(lcfg, m->s->path);
+	lcfg->signer = m->opts->signer;
 	for (size_t i = 0; i < (*cfg)->nchecks; i++)
 		if ((*cfg)->checks[i].type == CHECK_ICMP && !monitor_icmp_allowed()) {
 			const struct check_def *d = &(*cfg)->checks[i];

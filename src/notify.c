@@ -607,6 +607,11 @@ static enum sg_code read_labels(const struct profile *p, struct notify_config *c
 	return SG_OK;
 }
 
+const char *notify_config_provider_name(const struct notify_config *cfg, int en)
+{
+	return cfg ? cfg->prov.name[!!en] : NULL;
+}
+
 const char *notify_config_label(const struct notify_config *cfg, const char *check, int en)
 {
 	for (size_t i = 0; cfg && check && i < cfg->nlabels; i++)

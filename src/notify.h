@@ -62,6 +62,9 @@ enum sg_code notify_config_load(const struct profile *p, struct notify_config **
 void notify_config_free(struct notify_config *cfg);
 /* Recipients of an audience ("all_users" ...). */
 size_t notify_config_recipients(const struct notify_config *cfg, const char *audience);
+/* The provider's name as its customers know it (`provider.name`; NULL:
+ * none given). */
+const char *notify_config_provider_name(const struct notify_config *cfg, int en);
 /* A check's customer-facing label (NULL: none given). */
 const char *notify_config_label(const struct notify_config *cfg, const char *check, int en);
 /* Whether recipient i of audience gets a purpose's message about kind. */

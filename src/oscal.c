@@ -109,8 +109,12 @@ static json_t *param_for(const struct eval_item *it)
 	struct dynbuf g = DYNBUF_INIT;
 
 	json_array_append_new(props, oscal_prop("label-en", it->name_en, NULL));
+	if (it->starts_ja) {
+		json_array_append_new(props, oscal_prop("measured-from", it->starts_ja, NULL));
+		json_array_append_new(props, oscal_prop("measured-from-en", it->starts_en, NULL));
+	}
 	for (int k = 0; k < CATALOG_PATTERNS; k++) {
-		const struct reference_value *r = &it->refs[k];
+		const struct reference_value *r = catalog_item_ref(it, k + 1);
 		char cls[16];
 		struct dynbuf q = DYNBUF_INIT;
 
@@ -133,6 +137,43 @@ static json_t *param_for(const struct eval_item *it)
 	json_object_set_new(p, "guidelines", json_pack("[{s:s}]", "prose", dynbuf_ptr(&g)));
 	dynbuf_release(&g);
 	return p;
+}
+
+/* The guideline's footnotes that define terms (注15 ホットスタンバイ …). */
+static void footnote_parts(const char *ctl_id, const char *item_id, const struct footnote *f,
+                           size_t n, json_t *parts)
+{
+	for (size_t i = 0; i < n; i++) {
+		char id[80], label[16];
+		json_t *props = json_array();
+		snprintf(id, sizeof(id), "%s_fn%d", ctl_id, f[i].number);
+		snprintf(label, sizeof(label), "注%d", f[i].number);
+		json_array_append_new(props,
+		                      json_pack("{s:s,s:s}", "name", "label", "value", label));
+		if (item_id)
+			json_array_append_new(props, oscal_prop("evaluation-item", item_id, NULL));
+		json_array_append_new(parts, json_pack("{s:s,s:s,s:s,s:o,s:s}", "id", id, "name",
+		                                       "footnote", "title", f[i].term_ja, "props",
+		                                       props, "prose", f[i].text_ja));
+	}
+}
+
+/* I.9 as a group of definitions (no controls). */
+static json_t *glossary_group(const struct catalog *c)
+{
+	json_t *parts = json_array();
+
+	for (size_t i = 0; i < c->nglossary; i++) {
+		const struct glossary_term *g = &c->glossary[i];
+		char id[40];
+		snprintf(id, sizeof(id), "%s_%s", g->section, g->number);
+		json_array_append_new(parts, json_pack("{s:s,s:s,s:s,s:[o],s:s}", "id", id, "name",
+		                                       "definition", "title", g->term_ja, "props",
+		                                       oscal_prop("term-en", g->term_en, NULL),
+		                                       "prose", g->text_ja));
+	}
+	return json_pack("{s:s,s:s,s:s,s:o}", "id", "I.9", "class", "glossary", "title",
+	                 "用語の定義", "parts", parts);
 }
 
 static json_t *control_for(const struct control *ctl)
@@ -159,16 +200,24 @@ static json_t *control_for(const struct control *ctl)
 		json_t *g = json_pack("{s:s,s:s,s:[]}", "id", "", "name", "guidance", "parts");
 		snprintf(pid, sizeof(pid), "%s_gdn", ctl->id);
 		json_object_set_new(g, "id", json_string(pid));
+		/* the guideline's numbers (i., ii. …): its cross-references use them */
 		for (size_t i = 0; i < ctl->nbest_practices; i++) {
-			char iid[80];
-			snprintf(iid, sizeof(iid), "%s_gdn.%zu", ctl->id, i + 1);
-			json_array_append_new(json_object_get(g, "parts"),
-			                      json_pack("{s:s,s:s,s:o}", "id", iid, "name", "item",
-			                                "prose",
-			                                nonempty(ctl->best_practices_ja[i])));
+			char iid[80], roman[16], label[20];
+			catalog_roman(i + 1, roman, sizeof(roman));
+			snprintf(iid, sizeof(iid), "%s_gdn.%s", ctl->id, roman);
+			snprintf(label, sizeof(label), "%s.", roman);
+			json_array_append_new(
+			    json_object_get(g, "parts"),
+			    json_pack("{s:s,s:s,s:[o],s:o}", "id", iid, "name", "item", "props",
+			              json_pack("{s:s,s:s}", "name", "label", "value", label),
+			              "prose", nonempty(ctl->best_practices_ja[i])));
 		}
 		json_array_append_new(parts, g);
 	}
+	footnote_parts(ctl->id, NULL, ctl->footnotes, ctl->nfootnotes, parts);
+	for (size_t k = 0; k < ctl->nitems; k++)
+		footnote_parts(ctl->id, ctl->items[k].id, ctl->items[k].footnotes,
+		               ctl->items[k].nfootnotes, parts);
 	snprintf(pid, sizeof(pid), "%s_ovw", ctl->id);
 	json_array_append_new(parts, json_pack("{s:s,s:s,s:o,s:[o]}", "id", pid, "name", "overview",
 	                                       "prose", nonempty(ctl->summary_en), "props",
@@ -242,6 +291,8 @@ enum sg_code oscal_catalog(const struct catalog *c, json_t **out, struct sg_erro
 		json_array_append_new(json_object_get(g, "controls"), control_for(ctl));
 	}
 	prune(groups);
+	if (c->nglossary)
+		json_array_insert_new(groups, 0, glossary_group(c));
 	oscal_uuid("catalog", uuid);
 	cat =
 	    json_pack("{s:s,s:o,s:o}", "uuid", uuid, "metadata",
@@ -265,7 +316,7 @@ enum sg_code oscal_profile(const struct catalog *c, int pattern, json_t **out, s
 	for (size_t i = 0; i < c->ncontrols; i++) {
 		const struct control *ctl = &c->controls[i];
 		for (size_t k = 0; k < ctl->nitems; k++) {
-			const struct reference_value *r = &ctl->items[k].refs[pattern - 1];
+			const struct reference_value *r = catalog_item_ref(&ctl->items[k], pattern);
 			json_t *sp = json_pack("{s:s}", "param-id", ctl->items[k].id);
 			json_t *props = json_array();
 			struct dynbuf q = DYNBUF_INIT, d = DYNBUF_INIT;

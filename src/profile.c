@@ -119,6 +119,11 @@ static const char *const status_names[] = {
     "", "implemented", "partial", "planned", "not_implemented", "not_applicable", "accepted_risk",
 };
 
+/* As assess_control_status_label() prints them. */
+static const char *const status_labels_ja[] = {
+    "", "実施済み", "一部実施", "計画中", "未実施", "対象外", "リスク受容",
+};
+
 const char *profile_control_status_name(enum control_status st)
 {
 	return (size_t)st < sizeof(status_names) / sizeof(status_names[0]) ? status_names[st] : "";
@@ -140,7 +145,8 @@ static enum sg_code parse_status(struct profile *p, struct profile_control *pc,
 		return rc;
 	for (size_t i = 1; i < sizeof(status_names) / sizeof(status_names[0]); i++) {
 		size_t d;
-		if (!strcmp(v, status_names[i])) {
+		/* the Japanese labels saasguard itself prints (実施済み …) are accepted too */
+		if (!strcmp(v, status_names[i]) || !strcmp(v, status_labels_ja[i])) {
 			pc->status = (enum control_status)i;
 			return SG_OK;
 		}
@@ -157,12 +163,15 @@ static enum sg_code parse_status(struct profile *p, struct profile_control *pc,
 		sg_error_hint(err, ETR(err, "'%s' のことですか?", "did you mean '%s'?"),
 		              status_names[best]);
 	else
-		sg_error_hint(err, "%s",
-		              ETR(err,
-		                  "implemented, partial, planned, not_implemented, not_applicable, "
-		                  "accepted_risk のいずれかです",
-		                  "use one of implemented, partial, planned, not_implemented, "
-		                  "not_applicable, accepted_risk"));
+		sg_error_hint(
+		    err, "%s",
+		    ETR(err,
+		        "implemented（実施済み）, partial（一部実施）, planned（計画中）, "
+		        "not_implemented（未実施）, not_applicable（対象外）, "
+		        "accepted_risk（リスク受容）のいずれかです",
+		        "use one of implemented (実施済み), partial (一部実施), planned (計画中), "
+		        "not_implemented (未実施), not_applicable (対象外), accepted_risk "
+		        "(リスク受容)"));
 	return SG_ERR_INPUT;
 }
 
@@ -337,7 +346,7 @@ static enum sg_code parse_item_values(struct profile *p, struct profile_control 
 		snprintf(iwhat, sizeof(iwhat), "%s.%s.%c", ctl->id, section, it->letter);
 		if ((rc = ydoc_value(doc, n, iwhat, &v, err)))
 			return rc;
-		ref = &it->refs[p->service.pattern - 1];
+		ref = catalog_item_ref(it, p->service.pattern);
 		model = judge_model(it, p->service.pattern);
 		if (!judge_fits(model->kind, &model->quantity, &v)) {
 			struct dynbuf got = DYNBUF_INIT;
@@ -466,6 +475,79 @@ static enum sg_code parse_control(struct profile *p, const struct catalog *cat,
 	if ((n = ydoc_get(m, "targets")) && !ydoc_is_null(n) &&
 	    (rc = parse_item_values(p, pc, n, 1, err)))
 		return rc;
+	return SG_OK;
+}
+
+const char *profile_partner_role_name(enum partner_role r)
+{
+	return r == PARTNER_OUTSOURCING ? "outsourcing" : "partner";
+}
+
+static enum sg_code parse_partner(struct profile *p, const struct ydoc_node *m,
+                                  struct profile_partner *pp, struct sg_error *err)
+{
+	static const char *const keys[] = {"name", "role", "provides", "contract", NULL};
+	const struct ydoc *doc = p->doc;
+	const struct ydoc_node *n;
+	enum sg_code rc;
+	const char *role;
+
+	pp->node = m;
+	if ((rc = ydoc_want(doc, m, YDOC_MAP, "partners[]", err)) ||
+	    (rc = ydoc_check_keys(doc, m, keys, "partners[]", err)))
+		return rc;
+	if (!(n = ydoc_get(m, "name")))
+		return ydoc_missing(doc, m, "name", "partners[]", err);
+	if ((rc = ydoc_str(doc, n, "partners[].name", &pp->name, err)))
+		return rc;
+	if ((n = ydoc_get(m, "role"))) {
+		if ((rc = ydoc_str(doc, n, "partners[].role", &role, err)))
+			return rc;
+		if (!strcmp(role, "partner") || !strcmp(role, "連携"))
+			pp->role = PARTNER_ASP_SAAS;
+		else if (!strcmp(role, "outsourcing") || !strcmp(role, "外部委託"))
+			pp->role = PARTNER_OUTSOURCING;
+		else {
+			ydoc_error(doc, n, err,
+			           ETR(err, "partners[].role: '%s' という役割はありません",
+			               "partners[].role: '%s' is not a role"),
+			           role);
+			sg_error_hint(
+			    err, "%s",
+			    ETR(err,
+			        "partner（連携 ASP・SaaS 事業者）か outsourcing（外部委託）"
+			        "と書いてください",
+			        "write partner (a partner ASP/SaaS provider) or "
+			        "outsourcing (an outsourcing contractor)"));
+			return SG_ERR_INPUT;
+		}
+	}
+	if ((n = ydoc_get(m, "provides")) && !ydoc_is_null(n) &&
+	    (rc = ydoc_str(doc, n, "partners[].provides", &pp->provides, err)))
+		return rc;
+	if ((n = ydoc_get(m, "contract")) && !ydoc_is_null(n) &&
+	    (rc = ydoc_str(doc, n, "partners[].contract", &pp->contract, err)))
+		return rc;
+	return SG_OK;
+}
+
+/* `partners:` — the partner services and contractors the service relies on
+ * (II.2.2, II.3, II.8.1.1 are judged against this list). */
+static enum sg_code parse_partners(struct profile *p, struct sg_error *err)
+{
+	const struct ydoc_node *seq = ydoc_get(p->doc->root, "partners");
+	enum sg_code rc;
+
+	if (!seq || ydoc_is_null(seq))
+		return SG_OK;
+	if ((rc = ydoc_want(p->doc, seq, YDOC_SEQ, "partners", err)))
+		return rc;
+	p->partners = xcalloc(seq->nitems ? seq->nitems : 1, sizeof(*p->partners));
+	for (size_t i = 0; i < seq->nitems; i++) {
+		if ((rc = parse_partner(p, seq->items[i], &p->partners[i], err)))
+			return rc;
+		p->npartners++;
+	}
 	return SG_OK;
 }
 
@@ -620,7 +702,8 @@ enum sg_code profile_parse(const char *text, size_t len, const char *name,
 	                    err)) ||
 	    (rc = ydoc_check_keys(p->doc, p->doc->root, sections,
 	                          ETR(err, "プロファイル", "the profile"), err)) ||
-	    (rc = parse_service(p, cat, err)) || (rc = parse_controls(p, cat, err)))
+	    (rc = parse_service(p, cat, err)) || (rc = parse_controls(p, cat, err)) ||
+	    (rc = parse_partners(p, err)))
 		goto fail;
 	*out = p;
 	return SG_OK;
@@ -650,6 +733,7 @@ void profile_free(struct profile *p)
 		free(p->controls[i].items);
 	}
 	free(p->controls);
+	free(p->partners);
 	ydoc_free(p->doc);
 	free(p->path);
 	free(p);

@@ -26,7 +26,7 @@
 /* Top-level sections of a profile file and the module that reads each. */
 #define PROFILE_SECTIONS                                                                           \
 	"service", "controls", "monitor", "notify", "service_hours", "maintenance", "collectors",  \
-	    "ledger", "reports", "provider"
+	    "ledger", "reports", "provider", "partners"
 
 struct profile_service {
 	const char *name;
@@ -93,6 +93,21 @@ struct profile_control {
 	const struct ydoc_node *node;
 };
 
+/* A partner service (連携 ASP・SaaS, I.9.2 vii) or an outsourcing contractor
+ * (外部委託) the service relies on: `partners:` in the profile. */
+enum partner_role {
+	PARTNER_ASP_SAAS = 0, /* partner: 連携 ASP・SaaS 事業者 */
+	PARTNER_OUTSOURCING,  /* outsourcing: 外部委託先 */
+};
+
+struct profile_partner {
+	const char *name;
+	enum partner_role role;
+	const char *provides; /* what it provides (NULL when not given) */
+	const char *contract; /* the contract terms (NULL when not given) */
+	const struct ydoc_node *node;
+};
+
 struct profile {
 	char *path;
 	struct ydoc *doc;
@@ -102,7 +117,9 @@ struct profile {
 	 * catalog->controls); status STATUS_UNSET for controls not listed. */
 	struct profile_control *controls;
 	size_t ncontrols;
-	size_t nlisted; /* controls the file lists */
+	size_t nlisted;                   /* controls the file lists */
+	struct profile_partner *partners; /* `partners:`, in file order */
+	size_t npartners;
 };
 
 /* Reads and validates path against the catalog. Bad input: SG_ERR_INPUT with
@@ -113,6 +130,9 @@ enum sg_code profile_load(const char *path, const struct catalog *cat, struct pr
 enum sg_code profile_parse(const char *text, size_t len, const char *name,
                            const struct catalog *cat, struct profile **out, struct sg_error *err);
 void profile_free(struct profile *p);
+
+/* "partner" | "outsourcing" */
+const char *profile_partner_role_name(enum partner_role r);
 
 /* The declaration for a control (by catalog pointer), never NULL for a
  * control of the catalog the profile was loaded with. */

@@ -1,9 +1,13 @@
 /*
  * profile_starter - the starter profile `saasguard init` writes: the service
- * block and every one of the guideline's 68 countermeasures, each with a
- * comment carrying its requirement (Japanese text, or the English summary)
- * and the pattern's reference values, and commented-out example values in
- * the value grammar. The result loads with profile_load() as it is.
+ * block; every other section (provider:, partners:, monitor:, notify:,
+ * service_hours:, collectors:, ledger:, reports:) with guidance in comments
+ * (provider: commented out as a whole); and every one of the guideline's 68
+ * countermeasures in I.8.6's order (II, then III basic, then III
+ * recommended), each with a comment carrying its requirement (Japanese
+ * text, or the English summary) and the pattern's reference values, and
+ * commented-out example values in the value grammar. The result loads with
+ * profile_load() (and every section's loader) as it is.
  *
  * Appends to the caller's dynbuf; allocates nothing the caller must free.
  */

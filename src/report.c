@@ -16,6 +16,7 @@
 #include "availability.h"
 #include "monitor_config.h"
 #include "histogram.h"
+#include "notify.h"
 #include "report.h"
 #include "report_text.h"
 #include "store_report.h"
@@ -141,6 +142,61 @@ enum sg_code report_period(const struct catalog *cat, int pattern, const char *s
 	return SG_OK;
 }
 
+const char *report_period_choice_name(enum report_period_choice c)
+{
+	switch (c) {
+	case REPORT_PERIOD_REQUESTED:
+		return "requested";
+	case REPORT_PERIOD_LAST_WITH_DATA:
+		return "last_complete_with_data";
+	case REPORT_PERIOD_CURRENT:
+		return "current";
+	}
+	return "requested";
+}
+
+static void local_day(long long t, const char *tz, char out[11]);
+
+/* Whether the monitor recorded a daily rollup of the service in p. */
+static enum sg_code period_has_data(struct store *s, const char *service,
+                                    const struct timeutil_period *p, const char *tz, int *has,
+                                    struct sg_error *err)
+{
+	char from[11], to[11];
+
+	local_day(p->start, tz, from);
+	local_day(p->end, tz, to);
+	return store_report_monitored(s, service, from, to, has, err);
+}
+
+enum sg_code report_period_default(struct store *s, const struct catalog *cat,
+                                   const struct profile *p, const char *tz, double now,
+                                   struct timeutil_period *out, enum report_period_choice *choice,
+                                   struct sg_error *err)
+{
+	int months = report_interval_months(cat, p->service.pattern);
+	struct timeutil_period cur, per;
+	enum sg_code rc;
+
+	timeutil_period_containing((long long)now, months, tz, &cur);
+	per = cur;
+	/* Complete periods, newest first, back three years. */
+	for (int i = 0; i < 36 / months; i++) {
+		int has = 0;
+		timeutil_period_containing(per.start - 1, months, tz, &per);
+		if ((rc = period_has_data(s, p->service.name, &per, tz, &has, err)))
+			return rc;
+		if (has) {
+			*out = per;
+			*choice = REPORT_PERIOD_LAST_WITH_DATA;
+			return SG_OK;
+		}
+	}
+	*out = cur;
+	*choice = REPORT_PERIOD_CURRENT;
+	return SG_OK;
+}
+
 /* ---- days of a period ---- */
 
 static void local_day(long long t, const char *tz, char out[11])
@@ -231,7 +287,12 @@ enum sg_code report_availability_monitor(struct store *s, const struct report_re
 		goto fail;
 	out->measured_s = av.up_s + av.down_s;
 	out->down_s = av.down_s;
+	out->counted_s = av.counted_s;
 	out->achieved = av.percent >= 0 ? av.percent : NAN;
+	/* The same rule as `saasguard availability`: a figure resting on a small
+	 * share of the counted time is provisional. */
+	out->coverage = av.counted_s > 0 ? out->measured_s / av.counted_s : NAN;
+	out->provisional = av.percent >= 0 && !(out->coverage >= AVAILABILITY_MIN_COVERAGE);
 	for (size_t i = 0; i < cfg->nmaint; i++) {
 		const struct maintenance_window *m = &cfg->maint[i];
 		if (m->end <= (double)req->period.start || m->start >= (double)req->period.end)
@@ -243,24 +304,35 @@ enum sg_code report_availability_monitor(struct store *s, const struct report_re
 		out->maintenance[out->nmaintenance].note = m->note ? xstrdup(m->note) : NULL;
 		out->nmaintenance++;
 	}
-	out->method_ja = xstrfmt(
-	    "稼働率は、契約したサービス時間帯（%"
-	    "s）のうち事前に告知した計画保守を除いた時間について、"
-	    "稼働していた時間の割合です。死活監視のいずれかが停止を確認（confirm 回連続の失敗）"
-	    "していた時間を停止時間とし、複数の監視が同時に停止した時間は一度だけ数えます。"
-	    "確認回数に達しなかった失敗と性能低下は稼働として数えます。監視が動いていなかった"
-	    "時間は分母から除き、別に示します（この期間 %.0f 分）。保守の予定時間を超えた停止は"
-	    "停止として数え、事前告知のなかった保守は通常の時間として数えます。",
-	    cfg->hours.timezone ? cfg->hours.timezone : "Asia/Tokyo", av.unknown_s / 60.0);
-	out->method_en = xstrfmt(
-	    "Availability is the share of the contracted service hours (%s), less maintenance "
-	    "announced in advance, during which the service was up. Time during which any "
-	    "liveness check was confirmed down (confirm consecutive failures) counts as down; "
-	    "overlapping outages count once. Unconfirmed failures and degraded performance count "
-	    "as up. Time the monitor was not running is left out and shown separately (%.0f "
-	    "minutes in this period). Downtime past the end of a maintenance window counts as "
-	    "down; maintenance not announced in advance counts as ordinary time.",
-	    cfg->hours.timezone ? cfg->hours.timezone : "Asia/Tokyo", av.unknown_s / 60.0);
+	{
+		const char *zone = cfg->hours.timezone ? cfg->hours.timezone : "Asia/Tokyo";
+		int japan = !strcmp(zone, "Asia/Tokyo");
+		out->method_ja = xstrfmt(
+		    "稼働率は、契約したサービス時間帯（%s）のうち事前にお知らせした計画保守の"
+		    "時間を除いた時間について、サービスが稼働していた時間の割合です。停止を確認した"
+		    "時間を停止時間とし、複数の監視で同時に停止を確認した時間は一度だけ数えます。"
+		    "一時的な応答の失敗で停止と確認するに至らなかったもの及び応答の遅延は、稼働と"
+		    "して数えます。監視の記録がない時間（この期間 %.0f 分）は算定から除き、記録の"
+		    "ある時間が対象時間の %.0f%% 未満のときは暫定値として示します。計画保守の予定"
+		    "時間を超えた停止は停止として数え、事前にお知らせしなかった保守の時間は通常の"
+		    "時間として数えます。",
+		    japan ? "日本時間" : zone, av.unknown_s / 60.0,
+		    AVAILABILITY_MIN_COVERAGE * 100);
+		out->method_en = xstrfmt(
+		    "Availability is the share of the contracted service hours (%s), less "
+		    "maintenance announced in advance, during which the service was up. Time "
+		    "during "
+		    "which an outage was confirmed counts as down; outages seen by several checks "
+		    "at "
+		    "once count once. Brief failures never confirmed as an outage and slow "
+		    "responses "
+		    "count as up. Time without monitoring records (%.0f minutes in this period) is "
+		    "left out; when records cover less than %.0f%% of the time counted, the figure "
+		    "is shown as provisional. Downtime past the end of a maintenance window counts "
+		    "as down; maintenance not announced in advance counts as ordinary time.",
+		    japan ? "Japan time" : zone, av.unknown_s / 60.0,
+		    AVAILABILITY_MIN_COVERAGE * 100);
+	}
 	monitor_config_free(cfg);
 	return SG_OK;
 fail:
@@ -278,7 +350,8 @@ struct build {
 	/* daily */
 	unsigned long long (*day_hist)[64];
 	unsigned long long all_hist[64];
-	double max_gap[4]; /* liveness, fault, performance, external_network; -1: none */
+	struct notify_config *notify; /* for the checks' labels; NULL: none */
+	double max_gap[4];            /* liveness, fault, performance, external_network; -1: none */
 	size_t incidents_alloc;
 };
 
@@ -389,6 +462,8 @@ static int incident_cb(const struct store_report_incident *row, void *p)
 	in->id = row->id;
 	in->kind = xstrdup(row->kind);
 	in->check_name = dupn(row->check_name);
+	in->label =
+	    dupn(notify_config_label(b->notify, row->check_name, b->req->lang == SG_LANG_EN));
 	in->item_id = dupn(row->item_id);
 	in->summary = dupn(row->summary);
 	in->started = row->started;
@@ -419,6 +494,140 @@ static int followup_cb(long long incident_id, double sent_at, void *p)
 		break;
 	}
 	return 0;
+}
+
+/* ---- events: overlapping incidents are one ---- */
+
+static int kind_rank(const char *kind)
+{
+	static const char *const order[] = {"outage", "fault", "degradation", "external_network"};
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(kind, order[i]))
+			return i;
+	return 4;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct report_incident *x = a, *y = b;
+	if (x->started != y->started)
+		return x->started < y->started ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int by_time(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double min_nan(double a, double b)
+{
+	return isnan(a) ? b : isnan(b) ? a : a < b ? a : b;
+}
+
+static void incident_free(struct report_incident *in)
+{
+	free(in->ids);
+	free(in->kind);
+	free(in->check_name);
+	free(in->label);
+	free(in->item_id);
+	free(in->summary);
+	free(in->followups);
+}
+
+/* Folds src (one raw incident) into the event ev. */
+static void event_add(struct report_incident *ev, struct report_incident *src)
+{
+	ev->ids = xreallocarray(ev->ids, ev->nids + 1, sizeof(*ev->ids));
+	ev->ids[ev->nids++] = src->id;
+	if (src->check_name && (!ev->check_name || !strstr(ev->check_name, src->check_name))) {
+		char *j = ev->check_name ? xstrfmt("%s, %s", ev->check_name, src->check_name)
+		                         : xstrdup(src->check_name);
+		free(ev->check_name);
+		ev->check_name = j;
+	}
+	if (src->label && (!ev->label || !strstr(ev->label, src->label))) {
+		char *j =
+		    ev->label ? xstrfmt("%s・%s", ev->label, src->label) : xstrdup(src->label);
+		free(ev->label);
+		ev->label = j;
+	}
+	if (kind_rank(src->kind) < kind_rank(ev->kind)) {
+		free(ev->kind);
+		ev->kind = xstrdup(src->kind);
+		free(ev->item_id);
+		ev->item_id = src->item_id ? xstrdup(src->item_id) : NULL;
+		if (src->summary) {
+			free(ev->summary);
+			ev->summary = xstrdup(src->summary);
+		}
+	} else if (!ev->summary && src->summary) {
+		ev->summary = xstrdup(src->summary);
+	}
+	ev->detected = min_nan(ev->detected, src->detected);
+	ev->first_notice = min_nan(ev->first_notice, src->first_notice);
+	ev->notify_deadline_s = min_nan(ev->notify_deadline_s, src->notify_deadline_s);
+	ev->followup_deadline_s = min_nan(ev->followup_deadline_s, src->followup_deadline_s);
+	if (isnan(src->resolved) || isnan(ev->resolved))
+		ev->resolved = NAN;
+	else if (src->resolved > ev->resolved)
+		ev->resolved = src->resolved;
+	if (src->nfollowups) {
+		ev->followups = xreallocarray(ev->followups, ev->nfollowups + src->nfollowups,
+		                              sizeof(*ev->followups));
+		memcpy(ev->followups + ev->nfollowups, src->followups,
+		       src->nfollowups * sizeof(*src->followups));
+		ev->nfollowups += src->nfollowups;
+		qsort(ev->followups, ev->nfollowups, sizeof(*ev->followups), by_time);
+	}
+}
+
+/* Incidents of the service that overlap in time (one starts before the
+ * others have all been resolved) are one event: stopping one server fails
+ * every check that reaches it. */
+static void merge_events(struct report *r)
+{
+	struct report_incident *ev = NULL;
+	size_t n = 0;
+	double end = 0;
+
+	r->nraw_incidents = r->nincidents;
+	if (!r->nincidents)
+		return;
+	qsort(r->incidents, r->nincidents, sizeof(*r->incidents), by_start);
+	ev = xcalloc(r->nincidents, sizeof(*ev));
+	for (size_t i = 0; i < r->nincidents; i++) {
+		struct report_incident *in = &r->incidents[i];
+		if (!n || !(in->started < end)) {
+			struct report_incident *e = &ev[n++];
+			*e = *in;
+			e->ids = NULL;
+			e->nids = 0;
+			e->kind = xstrdup(in->kind);
+			e->check_name = NULL;
+			e->label = NULL;
+			e->item_id = in->item_id ? xstrdup(in->item_id) : NULL;
+			e->summary = in->summary ? xstrdup(in->summary) : NULL;
+			e->followups = NULL;
+			e->nfollowups = 0;
+			e->first_notice = NAN;
+			e->notify_deadline_s = e->followup_deadline_s = NAN;
+			e->detected = NAN;
+			e->resolved = in->resolved;
+			end = isnan(in->resolved) ? INFINITY : in->resolved;
+		} else if (isnan(in->resolved)) {
+			end = INFINITY;
+		} else if (in->resolved > end) {
+			end = in->resolved;
+		}
+		event_add(&ev[n - 1], in);
+		incident_free(in);
+	}
+	free(r->incidents);
+	r->incidents = ev;
+	r->nincidents = n;
 }
 
 static void judge_incidents(struct build *b)
@@ -481,7 +690,9 @@ static int measurement_cb(const struct store_report_measurement *row, void *p)
 	struct value v;
 	double num = row->value_num;
 
-	if (!it)
+	/* The monitor's own rows are rolling-window figures (the last N days up
+	 * to when it ran): the report computes those items for the period. */
+	if (!it || !strcmp(row->collector, "monitor"))
 		return 0;
 	kind = it->refs[c->b->req->profile->service.pattern - 1].kind;
 	for (size_t i = 0; i < c->n; i++)
@@ -744,13 +955,26 @@ static enum sg_code build_sla(struct build *b, struct sg_error *err)
 				if (!text)
 					text = report_text_measure(it, rv->kind, &commit, num,
 					                           req->lang);
+				if (!strcmp(it->id, "III.2.1.1.a") && r->availability.provisional) {
+					char *pv =
+					    xstrfmt("%s%s", text,
+					            TR(req->lang, "（暫定値）", " (provisional)"));
+					free(text);
+					text = pv;
+				}
 				row->achieved = text;
 				row->source = xstrdup(src);
 				sla_measured(row, rv->kind, &commit, have_commit, num, finding,
 				             req->lang);
 				continue;
 			}
-			if (aj && (text = json_text(json_object_get(aj, "value")))) {
+			/* The profile's declaration (申告) only: a measured value in
+			 * the assessment may be from outside the period. */
+			if (aj && strcmp(it->id, "III.2.1.1.a") &&
+			    json_string_value(json_object_get(aj, "provenance")) &&
+			    !strcmp(json_string_value(json_object_get(aj, "provenance")),
+			            "declared") &&
+			    (text = json_text(json_object_get(aj, "value")))) {
 				const char *v = json_string_value(json_object_get(aj, "verdict"));
 				row->achieved = text;
 				row->source = xstrdup("declared");
@@ -774,6 +998,22 @@ out:
 
 /* ---- managers: assessment, findings, deliveries ---- */
 
+/* The SLA row of an item the report measured itself for the period
+ * (source monitor or report), or NULL. */
+static const struct report_sla_row *period_row(const struct report *r, const char *id)
+{
+	for (size_t i = 0; id && i < r->nsla; i++)
+		if (!strcmp(r->sla[i].item->id, id))
+			return r->sla[i].source && (!strcmp(r->sla[i].source, "monitor") ||
+			                            !strcmp(r->sla[i].source, "report"))
+			           ? &r->sla[i]
+			           : NULL;
+	return NULL;
+}
+
+/* The assessment's gaps, except that an item the report measured for the
+ * period is judged by the period's figure (the SLA table's), so the summary
+ * shows one number per fact. */
 static void build_assessment(struct report *r, const json_t *a)
 {
 	size_t i, j, alloc = 0;
@@ -792,8 +1032,10 @@ static void build_assessment(struct report *r, const json_t *a)
 		{
 			const char *v = json_string_value(json_object_get(it, "verdict"));
 			const char *sev = json_string_value(json_object_get(it, "severity"));
+			const struct report_sla_row *pr =
+			    period_row(r, json_string_value(json_object_get(it, "id")));
 			struct report_short_item *s;
-			if (!v || strcmp(v, "falls_short"))
+			if (pr ? pr->verdict != SLA_MISSED : !v || strcmp(v, "falls_short"))
 				continue;
 			if (sev && !strcmp(sev, "critical"))
 				r->gaps_critical++;
@@ -809,7 +1051,8 @@ static void build_assessment(struct report *r, const json_t *a)
 			if (!s->id)
 				s->id = xstrdup("?");
 			s->reference = json_text(json_object_get(it, "reference_ja"));
-			s->value = json_text(json_object_get(it, "value"));
+			s->value = pr && pr->achieved ? xstrdup(pr->achieved)
+			                              : json_text(json_object_get(it, "value"));
 			s->severity = xstrdup(sev ? sev : "critical");
 			s->required = 1;
 		}
@@ -821,6 +1064,9 @@ static int finding_cb(const struct store_report_measurement *row, void *p)
 	struct report *r = p;
 	struct report_finding *f;
 
+	/* The monitor's rolling-window rows: the report has the period's own. */
+	if (!strcmp(row->collector, "monitor"))
+		return 0;
 	r->findings = xreallocarray(r->findings, r->nfindings + 1, sizeof(*r->findings));
 	f = &r->findings[r->nfindings++];
 	f->collector = xstrdup(row->collector);
@@ -894,6 +1140,20 @@ enum sg_code report_build(struct store *s, const struct report_request *req, str
 	r->generated_at = req->now;
 	r->ledger_status = req->ledger_status;
 	r->ledger_detail = dupn(req->ledger_detail);
+	r->period_choice = req->period_choice;
+	/* The provider's name and the checks' customer-facing labels come with
+	 * the notify config; a profile whose notify section cannot be loaded
+	 * here (a secret file unreadable to this user) still gets its report,
+	 * with the service's name and neutral words. */
+	{
+		struct sg_error ignored;
+		memset(&ignored, 0, sizeof(ignored));
+		if (notify_config_load(req->profile, &b.notify, &ignored))
+			b.notify = NULL;
+		r->provider = dupn(notify_config_provider_name(b.notify, req->lang == SG_LANG_EN));
+	}
+	if ((rc = period_has_data(s, r->service, p, req->tz, &r->has_data, err)))
+		goto fail;
 
 	if ((rc = avail(s, req, &r->availability, err)))
 		goto fail;
@@ -928,6 +1188,7 @@ enum sg_code report_build(struct store *s, const struct report_request *req, str
 	    (rc = store_report_followups(s, r->service, (double)p->start, (double)p->end,
 	                                 followup_cb, &b, err)))
 		goto fail;
+	merge_events(r);
 	judge_incidents(&b);
 	/* The provider's own availability target, when the assessment has one. */
 	{
@@ -952,9 +1213,11 @@ enum sg_code report_build(struct store *s, const struct report_request *req, str
 			goto fail;
 	}
 	free(b.day_hist);
+	notify_config_free(b.notify);
 	return SG_OK;
 fail:
 	free(b.day_hist);
+	notify_config_free(b.notify);
 	report_release(r);
 	return rc;
 }
@@ -962,6 +1225,7 @@ fail:
 void report_release(struct report *r)
 {
 	free(r->service);
+	free(r->provider);
 	free(r->tz);
 	report_availability_release(&r->availability);
 	for (size_t i = 0; i < r->nsla; i++) {
@@ -970,14 +1234,8 @@ void report_release(struct report *r)
 		free(r->sla[i].source);
 	}
 	free(r->sla);
-	for (size_t i = 0; i < r->nincidents; i++) {
-		struct report_incident *in = &r->incidents[i];
-		free(in->kind);
-		free(in->check_name);
-		free(in->item_id);
-		free(in->summary);
-		free(in->followups);
-	}
+	for (size_t i = 0; i < r->nincidents; i++)
+		incident_free(&r->incidents[i]);
 	free(r->incidents);
 	free(r->perf);
 	for (size_t i = 0; i < r->nshort_items; i++) {

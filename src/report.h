@@ -81,8 +81,12 @@ struct report_maintenance {
 struct report_availability {
 	double achieved;   /* percent over the period; NAN when nothing was counted */
 	double committed;  /* percent the provider commits to (III.2.1.1.a) */
-	double measured_s; /* seconds counted */
+	double measured_s; /* seconds with a monitoring record (up or down) */
 	double down_s;     /* seconds counted as down */
+	double counted_s;  /* service time less announced maintenance, up to now */
+	double coverage;   /* measured_s / counted_s (0..1); NAN when nothing counted */
+	int provisional;   /* coverage below AVAILABILITY_MIN_COVERAGE: a provisional
+	                      figure (暫定値), marked so in every output */
 	struct report_avail_day *days;
 	size_t ndays;
 	struct report_maintenance *maintenance; /* windows held in the period */
@@ -109,6 +113,13 @@ enum sg_code report_availability_monitor(struct store *s, const struct report_re
 
 /* ---- the request ---- */
 
+/* How the period was chosen (stated in the report and by the command). */
+enum report_period_choice {
+	REPORT_PERIOD_REQUESTED = 0,  /* --period, or the daemon's closed period */
+	REPORT_PERIOD_LAST_WITH_DATA, /* default: the last complete period with data */
+	REPORT_PERIOD_CURRENT,        /* default: no complete period has data */
+};
+
 struct report_request {
 	const struct catalog *catalog;
 	const struct profile *profile;
@@ -121,6 +132,7 @@ struct report_request {
 	report_availability_fn availability; /* NULL: report_availability_monitor */
 	enum report_ledger_status ledger_status;
 	const char *ledger_detail; /* a line for the reader, or NULL */
+	enum report_period_choice period_choice;
 };
 
 /* Sets the defaults: Japanese, users, now, zone from the profile's
@@ -139,14 +151,36 @@ int report_interval_months(const struct catalog *cat, int pattern);
 enum sg_code report_period(const struct catalog *cat, int pattern, const char *s, const char *tz,
                            double now, struct timeutil_period *out, struct sg_error *err);
 
+/* The default period of `saasguard report`: the newest complete period of
+ * the pattern's interval (looking back up to three years) in which the
+ * monitor recorded a daily rollup of the service; when none has, the current
+ * period (up to now). *choice says which. */
+enum sg_code report_period_default(struct store *s, const struct catalog *cat,
+                                   const struct profile *p, const char *tz, double now,
+                                   struct timeutil_period *out, enum report_period_choice *choice,
+                                   struct sg_error *err);
+const char *report_period_choice_name(enum report_period_choice c);
+
 /* ---- the model ---- */
 
+/* One event: the service's incidents that overlap in time (the monitor
+ * opens one per failing check, so one cause can open several), merged.
+ * Reports count events, not raw incidents. An event's kind is its most
+ * severe incident's; its times are the earliest start, detection and first
+ * notice and the latest resolution (NAN while one is open); its deadlines
+ * the strictest; its follow-ups all of theirs. */
 struct report_incident {
-	long long id;
+	long long id;   /* the event's number: its first incident's id */
+	long long *ids; /* the incidents merged into it, in detection order */
+	size_t nids;
 	char *kind;       /* outage | fault | degradation | external_network */
-	char *check_name; /* may be NULL */
+	char *check_name; /* the checks' internal names, ", "-joined; may be NULL
+	                     (managers only: never in a customer text) */
 	char *item_id;    /* may be NULL */
-	char *summary;    /* may be NULL */
+	char *label;      /* the checks' customer-facing labels (`label:`), "・"-joined;
+	                     NULL when none has one */
+	char *summary;    /* the monitor's raw error; may be NULL (managers only,
+	                     translated by report_text_error()) */
 	double started, detected;
 	double resolved;     /* NAN while open */
 	double first_notice; /* first delivered incident_open notice; NAN when none */
@@ -204,6 +238,7 @@ struct report_checks {
 struct report {
 	/* what it is */
 	char *service;
+	char *provider; /* the provider's name (`provider.name`), else NULL */
 	int pattern;
 	enum report_audience audience;
 	enum sg_lang lang;
@@ -211,6 +246,8 @@ struct report {
 	char *tz;
 	int interval_months; /* the pattern's reporting interval */
 	double generated_at;
+	enum report_period_choice period_choice;
+	int has_data; /* the monitor recorded a daily rollup in the period */
 
 	struct report_checks checks;
 	struct report_availability availability;
@@ -218,8 +255,9 @@ struct report {
 	struct report_sla_row *sla;
 	size_t nsla;
 
-	struct report_incident *incidents;
+	struct report_incident *incidents; /* events (see struct report_incident) */
 	size_t nincidents;
+	size_t nraw_incidents; /* incidents merged into those events */
 	size_t notices_met, notices_missed, followups_met, followups_missed;
 
 	struct report_perf_day *perf; /* one per day of the period */

@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assess_write.h"
 #include "report_doc.h"
 #include "report_text.h"
 #include "timeutil.h"
+#include "value.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -266,6 +268,109 @@ static const char *source_label(const struct rdoc *d, const char *src)
 	return src;
 }
 
+/* What users experienced in an event of this kind (customer texts). */
+static const char *experience(const struct rdoc *d, const char *kind)
+{
+	if (!strcmp(kind, "outage"))
+		return T("サービスをご利用いただけない状態", "the service could not be used");
+	if (!strcmp(kind, "fault"))
+		return T("一部の機能がご利用いただけない状態", "some functions could not be used");
+	if (!strcmp(kind, "degradation"))
+		return T("画面の表示に時間がかかる状態", "pages were slow to respond");
+	if (!strcmp(kind, "external_network"))
+		return T("外部の通信回線の障害により、つながりにくい状態",
+		         "a failure of an outside network made the service hard to reach");
+	return T("サービスの稼働確認で異常を検知した状態",
+	         "the service's availability checks found a problem");
+}
+
+static const char *severity_label(const struct rdoc *d, const char *sev)
+{
+	if (!strcmp(sev, "critical"))
+		return T("重大", "critical");
+	if (!strcmp(sev, "high"))
+		return T("高", "high");
+	if (!strcmp(sev, "medium"))
+		return T("中", "medium");
+	if (!strcmp(sev, "low"))
+		return T("低", "low");
+	return sev;
+}
+
+static const char *status_label(const struct rdoc *d, const char *status)
+{
+	if (!strcmp(status, "finding"))
+		return T("指摘", "finding");
+	if (!strcmp(status, "unavailable"))
+		return T("計測不能", "not measurable");
+	if (!strcmp(status, "error"))
+		return T("計測エラー", "error");
+	if (!strcmp(status, "ok"))
+		return T("問題なし", "ok");
+	return status;
+}
+
+static const char *collector_label(const struct rdoc *d, const char *c)
+{
+	static const struct {
+		const char *name, *ja, *en;
+	} names[] = {
+	    {"backup", "バックアップ", "backups"},
+	    {"patch", "パッチ適用", "patches"},
+	    {"tls", "TLS 設定", "TLS"},
+	    {"timesync", "時刻同期", "time sync"},
+	    {"antivirus", "ウイルス対策", "antivirus"},
+	    {"firewall", "ファイアウォール", "firewall"},
+	    {"ids", "侵入検知", "intrusion detection"},
+	    {"logs", "ログ", "logs"},
+	    {"accounts", "アカウント", "accounts"},
+	    {"monitor", "監視", "monitor"},
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(c, names[i].name))
+			return T(names[i].ja, names[i].en);
+	return c;
+}
+
+static const char *purpose_label(const struct rdoc *d, const char *p)
+{
+	if (!strcmp(p, "incident_open"))
+		return T("障害の第一報", "first notice");
+	if (!strcmp(p, "incident_resolved"))
+		return T("復旧のお知らせ", "recovery notice");
+	if (!strcmp(p, "followup"))
+		return T("追加報告", "follow-up");
+	if (!strncmp(p, "maintenance", 11))
+		return T("計画保守のお知らせ", "maintenance notice");
+	if (!strcmp(p, "report"))
+		return T("定期報告書", "periodic report");
+	return T("通知", "notice");
+}
+
+/* A measured value token ("30h") as the reader writes it ("1日6時間");
+ * other kinds as measured. Written into t. */
+static void value_words(const struct rdoc *d, struct dynbuf *t, const char *raw)
+{
+	struct value v;
+
+	if (!raw) {
+		dynbuf_addstr(t, "-");
+		return;
+	}
+	memset(&v, 0, sizeof(v));
+	if (!value_parse(raw, &v, NULL) && v.type == VALUE_DURATION)
+		report_text_duration(t, v.seconds, d->lang);
+	else
+		dynbuf_addstr(t, raw);
+}
+
+static const char *zone_label(const struct rdoc *d, const char *tz)
+{
+	if (!strcmp(tz, "Asia/Tokyo"))
+		return T("日本時間", "Japan time");
+	return tz;
+}
+
 static void pct(struct dynbuf *b, double v)
 {
 	if (isnan(v))
@@ -282,6 +387,66 @@ static void ms(struct dynbuf *b, double v)
 		dynbuf_printf(b, "%.0f ms", v);
 	else
 		dynbuf_printf(b, "%.1f ms", v);
+}
+
+/* The availability figure: "99.682%", "44.154%（暫定値）", or "記録なし". */
+static void avail_figure(const struct rdoc *d, struct dynbuf *t)
+{
+	const struct report_availability *a = &d->r->availability;
+
+	if (isnan(a->achieved)) {
+		dynbuf_addstr(t, T("記録なし", "no records"));
+		return;
+	}
+	pct(t, a->achieved);
+	if (a->provisional)
+		dynbuf_addstr(t, T("（暫定値）", " (provisional)"));
+}
+
+/* The committed availability, written one way everywhere: "99.5% 以上". */
+static void committed_figure(const struct rdoc *d, struct dynbuf *t)
+{
+	const struct report_availability *a = &d->r->availability;
+
+	if (isnan(a->committed))
+		dynbuf_addstr(t, "-");
+	else
+		dynbuf_printf(t, T("%g%% 以上", "at least %g%%"), a->committed);
+}
+
+/* Why this period, whether it has data, and whether its figure is final. */
+static void period_choice_note(struct rdoc *d, struct dynbuf *t)
+{
+	const struct report *r = d->r;
+	const struct report_availability *a = &r->availability;
+
+	if (r->period_choice == REPORT_PERIOD_LAST_WITH_DATA)
+		para(d, "%s",
+		     T("対象期間は、監視の記録がある直近の完了した期間です。",
+		       "The period is the last complete one with monitoring records."));
+	else if (r->period_choice == REPORT_PERIOD_CURRENT) {
+		report_doc_time(t, r->generated_at, r->tz, d->lang);
+		para(d,
+		     T("完了した期間に監視の記録がないため、現在の期間の %s までを対象とした中間の"
+		       "ご報告です。",
+		       "No complete period has monitoring records, so this is an interim report "
+		       "of the current period up to %s."),
+		     dynbuf_ptr(t));
+		dynbuf_reset(t);
+	}
+	if (!r->has_data)
+		para(d, "%s",
+		     T("対象期間には監視の記録がありません。このため、稼働率・応答時間等の実績は"
+		       "算出しておりません。",
+		       "There are no monitoring records for this period, so no availability, "
+		       "response time or other achieved figure is given."));
+	else if (a->provisional)
+		para(d,
+		     T("暫定値: 監視の記録があるのは対象時間の %.1f%% のみのため、稼働率は暫定値と"
+		       "してお示しします。",
+		       "Provisional: monitoring records cover only %.1f%% of the time counted, so "
+		       "the availability figure is provisional."),
+		     isnan(a->coverage) ? 0.0 : a->coverage * 100);
 }
 
 static void summary(struct rdoc *d, struct dynbuf *t)
@@ -301,29 +466,28 @@ static void summary(struct rdoc *d, struct dynbuf *t)
 		       "monitoring in the period, evaluated and summarised for the responsible "
 		       "manager, as the MIC ASP/SaaS guideline asks in III.1.1.4."));
 	else
-		para(d, "%s",
-		     T("平素より格別のご高配を賜り、厚く御礼申し上げます。本報告書は、ASP・SaaS "
-		       "における情報セキュリティ対策ガイドライン III.1.1.7 に基づき、当該期間の"
-		       "サービス稼働状況、SLA の実施結果及びパフォーマンス監視の結果をご報告する"
-		       "ものです。",
-		       "This report presents the service's availability, the results against its "
-		       "service levels and the performance monitoring results for the period, as "
-		       "the MIC ASP/SaaS guideline asks in III.1.1.7."));
+		para(d,
+		     T("平素より%sをご利用いただき、誠にありがとうございます。本報告書は、当該期間"
+		       "における%sの稼働状況、サービスレベルの実施結果及び応答時間の状況をご報告"
+		       "申し上げるものです。",
+		       "Thank you for using %s. This report presents the availability of %s, the "
+		       "results against its service levels and its response times in the period."),
+		     r->service, r->service);
+	period_choice_note(d, t);
 	c = add_block(d, RDOC_CARDS, NULL);
 	add_cell(c, TONE_NONE, "%s", T("稼働率", "Availability"));
-	pct(t, a->achieved);
+	avail_figure(d, t);
 	if (!isnan(a->achieved) && !isnan(a->committed))
-		tone = a->achieved + 1e-9 >= a->committed ? TONE_OK : TONE_BAD;
+		tone = a->provisional                       ? TONE_WARN
+		       : a->achieved + 1e-9 >= a->committed ? TONE_OK
+		                                            : TONE_BAD;
 	add_cell_buf(c, tone, t);
-	add_cell(c, TONE_NONE, "%s", T("目標稼働率", "Committed"));
-	if (isnan(a->committed))
-		dynbuf_addstr(t, "-");
-	else
-		dynbuf_printf(t, T("%g%% 以上", "at least %g%%"), a->committed);
+	add_cell(c, TONE_NONE, "%s", T("稼働率の約定値", "Committed availability"));
+	committed_figure(d, t);
 	add_cell_buf(c, TONE_NONE, t);
-	add_cell(c, TONE_NONE, "%s", T("インシデント", "Incidents"));
+	add_cell(c, TONE_NONE, "%s", T("障害・インシデント", "Incidents"));
 	add_cell(c, r->nincidents ? TONE_WARN : TONE_OK, T("%zu 件", "%zu"), r->nincidents);
-	add_cell(c, TONE_NONE, "%s", T("初報の期限遵守", "First notices on time"));
+	add_cell(c, TONE_NONE, "%s", T("第一報の期限遵守", "First notices on time"));
 	add_cell(c, r->notices_missed ? TONE_BAD : TONE_OK, "%zu / %zu", r->notices_met,
 	         r->notices_met + r->notices_missed);
 	add_cell(c, TONE_NONE, "%s", T("追加報告の期限遵守", "Follow-ups on time"));
@@ -338,15 +502,18 @@ static void summary(struct rdoc *d, struct dynbuf *t)
 		const char *h[] = {T("監視の概要", "Monitoring"), T("内容", "Value")};
 		struct rdoc_block *b = add_table(d, 2, h, w);
 		add_cell(b, TONE_NONE, "%s", T("サービス", "Service"));
-		add_cell(b, TONE_NONE, T("%s（パターン %d）", "%s (pattern %d)"), r->service,
-		         r->pattern);
+		if (r->audience == REPORT_MANAGERS)
+			add_cell(b, TONE_NONE, T("%s（パターン %d）", "%s (pattern %d)"),
+			         r->service, r->pattern);
+		else
+			add_cell(b, TONE_NONE, "%s", r->service);
 		add_cell(b, TONE_NONE, "%s", T("対象期間", "Period"));
 		report_doc_period(t, &r->period, r->tz, d->lang);
 		dynbuf_addstr(t, T("：", ": "));
 		report_doc_time(t, (double)r->period.start, r->tz, d->lang);
 		dynbuf_addstr(t, T(" 〜 ", " to "));
 		report_doc_time(t, (double)r->period.end, r->tz, d->lang);
-		dynbuf_printf(t, " (%s)", r->tz);
+		dynbuf_printf(t, T("（%s）", " (%s)"), zone_label(d, r->tz));
 		add_cell_buf(b, TONE_NONE, t);
 		add_cell(b, TONE_NONE, "%s", T("監視項目数", "Checks"));
 		add_cell(b, TONE_NONE,
@@ -356,9 +523,13 @@ static void summary(struct rdoc *d, struct dynbuf *t)
 		         r->checks.checks, r->checks.liveness, r->checks.fault,
 		         r->checks.performance, r->checks.external_network);
 		add_cell(b, TONE_NONE, "%s", T("監視回数（うち失敗）", "Probes (failed)"));
-		add_cell(b, TONE_NONE, "%llu (%llu)", r->checks.probes, r->checks.failures);
-		add_cell(b, TONE_NONE, "%s",
-		         T("定期報告の間隔（III.1.1.7.a）", "Reporting interval (III.1.1.7.a)"));
+		add_cell(b, TONE_NONE, T("%llu（%llu）", "%llu (%llu)"), r->checks.probes,
+		         r->checks.failures);
+		add_cell(
+		    b, TONE_NONE, "%s",
+		    r->audience == REPORT_MANAGERS
+		        ? T("定期報告の間隔（III.1.1.7.a）", "Reporting interval (III.1.1.7.a)")
+		        : T("定期報告の間隔", "Reporting interval"));
 		add_cell(b, TONE_NONE, T("%dヶ月", "%d month(s)"), r->interval_months);
 	}
 }
@@ -375,14 +546,15 @@ static void availability(struct rdoc *d, struct dynbuf *t)
 	add_block(d, RDOC_CHART_AVAIL, T("日別稼働率", "Daily availability"));
 	b = add_table(d, 2, h, w);
 	add_cell(b, TONE_NONE, "%s", T("稼働率（実績）", "Availability achieved"));
-	pct(t, a->achieved);
+	avail_figure(d, t);
 	add_cell_buf(b,
 	             isnan(a->achieved) || isnan(a->committed) ? TONE_NONE
+	             : a->provisional                          ? TONE_WARN
 	             : a->achieved + 1e-9 >= a->committed      ? TONE_OK
 	                                                       : TONE_BAD,
 	             t);
-	add_cell(b, TONE_NONE, "%s", T("稼働率（目標）", "Availability committed"));
-	pct(t, a->committed);
+	add_cell(b, TONE_NONE, "%s", T("稼働率（約定値）", "Availability committed"));
+	committed_figure(d, t);
 	add_cell_buf(b, TONE_NONE, t);
 	add_cell(b, TONE_NONE, "%s", T("停止時間の合計", "Total downtime"));
 	report_text_duration(t, a->down_s, d->lang);
@@ -390,6 +562,12 @@ static void availability(struct rdoc *d, struct dynbuf *t)
 	add_cell(b, TONE_NONE, "%s", T("集計対象時間", "Time counted"));
 	report_text_duration(t, a->measured_s, d->lang);
 	add_cell_buf(b, TONE_NONE, t);
+	add_cell(b, TONE_NONE, "%s", T("監視の記録がある割合", "Share with monitoring records"));
+	if (isnan(a->coverage))
+		dynbuf_addstr(t, "-");
+	else
+		dynbuf_printf(t, "%.1f%%", a->coverage * 100);
+	add_cell_buf(b, a->provisional ? TONE_WARN : TONE_NONE, t);
 	add_block(d, RDOC_HEADING, T("稼働率の算定方法", "How availability is counted"))->sub =
 	    xstrdup("minor");
 	para(d, "%s", d->lang == SG_LANG_EN ? a->method_en : a->method_ja);
@@ -400,7 +578,7 @@ static void sla(struct rdoc *d, struct dynbuf *t)
 	const struct report *r = d->r;
 	static const double w[] = {1.15, 3.0, 1.9, 1.5, 0.75, 1.15};
 	const char *h[] = {T("評価項目", "Item"),    T("内容", "Description"),
-	                   T("約束値", "Committed"), T("実績", "Achieved"),
+	                   T("約定値", "Committed"), T("実績", "Achieved"),
 	                   T("根拠", "Source"),      T("判定", "Result")};
 	struct rdoc_block *b;
 	size_t met = 0, missed = 0;
@@ -411,9 +589,9 @@ static void sla(struct rdoc *d, struct dynbuf *t)
 		missed += r->sla[i].verdict == SLA_MISSED;
 	}
 	para(d,
-	     T("評価項目 %zu 件のうち、達成 %zu 件、未達 %zu 件です。約束値は当社の目標値"
+	     T("評価項目 %zu 件のうち、達成 %zu 件、未達 %zu 件です。約定値は当社の目標値"
 	       "（設定のない項目はガイドラインのパターン %d の対策参照値）、実績は当該期間の"
-	       "計測値（監視・収集）又は申告値です。＊は特に達成すべき項目です。",
+	       "計測値（監視・収集）又は当社の申告値です。＊は特に達成すべき項目です。",
 	       "Of %zu evaluation items, %zu were met and %zu missed. The committed value is "
 	       "our target (else the guideline's reference value for pattern %d); achieved is "
 	       "what was measured in the period (monitor, collectors) or declared. * marks "
@@ -439,11 +617,12 @@ static void incidents(struct rdoc *d, struct dynbuf *t)
 {
 	const struct report *r = d->r;
 	static const double w[] = {0.5, 1.2, 1.6, 1.6, 0.9, 1.7, 0.9, 1.6};
+	int mgr = r->audience == REPORT_MANAGERS;
 	const char *h[] = {T("No.", "No."),
-	                   T("種別・対象", "Kind, check"),
+	                   mgr ? T("種別・監視項目", "Kind, checks") : T("事象", "Event"),
 	                   T("検知", "Detected"),
-	                   T("初報送達", "First notice"),
-	                   T("初報期限", "Notice deadline"),
+	                   T("第一報の送付", "First notice"),
+	                   T("第一報の期限", "Notice deadline"),
 	                   T("追加報告", "Follow-ups"),
 	                   T("追加報告期限", "Follow-up deadline"),
 	                   T("復旧", "Resolved")};
@@ -457,23 +636,49 @@ static void incidents(struct rdoc *d, struct dynbuf *t)
 		return;
 	}
 	para(d,
-	     T("当該期間中に %zu 件のインシデントを検知しました。初報（利用者への通知）の期限"
-	       "遵守は %zu 件中 %zu 件、追加報告（III.1.1.8）の期限遵守は %zu 件中 %zu 件です。"
-	       "期限は検知時刻から起算します。",
+	     T("当該期間中に %zu 件の障害・インシデントを検知いたしました。第一報（お客様への"
+	       "お知らせ）の期限遵守は %zu 件中 %zu 件、追加のご報告の期限遵守は %zu 件中 %zu "
+	       "件です。期限は検知時刻から起算しております。",
 	       "%zu incidents were detected in the period. First notices to customers were on "
-	       "time for %zu of %zu; follow-up reports (III.1.1.8) for %zu of %zu. Deadlines "
-	       "run from detection."),
+	       "time for %zu of %zu; follow-up reports for %zu of %zu. Deadlines run from "
+	       "detection."),
 	     r->nincidents, r->notices_met + r->notices_missed, r->notices_met,
 	     r->followups_met + r->followups_missed, r->followups_met);
+	if (mgr) {
+		dynbuf_printf(
+		    t,
+		    T("同じ時間帯に重なって発生したインシデントは、一つの事象として数えます"
+		      "（監視のインシデント記録 %zu 件を %zu 件の事象にまとめています）。"
+		      "No. は事象の最初のインシデント番号です。",
+		      "Incidents that overlap in time count as one event (%zu incident "
+		      "records make %zu events). No. is the event's first incident number."),
+		    r->nraw_incidents, r->nincidents);
+		note(d, dynbuf_ptr(t));
+		dynbuf_reset(t);
+	} else
+		note(d, T("同じ時間帯に重なって発生した事象は、一件として数えております。",
+		          "Problems that overlapped in time count as one."));
 	b = add_table(d, 8, h, w);
 	for (size_t i = 0; i < r->nincidents; i++) {
 		const struct report_incident *in = &r->incidents[i];
 		enum rdoc_tone tone;
 		const char *l;
 
-		add_cell(b, TONE_NONE, "%lld", in->id);
-		add_cell(b, TONE_NONE, "%s%s%s", kind_label(d, in->kind),
-		         in->check_name ? "\n" : "", in->check_name ? in->check_name : "");
+		if (mgr) {
+			add_cell(b, TONE_NONE, "%lld", in->id);
+			add_cell(b, TONE_NONE, "%s%s%s", kind_label(d, in->kind),
+			         in->check_name ? "\n" : "", in->check_name ? in->check_name : "");
+		} else {
+			/* What users experienced: never a check's name or URL. */
+			add_cell(b, TONE_NONE, "%zu", i + 1);
+			if (in->label)
+				add_cell(b, TONE_NONE, T("%s\n%s\n（%s）", "%s\n%s\n(%s)"),
+				         kind_label(d, in->kind), experience(d, in->kind),
+				         in->label);
+			else
+				add_cell(b, TONE_NONE, "%s\n%s", kind_label(d, in->kind),
+				         experience(d, in->kind));
+		}
 		dynbuf_addstr(t, "");
 		report_doc_time(t, in->detected, r->tz, d->lang);
 		if (in->started < in->detected - 0.5) {
@@ -491,9 +696,9 @@ static void incidents(struct rdoc *d, struct dynbuf *t)
 		add_cell_buf(b, TONE_NONE, t);
 		l = deadline_label(d, in->notice, &tone);
 		if (!isnan(in->notify_deadline_s)) {
-			dynbuf_printf(t, "%s\n(", l);
+			dynbuf_printf(t, T("%s\n（", "%s\n("), l);
 			report_text_duration(t, in->notify_deadline_s, d->lang);
-			dynbuf_addstr(t, ")");
+			dynbuf_addstr(t, T("）", ")"));
 			add_cell_buf(b, tone, t);
 		} else {
 			add_cell(b, tone, "%s", l);
@@ -508,9 +713,9 @@ static void incidents(struct rdoc *d, struct dynbuf *t)
 		add_cell_buf(b, TONE_NONE, t);
 		l = deadline_label(d, in->followup, &tone);
 		if (!isnan(in->followup_deadline_s)) {
-			dynbuf_printf(t, "%s\n(", l);
+			dynbuf_printf(t, T("%s\n（", "%s\n("), l);
 			report_text_duration(t, in->followup_deadline_s, d->lang);
-			dynbuf_addstr(t, ")");
+			dynbuf_addstr(t, T("）", ")"));
 			add_cell_buf(b, tone, t);
 		} else {
 			add_cell(b, tone, "%s", l);
@@ -525,13 +730,15 @@ static void incidents(struct rdoc *d, struct dynbuf *t)
 			add_cell_buf(b, TONE_NONE, t);
 		}
 	}
-	/* summaries, when given, below the table */
-	for (size_t i = 0; i < r->nincidents; i++) {
-		if (!r->incidents[i].summary || !*r->incidents[i].summary)
+	/* Managers: what the monitor saw, translated, below the table. */
+	for (size_t i = 0; mgr && i < r->nincidents; i++) {
+		char *e = report_text_error(r->incidents[i].summary, d->lang);
+		if (!e)
 			continue;
-		dynbuf_printf(t, "No.%lld: %s", r->incidents[i].id, r->incidents[i].summary);
+		dynbuf_printf(t, T("No.%lld: %s", "No.%lld: %s"), r->incidents[i].id, e);
 		note(d, dynbuf_ptr(t));
 		dynbuf_reset(t);
+		free(e);
 	}
 }
 
@@ -595,13 +802,19 @@ static void managers(struct rdoc *d, struct dynbuf *t)
 
 	if (r->has_assessment) {
 		struct rdoc_block *c;
-		heading(d, &sec, "評価結果（ギャップ）", "Assessment gaps");
+		heading(d, &sec, "評価結果（要対応の対策項目）", "Assessment: to be addressed");
+		/* the guideline's terms, never pass/fail (I.8.1, I.8.5; issue 11) */
 		para(d,
-		     T("対策項目 %lld 件のうち適合 %lld 件、ギャップ %lld 件です。"
-		       "未達の評価項目を重要度別に示します。",
-		       "Of %lld countermeasures, %lld are compliant and %lld have gaps. Evaluation "
-		       "items falling short, by severity:"),
-		     r->controls_total, r->controls_compliant, r->controls_gap);
+		     T("対策項目 %lld 件のうち対策済み %lld 件、要対応 %lld 件、その他（未評価・"
+		       "対象外・リスク受容）%lld 件です。参照値に達しない評価項目を重要度別に示します。"
+		       "当該期間に監視で計測した項目は、当該期間の実績で判定しています。",
+		       "Of %lld countermeasures, %lld are in place, %lld are to be addressed and %lld "
+		       "are otherwise (not assessed, not applicable, risk accepted). Evaluation items "
+		       "short of the reference value, by severity; items the monitor measured are "
+		       "judged on this period's figures:"),
+		     r->controls_total, r->controls_compliant, r->controls_gap,
+		     r->controls_total - r->controls_compliant - r->controls_gap);
+		para(d, "%s", assess_caveat_text(d->lang));
 		c = add_block(d, RDOC_CARDS, NULL);
 		add_cell(c, TONE_NONE, "%s", T("重大（＊項目）", "Critical (*)"));
 		add_cell(c, r->gaps_critical ? TONE_BAD : TONE_OK, "%lld", r->gaps_critical);
@@ -619,8 +832,9 @@ static void managers(struct rdoc *d, struct dynbuf *t)
 				const struct report_short_item *s = &r->short_items[i];
 				add_cell(b, TONE_NONE, "%s", s->id);
 				add_cell(b, TONE_NONE, "%s", s->reference ? s->reference : "-");
-				add_cell(b, TONE_BAD, "%s", s->value ? s->value : "-");
-				add_cell(b, TONE_BAD, "%s", s->severity);
+				value_words(d, t, s->value);
+				add_cell_buf(b, TONE_BAD, t);
+				add_cell(b, TONE_BAD, "%s", severity_label(d, s->severity));
 			}
 		} else {
 			para(d, "%s",
@@ -665,12 +879,13 @@ static void managers(struct rdoc *d, struct dynbuf *t)
 		struct rdoc_block *b = add_table(d, 6, h, w);
 		for (size_t i = 0; i < r->nfindings; i++) {
 			const struct report_finding *f = &r->findings[i];
-			add_cell(b, TONE_NONE, "%s", f->collector);
+			add_cell(b, TONE_NONE, "%s", collector_label(d, f->collector));
 			add_cell(b, TONE_NONE, "%s", f->item_id ? f->item_id : "-");
 			add_cell(b, TONE_NONE, "%s", f->subject ? f->subject : "-");
 			add_cell(b, !strcmp(f->status, "finding") ? TONE_BAD : TONE_WARN, "%s",
-			         f->status);
-			add_cell(b, TONE_NONE, "%s", f->value ? f->value : "-");
+			         status_label(d, f->status));
+			value_words(d, t, f->value);
+			add_cell_buf(b, TONE_NONE, t);
 			add_cell(b, TONE_NONE, "%s", f->detail ? f->detail : "");
 		}
 	}
@@ -691,8 +906,9 @@ static void managers(struct rdoc *d, struct dynbuf *t)
 		for (size_t i = 0; i < r->ndeliveries; i++) {
 			const struct report_delivery *v = &r->deliveries[i];
 			add_cell(b, TONE_NONE, "%lld", v->id);
-			add_cell(b, TONE_NONE, "%s", v->purpose);
-			add_cell(b, TONE_NONE, "%s\n(%s)", v->recipient, v->channel);
+			add_cell(b, TONE_NONE, "%s", purpose_label(d, v->purpose));
+			add_cell(b, TONE_NONE, T("%s\n（%s）", "%s\n(%s)"), v->recipient,
+			         !strcmp(v->channel, "email") ? T("メール", "e-mail") : v->channel);
 			add_cell(b, TONE_NONE, "%lld", v->attempts);
 			report_doc_time(t, v->deadline, r->tz, d->lang);
 			add_cell_buf(b, TONE_NONE, t);
@@ -700,7 +916,11 @@ static void managers(struct rdoc *d, struct dynbuf *t)
 			         !strcmp(v->state, "late") ? T("期限後に送達", "delivered late")
 			         : !strcmp(v->state, "overdue") ? T("期限超過・未送達", "overdue")
 			                                        : T("再送中", "retrying"));
-			add_cell(b, TONE_NONE, "%s", v->last_error ? v->last_error : "");
+			{
+				char *e = report_text_error(v->last_error, d->lang);
+				add_cell(b, TONE_NONE, "%s", e ? e : "");
+				free(e);
+			}
 		}
 	}
 
@@ -725,22 +945,38 @@ void report_doc_build(const struct report *r, struct rdoc *d)
 	d->r = r;
 	d->lang = r->lang;
 	report_doc_period(&t, &r->period, r->tz, d->lang);
-	d->title = xstrfmt("%s %s %s", r->service, dynbuf_ptr(&t),
-	                   r->audience == REPORT_MANAGERS
-	                       ? T("監視結果総括報告書", "monitoring summary for management")
-	                       : T("サービス稼働状況報告書", "service report"));
+	/* One name per document, the same in the title, the footer and the
+	 * mail that carries it (notify_enqueue_report()). */
+	if (d->lang == SG_LANG_EN)
+		d->title =
+		    xstrfmt("%s %s, %s", r->service,
+		            r->audience == REPORT_MANAGERS ? "monitoring summary for management"
+		                                           : "service report",
+		            dynbuf_ptr(&t));
+	else
+		d->title = xstrfmt("%s %s（%s）", r->service,
+		                   r->audience == REPORT_MANAGERS ? "監視結果総括報告書"
+		                                                  : "サービス稼働状況報告書",
+		                   dynbuf_ptr(&t));
 	d->footer = xstrdup(d->title);
 	b = add_block(
 	    d, RDOC_TITLE,
 	    r->audience == REPORT_MANAGERS
 	        ? T("監視結果総括報告書（管理責任者向け）", "Monitoring summary for management")
-	        : T("サービス稼働状況 定期報告書", "Periodic service report"));
-	dynbuf_printf(&sub, "%s\n", r->service);
+	        : T("サービス稼働状況報告書", "Service report"));
+	if (r->audience == REPORT_MANAGERS)
+		dynbuf_printf(&sub, T("宛先：%s 管理責任者\n", "To: the managers of %s\n"),
+		              r->service);
+	else
+		dynbuf_printf(&sub, T("宛先：%sをご利用のお客様各位\n", "To: the users of %s\n"),
+		              r->service);
 	dynbuf_printf(&sub, T("対象期間：%s\n", "Period: %s\n"), dynbuf_ptr(&t));
 	dynbuf_reset(&t);
 	report_doc_time(&t, r->generated_at, r->tz, d->lang);
-	dynbuf_printf(&sub, T("作成日時：%s　パターン %d", "Issued %s, pattern %d"), dynbuf_ptr(&t),
-	              r->pattern);
+	dynbuf_printf(&sub, T("発行：%s　発行日時：%s", "Issued by %s on %s"),
+	              r->provider ? r->provider : r->service, dynbuf_ptr(&t));
+	if (r->audience == REPORT_MANAGERS)
+		dynbuf_printf(&sub, T("　パターン %d", ", pattern %d"), r->pattern);
 	b->sub = dynbuf_detach(&sub, NULL);
 	dynbuf_reset(&t);
 	summary(d, &t);

@@ -125,7 +125,7 @@ static void chart_avail(struct dynbuf *o, const struct report *r, enum sg_lang l
 		              "<text x='%.1f' y='%.1f' font-size='10' text-anchor='end' "
 		              "fill='#b9770e'>%s %g%%</text>",
 		              L, y, CW - R, y, CW - R - 98, y + 2, CW - R - 2, y + 13,
-		              TR(lang, "目標", "committed"), a->committed);
+		              TR(lang, "約定値", "committed"), a->committed);
 	}
 	axis_labels(o, r, pw, n);
 	dynbuf_printf(o,

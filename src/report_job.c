@@ -17,8 +17,8 @@
 #include "report_doc.h"
 #include "report_job.h"
 #include "report_render.h"
-#include "store_collect.h"
 #include "store_report.h"
+#include "value.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -40,7 +40,14 @@ static void ledger_status(struct report_request *req, struct store *s,
 	vo.to_ms = LLONG_MAX;
 	vo.tsa_ca_file = lc->tsa_ca_file;
 	if (ledger_key_load_public(pubpath, &pub, &err)) {
-		snprintf(in->ledger_detail, sizeof(in->ledger_detail), "%s: %s", pubpath, err.msg);
+		/* err.msg may carry the C library's English (strerror): the
+		 * Japanese summary says what it means instead. */
+		if (req->lang == SG_LANG_EN)
+			snprintf(in->ledger_detail, sizeof(in->ledger_detail), "%s: %s", pubpath,
+			         err.msg);
+		else
+			snprintf(in->ledger_detail, sizeof(in->ledger_detail),
+			         "公開鍵 %s を読み込めないため、検証できませんでした。", pubpath);
 	} else {
 		vo.keys = &pub;
 		vo.nkeys = 1;
@@ -62,6 +69,30 @@ static void ledger_status(struct report_request *req, struct store *s,
 	free(pubpath);
 }
 
+/* Every ok or finding measurement the collectors took in the period (the
+ * assessment judges the worst of each item, as the SLA table does); the
+ * monitor's rolling-window rows are left out: the report measures those
+ * items for the period itself. */
+static int period_measurement(const struct store_report_measurement *row, void *p)
+{
+	struct measured_value mv;
+
+	if (!strcmp(row->collector, "monitor") || !row->item_id || !row->value_text ||
+	    (strcmp(row->status, "ok") && strcmp(row->status, "finding")))
+		return 0;
+	memset(&mv, 0, sizeof(mv));
+	if (value_parse(row->value_text, &mv.value, NULL))
+		return 0;
+	snprintf(mv.item_id, sizeof(mv.item_id), "%s", row->item_id);
+	snprintf(mv.text, sizeof(mv.text), "%s", row->value_text);
+	snprintf(mv.source, sizeof(mv.source), "%s:%s", row->collector,
+	         row->subject ? row->subject : "");
+	mv.at = row->measured_at;
+	snprintf(mv.detail, sizeof(mv.detail), "%s", row->detail ? row->detail : "");
+	measured_set_add(p, &mv);
+	return 0;
+}
+
 enum sg_code report_job_inputs_load(struct report_request *req, struct store *s,
                                     const struct ledger_config *lc, struct report_job_inputs *in,
                                     struct sg_error *err)
@@ -71,7 +102,10 @@ enum sg_code report_job_inputs_load(struct report_request *req, struct store *s,
 	enum sg_code rc;
 
 	memset(in, 0, sizeof(*in));
-	rc = store_collect_latest(s, req->profile->service.name, &measured, err);
+	/* A period's report rests on that period's data only. */
+	rc = store_report_measurements(s, req->profile->service.name, (double)req->period.start,
+	                               (double)req->period.end, 0, period_measurement, &measured,
+	                               err);
 	if (!rc)
 		rc = assess_run(req->catalog, req->profile, &measured, req->now, &r, err);
 	if (!rc)

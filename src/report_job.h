@@ -36,11 +36,12 @@ struct report_job_inputs {
 };
 
 /* Fills req->assessment (the profile's declarations judged together with
- * the latest measurements in the store) and, for the manager summary,
+ * the collectors' measurements taken in req->period, the worst of each
+ * item) and, for the manager summary,
  * req->ledger_status and ledger_detail: the whole ledger verified with the
  * public half of lc's signing key (lc NULL: not checked; no public key:
  * not checked, and the detail says why). req must have its profile,
- * catalog, audience, lang and now set. */
+ * catalog, period, audience, lang and now set. */
 enum sg_code report_job_inputs_load(struct report_request *req, struct store *s,
                                     const struct ledger_config *lc, struct report_job_inputs *in,
                                     struct sg_error *err);

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "report_json.h"
+#include "report_text.h"
 #include "timeutil.h"
 #include "banned.h"
 
@@ -63,15 +64,21 @@ static json_t *availability(const struct report *r)
 		                     m->announced ? when((double)m->announced, r->tz) : json_null(),
 		                     "note", str(m->note)));
 	}
-	return json_pack(
-	    "{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "achieved", num(a->achieved, 3), "committed",
-	    num(a->committed, 3), "met",
-	    isnan(a->achieved) || isnan(a->committed)
-	        ? json_null()
-	        : json_boolean(round(a->achieved * 1000) >= round(a->committed * 1000)),
-	    "measured_s", num(a->measured_s, 3), "down_s", num(a->down_s, 3), "method",
-	    str(r->lang == SG_LANG_EN ? a->method_en : a->method_ja), "days", days, "maintenance",
-	    maint);
+	json_t *j =
+	    json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "achieved", num(a->achieved, 3),
+	              "committed", num(a->committed, 3), "met",
+	              isnan(a->achieved) || isnan(a->committed)
+	                  ? json_null()
+	                  : json_boolean(round(a->achieved * 1000) >= round(a->committed * 1000)),
+	              "measured_s", num(a->measured_s, 3), "down_s", num(a->down_s, 3), "method",
+	              str(r->lang == SG_LANG_EN ? a->method_en : a->method_ja), "days", days,
+	              "maintenance", maint);
+
+	/* The one figure of the period, with how much of it rests on records. */
+	json_object_set_new(j, "counted_s", num(a->counted_s, 3));
+	json_object_set_new(j, "coverage", num(a->coverage, 4));
+	json_object_set_new(j, "provisional", json_boolean(a->provisional));
+	return j;
 }
 
 static json_t *sla(const struct report *r)
@@ -96,26 +103,36 @@ static json_t *incidents(const struct report *r)
 
 	for (size_t i = 0; i < r->nincidents; i++) {
 		const struct report_incident *in = &r->incidents[i];
-		json_t *fu = json_array();
+		json_t *fu = json_array(), *ids = json_array(), *it;
 		for (size_t f = 0; f < in->nfollowups; f++)
 			json_array_append_new(fu, when(in->followups[f], r->tz));
-		json_array_append_new(
-		    items,
-		    json_pack(
-		        "{s:I,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:s,s:o,s:o}", "id",
-		        (json_int_t)in->id, "kind", in->kind, "check", str(in->check_name),
-		        "item_id", str(in->item_id), "summary", str(in->summary), "started",
-		        when(in->started, r->tz), "detected", when(in->detected, r->tz),
-		        "first_notice", when(in->first_notice, r->tz), "notice_delay_s",
-		        num(in->first_notice - in->detected, 3), "notify_deadline_s",
-		        num(in->notify_deadline_s, 3), "notice", report_deadline_name(in->notice),
-		        "followups", fu, "followup_deadline_s", num(in->followup_deadline_s, 3),
-		        "followup", report_deadline_name(in->followup), "resolved",
-		        when(in->resolved, r->tz), "duration_s",
-		        num(in->resolved - in->started, 3)));
+		for (size_t k = 0; k < in->nids; k++)
+			json_array_append_new(ids, json_integer(in->ids[k]));
+		it = json_pack(
+		    "{s:I,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:s,s:o,s:o}", "id",
+		    (json_int_t)in->id, "incident_ids", ids, "kind", in->kind, "item_id",
+		    str(in->item_id), "started", when(in->started, r->tz), "detected",
+		    when(in->detected, r->tz), "first_notice", when(in->first_notice, r->tz),
+		    "notice_delay_s", num(in->first_notice - in->detected, 3), "notify_deadline_s",
+		    num(in->notify_deadline_s, 3), "notice", report_deadline_name(in->notice),
+		    "followups", fu, "followup_deadline_s", num(in->followup_deadline_s, 3),
+		    "followup", report_deadline_name(in->followup), "resolved",
+		    when(in->resolved, r->tz), "duration_s", num(in->resolved - in->started, 3));
+		json_object_set_new(it, "label", str(in->label));
+		/* Check names and the monitor's raw error are internal: the
+		 * managers' report only. */
+		if (r->audience == REPORT_MANAGERS) {
+			char *e = report_text_error(in->summary, r->lang);
+			json_object_set_new(it, "checks", str(in->check_name));
+			json_object_set_new(it, "error", str(in->summary));
+			json_object_set_new(it, "error_text", str(e));
+			free(e);
+		}
+		json_array_append_new(items, it);
 	}
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:o}", "count", (json_int_t)r->nincidents,
-	                 "notices_met", (json_int_t)r->notices_met, "notices_missed",
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "count", (json_int_t)r->nincidents,
+	                 "incident_records", (json_int_t)r->nraw_incidents, "notices_met",
+	                 (json_int_t)r->notices_met, "notices_missed",
 	                 (json_int_t)r->notices_missed, "followups_met",
 	                 (json_int_t)r->followups_met, "followups_missed",
 	                 (json_int_t)r->followups_missed, "items", items);
@@ -207,7 +224,7 @@ enum sg_code report_json_write(const struct report *r, struct dynbuf *out, struc
 	char *text;
 
 	root = json_pack(
-	    "{s:{s:s,s:s,s:s,s:s,s:o},s:{s:s,s:i},s:{s:s,s:o,s:o,s:s,s:i},"
+	    "{s:{s:s,s:s,s:s,s:s,s:o},s:{s:s,s:i},s:{s:s,s:o,s:o,s:s,s:i,s:s,s:b},"
 	    "s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
 	    "report", "type",
 	    r->audience == REPORT_MANAGERS ? "manager_summary" : "periodic_customer_report",
@@ -217,7 +234,8 @@ enum sg_code report_json_write(const struct report *r, struct dynbuf *out, struc
 	    "service", "name", r->service, "pattern", r->pattern, "period", "label",
 	    r->period.label, "start", when((double)r->period.start, r->tz), "end",
 	    when((double)r->period.end, r->tz), "timezone", r->tz, "interval_months",
-	    r->interval_months, "checks", "total", (json_int_t)r->checks.checks, "liveness",
+	    r->interval_months, "chosen", report_period_choice_name(r->period_choice), "has_data",
+	    r->has_data, "checks", "total", (json_int_t)r->checks.checks, "liveness",
 	    (json_int_t)r->checks.liveness, "fault", (json_int_t)r->checks.fault, "performance",
 	    (json_int_t)r->checks.performance, "external_network",
 	    (json_int_t)r->checks.external_network, "probes", (json_int_t)r->checks.probes,
@@ -226,6 +244,7 @@ enum sg_code report_json_write(const struct report *r, struct dynbuf *out, struc
 		return sg_error_set(
 		    err, SG_ERR_INTERNAL,
 		    ETR(err, "報告書の JSON を組み立てられません", "report: cannot build JSON"));
+	json_object_set_new(json_object_get(root, "service"), "provider", str(r->provider));
 	json_object_set_new(root, "availability", availability(r));
 	json_object_set_new(root, "sla", sla(r));
 	json_object_set_new(root, "incidents", incidents(r));

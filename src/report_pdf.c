@@ -396,7 +396,7 @@ static void chart_avail(struct pdf *p, const struct report *r)
 		cairo_line_to(p->cr, x0 + pw, y);
 		cairo_stroke(p->cr);
 		cairo_set_dash(p->cr, NULL, 0, 0);
-		snprintf(buf, sizeof(buf), "%s %g%%", TR(r->lang, "目標", "committed"),
+		snprintf(buf, sizeof(buf), "%s %g%%", TR(r->lang, "約定値", "committed"),
 		         a->committed);
 		{
 			PangoLayout *l = text_layout(p, buf, 7, 0, 0);

@@ -1,9 +1,13 @@
 /*
- * report_text - a report's numbers as words; see report_text.h.
+ * report_text - a report's numbers and errors as words; see report_text.h.
  */
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 
+#include "notify_template.h"
 #include "report_text.h"
+#include "xalloc.h"
 #include "banned.h"
 
 void report_text_duration(struct dynbuf *out, double seconds, enum sg_lang lang)
@@ -54,5 +58,40 @@ char *report_text_measure(const struct eval_item *it, enum ref_kind kind,
 		              round(num / VALUE_MONTH_SECONDS));
 	else
 		report_text_duration(&b, num, lang);
+	return dynbuf_detach(&b, NULL);
+}
+
+char *report_text_error(const char *raw, enum sg_lang lang)
+{
+	int en = lang == SG_LANG_EN;
+	unsigned code = 0;
+	struct dynbuf b = DYNBUF_INIT;
+
+	if (!raw || !*raw)
+		return NULL;
+	/* Already written for people (a Japanese summary): kept as is. */
+	for (const unsigned char *c = (const unsigned char *)raw; *c; c++)
+		if (*c >= 0x80)
+			return xstrdup(raw);
+	/* A mail server's reply ("421 4.7.0 try again later", "SMTP 550"). */
+	if ((sscanf(raw, "SMTP %u", &code) == 1 || sscanf(raw, "%u", &code) == 1) && code >= 400 &&
+	    code < 600) {
+		if (code < 500)
+			return en ? xstrfmt("the mail server deferred the message (%u)", code)
+			          : xstrfmt("メールサーバが一時的に受け付けませんでした（%u）",
+			                    code);
+		return en ? xstrfmt("the mail server refused the message (%u)", code)
+		          : xstrfmt("メールサーバが受け付けを拒否しました（%u）", code);
+	}
+	/* A probe's result: the words the incident mail uses, so a manager
+	 * reads one explanation in the mail and in the report. */
+	notify_template_explain(raw, en, &b);
+	if (!strcmp(dynbuf_ptr(&b), en ? "the check failed" : "監視で異常を検知しました")) {
+		/* Unknown: said in the reader's language, the raw text quoted
+		 * for the engineer. */
+		dynbuf_release(&b);
+		return en ? xstrfmt("other error (\"%s\")", raw)
+		          : xstrfmt("その他のエラー（原文:「%s」）", raw);
+	}
 	return dynbuf_detach(&b, NULL);
 }

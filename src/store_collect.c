@@ -83,17 +83,23 @@ enum sg_code store_collect_insert(struct store *s, const struct measurement *m, 
 static int latest_row(sqlite3_stmt *st, void *p)
 {
 	struct measured_value mv;
+	int has_value = sqlite3_column_type(st, 3) != SQLITE_NULL;
 	const char *text = store_col_text(st, 3);
 
 	memset(&mv, 0, sizeof(mv));
-	if (value_parse(text, &mv.value, NULL))
+	mv.finding = !strcmp(store_col_text(st, 6), "finding");
+	/* a finding without a value is still a measured shortfall */
+	if (has_value && value_parse(text, &mv.value, NULL))
 		return 0; /* a value this version cannot judge */
 	snprintf(mv.item_id, sizeof(mv.item_id), "%s", store_col_text(st, 0));
 	snprintf(mv.text, sizeof(mv.text), "%s", text);
 	snprintf(mv.source, sizeof(mv.source), "%s:%s", store_col_text(st, 1),
 	         store_col_text(st, 2));
 	mv.at = sqlite3_column_double(st, 4);
-	snprintf(mv.detail, sizeof(mv.detail), "%s", store_col_text(st, 5));
+	/* a finding's explanation, else what was read */
+	snprintf(mv.detail, sizeof(mv.detail), "%s",
+	         mv.finding && *store_col_text(st, 7) ? store_col_text(st, 7)
+	                                              : store_col_text(st, 5));
 	measured_set_add(p, &mv);
 	return 0;
 }
@@ -106,14 +112,15 @@ enum sg_code store_collect_latest(struct store *s, const char *service, struct m
 	enum sg_code rc = store_prepare(
 	    s,
 	    "SELECT m.item_id, m.collector, COALESCE(m.subject, ''), m.value_text, "
-	    "m.measured_at, COALESCE(m.evidence, '') FROM measurements m "
+	    "m.measured_at, COALESCE(m.evidence, ''), m.status, COALESCE(m.detail, '') "
+	    "FROM measurements m "
 	    "JOIN (SELECT item_id, collector, COALESCE(subject, '') AS subj, "
 	    "MAX(measured_at) AS at FROM measurements WHERE service = ?1 AND item_id IS NOT NULL "
-	    "AND status IN ('ok', 'finding') AND value_text IS NOT NULL "
+	    "AND (status = 'finding' OR (status = 'ok' AND value_text IS NOT NULL)) "
 	    "GROUP BY item_id, collector, subj) l ON l.item_id = m.item_id AND "
 	    "l.collector = m.collector AND l.subj = COALESCE(m.subject, '') AND "
-	    "l.at = m.measured_at WHERE m.service = ?1 AND m.status IN ('ok', 'finding') "
-	    "AND m.value_text IS NOT NULL ORDER BY m.item_id, m.id",
+	    "l.at = m.measured_at WHERE m.service = ?1 AND (m.status = 'finding' OR "
+	    "(m.status = 'ok' AND m.value_text IS NOT NULL)) ORDER BY m.item_id, m.id",
 	    &st, err);
 
 	if (rc)

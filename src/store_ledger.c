@@ -36,6 +36,9 @@ static const struct store_migration migrations[] = {
         " BEGIN SELECT RAISE(ABORT, 'tree heads are append-only'); END;"
         "CREATE TRIGGER ledger_heads_no_delete BEFORE DELETE ON ledger_heads"
         " BEGIN SELECT RAISE(ABORT, 'tree heads are append-only'); END;"},
+    /* v2 heads carry their place in the chain (also in the signed text). */
+    {2, "ALTER TABLE ledger_heads ADD COLUMN number INTEGER;"
+        "CREATE INDEX ledger_heads_by_number ON ledger_heads(number);"},
 };
 
 const struct store_schema store_ledger_schema = {
@@ -59,29 +62,6 @@ enum sg_code store_ledger_next_seq(struct store *s, long long *seq, struct sg_er
 	*seq = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return SG_OK;
-}
-
-enum sg_code store_ledger_insert(struct store *s, long long seq, long long at_ms, const char *type,
-                                 const char *entry, const unsigned char *leaf_hash,
-                                 struct sg_error *err)
-{
-	sqlite3_stmt *st;
-	enum sg_code rc = store_prepare(s,
-	                                "INSERT INTO ledger_entries(seq, at_ms, type, entry, "
-	                                "leaf_hash) VALUES (?, ?, ?, ?, ?)",
-	                                &st, err);
-
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(st, 1, seq);
-	sqlite3_bind_int64(st, 2, at_ms);
-	sqlite3_bind_text(st, 3, type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, entry, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 5, leaf_hash, 32, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, err, "ledger append");
-	sqlite3_finalize(st);
-	return rc;
 }
 
 struct store_ledger_inserter {
@@ -136,7 +116,7 @@ enum sg_code store_ledger_inserter_insert(struct store_ledger_inserter *ins, lon
 	sqlite3_bind_int64(st, 2, at_ms);
 	sqlite3_bind_text(st, 3, type, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, entry, (int)entry_len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 5, leaf_hash, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, leaf_hash, MERKLE_HASH_LEN, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = store_fail(ins->s, err, "ledger append");
 	sqlite3_reset(st);
@@ -244,7 +224,14 @@ enum sg_code store_ledger_seq_range(struct store *s, long long from_ms, long lon
 	return rc;
 }
 
-#define HEAD_COLUMNS "id, tree_size, root_hash, at_ms, key_id, head, signature, tsa_token"
+#define HEAD_COLUMNS "id, tree_size, root_hash, at_ms, key_id, head, signature, tsa_token, "
+
+/* A store opened read-only is not migrated: one from before v2 has no
+ * number column. */
+static const char *head_number_column(struct store *s)
+{
+	return store_schema_version(s, "ledger") >= 2 ? "number" : "NULL";
+}
 
 static void read_head(sqlite3_stmt *st, struct store_ledger_head *h)
 {
@@ -259,7 +246,7 @@ static void read_head(sqlite3_stmt *st, struct store_ledger_head *h)
 	n = (size_t)sqlite3_column_bytes(st, 2);
 	h->root_len = n;
 	if (b)
-		memcpy(h->root, b, n < 32 ? n : 32);
+		memcpy(h->root, b, n < sizeof(h->root) ? n : sizeof(h->root));
 	h->at_ms = sqlite3_column_int64(st, 3);
 	t = (const char *)sqlite3_column_text(st, 4);
 	snprintf(h->key_id, sizeof(h->key_id), "%s", t ? t : "");
@@ -269,7 +256,7 @@ static void read_head(sqlite3_stmt *st, struct store_ledger_head *h)
 	n = (size_t)sqlite3_column_bytes(st, 6);
 	h->signature_len = n;
 	if (b)
-		memcpy(h->signature, b, n < 64 ? n : 64);
+		memcpy(h->signature, b, n < sizeof(h->signature) ? n : sizeof(h->signature));
 	b = sqlite3_column_blob(st, 7);
 	n = (size_t)sqlite3_column_bytes(st, 7);
 	if (b && n) {
@@ -277,6 +264,7 @@ static void read_head(sqlite3_stmt *st, struct store_ledger_head *h)
 		memcpy(h->token, b, n);
 		h->token_len = n;
 	}
+	h->number = sqlite3_column_int64(st, 8);
 }
 
 enum sg_code store_ledger_heads(struct store *s, struct store_ledger_head **out, size_t *n,
@@ -286,9 +274,11 @@ enum sg_code store_ledger_heads(struct store *s, struct store_ledger_head **out,
 	struct store_ledger_head *v = NULL;
 	size_t nr = 0, alloc = 0;
 	int r;
-	enum sg_code rc =
-	    store_prepare(s, "SELECT " HEAD_COLUMNS " FROM ledger_heads ORDER BY id", &st, err);
+	char *sql = xstrfmt("SELECT " HEAD_COLUMNS "%s FROM ledger_heads ORDER BY id",
+	                    head_number_column(s));
+	enum sg_code rc = store_prepare(s, sql, &st, err);
 
+	free(sql);
 	*out = NULL;
 	*n = 0;
 	if (rc)
@@ -323,9 +313,11 @@ enum sg_code store_ledger_last_head(struct store *s, struct store_ledger_head *o
 {
 	sqlite3_stmt *st;
 	int r;
-	enum sg_code rc = store_prepare(
-	    s, "SELECT " HEAD_COLUMNS " FROM ledger_heads ORDER BY id DESC LIMIT 1", &st, err);
+	char *sql = xstrfmt("SELECT " HEAD_COLUMNS "%s FROM ledger_heads ORDER BY id DESC LIMIT 1",
+	                    head_number_column(s));
+	enum sg_code rc = store_prepare(s, sql, &st, err);
 
+	free(sql);
 	*found = 0;
 	memset(out, 0, sizeof(*out));
 	if (rc)
@@ -347,22 +339,26 @@ enum sg_code store_ledger_head_insert(struct store *s, const struct store_ledger
 	sqlite3_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "INSERT INTO ledger_heads(tree_size, root_hash, at_ms, "
-	                                "key_id, head, signature, tsa_token) VALUES (?, ?, ?, ?, "
-	                                "?, ?, ?)",
+	                                "key_id, head, signature, tsa_token, number) VALUES (?, "
+	                                "?, ?, ?, ?, ?, ?, ?)",
 	                                &st, err);
 
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, h->tree_size);
-	sqlite3_bind_blob(st, 2, h->root, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, h->root, (int)sizeof(h->root), SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, h->at_ms);
 	sqlite3_bind_text(st, 4, h->key_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, h->head, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 6, h->signature, 64, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, h->signature, (int)sizeof(h->signature), SQLITE_STATIC);
 	if (h->token)
 		sqlite3_bind_blob(st, 7, h->token, (int)h->token_len, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 7);
+	if (h->number > 0)
+		sqlite3_bind_int64(st, 8, h->number);
+	else
+		sqlite3_bind_null(st, 8);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = store_fail(s, err, "ledger head");
 	else if (id)

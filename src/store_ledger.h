@@ -8,13 +8,12 @@
 
 #include <stddef.h>
 
+#include "ledger_key.h"
+#include "merkle.h"
 #include "store.h"
 
 /* The next sequence number (the number of entries). */
 enum sg_code store_ledger_next_seq(struct store *s, long long *seq, struct sg_error *err);
-enum sg_code store_ledger_insert(struct store *s, long long seq, long long at_ms, const char *type,
-                                 const char *entry, const unsigned char *leaf_hash,
-                                 struct sg_error *err);
 
 /* A prepared INSERT and next-sequence query kept for many appends (the
  * ledger's bulk writer); freed with store_ledger_inserter_free(). */
@@ -60,16 +59,18 @@ enum sg_code store_ledger_prepare_scan(struct store *s, struct sg_error *err);
 enum sg_code store_ledger_seq_range(struct store *s, long long from_ms, long long to_ms,
                                     long long *first, long long *end, struct sg_error *err);
 
-/* A tree head as stored. */
+/* A tree head as stored. Every column is as read from the file: the signed
+ * text is what counts, the others are copies for queries. */
 struct store_ledger_head {
 	long long id;
+	long long number; /* v2 heads: place in the chain; 0 when NULL */
 	long long tree_size;
-	unsigned char root[32];
-	size_t root_len; /* 32 unless the row was damaged */
+	unsigned char root[MERKLE_HASH_LEN];
+	size_t root_len; /* MERKLE_HASH_LEN unless the row was damaged */
 	long long at_ms;
-	char key_id[65];
+	char key_id[LEDGER_KEY_ID_LEN + 1];
 	char *head; /* the signed text */
-	unsigned char signature[64];
+	unsigned char signature[LEDGER_SIG_LEN];
 	size_t signature_len;
 	unsigned char *token; /* RFC 3161 token (DER) or NULL */
 	size_t token_len;

@@ -98,23 +98,45 @@ void timeutil_localtime(long long t, const char *tz, struct tm *out)
 	g_time_zone_unref(z);
 }
 
+/* Seconds east of UTC in zone z at the instant t. */
+static long long offset_at(GTimeZone *z, long long t)
+{
+	return g_time_zone_get_offset(
+	    z, g_time_zone_find_interval(z, G_TIME_TYPE_UNIVERSAL, (gint64)t));
+}
+
 long long timeutil_mktime(const struct tm *tm, const char *tz)
 {
 	GTimeZone *z;
-	gint64 local;
-	int iv;
+	long long local, oa, ob, ta, tb, t;
+	int va, vb;
 
 	/* Normalise the fields (2026-13-01 is 2027-01-01) as a UTC time. */
 	local = timeutil_civil(tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday, tm->tm_hour,
 	                       tm->tm_min, tm->tm_sec, 0);
 	if (is_utc(tz))
-		return (long long)local;
+		return local;
 	z = zone_get(tz);
-	/* A time in a gap moves forward past it, as mktime() does. */
-	iv = g_time_zone_adjust_time(z, G_TIME_TYPE_STANDARD, &local);
-	local -= g_time_zone_get_offset(z, iv);
+	/* The offsets a day before and after bracket any transition; each gives
+	 * a candidate that is right when the zone has that offset then. A time
+	 * that occurs twice (clocks go back) is its first occurrence, as
+	 * Python's fold=0; a time that never occurs (clocks go forward) is read
+	 * with the offset before the gap, so 02:30 becomes 03:30. (glibc's
+	 * mktime() leaves both to the previous call's state; this does not.) */
+	oa = offset_at(z, local - 86400);
+	ob = offset_at(z, local + 86400);
+	ta = local - oa;
+	tb = local - ob;
+	va = offset_at(z, ta) == oa;
+	vb = offset_at(z, tb) == ob;
+	if (va && vb)
+		t = ta < tb ? ta : tb;
+	else if (vb)
+		t = tb;
+	else
+		t = ta;
 	g_time_zone_unref(z);
-	return (long long)local;
+	return t;
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's

@@ -142,6 +142,8 @@ enum sg_code value_parse_duration(const char *in, double *seconds, struct sg_err
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		size_t ul = strlen(units[i].name);
 		if (!strncmp(end, units[i].name, ul) && *skip_space(end + ul) == '\0') {
+			if (!isfinite(n * units[i].seconds))
+				break; /* 1e300h overflows: not a duration (found by fuzz_value) */
 			*seconds = n * units[i].seconds;
 			free(s);
 			return SG_OK;
@@ -161,6 +163,10 @@ static const struct {
     {SET_AUTH, AUTH_IC_CARD, "ic_card"},
     {SET_AUTH, AUTH_BIOMETRIC, "biometric"},
     {SET_AUTH, AUTH_CERTIFICATE, "certificate"},
+    {SET_AUTH, AUTH_TOTP, "totp"},
+    {SET_AUTH, AUTH_FIDO2, "fido2"},
+    {SET_AUTH, AUTH_CERTIFICATE, "client_certificate"}, /* aliases after the names */
+    {SET_AUTH, AUTH_FIDO2, "webauthn"},
     {SET_ENCRYPTION, ENC_TLS, "tls"},
     {SET_ENCRYPTION, ENC_IPSEC, "ipsec"},
     {SET_ORIGINALITY, ORIG_TIMESTAMP, "timestamp"},
@@ -188,7 +194,8 @@ const char *value_set_members_list(enum value_set set)
 {
 	switch (set) {
 	case SET_AUTH:
-		return "password, ic_card, biometric, certificate";
+		return "password, totp, fido2 (webauthn), ic_card, biometric, certificate "
+		       "(client_certificate)";
 	case SET_ENCRYPTION:
 		return "tls, ipsec";
 	case SET_ORIGINALITY:
@@ -206,6 +213,7 @@ enum sg_code value_set_format(enum value_set set, unsigned bits, struct dynbuf *
 	for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
 		if (members[i].set != set || !(bits & members[i].bit))
 			continue;
+		bits &= ~members[i].bit; /* an alias is not named twice */
 		if (!first)
 			dynbuf_addstr(out, ", ");
 		dynbuf_addstr(out, members[i].name);
@@ -311,7 +319,9 @@ enum sg_code value_parse(const char *in, struct value *v, struct sg_error *err)
 				        "in % (99.5%)"));
 			}
 			v->type = VALUE_COUNT;
-			v->count = (long long)n;
+			/* Only a whole number up to 1e15 fits; 1e62 would be undefined
+			 * behaviour (found by fuzz_value). */
+			v->count = rc ? 0 : (long long)n;
 		} else {
 			v->type = VALUE_DURATION;
 			rc = value_parse_duration(p, &v->seconds, err);

@@ -50,7 +50,9 @@ enum {
 	AUTH_PASSWORD = 1u << 0,
 	AUTH_IC_CARD = 1u << 1,
 	AUTH_BIOMETRIC = 1u << 2,
-	AUTH_CERTIFICATE = 1u << 3,
+	AUTH_CERTIFICATE = 1u << 3, /* also "client_certificate" */
+	AUTH_TOTP = 1u << 4,        /* one-time codes (TOTP); not in the guideline */
+	AUTH_FIDO2 = 1u << 5,       /* FIDO2 / WebAuthn ("webauthn"); not in the guideline */
 	ENC_TLS = 1u << 0,
 	ENC_IPSEC = 1u << 1,
 	ORIG_TIMESTAMP = 1u << 0,

@@ -68,6 +68,8 @@ def commands(sg, lang):
         if re.match(r"^(Commands|コマンド):", line):
             seen = True
             continue
+        if seen and not line.strip():
+            break  # the list ends at a blank line; options and variables follow
         m = re.match(r"^  (\S+)\s+(.*)$", line)
         if seen and m:
             out.append((m.group(1), m.group(2)))

@@ -84,7 +84,7 @@ void cli_log_line(const char *who, const char *line)
 	char ts[32];
 
 	if (sdnotify_stderr_is_journal()) { /* the journal stamps the time */
-		(void)who; /* the unit names the process */
+		(void)who;                  /* the unit names the process */
 		put_line("<%d>%s", (int)sdnotify_classify(line), line);
 		fflush(stderr);
 		return;

@@ -101,6 +101,8 @@ struct cli_ledger_opts {
 	const char *db, *key, *profile, *tsa_ca, *type, *note;
 	const char *files[64]; /* --public-key or --evidence, in order */
 	size_t nfiles;
+	const char *checkpoints[16]; /* --checkpoint */
+	size_t ncheckpoints;
 	long long from_ms, to_ms; /* LLONG_MIN / LLONG_MAX when not given */
 	long long consistency;
 	int format; /* 0 table, 1 json */

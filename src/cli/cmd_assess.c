@@ -4,6 +4,7 @@
  * --db is given (and records the assessment in the evidence ledger).
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include "assess_xlsx.h"
 #include "cli.h"
 #include "ledger.h"
+#include "ledger_events.h"
 #include "profile.h"
 #include "store.h"
 #include "store_collect.h"
@@ -22,33 +24,40 @@
 static const char usage_ja[] =
     "使い方: saasguard assess ファイル [--format table|json|markdown|html|csv|oscal|xlsx]\n"
     "                         [--output パス] [--strict] [--db パス]\n\n"
-    "プロファイル（YAML）の申告をサービスのパターンの対策参照値と照合し、対策項目ごとに\n"
-    "適合・不適合・対象外・リスク受容・未評価を、評価項目ごとに達成・未達などを判定します。\n"
-    "  --format    table（端末）、json、markdown・html（ギャップレポート）、\n"
+    "プロファイル（YAML）の申告をサービスのパターンの対策参照値と照合し、評価項目ごとに\n"
+    "参照値を満たす・参照値に達しない・値なしなどを、対策項目ごとに対策済み・要対応・\n"
+    "対象外・リスク受容・未評価を示します。対策項目は認証基準ではなく指標、対策参照値は\n"
+    "目安です（I.8.1、I.8.5）。\n"
+    "  --format    table（端末）、json、markdown・html（報告書）、\n"
     "              csv（Annex 2・3 のチェックリスト）、oscal（OSCAL 1.1.3 assessment-results）、\n"
     "              xlsx（監査用の Excel: 概要、Annex 2、Annex 3 の3シート。端末には出力しない）\n"
     "  --output    ファイルに書き出す（一時ファイル経由で置き換え）\n"
-    "  --strict    推奨の対策項目も合否に含める\n"
-    "  --db        監視・収集の計測値があるデータベース。計測値は申告値より優先して判定し、\n"
-    "              評価を証跡台帳に記録する\n"
-    "終了コード: 0 合格（基本の対策項目がすべて適合・対象外・リスク受容で * の評価項目を\n"
-    "すべて達成）、1 不合格、2 プロファイルが読めない・不正。\n";
+    "  --strict    推奨の対策項目も終了コードに含める\n"
+    "  --db        監視・収集の計測値があるデータベース。計測値は申告値より優先して判定し\n"
+    "              （値のない指摘も参照値に達しないものとします）、saasguard attest の記録を\n"
+    "              証跡として示し、評価を証跡台帳に記録する\n"
+    "終了コード（saasguard の方針）: 0 基本の対策項目がすべて対策済み・対象外・リスク受容で\n"
+    "* の評価項目がすべて参照値を満たす、1 それ以外、2 プロファイルが読めない・不正。\n";
 static const char usage_en[] =
     "usage: saasguard assess FILE [--format table|json|markdown|html|csv|oscal|xlsx]\n"
     "                             [--output PATH] [--strict] [--db PATH]\n\n"
-    "Judges what a profile (YAML) declares against its pattern's reference values: each\n"
-    "countermeasure compliant, gap, not applicable, accepted risk or not assessed; each\n"
-    "evaluation item meets, falls short, no value, no reference or not applicable.\n"
-    "  --format    table (terminal), json, markdown or html (gap report), csv (the Annex 2\n"
+    "Compares what a profile (YAML) declares with its pattern's reference values: each\n"
+    "evaluation item meets the reference value, falls short of it, has no value ...; each\n"
+    "countermeasure in place, to be addressed, not applicable, accepted risk or not assessed.\n"
+    "The countermeasures are indicators, not certification criteria, and reference values\n"
+    "are guides (I.8.1, I.8.5).\n"
+    "  --format    table (terminal), json, markdown or html (report), csv (the Annex 2\n"
     "              and 3 checklists), oscal (OSCAL 1.1.3 assessment-results), xlsx (an\n"
     "              Excel workbook for auditors: summary, Annex 2, Annex 3; not to a terminal)\n"
     "  --output    write to a file (atomically)\n"
-    "  --strict    recommended countermeasures count too\n"
+    "  --strict    recommended countermeasures count for the exit status too\n"
     "  --db        the database with the monitor's and collectors' measurements; measured\n"
-    "              values are judged before declared ones, and the assessment is recorded\n"
-    "              in the evidence ledger\n"
-    "Exit status: 0 pass (every basic countermeasure compliant, not applicable or an\n"
-    "accepted risk, and every * item met), 1 fail, 2 an unreadable or invalid profile.\n";
+    "              values are judged before declared ones (a finding without a value falls\n"
+    "              short), saasguard attest records show as evidence, and the assessment is\n"
+    "              recorded in the evidence ledger\n"
+    "Exit status (saasguard's policy): 0 when every basic countermeasure is in place, not\n"
+    "applicable or an accepted risk and every * item meets its reference value; 1 otherwise;\n"
+    "2 for an unreadable or invalid profile.\n";
 
 enum { OPT_FORMAT = 256, OPT_OUTPUT, OPT_STRICT, OPT_DB, OPT_HELP };
 
@@ -64,24 +73,16 @@ static const struct option long_opts[] = {
 static enum sg_code record(struct store *s, const struct assess_result *r, struct sg_error *err)
 {
 	const struct profile *p = r->profile;
-	char sha[65];
-	json_t *payload;
-	enum sg_code rc;
 
-	for (int i = 0; i < 32; i++)
-		snprintf(sha + 2 * i, 3, "%02x", p->sha256[i]);
-	payload =
-	    json_pack("{s:s,s:s,s:s,s:i,s:o}", "profile", p->path, "profile_sha256", sha, "service",
-	              p->service.name, "pattern", r->pattern, "summary", assess_summary_json(r));
-	if (!(rc = store_begin(s, err))) {
-		rc = ledger_append(s, "assessment", payload, NULL, err);
-		if (!rc)
-			rc = store_commit(s, err);
-		else
-			store_rollback(s);
-	}
-	json_decref(payload);
-	return rc;
+	return ledger_events_assessment(s, p->path, p->sha256, p->service.name, r->pattern,
+	                                assess_summary_json(r), err);
+}
+
+static int attach_one(json_t *entry, const char *text, void *ctx)
+{
+	(void)text;
+	assess_attach_attestation(ctx, entry);
+	return 0;
 }
 
 int cmd_assess(struct cli *cli, int argc, char **argv)
@@ -155,6 +156,11 @@ int cmd_assess(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (assess_run(cat, p, db ? &measured : NULL, timeutil_now(), &r, &err)) {
+		status = cli_report(cli, &err);
+		goto done;
+	}
+	/* `saasguard attest` records show with the controls' evidence */
+	if (store && ledger_each(store, "attestation", 0, LLONG_MAX, attach_one, r, &err)) {
 		status = cli_report(cli, &err);
 		goto done;
 	}

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "fileio.h"
 #include "ledger.h"
+#include "ledger_events.h"
 #include "store.h"
 #include "banned.h"
 
@@ -21,14 +22,16 @@ static const char usage_ja[] =
     "                        [--profile PATH]\n\n"
     "手作業で行った対策 (レビューの実施、訓練、文書の承認など) を証跡台帳に記録します。\n"
     "CONTROL は対策項目か評価項目の ID (III.1.1.1、III.1.1.1.a)。--evidence で添えたファイルは\n"
-    "SHA-256 を記録します (ファイル自体は保管しません)。記録は評価 (assess) に反映されます。\n";
+    "SHA-256 を記録します (ファイル自体は保管しません)。記録 (誰が・いつ・内容・SHA-256) は\n"
+    "saasguard assess --db の証跡としてすべての形式に表示されます。\n";
 static const char usage_en[] =
     "usage: saasguard attest CONTROL --note TEXT [--evidence FILE ...] [--db PATH] [--key PATH]\n"
     "                        [--profile PATH]\n\n"
     "Records a manual attestation (a review done, a drill held, a document approved) in the\n"
     "evidence ledger. CONTROL is a countermeasure or evaluation item id (III.1.1.1,\n"
     "III.1.1.1.a). Each --evidence file's SHA-256 is recorded (the file itself is not kept).\n"
-    "Attestations show in the assessment.\n";
+    "Attestations (who, when, the note, each SHA-256) show with the evidence of\n"
+    "saasguard assess --db in every format.\n";
 
 static const char *who(void)
 {
@@ -85,7 +88,8 @@ int cmd_attest(struct cli *cli, int argc, char **argv)
 	struct sg_error err;
 	struct stat st;
 	char id[64];
-	json_t *payload, *files;
+	struct ledger_events_evidence ev[64];
+	char hex[64][65];
 	long long seq = -1;
 	int first, rc = cli_ledger_opts(cli, "attest", TR(cli->lang, usage_ja, usage_en), argc,
 	                                argv, " db key profile note evidence ", &o, &first);
@@ -109,29 +113,21 @@ int cmd_attest(struct cli *cli, int argc, char **argv)
 	if ((rc = control_id(cli, argv[first], id, sizeof(id))))
 		return rc;
 	cli_error_init(cli, &err);
-	payload = json_pack("{s:s,s:s,s:s}", "control", id, "note", o.note, "by", who());
-	files = json_array();
 	for (size_t i = 0; i < o.nfiles; i++) {
-		char hex[65];
-		if (fileio_sha256_hex(o.files[i], hex, &err) || stat(o.files[i], &st)) {
-			json_decref(files);
-			json_decref(payload);
+		if (fileio_sha256_hex(o.files[i], hex[i], &err) || stat(o.files[i], &st)) {
 			if (!err.msg[0])
 				sg_error_set(&err, SG_ERR_IO, "%s: cannot read", o.files[i]);
 			return cli_report(cli, &err);
 		}
-		json_array_append_new(files,
-		                      json_pack("{s:s,s:s,s:I}", "file", o.files[i], "sha256", hex,
-		                                "bytes", (json_int_t)st.st_size));
+		ev[i].file = o.files[i];
+		ev[i].sha256_hex = hex[i];
+		ev[i].bytes = (long long)st.st_size;
 	}
-	json_object_set_new(payload, "evidence", files);
-	if ((rc = cli_ledger_config(cli, &o, &cfg))) {
-		json_decref(payload);
+	if ((rc = cli_ledger_config(cli, &o, &cfg)))
 		return rc;
-	}
 	if ((rc = cli_ledger_open(cli, &o, 0, &s)))
 		goto out;
-	if (ledger_append(s, "attestation", payload, &seq, &err)) {
+	if (ledger_events_attestation(s, id, o.note, who(), ev, o.nfiles, &seq, &err)) {
 		rc = cli_report(cli, &err);
 		goto out;
 	}
@@ -154,6 +150,5 @@ int cmd_attest(struct cli *cli, int argc, char **argv)
 out:
 	store_close(s);
 	ledger_config_release(&cfg);
-	json_decref(payload);
 	return rc;
 }

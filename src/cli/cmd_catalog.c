@@ -8,27 +8,32 @@
 #include "cli.h"
 #include "oscal.h"
 #include "table.h"
+#include "xalloc.h"
 #include "banned.h"
 
 static const char usage_ja[] =
     "使い方: saasguard catalog list [--part II|III] [--level basic|recommended] [--pattern N]\n"
     "                              [--format table|json|csv|markdown]\n"
     "        saasguard catalog show ID [--pattern N] [--format table|json|markdown]\n"
-    "        saasguard catalog export --format json|oscal [--pattern N] [--output PATH]\n\n"
+    "        saasguard catalog export --format json|oscal [--pattern N] [--output PATH]\n"
+    "        saasguard catalog glossary [用語] [--format table|json|markdown]\n\n"
     "  list    対策項目（全68項目）の一覧。--pattern でそのパターンの対策参照値も表示\n"
     "  show    対策項目・評価項目・節の詳細（ID は III.1.1.1、Ⅲ. 1. 1. 1、III.1.1.1.a など）\n"
     "  export  カタログ全体を JSON で、または OSCAL 1.1.3 カタログで出力。\n"
-    "          --format oscal --pattern N はパターン N の対策参照値を設定する OSCAL プロファイル\n";
+    "          --format oscal --pattern N はパターン N の対策参照値を設定する OSCAL プロファイル\n"
+    "  glossary I.9 用語の定義（利用者、管理責任者、外部ネットワーク …）\n";
 static const char usage_en[] =
     "usage: saasguard catalog list [--part II|III] [--level basic|recommended] [--pattern N]\n"
     "                              [--format table|json|csv|markdown]\n"
     "       saasguard catalog show ID [--pattern N] [--format table|json|markdown]\n"
-    "       saasguard catalog export --format json|oscal [--pattern N] [--output PATH]\n\n"
+    "       saasguard catalog export --format json|oscal [--pattern N] [--output PATH]\n"
+    "       saasguard catalog glossary [TERM] [--format table|json|markdown]\n\n"
     "  list    the 68 countermeasures; --pattern adds that pattern's reference values\n"
     "  show    one countermeasure, evaluation item or section (III.1.1.1, Ⅲ. 1. 1. 1,\n"
     "          III.1.1.1.a, II.1 ...)\n"
     "  export  the whole catalog as JSON, or as an OSCAL 1.1.3 catalog;\n"
-    "          --format oscal --pattern N gives an OSCAL profile for pattern N\n";
+    "          --format oscal --pattern N gives an OSCAL profile for pattern N\n"
+    "  glossary the I.9 definitions (user, responsible manager, external network ...)\n";
 
 #define USAGE(cli) TR((cli)->lang, usage_ja, usage_en)
 
@@ -121,7 +126,7 @@ static int control_matches(const struct control *ctl, const struct opts *o)
 static void refs_for_pattern(const struct control *ctl, int pattern, struct dynbuf *out)
 {
 	for (size_t k = 0; k < ctl->nitems; k++) {
-		const struct reference_value *r = &ctl->items[k].refs[pattern - 1];
+		const struct reference_value *r = catalog_item_ref(&ctl->items[k], pattern);
 		dynbuf_printf(out, "%s%c: %s%s", k ? "; " : "", ctl->items[k].letter, r->text_ja,
 		              r->required ? "*" : "");
 	}
@@ -210,6 +215,23 @@ static int catalog_list(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
+/* The footnotes that define terms and reference values (¹⁵ ホットスタンバイ …). */
+static void show_footnotes(struct cli *cli, const struct footnote *f, size_t n, struct dynbuf *out,
+                           int md)
+{
+	if (!n)
+		return;
+	dynbuf_printf(
+	    out, md ? "\n**%s**\n\n" : "\n  %s\n",
+	    TR(cli->lang, "脚注（ガイドラインの定義）", "footnotes (the guideline's definitions)"));
+	for (size_t i = 0; i < n; i++)
+		dynbuf_printf(out,
+		              cli->lang == SG_LANG_EN
+		                  ? (md ? "- note %d %s: %s\n" : "    note %d %s: %s\n")
+		                  : (md ? "- 注%d %s: %s\n" : "    注%d %s: %s\n"),
+		              f[i].number, f[i].term_ja, f[i].text_ja);
+}
+
 static void show_item_text(struct cli *cli, const struct eval_item *it, int pattern,
                            struct dynbuf *out, int md)
 {
@@ -222,7 +244,7 @@ static void show_item_text(struct cli *cli, const struct eval_item *it, int patt
 		              TR(cli->lang, "| パターン | 対策参照値 | 種別 |\n|---|---|---|\n",
 		                 "| pattern | reference value | kind |\n|---|---|---|\n"));
 	for (int p = 1; p <= CATALOG_PATTERNS; p++) {
-		const struct reference_value *r = &it->refs[p - 1];
+		const struct reference_value *r = catalog_item_ref(it, p);
 		struct dynbuf q = DYNBUF_INIT;
 		if (pattern && p != pattern)
 			continue;
@@ -240,6 +262,7 @@ static void show_item_text(struct cli *cli, const struct eval_item *it, int patt
 			              dynbuf_ptr(&q));
 		dynbuf_release(&q);
 	}
+	show_footnotes(cli, it->footnotes, it->nfootnotes, out, md);
 }
 
 static void show_control_text(struct cli *cli, const struct catalog *cat, const struct control *ctl,
@@ -247,8 +270,10 @@ static void show_control_text(struct cli *cli, const struct catalog *cat, const 
 {
 	const struct section *sec = catalog_section(cat, ctl->section);
 
-	dynbuf_printf(out, md ? "## %s %s【%s】\n\n" : "%s  %s  【%s】\n", ctl->id,
-	              cli->lang == SG_LANG_EN ? ctl->title_en : ctl->title_ja,
+	dynbuf_printf(out,
+	              cli->lang == SG_LANG_EN ? (md ? "## %s %s [%s]\n\n" : "%s  %s  [%s]\n")
+	                                      : (md ? "## %s %s【%s】\n\n" : "%s  %s  【%s】\n"),
+	              ctl->id, cli->lang == SG_LANG_EN ? ctl->title_en : ctl->title_ja,
 	              cli->lang == SG_LANG_EN ? catalog_level_name(ctl->level)
 	                                      : catalog_level_name_ja(ctl->level));
 	if (sec)
@@ -257,13 +282,24 @@ static void show_control_text(struct cli *cli, const struct catalog *cat, const 
 		              cli->lang == SG_LANG_EN ? sec->title_en : sec->title_ja);
 	if (cli->lang == SG_LANG_EN)
 		dynbuf_printf(out, md ? "%s\n\n" : "\n%s\n", ctl->summary_en);
-	dynbuf_printf(out, md ? "%s\n\n" : "\n%s\n", ctl->text_ja);
+	if (!md)
+		dynbuf_addch(out, '\n');
+	catalog_text_render(ctl->text_ja, md, 0, out);
 	if (ctl->nbest_practices)
-		dynbuf_printf(out, md ? "**%s**\n\n" : "\n%s\n",
+		dynbuf_printf(out, md ? "\n**%s**\n\n" : "\n%s\n",
 		              TR(cli->lang, "ベストプラクティス", "best practices (Japanese)"));
-	for (size_t i = 0; i < ctl->nbest_practices; i++)
-		dynbuf_printf(out, md ? "%zu. %s\n" : "  %zu. %s\n", i + 1,
-		              ctl->best_practices_ja[i]);
+	/* the guideline's own numbers i., ii., iii. (its cross-references use them) */
+	for (size_t i = 0; i < ctl->nbest_practices; i++) {
+		const char *bp = ctl->best_practices_ja[i];
+		const char *nl = strchr(bp, '\n');
+		char roman[16], *first = xstrndup(bp, nl ? (size_t)(nl - bp) : strlen(bp));
+		catalog_roman(i + 1, roman, sizeof(roman));
+		dynbuf_printf(out, md ? "- %s. %s\n" : "  %s. %s\n", roman, first);
+		if (nl)
+			catalog_text_render(nl + 1, md, md ? 4 : 6, out);
+		free(first);
+	}
+	show_footnotes(cli, ctl->footnotes, ctl->nfootnotes, out, md);
 	if (ctl->nitems)
 		dynbuf_printf(out, md ? "\n**%s**\n" : "\n%s\n",
 		              TR(cli->lang, "評価項目（* は特に達成が必要な値）",
@@ -355,11 +391,14 @@ static int catalog_show(struct cli *cli, int argc, char **argv)
 			if (strncmp(c->id, sec->id, strlen(sec->id)) ||
 			    c->id[strlen(sec->id)] != '.')
 				continue;
-			dynbuf_printf(&out,
-			              o.format == 2 ? "- %s %s【%s】\n" : "  %s  %s  【%s】\n",
-			              c->id, cli->lang == SG_LANG_EN ? c->title_en : c->title_ja,
-			              cli->lang == SG_LANG_EN ? catalog_level_name(c->level)
-			                                      : catalog_level_name_ja(c->level));
+			dynbuf_printf(
+			    &out,
+			    cli->lang == SG_LANG_EN
+			        ? (o.format == 2 ? "- %s %s [%s]\n" : "  %s  %s  [%s]\n")
+			        : (o.format == 2 ? "- %s %s【%s】\n" : "  %s  %s  【%s】\n"),
+			    c->id, cli->lang == SG_LANG_EN ? c->title_en : c->title_ja,
+			    cli->lang == SG_LANG_EN ? catalog_level_name(c->level)
+			                            : catalog_level_name_ja(c->level));
 		}
 	}
 	rc = cli_emit(cli, NULL, &out);
@@ -416,13 +455,64 @@ static int catalog_export(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
+/* `catalog glossary [TERM]`: the I.9 definitions, all or one. */
+static int catalog_glossary(struct cli *cli, int argc, char **argv)
+{
+	static const char *const formats[] = {"table", "json", "markdown", NULL};
+	const struct catalog *cat;
+	const struct glossary_term *one = NULL;
+	struct opts o;
+	struct dynbuf out = DYNBUF_INIT;
+	int first,
+	    rc = parse_opts(cli, "catalog glossary", argc, argv, "format", formats, &o, &first);
+
+	if (rc >= 0)
+		return rc;
+	if (first + 1 < argc)
+		return cli_extra_argument(cli, "catalog glossary", argv[first + 1]);
+	cat = cli_catalog(cli);
+	if (first < argc && !(one = catalog_glossary_find(cat, argv[first]))) {
+		struct sg_error err;
+		cli_error_init(cli, &err);
+		sg_error_set(&err, SG_ERR_NOT_FOUND,
+		             ETR(&err, "「%s」は I.9 用語の定義にありません",
+		                 "\"%s\" is not defined in I.9"),
+		             argv[first]);
+		sg_error_hint(&err, "%s",
+		              ETR(&err, "一覧: saasguard catalog glossary",
+		                  "all terms: saasguard catalog glossary"));
+		return cli_report(cli, &err);
+	}
+	if (o.format == 1) {
+		json_t *j = one ? json_pack("{s:s,s:s,s:s,s:s,s:s}", "section", one->section,
+		                            "number", one->number, "term_ja", one->term_ja,
+		                            "term_en", one->term_en, "text_ja", one->text_ja)
+		                : json_incref(json_object_get(cat->doc, "glossary"));
+		char *s = json_dumps(j, JSON_INDENT(2));
+		dynbuf_printf(&out, "%s\n", s);
+		free(s);
+		json_decref(j);
+	} else {
+		for (size_t i = 0; i < cat->nglossary; i++) {
+			const struct glossary_term *g = &cat->glossary[i];
+			if (one && g != one)
+				continue;
+			dynbuf_printf(&out,
+			              o.format == 2 ? "- **%s** (%s, %s %s.): %s\n"
+			                            : "%s (%s, %s %s.)\n  %s\n",
+			              g->term_ja, g->term_en, g->section, g->number, g->text_ja);
+		}
+	}
+	rc = cli_emit(cli, NULL, &out);
+	dynbuf_release(&out);
+	return rc;
+}
+
 int cmd_catalog(struct cli *cli, int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-	    {"list", catalog_list},
-	    {"show", catalog_show},
-	    {"export", catalog_export},
-	    {NULL, NULL},
+	    {"list", catalog_list},         {"show", catalog_show}, {"export", catalog_export},
+	    {"glossary", catalog_glossary}, {NULL, NULL},
 	};
 
 	return cli_dispatch_sub(cli, "catalog", subs, USAGE(cli), argc, argv);

@@ -165,6 +165,7 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 		goto done;
 	}
 	dbpath = db ? xstrdup(db) : store_default_path();
+	ledger_config_set_db(&lc, dbpath); /* the key beside the database */
 	o.db = dbpath;
 	o.key = key ? key : lc.key_path;
 	o.timeout_s = (double)timeout;

@@ -14,15 +14,18 @@ static const char usage_ja[] =
     "使い方: saasguard init [--pattern N | --personal-information yes|no --trade-secrets yes|no\n"
     "                        --availability high|medium|low] [--name サービス名]\n"
     "                       [--output ファイル]\n\n"
-    "ガイドラインの全68対策項目を、要求事項とパターンの対策参照値のコメント付きで並べた\n"
-    "プロファイルの雛形を書き出します（既定: profile.yaml。- で標準出力）。既存のファイルは\n"
-    "上書きしません。\n";
+    "プロファイルの雛形を書き出します（既定: profile.yaml。- で標準出力）。provider:・partners:・\n"
+    "monitor:・notify:・service_hours:・collectors:・ledger:・reports: の各セクションを日本語の\n"
+    "記入案内付きで、ガイドラインの全68対策項目を要求事項とパターンの対策参照値のコメント付きで\n"
+    "I.8.6 の順（II 編、III 編の基本、III 編の推奨）に並べます。既存のファイルは上書きしません。\n";
 static const char usage_en[] =
     "usage: saasguard init [--pattern N | --personal-information yes|no --trade-secrets yes|no\n"
     "                       --availability high|medium|low] [--name NAME] [--output FILE]\n\n"
-    "Writes a starter profile listing all 68 countermeasures of the guideline, each with a\n"
-    "comment carrying its requirement and the pattern's reference values (default:\n"
-    "profile.yaml; - for standard output). Never overwrites an existing file.\n";
+    "Writes a starter profile (default: profile.yaml; - for standard output): every section\n"
+    "(provider:, partners:, monitor:, notify:, service_hours:, collectors:, ledger:, reports:)\n"
+    "with guidance in comments, and all 68 countermeasures of the guideline in I.8.6's order\n"
+    "(II, III basic, III recommended), each with its requirement and the pattern's reference\n"
+    "values. Never overwrites an existing file.\n";
 
 enum { OPT_PATTERN = 256, OPT_PI, OPT_TS, OPT_AV, OPT_NAME, OPT_OUTPUT, OPT_HELP };
 

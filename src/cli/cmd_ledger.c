@@ -13,7 +13,10 @@
 #include "cli.h"
 #include "ledger.h"
 #include "ledger_key.h"
+#include "ledger_events.h"
+#include "ledger_signer.h"
 #include "ledger_verify.h"
+#include "store_ledger.h"
 #include "profile.h"
 #include "store.h"
 #include "table.h"
@@ -27,16 +30,24 @@ static const char usage_ja[] =
     "        saasguard ledger seal\n"
     "        saasguard ledger verify [--public-key FILE ...] [--tsa-ca FILE] [--from TIME] [--to "
     "TIME]\n"
+    "                                [--checkpoint FILE ...]\n"
     "        saasguard ledger proof SEQ | --consistency SIZE\n"
+    "        saasguard ledger head [--format table|json]\n"
     "        saasguard ledger export [--from TIME] [--to TIME] [--tsa-ca FILE] DIR\n"
-    "共通: [--db PATH] [--key PATH] [--profile PATH] (プロファイルの ledger: 節を使う)\n\n"
+    "共通: [--db PATH] [--key PATH] [--profile PATH] (プロファイルの ledger: 節を使う)\n"
+    "鍵の既定はデータベースと同じディレクトリの ledger.key\n\n"
     "  keygen  署名用 Ed25519 鍵を作成 (PATH は 0600、公開鍵は PATH.pub)。上書きしません\n"
-    "  show    エントリの一覧 (--type で種別、--from/--to で期間を絞り込み)\n"
+    "  show    監査向けの索引: 番号・日時 (現地時刻)・種別・概要 (--type で種別、--from/--to\n"
+    "          で期間を絞り込み、--format json で全内容)\n"
     "  seal    新しいエントリを含むツリーヘッドに署名し、設定があればタイムスタンプを付与\n"
     "  verify  全エントリと木を再計算し、すべてのヘッドの署名とタイムスタンプを検証。\n"
-    "          改ざんがあれば最初の不正なエントリを示して終了ステータス 1\n"
+    "          改ざんがあれば最初の不正なエントリを示して終了ステータス 1。ヘッドの連鎖が\n"
+    "          最初から欠けていないこと、--checkpoint (以前保存したヘッドか書き出し) と署名者の記録\n"
+    "          (鍵の横の KEY.heads) に一致することも確認\n"
     "  proof   エントリ SEQ の最新ヘッドへの包含証明 (RFC 6962)、または --consistency SIZE で\n"
     "          サイズ SIZE の木から最新ヘッドへの一貫性証明を JSON で出力\n"
+    "  head    公開鍵で検証できる最新のツリーヘッド。--format json の出力を保存すれば\n"
+    "          verify --checkpoint に使えます\n"
     "  export  エントリ・ツリーヘッド・署名・公開鍵・タイムスタンプと、openssl と sha256sum\n"
     "          だけで検証する手順 VERIFY.md (日英) をディレクトリ DIR に書き出す\n"
     "TIME は 2026-11-01 や 2026-11-01T09:00+09:00 (--to の日付はその日の終わりまで)\n";
@@ -46,17 +57,25 @@ static const char usage_en[] =
     "       saasguard ledger seal\n"
     "       saasguard ledger verify [--public-key FILE ...] [--tsa-ca FILE] [--from TIME] [--to "
     "TIME]\n"
+    "                               [--checkpoint FILE ...]\n"
     "       saasguard ledger proof SEQ | --consistency SIZE\n"
+    "       saasguard ledger head [--format table|json]\n"
     "       saasguard ledger export [--from TIME] [--to TIME] [--tsa-ca FILE] DIR\n"
-    "all take: [--db PATH] [--key PATH] [--profile PATH] (uses the profile's ledger: section)\n\n"
+    "all take: [--db PATH] [--key PATH] [--profile PATH] (uses the profile's ledger: section)\n"
+    "the key defaults to ledger.key beside the database\n\n"
     "  keygen  make the Ed25519 signing key (PATH mode 0600, public key PATH.pub); never "
     "overwrites\n"
-    "  show    list entries (--type, --from/--to narrow them)\n"
+    "  show    an index for auditors: seq, local time, type, summary (--type, --from/--to\n"
+    "          narrow it; --format json gives every field)\n"
     "  seal    sign a tree head over the new entries, time-stamped when a TSA is configured\n"
     "  verify  recompute every entry and the tree, check every head's signature and token;\n"
-    "          exit 1 naming the first bad entry when anything was altered\n"
+    "          exit 1 naming the first bad entry when anything was altered; the heads must\n"
+    "          chain unbroken from the first, and agree with --checkpoint files (heads saved\n"
+    "          earlier, or earlier exports) and the signer's record (KEY.heads beside the key)\n"
     "  proof   RFC 6962 inclusion proof of entry SEQ in the latest head, or with --consistency\n"
     "          SIZE the consistency proof from the tree of SIZE entries to it (JSON)\n"
+    "  head    the latest tree head the public key verifies; save its --format json output\n"
+    "          to check against later with verify --checkpoint\n"
     "  export  write entries, tree head, signature, public key, time-stamp and a VERIFY.md\n"
     "          (Japanese and English) that checks them with openssl and sha256sum alone to DIR\n"
     "TIME is 2026-11-01 or 2026-11-01T09:00+09:00 (a --to date runs to the end of that day)\n";
@@ -76,6 +95,7 @@ enum {
 	OPT_CONSISTENCY,
 	OPT_NOTE,
 	OPT_EVIDENCE,
+	OPT_CHECKPOINT,
 	OPT_HELP,
 };
 
@@ -92,6 +112,7 @@ static const struct option long_opts[] = {
     {"consistency", required_argument, NULL, OPT_CONSISTENCY},
     {"note", required_argument, NULL, OPT_NOTE},
     {"evidence", required_argument, NULL, OPT_EVIDENCE},
+    {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -144,6 +165,14 @@ int cli_ledger_opts(struct cli *cli, const char *cmd, const char *usage, int arg
 				                          "ファイルが多すぎます (64 まで)",
 				                          "too many files (at most 64)"));
 			o->files[o->nfiles++] = optarg;
+			break;
+		case OPT_CHECKPOINT:
+			if (o->ncheckpoints >= sizeof(o->checkpoints) / sizeof(o->checkpoints[0]))
+				return cli_usage_error(cli, cmd, "%s",
+				                       TR(cli->lang,
+				                          "チェックポイントが多すぎます (16 まで)",
+				                          "too many checkpoints (at most 16)"));
+			o->checkpoints[o->ncheckpoints++] = optarg;
 			break;
 		case OPT_TSA_CA:
 			o->tsa_ca = optarg;
@@ -217,9 +246,11 @@ int cli_ledger_config(struct cli *cli, const struct cli_ledger_opts *o, struct l
 			return cli_report(cli, &err);
 		}
 	}
+	ledger_config_set_db(cfg, o->db);
 	if (o->key) {
 		free(cfg->key_path);
 		cfg->key_path = xstrdup(o->key);
+		cfg->key_path_default = 0;
 	}
 	if (o->tsa_ca) {
 		free(cfg->tsa_ca_file);
@@ -277,7 +308,7 @@ static int ledger_keygen(struct cli *cli, int argc, char **argv)
 	struct ledger_key key;
 	struct sg_error err;
 	int first, rc = cli_ledger_opts(cli, "ledger keygen", USAGE(cli), argc, argv,
-	                                " key profile ", &o, &first);
+	                                " db key profile ", &o, &first);
 
 	if (rc >= 0 || (rc = no_args(cli, "ledger keygen", first, argc, argv)) >= 0)
 		return rc;
@@ -305,12 +336,14 @@ struct show_ctx {
 	struct cli *cli;
 	json_t *arr;
 	struct table *t;
+	const char *tz;
 };
 
 static int show_one(json_t *entry, const char *text, void *ctx)
 {
 	struct show_ctx *c = ctx;
-	char seq[24], when[40], *payload;
+	char seq[24], when[40], *summary;
+	const char *type = json_string_value(json_object_get(entry, "type"));
 	long long at = (long long)json_integer_value(json_object_get(entry, "at"));
 
 	(void)text;
@@ -318,36 +351,64 @@ static int show_one(json_t *entry, const char *text, void *ctx)
 		json_array_append(c->arr, entry);
 		return 0;
 	}
+	if (!type)
+		type = "";
 	snprintf(seq, sizeof(seq), "%lld",
 	         (long long)json_integer_value(json_object_get(entry, "seq")));
-	timeutil_local(at / 1000, "Asia/Tokyo", 1, when);
-	payload = json_dumps(json_object_get(entry, "payload"),
-	                     JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	/* Stored times are hostile: only years 1970-9999 are shown. */
+	if (at >= 0 && at <= 253402300799999LL)
+		timeutil_local(at / 1000, c->tz, 1, when);
+	else
+		snprintf(when, sizeof(when), "-");
+	summary = ledger_events_summary(type, json_object_get(entry, "payload"), c->cli->lang);
 	{
-		const char *row[] = {seq, when, json_string_value(json_object_get(entry, "type")),
-		                     payload ? payload : ""};
+		const char *row[] = {seq, when, ledger_events_label(type, c->cli->lang), summary};
 		table_add_row(c->t, row);
 	}
-	free(payload);
+	free(summary);
 	return 0;
+}
+
+/* --type names one of the types saasguard records; 0 or an exit status. */
+static int known_type(struct cli *cli, const char *type)
+{
+	struct dynbuf list = DYNBUF_INIT;
+	int rc;
+
+	if (!type || ledger_events_type_known(type))
+		return 0;
+	for (size_t i = 0; ledger_events_types[i]; i++)
+		dynbuf_printf(&list, "%s%s (%s)", i ? ", " : "", ledger_events_types[i],
+		              ledger_events_label(ledger_events_types[i], cli->lang));
+	rc = cli_usage_error(cli, "ledger show",
+	                     TR(cli->lang, "--type '%s' は台帳の種別ではありません。種別: %s",
+	                        "--type '%s' is not a ledger entry type; the types: %s"),
+	                     type, dynbuf_ptr(&list));
+	dynbuf_release(&list);
+	return rc;
 }
 
 static int ledger_show(struct cli *cli, int argc, char **argv)
 {
-	static const char *const hdr_ja[] = {"番号", "日時 (JST)", "種別", "内容"};
-	static const char *const hdr_en[] = {"seq", "time (JST)", "type", "payload"};
+	static const char *const hdr_ja[] = {"番号", "日時", "種別", "内容"};
+	static const char *const hdr_en[] = {"seq", "time", "type", "summary"};
 	struct cli_ledger_opts o;
 	struct store *s;
 	struct sg_error err;
 	struct dynbuf out = DYNBUF_INIT;
 	struct table t;
-	struct show_ctx ctx = {cli, NULL, NULL};
+	struct show_ctx ctx = {cli, NULL, NULL, "Asia/Tokyo"};
+	const char *tz = getenv("TZ");
 	int first, rc = cli_ledger_opts(cli, "ledger show", USAGE(cli), argc, argv,
 	                                " db type from to format ", &o, &first);
 	enum sg_code code;
 
-	if (rc >= 0 || (rc = no_args(cli, "ledger show", first, argc, argv)) >= 0)
+	if (rc >= 0 || (rc = no_args(cli, "ledger show", first, argc, argv)) >= 0 ||
+	    (rc = known_type(cli, o.type)))
 		return rc;
+	/* Local time: the zone in $TZ, else Japan's. */
+	if (tz && *tz && timeutil_tz_valid(tz[0] == ':' ? tz + 1 : tz))
+		ctx.tz = tz[0] == ':' ? tz + 1 : tz;
 	if ((rc = cli_ledger_open(cli, &o, STORE_READONLY, &s)))
 		return rc;
 	cli_error_init(cli, &err);
@@ -355,7 +416,7 @@ static int ledger_show(struct cli *cli, int argc, char **argv)
 		ctx.arr = json_array();
 	} else {
 		table_init(&t, 4, cli->lang == SG_LANG_EN ? hdr_en : hdr_ja);
-		t.max_width = 70;
+		t.max_width = 80;
 		ctx.t = &t;
 	}
 	code = ledger_each(s, o.type, o.from_ms, o.to_ms, show_one, &ctx, &err);
@@ -367,6 +428,7 @@ static int ledger_show(struct cli *cli, int argc, char **argv)
 			dynbuf_addch(&out, '\n');
 			free(j);
 		} else {
+			dynbuf_printf(&out, TR(cli->lang, "時刻は %s\n", "times in %s\n"), ctx.tz);
 			table_render(&t, TABLE_TEXT, &out);
 		}
 	}
@@ -443,6 +505,33 @@ static int load_public_keys(struct cli *cli, const struct cli_ledger_opts *o,
 	return 0;
 }
 
+/* --checkpoint files, then the signer's record when this user can read it
+ * (an auditor's copy of the database usually comes without it). */
+static int load_checkpoints(struct cli *cli, const struct cli_ledger_opts *o,
+                            const struct ledger_config *cfg, struct ledger_checkpoint *cps,
+                            size_t *n)
+{
+	struct sg_error err;
+	char *record;
+
+	cli_error_init(cli, &err);
+	*n = 0;
+	for (size_t i = 0; i < o->ncheckpoints; i++) {
+		enum sg_code rc = ledger_checkpoint_read(o->checkpoints[i], &cps[*n], &err);
+		if (rc) {
+			if (rc == SG_ERR_NOT_FOUND)
+				err.code = SG_ERR_INPUT;
+			return cli_report(cli, &err);
+		}
+		(*n)++;
+	}
+	record = ledger_signer_record_path(cfg->key_path);
+	if (!ledger_checkpoint_read(record, &cps[*n], NULL))
+		(*n)++;
+	free(record);
+	return 0;
+}
+
 static int ledger_verify_cmd(struct cli *cli, int argc, char **argv)
 {
 	struct cli_ledger_opts o;
@@ -454,8 +543,11 @@ static int ledger_verify_cmd(struct cli *cli, int argc, char **argv)
 	struct sg_error err;
 	char when[40];
 	size_t nkeys;
+	struct ledger_checkpoint cps[17];
+	size_t ncps = 0;
 	int first, rc = cli_ledger_opts(cli, "ledger verify", USAGE(cli), argc, argv,
-	                                " db key profile public-key tsa-ca from to ", &o, &first);
+	                                " db key profile public-key tsa-ca from to checkpoint ", &o,
+	                                &first);
 	enum sg_code code;
 
 	if (rc >= 0 || (rc = no_args(cli, "ledger verify", first, argc, argv)) >= 0)
@@ -463,13 +555,18 @@ static int ledger_verify_cmd(struct cli *cli, int argc, char **argv)
 	if ((rc = cli_ledger_config(cli, &o, &cfg)))
 		return rc;
 	if ((rc = load_public_keys(cli, &o, &cfg, keys, &nkeys)) ||
+	    (rc = load_checkpoints(cli, &o, &cfg, cps, &ncps)) ||
 	    (rc = cli_ledger_open(cli, &o, STORE_READONLY, &s))) {
+		for (size_t i = 0; i < ncps; i++)
+			ledger_checkpoint_release(&cps[i]);
 		ledger_config_release(&cfg);
 		return rc;
 	}
 	memset(&vo, 0, sizeof(vo));
 	vo.keys = keys;
 	vo.nkeys = nkeys;
+	vo.checkpoints = cps;
+	vo.ncheckpoints = ncps;
 	vo.tsa_ca_file = cfg.tsa_ca_file;
 	vo.from_ms = o.from_ms;
 	vo.to_ms = o.to_ms;
@@ -477,6 +574,8 @@ static int ledger_verify_cmd(struct cli *cli, int argc, char **argv)
 	code = ledger_verify(s, &vo, &r, &err);
 	store_close(s);
 	ledger_config_release(&cfg);
+	for (size_t i = 0; i < ncps; i++)
+		ledger_checkpoint_release(&cps[i]);
 	if (code) {
 		printf(TR(cli->lang, "検証失敗: %s\n", "VERIFICATION FAILED: %s\n"), err.msg);
 		return cli_report(cli, &err);
@@ -493,14 +592,17 @@ static int ledger_verify_cmd(struct cli *cli, int argc, char **argv)
 		printf(TR(cli->lang, "最新のツリーヘッド: エントリ %lld 件、%s\n",
 		          "latest tree head: %lld entries, %s\n"),
 		       r.sealed, when);
-	} else {
-		printf("%s",
-		       TR(cli->lang,
-		          "警告: 署名済みのツリーヘッドがありません。エントリは署名で保護されて"
-		          "いません (saasguard ledger seal)\n",
-		          "warning: there is no signed tree head; no entry is protected by a "
-		          "signature yet (saasguard ledger seal)\n"));
 	}
+	printf(TR(cli->lang,
+	          "ツリーヘッドの連鎖: 最初のヘッドから欠けなし (連鎖以前の旧形式ヘッド %lld 件)\n"
+	          "チェックポイント: %lld 件と一致 (%s)\n",
+	          "tree head chain: unbroken from the first head (%lld old-form heads before "
+	          "the chain)\ncheckpoints: %lld agree (%s)\n"),
+	       r.legacy_heads, r.checkpoints,
+	       o.ncheckpoints < ncps
+	           ? TR(cli->lang, "署名者の記録を含む", "the signer's record included")
+	           : TR(cli->lang, "署名者の記録は読めないため含まず",
+	                "the signer's record was not readable here"));
 	if (r.heads_timestamped) {
 		timeutil_utc(r.last_token_time, when);
 		printf(
@@ -549,8 +651,11 @@ static int ledger_proof(struct cli *cli, int argc, char **argv)
 	json_t *j = NULL;
 	long long seq = -1;
 	char *end, *text;
+	struct ledger_config cfg;
+	struct ledger_key keys[64];
+	size_t nkeys;
 	int first, rc = cli_ledger_opts(cli, "ledger proof", USAGE(cli), argc, argv,
-	                                " db consistency ", &o, &first);
+	                                " db key profile public-key consistency ", &o, &first);
 	enum sg_code code;
 
 	if (rc >= 0)
@@ -571,11 +676,15 @@ static int ledger_proof(struct cli *cli, int argc, char **argv)
 	} else if ((rc = no_args(cli, "ledger proof", first, argc, argv)) >= 0) {
 		return rc;
 	}
-	if ((rc = cli_ledger_open(cli, &o, STORE_READONLY, &s)))
+	if ((rc = cli_ledger_config(cli, &o, &cfg)))
+		return rc;
+	rc = load_public_keys(cli, &o, &cfg, keys, &nkeys);
+	ledger_config_release(&cfg);
+	if (rc || (rc = cli_ledger_open(cli, &o, STORE_READONLY, &s)))
 		return rc;
 	cli_error_init(cli, &err);
-	code = o.consistency ? ledger_consistency_proof(s, o.consistency, &j, &err)
-	                     : ledger_inclusion_proof(s, seq, &j, &err);
+	code = o.consistency ? ledger_consistency_proof(s, keys, nkeys, o.consistency, &j, &err)
+	                     : ledger_inclusion_proof(s, keys, nkeys, seq, &j, &err);
 	store_close(s);
 	if (code)
 		return cli_report(cli, &err);
@@ -584,6 +693,55 @@ static int ledger_proof(struct cli *cli, int argc, char **argv)
 	dynbuf_addch(&out, '\n');
 	free(text);
 	json_decref(j);
+	rc = cli_emit(cli, NULL, &out);
+	dynbuf_release(&out);
+	return rc;
+}
+
+/* The latest head the public key verifies, as a checkpoint to keep. */
+static int ledger_head(struct cli *cli, int argc, char **argv)
+{
+	struct cli_ledger_opts o;
+	struct ledger_config cfg;
+	struct ledger_key keys[64];
+	struct store_ledger_head head;
+	struct store *s;
+	struct sg_error err;
+	struct dynbuf out = DYNBUF_INIT;
+	size_t nkeys;
+	json_t *j;
+	char *text;
+	int first, rc = cli_ledger_opts(cli, "ledger head", USAGE(cli), argc, argv,
+	                                " db key profile public-key format ", &o, &first);
+	enum sg_code code;
+
+	if (rc >= 0 || (rc = no_args(cli, "ledger head", first, argc, argv)) >= 0)
+		return rc;
+	if ((rc = cli_ledger_config(cli, &o, &cfg)))
+		return rc;
+	rc = load_public_keys(cli, &o, &cfg, keys, &nkeys);
+	ledger_config_release(&cfg);
+	if (rc || (rc = cli_ledger_open(cli, &o, STORE_READONLY, &s)))
+		return rc;
+	cli_error_init(cli, &err);
+	code = ledger_verify_latest_head(s, keys, nkeys, &head, &err);
+	store_close(s);
+	if (code)
+		return cli_report(cli, &err);
+	j = ledger_checkpoint_json(head.head, head.signature);
+	if (o.format == 1) {
+		text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+		dynbuf_addstr(&out, text);
+		dynbuf_addch(&out, '\n');
+		free(text);
+	} else {
+		dynbuf_addstr(&out, head.head);
+		dynbuf_printf(&out, "signature %s\n",
+		              json_string_value(json_object_get(j, "signature")));
+	}
+	json_decref(j);
+	free(head.head);
+	free(head.token);
 	rc = cli_emit(cli, NULL, &out);
 	dynbuf_release(&out);
 	return rc;
@@ -652,13 +810,9 @@ out:
 int cmd_ledger(struct cli *cli, int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-	    {"keygen", ledger_keygen},
-	    {"show", ledger_show},
-	    {"seal", ledger_seal},
-	    {"verify", ledger_verify_cmd},
-	    {"proof", ledger_proof},
-	    {"export", ledger_export_cmd},
-	    {NULL, NULL},
+	    {"keygen", ledger_keygen},     {"show", ledger_show}, {"seal", ledger_seal},
+	    {"verify", ledger_verify_cmd}, {"head", ledger_head}, {"proof", ledger_proof},
+	    {"export", ledger_export_cmd}, {NULL, NULL},
 	};
 
 	return cli_dispatch_sub(cli, "ledger", subs, USAGE(cli), argc, argv);

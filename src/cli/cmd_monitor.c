@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "daemon_reports.h"
+#include "ledger_signer.h"
 #include "monitor.h"
 #include "sdnotify.h"
 #include "banned.h"
@@ -113,7 +114,11 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 		store_close(s);
 		return cli_report(cli, &err);
 	}
-	if ((rc = drop_privileges(cli, user))) {
+	/* The key is read now: after --user it may be unreadable. */
+	if (ledger_signer_open_for(argv[optind], s->path, &mo.signer, &err) ||
+	    (rc = drop_privileges(cli, user))) {
+		rc = rc ? rc : cli_report(cli, &err);
+		ledger_signer_free(mo.signer);
 		store_close(s);
 		close(lock);
 		return rc;
@@ -125,6 +130,7 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 	mo.job = &job;
 	rc = monitor_run(argv[optind], cli_catalog(cli), s, &mo, &err) ? cli_report(cli, &err) : 0;
 	daemon_reports_free(reports);
+	ledger_signer_free(mo.signer);
 	store_close(s);
 	close(lock);
 	curl_global_cleanup();

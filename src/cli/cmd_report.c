@@ -30,7 +30,10 @@ static const char usage_ja[] =
     "                          [--output PATH] [--db PATH]\n\n"
     "監視結果の定期報告書（III.1.1.7、--audience users）又は管理責任者向けの総括報告書\n"
     "（III.1.1.4、--audience managers）を作成します。FILE はサービスのプロファイルです。\n"
-    "--period を省略すると、パターンの報告間隔（1・3・6ヶ月）で直近に終わった期間です。\n"
+    "--period を省略すると、パターンの報告間隔（1・3・6ヶ月）で区切った期間のうち、\n"
+    "監視の記録がある直近の完了した期間です（どの期間にも記録がなければ現在の期間）。\n"
+    "選んだ期間とその理由は標準エラー出力と報告書に示します。記録のない期間の報告書は、\n"
+    "記録がないことを示します。\n"
     "--format の既定は pdf、--output の既定は標準出力（pdf は端末には出力しません）。\n"
     "作成したファイルの SHA-256 は証跡台帳に記録されます。\n";
 static const char usage_en[] =
@@ -40,8 +43,11 @@ static const char usage_en[] =
     "Writes the periodic customer report (III.1.1.7, --audience users) or the monitoring\n"
     "summary for management (III.1.1.4, --audience managers) of the service whose profile\n"
     "is FILE. Without --period: the last complete period of the pattern's reporting\n"
-    "interval (1, 3 or 6 months). --format defaults to pdf, --output to standard output\n"
-    "(never a PDF to a terminal). The file's SHA-256 is recorded in the evidence ledger.\n";
+    "interval (1, 3 or 6 months) with monitoring records, or the current period when\n"
+    "none has any; the choice and its reason go to standard error and into the report.\n"
+    "A period without records is reported as such. --format defaults to pdf, --output\n"
+    "to standard output (never a PDF to a terminal). The file's SHA-256 is recorded in\n"
+    "the evidence ledger.\n";
 
 enum { OPT_PERIOD = 256, OPT_AUDIENCE, OPT_FORMAT, OPT_OUTPUT, OPT_DB, OPT_HELP };
 
@@ -121,8 +127,8 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 	req.audience = (enum report_audience)audience;
 	req.lang = cli->lang;
 	req.ledger_status = REPORT_LEDGER_NOT_CHECKED;
-	if (report_period(req.catalog, prof->service.pattern, period, req.tz, req.now, &req.period,
-	                  &err)) {
+	if (period && report_period(req.catalog, prof->service.pattern, period, req.tz, req.now,
+	                            &req.period, &err)) {
 		rc = cli_report(cli, &err);
 		goto out;
 	}
@@ -145,11 +151,29 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 	if ((rc = cli_ledger_load_for(cli, prof, &lc)))
 		goto out;
 	have_lc = 1;
+	ledger_config_set_db(&lc, dbpath);
 	if (store_open(dbpath, 0, &store, &err) ||
+	    (!period && report_period_default(store, req.catalog, prof, req.tz, req.now,
+	                                      &req.period, &req.period_choice, &err)) ||
 	    report_job_inputs_load(&req, store, &lc, &in, &err)) {
 		rc = cli_report(cli, &err);
 		goto out;
 	}
+	if (!period)
+		fprintf(
+		    stderr,
+		    req.period_choice == REPORT_PERIOD_LAST_WITH_DATA
+		        ? TR(cli->lang,
+		             "対象期間: 監視の記録がある直近の完了した期間 %s（--period で変更"
+		             "できます）\n",
+		             "Period: %s, the last complete period with monitoring records "
+		             "(--period chooses another)\n")
+		        : TR(cli->lang,
+		             "対象期間: 完了した期間に監視の記録がないため、現在の期間 %s（現時点"
+		             "まで）\n",
+		             "Period: %s, the current period so far: no complete period has "
+		             "monitoring records\n"),
+		    req.period.label);
 	if (report_render_generate(store, &req, (enum report_format)format, output, sha, &err)) {
 		rc = cli_report(cli, &err);
 		goto out;

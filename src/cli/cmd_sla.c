@@ -16,16 +16,19 @@
 
 static const char usage_ja[] =
     "使い方: saasguard sla ファイル [--format markdown|html|json|xlsx] [--output パス]\n\n"
-    "パターンのすべての評価項目について、約定する値（targets: でより厳しい目標を定めた\n"
-    "項目はその目標）を契約書に添付できる文言で一覧にします（I.8.4: 評価項目は SLA の\n"
-    "項目として使えます）。xlsx は監査用の Excel ファイル（概要と約定値の2シート。--output "
-    "で書き出す）です。\n";
+    "パターンのすべての評価項目について、約定値（targets: の目標値、なければ values: の\n"
+    "申告値、どちらもなければ対策参照値）を契約書に添付できる文言で一覧にします（I.8.4:\n"
+    "評価項目は SLA の項目として使えます）。約定値が対策参照値に達しない項目は、契約書には\n"
+    "含めず標準エラーに示します（事業者の確認用）。xlsx は監査用の Excel ファイル（概要と\n"
+    "約定値の2シート。--output で書き出す）です。\n";
 static const char usage_en[] =
     "usage: saasguard sla FILE [--format markdown|html|json|xlsx] [--output PATH]\n\n"
-    "Lists every evaluation item of the pattern with the value committed to (the stricter\n"
-    "targets: where given) in contract wording, ready to attach to a contract (I.8.4: the\n"
-    "evaluation items are meant as SLA terms). xlsx is an Excel workbook for auditors\n"
-    "(a summary sheet and the commitments; written with --output, not to a terminal).\n";
+    "Lists every evaluation item of the pattern with the value committed to (the target in\n"
+    "targets:, else the value declared in values:, else the reference value) in contract\n"
+    "wording, ready to attach to a contract (I.8.4: the evaluation items are meant as SLA\n"
+    "terms). Committed values short of the reference value are listed on stderr for the\n"
+    "provider, not in the contract. xlsx is an Excel workbook for auditors (a summary\n"
+    "sheet and the commitments; written with --output, not to a terminal).\n";
 
 enum { OPT_FORMAT = 256, OPT_OUTPUT, OPT_HELP };
 
@@ -81,6 +84,21 @@ int cmd_sla(struct cli *cli, int argc, char **argv)
 		status = cli_report(cli, &err);
 	else
 		status = cli_emit(cli, output, &out);
+	if (!status && r) {
+		/* for the provider, not the contract: what falls short of the reference */
+		struct dynbuf warn = DYNBUF_INIT;
+		if (sla_shortfalls(r, (int)cli->lang, &warn))
+			fprintf(
+			    stderr, "%s%s",
+			    TR(cli->lang,
+			       "注意（事業者向け・契約書には含まれません）: "
+			       "次の約定値は対策参照値に"
+			       "達しません。\n",
+			       "Note (for the provider; not part of the contract): these committed "
+			       "values fall short of the reference values.\n"),
+			    dynbuf_ptr(&warn));
+		dynbuf_release(&warn);
+	}
 	dynbuf_release(&out);
 	assess_free(r);
 	profile_free(p);

@@ -33,8 +33,8 @@ const struct cli_command cli_commands[] = {
 
     {"attest", cmd_attest, "手作業の確認・訓練・承認を証跡台帳に記録する",
      "record a manual attestation (a review, a drill, an approval) in the ledger"},
-    {"ledger", cmd_ledger, "証跡台帳の鍵作成・表示・封印・検証・証明・書き出し",
-     "the evidence ledger: keygen, show, seal, verify, proof, export"},
+    {"ledger", cmd_ledger, "証跡台帳の鍵作成・表示・封印・検証・証明・チェックポイント・書き出し",
+     "the evidence ledger: keygen, show, seal, verify, proof, head, export"},
     {"doctor", cmd_doctor, "このホストの設定（権限・鍵・SMTP・ICMP・TSA・時刻・容量）を確かめる",
      "check this host's set-up (permissions, key, SMTP, ICMP, TSA, clock, disk)"},
     {"import", cmd_import, "チェックリスト（xlsx・CSV）からプロファイルの雛形を作る",
@@ -48,18 +48,59 @@ static void usage(struct cli *cli, FILE *f)
 {
 	fprintf(f, "%s",
 	        TR(cli->lang,
-	           "使い方: saasguard [--lang ja|en] <コマンド> [<引数>]\n\n"
+	           "使い方: saasguard [--lang ja|en] <コマンド> [<引数>]\n"
+	           "        saasguard --version | --help\n\n"
 	           "総務省「ASP・SaaS における情報セキュリティ対策ガイドライン」への対応を\n"
 	           "評価・計測・証跡化するツールです。\n\nコマンド:\n",
-	           "usage: saasguard [--lang ja|en] <command> [<args>]\n\n"
+	           "usage: saasguard [--lang ja|en] <command> [<args>]\n"
+	           "       saasguard --version | --help\n\n"
 	           "Assesses, measures and keeps evidence of a SaaS service's conformance\n"
 	           "to the MIC ASP/SaaS information security guideline.\n\nCommands:\n"));
 	for (const struct cli_command *c = cli_commands; c->name; c++)
 		fprintf(f, "  %-12s %s\n", c->name, TR(cli->lang, c->summary_ja, c->summary_en));
-	fprintf(f, "%s",
-	        TR(cli->lang,
-	           "\n各コマンドの詳細は 'saasguard <コマンド> --help' を参照してください。\n",
-	           "\nSee 'saasguard <command> --help' for each command.\n"));
+	/* Every variable the program reads (grep getenv), bar the system's own. */
+	fprintf(
+	    f, "%s",
+	    TR(cli->lang,
+	       "\n共通のオプション:\n"
+	       "  --lang ja|en   表示の言語（どの位置でも可。既定は LC_ALL・LC_MESSAGES・LANG\n"
+	       "                 が en で始まれば英語、それ以外は日本語）\n"
+	       "  --db PATH      データベース（monitor・availability・report・ledger など、\n"
+	       "                 データベースを使うコマンドの後に指定）\n"
+	       "  --version      版を表示する\n"
+	       "  --help         この説明を表示する\n"
+	       "\n環境変数:\n"
+	       "  SAASGUARD_DB          --db の既定のデータベース\n"
+	       "  SAASGUARD_STATE_DIR   データベースを置くディレクトリ（saasguard.db）。\n"
+	       "                        どちらもなければ root は /var/lib/saasguard、\n"
+	       "                        それ以外は $XDG_STATE_HOME/saasguard 又は\n"
+	       "                        ~/.local/state/saasguard\n"
+	       "  SAASGUARD_LEDGER_KEY  証跡台帳の署名鍵（--key の既定）\n"
+	       "  SAASGUARD_NOW         現在時刻をエポック秒で固定する（試験用）\n"
+	       "  SOURCE_DATE_EPOCH     OSCAL 出力の作成日時を固定する（再現可能なビルド）\n"
+	       "  LC_ALL, LC_MESSAGES, LANG  既定の言語（上記）\n"
+	       "  NO_COLOR              色付きの表示をしない\n"
+	       "  SUDO_USER, USER       attest で記録する確認者の名前\n"
+	       "\n各コマンドの詳細は 'saasguard <コマンド> --help' を参照してください。\n",
+	       "\nCommon options:\n"
+	       "  --lang ja|en   language of the output (anywhere on the line; default English\n"
+	       "                 when LC_ALL, LC_MESSAGES or LANG starts with en, else Japanese)\n"
+	       "  --db PATH      the database (after a command that uses it: monitor,\n"
+	       "                 availability, report, ledger ...)\n"
+	       "  --version      print the version\n"
+	       "  --help         print this help\n"
+	       "\nEnvironment:\n"
+	       "  SAASGUARD_DB          default database for --db\n"
+	       "  SAASGUARD_STATE_DIR   directory of the database (saasguard.db); without\n"
+	       "                        either, /var/lib/saasguard for root, else\n"
+	       "                        $XDG_STATE_HOME/saasguard or ~/.local/state/saasguard\n"
+	       "  SAASGUARD_LEDGER_KEY  the evidence ledger's signing key (default of --key)\n"
+	       "  SAASGUARD_NOW         fixes the current time, in epoch seconds (for tests)\n"
+	       "  SOURCE_DATE_EPOCH     fixes the creation time of OSCAL output (reproducible)\n"
+	       "  LC_ALL, LC_MESSAGES, LANG  default language (above)\n"
+	       "  NO_COLOR              no coloured output\n"
+	       "  SUDO_USER, USER       who `attest` records as the attester\n"
+	       "\nSee 'saasguard <command> --help' for each command.\n"));
 }
 
 /* The program's and the catalog's edition, with the catalog's counts so a

@@ -1,4 +1,4 @@
-/* libFuzzer target: the profile parser (YAML -> service and controls), and
+/* libFuzzer target: the profile parser (YAML -> service, controls, partners), and
  * for a profile that loads, the assessment and its writers. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,7 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		assess_write(r, ASSESS_TABLE, &o, &out, &err);
 		assess_write(r, ASSESS_JSON, &o, &out, &err);
+		assess_write(r, ASSESS_MARKDOWN, &o, &out, &err);
 		sla_write(r, SLA_MARKDOWN, 0, &out, &err);
+		sla_write(r, SLA_JSON, 1, &out, &err);
+		sla_shortfalls(r, 0, &out);
 		dynbuf_release(&out);
 		assess_free(r);
 		profile_free(p);

@@ -179,8 +179,9 @@ def scripted_month(path):
                          jst(5, 10, 2), jst(5, 10, 22), jst(5, 10, 12))
         db.execute("INSERT INTO followups(incident_id, sent_at, message) VALUES (?,?,?)",
                    (i1, jst(5, 10, 55), "原因と復旧の報告"))
+        # the monitor records the probe's raw (libcurl) error as the summary
         i2 = add_incident(db, SERVICE, web, "outage", "III.1.1.1", jst(18, 3, 0),
-                          jst(18, 3, 2), jst(18, 4, 30))
+                          jst(18, 3, 2), jst(18, 4, 30), "Couldn't connect to server")
         add_notification(db, i2, "incident_open", "all_users", "email", "users@customer.example.jp",
                          jst(18, 3, 2), jst(18, 3, 22), jst(18, 3, 40), attempts=4,
                          last_error="SMTP 421")
@@ -215,8 +216,52 @@ def scripted_month(path):
                         "s", jst(21, 9, 0), "openssl の更新が 30 時間未適用")
         add_measurement(db, SERVICE, "tls", "III.3.2.2.a", "https://app.example.jp/", "ok",
                         "[tls]", None, None, jst(21, 9, 0))
+        # The monitor's rolling-window rows (the last N days when it ran, with
+        # English evidence): a report computes these items for its period and
+        # never shows these figures or words.
+        add_measurement(db, SERVICE, "monitor", "III.2.1.1.a", "availability", "finding",
+                        "50.57%", 50.57, "%", jst(30, 9, 0),
+                        "time-weighted over service hours, last 30 days")
+        add_measurement(db, SERVICE, "monitor", "III.1.1.8.a", "followup", "unavailable",
+                        None, None, None, jst(30, 9, 0),
+                        "no incidents with a follow-up due (0)")
+        # a measurement after November: never in November's report
+        add_measurement(db, SERVICE, "patch", "III.1.1.6.a", "apt", "finding", "40h", 144000,
+                        "s", NOV_END + 3 * 86400, "after the period")
     db.close()
     return EXPECT
+
+
+def sparse_month(path):
+    """November with monitoring records for its last hour only (the monitor
+    was installed 11-30 23:00): availability 50 of 60 minutes = 83.333%,
+    resting on far less than 90% of the month, so provisional. One cause
+    (11-30 23:30-23:40) failed two checks: two incidents, one event."""
+    store_init(path)
+    db = sqlite3.connect(path)
+    t0 = jst(30, 23, 0)
+    with db:
+        web = add_check(db, SERVICE, "web", "liveness", "http", 60, "III.1.1.1.a")
+        login = add_check(db, SERVICE, "login", "fault", "http", 60, "III.1.1.2.a")
+        for cid in (web, login):
+            db.execute("INSERT INTO check_daily(check_id, day, n, n_fail, max_gap_s, lat_hist)"
+                       " VALUES (?,?,?,?,?,?)", (cid, day_str(29), 60, 10, 60,
+                                                  hist_blob({40: 50, 900: 10})))
+        for cid, state, a, b in ((web, "up", t0, jst(30, 23, 30)),
+                                 (web, "down", jst(30, 23, 30), jst(30, 23, 40)),
+                                 (web, "up", jst(30, 23, 40), None),
+                                 (login, "up", t0, jst(30, 23, 31)),
+                                 (login, "down", jst(30, 23, 31), jst(30, 23, 45)),
+                                 (login, "up", jst(30, 23, 45), None)):
+            db.execute("INSERT INTO state_intervals(check_id, state, confirmed, start_at, end_at)"
+                       " VALUES (?,?,1,?,?)", (cid, state, a, b))
+        db.execute("INSERT INTO monitor_runs(started_at, last_seen_at, stopped_at, pid)"
+                   " VALUES (?,?,NULL,1)", (t0, NOW))
+        add_incident(db, SERVICE, web, "outage", "III.1.1.1", jst(30, 23, 30),
+                     jst(30, 23, 31), jst(30, 23, 40), "Couldn't connect to server")
+        add_incident(db, SERVICE, login, "fault", "III.1.1.2", jst(30, 23, 31),
+                     jst(30, 23, 32), jst(30, 23, 45), "HTTP 502")
+    db.close()
 
 
 PROFILE = """service:

@@ -10,6 +10,7 @@ A case file is a list of `key: value` lines (curl's tests/data in spirit):
     stdout-has: 死活監視        (any number; each must appear)
     stdout-lacks: ...
     stderr-has: ...
+    stderr-lacks: ...
     json: j["pattern"] == 1   (a Python expression over the parsed stdout)
     stdout-starts: ...        (the output's first characters; \\ufeff for a BOM)
     lines: 69                 (number of output lines)
@@ -32,7 +33,8 @@ def unescape(s):
 
 def parse(path):
     case = {"exit": "0", "lang": "ja"}
-    multi = {"stdout-has": [], "stdout-lacks": [], "stderr-has": [], "json": []}
+    multi = {"stdout-has": [], "stdout-lacks": [], "stderr-has": [], "stderr-lacks": [],
+             "json": []}
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             line = line.rstrip("\n")
@@ -67,6 +69,8 @@ def make(path):
             self.assertNotIn(s, r.out, repr(r))
         for s in c["stderr-has"]:
             self.assertIn(s, r.err, repr(r))
+        for s in c["stderr-lacks"]:
+            self.assertNotIn(s, r.err, repr(r))
         if "stdout-starts" in c:
             want = unescape(c["stdout-starts"])
             self.assertTrue(r.out.startswith(want), repr(r))

@@ -36,6 +36,12 @@ class CatalogData(unittest.TestCase):
             ("five values", lambda d: d["controls"][0]["evaluation_items"][0]
              ["reference_values"].pop()),
             ("bad level", lambda d: d["controls"][0].__setitem__("level", "基本")),
+            ("starting point without English", lambda d: next(
+                it for c in d["controls"] for it in c["evaluation_items"]
+                if it["id"] == "III.1.1.8.a").pop("starts_en")),
+            ("footnote without number", lambda d: next(
+                c for c in d["controls"] if c["id"] == "III.1.1.1")["footnotes"][0].pop("number")),
+            ("unknown partners rule", lambda d: d["controls"][0].__setitem__("partners", "some")),
         ]
         d = sg.scratch(self)
         for name, breaker in breakages:
@@ -46,3 +52,23 @@ class CatalogData(unittest.TestCase):
                 with open(path, "w", encoding="utf-8") as f:
                     json.dump(bad, f, ensure_ascii=False)
                 self.assertNotEqual(ajv_validate(path).returncode, 0, name)
+
+
+class CatalogDataAgainstTheBody(unittest.TestCase):
+    """The data that reaches contracts says what the body says (issue 11)."""
+
+    def test_starting_points_and_footnotes(self):
+        with open(os.path.join(sg.ROOT, "data", "catalog", "part3.json"), encoding="utf-8") as f:
+            d = json.load(f)
+        items = {it["id"]: it for c in d["controls"] for it in c["evaluation_items"]}
+        starts = {i: it["starts_ja"] for i, it in items.items() if "starts_ja" in it}
+        self.assertEqual(starts, {"III.1.1.6.a": "ベンダリリースから", "III.2.2.1.a": "ベンダリリースから",
+                                  "III.5.2.1.a": "ベンダリリースから", "III.5.2.1.b": "ベンダリリースから",
+                                  "III.1.1.8.a": "発見後", "III.3.2.5.a": "検知後"})
+        for i, s in starts.items():  # every reference value that is not "-" names it
+            for rv in items[i]["reference_values"]:
+                if rv["text_ja"] != "-":
+                    self.assertTrue(rv["text_ja"].startswith(s), (i, rv["text_ja"]))
+        fns = {f["number"] for c in d["controls"] for f in c.get("footnotes", [])}
+        fns |= {f["number"] for it in items.values() for f in it.get("footnotes", [])}
+        self.assertEqual(fns, {13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 25})

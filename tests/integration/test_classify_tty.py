@@ -49,6 +49,15 @@ class ClassifyOnTerminal(unittest.TestCase):
     def test_reasks_on_a_bad_answer(self):
         code, out = converse(["perhaps", "yes", "yes"])
         self.assertEqual(code, 0, out)
-        self.assertIn("yes / no", out)
+        self.assertIn("はい / いいえ", out)
         self.assertIn("パターン 1", out)
         self.assertNotIn("営業秘密情報", out)  # decided by personal information
+
+    def test_answers_in_japanese(self):
+        # はい/いいえ as the prompt offers them: personal information はい, must-run いいえ,
+        # partial loss はい -> pattern 2
+        code, out = converse(["はい", "いいえ", "はい"])
+        self.assertEqual(code, 0, out)
+        self.assertIn("[はい/いいえ]", out)
+        self.assertIn("パターン 2", out)
+        self.assertIn("相対的な見出し", out)  # footnote 7 with every classification

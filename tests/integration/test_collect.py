@@ -294,6 +294,34 @@ class Fixtures(unittest.TestCase):
         r, _ = check(self, cfg(fake("0.0", "Not synchronised")), "time")
         self.assertEqual(one(self, r, "III.1.1.5", "chrony")["status"], "finding")
 
+    def test_fifos_never_block_check(self):
+        # issue 16: a FIFO where a collector reads a file (a signature
+        # database, the shadow file, an apt index, a dpkg status) blocked
+        # `check` forever. Each is now refused or skipped as not a regular
+        # file; the subprocess timeout would catch a hang.
+        d = sg.scratch(self)
+        av = os.path.join(d, "clamav")
+        lists = os.path.join(d, "lists")
+        os.mkdir(av)
+        os.mkdir(lists)
+        os.mkfifo(os.path.join(av, "daily.cvd"))
+        os.mkfifo(os.path.join(lists, "x_dists_bookworm_main_binary-amd64_Packages.gz"))
+        os.mkfifo(os.path.join(d, "shadow"))
+        os.mkfifo(os.path.join(d, "status"))
+        cfg = (f"  antivirus: {{database_dir: {av}}}\n"
+               f"  passwords: {{shadow: {d}/shadow}}\n"
+               f"  patches: {{dpkg_status: {d}/status, lists: {lists}}}\n")
+        path, db = profile(self, cfg)
+        r = sg.run("check", path, "--only", "antivirus,passwords,patches", "--db", db,
+                   "--format", "json", lang="en", timeout=60)
+        out = results(self, r)
+        self.assertEqual({x["collector"] for x in out}, {"antivirus", "passwords", "patches"})
+        pw = [x for x in out if x["collector"] == "passwords"]
+        self.assertEqual(pw[0]["status"], "error", pw)
+        self.assertIn("not a regular file", pw[0]["detail"])
+        avr = [x for x in out if x["collector"] == "antivirus"]
+        self.assertIn("no ClamAV header", avr[0]["evidence"])
+
     def test_root_never_runs_a_tool_planted_on_path(self):
         # issue 16: `check` ran the first chronyc on the caller's $PATH. As
         # root only /usr/sbin, /usr/bin, /sbin and /bin (or a configured

@@ -105,14 +105,14 @@ class Import(unittest.TestCase):
         a3 = wb["Annex3 物理的・技術的対策編"]
         # Row 4 is III.1.1.1.a: an auditor typed a value that is not one, and a
         # status nobody knows; row 6 gets a measured value.
-        a3["H4"] = "5 minutes"
+        a3["H4"] = "5 mins"
         a3["L5"] = "たぶん"
         a3["H6"] = "9m"
         a3["I6"] = "monitor"
         wb.save(xlsx)
         r = self.ok(sg.run("import", xlsx, "--output", self.path("p.yaml"), lang="en"), 1)
         where = f"{xlsx}[Annex3 物理的・技術的対策編]"
-        self.assertIn(f"{where}:4:8: not imported: III.1.1.1.a: the value '5 minutes' is not "
+        self.assertIn(f"{where}:4:8: not imported: III.1.1.1.a: the value '5 mins' is not "
                       "a value", r.err)
         self.assertIn(f"{where}:6:8: not imported: III.1.1.2.a: the value '9m' was measured "
                       "(monitor)", r.err)

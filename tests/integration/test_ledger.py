@@ -163,7 +163,7 @@ class Attest(LedgerBase):
         self.assertEqual(p["evidence"][0]["sha256"],
                          hashlib.sha256(b"%PDF-1.4 drill minutes\n").hexdigest())
         t = self.ok(self.sg("ledger", "show", "--db", self.db, lang="ja")).out
-        self.assertIn("attestation", t)
+        self.assertIn("実施記録", t)  # the type, for people
         self.assertIn("III.1.1.1", t)
 
     def test_unknown_control_suggests(self):
@@ -284,9 +284,15 @@ class Tamper(LedgerBase):
         r = self.verify()
         self.assertIn("tree head #1 (size 1) is signed by key", r.err)
         self.assertIn("the key was replaced", r.err)
-        # New heads signed with the new key fail against the auditor's pinned key.
+        # The signer's record (beside the key) belongs to the old key: the new
+        # key does not sign (someone with a new key pair and a replaced .pub).
         self.attest(11, sec=11)
+        r = self.ok(self.sg("ledger", "seal", "--db", self.db), 1)
+        self.assertIn("not signed by this key", r.err)
+        # A planned rotation moves the old record aside; the chain goes on.
+        os.rename(self.key + ".heads", self.key + ".heads.old")
         self.ok(self.sg("ledger", "seal", "--db", self.db))
+        # New heads signed with the new key fail against the auditor's pinned key.
         r = self.verify("--public-key", old_pub)
         self.assertIn("tree head #4 (size 11) is signed by key", r.err)
         # Both keys given (a planned rotation): it verifies.
@@ -298,15 +304,17 @@ class Tamper(LedgerBase):
                                         "WHERE id = 3").fetchone()
         root = hashlib.sha256(b"another history").digest()
         t = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at_ms // 1000 + 1))
-        head = (f"saasguard-ledger-head v1\nsize {size}\nroot {root.hex()}\n"
-                f"time {t}.{(at_ms + 1000) % 1000:03d}Z\nkey {key_id}\n")
+        prev = c.execute("SELECT head FROM ledger_heads WHERE id = 3").fetchone()[0]
+        head = (f"saasguard-ledger-head v2\nnumber 4\nsize {size}\nroot {root.hex()}\n"
+                f"time {t}.{(at_ms + 1000) % 1000:03d}Z\nkey {key_id}\nprev-size {size}\n"
+                f"prev-head {hashlib.sha256(prev.encode()).hexdigest()}\n")
         hp = os.path.join(self.d, "forged.txt")
         with open(hp, "w") as f:
             f.write(head)
         sig = subprocess.run(["openssl", "pkeyutl", "-sign", "-inkey", self.key, "-rawin",
                               "-in", hp], capture_output=True, check=True).stdout
         c.execute("INSERT INTO ledger_heads(tree_size, root_hash, at_ms, key_id, head, "
-                  "signature) VALUES (?, ?, ?, ?, ?, ?)",
+                  "signature, number) VALUES (?, ?, ?, ?, ?, ?, 4)",
                   (size, root, at_ms + 1000, key_id, head, sig))
         c.commit()
         r = self.verify()
@@ -317,7 +325,7 @@ class Tamper(LedgerBase):
         c.execute("UPDATE ledger_heads SET tree_size = 5 WHERE id = 2")
         c.commit()
         r = self.verify()
-        self.assertIn("tree head #2: its stored size, root, time or key differ", r.err)
+        self.assertIn("tree head #2: its stored number, size, root, time or key differ", r.err)
 
     def test_forged_signature(self):
         c = unlocked(self.db)
@@ -440,7 +448,13 @@ class Timestamped(LedgerBase):
         self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
         self.assertIn("Verification: OK", v.stdout)
         self.assertIn("Signature Verified Successfully", v.stdout)
-        self.assertIn("OK: 3 entries", v.stdout)
+        self.assertIn("OK: 5 entries", v.stdout)  # 3 and the two around them
+        self.assertIn("OK: the period is complete (seq 1-5 of 7)", v.stdout)
+        # The newest head before the period (#2, size 2) goes along, and the
+        # same nodes prove its tree a prefix of the exported head's.
+        with open(os.path.join(out, "start-head.txt")) as f:
+            self.assertIn("number 2\nsize 2\n", f.read())
+        self.assertIn("OK: the start head's tree is a prefix of head.txt's", v.stdout)
         self.assertEqual(os.listdir(out).count("nodes.txt"), 1)
         with open(os.path.join(out, "nodes.txt")) as f:
             self.assertTrue(f.read().strip(), "a partial export needs subtree hashes")
@@ -472,12 +486,27 @@ class Timestamped(LedgerBase):
             with open(p, "w", encoding="utf-8") as f:
                 f.writelines(fn(ls))
 
-        variant("byte", lambda d: lines(d, lambda ls: [ls[0].replace("review 2", "review 9")]
-                                        + ls[1:]), "computed root")
+        variant("byte", lambda d: lines(d, lambda ls: ls[:1] + [ls[1].replace("review 2", "review 9")]
+                                        + ls[2:]), "computed root")
         variant("deleted", lambda d: lines(d, lambda ls: ls[:1] + ls[2:]), "computed root")
         variant("swapped", lambda d: lines(d, lambda ls: [ls[1], ls[0]] + ls[2:]),
                 "computed root")
         variant("appended", lambda d: lines(d, lambda ls: ls + [ls[-1]]), "computed root")
+
+        # An exporter hiding entries at either end of the period behind subtree
+        # hashes: the root still verifies, the neighbours' times do not.
+        def trim(d, drop):
+            p = os.path.join(d, "entries.jsonl")
+            with open(p, encoding="utf-8") as f:
+                ls = f.read().splitlines(True)
+            with open(os.path.join(d, "nodes.txt"), "a") as f:
+                for line in (ls[i] for i in drop):
+                    seq = json.loads(line)["seq"]
+                    f.write(f"{seq} {seq + 1} {leaf(line.rstrip(chr(10))).hex()}\n")
+            with open(p, "w", encoding="utf-8") as f:
+                f.writelines(x for i, x in enumerate(ls) if i not in drop)
+        variant("trimmed-prefix", lambda d: trim(d, [0, 1]), "INCOMPLETE: entries before")
+        variant("trimmed-suffix", lambda d: trim(d, [3, 4]), "INCOMPLETE: entries after")
 
         def head(d):
             p = os.path.join(d, "head.txt")
@@ -486,6 +515,14 @@ class Timestamped(LedgerBase):
             with open(p, "w") as f:
                 f.write(re.sub(r"size \d+", "size 99", t))
         variant("head", head, "Signature Verification Failure")
+
+        def start_head(d):
+            p = os.path.join(d, "start-head.txt")
+            with open(p) as f:
+                t = f.read()
+            with open(p, "w") as f:
+                f.write(re.sub(r"root [0-9a-f]{4}", "root 0000", t))
+        variant("start-head", start_head, "Signature Verification Failure")
 
         def token(d):
             other = os.path.join(self.d, "other-token")

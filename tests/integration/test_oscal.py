@@ -31,6 +31,38 @@ class OscalExports(unittest.TestCase):
                       c["props"])
         self.assertEqual([p["name"] for p in c["parts"]][:2], ["statement", "guidance"])
 
+    def test_guideline_numbering_footnotes_and_glossary(self):
+        r = sg.run("catalog", "export", "--format", "oscal")
+        self.assertEqual(r.code, 0, repr(r))
+        groups = r.json()["catalog"]["groups"]
+        glossary = groups[0]
+        self.assertEqual((glossary["id"], glossary["class"]), ("I.9", "glossary"))
+        terms = {p["title"]: p for p in glossary["parts"]}
+        self.assertEqual(len(terms), 26)
+        self.assertEqual(terms["管理責任者"]["id"], "I.9.2_vi")
+        self.assertIn({"name": "term-en", "ns": "urn:saasguard:oscal",
+                       "value": "responsible manager"}, terms["管理責任者"]["props"])
+        controls = {}
+
+        def walk(gs):
+            for g in gs:
+                for c in g.get("controls", []):
+                    controls[c["id"]] = c
+                walk(g.get("groups", []))
+        walk(groups)
+        gdn = next(p for p in controls["III.3.1.1"]["parts"] if p["name"] == "guidance")
+        self.assertEqual([p["id"] for p in gdn["parts"]],
+                         ["III.3.1.1_gdn.i", "III.3.1.1_gdn.ii", "III.3.1.1_gdn.iii"])
+        self.assertTrue(gdn["parts"][1]["prose"].startswith("i.で示した要求に基づいて"))
+        fns = {p["id"]: p for p in controls["III.2.1.3"]["parts"] if p["name"] == "footnote"}
+        self.assertEqual(fns["III.2.1.3_fn15"]["title"], "ホットスタンバイ")
+        self.assertIn("同じ動作を行いながら待機状態", fns["III.2.1.3_fn15"]["prose"])
+        fn25 = next(p for p in controls["III.5.1.1"]["parts"] if p["name"] == "footnote")
+        self.assertEqual(fn25["title"], "時刻認証")
+        param = next(p for p in controls["III.1.1.6"]["params"] if p["id"] == "III.1.1.6.a")
+        self.assertIn({"name": "measured-from", "ns": "urn:saasguard:oscal",
+                       "value": "ベンダリリースから"}, param["props"])
+
     def test_profiles_validate_for_every_pattern(self):
         d = sg.scratch(self)
         for n in range(1, 7):

@@ -156,7 +156,7 @@ t saasguard check {os.path.join(sg.EXAMPLES, 'payroll-cloud.yaml')} --only time,
         self.assertEqual(lines[1], "--format")
         self.assertIn("xlsx", lines[2].split())
         self.assertEqual(sorted(lines[3].split()),
-                         ["export", "keygen", "proof", "seal", "show", "verify"])
+                         ["export", "head", "keygen", "proof", "seal", "show", "verify"])
         self.assertEqual(lines[4].split()[0], "III.1.1.1")
         self.assertEqual(len(lines[4].split()), 9)
         self.assertEqual(lines[5].split(), ["time,patches", "time,passwords"])

@@ -52,7 +52,7 @@ class ReportTest(unittest.TestCase):
         j = json.load(open(self.report("json")))
         e = self.expect
         self.assertEqual(j["report"]["guideline_control"], "III.1.1.7")
-        self.assertEqual(j["service"], {"name": "給与計算クラウド", "pattern": 1})
+        self.assertEqual(j["service"], {"name": "給与計算クラウド", "pattern": 1, "provider": None})
         self.assertEqual(j["period"]["start"], "2026-11-01T00:00:00+09:00")
         self.assertEqual(j["period"]["end"], "2026-12-01T00:00:00+09:00")
         self.assertEqual(j["availability"]["achieved"], e["availability"])
@@ -70,8 +70,8 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(inc["notices_missed"], e["notices_missed"])
         self.assertEqual(inc["followups_met"], e["followups_met"])
         self.assertEqual(inc["followups_missed"], e["followups_missed"])
-        by_id = {i["summary"] or i["kind"] + str(i["notice_delay_s"]): i for i in inc["items"]}
-        first = by_id["ロードバランサの設定誤りによる停止"]
+        by_id = {i["detected"]: i for i in inc["items"]}
+        first = by_id["2026-11-05T10:02:00+09:00"]
         self.assertEqual(first["detected"], "2026-11-05T10:02:00+09:00")
         self.assertEqual(first["first_notice"], "2026-11-05T10:12:00+09:00")
         self.assertEqual(first["notify_deadline_s"], 1200)
@@ -137,7 +137,7 @@ class ReportTest(unittest.TestCase):
         for line in cjk:
             self.assertRegex(line, r"\syes\s+yes\s+yes\s", "the CJK font must be embedded")
         text = tool("pdftotext", "-layout", pdf, "-")
-        self.assertIn("サービス稼働状況 定期報告書", text)
+        self.assertIn("サービス稼働状況報告書", text)
         self.assertIn("2026年11月", text)
         self.assertIn("99.682%", text)
         self.assertRegex(text, r"4\s*件")
@@ -222,6 +222,147 @@ class ReportTest(unittest.TestCase):
         j = json.load(open(self.report("json", period=None, name="default.json")))
         self.assertEqual(j["period"]["label"], "2026-11")
         self.assertEqual(j["period"]["interval_months"], 1)
+        self.assertEqual(j["period"]["chosen"], "last_complete_with_data")
+
+    def test_default_period_skips_months_without_data(self):
+        # Mid-January 2027: December has no monitoring records, so the default is
+        # still November (the last complete month with data), and it says so.
+        out = os.path.join(self.dir, "jan.json")
+        r = sg.run("report", self.profile, "--format", "json", "--output", out,
+                   "--db", self.db, env={"SAASGUARD_NOW": str(report_fill.NOW + 45 * 86400)})
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("2026-11", r.err)
+        self.assertIn("監視の記録がある直近の完了した期間", r.err)
+        j = json.load(open(out))
+        self.assertEqual(j["period"]["label"], "2026-11")
+        self.assertEqual(j["period"]["chosen"], "last_complete_with_data")
+        self.assertIs(j["period"]["has_data"], True)
+        self.assertEqual(j["availability"]["achieved"], self.expect["availability"])
+
+    def test_default_period_without_any_data_is_current(self):
+        d = sg.scratch(self)
+        db = os.path.join(d, "empty.sqlite")
+        report_fill.store_init(db)
+        out = os.path.join(d, "cur.pdf")
+        r = sg.run("report", self.profile, "--format", "pdf", "--output", out, "--db", db,
+                   env=self.env)
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("現在の期間 2026-12", r.err)
+        text = tool("pdftotext", out, "-")
+        self.assertIn("現在の期間", text)
+        self.assertIn("対象期間には監視の記録がありません", text)
+        out = os.path.join(d, "cur.json")
+        r = sg.run("--lang", "en", "report", self.profile, "--format", "json", "--output", out,
+                   "--db", db, env=self.env)
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("the current period", r.err)
+        j = json.load(open(out))
+        self.assertEqual((j["period"]["label"], j["period"]["chosen"]), ("2026-12", "current"))
+        self.assertIs(j["period"]["has_data"], False)
+
+    def test_empty_period(self):
+        # September: nothing was monitored. Achieved figures are absent, not borrowed.
+        j = json.load(open(self.report("json", period="2026-09", name="sep.json")))
+        self.assertIs(j["period"]["has_data"], False)
+        self.assertEqual(j["period"]["chosen"], "requested")
+        self.assertIsNone(j["availability"]["achieved"])
+        self.assertIs(j["availability"]["provisional"], False)
+        self.assertEqual(j["incidents"]["count"], 0)
+        sla = {s["id"]: s for s in j["sla"]}
+        for item in ("III.2.1.1.a", "III.2.3.1.a", "III.1.1.6.a", "III.1.1.1.a"):
+            self.assertIsNone(sla[item]["achieved"], item)
+            self.assertEqual(sla[item]["verdict"], "no_data", item)
+        self.assertFalse([s for s in j["sla"] if s["source"] == "declared"])
+        text = tool("pdftotext", self.report("pdf", period="2026-09", name="sep.pdf"), "-")
+        self.assertIn("対象期間には監視の記録がありません", text)
+        self.assertIn("記録なし", text)
+        self.assertNotIn("申告", text.split("3. SLA")[1].split("4.")[0].replace(
+            "当社の申告値", ""))
+        # October: one incident but no rollups; November's measurements (and the
+        # one taken after November) never show up.
+        j = json.load(open(self.report("json", "managers", period="2026-10", name="oct.json")))
+        self.assertIs(j["period"]["has_data"], False)
+        self.assertEqual(j["collector_findings"], [])
+        self.assertNotIn("III.1.1.6.a",
+                         [i["id"] for i in j["assessment"]["required_items_short"]])
+        self.assertNotIn("40h", json.dumps(j, ensure_ascii=False))
+
+    def test_one_availability_figure_everywhere(self):
+        # The monitor's rolling-window row says 50.57%: never in a report of November.
+        for audience, lang in (("users", "ja"), ("managers", "ja"), ("managers", "en")):
+            pdf = self.report("pdf", audience, lang, name=f"fig-{audience}-{lang}.pdf")
+            text = tool("pdftotext", pdf, "-")
+            figures = set(re.findall(r"\d+\.\d{3}%", text))
+            self.assertEqual(figures, {"99.682%"}, (audience, lang))
+            self.assertNotIn("50.57", text)
+        j = json.load(open(self.report("json", "managers", name="fig.json")))
+        self.assertEqual(j["availability"]["achieved"], 99.682)
+        self.assertIs(j["availability"]["provisional"], False)
+        self.assertGreaterEqual(j["availability"]["coverage"], 0.9)
+        self.assertNotIn("50.57", json.dumps(j))
+
+    def test_customer_texts_have_no_internals(self):
+        checks = ("web", "login", "api-latency", "isp-uplink")
+        pdf = self.report("pdf", name="cust.pdf")
+        text = tool("pdftotext", pdf, "-")
+        html = open(self.report("html", name="cust.html"), encoding="utf-8").read()
+        j = json.load(open(self.report("json", name="cust.json")))
+        strings = []
+
+        def walk(v):
+            if isinstance(v, dict):
+                for k, x in v.items():
+                    strings.append(k)
+                    walk(x)
+            elif isinstance(v, list):
+                for x in v:
+                    walk(x)
+            elif isinstance(v, str):
+                strings.append(v)
+        walk(j)
+        for where, body in (("pdf", text), ("html", re.sub(r"<[^>]*>", " ", html)),
+                            ("json", "\n".join(strings))):
+            for name in checks:
+                self.assertNotRegex(body, rf"(?<![A-Za-z-]){re.escape(name)}(?![A-Za-z-])",
+                                    (where, name))
+            self.assertNotIn("://", body, where)
+            self.assertNotIn("app.example.jp", body, where)
+            self.assertNotIn("Couldn't", body, where)
+            if where != "json":  # JSON's period.timezone is a machine field
+                self.assertNotIn("Asia/Tokyo", body, where)
+        # no English sentence (three ASCII words in a row) in the Japanese PDF
+        self.assertEqual(re.findall(r"[A-Za-z']+(?: [A-Za-z']+){2,}", text), [])
+        # what users experienced, in Japanese
+        self.assertIn("サービスをご利用いただけない状態", re.sub(r"\s+", "", text))
+        self.assertNotIn("check", j["incidents"]["items"][0])
+        self.assertNotIn("error", j["incidents"]["items"][0])
+
+    def test_manager_pdf_is_all_japanese(self):
+        pdf = self.report("pdf", "managers", name="mgr-ja.pdf")
+        text = tool("pdftotext", "-layout", pdf, "-")
+        deny = ("critical", "high", "medium", "finding", "unavailable", "incident",
+                "incidents", "follow-up", "followup", "declared", "monitor", "collector",
+                "none", "pending", "overdue", "late", "failing", "retrying", "verified",
+                "email", "Couldn't", "such", "error", "met", "missed", "committed",
+                "achieved", "time-weighted", "try", "again")
+        words = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'-]*", text)}
+        self.assertEqual(sorted(words & {w.lower() for w in deny}), [])
+        self.assertNotIn("約束値", text)
+        self.assertIn("約定値", text)
+        # the technical detail is there, translated
+        flat = re.sub(r"\s+", "", tool("pdftotext", pdf, "-"))
+        self.assertIn("接続が拒否されました", flat)
+        self.assertIn("メールサーバが一時的に受け付けませんでした", flat)
+        self.assertIn("重大", text)
+        self.assertIn("指摘", text)
+        # check names are for managers
+        self.assertRegex(text, r"\bweb\b")
+        # the English summary is all English: no Japanese label slipped through
+        text = tool("pdftotext", self.report("pdf", "managers", "en", name="mgr-en.pdf"), "-")
+        for ja in ("約束値", "約定値", "稼働率", "達成", "未達", "重大", "指摘", "メール",
+                   "障害の第一報", "期限内", "監視"):
+            self.assertNotIn(ja, text)
+        self.assertIn("the connection was refused", re.sub(r"\s+", " ", text))
 
     def test_bad_input(self):
         r = sg.run("report", self.profile, "--period", "2026-13", "--format", "json",
@@ -243,8 +384,95 @@ class ReportTest(unittest.TestCase):
         self.assertFalse(os.path.exists(out))
 
 
-if __name__ == "__main__":
-    unittest.main()
+class ReportProvisional(unittest.TestCase):
+    """Records for one hour of November: the figure is provisional everywhere,
+    and two incidents of one cause are one event."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="sg-report-sparse-")
+        cls.db = os.path.join(cls.dir, "db.sqlite")
+        cls.profile = os.path.join(cls.dir, "payroll.yaml")
+        report_fill.sparse_month(cls.db)
+        report_fill.write_profile(cls.profile)
+        cls.env = {"SAASGUARD_NOW": str(report_fill.NOW)}
+
+    @classmethod
+    def tearDownClass(cls):
+        subprocess.run(["rm", "-rf", cls.dir])
+
+    def report(self, fmt, audience="users", lang="ja"):
+        out = os.path.join(self.dir, f"{audience}-{lang}.{fmt}")
+        args = ["report", self.profile, "--period", "2026-11", "--format", fmt,
+                "--audience", audience, "--output", out, "--db", self.db]
+        if lang == "en":
+            args = ["--lang", "en", *args]
+        r = sg.run(*args, env=self.env)
+        self.assertEqual(r.code, 0, r)
+        return out
+
+    def test_provisional_mark_in_every_output(self):
+        for audience in ("users", "managers"):
+            j = json.load(open(self.report("json", audience)))
+            a = j["availability"]
+            self.assertEqual(a["achieved"], 83.333)
+            self.assertIs(a["provisional"], True)
+            self.assertLess(a["coverage"], 0.9)
+            sla = {s["id"]: s for s in j["sla"]}
+            self.assertEqual(sla["III.2.1.1.a"]["achieved"], "83.333%（暫定値）")
+            text = tool("pdftotext", self.report("pdf", audience), "-")
+            self.assertRegex(text, r"83\.333%\s*（暫定値）")
+            self.assertIn("暫定値: 監視の記録があるのは対象時間の", text)
+            self.assertEqual(set(re.findall(r"\d+\.\d{3}%", text)), {"83.333%"})
+            html = open(self.report("html", audience), encoding="utf-8").read()
+            self.assertIn("83.333%（暫定値）", html)
+        text = tool("pdftotext", self.report("pdf", "managers", "en"), "-")
+        self.assertRegex(text, r"83\.333%\s*\(provisional\)")
+
+    def test_customer_report_names_what_users_know(self):
+        # With `label:` on the checks, the customer report says which part of the
+        # service was affected, in the provider's words; never the check's name.
+        prof = os.path.join(self.dir, "labelled.yaml")
+        with open(prof, "w", encoding="utf-8") as f:
+            f.write(report_fill.PROFILE + """provider: {name: 株式会社サンプル給与}
+monitor:
+  checks:
+    - {name: web, label: 給与計算画面, kind: liveness, type: http, url: "http://127.0.0.1:9/healthz"}
+    - {name: login, label: ログイン画面, kind: fault, type: http, url: "http://127.0.0.1:9/login"}
+""")
+        out = os.path.join(self.dir, "labelled.pdf")
+        r = sg.run("report", prof, "--period", "2026-11", "--format", "pdf", "--output", out,
+                   "--db", self.db, env=self.env)
+        self.assertEqual(r.code, 0, r)
+        flat = re.sub(r"\s+", "", tool("pdftotext", out, "-"))
+        self.assertIn("（給与計算画面・ログイン画面）", flat)
+        self.assertIn("発行：株式会社サンプル給与", flat)  # the provider's voice
+        self.assertNotRegex(flat, r"web|login|127\.0\.0\.1")
+        out = os.path.join(self.dir, "labelled.json")
+        r = sg.run("report", prof, "--period", "2026-11", "--format", "json", "--output", out,
+                   "--db", self.db, env=self.env)
+        self.assertEqual(r.code, 0, r)
+        j = json.load(open(out))
+        self.assertEqual(j["incidents"]["items"][0]["label"], "給与計算画面・ログイン画面")
+        self.assertEqual(j["service"]["provider"], "株式会社サンプル給与")
+
+    def test_overlapping_incidents_are_one_event(self):
+        j = json.load(open(self.report("json", "managers")))
+        inc = j["incidents"]
+        self.assertEqual((inc["count"], inc["incident_records"]), (1, 2))
+        ev = inc["items"][0]
+        self.assertEqual(ev["kind"], "outage")  # the more severe of outage and fault
+        self.assertEqual(len(ev["incident_ids"]), 2)
+        self.assertEqual(ev["detected"], "2026-11-30T23:31:00+09:00")
+        self.assertEqual(ev["resolved"], "2026-11-30T23:45:00+09:00")
+        self.assertEqual(ev["checks"], "web, login")
+        self.assertEqual(ev["error_text"],
+                         "接続が拒否されました（サーバーが接続を受け付けていません）")
+        users = json.load(open(self.report("json")))
+        self.assertEqual(users["incidents"]["count"], 1)
+        text = tool("pdftotext", self.report("pdf"), "-")
+        self.assertRegex(text, r"1\s*件")
+        self.assertNotRegex(text, r"\bweb\b|\blogin\b|HTTP 502")
 
 
 class ReportLedgerStatus(unittest.TestCase):
@@ -285,3 +513,7 @@ class ReportLedgerStatus(unittest.TestCase):
         with open(out, encoding="utf-8") as f:
             ledger = json.load(f)["ledger"]
         self.assertEqual(ledger["status"], "failed", ledger)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -459,6 +459,175 @@ static void test_measured(void **state)
 	profile_free(p);
 }
 
+static void words(const char *token, int lang, const char *want)
+{
+	struct value v;
+	struct dynbuf b = DYNBUF_INIT;
+
+	assert_int_equal(value_parse(token, &v, NULL), SG_OK);
+	judge_value_words(&v, REF_NONE, lang, &b);
+	assert_string_equal(dynbuf_ptr(&b), want);
+	dynbuf_release(&b);
+}
+
+static void test_value_words(void **state)
+{
+	struct dynbuf b = DYNBUF_INIT;
+	(void)state;
+
+	words("1mo", 0, "1ヶ月");
+	words("service+1y", 0, "サービス提供期間＋1年");
+	words("hot", 0, "ホットスタンバイ");
+	words("24x7", 0, "365日24時間");
+	words("every_backup", 0, "バックアップ実施の都度");
+	words("51h", 0, "2日3時間");
+	words("3w", 0, "3週間");
+	words("[ic_card, biometric]", 0, "ICカード又は生体認証");
+	words("[password, totp]", 0, "ID・パスワード又はワンタイムパスワード（TOTP）");
+	words("[webauthn]", 0, "FIDO2（WebAuthn）認証器");
+	words("[client_certificate]", 0, "デジタル証明書による認証");
+	words("1mo", 1, "1 month");
+	words("51h", 1, "2 days 3 hours");
+	words("[tls]", 1, "HTTPS (TLS), or equivalent");
+	judge_duration_words(12 * 3600 + 41 * 60 + 1, 0, &b);
+	assert_string_equal(dynbuf_ptr(&b), "12時間41分1秒");
+	dynbuf_reset(&b);
+	assert_int_equal(judge_token_words("24h", 0, &b), 1);
+	assert_string_equal(dynbuf_ptr(&b), "24時間"); /* the unit as written, not 1日 */
+	dynbuf_reset(&b);
+	assert_int_equal(judge_token_words("99.5%", 0, &b), 0);
+	assert_int_equal(b.len, 0);
+	dynbuf_release(&b);
+}
+
+/* The words read back (saasguard import): every kind, both languages. */
+static void test_words_read_back(void **state)
+{
+	static const char *const tokens[] = {"5m",           "24h",
+	                                     "1mo",          "service+1y",
+	                                     "hot",          "cold",
+	                                     "24x7",         "every_backup",
+	                                     "true",         "[ic_card, biometric]",
+	                                     "[tls, ipsec]", "[timestamp, signature]",
+	                                     "51h"};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++)
+		for (int lang = 0; lang < 2; lang++) {
+			struct value v, back;
+			struct dynbuf w = DYNBUF_INIT, t1 = DYNBUF_INIT, t2 = DYNBUF_INIT;
+			assert_int_equal(value_parse(tokens[i], &v, NULL), SG_OK);
+			judge_value_words(&v,
+			                  v.type == VALUE_SET && v.set == SET_ORIGINALITY
+			                      ? REF_ALL_OF
+			                      : REF_ANY_OF,
+			                  lang, &w);
+			if (judge_words_parse(dynbuf_ptr(&w), &back))
+				fail_msg("'%s' (%s) does not read back", dynbuf_ptr(&w), tokens[i]);
+			value_format(&v, &t1);
+			value_format(&back, &t2);
+			assert_string_equal(dynbuf_ptr(&t1), dynbuf_ptr(&t2));
+			dynbuf_release(&w);
+			dynbuf_release(&t1);
+			dynbuf_release(&t2);
+		}
+	{
+		struct dynbuf t = DYNBUF_INIT;
+		assert_int_equal(judge_words_token("24時間", &t), 0);
+		assert_string_equal(dynbuf_ptr(&t), "24h"); /* the unit as written */
+		dynbuf_reset(&t);
+		assert_int_equal(judge_words_token("サービス提供期間＋6ヶ月", &t), 0);
+		assert_string_equal(dynbuf_ptr(&t), "service+6mo");
+		dynbuf_reset(&t);
+		assert_int_equal(judge_words_token("3世代", &t), 0);
+		assert_string_equal(dynbuf_ptr(&t), "3");
+		dynbuf_reset(&t);
+		assert_int_equal(judge_words_token("5 mins", &t), -1);
+		assert_int_equal(judge_words_token("たぶん", &t), -1);
+		dynbuf_release(&t);
+	}
+}
+
+/* III.3.1.3's reference values against the methods providers use today. */
+static void test_auth_methods(void **state)
+{
+	const struct eval_item *a = catalog_item(cat, "III.3.1.3.a");
+	const struct reference_value *p1 = catalog_item_ref(a, 1), *p2 = catalog_item_ref(a, 2),
+	                             *p4 = catalog_item_ref(a, 4);
+	(void)state;
+
+	assert_false(judge_meets(REF_ANY_OF, &p1->quantity, &(struct value){0}));
+	struct value v;
+	assert_int_equal(value_parse("[password]", &v, NULL), SG_OK);
+	assert_false(judge_meets(REF_ANY_OF, &p1->quantity, &v));
+	assert_true(judge_meets(REF_ANY_OF, &p4->quantity, &v));
+	assert_int_equal(value_parse("[password, totp]", &v, NULL), SG_OK);
+	assert_false(judge_meets(REF_ANY_OF, &p1->quantity, &v)); /* TOTP is not an IC card */
+	assert_true(judge_meets(REF_ANY_OF, &p2->quantity, &v));
+	assert_int_equal(value_parse("[fido2]", &v, NULL), SG_OK);
+	assert_true(judge_meets(REF_ANY_OF, &p1->quantity, &v));
+	assert_int_equal(value_parse("[client_certificate]", &v, NULL), SG_OK);
+	assert_true(judge_meets(REF_ANY_OF, &p1->quantity, &v));
+}
+
+/* A collector's finding without a value is a measured shortfall, on an item
+ * and on a control without items; attestations are attached to controls. */
+static void test_findings_and_attestations(void **state)
+{
+	struct profile *p = load("service: {name: s, pattern: 1}\ncontrols:\n"
+	                         "  III.2.2.1: {status: implemented, values: {a: 1h}}\n"
+	                         "  III.1.1.5: {status: implemented}\n");
+	struct measured_set ms = MEASURED_SET_INIT;
+	struct measured_value mv;
+	struct assess_result *r;
+	const struct assess_control *c;
+	json_t *e;
+	(void)state;
+
+	memset(&mv, 0, sizeof(mv));
+	snprintf(mv.item_id, sizeof(mv.item_id), "III.2.2.1.a");
+	mv.finding = 1; /* antivirus missing: no value at all */
+	snprintf(mv.source, sizeof(mv.source), "antivirus:clamav");
+	snprintf(mv.detail, sizeof(mv.detail), "no antivirus");
+	measured_set_add(&ms, &mv);
+	memset(&mv, 0, sizeof(mv));
+	snprintf(mv.item_id, sizeof(mv.item_id), "III.2.2.1.a");
+	mv.value = val("2h"); /* an older value: the finding is worse */
+	measured_set_add(&ms, &mv);
+	memset(&mv, 0, sizeof(mv));
+	snprintf(mv.item_id, sizeof(mv.item_id), "III.1.1.5");
+	mv.value = val("false");
+	mv.finding = 1;
+	snprintf(mv.source, sizeof(mv.source), "time:chrony");
+	snprintf(mv.detail, sizeof(mv.detail), "not synchronised");
+	measured_set_add(&ms, &mv);
+	assert_int_equal(assess_run(cat, p, &ms, 1790000000.0, &r, NULL), SG_OK);
+	c = ctl(r, "III.2.2.1");
+	assert_int_equal(c->items[0].verdict, ITEM_FALLS_SHORT);
+	assert_true(c->items[0].measured_finding);
+	assert_true(c->items[0].disagreement);
+	assert_int_equal(c->verdict, CONTROL_GAP);
+	c = ctl(r, "III.1.1.5");
+	assert_int_equal(c->verdict, CONTROL_GAP);
+	assert_true(c->reasons & GAP_MEASURED);
+	assert_string_equal(c->finding_detail, "not synchronised");
+	e = json_pack("{s:I,s:I,s:{s:s,s:s,s:s,s:[{s:s,s:s}]}}", "seq", (json_int_t)7, "at",
+	              (json_int_t)1790000000000, "payload", "control", "III.1.1.5.a", "note",
+	              "checked", "by", "alice", "evidence", "file", "f.txt", "sha256", "ab");
+	assess_attach_attestation(r, e); /* an item id that is not in the catalog: ignored */
+	json_object_set_new(json_object_get(e, "payload"), "control", json_string("III.1.1.5"));
+	assess_attach_attestation(r, e);
+	json_decref(e);
+	c = ctl(r, "III.1.1.5");
+	assert_int_equal(c->nattestations, 1);
+	assert_string_equal(c->attestations[0].by, "alice");
+	assert_int_equal(c->attestations[0].seq, 7);
+	assert_string_equal(c->attestations[0].sha256[0], "ab");
+	assess_free(r);
+	measured_set_release(&ms);
+	profile_free(p);
+}
+
 static void test_evidence_expiry(void **state)
 {
 	struct profile *p =
@@ -490,6 +659,10 @@ int main(void)
 	    cmocka_unit_test(test_exit_status),
 	    cmocka_unit_test(test_measured),
 	    cmocka_unit_test(test_evidence_expiry),
+	    cmocka_unit_test(test_value_words),
+	    cmocka_unit_test(test_words_read_back),
+	    cmocka_unit_test(test_auth_methods),
+	    cmocka_unit_test(test_findings_and_attestations),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

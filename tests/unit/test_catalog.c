@@ -237,6 +237,116 @@ static void test_table1(void **state)
 	assert_int_equal(catalog_pattern_for(cat, "low", "low", "low"), 0);
 }
 
+static void test_classify_and_item_ref(void **state)
+{
+	struct sg_error err;
+	const struct eval_item *it = catalog_item(cat, "III.1.1.1.a");
+	int p = 0;
+	(void)state;
+
+	assert_int_equal(catalog_classify(cat, 1, 0, "medium", &p, NULL), SG_OK);
+	assert_int_equal(p, 2);
+	assert_int_equal(catalog_classify(cat, 0, 0, "low", &p, NULL), SG_OK);
+	assert_int_equal(p, 6);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(catalog_classify(cat, 0, 0, "bogus", &p, &err), SG_ERR_INTERNAL);
+	assert_non_null(strstr(err.msg, "bogus"));
+	/* the one accessor: NULL out of range, never an out-of-bounds read */
+	assert_ptr_equal(catalog_item_ref(it, 1), &it->refs[0]);
+	assert_ptr_equal(catalog_item_ref(it, 6), &it->refs[5]);
+	assert_null(catalog_item_ref(it, 0));
+	assert_null(catalog_item_ref(it, 7));
+	assert_null(catalog_item_ref(it, -1));
+	assert_null(catalog_item_ref(NULL, 1));
+}
+
+static enum catalog_type_match find(const char *name, size_t *n, const struct service_type **hits)
+{
+	return catalog_service_type_find(cat, name, hits, 16, n);
+}
+
+static void test_table2_never_guesses(void **state)
+{
+	const struct service_type *hits[16];
+	size_t n;
+	char *f;
+	(void)state;
+
+	f = catalog_fold("ＥＲＰ（財務会計等）");
+	assert_string_equal(f, "erp(財務会計等)");
+	free(f);
+	f = catalog_fold(" IT 資産\u3000管理 ");
+	assert_string_equal(f, "it資産管理");
+	free(f);
+	assert_int_equal(find("ＥＲＰ（財務会計等）", &n, hits), CATALOG_TYPE_FOUND);
+	assert_int_equal(hits[0]->pattern, 1);
+	assert_int_equal(find("ERP(財務会計等)", &n, hits), CATALOG_TYPE_FOUND);
+	assert_int_equal(find("ERP", &n, hits), CATALOG_TYPE_FOUND); /* its short name */
+	assert_int_equal(find("IT資産管理", &n, hits), CATALOG_TYPE_FOUND);
+	assert_int_equal(hits[0]->pattern, 6);
+	assert_int_equal(find("資産管理", &n, hits), CATALOG_TYPE_FOUND);
+	assert_int_equal(hits[0]->pattern, 3);
+	assert_int_equal(find("eラーニング・LMS", &n, hits), CATALOG_TYPE_FOUND);
+	assert_int_equal(hits[0]->pattern, 0);
+	assert_int_equal(find("検索サービス", &n, hits), CATALOG_TYPE_AMBIGUOUS);
+	assert_int_equal(n, 2);
+	assert_int_equal(find("金融業特化型サービス", &n, hits), CATALOG_TYPE_AMBIGUOUS);
+	assert_int_equal(find("保険業特化型サービス", &n, hits), CATALOG_TYPE_AMBIGUOUS);
+	assert_int_equal(find("EC", &n, hits), CATALOG_TYPE_CANDIDATES);
+	assert_int_equal(n, 2);
+	assert_int_equal(find("管理", &n, hits), CATALOG_TYPE_CANDIDATES);
+	assert_true(n > 5);
+	assert_int_equal(find("Web", &n, hits), CATALOG_TYPE_CANDIDATES);
+	assert_int_equal(find("人事給与", &n, hits), CATALOG_TYPE_CANDIDATES);
+	assert_int_equal(n, 1); /* one candidate is still not a pick */
+	assert_int_equal(find("receipt", &n, hits), CATALOG_TYPE_NONE);
+	assert_int_equal(find("", &n, hits), CATALOG_TYPE_NONE);
+	assert_int_equal(find("   ", &n, hits), CATALOG_TYPE_NONE);
+}
+
+static void test_numbering_footnotes_glossary(void **state)
+{
+	char r[16];
+	struct dynbuf b = DYNBUF_INIT;
+	const struct control *c = catalog_control(cat, "III.5.1.1");
+	const struct eval_item *it = catalog_item(cat, "III.2.1.3.c");
+	const char *expect[] = {"i",    "ii", "iii", "iv", "v",   "vi",  "vii",
+	                        "viii", "ix", "x",   "xi", "xiv", "xvii"};
+	const size_t nums[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 14, 17};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		catalog_roman(nums[i], r, sizeof(r));
+		assert_string_equal(r, expect[i]);
+	}
+	assert_int_equal(it->nfootnotes, 2);
+	assert_int_equal(it->footnotes[0].number, 15);
+	assert_string_equal(it->footnotes[0].term_ja, "ホットスタンバイ");
+	assert_int_equal(c->nfootnotes, 0);
+	assert_int_equal(catalog_item(cat, "III.5.1.1.a")->nfootnotes, 1);
+	assert_string_equal(catalog_item(cat, "III.5.1.1.a")->footnotes[0].term_ja, "時刻認証");
+	assert_int_equal(cat->nglossary, 26);
+	assert_string_equal(catalog_glossary_find(cat, "responsible manager")->term_ja,
+	                    "管理責任者");
+	assert_string_equal(catalog_glossary_find(cat, "連携ASP・SaaS事業者")->number, "vii");
+	assert_null(catalog_glossary_find(cat, "顧客"));
+	/* starting points as data */
+	assert_string_equal(catalog_item(cat, "III.3.2.5.a")->starts_ja, "検知後");
+	assert_string_equal(catalog_item(cat, "III.1.1.8.a")->starts_ja, "発見後");
+	assert_string_equal(catalog_item(cat, "III.2.2.1.a")->starts_ja, "ベンダリリースから");
+	assert_null(catalog_item(cat, "III.1.1.1.a")->starts_ja);
+	/* nested lists */
+	catalog_text_render("前文\na) 一\n1) 入れ子\nb) 二", CATALOG_TEXT_HTML, 0, &b);
+	assert_string_equal(dynbuf_ptr(&b), "<p>前文</p>\n<ul><li>a) 一</li>\n<ul><li>1) 入れ子"
+	                                    "</li>\n</ul><li>b) 二</li>\n</ul>\n");
+	dynbuf_reset(&b);
+	catalog_text_render("a) 一\n1) 入れ子", CATALOG_TEXT_MARKDOWN, 0, &b);
+	assert_string_equal(dynbuf_ptr(&b), "\n- a) 一\n    - 1) 入れ子\n");
+	dynbuf_release(&b);
+	assert_int_equal(catalog_control(cat, "II.8.1.1")->partners, PARTNERS_ALWAYS);
+	assert_int_equal(catalog_control(cat, "II.3.1.1")->partners, PARTNERS_PARTNER);
+}
+
 static void test_broken_data_is_refused(void **state)
 {
 	struct catalog *c = NULL;
@@ -262,6 +372,9 @@ int main(void)
 	    cmocka_unit_test(test_normalize_id),
 	    cmocka_unit_test(test_lookup_and_suggest),
 	    cmocka_unit_test(test_table1),
+	    cmocka_unit_test(test_classify_and_item_ref),
+	    cmocka_unit_test(test_table2_never_guesses),
+	    cmocka_unit_test(test_numbering_footnotes_glossary),
 	    cmocka_unit_test(test_broken_data_is_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -13,7 +13,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "i18n.h"
 #include "ledger.h"
+#include "ledger_events.h"
 #include "ledger_key.h"
 #include "ledger_verify.h"
 #include "store.h"
@@ -49,11 +51,15 @@ static int teardown(void **state)
 	}
 	rm(key);
 	rm(pub);
+	snprintf(p, sizeof(p), "%s.heads", key);
+	rm(p);
 	snprintf(p, sizeof(p), "%s/k", dir);
 	rmdir(p);
 	snprintf(p, sizeof(p), "%s/other.key", dir);
 	rm(p);
 	snprintf(p, sizeof(p), "%s/other.key.pub", dir);
+	rm(p);
+	snprintf(p, sizeof(p), "%s/other.key.heads", dir);
 	rm(p);
 	rmdir(dir);
 	return 0;
@@ -155,26 +161,50 @@ static void test_keys(void **state)
 
 static void test_head_text(void **state)
 {
-	unsigned char root[32], r2[32];
-	long long size, at;
-	char id[65], *t;
+	struct ledger_head_info h, g;
+	char *t;
 	(void)state;
 
-	memset(root, 0xab, 32);
-	t = ledger_head_text(42, root, 1795643476325LL, "00ff");
-	assert_non_null(strstr(t, "size 42\n"));
+	memset(&h, 0, sizeof(h));
+	h.version = 2;
+	h.number = 3;
+	h.size = 42;
+	memset(h.root, 0xab, sizeof(h.root));
+	h.at_ms = 1795643476325LL;
+	snprintf(h.key_id, sizeof(h.key_id), "00ff");
+	h.prev_size = 40;
+	memset(h.prev_head, 0x01, sizeof(h.prev_head));
+	t = ledger_head_text(&h);
+	assert_non_null(strstr(t, "number 3\nsize 42\n"));
 	assert_non_null(strstr(t, "time 2026-11-25T"));
-	assert_int_equal(ledger_head_parse(t, &size, r2, &at, id), -1); /* short key id */
+	assert_non_null(strstr(t, "prev-size 40\nprev-head 0101"));
+	assert_int_equal(ledger_head_parse(t, &g), -1); /* short key id */
 	free(t);
-	t = ledger_head_text(42, root, 1795643476325LL,
-	                     "572309de19225fa6d49858395f569f8211262738c91c1cedb4df138e1b497dc0");
-	assert_int_equal(ledger_head_parse(t, &size, r2, &at, id), 0);
-	assert_int_equal(size, 42);
-	assert_int_equal(at, 1795643476325LL);
-	assert_memory_equal(r2, root, 32);
+	snprintf(h.key_id, sizeof(h.key_id), "%s",
+	         "572309de19225fa6d49858395f569f8211262738c91c1cedb4df138e1b497dc0");
+	t = ledger_head_text(&h);
+	assert_int_equal(ledger_head_parse(t, &g), 0);
+	assert_int_equal(g.version, 2);
+	assert_int_equal(g.number, 3);
+	assert_int_equal(g.size, 42);
+	assert_int_equal(g.at_ms, 1795643476325LL);
+	assert_int_equal(g.prev_size, 40);
+	assert_memory_equal(g.root, h.root, LEDGER_HASH_LEN);
+	assert_memory_equal(g.prev_head, h.prev_head, LEDGER_HASH_LEN);
 	t[strlen(t) - 1] = ' ';
-	assert_int_equal(ledger_head_parse(t, &size, r2, &at, id), -1);
+	assert_int_equal(ledger_head_parse(t, &g), -1);
 	free(t);
+	/* A head of the first version (before the chain) still parses. */
+	h.version = 1;
+	t = ledger_head_text(&h);
+	assert_non_null(strstr(t, "saasguard-ledger-head v1\nsize 42\nroot abab"));
+	assert_null(strstr(t, "number"));
+	assert_int_equal(ledger_head_parse(t, &g), 0);
+	assert_int_equal(g.version, 1);
+	free(t);
+	/* Negative sizes and numbers with leading zeros are not heads. */
+	assert_int_equal(ledger_head_parse("saasguard-ledger-head v2\nnumber -1\n", &g), -1);
+	assert_int_equal(ledger_head_parse("saasguard-ledger-head v2\nnumber 01\n", &g), -1);
 }
 
 static int count_cb(json_t *e, const char *text, void *ctx)
@@ -258,12 +288,18 @@ static void test_seal_and_verify(void **state)
 	assert_int_equal(r.sealed, 6);
 	assert_int_equal(r.heads_timestamped, 0);
 
-	assert_int_equal(ledger_inclusion_proof(s, 3, &proof, NULL), SG_OK);
-	assert_int_equal(json_integer_value(json_object_get(proof, "tree_size")), 6);
-	json_decref(proof);
-	assert_int_equal(ledger_inclusion_proof(s, 6, &proof, &err), SG_ERR_NOT_FOUND);
-	assert_int_equal(ledger_consistency_proof(s, 1, &proof, NULL), SG_OK);
-	json_decref(proof);
+	{
+		struct ledger_key pk;
+		assert_int_equal(ledger_key_load_public(pub, &pk, NULL), SG_OK);
+		assert_int_equal(ledger_inclusion_proof(s, &pk, 1, 3, &proof, NULL), SG_OK);
+		assert_int_equal(json_integer_value(json_object_get(proof, "tree_size")), 6);
+		assert_int_equal(json_integer_value(json_object_get(proof, "number")), 2);
+		json_decref(proof);
+		assert_int_equal(ledger_inclusion_proof(s, &pk, 1, 6, &proof, &err),
+		                 SG_ERR_NOT_FOUND);
+		assert_int_equal(ledger_consistency_proof(s, &pk, 1, 1, &proof, NULL), SG_OK);
+		json_decref(proof);
+	}
 
 	/* Behind saasguard's back: change one byte of entry 2. */
 	assert_int_equal(store_exec(s,
@@ -318,10 +354,64 @@ static void test_forged_heads(void **state)
 		ledger_config_release(&c);
 	}
 	assert_int_equal(verify(s, &r, &err), SG_ERR_VERIFY);
-	assert_non_null(strstr(err.msg, "tree head #2 (size 5) is signed by key"));
+	assert_non_null(strstr(err.msg, "(size 5) is signed by key"));
 	assert_non_null(strstr(err.msg, "replaced"));
 	store_close(s);
 	ledger_key_wipe(&k);
+}
+
+static int first_text(json_t *e, const char *text, void *ctx)
+{
+	(void)e;
+	*(char **)ctx = strdup(text);
+	return 1;
+}
+
+static void test_events(void **state)
+{
+	struct store *s;
+	struct ledger_events_evidence ev = {"minutes.pdf", "ab12", 42};
+	unsigned char sha[LEDGER_HASH_LEN];
+	char *text = NULL, *sum;
+	json_t *p;
+	long long seq = -1;
+	(void)state;
+
+	teardown(NULL);
+	setup(NULL);
+	assert_int_equal(store_open(db, 0, &s, NULL), SG_OK);
+	assert_int_equal(
+	    ledger_events_attestation(s, "III.1.1.1", "drill", "alice", &ev, 1, &seq, NULL), SG_OK);
+	assert_int_equal(seq, 0);
+	memset(sha, 0xcd, sizeof(sha));
+	assert_int_equal(ledger_events_report(s, "svc", 3, "2026-11", "customer", "pdf", "r.pdf",
+	                                      sha, 1000, "ja", NULL),
+	                 SG_OK);
+	assert_int_equal(
+	    ledger_each(s, "attestation", INT64_MIN, INT64_MAX, first_text, &text, NULL), SG_OK);
+	/* The payload auditors read, byte for byte (docs/internals/ledger.md). */
+	assert_non_null(strstr(text, "\"payload\":{\"by\":\"alice\",\"control\":\"III.1.1.1\","
+	                             "\"evidence\":[{\"bytes\":42,\"file\":\"minutes.pdf\","
+	                             "\"sha256\":\"ab12\"}],\"note\":\"drill\"}"));
+	free(text);
+	text = NULL;
+	assert_int_equal(ledger_each(s, "report", INT64_MIN, INT64_MAX, first_text, &text, NULL),
+	                 SG_OK);
+	assert_non_null(strstr(text, "\"sha256\":\"cdcdcdcd"));
+	free(text);
+	assert_true(ledger_events_type_known("incident_opened"));
+	assert_false(ledger_events_type_known("foo"));
+	p = json_pack("{s:I,s:s,s:s,s:s}", "incident", (json_int_t)7, "kind", "down", "check",
+	              "web", "summary", "HTTP 503");
+	sum = ledger_events_summary("incident_opened", p, SG_LANG_EN);
+	assert_string_equal(sum, "incident 7 opened: down web (HTTP 503)");
+	free(sum);
+	sum = ledger_events_summary("incident_opened", p, SG_LANG_JA);
+	assert_string_equal(sum, "インシデント 7 発生: down web（HTTP 503）");
+	free(sum);
+	json_decref(p);
+	assert_string_equal(ledger_events_label("attestation", SG_LANG_JA), "実施記録");
+	store_close(s);
 }
 
 int main(void)
@@ -329,7 +419,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_config),       cmocka_unit_test(test_keys),
 	    cmocka_unit_test(test_head_text),    cmocka_unit_test(test_seal_and_verify),
-	    cmocka_unit_test(test_forged_heads),
+	    cmocka_unit_test(test_forged_heads), cmocka_unit_test(test_events),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -84,7 +84,45 @@ static const struct bad bad[] = {
     {"service: {name: s, pattern: 1}\nmonitr: {}\n", 2, 1, "no key 'monitr'", "monitor"},
     {"service: {name: s, pattern: 1}\ncontrols: [a]\n", 2, 11, "mapping", NULL},
     {"service: [\n", 2, 1, "", NULL},
+    {HEAD "  III.1.1.1: {status: 済み}\n", 3, 23, "not a status", "実施済み"},
+    {"service: {name: s, pattern: 1}\npartners: {name: x}\n", 2, 11, "", NULL},
+    {"service: {name: s, pattern: 1}\npartners:\n  - {role: partner}\n", 3, 5, "needs 'name'",
+     NULL},
+    {"service: {name: s, pattern: 1}\npartners:\n  - {name: x, role: vendor}\n", 3, 21,
+     "not a role", "outsourcing"},
+    {"service: {name: s, pattern: 1}\npartners:\n  - {name: x, sla: 1}\n", 3, 15, "no key 'sla'",
+     NULL},
 };
+
+static void test_labels_and_partners(void **state)
+{
+	static const char yaml[] =
+	    HEAD "  II.1.1.1: {status: 実施済み}\n  II.1.1.2: {status: 一部実施}\n"
+	         "  II.2.1.1: {status: 計画中}\n  II.2.1.2: {status: 未実施}\n"
+	         "  II.2.1.3: {status: 対象外, reason: r}\n"
+	         "  II.4.1.1: {status: リスク受容, reason: r, expires: 2099-01-01}\n"
+	         "partners:\n  - {name: 決済, role: 連携, provides: 決済}\n"
+	         "  - {name: DC, role: outsourcing, contract: 年次監査}\n";
+	static const enum control_status want[] = {STATUS_IMPLEMENTED,    STATUS_PARTIAL,
+	                                           STATUS_PLANNED,        STATUS_NOT_IMPLEMENTED,
+	                                           STATUS_NOT_APPLICABLE, STATUS_ACCEPTED_RISK};
+	static const char *const ids[] = {"II.1.1.1", "II.1.1.2", "II.2.1.1",
+	                                  "II.2.1.2", "II.2.1.3", "II.4.1.1"};
+	struct profile *p = NULL;
+	(void)state;
+
+	assert_int_equal(profile_parse(yaml, strlen(yaml), "p.yaml", cat, &p, NULL), SG_OK);
+	for (size_t i = 0; i < 6; i++)
+		assert_int_equal(profile_control(p, catalog_control(cat, ids[i]))->status, want[i]);
+	assert_int_equal(p->npartners, 2);
+	assert_string_equal(p->partners[0].name, "決済");
+	assert_int_equal(p->partners[0].role, PARTNER_ASP_SAAS);
+	assert_string_equal(p->partners[0].provides, "決済");
+	assert_null(p->partners[0].contract);
+	assert_int_equal(p->partners[1].role, PARTNER_OUTSOURCING);
+	assert_string_equal(p->partners[1].contract, "年次監査");
+	profile_free(p);
+}
 
 static void test_bad_input(void **state)
 {
@@ -179,6 +217,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_input),
 	    cmocka_unit_test(test_japanese_messages),
 	    cmocka_unit_test(test_controls_parsed),
+	    cmocka_unit_test(test_labels_and_partners),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

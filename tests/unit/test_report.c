@@ -242,12 +242,50 @@ static void test_config_and_names(void **state)
 	free(name);
 }
 
+/* Raw errors in the managers' language: a table of what the monitor and the
+ * mail servers write and what the summary prints (a probe's in the incident
+ * mail's words). */
+static void test_error_text(void **state)
+{
+	static const struct {
+		const char *raw, *ja, *en;
+	} cases[] = {
+	    {"Couldn't connect to server",
+	     "接続が拒否されました（サーバーが接続を受け付けていません）",
+	     "the connection was refused (the server is not accepting connections)"},
+	    {"Timeout was reached", "時間内に応答がありませんでした",
+	     "no response within the time limit"},
+	    {"Could not resolve host: app.example.jp", "名前解決（DNS）に失敗しました",
+	     "the host name could not be resolved (DNS)"},
+	    {"HTTP 404", "HTTP ステータス 404（ページが見つからない）が返されました",
+	     "the server answered with HTTP status 404 (not found)"},
+	    {"421 4.7.0 try again later", "メールサーバが一時的に受け付けませんでした（421）",
+	     "the mail server deferred the message (421)"},
+	    {"SMTP 550", "メールサーバが受け付けを拒否しました（550）",
+	     "the mail server refused the message (550)"},
+	    {"frobnicated", "その他のエラー（原文:「frobnicated」）",
+	     "other error (\"frobnicated\")"},
+	    {"ロードバランサの設定誤り", "ロードバランサの設定誤り", "ロードバランサの設定誤り"},
+	};
+	(void)state;
+	assert_null(report_text_error(NULL, SG_LANG_JA));
+	assert_null(report_text_error("", SG_LANG_EN));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *ja = report_text_error(cases[i].raw, SG_LANG_JA);
+		char *en = report_text_error(cases[i].raw, SG_LANG_EN);
+		assert_string_equal(ja, cases[i].ja);
+		assert_string_equal(en, cases[i].en);
+		free(ja);
+		free(en);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_percentile), cmocka_unit_test(test_config_and_names),
 	    cmocka_unit_test(test_wording),    cmocka_unit_test(test_interval),
-	    cmocka_unit_test(test_build),
+	    cmocka_unit_test(test_build),      cmocka_unit_test(test_error_text),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -93,6 +93,22 @@ static void test_dst(void **state)
 	tm.tm_mday = 15;
 	tm.tm_hour = 12;
 	assert_int_equal(timeutil_mktime(&tm, "America/New_York"), 1768496400);
+	/* 02:30 on the spring-forward night (the gap) is 03:30 EDT = 07:30Z;
+	 * 01:30 on the fall-back night (twice) is its first occurrence, EDT =
+	 * 05:30Z. Deterministic, unlike mktime() (which remembers its last call). */
+	tm.tm_mon = 2;
+	tm.tm_mday = 8;
+	tm.tm_hour = 2;
+	tm.tm_min = 30;
+	assert_int_equal(timeutil_mktime(&tm, "America/New_York"), 1772955000);
+	tm.tm_mon = 10;
+	tm.tm_mday = 1;
+	tm.tm_hour = 1;
+	assert_int_equal(timeutil_mktime(&tm, "America/New_York"), 1793511000);
+	tm.tm_mon = 0;
+	tm.tm_mday = 15;
+	tm.tm_hour = 12;
+	tm.tm_min = 0;
 	/* An unknown zone is UTC, as TZ=unknown is for the C library. */
 	assert_int_equal(timeutil_mktime(&tm, "Mars/Olympus"), 1768478400);
 }

@@ -161,9 +161,25 @@ static void test_sets(void **state)
 	dynbuf_release(&b);
 }
 
+/* A number whose duration overflows is refused, not infinite (fuzz_value). */
+static void test_duration_overflow(void **state)
+{
+	double sec = 0;
+	(void)state;
+	assert_int_equal(value_parse_duration("1e306h", &sec, NULL), SG_ERR_INPUT);
+	assert_int_equal(value_parse_duration("1e300s", &sec, NULL), SG_OK);
+	assert_int_equal(value_parse_duration("1e306y", &sec, NULL), SG_ERR_INPUT);
+	/* A count beyond 1e15 is an error, and no undefined cast happens (UBSan). */
+	{
+		struct value v;
+		assert_int_equal(value_parse("1e62", &v, NULL), SG_ERR_INPUT);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_duration_overflow),
 	    cmocka_unit_test(test_durations),
 	    cmocka_unit_test(test_twelve_months_is_a_year),
 	    cmocka_unit_test(test_bad_duration_hints),
