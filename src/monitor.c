@@ -276,6 +276,7 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	json_t *j;
 	char hex[65];
 	void *jobcfg = NULL;
+	struct store *writer_store = opts->writer_store;
 
 	m->s = s;
 	m->cat = cat;
@@ -313,9 +314,11 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 		goto out;
 	}
 	m->prev_seen = prev_seen;
-	if ((rc = monitor_writer_start(s->path, m->run_id, m->cfg->service, m->cfg->digest_s,
-	                               m->cfg->retention_ok_s, m->cfg->retention_fail_s,
-	                               m->opts->log, m->opts->log_arg, &m->writer, err)))
+	writer_store = NULL; /* taken by the writer, even when it fails */
+	if ((rc = monitor_writer_start(s->path, opts->writer_store, m->run_id, m->cfg->service,
+	                               m->cfg->digest_s, m->cfg->retention_ok_s,
+	                               m->cfg->retention_fail_s, m->opts->log, m->opts->log_arg,
+	                               &m->writer, err)))
 		goto out;
 	if ((rc = monitor_reload_install(m, m->cfg, err)))
 		goto out;
@@ -370,6 +373,7 @@ out:
 	free(m->pend);
 	if (opts->job)
 		opts->job->shutdown(opts->job->arg);
+	store_close(writer_store); /* never handed to the writer */
 	notify_config_free(m->ncfg);
 	monitor_config_free(m->cfg);
 	ledger_config_release(&m->lcfg);

@@ -70,6 +70,10 @@ struct monitor_opts {
 	/* Opened before privileges were given up (ledger_signer_open_for());
 	 * NULL: sealing opens the key file each time. */
 	struct ledger_signer *signer;
+	/* A second connection to the same store for the writer thread, opened
+	 * before privileges were given up; monitor_run() takes it (closes it).
+	 * NULL: the writer opens its own. */
+	struct store *writer_store;
 };
 
 /* Runs until SIGTERM/SIGINT (or, with once, until done). SIGHUP reloads

@@ -280,7 +280,7 @@ enum sg_code monitor_record_pending(struct monitor *m, struct sg_error *err)
 		saved[done] = *c;
 		rc = outcome_apply(m, c, r, err);
 		if (dynbuf_len(&m->said) > before)
-			dynbuf_addch(&m->said, '\n');
+			dynbuf_addch(&m->said, '\0'); /* names may hold a line break */
 		changed |= c->incident_id != saved[done].incident_id;
 	}
 	if (m->s->in_tx) {
@@ -301,9 +301,10 @@ enum sg_code monitor_record_pending(struct monitor *m, struct sg_error *err)
 	free(saved);
 	memmove(m->pend, m->pend + n, (m->npend - n) * sizeof(*m->pend));
 	m->npend -= n;
-	for (const char *line = dynbuf_ptr(&m->said), *nl; *line; line = nl + 1) {
-		nl = strchr(line, '\n');
-		monitor_log(m, "%.*s", (int)(nl - line), line);
+	for (size_t at = 0; at < dynbuf_len(&m->said);) {
+		const char *line = dynbuf_ptr(&m->said) + at;
+		monitor_log(m, "%s", line);
+		at += strlen(line) + 1;
 	}
 	if (changed && m->notify)
 		notify_kick(m->notify); /* an incident opened or closed: tell people */

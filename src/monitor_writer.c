@@ -232,17 +232,18 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-enum sg_code monitor_writer_start(const char *db_path, long long run_id, const char *service,
-                                  double digest_s, double retention_ok_s, double retention_fail_s,
-                                  void (*log)(void *, const char *), void *log_arg,
-                                  struct monitor_writer **out, struct sg_error *err)
+enum sg_code monitor_writer_start(const char *db_path, struct store *own, long long run_id,
+                                  const char *service, double digest_s, double retention_ok_s,
+                                  double retention_fail_s, void (*log)(void *, const char *),
+                                  void *log_arg, struct monitor_writer **out, struct sg_error *err)
 {
 	struct monitor_writer *w = xcalloc(1, sizeof(*w));
 	enum sg_code rc;
 
 	*out = NULL;
 	w->err.lang = err ? err->lang : 0;
-	if ((rc = store_open(db_path, 0, &w->s, err)) ||
+	w->s = own;
+	if ((!own && (rc = store_open(db_path, 0, &w->s, err))) ||
 	    (rc = store_monitor_writer_open(w->s, &w->stm, err))) {
 		store_close(w->s);
 		free(w);

@@ -33,16 +33,18 @@ struct monitor_record {
 };
 
 struct monitor_writer;
+struct store;
 
-/* Opens db_path for the thread and starts it. Heartbeats go to monitor run
+/* Starts the thread on its own connection: own (taken; closed by stop or on
+ * failure) or, when NULL, db_path opened now. Heartbeats go to monitor run
  * run_id every 5 s; a check_results_digest of service's results every
  * digest_s; once an hour raw results older than their retention (successful
  * ones retention_ok_s, failures retention_fail_s) are deleted. log(log_arg, line) is called from
  * the writer thread. */
-enum sg_code monitor_writer_start(const char *db_path, long long run_id, const char *service,
-                                  double digest_s, double retention_ok_s, double retention_fail_s,
-                                  void (*log)(void *, const char *), void *log_arg,
-                                  struct monitor_writer **out, struct sg_error *err);
+enum sg_code monitor_writer_start(const char *db_path, struct store *own, long long run_id,
+                                  const char *service, double digest_s, double retention_ok_s,
+                                  double retention_fail_s, void (*log)(void *, const char *),
+                                  void *log_arg, struct monitor_writer **out, struct sg_error *err);
 /* Queues a record (called on the loop's thread). */
 void monitor_writer_add(struct monitor_writer *w, const struct monitor_record *r);
 /* Writes everything queued and the final digest (retrying for up to

@@ -114,11 +114,14 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 		store_close(s);
 		return cli_report(cli, &err);
 	}
-	/* The key is read now: after --user it may be unreadable. */
+	/* The key and the writer thread's connection are opened now: after
+	 * --user they may be out of reach. */
 	if (ledger_signer_open_for(argv[optind], s->path, &mo.signer, &err) ||
+	    (rc = cli_store_open(cli, s->path, 0, &mo.writer_store)) ||
 	    (rc = drop_privileges(cli, user))) {
 		rc = rc ? rc : cli_report(cli, &err);
 		ledger_signer_free(mo.signer);
+		store_close(mo.writer_store);
 		store_close(s);
 		close(lock);
 		return rc;
