@@ -158,6 +158,15 @@ void monitor_maybe_finish(struct monitor *m)
 	uv_check_stop(&m->apply);
 	uv_timer_stop(&m->hourly);
 	uv_signal_stop(&m->sighup);
+	{
+		/* The last outcomes (and the messages they queue) go in before
+		 * the outbox drains; what fails gets its retries in finalize. */
+		struct sg_error err;
+		memset(&err, 0, sizeof(err));
+		err.lang = m->err.lang;
+		if (monitor_record_pending(m, &err))
+			monitor_record_trouble(m, &err);
+	}
 	if (m->opts->once)
 		monitor_jobs_run(m); /* before the outbox drains */
 	if (m->notify)
