@@ -1057,3 +1057,35 @@ enum sg_code store_monitor_results_expire(struct store *s, double ok_before, dou
 	sqlite3_finalize(st);
 	return rc;
 }
+
+enum sg_code store_monitor_daily_sum(struct store *s, long long check_id, const char *from_day,
+                                     const char *to_day, unsigned long long hist[HISTOGRAM_BUCKETS],
+                                     long long *n, long long *n_fail, double *max_gap,
+                                     struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT n, n_fail, max_gap_s, lat_hist FROM check_daily "
+	                                "WHERE check_id = ? AND day BETWEEN ? AND ?",
+	                                &st, err);
+	int r;
+
+	if (rc)
+		return rc;
+	memset(hist, 0, sizeof(unsigned long long) * HISTOGRAM_BUCKETS);
+	*n = *n_fail = 0;
+	*max_gap = 0;
+	sqlite3_bind_int64(st, 1, check_id);
+	bind_text(st, 2, from_day);
+	bind_text(st, 3, to_day);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		*n += sqlite3_column_int64(st, 0);
+		*n_fail += sqlite3_column_int64(st, 1);
+		if (sqlite3_column_double(st, 2) > *max_gap)
+			*max_gap = sqlite3_column_double(st, 2);
+		histogram_decode_add(hist, sqlite3_column_blob(st, 3),
+		                     (size_t)sqlite3_column_bytes(st, 3));
+	}
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? SG_OK : store_fail(s, err, "read daily rollups");
+}

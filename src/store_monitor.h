@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 
+#include "histogram.h"
 #include "store.h"
 
 /* A check's state over a stretch of time, as stored in state_intervals
@@ -68,6 +69,13 @@ enum sg_code store_monitor_write_result(struct store *s, struct store_monitor_wr
  * ones before ok_before, failures before fail_before (rollups stay). */
 enum sg_code store_monitor_results_expire(struct store *s, double ok_before, double fail_before,
                                           int limit, long long *deleted, struct sg_error *err);
+/* Sums a check's daily rollups over the local days [from_day, to_day]
+ * (YYYY-MM-DD): the histogram (histogram.h), probes, failures and the
+ * largest gap between probes. */
+enum sg_code store_monitor_daily_sum(struct store *s, long long check_id, const char *from_day,
+                                     const char *to_day, unsigned long long hist[HISTOGRAM_BUCKETS],
+                                     long long *n, long long *n_fail, double *max_gap,
+                                     struct sg_error *err);
 /* The time of the check's last probe (0: none). */
 enum sg_code store_monitor_last_result(struct store *s, long long check_id, double *at,
                                        struct sg_error *err);
