@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "fileio.h"
+#include "judge.h"
 #include "ledger.h"
 #include "availability.h"
 #include "monitor_config.h"
@@ -856,6 +857,22 @@ static int sla_delay(struct build *b, struct report_sla_row *row, const char *ki
 	return 1;
 }
 
+/* A value token ("1mo", "[tls]", "hot") in words (「1ヶ月」「TLS」「ホットスタンバイ」),
+ * as the SLA writes it; text that does not parse is kept. Caller frees. */
+static char *value_words(const char *raw, enum ref_kind kind, enum sg_lang lang)
+{
+	struct value v;
+
+	if (raw && !value_parse(raw, &v, NULL)) {
+		struct dynbuf b = DYNBUF_INIT;
+		judge_value_words(&v, kind, lang == SG_LANG_EN, &b);
+		if (dynbuf_len(&b) && !dynbuf_status(&b))
+			return dynbuf_detach(&b, NULL);
+		dynbuf_release(&b);
+	}
+	return xstrdup(raw ? raw : "-");
+}
+
 static enum sg_code build_sla(struct build *b, struct sg_error *err)
 {
 	struct report *r = b->r;
@@ -894,17 +911,24 @@ static enum sg_code build_sla(struct build *b, struct sg_error *err)
 			row->required = rv->required;
 			if (target && !value_parse(target, &commit, NULL)) {
 				have_commit = 1;
-				row->committed = target;
-				target = NULL;
+				row->committed = value_words(target, rv->kind, req->lang);
 			} else if (rv->kind != REF_NONE) {
 				have_commit = 1;
 				commit = rv->quantity;
-				if (req->lang == SG_LANG_EN && rv->quantity_text[0])
-					row->committed = xstrdup(rv->quantity_text);
-				else if (req->lang == SG_LANG_EN)
-					row->committed = xstrdup(rv->kind_name);
-				else
+				if (req->lang == SG_LANG_EN) {
+					/* The reference in words, as `sla` writes it. */
+					struct dynbuf w = DYNBUF_INIT;
+					judge_value_words(&rv->quantity, rv->kind, 1, &w);
+					if (dynbuf_len(&w) && !dynbuf_status(&w))
+						row->committed = dynbuf_detach(&w, NULL);
+					else
+						row->committed =
+						    xstrdup(rv->quantity_text[0] ? rv->quantity_text
+						                                 : rv->kind_name);
+					dynbuf_release(&w);
+				} else {
 					row->committed = xstrdup(rv->text_ja);
+				}
 			} else {
 				row->committed = xstrdup("-");
 			}
@@ -949,7 +973,8 @@ static enum sg_code build_sla(struct build *b, struct sg_error *err)
 				num = mc.w[m].num;
 				src = mc.w[m].source;
 				finding = mc.w[m].finding;
-				text = isnan(num) ? xstrdup(mc.w[m].text) : NULL;
+				text = isnan(num) ? value_words(mc.w[m].text, rv->kind, req->lang)
+				                  : NULL;
 			}
 			if (src) {
 				if (!text)
@@ -976,7 +1001,8 @@ static enum sg_code build_sla(struct build *b, struct sg_error *err)
 			            "declared") &&
 			    (text = json_text(json_object_get(aj, "value")))) {
 				const char *v = json_string_value(json_object_get(aj, "verdict"));
-				row->achieved = text;
+				row->achieved = value_words(text, rv->kind, req->lang);
+				free(text);
 				row->source = xstrdup("declared");
 				row->verdict = !have_commit                     ? SLA_NO_COMMITMENT
 				               : v && !strcmp(v, "meets")       ? SLA_MET
