@@ -16,6 +16,7 @@
 #include "ledger.h"
 #include "availability.h"
 #include "monitor_config.h"
+#include "histogram.h"
 #include "notify.h"
 #include "report.h"
 #include "report_text.h"
@@ -289,10 +290,14 @@ enum sg_code report_availability_monitor(struct store *s, const struct report_re
 	out->down_s = av.down_s;
 	out->counted_s = av.counted_s;
 	out->achieved = av.percent >= 0 ? av.percent : NAN;
-	/* The same rule as `saasguard availability`: a figure resting on a small
-	 * share of the counted time is provisional. */
-	out->coverage = av.counted_s > 0 ? out->measured_s / av.counted_s : NAN;
-	out->provisional = av.percent >= 0 && !(out->coverage >= AVAILABILITY_MIN_COVERAGE);
+	/* The verdict `saasguard availability` gives: a figure resting on a
+	 * small share of the counted time is provisional. */
+	{
+		struct availability_verdict v;
+		availability_verdict(&av, req->catalog, req->profile->service.pattern, &v);
+		out->coverage = av.counted_s > 0 ? v.coverage : NAN;
+		out->provisional = v.provisional;
+	}
 	for (size_t i = 0; i < cfg->nmaint; i++) {
 		const struct maintenance_window *m = &cfg->maint[i];
 		if (m->end <= (double)req->period.start || m->start >= (double)req->period.end)
@@ -339,45 +344,6 @@ fail:
 	monitor_config_free(cfg);
 	report_availability_release(out);
 	return rc;
-}
-
-/* ---- histograms ---- */
-
-double report_hist_percentile(const unsigned long long hist[64], double q)
-{
-	unsigned long long total = 0, cum = 0;
-	double rank;
-
-	for (int i = 0; i < 64; i++)
-		total += hist[i];
-	if (!total)
-		return NAN;
-	rank = q * (double)total;
-	if (rank < 1)
-		rank = 1;
-	for (int i = 0; i < 64; i++) {
-		double lo, hi, f;
-		if (!hist[i] || (double)(cum + hist[i]) < rank) {
-			cum += hist[i];
-			continue;
-		}
-		hi = pow(2.0, i / 4.0);
-		lo = i ? pow(2.0, (i - 1) / 4.0) : 0.0;
-		f = (rank - (double)cum) / (double)hist[i];
-		if (i == 0)
-			return hi * f;
-		return lo * pow(hi / lo, f);
-	}
-	return pow(2.0, 63 / 4.0);
-}
-
-static void hist_add(unsigned long long acc[64], const unsigned char *blob, size_t len)
-{
-	if (!blob)
-		return;
-	for (size_t i = 0; i < 64 && (i + 1) * 4 <= len; i++)
-		acc[i] += (uint32_t)blob[i * 4] | (uint32_t)blob[i * 4 + 1] << 8 |
-		          (uint32_t)blob[i * 4 + 2] << 16 | (uint32_t)blob[i * 4 + 3] << 24;
 }
 
 /* ---- building ---- */
@@ -434,10 +400,10 @@ static int daily_cb(const struct store_report_daily *row, void *p)
 	for (size_t i = 0; i < r->nperf; i++) {
 		if (strcmp(r->perf[i].day, row->day))
 			continue;
-		hist_add(b->day_hist[i], row->hist, row->hist_len);
+		histogram_decode_add(b->day_hist[i], row->hist, row->hist_len);
 		break;
 	}
-	hist_add(b->all_hist, row->hist, row->hist_len);
+	histogram_decode_add(b->all_hist, row->hist, row->hist_len);
 	r->checks.probes += (unsigned long long)row->n;
 	r->checks.failures += (unsigned long long)row->n_fail;
 	if (k >= 0 && row->n > 0 && row->max_gap_s > b->max_gap[k])
@@ -1237,15 +1203,15 @@ enum sg_code report_build(struct store *s, const struct report_request *req, str
 		struct report_perf_day *d = &r->perf[i];
 		for (int k = 0; k < 64; k++)
 			d->n += b.day_hist[i][k];
-		d->p50 = report_hist_percentile(b.day_hist[i], 0.50);
-		d->p95 = report_hist_percentile(b.day_hist[i], 0.95);
-		d->p99 = report_hist_percentile(b.day_hist[i], 0.99);
+		d->p50 = histogram_quantile(b.day_hist[i], 0.50);
+		d->p95 = histogram_quantile(b.day_hist[i], 0.95);
+		d->p99 = histogram_quantile(b.day_hist[i], 0.99);
 	}
 	for (int k = 0; k < 64; k++)
 		r->perf_n += b.all_hist[k];
-	r->p50 = report_hist_percentile(b.all_hist, 0.50);
-	r->p95 = report_hist_percentile(b.all_hist, 0.95);
-	r->p99 = report_hist_percentile(b.all_hist, 0.99);
+	r->p50 = histogram_quantile(b.all_hist, 0.50);
+	r->p95 = histogram_quantile(b.all_hist, 0.95);
+	r->p99 = histogram_quantile(b.all_hist, 0.99);
 
 	if ((rc = store_report_incidents(s, r->service, (double)p->start, (double)p->end,
 	                                 incident_cb, &b, err)) ||
