@@ -595,12 +595,26 @@ static enum sg_code read_labels(const struct profile *p, struct notify_config *c
 		const struct ydoc_node *ck = checks->items[i], *name;
 		struct label *l = &c->labels[c->nlabels];
 		const char *s;
+		const struct ydoc_node *comp;
 		if (ck->type != YDOC_MAP || !(name = ydoc_get(ck, "name")) ||
-		    name->type != YDOC_SCALAR || !ydoc_get(ck, "label") ||
+		    name->type != YDOC_SCALAR ||
+		    (!ydoc_get(ck, "label") && !ydoc_get(ck, "component")) ||
 		    ydoc_str(p->doc, name, "name", &s, NULL))
 			continue;
-		if ((rc = get_bilingual(p->doc, ck, "label", l->text, err)))
+		if (ydoc_get(ck, "label") &&
+		    (rc = get_bilingual(p->doc, ck, "label", l->text, err)))
 			return rc;
+		/* An incident is its component's (monitor.checks[].component,
+		 * the customer-facing service part): customers read its name. */
+		if ((comp = ydoc_get(ck, "component")) && comp->type == YDOC_SCALAR) {
+			const char *cv;
+			if (!ydoc_str(p->doc, comp, "component", &cv, NULL)) {
+				if (!l->text[1])
+					l->text[1] = xstrdup(cv);
+				free(l->text[0]);
+				l->text[0] = xstrdup(cv);
+			}
+		}
 		l->check = xstrdup(s);
 		c->nlabels++;
 	}

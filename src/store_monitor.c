@@ -1089,3 +1089,150 @@ enum sg_code store_monitor_daily_sum(struct store *s, long long check_id, const 
 	sqlite3_finalize(st);
 	return r == SQLITE_DONE ? SG_OK : store_fail(s, err, "read daily rollups");
 }
+
+/* ---- components: the checks an incident involves ---- */
+
+/* A schema of its own (additive to store_monitor_schema's versions): which
+ * checks an incident involves. role 'member': the check's failure is part
+ * of the incident (the first one opened it, later ones of the same
+ * component joined it); 'suppressed': the check failed while a check it
+ * depends on was down, and was recorded here instead of opening an
+ * incident of its own. */
+static const struct store_migration component_migrations[] = {
+    {1, "CREATE TABLE incident_checks("
+        " incident_id INTEGER NOT NULL REFERENCES incidents(id),"
+        " check_id INTEGER NOT NULL REFERENCES checks(id),"
+        " check_name TEXT NOT NULL,"
+        " component TEXT NOT NULL,"
+        " role TEXT NOT NULL CHECK (role IN ('member','suppressed')),"
+        " joined_at REAL NOT NULL,"
+        " recovered_at REAL,"
+        " detail TEXT);"
+        "CREATE INDEX incident_checks_by_incident ON incident_checks(incident_id);"},
+};
+
+const struct store_schema store_monitor_components_schema = {
+    "monitor_components",
+    component_migrations,
+    (int)(sizeof(component_migrations) / sizeof(component_migrations[0])),
+};
+
+enum sg_code store_monitor_incident_check_add(struct store *s, long long incident_id,
+                                              long long check_id, const char *check_name,
+                                              const char *component, const char *role, double at,
+                                              const char *detail, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(
+	    s,
+	    "INSERT INTO incident_checks(incident_id, check_id, check_name, component, "
+	    "role, joined_at, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	    &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, incident_id);
+	sqlite3_bind_int64(st, 2, check_id);
+	bind_text(st, 3, check_name);
+	bind_text(st, 4, component);
+	bind_text(st, 5, role);
+	sqlite3_bind_double(st, 6, at);
+	bind_text(st, 7, detail);
+	return step_done(s, st, "insert incident check", err);
+}
+
+enum sg_code store_monitor_incident_check_recovered(struct store *s, long long incident_id,
+                                                    long long check_id, double at,
+                                                    struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc =
+	    store_prepare(s,
+	                  "UPDATE incident_checks SET recovered_at = ? WHERE incident_id = ? AND "
+	                  "check_id = ? AND recovered_at IS NULL",
+	                  &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_double(st, 1, at);
+	sqlite3_bind_int64(st, 2, incident_id);
+	sqlite3_bind_int64(st, 3, check_id);
+	return step_done(s, st, "update incident check", err);
+}
+
+enum sg_code store_monitor_incident_reopen(struct store *s, long long id, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc =
+	    store_prepare(s, "UPDATE incidents SET resolved_at = NULL WHERE id = ?", &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	return step_done(s, st, "reopen incident", err);
+}
+
+void store_monitor_incident_check_row_release(struct incident_check_row *r)
+{
+	free(r->check_name);
+	free(r->component);
+	free(r->role);
+	free(r->detail);
+}
+
+enum sg_code store_monitor_incident_checks_of(struct store *s, long long incident_id,
+                                              struct incident_check_row **rows, size_t *n,
+                                              struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	size_t alloc = 0;
+	int r;
+	enum sg_code rc =
+	    store_prepare(s,
+	                  "SELECT incident_id, check_id, check_name, component, role, joined_at, "
+	                  "COALESCE(recovered_at, 0), COALESCE(detail, '') FROM incident_checks "
+	                  "WHERE ? = 0 OR incident_id = ? ORDER BY incident_id, joined_at, rowid",
+	                  &st, err);
+
+	*rows = NULL;
+	*n = 0;
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, incident_id);
+	sqlite3_bind_int64(st, 2, incident_id);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		struct incident_check_row *x;
+		if (*n == alloc) {
+			alloc = alloc ? alloc * 2 : 8;
+			*rows = xreallocarray(*rows, alloc, sizeof(**rows));
+		}
+		x = &(*rows)[(*n)++];
+		x->incident_id = sqlite3_column_int64(st, 0);
+		x->check_id = sqlite3_column_int64(st, 1);
+		x->check_name = col_dup(st, 2);
+		x->component = col_dup(st, 3);
+		x->role = col_dup(st, 4);
+		x->joined_at = sqlite3_column_double(st, 5);
+		x->recovered_at = sqlite3_column_double(st, 6);
+		x->detail = col_dup(st, 7);
+	}
+	if (r != SQLITE_DONE)
+		rc = store_fail(s, err, "read incident checks");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum sg_code store_monitor_incident_joined_by(struct store *s, long long check_id, long long *id,
+                                              struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(
+	    s,
+	    "SELECT c.incident_id FROM incident_checks c JOIN incidents i ON i.id = c.incident_id "
+	    "WHERE c.check_id = ? AND c.role = 'member' AND c.recovered_at IS NULL AND "
+	    "i.resolved_at IS NULL ORDER BY c.incident_id DESC LIMIT 1",
+	    &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, check_id);
+	*id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return SG_OK;
+}

@@ -204,4 +204,34 @@ enum sg_code store_monitor_worst_followup_delay(struct store *s, const char *ser
                                                 double to, double now, double *worst, long long *n,
                                                 struct sg_error *err);
 
+/* components: which checks an incident involves (its own schema,
+ * store_monitor_components_schema). role "member" or "suppressed" (failed
+ * while a check it depends on was down; no incident, no notice of its
+ * own). Rows are freed with store_monitor_incident_check_row_release() and
+ * the array with free(). */
+struct incident_check_row {
+	long long incident_id, check_id;
+	char *check_name, *component, *role, *detail;
+	double joined_at, recovered_at; /* recovered_at 0: still failing */
+};
+enum sg_code store_monitor_incident_check_add(struct store *s, long long incident_id,
+                                              long long check_id, const char *check_name,
+                                              const char *component, const char *role, double at,
+                                              const char *detail, struct sg_error *err);
+enum sg_code store_monitor_incident_check_recovered(struct store *s, long long incident_id,
+                                                    long long check_id, double at,
+                                                    struct sg_error *err);
+/* A component failed again within monitor.incident_window of its incident's
+ * recovery: the incident is open again. */
+enum sg_code store_monitor_incident_reopen(struct store *s, long long id, struct sg_error *err);
+/* The open incident a check is a still-failing member of (opened or
+ * joined), *id 0 when none: what a restarted monitor resumes. */
+enum sg_code store_monitor_incident_joined_by(struct store *s, long long check_id, long long *id,
+                                              struct sg_error *err);
+/* Of an incident (0: all), in order. */
+enum sg_code store_monitor_incident_checks_of(struct store *s, long long incident_id,
+                                              struct incident_check_row **rows, size_t *n,
+                                              struct sg_error *err);
+void store_monitor_incident_check_row_release(struct incident_check_row *r);
+
 #endif
