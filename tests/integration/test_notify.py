@@ -35,6 +35,7 @@ provider:
 monitor:
   confirm: 2
   retry_interval: 300ms
+  incident_window: 0s   # recovery at once (the tests wait for it)
   checks:
     - {{name: web, label: 給与計算画面, kind: {kind}, type: http, url: "{url}", interval: 1s, timeout: 1s}}
 notify:
