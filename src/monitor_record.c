@@ -261,6 +261,25 @@ static struct check_rt *down_dependency(struct monitor *m, const struct check_rt
 	return NULL;
 }
 
+/* A check c depends on has not been probed since c began to fail (and could
+ * still be, within its interval and timeout): c's confirmation waits for it,
+ * so a database and the page that needs it failing together is the
+ * database's incident whichever check noticed first. */
+static int dependency_unknown(struct monitor *m, const struct check_rt *c, double at)
+{
+	for (size_t i = 0; i < c->def->ndep_checks; i++) {
+		size_t k = c->def->dep_checks[i];
+		const struct check_rt *o;
+		if (k >= m->nrt || m->rt[k].def != &m->cfg->checks[k])
+			continue;
+		o = &m->rt[k];
+		if ((o->state == RT_UP || o->state == RT_NONE) && o->last_at < c->first_fail_at &&
+		    at - c->first_fail_at < o->def->interval_s + o->def->timeout_s + 1)
+			return 1;
+	}
+	return 0;
+}
+
 /* A confirmed failure: suppressed (a dependency is down), joins its
  * component's incident, or opens one. */
 static enum sg_code failure_confirmed(struct monitor *m, struct check_rt *c,
@@ -360,7 +379,8 @@ static enum sg_code outcome_apply(struct monitor *m, struct check_rt *c, const s
 	} else {
 		c->fails++;
 		change = before == RT_NONE || before == RT_UP ||
-		         (before == RT_FAILING && c->fails >= d->confirm);
+		         (before == RT_FAILING && c->fails >= d->confirm &&
+		          !dependency_unknown(m, c, res->at));
 		/* Suppressed because a dependency was down, which is up again
 		 * while this check still fails: now it is an event of its own. */
 		if (before == RT_CONFIRMED && c->suppressed && !down_dependency(m, c)) {
