@@ -997,7 +997,8 @@ static void pattern_hint(struct importer *im, const struct eval_item *it, const 
 		t[n - 1] = '\0';
 	if (*t) {
 		for (int p = 0; p < CATALOG_PATTERNS; p++)
-			if (!strcmp(t, it->refs[p].text_ja) && req == !!it->refs[p].required)
+			if (!strcmp(t, catalog_item_ref(it, p + 1)->text_ja) &&
+			    req == !!catalog_item_ref(it, p + 1)->required)
 				fits |= 1u << p;
 		im->patterns &= fits;
 		im->ref_cells++;

@@ -83,6 +83,10 @@ class ReportTest(unittest.TestCase):
                                  ("outage", "met", "met"), ("outage", "missed", "missed")])
         sla = {s["id"]: s for s in j["sla"]}
         self.assertEqual(len(sla), 37)
+        # committed values in words (judge_value_words), never the grammar's tokens
+        for s in sla.values():
+            self.assertNotRegex(s["committed"], r"^\d+(mo|[ywdhms])$|service\+|^(hot|cold|24x7)$", s["id"])
+        self.assertEqual(sla["III.1.1.6.a"]["committed"], "24時間")
         self.assertEqual(sla["III.2.1.1.a"]["achieved"], "99.682%")
         self.assertEqual(sla["III.2.1.1.a"]["verdict"], "met")
         self.assertEqual(sla["III.1.1.1.a"]["verdict"], "missed")  # a 7-minute gap
