@@ -461,9 +461,16 @@ enum sg_code catalog_normalize_id(const char *in, char *out, size_t outsz, struc
 		}
 	}
 	if (!ok || dots < 1 || dots > 4 || b.len + 1 > outsz) {
-		sg_error_set(err, SG_ERR_INPUT, "'%s' is not a guideline id", in);
-		sg_error_hint(err, "write a countermeasure id like III.1.1.1 (or Ⅲ.1.1.1), "
-		                   "an evaluation item like III.1.1.1.a, or a section like II.1");
+		sg_error_set(err, SG_ERR_INPUT,
+		             ETR(err, "'%s' はガイドラインの番号ではありません",
+		                 "'%s' is not a guideline id"),
+		             in);
+		sg_error_hint(err, "%s",
+		              ETR(err,
+		                  "III.1.1.1（Ⅲ.1.1.1 も可）のような対策項目、III.1.1.1.a "
+		                  "のような評価項目、II.1 のような章を書いてください",
+		                  "write a countermeasure id like III.1.1.1 (or Ⅲ.1.1.1), "
+		                  "an evaluation item like III.1.1.1.a, or a section like II.1"));
 		dynbuf_release(&b);
 		return SG_ERR_INPUT;
 	}

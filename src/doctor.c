@@ -431,11 +431,14 @@ static void check_disk(const struct doctor_opts *o, struct doctor_report *r)
 		if (avail < want) {
 			f = add(r, "disk", DOCTOR_FAIL);
 			if (o->lang == SG_LANG_EN)
-				MSG(f, "only %lld MiB free at %s (%lld MiB needed)", avail >> 20,
-				    dir, want >> 20);
-			else
+				MSG(f, DL(o, "", "only %lld MiB free at %s (%lld MiB needed)"),
+				    avail >> 20, dir, want >> 20);
+			else /* the arguments in another order */
 				MSG(f,
-				    "%s の空き容量が %lld MiB しかありません（%lld MiB 以上必要）",
+				    DL(o,
+				       "%s の空き容量が %lld MiB しかありません（%lld MiB "
+				       "以上必要）",
+				       ""),
 				    dir, avail >> 20, want >> 20);
 			FIX(f, "%s",
 			    DL(o,

@@ -464,7 +464,9 @@ static enum sg_code parse_xml(const char *file, const char *part, const struct d
 	enum sg_code rc = SG_OK;
 
 	if (!p)
-		return sg_error_set(err, SG_ERR_NOMEM, "expat");
+		return sg_error_set(err, SG_ERR_NOMEM,
+		                    ETR(err, "XML パーサ（expat）を作れません（メモリ不足）",
+		                        "cannot create the XML parser (expat): out of memory"));
 	XML_SetUserData(p, x);
 	XML_SetElementHandler(p, on_start, on_end);
 	XML_SetCharacterDataHandler(p, on_text);

@@ -370,7 +370,9 @@ static enum sg_code record_append(struct ledger_signer *sg, const char *head,
 		rc = sg_error_set(err, SG_ERR_IO,
 		                  ETR(err, "%s: 署名者の記録に書けません: %s",
 		                      "%s: cannot write the signer's record: %s"),
-		                  sg->record_path, n < 0 ? strerror(errno) : "short write");
+		                  sg->record_path,
+		                  n < 0 ? strerror(errno)
+		                        : ETR(err, "一部しか書けません", "short write"));
 	json_decref(j);
 	free(line);
 	free(text);

@@ -311,7 +311,8 @@ enum sg_code oscal_profile(const struct catalog *c, int pattern, json_t **out, s
 	char uuid[37], name[64], title[160];
 
 	if (!p)
-		return sg_error_set(err, SG_ERR_USAGE, "pattern must be 1 to 6");
+		return sg_error_set(err, SG_ERR_USAGE,
+		                    ETR(err, "パターンは 1〜6 です", "pattern must be 1 to 6"));
 	sets = json_array();
 	for (size_t i = 0; i < c->ncontrols; i++) {
 		const struct control *ctl = &c->controls[i];

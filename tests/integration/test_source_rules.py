@@ -1,0 +1,67 @@
+"""Rules of the source a reader relies on (issue 10 §6), kept by tools that
+scan src/: every user-facing message in both languages (tools/checkmsg.py)
+and no function over 150 lines (tools/funclen.py). The first test of each
+is the guard on the real tree; the others show the tool can fail, on a
+small tree made here.
+"""
+import os
+import subprocess
+import sys
+import unittest
+
+import sg
+
+CHECKMSG = os.path.join(sg.ROOT, "tools", "checkmsg.py")
+FUNCLEN = os.path.join(sg.ROOT, "tools", "funclen.py")
+
+
+def run(tool, *args):
+    return subprocess.run([sys.executable, tool, *args], capture_output=True, text=True,
+                          timeout=60)
+
+
+def tree(test, files):
+    d = sg.scratch(test)
+    os.makedirs(os.path.join(d, "src", "cli"))
+    for name, text in files.items():
+        with open(os.path.join(d, "src", name), "w", encoding="utf-8") as f:
+            f.write(text)
+    return d
+
+
+class Messages(unittest.TestCase):
+    def test_src_has_no_one_language_message(self):
+        r = run(CHECKMSG, sg.ROOT)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_english_only_messages_are_found(self):
+        d = tree(self, {
+            "a.c": 'int f(struct sg_error *err)\n{\n'
+                   '\treturn sg_error_set(err, SG_ERR_IO, "%s: cannot read", p);\n}\n'
+                   'int g(struct sg_error *err)\n{\n'
+                   '\tsg_error_hint(err, "write a number such as 5");\n'
+                   '\treturn sg_error_set(err, SG_ERR_INPUT, ETR(err, "読めません", "unreadable"));\n}\n'
+                   'int h(struct sg_error *err)\n{\n'
+                   '\treturn sg_error_set(err, SG_ERR_INTERNAL, "cannot happen: %d", 1);\n}\n'
+                   'int k(struct sg_error *err)\n{\n'
+                   '\tsg_error_hint(err, "saasguard ledger verify");\n'
+                   '\treturn sg_error_at(err, SG_ERR_INPUT, f, 1, 2, ETR(err, "%s", "%s"),\n'
+                   '\t                   x ? x : "unknown");\n}\n',
+            "cli/cmd_x.c": 'int cmd_x(struct cli *cli)\n{\n'
+                           '\tprintf("%s\\n", TR(cli->lang, "完了", "done"));\n'
+                           '\tfprintf(stderr, "no such file: %s\\n", name); /* https://x */\n'
+                           '\tputs("%s");\n'
+                           '\t/* msg: not translated (the version line) */\n'
+                           '\tprintf("saasguard version %s\\n", V);\n}\n'})
+        r = run(CHECKMSG, d)
+        self.assertEqual(r.returncode, 1)
+        found = [line.split(": ", 1)[0] for line in r.stdout.splitlines()]
+        self.assertEqual(found, ["src/a.c:3", "src/a.c:7", "src/a.c:17", "src/cli/cmd_x.c:4"],
+                         r.stdout)
+        self.assertIn("4 message(s) in one language only", r.stderr)
+        r = run(CHECKMSG, "--allow", "src/a.c", "--allow", "src/cli/cmd_x.c", d)
+        self.assertEqual((r.returncode, r.stdout), (0, ""))
+
+
+if __name__ == "__main__":
+    unittest.main()
