@@ -38,7 +38,8 @@ const char *catalog_ref_kind_name(enum ref_kind k)
 	return (size_t)k < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[k] : "none";
 }
 
-int catalog_ref_kind_parse(const char *name)
+/* The kind named name ("max_interval" ...); -1 when unknown. */
+static int catalog_ref_kind_parse(const char *name)
 {
 	for (size_t i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
 		if (!strcmp(kind_names[i], name))

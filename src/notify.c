@@ -732,14 +732,15 @@ done:
 	return SG_OK;
 }
 
-const char *notify_purpose_name(enum notify_purpose p)
+static const char *notify_purpose_name(enum notify_purpose p)
 {
 	static const char *const names[] = {"incident_open", "incident_resolved", "followup",
 	                                    "deadline_risk", "followup_overdue",  "internal"};
 	return names[p];
 }
 
-const char *notify_audience(enum notify_purpose p, const char *kind)
+/* The audience of a purpose for an incident kind, per the guideline. */
+static const char *notify_audience(enum notify_purpose p, const char *kind)
 {
 	switch (p) {
 	case NOTIFY_DEADLINE_RISK:
@@ -773,8 +774,9 @@ static unsigned kind_event(const char *kind)
 	return 0;
 }
 
-int notify_wants(const struct notify_config *cfg, const char *audience, size_t i,
-                 enum notify_purpose p, const char *kind)
+/* Whether recipient i of audience gets a purpose's message about kind. */
+static int notify_wants(const struct notify_config *cfg, const char *audience, size_t i,
+                        enum notify_purpose p, const char *kind)
 {
 	int a = audience_index(audience);
 	const char *primary = notify_audience(p, kind);
@@ -2107,17 +2109,6 @@ void notify_kick(struct notify *n)
 {
 	if (!n->stopping)
 		uv_timer_start(&n->timer, on_timer, 0, 0);
-}
-
-long long notify_pending(struct notify *n)
-{
-	struct sg_error err;
-	double next;
-	long long pending = 0;
-
-	memset(&err, 0, sizeof(err));
-	store_monitor_notification_next(n->s, &next, &pending, &err);
-	return pending;
 }
 
 void notify_stop(struct notify *n, int drain, void (*done)(void *arg), void *arg)

@@ -88,7 +88,8 @@ const char *report_ledger_status_name(enum report_ledger_status s)
 
 /* ---- request, zone, period ---- */
 
-const char *report_profile_tz(const struct profile *p)
+/* Zone of a profile: service_hours.timezone, else "Asia/Tokyo". */
+static const char *report_profile_tz(const struct profile *p)
 {
 	const struct ydoc_node *sh = p ? profile_section(p, "service_hours") : NULL;
 	const struct ydoc_node *tz = sh ? ydoc_get(sh, "timezone") : NULL;
@@ -114,7 +115,8 @@ void report_request_init(struct report_request *req, const struct catalog *cat,
 
 int report_interval_months(const struct catalog *cat, int pattern)
 {
-	const struct reference_value *rv = catalog_item_ref(catalog_item(cat, "III.1.1.7.a"), pattern);
+	const struct reference_value *rv =
+	    catalog_item_ref(catalog_item(cat, "III.1.1.7.a"), pattern);
 	double s;
 
 	if (!rv)
@@ -240,7 +242,7 @@ static size_t period_days(const struct timeutil_period *p, const char *tz,
 
 /* ---- availability ---- */
 
-void report_availability_release(struct report_availability *a)
+static void report_availability_release(struct report_availability *a)
 {
 	for (size_t i = 0; i < a->nmaintenance; i++)
 		free(a->maintenance[i].note);
@@ -258,8 +260,8 @@ void report_availability_release(struct report_availability *a)
 enum sg_code report_availability_monitor(struct store *s, const struct report_request *req,
                                          struct report_availability *out, struct sg_error *err)
 {
-	const struct reference_value *ref =
-	    catalog_item_ref(catalog_item(req->catalog, "III.2.1.1.a"), req->profile->service.pattern);
+	const struct reference_value *ref = catalog_item_ref(
+	    catalog_item(req->catalog, "III.2.1.1.a"), req->profile->service.pattern);
 	struct monitor_config *cfg = NULL;
 	struct availability av;
 	double hi = req->now < (double)req->period.end ? req->now : (double)req->period.end;
@@ -723,7 +725,8 @@ static int measurement_cb(const struct store_report_measurement *row, void *p)
 {
 	struct msr_ctx *c = p;
 	const struct eval_item *it = catalog_item(c->b->req->catalog, row->item_id);
-	const struct reference_value *ref = catalog_item_ref(it, c->b->req->profile->service.pattern);
+	const struct reference_value *ref =
+	    catalog_item_ref(it, c->b->req->profile->service.pattern);
 	struct measured_worst *w = NULL;
 	enum ref_kind kind;
 	struct value v;
@@ -945,8 +948,8 @@ static enum sg_code build_sla(struct build *b, struct sg_error *err)
 			row->required = rv->required;
 			if (target && !value_parse(target, &commit, NULL)) {
 				have_commit = 1;
-				row->committed =
-				    report_text_committed(target, &commit, item_kind(it), req->lang);
+				row->committed = report_text_committed(target, &commit,
+				                                       item_kind(it), req->lang);
 			} else if (rv->kind != REF_NONE) {
 				have_commit = 1;
 				commit = rv->quantity;
