@@ -64,9 +64,6 @@ void ledger_writer_close(struct ledger_writer *w);
 /* The canonical text of an entry (caller frees). */
 char *ledger_entry_text(long long seq, long long at_ms, const char *type, json_t *payload);
 
-/* SHA-256(0x00 || data): the leaf hash (merkle.c hashes the nodes). */
-void ledger_leaf_hash(const void *data, size_t len, unsigned char out[LEDGER_HASH_LEN]);
-
 /* Reads entries in seq order: of type (NULL: any), at_ms in [from_ms, to_ms).
  * cb gets the parsed entry ({"at","payload","seq","type"}, borrowed) and
  * its text; a nonzero return stops the walk. */

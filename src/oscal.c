@@ -6,7 +6,6 @@
 #include <time.h>
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "oscal.h"
 #include "dynbuf.h"
@@ -44,17 +43,6 @@ void oscal_uuid(const char *name, char out[37])
 	EVP_MD_CTX_free(ctx);
 	memcpy(b, md, 16);
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x50);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	format_uuid(b, out);
-}
-
-void oscal_uuid_random(char out[37])
-{
-	unsigned char b[16];
-
-	if (RAND_bytes(b, sizeof(b)) != 1)
-		abort();
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
 	format_uuid(b, out);
 }
