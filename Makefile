@@ -8,7 +8,7 @@ FUZZ_SECONDS ?= 20
 STATE      ?= .state
 EXAMPLE    ?= examples/payroll-cloud.yaml
 
-.PHONY: all deps build asan fuzz-build run test unit integration fuzz bench fmt fmt-check modgraph clean deb
+.PHONY: all deps build asan fuzz-build run serve test unit integration fuzz bench fmt fmt-check modgraph clean deb
 
 all: build
 
@@ -41,6 +41,12 @@ fuzz-build: $(FUZZ_BUILD)/build.ninja
 run: deps
 	@$(MAKE) --no-print-directory build
 	@tools/run-example.sh $(BUILD)/saasguard $(EXAMPLE) $(STATE)
+
+# The status pages and the operator dashboard of the bundled example on
+# loopback, in the foreground (Ctrl-C stops it). Run `make run` first for data.
+SERVE_LISTEN ?= 127.0.0.1:8080
+serve: build
+	@SAASGUARD_LEDGER_KEY=$(STATE)/ledger.key tools/serve-example.sh $(BUILD)/saasguard $(EXAMPLE) $(STATE) $(SERVE_LISTEN)
 
 # Every test: unit (cmocka) and integration in a normal and an ASan+UBSan
 # build, then each fuzz target for FUZZ_SECONDS. Ends with "N passed, N failed".

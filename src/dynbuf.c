@@ -148,25 +148,33 @@ void dynbuf_add_line_escaped(struct dynbuf *d, const char *s)
 
 void dynbuf_add_html_escaped(struct dynbuf *d, const char *s)
 {
+	const char *run = s;
+
+	/* Unescaped runs are copied whole: status pages escape every value. */
 	for (; *s; s++) {
+		const char *rep;
 		switch (*s) {
+		case '&':
+			rep = "&amp;";
+			break;
 		case '<':
-			dynbuf_addstr(d, "&lt;");
+			rep = "&lt;";
 			break;
 		case '>':
-			dynbuf_addstr(d, "&gt;");
-			break;
-		case '&':
-			dynbuf_addstr(d, "&amp;");
+			rep = "&gt;";
 			break;
 		case '"':
-			dynbuf_addstr(d, "&quot;");
+			rep = "&quot;";
 			break;
 		case '\'':
-			dynbuf_addstr(d, "&#39;");
+			rep = "&#39;";
 			break;
 		default:
-			dynbuf_addch(d, *s);
+			continue;
 		}
+		dynbuf_add(d, run, (size_t)(s - run));
+		dynbuf_addstr(d, rep);
+		run = s + 1;
 	}
+	dynbuf_add(d, run, (size_t)(s - run));
 }

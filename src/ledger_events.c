@@ -29,6 +29,9 @@ const char *const ledger_events_types[] = {
     "notification_rewritten",
     "report",
     "report_mailed",
+    "maintenance_announced",
+    "web_login",
+    "web_logout",
     NULL,
 };
 
@@ -52,6 +55,9 @@ static const char *const labels_ja[] = {
     "通知の書き換え",
     "報告書",
     "報告書の送付",
+    "保守の告知",
+    "Web ログイン",
+    "Web ログアウト",
 };
 static const char *const labels_en[] = {
     "assessment",
@@ -71,6 +77,9 @@ static const char *const labels_en[] = {
     "notification rewritten",
     "report",
     "report mailed",
+    "maintenance announced",
+    "web login",
+    "web logout",
 };
 _Static_assert(sizeof(labels_ja) / sizeof(labels_ja[0]) ==
                    sizeof(ledger_events_types) / sizeof(ledger_events_types[0]) - 1,
@@ -338,6 +347,29 @@ enum sg_code ledger_events_report_mailed(struct store *s, const char *service, c
 	           NULL, err);
 }
 
+enum sg_code ledger_events_maintenance_announced(struct store *s, const char *service, double start,
+                                                 double end, const char *note, const char *by,
+                                                 long long recipients, struct sg_error *err)
+{
+	return put(s, "maintenance_announced",
+	           json_pack("{s:s,s:f,s:f,s:s,s:s,s:I}", "service", service, "start", start, "end",
+	                     end, "note", note, "by", by, "recipients", (json_int_t)recipients),
+	           NULL, err);
+}
+
+enum sg_code ledger_events_web_login(struct store *s, const char *user, const char *role,
+                                     const char *address, struct sg_error *err)
+{
+	return put(s, "web_login",
+	           json_pack("{s:s,s:s,s:s}", "user", user, "role", role, "address", address), NULL,
+	           err);
+}
+
+enum sg_code ledger_events_web_logout(struct store *s, const char *user, struct sg_error *err)
+{
+	return put(s, "web_logout", json_pack("{s:s}", "user", user), NULL, err);
+}
+
 /* ---- the index for people ---- */
 
 static const char *str(json_t *p, const char *key)
@@ -429,6 +461,16 @@ char *ledger_events_summary(const char *type, json_t *p, int lang)
 		return xstrfmt(en ? "report %s mailed to %lld recipients"
 		                  : "報告書 %s を %lld 名に送付",
 		               str(p, "period"), num(p, "recipients"));
+	if (!strcmp(type, "maintenance_announced"))
+		return xstrfmt(en ? "maintenance of %s announced by %s to %lld recipients: %s"
+		                  : "%s の保守を %s が %lld 名に告知: %s",
+		               str(p, "service"), str(p, "by"), num(p, "recipients"),
+		               str(p, "note"));
+	if (!strcmp(type, "web_login"))
+		return xstrfmt(en ? "%s (%s) logged in from %s" : "%s（%s）が %s からログイン",
+		               str(p, "user"), str(p, "role"), str(p, "address"));
+	if (!strcmp(type, "web_logout"))
+		return xstrfmt(en ? "%s logged out" : "%s がログアウト", str(p, "user"));
 	raw = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
 	out = xstrdup(raw ? raw : "");
 	free(raw);

@@ -124,4 +124,12 @@ enum sg_code ledger_events_report_mailed(struct store *s, const char *service, c
                                          const char *sha256_hex, long long recipients,
                                          const char *subject, struct sg_error *err);
 
+/* The web server (serve). */
+enum sg_code ledger_events_maintenance_announced(struct store *s, const char *service, double start,
+                                                 double end, const char *note, const char *by,
+                                                 long long recipients, struct sg_error *err);
+enum sg_code ledger_events_web_login(struct store *s, const char *user, const char *role,
+                                     const char *address, struct sg_error *err);
+enum sg_code ledger_events_web_logout(struct store *s, const char *user, struct sg_error *err);
+
 #endif

@@ -312,6 +312,8 @@ static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *
 	                                   "below_reference_reason",
 	                                   "max_response_time",
 	                                   "confirm",
+	                                   "public", /* read by the web status page */
+	                                   "group",  /* read by the web status page */
 	                                   NULL};
 	static const char *const kinds[] = {"liveness", "fault", "performance", "external_network",
 	                                    NULL};

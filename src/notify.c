@@ -1415,6 +1415,35 @@ void notify_render_report(const struct notify_config *cfg, const struct notify_r
 	ctx_release(&x);
 }
 
+/* Added for `saasguard serve` (web_actions.c): the advance notice of a
+ * maintenance window announced from the web, to all users. Stored with
+ * purpose "report" until the notifications schema has a maintenance purpose. */
+enum sg_code notify_enqueue_maintenance(struct store *s, const struct notify_config *cfg,
+                                        const struct notify_maintenance *mw, struct sg_error *err)
+{
+	int a = audience_index("all_users");
+	double now = timeutil_now();
+	enum sg_code rc;
+
+	if ((rc = store_begin(s, err)))
+		return rc;
+	for (size_t i = 0; a >= 0 && i < cfg->n[a] && !rc; i++) {
+		const struct notify_recipient *r = &cfg->r[a][i];
+		struct dynbuf sj = DYNBUF_INIT, bd = DYNBUF_INIT;
+		notify_render_maintenance(cfg, "maintenance_announce", mw, "all_users", r->lang,
+		                          &sj, &bd);
+		rc = enqueue_one(s, 0, "report", "all_users", r, dynbuf_ptr(&sj), dynbuf_ptr(&bd),
+		                 NULL, now, 0, err);
+		dynbuf_release(&sj);
+		dynbuf_release(&bd);
+	}
+	if (rc) {
+		store_rollback(s);
+		return rc;
+	}
+	return store_commit(s, err);
+}
+
 enum sg_code notify_enqueue_report(struct store *s, const struct notify_config *cfg,
                                    const struct notify_report *rep, struct sg_error *err)
 {

@@ -152,6 +152,10 @@ struct notify_maintenance {
 void notify_render_maintenance(const struct notify_config *cfg, const char *tmpl,
                                const struct notify_maintenance *mw, const char *audience,
                                const char *lang, struct dynbuf *subject, struct dynbuf *body);
+/* Queues maintenance_announce for every recipient of all_users (in the
+ * caller's transaction if one is open); used by `saasguard serve`. */
+enum sg_code notify_enqueue_maintenance(struct store *s, const struct notify_config *cfg,
+                                        const struct notify_maintenance *mw, struct sg_error *err);
 /* A full RFC 5322 message: From with the provider's name, Message-ID in the
  * From address's domain, UTF-8 subject (RFC 2047), base64 UTF-8 body, an
  * optional attachment (multipart/mixed). */

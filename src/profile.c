@@ -21,7 +21,7 @@
 static enum sg_code parse_service(struct profile *p, const struct catalog *cat,
                                   struct sg_error *err)
 {
-	static const char *const keys[] = {"name", "pattern", "classification", NULL};
+	static const char *const keys[] = {"name", "pattern", "classification", "slug", NULL};
 	static const char *const ckeys[] = {"personal_information", "trade_secrets", "availability",
 	                                    NULL};
 	const struct ydoc *doc = p->doc;

@@ -11,5 +11,6 @@ const struct store_schema *const store_schemas[] = {
     &store_monitor_schema,
     &store_collect_schema,
     &store_report_schema, /* report_deliveries (the daemon's mailed reports) */
+    &store_web_schema,    /* users, sessions, API tokens of `saasguard serve` */
     NULL,
 };

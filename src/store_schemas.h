@@ -25,6 +25,7 @@ extern const struct store_schema store_ledger_schema;
 extern const struct store_schema store_monitor_schema;
 extern const struct store_schema store_collect_schema;
 extern const struct store_schema store_report_schema;
+extern const struct store_schema store_web_schema;
 
 /* NULL-terminated, in the order migrations run. */
 extern const struct store_schema *const store_schemas[];

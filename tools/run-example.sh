@@ -84,3 +84,8 @@ echo "== saasguard report --period $month: the customer report and the manager s
 echo
 echo "== saasguard sla: the SLA commitments to attach to the contract"
 "$sg" sla "$profile"
+echo
+echo "== look at it in a browser"
+echo "   make serve     # then open http://127.0.0.1:8080/status/ (the public status page)"
+echo "   The operator dashboard (http://127.0.0.1:8080/dashboard/) needs an account:"
+echo "   $sg user add admin --role admin --db $db"

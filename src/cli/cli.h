@@ -11,6 +11,8 @@
 
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "catalog.h"
 #include "dynbuf.h"
 #include "error.h"
@@ -132,6 +134,25 @@ int cmd_monitor(struct cli *cli, int argc, char **argv);
 int cmd_availability(struct cli *cli, int argc, char **argv);
 int cmd_incident(struct cli *cli, int argc, char **argv);
 int cmd_check(struct cli *cli, int argc, char **argv);
+int cmd_serve(struct cli *cli, int argc, char **argv);
+int cmd_user(struct cli *cli, int argc, char **argv);
+int cmd_token(struct cli *cli, int argc, char **argv);
+
+/* Options of the user and token commands (cmd_user.c). */
+struct cli_account_opts {
+	const char *db, *role, *password_file;
+};
+/* Parses --db, --role, --password-file; the index of the first operand, or
+ * -1 after a usage error. */
+int cli_account_opts(struct cli *cli, const char *cmd, int argc, char **argv,
+                     struct cli_account_opts *o);
+int cli_account_open(struct cli *cli, const struct cli_account_opts *o, struct store **s);
+/* 0 when name is 1-64 of [A-Za-z0-9-_.@]; else -1 after a usage error. */
+int cli_account_name_ok(struct cli *cli, const char *cmd, const char *name);
+/* Appends an account change to the ledger (takes payload); 0 or an exit status. */
+int cli_account_record(struct cli *cli, struct store *s, const char *type, json_t *payload);
+/* Who ran the command ($USER). */
+const char *cli_account_actor(void);
 int cmd_store(struct cli *cli, int argc, char **argv);
 int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_doctor(struct cli *cli, int argc, char **argv);

@@ -31,6 +31,12 @@ const struct cli_command cli_commands[] = {
     {"report", cmd_report, "利用者向け定期報告書・管理責任者向け総括報告書を作成する",
      "write the periodic customer report or the manager summary"},
 
+    {"serve", cmd_serve, "公開稼働状況ページを配信する（HTTP/HTTPS）",
+     "serve the public status pages (HTTP/HTTPS)"},
+    {"user", cmd_user, "管理画面の利用者を追加・一覧・変更・削除する",
+     "add, list, change and remove the operators of serve"},
+    {"token", cmd_token, "REST API のトークンを作成・一覧・失効する",
+     "create, list and revoke REST API tokens"},
     {"attest", cmd_attest, "手作業の確認・訓練・承認を証跡台帳に記録する",
      "record a manual attestation (a review, a drill, an approval) in the ledger"},
     {"ledger", cmd_ledger, "証跡台帳の鍵作成・表示・封印・検証・証明・チェックポイント・書き出し",

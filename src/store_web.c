@@ -1,0 +1,674 @@
+/*
+ * store_web - the web server's queries; see store_web.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_schemas.h"
+#include "store_web.h"
+#include "xalloc.h"
+#include "banned.h"
+
+enum sg_code store_web_check_id(struct store *s, const char *service, const char *name,
+                                long long *id, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT id FROM checks WHERE service = ? AND name = ? "
+	                                "AND retired_at IS NULL",
+	                                &st, err);
+	int r;
+
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	*id = 0;
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	else if (r != SQLITE_DONE)
+		rc = store_fail(s, err, "checks");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum sg_code store_web_check_name(struct store *s, long long id, char **name, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s, "SELECT name FROM checks WHERE id = ?", &st, err);
+	int r;
+
+	*name = NULL;
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW && sqlite3_column_text(st, 0))
+		*name = xstrdup((const char *)sqlite3_column_text(st, 0));
+	else if (r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = store_fail(s, err, "checks");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum sg_code store_web_followups(struct store *s, long long incident_id,
+                                 struct store_web_followup **out, size_t *n, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT sent_at, message FROM followups WHERE "
+	                                "incident_id = ? ORDER BY sent_at, id",
+	                                &st, err);
+	size_t alloc = 0;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, incident_id);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *m = (const char *)sqlite3_column_text(st, 1);
+		ALLOC_GROW(*out, *n, alloc);
+		(*out)[*n].sent_at = sqlite3_column_double(st, 0);
+		(*out)[*n].message = xstrdup(m ? m : "");
+		(*n)++;
+	}
+	if (r != SQLITE_DONE) {
+		rc = store_fail(s, err, "followups");
+		store_web_followups_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void store_web_followups_free(struct store_web_followup *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(f[i].message);
+	free(f);
+}
+
+static const struct store_migration migrations[] = {
+    {1, "CREATE TABLE web_users("
+        " id INTEGER PRIMARY KEY,"
+        " name TEXT NOT NULL UNIQUE,"
+        " role TEXT NOT NULL CHECK (role IN ('admin','operator','viewer')),"
+        " password_hash TEXT NOT NULL,"
+        " created_at REAL NOT NULL);"
+        "CREATE TABLE web_sessions("
+        " id_hash BLOB PRIMARY KEY,"
+        " user_id INTEGER NOT NULL REFERENCES web_users(id) ON DELETE CASCADE,"
+        " csrf TEXT NOT NULL,"
+        " created_at REAL NOT NULL,"
+        " last_seen_at REAL NOT NULL,"
+        " expires_at REAL NOT NULL);"
+        "CREATE INDEX web_sessions_by_user ON web_sessions(user_id);"
+        "CREATE TABLE web_tokens("
+        " id INTEGER PRIMARY KEY,"
+        " name TEXT NOT NULL,"
+        " role TEXT NOT NULL CHECK (role IN ('admin','operator','viewer')),"
+        " token_hash BLOB NOT NULL UNIQUE,"
+        " created_at REAL NOT NULL,"
+        " revoked_at REAL,"
+        " last_used_at REAL);"
+        "CREATE UNIQUE INDEX web_tokens_live_name ON web_tokens(name) WHERE revoked_at IS NULL;"
+        "CREATE TABLE web_login_failures("
+        " key TEXT NOT NULL,"
+        " at REAL NOT NULL);"
+        "CREATE INDEX web_login_failures_by_key ON web_login_failures(key, at);"},
+    /* v2: maintenance announced from the web (shown on the status page and
+     * mailed to the users; the profile's maintenance: stays the input of
+     * the availability accounting). */
+    {2, "CREATE TABLE web_maintenance("
+        " id INTEGER PRIMARY KEY,"
+        " service TEXT NOT NULL,"
+        " start_at REAL NOT NULL,"
+        " end_at REAL NOT NULL CHECK (end_at > start_at),"
+        " note TEXT NOT NULL,"
+        " announced_at REAL NOT NULL,"
+        " announced_by TEXT NOT NULL);"
+        "CREATE INDEX web_maintenance_by_service ON web_maintenance(service, end_at);"},
+};
+
+const struct store_schema store_web_schema = {
+    "web",
+    migrations,
+    (int)(sizeof(migrations) / sizeof(migrations[0])),
+};
+
+static char *dup_col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return xstrdup(t ? (const char *)t : "");
+}
+
+static enum sg_code step_done(struct store *s, sqlite3_stmt *st, const char *what,
+                              struct sg_error *err)
+{
+	int r = sqlite3_step(st);
+	enum sg_code rc = SG_OK;
+
+	if (r == SQLITE_CONSTRAINT)
+		rc = sg_error_set(err, SG_ERR_EXISTS, "%s", what);
+	else if (r != SQLITE_DONE)
+		rc = store_fail(s, err, what);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void store_web_user_release(struct store_web_user *u)
+{
+	free(u->name);
+	if (u->password_hash) {
+		explicit_bzero(u->password_hash, strlen(u->password_hash));
+		free(u->password_hash);
+	}
+	memset(u, 0, sizeof(*u));
+}
+
+enum sg_code store_web_user_add(struct store *s, const char *name, const char *role,
+                                const char *hash, double now, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "INSERT INTO web_users(name, role, password_hash, "
+	                                "created_at) VALUES (?,?,?,?)",
+	                                &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, now);
+	return step_done(s, st, "web_users", err);
+}
+
+static void user_from(sqlite3_stmt *st, int col, struct store_web_user *u)
+{
+	u->id = sqlite3_column_int64(st, col);
+	u->name = dup_col(st, col + 1);
+	snprintf(u->role, sizeof(u->role), "%s", (const char *)sqlite3_column_text(st, col + 2));
+	u->password_hash = dup_col(st, col + 3);
+	u->created_at = sqlite3_column_double(st, col + 4);
+}
+
+enum sg_code store_web_user_get(struct store *s, const char *name, struct store_web_user *u,
+                                int *found, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT id, name, role, password_hash, created_at FROM "
+	                                "web_users WHERE name = ?",
+	                                &st, err);
+	int r;
+
+	memset(u, 0, sizeof(*u));
+	*found = 0;
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		user_from(st, 0, u);
+		*found = 1;
+	} else if (r != SQLITE_DONE) {
+		rc = store_fail(s, err, "web_users");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum sg_code store_web_user_list(struct store *s, struct store_web_user **out, size_t *n,
+                                 struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(
+	    s, "SELECT id, name, role, '', created_at FROM web_users ORDER BY name", &st, err);
+	size_t alloc = 0;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if (rc)
+		return rc;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		ALLOC_GROW(*out, *n, alloc);
+		user_from(st, 0, &(*out)[(*n)++]);
+	}
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? SG_OK : store_fail(s, err, "web_users");
+}
+
+static enum sg_code changes(struct store *s, sqlite3_stmt *st, const char *what, int *found,
+                            struct sg_error *err)
+{
+	int r = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return store_fail(s, err, what);
+	*found = sqlite3_changes(s->db) > 0;
+	return SG_OK;
+}
+
+enum sg_code store_web_user_passwd(struct store *s, const char *name, const char *hash, int *found,
+                                   struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc;
+
+	if ((rc = store_begin(s, err)))
+		return rc;
+	if ((rc = store_prepare(s, "UPDATE web_users SET password_hash = ? WHERE name = ?", &st,
+	                        err)))
+		goto fail;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	if ((rc = changes(s, st, "web_users", found, err)))
+		goto fail;
+	if ((rc = store_prepare(s,
+	                        "DELETE FROM web_sessions WHERE user_id = (SELECT id FROM "
+	                        "web_users WHERE name = ?)",
+	                        &st, err)))
+		goto fail;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if ((rc = step_done(s, st, "web_sessions", err)))
+		goto fail;
+	return store_commit(s, err);
+fail:
+	store_rollback(s);
+	return rc;
+}
+
+enum sg_code store_web_user_remove(struct store *s, const char *name, int *found,
+                                   struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s, "DELETE FROM web_users WHERE name = ?", &st, err);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	return changes(s, st, "web_users", found, err);
+}
+
+enum sg_code store_web_session_add(struct store *s, const unsigned char id_hash[32],
+                                   long long user_id, const char *csrf, double now, double expires,
+                                   struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "INSERT INTO web_sessions(id_hash, user_id, csrf, "
+	                                "created_at, last_seen_at, expires_at) VALUES "
+	                                "(?,?,?,?,?,?)",
+	                                &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_blob(st, 1, id_hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, user_id);
+	sqlite3_bind_text(st, 3, csrf, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, now);
+	sqlite3_bind_double(st, 5, now);
+	sqlite3_bind_double(st, 6, expires);
+	return step_done(s, st, "web_sessions", err);
+}
+
+enum sg_code store_web_session_get(struct store *s, const unsigned char id_hash[32], double now,
+                                   struct store_web_user *u, char csrf[65], int *found,
+                                   struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT u.id, u.name, u.role, '', u.created_at, s.csrf "
+	                                "FROM web_sessions s JOIN web_users u ON u.id = s.user_id "
+	                                "WHERE s.id_hash = ? AND s.expires_at > ?",
+	                                &st, err);
+	int r;
+
+	memset(u, 0, sizeof(*u));
+	*found = 0;
+	csrf[0] = 0;
+	if (rc)
+		return rc;
+	sqlite3_bind_blob(st, 1, id_hash, 32, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, now);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		user_from(st, 0, u);
+		snprintf(csrf, 65, "%s", (const char *)sqlite3_column_text(st, 5));
+		*found = 1;
+	} else if (r != SQLITE_DONE) {
+		rc = store_fail(s, err, "web_sessions");
+	}
+	sqlite3_finalize(st);
+	if (rc || !*found)
+		return rc;
+	if ((rc = store_prepare(s, "UPDATE web_sessions SET last_seen_at = ? WHERE id_hash = ?",
+	                        &st, err)))
+		return rc;
+	sqlite3_bind_double(st, 1, now);
+	sqlite3_bind_blob(st, 2, id_hash, 32, SQLITE_STATIC);
+	return step_done(s, st, "web_sessions", err);
+}
+
+enum sg_code store_web_session_end(struct store *s, const unsigned char id_hash[32],
+                                   struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s, "DELETE FROM web_sessions WHERE id_hash = ?", &st, err);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_blob(st, 1, id_hash, 32, SQLITE_STATIC);
+	return step_done(s, st, "web_sessions", err);
+}
+
+void store_web_token_release(struct store_web_token *t)
+{
+	free(t->name);
+	memset(t, 0, sizeof(*t));
+}
+
+enum sg_code store_web_token_add(struct store *s, const char *name, const char *role,
+                                 const unsigned char hash[32], double now, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "INSERT INTO web_tokens(name, role, token_hash, "
+	                                "created_at) VALUES (?,?,?,?)",
+	                                &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, now);
+	return step_done(s, st, "web_tokens", err);
+}
+
+static void token_from(sqlite3_stmt *st, struct store_web_token *t)
+{
+	t->id = sqlite3_column_int64(st, 0);
+	t->name = dup_col(st, 1);
+	snprintf(t->role, sizeof(t->role), "%s", (const char *)sqlite3_column_text(st, 2));
+	t->created_at = sqlite3_column_double(st, 3);
+	t->revoked_at = sqlite3_column_double(st, 4);
+	t->last_used_at = sqlite3_column_double(st, 5);
+}
+
+enum sg_code store_web_token_list(struct store *s, struct store_web_token **out, size_t *n,
+                                  struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT id, name, role, created_at, revoked_at, "
+	                                "last_used_at FROM web_tokens ORDER BY name, id",
+	                                &st, err);
+	size_t alloc = 0;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if (rc)
+		return rc;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		ALLOC_GROW(*out, *n, alloc);
+		token_from(st, &(*out)[(*n)++]);
+	}
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? SG_OK : store_fail(s, err, "web_tokens");
+}
+
+enum sg_code store_web_token_revoke(struct store *s, const char *name, double now, int *found,
+                                    struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "UPDATE web_tokens SET revoked_at = ? WHERE name = ? AND "
+	                                "revoked_at IS NULL",
+	                                &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_double(st, 1, now);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	return changes(s, st, "web_tokens", found, err);
+}
+
+enum sg_code store_web_token_find(struct store *s, const unsigned char hash[32], double now,
+                                  struct store_web_token *t, int *found, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT id, name, role, created_at, revoked_at, "
+	                                "last_used_at FROM web_tokens WHERE token_hash = ? AND "
+	                                "revoked_at IS NULL",
+	                                &st, err);
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	*found = 0;
+	if (rc)
+		return rc;
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		token_from(st, t);
+		*found = 1;
+	} else if (r != SQLITE_DONE) {
+		rc = store_fail(s, err, "web_tokens");
+	}
+	sqlite3_finalize(st);
+	if (rc || !*found)
+		return rc;
+	if ((rc =
+	         store_prepare(s, "UPDATE web_tokens SET last_used_at = ? WHERE id = ?", &st, err)))
+		return rc;
+	sqlite3_bind_double(st, 1, now);
+	sqlite3_bind_int64(st, 2, t->id);
+	return step_done(s, st, "web_tokens", err);
+}
+
+enum sg_code store_web_login_failed(struct store *s, const char *key, double now,
+                                    struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc =
+	    store_prepare(s, "INSERT INTO web_login_failures(key, at) VALUES (?,?)", &st, err);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, now);
+	return step_done(s, st, "web_login_failures", err);
+}
+
+enum sg_code store_web_login_failures(struct store *s, const char *key, double since, long long *n,
+                                      struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT count(*) FROM web_login_failures WHERE key = ? "
+	                                "AND at >= ?",
+	                                &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, since);
+	*n = 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	else
+		rc = store_fail(s, err, "web_login_failures");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum sg_code store_web_login_clear(struct store *s, const char *key, double before,
+                                   struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc =
+	    store_prepare(s, "DELETE FROM web_login_failures WHERE key = ? OR at < ?", &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, before);
+	return step_done(s, st, "web_login_failures", err);
+}
+
+enum sg_code store_web_outbox(struct store *s, long long *pending, double *oldest,
+                              struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT count(*), COALESCE(min(created_at), 0) FROM "
+	                                "notifications WHERE delivered_at IS NULL",
+	                                &st, err);
+	if (rc)
+		return rc;
+	*pending = 0;
+	*oldest = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*pending = sqlite3_column_int64(st, 0);
+		*oldest = sqlite3_column_double(st, 1);
+	} else {
+		rc = store_fail(s, err, "notifications");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum sg_code store_web_open_incidents(struct store *s, const char *service, long long *n,
+                                      struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT count(*) FROM incidents WHERE service = ? AND "
+	                                "resolved_at IS NULL",
+	                                &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
+	*n = 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	else
+		rc = store_fail(s, err, "incidents");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void store_web_maintenance_free(struct store_web_maintenance *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(m[i].note);
+		free(m[i].announced_by);
+	}
+	free(m);
+}
+
+enum sg_code store_web_maintenance_add(struct store *s, const char *service,
+                                       const struct store_web_maintenance *m, long long *id,
+                                       struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "INSERT INTO web_maintenance(service, start_at, end_at, "
+	                                "note, announced_at, announced_by) VALUES (?,?,?,?,?,?)",
+	                                &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, m->start);
+	sqlite3_bind_double(st, 3, m->end);
+	sqlite3_bind_text(st, 4, m->note, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 5, m->announced);
+	sqlite3_bind_text(st, 6, m->announced_by, -1, SQLITE_STATIC);
+	rc = step_done(s, st, "web_maintenance", err);
+	if (!rc && id)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+enum sg_code store_web_maintenance_list(struct store *s, const char *service, double ending_after,
+                                        struct store_web_maintenance **out, size_t *n,
+                                        struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT id, start_at, end_at, note, announced_at, "
+	                                "announced_by FROM web_maintenance WHERE service = ? AND "
+	                                "end_at > ? ORDER BY start_at, id",
+	                                &st, err);
+	size_t alloc = 0;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, ending_after);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_web_maintenance *m;
+		ALLOC_GROW(*out, *n, alloc);
+		m = &(*out)[(*n)++];
+		m->id = sqlite3_column_int64(st, 0);
+		m->start = sqlite3_column_double(st, 1);
+		m->end = sqlite3_column_double(st, 2);
+		m->note = dup_col(st, 3);
+		m->announced = sqlite3_column_double(st, 4);
+		m->announced_by = dup_col(st, 5);
+	}
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? SG_OK : store_fail(s, err, "web_maintenance");
+}
+
+enum sg_code store_web_reports(struct store *s, const char *service, struct store_web_report **out,
+                               size_t *n, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT rowid, period, audience, path, sha256, recipients, "
+	                                "delivered_at FROM report_deliveries WHERE service = ? "
+	                                "ORDER BY delivered_at DESC",
+	                                &st, err);
+	size_t alloc = 0;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_web_report *x;
+		ALLOC_GROW(*out, *n, alloc);
+		x = &(*out)[(*n)++];
+		x->rowid = sqlite3_column_int64(st, 0);
+		x->period = dup_col(st, 1);
+		x->audience = dup_col(st, 2);
+		x->path = dup_col(st, 3);
+		x->sha256 = dup_col(st, 4);
+		x->recipients = sqlite3_column_int64(st, 5);
+		x->delivered_at = sqlite3_column_double(st, 6);
+	}
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? SG_OK : store_fail(s, err, "report_deliveries");
+}
+
+void store_web_reports_free(struct store_web_report *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(r[i].period);
+		free(r[i].audience);
+		free(r[i].path);
+		free(r[i].sha256);
+	}
+	free(r);
+}

@@ -1,0 +1,175 @@
+/*
+ * web_actions - operator actions from the web; see web_actions.h.
+ */
+#include <libgen.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "dynbuf.h"
+#include "fileio.h"
+#include "xalloc.h"
+#include "store_web.h"
+#include "timeutil.h"
+#include "web_status.h"
+
+#include "ledger.h"
+#include "notify.h"
+#include "store_monitor.h"
+#include "web_actions.h"
+#include "banned.h"
+
+enum sg_code web_action_followup(struct store *s, const struct profile *p, long long id,
+                                 const char *message, const char *user, double now,
+                                 size_t *recipients, struct sg_error *err)
+{
+	struct notify_config *ncfg = NULL;
+	struct incident_row r;
+	struct notify_incident v;
+	long long fid = 0;
+	enum sg_code rc;
+	json_t *j;
+
+	*recipients = 0;
+	if (!message || !*message || strlen(message) > 20000)
+		return sg_error_set(err, SG_ERR_INPUT, "%s",
+		                    ETR(err, "続報の本文を 1〜20000 バイトで書いてください",
+		                        "write the follow-up in 1 to 20,000 bytes"));
+	memset(&r, 0, sizeof(r));
+	if ((rc = notify_config_load(p, &ncfg, err)))
+		return rc;
+	if ((rc = store_monitor_incident_get(s, id, &r, err)))
+		goto out;
+	notify_incident_of(&r, &v);
+	v.item_id = "III.1.1.8";
+	*recipients = notify_config_recipients(ncfg, "admin_contacts");
+	j = json_pack("{s:I,s:s,s:f,s:I,s:s}", "incident", (json_int_t)id, "message", message,
+	              "delay_s", now - r.detected_at, "recipients", (json_int_t)*recipients, "by",
+	              user);
+	if ((rc = store_begin(s, err)) ||
+	    (rc = store_monitor_followup_insert(s, id, now, message, &fid, err)) ||
+	    (rc = ledger_append(s, "followup_recorded", j, NULL, err)) ||
+	    (rc = notify_enqueue(s, ncfg, NOTIFY_FOLLOWUP, &v, message, err)) ||
+	    (rc = store_commit(s, err)))
+		store_rollback(s);
+	json_decref(j);
+out:
+	store_monitor_incident_row_release(&r);
+	notify_config_free(ncfg);
+	return rc;
+}
+
+enum sg_code web_action_maintenance(struct store *s, const struct profile *p, const char *tz,
+                                    double start, double end, const char *note, const char *user,
+                                    double now, size_t *recipients, struct sg_error *err)
+{
+	struct notify_config *ncfg = NULL;
+	struct store_web_maintenance m;
+	struct notify_maintenance mw;
+	enum sg_code rc;
+	json_t *j;
+
+	*recipients = 0;
+	if (!(start > now) || !(end > start) || start > now + 366 * 86400.0)
+		return sg_error_set(
+		    err, SG_ERR_INPUT, "%s",
+		    ETR(err, "開始は今より後（1 年以内）、終了は開始より後にしてください",
+		        "the start must be in the future (within a year) and the end "
+		        "after the start"));
+	if (!note || !*note || strlen(note) > 2000)
+		return sg_error_set(err, SG_ERR_INPUT, "%s",
+		                    ETR(err, "作業内容を 1〜2000 バイトで書いてください",
+		                        "describe the work in 1 to 2,000 bytes"));
+	if ((rc = notify_config_load(p, &ncfg, err)))
+		return rc;
+	(void)tz; /* the notices give times in notify's `timezone:` */
+	memset(&mw, 0, sizeof(mw));
+	mw.start = start;
+	mw.end = end;
+	mw.note = note;
+	memset(&m, 0, sizeof(m));
+	m.start = start;
+	m.end = end;
+	m.announced = now;
+	m.note = (char *)note;
+	m.announced_by = (char *)user;
+	*recipients = notify_config_recipients(ncfg, "all_users");
+	j = json_pack("{s:s,s:f,s:f,s:s,s:s,s:I}", "service", p->service.name, "start", start,
+	              "end", end, "note", note, "by", user, "recipients", (json_int_t)*recipients);
+	/* rendering the notice converts times: the zone lock is process-wide */
+	web_status_tz_lock();
+	if ((rc = store_begin(s, err)) ||
+	    (rc = store_web_maintenance_add(s, p->service.name, &m, NULL, err)) ||
+	    (rc = ledger_append(s, "maintenance_announced", j, NULL, err)) ||
+	    (rc = notify_enqueue_maintenance(s, ncfg, &mw, err)) || (rc = store_commit(s, err))) {
+		store_rollback(s);
+	}
+	web_status_tz_unlock();
+	json_decref(j);
+	notify_config_free(ncfg);
+	return rc;
+}
+
+enum sg_code web_action_attest(struct store *s, const struct catalog *cat, const char *control,
+                               const char *note, const void *file, size_t len,
+                               const char *file_name, const char *user, long long *seq,
+                               char sha256[65], struct sg_error *err)
+{
+	char id[64], safe[96];
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char *dir = NULL, *path = NULL, *copy;
+	json_t *j, *ev = json_array();
+	enum sg_code rc;
+	size_t n = 0;
+
+	sha256[0] = 0;
+	if ((rc = catalog_normalize_id(control ? control : "", id, sizeof(id), err)))
+		goto out;
+	if (!catalog_control(cat, id) && !catalog_item(cat, id)) {
+		rc = sg_error_set(err, SG_ERR_NOT_FOUND,
+		                  ETR(err, "%s という対策項目・評価項目はありません",
+		                      "there is no countermeasure or evaluation item %s"),
+		                  id);
+		goto out;
+	}
+	if (!note || !*note || strlen(note) > 2000) {
+		rc = sg_error_set(err, SG_ERR_INPUT, "%s",
+		                  ETR(err, "確認の内容を 1〜2000 バイトで書いてください",
+		                      "write the note in 1 to 2,000 bytes"));
+		goto out;
+	}
+	if (file && len) {
+		crypto_hash_sha256(h, file, len);
+		sodium_bin2hex(sha256, 65, h, sizeof(h));
+		/* the stored name: its hash, then the browser's name reduced to [A-Za-z0-9._-] */
+		for (const char *p = file_name ? file_name : ""; *p && n < sizeof(safe) - 1; p++)
+			safe[n++] = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			                    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'
+			                ? *p
+			                : '_';
+		safe[n] = 0;
+		copy = xstrdup(s->path);
+		dir = xstrfmt("%s/evidence", dirname(copy));
+		free(copy);
+		path = xstrfmt("%s/%s-%s", dir, sha256, n ? safe : "evidence");
+		if ((rc = fileio_mkdirs(dir, 0700, err)) ||
+		    (rc = fileio_write_atomic(path, file, len, 0600, 0, err)))
+			goto out;
+		json_array_append_new(ev, json_pack("{s:s,s:s,s:I,s:s}", "file", path, "sha256",
+		                                    sha256, "bytes", (json_int_t)len, "name",
+		                                    file_name ? file_name : ""));
+	}
+	j = json_pack("{s:s,s:s,s:s,s:O,s:s}", "control", id, "note", note, "by", user, "evidence",
+	              ev, "via", "web");
+	if ((rc = store_begin(s, err)) || (rc = ledger_append(s, "attestation", j, seq, err)) ||
+	    (rc = store_commit(s, err)))
+		store_rollback(s);
+	json_decref(j);
+out:
+	json_decref(ev);
+	free(dir);
+	free(path);
+	return rc;
+}

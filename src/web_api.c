@@ -1,0 +1,645 @@
+/*
+ * web_api - the REST API (/api/v1/…, JSON, described by the OpenAPI 3.1
+ * document data/web/openapi.json served at /api/v1/openapi.json) and
+ * /metrics in the Prometheus text format. Roles: viewer reads, operator
+ * also posts follow-ups, admin also lists users. Errors are
+ * {"error": "..."} with the HTTP status.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assess.h"
+#include "assess_write.h"
+#include "availability.h"
+#include "measured.h"
+#include "store_collect.h"
+#include "ledger_verify.h"
+#include "store_ledger.h"
+#include "store_monitor.h"
+#include "store_web.h"
+#include "timeutil.h"
+#include "web_actions.h"
+#include "web_req.h"
+#include "xalloc.h"
+#include "banned.h"
+
+extern const char web_openapi_json[];
+extern const size_t web_openapi_json_len;
+
+static void reply_json(struct web_reply *r, int status, json_t *j)
+{
+	char *t = json_dumps(j, JSON_INDENT(2));
+
+	r->status = status;
+	r->type = "application/json";
+	dynbuf_reset(&r->body);
+	dynbuf_addstr(&r->body, t ? t : "{}");
+	dynbuf_addch(&r->body, '\n');
+	free(t);
+	json_decref(j);
+}
+
+static void error_json(struct web_reply *r, int status, const char *msg)
+{
+	reply_json(r, status, json_pack("{s:s}", "error", msg));
+}
+
+static json_t *utc_json(double t)
+{
+	char s[32];
+
+	if (!(t > 0))
+		return json_null();
+	timeutil_utc((long long)t, s);
+	return json_string(s);
+}
+
+static json_t *incident_json(const struct incident_row *x)
+{
+	return json_pack(
+	    "{s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:I,s:s,s:b}", "id", (json_int_t)x->id, "service",
+	    x->service, "kind", x->kind, "check", x->check_name, "item", x->item_id, "started_at",
+	    utc_json(x->started_at), "detected_at", utc_json(x->detected_at), "resolved_at",
+	    utc_json(x->resolved_at), "first_notice_at", utc_json(x->first_delivered_at),
+	    "followups", (json_int_t)x->nfollowups, "summary", x->summary, "muted", x->muted);
+}
+
+static void services(struct web_req *q, struct web_reply *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < q->site->n; i++) {
+		const struct web_service *s = &q->site->svc[i];
+		json_array_append_new(a, json_pack("{s:s,s:s,s:i,s:I}", "slug", s->slug, "name",
+		                                   s->name, "pattern", s->mcfg->pattern, "checks",
+		                                   (json_int_t)s->mcfg->nchecks));
+	}
+	reply_json(r, 200, json_pack("{s:o}", "services", a));
+}
+
+static void incidents(struct web_req *q, struct web_reply *r, const struct web_service *svc)
+{
+	struct incident_row *rows = NULL;
+	size_t n = 0;
+	struct sg_error err;
+	double now = timeutil_now();
+	json_t *a;
+
+	memset(&err, 0, sizeof(err));
+	if (store_monitor_incident_list(q->s, svc->mcfg->service, now - 90 * 86400.0, now + 1,
+	                                &rows, &n, &err)) {
+		error_json(r, 500, "the store could not be read");
+		return;
+	}
+	a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		struct incident_row full;
+		memset(&full, 0, sizeof(full));
+		if (store_monitor_incident_get(q->s, rows[i].id, &full, &err) == SG_OK)
+			json_array_append_new(a, incident_json(&full));
+		store_monitor_incident_row_release(&full);
+		store_monitor_incident_row_release(&rows[i]);
+	}
+	free(rows);
+	reply_json(r, 200, json_pack("{s:s,s:o}", "service", svc->slug, "incidents", a));
+}
+
+static void incident(struct web_req *q, struct web_reply *r)
+{
+	struct incident_row x;
+	struct store_web_followup *fu = NULL;
+	struct notification_row *nr = NULL;
+	size_t nfu = 0, nn = 0;
+	struct sg_error err;
+	json_t *j, *a;
+
+	memset(&err, 0, sizeof(err));
+	memset(&x, 0, sizeof(x));
+	if (store_monitor_incident_get(q->s, q->rt->seq, &x, &err) ||
+	    !web_req_incident_service(q, x.service)) {
+		store_monitor_incident_row_release(&x);
+		error_json(r, 404, "no such incident");
+		return;
+	}
+	j = incident_json(&x);
+	a = json_array();
+	if (store_web_followups(q->s, x.id, &fu, &nfu, &err) == SG_OK)
+		for (size_t i = 0; i < nfu; i++)
+			json_array_append_new(a, json_pack("{s:o,s:s}", "sent_at",
+			                                   utc_json(fu[i].sent_at), "message",
+			                                   fu[i].message));
+	store_web_followups_free(fu, nfu);
+	json_object_set_new(j, "followup_texts", a);
+	a = json_array();
+	if (store_monitor_notifications_of(q->s, x.id, &nr, &nn, &err) == SG_OK)
+		for (size_t i = 0; i < nn; i++) {
+			json_array_append_new(
+			    a, json_pack("{s:s,s:s,s:s,s:o,s:o,s:i}", "purpose", nr[i].purpose,
+			                 "audience", nr[i].audience, "channel", nr[i].channel,
+			                 "created_at", utc_json(nr[i].created_at), "delivered_at",
+			                 utc_json(nr[i].delivered_at), "attempts", nr[i].attempts));
+			store_monitor_notification_row_release(&nr[i]);
+		}
+	free(nr);
+	json_object_set_new(j, "notifications", a);
+	store_monitor_incident_row_release(&x);
+	reply_json(r, 200, j);
+}
+
+static void followup(struct web_req *q, struct web_reply *r)
+{
+	struct incident_row x;
+	const struct web_service *svc;
+	struct sg_error err;
+	json_error_t jerr;
+	json_t *in;
+	const char *msg;
+	size_t n = 0;
+
+	if (q->role < WEB_ROLE_OPERATOR) {
+		error_json(r, 403, "this needs the operator role");
+		return;
+	}
+	in = json_loadb(q->body ? q->body : "", q->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	msg = json_string_value(json_object_get(in, "message"));
+	if (!msg) {
+		json_decref(in);
+		error_json(r, 400, "send {\"message\": \"...\"} as application/json");
+		return;
+	}
+	memset(&err, 0, sizeof(err));
+	memset(&x, 0, sizeof(x));
+	if (store_monitor_incident_get(q->s, q->rt->seq, &x, &err) ||
+	    !(svc = web_req_incident_service(q, x.service))) {
+		store_monitor_incident_row_release(&x);
+		json_decref(in);
+		error_json(r, 404, "no such incident");
+		return;
+	}
+	store_monitor_incident_row_release(&x);
+	err.lang = SG_LANG_EN;
+	if (web_action_followup(q->s, svc->profile, q->rt->seq, msg, q->user, timeutil_now(), &n,
+	                        &err)) {
+		json_decref(in);
+		error_json(r, err.code == SG_ERR_INPUT ? 400 : 500, err.msg);
+		return;
+	}
+	json_decref(in);
+	reply_json(r, 201,
+	           json_pack("{s:I,s:I,s:s}", "incident", (json_int_t)q->rt->seq, "recipients",
+	                     (json_int_t)n, "recorded_by", q->user));
+}
+
+static void availability(struct web_req *q, struct web_reply *r, const struct web_service *svc)
+{
+	struct timeutil_period per;
+	struct availability av;
+	struct sg_error err;
+	char pct[16];
+	double now = timeutil_now(), coverage;
+	const struct eval_item *it = catalog_item(q->cat, "III.2.1.1.a");
+	const struct reference_value *ref = it ? &it->refs[svc->mcfg->pattern - 1] : NULL;
+	int bad, meets;
+
+	memset(&err, 0, sizeof(err));
+	web_status_tz_lock();
+	if (q->q_month)
+		bad = timeutil_period_parse(q->q_month, svc->mcfg->hours.timezone, &per, &err) != 0;
+	else
+		bad =
+		    (timeutil_period_containing((long long)now, 1, svc->mcfg->hours.timezone, &per),
+		     0);
+	if (!bad)
+		bad = availability_for_period(q->s, svc->mcfg, (double)per.start, (double)per.end,
+		                              now, &av, &err)
+		          ? 2
+		          : 0;
+	web_status_tz_unlock();
+	if (bad) {
+		error_json(
+		    r, bad == 2 ? 500 : 400,
+		    bad == 2 ? "the store could not be read"
+		             : "month must be a month, quarter or half: 2026-11, 2026-Q4, 2026-H2");
+		return;
+	}
+	availability_format(av.percent, pct);
+	coverage = av.counted_s > 0 ? (av.up_s + av.down_s) / av.counted_s : 0;
+	meets = ref && av.percent >= 0 && floor(av.percent * 100) / 100 >= ref->quantity.percent;
+	reply_json(r, 200,
+	           json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:o,s:b,s:f,s:{s:f,s:f,s:f,s:f,s:f,s:f,s:f}}",
+	                     "service", svc->slug, "period", per.label, "item", "III.2.1.1.a",
+	                     "availability", av.percent >= 0 ? pct : NULL, "committed",
+	                     ref ? ref->quantity_text : NULL, "meets_commitment",
+	                     av.percent >= 0 ? json_boolean(meets) : json_null(), "provisional",
+	                     av.percent >= 0 && coverage < AVAILABILITY_MIN_COVERAGE, "coverage",
+	                     coverage, "seconds", "counted", av.counted_s, "up", av.up_s, "down",
+	                     av.down_s, "unknown", av.unknown_s, "maintenance_excluded",
+	                     av.maintenance_s, "unconfirmed_failures", av.unconfirmed_s, "degraded",
+	                     av.degraded_s));
+}
+
+static void checks(struct web_req *q, struct web_reply *r, const struct web_service *svc)
+{
+	json_t *a = json_array();
+	struct sg_error err;
+	char today[16];
+
+	memset(&err, 0, sizeof(err));
+	web_status_local_day(timeutil_now(), svc->mcfg->hours.timezone, today);
+	for (size_t i = 0; i < svc->mcfg->nchecks; i++) {
+		const struct check_def *c = &svc->mcfg->checks[i];
+		long long id = 0, iv = 0, n = 0, nf = 0;
+		int confirmed = 0;
+		char st[16] = "";
+		uint64_t hist[LAT_BUCKETS];
+		double gap = 0, p50 = -1, p95 = -1;
+		if (store_web_check_id(q->s, svc->mcfg->service, c->name, &id, &err) == SG_OK &&
+		    id) {
+			store_monitor_open_interval(q->s, id, &iv, st, &confirmed, &err);
+			if (store_monitor_daily_sum(q->s, id, today, today, hist, &n, &nf, &gap,
+			                            &err) == SG_OK &&
+			    n > 0) {
+				p50 = lat_quantile(hist, 0.5);
+				p95 = lat_quantile(hist, 0.95);
+			}
+		}
+		json_array_append_new(
+		    a,
+		    json_pack("{s:I,s:s,s:s,s:s,s:b,s:s,s:s?,s:b,s:f,s:I,s:I,s:o,s:o}", "id",
+		              (json_int_t)id, "name", c->name, "kind",
+		              monitor_config_kind_name(c->kind), "type",
+		              monitor_config_type_name(c->type), "public", svc->checks[i].is_public,
+		              "group", svc->checks[i].group, "state", st[0] ? st : NULL,
+		              "confirmed", confirmed, "interval_s", c->interval_s, "probes_today",
+		              (json_int_t)n, "failures_today", (json_int_t)nf, "latency_p50_ms",
+		              p50 >= 0 ? json_real(p50) : json_null(), "latency_p95_ms",
+		              p95 >= 0 ? json_real(p95) : json_null()));
+	}
+	reply_json(r, 200, json_pack("{s:s,s:o}", "service", svc->slug, "checks", a));
+}
+
+static void ledger_head(struct web_req *q, struct web_reply *r)
+{
+	struct store_ledger_head h;
+	struct sg_error err;
+	int found = 0;
+	char root[65], sig[128], t[32];
+
+	memset(&err, 0, sizeof(err));
+	memset(&h, 0, sizeof(h));
+	struct ledger_key keys[16];
+	size_t nk = 0;
+
+	/* the newest head one of the services' keys signed (as the proofs use) */
+	for (size_t i = 0; i < q->site->n && nk < 16; i++)
+		if (q->site->svc[i].has_pub)
+			keys[nk++] = q->site->svc[i].pub;
+	found = nk && ledger_verify_latest_head(q->s, keys, nk, &h, &err) == SG_OK;
+	if (!found) {
+		error_json(r, 404, "no signed tree head yet");
+		return;
+	}
+	sodium_bin2hex(root, sizeof(root), h.root, 32);
+	sodium_bin2base64(sig, sizeof(sig), h.signature, 64, sodium_base64_VARIANT_ORIGINAL);
+	timeutil_utc(h.at_ms / 1000, t);
+	reply_json(r, 200,
+	           json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:b}", "tree_size", (json_int_t)h.tree_size,
+	                     "root", root, "time", t, "key_id", h.key_id, "head", h.head,
+	                     "signature", sig, "timestamped", h.token != NULL));
+	free(h.head);
+	free(h.token);
+}
+
+static void ledger_proof(struct web_req *q, struct web_reply *r)
+{
+	struct sg_error err;
+	json_t *p = NULL;
+
+	memset(&err, 0, sizeof(err));
+	err.lang = SG_LANG_EN;
+	struct ledger_key keys[16];
+	size_t nk = 0;
+
+	for (size_t i = 0; i < q->site->n && nk < 16; i++)
+		if (q->site->svc[i].has_pub)
+			keys[nk++] = q->site->svc[i].pub;
+	if (ledger_inclusion_proof(q->s, keys, nk, q->rt->seq, &p, &err)) {
+		error_json(r, err.code == SG_ERR_NOT_FOUND ? 404 : 500, err.msg);
+		return;
+	}
+	reply_json(r, 200, p);
+}
+
+static void users(struct web_req *q, struct web_reply *r)
+{
+	struct store_web_user *u = NULL;
+	size_t n = 0;
+	struct sg_error err;
+	json_t *a = json_array();
+
+	if (q->role < WEB_ROLE_ADMIN) {
+		json_decref(a);
+		error_json(r, 403, "this needs the admin role");
+		return;
+	}
+	memset(&err, 0, sizeof(err));
+	if (store_web_user_list(q->s, &u, &n, &err) == SG_OK)
+		for (size_t i = 0; i < n; i++) {
+			json_array_append_new(a, json_pack("{s:s,s:s,s:o}", "name", u[i].name,
+			                                   "role", u[i].role, "created_at",
+			                                   utc_json(u[i].created_at)));
+			store_web_user_release(&u[i]);
+		}
+	free(u);
+	reply_json(r, 200, json_pack("{s:o}", "users", a));
+}
+
+static void assessment(struct web_req *q, struct web_reply *r, const struct web_service *svc,
+                       int controls_only)
+{
+	json_t *j = web_req_assessment(q, svc), *a, *c;
+	size_t i;
+
+	if (!j) {
+		error_json(r, 500, "the assessment could not be made");
+		return;
+	}
+	if (!controls_only) {
+		reply_json(r, 200, j);
+		return;
+	}
+	a = json_array();
+	json_array_foreach(json_object_get(j, "controls"), i, c) if (web_req_control_matches(q, c))
+	    json_array_append(a, c);
+	reply_json(r, 200, json_pack("{s:s,s:o}", "service", svc->slug, "controls", a));
+	json_decref(j);
+}
+
+static void maintenance(struct web_req *q, struct web_reply *r, const struct web_service *svc)
+{
+	struct store_web_maintenance *m = NULL;
+	size_t n = 0;
+	struct sg_error err;
+	double now = timeutil_now();
+	json_t *a;
+
+	memset(&err, 0, sizeof(err));
+	err.lang = SG_LANG_EN;
+	if (q->rt->is_post) {
+		json_error_t jerr;
+		json_t *in;
+		const char *start, *end, *note;
+		long long s0 = 0, e0 = 0;
+		size_t recipients = 0;
+		if (q->role < WEB_ROLE_OPERATOR) {
+			error_json(r, 403, "this needs the operator role");
+			return;
+		}
+		in = json_loadb(q->body ? q->body : "", q->body_len, JSON_REJECT_DUPLICATES, &jerr);
+		start = json_string_value(json_object_get(in, "start"));
+		end = json_string_value(json_object_get(in, "end"));
+		note = json_string_value(json_object_get(in, "note"));
+		if (!start || !end || !note || timeutil_parse(start, &s0, &err) ||
+		    timeutil_parse(end, &e0, &err)) {
+			json_decref(in);
+			error_json(
+			    r, 400,
+			    "send {\"start\": \"2026-12-10T02:00+09:00\", \"end\": ..., \"note\": "
+			    "\"...\"} as application/json");
+			return;
+		}
+		if (web_action_maintenance(q->s, svc->profile, svc->mcfg->hours.timezone,
+		                           (double)s0, (double)e0, note, q->user, now, &recipients,
+		                           &err)) {
+			json_decref(in);
+			error_json(r, err.code == SG_ERR_INPUT ? 400 : 500, err.msg);
+			return;
+		}
+		json_decref(in);
+		reply_json(r, 201,
+		           json_pack("{s:s,s:o,s:o,s:I,s:s}", "service", svc->slug, "start",
+		                     utc_json((double)s0), "end", utc_json((double)e0),
+		                     "recipients", (json_int_t)recipients, "recorded_by", q->user));
+		return;
+	}
+	a = json_array();
+	for (size_t i = 0; i < svc->mcfg->nmaint; i++) {
+		const struct maintenance_window *w = &svc->mcfg->maint[i];
+		json_array_append_new(
+		    a,
+		    json_pack("{s:s,s:o,s:o,s:s?,s:o,s:b,s:b}", "source", "profile", "start",
+		              utc_json(w->start), "end", utc_json(w->end), "note", w->note,
+		              "announced_at", utc_json(w->announced), "excluded_from_availability",
+		              w->exclude && w->announced > 0 && w->announced < w->start,
+		              "mute_alerts", w->mute_alerts));
+	}
+	if (store_web_maintenance_list(q->s, svc->mcfg->service, 0, &m, &n, &err) == SG_OK)
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(
+			    a,
+			    json_pack("{s:s,s:o,s:o,s:s,s:o,s:s,s:b,s:b}", "source", "web", "start",
+			              utc_json(m[i].start), "end", utc_json(m[i].end), "note",
+			              m[i].note, "announced_at", utc_json(m[i].announced),
+			              "announced_by", m[i].announced_by,
+			              "excluded_from_availability", 0, "mute_alerts", 0));
+	store_web_maintenance_free(m, n);
+	reply_json(r, 200, json_pack("{s:s,s:o}", "service", svc->slug, "maintenance", a));
+}
+
+/* ---- metrics ---- */
+
+static void label(struct dynbuf *d, const char *s)
+{
+	dynbuf_addch(d, '"');
+	for (; s && *s; s++) {
+		if (*s == '\\' || *s == '"')
+			dynbuf_addch(d, '\\');
+		if (*s == '\n') {
+			dynbuf_addstr(d, "\\n");
+			continue;
+		}
+		dynbuf_addch(d, *s);
+	}
+	dynbuf_addch(d, '"');
+}
+
+static void metrics(struct web_req *q, struct web_reply *r)
+{
+	struct dynbuf *d = &r->body;
+	struct sg_error err;
+	long long pending = 0;
+	double oldest = 0, now = timeutil_now();
+
+	memset(&err, 0, sizeof(err));
+	r->status = 200;
+	r->type = "text/plain; version=0.0.4; charset=utf-8";
+	dynbuf_addstr(d, "# HELP saasguard_check_up 1 when the check's current state is up, 0 when "
+	                 "down or degraded, -1 when unknown.\n# TYPE saasguard_check_up gauge\n");
+	for (size_t k = 0; k < q->site->n; k++) {
+		const struct web_service *svc = &q->site->svc[k];
+		for (size_t i = 0; i < svc->mcfg->nchecks; i++) {
+			long long id = 0, iv = 0;
+			int confirmed = 0;
+			char st[16] = "";
+			int v = -1;
+			if (store_web_check_id(q->s, svc->mcfg->service, svc->mcfg->checks[i].name,
+			                       &id, &err) == SG_OK &&
+			    id)
+				store_monitor_open_interval(q->s, id, &iv, st, &confirmed, &err);
+			if (!strcmp(st, "up") || (!strcmp(st, "down") && !confirmed))
+				v = 1;
+			else if (!strcmp(st, "down") || !strcmp(st, "degraded"))
+				v = 0;
+			dynbuf_addstr(d, "saasguard_check_up{service=");
+			label(d, svc->slug);
+			dynbuf_addstr(d, ",check=");
+			label(d, svc->mcfg->checks[i].name);
+			dynbuf_addstr(d, ",kind=");
+			label(d, monitor_config_kind_name(svc->mcfg->checks[i].kind));
+			dynbuf_printf(d, "} %d\n", v);
+		}
+	}
+	dynbuf_addstr(d, "# HELP saasguard_check_latency_ms Response times today (local day of the "
+	                 "service), from the daily roll-up.\n"
+	                 "# TYPE saasguard_check_latency_ms histogram\n");
+	for (size_t k = 0; k < q->site->n; k++) {
+		const struct web_service *svc = &q->site->svc[k];
+		char today[16];
+		web_status_local_day(now, svc->mcfg->hours.timezone, today);
+		for (size_t i = 0; i < svc->mcfg->nchecks; i++) {
+			uint64_t hist[LAT_BUCKETS], cum = 0;
+			long long id = 0, n = 0, nf = 0;
+			double gap = 0;
+			if (store_web_check_id(q->s, svc->mcfg->service, svc->mcfg->checks[i].name,
+			                       &id, &err) ||
+			    !id ||
+			    store_monitor_daily_sum(q->s, id, today, today, hist, &n, &nf, &gap,
+			                            &err))
+				continue;
+			for (int b = 0; b <= LAT_BUCKETS; b++) {
+				if (b < LAT_BUCKETS) {
+					cum += hist[b];
+					if (b % 4 != 3) /* one bucket per doubling keeps it short */
+						continue;
+				}
+				dynbuf_addstr(d, "saasguard_check_latency_ms_bucket{service=");
+				label(d, svc->slug);
+				dynbuf_addstr(d, ",check=");
+				label(d, svc->mcfg->checks[i].name);
+				if (b < LAT_BUCKETS)
+					dynbuf_printf(d, ",le=\"%g\"} %llu\n", lat_bucket_upper(b),
+					              (unsigned long long)cum);
+				else
+					dynbuf_printf(d, ",le=\"+Inf\"} %lld\n", n);
+			}
+			dynbuf_addstr(d, "saasguard_check_latency_ms_count{service=");
+			label(d, svc->slug);
+			dynbuf_addstr(d, ",check=");
+			label(d, svc->mcfg->checks[i].name);
+			dynbuf_printf(d, "} %lld\n", n);
+		}
+	}
+	if (store_web_outbox(q->s, &pending, &oldest, &err) == SG_OK)
+		dynbuf_printf(
+		    d,
+		    "# HELP saasguard_outbox_pending Undelivered notifications.\n"
+		    "# TYPE saasguard_outbox_pending gauge\nsaasguard_outbox_pending %lld\n"
+		    "# HELP saasguard_outbox_oldest_age_seconds Age of the oldest undelivered "
+		    "notification.\n# TYPE saasguard_outbox_oldest_age_seconds gauge\n"
+		    "saasguard_outbox_oldest_age_seconds %.0f\n",
+		    pending, oldest > 0 ? now - oldest : 0);
+	dynbuf_addstr(d, "# HELP saasguard_incidents_open Open incidents.\n"
+	                 "# TYPE saasguard_incidents_open gauge\n");
+	for (size_t k = 0; k < q->site->n; k++) {
+		long long n = 0;
+		if (store_web_open_incidents(q->s, q->site->svc[k].mcfg->service, &n, &err))
+			continue;
+		dynbuf_addstr(d, "saasguard_incidents_open{service=");
+		label(d, q->site->svc[k].slug);
+		dynbuf_printf(d, "} %lld\n", n);
+	}
+}
+
+void web_api_handle(struct web_req *q, struct web_reply *r)
+{
+	const struct web_service *svc = NULL;
+
+	if (q->rt->id == WEB_R_API_OPENAPI) {
+		r->status = 200;
+		r->type = "application/json";
+		dynbuf_add(&r->body, web_openapi_json, web_openapi_json_len);
+		return;
+	}
+	if (q->rt->id == WEB_R_METRICS) {
+		if (!q->loopback && !q->role) {
+			r->www_authenticate = "Bearer realm=\"saasguard\"";
+			error_json(r, 401, "a bearer token is required");
+			return;
+		}
+		metrics(q, r);
+		return;
+	}
+	if (!q->role) {
+		r->www_authenticate = "Bearer realm=\"saasguard\"";
+		error_json(r, 401, "a valid bearer token is required");
+		return;
+	}
+	if (q->rt->slug[0] && !(svc = web_req_service(q, q->rt->slug))) {
+		error_json(r, 404, "no such service");
+		return;
+	}
+	switch (q->rt->id) {
+	case WEB_R_API_SERVICES:
+		services(q, r);
+		break;
+	case WEB_R_API_SERVICE:
+		if (!q->view) {
+			error_json(r, 503, "the status could not be read");
+			break;
+		}
+		r->status = 200;
+		r->type = "application/json";
+		web_status_json(q->view, &r->body);
+		break;
+	case WEB_R_API_INCIDENTS:
+		incidents(q, r, svc);
+		break;
+	case WEB_R_API_AVAIL:
+		availability(q, r, svc);
+		break;
+	case WEB_R_API_CHECKS:
+		checks(q, r, svc);
+		break;
+	case WEB_R_API_MAINT:
+		maintenance(q, r, svc);
+		break;
+	case WEB_R_API_ASSESSMENT:
+	case WEB_R_API_CONTROLS:
+		assessment(q, r, svc, q->rt->id == WEB_R_API_CONTROLS);
+		break;
+	case WEB_R_API_INCIDENT:
+		if (q->rt->is_post)
+			error_json(r, 405, "POST to /api/v1/incidents/{id}/followups");
+		else
+			incident(q, r);
+		break;
+	case WEB_R_API_FOLLOWUP:
+		if (!q->rt->is_post)
+			error_json(r, 405, "POST a follow-up here");
+		else
+			followup(q, r);
+		break;
+	case WEB_R_API_LEDGER_HEAD:
+		ledger_head(q, r);
+		break;
+	case WEB_R_API_LEDGER_PROOF:
+		ledger_proof(q, r);
+		break;
+	case WEB_R_API_USERS:
+		users(q, r);
+		break;
+	default:
+		error_json(r, 404, "no such endpoint");
+	}
+}

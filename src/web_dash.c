@@ -1,0 +1,1036 @@
+/*
+ * web_dash - the operator pages of `saasguard serve`: login and logout,
+ * the overview of every service, an incident's page with the follow-up
+ * form, and the checks with server-side SVG response-time charts. Every
+ * state-changing form carries the session's CSRF token; roles are checked
+ * here for every route (viewer reads, operator sends follow-ups).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "availability.h"
+#include "fileio.h"
+#include "html.h"
+#include "ledger.h"
+#include "notify.h"
+#include "store_ledger.h"
+#include "store_monitor.h"
+#include "store_web.h"
+#include "timeutil.h"
+#include "web_actions.h"
+#include "web_req.h"
+#include "xalloc.h"
+#include "banned.h"
+
+#define EN(q) ((q)->lang == SG_LANG_EN)
+
+static void begin(struct web_req *q, struct web_reply *r, struct html_page *pg, const char *title)
+{
+	*pg = (struct html_page){
+	    q->lang,       title, EN(q) ? "saasguard — operations" : "saasguard 運用画面",
+	    "/dashboard/", NULL,  NULL};
+	r->status = r->status ? r->status : 200;
+	r->type = "text/html; charset=utf-8";
+	html_page_begin(&r->body, pg);
+	if (q->role) {
+		html_fmt(&r->body,
+		         "<form class=\"logout\" method=\"post\" action=\"/logout\"><p>%s（%r）"
+		         "<input type=\"hidden\" name=\"csrf\" value=\"%s\"> "
+		         "<button type=\"submit\">%r</button></p></form>\n",
+		         q->user, web_auth_role_name(q->role), q->csrf,
+		         EN(q) ? "Log out" : "ログアウト");
+	}
+}
+
+static void message_page(struct web_req *q, struct web_reply *r, int status, const char *ja,
+                         const char *en)
+{
+	struct html_page pg;
+
+	r->status = status;
+	begin(q, r, &pg, EN(q) ? en : ja);
+	html_fmt(&r->body, "<h1>%s</h1>\n<p><a href=\"/dashboard/\">%r</a></p>\n", EN(q) ? en : ja,
+	         EN(q) ? "Back to the overview" : "概要へ戻る");
+	html_page_end(&r->body, &pg, NULL);
+}
+
+static void redirect(struct web_reply *r, const char *to)
+{
+	r->status = 303;
+	snprintf(r->location_buf, sizeof(r->location_buf), "%s", to);
+	r->location = r->location_buf;
+	r->type = "text/plain; charset=utf-8";
+}
+
+static int form_csrf_ok(const struct web_req *q, const char *want)
+{
+	const char *got = q->form ? web_form_get(q->form, "csrf") : NULL;
+	return got && want && *want && web_auth_equal(got, want);
+}
+
+/* ---- login ---- */
+
+static void login_form(struct web_req *q, struct web_reply *r, const char *error)
+{
+	struct html_page pg;
+	char csrf[80];
+	unsigned char h[32];
+
+	/* The login form's CSRF token is a cookie it must echo (no session yet). */
+	if (q->login_csrf[0]) {
+		snprintf(csrf, sizeof(csrf), "%s", q->login_csrf);
+	} else {
+		web_auth_new_secret(csrf, h);
+		snprintf(q->set_cookie[1], sizeof(q->set_cookie[1]),
+		         "sg_login=%s; Path=/login; HttpOnly; SameSite=Strict%s", csrf,
+		         q->secure ? "; Secure" : "");
+	}
+	begin(q, r, &pg, EN(q) ? "Log in" : "ログイン");
+	html_fmt(&r->body, "<h1>%r</h1>\n", EN(q) ? "Log in" : "ログイン");
+	if (error)
+		html_fmt(&r->body, "<p class=\"banner down\" role=\"alert\">%s</p>\n", error);
+	html_fmt(
+	    &r->body,
+	    "<form method=\"post\" action=\"/login\">\n"
+	    "<p><label for=\"user\">%r</label><br><input id=\"user\" name=\"user\" "
+	    "autocomplete=\"username\" required maxlength=\"64\"></p>\n"
+	    "<p><label for=\"password\">%r</label><br><input id=\"password\" name=\"password\" "
+	    "type=\"password\" autocomplete=\"current-password\" required maxlength=\"256\"></p>\n"
+	    "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n"
+	    "<p><button type=\"submit\">%r</button></p>\n</form>\n",
+	    EN(q) ? "User name" : "ユーザー名", EN(q) ? "Password" : "パスワード", csrf,
+	    EN(q) ? "Log in" : "ログイン");
+	html_page_end(&r->body, &pg, NULL);
+}
+
+static void login_post(struct web_req *q, struct web_reply *r)
+{
+	const char *user = q->form ? web_form_get(q->form, "user") : NULL;
+	const char *pw = q->form ? web_form_get(q->form, "password") : NULL;
+	char session[WEB_AUTH_SECRET_LEN + 1], csrf[WEB_AUTH_SECRET_LEN + 1];
+	enum web_login_result res;
+	struct store_web_user u;
+	struct sg_error err;
+
+	if (!form_csrf_ok(q, q->login_csrf)) {
+		r->status = 403;
+		login_form(q, r,
+		           EN(q)
+		               ? "The form has expired. Please log in again."
+		               : "フォームの有効期限が切れました。もう一度ログインしてください。");
+		return;
+	}
+	if (!user || !pw || !*user || strlen(user) > 64 || strlen(pw) > 256) {
+		r->status = 400;
+		login_form(q, r,
+		           EN(q) ? "Enter your user name and password."
+		                 : "ユーザー名とパスワードを入力してください。");
+		return;
+	}
+	memset(&err, 0, sizeof(err));
+	err.lang = q->lang;
+	if (web_auth_login(q->s, user, pw, q->address, timeutil_now(), &res, session, csrf, &u,
+	                   &err)) {
+		message_page(q, r, 500, "ログインを処理できませんでした",
+		             "Could not process the login");
+		return;
+	}
+	if (res == WEB_LOGIN_THROTTLED) {
+		r->status = 429;
+		login_form(q, r,
+		           EN(q) ? "Too many failed logins. Please wait 15 minutes and try again."
+		                 : "ログインの失敗が続いたため、15 分間ログインできません。"
+		                   "時間をおいてからお試しください。");
+		return;
+	}
+	if (res == WEB_LOGIN_BAD) {
+		r->status = 401;
+		login_form(q, r,
+		           EN(q) ? "The user name or password is wrong."
+		                 : "ユーザー名またはパスワードが違います。");
+		return;
+	}
+	store_web_user_release(&u);
+	snprintf(q->set_cookie[0], sizeof(q->set_cookie[0]),
+	         "sg_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", session,
+	         (int)WEB_AUTH_SESSION_S, q->secure ? "; Secure" : "");
+	snprintf(q->set_cookie[1], sizeof(q->set_cookie[1]),
+	         "sg_login=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0%s",
+	         q->secure ? "; Secure" : "");
+	sodium_memzero(session, sizeof(session));
+	redirect(r, "/dashboard/");
+}
+
+static void logout(struct web_req *q, struct web_reply *r)
+{
+	struct sg_error err;
+	json_t *j;
+
+	if (!q->has_session || !form_csrf_ok(q, q->csrf)) {
+		message_page(q, r, 403,
+		             "この操作は受け付けられません（CSRF トークンが一致しません）",
+		             "Refused: the CSRF token does not match");
+		return;
+	}
+	memset(&err, 0, sizeof(err));
+	j = json_pack("{s:s}", "user", q->user);
+	if (store_begin(q->s, &err) || store_web_session_end(q->s, q->session_hash, &err) ||
+	    ledger_append(q->s, "web_logout", j, NULL, &err) || store_commit(q->s, &err))
+		store_rollback(q->s);
+	json_decref(j);
+	snprintf(q->set_cookie[0], sizeof(q->set_cookie[0]),
+	         "sg_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+	         q->secure ? "; Secure" : "");
+	redirect(r, "/login");
+}
+
+/* ---- overview ---- */
+
+static void fmt_dur(double s, char out[32])
+{
+	long long m = (long long)(s / 60 + 0.5);
+	snprintf(out, 32, "%lldh%02lldm", m / 60, m % 60);
+}
+
+/* "compliant 62 · gap 3 …" from an object of counts. */
+static void counts(struct dynbuf *d, json_t *o)
+{
+	const char *k;
+	json_t *v;
+	int first = 1;
+
+	json_object_foreach(o, k, v)
+	{
+		html_fmt(d, "%r%s %lld", first ? "" : " · ", k, (long long)json_integer_value(v));
+		first = 0;
+	}
+}
+
+static void summary_line(struct web_req *q, struct dynbuf *d, const struct web_service *svc)
+{
+	json_t *a = web_req_assessment(q, svc), *s;
+
+	if (!a)
+		return;
+	s = json_object_get(a, "summary");
+	html_fmt(d, "<p><a href=\"/dashboard/%s/controls\">%r</a>: ", svc->slug,
+	         EN(q) ? "Assessment" : "評価");
+	counts(d, json_object_get(s, "control_verdicts"));
+	html_fmt(d, "<br>%r: ", EN(q) ? "basic controls" : "基本の対策項目");
+	counts(d, json_object_get(s, "basic"));
+	html_fmt(d, "<br>%r: ", EN(q) ? "gaps by severity" : "重大度別のギャップ");
+	counts(d, json_object_get(s, "gaps"));
+	html_fmt(d, "<br>%r %lld / %lld</p>\n", EN(q) ? "* items met:" : "* の評価項目の達成:",
+	         (long long)json_integer_value(json_object_get(s, "required_met")),
+	         (long long)json_integer_value(json_object_get(s, "required_items")));
+	json_decref(a);
+}
+
+static void controls_page(struct web_req *q, struct web_reply *r, const struct web_service *svc)
+{
+	json_t *a = web_req_assessment(q, svc), *c, *it;
+	struct html_page pg;
+	char title[200];
+	size_t i, k, shown = 0;
+	static const char *const levels[] = {"", "basic", "recommended", NULL};
+	static const char *const verdicts[] = {
+	    "", "compliant", "gap", "not_applicable", "accepted_risk", "not_assessed", NULL};
+
+	if (!a) {
+		message_page(q, r, 500, "評価できませんでした", "The assessment could not be made");
+		return;
+	}
+	snprintf(title, sizeof(title), EN(q) ? "%s — controls" : "%s 対策項目", svc->name);
+	begin(q, r, &pg, title);
+	html_fmt(&r->body,
+	         "<h1>%s</h1>\n<form method=\"get\" action=\"/dashboard/%s/controls\">"
+	         "<p><label for=\"section\">%r</label> <input id=\"section\" name=\"section\" "
+	         "value=\"%s\" size=\"10\" placeholder=\"III.1\"> "
+	         "<label for=\"level\">%r</label> <select id=\"level\" name=\"level\">",
+	         title, svc->slug, EN(q) ? "Section" : "節", q->q_section ? q->q_section : "",
+	         EN(q) ? "Level" : "区分");
+	for (i = 0; levels[i]; i++)
+		html_fmt(&r->body, "<option value=\"%s\"%r>%s</option>", levels[i],
+		         q->q_level && !strcmp(q->q_level, levels[i]) ? " selected" : "",
+		         levels[i][0] ? levels[i] : "-");
+	html_fmt(&r->body,
+	         "</select> <label for=\"verdict\">%r</label> <select id=\"verdict\" "
+	         "name=\"verdict\">",
+	         EN(q) ? "Verdict" : "判定");
+	for (i = 0; verdicts[i]; i++)
+		html_fmt(&r->body, "<option value=\"%s\"%r>%s</option>", verdicts[i],
+		         q->q_verdict && !strcmp(q->q_verdict, verdicts[i]) ? " selected" : "",
+		         verdicts[i][0] ? verdicts[i] : "-");
+	html_fmt(&r->body, "</select> <button type=\"submit\">%r</button></p></form>\n",
+	         EN(q) ? "Filter" : "絞り込む");
+	html_fmt(&r->body,
+	         "<table>\n<thead><tr><th scope=\"col\">%r</th><th scope=\"col\">%r</th>"
+	         "<th scope=\"col\">%r</th><th scope=\"col\">%r</th><th scope=\"col\">%r"
+	         "</th></tr></thead>\n<tbody>\n",
+	         EN(q) ? "Control" : "対策項目", EN(q) ? "Level" : "区分",
+	         EN(q) ? "Declared" : "申告", EN(q) ? "Verdict" : "判定",
+	         EN(q) ? "Evaluation items (value, provenance, verdict)"
+	               : "評価項目（値・出所・判定）");
+	json_array_foreach(json_object_get(a, "controls"), i, c)
+	{
+		if (!web_req_control_matches(q, c))
+			continue;
+		shown++;
+		html_fmt(&r->body, "<tr><td>%s %s</td><td>%s</td><td>%s</td><td>%s%r%s</td><td>",
+		         json_string_value(json_object_get(c, "id")),
+		         json_string_value(json_object_get(c, EN(q) ? "title_en" : "title_ja")),
+		         json_string_value(json_object_get(c, "level")),
+		         json_string_value(json_object_get(c, "status")),
+		         json_string_value(json_object_get(c, "verdict")),
+		         json_string_value(json_object_get(c, "severity")) ? " / " : "",
+		         json_string_value(json_object_get(c, "severity")));
+		json_array_foreach(json_object_get(c, "evaluation_items"), k, it)
+		    html_fmt(&r->body, "%s: %s（%s、%r %s）%s<br>",
+		             json_string_value(json_object_get(it, "id")),
+		             json_string_value(json_object_get(it, "value"))
+		                 ? json_string_value(json_object_get(it, "value"))
+		                 : "-",
+		             json_string_value(json_object_get(it, "provenance")),
+		             EN(q) ? "reference" : "参照値",
+		             json_string_value(json_object_get(it, "reference")),
+		             json_string_value(json_object_get(it, "verdict")));
+		dynbuf_addstr(&r->body, "</td></tr>\n");
+	}
+	html_fmt(&r->body, "</tbody>\n</table>\n<p>%zu %r</p>\n", shown,
+	         EN(q) ? "control(s)" : "件");
+	if (q->role >= WEB_ROLE_OPERATOR) {
+		html_fmt(
+		    &r->body,
+		    "<h2 id=\"attest\">%r</h2>\n<form method=\"post\" "
+		    "action=\"/dashboard/%s/attest\" "
+		    "enctype=\"multipart/form-data\">\n<p><label for=\"control\">%r</label><br>"
+		    "<select id=\"control\" name=\"control\">",
+		    EN(q) ? "Attest a control" : "対策の確認を記録する", svc->slug,
+		    EN(q) ? "Control or evaluation item" : "対策項目・評価項目");
+		json_array_foreach(json_object_get(a, "controls"), i, c)
+		{
+			html_fmt(&r->body, "<option>%s</option>",
+			         json_string_value(json_object_get(c, "id")));
+			json_array_foreach(json_object_get(c, "evaluation_items"), k, it)
+			    html_fmt(&r->body, "<option>%s</option>",
+			             json_string_value(json_object_get(it, "id")));
+		}
+		html_fmt(
+		    &r->body,
+		    "</select></p>\n<p><label for=\"note\">%r</label><br><textarea id=\"note\" "
+		    "name=\"note\" rows=\"3\" cols=\"70\" required "
+		    "maxlength=\"2000\"></textarea></p>\n"
+		    "<p><label for=\"evidence\">%r</label><br><input id=\"evidence\" "
+		    "name=\"evidence\" "
+		    "type=\"file\"></p>\n<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n"
+		    "<p><button type=\"submit\">%r</button></p>\n</form>\n",
+		    EN(q) ? "What was checked, by whom, with what result" : "確認した内容・結果",
+		    EN(q) ? "Evidence file (kept, hashed into the ledger; up to 10 MB)"
+		          : "証拠ファイル（保管し、SHA-256 を証跡台帳に記録。10 MB まで）",
+		    q->csrf, EN(q) ? "Record" : "記録する");
+	}
+	html_page_end(&r->body, &pg, NULL);
+	json_decref(a);
+}
+
+static void service_overview(struct web_req *q, struct web_reply *r, const struct web_service *svc,
+                             double now)
+{
+	struct dynbuf *d = &r->body;
+	struct incident_row *rows = NULL;
+	size_t n = 0, open = 0, due = 0, overdue = 0;
+	struct availability av;
+	struct timeutil_period per;
+	struct sg_error err;
+	char pct[16] = "-";
+	const struct eval_item *it = catalog_item(q->cat, "III.2.1.1.a");
+	const struct reference_value *ref = it ? &it->refs[svc->mcfg->pattern - 1] : NULL;
+
+	memset(&err, 0, sizeof(err));
+	html_fmt(
+	    d,
+	    "<section>\n<h2>%s</h2>\n<p>%r %d · <a href=\"/status/%s\">%r</a> · "
+	    "<a href=\"/dashboard/%s/checks\">%r</a> · <a href=\"/dashboard/%s/maintenance\">%r"
+	    "</a></p>\n",
+	    svc->name, EN(q) ? "Pattern" : "パターン", svc->mcfg->pattern, svc->slug,
+	    EN(q) ? "public status page" : "公開稼働状況ページ", svc->slug,
+	    EN(q) ? "checks and response times" : "監視項目と応答時間", svc->slug,
+	    EN(q) ? "maintenance" : "保守作業");
+	html_fmt(d, "<p><a href=\"/dashboard/%s/reports\">%r</a></p>\n", svc->slug,
+	         EN(q) ? "Reports mailed" : "送付した報告書");
+	web_status_tz_lock();
+	timeutil_period_containing((long long)now, 1, svc->mcfg->hours.timezone, &per);
+	if (availability_for_period(q->s, svc->mcfg, (double)per.start, (double)per.end, now, &av,
+	                            &err) == SG_OK &&
+	    av.percent >= 0)
+		availability_format(av.percent, pct);
+	web_status_tz_unlock();
+	html_fmt(d, "<p>%r %s: %s（%r %s）</p>\n", EN(q) ? "Availability" : "稼働率", per.label,
+	         pct, EN(q) ? "committed" : "約定値", ref ? ref->quantity_text : "-");
+	summary_line(q, d, svc);
+	if (store_monitor_incident_list(q->s, svc->mcfg->service, now - 90 * 86400.0, now + 1,
+	                                &rows, &n, &err) == SG_OK) {
+		for (size_t i = 0; i < n; i++) {
+			struct incident_row full;
+			memset(&full, 0, sizeof(full));
+			if (!(rows[i].resolved_at > 0))
+				open++;
+			if (rows[i].followup_deadline_s > 0 &&
+			    store_monitor_incident_get(q->s, rows[i].id, &full, &err) == SG_OK &&
+			    full.nfollowups == 0) {
+				if (now > full.detected_at + full.followup_deadline_s)
+					overdue++;
+				else
+					due++;
+			}
+			store_monitor_incident_row_release(&full);
+		}
+		html_fmt(d, "<p>%r %zu · %r %zu · %r %zu</p>\n",
+		         EN(q) ? "Open incidents" : "対応中のインシデント", open,
+		         EN(q) ? "Follow-ups due" : "続報の期限前", due,
+		         EN(q) ? "Follow-ups overdue" : "続報の期限超過", overdue);
+		html_fmt(d,
+		         "<table>\n<thead><tr><th scope=\"col\">#</th><th scope=\"col\">%r</th>"
+		         "<th scope=\"col\">%r</th><th scope=\"col\">%r</th><th scope=\"col\">%r"
+		         "</th></tr></thead>\n<tbody>\n",
+		         EN(q) ? "Kind" : "種別", EN(q) ? "Check" : "監視項目",
+		         EN(q) ? "Detected" : "検知", EN(q) ? "Duration" : "継続時間");
+		for (size_t i = 0; i < n && i < 20; i++) {
+			char t[40], dur[32], *name = NULL;
+			/* incidents recorded before check names were kept name their check by id */
+			if (!*rows[i].check_name && rows[i].check_id &&
+			    store_web_check_name(q->s, rows[i].check_id, &name, &err) == SG_OK &&
+			    name) {
+				free(rows[i].check_name);
+				rows[i].check_name = name;
+			}
+			web_status_local_time(rows[i].detected_at, svc->mcfg->hours.timezone, t);
+			fmt_dur((rows[i].resolved_at > 0 ? rows[i].resolved_at : now) -
+			            rows[i].started_at,
+			        dur);
+			html_fmt(
+			    d,
+			    "<tr><td><a href=\"/dashboard/incidents/%lld\">%lld</a></td><td>%s</td>"
+			    "<td>%s</td><td>%s</td><td>%s%r</td></tr>\n",
+			    rows[i].id, rows[i].id, rows[i].kind, rows[i].check_name, t, dur,
+			    rows[i].resolved_at > 0 ? "" : (EN(q) ? " (open)" : "（対応中）"));
+		}
+		dynbuf_addstr(d, "</tbody>\n</table>\n");
+	}
+	for (size_t i = 0; i < n; i++)
+		store_monitor_incident_row_release(&rows[i]);
+	free(rows);
+	dynbuf_addstr(d, "</section>\n");
+}
+
+static void overview(struct web_req *q, struct web_reply *r)
+{
+	struct html_page pg;
+	struct store_ledger_head h;
+	struct sg_error err;
+	long long entries = 0, pending = 0;
+	double oldest = 0;
+	int found = 0;
+	double now = timeutil_now();
+
+	begin(q, r, &pg, EN(q) ? "Overview" : "概要");
+	html_fmt(&r->body, "<h1>%r</h1>\n", EN(q) ? "Overview" : "概要");
+	for (size_t i = 0; i < q->site->n; i++)
+		service_overview(q, r, &q->site->svc[i], now);
+	memset(&err, 0, sizeof(err));
+	memset(&h, 0, sizeof(h));
+	html_fmt(&r->body, "<h2>%r</h2>\n", EN(q) ? "Notifications and ledger" : "通知と証跡台帳");
+	if (store_web_outbox(q->s, &pending, &oldest, &err) == SG_OK)
+		html_fmt(&r->body, "<p>%r %lld%r</p>\n",
+		         EN(q) ? "Messages waiting in the outbox:" : "送信待ちの通知:", pending,
+		         pending && oldest > 0
+		             ? (EN(q) ? " (check the monitor is running)"
+		                      : "（saasguard monitor が動いているか確認してください）")
+		             : "");
+	if (store_ledger_next_seq(q->s, &entries, &err) == SG_OK &&
+	    store_ledger_last_head(q->s, &h, &found, &err) == SG_OK) {
+		char t[32] = "-";
+		if (found)
+			timeutil_utc(h.at_ms / 1000, t);
+		html_fmt(
+		    &r->body,
+		    EN(q)
+		        ? "<p>Ledger: %lld entries; latest signed tree head covers %lld (%s UTC); "
+		          "%lld not yet sealed.</p>\n"
+		        : "<p>証跡台帳: 記録 %lld 件、最新の署名付きツリーヘッドは %lld 件まで（%s "
+		          "UTC）、"
+		          "未封印 %lld 件。</p>\n",
+		    entries, found ? h.tree_size : 0, t, entries - (found ? h.tree_size : 0));
+	}
+	free(h.head);
+	free(h.token);
+	html_page_end(&r->body, &pg, NULL);
+}
+
+/* ---- incident ---- */
+
+static void incident_page(struct web_req *q, struct web_reply *r, const char *notice)
+{
+	struct incident_row x;
+	struct store_web_followup *fu = NULL;
+	struct notification_row *nr = NULL;
+	size_t nfu = 0, nn = 0;
+	struct sg_error err;
+	struct html_page pg;
+	const struct web_service *svc;
+	char title[128], t[40];
+	const char *tz;
+
+	memset(&err, 0, sizeof(err));
+	memset(&x, 0, sizeof(x));
+	if (store_monitor_incident_get(q->s, q->rt->seq, &x, &err) ||
+	    !(svc = web_req_incident_service(q, x.service))) {
+		store_monitor_incident_row_release(&x);
+		message_page(q, r, 404, "インシデントが見つかりません", "No such incident");
+		return;
+	}
+	tz = svc->mcfg->hours.timezone;
+	snprintf(title, sizeof(title), EN(q) ? "Incident %lld" : "インシデント %lld", x.id);
+	begin(q, r, &pg, title);
+	html_fmt(&r->body, "<h1>%s — %s</h1>\n", title, svc->name);
+	if (notice)
+		html_fmt(&r->body, "<p class=\"banner up\" role=\"status\">%s</p>\n", notice);
+	html_fmt(&r->body, "<dl>\n<dt>%r</dt><dd>%s (%s)</dd>\n<dt>%r</dt><dd>%s</dd>\n",
+	         EN(q) ? "Kind" : "種別", x.kind, x.item_id, EN(q) ? "Check" : "監視項目",
+	         x.check_name);
+	html_fmt(&r->body, "<dt>%r</dt><dd>%s</dd>\n", EN(q) ? "Summary" : "概要", x.summary);
+	dynbuf_addstr(&r->body, "</dl>\n");
+	html_fmt(&r->body, "<h2>%r</h2>\n<ol class=\"timeline\">\n", EN(q) ? "Timeline" : "経過");
+	web_status_local_time(x.started_at, tz, t);
+	html_fmt(&r->body, "<li>%s %r</li>\n", t, EN(q) ? "first failure" : "最初の失敗");
+	web_status_local_time(x.detected_at, tz, t);
+	html_fmt(&r->body, "<li>%s %r</li>\n", t, EN(q) ? "detected (confirmed)" : "検知（確定）");
+	if (store_monitor_notifications_of(q->s, x.id, &nr, &nn, &err) == SG_OK)
+		for (size_t i = 0; i < nn; i++) {
+			web_status_local_time(
+			    nr[i].delivered_at > 0 ? nr[i].delivered_at : nr[i].created_at, tz, t);
+			html_fmt(&r->body, "<li>%s %s → %s (%s): %r</li>\n", t, nr[i].purpose,
+			         nr[i].audience, nr[i].channel,
+			         nr[i].delivered_at > 0 ? (EN(q) ? "delivered" : "送信済み")
+			                                : (EN(q) ? "waiting" : "送信待ち"));
+			store_monitor_notification_row_release(&nr[i]);
+		}
+	free(nr);
+	if (store_web_followups(q->s, x.id, &fu, &nfu, &err) == SG_OK)
+		for (size_t i = 0; i < nfu; i++) {
+			web_status_local_time(fu[i].sent_at, tz, t);
+			html_fmt(&r->body, "<li>%s %r: %s</li>\n", t, EN(q) ? "follow-up" : "続報",
+			         fu[i].message);
+		}
+	store_web_followups_free(fu, nfu);
+	if (x.resolved_at > 0) {
+		web_status_local_time(x.resolved_at, tz, t);
+		html_fmt(&r->body, "<li>%s %r</li>\n", t, EN(q) ? "resolved" : "復旧");
+	}
+	dynbuf_addstr(&r->body, "</ol>\n");
+	if (q->role >= WEB_ROLE_OPERATOR)
+		html_fmt(
+		    &r->body,
+		    "<h2>%r</h2>\n<form method=\"post\" "
+		    "action=\"/dashboard/incidents/%lld/followup\">\n"
+		    "<p><label for=\"message\">%r</label><br>"
+		    "<textarea id=\"message\" name=\"message\" rows=\"8\" cols=\"70\" required "
+		    "maxlength=\"20000\"></textarea></p>\n"
+		    "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n"
+		    "<p><button type=\"submit\">%r</button></p>\n</form>\n",
+		    EN(q) ? "Send a follow-up (III.1.1.8)" : "続報を送る（III.1.1.8）", x.id,
+		    EN(q) ? "Text sent to the admin contacts and shown on the status page"
+		          : "管理者窓口へ送信し、稼働状況ページにも掲載する本文",
+		    q->csrf, EN(q) ? "Send" : "送信");
+	html_page_end(&r->body, &pg, NULL);
+	store_monitor_incident_row_release(&x);
+}
+
+static void followup_post(struct web_req *q, struct web_reply *r)
+{
+	struct incident_row x;
+	const struct web_service *svc;
+	struct sg_error err;
+	size_t n = 0;
+	const char *msg = q->form ? web_form_get(q->form, "message") : NULL;
+	char *text;
+	char note[160];
+
+	if (!form_csrf_ok(q, q->csrf)) {
+		message_page(q, r, 403,
+		             "この操作は受け付けられません（CSRF トークンが一致しません）",
+		             "Refused: the CSRF token does not match");
+		return;
+	}
+	memset(&err, 0, sizeof(err));
+	err.lang = q->lang;
+	memset(&x, 0, sizeof(x));
+	if (store_monitor_incident_get(q->s, q->rt->seq, &x, &err) ||
+	    !(svc = web_req_incident_service(q, x.service))) {
+		store_monitor_incident_row_release(&x);
+		message_page(q, r, 404, "インシデントが見つかりません", "No such incident");
+		return;
+	}
+	store_monitor_incident_row_release(&x);
+	/* Browsers send CR LF in a textarea; the text is stored with LF. */
+	text = xstrdup(msg ? msg : "");
+	for (char *p = text, *o = text;; p++) {
+		if (*p != '\r')
+			*o++ = *p;
+		if (!*p)
+			break;
+	}
+	if (web_action_followup(q->s, svc->profile, q->rt->seq, text, q->user, timeutil_now(), &n,
+	                        &err)) {
+		free(text);
+		r->status = err.code == SG_ERR_INPUT ? 400 : 500;
+		incident_page(q, r, err.msg);
+		return;
+	}
+	free(text);
+	snprintf(note, sizeof(note),
+	         EN(q) ? "Recorded the follow-up and queued it for %zu admin contact(s)."
+	               : "続報を記録し、管理者窓口 %zu 件宛てに送信待ちにしました。",
+	         n);
+	incident_page(q, r, note);
+}
+
+/* ---- checks and charts ---- */
+
+static void checks_page(struct web_req *q, struct web_reply *r, const struct web_service *svc)
+{
+	struct html_page pg;
+	struct sg_error err;
+	char title[200];
+
+	memset(&err, 0, sizeof(err));
+	snprintf(title, sizeof(title), EN(q) ? "%s — checks" : "%s 監視項目", svc->name);
+	begin(q, r, &pg, title);
+	html_fmt(&r->body, "<h1>%s</h1>\n", title);
+	for (size_t i = 0; i < svc->mcfg->nchecks; i++) {
+		const struct check_def *c = &svc->mcfg->checks[i];
+		long long id = 0, iv = 0;
+		int confirmed = 0;
+		char st[16] = "";
+		if (store_web_check_id(q->s, svc->mcfg->service, c->name, &id, &err) || !id)
+			continue;
+		store_monitor_open_interval(q->s, id, &iv, st, &confirmed, &err);
+		html_fmt(&r->body,
+		         "<section>\n<h2>%s</h2>\n<p>%s · %s · %s · %r %s%r</p>\n"
+		         "<p><img src=\"/dashboard/%s/checks/%lld/chart.svg\" width=\"640\" "
+		         "height=\"220\" alt=\"%r %s\"></p>\n</section>\n",
+		         c->name, monitor_config_kind_name(c->kind),
+		         monitor_config_type_name(c->type), c->target, EN(q) ? "state" : "状態",
+		         st[0] ? st : "-",
+		         svc->checks[i].is_public ? "" : (EN(q) ? " · not public" : " · 非公開"),
+		         svc->slug, id,
+		         EN(q) ? "Daily response times (median and 95th percentile) of"
+		               : "日ごとの応答時間（中央値と95パーセンタイル）:",
+		         c->name);
+	}
+	html_page_end(&r->body, &pg, NULL);
+}
+
+#define CHART_DAYS 30
+
+static void chart(struct web_req *q, struct web_reply *r, const struct web_service *svc)
+{
+	double p50[CHART_DAYS], p95[CHART_DAYS], top = 1;
+	char days[CHART_DAYS][16];
+	double now = timeutil_now();
+	struct sg_error err;
+	long long id = 0;
+	int found = 0;
+	struct dynbuf *d = &r->body;
+
+	memset(&err, 0, sizeof(err));
+	for (size_t i = 0; i < svc->mcfg->nchecks && !found; i++)
+		if (store_web_check_id(q->s, svc->mcfg->service, svc->mcfg->checks[i].name, &id,
+		                       &err) == SG_OK &&
+		    id == q->rt->seq)
+			found = 1;
+	if (!found) {
+		message_page(q, r, 404, "監視項目が見つかりません", "No such check");
+		return;
+	}
+	for (int i = 0; i < CHART_DAYS; i++) {
+		uint64_t hist[LAT_BUCKETS];
+		long long n = 0, nf = 0;
+		double gap = 0;
+		web_status_local_day(now - (CHART_DAYS - 1 - i) * 86400.0,
+		                     svc->mcfg->hours.timezone, days[i]);
+		p50[i] = p95[i] = -1;
+		if (store_monitor_daily_sum(q->s, id, days[i], days[i], hist, &n, &nf, &gap,
+		                            &err) == SG_OK &&
+		    n > 0) {
+			p50[i] = lat_quantile(hist, 0.5);
+			p95[i] = lat_quantile(hist, 0.95);
+			if (p95[i] > top)
+				top = p95[i];
+		}
+	}
+	top = pow(10, ceil(log10(top))); /* a round scale */
+	r->status = 200;
+	r->type = "image/svg+xml";
+	html_fmt(
+	    d,
+	    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"220\" "
+	    "viewBox=\"0 0 640 220\" role=\"img\" aria-labelledby=\"t\">"
+	    "<title id=\"t\">%r %s — %s</title>"
+	    "<rect width=\"640\" height=\"220\" fill=\"#ffffff\"/>"
+	    "<line x1=\"60\" y1=\"190\" x2=\"630\" y2=\"190\" stroke=\"#595959\"/>"
+	    "<line x1=\"60\" y1=\"10\" x2=\"60\" y2=\"190\" stroke=\"#595959\"/>"
+	    "<g font-family=\"sans-serif\" font-size=\"11\" fill=\"#1a1a1a\">"
+	    "<text x=\"55\" y=\"14\" text-anchor=\"end\">%.0f ms</text>"
+	    "<text x=\"55\" y=\"190\" text-anchor=\"end\">0</text>"
+	    "<text x=\"60\" y=\"206\">%s</text><text x=\"630\" y=\"206\" text-anchor=\"end\">%s"
+	    "</text><text x=\"400\" y=\"14\" fill=\"#a3111f\">p95</text>"
+	    "<text x=\"440\" y=\"14\" fill=\"#0b57a4\">p50</text></g>",
+	    EN(q) ? "Response times of" : "応答時間:", days[0], days[CHART_DAYS - 1], top, days[0],
+	    days[CHART_DAYS - 1]);
+	for (int k = 0; k < 2; k++) {
+		const double *v = k ? p50 : p95;
+		html_fmt(d, "<polyline fill=\"none\" stroke=\"%r\" stroke-width=\"2\" points=\"",
+		         k ? "#0b57a4" : "#a3111f");
+		for (int i = 0; i < CHART_DAYS; i++)
+			if (v[i] >= 0)
+				dynbuf_printf(d, "%.1f,%.1f ", 60 + i * (570.0 / (CHART_DAYS - 1)),
+				              190 - v[i] / top * 180);
+		dynbuf_addstr(d, "\"/>");
+	}
+	dynbuf_addstr(d, "</svg>\n");
+}
+
+/* ---- maintenance ---- */
+
+/* "2026-12-10T02:00" in zone tz -> seconds; -1 when malformed. */
+static double parse_local(const char *v, const char *tz)
+{
+	struct tm tm;
+	int y, mo, d, h, mi;
+	char tail;
+	double t;
+
+	if (!v || sscanf(v, "%4d-%2d-%2dT%2d:%2d%c", &y, &mo, &d, &h, &mi, &tail) != 5 || mo < 1 ||
+	    mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || y < 2000 || y > 2200)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	web_status_tz_lock();
+	t = (double)timeutil_mktime(&tm, tz);
+	web_status_tz_unlock();
+	return t;
+}
+
+static void maintenance_page(struct web_req *q, struct web_reply *r, const struct web_service *svc,
+                             const char *notice, int ok)
+{
+	struct html_page pg;
+	struct store_web_maintenance *m = NULL;
+	size_t n = 0;
+	struct sg_error err;
+	char title[200], a[40], b[40];
+	double now = timeutil_now();
+	const char *tz = svc->mcfg->hours.timezone;
+
+	memset(&err, 0, sizeof(err));
+	snprintf(title, sizeof(title), EN(q) ? "%s — maintenance" : "%s 保守作業", svc->name);
+	begin(q, r, &pg, title);
+	html_fmt(&r->body, "<h1>%s</h1>\n", title);
+	if (notice)
+		html_fmt(&r->body, "<p class=\"banner %r\" role=\"status\">%s</p>\n",
+		         ok ? "up" : "down", notice);
+	html_fmt(&r->body, "<h2>%r</h2>\n<ul>\n", EN(q) ? "Scheduled" : "予定と実績");
+	for (size_t i = 0; i < svc->mcfg->nmaint; i++) {
+		const struct maintenance_window *w = &svc->mcfg->maint[i];
+		if (w->end < now - 90 * 86400.0)
+			continue;
+		web_status_local_time(w->start, tz, a);
+		web_status_local_time(w->end, tz, b);
+		html_fmt(&r->body, "<li>%s – %s %s（%r）</li>\n", a, b, w->note ? w->note : "",
+		         EN(q) ? "profile" : "プロファイル");
+	}
+	if (store_web_maintenance_list(q->s, svc->mcfg->service, now - 90 * 86400.0, &m, &n,
+	                               &err) == SG_OK)
+		for (size_t i = 0; i < n; i++) {
+			web_status_local_time(m[i].start, tz, a);
+			web_status_local_time(m[i].end, tz, b);
+			html_fmt(&r->body, "<li>%s – %s %s（%r %s）</li>\n", a, b, m[i].note,
+			         EN(q) ? "announced from the web by" : "Web から告知:",
+			         m[i].announced_by);
+		}
+	store_web_maintenance_free(m, n);
+	dynbuf_addstr(&r->body, "</ul>\n");
+	if (q->role >= WEB_ROLE_OPERATOR)
+		html_fmt(&r->body,
+		         "<h2>%r</h2>\n<p>%r</p>\n"
+		         "<form method=\"post\" action=\"/dashboard/%s/maintenance\">\n"
+		         "<p><label for=\"start\">%r（%s）</label><br><input id=\"start\" "
+		         "name=\"start\" "
+		         "type=\"datetime-local\" required></p>\n"
+		         "<p><label for=\"end\">%r（%s）</label><br><input id=\"end\" name=\"end\" "
+		         "type=\"datetime-local\" required></p>\n"
+		         "<p><label for=\"note\">%r</label><br><textarea id=\"note\" name=\"note\" "
+		         "rows=\"3\" cols=\"70\" required maxlength=\"2000\"></textarea></p>\n"
+		         "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n"
+		         "<p><button type=\"submit\">%r</button></p>\n</form>\n",
+		         EN(q) ? "Announce maintenance" : "保守作業を告知する",
+		         EN(q)
+		             ? "Mailed to every user now and shown on the status page. To exclude "
+		               "it from "
+		               "the availability figure, also add it to the profile's maintenance: "
+		               "section (the availability accounting reads the profile)."
+		             : "利用者全員にただちにメールで告知し、稼働状況ページに掲載します。稼"
+		               "働率の計算から"
+		               "除外するには、プロファイルの maintenance: "
+		               "にも追記してください（稼働率の計算は"
+		               "プロファイルを読みます）。",
+		         svc->slug, EN(q) ? "Start" : "開始", tz, EN(q) ? "End" : "終了", tz,
+		         EN(q) ? "Work (shown to users)" : "作業内容（利用者に表示されます）",
+		         q->csrf, EN(q) ? "Announce" : "告知する");
+	html_page_end(&r->body, &pg, NULL);
+}
+
+static void maintenance_post(struct web_req *q, struct web_reply *r, const struct web_service *svc)
+{
+	const char *tz = svc->mcfg->hours.timezone;
+	double start, end;
+	struct sg_error err;
+	size_t n = 0;
+	char note[160];
+
+	if (!form_csrf_ok(q, q->csrf)) {
+		message_page(q, r, 403,
+		             "この操作は受け付けられません（CSRF トークンが一致しません）",
+		             "Refused: the CSRF token does not match");
+		return;
+	}
+	if (q->role < WEB_ROLE_OPERATOR) {
+		message_page(q, r, 403, "この操作の権限がありません（operator 以上が必要です）",
+		             "Forbidden: this needs the operator role");
+		return;
+	}
+	memset(&err, 0, sizeof(err));
+	err.lang = q->lang;
+	start = parse_local(web_form_get(q->form, "start"), tz);
+	end = parse_local(web_form_get(q->form, "end"), tz);
+	if (start < 0 || end < 0 ||
+	    web_action_maintenance(q->s, svc->profile, tz, start, end,
+	                           web_form_get(q->form, "note"), q->user, timeutil_now(), &n,
+	                           &err)) {
+		r->status = 400;
+		maintenance_page(q, r, svc,
+		                 err.msg[0] ? err.msg
+		                            : (EN(q) ? "Give the start and end as date and time."
+		                                     : "開始と終了を日時で指定してください。"),
+		                 0);
+		return;
+	}
+	snprintf(note, sizeof(note),
+	         EN(q) ? "Announced; the mail is queued for %zu user address(es)."
+	               : "告知しました。利用者 %zu 件宛てにメールを送信待ちにしました。",
+	         n);
+	maintenance_page(q, r, svc, note, 1);
+}
+
+static void attest_post(struct web_req *q, struct web_reply *r, const struct web_service *svc)
+{
+	struct sg_error err;
+	long long seq = -1;
+	char sha[65], note[256];
+	struct html_page pg;
+
+	if (!form_csrf_ok(q, q->csrf)) {
+		message_page(q, r, 403,
+		             "この操作は受け付けられません（CSRF トークンが一致しません）",
+		             "Refused: the CSRF token does not match");
+		return;
+	}
+	if (q->role < WEB_ROLE_OPERATOR) {
+		message_page(q, r, 403, "この操作の権限がありません（operator 以上が必要です）",
+		             "Forbidden: this needs the operator role");
+		return;
+	}
+	memset(&err, 0, sizeof(err));
+	err.lang = q->lang;
+	if (web_action_attest(
+	        q->s, q->cat, web_form_get(q->form, "control"), web_form_get(q->form, "note"),
+	        q->upload ? dynbuf_ptr(q->upload) : NULL, q->upload ? dynbuf_len(q->upload) : 0,
+	        q->upload_name, q->user, &seq, sha, &err)) {
+		r->status = err.code == SG_ERR_INPUT || err.code == SG_ERR_NOT_FOUND ? 400 : 500;
+		begin(q, r, &pg, EN(q) ? "Attestation" : "確認の記録");
+		html_fmt(&r->body, "<h1>%r</h1>\n<p class=\"banner down\" role=\"alert\">%s</p>\n",
+		         EN(q) ? "Not recorded" : "記録できませんでした", err.msg);
+		html_page_end(&r->body, &pg, NULL);
+		return;
+	}
+	snprintf(note, sizeof(note),
+	         EN(q) ? "Recorded in the evidence ledger as entry %lld%s%s."
+	               : "証跡台帳に記録しました（記録 %lld%s%s）。",
+	         seq, sha[0] ? ", SHA-256 " : "", sha);
+	begin(q, r, &pg, EN(q) ? "Attestation" : "確認の記録");
+	html_fmt(&r->body,
+	         "<h1>%r</h1>\n<p class=\"banner up\" role=\"status\">%s</p>\n"
+	         "<p><a href=\"/dashboard/%s/controls\">%r</a></p>\n",
+	         EN(q) ? "Attestation" : "確認の記録", note, svc->slug,
+	         EN(q) ? "Back to the controls" : "対策項目へ戻る");
+	html_page_end(&r->body, &pg, NULL);
+}
+
+/* ---- reports ---- */
+
+static void reports_page(struct web_req *q, struct web_reply *r, const struct web_service *svc)
+{
+	struct store_web_report *x = NULL;
+	size_t n = 0;
+	struct sg_error err;
+	struct html_page pg;
+	char title[200], t[40];
+
+	memset(&err, 0, sizeof(err));
+	if (store_web_reports(q->s, svc->mcfg->service, &x, &n, &err)) {
+		message_page(q, r, 500, "報告書の一覧を読めませんでした",
+		             "Could not read the reports");
+		return;
+	}
+	if (q->rt->seq > 0) { /* a download: only a file the store lists, unchanged since */
+		struct dynbuf f = DYNBUF_INIT;
+		char hex[65] = "";
+		for (size_t i = 0; i < n; i++)
+			if (x[i].rowid == q->rt->seq &&
+			    fileio_sha256_hex(x[i].path, hex, &err) == SG_OK &&
+			    !strcmp(hex, x[i].sha256) &&
+			    fileio_read(x[i].path, 64u << 20, &f, &err) == SG_OK) {
+				const char *dot = strrchr(x[i].path, '.');
+				r->status = 200;
+				r->type = dot && !strcmp(dot, ".pdf") ? "application/pdf"
+				          : dot && !strcmp(dot, ".json")
+				              ? "application/json"
+				              : "text/html; charset=utf-8";
+				dynbuf_add(&r->body, dynbuf_ptr(&f), dynbuf_len(&f));
+			}
+		dynbuf_release(&f);
+		store_web_reports_free(x, n);
+		if (r->status != 200)
+			message_page(q, r, 404, "報告書が見つからないか、送付後に変更されています",
+			             "No such report, or it changed after it was mailed");
+		return;
+	}
+	snprintf(title, sizeof(title), EN(q) ? "%s — reports" : "%s 報告書", svc->name);
+	begin(q, r, &pg, title);
+	html_fmt(
+	    &r->body,
+	    "<h1>%s</h1>\n<p>%r</p>\n<table>\n<thead><tr><th scope=\"col\">%r</th>"
+	    "<th scope=\"col\">%r</th><th scope=\"col\">%r</th><th scope=\"col\">"
+	    "SHA-256</th></tr></thead>\n<tbody>\n",
+	    title,
+	    EN(q) ? "Reports the monitor wrote and mailed when a period closed (saasguard report "
+	            "writes others on demand)."
+	          : "監視デーモンが期間の締めに作成し送付した報告書です（任意の期間は saasguard "
+	            "report で作成できます）。",
+	    EN(q) ? "Period" : "期間", EN(q) ? "Audience" : "宛先", EN(q) ? "Mailed" : "送付");
+	for (size_t i = 0; i < n; i++) {
+		web_status_local_time(x[i].delivered_at, svc->mcfg->hours.timezone, t);
+		html_fmt(&r->body,
+		         "<tr><td><a href=\"/dashboard/%s/reports/%lld\">%s</a></td><td>%s</td>"
+		         "<td>%s（%lld）</td><td><code>%s</code></td></tr>\n",
+		         svc->slug, x[i].rowid, x[i].period, x[i].audience, t, x[i].recipients,
+		         x[i].sha256);
+	}
+	if (!n)
+		html_fmt(&r->body, "<tr><td colspan=\"4\">%r</td></tr>\n",
+		         EN(q) ? "None yet." : "まだありません。");
+	dynbuf_addstr(&r->body, "</tbody>\n</table>\n");
+	html_page_end(&r->body, &pg, NULL);
+	store_web_reports_free(x, n);
+}
+
+/* ---- dispatch ---- */
+
+void web_dash_handle(struct web_req *q, struct web_reply *r)
+{
+	const struct web_service *svc;
+
+	switch (q->rt->id) {
+	case WEB_R_LOGIN:
+		if (q->rt->is_post)
+			login_post(q, r);
+		else if (q->role)
+			redirect(r, "/dashboard/");
+		else
+			login_form(q, r, NULL);
+		return;
+	case WEB_R_LOGOUT:
+		logout(q, r);
+		return;
+	default:
+		break;
+	}
+	if (!q->role || q->via_token) {
+		redirect(r, "/login");
+		return;
+	}
+	switch (q->rt->id) {
+	case WEB_R_DASHBOARD:
+		overview(q, r);
+		return;
+	case WEB_R_DASH_INCIDENT:
+		incident_page(q, r, NULL);
+		return;
+	case WEB_R_DASH_FOLLOWUP:
+		if (q->role < WEB_ROLE_OPERATOR) {
+			message_page(q, r, 403,
+			             "この操作の権限がありません（operator 以上が必要です）",
+			             "Forbidden: this needs the operator role");
+			return;
+		}
+		followup_post(q, r);
+		return;
+	case WEB_R_DASH_REPORTS:
+		if (!(svc = web_req_service(q, q->rt->slug))) {
+			message_page(q, r, 404, "サービスが見つかりません", "No such service");
+			return;
+		}
+		reports_page(q, r, svc);
+		return;
+	case WEB_R_DASH_CONTROLS:
+	case WEB_R_DASH_ATTEST:
+		if (!(svc = web_req_service(q, q->rt->slug))) {
+			message_page(q, r, 404, "サービスが見つかりません", "No such service");
+			return;
+		}
+		if (q->rt->id == WEB_R_DASH_ATTEST)
+			attest_post(q, r, svc);
+		else
+			controls_page(q, r, svc);
+		return;
+	case WEB_R_DASH_MAINT:
+		if (!(svc = web_req_service(q, q->rt->slug))) {
+			message_page(q, r, 404, "サービスが見つかりません", "No such service");
+			return;
+		}
+		if (q->rt->is_post)
+			maintenance_post(q, r, svc);
+		else
+			maintenance_page(q, r, svc, NULL, 0);
+		return;
+	case WEB_R_DASH_CHECKS:
+	case WEB_R_CHART:
+		if (!(svc = web_req_service(q, q->rt->slug))) {
+			message_page(q, r, 404, "サービスが見つかりません", "No such service");
+			return;
+		}
+		if (q->rt->id == WEB_R_CHART)
+			chart(q, r, svc);
+		else
+			checks_page(q, r, svc);
+		return;
+	default:
+		message_page(q, r, 404, "ページが見つかりません", "Page not found");
+	}
+}

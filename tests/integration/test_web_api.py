@@ -1,0 +1,494 @@
+"""`saasguard user`, `saasguard token`, login, sessions, CSRF, roles, the
+REST API (every response validated against the OpenAPI 3.1 document with
+ajv) and /metrics."""
+import glob
+import html
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import unittest
+import urllib.parse
+
+import sg
+import webserve
+
+PASSWORDS = {"alice": "correct horse battery", "olga": "operator password 1",
+             "vic": "viewer password 12"}
+ROLES = {"alice": "admin", "olga": "operator", "vic": "viewer"}
+
+
+def add_user(test, d, db, name, role, password):
+    pf = os.path.join(d, f"{name}.pw")
+    with open(pf, "w") as f:
+        f.write(password + "\n")
+    os.chmod(pf, 0o600)
+    r = sg.run("user", "add", name, "--role", role, "--password-file", pf, "--db", db)
+    test.assertEqual(r.code, 0, repr(r))
+
+
+def add_token(test, db, name, role):
+    r = sg.run("token", "add", name, "--role", role, "--db", db)
+    test.assertEqual(r.code, 0, repr(r))
+    tok = r.out.strip()
+    test.assertRegex(tok, r"^sg_[A-Za-z0-9_-]{43}$")
+    return tok
+
+
+class OpenAPI:
+    """Picks the schema of a response from the OpenAPI document and
+    validates bodies against it with ajv (JSON Schema 2020-12)."""
+
+    def __init__(self, doc, work):
+        self.doc = doc
+        self.work = work
+        self.n = 0
+
+    def schema_for(self, path, method, status):
+        for tmpl, item in self.doc["paths"].items():
+            rx = "^" + re.sub(r"\{[^}]+\}", "[^/]+", re.escape(tmpl).replace(r"\{", "{")
+                              .replace(r"\}", "}")) + "$"
+            if re.match(rx, path.split("?")[0]) and method.lower() in item:
+                resp = item[method.lower()]["responses"][str(status)]
+                if "$ref" in resp:
+                    resp = self.doc["components"]["responses"][resp["$ref"].split("/")[-1]]
+                return resp["content"]["application/json"]["schema"]
+        raise AssertionError(f"{method} {path} {status} is not in the OpenAPI document")
+
+    def validate(self, test, path, method, status, body):
+        schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+                  "components": self.doc["components"]}
+        schema.update(self.schema_for(path, method, status))
+        self.n += 1
+        sf = os.path.join(self.work, f"s{self.n}.json")
+        df = os.path.join(self.work, f"d{self.n}.json")
+        with open(sf, "w") as f:
+            json.dump(schema, f)
+        with open(df, "w") as f:
+            json.dump(body, f)
+        p = subprocess.run([sg.ajv(), "validate", "--spec=draft2020", "-c", "ajv-formats",
+                            "--strict=false", "--all-errors", "-s", sf, "-d", df],
+                           capture_output=True, text=True, timeout=120,
+                           cwd=os.path.join(sg.ROOT, "tests"))
+        test.assertEqual(p.returncode, 0, f"{method} {path} {status}: {p.stdout}{p.stderr}\n"
+                         f"{json.dumps(body, ensure_ascii=False)[:2000]}")
+
+
+class Api(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.h = unittest.TestCase()
+        cls.dir, cls.db, cls.prof = webserve.fixture(cls.h)
+        for n, pw in PASSWORDS.items():
+            add_user(cls.h, cls.dir, cls.db, n, ROLES[n], pw)
+        cls.tok = {role: add_token(cls.h, cls.db, f"t-{role}", role)
+                   for role in ("admin", "operator", "viewer")}
+        cls.srv = webserve.Server(cls.h, cls.prof, "--db", cls.db)
+        status, _, body = cls.srv.get("/api/v1/openapi.json")
+        assert status == 200
+        cls.api = OpenAPI(json.loads(body), sg.scratch(cls.h))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.h.doCleanups()
+
+    def call(self, path, token=None, method="GET", body=None, validate=True):
+        headers = {}
+        if token:
+            headers["Authorization"] = "Bearer " + token
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        status, h, raw = self.srv.request(path, method=method, headers=headers, body=data)
+        j = json.loads(raw) if raw else None
+        if validate:
+            self.api.validate(self, path, method, status, j)
+        return status, j
+
+    def test_openapi_is_3_1(self):
+        self.assertEqual(self.api.doc["openapi"], "3.1.0")
+
+    def test_every_read_endpoint_validates(self):
+        t = self.tok["viewer"]
+        for path in ("/api/v1/services", "/api/v1/services/payroll",
+                     "/api/v1/services/payroll/incidents",
+                     "/api/v1/services/payroll/availability?month=2026-11",
+                     "/api/v1/services/payroll/availability",
+                     "/api/v1/services/payroll/checks", "/api/v1/incidents/1",
+                     "/api/v1/services/payroll/assessment",
+                     "/api/v1/services/payroll/controls?section=III.1&level=basic",
+                     "/api/v1/ledger/head", "/api/v1/ledger/proofs/0"):
+            status, j = self.call(path, t)
+            self.assertEqual(status, 200, (path, j))
+        status, j = self.call("/api/v1/services/payroll/availability?month=2026-11", t)
+        r = sg.run("availability", self.prof, "--month", "2026-11", "--db", self.db, "--format",
+                   "json", env=webserve.ENV)
+        self.assertEqual(j["availability"], r.json()["availability"])
+        status, j = self.call("/api/v1/services/payroll/controls?section=III.1&level=basic", t)
+        ids = [c["id"] for c in j["controls"]]
+        self.assertTrue(ids and all(i.startswith("III.1.") and c["level"] == "basic"
+                                    for i, c in zip(ids, j["controls"])), ids)
+        status, a = self.call("/api/v1/services/payroll/assessment", t)
+        self.assertEqual(len(a["controls"]), 68)
+        status, j = self.call("/api/v1/services/payroll/checks", t)
+        self.assertIn("api-latency", [c["name"] for c in j["checks"]])  # operators see all
+        for path in ("/api/v1/services/nosuch", "/api/v1/incidents/999",
+                     "/api/v1/ledger/proofs/99999"):
+            status, j = self.call(path, t)
+            self.assertEqual(status, 404, path)
+        status, j = self.call("/api/v1/services/payroll/availability?month=2026-13", t)
+        self.assertEqual(status, 400)
+
+    def test_tokens_and_roles(self):
+        for path in ("/api/v1/services", "/api/v1/incidents/1", "/api/v1/users"):
+            status, j = self.call(path)
+            self.assertEqual(status, 401, path)
+            status, j = self.call(path, "sg_" + "x" * 43)
+            self.assertEqual(status, 401, path)
+        # each role's forbidden routes
+        status, _ = self.call("/api/v1/incidents/2/followups", self.tok["viewer"], "POST",
+                              {"message": "閲覧者からは送れません"})
+        self.assertEqual(status, 403)
+        status, _ = self.call("/api/v1/users", self.tok["viewer"])
+        self.assertEqual(status, 403)
+        status, _ = self.call("/api/v1/users", self.tok["operator"])
+        self.assertEqual(status, 403)
+        status, j = self.call("/api/v1/users", self.tok["admin"])
+        self.assertEqual(status, 200)
+        self.assertEqual(sorted(u["name"] for u in j["users"]), sorted(PASSWORDS))
+
+    def test_revoked_token_is_refused(self):
+        tok = add_token(self, self.db, "short-lived", "viewer")
+        self.assertEqual(self.call("/api/v1/services", tok)[0], 200)
+        r = sg.run("token", "revoke", "short-lived", "--db", self.db)
+        self.assertEqual(r.code, 0, repr(r))
+        self.assertEqual(self.call("/api/v1/services", tok)[0], 401)
+        r = sg.run("token", "list", "--db", self.db, lang="en")
+        self.assertRegex(r.out, r"short-lived\s+viewer .* revoked")
+        self.assertNotIn(tok, r.out)
+        with sqlite3.connect(self.db) as c:
+            rows = c.execute("SELECT hex(token_hash) FROM web_tokens").fetchall()
+        self.assertNotIn(tok, json.dumps(rows))
+
+    def test_followup_through_the_api_is_recorded_with_the_token_name(self):
+        status, j = self.call("/api/v1/incidents/4/followups", self.tok["operator"], "POST",
+                              {"message": "API からの続報です。"})
+        self.assertEqual(status, 201, j)
+        self.assertEqual(j["recorded_by"], "token:t-operator")
+        with sqlite3.connect(self.db) as c:
+            e = [json.loads(x[0]) for x in c.execute(
+                "SELECT entry FROM ledger_entries WHERE type = 'followup_recorded'")]
+        self.assertTrue(any(x["payload"].get("by") == "token:t-operator" and
+                            x["payload"]["incident"] == 4 for x in e), e)
+        status, j = self.call("/api/v1/incidents/4", self.tok["viewer"])
+        self.assertIn("API からの続報です。", [f["message"] for f in j["followup_texts"]])
+        status, j = self.call("/api/v1/incidents/4/followups", self.tok["operator"], "POST",
+                              {"text": "wrong field"})
+        self.assertEqual(status, 400)
+
+    def test_maintenance_through_the_api(self):
+        body = {"start": "2026-12-10T02:00+09:00", "end": "2026-12-10T03:30+09:00",
+                "note": "ストレージの増設作業"}
+        status, _ = self.call("/api/v1/services/payroll/maintenance", self.tok["viewer"], "POST",
+                              body)
+        self.assertEqual(status, 403)
+        status, j = self.call("/api/v1/services/payroll/maintenance", self.tok["operator"],
+                              "POST", dict(body, start="2026-12-10 02:00"))
+        self.assertEqual(status, 400)  # a time without a zone is refused
+        status, j = self.call("/api/v1/services/payroll/maintenance", self.tok["operator"],
+                              "POST", body)
+        self.assertEqual(status, 201, j)
+        self.assertEqual(j["start"], "2026-12-09T17:00:00Z")
+        status, j = self.call("/api/v1/services/payroll/maintenance", self.tok["viewer"])
+        web = [m for m in j["maintenance"] if m["source"] == "web"]
+        self.assertEqual([m["note"] for m in web], ["ストレージの増設作業"])
+        self.assertEqual(web[0]["announced_by"], "token:t-operator")
+        self.assertTrue(webserve.wait_for(
+            lambda: "ストレージの増設作業" in self.srv.get("/status/payroll")[2], 10))
+
+    def test_metrics_on_loopback(self):
+        status, h, body = self.srv.get("/metrics")
+        self.assertEqual(status, 200)
+        self.assertTrue(h["content-type"].startswith("text/plain; version=0.0.4"))
+        self.assertIn('saasguard_check_up{service="payroll",check="web",kind="liveness"} 1', body)
+        self.assertIn("saasguard_outbox_pending ", body)
+        self.assertIn('saasguard_incidents_open{service="payroll"} 0', body)
+        for line in body.splitlines():
+            if line and not line.startswith("#"):
+                self.assertRegex(line, r'^[a-z_]+(\{[^}]*\})? -?[0-9.e+]+$')
+
+
+def form_of(page):
+    return {m.group(1): html.unescape(m.group(2)) for m in
+            re.finditer(r'name="([a-z_]+)" value="([^"]*)"', page)}
+
+
+class Browserless(unittest.TestCase):
+    """The login flow over plain HTTP, as a browser would do it."""
+
+    def setUp(self):
+        self.dir, self.db, self.prof = webserve.fixture(self, followups=())
+        for n, pw in PASSWORDS.items():
+            add_user(self, self.dir, self.db, n, ROLES[n], pw)
+        self.srv = webserve.Server(self, self.prof, "--db", self.db)
+
+    def cookies(self, h):
+        return h.get("set-cookie", "")
+
+    def login(self, user, password, headers=None):
+        status, h, page = self.srv.get("/login")
+        self.assertEqual(status, 200)
+        m = re.search(r"sg_login=([^;]+)", h["set-cookie"])
+        self.assertIn("HttpOnly", h["set-cookie"])
+        self.assertIn("SameSite=Strict", h["set-cookie"])
+        csrf = form_of(page)["csrf"]
+        self.assertEqual(csrf, m.group(1))
+        body = urllib.parse.urlencode({"user": user, "password": password, "csrf": csrf})
+        hd = {"Content-Type": "application/x-www-form-urlencoded",
+              "Cookie": f"sg_login={m.group(1)}"}
+        hd.update(headers or {})
+        return self.srv.request("/login", method="POST", headers=hd, body=body.encode())
+
+    def session(self, user):
+        status, h, _ = self.login(user, PASSWORDS[user])
+        self.assertEqual(status, 303)
+        self.assertEqual(h["location"], "/dashboard/")
+        c = h["set-cookie"]
+        self.assertIn("HttpOnly", c)
+        self.assertIn("SameSite=Strict", c)
+        self.assertNotIn("Secure", c)  # plain HTTP on loopback
+        return "sg_session=" + re.search(r"sg_session=([^;]+)", c).group(1)
+
+    def test_login_dashboard_followup_logout(self):
+        self.assertEqual(self.srv.get("/dashboard/")[0], 303)
+        cookie = self.session("olga")
+        status, h, page = self.srv.get("/dashboard/", headers={"Cookie": cookie})
+        self.assertEqual(status, 200, page)
+        self.assertEqual(h["cache-control"], "no-store")
+        self.assertIn("給与計算クラウド", page)
+        self.assertIn('href="/dashboard/incidents/1"', page)
+        status, _, page = self.srv.get("/dashboard/incidents/1", headers={"Cookie": cookie})
+        self.assertEqual(status, 200)
+        csrf = form_of(page)["csrf"]
+        post = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+        # a wrong (or missing) CSRF token is refused and nothing is recorded
+        for bad in ("", "sg_" + "A" * 43):
+            status, _, _ = self.srv.request("/dashboard/incidents/1/followup", method="POST",
+                                            headers=post, body=urllib.parse.urlencode(
+                                                {"message": "偽の続報", "csrf": bad}).encode())
+            self.assertEqual(status, 403)
+        # a form posted from another origin is refused
+        status, _, _ = self.srv.request(
+            "/dashboard/incidents/1/followup", method="POST",
+            headers=dict(post, Origin="http://evil.example"),
+            body=urllib.parse.urlencode({"message": "x", "csrf": csrf}).encode())
+        self.assertEqual(status, 403)
+        status, _, page = self.srv.request(
+            "/dashboard/incidents/1/followup", method="POST", headers=post,
+            body=urllib.parse.urlencode({"message": "復旧後の調査結果です。\r\n二行目。",
+                                         "csrf": csrf}).encode())
+        self.assertEqual(status, 200, page)
+        self.assertIn("続報を記録し", page.decode())
+        with sqlite3.connect(self.db) as c:
+            msgs = [x[0] for x in c.execute("SELECT message FROM followups WHERE incident_id=1")]
+            entries = [json.loads(x[0]) for x in c.execute(
+                "SELECT entry FROM ledger_entries WHERE type IN "
+                "('followup_recorded', 'web_login', 'web_logout') ORDER BY seq")]
+        self.assertIn("復旧後の調査結果です。\n二行目。", msgs)
+        self.assertNotIn("偽の続報", msgs)
+        self.assertEqual([(e["type"], e["payload"].get("user") or e["payload"].get("by"))
+                          for e in entries],
+                         [("web_login", "olga"), ("followup_recorded", "olga")])
+        # logout needs the CSRF token too, then the session is gone
+        status, _, _ = self.srv.request("/logout", method="POST", headers=post,
+                                        body=b"csrf=wrong")
+        self.assertEqual(status, 403)
+        status, h, _ = self.srv.request("/logout", method="POST", headers=post,
+                                        body=urllib.parse.urlencode({"csrf": csrf}).encode())
+        self.assertEqual(status, 303)
+        self.assertEqual(self.srv.get("/dashboard/", headers={"Cookie": cookie})[0], 303)
+
+    def test_viewer_cannot_send_followups(self):
+        cookie = self.session("vic")
+        status, _, page = self.srv.get("/dashboard/incidents/1", headers={"Cookie": cookie})
+        self.assertEqual(status, 200)
+        self.assertNotIn("<textarea", page)
+        status, _, page = self.srv.get("/dashboard/", headers={"Cookie": cookie})
+        csrf = form_of(page)["csrf"]
+        status, _, _ = self.srv.request(
+            "/dashboard/incidents/1/followup", method="POST",
+            headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+            body=urllib.parse.urlencode({"message": "x", "csrf": csrf}).encode())
+        self.assertEqual(status, 403)
+
+    def test_wrong_password_and_throttling(self):
+        status, _, page = self.login("olga", "not the password")
+        self.assertEqual(status, 401)
+        self.assertIn("ユーザー名またはパスワードが違います", page.decode())
+        status, _, page = self.login("nobody", "not the password")
+        self.assertEqual(status, 401)  # the same answer for an unknown user
+        for _ in range(4):
+            self.login("olga", "still wrong")
+        status, _, page = self.login("olga", PASSWORDS["olga"])
+        self.assertEqual(status, 429)
+        self.assertIn("15 分間ログインできません", page.decode())
+        # another user from the same address is not yet locked out
+        status, _, _ = self.login("alice", PASSWORDS["alice"])
+        self.assertEqual(status, 303)
+
+    def test_api_tokens_are_throttled_per_address(self):
+        for _ in range(20):
+            status, _, _ = self.srv.request("/api/v1/services",
+                                            headers={"Authorization": "Bearer nope"})
+            self.assertEqual(status, 401)
+        status, _, body = self.srv.request("/api/v1/services",
+                                           headers={"Authorization": "Bearer nope"})
+        self.assertEqual(status, 429)
+
+    def test_login_form_csrf(self):
+        body = urllib.parse.urlencode({"user": "olga", "password": PASSWORDS["olga"],
+                                       "csrf": "forged"})
+        status, _, _ = self.srv.request(
+            "/login", method="POST", body=body.encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded",
+                     "Cookie": "sg_login=other"})
+        self.assertEqual(status, 403)
+
+    def test_passwd_ends_sessions_and_remove(self):
+        cookie = self.session("vic")
+        pf = os.path.join(self.dir, "new.pw")
+        with open(pf, "w") as f:
+            f.write("a brand new password\n")
+        os.chmod(pf, 0o644)
+        r = sg.run("user", "passwd", "vic", "--password-file", pf, "--db", self.db)
+        self.assertEqual(r.code, 2, repr(r))
+        self.assertIn("chmod 600", r.err)
+        os.chmod(pf, 0o600)
+        r = sg.run("user", "passwd", "vic", "--password-file", pf, "--db", self.db)
+        self.assertEqual(r.code, 0, repr(r))
+        self.assertEqual(self.srv.get("/dashboard/", headers={"Cookie": cookie})[0], 303)
+        r = sg.run("user", "list", "--db", self.db)
+        self.assertRegex(r.out, r"vic\s+viewer")
+        r = sg.run("user", "remove", "vic", "--db", self.db)
+        self.assertEqual(r.code, 0, repr(r))
+        r = sg.run("user", "remove", "vic", "--db", self.db)
+        self.assertEqual(r.code, 2, repr(r))
+        r = sg.run("user", "add", "x", "--role", "root", "--db", self.db)
+        self.assertEqual(r.code, 2, repr(r))
+        short = os.path.join(self.dir, "short.pw")
+        with open(short, "w") as f:
+            f.write("short\n")
+        os.chmod(short, 0o600)
+        r = sg.run("user", "add", "shorty", "--role", "viewer", "--password-file", short,
+                   "--db", self.db)
+        self.assertEqual(r.code, 2, repr(r))
+        self.assertIn("12", r.err)
+        with sqlite3.connect(self.db) as c:
+            types = [x[0] for x in c.execute("SELECT type FROM ledger_entries")]
+            hashes = [x[0] for x in c.execute("SELECT password_hash FROM web_users")]
+        for t in ("web_user_added", "web_user_password_changed", "web_user_removed"):
+            self.assertIn(t, types)
+        self.assertTrue(all(h.startswith("$argon2id$") for h in hashes), hashes)
+
+    def test_control_browser(self):
+        cookie = self.session("vic")
+        status, _, page = self.srv.get("/dashboard/payroll/controls?section=III.1&level=basic",
+                                       headers={"Cookie": cookie})
+        self.assertEqual(status, 200)
+        rows = re.findall(r"<tr><td>((?:II|III)\.[0-9.]+) ", page)
+        self.assertTrue(rows and all(r.startswith("III.1.") for r in rows), rows)
+        self.assertIn("III.1.1.1.a", page)
+        status, _, page = self.srv.get("/dashboard/", headers={"Cookie": cookie})
+        self.assertIn("重大度別のギャップ", page)
+
+    def multipart(self, cookie, fields, file=None):
+        b = "----sgboundary7"
+        parts = []
+        for k, v in fields.items():
+            parts.append(f'--{b}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+                         .encode())
+        if file:
+            name, data = file
+            parts.append(f'--{b}\r\nContent-Disposition: form-data; name="evidence"; '
+                         f'filename="{name}"\r\nContent-Type: application/pdf\r\n\r\n'.encode()
+                         + data + b"\r\n")
+        body = b"".join(parts) + f"--{b}--\r\n".encode()
+        return self.srv.request("/dashboard/payroll/attest", method="POST", body=body,
+                                headers={"Cookie": cookie,
+                                         "Content-Type": f"multipart/form-data; boundary={b}"})
+
+    def test_attest_with_evidence(self):
+        import hashlib
+        import stat
+        cookie = self.session("olga")
+        status, _, page = self.srv.get("/dashboard/payroll/controls", headers={"Cookie": cookie})
+        self.assertIn('enctype="multipart/form-data"', page)
+        csrf = form_of(page)["csrf"]
+        data = b"%PDF-1.4\n" + bytes(range(256)) * 400 + b"\n%%EOF\n"
+        status, _, page = self.multipart(cookie, {"control": "iii.1.1.1", "note": "監視手順書を確認",
+                                                  "csrf": "sg_forged"}, ("a.pdf", data))
+        self.assertEqual(status, 403)
+        status, _, page = self.multipart(cookie, {"control": "IX.9", "note": "x", "csrf": csrf})
+        self.assertEqual(status, 400)
+        status, _, page = self.multipart(
+            cookie, {"control": "iii.1.1.1", "note": "監視手順書を確認", "csrf": csrf},
+            ("手順書 v1.pdf", data))
+        self.assertEqual(status, 200, page)
+        sha = hashlib.sha256(data).hexdigest()
+        self.assertIn(sha, page.decode())
+        with sqlite3.connect(self.db) as c:
+            e = [json.loads(x[0]) for x in c.execute(
+                "SELECT entry FROM ledger_entries WHERE type = 'attestation'")][-1]["payload"]
+        self.assertEqual((e["control"], e["note"], e["by"]), ("III.1.1.1", "監視手順書を確認", "olga"))
+        ev = e["evidence"][0]
+        self.assertEqual((ev["sha256"], ev["bytes"], ev["name"]), (sha, len(data), "手順書 v1.pdf"))
+        with open(ev["file"], "rb") as f:
+            self.assertEqual(f.read(), data)
+        self.assertEqual(stat.S_IMODE(os.stat(ev["file"]).st_mode), 0o600)
+        self.assertTrue(os.path.basename(ev["file"]).startswith(sha + "-"))
+        vcookie = self.session("vic")
+        status, _, page = self.srv.get("/dashboard/payroll/controls", headers={"Cookie": vcookie})
+        self.assertNotIn('enctype="multipart/form-data"', page)
+        status, _, _ = self.multipart(vcookie, {"control": "III.1.1.1", "note": "x",
+                                                "csrf": form_of(page)["csrf"]})
+        self.assertEqual(status, 403)
+
+    def test_reports_list_and_download(self):
+        import hashlib
+        rep = os.path.join(self.dir, "report-2026-11.pdf")
+        data = b"%PDF-1.4 report\n"
+        with open(rep, "wb") as f:
+            f.write(data)
+        with sqlite3.connect(self.db) as c:
+            c.execute("INSERT INTO report_deliveries(service, period, audience, path, sha256,"
+                      " recipients, delivered_at) VALUES (?,?,?,?,?,?,?)",
+                      ("給与計算クラウド", "2026-11", "users", rep,
+                       hashlib.sha256(data).hexdigest(), 3, 1796083200))
+        cookie = self.session("vic")
+        status, _, page = self.srv.get("/dashboard/payroll/reports", headers={"Cookie": cookie})
+        self.assertEqual(status, 200)
+        m = re.search(r'href="(/dashboard/payroll/reports/\d+)">2026-11<', page)
+        status, h, body = self.srv.request(m.group(1), headers={"Cookie": cookie})
+        self.assertEqual((status, h["content-type"], body), (200, "application/pdf", data))
+        self.assertEqual(self.srv.get(m.group(1))[0], 303)  # not without a session
+        with open(rep, "ab") as f:
+            f.write(b"changed")
+        self.assertEqual(self.srv.get(m.group(1), headers={"Cookie": cookie})[0], 404)
+
+    def test_checks_page_and_chart(self):
+        cookie = self.session("vic")
+        status, _, page = self.srv.get("/dashboard/payroll/checks", headers={"Cookie": cookie})
+        self.assertEqual(status, 200)
+        m = re.search(r'src="(/dashboard/payroll/checks/(\d+)/chart.svg)"', page)
+        status, h, svg = self.srv.get(m.group(1), headers={"Cookie": cookie})
+        self.assertEqual(h["content-type"], "image/svg+xml")
+        import xml.etree.ElementTree as ET
+        ET.fromstring(svg.encode())
+        self.assertIn("<polyline", svg)
+        self.assertEqual(self.srv.get(m.group(1))[0], 303)  # not without a session
+
+
+if __name__ == "__main__":
+    unittest.main()
