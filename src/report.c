@@ -1026,7 +1026,16 @@ static enum sg_code build_sla(struct build *b, struct sg_error *err)
 			            "declared") &&
 			    (text = json_text(json_object_get(aj, "value")))) {
 				const char *v = json_string_value(json_object_get(aj, "verdict"));
-				row->achieved = text;
+				struct value dv;
+				/* in words, as the committed value; text that is no
+				 * value (a note) stays as the provider wrote it */
+				if (!value_parse(text, &dv, NULL)) {
+					row->achieved = report_text_committed(
+					    text, &dv, item_kind(it), req->lang);
+					free(text);
+				} else {
+					row->achieved = text;
+				}
 				row->source = xstrdup("declared");
 				row->verdict = !have_commit                     ? SLA_NO_COMMITMENT
 				               : v && !strcmp(v, "meets")       ? SLA_MET
