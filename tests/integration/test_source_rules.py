@@ -1,6 +1,7 @@
 """Rules of the source a reader relies on (issue 10 §6), kept by tools that
-scan src/: every user-facing message in both languages (tools/checkmsg.py)
-and no function over 150 lines (tools/funclen.py). The first test of each
+scan src/: every user-facing message in both languages (tools/checkmsg.py),
+no function over 150 lines (tools/funclen.py) and reference values read
+through catalog_item_ref() (a scan here). The first test of each
 is the guard on the real tree; the others show the tool can fail, on a
 small tree made here.
 """
@@ -99,6 +100,28 @@ class FunctionLength(unittest.TestCase):
         self.assertIn("2 function(s) over 150 lines", r.stderr)
         r = run(FUNCLEN, "--max", "151", d)
         self.assertEqual((r.returncode, r.stdout), (0, ""))
+
+
+# Files of the monitor and web helpers that still index refs[] themselves.
+REFS_ALLOW = ("src/monitor.c", "src/monitor_config.c", "src/cli/cmd_monitor.c",
+              "src/web_status.c", "src/web_api.c", "src/web_dash.c")
+
+
+class ReferenceValues(unittest.TestCase):
+    def test_reference_values_through_catalog_item_ref(self):
+        """A reference value is read with catalog_item_ref() (bounds-checked),
+        never by indexing an item's refs[] (issue 10 §4)."""
+        found = []
+        for d, _, files in os.walk(os.path.join(sg.ROOT, "src")):
+            for f in files:
+                rel = os.path.relpath(os.path.join(d, f), sg.ROOT)
+                if not f.endswith((".c", ".h")) or rel == "src/catalog.c" or rel in REFS_ALLOW:
+                    continue
+                with open(os.path.join(d, f), encoding="utf-8") as fh:
+                    for n, line in enumerate(fh, 1):
+                        if "->refs[" in line or ".refs[" in line:
+                            found.append("%s:%d" % (rel, n))
+        self.assertEqual(found, [])
 
 
 if __name__ == "__main__":
