@@ -2171,3 +2171,31 @@ void notify_free(struct notify *n)
 	curluv_free(n->cu);
 	uv_close((uv_handle_t *)&n->timer, free_notifier);
 }
+
+enum sg_code notify_followup_record(struct store *s, const struct notify_config *cfg,
+                                    long long incident_id, const char *message, double now,
+                                    long long *followup_id, struct sg_error *err)
+{
+	struct incident_row r;
+	struct notify_incident v;
+	enum sg_code rc;
+	json_t *j;
+
+	memset(&r, 0, sizeof(r));
+	if ((rc = store_monitor_incident_get(s, incident_id, &r, err)))
+		return rc;
+	notify_incident_of(&r, &v);
+	v.item_id = "III.1.1.8";
+	j = json_pack("{s:I,s:s,s:f,s:I}", "incident", (json_int_t)incident_id, "message", message,
+	              "delay_s", now - r.detected_at, "recipients",
+	              (json_int_t)notify_config_recipients(cfg, "admin_contacts"));
+	if ((rc = store_begin(s, err)) ||
+	    (rc = store_monitor_followup_insert(s, incident_id, now, message, followup_id, err)) ||
+	    (rc = ledger_append(s, "followup_recorded", j, NULL, err)) ||
+	    (rc = notify_enqueue(s, cfg, NOTIFY_FOLLOWUP, &v, message, err)) ||
+	    (rc = store_commit(s, err)))
+		store_rollback(s);
+	json_decref(j);
+	store_monitor_incident_row_release(&r);
+	return rc;
+}

@@ -166,4 +166,12 @@ enum sg_code notify_mime(const char *from_name, const char *from, const char *to
  * 2^(attempts-1), at most max, spread by +-10% with r in [0, 1). */
 double notify_backoff(int attempts, double initial, double max, double r);
 
+/* Records a follow-up report (III.1.1.8) of an incident: the text in
+ * followups, followup_recorded in the ledger and one message per admin
+ * contact in the outbox, in one transaction; the running monitor delivers
+ * them. */
+enum sg_code notify_followup_record(struct store *s, const struct notify_config *cfg,
+                                    long long incident_id, const char *message, double now,
+                                    long long *followup_id, struct sg_error *err);
+
 #endif

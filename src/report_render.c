@@ -54,19 +54,23 @@ enum sg_code report_render_generate(struct store *s, const struct report_request
 	                    report_audience_name(r.audience), "format", report_format_name(fmt),
 	                    "path", path, "sha256", hex, "bytes", (json_int_t)dynbuf_len(&out));
 	json_object_set_new(payload, "lang", json_string(r.lang == SG_LANG_EN ? "en" : "ja"));
-	if ((rc = store_begin(s, err)))
+	/* The write transaction never waits on the output: a file is written
+	 * (atomically) before it, standard output after it, so a slow reader of
+	 * a pipe never holds the store's write lock and stalls the monitor. */
+	if (strcmp(path, "-") &&
+	    (rc = fileio_write_atomic(path, dynbuf_ptr(&out), dynbuf_len(&out), 0666, 0, err)))
 		goto out_payload;
-	if ((rc = ledger_append(s, "report", payload, NULL, err)) ||
-	    (rc = fileio_write_atomic(path, dynbuf_ptr(&out), dynbuf_len(&out), 0666, 0, err))) {
+	if ((rc = store_begin(s, err)) || (rc = ledger_append(s, "report", payload, NULL, err)) ||
+	    (rc = store_commit(s, err))) {
 		store_rollback(s);
-		goto out_payload;
-	}
-	if ((rc = store_commit(s, err))) {
 		/* The ledger does not record it, so the file must not stand. */
 		if (strcmp(path, "-"))
 			unlink(path);
 		goto out_payload;
 	}
+	if (!strcmp(path, "-") &&
+	    (rc = fileio_write_atomic(path, dynbuf_ptr(&out), dynbuf_len(&out), 0666, 0, err)))
+		goto out_payload;
 	if (sha256_hex)
 		memcpy(sha256_hex, hex, 65);
 out_payload:

@@ -58,19 +58,6 @@ char *report_text_measure(const struct eval_item *it, enum ref_kind kind,
 	return dynbuf_detach(&b, NULL);
 }
 
-char *report_text_committed(const char *token, const struct value *v, enum ref_kind kind,
-                            enum sg_lang lang)
-{
-	struct dynbuf b = DYNBUF_INIT;
-	int en = lang == SG_LANG_EN;
-
-	if (!v)
-		dynbuf_addstr(&b, "-");
-	else if (!token || !judge_token_words(token, en, &b))
-		judge_value_words(v, kind, en, &b);
-	return dynbuf_detach(&b, NULL);
-}
-
 char *report_text_error(const char *raw, enum sg_lang lang)
 {
 	int en = lang == SG_LANG_EN;

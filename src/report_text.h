@@ -15,11 +15,6 @@
 
 /* "1時間5分" / "1 h 5 min" (two largest units, whole seconds). */
 void report_text_duration(struct dynbuf *out, double seconds, enum sg_lang lang);
-/* A committed value (the provider's target or the reference value) in words,
- * as the SLA table writes it (judge_value_words(); token, when given, keeps
- * its unit as written: "24h" -> 「24時間」). "-" for no value. Caller frees. */
-char *report_text_committed(const char *token, const struct value *v, enum ref_kind kind,
-                            enum sg_lang lang);
 /* A measured number of item as text for the SLA table (duration, percent
  * or count, by the committed value's type; "-" for NAN). Caller frees. */
 char *report_text_measure(const struct eval_item *it, enum ref_kind kind,
