@@ -18,7 +18,8 @@
 #include "xalloc.h"
 #include "banned.h"
 
-const struct collector *const collectors[] = {
+/* Every collector, in the order a run uses. NULL-terminated. */
+static const struct collector *const collectors[] = {
     &collector_time,      &collector_patches,
     &collector_antivirus, &collector_ids,
     &collector_backup,    &collector_logs,
