@@ -39,6 +39,11 @@ void sdnotify_watchdog(void)
 	notify("WATCHDOG=1");
 }
 
+void sdnotify_stopping(void)
+{
+	notify("STOPPING=1");
+}
+
 int sdnotify_stderr_is_journal(void)
 {
 	const char *js = getenv("JOURNAL_STREAM");

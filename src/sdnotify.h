@@ -21,6 +21,8 @@ enum sdnotify_priority {
 void sdnotify_ready(const char *status);
 /* WATCHDOG=1: the event loop is turning. */
 void sdnotify_watchdog(void);
+/* STOPPING=1 / RELOADING=1. */
+void sdnotify_stopping(void);
 
 /* 1 when standard error is connected to the journal ($JOURNAL_STREAM names
  * its device and inode), so lines need no timestamp but a priority. */
