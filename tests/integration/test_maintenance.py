@@ -49,7 +49,7 @@ class Notices(unittest.TestCase):
         self.smtp.start()
         self.start, self.end = T0 + 3600, T0 + 7200
         with open(self.prof, "w", encoding="utf-8") as f:
-            f.write(f"""service: {{name: 給与計算クラウド, pattern: 1}}
+            f.write(f"""service: {{name: 給与計算クラウド, pattern: 1, slug: payroll}}
 provider: {{name: 株式会社サンプル, desk: サポートデスク, email: support@provider.example.jp}}
 monitor:
   checks:
@@ -116,6 +116,37 @@ notify:
         ja = self.subjects(CUSTOMER)
         self.assertEqual(len(ja), 1, ja)
         self.assertIn("【メンテナンス開始】", ja[0])
+
+    def test_web_window_announced_once_then_started_and_ended(self):
+        # the window from the web (a real server's REST API), later than
+        # the profile's, so the notices of the two can be told apart
+        start, end = self.end + 3600, self.end + 7200
+        self.once(self.end + 10)  # the profile window's notices go first
+        before = len(self.subjects(CUSTOMER))
+        tok = sg.run("token", "add", "ops", "--role", "operator", "--db", self.db)
+        self.assertEqual(tok.code, 0, repr(tok))
+        srv = webserve.Server(self, self.prof, "--db", self.db,
+                              env={"SAASGUARD_NOW": str(self.end + 20)})
+        status, _, raw = srv.request(
+            "/api/v1/services/payroll/maintenance", method="POST",
+            headers={"Authorization": "Bearer " + tok.out.strip(),
+                     "Content-Type": "application/json"},
+            body=json.dumps({"start": iso(start), "end": iso(end),
+                             "note": "ストレージの増設作業"}).encode())
+        self.assertEqual(status, 201, raw)
+        self.once(self.end + 30)  # delivers the web's announcement, adds none
+        self.once(start + 10)
+        self.once(end + 10)
+        self.once(end + 70)
+        web = [m for m in self.smtp.messages() if CUSTOMER in m["to"]][before:]
+        self.assertEqual(len(web), 3, [m["subject"] for m in web])
+        for m, want in zip(web, ("【メンテナンスのお知らせ】", "【メンテナンス開始】",
+                                 "【メンテナンス終了】")):
+            self.assertIn(want, m["subject"])
+        self.assertIn("ストレージの増設作業", web[0]["body"])
+        self.assertEqual(query(self.db, "SELECT notice FROM maintenance_notices WHERE "
+                               "window_key = 'web:1' ORDER BY queued_at"),
+                         [("announce",), ("start",), ("end",)])
 
 
 class OneListOfWindows(unittest.TestCase):
