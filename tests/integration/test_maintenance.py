@@ -5,6 +5,7 @@ REST API of a real `saasguard serve`) is excluded from availability exactly
 like the same window in the profile."""
 import json
 import os
+import re
 import socket
 import sqlite3
 import unittest
@@ -147,6 +148,34 @@ notify:
         self.assertEqual(query(self.db, "SELECT notice FROM maintenance_notices WHERE "
                                "window_key = 'web:1' ORDER BY queued_at"),
                          [("announce",), ("start",), ("end",)])
+
+    def test_web_window_mutes_alerts(self):
+        dead = socket.socket()
+        dead.bind(("127.0.0.1", 0))
+        port = dead.getsockname()[1]
+        dead.close()  # nothing listens: the check fails
+        with open(self.prof, encoding="utf-8") as f:
+            text = f.read()
+        prof = os.path.join(self.dir, "dead.yaml")
+        with open(prof, "w", encoding="utf-8") as f:
+            f.write(re.sub(r"port: \d+", f"port: {port}", text)
+                    .replace("monitor:\n", "monitor:\n  confirm: 1\n")
+                    .replace("maintenance:\n", "maintenance: []\n").replace("  - {start", "# {start"))
+        tok = sg.run("token", "add", "ops", "--role", "operator", "--db", self.db)
+        self.assertEqual(tok.code, 0, repr(tok))
+        srv = webserve.Server(self, prof, "--db", self.db, env={"SAASGUARD_NOW": str(T0)})
+        status, _, raw = srv.request(
+            "/api/v1/services/payroll/maintenance", method="POST",
+            headers={"Authorization": "Bearer " + tok.out.strip(),
+                     "Content-Type": "application/json"},
+            body=json.dumps({"start": iso(T0 + 600), "end": iso(T0 + 4200),
+                             "note": "回線工事"}).encode())
+        self.assertEqual(status, 201, raw)
+        r = sg.run("monitor", prof, "--once", "--db", self.db,
+                   env={"SAASGUARD_NOW": str(T0 + 1200)}, timeout=180)
+        self.assertEqual(r.code, 0, repr(r))
+        self.assertEqual(query(self.db, "SELECT kind, muted FROM incidents"), [("outage", 1)])
+        self.assertEqual([s for s in self.subjects(CUSTOMER) if "メンテナンス" not in s], [])
 
 
 class OneListOfWindows(unittest.TestCase):
