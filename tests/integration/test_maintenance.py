@@ -112,6 +112,16 @@ notify:
                       "'announce'")[0]
         self.assertEqual(at, T0)
 
+    def test_bad_announce_before_is_a_usage_error(self):
+        with open(self.prof, encoding="utf-8") as f:
+            text = f.read()
+        with open(self.prof, "w", encoding="utf-8") as f:
+            f.write(text.replace("announce_before: 2h", "announce_before: soon"))
+        r = sg.run("monitor", self.prof, "--once", "--db", self.db, lang="en")
+        self.assertEqual(r.code, 2, repr(r))
+        self.assertRegex(r.err, r"p\.yaml:\d+:\d+: .*announce_before")
+        self.assertEqual(self.smtp.messages(), [])
+
     def test_no_announcement_once_started(self):
         self.once(self.start + 10)
         ja = self.subjects(CUSTOMER)
