@@ -238,13 +238,18 @@ enum sg_code availability_maintenance(struct store *s, const struct monitor_conf
 	struct maintenance_window *w;
 	char(*k)[AVAILABILITY_KEY_LEN];
 	size_t nw = 0, c = 0;
-	enum sg_code rc;
+	int web, notices;
+	enum sg_code rc = SG_OK;
 
 	*out = NULL;
 	*n = 0;
 	if (keys)
 		*keys = NULL;
-	if ((rc = store_web_maintenance_list(s, cfg->service, from, &wm, &nw, err)))
+	/* a store opened read-only is not migrated: an older one may lack the
+	 * tables (store_web v2, store_monitor v4), and then has no such windows */
+	web = store_schema_version(s, "web") >= 2;
+	notices = store_schema_version(s, "monitor") >= 4;
+	if (web && (rc = store_web_maintenance_list(s, cfg->service, from, &wm, &nw, err)))
 		return rc;
 	w = xcalloc(cfg->nmaint + nw + 1, sizeof(*w));
 	k = xcalloc(cfg->nmaint + nw + 1, sizeof(*k));
@@ -257,7 +262,7 @@ enum sg_code availability_maintenance(struct store *s, const struct monitor_conf
 		snprintf(k[c], sizeof(k[c]), "profile:%.0f-%.0f", p->start, p->end);
 		/* announced by the monitor's maintenance job when the profile
 		 * does not say when */
-		if (!(w[c].announced > 0))
+		if (notices && !(w[c].announced > 0))
 			rc = store_notify_maintenance_queued(s, cfg->service, k[c], "announce",
 			                                     &w[c].announced, err);
 		c++;

@@ -277,11 +277,25 @@ class Migration(unittest.TestCase):
                       "(5, 3, 'incident_open', 'all_users', 'email', 'a@x.jp', 'b1', 10, 10, 11),"
                       "(9, NULL, 'report', 'managers', 'email', 'm@x.jp', 'b2', 20, 20, NULL)")
             c.execute("UPDATE schema_versions SET version = 3 WHERE module = 'monitor'")
+            c.execute("DROP TABLE web_maintenance")
+            c.execute("UPDATE schema_versions SET version = 1 WHERE module = 'web'")
             with self.assertRaises(sqlite3.IntegrityError):
                 c.execute("INSERT INTO notifications(purpose, audience, channel, recipient, "
                           "body, created_at, next_attempt_at) VALUES ('maintenance_start', "
                           "'all_users', 'email', 'a@x.jp', 'b', 1, 1)")
         c.close()
+        # a read-only command does not migrate, and still works on the old store
+        prof = os.path.join(d, "p.yaml")
+        report_fill.write_profile(prof)
+        # (December: its profile window has no `announced:`, so the daemon's
+        # announcement would be looked up)
+        r = sg.run("availability", prof, "--month", "2026-12", "--db", db, "--format", "json",
+                   env={"SAASGUARD_NOW": str(report_fill.NOW + 30 * 86400)})
+        self.assertIn(r.code, (0, 1), repr(r))
+        self.assertEqual(r.json()["seconds"]["late_announced_maintenance"], 3600)
+        self.assertIn("seconds", r.json())
+        self.assertEqual(query(db, "SELECT version FROM schema_versions WHERE module = "
+                               "'monitor'"), [(3,)])
         report_fill.store_init(db)  # store_open() migrates
         self.assertEqual(query(db, "SELECT version FROM schema_versions WHERE module = "
                                "'monitor'"), [(4,)])
