@@ -11,8 +11,9 @@
  * first notice overtaken by its recovery goes out as one merged message),
  * the channels (SMTP with STARTTLS required by default, and the HTTP
  * channels of notify_channels.h, on the caller's libuv loop, each route with
- * its own share of transfers in flight), follow-up reports (III.1.1.8), and
- * the watchdogs that alert managers when a first notice is at risk of
+ * its own share of transfers in flight), follow-up reports (III.1.1.8),
+ * maintenance notices (announcement, start, end: to all_users), and the
+ * watchdogs that alert managers when a first notice is at risk of
  * missing its deadline or a follow-up is overdue.
  *
  * Who is told (III.1.1.1-3, III.3.2.5): an outage goes to all_users (everyone
