@@ -3,6 +3,7 @@ announcement, start and end notices once each (not again after a restart)
 and the SMTP receiver gets them in order; a window created from the web (the
 REST API of a real `saasguard serve`) is excluded from availability exactly
 like the same window in the profile."""
+import datetime
 import json
 import os
 import re
@@ -32,7 +33,6 @@ def query(db, sql, *args):
 
 def iso(t):
     """t as ISO 8601 in Japan time (what a profile's maintenance: takes)."""
-    import datetime
     z = datetime.timezone(datetime.timedelta(hours=9))
     return datetime.datetime.fromtimestamp(t, z).strftime("%Y-%m-%dT%H:%M:%S+09:00")
 
