@@ -244,6 +244,15 @@ class OneListOfWindows(unittest.TestCase):
                          none_fig["seconds"]["maintenance_excluded"] + 7200,
                          (web_fig["seconds"], none_fig["seconds"]))
         self.assertNotEqual(web_fig["seconds"], none_fig["seconds"])
+        # the report counts it the same way and lists it among the period's maintenance
+        out = os.path.join(d, "r.json")
+        r = sg.run("report", plain, "--format", "json", "--period", "2026-11", "--db", db_w,
+                   "--output", out, env={"SAASGUARD_NOW": str(report_fill.NOW)})
+        self.assertEqual(r.code, 0, repr(r))
+        with open(out, encoding="utf-8") as f:
+            av = json.load(f)["availability"]
+        self.assertIn("ストレージの増設作業", [m["note"] for m in av["maintenance"]])
+        self.assertAlmostEqual(av["achieved"], web_fig["availability_num"], delta=0.0005)
 
 
 OLD_NOTIFICATIONS = """CREATE TABLE notifications(
