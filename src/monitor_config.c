@@ -493,6 +493,32 @@ static enum sg_code parse_interval(const struct ydoc *doc, const struct ydoc_nod
 	return SG_OK;
 }
 
+/* component: (default: the check's name) and depends_on: as written; the
+ * names are resolved once every check is read (resolve_depends()). */
+static enum sg_code parse_component(const struct ydoc *doc, const struct ydoc_node *m,
+                                    struct check_def *c, const char *what, struct sg_error *err)
+{
+	const struct ydoc_node *n;
+	const char *s;
+	enum sg_code rc;
+
+	if ((rc = opt_str(doc, m, "component", what, &c->component, err)))
+		return rc;
+	if (!c->component)
+		c->component = xstrdup(c->name);
+	if (!(n = ydoc_get(m, "depends_on")) || ydoc_is_null(n))
+		return SG_OK;
+	if ((rc = ydoc_want(doc, n, YDOC_SEQ, "depends_on", err)))
+		return rc;
+	c->depends_on = xcalloc(n->nitems ? n->nitems : 1, sizeof(char *));
+	for (size_t i = 0; i < n->nitems; i++) {
+		if ((rc = ydoc_str(doc, n->items[i], "depends_on[]", &s, err)))
+			return rc;
+		c->depends_on[c->ndepends_on++] = xstrdup(s);
+	}
+	return SG_OK;
+}
+
 static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *m,
                                 struct monitor_config *cfg, const struct catalog *cat,
                                 struct check_def *c, struct sg_error *err)
@@ -629,21 +655,8 @@ static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *
 		    ETR(err, "例: max_response_time: 800ms", "e.g. max_response_time: 800ms"));
 		return SG_ERR_INPUT;
 	}
-	if ((rc = opt_str(doc, m, "component", what, &c->component, err)))
-		return rc;
-	if (!c->component)
-		c->component = xstrdup(c->name);
-	if ((n = ydoc_get(m, "depends_on")) && !ydoc_is_null(n)) {
-		if ((rc = ydoc_want(doc, n, YDOC_SEQ, "depends_on", err)))
-			return rc;
-		c->depends_on = xcalloc(n->nitems ? n->nitems : 1, sizeof(char *));
-		for (size_t i = 0; i < n->nitems; i++) {
-			if ((rc = ydoc_str(doc, n->items[i], "depends_on[]", &s, err)))
-				return rc;
-			c->depends_on[c->ndepends_on++] = xstrdup(s);
-		}
-	}
-	if ((rc = parse_interval(doc, m, cfg, cat, c, err)))
+	if ((rc = parse_component(doc, m, c, what, err)) ||
+	    (rc = parse_interval(doc, m, cfg, cat, c, err)))
 		return rc;
 	if (c->timeout_s > c->interval_s)
 		c->timeout_s = c->interval_s;
