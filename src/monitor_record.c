@@ -298,6 +298,40 @@ static int dependency_unknown(struct monitor *m, const struct check_rt *c, doubl
 	return 0;
 }
 
+/* How much a check kind's incident tells: an outage (all users) over a fault
+ * over a degradation; external network is the managers' alone. */
+static int severity(enum check_kind k)
+{
+	return k == CHECK_LIVENESS ? 3 : k == CHECK_FAULT ? 2 : k == CHECK_PERFORMANCE ? 1 : 0;
+}
+
+/* A check of c's component whose incident would be more severe is failing
+ * unconfirmed, or has not been probed since c began to fail: c's
+ * confirmation waits for it (bounded by its interval, timeout and retries),
+ * so the component's incident is the outage, not the fault that happened to
+ * be noticed first, whichever probe ran first. */
+static int severer_sibling_pending(struct monitor *m, const struct check_rt *c, double at)
+{
+	int mine = severity(incident_kind_of(c));
+
+	if (c->def->kind == CHECK_EXTERNAL_NETWORK)
+		return 0;
+	for (size_t k = 0; k < m->nrt; k++) {
+		const struct check_rt *o = &m->rt[k];
+		const struct check_def *od = o->def;
+		double bound = od->interval_s + od->timeout_s +
+		               od->confirm * (m->cfg->retry_s + od->timeout_s) + 1;
+		if (o == c || strcmp(od->component, c->def->component) ||
+		    severity(od->kind == CHECK_PERFORMANCE ? CHECK_FAULT : od->kind) <= mine ||
+		    at - c->first_fail_at >= bound)
+			continue;
+		if (o->state == RT_FAILING ||
+		    ((o->state == RT_UP || o->state == RT_NONE) && o->last_at < c->first_fail_at))
+			return 1;
+	}
+	return 0;
+}
+
 /* A confirmed failure: suppressed (a dependency is down), joins its
  * component's incident, or opens one. */
 static enum sg_code failure_confirmed(struct monitor *m, struct check_rt *c,
@@ -396,9 +430,10 @@ static enum sg_code outcome_apply(struct monitor *m, struct check_rt *c, const s
 		change = before != RT_UP;
 	} else {
 		c->fails++;
-		change = before == RT_NONE || before == RT_UP ||
-		         (before == RT_FAILING && c->fails >= d->confirm &&
-		          !dependency_unknown(m, c, res->at));
+		change =
+		    before == RT_NONE || before == RT_UP ||
+		    (before == RT_FAILING && c->fails >= d->confirm &&
+		     !dependency_unknown(m, c, res->at) && !severer_sibling_pending(m, c, res->at));
 		/* Suppressed because a dependency was down, which is up again
 		 * while this check still fails: now it is an event of its own. */
 		if (before == RT_CONFIRMED && c->suppressed && !down_dependency(m, c)) {

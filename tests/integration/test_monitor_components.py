@@ -1,5 +1,5 @@
 """One event, one incident, one notice (issue 12 §3), against real servers:
-two checks of one component on one nginx — stopping it opens one incident and
+three checks (http and tcp liveness, an http fault check) of one component on one nginx — stopping it opens one incident and
 sends one outage mail per recipient (aiosmtpd); a check whose dependency is
 down is recorded as suppressed and tells nobody; a performance check that
 gets a 404 or a refused connection is a fault, not a degradation; and the
@@ -77,6 +77,8 @@ class Components(unittest.TestCase):
        component: 給与計算画面}}
     - {{name: web-port, kind: liveness, type: tcp, host: 127.0.0.1, port: {ng.port}, interval: 1s,
        timeout: 1s, component: 給与計算画面}}
+    - {{name: api, kind: fault, type: http, url: "{ng.url()}", expect_body: "OK", interval: 1s,
+       timeout: 1s, component: 給与計算画面}}
 """, f"""notify:
   smtp: {{url: "smtp://127.0.0.1:{smtp.port}", from: "noreply@provider.example.jp", starttls: "off"}}
   retry: {{initial: 1s, max: 2s}}
@@ -90,7 +92,7 @@ class Components(unittest.TestCase):
             ng.stop()
             # Both checks confirm their failure: one incident, both involved.
             self.assertTrue(wait_for(lambda: len(query(
-                db, "SELECT 1 FROM incident_checks WHERE role = 'member'")) >= 2, 15))
+                db, "SELECT 1 FROM incident_checks WHERE role = 'member'")) >= 3, 15))
             self.assertTrue(smtp.wait(lambda m: USERS in m["to"], 15))
             time.sleep(3)  # a second notice, if any, would be here now
             ng.start()
@@ -103,10 +105,11 @@ class Components(unittest.TestCase):
             err = stop_monitor(self, mon)
         inc = query(db, "SELECT id, kind FROM incidents")
         self.assertEqual(len(inc), 1, inc)
+        # The outage, even when the fault check happens to fail first.
         self.assertEqual(inc[0][1], "outage")
         members = query(db, "SELECT check_name, component, recovered_at FROM incident_checks "
                         "WHERE incident_id = ? AND role = 'member'", inc[0][0])
-        self.assertEqual(sorted(m[0] for m in members), ["web", "web-port"])
+        self.assertEqual(sorted(m[0] for m in members), ["api", "web", "web-port"])
         self.assertTrue(all(m[1] == "給与計算画面" and m[2] for m in members), members)
         self.assertIn("joined incident", err)
         # Exactly one outage mail per recipient at the SMTP receiver, one recovery.
