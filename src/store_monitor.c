@@ -1224,15 +1224,26 @@ enum sg_code store_monitor_incident_checks_of(struct store *s, long long inciden
 	sqlite3_stmt *st;
 	size_t alloc = 0;
 	int r;
-	enum sg_code rc =
-	    store_prepare(s,
-	                  "SELECT incident_id, check_id, check_name, component, role, joined_at, "
-	                  "COALESCE(recovered_at, 0), COALESCE(detail, '') FROM incident_checks "
-	                  "WHERE ? = 0 OR incident_id = ? ORDER BY incident_id, joined_at, rowid",
-	                  &st, err);
+	enum sg_code rc;
 
 	*rows = NULL;
 	*n = 0;
+	/* A store a read-only command opens may predate the table (read-only
+	 * opens do not migrate): no rows then. */
+	if ((rc = store_prepare(s,
+	                        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
+	                        "'incident_checks'",
+	                        &st, err)))
+		return rc;
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r != SQLITE_ROW)
+		return SG_OK;
+	rc = store_prepare(s,
+	                   "SELECT incident_id, check_id, check_name, component, role, joined_at, "
+	                   "COALESCE(recovered_at, 0), COALESCE(detail, '') FROM incident_checks "
+	                   "WHERE ? = 0 OR incident_id = ? ORDER BY incident_id, joined_at, rowid",
+	                   &st, err);
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, incident_id);

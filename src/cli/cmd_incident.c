@@ -281,13 +281,14 @@ static int incident_show(struct cli *cli, int argc, char **argv)
 			int member = !strcmp(ic[k].role, "member");
 			when(ic[k].joined_at, j);
 			when(ic[k].recovered_at, rv);
-			dynbuf_printf(
-			    &out, "  %s [%s] %s %s, %s %s%s%s\n", ic[k].check_name, ic[k].component,
-			    member ? (en ? "failed" : "失敗")
-			           : (en ? "suppressed (dependency down), failed"
-			                 : "抑止（依存先の停止中）、失敗"),
-			    j, en ? "recovered" : "復旧", ic[k].recovered_at > 0 ? rv : "-",
-			    *ic[k].detail ? " — " : "", ic[k].detail);
+			dynbuf_printf(&out, "  %s [%s] %s %s%s%s %s%s%s\n", ic[k].check_name,
+			              ic[k].component,
+			              member ? (en ? "failed" : "失敗")
+			                     : (en ? "suppressed (dependency down), failed"
+			                           : "抑止（依存先の停止中）、失敗"),
+			              j, en ? ", " : "、", en ? "recovered" : "復旧",
+			              ic[k].recovered_at > 0 ? rv : "-", *ic[k].detail ? " — " : "",
+			              ic[k].detail);
 		}
 		dynbuf_addstr(&out, en ? "\nnotifications:\n" : "\n通知:\n");
 		for (size_t k = 0; k < n; k++) {

@@ -201,6 +201,17 @@ class Components(unittest.TestCase):
         self.assertEqual(states, {"lat-404": "down", "lat-refused": "down"})
         items = {i for (i,) in query(db, "SELECT item_id FROM incidents")}
         self.assertEqual(items, {"III.1.1.2.b"})
+        # A store from before incident_checks (read-only commands do not
+        # migrate) still lists its incidents.
+        c = sqlite3.connect(db)
+        c.execute("DROP TABLE incident_checks")
+        c.execute("DELETE FROM schema_versions WHERE module = 'monitor_components'")
+        c.commit()
+        c.close()
+        r = sg.run("incident", "list", "--db", db, "--format", "json")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(sorted(i["check"] for i in r.json()), ["lat-404", "lat-refused"])
+        self.assertEqual([i["checks"] for i in r.json()], [[], []])
 
 
 class Config(unittest.TestCase):
