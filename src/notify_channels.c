@@ -13,6 +13,7 @@
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 
+#include "hex.h"
 #include "notify_channels.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -56,7 +57,7 @@ static void hex8(const char *s, char out[9])
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	SHA256((const unsigned char *)s, strlen(s), md);
-	snprintf(out, 9, "%02x%02x%02x%02x", md[0], md[1], md[2], md[3]);
+	hex_encode(md, 4, out);
 }
 
 static int secret_param(const char *name, size_t len)
@@ -285,9 +286,16 @@ static void retry_key(const struct notify_message *m, const char *to, char out[3
 	SHA256((const unsigned char *)seed, strlen(seed), md);
 	md[6] = (unsigned char)((md[6] & 0x0f) | 0x40);
 	md[8] = (unsigned char)((md[8] & 0x3f) | 0x80);
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-	         md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7], md[8], md[9], md[10],
-	         md[11], md[12], md[13], md[14], md[15]);
+	/* 8-4-4-4-12 hex digits */
+	hex_encode(md, 4, out);
+	out[8] = '-';
+	hex_encode(md + 4, 2, out + 9);
+	out[13] = '-';
+	hex_encode(md + 6, 2, out + 14);
+	out[18] = '-';
+	hex_encode(md + 8, 2, out + 19);
+	out[23] = '-';
+	hex_encode(md + 10, 6, out + 24);
 }
 
 static void line(const struct notify_recipient *r, const struct notify_message *m,
@@ -359,8 +367,11 @@ static void webhook(const struct notify_recipient *r, const struct notify_messag
 		out->headers = curl_slist_append(out->headers, dynbuf_ptr(&h));
 		dynbuf_reset(&h);
 		dynbuf_addstr(&h, "X-Saasguard-Signature: sha256=");
-		for (unsigned i = 0; i < maclen; i++)
-			dynbuf_printf(&h, "%02x", mac[i]);
+		{
+			char hex[2 * EVP_MAX_MD_SIZE + 1];
+			hex_encode(mac, maclen, hex);
+			dynbuf_addstr(&h, hex);
+		}
 		out->headers = curl_slist_append(out->headers, dynbuf_ptr(&h));
 		dynbuf_release(&h);
 		dynbuf_release(&signed_);
