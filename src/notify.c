@@ -20,6 +20,7 @@
 #include "notify.h"
 #include "notify_channels.h"
 #include "notify_template.h"
+#include "redact.h"
 #include "store_monitor.h"
 #include "store_notify.h"
 #include "timeutil.h"
@@ -1007,9 +1008,9 @@ static void incident_vars(const struct notify_config *cfg, const struct notify_i
 		              inc->check_name ? inc->check_name : "-");
 		notify_template_explain(inc->summary, en, detail);
 		if (a == 2 && inc->target) {
-			char *t = notify_channel_redact_url(inc->target);
-			dynbuf_printf(detail, en ? "\nTarget: %s" : "\n監視対象：%s",
-			              t ? t : inc->target);
+			/* stored redacted by the monitor; again for stores from before */
+			char *t = redact_url(inc->target, NULL);
+			dynbuf_printf(detail, en ? "\nTarget: %s" : "\n監視対象：%s", t);
 			free(t);
 		}
 		if (a == 2 && inc->item_id)

@@ -15,6 +15,7 @@
 
 #include "hex.h"
 #include "notify_channels.h"
+#include "redact.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -60,76 +61,25 @@ static void hex8(const char *s, char out[9])
 	hex_encode(md, 4, out);
 }
 
-static int secret_param(const char *name, size_t len)
-{
-	static const char *const words[] = {"token",     "key",        "secret", "sig",
-	                                    "signature", "password",   "pass",   "auth",
-	                                    "code",      "credential", NULL};
-	char low[64];
-	if (len >= sizeof(low))
-		return 1;
-	for (size_t i = 0; i < len; i++)
-		low[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
-	low[len] = 0;
-	for (const char *const *w = words; *w; w++)
-		if (strstr(low, *w))
-			return 1;
-	return 0;
-}
-
+/* The URL before any fragment, through redact_url() with names that contain
+ * a secret word, plus 8 hex digits of the whole URL's SHA-256 when anything
+ * was taken out (distinct per secret, revealing none). */
 char *notify_channel_redact_url(const char *url)
 {
-	CURLU *u = curl_url();
-	char *q = NULL, *out = NULL, *res = NULL;
-	int changed = 0;
+	char *bare = xstrndup(url, strcspn(url, "#")), *r, *res, h[9];
+	int redacted = 0;
 
-	if (!u || curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME)) {
-		curl_url_cleanup(u);
+	r = redact_url_ex(bare, NULL, REDACT_CONTAINS, &redacted);
+	free(bare);
+	if (!strcmp(r, "[URL]")) {
+		free(r);
 		return NULL;
 	}
-	if (!curl_url_get(u, CURLUPART_USER, &q, 0)) {
-		curl_free(q);
-		curl_url_set(u, CURLUPART_USER, NULL, 0);
-		curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
-		changed = 1;
-	}
-	q = NULL;
-	if (!curl_url_get(u, CURLUPART_QUERY, &q, 0) && q) {
-		struct dynbuf b = DYNBUF_INIT;
-		const char *p = q;
-		while (*p) {
-			const char *amp = strchr(p, '&'), *eq;
-			size_t len = amp ? (size_t)(amp - p) : strlen(p);
-			eq = memchr(p, '=', len);
-			if (dynbuf_len(&b))
-				dynbuf_addch(&b, '&');
-			if (eq && secret_param(p, (size_t)(eq - p))) {
-				dynbuf_add(&b, p, (size_t)(eq - p));
-				dynbuf_addstr(&b, "=REDACTED");
-				changed = 1;
-			} else {
-				dynbuf_add(&b, p, len);
-			}
-			p += len;
-			if (*p == '&')
-				p++;
-		}
-		curl_url_set(u, CURLUPART_QUERY, dynbuf_ptr(&b), 0);
-		dynbuf_release(&b);
-	}
-	curl_free(q);
-	curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
-	if (!curl_url_get(u, CURLUPART_URL, &out, 0)) {
-		if (changed) {
-			char h[9];
-			hex8(url, h);
-			res = xstrfmt("%s#%s", out, h); /* distinct per secret, reveals none */
-		} else {
-			res = xstrdup(out);
-		}
-	}
-	curl_free(out);
-	curl_url_cleanup(u);
+	if (!redacted)
+		return r;
+	hex8(url, h);
+	res = xstrfmt("%s#%s", r, h);
+	free(r);
 	return res;
 }
 
