@@ -53,6 +53,26 @@ static void test_redact(void **state)
 	                "https://hooks.example.jp/x?token=***");
 	expect_redacted("not a url", NULL, "[URL]");
 	expect_redacted("http://user@h/", NULL, "http://***@h/");
+	{
+		/* exact names by default; REDACT_CONTAINS for names containing a word */
+		int red = -1;
+		char *got = redact_url_ex("http://h/?x-api-key=1&keyword=2", NULL, 0, &red);
+		assert_string_equal(got, "http://h/?x-api-key=1&keyword=2");
+		assert_int_equal(red, 0);
+		free(got);
+		got = redact_url_ex("http://h/?x-api-key=1&keyword=2&b=3", NULL, REDACT_CONTAINS,
+		                    &red);
+		assert_string_equal(got, "http://h/?x-api-key=***&keyword=***&b=3");
+		assert_int_equal(red, 1);
+		free(got);
+		got = redact_url_ex("http://u@h/", NULL, 0, &red);
+		assert_int_equal(red, 1);
+		free(got);
+		got = redact_url_ex("::", NULL, 0, &red);
+		assert_string_equal(got, "[URL]");
+		assert_int_equal(red, 1);
+		free(got);
+	}
 }
 
 static void test_full_month_up(void **state)
