@@ -1236,12 +1236,12 @@ enum sg_code store_monitor_incident_check_add(struct store *s, long long inciden
 		return rc;
 	sqlite3_bind_int64(st, 1, incident_id);
 	sqlite3_bind_int64(st, 2, check_id);
-	bind_text(st, 3, check_name);
-	bind_text(st, 4, component);
-	bind_text(st, 5, role);
+	store_bind_text(st, 3, check_name);
+	store_bind_text(st, 4, component);
+	store_bind_text(st, 5, role);
 	sqlite3_bind_double(st, 6, at);
-	bind_text(st, 7, detail);
-	return step_done(s, st, "insert incident check", err);
+	store_bind_text(st, 7, detail);
+	return store_step_done(s, st, "insert incident check", err);
 }
 
 enum sg_code store_monitor_incident_check_recovered(struct store *s, long long incident_id,
@@ -1259,7 +1259,7 @@ enum sg_code store_monitor_incident_check_recovered(struct store *s, long long i
 	sqlite3_bind_double(st, 1, at);
 	sqlite3_bind_int64(st, 2, incident_id);
 	sqlite3_bind_int64(st, 3, check_id);
-	return step_done(s, st, "update incident check", err);
+	return store_step_done(s, st, "update incident check", err);
 }
 
 enum sg_code store_monitor_incident_reopen(struct store *s, long long id, struct sg_error *err)
@@ -1270,7 +1270,7 @@ enum sg_code store_monitor_incident_reopen(struct store *s, long long id, struct
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, id);
-	return step_done(s, st, "reopen incident", err);
+	return store_step_done(s, st, "reopen incident", err);
 }
 
 void store_monitor_incident_check_row_release(struct incident_check_row *r)
@@ -1321,12 +1321,12 @@ enum sg_code store_monitor_incident_checks_of(struct store *s, long long inciden
 		x = &(*rows)[(*n)++];
 		x->incident_id = sqlite3_column_int64(st, 0);
 		x->check_id = sqlite3_column_int64(st, 1);
-		x->check_name = col_dup(st, 2);
-		x->component = col_dup(st, 3);
-		x->role = col_dup(st, 4);
+		x->check_name = store_col_dup(st, 2);
+		x->component = store_col_dup(st, 3);
+		x->role = store_col_dup(st, 4);
 		x->joined_at = sqlite3_column_double(st, 5);
 		x->recovered_at = sqlite3_column_double(st, 6);
-		x->detail = col_dup(st, 7);
+		x->detail = store_col_dup(st, 7);
 	}
 	if (r != SQLITE_DONE)
 		rc = store_fail(s, err, "read incident checks");
