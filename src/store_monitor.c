@@ -780,10 +780,7 @@ enum sg_code store_monitor_notification_insert(struct store *s, const struct not
 	return rc;
 }
 
-#define NOTIF_COLS                                                                                 \
-	"id, COALESCE(incident_id, 0), purpose, audience, channel, recipient, lang, subject, "     \
-	"body, attachment_path, created_at, COALESCE(deadline_at, 0), next_attempt_at, "           \
-	"COALESCE(delivered_at, 0), attempts, last_error"
+#define NOTIF_COLS STORE_MONITOR_NOTIF_COLS
 
 struct notifications {
 	struct notification_row *v;
@@ -816,10 +813,9 @@ static int notification_of(sqlite3_stmt *st, void *ctx)
 	return 0;
 }
 
-/* On failure the rows read so far are the caller's to release. */
-static enum sg_code collect_notifications(struct store *s, sqlite3_stmt *st,
-                                          struct notification_row **rows, size_t *n,
-                                          struct sg_error *err)
+enum sg_code store_monitor_notifications_read(struct store *s, sqlite3_stmt *st,
+                                              struct notification_row **rows, size_t *n,
+                                              struct sg_error *err)
 {
 	struct notifications r = {NULL, 0, 0};
 	enum sg_code rc = store_each(s, st, notification_of, &r, "read notifications", err);
@@ -827,26 +823,6 @@ static enum sg_code collect_notifications(struct store *s, sqlite3_stmt *st,
 	*rows = r.v;
 	*n = r.n;
 	return rc;
-}
-
-enum sg_code store_monitor_notifications_due(struct store *s, double now, size_t max,
-                                             struct notification_row **rows, size_t *n,
-                                             struct sg_error *err)
-{
-	sqlite3_stmt *st;
-	enum sg_code rc =
-	    store_prepare(s,
-	                  "SELECT " NOTIF_COLS " FROM notifications WHERE delivered_at "
-	                  "IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, "
-	                  "id LIMIT ?",
-	                  &st, err);
-	*rows = NULL;
-	*n = 0;
-	if (rc)
-		return rc;
-	store_bind_real(st, 1, now);
-	sqlite3_bind_int64(st, 2, (long long)max);
-	return collect_notifications(s, st, rows, n, err);
 }
 
 enum sg_code store_monitor_notifications_of(struct store *s, long long incident_id,
@@ -863,7 +839,7 @@ enum sg_code store_monitor_notifications_of(struct store *s, long long incident_
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, incident_id);
-	return collect_notifications(s, st, rows, n, err);
+	return store_monitor_notifications_read(s, st, rows, n, err);
 }
 
 enum sg_code store_monitor_notification_attempted(struct store *s, long long id, double at, int ok,

@@ -172,10 +172,18 @@ struct notification_row {
 void store_monitor_notification_row_release(struct notification_row *r);
 enum sg_code store_monitor_notification_insert(struct store *s, const struct notification_row *r,
                                                long long *id, struct sg_error *err);
-/* Up to max undelivered messages due at now, oldest first. */
-enum sg_code store_monitor_notifications_due(struct store *s, double now, size_t max,
-                                             struct notification_row **rows, size_t *n,
-                                             struct sg_error *err);
+/* The columns a notification query selects, in the order
+ * store_monitor_notifications_read() reads them. */
+#define STORE_MONITOR_NOTIF_COLS                                                                   \
+	"id, COALESCE(incident_id, 0), purpose, audience, channel, recipient, lang, subject, "     \
+	"body, attachment_path, created_at, COALESCE(deadline_at, 0), next_attempt_at, "           \
+	"COALESCE(delivered_at, 0), attempts, last_error"
+/* Steps st (selecting STORE_MONITOR_NOTIF_COLS) to the end and finalizes it;
+ * *rows is a new array the caller releases row by row and frees, also on
+ * failure (the rows read so far). */
+enum sg_code store_monitor_notifications_read(struct store *s, sqlite3_stmt *st,
+                                              struct notification_row **rows, size_t *n,
+                                              struct sg_error *err);
 /* Of an incident (0: all), oldest first. */
 enum sg_code store_monitor_notifications_of(struct store *s, long long incident_id,
                                             struct notification_row **rows, size_t *n,
