@@ -17,21 +17,26 @@ import unittest
 
 import sg
 
-# A loopback address of its own, so parallel runs do not collide.
-NAMESERVER = "127.53.%d.%d" % (random.randint(0, 255), random.randint(1, 254))
 
 
 class SilentDns:
     """Reads DNS queries on NAMESERVER:53 (UDP and TCP) and never answers."""
 
     def __init__(self, test):
+        # A loopback address of its own for each server, so neither parallel
+        # runs nor the next run in this process (build, then ASan) collide.
+        self.address = "127.53.%d.%d" % (random.randint(0, 255), random.randint(1, 254))
         self.queries = 0
         self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.bind((NAMESERVER, 53))
+        self.udp.bind((self.address, 53))
         self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.tcp.bind((NAMESERVER, 53))
+        self.tcp.bind((self.address, 53))
         self.tcp.listen(16)
+        # Short timeouts let the threads see `stop` and let go of the
+        # sockets: close() alone does not wake a thread blocked in recv.
+        self.udp.settimeout(0.2)
+        self.tcp.settimeout(0.2)
         self.stop = False
         self.held = []
         for fn in (self._udp, self._tcp):
@@ -43,6 +48,8 @@ class SilentDns:
             try:
                 self.udp.recvfrom(4096)
                 self.queries += 1
+            except socket.timeout:
+                continue
             except OSError:
                 return
 
@@ -51,11 +58,14 @@ class SilentDns:
             try:
                 c, _ = self.tcp.accept()
                 self.held.append(c)  # keep it open, say nothing
+            except socket.timeout:
+                continue
             except OSError:
                 return
 
     def close(self):
         self.stop = True
+        time.sleep(0.3)  # the threads leave within one timeout
         for s in [self.udp, self.tcp] + self.held:
             s.close()
 
@@ -67,7 +77,7 @@ class SlowDns(unittest.TestCase):
         dns = SilentDns(self)
         resolv = os.path.join(d, "resolv.conf")
         with open(resolv, "w") as f:
-            f.write(f"nameserver {NAMESERVER}\noptions timeout:3 attempts:2\n")
+            f.write(f"nameserver {dns.address}\noptions timeout:3 attempts:2\n")
         prof = os.path.join(d, "p.yaml")
         db = os.path.join(d, "sg.db")
         with open(prof, "w", encoding="utf-8") as f:
