@@ -139,19 +139,20 @@ enum sg_code ledger_events_assessment(struct store *s, const char *profile_path,
 }
 
 enum sg_code ledger_events_attestation(struct store *s, const char *control, const char *note,
-                                       const char *by,
+                                       const char *by, const char *via,
                                        const struct ledger_events_evidence *evidence, size_t n,
                                        long long *seq, struct sg_error *err)
 {
 	json_t *files = json_array();
 
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(files, json_pack("{s:s,s:s,s:I}", "file", evidence[i].file,
-		                                       "sha256", evidence[i].sha256_hex, "bytes",
-		                                       (json_int_t)evidence[i].bytes));
+		json_array_append_new(
+		    files, json_pack("{s:s,s:s,s:I,s:s*}", "file", evidence[i].file, "sha256",
+		                     evidence[i].sha256_hex, "bytes", (json_int_t)evidence[i].bytes,
+		                     "name", evidence[i].name));
 	return put(s, "attestation",
-	           json_pack("{s:s,s:s,s:s,s:o}", "control", control, "note", note, "by", by,
-	                     "evidence", files),
+	           json_pack("{s:s,s:s,s:s,s:o,s:s*}", "control", control, "note", note, "by", by,
+	                     "evidence", files, "via", via),
 	           seq, err);
 }
 
@@ -261,11 +262,13 @@ enum sg_code ledger_events_monitor_measurements(struct store *s, const char *ser
 
 enum sg_code ledger_events_followup_recorded(struct store *s, long long incident,
                                              const char *message, double delay_s,
-                                             long long recipients, struct sg_error *err)
+                                             long long recipients, const char *by,
+                                             struct sg_error *err)
 {
 	return put(s, "followup_recorded",
-	           json_pack("{s:I,s:s,s:f,s:I}", "incident", (json_int_t)incident, "message",
-	                     message, "delay_s", delay_s, "recipients", (json_int_t)recipients),
+	           json_pack("{s:I,s:s,s:f,s:I,s:s*}", "incident", (json_int_t)incident, "message",
+	                     message, "delay_s", delay_s, "recipients", (json_int_t)recipients,
+	                     "by", by),
 	           NULL, err);
 }
 
