@@ -15,7 +15,6 @@
 
 #include "curluv.h"
 #include "fileio.h"
-#include "ledger.h"
 #include "ledger_events.h"
 #include "notify.h"
 #include "notify_channels.h"
