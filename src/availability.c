@@ -260,3 +260,18 @@ enum sg_code availability_for_period(struct store *s, const struct monitor_confi
 	free(ids);
 	return rc;
 }
+
+void availability_verdict(const struct availability *av, const struct catalog *cat, int pattern,
+                          struct availability_verdict *out)
+{
+	const struct eval_item *it = catalog_item(cat, "III.2.1.1.a");
+	const struct reference_value *ref =
+	    it && pattern >= 1 && pattern <= 3 ? &it->refs[pattern - 1] : NULL;
+
+	memset(out, 0, sizeof(*out));
+	out->known = av->percent >= 0;
+	out->reference = ref ? ref->quantity_text : NULL;
+	out->meets = ref && out->known && floor(av->percent * 100) / 100 >= ref->quantity.percent;
+	out->coverage = av->counted_s > 0 ? (av->up_s + av->down_s) / av->counted_s : 0;
+	out->provisional = out->known && out->coverage < AVAILABILITY_MIN_COVERAGE;
+}

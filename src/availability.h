@@ -30,19 +30,7 @@
 #include "error.h"
 #include "monitor_config.h"
 #include "store.h"
-
-enum avail_state {
-	AVAIL_UP = 0,
-	AVAIL_DOWN,
-	AVAIL_DEGRADED,
-	AVAIL_UNKNOWN,
-};
-
-struct avail_interval {
-	double start, end; /* end: the caller closes open intervals (e.g. at now) */
-	enum avail_state state;
-	int confirmed;
-};
+#include "store_monitor.h" /* struct avail_interval: the stored row */
 
 /* One check's intervals, sorted by start and not overlapping. */
 struct avail_check {
@@ -85,6 +73,20 @@ enum sg_code availability_for_period(struct store *s, const struct monitor_confi
 /* Below this share of the counted time with monitoring records, an
  * availability verdict is shown as provisional. */
 #define AVAILABILITY_MIN_COVERAGE 0.9
+
+/* The verdict on an availability against the pattern's reference
+ * (III.2.1.1.a): meets when the figure, truncated to two decimals, is at
+ * least the reference; provisional when the monitor has records for less
+ * than AVAILABILITY_MIN_COVERAGE of the counted time. */
+struct availability_verdict {
+	int known;             /* some time is known (av.percent >= 0) */
+	int meets;             /* known and at or above the reference (no reference: 0) */
+	int provisional;       /* known, on too little coverage */
+	double coverage;       /* (up + down) / counted, 0 when nothing is counted */
+	const char *reference; /* "99.5%" from the catalog (borrowed), or NULL */
+};
+void availability_verdict(const struct availability *av, const struct catalog *cat, int pattern,
+                          struct availability_verdict *out);
 
 /* "99.82%" (two decimals, truncated toward the worse so 99.499 is not
  * shown as 99.50%). out holds 16 bytes. */

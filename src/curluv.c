@@ -156,11 +156,6 @@ int curluv_add(struct curluv *c, CURL *easy, curluv_done_fn done, void *arg)
 	return 0;
 }
 
-int curluv_running(const struct curluv *c)
-{
-	return c->running;
-}
-
 static void free_self(uv_handle_t *h)
 {
 	free(h->data);

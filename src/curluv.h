@@ -6,7 +6,7 @@
  * thread, with no process or thread per transfer.
  *
  * Ownership: curluv_new() returns a driver freed with curluv_free() after
- * every transfer finished (curluv_running() is 0). curluv_add() takes the
+ * every transfer finished (every done callback ran). curluv_add() takes the
  * easy handle until its done callback, which gets it back to clean up or
  * reuse.
  */
@@ -23,8 +23,6 @@ typedef void (*curluv_done_fn)(CURL *easy, CURLcode result, void *arg);
 struct curluv *curluv_new(uv_loop_t *loop);
 /* Starts a transfer; done runs on the loop when it ends. 0 or -1. */
 int curluv_add(struct curluv *c, CURL *easy, curluv_done_fn done, void *arg);
-/* Transfers in flight. */
-int curluv_running(const struct curluv *c);
 /* Closes the timer; the memory goes when the loop has processed the close
  * (run the loop once more before uv_loop_close). */
 void curluv_free(struct curluv *c);

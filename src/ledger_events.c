@@ -192,11 +192,13 @@ enum sg_code ledger_events_monitor_started(struct store *s, long long run, const
 }
 
 enum sg_code ledger_events_monitor_stopped(struct store *s, long long run, const char *service,
-                                           long long probes, struct sg_error *err)
+                                           long long probes, long long lost_results,
+                                           struct sg_error *err)
 {
 	return put(s, "monitor_stopped",
-	           json_pack("{s:I,s:s,s:I}", "run", (json_int_t)run, "service", service, "probes",
-	                     (json_int_t)probes),
+	           json_pack("{s:I,s:s,s:I,s:I}", "run", (json_int_t)run, "service", service,
+	                     "probes", (json_int_t)probes, "lost_results",
+	                     (json_int_t)lost_results),
 	           NULL, err);
 }
 

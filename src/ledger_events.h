@@ -70,8 +70,10 @@ enum sg_code ledger_events_monitor_started(struct store *s, long long run, const
                                            const unsigned char profile_sha256[LEDGER_HASH_LEN],
                                            int pattern, long long checks, int once,
                                            struct sg_error *err);
+/* lost_results: results dropped while the store could not be written. */
 enum sg_code ledger_events_monitor_stopped(struct store *s, long long run, const char *service,
-                                           long long probes, struct sg_error *err);
+                                           long long probes, long long lost_results,
+                                           struct sg_error *err);
 enum sg_code ledger_events_check_state(struct store *s, const char *service, const char *check,
                                        long long check_id, const char *kind, const char *from,
                                        const char *to, int confirmed, double at, const char *detail,

@@ -24,14 +24,56 @@
 #include "monitor_config.h"
 #include "store.h"
 
+struct profile;
+struct notify_config;
+struct ledger_config;
+struct ledger_signer;
+
+/* What a job beside probing sees when it runs: the loop's store connection
+ * (outside any transaction) and the running configuration, all borrowed. */
+struct monitor_job_ctx {
+	struct store *s;
+	const struct catalog *cat;
+	const char *profile_path;
+	const struct monitor_config *cfg;
+	const struct notify_config *ncfg;
+	const struct ledger_config *lcfg;
+	double now;
+	int lang;
+	void (*log)(void *arg, const char *line);
+	void *log_arg;
+};
+
+/* A job the daemon runs beside probing (the period-close reports:
+ * daemon_reports.h). The engine knows nothing of what it does: it loads the
+ * job's configuration with the profile (start and SIGHUP: load() returns a
+ * new configuration, handed to swap() once the whole profile loaded or to
+ * drop() when it did not), runs it hourly (first a minute after start) and
+ * at the end of --once before the outbox drains, and calls shutdown() at
+ * the end. run() returns 1 when it queued messages (the outbox is kicked). */
+struct monitor_job {
+	enum sg_code (*load)(void *arg, const struct profile *p, const char *base, void **cfg,
+	                     struct sg_error *err);
+	void (*swap)(void *arg, void *cfg);
+	void (*drop)(void *arg, void *cfg);
+	int (*run)(void *arg, const struct monitor_job_ctx *ctx);
+	void (*shutdown)(void *arg);
+	void *arg;
+};
+
 struct monitor_opts {
 	int once;  /* run every check once (confirming failures), deliver, measure, exit */
 	int stats; /* log scheduling statistics at exit */
 	void (*log)(void *arg, const char *line);
 	void *log_arg;
+	const struct monitor_job *job; /* NULL: none */
 	/* Opened before privileges were given up (ledger_signer_open_for());
 	 * NULL: sealing opens the key file each time. */
 	struct ledger_signer *signer;
+	/* A second connection to the same store for the writer thread, opened
+	 * before privileges were given up; monitor_run() takes it (closes it).
+	 * NULL: the writer opens its own. */
+	struct store *writer_store;
 };
 
 /* Runs until SIGTERM/SIGINT (or, with once, until done). SIGHUP reloads
@@ -39,20 +81,14 @@ struct monitor_opts {
 enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, struct store *s,
                          const struct monitor_opts *opts, struct sg_error *err);
 
-/* Writes the measured values of cfg's service over the rolling window
- * ending at now (collector "monitor"). */
-enum sg_code monitor_write_measurements(struct store *s, const struct monitor_config *cfg,
-                                        const struct catalog *cat, double now,
-                                        struct sg_error *err);
-
-/* Whether this process may open an unprivileged ICMP socket. */
+/* Whether this process may open an unprivileged ICMP socket (the kernel's
+ * net.ipv4.ping_group_range includes its group). */
 int monitor_icmp_allowed(void);
 
-/* When a check is first due after start: spread over its interval by r in
- * [0, 1) so checks do not fire together. Milliseconds after start. */
-double monitor_first_due(double interval_s, double r);
-/* The next due time after a probe that was due at `due` and ran at `now`
- * (both monotonic ms): keeps the phase, skips missed slots. */
-double monitor_next_due(double due, double now, double interval_s);
+/* Takes the store's monitor lock: an fcntl write lock on DB_PATH.monitor.lock
+ * (created 0600), held while *fd stays open (close it to release; it also
+ * goes with the process). A second monitor on the same store gets
+ * SG_ERR_EXISTS with a message naming the running one's pid. */
+enum sg_code monitor_lock(const char *db_path, int *fd, struct sg_error *err);
 
 #endif

@@ -3,12 +3,19 @@
  * monitor_config.h.
  */
 #include <ctype.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <curl/curl.h>
+
+#include "fileio.h"
 #include "monitor_config.h"
+#include "redact.h"
 #include "timeutil.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -117,6 +124,11 @@ static void check_release(struct check_def *c)
 		regfree(&c->re);
 	free(c->expect_body);
 	free(c->host);
+	free(c->username);
+	if (c->password) {
+		explicit_bzero(c->password, strlen(c->password));
+		free(c->password);
+	}
 	free(c->below_reference_reason);
 }
 
@@ -126,6 +138,9 @@ void monitor_config_free(struct monitor_config *cfg)
 		return;
 	for (size_t i = 0; i < cfg->nchecks; i++)
 		check_release(&cfg->checks[i]);
+	for (size_t i = 0; cfg->secret_params && cfg->secret_params[i]; i++)
+		free(cfg->secret_params[i]);
+	free(cfg->secret_params);
 	free(cfg->checks);
 	for (size_t i = 0; i < cfg->nmaint; i++)
 		free(cfg->maint[i].note);
@@ -175,8 +190,121 @@ static enum sg_code opt_duration(const struct ydoc *doc, const struct ydoc_node 
 	return ydoc_duration(doc, n, w, out, err);
 }
 
+/* A credential file: a regular file only its owner can read (0600 or
+ * stricter), at most 16 KiB; trailing line breaks go. */
+static enum sg_code read_secret(const struct ydoc *doc, const struct ydoc_node *n, const char *key,
+                                const char *path, char **out, struct sg_error *err)
+{
+	struct stat st;
+	struct dynbuf b = DYNBUF_INIT;
+	enum sg_code rc;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	if (fd < 0 || fstat(fd, &st)) {
+		if (fd >= 0)
+			close(fd);
+		return ydoc_error(doc, n, err,
+		                  ETR(err, "%s '%s' を開けません", "cannot open %s '%s'"), key,
+		                  path);
+	}
+	close(fd);
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 077)) {
+		ydoc_error(doc, n, err,
+		           ETR(err, "%s '%s' は所有者だけが読めるようにしてください（現在 %03o）",
+		               "%s '%s' must be a file readable by its owner only (it is %03o)"),
+		           key, path, (unsigned)(st.st_mode & 0777));
+		sg_error_hint(err, "chmod 600 %s", path);
+		return SG_ERR_INPUT;
+	}
+	if ((rc = fileio_read(path, 16384, &b, err)))
+		return rc;
+	while (dynbuf_len(&b) && (b.buf[b.len - 1] == '\n' || b.buf[b.len - 1] == '\r'))
+		dynbuf_setlen(&b, b.len - 1);
+	*out = dynbuf_detach(&b, NULL);
+	if (!*out)
+		*out = xstrdup("");
+	return SG_OK;
+}
+
+/* username / password_file / headers_file: credentials kept out of the
+ * profile (and so out of the URL, the records and the ledger). */
+static enum sg_code parse_credentials(const struct ydoc *doc, const struct ydoc_node *m,
+                                      struct check_def *c, const char *what, struct sg_error *err)
+{
+	const struct ydoc_node *n;
+	char *path = NULL, *text = NULL;
+	enum sg_code rc;
+
+	if ((rc = opt_str(doc, m, "username", what, &c->username, err)) ||
+	    (rc = opt_str(doc, m, "password_file", what, &path, err)))
+		return rc;
+	if (path) {
+		rc = read_secret(doc, ydoc_get(m, "password_file"), "password_file", path,
+		                 &c->password, err);
+		free(path);
+		path = NULL;
+		if (rc)
+			return rc;
+		if (!c->username)
+			return ydoc_missing(doc, m, "username", what, err);
+	}
+	if ((rc = opt_str(doc, m, "headers_file", what, &path, err)) || !path)
+		return rc;
+	n = ydoc_get(m, "headers_file");
+	rc = read_secret(doc, n, "headers_file", path, &text, err);
+	free(path);
+	if (rc)
+		return rc;
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		if (*line && line[strlen(line) - 1] == '\r')
+			line[strlen(line) - 1] = 0;
+		if (!*line)
+			continue;
+		if (!strchr(line, ':') || line[0] == ':') {
+			free(text);
+			return ydoc_error(doc, n, err, "%s",
+			                  ETR(err,
+			                      "headers_file は「名前: 値」の行で書いてください",
+			                      "headers_file holds lines of \"Name: value\""));
+		}
+		c->headers = xrealloc(c->headers, (c->nheaders + 2) * sizeof(char *));
+		c->headers[c->nheaders++] = xstrdup(line);
+		c->headers[c->nheaders] = NULL;
+	}
+	free(text);
+	return SG_OK;
+}
+
+/* The URL's host (without IPv6 brackets) and port (the scheme's default
+ * when none is written): the monitor resolves the name itself. */
+static int url_host_port(struct check_def *c)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL;
+	int bad = curl_url_set(u, CURLUPART_URL, c->url, 0) ||
+	          curl_url_get(u, CURLUPART_HOST, &host, 0) ||
+	          curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
+
+	if (!bad) {
+		size_t n = strlen(host);
+		if (n > 2 && host[0] == '[' && host[n - 1] == ']')
+			c->host = xstrndup(host + 1, n - 2);
+		else
+			c->host = xstrdup(host);
+		c->port = atoi(port);
+	}
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return bad;
+}
+
 static enum sg_code parse_http(const struct ydoc *doc, const struct ydoc_node *m,
-                               struct check_def *c, const char *what, struct sg_error *err)
+                               struct check_def *c, const char *what, char **secret_params,
+                               struct sg_error *err)
 {
 	static const char *const methods[] = {"GET", "HEAD", "POST", "PUT", "OPTIONS", NULL};
 	const struct ydoc_node *n;
@@ -193,7 +321,15 @@ static enum sg_code parse_http(const struct ydoc *doc, const struct ydoc_node *m
 		return ydoc_error(doc, ydoc_get(m, "url"), err, "%s",
 		                  ETR(err, "url は http:// か https:// で始めてください",
 		                      "url must start with http:// or https://"));
-	c->target = xstrdup(c->url);
+	c->target = redact_url(c->url, (const char *const *)secret_params);
+	if (url_host_port(c)) {
+		ydoc_error(doc, ydoc_get(m, "url"), err, "%s",
+		           ETR(err, "url を URL として読めません", "url is not a valid URL"));
+		sg_error_hint(err, "%s",
+		              ETR(err, "例: https://app.example.jp/healthz",
+		                  "for example https://app.example.jp/healthz"));
+		return SG_ERR_INPUT;
+	}
 	if ((rc = opt_str(doc, m, "method", what, &c->method, err)))
 		return rc;
 	if (!c->method)
@@ -257,6 +393,9 @@ static enum sg_code parse_http(const struct ydoc *doc, const struct ydoc_node *m
 			return SG_ERR_INPUT;
 		}
 	}
+	if ((n = ydoc_get(m, "reuse_connection")) &&
+	    (rc = ydoc_bool(doc, n, "reuse_connection", &c->reuse_connection, err)))
+		return rc;
 	if ((n = ydoc_get(m, "tls_verify")) &&
 	    (rc = ydoc_bool(doc, n, "tls_verify", &c->tls_verify, err)))
 		return rc;
@@ -290,6 +429,65 @@ static enum sg_code parse_host(const struct ydoc *doc, const struct ydoc_node *m
 	return SG_OK;
 }
 
+/* The interval: the pattern's reference value unless given; looser than a
+ * required (*) reference only with below_reference_reason. */
+static enum sg_code parse_interval(const struct ydoc *doc, const struct ydoc_node *m,
+                                   const struct monitor_config *cfg, const struct catalog *cat,
+                                   struct check_def *c, struct sg_error *err)
+{
+	const struct ydoc_node *n;
+	enum sg_code rc;
+
+	/* External network checks have no interval item; they default to the
+	 * liveness one. */
+	c->item_id = monitor_config_interval_item(c->kind);
+	{
+		const struct eval_item *it =
+		    catalog_item(cat, c->item_id ? c->item_id : "III.1.1.1.a");
+		const struct reference_value *ref = it ? &it->refs[cfg->pattern - 1] : NULL;
+		if (ref && ref->kind == REF_MAX_INTERVAL) {
+			c->reference_s = ref->quantity.seconds;
+			c->reference_required = ref->required && c->item_id;
+		}
+	}
+	c->interval_s = c->reference_s > 0 ? c->reference_s : 300;
+	if ((n = ydoc_get(m, "interval"))) {
+		if ((rc = ydoc_duration(doc, n, "interval", &c->interval_s, err)))
+			return rc;
+		if (c->interval_s < MIN_INTERVAL_S) {
+			ydoc_error(doc, n, err, "%s",
+			           ETR(err, "interval は 1s 以上にしてください",
+			               "interval must be at least 1s"));
+			sg_error_hint(err, "interval: 1s");
+			return SG_ERR_INPUT;
+		}
+		if (c->reference_required && c->interval_s > c->reference_s &&
+		    !c->below_reference_reason) {
+			struct dynbuf ref = DYNBUF_INIT;
+			value_format_duration(c->reference_s, &ref);
+			ydoc_error(
+			    doc, n, err,
+			    ETR(err,
+			        "interval がパターン %d の %s の基準値（%s 以内、必須 *）より"
+			        "長いため開始できません",
+			        "interval is longer than pattern %d's required (*) reference "
+			        "value for %s (at most %s), so the monitor will not start"),
+			    cfg->pattern, c->item_id, dynbuf_ptr(&ref));
+			sg_error_hint(
+			    err,
+			    ETR(err,
+			        "interval: %s 以下にするか、below_reference_reason: で理由を"
+			        "書いてください",
+			        "use interval: %s or less, or say why in "
+			        "below_reference_reason:"),
+			    dynbuf_ptr(&ref));
+			dynbuf_release(&ref);
+			return SG_ERR_INPUT;
+		}
+	}
+	return SG_OK;
+}
+
 static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *m,
                                 struct monitor_config *cfg, const struct catalog *cat,
                                 struct check_def *c, struct sg_error *err)
@@ -305,6 +503,10 @@ static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *
 	                                   "expect_body",
 	                                   "expect_body_regex",
 	                                   "tls_verify",
+	                                   "reuse_connection",
+	                                   "username",
+	                                   "password_file",
+	                                   "headers_file",
 	                                   "timeout",
 	                                   "host",
 	                                   "port",
@@ -367,16 +569,18 @@ static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *
 			c->kind = (enum check_kind)k;
 	}
 	if (c->type == CHECK_HTTP)
-		rc = parse_http(doc, m, c, what, err);
+		rc = parse_http(doc, m, c, what, cfg->secret_params, err);
+	if (!rc && c->type == CHECK_HTTP)
+		rc = parse_credentials(doc, m, c, what, err);
 	else
 		rc = parse_host(doc, m, c, what, c->type == CHECK_TCP, err);
 	if (rc)
 		return rc;
 	if (c->type != CHECK_HTTP) {
-		static const char *const http_only[] = {"url",         "method",
-		                                        "headers",     "expect_status",
-		                                        "expect_body", "expect_body_regex",
-		                                        "tls_verify",  NULL};
+		static const char *const http_only[] = {
+		    "url",           "method",           "headers",
+		    "expect_status", "expect_body",      "expect_body_regex",
+		    "tls_verify",    "reuse_connection", NULL};
 		for (int i = 0; http_only[i]; i++)
 			if ((n = ydoc_get(m, http_only[i])))
 				return ydoc_error(doc, n, err,
@@ -418,53 +622,8 @@ static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *
 		    ETR(err, "例: max_response_time: 800ms", "e.g. max_response_time: 800ms"));
 		return SG_ERR_INPUT;
 	}
-	/* The interval: the pattern's reference value unless given. External
-	 * network checks have no interval item; they default to the liveness one. */
-	c->item_id = monitor_config_interval_item(c->kind);
-	{
-		const struct eval_item *it =
-		    catalog_item(cat, c->item_id ? c->item_id : "III.1.1.1.a");
-		const struct reference_value *ref = it ? &it->refs[cfg->pattern - 1] : NULL;
-		if (ref && ref->kind == REF_MAX_INTERVAL) {
-			c->reference_s = ref->quantity.seconds;
-			c->reference_required = ref->required && c->item_id;
-		}
-	}
-	c->interval_s = c->reference_s > 0 ? c->reference_s : 300;
-	if ((n = ydoc_get(m, "interval"))) {
-		if ((rc = ydoc_duration(doc, n, "interval", &c->interval_s, err)))
-			return rc;
-		if (c->interval_s < MIN_INTERVAL_S) {
-			ydoc_error(doc, n, err, "%s",
-			           ETR(err, "interval は 1s 以上にしてください",
-			               "interval must be at least 1s"));
-			sg_error_hint(err, "interval: 1s");
-			return SG_ERR_INPUT;
-		}
-		if (c->reference_required && c->interval_s > c->reference_s &&
-		    !c->below_reference_reason) {
-			struct dynbuf ref = DYNBUF_INIT;
-			value_format_duration(c->reference_s, &ref);
-			ydoc_error(
-			    doc, n, err,
-			    ETR(err,
-			        "interval がパターン %d の %s の基準値（%s 以内、必須 *）より"
-			        "長いため開始できません",
-			        "interval is longer than pattern %d's required (*) reference "
-			        "value for %s (at most %s), so the monitor will not start"),
-			    cfg->pattern, c->item_id, dynbuf_ptr(&ref));
-			sg_error_hint(
-			    err,
-			    ETR(err,
-			        "interval: %s 以下にするか、below_reference_reason: で理由を"
-			        "書いてください",
-			        "use interval: %s or less, or say why in "
-			        "below_reference_reason:"),
-			    dynbuf_ptr(&ref));
-			dynbuf_release(&ref);
-			return SG_ERR_INPUT;
-		}
-	}
+	if ((rc = parse_interval(doc, m, cfg, cat, c, err)))
+		return rc;
 	if (c->timeout_s > c->interval_s)
 		c->timeout_s = c->interval_s;
 	return SG_OK;
@@ -474,8 +633,15 @@ static enum sg_code parse_monitor(const struct ydoc *doc, const struct ydoc_node
                                   struct monitor_config *cfg, const struct catalog *cat,
                                   struct sg_error *err)
 {
-	static const char *const keys[] = {"checks",          "confirm",        "retry_interval",
-	                                   "digest_interval", "measure_window", NULL};
+	static const char *const keys[] = {"checks",
+	                                   "confirm",
+	                                   "retry_interval",
+	                                   "digest_interval",
+	                                   "measure_window",
+	                                   "secret_params",
+	                                   "retention",
+	                                   "retention_failures",
+	                                   NULL};
 	const struct ydoc_node *n, *checks;
 	enum sg_code rc;
 	long long v;
@@ -490,8 +656,16 @@ static enum sg_code parse_monitor(const struct ydoc *doc, const struct ydoc_node
 	}
 	if ((rc = opt_duration(doc, mon, "retry_interval", "monitor", &cfg->retry_s, err)) ||
 	    (rc = opt_duration(doc, mon, "digest_interval", "monitor", &cfg->digest_s, err)) ||
-	    (rc = opt_duration(doc, mon, "measure_window", "monitor", &cfg->measure_window, err)))
+	    (rc = opt_duration(doc, mon, "measure_window", "monitor", &cfg->measure_window, err)) ||
+	    (rc = opt_duration(doc, mon, "retention", "monitor", &cfg->retention_ok_s, err)) ||
+	    (rc = opt_duration(doc, mon, "retention_failures", "monitor", &cfg->retention_fail_s,
+	                       err)))
 		return rc;
+	if (cfg->retention_ok_s < 86400 || cfg->retention_fail_s < 86400)
+		return ydoc_error(doc, mon, err, "%s",
+		                  ETR(err,
+		                      "retention と retention_failures は 1d 以上にしてください",
+		                      "retention and retention_failures must be at least 1d"));
 	if (cfg->retry_s < 0.1 || cfg->digest_s < 1 || cfg->measure_window < 3600)
 		return ydoc_error(doc, mon, err, "%s",
 		                  ETR(err,
@@ -499,6 +673,17 @@ static enum sg_code parse_monitor(const struct ydoc *doc, const struct ydoc_node
 		                      "measure_window は 1h 以上にしてください",
 		                      "retry_interval must be at least 100ms, digest_interval at "
 		                      "least 1s and measure_window at least 1h"));
+	if ((n = ydoc_get(mon, "secret_params"))) {
+		if ((rc = ydoc_want(doc, n, YDOC_SEQ, "monitor.secret_params", err)))
+			return rc;
+		cfg->secret_params = xcalloc(n->nitems + 1, sizeof(char *));
+		for (size_t i = 0; i < n->nitems; i++) {
+			const char *name;
+			if ((rc = ydoc_str(doc, n->items[i], "monitor.secret_params", &name, err)))
+				return rc;
+			cfg->secret_params[i] = xstrdup(name);
+		}
+	}
 	if (!(checks = ydoc_get(mon, "checks")))
 		return ydoc_missing(doc, mon, "checks", "monitor", err);
 	if ((rc = ydoc_want(doc, checks, YDOC_SEQ, "monitor.checks", err)))
@@ -623,6 +808,17 @@ static enum sg_code parse_maintenance(const struct ydoc *doc, const struct ydoc_
 	return SG_OK;
 }
 
+static double log_reference(const struct catalog *cat, const char *item, int pattern,
+                            double fallback)
+{
+	const struct eval_item *it = catalog_item(cat, item);
+	const struct reference_value *r =
+	    it && pattern >= 1 && pattern <= CATALOG_PATTERNS ? &it->refs[pattern - 1] : NULL;
+
+	return r && r->kind == REF_MIN_RETENTION && r->quantity.seconds > 0 ? r->quantity.seconds
+	                                                                    : fallback;
+}
+
 enum sg_code monitor_config_load(const struct profile *p, const struct catalog *cat,
                                  struct monitor_config **out, struct sg_error *err)
 {
@@ -637,6 +833,12 @@ enum sg_code monitor_config_load(const struct profile *p, const struct catalog *
 	cfg->retry_s = 5;
 	cfg->digest_s = 3600;
 	cfg->measure_window = 30 * 86400.0;
+	/* Raw results are kept as long as the guideline's log items require:
+	 * successful probes as a record of use (III.2.1.3.a), failures as a
+	 * record of exceptions (III.2.1.3.b); rollups, intervals and incidents
+	 * are kept for good. */
+	cfg->retention_ok_s = log_reference(cat, "III.2.1.3.a", cfg->pattern, 90 * 86400.0);
+	cfg->retention_fail_s = log_reference(cat, "III.2.1.3.b", cfg->pattern, 5 * 365 * 86400.0);
 	cfg->hours.days = 0x7f;
 	cfg->hours.from_min = 0;
 	cfg->hours.to_min = 1440;

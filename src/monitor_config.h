@@ -38,7 +38,8 @@ struct check_def {
 	char *name;
 	enum check_kind kind;
 	enum check_type type;
-	char *target; /* the URL, "host:port" or host: what the records show */
+	char *target; /* what the records show: the URL with credentials redacted
+	               * (redact.h), "host:port" or host */
 	/* http */
 	char *url;
 	char *method;   /* "GET" unless given */
@@ -48,8 +49,11 @@ struct check_def {
 	char *expect_body; /* a substring, or a regex when body_regex */
 	int body_regex;
 	regex_t re;
-	int tls_verify; /* 1 unless `tls_verify: false` */
-	/* tcp and icmp */
+	int tls_verify;       /* 1 unless `tls_verify: false` */
+	int reuse_connection; /* 0: a fresh connection per probe, as a user's browser */
+	char *username;       /* with password (from password_file, 0600): HTTP auth */
+	char *password;
+	/* tcp and icmp; for http the URL's host and port (resolved by the monitor) */
 	char *host;
 	int port;
 	/* timing, seconds */
@@ -90,9 +94,15 @@ struct monitor_config {
 	double retry_s;        /* how soon a failed check is probed again */
 	double digest_s;       /* ledger digest of raw results */
 	double measure_window; /* rolling window of the measured values */
+	/* how long raw results are kept (seconds): successful ones and failures;
+	 * defaults: the pattern's III.2.1.3.a and III.2.1.3.b reference values */
+	double retention_ok_s, retention_fail_s;
 	struct service_hours hours;
 	struct maintenance_window *maint;
 	size_t nmaint;
+	/* query parameters redacted from check URLs besides redact.h's list
+	 * (NULL-terminated; NULL: none) */
+	char **secret_params;
 };
 
 const char *monitor_config_kind_name(enum check_kind k);

@@ -2119,17 +2119,6 @@ void notify_kick(struct notify *n)
 		uv_timer_start(&n->timer, on_timer, 0, 0);
 }
 
-long long notify_pending(struct notify *n)
-{
-	struct sg_error err;
-	double next;
-	long long pending = 0;
-
-	memset(&err, 0, sizeof(err));
-	store_monitor_notification_next(n->s, &next, &pending, &err);
-	return pending;
-}
-
 void notify_stop(struct notify *n, int drain, void (*done)(void *arg), void *arg)
 {
 	n->done = done;
@@ -2160,4 +2149,29 @@ void notify_free(struct notify *n)
 		return;
 	curluv_free(n->cu);
 	uv_close((uv_handle_t *)&n->timer, free_notifier);
+}
+
+enum sg_code notify_followup_record(struct store *s, const struct notify_config *cfg,
+                                    long long incident_id, const char *message, double now,
+                                    const char *by, long long *followup_id, struct sg_error *err)
+{
+	struct incident_row r;
+	struct notify_incident v;
+	enum sg_code rc;
+
+	memset(&r, 0, sizeof(r));
+	if ((rc = store_monitor_incident_get(s, incident_id, &r, err)))
+		return rc;
+	notify_incident_of(&r, &v);
+	v.item_id = "III.1.1.8";
+	if ((rc = store_begin(s, err)) ||
+	    (rc = store_monitor_followup_insert(s, incident_id, now, message, followup_id, err)) ||
+	    (rc = ledger_events_followup_recorded(
+	         s, incident_id, message, now - r.detected_at,
+	         (long long)notify_config_recipients(cfg, "admin_contacts"), by, err)) ||
+	    (rc = notify_enqueue(s, cfg, NOTIFY_FOLLOWUP, &v, message, err)) ||
+	    (rc = store_commit(s, err)))
+		store_rollback(s);
+	store_monitor_incident_row_release(&r);
+	return rc;
 }

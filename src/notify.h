@@ -128,8 +128,6 @@ enum sg_code notify_start(uv_loop_t *loop, struct store *s, const struct notify_
 void notify_set_config(struct notify *n, const struct notify_config *cfg);
 /* Looks at the outbox now instead of at the next timer (call after enqueue). */
 void notify_kick(struct notify *n);
-/* Number of messages neither delivered nor given up. */
-long long notify_pending(struct notify *n);
 /* Stops taking new work, lets in-flight deliveries finish, then calls done.
  * With drain, it first delivers (tries once) every message due now. */
 void notify_stop(struct notify *n, int drain, void (*done)(void *arg), void *arg);
@@ -174,5 +172,15 @@ enum sg_code notify_mime(const char *from_name, const char *from, const char *to
 /* Seconds until the next attempt after `attempts` failed ones: initial *
  * 2^(attempts-1), at most max, spread by +-10% with r in [0, 1). */
 double notify_backoff(int attempts, double initial, double max, double r);
+
+/* Records a follow-up report (III.1.1.8) of an incident: the text in
+ * followups, followup_recorded in the ledger and one message per admin
+ * contact in the outbox, in one transaction; the running monitor delivers
+ * them. `incident followup` and the web's follow-up form both call it; by
+ * is the web user who sent it (the ledger entry's "by"), NULL from the CLI.
+ * SG_ERR_NOT_FOUND when there is no such incident. */
+enum sg_code notify_followup_record(struct store *s, const struct notify_config *cfg,
+                                    long long incident_id, const char *message, double now,
+                                    const char *by, long long *followup_id, struct sg_error *err);
 
 #endif

@@ -12,9 +12,11 @@
 #include <openssl/evp.h>
 
 #include "fileio.h"
+#include "judge.h"
 #include "ledger.h"
 #include "availability.h"
 #include "monitor_config.h"
+#include "histogram.h"
 #include "notify.h"
 #include "report.h"
 #include "report_text.h"
@@ -340,45 +342,6 @@ fail:
 	return rc;
 }
 
-/* ---- histograms ---- */
-
-double report_hist_percentile(const unsigned long long hist[64], double q)
-{
-	unsigned long long total = 0, cum = 0;
-	double rank;
-
-	for (int i = 0; i < 64; i++)
-		total += hist[i];
-	if (!total)
-		return NAN;
-	rank = q * (double)total;
-	if (rank < 1)
-		rank = 1;
-	for (int i = 0; i < 64; i++) {
-		double lo, hi, f;
-		if (!hist[i] || (double)(cum + hist[i]) < rank) {
-			cum += hist[i];
-			continue;
-		}
-		hi = pow(2.0, i / 4.0);
-		lo = i ? pow(2.0, (i - 1) / 4.0) : 0.0;
-		f = (rank - (double)cum) / (double)hist[i];
-		if (i == 0)
-			return hi * f;
-		return lo * pow(hi / lo, f);
-	}
-	return pow(2.0, 63 / 4.0);
-}
-
-static void hist_add(unsigned long long acc[64], const unsigned char *blob, size_t len)
-{
-	if (!blob)
-		return;
-	for (size_t i = 0; i < 64 && (i + 1) * 4 <= len; i++)
-		acc[i] += (uint32_t)blob[i * 4] | (uint32_t)blob[i * 4 + 1] << 8 |
-		          (uint32_t)blob[i * 4 + 2] << 16 | (uint32_t)blob[i * 4 + 3] << 24;
-}
-
 /* ---- building ---- */
 
 struct build {
@@ -433,10 +396,10 @@ static int daily_cb(const struct store_report_daily *row, void *p)
 	for (size_t i = 0; i < r->nperf; i++) {
 		if (strcmp(r->perf[i].day, row->day))
 			continue;
-		hist_add(b->day_hist[i], row->hist, row->hist_len);
+		histogram_decode_add(b->day_hist[i], row->hist, row->hist_len);
 		break;
 	}
-	hist_add(b->all_hist, row->hist, row->hist_len);
+	histogram_decode_add(b->all_hist, row->hist, row->hist_len);
 	r->checks.probes += (unsigned long long)row->n;
 	r->checks.failures += (unsigned long long)row->n_fail;
 	if (k >= 0 && row->n > 0 && row->max_gap_s > b->max_gap[k])
@@ -894,6 +857,22 @@ static int sla_delay(struct build *b, struct report_sla_row *row, const char *ki
 	return 1;
 }
 
+/* A value token ("1mo", "[tls]", "hot") in words (「1ヶ月」「TLS」「ホットスタンバイ」),
+ * as the SLA writes it; text that does not parse is kept. Caller frees. */
+static char *value_words(const char *raw, enum ref_kind kind, enum sg_lang lang)
+{
+	struct value v;
+
+	if (raw && !value_parse(raw, &v, NULL)) {
+		struct dynbuf b = DYNBUF_INIT;
+		judge_value_words(&v, kind, lang == SG_LANG_EN, &b);
+		if (dynbuf_len(&b) && !dynbuf_status(&b))
+			return dynbuf_detach(&b, NULL);
+		dynbuf_release(&b);
+	}
+	return xstrdup(raw ? raw : "-");
+}
+
 static enum sg_code build_sla(struct build *b, struct sg_error *err)
 {
 	struct report *r = b->r;
@@ -932,17 +911,24 @@ static enum sg_code build_sla(struct build *b, struct sg_error *err)
 			row->required = rv->required;
 			if (target && !value_parse(target, &commit, NULL)) {
 				have_commit = 1;
-				row->committed = target;
-				target = NULL;
+				row->committed = value_words(target, rv->kind, req->lang);
 			} else if (rv->kind != REF_NONE) {
 				have_commit = 1;
 				commit = rv->quantity;
-				if (req->lang == SG_LANG_EN && rv->quantity_text[0])
-					row->committed = xstrdup(rv->quantity_text);
-				else if (req->lang == SG_LANG_EN)
-					row->committed = xstrdup(rv->kind_name);
-				else
+				if (req->lang == SG_LANG_EN) {
+					/* The reference in words, as `sla` writes it. */
+					struct dynbuf w = DYNBUF_INIT;
+					judge_value_words(&rv->quantity, rv->kind, 1, &w);
+					if (dynbuf_len(&w) && !dynbuf_status(&w))
+						row->committed = dynbuf_detach(&w, NULL);
+					else
+						row->committed =
+						    xstrdup(rv->quantity_text[0] ? rv->quantity_text
+						                                 : rv->kind_name);
+					dynbuf_release(&w);
+				} else {
 					row->committed = xstrdup(rv->text_ja);
+				}
 			} else {
 				row->committed = xstrdup("-");
 			}
@@ -987,7 +973,8 @@ static enum sg_code build_sla(struct build *b, struct sg_error *err)
 				num = mc.w[m].num;
 				src = mc.w[m].source;
 				finding = mc.w[m].finding;
-				text = isnan(num) ? xstrdup(mc.w[m].text) : NULL;
+				text = isnan(num) ? value_words(mc.w[m].text, rv->kind, req->lang)
+				                  : NULL;
 			}
 			if (src) {
 				if (!text)
@@ -1014,7 +1001,8 @@ static enum sg_code build_sla(struct build *b, struct sg_error *err)
 			            "declared") &&
 			    (text = json_text(json_object_get(aj, "value")))) {
 				const char *v = json_string_value(json_object_get(aj, "verdict"));
-				row->achieved = text;
+				row->achieved = value_words(text, rv->kind, req->lang);
+				free(text);
 				row->source = xstrdup("declared");
 				row->verdict = !have_commit                     ? SLA_NO_COMMITMENT
 				               : v && !strcmp(v, "meets")       ? SLA_MET
@@ -1211,15 +1199,15 @@ enum sg_code report_build(struct store *s, const struct report_request *req, str
 		struct report_perf_day *d = &r->perf[i];
 		for (int k = 0; k < 64; k++)
 			d->n += b.day_hist[i][k];
-		d->p50 = report_hist_percentile(b.day_hist[i], 0.50);
-		d->p95 = report_hist_percentile(b.day_hist[i], 0.95);
-		d->p99 = report_hist_percentile(b.day_hist[i], 0.99);
+		d->p50 = histogram_quantile(b.day_hist[i], 0.50);
+		d->p95 = histogram_quantile(b.day_hist[i], 0.95);
+		d->p99 = histogram_quantile(b.day_hist[i], 0.99);
 	}
 	for (int k = 0; k < 64; k++)
 		r->perf_n += b.all_hist[k];
-	r->p50 = report_hist_percentile(b.all_hist, 0.50);
-	r->p95 = report_hist_percentile(b.all_hist, 0.95);
-	r->p99 = report_hist_percentile(b.all_hist, 0.99);
+	r->p50 = histogram_quantile(b.all_hist, 0.50);
+	r->p95 = histogram_quantile(b.all_hist, 0.95);
+	r->p99 = histogram_quantile(b.all_hist, 0.99);
 
 	if ((rc = store_report_incidents(s, r->service, (double)p->start, (double)p->end,
 	                                 incident_cb, &b, err)) ||

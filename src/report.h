@@ -286,11 +286,6 @@ enum sg_code report_build(struct store *s, const struct report_request *req, str
                           struct sg_error *err);
 void report_release(struct report *r);
 
-/* Percentile q (0..1) of a 64-bucket latency histogram (bucket i counts
- * latencies below 2^(i/4) ms and at least 2^((i-1)/4) ms), interpolated
- * log-linearly inside the bucket. NAN when the histogram is empty. */
-double report_hist_percentile(const unsigned long long hist[64], double q);
-
 const char *report_format_name(enum report_format f);
 const char *report_audience_name(enum report_audience a);
 const char *report_deadline_name(enum report_deadline d);

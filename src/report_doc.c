@@ -530,7 +530,10 @@ static void summary(struct rdoc *d, struct dynbuf *t)
 		    r->audience == REPORT_MANAGERS
 		        ? T("定期報告の間隔（III.1.1.7.a）", "Reporting interval (III.1.1.7.a)")
 		        : T("定期報告の間隔", "Reporting interval"));
-		add_cell(b, TONE_NONE, T("%dヶ月", "%d month(s)"), r->interval_months);
+		add_cell(b, TONE_NONE, "%d%s", r->interval_months,
+		         d->lang != SG_LANG_EN     ? "ヶ月"
+		         : r->interval_months == 1 ? " month"
+		                                   : " months");
 	}
 }
 
@@ -806,10 +809,13 @@ static void managers(struct rdoc *d, struct dynbuf *t)
 		/* the guideline's terms, never pass/fail (I.8.1, I.8.5; issue 11) */
 		para(d,
 		     T("対策項目 %lld 件のうち対策済み %lld 件、要対応 %lld 件、その他（未評価・"
-		       "対象外・リスク受容）%lld 件です。参照値に達しない評価項目を重要度別に示します。"
+		       "対象外・リスク受容）%lld "
+		       "件です。参照値に達しない評価項目を重要度別に示します。"
 		       "当該期間に監視で計測した項目は、当該期間の実績で判定しています。",
-		       "Of %lld countermeasures, %lld are in place, %lld are to be addressed and %lld "
-		       "are otherwise (not assessed, not applicable, risk accepted). Evaluation items "
+		       "Of %lld countermeasures, %lld are in place, %lld are to be addressed and "
+		       "%lld "
+		       "are otherwise (not assessed, not applicable, risk accepted). Evaluation "
+		       "items "
 		       "short of the reference value, by severity; items the monitor measured are "
 		       "judged on this period's figures:"),
 		     r->controls_total, r->controls_compliant, r->controls_gap,

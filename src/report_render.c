@@ -48,22 +48,27 @@ enum sg_code report_render_generate(struct store *s, const struct report_request
 		goto out;
 	EVP_Digest(dynbuf_ptr(&out), dynbuf_len(&out), md, &mdlen, EVP_sha256(), NULL);
 	hex_encode(md, LEDGER_HASH_LEN, hex);
-	if ((rc = store_begin(s, err)))
+	/* The write transaction never waits on the output: a file is written
+	 * (atomically) before it, standard output after it, so a slow reader of
+	 * a pipe never holds the store's write lock and stalls the monitor. */
+	if (strcmp(path, "-") &&
+	    (rc = fileio_write_atomic(path, dynbuf_ptr(&out), dynbuf_len(&out), 0666, 0, err)))
 		goto out;
-	if ((rc = ledger_events_report(s, r.service, r.pattern, r.period.label,
+	if ((rc = store_begin(s, err)) ||
+	    (rc = ledger_events_report(s, r.service, r.pattern, r.period.label,
 	                               report_audience_name(r.audience), report_format_name(fmt),
 	                               path, md, (long long)dynbuf_len(&out),
 	                               r.lang == SG_LANG_EN ? "en" : "ja", err)) ||
-	    (rc = fileio_write_atomic(path, dynbuf_ptr(&out), dynbuf_len(&out), 0666, 0, err))) {
+	    (rc = store_commit(s, err))) {
 		store_rollback(s);
-		goto out;
-	}
-	if ((rc = store_commit(s, err))) {
 		/* The ledger does not record it, so the file must not stand. */
 		if (strcmp(path, "-"))
 			unlink(path);
 		goto out;
 	}
+	if (!strcmp(path, "-") &&
+	    (rc = fileio_write_atomic(path, dynbuf_ptr(&out), dynbuf_len(&out), 0666, 0, err)))
+		goto out;
 	if (sha256_hex)
 		memcpy(sha256_hex, hex, 65);
 out:

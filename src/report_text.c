@@ -53,10 +53,13 @@ char *report_text_measure(const struct eval_item *it, enum ref_kind kind,
 	else if (t == VALUE_COUNT)
 		dynbuf_printf(&b, "%.0f", num);
 	else if (t == VALUE_DURATION && num >= 28 * 86400.0 &&
-	         fabs(num / VALUE_MONTH_SECONDS - round(num / VALUE_MONTH_SECONDS)) < 0.01)
-		dynbuf_printf(&b, lang == SG_LANG_EN ? "%.0f mo" : "%.0fヶ月",
-		              round(num / VALUE_MONTH_SECONDS));
-	else
+	         fabs(num / VALUE_MONTH_SECONDS - round(num / VALUE_MONTH_SECONDS)) < 0.01) {
+		double m = round(num / VALUE_MONTH_SECONDS);
+		if (lang == SG_LANG_EN)
+			dynbuf_printf(&b, "%.0f month%s", m, m == 1 ? "" : "s");
+		else
+			dynbuf_printf(&b, "%.0fヶ月", m);
+	} else
 		report_text_duration(&b, num, lang);
 	return dynbuf_detach(&b, NULL);
 }

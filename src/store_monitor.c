@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "histogram.h"
 #include "store_monitor.h"
 #include "xalloc.h"
 #include "store_schemas.h"
@@ -115,6 +116,12 @@ static const struct store_migration migrations[] = {
         "CREATE INDEX state_intervals_open ON state_intervals(end_at) WHERE end_at IS NULL;"
         "CREATE INDEX notifications_by_incident ON notifications(incident_id);"
         "CREATE INDEX followups_by_incident ON followups(incident_id);"},
+    /* v3: where an HTTP probe's time went, ms from its start: name lookup
+     * done, connected, TLS handshake done, first response byte. */
+    {3, "ALTER TABLE check_results ADD COLUMN dns_ms REAL;"
+        "ALTER TABLE check_results ADD COLUMN connect_ms REAL;"
+        "ALTER TABLE check_results ADD COLUMN tls_ms REAL;"
+        "ALTER TABLE check_results ADD COLUMN ttfb_ms REAL;"},
 };
 
 const struct store_schema store_monitor_schema = {
@@ -232,148 +239,6 @@ enum sg_code store_monitor_check_ids(struct store *s, const char *service, const
 	return collect_ids(s, st, ids, n, err);
 }
 
-enum sg_code store_monitor_result_insert(struct store *s, long long check_id, double at, int ok,
-                                         double latency_ms, int status_code, const char *error,
-                                         long long *id, struct sg_error *err)
-{
-	sqlite3_stmt *st;
-	enum sg_code rc = store_prepare(s,
-	                                "INSERT INTO check_results(check_id, at, ok, latency_ms, "
-	                                "status_code, error) VALUES (?,?,?,?,?,?)",
-	                                &st, err);
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(st, 1, check_id);
-	sqlite3_bind_double(st, 2, at);
-	sqlite3_bind_int(st, 3, ok);
-	if (latency_ms >= 0)
-		sqlite3_bind_double(st, 4, latency_ms);
-	else
-		sqlite3_bind_null(st, 4);
-	if (status_code > 0)
-		sqlite3_bind_int(st, 5, status_code);
-	else
-		sqlite3_bind_null(st, 5);
-	bind_text(st, 6, error);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, err, "insert result");
-	else if (id)
-		*id = sqlite3_last_insert_rowid(s->db);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int lat_bucket(double ms)
-{
-	int b;
-
-	if (!(ms > 0))
-		return 0;
-	/* smallest i with ms < 2^(i/4) */
-	b = (int)floor(4.0 * log2(ms)) + 1;
-	if (b < 0)
-		b = 0;
-	if (b >= LAT_BUCKETS)
-		b = LAT_BUCKETS - 1;
-	return b;
-}
-
-double lat_bucket_upper(int i)
-{
-	return pow(2.0, i / 4.0);
-}
-
-enum sg_code store_monitor_daily_add(struct store *s, long long check_id, const char *day, int ok,
-                                     double latency_ms, double gap_s, struct sg_error *err)
-{
-	unsigned char hist[LAT_BUCKETS * 4];
-	sqlite3_stmt *st;
-	enum sg_code rc;
-
-	memset(hist, 0, sizeof(hist));
-	if ((rc = store_prepare(
-	         s, "SELECT lat_hist FROM check_daily WHERE check_id = ? AND day = ?", &st, err)))
-		return rc;
-	sqlite3_bind_int64(st, 1, check_id);
-	bind_text(st, 2, day);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == (int)sizeof(hist))
-		memcpy(hist, sqlite3_column_blob(st, 0), sizeof(hist));
-	sqlite3_finalize(st);
-	if (latency_ms >= 0) {
-		int b = lat_bucket(latency_ms);
-		uint32_t v = (uint32_t)hist[b * 4] | (uint32_t)hist[b * 4 + 1] << 8 |
-		             (uint32_t)hist[b * 4 + 2] << 16 | (uint32_t)hist[b * 4 + 3] << 24;
-		v++;
-		for (int k = 0; k < 4; k++)
-			hist[b * 4 + k] = (unsigned char)(v >> (8 * k));
-	}
-	if ((rc = store_prepare(
-	         s,
-	         "INSERT INTO check_daily(check_id, day, n, n_fail, max_gap_s, "
-	         "lat_hist) VALUES (?1, ?2, 1, ?3, ?4, ?5) ON CONFLICT(check_id, day) "
-	         "DO UPDATE SET n = n + 1, n_fail = n_fail + ?3, "
-	         "max_gap_s = MAX(max_gap_s, ?4), lat_hist = ?5",
-	         &st, err)))
-		return rc;
-	sqlite3_bind_int64(st, 1, check_id);
-	bind_text(st, 2, day);
-	sqlite3_bind_int(st, 3, !ok);
-	sqlite3_bind_double(st, 4, gap_s);
-	sqlite3_bind_blob(st, 5, hist, sizeof(hist), SQLITE_TRANSIENT);
-	return step_done(s, st, "update daily rollup", err);
-}
-
-enum sg_code store_monitor_daily_sum(struct store *s, long long check_id, const char *from_day,
-                                     const char *to_day, uint64_t hist[LAT_BUCKETS], long long *n,
-                                     long long *n_fail, double *max_gap, struct sg_error *err)
-{
-	sqlite3_stmt *st;
-	enum sg_code rc = store_prepare(s,
-	                                "SELECT n, n_fail, max_gap_s, lat_hist FROM check_daily "
-	                                "WHERE check_id = ? AND day BETWEEN ? AND ?",
-	                                &st, err);
-	int r;
-
-	if (rc)
-		return rc;
-	memset(hist, 0, sizeof(uint64_t) * LAT_BUCKETS);
-	*n = *n_fail = 0;
-	*max_gap = 0;
-	sqlite3_bind_int64(st, 1, check_id);
-	bind_text(st, 2, from_day);
-	bind_text(st, 3, to_day);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *h = sqlite3_column_blob(st, 3);
-		*n += sqlite3_column_int64(st, 0);
-		*n_fail += sqlite3_column_int64(st, 1);
-		if (sqlite3_column_double(st, 2) > *max_gap)
-			*max_gap = sqlite3_column_double(st, 2);
-		if (h && sqlite3_column_bytes(st, 3) == LAT_BUCKETS * 4)
-			for (int i = 0; i < LAT_BUCKETS; i++)
-				hist[i] += (uint32_t)h[i * 4] | (uint32_t)h[i * 4 + 1] << 8 |
-				           (uint32_t)h[i * 4 + 2] << 16 |
-				           (uint32_t)h[i * 4 + 3] << 24;
-	}
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? SG_OK : store_fail(s, err, "read daily rollups");
-}
-
-double lat_quantile(const uint64_t hist[LAT_BUCKETS], double q)
-{
-	uint64_t total = 0, seen = 0;
-
-	for (int i = 0; i < LAT_BUCKETS; i++)
-		total += hist[i];
-	if (!total)
-		return -1;
-	for (int i = 0; i < LAT_BUCKETS; i++) {
-		seen += hist[i];
-		if ((double)seen >= q * (double)total)
-			return lat_bucket_upper(i);
-	}
-	return lat_bucket_upper(LAT_BUCKETS - 1);
-}
-
 enum sg_code store_monitor_last_result(struct store *s, long long check_id, double *at,
                                        struct sg_error *err)
 {
@@ -462,22 +327,6 @@ enum sg_code store_monitor_interval_confirm(struct store *s, long long id, struc
 		return rc;
 	sqlite3_bind_int64(st, 1, id);
 	return step_done(s, st, "confirm interval", err);
-}
-
-enum sg_code store_monitor_close_open_intervals(struct store *s, const char *service, double at,
-                                                struct sg_error *err)
-{
-	sqlite3_stmt *st;
-	enum sg_code rc = store_prepare(
-	    s,
-	    "UPDATE state_intervals SET end_at = MAX(start_at, ?1) WHERE end_at IS NULL AND "
-	    "check_id IN (SELECT id FROM checks WHERE service = ?2)",
-	    &st, err);
-	if (rc)
-		return rc;
-	sqlite3_bind_double(st, 1, at);
-	bind_text(st, 2, service);
-	return step_done(s, st, "close open intervals", err);
 }
 
 static enum avail_state state_parse(const char *s)
@@ -1096,7 +945,8 @@ enum sg_code store_monitor_writer_open(struct store *s, struct store_monitor_wri
 	memset(w, 0, sizeof(*w));
 	if ((rc = store_prepare(s,
 	                        "INSERT INTO check_results(check_id, at, ok, latency_ms, "
-	                        "status_code, error) VALUES (?,?,?,?,?,?)",
+	                        "status_code, error, dns_ms, connect_ms, tls_ms, ttfb_ms) "
+	                        "VALUES (?,?,?,?,?,?,?,?,?,?)",
 	                        &w->ins, err)) ||
 	    (rc =
 	         store_prepare(s, "SELECT lat_hist FROM check_daily WHERE check_id = ? AND day = ?",
@@ -1120,56 +970,122 @@ void store_monitor_writer_close(struct store_monitor_writer *w)
 	memset(w, 0, sizeof(*w));
 }
 
-enum sg_code store_monitor_write_result(struct store *s, struct store_monitor_writer *w,
-                                        long long check_id, double at, int ok, double latency_ms,
-                                        int status_code, const char *error, const char *day,
-                                        double gap_s, long long *id, struct sg_error *err)
+static void bind_ms(sqlite3_stmt *st, int i, double ms)
 {
-	unsigned char hist[LAT_BUCKETS * 4];
+	if (ms >= 0)
+		sqlite3_bind_double(st, i, ms);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+enum sg_code store_monitor_write_result(struct store *s, struct store_monitor_writer *w,
+                                        const struct store_monitor_result *r, long long *id,
+                                        struct sg_error *err)
+{
+	unsigned long long hist[HISTOGRAM_BUCKETS];
+	unsigned char blob[HISTOGRAM_BLOB];
 	enum sg_code rc = SG_OK;
+	long long check_id = r->check_id;
+	const char *day = r->day;
+	double latency_ms = r->latency_ms, gap_s = r->gap_s;
+	int ok = r->ok;
 
 	sqlite3_reset(w->ins);
 	sqlite3_bind_int64(w->ins, 1, check_id);
-	sqlite3_bind_double(w->ins, 2, at);
+	sqlite3_bind_double(w->ins, 2, r->at);
 	sqlite3_bind_int(w->ins, 3, ok);
-	if (latency_ms >= 0)
-		sqlite3_bind_double(w->ins, 4, latency_ms);
-	else
-		sqlite3_bind_null(w->ins, 4);
-	if (status_code > 0)
-		sqlite3_bind_int(w->ins, 5, status_code);
+	bind_ms(w->ins, 4, latency_ms);
+	if (r->status_code > 0)
+		sqlite3_bind_int(w->ins, 5, r->status_code);
 	else
 		sqlite3_bind_null(w->ins, 5);
-	bind_text(w->ins, 6, error);
-	if (sqlite3_step(w->ins) != SQLITE_DONE)
-		return store_fail(s, err, "insert result");
+	bind_text(w->ins, 6, r->error);
+	bind_ms(w->ins, 7, r->dns_ms);
+	bind_ms(w->ins, 8, r->connect_ms);
+	bind_ms(w->ins, 9, r->tls_ms);
+	bind_ms(w->ins, 10, r->ttfb_ms);
+	if (sqlite3_step(w->ins) != SQLITE_DONE) {
+		rc = store_fail(s, err, "insert result");
+		sqlite3_reset(w->ins);
+		return rc;
+	}
 	if (id)
 		*id = sqlite3_last_insert_rowid(s->db);
 	memset(hist, 0, sizeof(hist));
 	sqlite3_reset(w->sel);
 	sqlite3_bind_int64(w->sel, 1, check_id);
 	bind_text(w->sel, 2, day);
-	if (sqlite3_step(w->sel) == SQLITE_ROW &&
-	    sqlite3_column_bytes(w->sel, 0) == (int)sizeof(hist))
-		memcpy(hist, sqlite3_column_blob(w->sel, 0), sizeof(hist));
+	if (sqlite3_step(w->sel) == SQLITE_ROW)
+		histogram_decode_add(hist, sqlite3_column_blob(w->sel, 0),
+		                     (size_t)sqlite3_column_bytes(w->sel, 0));
 	sqlite3_reset(w->sel);
-	if (latency_ms >= 0) {
-		int b = lat_bucket(latency_ms);
-		uint32_t v = (uint32_t)hist[b * 4] | (uint32_t)hist[b * 4 + 1] << 8 |
-		             (uint32_t)hist[b * 4 + 2] << 16 | (uint32_t)hist[b * 4 + 3] << 24;
-		v++;
-		for (int k = 0; k < 4; k++)
-			hist[b * 4 + k] = (unsigned char)(v >> (8 * k));
-	}
+	if (latency_ms >= 0)
+		hist[histogram_bucket(latency_ms)]++;
+	histogram_encode(hist, blob);
 	sqlite3_reset(w->ups);
 	sqlite3_bind_int64(w->ups, 1, check_id);
 	bind_text(w->ups, 2, day);
 	sqlite3_bind_int(w->ups, 3, !ok);
 	sqlite3_bind_double(w->ups, 4, gap_s > 0 ? gap_s : 0);
-	sqlite3_bind_blob(w->ups, 5, hist, sizeof(hist), SQLITE_TRANSIENT);
+	sqlite3_bind_blob(w->ups, 5, blob, sizeof(blob), SQLITE_TRANSIENT);
 	if (sqlite3_step(w->ups) != SQLITE_DONE)
 		rc = store_fail(s, err, "update daily rollup");
 	sqlite3_reset(w->ups);
 	sqlite3_reset(w->ins);
 	return rc;
+}
+
+enum sg_code store_monitor_results_expire(struct store *s, double ok_before, double fail_before,
+                                          int limit, long long *deleted, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(
+	    s,
+	    "DELETE FROM check_results WHERE id IN (SELECT id FROM check_results WHERE "
+	    "(ok = 1 AND at < ?1) OR (ok = 0 AND at < ?2) LIMIT ?3)",
+	    &st, err);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_double(st, 1, ok_before);
+	sqlite3_bind_double(st, 2, fail_before);
+	sqlite3_bind_int(st, 3, limit);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = store_fail(s, err, "expire results");
+	else
+		*deleted = sqlite3_changes(s->db);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum sg_code store_monitor_daily_sum(struct store *s, long long check_id, const char *from_day,
+                                     const char *to_day, unsigned long long hist[HISTOGRAM_BUCKETS],
+                                     long long *n, long long *n_fail, double *max_gap,
+                                     struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT n, n_fail, max_gap_s, lat_hist FROM check_daily "
+	                                "WHERE check_id = ? AND day BETWEEN ? AND ?",
+	                                &st, err);
+	int r;
+
+	if (rc)
+		return rc;
+	memset(hist, 0, sizeof(unsigned long long) * HISTOGRAM_BUCKETS);
+	*n = *n_fail = 0;
+	*max_gap = 0;
+	sqlite3_bind_int64(st, 1, check_id);
+	bind_text(st, 2, from_day);
+	bind_text(st, 3, to_day);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		*n += sqlite3_column_int64(st, 0);
+		*n_fail += sqlite3_column_int64(st, 1);
+		if (sqlite3_column_double(st, 2) > *max_gap)
+			*max_gap = sqlite3_column_double(st, 2);
+		histogram_decode_add(hist, sqlite3_column_blob(st, 3),
+		                     (size_t)sqlite3_column_bytes(st, 3));
+	}
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? SG_OK : store_fail(s, err, "read daily rollups");
 }

@@ -14,10 +14,23 @@
 
 #include <stdint.h>
 
-#include "availability.h"
+#include "histogram.h"
 #include "store.h"
 
-#define LAT_BUCKETS 64
+/* A check's state over a stretch of time, as stored in state_intervals
+ * (availability.h computes with these). */
+enum avail_state {
+	AVAIL_UP = 0,
+	AVAIL_DOWN,
+	AVAIL_DEGRADED,
+	AVAIL_UNKNOWN,
+};
+
+struct avail_interval {
+	double start, end; /* end: the caller closes open intervals (e.g. at now) */
+	enum avail_state state;
+	int confirmed;
+};
 
 /* checks */
 enum sg_code store_monitor_retire_all(struct store *s, const char *service, double now,
@@ -31,35 +44,38 @@ enum sg_code store_monitor_check_ids(struct store *s, const char *service, const
                                      long long **ids, size_t *n, struct sg_error *err);
 
 /* results and daily rollups */
-enum sg_code store_monitor_result_insert(struct store *s, long long check_id, double at, int ok,
-                                         double latency_ms, int status_code, const char *error,
-                                         long long *id, struct sg_error *err);
-/* The latency bucket of ms: bucket i holds latencies below 2^(i/4) ms. */
-int lat_bucket(double ms);
-/* Upper bound of bucket i in ms. */
-double lat_bucket_upper(int i);
-enum sg_code store_monitor_daily_add(struct store *s, long long check_id, const char *day, int ok,
-                                     double latency_ms, double gap_s, struct sg_error *err);
-/* Sums a check's daily histograms over days [from_day, to_day] (YYYY-MM-DD)
- * into hist; n and n_fail receive the totals; max_gap the largest gap. */
-enum sg_code store_monitor_daily_sum(struct store *s, long long check_id, const char *from_day,
-                                     const char *to_day, uint64_t hist[LAT_BUCKETS], long long *n,
-                                     long long *n_fail, double *max_gap, struct sg_error *err);
-/* The latency at quantile q (0..1) of a histogram (the bucket's upper
- * bound), or -1 when it is empty. */
-double lat_quantile(const uint64_t hist[LAT_BUCKETS], double q);
 /* A writer for the hot path: one result and its daily rollup with
- * statements prepared once (the monitor writes hundreds per second). */
+ * statements prepared once (the monitor writes hundreds per second). The
+ * statements belong to the store they were prepared on; close the writer
+ * before the store. */
 struct store_monitor_writer {
 	sqlite3_stmt *ins, *sel, *ups;
 };
 enum sg_code store_monitor_writer_open(struct store *s, struct store_monitor_writer *w,
                                        struct sg_error *err);
 void store_monitor_writer_close(struct store_monitor_writer *w);
+/* One probe's result: times in seconds (at, gap_s) and ms (-1: none). */
+struct store_monitor_result {
+	long long check_id;
+	double at, latency_ms, dns_ms, connect_ms, tls_ms, ttfb_ms, gap_s;
+	int ok, status_code;
+	const char *error; /* NULL when ok */
+	const char *day;   /* the local day of at, YYYY-MM-DD (the rollup's day) */
+};
 enum sg_code store_monitor_write_result(struct store *s, struct store_monitor_writer *w,
-                                        long long check_id, double at, int ok, double latency_ms,
-                                        int status_code, const char *error, const char *day,
-                                        double gap_s, long long *id, struct sg_error *err);
+                                        const struct store_monitor_result *r, long long *id,
+                                        struct sg_error *err);
+/* Deletes at most limit raw results older than their retention: successful
+ * ones before ok_before, failures before fail_before (rollups stay). */
+enum sg_code store_monitor_results_expire(struct store *s, double ok_before, double fail_before,
+                                          int limit, long long *deleted, struct sg_error *err);
+/* Sums a check's daily rollups over the local days [from_day, to_day]
+ * (YYYY-MM-DD): the histogram (histogram.h), probes, failures and the
+ * largest gap between probes. */
+enum sg_code store_monitor_daily_sum(struct store *s, long long check_id, const char *from_day,
+                                     const char *to_day, unsigned long long hist[HISTOGRAM_BUCKETS],
+                                     long long *n, long long *n_fail, double *max_gap,
+                                     struct sg_error *err);
 /* The time of the check's last probe (0: none). */
 enum sg_code store_monitor_last_result(struct store *s, long long check_id, double *at,
                                        struct sg_error *err);
@@ -80,10 +96,6 @@ enum sg_code store_monitor_interval_confirm(struct store *s, long long id, struc
  * state[16] and whether it is confirmed. */
 enum sg_code store_monitor_open_interval(struct store *s, long long check_id, long long *id,
                                          char state[16], int *confirmed, struct sg_error *err);
-/* Closes every open interval of the service's checks at `at` (never before
- * its start). */
-enum sg_code store_monitor_close_open_intervals(struct store *s, const char *service, double at,
-                                                struct sg_error *err);
 /* Intervals of a check that overlap [from, to), open ones ending at
  * close_at. */
 enum sg_code store_monitor_intervals(struct store *s, long long check_id, double from, double to,

@@ -17,7 +17,6 @@
 
 #include "ledger_events.h"
 #include "notify.h"
-#include "store_monitor.h"
 #include "web_actions.h"
 #include "banned.h"
 
@@ -26,8 +25,6 @@ enum sg_code web_action_followup(struct store *s, const struct profile *p, long 
                                  size_t *recipients, struct sg_error *err)
 {
 	struct notify_config *ncfg = NULL;
-	struct incident_row r;
-	struct notify_incident v;
 	long long fid = 0;
 	enum sg_code rc;
 
@@ -36,23 +33,11 @@ enum sg_code web_action_followup(struct store *s, const struct profile *p, long 
 		return sg_error_set(err, SG_ERR_INPUT, "%s",
 		                    ETR(err, "続報の本文を 1〜20000 バイトで書いてください",
 		                        "write the follow-up in 1 to 20,000 bytes"));
-	memset(&r, 0, sizeof(r));
 	if ((rc = notify_config_load(p, &ncfg, err)))
 		return rc;
-	if ((rc = store_monitor_incident_get(s, id, &r, err)))
-		goto out;
-	notify_incident_of(&r, &v);
-	v.item_id = "III.1.1.8";
-	*recipients = notify_config_recipients(ncfg, "admin_contacts");
-	if ((rc = store_begin(s, err)) ||
-	    (rc = store_monitor_followup_insert(s, id, now, message, &fid, err)) ||
-	    (rc = ledger_events_followup_recorded(s, id, message, now - r.detected_at,
-	                                          (long long)*recipients, user, err)) ||
-	    (rc = notify_enqueue(s, ncfg, NOTIFY_FOLLOWUP, &v, message, err)) ||
-	    (rc = store_commit(s, err)))
-		store_rollback(s);
-out:
-	store_monitor_incident_row_release(&r);
+	/* the same transaction as `incident followup`, with the user's name */
+	if (!(rc = notify_followup_record(s, ncfg, id, message, now, user, &fid, err)))
+		*recipients = notify_config_recipients(ncfg, "admin_contacts");
 	notify_config_free(ncfg);
 	return rc;
 }

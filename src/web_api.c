@@ -16,6 +16,7 @@
 #include "store_collect.h"
 #include "ledger_verify.h"
 #include "store_ledger.h"
+#include "histogram.h"
 #include "store_monitor.h"
 #include "store_web.h"
 #include "timeutil.h"
@@ -252,7 +253,7 @@ static void checks(struct web_req *q, struct web_reply *r, const struct web_serv
 		long long id = 0, iv = 0, n = 0, nf = 0;
 		int confirmed = 0;
 		char st[16] = "";
-		uint64_t hist[LAT_BUCKETS];
+		unsigned long long hist[HISTOGRAM_BUCKETS];
 		double gap = 0, p50 = -1, p95 = -1;
 		if (store_web_check_id(q->s, svc->mcfg->service, c->name, &id, &err) == SG_OK &&
 		    id) {
@@ -260,8 +261,8 @@ static void checks(struct web_req *q, struct web_reply *r, const struct web_serv
 			if (store_monitor_daily_sum(q->s, id, today, today, hist, &n, &nf, &gap,
 			                            &err) == SG_OK &&
 			    n > 0) {
-				p50 = lat_quantile(hist, 0.5);
-				p95 = lat_quantile(hist, 0.95);
+				p50 = histogram_quantile(hist, 0.5);
+				p95 = histogram_quantile(hist, 0.95);
 			}
 		}
 		json_array_append_new(
@@ -508,7 +509,7 @@ static void metrics(struct web_req *q, struct web_reply *r)
 		char today[16];
 		web_status_local_day(now, svc->mcfg->hours.timezone, today);
 		for (size_t i = 0; i < svc->mcfg->nchecks; i++) {
-			uint64_t hist[LAT_BUCKETS], cum = 0;
+			unsigned long long hist[HISTOGRAM_BUCKETS], cum = 0;
 			long long id = 0, n = 0, nf = 0;
 			double gap = 0;
 			if (store_web_check_id(q->s, svc->mcfg->service, svc->mcfg->checks[i].name,
@@ -517,8 +518,8 @@ static void metrics(struct web_req *q, struct web_reply *r)
 			    store_monitor_daily_sum(q->s, id, today, today, hist, &n, &nf, &gap,
 			                            &err))
 				continue;
-			for (int b = 0; b <= LAT_BUCKETS; b++) {
-				if (b < LAT_BUCKETS) {
+			for (int b = 0; b <= HISTOGRAM_BUCKETS; b++) {
+				if (b < HISTOGRAM_BUCKETS) {
 					cum += hist[b];
 					if (b % 4 != 3) /* one bucket per doubling keeps it short */
 						continue;
@@ -527,9 +528,9 @@ static void metrics(struct web_req *q, struct web_reply *r)
 				label(d, svc->slug);
 				dynbuf_addstr(d, ",check=");
 				label(d, svc->mcfg->checks[i].name);
-				if (b < LAT_BUCKETS)
-					dynbuf_printf(d, ",le=\"%g\"} %llu\n", lat_bucket_upper(b),
-					              (unsigned long long)cum);
+				if (b < HISTOGRAM_BUCKETS)
+					dynbuf_printf(d, ",le=\"%g\"} %llu\n", histogram_upper(b),
+					              cum);
 				else
 					dynbuf_printf(d, ",le=\"+Inf\"} %lld\n", n);
 			}

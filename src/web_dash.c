@@ -15,6 +15,7 @@
 #include "ledger_events.h"
 #include "notify.h"
 #include "store_ledger.h"
+#include "histogram.h"
 #include "store_monitor.h"
 #include "store_web.h"
 #include "timeutil.h"
@@ -652,7 +653,7 @@ static void chart(struct web_req *q, struct web_reply *r, const struct web_servi
 		return;
 	}
 	for (int i = 0; i < CHART_DAYS; i++) {
-		uint64_t hist[LAT_BUCKETS];
+		unsigned long long hist[HISTOGRAM_BUCKETS];
 		long long n = 0, nf = 0;
 		double gap = 0;
 		web_status_local_day(now - (CHART_DAYS - 1 - i) * 86400.0,
@@ -661,8 +662,8 @@ static void chart(struct web_req *q, struct web_reply *r, const struct web_servi
 		if (store_monitor_daily_sum(q->s, id, days[i], days[i], hist, &n, &nf, &gap,
 		                            &err) == SG_OK &&
 		    n > 0) {
-			p50[i] = lat_quantile(hist, 0.5);
-			p95[i] = lat_quantile(hist, 0.95);
+			p50[i] = histogram_quantile(hist, 0.5);
+			p95[i] = histogram_quantile(hist, 0.95);
 			if (p95[i] > top)
 				top = p95[i];
 		}

@@ -10,6 +10,8 @@
 #include "cli.h"
 #include "fileio.h"
 #include "sdnotify.h"
+#include "store.h"
+#include "xalloc.h"
 #include "timeutil.h"
 #include "banned.h"
 
@@ -209,4 +211,17 @@ int cli_dispatch_sub(struct cli *cli, const char *cmd, const struct cli_sub *sub
 	    cli, cmd,
 	    TR(cli->lang, "'%s' というサブコマンドはありません", "there is no subcommand '%s'"),
 	    argv[1]);
+}
+
+int cli_store_open(struct cli *cli, const char *db, int flags, struct store **s)
+{
+	struct sg_error err;
+	char *path = db ? xstrdup(db) : store_default_path();
+	int rc = 0;
+
+	cli_error_init(cli, &err);
+	if (store_open(path, flags, s, &err))
+		rc = cli_report(cli, &err);
+	free(path);
+	return rc;
 }

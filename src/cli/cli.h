@@ -130,6 +130,9 @@ int cli_ledger_load_for(struct cli *cli, const struct profile *p, struct ledger_
 /* After appending on behalf of a profile: seals when its interval says so
  * (nothing without a signing key). 0 or an exit status after reporting. */
 int cli_ledger_seal_for(struct cli *cli, struct store *s, const struct profile *p);
+/* Opens db (NULL: the default database) with store_open() flags; 0 or an
+ * exit status after reporting. */
+int cli_store_open(struct cli *cli, const char *db, int flags, struct store **s);
 int cmd_monitor(struct cli *cli, int argc, char **argv);
 int cmd_availability(struct cli *cli, int argc, char **argv);
 int cmd_incident(struct cli *cli, int argc, char **argv);

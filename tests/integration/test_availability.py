@@ -1,6 +1,7 @@
 """`saasguard availability`: the figure over a scripted month agrees with the
 report's, and a verdict resting on little monitoring is marked provisional."""
 import datetime
+import json
 import os
 import socket
 import unittest
@@ -15,11 +16,21 @@ class Availability(unittest.TestCase):
         db, prof = os.path.join(d, "db"), os.path.join(d, "p.yaml")
         report_fill.scripted_month(db)
         report_fill.write_profile(prof)
+        env = {"SAASGUARD_NOW": str(report_fill.NOW)}
         r = sg.run("availability", prof, "--month", "2026-11", "--db", db, "--format", "json",
-                   env={"SAASGUARD_NOW": str(report_fill.NOW)})
+                   env=env)
         self.assertEqual(r.code, 0, repr(r))
         j = r.json()
-        self.assertEqual(j["availability"], "99.68%")  # the report's 99.682 %, truncated
+        rep = sg.run("report", prof, "--format", "json", "--period", "2026-11", "--db", db,
+                     "--output", os.path.join(d, "r.json"), env=env)
+        self.assertEqual(rep.code, 0, repr(rep))
+        with open(os.path.join(d, "r.json"), encoding="utf-8") as f:
+            achieved = json.load(f)["availability"]["achieved"]
+        # The same figure: the report's (three decimals, rounded) and this
+        # command's (exact, and shown truncated to two decimals).
+        self.assertAlmostEqual(j["availability_num"], achieved, delta=0.0005)
+        self.assertEqual(j["availability"], "%.2f%%" % (int(achieved * 100) / 100))
+        self.assertEqual(j["seconds"]["down"], 8220.0)
         self.assertFalse(j["provisional"])
         self.assertGreater(j["coverage"], 0.99)
 

@@ -328,6 +328,7 @@ class ReportTest(unittest.TestCase):
             self.assertNotIn("://", body, where)
             self.assertNotIn("app.example.jp", body, where)
             self.assertNotIn("Couldn't", body, where)
+            self.assertNotIn("[tls]", body, where)  # values in words, not tokens
             if where != "json":  # JSON's period.timezone is a machine field
                 self.assertNotIn("Asia/Tokyo", body, where)
         # no English sentence (three ASCII words in a row) in the Japanese PDF
@@ -363,6 +364,8 @@ class ReportTest(unittest.TestCase):
                    "障害の第一報", "期限内", "監視"):
             self.assertNotIn(ja, text)
         self.assertIn("the connection was refused", re.sub(r"\s+", " ", text))
+        for token in ("any_of", "all_of", "1 mo\n", "month(s)", "[tls]"):
+            self.assertNotIn(token, text)  # values in words
 
     def test_bad_input(self):
         r = sg.run("report", self.profile, "--period", "2026-13", "--format", "json",

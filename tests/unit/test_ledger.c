@@ -572,6 +572,73 @@ static void test_events_bytes(void **state)
 	               "{\"by\":\"bob\",\"control\":\"III.1.1.1\",\"evidence\":[],"
 	               "\"note\":\"read\",\"via\":\"web\"}");
 
+	/* the monitor (monitor.c, monitor_record.c, monitor_writer.c, monitor_measure.c) */
+	assert_int_equal(
+	    ledger_events_monitor_started(s, 7, "svc", "svc.yaml", sha, 3, 12, 1, NULL), SG_OK);
+	expect_payload(s, "monitor_started",
+	               "{\"checks\":12,\"once\":true,\"pattern\":3,\"profile\":\"svc.yaml\","
+	               "\"profile_sha256\":"
+	               "\"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\","
+	               "\"run\":7,\"service\":\"svc\"}");
+	assert_int_equal(ledger_events_monitor_stopped(s, 7, "svc", 120, 2, NULL), SG_OK);
+	expect_payload(s, "monitor_stopped",
+	               "{\"lost_results\":2,\"probes\":120,\"run\":7,\"service\":\"svc\"}");
+	assert_int_equal(ledger_events_check_state(s, "svc", "web", 5, "liveness", "up", "down", 1,
+	                                           1764547200.25, NULL, NULL),
+	                 SG_OK);
+	expect_payload(s, "check_state",
+	               "{\"at\":1764547200.25,\"check\":\"web\",\"check_id\":5,"
+	               "\"confirmed\":true,\"detail\":\"\",\"from\":\"up\","
+	               "\"kind\":\"liveness\",\"service\":\"svc\",\"to\":\"down\"}");
+	assert_int_equal(
+	    ledger_events_check_results_digest(s, "svc", 100, 199, 100, 3, sha, 1764547205.0, NULL),
+	    SG_OK);
+	expect_payload(s, "check_results_digest",
+	               "{\"at\":1764547205.0,\"count\":100,\"failures\":3,"
+	               "\"first_result\":100,\"last_result\":199,\"service\":\"svc\","
+	               "\"sha256\":"
+	               "\"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\"}");
+	{
+		struct ledger_events_incident inc = {
+		    .id = 3,
+		    .service = "svc",
+		    .check = "web",
+		    .target = "https://svc.example.jp/",
+		    .kind = "outage",
+		    .item = "III.1.1.1",
+		    .summary = "HTTP 503",
+		    .started_at = 1764547140.5,
+		    .detected_at = 1764547200.25,
+		    .notify_deadline_s = 3600.0,
+		    .followup_deadline_s = 0.0,
+		    .muted = 0,
+		};
+		json_t *values = json_pack("[{s:s,s:f}]", "item", "III.2.1.1.a", "value", 99.5);
+
+		assert_int_equal(ledger_events_incident_opened(s, &inc, NULL), SG_OK);
+		expect_payload(
+		    s, "incident_opened",
+		    "{\"check\":\"web\",\"detected_at\":1764547200.25,\"followup_deadline_s\":0.0,"
+		    "\"incident\":3,\"item\":\"III.1.1.1\",\"kind\":\"outage\",\"muted\":false,"
+		    "\"notify_deadline_s\":3600.0,\"service\":\"svc\",\"started_at\":1764547140.5,"
+		    "\"summary\":\"HTTP 503\",\"target\":\"https://svc.example.jp/\"}");
+		assert_int_equal(
+		    ledger_events_incident_resolved(s, 3, "svc", "web", 1764550800.0, 3659.5, NULL),
+		    SG_OK);
+		expect_payload(s, "incident_resolved",
+		               "{\"check\":\"web\",\"duration_s\":3659.5,\"incident\":3,"
+		               "\"resolved_at\":1764550800.0,\"service\":\"svc\"}");
+		assert_int_equal(ledger_events_monitor_measurements(s, "svc", 1761955200.0,
+		                                                    1764547200.0, values, NULL),
+		                 SG_OK);
+		/* values is borrowed: still ours */
+		assert_int_equal(values->refcount, 1);
+		json_decref(values);
+		expect_payload(s, "monitor_measurements",
+		               "{\"from\":1761955200.0,\"service\":\"svc\",\"to\":1764547200.0,"
+		               "\"values\":[{\"item\":\"III.2.1.1.a\",\"value\":99.5}]}");
+	}
+
 	/* follow-ups: the CLI's has no by, the web's names the user */
 	assert_int_equal(ledger_events_followup_recorded(s, 3, "調査中です", 1800.5, 2, NULL, NULL),
 	                 SG_OK);

@@ -10,10 +10,15 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <math.h>
+
 #include "availability.h"
+#include "histogram.h"
 #include "monitor.h"
+#include "monitor_engine.h"
 #include "monitor_config.h"
 #include "notify.h"
+#include "redact.h"
 #include "store_monitor.h"
 #include "timeutil.h"
 
@@ -25,6 +30,28 @@ static struct service_hours all_day(const char *tz)
 {
 	struct service_hours sh = {1, 0x7f, 0, 1440, (char *)tz};
 	return sh;
+}
+
+static void expect_redacted(const char *in, const char *const *extra, const char *want)
+{
+	char *got = redact_url(in, extra);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_redact(void **state)
+{
+	static const char *const extra[] = {"X-Sig", NULL};
+	(void)state;
+	expect_redacted("https://user:pa%40ss@app.example.jp:8443/a?b=1&api_key=s3&Token=t#f", NULL,
+	                "https://***@app.example.jp:8443/a?b=1&api_key=***&Token=***#f");
+	expect_redacted("http://app.example.jp/healthz", NULL, "http://app.example.jp/healthz");
+	expect_redacted("http://h/x?x%2Dsig=1&x-sig&keep=key", extra,
+	                "http://h/x?x%2dsig=***&x-sig=***&keep=key");
+	expect_redacted("https://hooks.example.jp/x?token=abc", NULL,
+	                "https://hooks.example.jp/x?token=***");
+	expect_redacted("not a url", NULL, "[URL]");
+	expect_redacted("http://user@h/", NULL, "http://***@h/");
 }
 
 static void test_full_month_up(void **state)
@@ -165,17 +192,17 @@ static void test_format_truncates(void **state)
 static void test_schedule(void **state)
 {
 	(void)state;
-	assert_true(monitor_first_due(60, 0) == 0);
-	assert_true(monitor_first_due(60, 0.5) == 30000);
+	assert_true(monitor_schedule_first_due(60, 0) == 0);
+	assert_true(monitor_schedule_first_due(60, 0.5) == 30000);
 	/* keeps the phase */
-	assert_true(monitor_next_due(1000, 1200, 1) == 2000);
+	assert_true(monitor_schedule_next_due(1000, 1200, 1) == 2000);
 	/* skips missed slots instead of bursting */
-	assert_true(monitor_next_due(1000, 5500, 1) == 6000);
+	assert_true(monitor_schedule_next_due(1000, 5500, 1) == 6000);
 	/* spread: 1000 checks with uniform jitter cover the interval */
 	double lo = 1e9, hi = -1;
 	srand(1);
 	for (int i = 0; i < 1000; i++) {
-		double d = monitor_first_due(300, (double)rand() / RAND_MAX);
+		double d = monitor_schedule_first_due(300, (double)rand() / RAND_MAX);
 		lo = d < lo ? d : lo;
 		hi = d > hi ? d : hi;
 	}
@@ -195,19 +222,31 @@ static void test_backoff(void **state)
 
 static void test_latency_buckets(void **state)
 {
-	uint64_t h[LAT_BUCKETS];
+	unsigned long long h[HISTOGRAM_BUCKETS], back[HISTOGRAM_BUCKETS];
+	unsigned char blob[HISTOGRAM_BLOB];
 	(void)state;
-	assert_int_equal(lat_bucket(0.5), 0);
-	assert_int_equal(lat_bucket(1.0), 1);
-	assert_true(lat_bucket(100) > lat_bucket(50));
-	assert_true(100 < lat_bucket_upper(lat_bucket(100)));
-	assert_true(100 >= lat_bucket_upper(lat_bucket(100) - 1));
+	assert_int_equal(histogram_bucket(0.5), 0);
+	assert_int_equal(histogram_bucket(1.0), 1);
+	assert_int_equal(histogram_bucket(-3), 0);
+	assert_int_equal(histogram_bucket(1e30), HISTOGRAM_BUCKETS - 1);
+	assert_true(histogram_bucket(100) > histogram_bucket(50));
+	assert_true(100 < histogram_upper(histogram_bucket(100)));
+	assert_true(100 >= histogram_upper(histogram_bucket(100) - 1));
 	memset(h, 0, sizeof(h));
-	assert_true(lat_quantile(h, 0.5) < 0);
-	h[lat_bucket(10)] = 99;
-	h[lat_bucket(1000)] = 1;
-	assert_true(lat_quantile(h, 0.5) < 20);
-	assert_true(lat_quantile(h, 1.0) > 1000);
+	assert_true(isnan(histogram_quantile(h, 0.5)));
+	h[histogram_bucket(10)] = 99;
+	h[histogram_bucket(1000)] = 1;
+	assert_true(histogram_quantile(h, 0.5) < 20);
+	assert_true(histogram_quantile(h, 1.0) > 1000);
+	/* the stored form round-trips; a short blob adds only what it has */
+	h[5] = 5000000000ULL; /* saturates at 2^32-1 */
+	histogram_encode(h, blob);
+	memset(back, 0, sizeof(back));
+	histogram_decode_add(back, blob, sizeof(blob));
+	assert_true(back[histogram_bucket(10)] == 99 && back[5] == 4294967295ULL);
+	histogram_decode_add(back, blob, 7);
+	assert_true(back[0] == 0 && back[1] == 0 && back[histogram_bucket(10)] == 99);
+	histogram_decode_add(back, NULL, 256);
 }
 
 static void test_days_and_times(void **state)
@@ -298,6 +337,7 @@ int main(void)
 	    cmocka_unit_test(test_latency_buckets),
 	    cmocka_unit_test(test_days_and_times),
 	    cmocka_unit_test(test_config),
+	    cmocka_unit_test(test_redact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 
 #include "catalog.h"
 #include "profile.h"
+#include "histogram.h"
 #include "report.h"
 #include "report_render.h"
 #include "report_text.h"
@@ -30,14 +31,14 @@ static void test_percentile(void **state)
 	unsigned long long h[64] = {0};
 	double p;
 	(void)state;
-	assert_true(isnan(report_hist_percentile(h, 0.5)));
+	assert_true(isnan(histogram_quantile(h, 0.5)));
 	h[22] = 100; /* 38.05 .. 45.25 ms */
-	p = report_hist_percentile(h, 0.5);
+	p = histogram_quantile(h, 0.5);
 	assert_true(p > 38.0 && p < 45.3);
 	h[40] = 100; /* 724 .. 1024 ms */
-	p = report_hist_percentile(h, 0.99);
+	p = histogram_quantile(h, 0.99);
 	assert_true(p > 724 && p <= 1024.01);
-	p = report_hist_percentile(h, 0.25);
+	p = histogram_quantile(h, 0.25);
 	assert_true(p < 45.3);
 }
 

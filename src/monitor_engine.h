@@ -1,0 +1,202 @@
+/*
+ * monitor_engine - the monitoring engine's shared state, for the monitor*.c
+ * files only (the engine's API is monitor.h). The engine is split by
+ * concern, as Redis splits its server: monitor.c (run, signals, timers,
+ * stop), monitor_schedule.c (due times, heap, timer), monitor_probe.c
+ * (HTTP/TCP/ICMP probes), monitor_record.c (the state machine, incidents),
+ * monitor_writer.c (results to the store on a thread), monitor_reload.c
+ * (configuration, SIGHUP), monitor_jobs.c (sealing, the job beside probing)
+ * and monitor_measure.c (measured values for the assessment).
+ *
+ * Ownership: struct monitor is created and freed by monitor_run(); every
+ * pointer in it is owned by it unless marked borrowed.
+ */
+#ifndef SG_MONITOR_ENGINE_H
+#define SG_MONITOR_ENGINE_H
+
+#include <stddef.h>
+
+#include <curl/curl.h>
+#include <uv.h>
+
+#include "catalog.h"
+#include "dynbuf.h"
+#include "ledger.h"
+#include "monitor_config.h"
+#include "notify.h"
+#include "store.h"
+
+struct monitor_opts; /* monitor.h */
+
+#define MAX_INFLIGHT 1024
+#define BODY_MAX     (256 * 1024)
+
+enum rt_state {
+	RT_NONE = 0, /* no probe yet in this run */
+	RT_UP,
+	RT_FAILING, /* failed, not yet confirmed */
+	RT_CONFIRMED,
+};
+
+struct check_rt {
+	const struct check_def *def;
+	long long id;
+	double due; /* monotonic ms */
+	enum rt_state state;
+	int fails;
+	int busy;
+	int resolving; /* a name lookup of this check has not returned yet */
+	int done_once;
+	int sched_fails; /* consecutive failures as the schedule sees them */
+	long long interval_id;
+	long long incident_id;
+	double first_fail_at;
+	double last_at;      /* wall clock of the last probe (gap) */
+	double resume_at;    /* the last probe of an earlier run (restart rule) */
+	long long resume_id; /* an interval left open by an earlier run */
+	char resume_state[16];
+};
+
+struct result {
+	size_t idx;
+	long long check_id;
+	double gap_s; /* since the check's previous probe (0: first) */
+	double at, latency_ms;
+	/* http phases, ms from the start (-1: not reached or not http): name
+	 * lookup done, TCP connected, TLS handshake done, first response byte */
+	double dns_ms, connect_ms, tls_ms, ttfb_ms;
+	int ok, status;
+	char error[160];
+};
+
+struct monitor {
+	uv_loop_t loop;
+	struct store *s;
+	const struct catalog *cat;
+	const char *path;
+	const struct monitor_opts *opts;
+	struct profile *profile; /* NULL once loaded: see load_config() */
+	unsigned char profile_sha256[32];
+	struct monitor_config *cfg;
+	struct notify_config *ncfg;
+	struct ledger_config lcfg; /* its ledger: section */
+	int said_no_key;           /* "no signing key" was logged */
+	/* A periodic seal runs on libuv's thread pool with its own connection,
+	 * so a slow TSA never holds up the probes. */
+	uv_work_t seal_work;
+	int sealing;
+	enum sg_code seal_rc;
+	struct ledger_seal_result seal_r;
+	struct sg_error seal_err;
+	struct notify *notify;
+	struct curluv *cu;
+	struct check_rt *rt;
+	size_t nrt;
+	size_t *heap; /* indices into rt, min-heap on due */
+	size_t nheap;
+	int inflight;
+	uv_timer_t sched, flush, hourly;
+	uv_check_t apply; /* applies the loop iteration's outcomes at its end */
+	uv_signal_t sigterm, sigint, sighup;
+	long long run_id;
+	int stopping, reload_pending, finishing, failed;
+	struct monitor_writer *writer; /* results go to the store from here */
+	/* Outcomes whose state change could not be written yet, in order; the
+	 * check's runtime state is as it was before each of them. */
+	struct result *pend;
+	size_t npend, apend;
+	long long lost;     /* results the writer dropped or could not write */
+	int store_down;     /* the last write failed (logged once) */
+	struct dynbuf said; /* what to log once the transaction commits */
+	double prev_seen;
+	/* the local day of records, cached */
+	double day_start, day_end;
+	char day[40];
+	/* statistics */
+	long long probes;
+	double *late;
+	size_t nlate, alate;
+	struct sg_error err;
+};
+
+struct probe {
+	struct monitor *m;
+	size_t idx;
+	double t0; /* monotonic ms */
+	struct result res;
+	/* http */
+	struct dynbuf body;
+	struct curl_slist *hdr, *connect_to;
+	/* tcp and icmp */
+	uv_tcp_t tcp;
+	uv_connect_t conn;
+	uv_timer_t timer;
+	uv_poll_t poll;
+	uv_getaddrinfo_t gai;
+	int fd;
+	int open_handles;
+	int tcp_open;
+	int finished;
+	/* A name lookup runs on libuv's thread pool and may outlive the probe's
+	 * timeout (a resolver that never answers): the probe's memory stays
+	 * until its callback has run, even after the result is recorded. */
+	int gai_pending;
+	int completed;
+	long long check_id;
+	unsigned short echo_seq;
+};
+
+void monitor_log(struct monitor *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The uv_check callback: applies the iteration's outcomes (m->pend). */
+void monitor_on_apply(uv_check_t *h);
+/* Finishes a stop, a reload or --once once nothing is in flight. */
+void monitor_maybe_finish(struct monitor *m);
+
+/* monitor_schedule.c */
+/* When a check is first due after start: spread over its interval by r in
+ * [0, 1) so checks do not fire together. Milliseconds after start. */
+double monitor_schedule_first_due(double interval_s, double r);
+/* The next due time after a probe that was due at `due` and ran at `now`
+ * (both monotonic ms): keeps the phase, skips missed slots. */
+double monitor_schedule_next_due(double due, double now, double interval_s);
+void monitor_schedule_push(struct monitor *m, size_t idx);
+/* (Re)arms the schedule timer for the earliest due check. */
+void monitor_schedule_arm(struct monitor *m);
+
+/* monitor_probe.c */
+void monitor_probe_start(struct monitor *m, size_t idx);
+
+/* monitor_record.c */
+/* The local day (YYYY-MM-DD, service hours' zone) of wall-clock time at. */
+const char *monitor_record_day(struct monitor *m, double at);
+/* Applies an outcome and commits it; on failure the check's state is as it
+ * was and the caller keeps the outcome for monitor_record_pending(). */
+enum sg_code monitor_record_outcome(struct monitor *m, struct check_rt *c, const struct result *res,
+                                    struct sg_error *err);
+/* Applies the outcomes waiting for the store, oldest first. */
+enum sg_code monitor_record_pending(struct monitor *m, struct sg_error *err);
+/* A store write failed (logged once) / works again (logged once). */
+void monitor_record_trouble(struct monitor *m, const struct sg_error *err);
+void monitor_record_fine(struct monitor *m);
+
+/* monitor_reload.c */
+enum sg_code monitor_reload_load(struct monitor *m, struct profile **p, struct monitor_config **cfg,
+                                 struct notify_config **ncfg, void **jobcfg,
+                                 struct ledger_config *lcfg, struct sg_error *err);
+/* Registers cfg's checks and builds the runtime, carrying over the state
+ * of checks that keep their name. */
+enum sg_code monitor_reload_install(struct monitor *m, struct monitor_config *cfg,
+                                    struct sg_error *err);
+void monitor_reload_now(struct monitor *m);
+
+/* monitor_jobs.c */
+/* Signs a tree head: in the background when due, or at once (now). */
+void monitor_jobs_seal(struct monitor *m, int now);
+/* Runs the job beside probing (monitor_opts.job), outside any transaction. */
+void monitor_jobs_run(struct monitor *m);
+
+/* monitor_measure.c */
+enum sg_code monitor_measure_write(struct store *s, const struct monitor_config *cfg,
+                                   const struct catalog *cat, double now, struct sg_error *err);
+
+#endif

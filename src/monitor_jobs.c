@@ -1,0 +1,111 @@
+/*
+ * monitor_jobs - beside probing: sealing the ledger, and running the job of
+ * monitor_opts.job (the CLI passes the period-close reports); see
+ * monitor_engine.h.
+ */
+#include <string.h>
+#include <sys/stat.h>
+
+#include "notify.h"
+#include "timeutil.h"
+#include "monitor.h"
+#include "monitor_engine.h"
+#include "xalloc.h"
+#include "banned.h"
+
+/* Logs a seal's outcome; "cannot seal" once until a seal works again. */
+static void seal_done(struct monitor *m, enum sg_code rc, const struct ledger_seal_result *r,
+                      const struct sg_error *err)
+{
+	if (rc) {
+		if (m->said_no_key != 2)
+			monitor_log(m, "ledger: cannot seal: %s%s%s", err->msg,
+			            err->hint[0] ? " hint: " : "", err->hint);
+		m->said_no_key = 2;
+		return;
+	}
+	m->said_no_key = 0;
+	if (!r->sealed)
+		return;
+	monitor_log(m, "ledger: signed tree head #%lld (%lld entries)%s", r->head_id, r->tree_size,
+	            r->timestamped ? ", time-stamped" : "");
+	if (m->lcfg.tsa_url && !r->timestamped)
+		monitor_log(m, "ledger: no time-stamp: %s (the next head tries again)",
+		            r->tsa_error);
+}
+
+/* The thread-pool half: its own store connection (WAL lets it read while the
+ * loop writes), ledger_maybe_seal(), which may wait for the TSA. */
+static void seal_worker(uv_work_t *w)
+{
+	struct monitor *m = w->data;
+	struct store *s = NULL;
+
+	memset(&m->seal_r, 0, sizeof(m->seal_r));
+	m->seal_rc = store_open(m->s->path, 0, &s, &m->seal_err);
+	if (!m->seal_rc)
+		m->seal_rc = ledger_maybe_seal(s, &m->lcfg, &m->seal_r, &m->seal_err);
+	store_close(s);
+}
+
+static void seal_after(uv_work_t *w, int status)
+{
+	struct monitor *m = w->data;
+
+	m->sealing = 0;
+	if (status == 0)
+		seal_done(m, m->seal_rc, &m->seal_r, &m->seal_err);
+}
+
+/* Signs a tree head over the new entries: in the background when
+ * ledger_maybe_seal() says so (seal_every_entries / seal_every), or at once
+ * (shutdown, the end of --once). Runs outside any transaction. Without a
+ * signing key the entries wait, unsealed, for the first head, and the log
+ * says so once. */
+void monitor_jobs_seal(struct monitor *m, int now)
+{
+	struct ledger_seal_result r;
+	struct sg_error err;
+	struct stat st;
+	enum sg_code rc;
+
+	if (m->s->in_tx || !m->lcfg.key_path || (m->sealing && !now))
+		return;
+	if (!m->lcfg.signer && stat(m->lcfg.key_path, &st)) {
+		if (!m->said_no_key)
+			monitor_log(
+			    m,
+			    "ledger: no signing key at %s: tree heads are not signed (make one "
+			    "with saasguard ledger keygen --key %s)",
+			    m->lcfg.key_path, m->lcfg.key_path);
+		m->said_no_key = 1;
+		return;
+	}
+	if (!now) {
+		memset(&m->seal_err, 0, sizeof(m->seal_err));
+		m->seal_err.lang = m->err.lang;
+		m->seal_work.data = m;
+		if (uv_queue_work(&m->loop, &m->seal_work, seal_worker, seal_after) == 0) {
+			m->sealing = 1;
+			return;
+		}
+	}
+	memset(&err, 0, sizeof(err));
+	err.lang = m->err.lang;
+	rc = (now ? ledger_seal_now : ledger_maybe_seal)(m->s, &m->lcfg, &r, &err);
+	seal_done(m, rc, &r, &err);
+}
+
+/* Runs the job beside probing (the period-close reports) outside any
+ * transaction; kicks the outbox when it queued messages. */
+void monitor_jobs_run(struct monitor *m)
+{
+	struct monitor_job_ctx ctx = {m->s,         m->cat,          m->path,        m->cfg,
+	                              m->ncfg,      &m->lcfg,        timeutil_now(), m->err.lang,
+	                              m->opts->log, m->opts->log_arg};
+
+	if (!m->opts->job || m->s->in_tx)
+		return;
+	if (m->opts->job->run(m->opts->job->arg, &ctx) && m->notify)
+		notify_kick(m->notify);
+}

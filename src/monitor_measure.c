@@ -1,0 +1,180 @@
+/*
+ * monitor_measure - the measured values the assessment reads; see monitor_engine.h.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "availability.h"
+#include "ledger_events.h"
+#include "store_collect.h"
+#include "store_monitor.h"
+#include "timeutil.h"
+#include "value.h"
+#include "monitor.h"
+#include "monitor_engine.h"
+#include "xalloc.h"
+#include "banned.h"
+
+static int judge(const struct catalog *cat, const char *item, int pattern, double v, int percent)
+{
+	const struct eval_item *it = catalog_item(cat, item);
+	const struct reference_value *r = it ? &it->refs[pattern - 1] : NULL;
+
+	if (!r)
+		return MEASUREMENT_OK;
+	if (percent && r->kind == REF_MIN_PERCENTAGE)
+		return v + 1e-9 >= r->quantity.percent ? MEASUREMENT_OK : MEASUREMENT_FINDING;
+	if (!percent && (r->kind == REF_MAX_DELAY || r->kind == REF_MAX_INTERVAL))
+		return v <= r->quantity.seconds + 1e-9 ? MEASUREMENT_OK : MEASUREMENT_FINDING;
+	return MEASUREMENT_OK;
+}
+
+static enum sg_code put(struct store *s, const struct monitor_config *cfg,
+                        const struct catalog *cat, const char *item, const char *subject,
+                        double value, int percent, int have, const char *evidence, double now,
+                        json_t *log, struct sg_error *err)
+{
+	struct measurement me;
+	struct dynbuf text = DYNBUF_INIT;
+	char pct[16];
+	enum sg_code rc;
+
+	memset(&me, 0, sizeof(me));
+	me.service = cfg->service;
+	me.collector = "monitor";
+	me.item_id = item;
+	me.subject = subject;
+	me.evidence = evidence;
+	me.measured_at = now;
+	me.value_num = NAN;
+	if (!have) {
+		me.status = MEASUREMENT_UNAVAILABLE;
+		me.detail = evidence;
+	} else if (percent) {
+		availability_format(value, pct);
+		dynbuf_addstr(&text, pct);
+		me.value_num = value;
+		me.unit = "%";
+	} else {
+		value = ceil(value);
+		value_format_duration(value, &text);
+		me.value_num = value;
+		me.unit = "s";
+	}
+	if (have) {
+		me.status = judge(cat, item, cfg->pattern,
+		                  percent ? floor(value * 100) / 100 : value, percent);
+		me.value_text = dynbuf_ptr(&text);
+	}
+	rc = store_collect_insert(s, &me, NULL, err);
+	json_object_set_new(log, item,
+	                    have ? json_string(dynbuf_ptr(&text)) : json_string("unavailable"));
+	dynbuf_release(&text);
+	return rc;
+}
+
+enum sg_code monitor_measure_write(struct store *s, const struct monitor_config *cfg,
+                                   const struct catalog *cat, double now, struct sg_error *err)
+{
+	static const enum check_kind kinds[] = {CHECK_LIVENESS, CHECK_FAULT, CHECK_PERFORMANCE};
+	double from = now - cfg->measure_window;
+	char from_day[40], to_day[40], ev[256];
+	struct tm tm;
+	enum sg_code rc;
+	json_t *log = json_object();
+	struct availability av;
+
+	timeutil_localtime((long long)from, cfg->hours.timezone, &tm);
+	snprintf(from_day, sizeof(from_day), "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+	         tm.tm_mday);
+	timeutil_localtime((long long)now, cfg->hours.timezone, &tm);
+	snprintf(to_day, sizeof(to_day), "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+	         tm.tm_mday);
+	if ((rc = store_begin(s, err)))
+		goto out;
+	for (size_t k = 0; k < 3 && !rc; k++) {
+		const char *kind = monitor_config_kind_name(kinds[k]);
+		int have_checks = 0;
+		double gap = 0, worst = -1;
+		long long probes = 0, n = 0;
+		for (size_t i = 0; i < cfg->nchecks; i++)
+			if (cfg->checks[i].kind == kinds[k])
+				have_checks++;
+		if (!have_checks)
+			continue;
+		if ((rc = store_monitor_max_gap(s, cfg->service, kind, from_day, to_day, &gap,
+		                                &probes, err)))
+			break;
+		snprintf(ev, sizeof(ev),
+		         gap > 0 ? "largest gap between consecutive probes of %d %s check(s), "
+		                   "%lld probes, %s..%s"
+		                 : "only one probe per %d %s check(s) so far (%lld probes, %s..%s)",
+		         have_checks, kind, probes, from_day, to_day);
+		rc = put(s, cfg, cat, monitor_config_interval_item(kinds[k]), kind, gap, 0, gap > 0,
+		         ev, now, log, err);
+		if (!rc)
+			rc = store_monitor_worst_notify_delay(
+			    s, cfg->service, monitor_config_incident_kind(kinds[k]), from, now, now,
+			    &worst, &n, err);
+		if (rc)
+			break;
+		snprintf(ev, sizeof(ev),
+		         "worst detection -> delivery of the first notice over %lld %s "
+		         "incident(s) in the last %.0f days",
+		         n, monitor_config_incident_kind(kinds[k]), cfg->measure_window / 86400);
+		rc = put(s, cfg, cat, monitor_config_notify_item(kinds[k]), kind, worst, 0,
+		         n > 0 && worst >= 0, ev, now, log, err);
+	}
+	for (size_t i = 0; i < cfg->nchecks && !rc; i++)
+		if (cfg->checks[i].kind == CHECK_EXTERNAL_NETWORK) {
+			double worst = -1;
+			long long n = 0;
+			rc = store_monitor_worst_notify_delay(s, cfg->service, "external_network",
+			                                      from, now, now, &worst, &n, err);
+			snprintf(
+			    ev, sizeof(ev),
+			    n ? "worst failure -> report to managers over %lld external network "
+			        "incident(s)"
+			      : "no external network incidents (%lld) in the window",
+			    n);
+			if (!rc)
+				rc = put(s, cfg, cat, "III.3.2.5.a", "external_network", worst, 0,
+				         n > 0 && worst >= 0, ev, now, log, err);
+			break;
+		}
+	if (!rc && cfg->nchecks) {
+		double worst = -1;
+		long long n = 0;
+		rc = store_monitor_worst_followup_delay(s, cfg->service, from, now, now, &worst, &n,
+		                                        err);
+		snprintf(ev, sizeof(ev),
+		         n ? "worst detection -> follow-up report over %lld incident(s)"
+		           : "no incidents with a follow-up due (%lld)",
+		         n);
+		if (!rc)
+			rc = put(s, cfg, cat, "III.1.1.8.a", "followup", worst, 0,
+			         n > 0 && worst >= 0, ev, now, log, err);
+	}
+	if (!rc && cfg->nchecks) {
+		rc = availability_for_period(s, cfg, from, now, now, &av, err);
+		snprintf(
+		    ev, sizeof(ev),
+		    "time-weighted over service hours, last %.0f days: up %.0f s, down %.0f s, "
+		    "unknown (monitor not running) %.0f s, maintenance excluded %.0f s",
+		    cfg->measure_window / 86400, av.up_s, av.down_s, av.unknown_s,
+		    av.maintenance_s);
+		if (!rc)
+			rc = put(s, cfg, cat, "III.2.1.1.a", "availability", av.percent, 1,
+			         av.percent >= 0, ev, now, log, err);
+	}
+	if (!rc)
+		rc = ledger_events_monitor_measurements(s, cfg->service, from, now, log, err);
+	if (rc)
+		store_rollback(s);
+	else
+		rc = store_commit(s, err);
+out:
+	json_decref(log);
+	return rc;
+}

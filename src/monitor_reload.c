@@ -1,0 +1,219 @@
+/*
+ * monitor_reload - loading the configuration at start and on SIGHUP; see monitor_engine.h.
+ */
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "notify.h"
+#include "store_monitor.h"
+#include "timeutil.h"
+#include "monitor.h"
+#include "monitor_engine.h"
+#include "xalloc.h"
+#include "banned.h"
+
+enum sg_code monitor_reload_load(struct monitor *m, struct profile **p, struct monitor_config **cfg,
+                                 struct notify_config **ncfg, void **jobcfg,
+                                 struct ledger_config *lcfg, struct sg_error *err)
+{
+	char *copy = xstrdup(m->path);
+	const char *base = dirname(copy);
+	enum sg_code rc;
+
+	*p = NULL;
+	*cfg = NULL;
+	*ncfg = NULL;
+	*jobcfg = NULL;
+	ledger_config_init(lcfg);
+	if ((rc = profile_load(m->path, m->cat, p, err)) ||
+	    (rc = monitor_config_load(*p, m->cat, cfg, err)) ||
+	    (rc = notify_config_load(*p, ncfg, err)) ||
+	    (m->opts->job && (rc = m->opts->job->load(m->opts->job->arg, *p, base, jobcfg, err))) ||
+	    (rc = ledger_config_load(lcfg, (*p)->doc, profile_section(*p, "ledger"), base, err)))
+		goto fail;
+	ledger_config_set_db(lcfg, m->s->path);
+	lcfg->signer = m->opts->signer;
+	for (size_t i = 0; i < (*cfg)->nchecks; i++)
+		if ((*cfg)->checks[i].type == CHECK_ICMP && !monitor_icmp_allowed()) {
+			const struct check_def *d = &(*cfg)->checks[i];
+			rc = sg_error_at(
+			    err, SG_ERR_INPUT, m->path, d->line, d->col,
+			    ETR(err,
+			        "チェック '%s' (icmp): この環境では特権なしの ICMP ソケットを"
+			        "開けません",
+			        "check '%s' (icmp): this machine does not allow "
+			        "unprivileged ICMP sockets"),
+			    d->name);
+			sg_error_hint(err, "%s",
+			              ETR(err,
+			                  "sysctl -w net.ipv4.ping_group_range=\"0 2147483647\" "
+			                  "で許可するか、type: tcp で到達性を確認してください",
+			                  "allow it with sysctl -w net.ipv4.ping_group_range=\"0 "
+			                  "2147483647\", or check reachability with type: tcp"));
+			goto fail;
+		}
+	/* Everything needed is copied: the YAML tree (large for thousands of
+	 * checks) goes now. */
+	memcpy(m->profile_sha256, (*p)->sha256, sizeof(m->profile_sha256));
+	profile_free(*p);
+	*p = NULL;
+	free(copy);
+	return SG_OK;
+fail:
+	free(copy);
+	if (*jobcfg)
+		m->opts->job->drop(m->opts->job->arg, *jobcfg);
+	*jobcfg = NULL;
+	ledger_config_release(lcfg);
+	notify_config_free(*ncfg);
+	monitor_config_free(*cfg);
+	profile_free(*p);
+	*p = NULL;
+	*cfg = NULL;
+	*ncfg = NULL;
+	return rc;
+}
+
+/* Registers cfg's checks and builds the runtime, carrying over the state
+ * of checks that keep their name. */
+enum sg_code monitor_reload_install(struct monitor *m, struct monitor_config *cfg,
+                                    struct sg_error *err)
+{
+	struct check_rt *rt = xcalloc(cfg->nchecks + 1, sizeof(*rt));
+	double now = timeutil_now(), mono = timeutil_monotonic_ms();
+	enum sg_code rc;
+
+	if ((rc = store_begin(m->s, err)))
+		goto fail;
+	if ((rc = store_monitor_retire_all(m->s, cfg->service, now, err)))
+		goto rollback;
+	for (size_t i = 0; i < cfg->nchecks; i++) {
+		const struct check_def *d = &cfg->checks[i];
+		struct check_rt *old = NULL;
+		rt[i].def = d;
+		if ((rc = store_monitor_check_upsert(
+		         m->s, cfg->service, d->name, monitor_config_kind_name(d->kind),
+		         monitor_config_type_name(d->type), d->target, d->interval_s, d->item_id,
+		         now, &rt[i].id, err)))
+			goto rollback;
+		for (size_t k = 0; k < m->nrt; k++)
+			if (m->rt[k].id == rt[i].id)
+				old = &m->rt[k];
+		if (old) {
+			rt[i].state = old->state;
+			rt[i].fails = old->fails;
+			rt[i].resolving = old->resolving;
+			rt[i].interval_id = old->interval_id;
+			rt[i].incident_id = old->incident_id;
+			rt[i].first_fail_at = old->first_fail_at;
+			rt[i].last_at = old->last_at;
+			rt[i].resume_at = old->resume_at;
+			rt[i].resume_id = old->resume_id;
+			memcpy(rt[i].resume_state, old->resume_state, sizeof(rt[i].resume_state));
+			old->interval_id = 0;
+			old->resume_id = 0;
+		} else {
+			int conf;
+			if ((rc = store_monitor_last_result(m->s, rt[i].id, &rt[i].last_at, err)) ||
+			    (rt[i].resume_at = rt[i].last_at, 0) ||
+			    (rc = store_monitor_incident_open_for(m->s, rt[i].id,
+			                                          &rt[i].incident_id, err)) ||
+			    (rc = store_monitor_open_interval(m->s, rt[i].id, &rt[i].resume_id,
+			                                      rt[i].resume_state, &conf, err)))
+				goto rollback;
+		}
+		rt[i].due = mono + (m->opts->once ? 0
+		                                  : monitor_schedule_first_due(
+		                                        d->interval_s, (double)rand() / RAND_MAX));
+	}
+	/* Checks that went away: their state ends now. */
+	for (size_t k = 0; k < m->nrt; k++)
+		if ((m->rt[k].interval_id &&
+		     (rc = store_monitor_interval_close(m->s, m->rt[k].interval_id, now, err))) ||
+		    (m->rt[k].resume_id &&
+		     (rc = store_monitor_interval_close(m->s, m->rt[k].resume_id, now, err))))
+			goto rollback;
+	if ((rc = store_commit(m->s, err)))
+		goto fail;
+	free(m->rt);
+	free(m->heap);
+	m->rt = rt;
+	m->nrt = cfg->nchecks;
+	m->heap = xcalloc(m->nrt + 1, sizeof(size_t));
+	m->nheap = 0;
+	for (size_t i = 0; i < m->nrt; i++)
+		monitor_schedule_push(m, i);
+	/* Outcomes still waiting for the store follow their check to its new
+	 * place; those of checks that went away go. */
+	for (size_t k = 0, j = 0; k < m->npend; k++) {
+		for (size_t i = 0; i < m->nrt; i++)
+			if (m->rt[i].id == m->pend[k].check_id) {
+				m->pend[k].idx = i;
+				m->pend[j++] = m->pend[k];
+				break;
+			}
+		if (k + 1 == m->npend)
+			m->npend = j;
+	}
+	return SG_OK;
+rollback:
+	store_rollback(m->s);
+fail:
+	free(rt);
+	return rc;
+}
+
+void monitor_reload_now(struct monitor *m)
+{
+	struct profile *p;
+	struct monitor_config *cfg;
+	struct notify_config *ncfg;
+	void *jobcfg = NULL;
+	struct ledger_config lcfg;
+	struct sg_error err;
+
+	m->reload_pending = 0;
+	memset(&err, 0, sizeof(err));
+	err.lang = m->err.lang;
+	if (monitor_reload_load(m, &p, &cfg, &ncfg, &jobcfg, &lcfg, &err) ||
+	    monitor_reload_install(m, cfg, &err)) {
+		if (err.file[0] && err.line)
+			monitor_log(
+			    m, "reload failed, keeping the running configuration: %s:%d:%d: %s%s%s",
+			    err.file, err.line, err.col, err.msg, err.hint[0] ? " hint: " : "",
+			    err.hint);
+		else
+			monitor_log(m, "reload failed, keeping the running configuration: %s",
+			            err.msg);
+		if (cfg) {
+			notify_config_free(ncfg);
+			monitor_config_free(cfg);
+			if (jobcfg)
+				m->opts->job->drop(m->opts->job->arg, jobcfg);
+			ledger_config_release(&lcfg);
+		}
+		/* The old runtime goes on: put its checks back on the schedule. */
+		m->nheap = 0;
+		for (size_t i = 0; i < m->nrt; i++)
+			if (!m->rt[i].busy)
+				monitor_schedule_push(m, i);
+		monitor_schedule_arm(m);
+		return;
+	}
+	if (m->notify)
+		notify_set_config(m->notify, ncfg);
+	notify_config_free(m->ncfg);
+	monitor_config_free(m->cfg);
+	profile_free(m->profile);
+	ledger_config_release(&m->lcfg);
+	m->profile = p;
+	m->cfg = cfg;
+	m->ncfg = ncfg;
+	if (m->opts->job)
+		m->opts->job->swap(m->opts->job->arg, jobcfg);
+	m->lcfg = lcfg;
+	m->said_no_key = 0;
+	monitor_log(m, "reloaded %s: %zu checks", m->path, m->nrt);
+	monitor_schedule_arm(m);
+}

@@ -1,0 +1,212 @@
+"""The daemon and its store under bad luck (issue 16, "Lost data"): a full
+disk during an outage, a report whose reader is slow, a second monitor on
+the same store. Real components throughout: a tmpfs filled to the last
+byte, nginx stopped for a real outage, the real `report` command writing
+into a pipe nobody reads."""
+import fcntl
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import time
+import unittest
+
+import sg
+from servers import Nginx
+
+
+def write_profile(path, url, extra=0):
+    more = "".join(f"""    - {{name: web{i}, kind: fault, type: http, url: "{url}", interval: 1s, timeout: 1s}}\n"""
+                   for i in range(extra))
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(f"""service: {{name: 給与計算クラウド, pattern: 1}}
+monitor:
+  confirm: 2
+  retry_interval: 300ms
+  checks:
+    - {{name: web, kind: liveness, type: http, url: "{url}", expect_status: 200, interval: 1s, timeout: 1s}}
+{more}service_hours: {{days: mon-sun, from: "00:00", to: "24:00", timezone: Asia/Tokyo}}
+""")
+
+
+def start(prof, db, *extra):
+    env = dict(os.environ, LANG="C.UTF-8")
+    return subprocess.Popen([sg.binary(), "monitor", prof, "--db", db, *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def stop(test, p):
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=60)
+    test.assertEqual(p.returncode, 0, err[-3000:])
+    return err
+
+
+class Retention(unittest.TestCase):
+    def test_raw_results_past_retention_go_rollups_stay(self):
+        d = sg.scratch(self)
+        ng = Nginx(self)
+        ng.start()
+        prof, db = os.path.join(d, "p.yaml"), os.path.join(d, "sg.db")
+        write_profile(prof, ng.url())
+        with open(prof, encoding="utf-8") as f:
+            text = f.read()
+        with open(prof, "w", encoding="utf-8") as f:
+            f.write(text.replace("  confirm: 2\n", "  confirm: 2\n  retention: 30d\n"
+                                 "  retention_failures: 400d\n"))
+        r = sg.run("monitor", prof, "--db", db, "--once", timeout=60)
+        self.assertEqual(r.code, 0, r)
+        now = time.time()
+        c = sqlite3.connect(db)
+        with c:
+            cid = c.execute("SELECT id FROM checks").fetchone()[0]
+            rows = [(cid, now - 40 * 86400, 1), (cid, now - 40 * 86400, 0),
+                    (cid, now - 401 * 86400, 0), (cid, now - 20 * 86400, 1)]
+            c.executemany("INSERT INTO check_results(check_id, at, ok, latency_ms) "
+                          "VALUES (?, ?, ?, 1.0)", rows)
+            daily = c.execute("SELECT COUNT(*) FROM check_daily").fetchone()[0]
+        c.close()
+        r = sg.run("monitor", prof, "--db", db, "--once", timeout=60)
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("past their retention removed", r.err)
+        c = sqlite3.connect(db)
+        try:
+            old = c.execute("SELECT ok, ROUND((? - at) / 86400) FROM check_results "
+                            "WHERE at < ? ORDER BY at", (now, now - 86400)).fetchall()
+            daily_after = c.execute("SELECT COUNT(*) FROM check_daily").fetchone()[0]
+        finally:
+            c.close()
+        # A failure of 40 days stays (400 days for failures), a success of 20
+        # days stays; a success of 40 days and a failure of 401 days go.
+        self.assertEqual(old, [(0, 40.0), (1, 20.0)])
+        self.assertGreaterEqual(daily_after, daily)
+
+
+class SecondMonitor(unittest.TestCase):
+    def test_refused_naming_the_running_one(self):
+        d = sg.scratch(self)
+        ng = Nginx(self)
+        ng.start()
+        prof, db = os.path.join(d, "p.yaml"), os.path.join(d, "sg.db")
+        write_profile(prof, ng.url())
+        first = start(prof, db)
+        try:
+            time.sleep(1.5)
+            r = sg.run("monitor", prof, "--db", db, timeout=20)
+            self.assertEqual(r.code, 2, r)
+            self.assertIn(f"pid {first.pid}", r.err)
+            self.assertIsNone(first.poll())
+        finally:
+            stop(self, first)
+        runs = sqlite3.connect(db).execute("SELECT COUNT(*) FROM monitor_runs").fetchone()[0]
+        self.assertEqual(runs, 1)
+        # Once the first is gone the store is free again.
+        r = sg.run("monitor", prof, "--db", db, "--once", timeout=60)
+        self.assertEqual(r.code, 0, r)
+
+
+class SlowReportReader(unittest.TestCase):
+    def test_probes_keep_their_schedule(self):
+        d = sg.scratch(self)
+        ng = Nginx(self)
+        ng.start()
+        prof, db = os.path.join(d, "p.yaml"), os.path.join(d, "sg.db")
+        write_profile(prof, ng.url(), extra=4)
+        mon = start(prof, db, "--stats")
+        time.sleep(2)
+        # A report to a pipe that holds 4 KiB and that nobody reads for 6 s.
+        r, w = os.pipe()
+        fcntl.fcntl(w, 1031, 4096)  # F_SETPIPE_SZ
+        env = dict(os.environ, LANG="C.UTF-8")
+        rep = subprocess.Popen([sg.binary(), "report", prof, "--format", "html", "--output", "-",
+                                "--db", db], stdout=w, stderr=subprocess.PIPE, env=env)
+        os.close(w)
+        t0 = time.time()
+        time.sleep(6)
+        blocked = rep.poll() is None
+        n_during = sqlite3.connect(db).execute(
+            "SELECT COUNT(*) FROM check_results WHERE at >= ? AND at < ?",
+            (t0 + 0.5, t0 + 5.5)).fetchone()[0]
+        data = b""
+        while True:
+            chunk = os.read(r, 65536)
+            if not chunk:
+                break
+            data += chunk
+        os.close(r)
+        rep.wait(30)
+        err = stop(self, mon)
+        self.assertTrue(blocked, "the report was never blocked on its reader: the test proves nothing")
+        self.assertEqual(rep.returncode, 0, rep.stderr.read())
+        self.assertIn(b"</html>", data)
+        # 5 s at 5 probes a second while the report waited on its reader.
+        self.assertGreaterEqual(n_during, 20, err)
+        stats = json.loads(re.search(r"stats: (\{.*\})", err).group(1))
+        self.assertLess(stats["lateness_ms"]["p99"], 100, stats)
+
+
+@unittest.skipUnless(os.geteuid() == 0, "needs root to mount a tmpfs")
+class DiskFull(unittest.TestCase):
+    def test_outage_during_a_full_disk_is_recorded_once_space_returns(self):
+        d = sg.scratch(self)
+        mnt = os.path.join(d, "small")
+        os.mkdir(mnt)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", mnt], check=True)
+        self.addCleanup(subprocess.run, ["umount", "-l", mnt])
+        ng = Nginx(self)
+        ng.start()
+        prof, db = os.path.join(d, "p.yaml"), os.path.join(mnt, "sg.db")
+        write_profile(prof, ng.url())
+        mon = start(prof, db)
+        time.sleep(2.5)
+        # Fill the file system to the last byte.
+        filler = os.path.join(mnt, "filler")
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+        for size in (65536, 4096, 1):
+            try:
+                while True:
+                    os.write(fd, b"\0" * size)
+            except OSError:
+                pass
+        os.close(fd)
+        t_full = time.time()
+        time.sleep(1.5)
+        ng.stop()                     # the outage, while nothing can be written
+        t_down = time.time()
+        time.sleep(5)
+        os.unlink(filler)             # space comes back
+        time.sleep(2.5)
+        ng.start()
+        t_up = time.time()
+        time.sleep(3)
+        err = stop(self, mon)
+        self.assertRegex(err, r"store: .*(full|disk|I/O|readonly)", err)
+        self.assertIn("writing again", err)
+        c = sqlite3.connect(db)
+        try:
+            inc = c.execute("SELECT kind, started_at, detected_at, resolved_at FROM incidents").fetchall()
+            down = c.execute("SELECT start_at, end_at FROM state_intervals WHERE state = 'down' "
+                             "AND confirmed = 1").fetchall()
+            res = [a for (a,) in c.execute("SELECT r.at FROM check_results r JOIN checks k ON "
+                                       "k.id = r.check_id WHERE k.name = 'web' ORDER BY r.at")]
+            ledger = [t for (t,) in c.execute("SELECT type FROM ledger_entries")]
+        finally:
+            c.close()
+        # The outage is there, with the times it really had.
+        self.assertEqual(len(inc), 1, inc)
+        self.assertEqual(inc[0][0], "outage")
+        self.assertAlmostEqual(inc[0][1], t_down, delta=1.5)
+        self.assertAlmostEqual(inc[0][3], t_up, delta=1.5)
+        self.assertEqual(len(down), 1, down)
+        self.assertIn("incident_opened", ledger)
+        self.assertIn("incident_resolved", ledger)
+        # No result was dropped: no gap longer than an interval and a bit.
+        gaps = [b - a for a, b in zip(res, res[1:])]
+        self.assertLess(max(gaps), 1.6, gaps)
+        self.assertGreater(t_full, res[0])
+
+
+if __name__ == "__main__":
+    unittest.main()
