@@ -32,6 +32,11 @@ const char *const ledger_events_types[] = {
     "maintenance_announced",
     "web_login",
     "web_logout",
+    "web_user_added",
+    "web_user_password_changed",
+    "web_user_removed",
+    "web_token_added",
+    "web_token_revoked",
     NULL,
 };
 
@@ -58,6 +63,11 @@ static const char *const labels_ja[] = {
     "保守の告知",
     "Web ログイン",
     "Web ログアウト",
+    "Web ユーザーの追加",
+    "Web ユーザーのパスワード変更",
+    "Web ユーザーの削除",
+    "API トークンの発行",
+    "API トークンの失効",
 };
 static const char *const labels_en[] = {
     "assessment",
@@ -80,6 +90,11 @@ static const char *const labels_en[] = {
     "maintenance announced",
     "web login",
     "web logout",
+    "web user added",
+    "web user password changed",
+    "web user removed",
+    "API token added",
+    "API token revoked",
 };
 _Static_assert(sizeof(labels_ja) / sizeof(labels_ja[0]) ==
                    sizeof(ledger_events_types) / sizeof(ledger_events_types[0]) - 1,
@@ -375,6 +390,41 @@ enum sg_code ledger_events_web_logout(struct store *s, const char *user, struct 
 	return put(s, "web_logout", json_pack("{s:s}", "user", user), NULL, err);
 }
 
+enum sg_code ledger_events_web_user_added(struct store *s, const char *user, const char *role,
+                                          const char *by, struct sg_error *err)
+{
+	return put(s, "web_user_added",
+	           json_pack("{s:s,s:s,s:s}", "user", user, "role", role, "by", by), NULL, err);
+}
+
+enum sg_code ledger_events_web_user_password_changed(struct store *s, const char *user,
+                                                     const char *by, struct sg_error *err)
+{
+	return put(s, "web_user_password_changed", json_pack("{s:s,s:s}", "user", user, "by", by),
+	           NULL, err);
+}
+
+enum sg_code ledger_events_web_user_removed(struct store *s, const char *user, const char *by,
+                                            struct sg_error *err)
+{
+	return put(s, "web_user_removed", json_pack("{s:s,s:s}", "user", user, "by", by), NULL,
+	           err);
+}
+
+enum sg_code ledger_events_web_token_added(struct store *s, const char *token, const char *role,
+                                           const char *by, struct sg_error *err)
+{
+	return put(s, "web_token_added",
+	           json_pack("{s:s,s:s,s:s}", "token", token, "role", role, "by", by), NULL, err);
+}
+
+enum sg_code ledger_events_web_token_revoked(struct store *s, const char *token, const char *by,
+                                             struct sg_error *err)
+{
+	return put(s, "web_token_revoked", json_pack("{s:s,s:s}", "token", token, "by", by), NULL,
+	           err);
+}
+
 /* ---- the index for people ---- */
 
 static const char *str(json_t *p, const char *key)
@@ -476,6 +526,23 @@ char *ledger_events_summary(const char *type, json_t *p, int lang)
 		               str(p, "user"), str(p, "role"), str(p, "address"));
 	if (!strcmp(type, "web_logout"))
 		return xstrfmt(en ? "%s logged out" : "%s がログアウト", str(p, "user"));
+	if (!strcmp(type, "web_user_added"))
+		return xstrfmt(en ? "user %s (%s) added by %s" : "ユーザー %s（%s）を %s が追加",
+		               str(p, "user"), str(p, "role"), str(p, "by"));
+	if (!strcmp(type, "web_user_password_changed"))
+		return xstrfmt(en ? "password of %s changed by %s"
+		                  : "ユーザー %s のパスワードを %s が変更",
+		               str(p, "user"), str(p, "by"));
+	if (!strcmp(type, "web_user_removed"))
+		return xstrfmt(en ? "user %s removed by %s" : "ユーザー %s を %s が削除",
+		               str(p, "user"), str(p, "by"));
+	if (!strcmp(type, "web_token_added"))
+		return xstrfmt(en ? "API token %s (%s) added by %s"
+		                  : "API トークン %s（%s）を %s が発行",
+		               str(p, "token"), str(p, "role"), str(p, "by"));
+	if (!strcmp(type, "web_token_revoked"))
+		return xstrfmt(en ? "API token %s revoked by %s" : "API トークン %s を %s が失効",
+		               str(p, "token"), str(p, "by"));
 	raw = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
 	out = xstrdup(raw ? raw : "");
 	free(raw);

@@ -142,4 +142,17 @@ enum sg_code ledger_events_web_login(struct store *s, const char *user, const ch
                                      const char *address, struct sg_error *err);
 enum sg_code ledger_events_web_logout(struct store *s, const char *user, struct sg_error *err);
 
+/* Accounts (`user`, `token`). by: who ran the command. token: its name,
+ * never the secret. */
+enum sg_code ledger_events_web_user_added(struct store *s, const char *user, const char *role,
+                                          const char *by, struct sg_error *err);
+enum sg_code ledger_events_web_user_password_changed(struct store *s, const char *user,
+                                                     const char *by, struct sg_error *err);
+enum sg_code ledger_events_web_user_removed(struct store *s, const char *user, const char *by,
+                                            struct sg_error *err);
+enum sg_code ledger_events_web_token_added(struct store *s, const char *token, const char *role,
+                                           const char *by, struct sg_error *err);
+enum sg_code ledger_events_web_token_revoked(struct store *s, const char *token, const char *by,
+                                             struct sg_error *err);
+
 #endif

@@ -556,6 +556,29 @@ static void test_events_bytes(void **state)
 	               "{\"address\":\"127.0.0.1\",\"role\":\"admin\",\"user\":\"alice\"}");
 	assert_int_equal(ledger_events_web_logout(s, "alice", NULL), SG_OK);
 	expect_payload(s, "web_logout", "{\"user\":\"alice\"}");
+	/* `user` and `token` (cmd_user.c, cmd_token.c) */
+	assert_int_equal(ledger_events_web_user_added(s, "alice", "admin", "root", NULL), SG_OK);
+	expect_payload(s, "web_user_added",
+	               "{\"by\":\"root\",\"role\":\"admin\",\"user\":\"alice\"}");
+	assert_int_equal(ledger_events_web_user_password_changed(s, "alice", "root", NULL), SG_OK);
+	expect_payload(s, "web_user_password_changed", "{\"by\":\"root\",\"user\":\"alice\"}");
+	assert_int_equal(ledger_events_web_user_removed(s, "alice", "root", NULL), SG_OK);
+	expect_payload(s, "web_user_removed", "{\"by\":\"root\",\"user\":\"alice\"}");
+	assert_int_equal(ledger_events_web_token_added(s, "ci", "viewer", "root", NULL), SG_OK);
+	expect_payload(s, "web_token_added",
+	               "{\"by\":\"root\",\"role\":\"viewer\",\"token\":\"ci\"}");
+	assert_int_equal(ledger_events_web_token_revoked(s, "ci", "root", NULL), SG_OK);
+	expect_payload(s, "web_token_revoked", "{\"by\":\"root\",\"token\":\"ci\"}");
+	assert_true(ledger_events_type_known("web_token_revoked"));
+	{
+		json_t *p =
+		    json_pack("{s:s,s:s,s:s}", "user", "alice", "role", "admin", "by", "root");
+		char *sum = ledger_events_summary("web_user_added", p, SG_LANG_JA);
+
+		assert_string_equal(sum, "ユーザー alice（admin）を root が追加");
+		free(sum);
+		json_decref(p);
+	}
 	assert_int_equal(ledger_events_attestation(s, "III.1.1.1", "drill", "alice", "web", &web_ev,
 	                                           1, NULL, NULL),
 	                 SG_OK);
