@@ -290,10 +290,14 @@ enum sg_code report_availability_monitor(struct store *s, const struct report_re
 	out->down_s = av.down_s;
 	out->counted_s = av.counted_s;
 	out->achieved = av.percent >= 0 ? av.percent : NAN;
-	/* The same rule as `saasguard availability`: a figure resting on a small
-	 * share of the counted time is provisional. */
-	out->coverage = av.counted_s > 0 ? out->measured_s / av.counted_s : NAN;
-	out->provisional = av.percent >= 0 && !(out->coverage >= AVAILABILITY_MIN_COVERAGE);
+	/* The verdict `saasguard availability` gives: a figure resting on a
+	 * small share of the counted time is provisional. */
+	{
+		struct availability_verdict v;
+		availability_verdict(&av, req->catalog, req->profile->service.pattern, &v);
+		out->coverage = av.counted_s > 0 ? v.coverage : NAN;
+		out->provisional = v.provisional;
+	}
 	for (size_t i = 0; i < cfg->nmaint; i++) {
 		const struct maintenance_window *m = &cfg->maint[i];
 		if (m->end <= (double)req->period.start || m->start >= (double)req->period.end)

@@ -25,16 +25,20 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 passed = 0
 failed = 0
 failures = []
+last = time.time()
 
 
 def record(name, ok, detail=""):
-    global passed, failed
+    global passed, failed, last
     if ok:
         passed += 1
     else:
         failed += 1
         failures.append((name, detail))
-    print(("ok      " if ok else "FAIL    ") + name, flush=True)
+    now = time.time()
+    # Seconds since the previous result: where the suite's time goes.
+    print(("ok      " if ok else "FAIL    ") + name + f"  [{now - last:.1f}s]", flush=True)
+    last = now
     if not ok and detail:
         print("        " + detail.strip().replace("\n", "\n        ")[-4000:], flush=True)
 

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "sdnotify.h"
 #include "timeutil.h"
 #include "web.h"
 #include "banned.h"
@@ -196,8 +197,13 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	       base);
 	web_each_slug(w, print_url, &u);
 	fflush(stdout);
+	sdnotify_ready("serving");
 	for (;;) {
-		if (sigwait(&set, &sig))
+		/* A one-second wait keeps systemd's watchdog fed while idle. */
+		struct timespec tick = {1, 0};
+		sig = sigtimedwait(&set, NULL, &tick);
+		sdnotify_watchdog();
+		if (sig < 0)
 			continue;
 		if (sig == SIGHUP) {
 			cli_error_init(cli, &err);
@@ -216,6 +222,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 		break;
 	}
 	log_line(NULL, "stopping");
+	sdnotify_stopping();
 	web_stop(w, 10);
 	return 0;
 }

@@ -166,7 +166,7 @@ t saasguard check {os.path.join(sg.EXAMPLES, 'payroll-cloud.yaml')} --only time,
         src = os.path.join(self.root, "lib", "systemd", "system")
         names = sorted(os.listdir(src))
         self.assertEqual(names, ["saasguard-check@.service", "saasguard-check@.timer",
-                                 "saasguard-monitor@.service"])
+                                 "saasguard-monitor@.service", "saasguard-serve@.service"])
         d = tempfile.mkdtemp(prefix="sg-units-")
         self.addCleanup(shutil.rmtree, d, True)
         out = []
@@ -187,13 +187,14 @@ t saasguard check {os.path.join(sg.EXAMPLES, 'payroll-cloud.yaml')} --only time,
                            capture_output=True, text=True, timeout=120)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(p.stderr.strip(), "")
-        with open(self.units()[2]) as f:
-            monitor = f.read()
-        for line in ("Type=notify", "WatchdogSec=", "NoNewPrivileges=yes",
-                     "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
-                     "StateDirectory=saasguard", "CapabilityBoundingSet=\n",
-                     "SystemCallFilter=@system-service", "User=saasguard"):
-            self.assertIn(line, monitor)
+        for daemon in self.units()[2:4]:
+            with open(daemon) as f:
+                text = f.read()
+            for line in ("Type=notify", "WatchdogSec=", "NoNewPrivileges=yes",
+                         "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
+                         "StateDirectory=saasguard", "CapabilityBoundingSet=\n",
+                         "SystemCallFilter=@system-service", "User=saasguard"):
+                self.assertIn(line, text, daemon)
 
     def test_units_security_exposure(self):
         for unit in self.units():
