@@ -74,8 +74,11 @@ static void item_gap_line(const struct assess_item *ai, int lang, struct dynbuf 
 	dynbuf_addstr(out, TR(lang, "）", ")"));
 }
 
-void assess_gap_text(const struct assess_result *r, const struct assess_control *ac, int lang,
-                     const char *sep, struct dynbuf *out)
+/* One line per reason a control is a gap, in the language asked for
+ * ("a 死活監視インターバル（応答確認）: 10m（対策参照値 1回以上／5分*）"),
+ * joined by sep. */
+static void assess_gap_text(const struct assess_result *r, const struct assess_control *ac,
+                            int lang, const char *sep, struct dynbuf *out)
 {
 	const struct profile_control *pc = ac->declared;
 	size_t start = out->len;
@@ -144,7 +147,9 @@ static int gap_cmp_sev(const struct assess_result *r, size_t a, size_t b)
 	return a < b ? -1 : a > b;
 }
 
-size_t *assess_gap_order(const struct assess_result *r, size_t *n)
+/* Indexes of the controls that are gaps or not assessed, ordered by severity
+ * (critical first) then catalog id; *n receives the count. Caller frees. */
+static size_t *assess_gap_order(const struct assess_result *r, size_t *n)
 {
 	size_t *idx = xcalloc(r->ncontrols ? r->ncontrols : 1, sizeof(*idx)), count = 0;
 
@@ -193,7 +198,9 @@ const char *assess_caveat_text(int lang)
 	          "assessment compares the service with them; it is not a certification.");
 }
 
-const char *assess_scope_text(int lang)
+/* I.3's scope, I.4's "not exhaustive" and I.8.6's who reads what, for the
+ * introduction of an assessment. */
+static const char *assess_scope_text(int lang)
 {
 	return TR(lang,
 	          "対象範囲（I.3）: ASP・SaaS 事業者がサービスを提供する際に実施すべき対策を対象と"
@@ -1234,7 +1241,8 @@ static void oscal_finding(struct oscal_ctx *x, const struct assess_control *ac)
 	dynbuf_release(&desc);
 }
 
-enum sg_code assess_oscal(const struct assess_result *r, json_t **out, struct sg_error *err)
+/* OSCAL 1.1.3 assessment-results for the result; the caller owns it. */
+static enum sg_code assess_oscal(const struct assess_result *r, json_t **out, struct sg_error *err)
 {
 	const struct profile *p = r->profile;
 	struct oscal_ctx x = {r, "", "", json_array(), json_array(), json_array()};

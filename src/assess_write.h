@@ -44,9 +44,6 @@ enum sg_code assess_write(const struct assess_result *r, enum assess_format fmt,
 /* I.8.1's caveat (countermeasures are indicators, not certification
  * criteria; reference values are guides), for every gap report, HTML and PDF. */
 const char *assess_caveat_text(int lang);
-/* I.3's scope, I.4's "not exhaustive" and I.8.6's who reads what, for the
- * introduction of an assessment. */
-const char *assess_scope_text(int lang);
 
 /* The Annex 2 and Annex 3 checklist rows the CSV and the xlsx workbook show:
  * one row per evaluation item (one per countermeasure without items), the
@@ -62,18 +59,5 @@ const char *assess_scope_text(int lang);
 #define ASSESS_CHECKLIST_COLUMNS 16
 void assess_checklist_table(const struct assess_result *r, const struct assess_write_opts *o,
                             struct table *t);
-
-/* OSCAL 1.1.3 assessment-results for the result; the caller owns it. */
-enum sg_code assess_oscal(const struct assess_result *r, json_t **out, struct sg_error *err);
-
-/* One line per reason a control is a gap, in the language asked for
- * ("a 死活監視インターバル（応答確認）: 10m（対策参照値 1回以上／5分*）"),
- * joined by sep. */
-void assess_gap_text(const struct assess_result *r, const struct assess_control *ac, int lang,
-                     const char *sep, struct dynbuf *out);
-
-/* Indexes of the controls that are gaps or not assessed, ordered by severity
- * (critical first) then catalog id; *n receives the count. Caller frees. */
-size_t *assess_gap_order(const struct assess_result *r, size_t *n);
 
 #endif

@@ -38,7 +38,8 @@ const char *catalog_ref_kind_name(enum ref_kind k)
 	return (size_t)k < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[k] : "none";
 }
 
-int catalog_ref_kind_parse(const char *name)
+/* The kind named name ("max_interval" ...); -1 when unknown. */
+static int catalog_ref_kind_parse(const char *name)
 {
 	for (size_t i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
 		if (!strcmp(kind_names[i], name))
@@ -461,9 +462,16 @@ enum sg_code catalog_normalize_id(const char *in, char *out, size_t outsz, struc
 		}
 	}
 	if (!ok || dots < 1 || dots > 4 || b.len + 1 > outsz) {
-		sg_error_set(err, SG_ERR_INPUT, "'%s' is not a guideline id", in);
-		sg_error_hint(err, "write a countermeasure id like III.1.1.1 (or Ⅲ.1.1.1), "
-		                   "an evaluation item like III.1.1.1.a, or a section like II.1");
+		sg_error_set(err, SG_ERR_INPUT,
+		             ETR(err, "'%s' はガイドラインの番号ではありません",
+		                 "'%s' is not a guideline id"),
+		             in);
+		sg_error_hint(err, "%s",
+		              ETR(err,
+		                  "III.1.1.1（Ⅲ.1.1.1 も可）のような対策項目、III.1.1.1.a "
+		                  "のような評価項目、II.1 のような章を書いてください",
+		                  "write a countermeasure id like III.1.1.1 (or Ⅲ.1.1.1), "
+		                  "an evaluation item like III.1.1.1.a, or a section like II.1"));
 		dynbuf_release(&b);
 		return SG_ERR_INPUT;
 	}

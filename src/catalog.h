@@ -220,6 +220,5 @@ void catalog_text_render(const char *text, int md, int indent, struct dynbuf *ou
 const char *catalog_level_name(enum level l);       /* "basic" | "recommended" */
 const char *catalog_level_name_ja(enum level l);    /* "基本" | "推奨" */
 const char *catalog_ref_kind_name(enum ref_kind k); /* "max_interval" ... */
-int catalog_ref_kind_parse(const char *name);       /* -1 when unknown */
 
 #endif

@@ -18,7 +18,8 @@
 #include "xalloc.h"
 #include "banned.h"
 
-const struct collector *const collectors[] = {
+/* Every collector, in the order a run uses. NULL-terminated. */
+static const struct collector *const collectors[] = {
     &collector_time,      &collector_patches,
     &collector_antivirus, &collector_ids,
     &collector_backup,    &collector_logs,
@@ -291,12 +292,11 @@ void collect_plan_release(struct collect_plan *plan)
 int collect_judge(const struct catalog *cat, int pattern, const char *item_id,
                   const struct value *v)
 {
-	const struct eval_item *it = item_id ? catalog_item(cat, item_id) : NULL;
-	const struct reference_value *ref;
+	const struct reference_value *ref =
+	    catalog_item_ref(item_id ? catalog_item(cat, item_id) : NULL, pattern);
 
-	if (!it || pattern < 1 || pattern > CATALOG_PATTERNS)
+	if (!ref)
 		return -1;
-	ref = &it->refs[pattern - 1];
 	switch (ref->kind) {
 	case REF_MAX_INTERVAL:
 	case REF_MAX_DELAY:
@@ -346,7 +346,7 @@ int collect_judge(const struct catalog *cat, int pattern, const char *item_id,
 static void judge(const struct collect_ctx *ctx, struct measurement *r)
 {
 	struct value v;
-	const struct eval_item *it;
+	const struct reference_value *ref;
 	int verdict;
 	char *d;
 
@@ -357,17 +357,16 @@ static void judge(const struct collect_ctx *ctx, struct measurement *r)
 	verdict = collect_judge(ctx->cat, ctx->pattern, r->item_id, &v);
 	if (verdict != 1)
 		return;
-	it = catalog_item(ctx->cat, r->item_id);
+	/* verdict 1: the item exists and the pattern is 1..6 */
+	ref = catalog_item_ref(catalog_item(ctx->cat, r->item_id), ctx->pattern);
 	if (ctx->lang)
 		d = xstrfmt("%s%sshort of pattern %d's reference value %s",
 		            r->detail ? r->detail : "", r->detail ? "; " : "", ctx->pattern,
-		            it->refs[ctx->pattern - 1].quantity_text[0]
-		                ? it->refs[ctx->pattern - 1].quantity_text
-		                : it->refs[ctx->pattern - 1].kind_name);
+		            ref->quantity_text[0] ? ref->quantity_text : ref->kind_name);
 	else
 		d = xstrfmt("%s%sパターン %d の基準値「%s」を満たしません",
 		            r->detail ? r->detail : "", r->detail ? "。" : "", ctx->pattern,
-		            it->refs[ctx->pattern - 1].text_ja);
+		            ref->text_ja);
 	free((char *)r->detail);
 	r->detail = d;
 	r->status = MEASUREMENT_FINDING;

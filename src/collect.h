@@ -60,9 +60,6 @@ struct collector {
 	void (*free_cfg)(void *cfg);
 };
 
-/* Every collector, in the order a run uses. NULL-terminated. */
-extern const struct collector *const collectors[];
-
 /* The collectors chosen for a run and their configuration. */
 struct collect_plan {
 	struct {

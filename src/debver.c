@@ -102,31 +102,3 @@ int debver_cmp(const char *a, const char *b)
 		return r;
 	return verrevcmp(pa.rev, pa.rev_end, pb.rev, pb.rev_end);
 }
-
-int debver_valid(const char *s)
-{
-	struct parts p;
-	const char *colon = strchr(s, ':');
-
-	if (!*s)
-		return 0;
-	if (colon) {
-		for (const char *q = s; q < colon; q++)
-			if (!isdigit((unsigned char)*q))
-				return 0;
-		if (colon == s)
-			return 0;
-	}
-	split(s, &p);
-	if (p.up == p.up_end || !isdigit((unsigned char)*p.up))
-		return 0;
-	for (const char *q = p.up; q < p.up_end; q++)
-		if (!isalnum((unsigned char)*q) && !strchr(".+-~:", *q))
-			return 0;
-	if (p.rev != p.up_end && p.rev == p.rev_end && p.up_end != p.rev_end)
-		return 0; /* "1.0-": an empty revision */
-	for (const char *q = p.rev; q < p.rev_end; q++)
-		if (!isalnum((unsigned char)*q) && !strchr(".+~", *q))
-			return 0;
-	return 1;
-}

@@ -10,9 +10,6 @@
 #ifndef SG_DEBVER_H
 #define SG_DEBVER_H
 
-/* Whether s is a syntactically valid version. */
-int debver_valid(const char *s);
-
 /* <0, 0 or >0 as a is older than, equal to or newer than b. Invalid input
  * compares as dpkg would after its lenient parse (never crashes). */
 int debver_cmp(const char *a, const char *b);

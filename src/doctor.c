@@ -430,13 +430,10 @@ static void check_disk(const struct doctor_opts *o, struct doctor_report *r)
 		long long avail = (long long)vfs.f_bavail * (long long)vfs.f_frsize;
 		if (avail < want) {
 			f = add(r, "disk", DOCTOR_FAIL);
-			if (o->lang == SG_LANG_EN)
-				MSG(f, "only %lld MiB free at %s (%lld MiB needed)", avail >> 20,
-				    dir, want >> 20);
-			else
-				MSG(f,
-				    "%s の空き容量が %lld MiB しかありません（%lld MiB 以上必要）",
-				    dir, avail >> 20, want >> 20);
+			MSG(f,
+			    DL(o, "%s の空き容量が %lld MiB しかありません（%lld MiB 以上必要）",
+			       "%s has only %lld MiB free (%lld MiB needed)"),
+			    dir, avail >> 20, want >> 20);
 			FIX(f, "%s",
 			    DL(o,
 			       "空き容量を増やすか、--db で別のファイルシステムを指定してください",

@@ -38,7 +38,15 @@ struct sg_error {
 	int lang; /* enum sg_lang the caller wants messages in (0: Japanese) */
 };
 
-/* Picks the message text in the language the caller asked for. */
+/* Picks the message text in the language the caller asked for. Every
+ * message a person reads is written in both languages with ETR(err, "日本語",
+ * "English") (TR() for what the CLI prints). Two exceptions, kept by
+ * tools/checkmsg.py (tests/integration/test_source_rules.py):
+ *  - SG_ERR_INTERNAL errors say "cannot happen" (a defect, not something
+ *    the user did or can fix) and may stay English;
+ *  - text that reads the same in both languages (a command or a line of the
+ *    profile to type, the version line) is marked on its line with the
+ *    comment: msg: not translated (why). */
 #define ETR(e, ja, en) (sg_error_lang(e) == 1 ? (en) : (ja))
 static inline int sg_error_lang(const struct sg_error *e)
 {

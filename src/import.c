@@ -464,7 +464,9 @@ static enum sg_code parse_xml(const char *file, const char *part, const struct d
 	enum sg_code rc = SG_OK;
 
 	if (!p)
-		return sg_error_set(err, SG_ERR_NOMEM, "expat");
+		return sg_error_set(err, SG_ERR_NOMEM,
+		                    ETR(err, "XML パーサ（expat）を作れません（メモリ不足）",
+		                        "cannot create the XML parser (expat): out of memory"));
 	XML_SetUserData(p, x);
 	XML_SetElementHandler(p, on_start, on_end);
 	XML_SetCharacterDataHandler(p, on_text);
@@ -997,7 +999,8 @@ static void pattern_hint(struct importer *im, const struct eval_item *it, const 
 		t[n - 1] = '\0';
 	if (*t) {
 		for (int p = 0; p < CATALOG_PATTERNS; p++)
-			if (!strcmp(t, it->refs[p].text_ja) && req == !!it->refs[p].required)
+			if (!strcmp(t, catalog_item_ref(it, p + 1)->text_ja) &&
+			    req == !!catalog_item_ref(it, p + 1)->required)
 				fits |= 1u << p;
 		im->patterns &= fits;
 		im->ref_cells++;

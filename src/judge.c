@@ -232,7 +232,8 @@ void judge_duration_words(double seconds, int lang, struct dynbuf *out)
 		unit_words(0, n - 1, lang, out);
 }
 
-const char *judge_member_words(enum value_set set, unsigned bit, int lang)
+/* A set member in the guideline's words (「ICカード」, "IC card"). */
+static const char *judge_member_words(enum value_set set, unsigned bit, int lang)
 {
 	static const struct {
 		enum value_set set;

@@ -58,7 +58,5 @@ int judge_words_parse(const char *s, struct value *v);
  * single unit as written ("24時間" -> "24h", "サービス提供期間＋1年" ->
  * "service+1y", 「ホットスタンバイ」 -> "hot"); 0, or -1 for other text. */
 int judge_words_token(const char *s, struct dynbuf *token);
-/* A set member in the guideline's words (「ICカード」, "IC card"). */
-const char *judge_member_words(enum value_set set, unsigned bit, int lang);
 
 #endif

@@ -18,37 +18,6 @@
 #include "xalloc.h"
 #include "banned.h"
 
-static void sha256_parts(const void *a, size_t alen, const void *b, size_t blen, const void *c,
-                         size_t clen, unsigned char out[LEDGER_HASH_LEN])
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned int n = 0;
-
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	EVP_DigestUpdate(ctx, a, alen);
-	if (blen)
-		EVP_DigestUpdate(ctx, b, blen);
-	if (clen)
-		EVP_DigestUpdate(ctx, c, clen);
-	EVP_DigestFinal_ex(ctx, out, &n);
-	EVP_MD_CTX_free(ctx);
-}
-
-void ledger_leaf_hash(const void *data, size_t len, unsigned char out[LEDGER_HASH_LEN])
-{
-	static const unsigned char zero = 0x00;
-
-	sha256_parts(&zero, 1, data, len, NULL, 0, out);
-}
-
-void ledger_node_hash(const unsigned char *left, const unsigned char *right,
-                      unsigned char out[LEDGER_HASH_LEN])
-{
-	static const unsigned char one = 0x01;
-
-	sha256_parts(&one, 1, left, LEDGER_HASH_LEN, right, LEDGER_HASH_LEN, out);
-}
-
 char *ledger_entry_text(long long seq, long long at_ms, const char *type, json_t *payload)
 {
 	json_t *e =
@@ -203,7 +172,9 @@ enum sg_code ledger_each(struct store *s, const char *type, long long from_ms, l
 	return rc;
 }
 
-char *ledger_default_key_path(const char *db_path)
+/* $SAASGUARD_LEDGER_KEY, else ledger.key beside db_path (NULL: beside the
+ * default database). */
+static char *ledger_default_key_path(const char *db_path)
 {
 	const char *env = getenv("SAASGUARD_LEDGER_KEY");
 	char *db, *out;

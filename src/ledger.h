@@ -64,11 +64,6 @@ void ledger_writer_close(struct ledger_writer *w);
 /* The canonical text of an entry (caller frees). */
 char *ledger_entry_text(long long seq, long long at_ms, const char *type, json_t *payload);
 
-/* SHA-256(0x00 || data) and SHA-256(0x01 || left || right). */
-void ledger_leaf_hash(const void *data, size_t len, unsigned char out[LEDGER_HASH_LEN]);
-void ledger_node_hash(const unsigned char *left, const unsigned char *right,
-                      unsigned char out[LEDGER_HASH_LEN]);
-
 /* Reads entries in seq order: of type (NULL: any), at_ms in [from_ms, to_ms).
  * cb gets the parsed entry ({"at","payload","seq","type"}, borrowed) and
  * its text; a nonzero return stops the walk. */
@@ -78,7 +73,8 @@ enum sg_code ledger_each(struct store *s, const char *type, long long from_ms, l
 
 /* The profile's `ledger:` section. */
 struct ledger_config {
-	char *key_path;               /* private key; default ledger_default_key_path() */
+	char *key_path;               /* private key; default $SAASGUARD_LEDGER_KEY, else
+	                                 ledger.key beside the database */
 	int key_path_default;         /* key_path is the default (follows the database) */
 	struct ledger_signer *signer; /* borrowed; when set, sealing signs with it
 	                                 instead of opening key_path */
@@ -92,7 +88,7 @@ struct ledger_config {
 #define LEDGER_CONFIG_KEYS                                                                         \
 	"key", "tsa_url", "tsa_ca_file", "seal_every_entries", "seal_every", "tsa_timeout"
 
-/* Defaults, with key_path = ledger_default_key_path(). */
+/* Defaults, with the default key_path (see struct ledger_config). */
 void ledger_config_init(struct ledger_config *c);
 /* Reads a `ledger:` map (section may be NULL: defaults stay). Relative paths
  * are taken relative to base_dir (the profile's directory; NULL: as given).
@@ -104,10 +100,6 @@ void ledger_config_release(struct ledger_config *c);
 /* The database in use is db_path: a key path still at its default moves
  * beside it (README: "ledger.key beside the database"). */
 void ledger_config_set_db(struct ledger_config *c, const char *db_path);
-
-/* $SAASGUARD_LEDGER_KEY, else ledger.key beside db_path (NULL: beside the
- * default database). */
-char *ledger_default_key_path(const char *db_path);
 
 struct ledger_seal_result {
 	int sealed;          /* a head was written */

@@ -64,7 +64,9 @@ enum sg_code ledger_key_generate(const char *path, struct ledger_key *out, struc
 	memset(out, 0, sizeof(*out));
 	if (sodium_init() < 0) {
 		free(pub_path);
-		return sg_error_set(err, SG_ERR_CRYPTO, "libsodium: initialisation failed");
+		return sg_error_set(
+		    err, SG_ERR_CRYPTO,
+		    ETR(err, "libsodium を初期化できません", "libsodium: initialisation failed"));
 	}
 	if (lstat(path, &st) == 0 || lstat(pub_path, &st) == 0) {
 		rc = sg_error_set(err, SG_ERR_EXISTS,
@@ -189,7 +191,9 @@ enum sg_code ledger_key_load_private(const char *path, struct ledger_key *out, s
 
 	memset(out, 0, sizeof(*out));
 	if (sodium_init() < 0)
-		return sg_error_set(err, SG_ERR_CRYPTO, "libsodium: initialisation failed");
+		return sg_error_set(
+		    err, SG_ERR_CRYPTO,
+		    ETR(err, "libsodium を初期化できません", "libsodium: initialisation failed"));
 	if ((rc = read_pem(path, "PRIVATE KEY", 1, der, sizeof(der), &len, err)))
 		return rc;
 	if (len != 48 || memcmp(der, pkcs8_prefix, sizeof(pkcs8_prefix))) {
@@ -211,7 +215,9 @@ enum sg_code ledger_key_load_public(const char *path, struct ledger_key *out, st
 
 	memset(out, 0, sizeof(*out));
 	if (sodium_init() < 0)
-		return sg_error_set(err, SG_ERR_CRYPTO, "libsodium: initialisation failed");
+		return sg_error_set(
+		    err, SG_ERR_CRYPTO,
+		    ETR(err, "libsodium を初期化できません", "libsodium: initialisation failed"));
 	if ((rc = read_pem(path, "PUBLIC KEY", 0, der, sizeof(der), &len, err)))
 		return rc;
 	if (len != 44 || memcmp(der, spki_prefix, sizeof(spki_prefix)))

@@ -235,8 +235,9 @@ char *ledger_signer_record_path(const char *key_path)
 	return xstrfmt("%s.heads", key_path);
 }
 
-enum sg_code ledger_signer_open(const char *key_path, struct ledger_signer **out,
-                                struct sg_error *err)
+/* Loads the private key and opens (creating, 0600) its record. */
+static enum sg_code ledger_signer_open(const char *key_path, struct ledger_signer **out,
+                                       struct sg_error *err)
 {
 	struct ledger_signer *sg = xcalloc(1, sizeof(*sg));
 	struct stat st;
@@ -370,7 +371,9 @@ static enum sg_code record_append(struct ledger_signer *sg, const char *head,
 		rc = sg_error_set(err, SG_ERR_IO,
 		                  ETR(err, "%s: 署名者の記録に書けません: %s",
 		                      "%s: cannot write the signer's record: %s"),
-		                  sg->record_path, n < 0 ? strerror(errno) : "short write");
+		                  sg->record_path,
+		                  n < 0 ? strerror(errno)
+		                        : ETR(err, "一部しか書けません", "short write"));
 	json_decref(j);
 	free(line);
 	free(text);
@@ -568,9 +571,11 @@ static enum sg_code sign_head(struct ledger_signer *sg, struct store *s,
 	return rc;
 }
 
-enum sg_code ledger_signer_seal(struct ledger_signer *sg, struct store *s,
-                                const struct ledger_config *c, struct ledger_seal_result *out,
-                                struct sg_error *err)
+/* What ledger_seal_now() does with a signer: see ledger.h. Refuses
+ * (SG_ERR_VERIFY) a ledger that does not extend the last recorded head. */
+static enum sg_code ledger_signer_seal(struct ledger_signer *sg, struct store *s,
+                                       const struct ledger_config *c,
+                                       struct ledger_seal_result *out, struct sg_error *err)
 {
 	struct ledger_checkpoint base;
 	long long size;
@@ -614,9 +619,12 @@ out:
 	return rc;
 }
 
-enum sg_code ledger_signer_last(const struct ledger_config *c, struct store *s, long long size,
-                                long long *last_size, long long *last_ms, int *found,
-                                struct sg_error *err)
+/* The size and time of the last head signed (for ledger_maybe_seal()): from
+ * the signer's record when there is one, else the newest stored head whose
+ * size is possible (0..size); *found = 0 when there is none. */
+static enum sg_code ledger_signer_last(const struct ledger_config *c, struct store *s,
+                                       long long size, long long *last_size, long long *last_ms,
+                                       int *found, struct sg_error *err)
 {
 	struct ledger_checkpoint cp;
 	struct store_ledger_head h;

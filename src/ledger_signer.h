@@ -18,7 +18,7 @@
  * head --format json` prints one; `ledger verify --checkpoint FILE` checks
  * the ledger against it.
  *
- * Ownership: ledger_signer_open() returns a signer freed (and its secret
+ * Ownership: ledger_signer_open_for() returns a signer freed (and its secret
  * wiped) with ledger_signer_free(); it keeps the record open, so a process
  * may open it and then give up the privileges to read the key. A
  * ledger_checkpoint owns its head text (ledger_checkpoint_release()).
@@ -56,9 +56,6 @@ void ledger_checkpoint_release(struct ledger_checkpoint *cp);
 /* KEY.heads (caller frees). */
 char *ledger_signer_record_path(const char *key_path);
 
-/* Loads the private key and opens (creating, 0600) its record. */
-enum sg_code ledger_signer_open(const char *key_path, struct ledger_signer **out,
-                                struct sg_error *err);
 void ledger_signer_free(struct ledger_signer *sg);
 /* For a daemon that gives up its privileges: the signer of profile_path's
  * `ledger:` section (key beside db_path unless the section or
@@ -67,18 +64,5 @@ void ledger_signer_free(struct ledger_signer *sg);
  * ledger_config.signer to it; one signer serves every thread (it locks). */
 enum sg_code ledger_signer_open_for(const char *profile_path, const char *db_path,
                                     struct ledger_signer **out, struct sg_error *err);
-
-/* What ledger_seal_now() does with a signer: see ledger.h. Refuses
- * (SG_ERR_VERIFY) a ledger that does not extend the last recorded head. */
-enum sg_code ledger_signer_seal(struct ledger_signer *sg, struct store *s,
-                                const struct ledger_config *c, struct ledger_seal_result *out,
-                                struct sg_error *err);
-
-/* The size and time of the last head signed (for ledger_maybe_seal()): from
- * the signer's record when there is one, else the newest stored head whose
- * size is possible (0..size); *found = 0 when there is none. */
-enum sg_code ledger_signer_last(const struct ledger_config *c, struct store *s, long long size,
-                                long long *last_size, long long *last_ms, int *found,
-                                struct sg_error *err);
 
 #endif

@@ -126,7 +126,7 @@ static enum sg_code post(const char *url, double timeout_s, const unsigned char 
 		                  ETR(err,
 		                      "%s: 応答が application/timestamp-reply ではありません (%s)",
 		                      "%s: the reply is not application/timestamp-reply (%s)"),
-		                  url, ctype ? ctype : "none");
+		                  url, ctype ? ctype : ETR(err, "なし", "none"));
 out:
 	curl_slist_free_all(hdr);
 	curl_easy_cleanup(c);
@@ -167,11 +167,15 @@ enum sg_code ledger_tsa_stamp(const char *url, const char *ca_file, double timeo
 	*token = NULL;
 	*token_len = 0;
 	if (!req)
-		return sg_error_set(err, SG_ERR_CRYPTO, "RFC 3161: cannot build the request");
+		return sg_error_set(err, SG_ERR_CRYPTO,
+		                    ETR(err, "RFC 3161: タイムスタンプ要求を作れません",
+		                        "RFC 3161: cannot build the request"));
 	dlen = i2d_TS_REQ(req, &der);
 	if (dlen <= 0) {
 		TS_REQ_free(req);
-		return sg_error_set(err, SG_ERR_CRYPTO, "RFC 3161: cannot encode the request");
+		return sg_error_set(err, SG_ERR_CRYPTO,
+		                    ETR(err, "RFC 3161: タイムスタンプ要求を符号化できません",
+		                        "RFC 3161: cannot encode the request"));
 	}
 	rc = post(url, timeout_s > 0 ? timeout_s : 30, der, (size_t)dlen, &reply, err);
 	OPENSSL_free(der);
@@ -195,7 +199,9 @@ enum sg_code ledger_tsa_stamp(const char *url, const char *ca_file, double timeo
 	}
 	vctx = TS_REQ_to_TS_VERIFY_CTX(req, NULL);
 	if (!vctx) {
-		rc = sg_error_set(err, SG_ERR_CRYPTO, "RFC 3161: verify context");
+		rc = sg_error_set(err, SG_ERR_CRYPTO,
+		                  ETR(err, "RFC 3161: 検証の準備ができません",
+		                      "RFC 3161: cannot set up the verification"));
 		goto out;
 	}
 	if (ca_file) {
@@ -216,7 +222,9 @@ enum sg_code ledger_tsa_stamp(const char *url, const char *ca_file, double timeo
 	der = NULL;
 	dlen = i2d_PKCS7(TS_RESP_get_token(resp), &der);
 	if (dlen <= 0) {
-		rc = sg_error_set(err, SG_ERR_CRYPTO, "RFC 3161: the reply has no token");
+		rc = sg_error_set(err, SG_ERR_CRYPTO,
+		                  ETR(err, "RFC 3161: 応答にタイムスタンプトークンがありません",
+		                      "RFC 3161: the reply has no token"));
 		goto out;
 	}
 	*token = xmalloc((size_t)dlen);

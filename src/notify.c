@@ -732,14 +732,15 @@ done:
 	return SG_OK;
 }
 
-const char *notify_purpose_name(enum notify_purpose p)
+static const char *notify_purpose_name(enum notify_purpose p)
 {
 	static const char *const names[] = {"incident_open", "incident_resolved", "followup",
 	                                    "deadline_risk", "followup_overdue",  "internal"};
 	return names[p];
 }
 
-const char *notify_audience(enum notify_purpose p, const char *kind)
+/* The audience of a purpose for an incident kind, per the guideline. */
+static const char *notify_audience(enum notify_purpose p, const char *kind)
 {
 	switch (p) {
 	case NOTIFY_DEADLINE_RISK:
@@ -773,8 +774,9 @@ static unsigned kind_event(const char *kind)
 	return 0;
 }
 
-int notify_wants(const struct notify_config *cfg, const char *audience, size_t i,
-                 enum notify_purpose p, const char *kind)
+/* Whether recipient i of audience gets a purpose's message about kind. */
+static int notify_wants(const struct notify_config *cfg, const char *audience, size_t i,
+                        enum notify_purpose p, const char *kind)
 {
 	int a = audience_index(audience);
 	const char *primary = notify_audience(p, kind);

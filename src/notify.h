@@ -67,9 +67,6 @@ size_t notify_config_recipients(const struct notify_config *cfg, const char *aud
 const char *notify_config_provider_name(const struct notify_config *cfg, int en);
 /* A check's customer-facing label (NULL: none given). */
 const char *notify_config_label(const struct notify_config *cfg, const char *check, int en);
-/* Whether recipient i of audience gets a purpose's message about kind. */
-int notify_wants(const struct notify_config *cfg, const char *audience, size_t i,
-                 enum notify_purpose purpose, const char *kind);
 
 /* What a message is about. Times are wall-clock seconds since the epoch;
  * resolved_at is 0 while open. */
@@ -132,10 +129,6 @@ void notify_kick(struct notify *n);
  * With drain, it first delivers (tries once) every message due now. */
 void notify_stop(struct notify *n, int drain, void (*done)(void *arg), void *arg);
 void notify_free(struct notify *n);
-
-/* The audience of a purpose for an incident kind, per the guideline. */
-const char *notify_audience(enum notify_purpose purpose, const char *kind);
-const char *notify_purpose_name(enum notify_purpose purpose);
 
 /* Renders a message for a recipient of audience: subject and body
  * (appended; the caller releases both buffers). lang: "ja" or "en". */

@@ -398,8 +398,10 @@ static void b64url(struct dynbuf *out, const unsigned char *p, size_t n)
 	free(buf);
 }
 
-enum sg_code notify_channel_jwt(const struct notify_recipient *r, double now, char **out,
-                                struct sg_error *err)
+/* LINE WORKS: the JWT (header.claims.signature, RS256 with the service
+ * account's key; iss client id, sub service account, iat now, exp now+1h). */
+static enum sg_code notify_channel_jwt(const struct notify_recipient *r, double now, char **out,
+                                       struct sg_error *err)
 {
 	struct dynbuf b = DYNBUF_INIT;
 	BIO *bio = BIO_new_mem_buf(r->private_key, -1);
@@ -540,10 +542,4 @@ enum sg_code notify_channel_request(const struct notify_recipient *r,
 		return sg_error_set(err, SG_ERR_INTERNAL, "%s",
 		                    ETR(err, "メッセージが大きすぎます", "message too large"));
 	return SG_OK;
-}
-
-int notify_channel_ok(const struct notify_recipient *r, long status)
-{
-	(void)r;
-	return status >= 200 && status <= 299;
 }

@@ -84,10 +84,6 @@ struct notify_message {
 enum sg_code notify_channel_request(const struct notify_recipient *r,
                                     const struct notify_message *m, double now,
                                     struct notify_http *out, struct sg_error *err);
-/* LINE WORKS: the JWT (header.claims.signature, RS256 with the service
- * account's key; iss client id, sub service account, iat now, exp now+1h). */
-enum sg_code notify_channel_jwt(const struct notify_recipient *r, double now, char **out,
-                                struct sg_error *err);
 /* LINE WORKS: the token request (POST token_url, form: assertion,
  * grant_type jwt-bearer, client_id, client_secret, scope=bot). */
 enum sg_code notify_channel_token_request(const struct notify_recipient *r, double now,
@@ -95,7 +91,5 @@ enum sg_code notify_channel_token_request(const struct notify_recipient *r, doub
 /* Reads {"access_token": ..., "expires_in": N or "N"} (hostile input). */
 enum sg_code notify_channel_token_parse(const char *body, size_t len, char **token,
                                         double *expires_in, struct sg_error *err);
-/* Whether an HTTP status means delivered for the channel. */
-int notify_channel_ok(const struct notify_recipient *r, long status);
 
 #endif

@@ -6,7 +6,6 @@
 #include <time.h>
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "oscal.h"
 #include "dynbuf.h"
@@ -44,17 +43,6 @@ void oscal_uuid(const char *name, char out[37])
 	EVP_MD_CTX_free(ctx);
 	memcpy(b, md, 16);
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x50);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	format_uuid(b, out);
-}
-
-void oscal_uuid_random(char out[37])
-{
-	unsigned char b[16];
-
-	if (RAND_bytes(b, sizeof(b)) != 1)
-		abort();
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
 	format_uuid(b, out);
 }
@@ -311,7 +299,8 @@ enum sg_code oscal_profile(const struct catalog *c, int pattern, json_t **out, s
 	char uuid[37], name[64], title[160];
 
 	if (!p)
-		return sg_error_set(err, SG_ERR_USAGE, "pattern must be 1 to 6");
+		return sg_error_set(err, SG_ERR_USAGE,
+		                    ETR(err, "パターンは 1〜6 です", "pattern must be 1 to 6"));
 	sets = json_array();
 	for (size_t i = 0; i < c->ncontrols; i++) {
 		const struct control *ctl = &c->controls[i];

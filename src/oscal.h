@@ -32,8 +32,6 @@ size_t oscal_count_items(const struct catalog *c);
 /* A name-based (version 5) UUID, so the same document gets the same ids on
  * every export. out holds 37 bytes. */
 void oscal_uuid(const char *name, char out[37]);
-/* A random (version 4) UUID. */
-void oscal_uuid_random(char out[37]);
 /* OSCAL metadata: title, last-modified (now, or SOURCE_DATE_EPOCH), version. */
 json_t *oscal_metadata(const char *title, const char *version);
 /* A prop in saasguard's namespace. */

@@ -316,7 +316,10 @@ enum sg_code profile_starter(const struct catalog *cat, const struct starter_opt
 	const char *period = report ? catalog_item_ref(report, o->pattern)->text_ja : "";
 
 	if (o->pattern < 1 || o->pattern > CATALOG_PATTERNS)
-		return sg_error_set(err, SG_ERR_USAGE, "pattern %d", o->pattern);
+		return sg_error_set(
+		    err, SG_ERR_USAGE,
+		    ETR(err, "パターン %d は 1〜6 ではありません", "pattern %d is not 1 to 6"),
+		    o->pattern);
 	dynbuf_printf(
 	    out,
 	    en ? "# saasguard profile (written by `saasguard init`): one file per service.\n"

@@ -90,7 +90,8 @@ const char *report_ledger_status_name(enum report_ledger_status s)
 
 /* ---- request, zone, period ---- */
 
-const char *report_profile_tz(const struct profile *p)
+/* Zone of a profile: service_hours.timezone, else "Asia/Tokyo". */
+static const char *report_profile_tz(const struct profile *p)
 {
 	const struct ydoc_node *sh = p ? profile_section(p, "service_hours") : NULL;
 	const struct ydoc_node *tz = sh ? ydoc_get(sh, "timezone") : NULL;
@@ -116,12 +117,13 @@ void report_request_init(struct report_request *req, const struct catalog *cat,
 
 int report_interval_months(const struct catalog *cat, int pattern)
 {
-	const struct eval_item *it = catalog_item(cat, "III.1.1.7.a");
+	const struct reference_value *rv =
+	    catalog_item_ref(catalog_item(cat, "III.1.1.7.a"), pattern);
 	double s;
 
-	if (!it || pattern < 1 || pattern > CATALOG_PATTERNS)
+	if (!rv)
 		return 1;
-	s = it->refs[pattern - 1].quantity.seconds;
+	s = rv->quantity.seconds;
 	if (s >= 5.5 * VALUE_MONTH_SECONDS)
 		return 6;
 	if (s >= 2.5 * VALUE_MONTH_SECONDS)
@@ -242,7 +244,7 @@ static size_t period_days(const struct timeutil_period *p, const char *tz,
 
 /* ---- availability ---- */
 
-void report_availability_release(struct report_availability *a)
+static void report_availability_release(struct report_availability *a)
 {
 	for (size_t i = 0; i < a->nmaintenance; i++)
 		free(a->maintenance[i].note);
@@ -260,7 +262,8 @@ void report_availability_release(struct report_availability *a)
 enum sg_code report_availability_monitor(struct store *s, const struct report_request *req,
                                          struct report_availability *out, struct sg_error *err)
 {
-	const struct eval_item *it = catalog_item(req->catalog, "III.2.1.1.a");
+	const struct reference_value *ref = catalog_item_ref(
+	    catalog_item(req->catalog, "III.2.1.1.a"), req->profile->service.pattern);
 	struct monitor_config *cfg = NULL;
 	struct availability av;
 	double hi = req->now < (double)req->period.end ? req->now : (double)req->period.end;
@@ -271,7 +274,7 @@ enum sg_code report_availability_monitor(struct store *s, const struct report_re
 	if ((rc = monitor_config_load(req->profile, req->catalog, &cfg, err)))
 		return rc;
 	out->ndays = period_days(&req->period, req->tz, &out->days);
-	out->committed = it ? it->refs[req->profile->service.pattern - 1].quantity.percent : NAN;
+	out->committed = ref ? ref->quantity.percent : NAN;
 	for (size_t i = 0; i < out->ndays; i++) {
 		struct report_avail_day *d = &out->days[i];
 		if ((double)d->start >= hi)
@@ -432,12 +435,11 @@ static const char *notify_item_of(const char *kind)
 /* The reference quantity in seconds of an item for the pattern; NAN. */
 static double ref_seconds(const struct report_request *req, const char *item_id)
 {
-	const struct eval_item *it = catalog_item(req->catalog, item_id);
-	const struct reference_value *rv;
+	const struct reference_value *rv =
+	    catalog_item_ref(catalog_item(req->catalog, item_id), req->profile->service.pattern);
 
-	if (!it)
+	if (!rv)
 		return NAN;
-	rv = &it->refs[req->profile->service.pattern - 1];
 	return rv->quantity.type == VALUE_DURATION ? rv->quantity.seconds : NAN;
 }
 
@@ -690,6 +692,8 @@ static int measurement_cb(const struct store_report_measurement *row, void *p)
 {
 	struct msr_ctx *c = p;
 	const struct eval_item *it = catalog_item(c->b->req->catalog, row->item_id);
+	const struct reference_value *ref =
+	    catalog_item_ref(it, c->b->req->profile->service.pattern);
 	struct measured_worst *w = NULL;
 	enum ref_kind kind;
 	struct value v;
@@ -697,9 +701,9 @@ static int measurement_cb(const struct store_report_measurement *row, void *p)
 
 	/* The monitor's own rows are rolling-window figures (the last N days up
 	 * to when it ran): the report computes those items for the period. */
-	if (!it || !strcmp(row->collector, "monitor"))
+	if (!ref || !strcmp(row->collector, "monitor"))
 		return 0;
-	kind = it->refs[c->b->req->profile->service.pattern - 1].kind;
+	kind = ref->kind;
 	for (size_t i = 0; i < c->n; i++)
 		if (!strcmp(c->w[i].item, it->id))
 			w = &c->w[i];
@@ -789,7 +793,7 @@ static void sla_measured(struct report_sla_row *row, enum ref_kind kind, const s
 	/* A provider's target where the guideline has "-": judged the way the
 	 * item is judged for the other patterns. */
 	for (int p = 0; kind == REF_NONE && p < CATALOG_PATTERNS; p++)
-		kind = row->item->refs[p].kind;
+		kind = catalog_item_ref(row->item, p + 1)->kind;
 	if (larger_is_worse(kind))
 		row->verdict = num <= c + 1e-9 ? SLA_MET : SLA_MISSED;
 	else
@@ -896,9 +900,9 @@ static enum sg_code build_sla(struct build *b, struct sg_error *err)
 		const struct control *ctl = &cat->controls[ci];
 		for (size_t ii = 0; ii < ctl->nitems; ii++) {
 			const struct eval_item *it = &ctl->items[ii];
-			const struct reference_value *rv = &it->refs[pat - 1];
+			const struct reference_value *rv = catalog_item_ref(it, pat);
 			const json_t *aj = assessed_item(req->assessment, it->id);
-			char *target = aj ? json_text(json_object_get(aj, "target")) : NULL;
+			char *target = rv && aj ? json_text(json_object_get(aj, "target")) : NULL;
 			struct report_sla_row *row;
 			struct value commit;
 			int have_commit = 0;
@@ -907,6 +911,8 @@ static enum sg_code build_sla(struct build *b, struct sg_error *err)
 			char *text = NULL;
 			int finding = 0;
 
+			if (!rv) /* the profile's pattern is 1..6 */
+				continue;
 			memset(&commit, 0, sizeof(commit));
 			ALLOC_GROW(r->sla, r->nsla, alloc);
 			row = &r->sla[r->nsla++];

@@ -95,8 +95,6 @@ struct report_availability {
 	char *method_en;
 };
 
-void report_availability_release(struct report_availability *a);
-
 struct report_request;
 
 /* Computes the availability series of the request's service and period. */
@@ -139,9 +137,6 @@ struct report_request {
  * service_hours.timezone (else Asia/Tokyo), the simple availability. */
 void report_request_init(struct report_request *req, const struct catalog *cat,
                          const struct profile *p);
-
-/* Zone of a profile: service_hours.timezone, else "Asia/Tokyo". */
-const char *report_profile_tz(const struct profile *p);
 
 /* The reporting interval of a pattern in months (III.1.1.7.a: 1, 3 or 6). */
 int report_interval_months(const struct catalog *cat, int pattern);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "judge.h"
 #include "notify_template.h"
 #include "report_text.h"
 #include "xalloc.h"
@@ -45,22 +46,15 @@ char *report_text_measure(const struct eval_item *it, enum ref_kind kind,
 
 	(void)kind;
 	for (int p = 0; t == VALUE_NONE && p < CATALOG_PATTERNS; p++)
-		t = it->refs[p].quantity.type;
+		t = catalog_item_ref(it, p + 1)->quantity.type;
 	if (isnan(num))
 		dynbuf_addstr(&b, "-");
 	else if (t == VALUE_PERCENT)
 		dynbuf_printf(&b, "%.3f%%", num);
 	else if (t == VALUE_COUNT)
 		dynbuf_printf(&b, "%.0f", num);
-	else if (t == VALUE_DURATION && num >= 28 * 86400.0 &&
-	         fabs(num / VALUE_MONTH_SECONDS - round(num / VALUE_MONTH_SECONDS)) < 0.01) {
-		double m = round(num / VALUE_MONTH_SECONDS);
-		if (lang == SG_LANG_EN)
-			dynbuf_printf(&b, "%.0f month%s", m, m == 1 ? "" : "s");
-		else
-			dynbuf_printf(&b, "%.0fヶ月", m);
-	} else
-		report_text_duration(&b, num, lang);
+	else /* the words of the SLA table and the assessment */
+		judge_duration_words(round(num), lang == SG_LANG_EN, &b);
 	return dynbuf_detach(&b, NULL);
 }
 

@@ -13,11 +13,6 @@
 
 const char *const sla_format_names[] = {"markdown", "html", "json", "xlsx", NULL};
 
-void sla_duration_ja(double seconds, struct dynbuf *out)
-{
-	judge_duration_words(seconds, SG_LANG_JA, out);
-}
-
 /* "1 month" -> "monthly" (never "at least once every 1 month"); NULL otherwise. */
 static const char *every_one(const char *words)
 {

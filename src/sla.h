@@ -43,7 +43,4 @@ enum sg_code sla_write(const struct assess_result *r, enum sla_format fmt, int l
  * falls short of the reference value; returns how many. */
 size_t sla_shortfalls(const struct assess_result *r, int lang, struct dynbuf *out);
 
-/* A duration in Japanese contract wording: 300 s -> "5分", 1y -> "1年". */
-void sla_duration_ja(double seconds, struct dynbuf *out);
-
 #endif

@@ -93,7 +93,10 @@ static enum sg_code fsync_path(const char *path, int dir, struct sg_error *err)
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
-		return sg_error_set(err, SG_ERR_IO, "%s: fsync: %s", path, strerror(e));
+		return sg_error_set(
+		    err, SG_ERR_IO,
+		    ETR(err, "%s: ディスクに書き込めません（fsync）: %s", "%s: fsync: %s"), path,
+		    strerror(e));
 	}
 	close(fd);
 	return SG_OK;

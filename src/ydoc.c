@@ -56,7 +56,7 @@ static enum sg_code parser_error(struct builder *b)
 
 	sg_error_at(err, SG_ERR_INPUT, b->file, (int)m->line + 1, (int)m->column + 1,
 	            ETR(err, "YAML の構文エラー: %s%s%s", "YAML syntax error: %s%s%s"),
-	            p->problem ? p->problem : "unknown", p->context ? " " : "",
+	            p->problem ? p->problem : ETR(err, "不明", "unknown"), p->context ? " " : "",
 	            p->context ? p->context : "");
 	if (p->problem && strstr(p->problem, "tab"))
 		sg_error_hint(err, ETR(err, "字下げにはタブではなく空白を使ってください",

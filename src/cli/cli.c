@@ -57,6 +57,7 @@ static void put_line(const char *fmt, ...)
 	}
 	va_end(ap);
 	dynbuf_addch(&b, '\n');
+	/* msg: not translated (the line could not be built: no room for a choice) */
 	fputs(dynbuf_status(&b) ? "saasguard: (message too long)\n" : dynbuf_ptr(&b), stderr);
 	dynbuf_release(&b);
 }

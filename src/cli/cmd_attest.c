@@ -116,7 +116,9 @@ int cmd_attest(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < o.nfiles; i++) {
 		if (fileio_sha256_hex(o.files[i], hex[i], &err) || stat(o.files[i], &st)) {
 			if (!err.msg[0])
-				sg_error_set(&err, SG_ERR_IO, "%s: cannot read", o.files[i]);
+				sg_error_set(&err, SG_ERR_IO,
+				             ETR(&err, "%s: 読めません", "%s: cannot read"),
+				             o.files[i]);
 			return cli_report(cli, &err);
 		}
 		ev[i].file = o.files[i];

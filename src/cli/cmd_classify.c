@@ -286,7 +286,7 @@ static int ask(struct cli *cli, const char *q, const char *const *choices)
 			return 1;
 		printf(
 		    TR(cli->lang, "  %s のいずれかで答えてください。\n", "  Please answer %s.\n"),
-		    choices[2] ? "high / medium / low"
+		    choices[2] ? "high / medium / low" /* msg: not translated (what to type) */
 		               : TR(cli->lang, "はい / いいえ（yes / no）", "yes / no"));
 	}
 }

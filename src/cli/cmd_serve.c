@@ -20,11 +20,8 @@
 
 static void log_line(void *ctx, const char *line)
 {
-	char t[32];
-
 	(void)ctx;
-	timeutil_utc((long long)timeutil_now(), t);
-	fprintf(stderr, "%s serve: %s\n", t, line);
+	cli_log_line("serve", line); /* escapes control characters; journal priorities */
 }
 
 struct urls {
@@ -36,7 +33,55 @@ static void print_url(void *ctx, const char *slug, const char *name)
 {
 	struct urls *u = ctx;
 
-	printf("  %s/status/%s  %s\n", u->base, slug, name);
+	printf("  %s/status/%s  %s\n", u->base, slug,
+	       name); /* msg: not translated (a URL and a name) */
+}
+
+/* Tells where each service's status page is. */
+static void print_urls(struct cli *cli, const struct web_options *o, struct web *w)
+{
+	char base[96];
+	struct urls u;
+
+	snprintf(base, sizeof(base), "%s://%s%.*s:%u", o->tls_cert ? "https" : "http",
+	         o->listen[0] == '[' ? "" : "", (int)(strrchr(o->listen, ':') - o->listen),
+	         o->listen, web_port(w));
+	u.base = base;
+	u.lang = cli->lang;
+	printf(TR(cli->lang, "saasguard serve: %s で配信しています（Ctrl-C で終了）\n",
+	          "saasguard serve: listening on %s (Ctrl-C stops)\n"),
+	       base);
+	web_each_slug(w, print_url, &u);
+	fflush(stdout);
+}
+
+/* Serves until SIGTERM or SIGINT; SIGHUP reloads the profiles. */
+static void serve_until_stopped(struct cli *cli, struct web *w, const sigset_t *set)
+{
+	struct sg_error err;
+
+	for (;;) {
+		/* A one-second wait keeps systemd's watchdog fed while idle. */
+		struct timespec tick = {1, 0};
+		int sig = sigtimedwait(set, NULL, &tick);
+
+		sdnotify_watchdog();
+		if (sig < 0)
+			continue;
+		if (sig != SIGHUP)
+			return;
+		cli_error_init(cli, &err);
+		if (web_reload(w, &err))
+			fprintf(stderr,
+			        TR(cli->lang,
+			           "saasguard serve: "
+			           "再読み込みに失敗したため、現在の設定で続けます: %s\n",
+			           "saasguard serve: reload failed, keeping the running "
+			           "configuration: %s\n"),
+			        err.msg);
+		else
+			log_line(NULL, "reloaded");
+	}
 }
 
 /* Enough descriptors for the connection limit (idle keep-alive clients). */
@@ -111,9 +156,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	struct sg_error err;
 	sigset_t set;
 	long v;
-	int c, sig;
-	char base[96];
-	struct urls u;
+	int c;
 
 	memset(&o, 0, sizeof(o));
 	o.listen = "127.0.0.1:8080";
@@ -187,40 +230,9 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	cli_error_init(cli, &err);
 	if (web_start(&o, cli_catalog(cli), argv + optind, (size_t)(argc - optind), &w, &err))
 		return cli_report(cli, &err);
-	snprintf(base, sizeof(base), "%s://%s%.*s:%u", o.tls_cert ? "https" : "http",
-	         o.listen[0] == '[' ? "" : "", (int)(strrchr(o.listen, ':') - o.listen), o.listen,
-	         web_port(w));
-	u.base = base;
-	u.lang = cli->lang;
-	printf(TR(cli->lang, "saasguard serve: %s で配信しています（Ctrl-C で終了）\n",
-	          "saasguard serve: listening on %s (Ctrl-C stops)\n"),
-	       base);
-	web_each_slug(w, print_url, &u);
-	fflush(stdout);
+	print_urls(cli, &o, w);
 	sdnotify_ready("serving");
-	for (;;) {
-		/* A one-second wait keeps systemd's watchdog fed while idle. */
-		struct timespec tick = {1, 0};
-		sig = sigtimedwait(&set, NULL, &tick);
-		sdnotify_watchdog();
-		if (sig < 0)
-			continue;
-		if (sig == SIGHUP) {
-			cli_error_init(cli, &err);
-			if (web_reload(w, &err))
-				fprintf(stderr,
-				        TR(cli->lang,
-				           "saasguard serve: "
-				           "再読み込みに失敗したため、現在の設定で続けます: %s\n",
-				           "saasguard serve: reload failed, keeping the running "
-				           "configuration: %s\n"),
-				        err.msg);
-			else
-				log_line(NULL, "reloaded");
-			continue;
-		}
-		break;
-	}
+	serve_until_stopped(cli, w, &set);
 	log_line(NULL, "stopping");
 	sdnotify_stopping();
 	web_stop(w, 10);

@@ -79,8 +79,9 @@ int cmd_sla(struct cli *cli, int argc, char **argv)
 	if (profile_load(argv[optind], cat, &p, &err))
 		return cli_report(cli, &err);
 	if (assess_run(cat, p, NULL, timeutil_now(), &r, &err) ||
-	    (format == SLA_XLSX ? sla_xlsx(r, (int)cli->lang, &out, &err)
-	                        : sla_write(r, (enum sla_format)format, (int)cli->lang, &out, &err)))
+	    (format == SLA_XLSX
+	         ? sla_xlsx(r, (int)cli->lang, &out, &err)
+	         : sla_write(r, (enum sla_format)format, (int)cli->lang, &out, &err)))
 		status = cli_report(cli, &err);
 	else
 		status = cli_emit(cli, output, &out);

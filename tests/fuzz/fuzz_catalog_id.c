@@ -35,7 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char *f = catalog_fold(s);
 		/* a name found is found again by its own Japanese name */
 		if (m == CATALOG_TYPE_FOUND &&
-		    catalog_service_type_find(cat, hits[0]->name_ja, hits, 8, &n) != CATALOG_TYPE_FOUND)
+		    catalog_service_type_find(cat, hits[0]->name_ja, hits, 8, &n) !=
+		        CATALOG_TYPE_FOUND)
 			abort();
 		if (n > 8 || !f)
 			abort();

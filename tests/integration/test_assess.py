@@ -409,7 +409,8 @@ class Init(unittest.TestCase):
         # it loads for every command that reads a section
         self.assertEqual(sg.run("assess", out).code, 1)
         self.assertEqual(sg.run("sla", out).code, 0)
-        r = sg.run("check", out, "--only", "time")
+        # its own store, never the machine's default one
+        r = sg.run("check", out, "--only", "time", "--db", os.path.join(d, "s.db"))
         self.assertNotEqual(r.code, 2, repr(r))
 
     def test_status_accepts_the_japanese_labels_the_tool_prints(self):

@@ -48,6 +48,23 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(r.code, 0, r)
         return out
 
+    def test_declared_values_in_words(self):
+        """A value the profile declares reaches the SLA table in words, as
+        the committed value does: 「6ヶ月」, not "6mo"."""
+        prof = os.path.join(self.dir, "declared.yaml")
+        with open(prof, "w", encoding="utf-8") as f:
+            f.write(report_fill.PROFILE + "controls:\n  III.2.1.3:\n    status: implemented\n"
+                    "    values: {a: 6mo, c: hot}\n")
+        out = os.path.join(self.dir, "declared.json")
+        r = sg.run("report", prof, "--format", "json", "--output", out, "--db", self.db,
+                   "--period", "2026-11", env=self.env)
+        self.assertEqual(r.code, 0, r)
+        sla = {s["id"]: s for s in json.load(open(out))["sla"]}
+        got = [(sla[i]["source"], sla[i]["achieved"], sla[i]["committed"])
+               for i in ("III.2.1.3.a", "III.2.1.3.c")]
+        self.assertEqual(got, [("declared", "6ヶ月", "3ヶ月"),
+                               ("declared", "ホットスタンバイ", "可能 (ホットスタンバイ)")])
+
     def test_json_numbers(self):
         j = json.load(open(self.report("json")))
         e = self.expect
@@ -83,6 +100,12 @@ class ReportTest(unittest.TestCase):
                                  ("outage", "met", "met"), ("outage", "missed", "missed")])
         sla = {s["id"]: s for s in j["sla"]}
         self.assertEqual(len(sla), 37)
+        # committed values in words (judge_value_words), never the grammar's tokens
+        for s in sla.values():
+            for k in ("committed", "achieved"):
+                self.assertNotRegex(s[k] or "", r"^\d+(mo|[ywdhms])$|service\+|^(hot|cold|24x7)$",
+                                    s["id"])
+        self.assertEqual(sla["III.1.1.6.a"]["committed"], "ベンダリリースから 24 時間以内")
         self.assertEqual(sla["III.2.1.1.a"]["achieved"], "99.682%")
         self.assertEqual(sla["III.2.1.1.a"]["verdict"], "met")
         self.assertEqual(sla["III.1.1.1.a"]["verdict"], "missed")  # a 7-minute gap

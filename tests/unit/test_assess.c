@@ -216,7 +216,7 @@ static void test_every_item_every_pattern(void **state)
 			const struct eval_item *it = &c->items[k];
 			items++;
 			for (int p = 1; p <= CATALOG_PATTERNS; p++) {
-				const struct reference_value *r = &it->refs[p - 1];
+				const struct reference_value *r = catalog_item_ref(it, p);
 				const struct reference_value *m = judge_model(it, p);
 				char t[128];
 				assert_int_not_equal(m->kind, REF_NONE);

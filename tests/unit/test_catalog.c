@@ -124,7 +124,7 @@ static void test_reference_values_table(void **state)
 		assert_string_equal(catalog_level_name(it->control->level), f[1]);
 		p = atoi(f[3]);
 		assert_in_range(p, 1, 6);
-		r = &it->refs[p - 1];
+		r = catalog_item_ref(it, p);
 		if (r->required != atoi(f[4]))
 			fail_msg("%s pattern %d: required %d, table says %s", f[2], p, r->required,
 			         f[4]);
@@ -152,7 +152,7 @@ static void test_quantities_match_text(void **state)
 		for (size_t k = 0; k < cat->controls[i].nitems; k++)
 			for (int p = 0; p < 6; p++) {
 				const struct eval_item *it = &cat->controls[i].items[k];
-				const struct reference_value *r = &it->refs[p];
+				const struct reference_value *r = catalog_item_ref(it, p + 1);
 				const char *s = r->text_ja, *d;
 				double want = -1, got;
 				char buf[64];

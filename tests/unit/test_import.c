@@ -160,13 +160,16 @@ static void test_pattern_from_references(void **state)
 	struct dynbuf csv = DYNBUF_INIT;
 	(void)state;
 	dynbuf_printf(&csv, "項番,評価項目番号,対策参照値,状況\nIII.1.1.1,a,%s%s,実施済み\n",
-	              it->refs[5].text_ja, it->refs[5].required ? "*" : "");
+	              catalog_item_ref(it, 6)->text_ja,
+	              catalog_item_ref(it, 6)->required ? "*" : "");
 	if (run(dynbuf_ptr(&csv), 0, 0, &r, &err) == SG_OK) {
 		/* Unique to one pattern, or shared: then it must not guess. */
 		int fits = 0, p = 0;
 		for (int k = 0; k < CATALOG_PATTERNS; k++)
-			if (!strcmp(it->refs[k].text_ja, it->refs[5].text_ja) &&
-			    it->refs[k].required == it->refs[5].required) {
+			if (!strcmp(catalog_item_ref(it, k + 1)->text_ja,
+			            catalog_item_ref(it, 6)->text_ja) &&
+			    catalog_item_ref(it, k + 1)->required ==
+			        catalog_item_ref(it, 6)->required) {
 				fits++;
 				p = k + 1;
 			}
