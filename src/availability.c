@@ -9,6 +9,8 @@
 
 #include "availability.h"
 #include "store_monitor.h"
+#include "store_notify.h"
+#include "store_web.h"
 #include "timeutil.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -220,6 +222,78 @@ void availability_format(double percent, char out[16])
 	snprintf(out, 16, "%.2f%%", t);
 }
 
+void availability_maintenance_free(struct maintenance_window *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(w[i].note);
+	free(w);
+}
+
+enum sg_code availability_maintenance(struct store *s, const struct monitor_config *cfg,
+                                      double from, double to, struct maintenance_window **out,
+                                      size_t *n, char (**keys)[AVAILABILITY_KEY_LEN],
+                                      struct sg_error *err)
+{
+	struct store_web_maintenance *wm = NULL;
+	struct maintenance_window *w;
+	char(*k)[AVAILABILITY_KEY_LEN];
+	size_t nw = 0, c = 0;
+	int web, notices;
+	enum sg_code rc = SG_OK;
+
+	*out = NULL;
+	*n = 0;
+	if (keys)
+		*keys = NULL;
+	/* a store opened read-only is not migrated: an older one may lack the
+	 * tables (store_web v2, store_monitor v4), and then has no such windows */
+	web = store_schema_version(s, "web") >= 2;
+	notices = store_schema_version(s, "monitor") >= 4;
+	if (web && (rc = store_web_maintenance_list(s, cfg->service, from, &wm, &nw, err)))
+		return rc;
+	w = xcalloc(cfg->nmaint + nw + 1, sizeof(*w));
+	k = xcalloc(cfg->nmaint + nw + 1, sizeof(*k));
+	for (size_t i = 0; i < cfg->nmaint && !rc; i++) {
+		const struct maintenance_window *p = &cfg->maint[i];
+		if (p->end <= from || p->start >= to)
+			continue;
+		w[c] = *p;
+		w[c].note = p->note ? xstrdup(p->note) : NULL;
+		snprintf(k[c], sizeof(k[c]), "profile:%.0f-%.0f", p->start, p->end);
+		/* announced by the monitor's maintenance job when the profile
+		 * does not say when */
+		if (notices && !(w[c].announced > 0))
+			rc = store_notify_maintenance_queued(s, cfg->service, k[c], "announce",
+			                                     &w[c].announced, err);
+		c++;
+	}
+	for (size_t i = 0; i < nw && !rc; i++) {
+		if (wm[i].end <= from || wm[i].start >= to)
+			continue;
+		w[c].start = wm[i].start;
+		w[c].end = wm[i].end;
+		w[c].announced = wm[i].announced;
+		w[c].mute_alerts = 1;
+		w[c].exclude = 1;
+		w[c].note = wm[i].note ? xstrdup(wm[i].note) : NULL;
+		snprintf(k[c], sizeof(k[c]), "web:%lld", wm[i].id);
+		c++;
+	}
+	store_web_maintenance_free(wm, nw);
+	if (rc) {
+		availability_maintenance_free(w, c);
+		free(k);
+		return rc;
+	}
+	*out = w;
+	*n = c;
+	if (keys)
+		*keys = k;
+	else
+		free(k);
+	return SG_OK;
+}
+
 enum sg_code availability_for_period(struct store *s, const struct monitor_config *cfg, double from,
                                      double to, double now, struct availability *out,
                                      struct sg_error *err)
@@ -229,6 +303,8 @@ enum sg_code availability_for_period(struct store *s, const struct monitor_confi
 	struct avail_check *checks;
 	struct avail_interval **ivs;
 	double close_at = now;
+	struct maintenance_window *mw = NULL;
+	size_t nmw = 0;
 	enum sg_code rc;
 
 	/* Only time that has passed is counted: the rest of a current month is
@@ -251,8 +327,10 @@ enum sg_code availability_for_period(struct store *s, const struct monitor_confi
 		checks[i].iv = ivs[i];
 	}
 	if (!rc)
-		availability_compute(&cfg->hours, cfg->maint, cfg->nmaint, checks, nids, from, to,
-		                     out);
+		rc = availability_maintenance(s, cfg, from, to, &mw, &nmw, NULL, err);
+	if (!rc)
+		availability_compute(&cfg->hours, mw, nmw, checks, nids, from, to, out);
+	availability_maintenance_free(mw, nmw);
 	for (size_t i = 0; i < nids; i++)
 		free(ivs[i]);
 	free(ivs);

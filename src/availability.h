@@ -20,7 +20,7 @@
  *   (an overrun) counts as downtime and is shown as overrun_s.
  *
  * Ownership: struct avail_check arrays are the caller's; nothing here
- * allocates beyond the call.
+ * allocates beyond the call except availability_maintenance()'s list.
  */
 #ifndef SG_AVAILABILITY_H
 #define SG_AVAILABILITY_H
@@ -63,9 +63,24 @@ void availability_compute(const struct service_hours *sh, const struct maintenan
                           size_t nm, const struct avail_check *checks, size_t nchecks, double from,
                           double to, struct availability *out);
 
+/* The maintenance windows of cfg's service in force in [from, to), from
+ * both sources: the profile's `maintenance:` and those announced from the
+ * web (store_web's web_maintenance: muted, excluded, announced when
+ * created). A profile window without `announced:` counts as announced when
+ * the monitor queued its announcement (maintenance_notices). The one list
+ * every figure uses. *out (free with availability_maintenance_free()) and
+ * *keys (may be NULL; free()) are the caller's; keys name each window as
+ * maintenance_notices does ("profile:START-END", "web:ID"). */
+#define AVAILABILITY_KEY_LEN 48
+enum sg_code availability_maintenance(struct store *s, const struct monitor_config *cfg,
+                                      double from, double to, struct maintenance_window **out,
+                                      size_t *n, char (**keys)[AVAILABILITY_KEY_LEN],
+                                      struct sg_error *err);
+void availability_maintenance_free(struct maintenance_window *w, size_t n);
+
 /* Reads the liveness checks' intervals of cfg's service from the store and
- * computes [from, to). Open intervals end at min(now, last heartbeat of the
- * running monitor). */
+ * computes [from, to) with availability_maintenance()'s windows. Open intervals end at min(now,
+ * last heartbeat of the running monitor). */
 enum sg_code availability_for_period(struct store *s, const struct monitor_config *cfg, double from,
                                      double to, double now, struct availability *out,
                                      struct sg_error *err);

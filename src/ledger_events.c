@@ -30,6 +30,8 @@ const char *const ledger_events_types[] = {
     "report",
     "report_mailed",
     "maintenance_announced",
+    "maintenance_started",
+    "maintenance_ended",
     "web_login",
     "web_logout",
     "web_user_added",
@@ -61,6 +63,8 @@ static const char *const labels_ja[] = {
     "報告書",
     "報告書の送付",
     "保守の告知",
+    "保守開始の通知",
+    "保守終了の通知",
     "Web ログイン",
     "Web ログアウト",
     "Web ユーザーの追加",
@@ -88,6 +92,8 @@ static const char *const labels_en[] = {
     "report",
     "report mailed",
     "maintenance announced",
+    "maintenance start notice",
+    "maintenance end notice",
     "web login",
     "web logout",
     "web user added",
@@ -377,6 +383,32 @@ enum sg_code ledger_events_maintenance_announced(struct store *s, const char *se
 	           NULL, err);
 }
 
+static enum sg_code maintenance_notice(struct store *s, const char *type, const char *service,
+                                       double start, double end, const char *note,
+                                       long long recipients, struct sg_error *err)
+{
+	return put(s, type,
+	           json_pack("{s:s,s:f,s:f,s:s,s:I}", "service", service, "start", start, "end",
+	                     end, "note", note, "recipients", (json_int_t)recipients),
+	           NULL, err);
+}
+
+enum sg_code ledger_events_maintenance_started(struct store *s, const char *service, double start,
+                                               double end, const char *note, long long recipients,
+                                               struct sg_error *err)
+{
+	return maintenance_notice(s, "maintenance_started", service, start, end, note, recipients,
+	                          err);
+}
+
+enum sg_code ledger_events_maintenance_ended(struct store *s, const char *service, double start,
+                                             double end, const char *note, long long recipients,
+                                             struct sg_error *err)
+{
+	return maintenance_notice(s, "maintenance_ended", service, start, end, note, recipients,
+	                          err);
+}
+
 enum sg_code ledger_events_web_login(struct store *s, const char *user, const char *role,
                                      const char *address, struct sg_error *err)
 {
@@ -521,6 +553,14 @@ char *ledger_events_summary(const char *type, json_t *p, int lang)
 		                  : "%s の保守を %s が %lld 名に告知: %s",
 		               str(p, "service"), str(p, "by"), num(p, "recipients"),
 		               str(p, "note"));
+	if (!strcmp(type, "maintenance_started"))
+		return xstrfmt(en ? "maintenance of %s started: notice to %lld recipients: %s"
+		                  : "%s の保守開始を %lld 名に通知: %s",
+		               str(p, "service"), num(p, "recipients"), str(p, "note"));
+	if (!strcmp(type, "maintenance_ended"))
+		return xstrfmt(en ? "maintenance of %s ended: notice to %lld recipients: %s"
+		                  : "%s の保守終了を %lld 名に通知: %s",
+		               str(p, "service"), num(p, "recipients"), str(p, "note"));
 	if (!strcmp(type, "web_login"))
 		return xstrfmt(en ? "%s (%s) logged in from %s" : "%s（%s）が %s からログイン",
 		               str(p, "user"), str(p, "role"), str(p, "address"));

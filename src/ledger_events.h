@@ -138,6 +138,15 @@ enum sg_code ledger_events_report_mailed(struct store *s, const char *service, c
 enum sg_code ledger_events_maintenance_announced(struct store *s, const char *service, double start,
                                                  double end, const char *note, const char *by,
                                                  long long recipients, struct sg_error *err);
+/* The monitor's maintenance job (monitor_jobs.c): the start and end notices
+ * of a window went to `recipients` users (the announcement is
+ * maintenance_announced, by "monitor"). */
+enum sg_code ledger_events_maintenance_started(struct store *s, const char *service, double start,
+                                               double end, const char *note, long long recipients,
+                                               struct sg_error *err);
+enum sg_code ledger_events_maintenance_ended(struct store *s, const char *service, double start,
+                                             double end, const char *note, long long recipients,
+                                             struct sg_error *err);
 enum sg_code ledger_events_web_login(struct store *s, const char *user, const char *role,
                                      const char *address, struct sg_error *err);
 enum sg_code ledger_events_web_logout(struct store *s, const char *user, struct sg_error *err);

@@ -164,8 +164,10 @@ void monitor_maybe_finish(struct monitor *m)
 		if (monitor_record_pending(m, &err))
 			monitor_record_trouble(m, &err);
 	}
-	if (m->opts->once)
+	if (m->opts->once) {
+		monitor_jobs_maintenance(m, 1);
 		monitor_jobs_run(m); /* before the outbox drains */
+	}
 	if (m->notify)
 		notify_stop(m->notify, m->opts->once, notifier_stopped, m);
 	else
@@ -228,6 +230,7 @@ static void on_flush(uv_timer_t *t)
 		return;
 	}
 	monitor_record_fine(m);
+	monitor_jobs_maintenance(m, 0);
 	monitor_jobs_seal(m, 0);
 }
 

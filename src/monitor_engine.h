@@ -109,6 +109,7 @@ struct monitor {
 	int store_down;     /* the last write failed (logged once) */
 	struct dynbuf said; /* what to log once the transaction commits */
 	double prev_seen;
+	double maint_next; /* when the maintenance job looks again */
 	/* the local day of records, cached */
 	double day_start, day_end;
 	char day[40];
@@ -194,6 +195,10 @@ void monitor_reload_now(struct monitor *m);
 void monitor_jobs_seal(struct monitor *m, int now);
 /* Runs the job beside probing (monitor_opts.job), outside any transaction. */
 void monitor_jobs_run(struct monitor *m);
+/* Queues the maintenance windows' announcement, start and end notices that
+ * are due, each once (see monitor_jobs.c); at most every few seconds
+ * unless force. */
+void monitor_jobs_maintenance(struct monitor *m, int force);
 
 /* monitor_measure.c */
 enum sg_code monitor_measure_write(struct store *s, const struct monitor_config *cfg,

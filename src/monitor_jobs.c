@@ -1,12 +1,16 @@
 /*
- * monitor_jobs - beside probing: sealing the ledger, and running the job of
- * monitor_opts.job (the CLI passes the period-close reports); see
- * monitor_engine.h.
+ * monitor_jobs - beside probing: sealing the ledger, the maintenance
+ * windows' notices, and running the job of monitor_opts.job (the CLI passes
+ * the period-close reports); see monitor_engine.h.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "availability.h"
+#include "ledger_events.h"
 #include "notify.h"
+#include "store_notify.h"
 #include "timeutil.h"
 #include "monitor.h"
 #include "monitor_engine.h"
@@ -107,5 +111,97 @@ void monitor_jobs_run(struct monitor *m)
 	if (!m->opts->job || m->s->in_tx)
 		return;
 	if (m->opts->job->run(m->opts->job->arg, &ctx) && m->notify)
+		notify_kick(m->notify);
+}
+
+/* How often the maintenance job looks (seconds), and how long after a
+ * window's end its end notice may still go out (a monitor that was down
+ * longer does not send stale notices). */
+#define MAINT_EVERY 5.0
+#define MAINT_LATE  86400.0
+
+/* Queues one notice of window w, once: the claim, the messages and the
+ * ledger record in one transaction. */
+static enum sg_code maint_notice(struct monitor *m, const struct maintenance_window *w,
+                                 const char *key, const char *notice, double now,
+                                 struct sg_error *err)
+{
+	struct notify_maintenance mw;
+	char tmpl[40];
+	long long n = 0;
+	int claimed = 0;
+	const char *note = w->note ? w->note : "";
+	enum sg_code rc;
+
+	memset(&mw, 0, sizeof(mw));
+	mw.start = w->start;
+	mw.end = w->end;
+	mw.note = w->note;
+	if (strcmp(notice, "announce"))
+		mw.started_at = w->start;
+	if (!strcmp(notice, "end"))
+		mw.ended_at = w->end;
+	snprintf(tmpl, sizeof(tmpl), "maintenance_%s", notice);
+	if ((rc = store_begin(m->s, err)))
+		return rc;
+	rc = store_notify_maintenance_claim(m->s, m->cfg->service, key, notice, now, &claimed, err);
+	if (!rc && claimed)
+		rc = notify_enqueue_maintenance(m->s, m->ncfg, tmpl, &mw, &n, err);
+	if (!rc && claimed)
+		rc = !strcmp(notice, "announce")
+		         ? ledger_events_maintenance_announced(m->s, m->cfg->service, w->start,
+		                                               w->end, note, "monitor", n, err)
+		     : !strcmp(notice, "start")
+		         ? ledger_events_maintenance_started(m->s, m->cfg->service, w->start,
+		                                             w->end, note, n, err)
+		         : ledger_events_maintenance_ended(m->s, m->cfg->service, w->start, w->end,
+		                                           note, n, err);
+	if (rc) {
+		store_rollback(m->s);
+		return rc;
+	}
+	if ((rc = store_commit(m->s, err)))
+		return rc;
+	if (claimed)
+		monitor_log(m, "maintenance %s: %s queued for %lld recipients", key, tmpl, n);
+	return SG_OK;
+}
+
+/* The notices of every maintenance window, from the profile and from the
+ * web (availability_maintenance(): the same list availability excludes):
+ * the announcement from announce_before ahead of the start until the start,
+ * the start notice while it runs, the end notice once it ended. Each goes
+ * out once (maintenance_notices), across restarts; a web window's
+ * announcement was queued by the web itself. */
+void monitor_jobs_maintenance(struct monitor *m, int force)
+{
+	double now = timeutil_now(), before;
+	struct maintenance_window *w = NULL;
+	char(*keys)[AVAILABILITY_KEY_LEN] = NULL;
+	size_t n = 0;
+	struct sg_error err;
+	enum sg_code rc;
+
+	if (!m->ncfg || !m->cfg || m->s->in_tx || (!force && now < m->maint_next))
+		return;
+	m->maint_next = now + MAINT_EVERY;
+	before = notify_config_maintenance_announce_before(m->ncfg);
+	memset(&err, 0, sizeof(err));
+	err.lang = m->err.lang;
+	rc = availability_maintenance(m->s, m->cfg, now - MAINT_LATE, now + before, &w, &n, &keys,
+	                              &err);
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (now < w[i].start && now >= w[i].start - before)
+			rc = maint_notice(m, &w[i], keys[i], "announce", now, &err);
+		else if (w[i].start <= now && now < w[i].end)
+			rc = maint_notice(m, &w[i], keys[i], "start", now, &err);
+		else if (w[i].end <= now)
+			rc = maint_notice(m, &w[i], keys[i], "end", now, &err);
+	}
+	availability_maintenance_free(w, n);
+	free(keys);
+	if (rc)
+		monitor_log(m, "maintenance notices: %s", err.msg);
+	else if (n && m->notify)
 		notify_kick(m->notify);
 }

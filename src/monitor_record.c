@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "availability.h"
 #include "ledger_events.h"
 #include "notify.h"
 #include "store_monitor.h"
@@ -72,13 +73,30 @@ static double ref_seconds(const struct catalog *cat, const char *item, int patte
 	return 0;
 }
 
-static int muted_now(const struct monitor_config *cfg, double now)
+/* Whether a window with mute_alerts runs at now: the profile's and those
+ * announced from the web (availability_maintenance()); when the store
+ * cannot be read, the profile's alone. */
+static int muted_now(struct monitor *m, double now)
 {
-	for (size_t i = 0; i < cfg->nmaint; i++)
-		if (cfg->maint[i].mute_alerts && now >= cfg->maint[i].start &&
-		    now < cfg->maint[i].end)
-			return 1;
-	return 0;
+	const struct monitor_config *cfg = m->cfg;
+	struct maintenance_window *w = NULL;
+	struct sg_error err;
+	size_t n = 0;
+	int muted = 0;
+
+	memset(&err, 0, sizeof(err));
+	if (availability_maintenance(m->s, cfg, now, now + 1, &w, &n, NULL, &err)) {
+		for (size_t i = 0; i < cfg->nmaint; i++)
+			if (cfg->maint[i].mute_alerts && now >= cfg->maint[i].start &&
+			    now < cfg->maint[i].end)
+				muted = 1;
+		return muted;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (w[i].mute_alerts && now >= w[i].start && now < w[i].end)
+			muted = 1;
+	availability_maintenance_free(w, n);
+	return muted;
 }
 
 static enum sg_code open_incident(struct monitor *m, struct check_rt *c, double now,
@@ -105,7 +123,7 @@ static enum sg_code open_incident(struct monitor *m, struct check_rt *c, double 
 	                            ? 0
 	                            : ref_seconds(m->cat, "III.1.1.8.a", m->cfg->pattern);
 	r.summary = (char *)summary;
-	r.muted = muted_now(m->cfg, now);
+	r.muted = muted_now(m, now);
 	if ((rc = store_monitor_incident_open(m->s, &r, err)))
 		return rc;
 	c->incident_id = r.id;

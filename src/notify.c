@@ -53,6 +53,7 @@ struct notify_config {
 	double retry_initial, retry_max, risk_fraction, timeout;
 	size_t route_share;
 	char *timezone, *status_url;
+	double maint_announce_before; /* notify.maintenance.announce_before */
 };
 
 static int audience_index(const char *a)
@@ -625,7 +626,8 @@ enum sg_code notify_config_load(const struct profile *p, struct notify_config **
 {
 	static const char *const keys[] = {"smtp",    "all_users", "admin_contacts", "managers",
 	                                   "retry",   "risk_at",   "timezone",       "status_url",
-	                                   "timeout", "templates", "route_share",    NULL};
+	                                   "timeout", "templates", "route_share",    "maintenance",
+	                                   NULL};
 	struct notify_config *c = xcalloc(1, sizeof(*c));
 	const struct ydoc *doc = p->doc;
 	const struct ydoc_node *m = profile_section(p, "notify"), *n;
@@ -642,6 +644,7 @@ enum sg_code notify_config_load(const struct profile *p, struct notify_config **
 	c->risk_fraction = 0.5;
 	c->timeout = 30;
 	c->route_share = 8;
+	c->maint_announce_before = NOTIFY_MAINTENANCE_ANNOUNCE_BEFORE;
 	c->timezone = xstrdup("Asia/Tokyo");
 	if ((n = profile_section(p, "provider")) && !ydoc_is_null(n) &&
 	    (rc = parse_provider(doc, n, &c->prov, err)))
@@ -687,6 +690,17 @@ enum sg_code notify_config_load(const struct profile *p, struct notify_config **
 	if ((n = ydoc_get(m, "timeout")) &&
 	    (rc = ydoc_duration(doc, n, "notify.timeout", &c->timeout, err)))
 		goto done;
+	if ((n = ydoc_get(m, "maintenance"))) {
+		static const char *const mkeys[] = {"announce_before", NULL};
+		const struct ydoc_node *x;
+		if ((rc = ydoc_want(doc, n, YDOC_MAP, "notify.maintenance", err)) ||
+		    (rc = ydoc_check_keys(doc, n, mkeys, "notify.maintenance", err)))
+			goto done;
+		if ((x = ydoc_get(n, "announce_before")) &&
+		    (rc = ydoc_duration(doc, x, "notify.maintenance.announce_before",
+		                        &c->maint_announce_before, err)))
+			goto done;
+	}
 	if ((n = ydoc_get(m, "route_share"))) {
 		long long k;
 		if ((rc = ydoc_int(doc, n, "notify.route_share", 1, 256, &k, err)))
@@ -1410,27 +1424,41 @@ void notify_render_report(const struct notify_config *cfg, const struct notify_r
 	ctx_release(&x);
 }
 
-/* Added for `saasguard serve` (web_actions.c): the advance notice of a
- * maintenance window announced from the web, to all users. Stored with
- * purpose "report" until the notifications schema has a maintenance purpose. */
+double notify_config_maintenance_announce_before(const struct notify_config *cfg)
+{
+	return cfg->maint_announce_before;
+}
+
+/* One notice of a maintenance window to every recipient of all_users, each
+ * in its language; the purpose is the template's name. */
 enum sg_code notify_enqueue_maintenance(struct store *s, const struct notify_config *cfg,
-                                        const struct notify_maintenance *mw, struct sg_error *err)
+                                        const char *notice, const struct notify_maintenance *mw,
+                                        long long *recipients, struct sg_error *err)
 {
 	int a = audience_index("all_users");
 	double now = timeutil_now();
 	enum sg_code rc;
 
+	if (recipients)
+		*recipients = 0;
+	if (strcmp(notice, "maintenance_announce") && strcmp(notice, "maintenance_start") &&
+	    strcmp(notice, "maintenance_end"))
+		return sg_error_set(
+		    err, SG_ERR_USAGE,
+		    ETR(err, "保守の通知 '%s' はありません", "there is no maintenance notice '%s'"),
+		    notice);
 	if ((rc = store_begin(s, err)))
 		return rc;
 	for (size_t i = 0; a >= 0 && i < cfg->n[a] && !rc; i++) {
 		const struct notify_recipient *r = &cfg->r[a][i];
 		struct dynbuf sj = DYNBUF_INIT, bd = DYNBUF_INIT;
-		notify_render_maintenance(cfg, "maintenance_announce", mw, "all_users", r->lang,
-		                          &sj, &bd);
-		rc = enqueue_one(s, 0, "report", "all_users", r, dynbuf_ptr(&sj), dynbuf_ptr(&bd),
+		notify_render_maintenance(cfg, notice, mw, "all_users", r->lang, &sj, &bd);
+		rc = enqueue_one(s, 0, notice, "all_users", r, dynbuf_ptr(&sj), dynbuf_ptr(&bd),
 		                 NULL, now, 0, err);
 		dynbuf_release(&sj);
 		dynbuf_release(&bd);
+		if (!rc && recipients)
+			(*recipients)++;
 	}
 	if (rc) {
 		store_rollback(s);

@@ -11,8 +11,9 @@
  * first notice overtaken by its recovery goes out as one merged message),
  * the channels (SMTP with STARTTLS required by default, and the HTTP
  * channels of notify_channels.h, on the caller's libuv loop, each route with
- * its own share of transfers in flight), follow-up reports (III.1.1.8), and
- * the watchdogs that alert managers when a first notice is at risk of
+ * its own share of transfers in flight), follow-up reports (III.1.1.8),
+ * maintenance notices (announcement, start, end: to all_users), and the
+ * watchdogs that alert managers when a first notice is at risk of
  * missing its deadline or a follow-up is overdue.
  *
  * Who is told (III.1.1.1-3, III.3.2.5): an outage goes to all_users (everyone
@@ -147,15 +148,22 @@ struct notify_maintenance {
 	const char *note, *affected;
 };
 /* Renders maintenance_announce, maintenance_reminder, maintenance_start or
- * maintenance_end. (The outbox's purposes do not include maintenance yet:
- * the monitor enqueues them once the schema allows.) */
+ * maintenance_end. */
 void notify_render_maintenance(const struct notify_config *cfg, const char *tmpl,
                                const struct notify_maintenance *mw, const char *audience,
                                const char *lang, struct dynbuf *subject, struct dynbuf *body);
-/* Queues maintenance_announce for every recipient of all_users (in the
- * caller's transaction if one is open); used by `saasguard serve`. */
+/* How long before a maintenance window its announcement goes out
+ * (`notify.maintenance.announce_before`, default 72 hours). */
+#define NOTIFY_MAINTENANCE_ANNOUNCE_BEFORE (72 * 3600.0)
+double notify_config_maintenance_announce_before(const struct notify_config *cfg);
+/* Queues notice ("maintenance_announce", "maintenance_start" or
+ * "maintenance_end", also the outbox purpose) for every recipient of
+ * all_users in its language (in the caller's transaction if one is open);
+ * *recipients (may be NULL): how many. Used by `saasguard serve` and the
+ * monitor's maintenance job (monitor_jobs.c). */
 enum sg_code notify_enqueue_maintenance(struct store *s, const struct notify_config *cfg,
-                                        const struct notify_maintenance *mw, struct sg_error *err);
+                                        const char *notice, const struct notify_maintenance *mw,
+                                        long long *recipients, struct sg_error *err);
 /* A full RFC 5322 message: From with the provider's name, Message-ID in the
  * From address's domain, UTF-8 subject (RFC 2047), base64 UTF-8 body, an
  * optional attachment (multipart/mixed). */

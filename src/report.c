@@ -267,7 +267,8 @@ enum sg_code report_availability_monitor(struct store *s, const struct report_re
 	struct monitor_config *cfg = NULL;
 	struct availability av;
 	double hi = req->now < (double)req->period.end ? req->now : (double)req->period.end;
-	size_t alloc = 0;
+	struct maintenance_window *mw = NULL;
+	size_t alloc = 0, nmw = 0;
 	enum sg_code rc;
 
 	memset(out, 0, sizeof(*out));
@@ -301,10 +302,12 @@ enum sg_code report_availability_monitor(struct store *s, const struct report_re
 		out->coverage = av.counted_s > 0 ? v.coverage : NAN;
 		out->provisional = v.provisional;
 	}
-	for (size_t i = 0; i < cfg->nmaint; i++) {
-		const struct maintenance_window *m = &cfg->maint[i];
-		if (m->end <= (double)req->period.start || m->start >= (double)req->period.end)
-			continue;
+	/* the same windows availability_for_period() excluded: profile and web */
+	if ((rc = availability_maintenance(s, cfg, (double)req->period.start,
+	                                   (double)req->period.end, &mw, &nmw, NULL, err)))
+		goto fail;
+	for (size_t i = 0; i < nmw; i++) {
+		const struct maintenance_window *m = &mw[i];
 		ALLOC_GROW(out->maintenance, out->nmaintenance, alloc);
 		out->maintenance[out->nmaintenance].start = (long long)m->start;
 		out->maintenance[out->nmaintenance].end = (long long)m->end;
@@ -341,9 +344,11 @@ enum sg_code report_availability_monitor(struct store *s, const struct report_re
 		    japan ? "Japan time" : zone, av.unknown_s / 60.0,
 		    AVAILABILITY_MIN_COVERAGE * 100);
 	}
+	availability_maintenance_free(mw, nmw);
 	monitor_config_free(cfg);
 	return SG_OK;
 fail:
+	availability_maintenance_free(mw, nmw);
 	monitor_config_free(cfg);
 	report_availability_release(out);
 	return rc;

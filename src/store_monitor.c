@@ -122,6 +122,46 @@ static const struct store_migration migrations[] = {
         "ALTER TABLE check_results ADD COLUMN connect_ms REAL;"
         "ALTER TABLE check_results ADD COLUMN tls_ms REAL;"
         "ALTER TABLE check_results ADD COLUMN ttfb_ms REAL;"},
+    /* v4: maintenance notices in the outbox. SQLite cannot change a CHECK,
+     * so notifications is rebuilt (in the migration's transaction; rows and
+     * ids kept; nothing references it). maintenance_notices keys each
+     * window's announcement, start and end notice so each is queued once,
+     * across restarts; window_key is "profile:START-END" or "web:ID". */
+    {4, "CREATE TABLE notifications_v4("
+        " id INTEGER PRIMARY KEY,"
+        " incident_id INTEGER REFERENCES incidents(id),"
+        " purpose TEXT NOT NULL CHECK (purpose IN ('incident_open','incident_resolved',"
+        "  'followup','deadline_risk','followup_overdue','report','internal',"
+        "  'maintenance_announce','maintenance_start','maintenance_end')),"
+        " audience TEXT NOT NULL CHECK (audience IN ('all_users','admin_contacts',"
+        "  'managers')),"
+        " channel TEXT NOT NULL CHECK (channel IN ('email','webhook')),"
+        " recipient TEXT NOT NULL,"
+        " lang TEXT NOT NULL DEFAULT 'ja',"
+        " subject TEXT,"
+        " body TEXT NOT NULL,"
+        " attachment_path TEXT,"
+        " created_at REAL NOT NULL,"
+        " deadline_at REAL,"
+        " attempts INTEGER NOT NULL DEFAULT 0,"
+        " next_attempt_at REAL NOT NULL,"
+        " last_error TEXT,"
+        " delivered_at REAL);"
+        "INSERT INTO notifications_v4(id, incident_id, purpose, audience, channel, recipient,"
+        " lang, subject, body, attachment_path, created_at, deadline_at, attempts,"
+        " next_attempt_at, last_error, delivered_at) SELECT id, incident_id, purpose,"
+        " audience, channel, recipient, lang, subject, body, attachment_path, created_at,"
+        " deadline_at, attempts, next_attempt_at, last_error, delivered_at FROM notifications;"
+        "DROP TABLE notifications;"
+        "ALTER TABLE notifications_v4 RENAME TO notifications;"
+        "CREATE INDEX notifications_pending ON notifications(delivered_at, next_attempt_at);"
+        "CREATE INDEX notifications_by_incident ON notifications(incident_id);"
+        "CREATE TABLE maintenance_notices("
+        " service TEXT NOT NULL,"
+        " window_key TEXT NOT NULL,"
+        " notice TEXT NOT NULL CHECK (notice IN ('announce','start','end')),"
+        " queued_at REAL NOT NULL,"
+        " PRIMARY KEY (service, window_key, notice)) WITHOUT ROWID;"},
 };
 
 const struct store_schema store_monitor_schema = {

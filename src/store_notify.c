@@ -173,3 +173,50 @@ enum sg_code store_notify_count(struct store *s, long long incident_id, const ch
 	store_bind_text(st, 3, purpose);
 	return store_each(s, st, count_of, n, "count notifications", err);
 }
+
+enum sg_code store_notify_maintenance_claim(struct store *s, const char *service,
+                                            const char *window, const char *notice, double now,
+                                            int *claimed, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc =
+	    store_prepare(s,
+	                  "INSERT INTO maintenance_notices(service, window_key, notice, "
+	                  "queued_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+	                  &st, err);
+	*claimed = 0;
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, service);
+	store_bind_text(st, 2, window);
+	store_bind_text(st, 3, notice);
+	store_bind_real(st, 4, now);
+	if ((rc = store_step_done(s, st, "maintenance notice", err)))
+		return rc;
+	*claimed = sqlite3_changes(s->db) == 1;
+	return SG_OK;
+}
+
+static int real_of(sqlite3_stmt *st, void *ctx)
+{
+	*(double *)ctx = sqlite3_column_double(st, 0);
+	return 1;
+}
+
+enum sg_code store_notify_maintenance_queued(struct store *s, const char *service,
+                                             const char *window, const char *notice, double *at,
+                                             struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT queued_at FROM maintenance_notices WHERE service = "
+	                                "?1 AND window_key = ?2 AND notice = ?3",
+	                                &st, err);
+	*at = 0;
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, service);
+	store_bind_text(st, 2, window);
+	store_bind_text(st, 3, notice);
+	return store_each(s, st, real_of, at, "read maintenance notices", err);
+}

@@ -2,8 +2,9 @@
  * store_notify - the outbox queries notify needs beyond store_monitor's
  * basic ones: due messages in order per recipient and incident, with a
  * share per delivery route; rewriting a not-yet-sent message (a first
- * notice overtaken by its recovery); closing a message merged into another.
- * The notifications table itself is store_monitor's (schema v1).
+ * notice overtaken by its recovery); closing a message merged into another;
+ * which notices of a maintenance window were queued (maintenance_notices).
+ * Both tables are store_monitor's (schema v1 and v4).
  *
  * Ownership: rows returned belong to the caller (release each with
  * store_monitor_notification_row_release(), free the array).
@@ -35,5 +36,17 @@ enum sg_code store_notify_count(struct store *s, long long incident_id, const ch
  * `at`, last_error naming the message it was merged into. */
 enum sg_code store_notify_merged(struct store *s, long long id, long long into, double at,
                                  struct sg_error *err);
+
+/* Records that notice ("announce", "start", "end") of a maintenance window
+ * ("profile:START-END" or "web:ID") is being queued now: *claimed is 1 the
+ * first time, 0 when it was already (queue the messages in the same
+ * transaction, so a failure leaves it unclaimed). */
+enum sg_code store_notify_maintenance_claim(struct store *s, const char *service,
+                                            const char *window, const char *notice, double now,
+                                            int *claimed, struct sg_error *err);
+/* When notice of a window was queued (*at: 0 when never). */
+enum sg_code store_notify_maintenance_queued(struct store *s, const char *service,
+                                             const char *window, const char *notice, double *at,
+                                             struct sg_error *err);
 
 #endif

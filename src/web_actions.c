@@ -17,6 +17,8 @@
 
 #include "ledger_events.h"
 #include "notify.h"
+#include "store_notify.h"
+#include "availability.h"
 #include "web_actions.h"
 #include "banned.h"
 
@@ -42,6 +44,19 @@ enum sg_code web_action_followup(struct store *s, const struct profile *p, long 
 	return rc;
 }
 
+/* Marks the window's announcement as queued so the monitor's maintenance
+ * job (monitor_jobs.c) does not send it again; it still sends the start and
+ * end notices. */
+static enum sg_code claim_announce(struct store *s, const char *service, long long id, double now,
+                                   struct sg_error *err)
+{
+	char key[AVAILABILITY_KEY_LEN];
+	int claimed;
+
+	snprintf(key, sizeof(key), "web:%lld", id);
+	return store_notify_maintenance_claim(s, service, key, "announce", now, &claimed, err);
+}
+
 enum sg_code web_action_maintenance(struct store *s, const struct profile *p, const char *tz,
                                     double start, double end, const char *note, const char *user,
                                     double now, size_t *recipients, struct sg_error *err)
@@ -49,6 +64,7 @@ enum sg_code web_action_maintenance(struct store *s, const struct profile *p, co
 	struct notify_config *ncfg = NULL;
 	struct store_web_maintenance m;
 	struct notify_maintenance mw;
+	long long id = 0;
 	enum sg_code rc;
 
 	*recipients = 0;
@@ -79,10 +95,12 @@ enum sg_code web_action_maintenance(struct store *s, const struct profile *p, co
 	/* rendering the notice converts times: the zone lock is process-wide */
 	web_status_tz_lock();
 	if ((rc = store_begin(s, err)) ||
-	    (rc = store_web_maintenance_add(s, p->service.name, &m, NULL, err)) ||
+	    (rc = store_web_maintenance_add(s, p->service.name, &m, &id, err)) ||
 	    (rc = ledger_events_maintenance_announced(s, p->service.name, start, end, note, user,
 	                                              (long long)*recipients, err)) ||
-	    (rc = notify_enqueue_maintenance(s, ncfg, &mw, err)) || (rc = store_commit(s, err))) {
+	    (rc = claim_announce(s, p->service.name, id, now, err)) ||
+	    (rc = notify_enqueue_maintenance(s, ncfg, "maintenance_announce", &mw, NULL, err)) ||
+	    (rc = store_commit(s, err))) {
 		store_rollback(s);
 	}
 	web_status_tz_unlock();

@@ -525,27 +525,23 @@ static void add_window(struct web_status *v, const char *tz, double start, doubl
 		v->in_maintenance = 1;
 }
 
+/* The windows availability counts (availability_maintenance(): profile and
+ * web), the past WEB_STATUS_DAYS and every upcoming one. */
 static enum sg_code build_maintenance(struct store *s, const struct web_service *svc,
                                       struct web_status *v, double now, double from,
                                       struct sg_error *err)
 {
 	const struct monitor_config *m = svc->mcfg;
-	struct store_web_maintenance *wm = NULL;
+	struct maintenance_window *w = NULL;
 	size_t nw = 0;
 	enum sg_code rc;
 
-	if ((rc = store_web_maintenance_list(s, m->service, from, &wm, &nw, err)))
+	if ((rc = availability_maintenance(s, m, from, 1e300, &w, &nw, NULL, err)))
 		return rc;
-	v->maint = xcalloc(m->nmaint + nw + 1, sizeof(*v->maint));
+	v->maint = xcalloc(nw + 1, sizeof(*v->maint));
 	for (size_t i = 0; i < nw; i++)
-		add_window(v, m->hours.timezone, wm[i].start, wm[i].end, wm[i].note, now);
-	store_web_maintenance_free(wm, nw);
-	for (size_t i = 0; i < m->nmaint; i++) {
-		const struct maintenance_window *w = &m->maint[i];
-		if (w->end < from)
-			continue;
-		add_window(v, m->hours.timezone, w->start, w->end, w->note, now);
-	}
+		add_window(v, m->hours.timezone, w[i].start, w[i].end, w[i].note, now);
+	availability_maintenance_free(w, nw);
 	return SG_OK;
 }
 
