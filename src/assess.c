@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "assess.h"
+#include "hex.h"
 #include "judge.h"
 #include "timeutil.h"
 #include "xalloc.h"
@@ -644,8 +645,7 @@ json_t *assess_to_json(const struct assess_result *r)
 	json_t *j = json_object(), *controls = json_array();
 	char sha[65], at[32];
 
-	for (int i = 0; i < 32; i++)
-		snprintf(sha + 2 * i, 3, "%02x", p->sha256[i]);
+	hex_encode(p->sha256, sizeof(p->sha256), sha);
 	timeutil_utc((long long)r->now, at);
 	json_object_set_new(j, "service",
 	                    json_pack("{s:s,s:i,s:b,s:s,s:s}", "name", p->service.name, "pattern",

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "assess_write.h"
+#include "hex.h"
 #include "i18n.h"
 #include "judge.h"
 #include "oscal.h"
@@ -645,8 +646,7 @@ static void report_head(struct report *w, struct dynbuf *t)
 	const struct profile *p = r->profile;
 	char at[40], sha[65];
 
-	for (int i = 0; i < 32; i++)
-		snprintf(sha + 2 * i, 3, "%02x", p->sha256[i]);
+	hex_encode(p->sha256, sizeof(p->sha256), sha);
 	timeutil_local((long long)r->now, "Asia/Tokyo", 0, at);
 	dynbuf_printf(t, L(o, "ギャップレポート: %s", "Gap report: %s"), p->service.name);
 	if (w->html) {
@@ -1251,8 +1251,7 @@ static enum sg_code assess_oscal(const struct assess_result *r, json_t **out, st
 	char uuid[37], pat[8];
 
 	(void)err;
-	for (int i = 0; i < 32; i++)
-		snprintf(x.sha + 2 * i, 3, "%02x", p->sha256[i]);
+	hex_encode(p->sha256, sizeof(p->sha256), x.sha);
 	oscal_time((long long)r->now, x.start);
 	for (size_t i = 0; i < r->ncontrols; i++) {
 		json_array_append_new(sel,

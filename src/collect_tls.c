@@ -11,7 +11,8 @@
  *     before it expires (a finding under warn_days, default 30);
  *   - whether the response carries Strict-Transport-Security.
  * It connects to nothing but the configured URLs, each attempt bounded by the
- * collectors' timeout.
+ * collectors' timeout. A URL is named in results (the store, the ledger,
+ * reports) only through redact_url(): credentials in it never leave.
  *
  * Configuration: `tls: [https://example.jp/, {url: https://127.0.0.1:8443/,
  * ca_file: FILE, server_name: NAME, warn_days: 30}]`.
@@ -36,6 +37,7 @@
 #include <openssl/x509v3.h>
 
 #include "collect.h"
+#include "redact.h"
 #include "timeutil.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -44,6 +46,7 @@ extern const char cryptrec_tls_ciphers_txt[];
 
 struct tls_target {
 	char *url, *ca_file, *server_name;
+	char *shown; /* url through redact_url(): what results name */
 	long long warn_days;
 };
 
@@ -89,11 +92,12 @@ static enum sg_code tls_parse(const struct ydoc *doc, const struct ydoc_node *n,
 			if (!t->url)
 				return ydoc_missing(doc, e, "url", "collectors.tls[]", err);
 		}
+		t->shown = redact_url(t->url, NULL);
 		if (strncmp(t->url, "https://", 8) && strncmp(t->url, "http://", 7)) {
 			rc = ydoc_error(doc, e->type == YDOC_SCALAR ? e : ydoc_get(e, "url"), err,
 			                ETR(err, "'%s' は http(s) の URL ではありません",
 			                    "'%s' is not an http(s) URL"),
-			                t->url);
+			                t->shown);
 			sg_error_hint(err, "%s", "https://example.jp/");
 			return rc;
 		}
@@ -106,6 +110,7 @@ static void tls_free(void *p)
 	struct tls_cfg *c = p;
 	for (size_t i = 0; i < c->n; i++) {
 		free(c->v[i].url);
+		free(c->v[i].shown);
 		free(c->v[i].ca_file);
 		free(c->v[i].server_name);
 	}
@@ -127,6 +132,15 @@ static int parse_url(const char *s, struct url *u)
 	memset(u, 0, sizeof(*u));
 	u->https = !strncmp(s, "https://", 8);
 	p = s + (u->https ? 8 : 7);
+	{
+		/* userinfo (user:password@) is not part of the address */
+		const char *at = NULL, *aend = p + strcspn(p, "/?#");
+		for (const char *q = p; q < aend; q++)
+			if (*q == '@')
+				at = q;
+		if (at)
+			p = at + 1;
+	}
 	if (*p == '[') {
 		hend = strchr(p, ']');
 		if (!hend)
@@ -412,7 +426,7 @@ static void check_certificate(SSL *ssl, const struct probe *pr, const struct tls
 		d = xstrfmt(ctx->lang ? "certificate does not match the host name %s"
 		                      : "証明書がホスト名 %s に一致しません",
 		            pr->sni);
-	s = subj(t->url, "certificate");
+	s = subj(t->shown, "certificate");
 	collect_add(out, "tls", "III.3.2.3", s, d ? MEASUREMENT_FINDING : MEASUREMENT_OK,
 	            d ? "false" : "true", NAN, NULL, ev, d);
 	free(s);
@@ -433,7 +447,7 @@ static void check_certificate(SSL *ssl, const struct probe *pr, const struct tls
 			            days);
 		timeutil_utc((long long)time(NULL) + (long long)left, when);
 		ev = xstrfmt("notAfter %s", when);
-		s = subj(t->url, "expiry");
+		s = subj(t->shown, "expiry");
 		collect_add(out, "tls", "III.3.2.3", s, d ? MEASUREMENT_FINDING : MEASUREMENT_OK,
 		            val, left / 86400, "d", ev, d);
 		free(s);
@@ -449,7 +463,7 @@ static void report_ciphers(const struct tls_target *t, const struct collect_ctx 
                            const struct dynbuf *ok, const struct dynbuf *bad, int nbad,
                            struct collect_results *out)
 {
-	char *s = subj(t->url, "ciphers");
+	char *s = subj(t->shown, "ciphers");
 	char *ev = xstrfmt("recommended: %s; outside CRYPTREC: %s", ok->len ? ok->buf : "-",
 	                   bad->len ? bad->buf : "-");
 
@@ -492,21 +506,21 @@ static void probe_url(const struct tls_target *t, const struct collect_ctx *ctx,
 	pr.t = t;
 	pr.timeout = ctx->timeout_s > 10 ? 10 : ctx->timeout_s;
 	if (parse_url(t->url, &pr.u)) {
-		collect_add(out, "tls", "III.3.2.2.a", t->url, MEASUREMENT_ERROR, NULL, NAN, NULL,
+		collect_add(out, "tls", "III.3.2.2.a", t->shown, MEASUREMENT_ERROR, NULL, NAN, NULL,
 		            NULL, ctx->lang ? "bad URL" : "URL の形式が正しくありません");
 		return;
 	}
 	pr.sni = t->server_name ? t->server_name : pr.u.host;
 	if (!pr.u.https) {
-		collect_add(out, "tls", "III.3.2.2.a", t->url, MEASUREMENT_FINDING, NULL, NAN, NULL,
-		            "http:// URL",
+		collect_add(out, "tls", "III.3.2.2.a", t->shown, MEASUREMENT_FINDING, NULL, NAN,
+		            NULL, "http:// URL",
 		            ctx->lang ? "the service URL is not encrypted (http://)"
 		                      : "サービスの URL が暗号化されていません（http://）");
 		return;
 	}
 	fd = tcp_connect(&pr.u, pr.timeout, why, sizeof(why));
 	if (fd < 0) {
-		collect_add(out, "tls", "III.3.2.2.a", t->url, MEASUREMENT_ERROR, NULL, NAN, NULL,
+		collect_add(out, "tls", "III.3.2.2.a", t->shown, MEASUREMENT_ERROR, NULL, NAN, NULL,
 		            NULL, why);
 		return;
 	}
@@ -527,13 +541,13 @@ static void probe_url(const struct tls_target *t, const struct collect_ctx *ctx,
 	}
 	if (!any) {
 		collect_add(
-		    out, "tls", "III.3.2.2.a", t->url, MEASUREMENT_FINDING, NULL, NAN, NULL, NULL,
+		    out, "tls", "III.3.2.2.a", t->shown, MEASUREMENT_FINDING, NULL, NAN, NULL, NULL,
 		    ctx->lang ? "no TLS handshake succeeded" : "TLS のハンドシェイクができません");
 		goto out;
 	}
-	collect_add(out, "tls", "III.3.2.2.a", t->url, MEASUREMENT_OK, "[tls]", NAN, NULL,
+	collect_add(out, "tls", "III.3.2.2.a", t->shown, MEASUREMENT_OK, "[tls]", NAN, NULL,
 	            dynbuf_ptr(&offered), NULL);
-	s = subj(t->url, "protocols");
+	s = subj(t->shown, "protocols");
 	if (old.len || !modern) {
 		char *d = xstrfmt(ctx->lang ? "accepts old protocol versions: %s"
 		                            : "古いプロトコルを受け付けます: %s",
@@ -551,13 +565,13 @@ static void probe_url(const struct tls_target *t, const struct collect_ctx *ctx,
 	/* certificate and HSTS over a default handshake */
 	ssl = handshake(&pr, 0, NULL, NULL, 1, &sctx, &fd);
 	if (!ssl) {
-		collect_add(out, "tls", "III.3.2.3", t->url, MEASUREMENT_ERROR, NULL, NAN, NULL,
+		collect_add(out, "tls", "III.3.2.3", t->shown, MEASUREMENT_ERROR, NULL, NAN, NULL,
 		            NULL,
 		            ctx->lang ? "handshake failed" : "TLS のハンドシェイクに失敗しました");
 	} else {
 		char hdr[256] = "";
 		check_certificate(ssl, &pr, t, ctx, out);
-		s = subj(t->url, "hsts");
+		s = subj(t->shown, "hsts");
 		switch (hsts(ssl, &pr.u, hdr, sizeof(hdr))) {
 		case 1:
 			collect_add(out, "tls", "III.3.2.2", s, MEASUREMENT_OK, "true", NAN, NULL,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/evp.h>
 
@@ -59,17 +60,41 @@ static void walk(struct exporter *x, long long lo, long long hi)
 	walk(x, lo + k, hi);
 }
 
+/* The export directory is named by whoever runs the export, like --output:
+ * a new path (created 0777 less the umask) or an empty directory, never a
+ * symlink, a FIFO or a device in its place. */
 static enum sg_code dir_empty_or_new(const char *dir, struct sg_error *err)
 {
-	DIR *d = opendir(dir);
+	struct stat st;
+	DIR *d;
 	struct dirent *e;
 	int used = 0;
 
-	if (!d) {
+	if (lstat(dir, &st)) {
 		if (errno == ENOENT)
-			return fileio_mkdirs(dir, 0755, err);
-		return sg_error_set(err, SG_ERR_IO, "%s: %s", dir, strerror(errno));
+			return fileio_mkdirs(dir, 0777, err);
+		return sg_error_set(err, SG_ERR_IO,
+		                    ETR(err, "%s: 開けません: %s", "%s: cannot open: %s"), dir,
+		                    strerror(errno));
 	}
+	if (!S_ISDIR(st.st_mode)) {
+		sg_error_set(
+		    err, SG_ERR_INPUT,
+		    ETR(err,
+		        "%s: ディレクトリではないため書き出しません（シンボリックリンク・FIFO・"
+		        "デバイス・ファイル）",
+		        "%s: not a directory; refusing to export there (symlink, FIFO, device "
+		        "or file)"),
+		    dir);
+		sg_error_hint(
+		    err, "%s",
+		    ETR(err, "新しいディレクトリを指定してください", "give a new directory"));
+		return SG_ERR_INPUT;
+	}
+	if (!(d = opendir(dir)))
+		return sg_error_set(err, SG_ERR_IO,
+		                    ETR(err, "%s: 開けません: %s", "%s: cannot open: %s"), dir,
+		                    strerror(errno));
 	while ((e = readdir(d)))
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
 			used = 1;
@@ -92,7 +117,7 @@ static enum sg_code put(const char *dir, const char *name, const void *data, siz
 {
 	char *path = xstrfmt("%s/%s", dir, name), hex[2 * LEDGER_HASH_LEN + 1];
 	unsigned char h[LEDGER_HASH_LEN];
-	enum sg_code rc = fileio_write_atomic(path, data, len, 0644, 0, err);
+	enum sg_code rc = fileio_write_atomic(path, data, len, 0666, 0, err);
 
 	free(path);
 	if (rc)
@@ -364,7 +389,7 @@ enum sg_code ledger_export(struct store *s, const struct ledger_key *pub, const 
 	if ((rc = put(dir, "VERIFY.md", md.buf, md.len, &sums, err)))
 		goto out;
 	path = xstrfmt("%s/SHA256SUMS", dir);
-	if ((rc = fileio_write_atomic(path, sums.buf, sums.len, 0644, 0, err)))
+	if ((rc = fileio_write_atomic(path, sums.buf, sums.len, 0666, 0, err)))
 		goto out;
 	res->first_seq = first;
 	res->end_seq = end;

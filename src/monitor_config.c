@@ -130,6 +130,11 @@ static void check_release(struct check_def *c)
 		free(c->password);
 	}
 	free(c->below_reference_reason);
+	free(c->component);
+	for (size_t i = 0; i < c->ndepends_on; i++)
+		free(c->depends_on[i]);
+	free(c->depends_on);
+	free(c->dep_checks);
 }
 
 void monitor_config_free(struct monitor_config *cfg)
@@ -488,6 +493,32 @@ static enum sg_code parse_interval(const struct ydoc *doc, const struct ydoc_nod
 	return SG_OK;
 }
 
+/* component: (default: the check's name) and depends_on: as written; the
+ * names are resolved once every check is read (resolve_depends()). */
+static enum sg_code parse_component(const struct ydoc *doc, const struct ydoc_node *m,
+                                    struct check_def *c, const char *what, struct sg_error *err)
+{
+	const struct ydoc_node *n;
+	const char *s;
+	enum sg_code rc;
+
+	if ((rc = opt_str(doc, m, "component", what, &c->component, err)))
+		return rc;
+	if (!c->component)
+		c->component = xstrdup(c->name);
+	if (!(n = ydoc_get(m, "depends_on")) || ydoc_is_null(n))
+		return SG_OK;
+	if ((rc = ydoc_want(doc, n, YDOC_SEQ, "depends_on", err)))
+		return rc;
+	c->depends_on = xcalloc(n->nitems ? n->nitems : 1, sizeof(char *));
+	for (size_t i = 0; i < n->nitems; i++) {
+		if ((rc = ydoc_str(doc, n->items[i], "depends_on[]", &s, err)))
+			return rc;
+		c->depends_on[c->ndepends_on++] = xstrdup(s);
+	}
+	return SG_OK;
+}
+
 static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *m,
                                 struct monitor_config *cfg, const struct catalog *cat,
                                 struct check_def *c, struct sg_error *err)
@@ -516,6 +547,8 @@ static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *
 	                                   "confirm",
 	                                   "public", /* read by the web status page */
 	                                   "group",  /* read by the web status page */
+	                                   "component",
+	                                   "depends_on",
 	                                   NULL};
 	static const char *const kinds[] = {"liveness", "fault", "performance", "external_network",
 	                                    NULL};
@@ -622,26 +655,136 @@ static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *
 		    ETR(err, "例: max_response_time: 800ms", "e.g. max_response_time: 800ms"));
 		return SG_ERR_INPUT;
 	}
-	if ((rc = parse_interval(doc, m, cfg, cat, c, err)))
+	if ((rc = parse_component(doc, m, c, what, err)) ||
+	    (rc = parse_interval(doc, m, cfg, cat, c, err)))
 		return rc;
 	if (c->timeout_s > c->interval_s)
 		c->timeout_s = c->interval_s;
 	return SG_OK;
 }
 
+/* depends_on names to check indices: a check's name first, else every check
+ * of the component of that name. An unknown name, or a check depending on
+ * itself or on a cycle back to it, is an error at the name. */
+static enum sg_code resolve_depends(const struct ydoc *doc, const struct ydoc_node *checks,
+                                    struct monitor_config *cfg, struct sg_error *err)
+{
+	struct dynbuf cycle = DYNBUF_INIT;
+
+	for (size_t i = 0; i < cfg->nchecks; i++) {
+		struct check_def *c = &cfg->checks[i];
+		const struct ydoc_node *seq = ydoc_get(checks->items[i], "depends_on");
+		if (!c->ndepends_on)
+			continue;
+		c->dep_checks = xcalloc(cfg->nchecks, sizeof(size_t));
+		for (size_t d = 0; d < c->ndepends_on; d++) {
+			const char *name = c->depends_on[d];
+			int found = 0;
+			for (size_t k = 0; k < cfg->nchecks && !found; k++)
+				if (!strcmp(cfg->checks[k].name, name)) {
+					found = 1;
+					c->dep_checks[c->ndep_checks++] = k;
+				}
+			for (size_t k = 0; k < cfg->nchecks && !found; k++)
+				if (!strcmp(cfg->checks[k].component, name))
+					found = 2;
+			for (size_t k = 0; found == 2 && k < cfg->nchecks; k++) {
+				int dup = 0;
+				if (strcmp(cfg->checks[k].component, name))
+					continue;
+				for (size_t j = 0; j < c->ndep_checks; j++)
+					dup |= c->dep_checks[j] == k;
+				if (!dup && c->ndep_checks < cfg->nchecks)
+					c->dep_checks[c->ndep_checks++] = k;
+			}
+			if (!found) {
+				ydoc_error(
+				    doc, seq->items[d], err,
+				    ETR(err,
+				        "depends_on の '%s' "
+				        "というチェックもコンポーネントもありません",
+				        "depends_on names '%s', which is neither a check nor a "
+				        "component"),
+				    name);
+				sg_error_hint(err, "%s",
+				              ETR(err,
+				                  "monitor.checks の name: か component: "
+				                  "に書いた名前を書いてください",
+				                  "write a name given as name: or component: in "
+				                  "monitor.checks"));
+				return SG_ERR_INPUT;
+			}
+		}
+	}
+	monitor_config_find_cycle(cfg, &cycle);
+	if (dynbuf_len(&cycle)) {
+		size_t first = 0;
+		const char *s = dynbuf_ptr(&cycle);
+		const char *arrow = strstr(s, " -> ");
+		for (size_t k = 0; arrow && k < cfg->nchecks; k++)
+			if (strlen(cfg->checks[k].name) == (size_t)(arrow - s) &&
+			    !strncmp(cfg->checks[k].name, s, (size_t)(arrow - s)))
+				first = k;
+		ydoc_error(doc, ydoc_get(checks->items[first], "depends_on"), err,
+		           ETR(err, "depends_on が循環しています: %s", "depends_on is a cycle: %s"),
+		           s);
+		sg_error_hint(
+		    err, "%s",
+		    ETR(err, "どれかの depends_on から循環を作る名前を外してください",
+		        "remove one of the names that close the cycle from a depends_on"));
+		dynbuf_release(&cycle);
+		return SG_ERR_INPUT;
+	}
+	dynbuf_release(&cycle);
+	return SG_OK;
+}
+
+/* Depth-first search over dep_checks; color 0 white, 1 on the path, 2 done. */
+static int cycle_dfs(const struct monitor_config *cfg, size_t v, unsigned char *color, size_t *path,
+                     size_t depth, struct dynbuf *out)
+{
+	const struct check_def *c = &cfg->checks[v];
+
+	color[v] = 1;
+	path[depth] = v;
+	for (size_t i = 0; i < c->ndep_checks; i++) {
+		size_t w = c->dep_checks[i];
+		if (color[w] == 1) {
+			size_t from = depth;
+			while (path[from] != w)
+				from--;
+			for (size_t k = from; k <= depth; k++)
+				dynbuf_printf(out, "%s -> ", cfg->checks[path[k]].name);
+			dynbuf_addstr(out, cfg->checks[w].name);
+			return 1;
+		}
+		if (!color[w] && cycle_dfs(cfg, w, color, path, depth + 1, out))
+			return 1;
+	}
+	color[v] = 2;
+	return 0;
+}
+
+void monitor_config_find_cycle(const struct monitor_config *cfg, struct dynbuf *out)
+{
+	unsigned char *color = xcalloc(cfg->nchecks ? cfg->nchecks : 1, 1);
+	size_t *path = xcalloc(cfg->nchecks ? cfg->nchecks : 1, sizeof(size_t));
+
+	dynbuf_reset(out);
+	for (size_t v = 0; v < cfg->nchecks; v++)
+		if (!color[v] && cycle_dfs(cfg, v, color, path, 0, out))
+			break;
+	free(color);
+	free(path);
+}
+
 static enum sg_code parse_monitor(const struct ydoc *doc, const struct ydoc_node *mon,
                                   struct monitor_config *cfg, const struct catalog *cat,
                                   struct sg_error *err)
 {
-	static const char *const keys[] = {"checks",
-	                                   "confirm",
-	                                   "retry_interval",
-	                                   "digest_interval",
-	                                   "measure_window",
-	                                   "secret_params",
-	                                   "retention",
-	                                   "retention_failures",
-	                                   NULL};
+	static const char *const keys[] = {
+	    "checks",        "confirm",   "retry_interval",     "digest_interval", "measure_window",
+	    "secret_params", "retention", "retention_failures", "incident_window", NULL};
 	const struct ydoc_node *n, *checks;
 	enum sg_code rc;
 	long long v;
@@ -657,6 +800,8 @@ static enum sg_code parse_monitor(const struct ydoc *doc, const struct ydoc_node
 	if ((rc = opt_duration(doc, mon, "retry_interval", "monitor", &cfg->retry_s, err)) ||
 	    (rc = opt_duration(doc, mon, "digest_interval", "monitor", &cfg->digest_s, err)) ||
 	    (rc = opt_duration(doc, mon, "measure_window", "monitor", &cfg->measure_window, err)) ||
+	    (rc = opt_duration(doc, mon, "incident_window", "monitor", &cfg->incident_window_s,
+	                       err)) ||
 	    (rc = opt_duration(doc, mon, "retention", "monitor", &cfg->retention_ok_s, err)) ||
 	    (rc = opt_duration(doc, mon, "retention_failures", "monitor", &cfg->retention_fail_s,
 	                       err)))
@@ -673,6 +818,10 @@ static enum sg_code parse_monitor(const struct ydoc *doc, const struct ydoc_node
 		                      "measure_window は 1h 以上にしてください",
 		                      "retry_interval must be at least 100ms, digest_interval at "
 		                      "least 1s and measure_window at least 1h"));
+	if (cfg->incident_window_s < 0 || cfg->incident_window_s > 3600)
+		return ydoc_error(doc, ydoc_get(mon, "incident_window"), err, "%s",
+		                  ETR(err, "incident_window は 0s から 1h の間にしてください",
+		                      "incident_window must be between 0s and 1h"));
 	if ((n = ydoc_get(mon, "secret_params"))) {
 		if ((rc = ydoc_want(doc, n, YDOC_SEQ, "monitor.secret_params", err)))
 			return rc;
@@ -695,7 +844,7 @@ static enum sg_code parse_monitor(const struct ydoc *doc, const struct ydoc_node
 		if (rc)
 			return rc;
 	}
-	return SG_OK;
+	return resolve_depends(doc, checks, cfg, err);
 }
 
 static enum sg_code parse_hours(const struct ydoc *doc, const struct ydoc_node *h,
@@ -833,6 +982,10 @@ enum sg_code monitor_config_load(const struct profile *p, const struct catalog *
 	cfg->retry_s = 5;
 	cfg->digest_s = 3600;
 	cfg->measure_window = 30 * 86400.0;
+	/* Long enough to cover a component's checks noticing one failure at
+	 * their different intervals and retries, short enough that a new
+	 * failure later is a new event: see docs/internals/monitor.md. */
+	cfg->incident_window_s = 120;
 	/* Raw results are kept as long as the guideline's log items require:
 	 * successful probes as a record of use (III.2.1.3.a), failures as a
 	 * record of exceptions (III.2.1.3.b); rollups, intervals and incidents

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "catalog.h"
+#include "dynbuf.h"
 #include "error.h"
 #include "profile.h"
 
@@ -66,6 +67,17 @@ struct check_def {
 	char *below_reference_reason;
 	const char *item_id; /* "III.1.1.1.a" ... (static) */
 	int line, col;       /* where the check is written */
+	/* The customer-facing service part the check belongs to (`component:`;
+	 * default: its own name). A component's failures are one incident. */
+	char *component;
+	/* `depends_on:` as written (check or component names), and resolved to
+	 * the indices of the checks they name (a component: all its checks).
+	 * While one of those is failing, this check's failure opens no incident
+	 * and sends no notice; it is recorded as suppressed. */
+	char **depends_on;
+	size_t ndepends_on;
+	size_t *dep_checks;
+	size_t ndep_checks;
 };
 
 /* days: bit 0 Monday ... bit 6 Sunday. Minutes after local midnight; to_min
@@ -94,6 +106,10 @@ struct monitor_config {
 	double retry_s;        /* how soon a failed check is probed again */
 	double digest_s;       /* ledger digest of raw results */
 	double measure_window; /* rolling window of the measured values */
+	/* A component's failure confirmed within this long after its incident
+	 * was resolved reopens that incident instead of opening another
+	 * (`monitor.incident_window`, default 2 min). */
+	double incident_window_s;
 	/* how long raw results are kept (seconds): successful ones and failures;
 	 * defaults: the pattern's III.2.1.3.a and III.2.1.3.b reference values */
 	double retention_ok_s, retention_fail_s;
@@ -120,6 +136,11 @@ const char *monitor_config_notify_item(enum check_kind k);
 enum sg_code monitor_config_load(const struct profile *p, const struct catalog *cat,
                                  struct monitor_config **out, struct sg_error *err);
 void monitor_config_free(struct monitor_config *cfg);
+
+/* The checks of cfg in a depends_on cycle, written "a -> b -> a" into out
+ * (empty when none). Exposed for the unit tests; monitor_config_load()
+ * refuses such a config. */
+void monitor_config_find_cycle(const struct monitor_config *cfg, struct dynbuf *out);
 
 /* Parses "mon-fri", "mon,wed,sat", "mon-sun", "sat-mon" into day bits;
  * -1 when it is not a day list. */

@@ -55,6 +55,20 @@ struct check_rt {
 	double resume_at;    /* the last probe of an earlier run (restart rule) */
 	long long resume_id; /* an interval left open by an earlier run */
 	char resume_state[16];
+	/* The failure that opened the current down interval was an error, not
+	 * slowness: a performance check's HTTP error or refused connection is
+	 * a fault of its component, not a degradation. */
+	int hard;
+	/* Confirmed while a check it depends on was down: no incident of its
+	 * own; recorded in incident_checks of sup_incident (0: the
+	 * dependency's incident has not opened yet; sup_dep names it). */
+	int suppressed;
+	long long sup_incident;
+	size_t sup_dep;
+	/* The last incident this check was part of and when it was resolved
+	 * (monitor.incident_window: a failure soon after reopens it). */
+	long long last_incident;
+	double last_resolved_at;
 };
 
 struct result {

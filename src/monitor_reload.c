@@ -106,6 +106,12 @@ enum sg_code monitor_reload_install(struct monitor *m, struct monitor_config *cf
 			rt[i].resolving = old->resolving;
 			rt[i].interval_id = old->interval_id;
 			rt[i].incident_id = old->incident_id;
+			rt[i].hard = old->hard;
+			rt[i].suppressed = old->suppressed;
+			rt[i].sup_incident = old->sup_incident;
+			rt[i].sup_dep = (size_t)-1; /* indices change in a reload */
+			rt[i].last_incident = old->last_incident;
+			rt[i].last_resolved_at = old->last_resolved_at;
 			rt[i].first_fail_at = old->first_fail_at;
 			rt[i].last_at = old->last_at;
 			rt[i].resume_at = old->resume_at;
@@ -119,6 +125,9 @@ enum sg_code monitor_reload_install(struct monitor *m, struct monitor_config *cf
 			    (rt[i].resume_at = rt[i].last_at, 0) ||
 			    (rc = store_monitor_incident_open_for(m->s, rt[i].id,
 			                                          &rt[i].incident_id, err)) ||
+			    (!rt[i].incident_id &&
+			     (rc = store_monitor_incident_joined_by(m->s, rt[i].id,
+			                                            &rt[i].incident_id, err))) ||
 			    (rc = store_monitor_open_interval(m->s, rt[i].id, &rt[i].resume_id,
 			                                      rt[i].resume_state, &conf, err)))
 				goto rollback;

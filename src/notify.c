@@ -15,10 +15,12 @@
 
 #include "curluv.h"
 #include "fileio.h"
+#include "hex.h"
 #include "ledger_events.h"
 #include "notify.h"
 #include "notify_channels.h"
 #include "notify_template.h"
+#include "redact.h"
 #include "store_monitor.h"
 #include "store_notify.h"
 #include "timeutil.h"
@@ -596,12 +598,26 @@ static enum sg_code read_labels(const struct profile *p, struct notify_config *c
 		const struct ydoc_node *ck = checks->items[i], *name;
 		struct label *l = &c->labels[c->nlabels];
 		const char *s;
+		const struct ydoc_node *comp;
 		if (ck->type != YDOC_MAP || !(name = ydoc_get(ck, "name")) ||
-		    name->type != YDOC_SCALAR || !ydoc_get(ck, "label") ||
+		    name->type != YDOC_SCALAR ||
+		    (!ydoc_get(ck, "label") && !ydoc_get(ck, "component")) ||
 		    ydoc_str(p->doc, name, "name", &s, NULL))
 			continue;
-		if ((rc = get_bilingual(p->doc, ck, "label", l->text, err)))
+		if (ydoc_get(ck, "label") &&
+		    (rc = get_bilingual(p->doc, ck, "label", l->text, err)))
 			return rc;
+		/* An incident is its component's (monitor.checks[].component,
+		 * the customer-facing service part): customers read its name. */
+		if ((comp = ydoc_get(ck, "component")) && comp->type == YDOC_SCALAR) {
+			const char *cv;
+			if (!ydoc_str(p->doc, comp, "component", &cv, NULL)) {
+				if (!l->text[1])
+					l->text[1] = xstrdup(cv);
+				free(l->text[0]);
+				l->text[0] = xstrdup(cv);
+			}
+		}
 		l->check = xstrdup(s);
 		c->nlabels++;
 	}
@@ -1022,9 +1038,9 @@ static void incident_vars(const struct notify_config *cfg, const struct notify_i
 		              inc->check_name ? inc->check_name : "-");
 		notify_template_explain(inc->summary, en, detail);
 		if (a == 2 && inc->target) {
-			char *t = notify_channel_redact_url(inc->target);
-			dynbuf_printf(detail, en ? "\nTarget: %s" : "\n監視対象：%s",
-			              t ? t : inc->target);
+			/* stored redacted by the monitor; again for stores from before */
+			char *t = redact_url(inc->target, NULL);
+			dynbuf_printf(detail, en ? "\nTarget: %s" : "\n監視対象：%s", t);
 			free(t);
 		}
 		if (a == 2 && inc->item_id)
@@ -1237,7 +1253,7 @@ enum sg_code notify_mime(const char *from_name, const char *from, const char *to
                          double date, struct dynbuf *out, struct sg_error *err)
 {
 	const char *domain = strrchr(from, '@');
-	char datebuf[64], boundary[64];
+	char datebuf[64], boundary[64], rhex[26]; /* two halves of 12 digits + NUL each */
 	time_t t = (time_t)date;
 	struct tm tm;
 	unsigned char rnd[12];
@@ -1246,8 +1262,9 @@ enum sg_code notify_mime(const char *from_name, const char *from, const char *to
 	strftime(datebuf, sizeof(datebuf), "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	for (size_t i = 0; i < sizeof(rnd); i++)
 		rnd[i] = (unsigned char)(rand() & 0xff);
-	snprintf(boundary, sizeof(boundary), "=_sg_%02x%02x%02x%02x%02x%02x%08lx", rnd[0], rnd[1],
-	         rnd[2], rnd[3], rnd[4], rnd[5], (unsigned long)t);
+	hex_encode(rnd, 6, rhex);
+	snprintf(boundary, sizeof(boundary), "=_sg_%s%08lx", rhex, (unsigned long)t);
+	hex_encode(rnd + 6, 6, rhex + 13);
 	dynbuf_printf(out, "Date: %s\r\nFrom: ", datebuf);
 	if (from_name && *from_name) {
 		if (strpbrk(from_name, "()<>@,;:\\\".[]") && !strpbrk(from_name, "\r\n")) {
@@ -1277,10 +1294,9 @@ enum sg_code notify_mime(const char *from_name, const char *from, const char *to
 	add_encoded_header(out, subject);
 	/* The provider's domain: the message is the provider's, not the tool's. */
 	dynbuf_printf(out,
-	              "\r\nMessage-ID: <%lx.%02x%02x%02x%02x%02x%02x@%s>\r\nMIME-Version: 1.0\r\n"
+	              "\r\nMessage-ID: <%lx.%s@%s>\r\nMIME-Version: 1.0\r\n"
 	              "Auto-Submitted: auto-generated\r\n",
-	              (unsigned long)t, rnd[6], rnd[7], rnd[8], rnd[9], rnd[10], rnd[11],
-	              domain && domain[1] ? domain + 1 : "localhost");
+	              (unsigned long)t, rhex + 13, domain && domain[1] ? domain + 1 : "localhost");
 	if (attachment_path)
 		dynbuf_printf(out, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n--%s\r\n",
 		              boundary, boundary);

@@ -13,7 +13,9 @@
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 
+#include "hex.h"
 #include "notify_channels.h"
+#include "redact.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -56,79 +58,28 @@ static void hex8(const char *s, char out[9])
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	SHA256((const unsigned char *)s, strlen(s), md);
-	snprintf(out, 9, "%02x%02x%02x%02x", md[0], md[1], md[2], md[3]);
+	hex_encode(md, 4, out);
 }
 
-static int secret_param(const char *name, size_t len)
-{
-	static const char *const words[] = {"token",     "key",        "secret", "sig",
-	                                    "signature", "password",   "pass",   "auth",
-	                                    "code",      "credential", NULL};
-	char low[64];
-	if (len >= sizeof(low))
-		return 1;
-	for (size_t i = 0; i < len; i++)
-		low[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
-	low[len] = 0;
-	for (const char *const *w = words; *w; w++)
-		if (strstr(low, *w))
-			return 1;
-	return 0;
-}
-
+/* The URL before any fragment, through redact_url() with names that contain
+ * a secret word, plus 8 hex digits of the whole URL's SHA-256 when anything
+ * was taken out (distinct per secret, revealing none). */
 char *notify_channel_redact_url(const char *url)
 {
-	CURLU *u = curl_url();
-	char *q = NULL, *out = NULL, *res = NULL;
-	int changed = 0;
+	char *bare = xstrndup(url, strcspn(url, "#")), *r, *res, h[9];
+	int redacted = 0;
 
-	if (!u || curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME)) {
-		curl_url_cleanup(u);
+	r = redact_url_ex(bare, NULL, REDACT_CONTAINS, &redacted);
+	free(bare);
+	if (!strcmp(r, "[URL]")) {
+		free(r);
 		return NULL;
 	}
-	if (!curl_url_get(u, CURLUPART_USER, &q, 0)) {
-		curl_free(q);
-		curl_url_set(u, CURLUPART_USER, NULL, 0);
-		curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
-		changed = 1;
-	}
-	q = NULL;
-	if (!curl_url_get(u, CURLUPART_QUERY, &q, 0) && q) {
-		struct dynbuf b = DYNBUF_INIT;
-		const char *p = q;
-		while (*p) {
-			const char *amp = strchr(p, '&'), *eq;
-			size_t len = amp ? (size_t)(amp - p) : strlen(p);
-			eq = memchr(p, '=', len);
-			if (dynbuf_len(&b))
-				dynbuf_addch(&b, '&');
-			if (eq && secret_param(p, (size_t)(eq - p))) {
-				dynbuf_add(&b, p, (size_t)(eq - p));
-				dynbuf_addstr(&b, "=REDACTED");
-				changed = 1;
-			} else {
-				dynbuf_add(&b, p, len);
-			}
-			p += len;
-			if (*p == '&')
-				p++;
-		}
-		curl_url_set(u, CURLUPART_QUERY, dynbuf_ptr(&b), 0);
-		dynbuf_release(&b);
-	}
-	curl_free(q);
-	curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
-	if (!curl_url_get(u, CURLUPART_URL, &out, 0)) {
-		if (changed) {
-			char h[9];
-			hex8(url, h);
-			res = xstrfmt("%s#%s", out, h); /* distinct per secret, reveals none */
-		} else {
-			res = xstrdup(out);
-		}
-	}
-	curl_free(out);
-	curl_url_cleanup(u);
+	if (!redacted)
+		return r;
+	hex8(url, h);
+	res = xstrfmt("%s#%s", r, h);
+	free(r);
 	return res;
 }
 
@@ -285,9 +236,16 @@ static void retry_key(const struct notify_message *m, const char *to, char out[3
 	SHA256((const unsigned char *)seed, strlen(seed), md);
 	md[6] = (unsigned char)((md[6] & 0x0f) | 0x40);
 	md[8] = (unsigned char)((md[8] & 0x3f) | 0x80);
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-	         md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7], md[8], md[9], md[10],
-	         md[11], md[12], md[13], md[14], md[15]);
+	/* 8-4-4-4-12 hex digits */
+	hex_encode(md, 4, out);
+	out[8] = '-';
+	hex_encode(md + 4, 2, out + 9);
+	out[13] = '-';
+	hex_encode(md + 6, 2, out + 14);
+	out[18] = '-';
+	hex_encode(md + 8, 2, out + 19);
+	out[23] = '-';
+	hex_encode(md + 10, 6, out + 24);
 }
 
 static void line(const struct notify_recipient *r, const struct notify_message *m,
@@ -359,8 +317,11 @@ static void webhook(const struct notify_recipient *r, const struct notify_messag
 		out->headers = curl_slist_append(out->headers, dynbuf_ptr(&h));
 		dynbuf_reset(&h);
 		dynbuf_addstr(&h, "X-Saasguard-Signature: sha256=");
-		for (unsigned i = 0; i < maclen; i++)
-			dynbuf_printf(&h, "%02x", mac[i]);
+		{
+			char hex[2 * EVP_MAX_MD_SIZE + 1];
+			hex_encode(mac, maclen, hex);
+			dynbuf_addstr(&h, hex);
+		}
 		out->headers = curl_slist_append(out->headers, dynbuf_ptr(&h));
 		dynbuf_release(&h);
 		dynbuf_release(&signed_);

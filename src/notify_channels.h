@@ -63,8 +63,10 @@ const char *notify_channel_name(enum notify_channel ch); /* "email", "slack" ...
 
 /* Sets r->key and r->route from the other fields. */
 void notify_channel_identify(struct notify_recipient *r);
-/* url without userinfo and with the values of secret-looking query
- * parameters (token, key, secret, sig ...) replaced; NULL when not a URL. */
+/* url through redact_url() (REDACT_CONTAINS: the userinfo and the values of
+ * parameters whose names contain token, key, secret, sig ... become "***"),
+ * without its fragment, plus "#" and 8 hex digits of the whole URL's SHA-256
+ * when anything was taken out; NULL when not a URL. The caller frees it. */
 char *notify_channel_redact_url(const char *url);
 
 struct notify_http {

@@ -7,6 +7,7 @@
 
 #include <openssl/evp.h>
 
+#include "hex.h"
 #include "oscal.h"
 #include "dynbuf.h"
 #include "xalloc.h"
@@ -18,16 +19,17 @@ static const unsigned char ns_uuid[16] = {0x5a, 0x1c, 0x93, 0x0e, 0x2b, 0x4f, 0x
 
 static void format_uuid(const unsigned char b[16], char out[37])
 {
-	static const char hex[] = "0123456789abcdef";
+	/* 8-4-4-4-12 hex digits */
+	static const unsigned char group[] = {4, 2, 2, 2, 6};
 	char *o = out;
 
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
+	for (size_t g = 0; g < sizeof(group); g++) {
+		if (g)
 			*o++ = '-';
-		*o++ = hex[b[i] >> 4];
-		*o++ = hex[b[i] & 15];
+		hex_encode(b, group[g], o);
+		b += group[g];
+		o += 2 * group[g];
 	}
-	*o = '\0';
 }
 
 void oscal_uuid(const char *name, char out[37])

@@ -47,20 +47,36 @@ const struct store_schema store_ledger_schema = {
     (int)(sizeof(migrations) / sizeof(migrations[0])),
 };
 
+/* Column 0 and 1 of the first row as integers; found says there was one. */
+struct first_ints {
+	int found;
+	int null0; /* column 0 was SQL NULL */
+	long long v[2];
+};
+
+static int first_ints(sqlite3_stmt *st, void *ctx)
+{
+	struct first_ints *f = ctx;
+
+	f->found = 1;
+	f->null0 = sqlite3_column_type(st, 0) == SQLITE_NULL;
+	f->v[0] = sqlite3_column_int64(st, 0);
+	f->v[1] = sqlite3_column_int64(st, 1);
+	return 1;
+}
+
 enum sg_code store_ledger_next_seq(struct store *s, long long *seq, struct sg_error *err)
 {
 	sqlite3_stmt *st;
+	struct first_ints f = {0, 0, {0, 0}};
 	enum sg_code rc =
 	    store_prepare(s, "SELECT COALESCE(MAX(seq) + 1, 0) FROM ledger_entries", &st, err);
 
-	if (rc)
+	if (rc || (rc = store_each(s, st, first_ints, &f, "ledger sequence", err)))
 		return rc;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+	if (!f.found) /* an aggregate always has its row */
 		return store_fail(s, err, "ledger sequence");
-	}
-	*seq = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	*seq = f.v[0];
 	return SG_OK;
 }
 
@@ -114,7 +130,8 @@ enum sg_code store_ledger_inserter_insert(struct store_ledger_inserter *ins, lon
 
 	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_bind_int64(st, 2, at_ms);
-	sqlite3_bind_text(st, 3, type, -1, SQLITE_STATIC);
+	store_bind_text(st, 3, type);
+	/* By length and not copied: entries are long and this is the hot path. */
 	sqlite3_bind_text(st, 4, entry, (int)entry_len, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 5, leaf_hash, MERKLE_HASH_LEN, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
@@ -160,12 +177,13 @@ enum sg_code store_ledger_cursor_open(struct store *s, long long from_seq, long 
 	sqlite3_bind_int64(c->st, 2, to_seq);
 	sqlite3_bind_int64(c->st, 3, from_ms);
 	sqlite3_bind_int64(c->st, 4, to_ms);
-	if (type)
-		sqlite3_bind_text(c->st, 5, type, -1, SQLITE_TRANSIENT);
+	store_bind_text(c->st, 5, type);
 	*out = c;
 	return SG_OK;
 }
 
+/* A cursor rather than store_each(): the verifier and the export stream
+ * millions of rows through their own loops. */
 int store_ledger_cursor_next(struct store_ledger_cursor *c, struct store_ledger_row *row,
                              struct sg_error *err)
 {
@@ -179,7 +197,7 @@ int store_ledger_cursor_next(struct store_ledger_cursor *c, struct store_ledger_
 	}
 	row->seq = sqlite3_column_int64(c->st, 0);
 	row->at_ms = sqlite3_column_int64(c->st, 1);
-	row->type = (const char *)sqlite3_column_text(c->st, 2);
+	row->type = store_col_text(c->st, 2);
 	/* As a blob: the text column would be copied to add a NUL. */
 	row->entry = (const char *)sqlite3_column_blob(c->st, 3);
 	row->entry_len = (size_t)sqlite3_column_bytes(c->st, 3);
@@ -204,6 +222,7 @@ enum sg_code store_ledger_seq_range(struct store *s, long long from_ms, long lon
                                     long long *first, long long *end, struct sg_error *err)
 {
 	sqlite3_stmt *st;
+	struct first_ints f = {0, 0, {0, 0}};
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT MIN(seq), MAX(seq) + 1 FROM ledger_entries"
 	                                " WHERE at_ms >= ? AND at_ms < ?",
@@ -214,14 +233,15 @@ enum sg_code store_ledger_seq_range(struct store *s, long long from_ms, long lon
 	sqlite3_bind_int64(st, 1, from_ms);
 	sqlite3_bind_int64(st, 2, to_ms);
 	*first = *end = 0;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		rc = store_fail(s, err, "ledger range");
-	} else if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		*first = sqlite3_column_int64(st, 0);
-		*end = sqlite3_column_int64(st, 1);
+	if ((rc = store_each(s, st, first_ints, &f, "ledger range", err)))
+		return rc;
+	if (!f.found) /* an aggregate always has its row */
+		return store_fail(s, err, "ledger range");
+	if (!f.null0) {
+		*first = f.v[0];
+		*end = f.v[1];
 	}
-	sqlite3_finalize(st);
-	return rc;
+	return SG_OK;
 }
 
 #define HEAD_COLUMNS "id, tree_size, root_hash, at_ms, key_id, head, signature, tsa_token, "
@@ -248,10 +268,9 @@ static void read_head(sqlite3_stmt *st, struct store_ledger_head *h)
 	if (b)
 		memcpy(h->root, b, n < sizeof(h->root) ? n : sizeof(h->root));
 	h->at_ms = sqlite3_column_int64(st, 3);
-	t = (const char *)sqlite3_column_text(st, 4);
+	t = store_col_text(st, 4);
 	snprintf(h->key_id, sizeof(h->key_id), "%s", t ? t : "");
-	t = (const char *)sqlite3_column_text(st, 5);
-	h->head = xstrdup(t ? t : "");
+	h->head = store_col_dup(st, 5);
 	b = sqlite3_column_blob(st, 6);
 	n = (size_t)sqlite3_column_bytes(st, 6);
 	h->signature_len = n;
@@ -267,13 +286,34 @@ static void read_head(sqlite3_stmt *st, struct store_ledger_head *h)
 	h->number = sqlite3_column_int64(st, 8);
 }
 
+struct heads {
+	struct store_ledger_head *v;
+	size_t n, alloc;
+};
+
+static int head_of(sqlite3_stmt *st, void *ctx)
+{
+	struct heads *h = ctx;
+
+	ALLOC_GROW(h->v, h->n, h->alloc);
+	read_head(st, &h->v[h->n++]);
+	return 0;
+}
+
+static int head_one(sqlite3_stmt *st, void *ctx)
+{
+	struct heads *h = ctx;
+
+	read_head(st, h->v);
+	h->n = 1;
+	return 1;
+}
+
 enum sg_code store_ledger_heads(struct store *s, struct store_ledger_head **out, size_t *n,
                                 struct sg_error *err)
 {
 	sqlite3_stmt *st;
-	struct store_ledger_head *v = NULL;
-	size_t nr = 0, alloc = 0;
-	int r;
+	struct heads h = {NULL, 0, 0};
 	char *sql = xstrfmt("SELECT " HEAD_COLUMNS "%s FROM ledger_heads ORDER BY id",
 	                    head_number_column(s));
 	enum sg_code rc = store_prepare(s, sql, &st, err);
@@ -283,20 +323,13 @@ enum sg_code store_ledger_heads(struct store *s, struct store_ledger_head **out,
 	*n = 0;
 	if (rc)
 		return rc;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		ALLOC_GROW(v, nr, alloc);
-		read_head(st, &v[nr++]);
+	if ((rc = store_each(s, st, head_of, &h, "ledger heads", err))) {
+		store_ledger_heads_free(h.v, h.n);
+		return rc;
 	}
-	if (r != SQLITE_DONE) {
-		rc = store_fail(s, err, "ledger heads");
-		store_ledger_heads_free(v, nr);
-		v = NULL;
-		nr = 0;
-	}
-	sqlite3_finalize(st);
-	*out = v;
-	*n = nr;
-	return rc;
+	*out = h.v;
+	*n = h.n;
+	return SG_OK;
 }
 
 void store_ledger_heads_free(struct store_ledger_head *h, size_t n)
@@ -312,7 +345,7 @@ enum sg_code store_ledger_last_head(struct store *s, struct store_ledger_head *o
                                     struct sg_error *err)
 {
 	sqlite3_stmt *st;
-	int r;
+	struct heads h = {out, 0, 1};
 	char *sql = xstrfmt("SELECT " HEAD_COLUMNS "%s FROM ledger_heads ORDER BY id DESC LIMIT 1",
 	                    head_number_column(s));
 	enum sg_code rc = store_prepare(s, sql, &st, err);
@@ -322,14 +355,8 @@ enum sg_code store_ledger_last_head(struct store *s, struct store_ledger_head *o
 	memset(out, 0, sizeof(*out));
 	if (rc)
 		return rc;
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW) {
-		read_head(st, out);
-		*found = 1;
-	} else if (r != SQLITE_DONE) {
-		rc = store_fail(s, err, "ledger heads");
-	}
-	sqlite3_finalize(st);
+	rc = store_each(s, st, head_one, &h, "ledger heads", err);
+	*found = h.n == 1;
 	return rc;
 }
 
@@ -348,8 +375,8 @@ enum sg_code store_ledger_head_insert(struct store *s, const struct store_ledger
 	sqlite3_bind_int64(st, 1, h->tree_size);
 	sqlite3_bind_blob(st, 2, h->root, (int)sizeof(h->root), SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, h->at_ms);
-	sqlite3_bind_text(st, 4, h->key_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, h->head, -1, SQLITE_STATIC);
+	store_bind_text(st, 4, h->key_id);
+	store_bind_text(st, 5, h->head);
 	sqlite3_bind_blob(st, 6, h->signature, (int)sizeof(h->signature), SQLITE_STATIC);
 	if (h->token)
 		sqlite3_bind_blob(st, 7, h->token, (int)h->token_len, SQLITE_STATIC);
@@ -359,11 +386,8 @@ enum sg_code store_ledger_head_insert(struct store *s, const struct store_ledger
 		sqlite3_bind_int64(st, 8, h->number);
 	else
 		sqlite3_bind_null(st, 8);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, err, "ledger head");
-	else if (id)
+	if (!(rc = store_step_done(s, st, "ledger head", err)) && id)
 		*id = sqlite3_last_insert_rowid(s->db);
-	sqlite3_finalize(st);
 	return rc;
 }
 

@@ -170,32 +170,33 @@ const struct store_schema store_monitor_schema = {
     (int)(sizeof(migrations) / sizeof(migrations[0])),
 };
 
-/* Binding helpers: text or NULL, and a column's text copied (NULL -> ""). */
-static void bind_text(sqlite3_stmt *st, int i, const char *v)
+/* The first row of an aggregate or single-row query, its columns 0..3 as
+ * numbers (real: NAN for SQL NULL). */
+struct first_row {
+	int found;
+	double real[4];
+	long long i64[4];
+};
+
+static int first_row(sqlite3_stmt *st, void *ctx)
 {
-	if (v)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
+	struct first_row *f = ctx;
+	int n = sqlite3_column_count(st);
+
+	f->found = 1;
+	for (int i = 0; i < n && i < 4; i++) {
+		f->real[i] = store_col_real(st, i);
+		f->i64[i] = sqlite3_column_int64(st, i);
+	}
+	return 1;
 }
 
-static char *col_dup(sqlite3_stmt *st, int i)
+/* Runs st, keeping its first row (if any) in f. */
+static enum sg_code first(struct store *s, sqlite3_stmt *st, struct first_row *f, const char *what,
+                          struct sg_error *err)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return xstrdup(t ? (const char *)t : "");
-}
-
-/* Runs a prepared statement to completion (no rows wanted). */
-static enum sg_code step_done(struct store *s, sqlite3_stmt *st, const char *what,
-                              struct sg_error *err)
-{
-	enum sg_code rc = SG_OK;
-	int r = sqlite3_step(st);
-
-	if (r != SQLITE_DONE && r != SQLITE_ROW)
-		rc = store_fail(s, err, what);
-	sqlite3_finalize(st);
-	return rc;
+	memset(f, 0, sizeof(*f));
+	return store_each(s, st, first_row, f, what, err);
 }
 
 enum sg_code store_monitor_retire_all(struct store *s, const char *service, double now,
@@ -207,9 +208,9 @@ enum sg_code store_monitor_retire_all(struct store *s, const char *service, doub
 	    err);
 	if (rc)
 		return rc;
-	sqlite3_bind_double(st, 1, now);
-	bind_text(st, 2, service);
-	return step_done(s, st, "retire checks", err);
+	store_bind_real(st, 1, now);
+	store_bind_text(st, 2, service);
+	return store_step_done(s, st, "retire checks", err);
 }
 
 enum sg_code store_monitor_check_upsert(struct store *s, const char *service, const char *name,
@@ -218,6 +219,7 @@ enum sg_code store_monitor_check_upsert(struct store *s, const char *service, co
                                         long long *id, struct sg_error *err)
 {
 	sqlite3_stmt *st;
+	struct first_row f;
 	enum sg_code rc = store_prepare(
 	    s,
 	    "INSERT INTO checks(service, name, kind, type, target, interval_s, item_id, "
@@ -227,42 +229,51 @@ enum sg_code store_monitor_check_upsert(struct store *s, const char *service, co
 	    &st, err);
 	if (rc)
 		return rc;
-	bind_text(st, 1, service);
-	bind_text(st, 2, name);
-	bind_text(st, 3, kind);
-	bind_text(st, 4, type);
-	bind_text(st, 5, target);
-	sqlite3_bind_double(st, 6, interval_s);
-	bind_text(st, 7, item_id);
-	sqlite3_bind_double(st, 8, now);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
-	else
-		rc = store_fail(s, err, "upsert check");
-	sqlite3_finalize(st);
-	return rc;
+	store_bind_text(st, 1, service);
+	store_bind_text(st, 2, name);
+	store_bind_text(st, 3, kind);
+	store_bind_text(st, 4, type);
+	store_bind_text(st, 5, target);
+	store_bind_real(st, 6, interval_s);
+	store_bind_text(st, 7, item_id);
+	store_bind_real(st, 8, now);
+	if ((rc = first(s, st, &f, "upsert check", err)))
+		return rc;
+	if (!f.found) /* RETURNING always gives the row it wrote */
+		return store_fail(s, err, "upsert check");
+	*id = f.i64[0];
+	return SG_OK;
 }
 
+struct ids {
+	long long *v;
+	size_t n, alloc;
+};
+
+static int id_of(sqlite3_stmt *st, void *ctx)
+{
+	struct ids *r = ctx;
+
+	ALLOC_GROW(r->v, r->n, r->alloc);
+	r->v[r->n++] = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+/* The ids in column 0 of st's rows; none on failure. */
 static enum sg_code collect_ids(struct store *s, sqlite3_stmt *st, long long **ids, size_t *n,
                                 struct sg_error *err)
 {
-	size_t alloc = 0;
-	int r;
+	struct ids r = {NULL, 0, 0};
+	enum sg_code rc = store_each(s, st, id_of, &r, "read ids", err);
 
-	*ids = NULL;
-	*n = 0;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		ALLOC_GROW(*ids, *n, alloc);
-		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+	if (rc) {
+		free(r.v);
+		r.v = NULL;
+		r.n = 0;
 	}
-	sqlite3_finalize(st);
-	if (r != SQLITE_DONE) {
-		free(*ids);
-		*ids = NULL;
-		*n = 0;
-		return store_fail(s, err, "read ids");
-	}
-	return SG_OK;
+	*ids = r.v;
+	*n = r.n;
+	return rc;
 }
 
 enum sg_code store_monitor_check_ids(struct store *s, const char *service, const char *kind,
@@ -274,8 +285,8 @@ enum sg_code store_monitor_check_ids(struct store *s, const char *service, const
 	    &st, err);
 	if (rc)
 		return rc;
-	bind_text(st, 1, service);
-	bind_text(st, 2, kind);
+	store_bind_text(st, 1, service);
+	store_bind_text(st, 2, kind);
 	return collect_ids(s, st, ids, n, err);
 }
 
@@ -283,14 +294,15 @@ enum sg_code store_monitor_last_result(struct store *s, long long check_id, doub
                                        struct sg_error *err)
 {
 	sqlite3_stmt *st;
+	struct first_row f;
 	enum sg_code rc = store_prepare(
 	    s, "SELECT COALESCE(MAX(at), 0) FROM check_results WHERE check_id = ?", &st, err);
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, check_id);
-	*at = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_double(st, 0) : 0;
-	sqlite3_finalize(st);
-	return SG_OK;
+	rc = first(s, st, &f, "last result", err);
+	*at = f.found ? f.real[0] : 0;
+	return rc;
 }
 
 enum sg_code store_monitor_max_gap(struct store *s, const char *service, const char *kind,
@@ -298,6 +310,7 @@ enum sg_code store_monitor_max_gap(struct store *s, const char *service, const c
                                    long long *nprobes, struct sg_error *err)
 {
 	sqlite3_stmt *st;
+	struct first_row f;
 	enum sg_code rc = store_prepare(
 	    s,
 	    "SELECT COALESCE(MAX(d.max_gap_s), 0), COALESCE(SUM(d.n), 0) FROM check_daily d "
@@ -306,18 +319,17 @@ enum sg_code store_monitor_max_gap(struct store *s, const char *service, const c
 	    &st, err);
 	if (rc)
 		return rc;
-	bind_text(st, 1, service);
-	bind_text(st, 2, kind);
-	bind_text(st, 3, from_day);
-	bind_text(st, 4, to_day);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*gap = sqlite3_column_double(st, 0);
-		*nprobes = sqlite3_column_int64(st, 1);
-	} else {
-		rc = store_fail(s, err, "max gap");
+	store_bind_text(st, 1, service);
+	store_bind_text(st, 2, kind);
+	store_bind_text(st, 3, from_day);
+	store_bind_text(st, 4, to_day);
+	if ((rc = first(s, st, &f, "max gap", err)))
+		return rc;
+	if (f.found) {
+		*gap = f.real[0];
+		*nprobes = f.i64[1];
 	}
-	sqlite3_finalize(st);
-	return rc;
+	return SG_OK;
 }
 
 enum sg_code store_monitor_interval_open(struct store *s, long long check_id, const char *state,
@@ -332,14 +344,11 @@ enum sg_code store_monitor_interval_open(struct store *s, long long check_id, co
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, check_id);
-	bind_text(st, 2, state);
+	store_bind_text(st, 2, state);
 	sqlite3_bind_int(st, 3, confirmed);
-	sqlite3_bind_double(st, 4, start);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, err, "open interval");
-	else
+	store_bind_real(st, 4, start);
+	if (!(rc = store_step_done(s, st, "open interval", err)))
 		*id = sqlite3_last_insert_rowid(s->db);
-	sqlite3_finalize(st);
 	return rc;
 }
 
@@ -353,9 +362,9 @@ enum sg_code store_monitor_interval_close(struct store *s, long long id, double 
 	    &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_double(st, 1, end);
+	store_bind_real(st, 1, end);
 	sqlite3_bind_int64(st, 2, id);
-	return step_done(s, st, "close interval", err);
+	return store_step_done(s, st, "close interval", err);
 }
 
 enum sg_code store_monitor_interval_confirm(struct store *s, long long id, struct sg_error *err)
@@ -366,11 +375,13 @@ enum sg_code store_monitor_interval_confirm(struct store *s, long long id, struc
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, id);
-	return step_done(s, st, "confirm interval", err);
+	return store_step_done(s, st, "confirm interval", err);
 }
 
 static enum avail_state state_parse(const char *s)
 {
+	if (!s)
+		return AVAIL_UNKNOWN;
 	if (!strcmp(s, "up"))
 		return AVAIL_UP;
 	if (!strcmp(s, "down"))
@@ -380,13 +391,34 @@ static enum avail_state state_parse(const char *s)
 	return AVAIL_UNKNOWN;
 }
 
+struct intervals {
+	struct avail_interval *v;
+	size_t n, alloc;
+};
+
+static int interval_of(sqlite3_stmt *st, void *ctx)
+{
+	struct intervals *r = ctx;
+	struct avail_interval iv;
+
+	iv.state = state_parse(store_col_text(st, 0));
+	iv.confirmed = sqlite3_column_int(st, 1);
+	iv.start = store_col_real(st, 2);
+	iv.end = store_col_real(st, 3);
+	/* Keep them disjoint even if a crash left an overlap. */
+	if (r->n && iv.start < r->v[r->n - 1].end)
+		r->v[r->n - 1].end = iv.start;
+	ALLOC_GROW(r->v, r->n, r->alloc);
+	r->v[r->n++] = iv;
+	return 0;
+}
+
 enum sg_code store_monitor_intervals(struct store *s, long long check_id, double from, double to,
                                      double close_at, struct avail_interval **out, size_t *n,
                                      struct sg_error *err)
 {
 	sqlite3_stmt *st;
-	size_t alloc = 0;
-	int r;
+	struct intervals r = {NULL, 0, 0};
 	enum sg_code rc = store_prepare(
 	    s,
 	    "SELECT state, confirmed, start_at, COALESCE(end_at, MAX(start_at, ?4)) FROM "
@@ -399,34 +431,22 @@ enum sg_code store_monitor_intervals(struct store *s, long long check_id, double
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, check_id);
-	sqlite3_bind_double(st, 2, from);
-	sqlite3_bind_double(st, 3, to);
-	sqlite3_bind_double(st, 4, close_at);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		struct avail_interval iv;
-		iv.state = state_parse((const char *)sqlite3_column_text(st, 0));
-		iv.confirmed = sqlite3_column_int(st, 1);
-		iv.start = sqlite3_column_double(st, 2);
-		iv.end = sqlite3_column_double(st, 3);
-		/* Keep them disjoint even if a crash left an overlap. */
-		if (*n && iv.start < (*out)[*n - 1].end)
-			(*out)[*n - 1].end = iv.start;
-		ALLOC_GROW(*out, *n, alloc);
-		(*out)[(*n)++] = iv;
+	store_bind_real(st, 2, from);
+	store_bind_real(st, 3, to);
+	store_bind_real(st, 4, close_at);
+	if ((rc = store_each(s, st, interval_of, &r, "read intervals", err))) {
+		free(r.v);
+		return rc;
 	}
-	sqlite3_finalize(st);
-	if (r != SQLITE_DONE) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
-		return store_fail(s, err, "read intervals");
-	}
+	*out = r.v;
+	*n = r.n;
 	return SG_OK;
 }
 
 enum sg_code store_monitor_close_time(struct store *s, double now, double *at, struct sg_error *err)
 {
 	sqlite3_stmt *st;
+	struct first_row f;
 	enum sg_code rc = store_prepare(
 	    s,
 	    "SELECT last_seen_at, stopped_at FROM monitor_runs ORDER BY last_seen_at DESC LIMIT 1",
@@ -434,16 +454,16 @@ enum sg_code store_monitor_close_time(struct store *s, double now, double *at, s
 	if (rc)
 		return rc;
 	*at = now;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		double seen = sqlite3_column_double(st, 0);
-		int stopped = sqlite3_column_type(st, 1) != SQLITE_NULL;
+	rc = first(s, st, &f, "last run", err);
+	if (f.found) {
+		double seen = f.real[0];
+		int stopped = !isnan(f.real[1]);
 		/* A run that stopped, or whose heartbeat is older than a minute, is
 		 * not running: its open intervals end at its last heartbeat. */
 		if (stopped || now - seen > 60)
 			*at = seen < now ? seen : now;
 	}
-	sqlite3_finalize(st);
-	return SG_OK;
+	return rc;
 }
 
 enum sg_code store_monitor_run_start(struct store *s, double now, long long pid, long long *id,
@@ -455,13 +475,10 @@ enum sg_code store_monitor_run_start(struct store *s, double now, long long pid,
 	    err);
 	if (rc)
 		return rc;
-	sqlite3_bind_double(st, 1, now);
+	store_bind_real(st, 1, now);
 	sqlite3_bind_int64(st, 2, pid);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, err, "start run");
-	else
+	if (!(rc = store_step_done(s, st, "start run", err)))
 		*id = sqlite3_last_insert_rowid(s->db);
-	sqlite3_finalize(st);
 	return rc;
 }
 
@@ -472,9 +489,9 @@ static enum sg_code run_set(struct store *s, const char *sql, long long id, doub
 	enum sg_code rc = store_prepare(s, sql, &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_double(st, 1, now);
+	store_bind_real(st, 1, now);
 	sqlite3_bind_int64(st, 2, id);
-	return step_done(s, st, "update run", err);
+	return store_step_done(s, st, "update run", err);
 }
 
 enum sg_code store_monitor_run_beat(struct store *s, long long id, double now, struct sg_error *err)
@@ -493,14 +510,15 @@ enum sg_code store_monitor_last_seen(struct store *s, long long except_run, doub
                                      struct sg_error *err)
 {
 	sqlite3_stmt *st;
+	struct first_row f;
 	enum sg_code rc = store_prepare(
 	    s, "SELECT COALESCE(MAX(last_seen_at), 0) FROM monitor_runs WHERE id != ?", &st, err);
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, except_run);
-	*at = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_double(st, 0) : 0;
-	sqlite3_finalize(st);
-	return SG_OK;
+	rc = first(s, st, &f, "last run", err);
+	*at = f.found ? f.real[0] : 0;
+	return rc;
 }
 
 void store_monitor_incident_row_release(struct incident_row *r)
@@ -526,24 +544,21 @@ enum sg_code store_monitor_incident_open(struct store *s, struct incident_row *r
 	    &st, err);
 	if (rc)
 		return rc;
-	bind_text(st, 1, r->service);
+	store_bind_text(st, 1, r->service);
 	sqlite3_bind_int64(st, 2, r->check_id);
-	bind_text(st, 3, r->kind);
-	bind_text(st, 4, r->item_id);
-	sqlite3_bind_double(st, 5, r->started_at);
-	sqlite3_bind_double(st, 6, r->detected_at);
-	sqlite3_bind_double(st, 7, r->notify_deadline_s);
-	sqlite3_bind_double(st, 8, r->followup_deadline_s);
-	bind_text(st, 9, r->summary);
-	bind_text(st, 10, r->check_name);
-	bind_text(st, 11, r->target);
+	store_bind_text(st, 3, r->kind);
+	store_bind_text(st, 4, r->item_id);
+	store_bind_real(st, 5, r->started_at);
+	store_bind_real(st, 6, r->detected_at);
+	store_bind_real(st, 7, r->notify_deadline_s);
+	store_bind_real(st, 8, r->followup_deadline_s);
+	store_bind_text(st, 9, r->summary);
+	store_bind_text(st, 10, r->check_name);
+	store_bind_text(st, 11, r->target);
 	sqlite3_bind_int(st, 12, r->pattern);
 	sqlite3_bind_int(st, 13, r->muted);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, err, "open incident");
-	else
+	if (!(rc = store_step_done(s, st, "open incident", err)))
 		r->id = sqlite3_last_insert_rowid(s->db);
-	sqlite3_finalize(st);
 	return rc;
 }
 
@@ -559,6 +574,7 @@ enum sg_code store_monitor_incident_open_for(struct store *s, long long check_id
                                              struct sg_error *err)
 {
 	sqlite3_stmt *st;
+	struct first_row f;
 	enum sg_code rc =
 	    store_prepare(s,
 	                  "SELECT id FROM incidents WHERE check_id = ? AND resolved_at "
@@ -567,9 +583,9 @@ enum sg_code store_monitor_incident_open_for(struct store *s, long long check_id
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, check_id);
-	*id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	return SG_OK;
+	rc = first(s, st, &f, "open incident", err);
+	*id = f.found ? f.i64[0] : 0;
+	return rc;
 }
 
 /* Managers receive copies of customer notices (notify); the first notice
@@ -589,44 +605,68 @@ enum sg_code store_monitor_incident_open_for(struct store *s, long long check_id
 static void incident_from(sqlite3_stmt *st, struct incident_row *r)
 {
 	r->id = sqlite3_column_int64(st, 0);
-	r->service = col_dup(st, 1);
+	r->service = store_col_dup(st, 1);
 	r->check_id = sqlite3_column_int64(st, 2);
-	r->check_name = col_dup(st, 3);
-	r->target = col_dup(st, 4);
-	r->kind = col_dup(st, 5);
-	r->item_id = col_dup(st, 6);
+	r->check_name = store_col_dup(st, 3);
+	r->target = store_col_dup(st, 4);
+	r->kind = store_col_dup(st, 5);
+	r->item_id = store_col_dup(st, 6);
 	r->pattern = sqlite3_column_int(st, 7);
-	r->started_at = sqlite3_column_double(st, 8);
-	r->detected_at = sqlite3_column_double(st, 9);
-	r->resolved_at = sqlite3_column_double(st, 10);
-	r->notify_deadline_s = sqlite3_column_double(st, 11);
-	r->followup_deadline_s = sqlite3_column_double(st, 12);
-	r->summary = col_dup(st, 13);
+	r->started_at = store_col_real(st, 8);
+	r->detected_at = store_col_real(st, 9);
+	r->resolved_at = store_col_real(st, 10);
+	r->notify_deadline_s = store_col_real(st, 11);
+	r->followup_deadline_s = store_col_real(st, 12);
+	r->summary = store_col_dup(st, 13);
 	r->muted = sqlite3_column_int(st, 14);
-	r->followup_reminded_at = sqlite3_column_double(st, 15);
-	r->first_delivered_at = sqlite3_column_double(st, 16);
-	r->followup_at = sqlite3_column_double(st, 17);
+	r->followup_reminded_at = store_col_real(st, 15);
+	r->first_delivered_at = store_col_real(st, 16);
+	r->followup_at = store_col_real(st, 17);
 	r->nfollowups = sqlite3_column_int64(st, 18);
+}
+
+struct incidents {
+	struct incident_row *v;
+	size_t n, alloc;
+	int found; /* for one row */
+};
+
+static int incident_one(sqlite3_stmt *st, void *ctx)
+{
+	struct incidents *r = ctx;
+
+	incident_from(st, r->v);
+	r->found = 1;
+	return 1;
+}
+
+static int incident_of(sqlite3_stmt *st, void *ctx)
+{
+	struct incidents *r = ctx;
+
+	ALLOC_GROW(r->v, r->n, r->alloc);
+	incident_from(st, &r->v[r->n++]);
+	return 0;
 }
 
 enum sg_code store_monitor_incident_get(struct store *s, long long id, struct incident_row *r,
                                         struct sg_error *err)
 {
 	sqlite3_stmt *st;
+	struct incidents one = {r, 0, 0, 0};
 	enum sg_code rc =
 	    store_prepare(s, "SELECT " INCIDENT_COLS " FROM incidents i WHERE i.id = ?", &st, err);
 	if (rc)
 		return rc;
 	memset(r, 0, sizeof(*r));
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		incident_from(st, r);
-	else
-		rc = sg_error_set(
+	if ((rc = store_each(s, st, incident_one, &one, "read incident", err)))
+		return rc;
+	if (!one.found)
+		return sg_error_set(
 		    err, SG_ERR_NOT_FOUND,
 		    ETR(err, "インシデント %lld はありません", "there is no incident %lld"), id);
-	sqlite3_finalize(st);
-	return rc;
+	return SG_OK;
 }
 
 enum sg_code store_monitor_incident_list(struct store *s, const char *service, double from,
@@ -634,8 +674,7 @@ enum sg_code store_monitor_incident_list(struct store *s, const char *service, d
                                          struct sg_error *err)
 {
 	sqlite3_stmt *st;
-	size_t alloc = 0;
-	int r;
+	struct incidents r = {NULL, 0, 0, 0};
 	enum sg_code rc =
 	    store_prepare(s,
 	                  "SELECT " INCIDENT_COLS " FROM incidents i WHERE "
@@ -646,15 +685,14 @@ enum sg_code store_monitor_incident_list(struct store *s, const char *service, d
 	*n = 0;
 	if (rc)
 		return rc;
-	bind_text(st, 1, service);
-	sqlite3_bind_double(st, 2, from);
-	sqlite3_bind_double(st, 3, to);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		ALLOC_GROW(*rows, *n, alloc);
-		incident_from(st, &(*rows)[(*n)++]);
-	}
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? SG_OK : store_fail(s, err, "list incidents");
+	store_bind_text(st, 1, service);
+	store_bind_real(st, 2, from);
+	store_bind_real(st, 3, to);
+	/* On failure the rows read so far are the caller's to release. */
+	rc = store_each(s, st, incident_of, &r, "list incidents", err);
+	*rows = r.v;
+	*n = r.n;
+	return rc;
 }
 
 enum sg_code store_monitor_followups_overdue(struct store *s, double now, long long **ids,
@@ -669,7 +707,7 @@ enum sg_code store_monitor_followups_overdue(struct store *s, double now, long l
 	    &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_double(st, 1, now);
+	store_bind_real(st, 1, now);
 	return collect_ids(s, st, ids, n, err);
 }
 
@@ -689,13 +727,10 @@ enum sg_code store_monitor_followup_insert(struct store *s, long long incident_i
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, incident_id);
-	sqlite3_bind_double(st, 2, at);
-	bind_text(st, 3, message);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, err, "insert follow-up");
-	else if (id)
+	store_bind_real(st, 2, at);
+	store_bind_text(st, 3, message);
+	if (!(rc = store_step_done(s, st, "insert follow-up", err)) && id)
 		*id = sqlite3_last_insert_rowid(s->db);
-	sqlite3_finalize(st);
 	return rc;
 }
 
@@ -729,83 +764,65 @@ enum sg_code store_monitor_notification_insert(struct store *s, const struct not
 		sqlite3_bind_int64(st, 1, r->incident_id);
 	else
 		sqlite3_bind_null(st, 1);
-	bind_text(st, 2, r->purpose);
-	bind_text(st, 3, r->audience);
-	bind_text(st, 4, r->channel);
-	bind_text(st, 5, r->recipient);
-	bind_text(st, 6, r->lang);
-	bind_text(st, 7, r->subject);
-	bind_text(st, 8, r->body);
-	bind_text(st, 9, r->attachment);
-	sqlite3_bind_double(st, 10, r->created_at);
-	if (r->deadline_at > 0)
-		sqlite3_bind_double(st, 11, r->deadline_at);
-	else
-		sqlite3_bind_null(st, 11);
-	sqlite3_bind_double(st, 12, r->next_attempt_at);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, err, "insert notification");
-	else if (id)
+	store_bind_text(st, 2, r->purpose);
+	store_bind_text(st, 3, r->audience);
+	store_bind_text(st, 4, r->channel);
+	store_bind_text(st, 5, r->recipient);
+	store_bind_text(st, 6, r->lang);
+	store_bind_text(st, 7, r->subject);
+	store_bind_text(st, 8, r->body);
+	store_bind_text(st, 9, r->attachment);
+	store_bind_real(st, 10, r->created_at);
+	store_bind_real(st, 11, r->deadline_at > 0 ? r->deadline_at : NAN);
+	store_bind_real(st, 12, r->next_attempt_at);
+	if (!(rc = store_step_done(s, st, "insert notification", err)) && id)
 		*id = sqlite3_last_insert_rowid(s->db);
-	sqlite3_finalize(st);
 	return rc;
 }
 
-#define NOTIF_COLS                                                                                 \
-	"id, COALESCE(incident_id, 0), purpose, audience, channel, recipient, lang, subject, "     \
-	"body, attachment_path, created_at, COALESCE(deadline_at, 0), next_attempt_at, "           \
-	"COALESCE(delivered_at, 0), attempts, last_error"
+#define NOTIF_COLS STORE_MONITOR_NOTIF_COLS
 
-static enum sg_code collect_notifications(struct store *s, sqlite3_stmt *st,
-                                          struct notification_row **rows, size_t *n,
-                                          struct sg_error *err)
+struct notifications {
+	struct notification_row *v;
+	size_t n, alloc;
+};
+
+static int notification_of(sqlite3_stmt *st, void *ctx)
 {
-	size_t alloc = 0;
-	int r;
+	struct notifications *r = ctx;
+	struct notification_row *x;
 
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		struct notification_row *x;
-		ALLOC_GROW(*rows, *n, alloc);
-		x = &(*rows)[(*n)++];
-		x->id = sqlite3_column_int64(st, 0);
-		x->incident_id = sqlite3_column_int64(st, 1);
-		x->purpose = col_dup(st, 2);
-		x->audience = col_dup(st, 3);
-		x->channel = col_dup(st, 4);
-		x->recipient = col_dup(st, 5);
-		x->lang = col_dup(st, 6);
-		x->subject = col_dup(st, 7);
-		x->body = col_dup(st, 8);
-		x->attachment = sqlite3_column_type(st, 9) == SQLITE_NULL ? NULL : col_dup(st, 9);
-		x->created_at = sqlite3_column_double(st, 10);
-		x->deadline_at = sqlite3_column_double(st, 11);
-		x->next_attempt_at = sqlite3_column_double(st, 12);
-		x->delivered_at = sqlite3_column_double(st, 13);
-		x->attempts = sqlite3_column_int(st, 14);
-		x->last_error = sqlite3_column_type(st, 15) == SQLITE_NULL ? NULL : col_dup(st, 15);
-	}
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? SG_OK : store_fail(s, err, "read notifications");
+	ALLOC_GROW(r->v, r->n, r->alloc);
+	x = &r->v[r->n++];
+	x->id = sqlite3_column_int64(st, 0);
+	x->incident_id = sqlite3_column_int64(st, 1);
+	x->purpose = store_col_dup(st, 2);
+	x->audience = store_col_dup(st, 3);
+	x->channel = store_col_dup(st, 4);
+	x->recipient = store_col_dup(st, 5);
+	x->lang = store_col_dup(st, 6);
+	x->subject = store_col_dup(st, 7);
+	x->body = store_col_dup(st, 8);
+	x->attachment = store_col_text(st, 9) ? store_col_dup(st, 9) : NULL;
+	x->created_at = store_col_real(st, 10);
+	x->deadline_at = store_col_real(st, 11);
+	x->next_attempt_at = store_col_real(st, 12);
+	x->delivered_at = store_col_real(st, 13);
+	x->attempts = sqlite3_column_int(st, 14);
+	x->last_error = store_col_text(st, 15) ? store_col_dup(st, 15) : NULL;
+	return 0;
 }
 
-enum sg_code store_monitor_notifications_due(struct store *s, double now, size_t max,
-                                             struct notification_row **rows, size_t *n,
-                                             struct sg_error *err)
+enum sg_code store_monitor_notifications_read(struct store *s, sqlite3_stmt *st,
+                                              struct notification_row **rows, size_t *n,
+                                              struct sg_error *err)
 {
-	sqlite3_stmt *st;
-	enum sg_code rc =
-	    store_prepare(s,
-	                  "SELECT " NOTIF_COLS " FROM notifications WHERE delivered_at "
-	                  "IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, "
-	                  "id LIMIT ?",
-	                  &st, err);
-	*rows = NULL;
-	*n = 0;
-	if (rc)
-		return rc;
-	sqlite3_bind_double(st, 1, now);
-	sqlite3_bind_int64(st, 2, (long long)max);
-	return collect_notifications(s, st, rows, n, err);
+	struct notifications r = {NULL, 0, 0};
+	enum sg_code rc = store_each(s, st, notification_of, &r, "read notifications", err);
+
+	*rows = r.v;
+	*n = r.n;
+	return rc;
 }
 
 enum sg_code store_monitor_notifications_of(struct store *s, long long incident_id,
@@ -822,7 +839,7 @@ enum sg_code store_monitor_notifications_of(struct store *s, long long incident_
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, incident_id);
-	return collect_notifications(s, st, rows, n, err);
+	return store_monitor_notifications_read(s, st, rows, n, err);
 }
 
 enum sg_code store_monitor_notification_attempted(struct store *s, long long id, double at, int ok,
@@ -837,31 +854,32 @@ enum sg_code store_monitor_notification_attempted(struct store *s, long long id,
 	    &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_double(st, 1, at);
-	bind_text(st, 2, ok ? NULL : error);
+	store_bind_real(st, 1, at);
+	store_bind_text(st, 2, ok ? NULL : error);
 	sqlite3_bind_int(st, 3, ok);
-	sqlite3_bind_double(st, 4, ok ? at : next_at);
+	store_bind_real(st, 4, ok ? at : next_at);
 	sqlite3_bind_int64(st, 5, id);
-	return step_done(s, st, "record attempt", err);
+	return store_step_done(s, st, "record attempt", err);
 }
 
 enum sg_code store_monitor_notification_next(struct store *s, double *at, long long *pending,
                                              struct sg_error *err)
 {
 	sqlite3_stmt *st;
+	struct first_row f;
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT COALESCE(MIN(next_attempt_at), 0), COUNT(*) FROM "
 	                                "notifications WHERE delivered_at IS NULL",
 	                                &st, err);
 	if (rc)
 		return rc;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*at = sqlite3_column_double(st, 0);
+	rc = first(s, st, &f, "next notification", err);
+	if (f.found) {
+		*at = f.real[0];
 		if (pending)
-			*pending = sqlite3_column_int64(st, 1);
+			*pending = f.i64[1];
 	}
-	sqlite3_finalize(st);
-	return SG_OK;
+	return rc;
 }
 
 enum sg_code store_monitor_notifications_at_risk(struct store *s, double now, double fraction,
@@ -877,8 +895,8 @@ enum sg_code store_monitor_notifications_at_risk(struct store *s, double now, do
 	    &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_double(st, 1, now);
-	sqlite3_bind_double(st, 2, fraction);
+	store_bind_real(st, 1, now);
+	store_bind_real(st, 2, fraction);
 	return collect_ids(s, st, ids, n, err);
 }
 
@@ -894,6 +912,7 @@ enum sg_code store_monitor_worst_notify_delay(struct store *s, const char *servi
                                               double *worst, long long *n, struct sg_error *err)
 {
 	sqlite3_stmt *st;
+	struct first_row f;
 	enum sg_code rc = store_prepare(
 	    s,
 	    "SELECT COALESCE(MAX(COALESCE(n.delivered_at, ?5) - i.detected_at), -1), "
@@ -905,19 +924,18 @@ enum sg_code store_monitor_worst_notify_delay(struct store *s, const char *servi
 	    &st, err);
 	if (rc)
 		return rc;
-	bind_text(st, 1, service);
-	bind_text(st, 2, kind);
-	sqlite3_bind_double(st, 3, from);
-	sqlite3_bind_double(st, 4, to);
-	sqlite3_bind_double(st, 5, now);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*worst = sqlite3_column_double(st, 0);
-		*n = sqlite3_column_int64(st, 1);
-	} else {
-		rc = store_fail(s, err, "notification delay");
+	store_bind_text(st, 1, service);
+	store_bind_text(st, 2, kind);
+	store_bind_real(st, 3, from);
+	store_bind_real(st, 4, to);
+	store_bind_real(st, 5, now);
+	if ((rc = first(s, st, &f, "notification delay", err)))
+		return rc;
+	if (f.found) {
+		*worst = f.real[0];
+		*n = f.i64[1];
 	}
-	sqlite3_finalize(st);
-	return rc;
+	return SG_OK;
 }
 
 enum sg_code store_monitor_worst_followup_delay(struct store *s, const char *service, double from,
@@ -925,6 +943,7 @@ enum sg_code store_monitor_worst_followup_delay(struct store *s, const char *ser
                                                 struct sg_error *err)
 {
 	sqlite3_stmt *st;
+	struct first_row f;
 	/* Per incident: the first delivered follow-up; none yet counts until now
 	 * once the deadline has passed (an overdue one is a delay already). */
 	enum sg_code rc = store_prepare(
@@ -939,25 +958,42 @@ enum sg_code store_monitor_worst_followup_delay(struct store *s, const char *ser
 	    &st, err);
 	if (rc)
 		return rc;
-	bind_text(st, 1, service);
-	sqlite3_bind_double(st, 2, from);
-	sqlite3_bind_double(st, 3, to);
+	store_bind_text(st, 1, service);
+	store_bind_real(st, 2, from);
+	store_bind_real(st, 3, to);
 	sqlite3_bind_int(st, 4, 0);
-	sqlite3_bind_double(st, 5, now);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*worst = sqlite3_column_double(st, 0);
-		*n = sqlite3_column_int64(st, 1);
-	} else {
-		rc = store_fail(s, err, "follow-up delay");
+	store_bind_real(st, 5, now);
+	if ((rc = first(s, st, &f, "follow-up delay", err)))
+		return rc;
+	if (f.found) {
+		*worst = f.real[0];
+		*n = f.i64[1];
 	}
-	sqlite3_finalize(st);
-	return rc;
+	return SG_OK;
+}
+
+struct open_interval {
+	long long *id;
+	char *state;
+	int *confirmed;
+};
+
+static int open_interval_of(sqlite3_stmt *st, void *ctx)
+{
+	struct open_interval *o = ctx;
+	const char *state = store_col_text(st, 1);
+
+	*o->id = sqlite3_column_int64(st, 0);
+	snprintf(o->state, 16, "%s", state ? state : "");
+	*o->confirmed = sqlite3_column_int(st, 2);
+	return 1;
 }
 
 enum sg_code store_monitor_open_interval(struct store *s, long long check_id, long long *id,
                                          char state[16], int *confirmed, struct sg_error *err)
 {
 	sqlite3_stmt *st;
+	struct open_interval o = {id, state, confirmed};
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT id, state, confirmed FROM state_intervals WHERE "
 	                                "check_id = ? AND end_at IS NULL ORDER BY id DESC LIMIT 1",
@@ -968,13 +1004,7 @@ enum sg_code store_monitor_open_interval(struct store *s, long long check_id, lo
 	*id = 0;
 	state[0] = 0;
 	*confirmed = 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		snprintf(state, 16, "%s", (const char *)sqlite3_column_text(st, 1));
-		*confirmed = sqlite3_column_int(st, 2);
-	}
-	sqlite3_finalize(st);
-	return SG_OK;
+	return store_each(s, st, open_interval_of, &o, "open interval", err);
 }
 
 enum sg_code store_monitor_writer_open(struct store *s, struct store_monitor_writer *w,
@@ -1010,14 +1040,14 @@ void store_monitor_writer_close(struct store_monitor_writer *w)
 	memset(w, 0, sizeof(*w));
 }
 
+/* A phase time, or SQL NULL for a negative one (not measured). */
 static void bind_ms(sqlite3_stmt *st, int i, double ms)
 {
-	if (ms >= 0)
-		sqlite3_bind_double(st, i, ms);
-	else
-		sqlite3_bind_null(st, i);
+	store_bind_real(st, i, ms >= 0 ? ms : NAN);
 }
 
+/* The writer's statements are prepared once and reset after each use (the
+ * hot path), so they are stepped here rather than through store_each(). */
 enum sg_code store_monitor_write_result(struct store *s, struct store_monitor_writer *w,
                                         const struct store_monitor_result *r, long long *id,
                                         struct sg_error *err)
@@ -1032,14 +1062,14 @@ enum sg_code store_monitor_write_result(struct store *s, struct store_monitor_wr
 
 	sqlite3_reset(w->ins);
 	sqlite3_bind_int64(w->ins, 1, check_id);
-	sqlite3_bind_double(w->ins, 2, r->at);
+	store_bind_real(w->ins, 2, r->at);
 	sqlite3_bind_int(w->ins, 3, ok);
 	bind_ms(w->ins, 4, latency_ms);
 	if (r->status_code > 0)
 		sqlite3_bind_int(w->ins, 5, r->status_code);
 	else
 		sqlite3_bind_null(w->ins, 5);
-	bind_text(w->ins, 6, r->error);
+	store_bind_text(w->ins, 6, r->error);
 	bind_ms(w->ins, 7, r->dns_ms);
 	bind_ms(w->ins, 8, r->connect_ms);
 	bind_ms(w->ins, 9, r->tls_ms);
@@ -1054,7 +1084,7 @@ enum sg_code store_monitor_write_result(struct store *s, struct store_monitor_wr
 	memset(hist, 0, sizeof(hist));
 	sqlite3_reset(w->sel);
 	sqlite3_bind_int64(w->sel, 1, check_id);
-	bind_text(w->sel, 2, day);
+	store_bind_text(w->sel, 2, day);
 	if (sqlite3_step(w->sel) == SQLITE_ROW)
 		histogram_decode_add(hist, sqlite3_column_blob(w->sel, 0),
 		                     (size_t)sqlite3_column_bytes(w->sel, 0));
@@ -1064,9 +1094,9 @@ enum sg_code store_monitor_write_result(struct store *s, struct store_monitor_wr
 	histogram_encode(hist, blob);
 	sqlite3_reset(w->ups);
 	sqlite3_bind_int64(w->ups, 1, check_id);
-	bind_text(w->ups, 2, day);
+	store_bind_text(w->ups, 2, day);
 	sqlite3_bind_int(w->ups, 3, !ok);
-	sqlite3_bind_double(w->ups, 4, gap_s > 0 ? gap_s : 0);
+	store_bind_real(w->ups, 4, gap_s > 0 ? gap_s : 0);
 	sqlite3_bind_blob(w->ups, 5, blob, sizeof(blob), SQLITE_TRANSIENT);
 	if (sqlite3_step(w->ups) != SQLITE_DONE)
 		rc = store_fail(s, err, "update daily rollup");
@@ -1087,15 +1117,34 @@ enum sg_code store_monitor_results_expire(struct store *s, double ok_before, dou
 
 	if (rc)
 		return rc;
-	sqlite3_bind_double(st, 1, ok_before);
-	sqlite3_bind_double(st, 2, fail_before);
+	store_bind_real(st, 1, ok_before);
+	store_bind_real(st, 2, fail_before);
 	sqlite3_bind_int(st, 3, limit);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, err, "expire results");
-	else
+	/* sqlite3_changes() counts the last statement completed on the
+	 * connection, which finalizing does not change. */
+	if (!(rc = store_step_done(s, st, "expire results", err)))
 		*deleted = sqlite3_changes(s->db);
-	sqlite3_finalize(st);
 	return rc;
+}
+
+struct daily_sum {
+	unsigned long long *hist;
+	long long *n, *n_fail;
+	double *max_gap;
+};
+
+static int daily_add(sqlite3_stmt *st, void *ctx)
+{
+	struct daily_sum *d = ctx;
+	double gap = store_col_real(st, 2);
+
+	*d->n += sqlite3_column_int64(st, 0);
+	*d->n_fail += sqlite3_column_int64(st, 1);
+	if (gap > *d->max_gap)
+		*d->max_gap = gap;
+	histogram_decode_add(d->hist, sqlite3_column_blob(st, 3),
+	                     (size_t)sqlite3_column_bytes(st, 3));
+	return 0;
 }
 
 enum sg_code store_monitor_daily_sum(struct store *s, long long check_id, const char *from_day,
@@ -1104,11 +1153,11 @@ enum sg_code store_monitor_daily_sum(struct store *s, long long check_id, const 
                                      struct sg_error *err)
 {
 	sqlite3_stmt *st;
+	struct daily_sum d = {hist, n, n_fail, max_gap};
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT n, n_fail, max_gap_s, lat_hist FROM check_daily "
 	                                "WHERE check_id = ? AND day BETWEEN ? AND ?",
 	                                &st, err);
-	int r;
 
 	if (rc)
 		return rc;
@@ -1116,16 +1165,165 @@ enum sg_code store_monitor_daily_sum(struct store *s, long long check_id, const 
 	*n = *n_fail = 0;
 	*max_gap = 0;
 	sqlite3_bind_int64(st, 1, check_id);
-	bind_text(st, 2, from_day);
-	bind_text(st, 3, to_day);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		*n += sqlite3_column_int64(st, 0);
-		*n_fail += sqlite3_column_int64(st, 1);
-		if (sqlite3_column_double(st, 2) > *max_gap)
-			*max_gap = sqlite3_column_double(st, 2);
-		histogram_decode_add(hist, sqlite3_column_blob(st, 3),
-		                     (size_t)sqlite3_column_bytes(st, 3));
-	}
+	store_bind_text(st, 2, from_day);
+	store_bind_text(st, 3, to_day);
+	return store_each(s, st, daily_add, &d, "read daily rollups", err);
+}
+
+/* ---- components: the checks an incident involves ---- */
+
+/* A schema of its own (additive to store_monitor_schema's versions): which
+ * checks an incident involves. role 'member': the check's failure is part
+ * of the incident (the first one opened it, later ones of the same
+ * component joined it); 'suppressed': the check failed while a check it
+ * depends on was down, and was recorded here instead of opening an
+ * incident of its own. */
+static const struct store_migration component_migrations[] = {
+    {1, "CREATE TABLE incident_checks("
+        " incident_id INTEGER NOT NULL REFERENCES incidents(id),"
+        " check_id INTEGER NOT NULL REFERENCES checks(id),"
+        " check_name TEXT NOT NULL,"
+        " component TEXT NOT NULL,"
+        " role TEXT NOT NULL CHECK (role IN ('member','suppressed')),"
+        " joined_at REAL NOT NULL,"
+        " recovered_at REAL,"
+        " detail TEXT);"
+        "CREATE INDEX incident_checks_by_incident ON incident_checks(incident_id);"},
+};
+
+const struct store_schema store_monitor_components_schema = {
+    "monitor_components",
+    component_migrations,
+    (int)(sizeof(component_migrations) / sizeof(component_migrations[0])),
+};
+
+enum sg_code store_monitor_incident_check_add(struct store *s, long long incident_id,
+                                              long long check_id, const char *check_name,
+                                              const char *component, const char *role, double at,
+                                              const char *detail, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(
+	    s,
+	    "INSERT INTO incident_checks(incident_id, check_id, check_name, component, "
+	    "role, joined_at, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	    &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, incident_id);
+	sqlite3_bind_int64(st, 2, check_id);
+	store_bind_text(st, 3, check_name);
+	store_bind_text(st, 4, component);
+	store_bind_text(st, 5, role);
+	sqlite3_bind_double(st, 6, at);
+	store_bind_text(st, 7, detail);
+	return store_step_done(s, st, "insert incident check", err);
+}
+
+enum sg_code store_monitor_incident_check_recovered(struct store *s, long long incident_id,
+                                                    long long check_id, double at,
+                                                    struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc =
+	    store_prepare(s,
+	                  "UPDATE incident_checks SET recovered_at = ? WHERE incident_id = ? AND "
+	                  "check_id = ? AND recovered_at IS NULL",
+	                  &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_double(st, 1, at);
+	sqlite3_bind_int64(st, 2, incident_id);
+	sqlite3_bind_int64(st, 3, check_id);
+	return store_step_done(s, st, "update incident check", err);
+}
+
+enum sg_code store_monitor_incident_reopen(struct store *s, long long id, struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc =
+	    store_prepare(s, "UPDATE incidents SET resolved_at = NULL WHERE id = ?", &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	return store_step_done(s, st, "reopen incident", err);
+}
+
+void store_monitor_incident_check_row_release(struct incident_check_row *r)
+{
+	free(r->check_name);
+	free(r->component);
+	free(r->role);
+	free(r->detail);
+}
+
+enum sg_code store_monitor_incident_checks_of(struct store *s, long long incident_id,
+                                              struct incident_check_row **rows, size_t *n,
+                                              struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	size_t alloc = 0;
+	int r;
+	enum sg_code rc;
+
+	*rows = NULL;
+	*n = 0;
+	/* A store a read-only command opens may predate the table (read-only
+	 * opens do not migrate): no rows then. */
+	if ((rc = store_prepare(s,
+	                        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
+	                        "'incident_checks'",
+	                        &st, err)))
+		return rc;
+	r = sqlite3_step(st);
 	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? SG_OK : store_fail(s, err, "read daily rollups");
+	if (r != SQLITE_ROW)
+		return SG_OK;
+	rc = store_prepare(s,
+	                   "SELECT incident_id, check_id, check_name, component, role, joined_at, "
+	                   "COALESCE(recovered_at, 0), COALESCE(detail, '') FROM incident_checks "
+	                   "WHERE ? = 0 OR incident_id = ? ORDER BY incident_id, joined_at, rowid",
+	                   &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, incident_id);
+	sqlite3_bind_int64(st, 2, incident_id);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		struct incident_check_row *x;
+		if (*n == alloc) {
+			alloc = alloc ? alloc * 2 : 8;
+			*rows = xreallocarray(*rows, alloc, sizeof(**rows));
+		}
+		x = &(*rows)[(*n)++];
+		x->incident_id = sqlite3_column_int64(st, 0);
+		x->check_id = sqlite3_column_int64(st, 1);
+		x->check_name = store_col_dup(st, 2);
+		x->component = store_col_dup(st, 3);
+		x->role = store_col_dup(st, 4);
+		x->joined_at = sqlite3_column_double(st, 5);
+		x->recovered_at = sqlite3_column_double(st, 6);
+		x->detail = store_col_dup(st, 7);
+	}
+	if (r != SQLITE_DONE)
+		rc = store_fail(s, err, "read incident checks");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum sg_code store_monitor_incident_joined_by(struct store *s, long long check_id, long long *id,
+                                              struct sg_error *err)
+{
+	sqlite3_stmt *st;
+	enum sg_code rc = store_prepare(
+	    s,
+	    "SELECT c.incident_id FROM incident_checks c JOIN incidents i ON i.id = c.incident_id "
+	    "WHERE c.check_id = ? AND c.role = 'member' AND c.recovered_at IS NULL AND "
+	    "i.resolved_at IS NULL ORDER BY c.incident_id DESC LIMIT 1",
+	    &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, check_id);
+	*id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return SG_OK;
 }

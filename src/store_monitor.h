@@ -172,10 +172,18 @@ struct notification_row {
 void store_monitor_notification_row_release(struct notification_row *r);
 enum sg_code store_monitor_notification_insert(struct store *s, const struct notification_row *r,
                                                long long *id, struct sg_error *err);
-/* Up to max undelivered messages due at now, oldest first. */
-enum sg_code store_monitor_notifications_due(struct store *s, double now, size_t max,
-                                             struct notification_row **rows, size_t *n,
-                                             struct sg_error *err);
+/* The columns a notification query selects, in the order
+ * store_monitor_notifications_read() reads them. */
+#define STORE_MONITOR_NOTIF_COLS                                                                   \
+	"id, COALESCE(incident_id, 0), purpose, audience, channel, recipient, lang, subject, "     \
+	"body, attachment_path, created_at, COALESCE(deadline_at, 0), next_attempt_at, "           \
+	"COALESCE(delivered_at, 0), attempts, last_error"
+/* Steps st (selecting STORE_MONITOR_NOTIF_COLS) to the end and finalizes it;
+ * *rows is a new array the caller releases row by row and frees, also on
+ * failure (the rows read so far). */
+enum sg_code store_monitor_notifications_read(struct store *s, sqlite3_stmt *st,
+                                              struct notification_row **rows, size_t *n,
+                                              struct sg_error *err);
 /* Of an incident (0: all), oldest first. */
 enum sg_code store_monitor_notifications_of(struct store *s, long long incident_id,
                                             struct notification_row **rows, size_t *n,
@@ -203,5 +211,35 @@ enum sg_code store_monitor_worst_notify_delay(struct store *s, const char *servi
 enum sg_code store_monitor_worst_followup_delay(struct store *s, const char *service, double from,
                                                 double to, double now, double *worst, long long *n,
                                                 struct sg_error *err);
+
+/* components: which checks an incident involves (its own schema,
+ * store_monitor_components_schema). role "member" or "suppressed" (failed
+ * while a check it depends on was down; no incident, no notice of its
+ * own). Rows are freed with store_monitor_incident_check_row_release() and
+ * the array with free(). */
+struct incident_check_row {
+	long long incident_id, check_id;
+	char *check_name, *component, *role, *detail;
+	double joined_at, recovered_at; /* recovered_at 0: still failing */
+};
+enum sg_code store_monitor_incident_check_add(struct store *s, long long incident_id,
+                                              long long check_id, const char *check_name,
+                                              const char *component, const char *role, double at,
+                                              const char *detail, struct sg_error *err);
+enum sg_code store_monitor_incident_check_recovered(struct store *s, long long incident_id,
+                                                    long long check_id, double at,
+                                                    struct sg_error *err);
+/* A component failed again within monitor.incident_window of its incident's
+ * recovery: the incident is open again. */
+enum sg_code store_monitor_incident_reopen(struct store *s, long long id, struct sg_error *err);
+/* The open incident a check is a still-failing member of (opened or
+ * joined), *id 0 when none: what a restarted monitor resumes. */
+enum sg_code store_monitor_incident_joined_by(struct store *s, long long check_id, long long *id,
+                                              struct sg_error *err);
+/* Of an incident (0: all), in order. */
+enum sg_code store_monitor_incident_checks_of(struct store *s, long long incident_id,
+                                              struct incident_check_row **rows, size_t *n,
+                                              struct sg_error *err);
+void store_monitor_incident_check_row_release(struct incident_check_row *r);
 
 #endif

@@ -9,48 +9,10 @@
 #include "xalloc.h"
 #include "banned.h"
 
-#define NOTIF_COLS                                                                                 \
-	"id, COALESCE(incident_id, 0), purpose, audience, channel, recipient, lang, subject, "     \
-	"body, attachment_path, created_at, COALESCE(deadline_at, 0), next_attempt_at, "           \
-	"COALESCE(delivered_at, 0), attempts, last_error"
-
-struct rows {
-	struct notification_row *v;
-	size_t n, alloc;
-};
-
-static int row_of(sqlite3_stmt *st, void *ctx)
-{
-	struct rows *r = ctx;
-	struct notification_row *x;
-
-	ALLOC_GROW(r->v, r->n, r->alloc);
-	x = &r->v[r->n++];
-	memset(x, 0, sizeof(*x));
-	x->id = sqlite3_column_int64(st, 0);
-	x->incident_id = sqlite3_column_int64(st, 1);
-	x->purpose = store_col_dup(st, 2);
-	x->audience = store_col_dup(st, 3);
-	x->channel = store_col_dup(st, 4);
-	x->recipient = store_col_dup(st, 5);
-	x->lang = store_col_dup(st, 6);
-	x->subject = store_col_dup(st, 7);
-	x->body = store_col_dup(st, 8);
-	x->attachment = store_col_text(st, 9) ? store_col_dup(st, 9) : NULL;
-	x->created_at = store_col_real(st, 10);
-	x->deadline_at = store_col_real(st, 11);
-	x->next_attempt_at = store_col_real(st, 12);
-	x->delivered_at = store_col_real(st, 13);
-	x->attempts = sqlite3_column_int(st, 14);
-	x->last_error = store_col_text(st, 15) ? store_col_dup(st, 15) : NULL;
-	return 0;
-}
-
 enum sg_code store_notify_due(struct store *s, double now, size_t share, size_t max,
                               struct notification_row **rows, size_t *n, struct sg_error *err)
 {
 	sqlite3_stmt *st;
-	struct rows r = {NULL, 0, 0};
 	/* The NOT EXISTS keeps one incident's messages in order per recipient;
 	 * the window gives every route (all mail is one, each other recipient
 	 * one) at most `share` rows of the batch, so a dead SMTP server with
@@ -58,7 +20,8 @@ enum sg_code store_notify_due(struct store *s, double now, size_t share, size_t 
 	 * webhook's message beyond the LIMIT. */
 	enum sg_code rc = store_prepare(
 	    s,
-	    "SELECT " NOTIF_COLS " FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY CASE WHEN "
+	    "SELECT " STORE_MONITOR_NOTIF_COLS
+	    " FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY CASE WHEN "
 	    "channel = 'email' THEN '' ELSE recipient END ORDER BY next_attempt_at, id) AS k FROM "
 	    "notifications n WHERE delivered_at IS NULL AND next_attempt_at <= ?1 AND NOT EXISTS "
 	    "(SELECT 1 FROM notifications p WHERE p.delivered_at IS NULL AND p.incident_id = "
@@ -73,10 +36,7 @@ enum sg_code store_notify_due(struct store *s, double now, size_t share, size_t 
 	store_bind_real(st, 1, now);
 	sqlite3_bind_int64(st, 2, (long long)share);
 	sqlite3_bind_int64(st, 3, (long long)max);
-	rc = store_each(s, st, row_of, &r, "read due notifications", err);
-	*rows = r.v;
-	*n = r.n;
-	return rc;
+	return store_monitor_notifications_read(s, st, rows, n, err);
 }
 
 enum sg_code store_notify_rewrite(struct store *s, long long id, const char *subject,

@@ -23,6 +23,7 @@ struct store_schema {
 
 extern const struct store_schema store_ledger_schema;
 extern const struct store_schema store_monitor_schema;
+extern const struct store_schema store_monitor_components_schema;
 extern const struct store_schema store_collect_schema;
 extern const struct store_schema store_report_schema;
 extern const struct store_schema store_web_schema;

@@ -4,7 +4,7 @@
 # they are already there.
 set -eu
 dir="$(dirname "$0")/../tests"
-[ -x "$dir/node_modules/.bin/ajv" ] && exit 0
+[ -x "$dir/node_modules/.bin/ajv" ] && [ -d "$dir/node_modules/playwright-core" ] && exit 0
 command -v npm >/dev/null 2>&1 || { echo "node-deps: npm is missing" >&2; exit 1; }
 cd "$dir"
 if [ -f package-lock.json ]; then

@@ -70,8 +70,9 @@ int cli_choice(struct cli *cli, const char *cmd, const char *option, const char 
 int cli_int(struct cli *cli, const char *cmd, const char *option, const char *arg, int lo, int hi,
             long *out);
 
-/* Writes out to path (atomically, mode 0644) or standard output (NULL or
- * "-"); returns 0 or an exit status after reporting. */
+/* Writes out to path (atomically, mode 0666 less the umask; never onto a
+ * symlink, FIFO or device) or standard output (NULL or "-"); returns 0 or an
+ * exit status after reporting. */
 int cli_emit(struct cli *cli, const char *path, const struct dynbuf *out);
 
 /* Prints a usage text (already in the right language) to standard output. */

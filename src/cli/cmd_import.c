@@ -121,7 +121,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	}
 	profile_free(p);
 	cli_error_init(cli, &err);
-	if (fileio_write_atomic(output, dynbuf_ptr(&res.yaml), dynbuf_len(&res.yaml), 0644,
+	if (fileio_write_atomic(output, dynbuf_ptr(&res.yaml), dynbuf_len(&res.yaml), 0666,
 	                        force ? 0 : FILEIO_NO_CLOBBER, &err)) {
 		if (err.code == SG_ERR_EXISTS)
 			sg_error_hint(&err, "%s",

@@ -71,6 +71,42 @@ static void when(double t, char out[40])
 		timeutil_local((long long)t, "Asia/Tokyo", 1, out);
 }
 
+/* The checks of incident id among ic (all incidents' rows), by role:
+ * "web, api" (the check that opened it when there are none recorded). */
+static void checks_of(const struct incident_check_row *ic, size_t nic, long long id,
+                      const char *role, struct dynbuf *out)
+{
+	dynbuf_reset(out);
+	for (size_t k = 0; k < nic; k++) {
+		int seen = 0;
+		if (ic[k].incident_id != id || strcmp(ic[k].role, role))
+			continue;
+		for (size_t j = 0; j < k; j++)
+			seen |= ic[j].incident_id == id && !strcmp(ic[j].role, role) &&
+			        ic[j].check_id == ic[k].check_id;
+		if (seen)
+			continue;
+		if (dynbuf_len(out))
+			dynbuf_addstr(out, ", ");
+		dynbuf_addstr(out, ic[k].check_name);
+	}
+}
+
+static json_t *checks_json(const struct incident_check_row *ic, size_t nic, long long id)
+{
+	json_t *a = json_array();
+	for (size_t k = 0; k < nic; k++)
+		if (ic[k].incident_id == id)
+			json_array_append_new(
+			    a,
+			    json_pack("{s:s,s:s,s:s,s:f,s:o?,s:s}", "check", ic[k].check_name,
+			              "component", ic[k].component, "role", ic[k].role, "joined_at",
+			              ic[k].joined_at, "recovered_at",
+			              ic[k].recovered_at > 0 ? json_real(ic[k].recovered_at) : NULL,
+			              "detail", ic[k].detail));
+	return a;
+}
+
 static json_t *incident_json(const struct incident_row *r)
 {
 	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:o?,s:f,s:f,s:s,s:b,s:o?,s:o?,s:I}",
@@ -89,10 +125,11 @@ static json_t *incident_json(const struct incident_row *r)
 static int incident_list(struct cli *cli, int argc, char **argv)
 {
 	struct incident_row *rows = NULL;
-	size_t n = 0;
+	struct incident_check_row *ic = NULL;
+	size_t n = 0, nic = 0;
 	struct store *s = NULL;
 	struct sg_error err;
-	struct dynbuf out = DYNBUF_INIT;
+	struct dynbuf out = DYNBUF_INIT, mem = DYNBUF_INIT, sup = DYNBUF_INIT;
 	int json = 0, rc, i = incident_opts(cli, argc, argv, NULL, &json);
 
 	if (i < 0)
@@ -100,24 +137,30 @@ static int incident_list(struct cli *cli, int argc, char **argv)
 	if ((rc = cli_store_open(cli, db_opt, STORE_READONLY, &s)))
 		return rc;
 	cli_error_init(cli, &err);
-	if (store_monitor_incident_list(s, NULL, 0, 1e18, &rows, &n, &err)) {
+	if (store_monitor_incident_list(s, NULL, 0, 1e18, &rows, &n, &err) ||
+	    store_monitor_incident_checks_of(s, 0, &ic, &nic, &err)) {
 		rc = cli_report(cli, &err);
 		goto out;
 	}
 	if (json) {
 		json_t *a = json_array();
-		for (size_t k = 0; k < n; k++)
-			json_array_append_new(a, incident_json(&rows[k]));
+		for (size_t k = 0; k < n; k++) {
+			json_t *j = incident_json(&rows[k]);
+			json_object_set_new(j, "checks", checks_json(ic, nic, rows[k].id));
+			json_array_append_new(a, j);
+		}
 		char *t = json_dumps(a, JSON_INDENT(2));
 		dynbuf_printf(&out, "%s\n", t);
 		free(t);
 		json_decref(a);
 	} else {
 		struct table t;
-		const char *hdr_ja[] = {"ID", "種類", "チェック", "検知", "復旧", "第一報", "続報"};
-		const char *hdr_en[] = {"ID",       "kind",         "check",    "detected",
-		                        "resolved", "first notice", "follow-up"};
-		table_init(&t, 7, cli->lang == SG_LANG_EN ? hdr_en : hdr_ja);
+		const char *hdr_ja[] = {"ID",   "種類", "チェック", "抑止（依存先の停止中）",
+		                        "検知", "復旧", "第一報",   "続報"};
+		const char *hdr_en[] = {
+		    "ID",       "kind",     "checks",       "suppressed (dependency down)",
+		    "detected", "resolved", "first notice", "follow-up"};
+		table_init(&t, 8, cli->lang == SG_LANG_EN ? hdr_en : hdr_ja);
 		for (size_t k = 0; k < n; k++) {
 			char id[24], det[40], res[40], fn[40], fu[40];
 			snprintf(id, sizeof(id), "%lld", rows[k].id);
@@ -125,7 +168,16 @@ static int incident_list(struct cli *cli, int argc, char **argv)
 			when(rows[k].resolved_at, res);
 			when(rows[k].first_delivered_at, fn);
 			when(rows[k].followup_at, fu);
-			const char *cells[] = {id, rows[k].kind, rows[k].check_name, det, res, fn,
+			checks_of(ic, nic, rows[k].id, "member", &mem);
+			checks_of(ic, nic, rows[k].id, "suppressed", &sup);
+			const char *cells[] = {id,
+			                       rows[k].kind,
+			                       dynbuf_len(&mem) ? dynbuf_ptr(&mem)
+			                                        : rows[k].check_name,
+			                       dynbuf_len(&sup) ? dynbuf_ptr(&sup) : "-",
+			                       det,
+			                       res,
+			                       fn,
 			                       fu};
 			table_add_row(&t, cells);
 		}
@@ -137,6 +189,11 @@ out:
 	for (size_t k = 0; k < n; k++)
 		store_monitor_incident_row_release(&rows[k]);
 	free(rows);
+	for (size_t k = 0; k < nic; k++)
+		store_monitor_incident_check_row_release(&ic[k]);
+	free(ic);
+	dynbuf_release(&mem);
+	dynbuf_release(&sup);
 	dynbuf_release(&out);
 	store_close(s);
 	return rc;
@@ -158,7 +215,8 @@ static int incident_show(struct cli *cli, int argc, char **argv)
 {
 	struct incident_row r;
 	struct notification_row *nr = NULL;
-	size_t n = 0;
+	struct incident_check_row *ic = NULL;
+	size_t n = 0, nic = 0;
 	struct store *s = NULL;
 	struct sg_error err;
 	struct dynbuf out = DYNBUF_INIT;
@@ -176,7 +234,8 @@ static int incident_show(struct cli *cli, int argc, char **argv)
 	cli_error_init(cli, &err);
 	memset(&r, 0, sizeof(r));
 	if (store_monitor_incident_get(s, id, &r, &err) ||
-	    store_monitor_notifications_of(s, id, &nr, &n, &err)) {
+	    store_monitor_notifications_of(s, id, &nr, &n, &err) ||
+	    store_monitor_incident_checks_of(s, id, &ic, &nic, &err)) {
 		rc = cli_report(cli, &err);
 		goto out;
 	}
@@ -193,6 +252,7 @@ static int incident_show(struct cli *cli, int argc, char **argv)
 			              nr[k].delivered_at > 0 ? json_real(nr[k].delivered_at) : NULL,
 			              "last_error", nr[k].last_error));
 		json_object_set_new(j, "notifications", a);
+		json_object_set_new(j, "checks", checks_json(ic, nic, id));
 		char *t = json_dumps(j, JSON_INDENT(2));
 		dynbuf_printf(&out, "%s\n", t);
 		free(t);
@@ -207,13 +267,30 @@ static int incident_show(struct cli *cli, int argc, char **argv)
 		    &out,
 		    en ? "incident %lld: %s of %s (%s)\n  started %s, detected %s, resolved "
 		         "%s\n  known: %s\n  guideline item %s; first notice within %.0f "
-		         "min, follow-up within %.0f min%s\n\nnotifications:\n"
+		         "min, follow-up within %.0f min%s\n"
 		       : "インシデント %lld: %s — %s（%s）\n  発生 %s、検知 %s、復旧 %s\n"
 		         "  内容: %s\n  評価項目 %s、第一報の期限 %.0f 分、続報の期限 %.0f "
-		         "分%s\n\n通知:\n",
+		         "分%s\n",
 		    r.id, r.kind, r.check_name, r.target, a, b, c, r.summary, r.item_id,
 		    r.notify_deadline_s / 60, r.followup_deadline_s / 60,
 		    r.muted ? (en ? " (muted: maintenance)" : "（保守中のため通知なし）") : "");
+		if (nic)
+			dynbuf_addstr(&out, en ? "\nchecks:\n" : "\nチェック:\n");
+		for (size_t k = 0; k < nic; k++) {
+			char j[40], rv[40];
+			int member = !strcmp(ic[k].role, "member");
+			when(ic[k].joined_at, j);
+			when(ic[k].recovered_at, rv);
+			dynbuf_printf(&out, "  %s [%s] %s %s%s%s %s%s%s\n", ic[k].check_name,
+			              ic[k].component,
+			              member ? (en ? "failed" : "失敗")
+			                     : (en ? "suppressed (dependency down), failed"
+			                           : "抑止（依存先の停止中）、失敗"),
+			              j, en ? ", " : "、", en ? "recovered" : "復旧",
+			              ic[k].recovered_at > 0 ? rv : "-", *ic[k].detail ? " — " : "",
+			              ic[k].detail);
+		}
+		dynbuf_addstr(&out, en ? "\nnotifications:\n" : "\n通知:\n");
 		for (size_t k = 0; k < n; k++) {
 			char d[40];
 			when(nr[k].delivered_at, d);
@@ -230,6 +307,9 @@ out:
 	for (size_t k = 0; k < n; k++)
 		store_monitor_notification_row_release(&nr[k]);
 	free(nr);
+	for (size_t k = 0; k < nic; k++)
+		store_monitor_incident_check_row_release(&ic[k]);
+	free(ic);
 	store_monitor_incident_row_release(&r);
 	dynbuf_release(&out);
 	store_close(s);

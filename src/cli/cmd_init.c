@@ -114,7 +114,7 @@ int cmd_init(struct cli *cli, int argc, char **argv)
 	}
 	cli_error_init(cli, &err);
 	if (profile_starter(cli_catalog(cli), &o, &out, &err) ||
-	    fileio_write_atomic(output, dynbuf_ptr(&out), dynbuf_len(&out), 0644, FILEIO_NO_CLOBBER,
+	    fileio_write_atomic(output, dynbuf_ptr(&out), dynbuf_len(&out), 0666, FILEIO_NO_CLOBBER,
 	                        &err)) {
 		if (err.code == SG_ERR_EXISTS)
 			sg_error_hint(

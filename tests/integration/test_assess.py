@@ -154,6 +154,24 @@ class Formats(unittest.TestCase):
         self.assertIn("III.3.1.3", h)
         self.assertEqual(sorted(os.listdir(d)), ["gap.html"])  # no temp files left
 
+    def test_profile_hash_in_every_format(self):
+        """The profile's SHA-256 is the same hex digits in the JSON, the OSCAL
+        results and the gap report (the first 16 of them)."""
+        with open(PAYROLL, "rb") as f:
+            sha = hashlib.sha256(f.read()).hexdigest()
+        r = sg.run("assess", PAYROLL, "--format", "json", env=NOW)
+        self.assertEqual(r.code, 1, repr(r))
+        self.assertEqual(json.loads(r.out)["service"]["profile_sha256"], sha)
+        r = sg.run("assess", PAYROLL, "--format", "oscal", env=NOW)
+        self.assertEqual(r.code, 1, repr(r))
+        props = json.loads(r.out)["assessment-results"]["results"][0]["props"]
+        self.assertIn({"name": "profile-sha256", "value": sha},
+                      [{"name": p["name"], "value": p["value"]} for p in props])
+        for fmt in ("markdown", "html"):
+            r = sg.run("assess", PAYROLL, "--format", fmt, env=NOW)
+            self.assertEqual(r.code, 1, repr(r))
+            self.assertIn("SHA-256 %s…" % sha[:16], r.out)
+
     def test_csv_checklists(self):
         r = sg.run("assess", PAYROLL, "--format", "csv", env=NOW)
         self.assertEqual(r.code, 1, repr(r))

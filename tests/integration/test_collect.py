@@ -707,6 +707,34 @@ class Tls(unittest.TestCase):
         r, url = self.run_tls("good", host="localhost")
         self.assertEqual(one(self, r, "III.3.2.3", url + "#certificate")["value"], "true")
 
+    def test_credentials_in_the_url_never_leave(self):
+        """A service URL with userinfo and a token: the probe still reaches the
+        server, and results, the store and the ledger name it only redacted."""
+        port = self.ports["good"]
+        url = f"https://user:s3cretpw@127.0.0.1:{port}/?token=tok3nval"
+        shown = f"https://***@127.0.0.1:{port}/?token=***"
+        cfg = f"  tls: [{{url: '{url}', ca_file: {self.d}/ca.pem}}]\n"
+        r, db = check(self, cfg, "tls", now=None)
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(one(self, r, "III.3.2.2.a", shown)["value"], "[tls]")
+        p = one(self, r, "III.3.2.2", shown + "#protocols")
+        self.assertEqual((p["status"], p["evidence"]), ("ok", "TLSv1.2, TLSv1.3"))
+        self.assertEqual(one(self, r, "III.3.2.3", shown + "#certificate")["value"], "true")
+        for secret in ("s3cretpw", "tok3nval"):
+            self.assertNotIn(secret, r.out + r.err)
+            for f in (db, db + "-wal"):
+                if os.path.exists(f):
+                    with open(f, "rb") as fh:
+                        self.assertNotIn(secret.encode(), fh.read(), f)
+        con = sqlite3.connect(db)
+        try:
+            entries = [e for (e,) in con.execute("SELECT entry FROM ledger_entries")]
+            stored = [x for (x,) in con.execute("SELECT subject FROM measurements")]
+        finally:
+            con.close()
+        self.assertTrue(any(shown in e for e in entries), entries)
+        self.assertIn(shown + "#hsts", stored)
+
     def test_untrusted_without_the_ca(self):
         url = f"https://127.0.0.1:{self.ports['good']}/"
         r, _ = check(self, f"  tls: ['{url}']\n", "tls", now=None)

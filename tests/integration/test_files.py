@@ -120,6 +120,82 @@ class Output(unittest.TestCase):
         self.assertEqual(stat.S_IMODE(os.stat(out).st_mode), 0o664)
 
 
+class OutputModes(unittest.TestCase):
+    """Every file a person asks for gets 0666 less the umask, as any new file
+    would, not a fixed 0644: init, import and ledger export (its directory
+    too). Keys and databases stay 0600."""
+
+    def under(self, mask, *args, **kw):
+        old = os.umask(mask)
+        try:
+            return sg.run(*args, **kw)
+        finally:
+            os.umask(old)
+
+    def mode(self, path):
+        return stat.S_IMODE(os.stat(path).st_mode)
+
+    def test_init_and_import(self):
+        d = sg.scratch(self)
+        csv = os.path.join(d, "c.csv")
+        self.assertEqual(sg.run("assess", NEWS, "--format", "csv", "--output", csv).code, 0)
+        for mask, want in ((0o027, 0o640), (0o002, 0o664)):
+            init = os.path.join(d, "init-%o.yaml" % mask)
+            r = self.under(mask, "init", "--pattern", "1", "--output", init)
+            self.assertEqual(r.code, 0, r)
+            self.assertEqual(self.mode(init), want)
+            imp = os.path.join(d, "import-%o.yaml" % mask)
+            r = self.under(mask, "import", csv, "--output", imp)
+            self.assertEqual(r.code, 0, r)
+            self.assertEqual(self.mode(imp), want)
+
+    def test_ledger_export(self):
+        d = sg.scratch(self)
+        env = {"SAASGUARD_STATE_DIR": d, "SAASGUARD_LEDGER_KEY": os.path.join(d, "k", "l.key")}
+        db = os.path.join(d, "sg.db")
+        self.assertEqual(sg.run("ledger", "keygen", env=env).code, 0)
+        r = sg.run("attest", "III.1.1.1", "--note", "x", "--db", db, env=env)
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(self.mode(env["SAASGUARD_LEDGER_KEY"]), 0o600)
+        self.assertEqual(self.mode(db), 0o600)
+        for mask, want in ((0o027, 0o640), (0o002, 0o664)):
+            out = os.path.join(d, "export-%o" % mask, "sub")
+            r = self.under(mask, "ledger", "export", "--db", db, out, env=env)
+            self.assertEqual(r.code, 0, r)
+            self.assertEqual(self.mode(out), 0o777 & ~mask)
+            names = os.listdir(out)
+            self.assertIn("SHA256SUMS", names)
+            self.assertIn("head.sig", names)
+            for n in names:
+                self.assertEqual(self.mode(os.path.join(out, n)), want, n)
+
+    def test_ledger_export_refuses_symlink_fifo_device(self):
+        d = sg.scratch(self)
+        env = {"SAASGUARD_STATE_DIR": d, "SAASGUARD_LEDGER_KEY": os.path.join(d, "k", "l.key")}
+        db = os.path.join(d, "sg.db")
+        self.assertEqual(sg.run("ledger", "keygen", env=env).code, 0)
+        self.assertEqual(sg.run("attest", "III.1.1.1", "--note", "x", "--db", db,
+                                env=env).code, 0)
+        real = os.path.join(d, "real")
+        os.mkdir(real)
+        link = os.path.join(d, "link")
+        os.symlink(real, link)
+        fifo = os.path.join(d, "fifo")
+        os.mkfifo(fifo)
+        dev = "/dev/null"
+        if os.geteuid() == 0:
+            dev = os.path.join(d, "null")
+            os.mknod(dev, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        for target in (link, fifo, dev):
+            r = sg.run("ledger", "export", "--db", db, target, env=env, lang="en", timeout=20)
+            self.assertEqual(r.code, 2, r)
+            self.assertIn("not a directory", r.err)
+        self.assertTrue(os.path.islink(link))
+        self.assertEqual(os.listdir(real), [])
+        self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode))
+        self.assertTrue(stat.S_ISCHR(os.lstat(dev).st_mode))
+
+
 class LogLines(unittest.TestCase):
     """CR/LF in names never reach a log line unescaped (issue 16): a key in
     an error message, a check name in the daemon's log."""

@@ -34,6 +34,7 @@ def profile(path, nginx_url, smtp_port=None, hook_port=None, extra_checks="", mo
 monitor:
   confirm: 2
   retry_interval: 300ms
+  incident_window: 0s   # recovery at once (the tests wait for it)
 {monitor_extra}  checks:
     - {{name: web, kind: liveness, type: http, url: "{nginx_url}", expect_status: 200, interval: 1s, timeout: 1s}}
     - {{name: login, kind: fault, type: http, url: "{nginx_url}", expect_body: "ログイン", interval: 1s, timeout: 1s}}

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "hex.h"
 #include "ledger.h"
 #include "merkle.h"
 
@@ -85,6 +86,16 @@ static void test_ct_vectors(void **state)
 		assert_string_equal(hex, roots[i]);
 	}
 	merkle_unhex(roots[1], ref);
+	{
+		/* hex_encode: lowercase, both nibbles, NUL-terminated, n = 0 too */
+		static const unsigned char b[] = {0x00, 0x0a, 0xf0, 0xff, 0x5c};
+		char out[2 * sizeof(b) + 1];
+		memset(out, 'x', sizeof(out));
+		hex_encode(b, sizeof(b), out);
+		assert_string_equal(out, "000af0ff5c");
+		hex_encode(b, 0, out);
+		assert_string_equal(out, "");
+	}
 	merkle_unhex(roots[0], leaf);
 	assert_int_equal(merkle_unhex("zz", ref), -1);
 }

@@ -16,6 +16,7 @@
 #include "histogram.h"
 #include "monitor.h"
 #include "monitor_engine.h"
+#include "dynbuf.h"
 #include "monitor_config.h"
 #include "notify.h"
 #include "redact.h"
@@ -52,6 +53,26 @@ static void test_redact(void **state)
 	                "https://hooks.example.jp/x?token=***");
 	expect_redacted("not a url", NULL, "[URL]");
 	expect_redacted("http://user@h/", NULL, "http://***@h/");
+	{
+		/* exact names by default; REDACT_CONTAINS for names containing a word */
+		int red = -1;
+		char *got = redact_url_ex("http://h/?x-api-key=1&keyword=2", NULL, 0, &red);
+		assert_string_equal(got, "http://h/?x-api-key=1&keyword=2");
+		assert_int_equal(red, 0);
+		free(got);
+		got = redact_url_ex("http://h/?x-api-key=1&keyword=2&b=3", NULL, REDACT_CONTAINS,
+		                    &red);
+		assert_string_equal(got, "http://h/?x-api-key=***&keyword=***&b=3");
+		assert_int_equal(red, 1);
+		free(got);
+		got = redact_url_ex("http://u@h/", NULL, 0, &red);
+		assert_int_equal(red, 1);
+		free(got);
+		got = redact_url_ex("::", NULL, 0, &red);
+		assert_string_equal(got, "[URL]");
+		assert_int_equal(red, 1);
+		free(got);
+	}
 }
 
 static void test_full_month_up(void **state)
@@ -322,6 +343,85 @@ static void test_config(void **state)
 	                 SG_ERR_INPUT);
 }
 
+#define COMP_HEAD "service: {name: s, pattern: 2}\nmonitor:\n  checks:\n"
+
+static void test_components(void **state)
+{
+	struct monitor_config *cfg = NULL;
+	struct sg_error err;
+	struct dynbuf b = DYNBUF_INIT;
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	/* a component, a check of its own, depends_on by component and check */
+	assert_int_equal(
+	    load(COMP_HEAD "    - {name: db, kind: liveness, type: tcp, host: 127.0.0.1, port: 1}\n"
+	                   "    - {name: web, kind: liveness, type: http, url: 'http://x/', "
+	                   "component: 給与計算画面, depends_on: [db]}\n"
+	                   "    - {name: api, kind: fault, type: http, url: 'http://x/a', "
+	                   "component: 給与計算画面}\n"
+	                   "    - {name: lat, kind: performance, type: http, url: 'http://x/', "
+	                   "max_response_time: 1s, depends_on: [給与計算画面, db]}\n"
+	                   "  incident_window: 30s\n",
+	         &cfg, &err),
+	    SG_OK);
+	assert_string_equal(cfg->checks[0].component, "db"); /* its own component */
+	assert_string_equal(cfg->checks[1].component, "給与計算画面");
+	assert_int_equal(cfg->checks[1].ndep_checks, 1);
+	assert_int_equal(cfg->checks[1].dep_checks[0], 0);
+	assert_int_equal(cfg->checks[3].ndep_checks, 3); /* web, api, db */
+	assert_int_equal(cfg->checks[3].dep_checks[0], 1);
+	assert_int_equal(cfg->checks[3].dep_checks[1], 2);
+	assert_int_equal(cfg->checks[3].dep_checks[2], 0);
+	assert_true(cfg->incident_window_s == 30);
+	monitor_config_find_cycle(cfg, &b);
+	assert_int_equal(dynbuf_len(&b), 0);
+	monitor_config_free(cfg);
+	cfg = NULL;
+	/* the default window */
+	assert_int_equal(load(COMP_HEAD
+	                      "    - {name: a, kind: liveness, type: http, url: 'http://x/'}\n",
+	                      &cfg, &err),
+	                 SG_OK);
+	assert_true(cfg->incident_window_s == 120);
+	monitor_config_free(cfg);
+	cfg = NULL;
+	/* an unknown name: at the name */
+	assert_int_equal(load(COMP_HEAD
+	                      "    - {name: a, kind: liveness, type: http, url: 'http://x/', "
+	                      "depends_on: [nosuch]}\n",
+	                      &cfg, &err),
+	                 SG_ERR_INPUT);
+	assert_int_equal(err.line, 4);
+	assert_int_equal(err.col, 76);
+	assert_non_null(strstr(err.msg, "nosuch"));
+	/* a cycle through a component: named in the message */
+	assert_int_equal(load(COMP_HEAD
+	                      "    - {name: a, kind: liveness, type: http, url: 'http://x/', "
+	                      "depends_on: [c2]}\n"
+	                      "    - {name: b, kind: liveness, type: http, url: 'http://x/', "
+	                      "component: c2, depends_on: [c]}\n"
+	                      "    - {name: c, kind: liveness, type: http, url: 'http://x/', "
+	                      "depends_on: [a]}\n",
+	                      &cfg, &err),
+	                 SG_ERR_INPUT);
+	assert_int_equal(err.line, 4);
+	assert_non_null(strstr(err.msg, "a -> b -> c -> a"));
+	/* depending on one's own component is a cycle */
+	assert_int_equal(load(COMP_HEAD
+	                      "    - {name: a, kind: liveness, type: http, url: 'http://x/', "
+	                      "component: x, depends_on: [x]}\n",
+	                      &cfg, &err),
+	                 SG_ERR_INPUT);
+	assert_non_null(strstr(err.msg, "a -> a"));
+	/* the window's bounds */
+	assert_int_equal(load(COMP_HEAD
+	                      "    - {name: a, kind: liveness, type: http, url: 'http://x/'}\n"
+	                      "  incident_window: 2h\n",
+	                      &cfg, &err),
+	                 SG_ERR_INPUT);
+	dynbuf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +437,7 @@ int main(void)
 	    cmocka_unit_test(test_latency_buckets),
 	    cmocka_unit_test(test_days_and_times),
 	    cmocka_unit_test(test_config),
+	    cmocka_unit_test(test_components),
 	    cmocka_unit_test(test_redact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

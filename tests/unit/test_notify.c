@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <openssl/sha.h>
 
 #include "catalog.h"
 #include "fileio.h"
@@ -306,16 +307,22 @@ static void test_redact(void **state)
 {
 	char *r;
 	(void)state;
-	r = notify_channel_redact_url("https://u:p@hook.example.jp/x?token=s3cret&room=1");
+	r = notify_channel_redact_url("https://u:p@hook.example.jp/x?token=s3cret&room=1#frag");
 	assert_non_null(r);
-	assert_null(strstr(r, "s3cret"));
-	assert_null(strstr(r, "u:p"));
-	assert_non_null(strstr(r, "room=1"));
-	assert_non_null(strstr(r, "token=REDACTED"));
+	/* redact_url(), then "#" and 8 hex digits of the whole URL's SHA-256 */
+	assert_int_equal(strlen(r), strlen("https://***@hook.example.jp/x?token=***&room=1") + 9);
+	assert_int_equal(strncmp(r, "https://***@hook.example.jp/x?token=***&room=1#", 47), 0);
+	assert_null(strstr(r, "frag"));
+	free(r);
+	/* names that contain a secret word, too (webhook URLs are credentials) */
+	r = notify_channel_redact_url("https://hook.example.jp/x?X-Api-Key=k1&auth_code=c1&room=1");
+	assert_int_equal(
+	    strncmp(r, "https://hook.example.jp/x?X-Api-Key=***&auth_code=***&room=1#", 61), 0);
 	free(r);
 	r = notify_channel_redact_url("https://hook.example.jp/x?room=1");
 	assert_string_equal(r, "https://hook.example.jp/x?room=1");
 	free(r);
+	assert_null(notify_channel_redact_url("not a url"));
 }
 
 static void test_mime(void **state)
@@ -329,6 +336,19 @@ static void test_mime(void **state)
 	assert_non_null(strstr(dynbuf_ptr(&m), "From: =?UTF-8?B?"));
 	assert_non_null(strstr(dynbuf_ptr(&m), " <noreply@provider.example.jp>"));
 	assert_non_null(strstr(dynbuf_ptr(&m), "@provider.example.jp>\r\nMIME-Version"));
+	{
+		/* Message-ID: <seconds in hex>.<12 random hex digits>@domain> */
+		const char *id = strstr(dynbuf_ptr(&m), "Message-ID: <"), *dot, *at;
+		assert_non_null(id);
+		id += 13;
+		dot = strchr(id, '.');
+		at = strchr(id, '@');
+		assert_true(dot && at && dot < at);
+		assert_int_equal(at - dot - 1, 12);
+		for (const char *c = dot + 1; c < at; c++)
+			assert_non_null(strchr("0123456789abcdef", *c));
+		assert_int_equal(strtoll(id, NULL, 16), (long long)NOV1_JST);
+	}
 	assert_null(strstr(dynbuf_ptr(&m), "saasguard"));
 	assert_null(strstr(dynbuf_ptr(&m), "本文"));
 	dynbuf_reset(&m);
@@ -533,6 +553,20 @@ static void test_channel_requests(void **state)
 			found |= !strncmp(x->data, "X-Line-Retry-Key: ", 18) &&
 			         !strcmp(x->data + 18, key1);
 		assert_true(found);
+	}
+	{
+		/* the key is SHA-256("saasguard:ID:TO") as an RFC 4122 version 4 UUID */
+		unsigned char md[SHA256_DIGEST_LENGTH];
+		char seed[64], want[37];
+		snprintf(seed, sizeof(seed), "saasguard:%lld:%s", m.id, r.to);
+		SHA256((const unsigned char *)seed, strlen(seed), md);
+		md[6] = (unsigned char)((md[6] & 0x0f) | 0x40);
+		md[8] = (unsigned char)((md[8] & 0x3f) | 0x80);
+		snprintf(want, sizeof(want),
+		         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		         md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7], md[8], md[9],
+		         md[10], md[11], md[12], md[13], md[14], md[15]);
+		assert_string_equal(key1, want);
 	}
 	assert_string_equal(h.url, "http://127.0.0.1:9/v2/bot/message/push");
 	notify_http_release(&h);

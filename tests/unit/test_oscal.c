@@ -86,6 +86,9 @@ static void test_uuid(void **state)
 	oscal_uuid("x", b);
 	assert_string_equal(a, b);
 	assert_int_equal(a[14], '5');
+	/* RFC 4122 version 5 of "x" in saasguard's namespace, as Python's
+	 * uuid.uuid5() computes it: the digits and the dashes in their places. */
+	assert_string_equal(a, "01545e0d-47a9-5411-bc40-62045fa9a060");
 }
 
 int main(void)

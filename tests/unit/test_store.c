@@ -14,8 +14,10 @@
 #include <math.h>
 
 #include "ledger.h"
-#include "store_collect.h"
 #include "store.h"
+#include "store_collect.h"
+#include "store_ledger.h"
+#include "store_monitor.h"
 
 static char dir[] = "/tmp/sg-store-XXXXXX";
 static char path[300];
@@ -214,6 +216,78 @@ static void test_measurements_latest(void **state)
 	store_close(s);
 }
 
+/* store_monitor and store_ledger read through the store.h helpers: empty
+ * results, NULL columns, overlaps, and a failed step reported as an error
+ * naming what was read (the hand-rolled loops returned 0 and SG_OK). */
+static void test_module_queries(void **state)
+{
+	struct store *s;
+	struct sg_error err;
+	struct avail_interval *iv;
+	struct incident_row inc;
+	struct store_ledger_head head;
+	long long id, run, seq = -1, first = -1, end = -1;
+	size_t n;
+	double at = -1;
+	char st[16] = "x";
+	int confirmed = -1, found = -1;
+	(void)state;
+	char db[400], f[420];
+	memset(&err, 0, sizeof(err));
+	snprintf(db, sizeof(db), "%s/queries.sqlite", dir); /* a fresh store */
+	assert_int_equal(store_open(db, 0, &s, &err), SG_OK);
+	/* the ledger: empty */
+	assert_int_equal(store_ledger_next_seq(s, &seq, &err), SG_OK);
+	assert_int_equal(seq, 0);
+	assert_int_equal(store_ledger_seq_range(s, 0, 1000, &first, &end, &err), SG_OK);
+	assert_true(first == 0 && end == 0);
+	assert_int_equal(store_ledger_last_head(s, &head, &found, &err), SG_OK);
+	assert_int_equal(found, 0);
+	/* runs: none, then one stopped (its open intervals end at its last beat) */
+	assert_int_equal(store_monitor_close_time(s, 5000, &at, &err), SG_OK);
+	assert_float_equal(at, 5000, 0);
+	assert_int_equal(store_monitor_run_start(s, 1000, 42, &run, &err), SG_OK);
+	assert_int_equal(store_monitor_close_time(s, 1030, &at, &err), SG_OK);
+	assert_float_equal(at, 1030, 0); /* running */
+	assert_int_equal(store_monitor_run_stop(s, run, 1010, &err), SG_OK);
+	assert_int_equal(store_monitor_close_time(s, 1030, &at, &err), SG_OK);
+	assert_float_equal(at, 1010, 0);
+	/* intervals: none open, then an overlap left by a crash made disjoint */
+	assert_int_equal(store_monitor_check_upsert(s, "svc", "web", "liveness", "http",
+	                                            "http://127.0.0.1/", 60, NULL, 1000, &id, &err),
+	                 SG_OK);
+	assert_int_equal(store_monitor_open_interval(s, id, &run, st, &confirmed, &err), SG_OK);
+	assert_true(run == 0 && st[0] == 0 && confirmed == 0);
+	assert_int_equal(store_monitor_interval_open(s, id, "up", 1, 1000, &run, &err), SG_OK);
+	assert_int_equal(store_monitor_interval_open(s, id, "down", 0, 1100, &run, &err), SG_OK);
+	assert_int_equal(store_monitor_open_interval(s, id, &run, st, &confirmed, &err), SG_OK);
+	assert_string_equal(st, "down");
+	assert_int_equal(confirmed, 0);
+	assert_int_equal(store_monitor_intervals(s, id, 0, 2000, 1200, &iv, &n, &err), SG_OK);
+	assert_int_equal(n, 2);
+	assert_true(iv[0].state == AVAIL_UP && iv[0].start == 1000 && iv[0].end == 1100);
+	assert_true(iv[1].state == AVAIL_DOWN && iv[1].end == 1200 && !iv[1].confirmed);
+	free(iv);
+	assert_int_equal(store_monitor_last_result(s, id, &at, &err), SG_OK);
+	assert_float_equal(at, 0, 0);
+	assert_int_equal(store_monitor_incident_get(s, 99, &inc, &err), SG_ERR_NOT_FOUND);
+	/* A step that fails: a temporary view shadows the table. */
+	assert_int_equal(store_exec(s,
+	                            "CREATE TEMP VIEW check_results AS SELECT 1 AS check_id, "
+	                            "abs(-9223372036854775807 - 1) AS at",
+	                            &err),
+	                 SG_OK);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(store_monitor_last_result(s, 1, &at, &err), SG_ERR_DB);
+	assert_non_null(strstr(err.msg, "last result"));
+	assert_int_equal(store_exec(s, "DROP VIEW temp.check_results", &err), SG_OK);
+	store_close(s);
+	for (int i = 0; i < 3; i++) {
+		snprintf(f, sizeof(f), "%s%s", db, (const char *[]){"", "-wal", "-shm"}[i]);
+		unlink(f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +298,7 @@ int main(void)
 	    cmocka_unit_test(test_entry_text_canonical),
 	    cmocka_unit_test(test_measurements_latest),
 	    cmocka_unit_test(test_helpers),
+	    cmocka_unit_test(test_module_queries),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
