@@ -34,6 +34,11 @@ const char *const ledger_events_types[] = {
     "maintenance_ended",
     "web_login",
     "web_logout",
+    "web_user_added",
+    "web_user_password_changed",
+    "web_user_removed",
+    "web_token_added",
+    "web_token_revoked",
     NULL,
 };
 
@@ -62,6 +67,11 @@ static const char *const labels_ja[] = {
     "保守終了の通知",
     "Web ログイン",
     "Web ログアウト",
+    "Web ユーザーの追加",
+    "Web ユーザーのパスワード変更",
+    "Web ユーザーの削除",
+    "API トークンの発行",
+    "API トークンの失効",
 };
 static const char *const labels_en[] = {
     "assessment",
@@ -86,6 +96,11 @@ static const char *const labels_en[] = {
     "maintenance end notice",
     "web login",
     "web logout",
+    "web user added",
+    "web user password changed",
+    "web user removed",
+    "API token added",
+    "API token revoked",
 };
 _Static_assert(sizeof(labels_ja) / sizeof(labels_ja[0]) ==
                    sizeof(ledger_events_types) / sizeof(ledger_events_types[0]) - 1,
@@ -145,19 +160,20 @@ enum sg_code ledger_events_assessment(struct store *s, const char *profile_path,
 }
 
 enum sg_code ledger_events_attestation(struct store *s, const char *control, const char *note,
-                                       const char *by,
+                                       const char *by, const char *via,
                                        const struct ledger_events_evidence *evidence, size_t n,
                                        long long *seq, struct sg_error *err)
 {
 	json_t *files = json_array();
 
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(files, json_pack("{s:s,s:s,s:I}", "file", evidence[i].file,
-		                                       "sha256", evidence[i].sha256_hex, "bytes",
-		                                       (json_int_t)evidence[i].bytes));
+		json_array_append_new(
+		    files, json_pack("{s:s,s:s,s:I,s:s*}", "file", evidence[i].file, "sha256",
+		                     evidence[i].sha256_hex, "bytes", (json_int_t)evidence[i].bytes,
+		                     "name", evidence[i].name));
 	return put(s, "attestation",
-	           json_pack("{s:s,s:s,s:s,s:o}", "control", control, "note", note, "by", by,
-	                     "evidence", files),
+	           json_pack("{s:s,s:s,s:s,s:o,s:s*}", "control", control, "note", note, "by", by,
+	                     "evidence", files, "via", via),
 	           seq, err);
 }
 
@@ -197,11 +213,13 @@ enum sg_code ledger_events_monitor_started(struct store *s, long long run, const
 }
 
 enum sg_code ledger_events_monitor_stopped(struct store *s, long long run, const char *service,
-                                           long long probes, struct sg_error *err)
+                                           long long probes, long long lost_results,
+                                           struct sg_error *err)
 {
 	return put(s, "monitor_stopped",
-	           json_pack("{s:I,s:s,s:I}", "run", (json_int_t)run, "service", service, "probes",
-	                     (json_int_t)probes),
+	           json_pack("{s:I,s:s,s:I,s:I}", "run", (json_int_t)run, "service", service,
+	                     "probes", (json_int_t)probes, "lost_results",
+	                     (json_int_t)lost_results),
 	           NULL, err);
 }
 
@@ -267,11 +285,13 @@ enum sg_code ledger_events_monitor_measurements(struct store *s, const char *ser
 
 enum sg_code ledger_events_followup_recorded(struct store *s, long long incident,
                                              const char *message, double delay_s,
-                                             long long recipients, struct sg_error *err)
+                                             long long recipients, const char *by,
+                                             struct sg_error *err)
 {
 	return put(s, "followup_recorded",
-	           json_pack("{s:I,s:s,s:f,s:I}", "incident", (json_int_t)incident, "message",
-	                     message, "delay_s", delay_s, "recipients", (json_int_t)recipients),
+	           json_pack("{s:I,s:s,s:f,s:I,s:s*}", "incident", (json_int_t)incident, "message",
+	                     message, "delay_s", delay_s, "recipients", (json_int_t)recipients,
+	                     "by", by),
 	           NULL, err);
 }
 
@@ -402,6 +422,41 @@ enum sg_code ledger_events_web_logout(struct store *s, const char *user, struct 
 	return put(s, "web_logout", json_pack("{s:s}", "user", user), NULL, err);
 }
 
+enum sg_code ledger_events_web_user_added(struct store *s, const char *user, const char *role,
+                                          const char *by, struct sg_error *err)
+{
+	return put(s, "web_user_added",
+	           json_pack("{s:s,s:s,s:s}", "user", user, "role", role, "by", by), NULL, err);
+}
+
+enum sg_code ledger_events_web_user_password_changed(struct store *s, const char *user,
+                                                     const char *by, struct sg_error *err)
+{
+	return put(s, "web_user_password_changed", json_pack("{s:s,s:s}", "user", user, "by", by),
+	           NULL, err);
+}
+
+enum sg_code ledger_events_web_user_removed(struct store *s, const char *user, const char *by,
+                                            struct sg_error *err)
+{
+	return put(s, "web_user_removed", json_pack("{s:s,s:s}", "user", user, "by", by), NULL,
+	           err);
+}
+
+enum sg_code ledger_events_web_token_added(struct store *s, const char *token, const char *role,
+                                           const char *by, struct sg_error *err)
+{
+	return put(s, "web_token_added",
+	           json_pack("{s:s,s:s,s:s}", "token", token, "role", role, "by", by), NULL, err);
+}
+
+enum sg_code ledger_events_web_token_revoked(struct store *s, const char *token, const char *by,
+                                             struct sg_error *err)
+{
+	return put(s, "web_token_revoked", json_pack("{s:s,s:s}", "token", token, "by", by), NULL,
+	           err);
+}
+
 /* ---- the index for people ---- */
 
 static const char *str(json_t *p, const char *key)
@@ -511,6 +566,23 @@ char *ledger_events_summary(const char *type, json_t *p, int lang)
 		               str(p, "user"), str(p, "role"), str(p, "address"));
 	if (!strcmp(type, "web_logout"))
 		return xstrfmt(en ? "%s logged out" : "%s がログアウト", str(p, "user"));
+	if (!strcmp(type, "web_user_added"))
+		return xstrfmt(en ? "user %s (%s) added by %s" : "ユーザー %s（%s）を %s が追加",
+		               str(p, "user"), str(p, "role"), str(p, "by"));
+	if (!strcmp(type, "web_user_password_changed"))
+		return xstrfmt(en ? "password of %s changed by %s"
+		                  : "ユーザー %s のパスワードを %s が変更",
+		               str(p, "user"), str(p, "by"));
+	if (!strcmp(type, "web_user_removed"))
+		return xstrfmt(en ? "user %s removed by %s" : "ユーザー %s を %s が削除",
+		               str(p, "user"), str(p, "by"));
+	if (!strcmp(type, "web_token_added"))
+		return xstrfmt(en ? "API token %s (%s) added by %s"
+		                  : "API トークン %s（%s）を %s が発行",
+		               str(p, "token"), str(p, "role"), str(p, "by"));
+	if (!strcmp(type, "web_token_revoked"))
+		return xstrfmt(en ? "API token %s revoked by %s" : "API トークン %s を %s が失効",
+		               str(p, "token"), str(p, "by"));
 	raw = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
 	out = xstrdup(raw ? raw : "");
 	free(raw);

@@ -39,14 +39,19 @@ enum sg_code ledger_events_assessment(struct store *s, const char *profile_path,
                                       const char *service, int pattern, json_t *summary,
                                       struct sg_error *err);
 
+/* name: the file's name as the user gave it (the web's upload), or NULL
+ * (the CLI: file is that name), then the payload has no "name". */
 struct ledger_events_evidence {
 	const char *file;
 	const char *sha256_hex;
 	long long bytes;
+	const char *name;
 };
-/* `attest`: who attested what, with the evidence files' digests. */
+/* `attest` and the web's attest form: who attested what, with the evidence
+ * files' digests. via: where it came from ("web"), or NULL (the CLI), then
+ * the payload has no "via". */
 enum sg_code ledger_events_attestation(struct store *s, const char *control, const char *note,
-                                       const char *by,
+                                       const char *by, const char *via,
                                        const struct ledger_events_evidence *evidence, size_t n,
                                        long long *seq, struct sg_error *err);
 
@@ -65,8 +70,10 @@ enum sg_code ledger_events_monitor_started(struct store *s, long long run, const
                                            const unsigned char profile_sha256[LEDGER_HASH_LEN],
                                            int pattern, long long checks, int once,
                                            struct sg_error *err);
+/* lost_results: results dropped while the store could not be written. */
 enum sg_code ledger_events_monitor_stopped(struct store *s, long long run, const char *service,
-                                           long long probes, struct sg_error *err);
+                                           long long probes, long long lost_results,
+                                           struct sg_error *err);
 enum sg_code ledger_events_check_state(struct store *s, const char *service, const char *check,
                                        long long check_id, const char *kind, const char *from,
                                        const char *to, int confirmed, double at, const char *detail,
@@ -90,9 +97,12 @@ enum sg_code ledger_events_incident_resolved(struct store *s, long long id, cons
 /* values: the measured values written (borrowed). */
 enum sg_code ledger_events_monitor_measurements(struct store *s, const char *service, double from,
                                                 double to, json_t *values, struct sg_error *err);
+/* `incident followup` and the web's follow-up form. by: the web user who
+ * sent it, or NULL (the CLI), then the payload has no "by". */
 enum sg_code ledger_events_followup_recorded(struct store *s, long long incident,
                                              const char *message, double delay_s,
-                                             long long recipients, struct sg_error *err);
+                                             long long recipients, const char *by,
+                                             struct sg_error *err);
 
 /* Notifications (notify.c). error may be NULL; channel is email, webhook or
  * a chat channel's name. */
@@ -140,5 +150,18 @@ enum sg_code ledger_events_maintenance_ended(struct store *s, const char *servic
 enum sg_code ledger_events_web_login(struct store *s, const char *user, const char *role,
                                      const char *address, struct sg_error *err);
 enum sg_code ledger_events_web_logout(struct store *s, const char *user, struct sg_error *err);
+
+/* Accounts (`user`, `token`). by: who ran the command. token: its name,
+ * never the secret. */
+enum sg_code ledger_events_web_user_added(struct store *s, const char *user, const char *role,
+                                          const char *by, struct sg_error *err);
+enum sg_code ledger_events_web_user_password_changed(struct store *s, const char *user,
+                                                     const char *by, struct sg_error *err);
+enum sg_code ledger_events_web_user_removed(struct store *s, const char *user, const char *by,
+                                            struct sg_error *err);
+enum sg_code ledger_events_web_token_added(struct store *s, const char *token, const char *role,
+                                           const char *by, struct sg_error *err);
+enum sg_code ledger_events_web_token_revoked(struct store *s, const char *token, const char *by,
+                                             struct sg_error *err);
 
 #endif

@@ -21,7 +21,7 @@
 #include <uv.h>
 
 #include "curluv.h"
-#include "ledger.h"
+#include "ledger_events.h"
 #include "monitor.h"
 #include "monitor_engine.h"
 #include "monitor_writer.h"
@@ -66,7 +66,6 @@ static void finalize(struct monitor *m)
 {
 	struct sg_error err, werr;
 	double now = timeutil_now();
-	json_t *j;
 
 	memset(&err, 0, sizeof(err));
 	memset(&werr, 0, sizeof(werr));
@@ -101,17 +100,15 @@ static void finalize(struct monitor *m)
 		goto bad;
 	if (store_begin(m->s, &err))
 		goto bad;
-	j = json_pack("{s:I,s:s,s:I,s:I}", "run", (json_int_t)m->run_id, "service", m->cfg->service,
-	              "probes", (json_int_t)m->probes, "lost_results", (json_int_t)m->lost);
 	/* Open intervals stay open: availability ends them at this run's last
 	 * heartbeat, and the next run continues them if it keeps the schedule. */
 	if (store_monitor_run_stop(m->s, m->run_id, now, &err) ||
-	    ledger_append(m->s, "monitor_stopped", j, NULL, &err) || store_commit(m->s, &err)) {
-		json_decref(j);
+	    ledger_events_monitor_stopped(m->s, m->run_id, m->cfg->service, m->probes, m->lost,
+	                                  &err) ||
+	    store_commit(m->s, &err)) {
 		store_rollback(m->s);
 		goto bad;
 	}
-	json_decref(j);
 	monitor_jobs_seal(m, 1);
 	return;
 bad:
@@ -285,8 +282,6 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	struct monitor *m = xcalloc(1, sizeof(*m));
 	double now = timeutil_now(), prev_seen = 0, t0 = timeutil_monotonic_ms();
 	enum sg_code rc;
-	json_t *j;
-	char hex[65];
 	void *jobcfg = NULL;
 	struct store *writer_store = opts->writer_store;
 
@@ -314,14 +309,10 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 		store_rollback(s);
 		goto out;
 	}
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", m->profile_sha256[i]);
-	j = json_pack("{s:I,s:s,s:s,s:s,s:i,s:I,s:b}", "run", (json_int_t)m->run_id, "service",
-	              m->cfg->service, "profile", profile_path, "profile_sha256", hex, "pattern",
-	              m->cfg->pattern, "checks", (json_int_t)m->cfg->nchecks, "once", opts->once);
-	rc = ledger_append(s, "monitor_started", j, NULL, err);
-	json_decref(j);
-	if (rc || (rc = store_commit(s, err))) {
+	if ((rc = ledger_events_monitor_started(s, m->run_id, m->cfg->service, profile_path,
+	                                        m->profile_sha256, m->cfg->pattern,
+	                                        (long long)m->cfg->nchecks, opts->once, err)) ||
+	    (rc = store_commit(s, err))) {
 		store_rollback(s);
 		goto out;
 	}

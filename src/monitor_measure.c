@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "availability.h"
-#include "ledger.h"
+#include "ledger_events.h"
 #include "store_collect.h"
 #include "store_monitor.h"
 #include "timeutil.h"
@@ -168,12 +168,8 @@ enum sg_code monitor_measure_write(struct store *s, const struct monitor_config 
 			rc = put(s, cfg, cat, "III.2.1.1.a", "availability", av.percent, 1,
 			         av.percent >= 0, ev, now, log, err);
 	}
-	if (!rc) {
-		json_t *j = json_pack("{s:s,s:f,s:f,s:O}", "service", cfg->service, "from", from,
-		                      "to", now, "values", log);
-		rc = ledger_append(s, "monitor_measurements", j, NULL, err);
-		json_decref(j);
-	}
+	if (!rc)
+		rc = ledger_events_monitor_measurements(s, cfg->service, from, now, log, err);
 	if (rc)
 		store_rollback(s);
 	else

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "availability.h"
-#include "ledger.h"
+#include "ledger_events.h"
 #include "notify.h"
 #include "store_monitor.h"
 #include "timeutil.h"
@@ -71,13 +71,9 @@ static enum sg_code ledger_state(struct monitor *m, struct check_rt *c, const ch
                                  const char *to, int confirmed, double at, const char *why,
                                  struct sg_error *err)
 {
-	json_t *j = json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:b,s:f,s:s}", "service", m->cfg->service,
-	                      "check", c->def->name, "check_id", (json_int_t)c->id, "kind",
-	                      monitor_config_kind_name(c->def->kind), "from", from, "to", to,
-	                      "confirmed", confirmed, "at", at, "detail", why ? why : "");
-	enum sg_code rc = ledger_append(m->s, "check_state", j, NULL, err);
-	json_decref(j);
-	return rc;
+	return ledger_events_check_state(m->s, m->cfg->service, c->def->name, c->id,
+	                                 monitor_config_kind_name(c->def->kind), from, to,
+	                                 confirmed, at, why, err);
 }
 
 static double ref_seconds(const struct catalog *cat, const char *item, int pattern)
@@ -123,8 +119,8 @@ static enum sg_code open_incident(struct monitor *m, struct check_rt *c, double 
 	enum check_kind kind = incident_kind_of(c);
 	struct incident_row r;
 	struct notify_incident v;
+	struct ledger_events_incident e;
 	enum sg_code rc;
-	json_t *j;
 
 	memset(&r, 0, sizeof(r));
 	r.service = m->cfg->service;
@@ -160,13 +156,20 @@ static enum sg_code open_incident(struct monitor *m, struct check_rt *c, double 
 	}
 	if (rc)
 		return rc;
-	j = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:f,s:f,s:s,s:b}", "incident",
-	              (json_int_t)r.id, "service", r.service, "check", d->name, "target", d->target,
-	              "kind", r.kind, "item", r.item_id, "started_at", r.started_at, "detected_at",
-	              now, "notify_deadline_s", r.notify_deadline_s, "followup_deadline_s",
-	              r.followup_deadline_s, "summary", summary, "muted", r.muted);
-	rc = ledger_append(m->s, "incident_opened", j, NULL, err);
-	json_decref(j);
+	memset(&e, 0, sizeof(e));
+	e.id = r.id;
+	e.service = r.service;
+	e.check = d->name;
+	e.target = d->target;
+	e.kind = r.kind;
+	e.item = r.item_id;
+	e.summary = summary;
+	e.started_at = r.started_at;
+	e.detected_at = now;
+	e.notify_deadline_s = r.notify_deadline_s;
+	e.followup_deadline_s = r.followup_deadline_s;
+	e.muted = r.muted;
+	rc = ledger_events_incident_opened(m->s, &e, err);
 	if (!rc && !r.muted && m->ncfg) {
 		notify_incident_of(&r, &v);
 		rc = notify_enqueue(m->s, m->ncfg, NOTIFY_INCIDENT_OPEN, &v, NULL, err);
@@ -182,15 +185,12 @@ static enum sg_code resolve_incident(struct monitor *m, long long id, double at,
 	struct incident_row r;
 	struct notify_incident v;
 	enum sg_code rc;
-	json_t *j;
 
 	if ((rc = store_monitor_incident_resolve(m->s, id, at, err)) ||
 	    (rc = store_monitor_incident_get(m->s, id, &r, err)))
 		return rc;
-	j = json_pack("{s:I,s:s,s:s,s:f,s:f}", "incident", (json_int_t)r.id, "service", r.service,
-	              "check", r.check_name, "resolved_at", at, "duration_s", at - r.started_at);
-	rc = ledger_append(m->s, "incident_resolved", j, NULL, err);
-	json_decref(j);
+	rc = ledger_events_incident_resolved(m->s, r.id, r.service, r.check_name, at,
+	                                     at - r.started_at, err);
 	if (!rc && !r.muted && m->ncfg) {
 		notify_incident_of(&r, &v);
 		rc = notify_enqueue(m->s, m->ncfg, NOTIFY_INCIDENT_RESOLVED, &v, NULL, err);

@@ -10,7 +10,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
-#include "ledger.h"
+#include "ledger_events.h"
 #include "monitor_writer.h"
 #include "store.h"
 #include "store_monitor.h"
@@ -62,23 +62,15 @@ static void wlog(struct monitor_writer *w, const char *fmt, ...)
 
 static enum sg_code write_digest(struct monitor_writer *w, double now, struct sg_error *err)
 {
-	unsigned char md[32];
-	char hex[65];
+	unsigned char md[LEDGER_HASH_LEN];
 	unsigned int len = 0;
-	json_t *j;
 	enum sg_code rc;
 
 	if (!w->digest_count)
 		return SG_OK;
 	EVP_DigestFinal_ex(w->digest, md, &len);
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	j = json_pack("{s:s,s:I,s:I,s:I,s:I,s:s,s:f}", "service", w->service, "first_result",
-	              (json_int_t)w->digest_first, "last_result", (json_int_t)w->digest_last,
-	              "count", (json_int_t)w->digest_count, "failures", (json_int_t)w->digest_fail,
-	              "sha256", hex, "at", now);
-	rc = ledger_append(w->s, "check_results_digest", j, NULL, err);
-	json_decref(j);
+	rc = ledger_events_check_results_digest(w->s, w->service, w->digest_first, w->digest_last,
+	                                        w->digest_count, w->digest_fail, md, now, err);
 	EVP_DigestInit_ex(w->digest, EVP_sha256(), NULL);
 	w->digest_count = w->digest_fail = 0;
 	w->last_digest = now;

@@ -16,7 +16,7 @@
 #include "curluv.h"
 #include "fileio.h"
 #include "hex.h"
-#include "ledger.h"
+#include "ledger_events.h"
 #include "notify.h"
 #include "notify_channels.h"
 #include "notify_template.h"
@@ -1357,7 +1357,6 @@ static enum sg_code enqueue_one(struct store *s, long long incident_id, const ch
 	struct notification_row row;
 	long long id = 0;
 	enum sg_code rc;
-	json_t *j;
 
 	memset(&row, 0, sizeof(row));
 	row.incident_id = incident_id;
@@ -1374,12 +1373,8 @@ static enum sg_code enqueue_one(struct store *s, long long incident_id, const ch
 	row.next_attempt_at = now;
 	if ((rc = store_monitor_notification_insert(s, &row, &id, err)))
 		return rc;
-	j = json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:s}", "notification", (json_int_t)id, "incident",
-	              (json_int_t)incident_id, "purpose", purpose, "audience", audience, "channel",
-	              notify_channel_name(r->ch), "recipient", r->key, "subject", subject);
-	rc = ledger_append(s, "notification_queued", j, NULL, err);
-	json_decref(j);
-	return rc;
+	return ledger_events_notification_queued(s, id, incident_id, purpose, audience,
+	                                         notify_channel_name(r->ch), r->key, subject, err);
 }
 
 enum sg_code notify_enqueue(struct store *s, const struct notify_config *cfg,
@@ -1682,41 +1677,31 @@ static void record_attempt(struct notify *n, struct delivery *d, int ok, const c
 	double now = timeutil_now();
 	double next = now + notify_backoff(d->row.attempts + 1, n->cfg->retry_initial,
 	                                   n->cfg->retry_max, (double)rand() / RAND_MAX);
-	json_t *j;
 
 	memset(&err, 0, sizeof(err));
 	err.lang = 1;
-	j = json_pack("{s:I,s:I,s:b,s:s?,s:f}", "notification", (json_int_t)d->row.id, "attempt",
-	              (json_int_t)(d->row.attempts + 1), "ok", ok, "error", ok ? NULL : error,
-	              "seconds", now - d->started);
 	if (store_begin(n->s, &err) ||
 	    store_monitor_notification_attempted(n->s, d->row.id, now, ok, error, next, &err) ||
-	    ledger_append(n->s, "notification_attempt", j, NULL, &err)) {
+	    ledger_events_notification_attempt(n->s, d->row.id, d->row.attempts + 1, ok, error,
+	                                       now - d->started, &err)) {
 		store_rollback(n->s);
 		logf_(n, "notify: cannot record attempt %lld: %s", d->row.id, err.msg);
 	} else {
 		if (ok) {
-			json_t *merged = json_array();
-			for (size_t i = 0; i < d->nmerged; i++) {
-				json_array_append_new(merged, json_integer(d->merged[i]));
+			for (size_t i = 0; i < d->nmerged; i++)
 				if (store_notify_merged(n->s, d->merged[i], d->row.id, now, &err))
 					logf_(n, "notify: %s", err.msg);
-			}
 			/* since_created_s and the deadline stay those of this message:
 			 * a merged first notice is measured as late as it was. */
-			json_t *k = json_pack(
-			    "{s:I,s:I,s:s,s:s,s:f,s:f,s:o}", "notification", (json_int_t)d->row.id,
-			    "incident", (json_int_t)d->row.incident_id, "purpose", d->row.purpose,
-			    "recipient", d->row.recipient, "delivered_at", now, "since_created_s",
-			    now - d->row.created_at, "merged", merged);
-			if (ledger_append(n->s, "notification_delivered", k, NULL, &err))
+			if (ledger_events_notification_delivered(
+			        n->s, d->row.id, d->row.incident_id, d->row.purpose,
+			        d->row.recipient, now, now - d->row.created_at, d->merged,
+			        d->nmerged, &err))
 				logf_(n, "notify: ledger: %s", err.msg);
-			json_decref(k);
 		}
 		if (store_commit(n->s, &err))
 			logf_(n, "notify: cannot record attempt %lld: %s", d->row.id, err.msg);
 	}
-	json_decref(j);
 	if (ok)
 		logf_(n, "notify: delivered %s #%lld to %s%s", d->row.purpose, d->row.id,
 		      d->row.recipient, d->nmerged ? " (merged with its recovery)" : "");
@@ -1817,7 +1802,6 @@ static void merge_if_recovered(struct notify *n, struct delivery *d,
 	if (ir.resolved_at > 0 &&
 	    !store_notify_pending_ids(n->s, ir.id, d->row.recipient, "incident_resolved",
 	                              &d->merged, &d->nmerged, &err)) {
-		json_t *j = NULL;
 		int same;
 		render_named(n->cfg, "recovered_merged", notify_incident_of(&ir, &v), NULL,
 		             d->row.audience, d->row.lang, r ? r->name : NULL, &subj, &body);
@@ -1825,17 +1809,15 @@ static void merge_if_recovered(struct notify *n, struct delivery *d,
 		       !strcmp(d->row.subject, dynbuf_ptr(&subj)) &&
 		       !strcmp(d->row.body, dynbuf_ptr(&body));
 		/* The rewrite is recorded: an auditor sees what went out and why. */
-		if (!same)
-			j = json_pack("{s:I,s:I,s:s,s:s}", "notification", (json_int_t)d->row.id,
-			              "incident", (json_int_t)ir.id, "reason",
-			              "recovered before the first notice was delivered", "subject",
-			              dynbuf_ptr(&subj));
 		if (same) {
 			/* rewritten by an earlier attempt */
 		} else if (!store_begin(n->s, &err) &&
 		           !store_notify_rewrite(n->s, d->row.id, dynbuf_ptr(&subj),
 		                                 dynbuf_ptr(&body), &err) &&
-		           !ledger_append(n->s, "notification_rewritten", j, NULL, &err) &&
+		           !ledger_events_notification_rewritten(
+		               n->s, d->row.id, ir.id,
+		               "recovered before the first notice was delivered", dynbuf_ptr(&subj),
+		               &err) &&
 		           !store_commit(n->s, &err)) {
 			free(d->row.subject);
 			free(d->row.body);
@@ -1849,7 +1831,6 @@ static void merge_if_recovered(struct notify *n, struct delivery *d,
 			d->merged = NULL;
 			d->nmerged = 0;
 		}
-		json_decref(j);
 	}
 	dynbuf_release(&subj);
 	dynbuf_release(&body);
@@ -2218,28 +2199,25 @@ void notify_free(struct notify *n)
 
 enum sg_code notify_followup_record(struct store *s, const struct notify_config *cfg,
                                     long long incident_id, const char *message, double now,
-                                    long long *followup_id, struct sg_error *err)
+                                    const char *by, long long *followup_id, struct sg_error *err)
 {
 	struct incident_row r;
 	struct notify_incident v;
 	enum sg_code rc;
-	json_t *j;
 
 	memset(&r, 0, sizeof(r));
 	if ((rc = store_monitor_incident_get(s, incident_id, &r, err)))
 		return rc;
 	notify_incident_of(&r, &v);
 	v.item_id = "III.1.1.8";
-	j = json_pack("{s:I,s:s,s:f,s:I}", "incident", (json_int_t)incident_id, "message", message,
-	              "delay_s", now - r.detected_at, "recipients",
-	              (json_int_t)notify_config_recipients(cfg, "admin_contacts"));
 	if ((rc = store_begin(s, err)) ||
 	    (rc = store_monitor_followup_insert(s, incident_id, now, message, followup_id, err)) ||
-	    (rc = ledger_append(s, "followup_recorded", j, NULL, err)) ||
+	    (rc = ledger_events_followup_recorded(
+	         s, incident_id, message, now - r.detected_at,
+	         (long long)notify_config_recipients(cfg, "admin_contacts"), by, err)) ||
 	    (rc = notify_enqueue(s, cfg, NOTIFY_FOLLOWUP, &v, message, err)) ||
 	    (rc = store_commit(s, err)))
 		store_rollback(s);
-	json_decref(j);
 	store_monitor_incident_row_release(&r);
 	return rc;
 }

@@ -177,9 +177,11 @@ double notify_backoff(int attempts, double initial, double max, double r);
 /* Records a follow-up report (III.1.1.8) of an incident: the text in
  * followups, followup_recorded in the ledger and one message per admin
  * contact in the outbox, in one transaction; the running monitor delivers
- * them. */
+ * them. `incident followup` and the web's follow-up form both call it; by
+ * is the web user who sent it (the ledger entry's "by"), NULL from the CLI.
+ * SG_ERR_NOT_FOUND when there is no such incident. */
 enum sg_code notify_followup_record(struct store *s, const struct notify_config *cfg,
                                     long long incident_id, const char *message, double now,
-                                    long long *followup_id, struct sg_error *err);
+                                    const char *by, long long *followup_id, struct sg_error *err);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "assess.h"
 #include "fileio.h"
+#include "ledger_events.h"
 #include "ledger_key.h"
 #include "ledger_verify.h"
 #include "measured.h"
@@ -323,7 +324,6 @@ static enum sg_code deliver_one(struct store *s, const struct catalog *cat, cons
 	struct store_report_delivery_rec rec;
 	char *name = report_job_file_name(p->service.name, period->label, a);
 	enum sg_code rc;
-	json_t *j;
 
 	memset(out, 0, sizeof(*out));
 	out->audience = a;
@@ -370,21 +370,17 @@ static enum sg_code deliver_one(struct store *s, const struct catalog *cat, cons
 	rec.sha256 = out->sha256;
 	rec.recipients = out->recipients;
 	rec.at = now;
-	j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s}", "service", p->service.name, "period",
-	              period->label, "audience", report_audience_name(a), "recipients_group", group,
-	              "path", out->path, "sha256", out->sha256, "recipients",
-	              (json_int_t)out->recipients, "subject", dynbuf_ptr(&subject));
 	if ((rc = store_begin(s, err)))
-		goto out_j;
+		goto out;
 	if ((nc && (rc = notify_enqueue_report(s, nc, &nr, err))) ||
 	    (rc = store_report_delivered_add(s, &rec, err)) ||
-	    (rc = ledger_append(s, "report_mailed", j, NULL, err))) {
+	    (rc = ledger_events_report_mailed(
+	         s, p->service.name, period->label, report_audience_name(a), group, out->path,
+	         out->sha256, out->recipients, dynbuf_ptr(&subject), err))) {
 		store_rollback(s);
-		goto out_j;
+		goto out;
 	}
 	rc = store_commit(s, err);
-out_j:
-	json_decref(j);
 out:
 	dynbuf_release(&subject);
 	dynbuf_release(&body);

@@ -8,7 +8,7 @@
 
 #include "fileio.h"
 #include "hex.h"
-#include "ledger.h"
+#include "ledger_events.h"
 #include "report_html.h"
 #include "report_json.h"
 #include "report_pdf.h"
@@ -36,10 +36,9 @@ enum sg_code report_render_generate(struct store *s, const struct report_request
 {
 	struct report r;
 	struct dynbuf out = DYNBUF_INIT;
-	unsigned char md[32];
+	unsigned char md[LEDGER_HASH_LEN];
 	unsigned int mdlen = 0;
 	char hex[65];
-	json_t *payload;
 	enum sg_code rc;
 
 	if ((rc = report_build(s, req, &r, err)))
@@ -48,33 +47,30 @@ enum sg_code report_render_generate(struct store *s, const struct report_request
 	if (rc)
 		goto out;
 	EVP_Digest(dynbuf_ptr(&out), dynbuf_len(&out), md, &mdlen, EVP_sha256(), NULL);
-	hex_encode(md, 32, hex);
-	payload = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:I}", "service", r.service, "pattern",
-	                    r.pattern, "period", r.period.label, "audience",
-	                    report_audience_name(r.audience), "format", report_format_name(fmt),
-	                    "path", path, "sha256", hex, "bytes", (json_int_t)dynbuf_len(&out));
-	json_object_set_new(payload, "lang", json_string(r.lang == SG_LANG_EN ? "en" : "ja"));
+	hex_encode(md, LEDGER_HASH_LEN, hex);
 	/* The write transaction never waits on the output: a file is written
 	 * (atomically) before it, standard output after it, so a slow reader of
 	 * a pipe never holds the store's write lock and stalls the monitor. */
 	if (strcmp(path, "-") &&
 	    (rc = fileio_write_atomic(path, dynbuf_ptr(&out), dynbuf_len(&out), 0666, 0, err)))
-		goto out_payload;
-	if ((rc = store_begin(s, err)) || (rc = ledger_append(s, "report", payload, NULL, err)) ||
+		goto out;
+	if ((rc = store_begin(s, err)) ||
+	    (rc = ledger_events_report(s, r.service, r.pattern, r.period.label,
+	                               report_audience_name(r.audience), report_format_name(fmt),
+	                               path, md, (long long)dynbuf_len(&out),
+	                               r.lang == SG_LANG_EN ? "en" : "ja", err)) ||
 	    (rc = store_commit(s, err))) {
 		store_rollback(s);
 		/* The ledger does not record it, so the file must not stand. */
 		if (strcmp(path, "-"))
 			unlink(path);
-		goto out_payload;
+		goto out;
 	}
 	if (!strcmp(path, "-") &&
 	    (rc = fileio_write_atomic(path, dynbuf_ptr(&out), dynbuf_len(&out), 0666, 0, err)))
-		goto out_payload;
+		goto out;
 	if (sha256_hex)
 		memcpy(sha256_hex, hex, 65);
-out_payload:
-	json_decref(payload);
 out:
 	dynbuf_release(&out);
 	report_release(&r);

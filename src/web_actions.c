@@ -15,9 +15,8 @@
 #include "timeutil.h"
 #include "web_status.h"
 
-#include "ledger.h"
+#include "ledger_events.h"
 #include "notify.h"
-#include "store_monitor.h"
 #include "store_notify.h"
 #include "availability.h"
 #include "web_actions.h"
@@ -28,37 +27,19 @@ enum sg_code web_action_followup(struct store *s, const struct profile *p, long 
                                  size_t *recipients, struct sg_error *err)
 {
 	struct notify_config *ncfg = NULL;
-	struct incident_row r;
-	struct notify_incident v;
 	long long fid = 0;
 	enum sg_code rc;
-	json_t *j;
 
 	*recipients = 0;
 	if (!message || !*message || strlen(message) > 20000)
 		return sg_error_set(err, SG_ERR_INPUT, "%s",
 		                    ETR(err, "続報の本文を 1〜20000 バイトで書いてください",
 		                        "write the follow-up in 1 to 20,000 bytes"));
-	memset(&r, 0, sizeof(r));
 	if ((rc = notify_config_load(p, &ncfg, err)))
 		return rc;
-	if ((rc = store_monitor_incident_get(s, id, &r, err)))
-		goto out;
-	notify_incident_of(&r, &v);
-	v.item_id = "III.1.1.8";
-	*recipients = notify_config_recipients(ncfg, "admin_contacts");
-	j = json_pack("{s:I,s:s,s:f,s:I,s:s}", "incident", (json_int_t)id, "message", message,
-	              "delay_s", now - r.detected_at, "recipients", (json_int_t)*recipients, "by",
-	              user);
-	if ((rc = store_begin(s, err)) ||
-	    (rc = store_monitor_followup_insert(s, id, now, message, &fid, err)) ||
-	    (rc = ledger_append(s, "followup_recorded", j, NULL, err)) ||
-	    (rc = notify_enqueue(s, ncfg, NOTIFY_FOLLOWUP, &v, message, err)) ||
-	    (rc = store_commit(s, err)))
-		store_rollback(s);
-	json_decref(j);
-out:
-	store_monitor_incident_row_release(&r);
+	/* the same transaction as `incident followup`, with the user's name */
+	if (!(rc = notify_followup_record(s, ncfg, id, message, now, user, &fid, err)))
+		*recipients = notify_config_recipients(ncfg, "admin_contacts");
 	notify_config_free(ncfg);
 	return rc;
 }
@@ -85,7 +66,6 @@ enum sg_code web_action_maintenance(struct store *s, const struct profile *p, co
 	struct notify_maintenance mw;
 	long long id = 0;
 	enum sg_code rc;
-	json_t *j;
 
 	*recipients = 0;
 	if (!(start > now) || !(end > start) || start > now + 366 * 86400.0)
@@ -112,20 +92,18 @@ enum sg_code web_action_maintenance(struct store *s, const struct profile *p, co
 	m.note = (char *)note;
 	m.announced_by = (char *)user;
 	*recipients = notify_config_recipients(ncfg, "all_users");
-	j = json_pack("{s:s,s:f,s:f,s:s,s:s,s:I}", "service", p->service.name, "start", start,
-	              "end", end, "note", note, "by", user, "recipients", (json_int_t)*recipients);
 	/* rendering the notice converts times: the zone lock is process-wide */
 	web_status_tz_lock();
 	if ((rc = store_begin(s, err)) ||
 	    (rc = store_web_maintenance_add(s, p->service.name, &m, &id, err)) ||
-	    (rc = ledger_append(s, "maintenance_announced", j, NULL, err)) ||
+	    (rc = ledger_events_maintenance_announced(s, p->service.name, start, end, note, user,
+	                                              (long long)*recipients, err)) ||
 	    (rc = claim_announce(s, p->service.name, id, now, err)) ||
 	    (rc = notify_enqueue_maintenance(s, ncfg, "maintenance_announce", &mw, NULL, err)) ||
 	    (rc = store_commit(s, err))) {
 		store_rollback(s);
 	}
 	web_status_tz_unlock();
-	json_decref(j);
 	notify_config_free(ncfg);
 	return rc;
 }
@@ -138,7 +116,7 @@ enum sg_code web_action_attest(struct store *s, const struct catalog *cat, const
 	char id[64], safe[96];
 	unsigned char h[crypto_hash_sha256_BYTES];
 	char *dir = NULL, *path = NULL, *copy;
-	json_t *j, *ev = json_array();
+	struct ledger_events_evidence ev = {0};
 	enum sg_code rc;
 	size_t n = 0;
 
@@ -175,18 +153,17 @@ enum sg_code web_action_attest(struct store *s, const struct catalog *cat, const
 		if ((rc = fileio_mkdirs(dir, 0700, err)) ||
 		    (rc = fileio_write_atomic(path, file, len, 0600, 0, err)))
 			goto out;
-		json_array_append_new(ev, json_pack("{s:s,s:s,s:I,s:s}", "file", path, "sha256",
-		                                    sha256, "bytes", (json_int_t)len, "name",
-		                                    file_name ? file_name : ""));
+		ev.file = path;
+		ev.sha256_hex = sha256;
+		ev.bytes = (long long)len;
+		ev.name = file_name ? file_name : "";
 	}
-	j = json_pack("{s:s,s:s,s:s,s:O,s:s}", "control", id, "note", note, "by", user, "evidence",
-	              ev, "via", "web");
-	if ((rc = store_begin(s, err)) || (rc = ledger_append(s, "attestation", j, seq, err)) ||
+	if ((rc = store_begin(s, err)) ||
+	    (rc = ledger_events_attestation(s, id, note, user, "web", &ev, ev.file ? 1 : 0, seq,
+	                                    err)) ||
 	    (rc = store_commit(s, err)))
 		store_rollback(s);
-	json_decref(j);
 out:
-	json_decref(ev);
 	free(dir);
 	free(path);
 	return rc;

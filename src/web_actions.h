@@ -1,15 +1,11 @@
 /*
  * web_actions - what an operator changes from the web, each in one store
- * transaction with its ledger entry naming the user. Today: a follow-up
- * report (III.1.1.8), recorded exactly as `saasguard incident followup`
- * records one (followups row, followup_recorded ledger entry, the admin
- * contacts' messages queued in the outbox for the monitor to deliver), plus
- * who sent it.
- *
- * NOTE for the integrator: the CLI keeps these steps in
- * src/cli/cmd_monitor.c (incident_followup); the notify helper is moving
- * them to notify_followup_record(). When that lands, web_action_followup()
- * becomes a call to it with the user's name.
+ * transaction with its ledger entry naming the user: a follow-up report
+ * (III.1.1.8) through notify_followup_record(), the function `saasguard
+ * incident followup` calls (followups row, followup_recorded ledger entry,
+ * the admin contacts' messages queued in the outbox for the monitor to
+ * deliver), with who sent it; maintenance announcements; attestations
+ * through ledger_events_attestation(), as `saasguard attest`.
  *
  * Ownership: nothing is kept; the profile is borrowed.
  */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ledger.h"
+#include "ledger_events.h"
 #include "web_auth.h"
 #include "banned.h"
 
@@ -103,7 +103,6 @@ enum sg_code web_auth_login(struct store *s, const char *name, const char *passw
 	unsigned char sh[32], ch[32];
 	int found = 0, ok;
 	enum sg_code rc;
-	json_t *j;
 
 	*res = WEB_LOGIN_BAD;
 	snprintf(ukey, sizeof(ukey), "user:%.180s", name);
@@ -132,17 +131,15 @@ enum sg_code web_auth_login(struct store *s, const char *name, const char *passw
 	}
 	web_auth_new_secret(session, sh);
 	web_auth_new_secret(csrf, ch);
-	j = json_pack("{s:s,s:s,s:s}", "user", u->name, "role", u->role, "address", address);
 	if ((rc = store_begin(s, err)) ||
 	    (rc = store_web_session_add(s, sh, u->id, csrf, now, now + WEB_AUTH_SESSION_S, err)) ||
 	    (rc = store_web_login_clear(s, ukey, now - WEB_AUTH_WINDOW_S, err)) ||
-	    (rc = ledger_append(s, "web_login", j, NULL, err)) || (rc = store_commit(s, err))) {
+	    (rc = ledger_events_web_login(s, u->name, u->role, address, err)) ||
+	    (rc = store_commit(s, err))) {
 		store_rollback(s);
-		json_decref(j);
 		store_web_user_release(u);
 		return rc;
 	}
-	json_decref(j);
 	*res = WEB_LOGIN_OK;
 	return SG_OK;
 }

@@ -12,7 +12,7 @@
 #include "availability.h"
 #include "fileio.h"
 #include "html.h"
-#include "ledger.h"
+#include "ledger_events.h"
 #include "notify.h"
 #include "store_ledger.h"
 #include "histogram.h"
@@ -166,7 +166,6 @@ static void login_post(struct web_req *q, struct web_reply *r)
 static void logout(struct web_req *q, struct web_reply *r)
 {
 	struct sg_error err;
-	json_t *j;
 
 	if (!q->has_session || !form_csrf_ok(q, q->csrf)) {
 		message_page(q, r, 403,
@@ -175,11 +174,9 @@ static void logout(struct web_req *q, struct web_reply *r)
 		return;
 	}
 	memset(&err, 0, sizeof(err));
-	j = json_pack("{s:s}", "user", q->user);
 	if (store_begin(q->s, &err) || store_web_session_end(q->s, q->session_hash, &err) ||
-	    ledger_append(q->s, "web_logout", j, NULL, &err) || store_commit(q->s, &err))
+	    ledger_events_web_logout(q->s, q->user, &err) || store_commit(q->s, &err))
 		store_rollback(q->s);
-	json_decref(j);
 	snprintf(q->set_cookie[0], sizeof(q->set_cookie[0]),
 	         "sg_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
 	         q->secure ? "; Secure" : "");

@@ -153,8 +153,6 @@ int cli_account_opts(struct cli *cli, const char *cmd, int argc, char **argv,
 int cli_account_open(struct cli *cli, const struct cli_account_opts *o, struct store **s);
 /* 0 when name is 1-64 of [A-Za-z0-9-_.@]; else -1 after a usage error. */
 int cli_account_name_ok(struct cli *cli, const char *cmd, const char *name);
-/* Appends an account change to the ledger (takes payload); 0 or an exit status. */
-int cli_account_record(struct cli *cli, struct store *s, const char *type, json_t *payload);
 /* Who ran the command ($USER). */
 const char *cli_account_actor(void);
 int cmd_store(struct cli *cli, int argc, char **argv);

@@ -124,12 +124,13 @@ int cmd_attest(struct cli *cli, int argc, char **argv)
 		ev[i].file = o.files[i];
 		ev[i].sha256_hex = hex[i];
 		ev[i].bytes = (long long)st.st_size;
+		ev[i].name = NULL;
 	}
 	if ((rc = cli_ledger_config(cli, &o, &cfg)))
 		return rc;
 	if ((rc = cli_ledger_open(cli, &o, 0, &s)))
 		goto out;
-	if (ledger_events_attestation(s, id, o.note, who(), ev, o.nfiles, &seq, &err)) {
+	if (ledger_events_attestation(s, id, o.note, who(), NULL, ev, o.nfiles, &seq, &err)) {
 		rc = cli_report(cli, &err);
 		goto out;
 	}

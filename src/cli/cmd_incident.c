@@ -353,7 +353,8 @@ static int incident_followup(struct cli *cli, int argc, char **argv)
 	}
 	if ((rc = cli_store_open(cli, db_opt, 0, &s)))
 		goto out;
-	if (notify_followup_record(s, ncfg, id, dynbuf_ptr(&msg), timeutil_now(), &fid, &err)) {
+	if (notify_followup_record(s, ncfg, id, dynbuf_ptr(&msg), timeutil_now(), NULL, &fid,
+	                           &err)) {
 		rc = cli_report(cli, &err);
 		goto out;
 	}

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "ledger.h"
+#include "ledger_events.h"
 #include "store_web.h"
 #include "timeutil.h"
 #include "web_auth.h"
@@ -45,10 +45,9 @@ static int token_add(struct cli *cli, int argc, char **argv)
 			                "the token %s already exists"),
 			             argv[i]);
 		rc = cli_report(cli, &err);
-	} else if ((rc = cli_account_record(cli, s, "web_token_added",
-	                                    json_pack("{s:s,s:s,s:s}", "token", argv[i], "role",
-	                                              o.role, "by", cli_account_actor())))) {
+	} else if (ledger_events_web_token_added(s, argv[i], o.role, cli_account_actor(), &err)) {
 		store_rollback(s);
+		rc = cli_report(cli, &err);
 	} else if (store_commit(s, &err)) {
 		rc = cli_report(cli, &err);
 	} else {
@@ -125,10 +124,9 @@ static int token_revoke(struct cli *cli, int argc, char **argv)
 		    TR(cli->lang, "有効なトークン %s はありません", "there is no active token %s"),
 		    argv[i]);
 		rc = cli_report(cli, &err);
-	} else if ((rc = cli_account_record(
-	                cli, s, "web_token_revoked",
-	                json_pack("{s:s,s:s}", "token", argv[i], "by", cli_account_actor())))) {
+	} else if (ledger_events_web_token_revoked(s, argv[i], cli_account_actor(), &err)) {
 		store_rollback(s);
+		rc = cli_report(cli, &err);
 	} else if (store_commit(s, &err)) {
 		rc = cli_report(cli, &err);
 	} else {

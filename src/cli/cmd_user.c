@@ -16,7 +16,7 @@
 #include "cli.h"
 #include "dynbuf.h"
 #include "fileio.h"
-#include "ledger.h"
+#include "ledger_events.h"
 #include "store_web.h"
 #include "table.h"
 #include "timeutil.h"
@@ -171,19 +171,6 @@ static int get_password(struct cli *cli, const char *cmd, const struct cli_accou
 	return 0;
 }
 
-/* Records an account change in the ledger, in the same transaction. */
-int cli_account_record(struct cli *cli, struct store *s, const char *type, json_t *payload)
-{
-	struct sg_error err;
-	int rc = 0;
-
-	cli_error_init(cli, &err);
-	if (ledger_append(s, type, payload, NULL, &err))
-		rc = cli_report(cli, &err);
-	json_decref(payload);
-	return rc;
-}
-
 const char *cli_account_actor(void)
 {
 	const char *u = getenv("USER");
@@ -228,17 +215,16 @@ static int user_add(struct cli *cli, int argc, char **argv)
 			                "the user %s already exists"),
 			             argv[i]);
 		rc = cli_report(cli, &err);
-	} else if (!(rc = cli_account_record(cli, s, "web_user_added",
-	                                     json_pack("{s:s,s:s,s:s}", "user", argv[i], "role",
-	                                               o.role, "by", cli_account_actor())))) {
+	} else if (ledger_events_web_user_added(s, argv[i], o.role, cli_account_actor(), &err)) {
+		rc = cli_report(cli, &err);
+		store_rollback(s);
+	} else {
 		if (store_commit(s, &err))
 			rc = cli_report(cli, &err);
 		else
 			printf(TR(cli->lang, "ユーザー %s（%s）を追加しました。\n",
 			          "Added the user %s (%s).\n"),
 			       argv[i], o.role);
-	} else {
-		store_rollback(s);
 	}
 	store_close(s);
 	return rc;
@@ -313,10 +299,11 @@ static int user_change(struct cli *cli, int argc, char **argv, int remove)
 		rc = cli_report(cli, &err);
 		goto out;
 	}
-	if ((rc = cli_account_record(
-	         cli, s, remove ? "web_user_removed" : "web_user_password_changed",
-	         json_pack("{s:s,s:s}", "user", argv[i], "by", cli_account_actor())))) {
+	if (remove
+	        ? ledger_events_web_user_removed(s, argv[i], cli_account_actor(), &err)
+	        : ledger_events_web_user_password_changed(s, argv[i], cli_account_actor(), &err)) {
 		store_rollback(s);
+		rc = cli_report(cli, &err);
 		goto out;
 	}
 	if (store_commit(s, &err))

@@ -390,6 +390,16 @@ class Browserless(unittest.TestCase):
             hashes = [x[0] for x in c.execute("SELECT password_hash FROM web_users")]
         for t in ("web_user_added", "web_user_password_changed", "web_user_removed"):
             self.assertIn(t, types)
+        # account entries are ledger types like any other: `ledger show --type` takes them
+        # and the index names who did what
+        r = sg.run("ledger", "show", "--type", "web_user_removed", "--format", "json",
+                   "--db", self.db)
+        self.assertEqual(r.code, 0, repr(r))
+        self.assertIn({"user": "vic", "by": os.environ.get("USER") or "cli"},
+                      [{k: e["payload"][k] for k in ("user", "by")} for e in r.json()])
+        r = sg.run("ledger", "show", "--type", "web_user_removed", "--db", self.db, lang="en")
+        self.assertEqual(r.code, 0, repr(r))
+        self.assertIn("user vic removed by", r.out)
         self.assertTrue(all(h.startswith("$argon2id$") for h in hashes), hashes)
 
     def test_control_browser(self):

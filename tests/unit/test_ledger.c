@@ -367,10 +367,18 @@ static int first_text(json_t *e, const char *text, void *ctx)
 	return 1;
 }
 
+static int last_text(json_t *e, const char *text, void *ctx)
+{
+	(void)e;
+	free(*(char **)ctx);
+	*(char **)ctx = strdup(text);
+	return 0;
+}
+
 static void test_events(void **state)
 {
 	struct store *s;
-	struct ledger_events_evidence ev = {"minutes.pdf", "ab12", 42};
+	struct ledger_events_evidence ev = {"minutes.pdf", "ab12", 42, NULL};
 	unsigned char sha[LEDGER_HASH_LEN];
 	char *text = NULL, *sum;
 	json_t *p;
@@ -381,7 +389,8 @@ static void test_events(void **state)
 	setup(NULL);
 	assert_int_equal(store_open(db, 0, &s, NULL), SG_OK);
 	assert_int_equal(
-	    ledger_events_attestation(s, "III.1.1.1", "drill", "alice", &ev, 1, &seq, NULL), SG_OK);
+	    ledger_events_attestation(s, "III.1.1.1", "drill", "alice", NULL, &ev, 1, &seq, NULL),
+	    SG_OK);
 	assert_int_equal(seq, 0);
 	memset(sha, 0xcd, sizeof(sha));
 	assert_int_equal(ledger_events_report(s, "svc", 3, "2026-11", "customer", "pdf", "r.pdf",
@@ -414,12 +423,266 @@ static void test_events(void **state)
 	store_close(s);
 }
 
+/* The payload of the last entry of type, as the ledger stores it (the
+ * entry's text is canonical: compact, keys sorted). */
+static char *payload_of(struct store *s, const char *type)
+{
+	char *text = NULL, *p, *out;
+	size_t n;
+
+	assert_int_equal(ledger_each(s, type, INT64_MIN, INT64_MAX, last_text, &text, NULL), SG_OK);
+	assert_non_null(text);
+	p = strstr(text, "\"payload\":");
+	assert_non_null(p);
+	p += strlen("\"payload\":");
+	/* the payload object ends where the next top-level key of the entry begins */
+	{
+		json_error_t je;
+		json_t *e = json_loads(text, 0, &je), *pl;
+		char *d;
+
+		assert_non_null(e);
+		pl = json_object_get(e, "payload");
+		d = json_dumps(pl, JSON_COMPACT | JSON_SORT_KEYS);
+		n = strlen(d);
+		/* the stored bytes are those bytes, not merely an equal object */
+		assert_memory_equal(p, d, n);
+		free(d);
+		json_decref(e);
+	}
+	out = strndup(p, n);
+	free(text);
+	return out;
+}
+
+static void expect_payload(struct store *s, const char *type, const char *want)
+{
+	char *got = payload_of(s, type);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* Every payload switched from hand-built json_pack to ledger_events keeps
+ * the bytes it had (auditors' tools parse them); the only differences are
+ * the documented additions (the web's attestation via/name, follow-up by). */
+static void test_events_bytes(void **state)
+{
+	struct store *s;
+	unsigned char sha[LEDGER_HASH_LEN];
+	const long long merged[] = {4, 9};
+	struct ledger_events_evidence web_ev = {"/var/lib/sg/evidence/ab12-m.pdf", "ab12", 42,
+	                                        "m.pdf"};
+	(void)state;
+
+	teardown(NULL);
+	setup(NULL);
+	assert_int_equal(store_open(db, 0, &s, NULL), SG_OK);
+	memset(sha, 0xcd, sizeof(sha));
+
+	/* notify.c */
+	assert_int_equal(ledger_events_notification_queued(s, 12, 3, "incident_open", "users",
+	                                                   "email", "ops@example.jp",
+	                                                   "障害のお知らせ", NULL),
+	                 SG_OK);
+	expect_payload(s, "notification_queued",
+	               "{\"audience\":\"users\",\"channel\":\"email\",\"incident\":3,"
+	               "\"notification\":12,\"purpose\":\"incident_open\","
+	               "\"recipient\":\"ops@example.jp\",\"subject\":\"障害のお知らせ\"}");
+	assert_int_equal(ledger_events_notification_attempt(s, 12, 2, 0, "SMTP 451", 0.5, NULL),
+	                 SG_OK);
+	expect_payload(s, "notification_attempt",
+	               "{\"attempt\":2,\"error\":\"SMTP 451\",\"notification\":12,\"ok\":false,"
+	               "\"seconds\":0.5}");
+	/* a successful attempt's error is null, whatever the caller passes */
+	assert_int_equal(ledger_events_notification_attempt(s, 12, 3, 1, "ignored", 1.25, NULL),
+	                 SG_OK);
+	expect_payload(s, "notification_attempt",
+	               "{\"attempt\":3,\"error\":null,"
+	               "\"notification\":12,\"ok\":true,"
+	               "\"seconds\":1.25}");
+	assert_int_equal(ledger_events_notification_delivered(s, 12, 3, "incident_open",
+	                                                      "ops@example.jp", 1764547200.5, 30.25,
+	                                                      merged, 2, NULL),
+	                 SG_OK);
+	expect_payload(s, "notification_delivered",
+	               "{\"delivered_at\":1764547200.5,\"incident\":3,\"merged\":[4,9],"
+	               "\"notification\":12,\"purpose\":\"incident_open\","
+	               "\"recipient\":\"ops@example.jp\",\"since_created_s\":30.25}");
+	assert_int_equal(ledger_events_notification_delivered(s, 13, 0, "report", "a@example.jp",
+	                                                      1764547200.0, 1.0, NULL, 0, NULL),
+	                 SG_OK);
+	expect_payload(s, "notification_delivered",
+	               "{\"delivered_at\":1764547200.0,\"incident\":0,\"merged\":[],"
+	               "\"notification\":13,\"purpose\":\"report\","
+	               "\"recipient\":\"a@example.jp\",\"since_created_s\":1.0}");
+	assert_int_equal(ledger_events_notification_rewritten(
+	                     s, 12, 3, "recovered before the first notice was delivered",
+	                     "復旧のお知らせ", NULL),
+	                 SG_OK);
+	expect_payload(s, "notification_rewritten",
+	               "{\"incident\":3,\"notification\":12,"
+	               "\"reason\":\"recovered before the first notice was delivered\","
+	               "\"subject\":\"復旧のお知らせ\"}");
+
+	/* report_render.c, report_job.c */
+	assert_int_equal(ledger_events_report(s, "svc", 3, "2026-11", "users", "pdf", "r.pdf", sha,
+	                                      1000, "en", NULL),
+	                 SG_OK);
+	expect_payload(s, "report",
+	               "{\"audience\":\"users\",\"bytes\":1000,\"format\":\"pdf\","
+	               "\"lang\":\"en\",\"path\":\"r.pdf\",\"pattern\":3,"
+	               "\"period\":\"2026-11\",\"service\":\"svc\",\"sha256\":"
+	               "\"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\"}");
+	assert_int_equal(ledger_events_report_mailed(s, "svc", "2026-11", "users", "admin_contacts",
+	                                             "/r/svc-2026-11.pdf", "ef01", 2, "月次報告",
+	                                             NULL),
+	                 SG_OK);
+	expect_payload(s, "report_mailed",
+	               "{\"audience\":\"users\",\"path\":\"/r/svc-2026-11.pdf\","
+	               "\"period\":\"2026-11\",\"recipients\":2,"
+	               "\"recipients_group\":\"admin_contacts\",\"service\":\"svc\","
+	               "\"sha256\":\"ef01\",\"subject\":\"月次報告\"}");
+
+	/* the web (web_actions.c, web_auth.c, web_dash.c) */
+	assert_int_equal(ledger_events_maintenance_announced(s, "svc", 1764547200.0, 1764550800.0,
+	                                                     "DB 更新", "alice", 5, NULL),
+	                 SG_OK);
+	expect_payload(s, "maintenance_announced",
+	               "{\"by\":\"alice\",\"end\":1764550800.0,\"note\":\"DB 更新\","
+	               "\"recipients\":5,\"service\":\"svc\",\"start\":1764547200.0}");
+	assert_int_equal(ledger_events_web_login(s, "alice", "admin", "127.0.0.1", NULL), SG_OK);
+	expect_payload(s, "web_login",
+	               "{\"address\":\"127.0.0.1\",\"role\":\"admin\",\"user\":\"alice\"}");
+	assert_int_equal(ledger_events_web_logout(s, "alice", NULL), SG_OK);
+	expect_payload(s, "web_logout", "{\"user\":\"alice\"}");
+	/* `user` and `token` (cmd_user.c, cmd_token.c) */
+	assert_int_equal(ledger_events_web_user_added(s, "alice", "admin", "root", NULL), SG_OK);
+	expect_payload(s, "web_user_added",
+	               "{\"by\":\"root\",\"role\":\"admin\",\"user\":\"alice\"}");
+	assert_int_equal(ledger_events_web_user_password_changed(s, "alice", "root", NULL), SG_OK);
+	expect_payload(s, "web_user_password_changed", "{\"by\":\"root\",\"user\":\"alice\"}");
+	assert_int_equal(ledger_events_web_user_removed(s, "alice", "root", NULL), SG_OK);
+	expect_payload(s, "web_user_removed", "{\"by\":\"root\",\"user\":\"alice\"}");
+	assert_int_equal(ledger_events_web_token_added(s, "ci", "viewer", "root", NULL), SG_OK);
+	expect_payload(s, "web_token_added",
+	               "{\"by\":\"root\",\"role\":\"viewer\",\"token\":\"ci\"}");
+	assert_int_equal(ledger_events_web_token_revoked(s, "ci", "root", NULL), SG_OK);
+	expect_payload(s, "web_token_revoked", "{\"by\":\"root\",\"token\":\"ci\"}");
+	assert_true(ledger_events_type_known("web_token_revoked"));
+	{
+		json_t *p =
+		    json_pack("{s:s,s:s,s:s}", "user", "alice", "role", "admin", "by", "root");
+		char *sum = ledger_events_summary("web_user_added", p, SG_LANG_JA);
+
+		assert_string_equal(sum, "ユーザー alice（admin）を root が追加");
+		free(sum);
+		json_decref(p);
+	}
+	assert_int_equal(ledger_events_attestation(s, "III.1.1.1", "drill", "alice", "web", &web_ev,
+	                                           1, NULL, NULL),
+	                 SG_OK);
+	expect_payload(s, "attestation",
+	               "{\"by\":\"alice\",\"control\":\"III.1.1.1\",\"evidence\":[{"
+	               "\"bytes\":42,\"file\":\"/var/lib/sg/evidence/ab12-m.pdf\","
+	               "\"name\":\"m.pdf\",\"sha256\":\"ab12\"}],\"note\":\"drill\","
+	               "\"via\":\"web\"}");
+	/* the web's attest form without a file */
+	assert_int_equal(
+	    ledger_events_attestation(s, "III.1.1.1", "read", "bob", "web", NULL, 0, NULL, NULL),
+	    SG_OK);
+	expect_payload(s, "attestation",
+	               "{\"by\":\"bob\",\"control\":\"III.1.1.1\",\"evidence\":[],"
+	               "\"note\":\"read\",\"via\":\"web\"}");
+
+	/* the monitor (monitor.c, monitor_record.c, monitor_writer.c, monitor_measure.c) */
+	assert_int_equal(
+	    ledger_events_monitor_started(s, 7, "svc", "svc.yaml", sha, 3, 12, 1, NULL), SG_OK);
+	expect_payload(s, "monitor_started",
+	               "{\"checks\":12,\"once\":true,\"pattern\":3,\"profile\":\"svc.yaml\","
+	               "\"profile_sha256\":"
+	               "\"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\","
+	               "\"run\":7,\"service\":\"svc\"}");
+	assert_int_equal(ledger_events_monitor_stopped(s, 7, "svc", 120, 2, NULL), SG_OK);
+	expect_payload(s, "monitor_stopped",
+	               "{\"lost_results\":2,\"probes\":120,\"run\":7,\"service\":\"svc\"}");
+	assert_int_equal(ledger_events_check_state(s, "svc", "web", 5, "liveness", "up", "down", 1,
+	                                           1764547200.25, NULL, NULL),
+	                 SG_OK);
+	expect_payload(s, "check_state",
+	               "{\"at\":1764547200.25,\"check\":\"web\",\"check_id\":5,"
+	               "\"confirmed\":true,\"detail\":\"\",\"from\":\"up\","
+	               "\"kind\":\"liveness\",\"service\":\"svc\",\"to\":\"down\"}");
+	assert_int_equal(
+	    ledger_events_check_results_digest(s, "svc", 100, 199, 100, 3, sha, 1764547205.0, NULL),
+	    SG_OK);
+	expect_payload(s, "check_results_digest",
+	               "{\"at\":1764547205.0,\"count\":100,\"failures\":3,"
+	               "\"first_result\":100,\"last_result\":199,\"service\":\"svc\","
+	               "\"sha256\":"
+	               "\"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\"}");
+	{
+		struct ledger_events_incident inc = {
+		    .id = 3,
+		    .service = "svc",
+		    .check = "web",
+		    .target = "https://svc.example.jp/",
+		    .kind = "outage",
+		    .item = "III.1.1.1",
+		    .summary = "HTTP 503",
+		    .started_at = 1764547140.5,
+		    .detected_at = 1764547200.25,
+		    .notify_deadline_s = 3600.0,
+		    .followup_deadline_s = 0.0,
+		    .muted = 0,
+		};
+		json_t *values = json_pack("[{s:s,s:f}]", "item", "III.2.1.1.a", "value", 99.5);
+
+		assert_int_equal(ledger_events_incident_opened(s, &inc, NULL), SG_OK);
+		expect_payload(
+		    s, "incident_opened",
+		    "{\"check\":\"web\",\"detected_at\":1764547200.25,\"followup_deadline_s\":0.0,"
+		    "\"incident\":3,\"item\":\"III.1.1.1\",\"kind\":\"outage\",\"muted\":false,"
+		    "\"notify_deadline_s\":3600.0,\"service\":\"svc\",\"started_at\":1764547140.5,"
+		    "\"summary\":\"HTTP 503\",\"target\":\"https://svc.example.jp/\"}");
+		assert_int_equal(
+		    ledger_events_incident_resolved(s, 3, "svc", "web", 1764550800.0, 3659.5, NULL),
+		    SG_OK);
+		expect_payload(s, "incident_resolved",
+		               "{\"check\":\"web\",\"duration_s\":3659.5,\"incident\":3,"
+		               "\"resolved_at\":1764550800.0,\"service\":\"svc\"}");
+		assert_int_equal(ledger_events_monitor_measurements(s, "svc", 1761955200.0,
+		                                                    1764547200.0, values, NULL),
+		                 SG_OK);
+		/* values is borrowed: still ours */
+		assert_int_equal(values->refcount, 1);
+		json_decref(values);
+		expect_payload(s, "monitor_measurements",
+		               "{\"from\":1761955200.0,\"service\":\"svc\",\"to\":1764547200.0,"
+		               "\"values\":[{\"item\":\"III.2.1.1.a\",\"value\":99.5}]}");
+	}
+
+	/* follow-ups: the CLI's has no by, the web's names the user */
+	assert_int_equal(ledger_events_followup_recorded(s, 3, "調査中です", 1800.5, 2, NULL, NULL),
+	                 SG_OK);
+	expect_payload(s, "followup_recorded",
+	               "{\"delay_s\":1800.5,\"incident\":3,\"message\":\"調査中です\","
+	               "\"recipients\":2}");
+	assert_int_equal(
+	    ledger_events_followup_recorded(s, 3, "復旧しました", 3600.0, 2, "alice", NULL), SG_OK);
+	expect_payload(s, "followup_recorded",
+	               "{\"by\":\"alice\",\"delay_s\":3600.0,\"incident\":3,"
+	               "\"message\":\"復旧しました\",\"recipients\":2}");
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_config),       cmocka_unit_test(test_keys),
 	    cmocka_unit_test(test_head_text),    cmocka_unit_test(test_seal_and_verify),
 	    cmocka_unit_test(test_forged_heads), cmocka_unit_test(test_events),
+	    cmocka_unit_test(test_events_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
