@@ -13,17 +13,18 @@
 #include "banned.h"
 
 static const char usage_ja[] =
-    "使い方: saasguard availability プロファイル.yaml --month 2026-11 [--db パス]\n"
+    "使い方: saasguard availability プロファイル.yaml [--month 2026-11] [--db パス]\n"
     "                               [--format table|json]\n\n"
     "III.2.1.1 のサービス稼働率を、契約したサービス時間帯について、事前に告知した\n"
     "保守を除き、記録された状態区間から時間加重で計算します。期間は月・四半期・半期\n"
-    "（2026-11, 2026-Q4, 2026-H2）。\n";
+    "（2026-11, 2026-Q4, 2026-H2）。省略すると今月（サービス時間帯のタイムゾーン）です。\n";
 static const char usage_en[] =
-    "usage: saasguard availability PROFILE.yaml --month 2026-11 [--db PATH]\n"
+    "usage: saasguard availability PROFILE.yaml [--month 2026-11] [--db PATH]\n"
     "                              [--format table|json]\n\n"
     "III.2.1.1 availability, time-weighted from the recorded state intervals over the\n"
     "contracted service hours, minus maintenance announced in advance. The period is a\n"
-    "month, quarter or half (2026-11, 2026-Q4, 2026-H2).\n";
+    "month, quarter or half (2026-11, 2026-Q4, 2026-H2); without --month, the current\n"
+    "month in the service hours' time zone.\n";
 
 static void hms(double s, char out[32])
 {
@@ -160,17 +161,19 @@ int cmd_availability(struct cli *cli, int argc, char **argv)
 			return cli_bad_option(cli, "availability", argv[optind - 1]);
 		}
 	}
-	if (optind + 1 != argc || !month)
-		return cli_usage_error(cli, "availability", "%s",
-		                       TR(cli->lang, "プロファイルと --month を指定してください",
-		                          "give a profile file and --month"));
+	if (optind + 1 != argc)
+		return cli_usage_error(
+		    cli, "availability", "%s",
+		    TR(cli->lang, "プロファイルを 1 つ指定してください", "give one profile file"));
 	cli_error_init(cli, &err);
 	if (profile_load(argv[optind], cli_catalog(cli), &p, &err) ||
 	    monitor_config_load(p, cli_catalog(cli), &cfg, &err) ||
-	    timeutil_period_parse(month, cfg->hours.timezone, &per, &err)) {
+	    (month && timeutil_period_parse(month, cfg->hours.timezone, &per, &err))) {
 		rc = cli_report(cli, &err);
 		goto out;
 	}
+	if (!month) /* the current month */
+		timeutil_period_containing((long long)timeutil_now(), 1, cfg->hours.timezone, &per);
 	if ((rc = cli_store_open(cli, db, STORE_READONLY, &s)))
 		goto out;
 	if (availability_for_period(s, cfg, (double)per.start, (double)per.end, timeutil_now(), &av,

@@ -57,3 +57,22 @@ class Availability(unittest.TestCase):
         self.assertLess(j["coverage"], 0.9)
         r = sg.run("availability", prof, "--month", month, "--db", db)
         self.assertIn("参考値", r.out, repr(r))
+
+    def test_without_month_means_the_current_month(self):
+        d = sg.scratch(self)
+        db, prof = os.path.join(d, "db"), os.path.join(d, "p.yaml")
+        report_fill.scripted_month(db)
+        report_fill.write_profile(prof)
+        # NOW lies in December (Asia/Tokyo): the default is that month, not November.
+        env = {"SAASGUARD_NOW": str(report_fill.NOW)}
+        month = datetime.datetime.fromtimestamp(
+            report_fill.NOW, datetime.timezone(datetime.timedelta(hours=9))).strftime("%Y-%m")
+        plain = sg.run("availability", prof, "--db", db, "--format", "json", env=env)
+        named = sg.run("availability", prof, "--month", month, "--db", db, "--format", "json",
+                       env=env)
+        self.assertEqual(plain.code, 0, repr(plain))
+        self.assertEqual(plain.json(), named.json())
+        other = sg.run("availability", prof, "--month", "2026-11", "--db", db, "--format", "json",
+                       env=env)
+        self.assertEqual(month, "2026-12")
+        self.assertNotEqual(plain.json()["seconds"], other.json()["seconds"])
