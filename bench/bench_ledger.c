@@ -94,7 +94,8 @@ static int verify(const char *db, const char *key)
 	t0 = timeutil_monotonic_ms();
 	if (ledger_seal_now(s, &c, &sr, &err))
 		return die("seal", &err);
-	printf("seal_ms %.1f ms (root over %lld entries)\n", timeutil_monotonic_ms() - t0, sr.tree_size);
+	printf("seal_ms %.1f ms (root over %lld entries)\n", timeutil_monotonic_ms() - t0,
+	       sr.tree_size);
 	ledger_config_release(&c);
 	if (!(pub = malloc(strlen(key) + 5)))
 		return 1;
