@@ -1,78 +1,151 @@
 /*
- * store - the SQLite database that holds everything saasguard measures and
- * records, and the only place that speaks SQL. The core (this file) opens the
- * database (created 0600 in a 0700 directory, WAL mode, foreign keys on,
- * synchronous=FULL so a committed transaction survives power loss and
- * kill -9), runs each module's versioned migrations, and wraps transactions.
- * Each module's queries live in store_MODULE.c (store_monitor.c,
- * store_ledger.c ...) and are declared in store_MODULE.h.
+ * store - the database that holds everything saasguard measures and records,
+ * and the only place that speaks SQL. One interface, two backends: SQLite
+ * (a file path, the embedded default; store_sqlite.c) and PostgreSQL (a
+ * libpq URI or connection string, for several monitors on several machines;
+ * store_pg.c). The core (this file) chooses the backend, runs each module's
+ * versioned migrations, wraps transactions and holds the statement helpers.
+ * Each module's queries live in store_MODULE.c and are declared in
+ * store_MODULE.h; they are written once, in the SQL both engines share
+ * ("?" or "?N" parameters, ON CONFLICT, RETURNING, COALESCE, CASE), and a
+ * module asks store_kind() only where the engines really differ
+ * (partitions, append-only rules).
  *
- * A store is used by one thread at a time (it is opened without SQLite's
- * per-call mutex); threads that need the database open their own store.
+ * A SQLite store is created 0600 in a 0700 directory, in WAL mode with
+ * foreign keys on and synchronous=FULL, so a committed transaction survives
+ * power loss and kill -9. A PostgreSQL store never takes a password from the
+ * command line: libpq reads it from ~/.pgpass or the 0600 file named by
+ * passfile= / PGPASSFILE.
+ *
+ * A store is used by one thread at a time; threads that need the database
+ * open their own store (their own connection).
  *
  * Ownership: store_open() returns a store the caller closes with
- * store_close(). Statements prepared by store functions never escape them.
+ * store_close(). store_prepare() returns a statement the caller finalizes
+ * with store_finalize() (store_each() and store_step_done() finalize for
+ * it); statements never outlive their store. Text and blobs read from a
+ * row are valid until the next store_step(), store_reset() or
+ * store_finalize() of that statement.
  */
 #ifndef SG_STORE_H
 #define SG_STORE_H
 
-#include <sqlite3.h>
+#include <stddef.h>
 
 #include "error.h"
 
+enum store_kind {
+	STORE_SQLITE = 0,
+	STORE_POSTGRES,
+};
+
+struct store_backend; /* store_backend.h: the two engines, for store*.c only */
+struct store_stmt;    /* a prepared statement, opaque */
+
 struct store {
-	sqlite3 *db;
-	char *path;
-	int in_tx; /* nesting depth of store_begin() */
+	const struct store_backend *be;
+	void *conn;      /* the engine's connection (sqlite3 *, PGconn *) */
+	char *path;      /* what messages name: the file, or the connection without a password */
+	int in_tx;       /* nesting depth of store_begin() */
+	int readonly;    /* opened with STORE_READONLY */
+	char *errmsg;    /* the engine's last message (store_pg.c keeps its own copy here) */
+	long long stmt_seq; /* names server-side prepared statements (PostgreSQL) */
 };
 
 enum store_flags {
 	STORE_READONLY = 1, /* fail if the database does not exist; no writes */
 };
 
-/* The database path when none is given: $SAASGUARD_DB, else
+/* What store_step() returns. */
+enum store_step {
+	STORE_ERROR = -1,
+	STORE_DONE = 0,
+	STORE_ROW = 1,
+};
+
+/* The database when none is given: $SAASGUARD_DB, else
  * $SAASGUARD_STATE_DIR/saasguard.db, else /var/lib/saasguard/saasguard.db for
  * root and $XDG_STATE_HOME (~/.local/state)/saasguard/saasguard.db otherwise.
  * Returns a string the caller frees. */
 char *store_default_path(void);
 
-enum sg_code store_open(const char *path, int flags, struct store **out, struct sg_error *err);
+/* Which backend `where` names: a postgresql:// or postgres:// URI, or a
+ * libpq keyword=value string ("host=/run/pg dbname=sg"), is PostgreSQL;
+ * "sqlite:PATH" or any other string is a SQLite file path. */
+enum store_kind store_kind_of(const char *where);
+/* The kind of an open store. */
+enum store_kind store_kind(const struct store *s);
+
+enum sg_code store_open(const char *where, int flags, struct store **out, struct sg_error *err);
 void store_close(struct store *s);
 
-/* Transactions nest: only the outermost begin/commit touch the database. */
+/* Transactions nest: only the outermost begin/commit touch the database. A
+ * transaction is a writer's: on SQLite BEGIN IMMEDIATE, on PostgreSQL a
+ * transaction holding the store-wide writer lock (a transaction-scoped
+ * advisory lock), so writers on every machine see what the one before them
+ * committed, as on SQLite. Readers never wait for it. */
 enum sg_code store_begin(struct store *s, struct sg_error *err);
 enum sg_code store_commit(struct store *s, struct sg_error *err);
 void store_rollback(struct store *s);
 
-/* Runs SQL with no results (several statements allowed). */
+/* Runs SQL with no results and no parameters (several statements allowed). */
 enum sg_code store_exec(struct store *s, const char *sql, struct sg_error *err);
 
-/* Prepares a statement; on failure sets err with SQLite's message. */
-enum sg_code store_prepare(struct store *s, const char *sql, sqlite3_stmt **st,
+/* Prepares a statement; on failure sets err with the engine's message. */
+enum sg_code store_prepare(struct store *s, const char *sql, struct store_stmt **st,
                            struct sg_error *err);
-/* Reports a failed step of st (and finalizes nothing). */
+/* Reports the last failure of s (finalizes nothing). */
 enum sg_code store_fail(struct store *s, struct sg_error *err, const char *what);
 
 /*
- * Statement helpers, the one set every store_MODULE.c uses. "No value" in
- * the database is SQL NULL; in C it is NULL for text and NAN for reals.
+ * Statement helpers, the one set every store_MODULE.c uses. Parameters and
+ * columns count from 1 and 0 as in SQLite. "No value" in the database is
+ * SQL NULL; in C it is NULL for text and NAN for reals.
  */
-/* Binds text (copied), or SQL NULL for a NULL pointer. */
-void store_bind_text(sqlite3_stmt *st, int i, const char *v);
+void store_bind_int(struct store_stmt *st, int i, long long v);
 /* Binds a real, or SQL NULL for NAN. */
-void store_bind_real(sqlite3_stmt *st, int i, double v);
-/* A column's text, NULL for SQL NULL; valid until the next step. */
-const char *store_col_text(sqlite3_stmt *st, int i);
-/* A column's text copied (SQL NULL -> ""); the caller frees it. */
-char *store_col_dup(sqlite3_stmt *st, int i);
+void store_bind_real(struct store_stmt *st, int i, double v);
+/* Binds text (copied), or SQL NULL for a NULL pointer. */
+void store_bind_text(struct store_stmt *st, int i, const char *v);
+/* Binds bytes (copied); SQL NULL for a NULL pointer. */
+void store_bind_blob(struct store_stmt *st, int i, const void *v, size_t n);
+void store_bind_null(struct store_stmt *st, int i);
+/* Runs or advances st: STORE_ROW (a row is ready), STORE_DONE, or
+ * STORE_ERROR (store_fail() tells why). */
+int store_step(struct store_stmt *st);
+/* Makes st ready to run again; its bindings stay. */
+void store_reset(struct store_stmt *st);
+void store_finalize(struct store_stmt *st);
+
+int store_col_count(struct store_stmt *st);
+/* A column's name as the query spells it. */
+const char *store_col_name(struct store_stmt *st, int i);
+int store_col_is_null(struct store_stmt *st, int i);
+/* A column's integer, 0 for SQL NULL. */
+long long store_col_int(struct store_stmt *st, int i);
 /* A column's real, NAN for SQL NULL. */
-double store_col_real(sqlite3_stmt *st, int i);
+double store_col_real(struct store_stmt *st, int i);
+/* A column's text, NULL for SQL NULL. */
+const char *store_col_text(struct store_stmt *st, int i);
+/* A column's text copied (SQL NULL -> ""); the caller frees it. */
+char *store_col_dup(struct store_stmt *st, int i);
+/* A column's bytes and their count (NULL and 0 for SQL NULL). */
+const void *store_col_blob(struct store_stmt *st, int i, size_t *n);
+
+/* Rows the last INSERT, UPDATE or DELETE changed. */
+long long store_changes(struct store *s);
+/* The id the last INSERT gave its row (an INTEGER PRIMARY KEY). */
+long long store_last_id(struct store *s);
+/* Whether the last failure was a constraint (UNIQUE, CHECK, a trigger). */
+int store_failed_constraint(struct store *s);
+
 /* The one way to read rows: steps st to the end calling row(st, ctx) for
  * each row (a non-zero return stops early), then finalizes st. */
-enum sg_code store_each(struct store *s, sqlite3_stmt *st, int (*row)(sqlite3_stmt *, void *),
-                        void *ctx, const char *what, struct sg_error *err);
+enum sg_code store_each(struct store *s, struct store_stmt *st,
+                        int (*row)(struct store_stmt *, void *), void *ctx, const char *what,
+                        struct sg_error *err);
 /* Runs st once (no rows wanted, or only the first), then finalizes it. */
-enum sg_code store_step_done(struct store *s, sqlite3_stmt *st, const char *what,
+enum sg_code store_step_done(struct store *s, struct store_stmt *st, const char *what,
                              struct sg_error *err);
 
 /* The schema version a module is at (0: none). */

@@ -9,9 +9,15 @@
 #ifndef SG_STORE_SCHEMAS_H
 #define SG_STORE_SCHEMAS_H
 
+/* A migration is written once in the SQL both engines share; each engine's
+ * ddl() maps the column types (INTEGER, REAL, BLOB) to its own. Where the
+ * engines really differ (triggers, partitions, grants), pg_sql is the
+ * PostgreSQL text and sql the SQLite one; either may be "" (nothing to do
+ * on that engine at this version). */
 struct store_migration {
 	int version; /* 1, 2, 3 ... in order */
 	const char *sql;
+	const char *pg_sql; /* NULL: sql serves both */
 };
 
 /* A module's schema: its name and migrations, applied in order once each. */
