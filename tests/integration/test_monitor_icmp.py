@@ -8,6 +8,8 @@ import unittest
 import sg
 
 RANGE = "/proc/sys/net/ipv4/ping_group_range"
+# run.py: nothing else runs while this module changes the sysctl for the whole machine.
+RUN_ALONE = "sets net.ipv4.ping_group_range"
 
 
 def set_range(value):
