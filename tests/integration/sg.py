@@ -107,7 +107,9 @@ try:
         return None if v is None else psycopg2.BINARY(v, cur).tobytes()
     psycopg2.extensions.register_type(psycopg2.extensions.new_type(
         psycopg2.BINARY.values, "SG_BYTEA", _bytea))
-    _PG_INTEGRITY = (psycopg2.IntegrityError,)
+    # SQLSTATE class 23, and P0001 (RAISE EXCEPTION: the append-only triggers), as the
+    # engine itself counts them (store_pg.c).
+    _PG_INTEGRITY = (psycopg2.IntegrityError, psycopg2.errors.RaiseException)
     _PG_ANY = (psycopg2.Error,)
     _PG_OPERATIONAL = (psycopg2.OperationalError, psycopg2.errors.UndefinedTable,
                        psycopg2.errors.UndefinedColumn)
