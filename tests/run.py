@@ -18,6 +18,7 @@
 Exits 1 when anything failed.
 """
 import argparse
+import functools
 import glob
 import json
 import os
@@ -142,16 +143,16 @@ def run_module_here(module, label):
     suite.run(Counting(label))
 
 
-def module_order(mods, build):
-    """Longest first (the last run's times, else file size), so the pool ends together."""
-    times = {}
-    try:
-        with open(os.path.join(build, "integration-times.json")) as f:
-            times = json.load(f)
-    except (OSError, ValueError):
-        pass
-    return sorted(mods, key=lambda m: (-times.get(m, os.path.getsize(
-        os.path.join(ROOT, "tests", "integration", m)) / 100.0), m))
+def expected_seconds(build, module, _cache={}):
+    """The module's time in the last run on this build, else a guess from its size."""
+    if build not in _cache:
+        try:
+            with open(os.path.join(build, "integration-times.json")) as f:
+                _cache[build] = json.load(f)
+        except (OSError, ValueError):
+            _cache[build] = {}
+    return _cache[build].get(module) or \
+        os.path.getsize(os.path.join(ROOT, "tests", "integration", module)) / 1000.0
 
 
 def run_integration(passes, only, jobs, module_timeout):
@@ -168,17 +169,10 @@ def run_integration(passes, only, jobs, module_timeout):
             os.path.join(ROOT, "tests", "integration", only or "test_*.py")))
         if not mods:
             record(f"{label}: integration modules matching {only}", False, "none")
-        for m in module_order(mods, build):
+        for m in mods:
             queue.append((build, label, backend, m))
-    # Interleave the passes so a slow pass does not run alone at the end.
-    by_pass = {}
-    for q in queue:
-        by_pass.setdefault(q[1], []).append(q)
-    queue = []
-    while any(by_pass.values()):
-        for k in list(by_pass):
-            if by_pass[k]:
-                queue.append(by_pass[k].pop(0))
+    # Longest first over every pass, so the pool ends together.
+    queue.sort(key=lambda q: (-expected_seconds(q[0], q[3]), q[1], q[3]))
     # Modules that change machine-wide state (a sysctl, say) say so with a top-level
     # `RUN_ALONE = "why"`: they run first, one at a time, with nothing beside them.
     alone = [q for q in queue if is_alone(q[3])]
@@ -238,6 +232,11 @@ def run_integration(passes, only, jobs, module_timeout):
                 if backend_of(label) == "sqlite":
                     times.setdefault(build, {})[m] = round(time.time() - t0, 1)
     finally:
+        for r in running:  # interrupted: their own sessions would outlive us
+            try:
+                os.killpg(r[0].pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         shutil.rmtree(tmp, ignore_errors=True)
     for build, t in times.items():
         path = os.path.join(build, "integration-times.json")
@@ -255,6 +254,7 @@ def run_integration(passes, only, jobs, module_timeout):
             pass
 
 
+@functools.lru_cache(maxsize=None)
 def is_alone(module):
     with open(os.path.join(ROOT, "tests", "integration", module), encoding="utf-8") as f:
         return any(line.startswith("RUN_ALONE = ") for line in f)

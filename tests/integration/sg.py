@@ -150,12 +150,35 @@ def new_db(tmpdir, name="sg"):
     if backend() == "postgresql":
         import pgserver
         srv = pgserver.PgServer.shared()
-        return srv.new_database(srv.unique_name(name.replace(".db", "")))
+        dbname = srv.unique_name(name.replace(".db", ""))
+        uri = srv.new_database(dbname)
+        _made_pg.append(dbname)
+        return uri
     return os.path.join(tmpdir, name if name.endswith(".db") else name + ".db")
 
 
 def pg_dbname(uri):
     return uri.split("///", 1)[1].split("?", 1)[0]
+
+
+_made_pg = []  # databases new_db() created on a server this process does not own
+
+
+def _drop_made_pg():
+    # run.py's server outlives this module's process: leave it as found.
+    import pgserver
+    srv = pgserver.PgServer._shared
+    if srv is None or srv.owned:
+        return
+    for name in _made_pg:
+        try:
+            srv.drop_database(name)
+        except Exception:  # noqa: BLE001 - the pass's end removes the whole server anyway
+            pass
+
+
+import atexit  # noqa: E402
+atexit.register(_drop_made_pg)
 
 
 def db_exists(db):
