@@ -191,6 +191,7 @@ def run_integration(passes, only, jobs, module_timeout):
                 cmd = [sys.executable, os.path.abspath(__file__), "--child", m,
                        "--child-label", label, "--child-result", res]
                 env = integration_env(build, backend)
+                env["SAASGUARD_TEST_RUN_DIR"] = tmp  # what modules share across passes
                 if backend == "postgresql" and "SAASGUARD_STATE_DIR" not in env:
                     # A PostgreSQL store's files go to the state directory; never the
                     # machine's (/var/lib/saasguard as root). sg.run() narrows it per store.

@@ -7,10 +7,14 @@ completion, the systemd units (`systemd-analyze verify` and the offline
 security score) and runs the maintainer script against the throwaway root
 with the system-changing commands replaced by recorders.
 
-The package is built once per test process: tests/run.py runs the
-integration suite for the normal and the ASan build in one process, and the
-package does not depend on either build."""
+The package is built once per run: it does not depend on the build or the
+store backend a pass tests. tests/run.py runs each (pass, module) in its own
+process and names a directory for the whole run (SAASGUARD_TEST_RUN_DIR):
+the first pass to get here builds the package there under a lock, the others
+wait for it and reuse it. Run alone, once per process."""
 import atexit
+import fcntl
+import json
 import gzip
 import os
 import re
@@ -34,11 +38,38 @@ def upstream_version():
 
 
 def build_package():
-    """(work dir, .deb path, seconds the build took); once per process."""
+    """(work dir, .deb path, seconds the build took); once per run (see above)."""
     if _BUILT:
         return _BUILT["work"], _BUILT["deb"], _BUILT["seconds"]
-    work = tempfile.mkdtemp(prefix="sg-deb-")
-    atexit.register(shutil.rmtree, work, True)
+    run_dir = os.environ.get("SAASGUARD_TEST_RUN_DIR")
+    if not run_dir:
+        work = tempfile.mkdtemp(prefix="sg-deb-")
+        atexit.register(shutil.rmtree, work, True)
+        return build_package_in(work)
+    with open(os.path.join(run_dir, "package.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another pass may be building it right now
+        done = os.path.join(run_dir, "package.json")
+        if os.path.exists(done):
+            with open(done) as f:
+                b = json.load(f)
+            if "error" in b:
+                raise AssertionError(b["error"])
+            _BUILT.update(b)
+            return b["work"], b["deb"], b["seconds"]
+        work = os.path.join(run_dir, "package")
+        os.mkdir(work)
+        try:
+            r = build_package_in(work)
+        except AssertionError as e:
+            with open(done, "w") as f:
+                json.dump({"error": str(e)}, f)
+            raise
+        with open(done, "w") as f:
+            json.dump(_BUILT, f)
+        return r
+
+
+def build_package_in(work):
     src = os.path.join(work, "src")
     files = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=ROOT,
                            capture_output=True, check=True).stdout.split(b"\0")
