@@ -38,6 +38,9 @@ left_out = []  # (test, why): @sqlite_only tests the PostgreSQL pass does not ru
 last = time.time()
 SQLITE_ONLY = "sqlite only: "  # sg.SQLITE_ONLY_PREFIX
 PG_LABEL = "pg"
+# The modules need Debian's python3-aiosmtpd, -psycopg2, -openpyxl: Debian's Python,
+# whichever python3 started run.py.
+CHILD_PYTHON = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else sys.executable
 
 
 def record(name, ok, detail=""):
@@ -188,7 +191,7 @@ def run_integration(passes, only, jobs, module_timeout):
                 build, label, backend, m = queue.pop(0)
                 res = os.path.join(tmp, f"{label}-{m}.json")
                 out = open(os.path.join(tmp, f"{label}-{m}.out"), "w+")
-                cmd = [sys.executable, os.path.abspath(__file__), "--child", m,
+                cmd = [CHILD_PYTHON, os.path.abspath(__file__), "--child", m,
                        "--child-label", label, "--child-result", res]
                 env = integration_env(build, backend)
                 env["SAASGUARD_TEST_RUN_DIR"] = tmp  # what modules share across passes
