@@ -481,7 +481,7 @@ static enum sg_code refuse_password(struct sg_error *err)
 	        "または passfile= か PGPASSFILE で指定したパーミッション 0600 "
 	        "のファイルから読み込み、"
 	        "コマンドラインからは受け取りません",
-	        "no password in the PostgreSQL connection string, please: passwords are read from "
+	        "refusing a password in the PostgreSQL connection string: passwords are read from "
 	        "~/.pgpass or the 0600 file given by passfile= or PGPASSFILE, never from the "
 	        "command line"));
 
