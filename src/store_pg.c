@@ -22,6 +22,7 @@
 #include <libpq-fe.h>
 
 #include "dynbuf.h"
+#include "store.h"
 #include "store_backend.h"
 #include "store_pg.h"
 #include "xalloc.h"
@@ -509,7 +510,9 @@ static char *trimmed(const char *msg)
  * creates them: STORE_READONLY promises no writes. */
 static int setup_session(struct pg_conn *pc, int flags, PGresult **r)
 {
-	if (run(pc, "SET client_min_messages=warning", r))
+	/* lock_timeout: a writer waits for another as long as SQLite's busy
+	 * timeout lets it (store_set_wait() changes both). */
+	if (run(pc, "SET client_min_messages=warning; SET lock_timeout=10000", r))
 		return -1;
 	PQclear(*r);
 	if (flags & STORE_READONLY)
@@ -690,9 +693,9 @@ static void pg_bind_real(struct store_stmt *x, int i, double v)
 		bind(P(x), i, xstrfmt("%.17g", v), 0, 0, PG_OID_FLOAT8);
 }
 
-static void pg_bind_text(struct store_stmt *x, int i, const char *v)
+static void pg_bind_text(struct store_stmt *x, int i, const char *v, size_t n)
 {
-	bind(P(x), i, v ? xstrdup(v) : NULL, 0, 0, 0);
+	bind(P(x), i, v ? xstrndup(v, n) : NULL, 0, 0, 0);
 }
 
 static void pg_bind_blob(struct store_stmt *x, int i, const void *v, size_t n)
@@ -971,6 +974,17 @@ static const char *pg_errmsg(struct store *s)
 	return s->errmsg ? s->errmsg : "";
 }
 
+/* The writer lock (an advisory lock) and any row lock wait at most ms. */
+static void pg_set_wait(struct store *s, int ms)
+{
+	char sql[64];
+	PGresult *r;
+
+	snprintf(sql, sizeof(sql), "SET lock_timeout = %d", ms > 0 ? ms : 0);
+	r = PQexec(C(s)->pg, sql);
+	PQclear(r);
+}
+
 const struct store_backend store_pg_backend = {
     .name = "postgresql",
     .kind = STORE_POSTGRES,
@@ -999,4 +1013,5 @@ const struct store_backend store_pg_backend = {
     .last_id = pg_last_id,
     .failed_constraint = pg_failed_constraint,
     .errmsg = pg_errmsg,
+    .set_wait = pg_set_wait,
 };
