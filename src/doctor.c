@@ -21,6 +21,7 @@
 #include "i18n.h"
 #include "ledger_tsa.h"
 #include "monitor.h"
+#include "store.h"
 #include "timeutil.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -54,12 +55,45 @@ static void say(char *buf, size_t n, const char *fmt, ...)
 
 /* ---- files ---- */
 
+/* A PostgreSQL store has no file to look at: connecting (read-only) is
+ * the check; the password comes from ~/.pgpass or a 0600 passfile. */
+static void check_store_pg(const struct doctor_opts *o, struct doctor_report *r)
+{
+	struct doctor_finding *f;
+	struct sg_error err = {0};
+	struct store *s;
+
+	err.lang = o->lang == SG_LANG_EN;
+	if (store_open(o->db, STORE_READONLY, &s, &err)) {
+		f = add(r, "store", DOCTOR_FAIL);
+		MSG(f, "%s", err.msg);
+		FIX(f, "%s",
+		    DL(o,
+		       "接続文字列（ホスト、データベース名、ユーザー）と ~/.pgpass "
+		       "を確かめてください",
+		       "check the connection string (host, database, user) and ~/.pgpass"));
+		return;
+	}
+	store_close(s);
+	f = add(r, "store", DOCTOR_OK);
+	MSG(f,
+	    DL(o, "PostgreSQL のデータベース %s に接続できます",
+	       "PostgreSQL database %s reachable"),
+	    o->db);
+}
+
 static void check_store(const struct doctor_opts *o, struct doctor_report *r)
 {
 	struct doctor_finding *f;
 	struct stat st, dst;
-	char *copy = xstrdup(o->db), *dir = dirname(copy);
+	char *copy, *dir;
 
+	if (store_kind_of(o->db) == STORE_POSTGRES) {
+		check_store_pg(o, r);
+		return;
+	}
+	copy = xstrdup(o->db);
+	dir = dirname(copy);
 	if (stat(o->db, &st)) {
 		f = add(r, "store", DOCTOR_WARN);
 		MSG(f,

@@ -181,7 +181,11 @@ static char *ledger_default_key_path(const char *db_path)
 
 	if (env && *env)
 		return xstrdup(env);
-	db = db_path ? xstrdup(db_path) : store_default_path();
+	/* Beside a SQLite file; a PostgreSQL store has no directory to be
+	 * beside (and its connection string must never become a path that
+	 * messages echo): the default state directory then. */
+	db = db_path && store_kind_of(db_path) == STORE_SQLITE ? xstrdup(db_path)
+	                                                       : store_default_path();
 	out = xstrfmt("%s/ledger.key", dirname(db));
 	free(db);
 	return out;

@@ -103,15 +103,23 @@ class PgStore(unittest.TestCase):
             self.pg.psql("UPDATE ledger_entries SET type = 'x'", name)
         self.assertIn("append-only", str(cm.exception))
 
+    def pubkey(self):
+        d = sg.scratch(self)
+        key = os.path.join(d, "ledger.key")
+        r = sg.run("ledger", "keygen", "--key", key)
+        self.assertEqual(r.code, 0, r)
+        return key + ".pub"
+
     def test_password_in_connection_string_is_refused(self):
+        pub = self.pubkey()
         for db in ("postgresql://saasguard:s3cret@127.0.0.1/sg",
                    f"host={self.pg.socket_dir} dbname=postgres password=s3cret"):
-            r = sg.run("ledger", "verify", "--db", db, lang="en")
+            r = sg.run("ledger", "verify", "--db", db, "--public-key", pub, lang="en")
             self.assertEqual(r.code, 2, r)
             self.assertIn("passwords are read from ~/.pgpass or the 0600 file given by "
                           "passfile= or PGPASSFILE, never from the command line", r.err)
             self.assertNotIn("s3cret", r.err + r.out)
-            r = sg.run("ledger", "verify", "--db", db)
+            r = sg.run("ledger", "verify", "--db", db, "--public-key", pub)
             self.assertEqual(r.code, 2, r)
             self.assertIn("パスワード", r.err)
             self.assertIn("~/.pgpass", r.err)
@@ -120,11 +128,12 @@ class PgStore(unittest.TestCase):
     def test_missing_database_is_named(self):
         name = self.pg.unique_name("sgnone")
         uri = self.pg.uri(name)
-        r = sg.run("ledger", "verify", "--db", uri, lang="en")
+        pub = self.pubkey()
+        r = sg.run("ledger", "verify", "--db", uri, "--public-key", pub, lang="en")
         self.assertEqual(r.code, 2, r)
         self.assertIn(f'database "{name}" does not exist', r.err)
         self.assertIn("cannot connect to PostgreSQL", r.err)
-        r = sg.run("ledger", "verify", "--db", uri)
+        r = sg.run("ledger", "verify", "--db", uri, "--public-key", pub)
         self.assertIn("PostgreSQL に接続できません", r.err)
         self.assertEqual(self.q("postgres", f"SELECT count(*) FROM pg_database "
                                             f"WHERE datname = '{name}'"), "0")
