@@ -13,6 +13,7 @@
  * prepared statement, parsed and planned once.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -933,9 +934,10 @@ static int pg_col_is_null(struct store_stmt *x, int i)
 	return value(P(x), i) == NULL;
 }
 
-static long long pg_col_int(struct store_stmt *x, int i)
+long long store_pg_int_of(const char *v)
 {
-	const char *v = value(P(x), i);
+	char *end;
+	long long n;
 
 	if (!v)
 		return 0;
@@ -943,14 +945,40 @@ static long long pg_col_int(struct store_stmt *x, int i)
 		return 1;
 	if (!strcmp(v, "f"))
 		return 0;
-	return strtoll(v, NULL, 10);
+	n = strtoll(v, &end, 10);
+	if (*end) { /* a real ("12.5", "1e+20"): truncated, saturating, as SQLite's */
+		double d = strtod(v, NULL);
+
+		if (isnan(d))
+			return 0;
+		if (d >= 9223372036854775807.0)
+			return LLONG_MAX;
+		if (d <= -9223372036854775808.0)
+			return LLONG_MIN;
+		return (long long)d;
+	}
+	return n;
+}
+
+double store_pg_real_of(const char *v)
+{
+	if (!v)
+		return NAN;
+	if (!strcmp(v, "t"))
+		return 1;
+	if (!strcmp(v, "f"))
+		return 0;
+	return strtod(v, NULL); /* also "Infinity", "-Infinity", "NaN" */
+}
+
+static long long pg_col_int(struct store_stmt *x, int i)
+{
+	return store_pg_int_of(value(P(x), i));
 }
 
 static double pg_col_real(struct store_stmt *x, int i)
 {
-	const char *v = value(P(x), i);
-
-	return v ? strtod(v, NULL) : NAN;
+	return store_pg_real_of(value(P(x), i));
 }
 
 static const char *pg_col_text(struct store_stmt *x, int i)
