@@ -59,6 +59,11 @@ class PgStore(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.q(name, "SELECT count(*) FROM schema_versions"),
                          str(len(got.splitlines())))
+        # Every integer is 64-bit and every real a double, as on SQLite:
+        # no migration left a 32-bit INTEGER or a 4-byte REAL behind.
+        self.assertEqual(self.q(name, "SELECT string_agg(table_name || '.' || column_name, ' ') "
+                                "FROM information_schema.columns WHERE table_schema = 'public' "
+                                "AND data_type IN ('integer', 'smallint', 'real')"), "")
         # Times in ms need 64 bits; ids are identity columns.
         self.assertEqual(self.q(name, "SELECT data_type FROM information_schema.columns WHERE "
                                 "table_name = 'ledger_entries' AND column_name = 'at_ms'"),
