@@ -630,6 +630,15 @@ static enum sg_code pg_open(struct store *s, const char *where, int flags, struc
 		                  ETR(err, "%s: PostgreSQL に接続できません: %s",
 		                      "%s: cannot connect to PostgreSQL: %s"),
 		                  where, msg);
+		sg_error_hint(
+		    err, "%s",
+		    ETR(err,
+		        "--db の接続文字列（ホスト、データベース名、ユーザー）と ~/.pgpass "
+		        "を確かめてください。データベースは saasguard では作らず、"
+		        "createdb などで用意します",
+		        "check the connection string given with --db (host, database, user) "
+		        "and ~/.pgpass; saasguard does not create the database (createdb "
+		        "does)"));
 		free(msg);
 		pg_release(pc);
 		return rc;
