@@ -124,7 +124,7 @@ class Package(unittest.TestCase):
         self.assertEqual(errors, [], p.stdout)
         info = subprocess.run(["dpkg-deb", "-f", self.deb, "Depends"], capture_output=True,
                               text=True, check=True).stdout
-        for lib in ("adduser", "libsqlite3-0", "libxlsxwriter", "libsystemd0"):
+        for lib in ("adduser", "libsqlite3-0", "libpq5", "libxlsxwriter", "libsystemd0"):
             self.assertIn(lib, info)
 
     def test_version_runs_from_the_unpacked_package(self):
