@@ -100,12 +100,23 @@ import unittest  # noqa: E402
 try:
     import psycopg2  # noqa: E402
     import psycopg2.errors  # noqa: E402
-    _PG_INTEGRITY = (psycopg2.IntegrityError,)
+    import psycopg2.extensions  # noqa: E402
+
+    # bytea as bytes, like sqlite3's BLOB (psycopg2 gives memoryview).
+    def _bytea(v, cur):
+        return None if v is None else psycopg2.BINARY(v, cur).tobytes()
+    psycopg2.extensions.register_type(psycopg2.extensions.new_type(
+        psycopg2.BINARY.values, "SG_BYTEA", _bytea))
+    # SQLSTATE class 23, and P0001 (RAISE EXCEPTION: the append-only triggers), as the
+    # engine itself counts them (store_pg.c).
+    _PG_INTEGRITY = (psycopg2.IntegrityError, psycopg2.errors.RaiseException)
+    _PG_ANY = (psycopg2.Error,)
     _PG_OPERATIONAL = (psycopg2.OperationalError, psycopg2.errors.UndefinedTable,
                        psycopg2.errors.UndefinedColumn)
 except ImportError:  # the SQLite pass does not need it
     psycopg2 = None
     _PG_INTEGRITY = ()
+    _PG_ANY = ()
     _PG_OPERATIONAL = ()
 
 # What a constraint, CHECK or append-only trigger refusing a write raises.
@@ -113,6 +124,8 @@ DB_INTEGRITY_ERRORS = (sqlite3.IntegrityError,) + _PG_INTEGRITY
 # What reading a table the binary has not created yet (or a busy/locked or
 # unreachable database) raises.
 DB_OPERATIONAL_ERRORS = (sqlite3.OperationalError,) + _PG_OPERATIONAL
+# Any database error.
+DB_ERRORS = (sqlite3.Error,) + _PG_ANY
 
 SQLITE_ONLY_PREFIX = "sqlite only: "
 
@@ -137,13 +150,83 @@ def new_db(tmpdir, name="sg"):
     if backend() == "postgresql":
         import pgserver
         srv = pgserver.PgServer.shared()
-        return srv.new_database(srv.unique_name(name.replace(".db", "")))
+        dbname = srv.unique_name(name.replace(".db", ""))
+        uri = srv.new_database(dbname)
+        _made_pg.append(dbname)
+        return uri
     return os.path.join(tmpdir, name if name.endswith(".db") else name + ".db")
 
 
+def pg_dbname(uri):
+    return uri.split("///", 1)[1].split("?", 1)[0]
+
+
+_made_pg = []  # databases new_db() created on a server this process does not own
+
+
+def _drop_made_pg():
+    # run.py's server outlives this module's process: leave it as found.
+    import pgserver
+    srv = pgserver.PgServer._shared
+    if srv is None or srv.owned:
+        return
+    for name in _made_pg:
+        try:
+            srv.drop_database(name)
+        except Exception:  # noqa: BLE001 - the pass's end removes the whole server anyway
+            pass
+
+
+import atexit  # noqa: E402
+atexit.register(_drop_made_pg)
+
+
 def db_exists(db):
-    """The SQLite file exists, or (PostgreSQL) always: new_db() created the database."""
-    return True if is_pg(db) else os.path.exists(db)
+    """The SQLite file exists, or the PostgreSQL database does (new_db() creates it)."""
+    if not is_pg(db):
+        return os.path.exists(db)
+    import pgserver
+    name = pg_dbname(db).replace("'", "''")
+    return pgserver.PgServer.shared().psql(
+        f"SELECT 1 FROM pg_database WHERE datname = '{name}'", "postgres").strip() == "1"
+
+
+def db_untouched(db):
+    """Nothing was written: no SQLite file, or a PostgreSQL database without any table."""
+    if not is_pg(db):
+        return not os.path.exists(db)
+    return db_query(db, "SELECT COUNT(*) FROM information_schema.tables "
+                    "WHERE table_schema NOT IN ('pg_catalog', 'information_schema')")[0][0] == 0
+
+
+def db_raw_bytes(db):
+    """Everything the store holds, as stored: the SQLite file and its WAL, or a plain
+    pg_dump of the database (every row of every table), for "this secret is nowhere"."""
+    if not is_pg(db):
+        out = b""
+        for f in (db, db + "-wal"):
+            if os.path.exists(f):
+                with open(f, "rb") as fh:
+                    out += fh.read()
+        return out
+    import pgserver
+    srv = pgserver.PgServer.shared()
+    p = subprocess.run([os.path.join(srv.bindir, "pg_dump"), "--no-owner", "-h", srv.socket_dir,
+                        "-U", srv.superuser, "-d", pg_dbname(db)],
+                       capture_output=True, timeout=120,
+                       env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+    if p.returncode != 0:
+        raise RuntimeError(f"pg_dump {pg_dbname(db)}: {p.stderr.decode(errors='replace')}")
+    return p.stdout
+
+
+def missing_db(tmpdir, name="nope"):
+    """A store that does not exist: a path in tmpdir, or a database never created."""
+    if backend() == "postgresql":
+        import pgserver
+        srv = pgserver.PgServer.shared()
+        return srv.uri(srv.unique_name(name + "_missing"))
+    return os.path.join(tmpdir, name + ".db")
 
 
 def sqlite_only(why):
@@ -259,6 +342,40 @@ def db_connect(db):
     if is_pg(db):
         return PgConnection(db)
     return sqlite3.connect(db)
+
+
+def insert_id(conn, sql, params=()):
+    """Runs one INSERT and returns the new row's id (sqlite3's lastrowid; RETURNING id)."""
+    if isinstance(conn, PgConnection):
+        return conn.execute(sql + " RETURNING id", params).fetchone()[0]
+    return conn.execute(sql, params).lastrowid
+
+
+def drop_triggers(conn, triggers):
+    """Takes away append-only triggers as an insider with the database's owner rights
+    would: triggers is {table: [trigger names]}. SQLite: DROP TRIGGER IF EXISTS each;
+    PostgreSQL: ALTER TABLE … DISABLE TRIGGER USER (every user trigger of the table,
+    whatever the backend named them)."""
+    for table, names in triggers.items():
+        if isinstance(conn, PgConnection):
+            conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        else:
+            for n in names:
+                conn.execute(f"DROP TRIGGER IF EXISTS {n}")
+
+
+def clone_db(db, tmpdir, name="sg"):
+    """A copy of store db: a file copied into tmpdir, or CREATE DATABASE … TEMPLATE."""
+    if is_pg(db):
+        import pgserver
+        srv = pgserver.PgServer.shared()
+        src = pg_dbname(db)
+        dst = srv.unique_name(name.replace(".db", ""))
+        srv.psql(f'CREATE DATABASE "{dst}" TEMPLATE "{src}"', "postgres")
+        return srv.uri(dst)
+    out = os.path.join(tmpdir, name if name.endswith(".db") else name + ".db")
+    shutil.copyfile(db, out)
+    return out
 
 
 def db_query(db, sql, params=()):
