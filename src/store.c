@@ -204,6 +204,11 @@ const void *store_col_blob(struct store_stmt *st, int i, size_t *n)
 	return BE(st)->col_blob(st, i, n);
 }
 
+enum store_type store_col_type(struct store_stmt *st, int i)
+{
+	return (enum store_type)BE(st)->col_type(st, i);
+}
+
 long long store_changes(struct store *s)
 {
 	return s->be->changes(s);
