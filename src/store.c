@@ -261,6 +261,11 @@ enum sg_code store_begin(struct store *s, struct sg_error *err)
 	if (s->in_tx++)
 		return SG_OK;
 	if (store_exec(s, s->be->begin_sql, err)) {
+		/* PostgreSQL's begin_sql is BEGIN and then the writer lock: a lock
+		 * that timed out leaves an aborted transaction open, which would
+		 * refuse every later statement of this connection. (On SQLite the
+		 * ROLLBACK finds nothing to undo.) */
+		s->be->exec(s, "ROLLBACK");
 		s->in_tx = 0;
 		return SG_ERR_DB;
 	}

@@ -3,7 +3,9 @@ backend"): an installation with monitor results, incidents, notifications,
 ledger entries and a sealed tree head moved from SQLite into another SQLite
 file and into a real PostgreSQL 15 (pgserver.py); every table's row count
 equal, the ledger verifying and exporting there, a later monitor run appending
-after the copied ids, a non-empty destination refused. Then the ledger's
+after the copied ids, a non-empty destination refused. A monitor on
+PostgreSQL whose writer waited out its lock timeout writes again once the lock
+is free (the benchmark found it stuck in an aborted transaction). Then the ledger's
 append-only promise on PostgreSQL: the daemon's role (the grants
 docs/internals/store.md gives it) is refused UPDATE/DELETE/TRUNCATE by grants,
 the owner by the triggers."""
@@ -13,6 +15,7 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import time
 import unittest
 
 import pgserver
@@ -260,6 +263,67 @@ class ToPostgreSQL(Installation):
                 self.pg.psql(sql, name, user=owner)
             self.assertIn("append-only", str(cm.exception), sql)
         self.ok(self.sg("ledger", "verify", "--db", uri))
+
+
+@sg.sqlite_only(ONE_PASS)
+class WriterLockTimeout(unittest.TestCase):
+    def test_monitor_writes_again_after_a_lock_timeout(self):
+        pg = pgserver.PgServer.shared()
+        name = pg.unique_name("sglock")
+        uri = pg.new_database(name)
+        self.addCleanup(pg.drop_database, name)
+        d = sg.scratch(self)
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        self.addCleanup(listener.close)
+        prof = os.path.join(d, "p.yaml")
+        with open(prof, "w", encoding="utf-8") as f:
+            f.write("service: {name: x, pattern: 1}\nmonitor:\n  checks:\n"
+                    "    - {name: db, kind: liveness, type: tcp, host: 127.0.0.1, "
+                    f"port: {listener.getsockname()[1]}, interval: 1s}}\n")
+
+        def results_after(t):
+            out = pg.psql(f"SELECT count(*) FROM check_results WHERE at > {t}", name,
+                          check=False)  # before the monitor made the table: none
+            return int(out.strip() or 0)
+
+        mon = subprocess.Popen([sg.binary(), "monitor", prof, "--db", uri],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=dict(os.environ, LANG="en_US.UTF-8"))
+        try:
+            self.assertTrue(wait(lambda: results_after(0) > 0, 30))
+            # Another process holds the store's writer lock (store_pg.h,
+            # STORE_PG_LOCK_WRITER) longer than the 10 s a writer waits.
+            held = subprocess.Popen(
+                ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", pg.socket_dir, "-U",
+                 pg.superuser, "-d", name], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, text=True)
+            held.stdin.write("SELECT pg_advisory_lock(8314033535385555540);\n")
+            held.stdin.flush()
+            time.sleep(13)
+            out, perr = held.communicate("SELECT pg_advisory_unlock(8314033535385555540);\n",
+                                         timeout=30)
+            self.assertEqual(held.returncode, 0, perr)
+            freed = time.time()
+            # The results kept in memory meanwhile and new ones reach the store.
+            self.assertTrue(wait(lambda: results_after(freed) >= 2, 20),
+                            pg.psql("SELECT max(at) FROM check_results", name))
+        finally:
+            mon.send_signal(signal.SIGTERM)
+            _, err = mon.communicate(timeout=60)
+        self.assertEqual(mon.returncode, 0, err[-3000:])
+        self.assertIn("lock timeout", err)  # it did wait the lock out
+        self.assertNotIn("current transaction is aborted", err)
+
+
+def wait(pred, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return True
+        time.sleep(0.2)
+    return pred()
 
 
 if __name__ == "__main__":
