@@ -32,14 +32,15 @@ static const char usage_ja[] =
     "           必要はありません。証跡台帳はそのまま検証できます\n"
     "  restore  バックアップの整合性とスキーマを確かめてから、データベースの内容を\n"
     "           置き換えます。証跡台帳のあるデータベースへの復元には --force が必要です\n"
-    "  --db     データベース（既定: $SAASGUARD_DB、root は /var/lib/saasguard/saasguard.db）\n"
     "  migrate  既存の SQLite データベースの全テーブル（証跡台帳を含む）を、ID を保ったまま\n"
     "           新しいデータベース（postgresql://… または SQLite のパス）に写し、写した先で\n"
     "           台帳を検証します。移行先は空でなければなりません。移行の間は監視を止めて\n"
     "           ください。進み具合は標準エラー出力に表示します\n"
+    "  --db     データベース（既定: $SAASGUARD_DB、root は /var/lib/saasguard/saasguard.db）\n"
     "  --force  既存のファイル・台帳を上書きする\n"
     "復元の後は 'saasguard ledger verify' で台帳を検証してください。\n"
-    "終了コード: 0 成功、2 引数・ファイルの誤り、書き込みやデータベースの失敗。\n";
+    "終了コード: 0 成功、1 移行先の台帳の検証失敗、2 引数・ファイルの誤り、書き込みや\n"
+    "データベースの失敗、空でない移行先。\n";
 static const char usage_en[] =
     "usage: saasguard store backup PATH [--db PATH] [--force]\n"
     "       saasguard store restore PATH [--db PATH] [--force]\n"
@@ -49,14 +50,15 @@ static const char usage_en[] =
     "           keep running, and the evidence ledger in the copy verifies as it is\n"
     "  restore  checks the backup's integrity and schema, then replaces the database's\n"
     "           contents; restoring over a database that has a ledger needs --force\n"
-    "  --db     the database (default: $SAASGUARD_DB; root: /var/lib/saasguard/saasguard.db)\n"
     "  migrate  copies every table of an existing SQLite database (the evidence ledger\n"
     "           included) into a new database (postgresql://... or a SQLite path) with the\n"
     "           ids kept, then verifies the ledger there; the destination must be empty.\n"
     "           Stop the monitor while migrating. Progress goes to standard error\n"
+    "  --db     the database (default: $SAASGUARD_DB; root: /var/lib/saasguard/saasguard.db)\n"
     "  --force  overwrite an existing file or ledger\n"
     "Run 'saasguard ledger verify' after a restore.\n"
-    "Exit status: 0 done, 2 bad arguments or files, a failed write or database.\n";
+    "Exit status: 0 done, 1 the ledger did not verify on the migration's destination,\n"
+    "2 bad arguments or files, a failed write or database, a destination not empty.\n";
 
 #define USAGE(cli) TR((cli)->lang, usage_ja, usage_en)
 
