@@ -21,7 +21,7 @@ built with the cluster work: `saasguard monitor --help` lists --location);
 Prints one JSON object. 127.0.0.1 and Unix sockets only.
 
 usage: bench.py SAASGUARD [--targets 10000] [--interval 10] [--warmup 15]
-                [--seconds 30] [--monitors 1] [--sqlite-saasguard PATH]
+                [--seconds 30] [--monitors 1] [--stagger] [--sqlite-saasguard PATH]
 """
 import argparse
 import json
@@ -144,19 +144,26 @@ def sqlite_sizes(path):
         c.close()
 
 
-def measure(sg, prof, ntargets, dbs, locations, warmup, seconds, pg=None, pgdb=None):
+def measure(sg, prof, ntargets, dbs, locations, warmup, seconds, pg=None, pgdb=None,
+            stagger=False):
     """Runs one monitor per (db, location); returns the window's figures."""
     start = time.time()
-    procs = [start_monitor(sg, prof, db, loc) for db, loc in zip(dbs, locations)]
-    # Start-up (the checks registered, the first round stored) is not the
-    # steady state: the window opens `warmup` seconds after one full round
-    # per monitor is in the store.
-    need = ntargets * len(procs)
-    while time.time() - start < 600:
-        n = count_pg(pg, pgdb, 0, 1e12) if pg else count_sqlite(dbs[0], 0, 1e12)
-        if n >= need or any(p.poll() is not None for p in procs):
-            break
-        time.sleep(1)
+    procs = []
+
+    def stored_round(k):
+        # Start-up (the checks registered, the first round stored) is not
+        # the steady state: wait for one full round per monitor.
+        while time.time() - start < 600:
+            n = count_pg(pg, pgdb, 0, 1e12) if pg else count_sqlite(dbs[0], 0, 1e12)
+            if n >= ntargets * k or any(p.poll() is not None for p in procs):
+                return
+            time.sleep(1)
+
+    for k, (db, loc) in enumerate(zip(dbs, locations)):
+        procs.append(start_monitor(sg, prof, db, loc))
+        if stagger:
+            stored_round(k + 1)
+    stored_round(len(procs))
     first_round_s = time.time() - start
     time.sleep(warmup)
     t0 = time.time()
@@ -183,6 +190,7 @@ def measure(sg, prof, ntargets, dbs, locations, warmup, seconds, pg=None, pgdb=N
         "monitors": len(procs),
         "locations": [x for x in locations if x],
         "first_round_stored_s": round(first_round_s, 1),
+        "staggered_start": stagger,
         "window_s": round(wall, 2),
         "stored": stored,
         "checks_per_s_stored": round(stored / wall, 1),
@@ -222,6 +230,8 @@ def main():
     ap.add_argument("--seconds", type=int, default=30)
     ap.add_argument("--monitors", type=int, default=1)
     ap.add_argument("--sqlite-saasguard")
+    ap.add_argument("--stagger", action="store_true",
+                    help="start each monitor once the one before has stored a full round")
     a = ap.parse_args()
     d = tempfile.mkdtemp(prefix="sg-pgbench-")
     os.chmod(d, 0o755)
@@ -235,7 +245,7 @@ def main():
         locs = [f"loc{k + 1}" for k in range(a.monitors)] if a.monitors > 1 else [None]
         uri = pg.new_database("bench_pg")
         out["postgresql"] = measure(a.saasguard, prof, a.targets, [uri] * len(locs), locs, a.warmup,
-                                    a.seconds, pg, "bench_pg")
+                                    a.seconds, pg, "bench_pg", stagger=a.stagger)
         out["postgresql"].update(pg_sizes(pg, "bench_pg"))
         if a.monitors > 1:
             uri1 = pg.new_database("bench_pg1")
