@@ -204,6 +204,11 @@ const void *store_col_blob(struct store_stmt *st, int i, size_t *n)
 	return BE(st)->col_blob(st, i, n);
 }
 
+enum store_type store_col_type(struct store_stmt *st, int i)
+{
+	return (enum store_type)BE(st)->col_type(st, i);
+}
+
 long long store_changes(struct store *s)
 {
 	return s->be->changes(s);
@@ -256,6 +261,11 @@ enum sg_code store_begin(struct store *s, struct sg_error *err)
 	if (s->in_tx++)
 		return SG_OK;
 	if (store_exec(s, s->be->begin_sql, err)) {
+		/* PostgreSQL's begin_sql is BEGIN and then the writer lock: a lock
+		 * that timed out leaves an aborted transaction open, which would
+		 * refuse every later statement of this connection. (On SQLite the
+		 * ROLLBACK finds nothing to undo.) */
+		s->be->exec(s, "ROLLBACK");
 		s->in_tx = 0;
 		return SG_ERR_DB;
 	}

@@ -141,6 +141,19 @@ char *store_col_dup(struct store_stmt *st, int i);
 /* A column's bytes and their count (NULL and 0 for SQL NULL). */
 const void *store_col_blob(struct store_stmt *st, int i, size_t *n);
 
+/* What a value in a row is, for code that copies rows it knows nothing
+ * about (store_migrate.c): on SQLite the value's own type, on PostgreSQL
+ * the column's (int2/4/8 INTEGER, float4/8 and numeric REAL, bytea BLOB,
+ * anything else TEXT), STORE_T_NULL for SQL NULL on both. */
+enum store_type {
+	STORE_T_NULL = 0,
+	STORE_T_INTEGER,
+	STORE_T_REAL,
+	STORE_T_TEXT,
+	STORE_T_BLOB,
+};
+enum store_type store_col_type(struct store_stmt *st, int i);
+
 /* Rows the last INSERT, UPDATE or DELETE changed. */
 long long store_changes(struct store *s);
 /* The id the last INSERT gave its row (an INTEGER PRIMARY KEY). */

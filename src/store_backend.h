@@ -56,6 +56,7 @@ struct store_backend {
 	double (*col_real)(struct store_stmt *st, int i);
 	const char *(*col_text)(struct store_stmt *st, int i);
 	const void *(*col_blob)(struct store_stmt *st, int i, size_t *n);
+	int (*col_type)(struct store_stmt *st, int i); /* enum store_type of store.h */
 	long long (*changes)(struct store *s);
 	long long (*last_id)(struct store *s);
 	int (*failed_constraint)(struct store *s);

@@ -31,9 +31,13 @@
 
 /* Type OIDs from PostgreSQL's pg_type.dat (stable since 7.x); the server
  * headers that define them are not part of libpq-dev. */
-#define PG_OID_BYTEA  17
-#define PG_OID_INT8   20
-#define PG_OID_FLOAT8 701
+#define PG_OID_BYTEA   17
+#define PG_OID_INT8    20
+#define PG_OID_INT2    21
+#define PG_OID_INT4    23
+#define PG_OID_FLOAT4  700
+#define PG_OID_FLOAT8  701
+#define PG_OID_NUMERIC 1700
 
 #define STR_(x) #x
 #define STR(x)  STR_(x)
@@ -1037,6 +1041,28 @@ static const void *pg_col_blob(struct store_stmt *x, int i, size_t *n)
 	return b->p;
 }
 
+static int pg_col_type(struct store_stmt *x, int i)
+{
+	struct pg_stmt *st = P(x);
+
+	if (!value(st, i))
+		return STORE_T_NULL;
+	switch (PQftype(st->res, i)) {
+	case PG_OID_INT2:
+	case PG_OID_INT4:
+	case PG_OID_INT8:
+		return STORE_T_INTEGER;
+	case PG_OID_FLOAT4:
+	case PG_OID_FLOAT8:
+	case PG_OID_NUMERIC:
+		return STORE_T_REAL;
+	case PG_OID_BYTEA:
+		return STORE_T_BLOB;
+	default:
+		return STORE_T_TEXT;
+	}
+}
+
 static long long pg_changes(struct store *s)
 {
 	return C(s)->changes;
@@ -1102,6 +1128,7 @@ const struct store_backend store_pg_backend = {
     .col_real = pg_col_real,
     .col_text = pg_col_text,
     .col_blob = pg_col_blob,
+    .col_type = pg_col_type,
     .changes = pg_changes,
     .last_id = pg_last_id,
     .failed_constraint = pg_failed_constraint,

@@ -212,6 +212,22 @@ static const void *lite_col_blob(struct store_stmt *x, int i, size_t *n)
 	return b;
 }
 
+static int lite_col_type(struct store_stmt *x, int i)
+{
+	switch (sqlite3_column_type(x->st, i)) {
+	case SQLITE_INTEGER:
+		return STORE_T_INTEGER;
+	case SQLITE_FLOAT:
+		return STORE_T_REAL;
+	case SQLITE_TEXT:
+		return STORE_T_TEXT;
+	case SQLITE_BLOB:
+		return STORE_T_BLOB;
+	default:
+		return STORE_T_NULL;
+	}
+}
+
 static long long lite_changes(struct store *s)
 {
 	return sqlite3_changes64(db_of(s));
@@ -261,6 +277,7 @@ const struct store_backend store_sqlite_backend = {
     .col_real = lite_col_real,
     .col_text = lite_col_text,
     .col_blob = lite_col_blob,
+    .col_type = lite_col_type,
     .changes = lite_changes,
     .last_id = lite_last_id,
     .failed_constraint = lite_failed_constraint,

@@ -45,8 +45,8 @@ const struct cli_command cli_commands[] = {
      "check this host's set-up (permissions, key, SMTP, ICMP, TSA, clock, disk)"},
     {"import", cmd_import, "チェックリスト（xlsx・CSV）からプロファイルの雛形を作る",
      "make a starter profile from a checklist (xlsx, CSV)"},
-    {"store", cmd_store, "データベースのバックアップ・復元（証跡台帳を検証可能なまま）",
-     "back up and restore the database (the ledger stays verifiable)"},
+    {"store", cmd_store, "データベースのバックアップ・復元・移行（証跡台帳を検証可能なまま）",
+     "back up, restore and migrate the database (the ledger stays verifiable)"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -166,6 +166,15 @@ static void test_helpers(void **state)
 	n = 0;
 	assert_int_equal(store_each(s, st, collect_row, &n, "overflow", &err), SG_ERR_DB);
 	assert_non_null(strstr(err.msg, "overflow"));
+	/* Each value's own type (what store migrate copies by). */
+	assert_int_equal(store_prepare(s, "SELECT 1, 1.5, 'a', x'00ff', NULL", &st, &err), SG_OK);
+	assert_int_equal(store_step(st), STORE_ROW);
+	assert_int_equal(store_col_type(st, 0), STORE_T_INTEGER);
+	assert_int_equal(store_col_type(st, 1), STORE_T_REAL);
+	assert_int_equal(store_col_type(st, 2), STORE_T_TEXT);
+	assert_int_equal(store_col_type(st, 3), STORE_T_BLOB);
+	assert_int_equal(store_col_type(st, 4), STORE_T_NULL);
+	store_finalize(st);
 	store_close(s);
 }
 

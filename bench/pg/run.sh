@@ -1,0 +1,14 @@
+#!/bin/sh
+# `make bench` (bench/run.sh): the PostgreSQL store benchmark, bench/pg/bench.py,
+# at 10,000 targets with one monitor (docs/performance.md, "PostgreSQL store").
+# With a build that has `saasguard monitor --location`, three monitors as well.
+# usage: bench/pg/run.sh BUILD_DIR
+set -eu
+build=${1:-build}
+dir=$(dirname "$0")
+monitors=1
+if "$build/saasguard" monitor --help 2>&1 | grep -q -- --location; then
+	monitors=3
+fi
+/usr/bin/python3 "$dir/bench.py" "$build/saasguard" --targets 10000 --interval 10 \
+	--warmup 15 --seconds 30 --monitors "$monitors"
