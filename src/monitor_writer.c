@@ -315,7 +315,7 @@ enum sg_code monitor_writer_start(const char *db_path, struct store *own, long l
 		return rc;
 	}
 	/* A lock held elsewhere costs this thread a wait, never the loop. */
-	sqlite3_busy_timeout(w->s->db, 2000);
+	store_set_wait(w->s, 2000);
 	w->run_id = run_id;
 	w->service = xstrdup(service);
 	w->digest_s = digest_s;

@@ -178,22 +178,22 @@ struct first_row {
 	long long i64[4];
 };
 
-static int first_row(sqlite3_stmt *st, void *ctx)
+static int first_row(struct store_stmt *st, void *ctx)
 {
 	struct first_row *f = ctx;
-	int n = sqlite3_column_count(st);
+	int n = store_col_count(st);
 
 	f->found = 1;
 	for (int i = 0; i < n && i < 4; i++) {
 		f->real[i] = store_col_real(st, i);
-		f->i64[i] = sqlite3_column_int64(st, i);
+		f->i64[i] = store_col_int(st, i);
 	}
 	return 1;
 }
 
 /* Runs st, keeping its first row (if any) in f. */
-static enum sg_code first(struct store *s, sqlite3_stmt *st, struct first_row *f, const char *what,
-                          struct sg_error *err)
+static enum sg_code first(struct store *s, struct store_stmt *st, struct first_row *f,
+                          const char *what, struct sg_error *err)
 {
 	memset(f, 0, sizeof(*f));
 	return store_each(s, st, first_row, f, what, err);
@@ -202,7 +202,7 @@ static enum sg_code first(struct store *s, sqlite3_stmt *st, struct first_row *f
 enum sg_code store_monitor_retire_all(struct store *s, const char *service, double now,
                                       struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(
 	    s, "UPDATE checks SET retired_at = ? WHERE service = ? AND retired_at IS NULL", &st,
 	    err);
@@ -218,7 +218,7 @@ enum sg_code store_monitor_check_upsert(struct store *s, const char *service, co
                                         double interval_s, const char *item_id, double now,
                                         long long *id, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	struct first_row f;
 	enum sg_code rc = store_prepare(
 	    s,
@@ -250,17 +250,17 @@ struct ids {
 	size_t n, alloc;
 };
 
-static int id_of(sqlite3_stmt *st, void *ctx)
+static int id_of(struct store_stmt *st, void *ctx)
 {
 	struct ids *r = ctx;
 
 	ALLOC_GROW(r->v, r->n, r->alloc);
-	r->v[r->n++] = sqlite3_column_int64(st, 0);
+	r->v[r->n++] = store_col_int(st, 0);
 	return 0;
 }
 
 /* The ids in column 0 of st's rows; none on failure. */
-static enum sg_code collect_ids(struct store *s, sqlite3_stmt *st, long long **ids, size_t *n,
+static enum sg_code collect_ids(struct store *s, struct store_stmt *st, long long **ids, size_t *n,
                                 struct sg_error *err)
 {
 	struct ids r = {NULL, 0, 0};
@@ -279,7 +279,7 @@ static enum sg_code collect_ids(struct store *s, sqlite3_stmt *st, long long **i
 enum sg_code store_monitor_check_ids(struct store *s, const char *service, const char *kind,
                                      long long **ids, size_t *n, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(
 	    s, "SELECT id FROM checks WHERE service = ?1 AND (?2 IS NULL OR kind = ?2) ORDER BY id",
 	    &st, err);
@@ -293,13 +293,13 @@ enum sg_code store_monitor_check_ids(struct store *s, const char *service, const
 enum sg_code store_monitor_last_result(struct store *s, long long check_id, double *at,
                                        struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	struct first_row f;
 	enum sg_code rc = store_prepare(
 	    s, "SELECT COALESCE(MAX(at), 0) FROM check_results WHERE check_id = ?", &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, check_id);
+	store_bind_int(st, 1, check_id);
 	rc = first(s, st, &f, "last result", err);
 	*at = f.found ? f.real[0] : 0;
 	return rc;
@@ -309,7 +309,7 @@ enum sg_code store_monitor_max_gap(struct store *s, const char *service, const c
                                    const char *from_day, const char *to_day, double *gap,
                                    long long *nprobes, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	struct first_row f;
 	enum sg_code rc = store_prepare(
 	    s,
@@ -336,45 +336,46 @@ enum sg_code store_monitor_interval_open(struct store *s, long long check_id, co
                                          int confirmed, double start, long long *id,
                                          struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "INSERT INTO state_intervals(check_id, state, confirmed, "
 	                                "start_at) VALUES (?,?,?,?)",
 	                                &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, check_id);
+	store_bind_int(st, 1, check_id);
 	store_bind_text(st, 2, state);
-	sqlite3_bind_int(st, 3, confirmed);
+	store_bind_int(st, 3, confirmed);
 	store_bind_real(st, 4, start);
 	if (!(rc = store_step_done(s, st, "open interval", err)))
-		*id = sqlite3_last_insert_rowid(s->db);
+		*id = store_last_id(s);
 	return rc;
 }
 
 enum sg_code store_monitor_interval_close(struct store *s, long long id, double end,
                                           struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(
 	    s,
-	    "UPDATE state_intervals SET end_at = MAX(start_at, ?) WHERE id = ? AND end_at IS NULL",
+	    "UPDATE state_intervals SET end_at = CASE WHEN start_at > ?1 THEN start_at ELSE ?1 END "
+	    "WHERE id = ?2 AND end_at IS NULL",
 	    &st, err);
 	if (rc)
 		return rc;
 	store_bind_real(st, 1, end);
-	sqlite3_bind_int64(st, 2, id);
+	store_bind_int(st, 2, id);
 	return store_step_done(s, st, "close interval", err);
 }
 
 enum sg_code store_monitor_interval_confirm(struct store *s, long long id, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc =
 	    store_prepare(s, "UPDATE state_intervals SET confirmed = 1 WHERE id = ?", &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
+	store_bind_int(st, 1, id);
 	return store_step_done(s, st, "confirm interval", err);
 }
 
@@ -396,13 +397,13 @@ struct intervals {
 	size_t n, alloc;
 };
 
-static int interval_of(sqlite3_stmt *st, void *ctx)
+static int interval_of(struct store_stmt *st, void *ctx)
 {
 	struct intervals *r = ctx;
 	struct avail_interval iv;
 
 	iv.state = state_parse(store_col_text(st, 0));
-	iv.confirmed = sqlite3_column_int(st, 1);
+	iv.confirmed = (int)store_col_int(st, 1);
 	iv.start = store_col_real(st, 2);
 	iv.end = store_col_real(st, 3);
 	/* Keep them disjoint even if a crash left an overlap. */
@@ -417,20 +418,21 @@ enum sg_code store_monitor_intervals(struct store *s, long long check_id, double
                                      double close_at, struct avail_interval **out, size_t *n,
                                      struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	struct intervals r = {NULL, 0, 0};
-	enum sg_code rc = store_prepare(
-	    s,
-	    "SELECT state, confirmed, start_at, COALESCE(end_at, MAX(start_at, ?4)) FROM "
-	    "state_intervals WHERE check_id = ?1 AND start_at < ?3 AND "
-	    "COALESCE(end_at, MAX(start_at, ?4)) > ?2 ORDER BY start_at, id",
-	    &st, err);
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT state, confirmed, start_at, COALESCE(end_at, CASE "
+	                                "WHEN start_at > ?4 THEN start_at ELSE ?4 END) FROM "
+	                                "state_intervals WHERE check_id = ?1 AND start_at < ?3 AND "
+	                                "COALESCE(end_at, CASE WHEN start_at > ?4 THEN start_at "
+	                                "ELSE ?4 END) > ?2 ORDER BY start_at, id",
+	                                &st, err);
 
 	*out = NULL;
 	*n = 0;
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, check_id);
+	store_bind_int(st, 1, check_id);
 	store_bind_real(st, 2, from);
 	store_bind_real(st, 3, to);
 	store_bind_real(st, 4, close_at);
@@ -445,7 +447,7 @@ enum sg_code store_monitor_intervals(struct store *s, long long check_id, double
 
 enum sg_code store_monitor_close_time(struct store *s, double now, double *at, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	struct first_row f;
 	enum sg_code rc = store_prepare(
 	    s,
@@ -469,28 +471,28 @@ enum sg_code store_monitor_close_time(struct store *s, double now, double *at, s
 enum sg_code store_monitor_run_start(struct store *s, double now, long long pid, long long *id,
                                      struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(
 	    s, "INSERT INTO monitor_runs(started_at, last_seen_at, pid) VALUES (?1, ?1, ?2)", &st,
 	    err);
 	if (rc)
 		return rc;
 	store_bind_real(st, 1, now);
-	sqlite3_bind_int64(st, 2, pid);
+	store_bind_int(st, 2, pid);
 	if (!(rc = store_step_done(s, st, "start run", err)))
-		*id = sqlite3_last_insert_rowid(s->db);
+		*id = store_last_id(s);
 	return rc;
 }
 
 static enum sg_code run_set(struct store *s, const char *sql, long long id, double now,
                             struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s, sql, &st, err);
 	if (rc)
 		return rc;
 	store_bind_real(st, 1, now);
-	sqlite3_bind_int64(st, 2, id);
+	store_bind_int(st, 2, id);
 	return store_step_done(s, st, "update run", err);
 }
 
@@ -509,13 +511,13 @@ enum sg_code store_monitor_run_stop(struct store *s, long long id, double now, s
 enum sg_code store_monitor_last_seen(struct store *s, long long except_run, double *at,
                                      struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	struct first_row f;
 	enum sg_code rc = store_prepare(
 	    s, "SELECT COALESCE(MAX(last_seen_at), 0) FROM monitor_runs WHERE id != ?", &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, except_run);
+	store_bind_int(st, 1, except_run);
 	rc = first(s, st, &f, "last run", err);
 	*at = f.found ? f.real[0] : 0;
 	return rc;
@@ -535,7 +537,7 @@ void store_monitor_incident_row_release(struct incident_row *r)
 enum sg_code store_monitor_incident_open(struct store *s, struct incident_row *r,
                                          struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(
 	    s,
 	    "INSERT INTO incidents(service, check_id, kind, item_id, started_at, detected_at, "
@@ -545,7 +547,7 @@ enum sg_code store_monitor_incident_open(struct store *s, struct incident_row *r
 	if (rc)
 		return rc;
 	store_bind_text(st, 1, r->service);
-	sqlite3_bind_int64(st, 2, r->check_id);
+	store_bind_int(st, 2, r->check_id);
 	store_bind_text(st, 3, r->kind);
 	store_bind_text(st, 4, r->item_id);
 	store_bind_real(st, 5, r->started_at);
@@ -555,10 +557,10 @@ enum sg_code store_monitor_incident_open(struct store *s, struct incident_row *r
 	store_bind_text(st, 9, r->summary);
 	store_bind_text(st, 10, r->check_name);
 	store_bind_text(st, 11, r->target);
-	sqlite3_bind_int(st, 12, r->pattern);
-	sqlite3_bind_int(st, 13, r->muted);
+	store_bind_int(st, 12, r->pattern);
+	store_bind_int(st, 13, r->muted);
 	if (!(rc = store_step_done(s, st, "open incident", err)))
-		r->id = sqlite3_last_insert_rowid(s->db);
+		r->id = store_last_id(s);
 	return rc;
 }
 
@@ -573,7 +575,7 @@ enum sg_code store_monitor_incident_resolve(struct store *s, long long id, doubl
 enum sg_code store_monitor_incident_open_for(struct store *s, long long check_id, long long *id,
                                              struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	struct first_row f;
 	enum sg_code rc =
 	    store_prepare(s,
@@ -582,7 +584,7 @@ enum sg_code store_monitor_incident_open_for(struct store *s, long long check_id
 	                  &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, check_id);
+	store_bind_int(st, 1, check_id);
 	rc = first(s, st, &f, "open incident", err);
 	*id = f.found ? f.i64[0] : 0;
 	return rc;
@@ -602,27 +604,27 @@ enum sg_code store_monitor_incident_open_for(struct store *s, long long check_id
 	" AND n.purpose = 'followup' AND n.delivered_at IS NOT NULL), "                            \
 	"(SELECT COUNT(*) FROM followups f WHERE f.incident_id = i.id)"
 
-static void incident_from(sqlite3_stmt *st, struct incident_row *r)
+static void incident_from(struct store_stmt *st, struct incident_row *r)
 {
-	r->id = sqlite3_column_int64(st, 0);
+	r->id = store_col_int(st, 0);
 	r->service = store_col_dup(st, 1);
-	r->check_id = sqlite3_column_int64(st, 2);
+	r->check_id = store_col_int(st, 2);
 	r->check_name = store_col_dup(st, 3);
 	r->target = store_col_dup(st, 4);
 	r->kind = store_col_dup(st, 5);
 	r->item_id = store_col_dup(st, 6);
-	r->pattern = sqlite3_column_int(st, 7);
+	r->pattern = (int)store_col_int(st, 7);
 	r->started_at = store_col_real(st, 8);
 	r->detected_at = store_col_real(st, 9);
 	r->resolved_at = store_col_real(st, 10);
 	r->notify_deadline_s = store_col_real(st, 11);
 	r->followup_deadline_s = store_col_real(st, 12);
 	r->summary = store_col_dup(st, 13);
-	r->muted = sqlite3_column_int(st, 14);
+	r->muted = (int)store_col_int(st, 14);
 	r->followup_reminded_at = store_col_real(st, 15);
 	r->first_delivered_at = store_col_real(st, 16);
 	r->followup_at = store_col_real(st, 17);
-	r->nfollowups = sqlite3_column_int64(st, 18);
+	r->nfollowups = store_col_int(st, 18);
 }
 
 struct incidents {
@@ -631,7 +633,7 @@ struct incidents {
 	int found; /* for one row */
 };
 
-static int incident_one(sqlite3_stmt *st, void *ctx)
+static int incident_one(struct store_stmt *st, void *ctx)
 {
 	struct incidents *r = ctx;
 
@@ -640,7 +642,7 @@ static int incident_one(sqlite3_stmt *st, void *ctx)
 	return 1;
 }
 
-static int incident_of(sqlite3_stmt *st, void *ctx)
+static int incident_of(struct store_stmt *st, void *ctx)
 {
 	struct incidents *r = ctx;
 
@@ -652,14 +654,14 @@ static int incident_of(sqlite3_stmt *st, void *ctx)
 enum sg_code store_monitor_incident_get(struct store *s, long long id, struct incident_row *r,
                                         struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	struct incidents one = {r, 0, 0, 0};
 	enum sg_code rc =
 	    store_prepare(s, "SELECT " INCIDENT_COLS " FROM incidents i WHERE i.id = ?", &st, err);
 	if (rc)
 		return rc;
 	memset(r, 0, sizeof(*r));
-	sqlite3_bind_int64(st, 1, id);
+	store_bind_int(st, 1, id);
 	if ((rc = store_each(s, st, incident_one, &one, "read incident", err)))
 		return rc;
 	if (!one.found)
@@ -673,7 +675,7 @@ enum sg_code store_monitor_incident_list(struct store *s, const char *service, d
                                          double to, struct incident_row **rows, size_t *n,
                                          struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	struct incidents r = {NULL, 0, 0, 0};
 	enum sg_code rc =
 	    store_prepare(s,
@@ -698,7 +700,7 @@ enum sg_code store_monitor_incident_list(struct store *s, const char *service, d
 enum sg_code store_monitor_followups_overdue(struct store *s, double now, long long **ids,
                                              size_t *n, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(
 	    s,
 	    "SELECT i.id FROM incidents i WHERE i.muted = 0 AND i.followup_deadline_s > 0 AND "
@@ -721,16 +723,16 @@ enum sg_code store_monitor_followup_reminded(struct store *s, long long id, doub
 enum sg_code store_monitor_followup_insert(struct store *s, long long incident_id, double at,
                                            const char *message, long long *id, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(
 	    s, "INSERT INTO followups(incident_id, sent_at, message) VALUES (?,?,?)", &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, incident_id);
+	store_bind_int(st, 1, incident_id);
 	store_bind_real(st, 2, at);
 	store_bind_text(st, 3, message);
 	if (!(rc = store_step_done(s, st, "insert follow-up", err)) && id)
-		*id = sqlite3_last_insert_rowid(s->db);
+		*id = store_last_id(s);
 	return rc;
 }
 
@@ -751,7 +753,7 @@ void store_monitor_notification_row_release(struct notification_row *r)
 enum sg_code store_monitor_notification_insert(struct store *s, const struct notification_row *r,
                                                long long *id, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(
 	    s,
 	    "INSERT INTO notifications(incident_id, purpose, audience, channel, recipient, lang, "
@@ -761,9 +763,9 @@ enum sg_code store_monitor_notification_insert(struct store *s, const struct not
 	if (rc)
 		return rc;
 	if (r->incident_id)
-		sqlite3_bind_int64(st, 1, r->incident_id);
+		store_bind_int(st, 1, r->incident_id);
 	else
-		sqlite3_bind_null(st, 1);
+		store_bind_null(st, 1);
 	store_bind_text(st, 2, r->purpose);
 	store_bind_text(st, 3, r->audience);
 	store_bind_text(st, 4, r->channel);
@@ -776,7 +778,7 @@ enum sg_code store_monitor_notification_insert(struct store *s, const struct not
 	store_bind_real(st, 11, r->deadline_at > 0 ? r->deadline_at : NAN);
 	store_bind_real(st, 12, r->next_attempt_at);
 	if (!(rc = store_step_done(s, st, "insert notification", err)) && id)
-		*id = sqlite3_last_insert_rowid(s->db);
+		*id = store_last_id(s);
 	return rc;
 }
 
@@ -787,15 +789,15 @@ struct notifications {
 	size_t n, alloc;
 };
 
-static int notification_of(sqlite3_stmt *st, void *ctx)
+static int notification_of(struct store_stmt *st, void *ctx)
 {
 	struct notifications *r = ctx;
 	struct notification_row *x;
 
 	ALLOC_GROW(r->v, r->n, r->alloc);
 	x = &r->v[r->n++];
-	x->id = sqlite3_column_int64(st, 0);
-	x->incident_id = sqlite3_column_int64(st, 1);
+	x->id = store_col_int(st, 0);
+	x->incident_id = store_col_int(st, 1);
 	x->purpose = store_col_dup(st, 2);
 	x->audience = store_col_dup(st, 3);
 	x->channel = store_col_dup(st, 4);
@@ -808,12 +810,12 @@ static int notification_of(sqlite3_stmt *st, void *ctx)
 	x->deadline_at = store_col_real(st, 11);
 	x->next_attempt_at = store_col_real(st, 12);
 	x->delivered_at = store_col_real(st, 13);
-	x->attempts = sqlite3_column_int(st, 14);
+	x->attempts = (int)store_col_int(st, 14);
 	x->last_error = store_col_text(st, 15) ? store_col_dup(st, 15) : NULL;
 	return 0;
 }
 
-enum sg_code store_monitor_notifications_read(struct store *s, sqlite3_stmt *st,
+enum sg_code store_monitor_notifications_read(struct store *s, struct store_stmt *st,
                                               struct notification_row **rows, size_t *n,
                                               struct sg_error *err)
 {
@@ -829,7 +831,7 @@ enum sg_code store_monitor_notifications_of(struct store *s, long long incident_
                                             struct notification_row **rows, size_t *n,
                                             struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT " NOTIF_COLS " FROM notifications WHERE ?1 = 0 OR "
 	                                "incident_id = ?1 ORDER BY id",
@@ -838,7 +840,7 @@ enum sg_code store_monitor_notifications_of(struct store *s, long long incident_
 	*n = 0;
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, incident_id);
+	store_bind_int(st, 1, incident_id);
 	return store_monitor_notifications_read(s, st, rows, n, err);
 }
 
@@ -846,7 +848,7 @@ enum sg_code store_monitor_notification_attempted(struct store *s, long long id,
                                                   const char *error, double next_at,
                                                   struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(
 	    s,
 	    "UPDATE notifications SET attempts = attempts + 1, last_error = ?2, "
@@ -856,16 +858,16 @@ enum sg_code store_monitor_notification_attempted(struct store *s, long long id,
 		return rc;
 	store_bind_real(st, 1, at);
 	store_bind_text(st, 2, ok ? NULL : error);
-	sqlite3_bind_int(st, 3, ok);
+	store_bind_int(st, 3, ok);
 	store_bind_real(st, 4, ok ? at : next_at);
-	sqlite3_bind_int64(st, 5, id);
+	store_bind_int(st, 5, id);
 	return store_step_done(s, st, "record attempt", err);
 }
 
 enum sg_code store_monitor_notification_next(struct store *s, double *at, long long *pending,
                                              struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	struct first_row f;
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT COALESCE(MIN(next_attempt_at), 0), COUNT(*) FROM "
@@ -885,7 +887,7 @@ enum sg_code store_monitor_notification_next(struct store *s, double *at, long l
 enum sg_code store_monitor_notifications_at_risk(struct store *s, double now, double fraction,
                                                  long long **ids, size_t *n, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(
 	    s,
 	    "SELECT DISTINCT i.id FROM incidents i JOIN notifications n ON n.incident_id = i.id "
@@ -911,7 +913,7 @@ enum sg_code store_monitor_worst_notify_delay(struct store *s, const char *servi
                                               const char *kind, double from, double to, double now,
                                               double *worst, long long *n, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	struct first_row f;
 	enum sg_code rc = store_prepare(
 	    s,
@@ -942,7 +944,7 @@ enum sg_code store_monitor_worst_followup_delay(struct store *s, const char *ser
                                                 double to, double now, double *worst, long long *n,
                                                 struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	struct first_row f;
 	/* Per incident: the first delivered follow-up; none yet counts until now
 	 * once the deadline has passed (an overdue one is a delay already). */
@@ -961,7 +963,7 @@ enum sg_code store_monitor_worst_followup_delay(struct store *s, const char *ser
 	store_bind_text(st, 1, service);
 	store_bind_real(st, 2, from);
 	store_bind_real(st, 3, to);
-	sqlite3_bind_int(st, 4, 0);
+	store_bind_int(st, 4, 0);
 	store_bind_real(st, 5, now);
 	if ((rc = first(s, st, &f, "follow-up delay", err)))
 		return rc;
@@ -978,21 +980,21 @@ struct open_interval {
 	int *confirmed;
 };
 
-static int open_interval_of(sqlite3_stmt *st, void *ctx)
+static int open_interval_of(struct store_stmt *st, void *ctx)
 {
 	struct open_interval *o = ctx;
 	const char *state = store_col_text(st, 1);
 
-	*o->id = sqlite3_column_int64(st, 0);
+	*o->id = store_col_int(st, 0);
 	snprintf(o->state, 16, "%s", state ? state : "");
-	*o->confirmed = sqlite3_column_int(st, 2);
+	*o->confirmed = (int)store_col_int(st, 2);
 	return 1;
 }
 
 enum sg_code store_monitor_open_interval(struct store *s, long long check_id, long long *id,
                                          char state[16], int *confirmed, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	struct open_interval o = {id, state, confirmed};
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT id, state, confirmed FROM state_intervals WHERE "
@@ -1000,7 +1002,7 @@ enum sg_code store_monitor_open_interval(struct store *s, long long check_id, lo
 	                                &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, check_id);
+	store_bind_int(st, 1, check_id);
 	*id = 0;
 	state[0] = 0;
 	*confirmed = 0;
@@ -1025,8 +1027,10 @@ enum sg_code store_monitor_writer_open(struct store *s, struct store_monitor_wri
 	         s,
 	         "INSERT INTO check_daily(check_id, day, n, n_fail, max_gap_s, "
 	         "lat_hist) VALUES (?1, ?2, 1, ?3, ?4, ?5) ON CONFLICT(check_id, day) "
-	         "DO UPDATE SET n = n + 1, n_fail = n_fail + ?3, "
-	         "max_gap_s = MAX(max_gap_s, ?4), lat_hist = ?5",
+	         "DO UPDATE SET n = check_daily.n + 1, n_fail = check_daily.n_fail + ?3, "
+	         "max_gap_s = CASE WHEN check_daily.max_gap_s > ?4 THEN check_daily.max_gap_s ELSE "
+	         "?4 END, "
+	         "lat_hist = ?5",
 	         &w->ups, err)))
 		store_monitor_writer_close(w);
 	return rc;
@@ -1034,14 +1038,14 @@ enum sg_code store_monitor_writer_open(struct store *s, struct store_monitor_wri
 
 void store_monitor_writer_close(struct store_monitor_writer *w)
 {
-	sqlite3_finalize(w->ins);
-	sqlite3_finalize(w->sel);
-	sqlite3_finalize(w->ups);
+	store_finalize(w->ins);
+	store_finalize(w->sel);
+	store_finalize(w->ups);
 	memset(w, 0, sizeof(*w));
 }
 
 /* A phase time, or SQL NULL for a negative one (not measured). */
-static void bind_ms(sqlite3_stmt *st, int i, double ms)
+static void bind_ms(struct store_stmt *st, int i, double ms)
 {
 	store_bind_real(st, i, ms >= 0 ? ms : NAN);
 }
@@ -1060,55 +1064,57 @@ enum sg_code store_monitor_write_result(struct store *s, struct store_monitor_wr
 	double latency_ms = r->latency_ms, gap_s = r->gap_s;
 	int ok = r->ok;
 
-	sqlite3_reset(w->ins);
-	sqlite3_bind_int64(w->ins, 1, check_id);
+	store_reset(w->ins);
+	store_bind_int(w->ins, 1, check_id);
 	store_bind_real(w->ins, 2, r->at);
-	sqlite3_bind_int(w->ins, 3, ok);
+	store_bind_int(w->ins, 3, ok);
 	bind_ms(w->ins, 4, latency_ms);
 	if (r->status_code > 0)
-		sqlite3_bind_int(w->ins, 5, r->status_code);
+		store_bind_int(w->ins, 5, r->status_code);
 	else
-		sqlite3_bind_null(w->ins, 5);
+		store_bind_null(w->ins, 5);
 	store_bind_text(w->ins, 6, r->error);
 	bind_ms(w->ins, 7, r->dns_ms);
 	bind_ms(w->ins, 8, r->connect_ms);
 	bind_ms(w->ins, 9, r->tls_ms);
 	bind_ms(w->ins, 10, r->ttfb_ms);
-	if (sqlite3_step(w->ins) != SQLITE_DONE) {
+	if (store_step(w->ins) != STORE_DONE) {
 		rc = store_fail(s, err, "insert result");
-		sqlite3_reset(w->ins);
+		store_reset(w->ins);
 		return rc;
 	}
 	if (id)
-		*id = sqlite3_last_insert_rowid(s->db);
+		*id = store_last_id(s);
 	memset(hist, 0, sizeof(hist));
-	sqlite3_reset(w->sel);
-	sqlite3_bind_int64(w->sel, 1, check_id);
+	store_reset(w->sel);
+	store_bind_int(w->sel, 1, check_id);
 	store_bind_text(w->sel, 2, day);
-	if (sqlite3_step(w->sel) == SQLITE_ROW)
-		histogram_decode_add(hist, sqlite3_column_blob(w->sel, 0),
-		                     (size_t)sqlite3_column_bytes(w->sel, 0));
-	sqlite3_reset(w->sel);
+	if (store_step(w->sel) == STORE_ROW) {
+		size_t n;
+		const void *b = store_col_blob(w->sel, 0, &n);
+		histogram_decode_add(hist, b, n);
+	}
+	store_reset(w->sel);
 	if (latency_ms >= 0)
 		hist[histogram_bucket(latency_ms)]++;
 	histogram_encode(hist, blob);
-	sqlite3_reset(w->ups);
-	sqlite3_bind_int64(w->ups, 1, check_id);
+	store_reset(w->ups);
+	store_bind_int(w->ups, 1, check_id);
 	store_bind_text(w->ups, 2, day);
-	sqlite3_bind_int(w->ups, 3, !ok);
+	store_bind_int(w->ups, 3, !ok);
 	store_bind_real(w->ups, 4, gap_s > 0 ? gap_s : 0);
-	sqlite3_bind_blob(w->ups, 5, blob, sizeof(blob), SQLITE_TRANSIENT);
-	if (sqlite3_step(w->ups) != SQLITE_DONE)
+	store_bind_blob(w->ups, 5, blob, sizeof(blob));
+	if (store_step(w->ups) != STORE_DONE)
 		rc = store_fail(s, err, "update daily rollup");
-	sqlite3_reset(w->ups);
-	sqlite3_reset(w->ins);
+	store_reset(w->ups);
+	store_reset(w->ins);
 	return rc;
 }
 
 enum sg_code store_monitor_results_expire(struct store *s, double ok_before, double fail_before,
                                           int limit, long long *deleted, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(
 	    s,
 	    "DELETE FROM check_results WHERE id IN (SELECT id FROM check_results WHERE "
@@ -1119,11 +1125,11 @@ enum sg_code store_monitor_results_expire(struct store *s, double ok_before, dou
 		return rc;
 	store_bind_real(st, 1, ok_before);
 	store_bind_real(st, 2, fail_before);
-	sqlite3_bind_int(st, 3, limit);
-	/* sqlite3_changes() counts the last statement completed on the
+	store_bind_int(st, 3, limit);
+	/* store_changes() counts the last statement completed on the
 	 * connection, which finalizing does not change. */
 	if (!(rc = store_step_done(s, st, "expire results", err)))
-		*deleted = sqlite3_changes(s->db);
+		*deleted = store_changes(s);
 	return rc;
 }
 
@@ -1133,17 +1139,19 @@ struct daily_sum {
 	double *max_gap;
 };
 
-static int daily_add(sqlite3_stmt *st, void *ctx)
+static int daily_add(struct store_stmt *st, void *ctx)
 {
 	struct daily_sum *d = ctx;
 	double gap = store_col_real(st, 2);
 
-	*d->n += sqlite3_column_int64(st, 0);
-	*d->n_fail += sqlite3_column_int64(st, 1);
+	*d->n += store_col_int(st, 0);
+	*d->n_fail += store_col_int(st, 1);
 	if (gap > *d->max_gap)
 		*d->max_gap = gap;
-	histogram_decode_add(d->hist, sqlite3_column_blob(st, 3),
-	                     (size_t)sqlite3_column_bytes(st, 3));
+	size_t n;
+	const void *b = store_col_blob(st, 3, &n);
+
+	histogram_decode_add(d->hist, b, n);
 	return 0;
 }
 
@@ -1152,7 +1160,7 @@ enum sg_code store_monitor_daily_sum(struct store *s, long long check_id, const 
                                      long long *n, long long *n_fail, double *max_gap,
                                      struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	struct daily_sum d = {hist, n, n_fail, max_gap};
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT n, n_fail, max_gap_s, lat_hist FROM check_daily "
@@ -1164,7 +1172,7 @@ enum sg_code store_monitor_daily_sum(struct store *s, long long check_id, const 
 	memset(hist, 0, sizeof(unsigned long long) * HISTOGRAM_BUCKETS);
 	*n = *n_fail = 0;
 	*max_gap = 0;
-	sqlite3_bind_int64(st, 1, check_id);
+	store_bind_int(st, 1, check_id);
 	store_bind_text(st, 2, from_day);
 	store_bind_text(st, 3, to_day);
 	return store_each(s, st, daily_add, &d, "read daily rollups", err);
@@ -1202,7 +1210,7 @@ enum sg_code store_monitor_incident_check_add(struct store *s, long long inciden
                                               const char *component, const char *role, double at,
                                               const char *detail, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(
 	    s,
 	    "INSERT INTO incident_checks(incident_id, check_id, check_name, component, "
@@ -1210,12 +1218,12 @@ enum sg_code store_monitor_incident_check_add(struct store *s, long long inciden
 	    &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, incident_id);
-	sqlite3_bind_int64(st, 2, check_id);
+	store_bind_int(st, 1, incident_id);
+	store_bind_int(st, 2, check_id);
 	store_bind_text(st, 3, check_name);
 	store_bind_text(st, 4, component);
 	store_bind_text(st, 5, role);
-	sqlite3_bind_double(st, 6, at);
+	store_bind_real(st, 6, at);
 	store_bind_text(st, 7, detail);
 	return store_step_done(s, st, "insert incident check", err);
 }
@@ -1224,7 +1232,7 @@ enum sg_code store_monitor_incident_check_recovered(struct store *s, long long i
                                                     long long check_id, double at,
                                                     struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc =
 	    store_prepare(s,
 	                  "UPDATE incident_checks SET recovered_at = ? WHERE incident_id = ? AND "
@@ -1232,20 +1240,20 @@ enum sg_code store_monitor_incident_check_recovered(struct store *s, long long i
 	                  &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_double(st, 1, at);
-	sqlite3_bind_int64(st, 2, incident_id);
-	sqlite3_bind_int64(st, 3, check_id);
+	store_bind_real(st, 1, at);
+	store_bind_int(st, 2, incident_id);
+	store_bind_int(st, 3, check_id);
 	return store_step_done(s, st, "update incident check", err);
 }
 
 enum sg_code store_monitor_incident_reopen(struct store *s, long long id, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc =
 	    store_prepare(s, "UPDATE incidents SET resolved_at = NULL WHERE id = ?", &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
+	store_bind_int(st, 1, id);
 	return store_step_done(s, st, "reopen incident", err);
 }
 
@@ -1261,7 +1269,7 @@ enum sg_code store_monitor_incident_checks_of(struct store *s, long long inciden
                                               struct incident_check_row **rows, size_t *n,
                                               struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	size_t alloc = 0;
 	int r;
 	enum sg_code rc;
@@ -1270,50 +1278,44 @@ enum sg_code store_monitor_incident_checks_of(struct store *s, long long inciden
 	*n = 0;
 	/* A store a read-only command opens may predate the table (read-only
 	 * opens do not migrate): no rows then. */
-	if ((rc = store_prepare(s,
-	                        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
-	                        "'incident_checks'",
-	                        &st, err)))
-		return rc;
-	r = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (r != SQLITE_ROW)
+	if (store_schema_version(s, "monitor_components") < 1)
 		return SG_OK;
-	rc = store_prepare(s,
-	                   "SELECT incident_id, check_id, check_name, component, role, joined_at, "
-	                   "COALESCE(recovered_at, 0), COALESCE(detail, '') FROM incident_checks "
-	                   "WHERE ? = 0 OR incident_id = ? ORDER BY incident_id, joined_at, rowid",
-	                   &st, err);
+	rc = store_prepare(
+	    s,
+	    "SELECT incident_id, check_id, check_name, component, role, joined_at, "
+	    "COALESCE(recovered_at, 0), COALESCE(detail, '') FROM incident_checks "
+	    "WHERE ? = 0 OR incident_id = ? ORDER BY incident_id, joined_at, check_id",
+	    &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, incident_id);
-	sqlite3_bind_int64(st, 2, incident_id);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+	store_bind_int(st, 1, incident_id);
+	store_bind_int(st, 2, incident_id);
+	while ((r = store_step(st)) == STORE_ROW) {
 		struct incident_check_row *x;
 		if (*n == alloc) {
 			alloc = alloc ? alloc * 2 : 8;
 			*rows = xreallocarray(*rows, alloc, sizeof(**rows));
 		}
 		x = &(*rows)[(*n)++];
-		x->incident_id = sqlite3_column_int64(st, 0);
-		x->check_id = sqlite3_column_int64(st, 1);
+		x->incident_id = store_col_int(st, 0);
+		x->check_id = store_col_int(st, 1);
 		x->check_name = store_col_dup(st, 2);
 		x->component = store_col_dup(st, 3);
 		x->role = store_col_dup(st, 4);
-		x->joined_at = sqlite3_column_double(st, 5);
-		x->recovered_at = sqlite3_column_double(st, 6);
+		x->joined_at = store_col_real(st, 5);
+		x->recovered_at = store_col_real(st, 6);
 		x->detail = store_col_dup(st, 7);
 	}
-	if (r != SQLITE_DONE)
+	if (r != STORE_DONE)
 		rc = store_fail(s, err, "read incident checks");
-	sqlite3_finalize(st);
+	store_finalize(st);
 	return rc;
 }
 
 enum sg_code store_monitor_incident_joined_by(struct store *s, long long check_id, long long *id,
                                               struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(
 	    s,
 	    "SELECT c.incident_id FROM incident_checks c JOIN incidents i ON i.id = c.incident_id "
@@ -1322,8 +1324,8 @@ enum sg_code store_monitor_incident_joined_by(struct store *s, long long check_i
 	    &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, check_id);
-	*id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
+	store_bind_int(st, 1, check_id);
+	*id = store_step(st) == STORE_ROW ? store_col_int(st, 0) : 0;
+	store_finalize(st);
 	return SG_OK;
 }

@@ -49,7 +49,7 @@ enum sg_code store_monitor_check_ids(struct store *s, const char *service, const
  * statements belong to the store they were prepared on; close the writer
  * before the store. */
 struct store_monitor_writer {
-	sqlite3_stmt *ins, *sel, *ups;
+	struct store_stmt *ins, *sel, *ups;
 };
 enum sg_code store_monitor_writer_open(struct store *s, struct store_monitor_writer *w,
                                        struct sg_error *err);
@@ -181,7 +181,7 @@ enum sg_code store_monitor_notification_insert(struct store *s, const struct not
 /* Steps st (selecting STORE_MONITOR_NOTIF_COLS) to the end and finalizes it;
  * *rows is a new array the caller releases row by row and frees, also on
  * failure (the rows read so far). */
-enum sg_code store_monitor_notifications_read(struct store *s, sqlite3_stmt *st,
+enum sg_code store_monitor_notifications_read(struct store *s, struct store_stmt *st,
                                               struct notification_row **rows, size_t *n,
                                               struct sg_error *err);
 /* Of an incident (0: all), oldest first. */
