@@ -115,6 +115,8 @@ static enum sg_code write_batch(struct monitor_writer *w, int final, struct sg_e
 		long long id = 0;
 		char line[320];
 		int n;
+		sr.location = w->location; /* set once before the first result */
+		sr.node_id = w->node_id;
 		rc = store_monitor_write_result(w->s, &w->stm, &sr, &id, err);
 		n = snprintf(line, sizeof(line), "%lld|%lld|%.3f|%d|%.3f|%d|%s\n", id, r->check_id,
 		             r->at, r->ok, r->latency_ms, r->status, r->ok ? "" : r->error);

@@ -1017,8 +1017,8 @@ enum sg_code store_monitor_writer_open(struct store *s, struct store_monitor_wri
 	memset(w, 0, sizeof(*w));
 	if ((rc = store_prepare(s,
 	                        "INSERT INTO check_results(check_id, at, ok, latency_ms, "
-	                        "status_code, error, dns_ms, connect_ms, tls_ms, ttfb_ms) "
-	                        "VALUES (?,?,?,?,?,?,?,?,?,?)",
+	                        "status_code, error, dns_ms, connect_ms, tls_ms, ttfb_ms, "
+	                        "location, node_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
 	                        &w->ins, err)) ||
 	    (rc =
 	         store_prepare(s, "SELECT lat_hist FROM check_daily WHERE check_id = ? AND day = ?",
@@ -1078,6 +1078,11 @@ enum sg_code store_monitor_write_result(struct store *s, struct store_monitor_wr
 	bind_ms(w->ins, 8, r->connect_ms);
 	bind_ms(w->ins, 9, r->tls_ms);
 	bind_ms(w->ins, 10, r->ttfb_ms);
+	store_bind_text(w->ins, 11, r->location); /* store_cluster's columns */
+	if (r->node_id > 0)
+		store_bind_int(w->ins, 12, r->node_id);
+	else
+		store_bind_null(w->ins, 12);
 	if (store_step(w->ins) != STORE_DONE) {
 		rc = store_fail(s, err, "insert result");
 		store_reset(w->ins);

@@ -61,6 +61,8 @@ struct store_monitor_result {
 	int ok, status_code;
 	const char *error; /* NULL when ok */
 	const char *day;   /* the local day of at, YYYY-MM-DD (the rollup's day) */
+	const char *location; /* where it was probed from (NULL: not known) */
+	long long node_id;    /* the monitor node that probed (0: not known) */
 };
 enum sg_code store_monitor_write_result(struct store *s, struct store_monitor_writer *w,
                                         const struct store_monitor_result *r, long long *id,

@@ -13,5 +13,6 @@ const struct store_schema *const store_schemas[] = {
     &store_collect_schema,
     &store_report_schema, /* report_deliveries (the daemon's mailed reports) */
     &store_web_schema,    /* users, sessions, API tokens of `saasguard serve` */
+    &store_cluster_schema, /* monitors, lease, locations (store_cluster.c); after monitor's */
     NULL,
 };
