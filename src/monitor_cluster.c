@@ -327,7 +327,7 @@ static enum sg_code location_alert(struct monitor *m, struct check_rt *c, const 
 	              d->target, when, detail ? detail : "");
 	if ((rc = dynbuf_status(&msg))) {
 		dynbuf_release(&msg);
-		return sg_error_set(err, rc, "out of memory");
+		return sg_error_set(err, rc, "%s", ETR(err, "メモリが足りません", "out of memory"));
 	}
 	if (m->ncfg) {
 		memset(&v, 0, sizeof(v));
