@@ -172,6 +172,7 @@ class Attacks(LedgerBase):
 
 
 class KeyBesideTheDatabase(unittest.TestCase):
+    @sg.sqlite_only("the key's default place is the SQLite file's directory")
     def test_default_key_follows_db(self):
         d = sg.scratch(self)
         db = os.path.join(d, "elsewhere", "sg.db")
@@ -293,7 +294,7 @@ class MonitorUser(unittest.TestCase):
         data = os.path.join(d, "data")
         os.mkdir(data, 0o700)
         os.chown(data, nobody.pw_uid, nobody.pw_gid)
-        db = os.path.join(data, "sg.db")
+        db = sg.new_db(data)
         p = subprocess.run([sg.binary(), "monitor", prof, "--db", db, "--once", "--user",
                             "nobody"], capture_output=True, text=True, timeout=60,
                            env=dict(os.environ, LANG="C.UTF-8"))
@@ -333,15 +334,10 @@ class OldHeads(LedgerBase):
         self.assertIn("#4", r.out)
         r = self.verify(code=0)
         self.assertIn("4 tree heads", r.out)
-        c = sqlite3_connect(self.db)
+        c = sg.db_connect(self.db)
         head = c.execute("SELECT head FROM ledger_heads WHERE number = 4").fetchone()[0]
         prev = c.execute("SELECT head FROM ledger_heads WHERE id = 3").fetchone()[0]
         self.assertIn(f"prev-head {hashlib.sha256(prev.encode()).hexdigest()}\n", head)
-
-
-def sqlite3_connect(db):
-    import sqlite3
-    return sqlite3.connect(db)
 
 
 if __name__ == "__main__":
