@@ -13,58 +13,59 @@
 #include "banned.h"
 
 /* Shared by both engines; only the store identity's random text differs. */
-#define CLUSTER_V1_TABLES \
-	"CREATE TABLE cluster_nodes(" \
-	" id INTEGER PRIMARY KEY," \
-	" host TEXT NOT NULL," \
-	" pid INTEGER NOT NULL," \
-	" location TEXT NOT NULL," \
-	" role TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('coordinator','member'))," \
-	" shard TEXT," \
-	" started_at REAL NOT NULL," \
-	" heartbeat_at REAL NOT NULL," \
-	" stopped_at REAL);" \
-	"CREATE INDEX cluster_nodes_live ON cluster_nodes(heartbeat_at);" /* one row: who coordinates, until when */ \
-	"CREATE TABLE cluster_lease(" \
-	" id INTEGER PRIMARY KEY CHECK (id = 1)," \
-	" holder INTEGER," \
-	" expires_at REAL NOT NULL," \
-	" term INTEGER NOT NULL);" \
-	"INSERT INTO cluster_lease(id, holder, expires_at, term) VALUES (1, NULL, 0, 0);" \
-	"CREATE TABLE cluster_check_states(" \
-	" check_id INTEGER NOT NULL," \
-	" location TEXT NOT NULL," \
-	" state TEXT NOT NULL CHECK (state IN ('up','failing','down','degraded'))," \
-	" since REAL NOT NULL," \
-	" updated_at REAL NOT NULL," \
-	" node_id INTEGER," \
-	" detail TEXT," \
-	" PRIMARY KEY (check_id, location));" \
-	"CREATE TABLE cluster_incident_locations(" \
-	" incident_id INTEGER NOT NULL," \
-	" location TEXT NOT NULL," \
-	" state TEXT NOT NULL," \
-	" since REAL NOT NULL," \
-	" PRIMARY KEY (incident_id, location));" \
-	"CREATE TABLE cluster_location_alerts(" \
-	" id INTEGER PRIMARY KEY," \
-	" check_id INTEGER NOT NULL," \
-	" location TEXT NOT NULL," \
-	" kind TEXT NOT NULL," \
-	" since REAL NOT NULL," \
-	" alerted_at REAL NOT NULL," \
-	" resolved_at REAL," \
-	" detail TEXT);" \
-	"CREATE INDEX cluster_location_alerts_open ON cluster_location_alerts(check_id, " \
-	"location, resolved_at);" \
-	/* the store's identity, in each message's idempotency key */ \
+#define CLUSTER_V1_TABLES                                                                          \
+	"CREATE TABLE cluster_nodes("                                                              \
+	" id INTEGER PRIMARY KEY,"                                                                 \
+	" host TEXT NOT NULL,"                                                                     \
+	" pid INTEGER NOT NULL,"                                                                   \
+	" location TEXT NOT NULL,"                                                                 \
+	" role TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('coordinator','member')),"           \
+	" shard TEXT,"                                                                             \
+	" started_at REAL NOT NULL,"                                                               \
+	" heartbeat_at REAL NOT NULL,"                                                             \
+	" stopped_at REAL);"                                                                       \
+	"CREATE INDEX cluster_nodes_live ON cluster_nodes(heartbeat_at);" /* one row: who          \
+	                                                                     coordinates, until    \
+	                                                                     when */               \
+	"CREATE TABLE cluster_lease("                                                              \
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"                                                  \
+	" holder INTEGER,"                                                                         \
+	" expires_at REAL NOT NULL,"                                                               \
+	" term INTEGER NOT NULL);"                                                                 \
+	"INSERT INTO cluster_lease(id, holder, expires_at, term) VALUES (1, NULL, 0, 0);"          \
+	"CREATE TABLE cluster_check_states("                                                       \
+	" check_id INTEGER NOT NULL,"                                                              \
+	" location TEXT NOT NULL,"                                                                 \
+	" state TEXT NOT NULL CHECK (state IN ('up','failing','down','degraded')),"                \
+	" since REAL NOT NULL,"                                                                    \
+	" updated_at REAL NOT NULL,"                                                               \
+	" node_id INTEGER,"                                                                        \
+	" detail TEXT,"                                                                            \
+	" PRIMARY KEY (check_id, location));"                                                      \
+	"CREATE TABLE cluster_incident_locations("                                                 \
+	" incident_id INTEGER NOT NULL,"                                                           \
+	" location TEXT NOT NULL,"                                                                 \
+	" state TEXT NOT NULL,"                                                                    \
+	" since REAL NOT NULL,"                                                                    \
+	" PRIMARY KEY (incident_id, location));"                                                   \
+	"CREATE TABLE cluster_location_alerts("                                                    \
+	" id INTEGER PRIMARY KEY,"                                                                 \
+	" check_id INTEGER NOT NULL,"                                                              \
+	" location TEXT NOT NULL,"                                                                 \
+	" kind TEXT NOT NULL,"                                                                     \
+	" since REAL NOT NULL,"                                                                    \
+	" alerted_at REAL NOT NULL,"                                                               \
+	" resolved_at REAL,"                                                                       \
+	" detail TEXT);"                                                                           \
+	"CREATE INDEX cluster_location_alerts_open ON cluster_location_alerts(check_id, "          \
+	"location, resolved_at);" /* the store's identity, in each message's idempotency key */    \
 	"CREATE TABLE cluster_store(id INTEGER PRIMARY KEY CHECK (id = 1), uid TEXT NOT NULL);"
 
-#define CLUSTER_V1_COLUMNS \
-	/* added columns only: who probed; who claimed a message until when */ \
-	"ALTER TABLE check_results ADD COLUMN location TEXT;" \
-	"ALTER TABLE check_results ADD COLUMN node_id INTEGER;" \
-	"ALTER TABLE notifications ADD COLUMN claimed_by INTEGER;" \
+#define CLUSTER_V1_COLUMNS                                                                         \
+	/* added columns only: who probed; who claimed a message until when */                     \
+	"ALTER TABLE check_results ADD COLUMN location TEXT;"                                      \
+	"ALTER TABLE check_results ADD COLUMN node_id INTEGER;"                                    \
+	"ALTER TABLE notifications ADD COLUMN claimed_by INTEGER;"                                 \
 	"ALTER TABLE notifications ADD COLUMN claimed_until REAL;"
 
 static const struct store_migration cluster_migrations[] = {
@@ -163,8 +164,8 @@ enum sg_code store_cluster_node_stop(struct store *s, long long id, double now,
 		return rc;
 	/* The lease goes with the node: the next monitor need not wait for it
 	 * to expire. */
-	if ((rc = store_prepare(s, "UPDATE cluster_lease SET expires_at = 0 WHERE holder = ?1",
-	                        &st, err)))
+	if ((rc = store_prepare(s, "UPDATE cluster_lease SET expires_at = 0 WHERE holder = ?1", &st,
+	                        err)))
 		return rc;
 	store_bind_int(st, 1, id);
 	return store_step_done(s, st, "release the coordinator lease", err);
@@ -254,8 +255,8 @@ enum sg_code store_cluster_live(struct store *s, double since, long long **ids, 
 	return rc;
 }
 
-enum sg_code store_cluster_lease(struct store *s, long long node, double now, double ttl,
-                                 int force, int *held, struct sg_error *err)
+enum sg_code store_cluster_lease(struct store *s, long long node, double now, double ttl, int force,
+                                 int *held, struct sg_error *err)
 {
 	struct store_stmt *st;
 	long long got = 0;
@@ -301,10 +302,9 @@ enum sg_code store_cluster_lease_held(struct store *s, long long node, double no
 	return SG_OK;
 }
 
-enum sg_code store_cluster_state_publish(struct store *s, long long check_id,
-                                         const char *location, const char *state, double since,
-                                         double now, long long node, const char *detail,
-                                         struct sg_error *err)
+enum sg_code store_cluster_state_publish(struct store *s, long long check_id, const char *location,
+                                         const char *state, double since, double now,
+                                         long long node, const char *detail, struct sg_error *err)
 {
 	struct store_stmt *st;
 	enum sg_code rc = store_prepare(
@@ -347,8 +347,7 @@ static int state_row(struct store_stmt *st, void *ctx)
 }
 
 enum sg_code store_cluster_states(struct store *s, double live_since, int all,
-                                  struct cluster_state_row **rows, size_t *n,
-                                  struct sg_error *err)
+                                  struct cluster_state_row **rows, size_t *n, struct sg_error *err)
 {
 	struct store_stmt *st;
 	struct state_rows r = {NULL, 0, 0};
@@ -372,8 +371,8 @@ enum sg_code store_cluster_states(struct store *s, double live_since, int all,
 }
 
 enum sg_code store_cluster_incident_location(struct store *s, long long incident_id,
-                                             const char *location, const char *state,
-                                             double since, struct sg_error *err)
+                                             const char *location, const char *state, double since,
+                                             struct sg_error *err)
 {
 	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
@@ -401,8 +400,8 @@ static int loc_row(struct store_stmt *st, void *ctx)
 	return 0;
 }
 
-enum sg_code store_cluster_incident_locations(struct store *s, long long incident_id,
-                                              char **out, struct sg_error *err)
+enum sg_code store_cluster_incident_locations(struct store *s, long long incident_id, char **out,
+                                              struct sg_error *err)
 {
 	struct store_stmt *st;
 	struct dynbuf b = DYNBUF_INIT;
@@ -497,8 +496,7 @@ static int alert_row(struct store_stmt *st, void *ctx)
 }
 
 enum sg_code store_cluster_alerts(struct store *s, const char *service, double from, double to,
-                                  struct cluster_alert_row **rows, size_t *n,
-                                  struct sg_error *err)
+                                  struct cluster_alert_row **rows, size_t *n, struct sg_error *err)
 {
 	struct store_stmt *st;
 	struct alert_rows r = {NULL, 0, 0};
@@ -506,7 +504,8 @@ enum sg_code store_cluster_alerts(struct store *s, const char *service, double f
 	    s,
 	    "SELECT a.id, a.check_id, c.name, a.location, a.kind, a.detail, a.since, a.alerted_at, "
 	    "a.resolved_at FROM cluster_location_alerts a JOIN checks c ON c.id = a.check_id "
-	    "WHERE (?1 IS NULL OR c.service = ?1) AND a.alerted_at >= ?2 AND a.alerted_at < ?3 "
+	    "WHERE (CAST(?1 AS TEXT) IS NULL OR c.service = ?1) AND a.alerted_at >= ?2 AND "
+	    "a.alerted_at < ?3 "
 	    "ORDER BY a.alerted_at, a.id",
 	    &st, err);
 	*rows = NULL;
