@@ -262,9 +262,9 @@ enum sg_code monitor_cluster_outcome(struct monitor *m, struct check_rt *c,
 			c->loc_since = res->at;
 		c->loc_state = (int)st;
 		if ((!m->s->in_tx && (rc = store_begin(m->s, err))) ||
-		    (rc = store_cluster_state_publish(m->s, c->id, m->location,
-		                                      cluster_state_name(st), c->loc_since, res->at,
-		                                      m->node_id, res->ok ? NULL : res->error, err)))
+		    (rc = store_cluster_state_publish(
+		         m->s, c->id, m->location, cluster_state_name(st), c->loc_since, res->at,
+		         m->node_id, res->ok ? NULL : res->error, err)))
 			return rc;
 	}
 	if (!m->coordinator)
@@ -374,8 +374,7 @@ static void count_rows(struct monitor *m, const struct idx_of *ix,
 	}
 }
 
-enum sg_code monitor_cluster_pass(struct monitor *m, double now, int *changed,
-                                  struct sg_error *err)
+enum sg_code monitor_cluster_pass(struct monitor *m, double now, int *changed, struct sg_error *err)
 {
 	struct idx_of *ix = xcalloc(m->nrt ? m->nrt : 1, sizeof(*ix));
 	struct cluster_state_row *rows = NULL;
@@ -404,12 +403,14 @@ enum sg_code monitor_cluster_pass(struct monitor *m, double now, int *changed,
 		/* A verdict that changed, or a confirmation waiting (for a
 		 * dependency, a severer sibling) on a check no probe of this
 		 * node will bring back to the state machine. */
-		if (c->fed != (int)v || (v == CLUSTER_AGREED_DOWN && c->state == RT_FAILING && !here))
+		if (c->fed != (int)v ||
+		    (v == CLUSTER_AGREED_DOWN && c->state == RT_FAILING && !here))
 			rc = feed(m, c, NULL, v, now, err);
 		*changed |= c->incident_id != was;
 		if (!rc && v == CLUSTER_LOCATION_ONLY && here &&
 		    (c->loc_state == CLUSTER_DOWN || c->loc_state == CLUSTER_DEGRADED))
-			rc = location_alert(m, c, m->location, c->loc_since, c->oth_detail, now, err);
+			rc = location_alert(m, c, m->location, c->loc_since, c->oth_detail, now,
+			                    err);
 	}
 	for (size_t i = 0; i < n && !rc; i++) {
 		struct check_rt *c = find_check(m, ix, rows[i].check_id);
@@ -417,8 +418,8 @@ enum sg_code monitor_cluster_pass(struct monitor *m, double now, int *changed,
 		if (c && (st == CLUSTER_DOWN || st == CLUSTER_DEGRADED) &&
 		    verdict_of(m, c) == CLUSTER_LOCATION_ONLY &&
 		    !(!strcmp(rows[i].location, m->location) && monitor_cluster_runs(m, c)))
-			rc = location_alert(m, c, rows[i].location, rows[i].since, rows[i].detail, now,
-			                    err);
+			rc = location_alert(m, c, rows[i].location, rows[i].since, rows[i].detail,
+			                    now, err);
 	}
 	if (!rc && (rc = fence(m, &all, err)) == SG_OK && all)
 		rc = store_cluster_alerts_resolve(m->s, now, &resolved, err);
@@ -435,13 +436,13 @@ enum sg_code monitor_cluster_incident_opened(struct monitor *m, const struct che
 {
 	struct cluster_state_row *rows = NULL;
 	size_t n = 0;
-	enum sg_code rc = store_cluster_states(m->s, timeutil_now() - CLUSTER_LEASE_TTL_S, 0, &rows,
-	                                       &n, err);
+	enum sg_code rc =
+	    store_cluster_states(m->s, timeutil_now() - CLUSTER_LEASE_TTL_S, 0, &rows, &n, err);
 	int mine = 0;
 
 	for (size_t i = 0; i < n && !rc; i++) {
-		if (rows[i].check_id != c->id || (strcmp(rows[i].state, "down") != 0 &&
-		                                  strcmp(rows[i].state, "degraded") != 0))
+		if (rows[i].check_id != c->id ||
+		    (strcmp(rows[i].state, "down") != 0 && strcmp(rows[i].state, "degraded") != 0))
 			continue;
 		mine |= !strcmp(rows[i].location, m->location);
 		rc = store_cluster_incident_location(m->s, id, rows[i].location, rows[i].state,
@@ -449,9 +450,8 @@ enum sg_code monitor_cluster_incident_opened(struct monitor *m, const struct che
 	}
 	/* This node's own confirmation, published in this transaction. */
 	if (!rc && !mine && c->loc_state >= CLUSTER_DOWN)
-		rc = store_cluster_incident_location(m->s, id, m->location,
-		                                     cluster_state_name(c->loc_state), c->loc_since,
-		                                     err);
+		rc = store_cluster_incident_location(
+		    m->s, id, m->location, cluster_state_name(c->loc_state), c->loc_since, err);
 	for (size_t i = 0; i < n; i++)
 		store_cluster_state_row_release(&rows[i]);
 	free(rows);

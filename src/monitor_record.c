@@ -431,10 +431,9 @@ static enum sg_code outcome_apply(struct monitor *m, struct check_rt *c, const s
 		change = before != RT_UP;
 	} else {
 		c->fails++;
-		change =
-		    before == RT_NONE || before == RT_UP ||
-		    (before == RT_FAILING && confirmed &&
-		     !dependency_unknown(m, c, res->at) && !severer_sibling_pending(m, c, res->at));
+		change = before == RT_NONE || before == RT_UP ||
+		         (before == RT_FAILING && confirmed && !dependency_unknown(m, c, res->at) &&
+		          !severer_sibling_pending(m, c, res->at));
 		/* Suppressed because a dependency was down, which is up again
 		 * while this check still fails: now it is an event of its own. */
 		if (before == RT_CONFIRMED && c->suppressed && !down_dependency(m, c)) {

@@ -144,10 +144,10 @@ enum sg_code monitor_reload_install(struct monitor *m, struct monitor_config *cf
 		rt[i].due =
 		    mono + (m->opts->once ? 0
 		                          : monitor_schedule_first_due(
-		                                d->interval_s, cfg->shards_auto
-		                                                   ? monitor_cluster_phase(rt[i].id,
-		                                                                           d->interval_s)
-		                                                   : (double)rand() / RAND_MAX));
+		                                d->interval_s,
+		                                cfg->shards_auto
+		                                    ? monitor_cluster_phase(rt[i].id, d->interval_s)
+		                                    : (double)rand() / RAND_MAX));
 	}
 	/* Checks that went away: their state ends now. */
 	for (size_t k = 0; k < m->nrt; k++)

@@ -47,10 +47,10 @@ enum sg_code monitor_writer_start(const char *db_path, struct store *own, long l
                                   void *log_arg, struct monitor_writer **out, struct sg_error *err);
 /* The cluster as the writer's last heartbeat saw it. */
 struct monitor_writer_view {
-	long long beats;    /* heartbeats written so far (0: none yet) */
-	int coordinator;    /* this node held the lease after the last one */
-	size_t locations;   /* live locations */
-	long long *peers;   /* live nodes of this node's location, by id (the caller frees) */
+	long long beats;  /* heartbeats written so far (0: none yet) */
+	int coordinator;  /* this node held the lease after the last one */
+	size_t locations; /* live locations */
+	long long *peers; /* live nodes of this node's location, by id (the caller frees) */
 	size_t npeers;
 };
 

@@ -1258,9 +1258,9 @@ enum sg_code notify_mime(const char *from_name, const char *from, const char *to
 }
 
 enum sg_code notify_mime_keyed(const char *from_name, const char *from, const char *to,
-                               const char *subject, const char *body,
-                               const char *attachment_path, double date, const char *key,
-                               struct dynbuf *out, struct sg_error *err)
+                               const char *subject, const char *body, const char *attachment_path,
+                               double date, const char *key, struct dynbuf *out,
+                               struct sg_error *err)
 {
 	const char *domain = strrchr(from, '@');
 	char datebuf[64], boundary[64], rhex[26]; /* two halves of 12 digits + NUL each */

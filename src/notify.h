@@ -180,9 +180,9 @@ enum sg_code notify_mime(const char *from_name, const char *from, const char *to
  * the outbox's idempotency key, the same on every retry and from every
  * monitor, so a receiver can drop a repeat of an at-least-once delivery. */
 enum sg_code notify_mime_keyed(const char *from_name, const char *from, const char *to,
-                               const char *subject, const char *body,
-                               const char *attachment_path, double date, const char *key,
-                               struct dynbuf *out, struct sg_error *err);
+                               const char *subject, const char *body, const char *attachment_path,
+                               double date, const char *key, struct dynbuf *out,
+                               struct sg_error *err);
 /* Seconds until the next attempt after `attempts` failed ones: initial *
  * 2^(attempts-1), at most max, spread by +-10% with r in [0, 1). */
 double notify_backoff(int attempts, double initial, double max, double r);

@@ -52,8 +52,8 @@ enum sg_code store_cluster_live(struct store *s, double since, long long **ids, 
  * succeeds only when node holds it or it expired (or force: a SQLite
  * store, whose lock file already keeps every other monitor out). *held: 1
  * when node is the coordinator now. */
-enum sg_code store_cluster_lease(struct store *s, long long node, double now, double ttl,
-                                 int force, int *held, struct sg_error *err);
+enum sg_code store_cluster_lease(struct store *s, long long node, double now, double ttl, int force,
+                                 int *held, struct sg_error *err);
 /* Whether node holds an unexpired lease at now (read inside the caller's
  * transaction, so writes that only the coordinator may make are fenced). */
 enum sg_code store_cluster_lease_held(struct store *s, long long node, double now, int *held,
@@ -62,10 +62,9 @@ enum sg_code store_cluster_lease_held(struct store *s, long long node, double no
 /* A location's state of a check changed: state ("up", "failing", "down",
  * "degraded") since `since`, as node saw it; detail: the failure (NULL when
  * up). */
-enum sg_code store_cluster_state_publish(struct store *s, long long check_id,
-                                         const char *location, const char *state, double since,
-                                         double now, long long node, const char *detail,
-                                         struct sg_error *err);
+enum sg_code store_cluster_state_publish(struct store *s, long long check_id, const char *location,
+                                         const char *state, double since, double now,
+                                         long long node, const char *detail, struct sg_error *err);
 
 /* One location's state of one check. */
 struct cluster_state_row {
@@ -78,17 +77,16 @@ void store_cluster_state_row_release(struct cluster_state_row *r);
  * heartbeated at or after live_since): those not up, and (all 0) those up
  * too, by check. */
 enum sg_code store_cluster_states(struct store *s, double live_since, int all,
-                                  struct cluster_state_row **rows, size_t *n,
-                                  struct sg_error *err);
+                                  struct cluster_state_row **rows, size_t *n, struct sg_error *err);
 
 /* The locations that agreed on an incident, as it opened. */
 enum sg_code store_cluster_incident_location(struct store *s, long long incident_id,
-                                             const char *location, const char *state,
-                                             double since, struct sg_error *err);
+                                             const char *location, const char *state, double since,
+                                             struct sg_error *err);
 /* The locations of an incident, "a,b,c" in name order (NULL: none recorded,
  * an incident from before the cluster schema). The caller frees it. */
-enum sg_code store_cluster_incident_locations(struct store *s, long long incident_id,
-                                              char **out, struct sg_error *err);
+enum sg_code store_cluster_incident_locations(struct store *s, long long incident_id, char **out,
+                                              struct sg_error *err);
 
 /* A failure one location (or fewer than a quorum) saw alone. */
 struct cluster_alert_row {
@@ -108,8 +106,7 @@ enum sg_code store_cluster_alerts_resolve(struct store *s, double now, long long
                                           struct sg_error *err);
 /* The alerts of service's checks alerted in [from, to), oldest first. */
 enum sg_code store_cluster_alerts(struct store *s, const char *service, double from, double to,
-                                  struct cluster_alert_row **rows, size_t *n,
-                                  struct sg_error *err);
+                                  struct cluster_alert_row **rows, size_t *n, struct sg_error *err);
 
 /* The store's identity (random hex made by the migration), for
  * idempotency keys; *out is a string the caller frees. */

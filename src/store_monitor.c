@@ -850,11 +850,12 @@ enum sg_code store_monitor_notification_attempted(struct store *s, long long id,
                                                   struct sg_error *err)
 {
 	struct store_stmt *st;
-	enum sg_code rc = store_prepare(
-	    s,
-	    "UPDATE notifications SET attempts = attempts + 1, last_error = ?2, "
-	    "delivered_at = CASE WHEN ?3 THEN ?1 ELSE NULL END, next_attempt_at = ?4 WHERE id = ?5",
-	    &st, err);
+	enum sg_code rc =
+	    store_prepare(s,
+	                  "UPDATE notifications SET attempts = attempts + 1, last_error = ?2, "
+	                  "delivered_at = CASE WHEN ?3 = 1 THEN ?1 ELSE NULL END, next_attempt_at "
+	                  "= ?4 WHERE id = ?5",
+	                  &st, err);
 	if (rc)
 		return rc;
 	store_bind_real(st, 1, at);

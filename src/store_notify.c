@@ -204,12 +204,13 @@ enum sg_code store_notify_claim(struct store *s, long long id, long long node, d
 	/* The row is locked by whoever claims it first; the others skip it
 	 * rather than wait, and a claim that ran out (its monitor died before
 	 * recording the attempt) can be taken again. */
-	rc = store_prepare(s,
-	                   "UPDATE notifications SET claimed_by = ?1, claimed_until = ?3 WHERE id = "
-	                   "(SELECT id FROM notifications WHERE id = ?2 AND delivered_at IS NULL "
-	                   "AND (claimed_by IS NULL OR claimed_by = ?1 OR claimed_until < ?4) FOR "
-	                   "UPDATE SKIP LOCKED) RETURNING id",
-	                   &st, err);
+	rc =
+	    store_prepare(s,
+	                  "UPDATE notifications SET claimed_by = ?1, claimed_until = ?3 WHERE id = "
+	                  "(SELECT id FROM notifications WHERE id = ?2 AND delivered_at IS NULL "
+	                  "AND (claimed_by IS NULL OR claimed_by = ?1 OR claimed_until < ?4) FOR "
+	                  "UPDATE SKIP LOCKED) RETURNING id",
+	                  &st, err);
 	if (rc)
 		return rc;
 	store_bind_int(st, 1, node);

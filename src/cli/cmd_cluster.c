@@ -78,8 +78,8 @@ static int cluster_status(struct cli *cli, int argc, char **argv)
 			int live = !strcmp(status_of(r, now), "running");
 			json_array_append_new(
 			    a, json_pack("{s:I,s:s,s:I,s:s,s:s,s:s?,s:f,s:f,s:f,s:o?,s:s}", "id",
-			                 (json_int_t)r->id, "host", r->host, "pid", (json_int_t)r->pid,
-			                 "location", r->location, "role",
+			                 (json_int_t)r->id, "host", r->host, "pid",
+			                 (json_int_t)r->pid, "location", r->location, "role",
 			                 live ? r->role : "member", "shard", r->shard, "started_at",
 			                 r->started_at, "heartbeat_at", r->heartbeat_at, "lag_s",
 			                 now - r->heartbeat_at, "stopped_at",
@@ -92,7 +92,7 @@ static int cluster_status(struct cli *cli, int argc, char **argv)
 		json_decref(a);
 	} else {
 		struct table t;
-		const char *hdr_ja[] = {"ID",   "ホスト",         "PID",    "拠点",  "役割",
+		const char *hdr_ja[] = {"ID",   "ホスト",           "PID",  "拠点", "役割",
 		                        "分担", "最終ハートビート", "遅れ", "状態"};
 		const char *hdr_en[] = {"ID",    "host",           "pid", "location", "role",
 		                        "shard", "last heartbeat", "lag", "status"};

@@ -143,12 +143,12 @@ static json_t *locations_json(const char *csv)
  * not an incident (docs/internals/cluster.md). */
 static json_t *alert_json(const struct cluster_alert_row *a)
 {
-	json_t *j = json_pack("{s:I,s:s,s:s,s:s,s:f,s:f,s:o?,s:s?,s:s,s:s}", "id",
-	                      (json_int_t)a->id, "kind", "location_only", "check", a->check_name,
-	                      "check_kind", a->kind, "started_at", a->since, "detected_at",
-	                      a->alerted_at, "resolved_at",
-	                      isnan(a->resolved_at) ? NULL : json_real(a->resolved_at), "summary",
-	                      a->detail, "audience", "managers", "purpose", "internal");
+	json_t *j =
+	    json_pack("{s:I,s:s,s:s,s:s,s:f,s:f,s:o?,s:s?,s:s,s:s}", "id", (json_int_t)a->id,
+	              "kind", "location_only", "check", a->check_name, "check_kind", a->kind,
+	              "started_at", a->since, "detected_at", a->alerted_at, "resolved_at",
+	              isnan(a->resolved_at) ? NULL : json_real(a->resolved_at), "summary",
+	              a->detail, "audience", "managers", "purpose", "internal");
 	json_object_set_new(j, "locations", locations_json(a->location));
 	return j;
 }

@@ -87,11 +87,13 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 	    "           store, incidents open only when locations agree (monitor.quorum)\n"
 	    "SIGTERM finishes in-flight work and exits; SIGHUP reloads the file.\n";
 	enum { OPT_DB = 256, OPT_ONCE, OPT_USER, OPT_STATS, OPT_HELP, OPT_LOCATION };
-	static const struct option opts[] = {
-	    {"db", required_argument, NULL, OPT_DB},     {"once", no_argument, NULL, OPT_ONCE},
-	    {"user", required_argument, NULL, OPT_USER}, {"stats", no_argument, NULL, OPT_STATS},
-	    {"help", no_argument, NULL, OPT_HELP},       {"location", required_argument, NULL, OPT_LOCATION},
-	    {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"db", required_argument, NULL, OPT_DB},
+	                                     {"once", no_argument, NULL, OPT_ONCE},
+	                                     {"user", required_argument, NULL, OPT_USER},
+	                                     {"stats", no_argument, NULL, OPT_STATS},
+	                                     {"help", no_argument, NULL, OPT_HELP},
+	                                     {"location", required_argument, NULL, OPT_LOCATION},
+	                                     {NULL, 0, NULL, 0}};
 	const char *db = NULL, *user = NULL;
 	struct monitor_opts mo;
 	struct store *s = NULL;
@@ -119,13 +121,14 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 			break;
 		case OPT_LOCATION:
 			if (!location_ok(optarg))
-				return cli_usage_error(
-				    cli, "monitor",
-				    TR(cli->lang,
-				       "拠点名は英数字と . _ - の 1〜64 文字にしてください（例: tokyo-1）: %s",
-				       "a location is 1 to 64 letters, digits, '.', '_' or '-' (e.g. "
-				       "tokyo-1): %s"),
-				    optarg);
+				return cli_usage_error(cli, "monitor",
+				                       TR(cli->lang,
+				                          "拠点名は英数字と . _ - の 1〜64 "
+				                          "文字にしてください（例: tokyo-1）: %s",
+				                          "a location is 1 to 64 letters, digits, "
+				                          "'.', '_' or '-' (e.g. "
+				                          "tokyo-1): %s"),
+				                       optarg);
 			mo.location = optarg;
 			break;
 		case OPT_HELP:
