@@ -1573,7 +1573,8 @@ struct notify {
 	/* Several monitors on one store: only the coordinator delivers
 	 * (paused otherwise), each message claimed first (claimant: this
 	 * node), and every message carries a key stable across retries and
-	 * monitors: "saasguard-<store uid>-<notification id>". */
+	 * monitors: "n<notification id>.<store uid>" (no product name: the
+	 * message is the provider's). */
 	int paused;
 	long long claimant;
 	char *store_uid;
@@ -1869,7 +1870,7 @@ static void idem_key(struct notify *n, long long id, char *out, size_t len)
 		if (store_cluster_store_id(n->s, &n->store_uid, &err))
 			n->store_uid = NULL; /* asked again next time */
 	}
-	snprintf(out, len, "saasguard-%s-%lld", n->store_uid ? n->store_uid : "store", id);
+	snprintf(out, len, "n%lld.%s", id, n->store_uid ? n->store_uid : "store");
 }
 
 static int start_http(struct notify *n, struct delivery *d, const struct notify_recipient *r)
