@@ -46,6 +46,7 @@ enum sg_code monitor_cluster_start(struct monitor *m, double now, struct sg_erro
 		return rc;
 	m->coordinator = held;
 	m->agreed_loaded = 1; /* monitor_reload_install() loads it at start */
+	m->pass_failing = 1;  /* alerts a previous run left open are looked at */
 	m->nlocs = 1;
 	return store_cluster_node_beat(m->s, m->node_id, now, held, NULL, err);
 }
@@ -131,6 +132,7 @@ void monitor_cluster_sync(struct monitor *m)
 		m->agreed_loaded = 1;
 		m->prev_seen = timeutil_now(); /* intervals not continued end now */
 		m->pass_at = 0;
+		m->pass_failing = 1; /* look at open alerts once */
 		monitor_log(m, "cluster: %s (%s) coordinates now", m->location,
 		            m->opts->location ? "--location" : "host name");
 	} else if (!m->coordinator && m->agreed_loaded) {
@@ -176,6 +178,8 @@ static enum sg_code fence(struct monitor *m, int *ok, struct sg_error *err)
 	int held = 1;
 
 	*ok = 0;
+	if (!m->coordinator)
+		return SG_OK; /* lost in this pass already */
 	if (!m->s->in_tx && (rc = store_begin(m->s, err)))
 		return rc;
 	if (m->fenced || store_kind(m->s) == STORE_SQLITE) {
@@ -389,6 +393,8 @@ enum sg_code monitor_cluster_pass(struct monitor *m, double now, int *changed, s
 		ix[k].idx = k;
 		all |= m->rt[k].fed < 0;
 	}
+	/* While a check has no verdict yet, the up rows count too (a check
+	 * this node does not run has its first verdict from them). */
 	qsort(ix, m->nrt, sizeof(*ix), cmp_idx);
 	if ((rc = store_cluster_states(m->s, now - CLUSTER_LEASE_TTL_S, all, &rows, &n, err)))
 		goto out;
@@ -421,8 +427,11 @@ enum sg_code monitor_cluster_pass(struct monitor *m, double now, int *changed, s
 			rc = location_alert(m, c, rows[i].location, rows[i].since, rows[i].detail,
 			                    now, err);
 	}
-	if (!rc && (rc = fence(m, &all, err)) == SG_OK && all)
+	/* Alerts close when their location sees the check up again: only while
+	 * some location fails, or just after the last one recovered. */
+	if (!rc && (n || m->pass_failing) && (rc = fence(m, &all, err)) == SG_OK && all)
 		rc = store_cluster_alerts_resolve(m->s, now, &resolved, err);
+	m->pass_failing = n > 0;
 out:
 	for (size_t i = 0; i < n; i++)
 		store_cluster_state_row_release(&rows[i]);

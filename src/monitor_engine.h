@@ -151,6 +151,7 @@ struct monitor {
 	long long *peers;
 	size_t npeers;
 	double pass_at;
+	int pass_failing; /* the last agreement pass saw a location failing */
 	/* statistics */
 	long long probes;
 	double *late;

@@ -292,6 +292,7 @@ static int incident_show(struct cli *cli, int argc, char **argv)
 	struct store *s = NULL;
 	struct sg_error err;
 	struct dynbuf out = DYNBUF_INIT;
+	char *locs = NULL;
 	long long id;
 	int json = 0, rc, i = incident_opts(cli, argc, argv, NULL, &json);
 
@@ -307,7 +308,8 @@ static int incident_show(struct cli *cli, int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	if (store_monitor_incident_get(s, id, &r, &err) ||
 	    store_monitor_notifications_of(s, id, &nr, &n, &err) ||
-	    store_monitor_incident_checks_of(s, id, &ic, &nic, &err)) {
+	    store_monitor_incident_checks_of(s, id, &ic, &nic, &err) ||
+	    store_cluster_incident_locations(s, id, &locs, &err)) {
 		rc = cli_report(cli, &err);
 		goto out;
 	}
@@ -325,6 +327,7 @@ static int incident_show(struct cli *cli, int argc, char **argv)
 			              "last_error", nr[k].last_error));
 		json_object_set_new(j, "notifications", a);
 		json_object_set_new(j, "checks", checks_json(ic, nic, id));
+		json_object_set_new(j, "locations", locations_json(locs));
 		char *t = json_dumps(j, JSON_INDENT(2));
 		dynbuf_printf(&out, "%s\n", t);
 		free(t);
@@ -346,6 +349,9 @@ static int incident_show(struct cli *cli, int argc, char **argv)
 		    r.id, r.kind, r.check_name, r.target, a, b, c, r.summary, r.item_id,
 		    r.notify_deadline_s / 60, r.followup_deadline_s / 60,
 		    r.muted ? (en ? " (muted: maintenance)" : "（保守中のため通知なし）") : "");
+		if (locs)
+			dynbuf_printf(&out, en ? "  confirmed from: %s\n" : "  確認した拠点: %s\n",
+			              locs);
 		if (nic)
 			dynbuf_addstr(&out, en ? "\nchecks:\n" : "\nチェック:\n");
 		for (size_t k = 0; k < nic; k++) {
@@ -382,6 +388,7 @@ out:
 	for (size_t k = 0; k < nic; k++)
 		store_monitor_incident_check_row_release(&ic[k]);
 	free(ic);
+	free(locs);
 	store_monitor_incident_row_release(&r);
 	dynbuf_release(&out);
 	store_close(s);
