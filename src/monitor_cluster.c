@@ -100,6 +100,31 @@ static void drop_agreed(struct monitor *m)
 	m->agreed_loaded = 0;
 }
 
+/* Checks this node runs from now on that another node of its location ran:
+ * their first probe here publishes the location's state whatever this
+ * node last saw of them (the row holds the other node's word). */
+static void adopt_checks(struct monitor *m, const long long *peers, size_t npeers)
+{
+	long long *old = m->peers;
+	size_t nold = m->npeers;
+
+	if (nold == npeers && (!npeers || !memcmp(old, peers, npeers * sizeof(*peers))))
+		return;
+	for (size_t i = 0; i < m->nrt; i++) {
+		struct check_rt *c = &m->rt[i];
+		int before = monitor_cluster_runs(m, c), after;
+		m->peers = (long long *)peers;
+		m->npeers = npeers;
+		after = monitor_cluster_runs(m, c);
+		m->peers = old;
+		m->npeers = nold;
+		if (after && !before) {
+			c->loc_state = -1;
+			c->loc_fails = 0;
+		}
+	}
+}
+
 void monitor_cluster_sync(struct monitor *m)
 {
 	struct monitor_writer_view v;
@@ -111,6 +136,8 @@ void monitor_cluster_sync(struct monitor *m)
 	monitor_writer_view(m->writer, &v);
 	if (v.beats) {
 		m->nlocs = v.locations ? v.locations : 1;
+		if (m->cfg->shards_auto)
+			adopt_checks(m, v.peers, v.npeers);
 		free(m->peers);
 		m->peers = v.peers;
 		m->npeers = v.npeers;
@@ -210,11 +237,17 @@ static enum cluster_state local_state(const struct check_rt *c, const struct res
 	           : CLUSTER_DOWN;
 }
 
+/* This node runs c and has its own word on it (a probe since it took it). */
+static int runs_here(struct monitor *m, const struct check_rt *c)
+{
+	return c->loc_state >= 0 && monitor_cluster_runs(m, c);
+}
+
 static enum cluster_verdict verdict_of(struct monitor *m, const struct check_rt *c)
 {
 	size_t failing = (size_t)c->oth_failing, confirmed = (size_t)c->oth_confirmed;
 
-	if (c->loc_state >= 0 && monitor_cluster_runs(m, c)) {
+	if (runs_here(m, c)) {
 		failing += c->loc_state != CLUSTER_UP;
 		confirmed += c->loc_state == CLUSTER_DOWN || c->loc_state == CLUSTER_DEGRADED;
 	}
@@ -363,7 +396,7 @@ static void count_rows(struct monitor *m, const struct idx_of *ix,
 	for (size_t i = 0; i < n; i++) {
 		struct check_rt *c = find_check(m, ix, rows[i].check_id);
 		enum cluster_state st = cluster_state_parse(rows[i].state);
-		if (!c || (!strcmp(rows[i].location, m->location) && monitor_cluster_runs(m, c)))
+		if (!c || (!strcmp(rows[i].location, m->location) && runs_here(m, c)))
 			continue; /* this node's own state is fresher in memory */
 		c->oth_seen = 1;
 		if (st == CLUSTER_UP)
@@ -401,7 +434,7 @@ enum sg_code monitor_cluster_pass(struct monitor *m, double now, int *changed, s
 	count_rows(m, ix, rows, n);
 	for (size_t k = 0; k < m->nrt && !rc; k++) {
 		struct check_rt *c = &m->rt[k];
-		int here = monitor_cluster_runs(m, c) && c->loc_state >= 0;
+		int here = runs_here(m, c);
 		enum cluster_verdict v = verdict_of(m, c);
 		long long was = c->incident_id;
 		if (!here && !c->oth_seen && c->fed < 0)
@@ -423,7 +456,7 @@ enum sg_code monitor_cluster_pass(struct monitor *m, double now, int *changed, s
 		enum cluster_state st = cluster_state_parse(rows[i].state);
 		if (c && (st == CLUSTER_DOWN || st == CLUSTER_DEGRADED) &&
 		    verdict_of(m, c) == CLUSTER_LOCATION_ONLY &&
-		    !(!strcmp(rows[i].location, m->location) && monitor_cluster_runs(m, c)))
+		    !(!strcmp(rows[i].location, m->location) && runs_here(m, c)))
 			rc = location_alert(m, c, rows[i].location, rows[i].since, rows[i].detail,
 			                    now, err);
 	}
