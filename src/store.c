@@ -4,6 +4,7 @@
  * through the engine's struct store_backend (store_backend.h).
  */
 #include <ctype.h>
+#include <libgen.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,29 @@ char *store_default_path(void)
 	if (xdg && *xdg)
 		return xstrfmt("%s/saasguard/saasguard.db", xdg);
 	return xstrfmt("%s/.local/state/saasguard/saasguard.db", home ? home : ".");
+}
+
+char *store_files_dir(const char *where)
+{
+	char *w = where ? xstrdup(where) : store_default_path();
+	char *out;
+
+	if (store_kind_of(w) == STORE_POSTGRES) {
+		const char *dir = getenv("SAASGUARD_STATE_DIR"), *xdg = getenv("XDG_STATE_HOME");
+		const char *home = getenv("HOME");
+		if (dir && *dir)
+			out = xstrdup(dir);
+		else if (geteuid() == 0)
+			out = xstrdup("/var/lib/saasguard");
+		else if (xdg && *xdg)
+			out = xstrfmt("%s/saasguard", xdg);
+		else
+			out = xstrfmt("%s/.local/state/saasguard", home ? home : ".");
+	} else {
+		out = xstrdup(dirname(w + (strncmp(w, "sqlite:", 7) ? 0 : 7)));
+	}
+	free(w);
+	return out;
 }
 
 enum store_kind store_kind_of(const char *where)

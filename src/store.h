@@ -69,6 +69,13 @@ enum store_step {
  * Returns a string the caller frees. */
 char *store_default_path(void);
 
+/* The directory for the files that belong with a store (the ledger key,
+ * uploaded evidence): the SQLite file's directory, or for PostgreSQL the
+ * local state directory ($SAASGUARD_STATE_DIR, else /var/lib/saasguard for
+ * root and $XDG_STATE_HOME/saasguard otherwise). NULL: the default store.
+ * Returns a string the caller frees. */
+char *store_files_dir(const char *where);
+
 /* Which backend `where` names: a postgresql:// or postgres:// URI, or a
  * libpq keyword=value string ("host=/run/pg dbname=sg"), is PostgreSQL;
  * "sqlite:PATH" or any other string is a SQLite file path. */

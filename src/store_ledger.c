@@ -11,53 +11,43 @@
 #include "store_schemas.h"
 #include "banned.h"
 
+/* The tables, the same on both engines; only how they refuse to change
+ * differs. */
+#define LEDGER_ENTRIES_TABLE                                                                       \
+	"CREATE TABLE ledger_entries("                                                             \
+	" seq INTEGER PRIMARY KEY,"                                                                \
+	" at_ms INTEGER NOT NULL,"                                                                 \
+	" type TEXT NOT NULL,"                                                                     \
+	" entry TEXT NOT NULL,"                                                                    \
+	" leaf_hash BLOB NOT NULL);"                                                               \
+	"CREATE INDEX ledger_entries_by_type ON ledger_entries(type, at_ms);"
+#define LEDGER_HEADS_TABLE                                                                         \
+	"CREATE TABLE ledger_heads("                                                               \
+	" id INTEGER PRIMARY KEY,"                                                                 \
+	" tree_size INTEGER NOT NULL,"                                                             \
+	" root_hash BLOB NOT NULL,"                                                                \
+	" at_ms INTEGER NOT NULL,"                                                                 \
+	" key_id TEXT NOT NULL,"                                                                   \
+	" head TEXT NOT NULL,"                                                                     \
+	" signature BLOB NOT NULL,"                                                                \
+	" tsa_token BLOB);"
+
 static const struct store_migration migrations[] = {
     {1,
-     "CREATE TABLE ledger_entries("
-     " seq INTEGER PRIMARY KEY,"
-     " at_ms INTEGER NOT NULL,"
-     " type TEXT NOT NULL,"
-     " entry TEXT NOT NULL,"
-     " leaf_hash BLOB NOT NULL);"
-     "CREATE INDEX ledger_entries_by_type ON ledger_entries(type, at_ms);"
+     LEDGER_ENTRIES_TABLE
      "CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE ON ledger_entries"
      " BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;"
      "CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries"
-     " BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;"
-     "CREATE TABLE ledger_heads("
-     " id INTEGER PRIMARY KEY,"
-     " tree_size INTEGER NOT NULL,"
-     " root_hash BLOB NOT NULL,"
-     " at_ms INTEGER NOT NULL,"
-     " key_id TEXT NOT NULL,"
-     " head TEXT NOT NULL,"
-     " signature BLOB NOT NULL,"
-     " tsa_token BLOB);"
+     " BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;" LEDGER_HEADS_TABLE
      "CREATE TRIGGER ledger_heads_no_update BEFORE UPDATE ON ledger_heads"
      " BEGIN SELECT RAISE(ABORT, 'tree heads are append-only'); END;"
      "CREATE TRIGGER ledger_heads_no_delete BEFORE DELETE ON ledger_heads"
      " BEGIN SELECT RAISE(ABORT, 'tree heads are append-only'); END;",
-     /* PostgreSQL: the same tables; one trigger function refuses UPDATE,
-      * DELETE and TRUNCATE for every role, the owner included (only a
-      * superuser can switch triggers off, and that shows in the server's
-      * log). Roles the daemon runs as get INSERT and SELECT only: see
-      * docs/internals/store.md. */
-     "CREATE TABLE ledger_entries("
-     " seq INTEGER PRIMARY KEY,"
-     " at_ms INTEGER NOT NULL,"
-     " type TEXT NOT NULL,"
-     " entry TEXT NOT NULL,"
-     " leaf_hash BLOB NOT NULL);"
-     "CREATE INDEX ledger_entries_by_type ON ledger_entries(type, at_ms);"
-     "CREATE TABLE ledger_heads("
-     " id INTEGER PRIMARY KEY,"
-     " tree_size INTEGER NOT NULL,"
-     " root_hash BLOB NOT NULL,"
-     " at_ms INTEGER NOT NULL,"
-     " key_id TEXT NOT NULL,"
-     " head TEXT NOT NULL,"
-     " signature BLOB NOT NULL,"
-     " tsa_token BLOB);"
+     /* PostgreSQL: one trigger function refuses UPDATE, DELETE and TRUNCATE
+      * for every role, the owner included (only a superuser can switch
+      * triggers off, and that shows in the server's log). Roles the daemon
+      * runs as get INSERT and SELECT only: see docs/internals/store.md. */
+     LEDGER_ENTRIES_TABLE LEDGER_HEADS_TABLE
      "CREATE FUNCTION saasguard_append_only() RETURNS trigger LANGUAGE plpgsql AS $f$"
      " BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = '23001';"
      " END $f$;"
