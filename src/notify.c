@@ -2136,7 +2136,7 @@ static void pump(struct notify *n)
 		if (!is_inflight(n, rows[i].id) && n->ninflight < 256 &&
 		    route_load(n, route) < n->cfg->route_share &&
 		    !store_notify_claim(n->s, rows[i].id, n->claimant, timeutil_now(),
-		                        2 * n->cfg->timeout + 60, &mine, &err) &&
+		                        n->cfg->timeout + 10, &mine, &err) &&
 		    mine)
 			start_delivery(n, &rows[i], r, route);
 		store_monitor_notification_row_release(&rows[i]);

@@ -168,7 +168,16 @@ enum sg_code store_cluster_node_stop(struct store *s, long long id, double now,
 	                        err)))
 		return rc;
 	store_bind_int(st, 1, id);
-	return store_step_done(s, st, "release the coordinator lease", err);
+	if ((rc = store_step_done(s, st, "release the coordinator lease", err)))
+		return rc;
+	/* and so do its claims on outbox messages it did not get out */
+	if ((rc = store_prepare(s,
+	                        "UPDATE notifications SET claimed_by = NULL, claimed_until = NULL "
+	                        "WHERE claimed_by = ?1 AND delivered_at IS NULL",
+	                        &st, err)))
+		return rc;
+	store_bind_int(st, 1, id);
+	return store_step_done(s, st, "release outbox claims", err);
 }
 
 struct node_rows {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster.h"
 #include "store_notify.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -202,14 +203,17 @@ enum sg_code store_notify_claim(struct store *s, long long id, long long node, d
 		return SG_OK;
 	}
 	/* The row is locked by whoever claims it first; the others skip it
-	 * rather than wait, and a claim that ran out (its monitor died before
-	 * recording the attempt) can be taken again. */
+	 * rather than wait. A claim that ran out, or whose monitor stopped or
+	 * went silent (killed before recording the attempt), can be taken
+	 * again. */
 	rc =
 	    store_prepare(s,
 	                  "UPDATE notifications SET claimed_by = ?1, claimed_until = ?3 WHERE id = "
 	                  "(SELECT id FROM notifications WHERE id = ?2 AND delivered_at IS NULL "
-	                  "AND (claimed_by IS NULL OR claimed_by = ?1 OR claimed_until < ?4) FOR "
-	                  "UPDATE SKIP LOCKED) RETURNING id",
+	                  "AND (claimed_by IS NULL OR claimed_by = ?1 OR claimed_until < ?4 OR NOT "
+	                  "EXISTS (SELECT 1 FROM cluster_nodes c WHERE c.id = claimed_by AND "
+	                  "c.stopped_at IS NULL AND c.heartbeat_at >= ?5)) FOR UPDATE SKIP LOCKED) "
+	                  "RETURNING id",
 	                  &st, err);
 	if (rc)
 		return rc;
@@ -217,6 +221,7 @@ enum sg_code store_notify_claim(struct store *s, long long id, long long node, d
 	store_bind_int(st, 2, id);
 	store_bind_real(st, 3, now + hold);
 	store_bind_real(st, 4, now);
+	store_bind_real(st, 5, now - CLUSTER_LEASE_TTL_S); /* its node is gone */
 	if ((rc = store_each(s, st, claim_row, &got, "claim a notification", err)))
 		return rc;
 	*claimed = got == id;

@@ -240,7 +240,10 @@ class Agreement(unittest.TestCase):
             # waits in the outbox until a monitor that can coordinates.
             self.assertEqual(cl.stop("cut"), 0)
             rec = wait_for(lambda: self.users_mail(smtp, "復旧"), 20)
-        self.assertEqual(len(rec), 1, smtp.messages())
+        self.assertEqual(len(rec), 1, (after, q(self.db, "SELECT id, purpose, audience, "
+                                                  "delivered_at, attempts, last_error, "
+                                                  "claimed_by FROM notifications"),
+                                        {n: cl.log(n)[-2000:] for n in cl.procs}))
         time.sleep(3)
         self.assertEqual(len(self.users_mail(smtp, "復旧")), 1)
         self.assertEqual(len(self.users_mail(smtp, "障害発生")), 1)
