@@ -160,8 +160,8 @@ void monitor_cluster_sync(struct monitor *m)
 		m->prev_seen = timeutil_now(); /* intervals not continued end now */
 		m->pass_at = 0;
 		m->pass_failing = 1; /* look at open alerts once */
-		monitor_log(m, "cluster: %s (%s) coordinates now", m->location,
-		            m->opts->location ? "--location" : "host name");
+		monitor_log(m, "cluster: this monitor (location %s, node %lld) coordinates now",
+		            m->location, m->node_id);
 	} else if (!m->coordinator && m->agreed_loaded) {
 		if (m->pass_at > 0)
 			monitor_log(m, "cluster: %s is a member now (another monitor coordinates)",
