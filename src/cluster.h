@@ -21,10 +21,12 @@
 /* The lease's time to live (seconds). The coordinator renews it every
  * second; when it dies another monitor takes it once it has expired, so a
  * failover takes at most CLUSTER_LEASE_TTL_S + 1 s (the renewal tick) + 1 s
- * (the new coordinator's next agreement pass): 5 s, under 10 s and under
- * two intervals of any check with an interval of 3 s or more. A location
- * is live while one of its monitors heartbeated within the same TTL. */
-#define CLUSTER_LEASE_TTL_S 3.0
+ * (the new coordinator's next agreement pass): 6 s, under 10 s and under
+ * two intervals of any check with an interval of 4 s or more. Four seconds
+ * leave a loaded machine three missed renewals before the lease moves. A
+ * location is live while one of its monitors heartbeated within the same
+ * TTL. */
+#define CLUSTER_LEASE_TTL_S 4.0
 
 /* A location's confirmed state of a check, as published. */
 enum cluster_state {

@@ -197,8 +197,9 @@ double monitor_cluster_phase(long long check_id, double interval_s)
 
 /* Opens the record transaction and, on PostgreSQL, makes sure this node
  * still holds the lease inside it: a coordinator whose lease ran out while
- * it was cut off writes nothing agreed (the transaction holds the store's
- * writer lock, so the answer stays true until it commits). 0: go on. */
+ * it was cut off writes nothing agreed. Writer transactions run one at a
+ * time (the store's writer lock), so an old and a new coordinator's agreed
+ * writes never interleave. *ok: go on. */
 static enum sg_code fence(struct monitor *m, int *ok, struct sg_error *err)
 {
 	enum sg_code rc;

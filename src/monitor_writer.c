@@ -34,6 +34,7 @@ struct monitor_writer {
 	long long node_id;
 	char *location;
 	int force_lease, shards;
+	int beat_failing; /* the last heartbeat failed (logged once) */
 	struct monitor_writer_view view;
 	/* the thread's own */
 	struct store *s;
@@ -216,9 +217,8 @@ static void expire(struct monitor_writer *w)
 		wlog(w, "store: %lld results past their retention removed (rollups kept)", total);
 }
 
-/* This node's heartbeat and the coordinator's lease, every second in a
- * transaction of their own (so a long batch never lets the lease lapse),
- * then the live nodes for the loop (sharding, quorum). */
+/* This node's heartbeat and the coordinator's lease, every second before
+ * the batch, then the live nodes for the loop (sharding, quorum). */
 static void cluster_tick(struct monitor_writer *w)
 {
 	struct monitor_writer_view v;
@@ -241,8 +241,10 @@ static void cluster_tick(struct monitor_writer *w)
 	memset(&err, 0, sizeof(err));
 	err.lang = w->err.lang;
 	memset(&v, 0, sizeof(v));
-	if (store_begin(w->s, &err) ||
-	    store_cluster_lease(w->s, node, now, CLUSTER_LEASE_TTL_S, force, &held, &err) ||
+	/* Statements of their own, outside the store's writer lock: the lease
+	 * row's own row lock decides between two takers, and a queue of long
+	 * transactions elsewhere never lets the lease lapse. */
+	if (store_cluster_lease(w->s, node, now, CLUSTER_LEASE_TTL_S, force, &held, &err) ||
 	    store_cluster_live(w->s, now - CLUSTER_LEASE_TTL_S, &ids, &locs, &n, &err))
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
@@ -259,9 +261,11 @@ static void cluster_tick(struct monitor_writer *w)
 	}
 	if (shards && v.npeers > 1)
 		snprintf(shard, sizeof(shard), "%zu/%zu", pos + 1, v.npeers);
-	if (store_cluster_node_beat(w->s, node, now, held, shard[0] ? shard : NULL, &err) ||
-	    store_commit(w->s, &err))
+	if (store_cluster_node_beat(w->s, node, now, held, shard[0] ? shard : NULL, &err))
 		goto fail;
+	if (w->beat_failing)
+		wlog(w, "cluster: heartbeat written again");
+	w->beat_failing = 0;
 	v.coordinator = held;
 	pthread_mutex_lock(&w->mu);
 	v.beats = w->view.beats + 1;
@@ -271,8 +275,9 @@ static void cluster_tick(struct monitor_writer *w)
 	v.peers = NULL;
 	goto out;
 fail:
-	store_rollback(w->s);
-	wlog(w, "cluster: heartbeat: %s", err.msg);
+	if (!w->beat_failing)
+		wlog(w, "cluster: heartbeat: %s (tried again every second)", err.msg);
+	w->beat_failing = 1;
 	free(v.peers);
 out:
 	for (size_t i = 0; i < n; i++)
