@@ -299,9 +299,9 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	m->opts = opts;
 	m->err.lang = err ? err->lang : 0;
 	dynbuf_init(&m->said, 4096);
-	/* The loop never waits long for a lock: a write that finds the store
-	 * busy fails, stays in memory and is retried on the next flush. */
-	store_set_wait(s, 200);
+	/* Starting, a monitor waits its turn for the store's writer lock
+	 * (several monitors starting together on one PostgreSQL store). */
+	store_set_wait(s, 10000);
 	m->day_start = m->day_end = 0;
 	srand((unsigned)(getpid() ^ (unsigned)now));
 	uv_loop_init(&m->loop);
@@ -365,6 +365,10 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	monitor_schedule_arm(m);
 	monitor_maybe_finish(m); /* --once with no checks */
 	sdnotify_ready("monitoring");
+	/* Running, the loop never waits long for a lock: a write that finds
+	 * the store busy fails, stays in memory and is retried on the next
+	 * flush. */
+	store_set_wait(s, 200);
 	uv_run(&m->loop, UV_RUN_DEFAULT);
 	if (opts->stats)
 		log_stats(m, (timeutil_monotonic_ms() - t0) / 1000.0);

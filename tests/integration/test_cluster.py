@@ -232,7 +232,9 @@ class Agreement(unittest.TestCase):
         ng.start()
         closed = wait_for(lambda: q(self.db, "SELECT resolved_at FROM incidents "
                                              "WHERE resolved_at IS NOT NULL"), 30)
-        self.assertEqual(len(closed), 1)
+        self.assertEqual(len(closed), 1, (after, q(self.db, "SELECT * FROM cluster_check_states"),
+                                          q(self.db, "SELECT * FROM cluster_nodes"),
+                                          {n: cl.log(n)[-2500:] for n in cl.procs}))
         queued = q(self.db, "SELECT count(*) FROM notifications WHERE purpose = "
                             "'incident_resolved' AND audience = 'all_users'")[0][0]
         self.assertEqual(queued, 1)
@@ -279,7 +281,8 @@ class Sharding(unittest.TestCase):
         want = ["1/2", "1/2", "2/2", "2/2"]
         shards = wait_for(lambda: sorted(str(r[0]) for r in q(
             db, "SELECT shard FROM cluster_nodes WHERE stopped_at IS NULL")) == want, 10)
-        self.assertTrue(shards, q(db, "SELECT * FROM cluster_nodes"))
+        self.assertTrue(shards, (q(db, "SELECT * FROM cluster_nodes"),
+                                 {n: cl.log(n)[-1500:] for n in cl.procs}))
         per_node = q(db, "SELECT node_id, count(*) FROM check_results WHERE at > ? "
                          "GROUP BY node_id", t0)
         self.assertEqual(len(per_node), 4, per_node)  # every node runs a share
