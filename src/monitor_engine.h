@@ -78,6 +78,7 @@ struct check_rt {
 	int loc_fails;
 	int loc_state;
 	double loc_since;
+	char loc_detail[160]; /* the failure it published ("" when up) */
 	int oth_failing, oth_confirmed, oth_seen;
 	char oth_detail[160];
 	int fed;
