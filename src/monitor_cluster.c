@@ -299,6 +299,7 @@ enum sg_code monitor_cluster_outcome(struct monitor *m, struct check_rt *c,
 		    st != CLUSTER_FAILING)
 			c->loc_since = res->at;
 		c->loc_state = (int)st;
+		snprintf(c->loc_detail, sizeof(c->loc_detail), "%s", res->ok ? "" : res->error);
 		if ((!m->s->in_tx && (rc = store_begin(m->s, err))) ||
 		    (rc = store_cluster_state_publish(
 		         m->s, c->id, m->location, cluster_state_name(st), c->loc_since, res->at,
@@ -449,7 +450,7 @@ enum sg_code monitor_cluster_pass(struct monitor *m, double now, int *changed, s
 		*changed |= c->incident_id != was;
 		if (!rc && v == CLUSTER_LOCATION_ONLY && here &&
 		    (c->loc_state == CLUSTER_DOWN || c->loc_state == CLUSTER_DEGRADED))
-			rc = location_alert(m, c, m->location, c->loc_since, c->oth_detail, now,
+			rc = location_alert(m, c, m->location, c->loc_since, c->loc_detail, now,
 			                    err);
 	}
 	for (size_t i = 0; i < n && !rc; i++) {

@@ -567,7 +567,8 @@ enum sg_code monitor_record_pending(struct monitor *m, struct sg_error *err)
 		return rc;
 	}
 	free(saved);
-	memmove(m->pend, m->pend + n, (m->npend - n) * sizeof(*m->pend));
+	if (n) /* none queued: the agreement pass alone (pend may be NULL) */
+		memmove(m->pend, m->pend + n, (m->npend - n) * sizeof(*m->pend));
 	m->npend -= n;
 	for (size_t at = 0; at < dynbuf_len(&m->said);) {
 		const char *line = dynbuf_ptr(&m->said) + at;

@@ -120,6 +120,7 @@ enum sg_code monitor_reload_install(struct monitor *m, struct monitor_config *cf
 			rt[i].loc_fails = old->loc_fails;
 			rt[i].loc_state = old->loc_state;
 			rt[i].loc_since = old->loc_since;
+			memcpy(rt[i].loc_detail, old->loc_detail, sizeof(rt[i].loc_detail));
 			rt[i].fed = old->fed;
 			old->interval_id = 0;
 			old->resume_id = 0;
