@@ -888,7 +888,7 @@ enum sg_code store_monitor_notification_attempted(struct store *s, long long id,
 	enum sg_code rc =
 	    store_prepare(s,
 	                  "UPDATE notifications SET attempts = attempts + 1, last_error = ?2, "
-	                  "delivered_at = CASE WHEN ?3 = 1 THEN ?1 ELSE NULL END, next_attempt_at "
+	                  "delivered_at = CASE WHEN ?3 <> 0 THEN ?1 ELSE NULL END, next_attempt_at "
 	                  "= ?4 WHERE id = ?5",
 	                  &st, err);
 	if (rc)
@@ -993,8 +993,8 @@ enum sg_code store_monitor_worst_followup_delay(struct store *s, const char *ser
 	    "MIN(n.delivered_at) FROM notifications n WHERE n.incident_id = i.id AND n.purpose = "
 	    "'followup') AS f FROM incidents i WHERE i.service = ?1 AND i.muted = 0 AND "
 	    "i.kind IN ('outage', 'fault', 'degradation') AND i.detected_at >= ?2 AND "
-	    "i.detected_at < ?3 AND i.followup_deadline_s > 0) AS fi) AS fd WHERE d IS NOT NULL "
-	    "OR ?4 = 1",
+	    "i.detected_at < ?3 AND i.followup_deadline_s > 0) per_incident) delays "
+	    "WHERE d IS NOT NULL OR ?4 <> 0",
 	    &st, err);
 	if (rc)
 		return rc;

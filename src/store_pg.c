@@ -13,6 +13,7 @@
  * prepared statement, parsed and planned once.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -43,6 +44,9 @@ struct pg_conn {
 	PGconn *pg;
 	long long changes;
 	int constraint; /* the last failure was SQLSTATE class 23 or P0001 */
+	int flags;      /* store_open()'s, for the session set up again */
+	int wait_ms;    /* lock_timeout (store_set_wait()) */
+	long long gen;  /* sessions so far: a new one has no prepared statements */
 	/* Prepared statements finalized inside a failed transaction, where
 	 * DEALLOCATE is refused: deallocated at the next chance. */
 	long long *stale;
@@ -69,6 +73,7 @@ struct pg_stmt {
 	int ran;               /* executed since prepare or reset */
 	int runs;              /* executions so far: the second one prepares */
 	long long prep;        /* "sg<prep>" on the server; 0: not prepared */
+	long long prep_gen;    /* the session prep lives in */
 	struct pg_blob *blobs; /* decoded bytea per column of the current row */
 	int nblobs;
 };
@@ -495,29 +500,71 @@ static enum sg_code refuse_password(struct sg_error *err)
 	return rc;
 }
 
-/* Copies libpq's message without its trailing newline. */
+/* Copies libpq's message as one line: its lines ("FATAL: ...\n\tThis
+ * probably means ...") joined by a space, the trailing newline dropped. */
 static char *trimmed(const char *msg)
 {
-	size_t n = strlen(msg);
+	struct dynbuf d = DYNBUF_INIT;
+	const char *p = msg;
 
-	while (n && isspace((unsigned char)msg[n - 1]))
-		n--;
-	return xstrndup(msg, n);
+	while (*p) {
+		if (*p == '\n' || *p == '\r') {
+			while (*p && isspace((unsigned char)*p))
+				p++;
+			if (*p)
+				dynbuf_addch(&d, ' ');
+			continue;
+		}
+		dynbuf_addch(&d, *p++);
+	}
+	if (dynbuf_status(&d)) {
+		dynbuf_release(&d);
+		return xstrdup("");
+	}
+	return dynbuf_detach(&d, NULL);
 }
 
 /* The session every store gets: no notices, read-only when asked, and
  * (for a writer) the functions the shared dialect needs. A reader never
  * creates them: STORE_READONLY promises no writes. */
-static int setup_session(struct pg_conn *pc, int flags, PGresult **r)
+static int setup_session(struct pg_conn *pc, int flags, int create, PGresult **r)
 {
+	char sql[96];
+
 	/* lock_timeout: a writer waits for another as long as SQLite's busy
 	 * timeout lets it (store_set_wait() changes both). */
-	if (run(pc, "SET client_min_messages=warning; SET lock_timeout=10000", r))
+	snprintf(sql, sizeof(sql), "SET client_min_messages=warning; SET lock_timeout=%d",
+	         pc->wait_ms);
+	if (run(pc, sql, r))
 		return -1;
 	PQclear(*r);
 	if (flags & STORE_READONLY)
 		return run(pc, "SET default_transaction_read_only=on", r);
-	return setup_functions(pc, r);
+	return create ? setup_functions(pc, r) : run(pc, "SELECT 1", r);
+}
+
+/*
+ * A connection the server dropped (PostgreSQL restarted, a failover) is
+ * made again before the next command, so a long-running monitor carries on
+ * once the server is back. Never inside a transaction: what it had done is
+ * gone, and its COMMIT must fail rather than succeed on a new session. The
+ * command that found the connection dead has failed already; nothing is
+ * run twice.
+ */
+static void revive(struct store *s, int outside_tx)
+{
+	struct pg_conn *pc = C(s);
+	PGresult *r = NULL;
+
+	if (PQstatus(pc->pg) != CONNECTION_BAD || !outside_tx)
+		return;
+	PQreset(pc->pg);
+	if (PQstatus(pc->pg) != CONNECTION_OK)
+		return; /* the command fails with libpq's message */
+	pc->gen++;
+	pc->nstale = 0; /* the old session's statements went with it */
+	setup_session(pc, pc->flags, 0, &r);
+	PQclear(r);
 }
 
 static enum sg_code pg_open(struct store *s, const char *where, int flags, struct sg_error *err)
@@ -583,12 +630,23 @@ static enum sg_code pg_open(struct store *s, const char *where, int flags, struc
 		                  ETR(err, "%s: PostgreSQL に接続できません: %s",
 		                      "%s: cannot connect to PostgreSQL: %s"),
 		                  where, msg);
+		sg_error_hint(
+		    err, "%s",
+		    ETR(err,
+		        "--db の接続文字列（ホスト、データベース名、ユーザー）と ~/.pgpass "
+		        "を確かめてください。データベースは saasguard では作らず、"
+		        "createdb などで用意します",
+		        "check the connection string given with --db (host, database, user) "
+		        "and ~/.pgpass; saasguard does not create the database (createdb "
+		        "does)"));
 		free(msg);
 		pg_release(pc);
 		return rc;
 	}
 	PQsetNoticeProcessor(pc->pg, quiet, NULL);
-	if (setup_session(pc, flags, &r)) {
+	pc->flags = flags;
+	pc->wait_ms = 10000;
+	if (setup_session(pc, flags, 1, &r)) {
 		char *msg = trimmed(r ? PQresultErrorMessage(r) : PQerrorMessage(pc->pg));
 
 		rc = sg_error_set(err, SG_ERR_DB,
@@ -618,6 +676,8 @@ static int pg_exec(struct store *s, const char *sql)
 	struct pg_conn *pc = C(s);
 	PGresult *r;
 
+	/* store_begin() counts its transaction before it runs begin_sql */
+	revive(s, !s->in_tx || sql == s->be->begin_sql);
 	flush_stale(pc);
 	if (run(pc, sql, &r)) {
 		fail_with(s, r);
@@ -755,6 +815,9 @@ static PGresult *execute(struct pg_stmt *st)
 	char name[32];
 	PGresult *r;
 
+	revive(s, !s->in_tx);
+	if (st->prep && st->prep_gen != pc->gen)
+		st->prep = 0; /* prepared in a session that is gone */
 	flush_stale(pc);
 	if (!st->runs++)
 		return PQexecParams(pc->pg, st->sql, st->nparams, st->types, vals, st->lens,
@@ -773,6 +836,7 @@ static PGresult *execute(struct pg_stmt *st)
 			return r;
 		PQclear(r);
 		st->prep = id;
+		st->prep_gen = pc->gen;
 		if (st->nparams) {
 			free(st->ptypes);
 			st->ptypes = xmalloc((size_t)st->nparams * sizeof(*st->ptypes));
@@ -835,7 +899,8 @@ static void pg_finalize(struct store_stmt *x)
 		return;
 	/* Queued, not run here: finalize() must leave the store's last
 	 * message alone for the caller that reports it afterwards. */
-	forget(C(st->h.s), st->prep);
+	if (st->prep_gen == C(st->h.s)->gen)
+		forget(C(st->h.s), st->prep);
 	pg_reset(x);
 	for (i = 0; i < st->nparams; i++)
 		free(st->vals[i]);
@@ -878,9 +943,10 @@ static int pg_col_is_null(struct store_stmt *x, int i)
 	return value(P(x), i) == NULL;
 }
 
-static long long pg_col_int(struct store_stmt *x, int i)
+long long store_pg_int_of(const char *v)
 {
-	const char *v = value(P(x), i);
+	char *end;
+	long long n;
 
 	if (!v)
 		return 0;
@@ -888,14 +954,40 @@ static long long pg_col_int(struct store_stmt *x, int i)
 		return 1;
 	if (!strcmp(v, "f"))
 		return 0;
-	return strtoll(v, NULL, 10);
+	n = strtoll(v, &end, 10);
+	if (*end) { /* a real ("12.5", "1e+20"): truncated, saturating, as SQLite's */
+		double d = strtod(v, NULL);
+
+		if (isnan(d))
+			return 0;
+		if (d >= 9223372036854775807.0)
+			return LLONG_MAX;
+		if (d <= -9223372036854775808.0)
+			return LLONG_MIN;
+		return (long long)d;
+	}
+	return n;
+}
+
+double store_pg_real_of(const char *v)
+{
+	if (!v)
+		return NAN;
+	if (!strcmp(v, "t"))
+		return 1;
+	if (!strcmp(v, "f"))
+		return 0;
+	return strtod(v, NULL); /* also "Infinity", "-Infinity", "NaN" */
+}
+
+static long long pg_col_int(struct store_stmt *x, int i)
+{
+	return store_pg_int_of(value(P(x), i));
 }
 
 static double pg_col_real(struct store_stmt *x, int i)
 {
-	const char *v = value(P(x), i);
-
-	return v ? strtod(v, NULL) : NAN;
+	return store_pg_real_of(value(P(x), i));
 }
 
 static const char *pg_col_text(struct store_stmt *x, int i)
@@ -980,7 +1072,8 @@ static void pg_set_wait(struct store *s, int ms)
 	char sql[64];
 	PGresult *r;
 
-	snprintf(sql, sizeof(sql), "SET lock_timeout = %d", ms > 0 ? ms : 0);
+	C(s)->wait_ms = ms > 0 ? ms : 0;
+	snprintf(sql, sizeof(sql), "SET lock_timeout = %d", C(s)->wait_ms);
 	r = PQexec(C(s)->pg, sql);
 	PQclear(r);
 }

@@ -4,14 +4,15 @@
  * tests/fuzz/fuzz_store_pg_sql.c). Everything else reaches PostgreSQL
  * through store.h; the engine itself is store_pg_backend (store_backend.h).
  *
- * The two functions below are pure text rewrites from the SQL dialect the
- * store modules share (SQLite's) to PostgreSQL's. Both leave alone what is
+ * All four functions are pure. Two are text rewrites from the SQL dialect
+ * the store modules share (SQLite's) to PostgreSQL's; both leave alone what is
  * not SQL code: '...' literals (with '' escapes, and E'...' with backslash
  * escapes), "..." identifiers, $tag$...$tag$ bodies, -- and (nesting) block
- * comments, so a '?' or a type name inside them is never rewritten.
+ * comments, so a '?' or a type name inside them is never rewritten. Two
+ * read a result column's text as a number the way SQLite would.
  *
- * Ownership: both return a string the caller frees with free(), or NULL
- * when the result would exceed the dynbuf limit (1 GiB).
+ * Ownership: the two rewrites return a string the caller frees with
+ * free(), or NULL when the result would exceed the dynbuf limit (1 GiB).
  */
 #ifndef SG_STORE_PG_H
 #define SG_STORE_PG_H
@@ -45,5 +46,11 @@ char *store_pg_translate(const char *sql, int *nparams);
  * times in ms need it), REAL -> DOUBLE PRECISION, BLOB -> BYTEA; drops
  * AUTOINCREMENT and WITHOUT ROWID. */
 char *store_pg_ddl(const char *sql);
+
+/* A column's text as SQLite's column_int64 / column_double read the value:
+ * booleans ("t", "f") as 1 and 0, a real truncated toward zero and
+ * saturating at the 64-bit limits, NULL (a NULL pointer) as 0 and NAN. */
+long long store_pg_int_of(const char *v);
+double store_pg_real_of(const char *v);
 
 #endif

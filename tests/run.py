@@ -190,9 +190,13 @@ def run_integration(passes, only, jobs, module_timeout):
                 out = open(os.path.join(tmp, f"{label}-{m}.out"), "w+")
                 cmd = [sys.executable, os.path.abspath(__file__), "--child", m,
                        "--child-label", label, "--child-result", res]
+                env = integration_env(build, backend)
+                if backend == "postgresql" and "SAASGUARD_STATE_DIR" not in env:
+                    # A PostgreSQL store's files go to the state directory; never the
+                    # machine's (/var/lib/saasguard as root). sg.run() narrows it per store.
+                    env["SAASGUARD_STATE_DIR"] = tempfile.mkdtemp(prefix=f"state-{m}-", dir=tmp)
                 p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
-                                     env=integration_env(build, backend),
-                                     start_new_session=True)
+                                     env=env, start_new_session=True)
                 running.append((p, out, res, build, label, m, time.time()))
             time.sleep(0.1)
             for r in list(running):

@@ -41,6 +41,12 @@ def run(*args, stdin=None, env=None, cwd=None, timeout=120, lang="ja"):
     e["LANG"] = "C.UTF-8" if lang == "ja" else "en_US.UTF-8"
     e.pop("LC_ALL", None)
     e.pop("LC_MESSAGES", None)
+    if not (env and "SAASGUARD_STATE_DIR" in env):
+        # A PostgreSQL store keeps its files (key, evidence, reports) in the state
+        # directory: the directory its SQLite file would have been in (new_db).
+        for i, a in enumerate(args[:-1]):
+            if a == "--db" and args[i + 1] in _state_dirs:
+                e["SAASGUARD_STATE_DIR"] = _state_dirs[args[i + 1]]
     if env:
         e.update(env)
     p = subprocess.run([binary(), *args], input=stdin, capture_output=True, text=True,
@@ -153,6 +159,7 @@ def new_db(tmpdir, name="sg"):
         dbname = srv.unique_name(name.replace(".db", ""))
         uri = srv.new_database(dbname)
         _made_pg.append(dbname)
+        _state_dirs[uri] = tmpdir
         return uri
     return os.path.join(tmpdir, name if name.endswith(".db") else name + ".db")
 
@@ -162,6 +169,13 @@ def pg_dbname(uri):
 
 
 _made_pg = []  # databases new_db() created on a server this process does not own
+_state_dirs = {}  # URI -> the tmpdir new_db() was given: its SAASGUARD_STATE_DIR
+
+
+def db_env(db):
+    """Environment a saasguard process started by hand (Popen) needs for store db:
+    on PostgreSQL the state directory its files go to (see run())."""
+    return {"SAASGUARD_STATE_DIR": _state_dirs[db]} if db in _state_dirs else {}
 
 
 def _drop_made_pg():

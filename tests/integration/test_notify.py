@@ -360,8 +360,7 @@ class Channels(unittest.TestCase):
         self.assertEqual(body["content"]["type"], "text")
         self.assertIn("【障害発生】", body["content"]["text"])
         # Secrets stay out of the store and the log.
-        with open(db, "rb") as f:
-            data = f.read()
+        data = sg.db_raw_bytes(db)
         for secret in (b"LINE-CHANNEL-TOKEN", b"CW-API-TOKEN", b"XXXXSECRET", b"TEAMSSIG",
                        b"hmac-shared-secret", b"LW-CLIENT-SECRET", b"AT-lineworks-123"):
             self.assertNotIn(secret, data)

@@ -1,7 +1,10 @@
 /* Unit tests for store_pg's dialect rewrites (store_pg.h): SQLite-style
  * parameters to $n, and migrations to PostgreSQL's types. What is not SQL
  * code (literals, quoted names, comments, dollar-quoted bodies) must come
- * through unchanged. */
+ * through unchanged. And column text read as numbers the way SQLite reads
+ * the same values. */
+#include <limits.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -167,12 +170,52 @@ static void test_ddl_then_translate(void **state)
 	free(again);
 }
 
+/* Column text to numbers, as SQLite reads the same values. */
+static void test_numbers(void **state)
+{
+	static const struct {
+		const char *text;
+		long long i;
+		double r; /* NAN: expect NAN */
+	} cases[] = {
+	    {"42", 42, 42},
+	    {"-7", -7, -7},
+	    {"1796111685461", 1796111685461LL, 1796111685461.0},
+	    {"9223372036854775807", LLONG_MAX, 9223372036854775807.0},
+	    {"12.5", 12, 12.5},
+	    {"-12.5", -12, -12.5},
+	    {"1e+20", LLONG_MAX, 1e20},
+	    {"-1e+20", LLONG_MIN, -1e20},
+	    {"Infinity", LLONG_MAX, INFINITY},
+	    {"-Infinity", LLONG_MIN, -INFINITY},
+	    {"NaN", 0, NAN},
+	    {"t", 1, 1},
+	    {"f", 0, 0},
+	    {"", 0, 0},
+	    {NULL, 0, NAN},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long long n = store_pg_int_of(cases[i].text);
+		double r = store_pg_real_of(cases[i].text);
+
+		if (n != cases[i].i)
+			fail_msg("case %zu (%s): int %lld, want %lld", i,
+			         cases[i].text ? cases[i].text : "NULL", n, cases[i].i);
+		if (isnan(cases[i].r) ? !isnan(r) : r != cases[i].r)
+			fail_msg("case %zu (%s): real %g, want %g", i,
+			         cases[i].text ? cases[i].text : "NULL", r, cases[i].r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_translate),
 	    cmocka_unit_test(test_ddl),
 	    cmocka_unit_test(test_ddl_then_translate),
+	    cmocka_unit_test(test_numbers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
