@@ -70,6 +70,9 @@ static void finalize(struct monitor *m)
 	memset(&err, 0, sizeof(err));
 	memset(&werr, 0, sizeof(werr));
 	err.lang = werr.lang = m->err.lang;
+	/* Stopping, like starting, waits its turn for the store's writer lock
+	 * (other monitors on the same PostgreSQL store write meanwhile). */
+	store_set_wait(m->s, 10000);
 	/* What still waits for the store gets a few more tries; after that the
 	 * daemon cannot finish its records and says so. */
 	for (int i = 0; i < 10; i++) {

@@ -79,7 +79,8 @@ class Cluster:
         return self.procs[name][0]
 
     def log(self, name):
-        with open(os.path.join(os.path.dirname(self.prof), name + ".log"), encoding="utf-8") as f:
+        with open(os.path.join(os.path.dirname(self.prof), name + ".log"), encoding="utf-8",
+                  errors="replace") as f:
             return f.read()
 
     def kill9(self, name):
