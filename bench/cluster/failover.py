@@ -45,7 +45,7 @@ def main():
         ng = Nginx(t)
         ng.start()
         prof = os.path.join(d, "p.yaml")
-        tc.write_profile(prof, ng.url(), interval="3s")
+        tc.write_profile(prof, ng.url(), interval="4s")
         cl = tc.Cluster(t, prof, db)
         names = {"a": "a", "b": "b", "c": "c"}
         for n in names:
