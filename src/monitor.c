@@ -328,6 +328,8 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 		store_rollback(s);
 		goto out;
 	}
+	if (opts->once && (rc = monitor_cluster_wait_lease(m, err)))
+		goto out;
 	m->prev_seen = prev_seen;
 	writer_store = NULL; /* taken by the writer, even when it fails */
 	if ((rc = monitor_writer_start(s->path, opts->writer_store, m->run_id, m->cfg->service,

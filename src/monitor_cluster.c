@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cluster.h"
@@ -49,6 +50,26 @@ enum sg_code monitor_cluster_start(struct monitor *m, double now, struct sg_erro
 	m->pass_failing = 1;  /* alerts a previous run left open are looked at */
 	m->nlocs = 1;
 	return store_cluster_node_beat(m->s, m->node_id, now, held, NULL, err);
+}
+
+enum sg_code monitor_cluster_wait_lease(struct monitor *m, struct sg_error *err)
+{
+	enum sg_code rc;
+	int held = m->coordinator;
+
+	/* --once (cron) after a monitor was killed: its lease runs out within
+	 * the TTL; wait for it rather than run as a member that sends nothing.
+	 * A live coordinator keeps renewing it, and this run stays a member.
+	 * Outside any transaction: nobody waits for this one. */
+	for (int i = 0; !held && i < (int)(CLUSTER_LEASE_TTL_S * 2) + 2; i++) {
+		struct timespec half = {0, 500 * 1000 * 1000};
+		nanosleep(&half, NULL);
+		if ((rc = store_cluster_lease(m->s, m->node_id, timeutil_now(), CLUSTER_LEASE_TTL_S,
+		                              0, &held, err)))
+			return rc;
+	}
+	m->coordinator = held;
+	return SG_OK;
 }
 
 enum sg_code monitor_cluster_stop(struct monitor *m, double now, struct sg_error *err)

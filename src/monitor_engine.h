@@ -256,6 +256,10 @@ enum sg_code monitor_cluster_pass(struct monitor *m, double now, int *changed,
 /* Records the locations that confirmed c's failure with incident id. */
 enum sg_code monitor_cluster_incident_opened(struct monitor *m, const struct check_rt *c,
                                              long long id, struct sg_error *err);
+/* --once: waits (at most twice the TTL, outside any transaction) for a
+ * lease a killed monitor left to run out, so a cron run after a crash
+ * delivers what the dead one left. */
+enum sg_code monitor_cluster_wait_lease(struct monitor *m, struct sg_error *err);
 /* This node stops (inside the caller's transaction). */
 enum sg_code monitor_cluster_stop(struct monitor *m, double now, struct sg_error *err);
 

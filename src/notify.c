@@ -2115,6 +2115,8 @@ static void pump(struct notify *n)
 
 	memset(&err, 0, sizeof(err));
 	err.lang = 1;
+	if (n->paused)
+		n->drain = 0; /* another monitor delivers: nothing to drain here */
 	if ((n->stopping && !n->drain) || n->paused)
 		return;
 	if (!n->stopping)
