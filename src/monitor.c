@@ -70,6 +70,9 @@ static void finalize(struct monitor *m)
 	memset(&err, 0, sizeof(err));
 	memset(&werr, 0, sizeof(werr));
 	err.lang = werr.lang = m->err.lang;
+	/* Stopping, like starting, waits its turn for the store's writer lock
+	 * (other monitors on the same PostgreSQL store write meanwhile). */
+	store_set_wait(m->s, 10000);
 	/* What still waits for the store gets a few more tries; after that the
 	 * daemon cannot finish its records and says so. */
 	for (int i = 0; i < 10; i++) {
@@ -96,20 +99,22 @@ static void finalize(struct monitor *m)
 	if (m->lost)
 		monitor_log(m, "store: %lld results were lost while the store could not be written",
 		            m->lost);
-	if (monitor_measure_write(m->s, m->cfg, m->cat, now, &err))
+	if (m->coordinator && monitor_measure_write(m->s, m->cfg, m->cat, now, &err))
 		goto bad;
 	if (store_begin(m->s, &err))
 		goto bad;
 	/* Open intervals stay open: availability ends them at this run's last
 	 * heartbeat, and the next run continues them if it keeps the schedule. */
 	if (store_monitor_run_stop(m->s, m->run_id, now, &err) ||
+	    monitor_cluster_stop(m, now, &err) ||
 	    ledger_events_monitor_stopped(m->s, m->run_id, m->cfg->service, m->probes, m->lost,
 	                                  &err) ||
 	    store_commit(m->s, &err)) {
 		store_rollback(m->s);
 		goto bad;
 	}
-	monitor_jobs_seal(m, 1);
+	if (m->coordinator)
+		monitor_jobs_seal(m, 1);
 	return;
 bad:
 	monitor_log(m, "store: %s", err.msg);
@@ -164,7 +169,7 @@ void monitor_maybe_finish(struct monitor *m)
 		if (monitor_record_pending(m, &err))
 			monitor_record_trouble(m, &err);
 	}
-	if (m->opts->once) {
+	if (m->opts->once && m->coordinator) {
 		monitor_jobs_maintenance(m, 1);
 		monitor_jobs_run(m); /* before the outbox drains */
 	}
@@ -230,6 +235,10 @@ static void on_flush(uv_timer_t *t)
 		return;
 	}
 	monitor_record_fine(m);
+	if (m->notify)
+		notify_pause(m->notify, !m->coordinator); /* the coordinator sends */
+	if (!m->coordinator)
+		return; /* notices, seals and reports are the coordinator's */
 	monitor_jobs_maintenance(m, 0);
 	monitor_jobs_seal(m, 0);
 }
@@ -240,6 +249,8 @@ static void on_hourly(uv_timer_t *t)
 	struct sg_error err;
 
 	memset(&err, 0, sizeof(err));
+	if (!m->coordinator)
+		return;
 	if (monitor_measure_write(m->s, m->cfg, m->cat, timeutil_now(), &err)) {
 		monitor_log(m, "measurements: %s", err.msg);
 		return;
@@ -291,9 +302,9 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	m->opts = opts;
 	m->err.lang = err ? err->lang : 0;
 	dynbuf_init(&m->said, 4096);
-	/* The loop never waits long for a lock: a write that finds the store
-	 * busy fails, stays in memory and is retried on the next flush. */
-	store_set_wait(s, 200);
+	/* Starting, a monitor waits its turn for the store's writer lock
+	 * (several monitors starting together on one PostgreSQL store). */
+	store_set_wait(s, 10000);
 	m->day_start = m->day_end = 0;
 	srand((unsigned)(getpid() ^ (unsigned)now));
 	uv_loop_init(&m->loop);
@@ -305,7 +316,8 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	 * whether its interval continues or ends at that run's last heartbeat
 	 * (on_outcome). */
 	if ((rc = store_begin(s, err)) || (rc = store_monitor_last_seen(s, 0, &prev_seen, err)) ||
-	    (rc = store_monitor_run_start(s, now, (long long)getpid(), &m->run_id, err))) {
+	    (rc = store_monitor_run_start(s, now, (long long)getpid(), &m->run_id, err)) ||
+	    (rc = monitor_cluster_start(m, now, err))) {
 		store_rollback(s);
 		goto out;
 	}
@@ -316,6 +328,8 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 		store_rollback(s);
 		goto out;
 	}
+	if (opts->once && (rc = monitor_cluster_wait_lease(m, err)))
+		goto out;
 	m->prev_seen = prev_seen;
 	writer_store = NULL; /* taken by the writer, even when it fails */
 	if ((rc = monitor_writer_start(s->path, opts->writer_store, m->run_id, m->cfg->service,
@@ -323,6 +337,8 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	                               m->cfg->retention_fail_s, m->opts->log, m->opts->log_arg,
 	                               &m->writer, err)))
 		goto out;
+	monitor_writer_cluster(m->writer, m->node_id, m->location, store_kind(s) == STORE_SQLITE,
+	                       m->cfg->shards_auto);
 	if ((rc = monitor_reload_install(m, m->cfg, err)))
 		goto out;
 	monitor_log(m, "monitoring %s (pattern %d): %zu checks", m->cfg->service, m->cfg->pattern,
@@ -330,6 +346,8 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	m->cu = curluv_new(&m->loop);
 	if ((rc = notify_start(&m->loop, s, m->ncfg, notifier_log, m, &m->notify, err)))
 		goto out;
+	notify_claimant(m->notify, m->node_id);
+	notify_pause(m->notify, !m->coordinator);
 	uv_timer_init(&m->loop, &m->sched);
 	m->sched.data = m;
 	uv_timer_init(&m->loop, &m->flush);
@@ -352,6 +370,10 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	monitor_schedule_arm(m);
 	monitor_maybe_finish(m); /* --once with no checks */
 	sdnotify_ready("monitoring");
+	/* Running, the loop never waits long for a lock: a write that finds
+	 * the store busy fails, stays in memory and is retried on the next
+	 * flush. */
+	store_set_wait(s, 200);
 	uv_run(&m->loop, UV_RUN_DEFAULT);
 	if (opts->stats)
 		log_stats(m, (timeutil_monotonic_ms() - t0) / 1000.0);
@@ -384,6 +406,8 @@ out:
 	free(m->rt);
 	free(m->heap);
 	free(m->late);
+	free(m->location);
+	free(m->peers);
 	free(m);
 	return rc;
 }

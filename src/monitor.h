@@ -74,6 +74,10 @@ struct monitor_opts {
 	 * before privileges were given up; monitor_run() takes it (closes it).
 	 * NULL: the writer opens its own. */
 	struct store *writer_store;
+	/* This monitor's location (`--location`; NULL: the host name). Monitors
+	 * in several locations on one store agree before an incident opens
+	 * (docs/internals/cluster.md). */
+	const char *location;
 };
 
 /* Runs until SIGTERM/SIGINT (or, with once, until done). SIGHUP reloads

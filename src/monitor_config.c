@@ -783,8 +783,9 @@ static enum sg_code parse_monitor(const struct ydoc *doc, const struct ydoc_node
                                   struct sg_error *err)
 {
 	static const char *const keys[] = {
-	    "checks",        "confirm",   "retry_interval",     "digest_interval", "measure_window",
-	    "secret_params", "retention", "retention_failures", "incident_window", NULL};
+	    "checks",          "confirm",       "retry_interval", "digest_interval",
+	    "measure_window",  "secret_params", "retention",      "retention_failures",
+	    "incident_window", "quorum",        "shards",         NULL};
 	const struct ydoc_node *n, *checks;
 	enum sg_code rc;
 	long long v;
@@ -796,6 +797,24 @@ static enum sg_code parse_monitor(const struct ydoc *doc, const struct ydoc_node
 		if ((rc = ydoc_int(doc, n, "monitor.confirm", 1, 100, &v, err)))
 			return rc;
 		cfg->confirm = (int)v;
+	}
+	if ((n = ydoc_get(mon, "quorum"))) {
+		if ((rc = ydoc_int(doc, n, "monitor.quorum", 1, 1000, &v, err)))
+			return rc;
+		cfg->quorum = (int)v;
+	}
+	if ((n = ydoc_get(mon, "shards"))) {
+		const char *sv;
+		if ((rc = ydoc_str(doc, n, "monitor.shards", &sv, err)))
+			return rc;
+		if (strcmp(sv, "auto") != 0)
+			return ydoc_error(doc, n, err, "%s",
+			                  ETR(err,
+			                      "shards に書けるのは auto だけです（書かなければ全 "
+			                      "monitor が全チェックを実行します）",
+			                      "shards takes only auto (leave it out and every "
+			                      "monitor runs every check)"));
+		cfg->shards_auto = 1;
 	}
 	if ((rc = opt_duration(doc, mon, "retry_interval", "monitor", &cfg->retry_s, err)) ||
 	    (rc = opt_duration(doc, mon, "digest_interval", "monitor", &cfg->digest_s, err)) ||

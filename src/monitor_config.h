@@ -110,6 +110,13 @@ struct monitor_config {
 	 * was resolved reopens that incident instead of opening another
 	 * (`monitor.incident_window`, default 2 min). */
 	double incident_window_s;
+	/* How many live locations must confirm a failure before it is an
+	 * incident (`monitor.quorum`; 0: a majority of the live ones, see
+	 * cluster_quorum()). */
+	int quorum;
+	/* `monitor.shards: auto`: each location's live monitors split the
+	 * checks by rendezvous hashing; 0: every monitor runs every check. */
+	int shards_auto;
 	/* how long raw results are kept (seconds): successful ones and failures;
 	 * defaults: the pattern's III.2.1.3.a and III.2.1.3.b reference values */
 	double retention_ok_s, retention_fail_s;

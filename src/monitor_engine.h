@@ -20,6 +20,7 @@
 #include <uv.h>
 
 #include "catalog.h"
+#include "cluster.h"
 #include "dynbuf.h"
 #include "ledger.h"
 #include "monitor_config.h"
@@ -69,6 +70,18 @@ struct check_rt {
 	 * (monitor.incident_window: a failure soon after reopens it). */
 	long long last_incident;
 	double last_resolved_at;
+	/* monitor_cluster.c: this location's own view of the check (its
+	 * consecutive failures, its confirmed state as published, -1 before
+	 * the first probe), the other live locations' states as the last
+	 * agreement pass read them, and the verdict last handed to the agreed
+	 * state machine above (-1: none since this node coordinates). */
+	int loc_fails;
+	int loc_state;
+	double loc_since;
+	char loc_detail[160]; /* the failure it published ("" when up) */
+	int oth_failing, oth_confirmed, oth_seen;
+	char oth_detail[160];
+	int fed;
 };
 
 struct result {
@@ -127,6 +140,19 @@ struct monitor {
 	/* the local day of records, cached */
 	double day_start, day_end;
 	char day[40];
+	/* monitor_cluster.c: this node, its location, whether it coordinates
+	 * (holds the lease; only the coordinator writes agreed states,
+	 * incidents and notifications), whether the agreed state machine's
+	 * state is loaded for this tenure, the live locations and the live
+	 * nodes of this location (sharding) as the writer's heartbeat saw them */
+	char *location;
+	long long node_id;
+	int coordinator, agreed_loaded, fenced;
+	size_t nlocs;
+	long long *peers;
+	size_t npeers;
+	double pass_at;
+	int pass_failing; /* the last agreement pass saw a location failing */
 	/* statistics */
 	long long probes;
 	double *late;
@@ -193,6 +219,49 @@ enum sg_code monitor_record_pending(struct monitor *m, struct sg_error *err);
 /* A store write failed (logged once) / works again (logged once). */
 void monitor_record_trouble(struct monitor *m, const struct sg_error *err);
 void monitor_record_fine(struct monitor *m);
+
+/* Applies an agreed outcome to the check's agreed state (intervals,
+ * incidents, their ledger entries and notices): the state machine above.
+ * confirmed: a quorum of live locations confirmed the failure (in a
+ * cluster of one: `confirm` consecutive failures). */
+enum sg_code monitor_record_agreed(struct monitor *m, struct check_rt *c, const struct result *res,
+                                   int confirmed, struct sg_error *err);
+
+/* monitor_cluster.c */
+/* Registers this node and takes the lease when it is free (inside the
+ * caller's transaction at start). */
+enum sg_code monitor_cluster_start(struct monitor *m, double now, struct sg_error *err);
+/* Takes the writer's last view of the cluster: a new coordinator loads the
+ * agreed state from the store, one that lost the lease forgets it. */
+void monitor_cluster_sync(struct monitor *m);
+/* Whether this node runs check c (monitor.shards: auto spreads each
+ * location's checks over its live nodes; otherwise every node runs all). */
+int monitor_cluster_runs(struct monitor *m, const struct check_rt *c);
+/* The phase of a sharded check's slots, a fraction of its interval fixed
+ * by its id on the wall clock, so every node of a location shares it. */
+double monitor_cluster_phase(long long check_id, double interval_s);
+/* A probe's outcome: this location's confirmation, published when its
+ * state changes; on the coordinator, the agreed verdict goes on to
+ * monitor_record_agreed(). Joins the caller's transaction. */
+enum sg_code monitor_cluster_outcome(struct monitor *m, struct check_rt *c,
+                                     const struct result *res, struct sg_error *err);
+/* Whether the coordinator's agreement pass is due (every second). */
+int monitor_cluster_pass_due(struct monitor *m, double now);
+/* The coordinator's agreement pass over the other locations' states:
+ * verdicts that changed go to the state machine; a failure confirmed by
+ * fewer than a quorum past its grace becomes a managers-only alert.
+ * *changed: an incident opened or closed. */
+enum sg_code monitor_cluster_pass(struct monitor *m, double now, int *changed,
+                                  struct sg_error *err);
+/* Records the locations that confirmed c's failure with incident id. */
+enum sg_code monitor_cluster_incident_opened(struct monitor *m, const struct check_rt *c,
+                                             long long id, struct sg_error *err);
+/* --once: waits (at most twice the TTL, outside any transaction) for a
+ * lease a killed monitor left to run out, so a cron run after a crash
+ * delivers what the dead one left. */
+enum sg_code monitor_cluster_wait_lease(struct monitor *m, struct sg_error *err);
+/* This node stops (inside the caller's transaction). */
+enum sg_code monitor_cluster_stop(struct monitor *m, double now, struct sg_error *err);
 
 /* monitor_reload.c */
 enum sg_code monitor_reload_load(struct monitor *m, struct profile **p, struct monitor_config **cfg,

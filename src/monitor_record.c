@@ -140,7 +140,8 @@ static enum sg_code open_incident(struct monitor *m, struct check_rt *c, double 
 	r.muted = muted_now(m, now);
 	if ((rc = store_monitor_incident_open(m->s, &r, err)) ||
 	    (rc = store_monitor_incident_check_add(m->s, r.id, c->id, d->name, d->component,
-	                                           "member", now, summary, err)))
+	                                           "member", now, summary, err)) ||
+	    (rc = monitor_cluster_incident_opened(m, c, r.id, err)))
 		return rc;
 	c->incident_id = r.id;
 	/* Checks that depend on this one and were suppressed before its
@@ -395,7 +396,7 @@ static enum sg_code tx(struct monitor *m, struct sg_error *err)
 /* A probe's outcome: the state machine. Writes join one transaction that
  * monitor_record_outcome() commits. */
 static enum sg_code outcome_apply(struct monitor *m, struct check_rt *c, const struct result *res,
-                                  struct sg_error *err)
+                                  int confirmed, struct sg_error *err)
 {
 	const struct check_def *d = c->def;
 	enum rt_state before = c->state;
@@ -430,10 +431,9 @@ static enum sg_code outcome_apply(struct monitor *m, struct check_rt *c, const s
 		change = before != RT_UP;
 	} else {
 		c->fails++;
-		change =
-		    before == RT_NONE || before == RT_UP ||
-		    (before == RT_FAILING && c->fails >= d->confirm &&
-		     !dependency_unknown(m, c, res->at) && !severer_sibling_pending(m, c, res->at));
+		change = before == RT_NONE || before == RT_UP ||
+		         (before == RT_FAILING && confirmed && !dependency_unknown(m, c, res->at) &&
+		          !severer_sibling_pending(m, c, res->at));
 		/* Suppressed because a dependency was down, which is up again
 		 * while this check still fails: now it is an event of its own. */
 		if (before == RT_CONFIRMED && c->suppressed && !down_dependency(m, c)) {
@@ -493,7 +493,7 @@ static enum sg_code outcome_apply(struct monitor *m, struct check_rt *c, const s
 			rc = ledger_state(m, c, before == RT_NONE ? "unknown" : "up", "failing", 0,
 			                  res->at, res->error, err);
 		c->state = RT_FAILING;
-		if (!rc && c->fails >= d->confirm)
+		if (!rc && confirmed)
 			goto confirm;
 	} else {
 	confirm:
@@ -503,6 +503,12 @@ static enum sg_code outcome_apply(struct monitor *m, struct check_rt *c, const s
 		c->state = RT_CONFIRMED;
 	}
 	return rc;
+}
+
+enum sg_code monitor_record_agreed(struct monitor *m, struct check_rt *c, const struct result *res,
+                                   int confirmed, struct sg_error *err)
+{
+	return outcome_apply(m, c, res, confirmed, err);
 }
 
 /* Applies the outcomes waiting for the store, oldest first, in one
@@ -522,7 +528,8 @@ enum sg_code monitor_record_pending(struct monitor *m, struct sg_error *err)
 		held |=
 		    m->rt[k].last_incident &&
 		    (m->finishing || now >= m->rt[k].last_resolved_at + m->cfg->incident_window_s);
-	if (!n && !held)
+	monitor_cluster_sync(m);
+	if (!n && !held && !monitor_cluster_pass_due(m, now))
 		return SG_OK;
 	/* Joining, suppressing and holds touch other checks than the outcome's:
 	 * the whole runtime is what is put back on failure. */
@@ -539,11 +546,13 @@ enum sg_code monitor_record_pending(struct monitor *m, struct sg_error *err)
 			continue; /* the check went away in a reload */
 		c = &m->rt[r->idx];
 		was = c->incident_id;
-		rc = outcome_apply(m, c, r, err);
+		rc = monitor_cluster_outcome(m, c, r, err);
 		if (dynbuf_len(&m->said) > before)
 			dynbuf_addch(&m->said, '\0'); /* names may hold a line break */
 		changed |= c->incident_id != was;
 	}
+	if (!rc && monitor_cluster_pass_due(m, now))
+		rc = monitor_cluster_pass(m, now, &changed, err); /* the other locations */
 	if (!rc)
 		rc = release_holds(m, now, &changed, err);
 	if (m->s->in_tx) {
@@ -558,7 +567,8 @@ enum sg_code monitor_record_pending(struct monitor *m, struct sg_error *err)
 		return rc;
 	}
 	free(saved);
-	memmove(m->pend, m->pend + n, (m->npend - n) * sizeof(*m->pend));
+	if (n) /* none queued: the agreement pass alone (pend may be NULL) */
+		memmove(m->pend, m->pend + n, (m->npend - n) * sizeof(*m->pend));
 	m->npend -= n;
 	for (size_t at = 0; at < dynbuf_len(&m->said);) {
 		const char *line = dynbuf_ptr(&m->said) + at;

@@ -117,10 +117,17 @@ enum sg_code monitor_reload_install(struct monitor *m, struct monitor_config *cf
 			rt[i].resume_at = old->resume_at;
 			rt[i].resume_id = old->resume_id;
 			memcpy(rt[i].resume_state, old->resume_state, sizeof(rt[i].resume_state));
+			rt[i].loc_fails = old->loc_fails;
+			rt[i].loc_state = old->loc_state;
+			rt[i].loc_since = old->loc_since;
+			memcpy(rt[i].loc_detail, old->loc_detail, sizeof(rt[i].loc_detail));
+			rt[i].fed = old->fed;
 			old->interval_id = 0;
 			old->resume_id = 0;
 		} else {
 			int conf;
+			rt[i].loc_state = -1; /* monitor_cluster.c: no probe yet */
+			rt[i].fed = -1;
 			if ((rc = store_monitor_last_result(m->s, rt[i].id, &rt[i].last_at, err)) ||
 			    (rt[i].resume_at = rt[i].last_at, 0) ||
 			    (rc = store_monitor_incident_open_for(m->s, rt[i].id,
@@ -132,9 +139,16 @@ enum sg_code monitor_reload_install(struct monitor *m, struct monitor_config *cf
 			                                      rt[i].resume_state, &conf, err)))
 				goto rollback;
 		}
-		rt[i].due = mono + (m->opts->once ? 0
-		                                  : monitor_schedule_first_due(
-		                                        d->interval_s, (double)rand() / RAND_MAX));
+		/* Sharded checks keep a slot fixed on the wall clock, shared by
+		 * every node of the location, so a check that changes hands
+		 * keeps its interval. */
+		rt[i].due =
+		    mono + (m->opts->once ? 0
+		                          : monitor_schedule_first_due(
+		                                d->interval_s,
+		                                cfg->shards_auto
+		                                    ? monitor_cluster_phase(rt[i].id, d->interval_s)
+		                                    : (double)rand() / RAND_MAX));
 	}
 	/* Checks that went away: their state ends now. */
 	for (size_t k = 0; k < m->nrt; k++)

@@ -72,8 +72,23 @@ static void on_sched(uv_timer_t *t)
 	double now = timeutil_monotonic_ms();
 
 	while (m->nheap && m->inflight < MAX_INFLIGHT && !m->stopping && !m->reload_pending &&
-	       m->rt[m->heap[0]].due <= now + 0.5)
-		monitor_probe_start(m, heap_pop(m));
+	       m->rt[m->heap[0]].due <= now + 0.5) {
+		size_t idx = heap_pop(m);
+		struct check_rt *c = &m->rt[idx];
+		if (monitor_cluster_runs(m, c)) {
+			monitor_probe_start(m, idx);
+			continue;
+		}
+		/* Another node of this location runs it (monitor.shards): the
+		 * slot passes; ownership is asked again at the next one. */
+		c->due = monitor_schedule_next_due(c->due, now, c->def->interval_s);
+		if (m->opts->once)
+			c->done_once = 1;
+		else
+			monitor_schedule_push(m, idx);
+	}
+	if (m->opts->once)
+		monitor_maybe_finish(m);
 	monitor_schedule_arm(m);
 }
 

@@ -11,9 +11,11 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "cluster.h"
 #include "ledger_events.h"
 #include "monitor_writer.h"
 #include "store.h"
+#include "store_cluster.h"
 #include "store_monitor.h"
 #include "timeutil.h"
 #include "xalloc.h"
@@ -28,6 +30,12 @@ struct monitor_writer {
 	size_t nq, aq;
 	long long dropped;
 	int stop;
+	/* the cluster: this node (0: none yet) and what its last heartbeat saw */
+	long long node_id;
+	char *location;
+	int force_lease, shards;
+	int beat_failing; /* the last heartbeat failed (logged once) */
+	struct monitor_writer_view view;
 	/* the thread's own */
 	struct store *s;
 	double parts_until; /* results up to here have their partition */
@@ -104,6 +112,8 @@ static enum sg_code write_results(struct monitor_writer *w, struct sg_error *err
 		                                      r->status,
 		                                      r->ok ? NULL : r->error,
 		                                      r->day};
+		sr[i].location = w->location; /* set once before the first result */
+		sr[i].node_id = w->node_id;
 		lo = r->at < lo ? r->at : lo;
 		hi = r->at > hi ? r->at : hi;
 	}
@@ -207,6 +217,75 @@ static void expire(struct monitor_writer *w)
 		wlog(w, "store: %lld results past their retention removed (rollups kept)", total);
 }
 
+/* This node's heartbeat and the coordinator's lease, every second before
+ * the batch, then the live nodes for the loop (sharding, quorum). */
+static void cluster_tick(struct monitor_writer *w)
+{
+	struct monitor_writer_view v;
+	long long node, *ids = NULL;
+	char **locs = NULL, shard[48] = "";
+	size_t n = 0, alloc = 0, pos = 0;
+	double now = timeutil_now();
+	int held = 0, force, shards;
+	struct sg_error err;
+	const char *loc;
+
+	pthread_mutex_lock(&w->mu);
+	node = w->node_id;
+	loc = w->location;
+	force = w->force_lease;
+	shards = w->shards;
+	pthread_mutex_unlock(&w->mu);
+	if (!node)
+		return;
+	memset(&err, 0, sizeof(err));
+	err.lang = w->err.lang;
+	memset(&v, 0, sizeof(v));
+	/* Statements of their own, outside the store's writer lock: the lease
+	 * row's own row lock decides between two takers, and a queue of long
+	 * transactions elsewhere never lets the lease lapse. */
+	if (store_cluster_lease(w->s, node, now, CLUSTER_LEASE_TTL_S, force, &held, &err) ||
+	    store_cluster_live(w->s, now - CLUSTER_LEASE_TTL_S, &ids, &locs, &n, &err))
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		int seen = 0;
+		for (size_t j = 0; j < i; j++)
+			seen |= !strcmp(locs[j], locs[i]);
+		v.locations += !seen;
+		if (!strcmp(locs[i], loc)) {
+			ALLOC_GROW(v.peers, v.npeers + 1, alloc);
+			if (ids[i] == node)
+				pos = v.npeers;
+			v.peers[v.npeers++] = ids[i];
+		}
+	}
+	if (shards && v.npeers > 1)
+		snprintf(shard, sizeof(shard), "%zu/%zu", pos + 1, v.npeers);
+	if (store_cluster_node_beat(w->s, node, now, held, shard[0] ? shard : NULL, &err))
+		goto fail;
+	if (w->beat_failing)
+		wlog(w, "cluster: heartbeat written again");
+	w->beat_failing = 0;
+	v.coordinator = held;
+	pthread_mutex_lock(&w->mu);
+	v.beats = w->view.beats + 1;
+	free(w->view.peers);
+	w->view = v;
+	pthread_mutex_unlock(&w->mu);
+	v.peers = NULL;
+	goto out;
+fail:
+	if (!w->beat_failing)
+		wlog(w, "cluster: heartbeat: %s (tried again every second)", err.msg);
+	w->beat_failing = 1;
+	free(v.peers);
+out:
+	for (size_t i = 0; i < n; i++)
+		free(locs[i]);
+	free(locs);
+	free(ids);
+}
+
 static void *writer_main(void *arg)
 {
 	struct monitor_writer *w = arg;
@@ -224,6 +303,7 @@ static void *writer_main(void *arg)
 		take_queue(w);
 		dropped = w->dropped;
 		pthread_mutex_unlock(&w->mu);
+		cluster_tick(w);
 		memset(&err, 0, sizeof(err));
 		err.lang = w->err.lang;
 		if (write_batch(w, 0, &err)) {
@@ -294,6 +374,30 @@ enum sg_code monitor_writer_start(const char *db_path, struct store *own, long l
 	return SG_OK;
 }
 
+void monitor_writer_cluster(struct monitor_writer *w, long long node_id, const char *location,
+                            int force, int shards)
+{
+	pthread_mutex_lock(&w->mu);
+	free(w->location);
+	w->location = xstrdup(location);
+	w->node_id = node_id;
+	w->force_lease = force;
+	w->shards = shards;
+	pthread_mutex_unlock(&w->mu);
+}
+
+void monitor_writer_view(struct monitor_writer *w, struct monitor_writer_view *out)
+{
+	pthread_mutex_lock(&w->mu);
+	*out = w->view;
+	out->peers = NULL;
+	if (w->view.npeers) {
+		out->peers = xcalloc(w->view.npeers, sizeof(*out->peers));
+		memcpy(out->peers, w->view.peers, w->view.npeers * sizeof(*out->peers));
+	}
+	pthread_mutex_unlock(&w->mu);
+}
+
 void monitor_writer_add(struct monitor_writer *w, const struct monitor_record *r)
 {
 	pthread_mutex_lock(&w->mu);
@@ -342,6 +446,8 @@ enum sg_code monitor_writer_stop(struct monitor_writer *w, double patience, long
 	free(w->q);
 	free(w->batch);
 	free(w->service);
+	free(w->location);
+	free(w->view.peers);
 	free(w);
 	return rc;
 }

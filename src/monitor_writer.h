@@ -46,6 +46,26 @@ enum sg_code monitor_writer_start(const char *db_path, struct store *own, long l
                                   const char *service, double digest_s, double retention_ok_s,
                                   double retention_fail_s, void (*log)(void *, const char *),
                                   void *log_arg, struct monitor_writer **out, struct sg_error *err);
+/* The cluster as the writer's last heartbeat saw it. */
+struct monitor_writer_view {
+	long long beats;  /* heartbeats written so far (0: none yet) */
+	int coordinator;  /* this node held the lease after the last one */
+	size_t locations; /* live locations */
+	long long *peers; /* live nodes of this node's location, by id (the caller frees) */
+	size_t npeers;
+};
+
+/* Makes the thread this node's heartbeat (monitor_cluster.c): every second,
+ * in a transaction of its own before the batch, it renews the node's
+ * heartbeat and takes or renews the coordinator's lease (force: a SQLite
+ * store, which the lock file keeps to one monitor), reads the live nodes,
+ * and stamps each result with location and node. shards: show the node's
+ * share ("2/3") in cluster status. Called once, on the loop's thread. */
+void monitor_writer_cluster(struct monitor_writer *w, long long node_id, const char *location,
+                            int force, int shards);
+/* Copies out the last view (called on the loop's thread). */
+void monitor_writer_view(struct monitor_writer *w, struct monitor_writer_view *out);
+
 /* Queues a record (called on the loop's thread). */
 void monitor_writer_add(struct monitor_writer *w, const struct monitor_record *r);
 /* Writes everything queued and the final digest (retrying for up to

@@ -22,6 +22,7 @@
 #include "notify_template.h"
 #include "redact.h"
 #include "store_monitor.h"
+#include "store_cluster.h"
 #include "store_notify.h"
 #include "timeutil.h"
 #include "xalloc.h"
@@ -1252,6 +1253,15 @@ enum sg_code notify_mime(const char *from_name, const char *from, const char *to
                          const char *subject, const char *body, const char *attachment_path,
                          double date, struct dynbuf *out, struct sg_error *err)
 {
+	return notify_mime_keyed(from_name, from, to, subject, body, attachment_path, date, NULL,
+	                         out, err);
+}
+
+enum sg_code notify_mime_keyed(const char *from_name, const char *from, const char *to,
+                               const char *subject, const char *body, const char *attachment_path,
+                               double date, const char *key, struct dynbuf *out,
+                               struct sg_error *err)
+{
 	const char *domain = strrchr(from, '@');
 	char datebuf[64], boundary[64], rhex[26]; /* two halves of 12 digits + NUL each */
 	time_t t = (time_t)date;
@@ -1293,10 +1303,13 @@ enum sg_code notify_mime(const char *from_name, const char *from, const char *to
 	dynbuf_printf(out, "\r\nTo: %s\r\nSubject: ", to);
 	add_encoded_header(out, subject);
 	/* The provider's domain: the message is the provider's, not the tool's. */
-	dynbuf_printf(out,
-	              "\r\nMessage-ID: <%lx.%s@%s>\r\nMIME-Version: 1.0\r\n"
-	              "Auto-Submitted: auto-generated\r\n",
-	              (unsigned long)t, rhex + 13, domain && domain[1] ? domain + 1 : "localhost");
+	if (key)
+		dynbuf_printf(out, "\r\nMessage-ID: <%s@%s>", key,
+		              domain && domain[1] ? domain + 1 : "localhost");
+	else
+		dynbuf_printf(out, "\r\nMessage-ID: <%lx.%s@%s>", (unsigned long)t, rhex + 13,
+		              domain && domain[1] ? domain + 1 : "localhost");
+	dynbuf_addstr(out, "\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n");
 	if (attachment_path)
 		dynbuf_printf(out, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n--%s\r\n",
 		              boundary, boundary);
@@ -1557,6 +1570,14 @@ struct notify {
 	void *done_arg;
 	void (*log)(void *, const char *);
 	void *log_arg;
+	/* Several monitors on one store: only the coordinator delivers
+	 * (paused otherwise), each message claimed first (claimant: this
+	 * node), and every message carries a key stable across retries and
+	 * monitors: "n<notification id>.<store uid>" (no product name: the
+	 * message is the provider's). */
+	int paused;
+	long long claimant;
+	char *store_uid;
 };
 
 static void logf_(struct notify *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -1840,6 +1861,18 @@ static void merge_if_recovered(struct notify *n, struct delivery *d,
 /* Starts the HTTP transfer of d to r: for LINE WORKS without a valid token,
  * first the token request (on_delivered() then starts the message). Returns
  * non-zero, with d->errbuf set, when nothing was started. */
+/* The message's idempotency key (see struct notify). */
+static void idem_key(struct notify *n, long long id, char *out, size_t len)
+{
+	if (!n->store_uid) {
+		struct sg_error err;
+		memset(&err, 0, sizeof(err));
+		if (store_cluster_store_id(n->s, &n->store_uid, &err))
+			n->store_uid = NULL; /* asked again next time */
+	}
+	snprintf(out, len, "n%lld.%s", id, n->store_uid ? n->store_uid : "store");
+}
+
 static int start_http(struct notify *n, struct delivery *d, const struct notify_recipient *r)
 {
 	const struct notify_config *cfg = n->cfg;
@@ -1872,6 +1905,14 @@ static int start_http(struct notify *n, struct delivery *d, const struct notify_
 	if (rc) {
 		snprintf(d->errbuf, sizeof(d->errbuf), "%.200s", err.msg);
 		return -1;
+	}
+	if (!d->token_stage) {
+		/* Delivery is at least once: a receiver that saw the key
+		 * drops the repeat. */
+		char key[160], hdr[200];
+		idem_key(n, d->row.id, key, sizeof(key));
+		snprintf(hdr, sizeof(hdr), "Idempotency-Key: %s", key);
+		d->http.headers = curl_slist_append(d->http.headers, hdr);
 	}
 	e = curl_easy_init();
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, d->errbuf);
@@ -1944,8 +1985,11 @@ static void start_delivery(struct notify *n, struct notification_row *row,
 	if (!strcmp(d->row.channel, "email")) {
 		const char *addr = r && r->email ? r->email : d->row.recipient;
 		int en = d->row.lang && !strcmp(d->row.lang, "en");
-		if (notify_mime(cfg->prov.name[en], cfg->from, addr, d->row.subject, d->row.body,
-		                d->row.attachment, d->started, &d->payload, &err)) {
+		char key[160];
+		idem_key(n, d->row.id, key, sizeof(key));
+		if (notify_mime_keyed(cfg->prov.name[en], cfg->from, addr, d->row.subject,
+		                      d->row.body, d->row.attachment, d->started, key, &d->payload,
+		                      &err)) {
 			curl_easy_cleanup(e);
 			record_attempt(n, d, 0, err.msg);
 			delivery_free(d);
@@ -2071,7 +2115,9 @@ static void pump(struct notify *n)
 
 	memset(&err, 0, sizeof(err));
 	err.lang = 1;
-	if (n->stopping && !n->drain)
+	if (n->paused)
+		n->drain = 0; /* another monitor delivers: nothing to drain here */
+	if ((n->stopping && !n->drain) || n->paused)
 		return;
 	if (!n->stopping)
 		watch(n);
@@ -2088,8 +2134,12 @@ static void pump(struct notify *n)
 		const char *route = !strcmp(rows[i].channel, "email") ? "smtp"
 		                    : r                               ? r->route
 		                                                      : "webhook:unconfigured";
+		int mine = 0;
 		if (!is_inflight(n, rows[i].id) && n->ninflight < 256 &&
-		    route_load(n, route) < n->cfg->route_share)
+		    route_load(n, route) < n->cfg->route_share &&
+		    !store_notify_claim(n->s, rows[i].id, n->claimant, timeutil_now(),
+		                        n->cfg->timeout + 10, &mine, &err) &&
+		    mine)
 			start_delivery(n, &rows[i], r, route);
 		store_monitor_notification_row_release(&rows[i]);
 	}
@@ -2159,6 +2209,16 @@ void notify_set_config(struct notify *n, const struct notify_config *cfg)
 	n->cfg = cfg;
 }
 
+void notify_pause(struct notify *n, int paused)
+{
+	n->paused = paused;
+}
+
+void notify_claimant(struct notify *n, long long node)
+{
+	n->claimant = node;
+}
+
 void notify_kick(struct notify *n)
 {
 	if (!n->stopping)
@@ -2186,6 +2246,7 @@ static void free_notifier(uv_handle_t *h)
 	while (n->ntokens)
 		token_drop(n, n->tokens[0].key);
 	free(n->tokens);
+	free(n->store_uid);
 	free(n);
 }
 

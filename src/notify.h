@@ -124,6 +124,12 @@ enum sg_code notify_start(uv_loop_t *loop, struct store *s, const struct notify_
                           struct notify **out, struct sg_error *err);
 /* Replaces the configuration (SIGHUP); cfg must outlive the notify. */
 void notify_set_config(struct notify *n, const struct notify_config *cfg);
+/* Several monitors on one store: a paused notify delivers nothing and
+ * watches no deadline (only the coordinator delivers), and each message is
+ * claimed for node before it is sent (store_notify_claim()), so two
+ * monitors never send the same message at once. */
+void notify_pause(struct notify *n, int paused);
+void notify_claimant(struct notify *n, long long node);
 /* Looks at the outbox now instead of at the next timer (call after enqueue). */
 void notify_kick(struct notify *n);
 /* Stops taking new work, lets in-flight deliveries finish, then calls done.
@@ -170,6 +176,13 @@ enum sg_code notify_enqueue_maintenance(struct store *s, const struct notify_con
 enum sg_code notify_mime(const char *from_name, const char *from, const char *to,
                          const char *subject, const char *body, const char *attachment_path,
                          double date, struct dynbuf *out, struct sg_error *err);
+/* The same with a stable Message-ID <key@domain> (key NULL: a random one):
+ * the outbox's idempotency key, the same on every retry and from every
+ * monitor, so a receiver can drop a repeat of an at-least-once delivery. */
+enum sg_code notify_mime_keyed(const char *from_name, const char *from, const char *to,
+                               const char *subject, const char *body, const char *attachment_path,
+                               double date, const char *key, struct dynbuf *out,
+                               struct sg_error *err);
 /* Seconds until the next attempt after `attempts` failed ones: initial *
  * 2^(attempts-1), at most max, spread by +-10% with r in [0, 1). */
 double notify_backoff(int attempts, double initial, double max, double r);

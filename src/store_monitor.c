@@ -1053,8 +1053,8 @@ static void bind_ms(struct store_stmt *st, int i, double ms)
 	store_bind_real(st, i, ms >= 0 ? ms : NAN);
 }
 
-#define RESULT_COLS 10
-#define CHUNK       200 /* rows per statement: 2,000 parameters, below both engines' limits */
+#define RESULT_COLS 12
+#define CHUNK       200 /* rows per statement: 2,400 parameters, below both engines' limits */
 
 /* "(?,?,...),(?,?,...)": rows groups of cols parameters. */
 static void values_list(struct dynbuf *b, size_t rows, int cols)
@@ -1100,7 +1100,7 @@ static enum sg_code insert_chunk(struct store *s, const struct store_monitor_res
 	int step;
 
 	dynbuf_addstr(&b, "INSERT INTO check_results(check_id, at, ok, latency_ms, status_code, "
-	                  "error, dns_ms, connect_ms, tls_ms, ttfb_ms) VALUES ");
+	                  "error, dns_ms, connect_ms, tls_ms, ttfb_ms, location, node_id) VALUES ");
 	values_list(&b, n, RESULT_COLS);
 	dynbuf_addstr(&b, " RETURNING id");
 	rc = prepare_built(s, &b, &st, err);
@@ -1121,6 +1121,11 @@ static enum sg_code insert_chunk(struct store *s, const struct store_monitor_res
 		bind_ms(st, p + 8, r[i].connect_ms);
 		bind_ms(st, p + 9, r[i].tls_ms);
 		bind_ms(st, p + 10, r[i].ttfb_ms);
+		store_bind_text(st, p + 11, r[i].location); /* store_cluster's columns */
+		if (r[i].node_id > 0)
+			store_bind_int(st, p + 12, r[i].node_id);
+		else
+			store_bind_null(st, p + 12);
 	}
 	while ((step = store_step(st)) == STORE_ROW)
 		if (got < n)

@@ -49,8 +49,10 @@ struct store_monitor_result {
 	long long check_id;
 	double at, latency_ms, dns_ms, connect_ms, tls_ms, ttfb_ms, gap_s;
 	int ok, status_code;
-	const char *error; /* NULL when ok */
-	const char *day;   /* the local day of at, YYYY-MM-DD (the rollup's day) */
+	const char *error;    /* NULL when ok */
+	const char *day;      /* the local day of at, YYYY-MM-DD (the rollup's day) */
+	const char *location; /* where it was probed from (NULL: not known) */
+	long long node_id;    /* the monitor node that probed (0: not known) */
 };
 /* Writes n results and folds them into their daily rollups, in the
  * caller's transaction, with multi-row statements (a few round trips per

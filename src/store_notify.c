@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster.h"
 #include "store_notify.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -38,6 +39,12 @@ enum sg_code store_notify_due(struct store *s, double now, size_t share, size_t 
 	store_bind_int(st, 2, (long long)share);
 	store_bind_int(st, 3, (long long)max);
 	return store_monitor_notifications_read(s, st, rows, n, err);
+}
+
+static int claim_row(struct store_stmt *st, void *ctx)
+{
+	*(long long *)ctx = store_col_int(st, 0);
+	return 1;
 }
 
 enum sg_code store_notify_rewrite(struct store *s, long long id, const char *subject,
@@ -180,4 +187,43 @@ enum sg_code store_notify_maintenance_queued(struct store *s, const char *servic
 	store_bind_text(st, 2, window);
 	store_bind_text(st, 3, notice);
 	return store_each(s, st, real_of, at, "read maintenance notices", err);
+}
+
+enum sg_code store_notify_claim(struct store *s, long long id, long long node, double now,
+                                double hold, int *claimed, struct sg_error *err)
+{
+	struct store_stmt *st;
+	enum sg_code rc;
+	long long got = 0;
+
+	*claimed = 0;
+	if (store_kind(s) == STORE_SQLITE) {
+		/* One monitor per SQLite store (its lock file): nothing to race. */
+		*claimed = 1;
+		return SG_OK;
+	}
+	/* The row is locked by whoever claims it first; the others skip it
+	 * rather than wait. A claim that ran out, or whose monitor stopped or
+	 * went silent (killed before recording the attempt), can be taken
+	 * again. */
+	rc =
+	    store_prepare(s,
+	                  "UPDATE notifications SET claimed_by = ?1, claimed_until = ?3 WHERE id = "
+	                  "(SELECT id FROM notifications WHERE id = ?2 AND delivered_at IS NULL "
+	                  "AND (claimed_by IS NULL OR claimed_by = ?1 OR claimed_until < ?4 OR NOT "
+	                  "EXISTS (SELECT 1 FROM cluster_nodes c WHERE c.id = claimed_by AND "
+	                  "c.stopped_at IS NULL AND c.heartbeat_at >= ?5)) FOR UPDATE SKIP LOCKED) "
+	                  "RETURNING id",
+	                  &st, err);
+	if (rc)
+		return rc;
+	store_bind_int(st, 1, node);
+	store_bind_int(st, 2, id);
+	store_bind_real(st, 3, now + hold);
+	store_bind_real(st, 4, now);
+	store_bind_real(st, 5, now - CLUSTER_LEASE_TTL_S); /* its node is gone */
+	if ((rc = store_each(s, st, claim_row, &got, "claim a notification", err)))
+		return rc;
+	*claimed = got == id;
+	return SG_OK;
 }

@@ -21,6 +21,15 @@
  * each route first, `max` in all. */
 enum sg_code store_notify_due(struct store *s, double now, size_t share, size_t max,
                               struct notification_row **rows, size_t *n, struct sg_error *err);
+/* Claims an undelivered message for node until now + hold seconds before
+ * it is sent: *claimed 1 when node has it (no other node claimed it, that
+ * claim ran out, or its node stopped or has not heartbeated within the
+ * lease's TTL). On PostgreSQL the row is locked with FOR UPDATE
+ * SKIP LOCKED, so of several monitors claiming at once exactly one gets it
+ * and none waits; a SQLite store has one monitor (its lock file), which
+ * always gets it. The claim table is store_cluster's migration. */
+enum sg_code store_notify_claim(struct store *s, long long id, long long node, double now,
+                                double hold, int *claimed, struct sg_error *err);
 /* Replaces subject and body of an undelivered message. */
 enum sg_code store_notify_rewrite(struct store *s, long long id, const char *subject,
                                   const char *body, struct sg_error *err);

@@ -33,6 +33,7 @@ extern const struct store_schema store_monitor_components_schema;
 extern const struct store_schema store_collect_schema;
 extern const struct store_schema store_report_schema;
 extern const struct store_schema store_web_schema;
+extern const struct store_schema store_cluster_schema;
 
 /* NULL-terminated, in the order migrations run. */
 extern const struct store_schema *const store_schemas[];

@@ -4,6 +4,7 @@
  * contacts (notify_followup_record()).
  */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "cli.h"
 #include "fileio.h"
 #include "notify.h"
+#include "store_cluster.h"
 #include "store_monitor.h"
 #include "table.h"
 #include "timeutil.h"
@@ -122,6 +124,35 @@ static json_t *incident_json(const struct incident_row *r)
 	                 (json_int_t)r->nfollowups);
 }
 
+/* "a,b" -> ["a","b"] (NULL: an empty array). */
+static json_t *locations_json(const char *csv)
+{
+	json_t *a = json_array();
+	const char *p = csv;
+
+	while (p && *p) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		json_array_append_new(a, json_stringn(p, len));
+		p = e ? e + 1 : NULL;
+	}
+	return a;
+}
+
+/* A failure fewer than a quorum of locations saw: a managers-only alert,
+ * not an incident (docs/internals/cluster.md). */
+static json_t *alert_json(const struct cluster_alert_row *a)
+{
+	json_t *j =
+	    json_pack("{s:I,s:s,s:s,s:s,s:f,s:f,s:o?,s:s?,s:s,s:s}", "id", (json_int_t)a->id,
+	              "kind", "location_only", "check", a->check_name, "check_kind", a->kind,
+	              "started_at", a->since, "detected_at", a->alerted_at, "resolved_at",
+	              isnan(a->resolved_at) ? NULL : json_real(a->resolved_at), "summary",
+	              a->detail, "audience", "managers", "purpose", "internal");
+	json_object_set_new(j, "locations", locations_json(a->location));
+	return j;
+}
+
 static int incident_list(struct cli *cli, int argc, char **argv)
 {
 	struct incident_row *rows = NULL;
@@ -130,6 +161,9 @@ static int incident_list(struct cli *cli, int argc, char **argv)
 	struct store *s = NULL;
 	struct sg_error err;
 	struct dynbuf out = DYNBUF_INIT, mem = DYNBUF_INIT, sup = DYNBUF_INIT;
+	struct cluster_alert_row *al = NULL;
+	size_t nal = 0;
+	char **locs = NULL;
 	int json = 0, rc, i = incident_opts(cli, argc, argv, NULL, &json);
 
 	if (i < 0)
@@ -138,17 +172,27 @@ static int incident_list(struct cli *cli, int argc, char **argv)
 		return rc;
 	cli_error_init(cli, &err);
 	if (store_monitor_incident_list(s, NULL, 0, 1e18, &rows, &n, &err) ||
-	    store_monitor_incident_checks_of(s, 0, &ic, &nic, &err)) {
+	    store_monitor_incident_checks_of(s, 0, &ic, &nic, &err) ||
+	    store_cluster_alerts(s, NULL, 0, 1e18, &al, &nal, &err)) {
 		rc = cli_report(cli, &err);
 		goto out;
 	}
+	locs = xcalloc(n ? n : 1, sizeof(*locs));
+	for (size_t k = 0; k < n; k++)
+		if (store_cluster_incident_locations(s, rows[k].id, &locs[k], &err)) {
+			rc = cli_report(cli, &err);
+			goto out;
+		}
 	if (json) {
 		json_t *a = json_array();
 		for (size_t k = 0; k < n; k++) {
 			json_t *j = incident_json(&rows[k]);
 			json_object_set_new(j, "checks", checks_json(ic, nic, rows[k].id));
+			json_object_set_new(j, "locations", locations_json(locs[k]));
 			json_array_append_new(a, j);
 		}
+		for (size_t k = 0; k < nal; k++)
+			json_array_append_new(a, alert_json(&al[k]));
 		char *t = json_dumps(a, JSON_INDENT(2));
 		dynbuf_printf(&out, "%s\n", t);
 		free(t);
@@ -156,11 +200,13 @@ static int incident_list(struct cli *cli, int argc, char **argv)
 	} else {
 		struct table t;
 		const char *hdr_ja[] = {"ID",   "種類", "チェック", "抑止（依存先の停止中）",
-		                        "検知", "復旧", "第一報",   "続報"};
+		                        "検知", "復旧", "第一報",   "続報",
+		                        "拠点"};
 		const char *hdr_en[] = {
 		    "ID",       "kind",     "checks",       "suppressed (dependency down)",
-		    "detected", "resolved", "first notice", "follow-up"};
-		table_init(&t, 8, cli->lang == SG_LANG_EN ? hdr_en : hdr_ja);
+		    "detected", "resolved", "first notice", "follow-up",
+		    "locations"};
+		table_init(&t, 9, cli->lang == SG_LANG_EN ? hdr_en : hdr_ja);
 		for (size_t k = 0; k < n; k++) {
 			char id[24], det[40], res[40], fn[40], fu[40];
 			snprintf(id, sizeof(id), "%lld", rows[k].id);
@@ -178,7 +224,27 @@ static int incident_list(struct cli *cli, int argc, char **argv)
 			                       det,
 			                       res,
 			                       fn,
-			                       fu};
+			                       fu,
+			                       locs[k] ? locs[k] : "-"};
+			table_add_row(&t, cells);
+		}
+		for (size_t k = 0; k < nal; k++) {
+			/* Shown as what it is: one location's problem, told to
+			 * the managers alone. */
+			char id[24], det[40], res[40];
+			snprintf(id, sizeof(id), "L%lld", al[k].id);
+			when(al[k].alerted_at, det);
+			when(isnan(al[k].resolved_at) ? 0 : al[k].resolved_at, res);
+			const char *cells[] = {id,
+			                       TR(cli->lang, "拠点のみ（管理者へ連絡）",
+			                          "location only (managers told)"),
+			                       al[k].check_name,
+			                       "-",
+			                       det,
+			                       res,
+			                       "-",
+			                       "-",
+			                       al[k].location};
 			table_add_row(&t, cells);
 		}
 		table_render(&t, TABLE_TEXT, &out);
@@ -192,6 +258,12 @@ out:
 	for (size_t k = 0; k < nic; k++)
 		store_monitor_incident_check_row_release(&ic[k]);
 	free(ic);
+	for (size_t k = 0; locs && k < n; k++)
+		free(locs[k]);
+	free(locs);
+	for (size_t k = 0; k < nal; k++)
+		store_cluster_alert_row_release(&al[k]);
+	free(al);
 	dynbuf_release(&mem);
 	dynbuf_release(&sup);
 	dynbuf_release(&out);
@@ -220,6 +292,7 @@ static int incident_show(struct cli *cli, int argc, char **argv)
 	struct store *s = NULL;
 	struct sg_error err;
 	struct dynbuf out = DYNBUF_INIT;
+	char *locs = NULL;
 	long long id;
 	int json = 0, rc, i = incident_opts(cli, argc, argv, NULL, &json);
 
@@ -235,7 +308,8 @@ static int incident_show(struct cli *cli, int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	if (store_monitor_incident_get(s, id, &r, &err) ||
 	    store_monitor_notifications_of(s, id, &nr, &n, &err) ||
-	    store_monitor_incident_checks_of(s, id, &ic, &nic, &err)) {
+	    store_monitor_incident_checks_of(s, id, &ic, &nic, &err) ||
+	    store_cluster_incident_locations(s, id, &locs, &err)) {
 		rc = cli_report(cli, &err);
 		goto out;
 	}
@@ -253,6 +327,7 @@ static int incident_show(struct cli *cli, int argc, char **argv)
 			              "last_error", nr[k].last_error));
 		json_object_set_new(j, "notifications", a);
 		json_object_set_new(j, "checks", checks_json(ic, nic, id));
+		json_object_set_new(j, "locations", locations_json(locs));
 		char *t = json_dumps(j, JSON_INDENT(2));
 		dynbuf_printf(&out, "%s\n", t);
 		free(t);
@@ -274,6 +349,9 @@ static int incident_show(struct cli *cli, int argc, char **argv)
 		    r.id, r.kind, r.check_name, r.target, a, b, c, r.summary, r.item_id,
 		    r.notify_deadline_s / 60, r.followup_deadline_s / 60,
 		    r.muted ? (en ? " (muted: maintenance)" : "（保守中のため通知なし）") : "");
+		if (locs)
+			dynbuf_printf(&out, en ? "  confirmed from: %s\n" : "  確認した拠点: %s\n",
+			              locs);
 		if (nic)
 			dynbuf_addstr(&out, en ? "\nchecks:\n" : "\nチェック:\n");
 		for (size_t k = 0; k < nic; k++) {
@@ -310,6 +388,7 @@ out:
 	for (size_t k = 0; k < nic; k++)
 		store_monitor_incident_check_row_release(&ic[k]);
 	free(ic);
+	free(locs);
 	store_monitor_incident_row_release(&r);
 	dynbuf_release(&out);
 	store_close(s);

@@ -50,27 +50,50 @@ static int drop_privileges(struct cli *cli, const char *user)
 	return 0;
 }
 
+/* A location name: what cluster status and incident list show. */
+static int location_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 64)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
 int cmd_monitor(struct cli *cli, int argc, char **argv)
 {
 	static const char usage_ja[] =
-	    "使い方: saasguard monitor プロファイル.yaml [--db パス] [--once] [--user 名前]\n\n"
+	    "使い方: saasguard monitor プロファイル.yaml [--db パス] [--once] [--user 名前]\n"
+	    "                         [--location 拠点名]\n\n"
 	    "死活監視・障害監視・性能監視・外部ネットワーク監視を実行し、インシデントを記録して\n"
 	    "ガイドラインの期限内に通知します（フォアグラウンドで動作）。\n"
 	    "  --once   全チェックを一度実行し、送るべき通知を送り、計測値を書いて終了\n"
 	    "  --user   root で起動した場合、ストアを開いた後にこのユーザーに切り替える\n"
+	    "  --location  この監視の拠点名（既定: ホスト名）。PostgreSQL のストアでは複数拠点の\n"
+	    "           監視が合意（monitor.quorum）したときだけインシデントになる\n"
 	    "SIGTERM で実行中の処理を終えて終了、SIGHUP で設定を再読み込みします。\n";
 	static const char usage_en[] =
-	    "usage: saasguard monitor PROFILE.yaml [--db PATH] [--once] [--user NAME]\n\n"
+	    "usage: saasguard monitor PROFILE.yaml [--db PATH] [--once] [--user NAME]\n"
+	    "                         [--location NAME]\n\n"
 	    "Runs the liveness, fault, performance and external-network checks, records\n"
 	    "incidents and notifies within the guideline's deadlines (in the foreground).\n"
 	    "  --once   run every check once, deliver what is due, write measurements, exit\n"
 	    "  --user   when started as root, switch to this user after opening the store\n"
+	    "  --location  this monitor's location (default: the host name); on a PostgreSQL\n"
+	    "           store, incidents open only when locations agree (monitor.quorum)\n"
 	    "SIGTERM finishes in-flight work and exits; SIGHUP reloads the file.\n";
-	enum { OPT_DB = 256, OPT_ONCE, OPT_USER, OPT_STATS, OPT_HELP };
-	static const struct option opts[] = {
-	    {"db", required_argument, NULL, OPT_DB},     {"once", no_argument, NULL, OPT_ONCE},
-	    {"user", required_argument, NULL, OPT_USER}, {"stats", no_argument, NULL, OPT_STATS},
-	    {"help", no_argument, NULL, OPT_HELP},       {NULL, 0, NULL, 0}};
+	enum { OPT_DB = 256, OPT_ONCE, OPT_USER, OPT_STATS, OPT_HELP, OPT_LOCATION };
+	static const struct option opts[] = {{"db", required_argument, NULL, OPT_DB},
+	                                     {"once", no_argument, NULL, OPT_ONCE},
+	                                     {"user", required_argument, NULL, OPT_USER},
+	                                     {"stats", no_argument, NULL, OPT_STATS},
+	                                     {"help", no_argument, NULL, OPT_HELP},
+	                                     {"location", required_argument, NULL, OPT_LOCATION},
+	                                     {NULL, 0, NULL, 0}};
 	const char *db = NULL, *user = NULL;
 	struct monitor_opts mo;
 	struct store *s = NULL;
@@ -95,6 +118,18 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 			break;
 		case OPT_STATS:
 			mo.stats = 1;
+			break;
+		case OPT_LOCATION:
+			if (!location_ok(optarg))
+				return cli_usage_error(cli, "monitor",
+				                       TR(cli->lang,
+				                          "拠点名は英数字と . _ - の 1〜64 "
+				                          "文字にしてください（例: tokyo-1）: %s",
+				                          "a location is 1 to 64 letters, digits, "
+				                          "'.', '_' or '-' (e.g. "
+				                          "tokyo-1): %s"),
+				                       optarg);
+			mo.location = optarg;
 			break;
 		case OPT_HELP:
 			return cli_help(TR(cli->lang, usage_ja, usage_en));

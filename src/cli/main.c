@@ -28,6 +28,8 @@ const struct cli_command cli_commands[] = {
      "availability over the service hours (III.2.1.1)"},
     {"incident", cmd_incident, "インシデントの一覧・詳細・続報（III.1.1.8）",
      "list and show incidents, send follow-ups (III.1.1.8)"},
+    {"cluster", cmd_cluster, "同じデータベースを使う監視（拠点・役割・ハートビート）を表示する",
+     "show the monitors sharing the store (location, role, heartbeat)"},
     {"report", cmd_report, "利用者向け定期報告書・管理責任者向け総括報告書を作成する",
      "write the periodic customer report or the manager summary"},
 

@@ -27,6 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (size_t i = 0; i < mc->nchecks; i++)
 				if (mc->checks[i].interval_s < 1 || !mc->checks[i].target)
 					abort();
+			if (mc->quorum < 0 || mc->quorum > 1000 || (mc->shards_auto & ~1))
+				abort(); /* monitor.quorum 1..1000 (0: majority), shards auto or not
+				          */
 			monitor_config_free(mc);
 		}
 		if (notify_config_load(p, &nc, &err) == SG_OK)

@@ -356,6 +356,18 @@ static void test_mime(void **state)
 	                             "y\n", NULL, NOV1_JST, &m, NULL),
 	                 SG_OK);
 	assert_non_null(strstr(dynbuf_ptr(&m), "From: \"Sample, K.K.\" <noreply@"));
+	/* The outbox's idempotency key: the same Message-ID on every retry and
+	 * from every monitor (cluster.md), in the provider's domain. */
+	for (int i = 0; i < 2; i++) {
+		dynbuf_reset(&m);
+		assert_int_equal(notify_mime_keyed("Sample", "noreply@provider.example.jp",
+		                                   "c@d.jp", "x", "y\n", NULL, NOV1_JST + i,
+		                                   "n42.0a1b2c", &m, NULL),
+		                 SG_OK);
+		assert_non_null(
+		    strstr(dynbuf_ptr(&m), "\r\nMessage-ID: <n42.0a1b2c@provider.example.jp>\r\n"));
+		assert_null(strstr(dynbuf_ptr(&m), "saasguard"));
+	}
 	dynbuf_release(&m);
 }
 
