@@ -126,7 +126,7 @@ static void notifier_stopped(void *arg)
 	 * their own handles in notify_free() / curluv_free(). */
 	uv_timer_stop(&m->sched);
 	uv_timer_stop(&m->flush);
-	uv_check_stop(&m->apply);
+	uv_timer_stop(&m->apply);
 	uv_timer_stop(&m->hourly);
 	uv_close((uv_handle_t *)&m->sigterm, NULL);
 	uv_close((uv_handle_t *)&m->sigint, NULL);
@@ -152,7 +152,7 @@ void monitor_maybe_finish(struct monitor *m)
 	m->finishing = 1;
 	uv_timer_stop(&m->sched);
 	uv_timer_stop(&m->flush);
-	uv_check_stop(&m->apply);
+	uv_timer_stop(&m->apply);
 	uv_timer_stop(&m->hourly);
 	uv_signal_stop(&m->sighup);
 	{
@@ -202,19 +202,24 @@ int monitor_icmp_allowed(void)
 	return 1;
 }
 
-void monitor_on_apply(uv_check_t *h)
+void monitor_on_apply(uv_timer_t *h)
 {
 	struct monitor *m = h->data;
 	struct sg_error err;
 
 	memset(&err, 0, sizeof(err));
 	err.lang = m->err.lang;
-	/* Once at the end of the iteration; a failure waits for on_flush. */
-	uv_check_stop(&m->apply);
+	/* A failure waits for on_flush. */
 	if (monitor_record_pending(m, &err))
 		monitor_record_trouble(m, &err);
 	else
 		monitor_record_fine(m);
+}
+
+void monitor_apply_soon(struct monitor *m)
+{
+	if (!uv_is_active((uv_handle_t *)&m->apply))
+		uv_timer_start(&m->apply, monitor_on_apply, APPLY_MS, 0);
 }
 
 static void on_flush(uv_timer_t *t)
@@ -254,26 +259,60 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static double cpu_seconds(struct rusage *ru)
+{
+	getrusage(RUSAGE_SELF, ru);
+	return (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec / 1e6 +
+	       (double)ru->ru_stime.tv_sec + ru->ru_stime.tv_usec / 1e6;
+}
+
+void monitor_stats_steady(struct monitor *m, double now)
+{
+	struct rusage ru;
+
+	m->steady = 1;
+	m->steady_nlate = m->nlate;
+	m->steady_probes = m->probes;
+	m->steady_cpu = cpu_seconds(&ru);
+	m->steady_wall = now;
+}
+
+/* p50, p99 and the largest of v[0..n) (sorted here). */
+static void percentiles(double *v, size_t n, double out[3])
+{
+	out[0] = out[1] = out[2] = 0;
+	if (!n)
+		return;
+	qsort(v, n, sizeof(double), cmp_double);
+	out[0] = v[n / 2];
+	out[1] = v[(size_t)((double)(n - 1) * 0.99)];
+	out[2] = v[n - 1];
+}
+
 static void log_stats(struct monitor *m, double wall_s)
 {
 	struct rusage ru;
-	double cpu, p50 = 0, p99 = 0, mx = 0;
+	double cpu = cpu_seconds(&ru), all[3], st[3] = {0, 0, 0};
+	double st_wall = m->steady ? (timeutil_monotonic_ms() - m->steady_wall) / 1000.0 : 0;
+	double st_cpu = m->steady ? cpu - m->steady_cpu : 0;
+	long long st_probes = m->steady ? m->probes - m->steady_probes : 0;
 
-	getrusage(RUSAGE_SELF, &ru);
-	cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-	      ru.ru_stime.tv_usec / 1e6;
-	if (m->nlate) {
-		qsort(m->late, m->nlate, sizeof(double), cmp_double);
-		p50 = m->late[m->nlate / 2];
-		p99 = m->late[(size_t)((double)(m->nlate - 1) * 0.99)];
-		mx = m->late[m->nlate - 1];
-	}
+	/* The steady part first: sorting all of m->late mixes it. */
+	if (m->steady)
+		percentiles(m->late + m->steady_nlate, m->nlate - m->steady_nlate, st);
+	percentiles(m->late, m->nlate, all);
 	monitor_log(m,
 	            "stats: {\"checks\":%zu,\"probes\":%lld,\"wall_s\":%.3f,\"cpu_s\":%.3f,"
 	            "\"probes_per_s\":%.1f,\"cpu_s_per_1000\":%.4f,\"maxrss_kib\":%ld,"
-	            "\"lateness_ms\":{\"p50\":%.2f,\"p99\":%.2f,\"max\":%.2f}}",
+	            "\"lateness_ms\":{\"p50\":%.2f,\"p99\":%.2f,\"max\":%.2f},"
+	            "\"steady\":{\"probes\":%lld,\"wall_s\":%.3f,\"cpu_s\":%.3f,"
+	            "\"probes_per_s\":%.1f,\"cpu_s_per_1000\":%.4f,"
+	            "\"lateness_ms\":{\"p50\":%.2f,\"p99\":%.2f,\"max\":%.2f}}}",
 	            m->nrt, m->probes, wall_s, cpu, wall_s > 0 ? (double)m->probes / wall_s : 0,
-	            m->probes ? cpu * 1000.0 / (double)m->probes : 0, ru.ru_maxrss, p50, p99, mx);
+	            m->probes ? cpu * 1000.0 / (double)m->probes : 0, ru.ru_maxrss, all[0], all[1],
+	            all[2], st_probes, st_wall, st_cpu,
+	            st_wall > 0 ? (double)st_probes / st_wall : 0,
+	            st_probes ? st_cpu * 1000.0 / (double)st_probes : 0, st[0], st[1], st[2]);
 }
 
 enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, struct store *s,
@@ -325,6 +364,12 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 		goto out;
 	if ((rc = monitor_reload_install(m, m->cfg, err)))
 		goto out;
+	{
+		double longest = 0;
+		for (size_t i = 0; i < m->cfg->nchecks; i++)
+			longest = fmax(longest, m->cfg->checks[i].interval_s);
+		m->steady_at = timeutil_monotonic_ms() + longest * 1000.0;
+	}
 	monitor_log(m, "monitoring %s (pattern %d): %zu checks", m->cfg->service, m->cfg->pattern,
 	            m->nrt);
 	m->cu = curluv_new(&m->loop);
@@ -334,7 +379,7 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	m->sched.data = m;
 	uv_timer_init(&m->loop, &m->flush);
 	m->flush.data = m;
-	uv_check_init(&m->loop, &m->apply);
+	uv_timer_init(&m->loop, &m->apply);
 	m->apply.data = m;
 	uv_timer_start(&m->flush, on_flush, 1000, 1000);
 	uv_timer_init(&m->loop, &m->hourly);
@@ -374,6 +419,7 @@ out:
 	}
 	dynbuf_release(&m->said);
 	free(m->pend);
+	free(m->jr);
 	if (opts->job)
 		opts->job->shutdown(opts->job->arg);
 	store_close(writer_store); /* never handed to the writer */

@@ -30,6 +30,7 @@ struct monitor_opts; /* monitor.h */
 
 #define MAX_INFLIGHT 1024
 #define BODY_MAX     (256 * 1024)
+#define APPLY_MS     200
 
 enum rt_state {
 	RT_NONE = 0, /* no probe yet in this run */
@@ -69,6 +70,14 @@ struct check_rt {
 	 * (monitor.incident_window: a failure soon after reopens it). */
 	long long last_incident;
 	double last_resolved_at;
+	/* monitor.jgen when this check was saved in monitor.jr (rollback) */
+	unsigned jgen;
+};
+
+/* A check's runtime as it was before a batch of outcomes touched it. */
+struct rt_saved {
+	size_t idx;
+	struct check_rt rt;
 };
 
 struct result {
@@ -106,11 +115,20 @@ struct monitor {
 	struct curluv *cu;
 	struct check_rt *rt;
 	size_t nrt;
-	size_t *heap; /* indices into rt, min-heap on due */
+	/* Min-heap on due; the due time is kept in the entry so sifting never
+	 * touches the checks themselves (cache misses at 100,000 checks). */
+	struct sched_entry {
+		double due;
+		size_t idx; /* into rt */
+	} * heap;
 	size_t nheap;
 	int inflight;
 	uv_timer_t sched, flush, hourly;
-	uv_check_t apply; /* applies the loop iteration's outcomes at its end */
+	/* Applies the outcomes that came in since it was armed, in one
+	 * transaction, at most every APPLY_MS: a burst of state changes (every
+	 * check's first probe is one) costs a few commits a second, not one per
+	 * loop iteration. */
+	uv_timer_t apply;
 	uv_signal_t sigterm, sigint, sighup;
 	long long run_id;
 	int stopping, reload_pending, finishing, failed;
@@ -119,6 +137,15 @@ struct monitor {
 	 * check's runtime state is as it was before each of them. */
 	struct result *pend;
 	size_t npend, apend;
+	/* The checks a batch changed, as they were before it (put back when
+	 * its transaction fails): a batch costs what it touches, not the
+	 * number of checks. */
+	struct rt_saved *jr;
+	size_t njr, ajr;
+	unsigned jgen;
+	/* When the next recovered incident's hold runs out (wall clock; 0:
+	 * look at every check on the next batch). */
+	double hold_check_at;
 	long long lost;     /* results the writer dropped or could not write */
 	int store_down;     /* the last write failed (logged once) */
 	struct dynbuf said; /* what to log once the transaction commits */
@@ -131,6 +158,14 @@ struct monitor {
 	long long probes;
 	double *late;
 	size_t nlate, alate;
+	/* --stats also reports the steady state: from when every check has had
+	 * its first probe (one longest interval after start; the first round
+	 * records every check's first state) to the end. */
+	double steady_at; /* monotonic ms */
+	int steady;
+	size_t steady_nlate;
+	long long steady_probes;
+	double steady_cpu, steady_wall;
 	struct sg_error err;
 };
 
@@ -162,8 +197,12 @@ struct probe {
 };
 
 void monitor_log(struct monitor *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The uv_check callback: applies the iteration's outcomes (m->pend). */
-void monitor_on_apply(uv_check_t *h);
+/* The apply timer's callback: applies the outcomes waiting (m->pend). */
+void monitor_on_apply(uv_timer_t *h);
+/* Arms the apply timer unless it is armed. */
+void monitor_apply_soon(struct monitor *m);
+/* --stats: the steady state begins at now (monotonic ms). */
+void monitor_stats_steady(struct monitor *m, double now);
 /* Finishes a stop, a reload or --once once nothing is in flight. */
 void monitor_maybe_finish(struct monitor *m);
 

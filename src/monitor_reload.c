@@ -149,7 +149,8 @@ enum sg_code monitor_reload_install(struct monitor *m, struct monitor_config *cf
 	free(m->heap);
 	m->rt = rt;
 	m->nrt = cfg->nchecks;
-	m->heap = xcalloc(m->nrt + 1, sizeof(size_t));
+	m->heap = xcalloc(m->nrt + 1, sizeof(*m->heap));
+	m->hold_check_at = 0; /* the holds carried over are looked at again */
 	m->nheap = 0;
 	for (size_t i = 0; i < m->nrt; i++)
 		monitor_schedule_push(m, i);
