@@ -273,6 +273,7 @@ void monitor_stats_steady(struct monitor *m, double now)
 	m->steady = 1;
 	m->steady_nlate = m->nlate;
 	m->steady_probes = m->probes;
+	m->steady_failed = m->probes_failed;
 	m->steady_cpu = cpu_seconds(&ru);
 	m->steady_wall = now;
 }
@@ -302,16 +303,18 @@ static void log_stats(struct monitor *m, double wall_s)
 		percentiles(m->late + m->steady_nlate, m->nlate - m->steady_nlate, st);
 	percentiles(m->late, m->nlate, all);
 	monitor_log(m,
-	            "stats: {\"checks\":%zu,\"probes\":%lld,\"wall_s\":%.3f,\"cpu_s\":%.3f,"
+	            "stats: {\"checks\":%zu,\"probes\":%lld,\"failed\":%lld,\"wall_s\":%.3f,"
+	            "\"cpu_s\":%.3f,"
 	            "\"probes_per_s\":%.1f,\"cpu_s_per_1000\":%.4f,\"maxrss_kib\":%ld,"
 	            "\"lateness_ms\":{\"p50\":%.2f,\"p99\":%.2f,\"max\":%.2f},"
-	            "\"steady\":{\"probes\":%lld,\"wall_s\":%.3f,\"cpu_s\":%.3f,"
+	            "\"steady\":{\"probes\":%lld,\"failed\":%lld,\"wall_s\":%.3f,\"cpu_s\":%.3f,"
 	            "\"probes_per_s\":%.1f,\"cpu_s_per_1000\":%.4f,"
 	            "\"lateness_ms\":{\"p50\":%.2f,\"p99\":%.2f,\"max\":%.2f}}}",
-	            m->nrt, m->probes, wall_s, cpu, wall_s > 0 ? (double)m->probes / wall_s : 0,
+	            m->nrt, m->probes, m->probes_failed, wall_s, cpu,
+	            wall_s > 0 ? (double)m->probes / wall_s : 0,
 	            m->probes ? cpu * 1000.0 / (double)m->probes : 0, ru.ru_maxrss, all[0], all[1],
-	            all[2], st_probes, st_wall, st_cpu,
-	            st_wall > 0 ? (double)st_probes / st_wall : 0,
+	            all[2], st_probes, m->steady ? m->probes_failed - m->steady_failed : 0, st_wall,
+	            st_cpu, st_wall > 0 ? (double)st_probes / st_wall : 0,
 	            st_probes ? st_cpu * 1000.0 / (double)st_probes : 0, st[0], st[1], st[2]);
 }
 

@@ -48,6 +48,7 @@ struct check_rt {
 	int busy;
 	int resolving; /* a name lookup of this check has not returned yet */
 	int done_once;
+	int probed;      /* a probe completed in this run (--stats) */
 	int sched_fails; /* consecutive failures as the schedule sees them */
 	long long interval_id;
 	long long incident_id;
@@ -155,16 +156,17 @@ struct monitor {
 	double day_start, day_end;
 	char day[40];
 	/* statistics */
-	long long probes;
+	long long probes, probes_failed;
 	double *late;
 	size_t nlate, alate;
-	/* --stats also reports the steady state: from when every check has had
-	 * its first probe (one longest interval after start; the first round
-	 * records every check's first state) to the end. */
+	/* --stats also reports the steady state: from when every check's first
+	 * probe has completed and one longest interval has passed (the first
+	 * round records every check's first state) to the end. */
 	double steady_at; /* monotonic ms */
+	size_t nfirst;    /* checks whose first probe completed */
 	int steady;
 	size_t steady_nlate;
-	long long steady_probes;
+	long long steady_probes, steady_failed;
 	double steady_cpu, steady_wall;
 	struct sg_error err;
 };

@@ -46,8 +46,11 @@ static void probe_complete(struct probe *p)
 	c->busy = 0;
 	m->inflight--;
 	m->probes++;
+	m->probes_failed += !p->res.ok;
 	p->res.check_id = c->id;
 	p->res.gap_s = c->last_at > 0 && p->res.at > c->last_at ? p->res.at - c->last_at : 0;
+	m->nfirst += !c->probed;
+	c->probed = 1;
 	c->last_at = p->res.at;
 	record(m, &p->res);
 	/* The outcome joins the queue the loop applies in one transaction
@@ -397,7 +400,7 @@ void monitor_probe_start(struct monitor *m, size_t idx)
 	c->busy = 1;
 	m->inflight++;
 	if (m->opts->stats) {
-		if (!m->steady && now >= m->steady_at)
+		if (!m->steady && m->nfirst >= m->nrt && now >= m->steady_at)
 			monitor_stats_steady(m, now);
 		ALLOC_GROW(m->late, m->nlate, m->alate);
 		m->late[m->nlate++] = now - c->due;
