@@ -372,17 +372,17 @@ enum sg_code store_monitor_interval_open(struct store *s, long long check_id, co
                                          struct sg_error *err)
 {
 	struct store_stmt *st;
-	enum sg_code rc = store_prepare(s,
-	                                "INSERT INTO state_intervals(check_id, state, confirmed, "
-	                                "start_at) VALUES (?,?,?,?)",
-	                                &st, err);
+	enum sg_code rc = store_prepare_kept(s,
+	                                     "INSERT INTO state_intervals(check_id, state, "
+	                                     "confirmed, start_at) VALUES (?,?,?,?)",
+	                                     &st, err);
 	if (rc)
 		return rc;
 	store_bind_int(st, 1, check_id);
 	store_bind_text(st, 2, state);
 	store_bind_int(st, 3, confirmed);
 	store_bind_real(st, 4, start);
-	if (!(rc = store_step_done(s, st, "open interval", err)))
+	if (!(rc = store_step_kept(s, st, "open interval", err)))
 		*id = store_last_id(s);
 	return rc;
 }
@@ -391,7 +391,7 @@ enum sg_code store_monitor_interval_close(struct store *s, long long id, double 
                                           struct sg_error *err)
 {
 	struct store_stmt *st;
-	enum sg_code rc = store_prepare(
+	enum sg_code rc = store_prepare_kept(
 	    s,
 	    "UPDATE state_intervals SET end_at = CASE WHEN start_at > ?1 THEN start_at ELSE ?1 END "
 	    "WHERE id = ?2 AND end_at IS NULL",
@@ -400,18 +400,18 @@ enum sg_code store_monitor_interval_close(struct store *s, long long id, double 
 		return rc;
 	store_bind_real(st, 1, end);
 	store_bind_int(st, 2, id);
-	return store_step_done(s, st, "close interval", err);
+	return store_step_kept(s, st, "close interval", err);
 }
 
 enum sg_code store_monitor_interval_confirm(struct store *s, long long id, struct sg_error *err)
 {
 	struct store_stmt *st;
-	enum sg_code rc =
-	    store_prepare(s, "UPDATE state_intervals SET confirmed = 1 WHERE id = ?", &st, err);
+	enum sg_code rc = store_prepare_kept(
+	    s, "UPDATE state_intervals SET confirmed = 1 WHERE id = ?", &st, err);
 	if (rc)
 		return rc;
 	store_bind_int(st, 1, id);
-	return store_step_done(s, st, "confirm interval", err);
+	return store_step_kept(s, st, "confirm interval", err);
 }
 
 static enum avail_state state_parse(const char *s)
