@@ -135,7 +135,7 @@ static void notifier_stopped(void *arg)
 
 void monitor_maybe_finish(struct monitor *m)
 {
-	if (m->reload_pending && !m->inflight && !m->stopping) {
+	if (m->reload_pending && !m->inflight && !m->stopping && !m->measuring) {
 		monitor_reload_now(m);
 		return;
 	}
@@ -147,7 +147,7 @@ void monitor_maybe_finish(struct monitor *m)
 		if (all && !m->inflight)
 			m->stopping = 1;
 	}
-	if (!m->stopping || m->inflight || m->finishing)
+	if (!m->stopping || m->inflight || m->finishing || m->measuring)
 		return;
 	m->finishing = 1;
 	uv_timer_stop(&m->sched);
@@ -239,18 +239,59 @@ static void on_flush(uv_timer_t *t)
 	monitor_jobs_seal(m, 0);
 }
 
+/* The thread-pool half of the hourly measurements: its own store
+ * connection, as the seal has (availability over a month of 100,000 checks
+ * takes seconds, which the loop must not wait for). m->cfg stays: a reload
+ * and a stop wait for it (monitor_maybe_finish()). */
+static void measure_worker(uv_work_t *w)
+{
+	struct monitor *m = w->data;
+	struct store *s = NULL;
+
+	m->measure_rc = store_open(m->s->path, 0, &s, &m->measure_err);
+	if (!m->measure_rc)
+		m->measure_rc =
+		    monitor_measure_write(s, m->cfg, m->cat, timeutil_now(), &m->measure_err);
+	store_close(s);
+}
+
+static void hourly_jobs(struct monitor *m, enum sg_code rc, const struct sg_error *err)
+{
+	if (rc) {
+		monitor_log(m, "measurements: %s", err->msg);
+		return;
+	}
+	monitor_jobs_run(m);
+	monitor_jobs_seal(m, 0);
+}
+
+static void measure_after(uv_work_t *w, int status)
+{
+	struct monitor *m = w->data;
+
+	m->measuring = 0;
+	if (status == 0 && !m->stopping && !m->reload_pending)
+		hourly_jobs(m, m->measure_rc, &m->measure_err);
+	monitor_maybe_finish(m);
+}
+
 static void on_hourly(uv_timer_t *t)
 {
 	struct monitor *m = t->data;
 	struct sg_error err;
 
-	memset(&err, 0, sizeof(err));
-	if (monitor_measure_write(m->s, m->cfg, m->cat, timeutil_now(), &err)) {
-		monitor_log(m, "measurements: %s", err.msg);
+	if (m->measuring)
+		return;
+	memset(&m->measure_err, 0, sizeof(m->measure_err));
+	m->measure_err.lang = m->err.lang;
+	m->measure_work.data = m;
+	if (uv_queue_work(&m->loop, &m->measure_work, measure_worker, measure_after) == 0) {
+		m->measuring = 1;
 		return;
 	}
-	monitor_jobs_run(m);
-	monitor_jobs_seal(m, 0);
+	memset(&err, 0, sizeof(err));
+	err.lang = m->err.lang;
+	hourly_jobs(m, monitor_measure_write(m->s, m->cfg, m->cat, timeutil_now(), &err), &err);
 }
 
 static int cmp_double(const void *a, const void *b)

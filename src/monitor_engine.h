@@ -112,6 +112,12 @@ struct monitor {
 	enum sg_code seal_rc;
 	struct ledger_seal_result seal_r;
 	struct sg_error seal_err;
+	/* The hourly measured values are computed on libuv's thread pool with
+	 * a connection of their own (monitor.c, on_hourly). */
+	uv_work_t measure_work;
+	int measuring;
+	enum sg_code measure_rc;
+	struct sg_error measure_err;
 	struct notify *notify;
 	struct curluv *cu;
 	struct check_rt *rt;
