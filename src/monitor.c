@@ -4,6 +4,9 @@
  */
 #include <errno.h>
 #include <libgen.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
@@ -416,6 +419,12 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	}
 	monitor_log(m, "monitoring %s (pattern %d): %zu checks", m->cfg->service, m->cfg->pattern,
 	            m->nrt);
+#ifdef __GLIBC__
+	/* The profile's YAML tree and the registration's statements are freed:
+	 * give their pages back (glibc keeps freed memory otherwise), so what
+	 * the daemon holds is what it runs on. */
+	malloc_trim(0);
+#endif
 	m->cu = curluv_new(&m->loop);
 	if ((rc = notify_start(&m->loop, s, m->ncfg, notifier_log, m, &m->notify, err)))
 		goto out;

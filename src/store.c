@@ -269,6 +269,22 @@ enum sg_code store_each(struct store *s, struct store_stmt *st,
 	return rc;
 }
 
+enum sg_code store_each_kept(struct store *s, struct store_stmt *st,
+                             int (*row)(struct store_stmt *, void *), void *ctx, const char *what,
+                             struct sg_error *err)
+{
+	enum sg_code rc = SG_OK;
+	int step;
+
+	while ((step = store_step(st)) == STORE_ROW)
+		if (row(st, ctx))
+			break;
+	if (step == STORE_ERROR)
+		rc = store_fail(s, err, what);
+	store_reset(st);
+	return rc;
+}
+
 enum sg_code store_step_done(struct store *s, struct store_stmt *st, const char *what,
                              struct sg_error *err)
 {

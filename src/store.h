@@ -175,6 +175,10 @@ enum sg_code store_prepare_kept(struct store *s, const char *sql, struct store_s
  * columns before the next use), then resets it. */
 enum sg_code store_step_kept(struct store *s, struct store_stmt *st, const char *what,
                              struct sg_error *err);
+/* store_each() for a kept statement: reset at the end, not finalized. */
+enum sg_code store_each_kept(struct store *s, struct store_stmt *st,
+                             int (*row)(struct store_stmt *, void *), void *ctx, const char *what,
+                             struct sg_error *err);
 /* Runs st once (no rows wanted, or only the first), then finalizes it. */
 enum sg_code store_step_done(struct store *s, struct store_stmt *st, const char *what,
                              struct sg_error *err);

@@ -473,13 +473,16 @@ enum sg_code store_monitor_intervals(struct store *s, long long check_id, double
 {
 	struct store_stmt *st;
 	struct intervals r = {NULL, 0, 0};
-	enum sg_code rc = store_prepare(s,
-	                                "SELECT state, confirmed, start_at, COALESCE(end_at, CASE "
-	                                "WHEN start_at > ?4 THEN start_at ELSE ?4 END) FROM "
-	                                "state_intervals WHERE check_id = ?1 AND start_at < ?3 AND "
-	                                "COALESCE(end_at, CASE WHEN start_at > ?4 THEN start_at "
-	                                "ELSE ?4 END) > ?2 ORDER BY start_at, id",
-	                                &st, err);
+	/* Kept: availability reads every check's intervals (100,000 of them
+	 * for the monitor's hourly measurement). */
+	enum sg_code rc =
+	    store_prepare_kept(s,
+	                       "SELECT state, confirmed, start_at, COALESCE(end_at, CASE "
+	                       "WHEN start_at > ?4 THEN start_at ELSE ?4 END) FROM "
+	                       "state_intervals WHERE check_id = ?1 AND start_at < ?3 AND "
+	                       "COALESCE(end_at, CASE WHEN start_at > ?4 THEN start_at "
+	                       "ELSE ?4 END) > ?2 ORDER BY start_at, id",
+	                       &st, err);
 
 	*out = NULL;
 	*n = 0;
@@ -489,7 +492,7 @@ enum sg_code store_monitor_intervals(struct store *s, long long check_id, double
 	store_bind_real(st, 2, from);
 	store_bind_real(st, 3, to);
 	store_bind_real(st, 4, close_at);
-	if ((rc = store_each(s, st, interval_of, &r, "read intervals", err))) {
+	if ((rc = store_each_kept(s, st, interval_of, &r, "read intervals", err))) {
 		free(r.v);
 		return rc;
 	}
