@@ -8,7 +8,6 @@ import json
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import time
 import unittest
@@ -49,7 +48,7 @@ class Retention(unittest.TestCase):
         d = sg.scratch(self)
         ng = Nginx(self)
         ng.start()
-        prof, db = os.path.join(d, "p.yaml"), os.path.join(d, "sg.db")
+        prof, db = os.path.join(d, "p.yaml"), sg.new_db(d)
         write_profile(prof, ng.url())
         with open(prof, encoding="utf-8") as f:
             text = f.read()
@@ -59,7 +58,7 @@ class Retention(unittest.TestCase):
         r = sg.run("monitor", prof, "--db", db, "--once", timeout=60)
         self.assertEqual(r.code, 0, r)
         now = time.time()
-        c = sqlite3.connect(db)
+        c = sg.db_connect(db)
         with c:
             cid = c.execute("SELECT id FROM checks").fetchone()[0]
             rows = [(cid, now - 40 * 86400, 1), (cid, now - 40 * 86400, 0),
@@ -71,7 +70,7 @@ class Retention(unittest.TestCase):
         r = sg.run("monitor", prof, "--db", db, "--once", timeout=60)
         self.assertEqual(r.code, 0, r)
         self.assertIn("past their retention removed", r.err)
-        c = sqlite3.connect(db)
+        c = sg.db_connect(db)
         try:
             old = c.execute("SELECT ok, ROUND((? - at) / 86400) FROM check_results "
                             "WHERE at < ? ORDER BY at", (now, now - 86400)).fetchall()
@@ -85,11 +84,13 @@ class Retention(unittest.TestCase):
 
 
 class SecondMonitor(unittest.TestCase):
+    @sg.sqlite_only("one monitor per SQLite file (the lock beside it); on PostgreSQL several "
+                    "monitors share a store by design (issue 14)")
     def test_refused_naming_the_running_one(self):
         d = sg.scratch(self)
         ng = Nginx(self)
         ng.start()
-        prof, db = os.path.join(d, "p.yaml"), os.path.join(d, "sg.db")
+        prof, db = os.path.join(d, "p.yaml"), sg.new_db(d)
         write_profile(prof, ng.url())
         first = start(prof, db)
         try:
@@ -100,7 +101,7 @@ class SecondMonitor(unittest.TestCase):
             self.assertIsNone(first.poll())
         finally:
             stop(self, first)
-        runs = sqlite3.connect(db).execute("SELECT COUNT(*) FROM monitor_runs").fetchone()[0]
+        runs = sg.db_connect(db).execute("SELECT COUNT(*) FROM monitor_runs").fetchone()[0]
         self.assertEqual(runs, 1)
         # Once the first is gone the store is free again.
         r = sg.run("monitor", prof, "--db", db, "--once", timeout=60)
@@ -112,7 +113,7 @@ class SlowReportReader(unittest.TestCase):
         d = sg.scratch(self)
         ng = Nginx(self)
         ng.start()
-        prof, db = os.path.join(d, "p.yaml"), os.path.join(d, "sg.db")
+        prof, db = os.path.join(d, "p.yaml"), sg.new_db(d)
         write_profile(prof, ng.url(), extra=4)
         mon = start(prof, db, "--stats")
         time.sleep(2)
@@ -126,7 +127,7 @@ class SlowReportReader(unittest.TestCase):
         t0 = time.time()
         time.sleep(6)
         blocked = rep.poll() is None
-        n_during = sqlite3.connect(db).execute(
+        n_during = sg.db_connect(db).execute(
             "SELECT COUNT(*) FROM check_results WHERE at >= ? AND at < ?",
             (t0 + 0.5, t0 + 5.5)).fetchone()[0]
         data = b""
@@ -149,6 +150,7 @@ class SlowReportReader(unittest.TestCase):
 
 @unittest.skipUnless(os.geteuid() == 0, "needs root to mount a tmpfs")
 class DiskFull(unittest.TestCase):
+    @sg.sqlite_only("the SQLite file on a full file system (PostgreSQL's disk is the server's)")
     def test_outage_during_a_full_disk_is_recorded_once_space_returns(self):
         d = sg.scratch(self)
         mnt = os.path.join(d, "small")
@@ -184,7 +186,7 @@ class DiskFull(unittest.TestCase):
         err = stop(self, mon)
         self.assertRegex(err, r"store: .*(full|disk|I/O|readonly)", err)
         self.assertIn("writing again", err)
-        c = sqlite3.connect(db)
+        c = sg.db_connect(db)
         try:
             inc = c.execute("SELECT kind, started_at, detected_at, resolved_at FROM incidents").fetchall()
             down = c.execute("SELECT start_at, end_at FROM state_intervals WHERE state = 'down' "

@@ -6,7 +6,6 @@ import html
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import unittest
 import urllib.parse
@@ -168,8 +167,9 @@ class Api(unittest.TestCase):
         r = sg.run("token", "list", "--db", self.db, lang="en")
         self.assertRegex(r.out, r"short-lived\s+viewer .* revoked")
         self.assertNotIn(tok, r.out)
-        with sqlite3.connect(self.db) as c:
-            rows = c.execute("SELECT hex(token_hash) FROM web_tokens").fetchall()
+        with sg.db_connect(self.db) as c:
+            rows = [bytes(h).hex().upper() for (h,) in
+                    c.execute("SELECT token_hash FROM web_tokens").fetchall()]
         self.assertNotIn(tok, json.dumps(rows))
 
     def test_followup_through_the_api_is_recorded_with_the_token_name(self):
@@ -177,7 +177,7 @@ class Api(unittest.TestCase):
                               {"message": "API からの続報です。"})
         self.assertEqual(status, 201, j)
         self.assertEqual(j["recorded_by"], "token:t-operator")
-        with sqlite3.connect(self.db) as c:
+        with sg.db_connect(self.db) as c:
             e = [json.loads(x[0]) for x in c.execute(
                 "SELECT entry FROM ledger_entries WHERE type = 'followup_recorded'")]
         self.assertTrue(any(x["payload"].get("by") == "token:t-operator" and
@@ -291,7 +291,7 @@ class Browserless(unittest.TestCase):
                                          "csrf": csrf}).encode())
         self.assertEqual(status, 200, page)
         self.assertIn("続報を記録し", page.decode())
-        with sqlite3.connect(self.db) as c:
+        with sg.db_connect(self.db) as c:
             msgs = [x[0] for x in c.execute("SELECT message FROM followups WHERE incident_id=1")]
             entries = [json.loads(x[0]) for x in c.execute(
                 "SELECT entry FROM ledger_entries WHERE type IN "
@@ -385,7 +385,7 @@ class Browserless(unittest.TestCase):
                    "--db", self.db)
         self.assertEqual(r.code, 2, repr(r))
         self.assertIn("12", r.err)
-        with sqlite3.connect(self.db) as c:
+        with sg.db_connect(self.db) as c:
             types = [x[0] for x in c.execute("SELECT type FROM ledger_entries")]
             hashes = [x[0] for x in c.execute("SELECT password_hash FROM web_users")]
         for t in ("web_user_added", "web_user_password_changed", "web_user_removed"):
@@ -448,7 +448,7 @@ class Browserless(unittest.TestCase):
         self.assertEqual(status, 200, page)
         sha = hashlib.sha256(data).hexdigest()
         self.assertIn(sha, page.decode())
-        with sqlite3.connect(self.db) as c:
+        with sg.db_connect(self.db) as c:
             e = [json.loads(x[0]) for x in c.execute(
                 "SELECT entry FROM ledger_entries WHERE type = 'attestation'")][-1]["payload"]
         self.assertEqual((e["control"], e["note"], e["by"]), ("III.1.1.1", "監視手順書を確認", "olga"))
@@ -471,7 +471,7 @@ class Browserless(unittest.TestCase):
         data = b"%PDF-1.4 report\n"
         with open(rep, "wb") as f:
             f.write(data)
-        with sqlite3.connect(self.db) as c:
+        with sg.db_connect(self.db) as c:
             c.execute("INSERT INTO report_deliveries(service, period, audience, path, sha256,"
                       " recipients, delivered_at) VALUES (?,?,?,?,?,?,?)",
                       ("給与計算クラウド", "2026-11", "users", rep,
