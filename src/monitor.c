@@ -50,6 +50,8 @@ void monitor_log(struct monitor *m, const char *fmt, ...)
 	dynbuf_release(&b);
 }
 
+static double cpu_seconds(struct rusage *ru);
+
 static void notifier_log(void *arg, const char *line)
 {
 	struct monitor *m = arg;
@@ -191,6 +193,16 @@ static void on_signal(uv_signal_t *h, int signum)
 	if (m->stopping)
 		return;
 	monitor_log(m, "%s: finishing in-flight work", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+	if (m->opts->stats && m->steady) {
+		/* The steady state ends here: the stop's own work (the last
+		 * batch, the measured values) is not a check's cost. */
+		struct rusage ru;
+		m->steady_end_cpu = cpu_seconds(&ru);
+		m->steady_end_wall = timeutil_monotonic_ms();
+		m->steady_end_probes = m->probes;
+		m->steady_end_failed = m->probes_failed;
+		m->steady_end_nlate = m->nlate;
+	}
 	m->stopping = 1;
 	uv_timer_stop(&m->sched);
 	monitor_maybe_finish(m);
@@ -338,13 +350,21 @@ static void log_stats(struct monitor *m, double wall_s)
 {
 	struct rusage ru;
 	double cpu = cpu_seconds(&ru), all[3], st[3] = {0, 0, 0};
-	double st_wall = m->steady ? (timeutil_monotonic_ms() - m->steady_wall) / 1000.0 : 0;
-	double st_cpu = m->steady ? cpu - m->steady_cpu : 0;
-	long long st_probes = m->steady ? m->probes - m->steady_probes : 0;
+	int ended = m->steady_end_wall > 0;
+	double st_wall =
+	    m->steady
+	        ? ((ended ? m->steady_end_wall : timeutil_monotonic_ms()) - m->steady_wall) / 1000.0
+	        : 0;
+	double st_cpu = m->steady ? (ended ? m->steady_end_cpu : cpu) - m->steady_cpu : 0;
+	long long st_probes =
+	    m->steady ? (ended ? m->steady_end_probes : m->probes) - m->steady_probes : 0;
+	long long st_failed =
+	    m->steady ? (ended ? m->steady_end_failed : m->probes_failed) - m->steady_failed : 0;
+	size_t st_nlate = ended ? m->steady_end_nlate : m->nlate;
 
 	/* The steady part first: sorting all of m->late mixes it. */
 	if (m->steady)
-		percentiles(m->late + m->steady_nlate, m->nlate - m->steady_nlate, st);
+		percentiles(m->late + m->steady_nlate, st_nlate - m->steady_nlate, st);
 	percentiles(m->late, m->nlate, all);
 	monitor_log(m,
 	            "stats: {\"checks\":%zu,\"probes\":%lld,\"failed\":%lld,\"wall_s\":%.3f,"
@@ -357,8 +377,8 @@ static void log_stats(struct monitor *m, double wall_s)
 	            m->nrt, m->probes, m->probes_failed, wall_s, cpu,
 	            wall_s > 0 ? (double)m->probes / wall_s : 0,
 	            m->probes ? cpu * 1000.0 / (double)m->probes : 0, ru.ru_maxrss, all[0], all[1],
-	            all[2], st_probes, m->steady ? m->probes_failed - m->steady_failed : 0, st_wall,
-	            st_cpu, st_wall > 0 ? (double)st_probes / st_wall : 0,
+	            all[2], st_probes, st_failed, st_wall, st_cpu,
+	            st_wall > 0 ? (double)st_probes / st_wall : 0,
 	            st_probes ? st_cpu * 1000.0 / (double)st_probes : 0, st[0], st[1], st[2]);
 }
 

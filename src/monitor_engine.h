@@ -167,13 +167,17 @@ struct monitor {
 	size_t nlate, alate;
 	/* --stats also reports the steady state: from when every check's first
 	 * probe has completed and one longest interval has passed (the first
-	 * round records every check's first state) to the end. */
+	 * round records every check's first state) to SIGTERM or SIGINT. */
 	double steady_at; /* monotonic ms */
 	size_t nfirst;    /* checks whose first probe completed */
 	int steady;
 	size_t steady_nlate;
 	long long steady_probes, steady_failed;
 	double steady_cpu, steady_wall;
+	/* ... until the stop was asked for (0: not yet) */
+	double steady_end_cpu, steady_end_wall;
+	long long steady_end_probes, steady_end_failed;
+	size_t steady_end_nlate;
 	struct sg_error err;
 };
 

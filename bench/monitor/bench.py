@@ -232,9 +232,11 @@ def blackbox(targets, seconds, d, threads=16):
 
 def brief(st):
     """The figures the docs quote from a run."""
-    s = st["steady"]
+    # a build from before the steady-state figures reports the whole run only
+    s = st.get("steady", {"probes_per_s": None, "cpu_s_per_1000": None, "lateness_ms": None})
     out = {"steady_checks_per_s": s["probes_per_s"], "steady_cpu_ms_per_check":
            s["cpu_s_per_1000"], "steady_lateness_ms": s["lateness_ms"],
+           "all_checks_per_s": st["probes_per_s"], "all_cpu_ms_per_check": st["cpu_s_per_1000"],
            "all_lateness_ms": st["lateness_ms"], "load": st["load"]}
     if "during" in st:
         out["during"] = st["during"]
@@ -291,8 +293,8 @@ def main():
         if "blackbox" in only:
             out["blackbox"] = blackbox(n, a.seconds, d)
             if "max" in only:
-                out["cpu_ratio"] = (out["blackbox"]["cpu_s_per_1000"] /
-                                    out["max"]["steady"]["cpu_s_per_1000"])
+                mine = out["max"].get("steady", out["max"])["cpu_s_per_1000"]
+                out["cpu_ratio"] = out["blackbox"]["cpu_s_per_1000"] / mine
     finally:
         ng.send_signal(signal.SIGQUIT)
         ng.wait()
