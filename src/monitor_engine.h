@@ -176,6 +176,9 @@ struct monitor {
 	double steady_cpu, steady_wall;
 	/* ... until the stop was asked for (0: not yet) */
 	double steady_end_cpu, steady_end_wall;
+	/* CPU seconds of the hourly measured values (thread pool), in all and
+	 * at the steady state's start and end */
+	double hourly_cpu, steady_hourly, steady_end_hourly;
 	long long steady_end_probes, steady_end_failed;
 	size_t steady_end_nlate;
 	struct sg_error err;

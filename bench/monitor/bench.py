@@ -236,6 +236,7 @@ def brief(st):
     s = st.get("steady", {"probes_per_s": None, "cpu_s_per_1000": None, "lateness_ms": None})
     out = {"steady_checks_per_s": s["probes_per_s"], "steady_cpu_ms_per_check":
            s["cpu_s_per_1000"], "steady_lateness_ms": s["lateness_ms"],
+           "steady_hourly_cpu_s": s.get("hourly_cpu_s"),
            "all_checks_per_s": st["probes_per_s"], "all_cpu_ms_per_check": st["cpu_s_per_1000"],
            "all_lateness_ms": st["lateness_ms"], "load": st["load"]}
     if "during" in st:
