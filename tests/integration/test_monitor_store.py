@@ -63,6 +63,15 @@ class Retention(unittest.TestCase):
             cid = c.execute("SELECT id FROM checks").fetchone()[0]
             rows = [(cid, now - 40 * 86400, 1), (cid, now - 40 * 86400, 0),
                     (cid, now - 401 * 86400, 0), (cid, now - 20 * 86400, 1)]
+            if sg.is_pg(db):
+                # PostgreSQL keeps results in one partition per UTC day; the
+                # writer makes them for the days it writes, the test for these.
+                for _, at, _ in rows:
+                    day = int(at // 86400)
+                    name = time.strftime("%Y%m%d", time.gmtime(day * 86400))
+                    c.execute(f"CREATE TABLE IF NOT EXISTS check_results_{name} PARTITION OF "
+                              f"check_results FOR VALUES FROM ({day * 86400}) TO "
+                              f"({(day + 1) * 86400})")
             c.executemany("INSERT INTO check_results(check_id, at, ok, latency_ms) "
                           "VALUES (?, ?, ?, 1.0)", rows)
             daily = c.execute("SELECT COUNT(*) FROM check_daily").fetchone()[0]
@@ -80,6 +89,15 @@ class Retention(unittest.TestCase):
         # A failure of 40 days stays (400 days for failures), a success of 20
         # days stays; a success of 40 days and a failure of 401 days go.
         self.assertEqual(old, [(0, 40.0), (1, 20.0)])
+        if sg.is_pg(db):
+            # the 401-day partition went whole; the 40-day one stays for its failure
+            parts = sg.db_query(db, "SELECT count(*) FROM pg_inherits i JOIN pg_class p ON "
+                                "p.oid = i.inhparent WHERE p.relname = 'check_results'")
+            day401 = time.strftime("%Y%m%d", time.gmtime(int((now - 401 * 86400) // 86400) * 86400))
+            gone = sg.db_query(db, "SELECT count(*) FROM pg_class WHERE relname = ?",
+                               (f"check_results_{day401}",))
+            self.assertEqual(gone[0][0], 0)
+            self.assertGreaterEqual(parts[0][0], 3)
         self.assertGreaterEqual(daily_after, daily)
 
 
