@@ -8,6 +8,7 @@
 #include <malloc.h>
 #endif
 #include <math.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
 #include <stdio.h>
@@ -199,6 +200,13 @@ static void on_signal(uv_signal_t *h, int signum)
 		struct rusage ru;
 		m->steady_end_cpu = cpu_seconds(&ru);
 		m->steady_end_hourly = m->hourly_cpu;
+		if (__atomic_load_n(&m->measure_clock_set, __ATOMIC_ACQUIRE)) {
+			struct timespec now_cpu;
+			if (clock_gettime(m->measure_clock, &now_cpu) == 0)
+				m->steady_end_hourly += (double)now_cpu.tv_sec +
+				                        (double)now_cpu.tv_nsec / 1e9 -
+				                        m->measure_t0;
+		}
 		m->steady_end_wall = timeutil_monotonic_ms();
 		m->steady_end_probes = m->probes;
 		m->steady_end_failed = m->probes_failed;
@@ -266,12 +274,18 @@ static void measure_worker(uv_work_t *w)
 	struct timespec t0, t1;
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	/* --stats: a stop while this runs counts what it used so far */
+	if (pthread_getcpuclockid(pthread_self(), &m->measure_clock) == 0) {
+		m->measure_t0 = (double)t0.tv_sec + (double)t0.tv_nsec / 1e9;
+		__atomic_store_n(&m->measure_clock_set, 1, __ATOMIC_RELEASE);
+	}
 	m->measure_rc = store_open(m->s->path, 0, &s, &m->measure_err);
 	if (!m->measure_rc)
 		m->measure_rc =
 		    monitor_measure_write(s, m->cfg, m->cat, timeutil_now(), &m->measure_err);
 	store_close(s);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+	__atomic_store_n(&m->measure_clock_set, 0, __ATOMIC_RELEASE);
 	/* --stats shows it apart: an hourly job, not a cost of each check */
 	m->hourly_cpu += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 }

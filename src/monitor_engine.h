@@ -15,6 +15,7 @@
 #define SG_MONITOR_ENGINE_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <uv.h>
@@ -179,6 +180,9 @@ struct monitor {
 	/* CPU seconds of the hourly measured values (thread pool), in all and
 	 * at the steady state's start and end */
 	double hourly_cpu, steady_hourly, steady_end_hourly;
+	clockid_t measure_clock; /* the running measurement's thread CPU clock */
+	double measure_t0;
+	int measure_clock_set;
 	long long steady_end_probes, steady_end_failed;
 	size_t steady_end_nlate;
 	struct sg_error err;
