@@ -4,7 +4,11 @@
  */
 #include <errno.h>
 #include <libgen.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <math.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
 #include <stdio.h>
@@ -46,6 +50,8 @@ void monitor_log(struct monitor *m, const char *fmt, ...)
 	m->opts->log(m->opts->log_arg, dynbuf_ptr(&b));
 	dynbuf_release(&b);
 }
+
+static double cpu_seconds(struct rusage *ru);
 
 static void notifier_log(void *arg, const char *line)
 {
@@ -131,7 +137,7 @@ static void notifier_stopped(void *arg)
 	 * their own handles in notify_free() / curluv_free(). */
 	uv_timer_stop(&m->sched);
 	uv_timer_stop(&m->flush);
-	uv_check_stop(&m->apply);
+	uv_timer_stop(&m->apply);
 	uv_timer_stop(&m->hourly);
 	uv_close((uv_handle_t *)&m->sigterm, NULL);
 	uv_close((uv_handle_t *)&m->sigint, NULL);
@@ -140,7 +146,7 @@ static void notifier_stopped(void *arg)
 
 void monitor_maybe_finish(struct monitor *m)
 {
-	if (m->reload_pending && !m->inflight && !m->stopping) {
+	if (m->reload_pending && !m->inflight && !m->stopping && !m->measuring) {
 		monitor_reload_now(m);
 		return;
 	}
@@ -152,12 +158,12 @@ void monitor_maybe_finish(struct monitor *m)
 		if (all && !m->inflight)
 			m->stopping = 1;
 	}
-	if (!m->stopping || m->inflight || m->finishing)
+	if (!m->stopping || m->inflight || m->finishing || m->measuring)
 		return;
 	m->finishing = 1;
 	uv_timer_stop(&m->sched);
 	uv_timer_stop(&m->flush);
-	uv_check_stop(&m->apply);
+	uv_timer_stop(&m->apply);
 	uv_timer_stop(&m->hourly);
 	uv_signal_stop(&m->sighup);
 	{
@@ -193,6 +199,24 @@ static void on_signal(uv_signal_t *h, int signum)
 	if (m->stopping)
 		return;
 	monitor_log(m, "%s: finishing in-flight work", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+	if (m->opts->stats && m->steady) {
+		/* The steady state ends here: the stop's own work (the last
+		 * batch, the measured values) is not a check's cost. */
+		struct rusage ru;
+		m->steady_end_cpu = cpu_seconds(&ru);
+		m->steady_end_hourly = m->hourly_cpu;
+		if (__atomic_load_n(&m->measure_clock_set, __ATOMIC_ACQUIRE)) {
+			struct timespec now_cpu;
+			if (clock_gettime(m->measure_clock, &now_cpu) == 0)
+				m->steady_end_hourly += (double)now_cpu.tv_sec +
+				                        (double)now_cpu.tv_nsec / 1e9 -
+				                        m->measure_t0;
+		}
+		m->steady_end_wall = timeutil_monotonic_ms();
+		m->steady_end_probes = m->probes;
+		m->steady_end_failed = m->probes_failed;
+		m->steady_end_nlate = m->nlate;
+	}
 	m->stopping = 1;
 	uv_timer_stop(&m->sched);
 	monitor_maybe_finish(m);
@@ -207,19 +231,24 @@ int monitor_icmp_allowed(void)
 	return 1;
 }
 
-void monitor_on_apply(uv_check_t *h)
+void monitor_on_apply(uv_timer_t *h)
 {
 	struct monitor *m = h->data;
 	struct sg_error err;
 
 	memset(&err, 0, sizeof(err));
 	err.lang = m->err.lang;
-	/* Once at the end of the iteration; a failure waits for on_flush. */
-	uv_check_stop(&m->apply);
+	/* A failure waits for on_flush. */
 	if (monitor_record_pending(m, &err))
 		monitor_record_trouble(m, &err);
 	else
 		monitor_record_fine(m);
+}
+
+void monitor_apply_soon(struct monitor *m)
+{
+	if (!uv_is_active((uv_handle_t *)&m->apply))
+		uv_timer_start(&m->apply, monitor_on_apply, APPLY_MS, 0);
 }
 
 static void on_flush(uv_timer_t *t)
@@ -243,20 +272,71 @@ static void on_flush(uv_timer_t *t)
 	monitor_jobs_seal(m, 0);
 }
 
+/* The thread-pool half of the hourly measurements: its own store
+ * connection, as the seal has (availability over a month of 100,000 checks
+ * takes seconds, which the loop must not wait for). m->cfg stays: a reload
+ * and a stop wait for it (monitor_maybe_finish()). */
+static void measure_worker(uv_work_t *w)
+{
+	struct monitor *m = w->data;
+	struct store *s = NULL;
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	/* --stats: a stop while this runs counts what it used so far */
+	if (pthread_getcpuclockid(pthread_self(), &m->measure_clock) == 0) {
+		m->measure_t0 = (double)t0.tv_sec + (double)t0.tv_nsec / 1e9;
+		__atomic_store_n(&m->measure_clock_set, 1, __ATOMIC_RELEASE);
+	}
+	m->measure_rc = store_open(m->s->path, 0, &s, &m->measure_err);
+	if (!m->measure_rc)
+		m->measure_rc =
+		    monitor_measure_write(s, m->cfg, m->cat, timeutil_now(), &m->measure_err);
+	store_close(s);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+	__atomic_store_n(&m->measure_clock_set, 0, __ATOMIC_RELEASE);
+	/* --stats shows it apart: an hourly job, not a cost of each check */
+	m->hourly_cpu += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+static void hourly_jobs(struct monitor *m, enum sg_code rc, const struct sg_error *err)
+{
+	if (rc) {
+		monitor_log(m, "measurements: %s", err->msg);
+		return;
+	}
+	monitor_jobs_run(m);
+	monitor_jobs_seal(m, 0);
+}
+
+static void measure_after(uv_work_t *w, int status)
+{
+	struct monitor *m = w->data;
+
+	m->measuring = 0;
+	if (status == 0 && !m->stopping && !m->reload_pending)
+		hourly_jobs(m, m->measure_rc, &m->measure_err);
+	monitor_maybe_finish(m);
+}
+
 static void on_hourly(uv_timer_t *t)
 {
 	struct monitor *m = t->data;
 	struct sg_error err;
 
-	memset(&err, 0, sizeof(err));
-	if (!m->coordinator)
+	/* only the coordinator writes measured values (and runs the jobs) */
+	if (!m->coordinator || m->measuring)
 		return;
-	if (monitor_measure_write(m->s, m->cfg, m->cat, timeutil_now(), &err)) {
-		monitor_log(m, "measurements: %s", err.msg);
+	memset(&m->measure_err, 0, sizeof(m->measure_err));
+	m->measure_err.lang = m->err.lang;
+	m->measure_work.data = m;
+	if (uv_queue_work(&m->loop, &m->measure_work, measure_worker, measure_after) == 0) {
+		m->measuring = 1;
 		return;
 	}
-	monitor_jobs_run(m);
-	monitor_jobs_seal(m, 0);
+	memset(&err, 0, sizeof(err));
+	err.lang = m->err.lang;
+	hourly_jobs(m, monitor_measure_write(m->s, m->cfg, m->cat, timeutil_now(), &err), &err);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -265,26 +345,76 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static double cpu_seconds(struct rusage *ru)
+{
+	getrusage(RUSAGE_SELF, ru);
+	return (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec / 1e6 +
+	       (double)ru->ru_stime.tv_sec + ru->ru_stime.tv_usec / 1e6;
+}
+
+void monitor_stats_steady(struct monitor *m, double now)
+{
+	struct rusage ru;
+
+	m->steady = 1;
+	m->steady_nlate = m->nlate;
+	m->steady_probes = m->probes;
+	m->steady_failed = m->probes_failed;
+	m->steady_cpu = cpu_seconds(&ru);
+	m->steady_hourly = m->hourly_cpu;
+	m->steady_wall = now;
+}
+
+/* p50, p99 and the largest of v[0..n) (sorted here). */
+static void percentiles(double *v, size_t n, double out[3])
+{
+	out[0] = out[1] = out[2] = 0;
+	if (!n)
+		return;
+	qsort(v, n, sizeof(double), cmp_double);
+	out[0] = v[n / 2];
+	out[1] = v[(size_t)((double)(n - 1) * 0.99)];
+	out[2] = v[n - 1];
+}
+
 static void log_stats(struct monitor *m, double wall_s)
 {
 	struct rusage ru;
-	double cpu, p50 = 0, p99 = 0, mx = 0;
+	double cpu = cpu_seconds(&ru), all[3], st[3] = {0, 0, 0};
+	int ended = m->steady_end_wall > 0;
+	double st_wall =
+	    m->steady
+	        ? ((ended ? m->steady_end_wall : timeutil_monotonic_ms()) - m->steady_wall) / 1000.0
+	        : 0;
+	/* The hourly measured values (on the thread pool) are shown apart. */
+	double st_hourly =
+	    m->steady ? (ended ? m->steady_end_hourly : m->hourly_cpu) - m->steady_hourly : 0;
+	double st_cpu =
+	    m->steady ? (ended ? m->steady_end_cpu : cpu) - m->steady_cpu - st_hourly : 0;
+	long long st_probes =
+	    m->steady ? (ended ? m->steady_end_probes : m->probes) - m->steady_probes : 0;
+	long long st_failed =
+	    m->steady ? (ended ? m->steady_end_failed : m->probes_failed) - m->steady_failed : 0;
+	size_t st_nlate = ended ? m->steady_end_nlate : m->nlate;
 
-	getrusage(RUSAGE_SELF, &ru);
-	cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-	      ru.ru_stime.tv_usec / 1e6;
-	if (m->nlate) {
-		qsort(m->late, m->nlate, sizeof(double), cmp_double);
-		p50 = m->late[m->nlate / 2];
-		p99 = m->late[(size_t)((double)(m->nlate - 1) * 0.99)];
-		mx = m->late[m->nlate - 1];
-	}
-	monitor_log(m,
-	            "stats: {\"checks\":%zu,\"probes\":%lld,\"wall_s\":%.3f,\"cpu_s\":%.3f,"
-	            "\"probes_per_s\":%.1f,\"cpu_s_per_1000\":%.4f,\"maxrss_kib\":%ld,"
-	            "\"lateness_ms\":{\"p50\":%.2f,\"p99\":%.2f,\"max\":%.2f}}",
-	            m->nrt, m->probes, wall_s, cpu, wall_s > 0 ? (double)m->probes / wall_s : 0,
-	            m->probes ? cpu * 1000.0 / (double)m->probes : 0, ru.ru_maxrss, p50, p99, mx);
+	/* The steady part first: sorting all of m->late mixes it. */
+	if (m->steady)
+		percentiles(m->late + m->steady_nlate, st_nlate - m->steady_nlate, st);
+	percentiles(m->late, m->nlate, all);
+	monitor_log(
+	    m,
+	    "stats: {\"checks\":%zu,\"probes\":%lld,\"failed\":%lld,\"wall_s\":%.3f,"
+	    "\"cpu_s\":%.3f,"
+	    "\"probes_per_s\":%.1f,\"cpu_s_per_1000\":%.4f,\"maxrss_kib\":%ld,"
+	    "\"lateness_ms\":{\"p50\":%.2f,\"p99\":%.2f,\"max\":%.2f},"
+	    "\"steady\":{\"probes\":%lld,\"failed\":%lld,\"wall_s\":%.3f,\"cpu_s\":%.3f,"
+	    "\"probes_per_s\":%.1f,\"cpu_s_per_1000\":%.4f,\"hourly_cpu_s\":%.3f,"
+	    "\"lateness_ms\":{\"p50\":%.2f,\"p99\":%.2f,\"max\":%.2f}}}",
+	    m->nrt, m->probes, m->probes_failed, wall_s, cpu,
+	    wall_s > 0 ? (double)m->probes / wall_s : 0,
+	    m->probes ? cpu * 1000.0 / (double)m->probes : 0, ru.ru_maxrss, all[0], all[1], all[2],
+	    st_probes, st_failed, st_wall, st_cpu, st_wall > 0 ? (double)st_probes / st_wall : 0,
+	    st_probes ? st_cpu * 1000.0 / (double)st_probes : 0, st_hourly, st[0], st[1], st[2]);
 }
 
 enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, struct store *s,
@@ -341,8 +471,20 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	                       m->cfg->shards_auto);
 	if ((rc = monitor_reload_install(m, m->cfg, err)))
 		goto out;
+	{
+		double longest = 0;
+		for (size_t i = 0; i < m->cfg->nchecks; i++)
+			longest = fmax(longest, m->cfg->checks[i].interval_s);
+		m->steady_at = timeutil_monotonic_ms() + longest * 1000.0;
+	}
 	monitor_log(m, "monitoring %s (pattern %d): %zu checks", m->cfg->service, m->cfg->pattern,
 	            m->nrt);
+#ifdef __GLIBC__
+	/* The profile's YAML tree and the registration's statements are freed:
+	 * give their pages back (glibc keeps freed memory otherwise), so what
+	 * the daemon holds is what it runs on. */
+	malloc_trim(0);
+#endif
 	m->cu = curluv_new(&m->loop);
 	if ((rc = notify_start(&m->loop, s, m->ncfg, notifier_log, m, &m->notify, err)))
 		goto out;
@@ -352,7 +494,7 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	m->sched.data = m;
 	uv_timer_init(&m->loop, &m->flush);
 	m->flush.data = m;
-	uv_check_init(&m->loop, &m->apply);
+	uv_timer_init(&m->loop, &m->apply);
 	m->apply.data = m;
 	uv_timer_start(&m->flush, on_flush, 1000, 1000);
 	uv_timer_init(&m->loop, &m->hourly);
@@ -396,6 +538,7 @@ out:
 	}
 	dynbuf_release(&m->said);
 	free(m->pend);
+	free(m->jr);
 	if (opts->job)
 		opts->job->shutdown(opts->job->arg);
 	store_close(writer_store); /* never handed to the writer */

@@ -287,6 +287,7 @@ static enum sg_code feed(struct monitor *m, struct check_rt *c, const struct res
 
 	if ((rc = fence(m, &ok, err)) || !ok)
 		return rc;
+	monitor_record_keep(m, c);
 	if (res) {
 		a = *res;
 	} else {
@@ -313,6 +314,8 @@ enum sg_code monitor_cluster_outcome(struct monitor *m, struct check_rt *c,
 	enum cluster_state st;
 	enum sg_code rc;
 
+	if (!(res->ok && c->loc_fails == 0 && c->loc_state == CLUSTER_UP))
+		monitor_record_keep(m, c); /* this location's view changes */
 	c->loc_fails = res->ok ? 0 : c->loc_fails + 1;
 	st = local_state(c, res);
 	if ((int)st != c->loc_state) {

@@ -15,6 +15,7 @@
 #define SG_MONITOR_ENGINE_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <uv.h>
@@ -31,6 +32,7 @@ struct monitor_opts; /* monitor.h */
 
 #define MAX_INFLIGHT 1024
 #define BODY_MAX     (256 * 1024)
+#define APPLY_MS     200
 
 enum rt_state {
 	RT_NONE = 0, /* no probe yet in this run */
@@ -48,6 +50,7 @@ struct check_rt {
 	int busy;
 	int resolving; /* a name lookup of this check has not returned yet */
 	int done_once;
+	int probed;      /* a probe completed in this run (--stats) */
 	int sched_fails; /* consecutive failures as the schedule sees them */
 	long long interval_id;
 	long long incident_id;
@@ -82,6 +85,14 @@ struct check_rt {
 	int oth_failing, oth_confirmed, oth_seen;
 	char oth_detail[160];
 	int fed;
+	/* monitor.jgen when this check was saved in monitor.jr (rollback) */
+	unsigned jgen;
+};
+
+/* A check's runtime as it was before a batch of outcomes touched it. */
+struct rt_saved {
+	size_t idx;
+	struct check_rt rt;
 };
 
 struct result {
@@ -115,15 +126,30 @@ struct monitor {
 	enum sg_code seal_rc;
 	struct ledger_seal_result seal_r;
 	struct sg_error seal_err;
+	/* The hourly measured values are computed on libuv's thread pool with
+	 * a connection of their own (monitor.c, on_hourly). */
+	uv_work_t measure_work;
+	int measuring;
+	enum sg_code measure_rc;
+	struct sg_error measure_err;
 	struct notify *notify;
 	struct curluv *cu;
 	struct check_rt *rt;
 	size_t nrt;
-	size_t *heap; /* indices into rt, min-heap on due */
+	/* Min-heap on due; the due time is kept in the entry so sifting never
+	 * touches the checks themselves (cache misses at 100,000 checks). */
+	struct sched_entry {
+		double due;
+		size_t idx; /* into rt */
+	} * heap;
 	size_t nheap;
 	int inflight;
 	uv_timer_t sched, flush, hourly;
-	uv_check_t apply; /* applies the loop iteration's outcomes at its end */
+	/* Applies the outcomes that came in since it was armed, in one
+	 * transaction, at most every APPLY_MS: a burst of state changes (every
+	 * check's first probe is one) costs a few commits a second, not one per
+	 * loop iteration. */
+	uv_timer_t apply;
 	uv_signal_t sigterm, sigint, sighup;
 	long long run_id;
 	int stopping, reload_pending, finishing, failed;
@@ -132,6 +158,15 @@ struct monitor {
 	 * check's runtime state is as it was before each of them. */
 	struct result *pend;
 	size_t npend, apend;
+	/* The checks a batch changed, as they were before it (put back when
+	 * its transaction fails): a batch costs what it touches, not the
+	 * number of checks. */
+	struct rt_saved *jr;
+	size_t njr, ajr;
+	unsigned jgen;
+	/* When the next recovered incident's hold runs out (wall clock; 0:
+	 * look at every check on the next batch). */
+	double hold_check_at;
 	long long lost;     /* results the writer dropped or could not write */
 	int store_down;     /* the last write failed (logged once) */
 	struct dynbuf said; /* what to log once the transaction commits */
@@ -154,9 +189,28 @@ struct monitor {
 	double pass_at;
 	int pass_failing; /* the last agreement pass saw a location failing */
 	/* statistics */
-	long long probes;
+	long long probes, probes_failed;
 	double *late;
 	size_t nlate, alate;
+	/* --stats also reports the steady state: from when every check's first
+	 * probe has completed and one longest interval has passed (the first
+	 * round records every check's first state) to SIGTERM or SIGINT. */
+	double steady_at; /* monotonic ms */
+	size_t nfirst;    /* checks whose first probe completed */
+	int steady;
+	size_t steady_nlate;
+	long long steady_probes, steady_failed;
+	double steady_cpu, steady_wall;
+	/* ... until the stop was asked for (0: not yet) */
+	double steady_end_cpu, steady_end_wall;
+	/* CPU seconds of the hourly measured values (thread pool), in all and
+	 * at the steady state's start and end */
+	double hourly_cpu, steady_hourly, steady_end_hourly;
+	clockid_t measure_clock; /* the running measurement's thread CPU clock */
+	double measure_t0;
+	int measure_clock_set;
+	long long steady_end_probes, steady_end_failed;
+	size_t steady_end_nlate;
 	struct sg_error err;
 };
 
@@ -188,8 +242,12 @@ struct probe {
 };
 
 void monitor_log(struct monitor *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The uv_check callback: applies the iteration's outcomes (m->pend). */
-void monitor_on_apply(uv_check_t *h);
+/* The apply timer's callback: applies the outcomes waiting (m->pend). */
+void monitor_on_apply(uv_timer_t *h);
+/* Arms the apply timer unless it is armed. */
+void monitor_apply_soon(struct monitor *m);
+/* --stats: the steady state begins at now (monotonic ms). */
+void monitor_stats_steady(struct monitor *m, double now);
 /* Finishes a stop, a reload or --once once nothing is in flight. */
 void monitor_maybe_finish(struct monitor *m);
 
@@ -214,6 +272,10 @@ const char *monitor_record_day(struct monitor *m, double at);
  * was and the caller keeps the outcome for monitor_record_pending(). */
 enum sg_code monitor_record_outcome(struct monitor *m, struct check_rt *c, const struct result *res,
                                     struct sg_error *err);
+/* Saves c as it is before the running batch changes it (once per batch),
+ * so a batch whose transaction fails puts it back; everything that changes
+ * a check's runtime inside a batch calls it first. */
+void monitor_record_keep(struct monitor *m, struct check_rt *c);
 /* Applies the outcomes waiting for the store, oldest first. */
 enum sg_code monitor_record_pending(struct monitor *m, struct sg_error *err);
 /* A store write failed (logged once) / works again (logged once). */

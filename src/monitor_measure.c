@@ -30,6 +30,37 @@ static int judge(const struct catalog *cat, const char *item, int pattern, doubl
 	return MEASUREMENT_OK;
 }
 
+/* One measured value, gathered before the write transaction. */
+struct measured {
+	const char *item, *subject;
+	double value;
+	int percent, have;
+	char evidence[256];
+};
+
+/* The values of one run: at most two per kind, the external network's, the
+ * follow-up's and the availability. */
+struct measured_list {
+	struct measured v[12];
+	size_t n;
+};
+
+static void add(struct measured_list *l, const char *item, const char *subject, double value,
+                int percent, int have, const char *evidence)
+{
+	struct measured *x;
+
+	if (l->n == sizeof(l->v) / sizeof(l->v[0]))
+		return;
+	x = &l->v[l->n++];
+	x->item = item;
+	x->subject = subject;
+	x->value = value;
+	x->percent = percent;
+	x->have = have;
+	snprintf(x->evidence, sizeof(x->evidence), "%s", evidence);
+}
+
 static enum sg_code put(struct store *s, const struct monitor_config *cfg,
                         const struct catalog *cat, const char *item, const char *subject,
                         double value, int percent, int have, const char *evidence, double now,
@@ -91,8 +122,13 @@ enum sg_code monitor_measure_write(struct store *s, const struct monitor_config 
 	timeutil_localtime((long long)now, cfg->hours.timezone, &tm);
 	snprintf(to_day, sizeof(to_day), "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
 	         tm.tm_mday);
-	if ((rc = store_begin(s, err)))
-		goto out;
+	struct measured_list l;
+
+	/* Everything is read first, outside a transaction (availability over a
+	 * month of 100,000 checks takes a while; a write transaction would hold
+	 * every other writer for it), then written in one. */
+	l.n = 0;
+	rc = SG_OK;
 	for (size_t k = 0; k < 3 && !rc; k++) {
 		const char *kind = monitor_config_kind_name(kinds[k]);
 		int have_checks = 0;
@@ -111,20 +147,18 @@ enum sg_code monitor_measure_write(struct store *s, const struct monitor_config 
 		                   "%lld probes, %s..%s"
 		                 : "only one probe per %d %s check(s) so far (%lld probes, %s..%s)",
 		         have_checks, kind, probes, from_day, to_day);
-		rc = put(s, cfg, cat, monitor_config_interval_item(kinds[k]), kind, gap, 0, gap > 0,
-		         ev, now, log, err);
-		if (!rc)
-			rc = store_monitor_worst_notify_delay(
-			    s, cfg->service, monitor_config_incident_kind(kinds[k]), from, now, now,
-			    &worst, &n, err);
+		add(&l, monitor_config_interval_item(kinds[k]), kind, gap, 0, gap > 0, ev);
+		rc = store_monitor_worst_notify_delay(s, cfg->service,
+		                                      monitor_config_incident_kind(kinds[k]), from,
+		                                      now, now, &worst, &n, err);
 		if (rc)
 			break;
 		snprintf(ev, sizeof(ev),
 		         "worst detection -> delivery of the first notice over %lld %s "
 		         "incident(s) in the last %.0f days",
 		         n, monitor_config_incident_kind(kinds[k]), cfg->measure_window / 86400);
-		rc = put(s, cfg, cat, monitor_config_notify_item(kinds[k]), kind, worst, 0,
-		         n > 0 && worst >= 0, ev, now, log, err);
+		add(&l, monitor_config_notify_item(kinds[k]), kind, worst, 0, n > 0 && worst >= 0,
+		    ev);
 	}
 	for (size_t i = 0; i < cfg->nchecks && !rc; i++)
 		if (cfg->checks[i].kind == CHECK_EXTERNAL_NETWORK) {
@@ -139,8 +173,8 @@ enum sg_code monitor_measure_write(struct store *s, const struct monitor_config 
 			      : "no external network incidents (%lld) in the window",
 			    n);
 			if (!rc)
-				rc = put(s, cfg, cat, "III.3.2.5.a", "external_network", worst, 0,
-				         n > 0 && worst >= 0, ev, now, log, err);
+				add(&l, "III.3.2.5.a", "external_network", worst, 0,
+				    n > 0 && worst >= 0, ev);
 			break;
 		}
 	if (!rc && cfg->nchecks) {
@@ -153,8 +187,7 @@ enum sg_code monitor_measure_write(struct store *s, const struct monitor_config 
 		           : "no incidents with a follow-up due (%lld)",
 		         n);
 		if (!rc)
-			rc = put(s, cfg, cat, "III.1.1.8.a", "followup", worst, 0,
-			         n > 0 && worst >= 0, ev, now, log, err);
+			add(&l, "III.1.1.8.a", "followup", worst, 0, n > 0 && worst >= 0, ev);
 	}
 	if (!rc && cfg->nchecks) {
 		rc = availability_for_period(s, cfg, from, now, now, &av, err);
@@ -165,9 +198,13 @@ enum sg_code monitor_measure_write(struct store *s, const struct monitor_config 
 		    cfg->measure_window / 86400, av.up_s, av.down_s, av.unknown_s,
 		    av.maintenance_s);
 		if (!rc)
-			rc = put(s, cfg, cat, "III.2.1.1.a", "availability", av.percent, 1,
-			         av.percent >= 0, ev, now, log, err);
+			add(&l, "III.2.1.1.a", "availability", av.percent, 1, av.percent >= 0, ev);
 	}
+	if (rc || (rc = store_begin(s, err)))
+		goto out;
+	for (size_t i = 0; i < l.n && !rc; i++)
+		rc = put(s, cfg, cat, l.v[i].item, l.v[i].subject, l.v[i].value, l.v[i].percent,
+		         l.v[i].have, l.v[i].evidence, now, log, err);
 	if (!rc)
 		rc = ledger_events_monitor_measurements(s, cfg->service, from, now, log, err);
 	if (rc)

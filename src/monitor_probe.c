@@ -46,16 +46,18 @@ static void probe_complete(struct probe *p)
 	c->busy = 0;
 	m->inflight--;
 	m->probes++;
+	m->probes_failed += !p->res.ok;
 	p->res.check_id = c->id;
 	p->res.gap_s = c->last_at > 0 && p->res.at > c->last_at ? p->res.at - c->last_at : 0;
+	m->nfirst += !c->probed;
+	c->probed = 1;
 	c->last_at = p->res.at;
 	record(m, &p->res);
-	/* The outcome joins the queue the loop applies in one transaction at the
-	 * end of this iteration (monitor.c, on_apply). */
+	/* The outcome joins the queue the loop applies in one transaction
+	 * within APPLY_MS (monitor.c, monitor_on_apply). */
 	ALLOC_GROW(m->pend, m->npend + 1, m->apend);
 	m->pend[m->npend++] = p->res;
-	if (!uv_is_active((uv_handle_t *)&m->apply))
-		uv_check_start(&m->apply, monitor_on_apply);
+	monitor_apply_soon(m);
 	/* Next due: quick retry while failing and not yet confirmed (the state
 	 * machine's rule, counted here so the schedule never waits on the
 	 * store). */
@@ -135,7 +137,7 @@ static void http_done(CURL *e, CURLcode res, void *arg)
 	} else {
 		p->res.ok = 1;
 	}
-	curl_easy_cleanup(e);
+	curluv_easy_done(p->m->cu, e);
 	curl_slist_free_all(p->connect_to);
 	p->connect_to = NULL;
 	if (p->open_handles) {
@@ -154,7 +156,7 @@ static void http_done(CURL *e, CURLcode res, void *arg)
 static void start_http(struct monitor *m, struct probe *p, const struct check_def *d,
                        const char *addr)
 {
-	CURL *e = curl_easy_init();
+	CURL *e = curluv_easy(m->cu);
 	double left = d->timeout_s * 1000 - (p->res.dns_ms > 0 ? p->res.dns_ms : 0);
 
 	dynbuf_init(&p->body, BODY_MAX + CURL_MAX_WRITE_SIZE);
@@ -171,6 +173,10 @@ static void start_http(struct monitor *m, struct probe *p, const struct check_de
 		 * queue or a broken handshake shows. */
 		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+		/* The handle comes from a pool (curluv_easy()): no TLS session
+		 * of an earlier probe is resumed, so every handshake is full
+		 * and the certificate is checked each time. */
+		curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, 0L);
 	}
 	if (d->username) {
 		curl_easy_setopt(e, CURLOPT_USERNAME, d->username);
@@ -193,8 +199,9 @@ static void start_http(struct monitor *m, struct probe *p, const struct check_de
 		p->hdr = curl_slist_append(p->hdr, d->headers[i]);
 	if (p->hdr)
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, p->hdr);
-	if (curluv_add(m->cu, e, http_done, p)) {
-		curl_easy_cleanup(e);
+	if (!e || curluv_add(m->cu, e, http_done, p)) {
+		if (e)
+			curl_easy_cleanup(e);
 		curl_slist_free_all(p->connect_to);
 		p->connect_to = NULL;
 		snprintf(p->res.error, sizeof(p->res.error), "cannot start transfer");
@@ -393,6 +400,8 @@ void monitor_probe_start(struct monitor *m, size_t idx)
 	c->busy = 1;
 	m->inflight++;
 	if (m->opts->stats) {
+		if (!m->steady && m->nfirst >= m->nrt && now >= m->steady_at)
+			monitor_stats_steady(m, now);
 		ALLOC_GROW(m->late, m->nlate, m->alate);
 		m->late[m->nlate++] = now - c->due;
 	}

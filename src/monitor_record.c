@@ -32,6 +32,17 @@ const char *monitor_record_day(struct monitor *m, double at)
 	return m->day;
 }
 
+void monitor_record_keep(struct monitor *m, struct check_rt *c)
+{
+	if (c->jgen == m->jgen)
+		return;
+	ALLOC_GROW(m->jr, m->njr + 1, m->ajr);
+	m->jr[m->njr].idx = (size_t)(c - m->rt);
+	m->jr[m->njr].rt = *c;
+	m->njr++;
+	c->jgen = m->jgen;
+}
+
 void monitor_record_trouble(struct monitor *m, const struct sg_error *err)
 {
 	if (!m->store_down)
@@ -149,6 +160,7 @@ static enum sg_code open_incident(struct monitor *m, struct check_rt *c, double 
 	for (size_t k = 0; k < m->nrt && !rc; k++) {
 		struct check_rt *o = &m->rt[k];
 		if (o->suppressed && !o->sup_incident && o->sup_dep == (size_t)(c - m->rt)) {
+			monitor_record_keep(m, o);
 			o->sup_incident = r.id;
 			rc = store_monitor_incident_check_add(m->s, r.id, o->id, o->def->name,
 			                                      o->def->component, "suppressed", now,
@@ -220,6 +232,7 @@ static enum sg_code leave_incident(struct monitor *m, struct check_rt *c, double
 			return SG_OK; /* another check of it still fails */
 	c->last_incident = id;
 	c->last_resolved_at = at;
+	m->hold_check_at = fmin(m->hold_check_at, at + m->cfg->incident_window_s);
 	return SG_OK;
 }
 
@@ -229,19 +242,27 @@ static enum sg_code leave_incident(struct monitor *m, struct check_rt *c, double
 static enum sg_code release_holds(struct monitor *m, double now, int *any, struct sg_error *err)
 {
 	enum sg_code rc = SG_OK;
+	double next = INFINITY;
 
 	for (size_t k = 0; k < m->nrt && !rc; k++) {
 		struct check_rt *c = &m->rt[k];
-		if (!c->last_incident ||
-		    (!m->finishing && now < c->last_resolved_at + m->cfg->incident_window_s))
+		double until = c->last_resolved_at + m->cfg->incident_window_s;
+		if (!c->last_incident)
 			continue;
+		if (!m->finishing && now < until) {
+			next = fmin(next, until);
+			continue;
+		}
 		if (!m->s->in_tx && (rc = store_begin(m->s, err)))
 			break;
 		rc = resolve_incident(m, c->last_incident, c->last_resolved_at, err);
 		dynbuf_addch(&m->said, '\0');
+		monitor_record_keep(m, c);
 		c->last_incident = 0;
 		*any = 1;
 	}
+	if (!rc)
+		m->hold_check_at = next;
 	return rc;
 }
 
@@ -365,6 +386,7 @@ static enum sg_code failure_confirmed(struct monitor *m, struct check_rt *c,
 		if (holder) {
 			/* Recovered less than incident_window ago: the same
 			 * event goes on; the recovery was not announced yet. */
+			monitor_record_keep(m, holder);
 			holder->last_incident = 0;
 		}
 		dynbuf_printf(&why, "%s; joined incident %lld (component %s)", res->error, id,
@@ -402,6 +424,12 @@ static enum sg_code outcome_apply(struct monitor *m, struct check_rt *c, const s
 	enum rt_state before = c->state;
 	enum sg_code rc = SG_OK;
 	int change = 0;
+
+	/* Up and still up, the common case: nothing changes (RT_UP implies
+	 * fails == 0). */
+	if (res->ok && before == RT_UP)
+		return SG_OK;
+	monitor_record_keep(m, c);
 
 	if (before == RT_NONE && c->resume_id) {
 		/* An earlier run left this check's interval open. If the check
@@ -519,23 +547,23 @@ enum sg_code monitor_record_agreed(struct monitor *m, struct check_rt *c, const 
 enum sg_code monitor_record_pending(struct monitor *m, struct sg_error *err)
 {
 	size_t n = m->npend < 4096 ? m->npend : 4096, done;
-	struct check_rt *saved;
 	int changed = 0, held = 0;
 	double now = timeutil_now();
 	enum sg_code rc = SG_OK;
 
-	for (size_t k = 0; k < m->nrt; k++)
-		held |=
-		    m->rt[k].last_incident &&
-		    (m->finishing || now >= m->rt[k].last_resolved_at + m->cfg->incident_window_s);
+	/* Holds are looked at when the earliest one runs out (release_holds()
+	 * says when), not on every batch: a batch costs what it touches, not
+	 * the number of checks. */
+	held = m->finishing || now >= m->hold_check_at;
 	monitor_cluster_sync(m);
 	if (!n && !held && !monitor_cluster_pass_due(m, now))
 		return SG_OK;
 	/* Joining, suppressing and holds touch other checks than the outcome's:
-	 * the whole runtime is what is put back on failure. */
-	saved = xcalloc(m->nrt ? m->nrt : 1, sizeof(*saved));
-	if (m->nrt)
-		memcpy(saved, m->rt, m->nrt * sizeof(*saved));
+	 * each check a batch changes is saved first (monitor_record_keep()) and put back on
+	 * failure. */
+	if (++m->jgen == 0)
+		m->jgen = 1;
+	m->njr = 0;
 	dynbuf_reset(&m->said);
 	for (done = 0; done < n && !rc; done++) {
 		struct result *r = &m->pend[done];
@@ -553,7 +581,7 @@ enum sg_code monitor_record_pending(struct monitor *m, struct sg_error *err)
 	}
 	if (!rc && monitor_cluster_pass_due(m, now))
 		rc = monitor_cluster_pass(m, now, &changed, err); /* the other locations */
-	if (!rc)
+	if (!rc && (m->finishing || now >= m->hold_check_at))
 		rc = release_holds(m, now, &changed, err);
 	if (m->s->in_tx) {
 		if (rc)
@@ -562,11 +590,13 @@ enum sg_code monitor_record_pending(struct monitor *m, struct sg_error *err)
 			rc = store_commit(m->s, err);
 	}
 	if (rc) {
-		memcpy(m->rt, saved, m->nrt * sizeof(*saved));
-		free(saved);
+		for (size_t k = m->njr; k-- > 0;)
+			m->rt[m->jr[k].idx] = m->jr[k].rt;
+		m->njr = 0;
+		m->hold_check_at = 0;
 		return rc;
 	}
-	free(saved);
+	m->njr = 0;
 	if (n) /* none queued: the agreement pass alone (pend may be NULL) */
 		memmove(m->pend, m->pend + n, (m->npend - n) * sizeof(*m->pend));
 	m->npend -= n;

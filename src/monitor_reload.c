@@ -75,13 +75,48 @@ fail:
 	return rc;
 }
 
+/* A check's id and its index in a runtime, sorted by id: a reload of
+ * 100,000 checks finds each one's old state by a binary search, not a scan. */
+struct id_idx {
+	long long id;
+	size_t idx;
+};
+
+static int cmp_id(const void *a, const void *b)
+{
+	long long x = ((const struct id_idx *)a)->id, y = ((const struct id_idx *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
+static struct id_idx *index_ids(const struct check_rt *rt, size_t n)
+{
+	struct id_idx *ix = xcalloc(n + 1, sizeof(*ix));
+
+	for (size_t i = 0; i < n; i++) {
+		ix[i].id = rt[i].id;
+		ix[i].idx = i;
+	}
+	qsort(ix, n, sizeof(*ix), cmp_id);
+	return ix;
+}
+
+/* The index of check id in rt (indexed by ix), or (size_t)-1. */
+static size_t find_id(const struct id_idx *ix, size_t n, long long id)
+{
+	struct id_idx key = {id, 0};
+	const struct id_idx *hit = n ? bsearch(&key, ix, n, sizeof(*ix), cmp_id) : NULL;
+
+	return hit ? hit->idx : (size_t)-1;
+}
+
 /* Registers cfg's checks and builds the runtime, carrying over the state
  * of checks that keep their name. */
 enum sg_code monitor_reload_install(struct monitor *m, struct monitor_config *cfg,
                                     struct sg_error *err)
 {
 	struct check_rt *rt = xcalloc(cfg->nchecks + 1, sizeof(*rt));
-	double now = timeutil_now(), mono = timeutil_monotonic_ms();
+	struct id_idx *ix = index_ids(m->rt, m->nrt);
+	double now = timeutil_now(), mono;
 	enum sg_code rc;
 
 	if ((rc = store_begin(m->s, err)))
@@ -97,9 +132,11 @@ enum sg_code monitor_reload_install(struct monitor *m, struct monitor_config *cf
 		         monitor_config_type_name(d->type), d->target, d->interval_s, d->item_id,
 		         now, &rt[i].id, err)))
 			goto rollback;
-		for (size_t k = 0; k < m->nrt; k++)
-			if (m->rt[k].id == rt[i].id)
+		{
+			size_t k = find_id(ix, m->nrt, rt[i].id);
+			if (k != (size_t)-1)
 				old = &m->rt[k];
+		}
 		if (old) {
 			rt[i].state = old->state;
 			rt[i].fails = old->fails;
@@ -139,16 +176,17 @@ enum sg_code monitor_reload_install(struct monitor *m, struct monitor_config *cf
 			                                      rt[i].resume_state, &conf, err)))
 				goto rollback;
 		}
-		/* Sharded checks keep a slot fixed on the wall clock, shared by
-		 * every node of the location, so a check that changes hands
-		 * keeps its interval. */
-		rt[i].due =
-		    mono + (m->opts->once ? 0
-		                          : monitor_schedule_first_due(
-		                                d->interval_s,
-		                                cfg->shards_auto
-		                                    ? monitor_cluster_phase(rt[i].id, d->interval_s)
-		                                    : (double)rand() / RAND_MAX));
+	}
+	/* Due times count from now, after the registration (seconds for
+	 * 100,000 checks), so the first round does not start late. Sharded
+	 * checks keep a slot fixed on the wall clock, shared by every node of
+	 * the location, so a check that changes hands keeps its interval. */
+	mono = timeutil_monotonic_ms();
+	for (size_t i = 0; i < cfg->nchecks; i++) {
+		double iv = cfg->checks[i].interval_s;
+		double r = cfg->shards_auto ? monitor_cluster_phase(rt[i].id, iv)
+		                            : (double)rand() / RAND_MAX;
+		rt[i].due = mono + (m->opts->once ? 0 : monitor_schedule_first_due(iv, r));
 	}
 	/* Checks that went away: their state ends now. */
 	for (size_t k = 0; k < m->nrt; k++)
@@ -163,26 +201,30 @@ enum sg_code monitor_reload_install(struct monitor *m, struct monitor_config *cf
 	free(m->heap);
 	m->rt = rt;
 	m->nrt = cfg->nchecks;
-	m->heap = xcalloc(m->nrt + 1, sizeof(size_t));
+	m->heap = xcalloc(m->nrt + 1, sizeof(*m->heap));
+	m->hold_check_at = 0; /* the holds carried over are looked at again */
 	m->nheap = 0;
 	for (size_t i = 0; i < m->nrt; i++)
 		monitor_schedule_push(m, i);
 	/* Outcomes still waiting for the store follow their check to its new
 	 * place; those of checks that went away go. */
+	free(ix);
+	ix = index_ids(m->rt, m->nrt);
 	for (size_t k = 0, j = 0; k < m->npend; k++) {
-		for (size_t i = 0; i < m->nrt; i++)
-			if (m->rt[i].id == m->pend[k].check_id) {
-				m->pend[k].idx = i;
-				m->pend[j++] = m->pend[k];
-				break;
-			}
+		size_t i = find_id(ix, m->nrt, m->pend[k].check_id);
+		if (i != (size_t)-1) {
+			m->pend[k].idx = i;
+			m->pend[j++] = m->pend[k];
+		}
 		if (k + 1 == m->npend)
 			m->npend = j;
 	}
+	free(ix);
 	return SG_OK;
 rollback:
 	store_rollback(m->s);
 fail:
+	free(ix);
 	free(rt);
 	return rc;
 }

@@ -24,45 +24,43 @@ double monitor_schedule_next_due(double due, double now, double interval_s)
 	return next;
 }
 
-static int heap_less(struct monitor *m, size_t a, size_t b)
+static void heap_sift_down(struct sched_entry *h, size_t n, size_t i)
 {
-	return m->rt[m->heap[a]].due < m->rt[m->heap[b]].due;
-}
+	struct sched_entry e = h[i];
 
-static void heap_swap(struct monitor *m, size_t a, size_t b)
-{
-	size_t t = m->heap[a];
-	m->heap[a] = m->heap[b];
-	m->heap[b] = t;
+	for (;;) {
+		size_t l = 2 * i + 1, s = l;
+		if (l >= n)
+			break;
+		if (l + 1 < n && h[l + 1].due < h[l].due)
+			s = l + 1;
+		if (!(h[s].due < e.due))
+			break;
+		h[i] = h[s];
+		i = s;
+	}
+	h[i] = e;
 }
 
 void monitor_schedule_push(struct monitor *m, size_t idx)
 {
+	struct sched_entry e = {m->rt[idx].due, idx};
 	size_t i = m->nheap++;
 
-	m->heap[i] = idx;
-	while (i && heap_less(m, i, (i - 1) / 2)) {
-		heap_swap(m, i, (i - 1) / 2);
+	while (i && e.due < m->heap[(i - 1) / 2].due) {
+		m->heap[i] = m->heap[(i - 1) / 2];
 		i = (i - 1) / 2;
 	}
+	m->heap[i] = e;
 }
 
 static size_t heap_pop(struct monitor *m)
 {
-	size_t top = m->heap[0], i = 0;
+	size_t top = m->heap[0].idx;
 
 	m->heap[0] = m->heap[--m->nheap];
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, s = i;
-		if (l < m->nheap && heap_less(m, l, s))
-			s = l;
-		if (r < m->nheap && heap_less(m, r, s))
-			s = r;
-		if (s == i)
-			break;
-		heap_swap(m, i, s);
-		i = s;
-	}
+	if (m->nheap)
+		heap_sift_down(m->heap, m->nheap, 0);
 	return top;
 }
 
@@ -72,7 +70,7 @@ static void on_sched(uv_timer_t *t)
 	double now = timeutil_monotonic_ms();
 
 	while (m->nheap && m->inflight < MAX_INFLIGHT && !m->stopping && !m->reload_pending &&
-	       m->rt[m->heap[0]].due <= now + 0.5) {
+	       m->heap[0].due <= now + 0.5) {
 		size_t idx = heap_pop(m);
 		struct check_rt *c = &m->rt[idx];
 		if (monitor_cluster_runs(m, c)) {
@@ -100,6 +98,6 @@ void monitor_schedule_arm(struct monitor *m)
 		uv_timer_stop(&m->sched);
 		return;
 	}
-	wait = m->rt[m->heap[0]].due - timeutil_monotonic_ms();
+	wait = m->heap[0].due - timeutil_monotonic_ms();
 	uv_timer_start(&m->sched, on_sched, wait > 0 ? (uint64_t)ceil(wait) : 0, 0);
 }

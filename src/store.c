@@ -107,6 +107,35 @@ enum sg_code store_prepare(struct store *s, const char *sql, struct store_stmt *
 	return SG_OK;
 }
 
+enum sg_code store_prepare_kept(struct store *s, const char *sql, struct store_stmt **st,
+                                struct sg_error *err)
+{
+	enum sg_code rc;
+
+	for (size_t i = 0; i < s->nkept; i++)
+		if (s->kept[i].sql == sql) {
+			*st = s->kept[i].st;
+			return SG_OK;
+		}
+	if ((rc = store_prepare(s, sql, st, err)))
+		return rc;
+	ALLOC_GROW(s->kept, s->nkept + 1, s->akept);
+	s->kept[s->nkept].sql = sql;
+	s->kept[s->nkept++].st = *st;
+	return SG_OK;
+}
+
+enum sg_code store_step_kept(struct store *s, struct store_stmt *st, const char *what,
+                             struct sg_error *err)
+{
+	enum sg_code rc = SG_OK;
+
+	if (store_step(st) == STORE_ERROR)
+		rc = store_fail(s, err, what);
+	store_reset(st);
+	return rc;
+}
+
 void store_bind_int(struct store_stmt *st, int i, long long v)
 {
 	BE(st)->bind_int(st, i, v);
@@ -242,6 +271,22 @@ enum sg_code store_each(struct store *s, struct store_stmt *st,
 	if (step == STORE_ERROR)
 		rc = store_fail(s, err, what);
 	store_finalize(st);
+	return rc;
+}
+
+enum sg_code store_each_kept(struct store *s, struct store_stmt *st,
+                             int (*row)(struct store_stmt *, void *), void *ctx, const char *what,
+                             struct sg_error *err)
+{
+	enum sg_code rc = SG_OK;
+	int step;
+
+	while ((step = store_step(st)) == STORE_ROW)
+		if (row(st, ctx))
+			break;
+	if (step == STORE_ERROR)
+		rc = store_fail(s, err, what);
+	store_reset(st);
 	return rc;
 }
 
@@ -434,6 +479,9 @@ void store_close(struct store *s)
 		return;
 	if (s->in_tx)
 		store_rollback(s);
+	for (size_t i = 0; i < s->nkept; i++)
+		store_finalize(s->kept[i].st);
+	free(s->kept);
 	if (s->conn)
 		s->be->close(s);
 	free(s->errmsg);

@@ -50,6 +50,12 @@ struct store {
 	int readonly;       /* opened with STORE_READONLY */
 	char *errmsg;       /* the engine's last message (store_pg.c keeps its own copy here) */
 	long long stmt_seq; /* names server-side prepared statements (PostgreSQL) */
+	/* store_prepare_kept()'s statements, by their SQL's address */
+	struct store_kept {
+		const char *sql;
+		struct store_stmt *st;
+	} * kept;
+	size_t nkept, akept;
 };
 
 enum store_flags {
@@ -169,6 +175,23 @@ int store_failed_constraint(struct store *s);
 enum sg_code store_each(struct store *s, struct store_stmt *st,
                         int (*row)(struct store_stmt *, void *), void *ctx, const char *what,
                         struct sg_error *err);
+/* A statement prepared once per store and kept until store_close(), for the
+ * statements a hot path runs again and again (the monitor's state changes,
+ * ledger appends): parsing them anew each time cost more than running
+ * them. sql must be a string literal (kept statements are found by its
+ * address). The statement is the store's: the caller binds every parameter,
+ * runs it with store_step_kept() (or steps it and calls store_reset()) and
+ * never finalizes it. */
+enum sg_code store_prepare_kept(struct store *s, const char *sql, struct store_stmt **st,
+                                struct sg_error *err);
+/* Runs a kept statement once (no rows wanted, or only the first: read its
+ * columns before the next use), then resets it. */
+enum sg_code store_step_kept(struct store *s, struct store_stmt *st, const char *what,
+                             struct sg_error *err);
+/* store_each() for a kept statement: reset at the end, not finalized. */
+enum sg_code store_each_kept(struct store *s, struct store_stmt *st,
+                             int (*row)(struct store_stmt *, void *), void *ctx, const char *what,
+                             struct sg_error *err);
 /* Runs st once (no rows wanted, or only the first), then finalizes it. */
 enum sg_code store_step_done(struct store *s, struct store_stmt *st, const char *what,
                              struct sg_error *err);

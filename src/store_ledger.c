@@ -117,13 +117,17 @@ enum sg_code store_ledger_inserter_new(struct store *s, struct store_ledger_inse
 	enum sg_code rc;
 
 	ins->s = s;
-	if ((rc = store_prepare(s, "SELECT COALESCE(MAX(seq) + 1, 0) FROM ledger_entries",
-	                        &ins->next, err)) ||
-	    (rc = store_prepare(s,
-	                        "INSERT INTO ledger_entries(seq, at_ms, type, entry, leaf_hash) "
-	                        "VALUES (?, ?, ?, ?, ?)",
-	                        &ins->insert, err))) {
-		store_ledger_inserter_free(ins);
+	/* Kept by the store: every ledger append (one per monitor state change)
+	 * opens an inserter, and parsing these again each time was most of its
+	 * cost. */
+	if ((rc = store_prepare_kept(s, "SELECT COALESCE(MAX(seq) + 1, 0) FROM ledger_entries",
+	                             &ins->next, err)) ||
+	    (rc = store_prepare_kept(
+	         s,
+	         "INSERT INTO ledger_entries(seq, at_ms, type, entry, leaf_hash) "
+	         "VALUES (?, ?, ?, ?, ?)",
+	         &ins->insert, err))) {
+		free(ins);
 		*out = NULL;
 		return rc;
 	}
@@ -165,11 +169,7 @@ enum sg_code store_ledger_inserter_insert(struct store_ledger_inserter *ins, lon
 
 void store_ledger_inserter_free(struct store_ledger_inserter *ins)
 {
-	if (!ins)
-		return;
-	store_finalize(ins->next);
-	store_finalize(ins->insert);
-	free(ins);
+	free(ins); /* its statements are the store's */
 }
 
 struct store_ledger_cursor {

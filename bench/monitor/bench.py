@@ -1,12 +1,26 @@
 #!/usr/bin/python3
-"""Monitor benchmark: N HTTP targets against a loopback nginx.
+"""Monitor benchmark: N HTTP targets against a loopback nginx, a fresh
+connection per check on both sides.
 
-Measures, for saasguard monitor: sustained checks/s, CPU seconds per 1,000
-checks, memory per target (RSS with N targets minus RSS with 100, divided
-by the difference) and p99 lateness of the schedule at a given rate; then
-runs the same probes through Debian's prometheus-blackbox-exporter, driven
-by a loopback scrape loop hitting /probe, and reports the CPU ratio.
-127.0.0.1 only. usage: bench.py SAASGUARD [--targets 10000] [--seconds 30]
+Measures, for saasguard monitor (each figure in the steady state the monitor's
+--stats reports: after every check's first probe and one interval, so the
+start-up round that records every check's first state is left out; the
+whole-run figures are in the JSON too):
+  max      all N targets due every second: checks/s, CPU ms per check
+  scale    the cost per check at a fixed demand (--rate checks/s) for each
+           target count of --scale (interval = count / rate)
+  at_500   N targets every N/500 s: p99 lateness of the schedule, quiet and
+           while `saasguard report` (PDF) and `saasguard check` run against
+           the same store in a loop
+  memory   RSS with N targets minus RSS with 100, per target
+  blackbox Debian's prometheus-blackbox-exporter over the same targets,
+           driven by a loopback scrape loop hitting /probe; CPU ratio
+Every run records the 1-minute load average before and after it (this
+machine is shared). 127.0.0.1 only.
+
+usage: bench.py SAASGUARD [--targets 10000] [--seconds 30]
+                [--scale 1000,10000,50000,100000] [--rate 1000]
+                [--only max,scale,at_500,memory,blackbox]
 """
 import argparse
 import http.client
@@ -36,6 +50,10 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
+
+
+def load():
+    return round(os.getloadavg()[0], 2)
 
 
 def free_port():
@@ -77,28 +95,91 @@ def urls(ports, n):
 
 
 def profile(d, targets, interval):
+    """A profile with one liveness check per target, and the host collectors
+    `saasguard check` runs during the at_500 measurement."""
     path = f"{d}/bench-{len(targets)}-{interval}.yaml"
     with open(path, "w") as f:
-        f.write("service: {name: bench, pattern: 3}\nmonitor:\n  checks:\n")
+        f.write("service: {name: bench, pattern: 3}\n"
+                "collectors:\n  timeout: 30s\n  time: {max_offset: 100ms}\n"
+                "  patches: {dpkg_status: /var/lib/dpkg/status, lists: /var/lib/apt/lists}\n"
+                "  firewall: {}\n"
+                "monitor:\n  checks:\n")
         for i, u in enumerate(targets):
             f.write(f"    - {{name: t{i}, kind: liveness, type: http, url: \"{u}\", "
-                    f"interval: {interval}s, timeout: 5s}}\n")
+                    f"interval: {interval:g}s, timeout: 5s}}\n")
     return path
 
 
-def run_monitor(sg, prof, db, seconds):
+class Loaders:
+    """`saasguard report` (PDF, the default format) and `saasguard check` in a
+    loop against the monitor's store, from `start` seconds until stopped."""
+
+    def __init__(self, sg, prof, db, d, start):
+        self.sg, self.prof, self.db, self.d, self.start = sg, prof, db, d, start
+        self.stop = threading.Event()
+        self.runs = {"report": 0, "check": 0}  # finished
+        self.started = {"report": 0, "check": 0}
+        self.fails = {"report": 0, "check": 0}
+        self.ts = [threading.Thread(target=self.loop, args=(k,)) for k in self.runs]
+        for t in self.ts:
+            t.start()
+
+    def loop(self, kind):
+        if self.stop.wait(self.start):
+            return
+        env = dict(os.environ, LANG="C.UTF-8")
+        while not self.stop.is_set():
+            if kind == "report":
+                argv = [self.sg, "report", self.prof, "--db", self.db, "--format", "pdf",
+                        "--output", f"{self.d}/report.pdf"]
+            else:
+                argv = [self.sg, "check", self.prof, "--db", self.db]
+            p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.started[kind] += 1
+            while p.poll() is None:
+                if self.stop.wait(0.1):
+                    p.terminate()
+                    p.wait()
+                    return
+            # check exits 1 when it finds something (no nft here): not a failure
+            self.runs[kind] += 1
+            if p.returncode not in (0, 1):
+                self.fails[kind] += 1
+            if kind == "check":
+                self.stop.wait(1.0)
+
+    def finish(self):
+        self.stop.set()
+        for t in self.ts:
+            t.join()
+        return {"started": self.started, "finished": self.runs, "failed": self.fails}
+
+
+def run_monitor(sg, prof, db, seconds, loaded_after=None, d=None):
+    """Runs the monitor for `seconds` and returns its --stats. With
+    loaded_after, report and check run in a loop from then on."""
     env = dict(os.environ, LANG="C.UTF-8")
+    load0 = load()
     p = subprocess.Popen([sg, "monitor", prof, "--db", db, "--stats"], stderr=subprocess.PIPE,
                          stdout=subprocess.DEVNULL, text=True, env=env)
+    errs = []
+    reader = threading.Thread(target=lambda: errs.append(p.stderr.read()))
+    reader.start()
+    loaders = Loaders(sg, prof, db, d, loaded_after) if loaded_after is not None else None
     time.sleep(seconds)
     rss = rss_kib(p.pid)
     p.send_signal(signal.SIGTERM)
-    err = p.communicate(timeout=120)[1]
+    p.wait(timeout=300)
+    reader.join()
+    err = errs[0] if errs else ""
     m = re.search(r"stats: (\{.*\})", err)
     if not m:
         raise RuntimeError(err[-2000:])
     st = json.loads(m.group(1))
     st["rss_kib"] = rss
+    st["load"] = [load0, load()]
+    if loaders:
+        st["during"] = loaders.finish()
     return st
 
 
@@ -112,6 +193,7 @@ def blackbox(targets, seconds, d, threads=16):
                           f"--web.listen-address=127.0.0.1:{port}"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.0)
+    load0 = load()
     stop = time.time() + seconds
     count = [0] * threads
     fails = [0] * threads
@@ -144,7 +226,22 @@ def blackbox(targets, seconds, d, threads=16):
     p.wait()
     n = sum(count)
     return {"probes": n, "failed": sum(fails), "wall_s": wall, "cpu_s": cpu,
-            "probes_per_s": n / wall, "cpu_s_per_1000": cpu * 1000 / max(n, 1), "rss_kib": rss}
+            "probes_per_s": n / wall, "cpu_s_per_1000": cpu * 1000 / max(n, 1), "rss_kib": rss,
+            "load": [load0, load()]}
+
+
+def brief(st):
+    """The figures the docs quote from a run."""
+    # a build from before the steady-state figures reports the whole run only
+    s = st.get("steady", {"probes_per_s": None, "cpu_s_per_1000": None, "lateness_ms": None})
+    out = {"steady_checks_per_s": s["probes_per_s"], "steady_cpu_ms_per_check":
+           s["cpu_s_per_1000"], "steady_lateness_ms": s["lateness_ms"],
+           "steady_hourly_cpu_s": s.get("hourly_cpu_s"),
+           "all_checks_per_s": st["probes_per_s"], "all_cpu_ms_per_check": st["cpu_s_per_1000"],
+           "all_lateness_ms": st["lateness_ms"], "load": st["load"]}
+    if "during" in st:
+        out["during"] = st["during"]
+    return out
 
 
 def main():
@@ -152,29 +249,53 @@ def main():
     ap.add_argument("saasguard")
     ap.add_argument("--targets", type=int, default=10000)
     ap.add_argument("--seconds", type=int, default=30)
+    ap.add_argument("--scale", default="1000,10000,50000,100000")
+    ap.add_argument("--rate", type=int, default=1000)
+    ap.add_argument("--only", default="max,scale,at_500,memory,blackbox")
     a = ap.parse_args()
+    only = set(a.only.split(","))
     d = tempfile.mkdtemp(prefix="sg-bench-")
     os.chmod(d, 0o755)
     ng, ports = start_nginx(d)
-    out = {}
+    out = {"targets": a.targets, "seconds": a.seconds, "cpus": os.cpu_count()}
     try:
-        t = urls(ports, a.targets)
-        # 1. p99 lateness and CPU at 500 checks/s: N targets every N/500 s.
-        iv = a.targets / 500
-        out["at_500_per_s"] = run_monitor(a.saasguard, profile(d, t, int(iv)), f"{d}/a.db",
-                                          a.seconds + iv)
-        # 2. sustained maximum: every target each second (demand N/s).
-        out["max"] = run_monitor(a.saasguard, profile(d, t, 1), f"{d}/b.db", a.seconds)
-        # 3. memory per target: RSS with N targets vs 100, same interval (idle
-        #    except for their probes).
-        small = run_monitor(a.saasguard, profile(d, t[:100], 1200), f"{d}/c.db", 5)
-        big = run_monitor(a.saasguard, profile(d, t, 1200), f"{d}/e.db", 5)
-        out["rss_kib_100"] = small["rss_kib"]
-        out["rss_kib_n"] = big["rss_kib"]
-        out["bytes_per_target"] = (big["rss_kib"] - small["rss_kib"]) * 1024 / (a.targets - 100)
-        # 4. blackbox exporter on the same targets.
-        out["blackbox"] = blackbox(t, a.seconds, d)
-        out["cpu_ratio"] = out["blackbox"]["cpu_s_per_1000"] / out["max"]["cpu_s_per_1000"]
+        t = urls(ports, max([a.targets] + [int(x) for x in a.scale.split(",")]))
+        n = t[:a.targets]
+        if "max" in only:
+            # every target each second (demand N/s); 5 s to get past the
+            # first round
+            out["max"] = run_monitor(a.saasguard, profile(d, n, 1), f"{d}/max.db",
+                                     a.seconds + 5)
+            out["max_brief"] = brief(out["max"])
+        if "scale" in only:
+            out["scale"] = {}
+            for k in [int(x) for x in a.scale.split(",")]:
+                iv = k / a.rate
+                st = run_monitor(a.saasguard, profile(d, t[:k], iv), f"{d}/s{k}.db",
+                                 a.seconds + iv + 5)
+                out["scale"][str(k)] = brief(st)
+                print(k, json.dumps(out["scale"][str(k)]), flush=True)
+        if "at_500" in only:
+            iv = a.targets / 500
+            prof = profile(d, n, iv)
+            q = run_monitor(a.saasguard, prof, f"{d}/q.db", a.seconds + iv + 2)
+            out["at_500_quiet"] = brief(q)
+            ld = run_monitor(a.saasguard, prof, f"{d}/l.db", a.seconds + iv + 2,
+                             loaded_after=iv + 2, d=d)
+            out["at_500_report_and_check"] = brief(ld)
+        if "memory" in only:
+            # RSS with N targets vs 100, same interval (idle except for
+            # their probes)
+            small = run_monitor(a.saasguard, profile(d, n[:100], 1200), f"{d}/c.db", 5)
+            big = run_monitor(a.saasguard, profile(d, n, 1200), f"{d}/e.db", 5)
+            out["rss_kib_100"] = small["rss_kib"]
+            out["rss_kib_n"] = big["rss_kib"]
+            out["bytes_per_target"] = (big["rss_kib"] - small["rss_kib"]) * 1024 / (a.targets - 100)
+        if "blackbox" in only:
+            out["blackbox"] = blackbox(n, a.seconds, d)
+            if "max" in only:
+                mine = out["max"].get("steady", out["max"])["cpu_s_per_1000"]
+                out["cpu_ratio"] = out["blackbox"]["cpu_s_per_1000"] / mine
     finally:
         ng.send_signal(signal.SIGQUIT)
         ng.wait()

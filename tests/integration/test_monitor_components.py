@@ -235,6 +235,18 @@ class Config(unittest.TestCase):
         self.assertIn(f"{prof}:8:", r.err)
         self.assertIn("a -> b -> a", r.err)
 
+    def test_duplicate_name_at_its_second_use(self):
+        # names are checked through a hash set (a profile of 100,000 checks
+        # took minutes with the pairwise check): the error still names the
+        # second use, after other checks with colliding-length names
+        checks = "".join(f"    - {{name: c{i}, kind: liveness, type: tcp, host: 127.0.0.1,"
+                         f" port: 1}}\n" for i in range(40))
+        checks += "    - {name: c17, kind: liveness, type: tcp, host: 127.0.0.1, port: 1}\n"
+        prof, r = self.run_bad(checks)
+        self.assertEqual(r.code, 2, r)
+        self.assertIn(f"{prof}:{7 + 41}:", r.err)
+        self.assertIn("c17", r.err)
+
 
 if __name__ == "__main__":
     unittest.main()
