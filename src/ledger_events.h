@@ -83,6 +83,8 @@ enum sg_code ledger_events_check_results_digest(struct store *s, const char *ser
                                                 long long failures,
                                                 const unsigned char sha256[LEDGER_HASH_LEN],
                                                 double at, struct sg_error *err);
+/* incident_opened records target only as target_sha256 (hex SHA-256 of its
+ * text): the entry is published on the status page as a proof's text. */
 struct ledger_events_incident {
 	long long id;
 	const char *service, *check, *target, *kind, *item, *summary;

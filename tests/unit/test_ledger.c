@@ -644,7 +644,8 @@ static void test_events_bytes(void **state)
 		    "{\"check\":\"web\",\"detected_at\":1764547200.25,\"followup_deadline_s\":0.0,"
 		    "\"incident\":3,\"item\":\"III.1.1.1\",\"kind\":\"outage\",\"muted\":false,"
 		    "\"notify_deadline_s\":3600.0,\"service\":\"svc\",\"started_at\":1764547140.5,"
-		    "\"summary\":\"HTTP 503\",\"target\":\"https://svc.example.jp/\"}");
+		    "\"summary\":\"HTTP 503\",\"target_sha256\":"
+		    "\"bbd75d13467fb45ecd75d9094df360338ff8769f65e4c9ba8aad62e24c3e2c6c\"}");
 		assert_int_equal(
 		    ledger_events_incident_resolved(s, 3, "svc", "web", 1764550800.0, 3659.5, NULL),
 		    SG_OK);
