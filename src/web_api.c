@@ -379,7 +379,8 @@ static void assessment(struct web_req *q, struct web_reply *r, const struct web_
 
 static void maintenance(struct web_req *q, struct web_reply *r, const struct web_service *svc)
 {
-	struct store_web_maintenance *m = NULL;
+	struct maintenance_window *w = NULL;
+	char(*keys)[AVAILABILITY_KEY_LEN] = NULL;
 	size_t n = 0;
 	struct sg_error err;
 	double now = timeutil_now();
@@ -424,27 +425,25 @@ static void maintenance(struct web_req *q, struct web_reply *r, const struct web
 		                     "recipients", (json_int_t)recipients, "recorded_by", q->user));
 		return;
 	}
-	a = json_array();
-	for (size_t i = 0; i < svc->mcfg->nmaint; i++) {
-		const struct maintenance_window *w = &svc->mcfg->maint[i];
-		json_array_append_new(
-		    a,
-		    json_pack("{s:s,s:o,s:o,s:s?,s:o,s:b,s:b}", "source", "profile", "start",
-		              utc_json(w->start), "end", utc_json(w->end), "note", w->note,
-		              "announced_at", utc_json(w->announced), "excluded_from_availability",
-		              w->exclude && w->announced > 0 && w->announced < w->start,
-		              "mute_alerts", w->mute_alerts));
+	/* The windows every figure uses (profile and web, one list). */
+	if (availability_maintenance(q->s, svc->mcfg, -1e300, 1e300, &w, &n, &keys, &err)) {
+		error_json(r, 500, err.msg);
+		return;
 	}
-	if (store_web_maintenance_list(q->s, svc->mcfg->service, 0, &m, &n, &err) == SG_OK)
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(
-			    a,
-			    json_pack("{s:s,s:o,s:o,s:s,s:o,s:s,s:b,s:b}", "source", "web", "start",
-			              utc_json(m[i].start), "end", utc_json(m[i].end), "note",
-			              m[i].note, "announced_at", utc_json(m[i].announced),
-			              "announced_by", m[i].announced_by,
-			              "excluded_from_availability", 0, "mute_alerts", 0));
-	store_web_maintenance_free(m, n);
+	a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_pack(
+		    "{s:s,s:o,s:o,s:s?,s:o,s:b,s:b}", "source",
+		    strncmp(keys[i], "web:", 4) ? "profile" : "web", "start", utc_json(w[i].start),
+		    "end", utc_json(w[i].end), "note", w[i].note, "announced_at",
+		    utc_json(w[i].announced), "excluded_from_availability",
+		    availability_window_excluded(&w[i]), "mute_alerts", w[i].mute_alerts);
+		if (w[i].announced_by)
+			json_object_set_new(o, "announced_by", json_string(w[i].announced_by));
+		json_array_append_new(a, o);
+	}
+	availability_maintenance_free(w, n);
+	free(keys);
 	reply_json(r, 200, json_pack("{s:s,s:o}", "service", svc->slug, "maintenance", a));
 }
 

@@ -205,6 +205,11 @@ class Api(unittest.TestCase):
         web = [m for m in j["maintenance"] if m["source"] == "web"]
         self.assertEqual([m["note"] for m in web], ["ストレージの増設作業"])
         self.assertEqual(web[0]["announced_by"], "token:t-operator")
+        # the same windows and flags availability counts (availability_maintenance())
+        self.assertTrue(web[0]["excluded_from_availability"], web)
+        self.assertTrue(web[0]["mute_alerts"], web)
+        prof = [m for m in j["maintenance"] if m["source"] == "profile"]
+        self.assertEqual(len(prof), 2, prof)
         self.assertTrue(webserve.wait_for(
             lambda: "ストレージの増設作業" in self.srv.get("/status/payroll")[2], 10))
 
