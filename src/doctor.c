@@ -21,6 +21,7 @@
 #include "i18n.h"
 #include "ledger_tsa.h"
 #include "monitor.h"
+#include "store.h"
 #include "timeutil.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -54,11 +55,46 @@ static void say(char *buf, size_t n, const char *fmt, ...)
 
 /* ---- files ---- */
 
+/* A PostgreSQL store has no file to look at: can this user reach it? */
+static void check_pg_store(const struct doctor_opts *o, struct doctor_report *r)
+{
+	struct doctor_finding *f;
+	struct store *s;
+	struct sg_error err;
+
+	memset(&err, 0, sizeof(err));
+	err.lang = o->lang;
+	if (store_open(o->db, STORE_READONLY, &s, &err)) {
+		f = add(r, "store", DOCTOR_FAIL);
+		MSG(f, "%s", err.msg);
+		FIX(f, "%s",
+		    DL(o,
+		       "接続先・ロール・~/.pgpass（0600）を確認してください。スキーマは "
+		       "saasguard monitor か check の初回実行で作られます",
+		       "check the host, the role and ~/.pgpass (0600); the schema is created "
+		       "by the first saasguard monitor or check"));
+		return;
+	}
+	f = add(r, "store", DOCTOR_OK);
+	MSG(f,
+	    DL(o, "PostgreSQL のストアに接続できます（監視スキーマ v%d）",
+	       "the PostgreSQL store answers (monitor schema v%d)"),
+	    store_schema_version(s, "monitor"));
+	store_close(s);
+}
+
 static void check_store(const struct doctor_opts *o, struct doctor_report *r)
 {
 	struct doctor_finding *f;
 	struct stat st, dst;
-	char *copy = xstrdup(o->db), *dir = dirname(copy);
+	char *copy, *dir;
+
+	if (store_kind_of(o->db) == STORE_POSTGRES) {
+		check_pg_store(o, r);
+		return;
+	}
+	copy = xstrdup(o->db);
+	dir = dirname(copy);
 
 	if (stat(o->db, &st)) {
 		f = add(r, "store", DOCTOR_WARN);
@@ -418,7 +454,7 @@ static void check_disk(const struct doctor_opts *o, struct doctor_report *r)
 {
 	struct doctor_finding *f;
 	struct statvfs vfs;
-	char *copy = xstrdup(o->db), *dir = dirname(copy);
+	char *copy = store_files_dir(o->db), *dir = copy;
 	long long want = o->min_free_bytes ? o->min_free_bytes : (1LL << 30);
 
 	while (statvfs(dir, &vfs) && strcmp(dir, "/") && strcmp(dir, "."))

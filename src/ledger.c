@@ -2,7 +2,6 @@
  * ledger - the append-only evidence log: entries, configuration and sealing;
  * see ledger.h.
  */
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include "dynbuf.h"
 #include "ledger.h"
 #include "merkle.h"
+#include "store.h"
 #include "store_ledger.h"
 #include "timeutil.h"
 #include "xalloc.h"
@@ -177,13 +177,13 @@ enum sg_code ledger_each(struct store *s, const char *type, long long from_ms, l
 static char *ledger_default_key_path(const char *db_path)
 {
 	const char *env = getenv("SAASGUARD_LEDGER_KEY");
-	char *db, *out;
+	char *dir, *out;
 
 	if (env && *env)
 		return xstrdup(env);
-	db = db_path ? xstrdup(db_path) : store_default_path();
-	out = xstrfmt("%s/ledger.key", dirname(db));
-	free(db);
+	dir = store_files_dir(db_path);
+	out = xstrfmt("%s/ledger.key", dir);
+	free(dir);
 	return out;
 }
 

@@ -293,7 +293,7 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	dynbuf_init(&m->said, 4096);
 	/* The loop never waits long for a lock: a write that finds the store
 	 * busy fails, stays in memory and is retried on the next flush. */
-	sqlite3_busy_timeout(s->db, 200);
+	store_set_wait(s, 200);
 	m->day_start = m->day_end = 0;
 	srand((unsigned)(getpid() ^ (unsigned)now));
 	uv_loop_init(&m->loop);

@@ -1,6 +1,7 @@
 /*
  * monitor_writer - the monitor's writer thread; see monitor_writer.h.
  */
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,7 +30,7 @@ struct monitor_writer {
 	int stop;
 	/* the thread's own */
 	struct store *s;
-	struct store_monitor_writer stm;
+	double parts_until; /* results up to here have their partition */
 	struct monitor_record *batch;
 	size_t nbatch, abatch;
 	long long run_id;
@@ -77,6 +78,57 @@ static enum sg_code write_digest(struct monitor_writer *w, double now, struct sg
 	return rc;
 }
 
+/* The batch's results, and their lines in the digest. */
+static enum sg_code write_results(struct monitor_writer *w, struct sg_error *err)
+{
+	struct store_monitor_result *sr;
+	long long *ids;
+	double lo = INFINITY, hi = -INFINITY;
+	enum sg_code rc = SG_OK;
+
+	if (!w->nbatch)
+		return SG_OK;
+	sr = xcalloc(w->nbatch, sizeof(*sr));
+	ids = xcalloc(w->nbatch, sizeof(*ids));
+	for (size_t i = 0; i < w->nbatch; i++) {
+		const struct monitor_record *r = &w->batch[i];
+		sr[i] = (struct store_monitor_result){r->check_id,
+		                                      r->at,
+		                                      r->latency_ms,
+		                                      r->dns_ms,
+		                                      r->connect_ms,
+		                                      r->tls_ms,
+		                                      r->ttfb_ms,
+		                                      r->gap_s,
+		                                      r->ok,
+		                                      r->status,
+		                                      r->ok ? NULL : r->error,
+		                                      r->day};
+		lo = r->at < lo ? r->at : lo;
+		hi = r->at > hi ? r->at : hi;
+	}
+	if (hi >= w->parts_until)
+		rc = store_monitor_partitions(w->s, lo, hi, &w->parts_until, err);
+	if (!rc)
+		rc = store_monitor_write_results(w->s, sr, w->nbatch, ids, err);
+	for (size_t i = 0; i < w->nbatch && !rc; i++) {
+		const struct monitor_record *r = &w->batch[i];
+		char line[320];
+		int n = snprintf(line, sizeof(line), "%lld|%lld|%.3f|%d|%.3f|%d|%s\n", ids[i],
+		                 r->check_id, r->at, r->ok, r->latency_ms, r->status,
+		                 r->ok ? "" : r->error);
+		EVP_DigestUpdate(w->digest, line, (size_t)(n < (int)sizeof(line) ? n : 319));
+		if (!w->digest_count)
+			w->digest_first = ids[i];
+		w->digest_last = ids[i];
+		w->digest_count++;
+		w->digest_fail += !r->ok;
+	}
+	free(sr);
+	free(ids);
+	return rc;
+}
+
 /* One transaction: the batch, the heartbeat and the digest when due (all
  * of it at the end). On failure everything is as before the call. */
 static enum sg_code write_batch(struct monitor_writer *w, int final, struct sg_error *err)
@@ -91,33 +143,7 @@ static enum sg_code write_batch(struct monitor_writer *w, int final, struct sg_e
 	if ((rc = store_begin(w->s, err)))
 		return rc;
 	EVP_MD_CTX_copy_ex(w->digest_save, w->digest);
-	for (size_t i = 0; i < w->nbatch && !rc; i++) {
-		const struct monitor_record *r = &w->batch[i];
-		struct store_monitor_result sr = {r->check_id,
-		                                  r->at,
-		                                  r->latency_ms,
-		                                  r->dns_ms,
-		                                  r->connect_ms,
-		                                  r->tls_ms,
-		                                  r->ttfb_ms,
-		                                  r->gap_s,
-		                                  r->ok,
-		                                  r->status,
-		                                  r->ok ? NULL : r->error,
-		                                  r->day};
-		long long id = 0;
-		char line[320];
-		int n;
-		rc = store_monitor_write_result(w->s, &w->stm, &sr, &id, err);
-		n = snprintf(line, sizeof(line), "%lld|%lld|%.3f|%d|%.3f|%d|%s\n", id, r->check_id,
-		             r->at, r->ok, r->latency_ms, r->status, r->ok ? "" : r->error);
-		EVP_DigestUpdate(w->digest, line, (size_t)(n < (int)sizeof(line) ? n : 319));
-		if (!w->digest_count)
-			w->digest_first = id;
-		w->digest_last = id;
-		w->digest_count++;
-		w->digest_fail += !r->ok;
-	}
+	rc = write_results(w, err);
 	if (!rc && (final || now - w->last_beat >= 5)) {
 		rc = store_monitor_run_beat(w->s, w->run_id, now, err);
 		w->last_beat = now;
@@ -129,6 +155,7 @@ static enum sg_code write_batch(struct monitor_writer *w, int final, struct sg_e
 	else
 		store_rollback(w->s);
 	if (rc) {
+		w->parts_until = 0; /* partitions made in the rolled-back transaction are gone */
 		EVP_MD_CTX_copy_ex(w->digest, w->digest_save);
 		w->digest_count = cnt;
 		w->digest_fail = fail;
@@ -175,7 +202,7 @@ static void expire(struct monitor_writer *w)
 			return;
 		}
 		total += n;
-	} while (n == 10000);
+	} while (n >= 10000);
 	if (total)
 		wlog(w, "store: %lld results past their retention removed (rollups kept)", total);
 }
@@ -235,14 +262,13 @@ enum sg_code monitor_writer_start(const char *db_path, struct store *own, long l
 	*out = NULL;
 	w->err.lang = err ? err->lang : 0;
 	w->s = own;
-	if ((!own && (rc = store_open(db_path, 0, &w->s, err))) ||
-	    (rc = store_monitor_writer_open(w->s, &w->stm, err))) {
+	if (!own && (rc = store_open(db_path, 0, &w->s, err))) {
 		store_close(w->s);
 		free(w);
 		return rc;
 	}
 	/* A lock held elsewhere costs this thread a wait, never the loop. */
-	sqlite3_busy_timeout(w->s->db, 2000);
+	store_set_wait(w->s, 2000);
 	w->run_id = run_id;
 	w->service = xstrdup(service);
 	w->digest_s = digest_s;
@@ -257,7 +283,6 @@ enum sg_code monitor_writer_start(const char *db_path, struct store *own, long l
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	if (pthread_create(&w->thread, NULL, writer_main, w)) {
-		store_monitor_writer_close(&w->stm);
 		store_close(w->s);
 		EVP_MD_CTX_free(w->digest);
 		EVP_MD_CTX_free(w->digest_save);
@@ -309,7 +334,6 @@ enum sg_code monitor_writer_stop(struct monitor_writer *w, double patience, long
 	*lost = w->dropped + (rc ? (long long)w->nbatch : 0);
 	if (rc && err)
 		*err = e;
-	store_monitor_writer_close(&w->stm);
 	store_close(w->s);
 	EVP_MD_CTX_free(w->digest);
 	EVP_MD_CTX_free(w->digest_save);

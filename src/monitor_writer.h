@@ -3,7 +3,8 @@
  * rollups, the run's heartbeat and the ledger digest of results go to the
  * store from a thread of their own, on a store connection of their own, in
  * one transaction per batch (at most one a second, or sooner when many are
- * waiting), with statements prepared once. The event loop only appends to
+ * waiting), with multi-row statements (store_monitor_write_results). The
+ * event loop only appends to
  * a queue, so a busy or full store never delays a probe.
  *
  * A batch that cannot be written (a full disk, a lock held elsewhere) stays

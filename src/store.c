@@ -1,20 +1,22 @@
 /*
- * store - SQLite open, migrations and transactions; see store.h.
+ * store - the backend-neutral core: choosing the engine, migrations,
+ * transactions and the statement helpers; see store.h. Each call goes
+ * through the engine's struct store_backend (store_backend.h).
  */
-#include <errno.h>
-#include <fcntl.h>
+#include <ctype.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "fileio.h"
 #include "store.h"
+#include "store_backend.h"
 #include "store_schemas.h"
 #include "xalloc.h"
 #include "banned.h"
+
+#define BE(st) (((struct store_stmt_head *)(st))->s->be)
 
 char *store_default_path(void)
 {
@@ -32,95 +34,220 @@ char *store_default_path(void)
 	return xstrfmt("%s/.local/state/saasguard/saasguard.db", home ? home : ".");
 }
 
+char *store_files_dir(const char *where)
+{
+	char *w = where ? xstrdup(where) : store_default_path();
+	char *out;
+
+	if (store_kind_of(w) == STORE_POSTGRES) {
+		const char *dir = getenv("SAASGUARD_STATE_DIR"), *xdg = getenv("XDG_STATE_HOME");
+		const char *home = getenv("HOME");
+		if (dir && *dir)
+			out = xstrdup(dir);
+		else if (geteuid() == 0)
+			out = xstrdup("/var/lib/saasguard");
+		else if (xdg && *xdg)
+			out = xstrfmt("%s/saasguard", xdg);
+		else
+			out = xstrfmt("%s/.local/state/saasguard", home ? home : ".");
+	} else {
+		out = xstrdup(dirname(w + (strncmp(w, "sqlite:", 7) ? 0 : 7)));
+	}
+	free(w);
+	return out;
+}
+
+enum store_kind store_kind_of(const char *where)
+{
+	const char *p = where;
+
+	if (!strncmp(where, "sqlite:", 7))
+		return STORE_SQLITE;
+	if (!strncmp(where, "postgresql://", 13) || !strncmp(where, "postgres://", 11))
+		return STORE_POSTGRES;
+	/* libpq's keyword=value form: a keyword, optional blanks, then '=' */
+	while (*p == ' ')
+		p++;
+	if (!islower((unsigned char)*p))
+		return STORE_SQLITE;
+	while (islower((unsigned char)*p) || *p == '_')
+		p++;
+	while (*p == ' ')
+		p++;
+	return *p == '=' ? STORE_POSTGRES : STORE_SQLITE;
+}
+
+enum store_kind store_kind(const struct store *s)
+{
+	return s->be->kind;
+}
+
 enum sg_code store_fail(struct store *s, struct sg_error *err, const char *what)
 {
 	return sg_error_set(
 	    err, SG_ERR_DB,
 	    ETR(err, "%s: データベースの処理（%s）に失敗しました: %s", "%s: %s: %s"), s->path, what,
-	    sqlite3_errmsg(s->db));
+	    s->be->errmsg(s));
 }
 
 enum sg_code store_exec(struct store *s, const char *sql, struct sg_error *err)
 {
-	char *msg = NULL;
-
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		sg_error_set(err, SG_ERR_DB,
-		             ETR(err, "%s: データベースの処理に失敗しました: %s", "%s: %s"),
-		             s->path, msg ? msg : ETR(err, "原因不明", "failed"));
-		sqlite3_free(msg);
-		return SG_ERR_DB;
-	}
+	if (s->be->exec(s, sql))
+		return sg_error_set(err, SG_ERR_DB,
+		                    ETR(err, "%s: データベースの処理に失敗しました: %s", "%s: %s"),
+		                    s->path, s->be->errmsg(s));
 	return SG_OK;
 }
 
-enum sg_code store_prepare(struct store *s, const char *sql, sqlite3_stmt **st,
+enum sg_code store_prepare(struct store *s, const char *sql, struct store_stmt **st,
                            struct sg_error *err)
 {
-	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
-		*st = NULL;
+	if (!(*st = s->be->prepare(s, sql)))
 		return store_fail(s, err, "prepare");
-	}
 	return SG_OK;
 }
 
-void store_bind_text(sqlite3_stmt *st, int i, const char *v)
+void store_bind_int(struct store_stmt *st, int i, long long v)
 {
-	if (v)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
+	BE(st)->bind_int(st, i, v);
 }
 
-void store_bind_real(sqlite3_stmt *st, int i, double v)
+void store_bind_real(struct store_stmt *st, int i, double v)
 {
 	if (isnan(v))
-		sqlite3_bind_null(st, i);
+		BE(st)->bind_null(st, i);
 	else
-		sqlite3_bind_double(st, i, v);
+		BE(st)->bind_real(st, i, v);
 }
 
-const char *store_col_text(sqlite3_stmt *st, int i)
+void store_bind_text(struct store_stmt *st, int i, const char *v)
 {
-	return (const char *)sqlite3_column_text(st, i);
+	if (v)
+		BE(st)->bind_text(st, i, v, strlen(v));
+	else
+		BE(st)->bind_null(st, i);
 }
 
-char *store_col_dup(sqlite3_stmt *st, int i)
+void store_bind_text_len(struct store_stmt *st, int i, const char *v, size_t n)
+{
+	BE(st)->bind_text(st, i, v, n);
+}
+
+void store_bind_blob(struct store_stmt *st, int i, const void *v, size_t n)
+{
+	if (v)
+		BE(st)->bind_blob(st, i, v, n);
+	else
+		BE(st)->bind_null(st, i);
+}
+
+void store_bind_null(struct store_stmt *st, int i)
+{
+	BE(st)->bind_null(st, i);
+}
+
+int store_step(struct store_stmt *st)
+{
+	return BE(st)->step(st);
+}
+
+void store_reset(struct store_stmt *st)
+{
+	BE(st)->reset(st);
+}
+
+void store_finalize(struct store_stmt *st)
+{
+	if (st)
+		BE(st)->finalize(st);
+}
+
+int store_col_count(struct store_stmt *st)
+{
+	return BE(st)->col_count(st);
+}
+
+const char *store_col_name(struct store_stmt *st, int i)
+{
+	return BE(st)->col_name(st, i);
+}
+
+int store_col_is_null(struct store_stmt *st, int i)
+{
+	return BE(st)->col_is_null(st, i);
+}
+
+long long store_col_int(struct store_stmt *st, int i)
+{
+	return BE(st)->col_int(st, i);
+}
+
+double store_col_real(struct store_stmt *st, int i)
+{
+	return BE(st)->col_real(st, i);
+}
+
+const char *store_col_text(struct store_stmt *st, int i)
+{
+	return BE(st)->col_text(st, i);
+}
+
+char *store_col_dup(struct store_stmt *st, int i)
 {
 	const char *t = store_col_text(st, i);
 
 	return xstrdup(t ? t : "");
 }
 
-double store_col_real(sqlite3_stmt *st, int i)
+const void *store_col_blob(struct store_stmt *st, int i, size_t *n)
 {
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+	return BE(st)->col_blob(st, i, n);
 }
 
-enum sg_code store_each(struct store *s, sqlite3_stmt *st, int (*row)(sqlite3_stmt *, void *),
-                        void *ctx, const char *what, struct sg_error *err)
+long long store_changes(struct store *s)
+{
+	return s->be->changes(s);
+}
+
+long long store_last_id(struct store *s)
+{
+	return s->be->last_id(s);
+}
+
+void store_set_wait(struct store *s, int ms)
+{
+	s->be->set_wait(s, ms);
+}
+
+int store_failed_constraint(struct store *s)
+{
+	return s->be->failed_constraint(s);
+}
+
+enum sg_code store_each(struct store *s, struct store_stmt *st,
+                        int (*row)(struct store_stmt *, void *), void *ctx, const char *what,
+                        struct sg_error *err)
 {
 	enum sg_code rc = SG_OK;
 	int step;
 
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+	while ((step = store_step(st)) == STORE_ROW)
 		if (row(st, ctx))
 			break;
-	if (step != SQLITE_ROW && step != SQLITE_DONE)
+	if (step == STORE_ERROR)
 		rc = store_fail(s, err, what);
-	sqlite3_finalize(st);
+	store_finalize(st);
 	return rc;
 }
 
-enum sg_code store_step_done(struct store *s, sqlite3_stmt *st, const char *what,
+enum sg_code store_step_done(struct store *s, struct store_stmt *st, const char *what,
                              struct sg_error *err)
 {
 	enum sg_code rc = SG_OK;
-	int r = sqlite3_step(st);
 
-	if (r != SQLITE_DONE && r != SQLITE_ROW)
+	if (store_step(st) == STORE_ERROR)
 		rc = store_fail(s, err, what);
-	sqlite3_finalize(st);
+	store_finalize(st);
 	return rc;
 }
 
@@ -128,7 +255,7 @@ enum sg_code store_begin(struct store *s, struct sg_error *err)
 {
 	if (s->in_tx++)
 		return SG_OK;
-	if (store_exec(s, "BEGIN IMMEDIATE", err)) {
+	if (store_exec(s, s->be->begin_sql, err)) {
 		s->in_tx = 0;
 		return SG_ERR_DB;
 	}
@@ -165,23 +292,44 @@ void store_rollback(struct store *s)
 
 int store_schema_version(struct store *s, const char *module)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	int v = 0;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT version FROM schema_versions WHERE module = ?", -1,
-	                       &st, NULL) != SQLITE_OK)
+	if (!(st = s->be->prepare(s, "SELECT version FROM schema_versions WHERE module = ?")))
 		return 0;
-	sqlite3_bind_text(st, 1, module, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	store_bind_text(st, 1, module);
+	if (store_step(st) == STORE_ROW)
+		v = (int)store_col_int(st, 0);
+	store_finalize(st);
 	return v;
+}
+
+/* One migration, in the caller's transaction. */
+static enum sg_code migrate_one(struct store *s, const struct store_schema *sc,
+                                const struct store_migration *m, struct sg_error *err)
+{
+	const char *text = s->be->kind == STORE_POSTGRES && m->pg_sql ? m->pg_sql : m->sql;
+	char *sql = s->be->ddl(text);
+	struct store_stmt *st;
+	enum sg_code rc = *sql ? store_exec(s, sql, err) : SG_OK;
+
+	free(sql);
+	if (rc)
+		return rc;
+	if ((rc = store_prepare(s,
+	                        "INSERT INTO schema_versions(module, version, applied_at) "
+	                        "VALUES (?, ?, unixepoch()) ON CONFLICT(module) DO UPDATE SET "
+	                        "version = excluded.version, applied_at = excluded.applied_at",
+	                        &st, err)))
+		return rc;
+	store_bind_text(st, 1, sc->module);
+	store_bind_int(st, 2, m->version);
+	return store_step_done(s, st, "record migration", err);
 }
 
 static enum sg_code migrate(struct store *s, const struct store_schema *sc, struct sg_error *err)
 {
 	int have = store_schema_version(s, sc->module);
-	sqlite3_stmt *st;
 
 	for (int i = 0; i < sc->count; i++) {
 		const struct store_migration *m = &sc->migrations[i];
@@ -189,26 +337,18 @@ static enum sg_code migrate(struct store *s, const struct store_schema *sc, stru
 			continue;
 		if (store_begin(s, err))
 			return SG_ERR_DB;
-		if (store_exec(s, m->sql, err) ||
-		    store_prepare(s,
-		                  "INSERT INTO schema_versions(module, version, applied_at) "
-		                  "VALUES (?, ?, unixepoch()) ON CONFLICT(module) DO UPDATE SET "
-		                  "version = excluded.version, applied_at = excluded.applied_at",
-		                  &st, err)) {
+		/* another process may have migrated while this one waited */
+		if (store_schema_version(s, sc->module) >= m->version) {
+			store_rollback(s);
+			continue;
+		}
+		if (migrate_one(s, sc, m, err)) {
 			store_rollback(s);
 			sg_error_prefix(err,
 			                ETR(err, "スキーマ移行 %s v%d: ", "migration %s v%d: "),
 			                sc->module, m->version);
 			return SG_ERR_DB;
 		}
-		sqlite3_bind_text(st, 1, sc->module, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, m->version);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			sqlite3_finalize(st);
-			store_rollback(s);
-			return store_fail(s, err, "record migration");
-		}
-		sqlite3_finalize(st);
 		if (store_commit(s, err))
 			return SG_ERR_DB;
 	}
@@ -225,75 +365,55 @@ static enum sg_code migrate(struct store *s, const struct store_schema *sc, stru
 	return SG_OK;
 }
 
-/* Creates the file 0600 before SQLite does, so it is never world-readable. */
-static enum sg_code create_private(const char *path, struct sg_error *err)
+static enum sg_code migrate_all(struct store *s, struct sg_error *err)
 {
-	char *copy = xstrdup(path);
-	char *dir = dirname(copy);
-	int fd;
-	enum sg_code rc = SG_OK;
+	enum sg_code rc;
 
-	if (strcmp(dir, ".") && strcmp(dir, "/"))
-		rc = fileio_mkdirs(dir, 0700, err);
-	free(copy);
-	if (rc)
+	/* In a writer's transaction: on PostgreSQL several processes may start
+	 * at once, and only one may create the table. */
+	if ((rc = store_begin(s, err)))
 		return rc;
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return sg_error_set(err, SG_ERR_IO,
-		                    ETR(err, "%s: 作成できません: %s", "%s: cannot create: %s"),
-		                    path, strerror(errno));
-	close(fd);
+	if ((rc = store_exec(s,
+	                     "CREATE TABLE IF NOT EXISTS schema_versions("
+	                     " module TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+	                     " applied_at INTEGER NOT NULL)",
+	                     err)) ||
+	    (rc = store_commit(s, err))) {
+		store_rollback(s);
+		return rc;
+	}
+	for (size_t i = 0; store_schemas[i]; i++)
+		if ((rc = migrate(s, store_schemas[i], err)))
+			return rc;
 	return SG_OK;
 }
 
-enum sg_code store_open(const char *path, int flags, struct store **out, struct sg_error *err)
+enum sg_code store_open(const char *where, int flags, struct store **out, struct sg_error *err)
 {
 	struct store *s;
-	struct stat st;
-	int oflags = (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY
-	                                      : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	enum sg_code rc;
 
 	*out = NULL;
-	if (stat(path, &st) != 0) {
-		if (flags & STORE_READONLY)
-			return sg_error_set(
-			    err, SG_ERR_NOT_FOUND,
-			    ETR(err, "%s: データベースがありません", "%s: no such database"), path);
-		if ((rc = create_private(path, err)))
-			return rc;
-	}
 	s = xcalloc(1, sizeof(*s));
-	s->path = xstrdup(path);
-	if (sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
-	                    NULL) != SQLITE_OK) {
-		rc = store_fail(s, err, "open");
+	if (store_kind_of(where) == STORE_POSTGRES) {
+		s->be = &store_pg_backend;
+	} else {
+		s->be = &store_sqlite_backend;
+		if (!strncmp(where, "sqlite:", 7))
+			where += 7;
+	}
+	s->path = xstrdup(where);
+	s->readonly = flags & STORE_READONLY;
+	if ((rc = s->be->open(s, where, flags, err))) {
 		store_close(s);
 		return rc;
 	}
-	sqlite3_busy_timeout(s->db, 10000);
-	sqlite3_extended_result_codes(s->db, 1);
-	if (!(flags & STORE_READONLY)) {
-		if ((rc = store_exec(s,
-		                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-		                     "PRAGMA foreign_keys=ON; "
-		                     "CREATE TABLE IF NOT EXISTS schema_versions("
-		                     " module TEXT PRIMARY KEY, version INTEGER NOT NULL,"
-		                     " applied_at INTEGER NOT NULL)",
-		                     err)))
-			goto fail;
-		for (size_t i = 0; store_schemas[i]; i++)
-			if ((rc = migrate(s, store_schemas[i], err)))
-				goto fail;
-	} else if ((rc = store_exec(s, "PRAGMA foreign_keys=ON", err))) {
-		goto fail;
+	if (!s->readonly && (rc = migrate_all(s, err))) {
+		store_close(s);
+		return rc;
 	}
 	*out = s;
 	return SG_OK;
-fail:
-	store_close(s);
-	return rc;
 }
 
 void store_close(struct store *s)
@@ -302,7 +422,9 @@ void store_close(struct store *s)
 		return;
 	if (s->in_tx)
 		store_rollback(s);
-	sqlite3_close_v2(s->db);
+	if (s->conn)
+		s->be->close(s);
+	free(s->errmsg);
 	free(s->path);
 	free(s);
 }

@@ -44,11 +44,11 @@ struct store_stmt;    /* a prepared statement, opaque */
 
 struct store {
 	const struct store_backend *be;
-	void *conn;      /* the engine's connection (sqlite3 *, PGconn *) */
-	char *path;      /* what messages name: the file, or the connection without a password */
-	int in_tx;       /* nesting depth of store_begin() */
-	int readonly;    /* opened with STORE_READONLY */
-	char *errmsg;    /* the engine's last message (store_pg.c keeps its own copy here) */
+	void *conn;         /* the engine's connection (sqlite3 *, PGconn *) */
+	char *path;         /* what messages name: the file, or the connection without a password */
+	int in_tx;          /* nesting depth of store_begin() */
+	int readonly;       /* opened with STORE_READONLY */
+	char *errmsg;       /* the engine's last message (store_pg.c keeps its own copy here) */
 	long long stmt_seq; /* names server-side prepared statements (PostgreSQL) */
 };
 
@@ -68,6 +68,13 @@ enum store_step {
  * root and $XDG_STATE_HOME (~/.local/state)/saasguard/saasguard.db otherwise.
  * Returns a string the caller frees. */
 char *store_default_path(void);
+
+/* The directory for the files that belong with a store (the ledger key,
+ * uploaded evidence): the SQLite file's directory, or for PostgreSQL the
+ * local state directory ($SAASGUARD_STATE_DIR, else /var/lib/saasguard for
+ * root and $XDG_STATE_HOME/saasguard otherwise). NULL: the default store.
+ * Returns a string the caller frees. */
+char *store_files_dir(const char *where);
 
 /* Which backend `where` names: a postgresql:// or postgres:// URI, or a
  * libpq keyword=value string ("host=/run/pg dbname=sg"), is PostgreSQL;
@@ -107,6 +114,8 @@ void store_bind_int(struct store_stmt *st, int i, long long v);
 void store_bind_real(struct store_stmt *st, int i, double v);
 /* Binds text (copied), or SQL NULL for a NULL pointer. */
 void store_bind_text(struct store_stmt *st, int i, const char *v);
+/* Binds n bytes of text (copied; no NUL needed). */
+void store_bind_text_len(struct store_stmt *st, int i, const char *v, size_t n);
 /* Binds bytes (copied); SQL NULL for a NULL pointer. */
 void store_bind_blob(struct store_stmt *st, int i, const void *v, size_t n);
 void store_bind_null(struct store_stmt *st, int i);
@@ -136,6 +145,9 @@ const void *store_col_blob(struct store_stmt *st, int i, size_t *n);
 long long store_changes(struct store *s);
 /* The id the last INSERT gave its row (an INTEGER PRIMARY KEY). */
 long long store_last_id(struct store *s);
+/* How long a statement waits for another writer before it fails (the
+ * default: 10 s). */
+void store_set_wait(struct store *s, int ms);
 /* Whether the last failure was a constraint (UNIQUE, CHECK, a trigger). */
 int store_failed_constraint(struct store *s);
 

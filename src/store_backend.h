@@ -17,7 +17,10 @@
 
 #include <stddef.h>
 
-#include "store.h"
+#include "error.h"
+
+struct store;
+struct store_stmt;
 
 struct store_stmt_head {
 	struct store *s;
@@ -25,7 +28,7 @@ struct store_stmt_head {
 
 struct store_backend {
 	const char *name; /* "sqlite", "postgresql" */
-	enum store_kind kind;
+	int kind;         /* enum store_kind of store.h */
 	/* Connects s->conn to `where` (the part after any "sqlite:" prefix). */
 	enum sg_code (*open)(struct store *s, const char *where, int flags, struct sg_error *err);
 	void (*close)(struct store *s);
@@ -40,7 +43,7 @@ struct store_backend {
 	struct store_stmt *(*prepare)(struct store *s, const char *sql);
 	void (*bind_int)(struct store_stmt *st, int i, long long v);
 	void (*bind_real)(struct store_stmt *st, int i, double v);
-	void (*bind_text)(struct store_stmt *st, int i, const char *v);
+	void (*bind_text)(struct store_stmt *st, int i, const char *v, size_t n);
 	void (*bind_blob)(struct store_stmt *st, int i, const void *v, size_t n);
 	void (*bind_null)(struct store_stmt *st, int i);
 	int (*step)(struct store_stmt *st);
@@ -57,6 +60,8 @@ struct store_backend {
 	long long (*last_id)(struct store *s);
 	int (*failed_constraint)(struct store *s);
 	const char *(*errmsg)(struct store *s);
+	/* How long a statement waits for another writer's lock before failing. */
+	void (*set_wait)(struct store *s, int ms);
 };
 
 extern const struct store_backend store_sqlite_backend;

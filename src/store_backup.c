@@ -11,9 +11,37 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "store_backup.h"
 #include "xalloc.h"
 #include "banned.h"
+
+/* The SQLite handle under s: the online backup is SQLite's own API. */
+static sqlite3 *lite(struct store *s)
+{
+	return s->conn;
+}
+
+/* PostgreSQL has its own tools for this, and they are what its operators
+ * already run. */
+static enum sg_code need_sqlite(struct store *s, struct sg_error *err)
+{
+	if (store_kind(s) == STORE_SQLITE)
+		return SG_OK;
+	sg_error_set(err, SG_ERR_USAGE,
+	             ETR(err, "%s: PostgreSQL のストアは store backup/restore の対象外です",
+	                 "%s: store backup and restore work on SQLite stores only"),
+	             s->path);
+	sg_error_hint(
+	    err, "%s",
+	    ETR(err,
+	        "PostgreSQL は pg_dump / pg_basebackup でバックアップしてください。SQLite "
+	        "からの移行は saasguard store migrate です",
+	        "back PostgreSQL up with pg_dump or pg_basebackup; to move a SQLite store "
+	        "to PostgreSQL, use saasguard store migrate"));
+	return SG_ERR_USAGE;
+}
 
 static void nap(void)
 {
@@ -111,6 +139,8 @@ enum sg_code store_backup_write(struct store *s, const char *path, int overwrite
 	enum sg_code rc;
 	int fd;
 
+	if ((rc = need_sqlite(s, err)))
+		return rc;
 	if (!overwrite && access(path, F_OK) == 0) {
 		sg_error_set(err, SG_ERR_EXISTS, ETR(err, "%s は既にあります", "%s already exists"),
 		             path);
@@ -135,7 +165,7 @@ enum sg_code store_backup_write(struct store *s, const char *path, int overwrite
 		rc = sg_error_set(err, SG_ERR_DB, "%s: %s", tmp, sqlite3_errmsg(dst));
 		goto fail;
 	}
-	if ((rc = copy_pages(dst, s->db, &local.pages, err)))
+	if ((rc = copy_pages(dst, lite(s), &local.pages, err)))
 		goto fail;
 	/* A backup is one self-contained file: no -wal beside it. */
 	if (sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK) {
@@ -216,6 +246,8 @@ enum sg_code store_backup_restore(struct store *s, const char *path, struct stor
 	struct store_backup_info local = {0, -1};
 	enum sg_code rc;
 
+	if ((rc = need_sqlite(s, err)))
+		return rc;
 	if (access(path, R_OK)) {
 		sg_error_set(err, SG_ERR_NOT_FOUND,
 		             ETR(err, "%s: 読めません: %s", "%s: cannot read: %s"), path,
@@ -229,9 +261,9 @@ enum sg_code store_backup_restore(struct store *s, const char *path, struct stor
 	}
 	if ((rc = check_integrity(src, path, err)) || (rc = check_schema(s, src, path, err)))
 		goto done;
-	if ((rc = copy_pages(s->db, src, &local.pages, err)))
+	if ((rc = copy_pages(lite(s), src, &local.pages, err)))
 		goto done;
-	local.ledger_entries = count_rows(s->db, "ledger_entries");
+	local.ledger_entries = count_rows(lite(s), "ledger_entries");
 	if (info)
 		*info = local;
 done:

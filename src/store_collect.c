@@ -54,7 +54,7 @@ const char *store_collect_status_name(enum measurement_status st)
 enum sg_code store_collect_insert(struct store *s, const struct measurement *m, long long *id,
                                   struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "INSERT INTO measurements(service, collector, item_id, "
 	                                "subject, status, value_text, value_num, unit, evidence, "
@@ -67,23 +67,23 @@ enum sg_code store_collect_insert(struct store *s, const struct measurement *m, 
 	store_bind_text(st, 2, m->collector);
 	store_bind_text(st, 3, m->item_id);
 	store_bind_text(st, 4, m->subject);
-	sqlite3_bind_text(st, 5, store_collect_status_name(m->status), -1, SQLITE_STATIC);
+	store_bind_text(st, 5, store_collect_status_name(m->status));
 	store_bind_text(st, 6, m->value_text);
 	store_bind_real(st, 7, m->value_num);
 	store_bind_text(st, 8, m->unit);
 	store_bind_text(st, 9, m->evidence);
 	store_bind_text(st, 10, m->detail);
-	sqlite3_bind_double(st, 11, m->measured_at);
+	store_bind_real(st, 11, m->measured_at);
 	rc = store_step_done(s, st, "insert measurement", err);
 	if (!rc && id)
-		*id = sqlite3_last_insert_rowid(s->db);
+		*id = store_last_id(s);
 	return rc;
 }
 
-static int latest_row(sqlite3_stmt *st, void *p)
+static int latest_row(struct store_stmt *st, void *p)
 {
 	struct measured_value mv;
-	int has_value = sqlite3_column_type(st, 3) != SQLITE_NULL;
+	int has_value = !store_col_is_null(st, 3);
 	const char *text = store_col_text(st, 3);
 
 	memset(&mv, 0, sizeof(mv));
@@ -95,7 +95,7 @@ static int latest_row(sqlite3_stmt *st, void *p)
 	snprintf(mv.text, sizeof(mv.text), "%s", text);
 	snprintf(mv.source, sizeof(mv.source), "%s:%s", store_col_text(st, 1),
 	         store_col_text(st, 2));
-	mv.at = sqlite3_column_double(st, 4);
+	mv.at = store_col_real(st, 4);
 	/* a finding's explanation, else what was read */
 	snprintf(mv.detail, sizeof(mv.detail), "%s",
 	         mv.finding && *store_col_text(st, 7) ? store_col_text(st, 7)
@@ -108,7 +108,7 @@ enum sg_code store_collect_latest(struct store *s, const char *service, struct m
                                   struct sg_error *err)
 {
 	/* The newest row per (item, collector, subject): each source's latest word. */
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(
 	    s,
 	    "SELECT m.item_id, m.collector, COALESCE(m.subject, ''), m.value_text, "
@@ -125,14 +125,14 @@ enum sg_code store_collect_latest(struct store *s, const char *service, struct m
 
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
+	store_bind_text(st, 1, service);
 	return store_each(s, st, latest_row, out, "read measurements", err);
 }
 
 enum sg_code store_collect_first_seen(struct store *s, const char *key, double now, double *first,
                                       struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "INSERT INTO first_seen(key, first_seen_at) VALUES (?, ?) "
 	                                "ON CONFLICT(key) DO UPDATE SET key = key "
@@ -141,17 +141,17 @@ enum sg_code store_collect_first_seen(struct store *s, const char *key, double n
 
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 2, now);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*first = sqlite3_column_double(st, 0);
+	store_bind_text(st, 1, key);
+	store_bind_real(st, 2, now);
+	if (store_step(st) == STORE_ROW)
+		*first = store_col_real(st, 0);
 	else
 		rc = store_fail(s, err, "first seen");
-	sqlite3_finalize(st);
+	store_finalize(st);
 	return rc;
 }
 
-static int found_row(sqlite3_stmt *st, void *p)
+static int found_row(struct store_stmt *st, void *p)
 {
 	(void)st;
 	*(int *)p = 1;
@@ -161,7 +161,7 @@ static int found_row(sqlite3_stmt *st, void *p)
 enum sg_code store_collect_has_ok(struct store *s, const char *collector, const char *item_id,
                                   const char *subject, int *found, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT 1 FROM measurements WHERE collector = ? AND "
 	                                "item_id = ? AND subject = ? AND status = 'ok' LIMIT 1",

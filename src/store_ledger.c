@@ -11,31 +11,55 @@
 #include "store_schemas.h"
 #include "banned.h"
 
+/* The tables, the same on both engines; only how they refuse to change
+ * differs. */
+#define LEDGER_ENTRIES_TABLE                                                                       \
+	"CREATE TABLE ledger_entries("                                                             \
+	" seq INTEGER PRIMARY KEY,"                                                                \
+	" at_ms INTEGER NOT NULL,"                                                                 \
+	" type TEXT NOT NULL,"                                                                     \
+	" entry TEXT NOT NULL,"                                                                    \
+	" leaf_hash BLOB NOT NULL);"                                                               \
+	"CREATE INDEX ledger_entries_by_type ON ledger_entries(type, at_ms);"
+#define LEDGER_HEADS_TABLE                                                                         \
+	"CREATE TABLE ledger_heads("                                                               \
+	" id INTEGER PRIMARY KEY,"                                                                 \
+	" tree_size INTEGER NOT NULL,"                                                             \
+	" root_hash BLOB NOT NULL,"                                                                \
+	" at_ms INTEGER NOT NULL,"                                                                 \
+	" key_id TEXT NOT NULL,"                                                                   \
+	" head TEXT NOT NULL,"                                                                     \
+	" signature BLOB NOT NULL,"                                                                \
+	" tsa_token BLOB);"
+
 static const struct store_migration migrations[] = {
-    {1, "CREATE TABLE ledger_entries("
-        " seq INTEGER PRIMARY KEY,"
-        " at_ms INTEGER NOT NULL,"
-        " type TEXT NOT NULL,"
-        " entry TEXT NOT NULL,"
-        " leaf_hash BLOB NOT NULL);"
-        "CREATE INDEX ledger_entries_by_type ON ledger_entries(type, at_ms);"
-        "CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE ON ledger_entries"
-        " BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;"
-        "CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries"
-        " BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;"
-        "CREATE TABLE ledger_heads("
-        " id INTEGER PRIMARY KEY,"
-        " tree_size INTEGER NOT NULL,"
-        " root_hash BLOB NOT NULL,"
-        " at_ms INTEGER NOT NULL,"
-        " key_id TEXT NOT NULL,"
-        " head TEXT NOT NULL,"
-        " signature BLOB NOT NULL,"
-        " tsa_token BLOB);"
-        "CREATE TRIGGER ledger_heads_no_update BEFORE UPDATE ON ledger_heads"
-        " BEGIN SELECT RAISE(ABORT, 'tree heads are append-only'); END;"
-        "CREATE TRIGGER ledger_heads_no_delete BEFORE DELETE ON ledger_heads"
-        " BEGIN SELECT RAISE(ABORT, 'tree heads are append-only'); END;"},
+    {1,
+     LEDGER_ENTRIES_TABLE
+     "CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE ON ledger_entries"
+     " BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;"
+     "CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries"
+     " BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;" LEDGER_HEADS_TABLE
+     "CREATE TRIGGER ledger_heads_no_update BEFORE UPDATE ON ledger_heads"
+     " BEGIN SELECT RAISE(ABORT, 'tree heads are append-only'); END;"
+     "CREATE TRIGGER ledger_heads_no_delete BEFORE DELETE ON ledger_heads"
+     " BEGIN SELECT RAISE(ABORT, 'tree heads are append-only'); END;",
+     /* PostgreSQL: one trigger function refuses UPDATE, DELETE and TRUNCATE
+      * for every role, the owner included (only a superuser can switch
+      * triggers off, and that shows in the server's log). Roles the daemon
+      * runs as get INSERT and SELECT only: see docs/internals/store.md. */
+     LEDGER_ENTRIES_TABLE LEDGER_HEADS_TABLE
+     "CREATE FUNCTION saasguard_append_only() RETURNS trigger LANGUAGE plpgsql AS $f$"
+     " BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = '23001';"
+     " END $f$;"
+     "CREATE TRIGGER ledger_entries_append_only BEFORE UPDATE OR DELETE ON ledger_entries"
+     " FOR EACH ROW EXECUTE FUNCTION saasguard_append_only();"
+     "CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON ledger_entries"
+     " FOR EACH STATEMENT EXECUTE FUNCTION saasguard_append_only();"
+     "CREATE TRIGGER ledger_heads_append_only BEFORE UPDATE OR DELETE ON ledger_heads"
+     " FOR EACH ROW EXECUTE FUNCTION saasguard_append_only();"
+     "CREATE TRIGGER ledger_heads_no_truncate BEFORE TRUNCATE ON ledger_heads"
+     " FOR EACH STATEMENT EXECUTE FUNCTION saasguard_append_only();"
+     "REVOKE UPDATE, DELETE, TRUNCATE ON ledger_entries, ledger_heads FROM PUBLIC;"},
     /* v2 heads carry their place in the chain (also in the signed text). */
     {2, "ALTER TABLE ledger_heads ADD COLUMN number INTEGER;"
         "CREATE INDEX ledger_heads_by_number ON ledger_heads(number);"},
@@ -54,20 +78,20 @@ struct first_ints {
 	long long v[2];
 };
 
-static int first_ints(sqlite3_stmt *st, void *ctx)
+static int first_ints(struct store_stmt *st, void *ctx)
 {
 	struct first_ints *f = ctx;
 
 	f->found = 1;
-	f->null0 = sqlite3_column_type(st, 0) == SQLITE_NULL;
-	f->v[0] = sqlite3_column_int64(st, 0);
-	f->v[1] = sqlite3_column_int64(st, 1);
+	f->null0 = store_col_is_null(st, 0);
+	f->v[0] = store_col_int(st, 0);
+	f->v[1] = store_col_int(st, 1);
 	return 1;
 }
 
 enum sg_code store_ledger_next_seq(struct store *s, long long *seq, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	struct first_ints f = {0, 0, {0, 0}};
 	enum sg_code rc =
 	    store_prepare(s, "SELECT COALESCE(MAX(seq) + 1, 0) FROM ledger_entries", &st, err);
@@ -82,8 +106,8 @@ enum sg_code store_ledger_next_seq(struct store *s, long long *seq, struct sg_er
 
 struct store_ledger_inserter {
 	struct store *s;
-	sqlite3_stmt *next;
-	sqlite3_stmt *insert;
+	struct store_stmt *next;
+	struct store_stmt *insert;
 };
 
 enum sg_code store_ledger_inserter_new(struct store *s, struct store_ledger_inserter **out,
@@ -112,11 +136,11 @@ enum sg_code store_ledger_inserter_next_seq(struct store_ledger_inserter *ins, l
 {
 	enum sg_code rc = SG_OK;
 
-	if (sqlite3_step(ins->next) == SQLITE_ROW)
-		*seq = sqlite3_column_int64(ins->next, 0);
+	if (store_step(ins->next) == STORE_ROW)
+		*seq = store_col_int(ins->next, 0);
 	else
 		rc = store_fail(ins->s, err, "ledger sequence");
-	sqlite3_reset(ins->next);
+	store_reset(ins->next);
 	return rc;
 }
 
@@ -125,19 +149,17 @@ enum sg_code store_ledger_inserter_insert(struct store_ledger_inserter *ins, lon
                                           size_t entry_len, const unsigned char *leaf_hash,
                                           struct sg_error *err)
 {
-	sqlite3_stmt *st = ins->insert;
+	struct store_stmt *st = ins->insert;
 	enum sg_code rc = SG_OK;
 
-	sqlite3_bind_int64(st, 1, seq);
-	sqlite3_bind_int64(st, 2, at_ms);
+	store_bind_int(st, 1, seq);
+	store_bind_int(st, 2, at_ms);
 	store_bind_text(st, 3, type);
-	/* By length and not copied: entries are long and this is the hot path. */
-	sqlite3_bind_text(st, 4, entry, (int)entry_len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 5, leaf_hash, MERKLE_HASH_LEN, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	store_bind_text_len(st, 4, entry, entry_len);
+	store_bind_blob(st, 5, leaf_hash, MERKLE_HASH_LEN);
+	if (store_step(st) != STORE_DONE)
 		rc = store_fail(ins->s, err, "ledger append");
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	store_reset(st);
 	return rc;
 }
 
@@ -145,14 +167,14 @@ void store_ledger_inserter_free(struct store_ledger_inserter *ins)
 {
 	if (!ins)
 		return;
-	sqlite3_finalize(ins->next);
-	sqlite3_finalize(ins->insert);
+	store_finalize(ins->next);
+	store_finalize(ins->insert);
 	free(ins);
 }
 
 struct store_ledger_cursor {
 	struct store *s;
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 };
 
 enum sg_code store_ledger_cursor_open(struct store *s, long long from_seq, long long to_seq,
@@ -173,10 +195,10 @@ enum sg_code store_ledger_cursor_open(struct store *s, long long from_seq, long 
 		*out = NULL;
 		return rc;
 	}
-	sqlite3_bind_int64(c->st, 1, from_seq);
-	sqlite3_bind_int64(c->st, 2, to_seq);
-	sqlite3_bind_int64(c->st, 3, from_ms);
-	sqlite3_bind_int64(c->st, 4, to_ms);
+	store_bind_int(c->st, 1, from_seq);
+	store_bind_int(c->st, 2, to_seq);
+	store_bind_int(c->st, 3, from_ms);
+	store_bind_int(c->st, 4, to_ms);
 	store_bind_text(c->st, 5, type);
 	*out = c;
 	return SG_OK;
@@ -187,22 +209,20 @@ enum sg_code store_ledger_cursor_open(struct store *s, long long from_seq, long 
 int store_ledger_cursor_next(struct store_ledger_cursor *c, struct store_ledger_row *row,
                              struct sg_error *err)
 {
-	int r = sqlite3_step(c->st);
+	int r = store_step(c->st);
 
-	if (r == SQLITE_DONE)
+	if (r == STORE_DONE)
 		return 0;
-	if (r != SQLITE_ROW) {
+	if (r != STORE_ROW) {
 		store_fail(c->s, err, "ledger read");
 		return -1;
 	}
-	row->seq = sqlite3_column_int64(c->st, 0);
-	row->at_ms = sqlite3_column_int64(c->st, 1);
+	row->seq = store_col_int(c->st, 0);
+	row->at_ms = store_col_int(c->st, 1);
 	row->type = store_col_text(c->st, 2);
 	/* As a blob: the text column would be copied to add a NUL. */
-	row->entry = (const char *)sqlite3_column_blob(c->st, 3);
-	row->entry_len = (size_t)sqlite3_column_bytes(c->st, 3);
-	row->leaf_hash = sqlite3_column_blob(c->st, 4);
-	row->leaf_hash_len = (size_t)sqlite3_column_bytes(c->st, 4);
+	row->entry = store_col_blob(c->st, 3, &row->entry_len);
+	row->leaf_hash = store_col_blob(c->st, 4, &row->leaf_hash_len);
 	if (!row->type)
 		row->type = "";
 	if (!row->entry)
@@ -214,14 +234,14 @@ void store_ledger_cursor_close(struct store_ledger_cursor *c)
 {
 	if (!c)
 		return;
-	sqlite3_finalize(c->st);
+	store_finalize(c->st);
 	free(c);
 }
 
 enum sg_code store_ledger_seq_range(struct store *s, long long from_ms, long long to_ms,
                                     long long *first, long long *end, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	struct first_ints f = {0, 0, {0, 0}};
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT MIN(seq), MAX(seq) + 1 FROM ledger_entries"
@@ -230,8 +250,8 @@ enum sg_code store_ledger_seq_range(struct store *s, long long from_ms, long lon
 
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, from_ms);
-	sqlite3_bind_int64(st, 2, to_ms);
+	store_bind_int(st, 1, from_ms);
+	store_bind_int(st, 2, to_ms);
 	*first = *end = 0;
 	if ((rc = store_each(s, st, first_ints, &f, "ledger range", err)))
 		return rc;
@@ -253,37 +273,34 @@ static const char *head_number_column(struct store *s)
 	return store_schema_version(s, "ledger") >= 2 ? "number" : "NULL";
 }
 
-static void read_head(sqlite3_stmt *st, struct store_ledger_head *h)
+static void read_head(struct store_stmt *st, struct store_ledger_head *h)
 {
 	const void *b;
 	size_t n;
 	const char *t;
 
 	memset(h, 0, sizeof(*h));
-	h->id = sqlite3_column_int64(st, 0);
-	h->tree_size = sqlite3_column_int64(st, 1);
-	b = sqlite3_column_blob(st, 2);
-	n = (size_t)sqlite3_column_bytes(st, 2);
+	h->id = store_col_int(st, 0);
+	h->tree_size = store_col_int(st, 1);
+	b = store_col_blob(st, 2, &n);
 	h->root_len = n;
 	if (b)
 		memcpy(h->root, b, n < sizeof(h->root) ? n : sizeof(h->root));
-	h->at_ms = sqlite3_column_int64(st, 3);
+	h->at_ms = store_col_int(st, 3);
 	t = store_col_text(st, 4);
 	snprintf(h->key_id, sizeof(h->key_id), "%s", t ? t : "");
 	h->head = store_col_dup(st, 5);
-	b = sqlite3_column_blob(st, 6);
-	n = (size_t)sqlite3_column_bytes(st, 6);
+	b = store_col_blob(st, 6, &n);
 	h->signature_len = n;
 	if (b)
 		memcpy(h->signature, b, n < sizeof(h->signature) ? n : sizeof(h->signature));
-	b = sqlite3_column_blob(st, 7);
-	n = (size_t)sqlite3_column_bytes(st, 7);
+	b = store_col_blob(st, 7, &n);
 	if (b && n) {
 		h->token = xmalloc(n);
 		memcpy(h->token, b, n);
 		h->token_len = n;
 	}
-	h->number = sqlite3_column_int64(st, 8);
+	h->number = store_col_int(st, 8);
 }
 
 struct heads {
@@ -291,7 +308,7 @@ struct heads {
 	size_t n, alloc;
 };
 
-static int head_of(sqlite3_stmt *st, void *ctx)
+static int head_of(struct store_stmt *st, void *ctx)
 {
 	struct heads *h = ctx;
 
@@ -300,7 +317,7 @@ static int head_of(sqlite3_stmt *st, void *ctx)
 	return 0;
 }
 
-static int head_one(sqlite3_stmt *st, void *ctx)
+static int head_one(struct store_stmt *st, void *ctx)
 {
 	struct heads *h = ctx;
 
@@ -312,7 +329,7 @@ static int head_one(sqlite3_stmt *st, void *ctx)
 enum sg_code store_ledger_heads(struct store *s, struct store_ledger_head **out, size_t *n,
                                 struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	struct heads h = {NULL, 0, 0};
 	char *sql = xstrfmt("SELECT " HEAD_COLUMNS "%s FROM ledger_heads ORDER BY id",
 	                    head_number_column(s));
@@ -344,7 +361,7 @@ void store_ledger_heads_free(struct store_ledger_head *h, size_t n)
 enum sg_code store_ledger_last_head(struct store *s, struct store_ledger_head *out, int *found,
                                     struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	struct heads h = {out, 0, 1};
 	char *sql = xstrfmt("SELECT " HEAD_COLUMNS "%s FROM ledger_heads ORDER BY id DESC LIMIT 1",
 	                    head_number_column(s));
@@ -363,7 +380,7 @@ enum sg_code store_ledger_last_head(struct store *s, struct store_ledger_head *o
 enum sg_code store_ledger_head_insert(struct store *s, const struct store_ledger_head *h,
                                       long long *id, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "INSERT INTO ledger_heads(tree_size, root_hash, at_ms, "
 	                                "key_id, head, signature, tsa_token, number) VALUES (?, "
@@ -372,27 +389,29 @@ enum sg_code store_ledger_head_insert(struct store *s, const struct store_ledger
 
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, h->tree_size);
-	sqlite3_bind_blob(st, 2, h->root, (int)sizeof(h->root), SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, h->at_ms);
+	store_bind_int(st, 1, h->tree_size);
+	store_bind_blob(st, 2, h->root, (int)sizeof(h->root));
+	store_bind_int(st, 3, h->at_ms);
 	store_bind_text(st, 4, h->key_id);
 	store_bind_text(st, 5, h->head);
-	sqlite3_bind_blob(st, 6, h->signature, (int)sizeof(h->signature), SQLITE_STATIC);
+	store_bind_blob(st, 6, h->signature, (int)sizeof(h->signature));
 	if (h->token)
-		sqlite3_bind_blob(st, 7, h->token, (int)h->token_len, SQLITE_STATIC);
+		store_bind_blob(st, 7, h->token, (int)h->token_len);
 	else
-		sqlite3_bind_null(st, 7);
+		store_bind_null(st, 7);
 	if (h->number > 0)
-		sqlite3_bind_int64(st, 8, h->number);
+		store_bind_int(st, 8, h->number);
 	else
-		sqlite3_bind_null(st, 8);
+		store_bind_null(st, 8);
 	if (!(rc = store_step_done(s, st, "ledger head", err)) && id)
-		*id = sqlite3_last_insert_rowid(s->db);
+		*id = store_last_id(s);
 	return rc;
 }
 
 enum sg_code store_ledger_prepare_scan(struct store *s, struct sg_error *err)
 {
 	/* Read pages through a memory map instead of a copy per page. */
+	if (store_kind(s) != STORE_SQLITE)
+		return SG_OK;
 	return store_exec(s, "PRAGMA mmap_size = 4294967296", err);
 }

@@ -44,16 +44,6 @@ enum sg_code store_monitor_check_ids(struct store *s, const char *service, const
                                      long long **ids, size_t *n, struct sg_error *err);
 
 /* results and daily rollups */
-/* A writer for the hot path: one result and its daily rollup with
- * statements prepared once (the monitor writes hundreds per second). The
- * statements belong to the store they were prepared on; close the writer
- * before the store. */
-struct store_monitor_writer {
-	sqlite3_stmt *ins, *sel, *ups;
-};
-enum sg_code store_monitor_writer_open(struct store *s, struct store_monitor_writer *w,
-                                       struct sg_error *err);
-void store_monitor_writer_close(struct store_monitor_writer *w);
 /* One probe's result: times in seconds (at, gap_s) and ms (-1: none). */
 struct store_monitor_result {
 	long long check_id;
@@ -62,11 +52,23 @@ struct store_monitor_result {
 	const char *error; /* NULL when ok */
 	const char *day;   /* the local day of at, YYYY-MM-DD (the rollup's day) */
 };
-enum sg_code store_monitor_write_result(struct store *s, struct store_monitor_writer *w,
-                                        const struct store_monitor_result *r, long long *id,
-                                        struct sg_error *err);
+/* Writes n results and folds them into their daily rollups, in the
+ * caller's transaction, with multi-row statements (a few round trips per
+ * batch, none per result). ids[i] gets r[i]'s id. On PostgreSQL the day
+ * partitions the results fall in must exist: store_monitor_partitions(). */
+enum sg_code store_monitor_write_results(struct store *s, const struct store_monitor_result *r,
+                                         size_t n, long long *ids, struct sg_error *err);
+/* Makes sure results stamped up to `to` (epoch seconds) can be stored: on
+ * PostgreSQL, creates the missing UTC-day partitions of check_results from
+ * the day of `from` to the day after `to`'s; nothing on SQLite. *until
+ * (the caller's cache, 0 at first) is the end of what exists; call again
+ * only when a result passes it. */
+enum sg_code store_monitor_partitions(struct store *s, double from, double to, double *until,
+                                      struct sg_error *err);
 /* Deletes at most limit raw results older than their retention: successful
- * ones before ok_before, failures before fail_before (rollups stay). */
+ * ones before ok_before, failures before fail_before (rollups stay). On
+ * PostgreSQL a day partition wholly older than both goes at once (DROP
+ * TABLE, counted in *deleted) before rows are deleted one by one. */
 enum sg_code store_monitor_results_expire(struct store *s, double ok_before, double fail_before,
                                           int limit, long long *deleted, struct sg_error *err);
 /* Sums a check's daily rollups over the local days [from_day, to_day]
@@ -181,7 +183,7 @@ enum sg_code store_monitor_notification_insert(struct store *s, const struct not
 /* Steps st (selecting STORE_MONITOR_NOTIF_COLS) to the end and finalizes it;
  * *rows is a new array the caller releases row by row and frees, also on
  * failure (the rows read so far). */
-enum sg_code store_monitor_notifications_read(struct store *s, sqlite3_stmt *st,
+enum sg_code store_monitor_notifications_read(struct store *s, struct store_stmt *st,
                                               struct notification_row **rows, size_t *n,
                                               struct sg_error *err);
 /* Of an incident (0: all), oldest first. */

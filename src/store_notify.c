@@ -12,7 +12,7 @@
 enum sg_code store_notify_due(struct store *s, double now, size_t share, size_t max,
                               struct notification_row **rows, size_t *n, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	/* The NOT EXISTS keeps one incident's messages in order per recipient;
 	 * the window gives every route (all mail is one, each other recipient
 	 * one) at most `share` rows of the batch, so a dead SMTP server with
@@ -34,15 +34,15 @@ enum sg_code store_notify_due(struct store *s, double now, size_t share, size_t 
 	if (rc)
 		return rc;
 	store_bind_real(st, 1, now);
-	sqlite3_bind_int64(st, 2, (long long)share);
-	sqlite3_bind_int64(st, 3, (long long)max);
+	store_bind_int(st, 2, (long long)share);
+	store_bind_int(st, 3, (long long)max);
 	return store_monitor_notifications_read(s, st, rows, n, err);
 }
 
 enum sg_code store_notify_rewrite(struct store *s, long long id, const char *subject,
                                   const char *body, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "UPDATE notifications SET subject = ?1, body = ?2 WHERE "
 	                                "id = ?3 AND delivered_at IS NULL",
@@ -51,7 +51,7 @@ enum sg_code store_notify_rewrite(struct store *s, long long id, const char *sub
 		return rc;
 	store_bind_text(st, 1, subject);
 	store_bind_text(st, 2, body);
-	sqlite3_bind_int64(st, 3, id);
+	store_bind_int(st, 3, id);
 	return store_step_done(s, st, "rewrite notification", err);
 }
 
@@ -60,11 +60,11 @@ struct ids {
 	size_t n, alloc;
 };
 
-static int id_of(sqlite3_stmt *st, void *ctx)
+static int id_of(struct store_stmt *st, void *ctx)
 {
 	struct ids *r = ctx;
 	ALLOC_GROW(r->v, r->n, r->alloc);
-	r->v[r->n++] = sqlite3_column_int64(st, 0);
+	r->v[r->n++] = store_col_int(st, 0);
 	return 0;
 }
 
@@ -72,7 +72,7 @@ enum sg_code store_notify_pending_ids(struct store *s, long long incident_id, co
                                       const char *purpose, long long **ids, size_t *n,
                                       struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	struct ids r = {NULL, 0, 0};
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT id FROM notifications WHERE incident_id = ?1 AND "
@@ -83,7 +83,7 @@ enum sg_code store_notify_pending_ids(struct store *s, long long incident_id, co
 	*n = 0;
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, incident_id);
+	store_bind_int(st, 1, incident_id);
 	store_bind_text(st, 2, recipient);
 	store_bind_text(st, 3, purpose);
 	rc = store_each(s, st, id_of, &r, "read pending notifications", err);
@@ -95,7 +95,7 @@ enum sg_code store_notify_pending_ids(struct store *s, long long incident_id, co
 enum sg_code store_notify_merged(struct store *s, long long id, long long into, double at,
                                  struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	char note[64];
 	enum sg_code rc = store_prepare(s,
 	                                "UPDATE notifications SET delivered_at = ?1, last_error = "
@@ -107,20 +107,20 @@ enum sg_code store_notify_merged(struct store *s, long long id, long long into, 
 	snprintf(note, sizeof(note), "merged into #%lld", into);
 	store_bind_real(st, 1, at);
 	store_bind_text(st, 2, note);
-	sqlite3_bind_int64(st, 3, id);
+	store_bind_int(st, 3, id);
 	return store_step_done(s, st, "merge notification", err);
 }
 
-static int count_of(sqlite3_stmt *st, void *ctx)
+static int count_of(struct store_stmt *st, void *ctx)
 {
-	*(long long *)ctx = sqlite3_column_int64(st, 0);
+	*(long long *)ctx = store_col_int(st, 0);
 	return 1;
 }
 
 enum sg_code store_notify_count(struct store *s, long long incident_id, const char *recipient,
                                 const char *purpose, long long *n, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT COUNT(*) FROM notifications WHERE incident_id = ?1 "
 	                                "AND recipient = ?2 AND purpose = ?3",
@@ -128,7 +128,7 @@ enum sg_code store_notify_count(struct store *s, long long incident_id, const ch
 	*n = 0;
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, incident_id);
+	store_bind_int(st, 1, incident_id);
 	store_bind_text(st, 2, recipient);
 	store_bind_text(st, 3, purpose);
 	return store_each(s, st, count_of, n, "count notifications", err);
@@ -138,7 +138,7 @@ enum sg_code store_notify_maintenance_claim(struct store *s, const char *service
                                             const char *window, const char *notice, double now,
                                             int *claimed, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc =
 	    store_prepare(s,
 	                  "INSERT INTO maintenance_notices(service, window_key, notice, "
@@ -153,13 +153,13 @@ enum sg_code store_notify_maintenance_claim(struct store *s, const char *service
 	store_bind_real(st, 4, now);
 	if ((rc = store_step_done(s, st, "maintenance notice", err)))
 		return rc;
-	*claimed = sqlite3_changes(s->db) == 1;
+	*claimed = store_changes(s) == 1;
 	return SG_OK;
 }
 
-static int real_of(sqlite3_stmt *st, void *ctx)
+static int real_of(struct store_stmt *st, void *ctx)
 {
-	*(double *)ctx = sqlite3_column_double(st, 0);
+	*(double *)ctx = store_col_real(st, 0);
 	return 1;
 }
 
@@ -167,7 +167,7 @@ enum sg_code store_notify_maintenance_queued(struct store *s, const char *servic
                                              const char *window, const char *notice, double *at,
                                              struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT queued_at FROM maintenance_notices WHERE service = "
 	                                "?1 AND window_key = ?2 AND notice = ?3",

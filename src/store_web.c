@@ -13,7 +13,7 @@
 enum sg_code store_web_check_id(struct store *s, const char *service, const char *name,
                                 long long *id, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT id FROM checks WHERE service = ? AND name = ? "
 	                                "AND retired_at IS NULL",
@@ -22,41 +22,41 @@ enum sg_code store_web_check_id(struct store *s, const char *service, const char
 
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	store_bind_text(st, 1, service);
+	store_bind_text(st, 2, name);
 	*id = 0;
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
-	else if (r != SQLITE_DONE)
+	r = store_step(st);
+	if (r == STORE_ROW)
+		*id = store_col_int(st, 0);
+	else if (r != STORE_DONE)
 		rc = store_fail(s, err, "checks");
-	sqlite3_finalize(st);
+	store_finalize(st);
 	return rc;
 }
 
 enum sg_code store_web_check_name(struct store *s, long long id, char **name, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s, "SELECT name FROM checks WHERE id = ?", &st, err);
 	int r;
 
 	*name = NULL;
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW && sqlite3_column_text(st, 0))
-		*name = xstrdup((const char *)sqlite3_column_text(st, 0));
-	else if (r != SQLITE_DONE && r != SQLITE_ROW)
+	store_bind_int(st, 1, id);
+	r = store_step(st);
+	if (r == STORE_ROW && store_col_text(st, 0))
+		*name = xstrdup(store_col_text(st, 0));
+	else if (r != STORE_DONE && r != STORE_ROW)
 		rc = store_fail(s, err, "checks");
-	sqlite3_finalize(st);
+	store_finalize(st);
 	return rc;
 }
 
 enum sg_code store_web_followups(struct store *s, long long incident_id,
                                  struct store_web_followup **out, size_t *n, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT sent_at, message FROM followups WHERE "
 	                                "incident_id = ? ORDER BY sent_at, id",
@@ -68,21 +68,21 @@ enum sg_code store_web_followups(struct store *s, long long incident_id,
 	*n = 0;
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, incident_id);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *m = (const char *)sqlite3_column_text(st, 1);
+	store_bind_int(st, 1, incident_id);
+	while ((r = store_step(st)) == STORE_ROW) {
+		const char *m = store_col_text(st, 1);
 		ALLOC_GROW(*out, *n, alloc);
-		(*out)[*n].sent_at = sqlite3_column_double(st, 0);
+		(*out)[*n].sent_at = store_col_real(st, 0);
 		(*out)[*n].message = xstrdup(m ? m : "");
 		(*n)++;
 	}
-	if (r != SQLITE_DONE) {
+	if (r != STORE_DONE) {
 		rc = store_fail(s, err, "followups");
 		store_web_followups_free(*out, *n);
 		*out = NULL;
 		*n = 0;
 	}
-	sqlite3_finalize(st);
+	store_finalize(st);
 	return rc;
 }
 
@@ -141,23 +141,17 @@ const struct store_schema store_web_schema = {
     (int)(sizeof(migrations) / sizeof(migrations[0])),
 };
 
-static char *dup_col(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return xstrdup(t ? (const char *)t : "");
-}
-
-static enum sg_code step_done(struct store *s, sqlite3_stmt *st, const char *what,
+static enum sg_code step_done(struct store *s, struct store_stmt *st, const char *what,
                               struct sg_error *err)
 {
-	int r = sqlite3_step(st);
+	int r = store_step(st);
 	enum sg_code rc = SG_OK;
 
-	if (r == SQLITE_CONSTRAINT)
+	if (r == STORE_ERROR && store_failed_constraint(s))
 		rc = sg_error_set(err, SG_ERR_EXISTS, "%s", what);
-	else if (r != SQLITE_DONE)
+	else if (r != STORE_DONE)
 		rc = store_fail(s, err, what);
-	sqlite3_finalize(st);
+	store_finalize(st);
 	return rc;
 }
 
@@ -174,33 +168,33 @@ void store_web_user_release(struct store_web_user *u)
 enum sg_code store_web_user_add(struct store *s, const char *name, const char *role,
                                 const char *hash, double now, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "INSERT INTO web_users(name, role, password_hash, "
 	                                "created_at) VALUES (?,?,?,?)",
 	                                &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 4, now);
+	store_bind_text(st, 1, name);
+	store_bind_text(st, 2, role);
+	store_bind_text(st, 3, hash);
+	store_bind_real(st, 4, now);
 	return step_done(s, st, "web_users", err);
 }
 
-static void user_from(sqlite3_stmt *st, int col, struct store_web_user *u)
+static void user_from(struct store_stmt *st, int col, struct store_web_user *u)
 {
-	u->id = sqlite3_column_int64(st, col);
-	u->name = dup_col(st, col + 1);
-	snprintf(u->role, sizeof(u->role), "%s", (const char *)sqlite3_column_text(st, col + 2));
-	u->password_hash = dup_col(st, col + 3);
-	u->created_at = sqlite3_column_double(st, col + 4);
+	u->id = store_col_int(st, col);
+	u->name = store_col_dup(st, col + 1);
+	snprintf(u->role, sizeof(u->role), "%s", store_col_text(st, col + 2));
+	u->password_hash = store_col_dup(st, col + 3);
+	u->created_at = store_col_real(st, col + 4);
 }
 
 enum sg_code store_web_user_get(struct store *s, const char *name, struct store_web_user *u,
                                 int *found, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT id, name, role, password_hash, created_at FROM "
 	                                "web_users WHERE name = ?",
@@ -211,22 +205,22 @@ enum sg_code store_web_user_get(struct store *s, const char *name, struct store_
 	*found = 0;
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW) {
+	store_bind_text(st, 1, name);
+	r = store_step(st);
+	if (r == STORE_ROW) {
 		user_from(st, 0, u);
 		*found = 1;
-	} else if (r != SQLITE_DONE) {
+	} else if (r != STORE_DONE) {
 		rc = store_fail(s, err, "web_users");
 	}
-	sqlite3_finalize(st);
+	store_finalize(st);
 	return rc;
 }
 
 enum sg_code store_web_user_list(struct store *s, struct store_web_user **out, size_t *n,
                                  struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(
 	    s, "SELECT id, name, role, '', created_at FROM web_users ORDER BY name", &st, err);
 	size_t alloc = 0;
@@ -236,30 +230,30 @@ enum sg_code store_web_user_list(struct store *s, struct store_web_user **out, s
 	*n = 0;
 	if (rc)
 		return rc;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((r = store_step(st)) == STORE_ROW) {
 		ALLOC_GROW(*out, *n, alloc);
 		user_from(st, 0, &(*out)[(*n)++]);
 	}
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? SG_OK : store_fail(s, err, "web_users");
+	store_finalize(st);
+	return r == STORE_DONE ? SG_OK : store_fail(s, err, "web_users");
 }
 
-static enum sg_code changes(struct store *s, sqlite3_stmt *st, const char *what, int *found,
+static enum sg_code changes(struct store *s, struct store_stmt *st, const char *what, int *found,
                             struct sg_error *err)
 {
-	int r = sqlite3_step(st);
+	int r = store_step(st);
 
-	sqlite3_finalize(st);
-	if (r != SQLITE_DONE)
+	store_finalize(st);
+	if (r != STORE_DONE)
 		return store_fail(s, err, what);
-	*found = sqlite3_changes(s->db) > 0;
+	*found = store_changes(s) > 0;
 	return SG_OK;
 }
 
 enum sg_code store_web_user_passwd(struct store *s, const char *name, const char *hash, int *found,
                                    struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc;
 
 	if ((rc = store_begin(s, err)))
@@ -267,8 +261,8 @@ enum sg_code store_web_user_passwd(struct store *s, const char *name, const char
 	if ((rc = store_prepare(s, "UPDATE web_users SET password_hash = ? WHERE name = ?", &st,
 	                        err)))
 		goto fail;
-	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	store_bind_text(st, 1, hash);
+	store_bind_text(st, 2, name);
 	if ((rc = changes(s, st, "web_users", found, err)))
 		goto fail;
 	if ((rc = store_prepare(s,
@@ -276,7 +270,7 @@ enum sg_code store_web_user_passwd(struct store *s, const char *name, const char
 	                        "web_users WHERE name = ?)",
 	                        &st, err)))
 		goto fail;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	store_bind_text(st, 1, name);
 	if ((rc = step_done(s, st, "web_sessions", err)))
 		goto fail;
 	return store_commit(s, err);
@@ -288,12 +282,12 @@ fail:
 enum sg_code store_web_user_remove(struct store *s, const char *name, int *found,
                                    struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s, "DELETE FROM web_users WHERE name = ?", &st, err);
 
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	store_bind_text(st, 1, name);
 	return changes(s, st, "web_users", found, err);
 }
 
@@ -301,7 +295,7 @@ enum sg_code store_web_session_add(struct store *s, const unsigned char id_hash[
                                    long long user_id, const char *csrf, double now, double expires,
                                    struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "INSERT INTO web_sessions(id_hash, user_id, csrf, "
 	                                "created_at, last_seen_at, expires_at) VALUES "
@@ -309,12 +303,12 @@ enum sg_code store_web_session_add(struct store *s, const unsigned char id_hash[
 	                                &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_blob(st, 1, id_hash, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, user_id);
-	sqlite3_bind_text(st, 3, csrf, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 4, now);
-	sqlite3_bind_double(st, 5, now);
-	sqlite3_bind_double(st, 6, expires);
+	store_bind_blob(st, 1, id_hash, 32);
+	store_bind_int(st, 2, user_id);
+	store_bind_text(st, 3, csrf);
+	store_bind_real(st, 4, now);
+	store_bind_real(st, 5, now);
+	store_bind_real(st, 6, expires);
 	return step_done(s, st, "web_sessions", err);
 }
 
@@ -322,7 +316,7 @@ enum sg_code store_web_session_get(struct store *s, const unsigned char id_hash[
                                    struct store_web_user *u, char csrf[65], int *found,
                                    struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT u.id, u.name, u.role, '', u.created_at, s.csrf "
 	                                "FROM web_sessions s JOIN web_users u ON u.id = s.user_id "
@@ -335,36 +329,36 @@ enum sg_code store_web_session_get(struct store *s, const unsigned char id_hash[
 	csrf[0] = 0;
 	if (rc)
 		return rc;
-	sqlite3_bind_blob(st, 1, id_hash, 32, SQLITE_STATIC);
-	sqlite3_bind_double(st, 2, now);
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW) {
+	store_bind_blob(st, 1, id_hash, 32);
+	store_bind_real(st, 2, now);
+	r = store_step(st);
+	if (r == STORE_ROW) {
 		user_from(st, 0, u);
-		snprintf(csrf, 65, "%s", (const char *)sqlite3_column_text(st, 5));
+		snprintf(csrf, 65, "%s", store_col_text(st, 5));
 		*found = 1;
-	} else if (r != SQLITE_DONE) {
+	} else if (r != STORE_DONE) {
 		rc = store_fail(s, err, "web_sessions");
 	}
-	sqlite3_finalize(st);
+	store_finalize(st);
 	if (rc || !*found)
 		return rc;
 	if ((rc = store_prepare(s, "UPDATE web_sessions SET last_seen_at = ? WHERE id_hash = ?",
 	                        &st, err)))
 		return rc;
-	sqlite3_bind_double(st, 1, now);
-	sqlite3_bind_blob(st, 2, id_hash, 32, SQLITE_STATIC);
+	store_bind_real(st, 1, now);
+	store_bind_blob(st, 2, id_hash, 32);
 	return step_done(s, st, "web_sessions", err);
 }
 
 enum sg_code store_web_session_end(struct store *s, const unsigned char id_hash[32],
                                    struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s, "DELETE FROM web_sessions WHERE id_hash = ?", &st, err);
 
 	if (rc)
 		return rc;
-	sqlite3_bind_blob(st, 1, id_hash, 32, SQLITE_STATIC);
+	store_bind_blob(st, 1, id_hash, 32);
 	return step_done(s, st, "web_sessions", err);
 }
 
@@ -377,34 +371,34 @@ void store_web_token_release(struct store_web_token *t)
 enum sg_code store_web_token_add(struct store *s, const char *name, const char *role,
                                  const unsigned char hash[32], double now, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "INSERT INTO web_tokens(name, role, token_hash, "
 	                                "created_at) VALUES (?,?,?,?)",
 	                                &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
-	sqlite3_bind_double(st, 4, now);
+	store_bind_text(st, 1, name);
+	store_bind_text(st, 2, role);
+	store_bind_blob(st, 3, hash, 32);
+	store_bind_real(st, 4, now);
 	return step_done(s, st, "web_tokens", err);
 }
 
-static void token_from(sqlite3_stmt *st, struct store_web_token *t)
+static void token_from(struct store_stmt *st, struct store_web_token *t)
 {
-	t->id = sqlite3_column_int64(st, 0);
-	t->name = dup_col(st, 1);
-	snprintf(t->role, sizeof(t->role), "%s", (const char *)sqlite3_column_text(st, 2));
-	t->created_at = sqlite3_column_double(st, 3);
-	t->revoked_at = sqlite3_column_double(st, 4);
-	t->last_used_at = sqlite3_column_double(st, 5);
+	t->id = store_col_int(st, 0);
+	t->name = store_col_dup(st, 1);
+	snprintf(t->role, sizeof(t->role), "%s", store_col_text(st, 2));
+	t->created_at = store_col_real(st, 3);
+	t->revoked_at = store_col_real(st, 4);
+	t->last_used_at = store_col_real(st, 5);
 }
 
 enum sg_code store_web_token_list(struct store *s, struct store_web_token **out, size_t *n,
                                   struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT id, name, role, created_at, revoked_at, "
 	                                "last_used_at FROM web_tokens ORDER BY name, id",
@@ -416,33 +410,33 @@ enum sg_code store_web_token_list(struct store *s, struct store_web_token **out,
 	*n = 0;
 	if (rc)
 		return rc;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((r = store_step(st)) == STORE_ROW) {
 		ALLOC_GROW(*out, *n, alloc);
 		token_from(st, &(*out)[(*n)++]);
 	}
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? SG_OK : store_fail(s, err, "web_tokens");
+	store_finalize(st);
+	return r == STORE_DONE ? SG_OK : store_fail(s, err, "web_tokens");
 }
 
 enum sg_code store_web_token_revoke(struct store *s, const char *name, double now, int *found,
                                     struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "UPDATE web_tokens SET revoked_at = ? WHERE name = ? AND "
 	                                "revoked_at IS NULL",
 	                                &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_double(st, 1, now);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	store_bind_real(st, 1, now);
+	store_bind_text(st, 2, name);
 	return changes(s, st, "web_tokens", found, err);
 }
 
 enum sg_code store_web_token_find(struct store *s, const unsigned char hash[32], double now,
                                   struct store_web_token *t, int *found, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT id, name, role, created_at, revoked_at, "
 	                                "last_used_at FROM web_tokens WHERE token_hash = ? AND "
@@ -454,77 +448,77 @@ enum sg_code store_web_token_find(struct store *s, const unsigned char hash[32],
 	*found = 0;
 	if (rc)
 		return rc;
-	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW) {
+	store_bind_blob(st, 1, hash, 32);
+	r = store_step(st);
+	if (r == STORE_ROW) {
 		token_from(st, t);
 		*found = 1;
-	} else if (r != SQLITE_DONE) {
+	} else if (r != STORE_DONE) {
 		rc = store_fail(s, err, "web_tokens");
 	}
-	sqlite3_finalize(st);
+	store_finalize(st);
 	if (rc || !*found)
 		return rc;
 	if ((rc =
 	         store_prepare(s, "UPDATE web_tokens SET last_used_at = ? WHERE id = ?", &st, err)))
 		return rc;
-	sqlite3_bind_double(st, 1, now);
-	sqlite3_bind_int64(st, 2, t->id);
+	store_bind_real(st, 1, now);
+	store_bind_int(st, 2, t->id);
 	return step_done(s, st, "web_tokens", err);
 }
 
 enum sg_code store_web_login_failed(struct store *s, const char *key, double now,
                                     struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc =
 	    store_prepare(s, "INSERT INTO web_login_failures(key, at) VALUES (?,?)", &st, err);
 
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 2, now);
+	store_bind_text(st, 1, key);
+	store_bind_real(st, 2, now);
 	return step_done(s, st, "web_login_failures", err);
 }
 
 enum sg_code store_web_login_failures(struct store *s, const char *key, double since, long long *n,
                                       struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT count(*) FROM web_login_failures WHERE key = ? "
 	                                "AND at >= ?",
 	                                &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 2, since);
+	store_bind_text(st, 1, key);
+	store_bind_real(st, 2, since);
 	*n = 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
+	if (store_step(st) == STORE_ROW)
+		*n = store_col_int(st, 0);
 	else
 		rc = store_fail(s, err, "web_login_failures");
-	sqlite3_finalize(st);
+	store_finalize(st);
 	return rc;
 }
 
 enum sg_code store_web_login_clear(struct store *s, const char *key, double before,
                                    struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc =
 	    store_prepare(s, "DELETE FROM web_login_failures WHERE key = ? OR at < ?", &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 2, before);
+	store_bind_text(st, 1, key);
+	store_bind_real(st, 2, before);
 	return step_done(s, st, "web_login_failures", err);
 }
 
 enum sg_code store_web_outbox(struct store *s, long long *pending, double *oldest,
                               struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT count(*), COALESCE(min(created_at), 0) FROM "
 	                                "notifications WHERE delivered_at IS NULL",
@@ -533,33 +527,33 @@ enum sg_code store_web_outbox(struct store *s, long long *pending, double *oldes
 		return rc;
 	*pending = 0;
 	*oldest = 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*pending = sqlite3_column_int64(st, 0);
-		*oldest = sqlite3_column_double(st, 1);
+	if (store_step(st) == STORE_ROW) {
+		*pending = store_col_int(st, 0);
+		*oldest = store_col_real(st, 1);
 	} else {
 		rc = store_fail(s, err, "notifications");
 	}
-	sqlite3_finalize(st);
+	store_finalize(st);
 	return rc;
 }
 
 enum sg_code store_web_open_incidents(struct store *s, const char *service, long long *n,
                                       struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT count(*) FROM incidents WHERE service = ? AND "
 	                                "resolved_at IS NULL",
 	                                &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
+	store_bind_text(st, 1, service);
 	*n = 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
+	if (store_step(st) == STORE_ROW)
+		*n = store_col_int(st, 0);
 	else
 		rc = store_fail(s, err, "incidents");
-	sqlite3_finalize(st);
+	store_finalize(st);
 	return rc;
 }
 
@@ -576,22 +570,22 @@ enum sg_code store_web_maintenance_add(struct store *s, const char *service,
                                        const struct store_web_maintenance *m, long long *id,
                                        struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "INSERT INTO web_maintenance(service, start_at, end_at, "
 	                                "note, announced_at, announced_by) VALUES (?,?,?,?,?,?)",
 	                                &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 2, m->start);
-	sqlite3_bind_double(st, 3, m->end);
-	sqlite3_bind_text(st, 4, m->note, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 5, m->announced);
-	sqlite3_bind_text(st, 6, m->announced_by, -1, SQLITE_STATIC);
+	store_bind_text(st, 1, service);
+	store_bind_real(st, 2, m->start);
+	store_bind_real(st, 3, m->end);
+	store_bind_text(st, 4, m->note);
+	store_bind_real(st, 5, m->announced);
+	store_bind_text(st, 6, m->announced_by);
 	rc = step_done(s, st, "web_maintenance", err);
 	if (!rc && id)
-		*id = sqlite3_last_insert_rowid(s->db);
+		*id = store_last_id(s);
 	return rc;
 }
 
@@ -599,7 +593,7 @@ enum sg_code store_web_maintenance_list(struct store *s, const char *service, do
                                         struct store_web_maintenance **out, size_t *n,
                                         struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT id, start_at, end_at, note, announced_at, "
 	                                "announced_by FROM web_maintenance WHERE service = ? AND "
@@ -612,29 +606,29 @@ enum sg_code store_web_maintenance_list(struct store *s, const char *service, do
 	*n = 0;
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 2, ending_after);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+	store_bind_text(st, 1, service);
+	store_bind_real(st, 2, ending_after);
+	while ((r = store_step(st)) == STORE_ROW) {
 		struct store_web_maintenance *m;
 		ALLOC_GROW(*out, *n, alloc);
 		m = &(*out)[(*n)++];
-		m->id = sqlite3_column_int64(st, 0);
-		m->start = sqlite3_column_double(st, 1);
-		m->end = sqlite3_column_double(st, 2);
-		m->note = dup_col(st, 3);
-		m->announced = sqlite3_column_double(st, 4);
-		m->announced_by = dup_col(st, 5);
+		m->id = store_col_int(st, 0);
+		m->start = store_col_real(st, 1);
+		m->end = store_col_real(st, 2);
+		m->note = store_col_dup(st, 3);
+		m->announced = store_col_real(st, 4);
+		m->announced_by = store_col_dup(st, 5);
 	}
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? SG_OK : store_fail(s, err, "web_maintenance");
+	store_finalize(st);
+	return r == STORE_DONE ? SG_OK : store_fail(s, err, "web_maintenance");
 }
 
 enum sg_code store_web_reports(struct store *s, const char *service, struct store_web_report **out,
                                size_t *n, struct sg_error *err)
 {
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
-	                                "SELECT rowid, period, audience, path, sha256, recipients, "
+	                                "SELECT id, period, audience, path, sha256, recipients, "
 	                                "delivered_at FROM report_deliveries WHERE service = ? "
 	                                "ORDER BY delivered_at DESC",
 	                                &st, err);
@@ -645,21 +639,21 @@ enum sg_code store_web_reports(struct store *s, const char *service, struct stor
 	*n = 0;
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+	store_bind_text(st, 1, service);
+	while ((r = store_step(st)) == STORE_ROW) {
 		struct store_web_report *x;
 		ALLOC_GROW(*out, *n, alloc);
 		x = &(*out)[(*n)++];
-		x->rowid = sqlite3_column_int64(st, 0);
-		x->period = dup_col(st, 1);
-		x->audience = dup_col(st, 2);
-		x->path = dup_col(st, 3);
-		x->sha256 = dup_col(st, 4);
-		x->recipients = sqlite3_column_int64(st, 5);
-		x->delivered_at = sqlite3_column_double(st, 6);
+		x->rowid = store_col_int(st, 0);
+		x->period = store_col_dup(st, 1);
+		x->audience = store_col_dup(st, 2);
+		x->path = store_col_dup(st, 3);
+		x->sha256 = store_col_dup(st, 4);
+		x->recipients = store_col_int(st, 5);
+		x->delivered_at = store_col_real(st, 6);
 	}
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? SG_OK : store_fail(s, err, "report_deliveries");
+	store_finalize(st);
+	return r == STORE_DONE ? SG_OK : store_fail(s, err, "report_deliveries");
 }
 
 void store_web_reports_free(struct store_web_report *r, size_t n)

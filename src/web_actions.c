@@ -1,7 +1,6 @@
 /*
  * web_actions - operator actions from the web; see web_actions.h.
  */
-#include <libgen.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,8 +145,8 @@ enum sg_code web_action_attest(struct store *s, const struct catalog *cat, const
 			                ? *p
 			                : '_';
 		safe[n] = 0;
-		copy = xstrdup(s->path);
-		dir = xstrfmt("%s/evidence", dirname(copy));
+		copy = store_files_dir(s->path);
+		dir = xstrfmt("%s/evidence", copy);
 		free(copy);
 		path = xstrfmt("%s/%s-%s", dir, sha256, n ? safe : "evidence");
 		if ((rc = fileio_mkdirs(dir, 0700, err)) ||

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "store.h"
 #include "store_backup.h"
+#include "store_ledger.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -118,16 +119,12 @@ static int store_backup_cmd(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
+/* Entries in the ledger (seqs run 0, 1, 2 ... without gaps). */
 static long long ledger_size(struct store *s)
 {
-	sqlite3_stmt *st = NULL;
 	long long n = 0;
 
-	if (store_prepare(s, "SELECT count(*) FROM ledger_entries", &st, NULL) == SG_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return store_ledger_next_seq(s, &n, NULL) ? 0 : n;
 }
 
 static int store_restore_cmd(struct cli *cli, int argc, char **argv)

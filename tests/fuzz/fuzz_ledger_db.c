@@ -19,6 +19,7 @@
 #include "ledger_signer.h"
 #include "ledger_verify.h"
 #include "store.h"
+#include "store_backend.h"
 #include "store_ledger.h"
 
 static unsigned char *tmpl;
@@ -63,7 +64,7 @@ static void build(void)
 	           "DROP TRIGGER ledger_entries_no_update; DROP TRIGGER ledger_entries_no_delete;"
 	           "DROP TRIGGER ledger_heads_no_update; DROP TRIGGER ledger_heads_no_delete;",
 	           NULL);
-	tmpl = sqlite3_serialize(s->db, "main", &tmpl_len, 0);
+	tmpl = sqlite3_serialize((sqlite3 *)s->conn, "main", &tmpl_len, 0);
 	if (!tmpl)
 		abort();
 	store_close(s);
@@ -158,18 +159,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_t *proof;
 	size_t used;
 
+	sqlite3 *db = NULL;
+
 	if (!tmpl)
 		build();
-	if (sqlite3_open(":memory:", &s.db) != SQLITE_OK)
+	s.be = &store_sqlite_backend;
+	if (sqlite3_open(":memory:", &db) != SQLITE_OK)
 		abort();
 	s.path = ":memory:";
 	copy = sqlite3_malloc64((sqlite3_uint64)tmpl_len);
 	memcpy(copy, tmpl, (size_t)tmpl_len);
-	if (sqlite3_deserialize(s.db, "main", copy, tmpl_len, tmpl_len,
+	if (sqlite3_deserialize(db, "main", copy, tmpl_len, tmpl_len,
 	                        SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE) !=
 	    SQLITE_OK)
 		abort();
-	for (int i = 0; i < 16 && (used = mutate(s.db, data, size)); i++) {
+	s.conn = db;
+	for (int i = 0; i < 16 && (used = mutate(db, data, size)); i++) {
 		data += used;
 		size -= used;
 	}
@@ -190,6 +195,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!ledger_consistency_proof(&s, &pub, 1, 2, &proof, NULL))
 		json_decref(proof);
 	ledger_each(&s, NULL, INT64_MIN, INT64_MAX, summarise, NULL, NULL);
-	sqlite3_close(s.db);
+	sqlite3_close(db);
 	return 0;
 }

@@ -108,13 +108,13 @@ static void test_nested_transactions(void **state)
 	assert_int_equal(ledger_append(s, "a", NULL, NULL, &err), SG_OK);
 	store_rollback(s);
 	/* The inner append was part of the rolled-back outer transaction. */
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	assert_int_equal(
 	    store_prepare(s, "SELECT COUNT(*) FROM ledger_entries WHERE type = 'a'", &st, &err),
 	    SG_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 0);
-	sqlite3_finalize(st);
+	assert_int_equal(store_step(st), STORE_ROW);
+	assert_int_equal((int)store_col_int(st, 0), 0);
+	store_finalize(st);
 	/* A commit with no transaction is an error, not a silent success. */
 	assert_int_equal(store_commit(s, &err), SG_ERR_DB);
 	store_close(s);
@@ -122,7 +122,7 @@ static void test_nested_transactions(void **state)
 
 /* The shared statement helpers: NULL and NAN are SQL NULL both ways,
  * store_each stops when the row callback asks and reports a failed step. */
-static int collect_row(sqlite3_stmt *st, void *p)
+static int collect_row(struct store_stmt *st, void *p)
 {
 	int *n = p;
 	char *t = store_col_dup(st, 0);
@@ -140,7 +140,7 @@ static void test_helpers(void **state)
 {
 	struct store *s;
 	struct sg_error err;
-	sqlite3_stmt *st;
+	struct store_stmt *st;
 	int n = 0;
 	(void)state;
 	memset(&err, 0, sizeof(err));
