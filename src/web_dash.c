@@ -70,6 +70,24 @@ static int form_csrf_ok(const struct web_req *q, const char *want)
 	return got && want && *want && web_auth_equal(got, want);
 }
 
+/* A form an operator submits: the session's CSRF token first, then the role.
+ * Answers 403 and returns 0 when either is wrong. */
+static int operator_form(struct web_req *q, struct web_reply *r)
+{
+	if (!form_csrf_ok(q, q->csrf)) {
+		message_page(q, r, 403,
+		             "この操作は受け付けられません（CSRF トークンが一致しません）",
+		             "Refused: the CSRF token does not match");
+		return 0;
+	}
+	if (q->role < WEB_ROLE_OPERATOR) {
+		message_page(q, r, 403, "この操作の権限がありません（operator 以上が必要です）",
+		             "Forbidden: this needs the operator role");
+		return 0;
+	}
+	return 1;
+}
+
 /* ---- login ---- */
 
 static void login_form(struct web_req *q, struct web_reply *r, const char *error)
@@ -555,12 +573,8 @@ static void followup_post(struct web_req *q, struct web_reply *r)
 	char *text;
 	char note[160];
 
-	if (!form_csrf_ok(q, q->csrf)) {
-		message_page(q, r, 403,
-		             "この操作は受け付けられません（CSRF トークンが一致しません）",
-		             "Refused: the CSRF token does not match");
+	if (!operator_form(q, r))
 		return;
-	}
 	memset(&err, 0, sizeof(err));
 	err.lang = q->lang;
 	memset(&x, 0, sizeof(x));
@@ -802,17 +816,8 @@ static void maintenance_post(struct web_req *q, struct web_reply *r, const struc
 	size_t n = 0;
 	char note[160];
 
-	if (!form_csrf_ok(q, q->csrf)) {
-		message_page(q, r, 403,
-		             "この操作は受け付けられません（CSRF トークンが一致しません）",
-		             "Refused: the CSRF token does not match");
+	if (!operator_form(q, r))
 		return;
-	}
-	if (q->role < WEB_ROLE_OPERATOR) {
-		message_page(q, r, 403, "この操作の権限がありません（operator 以上が必要です）",
-		             "Forbidden: this needs the operator role");
-		return;
-	}
 	memset(&err, 0, sizeof(err));
 	err.lang = q->lang;
 	start = parse_local(web_form_get(q->form, "start"), tz);
@@ -843,17 +848,8 @@ static void attest_post(struct web_req *q, struct web_reply *r, const struct web
 	char sha[65], note[256];
 	struct html_page pg;
 
-	if (!form_csrf_ok(q, q->csrf)) {
-		message_page(q, r, 403,
-		             "この操作は受け付けられません（CSRF トークンが一致しません）",
-		             "Refused: the CSRF token does not match");
+	if (!operator_form(q, r))
 		return;
-	}
-	if (q->role < WEB_ROLE_OPERATOR) {
-		message_page(q, r, 403, "この操作の権限がありません（operator 以上が必要です）",
-		             "Forbidden: this needs the operator role");
-		return;
-	}
 	memset(&err, 0, sizeof(err));
 	err.lang = q->lang;
 	if (web_action_attest(
@@ -981,12 +977,6 @@ void web_dash_handle(struct web_req *q, struct web_reply *r)
 		incident_page(q, r, NULL);
 		return;
 	case WEB_R_DASH_FOLLOWUP:
-		if (q->role < WEB_ROLE_OPERATOR) {
-			message_page(q, r, 403,
-			             "この操作の権限がありません（operator 以上が必要です）",
-			             "Forbidden: this needs the operator role");
-			return;
-		}
 		followup_post(q, r);
 		return;
 	case WEB_R_DASH_REPORTS:
