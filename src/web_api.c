@@ -312,21 +312,76 @@ static void ledger_head(struct web_req *q, struct web_reply *r)
 	free(h.token);
 }
 
+static size_t trusted_keys(const struct web_req *q, struct ledger_key keys[16]);
+
 static void ledger_proof(struct web_req *q, struct web_reply *r)
 {
 	struct sg_error err;
 	json_t *p = NULL;
 
+	struct ledger_key keys[16];
+	size_t nk = trusted_keys(q, keys);
+
 	memset(&err, 0, sizeof(err));
 	err.lang = SG_LANG_EN;
-	struct ledger_key keys[16];
+	if (ledger_inclusion_proof(q->s, keys, nk, q->rt->seq, &p, &err)) {
+		error_json(r, err.code == SG_ERR_NOT_FOUND ? 404 : 500, err.msg);
+		return;
+	}
+	reply_json(r, 200, p);
+}
+
+/* The public keys of every service (a ledger is one per store). */
+static size_t trusted_keys(const struct web_req *q, struct ledger_key keys[16])
+{
 	size_t nk = 0;
 
 	for (size_t i = 0; i < q->site->n && nk < 16; i++)
 		if (q->site->svc[i].has_pub)
 			keys[nk++] = q->site->svc[i].pub;
-	if (ledger_inclusion_proof(q->s, keys, nk, q->rt->seq, &p, &err)) {
-		error_json(r, err.code == SG_ERR_NOT_FOUND ? 404 : 500, err.msg);
+	return nk;
+}
+
+/* A size in a query: 1 to 2^53 digits only; -1 when malformed. */
+static long long query_size(const char *v)
+{
+	long long n = 0;
+
+	if (!v || !*v || strlen(v) > 15)
+		return -1;
+	for (; *v; v++) {
+		if (*v < '0' || *v > '9')
+			return -1;
+		n = n * 10 + (*v - '0');
+	}
+	return n;
+}
+
+/* RFC 6962 PROOF(from, D[to]) between two signed heads (to: the latest
+ * when absent), as `saasguard ledger proof --consistency`. */
+static void ledger_consistency(struct web_req *q, struct web_reply *r)
+{
+	struct ledger_key keys[16];
+	size_t nk = trusted_keys(q, keys);
+	long long from = query_size(q->q_from), to = q->q_to ? query_size(q->q_to) : 0;
+	struct sg_error err;
+	json_t *p = NULL;
+
+	memset(&err, 0, sizeof(err));
+	err.lang = SG_LANG_EN;
+	if (from < 1 || to < 0 || (to && from > to)) {
+		error_json(r, 400,
+		           "give from=N (the size of the tree head you hold, 1 or more) and "
+		           "optionally to=M (a signed tree head's size, at least N; default: the "
+		           "latest)");
+		return;
+	}
+	if (ledger_consistency_proof_between(q->s, keys, nk, from, to, &p, &err)) {
+		error_json(r,
+		           err.code == SG_ERR_NOT_FOUND ? 404
+		           : err.code == SG_ERR_USAGE   ? 400
+		                                        : 500,
+		           err.msg);
 		return;
 	}
 	reply_json(r, 200, p);
@@ -635,6 +690,9 @@ void web_api_handle(struct web_req *q, struct web_reply *r)
 		break;
 	case WEB_R_API_LEDGER_PROOF:
 		ledger_proof(q, r);
+		break;
+	case WEB_R_API_LEDGER_CONS:
+		ledger_consistency(q, r);
 		break;
 	case WEB_R_API_USERS:
 		users(q, r);

@@ -36,6 +36,53 @@ def add_token(test, db, name, role):
     return tok
 
 
+def _node(a, b):
+    import hashlib
+    return hashlib.sha256(b"\x01" + a + b).digest()
+
+
+def mth(leaves):
+    """RFC 6962 tree hash, computed here independently of saasguard."""
+    import hashlib
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1
+    while k * 2 < len(leaves):
+        k *= 2
+    return _node(mth(leaves[:k]), mth(leaves[k:]))
+
+
+def verify_consistency(m, n, r1, r2, proof):
+    """RFC 9162 2.1.4.2."""
+    p = [bytes.fromhex(x) for x in proof]
+    if m == n:
+        return not p and r1 == r2
+    if m & (m - 1) == 0:
+        p = [r1] + p
+    if not p:
+        return False
+    fn, sn = m - 1, n - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = p[0]
+    for c in p[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = _node(c, fr), _node(c, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = _node(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == r1 and sr == r2
+
+
 class OpenAPI:
     """Picks the schema of a response from the OpenAPI document and
     validates bodies against it with ajv (JSON Schema 2020-12)."""
@@ -223,6 +270,52 @@ class Api(unittest.TestCase):
         for line in body.splitlines():
             if line and not line.startswith("#"):
                 self.assertRegex(line, r'^[a-z_]+(\{[^}]*\})? -?[0-9.e+]+$')
+
+
+    def test_consistency_between_two_heads(self):
+        t = self.tok["viewer"]
+        with sqlite3.connect(self.db) as c:
+            old = c.execute("SELECT head FROM ledger_heads ORDER BY id DESC LIMIT 1").fetchone()[0]
+        old_size = int(re.search(r"^size (\d+)$", old, re.M).group(1))
+        old_root = bytes.fromhex(re.search(r"^root ([0-9a-f]{64})$", old, re.M).group(1))
+        key = os.path.join(self.dir, "ledger.key")
+        for i in range(5):
+            r = sg.run("attest", "III.1.1.3", "--note", f"追加 {i}", "--db", self.db, "--key", key,
+                       env=webserve.ENV)
+            self.assertEqual(r.code, 0, repr(r))
+        r = sg.run("ledger", "seal", "--db", self.db, "--key", key, env=webserve.ENV)
+        self.assertEqual(r.code, 0, repr(r))
+        with sqlite3.connect(self.db) as c:
+            leaves = [bytes(h) for (h,) in c.execute(
+                "SELECT leaf_hash FROM ledger_entries ORDER BY seq")]
+        status, j = self.call(f"/api/v1/ledger/consistency?from={old_size}", t)
+        self.assertEqual(status, 200, j)
+        n = j["tree_size"]
+        self.assertGreaterEqual(n, old_size + 5)
+        self.assertEqual(bytes.fromhex(j["old_root"]), old_root)
+        self.assertEqual(bytes.fromhex(j["root"]), mth(leaves[:n]))
+        self.assertIn(f"root {j['root']}", j["head"])
+        self.assertTrue(verify_consistency(old_size, n, old_root, mth(leaves[:n]), j["proof"]))
+        # a tampered proof or a forked old root does not verify
+        bad = list(j["proof"])
+        bad[0] = ("0" if bad[0][0] != "0" else "1") + bad[0][1:]
+        self.assertFalse(verify_consistency(old_size, n, old_root, mth(leaves[:n]), bad))
+        self.assertFalse(verify_consistency(old_size, n, mth(leaves[:old_size - 1]),
+                                            mth(leaves[:n]), j["proof"]))
+        # between an earlier head and any smaller tree, every size
+        for m in range(1, old_size + 1):
+            status, j = self.call(f"/api/v1/ledger/consistency?from={m}&to={old_size}", t,
+                                  validate=m in (1, old_size))
+            self.assertEqual(status, 200, j)
+            self.assertEqual(bytes.fromhex(j["root"]), old_root)
+            self.assertTrue(verify_consistency(m, old_size, mth(leaves[:m]), old_root,
+                                               j["proof"]), m)
+        for q, want in ((f"from=0", 400), ("from=x", 400), ("", 400),
+                        (f"from=3&to=2", 400), (f"from=1&to={old_size + 1}", 404),
+                        (f"from={n + 1}", 400)):
+            status, j = self.call("/api/v1/ledger/consistency?" + q, t)
+            self.assertEqual(status, want, (q, j))
+        self.assertEqual(self.call("/api/v1/ledger/consistency?from=1")[0], 401)
 
 
 def form_of(page):
