@@ -359,13 +359,14 @@ enum sg_code ledger_events_notification_rewritten(struct store *s, long long id,
 enum sg_code ledger_events_report(struct store *s, const char *service, int pattern,
                                   const char *period, const char *audience, const char *format,
                                   const char *path, const unsigned char sha256[LEDGER_HASH_LEN],
-                                  long long bytes, const char *lang, struct sg_error *err)
+                                  long long bytes, const char *lang, const char *by,
+                                  struct sg_error *err)
 {
 	return put(s, "report",
-	           json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:o,s:I,s:s}", "service", service, "pattern",
-	                     pattern, "period", period, "audience", audience, "format", format,
-	                     "path", path, "sha256", hex(sha256), "bytes", (json_int_t)bytes,
-	                     "lang", lang),
+	           json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:o,s:I,s:s,s:s*}", "service", service,
+	                     "pattern", pattern, "period", period, "audience", audience, "format",
+	                     format, "path", path, "sha256", hex(sha256), "bytes",
+	                     (json_int_t)bytes, "lang", lang, "by", by),
 	           NULL, err);
 }
 

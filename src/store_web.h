@@ -58,17 +58,6 @@ enum sg_code store_web_maintenance_list(struct store *s, const char *service, do
                                         struct store_web_maintenance **out, size_t *n,
                                         struct sg_error *err);
 
-/* Reports the daemon mailed (report_deliveries), newest first. */
-struct store_web_report {
-	long long rowid;
-	char *period, *audience, *path, *sha256;
-	long long recipients;
-	double delivered_at;
-};
-enum sg_code store_web_reports(struct store *s, const char *service, struct store_web_report **out,
-                               size_t *n, struct sg_error *err);
-void store_web_reports_free(struct store_web_report *r, size_t n);
-
 /* users */
 struct store_web_user {
 	long long id;

@@ -21,6 +21,7 @@
 #include "store_web.h"
 #include "timeutil.h"
 #include "web_actions.h"
+#include "web_reports.h"
 #include "web_req.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -387,6 +388,85 @@ static void ledger_consistency(struct web_req *q, struct web_reply *r)
 	reply_json(r, 200, p);
 }
 
+static json_t *report_json(const struct web_report *x)
+{
+	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:o,s:s?,s:b}", "id", (json_int_t)x->seq,
+	                 "period", x->period, "audience", x->audience, "format", x->format,
+	                 "sha256", x->sha256, "bytes", (json_int_t)x->bytes, "generated_at",
+	                 utc_json(x->at), "by", x->by, "downloadable", x->downloadable);
+}
+
+/* GET: the list, or one file; POST {"period","audience","lang"}: generate
+ * (operator), through the report job of the command and the daemon. */
+static void reports(struct web_req *q, struct web_reply *r, const struct web_service *svc)
+{
+	struct web_report *x = NULL, one;
+	size_t n = 0;
+	struct sg_error err;
+	json_t *a;
+
+	memset(&err, 0, sizeof(err));
+	err.lang = SG_LANG_EN;
+	if (q->rt->is_post) {
+		json_error_t jerr;
+		json_t *in;
+		const char *aud, *per, *lang;
+		if (q->role < WEB_ROLE_OPERATOR) {
+			error_json(r, 403, "this needs the operator role");
+			return;
+		}
+		in = json_loadb(q->body ? q->body : "", q->body_len, JSON_REJECT_DUPLICATES, &jerr);
+		aud = json_string_value(json_object_get(in, "audience"));
+		per = json_string_value(json_object_get(in, "period"));
+		lang = json_string_value(json_object_get(in, "lang"));
+		if (!json_is_object(in) || !aud ||
+		    (strcmp(aud, "users") && strcmp(aud, "managers")) ||
+		    (json_object_get(in, "period") && !per) ||
+		    (lang && strcmp(lang, "ja") && strcmp(lang, "en"))) {
+			json_decref(in);
+			error_json(r, 400,
+			           "send {\"audience\": \"users\" or \"managers\", \"period\": "
+			           "\"2026-11\" (optional), \"lang\": \"ja\" or \"en\" (optional)} "
+			           "as application/json");
+			return;
+		}
+		if (web_reports_generate(q->s, q->cat, svc, per,
+		                         strcmp(aud, "users") ? REPORT_MANAGERS : REPORT_USERS,
+		                         lang && !strcmp(lang, "en") ? SG_LANG_EN : SG_LANG_JA,
+		                         q->user, &one, &err)) {
+			json_decref(in);
+			error_json(r,
+			           err.code == SG_ERR_INPUT || err.code == SG_ERR_USAGE ? 400 : 500,
+			           err.msg);
+			return;
+		}
+		json_decref(in);
+		reply_json(r, 201, report_json(&one));
+		web_report_release(&one);
+		return;
+	}
+	if (q->rt->id == WEB_R_API_REPORT) {
+		const char *type = NULL;
+		if (web_reports_read(q->s, svc, q->rt->seq, &r->body, &type, &err)) {
+			dynbuf_reset(&r->body);
+			error_json(r, err.code == SG_ERR_NOT_FOUND ? 404 : 500, err.msg);
+			return;
+		}
+		r->status = 200;
+		r->type = type;
+		return;
+	}
+	if (web_reports_list(q->s, svc, &x, &n, &err)) {
+		error_json(r, 500, err.msg);
+		return;
+	}
+	a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, report_json(&x[i]));
+	web_reports_free(x, n);
+	reply_json(r, 200, json_pack("{s:s,s:o}", "service", svc->slug, "reports", a));
+}
+
 static void users(struct web_req *q, struct web_reply *r)
 {
 	struct store_web_user *u = NULL;
@@ -690,6 +770,10 @@ void web_api_handle(struct web_req *q, struct web_reply *r)
 		break;
 	case WEB_R_API_LEDGER_PROOF:
 		ledger_proof(q, r);
+		break;
+	case WEB_R_API_REPORTS:
+	case WEB_R_API_REPORT:
+		reports(q, r, svc);
 		break;
 	case WEB_R_API_LEDGER_CONS:
 		ledger_consistency(q, r);

@@ -20,6 +20,7 @@
 #include "store_web.h"
 #include "timeutil.h"
 #include "web_actions.h"
+#include "web_reports.h"
 #include "web_req.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -878,70 +879,114 @@ static void attest_post(struct web_req *q, struct web_reply *r, const struct web
 
 /* ---- reports ---- */
 
-static void reports_page(struct web_req *q, struct web_reply *r, const struct web_service *svc)
+static void reports_page(struct web_req *q, struct web_reply *r, const struct web_service *svc,
+                         const char *notice, int ok)
 {
-	struct store_web_report *x = NULL;
+	struct web_report *x = NULL;
 	size_t n = 0;
 	struct sg_error err;
 	struct html_page pg;
 	char title[200], t[40];
 
 	memset(&err, 0, sizeof(err));
-	if (store_web_reports(q->s, svc->mcfg->service, &x, &n, &err)) {
+	err.lang = q->lang;
+	if (q->rt->seq > 0) { /* a download: only a recorded file, unchanged since */
+		const char *type = NULL;
+		if (web_reports_read(q->s, svc, q->rt->seq, &r->body, &type, &err)) {
+			dynbuf_reset(&r->body);
+			message_page(q, r, 404, "報告書が見つからないか、記録後に変更されています",
+			             "No such report, or it changed after it was recorded");
+			return;
+		}
+		r->status = 200;
+		r->type = type;
+		return;
+	}
+	if (web_reports_list(q->s, svc, &x, &n, &err)) {
 		message_page(q, r, 500, "報告書の一覧を読めませんでした",
 		             "Could not read the reports");
 		return;
 	}
-	if (q->rt->seq > 0) { /* a download: only a file the store lists, unchanged since */
-		struct dynbuf f = DYNBUF_INIT;
-		char hex[65] = "";
-		for (size_t i = 0; i < n; i++)
-			if (x[i].rowid == q->rt->seq &&
-			    fileio_sha256_hex(x[i].path, hex, &err) == SG_OK &&
-			    !strcmp(hex, x[i].sha256) &&
-			    fileio_read(x[i].path, 64u << 20, &f, &err) == SG_OK) {
-				const char *dot = strrchr(x[i].path, '.');
-				r->status = 200;
-				r->type = dot && !strcmp(dot, ".pdf") ? "application/pdf"
-				          : dot && !strcmp(dot, ".json")
-				              ? "application/json"
-				              : "text/html; charset=utf-8";
-				dynbuf_add(&r->body, dynbuf_ptr(&f), dynbuf_len(&f));
-			}
-		dynbuf_release(&f);
-		store_web_reports_free(x, n);
-		if (r->status != 200)
-			message_page(q, r, 404, "報告書が見つからないか、送付後に変更されています",
-			             "No such report, or it changed after it was mailed");
-		return;
-	}
 	snprintf(title, sizeof(title), EN(q) ? "%s — reports" : "%s 報告書", svc->name);
 	begin(q, r, &pg, title);
-	html_fmt(
-	    &r->body,
-	    "<h1>%s</h1>\n<p>%r</p>\n<table>\n<thead><tr><th scope=\"col\">%r</th>"
-	    "<th scope=\"col\">%r</th><th scope=\"col\">%r</th><th scope=\"col\">"
-	    "SHA-256</th></tr></thead>\n<tbody>\n",
-	    title,
-	    EN(q) ? "Reports the monitor wrote and mailed when a period closed (saasguard report "
-	            "writes others on demand)."
-	          : "監視デーモンが期間の締めに作成し送付した報告書です（任意の期間は saasguard "
-	            "report で作成できます）。",
-	    EN(q) ? "Period" : "期間", EN(q) ? "Audience" : "宛先", EN(q) ? "Mailed" : "送付");
+	html_fmt(&r->body, "<h1>%s</h1>\n", title);
+	if (notice)
+		html_fmt(&r->body, "<p class=\"banner %r\" role=\"status\">%s</p>\n",
+		         ok ? "up" : "down", notice);
+	html_fmt(&r->body,
+	         "<p>%r</p>\n<table>\n<thead><tr><th scope=\"col\">%r</th>"
+	         "<th scope=\"col\">%r</th><th scope=\"col\">%r</th><th scope=\"col\">%r</th>"
+	         "<th scope=\"col\">SHA-256</th></tr></thead>\n<tbody>\n",
+	         EN(q)
+	             ? "Every report the evidence ledger records: written by saasguard report, by "
+	               "the monitor when a period closed (and mailed), or here."
+	             : "証跡台帳に記録された報告書です（saasguard report、期間の締めに監視デーモン"
+	               "が作成・送付したもの、この画面で作成したもの）。",
+	         EN(q) ? "Period" : "期間", EN(q) ? "Audience" : "宛先",
+	         EN(q) ? "Recorded" : "記録日時", EN(q) ? "By" : "作成者");
 	for (size_t i = 0; i < n; i++) {
-		web_status_local_time(x[i].delivered_at, svc->mcfg->hours.timezone, t);
+		web_status_local_time(x[i].at, svc->mcfg->hours.timezone, t);
+		if (x[i].downloadable)
+			html_fmt(&r->body, "<tr><td><a href=\"/dashboard/%s/reports/%lld\">%s</a>",
+			         svc->slug, x[i].seq, x[i].period);
+		else
+			html_fmt(&r->body, "<tr><td>%s（%r）", x[i].period,
+			         EN(q) ? "file not in the reports directory, or changed"
+			               : "報告書ディレクトリにないか、変更されています");
 		html_fmt(&r->body,
-		         "<tr><td><a href=\"/dashboard/%s/reports/%lld\">%s</a></td><td>%s</td>"
-		         "<td>%s（%lld）</td><td><code>%s</code></td></tr>\n",
-		         svc->slug, x[i].rowid, x[i].period, x[i].audience, t, x[i].recipients,
+		         " %s</td><td>%s</td><td>%s</td><td>%s</td><td><code>%s</code></td></tr>\n",
+		         x[i].format, x[i].audience, t,
+		         x[i].by ? x[i].by : (EN(q) ? "command or monitor" : "コマンドまたは監視"),
 		         x[i].sha256);
 	}
 	if (!n)
-		html_fmt(&r->body, "<tr><td colspan=\"4\">%r</td></tr>\n",
+		html_fmt(&r->body, "<tr><td colspan=\"5\">%r</td></tr>\n",
 		         EN(q) ? "None yet." : "まだありません。");
 	dynbuf_addstr(&r->body, "</tbody>\n</table>\n");
+	if (q->role >= WEB_ROLE_OPERATOR)
+		html_fmt(&r->body,
+		         "<h2>%r</h2>\n<form method=\"post\" action=\"/dashboard/%s/reports\">\n"
+		         "<p><label for=\"period\">%r</label> <input id=\"period\" name=\"period\" "
+		         "size=\"10\" placeholder=\"2026-11\"> <label for=\"audience\">%r</label> "
+		         "<select id=\"audience\" name=\"audience\"><option value=\"users\">%r"
+		         "</option><option value=\"managers\">%r</option></select></p>\n"
+		         "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n"
+		         "<p><button type=\"submit\">%r</button></p>\n</form>\n",
+		         EN(q) ? "Generate a report (PDF)" : "報告書（PDF）を作成する", svc->slug,
+		         EN(q) ? "Period (empty: the last complete one)"
+		               : "期間（空欄: 直近の完了した期間）",
+		         EN(q) ? "Audience" : "宛先",
+		         EN(q) ? "users (III.1.1.7)" : "利用者向け（III.1.1.7）",
+		         EN(q) ? "managers (III.1.1.4)" : "経営層向け（III.1.1.4）", q->csrf,
+		         EN(q) ? "Generate" : "作成する");
 	html_page_end(&r->body, &pg, NULL);
-	store_web_reports_free(x, n);
+	web_reports_free(x, n);
+}
+
+static void reports_post(struct web_req *q, struct web_reply *r, const struct web_service *svc)
+{
+	const char *aud = web_form_get(q->form, "audience");
+	struct web_report one;
+	struct sg_error err;
+	char note[256];
+
+	if (!operator_form(q, r))
+		return;
+	memset(&err, 0, sizeof(err));
+	err.lang = q->lang;
+	if (web_reports_generate(q->s, q->cat, svc, web_form_get(q->form, "period"),
+	                         aud && !strcmp(aud, "managers") ? REPORT_MANAGERS : REPORT_USERS,
+	                         q->lang, q->user, &one, &err)) {
+		r->status = err.code == SG_ERR_INPUT || err.code == SG_ERR_USAGE ? 400 : 500;
+		reports_page(q, r, svc, err.msg, 0);
+		return;
+	}
+	snprintf(note, sizeof(note),
+	         EN(q) ? "Generated the report of %s (SHA-256 %.16s…), recorded in the ledger."
+	               : "%s の報告書を作成し、証跡台帳に記録しました（SHA-256 %.16s…）。",
+	         one.period, one.sha256);
+	web_report_release(&one);
+	reports_page(q, r, svc, note, 1);
 }
 
 /* ---- dispatch ---- */
@@ -984,7 +1029,10 @@ void web_dash_handle(struct web_req *q, struct web_reply *r)
 			message_page(q, r, 404, "サービスが見つかりません", "No such service");
 			return;
 		}
-		reports_page(q, r, svc);
+		if (q->rt->is_post)
+			reports_post(q, r, svc);
+		else
+			reports_page(q, r, svc, NULL, 0);
 		return;
 	case WEB_R_DASH_CONTROLS:
 	case WEB_R_DASH_ATTEST:

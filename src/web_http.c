@@ -247,7 +247,7 @@ static enum web_route_id route_api(char **seg, int n, int trailing, struct web_r
 		if (n == 5 && !strcmp(seg[4], "reports"))
 			return WEB_R_API_REPORTS;
 		if (n == 6 && !strcmp(seg[4], "reports") && !parse_num(seg[5], &r->seq))
-			return WEB_R_API_REPORTS;
+			return WEB_R_API_REPORT;
 		return WEB_R_NOT_FOUND;
 	}
 	if (!strcmp(seg[2], "incidents") && n >= 4 && !parse_num(seg[3], &r->seq)) {
@@ -310,7 +310,7 @@ void web_route_match(const char *method, const char *path, struct web_route *out
 		out->allowed = WEB_M_POST;
 	if (out->id == WEB_R_API_FOLLOWUP || out->id == WEB_R_DASH_MAINT ||
 	    out->id == WEB_R_API_MAINT || out->id == WEB_R_DASH_REPORTS ||
-	    (out->id == WEB_R_API_REPORTS && !out->seq))
+	    out->id == WEB_R_API_REPORTS)
 		out->allowed = WEB_M_GET | WEB_M_POST;
 	if (out->id == WEB_R_NOT_FOUND) {
 		out->allowed = 0;

@@ -272,6 +272,33 @@ class Api(unittest.TestCase):
                 self.assertRegex(line, r'^[a-z_]+(\{[^}]*\})? -?[0-9.e+]+$')
 
 
+    def test_reports_through_the_api(self):
+        import hashlib
+        path = "/api/v1/services/payroll/reports"
+        body = {"period": "2026-11", "audience": "managers"}
+        status, j = self.call(path, self.tok["viewer"], "POST", body)
+        self.assertEqual(status, 403)
+        for bad in ({"audience": "board"}, {"period": 11, "audience": "users"},
+                    {"period": "2026-13", "audience": "users"}):
+            status, j = self.call(path, self.tok["operator"], "POST", bad)
+            self.assertEqual(status, 400, (bad, j))
+        status, j = self.call(path, self.tok["operator"], "POST", body)
+        self.assertEqual(status, 201, j)
+        self.assertEqual((j["period"], j["audience"], j["by"], j["downloadable"]),
+                         ("2026-11", "managers", "token:t-operator", True))
+        status, lst = self.call(path, self.tok["viewer"])
+        self.assertEqual(status, 200)
+        self.assertEqual(lst["reports"][0], j)  # newest first
+        status, h, pdf = self.srv.request(f"{path}/{j['id']}",
+                                          headers={"Authorization": "Bearer " +
+                                                   self.tok["viewer"]})
+        self.assertEqual((status, h["content-type"]), (200, "application/pdf"))
+        self.assertEqual(hashlib.sha256(pdf).hexdigest(), j["sha256"])
+        self.assertEqual(len(pdf), j["bytes"])
+        status, e = self.call(f"{path}/999999", self.tok["viewer"])
+        self.assertEqual(status, 404)
+        self.assertEqual(self.call(path)[0], 401)
+
     def test_consistency_between_two_heads(self):
         t = self.tok["viewer"]
         with sqlite3.connect(self.db) as c:
@@ -563,27 +590,66 @@ class Browserless(unittest.TestCase):
                                                 "csrf": form_of(page)["csrf"]})
         self.assertEqual(status, 403)
 
-    def test_reports_list_and_download(self):
+    def test_reports_generate_list_and_download(self):
         import hashlib
-        rep = os.path.join(self.dir, "report-2026-11.pdf")
-        data = b"%PDF-1.4 report\n"
-        with open(rep, "wb") as f:
-            f.write(data)
-        with sqlite3.connect(self.db) as c:
-            c.execute("INSERT INTO report_deliveries(service, period, audience, path, sha256,"
-                      " recipients, delivered_at) VALUES (?,?,?,?,?,?,?)",
-                      ("給与計算クラウド", "2026-11", "users", rep,
-                       hashlib.sha256(data).hexdigest(), 3, 1796083200))
-        cookie = self.session("vic")
-        status, _, page = self.srv.get("/dashboard/payroll/reports", headers={"Cookie": cookie})
+        vcookie = self.session("vic")
+        status, _, page = self.srv.get("/dashboard/payroll/reports", headers={"Cookie": vcookie})
         self.assertEqual(status, 200)
-        m = re.search(r'href="(/dashboard/payroll/reports/\d+)">2026-11<', page)
-        status, h, body = self.srv.request(m.group(1), headers={"Cookie": cookie})
-        self.assertEqual((status, h["content-type"], body), (200, "application/pdf", data))
+        self.assertNotIn('action="/dashboard/payroll/reports"', page)  # viewers only read
+        form = {"period": "2026-11", "audience": "users", "csrf": form_of(page)["csrf"]}
+        post = {"Content-Type": "application/x-www-form-urlencoded"}
+        status, _, _ = self.srv.request("/dashboard/payroll/reports", method="POST",
+                                        headers=dict(post, Cookie=vcookie),
+                                        body=urllib.parse.urlencode(form).encode())
+        self.assertEqual(status, 403)
+        cookie = self.session("olga")
+        status, _, page = self.srv.get("/dashboard/payroll/reports", headers={"Cookie": cookie})
+        self.assertIn('action="/dashboard/payroll/reports"', page)
+        csrf = form_of(page)["csrf"]
+        status, _, _ = self.srv.request("/dashboard/payroll/reports", method="POST",
+                                        headers=dict(post, Cookie=cookie),
+                                        body=urllib.parse.urlencode(dict(form, csrf="x")).encode())
+        self.assertEqual(status, 403)
+        status, _, page = self.srv.request("/dashboard/payroll/reports", method="POST",
+                                           headers=dict(post, Cookie=cookie),
+                                           body=urllib.parse.urlencode(dict(form, csrf=csrf))
+                                           .encode())
+        page = page.decode()
+        self.assertEqual(status, 200, page)
+        self.assertIn("報告書を作成し、証跡台帳に記録しました", page)
+        m = re.search(r'href="(/dashboard/payroll/reports/(\d+))">2026-11<', page)
+        self.assertTrue(m, page)
+        seq = int(m.group(2))
+        status, h, body = self.srv.request(m.group(1), headers={"Cookie": vcookie})
+        self.assertEqual((status, h["content-type"]), (200, "application/pdf"))
+        self.assertTrue(body.startswith(b"%PDF-"))
         self.assertEqual(self.srv.get(m.group(1))[0], 303)  # not without a session
-        with open(rep, "ab") as f:
+        # the same report job as the command: a "report" entry, with who asked
+        with sqlite3.connect(self.db) as c:
+            (entry,) = c.execute("SELECT entry FROM ledger_entries WHERE seq = ?",
+                                 (seq,)).fetchone()
+        e = json.loads(entry)
+        self.assertEqual(e["type"], "report")
+        p = e["payload"]
+        self.assertEqual((p["by"], p["period"], p["audience"], p["format"]),
+                         ("olga", "2026-11", "users", "pdf"))
+        self.assertEqual(p["sha256"], hashlib.sha256(body).hexdigest())
+        self.assertEqual(os.path.dirname(p["path"]), os.path.join(self.dir, "reports"))
+        # a changed file is not served
+        with open(p["path"], "ab") as f:
             f.write(b"changed")
         self.assertEqual(self.srv.get(m.group(1), headers={"Cookie": cookie})[0], 404)
+        # a report recorded outside the reports directory is listed, never served
+        r = sg.run("report", self.prof, "--period", "2026-11", "--db", self.db, "--format",
+                   "json", "--output", os.path.join(self.dir, "outside.json"), env=webserve.ENV)
+        self.assertEqual(r.code, 0, repr(r))
+        status, _, page = self.srv.get("/dashboard/payroll/reports", headers={"Cookie": cookie})
+        self.assertIn("報告書ディレクトリにないか、変更されています", page)
+        with sqlite3.connect(self.db) as c:
+            (outside,) = c.execute("SELECT max(seq) FROM ledger_entries WHERE type = 'report'"
+                                   ).fetchone()
+        self.assertEqual(self.srv.get(f"/dashboard/payroll/reports/{outside}",
+                                      headers={"Cookie": cookie})[0], 404)
 
     def test_checks_page_and_chart(self):
         cookie = self.session("vic")

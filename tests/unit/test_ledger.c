@@ -394,7 +394,7 @@ static void test_events(void **state)
 	assert_int_equal(seq, 0);
 	memset(sha, 0xcd, sizeof(sha));
 	assert_int_equal(ledger_events_report(s, "svc", 3, "2026-11", "customer", "pdf", "r.pdf",
-	                                      sha, 1000, "ja", NULL),
+	                                      sha, 1000, "ja", NULL, NULL),
 	                 SG_OK);
 	assert_int_equal(
 	    ledger_each(s, "attestation", INT64_MIN, INT64_MAX, first_text, &text, NULL), SG_OK);
@@ -527,11 +527,20 @@ static void test_events_bytes(void **state)
 
 	/* report_render.c, report_job.c */
 	assert_int_equal(ledger_events_report(s, "svc", 3, "2026-11", "users", "pdf", "r.pdf", sha,
-	                                      1000, "en", NULL),
+	                                      1000, "en", NULL, NULL),
 	                 SG_OK);
 	expect_payload(s, "report",
 	               "{\"audience\":\"users\",\"bytes\":1000,\"format\":\"pdf\","
 	               "\"lang\":\"en\",\"path\":\"r.pdf\",\"pattern\":3,"
+	               "\"period\":\"2026-11\",\"service\":\"svc\",\"sha256\":"
+	               "\"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\"}");
+	/* from the web: who asked for it */
+	assert_int_equal(ledger_events_report(s, "svc", 3, "2026-11", "users", "pdf", "r.pdf", sha,
+	                                      1000, "ja", "olga", NULL),
+	                 SG_OK);
+	expect_payload(s, "report",
+	               "{\"audience\":\"users\",\"by\":\"olga\",\"bytes\":1000,\"format\":\"pdf\","
+	               "\"lang\":\"ja\",\"path\":\"r.pdf\",\"pattern\":3,"
 	               "\"period\":\"2026-11\",\"service\":\"svc\",\"sha256\":"
 	               "\"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\"}");
 	assert_int_equal(ledger_events_report_mailed(s, "svc", "2026-11", "users", "admin_contacts",
