@@ -599,6 +599,61 @@ static void label(struct dynbuf *d, const char *s)
 	dynbuf_addch(d, '"');
 }
 
+/* Resolved incidents by duration (started to resolved), since the store
+ * began: buckets from a minute to a day, the span between a short blip
+ * and the outages III.2.1.1 counts against a month. */
+static void incident_durations(struct web_req *q, struct dynbuf *d, double now)
+{
+	static const double le[] = {60, 300, 900, 1800, 3600, 7200, 14400, 43200, 86400};
+	enum { NB = sizeof(le) / sizeof(le[0]) };
+
+	dynbuf_addstr(d, "# HELP saasguard_incident_duration_seconds Duration of resolved "
+	                 "incidents, from the start of the failure to recovery.\n"
+	                 "# TYPE saasguard_incident_duration_seconds histogram\n");
+	for (size_t k = 0; k < q->site->n; k++) {
+		const struct web_service *svc = &q->site->svc[k];
+		struct incident_row *rows = NULL;
+		unsigned long long count[NB + 1] = {0}, total = 0;
+		double sum = 0;
+		size_t n = 0;
+		struct sg_error err;
+
+		memset(&err, 0, sizeof(err));
+		if (store_monitor_incident_list(q->s, svc->mcfg->service, 0, now + 1, &rows, &n,
+		                                &err))
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			double dur = rows[i].resolved_at - rows[i].started_at;
+			size_t b = 0;
+			if (!(rows[i].resolved_at > 0) || dur < 0)
+				continue;
+			while (b < NB && dur > le[b])
+				b++;
+			count[b]++;
+			total++;
+			sum += dur;
+		}
+		for (size_t i = 0; i < n; i++)
+			store_monitor_incident_row_release(&rows[i]);
+		free(rows);
+		for (size_t b = 0, cum = 0; b <= NB; b++) {
+			cum += count[b];
+			dynbuf_addstr(d, "saasguard_incident_duration_seconds_bucket{service=");
+			label(d, svc->slug);
+			if (b < NB)
+				dynbuf_printf(d, ",le=\"%g\"} %zu\n", le[b], cum);
+			else
+				dynbuf_printf(d, ",le=\"+Inf\"} %llu\n", total);
+		}
+		dynbuf_addstr(d, "saasguard_incident_duration_seconds_sum{service=");
+		label(d, svc->slug);
+		dynbuf_printf(d, "} %.3f\n", sum);
+		dynbuf_addstr(d, "saasguard_incident_duration_seconds_count{service=");
+		label(d, svc->slug);
+		dynbuf_printf(d, "} %llu\n", total);
+	}
+}
+
 static void metrics(struct web_req *q, struct web_reply *r)
 {
 	struct dynbuf *d = &r->body;
@@ -694,6 +749,7 @@ static void metrics(struct web_req *q, struct web_reply *r)
 		label(d, q->site->svc[k].slug);
 		dynbuf_printf(d, "} %lld\n", n);
 	}
+	incident_durations(q, d, now);
 }
 
 void web_api_handle(struct web_req *q, struct web_reply *r)

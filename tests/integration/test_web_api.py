@@ -270,6 +270,21 @@ class Api(unittest.TestCase):
         for line in body.splitlines():
             if line and not line.startswith("#"):
                 self.assertRegex(line, r'^[a-z_]+(\{[^}]*\})? -?[0-9.e+]+$')
+        # incident durations: a histogram of the resolved incidents in the store
+        self.assertIn("# TYPE saasguard_incident_duration_seconds histogram", body)
+        with sqlite3.connect(self.db) as c:
+            durs = [e - b for (b, e) in c.execute(
+                "SELECT started_at, resolved_at FROM incidents WHERE resolved_at IS NOT NULL "
+                "AND service = '給与計算クラウド'")]
+        self.assertGreater(len(durs), 1)
+        got = dict(re.findall(r'^saasguard_incident_duration_seconds_bucket\{service="payroll",'
+                              r'le="([^"]+)"\} (\d+)$', body, re.M))
+        for le in ("60", "300", "900", "1800", "3600", "7200", "14400", "43200", "86400"):
+            self.assertEqual(int(got[le]), sum(1 for x in durs if x <= float(le)), le)
+        self.assertEqual(int(got["+Inf"]), len(durs))
+        m = re.search(r'^saasguard_incident_duration_seconds_sum\{service="payroll"\} ([0-9.]+)$',
+                      body, re.M)
+        self.assertAlmostEqual(float(m.group(1)), sum(durs), places=2)
 
 
     def test_reports_through_the_api(self):
