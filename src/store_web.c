@@ -644,3 +644,74 @@ enum sg_code store_web_maintenance_list(struct store *s, const char *service, do
 	*out = read_rows(s, st, "web_maintenance", sizeof(**out), maintenance_from, n, &rc, err);
 	return rc;
 }
+
+static void risk_from(struct store_stmt *st, void *elem)
+{
+	struct store_web_risk *x = elem;
+
+	x->incident = store_col_int(st, 0);
+	x->at = store_col_real(st, 1);
+	x->delivered = store_col_int(st, 2) != 0;
+}
+
+enum sg_code store_web_deadline_risks(struct store *s, const char *service, double since,
+                                      struct store_web_risk **out, size_t *n, struct sg_error *err)
+{
+	struct store_stmt *st;
+	enum sg_code rc = store_prepare(
+	    s,
+	    "SELECT n.incident_id, min(n.created_at), max(CASE WHEN n.delivered_at IS NULL THEN 0 "
+	    "ELSE 1 END) FROM notifications n JOIN incidents i ON i.id = n.incident_id WHERE "
+	    "n.purpose = 'deadline_risk' AND i.service = ? AND n.created_at >= ? GROUP BY "
+	    "n.incident_id ORDER BY 2 DESC",
+	    &st, err);
+
+	*out = NULL;
+	*n = 0;
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, service);
+	store_bind_real(st, 2, since);
+	*out = read_rows(s, st, "notifications", sizeof(**out), risk_from, n, &rc, err);
+	return rc;
+}
+
+static void collector_from(struct store_stmt *st, void *elem)
+{
+	struct store_web_collector *x = elem;
+
+	x->collector = store_col_dup(st, 0);
+	x->at = store_col_real(st, 1);
+	x->results = store_col_int(st, 2);
+	x->findings = store_col_int(st, 3);
+}
+
+enum sg_code store_web_collectors(struct store *s, const char *service,
+                                  struct store_web_collector **out, size_t *n, struct sg_error *err)
+{
+	struct store_stmt *st;
+	enum sg_code rc = store_prepare(
+	    s,
+	    "SELECT m.collector, m.measured_at, count(*), sum(CASE WHEN m.status = 'finding' THEN "
+	    "1 ELSE 0 END) FROM measurements m JOIN (SELECT collector, max(measured_at) AS at "
+	    "FROM measurements WHERE service = ? AND collector <> 'monitor' GROUP BY collector) l "
+	    "ON l.collector = m.collector AND l.at = m.measured_at WHERE m.service = ? GROUP BY "
+	    "m.collector, m.measured_at ORDER BY m.collector",
+	    &st, err);
+
+	*out = NULL;
+	*n = 0;
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, service);
+	store_bind_text(st, 2, service);
+	*out = read_rows(s, st, "measurements", sizeof(**out), collector_from, n, &rc, err);
+	return rc;
+}
+
+void store_web_collectors_free(struct store_web_collector *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(c[i].collector);
+	free(c);
+}

@@ -351,6 +351,66 @@ static void controls_page(struct web_req *q, struct web_reply *r, const struct w
 	json_decref(a);
 }
 
+/* Deadline-risk alerts of the last 90 days (an incident whose first notice
+ * was at risk of missing its deadline) and each collector's latest run. */
+static void risks_and_findings(struct web_req *q, struct dynbuf *d, const struct web_service *svc,
+                               double now)
+{
+	struct store_web_risk *rk = NULL;
+	struct store_web_collector *c = NULL;
+	size_t nr = 0, nc = 0;
+	struct sg_error err;
+	char t[40];
+
+	memset(&err, 0, sizeof(err));
+	html_fmt(d, "<h3>%r</h3>\n",
+	         EN(q) ? "Notifications at risk of their deadline"
+	               : "期限に間に合わないおそれのある通知");
+	if (store_web_deadline_risks(q->s, svc->mcfg->service, now - 90 * 86400.0, &rk, &nr,
+	                             &err) == SG_OK) {
+		if (!nr)
+			html_fmt(d, "<p>%r</p>\n",
+			         EN(q) ? "None in the last 90 days."
+			               : "過去 90 日間にはありません。");
+		else
+			dynbuf_addstr(d, "<ul>\n");
+		for (size_t i = 0; i < nr; i++) {
+			web_status_local_time(rk[i].at, svc->mcfg->hours.timezone, t);
+			html_fmt(
+			    d,
+			    "<li class=\"risk\"><a href=\"/dashboard/incidents/%lld\">%r %lld</a> "
+			    "%s（%r）</li>\n",
+			    rk[i].incident, EN(q) ? "Incident" : "インシデント", rk[i].incident, t,
+			    rk[i].delivered ? (EN(q) ? "alert delivered" : "警告は配信済み")
+			                    : (EN(q) ? "alert not yet delivered" : "警告は未配信"));
+		}
+		if (nr)
+			dynbuf_addstr(d, "</ul>\n");
+	}
+	free(rk);
+	html_fmt(d,
+	         "<h3>%r</h3>\n<table>\n<thead><tr><th scope=\"col\">%r</th><th scope=\"col\">"
+	         "%r</th><th scope=\"col\">%r</th><th scope=\"col\">%r</th></tr></thead>\n"
+	         "<tbody>\n",
+	         EN(q) ? "Collector findings (latest run of each)" : "収集結果（各収集の最新）",
+	         EN(q) ? "Collector" : "収集", EN(q) ? "Run" : "実行日時",
+	         EN(q) ? "Results" : "結果", EN(q) ? "Findings" : "指摘");
+	if (store_web_collectors(q->s, svc->mcfg->service, &c, &nc, &err) == SG_OK)
+		for (size_t i = 0; i < nc; i++) {
+			web_status_local_time(c[i].at, svc->mcfg->hours.timezone, t);
+			html_fmt(d,
+			         "<tr class=\"collector\"><td>%s</td><td>%s</td><td>%lld</td>"
+			         "<td>%lld</td></tr>\n",
+			         c[i].collector, t, c[i].results, c[i].findings);
+		}
+	if (!nc)
+		html_fmt(d, "<tr><td colspan=\"4\">%r</td></tr>\n",
+		         EN(q) ? "No collector has run (saasguard check)."
+		               : "収集はまだ実行されていません（saasguard check）。");
+	dynbuf_addstr(d, "</tbody>\n</table>\n");
+	store_web_collectors_free(c, nc);
+}
+
 static void service_overview(struct web_req *q, struct web_reply *r, const struct web_service *svc,
                              double now)
 {
@@ -375,7 +435,7 @@ static void service_overview(struct web_req *q, struct web_reply *r, const struc
 	    EN(q) ? "checks and response times" : "監視項目と応答時間", svc->slug,
 	    EN(q) ? "maintenance" : "保守作業");
 	html_fmt(d, "<p><a href=\"/dashboard/%s/reports\">%r</a></p>\n", svc->slug,
-	         EN(q) ? "Reports mailed" : "送付した報告書");
+	         EN(q) ? "Reports" : "報告書");
 	web_status_tz_lock();
 	timeutil_period_containing((long long)now, 1, svc->mcfg->hours.timezone, &per);
 	if (availability_for_period(q->s, svc->mcfg, (double)per.start, (double)per.end, now, &av,
@@ -438,6 +498,7 @@ static void service_overview(struct web_req *q, struct web_reply *r, const struc
 	for (size_t i = 0; i < n; i++)
 		store_monitor_incident_row_release(&rows[i]);
 	free(rows);
+	risks_and_findings(q, d, svc, now);
 	dynbuf_addstr(d, "</section>\n");
 }
 

@@ -11,6 +11,7 @@ import subprocess
 import unittest
 import urllib.parse
 
+import report_fill
 import sg
 import webserve
 
@@ -665,6 +666,31 @@ class Browserless(unittest.TestCase):
                                    ).fetchone()
         self.assertEqual(self.srv.get(f"/dashboard/payroll/reports/{outside}",
                                       headers={"Cookie": cookie})[0], 404)
+
+    def test_overview_risks_and_collector_findings(self):
+        with sqlite3.connect(self.db) as c:
+            (svc,) = c.execute("SELECT service FROM incidents WHERE id = 1").fetchone()
+            now = float(webserve.ENV["SAASGUARD_NOW"])
+            report_fill.add_notification(c, 1, "deadline_risk", "managers", "email",
+                                         "ops@provider.example.jp", now - 3600, now, None)
+            c.execute("INSERT INTO measurements(service, collector, item_id, status, value_text,"
+                      " measured_at) VALUES (?, 'patches', 'III.3.1.1', 'finding', '3 pending',"
+                      " ?)", (svc, now - 7200))
+            c.execute("INSERT INTO measurements(service, collector, item_id, status, value_text,"
+                      " measured_at) VALUES (?, 'patches', 'III.3.1.2', 'ok', 'ok', ?)",
+                      (svc, now - 7200))
+            c.execute("INSERT INTO measurements(service, collector, item_id, status, value_text,"
+                      " measured_at) VALUES (?, 'patches', 'III.3.1.1', 'ok', 'old', ?)",
+                      (svc, now - 86400 * 3))
+        cookie = self.session("vic")
+        status, _, page = self.srv.get("/dashboard/", headers={"Cookie": cookie})
+        self.assertEqual(status, 200)
+        self.assertIn("期限に間に合わないおそれのある通知", page)
+        self.assertRegex(page, r'<li class="risk"><a href="/dashboard/incidents/1">'
+                               r'インシデント 1</a> [^<]*（警告は未配信）</li>')
+        rows = re.findall(r'<tr class="collector"><td>([^<]+)</td><td>[^<]+</td>'
+                          r'<td>(\d+)</td><td>(\d+)</td></tr>', page)
+        self.assertIn(("patches", "2", "1"), rows)  # the latest run only
 
     def test_checks_page_and_chart(self):
         cookie = self.session("vic")
