@@ -805,7 +805,7 @@ static void maintenance_page(struct web_req *q, struct web_reply *r, const struc
                              const char *notice, int ok)
 {
 	struct html_page pg;
-	struct store_web_maintenance *m = NULL;
+	struct maintenance_window *w = NULL;
 	size_t n = 0;
 	struct sg_error err;
 	char title[200], a[40], b[40];
@@ -820,53 +820,48 @@ static void maintenance_page(struct web_req *q, struct web_reply *r, const struc
 		html_fmt(&r->body, "<p class=\"banner %r\" role=\"status\">%s</p>\n",
 		         ok ? "up" : "down", notice);
 	html_fmt(&r->body, "<h2>%r</h2>\n<ul>\n", EN(q) ? "Scheduled" : "予定と実績");
-	for (size_t i = 0; i < svc->mcfg->nmaint; i++) {
-		const struct maintenance_window *w = &svc->mcfg->maint[i];
-		if (w->end < now - 90 * 86400.0)
-			continue;
-		web_status_local_time(w->start, tz, a);
-		web_status_local_time(w->end, tz, b);
-		html_fmt(&r->body, "<li>%s – %s %s（%r）</li>\n", a, b, w->note ? w->note : "",
-		         EN(q) ? "profile" : "プロファイル");
-	}
-	if (store_web_maintenance_list(q->s, svc->mcfg->service, now - 90 * 86400.0, &m, &n,
-	                               &err) == SG_OK)
+	/* the windows availability counts (availability_maintenance(): one list) */
+	if (availability_maintenance(q->s, svc->mcfg, now - 90 * 86400.0, 1e300, &w, &n, NULL,
+	                             &err) == SG_OK)
 		for (size_t i = 0; i < n; i++) {
-			web_status_local_time(m[i].start, tz, a);
-			web_status_local_time(m[i].end, tz, b);
-			html_fmt(&r->body, "<li>%s – %s %s（%r %s）</li>\n", a, b, m[i].note,
-			         EN(q) ? "announced from the web by" : "Web から告知:",
-			         m[i].announced_by);
+			web_status_local_time(w[i].start, tz, a);
+			web_status_local_time(w[i].end, tz, b);
+			if (w[i].announced_by)
+				html_fmt(&r->body, "<li>%s – %s %s（%r %s）</li>\n", a, b,
+				         w[i].note ? w[i].note : "",
+				         EN(q) ? "announced from the web by" : "Web から告知:",
+				         w[i].announced_by);
+			else
+				html_fmt(&r->body, "<li>%s – %s %s（%r）</li>\n", a, b,
+				         w[i].note ? w[i].note : "",
+				         EN(q) ? "profile" : "プロファイル");
 		}
-	store_web_maintenance_free(m, n);
+	availability_maintenance_free(w, n);
 	dynbuf_addstr(&r->body, "</ul>\n");
 	if (q->role >= WEB_ROLE_OPERATOR)
-		html_fmt(&r->body,
-		         "<h2>%r</h2>\n<p>%r</p>\n"
-		         "<form method=\"post\" action=\"/dashboard/%s/maintenance\">\n"
-		         "<p><label for=\"start\">%r（%s）</label><br><input id=\"start\" "
-		         "name=\"start\" "
-		         "type=\"datetime-local\" required></p>\n"
-		         "<p><label for=\"end\">%r（%s）</label><br><input id=\"end\" name=\"end\" "
-		         "type=\"datetime-local\" required></p>\n"
-		         "<p><label for=\"note\">%r</label><br><textarea id=\"note\" name=\"note\" "
-		         "rows=\"3\" cols=\"70\" required maxlength=\"2000\"></textarea></p>\n"
-		         "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n"
-		         "<p><button type=\"submit\">%r</button></p>\n</form>\n",
-		         EN(q) ? "Announce maintenance" : "保守作業を告知する",
-		         EN(q)
-		             ? "Mailed to every user now and shown on the status page. To exclude "
-		               "it from "
-		               "the availability figure, also add it to the profile's maintenance: "
-		               "section (the availability accounting reads the profile)."
-		             : "利用者全員にただちにメールで告知し、稼働状況ページに掲載します。稼"
-		               "働率の計算から"
-		               "除外するには、プロファイルの maintenance: "
-		               "にも追記してください（稼働率の計算は"
-		               "プロファイルを読みます）。",
-		         svc->slug, EN(q) ? "Start" : "開始", tz, EN(q) ? "End" : "終了", tz,
-		         EN(q) ? "Work (shown to users)" : "作業内容（利用者に表示されます）",
-		         q->csrf, EN(q) ? "Announce" : "告知する");
+		html_fmt(
+		    &r->body,
+		    "<h2>%r</h2>\n<p>%r</p>\n"
+		    "<form method=\"post\" action=\"/dashboard/%s/maintenance\">\n"
+		    "<p><label for=\"start\">%r（%s）</label><br><input id=\"start\" "
+		    "name=\"start\" "
+		    "type=\"datetime-local\" required></p>\n"
+		    "<p><label for=\"end\">%r（%s）</label><br><input id=\"end\" name=\"end\" "
+		    "type=\"datetime-local\" required></p>\n"
+		    "<p><label for=\"note\">%r</label><br><textarea id=\"note\" name=\"note\" "
+		    "rows=\"3\" cols=\"70\" required maxlength=\"2000\"></textarea></p>\n"
+		    "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n"
+		    "<p><button type=\"submit\">%r</button></p>\n</form>\n",
+		    EN(q) ? "Announce maintenance" : "保守作業を告知する",
+		    EN(q) ? "Mailed to every user now and shown on the status page. Announced "
+		            "before it starts, it is excluded from the availability figure and "
+		            "mutes alerts while it runs, like a window in the profile."
+		          : "利用者全員にただちにメールで告知し、稼働状況ページに掲載します。開始"
+		            "前に告知した保守作業は、プロファイルの保守作業と同じく稼働率の計算か"
+		            "ら除外され、作業中は警報を送りません。",
+		    svc->slug, EN(q) ? "Start" : "開始", tz, EN(q) ? "End" : "終了", tz,
+		    EN(q) ? "Work (shown to users)" : "作業内容（利用者に表示されます）", q->csrf,
+		    EN(q) ? "Announce" : "告知する");
 	html_page_end(&r->body, &pg, NULL);
 }
 
