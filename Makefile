@@ -7,6 +7,9 @@ FUZZ_BUILD ?= build-fuzz
 # 12 targets: 10 s each keeps the whole suite near 11 minutes on 2 cores;
 # longer campaigns: make test FUZZ_SECONDS=300 (or run a target by hand).
 FUZZ_SECONDS ?= 10
+# integration modules at once, and the store backends they run on (both|sqlite|postgresql)
+TEST_JOBS    ?= 3
+TEST_BACKEND ?= both
 STATE      ?= .state
 EXAMPLE    ?= examples/payroll-cloud.yaml
 
@@ -51,11 +54,14 @@ serve: build
 	@SAASGUARD_LEDGER_KEY=$(STATE)/ledger.key tools/serve-example.sh $(BUILD)/saasguard $(EXAMPLE) $(STATE) $(SERVE_LISTEN)
 
 # Every test: unit (cmocka) and integration in a normal and an ASan+UBSan
-# build, then each fuzz target for FUZZ_SECONDS. Ends with "N passed, N failed".
+# build (SQLite store) and once more on the normal build with the store on a
+# real PostgreSQL, then each fuzz target for FUZZ_SECONDS. Ends with
+# "N passed, N failed". docs/testing.md.
 test: deps
 	@$(MAKE) --no-print-directory build asan fuzz-build
 	@/usr/bin/python3 tests/run.py --build $(BUILD) --asan-build $(ASAN_BUILD) \
-		--fuzz-build $(FUZZ_BUILD) --fuzz-seconds $(FUZZ_SECONDS)
+		--fuzz-build $(FUZZ_BUILD) --fuzz-seconds $(FUZZ_SECONDS) \
+		--backend $(TEST_BACKEND) --jobs $(TEST_JOBS)
 
 # The Debian package: ../saasguard_VERSION-REV_ARCH.deb (docs/packaging.md).
 # DEB_BUILD_OPTIONS=nocheck skips the unit tests the package build runs.

@@ -133,15 +133,18 @@ void report_job_inputs_release(struct report_job_inputs *in)
 
 void report_job_config_init(struct report_job_config *c, const char *db_path)
 {
-	const char *slash = db_path ? strrchr(db_path, '/') : NULL;
+	/* Beside a SQLite file; in the state directory for PostgreSQL (a URI's
+	 * last '/' is inside its query string). */
+	char *dir = db_path ? store_files_dir(db_path) : NULL;
 
 	memset(c, 0, sizeof(*c));
 	c->enabled = 1;
 	c->audiences = 1u << REPORT_USERS | 1u << REPORT_MANAGERS;
-	if (slash)
-		c->dir = xstrfmt("%.*s/reports", (int)(slash - db_path), db_path);
+	if (dir && strcmp(dir, "."))
+		c->dir = xstrfmt("%s/reports", dir);
 	else
 		c->dir = xstrdup("reports");
+	free(dir);
 }
 
 void report_job_config_release(struct report_job_config *c)

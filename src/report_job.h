@@ -51,7 +51,7 @@ void report_job_inputs_release(struct report_job_inputs *in);
 
 struct report_job_config {
 	int enabled;        /* `enabled:` (default true) */
-	char *dir;          /* `dir:`; default `reports` beside the database */
+	char *dir;          /* `dir:`; default `reports` in store_files_dir() */
 	unsigned audiences; /* bits (1u << enum report_audience); default both */
 };
 

@@ -375,8 +375,10 @@ static enum sg_code migrate_all(struct store *s, struct sg_error *err)
 		return rc;
 	if ((rc = store_exec(s,
 	                     "CREATE TABLE IF NOT EXISTS schema_versions("
-	                     " module TEXT PRIMARY KEY, version INTEGER NOT NULL,"
-	                     " applied_at INTEGER NOT NULL)",
+	                     /* BIGINT: this table skips ddl(), and PostgreSQL's
+	                      * INTEGER is 32-bit (epoch seconds pass it in 2038) */
+	                     " module TEXT PRIMARY KEY, version BIGINT NOT NULL,"
+	                     " applied_at BIGINT NOT NULL)",
 	                     err)) ||
 	    (rc = store_commit(s, err))) {
 		store_rollback(s);

@@ -135,7 +135,7 @@ enum sg_code store_collect_first_seen(struct store *s, const char *key, double n
 	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "INSERT INTO first_seen(key, first_seen_at) VALUES (?, ?) "
-	                                "ON CONFLICT(key) DO UPDATE SET key = key "
+	                                "ON CONFLICT(key) DO UPDATE SET key = excluded.key "
 	                                "RETURNING first_seen_at",
 	                                &st, err);
 

@@ -185,11 +185,12 @@ enum sg_code store_ledger_cursor_open(struct store *s, long long from_seq, long 
 	enum sg_code rc;
 
 	c->s = s;
-	rc = store_prepare(s,
-	                   "SELECT seq, at_ms, type, entry, leaf_hash FROM ledger_entries"
-	                   " WHERE seq >= ?1 AND (?2 < 0 OR seq < ?2) AND at_ms >= ?3"
-	                   " AND at_ms < ?4 AND (?5 IS NULL OR type = ?5) ORDER BY seq",
-	                   &c->st, err);
+	rc = store_prepare(
+	    s,
+	    "SELECT seq, at_ms, type, entry, leaf_hash FROM ledger_entries"
+	    " WHERE seq >= ?1 AND (?2 < 0 OR seq < ?2) AND at_ms >= ?3"
+	    " AND at_ms < ?4 AND (CAST(?5 AS TEXT) IS NULL OR type = ?5) ORDER BY seq",
+	    &c->st, err);
 	if (rc) {
 		free(c);
 		*out = NULL;

@@ -315,9 +315,10 @@ enum sg_code store_monitor_check_ids(struct store *s, const char *service, const
                                      long long **ids, size_t *n, struct sg_error *err)
 {
 	struct store_stmt *st;
-	enum sg_code rc = store_prepare(
-	    s, "SELECT id FROM checks WHERE service = ?1 AND (?2 IS NULL OR kind = ?2) ORDER BY id",
-	    &st, err);
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT id FROM checks WHERE service = ?1 AND (CAST(?2 AS "
+	                                "TEXT) IS NULL OR kind = ?2) ORDER BY id",
+	                                &st, err);
 	if (rc)
 		return rc;
 	store_bind_text(st, 1, service);
@@ -712,12 +713,12 @@ enum sg_code store_monitor_incident_list(struct store *s, const char *service, d
 {
 	struct store_stmt *st;
 	struct incidents r = {NULL, 0, 0, 0};
-	enum sg_code rc =
-	    store_prepare(s,
-	                  "SELECT " INCIDENT_COLS " FROM incidents i WHERE "
-	                  "(?1 IS NULL OR i.service = ?1) AND i.detected_at >= ?2 AND "
-	                  "i.detected_at < ?3 ORDER BY i.detected_at DESC, i.id DESC",
-	                  &st, err);
+	enum sg_code rc = store_prepare(
+	    s,
+	    "SELECT " INCIDENT_COLS " FROM incidents i WHERE "
+	    "(CAST(?1 AS TEXT) IS NULL OR i.service = ?1) AND i.detected_at >= ?2 AND "
+	    "i.detected_at < ?3 ORDER BY i.detected_at DESC, i.id DESC",
+	    &st, err);
 	*rows = NULL;
 	*n = 0;
 	if (rc)
@@ -884,11 +885,12 @@ enum sg_code store_monitor_notification_attempted(struct store *s, long long id,
                                                   struct sg_error *err)
 {
 	struct store_stmt *st;
-	enum sg_code rc = store_prepare(
-	    s,
-	    "UPDATE notifications SET attempts = attempts + 1, last_error = ?2, "
-	    "delivered_at = CASE WHEN ?3 THEN ?1 ELSE NULL END, next_attempt_at = ?4 WHERE id = ?5",
-	    &st, err);
+	enum sg_code rc =
+	    store_prepare(s,
+	                  "UPDATE notifications SET attempts = attempts + 1, last_error = ?2, "
+	                  "delivered_at = CASE WHEN ?3 <> 0 THEN ?1 ELSE NULL END, next_attempt_at "
+	                  "= ?4 WHERE id = ?5",
+	                  &st, err);
 	if (rc)
 		return rc;
 	store_bind_real(st, 1, at);
@@ -991,7 +993,8 @@ enum sg_code store_monitor_worst_followup_delay(struct store *s, const char *ser
 	    "MIN(n.delivered_at) FROM notifications n WHERE n.incident_id = i.id AND n.purpose = "
 	    "'followup') AS f FROM incidents i WHERE i.service = ?1 AND i.muted = 0 AND "
 	    "i.kind IN ('outage', 'fault', 'degradation') AND i.detected_at >= ?2 AND "
-	    "i.detected_at < ?3 AND i.followup_deadline_s > 0)) WHERE d IS NOT NULL OR ?4",
+	    "i.detected_at < ?3 AND i.followup_deadline_s > 0) per_incident) delays "
+	    "WHERE d IS NOT NULL OR ?4 <> 0",
 	    &st, err);
 	if (rc)
 		return rc;

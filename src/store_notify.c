@@ -25,7 +25,8 @@ enum sg_code store_notify_due(struct store *s, double now, size_t share, size_t 
 	    "channel = 'email' THEN '' ELSE recipient END ORDER BY next_attempt_at, id) AS k FROM "
 	    "notifications n WHERE delivered_at IS NULL AND next_attempt_at <= ?1 AND NOT EXISTS "
 	    "(SELECT 1 FROM notifications p WHERE p.delivered_at IS NULL AND p.incident_id = "
-	    "n.incident_id AND p.recipient = n.recipient AND p.id < n.id)) WHERE k <= ?2 ORDER BY "
+	    "n.incident_id AND p.recipient = n.recipient AND p.id < n.id)) due WHERE k <= ?2 ORDER "
+	    "BY "
 	    "k, next_attempt_at, id LIMIT ?3",
 	    &st, err);
 

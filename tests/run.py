@@ -5,16 +5,25 @@
   counting each cmocka test;
 - integration: the Python unittest modules in tests/integration/ (they drive
   the built binary named by $SAASGUARD, and start their own loopback servers),
-  once against the normal build and once against the ASan+UBSan build;
+  once against the normal build, once against the ASan+UBSan build (both on
+  the SQLite store) and once more against the normal build on the PostgreSQL
+  store (SAASGUARD_TEST_BACKEND=postgresql: one real PostgreSQL server started
+  for that pass, tests/integration/pgserver.py; tests marked @sqlite_only are
+  left out of it, listed with why, and never counted). Modules run in
+  parallel (--jobs), each in its own process; a module's output is printed
+  whole when it finishes;
 - fuzz: every libFuzzer target of the fuzz build for --fuzz-seconds each,
   starting from its seed corpus in tests/fuzz/corpus/NAME.
 
 Exits 1 when anything failed.
 """
 import argparse
+import functools
 import glob
+import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -25,7 +34,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 passed = 0
 failed = 0
 failures = []
+left_out = []  # (test, why): @sqlite_only tests the PostgreSQL pass does not run
 last = time.time()
+SQLITE_ONLY = "sqlite only: "  # sg.SQLITE_ONLY_PREFIX
+PG_LABEL = "pg"
 
 
 def record(name, ok, detail=""):
@@ -100,6 +112,11 @@ class Counting(unittest.TestResult):
         record(self.name(test), False, self._exc_info_to_string(err, test))
 
     def addSkip(self, test, reason):
+        if reason.startswith(SQLITE_ONLY) and os.environ.get("SAASGUARD_TEST_BACKEND") == \
+                "postgresql":
+            # Left out of the PostgreSQL pass by nature: listed, neither pass nor failure.
+            left_out.append((self.name(test), reason[len(SQLITE_ONLY):]))
+            return
         # A skipped check is not a pass.
         record(self.name(test), False, "skipped: " + reason)
 
@@ -108,21 +125,147 @@ class Counting(unittest.TestResult):
             record(self.name(subtest), False, self._exc_info_to_string(err, test))
 
 
-def run_integration(build, label, only):
-    binary = os.path.abspath(os.path.join(build, "saasguard"))
-    if not os.access(binary, os.X_OK):
-        record(f"{label}: integration binary", False, f"{binary} missing")
-        return
-    os.environ["SAASGUARD"] = binary
-    os.environ["SAASGUARD_BUILD"] = os.path.abspath(build)
-    os.environ.update({k: v for k, v in sanitizer_env().items()
-                       if k.endswith("SAN_OPTIONS")})
+def integration_env(build, backend):
+    env = dict(os.environ)
+    env["SAASGUARD"] = os.path.abspath(os.path.join(build, "saasguard"))
+    env["SAASGUARD_BUILD"] = os.path.abspath(build)
+    env.update({k: v for k, v in sanitizer_env().items() if k.endswith("SAN_OPTIONS")})
+    env["SAASGUARD_TEST_BACKEND"] = backend
+    return env
+
+
+def run_module_here(module, label):
+    """--child: runs one integration module in this process, as the parent's env says."""
     sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
     loader = unittest.TestLoader()
-    suite = loader.discover(os.path.join(ROOT, "tests", "integration"),
-                            pattern=only or "test_*.py", top_level_dir=os.path.join(ROOT, "tests", "integration"))
-    result = Counting(label)
-    suite.run(result)
+    suite = loader.discover(os.path.join(ROOT, "tests", "integration"), pattern=module,
+                            top_level_dir=os.path.join(ROOT, "tests", "integration"))
+    suite.run(Counting(label))
+
+
+def expected_seconds(build, module, _cache={}):
+    """The module's time in the last run on this build, else a guess from its size."""
+    if build not in _cache:
+        try:
+            with open(os.path.join(build, "integration-times.json")) as f:
+                _cache[build] = json.load(f)
+        except (OSError, ValueError):
+            _cache[build] = {}
+    return _cache[build].get(module) or \
+        os.path.getsize(os.path.join(ROOT, "tests", "integration", module)) / 1000.0
+
+
+def run_integration(passes, only, jobs, module_timeout):
+    """passes: [(build, label, backend)]. Every (pass, module) is one child process;
+    up to jobs of them at once."""
+    global passed, failed, last
+    queue = []
+    for build, label, backend in passes:
+        binary = os.path.abspath(os.path.join(build, "saasguard"))
+        if not os.access(binary, os.X_OK):
+            record(f"{label}: integration binary", False, f"{binary} missing")
+            continue
+        mods = sorted(os.path.basename(p) for p in glob.glob(
+            os.path.join(ROOT, "tests", "integration", only or "test_*.py")))
+        if not mods:
+            record(f"{label}: integration modules matching {only}", False, "none")
+        for m in mods:
+            queue.append((build, label, backend, m))
+    # Longest first over every pass, so the pool ends together.
+    queue.sort(key=lambda q: (-expected_seconds(q[0], q[3]), q[1], q[3]))
+    # Modules that change machine-wide state (a sysctl, say) say so with a top-level
+    # `RUN_ALONE = "why"`: they run first, one at a time, with nothing beside them.
+    alone = [q for q in queue if is_alone(q[3])]
+    queue = alone + [q for q in queue if not is_alone(q[3])]
+    running = []
+    times = {}
+    tmp = tempfile.mkdtemp(prefix="sg-run-")
+    try:
+        while queue or running:
+            while queue and len(running) < jobs:
+                if running and (is_alone(queue[0][3]) or is_alone(running[0][5])):
+                    break
+                build, label, backend, m = queue.pop(0)
+                res = os.path.join(tmp, f"{label}-{m}.json")
+                out = open(os.path.join(tmp, f"{label}-{m}.out"), "w+")
+                cmd = [sys.executable, os.path.abspath(__file__), "--child", m,
+                       "--child-label", label, "--child-result", res]
+                env = integration_env(build, backend)
+                if backend == "postgresql" and "SAASGUARD_STATE_DIR" not in env:
+                    # A PostgreSQL store's files go to the state directory; never the
+                    # machine's (/var/lib/saasguard as root). sg.run() narrows it per store.
+                    env["SAASGUARD_STATE_DIR"] = tempfile.mkdtemp(prefix=f"state-{m}-", dir=tmp)
+                p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
+                                     env=env, start_new_session=True)
+                running.append((p, out, res, build, label, m, time.time()))
+            time.sleep(0.1)
+            for r in list(running):
+                p, out, res, build, label, m, t0 = r
+                if p.poll() is None and time.time() - t0 < module_timeout:
+                    continue
+                timed_out = p.poll() is None
+                if timed_out:
+                    try:
+                        os.killpg(p.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                    p.wait()
+                running.remove(r)
+                out.seek(0)
+                text = out.read()
+                out.close()
+                # The module's whole output at once, as it printed it.
+                sys.stdout.write(text)
+                sys.stdout.flush()
+                try:
+                    with open(res) as f:
+                        rr = json.load(f)
+                except (OSError, ValueError):
+                    rr = None
+                if rr:
+                    passed += rr["passed"]
+                    failed += rr["failed"]
+                    failures.extend(rr["failures"])
+                    left_out.extend(rr["left_out"])
+                last = time.time()
+                if timed_out:
+                    record(f"{label}: {m}", False, f"timed out after {module_timeout}s")
+                elif rr is None or (p.returncode != 0 and rr["failed"] == 0):
+                    record(f"{label}: {m}", False, f"module exited {p.returncode} without "
+                           f"its results:\n{text[-3000:]}")
+                if backend_of(label) == "sqlite":
+                    times.setdefault(build, {})[m] = round(time.time() - t0, 1)
+    finally:
+        for r in running:  # interrupted: their own sessions would outlive us
+            try:
+                os.killpg(r[0].pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        shutil.rmtree(tmp, ignore_errors=True)
+    for build, t in times.items():
+        path = os.path.join(build, "integration-times.json")
+        try:
+            with open(path) as f:
+                old = json.load(f)
+        except (OSError, ValueError):
+            old = {}
+        old.update(t)
+        try:
+            with open(path + ".tmp", "w") as f:
+                json.dump(old, f, indent=1, sort_keys=True)
+            os.replace(path + ".tmp", path)
+        except OSError:
+            pass
+
+
+@functools.lru_cache(maxsize=None)
+def is_alone(module):
+    with open(os.path.join(ROOT, "tests", "integration", module), encoding="utf-8") as f:
+        return any(line.startswith("RUN_ALONE = ") for line in f)
+
+
+def backend_of(label):
+    return "postgresql" if label == PG_LABEL else "sqlite"
 
 
 def run_fuzz(build, seconds):
@@ -160,18 +303,58 @@ def main():
     ap.add_argument("--fuzz-seconds", type=int, default=20)
     ap.add_argument("--only", default="", help="integration module glob, e.g. test_catalog.py")
     ap.add_argument("--skip-unit", action="store_true")
+    ap.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both",
+                    help="store backend of the integration tests: the PostgreSQL pass runs "
+                    "on --build only (default both)")
+    ap.add_argument("--jobs", type=int, default=3, help="integration modules at once")
+    ap.add_argument("--module-timeout", type=int, default=1200)
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--child-label", help=argparse.SUPPRESS)
+    ap.add_argument("--child-result", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child:
+        run_module_here(args.child, args.child_label)
+        with open(args.child_result, "w") as f:
+            json.dump({"passed": passed, "failed": failed, "failures": failures,
+                       "left_out": left_out}, f)
+        return 1 if failed else 0
     start = time.time()
     builds = [(args.build, "build")]
     if args.asan_build:
         builds.append((args.asan_build, "asan"))
-    for build, label in builds:
-        if not args.skip_unit:
+    if not args.skip_unit:
+        for build, label in builds:
             run_unit(build, label)
-        run_integration(build, label, args.only)
+    passes = []
+    if args.backend in ("sqlite", "both"):
+        passes += [(b, label, "sqlite") for b, label in builds]
+    pg = None
+    if args.backend in ("postgresql", "both"):
+        sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+        import pgserver
+        try:
+            pg = pgserver.PgServer().start()
+        except Exception as e:  # noqa: BLE001 - reported as one failure
+            record(f"{PG_LABEL}: PostgreSQL server for the pass", False, str(e))
+        if pg:
+            pg.export_env(os.environ)
+            print(f"PostgreSQL pass: server in {pg.top} (socket {pg.socket_dir})", flush=True)
+            passes.append((args.build, PG_LABEL, "postgresql"))
+    try:
+        run_integration(passes, args.only, max(1, args.jobs), args.module_timeout)
+    finally:
+        if pg:
+            pg.stop()
     if args.fuzz_build and args.fuzz_seconds > 0:
         run_fuzz(args.fuzz_build, args.fuzz_seconds)
     print()
+    if left_out:
+        why = {}
+        for _, w in left_out:
+            why[w] = why.get(w, 0) + 1
+        print(f"Left out of the PostgreSQL pass (SQLite-only, not counted): {len(left_out)}")
+        for w, n in sorted(why.items(), key=lambda x: -x[1]):
+            print(f"  {n:3d}  {w}")
     if failures:
         print("Failures:")
         for name, _ in failures:

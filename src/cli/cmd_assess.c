@@ -136,7 +136,8 @@ int cmd_assess(struct cli *cli, int argc, char **argv)
 		return cli_report(cli, &err);
 	profile_check_evidence(p, &err);
 	if (db) {
-		if (access(db, F_OK)) {
+		/* a PostgreSQL store says itself when it is not there */
+		if (store_kind_of(db) == STORE_SQLITE && access(db, F_OK)) {
 			sg_error_set(&err, SG_ERR_NOT_FOUND,
 			             TR(cli->lang, "データベース %s がありません",
 			                "the database %s does not exist"),

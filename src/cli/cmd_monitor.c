@@ -110,7 +110,9 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 	if ((rc = cli_store_open(cli, db, 0, &s)))
 		return rc;
 	cli_error_init(cli, &err);
-	if (monitor_lock(s->path, &lock, &err)) {
+	/* One monitor per SQLite file; on PostgreSQL several share the store
+	 * and the coordinator's lease decides who writes incidents. */
+	if (store_kind(s) == STORE_SQLITE && monitor_lock(s->path, &lock, &err)) {
 		store_close(s);
 		return cli_report(cli, &err);
 	}
@@ -123,7 +125,8 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 		ledger_signer_free(mo.signer);
 		store_close(mo.writer_store);
 		store_close(s);
-		close(lock);
+		if (lock >= 0)
+			close(lock);
 		return rc;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -135,7 +138,8 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 	daemon_reports_free(reports);
 	ledger_signer_free(mo.signer);
 	store_close(s);
-	close(lock);
+	if (lock >= 0)
+		close(lock);
 	curl_global_cleanup();
 	return rc;
 }

@@ -133,7 +133,8 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	dbpath = db ? xstrdup(db) : store_default_path();
-	if (access(dbpath, F_OK)) {
+	/* a PostgreSQL store says itself when it is not there */
+	if (store_kind_of(dbpath) == STORE_SQLITE && access(dbpath, F_OK)) {
 		sg_error_set(
 		    &err, SG_ERR_NOT_FOUND,
 		    TR(cli->lang, "データベース %s がありません", "there is no database %s"),

@@ -13,7 +13,6 @@ documented next to it. `bench_month()` is the benchmark's 1,000 checks.
 """
 import math
 import os
-import sqlite3
 import struct
 import subprocess
 
@@ -58,21 +57,19 @@ def day_str(i):
 
 
 def add_check(db, service, name, kind, ctype, interval, item):
-    cur = db.execute(
-        "INSERT INTO checks(service, name, kind, type, target, interval_s, item_id, created_at)"
+    return sg.insert_id(
+        db, "INSERT INTO checks(service, name, kind, type, target, interval_s, item_id, created_at)"
         " VALUES (?,?,?,?,?,?,?,?)",
         (service, name, kind, ctype, "https://app.example.jp/" + name, interval, item,
          NOV_START - 30 * 86400))
-    return cur.lastrowid
 
 
 def add_incident(db, service, check, kind, item, started, detected, resolved, summary=None):
-    cur = db.execute(
-        "INSERT INTO incidents(service, check_id, kind, item_id, started_at, detected_at,"
+    return sg.insert_id(
+        db, "INSERT INTO incidents(service, check_id, kind, item_id, started_at, detected_at,"
         " resolved_at, notify_deadline_s, followup_deadline_s, summary)"
         " VALUES (?,?,?,?,?,?,?,NULL,NULL,?)",
         (service, check, kind, item, started, detected, resolved, summary))
-    return cur.lastrowid
 
 
 def add_notification(db, incident, purpose, audience, channel, recipient, created,
@@ -120,7 +117,7 @@ EXPECT = {
 
 def scripted_month(path):
     store_init(path)
-    db = sqlite3.connect(path)
+    db = sg.db_connect(path)
     with db:
         web = add_check(db, SERVICE, "web", "liveness", "http", 60, "III.1.1.1.a")
         login = add_check(db, SERVICE, "login", "fault", "http", 300, "III.1.1.2.a")
@@ -238,7 +235,7 @@ def sparse_month(path):
     resting on far less than 90% of the month, so provisional. One cause
     (11-30 23:30-23:40) failed two checks: two incidents, one event."""
     store_init(path)
-    db = sqlite3.connect(path)
+    db = sg.db_connect(path)
     t0 = jst(30, 23, 0)
     with db:
         web = add_check(db, SERVICE, "web", "liveness", "http", 60, "III.1.1.1.a")
@@ -285,8 +282,9 @@ def bench_month(path, checks=1000, flaps=12, incidents=200):
     intervals per check, and `incidents` incidents with notifications and
     follow-ups."""
     store_init(path)
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA synchronous=OFF")
+    db = sg.db_connect(path)
+    if not sg.is_pg(path):
+        db.execute("PRAGMA synchronous=OFF")
     kinds = ["liveness", "fault", "performance", "external_network"]
     with db:
         ids = [add_check(db, SERVICE, "c%04d" % i, kinds[i % 4], "http", 60, None)

@@ -1,6 +1,6 @@
 """saasguard assess / sla / init: the bundled examples, every output format,
 OSCAL validation, exit codes, bad input, measurements from the store (SQL
-through the sqlite3 CLI) with the ledger entry, the starter profile, and a
+through the sqlite3 CLI, or psql on the PostgreSQL pass) with the ledger entry, the starter profile, and a
 10 MB profile."""
 import csv
 import hashlib
@@ -279,15 +279,20 @@ class BadInput(unittest.TestCase):
 
 class Store(unittest.TestCase):
     def sql(self, db, q):
+        """q through the database's own command-line client: sqlite3, or psql."""
+        if sg.is_pg(db):
+            import pgserver
+            return pgserver.PgServer.shared().psql(q, sg.pg_dbname(db))
         p = subprocess.run(["sqlite3", db, q], capture_output=True, text=True, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
         return p.stdout
 
     def test_measured_values_and_ledger(self):
         d = sg.scratch(self)
-        db = os.path.join(d, "sg.db")
-        fd = os.open(db, os.O_CREAT | os.O_WRONLY, 0o600)
-        os.close(fd)
+        db = sg.new_db(d)
+        if not sg.is_pg(db):  # an empty file saasguard makes its store in
+            fd = os.open(db, os.O_CREAT | os.O_WRONLY, 0o600)
+            os.close(fd)
         r = sg.run("assess", PAYROLL, "--db", db, "--format", "json", env=NOW)
         self.assertEqual(r.code, 1, repr(r))
         # what the monitor and the collectors write
@@ -331,8 +336,9 @@ class Store(unittest.TestCase):
         """A collector's finding (clock not synchronised, antivirus missing,
         firewall unreadable) is never "meets" (issue 12 §6)."""
         d = sg.scratch(self)
-        db = os.path.join(d, "sg.db")
-        os.close(os.open(db, os.O_CREAT | os.O_WRONLY, 0o600))
+        db = sg.new_db(d)
+        if not sg.is_pg(db):
+            os.close(os.open(db, os.O_CREAT | os.O_WRONLY, 0o600))
         self.assertEqual(sg.run("assess", PAYROLL, "--db", db, env=NOW).code, 1)
         self.sql(db, "INSERT INTO measurements(service, collector, item_id, subject, status, "
                      "value_text, detail, measured_at) VALUES "
@@ -361,8 +367,9 @@ class Store(unittest.TestCase):
 
     def test_attestations_show_in_every_format(self):
         d = sg.scratch(self)
-        db = os.path.join(d, "sg.db")
-        os.close(os.open(db, os.O_CREAT | os.O_WRONLY, 0o600))
+        db = sg.new_db(d)
+        if not sg.is_pg(db):
+            os.close(os.open(db, os.O_CREAT | os.O_WRONLY, 0o600))
         ev = write(os.path.join(d, "drill.txt"), "BCP 訓練記録\n")
         with open(ev, "rb") as f:
             sha = hashlib.sha256(f.read()).hexdigest()
@@ -428,7 +435,7 @@ class Init(unittest.TestCase):
         self.assertEqual(sg.run("assess", out).code, 1)
         self.assertEqual(sg.run("sla", out).code, 0)
         # its own store, never the machine's default one
-        r = sg.run("check", out, "--only", "time", "--db", os.path.join(d, "s.db"))
+        r = sg.run("check", out, "--only", "time", "--db", sg.new_db(d, "s"))
         self.assertNotEqual(r.code, 2, repr(r))
 
     def test_status_accepts_the_japanese_labels_the_tool_prints(self):

@@ -13,7 +13,7 @@ import sg
 class Availability(unittest.TestCase):
     def test_full_month_is_not_provisional(self):
         d = sg.scratch(self)
-        db, prof = os.path.join(d, "db"), os.path.join(d, "p.yaml")
+        db, prof = sg.new_db(d), os.path.join(d, "p.yaml")
         report_fill.scripted_month(db)
         report_fill.write_profile(prof)
         env = {"SAASGUARD_NOW": str(report_fill.NOW)}
@@ -45,7 +45,7 @@ class Availability(unittest.TestCase):
             f.write("service: {name: once, pattern: 1}\nmonitor:\n  checks:\n"
                     "    - {name: db, kind: liveness, type: tcp, host: 127.0.0.1, port: %d}\n"
                     % listener.getsockname()[1])
-        db = os.path.join(d, "db")
+        db = sg.new_db(d)
         r = sg.run("monitor", prof, "--db", db, "--once", lang="en")
         self.assertEqual(r.code, 0, repr(r))
         month = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=9)))
@@ -60,7 +60,7 @@ class Availability(unittest.TestCase):
 
     def test_without_month_means_the_current_month(self):
         d = sg.scratch(self)
-        db, prof = os.path.join(d, "db"), os.path.join(d, "p.yaml")
+        db, prof = sg.new_db(d), os.path.join(d, "p.yaml")
         report_fill.scripted_month(db)
         report_fill.write_profile(prof)
         # NOW lies in December (Asia/Tokyo): the default is that month, not November.

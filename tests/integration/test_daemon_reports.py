@@ -9,7 +9,6 @@ monitor seals a tree head over every entry and `ledger verify` passes;
 `check` seals too."""
 import hashlib
 import os
-import sqlite3
 import unittest
 
 import report_fill
@@ -22,7 +21,7 @@ COLLECT_DATA = os.path.join(sg.ROOT, "tests", "data", "collect")
 
 
 def query(db, sql, *args):
-    c = sqlite3.connect(db)
+    c = sg.db_connect(db)
     try:
         return c.execute(sql, args).fetchall()
     finally:
@@ -37,8 +36,8 @@ def sha256(path):
 class DaemonReports(unittest.TestCase):
     def setUp(self):
         self.dir = sg.scratch(self)
-        self.db = os.path.join(self.dir, "state", "sg.db")
-        os.makedirs(os.path.dirname(self.db))
+        os.makedirs(os.path.join(self.dir, "state"))
+        self.db = sg.new_db(os.path.join(self.dir, "state"))
         report_fill.scripted_month(self.db)
         self.prof = os.path.join(self.dir, "payroll.yaml")
         self.env = {"SAASGUARD_NOW": str(report_fill.NOW),

@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import signal
-import sqlite3
 import subprocess
 import time
 import unittest
@@ -36,10 +35,9 @@ def leaf(text):
 def unlocked(db):
     """A connection to the ledger's database with the append-only triggers dropped,
     as someone editing the file behind saasguard's back would do."""
-    c = sqlite3.connect(db)
-    for t in ("ledger_entries_no_update", "ledger_entries_no_delete",
-              "ledger_heads_no_update", "ledger_heads_no_delete"):
-        c.execute(f"DROP TRIGGER IF EXISTS {t}")
+    c = sg.db_connect(db)
+    sg.drop_triggers(c, {"ledger_entries": ["ledger_entries_no_update", "ledger_entries_no_delete"],
+                         "ledger_heads": ["ledger_heads_no_update", "ledger_heads_no_delete"]})
     return c
 
 
@@ -57,7 +55,7 @@ def run_verify_md(export_dir):
 class LedgerBase(unittest.TestCase):
     def setUp(self):
         self.d = sg.scratch(self)
-        self.db = os.path.join(self.d, "sg.db")
+        self.db = sg.new_db(self.d)
         self.key = os.path.join(self.d, "keys", "ledger.key")
 
     def sg(self, *args, now=None, lang="en", profile=None):
@@ -170,7 +168,7 @@ class Attest(LedgerBase):
         r = self.ok(self.sg("attest", "III.1.1.99", "--note", "x", "--db", self.db), 2)
         self.assertIn("not a countermeasure", r.err)
         self.assertIn("III.1.1.", r.err)
-        self.assertFalse(os.path.exists(self.db))
+        self.assertTrue(sg.db_untouched(self.db), self.db)
         r = self.ok(self.sg("attest", "III.1.1.1", "--db", self.db), 2)
         self.assertIn("--note", r.err)
         r = self.ok(self.sg("attest", "III.1.1.1", "--note", "x", "--evidence",
@@ -185,9 +183,10 @@ class Tamper(LedgerBase):
     def setUpClass(cls):
         cls.golden = sg.tempfile.mkdtemp(prefix="sg-ledger-golden-")
         t = cls("test_good_ledger_verifies")
-        t.d, t.db, t.key = cls.golden, os.path.join(cls.golden, "sg.db"), \
+        t.d, t.db, t.key = cls.golden, sg.new_db(cls.golden), \
             os.path.join(cls.golden, "keys", "ledger.key")
         t.build()
+        cls.golden_db = t.db
 
     @classmethod
     def tearDownClass(cls):
@@ -197,6 +196,8 @@ class Tamper(LedgerBase):
         super().setUp()
         shutil.rmtree(self.d)
         shutil.copytree(self.golden, self.d)
+        if sg.is_pg(self.golden_db):  # the files came with the copy; the database did not
+            self.db = sg.clone_db(self.golden_db, self.d)
 
     def test_good_ledger_verifies(self):
         r = self.verify(code=0)

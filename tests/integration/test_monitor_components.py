@@ -7,7 +7,6 @@ configuration errors of depends_on name file:line:col."""
 import collections
 import os
 import signal
-import sqlite3
 import subprocess
 import time
 import unittest
@@ -33,10 +32,10 @@ monitor:
 
 
 def query(db, sql, *args):
-    c = sqlite3.connect(db)
+    c = sg.db_connect(db)
     try:
         return c.execute(sql, args).fetchall()
-    except sqlite3.OperationalError:  # the daemon has not created the tables yet
+    except sg.DB_OPERATIONAL_ERRORS:  # the daemon has not created the tables yet
         return []
     finally:
         c.close()
@@ -72,7 +71,7 @@ class Components(unittest.TestCase):
         ng.start()
         smtp = Receiver(self, "smtp")
         smtp.start()
-        prof, db = os.path.join(d, "p.yaml"), os.path.join(d, "sg.db")
+        prof, db = os.path.join(d, "p.yaml"), sg.new_db(d)
         profile(prof, f"""    - {{name: web, kind: liveness, type: http, url: "{ng.url()}", interval: 1s, timeout: 1s,
        component: 給与計算画面}}
     - {{name: web-port, kind: liveness, type: tcp, host: 127.0.0.1, port: {ng.port}, interval: 1s,
@@ -141,7 +140,7 @@ class Components(unittest.TestCase):
         ng.start()
         hook = Receiver(self, "webhook")
         hook.start()
-        prof, db = os.path.join(d, "p.yaml"), os.path.join(d, "sg.db")
+        prof, db = os.path.join(d, "p.yaml"), sg.new_db(d)
         # The dependency is probed every second and confirms at its second
         # failure; the dependent needs five (300 ms apart), so the database
         # is known to be failing when the login page's failure confirms.
@@ -183,7 +182,7 @@ class Components(unittest.TestCase):
         d = sg.scratch(self)
         ng = Nginx(self)
         ng.start()
-        prof, db = os.path.join(d, "p.yaml"), os.path.join(d, "sg.db")
+        prof, db = os.path.join(d, "p.yaml"), sg.new_db(d)
         profile(prof, f"""    - {{name: lat-404, kind: performance, type: http, url: "{ng.url('/missing')}",
        max_response_time: 5s, interval: 1s, timeout: 1s}}
     - {{name: lat-refused, kind: performance, type: http, url: "http://127.0.0.1:1/", max_response_time: 5s,
@@ -203,7 +202,7 @@ class Components(unittest.TestCase):
         self.assertEqual(items, {"III.1.1.2.b"})
         # A store from before incident_checks (read-only commands do not
         # migrate) still lists its incidents.
-        c = sqlite3.connect(db)
+        c = sg.db_connect(db)
         c.execute("DROP TABLE incident_checks")
         c.execute("DELETE FROM schema_versions WHERE module = 'monitor_components'")
         c.commit()
@@ -217,7 +216,7 @@ class Components(unittest.TestCase):
 class Config(unittest.TestCase):
     def run_bad(self, checks):
         d = sg.scratch(self)
-        prof, db = os.path.join(d, "p.yaml"), os.path.join(d, "sg.db")
+        prof, db = os.path.join(d, "p.yaml"), sg.new_db(d)
         profile(prof, checks)
         return prof, sg.run("monitor", prof, "--db", db, "--once")
 

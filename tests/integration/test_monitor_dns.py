@@ -9,7 +9,6 @@ import os
 import random
 import signal
 import socket
-import sqlite3
 import subprocess
 import threading
 import time
@@ -79,7 +78,7 @@ class SlowDns(unittest.TestCase):
         with open(resolv, "w") as f:
             f.write(f"nameserver {dns.address}\noptions timeout:3 attempts:2\n")
         prof = os.path.join(d, "p.yaml")
-        db = os.path.join(d, "sg.db")
+        db = sg.new_db(d)
         with open(prof, "w", encoding="utf-8") as f:
             f.write("""service: {name: 給与計算クラウド, pattern: 1}
 monitor:
@@ -114,7 +113,7 @@ service_hours: {days: mon-sun, from: "00:00", to: "24:00", timezone: Asia/Tokyo}
         self.assertEqual(mon.returncode, 0, err[-3000:])
         self.assertNotIn("ERROR: AddressSanitizer", err)
         self.assertGreater(dns.queries, 0, "the resolver was never asked: the test proves nothing")
-        c = sqlite3.connect(db)
+        c = sg.db_connect(db)
         try:
             rows = c.execute("SELECT c.name, COUNT(*), SUM(r.ok) FROM check_results r "
                              "JOIN checks c ON c.id = r.check_id GROUP BY c.name").fetchall()

@@ -5,7 +5,6 @@ credentials — in the URL, from a 0600 password_file or headers_file — never
 in the log, the store or the ledger."""
 import os
 import signal
-import sqlite3
 import subprocess
 import time
 import unittest
@@ -36,7 +35,7 @@ class HttpChecks(unittest.TestCase):
             f.write("X-Api-Key: HDRSECRET\n")
         os.chmod(hf, 0o600)
         prof = os.path.join(d, "p.yaml")
-        db = os.path.join(d, "sg.db")
+        db = sg.new_db(d)
         base = f"http://127.0.0.1:{ng.port}/healthz"
         with open(prof, "w", encoding="utf-8") as f:
             f.write(f"""service: {{name: 給与計算クラウド, pattern: 1}}
@@ -69,7 +68,7 @@ service_hours: {{days: mon-sun, from: "00:00", to: "24:00", timezone: Asia/Tokyo
         # The credentials reached the server.
         self.assertTrue(all(l[1] == "alice" and l[2] == '"HDRSECRET"' for l in fresh), fresh)
         self.assertTrue(all(l[1] == "bob" for l in reused), reused)
-        c = sqlite3.connect(db)
+        c = sg.db_connect(db)
         try:
             ph = c.execute("SELECT COUNT(*), MIN(connect_ms), MAX(ttfb_ms), MIN(ttfb_ms - connect_ms)"
                            " FROM check_results WHERE ok = 1").fetchone()
@@ -83,9 +82,9 @@ service_hours: {{days: mon-sun, from: "00:00", to: "24:00", timezone: Asia/Tokyo
         self.assertIn("sessionid=***", targets[0])
         self.assertTrue(targets[1].startswith("http://***@127.0.0.1"), targets)
         # No secret anywhere it could leave the process.
-        blob = b""
+        blob = sg.db_raw_bytes(db)
         for name in os.listdir(d):
-            if name.startswith("sg.db"):
+            if name.startswith("sg.db"):  # with SQLite: the file, its WAL and -shm
                 with open(os.path.join(d, name), "rb") as f:
                     blob += f.read()
         for secret in ("QSECRET", "SSECRET", "URLSECRET", "PWSECRET", "HDRSECRET"):

@@ -3,12 +3,13 @@
 The socket is allowed only to groups in net.ipv4.ping_group_range; these tests
 set the range (they run as root, as CI does) and put the old value back."""
 import os
-import sqlite3
 import unittest
 
 import sg
 
 RANGE = "/proc/sys/net/ipv4/ping_group_range"
+# run.py: nothing else runs while this module changes the sysctl for the whole machine.
+RUN_ALONE = "sets net.ipv4.ping_group_range"
 
 
 def set_range(value):
@@ -27,7 +28,7 @@ class IcmpChecks(unittest.TestCase):
             f.write("service: {name: icmp-test, pattern: 4}\n"
                     "monitor:\n  checks:\n    - {name: isp, kind: external_network, "
                     "type: icmp, host: 127.0.0.1, interval: 1s}\n")
-        self.db = os.path.join(self.dir, "db")
+        self.db = sg.new_db(self.dir)
 
     def test_refused_with_clear_message_when_the_kernel_forbids(self):
         set_range("1 0")
@@ -39,7 +40,7 @@ class IcmpChecks(unittest.TestCase):
         set_range("0 2147483647")
         r = sg.run("monitor", self.profile, "--db", self.db, "--once", lang="en")
         self.assertEqual(r.code, 0, r)
-        con = sqlite3.connect(self.db)
+        con = sg.db_connect(self.db)
         rows = con.execute("SELECT ok, latency_ms, error FROM check_results r JOIN checks c "
                            "ON c.id = r.check_id WHERE c.type = 'icmp'").fetchall()
         con.close()

@@ -2,7 +2,6 @@
 probing, and once more at shutdown; the result verifies."""
 import os
 import socket
-import sqlite3
 import time
 import unittest
 
@@ -28,27 +27,27 @@ class DaemonSeals(unittest.TestCase):
                     f"    - {{name: db, kind: liveness, type: tcp, host: 127.0.0.1, port: {port},"
                     " interval: 1s}\n"
                     f"ledger: {{key: '{key}', seal_every: 1s, seal_every_entries: 1}}\n")
-        db = os.path.join(d, "db")
+        db = sg.new_db(d)
         p = start_monitor(prof, db)
         deadline = time.time() + 20
         heads = 0
         while time.time() < deadline and heads < 2:
             time.sleep(0.5)
             try:
-                con = sqlite3.connect(db)
+                con = sg.db_connect(db)
                 heads = con.execute("SELECT COUNT(*) FROM ledger_heads").fetchone()[0]
                 con.close()
-            except sqlite3.Error:
+            except sg.DB_ERRORS:
                 pass
-        probes_before = sqlite3.connect(db).execute(
+        probes_before = sg.db_connect(db).execute(
             "SELECT COUNT(*) FROM check_results").fetchone()[0]
         time.sleep(2)
-        probes_after = sqlite3.connect(db).execute(
+        probes_after = sg.db_connect(db).execute(
             "SELECT COUNT(*) FROM check_results").fetchone()[0]
         err = stop_monitor(self, p)
         self.assertGreaterEqual(heads, 2, err)
         self.assertGreater(probes_after, probes_before, "probing went on while sealing")
-        con = sqlite3.connect(db)
+        con = sg.db_connect(db)
         size, entries = con.execute(
             "SELECT (SELECT tree_size FROM ledger_heads ORDER BY id DESC LIMIT 1),"
             " (SELECT COUNT(*) FROM ledger_entries)").fetchone()

@@ -12,7 +12,6 @@ import os
 import re
 import signal
 import socket
-import sqlite3
 import subprocess
 import time
 import unittest
@@ -57,10 +56,10 @@ def stop_monitor(test, p):
 
 
 def query(db, sql, *args):
-    c = sqlite3.connect(db)
+    c = sg.db_connect(db)
     try:
         return c.execute(sql, args).fetchall()
-    except sqlite3.OperationalError:  # the daemon has not created the tables yet
+    except sg.DB_OPERATIONAL_ERRORS:  # the daemon has not created the tables yet
         return []
     finally:
         c.close()
@@ -97,7 +96,7 @@ class StartTLS(unittest.TestCase):
         d = sg.scratch(self)
         smtp = Receiver(self, "smtp", tls=self_signed(d) if tls else None)
         smtp.start()
-        prof, db = os.path.join(d, "p.yaml"), os.path.join(d, "sg.db")
+        prof, db = os.path.join(d, "p.yaml"), sg.new_db(d)
         write_profile(prof, "http://127.0.0.1:1/healthz", f"""  smtp: {{url: "smtp://127.0.0.1:{smtp.port}", from: "noreply@provider.example.jp"{smtp_notify}}}
   all_users: [{{email: "{CUSTOMER}"}}]
 """)
@@ -129,7 +128,7 @@ class StartTLS(unittest.TestCase):
         prof = os.path.join(d, "p.yaml")
         write_profile(prof, "http://127.0.0.1:1/", """  smtp: {url: "smtp://127.0.0.1:25", from: "a@b.jp", starttls: maybe}
 """)
-        r = sg.run("monitor", prof, "--db", os.path.join(d, "db"), "--once", lang="en")
+        r = sg.run("monitor", prof, "--db", sg.new_db(d), "--once", lang="en")
         self.assertEqual(r.code, 2, r)
         self.assertIn("required | off | opportunistic", r.err)
         self.assertRegex(r.err, r"p\.yaml:\d+:\d+")
@@ -144,7 +143,7 @@ class Ordering(unittest.TestCase):
         ng = Nginx(self)
         ng.start()
         smtp = Receiver(self, "smtp")
-        prof, db = os.path.join(d, "p.yaml"), os.path.join(d, "sg.db")
+        prof, db = os.path.join(d, "p.yaml"), sg.new_db(d)
         write_profile(prof, ng.url(), f"""  smtp: {{url: "smtp://127.0.0.1:{smtp.port}", from: "noreply@provider.example.jp", starttls: "off"}}
   all_users: [{{email: "{CUSTOMER}"}}]
   managers: [{{email: "ops@provider.example.jp"}}]
@@ -213,7 +212,7 @@ class Shares(unittest.TestCase):
         self.addCleanup(silent.close)
         hook = Receiver(self, "webhook")
         hook.start()
-        prof, db = os.path.join(d, "p.yaml"), os.path.join(d, "sg.db")
+        prof, db = os.path.join(d, "p.yaml"), sg.new_db(d)
         mails = "\n".join(f'    - {{email: "u{i}@customer.example.jp"}}' for i in range(40))
         write_profile(prof, "http://127.0.0.1:1/", f"""  timeout: 20s
   smtp: {{url: "smtp://127.0.0.1:{silent.getsockname()[1]}", from: "noreply@provider.example.jp", starttls: "off"}}
@@ -234,12 +233,8 @@ class Shares(unittest.TestCase):
             err = stop_monitor(self, mon) if mon.poll() is None else ""
         # The token never leaves the process except to its own endpoint.
         self.assertNotIn("s3cr3t", err)
-        with open(db, "rb") as f:
-            self.assertNotIn(b"s3cr3t", f.read())
-        for suffix in ("-wal",):
-            if os.path.exists(db + suffix):
-                with open(db + suffix, "rb") as f:
-                    self.assertNotIn(b"s3cr3t", f.read())
+        self.assertTrue(sg.db_exists(db))
+        self.assertNotIn(b"s3cr3t", sg.db_raw_bytes(db))
         keys = [r[0] for r in query(db, "SELECT DISTINCT recipient FROM notifications "
                                     "WHERE channel = 'webhook'")]
         self.assertEqual(len(keys), 1)
@@ -264,7 +259,7 @@ class Channels(unittest.TestCase):
         lw_pub = os.path.join(d, "lw.pub")
         subprocess.run(["openssl", "pkey", "-in", lw_key, "-pubout", "-out", lw_pub], check=True,
                        capture_output=True)
-        prof, db = os.path.join(d, "p.yaml"), os.path.join(d, "sg.db")
+        prof, db = os.path.join(d, "p.yaml"), sg.new_db(d)
         write_profile(prof, "http://127.0.0.1:1/", f"""  admin_contacts:
     - {{slack: {{url_file: "{slack_url}"}}}}
     - {{teams: "{base}/workflows/abc/triggers/manual/paths/invoke?sig=TEAMSSIG"}}
@@ -365,8 +360,7 @@ class Channels(unittest.TestCase):
         self.assertEqual(body["content"]["type"], "text")
         self.assertIn("【障害発生】", body["content"]["text"])
         # Secrets stay out of the store and the log.
-        with open(db, "rb") as f:
-            data = f.read()
+        data = sg.db_raw_bytes(db)
         for secret in (b"LINE-CHANNEL-TOKEN", b"CW-API-TOKEN", b"XXXXSECRET", b"TEAMSSIG",
                        b"hmac-shared-secret", b"LW-CLIENT-SECRET", b"AT-lineworks-123"):
             self.assertNotIn(secret, data)
@@ -385,7 +379,7 @@ class Channels(unittest.TestCase):
         write_profile(prof, "http://127.0.0.1:1/", f"""  admin_contacts:
     - {{chatwork: {{room: "1", token_file: "{tok}"}}}}
 """)
-        r = sg.run("monitor", prof, "--db", os.path.join(d, "db"), "--once", lang="en")
+        r = sg.run("monitor", prof, "--db", sg.new_db(d), "--once", lang="en")
         self.assertEqual(r.code, 2, r)
         self.assertIn("chmod 600", r.err)
 

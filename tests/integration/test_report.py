@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import tempfile
 import unittest
@@ -26,7 +25,7 @@ class ReportTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="sg-report-")
-        cls.db = os.path.join(cls.dir, "db.sqlite")
+        cls.db = sg.new_db(cls.dir)
         cls.profile = os.path.join(cls.dir, "payroll.yaml")
         cls.expect = report_fill.scripted_month(cls.db)
         report_fill.write_profile(cls.profile)
@@ -224,10 +223,8 @@ class ReportTest(unittest.TestCase):
     def test_ledger_records_sha256(self):
         out = self.report("json", name="ledger.json")
         digest = hashlib.sha256(open(out, "rb").read()).hexdigest()
-        db = sqlite3.connect(self.db)
-        rows = [json.loads(e) for (e,) in db.execute(
-            "SELECT entry FROM ledger_entries WHERE type = 'report'")]
-        db.close()
+        rows = [json.loads(e) for (e,) in sg.db_query(
+            self.db, "SELECT entry FROM ledger_entries WHERE type = 'report'")]
         mine = [r for r in rows if r["payload"]["path"] == out]
         self.assertEqual(len(mine), 1)
         p = mine[0]["payload"]
@@ -264,7 +261,7 @@ class ReportTest(unittest.TestCase):
 
     def test_default_period_without_any_data_is_current(self):
         d = sg.scratch(self)
-        db = os.path.join(d, "empty.sqlite")
+        db = sg.new_db(d, "empty")
         report_fill.store_init(db)
         out = os.path.join(d, "cur.pdf")
         r = sg.run("report", self.profile, "--format", "pdf", "--output", out, "--db", db,
@@ -398,11 +395,11 @@ class ReportTest(unittest.TestCase):
         r = sg.run("report", self.profile, "--format", "docx", "--db", self.db)
         self.assertEqual(r.code, 2, r)
         self.assertIn("html, pdf, json", r.err)
-        missing = os.path.join(self.dir, "nope.sqlite")
+        missing = sg.missing_db(self.dir, "nope")
         r = sg.run("report", self.profile, "--format", "json", "--db", missing)
         self.assertEqual(r.code, 2, r)
         self.assertIn("--db", r.err)
-        self.assertFalse(os.path.exists(missing))
+        self.assertFalse(sg.db_exists(missing))
         out = os.path.join(self.dir, "nodir", "x.json")
         r = sg.run("report", self.profile, "--format", "json", "--db", self.db,
                    "--output", out, "--period", "2026-11", env=self.env)
@@ -417,7 +414,7 @@ class ReportProvisional(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="sg-report-sparse-")
-        cls.db = os.path.join(cls.dir, "db.sqlite")
+        cls.db = sg.new_db(cls.dir)
         cls.profile = os.path.join(cls.dir, "payroll.yaml")
         report_fill.sparse_month(cls.db)
         report_fill.write_profile(cls.profile)
@@ -506,7 +503,7 @@ class ReportLedgerStatus(unittest.TestCase):
 
     def test_verified_then_failed(self):
         d = sg.scratch(self)
-        db = os.path.join(d, "db.sqlite")
+        db = sg.new_db(d)
         profile = os.path.join(d, "payroll.yaml")
         report_fill.scripted_month(db)
         report_fill.write_profile(profile)
@@ -528,8 +525,8 @@ class ReportLedgerStatus(unittest.TestCase):
         self.assertEqual(ledger["status"], "verified", ledger)
         self.assertIn("検証", ledger["detail"])
         # Rewrite an entry's text behind saasguard's back: the next summary says so.
-        con = sqlite3.connect(db)
-        con.execute("DROP TRIGGER ledger_entries_no_update")
+        con = sg.db_connect(db)
+        sg.drop_triggers(con, {"ledger_entries": ["ledger_entries_no_update"]})
         con.execute("UPDATE ledger_entries SET entry = replace(entry, '月次', '週次') "
                     "WHERE type = 'attestation'")
         con.commit()

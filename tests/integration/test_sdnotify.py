@@ -32,7 +32,7 @@ class Notify(unittest.TestCase):
         st = os.fstat(err.fileno())
         env = dict(os.environ, NOTIFY_SOCKET=sock_path, LANG="en_US.UTF-8",
                    JOURNAL_STREAM=f"{st.st_dev}:{st.st_ino}")
-        mon = subprocess.Popen([sg.binary(), "monitor", p, "--db", os.path.join(d, "db")],
+        mon = subprocess.Popen([sg.binary(), "monitor", p, "--db", sg.new_db(d)],
                                env=env, stdout=subprocess.DEVNULL, stderr=err)
         msgs = []
         try:

@@ -23,6 +23,8 @@ class Version(unittest.TestCase):
         self.assertIn("対策項目 68、評価項目 37", r.out)
 
 
+@sg.sqlite_only("store backup/restore copy one SQLite file (PostgreSQL: the server's own "
+                "pg_dump/pg_basebackup)")
 class Backup(LedgerBase):
     def setUp(self):
         super().setUp()

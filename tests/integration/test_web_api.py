@@ -6,7 +6,6 @@ import html
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import unittest
 import urllib.parse
@@ -216,8 +215,9 @@ class Api(unittest.TestCase):
         r = sg.run("token", "list", "--db", self.db, lang="en")
         self.assertRegex(r.out, r"short-lived\s+viewer .* revoked")
         self.assertNotIn(tok, r.out)
-        with sqlite3.connect(self.db) as c:
-            rows = c.execute("SELECT hex(token_hash) FROM web_tokens").fetchall()
+        with sg.db_connect(self.db) as c:
+            rows = [bytes(h).hex().upper() for (h,) in
+                    c.execute("SELECT token_hash FROM web_tokens").fetchall()]
         self.assertNotIn(tok, json.dumps(rows))
 
     def test_followup_through_the_api_is_recorded_with_the_token_name(self):
@@ -225,7 +225,7 @@ class Api(unittest.TestCase):
                               {"message": "API からの続報です。"})
         self.assertEqual(status, 201, j)
         self.assertEqual(j["recorded_by"], "token:t-operator")
-        with sqlite3.connect(self.db) as c:
+        with sg.db_connect(self.db) as c:
             e = [json.loads(x[0]) for x in c.execute(
                 "SELECT entry FROM ledger_entries WHERE type = 'followup_recorded'")]
         self.assertTrue(any(x["payload"].get("by") == "token:t-operator" and
@@ -273,7 +273,7 @@ class Api(unittest.TestCase):
                 self.assertRegex(line, r'^[a-z_]+(\{[^}]*\})? -?[0-9.e+]+$')
         # incident durations: a histogram of the resolved incidents in the store
         self.assertIn("# TYPE saasguard_incident_duration_seconds histogram", body)
-        with sqlite3.connect(self.db) as c:
+        with sg.db_connect(self.db) as c:
             durs = [e - b for (b, e) in c.execute(
                 "SELECT started_at, resolved_at FROM incidents WHERE resolved_at IS NOT NULL "
                 "AND service = '給与計算クラウド'")]
@@ -317,7 +317,7 @@ class Api(unittest.TestCase):
 
     def test_consistency_between_two_heads(self):
         t = self.tok["viewer"]
-        with sqlite3.connect(self.db) as c:
+        with sg.db_connect(self.db) as c:
             old = c.execute("SELECT head FROM ledger_heads ORDER BY id DESC LIMIT 1").fetchone()[0]
         old_size = int(re.search(r"^size (\d+)$", old, re.M).group(1))
         old_root = bytes.fromhex(re.search(r"^root ([0-9a-f]{64})$", old, re.M).group(1))
@@ -328,7 +328,7 @@ class Api(unittest.TestCase):
             self.assertEqual(r.code, 0, repr(r))
         r = sg.run("ledger", "seal", "--db", self.db, "--key", key, env=webserve.ENV)
         self.assertEqual(r.code, 0, repr(r))
-        with sqlite3.connect(self.db) as c:
+        with sg.db_connect(self.db) as c:
             leaves = [bytes(h) for (h,) in c.execute(
                 "SELECT leaf_hash FROM ledger_entries ORDER BY seq")]
         status, j = self.call(f"/api/v1/ledger/consistency?from={old_size}", t)
@@ -432,7 +432,7 @@ class Browserless(unittest.TestCase):
                                          "csrf": csrf}).encode())
         self.assertEqual(status, 200, page)
         self.assertIn("続報を記録し", page.decode())
-        with sqlite3.connect(self.db) as c:
+        with sg.db_connect(self.db) as c:
             msgs = [x[0] for x in c.execute("SELECT message FROM followups WHERE incident_id=1")]
             entries = [json.loads(x[0]) for x in c.execute(
                 "SELECT entry FROM ledger_entries WHERE type IN "
@@ -526,7 +526,7 @@ class Browserless(unittest.TestCase):
                    "--db", self.db)
         self.assertEqual(r.code, 2, repr(r))
         self.assertIn("12", r.err)
-        with sqlite3.connect(self.db) as c:
+        with sg.db_connect(self.db) as c:
             types = [x[0] for x in c.execute("SELECT type FROM ledger_entries")]
             hashes = [x[0] for x in c.execute("SELECT password_hash FROM web_users")]
         for t in ("web_user_added", "web_user_password_changed", "web_user_removed"):
@@ -589,7 +589,7 @@ class Browserless(unittest.TestCase):
         self.assertEqual(status, 200, page)
         sha = hashlib.sha256(data).hexdigest()
         self.assertIn(sha, page.decode())
-        with sqlite3.connect(self.db) as c:
+        with sg.db_connect(self.db) as c:
             e = [json.loads(x[0]) for x in c.execute(
                 "SELECT entry FROM ledger_entries WHERE type = 'attestation'")][-1]["payload"]
         self.assertEqual((e["control"], e["note"], e["by"]), ("III.1.1.1", "監視手順書を確認", "olga"))
@@ -641,7 +641,7 @@ class Browserless(unittest.TestCase):
         self.assertTrue(body.startswith(b"%PDF-"))
         self.assertEqual(self.srv.get(m.group(1))[0], 303)  # not without a session
         # the same report job as the command: a "report" entry, with who asked
-        with sqlite3.connect(self.db) as c:
+        with sg.db_connect(self.db) as c:
             (entry,) = c.execute("SELECT entry FROM ledger_entries WHERE seq = ?",
                                  (seq,)).fetchone()
         e = json.loads(entry)
@@ -661,14 +661,14 @@ class Browserless(unittest.TestCase):
         self.assertEqual(r.code, 0, repr(r))
         status, _, page = self.srv.get("/dashboard/payroll/reports", headers={"Cookie": cookie})
         self.assertIn("報告書ディレクトリにないか、変更されています", page)
-        with sqlite3.connect(self.db) as c:
+        with sg.db_connect(self.db) as c:
             (outside,) = c.execute("SELECT max(seq) FROM ledger_entries WHERE type = 'report'"
                                    ).fetchone()
         self.assertEqual(self.srv.get(f"/dashboard/payroll/reports/{outside}",
                                       headers={"Cookie": cookie})[0], 404)
 
     def test_overview_risks_and_collector_findings(self):
-        with sqlite3.connect(self.db) as c:
+        with sg.db_connect(self.db) as c:
             (svc,) = c.execute("SELECT service FROM incidents WHERE id = 1").fetchone()
             now = float(webserve.ENV["SAASGUARD_NOW"])
             report_fill.add_notification(c, 1, "deadline_risk", "managers", "email",

@@ -40,7 +40,8 @@ def fixture(test, followups=(("1", "原因は設定の誤りでした。再発�
                              ("2", "二回目の続報です。"))):
     """A directory with db, p.yaml, ledger.key; returns (dir, db, profile)."""
     d = sg.scratch(test)
-    db, prof, key = (os.path.join(d, n) for n in ("db", "p.yaml", "ledger.key"))
+    prof, key = (os.path.join(d, n) for n in ("p.yaml", "ledger.key"))
+    db = sg.new_db(d)
     report_fill.scripted_month(db)
     with open(prof, "w", encoding="utf-8") as f:
         f.write(PROFILE.replace("KEY", key))
