@@ -650,7 +650,10 @@ class Browserless(unittest.TestCase):
         self.assertEqual((p["by"], p["period"], p["audience"], p["format"]),
                          ("olga", "2026-11", "users", "pdf"))
         self.assertEqual(p["sha256"], hashlib.sha256(body).hexdigest())
-        self.assertEqual(os.path.dirname(p["path"]), os.path.join(self.dir, "reports"))
+        # the daemon's reports directory: beside the database (PostgreSQL: the state directory)
+        self.assertEqual(os.path.basename(os.path.dirname(p["path"])), "reports")
+        if not sg.is_pg(self.db):
+            self.assertEqual(os.path.dirname(p["path"]), os.path.join(self.dir, "reports"))
         # a changed file is not served
         with open(p["path"], "ab") as f:
             f.write(b"changed")
