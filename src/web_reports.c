@@ -218,7 +218,9 @@ enum sg_code web_reports_generate(struct store *s, const struct catalog *cat,
 			rc = SG_OK;
 		}
 	if (rc)
-		sg_error_set(err, rc, "the report was written but its ledger entry is missing");
+		sg_error_set(err, rc, "%s",
+		             ETR(err, "報告書を書きましたが、証跡台帳の記録が見つかりません",
+		                 "the report was written but its ledger entry is missing"));
 out:
 	web_status_tz_unlock();
 	pthread_mutex_unlock(&generating);
