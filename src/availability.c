@@ -78,6 +78,11 @@ static int announced_in_advance(const struct maintenance_window *w)
 	return w->announced > 0 && w->announced < w->start;
 }
 
+int availability_window_excluded(const struct maintenance_window *w)
+{
+	return w->exclude && announced_in_advance(w);
+}
+
 static int in_any(const double (*w)[2], size_t n, double t)
 {
 	for (size_t i = 0; i < n; i++)
@@ -224,8 +229,10 @@ void availability_format(double percent, char out[16])
 
 void availability_maintenance_free(struct maintenance_window *w, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(w[i].note);
+		free(w[i].announced_by);
+	}
 	free(w);
 }
 
@@ -259,6 +266,7 @@ enum sg_code availability_maintenance(struct store *s, const struct monitor_conf
 			continue;
 		w[c] = *p;
 		w[c].note = p->note ? xstrdup(p->note) : NULL;
+		w[c].announced_by = NULL;
 		snprintf(k[c], sizeof(k[c]), "profile:%.0f-%.0f", p->start, p->end);
 		/* announced by the monitor's maintenance job when the profile
 		 * does not say when */
@@ -276,6 +284,7 @@ enum sg_code availability_maintenance(struct store *s, const struct monitor_conf
 		w[c].mute_alerts = 1;
 		w[c].exclude = 1;
 		w[c].note = wm[i].note ? xstrdup(wm[i].note) : NULL;
+		w[c].announced_by = wm[i].announced_by ? xstrdup(wm[i].announced_by) : NULL;
 		snprintf(k[c], sizeof(k[c]), "web:%lld", wm[i].id);
 		c++;
 	}

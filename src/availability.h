@@ -77,6 +77,9 @@ enum sg_code availability_maintenance(struct store *s, const struct monitor_conf
                                       size_t *n, char (**keys)[AVAILABILITY_KEY_LEN],
                                       struct sg_error *err);
 void availability_maintenance_free(struct maintenance_window *w, size_t n);
+/* 1 when the window's time is excluded from availability: `exclude` and
+ * announced before it starts (otherwise it counts as downtime). */
+int availability_window_excluded(const struct maintenance_window *w);
 
 /* Reads the liveness checks' intervals of cfg's service from the store and
  * computes [from, to) with availability_maintenance()'s windows. Open intervals end at min(now,

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "i18n.h"
 #include "ledger_events.h"
 #include "merkle.h"
@@ -253,13 +255,20 @@ enum sg_code ledger_events_check_results_digest(struct store *s, const char *ser
 enum sg_code ledger_events_incident_opened(struct store *s, const struct ledger_events_incident *i,
                                            struct sg_error *err)
 {
+	unsigned char t[crypto_hash_sha256_BYTES];
+
+	/* The target by its hash only: the status page publishes this entry as the
+	 * text of an inclusion proof, and the target is an internal address. The
+	 * incident's row keeps the target, so an auditor can recompute it. */
+	crypto_hash_sha256(t, (const unsigned char *)(i->target ? i->target : ""),
+	                   i->target ? strlen(i->target) : 0);
 	return put(s, "incident_opened",
-	           json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:f,s:f,s:s,s:b}", "incident",
-	                     (json_int_t)i->id, "service", i->service, "check", i->check, "target",
-	                     i->target, "kind", i->kind, "item", i->item, "started_at",
-	                     i->started_at, "detected_at", i->detected_at, "notify_deadline_s",
-	                     i->notify_deadline_s, "followup_deadline_s", i->followup_deadline_s,
-	                     "summary", i->summary, "muted", i->muted),
+	           json_pack("{s:I,s:s,s:s,s:o,s:s,s:s,s:f,s:f,s:f,s:f,s:s,s:b}", "incident",
+	                     (json_int_t)i->id, "service", i->service, "check", i->check,
+	                     "target_sha256", hex(t), "kind", i->kind, "item", i->item,
+	                     "started_at", i->started_at, "detected_at", i->detected_at,
+	                     "notify_deadline_s", i->notify_deadline_s, "followup_deadline_s",
+	                     i->followup_deadline_s, "summary", i->summary, "muted", i->muted),
 	           NULL, err);
 }
 
@@ -350,13 +359,14 @@ enum sg_code ledger_events_notification_rewritten(struct store *s, long long id,
 enum sg_code ledger_events_report(struct store *s, const char *service, int pattern,
                                   const char *period, const char *audience, const char *format,
                                   const char *path, const unsigned char sha256[LEDGER_HASH_LEN],
-                                  long long bytes, const char *lang, struct sg_error *err)
+                                  long long bytes, const char *lang, const char *by,
+                                  struct sg_error *err)
 {
 	return put(s, "report",
-	           json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:o,s:I,s:s}", "service", service, "pattern",
-	                     pattern, "period", period, "audience", audience, "format", format,
-	                     "path", path, "sha256", hex(sha256), "bytes", (json_int_t)bytes,
-	                     "lang", lang),
+	           json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:o,s:I,s:s,s:s*}", "service", service,
+	                     "pattern", pattern, "period", period, "audience", audience, "format",
+	                     format, "path", path, "sha256", hex(sha256), "bytes",
+	                     (json_int_t)bytes, "lang", lang, "by", by),
 	           NULL, err);
 }
 

@@ -83,6 +83,8 @@ enum sg_code ledger_events_check_results_digest(struct store *s, const char *ser
                                                 long long failures,
                                                 const unsigned char sha256[LEDGER_HASH_LEN],
                                                 double at, struct sg_error *err);
+/* incident_opened records target only as target_sha256 (hex SHA-256 of its
+ * text): the entry is published on the status page as a proof's text. */
 struct ledger_events_incident {
 	long long id;
 	const char *service, *check, *target, *kind, *item, *summary;
@@ -128,7 +130,8 @@ enum sg_code ledger_events_notification_rewritten(struct store *s, long long id,
 enum sg_code ledger_events_report(struct store *s, const char *service, int pattern,
                                   const char *period, const char *audience, const char *format,
                                   const char *path, const unsigned char sha256[LEDGER_HASH_LEN],
-                                  long long bytes, const char *lang, struct sg_error *err);
+                                  long long bytes, const char *lang, const char *by,
+                                  struct sg_error *err);
 enum sg_code ledger_events_report_mailed(struct store *s, const char *service, const char *period,
                                          const char *audience, const char *group, const char *path,
                                          const char *sha256_hex, long long recipients,

@@ -658,8 +658,10 @@ out:
 /* The newest head a trusted key signed, whose size the ledger can hold. A
  * head's claimed size is hostile until its signature is checked: nothing is
  * allocated by it before. */
-enum sg_code ledger_verify_latest_head(struct store *s, const struct ledger_key *keys, size_t nkeys,
-                                       struct store_ledger_head *out, struct sg_error *err)
+/* The newest stored head one of keys signed whose size the ledger can hold
+ * and, when size >= 0, is size. */
+static enum sg_code signed_head(struct store *s, const struct ledger_key *keys, size_t nkeys,
+                                long long size, struct store_ledger_head *out, struct sg_error *err)
 {
 	struct store_ledger_head *heads;
 	struct ledger_head_info info;
@@ -674,7 +676,7 @@ enum sg_code ledger_verify_latest_head(struct store *s, const struct ledger_key 
 	for (i = n; i-- > 0;) {
 		const struct ledger_key *k = NULL;
 		if (ledger_head_parse(heads[i].head, &info) || info.size > entries ||
-		    heads[i].signature_len != LEDGER_SIG_LEN)
+		    (size >= 0 && info.size != size) || heads[i].signature_len != LEDGER_SIG_LEN)
 			continue;
 		for (size_t j = 0; j < nkeys && !k; j++)
 			if (!strcmp(keys[j].id, info.key_id))
@@ -682,6 +684,13 @@ enum sg_code ledger_verify_latest_head(struct store *s, const struct ledger_key 
 		if (k &&
 		    ledger_key_verify(k, heads[i].head, strlen(heads[i].head), heads[i].signature))
 			break;
+	}
+	if (i == (size_t)-1 && size >= 0) {
+		store_ledger_heads_free(heads, n);
+		return sg_error_set(err, SG_ERR_NOT_FOUND,
+		                    ETR(err, "大きさ %lld の署名付きツリーヘッドはありません",
+		                        "there is no signed tree head of size %lld"),
+		                    size);
 	}
 	if (i == (size_t)-1) {
 		store_ledger_heads_free(heads, n);
@@ -706,6 +715,12 @@ enum sg_code ledger_verify_latest_head(struct store *s, const struct ledger_key 
 
 /* The latest trusted head and the leaf hashes of the entries it covers,
  * checked against its root. */
+enum sg_code ledger_verify_latest_head(struct store *s, const struct ledger_key *keys, size_t nkeys,
+                                       struct store_ledger_head *out, struct sg_error *err)
+{
+	return signed_head(s, keys, nkeys, -1, out, err);
+}
+
 static enum sg_code load_sealed(struct store *s, const struct ledger_key *keys, size_t nkeys,
                                 struct store_ledger_head *head,
                                 unsigned char (**leaves)[LEDGER_HASH_LEN], struct sg_error *err)
@@ -832,6 +847,13 @@ done:
 enum sg_code ledger_consistency_proof(struct store *s, const struct ledger_key *keys, size_t nkeys,
                                       long long old_size, json_t **out, struct sg_error *err)
 {
+	return ledger_consistency_proof_between(s, keys, nkeys, old_size, 0, out, err);
+}
+
+enum sg_code ledger_consistency_proof_between(struct store *s, const struct ledger_key *keys,
+                                              size_t nkeys, long long old_size, long long new_size,
+                                              json_t **out, struct sg_error *err)
+{
 	struct store_ledger_head head;
 	unsigned char(*leaves)[LEDGER_HASH_LEN] = NULL, proof[MERKLE_MAX_PATH][LEDGER_HASH_LEN],
 	         old_root[LEDGER_HASH_LEN];
@@ -844,6 +866,36 @@ enum sg_code ledger_consistency_proof(struct store *s, const struct ledger_key *
 	memset(&head, 0, sizeof(head));
 	if ((rc = load_sealed(s, keys, nkeys, &head, &leaves, err)))
 		goto done;
+	if (new_size > head.tree_size) {
+		rc = sg_error_set(err, SG_ERR_NOT_FOUND,
+		                  ETR(err, "大きさ %lld の署名付きツリーヘッドはありません",
+		                      "there is no signed tree head of size %lld"),
+		                  new_size);
+		goto done;
+	}
+	if (new_size > 0 && new_size != head.tree_size) {
+		/* An earlier head: its root must be the tree's at its size (the
+		 * leaves up to the latest head were checked against its root). */
+		struct store_ledger_head older;
+		memset(&older, 0, sizeof(older));
+		if ((rc = signed_head(s, keys, nkeys, new_size, &older, err)))
+			goto done;
+		h = merkle_hasher_new();
+		merkle_subtree(h, (const unsigned char(*)[LEDGER_HASH_LEN])leaves, 0,
+		               (uint64_t)new_size, old_root);
+		merkle_hasher_free(h);
+		free(head.head);
+		free(head.token);
+		head = older;
+		if (memcmp(old_root, head.root, LEDGER_HASH_LEN)) {
+			rc = sg_error_set(
+			    err, SG_ERR_VERIFY,
+			    ETR(err, "ツリーヘッド (#%lld) のルートが台帳と一致しません",
+			        "the root of tree head #%lld does not match the ledger"),
+			    head.number);
+			goto done;
+		}
+	}
 	if (old_size < 1 || old_size > head.tree_size) {
 		rc = sg_error_set(err, SG_ERR_USAGE,
 		                  ETR(err, "古いサイズは 1〜%lld で指定してください",

@@ -62,6 +62,11 @@ enum sg_code ledger_inclusion_proof(struct store *s, const struct ledger_key *ke
  * showing the tree of old_size is a prefix of the latest head's. */
 enum sg_code ledger_consistency_proof(struct store *s, const struct ledger_key *keys, size_t nkeys,
                                       long long old_size, json_t **out, struct sg_error *err);
+/* The same against the signed head of new_size (0: the latest), which must
+ * be a head one of keys signed (SG_ERR_NOT_FOUND otherwise). */
+enum sg_code ledger_consistency_proof_between(struct store *s, const struct ledger_key *keys,
+                                              size_t nkeys, long long old_size, long long new_size,
+                                              json_t **out, struct sg_error *err);
 
 /* The newest stored head that one of keys signed and whose size the ledger
  * can hold (heads that fail either are skipped: verify reports them); the

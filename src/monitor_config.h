@@ -95,6 +95,7 @@ struct maintenance_window {
 	int exclude;                  /* excluded from availability (default 1; only
 	                               * when announced before start) */
 	char *note;
+	char *announced_by; /* availability_maintenance()'s web windows: the user; else NULL */
 };
 
 struct monitor_config {

@@ -153,8 +153,7 @@ struct notify_maintenance {
 	double start, end, started_at, ended_at;
 	const char *note, *affected;
 };
-/* Renders maintenance_announce, maintenance_reminder, maintenance_start or
- * maintenance_end. */
+/* Renders maintenance_announce, maintenance_start or maintenance_end. */
 void notify_render_maintenance(const struct notify_config *cfg, const char *tmpl,
                                const struct notify_maintenance *mw, const char *audience,
                                const char *lang, struct dynbuf *subject, struct dynbuf *body);

@@ -14,24 +14,12 @@
 #include "xalloc.h"
 #include "banned.h"
 
-const char *const notify_template_names[] = {"outage_open",
-                                             "fault_open",
-                                             "degradation_open",
-                                             "external_network_open",
-                                             "recovered",
-                                             "recovered_merged",
-                                             "followup",
-                                             "maintenance_announce",
-                                             "maintenance_reminder",
-                                             "maintenance_start",
-                                             "maintenance_end",
-                                             "deadline_risk",
-                                             "followup_overdue",
-                                             "internal",
-                                             "report_users",
-                                             "report_managers",
-                                             NULL};
-#define NTEMPL 16
+const char *const notify_template_names[] = {
+    "outage_open",       "fault_open",       "degradation_open", "external_network_open",
+    "recovered",         "recovered_merged", "followup",         "maintenance_announce",
+    "maintenance_start", "maintenance_end",  "deadline_risk",    "followup_overdue",
+    "internal",          "report_users",     "report_managers",  NULL};
+#define NTEMPL 15
 
 const char *const notify_template_vars[] = {
     "service",       "provider",    "desk",           "email",          "phone",
@@ -51,7 +39,6 @@ extern const char notify_tmpl_ja_recovered[];
 extern const char notify_tmpl_ja_recovered_merged[];
 extern const char notify_tmpl_ja_followup[];
 extern const char notify_tmpl_ja_maintenance_announce[];
-extern const char notify_tmpl_ja_maintenance_reminder[];
 extern const char notify_tmpl_ja_maintenance_start[];
 extern const char notify_tmpl_ja_maintenance_end[];
 extern const char notify_tmpl_ja_deadline_risk[];
@@ -67,7 +54,6 @@ extern const char notify_tmpl_en_recovered[];
 extern const char notify_tmpl_en_recovered_merged[];
 extern const char notify_tmpl_en_followup[];
 extern const char notify_tmpl_en_maintenance_announce[];
-extern const char notify_tmpl_en_maintenance_reminder[];
 extern const char notify_tmpl_en_maintenance_start[];
 extern const char notify_tmpl_en_maintenance_end[];
 extern const char notify_tmpl_en_deadline_risk[];
@@ -84,7 +70,6 @@ static const char *const builtin[][2] = {
     {notify_tmpl_ja_recovered_merged, notify_tmpl_en_recovered_merged},
     {notify_tmpl_ja_followup, notify_tmpl_en_followup},
     {notify_tmpl_ja_maintenance_announce, notify_tmpl_en_maintenance_announce},
-    {notify_tmpl_ja_maintenance_reminder, notify_tmpl_en_maintenance_reminder},
     {notify_tmpl_ja_maintenance_start, notify_tmpl_en_maintenance_start},
     {notify_tmpl_ja_maintenance_end, notify_tmpl_en_maintenance_end},
     {notify_tmpl_ja_deadline_risk, notify_tmpl_en_deadline_risk},

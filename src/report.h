@@ -131,6 +131,7 @@ struct report_request {
 	enum report_ledger_status ledger_status;
 	const char *ledger_detail; /* a line for the reader, or NULL */
 	enum report_period_choice period_choice;
+	const char *by; /* the web user who asked for it (the ledger entry's "by"), or NULL */
 };
 
 /* Sets the defaults: Japanese, users, now, zone from the profile's

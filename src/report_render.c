@@ -58,7 +58,7 @@ enum sg_code report_render_generate(struct store *s, const struct report_request
 	    (rc = ledger_events_report(s, r.service, r.pattern, r.period.label,
 	                               report_audience_name(r.audience), report_format_name(fmt),
 	                               path, md, (long long)dynbuf_len(&out),
-	                               r.lang == SG_LANG_EN ? "en" : "ja", err)) ||
+	                               r.lang == SG_LANG_EN ? "en" : "ja", req->by, err)) ||
 	    (rc = store_commit(s, err))) {
 		store_rollback(s);
 		/* The ledger does not record it, so the file must not stand. */

@@ -10,6 +10,32 @@
 #include "xalloc.h"
 #include "banned.h"
 
+/* Steps st (prepared and bound) to its end and returns an array of one
+ * element of size bytes per row (zeroed, then filled by fill), *n of them;
+ * finalizes st. *rc: SG_OK, or the failure (the array then holds what was
+ * read). The array is the caller's. */
+static void *read_rows(struct store *s, struct store_stmt *st, const char *table, size_t size,
+                       void (*fill)(struct store_stmt *, void *), size_t *n, enum sg_code *rc,
+                       struct sg_error *err)
+{
+	char *a = NULL;
+	size_t alloc = 0;
+	int r;
+
+	*n = 0;
+	while ((r = store_step(st)) == STORE_ROW) {
+		if (*n == alloc) {
+			alloc = alloc ? 2 * alloc : 8;
+			a = xreallocarray(a, alloc, size);
+		}
+		memset(a + *n * size, 0, size);
+		fill(st, a + (*n)++ * size);
+	}
+	store_finalize(st);
+	*rc = r == STORE_DONE ? SG_OK : store_fail(s, err, table);
+	return a;
+}
+
 enum sg_code store_web_check_id(struct store *s, const char *service, const char *name,
                                 long long *id, struct sg_error *err)
 {
@@ -53,6 +79,15 @@ enum sg_code store_web_check_name(struct store *s, long long id, char **name, st
 	return rc;
 }
 
+static void followup_from(struct store_stmt *st, void *elem)
+{
+	struct store_web_followup *f = elem;
+	const char *m = store_col_text(st, 1);
+
+	f->sent_at = store_col_real(st, 0);
+	f->message = xstrdup(m ? m : "");
+}
+
 enum sg_code store_web_followups(struct store *s, long long incident_id,
                                  struct store_web_followup **out, size_t *n, struct sg_error *err)
 {
@@ -61,28 +96,18 @@ enum sg_code store_web_followups(struct store *s, long long incident_id,
 	                                "SELECT sent_at, message FROM followups WHERE "
 	                                "incident_id = ? ORDER BY sent_at, id",
 	                                &st, err);
-	size_t alloc = 0;
-	int r;
 
 	*out = NULL;
 	*n = 0;
 	if (rc)
 		return rc;
 	store_bind_int(st, 1, incident_id);
-	while ((r = store_step(st)) == STORE_ROW) {
-		const char *m = store_col_text(st, 1);
-		ALLOC_GROW(*out, *n, alloc);
-		(*out)[*n].sent_at = store_col_real(st, 0);
-		(*out)[*n].message = xstrdup(m ? m : "");
-		(*n)++;
-	}
-	if (r != STORE_DONE) {
-		rc = store_fail(s, err, "followups");
+	*out = read_rows(s, st, "followups", sizeof(**out), followup_from, n, &rc, err);
+	if (rc) {
 		store_web_followups_free(*out, *n);
 		*out = NULL;
 		*n = 0;
 	}
-	store_finalize(st);
 	return rc;
 }
 
@@ -217,25 +242,24 @@ enum sg_code store_web_user_get(struct store *s, const char *name, struct store_
 	return rc;
 }
 
+static void user_row(struct store_stmt *st, void *elem)
+{
+	user_from(st, 0, elem);
+}
+
 enum sg_code store_web_user_list(struct store *s, struct store_web_user **out, size_t *n,
                                  struct sg_error *err)
 {
 	struct store_stmt *st;
 	enum sg_code rc = store_prepare(
 	    s, "SELECT id, name, role, '', created_at FROM web_users ORDER BY name", &st, err);
-	size_t alloc = 0;
-	int r;
 
 	*out = NULL;
 	*n = 0;
 	if (rc)
 		return rc;
-	while ((r = store_step(st)) == STORE_ROW) {
-		ALLOC_GROW(*out, *n, alloc);
-		user_from(st, 0, &(*out)[(*n)++]);
-	}
-	store_finalize(st);
-	return r == STORE_DONE ? SG_OK : store_fail(s, err, "web_users");
+	*out = read_rows(s, st, "web_users", sizeof(**out), user_row, n, &rc, err);
+	return rc;
 }
 
 static enum sg_code changes(struct store *s, struct store_stmt *st, const char *what, int *found,
@@ -395,6 +419,11 @@ static void token_from(struct store_stmt *st, struct store_web_token *t)
 	t->last_used_at = store_col_real(st, 5);
 }
 
+static void token_row(struct store_stmt *st, void *elem)
+{
+	token_from(st, elem);
+}
+
 enum sg_code store_web_token_list(struct store *s, struct store_web_token **out, size_t *n,
                                   struct sg_error *err)
 {
@@ -403,19 +432,13 @@ enum sg_code store_web_token_list(struct store *s, struct store_web_token **out,
 	                                "SELECT id, name, role, created_at, revoked_at, "
 	                                "last_used_at FROM web_tokens ORDER BY name, id",
 	                                &st, err);
-	size_t alloc = 0;
-	int r;
 
 	*out = NULL;
 	*n = 0;
 	if (rc)
 		return rc;
-	while ((r = store_step(st)) == STORE_ROW) {
-		ALLOC_GROW(*out, *n, alloc);
-		token_from(st, &(*out)[(*n)++]);
-	}
-	store_finalize(st);
-	return r == STORE_DONE ? SG_OK : store_fail(s, err, "web_tokens");
+	*out = read_rows(s, st, "web_tokens", sizeof(**out), token_row, n, &rc, err);
+	return rc;
 }
 
 enum sg_code store_web_token_revoke(struct store *s, const char *name, double now, int *found,
@@ -589,6 +612,18 @@ enum sg_code store_web_maintenance_add(struct store *s, const char *service,
 	return rc;
 }
 
+static void maintenance_from(struct store_stmt *st, void *elem)
+{
+	struct store_web_maintenance *m = elem;
+
+	m->id = store_col_int(st, 0);
+	m->start = store_col_real(st, 1);
+	m->end = store_col_real(st, 2);
+	m->note = store_col_dup(st, 3);
+	m->announced = store_col_real(st, 4);
+	m->announced_by = store_col_dup(st, 5);
+}
+
 enum sg_code store_web_maintenance_list(struct store *s, const char *service, double ending_after,
                                         struct store_web_maintenance **out, size_t *n,
                                         struct sg_error *err)
@@ -599,8 +634,6 @@ enum sg_code store_web_maintenance_list(struct store *s, const char *service, do
 	                                "announced_by FROM web_maintenance WHERE service = ? AND "
 	                                "end_at > ? ORDER BY start_at, id",
 	                                &st, err);
-	size_t alloc = 0;
-	int r;
 
 	*out = NULL;
 	*n = 0;
@@ -608,61 +641,77 @@ enum sg_code store_web_maintenance_list(struct store *s, const char *service, do
 		return rc;
 	store_bind_text(st, 1, service);
 	store_bind_real(st, 2, ending_after);
-	while ((r = store_step(st)) == STORE_ROW) {
-		struct store_web_maintenance *m;
-		ALLOC_GROW(*out, *n, alloc);
-		m = &(*out)[(*n)++];
-		m->id = store_col_int(st, 0);
-		m->start = store_col_real(st, 1);
-		m->end = store_col_real(st, 2);
-		m->note = store_col_dup(st, 3);
-		m->announced = store_col_real(st, 4);
-		m->announced_by = store_col_dup(st, 5);
-	}
-	store_finalize(st);
-	return r == STORE_DONE ? SG_OK : store_fail(s, err, "web_maintenance");
+	*out = read_rows(s, st, "web_maintenance", sizeof(**out), maintenance_from, n, &rc, err);
+	return rc;
 }
 
-enum sg_code store_web_reports(struct store *s, const char *service, struct store_web_report **out,
-                               size_t *n, struct sg_error *err)
+static void risk_from(struct store_stmt *st, void *elem)
+{
+	struct store_web_risk *x = elem;
+
+	x->incident = store_col_int(st, 0);
+	x->at = store_col_real(st, 1);
+	x->delivered = store_col_int(st, 2) != 0;
+}
+
+enum sg_code store_web_deadline_risks(struct store *s, const char *service, double since,
+                                      struct store_web_risk **out, size_t *n, struct sg_error *err)
 {
 	struct store_stmt *st;
-	enum sg_code rc = store_prepare(s,
-	                                "SELECT id, period, audience, path, sha256, recipients, "
-	                                "delivered_at FROM report_deliveries WHERE service = ? "
-	                                "ORDER BY delivered_at DESC",
-	                                &st, err);
-	size_t alloc = 0;
-	int r;
+	enum sg_code rc = store_prepare(
+	    s,
+	    "SELECT n.incident_id, min(n.created_at), max(CASE WHEN n.delivered_at IS NULL THEN 0 "
+	    "ELSE 1 END) FROM notifications n JOIN incidents i ON i.id = n.incident_id WHERE "
+	    "n.purpose = 'deadline_risk' AND i.service = ? AND n.created_at >= ? GROUP BY "
+	    "n.incident_id ORDER BY 2 DESC",
+	    &st, err);
 
 	*out = NULL;
 	*n = 0;
 	if (rc)
 		return rc;
 	store_bind_text(st, 1, service);
-	while ((r = store_step(st)) == STORE_ROW) {
-		struct store_web_report *x;
-		ALLOC_GROW(*out, *n, alloc);
-		x = &(*out)[(*n)++];
-		x->rowid = store_col_int(st, 0);
-		x->period = store_col_dup(st, 1);
-		x->audience = store_col_dup(st, 2);
-		x->path = store_col_dup(st, 3);
-		x->sha256 = store_col_dup(st, 4);
-		x->recipients = store_col_int(st, 5);
-		x->delivered_at = store_col_real(st, 6);
-	}
-	store_finalize(st);
-	return r == STORE_DONE ? SG_OK : store_fail(s, err, "report_deliveries");
+	store_bind_real(st, 2, since);
+	*out = read_rows(s, st, "notifications", sizeof(**out), risk_from, n, &rc, err);
+	return rc;
 }
 
-void store_web_reports_free(struct store_web_report *r, size_t n)
+static void collector_from(struct store_stmt *st, void *elem)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(r[i].period);
-		free(r[i].audience);
-		free(r[i].path);
-		free(r[i].sha256);
-	}
-	free(r);
+	struct store_web_collector *x = elem;
+
+	x->collector = store_col_dup(st, 0);
+	x->at = store_col_real(st, 1);
+	x->results = store_col_int(st, 2);
+	x->findings = store_col_int(st, 3);
+}
+
+enum sg_code store_web_collectors(struct store *s, const char *service,
+                                  struct store_web_collector **out, size_t *n, struct sg_error *err)
+{
+	struct store_stmt *st;
+	enum sg_code rc = store_prepare(
+	    s,
+	    "SELECT m.collector, m.measured_at, count(*), sum(CASE WHEN m.status = 'finding' THEN "
+	    "1 ELSE 0 END) FROM measurements m JOIN (SELECT collector, max(measured_at) AS at "
+	    "FROM measurements WHERE service = ? AND collector <> 'monitor' GROUP BY collector) l "
+	    "ON l.collector = m.collector AND l.at = m.measured_at WHERE m.service = ? GROUP BY "
+	    "m.collector, m.measured_at ORDER BY m.collector",
+	    &st, err);
+
+	*out = NULL;
+	*n = 0;
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, service);
+	store_bind_text(st, 2, service);
+	*out = read_rows(s, st, "measurements", sizeof(**out), collector_from, n, &rc, err);
+	return rc;
+}
+
+void store_web_collectors_free(struct store_web_collector *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(c[i].collector);
+	free(c);
 }

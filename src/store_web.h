@@ -58,16 +58,28 @@ enum sg_code store_web_maintenance_list(struct store *s, const char *service, do
                                         struct store_web_maintenance **out, size_t *n,
                                         struct sg_error *err);
 
-/* Reports the daemon mailed (report_deliveries), newest first. */
-struct store_web_report {
-	long long rowid;
-	char *period, *audience, *path, *sha256;
-	long long recipients;
-	double delivered_at;
+/* Deadline-risk alerts (notify's deadline_risk messages) of the service's
+ * incidents queued since since: one per incident, the first time, and
+ * whether any of them was delivered; newest first. *out: free(). */
+struct store_web_risk {
+	long long incident;
+	double at;
+	int delivered;
 };
-enum sg_code store_web_reports(struct store *s, const char *service, struct store_web_report **out,
-                               size_t *n, struct sg_error *err);
-void store_web_reports_free(struct store_web_report *r, size_t n);
+enum sg_code store_web_deadline_risks(struct store *s, const char *service, double since,
+                                      struct store_web_risk **out, size_t *n, struct sg_error *err);
+
+/* Each collector's latest run for the service (not the monitor's values):
+ * when, how many results and how many findings. */
+struct store_web_collector {
+	char *collector;
+	double at;
+	long long results, findings;
+};
+enum sg_code store_web_collectors(struct store *s, const char *service,
+                                  struct store_web_collector **out, size_t *n,
+                                  struct sg_error *err);
+void store_web_collectors_free(struct store_web_collector *c, size_t n);
 
 /* users */
 struct store_web_user {

@@ -633,6 +633,8 @@ static void dispatch_private(struct web *w, struct MHD_Connection *c, const stru
 	q->q_section = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "section");
 	q->q_level = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "level");
 	q->q_verdict = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "verdict");
+	q->q_from = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "from");
+	q->q_to = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "to");
 	if (identify(w, c, s, q) == 429) {
 		r->status = 429;
 		r->type = "application/json";

@@ -21,6 +21,7 @@
 #include "store_web.h"
 #include "timeutil.h"
 #include "web_actions.h"
+#include "web_reports.h"
 #include "web_req.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -312,24 +313,158 @@ static void ledger_head(struct web_req *q, struct web_reply *r)
 	free(h.token);
 }
 
+static size_t trusted_keys(const struct web_req *q, struct ledger_key keys[16]);
+
 static void ledger_proof(struct web_req *q, struct web_reply *r)
 {
 	struct sg_error err;
 	json_t *p = NULL;
 
+	struct ledger_key keys[16];
+	size_t nk = trusted_keys(q, keys);
+
 	memset(&err, 0, sizeof(err));
 	err.lang = SG_LANG_EN;
-	struct ledger_key keys[16];
-	size_t nk = 0;
-
-	for (size_t i = 0; i < q->site->n && nk < 16; i++)
-		if (q->site->svc[i].has_pub)
-			keys[nk++] = q->site->svc[i].pub;
 	if (ledger_inclusion_proof(q->s, keys, nk, q->rt->seq, &p, &err)) {
 		error_json(r, err.code == SG_ERR_NOT_FOUND ? 404 : 500, err.msg);
 		return;
 	}
 	reply_json(r, 200, p);
+}
+
+/* The public keys of every service (a ledger is one per store). */
+static size_t trusted_keys(const struct web_req *q, struct ledger_key keys[16])
+{
+	size_t nk = 0;
+
+	for (size_t i = 0; i < q->site->n && nk < 16; i++)
+		if (q->site->svc[i].has_pub)
+			keys[nk++] = q->site->svc[i].pub;
+	return nk;
+}
+
+/* A size in a query: 1 to 2^53 digits only; -1 when malformed. */
+static long long query_size(const char *v)
+{
+	long long n = 0;
+
+	if (!v || !*v || strlen(v) > 15)
+		return -1;
+	for (; *v; v++) {
+		if (*v < '0' || *v > '9')
+			return -1;
+		n = n * 10 + (*v - '0');
+	}
+	return n;
+}
+
+/* RFC 6962 PROOF(from, D[to]) between two signed heads (to: the latest
+ * when absent), as `saasguard ledger proof --consistency`. */
+static void ledger_consistency(struct web_req *q, struct web_reply *r)
+{
+	struct ledger_key keys[16];
+	size_t nk = trusted_keys(q, keys);
+	long long from = query_size(q->q_from), to = q->q_to ? query_size(q->q_to) : 0;
+	struct sg_error err;
+	json_t *p = NULL;
+
+	memset(&err, 0, sizeof(err));
+	err.lang = SG_LANG_EN;
+	if (from < 1 || to < 0 || (to && from > to)) {
+		error_json(r, 400,
+		           "give from=N (the size of the tree head you hold, 1 or more) and "
+		           "optionally to=M (a signed tree head's size, at least N; default: the "
+		           "latest)");
+		return;
+	}
+	if (ledger_consistency_proof_between(q->s, keys, nk, from, to, &p, &err)) {
+		error_json(r,
+		           err.code == SG_ERR_NOT_FOUND ? 404
+		           : err.code == SG_ERR_USAGE   ? 400
+		                                        : 500,
+		           err.msg);
+		return;
+	}
+	reply_json(r, 200, p);
+}
+
+static json_t *report_json(const struct web_report *x)
+{
+	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:o,s:s?,s:b}", "id", (json_int_t)x->seq,
+	                 "period", x->period, "audience", x->audience, "format", x->format,
+	                 "sha256", x->sha256, "bytes", (json_int_t)x->bytes, "generated_at",
+	                 utc_json(x->at), "by", x->by, "downloadable", x->downloadable);
+}
+
+/* GET: the list, or one file; POST {"period","audience","lang"}: generate
+ * (operator), through the report job of the command and the daemon. */
+static void reports(struct web_req *q, struct web_reply *r, const struct web_service *svc)
+{
+	struct web_report *x = NULL, one;
+	size_t n = 0;
+	struct sg_error err;
+	json_t *a;
+
+	memset(&err, 0, sizeof(err));
+	err.lang = SG_LANG_EN;
+	if (q->rt->is_post) {
+		json_error_t jerr;
+		json_t *in;
+		const char *aud, *per, *lang;
+		if (q->role < WEB_ROLE_OPERATOR) {
+			error_json(r, 403, "this needs the operator role");
+			return;
+		}
+		in = json_loadb(q->body ? q->body : "", q->body_len, JSON_REJECT_DUPLICATES, &jerr);
+		aud = json_string_value(json_object_get(in, "audience"));
+		per = json_string_value(json_object_get(in, "period"));
+		lang = json_string_value(json_object_get(in, "lang"));
+		if (!json_is_object(in) || !aud ||
+		    (strcmp(aud, "users") && strcmp(aud, "managers")) ||
+		    (json_object_get(in, "period") && !per) ||
+		    (lang && strcmp(lang, "ja") && strcmp(lang, "en"))) {
+			json_decref(in);
+			error_json(r, 400,
+			           "send {\"audience\": \"users\" or \"managers\", \"period\": "
+			           "\"2026-11\" (optional), \"lang\": \"ja\" or \"en\" (optional)} "
+			           "as application/json");
+			return;
+		}
+		if (web_reports_generate(q->s, q->cat, svc, per,
+		                         strcmp(aud, "users") ? REPORT_MANAGERS : REPORT_USERS,
+		                         lang && !strcmp(lang, "en") ? SG_LANG_EN : SG_LANG_JA,
+		                         q->user, &one, &err)) {
+			json_decref(in);
+			error_json(r,
+			           err.code == SG_ERR_INPUT || err.code == SG_ERR_USAGE ? 400 : 500,
+			           err.msg);
+			return;
+		}
+		json_decref(in);
+		reply_json(r, 201, report_json(&one));
+		web_report_release(&one);
+		return;
+	}
+	if (q->rt->id == WEB_R_API_REPORT) {
+		const char *type = NULL;
+		if (web_reports_read(q->s, svc, q->rt->seq, &r->body, &type, &err)) {
+			dynbuf_reset(&r->body);
+			error_json(r, err.code == SG_ERR_NOT_FOUND ? 404 : 500, err.msg);
+			return;
+		}
+		r->status = 200;
+		r->type = type;
+		return;
+	}
+	if (web_reports_list(q->s, svc, &x, &n, &err)) {
+		error_json(r, 500, err.msg);
+		return;
+	}
+	a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, report_json(&x[i]));
+	web_reports_free(x, n);
+	reply_json(r, 200, json_pack("{s:s,s:o}", "service", svc->slug, "reports", a));
 }
 
 static void users(struct web_req *q, struct web_reply *r)
@@ -379,7 +514,8 @@ static void assessment(struct web_req *q, struct web_reply *r, const struct web_
 
 static void maintenance(struct web_req *q, struct web_reply *r, const struct web_service *svc)
 {
-	struct store_web_maintenance *m = NULL;
+	struct maintenance_window *w = NULL;
+	char(*keys)[AVAILABILITY_KEY_LEN] = NULL;
 	size_t n = 0;
 	struct sg_error err;
 	double now = timeutil_now();
@@ -424,27 +560,25 @@ static void maintenance(struct web_req *q, struct web_reply *r, const struct web
 		                     "recipients", (json_int_t)recipients, "recorded_by", q->user));
 		return;
 	}
-	a = json_array();
-	for (size_t i = 0; i < svc->mcfg->nmaint; i++) {
-		const struct maintenance_window *w = &svc->mcfg->maint[i];
-		json_array_append_new(
-		    a,
-		    json_pack("{s:s,s:o,s:o,s:s?,s:o,s:b,s:b}", "source", "profile", "start",
-		              utc_json(w->start), "end", utc_json(w->end), "note", w->note,
-		              "announced_at", utc_json(w->announced), "excluded_from_availability",
-		              w->exclude && w->announced > 0 && w->announced < w->start,
-		              "mute_alerts", w->mute_alerts));
+	/* The windows every figure uses (profile and web, one list). */
+	if (availability_maintenance(q->s, svc->mcfg, -1e300, 1e300, &w, &n, &keys, &err)) {
+		error_json(r, 500, err.msg);
+		return;
 	}
-	if (store_web_maintenance_list(q->s, svc->mcfg->service, 0, &m, &n, &err) == SG_OK)
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(
-			    a,
-			    json_pack("{s:s,s:o,s:o,s:s,s:o,s:s,s:b,s:b}", "source", "web", "start",
-			              utc_json(m[i].start), "end", utc_json(m[i].end), "note",
-			              m[i].note, "announced_at", utc_json(m[i].announced),
-			              "announced_by", m[i].announced_by,
-			              "excluded_from_availability", 0, "mute_alerts", 0));
-	store_web_maintenance_free(m, n);
+	a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_pack(
+		    "{s:s,s:o,s:o,s:s?,s:o,s:b,s:b}", "source",
+		    strncmp(keys[i], "web:", 4) ? "profile" : "web", "start", utc_json(w[i].start),
+		    "end", utc_json(w[i].end), "note", w[i].note, "announced_at",
+		    utc_json(w[i].announced), "excluded_from_availability",
+		    availability_window_excluded(&w[i]), "mute_alerts", w[i].mute_alerts);
+		if (w[i].announced_by)
+			json_object_set_new(o, "announced_by", json_string(w[i].announced_by));
+		json_array_append_new(a, o);
+	}
+	availability_maintenance_free(w, n);
+	free(keys);
 	reply_json(r, 200, json_pack("{s:s,s:o}", "service", svc->slug, "maintenance", a));
 }
 
@@ -463,6 +597,61 @@ static void label(struct dynbuf *d, const char *s)
 		dynbuf_addch(d, *s);
 	}
 	dynbuf_addch(d, '"');
+}
+
+/* Resolved incidents by duration (started to resolved), since the store
+ * began: buckets from a minute to a day, the span between a short blip
+ * and the outages III.2.1.1 counts against a month. */
+static void incident_durations(struct web_req *q, struct dynbuf *d, double now)
+{
+	static const double le[] = {60, 300, 900, 1800, 3600, 7200, 14400, 43200, 86400};
+	enum { NB = sizeof(le) / sizeof(le[0]) };
+
+	dynbuf_addstr(d, "# HELP saasguard_incident_duration_seconds Duration of resolved "
+	                 "incidents, from the start of the failure to recovery.\n"
+	                 "# TYPE saasguard_incident_duration_seconds histogram\n");
+	for (size_t k = 0; k < q->site->n; k++) {
+		const struct web_service *svc = &q->site->svc[k];
+		struct incident_row *rows = NULL;
+		unsigned long long count[NB + 1] = {0}, total = 0;
+		double sum = 0;
+		size_t n = 0;
+		struct sg_error err;
+
+		memset(&err, 0, sizeof(err));
+		if (store_monitor_incident_list(q->s, svc->mcfg->service, 0, now + 1, &rows, &n,
+		                                &err))
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			double dur = rows[i].resolved_at - rows[i].started_at;
+			size_t b = 0;
+			if (!(rows[i].resolved_at > 0) || dur < 0)
+				continue;
+			while (b < NB && dur > le[b])
+				b++;
+			count[b]++;
+			total++;
+			sum += dur;
+		}
+		for (size_t i = 0; i < n; i++)
+			store_monitor_incident_row_release(&rows[i]);
+		free(rows);
+		for (size_t b = 0, cum = 0; b <= NB; b++) {
+			cum += count[b];
+			dynbuf_addstr(d, "saasguard_incident_duration_seconds_bucket{service=");
+			label(d, svc->slug);
+			if (b < NB)
+				dynbuf_printf(d, ",le=\"%g\"} %zu\n", le[b], cum);
+			else
+				dynbuf_printf(d, ",le=\"+Inf\"} %llu\n", total);
+		}
+		dynbuf_addstr(d, "saasguard_incident_duration_seconds_sum{service=");
+		label(d, svc->slug);
+		dynbuf_printf(d, "} %.3f\n", sum);
+		dynbuf_addstr(d, "saasguard_incident_duration_seconds_count{service=");
+		label(d, svc->slug);
+		dynbuf_printf(d, "} %llu\n", total);
+	}
 }
 
 static void metrics(struct web_req *q, struct web_reply *r)
@@ -560,6 +749,7 @@ static void metrics(struct web_req *q, struct web_reply *r)
 		label(d, q->site->svc[k].slug);
 		dynbuf_printf(d, "} %lld\n", n);
 	}
+	incident_durations(q, d, now);
 }
 
 void web_api_handle(struct web_req *q, struct web_reply *r)
@@ -636,6 +826,13 @@ void web_api_handle(struct web_req *q, struct web_reply *r)
 		break;
 	case WEB_R_API_LEDGER_PROOF:
 		ledger_proof(q, r);
+		break;
+	case WEB_R_API_REPORTS:
+	case WEB_R_API_REPORT:
+		reports(q, r, svc);
+		break;
+	case WEB_R_API_LEDGER_CONS:
+		ledger_consistency(q, r);
 		break;
 	case WEB_R_API_USERS:
 		users(q, r);

@@ -20,6 +20,7 @@
 #include "store_web.h"
 #include "timeutil.h"
 #include "web_actions.h"
+#include "web_reports.h"
 #include "web_req.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -68,6 +69,24 @@ static int form_csrf_ok(const struct web_req *q, const char *want)
 {
 	const char *got = q->form ? web_form_get(q->form, "csrf") : NULL;
 	return got && want && *want && web_auth_equal(got, want);
+}
+
+/* A form an operator submits: the session's CSRF token first, then the role.
+ * Answers 403 and returns 0 when either is wrong. */
+static int operator_form(struct web_req *q, struct web_reply *r)
+{
+	if (!form_csrf_ok(q, q->csrf)) {
+		message_page(q, r, 403,
+		             "この操作は受け付けられません（CSRF トークンが一致しません）",
+		             "Refused: the CSRF token does not match");
+		return 0;
+	}
+	if (q->role < WEB_ROLE_OPERATOR) {
+		message_page(q, r, 403, "この操作の権限がありません（operator 以上が必要です）",
+		             "Forbidden: this needs the operator role");
+		return 0;
+	}
+	return 1;
 }
 
 /* ---- login ---- */
@@ -332,6 +351,66 @@ static void controls_page(struct web_req *q, struct web_reply *r, const struct w
 	json_decref(a);
 }
 
+/* Deadline-risk alerts of the last 90 days (an incident whose first notice
+ * was at risk of missing its deadline) and each collector's latest run. */
+static void risks_and_findings(struct web_req *q, struct dynbuf *d, const struct web_service *svc,
+                               double now)
+{
+	struct store_web_risk *rk = NULL;
+	struct store_web_collector *c = NULL;
+	size_t nr = 0, nc = 0;
+	struct sg_error err;
+	char t[40];
+
+	memset(&err, 0, sizeof(err));
+	html_fmt(d, "<h3>%r</h3>\n",
+	         EN(q) ? "Notifications at risk of their deadline"
+	               : "期限に間に合わないおそれのある通知");
+	if (store_web_deadline_risks(q->s, svc->mcfg->service, now - 90 * 86400.0, &rk, &nr,
+	                             &err) == SG_OK) {
+		if (!nr)
+			html_fmt(d, "<p>%r</p>\n",
+			         EN(q) ? "None in the last 90 days."
+			               : "過去 90 日間にはありません。");
+		else
+			dynbuf_addstr(d, "<ul>\n");
+		for (size_t i = 0; i < nr; i++) {
+			web_status_local_time(rk[i].at, svc->mcfg->hours.timezone, t);
+			html_fmt(
+			    d,
+			    "<li class=\"risk\"><a href=\"/dashboard/incidents/%lld\">%r %lld</a> "
+			    "%s（%r）</li>\n",
+			    rk[i].incident, EN(q) ? "Incident" : "インシデント", rk[i].incident, t,
+			    rk[i].delivered ? (EN(q) ? "alert delivered" : "警告は配信済み")
+			                    : (EN(q) ? "alert not yet delivered" : "警告は未配信"));
+		}
+		if (nr)
+			dynbuf_addstr(d, "</ul>\n");
+	}
+	free(rk);
+	html_fmt(d,
+	         "<h3>%r</h3>\n<table>\n<thead><tr><th scope=\"col\">%r</th><th scope=\"col\">"
+	         "%r</th><th scope=\"col\">%r</th><th scope=\"col\">%r</th></tr></thead>\n"
+	         "<tbody>\n",
+	         EN(q) ? "Collector findings (latest run of each)" : "収集結果（各収集の最新）",
+	         EN(q) ? "Collector" : "収集", EN(q) ? "Run" : "実行日時",
+	         EN(q) ? "Results" : "結果", EN(q) ? "Findings" : "指摘");
+	if (store_web_collectors(q->s, svc->mcfg->service, &c, &nc, &err) == SG_OK)
+		for (size_t i = 0; i < nc; i++) {
+			web_status_local_time(c[i].at, svc->mcfg->hours.timezone, t);
+			html_fmt(d,
+			         "<tr class=\"collector\"><td>%s</td><td>%s</td><td>%lld</td>"
+			         "<td>%lld</td></tr>\n",
+			         c[i].collector, t, c[i].results, c[i].findings);
+		}
+	if (!nc)
+		html_fmt(d, "<tr><td colspan=\"4\">%r</td></tr>\n",
+		         EN(q) ? "No collector has run (saasguard check)."
+		               : "収集はまだ実行されていません（saasguard check）。");
+	dynbuf_addstr(d, "</tbody>\n</table>\n");
+	store_web_collectors_free(c, nc);
+}
+
 static void service_overview(struct web_req *q, struct web_reply *r, const struct web_service *svc,
                              double now)
 {
@@ -356,7 +435,7 @@ static void service_overview(struct web_req *q, struct web_reply *r, const struc
 	    EN(q) ? "checks and response times" : "監視項目と応答時間", svc->slug,
 	    EN(q) ? "maintenance" : "保守作業");
 	html_fmt(d, "<p><a href=\"/dashboard/%s/reports\">%r</a></p>\n", svc->slug,
-	         EN(q) ? "Reports mailed" : "送付した報告書");
+	         EN(q) ? "Reports" : "報告書");
 	web_status_tz_lock();
 	timeutil_period_containing((long long)now, 1, svc->mcfg->hours.timezone, &per);
 	if (availability_for_period(q->s, svc->mcfg, (double)per.start, (double)per.end, now, &av,
@@ -419,6 +498,7 @@ static void service_overview(struct web_req *q, struct web_reply *r, const struc
 	for (size_t i = 0; i < n; i++)
 		store_monitor_incident_row_release(&rows[i]);
 	free(rows);
+	risks_and_findings(q, d, svc, now);
 	dynbuf_addstr(d, "</section>\n");
 }
 
@@ -555,12 +635,8 @@ static void followup_post(struct web_req *q, struct web_reply *r)
 	char *text;
 	char note[160];
 
-	if (!form_csrf_ok(q, q->csrf)) {
-		message_page(q, r, 403,
-		             "この操作は受け付けられません（CSRF トークンが一致しません）",
-		             "Refused: the CSRF token does not match");
+	if (!operator_form(q, r))
 		return;
-	}
 	memset(&err, 0, sizeof(err));
 	err.lang = q->lang;
 	memset(&x, 0, sizeof(x));
@@ -729,7 +805,7 @@ static void maintenance_page(struct web_req *q, struct web_reply *r, const struc
                              const char *notice, int ok)
 {
 	struct html_page pg;
-	struct store_web_maintenance *m = NULL;
+	struct maintenance_window *w = NULL;
 	size_t n = 0;
 	struct sg_error err;
 	char title[200], a[40], b[40];
@@ -744,53 +820,48 @@ static void maintenance_page(struct web_req *q, struct web_reply *r, const struc
 		html_fmt(&r->body, "<p class=\"banner %r\" role=\"status\">%s</p>\n",
 		         ok ? "up" : "down", notice);
 	html_fmt(&r->body, "<h2>%r</h2>\n<ul>\n", EN(q) ? "Scheduled" : "予定と実績");
-	for (size_t i = 0; i < svc->mcfg->nmaint; i++) {
-		const struct maintenance_window *w = &svc->mcfg->maint[i];
-		if (w->end < now - 90 * 86400.0)
-			continue;
-		web_status_local_time(w->start, tz, a);
-		web_status_local_time(w->end, tz, b);
-		html_fmt(&r->body, "<li>%s – %s %s（%r）</li>\n", a, b, w->note ? w->note : "",
-		         EN(q) ? "profile" : "プロファイル");
-	}
-	if (store_web_maintenance_list(q->s, svc->mcfg->service, now - 90 * 86400.0, &m, &n,
-	                               &err) == SG_OK)
+	/* the windows availability counts (availability_maintenance(): one list) */
+	if (availability_maintenance(q->s, svc->mcfg, now - 90 * 86400.0, 1e300, &w, &n, NULL,
+	                             &err) == SG_OK)
 		for (size_t i = 0; i < n; i++) {
-			web_status_local_time(m[i].start, tz, a);
-			web_status_local_time(m[i].end, tz, b);
-			html_fmt(&r->body, "<li>%s – %s %s（%r %s）</li>\n", a, b, m[i].note,
-			         EN(q) ? "announced from the web by" : "Web から告知:",
-			         m[i].announced_by);
+			web_status_local_time(w[i].start, tz, a);
+			web_status_local_time(w[i].end, tz, b);
+			if (w[i].announced_by)
+				html_fmt(&r->body, "<li>%s – %s %s（%r %s）</li>\n", a, b,
+				         w[i].note ? w[i].note : "",
+				         EN(q) ? "announced from the web by" : "Web から告知:",
+				         w[i].announced_by);
+			else
+				html_fmt(&r->body, "<li>%s – %s %s（%r）</li>\n", a, b,
+				         w[i].note ? w[i].note : "",
+				         EN(q) ? "profile" : "プロファイル");
 		}
-	store_web_maintenance_free(m, n);
+	availability_maintenance_free(w, n);
 	dynbuf_addstr(&r->body, "</ul>\n");
 	if (q->role >= WEB_ROLE_OPERATOR)
-		html_fmt(&r->body,
-		         "<h2>%r</h2>\n<p>%r</p>\n"
-		         "<form method=\"post\" action=\"/dashboard/%s/maintenance\">\n"
-		         "<p><label for=\"start\">%r（%s）</label><br><input id=\"start\" "
-		         "name=\"start\" "
-		         "type=\"datetime-local\" required></p>\n"
-		         "<p><label for=\"end\">%r（%s）</label><br><input id=\"end\" name=\"end\" "
-		         "type=\"datetime-local\" required></p>\n"
-		         "<p><label for=\"note\">%r</label><br><textarea id=\"note\" name=\"note\" "
-		         "rows=\"3\" cols=\"70\" required maxlength=\"2000\"></textarea></p>\n"
-		         "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n"
-		         "<p><button type=\"submit\">%r</button></p>\n</form>\n",
-		         EN(q) ? "Announce maintenance" : "保守作業を告知する",
-		         EN(q)
-		             ? "Mailed to every user now and shown on the status page. To exclude "
-		               "it from "
-		               "the availability figure, also add it to the profile's maintenance: "
-		               "section (the availability accounting reads the profile)."
-		             : "利用者全員にただちにメールで告知し、稼働状況ページに掲載します。稼"
-		               "働率の計算から"
-		               "除外するには、プロファイルの maintenance: "
-		               "にも追記してください（稼働率の計算は"
-		               "プロファイルを読みます）。",
-		         svc->slug, EN(q) ? "Start" : "開始", tz, EN(q) ? "End" : "終了", tz,
-		         EN(q) ? "Work (shown to users)" : "作業内容（利用者に表示されます）",
-		         q->csrf, EN(q) ? "Announce" : "告知する");
+		html_fmt(
+		    &r->body,
+		    "<h2>%r</h2>\n<p>%r</p>\n"
+		    "<form method=\"post\" action=\"/dashboard/%s/maintenance\">\n"
+		    "<p><label for=\"start\">%r（%s）</label><br><input id=\"start\" "
+		    "name=\"start\" "
+		    "type=\"datetime-local\" required></p>\n"
+		    "<p><label for=\"end\">%r（%s）</label><br><input id=\"end\" name=\"end\" "
+		    "type=\"datetime-local\" required></p>\n"
+		    "<p><label for=\"note\">%r</label><br><textarea id=\"note\" name=\"note\" "
+		    "rows=\"3\" cols=\"70\" required maxlength=\"2000\"></textarea></p>\n"
+		    "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n"
+		    "<p><button type=\"submit\">%r</button></p>\n</form>\n",
+		    EN(q) ? "Announce maintenance" : "保守作業を告知する",
+		    EN(q) ? "Mailed to every user now and shown on the status page. Announced "
+		            "before it starts, it is excluded from the availability figure and "
+		            "mutes alerts while it runs, like a window in the profile."
+		          : "利用者全員にただちにメールで告知し、稼働状況ページに掲載します。開始"
+		            "前に告知した保守作業は、プロファイルの保守作業と同じく稼働率の計算か"
+		            "ら除外され、作業中は警報を送りません。",
+		    svc->slug, EN(q) ? "Start" : "開始", tz, EN(q) ? "End" : "終了", tz,
+		    EN(q) ? "Work (shown to users)" : "作業内容（利用者に表示されます）", q->csrf,
+		    EN(q) ? "Announce" : "告知する");
 	html_page_end(&r->body, &pg, NULL);
 }
 
@@ -802,17 +873,8 @@ static void maintenance_post(struct web_req *q, struct web_reply *r, const struc
 	size_t n = 0;
 	char note[160];
 
-	if (!form_csrf_ok(q, q->csrf)) {
-		message_page(q, r, 403,
-		             "この操作は受け付けられません（CSRF トークンが一致しません）",
-		             "Refused: the CSRF token does not match");
+	if (!operator_form(q, r))
 		return;
-	}
-	if (q->role < WEB_ROLE_OPERATOR) {
-		message_page(q, r, 403, "この操作の権限がありません（operator 以上が必要です）",
-		             "Forbidden: this needs the operator role");
-		return;
-	}
 	memset(&err, 0, sizeof(err));
 	err.lang = q->lang;
 	start = parse_local(web_form_get(q->form, "start"), tz);
@@ -843,17 +905,8 @@ static void attest_post(struct web_req *q, struct web_reply *r, const struct web
 	char sha[65], note[256];
 	struct html_page pg;
 
-	if (!form_csrf_ok(q, q->csrf)) {
-		message_page(q, r, 403,
-		             "この操作は受け付けられません（CSRF トークンが一致しません）",
-		             "Refused: the CSRF token does not match");
+	if (!operator_form(q, r))
 		return;
-	}
-	if (q->role < WEB_ROLE_OPERATOR) {
-		message_page(q, r, 403, "この操作の権限がありません（operator 以上が必要です）",
-		             "Forbidden: this needs the operator role");
-		return;
-	}
 	memset(&err, 0, sizeof(err));
 	err.lang = q->lang;
 	if (web_action_attest(
@@ -882,70 +935,114 @@ static void attest_post(struct web_req *q, struct web_reply *r, const struct web
 
 /* ---- reports ---- */
 
-static void reports_page(struct web_req *q, struct web_reply *r, const struct web_service *svc)
+static void reports_page(struct web_req *q, struct web_reply *r, const struct web_service *svc,
+                         const char *notice, int ok)
 {
-	struct store_web_report *x = NULL;
+	struct web_report *x = NULL;
 	size_t n = 0;
 	struct sg_error err;
 	struct html_page pg;
 	char title[200], t[40];
 
 	memset(&err, 0, sizeof(err));
-	if (store_web_reports(q->s, svc->mcfg->service, &x, &n, &err)) {
+	err.lang = q->lang;
+	if (q->rt->seq > 0) { /* a download: only a recorded file, unchanged since */
+		const char *type = NULL;
+		if (web_reports_read(q->s, svc, q->rt->seq, &r->body, &type, &err)) {
+			dynbuf_reset(&r->body);
+			message_page(q, r, 404, "報告書が見つからないか、記録後に変更されています",
+			             "No such report, or it changed after it was recorded");
+			return;
+		}
+		r->status = 200;
+		r->type = type;
+		return;
+	}
+	if (web_reports_list(q->s, svc, &x, &n, &err)) {
 		message_page(q, r, 500, "報告書の一覧を読めませんでした",
 		             "Could not read the reports");
 		return;
 	}
-	if (q->rt->seq > 0) { /* a download: only a file the store lists, unchanged since */
-		struct dynbuf f = DYNBUF_INIT;
-		char hex[65] = "";
-		for (size_t i = 0; i < n; i++)
-			if (x[i].rowid == q->rt->seq &&
-			    fileio_sha256_hex(x[i].path, hex, &err) == SG_OK &&
-			    !strcmp(hex, x[i].sha256) &&
-			    fileio_read(x[i].path, 64u << 20, &f, &err) == SG_OK) {
-				const char *dot = strrchr(x[i].path, '.');
-				r->status = 200;
-				r->type = dot && !strcmp(dot, ".pdf") ? "application/pdf"
-				          : dot && !strcmp(dot, ".json")
-				              ? "application/json"
-				              : "text/html; charset=utf-8";
-				dynbuf_add(&r->body, dynbuf_ptr(&f), dynbuf_len(&f));
-			}
-		dynbuf_release(&f);
-		store_web_reports_free(x, n);
-		if (r->status != 200)
-			message_page(q, r, 404, "報告書が見つからないか、送付後に変更されています",
-			             "No such report, or it changed after it was mailed");
-		return;
-	}
 	snprintf(title, sizeof(title), EN(q) ? "%s — reports" : "%s 報告書", svc->name);
 	begin(q, r, &pg, title);
-	html_fmt(
-	    &r->body,
-	    "<h1>%s</h1>\n<p>%r</p>\n<table>\n<thead><tr><th scope=\"col\">%r</th>"
-	    "<th scope=\"col\">%r</th><th scope=\"col\">%r</th><th scope=\"col\">"
-	    "SHA-256</th></tr></thead>\n<tbody>\n",
-	    title,
-	    EN(q) ? "Reports the monitor wrote and mailed when a period closed (saasguard report "
-	            "writes others on demand)."
-	          : "監視デーモンが期間の締めに作成し送付した報告書です（任意の期間は saasguard "
-	            "report で作成できます）。",
-	    EN(q) ? "Period" : "期間", EN(q) ? "Audience" : "宛先", EN(q) ? "Mailed" : "送付");
+	html_fmt(&r->body, "<h1>%s</h1>\n", title);
+	if (notice)
+		html_fmt(&r->body, "<p class=\"banner %r\" role=\"status\">%s</p>\n",
+		         ok ? "up" : "down", notice);
+	html_fmt(&r->body,
+	         "<p>%r</p>\n<table>\n<thead><tr><th scope=\"col\">%r</th>"
+	         "<th scope=\"col\">%r</th><th scope=\"col\">%r</th><th scope=\"col\">%r</th>"
+	         "<th scope=\"col\">SHA-256</th></tr></thead>\n<tbody>\n",
+	         EN(q)
+	             ? "Every report the evidence ledger records: written by saasguard report, by "
+	               "the monitor when a period closed (and mailed), or here."
+	             : "証跡台帳に記録された報告書です（saasguard report、期間の締めに監視デーモン"
+	               "が作成・送付したもの、この画面で作成したもの）。",
+	         EN(q) ? "Period" : "期間", EN(q) ? "Audience" : "宛先",
+	         EN(q) ? "Recorded" : "記録日時", EN(q) ? "By" : "作成者");
 	for (size_t i = 0; i < n; i++) {
-		web_status_local_time(x[i].delivered_at, svc->mcfg->hours.timezone, t);
+		web_status_local_time(x[i].at, svc->mcfg->hours.timezone, t);
+		if (x[i].downloadable)
+			html_fmt(&r->body, "<tr><td><a href=\"/dashboard/%s/reports/%lld\">%s</a>",
+			         svc->slug, x[i].seq, x[i].period);
+		else
+			html_fmt(&r->body, "<tr><td>%s（%r）", x[i].period,
+			         EN(q) ? "file not in the reports directory, or changed"
+			               : "報告書ディレクトリにないか、変更されています");
 		html_fmt(&r->body,
-		         "<tr><td><a href=\"/dashboard/%s/reports/%lld\">%s</a></td><td>%s</td>"
-		         "<td>%s（%lld）</td><td><code>%s</code></td></tr>\n",
-		         svc->slug, x[i].rowid, x[i].period, x[i].audience, t, x[i].recipients,
+		         " %s</td><td>%s</td><td>%s</td><td>%s</td><td><code>%s</code></td></tr>\n",
+		         x[i].format, x[i].audience, t,
+		         x[i].by ? x[i].by : (EN(q) ? "command or monitor" : "コマンドまたは監視"),
 		         x[i].sha256);
 	}
 	if (!n)
-		html_fmt(&r->body, "<tr><td colspan=\"4\">%r</td></tr>\n",
+		html_fmt(&r->body, "<tr><td colspan=\"5\">%r</td></tr>\n",
 		         EN(q) ? "None yet." : "まだありません。");
 	dynbuf_addstr(&r->body, "</tbody>\n</table>\n");
+	if (q->role >= WEB_ROLE_OPERATOR)
+		html_fmt(&r->body,
+		         "<h2>%r</h2>\n<form method=\"post\" action=\"/dashboard/%s/reports\">\n"
+		         "<p><label for=\"period\">%r</label> <input id=\"period\" name=\"period\" "
+		         "size=\"10\" placeholder=\"2026-11\"> <label for=\"audience\">%r</label> "
+		         "<select id=\"audience\" name=\"audience\"><option value=\"users\">%r"
+		         "</option><option value=\"managers\">%r</option></select></p>\n"
+		         "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n"
+		         "<p><button type=\"submit\">%r</button></p>\n</form>\n",
+		         EN(q) ? "Generate a report (PDF)" : "報告書（PDF）を作成する", svc->slug,
+		         EN(q) ? "Period (empty: the last complete one)"
+		               : "期間（空欄: 直近の完了した期間）",
+		         EN(q) ? "Audience" : "宛先",
+		         EN(q) ? "users (III.1.1.7)" : "利用者向け（III.1.1.7）",
+		         EN(q) ? "managers (III.1.1.4)" : "経営層向け（III.1.1.4）", q->csrf,
+		         EN(q) ? "Generate" : "作成する");
 	html_page_end(&r->body, &pg, NULL);
-	store_web_reports_free(x, n);
+	web_reports_free(x, n);
+}
+
+static void reports_post(struct web_req *q, struct web_reply *r, const struct web_service *svc)
+{
+	const char *aud = web_form_get(q->form, "audience");
+	struct web_report one;
+	struct sg_error err;
+	char note[256];
+
+	if (!operator_form(q, r))
+		return;
+	memset(&err, 0, sizeof(err));
+	err.lang = q->lang;
+	if (web_reports_generate(q->s, q->cat, svc, web_form_get(q->form, "period"),
+	                         aud && !strcmp(aud, "managers") ? REPORT_MANAGERS : REPORT_USERS,
+	                         q->lang, q->user, &one, &err)) {
+		r->status = err.code == SG_ERR_INPUT || err.code == SG_ERR_USAGE ? 400 : 500;
+		reports_page(q, r, svc, err.msg, 0);
+		return;
+	}
+	snprintf(note, sizeof(note),
+	         EN(q) ? "Generated the report of %s (SHA-256 %.16s…), recorded in the ledger."
+	               : "%s の報告書を作成し、証跡台帳に記録しました（SHA-256 %.16s…）。",
+	         one.period, one.sha256);
+	web_report_release(&one);
+	reports_page(q, r, svc, note, 1);
 }
 
 /* ---- dispatch ---- */
@@ -981,12 +1078,6 @@ void web_dash_handle(struct web_req *q, struct web_reply *r)
 		incident_page(q, r, NULL);
 		return;
 	case WEB_R_DASH_FOLLOWUP:
-		if (q->role < WEB_ROLE_OPERATOR) {
-			message_page(q, r, 403,
-			             "この操作の権限がありません（operator 以上が必要です）",
-			             "Forbidden: this needs the operator role");
-			return;
-		}
 		followup_post(q, r);
 		return;
 	case WEB_R_DASH_REPORTS:
@@ -994,7 +1085,10 @@ void web_dash_handle(struct web_req *q, struct web_reply *r)
 			message_page(q, r, 404, "サービスが見つかりません", "No such service");
 			return;
 		}
-		reports_page(q, r, svc);
+		if (q->rt->is_post)
+			reports_post(q, r, svc);
+		else
+			reports_page(q, r, svc, NULL, 0);
 		return;
 	case WEB_R_DASH_CONTROLS:
 	case WEB_R_DASH_ATTEST:

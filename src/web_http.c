@@ -244,6 +244,10 @@ static enum web_route_id route_api(char **seg, int n, int trailing, struct web_r
 			return WEB_R_API_CONTROLS;
 		if (n == 5 && !strcmp(seg[4], "maintenance"))
 			return WEB_R_API_MAINT;
+		if (n == 5 && !strcmp(seg[4], "reports"))
+			return WEB_R_API_REPORTS;
+		if (n == 6 && !strcmp(seg[4], "reports") && !parse_num(seg[5], &r->seq))
+			return WEB_R_API_REPORT;
 		return WEB_R_NOT_FOUND;
 	}
 	if (!strcmp(seg[2], "incidents") && n >= 4 && !parse_num(seg[3], &r->seq)) {
@@ -255,6 +259,8 @@ static enum web_route_id route_api(char **seg, int n, int trailing, struct web_r
 	}
 	if (!strcmp(seg[2], "ledger") && n == 4 && !strcmp(seg[3], "head"))
 		return WEB_R_API_LEDGER_HEAD;
+	if (!strcmp(seg[2], "ledger") && n == 4 && !strcmp(seg[3], "consistency"))
+		return WEB_R_API_LEDGER_CONS;
 	if (!strcmp(seg[2], "ledger") && n == 5 && !strcmp(seg[3], "proofs") &&
 	    !parse_num(seg[4], &r->seq))
 		return WEB_R_API_LEDGER_PROOF;
@@ -303,7 +309,8 @@ void web_route_match(const char *method, const char *path, struct web_route *out
 	if (out->id == WEB_R_DASH_FOLLOWUP || out->id == WEB_R_DASH_ATTEST)
 		out->allowed = WEB_M_POST;
 	if (out->id == WEB_R_API_FOLLOWUP || out->id == WEB_R_DASH_MAINT ||
-	    out->id == WEB_R_API_MAINT)
+	    out->id == WEB_R_API_MAINT || out->id == WEB_R_DASH_REPORTS ||
+	    out->id == WEB_R_API_REPORTS)
 		out->allowed = WEB_M_GET | WEB_M_POST;
 	if (out->id == WEB_R_NOT_FOUND) {
 		out->allowed = 0;

@@ -67,6 +67,9 @@ enum web_route_id {
 	WEB_R_API_FOLLOWUP,     /* /api/v1/incidents/ID/followups (POST) */
 	WEB_R_API_LEDGER_HEAD,  /* /api/v1/ledger/head */
 	WEB_R_API_LEDGER_PROOF, /* /api/v1/ledger/proofs/SEQ */
+	WEB_R_API_LEDGER_CONS,  /* /api/v1/ledger/consistency?from=N&to=M */
+	WEB_R_API_REPORTS,      /* /api/v1/services/SLUG/reports (GET, POST) */
+	WEB_R_API_REPORT,       /* /api/v1/services/SLUG/reports/SEQ (the file) */
 	WEB_R_API_USERS,        /* /api/v1/users (admin) */
 	WEB_R_METRICS,          /* /metrics */
 };

@@ -48,6 +48,7 @@ struct web_req {
 	/* query string values (NULL when absent) */
 	const char *q_month;
 	const char *q_section, *q_level, *q_verdict; /* control filters */
+	const char *q_from, *q_to;                   /* consistency proof sizes */
 	/* reply extras */
 	char set_cookie[2][256];
 };

@@ -103,6 +103,8 @@ struct web_status {
 	char head_root[65], head_key[65], head_time[32];
 	long long *cited;
 	size_t ncited, acited;
+	long long *withheld; /* cited on the page, but their text is not published */
+	size_t nwithheld, awithheld;
 	struct ledger_key pub; /* proofs are against the latest head this key signed */
 	int has_pub;
 };
@@ -178,10 +180,25 @@ static void stamp(double t, const char *tz, struct sv_time *out)
 
 #define TX(t, l) ((t).text[(l) == SG_LANG_EN])
 
-static void cite(struct web_status *v, long long seq)
+static int withheld(const struct web_status *v, long long seq)
+{
+	for (size_t i = 0; i < v->nwithheld; i++)
+		if (v->withheld[i] == seq)
+			return 1;
+	return 0;
+}
+
+/* is_public: the entry's text may be published (entry_public()); otherwise
+ * the page names the entry but offers no proof of it. */
+static void cite(struct web_status *v, long long seq, int is_public)
 {
 	if (seq < 0)
 		return;
+	if (!is_public) {
+		ALLOC_GROW(v->withheld, v->nwithheld, v->awithheld);
+		v->withheld[v->nwithheld++] = seq;
+		return;
+	}
 	ALLOC_GROW(v->cited, v->ncited, v->acited);
 	v->cited[v->ncited++] = seq;
 }
@@ -217,6 +234,7 @@ void web_status_free(struct web_status *v)
 		free(v->maint[i].note);
 	free(v->maint);
 	free(v->cited);
+	free(v->withheld);
 	free(v->name);
 	free(v);
 }
@@ -317,13 +335,35 @@ static enum sg_code build_days(struct store *s, const struct web_service *svc, s
 }
 
 struct seq_find {
-	const char *service;
+	const struct web_service *svc;
 	long long incident;
 	long long seq;
+	int is_public;   /* of seq */
 	long long *seqs; /* every seq of the incident's entries of the type */
 	char **messages; /* followup_recorded: their texts */
-	size_t n, alloc, amsg;
+	int *pub;        /* entry_public() of each */
+	size_t n, alloc, amsg, apub;
 };
+
+/* Whether an entry's text may be published as the text of a proof. The
+ * leaf hash covers the whole text, so a proof shows all of it or nothing:
+ * an entry that names where a check connects (its target, URL or host; any
+ * check of the service, public or not) is never published. incident_opened
+ * entries carry only target_sha256 (ledger_events_incident_opened()); those
+ * recorded before that carry the target itself and are withheld. */
+static int entry_public(const struct web_service *svc, json_t *entry, const char *text)
+{
+	if (json_object_get(json_object_get(entry, "payload"), "target"))
+		return 0;
+	for (size_t i = 0; i < svc->mcfg->nchecks; i++) {
+		const struct check_def *c = &svc->mcfg->checks[i];
+		const char *names[] = {c->target, c->url, c->host};
+		for (size_t k = 0; k < sizeof(names) / sizeof(*names); k++)
+			if (names[k] && *names[k] && strstr(text, names[k]))
+				return 0;
+	}
+	return 1;
+}
 
 static int find_measurement(json_t *entry, const char *text, void *ctx)
 {
@@ -331,9 +371,10 @@ static int find_measurement(json_t *entry, const char *text, void *ctx)
 	json_t *p = json_object_get(entry, "payload");
 	const char *svc = json_string_value(json_object_get(p, "service"));
 
-	(void)text;
-	if (svc && !strcmp(svc, f->service))
+	if (svc && !strcmp(svc, f->svc->mcfg->service)) {
 		f->seq = json_integer_value(json_object_get(entry, "seq"));
+		f->is_public = entry_public(f->svc, entry, text);
+	}
 	return 0;
 }
 
@@ -342,12 +383,13 @@ static int find_incident(json_t *entry, const char *text, void *ctx)
 	struct seq_find *f = ctx;
 	json_t *p = json_object_get(entry, "payload");
 
-	(void)text;
 	if (json_integer_value(json_object_get(p, "incident")) != f->incident)
 		return 0;
 	ALLOC_GROW(f->seqs, f->n, f->alloc);
 	ALLOC_GROW(f->messages, f->n, f->amsg);
+	ALLOC_GROW(f->pub, f->n, f->apub);
 	f->seqs[f->n] = json_integer_value(json_object_get(entry, "seq"));
+	f->pub[f->n] = entry_public(f->svc, entry, text);
 	f->messages[f->n++] = xstrdup(json_string_value(json_object_get(p, "message")) ?: "");
 	return 0;
 }
@@ -358,6 +400,7 @@ static void seq_find_release(struct seq_find *f)
 		free(f->messages[i]);
 	free(f->messages);
 	free(f->seqs);
+	free(f->pub);
 }
 
 static enum sg_code build_months(struct store *s, const struct catalog *cat,
@@ -378,7 +421,7 @@ static enum sg_code build_months(struct store *s, const struct catalog *cat,
 	while (v->nmonths < 4) {
 		struct sv_month *m = &v->months[v->nmonths];
 		struct availability av;
-		struct seq_find f = {svc->mcfg->service, 0, -1, NULL, NULL, 0, 0, 0};
+		struct seq_find f = {svc, 0, -1, 1, NULL, NULL, NULL, 0, 0, 0, 0};
 		double coverage;
 		timeutil_period_containing(t, 1, tz, &per);
 		snprintf(m->label, sizeof(m->label), "%s", per.label);
@@ -397,7 +440,7 @@ static enum sg_code build_months(struct store *s, const struct catalog *cat,
 		                      per.end * 1000LL, find_measurement, &f, err)))
 			return rc;
 		m->seq = f.seq;
-		cite(v, f.seq);
+		cite(v, f.seq, f.is_public);
 		v->nmonths++;
 		if ((double)per.start <= from)
 			break;
@@ -408,20 +451,24 @@ static enum sg_code build_months(struct store *s, const struct catalog *cat,
 
 /* The seq of the incident's entry of type; for follow-ups the first not yet
  * used (used[]) whose text is message. -1 when there is none. */
-static long long seq_of(struct store *s, const char *type, long long incident, double from,
-                        const char *message, long long *used, size_t nused, struct sg_error *err)
+static long long seq_of(struct store *s, const struct web_service *svc, const char *type,
+                        long long incident, double from, const char *message, long long *used,
+                        size_t nused, int *is_public, struct sg_error *err)
 {
-	struct seq_find f = {NULL, incident, -1, NULL, NULL, 0, 0, 0};
+	struct seq_find f = {svc, incident, -1, 1, NULL, NULL, NULL, 0, 0, 0, 0};
 	long long seq = -1;
 
+	*is_public = 1;
 	if (ledger_each(s, type, (long long)(from * 1000) - 60000, LLONG_MAX, find_incident, &f,
 	                err) == SG_OK)
 		for (size_t i = 0; i < f.n && seq < 0; i++) {
 			int taken = 0;
 			for (size_t k = 0; k < nused; k++)
 				taken |= used[k] == f.seqs[i];
-			if (!taken && (!message || !strcmp(message, f.messages[i])))
+			if (!taken && (!message || !strcmp(message, f.messages[i]))) {
 				seq = f.seqs[i];
+				*is_public = f.pub[i];
+			}
 		}
 	seq_find_release(&f);
 	return seq;
@@ -449,6 +496,7 @@ static enum sg_code build_incidents(struct store *s, const struct web_service *s
 		double last;
 		char *name = NULL;
 		long long *used;
+		int pub;
 		/* Incidents recorded before check names were kept name their check by id. */
 		int named = rows[i].check_name && *rows[i].check_name;
 		if (!named && rows[i].check_id &&
@@ -480,23 +528,24 @@ static enum sg_code build_incidents(struct store *s, const struct web_service *s
 			x->minutes = (long long)((full.resolved_at - full.started_at) / 60 + 0.5);
 			last = full.resolved_at;
 		}
-		x->seq_opened =
-		    seq_of(s, "incident_opened", x->id, full.detected_at, NULL, NULL, 0, err);
+		x->seq_opened = seq_of(s, svc, "incident_opened", x->id, full.detected_at, NULL,
+		                       NULL, 0, &pub, err);
+		cite(v, x->seq_opened, pub);
 		x->seq_resolved = x->open ? -1
-		                          : seq_of(s, "incident_resolved", x->id, full.detected_at,
-		                                   NULL, NULL, 0, err);
-		cite(v, x->seq_opened);
-		cite(v, x->seq_resolved);
+		                          : seq_of(s, svc, "incident_resolved", x->id,
+		                                   full.detected_at, NULL, NULL, 0, &pub, err);
+		cite(v, x->seq_resolved, pub);
 		x->followups = xcalloc(nfu + 1, sizeof(*x->followups));
 		x->nfollowups = nfu;
 		used = xcalloc(nfu + 1, sizeof(*used));
 		for (size_t k = 0; k < nfu; k++) {
 			stamp(fu[k].sent_at, tz, &x->followups[k].at);
 			x->followups[k].message = xstrdup(fu[k].message);
-			x->followups[k].seq = seq_of(s, "followup_recorded", x->id,
-			                             full.detected_at, fu[k].message, used, k, err);
+			x->followups[k].seq =
+			    seq_of(s, svc, "followup_recorded", x->id, full.detected_at,
+			           fu[k].message, used, k, &pub, err);
 			used[k] = x->followups[k].seq;
-			cite(v, x->followups[k].seq);
+			cite(v, x->followups[k].seq, pub);
 			if (fu[k].sent_at > last)
 				last = fu[k].sent_at;
 		}
@@ -610,7 +659,14 @@ static void proof_link(struct dynbuf *d, const struct web_status *v, long long s
 {
 	if (seq < 0)
 		return;
-	if (v->has_head && seq < v->head_size)
+	if (withheld(v, seq))
+		html_fmt(d, " <span class=\"proof\">%r #%lld（%r）</span>",
+		         EN(l) ? "ledger entry" : "証跡台帳の記録", seq,
+		         EN(l) ? "it holds internal details, so its proof is shown to auditors "
+		                 "on request"
+		               : "当社内部の情報を含むため包含証明は公開しておりません。監査の際に"
+		                 "ご提示いたします");
+	else if (v->has_head && seq < v->head_size)
 		html_fmt(
 		    d,
 		    " <span class=\"proof\">%r #%lld（<a href=\"/status/%s/proof/%lld\">%r</a>）"
@@ -940,6 +996,10 @@ void web_status_json(const struct web_status *v, struct dynbuf *d)
 		                 "resolved_ledger_seq", seq_json(x->seq_resolved)));
 	}
 	json_object_set_new(o, "incidents", a);
+	a = json_array();
+	for (size_t i = 0; i < v->nwithheld; i++)
+		json_array_append_new(a, json_integer(v->withheld[i]));
+	json_object_set_new(o, "withheld_proofs", a);
 	a = json_array();
 	for (size_t i = 0; i < v->nmaint; i++)
 		json_array_append_new(

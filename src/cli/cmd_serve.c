@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "report_pdf.h"
 #include "sdnotify.h"
 #include "timeutil.h"
 #include "web.h"
@@ -236,5 +237,6 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	log_line(NULL, "stopping");
 	sdnotify_stopping();
 	web_stop(w, 10);
+	report_pdf_shutdown(); /* reports generated from the web: the font caches */
 	return 0;
 }

@@ -10,6 +10,7 @@ import subprocess
 import unittest
 import urllib.parse
 
+import report_fill
 import sg
 import webserve
 
@@ -33,6 +34,53 @@ def add_token(test, db, name, role):
     tok = r.out.strip()
     test.assertRegex(tok, r"^sg_[A-Za-z0-9_-]{43}$")
     return tok
+
+
+def _node(a, b):
+    import hashlib
+    return hashlib.sha256(b"\x01" + a + b).digest()
+
+
+def mth(leaves):
+    """RFC 6962 tree hash, computed here independently of saasguard."""
+    import hashlib
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1
+    while k * 2 < len(leaves):
+        k *= 2
+    return _node(mth(leaves[:k]), mth(leaves[k:]))
+
+
+def verify_consistency(m, n, r1, r2, proof):
+    """RFC 9162 2.1.4.2."""
+    p = [bytes.fromhex(x) for x in proof]
+    if m == n:
+        return not p and r1 == r2
+    if m & (m - 1) == 0:
+        p = [r1] + p
+    if not p:
+        return False
+    fn, sn = m - 1, n - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = p[0]
+    for c in p[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = _node(c, fr), _node(c, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = _node(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == r1 and sr == r2
 
 
 class OpenAPI:
@@ -205,6 +253,11 @@ class Api(unittest.TestCase):
         web = [m for m in j["maintenance"] if m["source"] == "web"]
         self.assertEqual([m["note"] for m in web], ["ストレージの増設作業"])
         self.assertEqual(web[0]["announced_by"], "token:t-operator")
+        # the same windows and flags availability counts (availability_maintenance())
+        self.assertTrue(web[0]["excluded_from_availability"], web)
+        self.assertTrue(web[0]["mute_alerts"], web)
+        prof = [m for m in j["maintenance"] if m["source"] == "profile"]
+        self.assertEqual(len(prof), 2, prof)
         self.assertTrue(webserve.wait_for(
             lambda: "ストレージの増設作業" in self.srv.get("/status/payroll")[2], 10))
 
@@ -218,6 +271,94 @@ class Api(unittest.TestCase):
         for line in body.splitlines():
             if line and not line.startswith("#"):
                 self.assertRegex(line, r'^[a-z_]+(\{[^}]*\})? -?[0-9.e+]+$')
+        # incident durations: a histogram of the resolved incidents in the store
+        self.assertIn("# TYPE saasguard_incident_duration_seconds histogram", body)
+        with sg.db_connect(self.db) as c:
+            durs = [e - b for (b, e) in c.execute(
+                "SELECT started_at, resolved_at FROM incidents WHERE resolved_at IS NOT NULL "
+                "AND service = '給与計算クラウド'")]
+        self.assertGreater(len(durs), 1)
+        got = dict(re.findall(r'^saasguard_incident_duration_seconds_bucket\{service="payroll",'
+                              r'le="([^"]+)"\} (\d+)$', body, re.M))
+        for le in ("60", "300", "900", "1800", "3600", "7200", "14400", "43200", "86400"):
+            self.assertEqual(int(got[le]), sum(1 for x in durs if x <= float(le)), le)
+        self.assertEqual(int(got["+Inf"]), len(durs))
+        m = re.search(r'^saasguard_incident_duration_seconds_sum\{service="payroll"\} ([0-9.]+)$',
+                      body, re.M)
+        self.assertAlmostEqual(float(m.group(1)), sum(durs), places=2)
+
+
+    def test_reports_through_the_api(self):
+        import hashlib
+        path = "/api/v1/services/payroll/reports"
+        body = {"period": "2026-11", "audience": "managers"}
+        status, j = self.call(path, self.tok["viewer"], "POST", body)
+        self.assertEqual(status, 403)
+        for bad in ({"audience": "board"}, {"period": 11, "audience": "users"},
+                    {"period": "2026-13", "audience": "users"}):
+            status, j = self.call(path, self.tok["operator"], "POST", bad)
+            self.assertEqual(status, 400, (bad, j))
+        status, j = self.call(path, self.tok["operator"], "POST", body)
+        self.assertEqual(status, 201, j)
+        self.assertEqual((j["period"], j["audience"], j["by"], j["downloadable"]),
+                         ("2026-11", "managers", "token:t-operator", True))
+        status, lst = self.call(path, self.tok["viewer"])
+        self.assertEqual(status, 200)
+        self.assertEqual(lst["reports"][0], j)  # newest first
+        status, h, pdf = self.srv.request(f"{path}/{j['id']}",
+                                          headers={"Authorization": "Bearer " +
+                                                   self.tok["viewer"]})
+        self.assertEqual((status, h["content-type"]), (200, "application/pdf"))
+        self.assertEqual(hashlib.sha256(pdf).hexdigest(), j["sha256"])
+        self.assertEqual(len(pdf), j["bytes"])
+        status, e = self.call(f"{path}/999999", self.tok["viewer"])
+        self.assertEqual(status, 404)
+        self.assertEqual(self.call(path)[0], 401)
+
+    def test_consistency_between_two_heads(self):
+        t = self.tok["viewer"]
+        with sg.db_connect(self.db) as c:
+            old = c.execute("SELECT head FROM ledger_heads ORDER BY id DESC LIMIT 1").fetchone()[0]
+        old_size = int(re.search(r"^size (\d+)$", old, re.M).group(1))
+        old_root = bytes.fromhex(re.search(r"^root ([0-9a-f]{64})$", old, re.M).group(1))
+        key = os.path.join(self.dir, "ledger.key")
+        for i in range(5):
+            r = sg.run("attest", "III.1.1.3", "--note", f"追加 {i}", "--db", self.db, "--key", key,
+                       env=webserve.ENV)
+            self.assertEqual(r.code, 0, repr(r))
+        r = sg.run("ledger", "seal", "--db", self.db, "--key", key, env=webserve.ENV)
+        self.assertEqual(r.code, 0, repr(r))
+        with sg.db_connect(self.db) as c:
+            leaves = [bytes(h) for (h,) in c.execute(
+                "SELECT leaf_hash FROM ledger_entries ORDER BY seq")]
+        status, j = self.call(f"/api/v1/ledger/consistency?from={old_size}", t)
+        self.assertEqual(status, 200, j)
+        n = j["tree_size"]
+        self.assertGreaterEqual(n, old_size + 5)
+        self.assertEqual(bytes.fromhex(j["old_root"]), old_root)
+        self.assertEqual(bytes.fromhex(j["root"]), mth(leaves[:n]))
+        self.assertIn(f"root {j['root']}", j["head"])
+        self.assertTrue(verify_consistency(old_size, n, old_root, mth(leaves[:n]), j["proof"]))
+        # a tampered proof or a forked old root does not verify
+        bad = list(j["proof"])
+        bad[0] = ("0" if bad[0][0] != "0" else "1") + bad[0][1:]
+        self.assertFalse(verify_consistency(old_size, n, old_root, mth(leaves[:n]), bad))
+        self.assertFalse(verify_consistency(old_size, n, mth(leaves[:old_size - 1]),
+                                            mth(leaves[:n]), j["proof"]))
+        # between an earlier head and any smaller tree, every size
+        for m in range(1, old_size + 1):
+            status, j = self.call(f"/api/v1/ledger/consistency?from={m}&to={old_size}", t,
+                                  validate=m in (1, old_size))
+            self.assertEqual(status, 200, j)
+            self.assertEqual(bytes.fromhex(j["root"]), old_root)
+            self.assertTrue(verify_consistency(m, old_size, mth(leaves[:m]), old_root,
+                                               j["proof"]), m)
+        for q, want in ((f"from=0", 400), ("from=x", 400), ("", 400),
+                        (f"from=3&to=2", 400), (f"from=1&to={old_size + 1}", 404),
+                        (f"from={n + 1}", 400)):
+            status, j = self.call("/api/v1/ledger/consistency?" + q, t)
+            self.assertEqual(status, want, (q, j))
+        self.assertEqual(self.call("/api/v1/ledger/consistency?from=1")[0], 401)
 
 
 def form_of(page):
@@ -465,27 +606,94 @@ class Browserless(unittest.TestCase):
                                                 "csrf": form_of(page)["csrf"]})
         self.assertEqual(status, 403)
 
-    def test_reports_list_and_download(self):
+    def test_reports_generate_list_and_download(self):
         import hashlib
-        rep = os.path.join(self.dir, "report-2026-11.pdf")
-        data = b"%PDF-1.4 report\n"
-        with open(rep, "wb") as f:
-            f.write(data)
-        with sg.db_connect(self.db) as c:
-            c.execute("INSERT INTO report_deliveries(service, period, audience, path, sha256,"
-                      " recipients, delivered_at) VALUES (?,?,?,?,?,?,?)",
-                      ("給与計算クラウド", "2026-11", "users", rep,
-                       hashlib.sha256(data).hexdigest(), 3, 1796083200))
-        cookie = self.session("vic")
-        status, _, page = self.srv.get("/dashboard/payroll/reports", headers={"Cookie": cookie})
+        vcookie = self.session("vic")
+        status, _, page = self.srv.get("/dashboard/payroll/reports", headers={"Cookie": vcookie})
         self.assertEqual(status, 200)
-        m = re.search(r'href="(/dashboard/payroll/reports/\d+)">2026-11<', page)
-        status, h, body = self.srv.request(m.group(1), headers={"Cookie": cookie})
-        self.assertEqual((status, h["content-type"], body), (200, "application/pdf", data))
+        self.assertNotIn('action="/dashboard/payroll/reports"', page)  # viewers only read
+        form = {"period": "2026-11", "audience": "users", "csrf": form_of(page)["csrf"]}
+        post = {"Content-Type": "application/x-www-form-urlencoded"}
+        status, _, _ = self.srv.request("/dashboard/payroll/reports", method="POST",
+                                        headers=dict(post, Cookie=vcookie),
+                                        body=urllib.parse.urlencode(form).encode())
+        self.assertEqual(status, 403)
+        cookie = self.session("olga")
+        status, _, page = self.srv.get("/dashboard/payroll/reports", headers={"Cookie": cookie})
+        self.assertIn('action="/dashboard/payroll/reports"', page)
+        csrf = form_of(page)["csrf"]
+        status, _, _ = self.srv.request("/dashboard/payroll/reports", method="POST",
+                                        headers=dict(post, Cookie=cookie),
+                                        body=urllib.parse.urlencode(dict(form, csrf="x")).encode())
+        self.assertEqual(status, 403)
+        status, _, page = self.srv.request("/dashboard/payroll/reports", method="POST",
+                                           headers=dict(post, Cookie=cookie),
+                                           body=urllib.parse.urlencode(dict(form, csrf=csrf))
+                                           .encode())
+        page = page.decode()
+        self.assertEqual(status, 200, page)
+        self.assertIn("報告書を作成し、証跡台帳に記録しました", page)
+        m = re.search(r'href="(/dashboard/payroll/reports/(\d+))">2026-11<', page)
+        self.assertTrue(m, page)
+        seq = int(m.group(2))
+        status, h, body = self.srv.request(m.group(1), headers={"Cookie": vcookie})
+        self.assertEqual((status, h["content-type"]), (200, "application/pdf"))
+        self.assertTrue(body.startswith(b"%PDF-"))
         self.assertEqual(self.srv.get(m.group(1))[0], 303)  # not without a session
-        with open(rep, "ab") as f:
+        # the same report job as the command: a "report" entry, with who asked
+        with sg.db_connect(self.db) as c:
+            (entry,) = c.execute("SELECT entry FROM ledger_entries WHERE seq = ?",
+                                 (seq,)).fetchone()
+        e = json.loads(entry)
+        self.assertEqual(e["type"], "report")
+        p = e["payload"]
+        self.assertEqual((p["by"], p["period"], p["audience"], p["format"]),
+                         ("olga", "2026-11", "users", "pdf"))
+        self.assertEqual(p["sha256"], hashlib.sha256(body).hexdigest())
+        # the daemon's reports directory: beside the database (PostgreSQL: the state directory)
+        self.assertEqual(os.path.basename(os.path.dirname(p["path"])), "reports")
+        if not sg.is_pg(self.db):
+            self.assertEqual(os.path.dirname(p["path"]), os.path.join(self.dir, "reports"))
+        # a changed file is not served
+        with open(p["path"], "ab") as f:
             f.write(b"changed")
         self.assertEqual(self.srv.get(m.group(1), headers={"Cookie": cookie})[0], 404)
+        # a report recorded outside the reports directory is listed, never served
+        r = sg.run("report", self.prof, "--period", "2026-11", "--db", self.db, "--format",
+                   "json", "--output", os.path.join(self.dir, "outside.json"), env=webserve.ENV)
+        self.assertEqual(r.code, 0, repr(r))
+        status, _, page = self.srv.get("/dashboard/payroll/reports", headers={"Cookie": cookie})
+        self.assertIn("報告書ディレクトリにないか、変更されています", page)
+        with sg.db_connect(self.db) as c:
+            (outside,) = c.execute("SELECT max(seq) FROM ledger_entries WHERE type = 'report'"
+                                   ).fetchone()
+        self.assertEqual(self.srv.get(f"/dashboard/payroll/reports/{outside}",
+                                      headers={"Cookie": cookie})[0], 404)
+
+    def test_overview_risks_and_collector_findings(self):
+        with sg.db_connect(self.db) as c:
+            (svc,) = c.execute("SELECT service FROM incidents WHERE id = 1").fetchone()
+            now = float(webserve.ENV["SAASGUARD_NOW"])
+            report_fill.add_notification(c, 1, "deadline_risk", "managers", "email",
+                                         "ops@provider.example.jp", now - 3600, now, None)
+            c.execute("INSERT INTO measurements(service, collector, item_id, status, value_text,"
+                      " measured_at) VALUES (?, 'patches', 'III.3.1.1', 'finding', '3 pending',"
+                      " ?)", (svc, now - 7200))
+            c.execute("INSERT INTO measurements(service, collector, item_id, status, value_text,"
+                      " measured_at) VALUES (?, 'patches', 'III.3.1.2', 'ok', 'ok', ?)",
+                      (svc, now - 7200))
+            c.execute("INSERT INTO measurements(service, collector, item_id, status, value_text,"
+                      " measured_at) VALUES (?, 'patches', 'III.3.1.1', 'ok', 'old', ?)",
+                      (svc, now - 86400 * 3))
+        cookie = self.session("vic")
+        status, _, page = self.srv.get("/dashboard/", headers={"Cookie": cookie})
+        self.assertEqual(status, 200)
+        self.assertIn("期限に間に合わないおそれのある通知", page)
+        self.assertRegex(page, r'<li class="risk"><a href="/dashboard/incidents/1">'
+                               r'インシデント 1</a> [^<]*（警告は未配信）</li>')
+        rows = re.findall(r'<tr class="collector"><td>([^<]+)</td><td>[^<]+</td>'
+                          r'<td>(\d+)</td><td>(\d+)</td></tr>', page)
+        self.assertIn(("patches", "2", "1"), rows)  # the latest run only
 
     def test_checks_page_and_chart(self):
         cookie = self.session("vic")

@@ -364,5 +364,109 @@ class Process(unittest.TestCase):
         self.assertIn("給与計算クラウド", body)
 
 
+class ProofsHideTargets(unittest.TestCase):
+    """A real outage recorded by the monitor: its incident_opened entry is
+    published as a proof's text and verifies with openssl, yet the check's
+    internal URL appears nowhere a customer can read. An entry in the old
+    format (the target in clear) is named but its text is never served."""
+
+    def test_target_only_as_hash_and_old_entries_withheld(self):
+        import hashlib
+        import sqlite3
+        d = sg.scratch(self)
+        db, prof, key = (os.path.join(d, n) for n in ("db", "p.yaml", "ledger.key"))
+        port = sg.free_port()  # nothing listens: the check is down
+        url = f"http://127.0.0.1:{port}/internal-health-7f3a"
+        with open(prof, "w", encoding="utf-8") as f:
+            f.write(f"""service: {{name: 内部テスト, pattern: 1, slug: internal}}
+monitor:
+  confirm: 2
+  retry_interval: 300ms
+  checks:
+    - {{name: web, kind: liveness, type: http, url: "{url}", interval: 1s, timeout: 1s}}
+service_hours: {{days: mon-sun, from: "00:00", to: "24:00", timezone: Asia/Tokyo}}
+ledger: {{key: {key}}}
+""")
+        self.assertEqual(sg.run("ledger", "keygen", "--key", key).code, 0)
+        env = dict(os.environ, LANG="C.UTF-8")
+        mon = subprocess.Popen([sg.binary(), "monitor", prof, "--db", db],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        try:
+            self.assertTrue(webserve.wait_for(lambda: os.path.exists(db) and sqlite3.connect(db)
+                                              .execute("SELECT count(*) FROM ledger_entries "
+                                                       "WHERE type = 'incident_opened'")
+                                              .fetchone()[0] > 0, 20))
+        finally:
+            mon.send_signal(signal.SIGTERM)
+            mon.communicate(timeout=30)
+        c = sqlite3.connect(db)
+        try:
+            (entry,) = c.execute("SELECT entry FROM ledger_entries WHERE type = "
+                                 "'incident_opened'").fetchone()
+            j = json.loads(entry)
+            self.assertNotIn("target", j["payload"])
+            self.assertEqual(j["payload"]["target_sha256"],
+                             hashlib.sha256(url.encode()).hexdigest())
+            self.assertNotIn(url, entry)
+            # An entry as recorded before targets were hashed, for a second incident.
+            cols = [r[1] for r in c.execute("PRAGMA table_info(incidents)") if r[1] != "id"]
+            cur = c.execute(f"INSERT INTO incidents({','.join(cols)}) SELECT {','.join(cols)} "
+                            "FROM incidents WHERE id = 1")
+            old_id = cur.lastrowid
+            seq, at = c.execute("SELECT max(seq) + 1, max(at_ms) FROM ledger_entries").fetchone()
+            p = dict(j["payload"], incident=old_id, target=url)
+            del p["target_sha256"]
+            old = json.dumps({"at": at, "payload": p, "seq": seq, "type": "incident_opened"},
+                             sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            c.execute("INSERT INTO ledger_entries(seq, at_ms, type, entry, leaf_hash) "
+                      "VALUES (?, ?, 'incident_opened', ?, ?)",
+                      (seq, at, old, hashlib.sha256(b"\0" + old.encode()).digest()))
+            c.commit()
+        finally:
+            c.close()
+        r = sg.run("ledger", "seal", "--db", db, "--key", key)
+        self.assertEqual(r.code, 0, repr(r))
+        self.assertEqual(sg.run("ledger", "verify", "--db", db, "--key", key).code, 0)
+        srv = webserve.Server(self, prof, "--db", db, env={"SAASGUARD_NOW": ""})
+        status, _, js = srv.get("/status/internal.json")
+        self.assertEqual(status, 200)
+        st = json.loads(js)
+        by_id = {i["id"]: i for i in st["incidents"]}
+        self.assertEqual(set(by_id), {1, old_id}, st["incidents"])
+        new_seq, old_seq = by_id[1]["ledger_seq"], by_id[old_id]["ledger_seq"]
+        self.assertEqual(st["withheld_proofs"], [old_seq])
+        seen = [js]
+        for path in ("/status/internal", "/status/internal?lang=en", "/status/",
+                     "/status/internal/feed.atom", "/status/internal/verify",
+                     "/badge/internal/status.svg", f"/status/internal/proof/{new_seq}",
+                     f"/status/internal/proof/{new_seq}.json"):
+            status, _, body = srv.get(path)
+            self.assertEqual(status, 200, path)
+            seen.append(body)
+        page = seen[1]
+        self.assertIn(f'href="/status/internal/proof/{new_seq}"', page)
+        self.assertNotIn(f'href="/status/internal/proof/{old_seq}"', page)
+        self.assertIn(f"#{old_seq}（当社内部の情報を含むため", page)
+        # The old entry's text is served nowhere.
+        for path in (f"/status/internal/proof/{old_seq}", f"/status/internal/proof/{old_seq}.json",
+                     f"/status/internal/proof/{old_seq}/{seq + 1}/entry.txt"):
+            self.assertEqual(srv.get(path)[0], 404, path)
+        # The new one verifies with openssl, exactly as the page says.
+        steps = code_blocks(seen[7])[2:]
+        work = sg.scratch(self)
+        p = subprocess.run(["bash", "-e", "-c", "\n".join(steps)], cwd=work,
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertTrue(p.stdout.strip().endswith("OK"), p.stdout)
+        with open(os.path.join(work, "entry.txt"), encoding="utf-8") as f:
+            text = f.read()
+        self.assertIn('"type":"incident_opened"', text)
+        seen.append(text)
+        for body in seen:
+            for leak in (url, f"127.0.0.1:{port}", "internal-health-7f3a"):
+                self.assertNotIn(leak, body)
+                self.assertNotIn(leak.replace("/", "\\/"), body)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -394,7 +394,7 @@ static void test_events(void **state)
 	assert_int_equal(seq, 0);
 	memset(sha, 0xcd, sizeof(sha));
 	assert_int_equal(ledger_events_report(s, "svc", 3, "2026-11", "customer", "pdf", "r.pdf",
-	                                      sha, 1000, "ja", NULL),
+	                                      sha, 1000, "ja", NULL, NULL),
 	                 SG_OK);
 	assert_int_equal(
 	    ledger_each(s, "attestation", INT64_MIN, INT64_MAX, first_text, &text, NULL), SG_OK);
@@ -527,11 +527,20 @@ static void test_events_bytes(void **state)
 
 	/* report_render.c, report_job.c */
 	assert_int_equal(ledger_events_report(s, "svc", 3, "2026-11", "users", "pdf", "r.pdf", sha,
-	                                      1000, "en", NULL),
+	                                      1000, "en", NULL, NULL),
 	                 SG_OK);
 	expect_payload(s, "report",
 	               "{\"audience\":\"users\",\"bytes\":1000,\"format\":\"pdf\","
 	               "\"lang\":\"en\",\"path\":\"r.pdf\",\"pattern\":3,"
+	               "\"period\":\"2026-11\",\"service\":\"svc\",\"sha256\":"
+	               "\"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\"}");
+	/* from the web: who asked for it */
+	assert_int_equal(ledger_events_report(s, "svc", 3, "2026-11", "users", "pdf", "r.pdf", sha,
+	                                      1000, "ja", "olga", NULL),
+	                 SG_OK);
+	expect_payload(s, "report",
+	               "{\"audience\":\"users\",\"by\":\"olga\",\"bytes\":1000,\"format\":\"pdf\","
+	               "\"lang\":\"ja\",\"path\":\"r.pdf\",\"pattern\":3,"
 	               "\"period\":\"2026-11\",\"service\":\"svc\",\"sha256\":"
 	               "\"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\"}");
 	assert_int_equal(ledger_events_report_mailed(s, "svc", "2026-11", "users", "admin_contacts",
@@ -644,7 +653,8 @@ static void test_events_bytes(void **state)
 		    "{\"check\":\"web\",\"detected_at\":1764547200.25,\"followup_deadline_s\":0.0,"
 		    "\"incident\":3,\"item\":\"III.1.1.1\",\"kind\":\"outage\",\"muted\":false,"
 		    "\"notify_deadline_s\":3600.0,\"service\":\"svc\",\"started_at\":1764547140.5,"
-		    "\"summary\":\"HTTP 503\",\"target\":\"https://svc.example.jp/\"}");
+		    "\"summary\":\"HTTP 503\",\"target_sha256\":"
+		    "\"bbd75d13467fb45ecd75d9094df360338ff8769f65e4c9ba8aad62e24c3e2c6c\"}");
 		assert_int_equal(
 		    ledger_events_incident_resolved(s, 3, "svc", "web", 1764550800.0, 3659.5, NULL),
 		    SG_OK);
