@@ -258,18 +258,25 @@ int store_failed_constraint(struct store *s)
 	return s->be->failed_constraint(s);
 }
 
-enum sg_code store_each(struct store *s, struct store_stmt *st,
-                        int (*row)(struct store_stmt *, void *), void *ctx, const char *what,
-                        struct sg_error *err)
+/* Steps st to its end through row(); the caller finalizes or resets it. */
+static enum sg_code each_row(struct store *s, struct store_stmt *st,
+                             int (*row)(struct store_stmt *, void *), void *ctx, const char *what,
+                             struct sg_error *err)
 {
-	enum sg_code rc = SG_OK;
 	int step;
 
 	while ((step = store_step(st)) == STORE_ROW)
 		if (row(st, ctx))
 			break;
-	if (step == STORE_ERROR)
-		rc = store_fail(s, err, what);
+	return step == STORE_ERROR ? store_fail(s, err, what) : SG_OK;
+}
+
+enum sg_code store_each(struct store *s, struct store_stmt *st,
+                        int (*row)(struct store_stmt *, void *), void *ctx, const char *what,
+                        struct sg_error *err)
+{
+	enum sg_code rc = each_row(s, st, row, ctx, what, err);
+
 	store_finalize(st);
 	return rc;
 }
@@ -278,14 +285,8 @@ enum sg_code store_each_kept(struct store *s, struct store_stmt *st,
                              int (*row)(struct store_stmt *, void *), void *ctx, const char *what,
                              struct sg_error *err)
 {
-	enum sg_code rc = SG_OK;
-	int step;
+	enum sg_code rc = each_row(s, st, row, ctx, what, err);
 
-	while ((step = store_step(st)) == STORE_ROW)
-		if (row(st, ctx))
-			break;
-	if (step == STORE_ERROR)
-		rc = store_fail(s, err, what);
 	store_reset(st);
 	return rc;
 }
