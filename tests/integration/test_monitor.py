@@ -227,6 +227,44 @@ class Outbox(unittest.TestCase):
         self.assertTrue(v)
 
 
+class LoneLocation(unittest.TestCase):
+    def test_iii_3_2_5_counts_a_failure_one_location_saw_alone(self):
+        """A failure of an external network check that only one location saw
+        told the managers (the cluster's internal alert) and no users: the
+        failure -> managers delay of III.3.2.5.a counts it."""
+        d = sg.scratch(self)
+        ng = Nginx(self)
+        ng.start()
+        prof, db = os.path.join(d, "p.yaml"), sg.new_db(d)
+        profile(prof, ng.url(), extra_checks=(
+            f'    - {{name: uplink, kind: external_network, type: http, url: "{ng.url()}", '
+            f'interval: 1s, timeout: 1s}}\n'))
+        r = sg.run("monitor", prof, "--db", db, "--once")
+        self.assertEqual(r.code, 0, r)
+
+        def measured():
+            return query(db, "SELECT value_num, evidence FROM measurements WHERE item_id = "
+                         "'III.3.2.5.a' ORDER BY id DESC LIMIT 1")
+
+        before = measured()
+        self.assertTrue(before)
+        self.assertIn("no external network incidents", before[0][1])
+        now = time.time()
+        cid = query(db, "SELECT id FROM checks WHERE name = 'uplink'")[0][0]
+        c = sg.db_connect(db)
+        with c:
+            c.execute("INSERT INTO cluster_location_alerts(check_id, location, kind, since, "
+                      "alerted_at, resolved_at, detail) VALUES (?, 'osaka-1', "
+                      "'external_network', ?, ?, ?, 'connect: timed out')",
+                      (cid, now - 600, now - 360, now - 120))
+        c.close()
+        r = sg.run("monitor", prof, "--db", db, "--once")
+        self.assertEqual(r.code, 0, r)
+        after = measured()
+        self.assertEqual(after[0][0], 240.0, after)  # since -> alerted
+        self.assertIn("1 failure(s) one location saw alone", after[0][1])
+
+
 class Reload(unittest.TestCase):
     def test_sighup_bad_file_keeps_running(self):
         d = sg.scratch(self)
