@@ -45,6 +45,14 @@ static int skip_table(const char *name)
 	return !strcmp(name, "schema_versions") || !strncmp(name, "sqlite_", 7);
 }
 
+/* Tables a migration fills with their one row (the coordinator lease, the
+ * store's identity): not a sign of a used destination, and the source's
+ * row replaces the fresh one, so messages keep their idempotency keys. */
+static int seeded_table(const char *name)
+{
+	return !strcmp(name, "cluster_lease") || !strcmp(name, "cluster_store");
+}
+
 struct names {
 	char **v;
 	size_t n, alloc;
@@ -109,6 +117,8 @@ enum sg_code store_migrate_check_empty(struct store *src, struct store *dst, str
 		struct store_stmt *st;
 		int any = 0;
 
+		if (seeded_table(t.v[i]))
+			continue;
 		dynbuf_addstr(&sql, "SELECT 1 FROM ");
 		add_ident(&sql, t.v[i]);
 		dynbuf_addstr(&sql, " LIMIT 1");
@@ -314,6 +324,15 @@ static enum sg_code copy_table(struct store *src, struct store *dst, const char 
 		goto out;
 	if ((rc = make_partitions(src, dst, table, err)) || (rc = store_begin(dst, err)))
 		goto out;
+	if (seeded_table(table)) {
+		dynbuf_reset(&sql);
+		dynbuf_addstr(&sql, "DELETE FROM ");
+		add_ident(&sql, table);
+		if ((rc = dynbuf_status(&sql)) || (rc = store_exec(dst, dynbuf_ptr(&sql), err))) {
+			store_rollback(dst);
+			goto out;
+		}
+	}
 	while ((step = store_step(st)) == STORE_ROW) {
 		struct val *row;
 
