@@ -629,12 +629,10 @@ static enum sg_code parse_check(const struct ydoc *doc, const struct ydoc_node *
 		else
 			c->kind = (enum check_kind)k;
 	}
-	if (c->type == CHECK_HTTP)
-		rc = parse_http(doc, m, c, what, cfg->secret_params, err);
-	if (!rc && c->type == CHECK_HTTP)
-		rc = parse_credentials(doc, m, c, what, err);
-	else
+	if (c->type != CHECK_HTTP)
 		rc = parse_host(doc, m, c, what, c->type == CHECK_TCP, err);
+	else if (!(rc = parse_http(doc, m, c, what, cfg->secret_params, err)))
+		rc = parse_credentials(doc, m, c, what, err);
 	if (rc)
 		return rc;
 	if (c->type != CHECK_HTTP) {
