@@ -1,7 +1,11 @@
 /*
  * curluv - libcurl multi on libuv; see curluv.h.
  */
+#include <errno.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "curluv.h"
 #include "xalloc.h"
@@ -11,44 +15,57 @@
  * loop (a quarter of the monitor's 1,024 transfers in flight), not so many
  * that an idle monitor holds megabytes. */
 #define POOL_MAX 256
+/* Sockets a reset-close transfer holds until its end: its connection's,
+ * and a losing attempt of happy eyeballs. More are closed at once. */
+#define MAX_HELD 4
+/* Events taken from the driver's epoll set per wake-up of the loop. */
+#define EVENTS 128
 
 struct xfer {
+	struct curluv *c;
 	curluv_done_fn done;
 	void *arg;
-	struct xfer *next; /* in the free list */
+	int live; /* between curluv_add() and its done callback */
+	int nheld;
+	curl_socket_t held[MAX_HELD]; /* closed by curl, to close at the end */
+	struct xfer *next;            /* in the free list */
 };
 
-struct sock_ctx {
-	uv_poll_t poll;
-	curl_socket_t fd;
-	struct curluv *c;
-	struct sock_ctx *next; /* in the free list */
+/* Per file descriptor: what the driver's epoll set holds for it. */
+struct fd_state {
+	unsigned char reg;  /* epoll events registered (0: not in the set) */
+	unsigned char want; /* curl watches it (0 after CURL_POLL_REMOVE) */
 };
 
 struct curluv {
 	uv_loop_t *loop;
 	CURLM *multi;
 	uv_timer_t timer;
+	uv_poll_t poll; /* on epfd; referenced only while transfers run */
+	int epfd;
+	struct fd_state *fds;
+	size_t nfds;
 	int running;
 	CURL *pool[POOL_MAX];
 	int npool;
-	/* Freed transfer and socket records, reused: a fresh connection per
-	 * check would otherwise cost two allocations more each. */
+	/* Freed transfer records, reused: a fresh connection per check would
+	 * otherwise cost an allocation more each. */
 	struct xfer *free_xfer;
-	struct sock_ctx *free_sock;
-	int nfree_sock;
-	int closing_socks; /* sockets whose uv_close has not called back */
-	int dead;          /* curluv_free() ran and the timer has closed */
+	int closing; /* handles whose uv_close has not called back */
+	int freeing; /* curluv_free() ran */
 };
 
-static void release(struct curluv *c)
+static void close_held(struct xfer *x, int reset)
 {
-	while (c->free_sock) {
-		struct sock_ctx *sc = c->free_sock;
-		c->free_sock = sc->next;
-		free(sc);
+	/* SO_LINGER {1, 0}: close() sends RST and drops the socket at once. */
+	static const struct linger rst = {1, 0};
+
+	for (int i = 0; i < x->nheld; i++) {
+		if (reset)
+			setsockopt(x->held[i], SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
+		close(x->held[i]);
 	}
-	free(c);
+	x->nheld = 0;
 }
 
 static void check_done(struct curluv *c)
@@ -64,10 +81,15 @@ static void check_done(struct curluv *c)
 			continue;
 		curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
 		curl_multi_remove_handle(c->multi, e);
-		c->running--;
+		if (--c->running == 0 && c->epfd >= 0)
+			uv_unref((uv_handle_t *)&c->poll);
 		if (x) {
 			curluv_done_fn done = x->done;
 			void *arg = x->arg;
+			/* Only a transfer that read its whole response resets
+			 * its connection: nothing of it is cut short. */
+			close_held(x, res == CURLE_OK);
+			x->live = 0;
 			x->next = c->free_xfer;
 			c->free_xfer = x;
 			curl_easy_setopt(e, CURLOPT_PRIVATE, NULL);
@@ -76,19 +98,38 @@ static void check_done(struct curluv *c)
 	}
 }
 
-static void on_poll(uv_poll_t *p, int status, int events)
+static void on_epoll(uv_poll_t *p, int status, int events)
 {
-	struct sock_ctx *sc = p->data;
-	int flags = 0, still;
+	struct curluv *c = p->data;
+	struct epoll_event ev[EVENTS];
+	int n, still;
 
-	if (status < 0)
-		flags = CURL_CSELECT_ERR;
-	if (!status && (events & UV_READABLE))
-		flags |= CURL_CSELECT_IN;
-	if (!status && (events & UV_WRITABLE))
-		flags |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(sc->c->multi, sc->fd, flags, &still);
-	check_done(sc->c);
+	(void)status;
+	(void)events;
+	n = epoll_wait(c->epfd, ev, EVENTS, 0);
+	for (int i = 0; i < n; i++) {
+		int fd = ev[i].data.fd, flags = 0;
+		unsigned e = ev[i].events;
+		struct fd_state *st = &c->fds[fd];
+		if (!st->want) {
+			/* Open but no longer watched (a kept connection, or a
+			 * socket an earlier event of this batch closed): out of
+			 * the set now that it reports something. */
+			epoll_ctl(c->epfd, EPOLL_CTL_DEL, fd, NULL);
+			st->reg = 0;
+			continue;
+		}
+		/* As libuv does: an error or hang-up wakes what is watched, and
+		 * curl finds the cause when it reads or writes. */
+		if (e & (EPOLLERR | EPOLLHUP))
+			e |= st->reg;
+		if (e & EPOLLIN)
+			flags |= CURL_CSELECT_IN;
+		if (e & EPOLLOUT)
+			flags |= CURL_CSELECT_OUT;
+		curl_multi_socket_action(c->multi, fd, flags, &still);
+		check_done(c);
+	}
 }
 
 static void on_timer(uv_timer_t *t)
@@ -112,61 +153,77 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 	return 0;
 }
 
-static void free_sock(uv_handle_t *h)
-{
-	struct sock_ctx *sc = h->data;
-	struct curluv *c = sc->c;
-
-	c->closing_socks--;
-	if (c->dead || c->nfree_sock >= POOL_MAX) {
-		free(sc);
-		if (c->dead && !c->closing_socks)
-			release(c);
-		return;
-	}
-	sc->next = c->free_sock;
-	c->free_sock = sc;
-	c->nfree_sock++;
-}
-
+/* curl's REMOVE is not passed on: curl closes the socket next, and closing
+ * takes it out of the epoll set without a call. A socket curl keeps open
+ * stays in the set until it reports an event (on_epoll takes it out) or
+ * curl watches it again. */
 static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
 	struct curluv *c = userp;
-	struct sock_ctx *sc = socketp;
-	int events = 0;
+	struct epoll_event ev = {0};
+	struct fd_state *st;
+	int op;
 
 	(void)easy;
+	if (fd < 0)
+		return 0;
+	if ((size_t)fd >= c->nfds) {
+		size_t n = c->nfds ? c->nfds : 64;
+		while (n <= (size_t)fd)
+			n *= 2;
+		c->fds = xreallocarray(c->fds, n, sizeof(*c->fds));
+		for (size_t i = c->nfds; i < n; i++)
+			c->fds[i].reg = c->fds[i].want = 0;
+		c->nfds = n;
+	}
+	st = &c->fds[fd];
 	if (what == CURL_POLL_REMOVE) {
-		if (sc) {
-			uv_poll_stop(&sc->poll);
-			uv_close((uv_handle_t *)&sc->poll, free_sock);
-			c->closing_socks++;
-			curl_multi_assign(c->multi, fd, NULL);
-		}
+		st->want = 0;
 		return 0;
 	}
-	if (!sc) {
-		if ((sc = c->free_sock)) {
-			c->free_sock = sc->next;
-			c->nfree_sock--;
-		} else {
-			sc = xcalloc(1, sizeof(*sc));
-		}
-		sc->fd = fd;
-		sc->c = c;
-		if (uv_poll_init_socket(c->loop, &sc->poll, fd)) {
-			free(sc);
-			return -1;
-		}
-		sc->poll.data = sc;
-		curl_multi_assign(c->multi, fd, sc);
+	st->want = 1;
+	if (!socketp) {
+		/* New to curl's socket hash, which forgets a socket at REMOVE:
+		 * a new socket (what the set held for this number went with
+		 * its close), or a kept one still in the set. */
+		curl_multi_assign(c->multi, fd, c);
+		st->reg = 0;
 	}
-	if (what & CURL_POLL_IN)
-		events |= UV_READABLE;
-	if (what & CURL_POLL_OUT)
-		events |= UV_WRITABLE;
-	uv_poll_start(&sc->poll, events, on_poll);
+	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+	ev.data.fd = fd;
+	if (st->reg == ev.events)
+		return 0;
+	op = st->reg ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+	if (epoll_ctl(c->epfd, op, fd, &ev)) {
+		op = errno == EEXIST ? EPOLL_CTL_MOD : errno == ENOENT ? EPOLL_CTL_ADD : -1;
+		if (op < 0 || epoll_ctl(c->epfd, op, fd, &ev))
+			return -1;
+	}
+	st->reg = (unsigned char)ev.events;
 	return 0;
+}
+
+/* curl's own socket() with close-on-exec: a socket never leaks into a
+ * spawned process, where it would outlive its close (and its place in the
+ * epoll set with it). */
+static curl_socket_t open_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	(void)clientp;
+	(void)purpose;
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/* A reset-close transfer's sockets are closed at its end, when its result
+ * is known (check_done); curl has forgotten them already. */
+static int close_cb(void *clientp, curl_socket_t fd)
+{
+	struct xfer *x = clientp;
+
+	if (x->live && !x->c->freeing && x->nheld < MAX_HELD) {
+		x->held[x->nheld++] = fd;
+		return 0;
+	}
+	return close(fd);
 }
 
 struct curluv *curluv_new(uv_loop_t *loop)
@@ -177,6 +234,17 @@ struct curluv *curluv_new(uv_loop_t *loop)
 	c->multi = curl_multi_init();
 	uv_timer_init(loop, &c->timer);
 	c->timer.data = c;
+	/* Without a set every transfer fails to start (curluv_add). */
+	c->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (c->epfd >= 0 && uv_poll_init(loop, &c->poll, c->epfd)) {
+		close(c->epfd);
+		c->epfd = -1;
+	}
+	if (c->epfd >= 0) {
+		c->poll.data = c;
+		uv_poll_start(&c->poll, UV_READABLE, on_epoll);
+		uv_unref((uv_handle_t *)&c->poll);
+	}
 	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
 	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
 	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
@@ -202,50 +270,79 @@ void curluv_easy_done(struct curluv *c, CURL *easy)
 	c->pool[c->npool++] = easy;
 }
 
-int curluv_add(struct curluv *c, CURL *easy, curluv_done_fn done, void *arg)
+int curluv_add_flags(struct curluv *c, CURL *easy, unsigned flags, curluv_done_fn done, void *arg)
 {
 	struct xfer *x = c->free_xfer;
 
+	if (c->epfd < 0)
+		return -1;
 	if (x)
 		c->free_xfer = x->next;
 	else
 		x = xcalloc(1, sizeof(*x));
+	x->c = c;
 	x->done = done;
 	x->arg = arg;
+	x->live = 1;
+	x->nheld = 0;
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_cb);
+	if (flags & CURLUV_RESET_CLOSE) {
+		/* The connection must end with the transfer, which holds
+		 * its socket until then. */
+		curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
+		curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, close_cb);
+		curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, x);
+	}
 	if (curl_multi_add_handle(c->multi, easy) != CURLM_OK) {
 		curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
+		x->live = 0;
 		x->next = c->free_xfer;
 		c->free_xfer = x;
 		return -1;
 	}
-	c->running++;
+	if (c->running++ == 0)
+		uv_ref((uv_handle_t *)&c->poll);
 	return 0;
 }
 
-/* The timer has closed; sockets may still be closing (libuv calls close
- * callbacks in no promised order): the last of them frees c. */
-static void free_self(uv_handle_t *h)
+int curluv_add(struct curluv *c, CURL *easy, curluv_done_fn done, void *arg)
+{
+	return curluv_add_flags(c, easy, 0, done, arg);
+}
+
+/* The memory goes when both handles have closed (libuv calls close
+ * callbacks in no promised order). */
+static void closed(uv_handle_t *h)
 {
 	struct curluv *c = h->data;
 
-	c->dead = 1;
-	if (!c->closing_socks)
-		release(c);
+	if (--c->closing)
+		return;
+	if (c->epfd >= 0)
+		close(c->epfd);
+	free(c->fds);
+	free(c);
 }
 
 void curluv_free(struct curluv *c)
 {
 	if (!c)
 		return;
+	c->freeing = 1; /* sockets curl closes from here on close at once */
 	while (c->npool)
 		curl_easy_cleanup(c->pool[--c->npool]);
+	curl_multi_cleanup(c->multi);
 	while (c->free_xfer) {
 		struct xfer *x = c->free_xfer;
 		c->free_xfer = x->next;
 		free(x);
 	}
-	curl_multi_cleanup(c->multi);
 	uv_timer_stop(&c->timer);
-	uv_close((uv_handle_t *)&c->timer, free_self);
+	c->closing = 1;
+	uv_close((uv_handle_t *)&c->timer, closed);
+	if (c->epfd >= 0) {
+		c->closing++;
+		uv_close((uv_handle_t *)&c->poll, closed);
+	}
 }

@@ -1,15 +1,19 @@
 /*
  * curluv - libcurl's multi interface driven by a libuv loop: the documented
- * curl_multi_socket_action() pattern with one uv_poll_t per socket curl
- * watches and one uv_timer_t for curl's timeouts. The monitor's HTTP probes
- * and the notify's SMTP and webhook deliveries all run on it, in one
- * thread, with no process or thread per transfer.
+ * curl_multi_socket_action() pattern with one uv_timer_t for curl's
+ * timeouts and one epoll set of the driver's own for the sockets curl
+ * watches, itself watched by one uv_poll_t. A socket costs one epoll_ctl
+ * to add and one per change of the events curl wants; closing it takes it
+ * out of the set (uv_poll per socket paid eight epoll_ctl and an ioctl).
+ * The monitor's HTTP probes and the notify's SMTP and webhook deliveries
+ * all run on it, in one thread, with no process or thread per transfer.
  *
  * Ownership: curluv_new() returns a driver freed with curluv_free() after
  * every transfer finished (every done callback ran). curluv_add() takes the
  * easy handle until its done callback, which gets it back to clean up,
  * reuse or hand to curluv_easy_done(). Handles in the pool are the
- * driver's.
+ * driver's. The driver opens the sockets of the transfers it runs
+ * (close-on-exec) and, with CURLUV_RESET_CLOSE, closes them.
  */
 #ifndef SG_CURLUV_H
 #define SG_CURLUV_H
@@ -21,9 +25,20 @@ struct curluv;
 
 typedef void (*curluv_done_fn)(CURL *easy, CURLcode result, void *arg);
 
+enum curluv_flag {
+	/* For a transfer whose connection is not kept (CURLOPT_FORBID_REUSE):
+	 * once it has succeeded (libcurl read the whole response), its
+	 * socket is closed with a reset (SO_LINGER 0) instead of a FIN, as
+	 * load balancers' health checks do: no FIN exchange and no TIME_WAIT
+	 * socket per check. A transfer that failed closes normally. */
+	CURLUV_RESET_CLOSE = 1,
+};
+
 struct curluv *curluv_new(uv_loop_t *loop);
 /* Starts a transfer; done runs on the loop when it ends. 0 or -1. */
 int curluv_add(struct curluv *c, CURL *easy, curluv_done_fn done, void *arg);
+/* curluv_add() with enum curluv_flag bits. */
+int curluv_add_flags(struct curluv *c, CURL *easy, unsigned flags, curluv_done_fn done, void *arg);
 /* An easy handle with default options, from the driver's pool of finished
  * ones (curl_easy_reset()) or new: the allocation and set-up of a handle is
  * not paid per transfer. NULL when libcurl cannot make one. */
@@ -31,9 +46,9 @@ CURL *curluv_easy(struct curluv *c);
 /* Gives a finished transfer's handle back to the pool (the caller no longer
  * owns it); a full pool cleans it up. */
 void curluv_easy_done(struct curluv *c, CURL *easy);
-/* Closes the timer and cleans up the pooled handles; the memory goes when
- * the loop has processed the close (run the loop once more before
- * uv_loop_close). */
+/* Closes the timer and the poll handle and cleans up the pooled handles;
+ * the memory goes when the loop has processed the close (run the loop once
+ * more before uv_loop_close). */
 void curluv_free(struct curluv *c);
 
 #endif
