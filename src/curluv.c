@@ -15,20 +15,13 @@
  * loop (a quarter of the monitor's 1,024 transfers in flight), not so many
  * that an idle monitor holds megabytes. */
 #define POOL_MAX 256
-/* Sockets a reset-close transfer holds until its end: its connection's,
- * and a losing attempt of happy eyeballs. More are closed at once. */
-#define MAX_HELD 4
 /* Events taken from the driver's epoll set per wake-up of the loop. */
 #define EVENTS 128
 
 struct xfer {
-	struct curluv *c;
 	curluv_done_fn done;
 	void *arg;
-	int live; /* between curluv_add() and its done callback */
-	int nheld;
-	curl_socket_t held[MAX_HELD]; /* closed by curl, to close at the end */
-	struct xfer *next;            /* in the free list */
+	struct xfer *next; /* in the free list */
 };
 
 /* Per file descriptor: what the driver's epoll set holds for it. */
@@ -52,21 +45,7 @@ struct curluv {
 	 * otherwise cost an allocation more each. */
 	struct xfer *free_xfer;
 	int closing; /* handles whose uv_close has not called back */
-	int freeing; /* curluv_free() ran */
 };
-
-static void close_held(struct xfer *x, int reset)
-{
-	/* SO_LINGER {1, 0}: close() sends RST and drops the socket at once. */
-	static const struct linger rst = {1, 0};
-
-	for (int i = 0; i < x->nheld; i++) {
-		if (reset)
-			setsockopt(x->held[i], SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
-		close(x->held[i]);
-	}
-	x->nheld = 0;
-}
 
 static void check_done(struct curluv *c)
 {
@@ -86,10 +65,6 @@ static void check_done(struct curluv *c)
 		if (x) {
 			curluv_done_fn done = x->done;
 			void *arg = x->arg;
-			/* Only a transfer that read its whole response resets
-			 * its connection: nothing of it is cut short. */
-			close_held(x, res == CURLE_OK);
-			x->live = 0;
 			x->next = c->free_xfer;
 			c->free_xfer = x;
 			curl_easy_setopt(e, CURLOPT_PRIVATE, NULL);
@@ -204,26 +179,13 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 }
 
 /* curl's own socket() with close-on-exec: a socket never leaks into a
- * spawned process, where it would outlive its close (and its place in the
- * epoll set with it). */
+ * spawned process, where it would outlive curl's close, and so would its
+ * place in the epoll set (socket_cb relies on a close taking it out). */
 static curl_socket_t open_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
 {
 	(void)clientp;
 	(void)purpose;
 	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
-}
-
-/* A reset-close transfer's sockets are closed at its end, when its result
- * is known (check_done); curl has forgotten them already. */
-static int close_cb(void *clientp, curl_socket_t fd)
-{
-	struct xfer *x = clientp;
-
-	if (x->live && !x->c->freeing && x->nheld < MAX_HELD) {
-		x->held[x->nheld++] = fd;
-		return 0;
-	}
-	return close(fd);
 }
 
 struct curluv *curluv_new(uv_loop_t *loop)
@@ -270,7 +232,7 @@ void curluv_easy_done(struct curluv *c, CURL *easy)
 	c->pool[c->npool++] = easy;
 }
 
-int curluv_add_flags(struct curluv *c, CURL *easy, unsigned flags, curluv_done_fn done, void *arg)
+int curluv_add(struct curluv *c, CURL *easy, curluv_done_fn done, void *arg)
 {
 	struct xfer *x = c->free_xfer;
 
@@ -280,23 +242,12 @@ int curluv_add_flags(struct curluv *c, CURL *easy, unsigned flags, curluv_done_f
 		c->free_xfer = x->next;
 	else
 		x = xcalloc(1, sizeof(*x));
-	x->c = c;
 	x->done = done;
 	x->arg = arg;
-	x->live = 1;
-	x->nheld = 0;
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_cb);
-	if (flags & CURLUV_RESET_CLOSE) {
-		/* The connection must end with the transfer, which holds
-		 * its socket until then. */
-		curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
-		curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, close_cb);
-		curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, x);
-	}
 	if (curl_multi_add_handle(c->multi, easy) != CURLM_OK) {
 		curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
-		x->live = 0;
 		x->next = c->free_xfer;
 		c->free_xfer = x;
 		return -1;
@@ -304,11 +255,6 @@ int curluv_add_flags(struct curluv *c, CURL *easy, unsigned flags, curluv_done_f
 	if (c->running++ == 0)
 		uv_ref((uv_handle_t *)&c->poll);
 	return 0;
-}
-
-int curluv_add(struct curluv *c, CURL *easy, curluv_done_fn done, void *arg)
-{
-	return curluv_add_flags(c, easy, 0, done, arg);
 }
 
 /* The memory goes when both handles have closed (libuv calls close
@@ -329,7 +275,6 @@ void curluv_free(struct curluv *c)
 {
 	if (!c)
 		return;
-	c->freeing = 1; /* sockets curl closes from here on close at once */
 	while (c->npool)
 		curl_easy_cleanup(c->pool[--c->npool]);
 	curl_multi_cleanup(c->multi);

@@ -13,7 +13,7 @@
  * easy handle until its done callback, which gets it back to clean up,
  * reuse or hand to curluv_easy_done(). Handles in the pool are the
  * driver's. The driver opens the sockets of the transfers it runs
- * (close-on-exec) and, with CURLUV_RESET_CLOSE, closes them.
+ * (close-on-exec); libcurl closes them.
  */
 #ifndef SG_CURLUV_H
 #define SG_CURLUV_H
@@ -25,20 +25,9 @@ struct curluv;
 
 typedef void (*curluv_done_fn)(CURL *easy, CURLcode result, void *arg);
 
-enum curluv_flag {
-	/* For a transfer whose connection is not kept (CURLOPT_FORBID_REUSE):
-	 * once it has succeeded (libcurl read the whole response), its
-	 * socket is closed with a reset (SO_LINGER 0) instead of a FIN, as
-	 * load balancers' health checks do: no FIN exchange and no TIME_WAIT
-	 * socket per check. A transfer that failed closes normally. */
-	CURLUV_RESET_CLOSE = 1,
-};
-
 struct curluv *curluv_new(uv_loop_t *loop);
 /* Starts a transfer; done runs on the loop when it ends. 0 or -1. */
 int curluv_add(struct curluv *c, CURL *easy, curluv_done_fn done, void *arg);
-/* curluv_add() with enum curluv_flag bits. */
-int curluv_add_flags(struct curluv *c, CURL *easy, unsigned flags, curluv_done_fn done, void *arg);
 /* An easy handle with default options, from the driver's pool of finished
  * ones (curl_easy_reset()) or new: the allocation and set-up of a handle is
  * not paid per transfer. NULL when libcurl cannot make one. */

@@ -199,10 +199,7 @@ static void start_http(struct monitor *m, struct probe *p, const struct check_de
 		p->hdr = curl_slist_append(p->hdr, d->headers[i]);
 	if (p->hdr)
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, p->hdr);
-	/* A fresh connection that served its check ends with a reset (see
-	 * CURLUV_RESET_CLOSE): the check has read what it needs. */
-	if (!e || curluv_add_flags(m->cu, e, d->reuse_connection ? 0 : CURLUV_RESET_CLOSE,
-	                           http_done, p)) {
+	if (!e || curluv_add(m->cu, e, http_done, p)) {
 		if (e)
 			curl_easy_cleanup(e);
 		curl_slist_free_all(p->connect_to);
