@@ -137,7 +137,7 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 	struct curluv *c = userp;
 	struct epoll_event ev = {0};
 	struct fd_state *st;
-	int op;
+	int op, fresh;
 
 	(void)easy;
 	if (fd < 0)
@@ -157,18 +157,25 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 		return 0;
 	}
 	st->want = 1;
-	if (!socketp) {
-		/* New to curl's socket hash, which forgets a socket at REMOVE:
-		 * a new socket (what the set held for this number went with
-		 * its close), or a kept one still in the set. */
+	/* New to curl's socket hash, which forgets a socket at REMOVE: a new
+	 * socket (what the set held for this number went with its close), or
+	 * a kept one that may still be in the set with other events. */
+	fresh = !socketp;
+	if (fresh)
 		curl_multi_assign(c->multi, fd, c);
-		st->reg = 0;
-	}
 	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
 	ev.data.fd = fd;
-	if (st->reg == ev.events)
+	if (!ev.events) {
+		/* Watched for nothing yet: out of the set, where a hang-up
+		 * would wake the loop for nothing. */
+		if (fresh || st->reg)
+			epoll_ctl(c->epfd, EPOLL_CTL_DEL, fd, NULL);
+		st->reg = 0;
 		return 0;
-	op = st->reg ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+	}
+	if (!fresh && st->reg == ev.events)
+		return 0;
+	op = fresh || !st->reg ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
 	if (epoll_ctl(c->epfd, op, fd, &ev)) {
 		op = errno == EEXIST ? EPOLL_CTL_MOD : errno == ENOENT ? EPOLL_CTL_ADD : -1;
 		if (op < 0 || epoll_ctl(c->epfd, op, fd, &ev))
