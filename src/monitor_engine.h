@@ -24,6 +24,7 @@
 #include "cluster.h"
 #include "dynbuf.h"
 #include "ledger.h"
+#include "ledger_check.h"
 #include "monitor_config.h"
 #include "notify.h"
 #include "store.h"
@@ -130,6 +131,16 @@ struct monitor {
 	 * a connection of their own (monitor.c, on_hourly). */
 	uv_work_t measure_work;
 	int measuring;
+	/* The daily verification of the whole ledger (monitor_jobs.c) runs on
+	 * the thread pool with a connection of its own, as the seal does. */
+	uv_work_t verify_work;
+	int verifying;
+	double verify_next; /* wall clock; 0: not yet planned */
+	enum sg_code verify_rc;
+	struct ledger_check verify_c;
+	long long verify_seq;
+	size_t verify_alerted;
+	struct sg_error verify_err;
 	enum sg_code measure_rc;
 	struct sg_error measure_err;
 	struct notify *notify;
@@ -344,6 +355,11 @@ void monitor_jobs_run(struct monitor *m);
  * are due, each once (see monitor_jobs.c); at most every few seconds
  * unless force. */
 void monitor_jobs_maintenance(struct monitor *m, int force);
+/* Verifies the whole ledger on the thread pool once a day (the first time
+ * a few seconds after start, unless a verification was recorded within the
+ * day) and records the outcome (ledger_check.h; a failure also alerts the
+ * managers). The coordinator's job; never on the loop. */
+void monitor_jobs_verify(struct monitor *m);
 
 /* monitor_measure.c */
 enum sg_code monitor_measure_write(struct store *s, const struct monitor_config *cfg,

@@ -500,6 +500,8 @@ static enum MHD_Result send_reply(struct web *w, struct MHD_Connection *c, struc
 			MHD_add_response_header(resp, "Set-Cookie", q->set_cookie[i]);
 	if (r->www_authenticate)
 		MHD_add_response_header(resp, "WWW-Authenticate", r->www_authenticate);
+	if (r->disposition[0])
+		MHD_add_response_header(resp, "Content-Disposition", r->disposition);
 	ret = MHD_queue_response(c, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;

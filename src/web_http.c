@@ -195,6 +195,12 @@ static enum web_route_id route_dash(char **seg, int n, int trailing, struct web_
 		return WEB_R_DASHBOARD; /* /dashboard and /dashboard/ */
 	if (trailing)
 		return WEB_R_NOT_FOUND;
+	if (n == 2 && !strcmp(seg[1], "ledger"))
+		return WEB_R_DASH_LEDGER;
+	if (n == 3 && !strcmp(seg[1], "ledger") && !strcmp(seg[2], "verify"))
+		return WEB_R_DASH_LEDGER_VERIFY;
+	if (n == 3 && !strcmp(seg[1], "ledger") && !strcmp(seg[2], "export"))
+		return WEB_R_DASH_LEDGER_EXPORT;
 	if (n == 3 && !strcmp(seg[1], "incidents") && !parse_num(seg[2], &r->seq))
 		return WEB_R_DASH_INCIDENT;
 	if (n == 4 && !strcmp(seg[1], "incidents") && !parse_num(seg[2], &r->seq) &&
@@ -261,6 +267,10 @@ static enum web_route_id route_api(char **seg, int n, int trailing, struct web_r
 		return WEB_R_API_LEDGER_HEAD;
 	if (!strcmp(seg[2], "ledger") && n == 4 && !strcmp(seg[3], "consistency"))
 		return WEB_R_API_LEDGER_CONS;
+	if (!strcmp(seg[2], "ledger") && n == 4 && !strcmp(seg[3], "verification"))
+		return WEB_R_API_LEDGER_VERIFICATION;
+	if (!strcmp(seg[2], "ledger") && n == 4 && !strcmp(seg[3], "export"))
+		return WEB_R_API_LEDGER_EXPORT;
 	if (!strcmp(seg[2], "ledger") && n == 5 && !strcmp(seg[3], "proofs") &&
 	    !parse_num(seg[4], &r->seq))
 		return WEB_R_API_LEDGER_PROOF;
@@ -306,11 +316,12 @@ void web_route_match(const char *method, const char *path, struct web_route *out
 		out->id = !strcmp(seg[2], "status.svg")         ? WEB_R_BADGE_STATUS
 		          : !strcmp(seg[2], "availability.svg") ? WEB_R_BADGE_AVAIL
 		                                                : WEB_R_NOT_FOUND;
-	if (out->id == WEB_R_DASH_FOLLOWUP || out->id == WEB_R_DASH_ATTEST)
+	if (out->id == WEB_R_DASH_FOLLOWUP || out->id == WEB_R_DASH_ATTEST ||
+	    out->id == WEB_R_DASH_LEDGER_VERIFY || out->id == WEB_R_DASH_LEDGER_EXPORT)
 		out->allowed = WEB_M_POST;
 	if (out->id == WEB_R_API_FOLLOWUP || out->id == WEB_R_DASH_MAINT ||
 	    out->id == WEB_R_API_MAINT || out->id == WEB_R_DASH_REPORTS ||
-	    out->id == WEB_R_API_REPORTS)
+	    out->id == WEB_R_API_REPORTS || out->id == WEB_R_API_LEDGER_VERIFICATION)
 		out->allowed = WEB_M_GET | WEB_M_POST;
 	if (out->id == WEB_R_NOT_FOUND) {
 		out->allowed = 0;

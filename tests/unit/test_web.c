@@ -57,6 +57,15 @@ static void test_routes(void **state)
 	    {"DELETE", "/api/v1/incidents/3", WEB_R_API_INCIDENT, 0, "", 3},
 	    {"GET", "/api/v2/services", WEB_R_NOT_FOUND, 0, "", 0},
 	    {"GET", "/metrics", WEB_R_METRICS, 1, "", 0},
+	    {"GET", "/dashboard/ledger", WEB_R_DASH_LEDGER, 1, "", 0},
+	    {"POST", "/dashboard/ledger/verify", WEB_R_DASH_LEDGER_VERIFY, 1, "", 0},
+	    {"GET", "/dashboard/ledger/verify", WEB_R_DASH_LEDGER_VERIFY, 0, "", 0},
+	    {"POST", "/dashboard/ledger/export", WEB_R_DASH_LEDGER_EXPORT, 1, "", 0},
+	    {"GET", "/dashboard/ledger/checks", WEB_R_DASH_CHECKS, 1, "ledger", 0},
+	    {"GET", "/api/v1/ledger/verification", WEB_R_API_LEDGER_VERIFICATION, 1, "", 0},
+	    {"POST", "/api/v1/ledger/verification", WEB_R_API_LEDGER_VERIFICATION, 1, "", 0},
+	    {"GET", "/api/v1/ledger/export", WEB_R_API_LEDGER_EXPORT, 1, "", 0},
+	    {"POST", "/api/v1/ledger/export", WEB_R_API_LEDGER_EXPORT, 0, "", 0},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
