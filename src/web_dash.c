@@ -551,12 +551,14 @@ static void verification_html(struct web_req *q, struct dynbuf *d, const struct 
 		return;
 	}
 	timeutil_utc((long long)c->at, t);
-	if (c->has_root)
+	if (c->has_root) {
 		sodium_bin2hex(root, sizeof(root), c->r.sealed_root, sizeof(c->r.sealed_root));
+		root[16] = 0; /* shown shortened; the API and the entry carry all of it */
+	}
 	if (!c->ok) {
 		html_fmt(d,
 		         "<div class=\"banner down\" role=\"alert\"><p><strong>%r</strong></p>\n"
-		         "<p>%r %s UTC %r %s (%r %lld)</p>\n<p>%s</p>\n",
+		         "<p>%r %s %r %s (%r %lld)</p>\n<p>%s</p>\n",
 		         EN(q) ? "Ledger verification FAILED" : "台帳の検証に失敗しました",
 		         EN(q) ? "Verified at" : "検証日時:", t, EN(q) ? "by" : "実行:", c->by,
 		         EN(q) ? "ledger entry" : "台帳エントリ", c->seq, c->error ? c->error : "");
@@ -571,12 +573,12 @@ static void verification_html(struct web_req *q, struct dynbuf *d, const struct 
 	html_fmt(d,
 	         EN(q)
 	             ? "<p class=\"banner up\" role=\"status\">Last ledger verification: OK — "
-	               "%s UTC by %s: %lld entries recomputed, %lld tree heads, the latest #%lld "
-	               "covering %lld entries (root %.16s…), %lld checkpoints (ledger entry "
+	               "%s by %s: %lld entries recomputed, %lld tree heads, the latest #%lld "
+	               "covering %lld entries (root %s…), %lld checkpoints (ledger entry "
 	               "%lld).</p>\n"
-	             : "<p class=\"banner up\" role=\"status\">最後の台帳検証: 正常 — %s UTC、"
+	             : "<p class=\"banner up\" role=\"status\">最後の台帳検証: 正常 — %s、"
 	               "実行 %s。エントリ %lld 件を再計算、ツリーヘッド %lld 件（最新 #%lld は"
-	               "エントリ %lld 件、ルート %.16s…）、チェックポイント %lld 件（台帳エントリ "
+	               "エントリ %lld 件、ルート %s…）、チェックポイント %lld 件（台帳エントリ "
 	               "%lld）。</p>\n",
 	         t, c->by, c->r.recomputed, c->r.heads, c->r.sealed_number, c->r.sealed, root,
 	         c->r.checkpoints, c->seq);
