@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -579,6 +580,40 @@ static void test_events_bytes(void **state)
 	assert_int_equal(ledger_events_web_token_revoked(s, "ci", "root", NULL), SG_OK);
 	expect_payload(s, "web_token_revoked", "{\"by\":\"root\",\"token\":\"ci\"}");
 	assert_true(ledger_events_type_known("web_token_revoked"));
+
+	/* ledger_check.c: a verification, good and failed; ledger_export from the web */
+	{
+		unsigned char root[LEDGER_HASH_LEN];
+		struct ledger_events_verification ok = {1,    12, 12, 3,    1,    3,        11,
+		                                        root, -1, -1, NULL, 0.25, "monitor"};
+		struct ledger_events_verification bad = {
+		    0,   0,      0, 2, 0, 2, 6, NULL, 3, 3, "entry 3: its text does not match",
+		    0.5, "alice"};
+		memset(root, 0xab, sizeof(root));
+		assert_int_equal(ledger_events_ledger_verified(s, &ok, NULL, NULL), SG_OK);
+		expect_payload(
+		    s, "ledger_verified",
+		    "{\"by\":\"monitor\",\"checkpoints\":1,\"entries\":12,"
+		    "\"head_number\":3,\"head_root\":"
+		    "\"abababababababababababababababababababababababababababababababab\","
+		    "\"head_size\":11,\"heads\":3,\"recomputed\":12,\"result\":\"ok\","
+		    "\"seconds\":0.25}");
+		assert_int_equal(ledger_events_ledger_verified(s, &bad, NULL, NULL), SG_OK);
+		expect_payload(s, "ledger_verified",
+		               "{\"by\":\"alice\",\"checkpoints\":0,\"entries\":0,"
+		               "\"error\":\"entry 3: its text does not match\",\"first_bad\":3,"
+		               "\"head_number\":2,\"head_root\":null,\"head_size\":6,\"heads\":2,"
+		               "\"last_bad\":3,\"recomputed\":0,\"result\":\"failed\","
+		               "\"seconds\":0.5}");
+		assert_int_equal(ledger_events_ledger_exported(s, 1793491200000LL, LLONG_MAX, 4, 20,
+		                                               21, 0, "cd12", 2048, "olga", NULL),
+		                 SG_OK);
+		expect_payload(
+		    s, "ledger_exported",
+		    "{\"by\":\"olga\",\"bytes\":2048,\"end_seq\":20,\"first_seq\":4,"
+		    "\"from_ms\":1793491200000,\"sha256\":\"cd12\",\"timestamped\":false,"
+		    "\"to_ms\":null,\"tree_size\":21,\"via\":\"web\"}");
+	}
 	{
 		json_t *p =
 		    json_pack("{s:s,s:s,s:s}", "user", "alice", "role", "admin", "by", "root");
