@@ -24,7 +24,6 @@
 #include "cluster.h"
 #include "dynbuf.h"
 #include "ledger.h"
-#include "ledger_check.h"
 #include "monitor_config.h"
 #include "notify.h"
 #include "store.h"
@@ -108,6 +107,8 @@ struct result {
 	char error[160];
 };
 
+struct ledger_check;
+
 struct monitor {
 	uv_loop_t loop;
 	struct store *s;
@@ -137,7 +138,7 @@ struct monitor {
 	int verifying;
 	double verify_next; /* wall clock; 0: not yet planned */
 	enum sg_code verify_rc;
-	struct ledger_check verify_c;
+	struct ledger_check *verify_c; /* the outcome (monitor_jobs.c allocates) */
 	long long verify_seq;
 	size_t verify_alerted;
 	struct sg_error verify_err;

@@ -226,9 +226,9 @@ static void verify_worker(uv_work_t *w)
 	m->verify_alerted = 0;
 	m->verify_rc = store_open(m->s->path, 0, &s, &m->verify_err);
 	if (!m->verify_rc)
-		m->verify_rc = ledger_check_run(s, cfgs, 1, &m->verify_c, &m->verify_err);
+		m->verify_rc = ledger_check_run(s, cfgs, 1, m->verify_c, &m->verify_err);
 	if (!m->verify_rc)
-		m->verify_rc = ledger_check_record(s, &m->verify_c, "monitor", m->ncfg,
+		m->verify_rc = ledger_check_record(s, m->verify_c, "monitor", m->ncfg,
 		                                   m->cfg->service, m->cfg->pattern, &m->verify_seq,
 		                                   &m->verify_alerted, &m->verify_err);
 	store_close(s);
@@ -237,7 +237,7 @@ static void verify_worker(uv_work_t *w)
 static void verify_after(uv_work_t *w, int status)
 {
 	struct monitor *m = w->data;
-	const struct ledger_check *c = &m->verify_c;
+	const struct ledger_check *c = m->verify_c;
 
 	m->verifying = 0;
 	if (status == 0 && m->verify_rc == SG_ERR_NOT_FOUND) {
@@ -257,7 +257,9 @@ static void verify_after(uv_work_t *w, int status)
 		if (m->verify_alerted && m->notify)
 			notify_kick(m->notify);
 	}
-	ledger_check_release(&m->verify_c);
+	ledger_check_release(m->verify_c);
+	free(m->verify_c);
+	m->verify_c = NULL;
 	monitor_maybe_finish(m);
 }
 
@@ -287,6 +289,11 @@ void monitor_jobs_verify(struct monitor *m)
 	memset(&m->verify_err, 0, sizeof(m->verify_err));
 	m->verify_err.lang = m->err.lang;
 	m->verify_work.data = m;
-	if (uv_queue_work(&m->loop, &m->verify_work, verify_worker, verify_after) == 0)
+	m->verify_c = xcalloc(1, sizeof(*m->verify_c));
+	if (uv_queue_work(&m->loop, &m->verify_work, verify_worker, verify_after) == 0) {
 		m->verifying = 1;
+		return;
+	}
+	free(m->verify_c);
+	m->verify_c = NULL;
 }

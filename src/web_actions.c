@@ -282,7 +282,10 @@ static enum sg_code zip_dir(const char *dir, const char *folder, const char *pat
 		return sg_error_set(err, SG_ERR_IO, "%s: %s", dir, strerror(errno));
 	if (!(z = zip_open(path, ZIP_CREATE | ZIP_EXCL, &zerr))) {
 		closedir(d);
-		return sg_error_set(err, SG_ERR_IO, "%s: zip_open %d", path, zerr);
+		return sg_error_set(err, SG_ERR_IO,
+		                    ETR(err, "%s: zip ファイルを作れません (libzip %d)",
+		                        "%s: cannot create the zip (libzip %d)"),
+		                    path, zerr);
 	}
 	while (!rc && (e = readdir(d))) {
 		char *p = xstrfmt("%s/%s", dir, e->d_name), *name;

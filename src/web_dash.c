@@ -571,15 +571,14 @@ static void verification_html(struct web_req *q, struct dynbuf *d, const struct 
 		return;
 	}
 	html_fmt(d,
-	         EN(q)
-	             ? "<p class=\"banner up\" role=\"status\">Last ledger verification: OK — "
-	               "%s by %s: %lld entries recomputed, %lld tree heads, the latest #%lld "
-	               "covering %lld entries (root %s…), %lld checkpoints (ledger entry "
-	               "%lld).</p>\n"
-	             : "<p class=\"banner up\" role=\"status\">最後の台帳検証: 正常 — %s、"
-	               "実行 %s。エントリ %lld 件を再計算、ツリーヘッド %lld 件（最新 #%lld は"
-	               "エントリ %lld 件、ルート %s…）、チェックポイント %lld 件（台帳エントリ "
-	               "%lld）。</p>\n",
+	         EN(q) ? "<p class=\"banner up\" role=\"status\">Last ledger verification: OK — "
+	                 "%s by %s: %lld entries recomputed, %lld tree heads, the latest #%lld "
+	                 "covering %lld entries (root %s…), %lld checkpoints (ledger entry "
+	                 "%lld).</p>\n"
+	               : "<p class=\"banner up\" role=\"status\">最後の台帳検証: 正常 — %s、"
+	                 "実行 %s。エントリ %lld 件を再計算、ツリーヘッド %lld 件（最新 #%lld は"
+	                 "エントリ %lld 件、ルート %s…）、チェックポイント %lld 件（台帳エントリ "
+	                 "%lld）。</p>\n",
 	         t, c->by, c->r.recomputed, c->r.heads, c->r.sealed_number, c->r.sealed, root,
 	         c->r.checkpoints, c->seq);
 }
