@@ -686,7 +686,7 @@ static void ledger_verify_post(struct web_req *q, struct web_reply *r)
 	struct ledger_check c;
 	struct sg_error err;
 	long long seq = 0;
-	char note[600];
+	char note[700];
 	enum sg_code rc;
 
 	if (!form_csrf_ok(q, q->csrf)) {
@@ -707,13 +707,17 @@ static void ledger_verify_post(struct web_req *q, struct web_reply *r)
 		ledger_page(q, r, err.msg, 0);
 		return;
 	}
-	snprintf(note, sizeof(note),
-	         c.ok ? (EN(q) ? "Verified the ledger: %lld entries; recorded as entry %lld."
-	                       : "台帳を検証しました（エントリ %lld 件）。台帳エントリ %lld "
-	                         "に記録しました。")
-	              : (EN(q) ? "The verification FAILED (%lld); recorded as entry %lld."
-	                       : "検証に失敗しました（%lld）。台帳エントリ %lld に記録しました。"),
-	         c.ok ? c.r.entries : c.r.bad_from, seq);
+	if (c.ok)
+		snprintf(note, sizeof(note),
+		         EN(q) ? "Verified the ledger: %lld entries; recorded as entry %lld."
+		               : "台帳を検証しました（エントリ %lld 件）。台帳エントリ %lld "
+		                 "に記録しました。",
+		         c.r.entries, seq);
+	else
+		snprintf(note, sizeof(note),
+		         EN(q) ? "The verification FAILED: %.400s (recorded as entry %lld)."
+		               : "検証に失敗しました: %.400s（台帳エントリ %lld に記録しました）。",
+		         c.error ? c.error : "", seq);
 	ledger_page(q, r, note, c.ok);
 	ledger_check_release(&c);
 }

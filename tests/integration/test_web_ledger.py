@@ -224,7 +224,8 @@ class Dashboard(unittest.TestCase):
         status, _, body = self.post(alice, "/dashboard/ledger/verify",
                                     {"csrf": form_of(page)["csrf"]})
         self.assertEqual(status, 200)
-        self.assertIn("The verification FAILED (1)", body.decode())
+        self.assertIn("The verification FAILED: entry 1: its text does not match its recorded "
+                      "hash", body.decode())
         [(seq, p)] = entries_of(self.db, "ledger_verified")
         self.assertEqual((p["by"], p["result"], p["first_bad"]), ("alice", "failed", 1))
         vic = self.session("vic")
