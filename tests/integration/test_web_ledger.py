@@ -166,6 +166,10 @@ class Dashboard(unittest.TestCase):
         self.tmp = sg.scratch(self)
         self.srv = webserve.Server(self, self.prof, "--db", self.db, env={"TMPDIR": self.tmp})
 
+    def tearDown(self):
+        # a clean stop: under ASan, a leak would make it 88
+        self.assertEqual(self.srv.stop(), 0)
+
     def session(self, user):
         status, h, page = self.srv.get("/login")
         csrf = form_of(page)["csrf"]
@@ -315,7 +319,9 @@ class Api(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
+        rc = cls.srv.stop()
         cls.h.doCleanups()
+        assert rc == 0, f"serve exited {rc}"
 
     def call(self, path, role=None, method="GET", validate=True):
         headers = {"Authorization": "Bearer " + self.tok[role]} if role else {}
