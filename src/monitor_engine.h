@@ -137,6 +137,7 @@ struct monitor {
 	uv_work_t verify_work;
 	int verifying;
 	double verify_next; /* wall clock; 0: not yet planned */
+	int said_no_pub;    /* "not verified: no public key" was logged */
 	enum sg_code verify_rc;
 	struct ledger_check *verify_c; /* the outcome (monitor_jobs.c allocates) */
 	long long verify_seq;

@@ -241,9 +241,11 @@ static void verify_after(uv_work_t *w, int status)
 
 	m->verifying = 0;
 	if (status == 0 && m->verify_rc == SG_ERR_NOT_FOUND) {
-		/* no public key: look again in an hour */
+		/* no public key: look again in an hour, say so once */
 		m->verify_next = timeutil_now() + 3600;
-		monitor_log(m, "ledger: not verified: %s", m->verify_err.msg);
+		if (!m->said_no_pub)
+			monitor_log(m, "ledger: not verified: %s", m->verify_err.msg);
+		m->said_no_pub = 1;
 	} else if (status == 0 && m->verify_rc) {
 		m->verify_next = timeutil_now() + 3600;
 		monitor_log(m, "ledger: verification could not run: %s", m->verify_err.msg);
@@ -257,6 +259,8 @@ static void verify_after(uv_work_t *w, int status)
 		if (m->verify_alerted && m->notify)
 			notify_kick(m->notify);
 	}
+	if (m->verify_rc != SG_ERR_NOT_FOUND)
+		m->said_no_pub = 0;
 	ledger_check_release(m->verify_c);
 	free(m->verify_c);
 	m->verify_c = NULL;
