@@ -271,8 +271,9 @@ static void on_flush(uv_timer_t *t)
 	if (!m->coordinator)
 		return; /* notices, seals and reports are the coordinator's */
 	monitor_jobs_maintenance(m, 0);
-	monitor_jobs_seal(m, 0);
+	/* before the seal is queued: it waits only for one still in flight */
 	monitor_jobs_verify(m);
+	monitor_jobs_seal(m, 0);
 }
 
 /* CPU seconds the hourly thread has used so far, the running one included
