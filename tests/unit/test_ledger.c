@@ -16,6 +16,7 @@
 
 #include "i18n.h"
 #include "ledger.h"
+#include "ledger_check.h"
 #include "ledger_events.h"
 #include "ledger_key.h"
 #include "ledger_verify.h"
@@ -464,6 +465,80 @@ static void expect_payload(struct store *s, const char *type, const char *want)
 	free(got);
 }
 
+/* ledger_check: run, record, read back; no key; a hostile payload read back. */
+static void test_check(void **state)
+{
+	struct store *s;
+	struct ledger_config c;
+	const struct ledger_config *cfgs[2];
+	struct ledger_seal_result sr;
+	struct ledger_check ck, back;
+	struct ledger_key k;
+	struct sg_error err;
+	json_t *p = json_pack("{s:i}", "n", 1);
+	long long seq = -1;
+	int found = 1;
+	(void)state;
+
+	teardown(NULL);
+	setup(NULL);
+	assert_int_equal(store_open(db, 0, &s, NULL), SG_OK);
+	ledger_config_init(&c);
+	free(c.key_path);
+	c.key_path = strdup(key);
+	cfgs[0] = cfgs[1] = &c;
+	memset(&err, 0, sizeof(err));
+	/* no public key: nothing can be verified, nothing recorded */
+	assert_int_equal(ledger_check_run(s, cfgs, 1, &ck, &err), SG_ERR_NOT_FOUND);
+	assert_int_equal(ledger_check_latest(s, &back, &found, NULL), SG_OK);
+	assert_false(found);
+	assert_int_equal(ledger_key_generate(key, &k, NULL), SG_OK);
+	ledger_key_wipe(&k);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(ledger_append(s, "a", p, NULL, NULL), SG_OK);
+	assert_int_equal(ledger_seal_now(s, &c, &sr, NULL), SG_OK);
+	/* the same key twice counts once; the signer's record is a checkpoint */
+	assert_int_equal(ledger_check_run(s, cfgs, 2, &ck, &err), SG_OK);
+	assert_true(ck.ok);
+	assert_null(ck.error);
+	assert_int_equal(ck.r.entries, 4);
+	assert_int_equal(ck.r.checkpoints, 1);
+	assert_int_equal(ck.r.sealed, 4);
+	assert_int_equal(ck.r.sealed_number, 1);
+	assert_int_equal(ledger_check_record(s, &ck, "tester", NULL, NULL, 0, &seq, NULL, NULL),
+	                 SG_OK);
+	assert_int_equal(seq, 4);
+	assert_int_equal(ledger_check_latest(s, &back, &found, NULL), SG_OK);
+	assert_true(found);
+	assert_true(back.ok);
+	assert_int_equal(back.seq, 4);
+	assert_string_equal(back.by, "tester");
+	assert_int_equal(back.r.entries, 4);
+	assert_true(back.has_root);
+	assert_memory_equal(back.r.sealed_root, ck.r.sealed_root, 32);
+	ledger_check_release(&back);
+	ledger_check_release(&ck);
+	/* a payload of the wrong types reads as absent fields, a failure */
+	{
+		json_t *bad = json_pack("{s:i,s:s,s:s,s:i}", "by", 7, "result", "maybe", "entries",
+		                        "many", "head_root", 5);
+		assert_int_equal(ledger_append(s, "ledger_verified", bad, NULL, NULL), SG_OK);
+		json_decref(bad);
+	}
+	assert_int_equal(ledger_check_latest(s, &back, &found, NULL), SG_OK);
+	assert_true(found);
+	assert_false(back.ok);
+	assert_string_equal(back.by, "");
+	assert_string_equal(back.error, "");
+	assert_int_equal(back.r.entries, 0);
+	assert_false(back.has_root);
+	assert_int_equal(back.r.bad_from, -1);
+	ledger_check_release(&back);
+	json_decref(p);
+	ledger_config_release(&c);
+	store_close(s);
+}
+
 /* Every payload switched from hand-built json_pack to ledger_events keeps
  * the bytes it had (auditors' tools parse them); the only differences are
  * the documented additions (the web's attestation via/name, follow-up by). */
@@ -727,7 +802,7 @@ int main(void)
 	    cmocka_unit_test(test_config),       cmocka_unit_test(test_keys),
 	    cmocka_unit_test(test_head_text),    cmocka_unit_test(test_seal_and_verify),
 	    cmocka_unit_test(test_forged_heads), cmocka_unit_test(test_events),
-	    cmocka_unit_test(test_events_bytes),
+	    cmocka_unit_test(test_events_bytes), cmocka_unit_test(test_check),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
