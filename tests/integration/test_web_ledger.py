@@ -220,6 +220,10 @@ class Dashboard(unittest.TestCase):
             self.assertIn(f"by alice: {p['entries']} entries recomputed", page)
             self.assertIn(f"(ledger entry {seq})", page)
             self.assertNotIn("FAILED", page)
+        status, _, page = self.srv.get("/dashboard/", headers={"Cookie": olga})
+        self.assertIn(f"最後の台帳検証: 正常 — 2026-12-01T00:00:00Z、実行 alice。エントリ "
+                      f"{p['entries']} 件を再計算", page)
+        self.assertIn(f"（台帳エントリ {seq}）", page)
 
     def test_tampered_ledger_shows_failed(self):
         alice = self.session("alice")
@@ -241,6 +245,9 @@ class Dashboard(unittest.TestCase):
         self.assertIn("entry 1: its text does not match its recorded hash", page)
         self.assertIn("Entries concerned: 1–1", page)
         self.assertIn(f"(ledger entry {seq})", page)
+        status, _, page = self.srv.get("/dashboard/", headers={"Cookie": vic})
+        self.assertIn("台帳の検証に失敗しました", page)
+        self.assertIn("該当するエントリ: 1〜1", page)
         page = self.page(vic)
         self.assertIn("Ledger verification FAILED", page)
         self.assertNotIn('action="/dashboard/ledger/verify"', page)  # viewer: no form
