@@ -748,6 +748,28 @@ static void incident_durations(struct web_req *q, struct dynbuf *d, double now)
 	}
 }
 
+/* The last recorded verification of the ledger (none: no samples), so an
+ * alert can fire on a failure or on a daily run that stopped coming. */
+static void ledger_metrics(struct web_req *q, struct dynbuf *d)
+{
+	struct ledger_check c;
+	struct sg_error err;
+	int found = 0;
+
+	memset(&err, 0, sizeof(err));
+	if (ledger_check_latest(q->s, &c, &found, &err) || !found)
+		return;
+	dynbuf_printf(d,
+	              "# HELP saasguard_ledger_verified_ok 1 when the last recorded verification "
+	              "of the ledger passed, 0 when it failed.\n"
+	              "# TYPE saasguard_ledger_verified_ok gauge\nsaasguard_ledger_verified_ok %d\n"
+	              "# HELP saasguard_ledger_verified_timestamp_seconds When it ran.\n"
+	              "# TYPE saasguard_ledger_verified_timestamp_seconds gauge\n"
+	              "saasguard_ledger_verified_timestamp_seconds %.3f\n",
+	              c.ok, c.at);
+	ledger_check_release(&c);
+}
+
 static void metrics(struct web_req *q, struct web_reply *r)
 {
 	struct dynbuf *d = &r->body;
@@ -844,6 +866,7 @@ static void metrics(struct web_req *q, struct web_reply *r)
 		dynbuf_printf(d, "} %lld\n", n);
 	}
 	incident_durations(q, d, now);
+	ledger_metrics(q, d);
 }
 
 void web_api_handle(struct web_req *q, struct web_reply *r)

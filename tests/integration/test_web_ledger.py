@@ -340,6 +340,7 @@ class Api(unittest.TestCase):
     def test_verification(self):
         status, _, raw = self.call("/api/v1/ledger/verification", "viewer")
         self.assertEqual((status, json.loads(raw)), (200, {"verification": None}))
+        self.assertNotIn("saasguard_ledger_verified", self.srv.get("/metrics")[2])
         self.assertEqual(self.call("/api/v1/ledger/verification")[0], 401)
         for role in ("viewer", "operator"):
             self.assertEqual(self.call("/api/v1/ledger/verification", role, "POST")[0], 403)
@@ -352,6 +353,10 @@ class Api(unittest.TestCase):
         [(seq, p)] = entries_of(self.db, "ledger_verified")
         self.assertEqual(v["seq"], seq)
         self.assertEqual(v["head_root"], p["head_root"])
+        metrics = self.srv.get("/metrics")[2]
+        self.assertIn("\nsaasguard_ledger_verified_ok 1\n", metrics)
+        self.assertIn(f"\nsaasguard_ledger_verified_timestamp_seconds {webserve.ENV['SAASGUARD_NOW']}"
+                      ".000\n", metrics)
 
     def test_export(self):
         status, _, raw = self.call("/api/v1/ledger/export?from=2026-11-01", "viewer")
