@@ -5,6 +5,7 @@
  * state-changing form carries the session's CSRF token; roles are checked
  * here for every route (viewer reads, operator sends follow-ups).
  */
+#include <limits.h>
 #include <math.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -619,6 +620,68 @@ static void overview(struct web_req *q, struct web_reply *r)
 	html_page_end(&r->body, &pg, NULL);
 }
 
+/* The last RECENT verifications and exports, newest first. */
+#define RECENT 10
+struct recent {
+	struct {
+		long long seq, at_ms;
+		char *summary;
+		const char *label;
+	} e[RECENT];
+	size_t n, next;
+	enum sg_lang lang;
+};
+
+static int recent_one(json_t *entry, const char *text, void *ctx)
+{
+	struct recent *rc = ctx;
+	const char *type = json_string_value(json_object_get(entry, "type"));
+	json_t *at = json_object_get(entry, "at");
+	size_t i = rc->next;
+
+	(void)text;
+	free(rc->e[i].summary);
+	rc->e[i].seq = (long long)json_integer_value(json_object_get(entry, "seq"));
+	rc->e[i].at_ms = json_is_integer(at) ? (long long)json_integer_value(at) : 0;
+	rc->e[i].label = ledger_events_label(type ? type : "", rc->lang);
+	rc->e[i].summary =
+	    ledger_events_summary(type ? type : "", json_object_get(entry, "payload"), rc->lang);
+	rc->next = (i + 1) % RECENT;
+	if (rc->n < RECENT)
+		rc->n++;
+	return 0;
+}
+
+static void recent_html(struct web_req *q, struct dynbuf *d, const char *type, const char *h2)
+{
+	struct recent rc;
+	struct sg_error err;
+
+	memset(&rc, 0, sizeof(rc));
+	memset(&err, 0, sizeof(err));
+	rc.lang = q->lang;
+	if (ledger_each(q->s, type, LLONG_MIN, LLONG_MAX, recent_one, &rc, &err) == SG_OK && rc.n) {
+		html_fmt(
+		    d,
+		    "<h3>%r</h3>\n<table>\n<thead><tr><th scope=\"col\">%r</th>"
+		    "<th scope=\"col\">%r</th><th scope=\"col\">%r</th></tr></thead>\n<tbody>\n",
+		    h2, EN(q) ? "Entry" : "エントリ", EN(q) ? "Time (UTC)" : "日時（UTC）",
+		    EN(q) ? "Summary" : "内容");
+		for (size_t k = 0; k < rc.n; k++) {
+			size_t i = (rc.next + RECENT - 1 - k) % RECENT;
+			char t[32] = "-";
+			/* stored times are hostile: only years 1970-9999 are formatted */
+			if (rc.e[i].at_ms >= 0 && rc.e[i].at_ms <= 253402300799999LL)
+				timeutil_utc(rc.e[i].at_ms / 1000, t);
+			html_fmt(d, "<tr><td>%lld</td><td>%s</td><td>%s</td></tr>\n", rc.e[i].seq,
+			         t, rc.e[i].summary ? rc.e[i].summary : "");
+		}
+		dynbuf_addstr(d, "</tbody>\n</table>\n");
+	}
+	for (size_t i = 0; i < RECENT; i++)
+		free(rc.e[i].summary);
+}
+
 /* /dashboard/ledger: the last verification, "verify now" (admin) and the
  * export download (operator). */
 static void ledger_page(struct web_req *q, struct web_reply *r, const char *notice, int ok)
@@ -640,6 +703,7 @@ static void ledger_page(struct web_req *q, struct web_reply *r, const char *noti
 	html_fmt(&r->body, "<h2>%r</h2>\n", EN(q) ? "Verification" : "検証");
 	verification_html(q, &r->body, &c, found);
 	ledger_check_release(&c);
+	recent_html(q, &r->body, "ledger_verified", EN(q) ? "Recent verifications" : "最近の検証");
 	if (q->role >= WEB_ROLE_ADMIN)
 		html_fmt(
 		    &r->body,
@@ -678,6 +742,8 @@ static void ledger_page(struct web_req *q, struct web_reply *r, const char *noti
 		    EN(q) ? "To (UTC date, inclusive; empty: now)"
 		          : "終了日（UTC、その日を含む。空欄は現在まで）",
 		    q->csrf, EN(q) ? "Download the export (zip)" : "書き出しをダウンロード（zip）");
+	recent_html(q, &r->body, "ledger_exported",
+	            EN(q) ? "Recent exports from the web" : "Web からの最近の書き出し");
 	html_page_end(&r->body, &pg, NULL);
 }
 

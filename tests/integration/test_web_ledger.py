@@ -220,6 +220,10 @@ class Dashboard(unittest.TestCase):
             self.assertIn(f"by alice: {p['entries']} entries recomputed", page)
             self.assertIn(f"(ledger entry {seq})", page)
             self.assertNotIn("FAILED", page)
+        page = self.page(olga)
+        self.assertIn("<h3>Recent verifications</h3>", page)
+        self.assertIn(f"<tr><td>{seq}</td><td>2026-12-01T00:00:00Z</td><td>ledger verified by "
+                      f"alice: {p['entries']} entries", page)
         status, _, page = self.srv.get("/dashboard/", headers={"Cookie": olga})
         self.assertIn(f"最後の台帳検証: 正常 — 2026-12-01T00:00:00Z、実行 alice。エントリ "
                       f"{p['entries']} 件を再計算", page)
@@ -299,6 +303,7 @@ class Dashboard(unittest.TestCase):
         self.assertEqual((p["by"], p["via"], p["bytes"]), ("olga", "web", len(body)))
         self.assertEqual(p["first_seq"], int(m.group(2)))
         self.assertEqual(os.listdir(self.tmp), [])
+        self.assertIn(f"exported by olga ({len(body)} bytes)", self.page(olga))
         # a viewer may not
         vic = self.session("vic")
         status, _, _ = self.post(vic, "/dashboard/ledger/export",
