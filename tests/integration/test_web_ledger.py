@@ -20,6 +20,9 @@ from test_ledger import run_verify_md, unlocked
 from test_web_api import PASSWORDS, ROLES, OpenAPI, add_token, add_user, form_of
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+# managers to alert (nothing listens: the messages stay in the outbox, where the tests read them)
+NOTIFY = ('notify:\n  smtp: {url: "smtp://127.0.0.1:9", from: "noreply@provider.example.jp", '
+          'starttls: "off"}\n  managers: [{email: "ops@provider.example.jp"}]\n')
 
 
 def entries_of(db, type_):
@@ -36,6 +39,15 @@ def count_entries(db):
     c = sg.db_connect(db)
     try:
         return c.execute("SELECT COUNT(*) FROM ledger_entries").fetchone()[0]
+    finally:
+        c.close()
+
+
+def internal_alerts(db):
+    c = sg.db_connect(db)
+    try:
+        return [tuple(r) for r in c.execute("SELECT audience, recipient FROM notifications "
+                                            "WHERE purpose = 'internal'").fetchall()]
     finally:
         c.close()
 
@@ -89,9 +101,7 @@ class Cli(unittest.TestCase):
 
     def test_failed_record_alerts_the_managers(self):
         with open(self.prof, "a", encoding="utf-8") as f:
-            f.write('notify:\n  smtp: {url: "smtp://127.0.0.1:9", from: "noreply@provider.'
-                    'example.jp", starttls: "off"}\n'
-                    '  managers: [{email: "ops@provider.example.jp"}]\n')
+            f.write(NOTIFY)
         tamper(self.db)
         r = self.verify("--record", "--profile", self.prof, code=1)
         self.assertIn("VERIFICATION FAILED", r.out)
@@ -161,6 +171,8 @@ class Daemon(unittest.TestCase):
 class Dashboard(unittest.TestCase):
     def setUp(self):
         self.dir, self.db, self.prof = webserve.fixture(self, followups=())
+        with open(self.prof, "a", encoding="utf-8") as f:
+            f.write(NOTIFY)
         for n, pw in PASSWORDS.items():
             add_user(self, self.dir, self.db, n, ROLES[n], pw)
         self.tmp = sg.scratch(self)
@@ -209,6 +221,7 @@ class Dashboard(unittest.TestCase):
         status, _, body = self.post(alice, "/dashboard/ledger/verify", {"csrf": csrf})
         self.assertEqual(status, 200, body)
         [(seq, p)] = entries_of(self.db, "ledger_verified")
+        self.assertEqual(internal_alerts(self.db), [])  # a good result alerts nobody
         self.assertIn(f"recorded as entry {seq}.", body.decode())
         self.assertEqual((p["by"], p["result"]), ("alice", "ok"))
         # every entry before it, under the head the export-free web could not sign past
@@ -240,6 +253,7 @@ class Dashboard(unittest.TestCase):
                       "hash", body.decode())
         [(seq, p)] = entries_of(self.db, "ledger_verified")
         self.assertEqual((p["by"], p["result"], p["first_bad"]), ("alice", "failed", 1))
+        self.assertEqual(internal_alerts(self.db), [("managers", "ops@provider.example.jp")])
         vic = self.session("vic")
         page = self.page(vic, "/dashboard/")
         # first thing on the overview, in red, as an alert
