@@ -437,16 +437,17 @@ static void *builder_main(void *arg)
 		pthread_mutex_unlock(&w->cache_lock);
 		if (!s)
 			s = get_store(w);
-		pthread_rwlock_rdlock(&w->site_lock);
-		for (;;) {
+		/* site_lock is let go between two builds, so a reload is not held
+		 * off while many services are rebuilt */
+		for (i = 0; i >= 0;) {
+			pthread_rwlock_rdlock(&w->site_lock);
 			pthread_mutex_lock(&w->cache_lock);
 			i = w->stopping ? -1 : take_wanted(w, &first);
 			pthread_mutex_unlock(&w->cache_lock);
-			if (i < 0)
-				break;
-			build_one(w, s, (size_t)i, first);
+			if (i >= 0)
+				build_one(w, s, (size_t)i, first);
+			pthread_rwlock_unlock(&w->site_lock);
 		}
-		pthread_rwlock_unlock(&w->site_lock);
 	}
 }
 
