@@ -357,7 +357,7 @@ static void build_one(struct web *w, struct store *s, size_t i, int first)
 	struct web_status *v = NULL;
 	struct view_ref *r = NULL, *old = NULL;
 	struct sg_error err;
-	double now = timeutil_now(), mono = timeutil_monotonic_ms();
+	double now, mono;
 	enum sg_code rc = SG_ERR_IO;
 
 	if (!first && w->test_delay_ms) {
@@ -365,6 +365,8 @@ static void build_one(struct web *w, struct store *s, size_t i, int first)
 		                      (long)(w->test_delay_ms % 1000) * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
+	now = timeutil_now();
+	mono = timeutil_monotonic_ms();
 	memset(&err, 0, sizeof(err));
 	if (s && (rc = web_status_build(s, w->cat, &w->site->svc[i], now, &v, &err)))
 		wlog(w, "status %s: %s", w->site->svc[i].slug, err.msg);
