@@ -46,6 +46,9 @@ class Validators(unittest.TestCase):
                 self.assertIn("default-src 'none'", h304["content-security-policy"])
             status, _, again = self.srv.request(path, headers={"If-None-Match": '"other"'})
             self.assertEqual((status, again), (200, body), path)
+            status, hh, nothing = self.srv.request(path, method="HEAD")
+            self.assertEqual((status, nothing, hh["etag"]), (200, b"", etag), path)
+            self.assertEqual(int(hh["content-length"]), len(body), path)
         self.assertEqual(len(tags), len(CACHED), "every representation has its own tag")
 
     def test_gzip_round_trip(self):
