@@ -61,9 +61,9 @@ struct view_ref {
  * and ask (wanted) for a rebuild when it is older than the cache period. */
 struct cache_slot {
 	struct view_ref *ref;
-	double
-	    built_at; /* monotonic ms the build started (SAASGUARD_NOW may freeze the wall clock) */
-	double tried_at; /* monotonic ms of the last build, failed or not */
+	/* monotonic ms (SAASGUARD_NOW may freeze the wall clock): when the
+	 * view's build started, and when the last build, failed or not, did */
+	double built_at, tried_at;
 	int wanted, building;
 	unsigned attempts; /* builds finished, failed or not */
 };
@@ -217,8 +217,8 @@ static void ref_put_cb(void *cls)
 	ref_put(r->w, r);
 }
 
-/* in compressed with gzip (level 9: once per view), or NULL when that does
- * not make it smaller. */
+/* in compressed with gzip (level 9: once per view), or NULL when in is
+ * too small to gain or the result is not smaller. */
 static char *gzip_bytes(const char *in, size_t len, size_t *outlen)
 {
 	z_stream z;
