@@ -785,7 +785,10 @@ static enum MHD_Result send_reply(struct web *w, struct MHD_Connection *c, struc
 
 /* A rendition of a cached view: 304 when the client has it (If-None-Match),
  * else its bytes (gzip when accepted) straight from the view, which the
- * response keeps alive until libmicrohttpd has sent it. */
+ * response keeps alive until libmicrohttpd has sent it. A 304 is queued
+ * with the same response: libmicrohttpd sends no body with it, and its
+ * Content-Length is then that of the 200, as RFC 9110 8.6 requires (an
+ * empty response would say 0). */
 static enum MHD_Result send_cached(struct web *w, struct MHD_Connection *c, struct web_reply *r,
                                    struct cached *cr)
 {
@@ -798,22 +801,18 @@ static enum MHD_Result send_cached(struct web *w, struct MHD_Connection *c, stru
 	enum MHD_Result ret;
 
 	if (web_etag_matches(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match"),
-	                     etag)) {
+	                     etag))
 		status = 304;
-		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	resp = MHD_create_response_from_buffer_with_free_callback_cls(
+	    gz ? rd->gzlen : rd->len, gz ? rd->gz : rd->body, ref_put_cb, cr->vr);
+	if (!resp)
 		ref_put(w, cr->vr);
-	} else {
-		resp = MHD_create_response_from_buffer_with_free_callback_cls(
-		    gz ? rd->gzlen : rd->len, gz ? rd->gz : rd->body, ref_put_cb, cr->vr);
-		if (!resp)
-			ref_put(w, cr->vr);
-	}
 	cr->vr = NULL;
 	if (!resp)
 		return MHD_NO;
 	add_headers(w, resp, r);
 	MHD_add_response_header(resp, "ETag", etag);
-	if (gz && status == 200)
+	if (gz)
 		MHD_add_response_header(resp, "Content-Encoding", "gzip");
 	ret = MHD_queue_response(c, status, resp);
 	MHD_destroy_response(resp);

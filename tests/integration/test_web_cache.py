@@ -43,6 +43,8 @@ class Validators(unittest.TestCase):
                 self.assertEqual(empty, b"", path)
                 self.assertEqual(h304["etag"], etag, path)
                 self.assertEqual(h304["cache-control"], "public, max-age=5", path)
+                # RFC 9110 8.6: absent, or the length the 200 would have had
+                self.assertEqual(int(h304.get("content-length", len(body))), len(body), path)
                 self.assertIn("default-src 'none'", h304["content-security-policy"])
             status, _, again = self.srv.request(path, headers={"If-None-Match": '"other"'})
             self.assertEqual((status, again), (200, body), path)
