@@ -120,6 +120,17 @@ class Rebuild(unittest.TestCase):
             "the new view never arrived")
         self.assertEqual(srv.stop(), 0)
 
+    def test_sigterm_during_a_rebuild_joins_the_builder(self):
+        d, db, prof = webserve.fixture(self, followups=())
+        srv = webserve.Server(self, prof, "--db", db,
+                              env={"SAASGUARD_TEST_VIEW_DELAY_MS": "3000"})
+        self.assertEqual(srv.get("/status/payroll")[0], 200)
+        time.sleep(5.5)
+        self.assertEqual(srv.get("/status/payroll")[0], 200)  # the builder is now rebuilding
+        t = time.monotonic()
+        self.assertEqual(srv.stop(), 0)
+        self.assertLess(time.monotonic() - t, 10)
+
     def test_sighup_shows_a_profile_change(self):
         d, db, prof = webserve.fixture(self, followups=())
         srv = webserve.Server(self, prof, "--db", db)
