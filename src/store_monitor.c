@@ -1175,6 +1175,7 @@ static enum sg_code insert_chunk(struct store *s, const struct store_monitor_res
 struct rollup {
 	long long check_id;
 	const char *day;
+	int key; /* rollup_key(): its lock in a shared transaction, and its order */
 	long long n, n_fail;
 	double max_gap;
 	unsigned long long hist[HISTOGRAM_BUCKETS];
@@ -1224,6 +1225,65 @@ static struct rollup *rollup_find(struct rollup_index *ix, long long check_id, c
 		return NULL;
 	ix->slot[i] = ++*add;
 	return &ix->v[*add - 1];
+}
+
+/* The first of the two int4 keys of a rollup's advisory lock on PostgreSQL
+ * ("sgRU"; the two-int4 keys are a namespace apart from store_pg.h's bigint
+ * ones; docs/internals/store.md lists every key). */
+#define ROLLUP_LOCK "1936151125"
+
+/* The second key of the advisory lock a shared transaction takes on the
+ * rollup of (check_id, day) (store_pg.h: STORE_PG_LOCK_ROLLUP). A 32-bit
+ * hash: two rollups that share it only wait for each other. (store_pg.h's
+ * STORE_PG_LOCK_* are the engine's keys.) */
+static int rollup_key(long long check_id, const char *day)
+{
+	return (int)(unsigned)(rollup_hash(check_id, day) >> 16);
+}
+
+static int cmp_rollup(const void *a, const void *b)
+{
+	const struct rollup *x = a, *y = b;
+	int c;
+
+	if (x->key != y->key)
+		return (x->key > y->key) - (x->key < y->key);
+	if (x->check_id != y->check_id)
+		return (x->check_id > y->check_id) - (x->check_id < y->check_id);
+	c = strcmp(x->day, y->day);
+	return c;
+}
+
+/*
+ * In a shared transaction (store_begin_shared(): no store-wide writer lock)
+ * two monitors may fold results into one check's day at once: the five
+ * locations of a check write its one row. The rollup is read, added to here
+ * and written back (the histogram is summed in C), so each writer first
+ * takes a transaction-scoped advisory lock per (check, day) it rewrites;
+ * the second waits for the first's commit and then reads its sum. The locks
+ * are taken in ascending key order, in every chunk and across the chunks of
+ * a batch (v is sorted by key), so two writers whose batches share rollups
+ * queue behind each other and never deadlock: neither can hold a key the
+ * other took first while waiting for a smaller one. The row locks of the
+ * upsert that follows never wait, as no one else touches those rows.
+ */
+static enum sg_code lock_rollups(struct store *s, const struct rollup *v, size_t n,
+                                 struct sg_error *err)
+{
+	struct dynbuf b = DYNBUF_INIT;
+	struct store_stmt *st;
+	enum sg_code rc;
+
+	dynbuf_addstr(&b, "SELECT count(pg_advisory_xact_lock(" ROLLUP_LOCK ", k::integer)) FROM "
+	                  "(SELECT k FROM (VALUES ");
+	values_list(&b, n, 1);
+	/* OFFSET 0 keeps the subquery (and its order) as it is written */
+	dynbuf_addstr(&b, ") v(k) ORDER BY k OFFSET 0) o");
+	if ((rc = prepare_built(s, &b, &st, err)))
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		store_bind_int(st, (int)i + 1, v[i].key);
+	return store_step_done(s, st, "lock daily rollups", err);
 }
 
 struct old_hists {
@@ -1284,6 +1344,8 @@ static enum sg_code upsert_rollups(struct store *s, struct rollup_index *ix, str
 	struct store_stmt *st;
 	enum sg_code rc;
 
+	if (store_tx_shared(s) && (rc = lock_rollups(s, v, n, err)))
+		return rc;
 	if ((rc = read_old_hists(s, ix, v, n, err)))
 		return rc;
 	dynbuf_addstr(&b, "INSERT INTO check_daily(check_id, day, n, n_fail, max_gap_s, lat_hist) "
@@ -1312,8 +1374,8 @@ static enum sg_code upsert_rollups(struct store *s, struct rollup_index *ix, str
 	return store_step_done(s, st, "update daily rollups", err);
 }
 
-/* The batch's results summed per (check, day), in first-seen order, and
- * indexed in ix. */
+/* The batch's results summed per (check, day), sorted by their lock key
+ * (lock_rollups()), and indexed in ix. */
 static struct rollup *rollups_of(const struct store_monitor_result *r, size_t n,
                                  struct rollup_index *ix, size_t *nout)
 {
@@ -1334,6 +1396,17 @@ static struct rollup *rollups_of(const struct store_monitor_result *r, size_t n,
 			x->max_gap = r[i].gap_s;
 		if (r[i].latency_ms >= 0)
 			x->hist[histogram_bucket(r[i].latency_ms)]++;
+	}
+	for (size_t i = 0; i < k; i++)
+		v[i].key = rollup_key(v[i].check_id, v[i].day);
+	qsort(v, k, sizeof(*v), cmp_rollup);
+	/* the index again, for the sorted places */
+	memset(ix->slot, 0, ix->cap * sizeof(*ix->slot));
+	for (size_t i = 0; i < k; i++) {
+		size_t j = rollup_hash(v[i].check_id, v[i].day) & (ix->cap - 1);
+		while (ix->slot[j])
+			j = (j + 1) & (ix->cap - 1);
+		ix->slot[j] = i + 1;
 	}
 	*nout = k;
 	return v;
