@@ -221,6 +221,26 @@ static enum sg_code write_partitions(struct monitor_writer *w, struct sg_error *
 	return rc;
 }
 
+/* The batch's daily rollup rows, made in a short shared transaction of
+ * their own so the results' transaction can lock them (store_monitor.h). */
+static enum sg_code write_rollup_rows(struct monitor_writer *w, struct sg_error *err)
+{
+	struct store_monitor_result *sr = xcalloc(w->nbatch, sizeof(*sr));
+	enum sg_code rc;
+
+	for (size_t i = 0; i < w->nbatch; i++) {
+		sr[i].check_id = w->batch[i].check_id;
+		sr[i].day = w->batch[i].day;
+		sr[i].latency_ms = -1;
+	}
+	if (!(rc = store_begin_shared(w->s, err)) &&
+	    ((rc = store_monitor_daily_ensure(w->s, sr, w->nbatch, err)) ||
+	     (rc = store_commit(w->s, err))))
+		store_rollback(w->s);
+	free(sr);
+	return rc;
+}
+
 /*
  * The batch, the heartbeat and the digest when due. On SQLite one
  * transaction (one writer anyway). On PostgreSQL the results and their
@@ -241,7 +261,8 @@ static enum sg_code write_batch(struct monitor_writer *w, int final, struct sg_e
 		return SG_OK;
 	if (store_kind(w->s) != STORE_POSTGRES)
 		return write_tx(w, 0, 1, final, now, err);
-	if (w->nbatch && ((rc = write_partitions(w, err)) || (rc = write_tx(w, 1, 1, 0, now, err))))
+	if (w->nbatch && ((rc = write_partitions(w, err)) || (rc = write_rollup_rows(w, err)) ||
+	                  (rc = write_tx(w, 1, 1, 0, now, err))))
 		return rc;
 	return due ? write_tx(w, 0, 0, final, now, err) : SG_OK;
 }

@@ -1175,7 +1175,6 @@ static enum sg_code insert_chunk(struct store *s, const struct store_monitor_res
 struct rollup {
 	long long check_id;
 	const char *day;
-	int key; /* rollup_key(): its lock in a shared transaction, and its order */
 	long long n, n_fail;
 	double max_gap;
 	unsigned long long hist[HISTOGRAM_BUCKETS];
@@ -1227,69 +1226,20 @@ static struct rollup *rollup_find(struct rollup_index *ix, long long check_id, c
 	return &ix->v[*add - 1];
 }
 
-/* The first of the two int4 keys of a rollup's advisory lock on PostgreSQL
- * ("sgRU"; the two-int4 keys are a namespace apart from store_pg.h's bigint
- * ones; docs/internals/store.md lists every key). */
-#define ROLLUP_LOCK "1936151125"
-
-/* The second key of the advisory lock a shared transaction takes on the
- * rollup of (check_id, day) (store_pg.h: STORE_PG_LOCK_ROLLUP). A 32-bit
- * hash: two rollups that share it only wait for each other. (store_pg.h's
- * STORE_PG_LOCK_* are the engine's keys.) */
-static int rollup_key(long long check_id, const char *day)
-{
-	return (int)(unsigned)(rollup_hash(check_id, day) >> 16);
-}
-
 static int cmp_rollup(const void *a, const void *b)
 {
 	const struct rollup *x = a, *y = b;
-	int c;
 
-	if (x->key != y->key)
-		return (x->key > y->key) - (x->key < y->key);
 	if (x->check_id != y->check_id)
 		return (x->check_id > y->check_id) - (x->check_id < y->check_id);
-	c = strcmp(x->day, y->day);
-	return c;
-}
-
-/*
- * In a shared transaction (store_begin_shared(): no store-wide writer lock)
- * two monitors may fold results into one check's day at once: the five
- * locations of a check write its one row. The rollup is read, added to here
- * and written back (the histogram is summed in C), so each writer first
- * takes a transaction-scoped advisory lock per (check, day) it rewrites;
- * the second waits for the first's commit and then reads its sum. The locks
- * are taken in ascending key order, in every chunk and across the chunks of
- * a batch (v is sorted by key), so two writers whose batches share rollups
- * queue behind each other and never deadlock: neither can hold a key the
- * other took first while waiting for a smaller one. The row locks of the
- * upsert that follows never wait, as no one else touches those rows.
- */
-static enum sg_code lock_rollups(struct store *s, const struct rollup *v, size_t n,
-                                 struct sg_error *err)
-{
-	struct dynbuf b = DYNBUF_INIT;
-	struct store_stmt *st;
-	enum sg_code rc;
-
-	dynbuf_addstr(&b, "SELECT count(pg_advisory_xact_lock(" ROLLUP_LOCK ", k::integer)) FROM "
-	                  "(SELECT k FROM (VALUES ");
-	values_list(&b, n, 1);
-	/* OFFSET 0 keeps the subquery (and its order) as it is written */
-	dynbuf_addstr(&b, ") v(k) ORDER BY k OFFSET 0) o");
-	if ((rc = prepare_built(s, &b, &st, err)))
-		return rc;
-	for (size_t i = 0; i < n; i++)
-		store_bind_int(st, (int)i + 1, v[i].key);
-	return store_step_done(s, st, "lock daily rollups", err);
+	return strcmp(x->day, y->day);
 }
 
 struct old_hists {
 	struct rollup_index *ix;
 	struct rollup *v; /* the chunk the query asked for */
 	size_t n;
+	size_t found; /* rows of the chunk read */
 };
 
 static int add_old_hist(struct store_stmt *st, void *ctx)
@@ -1303,37 +1253,70 @@ static int add_old_hist(struct store_stmt *st, void *ctx)
 	/* The query lists the chunk's checks and days: a pair it also returns
 	 * that belongs to another chunk is that chunk's to add. */
 	if (x && x >= o->v && x < o->v + o->n) {
+		o->found++;
 		b = store_col_blob(st, 2, &n);
 		histogram_decode_add(x->hist, b, n);
 	}
 	return 0;
 }
 
-/* Adds the stored histograms of v's (check, day) pairs to v. One query per
- * chunk: the checks and days are listed, the pairs picked out here. */
+/*
+ * Adds the stored histograms of v's (check, day) pairs to v.
+ *
+ * In a shared transaction (store_begin_shared(): no store-wide writer lock)
+ * two monitors may fold results into one check's day at once: the five
+ * locations of a check write its one row. The rollup is read, added to here
+ * and written back (the histogram is summed in C), so the read locks the
+ * rows (FOR NO KEY UPDATE): the second writer waits for the first's commit
+ * and then reads its sum. The rows are locked in (check, day) order, in
+ * every chunk and across the chunks of a batch (v is sorted), so two
+ * writers whose batches share rollups queue behind each other and never
+ * deadlock: neither can hold a row the other locked first while it waits
+ * for a smaller one. Rows that do not exist cannot be locked: the writer
+ * made them beforehand (store_monitor_daily_ensure()), and a missing one is
+ * an error here rather than a lost count.
+ */
 static enum sg_code read_old_hists(struct store *s, struct rollup_index *ix, struct rollup *v,
                                    size_t n, struct sg_error *err)
 {
-	struct old_hists o = {ix, v, n};
+	struct old_hists o = {ix, v, n, 0};
 	struct dynbuf b = DYNBUF_INIT;
 	struct store_stmt *st;
+	int lock = store_tx_shared(s);
 	enum sg_code rc;
 
-	dynbuf_addstr(&b, "SELECT check_id, day, lat_hist FROM check_daily WHERE check_id IN (");
-	for (size_t i = 0; i < n; i++)
-		dynbuf_addstr(&b, i ? ",?" : "?");
-	dynbuf_addstr(&b, ") AND day IN (");
-	for (size_t i = 0; i < n; i++)
-		dynbuf_addstr(&b, i ? ",?" : "?");
-	dynbuf_addstr(&b, ")");
+	if (lock) {
+		/* the pairs exactly: a row locked beyond them would break the order */
+		dynbuf_addstr(&b,
+		              "SELECT check_id, day, lat_hist FROM check_daily WHERE (check_id, "
+		              "day) IN (VALUES ");
+		values_list(&b, n, 2);
+		dynbuf_addstr(&b, ") ORDER BY check_id, day FOR NO KEY UPDATE");
+	} else {
+		dynbuf_addstr(
+		    &b, "SELECT check_id, day, lat_hist FROM check_daily WHERE check_id IN (");
+		for (size_t i = 0; i < n; i++)
+			dynbuf_addstr(&b, i ? ",?" : "?");
+		dynbuf_addstr(&b, ") AND day IN (");
+		for (size_t i = 0; i < n; i++)
+			dynbuf_addstr(&b, i ? ",?" : "?");
+		dynbuf_addstr(&b, ")");
+	}
 	rc = prepare_built(s, &b, &st, err);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
-		store_bind_int(st, (int)i + 1, v[i].check_id);
-		store_bind_text(st, (int)(n + i) + 1, v[i].day);
+		store_bind_int(st, lock ? 2 * (int)i + 1 : (int)i + 1, v[i].check_id);
+		store_bind_text(st, lock ? 2 * (int)i + 2 : (int)(n + i) + 1, v[i].day);
 	}
-	return store_each(s, st, add_old_hist, &o, "read daily rollups", err);
+	rc = store_each(s, st, add_old_hist, &o, "read daily rollups", err);
+	if (!rc && lock && o.found != n)
+		rc = sg_error_set(err, SG_ERR_INTERNAL,
+		                  "%s: %zu of %zu daily rollups missing in a shared transaction "
+		                  "(store_monitor_daily_ensure() first)",
+		                  s->path, n - o.found,
+		                  n); /* msg: not translated (a caller broke the contract) */
+	return rc;
 }
 
 /* Writes v[0..n) (n <= CHUNK, each (check, day) once) in one upsert. */
@@ -1344,8 +1327,6 @@ static enum sg_code upsert_rollups(struct store *s, struct rollup_index *ix, str
 	struct store_stmt *st;
 	enum sg_code rc;
 
-	if (store_tx_shared(s) && (rc = lock_rollups(s, v, n, err)))
-		return rc;
 	if ((rc = read_old_hists(s, ix, v, n, err)))
 		return rc;
 	dynbuf_addstr(&b, "INSERT INTO check_daily(check_id, day, n, n_fail, max_gap_s, lat_hist) "
@@ -1374,8 +1355,8 @@ static enum sg_code upsert_rollups(struct store *s, struct rollup_index *ix, str
 	return store_step_done(s, st, "update daily rollups", err);
 }
 
-/* The batch's results summed per (check, day), sorted by their lock key
- * (lock_rollups()), and indexed in ix. */
+/* The batch's results summed per (check, day), sorted by (check, day) (the
+ * order read_old_hists() locks them in), and indexed in ix. */
 static struct rollup *rollups_of(const struct store_monitor_result *r, size_t n,
                                  struct rollup_index *ix, size_t *nout)
 {
@@ -1397,8 +1378,6 @@ static struct rollup *rollups_of(const struct store_monitor_result *r, size_t n,
 		if (r[i].latency_ms >= 0)
 			x->hist[histogram_bucket(r[i].latency_ms)]++;
 	}
-	for (size_t i = 0; i < k; i++)
-		v[i].key = rollup_key(v[i].check_id, v[i].day);
 	qsort(v, k, sizeof(*v), cmp_rollup);
 	/* the index again, for the sorted places */
 	memset(ix->slot, 0, ix->cap * sizeof(*ix->slot));
@@ -1427,6 +1406,40 @@ enum sg_code store_monitor_write_results(struct store *s, const struct store_mon
 	v = rollups_of(r, n, &ix, &nv);
 	for (size_t i = 0; i < nv && !rc; i += CHUNK)
 		rc = upsert_rollups(s, &ix, v + i, nv - i < CHUNK ? nv - i : CHUNK, err);
+	free(ix.slot);
+	free(v);
+	return rc;
+}
+
+enum sg_code store_monitor_daily_ensure(struct store *s, const struct store_monitor_result *r,
+                                        size_t n, struct sg_error *err)
+{
+	struct rollup_index ix;
+	struct rollup *v;
+	enum sg_code rc = SG_OK;
+	size_t nv;
+
+	if (store_kind(s) != STORE_POSTGRES)
+		return SG_OK;
+	v = rollups_of(r, n, &ix, &nv);
+	/* In order, as read_old_hists() locks: an insert waits for another
+	 * writer's uncommitted insert of the same row, so the same order keeps
+	 * two of these from waiting for each other. */
+	for (size_t i = 0; i < nv && !rc; i += CHUNK) {
+		size_t k = nv - i < CHUNK ? nv - i : CHUNK;
+		struct dynbuf b = DYNBUF_INIT;
+		struct store_stmt *st;
+		dynbuf_addstr(&b, "INSERT INTO check_daily(check_id, day) VALUES ");
+		values_list(&b, k, 2);
+		dynbuf_addstr(&b, " ON CONFLICT(check_id, day) DO NOTHING");
+		if ((rc = prepare_built(s, &b, &st, err)))
+			break;
+		for (size_t j = 0; j < k; j++) {
+			store_bind_int(st, 2 * (int)j + 1, v[i + j].check_id);
+			store_bind_text(st, 2 * (int)j + 2, v[i + j].day);
+		}
+		rc = store_step_done(s, st, "create daily rollups", err);
+	}
 	free(ix.slot);
 	free(v);
 	return rc;

@@ -57,14 +57,26 @@ struct store_monitor_result {
 /* Writes n results and folds them into their daily rollups, in the
  * caller's transaction, with multi-row statements (a few round trips per
  * batch, none per result). ids[i] gets r[i]'s id. On PostgreSQL the day
- * partitions the results fall in must exist: store_monitor_partitions(). */
+ * partitions the results fall in must exist: store_monitor_partitions().
+ * In a shared transaction (store_begin_shared()) the rollup rows must exist
+ * too (store_monitor_daily_ensure()); they are locked in (check, day) order
+ * while they are read and rewritten, so concurrent writers neither lose a
+ * count nor deadlock. */
 enum sg_code store_monitor_write_results(struct store *s, const struct store_monitor_result *r,
                                          size_t n, long long *ids, struct sg_error *err);
+/* Makes the daily rollup rows r[0..n) fold into exist (empty: n = 0), on
+ * PostgreSQL, so a shared transaction's store_monitor_write_results() can
+ * lock them; nothing on SQLite. In a transaction of its own (either kind),
+ * committed before that one: rows it inserts stay locked until it ends. */
+enum sg_code store_monitor_daily_ensure(struct store *s, const struct store_monitor_result *r,
+                                        size_t n, struct sg_error *err);
 /* Makes sure results stamped up to `to` (epoch seconds) can be stored: on
  * PostgreSQL, creates the missing UTC-day partitions of check_results from
  * the day of `from` to the day after `to`'s; nothing on SQLite. *until
  * (the caller's cache, 0 at first) is the end of what exists; call again
- * only when a result passes it. */
+ * only when a result passes it. In a transaction holding the writer lock
+ * (store_begin()): two monitors creating one day's partition at once would
+ * collide otherwise. */
 enum sg_code store_monitor_partitions(struct store *s, double from, double to, double *until,
                                       struct sg_error *err);
 /* Deletes at most limit raw results older than their retention: successful
