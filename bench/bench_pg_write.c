@@ -117,9 +117,12 @@ static int write_batch(struct writer *w, struct store *s, long long from, long l
 		    store_commit(s, err))
 			rc = -1;
 	}
-	/* as monitor_writer.c: the rollup rows first, in their own transaction */
-	if (!rc && b->shared &&
-	    (store_begin_shared(s, err) || store_monitor_daily_ensure(s, r, (size_t)n, err) ||
+	/* as monitor_writer.c: the rollup rows first, in their own transaction,
+	 * for the checks the writer has not written today (its first round) */
+	if (!rc && b->shared && from < b->nchecks &&
+	    (store_begin_shared(s, err) ||
+	     store_monitor_daily_ensure(
+	         s, r, (size_t)(n < b->nchecks - from ? n : b->nchecks - from), err) ||
 	     store_commit(s, err))) {
 		store_rollback(s);
 		rc = -1;

@@ -49,6 +49,13 @@ struct monitor_writer {
 	long long digest_count, digest_fail, digest_first, digest_last;
 	long long dropped_logged;
 	int failing;
+	/* check id -> the last day whose rollup row exists (PostgreSQL's
+	 * shared writes: write_rollup_rows()); open addressing, half full */
+	struct rollup_seen {
+		long long check_id; /* 0: empty */
+		char day[40];
+	} * seen;
+	size_t nseen, aseen;
 	struct sg_error err; /* the last failure */
 	void (*log)(void *, const char *);
 	void *log_arg;
@@ -221,22 +228,60 @@ static enum sg_code write_partitions(struct monitor_writer *w, struct sg_error *
 	return rc;
 }
 
-/* The batch's daily rollup rows, made in a short shared transaction of
- * their own so the results' transaction can lock them (store_monitor.h). */
+/* The slot of check_id in w->seen (its own or the empty one it would take). */
+static struct rollup_seen *seen_slot(struct monitor_writer *w, long long check_id)
+{
+	size_t i = (size_t)check_id * 0x9E3779B97F4A7C15ULL & (w->aseen - 1);
+
+	while (w->seen[i].check_id && w->seen[i].check_id != check_id)
+		i = (i + 1) & (w->aseen - 1);
+	return &w->seen[i];
+}
+
+static void seen_add(struct monitor_writer *w, long long check_id, const char *day)
+{
+	struct rollup_seen *x;
+
+	if (2 * (w->nseen + 1) > w->aseen) {
+		struct rollup_seen *old = w->seen;
+		size_t n = w->aseen;
+		w->aseen = n ? 2 * n : 1024;
+		w->seen = xcalloc(w->aseen, sizeof(*w->seen));
+		for (size_t i = 0; i < n; i++)
+			if (old[i].check_id)
+				*seen_slot(w, old[i].check_id) = old[i];
+		free(old);
+	}
+	x = seen_slot(w, check_id);
+	w->nseen += !x->check_id;
+	x->check_id = check_id;
+	snprintf(x->day, sizeof(x->day), "%s", day);
+}
+
+/* The daily rollup rows of the batch's checks that this writer has not
+ * seen yet (a check's first result of a day), made in a short shared
+ * transaction of their own so the results' transaction can lock them
+ * (store_monitor.h). Rollups are never deleted, so a row seen once stays. */
 static enum sg_code write_rollup_rows(struct monitor_writer *w, struct sg_error *err)
 {
 	struct store_monitor_result *sr = xcalloc(w->nbatch, sizeof(*sr));
-	enum sg_code rc;
+	size_t n = 0;
+	enum sg_code rc = SG_OK;
 
 	for (size_t i = 0; i < w->nbatch; i++) {
-		sr[i].check_id = w->batch[i].check_id;
-		sr[i].day = w->batch[i].day;
-		sr[i].latency_ms = -1;
+		const struct monitor_record *r = &w->batch[i];
+		if (w->aseen && seen_slot(w, r->check_id)->check_id == r->check_id &&
+		    !strcmp(seen_slot(w, r->check_id)->day, r->day))
+			continue;
+		sr[n].check_id = r->check_id;
+		sr[n].day = r->day;
+		sr[n++].latency_ms = -1;
 	}
-	if (!(rc = store_begin_shared(w->s, err)) &&
-	    ((rc = store_monitor_daily_ensure(w->s, sr, w->nbatch, err)) ||
-	     (rc = store_commit(w->s, err))))
+	if (n && !(rc = store_begin_shared(w->s, err)) &&
+	    ((rc = store_monitor_daily_ensure(w->s, sr, n, err)) || (rc = store_commit(w->s, err))))
 		store_rollback(w->s);
+	for (size_t i = 0; i < n && !rc; i++)
+		seen_add(w, sr[i].check_id, sr[i].day);
 	free(sr);
 	return rc;
 }
@@ -536,6 +581,7 @@ enum sg_code monitor_writer_stop(struct monitor_writer *w, double patience, long
 	free(w->service);
 	free(w->location);
 	free(w->view.peers);
+	free(w->seen);
 	free(w);
 	return rc;
 }
