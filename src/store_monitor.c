@@ -298,6 +298,190 @@ enum sg_code store_monitor_check_upsert(struct store *s, const char *service, co
 	return SG_OK;
 }
 
+static void values_list(struct dynbuf *b, size_t rows, int cols);
+static enum sg_code prepare_built(struct store *s, struct dynbuf *b, struct store_stmt **st,
+                                  struct sg_error *err);
+
+/* Sorts indices into checks (ctx) by name, then by index. */
+static int cmp_check_name(const void *a, const void *b, void *ctx)
+{
+	const struct store_monitor_check *v = ctx;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(v[x].name, v[y].name);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+struct upserted {
+	const struct store_monitor_check *c;
+	const size_t *order; /* every index, by name */
+	size_t n, got;
+	long long *ids;
+};
+
+/* A returned (id, name): the id of every check of that name. */
+static int upserted_row(struct store_stmt *st, void *ctx)
+{
+	struct upserted *u = ctx;
+	const char *name = store_col_text(st, 1);
+	size_t lo = 0, hi = u->n;
+
+	while (name && lo < hi) { /* the first index of the name */
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(u->c[u->order[mid]].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; name && lo < u->n && !strcmp(u->c[u->order[lo]].name, name); lo++)
+		u->ids[u->order[lo]] = store_col_int(st, 0);
+	u->got++;
+	return 0;
+}
+
+#define CHECK_COLS  8
+#define CHECK_CHUNK 200
+
+enum sg_code store_monitor_checks_upsert(struct store *s, const char *service,
+                                         const struct store_monitor_check *c, size_t n, double now,
+                                         long long *ids, struct sg_error *err)
+{
+	size_t *order = xcalloc(n ? n : 1, sizeof(*order)),
+	       *uniq = xcalloc(n ? n : 1, sizeof(*uniq));
+	struct upserted u = {c, order, n, 0, ids};
+	size_t nu = 0;
+	enum sg_code rc = SG_OK;
+
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(*order), cmp_check_name, (void *)c);
+	/* One row per name, the last check of it (PostgreSQL refuses a statement
+	 * that upserts one row twice), in name order. */
+	for (size_t i = 0; i < n; i++)
+		if (i + 1 == n || strcmp(c[order[i]].name, c[order[i + 1]].name))
+			uniq[nu++] = order[i];
+	for (size_t i = 0; i < nu && !rc; i += CHECK_CHUNK) {
+		size_t k = nu - i < CHECK_CHUNK ? nu - i : CHECK_CHUNK;
+		struct dynbuf b = DYNBUF_INIT;
+		struct store_stmt *st;
+		dynbuf_addstr(&b,
+		              "INSERT INTO checks(service, name, kind, type, target, interval_s, "
+		              "item_id, created_at) VALUES ");
+		values_list(&b, k, CHECK_COLS);
+		dynbuf_addstr(&b, " ON CONFLICT(service, name) DO UPDATE SET kind = excluded.kind, "
+		                  "type = excluded.type, target = excluded.target, "
+		                  "interval_s = excluded.interval_s, item_id = excluded.item_id, "
+		                  "retired_at = NULL RETURNING id, name");
+		if ((rc = prepare_built(s, &b, &st, err)))
+			break;
+		for (size_t j = 0; j < k; j++) {
+			const struct store_monitor_check *x = &c[uniq[i + j]];
+			int p = (int)j * CHECK_COLS;
+			store_bind_text(st, p + 1, service);
+			store_bind_text(st, p + 2, x->name);
+			store_bind_text(st, p + 3, x->kind);
+			store_bind_text(st, p + 4, x->type);
+			store_bind_text(st, p + 5, x->target);
+			store_bind_real(st, p + 6, x->interval_s);
+			store_bind_text(st, p + 7, x->item_id);
+			store_bind_real(st, p + 8, now);
+		}
+		u.got = 0;
+		rc = store_each(s, st, upserted_row, &u, "upsert checks", err);
+		if (!rc && u.got != k) /* RETURNING gives every row it wrote */
+			rc = store_fail(s, err, "upsert checks");
+	}
+	free(order);
+	free(uniq);
+	return rc;
+}
+
+struct resumed {
+	const long long *ids; /* the chunk's, sorted copy below */
+	struct store_monitor_resume *out;
+	size_t n;
+	const size_t *order; /* indices of the chunk by id */
+};
+
+static int resume_row(struct store_stmt *st, void *ctx)
+{
+	struct resumed *r = ctx;
+	long long id = store_col_int(st, 0);
+	size_t lo = 0, hi = r->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (r->ids[r->order[mid]] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < r->n && r->ids[r->order[lo]] == id; lo++) {
+		struct store_monitor_resume *o = &r->out[r->order[lo]];
+		const char *state = store_col_text(st, 4);
+		o->last_at = store_col_real(st, 1);
+		o->incident_id = store_col_int(st, 2);
+		o->interval_id = store_col_int(st, 3);
+		snprintf(o->state, sizeof(o->state), "%s", state ? state : "");
+		o->confirmed = (int)store_col_int(st, 5);
+	}
+	return 0;
+}
+
+/* Sorts indices into ids (ctx) by id. */
+static int cmp_by_id(const void *a, const void *b, void *ctx)
+{
+	const long long *ids = ctx;
+	long long x = ids[*(const size_t *)a], y = ids[*(const size_t *)b];
+
+	return (x > y) - (x < y);
+}
+
+#define OPEN_INTERVAL(col)                                                                         \
+	"(SELECT " col " FROM state_intervals si WHERE si.check_id = c.id AND si.end_at IS NULL "  \
+	"ORDER BY si.id DESC LIMIT 1)"
+
+enum sg_code store_monitor_checks_resume(struct store *s, const long long *ids, size_t n,
+                                         struct store_monitor_resume *out, struct sg_error *err)
+{
+	enum sg_code rc = SG_OK;
+
+	memset(out, 0, n * sizeof(*out));
+	for (size_t i = 0; i < n && !rc; i += CHECK_CHUNK) {
+		size_t k = n - i < CHECK_CHUNK ? n - i : CHECK_CHUNK;
+		size_t *order = xcalloc(k, sizeof(*order));
+		struct resumed r = {ids + i, out + i, k, order};
+		struct dynbuf b = DYNBUF_INIT;
+		struct store_stmt *st;
+		for (size_t j = 0; j < k; j++)
+			order[j] = j;
+		qsort_r(order, k, sizeof(*order), cmp_by_id, (void *)(ids + i));
+		/* the same queries as the one-check functions, as subqueries */
+		dynbuf_addstr(
+		    &b,
+		    "SELECT c.id, (SELECT COALESCE(MAX(at), 0) FROM check_results r WHERE "
+		    "r.check_id = c.id), COALESCE((SELECT i.id FROM incidents i WHERE i.check_id "
+		    "= c.id AND i.resolved_at IS NULL ORDER BY i.id DESC LIMIT 1), (SELECT "
+		    "ic.incident_id FROM incident_checks ic JOIN incidents i ON i.id = "
+		    "ic.incident_id WHERE ic.check_id = c.id AND ic.role = 'member' AND "
+		    "ic.recovered_at IS NULL AND i.resolved_at IS NULL ORDER BY ic.incident_id "
+		    "DESC LIMIT 1), 0), COALESCE(" OPEN_INTERVAL("si.id") ", 0), " OPEN_INTERVAL(
+		        "si.state") ", COALESCE(" OPEN_INTERVAL("si.confirmed") ", 0) FROM checks "
+		                                                                "c "
+		                                                                "WHERE c.id IN (");
+		for (size_t j = 0; j < k; j++)
+			dynbuf_addstr(&b, j ? ",?" : "?");
+		dynbuf_addstr(&b, ")");
+		if (!(rc = prepare_built(s, &b, &st, err))) {
+			for (size_t j = 0; j < k; j++)
+				store_bind_int(st, (int)j + 1, ids[i + j]);
+			rc = store_each(s, st, resume_row, &r, "resume checks", err);
+		}
+		free(order);
+	}
+	return rc;
+}
+
 struct ids {
 	long long *v;
 	size_t n, alloc;

@@ -39,6 +39,31 @@ enum sg_code store_monitor_check_upsert(struct store *s, const char *service, co
                                         const char *kind, const char *type, const char *target,
                                         double interval_s, const char *item_id, double now,
                                         long long *id, struct sg_error *err);
+/* One check as store_monitor_checks_upsert() registers it. */
+struct store_monitor_check {
+	const char *name, *kind, *type, *target, *item_id;
+	double interval_s;
+};
+/* store_monitor_check_upsert() for n checks at once, in multi-row
+ * statements (a round trip per 200 checks, not one per check: start-up on
+ * PostgreSQL). ids[i] gets c[i]'s id; checks of one name share the row,
+ * which the last of them describes (as n upserts in turn would leave it). */
+enum sg_code store_monitor_checks_upsert(struct store *s, const char *service,
+                                         const struct store_monitor_check *c, size_t n, double now,
+                                         long long *ids, struct sg_error *err);
+/* What a monitor resumes a check with when it starts. */
+struct store_monitor_resume {
+	double last_at;        /* its last probe (0: none) */
+	long long incident_id; /* its open incident, or one it is an unrecovered member of (0) */
+	long long interval_id; /* its open state interval (0: none) */
+	char state[16];        /* that interval's state ("up" ...) */
+	int confirmed;         /* and whether it is confirmed */
+};
+/* store_monitor_last_result(), _incident_open_for() (else
+ * _incident_joined_by()) and _open_interval() for n checks at once: one
+ * query per 200 checks. */
+enum sg_code store_monitor_checks_resume(struct store *s, const long long *ids, size_t n,
+                                         struct store_monitor_resume *out, struct sg_error *err);
 /* Ids of the service's checks of kind (NULL: every kind), retired or not. */
 enum sg_code store_monitor_check_ids(struct store *s, const char *service, const char *kind,
                                      long long **ids, size_t *n, struct sg_error *err);
