@@ -97,7 +97,8 @@ void store_close(struct store *s);
  * transaction is a writer's: on SQLite BEGIN IMMEDIATE, on PostgreSQL a
  * transaction holding the store-wide writer lock (a transaction-scoped
  * advisory lock), so writers on every machine see what the one before them
- * committed, as on SQLite. Readers never wait for it. */
+ * committed, as on SQLite. Readers never wait for it. (The exception is
+ * store_begin_shared() below.) */
 enum sg_code store_begin(struct store *s, struct sg_error *err);
 /* A shared writer's transaction: on PostgreSQL a plain BEGIN, without the
  * store-wide writer lock, so several of them (one per monitor) run at once
