@@ -261,7 +261,8 @@ static void seen_add(struct monitor_writer *w, long long check_id, const char *d
 /* The daily rollup rows of the batch's checks that this writer has not
  * seen yet (a check's first result of a day), made in a short shared
  * transaction of their own so the results' transaction can lock them
- * (store_monitor.h). Rollups are never deleted, so a row seen once stays. */
+ * (store_monitor.h). Rollups are never deleted, so a row seen once stays
+ * (and a failed batch forgets them all, write_batch()). */
 static enum sg_code write_rollup_rows(struct monitor_writer *w, struct sg_error *err)
 {
 	struct store_monitor_result *sr = xcalloc(w->nbatch, sizeof(*sr));
@@ -307,8 +308,14 @@ static enum sg_code write_batch(struct monitor_writer *w, int final, struct sg_e
 	if (store_kind(w->s) != STORE_POSTGRES)
 		return write_tx(w, 0, 1, final, now, err);
 	if (w->nbatch && ((rc = write_partitions(w, err)) || (rc = write_rollup_rows(w, err)) ||
-	                  (rc = write_tx(w, 1, 1, 0, now, err))))
+	                  (rc = write_tx(w, 1, 1, 0, now, err)))) {
+		/* the rows it has seen are made again next time, should one have
+		 * gone (a restored database) */
+		if (w->seen)
+			memset(w->seen, 0, w->aseen * sizeof(*w->seen));
+		w->nseen = 0;
 		return rc;
+	}
 	return due ? write_tx(w, 0, 0, final, now, err) : SG_OK;
 }
 
