@@ -106,6 +106,28 @@ class PgWrite(unittest.TestCase):
         r = sg.run("ledger", "verify", "--db", uri, "--public-key", key + ".pub", lang="en")
         self.assertEqual(r.code, 0, r)
 
+    def test_which_transactions_take_the_writer_lock(self):
+        name, uri = self.newdb()
+        helper = os.path.join(os.path.dirname(sg.binary()), "tests", "sg-store-tx")
+        con = self.pg.connect(name)
+        self.addCleanup(con.close)
+        # mode -> (store_tx_shared() inside, whether the writer lock is held)
+        for mode, shared, held in (("locked", "0", True), ("shared", "1", False),
+                                   ("nested", "0", True)):
+            p = subprocess.Popen([helper, uri, mode, "3"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+            self.addCleanup(lambda p=p: p.poll() is None and p.kill())
+            line = p.stdout.readline().strip()
+            self.assertEqual(line, f"begun shared={shared}", (mode, p.stderr.read()
+                                                              if not line else ""))
+            cur = con.cursor()
+            cur.execute("SELECT pg_try_advisory_xact_lock(%s)", (WRITER_LOCK,))
+            got = cur.fetchone()[0]
+            con.rollback()
+            self.assertEqual(got, not held, mode)
+            p.communicate(timeout=30)
+            self.assertEqual(p.returncode, 0, mode)
+
     def run_writers(self, uri, writers, mode, phase, checks=1500, rate=6000, seconds=4):
         p = subprocess.run([bench_pg_write(), uri, str(writers), str(rate), str(seconds),
                             str(checks), mode, phase],
