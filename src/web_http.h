@@ -136,6 +136,15 @@ void web_form_release(struct web_form *f);
  * Accept-Language by q-value, else Japanese. Either may be NULL. */
 enum sg_lang web_lang_negotiate(const char *lang_param, const char *accept_language);
 
+/* Whether a response with content coding gzip is acceptable under this
+ * Accept-Encoding (RFC 9110 12.5.3): "gzip" or "x-gzip", else "*", with a
+ * q-value above 0. NULL or absent: no. */
+int web_accepts_gzip(const char *accept_encoding);
+/* Whether If-None-Match (a list of entity tags, or "*") matches etag (a
+ * quoted strong tag such as "\"abc\""), by the weak comparison RFC 9110
+ * 13.1.2 prescribes: a W/ prefix on either side is ignored. NULL: no. */
+int web_etag_matches(const char *if_none_match, const char *etag);
+
 /* An IPv4 or IPv6 network ("10.0.0.0/8", "::1/128", a bare address). */
 struct web_cidr {
 	int family; /* AF_INET or AF_INET6 */
