@@ -49,12 +49,18 @@ def strace_counts(pid, seconds):
 def alloc_counts(pid, seconds):
     libc = "/lib/x86_64-linux-gnu/libc.so.6"
     have = subprocess.run(["perf", "probe", "-l"], capture_output=True, text=True).stdout
+    made = []
     for fn in ("malloc", "calloc", "realloc"):
         if f"probe_libc:{fn}" not in have:
             subprocess.run(["perf", "probe", "-q", "-x", libc, "-a", fn], check=True)
+            made.append(f"probe_libc:{fn}")
     ev = "probe_libc:malloc,probe_libc:calloc,probe_libc:realloc,syscalls:sys_enter_connect"
-    r = subprocess.run(["perf", "stat", "--per-thread", "-x,", "-e", ev, "-p", str(pid), "--",
-                        "sleep", str(seconds)], capture_output=True, text=True)
+    try:
+        r = subprocess.run(["perf", "stat", "--per-thread", "-x,", "-e", ev, "-p", str(pid),
+                            "--", "sleep", str(seconds)], capture_output=True, text=True)
+    finally:
+        for name in made:  # the probes this run made go with it
+            subprocess.run(["perf", "probe", "-q", "-d", name])
     per = {}
     for line in r.stderr.splitlines():
         p = line.split(",")
