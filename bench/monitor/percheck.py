@@ -18,7 +18,6 @@ usage: percheck.py SAASGUARD [--targets 2000] [--interval 1] [--warmup 12]
 """
 import argparse
 import os
-import re
 import shutil
 import signal
 import subprocess
