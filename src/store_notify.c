@@ -7,7 +7,7 @@
 
 #include "cluster.h"
 #include "store_notify.h"
-#include "xalloc.h"
+#include "store_rows.h"
 #include "banned.h"
 
 enum sg_code store_notify_due(struct store *s, double now, size_t share, size_t max,
@@ -63,25 +63,11 @@ enum sg_code store_notify_rewrite(struct store *s, long long id, const char *sub
 	return store_step_done(s, st, "rewrite notification", err);
 }
 
-struct ids {
-	long long *v;
-	size_t n, alloc;
-};
-
-static int id_of(struct store_stmt *st, void *ctx)
-{
-	struct ids *r = ctx;
-	ALLOC_GROW(r->v, r->n, r->alloc);
-	r->v[r->n++] = store_col_int(st, 0);
-	return 0;
-}
-
 enum sg_code store_notify_pending_ids(struct store *s, long long incident_id, const char *recipient,
                                       const char *purpose, long long **ids, size_t *n,
                                       struct sg_error *err)
 {
 	struct store_stmt *st;
-	struct ids r = {NULL, 0, 0};
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT id FROM notifications WHERE incident_id = ?1 AND "
 	                                "recipient = ?2 AND purpose = ?3 AND delivered_at IS NULL "
@@ -94,10 +80,7 @@ enum sg_code store_notify_pending_ids(struct store *s, long long incident_id, co
 	store_bind_int(st, 1, incident_id);
 	store_bind_text(st, 2, recipient);
 	store_bind_text(st, 3, purpose);
-	rc = store_each(s, st, id_of, &r, "read pending notifications", err);
-	*ids = r.v;
-	*n = r.n;
-	return rc;
+	return store_rows_ids(s, st, ids, n, "read pending notifications", err);
 }
 
 enum sg_code store_notify_merged(struct store *s, long long id, long long into, double at,
