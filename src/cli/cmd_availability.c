@@ -142,7 +142,8 @@ int cmd_availability(struct cli *cli, int argc, char **argv)
 	struct dynbuf out = DYNBUF_INIT;
 
 	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cli_option(cli, "availability", TR(cli->lang, usage_ja, usage_en), argc, argv,
+	                       opts, &rc)) > 0) {
 		switch (c) {
 		case OPT_DB:
 			db = optarg;
@@ -155,12 +156,10 @@ int cmd_availability(struct cli *cli, int argc, char **argv)
 			    0)
 				return 2;
 			break;
-		case OPT_HELP:
-			return cli_help(TR(cli->lang, usage_ja, usage_en));
-		default:
-			return cli_bad_option(cli, "availability", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return rc;
 	if (optind + 1 != argc)
 		return cli_usage_error(
 		    cli, "availability", "%s",

@@ -34,11 +34,11 @@ int cli_account_opts(struct cli *cli, const char *cmd, int argc, char **argv,
 	                                     {"role", required_argument, NULL, OPT_ROLE},
 	                                     {"password-file", required_argument, NULL, OPT_PWFILE},
 	                                     {NULL, 0, NULL, 0}};
-	int c;
+	int c, status;
 
 	memset(o, 0, sizeof(*o));
 	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cli_option(cli, cmd, NULL, argc, argv, opts, &status)) > 0) {
 		switch (c) {
 		case OPT_DB:
 			o->db = optarg;
@@ -58,11 +58,10 @@ int cli_account_opts(struct cli *cli, const char *cmd, int argc, char **argv,
 		case OPT_PWFILE:
 			o->password_file = optarg;
 			break;
-		default:
-			cli_bad_option(cli, cmd, argv[optind - 1]);
-			return -1;
 		}
 	}
+	if (c < 0)
+		return -1;
 	return optind;
 }
 
