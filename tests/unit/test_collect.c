@@ -9,23 +9,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "catalog_fixture.h"
 #include "collect.h"
 #include "profile.h"
-
-static struct catalog *cat;
-
-static int setup(void **state)
-{
-	(void)state;
-	return catalog_load(&cat, NULL) == SG_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	catalog_free(cat);
-	return 0;
-}
 
 static void test_judge_both_sides(void **state)
 {
@@ -193,5 +179,5 @@ int main(void)
 	    cmocka_unit_test(test_plan_errors),      cmocka_unit_test(test_plan_selection),
 	    cmocka_unit_test(test_path_prefix),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, catalog_setup, catalog_teardown);
 }
