@@ -185,6 +185,16 @@ int cli_emit(struct cli *cli, const char *path, const struct dynbuf *out)
 	return 0;
 }
 
+void cli_add_json(struct dynbuf *out, json_t *j)
+{
+	char *t = json_dumps(j, JSON_INDENT(2));
+
+	if (t)
+		dynbuf_printf(out, "%s\n", t);
+	free(t);
+	json_decref(j);
+}
+
 int cli_help(const char *text)
 {
 	fputs(text, stdout);

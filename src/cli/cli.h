@@ -75,6 +75,10 @@ int cli_int(struct cli *cli, const char *cmd, const char *option, const char *ar
  * exit status after reporting. */
 int cli_emit(struct cli *cli, const char *path, const struct dynbuf *out);
 
+/* Appends j as JSON indented by two and a line break (what a command's
+ * --format json prints), then drops the caller's reference to j. */
+void cli_add_json(struct dynbuf *out, json_t *j);
+
 /* Prints a usage text (already in the right language) to standard output. */
 int cli_help(const char *text);
 

@@ -38,7 +38,6 @@ static void write_json(const struct monitor_config *cfg, const struct timeutil_p
 {
 	char pct[16], worst[16];
 	json_t *j;
-	char *txt;
 
 	availability_format(av->percent, pct);
 	availability_format(av->percent_worst, worst);
@@ -63,10 +62,7 @@ static void write_json(const struct monitor_config *cfg, const struct timeutil_p
 	    "downtime past the end of a maintenance window (overrun) counts as downtime");
 	json_object_set_new(j, "coverage", json_real(v->coverage));
 	json_object_set_new(j, "provisional", json_boolean(v->provisional));
-	txt = json_dumps(j, JSON_INDENT(2));
-	dynbuf_printf(out, "%s\n", txt);
-	free(txt);
-	json_decref(j);
+	cli_add_json(out, j);
 }
 
 static void write_table(const struct monitor_config *cfg, const struct timeutil_period *per,

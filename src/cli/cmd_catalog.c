@@ -170,11 +170,7 @@ static int catalog_list(struct cli *cli, int argc, char **argv)
 			if (control_matches(&cat->controls[i], &o))
 				json_array_append_new(
 				    arr, control_json(&cat->controls[i], (int)o.pattern));
-		char *s = json_dumps(arr, JSON_INDENT(2));
-		dynbuf_addstr(&out, s);
-		dynbuf_addch(&out, '\n');
-		free(s);
-		json_decref(arr);
+		cli_add_json(&out, arr);
 	} else {
 		const char *hdr_ja[] = {"項番", "区分", "対策項目", "評価項目", "対策参照値"};
 		const char *hdr_en[] = {"id", "level", "title", "items", "reference values"};
@@ -371,11 +367,7 @@ static int catalog_show(struct cli *cli, int argc, char **argv)
 					                      json_string(cat->controls[i].id));
 			json_object_set_new(j, "controls", list);
 		}
-		char *s = json_dumps(j, JSON_INDENT(2));
-		dynbuf_addstr(&out, s);
-		dynbuf_addch(&out, '\n');
-		free(s);
-		json_decref(j);
+		cli_add_json(&out, j);
 	} else if (ctl) {
 		show_control_text(cli, cat, ctl, (int)o.pattern, &out, o.format == 2);
 	} else if (it) {
@@ -445,11 +437,7 @@ static int catalog_export(struct cli *cli, int argc, char **argv)
 		dynbuf_release(&out);
 		return cli_report(cli, &err);
 	}
-	char *s = json_dumps(doc, JSON_INDENT(2));
-	dynbuf_addstr(&out, s);
-	dynbuf_addch(&out, '\n');
-	free(s);
-	json_decref(doc);
+	cli_add_json(&out, doc);
 	rc = cli_emit(cli, o.output, &out);
 	dynbuf_release(&out);
 	return rc;
@@ -488,10 +476,7 @@ static int catalog_glossary(struct cli *cli, int argc, char **argv)
 		                            "number", one->number, "term_ja", one->term_ja,
 		                            "term_en", one->term_en, "text_ja", one->text_ja)
 		                : json_incref(json_object_get(cat->doc, "glossary"));
-		char *s = json_dumps(j, JSON_INDENT(2));
-		dynbuf_printf(&out, "%s\n", s);
-		free(s);
-		json_decref(j);
+		cli_add_json(&out, j);
 	} else {
 		for (size_t i = 0; i < cat->nglossary; i++) {
 			const struct glossary_term *g = &cat->glossary[i];

@@ -109,10 +109,7 @@ static int emit_result(struct cli *cli, int json, int pattern, int pi, int ts, c
 		    "integrity", "high", "availability", avail,
 		    cli->lang == SG_LANG_EN ? "reason_en" : "reason_ja", dynbuf_ptr(&reason),
 		    cli->lang == SG_LANG_EN ? "notes_en" : "notes_ja", dynbuf_ptr(&notes));
-		char *s = json_dumps(j, JSON_INDENT(2));
-		dynbuf_printf(&out, "%s\n", s);
-		free(s);
-		json_decref(j);
+		cli_add_json(&out, j);
 	} else {
 		dynbuf_printf(&out,
 		              TR(cli->lang, "パターン %d（機密性 %s・完全性 %s・可用性 %s）\n%s\n",

@@ -83,10 +83,7 @@ static int cluster_status(struct cli *cli, int argc, char **argv)
 			                 isnan(r->stopped_at) ? NULL : json_real(r->stopped_at),
 			                 "status", status_of(r, now)));
 		}
-		char *t = json_dumps(a, JSON_INDENT(2));
-		dynbuf_printf(&out, "%s\n", t);
-		free(t);
-		json_decref(a);
+		cli_add_json(&out, a);
 	} else {
 		struct table t;
 		const char *hdr_ja[] = {"ID",   "ホスト",           "PID",  "拠点", "役割",

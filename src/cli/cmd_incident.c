@@ -188,10 +188,7 @@ static int incident_list(struct cli *cli, int argc, char **argv)
 		}
 		for (size_t k = 0; k < nal; k++)
 			json_array_append_new(a, alert_json(&al[k]));
-		char *t = json_dumps(a, JSON_INDENT(2));
-		dynbuf_printf(&out, "%s\n", t);
-		free(t);
-		json_decref(a);
+		cli_add_json(&out, a);
 	} else {
 		struct table t;
 		const char *hdr_ja[] = {"ID",   "種類", "チェック", "抑止（依存先の停止中）",
@@ -323,10 +320,7 @@ static int incident_show(struct cli *cli, int argc, char **argv)
 		json_object_set_new(j, "notifications", a);
 		json_object_set_new(j, "checks", checks_json(ic, nic, id));
 		json_object_set_new(j, "locations", locations_json(locs));
-		char *t = json_dumps(j, JSON_INDENT(2));
-		dynbuf_printf(&out, "%s\n", t);
-		free(t);
-		json_decref(j);
+		cli_add_json(&out, j);
 	} else {
 		char a[40], b[40], c[40];
 		int en = cli->lang == SG_LANG_EN;
