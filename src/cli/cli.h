@@ -177,7 +177,6 @@ struct cli_account_opts {
  * -1 after a usage error. */
 int cli_account_opts(struct cli *cli, const char *cmd, int argc, char **argv,
                      struct cli_account_opts *o);
-int cli_account_open(struct cli *cli, const struct cli_account_opts *o, struct store **s);
 /* 0 when name is 1-64 of [A-Za-z0-9-_.@]; else -1 after a usage error. */
 int cli_account_name_ok(struct cli *cli, const char *cmd, const char *name);
 /* Who ran the command ($USER). */

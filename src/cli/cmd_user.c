@@ -65,19 +65,6 @@ int cli_account_opts(struct cli *cli, const char *cmd, int argc, char **argv,
 	return optind;
 }
 
-int cli_account_open(struct cli *cli, const struct cli_account_opts *o, struct store **s)
-{
-	struct sg_error err;
-	char *path = o->db ? xstrdup(o->db) : store_default_path();
-	int rc = 0;
-
-	cli_error_init(cli, &err);
-	if (store_open(path, 0, s, &err))
-		rc = cli_report(cli, &err);
-	free(path);
-	return rc;
-}
-
 int cli_account_name_ok(struct cli *cli, const char *cmd, const char *name)
 {
 	size_t n = strlen(name);
@@ -203,7 +190,7 @@ static int user_add(struct cli *cli, int argc, char **argv)
 	sodium_memzero(pw, sizeof(pw));
 	if (rc)
 		return cli_report(cli, &err);
-	if ((rc = cli_account_open(cli, &o, &s)))
+	if ((rc = cli_store_open(cli, o.db, 0, &s)))
 		return rc;
 	if (store_begin(s, &err) ||
 	    store_web_user_add(s, argv[i], o.role, hash, timeutil_now(), &err)) {
@@ -242,7 +229,7 @@ static int user_list(struct cli *cli, int argc, char **argv)
 		return 2;
 	if (i != argc)
 		return cli_extra_argument(cli, "user", argv[i]);
-	if ((rc = cli_account_open(cli, &o, &s)))
+	if ((rc = cli_store_open(cli, o.db, 0, &s)))
 		return rc;
 	cli_error_init(cli, &err);
 	if (store_web_user_list(s, &u, &n, &err))
@@ -281,7 +268,7 @@ static int user_change(struct cli *cli, int argc, char **argv, int remove)
 		if (rc)
 			return cli_report(cli, &err);
 	}
-	if ((rc = cli_account_open(cli, &o, &s)))
+	if ((rc = cli_store_open(cli, o.db, 0, &s)))
 		return rc;
 	if (store_begin(s, &err) ||
 	    (remove ? store_web_user_remove(s, argv[i], &found, &err)
