@@ -156,7 +156,7 @@ class PgRestart(unittest.TestCase):
         pg = pgserver.PgServer().start()
         self.addCleanup(pg.stop)
         uri = pg.new_database("sgrestart")
-        prof, key = PgStore.profile(self)
+        prof, key = tcp_ledger_profile(self)
         env = dict(os.environ, LANG="en_US.UTF-8")
         mon = subprocess.Popen([sg.binary(), "monitor", prof, "--db", uri], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
