@@ -36,6 +36,11 @@
 #include "xalloc.h"
 #include "banned.h"
 
+/* The hourly thread's nice value: under contention it gets about a tenth
+ * of a core against a probe loop at 0 (CFS weights 110 and 1024), yet it
+ * still progresses on a busy machine, where SCHED_IDLE could starve it. */
+#define HOURLY_NICE 10
+
 void monitor_log(struct monitor *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void monitor_log(struct monitor *m, const char *fmt, ...)
 {
@@ -52,6 +57,7 @@ void monitor_log(struct monitor *m, const char *fmt, ...)
 }
 
 static double cpu_seconds(struct rusage *ru);
+static double hourly_cpu_now(struct monitor *m);
 
 static void notifier_log(void *arg, const char *line)
 {
@@ -139,6 +145,7 @@ static void notifier_stopped(void *arg)
 	uv_timer_stop(&m->flush);
 	uv_timer_stop(&m->apply);
 	uv_timer_stop(&m->hourly);
+	uv_close((uv_handle_t *)&m->hourly_done, NULL);
 	uv_close((uv_handle_t *)&m->sigterm, NULL);
 	uv_close((uv_handle_t *)&m->sigint, NULL);
 	uv_close((uv_handle_t *)&m->sighup, NULL);
@@ -189,6 +196,8 @@ static void on_signal(uv_signal_t *h, int signum)
 {
 	struct monitor *m = h->data;
 
+	/* the hourly thread, if running, skips the reports it has not begun */
+	__atomic_store_n(&m->hourly_cancel, 1, __ATOMIC_RELEASE);
 	if (signum == SIGHUP) {
 		monitor_log(m, "SIGHUP: reloading %s", m->path);
 		m->reload_pending = 1;
@@ -204,14 +213,7 @@ static void on_signal(uv_signal_t *h, int signum)
 		 * batch, the measured values) is not a check's cost. */
 		struct rusage ru;
 		m->steady_end_cpu = cpu_seconds(&ru);
-		m->steady_end_hourly = m->hourly_cpu;
-		if (__atomic_load_n(&m->measure_clock_set, __ATOMIC_ACQUIRE)) {
-			struct timespec now_cpu;
-			if (clock_gettime(m->measure_clock, &now_cpu) == 0)
-				m->steady_end_hourly += (double)now_cpu.tv_sec +
-				                        (double)now_cpu.tv_nsec / 1e9 -
-				                        m->measure_t0;
-		}
+		m->steady_end_hourly = hourly_cpu_now(m);
 		m->steady_end_wall = timeutil_monotonic_ms();
 		m->steady_end_probes = m->probes;
 		m->steady_end_failed = m->probes_failed;
@@ -272,18 +274,36 @@ static void on_flush(uv_timer_t *t)
 	monitor_jobs_seal(m, 0);
 }
 
-/* The thread-pool half of the hourly measurements: its own store
- * connection, as the seal has (availability over a month of 100,000 checks
- * takes seconds, which the loop must not wait for). m->cfg stays: a reload
- * and a stop wait for it (monitor_maybe_finish()). */
-static void measure_worker(uv_work_t *w)
+/* CPU seconds the hourly thread has used so far, the running one included
+ * (--stats shows them apart from the probes' cost). */
+static double hourly_cpu_now(struct monitor *m)
 {
-	struct monitor *m = w->data;
+	double cpu = m->hourly_cpu;
+	struct timespec now_cpu;
+
+	if (__atomic_load_n(&m->measure_clock_set, __ATOMIC_ACQUIRE) &&
+	    clock_gettime(m->measure_clock, &now_cpu) == 0)
+		cpu += (double)now_cpu.tv_sec + (double)now_cpu.tv_nsec / 1e9 - m->measure_t0;
+	return cpu;
+}
+
+/* The hourly work off the loop: the measured values for the assessment,
+ * then the job (the period-close reports: a PDF over every check takes tens
+ * of CPU-seconds at 10,000 checks). A thread of its own rather than libuv's
+ * pool, so it can run at a lower CPU priority (nice is per thread on Linux)
+ * and the probes never wait for a core behind it; a connection of its own,
+ * as the seal has. m->cfg and the job's configuration stay: a reload and a
+ * stop wait for it (monitor_maybe_finish()). */
+static void hourly_main(void *arg)
+{
+	struct monitor *m = arg;
 	struct store *s = NULL;
 	struct timespec t0, t1;
 
+	/* Best effort: where it is refused the work only runs at the
+	 * daemon's priority. */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), HOURLY_NICE);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
-	/* --stats: a stop while this runs counts what it used so far */
 	if (pthread_getcpuclockid(pthread_self(), &m->measure_clock) == 0) {
 		m->measure_t0 = (double)t0.tv_sec + (double)t0.tv_nsec / 1e9;
 		__atomic_store_n(&m->measure_clock_set, 1, __ATOMIC_RELEASE);
@@ -292,30 +312,30 @@ static void measure_worker(uv_work_t *w)
 	if (!m->measure_rc)
 		m->measure_rc =
 		    monitor_measure_write(s, m->cfg, m->cat, timeutil_now(), &m->measure_err);
+	/* a stop or reload asked for meanwhile does not wait for reports */
+	if (!m->measure_rc && !__atomic_load_n(&m->hourly_cancel, __ATOMIC_ACQUIRE))
+		m->hourly_kick = monitor_jobs_run_on(m, s);
 	store_close(s);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
-	__atomic_store_n(&m->measure_clock_set, 0, __ATOMIC_RELEASE);
-	/* --stats shows it apart: an hourly job, not a cost of each check */
 	m->hourly_cpu += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	__atomic_store_n(&m->measure_clock_set, 0, __ATOMIC_RELEASE);
+	uv_async_send(&m->hourly_done);
 }
 
-static void hourly_jobs(struct monitor *m, enum sg_code rc, const struct sg_error *err)
+static void on_hourly_done(uv_async_t *a)
 {
-	if (rc) {
-		monitor_log(m, "measurements: %s", err->msg);
+	struct monitor *m = a->data;
+
+	if (!m->measuring)
 		return;
-	}
-	monitor_jobs_run(m);
-	monitor_jobs_seal(m, 0);
-}
-
-static void measure_after(uv_work_t *w, int status)
-{
-	struct monitor *m = w->data;
-
+	uv_thread_join(&m->hourly_th);
 	m->measuring = 0;
-	if (status == 0 && !m->stopping && !m->reload_pending)
-		hourly_jobs(m, m->measure_rc, &m->measure_err);
+	if (m->measure_rc)
+		monitor_log(m, "measurements: %s", m->measure_err.msg);
+	if (m->hourly_kick && m->notify)
+		notify_kick(m->notify);
+	if (!m->stopping && !m->reload_pending)
+		monitor_jobs_seal(m, 0);
 	monitor_maybe_finish(m);
 }
 
@@ -329,14 +349,20 @@ static void on_hourly(uv_timer_t *t)
 		return;
 	memset(&m->measure_err, 0, sizeof(m->measure_err));
 	m->measure_err.lang = m->err.lang;
-	m->measure_work.data = m;
-	if (uv_queue_work(&m->loop, &m->measure_work, measure_worker, measure_after) == 0) {
+	m->hourly_kick = 0;
+	__atomic_store_n(&m->hourly_cancel, 0, __ATOMIC_RELEASE);
+	if (uv_thread_create(&m->hourly_th, hourly_main, m) == 0) {
 		m->measuring = 1;
 		return;
 	}
 	memset(&err, 0, sizeof(err));
 	err.lang = m->err.lang;
-	hourly_jobs(m, monitor_measure_write(m->s, m->cfg, m->cat, timeutil_now(), &err), &err);
+	if (monitor_measure_write(m->s, m->cfg, m->cat, timeutil_now(), &err)) {
+		monitor_log(m, "measurements: %s", err.msg);
+		return;
+	}
+	monitor_jobs_run(m);
+	monitor_jobs_seal(m, 0);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -361,7 +387,7 @@ void monitor_stats_steady(struct monitor *m, double now)
 	m->steady_probes = m->probes;
 	m->steady_failed = m->probes_failed;
 	m->steady_cpu = cpu_seconds(&ru);
-	m->steady_hourly = m->hourly_cpu;
+	m->steady_hourly = hourly_cpu_now(m);
 	m->steady_wall = now;
 }
 
@@ -502,6 +528,8 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	/* First a minute after start (a period that closed while the daemon was
 	 * down gets its reports soon after it comes back), then hourly. */
 	uv_timer_start(&m->hourly, on_hourly, 60 * 1000, 3600 * 1000);
+	uv_async_init(&m->loop, &m->hourly_done, on_hourly_done);
+	m->hourly_done.data = m;
 	uv_signal_t *sigs[] = {&m->sigterm, &m->sigint, &m->sighup};
 	int signums[] = {SIGTERM, SIGINT, SIGHUP};
 	for (int i = 0; i < 3; i++) {

@@ -48,9 +48,12 @@ struct monitor_job_ctx {
  * daemon_reports.h). The engine knows nothing of what it does: it loads the
  * job's configuration with the profile (start and SIGHUP: load() returns a
  * new configuration, handed to swap() once the whole profile loaded or to
- * drop() when it did not), runs it hourly (first a minute after start) and
- * at the end of --once before the outbox drains, and calls shutdown() at
- * the end. run() returns 1 when it queued messages (the outbox is kicked). */
+ * drop() when it did not), runs it hourly (first a minute after start; on
+ * a thread of its own at a lower CPU priority, with a store connection of
+ * its own in ctx->s: run() must not touch the loop) and at the end of
+ * --once before the outbox drains (on the loop), and calls shutdown() at
+ * the end, after every run returned. run() returns 1 when it queued
+ * messages (the outbox is kicked on the loop). */
 struct monitor_job {
 	enum sg_code (*load)(void *arg, const struct profile *p, const char *base, void **cfg,
 	                     struct sg_error *err);

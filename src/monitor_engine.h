@@ -126,10 +126,14 @@ struct monitor {
 	enum sg_code seal_rc;
 	struct ledger_seal_result seal_r;
 	struct sg_error seal_err;
-	/* The hourly measured values are computed on libuv's thread pool with
-	 * a connection of their own (monitor.c, on_hourly). */
-	uv_work_t measure_work;
+	/* The hourly measured values and the job run on a thread of their own
+	 * at a lower CPU priority, with a connection of their own (monitor.c,
+	 * on_hourly); hourly_done wakes the loop when it ends. */
+	uv_thread_t hourly_th;
+	uv_async_t hourly_done;
 	int measuring;
+	int hourly_cancel; /* atomic: a stop or reload is waiting */
+	int hourly_kick;   /* the job queued messages */
 	enum sg_code measure_rc;
 	struct sg_error measure_err;
 	struct notify *notify;
@@ -340,6 +344,9 @@ void monitor_reload_now(struct monitor *m);
 void monitor_jobs_seal(struct monitor *m, int now);
 /* Runs the job beside probing (monitor_opts.job), outside any transaction. */
 void monitor_jobs_run(struct monitor *m);
+/* The same on connection s (the hourly thread's); returns 1 when the job
+ * queued messages (the caller kicks the outbox on the loop). */
+int monitor_jobs_run_on(struct monitor *m, struct store *s);
 /* Queues the maintenance windows' announcement, start and end notices that
  * are due, each once (see monitor_jobs.c); at most every few seconds
  * unless force. */

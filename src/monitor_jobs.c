@@ -102,15 +102,18 @@ void monitor_jobs_seal(struct monitor *m, int now)
 
 /* Runs the job beside probing (the period-close reports) outside any
  * transaction; kicks the outbox when it queued messages. */
+int monitor_jobs_run_on(struct monitor *m, struct store *s)
+{
+	struct monitor_job_ctx ctx = {
+	    s,        m->cat,         m->path,     m->cfg,       m->ncfg,
+	    &m->lcfg, timeutil_now(), m->err.lang, m->opts->log, m->opts->log_arg};
+
+	return m->opts->job && m->opts->job->run(m->opts->job->arg, &ctx);
+}
+
 void monitor_jobs_run(struct monitor *m)
 {
-	struct monitor_job_ctx ctx = {m->s,         m->cat,          m->path,        m->cfg,
-	                              m->ncfg,      &m->lcfg,        timeutil_now(), m->err.lang,
-	                              m->opts->log, m->opts->log_arg};
-
-	if (!m->opts->job || m->s->in_tx)
-		return;
-	if (m->opts->job->run(m->opts->job->arg, &ctx) && m->notify)
+	if (!m->s->in_tx && monitor_jobs_run_on(m, m->s) && m->notify)
 		notify_kick(m->notify);
 }
 

@@ -159,6 +159,14 @@ http {{
     def url(self, path="/healthz"):
         return f"http://127.0.0.1:{self.port}{path}"
 
+    def requests(self):
+        """How many requests nginx has answered (its access log, unbuffered)."""
+        try:
+            with open(os.path.join(self.dir, "access.log"), "rb") as f:
+                return sum(1 for _ in f)
+        except FileNotFoundError:
+            return 0
+
 
 class Receiver:
     """An SMTP (kind="smtp"; with tls=(cert, key) it requires STARTTLS), webhook

@@ -9,6 +9,9 @@ monitor seals a tree head over every entry and `ledger verify` passes;
 `check` seals too."""
 import hashlib
 import os
+import signal
+import subprocess
+import time
 import unittest
 
 import report_fill
@@ -24,6 +27,24 @@ COLLECT_DATA = os.path.join(sg.ROOT, "tests", "data", "collect")
 def sha256(path):
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
+
+
+def threads_at_nice(pid, nice):
+    """Thread ids of process pid whose nice value is nice (/proc stat field 19)."""
+    found = set()
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return found
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if int(fields[16]) == nice:  # field 19 of stat, counted after "pid (comm)"
+            found.add(int(tid))
+    return found
 
 
 class DaemonReports(unittest.TestCase):
@@ -146,6 +167,44 @@ class DaemonReports(unittest.TestCase):
         self.assertIn("signed ledger tree head", r.err)
         self.assertEqual(query(self.db, "SELECT COUNT(*) FROM ledger_heads")[0][0], before + 1)
         self.assert_sealed_and_verifies(key)
+
+    def test_running_daemon_writes_reports_off_its_loop(self):
+        """The running daemon (not --once) makes the reports in its hourly
+        work, first a minute after start, on a thread of its own: the probes
+        go on meanwhile and each report is mailed once."""
+        ng = Nginx(self)
+        ng.start()
+        smtp = Receiver(self, "smtp")
+        smtp.start()
+        self.write_profile(ng.url(), smtp.port)
+        env = dict(os.environ, LANG="C.UTF-8", **self.env)
+        p = subprocess.Popen([sg.binary(), "monitor", self.prof, "--db", self.db],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             env=env)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        deadline = time.time() + 150
+        niced = set()  # threads seen at the hourly work's nice value
+        while time.time() < deadline and len(self.report_mails(smtp)) < 2:
+            self.assertIsNone(p.poll(), "the monitor exited")
+            niced |= threads_at_nice(p.pid, 10)
+            time.sleep(0.02)
+        before = ng.requests()
+        time.sleep(3)
+        probing = ng.requests() - before
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 0, err)
+        mails = self.report_mails(smtp)
+        self.assertEqual(sorted(m["subject"] for m in mails),
+                         sorted([USERS_SUBJECT, MANAGERS_SUBJECT]), err)
+        self.assertIn("queued for 1 recipient(s)", err)
+        # the reports were made on the lower-priority thread, not the loop
+        self.assertTrue(niced, "no thread of the monitor ran at nice 10")
+        self.assertNotIn(p.pid, niced)
+        # the 1-second check kept running (about 3 probes in 3 s)
+        self.assertGreaterEqual(probing, 2, err)
+        self.assertEqual(query(self.db, "SELECT audience FROM report_deliveries ORDER BY 1"),
+                         [("managers",), ("users",)])
 
     def assert_sealed_and_verifies(self, key):
         entries = query(self.db, "SELECT COUNT(*) FROM ledger_entries")[0][0]
