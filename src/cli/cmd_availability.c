@@ -156,13 +156,9 @@ int cmd_availability(struct cli *cli, int argc, char **argv)
 	}
 	if (c < 0)
 		return rc;
-	if (optind + 1 != argc)
-		return cli_usage_error(
-		    cli, "availability", "%s",
-		    TR(cli->lang, "プロファイルを 1 つ指定してください", "give one profile file"));
-	cli_error_init(cli, &err);
-	if (profile_load(argv[optind], cli_catalog(cli), &p, &err) ||
-	    monitor_config_load(p, cli_catalog(cli), &cfg, &err) ||
+	if ((rc = cli_profile_arg(cli, "availability", argc, argv, &p, &err)))
+		return rc;
+	if (monitor_config_load(p, cli_catalog(cli), &cfg, &err) ||
 	    (month && timeutil_period_parse(month, cfg->hours.timezone, &per, &err))) {
 		rc = cli_report(cli, &err);
 		goto out;
