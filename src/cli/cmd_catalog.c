@@ -64,22 +64,14 @@ static int parse_opts(struct cli *cli, const char *cmd, int argc, char **argv, c
 {
 	static const char *const parts[] = {"II", "III", NULL};
 	static const char *const levels[] = {"basic", "recommended", NULL};
-	int c;
+	int c, status;
 
 	memset(o, 0, sizeof(*o));
 	o->level = -1;
 	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+	while ((c = cli_option(cli, cmd, USAGE(cli), argc, argv, long_opts, &status)) > 0) {
 		const char *name =
 		    c >= OPT_PART && c < OPT_HELP ? long_opts[c - OPT_PART].name : "";
-		if (c == 'h' || c == OPT_HELP)
-			return cli_help(USAGE(cli));
-		if (c == '?' || c == ':')
-			return cli_usage_error(cli, cmd,
-			                       TR(cli->lang,
-			                          "'%s' は使えないオプションか、値がありません",
-			                          "'%s' is not an option here, or lacks its value"),
-			                       argv[optind - 1]);
 		if (!strstr(allowed, name))
 			return cli_usage_error(cli, cmd,
 			                       TR(cli->lang,
@@ -109,6 +101,8 @@ static int parse_opts(struct cli *cli, const char *cmd, int argc, char **argv, c
 			break;
 		}
 	}
+	if (c < 0)
+		return status;
 	*first_arg = optind;
 	return -1;
 }
