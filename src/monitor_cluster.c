@@ -84,26 +84,29 @@ enum sg_code monitor_cluster_stop(struct monitor *m, double now, struct sg_error
  * restart rule), open incidents stay open. */
 static enum sg_code load_agreed(struct monitor *m, struct sg_error *err)
 {
-	enum sg_code rc = SG_OK;
+	long long *ids = xcalloc(m->nrt + 1, sizeof(*ids));
+	struct store_monitor_resume *res = xcalloc(m->nrt + 1, sizeof(*res));
+	enum sg_code rc;
 
+	for (size_t i = 0; i < m->nrt; i++)
+		ids[i] = m->rt[i].id;
+	/* one query per 200 checks, not four round trips per check */
+	rc = store_monitor_checks_resume(m->s, ids, m->nrt, res, err);
 	for (size_t i = 0; i < m->nrt && !rc; i++) {
 		struct check_rt *c = &m->rt[i];
-		int conf = 0;
 		c->state = RT_NONE;
 		c->fails = 0;
-		c->interval_id = c->incident_id = c->resume_id = 0;
+		c->interval_id = 0;
 		c->last_incident = c->sup_incident = 0;
 		c->suppressed = 0;
 		c->fed = -1;
-		c->resume_state[0] = '\0';
-		if ((rc = store_monitor_last_result(m->s, c->id, &c->resume_at, err)) ||
-		    (rc = store_monitor_incident_open_for(m->s, c->id, &c->incident_id, err)) ||
-		    (!c->incident_id &&
-		     (rc = store_monitor_incident_joined_by(m->s, c->id, &c->incident_id, err))))
-			break;
-		rc = store_monitor_open_interval(m->s, c->id, &c->resume_id, c->resume_state, &conf,
-		                                 err);
+		c->resume_at = res[i].last_at;
+		c->incident_id = res[i].incident_id;
+		c->resume_id = res[i].interval_id;
+		memcpy(c->resume_state, res[i].state, sizeof(c->resume_state));
 	}
+	free(ids);
+	free(res);
 	return rc;
 }
 

@@ -109,6 +109,51 @@ static size_t find_id(const struct id_idx *ix, size_t n, long long id)
 	return hit ? hit->idx : (size_t)-1;
 }
 
+/* Registers cfg's checks (rt[i].def, rt[i].id) and reads what the checks
+ * the running monitor did not have resume with (*res, indexed like rt; the
+ * caller frees it): a few multi-row statements, not a round trip per check
+ * (start-up with 10,000 checks on PostgreSQL). */
+static enum sg_code register_checks(struct monitor *m, const struct monitor_config *cfg,
+                                    struct check_rt *rt, const struct id_idx *ix, double now,
+                                    struct store_monitor_resume **res, struct sg_error *err)
+{
+	struct store_monitor_check *c = xcalloc(cfg->nchecks + 1, sizeof(*c));
+	long long *ids = xcalloc(cfg->nchecks + 1, sizeof(*ids)), *fresh;
+	size_t *at = xcalloc(cfg->nchecks + 1, sizeof(*at)), nfresh = 0;
+	struct store_monitor_resume *got;
+	enum sg_code rc;
+
+	*res = xcalloc(cfg->nchecks + 1, sizeof(**res));
+	for (size_t i = 0; i < cfg->nchecks; i++) {
+		const struct check_def *d = &cfg->checks[i];
+		rt[i].def = d;
+		c[i] = (struct store_monitor_check){d->name,
+		                                    monitor_config_kind_name(d->kind),
+		                                    monitor_config_type_name(d->type),
+		                                    d->target,
+		                                    d->item_id,
+		                                    d->interval_s};
+	}
+	rc = store_monitor_checks_upsert(m->s, cfg->service, c, cfg->nchecks, now, ids, err);
+	fresh = ids; /* reused: the ids of checks new to this run, in place */
+	for (size_t i = 0; i < cfg->nchecks && !rc; i++) {
+		rt[i].id = ids[i];
+		if (find_id(ix, m->nrt, ids[i]) == (size_t)-1) {
+			at[nfresh] = i;
+			fresh[nfresh++] = ids[i];
+		}
+	}
+	got = xcalloc(nfresh + 1, sizeof(*got));
+	if (!rc && !(rc = store_monitor_checks_resume(m->s, fresh, nfresh, got, err)))
+		for (size_t j = 0; j < nfresh; j++)
+			(*res)[at[j]] = got[j];
+	free(got);
+	free(at);
+	free(ids);
+	free(c);
+	return rc;
+}
+
 /* Registers cfg's checks and builds the runtime, carrying over the state
  * of checks that keep their name. */
 enum sg_code monitor_reload_install(struct monitor *m, struct monitor_config *cfg,
@@ -116,22 +161,17 @@ enum sg_code monitor_reload_install(struct monitor *m, struct monitor_config *cf
 {
 	struct check_rt *rt = xcalloc(cfg->nchecks + 1, sizeof(*rt));
 	struct id_idx *ix = index_ids(m->rt, m->nrt);
+	struct store_monitor_resume *res = NULL;
 	double now = timeutil_now(), mono;
 	enum sg_code rc;
 
 	if ((rc = store_begin(m->s, err)))
 		goto fail;
-	if ((rc = store_monitor_retire_all(m->s, cfg->service, now, err)))
+	if ((rc = store_monitor_retire_all(m->s, cfg->service, now, err)) ||
+	    (rc = register_checks(m, cfg, rt, ix, now, &res, err)))
 		goto rollback;
 	for (size_t i = 0; i < cfg->nchecks; i++) {
-		const struct check_def *d = &cfg->checks[i];
 		struct check_rt *old = NULL;
-		rt[i].def = d;
-		if ((rc = store_monitor_check_upsert(
-		         m->s, cfg->service, d->name, monitor_config_kind_name(d->kind),
-		         monitor_config_type_name(d->type), d->target, d->interval_s, d->item_id,
-		         now, &rt[i].id, err)))
-			goto rollback;
 		{
 			size_t k = find_id(ix, m->nrt, rt[i].id);
 			if (k != (size_t)-1)
@@ -162,19 +202,13 @@ enum sg_code monitor_reload_install(struct monitor *m, struct monitor_config *cf
 			old->interval_id = 0;
 			old->resume_id = 0;
 		} else {
-			int conf;
+			const struct store_monitor_resume *r = &res[i];
 			rt[i].loc_state = -1; /* monitor_cluster.c: no probe yet */
 			rt[i].fed = -1;
-			if ((rc = store_monitor_last_result(m->s, rt[i].id, &rt[i].last_at, err)) ||
-			    (rt[i].resume_at = rt[i].last_at, 0) ||
-			    (rc = store_monitor_incident_open_for(m->s, rt[i].id,
-			                                          &rt[i].incident_id, err)) ||
-			    (!rt[i].incident_id &&
-			     (rc = store_monitor_incident_joined_by(m->s, rt[i].id,
-			                                            &rt[i].incident_id, err))) ||
-			    (rc = store_monitor_open_interval(m->s, rt[i].id, &rt[i].resume_id,
-			                                      rt[i].resume_state, &conf, err)))
-				goto rollback;
+			rt[i].last_at = rt[i].resume_at = r->last_at;
+			rt[i].incident_id = r->incident_id;
+			rt[i].resume_id = r->interval_id;
+			memcpy(rt[i].resume_state, r->state, sizeof(rt[i].resume_state));
 		}
 	}
 	/* Due times count from now, after the registration (seconds for
@@ -220,11 +254,13 @@ enum sg_code monitor_reload_install(struct monitor *m, struct monitor_config *cf
 			m->npend = j;
 	}
 	free(ix);
+	free(res);
 	return SG_OK;
 rollback:
 	store_rollback(m->s);
 fail:
 	free(ix);
+	free(res);
 	free(rt);
 	return rc;
 }

@@ -49,6 +49,13 @@ struct monitor_writer {
 	long long digest_count, digest_fail, digest_first, digest_last;
 	long long dropped_logged;
 	int failing;
+	/* check id -> the last day whose rollup row exists (PostgreSQL's
+	 * shared writes: write_rollup_rows()); open addressing, half full */
+	struct rollup_seen {
+		long long check_id; /* 0: empty */
+		char day[40];
+	} * seen;
+	size_t nseen, aseen;
 	struct sg_error err; /* the last failure */
 	void (*log)(void *, const char *);
 	void *log_arg;
@@ -117,7 +124,7 @@ static enum sg_code write_results(struct monitor_writer *w, struct sg_error *err
 		lo = r->at < lo ? r->at : lo;
 		hi = r->at > hi ? r->at : hi;
 	}
-	if (hi >= w->parts_until)
+	if (hi >= w->parts_until) /* SQLite: once; PostgreSQL: made by write_partitions() */
 		rc = store_monitor_partitions(w->s, lo, hi, &w->parts_until, err);
 	if (!rc)
 		rc = store_monitor_write_results(w->s, sr, w->nbatch, ids, err);
@@ -139,44 +146,177 @@ static enum sg_code write_results(struct monitor_writer *w, struct sg_error *err
 	return rc;
 }
 
-/* One transaction: the batch, the heartbeat and the digest when due (all
- * of it at the end). On failure everything is as before the call. */
-static enum sg_code write_batch(struct monitor_writer *w, int final, struct sg_error *err)
+/* What a failed transaction puts back: the digest and when the heartbeat
+ * and the digest were last written. */
+struct writer_mark {
+	double beat, dig;
+	long long cnt, fail, first, last;
+};
+
+static void mark_save(struct monitor_writer *w, struct writer_mark *m)
 {
-	double now = timeutil_now(), beat = w->last_beat, dig = w->last_digest;
-	long long cnt = w->digest_count, fail = w->digest_fail, first = w->digest_first,
-	          last = w->digest_last;
+	EVP_MD_CTX_copy_ex(w->digest_save, w->digest);
+	*m = (struct writer_mark){w->last_beat,   w->last_digest,  w->digest_count,
+	                          w->digest_fail, w->digest_first, w->digest_last};
+}
+
+static void mark_restore(struct monitor_writer *w, const struct writer_mark *m)
+{
+	EVP_MD_CTX_copy_ex(w->digest, w->digest_save);
+	w->last_beat = m->beat;
+	w->last_digest = m->dig;
+	w->digest_count = m->cnt;
+	w->digest_fail = m->fail;
+	w->digest_first = m->first;
+	w->digest_last = m->last;
+}
+
+/* One transaction: with results, the batch; with beat and digest, the
+ * heartbeat and the digest when due. On failure everything is as before
+ * the call. */
+static enum sg_code write_tx(struct monitor_writer *w, int shared, int results, int final,
+                             double now, struct sg_error *err)
+{
+	struct writer_mark m;
 	enum sg_code rc;
 
-	if (!w->nbatch && !final && now - w->last_beat < 5 && now - w->last_digest < w->digest_s)
-		return SG_OK;
-	if ((rc = store_begin(w->s, err)))
+	if ((rc = shared ? store_begin_shared(w->s, err) : store_begin(w->s, err)))
 		return rc;
-	EVP_MD_CTX_copy_ex(w->digest_save, w->digest);
-	rc = write_results(w, err);
-	if (!rc && (final || now - w->last_beat >= 5)) {
+	mark_save(w, &m);
+	rc = results ? write_results(w, err) : SG_OK;
+	if (!rc && !shared && (final || now - w->last_beat >= 5)) {
 		rc = store_monitor_run_beat(w->s, w->run_id, now, err);
 		w->last_beat = now;
 	}
-	if (!rc && (final || now - w->last_digest >= w->digest_s))
+	if (!rc && !shared && (final || now - w->last_digest >= w->digest_s))
 		rc = write_digest(w, now, err);
 	if (!rc)
 		rc = store_commit(w->s, err);
 	else
 		store_rollback(w->s);
 	if (rc) {
-		w->parts_until = 0; /* partitions made in the rolled-back transaction are gone */
-		EVP_MD_CTX_copy_ex(w->digest, w->digest_save);
-		w->digest_count = cnt;
-		w->digest_fail = fail;
-		w->digest_first = first;
-		w->digest_last = last;
-		w->last_beat = beat;
-		w->last_digest = dig;
+		mark_restore(w, &m);
 		return rc;
 	}
-	w->nbatch = 0;
+	if (results)
+		w->nbatch = 0;
 	return SG_OK;
+}
+
+/* Makes the day partitions the batch needs, in a transaction of their own
+ * holding the writer lock: two monitors creating one day's partition at
+ * once would otherwise collide (CREATE TABLE IF NOT EXISTS is not safe
+ * against a concurrent create). About once a day. */
+static enum sg_code write_partitions(struct monitor_writer *w, struct sg_error *err)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	enum sg_code rc;
+
+	for (size_t i = 0; i < w->nbatch; i++) {
+		lo = w->batch[i].at < lo ? w->batch[i].at : lo;
+		hi = w->batch[i].at > hi ? w->batch[i].at : hi;
+	}
+	if (!w->nbatch || hi < w->parts_until)
+		return SG_OK;
+	if ((rc = store_begin(w->s, err)))
+		return rc;
+	if ((rc = store_monitor_partitions(w->s, lo, hi, &w->parts_until, err)) ||
+	    (rc = store_commit(w->s, err))) {
+		store_rollback(w->s);
+		w->parts_until = 0;
+	}
+	return rc;
+}
+
+/* The slot of check_id in w->seen (its own or the empty one it would take). */
+static struct rollup_seen *seen_slot(struct monitor_writer *w, long long check_id)
+{
+	size_t i = (size_t)check_id * 0x9E3779B97F4A7C15ULL & (w->aseen - 1);
+
+	while (w->seen[i].check_id && w->seen[i].check_id != check_id)
+		i = (i + 1) & (w->aseen - 1);
+	return &w->seen[i];
+}
+
+static void seen_add(struct monitor_writer *w, long long check_id, const char *day)
+{
+	struct rollup_seen *x;
+
+	if (2 * (w->nseen + 1) > w->aseen) {
+		struct rollup_seen *old = w->seen;
+		size_t n = w->aseen;
+		w->aseen = n ? 2 * n : 1024;
+		w->seen = xcalloc(w->aseen, sizeof(*w->seen));
+		for (size_t i = 0; i < n; i++)
+			if (old[i].check_id)
+				*seen_slot(w, old[i].check_id) = old[i];
+		free(old);
+	}
+	x = seen_slot(w, check_id);
+	w->nseen += !x->check_id;
+	x->check_id = check_id;
+	snprintf(x->day, sizeof(x->day), "%s", day);
+}
+
+/* The daily rollup rows of the batch's checks that this writer has not
+ * seen yet (a check's first result of a day), made in a short shared
+ * transaction of their own so the results' transaction can lock them
+ * (store_monitor.h). Rollups are never deleted, so a row seen once stays
+ * (and a failed batch forgets them all, write_batch()). */
+static enum sg_code write_rollup_rows(struct monitor_writer *w, struct sg_error *err)
+{
+	struct store_monitor_result *sr = xcalloc(w->nbatch, sizeof(*sr));
+	size_t n = 0;
+	enum sg_code rc = SG_OK;
+
+	for (size_t i = 0; i < w->nbatch; i++) {
+		const struct monitor_record *r = &w->batch[i];
+		if (w->aseen && seen_slot(w, r->check_id)->check_id == r->check_id &&
+		    !strcmp(seen_slot(w, r->check_id)->day, r->day))
+			continue;
+		sr[n].check_id = r->check_id;
+		sr[n].day = r->day;
+		sr[n++].latency_ms = -1;
+	}
+	if (n && !(rc = store_begin_shared(w->s, err)) &&
+	    ((rc = store_monitor_daily_ensure(w->s, sr, n, err)) || (rc = store_commit(w->s, err))))
+		store_rollback(w->s);
+	for (size_t i = 0; i < n && !rc; i++)
+		seen_add(w, sr[i].check_id, sr[i].day);
+	free(sr);
+	return rc;
+}
+
+/*
+ * The batch, the heartbeat and the digest when due. On SQLite one
+ * transaction (one writer anyway). On PostgreSQL the results and their
+ * rollups go in a shared transaction, outside the store-wide writer lock,
+ * so the monitors of every location write at once (docs/scaling.md); the
+ * heartbeat and the digest (a ledger entry) then take the lock in a
+ * transaction of their own, every few seconds. The digest covers the ids
+ * of results already committed; if its transaction fails it is written
+ * later with what came since (as a crash loses an unwritten digest today).
+ */
+static enum sg_code write_batch(struct monitor_writer *w, int final, struct sg_error *err)
+{
+	double now = timeutil_now();
+	int due = final || now - w->last_beat >= 5 || now - w->last_digest >= w->digest_s;
+	enum sg_code rc;
+
+	if (!w->nbatch && !due)
+		return SG_OK;
+	if (store_kind(w->s) != STORE_POSTGRES)
+		return write_tx(w, 0, 1, final, now, err);
+	if (w->nbatch && ((rc = write_partitions(w, err)) || (rc = write_rollup_rows(w, err)) ||
+	                  (rc = write_tx(w, 1, 1, 0, now, err)))) {
+		/* the rows it has seen are made again next time, should one have
+		 * gone (a restored database) */
+		if (w->seen)
+			memset(w->seen, 0, w->aseen * sizeof(*w->seen));
+		w->nseen = 0;
+		return rc;
+	}
+	return due ? write_tx(w, 0, 0, final, now, err) : SG_OK;
 }
 
 /* Moves what the loop queued behind what is still unwritten. */
@@ -448,6 +588,7 @@ enum sg_code monitor_writer_stop(struct monitor_writer *w, double patience, long
 	free(w->service);
 	free(w->location);
 	free(w->view.peers);
+	free(w->seen);
 	free(w);
 	return rc;
 }

@@ -302,20 +302,50 @@ enum sg_code store_step_done(struct store *s, struct store_stmt *st, const char 
 	return rc;
 }
 
-enum sg_code store_begin(struct store *s, struct sg_error *err)
+/* The outermost begin of either kind. */
+static enum sg_code begin_outer(struct store *s, const char *sql, struct sg_error *err)
 {
-	if (s->in_tx++)
-		return SG_OK;
-	if (store_exec(s, s->be->begin_sql, err)) {
+	if (store_exec(s, sql, err)) {
 		/* PostgreSQL's begin_sql is BEGIN and then the writer lock: a lock
 		 * that timed out leaves an aborted transaction open, which would
 		 * refuse every later statement of this connection. (On SQLite the
 		 * ROLLBACK finds nothing to undo.) */
 		s->be->exec(s, "ROLLBACK");
 		s->in_tx = 0;
+		s->tx_shared = 0;
 		return SG_ERR_DB;
 	}
 	return SG_OK;
+}
+
+enum sg_code store_begin(struct store *s, struct sg_error *err)
+{
+	if (s->in_tx++) {
+		/* nested in a shared transaction: take the lock now */
+		if (s->tx_shared && s->be->lock_sql) {
+			if (store_exec(s, s->be->lock_sql, err)) {
+				s->in_tx--;
+				return SG_ERR_DB; /* the outer transaction is the caller's to roll
+				                     back */
+			}
+			s->tx_shared = 0;
+		}
+		return SG_OK;
+	}
+	return begin_outer(s, s->be->begin_sql, err);
+}
+
+enum sg_code store_begin_shared(struct store *s, struct sg_error *err)
+{
+	if (s->in_tx++)
+		return SG_OK;
+	s->tx_shared = s->be->lock_sql != NULL;
+	return begin_outer(s, s->be->begin_shared_sql, err);
+}
+
+int store_tx_shared(const struct store *s)
+{
+	return s->in_tx && s->tx_shared;
 }
 
 enum sg_code store_commit(struct store *s, struct sg_error *err)
@@ -331,6 +361,7 @@ enum sg_code store_commit(struct store *s, struct sg_error *err)
 		    s->path);
 	if (--s->in_tx)
 		return SG_OK;
+	s->tx_shared = 0;
 	if (store_exec(s, "COMMIT", err)) {
 		store_exec(s, "ROLLBACK", NULL);
 		return SG_ERR_DB;
@@ -343,6 +374,7 @@ void store_rollback(struct store *s)
 	if (!s->in_tx)
 		return;
 	s->in_tx = 0;
+	s->tx_shared = 0;
 	store_exec(s, "ROLLBACK", NULL);
 }
 

@@ -47,6 +47,7 @@ struct store {
 	void *conn;         /* the engine's connection (sqlite3 *, PGconn *) */
 	char *path;         /* what messages name: the file, or the connection without a password */
 	int in_tx;          /* nesting depth of store_begin() */
+	int tx_shared;      /* the transaction is store_begin_shared()'s, without the lock */
 	int readonly;       /* opened with STORE_READONLY */
 	char *errmsg;       /* the engine's last message (store_pg.c keeps its own copy here) */
 	long long stmt_seq; /* names server-side prepared statements (PostgreSQL) */
@@ -96,8 +97,24 @@ void store_close(struct store *s);
  * transaction is a writer's: on SQLite BEGIN IMMEDIATE, on PostgreSQL a
  * transaction holding the store-wide writer lock (a transaction-scoped
  * advisory lock), so writers on every machine see what the one before them
- * committed, as on SQLite. Readers never wait for it. */
+ * committed, as on SQLite. Readers never wait for it. (The exception is
+ * store_begin_shared() below.) */
 enum sg_code store_begin(struct store *s, struct sg_error *err);
+/* A shared writer's transaction: on PostgreSQL a plain BEGIN, without the
+ * store-wide writer lock, so several of them (one per monitor) run at once
+ * and beside a locked writer; on SQLite the same as store_begin() (one
+ * writer anyway). Only for writes that commute with every other writer's:
+ * plain INSERTs of new rows (results into an existing day partition) and
+ * store_monitor_write_results()'s rollup upserts, which lock the rows they
+ * rewrite themselves. Never for what must be read and decided under the
+ * lock (state changes, incidents, notifications, the ledger, DDL such as
+ * partition creation). A store_begin() nested in it takes the writer lock
+ * from then to the end of the outer transaction; a shared begin nested in
+ * a locked transaction keeps the lock. Commit and roll back as usual. */
+enum sg_code store_begin_shared(struct store *s, struct sg_error *err);
+/* Whether the open transaction is a shared one without the writer lock
+ * (always 0 on SQLite). */
+int store_tx_shared(const struct store *s);
 enum sg_code store_commit(struct store *s, struct sg_error *err);
 void store_rollback(struct store *s);
 

@@ -36,6 +36,13 @@ struct store_backend {
 	int (*exec)(struct store *s, const char *sql);
 	/* The SQL that starts a writer's transaction ("BEGIN IMMEDIATE" ...). */
 	const char *begin_sql;
+	/* The SQL that starts a shared writer's transaction (store_begin_shared():
+	 * no store-wide writer lock where the engine allows it). */
+	const char *begin_shared_sql;
+	/* The SQL that takes the store-wide writer lock inside a shared
+	 * transaction (a store_begin() nested in it); NULL when the shared
+	 * transaction already holds it (SQLite). */
+	const char *lock_sql;
 	/* Rewrites one migration written in the shared dialect for this engine
 	 * (column types); returns a string the caller frees. */
 	char *(*ddl)(const char *sql);

@@ -298,6 +298,190 @@ enum sg_code store_monitor_check_upsert(struct store *s, const char *service, co
 	return SG_OK;
 }
 
+static void values_list(struct dynbuf *b, size_t rows, int cols);
+static enum sg_code prepare_built(struct store *s, struct dynbuf *b, struct store_stmt **st,
+                                  struct sg_error *err);
+
+/* Sorts indices into checks (ctx) by name, then by index. */
+static int cmp_check_name(const void *a, const void *b, void *ctx)
+{
+	const struct store_monitor_check *v = ctx;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(v[x].name, v[y].name);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+struct upserted {
+	const struct store_monitor_check *c;
+	const size_t *order; /* every index, by name */
+	size_t n, got;
+	long long *ids;
+};
+
+/* A returned (id, name): the id of every check of that name. */
+static int upserted_row(struct store_stmt *st, void *ctx)
+{
+	struct upserted *u = ctx;
+	const char *name = store_col_text(st, 1);
+	size_t lo = 0, hi = u->n;
+
+	while (name && lo < hi) { /* the first index of the name */
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(u->c[u->order[mid]].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; name && lo < u->n && !strcmp(u->c[u->order[lo]].name, name); lo++)
+		u->ids[u->order[lo]] = store_col_int(st, 0);
+	u->got++;
+	return 0;
+}
+
+#define CHECK_COLS  8
+#define CHECK_CHUNK 200
+
+enum sg_code store_monitor_checks_upsert(struct store *s, const char *service,
+                                         const struct store_monitor_check *c, size_t n, double now,
+                                         long long *ids, struct sg_error *err)
+{
+	size_t *order = xcalloc(n ? n : 1, sizeof(*order)),
+	       *uniq = xcalloc(n ? n : 1, sizeof(*uniq));
+	struct upserted u = {c, order, n, 0, ids};
+	size_t nu = 0;
+	enum sg_code rc = SG_OK;
+
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(*order), cmp_check_name, (void *)c);
+	/* One row per name, the last check of it (PostgreSQL refuses a statement
+	 * that upserts one row twice), in name order. */
+	for (size_t i = 0; i < n; i++)
+		if (i + 1 == n || strcmp(c[order[i]].name, c[order[i + 1]].name))
+			uniq[nu++] = order[i];
+	for (size_t i = 0; i < nu && !rc; i += CHECK_CHUNK) {
+		size_t k = nu - i < CHECK_CHUNK ? nu - i : CHECK_CHUNK;
+		struct dynbuf b = DYNBUF_INIT;
+		struct store_stmt *st;
+		dynbuf_addstr(&b,
+		              "INSERT INTO checks(service, name, kind, type, target, interval_s, "
+		              "item_id, created_at) VALUES ");
+		values_list(&b, k, CHECK_COLS);
+		dynbuf_addstr(&b, " ON CONFLICT(service, name) DO UPDATE SET kind = excluded.kind, "
+		                  "type = excluded.type, target = excluded.target, "
+		                  "interval_s = excluded.interval_s, item_id = excluded.item_id, "
+		                  "retired_at = NULL RETURNING id, name");
+		if ((rc = prepare_built(s, &b, &st, err)))
+			break;
+		for (size_t j = 0; j < k; j++) {
+			const struct store_monitor_check *x = &c[uniq[i + j]];
+			int p = (int)j * CHECK_COLS;
+			store_bind_text(st, p + 1, service);
+			store_bind_text(st, p + 2, x->name);
+			store_bind_text(st, p + 3, x->kind);
+			store_bind_text(st, p + 4, x->type);
+			store_bind_text(st, p + 5, x->target);
+			store_bind_real(st, p + 6, x->interval_s);
+			store_bind_text(st, p + 7, x->item_id);
+			store_bind_real(st, p + 8, now);
+		}
+		u.got = 0;
+		rc = store_each(s, st, upserted_row, &u, "upsert checks", err);
+		if (!rc && u.got != k) /* RETURNING gives every row it wrote */
+			rc = store_fail(s, err, "upsert checks");
+	}
+	free(order);
+	free(uniq);
+	return rc;
+}
+
+struct resumed {
+	const long long *ids; /* the chunk's, sorted copy below */
+	struct store_monitor_resume *out;
+	size_t n;
+	const size_t *order; /* indices of the chunk by id */
+};
+
+static int resume_row(struct store_stmt *st, void *ctx)
+{
+	struct resumed *r = ctx;
+	long long id = store_col_int(st, 0);
+	size_t lo = 0, hi = r->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (r->ids[r->order[mid]] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < r->n && r->ids[r->order[lo]] == id; lo++) {
+		struct store_monitor_resume *o = &r->out[r->order[lo]];
+		const char *state = store_col_text(st, 4);
+		o->last_at = store_col_real(st, 1);
+		o->incident_id = store_col_int(st, 2);
+		o->interval_id = store_col_int(st, 3);
+		snprintf(o->state, sizeof(o->state), "%s", state ? state : "");
+		o->confirmed = (int)store_col_int(st, 5);
+	}
+	return 0;
+}
+
+/* Sorts indices into ids (ctx) by id. */
+static int cmp_by_id(const void *a, const void *b, void *ctx)
+{
+	const long long *ids = ctx;
+	long long x = ids[*(const size_t *)a], y = ids[*(const size_t *)b];
+
+	return (x > y) - (x < y);
+}
+
+#define OPEN_INTERVAL(col)                                                                         \
+	"(SELECT " col " FROM state_intervals si WHERE si.check_id = c.id AND si.end_at IS NULL "  \
+	"ORDER BY si.id DESC LIMIT 1)"
+
+enum sg_code store_monitor_checks_resume(struct store *s, const long long *ids, size_t n,
+                                         struct store_monitor_resume *out, struct sg_error *err)
+{
+	enum sg_code rc = SG_OK;
+
+	memset(out, 0, n * sizeof(*out));
+	for (size_t i = 0; i < n && !rc; i += CHECK_CHUNK) {
+		size_t k = n - i < CHECK_CHUNK ? n - i : CHECK_CHUNK;
+		size_t *order = xcalloc(k, sizeof(*order));
+		struct resumed r = {ids + i, out + i, k, order};
+		struct dynbuf b = DYNBUF_INIT;
+		struct store_stmt *st;
+		for (size_t j = 0; j < k; j++)
+			order[j] = j;
+		qsort_r(order, k, sizeof(*order), cmp_by_id, (void *)(ids + i));
+		/* the same queries as the one-check functions, as subqueries */
+		dynbuf_addstr(
+		    &b,
+		    "SELECT c.id, (SELECT COALESCE(MAX(at), 0) FROM check_results r WHERE "
+		    "r.check_id = c.id), COALESCE((SELECT i.id FROM incidents i WHERE i.check_id "
+		    "= c.id AND i.resolved_at IS NULL ORDER BY i.id DESC LIMIT 1), (SELECT "
+		    "ic.incident_id FROM incident_checks ic JOIN incidents i ON i.id = "
+		    "ic.incident_id WHERE ic.check_id = c.id AND ic.role = 'member' AND "
+		    "ic.recovered_at IS NULL AND i.resolved_at IS NULL ORDER BY ic.incident_id "
+		    "DESC LIMIT 1), 0), COALESCE(" OPEN_INTERVAL("si.id") ", 0), " OPEN_INTERVAL(
+		        "si.state") ", COALESCE(" OPEN_INTERVAL("si.confirmed") ", 0) FROM checks "
+		                                                                "c "
+		                                                                "WHERE c.id IN (");
+		for (size_t j = 0; j < k; j++)
+			dynbuf_addstr(&b, j ? ",?" : "?");
+		dynbuf_addstr(&b, ")");
+		if (!(rc = prepare_built(s, &b, &st, err))) {
+			for (size_t j = 0; j < k; j++)
+				store_bind_int(st, (int)j + 1, ids[i + j]);
+			rc = store_each(s, st, resume_row, &r, "resume checks", err);
+		}
+		free(order);
+	}
+	return rc;
+}
+
 struct ids {
 	long long *v;
 	size_t n, alloc;
@@ -1226,10 +1410,20 @@ static struct rollup *rollup_find(struct rollup_index *ix, long long check_id, c
 	return &ix->v[*add - 1];
 }
 
+static int cmp_rollup(const void *a, const void *b)
+{
+	const struct rollup *x = a, *y = b;
+
+	if (x->check_id != y->check_id)
+		return (x->check_id > y->check_id) - (x->check_id < y->check_id);
+	return strcmp(x->day, y->day);
+}
+
 struct old_hists {
 	struct rollup_index *ix;
 	struct rollup *v; /* the chunk the query asked for */
 	size_t n;
+	size_t found; /* rows of the chunk read */
 };
 
 static int add_old_hist(struct store_stmt *st, void *ctx)
@@ -1243,37 +1437,70 @@ static int add_old_hist(struct store_stmt *st, void *ctx)
 	/* The query lists the chunk's checks and days: a pair it also returns
 	 * that belongs to another chunk is that chunk's to add. */
 	if (x && x >= o->v && x < o->v + o->n) {
+		o->found++;
 		b = store_col_blob(st, 2, &n);
 		histogram_decode_add(x->hist, b, n);
 	}
 	return 0;
 }
 
-/* Adds the stored histograms of v's (check, day) pairs to v. One query per
- * chunk: the checks and days are listed, the pairs picked out here. */
+/*
+ * Adds the stored histograms of v's (check, day) pairs to v.
+ *
+ * In a shared transaction (store_begin_shared(): no store-wide writer lock)
+ * two monitors may fold results into one check's day at once: the five
+ * locations of a check write its one row. The rollup is read, added to here
+ * and written back (the histogram is summed in C), so the read locks the
+ * rows (FOR NO KEY UPDATE): the second writer waits for the first's commit
+ * and then reads its sum. The rows are locked in (check, day) order, in
+ * every chunk and across the chunks of a batch (v is sorted), so two
+ * writers whose batches share rollups queue behind each other and never
+ * deadlock: neither can hold a row the other locked first while it waits
+ * for a smaller one. Rows that do not exist cannot be locked: the writer
+ * made them beforehand (store_monitor_daily_ensure()), and a missing one is
+ * an error here rather than a lost count.
+ */
 static enum sg_code read_old_hists(struct store *s, struct rollup_index *ix, struct rollup *v,
                                    size_t n, struct sg_error *err)
 {
-	struct old_hists o = {ix, v, n};
+	struct old_hists o = {ix, v, n, 0};
 	struct dynbuf b = DYNBUF_INIT;
 	struct store_stmt *st;
+	int lock = store_tx_shared(s);
 	enum sg_code rc;
 
-	dynbuf_addstr(&b, "SELECT check_id, day, lat_hist FROM check_daily WHERE check_id IN (");
-	for (size_t i = 0; i < n; i++)
-		dynbuf_addstr(&b, i ? ",?" : "?");
-	dynbuf_addstr(&b, ") AND day IN (");
-	for (size_t i = 0; i < n; i++)
-		dynbuf_addstr(&b, i ? ",?" : "?");
-	dynbuf_addstr(&b, ")");
+	if (lock) {
+		/* the pairs exactly: a row locked beyond them would break the order */
+		dynbuf_addstr(&b,
+		              "SELECT check_id, day, lat_hist FROM check_daily WHERE (check_id, "
+		              "day) IN (VALUES ");
+		values_list(&b, n, 2);
+		dynbuf_addstr(&b, ") ORDER BY check_id, day FOR NO KEY UPDATE");
+	} else {
+		dynbuf_addstr(
+		    &b, "SELECT check_id, day, lat_hist FROM check_daily WHERE check_id IN (");
+		for (size_t i = 0; i < n; i++)
+			dynbuf_addstr(&b, i ? ",?" : "?");
+		dynbuf_addstr(&b, ") AND day IN (");
+		for (size_t i = 0; i < n; i++)
+			dynbuf_addstr(&b, i ? ",?" : "?");
+		dynbuf_addstr(&b, ")");
+	}
 	rc = prepare_built(s, &b, &st, err);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
-		store_bind_int(st, (int)i + 1, v[i].check_id);
-		store_bind_text(st, (int)(n + i) + 1, v[i].day);
+		store_bind_int(st, lock ? 2 * (int)i + 1 : (int)i + 1, v[i].check_id);
+		store_bind_text(st, lock ? 2 * (int)i + 2 : (int)(n + i) + 1, v[i].day);
 	}
-	return store_each(s, st, add_old_hist, &o, "read daily rollups", err);
+	rc = store_each(s, st, add_old_hist, &o, "read daily rollups", err);
+	if (!rc && lock && o.found != n)
+		rc = sg_error_set(err, SG_ERR_INTERNAL,
+		                  "%s: %zu of %zu daily rollups missing in a shared transaction "
+		                  "(store_monitor_daily_ensure() first)",
+		                  s->path, n - o.found,
+		                  n); /* msg: not translated (a caller broke the contract) */
+	return rc;
 }
 
 /* Writes v[0..n) (n <= CHUNK, each (check, day) once) in one upsert. */
@@ -1312,8 +1539,8 @@ static enum sg_code upsert_rollups(struct store *s, struct rollup_index *ix, str
 	return store_step_done(s, st, "update daily rollups", err);
 }
 
-/* The batch's results summed per (check, day), in first-seen order, and
- * indexed in ix. */
+/* The batch's results summed per (check, day), sorted by (check, day) (the
+ * order read_old_hists() locks them in), and indexed in ix. */
 static struct rollup *rollups_of(const struct store_monitor_result *r, size_t n,
                                  struct rollup_index *ix, size_t *nout)
 {
@@ -1335,6 +1562,15 @@ static struct rollup *rollups_of(const struct store_monitor_result *r, size_t n,
 		if (r[i].latency_ms >= 0)
 			x->hist[histogram_bucket(r[i].latency_ms)]++;
 	}
+	qsort(v, k, sizeof(*v), cmp_rollup);
+	/* the index again, for the sorted places */
+	memset(ix->slot, 0, ix->cap * sizeof(*ix->slot));
+	for (size_t i = 0; i < k; i++) {
+		size_t j = rollup_hash(v[i].check_id, v[i].day) & (ix->cap - 1);
+		while (ix->slot[j])
+			j = (j + 1) & (ix->cap - 1);
+		ix->slot[j] = i + 1;
+	}
 	*nout = k;
 	return v;
 }
@@ -1354,6 +1590,40 @@ enum sg_code store_monitor_write_results(struct store *s, const struct store_mon
 	v = rollups_of(r, n, &ix, &nv);
 	for (size_t i = 0; i < nv && !rc; i += CHUNK)
 		rc = upsert_rollups(s, &ix, v + i, nv - i < CHUNK ? nv - i : CHUNK, err);
+	free(ix.slot);
+	free(v);
+	return rc;
+}
+
+enum sg_code store_monitor_daily_ensure(struct store *s, const struct store_monitor_result *r,
+                                        size_t n, struct sg_error *err)
+{
+	struct rollup_index ix;
+	struct rollup *v;
+	enum sg_code rc = SG_OK;
+	size_t nv;
+
+	if (store_kind(s) != STORE_POSTGRES)
+		return SG_OK;
+	v = rollups_of(r, n, &ix, &nv);
+	/* In order, as read_old_hists() locks: an insert waits for another
+	 * writer's uncommitted insert of the same row, so the same order keeps
+	 * two of these from waiting for each other. */
+	for (size_t i = 0; i < nv && !rc; i += CHUNK) {
+		size_t k = nv - i < CHUNK ? nv - i : CHUNK;
+		struct dynbuf b = DYNBUF_INIT;
+		struct store_stmt *st;
+		dynbuf_addstr(&b, "INSERT INTO check_daily(check_id, day) VALUES ");
+		values_list(&b, k, 2);
+		dynbuf_addstr(&b, " ON CONFLICT(check_id, day) DO NOTHING");
+		if ((rc = prepare_built(s, &b, &st, err)))
+			break;
+		for (size_t j = 0; j < k; j++) {
+			store_bind_int(st, 2 * (int)j + 1, v[i + j].check_id);
+			store_bind_text(st, 2 * (int)j + 2, v[i + j].day);
+		}
+		rc = store_step_done(s, st, "create daily rollups", err);
+	}
 	free(ix.slot);
 	free(v);
 	return rc;

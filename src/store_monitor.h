@@ -39,6 +39,31 @@ enum sg_code store_monitor_check_upsert(struct store *s, const char *service, co
                                         const char *kind, const char *type, const char *target,
                                         double interval_s, const char *item_id, double now,
                                         long long *id, struct sg_error *err);
+/* One check as store_monitor_checks_upsert() registers it. */
+struct store_monitor_check {
+	const char *name, *kind, *type, *target, *item_id;
+	double interval_s;
+};
+/* store_monitor_check_upsert() for n checks at once, in multi-row
+ * statements (a round trip per 200 checks, not one per check: start-up on
+ * PostgreSQL). ids[i] gets c[i]'s id; checks of one name share the row,
+ * which the last of them describes (as n upserts in turn would leave it). */
+enum sg_code store_monitor_checks_upsert(struct store *s, const char *service,
+                                         const struct store_monitor_check *c, size_t n, double now,
+                                         long long *ids, struct sg_error *err);
+/* What a monitor resumes a check with when it starts. */
+struct store_monitor_resume {
+	double last_at;        /* its last probe (0: none) */
+	long long incident_id; /* its open incident, or one it is an unrecovered member of (0) */
+	long long interval_id; /* its open state interval (0: none) */
+	char state[16];        /* that interval's state ("up" ...) */
+	int confirmed;         /* and whether it is confirmed */
+};
+/* store_monitor_last_result(), _incident_open_for() (else
+ * _incident_joined_by()) and _open_interval() for n checks at once: one
+ * query per 200 checks. */
+enum sg_code store_monitor_checks_resume(struct store *s, const long long *ids, size_t n,
+                                         struct store_monitor_resume *out, struct sg_error *err);
 /* Ids of the service's checks of kind (NULL: every kind), retired or not. */
 enum sg_code store_monitor_check_ids(struct store *s, const char *service, const char *kind,
                                      long long **ids, size_t *n, struct sg_error *err);
@@ -57,14 +82,26 @@ struct store_monitor_result {
 /* Writes n results and folds them into their daily rollups, in the
  * caller's transaction, with multi-row statements (a few round trips per
  * batch, none per result). ids[i] gets r[i]'s id. On PostgreSQL the day
- * partitions the results fall in must exist: store_monitor_partitions(). */
+ * partitions the results fall in must exist: store_monitor_partitions().
+ * In a shared transaction (store_begin_shared()) the rollup rows must exist
+ * too (store_monitor_daily_ensure()); they are locked in (check, day) order
+ * while they are read and rewritten, so concurrent writers neither lose a
+ * count nor deadlock. */
 enum sg_code store_monitor_write_results(struct store *s, const struct store_monitor_result *r,
                                          size_t n, long long *ids, struct sg_error *err);
+/* Makes the daily rollup rows r[0..n) fold into exist (empty: n = 0), on
+ * PostgreSQL, so a shared transaction's store_monitor_write_results() can
+ * lock them; nothing on SQLite. In a transaction of its own (either kind),
+ * committed before that one: rows it inserts stay locked until it ends. */
+enum sg_code store_monitor_daily_ensure(struct store *s, const struct store_monitor_result *r,
+                                        size_t n, struct sg_error *err);
 /* Makes sure results stamped up to `to` (epoch seconds) can be stored: on
  * PostgreSQL, creates the missing UTC-day partitions of check_results from
  * the day of `from` to the day after `to`'s; nothing on SQLite. *until
  * (the caller's cache, 0 at first) is the end of what exists; call again
- * only when a result passes it. */
+ * only when a result passes it. In a transaction holding the writer lock
+ * (store_begin()): two monitors creating one day's partition at once would
+ * collide otherwise. */
 enum sg_code store_monitor_partitions(struct store *s, double from, double to, double *until,
                                       struct sg_error *err);
 /* Deletes at most limit raw results older than their retention: successful

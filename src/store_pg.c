@@ -681,7 +681,7 @@ static int pg_exec(struct store *s, const char *sql)
 	PGresult *r;
 
 	/* store_begin() counts its transaction before it runs begin_sql */
-	revive(s, !s->in_tx || sql == s->be->begin_sql);
+	revive(s, !s->in_tx || sql == s->be->begin_sql || sql == s->be->begin_shared_sql);
 	flush_stale(pc);
 	if (run(pc, sql, &r)) {
 		fail_with(s, r);
@@ -1111,6 +1111,8 @@ const struct store_backend store_pg_backend = {
     .close = pg_close,
     .exec = pg_exec,
     .begin_sql = "BEGIN; SELECT pg_advisory_xact_lock(" STR(STORE_PG_LOCK_WRITER) ")",
+    .begin_shared_sql = "BEGIN",
+    .lock_sql = "SELECT pg_advisory_xact_lock(" STR(STORE_PG_LOCK_WRITER) ")",
     .ddl = pg_ddl,
     .prepare = pg_prepare,
     .bind_int = pg_bind_int,

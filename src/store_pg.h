@@ -26,7 +26,7 @@
  *    starting together do not race on CREATE OR REPLACE FUNCTION.
  *  - STORE_PG_LOCK_WRITER ("saasgWRT"): the store-wide writer lock every
  *    store_begin() takes for its transaction (pg_advisory_xact_lock), as
- *    store.h promises.
+ *    store.h promises; store_begin_shared() does not take it.
  * Decimal without a suffix, because they are pasted into SQL text and
  * PostgreSQL 15 reads no hexadecimal literals.
  */

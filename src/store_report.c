@@ -136,7 +136,9 @@ enum sg_code store_report_daily(struct store *s, const char *service, const char
 	    s,
 	    "SELECT d.day, d.check_id, c.kind, d.n, d.n_fail, d.max_gap_s, d.lat_hist "
 	    "FROM checks c JOIN check_daily d ON d.check_id = c.id "
-	    "WHERE c.service = ?1 AND d.day >= ?2 AND d.day < ?3 ORDER BY d.day",
+	    /* n > 0: a row the PostgreSQL writer made ahead and never filled
+	     * (store_monitor_daily_ensure()) is no rollup */
+	    "WHERE c.service = ?1 AND d.day >= ?2 AND d.day < ?3 AND d.n > 0 ORDER BY d.day",
 	    service, day_from, day_to, daily_row, &c, "read daily rollups", err);
 }
 
@@ -345,6 +347,6 @@ enum sg_code store_report_monitored(struct store *s, const char *service, const 
 	return each_with_texts(s,
 	                       "SELECT 1 FROM check_daily d JOIN checks c ON c.id = "
 	                       "d.check_id WHERE c.service = ?1 AND d.day >= ?2 AND "
-	                       "d.day < ?3 LIMIT 1",
+	                       "d.day < ?3 AND d.n > 0 LIMIT 1",
 	                       service, day_from, day_to, found_row, has, "read check_daily", err);
 }

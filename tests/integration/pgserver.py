@@ -91,6 +91,7 @@ class PgServer:
         self.owned = True  # False for a handle on run.py's server
         self._counter = 0
         self._lock = threading.Lock()
+        self.extra_options = []  # more "-c name=value" (later ones win), e.g. bench/pg/writers.py --fsync
 
     # ---- lifecycle ----------------------------------------------------------
 
@@ -117,7 +118,7 @@ class PgServer:
                  "-c", "shared_buffers=32MB",
                  "-c", "max_locks_per_transaction=256",
                  "-c", "log_min_messages=warning",
-                 "-c", "log_min_error_statement=error"],
+                 "-c", "log_min_error_statement=error"] + self.extra_options,
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 cwd=self.top, user=uid if os.geteuid() == 0 else None,
                 group=gid if os.geteuid() == 0 else None,

@@ -297,6 +297,90 @@ static void test_module_queries(void **state)
 	}
 }
 
+/* Checks registered and resumed in batches give what the one-check
+ * functions give, across chunks, with a name given twice; a shared
+ * transaction is an ordinary one on SQLite. */
+static void test_checks_batch(void **state)
+{
+	struct store *s = NULL;
+	struct sg_error err;
+	struct store_monitor_check c[450];
+	char names[450][16];
+	long long ids[450], one, iv;
+	struct store_monitor_resume *res = calloc(450, sizeof(*res));
+	struct store_monitor_result r = {0};
+	long long rid;
+	char db[400], f[420];
+	(void)state;
+
+	memset(&err, 0, sizeof(err));
+	snprintf(db, sizeof(db), "%s/batch.sqlite", dir);
+	assert_int_equal(store_open(db, 0, &s, &err), SG_OK);
+	for (int i = 0; i < 450; i++) {
+		snprintf(names[i], sizeof(names[i]), "c%d", i == 449 ? 7 : i); /* c7 twice */
+		c[i] = (struct store_monitor_check){names[i],    "liveness", "http",
+		                                    "http://x/", NULL,       60};
+	}
+	c[449].target = "http://last/";
+	assert_int_equal(store_begin(s, &err), SG_OK);
+	assert_int_equal(store_monitor_checks_upsert(s, "svc", c, 450, 1000, ids, &err), SG_OK);
+	assert_int_equal(store_commit(s, &err), SG_OK);
+	assert_int_equal(ids[7], ids[449]);
+	for (int i = 0; i < 450; i += 37) {
+		assert_int_equal(store_monitor_check_upsert(s, "svc", names[i], "liveness", "http",
+		                                            c[i].target, 60, NULL, 1000, &one,
+		                                            &err),
+		                 SG_OK);
+		assert_int_equal(one, ids[i]);
+	}
+	/* a result, an open interval and an open incident to resume with */
+	assert_int_equal(store_begin_shared(s, &err), SG_OK);
+	assert_int_equal(store_tx_shared(s), 0);       /* SQLite: the writer's lock anyway */
+	assert_int_equal(store_begin(s, &err), SG_OK); /* nests */
+	r = (struct store_monitor_result){ids[300], 1234.5, 12, -1,  -1,   -1,
+	                                  -1,       0,      1,  200, NULL, "2026-01-01"};
+	assert_int_equal(store_monitor_write_results(s, &r, 1, &rid, &err), SG_OK);
+	assert_int_equal(store_commit(s, &err), SG_OK);
+	assert_int_equal(store_commit(s, &err), SG_OK);
+	assert_int_equal(store_monitor_interval_open(s, ids[5], "down", 0, 1100, &iv, &err), SG_OK);
+	{
+		struct incident_row inc = {0};
+		inc.service = "svc";
+		inc.check_id = ids[210];
+		inc.kind = "outage";
+		inc.started_at = inc.detected_at = 1100;
+		assert_int_equal(store_monitor_incident_open(s, &inc, &err), SG_OK);
+		one = inc.id;
+	}
+	assert_int_equal(store_monitor_checks_resume(s, ids, 450, res, &err), SG_OK);
+	assert_float_equal(res[300].last_at, 1234.5, 0);
+	assert_int_equal(res[5].interval_id, iv);
+	assert_string_equal(res[5].state, "down");
+	assert_int_equal(res[5].confirmed, 0);
+	assert_int_equal(res[210].incident_id, one);
+	for (int i = 0; i < 450; i++) {
+		double at;
+		long long inc, ivl;
+		char st[16];
+		int conf;
+		assert_int_equal(store_monitor_last_result(s, ids[i], &at, &err), SG_OK);
+		assert_int_equal(store_monitor_incident_open_for(s, ids[i], &inc, &err), SG_OK);
+		assert_int_equal(store_monitor_open_interval(s, ids[i], &ivl, st, &conf, &err),
+		                 SG_OK);
+		assert_float_equal(res[i].last_at, at, 0);
+		assert_int_equal(res[i].incident_id, inc);
+		assert_int_equal(res[i].interval_id, ivl);
+		assert_string_equal(res[i].state, st);
+		assert_int_equal(res[i].confirmed, conf);
+	}
+	free(res);
+	store_close(s);
+	for (int i = 0; i < 3; i++) {
+		snprintf(f, sizeof(f), "%s%s", db, (const char *[]){"", "-wal", "-shm"}[i]);
+		unlink(f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +392,7 @@ int main(void)
 	    cmocka_unit_test(test_measurements_latest),
 	    cmocka_unit_test(test_helpers),
 	    cmocka_unit_test(test_module_queries),
+	    cmocka_unit_test(test_checks_batch),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
