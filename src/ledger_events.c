@@ -1,6 +1,7 @@
 /*
  * ledger_events - the payloads the ledger records; see ledger_events.h.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,8 @@ const char *const ledger_events_types[] = {
     "web_user_removed",
     "web_token_added",
     "web_token_revoked",
+    "ledger_verified",
+    "ledger_exported",
     NULL,
 };
 
@@ -74,6 +77,8 @@ static const char *const labels_ja[] = {
     "Web ユーザーの削除",
     "API トークンの発行",
     "API トークンの失効",
+    "台帳の検証",
+    "台帳の書き出し",
 };
 static const char *const labels_en[] = {
     "assessment",
@@ -103,6 +108,8 @@ static const char *const labels_en[] = {
     "web user removed",
     "API token added",
     "API token revoked",
+    "ledger verified",
+    "ledger exported",
 };
 _Static_assert(sizeof(labels_ja) / sizeof(labels_ja[0]) ==
                    sizeof(ledger_events_types) / sizeof(ledger_events_types[0]) - 1,
@@ -467,6 +474,54 @@ enum sg_code ledger_events_web_token_revoked(struct store *s, const char *token,
 	           err);
 }
 
+enum sg_code ledger_events_ledger_verified(struct store *s,
+                                           const struct ledger_events_verification *v,
+                                           long long *seq, struct sg_error *err)
+{
+	json_t *p =
+	    json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:f}", "by", v->by, "result",
+	              v->ok ? "ok" : "failed", "entries", (json_int_t)v->entries, "recomputed",
+	              (json_int_t)v->recomputed, "heads", (json_int_t)v->heads, "checkpoints",
+	              (json_int_t)v->checkpoints, "head_number", (json_int_t)v->head_number,
+	              "head_size", (json_int_t)v->head_size, "seconds", v->seconds);
+	char hex[2 * LEDGER_HASH_LEN + 1];
+
+	if (p && v->head_root) {
+		sodium_bin2hex(hex, sizeof(hex), v->head_root, LEDGER_HASH_LEN);
+		json_object_set_new(p, "head_root", json_string(hex));
+	} else if (p) {
+		json_object_set_new(p, "head_root", json_null());
+	}
+	if (p && !v->ok) {
+		json_object_set_new(p, "error", json_string(v->error ? v->error : ""));
+		json_object_set_new(p, "first_bad",
+		                    v->first_bad >= 0 ? json_integer(v->first_bad) : json_null());
+		json_object_set_new(p, "last_bad",
+		                    v->last_bad >= 0 ? json_integer(v->last_bad) : json_null());
+	}
+	return put(s, "ledger_verified", p, seq, err);
+}
+
+enum sg_code ledger_events_ledger_exported(struct store *s, long long from_ms, long long to_ms,
+                                           long long first_seq, long long end_seq,
+                                           long long tree_size, int timestamped,
+                                           const char *sha256_hex, long long bytes, const char *by,
+                                           struct sg_error *err)
+{
+	json_t *p = json_pack("{s:s,s:I,s:I,s:I,s:b,s:s,s:I,s:s}", "by", by, "first_seq",
+	                      (json_int_t)first_seq, "end_seq", (json_int_t)end_seq, "tree_size",
+	                      (json_int_t)tree_size, "timestamped", timestamped, "sha256",
+	                      sha256_hex, "bytes", (json_int_t)bytes, "via", "web");
+
+	if (p) {
+		json_object_set_new(p, "from_ms",
+		                    from_ms != LLONG_MIN ? json_integer(from_ms) : json_null());
+		json_object_set_new(p, "to_ms",
+		                    to_ms != LLONG_MAX ? json_integer(to_ms) : json_null());
+	}
+	return put(s, "ledger_exported", p, NULL, err);
+}
+
 /* ---- the index for people ---- */
 
 static const char *str(json_t *p, const char *key)
@@ -593,6 +648,20 @@ char *ledger_events_summary(const char *type, json_t *p, int lang)
 	if (!strcmp(type, "web_token_revoked"))
 		return xstrfmt(en ? "API token %s revoked by %s" : "API トークン %s を %s が失効",
 		               str(p, "token"), str(p, "by"));
+	if (!strcmp(type, "ledger_verified"))
+		return !strcmp(str(p, "result"), "ok")
+		           ? xstrfmt(en ? "ledger verified by %s: %lld entries, tree head #%lld"
+		                        : "%s が台帳を検証: 正常（エントリ %lld 件、ツリーヘッド "
+		                          "#%lld）",
+		                     str(p, "by"), num(p, "entries"), num(p, "head_number"))
+		           : xstrfmt(en ? "ledger verification by %s FAILED: %s"
+		                        : "%s による台帳の検証に失敗: %s",
+		                     str(p, "by"), str(p, "error"));
+	if (!strcmp(type, "ledger_exported"))
+		return xstrfmt(en ? "entries %lld-%lld exported by %s (%lld bytes)"
+		                  : "エントリ %lld〜%lld を %s が書き出し（%lld バイト）",
+		               num(p, "first_seq"), num(p, "end_seq") - 1, str(p, "by"),
+		               num(p, "bytes"));
 	raw = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
 	out = xstrdup(raw ? raw : "");
 	free(raw);

@@ -154,6 +154,35 @@ enum sg_code ledger_events_web_login(struct store *s, const char *user, const ch
                                      const char *address, struct sg_error *err);
 enum sg_code ledger_events_web_logout(struct store *s, const char *user, struct sg_error *err);
 
+/* Verification of the ledger itself (ledger_check.h): `ledger verify
+ * --record`, the monitor's daily run, the dashboard's "verify now". by:
+ * "cli", "monitor" or the web user. head_*: the latest head the entries were
+ * found to hash to (head_root NULL: none). On a failure, error says what is
+ * wrong and first_bad..last_bad the entries it names (-1: not about
+ * entries). */
+struct ledger_events_verification {
+	int ok;
+	long long entries, recomputed, heads, checkpoints;
+	long long head_number, head_size;
+	const unsigned char *head_root;
+	long long first_bad, last_bad;
+	const char *error;
+	double seconds;
+	const char *by;
+};
+enum sg_code ledger_events_ledger_verified(struct store *s,
+                                           const struct ledger_events_verification *v,
+                                           long long *seq, struct sg_error *err);
+/* A ledger export downloaded from the web (zip of `ledger export`'s
+ * directory): the period asked for (ms; from_ms LLONG_MIN / to_ms
+ * LLONG_MAX: open, then null), the entries [first_seq, end_seq), the head's
+ * size, the zip's SHA-256 and size, and the user. */
+enum sg_code ledger_events_ledger_exported(struct store *s, long long from_ms, long long to_ms,
+                                           long long first_seq, long long end_seq,
+                                           long long tree_size, int timestamped,
+                                           const char *sha256_hex, long long bytes, const char *by,
+                                           struct sg_error *err);
+
 /* Accounts (`user`, `token`). by: who ran the command. token: its name,
  * never the secret. */
 enum sg_code ledger_events_web_user_added(struct store *s, const char *user, const char *role,

@@ -374,6 +374,13 @@ struct vstate {
 	enum sg_code rc;
 };
 
+/* The entries a failure names (report's bad_from/bad_to). */
+static void bad_range(struct vstate *v, long long from, long long to)
+{
+	v->r->bad_from = from;
+	v->r->bad_to = to;
+}
+
 /* Checks the heads and checkpoints whose size the tree has reached. */
 static int check_roots(struct vstate *v)
 {
@@ -396,11 +403,14 @@ static int check_roots(struct vstate *v)
 			    t->checkpoint ? ETR(err, "チェックポイントの", "the checkpoint's ")
 			                  : "",
 			    t->number, t->size, t->checkpoint ? 0 : v->prev_good, t->size - 1);
+			bad_range(v, t->checkpoint ? 0 : v->prev_good, t->size - 1);
 			return -1;
 		}
 		if (!t->checkpoint) {
 			v->prev_good = t->size;
 			v->r->sealed = t->size;
+			v->r->sealed_number = t->number;
+			memcpy(v->r->sealed_root, t->root, LEDGER_HASH_LEN);
 		}
 		v->hi++;
 	}
@@ -418,6 +428,9 @@ static int check_row(struct vstate *v, const struct vrow *vr, const char *text)
 
 	if (check_roots(v))
 		return -1;
+	/* Every failure below names one entry (a missing one: the first gone). */
+	bad_range(v, vr->seq != v->want ? v->want : vr->seq,
+	          vr->seq != v->want ? vr->seq - 1 : vr->seq);
 	if (vr->seq != v->want) {
 		v->rc =
 		    fail(err,
@@ -484,6 +497,7 @@ static int check_row(struct vstate *v, const struct vrow *vr, const char *text)
 		}
 		merkle_stream_push(&v->ms, vr->leaf);
 	}
+	bad_range(v, -1, -1);
 	v->want++;
 	return 0;
 }
@@ -591,6 +605,7 @@ enum sg_code ledger_verify(struct store *s, const struct ledger_verify_opts *o,
 	enum sg_code rc;
 
 	memset(r, 0, sizeof(*r));
+	r->bad_from = r->bad_to = -1;
 	r->chains_checked = o->tsa_ca_file != NULL;
 	v->o = o;
 	v->r = r;
@@ -631,6 +646,8 @@ enum sg_code ledger_verify(struct store *s, const struct ledger_verify_opts *o,
 		    v->want - 1,
 		    t->checkpoint ? ETR(err, "チェックポイントの", "the checkpoint's ") : "",
 		    t->number, t->size, v->want, t->size - 1);
+		r->bad_from = v->want;
+		r->bad_to = t->size - 1;
 	} else if (v->nheads == 0 && r->entries > 0) {
 		rc = fail(err,
 		          ETR(err,

@@ -48,6 +48,13 @@ struct ledger_verify_report {
 	int chains_checked;        /* tokens were checked against a CA file */
 	long long legacy_heads;    /* v1 heads (before the chain; not linked) */
 	long long checkpoints;     /* checked */
+	/* the latest head whose root the entries were found to hash to */
+	long long sealed_number;
+	unsigned char sealed_root[32];
+	/* On a failure about entries: the seq range it names (one entry:
+	 * bad_from == bad_to); -1 when the failure is not about entries (a
+	 * head, a checkpoint, the key). */
+	long long bad_from, bad_to;
 };
 
 enum sg_code ledger_verify(struct store *s, const struct ledger_verify_opts *o,

@@ -153,7 +153,7 @@ static void notifier_stopped(void *arg)
 
 void monitor_maybe_finish(struct monitor *m)
 {
-	if (m->reload_pending && !m->inflight && !m->stopping && !m->measuring) {
+	if (m->reload_pending && !m->inflight && !m->stopping && !m->measuring && !m->verifying) {
 		monitor_reload_now(m);
 		return;
 	}
@@ -165,7 +165,7 @@ void monitor_maybe_finish(struct monitor *m)
 		if (all && !m->inflight)
 			m->stopping = 1;
 	}
-	if (!m->stopping || m->inflight || m->finishing || m->measuring)
+	if (!m->stopping || m->inflight || m->finishing || m->measuring || m->verifying)
 		return;
 	m->finishing = 1;
 	uv_timer_stop(&m->sched);
@@ -271,6 +271,8 @@ static void on_flush(uv_timer_t *t)
 	if (!m->coordinator)
 		return; /* notices, seals and reports are the coordinator's */
 	monitor_jobs_maintenance(m, 0);
+	/* before the seal is queued: it waits only for one still in flight */
+	monitor_jobs_verify(m);
 	monitor_jobs_seal(m, 0);
 }
 

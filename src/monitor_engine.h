@@ -107,6 +107,8 @@ struct result {
 	char error[160];
 };
 
+struct ledger_check;
+
 struct monitor {
 	uv_loop_t loop;
 	struct store *s;
@@ -134,6 +136,17 @@ struct monitor {
 	int measuring;
 	int hourly_cancel; /* atomic: a stop or reload is waiting */
 	int hourly_kick;   /* the job queued messages */
+	/* The daily verification of the whole ledger (monitor_jobs.c) runs on
+	 * the thread pool with a connection of its own, as the seal does. */
+	uv_work_t verify_work;
+	int verifying;
+	double verify_next; /* wall clock; 0: not yet planned */
+	int said_no_pub;    /* "not verified: no public key" was logged */
+	enum sg_code verify_rc;
+	struct ledger_check *verify_c; /* the outcome (monitor_jobs.c allocates) */
+	long long verify_seq;
+	size_t verify_alerted;
+	struct sg_error verify_err;
 	enum sg_code measure_rc;
 	struct sg_error measure_err;
 	struct notify *notify;
@@ -351,6 +364,11 @@ int monitor_jobs_run_on(struct monitor *m, struct store *s);
  * are due, each once (see monitor_jobs.c); at most every few seconds
  * unless force. */
 void monitor_jobs_maintenance(struct monitor *m, int force);
+/* Verifies the whole ledger on the thread pool once a day (the first time
+ * a few seconds after start, unless a verification was recorded within the
+ * day) and records the outcome (ledger_check.h; a failure also alerts the
+ * managers). The coordinator's job; never on the loop. */
+void monitor_jobs_verify(struct monitor *m);
 
 /* monitor_measure.c */
 enum sg_code monitor_measure_write(struct store *s, const struct monitor_config *cfg,

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "availability.h"
+#include "ledger_check.h"
 #include "ledger_events.h"
 #include "notify.h"
 #include "store_notify.h"
@@ -207,4 +208,101 @@ void monitor_jobs_maintenance(struct monitor *m, int force)
 		monitor_log(m, "maintenance notices: %s", err.msg);
 	else if (n && m->notify)
 		notify_kick(m->notify);
+}
+
+/* The daily verification: the first a few seconds after start (a monitor
+ * that was down gets its ledger checked when it comes back), then a day
+ * after the last one recorded. */
+#define VERIFY_EVERY 86400.0
+#define VERIFY_FIRST 5.0
+
+/* The thread-pool half: reads the whole ledger on its own connection, then
+ * appends the outcome in one short transaction. m->lcfg, m->cfg and
+ * m->ncfg stay: a reload and a stop wait for it (monitor_maybe_finish()). */
+static void verify_worker(uv_work_t *w)
+{
+	struct monitor *m = w->data;
+	const struct ledger_config *cfgs[1] = {&m->lcfg};
+	struct store *s = NULL;
+
+	m->verify_seq = 0;
+	m->verify_alerted = 0;
+	m->verify_rc = store_open(m->s->path, 0, &s, &m->verify_err);
+	if (!m->verify_rc)
+		m->verify_rc = ledger_check_run(s, cfgs, 1, m->verify_c, &m->verify_err);
+	if (!m->verify_rc)
+		m->verify_rc = ledger_check_record(s, m->verify_c, "monitor", m->ncfg,
+		                                   m->cfg->service, m->cfg->pattern, &m->verify_seq,
+		                                   &m->verify_alerted, &m->verify_err);
+	store_close(s);
+}
+
+static void verify_after(uv_work_t *w, int status)
+{
+	struct monitor *m = w->data;
+	const struct ledger_check *c = m->verify_c;
+
+	m->verifying = 0;
+	if (status == 0 && m->verify_rc == SG_ERR_NOT_FOUND) {
+		/* no public key: look again in an hour, say so once */
+		m->verify_next = timeutil_now() + 3600;
+		if (!m->said_no_pub)
+			monitor_log(m, "ledger: not verified: %s", m->verify_err.msg);
+		m->said_no_pub = 1;
+	} else if (status == 0 && m->verify_rc) {
+		m->verify_next = timeutil_now() + 3600;
+		monitor_log(m, "ledger: verification could not run: %s", m->verify_err.msg);
+	} else if (status == 0 && c->ok) {
+		monitor_log(m,
+		            "ledger: verified %lld entries, %lld tree heads in %.1f s (entry %lld)",
+		            c->r.entries, c->r.heads, c->seconds, m->verify_seq);
+	} else if (status == 0) {
+		monitor_log(m, "ledger: VERIFICATION FAILED: %s (entry %lld; %zu managers alerted)",
+		            c->error ? c->error : "", m->verify_seq, m->verify_alerted);
+		if (m->verify_alerted && m->notify)
+			notify_kick(m->notify);
+	}
+	if (m->verify_rc != SG_ERR_NOT_FOUND)
+		m->said_no_pub = 0;
+	ledger_check_release(m->verify_c);
+	free(m->verify_c);
+	m->verify_c = NULL;
+	monitor_maybe_finish(m);
+}
+
+void monitor_jobs_verify(struct monitor *m)
+{
+	double now = timeutil_now();
+	struct ledger_check last;
+	struct sg_error err;
+	int found = 0;
+
+	if (m->verifying || m->stopping || m->reload_pending || !m->lcfg.key_path || !m->cfg)
+		return;
+	if (m->verify_next == 0) {
+		memset(&err, 0, sizeof(err));
+		/* one indexed lookup: cheap enough for the loop */
+		if (ledger_check_latest(m->s, &last, &found, &err) == SG_OK && found &&
+		    last.at + VERIFY_EVERY > now + VERIFY_FIRST)
+			m->verify_next = last.at + VERIFY_EVERY;
+		else
+			m->verify_next = now + VERIFY_FIRST;
+		ledger_check_release(&last);
+		return;
+	}
+	/* A seal in flight (a slow TSA) first: on a new ledger its first head
+	 * may still be coming, and entries without a head fail verification. */
+	if (now < m->verify_next || m->sealing)
+		return;
+	m->verify_next = now + VERIFY_EVERY;
+	memset(&m->verify_err, 0, sizeof(m->verify_err));
+	m->verify_err.lang = m->err.lang;
+	m->verify_work.data = m;
+	m->verify_c = xcalloc(1, sizeof(*m->verify_c));
+	if (uv_queue_work(&m->loop, &m->verify_work, verify_worker, verify_after) == 0) {
+		m->verifying = 1;
+		return;
+	}
+	free(m->verify_c);
+	m->verify_c = NULL;
 }

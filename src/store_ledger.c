@@ -104,6 +104,35 @@ enum sg_code store_ledger_next_seq(struct store *s, long long *seq, struct sg_er
 	return SG_OK;
 }
 
+enum sg_code store_ledger_latest_of_type(struct store *s, const char *type, long long *seq,
+                                         long long *at_ms, char **entry, int *found,
+                                         struct sg_error *err)
+{
+	struct store_stmt *st;
+	enum sg_code rc =
+	    store_prepare(s,
+	                  "SELECT seq, at_ms, entry FROM ledger_entries WHERE type = ? "
+	                  "ORDER BY at_ms DESC, seq DESC LIMIT 1",
+	                  &st, err);
+	int r;
+
+	*found = 0;
+	*entry = NULL;
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, type);
+	r = store_step(st);
+	if (r == STORE_ROW) {
+		*seq = store_col_int(st, 0);
+		*at_ms = store_col_int(st, 1);
+		*entry = store_col_dup(st, 2);
+		*found = *entry != NULL;
+	}
+	rc = r == STORE_ERROR ? store_fail(s, err, "ledger entries") : SG_OK;
+	store_finalize(st);
+	return rc;
+}
+
 struct store_ledger_inserter {
 	struct store *s;
 	struct store_stmt *next;

@@ -15,6 +15,14 @@
 /* The next sequence number (the number of entries). */
 enum sg_code store_ledger_next_seq(struct store *s, long long *seq, struct sg_error *err);
 
+/* The newest entry of type (largest at_ms, then seq): its seq, at_ms and
+ * text (caller frees *entry); *found = 0 when there is none. The text is
+ * as stored (hostile: parse it, never trust it). Uses the type index, so it
+ * costs the same on a ledger of any length. */
+enum sg_code store_ledger_latest_of_type(struct store *s, const char *type, long long *seq,
+                                         long long *at_ms, char **entry, int *found,
+                                         struct sg_error *err);
+
 /* A prepared INSERT and next-sequence query kept for many appends (the
  * ledger's bulk writer); freed with store_ledger_inserter_free(). */
 struct store_ledger_inserter;

@@ -14,8 +14,12 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <sodium.h>
+#include <stdint.h>
+#include <zlib.h>
 
 #include "fileio.h"
+#include "hex.h"
 #include "html.h"
 #include "store.h"
 #include "timeutil.h"
@@ -29,16 +33,39 @@
 
 #define WEB_MAX_BODY (64 * 1024)
 
-/* A cached status view; refs counts the requests using it. */
-struct view_ref {
-	struct web_status *v;
-	int refs;
+/* What a cached view is rendered as: each once per view and language, on
+ * the builder thread (html, json, badges) or by the first request that
+ * asks (atom and verify, which name the base URL the client reached us at). */
+enum rep { REP_HTML, REP_JSON, REP_ATOM, REP_VERIFY, REP_BADGE_STATUS, REP_BADGE_AVAIL, REP_N };
+
+/* One rendered representation: its bytes, their gzip, their ETags. Written
+ * once, then only read until the view is freed. */
+struct rendition {
+	char *body, *gz;
+	size_t len, gzlen;
+	char *base; /* atom, verify: the base URL in the bytes */
+	char etag[40], gz_etag[44];
 };
 
+/* A cached status view; refs counts the cache and every request or queued
+ * response using it (a response's free callback drops its reference). */
+struct view_ref {
+	struct web *w;
+	struct web_status *v;
+	int refs;
+	pthread_mutex_t lock; /* rend[] slots being filled */
+	struct rendition *rend[REP_N][2];
+};
+
+/* A service's view. The builder thread rebuilds it; requests only read it
+ * and ask (wanted) for a rebuild when it is older than the cache period. */
 struct cache_slot {
 	struct view_ref *ref;
-	double built_at; /* monotonic ms (SAASGUARD_NOW may freeze the wall clock in tests) */
-	int building;
+	/* monotonic ms (SAASGUARD_NOW may freeze the wall clock): when the
+	 * view's build started, and when the last build, failed or not, did */
+	double built_at, tried_at;
+	int wanted, building;
+	unsigned attempts; /* builds finished, failed or not */
 };
 
 struct web {
@@ -56,8 +83,13 @@ struct web {
 	struct web_site *site;
 
 	pthread_mutex_t cache_lock;
-	pthread_cond_t cache_cond;
-	struct cache_slot *cache; /* one per service of site */
+	pthread_cond_t cache_cond; /* a build finished */
+	pthread_cond_t work_cond;  /* a view is wanted, or stopping */
+	struct cache_slot *cache;  /* one per service of site */
+	size_t ncache;
+	pthread_t builder;
+	int builder_started, stopping;
+	unsigned test_delay_ms; /* SAASGUARD_TEST_VIEW_DELAY_MS: each rebuild sleeps first */
 
 	pthread_mutex_t stores_lock;
 	struct store **stores; /* every per-thread connection, closed at stop */
@@ -148,6 +180,16 @@ static struct store *get_store(struct web *w)
 	return thread_store;
 }
 
+static void rendition_free(struct rendition *rd)
+{
+	if (!rd)
+		return;
+	free(rd->body);
+	free(rd->gz);
+	free(rd->base);
+	free(rd);
+}
+
 static void ref_put(struct web *w, struct view_ref *r)
 {
 	int last;
@@ -158,61 +200,257 @@ static void ref_put(struct web *w, struct view_ref *r)
 	last = --r->refs == 0;
 	pthread_mutex_unlock(&w->cache_lock);
 	if (last) {
+		for (int k = 0; k < REP_N; k++)
+			for (int l = 0; l < 2; l++)
+				rendition_free(r->rend[k][l]);
+		pthread_mutex_destroy(&r->lock);
 		web_status_free(r->v);
 		free(r);
 	}
 }
 
-/* The view of service i (site_lock held shared). NULL when it cannot be
- * built and none exists. */
-static struct view_ref *get_view(struct web *w, struct store *s, size_t i)
+/* MHD's free callback of a response whose body is a rendition's bytes. */
+static void ref_put_cb(void *cls)
+{
+	struct view_ref *r = cls;
+
+	ref_put(r->w, r);
+}
+
+/* in compressed with gzip (level 9: once per view), or NULL when in is
+ * too small to gain or the result is not smaller. */
+static char *gzip_bytes(const char *in, size_t len, size_t *outlen)
+{
+	z_stream z;
+	char *out;
+	size_t cap;
+
+	memset(&z, 0, sizeof(z));
+	if (len < 256 || deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return NULL;
+	cap = deflateBound(&z, (uLong)len);
+	out = xmalloc(cap);
+	z.next_in = (Bytef *)(uintptr_t)in;
+	z.avail_in = (uInt)len;
+	z.next_out = (Bytef *)out;
+	z.avail_out = (uInt)cap;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END || z.total_out >= len) {
+		deflateEnd(&z);
+		free(out);
+		return NULL;
+	}
+	*outlen = z.total_out;
+	deflateEnd(&z);
+	return out;
+}
+
+static struct rendition *render(const struct web_status *v, enum rep k, enum sg_lang l,
+                                const char *base)
+{
+	struct dynbuf d;
+	struct rendition *rd;
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char hx[33];
+
+	dynbuf_init(&d, 64 << 20);
+	switch (k) {
+	case REP_HTML:
+		web_status_html(v, l, &d);
+		break;
+	case REP_JSON:
+		web_status_json(v, &d);
+		break;
+	case REP_ATOM:
+		web_status_atom(v, l, base, &d);
+		break;
+	case REP_VERIFY:
+		web_status_verify_html(v, l, base, &d);
+		break;
+	default:
+		web_status_badge(v, k == REP_BADGE_AVAIL, l, &d);
+	}
+	if (dynbuf_status(&d) || !dynbuf_len(&d)) {
+		dynbuf_release(&d);
+		return NULL;
+	}
+	rd = xcalloc(1, sizeof(*rd));
+	rd->body = dynbuf_detach(&d, &rd->len);
+	rd->base = base ? xstrdup(base) : NULL;
+	/* The content's hash: the same page has the same tag in every process
+	 * behind a load balancer and across rebuilds that change nothing. */
+	crypto_hash_sha256(h, (const unsigned char *)rd->body, rd->len);
+	hex_encode(h, 16, hx);
+	snprintf(rd->etag, sizeof(rd->etag), "\"%s\"", hx);
+	snprintf(rd->gz_etag, sizeof(rd->gz_etag), "\"%s-gz\"", hx);
+	rd->gz = gzip_bytes(rd->body, rd->len, &rd->gzlen);
+	return rd;
+}
+
+/* The rendition k of view r in language l (JSON has one), rendered now if
+ * no request asked before; NULL when it cannot be cached (an atom or
+ * verify page already rendered for another base URL: the caller renders
+ * its own). */
+static struct rendition *rendition_get(struct view_ref *r, enum rep k, enum sg_lang l,
+                                       const char *base)
+{
+	struct rendition *rd, *mine;
+	int li = k == REP_JSON ? 0 : l == SG_LANG_EN;
+
+	if (k != REP_ATOM && k != REP_VERIFY)
+		base = NULL;
+	pthread_mutex_lock(&r->lock);
+	rd = r->rend[k][li];
+	pthread_mutex_unlock(&r->lock);
+	if (!rd) {
+		if (!(mine = render(r->v, k, l, base)))
+			return NULL;
+		pthread_mutex_lock(&r->lock);
+		if (!(rd = r->rend[k][li]))
+			rd = r->rend[k][li] = mine, mine = NULL;
+		pthread_mutex_unlock(&r->lock);
+		rendition_free(mine);
+	}
+	if (base && strcmp(rd->base, base))
+		return NULL;
+	return rd;
+}
+
+/* A view older than this many cache periods is not served: the request
+ * waits for the new one, as the first does, so a customer coming back to
+ * an idle server never reads an hour-old state. */
+#define WEB_VIEW_MAX_PERIODS 12
+
+/* The view of service i (site_lock held shared): the cached one, even when
+ * older than the cache period (the builder thread is asked for a new one);
+ * waits only while none exists or it is older than WEB_VIEW_MAX_PERIODS.
+ * NULL when none can be built. */
+static struct view_ref *get_view(struct web *w, size_t i)
 {
 	struct cache_slot *c;
-	struct view_ref *r = NULL, *old;
-	struct web_status *v = NULL;
-	struct sg_error err;
-	double now = timeutil_now(), mono = timeutil_monotonic_ms();
-	enum sg_code rc;
+	struct view_ref *r;
+	double mono = timeutil_monotonic_ms(), period = w->o.cache_s * 1000;
+	int usable;
 
 	pthread_mutex_lock(&w->cache_lock);
 	c = &w->cache[i];
-	for (;;) {
-		if (c->ref && (c->building || mono - c->built_at < w->o.cache_s * 1000)) {
-			r = c->ref;
-			r->refs++;
-			pthread_mutex_unlock(&w->cache_lock);
-			return r;
-		}
-		if (!c->building)
-			break;
-		pthread_cond_wait(&w->cache_cond, &w->cache_lock);
+	usable = c->ref && mono - c->built_at < period * WEB_VIEW_MAX_PERIODS;
+	if ((!c->ref || mono - c->built_at >= period) && !c->wanted && !c->building &&
+	    (!usable || mono - c->tried_at >= period)) {
+		c->wanted = 1;
+		pthread_cond_signal(&w->work_cond);
 	}
-	c->building = 1;
-	pthread_mutex_unlock(&w->cache_lock);
-
-	memset(&err, 0, sizeof(err));
-	rc = web_status_build(s, w->cat, &w->site->svc[i], now, &v, &err);
-	if (rc)
-		wlog(w, "status %s: %s", w->site->svc[i].slug, err.msg);
-
-	pthread_mutex_lock(&w->cache_lock);
-	old = NULL;
-	if (!rc) {
-		r = xcalloc(1, sizeof(*r));
-		r->v = v;
-		r->refs = 1; /* the cache's */
-		old = c->ref;
-		c->ref = r;
-		c->built_at = mono;
+	if (!usable) {
+		unsigned a = c->attempts;
+		while (c->attempts == a && !w->stopping)
+			pthread_cond_wait(&w->cache_cond, &w->cache_lock);
 	}
-	c->building = 0;
-	pthread_cond_broadcast(&w->cache_cond);
-	r = c->ref;
-	if (r)
+	if ((r = c->ref))
 		r->refs++;
 	pthread_mutex_unlock(&w->cache_lock);
-	ref_put(w, old);
 	return r;
+}
+
+/* Builds the view of service i on the builder thread (site_lock held
+ * shared), renders what does not depend on the request, and swaps it in. */
+static void build_one(struct web *w, struct store *s, size_t i, int first)
+{
+	struct web_status *v = NULL;
+	struct view_ref *r = NULL, *old = NULL;
+	struct sg_error err;
+	double now, mono;
+	enum sg_code rc = SG_ERR_IO;
+
+	if (!first && w->test_delay_ms) {
+		struct timespec ts = {w->test_delay_ms / 1000,
+		                      (long)(w->test_delay_ms % 1000) * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	now = timeutil_now();
+	mono = timeutil_monotonic_ms();
+	memset(&err, 0, sizeof(err));
+	if (s && (rc = web_status_build(s, w->cat, &w->site->svc[i], now, &v, &err)))
+		wlog(w, "status %s: %s", w->site->svc[i].slug, err.msg);
+	if (!rc) {
+		r = xcalloc(1, sizeof(*r));
+		r->w = w;
+		r->v = v;
+		r->refs = 1; /* the cache's */
+		pthread_mutex_init(&r->lock, NULL);
+		for (int l = 0; l < 2; l++) {
+			r->rend[REP_HTML][l] = render(v, REP_HTML, (enum sg_lang)l, NULL);
+			r->rend[REP_BADGE_STATUS][l] =
+			    render(v, REP_BADGE_STATUS, (enum sg_lang)l, NULL);
+			r->rend[REP_BADGE_AVAIL][l] =
+			    render(v, REP_BADGE_AVAIL, (enum sg_lang)l, NULL);
+		}
+		r->rend[REP_JSON][0] = render(v, REP_JSON, SG_LANG_JA, NULL);
+	}
+	pthread_mutex_lock(&w->cache_lock);
+	if (r) {
+		old = w->cache[i].ref;
+		w->cache[i].ref = r;
+		w->cache[i].built_at = mono;
+	}
+	w->cache[i].tried_at = mono;
+	w->cache[i].building = 0;
+	w->cache[i].attempts++;
+	pthread_cond_broadcast(&w->cache_cond);
+	pthread_mutex_unlock(&w->cache_lock);
+	ref_put(w, old);
+}
+
+/* The first wanted slot, now building (cache_lock held); -1 when none. */
+static long take_wanted(struct web *w, int *first)
+{
+	for (size_t i = 0; i < w->ncache; i++)
+		if (w->cache[i].wanted) {
+			w->cache[i].wanted = 0;
+			w->cache[i].building = 1;
+			*first = !w->cache[i].ref;
+			return (long)i;
+		}
+	return -1;
+}
+
+/* The builder thread: no request ever builds a view. It holds site_lock
+ * shared while it builds, as a request does (glibc's rwlocks prefer
+ * readers, so requests waiting for a first view never block it). */
+static void *builder_main(void *arg)
+{
+	struct web *w = arg;
+	struct store *s = NULL;
+	long i;
+	int first;
+
+	for (;;) {
+		pthread_mutex_lock(&w->cache_lock);
+		for (;;) {
+			int any = 0;
+			for (size_t k = 0; k < w->ncache && !any; k++)
+				any = w->cache[k].wanted;
+			if (any || w->stopping)
+				break;
+			pthread_cond_wait(&w->work_cond, &w->cache_lock);
+		}
+		if (w->stopping) {
+			pthread_mutex_unlock(&w->cache_lock);
+			return NULL;
+		}
+		pthread_mutex_unlock(&w->cache_lock);
+		if (!s)
+			s = get_store(w);
+		/* site_lock is let go between two builds, so a reload is not held
+		 * off while many services are rebuilt */
+		for (i = 0; i >= 0;) {
+			pthread_rwlock_rdlock(&w->site_lock);
+			pthread_mutex_lock(&w->cache_lock);
+			i = w->stopping ? -1 : take_wanted(w, &first);
+			pthread_mutex_unlock(&w->cache_lock);
+			if (i >= 0)
+				build_one(w, s, (size_t)i, first);
+			pthread_rwlock_unlock(&w->site_lock);
+		}
+	}
 }
 
 static void cache_clear(struct web *w, size_t n)
@@ -221,6 +459,7 @@ static void cache_clear(struct web *w, size_t n)
 		ref_put(w, w->cache[i].ref);
 	free(w->cache);
 	w->cache = NULL;
+	w->ncache = 0;
 }
 
 /* ---- requests ---- */
@@ -329,14 +568,22 @@ static void error_page(struct web_reply *r, int status, enum sg_lang l)
 	html_page_end(&r->body, &pg, NULL);
 }
 
+/* A reply whose body is a rendition of a cached view (cr->rd set, and the
+ * view's reference in cr->vr), or built in r. */
+struct cached {
+	struct view_ref *vr;
+	struct rendition *rd;
+};
+
 static void dispatch(struct web *w, struct MHD_Connection *c, const struct web_route *rt,
-                     enum sg_lang lang, struct web_reply *r)
+                     enum sg_lang lang, struct web_reply *r, struct cached *cr)
 {
 	const struct web_service *svc = NULL;
 	struct store *s;
 	struct view_ref *vr = NULL;
 	char base[320];
 	size_t idx = 0;
+	enum rep k = REP_N;
 
 	r->status = 200;
 	r->type = "text/html; charset=utf-8";
@@ -375,7 +622,7 @@ static void dispatch(struct web *w, struct MHD_Connection *c, const struct web_r
 		struct web_status **views = xcalloc(w->site->n + 1, sizeof(*views));
 		size_t n = 0;
 		for (size_t i = 0; i < w->site->n; i++)
-			if ((refs[n] = get_view(w, s, i)))
+			if ((refs[n] = get_view(w, i)))
 				views[n] = refs[n]->v, n++;
 		web_status_index_html(views, n, lang, &r->body);
 		for (size_t i = 0; i < n; i++)
@@ -399,32 +646,32 @@ static void dispatch(struct web *w, struct MHD_Connection *c, const struct web_r
 			error_page(r, r->status, lang);
 		return;
 	}
-	if (!(vr = get_view(w, s, idx))) {
+	if (!(vr = get_view(w, idx))) {
 		error_page(r, 503, lang);
 		return;
 	}
 	base_url(w, c, base, sizeof(base));
 	switch (rt->id) {
 	case WEB_R_STATUS:
-		web_status_html(vr->v, lang, &r->body);
+		k = REP_HTML;
 		break;
 	case WEB_R_STATUS_JSON:
 		r->type = "application/json";
 		r->embeddable = 1;
-		web_status_json(vr->v, &r->body);
+		k = REP_JSON;
 		break;
 	case WEB_R_STATUS_FEED:
 		r->type = "application/atom+xml; charset=utf-8";
-		web_status_atom(vr->v, lang, base, &r->body);
+		k = REP_ATOM;
 		break;
 	case WEB_R_STATUS_VERIFY:
-		web_status_verify_html(vr->v, lang, base, &r->body);
+		k = REP_VERIFY;
 		break;
 	case WEB_R_BADGE_STATUS:
 	case WEB_R_BADGE_AVAIL:
 		r->type = "image/svg+xml";
 		r->embeddable = 1;
-		web_status_badge(vr->v, rt->id == WEB_R_BADGE_AVAIL, lang, &r->body);
+		k = rt->id == WEB_R_BADGE_AVAIL ? REP_BADGE_AVAIL : REP_BADGE_STATUS;
 		break;
 	case WEB_R_PROOF:
 	case WEB_R_PROOF_JSON:
@@ -440,11 +687,29 @@ static void dispatch(struct web *w, struct MHD_Connection *c, const struct web_r
 	default:
 		error_page(r, 404, lang);
 	}
+	if (k != REP_N) {
+		r->max_age = w->o.cache_s < 1 ? 1 : (int)w->o.cache_s;
+		if ((cr->rd = rendition_get(vr, k, lang, base))) {
+			cr->vr = vr; /* the response's reference from now on */
+			return;
+		}
+		/* rendered for another host name: this request's own copy */
+		if (k == REP_ATOM)
+			web_status_atom(vr->v, lang, base, &r->body);
+		else if (k == REP_VERIFY)
+			web_status_verify_html(vr->v, lang, base, &r->body);
+		else
+			error_page(r, 500, lang);
+		if (r->status != 200)
+			r->max_age = 0;
+	}
 	ref_put(w, vr);
 }
 
 static void add_headers(struct web *w, struct MHD_Response *resp, const struct web_reply *r)
 {
+	int by_lang;
+
 	MHD_add_response_header(resp, "Content-Type", r->type);
 	MHD_add_response_header(resp, "Content-Security-Policy",
 	                        "default-src 'none'; style-src 'self'; img-src 'self'; "
@@ -458,13 +723,26 @@ static void add_headers(struct web *w, struct MHD_Response *resp, const struct w
 	MHD_add_response_header(resp, "Permissions-Policy", "interest-cohort=()");
 	if (w->tls)
 		MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
-	MHD_add_response_header(resp, "Cache-Control",
-	                        r->no_store                        ? "no-store"
-	                        : !strncmp(r->type, "text/css", 8) ? "public, max-age=3600"
-	                        : r->embeddable                    ? "public, max-age=60"
-	                                                           : "no-cache");
-	if (!strncmp(r->type, "text/html", 9) || !strncmp(r->type, "application/atom", 16))
-		MHD_add_response_header(resp, "Vary", "Accept-Language");
+	if (r->max_age > 0) {
+		char cc[48];
+		snprintf(cc, sizeof(cc), "public, max-age=%d", r->max_age);
+		MHD_add_response_header(resp, "Cache-Control", cc);
+	} else {
+		MHD_add_response_header(resp, "Cache-Control",
+		                        r->no_store                        ? "no-store"
+		                        : !strncmp(r->type, "text/css", 8) ? "public, max-age=3600"
+		                        : r->embeddable                    ? "public, max-age=60"
+		                                                           : "no-cache");
+	}
+	/* The pages and badges are negotiated by language; what is cached is
+	 * also sent gzip-compressed to clients that accept it. */
+	by_lang = !strncmp(r->type, "text/html", 9) || !strncmp(r->type, "application/atom", 16) ||
+	          !strncmp(r->type, "image/svg", 9);
+	if (by_lang || r->max_age > 0)
+		MHD_add_response_header(resp, "Vary",
+		                        !(r->max_age > 0) ? "Accept-Language"
+		                        : by_lang         ? "Accept-Language, Accept-Encoding"
+		                                          : "Accept-Encoding");
 	if (r->location)
 		MHD_add_response_header(resp, "Location", r->location);
 	if (r->status == 405)
@@ -500,7 +778,45 @@ static enum MHD_Result send_reply(struct web *w, struct MHD_Connection *c, struc
 			MHD_add_response_header(resp, "Set-Cookie", q->set_cookie[i]);
 	if (r->www_authenticate)
 		MHD_add_response_header(resp, "WWW-Authenticate", r->www_authenticate);
+	if (r->disposition[0])
+		MHD_add_response_header(resp, "Content-Disposition", r->disposition);
 	ret = MHD_queue_response(c, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* A rendition of a cached view: 304 when the client has it (If-None-Match),
+ * else its bytes (gzip when accepted) straight from the view, which the
+ * response keeps alive until libmicrohttpd has sent it. A 304 is queued
+ * with the same response: libmicrohttpd sends no body with it, and its
+ * Content-Length is then that of the 200, as RFC 9110 8.6 requires (an
+ * empty response would say 0). */
+static enum MHD_Result send_cached(struct web *w, struct MHD_Connection *c, struct web_reply *r,
+                                   struct cached *cr)
+{
+	const struct rendition *rd = cr->rd;
+	int gz = rd->gz && web_accepts_gzip(
+	                       MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding"));
+	const char *etag = gz ? rd->gz_etag : rd->etag;
+	struct MHD_Response *resp;
+	unsigned status = 200;
+	enum MHD_Result ret;
+
+	if (web_etag_matches(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match"),
+	                     etag))
+		status = 304;
+	resp = MHD_create_response_from_buffer_with_free_callback_cls(
+	    gz ? rd->gzlen : rd->len, gz ? rd->gz : rd->body, ref_put_cb, cr->vr);
+	if (!resp)
+		ref_put(w, cr->vr);
+	cr->vr = NULL;
+	if (!resp)
+		return MHD_NO;
+	add_headers(w, resp, r);
+	MHD_add_response_header(resp, "ETag", etag);
+	if (gz)
+		MHD_add_response_header(resp, "Content-Encoding", "gzip");
+	ret = MHD_queue_response(c, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
@@ -664,7 +980,7 @@ static void dispatch_private(struct web *w, struct MHD_Connection *c, const stru
 	if (rt->id == WEB_R_API_SERVICE && q->role) {
 		for (size_t i = 0; i < w->site->n; i++)
 			if (!strcmp(w->site->svc[i].slug, rt->slug))
-				vr = get_view(w, s, i);
+				vr = get_view(w, i);
 		q->view = vr ? vr->v : NULL;
 	}
 	if (is_dash(rt->id))
@@ -685,6 +1001,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	struct web_route rt;
 	struct web_reply r;
 	struct web_req q;
+	struct cached cr = {NULL, NULL};
 	enum sg_lang lang;
 	enum MHD_Result ret;
 
@@ -734,10 +1051,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		if (is_dash(rt.id) || is_api(rt.id))
 			dispatch_private(w, c, &rt, lang, rq, &q, &r);
 		else
-			dispatch(w, c, &rt, lang, &r);
+			dispatch(w, c, &rt, lang, &r, &cr);
 		pthread_rwlock_unlock(&w->site_lock);
 	}
-	ret = send_reply(w, c, &r, &q, is_dash(rt.id) || is_api(rt.id));
+	ret = cr.rd ? send_cached(w, c, &r, &cr)
+	            : send_reply(w, c, &r, &q, is_dash(rt.id) || is_api(rt.id));
 	dynbuf_release(&r.body);
 	atomic_fetch_sub(&w->active, 1);
 	return ret;
@@ -875,7 +1193,11 @@ enum sg_code web_start(const struct web_options *o, const struct catalog *cat, c
 	pthread_rwlock_init(&w->site_lock, NULL);
 	pthread_mutex_init(&w->cache_lock, NULL);
 	pthread_cond_init(&w->cache_cond, NULL);
+	pthread_cond_init(&w->work_cond, NULL);
 	pthread_mutex_init(&w->stores_lock, NULL);
+	if (getenv("SAASGUARD_TEST_VIEW_DELAY_MS"))
+		w->test_delay_ms =
+		    (unsigned)strtoul(getenv("SAASGUARD_TEST_VIEW_DELAY_MS"), NULL, 10);
 	if ((rc = parse_listen(o->listen ? o->listen : "127.0.0.1:8080", &ss, &w->loopback, err)))
 		goto fail;
 	if (!o->tls_cert != !o->tls_key) {
@@ -891,10 +1213,21 @@ enum sg_code web_start(const struct web_options *o, const struct catalog *cat, c
 	if ((rc = web_site_load(w->files, w->nfiles, cat, &w->site, err)))
 		goto fail;
 	w->cache = xcalloc(w->site->n + 1, sizeof(*w->cache));
+	w->ncache = w->site->n;
 	/* Creates the store (0600) and runs migrations once, before any worker. */
 	if ((rc = store_open(w->db, 0, &s, err)))
 		goto fail;
 	store_close(s);
+	/* Every view is built at once, before the first request asks. */
+	for (size_t i = 0; i < w->ncache; i++)
+		w->cache[i].wanted = 1;
+	if (pthread_create(&w->builder, NULL, builder_main, w)) {
+		rc = sg_error_set(
+		    err, SG_ERR_IO, "%s",
+		    ETR(err, "スレッドを作成できませんでした", "could not start a thread"));
+		goto fail;
+	}
+	w->builder_started = 1;
 
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
@@ -941,6 +1274,10 @@ enum sg_code web_reload(struct web *w, struct sg_error *err)
 	if ((rc = web_site_load(w->files, w->nfiles, w->cat, &site, err)))
 		return rc;
 	cache = xcalloc(site->n + 1, sizeof(*cache));
+	/* No view of the old profiles is kept: a check made private must not
+	 * be shown once more. Requests wait for the first views, as at start. */
+	for (size_t i = 0; i < site->n; i++)
+		cache[i].wanted = 1;
 	pthread_rwlock_wrlock(&w->site_lock);
 	old = w->site;
 	old_n = old->n;
@@ -948,6 +1285,8 @@ enum sg_code web_reload(struct web *w, struct sg_error *err)
 	pthread_mutex_lock(&w->cache_lock);
 	old_cache = w->cache;
 	w->cache = cache;
+	w->ncache = site->n;
+	pthread_cond_signal(&w->work_cond);
 	pthread_mutex_unlock(&w->cache_lock);
 	pthread_rwlock_unlock(&w->site_lock);
 	for (size_t i = 0; i < old_n; i++)
@@ -989,6 +1328,14 @@ void web_stop(struct web *w, double drain_s)
 		}
 		MHD_stop_daemon(w->d);
 	}
+	if (w->builder_started) {
+		pthread_mutex_lock(&w->cache_lock);
+		w->stopping = 1;
+		pthread_cond_broadcast(&w->work_cond);
+		pthread_cond_broadcast(&w->cache_cond);
+		pthread_mutex_unlock(&w->cache_lock);
+		pthread_join(w->builder, NULL);
+	}
 	if (w->site)
 		cache_clear(w, w->site->n);
 	web_site_free(w->site);
@@ -1007,6 +1354,7 @@ void web_stop(struct web *w, double drain_s)
 	pthread_rwlock_destroy(&w->site_lock);
 	pthread_mutex_destroy(&w->cache_lock);
 	pthread_cond_destroy(&w->cache_cond);
+	pthread_cond_destroy(&w->work_cond);
 	pthread_mutex_destroy(&w->stores_lock);
 	free(w);
 }

@@ -6,16 +6,21 @@
  * carries (a Content-Security-Policy without inline script, nosniff,
  * no-referrer, frame-ancestors 'none', HSTS under TLS), which client
  * addresses may speak through X-Forwarded-* (--trusted-proxy), language
- * negotiation, a per-thread store connection, and a short-lived cache of
- * status views (rebuilt in the background of the first request after they
- * expire, so readers never wait for a rebuild once a view exists).
- * Routing and decoding are web_http's, the pages web_status's.
+ * negotiation, a per-thread store connection, and the cache of status
+ * views: one builder thread builds every view (at start, after a reload,
+ * and when a request finds one older than the cache period, which it is
+ * still served), renders the page, JSON and badges once per language,
+ * with their gzip and ETag, and requests answer from those bytes (304 on
+ * If-None-Match). Only a request that finds no view, or one older than 12
+ * cache periods, waits for the builder. Routing and header parsing are
+ * web_http's, the pages web_status's.
  *
  * The server keeps no state of its own: everything it shows is read from
  * the store, so several processes can stand behind one load balancer.
  * web_reload() swaps in newly loaded profiles (a bad file keeps the running
- * ones); web_stop() stops accepting, lets running requests finish (up to
- * drain_s) and closes everything.
+ * ones; the views of the old ones are dropped at once); web_stop() stops
+ * accepting, lets running requests finish (up to drain_s), joins the
+ * builder thread and closes everything.
  *
  * Ownership: web_start() returns a server the caller stops with web_stop(),
  * which frees it. The catalog and the option strings are borrowed for the

@@ -1,10 +1,17 @@
 /*
  * web_actions - operator actions from the web; see web_actions.h.
  */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zip.h>
 
 #include "catalog.h"
 #include "dynbuf.h"
@@ -15,6 +22,7 @@
 #include "web_status.h"
 
 #include "ledger_events.h"
+#include "ledger_verify.h"
 #include "notify.h"
 #include "store_notify.h"
 #include "availability.h"
@@ -165,5 +173,228 @@ enum sg_code web_action_attest(struct store *s, const struct catalog *cat, const
 out:
 	free(dir);
 	free(path);
+	return rc;
+}
+
+enum sg_code web_action_verify_ledger(struct store *s, const struct web_site *site,
+                                      const char *user, struct ledger_check *c, long long *seq,
+                                      struct sg_error *err)
+{
+	const struct ledger_config *cfgs[16];
+	struct notify_config *ncfg = NULL;
+	size_t n = 0;
+	enum sg_code rc;
+
+	for (size_t i = 0; i < site->n && n < 16; i++)
+		cfgs[n++] = &site->svc[i].lcfg;
+	/* the same run as the monitor's daily one and `ledger verify --record` */
+	if ((rc = ledger_check_run(s, cfgs, n, c, err)))
+		return rc;
+	if (!c->ok && site->n && notify_config_load(site->svc[0].profile, &ncfg, NULL))
+		ncfg = NULL; /* recorded all the same: the alert is the extra */
+	rc = ledger_check_record(s, c, user, ncfg, site->n ? site->svc[0].name : NULL,
+	                         site->n ? site->svc[0].profile->service.pattern : 0, seq, NULL,
+	                         err);
+	notify_config_free(ncfg);
+	return rc;
+}
+
+/* Removes dir and the regular files in it (one level of subdirectories:
+ * what ledger_export() and the zip leave). */
+static void remove_tree(const char *dir, int depth)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char *p;
+		struct stat st;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		p = xstrfmt("%s/%s", dir, e->d_name);
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode) && depth > 0)
+			remove_tree(p, depth - 1);
+		else
+			unlink(p);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+enum sg_code web_action_period(const char *from, const char *to, long long *from_ms,
+                               long long *to_ms, struct sg_error *err)
+{
+	const char *v[2] = {from, to};
+	long long *out[2] = {from_ms, to_ms};
+
+	*from_ms = LLONG_MIN;
+	*to_ms = LLONG_MAX;
+	for (int i = 0; i < 2; i++) {
+		long long t;
+		if (!v[i] || !*v[i])
+			continue;
+		if (strlen(v[i]) > 64 || timeutil_parse(v[i], &t, NULL))
+			return sg_error_set(err, SG_ERR_INPUT,
+			                    ETR(err,
+			                        "期間は 2026-11-01 や 2026-11-01T09:00+09:00 の形で"
+			                        "指定してください ('%.64s' は不可)",
+			                        "give the period as 2026-11-01 or "
+			                        "2026-11-01T09:00+09:00, not '%.64s'"),
+			                    v[i]);
+		/* a bare date `to` runs to the end of that day, as the CLI's */
+		if (i == 1 && strlen(v[i]) == 10)
+			t += 86400;
+		*out[i] = t * 1000;
+	}
+	if (*from_ms != LLONG_MIN && *to_ms != LLONG_MAX && *to_ms <= *from_ms)
+		return sg_error_set(err, SG_ERR_INPUT, "%s",
+		                    ETR(err, "期間の終わりは始まりより後にしてください",
+		                        "the end of the period must be after its start"));
+	return SG_OK;
+}
+
+static enum sg_code too_large(struct sg_error *err, size_t max)
+{
+	return sg_error_set(err, SG_ERR_INPUT,
+	                    ETR(err,
+	                        "この期間の書き出しは %zu MB を超えるため Web では送れません。"
+	                        "期間を短くするか、saasguard ledger export を使ってください",
+	                        "the export of this period is over %zu MB, more than the web "
+	                        "sends; choose a shorter period or use saasguard ledger export"),
+	                    max >> 20);
+}
+
+/* Zips the regular files of dir as folder/NAME into path; SG_ERR_INPUT when
+ * they are more than max bytes before compression (the zip is smaller). */
+static enum sg_code zip_dir(const char *dir, const char *folder, const char *path, size_t max,
+                            struct sg_error *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	zip_t *z;
+	int zerr = 0;
+	unsigned long long total = 0;
+	enum sg_code rc = SG_OK;
+
+	if (!d)
+		return sg_error_set(err, SG_ERR_IO, "%s: %s", dir, strerror(errno));
+	if (!(z = zip_open(path, ZIP_CREATE | ZIP_EXCL, &zerr))) {
+		closedir(d);
+		return sg_error_set(err, SG_ERR_IO,
+		                    ETR(err, "%s: zip ファイルを作れません (libzip %d)",
+		                        "%s: cannot create the zip (libzip %d)"),
+		                    path, zerr);
+	}
+	while (!rc && (e = readdir(d))) {
+		char *p = xstrfmt("%s/%s", dir, e->d_name), *name;
+		struct stat st;
+		zip_source_t *src;
+		if (lstat(p, &st) || !S_ISREG(st.st_mode)) {
+			free(p);
+			continue;
+		}
+		total += (unsigned long long)st.st_size;
+		name = xstrfmt("%s/%s", folder, e->d_name);
+		if (total > max)
+			rc = too_large(err, max);
+		else if (!(src = zip_source_file(z, p, 0, -1)))
+			rc = sg_error_set(err, SG_ERR_IO, "%s: %s", p, zip_strerror(z));
+		else if (zip_file_add(z, name, src, ZIP_FL_ENC_UTF_8) < 0) {
+			zip_source_free(src);
+			rc = sg_error_set(err, SG_ERR_IO, "%s: %s", p, zip_strerror(z));
+		}
+		free(name);
+		free(p);
+	}
+	closedir(d);
+	if (rc) {
+		zip_discard(z);
+		return rc;
+	}
+	if (zip_close(z) < 0) {
+		rc = sg_error_set(err, SG_ERR_IO, "%s: %s", path, zip_strerror(z));
+		zip_discard(z);
+	}
+	return rc;
+}
+
+/* The newest head first, as `ledger export` does, when this process may
+ * sign (the key is readable); otherwise the export ends at the newest
+ * signed head. */
+static void seal_first(struct store *s, const struct web_service *svc)
+{
+	struct ledger_seal_result sr;
+
+	if (access(svc->lcfg.key_path, R_OK) == 0)
+		(void)ledger_seal_now(s, &svc->lcfg, &sr, NULL);
+}
+
+enum sg_code web_action_ledger_export(struct store *s, const struct web_site *site,
+                                      long long from_ms, long long to_ms, const char *user,
+                                      struct dynbuf *zip, struct web_ledger_export *out,
+                                      struct sg_error *err)
+{
+	const struct web_service *svc = NULL;
+	const char *tmp = getenv("TMPDIR");
+	struct ledger_export_result res;
+	char *dir, *exp = NULL, *zpath = NULL, folder[48];
+	struct stat st;
+	enum sg_code rc;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < site->n && !svc; i++)
+		if (site->svc[i].has_pub)
+			svc = &site->svc[i];
+	if (!svc)
+		return sg_error_set(err, SG_ERR_NOT_FOUND, "%s",
+		                    ETR(err, "台帳の公開鍵 (KEY.pub) がないため書き出せません",
+		                        "there is no ledger public key (KEY.pub) to export with"));
+	dir = xstrfmt("%s/saasguard-export-XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
+	if (!mkdtemp(dir)) { /* mode 0700 */
+		rc = sg_error_set(err, SG_ERR_IO, "%s: %s", dir, strerror(errno));
+		free(dir);
+		return rc;
+	}
+	seal_first(s, svc);
+	exp = xstrfmt("%s/export", dir);
+	if ((rc = ledger_export(s, &svc->pub, svc->lcfg.tsa_ca_file, from_ms, to_ms, exp, &res,
+	                        err)))
+		goto out;
+	snprintf(folder, sizeof(folder), "ledger-export-%lld-%lld", res.first_seq,
+	         res.end_seq > res.first_seq ? res.end_seq - 1 : res.first_seq);
+	snprintf(out->name, sizeof(out->name), "%s.zip", folder);
+	zpath = xstrfmt("%s/%s", dir, out->name);
+	if ((rc = zip_dir(exp, folder, zpath, (size_t)WEB_LEDGER_EXPORT_MAX * 8, err)))
+		goto out;
+	if (stat(zpath, &st) == 0 && st.st_size > (off_t)WEB_LEDGER_EXPORT_MAX) {
+		rc = too_large(err, WEB_LEDGER_EXPORT_MAX);
+		goto out;
+	}
+	if ((rc = fileio_read(zpath, WEB_LEDGER_EXPORT_MAX, zip, err)))
+		goto out;
+	{
+		unsigned char h[crypto_hash_sha256_BYTES];
+		crypto_hash_sha256(h, (const unsigned char *)dynbuf_ptr(zip), dynbuf_len(zip));
+		sodium_bin2hex(out->sha256, sizeof(out->sha256), h, sizeof(h));
+	}
+	out->first_seq = res.first_seq;
+	out->end_seq = res.end_seq;
+	out->tree_size = res.tree_size;
+	out->timestamped = res.timestamped;
+	if ((rc = store_begin(s, err)) ||
+	    (rc = ledger_events_ledger_exported(s, from_ms, to_ms, res.first_seq, res.end_seq,
+	                                        res.tree_size, res.timestamped, out->sha256,
+	                                        (long long)dynbuf_len(zip), user, err)) ||
+	    (rc = store_commit(s, err)))
+		store_rollback(s);
+out:
+	if (rc)
+		dynbuf_reset(zip);
+	remove_tree(dir, 1);
+	free(zpath);
+	free(exp);
+	free(dir);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include "availability.h"
 #include "measured.h"
 #include "store_collect.h"
+#include "ledger_check.h"
 #include "ledger_verify.h"
 #include "store_ledger.h"
 #include "histogram.h"
@@ -314,6 +315,99 @@ static void ledger_head(struct web_req *q, struct web_reply *r)
 }
 
 static size_t trusted_keys(const struct web_req *q, struct ledger_key keys[16]);
+
+static json_t *verification_json(const struct ledger_check *c)
+{
+	char root[65], t[32];
+	json_t *j;
+
+	timeutil_utc((long long)c->at, t);
+	if (c->has_root)
+		sodium_bin2hex(root, sizeof(root), c->r.sealed_root, sizeof(c->r.sealed_root));
+	j = json_pack("{s:I,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:f}", "seq",
+	              (json_int_t)c->seq, "at", t, "by", c->by ? c->by : "", "result",
+	              c->ok ? "ok" : "failed", "entries", (json_int_t)c->r.entries, "recomputed",
+	              (json_int_t)c->r.recomputed, "heads", (json_int_t)c->r.heads, "checkpoints",
+	              (json_int_t)c->r.checkpoints, "head_number", (json_int_t)c->r.sealed_number,
+	              "head_size", (json_int_t)c->r.sealed, "head_root",
+	              c->has_root ? json_string(root) : json_null(), "seconds",
+	              c->seconds >= 0 ? c->seconds : 0.0);
+	if (j && !c->ok) {
+		json_object_set_new(j, "error", json_string(c->error ? c->error : ""));
+		json_object_set_new(j, "first_bad",
+		                    c->r.bad_from >= 0 ? json_integer(c->r.bad_from) : json_null());
+		json_object_set_new(j, "last_bad",
+		                    c->r.bad_to >= 0 ? json_integer(c->r.bad_to) : json_null());
+	}
+	return j;
+}
+
+/* GET: the newest recorded verification; POST (admin): verify now, as the
+ * dashboard's form and the monitor's daily run do, recorded with the
+ * token's name. */
+static void ledger_verification(struct web_req *q, struct web_reply *r)
+{
+	struct ledger_check c;
+	struct sg_error err;
+	int found = 0;
+	enum sg_code rc;
+
+	memset(&err, 0, sizeof(err));
+	err.lang = q->lang;
+	if (q->rt->is_post) {
+		long long seq = 0;
+		/* a session posts the dashboard's form, which carries its CSRF token */
+		if (q->role < WEB_ROLE_ADMIN || !q->via_token) {
+			error_json(r, 403,
+			           q->via_token
+			               ? "this needs the admin role"
+			               : "POST with a bearer token (or use the dashboard)");
+			return;
+		}
+		rc = web_action_verify_ledger(q->s, q->site, q->user, &c, &seq, &err);
+		if (rc) {
+			error_json(r, rc == SG_ERR_NOT_FOUND ? 404 : 500, err.msg);
+			return;
+		}
+		ledger_check_release(&c);
+	}
+	/* what was recorded (the entry just written, for a POST) */
+	if (ledger_check_latest(q->s, &c, &found, &err)) {
+		error_json(r, 500, err.msg);
+		return;
+	}
+	reply_json(r, 200,
+	           json_pack("{s:o}", "verification", found ? verification_json(&c) : json_null()));
+	ledger_check_release(&c);
+}
+
+/* The zip of `ledger export --from --to` (operator). */
+static void ledger_export_zip(struct web_req *q, struct web_reply *r)
+{
+	struct web_ledger_export x;
+	struct sg_error err;
+	long long from, to;
+	enum sg_code rc;
+
+	if (q->role < WEB_ROLE_OPERATOR) {
+		error_json(r, 403, "this needs the operator role");
+		return;
+	}
+	memset(&err, 0, sizeof(err));
+	err.lang = q->lang;
+	if ((rc = web_action_period(q->q_from, q->q_to, &from, &to, &err)) ||
+	    (rc = web_action_ledger_export(q->s, q->site, from, to, q->user, &r->body, &x, &err))) {
+		error_json(r,
+		           rc == SG_ERR_INPUT       ? 400
+		           : rc == SG_ERR_NOT_FOUND ? 404
+		                                    : 500,
+		           err.msg);
+		return;
+	}
+	r->status = 200;
+	r->type = "application/zip";
+	snprintf(r->disposition, sizeof(r->disposition), "attachment; filename=\"%s\"", x.name);
+}
 
 static void ledger_proof(struct web_req *q, struct web_reply *r)
 {
@@ -654,6 +748,28 @@ static void incident_durations(struct web_req *q, struct dynbuf *d, double now)
 	}
 }
 
+/* The last recorded verification of the ledger (none: no samples), so an
+ * alert can fire on a failure or on a daily run that stopped coming. */
+static void ledger_metrics(struct web_req *q, struct dynbuf *d)
+{
+	struct ledger_check c;
+	struct sg_error err;
+	int found = 0;
+
+	memset(&err, 0, sizeof(err));
+	if (ledger_check_latest(q->s, &c, &found, &err) || !found)
+		return;
+	dynbuf_printf(d,
+	              "# HELP saasguard_ledger_verified_ok 1 when the last recorded verification "
+	              "of the ledger passed, 0 when it failed.\n"
+	              "# TYPE saasguard_ledger_verified_ok gauge\nsaasguard_ledger_verified_ok %d\n"
+	              "# HELP saasguard_ledger_verified_timestamp_seconds When it ran.\n"
+	              "# TYPE saasguard_ledger_verified_timestamp_seconds gauge\n"
+	              "saasguard_ledger_verified_timestamp_seconds %.3f\n",
+	              c.ok, c.at);
+	ledger_check_release(&c);
+}
+
 static void metrics(struct web_req *q, struct web_reply *r)
 {
 	struct dynbuf *d = &r->body;
@@ -750,6 +866,7 @@ static void metrics(struct web_req *q, struct web_reply *r)
 		dynbuf_printf(d, "} %lld\n", n);
 	}
 	incident_durations(q, d, now);
+	ledger_metrics(q, d);
 }
 
 void web_api_handle(struct web_req *q, struct web_reply *r)
@@ -833,6 +950,12 @@ void web_api_handle(struct web_req *q, struct web_reply *r)
 		break;
 	case WEB_R_API_LEDGER_CONS:
 		ledger_consistency(q, r);
+		break;
+	case WEB_R_API_LEDGER_VERIFICATION:
+		ledger_verification(q, r);
+		break;
+	case WEB_R_API_LEDGER_EXPORT:
+		ledger_export_zip(q, r);
 		break;
 	case WEB_R_API_USERS:
 		users(q, r);

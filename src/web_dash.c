@@ -5,13 +5,16 @@
  * state-changing form carries the session's CSRF token; roles are checked
  * here for every route (viewer reads, operator sends follow-ups).
  */
+#include <limits.h>
 #include <math.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "availability.h"
 #include "fileio.h"
 #include "html.h"
+#include "ledger_check.h"
 #include "ledger_events.h"
 #include "notify.h"
 #include "store_ledger.h"
@@ -502,37 +505,25 @@ static void service_overview(struct web_req *q, struct web_reply *r, const struc
 	dynbuf_addstr(d, "</section>\n");
 }
 
-static void overview(struct web_req *q, struct web_reply *r)
+/* ---- ledger ---- */
+
+/* Entries, the newest signed head and what is not yet sealed. */
+static void ledger_summary(struct web_req *q, struct dynbuf *d)
 {
-	struct html_page pg;
 	struct store_ledger_head h;
 	struct sg_error err;
-	long long entries = 0, pending = 0;
-	double oldest = 0;
+	long long entries = 0;
 	int found = 0;
-	double now = timeutil_now();
 
-	begin(q, r, &pg, EN(q) ? "Overview" : "概要");
-	html_fmt(&r->body, "<h1>%r</h1>\n", EN(q) ? "Overview" : "概要");
-	for (size_t i = 0; i < q->site->n; i++)
-		service_overview(q, r, &q->site->svc[i], now);
 	memset(&err, 0, sizeof(err));
 	memset(&h, 0, sizeof(h));
-	html_fmt(&r->body, "<h2>%r</h2>\n", EN(q) ? "Notifications and ledger" : "通知と証跡台帳");
-	if (store_web_outbox(q->s, &pending, &oldest, &err) == SG_OK)
-		html_fmt(&r->body, "<p>%r %lld%r</p>\n",
-		         EN(q) ? "Messages waiting in the outbox:" : "送信待ちの通知:", pending,
-		         pending && oldest > 0
-		             ? (EN(q) ? " (check the monitor is running)"
-		                      : "（saasguard monitor が動いているか確認してください）")
-		             : "");
 	if (store_ledger_next_seq(q->s, &entries, &err) == SG_OK &&
 	    store_ledger_last_head(q->s, &h, &found, &err) == SG_OK) {
 		char t[32] = "-";
 		if (found)
 			timeutil_utc(h.at_ms / 1000, t);
 		html_fmt(
-		    &r->body,
+		    d,
 		    EN(q)
 		        ? "<p>Ledger: %lld entries; latest signed tree head covers %lld (%s UTC); "
 		          "%lld not yet sealed.</p>\n"
@@ -543,7 +534,282 @@ static void overview(struct web_req *q, struct web_reply *r)
 	}
 	free(h.head);
 	free(h.token);
+}
+
+/* The last verification of the whole ledger (its ledger_verified entry):
+ * when, by whom, the result and what it covered; a failure in red. */
+static void verification_html(struct web_req *q, struct dynbuf *d, const struct ledger_check *c,
+                              int found)
+{
+	char t[32], root[65] = "-";
+
+	if (!found) {
+		html_fmt(d, "<p class=\"banner unknown\" role=\"status\">%r</p>\n",
+		         EN(q) ? "Last ledger verification: none recorded yet (saasguard monitor "
+		                 "verifies the ledger daily; an admin can verify it now)."
+		               : "最後の台帳検証: 記録がありません（saasguard monitor が毎日検証し"
+		                 "ます。管理者は今すぐ検証できます）。");
+		return;
+	}
+	timeutil_utc((long long)c->at, t);
+	if (c->has_root) {
+		sodium_bin2hex(root, sizeof(root), c->r.sealed_root, sizeof(c->r.sealed_root));
+		root[16] = 0; /* shown shortened; the API and the entry carry all of it */
+	}
+	if (!c->ok) {
+		html_fmt(d,
+		         "<div class=\"banner down\" role=\"alert\"><p><strong>%r</strong></p>\n"
+		         "<p>%r %s %r %s (%r %lld)</p>\n<p>%s</p>\n",
+		         EN(q) ? "Ledger verification FAILED" : "台帳の検証に失敗しました",
+		         EN(q) ? "Verified at" : "検証日時:", t, EN(q) ? "by" : "実行:", c->by,
+		         EN(q) ? "ledger entry" : "台帳エントリ", c->seq, c->error ? c->error : "");
+		if (c->r.bad_from >= 0)
+			html_fmt(d,
+			         EN(q) ? "<p>Entries concerned: %lld–%lld</p>\n"
+			               : "<p>該当するエントリ: %lld〜%lld</p>\n",
+			         c->r.bad_from, c->r.bad_to);
+		dynbuf_addstr(d, "</div>\n");
+		return;
+	}
+	html_fmt(d,
+	         EN(q) ? "<p class=\"banner up\" role=\"status\">Last ledger verification: OK — "
+	                 "%s by %s: %lld entries recomputed, %lld tree heads, the latest #%lld "
+	                 "covering %lld entries (root %s…), %lld checkpoints (ledger entry "
+	                 "%lld).</p>\n"
+	               : "<p class=\"banner up\" role=\"status\">最後の台帳検証: 正常 — %s、"
+	                 "実行 %s。エントリ %lld 件を再計算、ツリーヘッド %lld 件（最新 #%lld は"
+	                 "エントリ %lld 件、ルート %s…）、チェックポイント %lld 件（台帳エントリ "
+	                 "%lld）。</p>\n",
+	         t, c->by, c->r.recomputed, c->r.heads, c->r.sealed_number, c->r.sealed, root,
+	         c->r.checkpoints, c->seq);
+}
+
+static void overview(struct web_req *q, struct web_reply *r)
+{
+	struct html_page pg;
+	struct ledger_check c;
+	struct sg_error err;
+	long long pending = 0;
+	double oldest = 0;
+	int found = 0;
+	double now = timeutil_now();
+
+	memset(&err, 0, sizeof(err));
+	if (ledger_check_latest(q->s, &c, &found, &err))
+		found = 0;
+	begin(q, r, &pg, EN(q) ? "Overview" : "概要");
+	html_fmt(&r->body, "<h1>%r</h1>\n", EN(q) ? "Overview" : "概要");
+	if (found && !c.ok) /* a failed verification first, before anything else */
+		verification_html(q, &r->body, &c, found);
+	for (size_t i = 0; i < q->site->n; i++)
+		service_overview(q, r, &q->site->svc[i], now);
+	html_fmt(&r->body, "<h2>%r</h2>\n", EN(q) ? "Notifications and ledger" : "通知と証跡台帳");
+	if (store_web_outbox(q->s, &pending, &oldest, &err) == SG_OK)
+		html_fmt(&r->body, "<p>%r %lld%r</p>\n",
+		         EN(q) ? "Messages waiting in the outbox:" : "送信待ちの通知:", pending,
+		         pending && oldest > 0
+		             ? (EN(q) ? " (check the monitor is running)"
+		                      : "（saasguard monitor が動いているか確認してください）")
+		             : "");
+	ledger_summary(q, &r->body);
+	if (!found || c.ok)
+		verification_html(q, &r->body, &c, found);
+	html_fmt(&r->body, "<p><a href=\"/dashboard/ledger\">%r</a></p>\n",
+	         EN(q) ? "Ledger: verification and export" : "証跡台帳: 検証と書き出し");
+	ledger_check_release(&c);
 	html_page_end(&r->body, &pg, NULL);
+}
+
+/* The last RECENT verifications and exports, newest first. */
+#define RECENT 10
+struct recent {
+	struct {
+		long long seq, at_ms;
+		char *summary;
+		const char *label;
+	} e[RECENT];
+	size_t n, next;
+	enum sg_lang lang;
+};
+
+static int recent_one(json_t *entry, const char *text, void *ctx)
+{
+	struct recent *rc = ctx;
+	const char *type = json_string_value(json_object_get(entry, "type"));
+	json_t *at = json_object_get(entry, "at");
+	size_t i = rc->next;
+
+	(void)text;
+	free(rc->e[i].summary);
+	rc->e[i].seq = (long long)json_integer_value(json_object_get(entry, "seq"));
+	rc->e[i].at_ms = json_is_integer(at) ? (long long)json_integer_value(at) : 0;
+	rc->e[i].label = ledger_events_label(type ? type : "", rc->lang);
+	rc->e[i].summary =
+	    ledger_events_summary(type ? type : "", json_object_get(entry, "payload"), rc->lang);
+	rc->next = (i + 1) % RECENT;
+	if (rc->n < RECENT)
+		rc->n++;
+	return 0;
+}
+
+static void recent_html(struct web_req *q, struct dynbuf *d, const char *type, const char *h2)
+{
+	struct recent rc;
+	struct sg_error err;
+
+	memset(&rc, 0, sizeof(rc));
+	memset(&err, 0, sizeof(err));
+	rc.lang = q->lang;
+	if (ledger_each(q->s, type, LLONG_MIN, LLONG_MAX, recent_one, &rc, &err) == SG_OK && rc.n) {
+		html_fmt(
+		    d,
+		    "<h3>%r</h3>\n<table>\n<thead><tr><th scope=\"col\">%r</th>"
+		    "<th scope=\"col\">%r</th><th scope=\"col\">%r</th></tr></thead>\n<tbody>\n",
+		    h2, EN(q) ? "Entry" : "エントリ", EN(q) ? "Time (UTC)" : "日時（UTC）",
+		    EN(q) ? "Summary" : "内容");
+		for (size_t k = 0; k < rc.n; k++) {
+			size_t i = (rc.next + RECENT - 1 - k) % RECENT;
+			char t[32] = "-";
+			/* stored times are hostile: only years 1970-9999 are formatted */
+			if (rc.e[i].at_ms >= 0 && rc.e[i].at_ms <= 253402300799999LL)
+				timeutil_utc(rc.e[i].at_ms / 1000, t);
+			html_fmt(d, "<tr><td>%lld</td><td>%s</td><td>%s</td></tr>\n", rc.e[i].seq,
+			         t, rc.e[i].summary ? rc.e[i].summary : "");
+		}
+		dynbuf_addstr(d, "</tbody>\n</table>\n");
+	}
+	for (size_t i = 0; i < RECENT; i++)
+		free(rc.e[i].summary);
+}
+
+/* /dashboard/ledger: the last verification, "verify now" (admin) and the
+ * export download (operator). */
+static void ledger_page(struct web_req *q, struct web_reply *r, const char *notice, int ok)
+{
+	struct html_page pg;
+	struct ledger_check c;
+	struct sg_error err;
+	int found = 0;
+
+	memset(&err, 0, sizeof(err));
+	if (ledger_check_latest(q->s, &c, &found, &err))
+		found = 0;
+	begin(q, r, &pg, EN(q) ? "Evidence ledger" : "証跡台帳");
+	html_fmt(&r->body, "<h1>%r</h1>\n", EN(q) ? "Evidence ledger" : "証跡台帳");
+	if (notice)
+		html_fmt(&r->body, "<p class=\"banner %r\" role=\"%r\">%s</p>\n",
+		         ok ? "up" : "down", ok ? "status" : "alert", notice);
+	ledger_summary(q, &r->body);
+	html_fmt(&r->body, "<h2>%r</h2>\n", EN(q) ? "Verification" : "検証");
+	verification_html(q, &r->body, &c, found);
+	ledger_check_release(&c);
+	recent_html(q, &r->body, "ledger_verified", EN(q) ? "Recent verifications" : "最近の検証");
+	if (q->role >= WEB_ROLE_ADMIN)
+		html_fmt(
+		    &r->body,
+		    "<form method=\"post\" action=\"/dashboard/ledger/verify\">\n"
+		    "<p>%r</p>\n<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n"
+		    "<p><button type=\"submit\">%r</button></p>\n</form>\n",
+		    EN(q) ? "Recompute every entry and the tree, check every tree head's "
+		            "signature and the signer's record, and record the result in the "
+		            "ledger with your name (as saasguard ledger verify --record)."
+		          : "すべてのエントリと木を再計算し、すべてのツリーヘッドの署名と署名者の"
+		            "記録を確認して、結果をあなたの名前で台帳に記録します（saasguard "
+		            "ledger verify --record と同じ処理）。",
+		    q->csrf, EN(q) ? "Verify now" : "今すぐ検証する");
+	if (q->role >= WEB_ROLE_OPERATOR)
+		html_fmt(
+		    &r->body,
+		    "<h2>%r</h2>\n<p>%r</p>\n"
+		    "<form method=\"post\" action=\"/dashboard/ledger/export\">\n"
+		    "<p><label for=\"from\">%r</label><br><input id=\"from\" name=\"from\" "
+		    "type=\"date\"></p>\n"
+		    "<p><label for=\"to\">%r</label><br><input id=\"to\" name=\"to\" "
+		    "type=\"date\"></p>\n"
+		    "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n"
+		    "<p><button type=\"submit\">%r</button></p>\n</form>\n",
+		    EN(q) ? "Export for auditors" : "監査人向けの書き出し",
+		    EN(q) ? "A zip of what saasguard ledger export writes: the period's entries, "
+		            "the signed tree head, the public key and VERIFY.md, which checks them "
+		            "with openssl and sha256sum alone (at most 32 MB; recorded in the "
+		            "ledger with your name)."
+		          : "saasguard ledger export "
+		            "と同じ内容（期間のエントリ、署名付きツリーヘッド、"
+		            "公開鍵、openssl と sha256sum だけで検証する手順 VERIFY.md）を zip で"
+		            "ダウンロードします（32 MB まで。あなたの名前で台帳に記録します）。",
+		    EN(q) ? "From (UTC date; empty: the first entry)"
+		          : "開始日（UTC。空欄は最初のエントリから）",
+		    EN(q) ? "To (UTC date, inclusive; empty: now)"
+		          : "終了日（UTC、その日を含む。空欄は現在まで）",
+		    q->csrf, EN(q) ? "Download the export (zip)" : "書き出しをダウンロード（zip）");
+	recent_html(q, &r->body, "ledger_exported",
+	            EN(q) ? "Recent exports from the web" : "Web からの最近の書き出し");
+	html_page_end(&r->body, &pg, NULL);
+}
+
+static void ledger_verify_post(struct web_req *q, struct web_reply *r)
+{
+	struct ledger_check c;
+	struct sg_error err;
+	long long seq = 0;
+	char note[700];
+	enum sg_code rc;
+
+	if (!form_csrf_ok(q, q->csrf)) {
+		message_page(q, r, 403,
+		             "この操作は受け付けられません（CSRF トークンが一致しません）",
+		             "Refused: the CSRF token does not match");
+		return;
+	}
+	if (q->role < WEB_ROLE_ADMIN) {
+		message_page(q, r, 403, "この操作の権限がありません（admin が必要です）",
+		             "Forbidden: this needs the admin role");
+		return;
+	}
+	memset(&err, 0, sizeof(err));
+	err.lang = q->lang;
+	if ((rc = web_action_verify_ledger(q->s, q->site, q->user, &c, &seq, &err))) {
+		r->status = rc == SG_ERR_NOT_FOUND ? 404 : 500;
+		ledger_page(q, r, err.msg, 0);
+		return;
+	}
+	if (c.ok)
+		snprintf(note, sizeof(note),
+		         EN(q) ? "Verified the ledger: %lld entries; recorded as entry %lld."
+		               : "台帳を検証しました（エントリ %lld 件）。台帳エントリ %lld "
+		                 "に記録しました。",
+		         c.r.entries, seq);
+	else
+		snprintf(note, sizeof(note),
+		         EN(q) ? "The verification FAILED: %.400s (recorded as entry %lld)."
+		               : "検証に失敗しました: %.400s（台帳エントリ %lld に記録しました）。",
+		         c.error ? c.error : "", seq);
+	ledger_page(q, r, note, c.ok);
+	ledger_check_release(&c);
+}
+
+static void ledger_export_post(struct web_req *q, struct web_reply *r)
+{
+	struct web_ledger_export x;
+	struct sg_error err;
+	long long from, to;
+	enum sg_code rc;
+
+	if (!operator_form(q, r))
+		return;
+	memset(&err, 0, sizeof(err));
+	err.lang = q->lang;
+	dynbuf_reset(&r->body);
+	if ((rc = web_action_period(web_form_get(q->form, "from"), web_form_get(q->form, "to"),
+	                            &from, &to, &err)) ||
+	    (rc = web_action_ledger_export(q->s, q->site, from, to, q->user, &r->body, &x, &err))) {
+		r->status = rc == SG_ERR_INPUT ? 400 : rc == SG_ERR_NOT_FOUND ? 404 : 500;
+		ledger_page(q, r, err.msg, 0);
+		return;
+	}
+	r->status = 200;
+	r->type = "application/zip";
+	snprintf(r->disposition, sizeof(r->disposition), "attachment; filename=\"%s\"", x.name);
 }
 
 /* ---- incident ---- */
@@ -1073,6 +1339,15 @@ void web_dash_handle(struct web_req *q, struct web_reply *r)
 	switch (q->rt->id) {
 	case WEB_R_DASHBOARD:
 		overview(q, r);
+		return;
+	case WEB_R_DASH_LEDGER:
+		ledger_page(q, r, NULL, 0);
+		return;
+	case WEB_R_DASH_LEDGER_VERIFY:
+		ledger_verify_post(q, r);
+		return;
+	case WEB_R_DASH_LEDGER_EXPORT:
+		ledger_export_post(q, r);
 		return;
 	case WEB_R_DASH_INCIDENT:
 		incident_page(q, r, NULL);

@@ -195,6 +195,12 @@ static enum web_route_id route_dash(char **seg, int n, int trailing, struct web_
 		return WEB_R_DASHBOARD; /* /dashboard and /dashboard/ */
 	if (trailing)
 		return WEB_R_NOT_FOUND;
+	if (n == 2 && !strcmp(seg[1], "ledger"))
+		return WEB_R_DASH_LEDGER;
+	if (n == 3 && !strcmp(seg[1], "ledger") && !strcmp(seg[2], "verify"))
+		return WEB_R_DASH_LEDGER_VERIFY;
+	if (n == 3 && !strcmp(seg[1], "ledger") && !strcmp(seg[2], "export"))
+		return WEB_R_DASH_LEDGER_EXPORT;
 	if (n == 3 && !strcmp(seg[1], "incidents") && !parse_num(seg[2], &r->seq))
 		return WEB_R_DASH_INCIDENT;
 	if (n == 4 && !strcmp(seg[1], "incidents") && !parse_num(seg[2], &r->seq) &&
@@ -261,6 +267,10 @@ static enum web_route_id route_api(char **seg, int n, int trailing, struct web_r
 		return WEB_R_API_LEDGER_HEAD;
 	if (!strcmp(seg[2], "ledger") && n == 4 && !strcmp(seg[3], "consistency"))
 		return WEB_R_API_LEDGER_CONS;
+	if (!strcmp(seg[2], "ledger") && n == 4 && !strcmp(seg[3], "verification"))
+		return WEB_R_API_LEDGER_VERIFICATION;
+	if (!strcmp(seg[2], "ledger") && n == 4 && !strcmp(seg[3], "export"))
+		return WEB_R_API_LEDGER_EXPORT;
 	if (!strcmp(seg[2], "ledger") && n == 5 && !strcmp(seg[3], "proofs") &&
 	    !parse_num(seg[4], &r->seq))
 		return WEB_R_API_LEDGER_PROOF;
@@ -306,11 +316,12 @@ void web_route_match(const char *method, const char *path, struct web_route *out
 		out->id = !strcmp(seg[2], "status.svg")         ? WEB_R_BADGE_STATUS
 		          : !strcmp(seg[2], "availability.svg") ? WEB_R_BADGE_AVAIL
 		                                                : WEB_R_NOT_FOUND;
-	if (out->id == WEB_R_DASH_FOLLOWUP || out->id == WEB_R_DASH_ATTEST)
+	if (out->id == WEB_R_DASH_FOLLOWUP || out->id == WEB_R_DASH_ATTEST ||
+	    out->id == WEB_R_DASH_LEDGER_VERIFY || out->id == WEB_R_DASH_LEDGER_EXPORT)
 		out->allowed = WEB_M_POST;
 	if (out->id == WEB_R_API_FOLLOWUP || out->id == WEB_R_DASH_MAINT ||
 	    out->id == WEB_R_API_MAINT || out->id == WEB_R_DASH_REPORTS ||
-	    out->id == WEB_R_API_REPORTS)
+	    out->id == WEB_R_API_REPORTS || out->id == WEB_R_API_LEDGER_VERIFICATION)
 		out->allowed = WEB_M_GET | WEB_M_POST;
 	if (out->id == WEB_R_NOT_FOUND) {
 		out->allowed = 0;
@@ -423,6 +434,95 @@ enum sg_lang web_lang_negotiate(const char *lang_param, const char *accept_langu
 		p = end ? end + 1 : NULL;
 	}
 	return best;
+}
+
+static const char *skip_ows(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* The q-value of one Accept-* element's parameters [p, end): 1 without
+ * one, 0 for a malformed one (RFC 9110 12.4.2: at most three decimals). */
+static double element_q(const char *p, const char *end)
+{
+	while (p < end) {
+		const char *semi = memchr(p, ';', (size_t)(end - p));
+		const char *e = semi ? semi : end;
+		p = skip_ows(p);
+		if (e - p >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+			char num[8];
+			size_t n = (size_t)(e - p - 2);
+			while (n && (p[2 + n - 1] == ' ' || p[2 + n - 1] == '\t'))
+				n--;
+			if (!n || n >= sizeof(num) || (p[2] != '0' && p[2] != '1'))
+				return 0;
+			memcpy(num, p + 2, n);
+			num[n] = 0;
+			for (size_t i = 1; i < n; i++)
+				if (!(i == 1 ? num[i] == '.' : isdigit((unsigned char)num[i])))
+					return 0;
+			return strtod(num, NULL);
+		}
+		p = semi ? semi + 1 : end;
+	}
+	return 1;
+}
+
+int web_accepts_gzip(const char *ae)
+{
+	double gzip = -1, star = -1;
+
+	while (ae && *ae) {
+		const char *end = strchr(ae, ','), *p = skip_ows(ae), *tok;
+		size_t len;
+		if (!end)
+			end = ae + strlen(ae);
+		if (p > end)
+			p = end;
+		tok = p;
+		while (p < end && *p != ';' && *p != ' ' && *p != '\t')
+			p++;
+		len = (size_t)(p - tok);
+		if ((len == 4 && !strncasecmp(tok, "gzip", 4)) ||
+		    (len == 6 && !strncasecmp(tok, "x-gzip", 6)))
+			gzip = element_q(p, end);
+		else if (len == 1 && *tok == '*')
+			star = element_q(p, end);
+		ae = *end ? end + 1 : end;
+	}
+	return gzip >= 0 ? gzip > 0 : star > 0;
+}
+
+int web_etag_matches(const char *inm, const char *etag)
+{
+	size_t elen;
+
+	if (!inm || !etag)
+		return 0;
+	if (etag[0] == 'W' && etag[1] == '/')
+		etag += 2;
+	elen = strlen(etag);
+	for (const char *p = inm; *p;) {
+		const char *q;
+		p = skip_ows(p);
+		if (*p == '*')
+			return 1;
+		if (p[0] == 'W' && p[1] == '/')
+			p += 2;
+		if (*p != '"')
+			return 0; /* malformed: no match, the full response is sent */
+		if (!(q = strchr(p + 1, '"')))
+			return 0;
+		if ((size_t)(q + 1 - p) == elen && !memcmp(p, etag, elen))
+			return 1;
+		p = skip_ows(q + 1);
+		if (*p != ',')
+			return 0;
+		p++;
+	}
+	return 0;
 }
 
 int web_cidr_parse(const char *s, struct web_cidr *out)

@@ -52,26 +52,31 @@ enum web_route_id {
 	WEB_R_DASH_CONTROLS, /* /dashboard/SLUG/controls?section=&level=&verdict= */
 	WEB_R_DASH_ATTEST,   /* /dashboard/SLUG/attest (POST multipart: control, note, evidence) */
 	WEB_R_DASH_REPORTS,  /* /dashboard/SLUG/reports, /dashboard/SLUG/reports/N (download) */
-	WEB_R_CHART,         /* /dashboard/SLUG/checks/ID/chart.svg */
+	WEB_R_DASH_LEDGER,   /* /dashboard/ledger: verification and export */
+	WEB_R_DASH_LEDGER_VERIFY, /* /dashboard/ledger/verify (POST, admin) */
+	WEB_R_DASH_LEDGER_EXPORT, /* /dashboard/ledger/export (POST from, to: a zip) */
+	WEB_R_CHART,              /* /dashboard/SLUG/checks/ID/chart.svg */
 	/* REST API (bearer token or session) */
-	WEB_R_API_OPENAPI,      /* /api/v1/openapi.json */
-	WEB_R_API_SERVICES,     /* /api/v1/services */
-	WEB_R_API_SERVICE,      /* /api/v1/services/SLUG */
-	WEB_R_API_INCIDENTS,    /* /api/v1/services/SLUG/incidents */
-	WEB_R_API_AVAIL,        /* /api/v1/services/SLUG/availability?month= */
-	WEB_R_API_CHECKS,       /* /api/v1/services/SLUG/checks */
-	WEB_R_API_ASSESSMENT,   /* /api/v1/services/SLUG/assessment */
-	WEB_R_API_CONTROLS,     /* /api/v1/services/SLUG/controls?section=&level=&verdict= */
-	WEB_R_API_MAINT,        /* /api/v1/services/SLUG/maintenance (GET, POST) */
-	WEB_R_API_INCIDENT,     /* /api/v1/incidents/ID */
-	WEB_R_API_FOLLOWUP,     /* /api/v1/incidents/ID/followups (POST) */
-	WEB_R_API_LEDGER_HEAD,  /* /api/v1/ledger/head */
-	WEB_R_API_LEDGER_PROOF, /* /api/v1/ledger/proofs/SEQ */
-	WEB_R_API_LEDGER_CONS,  /* /api/v1/ledger/consistency?from=N&to=M */
-	WEB_R_API_REPORTS,      /* /api/v1/services/SLUG/reports (GET, POST) */
-	WEB_R_API_REPORT,       /* /api/v1/services/SLUG/reports/SEQ (the file) */
-	WEB_R_API_USERS,        /* /api/v1/users (admin) */
-	WEB_R_METRICS,          /* /metrics */
+	WEB_R_API_OPENAPI,             /* /api/v1/openapi.json */
+	WEB_R_API_SERVICES,            /* /api/v1/services */
+	WEB_R_API_SERVICE,             /* /api/v1/services/SLUG */
+	WEB_R_API_INCIDENTS,           /* /api/v1/services/SLUG/incidents */
+	WEB_R_API_AVAIL,               /* /api/v1/services/SLUG/availability?month= */
+	WEB_R_API_CHECKS,              /* /api/v1/services/SLUG/checks */
+	WEB_R_API_ASSESSMENT,          /* /api/v1/services/SLUG/assessment */
+	WEB_R_API_CONTROLS,            /* /api/v1/services/SLUG/controls?section=&level=&verdict= */
+	WEB_R_API_MAINT,               /* /api/v1/services/SLUG/maintenance (GET, POST) */
+	WEB_R_API_INCIDENT,            /* /api/v1/incidents/ID */
+	WEB_R_API_FOLLOWUP,            /* /api/v1/incidents/ID/followups (POST) */
+	WEB_R_API_LEDGER_HEAD,         /* /api/v1/ledger/head */
+	WEB_R_API_LEDGER_PROOF,        /* /api/v1/ledger/proofs/SEQ */
+	WEB_R_API_LEDGER_CONS,         /* /api/v1/ledger/consistency?from=N&to=M */
+	WEB_R_API_LEDGER_VERIFICATION, /* /api/v1/ledger/verification (GET; POST: admin) */
+	WEB_R_API_LEDGER_EXPORT,       /* /api/v1/ledger/export?from=&to= (a zip) */
+	WEB_R_API_REPORTS,             /* /api/v1/services/SLUG/reports (GET, POST) */
+	WEB_R_API_REPORT,              /* /api/v1/services/SLUG/reports/SEQ (the file) */
+	WEB_R_API_USERS,               /* /api/v1/users (admin) */
+	WEB_R_METRICS,                 /* /metrics */
 };
 
 /* Methods a route takes. */
@@ -130,6 +135,15 @@ void web_form_release(struct web_form *f);
 /* The page language: ?lang= (ja|en) wins, then the first of ja/en in
  * Accept-Language by q-value, else Japanese. Either may be NULL. */
 enum sg_lang web_lang_negotiate(const char *lang_param, const char *accept_language);
+
+/* Whether a response with content coding gzip is acceptable under this
+ * Accept-Encoding (RFC 9110 12.5.3): "gzip" or "x-gzip", else "*", with a
+ * q-value above 0. NULL or absent: no. */
+int web_accepts_gzip(const char *accept_encoding);
+/* Whether If-None-Match (a list of entity tags, or "*") matches etag (a
+ * quoted strong tag such as "\"abc\""), by the weak comparison RFC 9110
+ * 13.1.2 prescribes: a W/ prefix on either side is ignored. NULL: no. */
+int web_etag_matches(const char *if_none_match, const char *etag);
 
 /* An IPv4 or IPv6 network ("10.0.0.0/8", "::1/128", a bare address). */
 struct web_cidr {

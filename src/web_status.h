@@ -42,6 +42,8 @@ struct web_reply {
 	const char *www_authenticate; /* 401 challenge */
 	unsigned allow;               /* 405: the methods the route takes (WEB_M_ bits) */
 	int no_store;                 /* a page for one user: caches must not keep it */
+	int max_age;                  /* > 0: public, fresh this many seconds (status views) */
+	char disposition[128];        /* Content-Disposition of a download ("": none) */
 };
 
 enum sg_code web_status_build(struct store *s, const struct catalog *cat,

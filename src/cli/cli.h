@@ -135,6 +135,7 @@ struct cli_ledger_opts {
 	long long from_ms, to_ms; /* LLONG_MIN / LLONG_MAX when not given */
 	long long consistency;
 	int format; /* 0 table, 1 json */
+	int record; /* verify --record */
 };
 struct ledger_config;
 struct ledger_seal_result;

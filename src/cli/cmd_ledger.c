@@ -12,11 +12,13 @@
 
 #include "cli.h"
 #include "ledger.h"
+#include "ledger_check.h"
 #include "ledger_key.h"
 #include "ledger_events.h"
 #include "ledger_signer.h"
 #include "ledger_verify.h"
 #include "store_ledger.h"
+#include "notify.h"
 #include "profile.h"
 #include "store.h"
 #include "table.h"
@@ -30,7 +32,7 @@ static const char usage_ja[] =
     "        saasguard ledger seal\n"
     "        saasguard ledger verify [--public-key FILE ...] [--tsa-ca FILE] [--from TIME] [--to "
     "TIME]\n"
-    "                                [--checkpoint FILE ...]\n"
+    "                                [--checkpoint FILE ...] [--record]\n"
     "        saasguard ledger proof SEQ | --consistency SIZE\n"
     "        saasguard ledger head [--format table|json]\n"
     "        saasguard ledger export [--from TIME] [--to TIME] [--tsa-ca FILE] DIR\n"
@@ -44,7 +46,8 @@ static const char usage_ja[] =
     "          改ざんがあれば最初の不正なエントリを示して終了ステータス 1。ヘッドの連鎖が\n"
     "          最初から欠けていないこと、--checkpoint (以前保存したヘッドか書き出し) "
     "と署名者の記録\n"
-    "          (鍵の横の KEY.heads) に一致することも確認\n"
+    "          (鍵の横の KEY.heads) に一致することも確認。--record で結果を台帳に記録\n"
+    "          (なしでは読み取りのみ)\n"
     "  proof   エントリ SEQ の最新ヘッドへの包含証明 (RFC 6962)、または --consistency SIZE で\n"
     "          サイズ SIZE の木から最新ヘッドへの一貫性証明を JSON で出力\n"
     "  head    公開鍵で検証できる最新のツリーヘッド。--format json の出力を保存すれば\n"
@@ -58,7 +61,7 @@ static const char usage_en[] =
     "       saasguard ledger seal\n"
     "       saasguard ledger verify [--public-key FILE ...] [--tsa-ca FILE] [--from TIME] [--to "
     "TIME]\n"
-    "                               [--checkpoint FILE ...]\n"
+    "                               [--checkpoint FILE ...] [--record]\n"
     "       saasguard ledger proof SEQ | --consistency SIZE\n"
     "       saasguard ledger head [--format table|json]\n"
     "       saasguard ledger export [--from TIME] [--to TIME] [--tsa-ca FILE] DIR\n"
@@ -72,7 +75,8 @@ static const char usage_en[] =
     "  verify  recompute every entry and the tree, check every head's signature and token;\n"
     "          exit 1 naming the first bad entry when anything was altered; the heads must\n"
     "          chain unbroken from the first, and agree with --checkpoint files (heads saved\n"
-    "          earlier, or earlier exports) and the signer's record (KEY.heads beside the key)\n"
+    "          earlier, or earlier exports) and the signer's record (KEY.heads beside the key);\n"
+    "          --record appends the result to the ledger (without it nothing is written)\n"
     "  proof   RFC 6962 inclusion proof of entry SEQ in the latest head, or with --consistency\n"
     "          SIZE the consistency proof from the tree of SIZE entries to it (JSON)\n"
     "  head    the latest tree head the public key verifies; save its --format json output\n"
@@ -97,6 +101,7 @@ enum {
 	OPT_NOTE,
 	OPT_EVIDENCE,
 	OPT_CHECKPOINT,
+	OPT_RECORD,
 	OPT_HELP,
 };
 
@@ -114,6 +119,7 @@ static const struct option long_opts[] = {
     {"note", required_argument, NULL, OPT_NOTE},
     {"evidence", required_argument, NULL, OPT_EVIDENCE},
     {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
+    {"record", no_argument, NULL, OPT_RECORD},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -220,6 +226,9 @@ int cli_ledger_opts(struct cli *cli, const char *cmd, const char *usage, int arg
 		}
 		case OPT_NOTE:
 			o->note = optarg;
+			break;
+		case OPT_RECORD:
+			o->record = 1;
 			break;
 		}
 	}
@@ -533,6 +542,48 @@ static int load_checkpoints(struct cli *cli, const struct cli_ledger_opts *o,
 	return 0;
 }
 
+/* --record: the outcome appended as a `ledger_verified` entry by "cli" (with
+ * --profile a failure also alerts the profile's managers, delivered by the
+ * monitor). 0 or an exit status after reporting. */
+static int record_verification(struct cli *cli, const struct cli_ledger_opts *o, enum sg_code code,
+                               const struct ledger_verify_report *r, const struct sg_error *verr,
+                               double seconds)
+{
+	struct ledger_check c;
+	struct store *s = NULL;
+	struct profile *p = NULL;
+	struct notify_config *ncfg = NULL;
+	struct sg_error err;
+	long long seq = 0;
+	size_t alerted = 0;
+	int rc = 0;
+
+	/* the store could not be read: no outcome to record */
+	if (ledger_check_outcome(code, r, verr, seconds, &c))
+		return 0;
+	cli_error_init(cli, &err);
+	if (o->profile && (profile_load(o->profile, cli_catalog(cli), &p, &err) ||
+	                   notify_config_load(p, &ncfg, &err)))
+		rc = cli_report(cli, &err);
+	if (!rc && !(rc = cli_ledger_open(cli, o, 0, &s))) {
+		if (ledger_check_record(s, &c, "cli", ncfg, p ? p->service.name : NULL,
+		                        p ? p->service.pattern : 0, &seq, &alerted, &err))
+			rc = cli_report(cli, &err);
+		else
+			printf(TR(cli->lang, "検証結果を台帳のエントリ %lld に記録しました%s\n",
+			          "recorded the result as ledger entry %lld%s\n"),
+			       seq,
+			       alerted ? TR(cli->lang, " (管理者に通知を登録)",
+			                    " (managers alerted through the outbox)")
+			               : "");
+		store_close(s);
+	}
+	notify_config_free(ncfg);
+	profile_free(p);
+	ledger_check_release(&c);
+	return rc;
+}
+
 static int ledger_verify_cmd(struct cli *cli, int argc, char **argv)
 {
 	struct cli_ledger_opts o;
@@ -546,10 +597,11 @@ static int ledger_verify_cmd(struct cli *cli, int argc, char **argv)
 	size_t nkeys;
 	struct ledger_checkpoint cps[17];
 	size_t ncps = 0;
-	int first, rc = cli_ledger_opts(cli, "ledger verify", USAGE(cli), argc, argv,
-	                                " db key profile public-key tsa-ca from to checkpoint ", &o,
-	                                &first);
+	int first, rc = cli_ledger_opts(
+	               cli, "ledger verify", USAGE(cli), argc, argv,
+	               " db key profile public-key tsa-ca from to checkpoint record ", &o, &first);
 	enum sg_code code;
+	double t0;
 
 	if (rc >= 0 || (rc = no_args(cli, "ledger verify", first, argc, argv)) >= 0)
 		return rc;
@@ -572,11 +624,15 @@ static int ledger_verify_cmd(struct cli *cli, int argc, char **argv)
 	vo.from_ms = o.from_ms;
 	vo.to_ms = o.to_ms;
 	cli_error_init(cli, &err);
+	t0 = timeutil_monotonic_ms();
 	code = ledger_verify(s, &vo, &r, &err);
 	store_close(s);
 	ledger_config_release(&cfg);
 	for (size_t i = 0; i < ncps; i++)
 		ledger_checkpoint_release(&cps[i]);
+	if (o.record && (rc = record_verification(cli, &o, code, &r, &err,
+	                                          (timeutil_monotonic_ms() - t0) / 1000.0)))
+		return rc;
 	if (code) {
 		printf(TR(cli->lang, "検証失敗: %s\n", "VERIFICATION FAILED: %s\n"), err.msg);
 		return cli_report(cli, &err);

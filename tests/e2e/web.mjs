@@ -84,6 +84,15 @@ try {
   await Promise.all([page.waitForNavigation(), page.click('form[action$="/maintenance"] button')]);
   out.steps.maintenance_banner = await page.textContent('.banner');
 
+  // The ledger page: the last verification, and the export downloaded as a zip.
+  await page.goto(`${base}/dashboard/ledger`);
+  out.steps.ledger_h1 = await page.textContent('h1');
+  await page.fill('#from', '2026-11-01');
+  const [dl] = await Promise.all([page.waitForEvent('download'),
+                                  page.click('form[action$="/ledger/export"] button')]);
+  out.steps.export_name = dl.suggestedFilename();
+  out.steps.export_bytes = fs.statSync(await dl.path()).size;
+
   // Log out.
   await Promise.all([page.waitForNavigation(), page.click('form.logout button')]);
   out.steps.after_logout = new URL(page.url()).pathname;

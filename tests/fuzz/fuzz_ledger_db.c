@@ -3,7 +3,8 @@
  * bytes; each input is a list of mutations applied to a fresh in-memory copy
  * with SQL — (table, row, column, value) where a value is an integer, a text,
  * a blob, NULL, or "delete the row" / "copy the row" — and then verify,
- * proofs, the latest-head lookup and `ledger show`'s summaries run over it. None may crash, hang,
+ * proofs, the latest-head lookup, `ledger show`'s summaries and the
+ * dashboard's last verification (ledger_check_latest()) run over it. None may crash, hang,
  * leak or allocate by a size a head merely claims. */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 
 #include "i18n.h"
 #include "ledger.h"
+#include "ledger_check.h"
 #include "ledger_events.h"
 #include "ledger_signer.h"
 #include "ledger_verify.h"
@@ -51,7 +53,11 @@ static void build(void)
 	free(c.key_path);
 	c.key_path = strdup(key);
 	for (int i = 0; i < 12; i++) {
-		if (ledger_append(s, i % 3 ? "check_state" : "attestation", p, NULL, NULL))
+		/* entry 4: a recorded verification, which the dashboard reads back */
+		struct ledger_events_verification v = {0,    0, 0, 1,   1,   1,    1,
+		                                       NULL, 2, 3, "x", 0.5, "cli"};
+		if (i == 4 ? ledger_events_ledger_verified(s, &v, NULL, NULL)
+		           : ledger_append(s, i % 3 ? "check_state" : "attestation", p, NULL, NULL))
 			abort();
 		if ((i == 0 || i == 6 || i == 11) && ledger_seal_now(s, &c, &sr, NULL))
 			abort();
@@ -195,6 +201,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!ledger_consistency_proof(&s, &pub, 1, 2, &proof, NULL))
 		json_decref(proof);
 	ledger_each(&s, NULL, INT64_MIN, INT64_MAX, summarise, NULL, NULL);
+	{
+		struct ledger_check c;
+		int found = 0;
+		if (!ledger_check_latest(&s, &c, &found, NULL))
+			ledger_check_release(&c);
+	}
 	sqlite3_close(db);
 	return 0;
 }

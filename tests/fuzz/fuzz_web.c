@@ -1,8 +1,8 @@
 /* libFuzzer target: what a client controls in an HTTP request — the path
  * (routing), the query string or form body (percent-decoding, pairs), the
- * Accept-Language header and a --trusted-proxy value — and the HTML writer
- * fed the decoded values. Invariants: a route's slug is a valid slug, its
- * method flag only set for GET/HEAD on a known route; decoded values never
+ * Accept-Language, Accept-Encoding and If-None-Match headers and a
+ * --trusted-proxy value — and the HTML writer fed the decoded values. Invariants: a route's slug is
+ * a valid slug, its method flag only set for GET/HEAD on a known route; decoded values never
  * contain NUL; escaped text never contains a raw < > " ' or a bare &. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -61,6 +61,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	(void)web_lang_negotiate(s, s);
 	(void)web_lang_negotiate(NULL, s);
+	(void)web_accepts_gzip(s);
+	/* only "*" or a list naming the tag matches it */
+	if (web_etag_matches(s, "\"t1\"") && !strchr(s, '*') && !strstr(s, "\"t1\""))
+		abort();
+	(void)web_etag_matches(s, s);
 	if (web_cidr_parse(s, &c) == 0) {
 		unsigned char a[16] = {0};
 		(void)web_cidr_contains(&c, c.family, a);

@@ -391,11 +391,15 @@ ledger: {{key: {key}}}
         env = dict(os.environ, LANG="C.UTF-8")
         mon = subprocess.Popen([sg.binary(), "monitor", prof, "--db", db],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        def opened():
+            try:  # the monitor may not have created the tables yet
+                return os.path.exists(db) and sqlite3.connect(db).execute(
+                    "SELECT count(*) FROM ledger_entries WHERE type = 'incident_opened'"
+                ).fetchone()[0] > 0
+            except sqlite3.OperationalError:
+                return False
         try:
-            self.assertTrue(webserve.wait_for(lambda: os.path.exists(db) and sqlite3.connect(db)
-                                              .execute("SELECT count(*) FROM ledger_entries "
-                                                       "WHERE type = 'incident_opened'")
-                                              .fetchone()[0] > 0, 20))
+            self.assertTrue(webserve.wait_for(opened, 20))
         finally:
             mon.send_signal(signal.SIGTERM)
             mon.communicate(timeout=30)

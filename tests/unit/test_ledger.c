@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,6 +16,7 @@
 
 #include "i18n.h"
 #include "ledger.h"
+#include "ledger_check.h"
 #include "ledger_events.h"
 #include "ledger_key.h"
 #include "ledger_verify.h"
@@ -463,6 +465,80 @@ static void expect_payload(struct store *s, const char *type, const char *want)
 	free(got);
 }
 
+/* ledger_check: run, record, read back; no key; a hostile payload read back. */
+static void test_check(void **state)
+{
+	struct store *s;
+	struct ledger_config c;
+	const struct ledger_config *cfgs[2];
+	struct ledger_seal_result sr;
+	struct ledger_check ck, back;
+	struct ledger_key k;
+	struct sg_error err;
+	json_t *p = json_pack("{s:i}", "n", 1);
+	long long seq = -1;
+	int found = 1;
+	(void)state;
+
+	teardown(NULL);
+	setup(NULL);
+	assert_int_equal(store_open(db, 0, &s, NULL), SG_OK);
+	ledger_config_init(&c);
+	free(c.key_path);
+	c.key_path = strdup(key);
+	cfgs[0] = cfgs[1] = &c;
+	memset(&err, 0, sizeof(err));
+	/* no public key: nothing can be verified, nothing recorded */
+	assert_int_equal(ledger_check_run(s, cfgs, 1, &ck, &err), SG_ERR_NOT_FOUND);
+	assert_int_equal(ledger_check_latest(s, &back, &found, NULL), SG_OK);
+	assert_false(found);
+	assert_int_equal(ledger_key_generate(key, &k, NULL), SG_OK);
+	ledger_key_wipe(&k);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(ledger_append(s, "a", p, NULL, NULL), SG_OK);
+	assert_int_equal(ledger_seal_now(s, &c, &sr, NULL), SG_OK);
+	/* the same key twice counts once; the signer's record is a checkpoint */
+	assert_int_equal(ledger_check_run(s, cfgs, 2, &ck, &err), SG_OK);
+	assert_true(ck.ok);
+	assert_null(ck.error);
+	assert_int_equal(ck.r.entries, 4);
+	assert_int_equal(ck.r.checkpoints, 1);
+	assert_int_equal(ck.r.sealed, 4);
+	assert_int_equal(ck.r.sealed_number, 1);
+	assert_int_equal(ledger_check_record(s, &ck, "tester", NULL, NULL, 0, &seq, NULL, NULL),
+	                 SG_OK);
+	assert_int_equal(seq, 4);
+	assert_int_equal(ledger_check_latest(s, &back, &found, NULL), SG_OK);
+	assert_true(found);
+	assert_true(back.ok);
+	assert_int_equal(back.seq, 4);
+	assert_string_equal(back.by, "tester");
+	assert_int_equal(back.r.entries, 4);
+	assert_true(back.has_root);
+	assert_memory_equal(back.r.sealed_root, ck.r.sealed_root, 32);
+	ledger_check_release(&back);
+	ledger_check_release(&ck);
+	/* a payload of the wrong types reads as absent fields, a failure */
+	{
+		json_t *bad = json_pack("{s:i,s:s,s:s,s:i}", "by", 7, "result", "maybe", "entries",
+		                        "many", "head_root", 5);
+		assert_int_equal(ledger_append(s, "ledger_verified", bad, NULL, NULL), SG_OK);
+		json_decref(bad);
+	}
+	assert_int_equal(ledger_check_latest(s, &back, &found, NULL), SG_OK);
+	assert_true(found);
+	assert_false(back.ok);
+	assert_string_equal(back.by, "");
+	assert_string_equal(back.error, "");
+	assert_int_equal(back.r.entries, 0);
+	assert_false(back.has_root);
+	assert_int_equal(back.r.bad_from, -1);
+	ledger_check_release(&back);
+	json_decref(p);
+	ledger_config_release(&c);
+	store_close(s);
+}
+
 /* Every payload switched from hand-built json_pack to ledger_events keeps
  * the bytes it had (auditors' tools parse them); the only differences are
  * the documented additions (the web's attestation via/name, follow-up by). */
@@ -579,6 +655,40 @@ static void test_events_bytes(void **state)
 	assert_int_equal(ledger_events_web_token_revoked(s, "ci", "root", NULL), SG_OK);
 	expect_payload(s, "web_token_revoked", "{\"by\":\"root\",\"token\":\"ci\"}");
 	assert_true(ledger_events_type_known("web_token_revoked"));
+
+	/* ledger_check.c: a verification, good and failed; ledger_export from the web */
+	{
+		unsigned char root[LEDGER_HASH_LEN];
+		struct ledger_events_verification ok = {1,    12, 12, 3,    1,    3,        11,
+		                                        root, -1, -1, NULL, 0.25, "monitor"};
+		struct ledger_events_verification bad = {
+		    0,   0,      0, 2, 0, 2, 6, NULL, 3, 3, "entry 3: its text does not match",
+		    0.5, "alice"};
+		memset(root, 0xab, sizeof(root));
+		assert_int_equal(ledger_events_ledger_verified(s, &ok, NULL, NULL), SG_OK);
+		expect_payload(
+		    s, "ledger_verified",
+		    "{\"by\":\"monitor\",\"checkpoints\":1,\"entries\":12,"
+		    "\"head_number\":3,\"head_root\":"
+		    "\"abababababababababababababababababababababababababababababababab\","
+		    "\"head_size\":11,\"heads\":3,\"recomputed\":12,\"result\":\"ok\","
+		    "\"seconds\":0.25}");
+		assert_int_equal(ledger_events_ledger_verified(s, &bad, NULL, NULL), SG_OK);
+		expect_payload(s, "ledger_verified",
+		               "{\"by\":\"alice\",\"checkpoints\":0,\"entries\":0,"
+		               "\"error\":\"entry 3: its text does not match\",\"first_bad\":3,"
+		               "\"head_number\":2,\"head_root\":null,\"head_size\":6,\"heads\":2,"
+		               "\"last_bad\":3,\"recomputed\":0,\"result\":\"failed\","
+		               "\"seconds\":0.5}");
+		assert_int_equal(ledger_events_ledger_exported(s, 1793491200000LL, LLONG_MAX, 4, 20,
+		                                               21, 0, "cd12", 2048, "olga", NULL),
+		                 SG_OK);
+		expect_payload(
+		    s, "ledger_exported",
+		    "{\"by\":\"olga\",\"bytes\":2048,\"end_seq\":20,\"first_seq\":4,"
+		    "\"from_ms\":1793491200000,\"sha256\":\"cd12\",\"timestamped\":false,"
+		    "\"to_ms\":null,\"tree_size\":21,\"via\":\"web\"}");
+	}
 	{
 		json_t *p =
 		    json_pack("{s:s,s:s,s:s}", "user", "alice", "role", "admin", "by", "root");
@@ -692,7 +802,7 @@ int main(void)
 	    cmocka_unit_test(test_config),       cmocka_unit_test(test_keys),
 	    cmocka_unit_test(test_head_text),    cmocka_unit_test(test_seal_and_verify),
 	    cmocka_unit_test(test_forged_heads), cmocka_unit_test(test_events),
-	    cmocka_unit_test(test_events_bytes),
+	    cmocka_unit_test(test_events_bytes), cmocka_unit_test(test_check),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,6 +1,6 @@
 /* Unit tests for the web's pure parts: the router (a table of paths and
  * methods), percent-decoding and forms, Accept-Language, CIDR matching,
- * slugs, and the HTML writer's escaping. */
+ * slugs, the HTML writer's escaping, Accept-Encoding and If-None-Match. */
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -57,6 +57,15 @@ static void test_routes(void **state)
 	    {"DELETE", "/api/v1/incidents/3", WEB_R_API_INCIDENT, 0, "", 3},
 	    {"GET", "/api/v2/services", WEB_R_NOT_FOUND, 0, "", 0},
 	    {"GET", "/metrics", WEB_R_METRICS, 1, "", 0},
+	    {"GET", "/dashboard/ledger", WEB_R_DASH_LEDGER, 1, "", 0},
+	    {"POST", "/dashboard/ledger/verify", WEB_R_DASH_LEDGER_VERIFY, 1, "", 0},
+	    {"GET", "/dashboard/ledger/verify", WEB_R_DASH_LEDGER_VERIFY, 0, "", 0},
+	    {"POST", "/dashboard/ledger/export", WEB_R_DASH_LEDGER_EXPORT, 1, "", 0},
+	    {"GET", "/dashboard/ledger/checks", WEB_R_DASH_CHECKS, 1, "ledger", 0},
+	    {"GET", "/api/v1/ledger/verification", WEB_R_API_LEDGER_VERIFICATION, 1, "", 0},
+	    {"POST", "/api/v1/ledger/verification", WEB_R_API_LEDGER_VERIFICATION, 1, "", 0},
+	    {"GET", "/api/v1/ledger/export", WEB_R_API_LEDGER_EXPORT, 1, "", 0},
+	    {"POST", "/api/v1/ledger/export", WEB_R_API_LEDGER_EXPORT, 0, "", 0},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -144,12 +153,85 @@ static void test_html(void **state)
 	dynbuf_release(&d);
 }
 
+static void test_accept_encoding(void **state)
+{
+	static const struct {
+		const char *header;
+		int gzip;
+	} cases[] = {
+	    {NULL, 0},
+	    {"", 0},
+	    {"gzip", 1},
+	    {"GZIP", 1},
+	    {"x-gzip", 1},
+	    {"gzip, deflate, br", 1},
+	    {"br;q=1.0, gzip;q=0.8, *;q=0.1", 1},
+	    {"deflate", 0},
+	    {"gzipx", 0},
+	    {"identity", 0},
+	    {"gzip;q=0", 0},
+	    {"gzip; q=0.000", 0},
+	    {"gzip;q=0.001", 1},
+	    {"*", 1},
+	    {"*;q=0", 0},
+	    {"gzip;q=0, *", 0}, /* named beats the wildcard */
+	    {"*, gzip;q=0", 0},
+	    {"identity, *;q=0.5", 1},
+	    {"gzip;q=2", 0},   /* malformed q: not acceptable */
+	    {"gzip;q=abc", 0}, /* idem */
+	    {"gzip;level=1", 1},
+	    {" gzip ", 1},
+	    {",,gzip,,", 1},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (web_accepts_gzip(cases[i].header) != cases[i].gzip)
+			fail_msg("Accept-Encoding %s: expected %d",
+			         cases[i].header ? cases[i].header : "(none)", cases[i].gzip);
+}
+
+static void test_if_none_match(void **state)
+{
+	static const struct {
+		const char *header;
+		int match;
+	} cases[] = {
+	    {NULL, 0},
+	    {"", 0},
+	    {"\"abc\"", 1},
+	    {"W/\"abc\"", 1}, /* weak comparison */
+	    {"\"x\", \"abc\"", 1},
+	    {"\"x\",W/\"abc\"", 1},
+	    {"*", 1},
+	    {"\"abcd\"", 0},
+	    {"\"ab\"", 0},
+	    {"abc", 0},           /* unquoted: malformed */
+	    {"\"abc", 0},         /* unterminated */
+	    {"\"x\" \"abc\"", 0}, /* no comma: malformed, stops */
+	    {"\"ABC\"", 0},       /* tags are case-sensitive */
+	    {"w/\"abc\"", 0},     /* the W/ prefix is */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (web_etag_matches(cases[i].header, "\"abc\"") != cases[i].match)
+			fail_msg("If-None-Match %s: expected %d",
+			         cases[i].header ? cases[i].header : "(none)", cases[i].match);
+	assert_false(web_etag_matches("\"abc\"", NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_routes), cmocka_unit_test(test_forms),
-	    cmocka_unit_test(test_lang),   cmocka_unit_test(test_cidr),
-	    cmocka_unit_test(test_slugs),  cmocka_unit_test(test_html),
+	    cmocka_unit_test(test_routes),
+	    cmocka_unit_test(test_forms),
+	    cmocka_unit_test(test_lang),
+	    cmocka_unit_test(test_cidr),
+	    cmocka_unit_test(test_slugs),
+	    cmocka_unit_test(test_html),
+	    cmocka_unit_test(test_accept_encoding),
+	    cmocka_unit_test(test_if_none_match),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
