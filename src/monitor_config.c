@@ -16,6 +16,7 @@
 #include "fileio.h"
 #include "monitor_config.h"
 #include "redact.h"
+#include "secretfile.h"
 #include "timeutil.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -195,42 +196,6 @@ static enum sg_code opt_duration(const struct ydoc *doc, const struct ydoc_node 
 	return ydoc_duration(doc, n, w, out, err);
 }
 
-/* A credential file: a regular file only its owner can read (0600 or
- * stricter), at most 16 KiB; trailing line breaks go. */
-static enum sg_code read_secret(const struct ydoc *doc, const struct ydoc_node *n, const char *key,
-                                const char *path, char **out, struct sg_error *err)
-{
-	struct stat st;
-	struct dynbuf b = DYNBUF_INIT;
-	enum sg_code rc;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-
-	if (fd < 0 || fstat(fd, &st)) {
-		if (fd >= 0)
-			close(fd);
-		return ydoc_error(doc, n, err,
-		                  ETR(err, "%s '%s' を開けません", "cannot open %s '%s'"), key,
-		                  path);
-	}
-	close(fd);
-	if (!S_ISREG(st.st_mode) || (st.st_mode & 077)) {
-		ydoc_error(doc, n, err,
-		           ETR(err, "%s '%s' は所有者だけが読めるようにしてください（現在 %03o）",
-		               "%s '%s' must be a file readable by its owner only (it is %03o)"),
-		           key, path, (unsigned)(st.st_mode & 0777));
-		sg_error_hint(err, "chmod 600 %s", path);
-		return SG_ERR_INPUT;
-	}
-	if ((rc = fileio_read(path, 16384, &b, err)))
-		return rc;
-	while (dynbuf_len(&b) && (b.buf[b.len - 1] == '\n' || b.buf[b.len - 1] == '\r'))
-		dynbuf_setlen(&b, b.len - 1);
-	*out = dynbuf_detach(&b, NULL);
-	if (!*out)
-		*out = xstrdup("");
-	return SG_OK;
-}
-
 /* username / password_file / headers_file: credentials kept out of the
  * profile (and so out of the URL, the records and the ledger). */
 static enum sg_code parse_credentials(const struct ydoc *doc, const struct ydoc_node *m,
@@ -244,8 +209,8 @@ static enum sg_code parse_credentials(const struct ydoc *doc, const struct ydoc_
 	    (rc = opt_str(doc, m, "password_file", what, &path, err)))
 		return rc;
 	if (path) {
-		rc = read_secret(doc, ydoc_get(m, "password_file"), "password_file", path,
-		                 &c->password, err);
+		rc = secretfile_read(doc, ydoc_get(m, "password_file"), "password_file", path,
+		                     16384, &c->password, err);
 		free(path);
 		path = NULL;
 		if (rc)
@@ -256,7 +221,7 @@ static enum sg_code parse_credentials(const struct ydoc *doc, const struct ydoc_
 	if ((rc = opt_str(doc, m, "headers_file", what, &path, err)) || !path)
 		return rc;
 	n = ydoc_get(m, "headers_file");
-	rc = read_secret(doc, n, "headers_file", path, &text, err);
+	rc = secretfile_read(doc, n, "headers_file", path, 16384, &text, err);
 	free(path);
 	if (rc)
 		return rc;

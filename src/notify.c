@@ -21,6 +21,7 @@
 #include "notify_channels.h"
 #include "notify_template.h"
 #include "redact.h"
+#include "secretfile.h"
 #include "store_monitor.h"
 #include "store_cluster.h"
 #include "store_notify.h"
@@ -112,41 +113,6 @@ size_t notify_config_recipients(const struct notify_config *cfg, const char *aud
 	return a < 0 ? 0 : cfg->n[a];
 }
 
-/* A secret (password, token, HMAC key, a webhook URL that is itself the
- * credential) from a file only its owner can read. */
-static enum sg_code read_secret(const struct ydoc *doc, const struct ydoc_node *n, const char *path,
-                                char **out, struct sg_error *err)
-{
-	struct stat st;
-	struct dynbuf b = DYNBUF_INIT;
-	enum sg_code rc;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-
-	if (fd < 0 || fstat(fd, &st)) {
-		if (fd >= 0)
-			close(fd);
-		return ydoc_error(doc, n, err, ETR(err, "'%s' を開けません", "cannot open '%s'"),
-		                  path);
-	}
-	close(fd);
-	if (!S_ISREG(st.st_mode) || (st.st_mode & 077)) {
-		ydoc_error(doc, n, err,
-		           ETR(err, "'%s' は所有者だけが読めるようにしてください（現在 %03o）",
-		               "'%s' must be readable by its owner only (it is %03o)"),
-		           path, (unsigned)(st.st_mode & 0777));
-		sg_error_hint(err, "chmod 600 %s", path);
-		return SG_ERR_INPUT;
-	}
-	if ((rc = fileio_read(path, 4096, &b, err)))
-		return rc;
-	while (dynbuf_len(&b) && (b.buf[b.len - 1] == '\n' || b.buf[b.len - 1] == '\r'))
-		dynbuf_setlen(&b, b.len - 1);
-	*out = dynbuf_detach(&b, NULL);
-	if (!*out)
-		*out = xstrdup("");
-	return SG_OK;
-}
-
 static enum sg_code get_str(const struct ydoc *doc, const struct ydoc_node *m, const char *key,
                             char **out, struct sg_error *err)
 {
@@ -170,7 +136,7 @@ static enum sg_code get_secret(const struct ydoc *doc, const struct ydoc_node *m
 	char *path = NULL;
 	enum sg_code rc = get_str(doc, m, key, &path, err);
 	if (!rc && path)
-		rc = read_secret(doc, ydoc_get(m, key), path, out, err);
+		rc = secretfile_read(doc, ydoc_get(m, key), key, path, 4096, out, err);
 	free(path);
 	return rc;
 }
@@ -357,10 +323,11 @@ static enum sg_code parse_lineworks(const struct ydoc *doc, const struct ydoc_no
 	    (rc = get_str(doc, v, "api", &r->url, err)) ||
 	    (rc = get_secret(doc, v, "client_secret_file", &r->client_secret, err)))
 		return rc;
-	/* The key file: mode and type checked by read_secret(), then read whole
+	/* The key file: mode and type checked by secretfile_read(), then read whole
 	 * (a PEM key is longer than a token). */
 	if (!(rc = get_str(doc, v, "private_key_file", &path, err)) &&
-	    !(rc = read_secret(doc, ydoc_get(v, "private_key_file"), path, &probe, err)))
+	    !(rc = secretfile_read(doc, ydoc_get(v, "private_key_file"), "private_key_file", path,
+	                           4096, &probe, err)))
 		rc = fileio_read(path, 64 * 1024, &b, err);
 	if (probe) {
 		memset(probe, 0, strlen(probe));
@@ -1362,6 +1329,17 @@ enum sg_code notify_mime_keyed(const char *from_name, const char *from, const ch
 
 /* ---- the outbox ---- */
 
+/* Ends a transaction of the enqueue functions: commits when rc is SG_OK,
+ * else rolls back and returns rc. */
+static enum sg_code tx_end(struct store *s, enum sg_code rc, struct sg_error *err)
+{
+	if (rc) {
+		store_rollback(s);
+		return rc;
+	}
+	return store_commit(s, err);
+}
+
 static enum sg_code enqueue_one(struct store *s, long long incident_id, const char *purpose,
                                 const char *audience, const struct notify_recipient *r,
                                 const char *subject, const char *body, const char *attachment,
@@ -1425,11 +1403,7 @@ enum sg_code notify_enqueue(struct store *s, const struct notify_config *cfg,
 			dynbuf_release(&subj);
 			dynbuf_release(&body);
 		}
-	if (rc) {
-		store_rollback(s);
-		return rc;
-	}
-	return store_commit(s, err);
+	return tx_end(s, rc, err);
 }
 
 void notify_render_report(const struct notify_config *cfg, const struct notify_report *r,
@@ -1489,11 +1463,7 @@ enum sg_code notify_enqueue_maintenance(struct store *s, const struct notify_con
 		if (!rc && recipients)
 			(*recipients)++;
 	}
-	if (rc) {
-		store_rollback(s);
-		return rc;
-	}
-	return store_commit(s, err);
+	return tx_end(s, rc, err);
 }
 
 enum sg_code notify_enqueue_report(struct store *s, const struct notify_config *cfg,
@@ -1519,11 +1489,7 @@ enum sg_code notify_enqueue_report(struct store *s, const struct notify_config *
 		dynbuf_release(&sj);
 		dynbuf_release(&bd);
 	}
-	if (rc) {
-		store_rollback(s);
-		return rc;
-	}
-	return store_commit(s, err);
+	return tx_end(s, rc, err);
 }
 
 /* ---- delivery ---- */

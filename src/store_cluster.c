@@ -8,6 +8,7 @@
 
 #include "dynbuf.h"
 #include "store_cluster.h"
+#include "store_rows.h"
 #include "store_schemas.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -180,18 +181,10 @@ enum sg_code store_cluster_node_stop(struct store *s, long long id, double now,
 	return store_step_done(s, st, "release outbox claims", err);
 }
 
-struct node_rows {
-	struct cluster_node_row *v;
-	size_t n, alloc;
-};
-
-static int node_row(struct store_stmt *st, void *ctx)
+static void node_fill(struct store_stmt *st, void *row)
 {
-	struct node_rows *r = ctx;
-	struct cluster_node_row *o;
+	struct cluster_node_row *o = row;
 
-	ALLOC_GROW(r->v, r->n + 1, r->alloc);
-	o = &r->v[r->n++];
 	o->id = store_col_int(st, 0);
 	o->host = store_col_dup(st, 1);
 	o->pid = store_col_int(st, 2);
@@ -201,14 +194,13 @@ static int node_row(struct store_stmt *st, void *ctx)
 	o->started_at = store_col_real(st, 6);
 	o->heartbeat_at = store_col_real(st, 7);
 	o->stopped_at = store_col_real(st, 8);
-	return 0;
 }
 
 enum sg_code store_cluster_nodes(struct store *s, struct cluster_node_row **rows, size_t *n,
                                  struct sg_error *err)
 {
 	struct store_stmt *st;
-	struct node_rows r = {NULL, 0, 0};
+	void *v;
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT id, host, pid, location, role, shard, started_at, "
 	                                "heartbeat_at, stopped_at FROM cluster_nodes ORDER BY "
@@ -218,9 +210,8 @@ enum sg_code store_cluster_nodes(struct store *s, struct cluster_node_row **rows
 	*n = 0;
 	if (rc)
 		return rc;
-	rc = store_each(s, st, node_row, &r, "read monitor nodes", err);
-	*rows = r.v;
-	*n = r.n;
+	rc = store_rows_read(s, st, sizeof(**rows), node_fill, &v, n, "read monitor nodes", err);
+	*rows = v;
 	return rc;
 }
 
@@ -335,31 +326,22 @@ enum sg_code store_cluster_state_publish(struct store *s, long long check_id, co
 	return store_step_done(s, st, "publish a location's check state", err);
 }
 
-struct state_rows {
-	struct cluster_state_row *v;
-	size_t n, alloc;
-};
-
-static int state_row(struct store_stmt *st, void *ctx)
+static void state_fill(struct store_stmt *st, void *row)
 {
-	struct state_rows *r = ctx;
-	struct cluster_state_row *o;
+	struct cluster_state_row *o = row;
 
-	ALLOC_GROW(r->v, r->n + 1, r->alloc);
-	o = &r->v[r->n++];
 	o->check_id = store_col_int(st, 0);
 	o->location = store_col_dup(st, 1);
 	o->state = store_col_dup(st, 2);
 	o->since = store_col_real(st, 3);
 	o->detail = store_col_is_null(st, 4) ? NULL : store_col_dup(st, 4);
-	return 0;
 }
 
 enum sg_code store_cluster_states(struct store *s, double live_since, int all,
                                   struct cluster_state_row **rows, size_t *n, struct sg_error *err)
 {
 	struct store_stmt *st;
-	struct state_rows r = {NULL, 0, 0};
+	void *v;
 	enum sg_code rc = store_prepare(
 	    s,
 	    "SELECT s.check_id, s.location, s.state, s.since, s.detail FROM cluster_check_states "
@@ -373,9 +355,9 @@ enum sg_code store_cluster_states(struct store *s, double live_since, int all,
 		return rc;
 	store_bind_real(st, 1, live_since);
 	store_bind_int(st, 2, all ? 1 : 0);
-	rc = store_each(s, st, state_row, &r, "read the locations' check states", err);
-	*rows = r.v;
-	*n = r.n;
+	rc = store_rows_read(s, st, sizeof(**rows), state_fill, &v, n,
+	                     "read the locations' check states", err);
+	*rows = v;
 	return rc;
 }
 
@@ -480,18 +462,10 @@ enum sg_code store_cluster_alerts_resolve(struct store *s, double now, long long
 	return SG_OK;
 }
 
-struct alert_rows {
-	struct cluster_alert_row *v;
-	size_t n, alloc;
-};
-
-static int alert_row(struct store_stmt *st, void *ctx)
+static void alert_fill(struct store_stmt *st, void *row)
 {
-	struct alert_rows *r = ctx;
-	struct cluster_alert_row *o;
+	struct cluster_alert_row *o = row;
 
-	ALLOC_GROW(r->v, r->n + 1, r->alloc);
-	o = &r->v[r->n++];
 	o->id = store_col_int(st, 0);
 	o->check_id = store_col_int(st, 1);
 	o->check_name = store_col_dup(st, 2);
@@ -501,14 +475,13 @@ static int alert_row(struct store_stmt *st, void *ctx)
 	o->since = store_col_real(st, 6);
 	o->alerted_at = store_col_real(st, 7);
 	o->resolved_at = store_col_real(st, 8);
-	return 0;
 }
 
 enum sg_code store_cluster_alerts(struct store *s, const char *service, double from, double to,
                                   struct cluster_alert_row **rows, size_t *n, struct sg_error *err)
 {
 	struct store_stmt *st;
-	struct alert_rows r = {NULL, 0, 0};
+	void *v;
 	enum sg_code rc = store_prepare(
 	    s,
 	    "SELECT a.id, a.check_id, c.name, a.location, a.kind, a.detail, a.since, a.alerted_at, "
@@ -524,9 +497,8 @@ enum sg_code store_cluster_alerts(struct store *s, const char *service, double f
 	store_bind_text(st, 1, service);
 	store_bind_real(st, 2, from);
 	store_bind_real(st, 3, to);
-	rc = store_each(s, st, alert_row, &r, "read location alerts", err);
-	*rows = r.v;
-	*n = r.n;
+	rc = store_rows_read(s, st, sizeof(**rows), alert_fill, &v, n, "read location alerts", err);
+	*rows = v;
 	return rc;
 }
 

@@ -7,7 +7,7 @@
 
 #include "cluster.h"
 #include "store_notify.h"
-#include "xalloc.h"
+#include "store_rows.h"
 #include "banned.h"
 
 enum sg_code store_notify_due(struct store *s, double now, size_t share, size_t max,
@@ -41,7 +41,8 @@ enum sg_code store_notify_due(struct store *s, double now, size_t share, size_t 
 	return store_monitor_notifications_read(s, st, rows, n, err);
 }
 
-static int claim_row(struct store_stmt *st, void *ctx)
+/* Column 0 of the first row into *(long long *)ctx. */
+static int first_int(struct store_stmt *st, void *ctx)
 {
 	*(long long *)ctx = store_col_int(st, 0);
 	return 1;
@@ -63,25 +64,11 @@ enum sg_code store_notify_rewrite(struct store *s, long long id, const char *sub
 	return store_step_done(s, st, "rewrite notification", err);
 }
 
-struct ids {
-	long long *v;
-	size_t n, alloc;
-};
-
-static int id_of(struct store_stmt *st, void *ctx)
-{
-	struct ids *r = ctx;
-	ALLOC_GROW(r->v, r->n, r->alloc);
-	r->v[r->n++] = store_col_int(st, 0);
-	return 0;
-}
-
 enum sg_code store_notify_pending_ids(struct store *s, long long incident_id, const char *recipient,
                                       const char *purpose, long long **ids, size_t *n,
                                       struct sg_error *err)
 {
 	struct store_stmt *st;
-	struct ids r = {NULL, 0, 0};
 	enum sg_code rc = store_prepare(s,
 	                                "SELECT id FROM notifications WHERE incident_id = ?1 AND "
 	                                "recipient = ?2 AND purpose = ?3 AND delivered_at IS NULL "
@@ -94,10 +81,7 @@ enum sg_code store_notify_pending_ids(struct store *s, long long incident_id, co
 	store_bind_int(st, 1, incident_id);
 	store_bind_text(st, 2, recipient);
 	store_bind_text(st, 3, purpose);
-	rc = store_each(s, st, id_of, &r, "read pending notifications", err);
-	*ids = r.v;
-	*n = r.n;
-	return rc;
+	return store_rows_ids(s, st, ids, n, "read pending notifications", err);
 }
 
 enum sg_code store_notify_merged(struct store *s, long long id, long long into, double at,
@@ -119,12 +103,6 @@ enum sg_code store_notify_merged(struct store *s, long long id, long long into, 
 	return store_step_done(s, st, "merge notification", err);
 }
 
-static int count_of(struct store_stmt *st, void *ctx)
-{
-	*(long long *)ctx = store_col_int(st, 0);
-	return 1;
-}
-
 enum sg_code store_notify_count(struct store *s, long long incident_id, const char *recipient,
                                 const char *purpose, long long *n, struct sg_error *err)
 {
@@ -139,7 +117,7 @@ enum sg_code store_notify_count(struct store *s, long long incident_id, const ch
 	store_bind_int(st, 1, incident_id);
 	store_bind_text(st, 2, recipient);
 	store_bind_text(st, 3, purpose);
-	return store_each(s, st, count_of, n, "count notifications", err);
+	return store_each(s, st, first_int, n, "count notifications", err);
 }
 
 enum sg_code store_notify_maintenance_claim(struct store *s, const char *service,
@@ -222,7 +200,7 @@ enum sg_code store_notify_claim(struct store *s, long long id, long long node, d
 	store_bind_real(st, 3, now + hold);
 	store_bind_real(st, 4, now);
 	store_bind_real(st, 5, now - CLUSTER_LEASE_TTL_S); /* its node is gone */
-	if ((rc = store_each(s, st, claim_row, &got, "claim a notification", err)))
+	if ((rc = store_each(s, st, first_int, &got, "claim a notification", err)))
 		return rc;
 	*claimed = got == id;
 	return SG_OK;

@@ -52,6 +52,41 @@ struct cbctx {
 	void *ctx;
 };
 
+/* Runs sql, whose ?1 is the service and ?2, ?3 the period [start, end),
+ * calling row(st, ctx) for each row. */
+static enum sg_code each_in_period(struct store *s, const char *sql, const char *service,
+                                   double start, double end,
+                                   int (*row)(struct store_stmt *, void *), void *ctx,
+                                   const char *what, struct sg_error *err)
+{
+	struct store_stmt *st;
+	enum sg_code rc = store_prepare(s, sql, &st, err);
+
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, service);
+	store_bind_real(st, 2, start);
+	store_bind_real(st, 3, end);
+	return store_each(s, st, row, ctx, what, err);
+}
+
+/* Runs sql with the texts a, b, c as ?1, ?2, ?3, calling row(st, ctx) for
+ * each row. */
+static enum sg_code each_with_texts(struct store *s, const char *sql, const char *a, const char *b,
+                                    const char *c, int (*row)(struct store_stmt *, void *),
+                                    void *ctx, const char *what, struct sg_error *err)
+{
+	struct store_stmt *st;
+	enum sg_code rc = store_prepare(s, sql, &st, err);
+
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, a);
+	store_bind_text(st, 2, b);
+	store_bind_text(st, 3, c);
+	return store_each(s, st, row, ctx, what, err);
+}
+
 static int check_row(struct store_stmt *st, void *p)
 {
 	struct cbctx *c = p;
@@ -68,19 +103,12 @@ enum sg_code store_report_checks(struct store *s, const char *service, double st
                                  store_report_check_cb cb, void *ctx, struct sg_error *err)
 {
 	struct cbctx c = {(void *)cb, ctx};
-	struct store_stmt *st;
-	enum sg_code rc = store_prepare(s,
-	                                "SELECT id, name, kind, interval_s FROM checks WHERE "
-	                                "service = ?1 AND created_at < ?3 AND (retired_at IS NULL "
-	                                "OR retired_at >= ?2) ORDER BY id",
-	                                &st, err);
 
-	if (rc)
-		return rc;
-	store_bind_text(st, 1, service);
-	store_bind_real(st, 2, start);
-	store_bind_real(st, 3, end);
-	return store_each(s, st, check_row, &c, "read checks", err);
+	return each_in_period(s,
+	                      "SELECT id, name, kind, interval_s FROM checks WHERE "
+	                      "service = ?1 AND created_at < ?3 AND (retired_at IS NULL "
+	                      "OR retired_at >= ?2) ORDER BY id",
+	                      service, start, end, check_row, &c, "read checks", err);
 }
 
 static int daily_row(struct store_stmt *st, void *p)
@@ -103,22 +131,15 @@ enum sg_code store_report_daily(struct store *s, const char *service, const char
                                 struct sg_error *err)
 {
 	struct cbctx c = {(void *)cb, ctx};
-	struct store_stmt *st;
-	enum sg_code rc = store_prepare(
+
+	return each_with_texts(
 	    s,
 	    "SELECT d.day, d.check_id, c.kind, d.n, d.n_fail, d.max_gap_s, d.lat_hist "
 	    "FROM checks c JOIN check_daily d ON d.check_id = c.id "
 	    /* n > 0: a row the PostgreSQL writer made ahead and never filled
 	     * (store_monitor_daily_ensure()) is no rollup */
 	    "WHERE c.service = ?1 AND d.day >= ?2 AND d.day < ?3 AND d.n > 0 ORDER BY d.day",
-	    &st, err);
-
-	if (rc)
-		return rc;
-	store_bind_text(st, 1, service);
-	store_bind_text(st, 2, day_from);
-	store_bind_text(st, 3, day_to);
-	return store_each(s, st, daily_row, &c, "read daily rollups", err);
+	    service, day_from, day_to, daily_row, &c, "read daily rollups", err);
 }
 
 /* The incidents a report covers: detected before the end, not resolved
@@ -150,8 +171,8 @@ enum sg_code store_report_incidents(struct store *s, const char *service, double
                                     store_report_incident_cb cb, void *ctx, struct sg_error *err)
 {
 	struct cbctx c = {(void *)cb, ctx};
-	struct store_stmt *st;
-	enum sg_code rc = store_prepare(
+
+	return each_in_period(
 	    s,
 	    "SELECT i.id, i.kind, c.name, i.item_id, i.summary, i.started_at, i.detected_at, "
 	    "i.resolved_at, i.notify_deadline_s, i.followup_deadline_s, "
@@ -160,14 +181,7 @@ enum sg_code store_report_incidents(struct store *s, const char *service, double
 	    " i.kind = 'external_network')) " /* managers' copies are not the notice */
 	    "FROM incidents i LEFT JOIN checks c ON c.id = i.check_id "
 	    "WHERE " INCIDENT_SCOPE " ORDER BY i.detected_at, i.id",
-	    &st, err);
-
-	if (rc)
-		return rc;
-	store_bind_text(st, 1, service);
-	store_bind_real(st, 2, start);
-	store_bind_real(st, 3, end);
-	return store_each(s, st, incident_row, &c, "read incidents", err);
+	    service, start, end, incident_row, &c, "read incidents", err);
 }
 
 static int followup_row(struct store_stmt *st, void *p)
@@ -182,20 +196,12 @@ enum sg_code store_report_followups(struct store *s, const char *service, double
                                     store_report_followup_cb cb, void *ctx, struct sg_error *err)
 {
 	struct cbctx c = {(void *)cb, ctx};
-	struct store_stmt *st;
-	enum sg_code rc =
-	    store_prepare(s,
-	                  "SELECT f.incident_id, f.sent_at FROM followups f "
-	                  "JOIN incidents i ON i.id = f.incident_id "
-	                  "WHERE " INCIDENT_SCOPE " ORDER BY f.incident_id, f.sent_at, f.id",
-	                  &st, err);
 
-	if (rc)
-		return rc;
-	store_bind_text(st, 1, service);
-	store_bind_real(st, 2, start);
-	store_bind_real(st, 3, end);
-	return store_each(s, st, followup_row, &c, "read follow-ups", err);
+	return each_in_period(s,
+	                      "SELECT f.incident_id, f.sent_at FROM followups f "
+	                      "JOIN incidents i ON i.id = f.incident_id "
+	                      "WHERE " INCIDENT_SCOPE " ORDER BY f.incident_id, f.sent_at, f.id",
+	                      service, start, end, followup_row, &c, "read follow-ups", err);
 }
 
 static int delivery_row(struct store_stmt *st, void *p)
@@ -269,38 +275,28 @@ enum sg_code store_report_measurements(struct store *s, const char *service, dou
                                        struct sg_error *err)
 {
 	struct cbctx c = {(void *)cb, ctx};
-	struct store_stmt *st;
-	enum sg_code rc;
+	/* Findings: of each collector, item and subject the period's latest
+	 * measurement, where it is not ok. Otherwise every ok and finding. */
+	const char *sql =
+	    findings_only
+	        ? "SELECT m.collector, m.item_id, m.subject, m.status, m.value_text, "
+	          "m.value_num, "
+	          "m.unit, m.detail, m.measured_at FROM measurements m "
+	          "JOIN (SELECT collector, COALESCE(item_id, '') AS it, COALESCE(subject, '') AS "
+	          " sj, MAX(measured_at) AS at FROM measurements WHERE service = ?1 AND "
+	          " measured_at >= ?2 AND measured_at < ?3 GROUP BY collector, it, sj) l "
+	          "ON l.collector = m.collector AND l.it = COALESCE(m.item_id, '') AND "
+	          "l.sj = COALESCE(m.subject, '') AND l.at = m.measured_at "
+	          "WHERE m.service = ?1 AND m.status <> 'ok' "
+	          "ORDER BY COALESCE(m.item_id, ''), m.measured_at, m.id"
+	        : "SELECT collector, item_id, subject, status, value_text, "
+	          "value_num, unit, detail, measured_at FROM measurements "
+	          "WHERE service = ?1 AND item_id IS NOT NULL AND measured_at >= ?2 "
+	          "AND measured_at < ?3 AND status IN ('ok', 'finding') "
+	          "ORDER BY item_id, measured_at, id";
 
-	if (findings_only)
-		rc = store_prepare(
-		    s,
-		    "SELECT m.collector, m.item_id, m.subject, m.status, m.value_text, "
-		    "m.value_num, "
-		    "m.unit, m.detail, m.measured_at FROM measurements m "
-		    "JOIN (SELECT collector, COALESCE(item_id, '') AS it, COALESCE(subject, '') AS "
-		    " sj, MAX(measured_at) AS at FROM measurements WHERE service = ?1 AND "
-		    " measured_at >= ?2 AND measured_at < ?3 GROUP BY collector, it, sj) l "
-		    "ON l.collector = m.collector AND l.it = COALESCE(m.item_id, '') AND "
-		    "l.sj = COALESCE(m.subject, '') AND l.at = m.measured_at "
-		    "WHERE m.service = ?1 AND m.status <> 'ok' "
-		    "ORDER BY COALESCE(m.item_id, ''), m.measured_at, m.id",
-		    &st, err);
-	else
-		rc = store_prepare(
-		    s,
-		    "SELECT collector, item_id, subject, status, value_text, "
-		    "value_num, unit, detail, measured_at FROM measurements "
-		    "WHERE service = ?1 AND item_id IS NOT NULL AND measured_at >= ?2 "
-		    "AND measured_at < ?3 AND status IN ('ok', 'finding') "
-		    "ORDER BY item_id, measured_at, id",
-		    &st, err);
-	if (rc)
-		return rc;
-	store_bind_text(st, 1, service);
-	store_bind_real(st, 2, start);
-	store_bind_real(st, 3, end);
-	return store_each(s, st, measurement_row, &c, "read measurements", err);
+	return each_in_period(s, sql, service, start, end, measurement_row, &c, "read measurements",
+	                      err);
 }
 
 /* A row exists: sets the flag and stops. */
@@ -314,19 +310,12 @@ static int found_row(struct store_stmt *st, void *p)
 enum sg_code store_report_delivered(struct store *s, const char *service, const char *period,
                                     const char *audience, int *done, struct sg_error *err)
 {
-	struct store_stmt *st;
-	enum sg_code rc = store_prepare(s,
-	                                "SELECT 1 FROM report_deliveries WHERE service = ?1 AND "
-	                                "period = ?2 AND audience = ?3",
-	                                &st, err);
-
-	if (rc)
-		return rc;
-	store_bind_text(st, 1, service);
-	store_bind_text(st, 2, period);
-	store_bind_text(st, 3, audience);
 	*done = 0;
-	return store_each(s, st, found_row, done, "read report_deliveries", err);
+	return each_with_texts(s,
+	                       "SELECT 1 FROM report_deliveries WHERE service = ?1 AND "
+	                       "period = ?2 AND audience = ?3",
+	                       service, period, audience, found_row, done, "read report_deliveries",
+	                       err);
 }
 
 enum sg_code store_report_delivered_add(struct store *s, const struct store_report_delivery_rec *r,
@@ -354,18 +343,10 @@ enum sg_code store_report_delivered_add(struct store *s, const struct store_repo
 enum sg_code store_report_monitored(struct store *s, const char *service, const char *day_from,
                                     const char *day_to, int *has, struct sg_error *err)
 {
-	struct store_stmt *st;
-	enum sg_code rc = store_prepare(s,
-	                                "SELECT 1 FROM check_daily d JOIN checks c ON c.id = "
-	                                "d.check_id WHERE c.service = ?1 AND d.day >= ?2 AND "
-	                                "d.day < ?3 AND d.n > 0 LIMIT 1",
-	                                &st, err);
-
-	if (rc)
-		return rc;
-	store_bind_text(st, 1, service);
-	store_bind_text(st, 2, day_from);
-	store_bind_text(st, 3, day_to);
 	*has = 0;
-	return store_each(s, st, found_row, has, "read check_daily", err);
+	return each_with_texts(s,
+	                       "SELECT 1 FROM check_daily d JOIN checks c ON c.id = "
+	                       "d.check_id WHERE c.service = ?1 AND d.day >= ?2 AND "
+	                       "d.day < ?3 AND d.n > 0 LIMIT 1",
+	                       service, day_from, day_to, found_row, has, "read check_daily", err);
 }

@@ -22,9 +22,10 @@ usage: checkmsg.py [--allow FILE ...] [ROOT]   (ROOT: the repository; default: .
 Prints file:line: call for each finding; exit 1 when there are any outside
 the allowed files (files being reworked elsewhere).
 """
-import os
 import re
 import sys
+
+import srcfiles
 
 ERR_CALLS = ("sg_error_set", "sg_error_at", "sg_error_hint", "sg_error_prefix", "ydoc_error",
              "cli_usage_error")
@@ -129,26 +130,14 @@ def findings(path, rel):
 
 
 def main(argv):
-    allow, root, i = set(), ".", 0
-    while i < len(argv):
-        if argv[i] == "--allow":
-            allow.add(argv[i + 1])
-            i += 2
-        else:
-            root = argv[i]
-            i += 1
+    root, allow, _ = srcfiles.parse_args(argv)
     bad = 0
-    for d, _, files in sorted(os.walk(os.path.join(root, "src"))):
-        for f in sorted(files):
-            if not f.endswith(".c"):
+    for path, rel in srcfiles.c_files(root):
+        for msg in findings(path, rel):
+            if rel in allow:
                 continue
-            path = os.path.join(d, f)
-            rel = os.path.relpath(path, root)
-            for msg in findings(path, rel):
-                if rel in allow:
-                    continue
-                print(msg)
-                bad += 1
+            print(msg)
+            bad += 1
     if bad:
         print("%d message(s) in one language only: write ETR(err, \"日本語\", \"English\") "
               "(TR(lang, …) for output), or mark the line /* %s (why) */" % (bad, WAIVER),

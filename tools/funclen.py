@@ -10,9 +10,10 @@ usage: funclen.py [--max N] [--allow FILE ...] [ROOT]   (default: 150, .)
 Prints file:line: name (N lines) for each longer function; exit 1 when there
 is one outside the allowed files (files being reworked elsewhere).
 """
-import os
 import re
 import sys
+
+import srcfiles
 
 NAME = re.compile(r"([A-Za-z_]\w*)\s*\(")
 
@@ -37,30 +38,15 @@ def functions(path):
 
 
 def main(argv):
-    limit, allow, root, i = 150, set(), ".", 0
-    while i < len(argv):
-        if argv[i] == "--max":
-            limit = int(argv[i + 1])
-            i += 2
-        elif argv[i] == "--allow":
-            allow.add(argv[i + 1])
-            i += 2
-        else:
-            root = argv[i]
-            i += 1
-    bad = 0
-    for d, _, files in sorted(os.walk(os.path.join(root, "src"))):
-        for f in sorted(files):
-            if not f.endswith(".c"):
+    root, allow, opts = srcfiles.parse_args(argv, max=150)
+    limit, bad = opts["max"], 0
+    for path, rel in srcfiles.c_files(root):
+        for line, name, n in functions(path):
+            if n <= limit:
                 continue
-            path = os.path.join(d, f)
-            rel = os.path.relpath(path, root)
-            for line, name, n in functions(path):
-                if n <= limit:
-                    continue
-                print("%s:%d: %s (%d lines)%s" % (rel, line, name, n,
-                                                  " (allowed)" if rel in allow else ""))
-                bad += rel not in allow
+            print("%s:%d: %s (%d lines)%s" % (rel, line, name, n,
+                                              " (allowed)" if rel in allow else ""))
+            bad += rel not in allow
     if bad:
         print("%d function(s) over %d lines: split them" % (bad, limit), file=sys.stderr)
     return 1 if bad else 0

@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "fileio.h"
+#include "profile.h"
 #include "sdnotify.h"
 #include "store.h"
 #include "xalloc.h"
@@ -183,6 +185,16 @@ int cli_emit(struct cli *cli, const char *path, const struct dynbuf *out)
 	return 0;
 }
 
+void cli_add_json(struct dynbuf *out, json_t *j)
+{
+	char *t = json_dumps(j, JSON_INDENT(2));
+
+	if (t)
+		dynbuf_printf(out, "%s\n", t);
+	free(t);
+	json_decref(j);
+}
+
 int cli_help(const char *text)
 {
 	fputs(text, stdout);
@@ -193,6 +205,45 @@ void cli_getopt_reset(void)
 {
 	optind = 0; /* glibc: 0 re-initialises getopt completely */
 	opterr = 0;
+}
+
+int cli_option(struct cli *cli, const char *cmd, const char *usage, int argc, char **argv,
+               const struct option *opts, int *status)
+{
+	int idx = -1, c = getopt_long(argc, argv, usage ? "h" : "", opts, &idx);
+
+	if (c == -1)
+		return 0;
+	if (usage && (c == 'h' || (idx >= 0 && !strcmp(opts[idx].name, "help")))) {
+		*status = cli_help(usage);
+		return -1;
+	}
+	if (c == '?' || c == ':') {
+		*status = cli_bad_option(cli, cmd, argv[optind - 1]);
+		return -1;
+	}
+	return c;
+}
+
+int cli_not_to_terminal(struct cli *cli, const char *cmd, const char *what, const char *output)
+{
+	if ((output && strcmp(output, "-")) || !isatty(STDOUT_FILENO))
+		return 0;
+	return cli_usage_error(cli, cmd,
+	                       TR(cli->lang, "%s は --output でファイルに書き出してください",
+	                          "write %s to a file with --output"),
+	                       what);
+}
+
+int cli_profile_arg(struct cli *cli, const char *cmd, int argc, char **argv, struct profile **p,
+                    struct sg_error *err)
+{
+	cli_error_init(cli, err);
+	if (optind != argc - 1)
+		return cli_need_one_profile(cli, cmd);
+	if (profile_load(argv[optind], cli_catalog(cli), p, err))
+		return cli_report(cli, err);
+	return 0;
 }
 
 int cli_dispatch_sub(struct cli *cli, const char *cmd, const struct cli_sub *subs,

@@ -75,11 +75,37 @@ int cli_int(struct cli *cli, const char *cmd, const char *option, const char *ar
  * exit status after reporting. */
 int cli_emit(struct cli *cli, const char *path, const struct dynbuf *out);
 
+/* Appends j as JSON indented by two and a line break (what a command's
+ * --format json prints), then drops the caller's reference to j. */
+void cli_add_json(struct dynbuf *out, json_t *j);
+
 /* Prints a usage text (already in the right language) to standard output. */
 int cli_help(const char *text);
 
 /* getopt_long setup shared by commands: resets getopt for a subcommand. */
 void cli_getopt_reset(void);
+
+struct option;
+/* The one option loop of every command: the next option of argv after
+ * cli_getopt_reset() (getopt_long with opts). Returns its code (> 0), 0
+ * after the last option, or -1 when the command is to end with *status:
+ * -h or opts' "help" printed usage (0; only when usage is not NULL), or an
+ * unknown option or one without its value was reported (2). */
+int cli_option(struct cli *cli, const char *cmd, const char *usage, int argc, char **argv,
+               const struct option *opts, int *status);
+
+/* A format that is not text (`what`: "xlsx") is written to a file: 2 after
+ * a usage error when the output is standard output and that is a terminal,
+ * else 0. */
+int cli_not_to_terminal(struct cli *cli, const char *cmd, const char *what, const char *output);
+
+struct profile;
+/* Loads the one profile FILE left after the options (argv[optind]): 0, or
+ * an exit status after reporting (none or several given, or it does not
+ * load). err is initialised, for the command's further use; *p is the
+ * caller's (profile_free()). */
+int cli_profile_arg(struct cli *cli, const char *cmd, int argc, char **argv, struct profile **p,
+                    struct sg_error *err);
 
 /* Dispatches "CMD SUB ..." for commands that have subcommands. */
 struct cli_sub {
@@ -152,7 +178,6 @@ struct cli_account_opts {
  * -1 after a usage error. */
 int cli_account_opts(struct cli *cli, const char *cmd, int argc, char **argv,
                      struct cli_account_opts *o);
-int cli_account_open(struct cli *cli, const struct cli_account_opts *o, struct store **s);
 /* 0 when name is 1-64 of [A-Za-z0-9-_.@]; else -1 after a usage error. */
 int cli_account_name_ok(struct cli *cli, const char *cmd, const char *name);
 /* Who ran the command ($USER). */

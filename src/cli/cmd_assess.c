@@ -87,8 +87,7 @@ static int attach_one(json_t *entry, const char *text, void *ctx)
 
 int cmd_assess(struct cli *cli, int argc, char **argv)
 {
-	const struct catalog *cat;
-	const char *output = NULL, *db = NULL, *file;
+	const char *output = NULL, *db = NULL;
 	int format = ASSESS_TABLE, strict = 0, c, status;
 	struct sg_error err;
 	struct profile *p = NULL;
@@ -99,11 +98,9 @@ int cmd_assess(struct cli *cli, int argc, char **argv)
 	struct dynbuf out = DYNBUF_INIT;
 
 	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+	while ((c = cli_option(cli, "assess", TR(cli->lang, usage_ja, usage_en), argc, argv,
+	                       long_opts, &status)) > 0) {
 		switch (c) {
-		case 'h':
-		case OPT_HELP:
-			return cli_help(TR(cli->lang, usage_ja, usage_en));
 		case OPT_FORMAT:
 			if ((format = cli_choice(cli, "assess", "--format", optarg,
 			                         assess_format_names)) < 0)
@@ -118,22 +115,14 @@ int cmd_assess(struct cli *cli, int argc, char **argv)
 		case OPT_DB:
 			db = optarg;
 			break;
-		default:
-			return cli_bad_option(cli, "assess", argv[optind - 1]);
 		}
 	}
-	if (optind != argc - 1)
-		return cli_need_one_profile(cli, "assess");
-	if (format == ASSESS_XLSX && (!output || !strcmp(output, "-")) && isatty(STDOUT_FILENO))
-		return cli_usage_error(cli, "assess", "%s",
-		                       TR(cli->lang,
-		                          "xlsx は --output でファイルに書き出してください",
-		                          "write xlsx to a file with --output"));
-	file = argv[optind];
-	cat = cli_catalog(cli);
-	cli_error_init(cli, &err);
-	if (profile_load(file, cat, &p, &err))
-		return cli_report(cli, &err);
+	if (c < 0)
+		return status;
+	if (format == ASSESS_XLSX && (status = cli_not_to_terminal(cli, "assess", "xlsx", output)))
+		return status;
+	if ((status = cli_profile_arg(cli, "assess", argc, argv, &p, &err)))
+		return status;
 	profile_check_evidence(p, &err);
 	if (db) {
 		/* a PostgreSQL store says itself when it is not there */
@@ -156,7 +145,7 @@ int cmd_assess(struct cli *cli, int argc, char **argv)
 			goto done;
 		}
 	}
-	if (assess_run(cat, p, db ? &measured : NULL, timeutil_now(), &r, &err)) {
+	if (assess_run(cli_catalog(cli), p, db ? &measured : NULL, timeutil_now(), &r, &err)) {
 		status = cli_report(cli, &err);
 		goto done;
 	}

@@ -38,7 +38,6 @@ static void write_json(const struct monitor_config *cfg, const struct timeutil_p
 {
 	char pct[16], worst[16];
 	json_t *j;
-	char *txt;
 
 	availability_format(av->percent, pct);
 	availability_format(av->percent_worst, worst);
@@ -63,10 +62,7 @@ static void write_json(const struct monitor_config *cfg, const struct timeutil_p
 	    "downtime past the end of a maintenance window (overrun) counts as downtime");
 	json_object_set_new(j, "coverage", json_real(v->coverage));
 	json_object_set_new(j, "provisional", json_boolean(v->provisional));
-	txt = json_dumps(j, JSON_INDENT(2));
-	dynbuf_printf(out, "%s\n", txt);
-	free(txt);
-	json_decref(j);
+	cli_add_json(out, j);
 }
 
 static void write_table(const struct monitor_config *cfg, const struct timeutil_period *per,
@@ -142,7 +138,8 @@ int cmd_availability(struct cli *cli, int argc, char **argv)
 	struct dynbuf out = DYNBUF_INIT;
 
 	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cli_option(cli, "availability", TR(cli->lang, usage_ja, usage_en), argc, argv,
+	                       opts, &rc)) > 0) {
 		switch (c) {
 		case OPT_DB:
 			db = optarg;
@@ -155,19 +152,13 @@ int cmd_availability(struct cli *cli, int argc, char **argv)
 			    0)
 				return 2;
 			break;
-		case OPT_HELP:
-			return cli_help(TR(cli->lang, usage_ja, usage_en));
-		default:
-			return cli_bad_option(cli, "availability", argv[optind - 1]);
 		}
 	}
-	if (optind + 1 != argc)
-		return cli_usage_error(
-		    cli, "availability", "%s",
-		    TR(cli->lang, "プロファイルを 1 つ指定してください", "give one profile file"));
-	cli_error_init(cli, &err);
-	if (profile_load(argv[optind], cli_catalog(cli), &p, &err) ||
-	    monitor_config_load(p, cli_catalog(cli), &cfg, &err) ||
+	if (c < 0)
+		return rc;
+	if ((rc = cli_profile_arg(cli, "availability", argc, argv, &p, &err)))
+		return rc;
+	if (monitor_config_load(p, cli_catalog(cli), &cfg, &err) ||
 	    (month && timeutil_period_parse(month, cfg->hours.timezone, &per, &err))) {
 		rc = cli_report(cli, &err);
 		goto out;

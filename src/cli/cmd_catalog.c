@@ -64,22 +64,14 @@ static int parse_opts(struct cli *cli, const char *cmd, int argc, char **argv, c
 {
 	static const char *const parts[] = {"II", "III", NULL};
 	static const char *const levels[] = {"basic", "recommended", NULL};
-	int c;
+	int c, status;
 
 	memset(o, 0, sizeof(*o));
 	o->level = -1;
 	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+	while ((c = cli_option(cli, cmd, USAGE(cli), argc, argv, long_opts, &status)) > 0) {
 		const char *name =
 		    c >= OPT_PART && c < OPT_HELP ? long_opts[c - OPT_PART].name : "";
-		if (c == 'h' || c == OPT_HELP)
-			return cli_help(USAGE(cli));
-		if (c == '?' || c == ':')
-			return cli_usage_error(cli, cmd,
-			                       TR(cli->lang,
-			                          "'%s' は使えないオプションか、値がありません",
-			                          "'%s' is not an option here, or lacks its value"),
-			                       argv[optind - 1]);
 		if (!strstr(allowed, name))
 			return cli_usage_error(cli, cmd,
 			                       TR(cli->lang,
@@ -109,6 +101,8 @@ static int parse_opts(struct cli *cli, const char *cmd, int argc, char **argv, c
 			break;
 		}
 	}
+	if (c < 0)
+		return status;
 	*first_arg = optind;
 	return -1;
 }
@@ -170,11 +164,7 @@ static int catalog_list(struct cli *cli, int argc, char **argv)
 			if (control_matches(&cat->controls[i], &o))
 				json_array_append_new(
 				    arr, control_json(&cat->controls[i], (int)o.pattern));
-		char *s = json_dumps(arr, JSON_INDENT(2));
-		dynbuf_addstr(&out, s);
-		dynbuf_addch(&out, '\n');
-		free(s);
-		json_decref(arr);
+		cli_add_json(&out, arr);
 	} else {
 		const char *hdr_ja[] = {"項番", "区分", "対策項目", "評価項目", "対策参照値"};
 		const char *hdr_en[] = {"id", "level", "title", "items", "reference values"};
@@ -371,11 +361,7 @@ static int catalog_show(struct cli *cli, int argc, char **argv)
 					                      json_string(cat->controls[i].id));
 			json_object_set_new(j, "controls", list);
 		}
-		char *s = json_dumps(j, JSON_INDENT(2));
-		dynbuf_addstr(&out, s);
-		dynbuf_addch(&out, '\n');
-		free(s);
-		json_decref(j);
+		cli_add_json(&out, j);
 	} else if (ctl) {
 		show_control_text(cli, cat, ctl, (int)o.pattern, &out, o.format == 2);
 	} else if (it) {
@@ -445,11 +431,7 @@ static int catalog_export(struct cli *cli, int argc, char **argv)
 		dynbuf_release(&out);
 		return cli_report(cli, &err);
 	}
-	char *s = json_dumps(doc, JSON_INDENT(2));
-	dynbuf_addstr(&out, s);
-	dynbuf_addch(&out, '\n');
-	free(s);
-	json_decref(doc);
+	cli_add_json(&out, doc);
 	rc = cli_emit(cli, o.output, &out);
 	dynbuf_release(&out);
 	return rc;
@@ -488,10 +470,7 @@ static int catalog_glossary(struct cli *cli, int argc, char **argv)
 		                            "number", one->number, "term_ja", one->term_ja,
 		                            "term_en", one->term_en, "text_ja", one->text_ja)
 		                : json_incref(json_object_get(cat->doc, "glossary"));
-		char *s = json_dumps(j, JSON_INDENT(2));
-		dynbuf_printf(&out, "%s\n", s);
-		free(s);
-		json_decref(j);
+		cli_add_json(&out, j);
 	} else {
 		for (size_t i = 0; i < cat->nglossary; i++) {
 			const struct glossary_term *g = &cat->glossary[i];

@@ -109,10 +109,7 @@ static int emit_result(struct cli *cli, int json, int pattern, int pi, int ts, c
 		    "integrity", "high", "availability", avail,
 		    cli->lang == SG_LANG_EN ? "reason_en" : "reason_ja", dynbuf_ptr(&reason),
 		    cli->lang == SG_LANG_EN ? "notes_en" : "notes_ja", dynbuf_ptr(&notes));
-		char *s = json_dumps(j, JSON_INDENT(2));
-		dynbuf_printf(&out, "%s\n", s);
-		free(s);
-		json_decref(j);
+		cli_add_json(&out, j);
 	} else {
 		dynbuf_printf(&out,
 		              TR(cli->lang, "パターン %d（機密性 %s・完全性 %s・可用性 %s）\n%s\n",
@@ -349,11 +346,12 @@ static int interactive(struct cli *cli, int json)
 int cmd_classify(struct cli *cli, int argc, char **argv)
 {
 	static const char *const formats[] = {"text", "json", NULL};
-	int c, pi = -1, ts = -1, av = -1, json = 0;
+	int c, pi = -1, ts = -1, av = -1, json = 0, status;
 	const char *type = NULL;
 
 	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+	while ((c = cli_option(cli, "classify", TR(cli->lang, usage_ja, usage_en), argc, argv,
+	                       long_opts, &status)) > 0) {
 		switch (c) {
 		case OPT_PI:
 			if ((pi = cli_choice(cli, "classify", "--personal-information", optarg,
@@ -377,13 +375,10 @@ int cmd_classify(struct cli *cli, int argc, char **argv)
 			if ((json = cli_choice(cli, "classify", "--format", optarg, formats)) < 0)
 				return 2;
 			break;
-		case 'h':
-		case OPT_HELP:
-			return cli_help(TR(cli->lang, usage_ja, usage_en));
-		default:
-			return cli_bad_option(cli, "classify", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return status;
 	if (optind < argc)
 		return cli_extra_argument(cli, "classify", argv[optind]);
 	if (type && (pi >= 0 || ts >= 0 || av >= 0))

@@ -44,7 +44,7 @@ static int cluster_status(struct cli *cli, int argc, char **argv)
 	int c, json = 0, rc;
 
 	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cli_option(cli, "cluster", NULL, argc, argv, opts, &rc)) > 0) {
 		switch (c) {
 		case OPT_DB:
 			db = optarg;
@@ -53,13 +53,10 @@ static int cluster_status(struct cli *cli, int argc, char **argv)
 			if ((json = cli_choice(cli, "cluster", "--format", optarg, formats)) < 0)
 				return 2;
 			break;
-		default:
-			return cli_usage_error(
-			    cli, "cluster",
-			    TR(cli->lang, "不明なオプション: %s", "unknown option: %s"),
-			    argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return rc;
 	if (optind != argc)
 		return cli_usage_error(cli, "cluster",
 		                       TR(cli->lang, "余分な引数: %s", "unexpected argument: %s"),
@@ -86,10 +83,7 @@ static int cluster_status(struct cli *cli, int argc, char **argv)
 			                 isnan(r->stopped_at) ? NULL : json_real(r->stopped_at),
 			                 "status", status_of(r, now)));
 		}
-		char *t = json_dumps(a, JSON_INDENT(2));
-		dynbuf_printf(&out, "%s\n", t);
-		free(t);
-		json_decref(a);
+		cli_add_json(&out, a);
 	} else {
 		struct table t;
 		const char *hdr_ja[] = {"ID",   "ホスト",           "PID",  "拠点", "役割",

@@ -100,11 +100,9 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+	while ((c = cli_option(cli, "doctor", TR(cli->lang, usage_ja, usage_en), argc, argv,
+	                       long_opts, &status)) > 0) {
 		switch (c) {
-		case 'h':
-		case OPT_HELP:
-			return cli_help(TR(cli->lang, usage_ja, usage_en));
 		case OPT_DB:
 			db = optarg;
 			break;
@@ -122,10 +120,10 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 			if ((format = cli_choice(cli, "doctor", "--format", optarg, formats)) < 0)
 				return 2;
 			break;
-		default:
-			return cli_bad_option(cli, "doctor", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return status;
 	if (optind + 1 < argc)
 		return cli_extra_argument(cli, "doctor", argv[optind + 1]);
 	cli_error_init(cli, &err);

@@ -65,11 +65,9 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	int c, force = 0, status;
 
 	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+	while ((c = cli_option(cli, "import", TR(cli->lang, usage_ja, usage_en), argc, argv,
+	                       long_opts, &status)) > 0) {
 		switch (c) {
-		case 'h':
-		case OPT_HELP:
-			return cli_help(TR(cli->lang, usage_ja, usage_en));
 		case OPT_OUTPUT:
 			output = optarg;
 			break;
@@ -84,10 +82,10 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		case OPT_FORCE:
 			force = 1;
 			break;
-		default:
-			return cli_bad_option(cli, "import", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return status;
 	if (optind >= argc)
 		return cli_usage_error(cli, "import", "%s",
 		                       TR(cli->lang, "チェックリストのファイルを指定してください",

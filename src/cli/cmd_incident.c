@@ -33,17 +33,19 @@ static int incident_opts(struct cli *cli, int argc, char **argv, const char **ms
 	                                     {"profile", required_argument, NULL, OPT_PROFILE},
 	                                     {NULL, 0, NULL, 0}};
 	static const char *const formats[] = {"table", "json", NULL};
-	int c;
+	int c, status;
 
 	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cli_option(cli, "incident", NULL, argc, argv, opts, &status)) > 0) {
 		switch (c) {
 		case OPT_DB:
 			db_opt = optarg;
 			break;
 		case OPT_MSG:
-			if (!msgfile)
-				goto bad;
+			if (!msgfile) {
+				cli_bad_option(cli, "incident", argv[optind - 1]);
+				return -1;
+			}
 			*msgfile = optarg;
 			break;
 		case OPT_PROFILE:
@@ -53,16 +55,9 @@ static int incident_opts(struct cli *cli, int argc, char **argv, const char **ms
 			if ((*json = cli_choice(cli, "incident", "--format", optarg, formats)) < 0)
 				return -1;
 			break;
-		default:
-			goto bad;
 		}
 	}
-	return optind;
-bad:
-	cli_usage_error(cli, "incident",
-	                TR(cli->lang, "不明なオプション: %s", "unknown option: %s"),
-	                argv[optind - 1]);
-	return -1;
+	return c < 0 ? -1 : optind;
 }
 
 static void when(double t, char out[40])
@@ -193,10 +188,7 @@ static int incident_list(struct cli *cli, int argc, char **argv)
 		}
 		for (size_t k = 0; k < nal; k++)
 			json_array_append_new(a, alert_json(&al[k]));
-		char *t = json_dumps(a, JSON_INDENT(2));
-		dynbuf_printf(&out, "%s\n", t);
-		free(t);
-		json_decref(a);
+		cli_add_json(&out, a);
 	} else {
 		struct table t;
 		const char *hdr_ja[] = {"ID",   "種類", "チェック", "抑止（依存先の停止中）",
@@ -328,10 +320,7 @@ static int incident_show(struct cli *cli, int argc, char **argv)
 		json_object_set_new(j, "notifications", a);
 		json_object_set_new(j, "checks", checks_json(ic, nic, id));
 		json_object_set_new(j, "locations", locations_json(locs));
-		char *t = json_dumps(j, JSON_INDENT(2));
-		dynbuf_printf(&out, "%s\n", t);
-		free(t);
-		json_decref(j);
+		cli_add_json(&out, j);
 	} else {
 		char a[40], b[40], c[40];
 		int en = cli->lang == SG_LANG_EN;

@@ -53,11 +53,9 @@ int cmd_init(struct cli *cli, int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+	while ((c = cli_option(cli, "init", TR(cli->lang, usage_ja, usage_en), argc, argv,
+	                       long_opts, &rc)) > 0) {
 		switch (c) {
-		case 'h':
-		case OPT_HELP:
-			return cli_help(TR(cli->lang, usage_ja, usage_en));
 		case OPT_PATTERN:
 			if (cli_int(cli, "init", "--pattern", optarg, 1, 6, &pattern))
 				return 2;
@@ -81,10 +79,10 @@ int cmd_init(struct cli *cli, int argc, char **argv)
 		case OPT_OUTPUT:
 			output = optarg;
 			break;
-		default:
-			return cli_bad_option(cli, "init", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return rc;
 	if (optind < argc)
 		return cli_extra_argument(cli, "init", argv[optind]);
 	if (pattern && (pi >= 0 || ts >= 0 || av >= 0))

@@ -105,7 +105,8 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 	memset(&mo, 0, sizeof(mo));
 	mo.log = log_line;
 	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cli_option(cli, "monitor", TR(cli->lang, usage_ja, usage_en), argc, argv, opts,
+	                       &rc)) > 0) {
 		switch (c) {
 		case OPT_DB:
 			db = optarg;
@@ -131,15 +132,10 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 				                       optarg);
 			mo.location = optarg;
 			break;
-		case OPT_HELP:
-			return cli_help(TR(cli->lang, usage_ja, usage_en));
-		default:
-			return cli_usage_error(
-			    cli, "monitor",
-			    TR(cli->lang, "不明なオプション: %s", "unknown option: %s"),
-			    argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return rc;
 	if (optind + 1 != argc)
 		return cli_need_one_profile(cli, "monitor");
 	if ((rc = cli_store_open(cli, db, 0, &s)))

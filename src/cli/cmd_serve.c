@@ -157,13 +157,14 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	struct sg_error err;
 	sigset_t set;
 	long v;
-	int c;
+	int c, status;
 
 	memset(&o, 0, sizeof(o));
 	o.listen = "127.0.0.1:8080";
 	o.log = log_line;
 	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cli_option(cli, "serve", TR(cli->lang, usage_ja, usage_en), argc, argv, opts,
+	                       &status)) > 0) {
 		switch (c) {
 		case OPT_DB:
 			o.db = optarg;
@@ -209,12 +210,10 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 				return 2;
 			o.timeout_s = (unsigned)v;
 			break;
-		case OPT_HELP:
-			return cli_help(TR(cli->lang, usage_ja, usage_en));
-		default:
-			return cli_bad_option(cli, "serve", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return status;
 	if (optind >= argc)
 		return cli_usage_error(cli, "serve", "%s",
 		                       TR(cli->lang, "プロファイルを 1 つ以上指定してください",

@@ -41,7 +41,6 @@ static const struct option long_opts[] = {
 
 int cmd_sla(struct cli *cli, int argc, char **argv)
 {
-	const struct catalog *cat;
 	const char *output = NULL;
 	int format = SLA_MARKDOWN, c, status;
 	struct sg_error err;
@@ -50,11 +49,9 @@ int cmd_sla(struct cli *cli, int argc, char **argv)
 	struct dynbuf out = DYNBUF_INIT;
 
 	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+	while ((c = cli_option(cli, "sla", TR(cli->lang, usage_ja, usage_en), argc, argv, long_opts,
+	                       &status)) > 0) {
 		switch (c) {
-		case 'h':
-		case OPT_HELP:
-			return cli_help(TR(cli->lang, usage_ja, usage_en));
 		case OPT_FORMAT:
 			if ((format =
 			         cli_choice(cli, "sla", "--format", optarg, sla_format_names)) < 0)
@@ -63,22 +60,15 @@ int cmd_sla(struct cli *cli, int argc, char **argv)
 		case OPT_OUTPUT:
 			output = optarg;
 			break;
-		default:
-			return cli_bad_option(cli, "sla", argv[optind - 1]);
 		}
 	}
-	if (optind != argc - 1)
-		return cli_need_one_profile(cli, "sla");
-	if (format == SLA_XLSX && (!output || !strcmp(output, "-")) && isatty(STDOUT_FILENO))
-		return cli_usage_error(cli, "sla", "%s",
-		                       TR(cli->lang,
-		                          "xlsx は --output でファイルに書き出してください",
-		                          "write xlsx to a file with --output"));
-	cat = cli_catalog(cli);
-	cli_error_init(cli, &err);
-	if (profile_load(argv[optind], cat, &p, &err))
-		return cli_report(cli, &err);
-	if (assess_run(cat, p, NULL, timeutil_now(), &r, &err) ||
+	if (c < 0)
+		return status;
+	if (format == SLA_XLSX && (status = cli_not_to_terminal(cli, "sla", "xlsx", output)))
+		return status;
+	if ((status = cli_profile_arg(cli, "sla", argc, argv, &p, &err)))
+		return status;
+	if (assess_run(cli_catalog(cli), p, NULL, timeutil_now(), &r, &err) ||
 	    (format == SLA_XLSX
 	         ? sla_xlsx(r, (int)cli->lang, &out, &err)
 	         : sla_write(r, (enum sla_format)format, (int)cli->lang, &out, &err)))

@@ -78,15 +78,12 @@ struct store_args {
 /* -1 to go on, else an exit status. */
 static int parse(struct cli *cli, const char *cmd, int argc, char **argv, struct store_args *a)
 {
-	int c;
+	int c, status;
 
 	memset(a, 0, sizeof(*a));
 	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+	while ((c = cli_option(cli, cmd, USAGE(cli), argc, argv, long_opts, &status)) > 0) {
 		switch (c) {
-		case 'h':
-		case OPT_HELP:
-			return cli_help(USAGE(cli));
 		case OPT_DB:
 			a->db = optarg;
 			break;
@@ -99,10 +96,10 @@ static int parse(struct cli *cli, const char *cmd, int argc, char **argv, struct
 				return cli_bad_option(cli, cmd, argv[optind - 1]);
 			*(c == OPT_FROM ? &a->from : &a->to) = optarg;
 			break;
-		default:
-			return cli_bad_option(cli, cmd, argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return status;
 	if (!strcmp(cmd, "store migrate")) {
 		if (a->db || a->force)
 			return cli_bad_option(cli, cmd, a->db ? "--db" : "--force");

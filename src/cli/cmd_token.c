@@ -32,7 +32,7 @@ static int token_add(struct cli *cli, int argc, char **argv)
 		       "usage: saasguard token add NAME --role admin|operator|viewer"));
 	if (cli_account_name_ok(cli, "token", argv[i]))
 		return 2;
-	if ((rc = cli_account_open(cli, &o, &s)))
+	if ((rc = cli_store_open(cli, o.db, 0, &s)))
 		return rc;
 	cli_error_init(cli, &err);
 	web_auth_new_secret(text, hash);
@@ -77,7 +77,7 @@ static int token_list(struct cli *cli, int argc, char **argv)
 		return 2;
 	if (i != argc)
 		return cli_extra_argument(cli, "token", argv[i]);
-	if ((rc = cli_account_open(cli, &o, &s)))
+	if ((rc = cli_store_open(cli, o.db, 0, &s)))
 		return rc;
 	cli_error_init(cli, &err);
 	if (store_web_token_list(s, &t, &n, &err))
@@ -110,7 +110,7 @@ static int token_revoke(struct cli *cli, int argc, char **argv)
 		return cli_usage_error(
 		    cli, "token", "%s",
 		    TR(cli->lang, "トークン名を 1 つ指定してください", "give one token name"));
-	if ((rc = cli_account_open(cli, &o, &s)))
+	if ((rc = cli_store_open(cli, o.db, 0, &s)))
 		return rc;
 	cli_error_init(cli, &err);
 	if (store_begin(s, &err) ||

@@ -34,11 +34,11 @@ int cli_account_opts(struct cli *cli, const char *cmd, int argc, char **argv,
 	                                     {"role", required_argument, NULL, OPT_ROLE},
 	                                     {"password-file", required_argument, NULL, OPT_PWFILE},
 	                                     {NULL, 0, NULL, 0}};
-	int c;
+	int c, status;
 
 	memset(o, 0, sizeof(*o));
 	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cli_option(cli, cmd, NULL, argc, argv, opts, &status)) > 0) {
 		switch (c) {
 		case OPT_DB:
 			o->db = optarg;
@@ -58,25 +58,11 @@ int cli_account_opts(struct cli *cli, const char *cmd, int argc, char **argv,
 		case OPT_PWFILE:
 			o->password_file = optarg;
 			break;
-		default:
-			cli_bad_option(cli, cmd, argv[optind - 1]);
-			return -1;
 		}
 	}
+	if (c < 0)
+		return -1;
 	return optind;
-}
-
-int cli_account_open(struct cli *cli, const struct cli_account_opts *o, struct store **s)
-{
-	struct sg_error err;
-	char *path = o->db ? xstrdup(o->db) : store_default_path();
-	int rc = 0;
-
-	cli_error_init(cli, &err);
-	if (store_open(path, 0, s, &err))
-		rc = cli_report(cli, &err);
-	free(path);
-	return rc;
 }
 
 int cli_account_name_ok(struct cli *cli, const char *cmd, const char *name)
@@ -204,7 +190,7 @@ static int user_add(struct cli *cli, int argc, char **argv)
 	sodium_memzero(pw, sizeof(pw));
 	if (rc)
 		return cli_report(cli, &err);
-	if ((rc = cli_account_open(cli, &o, &s)))
+	if ((rc = cli_store_open(cli, o.db, 0, &s)))
 		return rc;
 	if (store_begin(s, &err) ||
 	    store_web_user_add(s, argv[i], o.role, hash, timeutil_now(), &err)) {
@@ -243,7 +229,7 @@ static int user_list(struct cli *cli, int argc, char **argv)
 		return 2;
 	if (i != argc)
 		return cli_extra_argument(cli, "user", argv[i]);
-	if ((rc = cli_account_open(cli, &o, &s)))
+	if ((rc = cli_store_open(cli, o.db, 0, &s)))
 		return rc;
 	cli_error_init(cli, &err);
 	if (store_web_user_list(s, &u, &n, &err))
@@ -282,7 +268,7 @@ static int user_change(struct cli *cli, int argc, char **argv, int remove)
 		if (rc)
 			return cli_report(cli, &err);
 	}
-	if ((rc = cli_account_open(cli, &o, &s)))
+	if ((rc = cli_store_open(cli, o.db, 0, &s)))
 		return rc;
 	if (store_begin(s, &err) ||
 	    (remove ? store_web_user_remove(s, argv[i], &found, &err)

@@ -25,6 +25,8 @@ import unittest
 
 import sg
 from pgserver import PgServer
+from profiles import SERVICE_HOURS, monitor_profile, smtp_notify, wait_for
+from profiles import query as q
 from servers import Nginx, Receiver
 
 LEASE_TTL = 4.0  # src/cluster.h CLUSTER_LEASE_TTL_S
@@ -38,27 +40,9 @@ def write_profile(path, url, checks=1, interval="4s", smtp_port=None, extra=""):
     for i in range(checks):
         name = "web" if checks == 1 else f"c{i:02d}"
         lines.append(f'    - {{name: {name}, kind: liveness, type: http, url: "{url}", '
-                     f'interval: {interval}, timeout: 1s}}')
-    notify = ""
-    if smtp_port:
-        notify = f"""notify:
-  smtp: {{url: "smtp://127.0.0.1:{smtp_port}", from: "noreply@provider.example.jp", starttls: "off"}}
-  retry: {{initial: 1s, max: 2s}}
-  all_users: [{{email: "users@customer.example.jp"}}]
-  managers: [{{email: "ops@provider.example.jp"}}]
-"""
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(f"""service:
-  name: 給与計算クラウド
-  pattern: 1
-monitor:
-  confirm: 2
-  retry_interval: 300ms
-  incident_window: 0s
-{extra}  checks:
-{chr(10).join(lines)}
-{notify}service_hours: {{days: mon-sun, from: "00:00", to: "24:00", timezone: Asia/Tokyo}}
-""")
+                     f'interval: {interval}, timeout: 1s}}\n')
+    notify = smtp_notify(smtp_port) if smtp_port else ""
+    monitor_profile(path, "".join(lines), notify + SERVICE_HOURS, monitor_extra=extra)
 
 
 class Cluster:
@@ -105,14 +89,6 @@ class Cluster:
             self.stop(name)
 
 
-def q(db, sql, *args):
-    c = sg.db_connect(db)
-    try:
-        return c.execute(sql, args).fetchall()
-    finally:
-        c.close()
-
-
 def holder(db):
     """(node id, location) holding an unexpired lease, or None."""
     try:
@@ -121,16 +97,6 @@ def holder(db):
     except sg.DB_ERRORS:
         return None  # the first monitor has not made the tables yet
     return tuple(rows[0]) if rows else None
-
-
-def wait_for(pred, timeout, step=0.2):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
 
 
 @unittest.skipUnless(os.geteuid() == 0, "needs root for a network namespace (ip netns)")

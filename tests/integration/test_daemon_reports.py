@@ -16,19 +16,12 @@ import unittest
 
 import report_fill
 import sg
+from profiles import query
 from servers import Nginx, Receiver
 
 USERS_SUBJECT = "【ご報告】給与計算クラウド サービス稼働状況報告書（2026年11月）"
 MANAGERS_SUBJECT = "【社内報告】給与計算クラウド 監視結果総括報告書（2026年11月）"
 COLLECT_DATA = os.path.join(sg.ROOT, "tests", "data", "collect")
-
-
-def query(db, sql, *args):
-    c = sg.db_connect(db)
-    try:
-        return c.execute(sql, args).fetchall()
-    finally:
-        c.close()
 
 
 def sha256(path):

@@ -13,6 +13,7 @@ import unittest
 import report_fill
 import sg
 import webserve
+from profiles import query
 from servers import Receiver
 
 CUSTOMER = "users@customer.example.jp"
@@ -20,14 +21,6 @@ ENGLISH = "it@customer.example.jp"
 T0 = 1800000000
 NOTIFY = ("notify:\n  smtp: {url: \"smtp://127.0.0.1:1\", from: noreply@provider.example.jp}\n"
           f"  all_users: [{{email: {CUSTOMER}}}]\n")  # a fixed "now" (SAASGUARD_NOW) for the daemon's runs
-
-
-def query(db, sql, *args):
-    c = sg.db_connect(db)
-    try:
-        return c.execute(sql, args).fetchall()
-    finally:
-        c.close()
 
 
 def iso(t):

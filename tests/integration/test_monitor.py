@@ -2,14 +2,14 @@
 started for a real outage, an SMTP receiver (aiosmtpd) and a webhook
 receiver; the outbox surviving an SMTP outage and kill -9; follow-ups;
 availability; measured values for the assessment; configuration errors."""
-import json
 import os
 import signal
-import subprocess
 import time
 import unittest
 
 import sg
+from profiles import (SERVICE_HOURS, monitor_profile, query, smtp_notify, start_monitor,
+                      stop_monitor)
 from servers import Nginx, Receiver
 
 
@@ -17,49 +17,14 @@ def profile(path, nginx_url, smtp_port=None, hook_port=None, extra_checks="", mo
             notify_extra=""):
     notify = ""
     if smtp_port:
-        notify = f"""notify:
-  smtp: {{url: "smtp://127.0.0.1:{smtp_port}", from: "noreply@provider.example.jp", starttls: "off"}}
-  retry: {{initial: 1s, max: 2s}}
-  all_users: [{{email: "users@customer.example.jp"}}]
-  admin_contacts:
-    - {{email: "it@customer.example.jp", lang: en}}
-{"    - {webhook: 'http://127.0.0.1:%d/hook'}" % hook_port if hook_port else ""}
-  managers: [{{email: "ops@provider.example.jp"}}]
-{notify_extra}"""
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(f"""service:
-  name: 給与計算クラウド
-  pattern: 1
-monitor:
-  confirm: 2
-  retry_interval: 300ms
-  incident_window: 0s   # recovery at once (the tests wait for it)
-{monitor_extra}  checks:
+        admins = '  admin_contacts:\n    - {email: "it@customer.example.jp", lang: en}\n'
+        if hook_port:
+            admins += "    - {webhook: 'http://127.0.0.1:%d/hook'}\n" % hook_port
+        notify = smtp_notify(smtp_port, admins, notify_extra)
+    monitor_profile(path, f"""\
     - {{name: web, kind: liveness, type: http, url: "{nginx_url}", expect_status: 200, interval: 1s, timeout: 1s}}
     - {{name: login, kind: fault, type: http, url: "{nginx_url}", expect_body: "ログイン", interval: 1s, timeout: 1s}}
-{extra_checks}{notify}service_hours: {{days: mon-sun, from: "00:00", to: "24:00", timezone: Asia/Tokyo}}
-""")
-
-
-def start_monitor(prof, db):
-    env = dict(os.environ, LANG="C.UTF-8")
-    return subprocess.Popen([sg.binary(), "monitor", prof, "--db", db], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
-
-
-def stop_monitor(test, p):
-    p.send_signal(signal.SIGTERM)
-    out, err = p.communicate(timeout=30)
-    test.assertEqual(p.returncode, 0, err)
-    return err
-
-
-def query(db, sql, *args):
-    c = sg.db_connect(db)
-    try:
-        return c.execute(sql, args).fetchall()
-    finally:
-        c.close()
+""", extra_checks + notify + SERVICE_HOURS, monitor_extra=monitor_extra)
 
 
 class MonitorOutage(unittest.TestCase):

@@ -6,12 +6,12 @@ gets a 404 or a refused connection is a fault, not a degradation; and the
 configuration errors of depends_on name file:line:col."""
 import collections
 import os
-import signal
-import subprocess
 import time
 import unittest
 
 import sg
+from profiles import (monitor_profile, query, query_early, start_monitor, stop_monitor,
+                      wait_for)
 from servers import Nginx, Receiver
 
 USERS = "users@customer.example.jp"
@@ -20,48 +20,8 @@ OPS = "ops@provider.example.jp"
 
 
 def profile(path, checks, notify="", window="5s"):
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(f"""service: {{name: 給与計算クラウド, pattern: 1}}
-provider: {{name: 株式会社サンプル, desk: サポートデスク, email: support@provider.example.jp}}
-monitor:
-  confirm: 2
-  retry_interval: 300ms
-  incident_window: {window}
-  checks:
-{checks}{notify}""")
-
-
-def query(db, sql, *args):
-    c = sg.db_connect(db)
-    try:
-        return c.execute(sql, args).fetchall()
-    except sg.DB_OPERATIONAL_ERRORS:  # the daemon has not created the tables yet
-        return []
-    finally:
-        c.close()
-
-
-def wait_for(pred, timeout):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.2)
-    return pred()
-
-
-def start_monitor(prof, db):
-    env = dict(os.environ, LANG="C.UTF-8")
-    return subprocess.Popen([sg.binary(), "monitor", prof, "--db", db], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
-
-
-def stop_monitor(test, p):
-    p.send_signal(signal.SIGTERM)
-    out, err = p.communicate(timeout=60)
-    test.assertEqual(p.returncode, 0, err)
-    return err
+    monitor_profile(path, checks, notify, window=window, provider=(
+        "provider: {name: 株式会社サンプル, desk: サポートデスク, email: support@provider.example.jp}\n"))
 
 
 class Components(unittest.TestCase):
@@ -90,13 +50,13 @@ class Components(unittest.TestCase):
             time.sleep(2.5)
             ng.stop()
             # Both checks confirm their failure: one incident, both involved.
-            self.assertTrue(wait_for(lambda: len(query(
+            self.assertTrue(wait_for(lambda: len(query_early(
                 db, "SELECT 1 FROM incident_checks WHERE role = 'member'")) >= 3, 15))
             self.assertTrue(smtp.wait(lambda m: USERS in m["to"], 15))
             time.sleep(3)  # a second notice, if any, would be here now
             ng.start()
             # Recovered once both checks are up and the window passed.
-            self.assertTrue(wait_for(lambda: query(
+            self.assertTrue(wait_for(lambda: query_early(
                 db, "SELECT 1 FROM incidents WHERE resolved_at IS NOT NULL"), 25))
             self.assertTrue(smtp.wait(lambda m: USERS in m["to"] and "【復旧】" in m["subject"], 15))
             time.sleep(2)
@@ -156,7 +116,7 @@ class Components(unittest.TestCase):
         try:
             time.sleep(2.5)
             ng.stop()
-            self.assertTrue(wait_for(lambda: query(
+            self.assertTrue(wait_for(lambda: query_early(
                 db, "SELECT 1 FROM incident_checks WHERE role = 'suppressed'"), 15))
             time.sleep(2)
         finally:

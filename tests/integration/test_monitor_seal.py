@@ -1,32 +1,17 @@
 """The running daemon seals the ledger in the background while it keeps
 probing, and once more at shutdown; the result verifies."""
 import os
-import socket
 import time
 import unittest
 
 import sg
-from test_monitor import start_monitor, stop_monitor
+from profiles import start_monitor, stop_monitor, tcp_ledger_profile
 
 
 class DaemonSeals(unittest.TestCase):
     def test_periodic_heads_while_running(self):
-        d = sg.scratch(self)
-        key = os.path.join(d, "ledger.key")
-        r = sg.run("ledger", "keygen", "--key", key)
-        self.assertEqual(r.code, 0, repr(r))
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(64)
-        self.addCleanup(listener.close)
-        port = listener.getsockname()[1]
-        prof = os.path.join(d, "p.yaml")
-        with open(prof, "w", encoding="utf-8") as f:
-            f.write("service: {name: seal-test, pattern: 1}\n"
-                    "monitor:\n  digest_interval: 1s\n  checks:\n"
-                    f"    - {{name: db, kind: liveness, type: tcp, host: 127.0.0.1, port: {port},"
-                    " interval: 1s}\n"
-                    f"ledger: {{key: '{key}', seal_every: 1s, seal_every_entries: 1}}\n")
+        prof, key = tcp_ledger_profile(self, "seal-test", "  digest_interval: 1s\n")
+        d = os.path.dirname(prof)
         db = sg.new_db(d)
         p = start_monitor(prof, db)
         deadline = time.time() + 20

@@ -7,40 +7,21 @@ import fcntl
 import json
 import os
 import re
-import signal
 import subprocess
 import time
 import unittest
 
 import sg
+from profiles import SERVICE_HOURS, monitor_profile, start_monitor, stop_monitor
 from servers import Nginx
 
 
 def write_profile(path, url, extra=0):
     more = "".join(f"""    - {{name: web{i}, kind: fault, type: http, url: "{url}", interval: 1s, timeout: 1s}}\n"""
                    for i in range(extra))
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(f"""service: {{name: 給与計算クラウド, pattern: 1}}
-monitor:
-  confirm: 2
-  retry_interval: 300ms
-  checks:
+    monitor_profile(path, f"""\
     - {{name: web, kind: liveness, type: http, url: "{url}", expect_status: 200, interval: 1s, timeout: 1s}}
-{more}service_hours: {{days: mon-sun, from: "00:00", to: "24:00", timezone: Asia/Tokyo}}
-""")
-
-
-def start(prof, db, *extra):
-    env = dict(os.environ, LANG="C.UTF-8")
-    return subprocess.Popen([sg.binary(), "monitor", prof, "--db", db, *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-
-
-def stop(test, p):
-    p.send_signal(signal.SIGTERM)
-    out, err = p.communicate(timeout=60)
-    test.assertEqual(p.returncode, 0, err[-3000:])
-    return err
+{more}""", SERVICE_HOURS, window=None)
 
 
 class Retention(unittest.TestCase):
@@ -110,7 +91,7 @@ class SecondMonitor(unittest.TestCase):
         ng.start()
         prof, db = os.path.join(d, "p.yaml"), sg.new_db(d)
         write_profile(prof, ng.url())
-        first = start(prof, db)
+        first = start_monitor(prof, db)
         try:
             time.sleep(1.5)
             r = sg.run("monitor", prof, "--db", db, timeout=20)
@@ -118,7 +99,7 @@ class SecondMonitor(unittest.TestCase):
             self.assertIn(f"pid {first.pid}", r.err)
             self.assertIsNone(first.poll())
         finally:
-            stop(self, first)
+            stop_monitor(self, first)
         runs = sg.db_connect(db).execute("SELECT COUNT(*) FROM monitor_runs").fetchone()[0]
         self.assertEqual(runs, 1)
         # Once the first is gone the store is free again.
@@ -133,7 +114,7 @@ class SlowReportReader(unittest.TestCase):
         ng.start()
         prof, db = os.path.join(d, "p.yaml"), sg.new_db(d)
         write_profile(prof, ng.url(), extra=4)
-        mon = start(prof, db, "--stats")
+        mon = start_monitor(prof, db, "--stats")
         time.sleep(2)
         # A report to a pipe that holds 4 KiB and that nobody reads for 6 s.
         r, w = os.pipe()
@@ -156,7 +137,7 @@ class SlowReportReader(unittest.TestCase):
             data += chunk
         os.close(r)
         rep.wait(30)
-        err = stop(self, mon)
+        err = stop_monitor(self, mon)
         self.assertTrue(blocked, "the report was never blocked on its reader: the test proves nothing")
         self.assertEqual(rep.returncode, 0, rep.stderr.read())
         self.assertIn(b"</html>", data)
@@ -179,7 +160,7 @@ class DiskFull(unittest.TestCase):
         ng.start()
         prof, db = os.path.join(d, "p.yaml"), os.path.join(mnt, "sg.db")
         write_profile(prof, ng.url())
-        mon = start(prof, db)
+        mon = start_monitor(prof, db)
         time.sleep(2.5)
         # Fill the file system to the last byte.
         filler = os.path.join(mnt, "filler")
@@ -201,7 +182,7 @@ class DiskFull(unittest.TestCase):
         ng.start()
         t_up = time.time()
         time.sleep(3)
-        err = stop(self, mon)
+        err = stop_monitor(self, mon)
         self.assertRegex(err, r"store: .*(full|disk|I/O|readonly)", err)
         self.assertIn("writing again", err)
         c = sg.db_connect(db)

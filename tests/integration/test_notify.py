@@ -9,8 +9,6 @@ import hashlib
 import hmac
 import json
 import os
-import re
-import signal
 import socket
 import subprocess
 import time
@@ -18,59 +16,24 @@ import unittest
 import urllib.parse
 
 import sg
+from profiles import (monitor_profile, query, query_early, secret_file, start_monitor,
+                      stop_monitor, wait_for)
 from servers import Nginx, Receiver
 
 CUSTOMER = "users@customer.example.jp"
-
-
-def write_profile(path, url, notify, kind="liveness", extra=""):
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(f"""service: {{name: 給与計算クラウド, pattern: 1}}
-provider:
+PROVIDER = """provider:
   name: 株式会社サンプル
   desk: サポートデスク
   email: support@provider.example.jp
   phone: 03-1234-5678
-monitor:
-  confirm: 2
-  retry_interval: 300ms
-  incident_window: 0s   # recovery at once (the tests wait for it)
-  checks:
-    - {{name: web, label: 給与計算画面, kind: {kind}, type: http, url: "{url}", interval: 1s, timeout: 1s}}
-notify:
-  retry: {{initial: 1s, max: 2s}}
-{notify}{extra}""")
+"""
 
 
-def start_monitor(prof, db):
-    env = dict(os.environ, LANG="C.UTF-8")
-    return subprocess.Popen([sg.binary(), "monitor", prof, "--db", db], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
-
-
-def stop_monitor(test, p):
-    p.send_signal(signal.SIGTERM)
-    out, err = p.communicate(timeout=60)
-    test.assertEqual(p.returncode, 0, err)
-    return err
-
-
-def query(db, sql, *args):
-    c = sg.db_connect(db)
-    try:
-        return c.execute(sql, args).fetchall()
-    except sg.DB_OPERATIONAL_ERRORS:  # the daemon has not created the tables yet
-        return []
-    finally:
-        c.close()
-
-
-def secret_file(d, name, text):
-    p = os.path.join(d, name)
-    with open(p, "w") as f:
-        f.write(text + "\n")
-    os.chmod(p, 0o600)
-    return p
+def write_profile(path, url, notify, kind="liveness", extra=""):
+    check = (f'    - {{name: web, label: 給与計算画面, kind: {kind}, type: http, url: "{url}", '
+             'interval: 1s, timeout: 1s}\n')
+    monitor_profile(path, check, "notify:\n  retry: {initial: 1s, max: 2s}\n" + notify + extra,
+                    provider=PROVIDER)
 
 
 def self_signed(d):
@@ -79,16 +42,6 @@ def self_signed(d):
                     "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert],
                    check=True, capture_output=True)
     return cert, key
-
-
-def wait_for(pred, timeout):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.2)
-    return pred()
 
 
 class StartTLS(unittest.TestCase):
@@ -152,11 +105,11 @@ class Ordering(unittest.TestCase):
         try:
             time.sleep(2.5)
             ng.stop()
-            self.assertTrue(wait_for(lambda: query(
+            self.assertTrue(wait_for(lambda: query_early(
                 db, "SELECT 1 FROM incidents WHERE resolved_at IS NULL"), 15))
             time.sleep(2)  # a few failed attempts against the dead SMTP server
             ng.start()
-            self.assertTrue(wait_for(lambda: query(
+            self.assertTrue(wait_for(lambda: query_early(
                 db, "SELECT 1 FROM incidents WHERE resolved_at IS NOT NULL"), 15))
             smtp.start()
             got = smtp.wait(lambda m: CUSTOMER in m["to"], 20)
@@ -223,7 +176,8 @@ class Shares(unittest.TestCase):
         mon = start_monitor(prof, db)
         try:
             t0 = time.time()
-            self.assertTrue(wait_for(lambda: query(db, "SELECT detected_at FROM incidents"), 15))
+            self.assertTrue(wait_for(lambda: query_early(
+                db, "SELECT detected_at FROM incidents"), 15))
             detected = query(db, "SELECT detected_at FROM incidents")[0][0]
             got = hook.wait(lambda m: m["purpose"] == "incident_open", 15)
             self.assertTrue(got, "webhook starved behind a silent SMTP server")

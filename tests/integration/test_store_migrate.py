@@ -20,6 +20,7 @@ import unittest
 
 import pgserver
 import sg
+from profiles import wait_for
 from servers import Receiver
 from test_ledger import run_verify_md
 
@@ -292,7 +293,7 @@ class WriterLockTimeout(unittest.TestCase):
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env=dict(os.environ, LANG="en_US.UTF-8"))
         try:
-            self.assertTrue(wait(lambda: results_after(0) > 0, 30))
+            self.assertTrue(wait_for(lambda: results_after(0) > 0, 30))
             # Another process holds the store's writer lock (store_pg.h,
             # STORE_PG_LOCK_WRITER) longer than the 10 s a writer waits.
             held = subprocess.Popen(
@@ -307,7 +308,7 @@ class WriterLockTimeout(unittest.TestCase):
             self.assertEqual(held.returncode, 0, perr)
             freed = time.time()
             # The results kept in memory meanwhile and new ones reach the store.
-            self.assertTrue(wait(lambda: results_after(freed) >= 2, 20),
+            self.assertTrue(wait_for(lambda: results_after(freed) >= 2, 20),
                             pg.psql("SELECT max(at) FROM check_results", name))
         finally:
             mon.send_signal(signal.SIGTERM)
@@ -315,15 +316,6 @@ class WriterLockTimeout(unittest.TestCase):
         self.assertEqual(mon.returncode, 0, err[-3000:])
         self.assertIn("lock timeout", err)  # it did wait the lock out
         self.assertNotIn("current transaction is aborted", err)
-
-
-def wait(pred, timeout):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.2)
-    return pred()
 
 
 if __name__ == "__main__":

@@ -6,13 +6,13 @@ string refused, a database that does not exist named clearly, and a monitor
 that carries on when PostgreSQL restarts under it."""
 import os
 import signal
-import socket
 import subprocess
 import time
 import unittest
 
 import pgserver
 import sg
+from profiles import tcp_ledger_profile
 
 
 def store_init():
@@ -74,29 +74,9 @@ class PgStore(unittest.TestCase):
         skew = int(self.q(name, "SELECT abs(unixepoch() - extract(epoch FROM now()))::int"))
         self.assertLessEqual(skew, 1)
 
-    def profile(self):
-        """A profile with one TCP check of a loopback listener, and its signing key."""
-        d = sg.scratch(self)
-        key = os.path.join(d, "ledger.key")
-        r = sg.run("ledger", "keygen", "--key", key)
-        self.assertEqual(r.code, 0, r)
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(256)
-        self.addCleanup(listener.close)
-        port = listener.getsockname()[1]
-        prof = os.path.join(d, "p.yaml")
-        with open(prof, "w", encoding="utf-8") as f:
-            f.write("service: {name: 給与計算クラウド, pattern: 1}\n"
-                    "monitor:\n  checks:\n"
-                    f"    - {{name: db, kind: liveness, type: tcp, host: 127.0.0.1, port: {port},"
-                    " interval: 1s}\n"
-                    f"ledger: {{key: '{key}', seal_every: 1s, seal_every_entries: 1}}\n")
-        return prof, key
-
     def test_monitor_once_stores_results_and_ledger_verifies(self):
         name, uri = self.newdb()
-        prof, key = self.profile()
+        prof, key = tcp_ledger_profile(self)
         for _ in range(2):  # the second run finds its checks and its ledger in place
             r = sg.run("monitor", prof, "--db", uri, "--once", timeout=120)
             self.assertEqual(r.code, 0, r)
@@ -176,7 +156,7 @@ class PgRestart(unittest.TestCase):
         pg = pgserver.PgServer().start()
         self.addCleanup(pg.stop)
         uri = pg.new_database("sgrestart")
-        prof, key = PgStore.profile(self)
+        prof, key = tcp_ledger_profile(self)
         env = dict(os.environ, LANG="en_US.UTF-8")
         mon = subprocess.Popen([sg.binary(), "monitor", prof, "--db", uri], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -11,25 +11,12 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "catalog_fixture.h"
 #include "assess.h"
 #include "judge.h"
 #include "profile.h"
 
-static struct catalog *cat;
 static size_t boundary_checks;
-
-static int setup(void **state)
-{
-	(void)state;
-	return catalog_load(&cat, NULL) == SG_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	catalog_free(cat);
-	return 0;
-}
 
 /* Assesses a one-control profile; returns the item's verdict, or -1 when the
  * profile does not load. */
@@ -664,5 +651,5 @@ int main(void)
 	    cmocka_unit_test(test_auth_methods),
 	    cmocka_unit_test(test_findings_and_attestations),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, catalog_setup, catalog_teardown);
 }

@@ -12,29 +12,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "catalog_fixture.h"
 #include "catalog.h"
 #include "fileio.h"
-
-static struct catalog *cat;
-
-static int setup(void **state)
-{
-	struct sg_error err;
-	(void)state;
-	memset(&err, 0, sizeof(err));
-	if (catalog_load(&cat, &err)) {
-		fprintf(stderr, "catalog_load: %s\n", err.msg);
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	catalog_free(cat);
-	return 0;
-}
 
 /* Splits a TSV line in place; returns the number of fields. */
 static int split(char *line, char **f, int max)
@@ -377,5 +357,5 @@ int main(void)
 	    cmocka_unit_test(test_numbering_footnotes_glossary),
 	    cmocka_unit_test(test_broken_data_is_refused),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, catalog_setup, catalog_teardown);
 }

@@ -9,88 +9,76 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "catalog_fixture.h"
 #include "collect.h"
 #include "profile.h"
 
-static struct catalog *cat;
-
-static int setup(void **state)
-{
-	(void)state;
-	return catalog_load(&cat, NULL) == SG_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	catalog_free(cat);
-	return 0;
-}
-
-static int judge(int pattern, const char *item, const char *text)
-{
-	struct value v;
-	assert_int_equal(value_parse(text, &v, NULL), SG_OK);
-	return collect_judge(cat, pattern, item, &v);
-}
-
 static void test_judge_both_sides(void **state)
 {
+	static const struct {
+		int pattern;
+		const char *item, *value;
+		int want; /* 0 meets, 1 a finding, -1 not judged here */
+	} cases[] = {
+	    /* max_delay 24h (pattern 1) / 3d (pattern 4) */
+	    {1, "III.1.1.6.a", "24h", 0},
+	    {1, "III.1.1.6.a", "1441m", 1},
+	    {4, "III.1.1.6.a", "2d", 0},
+	    {4, "III.1.1.6.a", "4d", 1},
+	    /* max_interval 1d */
+	    {1, "III.2.3.1.a", "1d", 0},
+	    {1, "III.2.3.1.a", "25h", 1},
+	    /* min_count 5 */
+	    {1, "III.2.3.1.b", "5", 0},
+	    {1, "III.2.3.1.b", "4", 1},
+	    /* min_retention 3mo and 5y */
+	    {1, "III.2.1.3.a", "3mo", 0},
+	    {1, "III.2.1.3.a", "90d", 1}, /* 3mo is 91.3 days */
+	    {1, "III.2.1.3.b", "5y", 0},
+	    {1, "III.2.1.3.b", "4y", 1},
+	    /* every_backup */
+	    {1, "III.2.3.2.a", "every_backup", 0},
+	    {1, "III.2.3.2.a", "false", 1},
+	    /* any_of encryption: tls or ipsec (pattern 1), tls only (pattern 4) */
+	    {1, "III.3.2.2.a", "[tls]", 0},
+	    {4, "III.3.2.2.a", "[ipsec]", 1},
+	    /* a type that does not fit is a finding */
+	    {1, "III.2.2.1.a", "5", 1},
+	    /* controls without evaluation items are not judged here */
+	    {1, "III.1.1.5", "false", -1},
+	    {1, "III.9.9.9.z", "1d", -1},
+	};
 	(void)state;
-	/* max_delay 24h (pattern 1) / 3d (pattern 4) */
-	assert_int_equal(judge(1, "III.1.1.6.a", "24h"), 0);
-	assert_int_equal(judge(1, "III.1.1.6.a", "1441m"), 1);
-	assert_int_equal(judge(4, "III.1.1.6.a", "2d"), 0);
-	assert_int_equal(judge(4, "III.1.1.6.a", "4d"), 1);
-	/* max_interval 1d */
-	assert_int_equal(judge(1, "III.2.3.1.a", "1d"), 0);
-	assert_int_equal(judge(1, "III.2.3.1.a", "25h"), 1);
-	/* min_count 5 */
-	assert_int_equal(judge(1, "III.2.3.1.b", "5"), 0);
-	assert_int_equal(judge(1, "III.2.3.1.b", "4"), 1);
-	/* min_retention 3mo and 5y */
-	assert_int_equal(judge(1, "III.2.1.3.a", "3mo"), 0);
-	assert_int_equal(judge(1, "III.2.1.3.a", "90d"), 1); /* 3mo is 91.3 days */
-	assert_int_equal(judge(1, "III.2.1.3.b", "5y"), 0);
-	assert_int_equal(judge(1, "III.2.1.3.b", "4y"), 1);
-	/* every_backup */
-	assert_int_equal(judge(1, "III.2.3.2.a", "every_backup"), 0);
-	assert_int_equal(judge(1, "III.2.3.2.a", "false"), 1);
-	/* any_of encryption: tls or ipsec (pattern 1), tls only (pattern 4) */
-	assert_int_equal(judge(1, "III.3.2.2.a", "[tls]"), 0);
-	assert_int_equal(judge(4, "III.3.2.2.a", "[ipsec]"), 1);
-	/* a type that does not fit is a finding */
-	assert_int_equal(judge(1, "III.2.2.1.a", "5"), 1);
-	/* controls without evaluation items are not judged here */
-	assert_int_equal(judge(1, "III.1.1.5", "false"), -1);
-	assert_int_equal(judge(1, "III.9.9.9.z", "1d"), -1);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct value v;
+		assert_int_equal(value_parse(cases[i].value, &v, NULL), SG_OK);
+		if (collect_judge(cat, cases[i].pattern, cases[i].item, &v) != cases[i].want)
+			fail_msg("pattern %d %s = %s: not %d", cases[i].pattern, cases[i].item,
+			         cases[i].value, cases[i].want);
+	}
 }
 
 static void test_duration_text(void **state)
 {
-	char *s;
+	static const struct {
+		double seconds;
+		int round_up;
+		const char *want;
+	} cases[] = {
+	    {26 * 3600, 1, "26h"},
+	    {26 * 3600 + 1, 1, "27h"},  /* ages round up, whole hours past a day */
+	    {3600 + 1, 1, "61m"},       /* whole minutes under a day */
+	    {26 * 3600 + 59, 0, "26h"}, /* retention rounds down */
+	    {0, 1, "0s"},
+	    {-5, 1, "0s"},
+	    {40 * 86400, 0, "40d"},
+	};
 	(void)state;
-	s = collect_duration_text(26 * 3600, 1);
-	assert_string_equal(s, "26h");
-	free(s);
-	s = collect_duration_text(26 * 3600 + 1, 1); /* ages round up, whole hours past a day */
-	assert_string_equal(s, "27h");
-	free(s);
-	s = collect_duration_text(3600 + 1, 1); /* whole minutes under a day */
-	assert_string_equal(s, "61m");
-	free(s);
-	s = collect_duration_text(26 * 3600 + 59, 0); /* retention rounds down */
-	assert_string_equal(s, "26h");
-	free(s);
-	s = collect_duration_text(0, 1);
-	assert_string_equal(s, "0s");
-	free(s);
-	s = collect_duration_text(-5, 1);
-	assert_string_equal(s, "0s");
-	free(s);
-	s = collect_duration_text(40 * 86400, 0);
-	assert_string_equal(s, "40d");
-	free(s);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *s = collect_duration_text(cases[i].seconds, cases[i].round_up);
+		assert_string_equal(s, cases[i].want);
+		free(s);
+	}
 }
 
 /* Loads a profile text and the plan; returns the code and fills err. */
@@ -191,5 +179,5 @@ int main(void)
 	    cmocka_unit_test(test_plan_errors),      cmocka_unit_test(test_plan_selection),
 	    cmocka_unit_test(test_path_prefix),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, catalog_setup, catalog_teardown);
 }

@@ -8,23 +8,14 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "catalog_fixture.h"
 #include "i18n.h"
 #include "import.h"
 
-static struct catalog *cat;
-
 static int setup(void **state)
 {
-	(void)state;
 	i18n_setup();
-	return catalog_load(&cat, NULL) == SG_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	catalog_free(cat);
-	return 0;
+	return catalog_setup(state);
 }
 
 static enum sg_code run(const char *csv, size_t len, int pattern, struct import_result *r,
@@ -193,5 +184,5 @@ int main(void)
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_pattern_from_references),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, catalog_teardown);
 }

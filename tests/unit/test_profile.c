@@ -8,22 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "catalog_fixture.h"
 #include "profile.h"
-
-static struct catalog *cat;
-
-static int setup(void **state)
-{
-	(void)state;
-	return catalog_load(&cat, NULL) == SG_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	catalog_free(cat);
-	return 0;
-}
 
 #define HEAD "service: {name: s, pattern: 1}\ncontrols:\n"
 
@@ -219,5 +205,5 @@ int main(void)
 	    cmocka_unit_test(test_controls_parsed),
 	    cmocka_unit_test(test_labels_and_partners),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, catalog_setup, catalog_teardown);
 }

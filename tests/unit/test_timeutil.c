@@ -77,6 +77,22 @@ static void test_civil(void **state)
 	assert_int_equal(timeutil_civil(1969, 12, 31, 23, 59, 59, 0), -1);
 }
 
+/* Local times of 2026 and the instants timeutil_mktime() makes of them. */
+static const struct {
+	int mon, mday, hour, min;
+	const char *zone;
+	long long want;
+} mktimes[] = {
+    {1, 15, 12, 0, "America/New_York", 1768496400},
+    /* 02:30 on the spring-forward night (the gap) is 03:30 EDT = 07:30Z;
+     * 01:30 on the fall-back night (twice) is its first occurrence, EDT =
+     * 05:30Z. Deterministic, unlike mktime() (which remembers its last call). */
+    {3, 8, 2, 30, "America/New_York", 1772955000},
+    {11, 1, 1, 30, "America/New_York", 1793511000},
+    /* An unknown zone is UTC, as TZ=unknown is for the C library. */
+    {1, 15, 12, 0, "Mars/Olympus", 1768478400},
+};
+
 /* A zone with daylight saving time: gaps move forward, offsets follow. */
 static void test_dst(void **state)
 {
@@ -87,30 +103,15 @@ static void test_dst(void **state)
 	assert_int_equal(tm.tm_hour, 6);
 	assert_int_equal(tm.tm_gmtoff, -4 * 3600);
 	assert_int_equal(tm.tm_isdst, 1);
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = 126;
-	tm.tm_mon = 0;
-	tm.tm_mday = 15;
-	tm.tm_hour = 12;
-	assert_int_equal(timeutil_mktime(&tm, "America/New_York"), 1768496400);
-	/* 02:30 on the spring-forward night (the gap) is 03:30 EDT = 07:30Z;
-	 * 01:30 on the fall-back night (twice) is its first occurrence, EDT =
-	 * 05:30Z. Deterministic, unlike mktime() (which remembers its last call). */
-	tm.tm_mon = 2;
-	tm.tm_mday = 8;
-	tm.tm_hour = 2;
-	tm.tm_min = 30;
-	assert_int_equal(timeutil_mktime(&tm, "America/New_York"), 1772955000);
-	tm.tm_mon = 10;
-	tm.tm_mday = 1;
-	tm.tm_hour = 1;
-	assert_int_equal(timeutil_mktime(&tm, "America/New_York"), 1793511000);
-	tm.tm_mon = 0;
-	tm.tm_mday = 15;
-	tm.tm_hour = 12;
-	tm.tm_min = 0;
-	/* An unknown zone is UTC, as TZ=unknown is for the C library. */
-	assert_int_equal(timeutil_mktime(&tm, "Mars/Olympus"), 1768478400);
+	for (size_t i = 0; i < sizeof(mktimes) / sizeof(mktimes[0]); i++) {
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_year = 126;
+		tm.tm_mon = mktimes[i].mon - 1;
+		tm.tm_mday = mktimes[i].mday;
+		tm.tm_hour = mktimes[i].hour;
+		tm.tm_min = mktimes[i].min;
+		assert_int_equal(timeutil_mktime(&tm, mktimes[i].zone), mktimes[i].want);
+	}
 }
 
 /* The header promises conversion from several threads at once (the seal

@@ -38,41 +38,35 @@ static void test_positions(void **state)
 	ydoc_free(d);
 }
 
-static void test_duplicate_key(void **state)
+/* Input ydoc_parse() refuses, at the line it names. */
+static void test_parse_errors(void **state)
 {
-	const char *t = "a: 1\nb: 2\na: 3\n";
-	struct ydoc *d;
-	struct sg_error err;
+	static const struct {
+		const char *text;
+		int line;
+		const char *msg; /* in the English message; NULL: not checked */
+		int hint;        /* a hint is given */
+	} cases[] = {
+	    {"a: 1\nb: 2\na: 3\n", 3, "duplicate key 'a'", 0},
+	    {"a: &x [1, 2]\nb: *x\n", 2, NULL, 0}, /* aliases are refused */
+	    {"a: 1\n b: 2\n", 2, NULL, 1},         /* a syntax error */
+	};
 	(void)state;
-	memset(&err, 0, sizeof(err));
-	err.lang = 1;
-	assert_int_equal(ydoc_parse(t, strlen(t), "t.yaml", &d, &err), SG_ERR_INPUT);
-	assert_null(d);
-	assert_int_equal(err.line, 3);
-	assert_non_null(strstr(err.msg, "duplicate key 'a'"));
-}
-
-static void test_alias_refused(void **state)
-{
-	const char *t = "a: &x [1, 2]\nb: *x\n";
-	struct ydoc *d;
-	struct sg_error err;
-	(void)state;
-	memset(&err, 0, sizeof(err));
-	assert_int_equal(ydoc_parse(t, strlen(t), "t.yaml", &d, &err), SG_ERR_INPUT);
-	assert_int_equal(err.line, 2);
-}
-
-static void test_syntax_error_position(void **state)
-{
-	const char *t = "a: 1\n b: 2\n";
-	struct ydoc *d;
-	struct sg_error err;
-	(void)state;
-	memset(&err, 0, sizeof(err));
-	assert_int_equal(ydoc_parse(t, strlen(t), "t.yaml", &d, &err), SG_ERR_INPUT);
-	assert_int_equal(err.line, 2);
-	assert_true(err.hint[0] != '\0');
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ydoc *d = NULL;
+		struct sg_error err;
+		memset(&err, 0, sizeof(err));
+		err.lang = 1;
+		assert_int_equal(
+		    ydoc_parse(cases[i].text, strlen(cases[i].text), "t.yaml", &d, &err),
+		    SG_ERR_INPUT);
+		assert_null(d);
+		assert_int_equal(err.line, cases[i].line);
+		if (cases[i].msg)
+			assert_non_null(strstr(err.msg, cases[i].msg));
+		if (cases[i].hint)
+			assert_true(err.hint[0] != '\0');
+	}
 }
 
 static void test_unknown_key_suggestion(void **state)
@@ -185,9 +179,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_positions),
-	    cmocka_unit_test(test_duplicate_key),
-	    cmocka_unit_test(test_alias_refused),
-	    cmocka_unit_test(test_syntax_error_position),
+	    cmocka_unit_test(test_parse_errors),
 	    cmocka_unit_test(test_unknown_key_suggestion),
 	    cmocka_unit_test(test_values),
 	    cmocka_unit_test(test_deep_nesting_refused),
