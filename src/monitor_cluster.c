@@ -276,7 +276,8 @@ static enum cluster_verdict verdict_of(struct monitor *m, const struct check_rt 
 		failing += c->loc_state != CLUSTER_UP;
 		confirmed += c->loc_state == CLUSTER_DOWN || c->loc_state == CLUSTER_DEGRADED;
 	}
-	return cluster_agree(m->cfg->quorum, m->nlocs, failing, confirmed);
+	return cluster_agree(m->cfg->quorum, m->nlocs > m->pass_locs ? m->nlocs : m->pass_locs,
+	                     failing, confirmed);
 }
 
 /* Hands the verdict to the state machine as an outcome: res is this
@@ -418,6 +419,10 @@ static enum sg_code location_alert(struct monitor *m, struct check_rt *c, const 
 static void count_rows(struct monitor *m, const struct idx_of *ix,
                        const struct cluster_state_row *rows, size_t n)
 {
+	const char *locs[64];
+	size_t nlocs = 1;
+
+	locs[0] = m->location;
 	for (size_t k = 0; k < m->nrt; k++) {
 		m->rt[k].oth_failing = m->rt[k].oth_confirmed = m->rt[k].oth_seen = 0;
 		m->rt[k].oth_detail[0] = '\0';
@@ -425,6 +430,15 @@ static void count_rows(struct monitor *m, const struct idx_of *ix,
 	for (size_t i = 0; i < n; i++) {
 		struct check_rt *c = find_check(m, ix, rows[i].check_id);
 		enum cluster_state st = cluster_state_parse(rows[i].state);
+		size_t l = 0;
+		/* A location whose state is read here is live (the query asks
+		 * for a heartbeat), even if it joined after the writer's last
+		 * look at the nodes: counted, so its lone failure is never a
+		 * quorum of a cluster that seemed smaller. */
+		while (l < nlocs && strcmp(locs[l], rows[i].location))
+			l++;
+		if (l == nlocs && nlocs < sizeof(locs) / sizeof(*locs))
+			locs[nlocs++] = rows[i].location;
 		if (!c || (!strcmp(rows[i].location, m->location) && runs_here(m, c)))
 			continue; /* this node's own state is fresher in memory */
 		c->oth_seen = 1;
@@ -438,6 +452,7 @@ static void count_rows(struct monitor *m, const struct idx_of *ix,
 				         rows[i].location, rows[i].detail ? rows[i].detail : "");
 		}
 	}
+	m->pass_locs = nlocs;
 }
 
 enum sg_code monitor_cluster_pass(struct monitor *m, double now, int *changed, struct sg_error *err)

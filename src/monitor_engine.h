@@ -201,6 +201,10 @@ struct monitor {
 	long long node_id;
 	int coordinator, agreed_loaded, fenced;
 	size_t nlocs;
+	/* the locations the last agreement pass read states of (this one
+	 * included): a location that joined after the writer's last look at
+	 * the live nodes still counts toward the quorum */
+	size_t pass_locs;
 	long long *peers;
 	size_t npeers;
 	double pass_at;

@@ -140,7 +140,8 @@ class Agreement(unittest.TestCase):
         self.assertEqual(len(alert), 1, smtp.messages())
         self.assertIn("cut-off", alert[0]["body"])
         time.sleep(3)
-        self.assertEqual(q(self.db, "SELECT count(*) FROM incidents")[0][0], 0)
+        self.assertEqual(q(self.db, "SELECT count(*) FROM incidents")[0][0], 0,
+                         "\n".join(cl.log(n) for n in ("tokyo", "osaka", "cut")))
         self.assertEqual([m for m in smtp.messages() if "users@customer.example.jp" in m["to"]],
                          [])
         self.assertEqual(len([m for m in smtp.messages() if "運用連絡" in m["subject"]]), 1)
