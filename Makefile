@@ -58,10 +58,10 @@ serve: build
 # real PostgreSQL, then each fuzz target for FUZZ_SECONDS. Ends with
 # "N passed, N failed". docs/testing.md.
 test: deps
-	@$(MAKE) --no-print-directory build asan fuzz-build
-	@/usr/bin/python3 tests/run.py --build $(BUILD) --asan-build $(ASAN_BUILD) \
+	@t0=$$(date +%s.%N) && $(MAKE) --no-print-directory build asan fuzz-build && \
+	/usr/bin/python3 tests/run.py --build $(BUILD) --asan-build $(ASAN_BUILD) \
 		--fuzz-build $(FUZZ_BUILD) --fuzz-seconds $(FUZZ_SECONDS) \
-		--backend $(TEST_BACKEND) --jobs $(TEST_JOBS)
+		--backend $(TEST_BACKEND) --jobs $(TEST_JOBS) --builds-started $$t0
 
 # The Debian package: ../saasguard_VERSION-REV_ARCH.deb (docs/packaging.md).
 # DEB_BUILD_OPTIONS=nocheck skips the unit tests the package build runs.

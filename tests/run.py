@@ -36,6 +36,8 @@ failed = 0
 failures = []
 left_out = []  # (test, why): @sqlite_only tests the PostgreSQL pass does not run
 last = time.time()
+phases = []  # (phase, seconds, note): the time summary at the end of the run
+module_times = []  # (label, module, seconds, started at, ended at): seconds since the pool began
 SQLITE_ONLY = "sqlite only: "  # sg.SQLITE_ONLY_PREFIX
 PG_LABEL = "pg"
 # The modules need Debian's python3-aiosmtpd, -psycopg2, -openpyxl: Debian's Python,
@@ -76,6 +78,7 @@ def run_unit(build, label):
     env["CMOCKA_MESSAGE_OUTPUT"] = "TAP"
     for exe in exes:
         mod = os.path.basename(exe)
+        t0 = time.time()
         try:
             p = subprocess.run([exe], capture_output=True, text=True, env=env, timeout=300,
                                cwd=ROOT)
@@ -95,6 +98,7 @@ def run_unit(build, label):
                 l.startswith("not ok") for l in p.stdout.splitlines())):
             # A sanitizer report after the tests ran (a leak at exit, say).
             record(f"{label}: {mod}: clean exit", False, f"exit {p.returncode}\n{p.stderr}")
+        print(f"--      {label}: {mod} took {time.time() - t0:.1f}s", flush=True)
 
 
 class Counting(unittest.TestResult):
@@ -182,6 +186,7 @@ def run_integration(passes, only, jobs, module_timeout):
     queue = alone + [q for q in queue if not is_alone(q[3])]
     running = []
     times = {}
+    pool_t0 = time.time()
     tmp = tempfile.mkdtemp(prefix="sg-run-")
     try:
         while queue or running:
@@ -237,8 +242,12 @@ def run_integration(passes, only, jobs, module_timeout):
                 elif rr is None or (p.returncode != 0 and rr["failed"] == 0):
                     record(f"{label}: {m}", False, f"module exited {p.returncode} without "
                            f"its results:\n{text[-3000:]}")
+                took = time.time() - t0
+                module_times.append((label, m, took, t0 - pool_t0, time.time() - pool_t0))
+                print(f"--      {label}: {m} took {took:.1f}s (+{t0 - pool_t0:.0f}s to "
+                      f"+{time.time() - pool_t0:.0f}s of the pool)", flush=True)
                 if backend_of(label) == "sqlite":
-                    times.setdefault(build, {})[m] = round(time.time() - t0, 1)
+                    times.setdefault(build, {})[m] = round(took, 1)
     finally:
         for r in running:  # interrupted: their own sessions would outlive us
             try:
@@ -299,6 +308,22 @@ def run_fuzz(build, seconds):
             shutil.rmtree(work, ignore_errors=True)
 
 
+def print_times(start):
+    """Where the run's time went: each phase, then the slowest integration modules."""
+    if not phases:
+        return
+    print("Time by phase:")
+    for name, secs, note in phases:
+        print(f"  {name:<48} {secs:6.0f} s" + (f"  ({note})" if note else ""))
+    end = time.time()
+    if phases[0][0].startswith("builds"):
+        print(f"  {'total (builds included)':<48} {phases[0][1] + end - start:6.0f} s")
+    if module_times:
+        print("Slowest integration modules:")
+        for label, m, secs, _, _ in sorted(module_times, key=lambda t: -t[2])[:12]:
+            print(f"  {secs:6.1f} s  {label}: {m}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
@@ -312,6 +337,9 @@ def main():
                     "on --build only (default both)")
     ap.add_argument("--jobs", type=int, default=3, help="integration modules at once")
     ap.add_argument("--module-timeout", type=int, default=1200)
+    ap.add_argument("--builds-started", type=float, default=0,
+                    help="when the builds before this run began (Unix time; make test): "
+                    "counted as a phase of the time summary")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--child-label", help=argparse.SUPPRESS)
     ap.add_argument("--child-result", help=argparse.SUPPRESS)
@@ -323,12 +351,17 @@ def main():
                        "left_out": left_out}, f)
         return 1 if failed else 0
     start = time.time()
+    if args.builds_started:
+        phases.append(("builds (make: deps check, normal, ASan, fuzz)",
+                       start - args.builds_started, ""))
     builds = [(args.build, "build")]
     if args.asan_build:
         builds.append((args.asan_build, "asan"))
     if not args.skip_unit:
         for build, label in builds:
+            t0 = time.time()
             run_unit(build, label)
+            phases.append((f"unit: {label}", time.time() - t0, ""))
     passes = []
     if args.backend in ("sqlite", "both"):
         passes += [(b, label, "sqlite") for b, label in builds]
@@ -336,6 +369,7 @@ def main():
     if args.backend in ("postgresql", "both"):
         sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
         import pgserver
+        t0 = time.time()
         try:
             pg = pgserver.PgServer().start()
         except Exception as e:  # noqa: BLE001 - reported as one failure
@@ -344,14 +378,28 @@ def main():
             pg.export_env(os.environ)
             print(f"PostgreSQL pass: server in {pg.top} (socket {pg.socket_dir})", flush=True)
             passes.append((args.build, PG_LABEL, "postgresql"))
+        phases.append(("PostgreSQL server start", time.time() - t0, ""))
+    t0 = time.time()
     try:
         run_integration(passes, args.only, max(1, args.jobs), args.module_timeout)
     finally:
         if pg:
             pg.stop()
+    if passes:
+        phases.append((f"integration: {len(passes)} pass(es), --jobs {max(1, args.jobs)}",
+                       time.time() - t0, ""))
+        for _, label, _ in passes:
+            mt = [t for t in module_times if t[0] == label]
+            if mt:
+                phases.append((f"  {label}: {len(mt)} modules", sum(t[2] for t in mt),
+                               f"module time summed; ran +{min(t[3] for t in mt):.0f}s to "
+                               f"+{max(t[4] for t in mt):.0f}s"))
     if args.fuzz_build and args.fuzz_seconds > 0:
+        t0 = time.time()
         run_fuzz(args.fuzz_build, args.fuzz_seconds)
+        phases.append((f"fuzz: {args.fuzz_seconds}s per target", time.time() - t0, ""))
     print()
+    print_times(start)
     if left_out:
         why = {}
         for _, w in left_out:
