@@ -57,8 +57,8 @@ serve: build
 # build (SQLite store) and once more on the normal build with the store on a
 # real PostgreSQL, then each fuzz target for FUZZ_SECONDS. Ends with
 # "N passed, N failed". docs/testing.md.
-test: deps
-	@t0=$$(date +%s.%N) && $(MAKE) --no-print-directory build asan fuzz-build && \
+test:
+	@t0=$$(date +%s.%N) && $(MAKE) --no-print-directory deps build asan fuzz-build && \
 	/usr/bin/python3 tests/run.py --build $(BUILD) --asan-build $(ASAN_BUILD) \
 		--fuzz-build $(FUZZ_BUILD) --fuzz-seconds $(FUZZ_SECONDS) \
 		--backend $(TEST_BACKEND) --jobs $(TEST_JOBS) --builds-started $$t0
