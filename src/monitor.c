@@ -529,7 +529,8 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	m->hourly.data = m;
 	/* First a minute after start (a period that closed while the daemon was
 	 * down gets its reports soon after it comes back), then hourly. */
-	uv_timer_start(&m->hourly, on_hourly, 60 * 1000, 3600 * 1000);
+	uv_timer_start(&m->hourly, on_hourly,
+	               opts->first_hourly_ms ? opts->first_hourly_ms : 60 * 1000, 3600 * 1000);
 	uv_async_init(&m->loop, &m->hourly_done, on_hourly_done);
 	m->hourly_done.data = m;
 	uv_signal_t *sigs[] = {&m->sigterm, &m->sigint, &m->sighup};

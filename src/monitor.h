@@ -81,6 +81,9 @@ struct monitor_opts {
 	 * in several locations on one store agree before an incident opens
 	 * (docs/internals/cluster.md). */
 	const char *location;
+	/* When the first hourly work runs, in ms after start; 0: a minute. Only
+	 * the tests change it (SAASGUARD_TEST_HOURLY_FIRST_MS, docs/testing.md). */
+	unsigned first_hourly_ms;
 };
 
 /* Runs until SIGTERM/SIGINT (or, with once, until done). SIGHUP reloads

@@ -165,6 +165,10 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 	reports = daemon_reports_new(s->path);
 	daemon_reports_job(reports, &job);
 	mo.job = &job;
+	/* Tests only: the first hourly work sooner than a minute after start. */
+	if (getenv("SAASGUARD_TEST_HOURLY_FIRST_MS"))
+		mo.first_hourly_ms =
+		    (unsigned)strtoul(getenv("SAASGUARD_TEST_HOURLY_FIRST_MS"), NULL, 10);
 	rc = monitor_run(argv[optind], cli_catalog(cli), s, &mo, &err) ? cli_report(cli, &err) : 0;
 	daemon_reports_free(reports);
 	ledger_signer_free(mo.signer);
