@@ -3,6 +3,7 @@ make scratch directories, find free loopback ports, and check files.
 
 Tests never reach beyond 127.0.0.1 / ::1.
 """
+import atexit
 import json
 import os
 import shlex
@@ -69,6 +70,38 @@ def free_port():
 
 def ajv():
     return os.path.join(ROOT, "tests", "node_modules", ".bin", "ajv")
+
+
+class SchemaValidator:
+    """JSON Schema 2020-12 validation of many documents in one node process
+    (tests/tools/ajv_lines.js: what `ajv validate --spec=draft2020 -c ajv-formats
+    --strict=false --all-errors` does for one, without a node start per document)."""
+
+    def __init__(self):
+        self.proc = None
+
+    def errors(self, schema, data):
+        """None when data validates against schema, else ajv's errors (a list)."""
+        if self.proc is None:
+            self.proc = subprocess.Popen(
+                ["node", os.path.join(ROOT, "tests", "tools", "ajv_lines.js")],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                cwd=os.path.join(ROOT, "tests"))
+            atexit.register(self.close)
+        self.proc.stdin.write(json.dumps({"schema": schema, "data": data}) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise AssertionError(f"ajv_lines.js exited {self.proc.wait()}")
+        r = json.loads(line)
+        return None if r["valid"] else r["errors"]
+
+    def close(self):
+        if self.proc is not None:
+            self.proc.stdin.close()
+            self.proc.wait(30)
+            self.proc.stdout.close()
+            self.proc = None
 
 
 def validate_oscal(test, doc_path, schema_name):
