@@ -36,9 +36,10 @@
 #include "xalloc.h"
 #include "banned.h"
 
-/* The hourly thread's nice value: under contention it gets about a tenth
- * of a core against a probe loop at 0 (CFS weights 110 and 1024), yet it
- * still progresses on a busy machine, where SCHED_IDLE could starve it. */
+/* The hourly thread's nice value above the daemon's own (at most 19): under
+ * contention it gets about a tenth of a core against the probe loop (CFS
+ * weights 110 and 1024 at 10 and 0), yet it still progresses on a busy
+ * machine, where SCHED_IDLE could starve it. */
 #define HOURLY_NICE 10
 
 void monitor_log(struct monitor *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -304,7 +305,8 @@ static void hourly_main(void *arg)
 
 	/* Best effort: where it is refused the work only runs at the
 	 * daemon's priority. */
-	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), HOURLY_NICE);
+	int prio = getpriority(PRIO_PROCESS, (id_t)gettid()) + HOURLY_NICE;
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), prio < 19 ? prio : 19);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
 	if (pthread_getcpuclockid(pthread_self(), &m->measure_clock) == 0) {
 		m->measure_t0 = (double)t0.tv_sec + (double)t0.tv_nsec / 1e9;
