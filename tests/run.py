@@ -18,6 +18,7 @@
 Exits 1 when anything failed.
 """
 import argparse
+import concurrent.futures
 import functools
 import glob
 import json
@@ -68,37 +69,54 @@ def sanitizer_env():
     return env
 
 
-def run_unit(build, label):
-    exes = sorted(glob.glob(os.path.join(build, "tests", "test_*")))
-    exes = [e for e in exes if os.access(e, os.X_OK) and not e.endswith(".p")]
-    if not exes:
-        record(f"{label}: unit tests built", False, f"no test binaries in {build}/tests")
-        return
+def run_unit(builds):
+    """Every cmocka binary of every build ([(build, label)]), one per core at once: each
+    is one process, makes its own temporary directories and ports, and none of their
+    tests measures wall time."""
+    work = []
+    for build, label in builds:
+        exes = sorted(glob.glob(os.path.join(build, "tests", "test_*")))
+        exes = [e for e in exes if os.access(e, os.X_OK) and not e.endswith(".p")]
+        if not exes:
+            record(f"{label}: unit tests built", False, f"no test binaries in {build}/tests")
+        work += [(label, e) for e in exes]
     env = sanitizer_env()
     env["CMOCKA_MESSAGE_OUTPUT"] = "TAP"
-    for exe in exes:
-        mod = os.path.basename(exe)
+
+    def one(item):
+        label, exe = item
         t0 = time.time()
         try:
             p = subprocess.run([exe], capture_output=True, text=True, env=env, timeout=300,
                                cwd=ROOT)
         except subprocess.TimeoutExpired:
-            record(f"{label}: {mod}", False, "timed out")
-            continue
-        seen = 0
-        for line in p.stdout.splitlines():
-            if line.startswith("ok ") or line.startswith("not ok "):
-                seen += 1
-                ok = line.startswith("ok ")
-                name = line.split(" - ", 1)[-1]
-                record(f"{label}: {mod}: {name}", ok, "" if ok else p.stdout + p.stderr)
-        if p.returncode != 0 and seen == 0:
-            record(f"{label}: {mod}", False, f"exit {p.returncode}\n{p.stdout}\n{p.stderr}")
-        elif p.returncode not in (0, 1) or (p.returncode == 1 and not any(
-                l.startswith("not ok") for l in p.stdout.splitlines())):
-            # A sanitizer report after the tests ran (a leak at exit, say).
-            record(f"{label}: {mod}: clean exit", False, f"exit {p.returncode}\n{p.stderr}")
-        print(f"--      {label}: {mod} took {time.time() - t0:.1f}s", flush=True)
+            p = None
+        return label, os.path.basename(exe), p, time.time() - t0
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as ex:
+        for f in concurrent.futures.as_completed([ex.submit(one, w) for w in work]):
+            unit_result(*f.result())
+
+
+def unit_result(label, mod, p, took):
+    """Records the tests of one unit binary's run p (None: it timed out)."""
+    if p is None:
+        record(f"{label}: {mod}", False, "timed out")
+        return
+    seen = 0
+    for line in p.stdout.splitlines():
+        if line.startswith("ok ") or line.startswith("not ok "):
+            seen += 1
+            ok = line.startswith("ok ")
+            name = line.split(" - ", 1)[-1]
+            record(f"{label}: {mod}: {name}", ok, "" if ok else p.stdout + p.stderr)
+    if p.returncode != 0 and seen == 0:
+        record(f"{label}: {mod}", False, f"exit {p.returncode}\n{p.stdout}\n{p.stderr}")
+    elif p.returncode not in (0, 1) or (p.returncode == 1 and not any(
+            l.startswith("not ok") for l in p.stdout.splitlines())):
+        # A sanitizer report after the tests ran (a leak at exit, say).
+        record(f"{label}: {mod}: clean exit", False, f"exit {p.returncode}\n{p.stderr}")
+    print(f"--      {label}: {mod} took {took:.1f}s", flush=True)
 
 
 class Counting(unittest.TestResult):
@@ -150,16 +168,48 @@ def run_module_here(module, label):
     suite.run(Counting(label))
 
 
-def expected_seconds(build, module, _cache={}):
-    """The module's time in the last run on this build, else a guess from its size."""
-    if build not in _cache:
-        try:
-            with open(os.path.join(build, "integration-times.json")) as f:
-                _cache[build] = json.load(f)
-        except (OSError, ValueError):
-            _cache[build] = {}
-    return _cache[build].get(module) or \
-        os.path.getsize(os.path.join(ROOT, "tests", "integration", module)) / 1000.0
+TIMES_FILE = "integration-times.json"  # in each build directory: its last run's module times
+# The module times of a full run on the reference machine (2 cores), so that a fresh clone,
+# which has no TIMES_FILE yet, still starts the longest modules first. Rewritten by
+# `run.py ... --write-reference-times` after a full run (docs/testing.md).
+REFERENCE_TIMES = os.path.join(ROOT, "tests", "integration", "times.json")
+
+
+def load_times(path):
+    """{label: {module: seconds}} from path; {} when absent or unreadable (or an older
+    file of the form {module: seconds})."""
+    try:
+        with open(path) as f:
+            d = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in d.items() if isinstance(v, dict)} if isinstance(d, dict) else {}
+
+
+def expected_seconds(build, label, module, _cache={}):
+    """The module's time in this pass (label) of the last run on this build, else in the
+    reference run, else a guess from its size."""
+    for path in (os.path.join(build, TIMES_FILE), REFERENCE_TIMES):
+        if path not in _cache:
+            _cache[path] = load_times(path)
+        t = _cache[path].get(label, {}).get(module)
+        if isinstance(t, (int, float)) and t > 0:
+            return t
+    return os.path.getsize(os.path.join(ROOT, "tests", "integration", module)) / 1000.0
+
+
+def save_times(path, times):
+    """Merges times ({label: {module: seconds}}) into the file at path."""
+    old = load_times(path)
+    for label, t in times.items():
+        old.setdefault(label, {}).update(t)
+    try:
+        with open(path + ".tmp", "w") as f:
+            json.dump(old, f, indent=1, sort_keys=True)
+            f.write("\n")
+        os.replace(path + ".tmp", path)
+    except OSError:
+        pass
 
 
 def run_integration(passes, only, jobs, module_timeout):
@@ -179,11 +229,18 @@ def run_integration(passes, only, jobs, module_timeout):
         for m in mods:
             queue.append((build, label, backend, m))
     # Longest first over every pass, so the pool ends together.
-    queue.sort(key=lambda q: (-expected_seconds(q[0], q[3]), q[1], q[3]))
+    queue.sort(key=lambda q: (-expected_seconds(q[0], q[1], q[3]), q[1], q[3]))
     # Modules that change machine-wide state (a sysctl, say) say so with a top-level
     # `RUN_ALONE = "why"`: they run first, one at a time, with nothing beside them.
     alone = [q for q in queue if is_alone(q[3])]
     queue = alone + [q for q in queue if not is_alone(q[3])]
+    # A module whose first pass does work the later passes reuse says so with a top-level
+    # `SHARED_WORK = "what"` (test_package: the .deb, built once per run): its later
+    # passes go last, so they find the work done rather than hold a slot waiting for it.
+    first, later = [], []
+    for q in queue:
+        (later if shares_work(q[3]) and any(f[3] == q[3] for f in first) else first).append(q)
+    queue = first + later
     running = []
     times = {}
     pool_t0 = time.time()
@@ -246,8 +303,8 @@ def run_integration(passes, only, jobs, module_timeout):
                 module_times.append((label, m, took, t0 - pool_t0, time.time() - pool_t0))
                 print(f"--      {label}: {m} took {took:.1f}s (+{t0 - pool_t0:.0f}s to "
                       f"+{time.time() - pool_t0:.0f}s of the pool)", flush=True)
-                if backend_of(label) == "sqlite":
-                    times.setdefault(build, {})[m] = round(took, 1)
+                if not timed_out:
+                    times.setdefault(build, {}).setdefault(label, {})[m] = round(took, 1)
     finally:
         for r in running:  # interrupted: their own sessions would outlive us
             try:
@@ -256,19 +313,8 @@ def run_integration(passes, only, jobs, module_timeout):
                 pass
         shutil.rmtree(tmp, ignore_errors=True)
     for build, t in times.items():
-        path = os.path.join(build, "integration-times.json")
-        try:
-            with open(path) as f:
-                old = json.load(f)
-        except (OSError, ValueError):
-            old = {}
-        old.update(t)
-        try:
-            with open(path + ".tmp", "w") as f:
-                json.dump(old, f, indent=1, sort_keys=True)
-            os.replace(path + ".tmp", path)
-        except OSError:
-            pass
+        save_times(os.path.join(build, TIMES_FILE), t)
+    return times
 
 
 @functools.lru_cache(maxsize=None)
@@ -277,8 +323,20 @@ def is_alone(module):
         return any(line.startswith("RUN_ALONE = ") for line in f)
 
 
+@functools.lru_cache(maxsize=None)
+def shares_work(module):
+    with open(os.path.join(ROOT, "tests", "integration", module), encoding="utf-8") as f:
+        return any(line.startswith("SHARED_WORK = ") for line in f)
+
+
 def backend_of(label):
     return "postgresql" if label == PG_LABEL else "sqlite"
+
+
+def fuzz_jobs(n_targets):
+    """Targets fuzzed at once: one per core, so each still gets a whole core for its
+    seconds (libFuzzer runs one process, one thread)."""
+    return max(1, min(n_targets, os.cpu_count() or 1))
 
 
 def run_fuzz(build, seconds):
@@ -286,26 +344,59 @@ def run_fuzz(build, seconds):
     targets = [t for t in targets if os.access(t, os.X_OK) and not t.endswith(".p")]
     if not targets:
         record("fuzz: targets built", False, f"no fuzz targets in {build}/tests/fuzz")
-        return
-    for t in targets:
-        name = os.path.basename(t)
-        seeds = os.path.join(ROOT, "tests", "fuzz", "corpus", name.replace("fuzz_", ""))
-        work = tempfile.mkdtemp(prefix=f"sg-{name}-")
-        corpus = os.path.join(work, "corpus")
-        if os.path.isdir(seeds):
-            shutil.copytree(seeds, corpus)
-        else:
-            os.mkdir(corpus)
-        cmd = [t, f"-max_total_time={seconds}", "-rss_limit_mb=2048", "-timeout=10",
-               f"-artifact_prefix={work}/", corpus]
-        p = subprocess.run(cmd, capture_output=True, text=True, env=sanitizer_env(),
-                           timeout=seconds + 120)
-        tail = "\n".join(p.stderr.splitlines()[-30:])
-        stats = [l for l in p.stderr.splitlines() if l.startswith("Done ")]
-        record(f"fuzz: {name} for {seconds}s {stats[0] if stats else ''}".strip(),
-               p.returncode == 0, tail)
-        if p.returncode == 0:
-            shutil.rmtree(work, ignore_errors=True)
+        return 0, 0
+    queue = list(targets)
+    running = []  # (Popen, name, work dir, stderr file)
+    jobs = fuzz_jobs(len(targets))
+    print(f"fuzz: {len(targets)} targets, {seconds}s each, {jobs} at once", flush=True)
+    try:
+        while queue or running:
+            while queue and len(running) < jobs:
+                t = queue.pop(0)
+                name = os.path.basename(t)
+                seeds = os.path.join(ROOT, "tests", "fuzz", "corpus", name.replace("fuzz_", ""))
+                work = tempfile.mkdtemp(prefix=f"sg-{name}-")
+                corpus = os.path.join(work, "corpus")
+                if os.path.isdir(seeds):
+                    shutil.copytree(seeds, corpus)
+                else:
+                    os.mkdir(corpus)
+                cmd = [t, f"-max_total_time={seconds}", "-rss_limit_mb=2048", "-timeout=10",
+                       f"-artifact_prefix={work}/", corpus]
+                err = open(os.path.join(work, "stderr"), "w+")
+                p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err,
+                                     env=sanitizer_env(), start_new_session=True)
+                running.append((p, name, work, err, time.time()))
+            time.sleep(0.1)
+            for r in list(running):
+                p, name, work, err, t0 = r
+                if p.poll() is None:
+                    if time.time() - t0 < seconds + 120:
+                        continue
+                    try:
+                        os.killpg(p.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                    p.wait()
+                running.remove(r)
+                err.seek(0)
+                lines = err.read().splitlines()
+                err.close()
+                tail = "\n".join(lines[-30:])
+                if p.returncode == -signal.SIGKILL:
+                    tail = f"timed out after {seconds + 120}s\n" + tail
+                stats = [l for l in lines if l.startswith("Done ")]
+                record(f"fuzz: {name} for {seconds}s {stats[0] if stats else ''}".strip(),
+                       p.returncode == 0, tail)
+                if p.returncode == 0:
+                    shutil.rmtree(work, ignore_errors=True)
+    finally:
+        for r in running:  # interrupted: their own sessions would outlive us
+            try:
+                os.killpg(r[0].pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    return len(targets), jobs
 
 
 def print_times(start):
@@ -340,6 +431,9 @@ def main():
     ap.add_argument("--builds-started", type=float, default=0,
                     help="when the builds before this run began (Unix time; make test): "
                     "counted as a phase of the time summary")
+    ap.add_argument("--write-reference-times", action="store_true",
+                    help="also keep this run's module times in tests/integration/times.json, "
+                    "the order a fresh clone starts them in")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--child-label", help=argparse.SUPPRESS)
     ap.add_argument("--child-result", help=argparse.SUPPRESS)
@@ -358,10 +452,10 @@ def main():
     if args.asan_build:
         builds.append((args.asan_build, "asan"))
     if not args.skip_unit:
-        for build, label in builds:
-            t0 = time.time()
-            run_unit(build, label)
-            phases.append((f"unit: {label}", time.time() - t0, ""))
+        t0 = time.time()
+        run_unit(builds)
+        phases.append((f"unit: {' + '.join(label for _, label in builds)}, "
+                       f"{os.cpu_count() or 1} at once", time.time() - t0, ""))
     passes = []
     if args.backend in ("sqlite", "both"):
         passes += [(b, label, "sqlite") for b, label in builds]
@@ -381,7 +475,10 @@ def main():
         phases.append(("PostgreSQL server start", time.time() - t0, ""))
     t0 = time.time()
     try:
-        run_integration(passes, args.only, max(1, args.jobs), args.module_timeout)
+        times = run_integration(passes, args.only, max(1, args.jobs), args.module_timeout)
+        if args.write_reference_times:
+            save_times(REFERENCE_TIMES, {label: t for bt in times.values()
+                                         for label, t in bt.items()})
     finally:
         if pg:
             pg.stop()
@@ -396,8 +493,9 @@ def main():
                                f"+{max(t[4] for t in mt):.0f}s"))
     if args.fuzz_build and args.fuzz_seconds > 0:
         t0 = time.time()
-        run_fuzz(args.fuzz_build, args.fuzz_seconds)
-        phases.append((f"fuzz: {args.fuzz_seconds}s per target", time.time() - t0, ""))
+        n, jobs = run_fuzz(args.fuzz_build, args.fuzz_seconds)
+        phases.append((f"fuzz: {n} targets x {args.fuzz_seconds}s, {jobs} at once",
+                       time.time() - t0, ""))
     print()
     print_times(start)
     if left_out:
