@@ -426,7 +426,8 @@ def main():
     ap.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both",
                     help="store backend of the integration tests: the PostgreSQL pass runs "
                     "on --build only (default both)")
-    ap.add_argument("--jobs", type=int, default=3, help="integration modules at once")
+    ap.add_argument("--jobs", type=int, default=5,
+                    help="integration modules at once (most of their time is waiting)")
     ap.add_argument("--module-timeout", type=int, default=1200)
     ap.add_argument("--builds-started", type=float, default=0,
                     help="when the builds before this run began (Unix time; make test): "
