@@ -75,6 +75,11 @@ static const struct store_migration cluster_migrations[] = {
                        "lower(hex(randomblob(16))));" CLUSTER_V1_COLUMNS,
      CLUSTER_V1_TABLES "INSERT INTO cluster_store(id, uid) VALUES (1, "
                        "md5(random()::text || clock_timestamp()::text));" CLUSTER_V1_COLUMNS},
+    /* v2: the agreement pass reads the states that are not up every second;
+     * without an index of them it walked every check's row (100,000 rows a
+     * second at 100,000 checks). */
+    {2, "CREATE INDEX cluster_check_states_failing ON cluster_check_states(check_id, location) "
+        "WHERE state <> 'up';"},
 };
 
 const struct store_schema store_cluster_schema = {
@@ -340,21 +345,23 @@ static void state_fill(struct store_stmt *st, void *row)
 enum sg_code store_cluster_states(struct store *s, double live_since, int all,
                                   struct cluster_state_row **rows, size_t *n, struct sg_error *err)
 {
+	/* Two statements, not one with "?2 = 1 OR": a planner cannot use the
+	 * partial index of the failing states for a condition it only knows
+	 * when it runs. */
+#define STATES_SQL(cond)                                                                           \
+	"SELECT s.check_id, s.location, s.state, s.since, s.detail FROM cluster_check_states s "   \
+	"WHERE " cond "EXISTS (SELECT 1 FROM cluster_nodes n WHERE n.location = s.location AND "   \
+	"n.stopped_at IS NULL AND n.heartbeat_at >= ?1) ORDER BY s.check_id, s.location"
 	struct store_stmt *st;
 	void *v;
-	enum sg_code rc = store_prepare(
-	    s,
-	    "SELECT s.check_id, s.location, s.state, s.since, s.detail FROM cluster_check_states "
-	    "s WHERE (?2 = 1 OR s.state <> 'up') AND EXISTS (SELECT 1 FROM cluster_nodes n WHERE "
-	    "n.location = s.location AND n.stopped_at IS NULL AND n.heartbeat_at >= ?1) ORDER BY "
-	    "s.check_id, s.location",
-	    &st, err);
+	enum sg_code rc =
+	    store_prepare(s, all ? STATES_SQL("") : STATES_SQL("s.state <> 'up' AND "), &st, err);
+#undef STATES_SQL
 	*rows = NULL;
 	*n = 0;
 	if (rc)
 		return rc;
 	store_bind_real(st, 1, live_since);
-	store_bind_int(st, 2, all ? 1 : 0);
 	rc = store_rows_read(s, st, sizeof(**rows), state_fill, &v, n,
 	                     "read the locations' check states", err);
 	*rows = v;
