@@ -578,6 +578,7 @@ out:
 	profile_free(m->profile);
 	free(m->rt);
 	free(m->heap);
+	free(m->by_id);
 	free(m->late);
 	free(m->location);
 	free(m->peers);
