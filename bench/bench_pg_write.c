@@ -5,7 +5,9 @@
  * wakes every second (sooner with 4,096 waiting, as monitor_writer.c does),
  * and writes every result due since its last write in one transaction
  * through store_monitor_write_results() (the multi-row INSERT of
- * check_results and the check_daily upserts), with the day partitions made
+ * check_results) and store_monitor_fold() of the batch's rollups (the
+ * check_daily upserts; the writer now folds every MONITOR_WRITER_FOLD_S
+ * instead, so this is the worst case of the rows' locks), with the day partitions made
  * ahead in a locked transaction and a heartbeat (store_monitor_run_beat())
  * under the writer lock every 5 s, as the writer does.
  *
@@ -85,6 +87,9 @@ static int write_batch(struct writer *w, struct store *s, long long from, long l
 	char day[16], loc[16];
 	double now = wall();
 	time_t tt = (time_t)now;
+	struct rollup_set set = ROLLUP_SET_INIT;
+	struct rollup *v;
+	size_t nv;
 	struct tm tm;
 	int rc = 0;
 
@@ -117,9 +122,14 @@ static int write_batch(struct writer *w, struct store *s, long long from, long l
 		    store_commit(s, err))
 			rc = -1;
 	}
+	for (int i = 0; i < n; i++)
+		rollup_set_add(&set, r[i].check_id, r[i].day, r[i].ok, r[i].latency_ms, r[i].gap_s);
+	v = rollup_set_sorted(&set, &nv);
 	if (!rc && ((b->shared ? store_begin_shared(s, err) : store_begin(s, err)) ||
-	            store_monitor_write_results(s, r, (size_t)n, ids, err) || store_commit(s, err)))
+	            store_monitor_write_results(s, r, (size_t)n, ids, err) ||
+	            store_monitor_fold(s, v, nv, err) || store_commit(s, err)))
 		rc = -1;
+	rollup_set_release(&set);
 	if (rc)
 		store_rollback(s);
 	free(r);
@@ -201,7 +211,7 @@ static int setup(struct bench *b)
 	struct store *s = NULL;
 	struct sg_error err = {0};
 	struct store_monitor_check *c = calloc((size_t)b->nchecks, sizeof(*c));
-	struct store_monitor_result *r = calloc((size_t)b->nchecks, sizeof(*r));
+	struct rollup *r = calloc((size_t)b->nchecks, sizeof(*r));
 	char(*names)[32] = calloc((size_t)b->nchecks, sizeof(*names));
 	double now = wall();
 	time_t tt = (time_t)now;
@@ -221,8 +231,10 @@ static int setup(struct bench *b)
 	    store_monitor_checks_upsert(s, "bench", c, (size_t)b->nchecks, now, b->ids, &err) ||
 	    store_commit(s, &err))
 		goto out;
-	for (long long i = 0; i < b->nchecks; i++)
-		r[i] = (struct store_monitor_result){.check_id = b->ids[i], .day = day};
+	for (long long i = 0; i < b->nchecks; i++) {
+		r[i].check_id = b->ids[i];
+		memcpy(r[i].day, day, sizeof(r[i].day) - 1);
+	}
 	if (store_begin(s, &err) || store_monitor_daily_ensure(s, r, (size_t)b->nchecks, &err) ||
 	    store_commit(s, &err))
 		goto out;

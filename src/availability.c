@@ -91,6 +91,52 @@ static int in_any(const double (*w)[2], size_t n, double t)
 	return 0;
 }
 
+/* A check's interval starting (+1) or ending (-1) at t, in the count of
+ * checks in its class. */
+struct avail_event {
+	double t;
+	int cls, delta;
+};
+
+/* What a segment's checks are, counted: the sweep keeps these as intervals
+ * begin and end instead of looking at every check in every segment (which
+ * cost checks x segments: hours at 100,000 checks). */
+enum { CLS_DOWN, CLS_UNCONFIRMED, CLS_DEGRADED, CLS_KNOWN, CLS_N };
+
+static int cmp_event(const void *a, const void *b)
+{
+	const struct avail_event *x = a, *y = b;
+	return x->t < y->t ? -1 : x->t > y->t;
+}
+
+/* The events of every check's intervals, sorted (*n of them; the caller
+ * frees). An interval covers [start, end); an empty or reversed one covers
+ * nothing and has none. */
+static struct avail_event *events_of(const struct avail_check *checks, size_t nchecks, size_t *n)
+{
+	size_t total = 0, k = 0;
+	struct avail_event *ev;
+
+	for (size_t c = 0; c < nchecks; c++)
+		total += 2 * checks[c].n;
+	ev = xcalloc(total ? total : 1, sizeof(*ev));
+	for (size_t c = 0; c < nchecks; c++)
+		for (size_t i = 0; i < checks[c].n; i++) {
+			const struct avail_interval *iv = &checks[c].iv[i];
+			int cls = iv->state == AVAIL_DOWN
+			              ? (iv->confirmed ? CLS_DOWN : CLS_UNCONFIRMED)
+			          : iv->state == AVAIL_DEGRADED ? CLS_DEGRADED
+			                                        : CLS_KNOWN;
+			if (iv->state == AVAIL_UNKNOWN || !(iv->end > iv->start))
+				continue;
+			ev[k++] = (struct avail_event){iv->start, cls, 1};
+			ev[k++] = (struct avail_event){iv->end, cls, -1};
+		}
+	qsort(ev, k, sizeof(*ev), cmp_event);
+	*n = k;
+	return ev;
+}
+
 void availability_compute(const struct service_hours *sh, const struct maintenance_window *m,
                           size_t nm, const struct avail_check *checks, size_t nchecks, double from,
                           double to, struct availability *out)
@@ -99,7 +145,9 @@ void availability_compute(const struct service_hours *sh, const struct maintenan
 	double(*win)[2] = xcalloc(maxw, sizeof(*win));
 	double(*excl)[2] = xcalloc(nm + 1, sizeof(*excl));
 	double(*late)[2] = xcalloc(nm + 1, sizeof(*late));
-	size_t nex = 0, nlate = 0, *pos = xcalloc(nchecks + 1, sizeof(size_t));
+	size_t nex = 0, nlate = 0, nev, next = 0;
+	struct avail_event *ev = events_of(checks, nchecks, &nev);
+	long long count[CLS_N] = {0};
 	double *b, prev_end = -1;
 	int prev_down = 0, prev_overrun = 0;
 
@@ -164,24 +212,17 @@ void availability_compute(const struct service_hours *sh, const struct maintenan
 		out->counted_s += len;
 		if (in_any(late, nlate, mid))
 			out->late_maintenance_s += len;
-		if (!nchecks)
-			unknown = 1;
-		for (size_t c = 0; c < nchecks; c++) {
-			const struct avail_check *ck = &checks[c];
-			const struct avail_interval *hit = NULL;
-			while (pos[c] < ck->n && ck->iv[pos[c]].end <= mid)
-				pos[c]++;
-			if (pos[c] < ck->n && ck->iv[pos[c]].start <= mid)
-				hit = &ck->iv[pos[c]];
-			if (!hit || hit->state == AVAIL_UNKNOWN)
-				unknown = 1;
-			else if (hit->state == AVAIL_DOWN && hit->confirmed)
-				down = 1;
-			else if (hit->state == AVAIL_DOWN)
-				unconfirmed = 1;
-			else if (hit->state == AVAIL_DEGRADED)
-				degraded = 1;
+		/* the checks as they are at mid: every event before it applied */
+		while (next < nev && ev[next].t < mid) {
+			count[ev[next].cls] += ev[next].delta;
+			if (ev[next].cls != CLS_KNOWN)
+				count[CLS_KNOWN] += ev[next].delta;
+			next++;
 		}
+		down = count[CLS_DOWN] > 0;
+		unconfirmed = count[CLS_UNCONFIRMED] > 0;
+		degraded = count[CLS_DEGRADED] > 0;
+		unknown = !nchecks || count[CLS_KNOWN] < (long long)nchecks;
 		if (down) {
 			out->down_s += len;
 			for (size_t i = 0; i < nex; i++)
@@ -210,7 +251,7 @@ void availability_compute(const struct service_hours *sh, const struct maintenan
 	    out->up_s + out->down_s > 0 ? 100.0 * out->up_s / (out->up_s + out->down_s) : -1;
 	out->percent_worst = out->counted_s > 0 ? 100.0 * out->up_s / out->counted_s : -1;
 	free(b);
-	free(pos);
+	free(ev);
 	free(win);
 	free(excl);
 	free(late);

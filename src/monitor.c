@@ -312,6 +312,10 @@ static void hourly_main(void *arg)
 		m->measure_t0 = (double)t0.tv_sec + (double)t0.tv_nsec / 1e9;
 		__atomic_store_n(&m->measure_clock_set, 1, __ATOMIC_RELEASE);
 	}
+	/* the day's rollups as far as stored, for the measured values and the
+	 * reports that read them */
+	if (m->writer)
+		monitor_writer_sync(m->writer, 30);
 	m->measure_rc = store_open(m->s->path, 0, &s, &m->measure_err);
 	if (!m->measure_rc)
 		m->measure_rc =
@@ -493,9 +497,9 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	m->prev_seen = prev_seen;
 	writer_store = NULL; /* taken by the writer, even when it fails */
 	if ((rc = monitor_writer_start(s->path, opts->writer_store, m->run_id, m->cfg->service,
-	                               m->cfg->digest_s, m->cfg->retention_ok_s,
-	                               m->cfg->retention_fail_s, m->opts->log, m->opts->log_arg,
-	                               &m->writer, err)))
+	                               m->cfg->hours.timezone, m->cfg->digest_s,
+	                               m->cfg->retention_ok_s, m->cfg->retention_fail_s,
+	                               m->opts->log, m->opts->log_arg, &m->writer, err)))
 		goto out;
 	monitor_writer_cluster(m->writer, m->node_id, m->location, store_kind(s) == STORE_SQLITE,
 	                       m->cfg->shards_auto);
@@ -581,6 +585,7 @@ out:
 	profile_free(m->profile);
 	free(m->rt);
 	free(m->heap);
+	free(m->by_id);
 	free(m->late);
 	free(m->location);
 	free(m->peers);

@@ -344,20 +344,16 @@ int monitor_cluster_pass_due(struct monitor *m, double now)
 	return m->coordinator && m->node_id && now - m->pass_at >= 1.0;
 }
 
-struct idx_of {
-	long long id;
-	size_t idx;
-};
-
 static int cmp_idx(const void *a, const void *b)
 {
-	const struct idx_of *x = a, *y = b;
+	const struct monitor_rt_by_id *x = a, *y = b;
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static struct check_rt *find_check(struct monitor *m, const struct idx_of *ix, long long id)
+static struct check_rt *find_check(struct monitor *m, long long id)
 {
-	struct idx_of key = {id, 0}, *hit = bsearch(&key, ix, m->nrt, sizeof(*ix), cmp_idx);
+	struct monitor_rt_by_id key = {id, 0},
+	                        *hit = bsearch(&key, m->by_id, m->nrt, sizeof(key), cmp_idx);
 	return hit ? &m->rt[hit->idx] : NULL;
 }
 
@@ -416,8 +412,7 @@ static enum sg_code location_alert(struct monitor *m, struct check_rt *c, const 
 
 /* The other locations' states (all of them while a check has no verdict
  * yet, otherwise those not up) into each check's oth_* counts. */
-static void count_rows(struct monitor *m, const struct idx_of *ix,
-                       const struct cluster_state_row *rows, size_t n)
+static void count_rows(struct monitor *m, const struct cluster_state_row *rows, size_t n)
 {
 	const char *locs[64];
 	size_t nlocs = 1;
@@ -428,7 +423,7 @@ static void count_rows(struct monitor *m, const struct idx_of *ix,
 		m->rt[k].oth_detail[0] = '\0';
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct check_rt *c = find_check(m, ix, rows[i].check_id);
+		struct check_rt *c = find_check(m, rows[i].check_id);
 		enum cluster_state st = cluster_state_parse(rows[i].state);
 		size_t l = 0;
 		/* A location whose state is read here is live (the query asks
@@ -457,7 +452,6 @@ static void count_rows(struct monitor *m, const struct idx_of *ix,
 
 enum sg_code monitor_cluster_pass(struct monitor *m, double now, int *changed, struct sg_error *err)
 {
-	struct idx_of *ix = xcalloc(m->nrt ? m->nrt : 1, sizeof(*ix));
 	struct cluster_state_row *rows = NULL;
 	size_t n = 0;
 	int all = 0;
@@ -465,17 +459,19 @@ enum sg_code monitor_cluster_pass(struct monitor *m, double now, int *changed, s
 	enum sg_code rc;
 
 	m->pass_at = now;
-	for (size_t k = 0; k < m->nrt; k++) {
-		ix[k].id = m->rt[k].id;
-		ix[k].idx = k;
-		all |= m->rt[k].fed < 0;
+	if (!m->by_id) {
+		m->by_id = xcalloc(m->nrt ? m->nrt : 1, sizeof(*m->by_id));
+		for (size_t k = 0; k < m->nrt; k++)
+			m->by_id[k] = (struct monitor_rt_by_id){m->rt[k].id, k};
+		qsort(m->by_id, m->nrt, sizeof(*m->by_id), cmp_idx);
 	}
+	for (size_t k = 0; k < m->nrt; k++)
+		all |= m->rt[k].fed < 0;
 	/* While a check has no verdict yet, the up rows count too (a check
 	 * this node does not run has its first verdict from them). */
-	qsort(ix, m->nrt, sizeof(*ix), cmp_idx);
 	if ((rc = store_cluster_states(m->s, now - CLUSTER_LEASE_TTL_S, all, &rows, &n, err)))
 		goto out;
-	count_rows(m, ix, rows, n);
+	count_rows(m, rows, n);
 	for (size_t k = 0; k < m->nrt && !rc; k++) {
 		struct check_rt *c = &m->rt[k];
 		int here = runs_here(m, c);
@@ -496,7 +492,7 @@ enum sg_code monitor_cluster_pass(struct monitor *m, double now, int *changed, s
 			                    err);
 	}
 	for (size_t i = 0; i < n && !rc; i++) {
-		struct check_rt *c = find_check(m, ix, rows[i].check_id);
+		struct check_rt *c = find_check(m, rows[i].check_id);
 		enum cluster_state st = cluster_state_parse(rows[i].state);
 		if (c && (st == CLUSTER_DOWN || st == CLUSTER_DEGRADED) &&
 		    verdict_of(m, c) == CLUSTER_LOCATION_ONLY &&
@@ -513,7 +509,6 @@ out:
 	for (size_t i = 0; i < n; i++)
 		store_cluster_state_row_release(&rows[i]);
 	free(rows);
-	free(ix);
 	return rc;
 }
 

@@ -233,6 +233,8 @@ enum sg_code monitor_reload_install(struct monitor *m, struct monitor_config *cf
 		goto fail;
 	free(m->rt);
 	free(m->heap);
+	free(m->by_id);
+	m->by_id = NULL;
 	m->rt = rt;
 	m->nrt = cfg->nchecks;
 	m->heap = xcalloc(m->nrt + 1, sizeof(*m->heap));

@@ -14,6 +14,7 @@
 #include "cluster.h"
 #include "ledger_events.h"
 #include "monitor_writer.h"
+#include "rollup.h"
 #include "store.h"
 #include "store_cluster.h"
 #include "store_monitor.h"
@@ -41,6 +42,7 @@ struct monitor_writer {
 	double parts_until; /* results up to here have their partition */
 	struct monitor_record *batch;
 	size_t nbatch, abatch;
+	long long batch_upto; /* the batch's highest result id once written */
 	long long run_id;
 	char *service;
 	double digest_s, last_beat, last_digest;
@@ -48,14 +50,28 @@ struct monitor_writer {
 	EVP_MD_CTX *digest, *digest_save;
 	long long digest_count, digest_fail, digest_first, digest_last;
 	long long dropped_logged;
-	int failing;
+	int failing, fold_failing;
 	/* check id -> the last day whose rollup row exists (PostgreSQL's
-	 * shared writes: write_rollup_rows()); open addressing, half full */
+	 * shared writes: ensure_rows()); open addressing, half full */
 	struct rollup_seen {
 		long long check_id; /* 0: empty */
 		char day[40];
 	} * seen;
 	size_t nseen, aseen;
+	/* Results stored since the last fold, summed per check and day, and
+	 * the highest id among them (a node's ids grow: one writer). Folded
+	 * every MONITOR_WRITER_FOLD_S, when a day ends, when asked
+	 * (monitor_writer_sync()) and at stop. */
+	struct rollup_set pend;
+	long long pend_upto;
+	char pend_day[40]; /* the day of the first of them ("": none) */
+	int day_ended;     /* a result of a later day came */
+	double last_fold;
+	char *tz; /* the days of results summed again (fold_node()) */
+	/* under mu: a fold asked for, and folds done so far */
+	int fold_req;
+	unsigned long fold_gen;
+	pthread_cond_t fold_cv;
 	struct sg_error err; /* the last failure */
 	void (*log)(void *, const char *);
 	void *log_arg;
@@ -128,7 +144,10 @@ static enum sg_code write_results(struct monitor_writer *w, struct sg_error *err
 		rc = store_monitor_partitions(w->s, lo, hi, &w->parts_until, err);
 	if (!rc)
 		rc = store_monitor_write_results(w->s, sr, w->nbatch, ids, err);
+	w->batch_upto = 0;
 	for (size_t i = 0; i < w->nbatch && !rc; i++) {
+		if (ids[i] > w->batch_upto)
+			w->batch_upto = ids[i];
 		const struct monitor_record *r = &w->batch[i];
 		char line[320];
 		int n = snprintf(line, sizeof(line), "%lld|%lld|%.3f|%d|%.3f|%d|%s\n", ids[i],
@@ -144,6 +163,22 @@ static enum sg_code write_results(struct monitor_writer *w, struct sg_error *err
 	free(sr);
 	free(ids);
 	return rc;
+}
+
+/* The batch just committed joins the results to fold. */
+static void pend_batch(struct monitor_writer *w)
+{
+	for (size_t i = 0; i < w->nbatch; i++) {
+		const struct monitor_record *r = &w->batch[i];
+		if (!w->pend_day[0])
+			snprintf(w->pend_day, sizeof(w->pend_day), "%s", r->day);
+		else if (strcmp(r->day, w->pend_day) > 0)
+			w->day_ended = 1;
+		rollup_set_add(&w->pend, r->check_id, r->day, r->ok, r->latency_ms, r->gap_s);
+	}
+	if (w->batch_upto > w->pend_upto)
+		w->pend_upto = w->batch_upto;
+	w->nbatch = 0;
 }
 
 /* What a failed transaction puts back: the digest and when the heartbeat
@@ -199,7 +234,7 @@ static enum sg_code write_tx(struct monitor_writer *w, int shared, int results, 
 		return rc;
 	}
 	if (results)
-		w->nbatch = 0;
+		pend_batch(w);
 	return SG_OK;
 }
 
@@ -258,33 +293,229 @@ static void seen_add(struct monitor_writer *w, long long check_id, const char *d
 	snprintf(x->day, sizeof(x->day), "%s", day);
 }
 
-/* The daily rollup rows of the batch's checks that this writer has not
- * seen yet (a check's first result of a day), made in a short shared
- * transaction of their own so the results' transaction can lock them
- * (store_monitor.h). Rollups are never deleted, so a row seen once stays
- * (and a failed batch forgets them all, write_batch()). */
-static enum sg_code write_rollup_rows(struct monitor_writer *w, struct sg_error *err)
+/* The check_daily rows of v[0..n) (sorted) this writer has not made yet
+ * (a check's first fold of a day), made in a short shared transaction of
+ * their own so the fold's transaction can lock them (store_monitor.h).
+ * Rollups are never deleted, so a row seen once stays (and a failed fold
+ * forgets them all, forget_seen()). Nothing on SQLite. */
+static enum sg_code ensure_rows(struct monitor_writer *w, const struct rollup *v, size_t n,
+                                struct sg_error *err)
 {
-	struct store_monitor_result *sr = xcalloc(w->nbatch, sizeof(*sr));
-	size_t n = 0;
+	struct rollup *need;
+	size_t k = 0;
 	enum sg_code rc = SG_OK;
 
-	for (size_t i = 0; i < w->nbatch; i++) {
-		const struct monitor_record *r = &w->batch[i];
-		if (w->aseen && seen_slot(w, r->check_id)->check_id == r->check_id &&
-		    !strcmp(seen_slot(w, r->check_id)->day, r->day))
+	if (store_kind(w->s) != STORE_POSTGRES || !n)
+		return SG_OK;
+	need = xcalloc(n, sizeof(*need));
+	for (size_t i = 0; i < n; i++) {
+		if (w->aseen && seen_slot(w, v[i].check_id)->check_id == v[i].check_id &&
+		    !strcmp(seen_slot(w, v[i].check_id)->day, v[i].day))
 			continue;
-		sr[n].check_id = r->check_id;
-		sr[n].day = r->day;
-		sr[n++].latency_ms = -1;
+		need[k].check_id = v[i].check_id;
+		memcpy(need[k++].day, v[i].day, sizeof(v[i].day));
 	}
-	if (n && !(rc = store_begin_shared(w->s, err)) &&
-	    ((rc = store_monitor_daily_ensure(w->s, sr, n, err)) || (rc = store_commit(w->s, err))))
+	if (k && !(rc = store_begin_shared(w->s, err)) &&
+	    ((rc = store_monitor_daily_ensure(w->s, need, k, err)) ||
+	     (rc = store_commit(w->s, err))))
 		store_rollback(w->s);
-	for (size_t i = 0; i < n && !rc; i++)
-		seen_add(w, sr[i].check_id, sr[i].day);
-	free(sr);
+	for (size_t i = 0; i < k && !rc; i++)
+		seen_add(w, need[i].check_id, need[i].day);
+	free(need);
 	return rc;
+}
+
+/* The rows it has seen are made again next time, should one have gone (a
+ * restored database). */
+static void forget_seen(struct monitor_writer *w)
+{
+	if (w->seen)
+		memset(w->seen, 0, w->aseen * sizeof(*w->seen));
+	w->nseen = 0;
+}
+
+/* Folds v[0..n) and marks node's results folded up to upto (done: all of
+ * them, for good) where its rollups_done is still expect_done, in one
+ * transaction (shared on PostgreSQL: the rows are locked in order,
+ * store_monitor.h). *mine = 0 (and nothing written) when the mark found
+ * the node's row otherwise: another monitor folded them first. */
+static enum sg_code fold_tx(struct monitor_writer *w, long long node, const struct rollup *v,
+                            size_t n, long long upto, int done, int expect_done, int *mine,
+                            struct sg_error *err)
+{
+	int pg = store_kind(w->s) == STORE_POSTGRES;
+	enum sg_code rc;
+
+	*mine = 0;
+	if ((rc = ensure_rows(w, v, n, err))) {
+		forget_seen(w);
+		return rc;
+	}
+	if ((rc = pg ? store_begin_shared(w->s, err) : store_begin(w->s, err)))
+		return rc;
+	if ((rc = store_monitor_fold(w->s, v, n, err)) ||
+	    (rc = store_cluster_node_folded(w->s, node, upto, done, expect_done, mine, err)) ||
+	    !*mine) {
+		store_rollback(w->s);
+		if (rc)
+			forget_seen(w);
+		*mine = 0;
+		return rc;
+	}
+	if ((rc = store_commit(w->s, err))) {
+		store_rollback(w->s);
+		forget_seen(w);
+		*mine = 0;
+	}
+	return rc;
+}
+
+struct refold {
+	struct rollup_set set;
+	long long upto;
+	const char *tz;
+	double day_start, day_end;
+	char day[40]; /* as monitor_record_day() writes it */
+};
+
+static int refold_row(const struct store_monitor_stored *r, void *ctx)
+{
+	struct refold *f = ctx;
+
+	if (!(r->at >= f->day_start && r->at < f->day_end)) {
+		struct tm tm;
+		timeutil_localtime((long long)floor(r->at), f->tz, &tm);
+		snprintf(f->day, sizeof(f->day), "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+		         tm.tm_mday);
+		tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+		f->day_start = (double)timeutil_mktime(&tm, f->tz);
+		tm.tm_mday++;
+		f->day_end = (double)timeutil_mktime(&tm, f->tz);
+	}
+	rollup_set_add(&f->set, r->check_id, f->day, r->ok, r->latency_ms, r->gap_s);
+	if (r->id > f->upto)
+		f->upto = r->id;
+	return 0;
+}
+
+/* Sums node's results stored after id `after` again and folds them, its
+ * row marked expect_done -> done: a node that stopped before its last fold
+ * (or this node, when another monitor took it for stopped and folded what
+ * it had stored). The days are this profile's zone's (one service per
+ * cluster). *nfolded: the results folded (0: another monitor was first). */
+static enum sg_code fold_node(struct monitor_writer *w, long long node, long long after,
+                              int expect_done, int done, long long *nfolded, struct sg_error *err)
+{
+	struct refold f;
+	struct rollup *v;
+	size_t n;
+	int mine = 0;
+	enum sg_code rc;
+
+	memset(&f, 0, sizeof(f));
+	rollup_set_init(&f.set);
+	f.upto = after;
+	f.tz = w->tz;
+	*nfolded = 0;
+	rc = store_monitor_node_results(w->s, node, after, refold_row, &f, err);
+	v = rollup_set_sorted(&f.set, &n);
+	if (!rc)
+		rc = fold_tx(w, node, v, n, f.upto, done, expect_done, &mine, err);
+	for (size_t i = 0; i < n && mine; i++)
+		*nfolded += v[i].n;
+	rollup_set_release(&f.set);
+	return rc;
+}
+
+/* Folds the results of the nodes that stopped (on PostgreSQL: or whose
+ * heartbeat is MONITOR_WRITER_DEAD_S old) before they folded all of theirs: a kill -9,
+ * a store that failed at stop. Each is claimed in the fold's own
+ * transaction, so two monitors never fold one twice. */
+static enum sg_code fold_stopped(struct monitor_writer *w, double now, struct sg_error *err)
+{
+	struct cluster_unfolded *u;
+	size_t n;
+	/* on SQLite the lock file lets one monitor run at a time: every other
+	 * node has stopped */
+	double before = store_kind(w->s) == STORE_POSTGRES ? now - MONITOR_WRITER_DEAD_S : 1e300;
+	enum sg_code rc = store_cluster_unfolded(w->s, w->node_id, before, &u, &n, err);
+
+	for (size_t i = 0; i < n && !rc; i++) {
+		long long got;
+		if (u[i].id == w->node_id)
+			continue;
+		if (!(rc = fold_node(w, u[i].id, u[i].folded_upto, 0, 1, &got, err)) && got)
+			wlog(w,
+			     "store: %lld results of monitor node %lld, which stopped before it "
+			     "wrote "
+			     "them into the daily rollups, written into them now",
+			     got, u[i].id);
+	}
+	free(u);
+	return rc;
+}
+
+/* This node's results stored after the mark another monitor left on its
+ * row (it took this node for stopped), folded from the store: everything
+ * pending here is stored, so the pending sums are dropped. */
+static enum sg_code refold_own(struct monitor_writer *w, int final, struct sg_error *err)
+{
+	struct cluster_unfolded *u;
+	size_t n;
+	long long after = -1, got;
+	enum sg_code rc = store_cluster_unfolded(w->s, w->node_id, 0, &u, &n, err);
+
+	for (size_t i = 0; i < n; i++)
+		if (u[i].id == w->node_id && u[i].rollups_done)
+			after = u[i].folded_upto;
+	free(u);
+	if (rc || after < 0)
+		return rc; /* not marked by another after all: the fold is tried again */
+	if ((rc = fold_node(w, w->node_id, after, 1, final, &got, err)))
+		return rc;
+	wlog(w,
+	     "store: another monitor took this one for stopped and wrote its results up to id "
+	     "%lld into the daily rollups; %lld more written now",
+	     after, got);
+	rollup_set_clear(&w->pend);
+	w->pend_day[0] = '\0';
+	w->day_ended = 0;
+	return SG_OK;
+}
+
+/* Folds what is pending, then the results of nodes that stopped without
+ * folding theirs. */
+static enum sg_code fold_pending(struct monitor_writer *w, int final, double now,
+                                 struct sg_error *err)
+{
+	struct rollup *v;
+	size_t n;
+	int mine;
+	enum sg_code rc;
+
+	if (!w->node_id)
+		return SG_OK;
+	v = rollup_set_sorted(&w->pend, &n);
+	if ((rc = fold_tx(w, w->node_id, v, n, w->pend_upto, final, 0, &mine, err)))
+		return rc;
+	if (!mine) {
+		if ((rc = refold_own(w, final, err)))
+			return rc;
+	} else {
+		rollup_set_clear(&w->pend);
+		w->pend_day[0] = '\0';
+		w->day_ended = 0;
+	}
+	w->last_fold = now;
+	return fold_stopped(w, now, err);
+}
+
+/* A fold is due every MONITOR_WRITER_FOLD_S, when a day ended, when asked
+ * for, and when the sums grew large. */
+static int fold_due(struct monitor_writer *w, int asked, double now)
+{
+	return asked || w->day_ended || now - w->last_fold >= MONITOR_WRITER_FOLD_S ||
+	       w->pend.n >= MONITOR_WRITER_FOLD_MAX;
 }
 
 /*
@@ -307,15 +538,8 @@ static enum sg_code write_batch(struct monitor_writer *w, int final, struct sg_e
 		return SG_OK;
 	if (store_kind(w->s) != STORE_POSTGRES)
 		return write_tx(w, 0, 1, final, now, err);
-	if (w->nbatch && ((rc = write_partitions(w, err)) || (rc = write_rollup_rows(w, err)) ||
-	                  (rc = write_tx(w, 1, 1, 0, now, err)))) {
-		/* the rows it has seen are made again next time, should one have
-		 * gone (a restored database) */
-		if (w->seen)
-			memset(w->seen, 0, w->aseen * sizeof(*w->seen));
-		w->nseen = 0;
+	if (w->nbatch && ((rc = write_partitions(w, err)) || (rc = write_tx(w, 1, 1, 0, now, err))))
 		return rc;
-	}
 	return due ? write_tx(w, 0, 0, final, now, err) : SG_OK;
 }
 
@@ -426,6 +650,28 @@ out:
 	free(ids);
 }
 
+/* Folds when due, logging a failure once (retried every second). */
+static void fold_when_due(struct monitor_writer *w, int asked)
+{
+	double now = timeutil_now();
+	struct sg_error err;
+
+	if (w->failing || !fold_due(w, asked, now))
+		return;
+	memset(&err, 0, sizeof(err));
+	err.lang = w->err.lang;
+	if (fold_pending(w, 0, now, &err)) {
+		if (!w->fold_failing)
+			wlog(w, "store: writing the daily rollups: %s (tried again every second)",
+			     err.msg);
+		w->fold_failing = 1;
+	} else {
+		if (w->fold_failing)
+			wlog(w, "store: daily rollups written again");
+		w->fold_failing = 0;
+	}
+}
+
 static void *writer_main(void *arg)
 {
 	struct monitor_writer *w = arg;
@@ -435,13 +681,16 @@ static void *writer_main(void *arg)
 	while (!w->stop) {
 		struct timespec ts;
 		long long dropped;
+		int asked;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += 1;
-		pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+		if (!w->fold_req)
+			pthread_cond_timedwait(&w->cv, &w->mu, &ts);
 		if (w->stop)
 			break;
 		take_queue(w);
 		dropped = w->dropped;
+		asked = w->fold_req;
 		pthread_mutex_unlock(&w->mu);
 		cluster_tick(w);
 		memset(&err, 0, sizeof(err));
@@ -465,16 +714,26 @@ static void *writer_main(void *arg)
 				w->dropped_logged = dropped;
 			}
 		}
+		fold_when_due(w, asked);
 		pthread_mutex_lock(&w->mu);
+		if (asked) {
+			w->fold_req = 0;
+			w->fold_gen++;
+			pthread_cond_broadcast(&w->fold_cv);
+		}
 	}
+	/* a sync waiting now is let go: stop folds everything */
+	w->fold_gen++;
+	pthread_cond_broadcast(&w->fold_cv);
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
 }
 
 enum sg_code monitor_writer_start(const char *db_path, struct store *own, long long run_id,
-                                  const char *service, double digest_s, double retention_ok_s,
-                                  double retention_fail_s, void (*log)(void *, const char *),
-                                  void *log_arg, struct monitor_writer **out, struct sg_error *err)
+                                  const char *service, const char *tz, double digest_s,
+                                  double retention_ok_s, double retention_fail_s,
+                                  void (*log)(void *, const char *), void *log_arg,
+                                  struct monitor_writer **out, struct sg_error *err)
 {
 	struct monitor_writer *w = xcalloc(1, sizeof(*w));
 	enum sg_code rc;
@@ -491,10 +750,12 @@ enum sg_code monitor_writer_start(const char *db_path, struct store *own, long l
 	store_set_wait(w->s, 2000);
 	w->run_id = run_id;
 	w->service = xstrdup(service);
+	w->tz = xstrdup(tz ? tz : "UTC");
+	rollup_set_init(&w->pend);
 	w->digest_s = digest_s;
 	w->retention_ok_s = retention_ok_s;
 	w->retention_fail_s = retention_fail_s;
-	w->last_beat = w->last_digest = timeutil_now();
+	w->last_beat = w->last_digest = w->last_fold = timeutil_now();
 	w->digest = EVP_MD_CTX_new();
 	w->digest_save = EVP_MD_CTX_new();
 	EVP_DigestInit_ex(w->digest, EVP_sha256(), NULL);
@@ -502,11 +763,16 @@ enum sg_code monitor_writer_start(const char *db_path, struct store *own, long l
 	w->log_arg = log_arg;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
+	pthread_cond_init(&w->fold_cv, NULL);
 	if (pthread_create(&w->thread, NULL, writer_main, w)) {
 		store_close(w->s);
 		EVP_MD_CTX_free(w->digest);
 		EVP_MD_CTX_free(w->digest_save);
 		free(w->service);
+		free(w->tz);
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv);
+		pthread_cond_destroy(&w->fold_cv);
 		free(w);
 		return sg_error_set(err, SG_ERR_INTERNAL, "cannot start the writer thread");
 	}
@@ -573,8 +839,25 @@ enum sg_code monitor_writer_stop(struct monitor_writer *w, double patience, long
 		struct timespec ts = {0, 250 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
-	if (!rc)
+	if (!rc) {
 		expire(w); /* --once from cron expires too */
+		for (;;) {
+			memset(&e, 0, sizeof(e));
+			e.lang = w->err.lang;
+			if (!fold_pending(w, 1, timeutil_now(), &e))
+				break;
+			if (timeutil_monotonic_ms() >= until) {
+				wlog(w,
+				     "store: writing the daily rollups: %s (the next monitor on "
+				     "this "
+				     "store writes them from the stored results)",
+				     e.msg);
+				break;
+			}
+			struct timespec ts = {0, 250 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+		}
+	}
 	*lost = w->dropped + (rc ? (long long)w->nbatch : 0);
 	if (rc && err)
 		*err = e;
@@ -589,6 +872,26 @@ enum sg_code monitor_writer_stop(struct monitor_writer *w, double patience, long
 	free(w->location);
 	free(w->view.peers);
 	free(w->seen);
+	free(w->tz);
+	rollup_set_release(&w->pend);
+	pthread_cond_destroy(&w->fold_cv);
 	free(w);
 	return rc;
+}
+
+void monitor_writer_sync(struct monitor_writer *w, double timeout_s)
+{
+	struct timespec ts;
+	unsigned long gen;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)timeout_s;
+	pthread_mutex_lock(&w->mu);
+	gen = w->fold_gen;
+	w->fold_req = 1;
+	pthread_cond_signal(&w->cv);
+	while (w->fold_gen == gen)
+		if (pthread_cond_timedwait(&w->fold_cv, &w->mu, &ts))
+			break;
+	pthread_mutex_unlock(&w->mu);
 }

@@ -4,8 +4,17 @@
  * store from a thread of their own, on a store connection of their own, in
  * one transaction per batch (at most one a second, or sooner when many are
  * waiting), with multi-row statements (store_monitor_write_results). The
- * event loop only appends to
- * a queue, so a busy or full store never delays a probe.
+ * event loop only appends to a queue, so a busy or full store never delays
+ * a probe.
+ *
+ * The daily rollups (check_daily) of the results stored are summed in
+ * memory and folded into the store every MONITOR_WRITER_FOLD_S seconds, at
+ * the end of a day and at stop: one rewrite of a check's row per fold, not
+ * per result (at 100,000 checks every result's row was in a page no longer
+ * in the cache). The node's row in cluster_nodes says up to which result
+ * they are folded; the results of a node that stopped without its last
+ * fold (kill -9) are summed again from the store by the next monitor's
+ * writer, so a crash loses no count.
  *
  * A batch that cannot be written (a full disk, a lock held elsewhere) stays
  * queued with the digest as it was and is written again a second later;
@@ -21,6 +30,13 @@
 #include "error.h"
 
 #define MONITOR_WRITER_MAX 65536
+/* Daily rollups are folded every so many seconds (readers of check_daily
+ * see a day's figures that much late), or sooner with this many pending. */
+#define MONITOR_WRITER_FOLD_S   60
+#define MONITOR_WRITER_FOLD_MAX 131072
+/* A node whose heartbeat is this old and has results not folded is taken
+ * for stopped: another monitor folds them. */
+#define MONITOR_WRITER_DEAD_S 30
 
 /* One probe's result as recorded: times in seconds, phases in ms (-1:
  * none), the local day of `at` (the rollup's day, computed by the caller:
@@ -40,12 +56,14 @@ struct store;
  * failure) or, when NULL, db_path opened now. Heartbeats go to monitor run
  * run_id every 5 s; a check_results_digest of service's results every
  * digest_s; once an hour raw results older than their retention (successful
- * ones retention_ok_s, failures retention_fail_s) are deleted. log(log_arg, line) is called from
- * the writer thread. */
+ * ones retention_ok_s, failures retention_fail_s) are deleted. tz: the
+ * zone of the profile's days (results of a stopped node are summed again
+ * into its days). log(log_arg, line) is called from the writer thread. */
 enum sg_code monitor_writer_start(const char *db_path, struct store *own, long long run_id,
-                                  const char *service, double digest_s, double retention_ok_s,
-                                  double retention_fail_s, void (*log)(void *, const char *),
-                                  void *log_arg, struct monitor_writer **out, struct sg_error *err);
+                                  const char *service, const char *tz, double digest_s,
+                                  double retention_ok_s, double retention_fail_s,
+                                  void (*log)(void *, const char *), void *log_arg,
+                                  struct monitor_writer **out, struct sg_error *err);
 /* The cluster as the writer's last heartbeat saw it. */
 struct monitor_writer_view {
 	long long beats;  /* heartbeats written so far (0: none yet) */
@@ -68,10 +86,15 @@ void monitor_writer_view(struct monitor_writer *w, struct monitor_writer_view *o
 
 /* Queues a record (called on the loop's thread). */
 void monitor_writer_add(struct monitor_writer *w, const struct monitor_record *r);
-/* Writes everything queued and the final digest (retrying for up to
- * `patience` seconds), stops the thread and frees w. Fails when the last
- * batch could not be written; *lost receives the records dropped (queue
- * full) or never written. */
+/* Asks the thread to fold the daily rollups now and waits until it has
+ * (or failed to, or timeout_s passed): the hourly measured values and the
+ * period-close reports read check_daily. Called off the loop. */
+void monitor_writer_sync(struct monitor_writer *w, double timeout_s);
+/* Writes everything queued, the final digest and the daily rollups
+ * (retrying for up to `patience` seconds), stops the thread and frees w.
+ * Fails when the last batch could not be written (rollups that could not
+ * be are logged: the next monitor folds them); *lost receives the records
+ * dropped (queue full) or never written. */
 enum sg_code monitor_writer_stop(struct monitor_writer *w, double patience, long long *lost,
                                  struct sg_error *err);
 

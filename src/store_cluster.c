@@ -69,12 +69,31 @@
 	"ALTER TABLE notifications ADD COLUMN claimed_by INTEGER;"                                 \
 	"ALTER TABLE notifications ADD COLUMN claimed_until REAL;"
 
+#define CLUSTER_V2                                                                                 \
+	"CREATE INDEX cluster_check_states_failing ON cluster_check_states(check_id, location) "   \
+	"WHERE state <> 'up';"
+
 static const struct store_migration cluster_migrations[] = {
     {1,
      CLUSTER_V1_TABLES "INSERT INTO cluster_store(id, uid) VALUES (1, "
                        "lower(hex(randomblob(16))));" CLUSTER_V1_COLUMNS,
      CLUSTER_V1_TABLES "INSERT INTO cluster_store(id, uid) VALUES (1, "
                        "md5(random()::text || clock_timestamp()::text));" CLUSTER_V1_COLUMNS},
+    /* v2: the agreement pass reads the states that are not up every second;
+     * without an index of them it walked every check's row (100,000 rows a
+     * second at 100,000 checks). */
+    /* ... and each node's results are folded into the daily rollups by the
+     * node itself every few seconds: up to which result id (folded_upto),
+     * and whether all of them are (rollups_done: set by its last fold, or
+     * by the monitor that folded them after it stopped without). The nodes
+     * before are done: their writer folded each batch as it wrote it. */
+    {2,
+     CLUSTER_V2 "ALTER TABLE cluster_nodes ADD COLUMN folded_upto INTEGER NOT NULL DEFAULT 0;"
+                "ALTER TABLE cluster_nodes ADD COLUMN rollups_done INTEGER NOT NULL DEFAULT 0;"
+                "UPDATE cluster_nodes SET rollups_done = 1;",
+     CLUSTER_V2 "ALTER TABLE cluster_nodes ADD COLUMN folded_upto BIGINT NOT NULL DEFAULT 0;"
+                "ALTER TABLE cluster_nodes ADD COLUMN rollups_done INTEGER NOT NULL DEFAULT 0;"
+                "UPDATE cluster_nodes SET rollups_done = 1;"},
 };
 
 const struct store_schema store_cluster_schema = {
@@ -340,21 +359,23 @@ static void state_fill(struct store_stmt *st, void *row)
 enum sg_code store_cluster_states(struct store *s, double live_since, int all,
                                   struct cluster_state_row **rows, size_t *n, struct sg_error *err)
 {
+	/* Two statements, not one with "?2 = 1 OR": a planner cannot use the
+	 * partial index of the failing states for a condition it only knows
+	 * when it runs. */
+#define STATES_SQL(cond)                                                                           \
+	"SELECT s.check_id, s.location, s.state, s.since, s.detail FROM cluster_check_states s "   \
+	"WHERE " cond "EXISTS (SELECT 1 FROM cluster_nodes n WHERE n.location = s.location AND "   \
+	"n.stopped_at IS NULL AND n.heartbeat_at >= ?1) ORDER BY s.check_id, s.location"
 	struct store_stmt *st;
 	void *v;
-	enum sg_code rc = store_prepare(
-	    s,
-	    "SELECT s.check_id, s.location, s.state, s.since, s.detail FROM cluster_check_states "
-	    "s WHERE (?2 = 1 OR s.state <> 'up') AND EXISTS (SELECT 1 FROM cluster_nodes n WHERE "
-	    "n.location = s.location AND n.stopped_at IS NULL AND n.heartbeat_at >= ?1) ORDER BY "
-	    "s.check_id, s.location",
-	    &st, err);
+	enum sg_code rc =
+	    store_prepare(s, all ? STATES_SQL("") : STATES_SQL("s.state <> 'up' AND "), &st, err);
+#undef STATES_SQL
 	*rows = NULL;
 	*n = 0;
 	if (rc)
 		return rc;
 	store_bind_real(st, 1, live_since);
-	store_bind_int(st, 2, all ? 1 : 0);
 	rc = store_rows_read(s, st, sizeof(**rows), state_fill, &v, n,
 	                     "read the locations' check states", err);
 	*rows = v;
@@ -520,5 +541,68 @@ enum sg_code store_cluster_store_id(struct store *s, char **out, struct sg_error
 		return rc;
 	if (!*out)
 		*out = xstrdup("store");
+	return SG_OK;
+}
+
+enum sg_code store_cluster_node_folded(struct store *s, long long id, long long upto, int done,
+                                       int expect_done, int *mine, struct sg_error *err)
+{
+	struct store_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "UPDATE cluster_nodes SET folded_upto = ?1, rollups_done = "
+	                                "?2 WHERE id = ?3 AND rollups_done = ?4",
+	                                &st, err);
+	*mine = 0;
+	if (rc)
+		return rc;
+	store_bind_int(st, 1, upto);
+	store_bind_int(st, 2, done);
+	store_bind_int(st, 3, id);
+	store_bind_int(st, 4, expect_done);
+	if ((rc = store_step_done(s, st, "mark a node's folded results", err)))
+		return rc;
+	*mine = store_changes(s) == 1;
+	return SG_OK;
+}
+
+struct unfolded {
+	struct cluster_unfolded *v;
+	size_t n, alloc;
+};
+
+static int unfolded_row(struct store_stmt *st, void *ctx)
+{
+	struct unfolded *u = ctx;
+
+	ALLOC_GROW(u->v, u->n + 1, u->alloc);
+	u->v[u->n].id = store_col_int(st, 0);
+	u->v[u->n].folded_upto = store_col_int(st, 1);
+	u->v[u->n++].rollups_done = (int)store_col_int(st, 2);
+	return 0;
+}
+
+enum sg_code store_cluster_unfolded(struct store *s, long long me, double dead_before,
+                                    struct cluster_unfolded **out, size_t *n, struct sg_error *err)
+{
+	struct unfolded u = {NULL, 0, 0};
+	struct store_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT id, folded_upto, rollups_done FROM cluster_nodes "
+	                                "WHERE (rollups_done = 0 AND id <> ?1 AND (stopped_at IS "
+	                                "NOT NULL OR heartbeat_at < ?2)) OR id = ?1 ORDER BY id",
+	                                &st, err);
+	*out = NULL;
+	*n = 0;
+	if (rc)
+		return rc;
+	store_bind_int(st, 1, me);
+	store_bind_real(st, 2, dead_before);
+	rc = store_each(s, st, unfolded_row, &u, "read the nodes' folded results", err);
+	if (rc) {
+		free(u.v);
+		return rc;
+	}
+	*out = u.v;
+	*n = u.n;
 	return SG_OK;
 }

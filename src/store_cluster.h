@@ -112,4 +112,21 @@ enum sg_code store_cluster_alerts(struct store *s, const char *service, double f
  * idempotency keys; *out is a string the caller frees. */
 enum sg_code store_cluster_store_id(struct store *s, char **out, struct sg_error *err);
 
+/* The fold of node id's results into the daily rollups (monitor_writer.c):
+ * sets its folded_upto and rollups_done where rollups_done is still
+ * expect_done, in the caller's transaction; *mine = 1 when it was (the
+ * row lock decides between two monitors folding one stopped node's
+ * results, and tells a node that another folded its own). */
+enum sg_code store_cluster_node_folded(struct store *s, long long id, long long upto, int done,
+                                       int expect_done, int *mine, struct sg_error *err);
+struct cluster_unfolded {
+	long long id, folded_upto;
+	int rollups_done;
+};
+/* Node me's own row, and the nodes whose results are not all folded that
+ * stopped or whose heartbeat is older than dead_before: *out (the caller
+ * frees) by id. */
+enum sg_code store_cluster_unfolded(struct store *s, long long me, double dead_before,
+                                    struct cluster_unfolded **out, size_t *n, struct sg_error *err);
+
 #endif

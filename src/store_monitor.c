@@ -5,6 +5,7 @@
  * incident with a NULL end is still open.
  */
 #include <math.h>
+#include <pthread.h>
 #include <time.h>
 #include <stdio.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 
 #include "dynbuf.h"
 #include "histogram.h"
+#include "rollup.h"
 #include "store_monitor.h"
 #include "xalloc.h"
 #include "store_schemas.h"
@@ -197,6 +199,11 @@ static const struct store_migration migrations[] = {
      "SELECT setval(pg_get_serial_sequence('check_results', 'id'),"
      " COALESCE((SELECT max(id) FROM check_results), 0) + 1, false);"
      "DROP TABLE check_results_v4;"},
+    /* v6: the gap since the check's previous probe, kept with the result so
+     * the rollup of a node that stopped before its last fold can be summed
+     * again from its results (monitor_writer.c) */
+    {6, "ALTER TABLE check_results ADD COLUMN gap_s REAL;",
+     "ALTER TABLE check_results ADD COLUMN gap_s DOUBLE PRECISION;"},
 };
 
 const struct store_schema store_monitor_schema = {
@@ -1266,7 +1273,7 @@ static void bind_ms(struct store_stmt *st, int i, double ms)
 	store_bind_real(st, i, ms >= 0 ? ms : NAN);
 }
 
-#define RESULT_COLS 12
+#define RESULT_COLS 13
 #define CHUNK       200 /* rows per statement: 2,400 parameters, below both engines' limits */
 
 /* "(?,?,...),(?,?,...)": rows groups of cols parameters. */
@@ -1300,23 +1307,50 @@ static int cmp_ll(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+#define INSERT_RESULTS                                                                             \
+	"INSERT INTO check_results(check_id, at, ok, latency_ms, status_code, error, dns_ms, "     \
+	"connect_ms, tls_ms, ttfb_ms, location, node_id, gap_s) VALUES "
+
+static char *full_chunk; /* built once, kept for the process */
+
+static void build_full_chunk(void)
+{
+	struct dynbuf b = DYNBUF_INIT;
+
+	dynbuf_addstr(&b, INSERT_RESULTS);
+	values_list(&b, CHUNK, RESULT_COLS);
+	dynbuf_addstr(&b, " RETURNING id");
+	full_chunk = dynbuf_status(&b) ? NULL : dynbuf_detach(&b, NULL);
+	dynbuf_release(&b);
+}
+
 /* Inserts r[0..n) (n <= CHUNK) in one statement; ids[i] is r[i]'s id. Ids
  * are handed out in VALUES order by both engines; RETURNING's own order is
- * not promised, so the ids are sorted before they are paired. */
+ * not promised, so the ids are sorted before they are paired. A full
+ * chunk's statement is kept prepared (store_prepare_kept()): parsing 200
+ * rows' SQL anew cost more than running it. */
 static enum sg_code insert_chunk(struct store *s, const struct store_monitor_result *r, size_t n,
                                  long long *ids, struct sg_error *err)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct dynbuf b = DYNBUF_INIT;
 	struct store_stmt *st;
 	enum sg_code rc;
 	size_t got = 0;
-	int step;
+	int step, kept = 0;
 
-	dynbuf_addstr(&b, "INSERT INTO check_results(check_id, at, ok, latency_ms, status_code, "
-	                  "error, dns_ms, connect_ms, tls_ms, ttfb_ms, location, node_id) VALUES ");
-	values_list(&b, n, RESULT_COLS);
-	dynbuf_addstr(&b, " RETURNING id");
-	rc = prepare_built(s, &b, &st, err);
+	if (n == CHUNK) {
+		pthread_once(&once, build_full_chunk);
+		kept = full_chunk != NULL;
+	}
+	if (kept) {
+		rc = store_prepare_kept(s, full_chunk, &st, err);
+	} else {
+		dynbuf_addstr(&b, INSERT_RESULTS);
+		values_list(&b, n, RESULT_COLS);
+		dynbuf_addstr(&b, " RETURNING id");
+		rc = prepare_built(s, &b, &st, err);
+	}
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
@@ -1339,13 +1373,17 @@ static enum sg_code insert_chunk(struct store *s, const struct store_monitor_res
 			store_bind_int(st, p + 12, r[i].node_id);
 		else
 			store_bind_null(st, p + 12);
+		store_bind_real(st, p + 13, r[i].gap_s);
 	}
 	while ((step = store_step(st)) == STORE_ROW)
 		if (got < n)
 			ids[got++] = store_col_int(st, 0);
 	if (step == STORE_ERROR)
 		rc = store_fail(s, err, "insert results");
-	store_finalize(st);
+	if (kept)
+		store_reset(st);
+	else
+		store_finalize(st);
 	if (!rc && got != n)
 		rc = sg_error_set(err, SG_ERR_DB, "%s: insert results: %zu ids for %zu rows",
 		                  s->path, got,
@@ -1355,115 +1393,61 @@ static enum sg_code insert_chunk(struct store *s, const struct store_monitor_res
 	return rc;
 }
 
-/* One check's rollup for one day, summed over a batch. */
-struct rollup {
-	long long check_id;
-	const char *day;
-	long long n, n_fail;
-	double max_gap;
-	unsigned long long hist[HISTOGRAM_BUCKETS];
-};
-
-/* The rollups of a batch by (check, day): an open-addressed hash of indices
- * into v (+1; 0 is empty), at most half full. A batch of 10,000 results is
- * summed in linear time, not in 50 million comparisons. */
-struct rollup_index {
-	struct rollup *v;
-	size_t *slot;
-	size_t cap; /* a power of two */
-};
-
-static size_t rollup_hash(long long check_id, const char *day)
-{
-	size_t h = 14695981039346656037ULL ^ (size_t)check_id;
-
-	h *= 1099511628211ULL;
-	for (; *day; day++)
-		h = (h ^ (unsigned char)*day) * 1099511628211ULL;
-	return h;
-}
-
-static void rollup_index_init(struct rollup_index *ix, struct rollup *v, size_t n)
-{
-	ix->v = v;
-	ix->cap = 16;
-	while (ix->cap < 2 * n)
-		ix->cap *= 2;
-	ix->slot = xcalloc(ix->cap, sizeof(*ix->slot));
-}
-
-/* The rollup of (check_id, day), or NULL; with add, a new one at v[*n]
- * (the caller fills it). */
-static struct rollup *rollup_find(struct rollup_index *ix, long long check_id, const char *day,
-                                  size_t *add)
-{
-	size_t i = rollup_hash(check_id, day) & (ix->cap - 1);
-
-	for (; ix->slot[i]; i = (i + 1) & (ix->cap - 1)) {
-		struct rollup *x = &ix->v[ix->slot[i] - 1];
-		if (x->check_id == check_id && !strcmp(x->day, day))
-			return x;
-	}
-	if (!add)
-		return NULL;
-	ix->slot[i] = ++*add;
-	return &ix->v[*add - 1];
-}
-
 static int cmp_rollup(const void *a, const void *b)
 {
-	const struct rollup *x = a, *y = b;
-
-	if (x->check_id != y->check_id)
-		return (x->check_id > y->check_id) - (x->check_id < y->check_id);
-	return strcmp(x->day, y->day);
+	return rollup_cmp(a, b);
 }
 
 struct old_hists {
-	struct rollup_index *ix;
-	struct rollup *v; /* the chunk the query asked for */
+	const struct rollup *v; /* the chunk the query asked for, sorted */
 	size_t n;
-	size_t found; /* rows of the chunk read */
+	unsigned long long (*hist)[HISTOGRAM_BUCKETS]; /* v's stored histograms */
+	size_t found;                                  /* rows of the chunk read */
 };
 
 static int add_old_hist(struct store_stmt *st, void *ctx)
 {
 	struct old_hists *o = ctx;
+	struct rollup key;
+	const struct rollup *x;
 	const char *day = store_col_text(st, 1);
-	struct rollup *x = rollup_find(o->ix, store_col_int(st, 0), day ? day : "", NULL);
 	size_t n;
 	const void *b;
 
+	key.check_id = store_col_int(st, 0);
+	snprintf(key.day, sizeof(key.day), "%s", day ? day : "");
 	/* The query lists the chunk's checks and days: a pair it also returns
-	 * that belongs to another chunk is that chunk's to add. */
-	if (x && x >= o->v && x < o->v + o->n) {
+	 * that is not in the chunk is another chunk's to add. */
+	x = bsearch(&key, o->v, o->n, sizeof(*o->v), cmp_rollup);
+	if (x) {
 		o->found++;
 		b = store_col_blob(st, 2, &n);
-		histogram_decode_add(x->hist, b, n);
+		histogram_decode_add(o->hist[x - o->v], b, n);
 	}
 	return 0;
 }
 
 /*
- * Adds the stored histograms of v's (check, day) pairs to v.
+ * The stored histograms of v's (check, day) pairs into hist.
  *
  * In a shared transaction (store_begin_shared(): no store-wide writer lock)
- * two monitors may fold results into one check's day at once: the five
- * locations of a check write its one row. The rollup is read, added to here
- * and written back (the histogram is summed in C), so the read locks the
- * rows (FOR NO KEY UPDATE): the second writer waits for the first's commit
- * and then reads its sum. The rows are locked in (check, day) order, in
- * every chunk and across the chunks of a batch (v is sorted), so two
- * writers whose batches share rollups queue behind each other and never
- * deadlock: neither can hold a row the other locked first while it waits
- * for a smaller one. Rows that do not exist cannot be locked: the writer
- * made them beforehand (store_monitor_daily_ensure()), and a missing one is
- * an error here rather than a lost count.
+ * two monitors may fold into one check's day at once: the five locations
+ * of a check write its one row. The rollup is read, added to here and
+ * written back (the histogram is summed in C), so the read locks the rows
+ * (FOR NO KEY UPDATE): the second writer waits for the first's commit and
+ * then reads its sum. The rows are locked in (check, day) order, in every
+ * chunk and across the chunks of a fold (v is sorted), so two writers whose
+ * folds share rollups queue behind each other and never deadlock: neither
+ * can hold a row the other locked first while it waits for a smaller one.
+ * Rows that do not exist cannot be locked: the writer made them beforehand
+ * (store_monitor_daily_ensure()), and a missing one is an error here
+ * rather than a lost count.
  */
-static enum sg_code read_old_hists(struct store *s, struct rollup_index *ix, struct rollup *v,
-                                   size_t n, struct sg_error *err)
+static enum sg_code read_old_hists(struct store *s, const struct rollup *v, size_t n,
+                                   unsigned long long (*hist)[HISTOGRAM_BUCKETS],
+                                   struct sg_error *err)
 {
-	struct old_hists o = {ix, v, n, 0};
+	struct old_hists o = {v, n, hist, 0};
 	struct dynbuf b = DYNBUF_INIT;
 	struct store_stmt *st;
 	int lock = store_tx_shared(s);
@@ -1503,16 +1487,17 @@ static enum sg_code read_old_hists(struct store *s, struct rollup_index *ix, str
 	return rc;
 }
 
-/* Writes v[0..n) (n <= CHUNK, each (check, day) once) in one upsert. */
-static enum sg_code upsert_rollups(struct store *s, struct rollup_index *ix, struct rollup *v,
-                                   size_t n, struct sg_error *err)
+/* Folds v[0..n) (n <= CHUNK, sorted, each (check, day) once) in one upsert. */
+static enum sg_code fold_chunk(struct store *s, const struct rollup *v, size_t n,
+                               struct sg_error *err)
 {
+	unsigned long long(*hist)[HISTOGRAM_BUCKETS] = xcalloc(n, sizeof(*hist));
 	struct dynbuf b = DYNBUF_INIT;
 	struct store_stmt *st;
 	enum sg_code rc;
 
-	if ((rc = read_old_hists(s, ix, v, n, err)))
-		return rc;
+	if ((rc = read_old_hists(s, v, n, hist, err)))
+		goto out;
 	dynbuf_addstr(&b, "INSERT INTO check_daily(check_id, day, n, n_fail, max_gap_s, lat_hist) "
 	                  "VALUES ");
 	values_list(&b, n, 6);
@@ -1522,13 +1507,14 @@ static enum sg_code upsert_rollups(struct store *s, struct rollup_index *ix, str
 	                  "max_gap_s = CASE WHEN check_daily.max_gap_s > excluded.max_gap_s "
 	                  "THEN check_daily.max_gap_s ELSE excluded.max_gap_s END, "
 	                  "lat_hist = excluded.lat_hist");
-	rc = prepare_built(s, &b, &st, err);
-	if (rc)
-		return rc;
+	if ((rc = prepare_built(s, &b, &st, err)))
+		goto out;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char blob[HISTOGRAM_BLOB];
 		int p = (int)i * 6;
-		histogram_encode(v[i].hist, blob);
+		for (int k = 0; k < HISTOGRAM_BUCKETS; k++)
+			hist[i][k] += v[i].hist[k];
+		histogram_encode(hist[i], blob);
 		store_bind_int(st, p + 1, v[i].check_id);
 		store_bind_text(st, p + 2, v[i].day);
 		store_bind_int(st, p + 3, v[i].n);
@@ -1536,81 +1522,44 @@ static enum sg_code upsert_rollups(struct store *s, struct rollup_index *ix, str
 		store_bind_real(st, p + 5, v[i].max_gap);
 		store_bind_blob(st, p + 6, blob, sizeof(blob));
 	}
-	return store_step_done(s, st, "update daily rollups", err);
-}
-
-/* The batch's results summed per (check, day), sorted by (check, day) (the
- * order read_old_hists() locks them in), and indexed in ix. */
-static struct rollup *rollups_of(const struct store_monitor_result *r, size_t n,
-                                 struct rollup_index *ix, size_t *nout)
-{
-	struct rollup *v = xcalloc(n ? n : 1, sizeof(*v));
-	size_t k = 0;
-
-	rollup_index_init(ix, v, n);
-	for (size_t i = 0; i < n; i++) {
-		size_t was = k;
-		struct rollup *x = rollup_find(ix, r[i].check_id, r[i].day, &k);
-		if (k != was) {
-			x->check_id = r[i].check_id;
-			x->day = r[i].day;
-		}
-		x->n++;
-		x->n_fail += !r[i].ok;
-		if (r[i].gap_s > x->max_gap)
-			x->max_gap = r[i].gap_s;
-		if (r[i].latency_ms >= 0)
-			x->hist[histogram_bucket(r[i].latency_ms)]++;
-	}
-	qsort(v, k, sizeof(*v), cmp_rollup);
-	/* the index again, for the sorted places */
-	memset(ix->slot, 0, ix->cap * sizeof(*ix->slot));
-	for (size_t i = 0; i < k; i++) {
-		size_t j = rollup_hash(v[i].check_id, v[i].day) & (ix->cap - 1);
-		while (ix->slot[j])
-			j = (j + 1) & (ix->cap - 1);
-		ix->slot[j] = i + 1;
-	}
-	*nout = k;
-	return v;
+	rc = store_step_done(s, st, "update daily rollups", err);
+out:
+	free(hist);
+	return rc;
 }
 
 enum sg_code store_monitor_write_results(struct store *s, const struct store_monitor_result *r,
                                          size_t n, long long *ids, struct sg_error *err)
 {
 	enum sg_code rc = SG_OK;
-	struct rollup_index ix;
-	struct rollup *v;
-	size_t nv;
 
 	for (size_t i = 0; i < n && !rc; i += CHUNK)
 		rc = insert_chunk(s, r + i, n - i < CHUNK ? n - i : CHUNK, ids + i, err);
-	if (rc)
-		return rc;
-	v = rollups_of(r, n, &ix, &nv);
-	for (size_t i = 0; i < nv && !rc; i += CHUNK)
-		rc = upsert_rollups(s, &ix, v + i, nv - i < CHUNK ? nv - i : CHUNK, err);
-	free(ix.slot);
-	free(v);
 	return rc;
 }
 
-enum sg_code store_monitor_daily_ensure(struct store *s, const struct store_monitor_result *r,
-                                        size_t n, struct sg_error *err)
+enum sg_code store_monitor_fold(struct store *s, const struct rollup *v, size_t n,
+                                struct sg_error *err)
 {
-	struct rollup_index ix;
-	struct rollup *v;
 	enum sg_code rc = SG_OK;
-	size_t nv;
+
+	for (size_t i = 0; i < n && !rc; i += CHUNK)
+		rc = fold_chunk(s, v + i, n - i < CHUNK ? n - i : CHUNK, err);
+	return rc;
+}
+
+enum sg_code store_monitor_daily_ensure(struct store *s, const struct rollup *v, size_t n,
+                                        struct sg_error *err)
+{
+	enum sg_code rc = SG_OK;
 
 	if (store_kind(s) != STORE_POSTGRES)
 		return SG_OK;
-	v = rollups_of(r, n, &ix, &nv);
 	/* In order, as read_old_hists() locks: an insert waits for another
 	 * writer's uncommitted insert of the same row, so the same order keeps
 	 * two of these from waiting for each other. */
-	for (size_t i = 0; i < nv && !rc; i += CHUNK) {
-		size_t k = nv - i < CHUNK ? nv - i : CHUNK;
+	for (size_t i = 0; i < n && !rc; i += CHUNK) {
+		size_t k = n - i < CHUNK ? n - i : CHUNK;
 		struct dynbuf b = DYNBUF_INIT;
 		struct store_stmt *st;
 		dynbuf_addstr(&b, "INSERT INTO check_daily(check_id, day) VALUES ");
@@ -1624,9 +1573,43 @@ enum sg_code store_monitor_daily_ensure(struct store *s, const struct store_moni
 		}
 		rc = store_step_done(s, st, "create daily rollups", err);
 	}
-	free(ix.slot);
-	free(v);
 	return rc;
+}
+
+struct node_results {
+	int (*row)(const struct store_monitor_stored *, void *);
+	void *ctx;
+};
+
+static int node_result(struct store_stmt *st, void *ctx)
+{
+	struct node_results *c = ctx;
+	struct store_monitor_stored r;
+
+	r.id = store_col_int(st, 0);
+	r.check_id = store_col_int(st, 1);
+	r.at = store_col_real(st, 2);
+	r.ok = (int)store_col_int(st, 3);
+	r.latency_ms = store_col_is_null(st, 4) ? -1 : store_col_real(st, 4);
+	r.gap_s = store_col_is_null(st, 5) ? 0 : store_col_real(st, 5);
+	return c->row(&r, c->ctx);
+}
+
+enum sg_code store_monitor_node_results(struct store *s, long long node_id, long long after_id,
+                                        int (*row)(const struct store_monitor_stored *, void *),
+                                        void *ctx, struct sg_error *err)
+{
+	struct node_results c = {row, ctx};
+	struct store_stmt *st;
+	enum sg_code rc = store_prepare(s,
+	                                "SELECT id, check_id, at, ok, latency_ms, gap_s FROM "
+	                                "check_results WHERE node_id = ? AND id > ? ORDER BY id",
+	                                &st, err);
+	if (rc)
+		return rc;
+	store_bind_int(st, 1, node_id);
+	store_bind_int(st, 2, after_id);
+	return store_each(s, st, node_result, &c, "read a node's results", err);
 }
 
 #define DAY_S 86400.0

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "histogram.h"
+#include "rollup.h"
 #include "store.h"
 
 /* A check's state over a stretch of time, as stored in state_intervals
@@ -79,22 +80,40 @@ struct store_monitor_result {
 	const char *location; /* where it was probed from (NULL: not known) */
 	long long node_id;    /* the monitor node that probed (0: not known) */
 };
-/* Writes n results and folds them into their daily rollups, in the
- * caller's transaction, with multi-row statements (a few round trips per
- * batch, none per result). ids[i] gets r[i]'s id. On PostgreSQL the day
- * partitions the results fall in must exist: store_monitor_partitions().
- * In a shared transaction (store_begin_shared()) the rollup rows must exist
- * too (store_monitor_daily_ensure()); they are locked in (check, day) order
- * while they are read and rewritten, so concurrent writers neither lose a
- * count nor deadlock. */
+/* Writes n results (raw rows), in the caller's transaction, with multi-row
+ * statements (a few round trips per batch, none per result). ids[i] gets
+ * r[i]'s id. On PostgreSQL the day partitions the results fall in must
+ * exist: store_monitor_partitions(). Their daily rollups are folded apart
+ * (store_monitor_fold()). */
 enum sg_code store_monitor_write_results(struct store *s, const struct store_monitor_result *r,
                                          size_t n, long long *ids, struct sg_error *err);
-/* Makes the daily rollup rows r[0..n) fold into exist (empty: n = 0), on
- * PostgreSQL, so a shared transaction's store_monitor_write_results() can
- * lock them; nothing on SQLite. In a transaction of its own (either kind),
- * committed before that one: rows it inserts stay locked until it ends. */
-enum sg_code store_monitor_daily_ensure(struct store *s, const struct store_monitor_result *r,
-                                        size_t n, struct sg_error *err);
+/* Adds the rollups v[0..n) (sorted by (check, day), each pair once:
+ * rollup_set_sorted()) to the check_daily rows, in the caller's
+ * transaction. In a shared transaction (store_begin_shared()) the rows
+ * must exist (store_monitor_daily_ensure()); they are locked in (check,
+ * day) order while they are read and rewritten, so concurrent writers
+ * neither lose a count nor deadlock. */
+enum sg_code store_monitor_fold(struct store *s, const struct rollup *v, size_t n,
+                                struct sg_error *err);
+/* Makes the check_daily rows of v[0..n) (sorted) exist (empty: n = 0), on
+ * PostgreSQL, so a shared transaction's store_monitor_fold() can lock them;
+ * nothing on SQLite. In a transaction of its own (either kind), committed
+ * before that one: rows it inserts stay locked until it ends. */
+enum sg_code store_monitor_daily_ensure(struct store *s, const struct rollup *v, size_t n,
+                                        struct sg_error *err);
+/* A stored result as store_monitor_node_results() reads it back (latency
+ * -1: none). */
+struct store_monitor_stored {
+	long long id, check_id;
+	double at, latency_ms, gap_s;
+	int ok;
+};
+/* Calls row() for each result monitor node node_id stored with an id
+ * above after_id, by id (a non-zero return stops). The row is valid only
+ * during the call. */
+enum sg_code store_monitor_node_results(struct store *s, long long node_id, long long after_id,
+                                        int (*row)(const struct store_monitor_stored *, void *),
+                                        void *ctx, struct sg_error *err);
 /* Makes sure results stamped up to `to` (epoch seconds) can be stored: on
  * PostgreSQL, creates the missing UTC-day partitions of check_results from
  * the day of `from` to the day after `to`'s; nothing on SQLite. *until

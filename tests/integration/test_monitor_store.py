@@ -12,7 +12,8 @@ import time
 import unittest
 
 import sg
-from profiles import SERVICE_HOURS, monitor_profile, start_monitor, stop_monitor
+from profiles import (SERVICE_HOURS, monitor_profile, query, query_early, start_monitor,
+                      stop_monitor, wait_for)
 from servers import Nginx
 
 
@@ -211,3 +212,96 @@ class DiskFull(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def rollup_totals(db):
+    """(probes, failures) in the daily rollups and in the raw results."""
+    daily = query(db, "SELECT COALESCE(SUM(n), 0), COALESCE(SUM(n_fail), 0) FROM check_daily")[0]
+    raw = query(db, "SELECT COUNT(*), COALESCE(SUM(CASE WHEN ok = 0 THEN 1 ELSE 0 END), 0) "
+                "FROM check_results")[0]
+    return tuple(int(x) for x in daily), tuple(int(x) for x in raw)
+
+
+class Rollups(unittest.TestCase):
+    """The writer sums the daily rollups in memory and writes them every
+    minute and at stop (monitor_writer.h): a kill -9 in between must lose no
+    count, and a monitor whose results another folded must not count them
+    twice."""
+
+    def start(self, extra=2):
+        d = sg.scratch(self)
+        ng = Nginx(self)
+        ng.start()
+        prof, db = os.path.join(d, "p.yaml"), sg.new_db(d)
+        # one check fails throughout (nothing listens there): failures count too
+        write_profile(prof, ng.url(), extra)
+        with open(prof, encoding="utf-8") as f:
+            text = f.read()
+        with open(prof, "w", encoding="utf-8") as f:
+            f.write(text.replace(f'name: web{extra - 1}, kind: fault, type: http, url: "{ng.url()}"',
+                                 f'name: web{extra - 1}, kind: fault, type: http, '
+                                 f'url: "http://127.0.0.1:{sg.free_port()}/"'))
+        p = start_monitor(prof, db)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        ok = wait_for(lambda: query_early(db, "SELECT COUNT(*) FROM check_results")[:1] and
+                      query(db, "SELECT COUNT(*) FROM check_results")[0][0] >= 15, 30)
+        self.assertTrue(ok, "no results stored")
+        return prof, db, p
+
+    def test_kill_9_before_a_fold_loses_no_count(self):
+        prof, db, p = self.start()
+        p.kill()
+        p.wait(timeout=30)
+        daily, raw = rollup_totals(db)
+        # nothing folded yet: the next monitor has all of it to do
+        self.assertLess(daily[0], raw[0])
+        self.assertGreater(raw[1], 0)
+        # (on PostgreSQL a node is taken for stopped once its heartbeat is
+        # 30 s old; the test ages it rather than wait)
+        if sg.is_pg(db):
+            c = sg.db_connect(db)
+            with c:
+                c.execute("UPDATE cluster_nodes SET heartbeat_at = heartbeat_at - 60 "
+                          "WHERE stopped_at IS NULL")
+            c.close()
+        r = sg.run("monitor", prof, "--db", db, "--once", timeout=60)
+        self.assertEqual(r.code, 0, r)
+        self.assertRegex(r.err, r"results of monitor node \d+, which stopped before")
+        daily, raw = rollup_totals(db)
+        self.assertEqual(daily, raw)
+        # the killed node's gaps came back from its stored results
+        gaps = query(db, "SELECT MIN(max_gap_s) FROM check_daily WHERE n > 1")[0][0]
+        self.assertGreater(gaps, 0.5)
+        # and a later monitor finds nothing more to fold
+        r = sg.run("monitor", prof, "--db", db, "--once", timeout=60)
+        self.assertEqual(r.code, 0, r)
+        self.assertNotIn("stopped before", r.err)
+        self.assertEqual(*rollup_totals(db))
+
+    def test_results_another_monitor_folded_are_not_counted_twice(self):
+        prof, db, p = self.start()
+        # What a monitor that took this one for stopped does: fold its
+        # results up to X into the rollups and mark its row.
+        c = sg.db_connect(db)
+        with c:
+            node, = c.execute("SELECT id FROM cluster_nodes WHERE stopped_at IS NULL").fetchone()
+            upto, = c.execute("SELECT MAX(id) FROM check_results WHERE node_id = ?",
+                              (node,)).fetchone()
+            rows = c.execute("SELECT check_id, COUNT(*), SUM(CASE WHEN ok = 0 THEN 1 ELSE 0 END) "
+                             "FROM check_results WHERE node_id = ? AND id <= ? GROUP BY check_id",
+                             (node, upto)).fetchall()
+            day, = c.execute("SELECT MIN(day) FROM check_daily").fetchone() or (None,)
+            for cid, n, nf in rows:
+                c.execute("INSERT INTO check_daily(check_id, day, n, n_fail) VALUES (?, ?, ?, ?) "
+                          "ON CONFLICT (check_id, day) DO UPDATE SET n = check_daily.n + "
+                          "excluded.n, n_fail = check_daily.n_fail + excluded.n_fail",
+                          (cid, day or time.strftime("%Y-%m-%d"), n, nf))
+            c.execute("UPDATE cluster_nodes SET rollups_done = 1, folded_upto = ? WHERE id = ?",
+                      (upto, node))
+        c.close()
+        time.sleep(2)  # more results after the mark
+        err = stop_monitor(self, p)
+        self.assertIn("another monitor took this one for stopped", err)
+        daily, raw = rollup_totals(db)
+        self.assertEqual(daily, raw)
+        self.assertGreater(raw[0], 15)

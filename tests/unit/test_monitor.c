@@ -198,6 +198,89 @@ static void test_two_checks_any_down(void **state)
 	assert_true(a.percent == 90.0);
 }
 
+/* The sweep against the definition, segment by segment and check by
+ * check, on random checks (gaps, every state, touching intervals). */
+static void reference(const struct avail_check *c, size_t nc, double to, struct availability *r)
+{
+	double b[2 + 2 * 8 * 12];
+	size_t nb = 0;
+
+	memset(r, 0, sizeof(*r));
+	b[nb++] = 0;
+	b[nb++] = to;
+	for (size_t i = 0; i < nc; i++)
+		for (size_t k = 0; k < c[i].n; k++) {
+			b[nb++] = c[i].iv[k].start;
+			b[nb++] = c[i].iv[k].end;
+		}
+	for (size_t i = 1; i < nb; i++) /* insertion sort: a few dozen */
+		for (size_t j = i; j > 0 && b[j - 1] > b[j]; j--) {
+			double t = b[j];
+			b[j] = b[j - 1];
+			b[j - 1] = t;
+		}
+	for (size_t k = 0; k + 1 < nb; k++) {
+		double len = b[k + 1] - b[k], mid = b[k] + len / 2;
+		int down = 0, unknown = 0, unconf = 0, degr = 0;
+		if (len <= 0 || b[k] < 0 || b[k + 1] > to)
+			continue;
+		for (size_t i = 0; i < nc; i++) {
+			const struct avail_interval *hit = NULL;
+			for (size_t j = 0; j < c[i].n; j++)
+				if (c[i].iv[j].start <= mid && mid < c[i].iv[j].end)
+					hit = &c[i].iv[j];
+			if (!hit || hit->state == AVAIL_UNKNOWN)
+				unknown = 1;
+			else if (hit->state == AVAIL_DOWN)
+				*(hit->confirmed ? &down : &unconf) = 1;
+			else if (hit->state == AVAIL_DEGRADED)
+				degr = 1;
+		}
+		if (down)
+			r->down_s += len;
+		else if (unknown)
+			r->unknown_s += len;
+		else {
+			r->up_s += len;
+			r->unconfirmed_s += unconf ? len : 0;
+			r->degraded_s += degr ? len : 0;
+		}
+	}
+}
+
+static void test_sweep_matches_definition(void **state)
+{
+	struct service_hours sh = all_day("UTC");
+	struct avail_interval iv[8][12];
+	struct avail_check c[8];
+	unsigned seed = 12345;
+	(void)state;
+	for (int round = 0; round < 500; round++) {
+		struct availability a, r;
+		size_t nc = 1 + (size_t)(rand_r(&seed) % 8);
+		for (size_t i = 0; i < nc; i++) {
+			double t = (double)(rand_r(&seed) % 5);
+			c[i].iv = iv[i];
+			c[i].n = (size_t)(rand_r(&seed) % 12);
+			for (size_t k = 0; k < c[i].n; k++) {
+				iv[i][k].start = t;
+				iv[i][k].end = t + (double)(rand_r(&seed) % 4); /* empty ones too */
+				iv[i][k].state = (enum avail_state)(rand_r(&seed) % 4);
+				iv[i][k].confirmed = rand_r(&seed) % 2;
+				t = iv[i][k].end +
+				    (double)(rand_r(&seed) % 3); /* gap or touching */
+			}
+		}
+		availability_compute(&sh, NULL, 0, c, nc, 0, 60, &a);
+		reference(c, nc, 60, &r);
+		assert_true(fabs(a.down_s - r.down_s) < 1e-9);
+		assert_true(fabs(a.up_s - r.up_s) < 1e-9);
+		assert_true(fabs(a.unknown_s - r.unknown_s) < 1e-9);
+		assert_true(fabs(a.unconfirmed_s - r.unconfirmed_s) < 1e-9);
+		assert_true(fabs(a.degraded_s - r.degraded_s) < 1e-9);
+	}
+}
+
 static void test_format_truncates(void **state)
 {
 	char t[16];
@@ -431,6 +514,7 @@ int main(void)
 	    cmocka_unit_test(test_service_hours_zone),
 	    cmocka_unit_test(test_maintenance_announced_late_and_overrun),
 	    cmocka_unit_test(test_two_checks_any_down),
+	    cmocka_unit_test(test_sweep_matches_definition),
 	    cmocka_unit_test(test_format_truncates),
 	    cmocka_unit_test(test_schedule),
 	    cmocka_unit_test(test_backoff),

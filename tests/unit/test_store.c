@@ -381,6 +381,77 @@ static void test_checks_batch(void **state)
 	}
 }
 
+/* A rollup set sums per (check, day) across a rehash, sorts in the order
+ * folds lock rows in, and two folds of it add up in check_daily. */
+static void test_rollup_fold(void **state)
+{
+	struct rollup_set set = ROLLUP_SET_INIT;
+	struct store_monitor_check c[2] = {{"a", "liveness", "http", "http://a/", NULL, 60},
+	                                   {"b", "liveness", "http", "http://b/", NULL, 60}};
+	struct store *s = NULL;
+	struct sg_error err;
+	struct rollup *v;
+	unsigned long long hist[HISTOGRAM_BUCKETS] = {0};
+	long long ids[2], n = 0, nf = 0;
+	double gap = 0;
+	size_t nv;
+	char db[400], f[420];
+	(void)state;
+
+	memset(&err, 0, sizeof(err));
+	snprintf(db, sizeof(db), "%s/fold.sqlite", dir);
+	assert_int_equal(store_open(db, 0, &s, &err), SG_OK);
+	assert_int_equal(store_begin(s, &err), SG_OK);
+	assert_int_equal(store_monitor_checks_upsert(s, "svc", c, 2, 1000, ids, &err), SG_OK);
+	assert_int_equal(store_commit(s, &err), SG_OK);
+	/* far more pairs than the first index holds: rehashed on the way */
+	for (long long k = 1; k <= 5000; k++)
+		rollup_set_add(&set, 100000 + k, "2026-01-01", 1, 3, 1);
+	rollup_set_add(&set, ids[1], "2026-01-02", 1, 1.5, 60);
+	rollup_set_add(&set, ids[1], "2026-01-01", 1, 1.5, 60);
+	rollup_set_add(&set, ids[1], "2026-01-01", 0, -1, 75);
+	rollup_set_add(&set, ids[0], "2026-01-01", 1, 0.5, 30);
+	v = rollup_set_sorted(&set, &nv);
+	assert_int_equal(nv, 5003);
+	assert_int_equal(v[0].check_id, ids[0]);
+	assert_int_equal(v[1].check_id, ids[1]);
+	assert_string_equal(v[1].day, "2026-01-01");
+	assert_string_equal(v[2].day, "2026-01-02");
+	assert_int_equal(v[1].n, 2);
+	assert_int_equal(v[1].n_fail, 1);
+	assert_float_equal(v[1].max_gap, 75, 0);
+	assert_int_equal(v[1].hist[histogram_bucket(1.5)], 1);
+	/* the index follows the sort: a pair added again lands on its entry */
+	rollup_set_add(&set, ids[0], "2026-01-01", 1, 0.5, 10);
+	assert_int_equal(set.n, 5003);
+	v = rollup_set_sorted(&set, &nv);
+	assert_int_equal(v[0].n, 2);
+	assert_int_equal(store_begin(s, &err), SG_OK);
+	assert_int_equal(store_monitor_fold(s, v, 3, &err), SG_OK); /* only the two checks */
+	assert_int_equal(store_commit(s, &err), SG_OK);
+	rollup_set_clear(&set);
+	assert_int_equal(set.n, 0);
+	rollup_set_add(&set, ids[1], "2026-01-01", 0, 900, 5);
+	v = rollup_set_sorted(&set, &nv);
+	assert_int_equal(store_begin(s, &err), SG_OK);
+	assert_int_equal(store_monitor_fold(s, v, nv, &err), SG_OK);
+	assert_int_equal(store_commit(s, &err), SG_OK);
+	assert_int_equal(store_monitor_daily_sum(s, ids[1], "2026-01-01", "2026-01-01", hist, &n,
+	                                         &nf, &gap, &err),
+	                 SG_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(nf, 2);
+	assert_float_equal(gap, 75, 0);
+	assert_int_equal(hist[histogram_bucket(1.5)], 1);
+	assert_int_equal(hist[histogram_bucket(900)], 1);
+	rollup_set_release(&set);
+	store_close(s);
+	for (int i = 0; i < 3; i++) {
+		snprintf(f, sizeof(f), "%s%s", db, (const char *[]){"", "-wal", "-shm"}[i]);
+		unlink(f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,6 +464,7 @@ int main(void)
 	    cmocka_unit_test(test_helpers),
 	    cmocka_unit_test(test_module_queries),
 	    cmocka_unit_test(test_checks_batch),
+	    cmocka_unit_test(test_rollup_fold),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
