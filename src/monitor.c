@@ -586,6 +586,7 @@ out:
 	free(m->rt);
 	free(m->heap);
 	free(m->by_id);
+	monitor_probe_pool_free(m);
 	free(m->late);
 	free(m->location);
 	free(m->peers);

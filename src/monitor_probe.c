@@ -23,6 +23,40 @@
 #include "banned.h"
 
 /* Hands a result to the writer thread. */
+#define PROBE_POOL_MAX 4096
+
+/* A zeroed probe, from the pool when it has one. */
+static struct probe *probe_get(struct monitor *m)
+{
+	struct probe *p;
+
+	if (!m->npool)
+		return xcalloc(1, sizeof(struct probe));
+	p = m->probe_pool[--m->npool];
+	memset(p, 0, sizeof(*p));
+	return p;
+}
+
+/* A probe done with (its handles closed, its lookup over) back to the pool. */
+static void probe_release(struct monitor *m, struct probe *p)
+{
+	if (m->npool >= PROBE_POOL_MAX) {
+		free(p);
+		return;
+	}
+	ALLOC_GROW(m->probe_pool, m->npool + 1, m->apool);
+	m->probe_pool[m->npool++] = p;
+}
+
+void monitor_probe_pool_free(struct monitor *m)
+{
+	for (size_t i = 0; i < m->npool; i++)
+		free(m->probe_pool[i]);
+	free(m->probe_pool);
+	m->probe_pool = NULL;
+	m->npool = m->apool = 0;
+}
+
 static void record(struct monitor *m, const struct result *r)
 {
 	struct monitor_record rec = {
@@ -75,7 +109,7 @@ static void probe_complete(struct probe *p)
 	curl_slist_free_all(p->hdr);
 	p->completed = 1;
 	if (!p->gai_pending)
-		free(p);
+		probe_release(m, p);
 	monitor_schedule_arm(m);
 	monitor_maybe_finish(m);
 }
@@ -284,7 +318,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	if (p->finished) {
 		uv_freeaddrinfo(res);
 		if (p->completed)
-			free(p);
+			probe_release(m, p);
 		return;
 	}
 	if (status || !res) {
@@ -386,7 +420,7 @@ void monitor_probe_start(struct monitor *m, size_t idx)
 {
 	struct check_rt *c = &m->rt[idx];
 	const struct check_def *d = c->def;
-	struct probe *p = xcalloc(1, sizeof(*p));
+	struct probe *p = probe_get(m);
 	double now = timeutil_monotonic_ms();
 
 	p->m = m;
