@@ -511,11 +511,11 @@ static enum sg_code fold_pending(struct monitor_writer *w, int final, double now
 }
 
 /* A fold is due every MONITOR_WRITER_FOLD_S, when a day ended, when asked
- * for, and when the sums grew large. */
+ * for, and when the sums grew large or a counter is full. */
 static int fold_due(struct monitor_writer *w, int asked, double now)
 {
-	return asked || w->day_ended || now - w->last_fold >= MONITOR_WRITER_FOLD_S ||
-	       w->pend.n >= MONITOR_WRITER_FOLD_MAX;
+	return asked || w->day_ended || w->pend.full ||
+	       now - w->last_fold >= MONITOR_WRITER_FOLD_S || w->pend.n >= MONITOR_WRITER_FOLD_MAX;
 }
 
 /*

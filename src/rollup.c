@@ -64,14 +64,16 @@ void rollup_set_add(struct rollup_set *s, long long check_id, const char *day, i
 		*slot = (uint32_t)s->n;
 	}
 	x = &s->v[*slot - 1];
-	x->n++;
-	x->n_fail += !ok;
+	x->n += x->n != UINT32_MAX;
+	x->n_fail += !ok && x->n_fail != UINT32_MAX;
 	if (gap_s > x->max_gap)
 		x->max_gap = gap_s;
 	if (latency_ms >= 0) {
-		uint32_t *b = &x->hist[histogram_bucket(latency_ms)];
-		*b += *b != UINT32_MAX;
+		uint16_t *b = &x->hist[histogram_bucket(latency_ms)];
+		*b += *b != UINT16_MAX;
+		s->full |= *b == UINT16_MAX;
 	}
+	s->full |= x->n == UINT32_MAX;
 }
 
 int rollup_cmp(const struct rollup *a, const struct rollup *b)
@@ -98,6 +100,7 @@ struct rollup *rollup_set_sorted(struct rollup_set *s, size_t *n)
 void rollup_set_clear(struct rollup_set *s)
 {
 	s->n = 0;
+	s->full = 0;
 	if (s->slot)
 		memset(s->slot, 0, s->cap * sizeof(*s->slot));
 }

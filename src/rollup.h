@@ -21,14 +21,16 @@
 
 #include "histogram.h"
 
-/* One check's rollup for one local day (counters of what was summed; a
- * histogram bucket saturates at 2^32-1, as stored). */
+/* One check's rollup for one local day: what was summed since the set was
+ * last cleared. 16-bit buckets keep an entry at 168 bytes (the writer holds
+ * one per check probed in the last minute); a counter that reaches its
+ * largest value sets the set's `full`, and the writer folds then. */
 struct rollup {
 	long long check_id;
 	char day[12]; /* YYYY-MM-DD */
-	long long n, n_fail;
+	uint32_t n, n_fail;
 	double max_gap;
-	uint32_t hist[HISTOGRAM_BUCKETS];
+	uint16_t hist[HISTOGRAM_BUCKETS];
 };
 
 struct rollup_set {
@@ -36,6 +38,7 @@ struct rollup_set {
 	size_t n, alloc;
 	uint32_t *slot; /* open addressing: index into v + 1 (0: empty), at most half full */
 	size_t cap;     /* a power of two (0: no index yet) */
+	int full;       /* a counter is at its largest: fold and clear before more */
 };
 
 #define ROLLUP_SET_INIT                                                                            \

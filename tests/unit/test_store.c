@@ -431,6 +431,15 @@ static void test_rollup_fold(void **state)
 	assert_int_equal(store_commit(s, &err), SG_OK);
 	rollup_set_clear(&set);
 	assert_int_equal(set.n, 0);
+	/* a 16-bit bucket at its largest says so (the writer folds then) */
+	for (int k = 0; k < 65535; k++)
+		rollup_set_add(&set, 7, "2026-01-01", 1, 2, 1);
+	assert_true(set.full);
+	rollup_set_add(&set, 7, "2026-01-01", 1, 2, 1);
+	assert_int_equal(rollup_set_sorted(&set, &nv)[0].hist[histogram_bucket(2)], 65535);
+	assert_int_equal(set.v[0].n, 65536);
+	rollup_set_clear(&set);
+	assert_false(set.full);
 	rollup_set_add(&set, ids[1], "2026-01-01", 0, 900, 5);
 	v = rollup_set_sorted(&set, &nv);
 	assert_int_equal(store_begin(s, &err), SG_OK);
