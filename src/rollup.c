@@ -90,7 +90,8 @@ static int cmp_entry(const void *a, const void *b)
 
 struct rollup *rollup_set_sorted(struct rollup_set *s, size_t *n)
 {
-	qsort(s->v, s->n, sizeof(*s->v), cmp_entry);
+	if (s->n) /* v is NULL before the first add */
+		qsort(s->v, s->n, sizeof(*s->v), cmp_entry);
 	if (s->cap)
 		reindex(s, s->cap); /* the entries moved */
 	*n = s->n;
