@@ -212,6 +212,15 @@ def save_times(path, times):
         pass
 
 
+def kill_group(p):
+    """SIGKILL to p's whole process group (each child runs in a session of its
+    own, so its servers and daemons go with it)."""
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
 def run_integration(passes, only, jobs, module_timeout):
     """passes: [(build, label, backend)]. Every (pass, module) is one child process;
     up to jobs of them at once."""
@@ -271,10 +280,7 @@ def run_integration(passes, only, jobs, module_timeout):
                     continue
                 timed_out = p.poll() is None
                 if timed_out:
-                    try:
-                        os.killpg(p.pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
+                    kill_group(p)
                     p.wait()
                 running.remove(r)
                 out.seek(0)
@@ -307,10 +313,7 @@ def run_integration(passes, only, jobs, module_timeout):
                     times.setdefault(build, {}).setdefault(label, {})[m] = round(took, 1)
     finally:
         for r in running:  # interrupted: their own sessions would outlive us
-            try:
-                os.killpg(r[0].pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            kill_group(r[0])
         shutil.rmtree(tmp, ignore_errors=True)
     for build, t in times.items():
         save_times(os.path.join(build, TIMES_FILE), t)
@@ -373,10 +376,7 @@ def run_fuzz(build, seconds):
                 if p.poll() is None:
                     if time.time() - t0 < seconds + 120:
                         continue
-                    try:
-                        os.killpg(p.pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
+                    kill_group(p)
                     p.wait()
                 running.remove(r)
                 err.seek(0)
@@ -392,10 +392,7 @@ def run_fuzz(build, seconds):
                     shutil.rmtree(work, ignore_errors=True)
     finally:
         for r in running:  # interrupted: their own sessions would outlive us
-            try:
-                os.killpg(r[0].pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            kill_group(r[0])
     return len(targets), jobs
 
 
