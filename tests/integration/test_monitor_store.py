@@ -305,3 +305,28 @@ class Rollups(unittest.TestCase):
         daily, raw = rollup_totals(db)
         self.assertEqual(daily, raw)
         self.assertGreater(raw[0], 15)
+
+    def test_hourly_work_reads_rollups_written_for_it(self):
+        # The measured values and the period-close reports read the daily
+        # rollups: the hourly work asks the writer to fold first
+        # (monitor_writer_sync()), rather than read sums up to a minute old.
+        d = sg.scratch(self)
+        ng = Nginx(self)
+        ng.start()
+        prof, db = os.path.join(d, "p.yaml"), sg.new_db(d)
+        write_profile(prof, ng.url())
+        t0 = time.time()
+        env = dict(os.environ, LANG="C.UTF-8", SAASGUARD_TEST_HOURLY_FIRST_MS="6000")
+        p = subprocess.Popen([sg.binary(), "monitor", prof, "--db", db], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=env)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        measured = wait_for(lambda: query_early(db, "SELECT COUNT(*) FROM measurements WHERE "
+                                                "collector = 'monitor'")[:1] and
+                            query(db, "SELECT COUNT(*) FROM measurements WHERE "
+                                  "collector = 'monitor'")[0][0] > 0, 40)
+        self.assertTrue(measured, "no measured values from the hourly work")
+        folded = query(db, "SELECT COALESCE(SUM(n), 0) FROM check_daily")[0][0]
+        self.assertLess(time.time() - t0, 55, "too slow to tell a sync from the minute's fold")
+        self.assertGreater(folded, 0)
+        stop_monitor(self, p)
+        self.assertEqual(*rollup_totals(db))
