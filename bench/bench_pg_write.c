@@ -123,7 +123,8 @@ static int write_batch(struct writer *w, struct store *s, long long from, long l
 			rc = -1;
 	}
 	for (int i = 0; i < n; i++)
-		rollup_set_add(&set, r[i].check_id, r[i].day, r[i].ok, r[i].latency_ms, r[i].gap_s);
+		rollup_set_add(&set, r[i].check_id, r[i].day, r[i].at, r[i].ok, r[i].latency_ms,
+		               r[i].gap_s);
 	v = rollup_set_sorted(&set, &nv);
 	if (!rc && ((b->shared ? store_begin_shared(s, err) : store_begin(s, err)) ||
 	            store_monitor_write_results(s, r, (size_t)n, ids, err) ||

@@ -58,6 +58,7 @@ void monitor_log(struct monitor *m, const char *fmt, ...)
 }
 
 static double cpu_seconds(struct rusage *ru);
+static double sys_seconds(const struct rusage *ru);
 static double hourly_cpu_now(struct monitor *m);
 
 static void notifier_log(void *arg, const char *line)
@@ -214,6 +215,7 @@ static void on_signal(uv_signal_t *h, int signum)
 		 * batch, the measured values) is not a check's cost. */
 		struct rusage ru;
 		m->steady_end_cpu = cpu_seconds(&ru);
+		m->steady_end_sys = sys_seconds(&ru);
 		m->steady_end_hourly = hourly_cpu_now(m);
 		m->steady_end_wall = timeutil_monotonic_ms();
 		m->steady_end_probes = m->probes;
@@ -386,6 +388,14 @@ static double cpu_seconds(struct rusage *ru)
 	       (double)ru->ru_stime.tv_sec + ru->ru_stime.tv_usec / 1e6;
 }
 
+/* The kernel's part of cpu_seconds(): on loopback, most of it is the
+ * TCP work of both ends of each connection, done in the sender's
+ * context. */
+static double sys_seconds(const struct rusage *ru)
+{
+	return (double)ru->ru_stime.tv_sec + ru->ru_stime.tv_usec / 1e6;
+}
+
 void monitor_stats_steady(struct monitor *m, double now)
 {
 	struct rusage ru;
@@ -395,6 +405,7 @@ void monitor_stats_steady(struct monitor *m, double now)
 	m->steady_probes = m->probes;
 	m->steady_failed = m->probes_failed;
 	m->steady_cpu = cpu_seconds(&ru);
+	m->steady_sys = sys_seconds(&ru);
 	m->steady_hourly = hourly_cpu_now(m);
 	m->steady_wall = now;
 }
@@ -425,6 +436,8 @@ static void log_stats(struct monitor *m, double wall_s)
 	    m->steady ? (ended ? m->steady_end_hourly : m->hourly_cpu) - m->steady_hourly : 0;
 	double st_cpu =
 	    m->steady ? (ended ? m->steady_end_cpu : cpu) - m->steady_cpu - st_hourly : 0;
+	double st_sys =
+	    m->steady ? (ended ? m->steady_end_sys : sys_seconds(&ru)) - m->steady_sys : 0;
 	long long st_probes =
 	    m->steady ? (ended ? m->steady_end_probes : m->probes) - m->steady_probes : 0;
 	long long st_failed =
@@ -435,20 +448,22 @@ static void log_stats(struct monitor *m, double wall_s)
 	if (m->steady)
 		percentiles(m->late + m->steady_nlate, st_nlate - m->steady_nlate, st);
 	percentiles(m->late, m->nlate, all);
-	monitor_log(
-	    m,
-	    "stats: {\"checks\":%zu,\"probes\":%lld,\"failed\":%lld,\"wall_s\":%.3f,"
-	    "\"cpu_s\":%.3f,"
-	    "\"probes_per_s\":%.1f,\"cpu_s_per_1000\":%.4f,\"maxrss_kib\":%ld,"
-	    "\"lateness_ms\":{\"p50\":%.2f,\"p99\":%.2f,\"max\":%.2f},"
-	    "\"steady\":{\"probes\":%lld,\"failed\":%lld,\"wall_s\":%.3f,\"cpu_s\":%.3f,"
-	    "\"probes_per_s\":%.1f,\"cpu_s_per_1000\":%.4f,\"hourly_cpu_s\":%.3f,"
-	    "\"lateness_ms\":{\"p50\":%.2f,\"p99\":%.2f,\"max\":%.2f}}}",
-	    m->nrt, m->probes, m->probes_failed, wall_s, cpu,
-	    wall_s > 0 ? (double)m->probes / wall_s : 0,
-	    m->probes ? cpu * 1000.0 / (double)m->probes : 0, ru.ru_maxrss, all[0], all[1], all[2],
-	    st_probes, st_failed, st_wall, st_cpu, st_wall > 0 ? (double)st_probes / st_wall : 0,
-	    st_probes ? st_cpu * 1000.0 / (double)st_probes : 0, st_hourly, st[0], st[1], st[2]);
+	monitor_log(m,
+	            "stats: {\"checks\":%zu,\"probes\":%lld,\"failed\":%lld,\"wall_s\":%.3f,"
+	            "\"cpu_s\":%.3f,"
+	            "\"probes_per_s\":%.1f,\"cpu_s_per_1000\":%.4f,\"maxrss_kib\":%ld,"
+	            "\"lateness_ms\":{\"p50\":%.2f,\"p99\":%.2f,\"max\":%.2f},"
+	            "\"steady\":{\"probes\":%lld,\"failed\":%lld,\"wall_s\":%.3f,\"cpu_s\":%.3f,"
+	            "\"sys_s\":%.3f,"
+	            "\"probes_per_s\":%.1f,\"cpu_s_per_1000\":%.4f,\"hourly_cpu_s\":%.3f,"
+	            "\"lateness_ms\":{\"p50\":%.2f,\"p99\":%.2f,\"max\":%.2f}}}",
+	            m->nrt, m->probes, m->probes_failed, wall_s, cpu,
+	            wall_s > 0 ? (double)m->probes / wall_s : 0,
+	            m->probes ? cpu * 1000.0 / (double)m->probes : 0, ru.ru_maxrss, all[0], all[1],
+	            all[2], st_probes, st_failed, st_wall, st_cpu, st_sys,
+	            st_wall > 0 ? (double)st_probes / st_wall : 0,
+	            st_probes ? st_cpu * 1000.0 / (double)st_probes : 0, st_hourly, st[0], st[1],
+	            st[2]);
 }
 
 enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, struct store *s,

@@ -232,9 +232,9 @@ struct monitor {
 	int steady;
 	size_t steady_nlate;
 	long long steady_probes, steady_failed;
-	double steady_cpu, steady_wall;
+	double steady_cpu, steady_sys, steady_wall;
 	/* ... until the stop was asked for (0: not yet) */
-	double steady_end_cpu, steady_end_wall;
+	double steady_end_cpu, steady_end_sys, steady_end_wall;
 	/* CPU seconds of the hourly measured values (thread pool), in all and
 	 * at the steady state's start and end */
 	double hourly_cpu, steady_hourly, steady_end_hourly;

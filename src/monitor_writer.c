@@ -174,7 +174,8 @@ static void pend_batch(struct monitor_writer *w)
 			snprintf(w->pend_day, sizeof(w->pend_day), "%s", r->day);
 		else if (strcmp(r->day, w->pend_day) > 0)
 			w->day_ended = 1;
-		rollup_set_add(&w->pend, r->check_id, r->day, r->ok, r->latency_ms, r->gap_s);
+		rollup_set_add(&w->pend, r->check_id, r->day, r->at, r->ok, r->latency_ms,
+		               r->gap_s);
 	}
 	if (w->batch_upto > w->pend_upto)
 		w->pend_upto = w->batch_upto;
@@ -392,7 +393,7 @@ static int refold_row(const struct store_monitor_stored *r, void *ctx)
 		tm.tm_mday++;
 		f->day_end = (double)timeutil_mktime(&tm, f->tz);
 	}
-	rollup_set_add(&f->set, r->check_id, f->day, r->ok, r->latency_ms, r->gap_s);
+	rollup_set_add(&f->set, r->check_id, f->day, r->at, r->ok, r->latency_ms, r->gap_s);
 	if (r->id > f->upto)
 		f->upto = r->id;
 	return 0;

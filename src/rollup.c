@@ -46,7 +46,7 @@ static void reindex(struct rollup_set *s, size_t cap)
 		*slot_of(s, s->v[k].check_id, s->v[k].day) = (uint32_t)(k + 1);
 }
 
-void rollup_set_add(struct rollup_set *s, long long check_id, const char *day, int ok,
+void rollup_set_add(struct rollup_set *s, long long check_id, const char *day, double at, int ok,
                     double latency_ms, double gap_s)
 {
 	struct rollup *x;
@@ -68,6 +68,8 @@ void rollup_set_add(struct rollup_set *s, long long check_id, const char *day, i
 	x->n_fail += !ok && x->n_fail != UINT32_MAX;
 	if (gap_s > x->max_gap)
 		x->max_gap = gap_s;
+	if (at > x->last_at)
+		x->last_at = at;
 	if (latency_ms >= 0) {
 		uint16_t *b = &x->hist[histogram_bucket(latency_ms)];
 		*b += *b != UINT16_MAX;

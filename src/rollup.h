@@ -1,7 +1,7 @@
 /*
  * rollup - daily rollups summed in memory: per check and local day, the
- * probes, the failures, the largest gap between probes and the latency
- * histogram (histogram.h) of results not yet folded into the store's
+ * probes, the failures, the largest gap between probes, the last probe's
+ * time and the latency histogram (histogram.h) of results not yet folded into the store's
  * check_daily rows. The monitor's writer sums the results it has stored
  * into one set and folds the set every few seconds
  * (store_monitor_fold()), so a row is rewritten once per fold rather than
@@ -22,7 +22,7 @@
 #include "histogram.h"
 
 /* One check's rollup for one local day: what was summed since the set was
- * last cleared. 16-bit buckets keep an entry at 168 bytes (the writer holds
+ * last cleared. 16-bit buckets keep an entry at 176 bytes (the writer holds
  * one per check probed in the last minute); a counter that reaches its
  * largest value sets the set's `full`, and the writer folds then. */
 struct rollup {
@@ -30,6 +30,7 @@ struct rollup {
 	char day[12]; /* YYYY-MM-DD */
 	uint32_t n, n_fail;
 	double max_gap;
+	double last_at; /* the latest result's time (check_daily.last_at) */
 	uint16_t hist[HISTOGRAM_BUCKETS];
 };
 
@@ -47,10 +48,10 @@ struct rollup_set {
 	}
 
 void rollup_set_init(struct rollup_set *s);
-/* Adds one result of check_id on day (its local day, YYYY-MM-DD): ok, its
- * latency in ms (< 0: none, not in the histogram) and the gap since the
- * check's previous probe in seconds. */
-void rollup_set_add(struct rollup_set *s, long long check_id, const char *day, int ok,
+/* Adds one result of check_id on day (its local day, YYYY-MM-DD): its
+ * time at, ok, its latency in ms (< 0: none, not in the histogram) and the
+ * gap since the check's previous probe in seconds. */
+void rollup_set_add(struct rollup_set *s, long long check_id, const char *day, double at, int ok,
                     double latency_ms, double gap_s);
 /* The entries sorted by (check_id, day): the order store_monitor_fold()
  * locks rows in. *n receives their number. */

@@ -138,8 +138,9 @@ enum sg_code store_cluster_node_register(struct store *s, const char *host, long
 	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
 	                                "INSERT INTO cluster_nodes(host, pid, location, role, "
-	                                "started_at, heartbeat_at) VALUES (?1, ?2, ?3, 'member', "
-	                                "?4, ?4) RETURNING id",
+	                                "started_at, heartbeat_at, folded_upto) VALUES (?1, ?2, "
+	                                "?3, 'member', ?4, ?4, (SELECT COALESCE(MAX(id), 0) FROM "
+	                                "check_results)) RETURNING id",
 	                                &st, err);
 	*id = 0;
 	if (rc)
@@ -549,8 +550,9 @@ enum sg_code store_cluster_node_folded(struct store *s, long long id, long long 
 {
 	struct store_stmt *st;
 	enum sg_code rc = store_prepare(s,
-	                                "UPDATE cluster_nodes SET folded_upto = ?1, rollups_done = "
-	                                "?2 WHERE id = ?3 AND rollups_done = ?4",
+	                                "UPDATE cluster_nodes SET folded_upto = CASE WHEN "
+	                                "folded_upto > ?1 THEN folded_upto ELSE ?1 END, "
+	                                "rollups_done = ?2 WHERE id = ?3 AND rollups_done = ?4",
 	                                &st, err);
 	*mine = 0;
 	if (rc)

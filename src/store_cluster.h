@@ -30,7 +30,10 @@ struct cluster_node_row {
 };
 void store_cluster_node_row_release(struct cluster_node_row *r);
 
-/* Registers a node starting now (role member) and returns its id. */
+/* Registers a node starting now (role member) and returns its id. Its
+ * folded_upto starts at the largest result id stored: every result it
+ * writes comes after, so readers of the results not yet folded
+ * (store_monitor_last_result()) start there rather than at the first. */
 enum sg_code store_cluster_node_register(struct store *s, const char *host, long long pid,
                                          const char *location, double now, long long *id,
                                          struct sg_error *err);
@@ -113,7 +116,8 @@ enum sg_code store_cluster_alerts(struct store *s, const char *service, double f
 enum sg_code store_cluster_store_id(struct store *s, char **out, struct sg_error *err);
 
 /* The fold of node id's results into the daily rollups (monitor_writer.c):
- * sets its folded_upto and rollups_done where rollups_done is still
+ * raises its folded_upto to upto (it never goes down) and sets
+ * rollups_done where rollups_done is still
  * expect_done, in the caller's transaction; *mine = 1 when it was (the
  * row lock decides between two monitors folding one stopped node's
  * results, and tells a node that another folded its own). */

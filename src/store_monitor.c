@@ -20,6 +20,13 @@
 #include "store_schemas.h"
 #include "banned.h"
 
+#define LAST_AT_V7(real)                                                                           \
+	"ALTER TABLE check_daily ADD COLUMN last_at " real ";"                                     \
+	"UPDATE check_daily SET last_at = (SELECT MAX(r.at) FROM check_results r WHERE "           \
+	"r.check_id = check_daily.check_id) WHERE day = (SELECT MAX(d.day) FROM check_daily d "    \
+	"WHERE d.check_id = check_daily.check_id);"                                                \
+	"DROP INDEX check_results_by_time;"
+
 static const struct store_migration migrations[] = {
     {1, "CREATE TABLE checks("
         " id INTEGER PRIMARY KEY,"
@@ -204,6 +211,12 @@ static const struct store_migration migrations[] = {
      * again from its results (monitor_writer.c) */
     {6, "ALTER TABLE check_results ADD COLUMN gap_s REAL;",
      "ALTER TABLE check_results ADD COLUMN gap_s DOUBLE PRECISION;"},
+    /* v7: a check's last result from its latest daily rollup (last_at, kept
+     * by the fold) and the few results after its node's last fold, rather
+     * than from an index on (check_id, at): every result landed on one of
+     * as many leaf pages as there are checks, which made a result's cost
+     * grow with their number (docs/performance.md). */
+    {7, LAST_AT_V7("REAL"), LAST_AT_V7("DOUBLE PRECISION")},
 };
 
 const struct store_schema store_monitor_schema = {
@@ -410,10 +423,9 @@ struct resumed {
 	const size_t *order; /* indices of the chunk by id */
 };
 
-static int resume_row(struct store_stmt *st, void *ctx)
+/* The first position in r->order whose id is not below id. */
+static size_t resumed_first(const struct resumed *r, long long id)
 {
-	struct resumed *r = ctx;
-	long long id = store_col_int(st, 0);
 	size_t lo = 0, hi = r->n;
 
 	while (lo < hi) {
@@ -423,7 +435,15 @@ static int resume_row(struct store_stmt *st, void *ctx)
 		else
 			hi = mid;
 	}
-	for (; lo < r->n && r->ids[r->order[lo]] == id; lo++) {
+	return lo;
+}
+
+static int resume_row(struct store_stmt *st, void *ctx)
+{
+	struct resumed *r = ctx;
+	long long id = store_col_int(st, 0);
+
+	for (size_t lo = resumed_first(r, id); lo < r->n && r->ids[r->order[lo]] == id; lo++) {
 		struct store_monitor_resume *o = &r->out[r->order[lo]];
 		const char *state = store_col_text(st, 4);
 		o->last_at = store_col_real(st, 1);
@@ -442,6 +462,78 @@ static int cmp_by_id(const void *a, const void *b, void *ctx)
 	long long x = ids[*(const size_t *)a], y = ids[*(const size_t *)b];
 
 	return (x > y) - (x < y);
+}
+
+/* The time of a check's last result in its latest daily rollup (NULL:
+ * none); unfolded_last() adds the results not folded yet. */
+#define DAILY_LAST_AT(check)                                                                       \
+	"(SELECT d.last_at FROM check_daily d WHERE d.check_id = " check " AND d.last_at IS NOT "  \
+	"NULL ORDER BY d.day DESC LIMIT 1)"
+
+struct node_mark {
+	long long id, upto;
+};
+
+struct node_marks {
+	struct node_mark *v;
+	size_t n, alloc;
+};
+
+static int node_mark_row(struct store_stmt *st, void *ctx)
+{
+	struct node_marks *m = ctx;
+
+	ALLOC_GROW(m->v, m->n + 1, m->alloc);
+	m->v[m->n].id = store_col_int(st, 0);
+	m->v[m->n++].upto = store_col_int(st, 1);
+	return 0;
+}
+
+/* Calls row(st, ctx) with (check_id, MAX(at)) for the results not yet in
+ * the daily rollups: each node's after the mark of its last fold
+ * (cluster_nodes.folded_upto; a node marks its start there, so the scan is
+ * a minute's results or those of a node that stopped before it folded).
+ * check_id 0: every check. */
+static enum sg_code unfolded_last(struct store *s, long long check_id,
+                                  int (*row)(struct store_stmt *, void *), void *ctx,
+                                  struct sg_error *err)
+{
+	struct node_marks m = {NULL, 0, 0};
+	struct store_stmt *st;
+	enum sg_code rc = store_prepare(
+	    s, "SELECT id, folded_upto FROM cluster_nodes WHERE rollups_done = 0", &st, err);
+
+	if (!rc)
+		rc = store_each(s, st, node_mark_row, &m, "last result", err);
+	for (size_t i = 0; i < m.n && !rc; i++) {
+		rc =
+		    store_prepare(s,
+		                  "SELECT check_id, MAX(at) FROM check_results WHERE node_id = ?1 "
+		                  "AND id > ?2 AND (CAST(?3 AS BIGINT) = 0 OR check_id = ?3) GROUP "
+		                  "BY check_id",
+		                  &st, err);
+		if (rc)
+			break;
+		store_bind_int(st, 1, m.v[i].id);
+		store_bind_int(st, 2, m.v[i].upto);
+		store_bind_int(st, 3, check_id);
+		rc = store_each(s, st, row, ctx, "last result", err);
+	}
+	free(m.v);
+	return rc;
+}
+
+/* unfolded_last()'s rows into the resume entries of their checks. */
+static int resume_tail_row(struct store_stmt *st, void *ctx)
+{
+	struct resumed *r = ctx;
+	long long id = store_col_int(st, 0);
+	double at = store_col_real(st, 1);
+
+	for (size_t lo = resumed_first(r, id); lo < r->n && r->ids[r->order[lo]] == id; lo++)
+		if (at > r->out[r->order[lo]].last_at)
+			r->out[r->order[lo]].last_at = at;
+	return 0;
 }
 
 #define OPEN_INTERVAL(col)                                                                         \
@@ -464,18 +556,34 @@ enum sg_code store_monitor_checks_resume(struct store *s, const long long *ids, 
 			order[j] = j;
 		qsort_r(order, k, sizeof(*order), cmp_by_id, (void *)(ids + i));
 		/* the same queries as the one-check functions, as subqueries */
-		dynbuf_addstr(
-		    &b,
-		    "SELECT c.id, (SELECT COALESCE(MAX(at), 0) FROM check_results r WHERE "
-		    "r.check_id = c.id), COALESCE((SELECT i.id FROM incidents i WHERE i.check_id "
-		    "= c.id AND i.resolved_at IS NULL ORDER BY i.id DESC LIMIT 1), (SELECT "
-		    "ic.incident_id FROM incident_checks ic JOIN incidents i ON i.id = "
-		    "ic.incident_id WHERE ic.check_id = c.id AND ic.role = 'member' AND "
-		    "ic.recovered_at IS NULL AND i.resolved_at IS NULL ORDER BY ic.incident_id "
-		    "DESC LIMIT 1), 0), COALESCE(" OPEN_INTERVAL("si.id") ", 0), " OPEN_INTERVAL(
-		        "si.state") ", COALESCE(" OPEN_INTERVAL("si.confirmed") ", 0) FROM checks "
-		                                                                "c "
-		                                                                "WHERE c.id IN (");
+		dynbuf_addstr(&b, "SELECT c.id, COALESCE(" DAILY_LAST_AT(
+		                      "c.id") ", 0), COALESCE((SELECT i.id FROM incidents i WHERE "
+		                              "i.check_id "
+		                              "= c.id AND i.resolved_at IS NULL ORDER BY i.id DESC "
+		                              "LIMIT 1), (SELECT "
+		                              "ic.incident_id FROM incident_checks ic JOIN "
+		                              "incidents i ON i.id = "
+		                              "ic.incident_id WHERE ic.check_id = c.id AND ic.role "
+		                              "= 'member' AND "
+		                              "ic.recovered_at IS NULL AND i.resolved_at IS NULL "
+		                              "ORDER BY ic.incident_id "
+		                              "DESC LIMIT 1), 0), COALESCE(" OPEN_INTERVAL("si.id") ", 0), " OPEN_INTERVAL(
+		                                  "si.state") ", COALESCE(" OPEN_INTERVAL("si."
+		                                                                          "confirme"
+		                                                                          "d") ", "
+		                                                                               "0) "
+		                                                                               "FRO"
+		                                                                               "M "
+		                                                                               "che"
+		                                                                               "cks"
+		                                                                               " "
+		                                                                               "c "
+		                                                                               "WHE"
+		                                                                               "RE "
+		                                                                               "c."
+		                                                                               "id "
+		                                                                               "IN "
+		                                                                               "(");
 		for (size_t j = 0; j < k; j++)
 			dynbuf_addstr(&b, j ? ",?" : "?");
 		dynbuf_addstr(&b, ")");
@@ -484,6 +592,15 @@ enum sg_code store_monitor_checks_resume(struct store *s, const long long *ids, 
 				store_bind_int(st, (int)j + 1, ids[i + j]);
 			rc = store_each(s, st, resume_row, &r, "resume checks", err);
 		}
+		free(order);
+	}
+	if (!rc && n) {
+		size_t *order = xcalloc(n, sizeof(*order));
+		struct resumed r = {ids, out, n, order};
+		for (size_t j = 0; j < n; j++)
+			order[j] = j;
+		qsort_r(order, n, sizeof(*order), cmp_by_id, (void *)ids);
+		rc = unfolded_last(s, 0, resume_tail_row, &r, err);
 		free(order);
 	}
 	return rc;
@@ -535,18 +652,30 @@ enum sg_code store_monitor_check_ids(struct store *s, const char *service, const
 	return collect_ids(s, st, ids, n, err);
 }
 
+/* Keeps the later of *ctx and column 1. */
+static int later_row(struct store_stmt *st, void *ctx)
+{
+	double *at = ctx, v = store_col_real(st, 1);
+
+	if (v > *at)
+		*at = v;
+	return 0;
+}
+
 enum sg_code store_monitor_last_result(struct store *s, long long check_id, double *at,
                                        struct sg_error *err)
 {
 	struct store_stmt *st;
 	struct first_row f;
-	enum sg_code rc = store_prepare_kept(
-	    s, "SELECT COALESCE(MAX(at), 0) FROM check_results WHERE check_id = ?", &st, err);
+	enum sg_code rc =
+	    store_prepare_kept(s, "SELECT COALESCE(" DAILY_LAST_AT("?1") ", 0)", &st, err);
 	if (rc)
 		return rc;
 	store_bind_int(st, 1, check_id);
 	rc = first_kept(s, st, &f, "last result", err);
 	*at = f.found ? f.real[0] : 0;
+	if (!rc)
+		rc = unfolded_last(s, check_id, later_row, at, err);
 	return rc;
 }
 
@@ -1498,20 +1627,22 @@ static enum sg_code fold_chunk(struct store *s, const struct rollup *v, size_t n
 
 	if ((rc = read_old_hists(s, v, n, hist, err)))
 		goto out;
-	dynbuf_addstr(&b, "INSERT INTO check_daily(check_id, day, n, n_fail, max_gap_s, lat_hist) "
-	                  "VALUES ");
-	values_list(&b, n, 6);
+	dynbuf_addstr(&b, "INSERT INTO check_daily(check_id, day, n, n_fail, max_gap_s, lat_hist, "
+	                  "last_at) VALUES ");
+	values_list(&b, n, 7);
 	dynbuf_addstr(&b, " ON CONFLICT(check_id, day) DO UPDATE SET "
 	                  "n = check_daily.n + excluded.n, "
 	                  "n_fail = check_daily.n_fail + excluded.n_fail, "
 	                  "max_gap_s = CASE WHEN check_daily.max_gap_s > excluded.max_gap_s "
 	                  "THEN check_daily.max_gap_s ELSE excluded.max_gap_s END, "
-	                  "lat_hist = excluded.lat_hist");
+	                  "lat_hist = excluded.lat_hist, "
+	                  "last_at = CASE WHEN check_daily.last_at > excluded.last_at "
+	                  "THEN check_daily.last_at ELSE excluded.last_at END");
 	if ((rc = prepare_built(s, &b, &st, err)))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char blob[HISTOGRAM_BLOB];
-		int p = (int)i * 6;
+		int p = (int)i * 7;
 		for (int k = 0; k < HISTOGRAM_BUCKETS; k++)
 			hist[i][k] += v[i].hist[k];
 		histogram_encode(hist[i], blob);
@@ -1521,6 +1652,7 @@ static enum sg_code fold_chunk(struct store *s, const struct rollup *v, size_t n
 		store_bind_int(st, p + 4, v[i].n_fail);
 		store_bind_real(st, p + 5, v[i].max_gap);
 		store_bind_blob(st, p + 6, blob, sizeof(blob));
+		store_bind_real(st, p + 7, v[i].last_at);
 	}
 	rc = store_step_done(s, st, "update daily rollups", err);
 out:

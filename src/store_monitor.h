@@ -62,7 +62,7 @@ struct store_monitor_resume {
 };
 /* store_monitor_last_result(), _incident_open_for() (else
  * _incident_joined_by()) and _open_interval() for n checks at once: one
- * query per 200 checks. */
+ * query per 200 checks, and one per node with results not yet folded. */
 enum sg_code store_monitor_checks_resume(struct store *s, const long long *ids, size_t n,
                                          struct store_monitor_resume *out, struct sg_error *err);
 /* Ids of the service's checks of kind (NULL: every kind), retired or not. */
@@ -136,7 +136,11 @@ enum sg_code store_monitor_daily_sum(struct store *s, long long check_id, const 
                                      const char *to_day, unsigned long long hist[HISTOGRAM_BUCKETS],
                                      long long *n, long long *n_fail, double *max_gap,
                                      struct sg_error *err);
-/* The time of the check's last probe (0: none). */
+/* The time of the check's last probe (0: none): from its latest daily
+ * rollup (check_daily.last_at) and the results its nodes stored after
+ * their last fold (cluster_nodes.folded_upto), since no index of results
+ * by check exists (it made each result's cost grow with the number of
+ * checks). */
 enum sg_code store_monitor_last_result(struct store *s, long long check_id, double *at,
                                        struct sg_error *err);
 /* Largest gap between probes of the service's checks of kind, over the

@@ -278,8 +278,11 @@ class Migration(unittest.TestCase):
                       "recipient, body, created_at, next_attempt_at, delivered_at) VALUES "
                       "(5, 3, 'incident_open', 'all_users', 'email', 'a@x.jp', 'b1', 10, 10, 11),"
                       "(9, NULL, 'report', 'managers', 'email', 'm@x.jp', 'b2', 20, 20, NULL)")
-            # (and the columns of later versions: gap_s came with v6)
+            # (and what later versions changed: gap_s came with v6; v7 added
+            # check_daily.last_at and dropped the index of results by check)
             c.execute("ALTER TABLE check_results DROP COLUMN gap_s")
+            c.execute("ALTER TABLE check_daily DROP COLUMN last_at")
+            c.execute("CREATE INDEX check_results_by_time ON check_results(check_id, at)")
             c.execute("UPDATE schema_versions SET version = 3 WHERE module = 'monitor'")
             c.execute("DROP TABLE web_maintenance")
             c.execute("UPDATE schema_versions SET version = 1 WHERE module = 'web'")
@@ -324,6 +327,32 @@ class Migration(unittest.TestCase):
                           "body, created_at, next_attempt_at) VALUES ('bogus', 'all_users', "
                           "'email', 'a@x.jp', 'b', 1, 1)")
         c.close()
+
+    @sg.sqlite_only("a v6 store set up in SQLite DDL")
+    def test_v7_last_result_moves_to_the_daily_rollups(self):
+        d = sg.scratch(self)
+        db = sg.new_db(d)
+        report_fill.store_init(db)
+        c = sg.db_connect(db)
+        with c:
+            a = report_fill.add_check(c, "s", "a", "liveness", "http", 60, None)
+            b = report_fill.add_check(c, "s", "b", "liveness", "http", 60, None)
+            c.executemany("INSERT INTO check_results(check_id, at, ok) VALUES (?, ?, 1)",
+                          [(a, 1000.0), (a, 90050.0), (b, 500.0), (a, 90020.0)])
+            c.executemany("INSERT INTO check_daily(check_id, day, n) VALUES (?, ?, 1)",
+                          [(a, "2026-01-01"), (a, "2026-01-02"), (b, "2026-01-01")])
+            c.execute("ALTER TABLE check_daily DROP COLUMN last_at")
+            c.execute("CREATE INDEX check_results_by_time ON check_results(check_id, at)")
+            c.execute("UPDATE schema_versions SET version = 6 WHERE module = 'monitor'")
+        c.close()
+        report_fill.store_init(db)  # migrates to v7
+        # each check's latest rollup holds its last result; older ones none
+        self.assertEqual(query(db, "SELECT check_id, day, last_at FROM check_daily ORDER BY "
+                               "check_id, day"),
+                         [(a, "2026-01-01", None), (a, "2026-01-02", 90050.0),
+                          (b, "2026-01-01", 500.0)])
+        self.assertEqual(query(db, "SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                               "tbl_name = 'check_results'"), [])
 
 
 if __name__ == "__main__":

@@ -146,6 +146,11 @@ class SlowReportReader(unittest.TestCase):
         self.assertGreaterEqual(n_during, 20, err)
         stats = json.loads(re.search(r"stats: (\{.*\})", err).group(1))
         self.assertLess(stats["lateness_ms"]["p99"], 100, stats)
+        # the kernel's part of the steady CPU (bench/monitor splits on it)
+        st = stats["steady"]
+        self.assertGreater(st["probes"], 0, stats)
+        self.assertGreater(st["sys_s"], 0, stats)
+        self.assertLessEqual(st["sys_s"], st["cpu_s"] + st["hourly_cpu_s"], stats)
 
 
 @unittest.skipUnless(os.geteuid() == 0, "needs root to mount a tmpfs")
@@ -264,11 +269,22 @@ class Rollups(unittest.TestCase):
                 c.execute("UPDATE cluster_nodes SET heartbeat_at = heartbeat_at - 60 "
                           "WHERE stopped_at IS NULL")
             c.close()
+        before = query(db, "SELECT MAX(id) FROM check_results")[0][0]
         r = sg.run("monitor", prof, "--db", db, "--once", timeout=60)
         self.assertEqual(r.code, 0, r)
         self.assertRegex(r.err, r"results of monitor node \d+, which stopped before")
         daily, raw = rollup_totals(db)
         self.assertEqual(daily, raw)
+        # each check resumed at the killed node's last result, which no fold
+        # had reached (store_monitor_checks_resume() reads the results after
+        # the node's mark): its first new probe's gap is the time since then
+        first = query(db, "SELECT r.at, r.gap_s, (SELECT MAX(p.at) FROM check_results p WHERE "
+                      "p.check_id = r.check_id AND p.id <= ?) FROM check_results r WHERE r.id = "
+                      "(SELECT MIN(f.id) FROM check_results f WHERE f.check_id = r.check_id AND "
+                      "f.id > ?)", before, before)
+        self.assertEqual(len(first), query(db, "SELECT COUNT(*) FROM checks")[0][0], first)
+        for at, gap, prev in first:
+            self.assertAlmostEqual(gap, at - prev, places=3, msg=first)
         # the killed node's gaps came back from its stored results
         gaps = query(db, "SELECT MIN(max_gap_s) FROM check_daily WHERE n > 1")[0][0]
         self.assertGreater(gaps, 0.5)

@@ -17,6 +17,7 @@
 #include "store.h"
 #include "store_collect.h"
 #include "store_ledger.h"
+#include "store_cluster.h"
 #include "store_monitor.h"
 
 static char dir[] = "/tmp/sg-store-XXXXXX";
@@ -282,14 +283,14 @@ static void test_module_queries(void **state)
 	assert_int_equal(store_monitor_incident_get(s, 99, &inc, &err), SG_ERR_NOT_FOUND);
 	/* A step that fails: a temporary view shadows the table. */
 	assert_int_equal(store_exec(s,
-	                            "CREATE TEMP VIEW check_results AS SELECT 1 AS check_id, "
-	                            "abs(-9223372036854775807 - 1) AS at",
+	                            "CREATE TEMP VIEW check_daily AS SELECT 1 AS check_id, "
+	                            "'2026-01-01' AS day, abs(-9223372036854775807 - 1) AS last_at",
 	                            &err),
 	                 SG_OK);
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(store_monitor_last_result(s, 1, &at, &err), SG_ERR_DB);
 	assert_non_null(strstr(err.msg, "last result"));
-	assert_int_equal(store_exec(s, "DROP VIEW temp.check_results", &err), SG_OK);
+	assert_int_equal(store_exec(s, "DROP VIEW temp.check_daily", &err), SG_OK);
 	store_close(s);
 	for (int i = 0; i < 3; i++) {
 		snprintf(f, sizeof(f), "%s%s", db, (const char *[]){"", "-wal", "-shm"}[i]);
@@ -306,7 +307,7 @@ static void test_checks_batch(void **state)
 	struct sg_error err;
 	struct store_monitor_check c[450];
 	char names[450][16];
-	long long ids[450], one, iv;
+	long long ids[450], one, iv, node;
 	struct store_monitor_resume *res = calloc(450, sizeof(*res));
 	struct store_monitor_result r = {0};
 	long long rid;
@@ -337,8 +338,10 @@ static void test_checks_batch(void **state)
 	assert_int_equal(store_begin_shared(s, &err), SG_OK);
 	assert_int_equal(store_tx_shared(s), 0);       /* SQLite: the writer's lock anyway */
 	assert_int_equal(store_begin(s, &err), SG_OK); /* nests */
-	r = (struct store_monitor_result){ids[300], 1234.5, 12, -1,  -1,   -1,
-	                                  -1,       0,      1,  200, NULL, "2026-01-01"};
+	/* the result of a node that has not folded it yet: no daily rollup */
+	assert_int_equal(store_cluster_node_register(s, "h", 1, "tokyo", 1000, &node, &err), SG_OK);
+	r = (struct store_monitor_result){ids[300], 1234.5, 12,  -1,   -1,           -1,   -1,
+	                                  0,        1,      200, NULL, "2026-01-01", NULL, node};
 	assert_int_equal(store_monitor_write_results(s, &r, 1, &rid, &err), SG_OK);
 	assert_int_equal(store_commit(s, &err), SG_OK);
 	assert_int_equal(store_commit(s, &err), SG_OK);
@@ -393,7 +396,7 @@ static void test_rollup_fold(void **state)
 	struct rollup *v;
 	unsigned long long hist[HISTOGRAM_BUCKETS] = {0};
 	long long ids[2], n = 0, nf = 0;
-	double gap = 0;
+	double gap = 0, at = 0;
 	size_t nv;
 	char db[400], f[420];
 	(void)state;
@@ -406,11 +409,11 @@ static void test_rollup_fold(void **state)
 	assert_int_equal(store_commit(s, &err), SG_OK);
 	/* far more pairs than the first index holds: rehashed on the way */
 	for (long long k = 1; k <= 5000; k++)
-		rollup_set_add(&set, 100000 + k, "2026-01-01", 1, 3, 1);
-	rollup_set_add(&set, ids[1], "2026-01-02", 1, 1.5, 60);
-	rollup_set_add(&set, ids[1], "2026-01-01", 1, 1.5, 60);
-	rollup_set_add(&set, ids[1], "2026-01-01", 0, -1, 75);
-	rollup_set_add(&set, ids[0], "2026-01-01", 1, 0.5, 30);
+		rollup_set_add(&set, 100000 + k, "2026-01-01", 1000, 1, 3, 1);
+	rollup_set_add(&set, ids[1], "2026-01-02", 90000, 1, 1.5, 60);
+	rollup_set_add(&set, ids[1], "2026-01-01", 1200, 1, 1.5, 60);
+	rollup_set_add(&set, ids[1], "2026-01-01", 1100, 0, -1, 75);
+	rollup_set_add(&set, ids[0], "2026-01-01", 1030, 1, 0.5, 30);
 	v = rollup_set_sorted(&set, &nv);
 	assert_int_equal(nv, 5003);
 	assert_int_equal(v[0].check_id, ids[0]);
@@ -420,27 +423,34 @@ static void test_rollup_fold(void **state)
 	assert_int_equal(v[1].n, 2);
 	assert_int_equal(v[1].n_fail, 1);
 	assert_float_equal(v[1].max_gap, 75, 0);
+	assert_float_equal(v[1].last_at, 1200, 0); /* the latest, not the last added */
 	assert_int_equal(v[1].hist[histogram_bucket(1.5)], 1);
 	/* the index follows the sort: a pair added again lands on its entry */
-	rollup_set_add(&set, ids[0], "2026-01-01", 1, 0.5, 10);
+	rollup_set_add(&set, ids[0], "2026-01-01", 1040, 1, 0.5, 10);
 	assert_int_equal(set.n, 5003);
 	v = rollup_set_sorted(&set, &nv);
 	assert_int_equal(v[0].n, 2);
 	assert_int_equal(store_begin(s, &err), SG_OK);
 	assert_int_equal(store_monitor_fold(s, v, 3, &err), SG_OK); /* only the two checks */
 	assert_int_equal(store_commit(s, &err), SG_OK);
+	/* the last result comes from the latest day's rollup (no raw result) */
+	assert_int_equal(store_monitor_last_result(s, ids[0], &at, &err), SG_OK);
+	assert_float_equal(at, 1040, 0);
+	assert_int_equal(store_monitor_last_result(s, ids[1], &at, &err), SG_OK);
+	assert_float_equal(at, 90000, 0);
 	rollup_set_clear(&set);
 	assert_int_equal(set.n, 0);
 	/* a 16-bit bucket at its largest says so (the writer folds then) */
 	for (int k = 0; k < 65535; k++)
-		rollup_set_add(&set, 7, "2026-01-01", 1, 2, 1);
+		rollup_set_add(&set, 7, "2026-01-01", 1000, 1, 2, 1);
 	assert_true(set.full);
-	rollup_set_add(&set, 7, "2026-01-01", 1, 2, 1);
+	rollup_set_add(&set, 7, "2026-01-01", 1000, 1, 2, 1);
 	assert_int_equal(rollup_set_sorted(&set, &nv)[0].hist[histogram_bucket(2)], 65535);
 	assert_int_equal(set.v[0].n, 65536);
 	rollup_set_clear(&set);
 	assert_false(set.full);
-	rollup_set_add(&set, ids[1], "2026-01-01", 0, 900, 5);
+	rollup_set_add(&set, ids[1], "2026-01-01", 1150, 0, 900, 5);
+	rollup_set_add(&set, ids[1], "2026-01-02", 80000, 1, 1, 5); /* older than the row's */
 	v = rollup_set_sorted(&set, &nv);
 	assert_int_equal(store_begin(s, &err), SG_OK);
 	assert_int_equal(store_monitor_fold(s, v, nv, &err), SG_OK);
@@ -453,6 +463,8 @@ static void test_rollup_fold(void **state)
 	assert_float_equal(gap, 75, 0);
 	assert_int_equal(hist[histogram_bucket(1.5)], 1);
 	assert_int_equal(hist[histogram_bucket(900)], 1);
+	assert_int_equal(store_monitor_last_result(s, ids[1], &at, &err), SG_OK);
+	assert_float_equal(at, 90000, 0); /* a fold keeps the latest time */
 	rollup_set_release(&set);
 	store_close(s);
 	for (int i = 0; i < 3; i++) {
