@@ -17,6 +17,7 @@
 #include "rollup.h"
 #include "store_monitor.h"
 #include "xalloc.h"
+#include "store_rows.h"
 #include "store_schemas.h"
 #include "banned.h"
 
@@ -474,19 +475,12 @@ struct node_mark {
 	long long id, upto;
 };
 
-struct node_marks {
-	struct node_mark *v;
-	size_t n, alloc;
-};
-
-static int node_mark_row(struct store_stmt *st, void *ctx)
+static void node_mark_fill(struct store_stmt *st, void *row)
 {
-	struct node_marks *m = ctx;
+	struct node_mark *m = row;
 
-	ALLOC_GROW(m->v, m->n + 1, m->alloc);
-	m->v[m->n].id = store_col_int(st, 0);
-	m->v[m->n++].upto = store_col_int(st, 1);
-	return 0;
+	m->id = store_col_int(st, 0);
+	m->upto = store_col_int(st, 1);
 }
 
 /* Calls row(st, ctx) with (check_id, MAX(at)) for the results not yet in
@@ -498,14 +492,16 @@ static enum sg_code unfolded_last(struct store *s, long long check_id,
                                   int (*row)(struct store_stmt *, void *), void *ctx,
                                   struct sg_error *err)
 {
-	struct node_marks m = {NULL, 0, 0};
+	struct node_mark *m = NULL;
+	size_t n = 0;
 	struct store_stmt *st;
 	enum sg_code rc = store_prepare(
 	    s, "SELECT id, folded_upto FROM cluster_nodes WHERE rollups_done = 0", &st, err);
 
 	if (!rc)
-		rc = store_each(s, st, node_mark_row, &m, "last result", err);
-	for (size_t i = 0; i < m.n && !rc; i++) {
+		rc = store_rows_read(s, st, sizeof(*m), node_mark_fill, (void **)&m, &n,
+		                     "last result", err);
+	for (size_t i = 0; i < n && !rc; i++) {
 		rc =
 		    store_prepare(s,
 		                  "SELECT check_id, MAX(at) FROM check_results WHERE node_id = ?1 "
@@ -514,12 +510,12 @@ static enum sg_code unfolded_last(struct store *s, long long check_id,
 		                  &st, err);
 		if (rc)
 			break;
-		store_bind_int(st, 1, m.v[i].id);
-		store_bind_int(st, 2, m.v[i].upto);
+		store_bind_int(st, 1, m[i].id);
+		store_bind_int(st, 2, m[i].upto);
 		store_bind_int(st, 3, check_id);
 		rc = store_each(s, st, row, ctx, "last result", err);
 	}
-	free(m.v);
+	free(m);
 	return rc;
 }
 
@@ -606,34 +602,17 @@ enum sg_code store_monitor_checks_resume(struct store *s, const long long *ids, 
 	return rc;
 }
 
-struct ids {
-	long long *v;
-	size_t n, alloc;
-};
-
-static int id_of(struct store_stmt *st, void *ctx)
-{
-	struct ids *r = ctx;
-
-	ALLOC_GROW(r->v, r->n, r->alloc);
-	r->v[r->n++] = store_col_int(st, 0);
-	return 0;
-}
-
 /* The ids in column 0 of st's rows; none on failure. */
 static enum sg_code collect_ids(struct store *s, struct store_stmt *st, long long **ids, size_t *n,
                                 struct sg_error *err)
 {
-	struct ids r = {NULL, 0, 0};
-	enum sg_code rc = store_each(s, st, id_of, &r, "read ids", err);
+	enum sg_code rc = store_rows_ids(s, st, ids, n, "read ids", err);
 
 	if (rc) {
-		free(r.v);
-		r.v = NULL;
-		r.n = 0;
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
 	}
-	*ids = r.v;
-	*n = r.n;
 	return rc;
 }
 
