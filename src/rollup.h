@@ -1,9 +1,9 @@
 /*
  * rollup - daily rollups summed in memory: per check and local day, the
  * probes, the failures, the largest gap between probes, the last probe's
- * time and the latency histogram (histogram.h) of results not yet folded into the store's
- * check_daily rows. The monitor's writer sums the results it has stored
- * into one set and folds the set every few seconds
+ * time and the latency histogram (histogram.h) of results not yet folded
+ * into the store's check_daily rows. The monitor's writer sums the results
+ * it has stored into one set and folds the set every minute
  * (store_monitor_fold()), so a row is rewritten once per fold rather than
  * once per result; a node that stopped before its last fold has its stored
  * results summed into a set again by the next monitor (monitor_writer.c).
