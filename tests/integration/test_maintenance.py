@@ -261,13 +261,17 @@ OLD_NOTIFICATIONS = """CREATE TABLE notifications(
 
 
 class Migration(unittest.TestCase):
-    @sg.sqlite_only("SQLite's own v3 -> v4 table rebuild, set up in SQLite DDL (sqlite_master)")
-    def test_v4_keeps_rows_and_ids_and_allows_maintenance(self):
+    def latest_store(self):
+        """A store at the latest schema, to be taken back to an older one."""
         d = sg.scratch(self)
         db = sg.new_db(d)
         report_fill.store_init(db)
+        return d, db, sg.db_connect(db)
+
+    @sg.sqlite_only("SQLite's own v3 -> v4 table rebuild, set up in SQLite DDL (sqlite_master)")
+    def test_v4_keeps_rows_and_ids_and_allows_maintenance(self):
+        d, db, c = self.latest_store()
         # back to monitor schema v3: the old CHECK, rows with gaps in their ids
-        c = sg.db_connect(db)
         with c:
             c.execute("DROP TABLE maintenance_notices")
             c.execute("DROP TABLE notifications")
@@ -330,10 +334,7 @@ class Migration(unittest.TestCase):
 
     @sg.sqlite_only("a v6 store set up in SQLite DDL")
     def test_v7_last_result_moves_to_the_daily_rollups(self):
-        d = sg.scratch(self)
-        db = sg.new_db(d)
-        report_fill.store_init(db)
-        c = sg.db_connect(db)
+        _, db, c = self.latest_store()
         with c:
             a = report_fill.add_check(c, "s", "a", "liveness", "http", 60, None)
             b = report_fill.add_check(c, "s", "b", "liveness", "http", 60, None)
