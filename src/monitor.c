@@ -384,8 +384,7 @@ static int cmp_double(const void *a, const void *b)
 static double cpu_seconds(struct rusage *ru)
 {
 	getrusage(RUSAGE_SELF, ru);
-	return (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec / 1e6 +
-	       (double)ru->ru_stime.tv_sec + ru->ru_stime.tv_usec / 1e6;
+	return (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec / 1e6 + sys_seconds(ru);
 }
 
 /* The kernel's part of cpu_seconds(): on loopback, most of it is the

@@ -14,7 +14,9 @@ whole-run figures are in the JSON too):
            the same store in a loop
   memory   RSS with N targets minus RSS with 100, per target
   blackbox Debian's prometheus-blackbox-exporter over the same targets,
-           driven by a loopback scrape loop hitting /probe; CPU ratio
+           driven by a loopback scrape loop hitting /probe; CPU ratio, and
+           the ratio of user-space CPU alone (user_cpu_ratio: the kernel's
+           part, mostly loopback TCP work both sides pay, left out)
 Every run records the 1-minute load average before and after it (this
 machine is shared). 127.0.0.1 only.
 
