@@ -1,0 +1,79 @@
+#!/usr/bin/python3
+"""CPU of each of the monitor's threads (loop, writer, hourly) over a window
+of the steady state, from /proc/PID/task/TID/stat.
+
+Runs `saasguard monitor` over N liveness HTTP checks against bench.py's
+loopback nginx, each due every INTERVAL seconds (N / INTERVAL checks/s),
+waits two intervals and 15 s (every check probed, the start-up round
+over), then reads every thread's user and system time at the start and the
+end of a WINDOW-second window. Use a window of 120 s or more: the writer
+folds the daily rollups once a minute, and a shorter window holds one fold
+or none.
+
+usage: threads.py SAASGUARD N INTERVAL [WINDOW]
+    e.g. threads.py build/saasguard 100000 100 120   (1,000 checks/s)
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402
+
+
+def threads(pid):
+    """{tid: (name, user ticks, system ticks)} of pid's threads."""
+    out = {}
+    for t in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{t}/stat") as f:
+                x = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{pid}/task/{t}/comm") as f:
+                name = f.read().strip()
+        except FileNotFoundError:  # the thread ended meanwhile
+            continue
+        out[t] = (name, int(x[11]), int(x[12]))
+    return out
+
+
+def main():
+    if len(sys.argv) < 4:
+        sys.exit(__doc__)
+    sg, n, interval = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+    window = float(sys.argv[4]) if len(sys.argv) > 4 else 120
+    d = tempfile.mkdtemp(prefix="sg-threads-")
+    os.chmod(d, 0o755)
+    ng, ports = bench.start_nginx(d)
+    try:
+        prof = bench.profile(d, bench.urls(ports, n), interval)
+        p = subprocess.Popen([sg, "monitor", prof, "--db", f"{d}/m.db"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env=dict(os.environ, LANG="C.UTF-8"))
+        try:
+            time.sleep(2 * interval + 15)
+            a, t0 = threads(p.pid), time.time()
+            time.sleep(window)
+            b, w = threads(p.pid), time.time() - t0
+        finally:
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=300)
+        tck = os.sysconf("SC_CLK_TCK")
+        print(f"{n} checks every {interval:g} s, {w:.0f} s window; CPU-s per second "
+              "(the lowest thread id is the loop, the next the writer):")
+        for t in sorted(b, key=int):
+            if t in a:
+                user = (b[t][1] - a[t][1]) / tck / w
+                system = (b[t][2] - a[t][2]) / tck / w
+                print(f"  thread {t} ({b[t][0]}): user {user:.3f} system {system:.3f}")
+    finally:
+        ng.send_signal(signal.SIGQUIT)
+        ng.wait()
+        shutil.rmtree(d, True)
+
+
+if __name__ == "__main__":
+    main()
