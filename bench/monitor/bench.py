@@ -93,6 +93,13 @@ http {{
     return p, ports
 
 
+def stop_nginx(ng, d):
+    """Stops start_nginx()'s server gracefully and removes the run's directory d."""
+    ng.send_signal(signal.SIGQUIT)
+    ng.wait()
+    shutil.rmtree(d, True)
+
+
 def urls(ports, n):
     return [f"http://127.0.0.1:{ports[i % len(ports)]}/t/{i}" for i in range(n)]
 
@@ -311,9 +318,7 @@ def main():
                     out["user_cpu_ratio"] = ((b["cpu_s_per_1000"] - b["sys_s_per_1000"]) /
                                              (mine - ks))
     finally:
-        ng.send_signal(signal.SIGQUIT)
-        ng.wait()
-        shutil.rmtree(d, True)
+        stop_nginx(ng, d)
     print(json.dumps(out, indent=2))
 
 

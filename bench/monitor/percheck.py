@@ -18,7 +18,6 @@ usage: percheck.py SAASGUARD [--targets 2000] [--interval 1] [--warmup 12]
 """
 import argparse
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -105,9 +104,7 @@ def main():
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=120)
     finally:
-        ng.send_signal(signal.SIGQUIT)
-        ng.wait()
-        shutil.rmtree(d, True)
+        bench.stop_nginx(ng, d)
 
 
 if __name__ == "__main__":

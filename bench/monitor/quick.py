@@ -1,7 +1,7 @@
 """A quick run of bench.py's helpers: N targets every 2 s (N/2 checks/s) for 10 s, with a
 fresh connection per check (fresh) or reuse_connection: true (reuse). Usage:
     python3 bench/monitor/quick.py fresh|reuse N build/saasguard"""
-import json, os, shutil, signal, sys, tempfile
+import json, os, sys, tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench
 reuse = sys.argv[1] == "reuse"
@@ -17,4 +17,4 @@ try:
     r = bench.run_monitor(sys.argv[3], prof, f"{d}/a.db", 10)
     print(json.dumps({k: r[k] for k in ("probes", "probes_per_s", "cpu_s_per_1000", "lateness_ms")}))
 finally:
-    ng.send_signal(signal.SIGQUIT); ng.wait(); shutil.rmtree(d, True)
+    bench.stop_nginx(ng, d)

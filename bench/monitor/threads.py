@@ -14,7 +14,6 @@ usage: threads.py SAASGUARD N INTERVAL [WINDOW]
     e.g. threads.py build/saasguard 100000 100 120   (1,000 checks/s)
 """
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -70,9 +69,7 @@ def main():
                 system = (b[t][2] - a[t][2]) / tck / w
                 print(f"  thread {t} ({b[t][0]}): user {user:.3f} system {system:.3f}")
     finally:
-        ng.send_signal(signal.SIGQUIT)
-        ng.wait()
-        shutil.rmtree(d, True)
+        bench.stop_nginx(ng, d)
 
 
 if __name__ == "__main__":
