@@ -6,6 +6,7 @@ as a file, and a webhook receiver (http.server). 127.0.0.1 only.
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -139,14 +140,26 @@ http {{
         with open(self.conf, "w") as f:
             f.write(conf)
         self.proc = None
+        self.hold = None
+        test.addCleanup(self._release_port)  # cleanups run last first: after stop()
         test.addCleanup(self.stop)
 
+    def _release_port(self):
+        if self.hold:
+            self.hold.close()
+            self.hold = None
+
     def start(self):
+        self._release_port()
         self.proc = subprocess.Popen(["/usr/sbin/nginx", "-c", self.conf, "-p", self.dir],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         sg.wait_port(self.port)
 
     def stop(self):
+        """Stops nginx and keeps its port bound, not listening, until start():
+        a connection is refused as by a stopped server, and no other test's
+        server running beside this one can take the port and answer the
+        checks of an outage this test made."""
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGQUIT)
             try:
@@ -155,6 +168,14 @@ http {{
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+        if not self.hold:
+            h = socket.socket()
+            h.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                h.bind(("127.0.0.1", self.port))
+                self.hold = h
+            except OSError:  # already taken: nothing to keep
+                h.close()
 
     def url(self, path="/healthz"):
         return f"http://127.0.0.1:{self.port}{path}"
