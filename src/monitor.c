@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <libgen.h>
 #ifdef __GLIBC__
-#include <malloc.h>
 #endif
 #include <math.h>
 #include <pthread.h>
@@ -527,12 +526,9 @@ enum sg_code monitor_run(const char *profile_path, const struct catalog *cat, st
 	}
 	monitor_log(m, "monitoring %s (pattern %d): %zu checks", m->cfg->service, m->cfg->pattern,
 	            m->nrt);
-#ifdef __GLIBC__
 	/* The profile's YAML tree and the registration's statements are freed:
-	 * give their pages back (glibc keeps freed memory otherwise), so what
-	 * the daemon holds is what it runs on. */
-	malloc_trim(0);
-#endif
+	 * give their pages back, so what the daemon holds is what it runs on. */
+	xalloc_trim();
 	m->cu = curluv_new(&m->loop);
 	if ((rc = notify_start(&m->loop, s, m->ncfg, notifier_log, m, &m->notify, err)))
 		goto out;

@@ -7,6 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef SG_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#elif defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include "xalloc.h"
 #include "banned.h"
 
@@ -81,4 +87,16 @@ char *xstrfmt(const char *fmt, ...)
 	vsnprintf(p, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	return p;
+}
+
+void xalloc_trim(void)
+{
+#ifdef SG_JEMALLOC
+	char name[32];
+
+	snprintf(name, sizeof(name), "arena.%d.purge", MALLCTL_ARENAS_ALL);
+	mallctl(name, NULL, NULL, NULL, 0);
+#elif defined(__GLIBC__)
+	malloc_trim(0);
+#endif
 }

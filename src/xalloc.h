@@ -19,6 +19,10 @@ char *xstrndup(const char *s, size_t n);
 /* Allocates a formatted string. */
 char *xstrfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Gives freed memory back to the system, after a phase that freed much
+ * of it (jemalloc would otherwise keep it for some seconds, glibc for good). */
+void xalloc_trim(void);
+
 /* Grows *arr (with *alloc slots) so that index nr is valid. */
 #define ALLOC_GROW(arr, nr, alloc)                                                                 \
 	do {                                                                                       \

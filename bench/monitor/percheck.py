@@ -7,9 +7,9 @@ seconds, then attaches
   strace -c -f     system calls per check (connect() calls = checks), split
                    into the loop's and the writer thread's (pwrite64/pread64/
                    fdatasync/futex)
-  perf stat        (with --allocs; needs `perf probe` on libc's malloc,
-                   calloc and realloc, made here) allocations per check per
-                   thread
+  perf stat        (with --allocs; needs `perf probe` on the process's
+                   malloc, calloc and realloc: jemalloc's or libc's, made
+                   here) allocations per check per thread
 strace slows the loop down, so the loop runs saturated while it is attached:
 read the counts, not the rates.
 
@@ -44,15 +44,26 @@ def strace_counts(pid, seconds):
     return rows
 
 
+def allocator_of(pid):
+    """The library whose malloc the process calls: jemalloc when the build
+    links it (meson.build), libc otherwise, and perf's probe group for it."""
+    with open(f"/proc/{pid}/maps") as f:
+        libs = {line.split()[-1] for line in f if ".so" in line}
+    for lib in sorted(libs):
+        if "/libjemalloc.so" in lib:
+            return lib, "probe_libjemalloc"
+    return "/lib/x86_64-linux-gnu/libc.so.6", "probe_libc"
+
+
 def alloc_counts(pid, seconds):
-    libc = "/lib/x86_64-linux-gnu/libc.so.6"
+    lib, group = allocator_of(pid)
     have = subprocess.run(["perf", "probe", "-l"], capture_output=True, text=True).stdout
     made = []
     for fn in ("malloc", "calloc", "realloc"):
-        if f"probe_libc:{fn}" not in have:
-            subprocess.run(["perf", "probe", "-q", "-x", libc, "-a", fn], check=True)
-            made.append(f"probe_libc:{fn}")
-    ev = "probe_libc:malloc,probe_libc:calloc,probe_libc:realloc,syscalls:sys_enter_connect"
+        if f"{group}:{fn}" not in have:
+            subprocess.run(["perf", "probe", "-q", "-x", lib, "-a", fn], check=True)
+            made.append(f"{group}:{fn}")
+    ev = f"{group}:malloc,{group}:calloc,{group}:realloc,syscalls:sys_enter_connect"
     try:
         r = subprocess.run(["perf", "stat", "--per-thread", "-x,", "-e", ev, "-p", str(pid),
                             "--", "sleep", str(seconds)], capture_output=True, text=True)
@@ -67,7 +78,7 @@ def alloc_counts(pid, seconds):
     checks = sum(v.get("syscalls:sys_enter_connect", 0) for v in per.values())
     out = {}
     for t, v in per.items():
-        n = sum(v.get(f"probe_libc:{fn}", 0) for fn in ("malloc", "calloc", "realloc"))
+        n = sum(v.get(f"{group}:{fn}", 0) for fn in ("malloc", "calloc", "realloc"))
         kind = "loop" if v.get("syscalls:sys_enter_connect") else "other"
         out[f"{t} ({kind})"] = round(n / max(checks, 1), 1)
     return checks, out

@@ -147,7 +147,8 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 	long long seq = -1;
 
 	cli_getopt_reset();
-	while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+	while ((opt = cli_option(cli, "check", TR(cli->lang, usage_ja, usage_en), argc, argv,
+	                         long_opts, &rc)) > 0) {
 		switch (opt) {
 		case OPT_ONLY:
 			only = optarg;
@@ -159,14 +160,10 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 			if ((format = cli_choice(cli, "check", "--format", optarg, formats)) < 0)
 				return 2;
 			break;
-		case OPT_HELP:
-			return cli_help(TR(cli->lang, usage_ja, usage_en));
-		default:
-			return cli_usage_error(
-			    cli, "check", "%s",
-			    TR(cli->lang, "不明なオプションです", "unknown option"));
 		}
 	}
+	if (opt < 0)
+		return rc;
 	if (optind + 1 != argc)
 		return cli_need_one_profile(cli, "check");
 	file = argv[optind];

@@ -128,26 +128,18 @@ int cli_ledger_opts(struct cli *cli, const char *cmd, const char *usage, int arg
                     const char *allowed, struct cli_ledger_opts *o, int *first)
 {
 	static const char *const formats[] = {"table", "json", NULL};
-	int c;
+	int c, status = -1;
 
 	memset(o, 0, sizeof(*o));
 	o->from_ms = LLONG_MIN;
 	o->to_ms = LLONG_MAX;
 	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+	while ((c = cli_option(cli, cmd, usage, argc, argv, long_opts, &status)) > 0) {
 		const char *name = c >= OPT_DB && c < OPT_HELP ? long_opts[c - OPT_DB].name : "";
 		long long t;
 		struct sg_error err;
 		char word[32];
 
-		if (c == 'h' || c == OPT_HELP)
-			return cli_help(usage);
-		if (c == '?' || c == ':')
-			return cli_usage_error(cli, cmd,
-			                       TR(cli->lang,
-			                          "'%s' は使えないオプションか、値がありません",
-			                          "'%s' is not an option here, or lacks its value"),
-			                       argv[optind - 1]);
 		snprintf(word, sizeof(word), " %s ", name);
 		if (!strstr(allowed, word))
 			return cli_usage_error(cli, cmd,
@@ -233,7 +225,7 @@ int cli_ledger_opts(struct cli *cli, const char *cmd, const char *usage, int arg
 		}
 	}
 	*first = optind;
-	return -1;
+	return status;
 }
 
 int cli_ledger_config(struct cli *cli, const struct cli_ledger_opts *o, struct ledger_config *cfg)

@@ -78,7 +78,8 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 	int have_lc = 0;
 
 	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
+	while ((c = cli_option(cli, "report", TR(cli->lang, usage_ja, usage_en), argc, argv,
+	                       long_opts, &rc)) > 0) {
 		switch (c) {
 		case OPT_PERIOD:
 			period = optarg;
@@ -98,19 +99,10 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 		case OPT_DB:
 			db = optarg;
 			break;
-		case OPT_HELP:
-			return cli_help(TR(cli->lang, usage_ja, usage_en));
-		case ':':
-			return cli_usage_error(
-			    cli, "report", TR(cli->lang, "%s には値が必要です", "%s needs a value"),
-			    argv[optind - 1]);
-		default:
-			return cli_usage_error(cli, "report",
-			                       TR(cli->lang, "'%s' というオプションはありません",
-			                          "there is no option '%s'"),
-			                       argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return rc;
 	if (optind + 1 != argc)
 		return cli_need_one_profile(cli, "report");
 	if (format == REPORT_FORMAT_PDF && !strcmp(output, "-") && isatty(STDOUT_FILENO))
