@@ -1419,47 +1419,103 @@ static int cmp_ll(const void *a, const void *b)
 	"INSERT INTO check_results(check_id, at, ok, latency_ms, status_code, error, dns_ms, "     \
 	"connect_ms, tls_ms, ttfb_ms, location, node_id, gap_s) VALUES "
 
-static char *full_chunk; /* built once, kept for the process */
+/* The statements written per chunk of n rows. */
+enum chunk_sql { CHUNK_INSERT, CHUNK_OLD_HISTS, CHUNK_OLD_HISTS_LOCKED, CHUNK_FOLD, CHUNK_KINDS };
 
-static void build_full_chunk(void)
+static void chunk_sql(struct dynbuf *b, enum chunk_sql k, size_t n)
 {
+	switch (k) {
+	case CHUNK_INSERT:
+		dynbuf_addstr(b, INSERT_RESULTS);
+		values_list(b, n, RESULT_COLS);
+		dynbuf_addstr(b, " RETURNING id");
+		break;
+	case CHUNK_OLD_HISTS:
+		/* (check, day) pairs as two lists, which SQLite answers from the key */
+		dynbuf_addstr(
+		    b, "SELECT check_id, day, lat_hist FROM check_daily WHERE check_id IN (");
+		for (size_t i = 0; i < n; i++)
+			dynbuf_addstr(b, i ? ",?" : "?");
+		dynbuf_addstr(b, ") AND day IN (");
+		for (size_t i = 0; i < n; i++)
+			dynbuf_addstr(b, i ? ",?" : "?");
+		dynbuf_addstr(b, ")");
+		break;
+	case CHUNK_OLD_HISTS_LOCKED:
+		/* the pairs exactly: a row locked beyond them would break the order */
+		dynbuf_addstr(b, "SELECT check_id, day, lat_hist FROM check_daily WHERE (check_id, "
+		                 "day) IN (VALUES ");
+		values_list(b, n, 2);
+		dynbuf_addstr(b, ") ORDER BY check_id, day FOR NO KEY UPDATE");
+		break;
+	case CHUNK_FOLD:
+		dynbuf_addstr(b, "INSERT INTO check_daily(check_id, day, n, n_fail, max_gap_s, "
+		                 "lat_hist, last_at) VALUES ");
+		values_list(b, n, 7);
+		dynbuf_addstr(b, " ON CONFLICT(check_id, day) DO UPDATE SET "
+		                 "n = check_daily.n + excluded.n, "
+		                 "n_fail = check_daily.n_fail + excluded.n_fail, "
+		                 "max_gap_s = CASE WHEN check_daily.max_gap_s > excluded.max_gap_s "
+		                 "THEN check_daily.max_gap_s ELSE excluded.max_gap_s END, "
+		                 "lat_hist = excluded.lat_hist, "
+		                 "last_at = CASE WHEN check_daily.last_at > excluded.last_at "
+		                 "THEN check_daily.last_at ELSE excluded.last_at END");
+		break;
+	case CHUNK_KINDS:
+		break;
+	}
+}
+
+static char *full_chunk[CHUNK_KINDS]; /* built once, kept for the process */
+
+static void build_full_chunks(void)
+{
+	for (int k = 0; k < CHUNK_KINDS; k++) {
+		struct dynbuf b = DYNBUF_INIT;
+
+		chunk_sql(&b, (enum chunk_sql)k, CHUNK);
+		full_chunk[k] = dynbuf_status(&b) ? NULL : dynbuf_detach(&b, NULL);
+		dynbuf_release(&b);
+	}
+}
+
+/*
+ * The statement k for n rows. A full chunk's is kept prepared
+ * (store_prepare_kept(); *kept = 1: reset it, never finalize it): parsing
+ * 200 rows' SQL anew cost more than running it (the insert), and a fold of
+ * 100,000 checks' rollups parsed two such statements per 200 rows (17 % of
+ * the writer thread's CPU). Others are prepared for the call (*kept = 0).
+ */
+static enum sg_code prepare_chunk(struct store *s, enum chunk_sql k, size_t n,
+                                  struct store_stmt **st, int *kept, struct sg_error *err)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct dynbuf b = DYNBUF_INIT;
 
-	dynbuf_addstr(&b, INSERT_RESULTS);
-	values_list(&b, CHUNK, RESULT_COLS);
-	dynbuf_addstr(&b, " RETURNING id");
-	full_chunk = dynbuf_status(&b) ? NULL : dynbuf_detach(&b, NULL);
-	dynbuf_release(&b);
+	if (n == CHUNK) {
+		pthread_once(&once, build_full_chunks);
+		if (full_chunk[k]) {
+			*kept = 1;
+			return store_prepare_kept(s, full_chunk[k], st, err);
+		}
+	}
+	*kept = 0;
+	chunk_sql(&b, k, n);
+	return prepare_built(s, &b, st, err);
 }
 
 /* Inserts r[0..n) (n <= CHUNK) in one statement; ids[i] is r[i]'s id. Ids
  * are handed out in VALUES order by both engines; RETURNING's own order is
- * not promised, so the ids are sorted before they are paired. A full
- * chunk's statement is kept prepared (store_prepare_kept()): parsing 200
- * rows' SQL anew cost more than running it. */
+ * not promised, so the ids are sorted before they are paired. */
 static enum sg_code insert_chunk(struct store *s, const struct store_monitor_result *r, size_t n,
                                  long long *ids, struct sg_error *err)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	struct dynbuf b = DYNBUF_INIT;
 	struct store_stmt *st;
 	enum sg_code rc;
 	size_t got = 0;
-	int step, kept = 0;
+	int step, kept;
 
-	if (n == CHUNK) {
-		pthread_once(&once, build_full_chunk);
-		kept = full_chunk != NULL;
-	}
-	if (kept) {
-		rc = store_prepare_kept(s, full_chunk, &st, err);
-	} else {
-		dynbuf_addstr(&b, INSERT_RESULTS);
-		values_list(&b, n, RESULT_COLS);
-		dynbuf_addstr(&b, " RETURNING id");
-		rc = prepare_built(s, &b, &st, err);
-	}
-	if (rc)
+	if ((rc = prepare_chunk(s, CHUNK_INSERT, n, &st, &kept, err)))
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		int p = (int)i * RESULT_COLS;
@@ -1556,36 +1612,19 @@ static enum sg_code read_old_hists(struct store *s, const struct rollup *v, size
                                    struct sg_error *err)
 {
 	struct old_hists o = {v, n, hist, 0};
-	struct dynbuf b = DYNBUF_INIT;
 	struct store_stmt *st;
-	int lock = store_tx_shared(s);
+	int lock = store_tx_shared(s), kept;
 	enum sg_code rc;
 
-	if (lock) {
-		/* the pairs exactly: a row locked beyond them would break the order */
-		dynbuf_addstr(&b,
-		              "SELECT check_id, day, lat_hist FROM check_daily WHERE (check_id, "
-		              "day) IN (VALUES ");
-		values_list(&b, n, 2);
-		dynbuf_addstr(&b, ") ORDER BY check_id, day FOR NO KEY UPDATE");
-	} else {
-		dynbuf_addstr(
-		    &b, "SELECT check_id, day, lat_hist FROM check_daily WHERE check_id IN (");
-		for (size_t i = 0; i < n; i++)
-			dynbuf_addstr(&b, i ? ",?" : "?");
-		dynbuf_addstr(&b, ") AND day IN (");
-		for (size_t i = 0; i < n; i++)
-			dynbuf_addstr(&b, i ? ",?" : "?");
-		dynbuf_addstr(&b, ")");
-	}
-	rc = prepare_built(s, &b, &st, err);
+	rc = prepare_chunk(s, lock ? CHUNK_OLD_HISTS_LOCKED : CHUNK_OLD_HISTS, n, &st, &kept, err);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		store_bind_int(st, lock ? 2 * (int)i + 1 : (int)i + 1, v[i].check_id);
 		store_bind_text(st, lock ? 2 * (int)i + 2 : (int)(n + i) + 1, v[i].day);
 	}
-	rc = store_each(s, st, add_old_hist, &o, "read daily rollups", err);
+	rc = kept ? store_each_kept(s, st, add_old_hist, &o, "read daily rollups", err)
+	          : store_each(s, st, add_old_hist, &o, "read daily rollups", err);
 	if (!rc && lock && o.found != n)
 		rc = sg_error_set(err, SG_ERR_INTERNAL,
 		                  "%s: %zu of %zu daily rollups missing in a shared transaction "
@@ -1600,24 +1639,12 @@ static enum sg_code fold_chunk(struct store *s, const struct rollup *v, size_t n
                                struct sg_error *err)
 {
 	unsigned long long(*hist)[HISTOGRAM_BUCKETS] = xcalloc(n, sizeof(*hist));
-	struct dynbuf b = DYNBUF_INIT;
 	struct store_stmt *st;
 	enum sg_code rc;
+	int kept;
 
-	if ((rc = read_old_hists(s, v, n, hist, err)))
-		goto out;
-	dynbuf_addstr(&b, "INSERT INTO check_daily(check_id, day, n, n_fail, max_gap_s, lat_hist, "
-	                  "last_at) VALUES ");
-	values_list(&b, n, 7);
-	dynbuf_addstr(&b, " ON CONFLICT(check_id, day) DO UPDATE SET "
-	                  "n = check_daily.n + excluded.n, "
-	                  "n_fail = check_daily.n_fail + excluded.n_fail, "
-	                  "max_gap_s = CASE WHEN check_daily.max_gap_s > excluded.max_gap_s "
-	                  "THEN check_daily.max_gap_s ELSE excluded.max_gap_s END, "
-	                  "lat_hist = excluded.lat_hist, "
-	                  "last_at = CASE WHEN check_daily.last_at > excluded.last_at "
-	                  "THEN check_daily.last_at ELSE excluded.last_at END");
-	if ((rc = prepare_built(s, &b, &st, err)))
+	if ((rc = read_old_hists(s, v, n, hist, err)) ||
+	    (rc = prepare_chunk(s, CHUNK_FOLD, n, &st, &kept, err)))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char blob[HISTOGRAM_BLOB];
@@ -1633,7 +1660,8 @@ static enum sg_code fold_chunk(struct store *s, const struct rollup *v, size_t n
 		store_bind_blob(st, p + 6, blob, sizeof(blob));
 		store_bind_real(st, p + 7, v[i].last_at);
 	}
-	rc = store_step_done(s, st, "update daily rollups", err);
+	rc = kept ? store_step_kept(s, st, "update daily rollups", err)
+	          : store_step_done(s, st, "update daily rollups", err);
 out:
 	free(hist);
 	return rc;

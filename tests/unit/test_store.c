@@ -386,6 +386,63 @@ static void test_checks_batch(void **state)
 
 /* A rollup set sums per (check, day) across a rehash, sorts in the order
  * folds lock rows in, and two folds of it add up in check_daily. */
+/* Folds of more than one full chunk (200 rollups per statement, kept
+ * prepared and bound again for each chunk and each fold) add every row. */
+static void test_fold_full_chunks(void **state)
+{
+	enum { N = 450 };
+	struct store_monitor_check c[N];
+	char names[N][16];
+	long long ids[N], n, nf;
+	struct rollup_set set = ROLLUP_SET_INIT;
+	struct store *s = NULL;
+	struct sg_error err;
+	struct rollup *v;
+	double gap, at;
+	size_t nv;
+	char db[400];
+	(void)state;
+
+	memset(&err, 0, sizeof(err));
+	snprintf(db, sizeof(db), "%s/chunks.sqlite", dir);
+	assert_int_equal(store_open(db, 0, &s, &err), SG_OK);
+	for (int i = 0; i < N; i++) {
+		snprintf(names[i], sizeof(names[i]), "c%d", i);
+		c[i] = (struct store_monitor_check){names[i],    "liveness", "http",
+		                                    "http://a/", NULL,       60};
+	}
+	assert_int_equal(store_begin(s, &err), SG_OK);
+	assert_int_equal(store_monitor_checks_upsert(s, "svc", c, N, 1000, ids, &err), SG_OK);
+	assert_int_equal(store_commit(s, &err), SG_OK);
+	for (int round = 1; round <= 2; round++) {
+		for (int i = 0; i < N; i++)
+			for (int k = 0; k < round; k++) /* check i: i ms, failing when i % 3 == 0 */
+				rollup_set_add(&set, ids[i], "2026-01-01", 1000 + 10 * round + i,
+				               i % 3 != 0, (double)(i + 1), 10 + i + round);
+		v = rollup_set_sorted(&set, &nv);
+		assert_int_equal(nv, N);
+		assert_int_equal(store_begin(s, &err), SG_OK);
+		assert_int_equal(store_monitor_fold(s, v, nv, &err), SG_OK);
+		assert_int_equal(store_commit(s, &err), SG_OK);
+		rollup_set_clear(&set);
+	}
+	for (int i = 0; i < N; i++) {
+		unsigned long long hist[HISTOGRAM_BUCKETS] = {0};
+
+		assert_int_equal(store_monitor_daily_sum(s, ids[i], "2026-01-01", "2026-01-01",
+		                                         hist, &n, &nf, &gap, &err),
+		                 SG_OK);
+		assert_int_equal(n, 3);
+		assert_int_equal(nf, i % 3 ? 0 : 3);
+		assert_float_equal(gap, 12 + i, 0);
+		assert_int_equal(hist[histogram_bucket((double)(i + 1))], 3);
+		assert_int_equal(store_monitor_last_result(s, ids[i], &at, &err), SG_OK);
+		assert_float_equal(at, 1020 + i, 0);
+	}
+	rollup_set_release(&set);
+	store_close(s);
+}
+
 static void test_rollup_fold(void **state)
 {
 	struct rollup_set set = ROLLUP_SET_INIT;
@@ -486,6 +543,7 @@ int main(void)
 	    cmocka_unit_test(test_module_queries),
 	    cmocka_unit_test(test_checks_batch),
 	    cmocka_unit_test(test_rollup_fold),
+	    cmocka_unit_test(test_fold_full_chunks),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
