@@ -1432,14 +1432,11 @@ static void chunk_sql(struct dynbuf *b, enum chunk_sql k, size_t n)
 		break;
 	case CHUNK_OLD_HISTS:
 		/* (check, day) pairs as two lists, which SQLite answers from the key */
-		dynbuf_addstr(
-		    b, "SELECT check_id, day, lat_hist FROM check_daily WHERE check_id IN (");
-		for (size_t i = 0; i < n; i++)
-			dynbuf_addstr(b, i ? ",?" : "?");
-		dynbuf_addstr(b, ") AND day IN (");
-		for (size_t i = 0; i < n; i++)
-			dynbuf_addstr(b, i ? ",?" : "?");
-		dynbuf_addstr(b, ")");
+		dynbuf_addstr(b,
+		              "SELECT check_id, day, lat_hist FROM check_daily WHERE check_id IN ");
+		values_list(b, 1, (int)n);
+		dynbuf_addstr(b, " AND day IN ");
+		values_list(b, 1, (int)n);
 		break;
 	case CHUNK_OLD_HISTS_LOCKED:
 		/* the pairs exactly: a row locked beyond them would break the order */
