@@ -4,8 +4,6 @@
  */
 #include <errno.h>
 #include <libgen.h>
-#ifdef __GLIBC__
-#endif
 #include <math.h>
 #include <pthread.h>
 #include <netinet/in.h>
