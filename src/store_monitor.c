@@ -536,6 +536,32 @@ static int resume_tail_row(struct store_stmt *st, void *ctx)
 	"(SELECT " col " FROM state_intervals si WHERE si.check_id = c.id AND si.end_at IS NULL "  \
 	"ORDER BY si.id DESC LIMIT 1)"
 
+/* What a check resumes with: the same queries as the one-check functions,
+ * as subqueries, for the checks listed after it. (clang-format would break
+ * the literals between the macros mid-word.) */
+/* clang-format off */
+#define RESUME_SELECT                                                                              \
+	"SELECT c.id, COALESCE(" DAILY_LAST_AT("c.id") ", 0), "                                    \
+	"COALESCE((SELECT i.id FROM incidents i WHERE i.check_id = c.id AND i.resolved_at IS "    \
+	"NULL ORDER BY i.id DESC LIMIT 1), "                                                       \
+	"(SELECT ic.incident_id FROM incident_checks ic JOIN incidents i ON i.id = "              \
+	"ic.incident_id WHERE ic.check_id = c.id AND ic.role = 'member' AND ic.recovered_at IS "   \
+	"NULL AND i.resolved_at IS NULL ORDER BY ic.incident_id DESC LIMIT 1), 0), "               \
+	"COALESCE(" OPEN_INTERVAL("si.id") ", 0), " OPEN_INTERVAL("si.state") ", "                 \
+	"COALESCE(" OPEN_INTERVAL("si.confirmed") ", 0) FROM checks c WHERE c.id IN "
+/* clang-format on */
+
+/* The positions 0..n-1 ordered by ids[position] (resumed's order). */
+static size_t *order_by_id(const long long *ids, size_t n)
+{
+	size_t *order = xcalloc(n, sizeof(*order));
+
+	for (size_t j = 0; j < n; j++)
+		order[j] = j;
+	qsort_r(order, n, sizeof(*order), cmp_by_id, (void *)ids);
+	return order;
+}
+
 enum sg_code store_monitor_checks_resume(struct store *s, const long long *ids, size_t n,
                                          struct store_monitor_resume *out, struct sg_error *err)
 {
@@ -544,45 +570,12 @@ enum sg_code store_monitor_checks_resume(struct store *s, const long long *ids, 
 	memset(out, 0, n * sizeof(*out));
 	for (size_t i = 0; i < n && !rc; i += CHECK_CHUNK) {
 		size_t k = n - i < CHECK_CHUNK ? n - i : CHECK_CHUNK;
-		size_t *order = xcalloc(k, sizeof(*order));
+		size_t *order = order_by_id(ids + i, k);
 		struct resumed r = {ids + i, out + i, k, order};
 		struct dynbuf b = DYNBUF_INIT;
 		struct store_stmt *st;
-		for (size_t j = 0; j < k; j++)
-			order[j] = j;
-		qsort_r(order, k, sizeof(*order), cmp_by_id, (void *)(ids + i));
-		/* the same queries as the one-check functions, as subqueries */
-		dynbuf_addstr(&b, "SELECT c.id, COALESCE(" DAILY_LAST_AT(
-		                      "c.id") ", 0), COALESCE((SELECT i.id FROM incidents i WHERE "
-		                              "i.check_id "
-		                              "= c.id AND i.resolved_at IS NULL ORDER BY i.id DESC "
-		                              "LIMIT 1), (SELECT "
-		                              "ic.incident_id FROM incident_checks ic JOIN "
-		                              "incidents i ON i.id = "
-		                              "ic.incident_id WHERE ic.check_id = c.id AND ic.role "
-		                              "= 'member' AND "
-		                              "ic.recovered_at IS NULL AND i.resolved_at IS NULL "
-		                              "ORDER BY ic.incident_id "
-		                              "DESC LIMIT 1), 0), COALESCE(" OPEN_INTERVAL("si.id") ", 0), " OPEN_INTERVAL(
-		                                  "si.state") ", COALESCE(" OPEN_INTERVAL("si."
-		                                                                          "confirme"
-		                                                                          "d") ", "
-		                                                                               "0) "
-		                                                                               "FRO"
-		                                                                               "M "
-		                                                                               "che"
-		                                                                               "cks"
-		                                                                               " "
-		                                                                               "c "
-		                                                                               "WHE"
-		                                                                               "RE "
-		                                                                               "c."
-		                                                                               "id "
-		                                                                               "IN "
-		                                                                               "(");
-		for (size_t j = 0; j < k; j++)
-			dynbuf_addstr(&b, j ? ",?" : "?");
-		dynbuf_addstr(&b, ")");
+		dynbuf_addstr(&b, RESUME_SELECT);
+		values_list(&b, 1, (int)k);
 		if (!(rc = prepare_built(s, &b, &st, err))) {
 			for (size_t j = 0; j < k; j++)
 				store_bind_int(st, (int)j + 1, ids[i + j]);
@@ -591,11 +584,8 @@ enum sg_code store_monitor_checks_resume(struct store *s, const long long *ids, 
 		free(order);
 	}
 	if (!rc && n) {
-		size_t *order = xcalloc(n, sizeof(*order));
+		size_t *order = order_by_id(ids, n);
 		struct resumed r = {ids, out, n, order};
-		for (size_t j = 0; j < n; j++)
-			order[j] = j;
-		qsort_r(order, n, sizeof(*order), cmp_by_id, (void *)ids);
 		rc = unfolded_last(s, 0, resume_tail_row, &r, err);
 		free(order);
 	}
