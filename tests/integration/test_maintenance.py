@@ -260,6 +260,21 @@ OLD_NOTIFICATIONS = """CREATE TABLE notifications(
  delivered_at REAL)"""
 
 
+# check_daily as monitor v1 made it (v7 added last_at; v8 reordered the key)
+V1_DAILY = ("CREATE TABLE check_daily(check_id INTEGER NOT NULL REFERENCES checks(id), "
+            "day TEXT NOT NULL, n INTEGER NOT NULL DEFAULT 0, n_fail INTEGER NOT NULL DEFAULT 0, "
+            "max_gap_s REAL NOT NULL DEFAULT 0, lat_hist BLOB, PRIMARY KEY (check_id, day)) "
+            "WITHOUT ROWID")
+
+
+def v1_daily(c, last_at):
+    """Takes check_daily back to v1's key order (with v7's last_at or not)."""
+    c.execute("DROP TABLE check_daily")
+    c.execute(V1_DAILY)
+    if last_at:
+        c.execute("ALTER TABLE check_daily ADD COLUMN last_at REAL")
+
+
 class Migration(unittest.TestCase):
     def latest_store(self):
         """A store at the latest schema, to be taken back to an older one."""
@@ -283,9 +298,10 @@ class Migration(unittest.TestCase):
                       "(5, 3, 'incident_open', 'all_users', 'email', 'a@x.jp', 'b1', 10, 10, 11),"
                       "(9, NULL, 'report', 'managers', 'email', 'm@x.jp', 'b2', 20, 20, NULL)")
             # (and what later versions changed: gap_s came with v6; v7 added
-            # check_daily.last_at and dropped the index of results by check)
+            # check_daily.last_at and dropped the index of results by check;
+            # v8 reordered check_daily's key)
             c.execute("ALTER TABLE check_results DROP COLUMN gap_s")
-            c.execute("ALTER TABLE check_daily DROP COLUMN last_at")
+            v1_daily(c, last_at=False)
             c.execute("CREATE INDEX check_results_by_time ON check_results(check_id, at)")
             c.execute("UPDATE schema_versions SET version = 3 WHERE module = 'monitor'")
             c.execute("DROP TABLE web_maintenance")
@@ -340,9 +356,9 @@ class Migration(unittest.TestCase):
             b = report_fill.add_check(c, "s", "b", "liveness", "http", 60, None)
             c.executemany("INSERT INTO check_results(check_id, at, ok) VALUES (?, ?, 1)",
                           [(a, 1000.0), (a, 90050.0), (b, 500.0), (a, 90020.0)])
+            v1_daily(c, last_at=False)
             c.executemany("INSERT INTO check_daily(check_id, day, n) VALUES (?, ?, 1)",
                           [(a, "2026-01-01"), (a, "2026-01-02"), (b, "2026-01-01")])
-            c.execute("ALTER TABLE check_daily DROP COLUMN last_at")
             c.execute("CREATE INDEX check_results_by_time ON check_results(check_id, at)")
             c.execute("UPDATE schema_versions SET version = 6 WHERE module = 'monitor'")
         c.close()
@@ -354,6 +370,51 @@ class Migration(unittest.TestCase):
                           (b, "2026-01-01", 500.0)])
         self.assertEqual(query(db, "SELECT name FROM sqlite_master WHERE type = 'index' AND "
                                "tbl_name = 'check_results'"), [])
+
+    @sg.sqlite_only("SQLite's own v7 -> v8 table rebuild, set up in SQLite DDL")
+    def test_v8_keeps_daily_rollups_in_day_order(self):
+        _, db, c = self.latest_store()
+        hist = bytes(range(256))
+        rows = [(2, "2026-01-01", 10, 1, 61.5, hist, 90.0),
+                (1, "2026-01-02", 20, 0, 30.0, None, None),
+                (1, "2026-01-01", 30, 2, 45.0, hist[::-1], 80.0),
+                (2, "2026-01-02", 40, 3, 300.0, hist, 95.5)]
+        with c:
+            a = report_fill.add_check(c, "s", "a", "liveness", "http", 60, None)
+            b = report_fill.add_check(c, "s", "b", "liveness", "http", 60, None)
+            self.assertEqual((a, b), (1, 2))
+            v1_daily(c, last_at=True)
+            c.executemany("INSERT INTO check_daily(check_id, day, n, n_fail, max_gap_s, "
+                          "lat_hist, last_at) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            c.execute("UPDATE schema_versions SET version = 7 WHERE module = 'monitor'")
+        # before: the table itself is in (check, day) order (a scan with a
+        # column no index covers reads the table in its key order)
+        self.assertEqual(query(db, "SELECT check_id, day, n FROM check_daily"),
+                         [(1, "2026-01-01", 30), (1, "2026-01-02", 20), (2, "2026-01-01", 10),
+                          (2, "2026-01-02", 40)])
+        c.close()
+        report_fill.store_init(db)  # migrates to v8
+        self.assertEqual(query(db, "SELECT version FROM schema_versions WHERE module = "
+                               "'monitor'"), [(8,)])
+        # every row and column kept
+        self.assertEqual(query(db, "SELECT check_id, day, n, n_fail, max_gap_s, lat_hist, "
+                               "last_at FROM check_daily ORDER BY check_id, day"), sorted(rows))
+        # the table is now in (day, check) order: a day's rows share pages
+        self.assertEqual(query(db, "SELECT check_id, day, n FROM check_daily"),
+                         [(1, "2026-01-01", 30), (2, "2026-01-01", 10), (1, "2026-01-02", 20),
+                          (2, "2026-01-02", 40)])
+        # reads by check go through the new index
+        plan = query(db, "EXPLAIN QUERY PLAN SELECT n FROM check_daily WHERE check_id = 2 "
+                     "AND day >= '2026-01-01'")
+        self.assertIn("check_daily_by_check", " ".join(str(r[-1]) for r in plan))
+        # the fold's upsert still finds a check's day by (check_id, day)
+        c = sg.db_connect(db)
+        with c:
+            c.execute("INSERT INTO check_daily(check_id, day, n) VALUES (2, '2026-01-01', 5) "
+                      "ON CONFLICT(check_id, day) DO UPDATE SET n = check_daily.n + excluded.n")
+        c.close()
+        self.assertEqual(query(db, "SELECT n FROM check_daily WHERE check_id = 2 AND day = "
+                               "'2026-01-01'"), [(15,)])
 
 
 if __name__ == "__main__":
