@@ -28,6 +28,12 @@
 	"WHERE d.check_id = check_daily.check_id);"                                                \
 	"DROP INDEX check_results_by_time;"
 
+/* check_daily's columns as v1 made them (v7 added last_at) */
+#define DAILY_COLS                                                                                 \
+	" check_id INTEGER NOT NULL REFERENCES checks(id), day TEXT NOT NULL, n INTEGER NOT NULL " \
+	"DEFAULT 0, n_fail INTEGER NOT NULL DEFAULT 0, max_gap_s REAL NOT NULL DEFAULT 0, "        \
+	"lat_hist BLOB,"
+
 static const struct store_migration migrations[] = {
     {1, "CREATE TABLE checks("
         " id INTEGER PRIMARY KEY,"
@@ -54,14 +60,7 @@ static const struct store_migration migrations[] = {
         /* One row per check and local day: what reports read instead of raw
          * results. lat_hist is 64 little-endian uint32 counters of latency
          * buckets (bucket i holds latencies below 2^(i/4) ms). */
-        "CREATE TABLE check_daily("
-        " check_id INTEGER NOT NULL REFERENCES checks(id),"
-        " day TEXT NOT NULL,"
-        " n INTEGER NOT NULL DEFAULT 0,"
-        " n_fail INTEGER NOT NULL DEFAULT 0,"
-        " max_gap_s REAL NOT NULL DEFAULT 0,"
-        " lat_hist BLOB,"
-        " PRIMARY KEY (check_id, day)) WITHOUT ROWID;"
+        "CREATE TABLE check_daily(" DAILY_COLS " PRIMARY KEY (check_id, day)) WITHOUT ROWID;"
         "CREATE TABLE state_intervals("
         " id INTEGER PRIMARY KEY,"
         " check_id INTEGER NOT NULL REFERENCES checks(id),"
@@ -228,14 +227,7 @@ static const struct store_migration migrations[] = {
      * and rewritten, where there is room, not beside the check's earlier
      * days; no change there. */
     {8,
-     "CREATE TABLE check_daily_v8("
-     " check_id INTEGER NOT NULL REFERENCES checks(id),"
-     " day TEXT NOT NULL,"
-     " n INTEGER NOT NULL DEFAULT 0,"
-     " n_fail INTEGER NOT NULL DEFAULT 0,"
-     " max_gap_s REAL NOT NULL DEFAULT 0,"
-     " lat_hist BLOB,"
-     " last_at REAL,"
+     "CREATE TABLE check_daily_v8(" DAILY_COLS " last_at REAL,"
      " PRIMARY KEY (day, check_id)) WITHOUT ROWID;"
      "INSERT INTO check_daily_v8(check_id, day, n, n_fail, max_gap_s, lat_hist, last_at)"
      " SELECT check_id, day, n, n_fail, max_gap_s, lat_hist, last_at FROM check_daily;"

@@ -34,7 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "integration"))
 import bench  # noqa: E402
-from threads import threads  # noqa: E402
+from threads import print_threads, threads  # noqa: E402
 
 
 def wchar(pid):
@@ -184,18 +184,13 @@ def main():
         finally:
             p.send_signal(signal.SIGTERM)
             p.wait(timeout=300)
-        tck = os.sysconf("SC_CLK_TCK")
         print(f"{n} checks every {interval:g} s with {days} days of rollups "
               f"({'PostgreSQL' if pg else 'SQLite'}, filled in {took:.0f} s, "
               f"store {size / 2**20:.0f} MiB), {w:.0f} s window:")
         print(f"  written ({'WAL' if pg else 'wchar'}): {(wb - wa) / w / 2**20:.2f} MiB/s")
         if pg:
             print(f"  PostgreSQL processes: {(cb - ca) / w:.3f} CPU-s/s")
-        for t in sorted(b, key=int):
-            if t in a:
-                user = (b[t][1] - a[t][1]) / tck / w
-                system = (b[t][2] - a[t][2]) / tck / w
-                print(f"  thread {t} ({b[t][0]}): user {user:.3f} system {system:.3f}")
+        print_threads(a, b, w)
     finally:
         bench.stop_nginx(ng, d)
         if pg:

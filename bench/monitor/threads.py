@@ -39,6 +39,17 @@ def threads(pid):
     return out
 
 
+def print_threads(a, b, w):
+    """Each thread's user and system CPU-s per second between threads() a and b,
+    w seconds apart."""
+    tck = os.sysconf("SC_CLK_TCK")
+    for t in sorted(b, key=int):
+        if t in a:
+            user = (b[t][1] - a[t][1]) / tck / w
+            system = (b[t][2] - a[t][2]) / tck / w
+            print(f"  thread {t} ({b[t][0]}): user {user:.3f} system {system:.3f}")
+
+
 def main():
     if len(sys.argv) < 4:
         sys.exit(__doc__)
@@ -60,14 +71,9 @@ def main():
         finally:
             p.send_signal(signal.SIGTERM)
             p.wait(timeout=300)
-        tck = os.sysconf("SC_CLK_TCK")
         print(f"{n} checks every {interval:g} s, {w:.0f} s window; CPU-s per second "
               "(the lowest thread id is the loop, the next the writer):")
-        for t in sorted(b, key=int):
-            if t in a:
-                user = (b[t][1] - a[t][1]) / tck / w
-                system = (b[t][2] - a[t][2]) / tck / w
-                print(f"  thread {t} ({b[t][0]}): user {user:.3f} system {system:.3f}")
+        print_threads(a, b, w)
     finally:
         bench.stop_nginx(ng, d)
 
