@@ -742,8 +742,9 @@ enum sg_code monitor_writer_start(const char *db_path, struct store *own, long l
 	*out = NULL;
 	w->err.lang = err ? err->lang : 0;
 	w->s = own;
-	if (!own && (rc = store_open(db_path, 0, &w->s, err))) {
-		store_close(w->s);
+	if ((!own && (rc = store_open(db_path, 0, &w->s, err))) ||
+	    (rc = store_monitor_writer_setup(w->s, err))) {
+		store_close(w->s); /* own is taken, even on failure */
 		free(w);
 		return rc;
 	}

@@ -1681,6 +1681,13 @@ enum sg_code store_monitor_write_results(struct store *s, const struct store_mon
 	return rc;
 }
 
+enum sg_code store_monitor_writer_setup(struct store *s, struct sg_error *err)
+{
+	if (store_kind(s) != STORE_SQLITE)
+		return SG_OK;
+	return store_exec(s, "PRAGMA temp_store = MEMORY", err);
+}
+
 enum sg_code store_monitor_fold(struct store *s, const struct rollup *v, size_t n,
                                 struct sg_error *err)
 {

@@ -87,6 +87,14 @@ struct store_monitor_result {
  * (store_monitor_fold()). */
 enum sg_code store_monitor_write_results(struct store *s, const struct store_monitor_result *r,
                                          size_t n, long long *ids, struct sg_error *err);
+/* Readies s, the monitor writer's own connection, for its batches: on
+ * SQLite its statement journals are kept in memory (temp_store). A 200-row
+ * statement inside the writer's transaction keeps the pages it changes in
+ * such a journal, so that it alone can be undone; a fold's upserts outgrew
+ * SQLite's 64 KiB before it spills that journal to a temporary file, and
+ * the writer wrote as many bytes there as to the WAL (docs/performance.md).
+ * Nothing on PostgreSQL. */
+enum sg_code store_monitor_writer_setup(struct store *s, struct sg_error *err);
 /* Adds the rollups v[0..n) (sorted by (check, day), each pair once:
  * rollup_set_sorted()) to the check_daily rows, in the caller's
  * transaction. In a shared transaction (store_begin_shared()) the rows

@@ -25,7 +25,6 @@ import datetime
 import os
 import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,17 +33,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "integration"))
 import bench  # noqa: E402
-from threads import print_threads, threads  # noqa: E402
+from threads import print_threads, start_monitor, threads  # noqa: E402
 
 
 def wchar(pid):
     with open(f"/proc/{pid}/io") as f:
         return int(next(x for x in f if x.startswith("wchar:")).split()[1])
-
-
-def start(sg, prof, db):
-    return subprocess.Popen([sg, "monitor", prof, "--db", db], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env=dict(os.environ, LANG="C.UTF-8"))
 
 
 class Store:
@@ -166,13 +160,13 @@ def main():
     try:
         store = Store(d, pg)
         prof = bench.profile(d, bench.urls(ports, n), interval)
-        p = start(sg, prof, store.db)
+        p = start_monitor(sg, prof, store.db)
         registered(store, n, p)
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=300)
         took = store.fill(days)
         size = store.size()
-        p = start(sg, prof, store.db)
+        p = start_monitor(sg, prof, store.db)
         try:
             time.sleep(2 * interval + 15)
             store.checkpoint()

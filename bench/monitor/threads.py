@@ -13,6 +13,7 @@ or none.
 usage: threads.py SAASGUARD N INTERVAL [WINDOW]
     e.g. threads.py build/saasguard 100000 100 120   (1,000 checks/s)
 """
+import contextlib
 import os
 import signal
 import subprocess
@@ -50,32 +51,45 @@ def print_threads(a, b, w):
             print(f"  thread {t} ({b[t][0]}): user {user:.3f} system {system:.3f}")
 
 
+def start_monitor(sg, prof, db):
+    """`saasguard monitor PROF --db DB`, its output discarded."""
+    return subprocess.Popen([sg, "monitor", prof, "--db", db], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=dict(os.environ, LANG="C.UTF-8"))
+
+
+@contextlib.contextmanager
+def steady_monitor(sg, n, interval, prefix):
+    """A monitor over n checks due every interval seconds against bench.py's
+    nginx, yielded once every check has been probed (two intervals and 15 s);
+    stopped, and its directory removed, on leaving."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(d, 0o755)
+    ng, ports = bench.start_nginx(d)
+    try:
+        prof = bench.profile(d, bench.urls(ports, n), interval)
+        p = start_monitor(sg, prof, f"{d}/m.db")
+        try:
+            time.sleep(2 * interval + 15)
+            yield p, d
+        finally:
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=300)
+    finally:
+        bench.stop_nginx(ng, d)
+
+
 def main():
     if len(sys.argv) < 4:
         sys.exit(__doc__)
     sg, n, interval = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
     window = float(sys.argv[4]) if len(sys.argv) > 4 else 120
-    d = tempfile.mkdtemp(prefix="sg-threads-")
-    os.chmod(d, 0o755)
-    ng, ports = bench.start_nginx(d)
-    try:
-        prof = bench.profile(d, bench.urls(ports, n), interval)
-        p = subprocess.Popen([sg, "monitor", prof, "--db", f"{d}/m.db"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             env=dict(os.environ, LANG="C.UTF-8"))
-        try:
-            time.sleep(2 * interval + 15)
-            a, t0 = threads(p.pid), time.time()
-            time.sleep(window)
-            b, w = threads(p.pid), time.time() - t0
-        finally:
-            p.send_signal(signal.SIGTERM)
-            p.wait(timeout=300)
-        print(f"{n} checks every {interval:g} s, {w:.0f} s window; CPU-s per second "
-              "(the lowest thread id is the loop, the next the writer):")
-        print_threads(a, b, w)
-    finally:
-        bench.stop_nginx(ng, d)
+    with steady_monitor(sg, n, interval, "sg-threads-") as (p, _):
+        a, t0 = threads(p.pid), time.time()
+        time.sleep(window)
+        b, w = threads(p.pid), time.time() - t0
+    print(f"{n} checks every {interval:g} s, {w:.0f} s window; CPU-s per second "
+          "(the lowest thread id is the loop, the next the writer):")
+    print_threads(a, b, w)
 
 
 if __name__ == "__main__":

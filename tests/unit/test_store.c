@@ -406,6 +406,15 @@ static void test_fold_full_chunks(void **state)
 	memset(&err, 0, sizeof(err));
 	snprintf(db, sizeof(db), "%s/chunks.sqlite", dir);
 	assert_int_equal(store_open(db, 0, &s, &err), SG_OK);
+	/* as the monitor's writer folds: statement journals in memory (2) */
+	assert_int_equal(store_monitor_writer_setup(s, &err), SG_OK);
+	{
+		struct store_stmt *st;
+		assert_int_equal(store_prepare(s, "PRAGMA temp_store", &st, &err), SG_OK);
+		assert_int_equal(store_step(st), STORE_ROW);
+		assert_int_equal(store_col_int(st, 0), 2);
+		store_finalize(st);
+	}
 	for (int i = 0; i < N; i++) {
 		snprintf(names[i], sizeof(names[i]), "c%d", i);
 		c[i] = (struct store_monitor_check){names[i],    "liveness", "http",
