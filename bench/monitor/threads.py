@@ -78,11 +78,16 @@ def steady_monitor(sg, n, interval, prefix):
         bench.stop_nginx(ng, d)
 
 
-def main():
+def usage_args(doc, last):
+    """SAASGUARD N INTERVAL [X] from argv (X defaults to last); exits with doc."""
     if len(sys.argv) < 4:
-        sys.exit(__doc__)
-    sg, n, interval = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-    window = float(sys.argv[4]) if len(sys.argv) > 4 else 120
+        sys.exit(doc)
+    x = float(sys.argv[4]) if len(sys.argv) > 4 else last
+    return sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), x
+
+
+def main():
+    sg, n, interval, window = usage_args(__doc__, 120)
     with steady_monitor(sg, n, interval, "sg-threads-") as (p, _):
         a, t0 = threads(p.pid), time.time()
         time.sleep(window)

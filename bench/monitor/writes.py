@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from threads import steady_monitor  # noqa: E402
+from threads import steady_monitor, usage_args  # noqa: E402
 
 
 def links(pid):
@@ -29,10 +29,7 @@ def links(pid):
 
 
 def main():
-    if len(sys.argv) < 4:
-        sys.exit(__doc__)
-    sg, n, interval = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-    seconds = float(sys.argv[4]) if len(sys.argv) > 4 else 65
+    sg, n, interval, seconds = usage_args(__doc__, 65)
     with steady_monitor(sg, n, interval, "sg-writes-") as (p, d):
         fds = links(p.pid)
         out = f"{d}/strace.out"
