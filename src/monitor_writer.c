@@ -60,7 +60,7 @@ struct monitor_writer {
 	size_t nseen, aseen;
 	/* Results stored since the last fold, summed per check and day, and
 	 * the highest id among them (a node's ids grow: one writer). Folded
-	 * every MONITOR_WRITER_FOLD_S, when a day ends, when asked
+	 * when monitor_writer_fold_due(), when a day ends, when asked
 	 * (monitor_writer_sync()) and at stop. */
 	struct rollup_set pend;
 	long long pend_upto;
@@ -511,12 +511,20 @@ static enum sg_code fold_pending(struct monitor_writer *w, int final, double now
 	return fold_stopped(w, now, err);
 }
 
-/* A fold is due every MONITOR_WRITER_FOLD_S, when a day ended, when asked
- * for, and when the sums grew large or a counter is full. */
+int monitor_writer_fold_due(size_t rows, size_t results, double age_s)
+{
+	if (rows >= MONITOR_WRITER_FOLD_MAX || age_s >= MONITOR_WRITER_FOLD_LATE_S)
+		return 1;
+	return age_s >= MONITOR_WRITER_FOLD_S &&
+	       (rows <= MONITOR_WRITER_FOLD_ROWS || results >= MONITOR_WRITER_FOLD_PER_ROW * rows);
+}
+
+/* A fold is due by time and size, when a day ended, when asked for, and
+ * when a counter is full. */
 static int fold_due(struct monitor_writer *w, int asked, double now)
 {
 	return asked || w->day_ended || w->pend.full ||
-	       now - w->last_fold >= MONITOR_WRITER_FOLD_S || w->pend.n >= MONITOR_WRITER_FOLD_MAX;
+	       monitor_writer_fold_due(w->pend.n, w->pend.results, now - w->last_fold);
 }
 
 /*

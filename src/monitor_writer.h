@@ -8,13 +8,14 @@
  * a probe.
  *
  * The daily rollups (check_daily) of the results stored are summed in
- * memory and folded into the store every MONITOR_WRITER_FOLD_S seconds, at
- * the end of a day and at stop: one rewrite of a check's row per fold, not
- * per result (at 100,000 checks every result's row was in a page no longer
- * in the cache). The node's row in cluster_nodes says up to which result
- * they are folded; the results of a node that stopped without its last
- * fold (kill -9) are summed again from the store by the next monitor's
- * writer, so a crash loses no count.
+ * memory and folded into the store every minute (later when many checks
+ * are each probed rarely: below), at the end of a day and at stop: one
+ * rewrite of a check's row per fold, not per result (at 100,000 checks
+ * every result's row was in a page no longer in the cache). The node's
+ * row in cluster_nodes says up to which result they are folded; the
+ * results of a node that stopped without its last fold (kill -9) are
+ * summed again from the store by the next monitor's writer, so a crash
+ * loses no count.
  *
  * A batch that cannot be written (a full disk, a lock held elsewhere) stays
  * queued with the digest as it was and is written again a second later;
@@ -30,10 +31,20 @@
 #include "error.h"
 
 #define MONITOR_WRITER_MAX 65536
-/* Daily rollups are folded every so many seconds (readers of check_daily
- * see a day's figures that much late), or sooner with this many pending. */
-#define MONITOR_WRITER_FOLD_S   60
-#define MONITOR_WRITER_FOLD_MAX 131072
+/* Daily rollups are folded every MONITOR_WRITER_FOLD_S seconds (readers of
+ * check_daily see a day's figures that much late), or sooner with
+ * MONITOR_WRITER_FOLD_MAX pending. A fold rewrites one row per check
+ * pending, so with more than MONITOR_WRITER_FOLD_ROWS rows pending that
+ * have fewer than MONITOR_WRITER_FOLD_PER_ROW results each on average (many
+ * checks, each probed rarely) it waits until they have, for at most
+ * MONITOR_WRITER_FOLD_LATE_S: a result then costs at most a fifth of a
+ * row's rewrite unless the ten minutes or the memory bound come first
+ * (checks rarer still, or more of them). */
+#define MONITOR_WRITER_FOLD_S       60
+#define MONITOR_WRITER_FOLD_MAX     131072
+#define MONITOR_WRITER_FOLD_ROWS    2000
+#define MONITOR_WRITER_FOLD_PER_ROW 5
+#define MONITOR_WRITER_FOLD_LATE_S  600
 /* A node whose heartbeat is this old and has results not folded is taken
  * for stopped: another monitor folds them. */
 #define MONITOR_WRITER_DEAD_S 30
@@ -51,6 +62,11 @@ struct monitor_record {
 
 struct monitor_writer;
 struct store;
+
+/* Whether a fold is due by time and size: rows rollups pending, summing
+ * results results, the last fold age_s ago (the rule above; a day's end and
+ * a request fold at once besides). */
+int monitor_writer_fold_due(size_t rows, size_t results, double age_s);
 
 /* Starts the thread on its own connection: own (taken; closed by stop or on
  * failure) or, when NULL, db_path opened now. Heartbeats go to monitor run

@@ -64,6 +64,7 @@ void rollup_set_add(struct rollup_set *s, long long check_id, const char *day, d
 		*slot = (uint32_t)s->n;
 	}
 	x = &s->v[*slot - 1];
+	s->results++;
 	x->n += x->n != UINT32_MAX;
 	x->n_fail += !ok && x->n_fail != UINT32_MAX;
 	if (gap_s > x->max_gap)
@@ -104,6 +105,7 @@ void rollup_set_clear(struct rollup_set *s)
 {
 	s->n = 0;
 	s->full = 0;
+	s->results = 0;
 	if (s->slot)
 		memset(s->slot, 0, s->cap * sizeof(*s->slot));
 }

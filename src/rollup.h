@@ -3,10 +3,11 @@
  * probes, the failures, the largest gap between probes, the last probe's
  * time and the latency histogram (histogram.h) of results not yet folded
  * into the store's check_daily rows. The monitor's writer sums the results
- * it has stored into one set and folds the set every minute
- * (store_monitor_fold()), so a row is rewritten once per fold rather than
- * once per result; a node that stopped before its last fold has its stored
- * results summed into a set again by the next monitor (monitor_writer.c).
+ * it has stored into one set and folds the set every minute or so
+ * (store_monitor_fold(); monitor_writer.h says when), so a row is
+ * rewritten once per fold rather than once per result; a node that
+ * stopped before its last fold has its stored results summed into a set
+ * again by the next monitor (monitor_writer.c).
  *
  * Ownership: a struct rollup_set is the caller's (ROLLUP_SET_INIT or
  * rollup_set_init(), then rollup_set_release()); the entries
@@ -40,11 +41,12 @@ struct rollup_set {
 	uint32_t *slot; /* open addressing: index into v + 1 (0: empty), at most half full */
 	size_t cap;     /* a power of two (0: no index yet) */
 	int full;       /* a counter is at its largest: fold and clear before more */
+	size_t results; /* results added since the last clear */
 };
 
 #define ROLLUP_SET_INIT                                                                            \
 	{                                                                                          \
-		NULL, 0, 0, NULL, 0                                                                \
+		NULL, 0, 0, NULL, 0, 0, 0                                                          \
 	}
 
 void rollup_set_init(struct rollup_set *s);

@@ -503,7 +503,8 @@ static void node_mark_fill(struct store_stmt *st, void *row)
 /* Calls row(st, ctx) with (check_id, MAX(at)) for the results not yet in
  * the daily rollups: each node's after the mark of its last fold
  * (cluster_nodes.folded_upto; a node marks its start there, so the scan is
- * a minute's results or those of a node that stopped before it folded).
+ * at most ten minutes' results, monitor_writer.h, or those of a node that
+ * stopped before it folded).
  * check_id 0: every check. */
 static enum sg_code unfolded_last(struct store *s, long long check_id,
                                   int (*row)(struct store_stmt *, void *), void *ctx,

@@ -6,9 +6,11 @@ Runs `saasguard monitor` over N liveness HTTP checks against bench.py's
 loopback nginx, each due every INTERVAL seconds (N / INTERVAL checks/s),
 waits two intervals and 15 s (every check probed, the start-up round
 over), then reads every thread's user and system time at the start and the
-end of a WINDOW-second window. Use a window of 120 s or more: the writer
-folds the daily rollups once a minute, and a shorter window holds one fold
-or none.
+end of a WINDOW-second window. The writer folds the daily rollups once a
+minute, and with more than 2,000 checks each probed less than five times a
+minute later, up to every ten minutes (about every 500 s at 100,000 checks
+every 100 s): use a window that holds several folds, 120 s or more, 1,200 s
+at 100,000 checks.
 
 usage: threads.py SAASGUARD N INTERVAL [WINDOW]
     e.g. threads.py build/saasguard 100000 100 120   (1,000 checks/s)

@@ -18,6 +18,7 @@
 #include "monitor_engine.h"
 #include "dynbuf.h"
 #include "monitor_config.h"
+#include "monitor_writer.h"
 #include "notify.h"
 #include "redact.h"
 #include "store_monitor.h"
@@ -313,6 +314,36 @@ static void test_schedule(void **state)
 	assert_true(lo < 3000 && hi > 297000 && hi <= 300000);
 }
 
+/* When the writer folds the daily rollups: rows pending, results summed in
+ * them, seconds since the last fold. */
+static void test_fold_due(void **state)
+{
+	static const struct {
+		size_t rows, results;
+		double age;
+		int due;
+	} t[] = {
+	    {0, 0, 59.9, 0},         /* a minute between folds */
+	    {0, 0, 60, 1},           /* nothing pending: the fold marks the node */
+	    {1000, 60000, 60, 1},    /* 1,000 checks probed every second */
+	    {2000, 2000, 60, 1},     /* few rows: every minute, however few results */
+	    {2001, 2001, 60, 0},     /* many checks probed rarely wait for results */
+	    {60000, 299999, 400, 0}, /* 100,000 checks every 100 s, 400 s on */
+	    {60000, 300000, 400, 1}, /* five results a row on average */
+	    {99000, 100000, 599.9, 0},
+	    {99000, 100000, 600, 1},  /* never later than ten minutes */
+	    {131072, 131072, 1, 1},   /* the memory bound */
+	    {131071, 10000000, 59, 0} /* results alone never hurry it */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (monitor_writer_fold_due(t[i].rows, t[i].results, t[i].age) != t[i].due)
+			fail_msg("row %zu: rows %zu, results %zu, %.1f s: expected %d", i,
+			         t[i].rows, t[i].results, t[i].age, t[i].due);
+	}
+}
+
 static void test_backoff(void **state)
 {
 	(void)state;
@@ -517,6 +548,7 @@ int main(void)
 	    cmocka_unit_test(test_sweep_matches_definition),
 	    cmocka_unit_test(test_format_truncates),
 	    cmocka_unit_test(test_schedule),
+	    cmocka_unit_test(test_fold_due),
 	    cmocka_unit_test(test_backoff),
 	    cmocka_unit_test(test_latency_buckets),
 	    cmocka_unit_test(test_days_and_times),
