@@ -7,9 +7,11 @@ Runs `saasguard monitor` over N liveness HTTP checks against bench.py's
 loopback nginx (each due every INTERVAL seconds) until it has registered
 them, stops it, fills check_daily with DAYS earlier days of every check (a
 day per transaction, as the daemon makes them), starts it again, waits two
-intervals and 15 s, and then measures over a WINDOW-second window (120 s or
-more: two folds) each thread's CPU and the bytes the process wrote
-(/proc/PID/io wchar: the WAL and its checkpoints).
+intervals and 15 s, and then measures over a WINDOW-second window each
+thread's CPU and the bytes the process wrote (/proc/PID/io wchar: the WAL
+and its checkpoints). The window must hold several folds: 120 s before
+7e9faca, which folds once a minute; since then at 100,000 checks every
+100 s a fold comes about every 500 s (threads.py), so 1,200 s.
 
 With --pg the store is a PostgreSQL started for the run (the integration
 tests' pgserver.py: initdb into a temp dir, Unix socket only), and what is

@@ -4,6 +4,8 @@ HTTP checks against bench.py's loopback nginx (each due every INTERVAL
 seconds), waits two intervals and 15 s, then traces its pwrite64 calls with
 strace for SECONDS seconds and prints MiB/s, calls and mean size per file
 (the store, its WAL, SQLite's temporary files in /var/tmp). Needs strace.
+Since 7e9faca a fold at 100,000 checks every 100 s comes about every 500 s
+(threads.py): trace for longer than that to see one.
 
 usage: writes.py SAASGUARD N INTERVAL [SECONDS]
     e.g. writes.py build/saasguard 100000 100 65
