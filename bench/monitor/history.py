@@ -21,7 +21,7 @@ server turns it off), and the window starts with a CHECKPOINT, so every page
 first written in the window is logged whole, as after each checkpoint.
 
 usage: history.py SAASGUARD N INTERVAL DAYS [WINDOW] [--pg]
-    e.g. history.py build/saasguard 100000 100 30 120   (1,000 checks/s)
+    e.g. history.py build/saasguard 100000 100 30 1200   (1,000 checks/s)
 """
 import datetime
 import os

@@ -13,7 +13,7 @@ every 100 s): use a window that holds several folds, 120 s or more, 1,200 s
 at 100,000 checks.
 
 usage: threads.py SAASGUARD N INTERVAL [WINDOW]
-    e.g. threads.py build/saasguard 100000 100 120   (1,000 checks/s)
+    e.g. threads.py build/saasguard 100000 100 1200   (1,000 checks/s)
 """
 import contextlib
 import os
