@@ -146,10 +146,12 @@ class SlowReportReader(unittest.TestCase):
         self.assertGreaterEqual(n_during, 20, err)
         stats = json.loads(re.search(r"stats: (\{.*\})", err).group(1))
         self.assertLess(stats["lateness_ms"]["p99"], 100, stats)
-        # the kernel's part of the steady CPU (bench/monitor splits on it)
+        # the kernel's part of the steady CPU (bench/monitor splits on it). The
+        # kernel splits a process's CPU into user and system time by sampling
+        # ticks, so the 30 ms or so of CPU here may show no system time at all.
         st = stats["steady"]
         self.assertGreater(st["probes"], 0, stats)
-        self.assertGreater(st["sys_s"], 0, stats)
+        self.assertGreaterEqual(st["sys_s"], 0, stats)
         self.assertLessEqual(st["sys_s"], st["cpu_s"] + st["hourly_cpu_s"], stats)
 
 
