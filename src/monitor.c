@@ -446,14 +446,14 @@ static void log_stats(struct monitor *m, double wall_s)
 	percentiles(m->late, m->nlate, all);
 	monitor_log(m,
 	            "stats: {\"checks\":%zu,\"probes\":%lld,\"failed\":%lld,\"wall_s\":%.3f,"
-	            "\"cpu_s\":%.3f,"
+	            "\"cpu_s\":%.3f,\"sys_s\":%.3f,"
 	            "\"probes_per_s\":%.1f,\"cpu_s_per_1000\":%.4f,\"maxrss_kib\":%ld,"
 	            "\"lateness_ms\":{\"p50\":%.2f,\"p99\":%.2f,\"max\":%.2f},"
 	            "\"steady\":{\"probes\":%lld,\"failed\":%lld,\"wall_s\":%.3f,\"cpu_s\":%.3f,"
 	            "\"sys_s\":%.3f,"
 	            "\"probes_per_s\":%.1f,\"cpu_s_per_1000\":%.4f,\"hourly_cpu_s\":%.3f,"
 	            "\"lateness_ms\":{\"p50\":%.2f,\"p99\":%.2f,\"max\":%.2f}}}",
-	            m->nrt, m->probes, m->probes_failed, wall_s, cpu,
+	            m->nrt, m->probes, m->probes_failed, wall_s, cpu, sys_seconds(&ru),
 	            wall_s > 0 ? (double)m->probes / wall_s : 0,
 	            m->probes ? cpu * 1000.0 / (double)m->probes : 0, ru.ru_maxrss, all[0], all[1],
 	            all[2], st_probes, st_failed, st_wall, st_cpu, st_sys,
